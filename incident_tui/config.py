@@ -1,0 +1,382 @@
+"""Settings: the TOML config file, overridden by ``INCIDENT_TUI_*`` variables, overridden by flags.
+
+Every field carries a docstring; :func:`load_settings` turns any problem into one
+:class:`ConfigError` line naming the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from incident_tui import paths
+from incident_tui.domain.model import Severity, Status
+
+ENV_PREFIX = "INCIDENT_TUI_"
+
+StatusName = Literal["triggered", "acknowledged", "resolved"]
+SeverityName = Literal["critical", "major", "minor", ""]
+
+
+class ConfigError(Exception):
+    """A config problem, worded as the one line the user sees."""
+
+
+class RemoteBase(BaseModel):
+    """Keys every remote takes, whatever its kind."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    """Unique name; local incident ids are ``<name>:<remote_id>``."""
+    base_url: str = Field(min_length=1)
+    """Server root; the connector appends the contract's paths."""
+    token: SecretStr | None = None
+    """The API token. Prefer ``token_env``: a token in the file is easy to leak."""
+    token_env: str | None = None
+    """Name of the environment variable that holds the token."""
+    timeout: float = Field(default=15.0, gt=0)
+    """Seconds before a request to this remote is given up (and retried later)."""
+    verify_tls: bool = True
+    """Check the server's TLS certificate."""
+    enabled: bool = True
+    """A disabled remote keeps its cached incidents but is not synced."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    def secret(self) -> str | None:
+        """The token, read from ``token_env`` at call time, else from ``token``."""
+        if self.token_env:
+            value = os.environ.get(self.token_env)
+            if value:
+                return value
+        return self.token.get_secret_value() if self.token else None
+
+
+class KitehouseRemote(RemoteBase):
+    """A Kitehouse Incident Tracker site."""
+
+    kind: Literal["kitehouse"]
+    site_id: str = Field(min_length=1)
+    """The site (school) whose incidents to sync; every path is scoped by it."""
+    status_map: dict[str, StatusName] = Field(default_factory=dict)
+    """Exact Kitehouse status words mapped to common statuses, over the keyword defaults."""
+    priority_map: dict[str, SeverityName] = Field(default_factory=dict)
+    """Exact priority names mapped to common severities, over the keyword defaults."""
+    ack_status: str = "in_progress"
+    """The status word written to acknowledge."""
+    resolve_status: str = "closed"
+    """The status word written to resolve."""
+    reopen_status: str = "open"
+    """The status word written to reopen."""
+    auth_header: str = "Authorization"
+    """Header that carries the token (the API does not document its auth)."""
+    auth_scheme: str = "Bearer"
+    """Scheme put before the token in ``auth_header``; empty for the bare token."""
+    default_category_id: str | None = None
+    """Category id for incidents created here (else the most used category in the cache)."""
+    default_source_id: str | None = None
+    """Source id for incidents created here (else the most used source in the cache)."""
+    default_priority_id: str | None = None
+    """Priority id sent when an incident has none (the PUT requires one)."""
+    priority_ids: dict[Literal["critical", "major", "minor"], str] = Field(default_factory=dict)
+    """Priority ids to write for each common severity when the user edits severity."""
+
+
+class FourhseRemote(RemoteBase):
+    """A 4HSE project and/or office."""
+
+    kind: Literal["fourhse"]
+    tenant_id: str | None = None
+    """The project (tenant) id; list and create are scoped by it."""
+    subtenant_id: str | None = None
+    """The office (subtenant) id; list and create are scoped by it."""
+    username: str | None = None
+    """OAuth2 password-flow user (instead of a static token)."""
+    password: SecretStr | None = None
+    """OAuth2 password-flow password. Prefer ``password_env``."""
+    password_env: str | None = None
+    """Name of the environment variable that holds the password."""
+    client_id: str = "4hse"
+    """OAuth2 client id."""
+    client_secret: SecretStr | None = None
+    """OAuth2 client secret, for confidential clients."""
+    token_url: str | None = None
+    """OAuth2 token endpoint; defaults to the 4HSE Keycloak realm."""
+
+    @model_validator(mode="after")
+    def _scoped(self) -> FourhseRemote:
+        if not self.tenant_id and not self.subtenant_id:
+            raise ValueError("needs tenant_id (project) and/or subtenant_id (office)")
+        return self
+
+    def password_value(self) -> str | None:
+        """The OAuth2 password from ``password_env`` or ``password``."""
+        if self.password_env and os.environ.get(self.password_env):
+            return os.environ[self.password_env]
+        return self.password.get_secret_value() if self.password else None
+
+
+class RevilyRemote(RemoteBase):
+    """A Revily (Reveille) on-call server."""
+
+    kind: Literal["revily"]
+    service_id: str | None = None
+    """The service new incidents are created in (else the first service listed)."""
+
+
+class OneuptimeRemote(RemoteBase):
+    """A OneUptime project."""
+
+    kind: Literal["oneuptime"]
+    project_id: str = Field(min_length=1)
+    """The project whose incidents to sync."""
+    created_state_id: str | None = None
+    """State id written on reopen (else the state flagged isCreatedState)."""
+    ack_state_id: str | None = None
+    """State id written on acknowledge (else the state flagged isAcknowledgedState)."""
+    resolved_state_id: str | None = None
+    """State id written on resolve (else the state flagged isResolvedState)."""
+    typed_values: bool = False
+    """Send dates and ids as typed ``{_type, value}`` objects, as the live server returns."""
+
+
+class AohImsRemote(RemoteBase):
+    """An AGIL Ops Hub IMS deployment."""
+
+    kind: Literal["aoh_ims"]
+    status_map: dict[str, StatusName] = Field(default_factory=dict)
+    """IMS status codes mapped to common statuses, over the defaults."""
+    severity_map: dict[str, SeverityName] = Field(default_factory=dict)
+    """IMS severity codes mapped to common severities, over the defaults."""
+    ack_status: str = "OPEN"
+    """The status code written to acknowledge."""
+    resolve_status: str = "RESOLVED"
+    """The status code written to resolve."""
+    reopen_status: str = "NEW"
+    """The status code written to reopen."""
+    default_type: str = "OTHERS"
+    """The incident type used for incidents created here."""
+    reported_by: str = "incident-tui"
+    """The reporter written on incidents created here."""
+
+
+RemoteConfig = Annotated[
+    KitehouseRemote | FourhseRemote | RevilyRemote | OneuptimeRemote | AohImsRemote,
+    Field(discriminator="kind"),
+]
+
+
+class Settings(BaseSettings):
+    """Everything incident-tui can be told, from file, environment or flags."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, env_nested_delimiter="__"
+    )
+
+    config: Path | None = None
+    """The config file this came from (``--config`` / ``INCIDENT_TUI_CONFIG``)."""
+    db: Path | None = None
+    """The SQLite cache (``--db`` / ``INCIDENT_TUI_DB``)."""
+    theme: str = "incident-dark"
+    """A theme from themes/ (incident-dark, incident-light, incident-contrast) or Textual's."""
+    poll_seconds: float = Field(default=30.0, ge=1)
+    """Background sync period in the TUI."""
+    bell: bool = True
+    """Ring the terminal bell and show a notice when a new critical or major incident arrives."""
+    keys: dict[str, str] = Field(default_factory=dict)
+    """Key overrides: binding id to keys, e.g. ``acknowledge = "ctrl+a"``."""
+    stale_hours: float = Field(default=24.0, gt=0)
+    """An open incident with no update for this long counts as stale in the handover."""
+    download_dir: Path | None = None
+    """Where downloads and exports are saved (default ~/Downloads/incident-tui)."""
+    hydrate_limit: int = Field(default=200, ge=0)
+    """Most incidents whose comments and details are fetched per remote in one sync pass."""
+    remotes: list[RemoteConfig] = Field(default_factory=list)
+    """The incident systems to sync with."""
+
+    @field_validator("remotes")
+    @classmethod
+    def _unique_names(cls, remotes: list[RemoteBase]) -> list[RemoteBase]:
+        seen: set[str] = set()
+        for remote in remotes:
+            if remote.name in seen:
+                raise ValueError(f"remote name {remote.name!r} is used twice")
+            seen.add(remote.name)
+        return remotes
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags (init) win over the environment, which wins over the file."""
+        return (
+            init_settings,
+            env_settings,
+            InitSettingsSource(settings_cls, init_kwargs=_FILE_DATA.get()),
+        )
+
+    def db_path(self) -> Path:
+        """The cache file to use."""
+        return self.db or paths.default_db_path()
+
+    def downloads(self) -> Path:
+        """The folder downloads and exports go to."""
+        return self.download_dir or paths.default_download_dir()
+
+    def remote(self, name: str) -> RemoteBase:
+        """The remote called ``name``; ``ConfigError`` if there is none."""
+        for remote in self.remotes:
+            if remote.name == name:
+                return remote
+        known = ", ".join(r.name for r in self.remotes) or "none configured"
+        raise ConfigError(f"unknown remote {name!r} (known: {known})")
+
+
+_FILE_DATA: ContextVar[dict[str, Any]] = ContextVar("incident_tui_file_data", default={})
+
+
+def config_path(flag: Path | None = None) -> Path:
+    """The config file: ``--config``, then ``INCIDENT_TUI_CONFIG``, then the XDG default."""
+    if flag is not None:
+        return flag
+    env = os.environ.get(ENV_PREFIX + "CONFIG")
+    return Path(env) if env else paths.default_config_path()
+
+
+def read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
+    """Parse the TOML file; a missing file is empty unless it was asked for by name."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"{path}: no such config file") from None
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
+    """Render a pydantic error location as the key a user writes, naming the remote."""
+    parts: list[str] = []
+    items = list(loc)
+    index = 0
+    while index < len(items):
+        part = items[index]
+        if part == "remotes" and index + 1 < len(items) and isinstance(items[index + 1], int):
+            position = int(items[index + 1])
+            label = f"remotes[{position}]"
+            remotes = data.get("remotes")
+            if isinstance(remotes, list) and position < len(remotes):
+                entry = remotes[position]
+                if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                    label += f" ({entry['name']})"
+            parts.append(label)
+            index += 2
+            # The discriminated union adds the kind as a location step; users never write it.
+            if index < len(items) and items[index] in _KIND_TAGS:
+                index += 1
+            continue
+        parts.append(str(part))
+        index += 1
+    return ".".join(parts) or "(top level)"
+
+
+_KIND_TAGS = {"kitehouse", "fourhse", "revily", "oneuptime", "aoh_ims"}
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "union_tag_invalid":
+        return "unknown kind (want one of kitehouse, fourhse, revily, oneuptime, aoh_ims)"
+    if kind == "union_tag_not_found":
+        return "missing kind (want one of kitehouse, fourhse, revily, oneuptime, aoh_ims)"
+    message = str(error.get("msg", "invalid value"))
+    return message.removeprefix("Value error, ")
+
+
+def load_settings(
+    config: Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build the settings from the config file, the environment and flag ``overrides``.
+
+    Raises :class:`ConfigError` with one line naming the file, the key and the problem.
+    """
+    explicit = config is not None or bool(os.environ.get(ENV_PREFIX + "CONFIG"))
+    path = config_path(config)
+    data = read_config_file(path, required=explicit)
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    flags["config"] = path
+    token = _FILE_DATA.set(data)
+    try:
+        return Settings(**flags)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = _key_path(tuple(error.get("loc", ())), data)
+        source = str(path)
+        env_name = ENV_PREFIX + str(error.get("loc", ("",))[0]).upper()
+        if env_name in os.environ and error.get("loc", ("",))[0] not in data:
+            source = f"environment {env_name}"
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise ConfigError(f"{source}: {where}: {_describe(error)}{more}") from None
+    finally:
+        _FILE_DATA.reset(token)
+
+
+def status_overrides(remote: RemoteBase) -> dict[str, str]:
+    """The remote's ``status_map`` as plain strings (empty where the kind has none)."""
+    return dict(getattr(remote, "status_map", {}) or {})
+
+
+__all__ = [
+    "AohImsRemote",
+    "ConfigError",
+    "FourhseRemote",
+    "KitehouseRemote",
+    "OneuptimeRemote",
+    "RemoteBase",
+    "RemoteConfig",
+    "RevilyRemote",
+    "Settings",
+    "Severity",
+    "Status",
+    "load_settings",
+]

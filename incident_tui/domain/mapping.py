@@ -1,0 +1,126 @@
+"""Keyword and code-table mappings from remote vocabularies to the common status and severity.
+
+The defaults follow contracts/README.md; every remote can override them through its
+``status_map`` / ``priority_map`` config, because the vocabularies are deployment specific.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from incident_tui.domain.model import Severity, Status
+
+log = logging.getLogger(__name__)
+
+STATUS_KEYWORDS: tuple[tuple[Status, tuple[str, ...]], ...] = (
+    # Resolved words first: "closed pending review" is closed, not pending.
+    (Status.RESOLVED, ("closed", "resolved", "complete", "done", "archived")),
+    (
+        Status.ACKNOWLEDGED,
+        ("progress", "assigned", "review", "investigat", "acknowledg", "action"),
+    ),
+    (Status.TRIGGERED, ("new", "open", "raised", "pending", "submitted", "reported")),
+)
+
+SEVERITY_KEYWORDS: tuple[tuple[Severity, tuple[str, ...]], ...] = (
+    (Severity.CRITICAL, ("critical", "urgent")),
+    (Severity.MAJOR, ("high", "major")),
+    (Severity.MINOR, ("medium", "normal", "low", "minor")),
+)
+
+
+def _lookup(value: str, overrides: Mapping[str, str] | None) -> str | None:
+    if not overrides:
+        return None
+    folded = {k.casefold(): v for k, v in overrides.items()}
+    return folded.get(value.casefold())
+
+
+def status_from_keywords(value: str | None, overrides: Mapping[str, str] | None = None) -> Status:
+    """Map a free-text status by keyword; exact ``overrides`` win. Unknown maps to triggered."""
+    if not value:
+        return Status.TRIGGERED
+    hit = _lookup(value, overrides)
+    if hit is not None:
+        return Status(hit)
+    folded = value.casefold()
+    for status, words in STATUS_KEYWORDS:
+        if any(word in folded for word in words):
+            return status
+    log.warning("unmapped status %r, shown as triggered", value)
+    return Status.TRIGGERED
+
+
+def severity_from_keywords(
+    value: str | None, overrides: Mapping[str, str] | None = None
+) -> Severity | None:
+    """Map a free-text priority by keyword; exact ``overrides`` win. Unknown maps to None."""
+    if not value:
+        return None
+    hit = _lookup(value, overrides)
+    if hit is not None:
+        return Severity(hit) if hit else None
+    folded = value.casefold()
+    for severity, words in SEVERITY_KEYWORDS:
+        if any(word in folded for word in words):
+            return severity
+    return None
+
+
+def status_from_code(
+    value: str | None, table: Mapping[str, Status], overrides: Mapping[str, str] | None = None
+) -> Status:
+    """Map a code-table status (AOH IMS style: case-insensitive, spaces and dashes as ``_``)."""
+    if not value:
+        return Status.TRIGGERED
+    hit = _lookup(value, overrides)
+    if hit is not None:
+        return Status(hit)
+    code = value.strip().upper().replace(" ", "_").replace("-", "_")
+    if code in table:
+        return table[code]
+    log.warning("unmapped status code %r, shown as triggered", value)
+    return Status.TRIGGERED
+
+
+def parse_time(value: object) -> datetime | None:
+    """Parse the timestamps the five APIs send: ISO 8601, ``YYYY-MM-DD HH:MM:SS``, a date,
+    epoch seconds (int or digit string) or OneUptime's typed ``{"_type", "value"}``.
+
+    Naive values are taken as UTC. Returns ``None`` for empty, zero or unparseable input.
+    """
+    if isinstance(value, dict):
+        value = value.get("value")
+    if value is None or value == "" or value == 0:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value), UTC)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text), UTC)
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    # Python 3.11 parses at most 6 fractional digits; AOH sends nanoseconds.
+    if "." in text:
+        head, _, tail = text.partition(".")
+        digits = len(tail) - len(tail.lstrip("0123456789"))
+        text = head + "." + tail[: min(digits, 6)] + tail[digits:]
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        log.warning("unparseable timestamp %r", value)
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_time(value: datetime | None) -> str | None:
+    """Format a datetime as ISO 8601 UTC with a ``Z`` (the JSON shape of interface.md)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,56 @@
+"""The one sanitiser for text that comes from remote systems.
+
+Remote titles, descriptions, comments and names may carry terminal escape sequences (OSC 52
+clipboard writes, ``ESC[2J``), C1 controls and bidi overrides that reorder what the user reads.
+Everything drawn in the TUI or printed by the CLI goes through :func:`clean` first.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ESC-introduced sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), DCS/SOS/PM/APC
+# (ESC P/X/^/_ ... ST) and two-byte escapes. Removed whole so no payload text leaks through.
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]                 # CSI
+    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?    # OSC, terminated by BEL or ST (or cut off)
+    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?         # DCS, SOS, PM, APC
+    | \x1b[@-Z\\-_]                         # other two-byte escapes
+    | \x9b[0-?]*[ -/]*[@-~]                 # 8-bit CSI
+    | \x9d[^\x07\x9c]*(?:\x07|\x9c)?        # 8-bit OSC
+    """,
+    re.VERBOSE,
+)
+
+# C0 controls except tab and newline, DEL, C1 controls, and the Unicode bidi embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069) plus LRM/RLM/ALM marks.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def clean(text: object, *, single_line: bool = False) -> str:
+    """Return ``text`` with escape sequences, control characters and bidi controls removed.
+
+    ``single_line`` also folds newlines and tabs into spaces (table cells, titles).
+    ``None`` becomes the empty string.
+    """
+    if text is None:
+        return ""
+    value = text if isinstance(text, str) else str(text)
+    value = _ESCAPE_SEQUENCE.sub("", value)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _CONTROL.sub("", value)
+    if single_line:
+        value = " ".join(value.split())
+    return value
+
+
+def shorten(text: str, width: int) -> str:
+    """Cut ``text`` to at most ``width`` characters, marking the cut with an ellipsis."""
+    if width <= 0:
+        return ""
+    if len(text) <= width:
+        return text
+    return text[: width - 1] + "…"

@@ -1,0 +1,408 @@
+"""The loopback HTTP server every emulator runs on: routing, fault injection, a request log.
+
+Built on the standard library's ``ThreadingHTTPServer`` so an emulator starts in a few
+milliseconds inside a test and can misbehave at the socket level (drop, truncate) on demand.
+
+Faults are injected from Python (``emulator.faults.add(...)``) or over HTTP by a test that runs
+the app in another process: ``POST /_emulator/faults`` with a :class:`Fault` as JSON,
+``DELETE /_emulator/faults``, ``GET /_emulator/requests``, ``DELETE /_emulator/requests``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The wall clock in UTC (the default emulator clock)."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Request:
+    """One HTTP request as an emulator handler sees it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: Message
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)
+    """Path parameters captured by the route pattern."""
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        """The first value of query parameter ``name``."""
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def json(self) -> Any:
+        """The body parsed as JSON; a 400 :class:`HttpError` if it is not."""
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise HttpError(400, {"error": f"body is not JSON: {exc}"}) from None
+
+    def form(self) -> dict[str, str]:
+        """A form-encoded body (or JSON object body) as a flat dict."""
+        ctype = self.headers.get("Content-Type", "")
+        if "json" in ctype:
+            data = self.json()
+            return {str(k): v for k, v in (data or {}).items()} if isinstance(data, dict) else {}
+        parsed = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return {k: v[0] for k, v in parsed.items()}
+
+
+@dataclass
+class Response:
+    """What a handler returns. ``stream`` (an iterator of byte chunks) is for SSE."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    stream: Iterator[bytes] | None = None
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        """A JSON response."""
+        return cls(
+            status,
+            json.dumps(data, separators=(",", ":")).encode(),
+            {"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+        )
+
+    @classmethod
+    def empty(cls, status: int = 204) -> Response:
+        """A response without a body."""
+        return cls(status)
+
+
+class HttpError(Exception):
+    """Raise from a handler to answer with an error status and a JSON body."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+Handler = Callable[[Request], Response]
+FaultKind = Literal["status", "delay", "malformed", "truncated", "drop"]
+
+
+@dataclass
+class Fault:
+    """A misbehaviour for the next ``times`` matching requests (``times=-1``: until cleared).
+
+    kinds: ``status`` (answer ``status`` with ``body`` and an optional ``Retry-After``),
+    ``delay`` (sleep ``delay`` seconds, then answer normally), ``malformed`` (200 with a body
+    that is not JSON), ``truncated`` (the real answer cut off halfway, connection closed),
+    ``drop`` (close the connection without answering).
+    """
+
+    kind: FaultKind
+    method: str | None = None
+    path: str | None = None
+    """A regular expression searched in the request path; ``None`` matches every path."""
+    status: int = 500
+    retry_after: str | None = None
+    delay: float = 0.0
+    body: Any = None
+    times: int = 1
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether this fault applies to the request."""
+        if self.method and self.method.upper() != method:
+            return False
+        return self.path is None or re.search(self.path, path) is not None
+
+
+class FaultPlan:
+    """The queue of faults an emulator will inject, thread-safe."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, kind: FaultKind, **options: Any) -> Fault:
+        """Queue a fault; see :class:`Fault` for the options."""
+        fault = Fault(kind=kind, **options)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        """Forget every queued fault."""
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """The first fault matching the request, counting it used."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(method, path):
+                    if fault.times > 0:
+                        fault.times -= 1
+                        if fault.times == 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+
+@dataclass
+class LoggedRequest:
+    """A request as the emulator saw it (for tests and benchmarks)."""
+
+    at: float
+    method: str
+    path: str
+    query: str
+    status: int
+
+
+class Router:
+    """Maps ``METHOD /path/{param}`` patterns to handlers; the first registered match wins."""
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+
+    def add(self, method: str, pattern: str, handler: Handler) -> None:
+        """Register ``handler`` for ``method`` and ``pattern`` (``{name}`` matches a segment)."""
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern.rstrip("/") or "/")
+        self._routes.append((method.upper(), re.compile(f"^{regex}/?$"), handler))
+
+    def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
+        """The handler and path parameters for a request; ``HttpError`` 404/405 otherwise."""
+        allowed = False
+        for route_method, regex, handler in self._routes:
+            match = regex.match(path)
+            if match:
+                if route_method == method:
+                    return handler, match.groupdict()
+                allowed = True
+        if allowed:
+            raise HttpError(405, {"error": "method not allowed"})
+        raise HttpError(404, {"error": "not found"})
+
+
+class Emulator:
+    """Base class of the five emulators: state under one lock, routes, faults, request log.
+
+    Subclasses register routes in :meth:`routes` and format errors in :meth:`error_body`.
+    """
+
+    kind: str = ""
+
+    def __init__(self, *, clock: Clock = utc_now) -> None:
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.router = Router()
+        self.faults = FaultPlan()
+        self.log: list[LoggedRequest] = []
+        self.base_url = ""
+        """Set by the server once it knows its port (for absolute URLs such as blob links)."""
+        self.routes()
+
+    def routes(self) -> None:
+        """Register the emulator's endpoints on ``self.router``."""
+
+    def error_body(self, status: int, message: str) -> Any:
+        """The API's own error shape for a message (overridden per kind)."""
+        return {"error": message}
+
+    def fail(self, status: int, message: str, headers: dict[str, str] | None = None) -> HttpError:
+        """An :class:`HttpError` in this API's error shape, to ``raise``."""
+        return HttpError(status, self.error_body(status, message), headers)
+
+    def handle(self, request: Request) -> Response:
+        """Route a request to its handler under the state lock and turn errors into answers."""
+        try:
+            handler, params = self.router.resolve(request.method, request.path)
+            request.params = params
+            with self.lock:
+                return handler(request)
+        except HttpError as error:
+            body = error.body
+            if isinstance(body, dict) and set(body) == {"error"} and error.status in (404, 405):
+                body = self.error_body(error.status, str(body["error"]))
+            return Response.json(body, error.status, error.headers)
+
+    def control(self, request: Request) -> Response:
+        """The ``/_emulator/`` endpoints that let another process inject faults and read logs."""
+        what = request.path.removeprefix("/_emulator/").strip("/")
+        if what == "faults" and request.method == "POST":
+            spec = request.json() or {}
+            try:
+                self.faults.add(**spec)
+            except TypeError as exc:
+                raise HttpError(400, {"error": str(exc)}) from None
+            return Response.json({"ok": True}, 201)
+        if what == "faults" and request.method == "DELETE":
+            self.faults.clear()
+            return Response.empty()
+        if what == "requests" and request.method == "GET":
+            return Response.json([asdict(entry) for entry in self.log])
+        if what == "requests" and request.method == "DELETE":
+            self.log.clear()
+            return Response.empty()
+        raise HttpError(404, {"error": "no such control endpoint"})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Adapts ``http.server`` to :class:`Emulator` and applies injected faults."""
+
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Silence the default stderr access log (tests and the TUI share the terminal)."""
+
+    def _serve(self) -> None:
+        emulator = self.server.emulator
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Request(
+            self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
+            self.headers, body,
+        )
+        if parts.path.startswith("/_emulator/"):
+            self._send(emulator.control(request))
+            return
+        fault = emulator.faults.take(self.command, parts.path)
+        if fault and fault.kind == "delay":
+            time.sleep(fault.delay)
+            fault = None
+        if fault and fault.kind == "drop":
+            self._log(emulator, parts, 0)
+            self._drop()
+            return
+        if fault and fault.kind == "status":
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            payload = fault.body if fault.body is not None else emulator.error_body(
+                fault.status, "injected fault"
+            )
+            response = Response.json(payload, fault.status, headers)
+        elif fault and fault.kind == "malformed":
+            response = Response(200, b'{"data": [ {"oops": tru', {"Content-Type": "application/json"})
+        else:
+            response = emulator.handle(request)
+        self._log(emulator, parts, response.status)
+        if fault and fault.kind == "truncated":
+            self._send_truncated(response)
+        else:
+            self._send(response)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve  # noqa: N815 - stdlib names
+
+    def _log(self, emulator: Emulator, parts: Any, status: int) -> None:
+        with emulator.lock:
+            emulator.log.append(
+                LoggedRequest(time.monotonic(), self.command, parts.path, parts.query, status)
+            )
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if response.stream is not None:
+            self.send_header("Connection", "close")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            self.close_connection = True
+            try:
+                for chunk in response.stream:
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def _send_truncated(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        self.wfile.write(response.body[: max(1, len(response.body) // 2)])
+        self.wfile.flush()
+        self._drop()
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+        self.emulator = emulator
+        super().__init__(address, _Handler)
+
+
+class EmulatorServer:
+    """Runs an :class:`Emulator` on a loopback port in a background thread.
+
+    Use as a context manager, or :meth:`start` / :meth:`stop`. Port 0 picks a free port.
+    """
+
+    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.emulator = emulator
+        self._server = _Server((host, port), emulator)
+        self.host, self.port = self._server.server_address[:2]  # type: ignore[misc]
+        self.url = f"http://{self.host}:{self.port}"
+        emulator.base_url = self.url
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> EmulatorServer:
+        """Serve in a daemon thread; returns self."""
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"emulator-{self.emulator.kind}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted."""
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,46 @@
+"""Where things live on disk (XDG base directories), computed when asked, never at import."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_DIR = "incident-tui"
+
+
+def _xdg(variable: str, fallback: str) -> Path:
+    value = os.environ.get(variable)
+    # The XDG spec says relative values are invalid and must be ignored.
+    if value and os.path.isabs(value):
+        return Path(value)
+    return Path.home() / fallback
+
+
+def config_dir() -> Path:
+    """``$XDG_CONFIG_HOME/incident-tui``."""
+    return _xdg("XDG_CONFIG_HOME", ".config") / APP_DIR
+
+
+def data_dir() -> Path:
+    """``$XDG_DATA_HOME/incident-tui``."""
+    return _xdg("XDG_DATA_HOME", ".local/share") / APP_DIR
+
+
+def default_config_path() -> Path:
+    """The config file used when neither ``--config`` nor ``INCIDENT_TUI_CONFIG`` is given."""
+    return config_dir() / "config.toml"
+
+
+def default_db_path() -> Path:
+    """The cache used when neither ``--db`` nor ``INCIDENT_TUI_DB`` is given."""
+    return data_dir() / "incidents.db"
+
+
+def default_download_dir() -> Path:
+    """Where downloaded attachments and exports go unless the config says otherwise."""
+    return Path.home() / "Downloads" / APP_DIR
+
+
+def outbox_files_dir(db_path: Path) -> Path:
+    """Where files queued for upload are kept until the remote accepts them (beside the cache)."""
+    return db_path.parent / (db_path.stem + ".files")

@@ -1,0 +1,160 @@
+"""The interface every connector implements, and the registry that builds one per remote.
+
+A connector maps one remote API to the common model. It never touches the cache: the sync
+engine calls it, stores what it returns and decides about conflicts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from incident_tui.config import RemoteBase
+from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
+from incident_tui.domain.model import Comment, Draft, Incident
+from incident_tui.remote.errors import Unsupported
+from incident_tui.remote.http import Sleep
+
+
+@dataclass(slots=True)
+class Page:
+    """One page of a pull.
+
+    ``cursor`` is the sync cursor that is safe to store once this page is stored (``None``:
+    keep the previous one). ``complete`` is true on the last page of a *full* listing, which
+    lets the engine treat every cached incident not seen as deleted remotely.
+    """
+
+    incidents: list[Incident]
+    cursor: str | None = None
+    complete: bool = False
+    partial: bool = False
+    """True when the rows are summaries (no comments/description); the engine hydrates them."""
+
+
+@dataclass(slots=True)
+class RemoteInfo:
+    """Facts about the remote learnt at run time (states, services, offices) for the UI."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class Connector(ABC):
+    """A client for one configured remote. One pooled HTTP client each; call :meth:`aclose`."""
+
+    kind: ClassVar[str]
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+
+    def __init__(
+        self,
+        config: RemoteBase,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self._transport = transport
+        self._sleep = sleep
+
+    # Reading ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
+        """Yield pages of incidents changed since ``cursor``.
+
+        With ``cursor=None`` or ``full=True`` list everything, and mark the last page
+        ``complete`` so the engine can notice remote deletions. Kinds that cannot list
+        incrementally (4HSE, Revily, AOH IMS) always list everything.
+        """
+
+    @abstractmethod
+    async def get(self, remote_id: str) -> Incident:
+        """The full incident (comments and attachments where the API has them).
+
+        Raises :class:`NotFound` when it is gone.
+        """
+
+    # Writing: ``current`` is the incident as just re-read from the remote ----------------
+
+    @abstractmethod
+    async def create(self, draft: Draft, key: str) -> Incident:
+        """Create an incident; ``key`` is our idempotency key, stored on the remote where
+        the API has a place for it, so :meth:`find_created` can recognise it later."""
+
+    async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
+        """After a create whose outcome is unknown (killed or cut off between request and
+        commit), find the incident it made, if any. ``since`` is when the attempt started."""
+        return None
+
+    async def acknowledge(self, current: Incident) -> Incident | None:
+        """Acknowledge; return the incident as the remote now has it, or ``None`` to re-read."""
+        raise Unsupported(f"{self.kind} cannot acknowledge")
+
+    async def resolve(self, current: Incident) -> Incident | None:
+        """Resolve; return the fresh incident or ``None``."""
+        raise Unsupported(f"{self.kind} cannot resolve")
+
+    async def reopen(self, current: Incident) -> Incident | None:
+        """Reopen (back to triggered); return the fresh incident or ``None``."""
+        raise Unsupported(f"{self.kind} cannot reopen an incident")
+
+    async def edit(self, current: Incident, changes: dict[str, Any]) -> Incident | None:
+        """Change ``title``, ``description`` and/or ``severity``; return fresh or ``None``."""
+        raise Unsupported(f"{self.kind} cannot edit incidents")
+
+    async def comment(self, current: Incident, body: str) -> Comment:
+        """Add a comment and return it as stored by the remote."""
+        raise Unsupported(f"{self.kind} has no comments")
+
+    async def delete_comment(self, current: Incident, comment_id: str) -> None:
+        """Delete one comment."""
+        raise Unsupported(f"{self.kind} cannot delete comments")
+
+    async def delete(self, current: Incident) -> None:
+        """Delete the incident on the remote."""
+        raise Unsupported(f"{self.kind} cannot delete incidents")
+
+    async def aclose(self) -> None:
+        """Release the HTTP client."""
+
+    def can(self, capability: Capability) -> bool:
+        """Whether this remote kind supports ``capability``."""
+        return capability in self.capabilities
+
+
+CONNECTOR_MODULES: dict[str, str] = {
+    "kitehouse": "incident_tui.remote.kitehouse:KitehouseConnector",
+    "fourhse": "incident_tui.remote.fourhse:FourhseConnector",
+    "revily": "incident_tui.remote.revily:RevilyConnector",
+    "oneuptime": "incident_tui.remote.oneuptime:OneuptimeConnector",
+    "aoh_ims": "incident_tui.remote.aoh_ims:AohImsConnector",
+}
+
+
+def connector_class(kind: str) -> type[Connector]:
+    """The connector class for a remote kind (imported on first use)."""
+    module_name, _, class_name = CONNECTOR_MODULES[kind].partition(":")
+    cls: type[Connector] = getattr(importlib.import_module(module_name), class_name)
+    return cls
+
+
+def make_connector(
+    config: RemoteBase,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> Connector:
+    """Build the connector for one configured remote."""
+    kind = str(getattr(config, "kind"))  # noqa: B009 - every concrete remote config has it
+    return connector_class(kind)(config, transport=transport, sleep=sleep)
+
+
+__all__ = ["KIND_CAPABILITIES", "Capability", "Connector", "Page", "make_connector"]

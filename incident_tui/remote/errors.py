@@ -1,0 +1,67 @@
+"""The one exception family every connector raises; nothing above ``remote/`` sees httpx errors."""
+
+from __future__ import annotations
+
+
+class RemoteError(Exception):
+    """Something went wrong talking to a remote. ``str()`` is a message fit for the user."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class AuthFailed(RemoteError):
+    """The remote refused our credentials (401, or OneUptime's 400 "Invalid API Key")."""
+
+
+class NotFound(RemoteError):
+    """The incident (or comment, attachment) does not exist on the remote."""
+
+
+class Conflict(RemoteError):
+    """The remote changed under us (AOH ``occ_lock`` 409, or our pre-write check found it)."""
+
+    def __init__(self, message: str, *, status: int | None = None, fields: tuple[str, ...] = ()):
+        super().__init__(message, status=status)
+        self.fields = fields
+
+
+class Refused(RemoteError):
+    """The remote understood and refused the request (a 4xx other than the above)."""
+
+
+class RateLimited(RemoteError):
+    """429: slow down; ``retry_after`` seconds if the server said so."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, status: int | None = 429, retry_after: float | None = None):
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class Unavailable(RemoteError):
+    """5xx, timeout, dropped or refused connection: try again later."""
+
+    retryable = True
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class BadResponse(RemoteError):
+    """The remote answered with something we cannot read (garbage or truncated JSON, wrong
+    shape). Retryable: a truncated body is usually a flaky link."""
+
+    retryable = True
+
+
+class Unsupported(RemoteError):
+    """The remote kind cannot do this at all (e.g. reopen on Revily)."""

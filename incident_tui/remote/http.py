@@ -1,0 +1,246 @@
+"""One pooled httpx client per remote: timeouts, retries with capped jittered backoff that
+honours ``Retry-After``, and translation of every failure into the :mod:`errors` family."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from incident_tui.domain.text import clean, shorten
+from incident_tui.remote.errors import (
+    AuthFailed,
+    BadResponse,
+    Conflict,
+    NotFound,
+    RateLimited,
+    Refused,
+    RemoteError,
+    Unavailable,
+)
+
+Sleep = Callable[[float], Awaitable[None]]
+Classifier = Callable[[httpx.Response, str], RemoteError | None]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now if now is not None else time.time()
+    return max(0.0, when.timestamp() - current)
+
+
+def error_text(response: httpx.Response) -> str:
+    """The server's reason, read from any of the five APIs' error shapes, else the raw body.
+
+    Shapes: Fastify/OneUptime docs ``{message}``, OneUptime server and Revily ``{error}``,
+    Rails ``{errors: {field: [..]}}``, Yii2 ``[{field, message}]``, AOH ``{errors: [{message}]}``
+    and ``{errorMessage}``.
+    """
+    try:
+        body: Any = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, httpx.ResponseNotRead):
+        body = None
+    parts: list[str] = []
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list):
+            parts += [str(e.get("message")) for e in errors if isinstance(e, dict) and e.get("message")]
+        elif isinstance(errors, dict):
+            for field_name, messages in errors.items():
+                items = messages if isinstance(messages, list) else [messages]
+                parts += [f"{field_name} {m}" for m in items]
+        for key in ("errorMessage", "message", "error"):
+            value = body.get(key)
+            if isinstance(value, str) and value and not parts:
+                parts.append(value)
+    elif isinstance(body, list):
+        for item in body:
+            if isinstance(item, dict) and item.get("message"):
+                prefix = f"{item['field']}: " if item.get("field") else ""
+                parts.append(prefix + str(item["message"]))
+    text = "; ".join(parts) if parts else response.text
+    return shorten(clean(text, single_line=True), 300) or response.reason_phrase
+
+
+def classify_status(response: httpx.Response, reason: str) -> RemoteError:
+    """Map an unsuccessful HTTP status to the exception family."""
+    status = response.status_code
+    message = f"HTTP {status}: {reason}"
+    if status == 401:
+        return AuthFailed(message, status=status)
+    if status == 403:
+        return AuthFailed(f"HTTP 403 (not allowed): {reason}", status=status)
+    if status == 404:
+        return NotFound(message, status=status)
+    if status == 409:
+        return Conflict(message, status=status)
+    if status == 429:
+        return RateLimited(
+            message, status=status, retry_after=parse_retry_after(response.headers.get("Retry-After"))
+        )
+    if status >= 500:
+        return Unavailable(
+            message, status=status, retry_after=parse_retry_after(response.headers.get("Retry-After"))
+        )
+    return Refused(message, status=status)
+
+
+class Http:
+    """A remote's HTTP client: one connection pool, bounded retries, errors as RemoteError.
+
+    Retries happen only where repeating the request is safe: idempotent methods (and POSTs the
+    caller marks ``idempotent=True``, such as list queries) on 429, 5xx, timeouts and dropped
+    connections; any request on 429 or a connection that never opened. ``Retry-After`` is
+    honoured up to ``max_wait`` seconds; a longer wait is left to the next sync pass.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 15.0,
+        verify: bool = True,
+        headers: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
+        classify: Classifier | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        attempts: int = 4,
+        base_delay: float = 0.5,
+        max_delay: float = 8.0,
+        max_wait: float = 60.0,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.client = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            verify=verify,
+            headers=dict(headers or {}),
+            auth=auth,
+            transport=transport,
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+            follow_redirects=False,
+        )
+        self._classify = classify
+        self._sleep = sleep
+        self.attempts = max(1, attempts)
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.max_wait = max_wait
+        self._rng = rng
+        self.requests_sent = 0
+
+    def backoff(self, attempt: int, retry_after: float | None) -> float:
+        """Delay before retry number ``attempt`` (1-based): the server's word, else capped
+        exponential backoff with jitter (between half and all of the step)."""
+        if retry_after is not None:
+            return retry_after
+        step = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return step * (0.5 + 0.5 * self._rng())
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool | None = None,
+        ok: tuple[int, ...] = (),
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send a request and return a successful response (2xx, or a status in ``ok``).
+
+        Raises a :class:`RemoteError` subclass for everything else, after the retries.
+        """
+        method = method.upper()
+        safe = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._once(method, path, ok, **kwargs)
+            except RemoteError as error:
+                wait = getattr(error, "retry_after", None)
+                retry_any = isinstance(error, RateLimited) or getattr(error, "never_sent", False)
+                if not error.retryable or not (safe or retry_any) or attempt >= self.attempts:
+                    raise
+                if wait is not None and wait > self.max_wait:
+                    raise
+                await self._sleep(self.backoff(attempt, wait))
+
+    async def _once(
+        self, method: str, path: str, ok: tuple[int, ...], **kwargs: Any
+    ) -> httpx.Response:
+        self.requests_sent += 1
+        try:
+            response = await self.client.request(method, path, **kwargs)
+        except httpx.ConnectError as exc:
+            error = Unavailable(f"cannot connect to {self.base_url}: {_reason(exc)}")
+            error.never_sent = True  # type: ignore[attr-defined]
+            raise error from None
+        except httpx.TimeoutException:
+            raise Unavailable(f"{self.base_url} did not answer in time") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+            raise Unavailable(f"connection to {self.base_url} dropped: {_reason(exc)}") from None
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"request to {self.base_url} failed: {_reason(exc)}") from None
+        if response.is_success or response.status_code in ok:
+            return response
+        reason = error_text(response)
+        error = self._classify(response, reason) if self._classify else None
+        raise error or classify_status(response, reason)
+
+    async def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send a request and return its parsed JSON body (``None`` for an empty body)."""
+        response = await self.request(method, path, **kwargs)
+        return parse_json(response)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.client.aclose()
+
+
+def parse_json(response: httpx.Response) -> Any:
+    """The response's JSON, ``None`` for an empty body; :class:`BadResponse` for garbage."""
+    if not response.content.strip():
+        return None
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        snippet = shorten(clean(response.text, single_line=True), 60)
+        raise BadResponse(
+            f"{response.request.method} {response.request.url.path}: not JSON ({exc.msg}): "
+            f"{snippet!r}",
+            status=response.status_code,
+        ) from None
+
+
+def _reason(exc: Exception) -> str:
+    return clean(str(exc), single_line=True) or type(exc).__name__
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (connectors stamp writes with it)."""
+    return datetime.now(UTC)

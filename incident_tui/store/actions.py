@@ -1,0 +1,351 @@
+"""User actions: each writes the cache and its outbox row in one transaction, then returns.
+
+The user sees the change at once (with a pending mark); the sync engine pushes it later. A
+change that the incident's remote kind cannot make is refused here, before anything is queued.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlmodel import Session, col, select
+
+from incident_tui.clock import Clock, system_clock, to_db
+from incident_tui.domain.capabilities import Capability, can
+from incident_tui.domain.model import (
+    EDITABLE_FIELDS,
+    STATUS_CHANGES,
+    ChangeKind,
+    Draft,
+    Severity,
+    Status,
+)
+from incident_tui.paths import outbox_files_dir
+from incident_tui.store import fts
+from incident_tui.store.engine import make_engine, session
+from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
+
+CAPABILITY_OF: dict[ChangeKind, Capability] = {
+    ChangeKind.CREATE: Capability.CREATE,
+    ChangeKind.ACKNOWLEDGE: Capability.ACKNOWLEDGE,
+    ChangeKind.RESOLVE: Capability.RESOLVE,
+    ChangeKind.REOPEN: Capability.REOPEN,
+    ChangeKind.COMMENT: Capability.COMMENT,
+    ChangeKind.DELETE_COMMENT: Capability.DELETE_COMMENT,
+    ChangeKind.EDIT: Capability.EDIT,
+    ChangeKind.DELETE: Capability.DELETE,
+    ChangeKind.ATTACH: Capability.ATTACHMENTS,
+    ChangeKind.DELETE_ATTACHMENT: Capability.ATTACHMENTS,
+    ChangeKind.SET_ATTRIBUTE: Capability.ATTRIBUTES,
+}
+
+
+class ActionError(Exception):
+    """The action cannot be queued (unknown incident, unsupported by its remote, bad input)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """What an action queued: the incident and the outbox sequence number."""
+
+    incident_id: str
+    seq: int
+    op: ChangeKind
+
+
+class Actions:
+    """Queues user changes. Thread-safe: every call is its own ``BEGIN IMMEDIATE`` transaction."""
+
+    def __init__(self, engine: Engine, *, db_path: Path, clock: Clock = system_clock) -> None:
+        self.engine = engine
+        self.db_path = db_path
+        self.clock = clock
+
+    @classmethod
+    def open(cls, path: Path, *, clock: Clock = system_clock) -> Actions:
+        """Actions over the cache at ``path``."""
+        return cls(make_engine(path), db_path=path, clock=clock)
+
+    # Status changes ------------------------------------------------------------------------
+
+    def acknowledge(self, ids: Sequence[str]) -> list[Queued]:
+        """Queue acknowledging every incident in ``ids`` (all or nothing)."""
+        return self._status(ids, ChangeKind.ACKNOWLEDGE)
+
+    def resolve(self, ids: Sequence[str]) -> list[Queued]:
+        """Queue resolving every incident in ``ids`` (all or nothing)."""
+        return self._status(ids, ChangeKind.RESOLVE)
+
+    def reopen(self, ids: Sequence[str]) -> list[Queued]:
+        """Queue reopening every incident in ``ids`` (all or nothing)."""
+        return self._status(ids, ChangeKind.REOPEN)
+
+    def _status(self, ids: Sequence[str], op: ChangeKind) -> list[Queued]:
+        if not ids:
+            raise ActionError("no incident given")
+        target = STATUS_CHANGES[op]
+        now = to_db(self.clock())
+        queued: list[Queued] = []
+        with session(self.engine) as s, s.begin():
+            for incident_id in dict.fromkeys(ids):
+                row = self._incident(s, incident_id, op)
+                before = row.status
+                row.status = target.value
+                if target is Status.ACKNOWLEDGED and not row.acknowledged_at:
+                    row.acknowledged_at = now
+                if target is Status.RESOLVED:
+                    row.resolved_at = row.resolved_at or now
+                    row.acknowledged_at = row.acknowledged_at or now
+                if target is Status.TRIGGERED:
+                    row.resolved_at = None
+                row.updated_at = now
+                queued.append(self._enqueue(s, row, op, {"from": before}))
+        return queued
+
+    # Comments -------------------------------------------------------------------------------
+
+    def comment(self, incident_id: str, body: str, *, public: bool = False) -> Queued:
+        """Queue a comment; an empty one is refused."""
+        if not body.strip():
+            raise ActionError("a comment cannot be empty")
+        with session(self.engine) as s, s.begin():
+            row = self._incident(s, incident_id, ChangeKind.COMMENT)
+            comment = CommentRow(
+                incident_id=row.id,
+                author="you",
+                body=body,
+                created_at=to_db(self.clock()),
+                visibility="public" if public else None,
+                pending=True,
+            )
+            s.add(comment)
+            s.flush()
+            payload = {"body": body, "comment_seq": comment.seq, "public": public}
+            queued = self._enqueue(s, row, ChangeKind.COMMENT, payload)
+            comment.outbox_seq = queued.seq
+            fts.reindex(s, [row.id])
+        return queued
+
+    def delete_comment(self, incident_id: str, comment_seq: int) -> Queued:
+        """Queue deleting a comment (it disappears from the cache at once)."""
+        with session(self.engine) as s, s.begin():
+            row = self._incident(s, incident_id, ChangeKind.DELETE_COMMENT)
+            comment = s.get(CommentRow, comment_seq)
+            if comment is None or comment.incident_id != incident_id:
+                raise ActionError(f"{incident_id} has no comment {comment_seq}")
+            if comment.remote_id is None:
+                # Never pushed: dropping the queued comment is the whole deletion.
+                self._drop_queued_comment(s, comment)
+                s.delete(comment)
+                s.flush()
+                fts.reindex(s, [row.id])
+                self._recount(s, row.id)
+                return Queued(row.id, comment.outbox_seq or 0, ChangeKind.DELETE_COMMENT)
+            payload = {"comment_id": comment.remote_id}
+            s.delete(comment)
+            s.flush()
+            fts.reindex(s, [row.id])
+            return self._enqueue(s, row, ChangeKind.DELETE_COMMENT, payload)
+
+    def _drop_queued_comment(self, s: Session, comment: CommentRow) -> None:
+        if comment.outbox_seq is not None:
+            queued = s.get(OutboxRow, comment.outbox_seq)
+            if queued is not None:
+                s.delete(queued)
+
+    # Create, edit, delete ---------------------------------------------------------------
+
+    def create(self, remote: str, kind: str, draft: Draft) -> Queued:
+        """Queue a new incident on ``remote``; it shows at once with a local id."""
+        if not draft.title.strip():
+            raise ActionError("a new incident needs a title")
+        if not can(kind, Capability.CREATE):
+            raise ActionError(f"{kind} remotes cannot create incidents")
+        now = to_db(self.clock())
+        assert now is not None
+        key = uuid.uuid4().hex
+        local_id = f"local-{key[:12]}"
+        with session(self.engine) as s, s.begin():
+            row = IncidentRow(
+                id=f"{remote}:{local_id}",
+                remote=remote,
+                kind=kind,
+                remote_id=local_id,
+                title=draft.title,
+                description=draft.description,
+                status=Status.TRIGGERED.value,
+                status_raw="",
+                severity=draft.severity.value if draft.severity else None,
+                container=draft.container,
+                created_at=now,
+                updated_at=now,
+                local_only=True,
+                hydrated=True,
+            )
+            s.add(row)
+            s.flush()
+            payload = {
+                "title": draft.title,
+                "description": draft.description,
+                "severity": draft.severity.value if draft.severity else None,
+                "container": draft.container,
+            }
+            queued = self._enqueue(s, row, ChangeKind.CREATE, payload, key=key)
+            fts.reindex(s, [row.id])
+        return queued
+
+    def edit(self, incident_id: str, changes: dict[str, Any]) -> Queued:
+        """Queue editing ``title``, ``description`` and/or ``severity``."""
+        unknown = set(changes) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise ActionError(f"cannot edit {', '.join(sorted(unknown))}")
+        if "title" in changes and not str(changes["title"] or "").strip():
+            raise ActionError("the title cannot be empty")
+        if changes.get("severity") not in (None, *[s.value for s in Severity]):
+            raise ActionError(f"unknown severity {changes['severity']!r}")
+        with session(self.engine) as s, s.begin():
+            row = self._incident(s, incident_id, ChangeKind.EDIT)
+            if "severity" in changes and not can(row.kind, Capability.EDIT_SEVERITY):
+                raise ActionError(f"{row.kind} incidents have no severity to edit")
+            before = {name: getattr(row, name) for name in changes}
+            for name, value in changes.items():
+                setattr(row, name, value)
+            row.updated_at = to_db(self.clock())
+            queued = self._enqueue(s, row, ChangeKind.EDIT, {"changes": changes, "before": before})
+            fts.reindex(s, [row.id])
+        return queued
+
+    def delete(self, incident_id: str) -> Queued:
+        """Queue deleting an incident; it is hidden at once (a never-pushed one just goes)."""
+        with session(self.engine) as s, s.begin():
+            row = self._incident(s, incident_id, ChangeKind.DELETE)
+            if row.local_only:
+                queued = Queued(row.id, 0, ChangeKind.DELETE)
+                remove_incident(s, row)
+                return queued
+            row.deleted_locally = True
+            return self._enqueue(s, row, ChangeKind.DELETE, {})
+
+    def attach(self, incident_id: str, path: Path, content_type: str | None = None) -> Queued:
+        """Queue uploading a local file; a copy is kept beside the cache until it is sent."""
+        if not path.is_file():
+            raise ActionError(f"{path}: no such file")
+        keep = outbox_files_dir(self.db_path)
+        keep.mkdir(parents=True, exist_ok=True)
+        copy = keep / f"{uuid.uuid4().hex}-{path.name}"
+        shutil.copyfile(path, copy)
+        try:
+            with session(self.engine) as s, s.begin():
+                row = self._incident(s, incident_id, ChangeKind.ATTACH)
+                attachment = AttachmentRow(
+                    incident_id=row.id,
+                    name=path.name,
+                    content_type=content_type,
+                    size=copy.stat().st_size,
+                    pending=True,
+                    local_path=str(copy),
+                )
+                s.add(attachment)
+                s.flush()
+                payload = {
+                    "path": str(copy),
+                    "name": path.name,
+                    "content_type": content_type,
+                    "attachment_seq": attachment.seq,
+                }
+                return self._enqueue(s, row, ChangeKind.ATTACH, payload)
+        except BaseException:
+            copy.unlink(missing_ok=True)
+            raise
+
+    def delete_attachment(self, incident_id: str, attachment_seq: int) -> Queued:
+        """Queue deleting an attachment."""
+        with session(self.engine) as s, s.begin():
+            row = self._incident(s, incident_id, ChangeKind.DELETE_ATTACHMENT)
+            attachment = s.get(AttachmentRow, attachment_seq)
+            if attachment is None or attachment.incident_id != incident_id:
+                raise ActionError(f"{incident_id} has no attachment {attachment_seq}")
+            payload = {"object_id": attachment.remote_id, "name": attachment.name}
+            s.delete(attachment)
+            return self._enqueue(s, row, ChangeKind.DELETE_ATTACHMENT, payload)
+
+    def set_attribute(self, incident_id: str, name: str, value: Any) -> Queued:
+        """Queue setting a custom attribute (AOH IMS)."""
+        if not name.strip():
+            raise ActionError("an attribute needs a name")
+        with session(self.engine) as s, s.begin():
+            row = self._incident(s, incident_id, ChangeKind.SET_ATTRIBUTE)
+            fields = json.loads(row.custom_fields or "{}")
+            existed = name in fields
+            fields[name] = value
+            row.custom_fields = json.dumps(fields)
+            payload = {"name": name, "value": value, "create": not existed}
+            return self._enqueue(s, row, ChangeKind.SET_ATTRIBUTE, payload)
+
+    # Helpers ----------------------------------------------------------------------------
+
+    def _incident(self, s: Session, incident_id: str, op: ChangeKind) -> IncidentRow:
+        row = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
+        if row is None or row.deleted_locally:
+            raise ActionError(f"no incident {incident_id!r} in the cache")
+        if not can(row.kind, CAPABILITY_OF[op]):
+            raise ActionError(f"{row.kind} remotes cannot {op.value.replace('_', ' ')}")
+        return row
+
+    def _enqueue(
+        self,
+        s: Session,
+        row: IncidentRow,
+        op: ChangeKind,
+        payload: dict[str, Any],
+        *,
+        key: str | None = None,
+    ) -> Queued:
+        entry = OutboxRow(
+            incident_id=row.id,
+            remote=row.remote,
+            op=op.value,
+            payload=json.dumps(payload),
+            key=key or uuid.uuid4().hex,
+            created_at=to_db(self.clock()) or "",
+        )
+        s.add(entry)
+        s.flush()
+        row.failed = None
+        self._recount(s, row.id)
+        assert entry.seq is not None
+        return Queued(row.id, entry.seq, op)
+
+    @staticmethod
+    def _recount(s: Session, incident_id: str) -> None:
+        recount_pending(s, [incident_id])
+
+
+def recount_pending(s: Session, incident_ids: Iterable[str]) -> None:
+    """Set ``incident.pending`` to the number of its queued changes."""
+    params = [{"id": i} for i in incident_ids]
+    if params:
+        s.connection().execute(
+            text(
+                "UPDATE incident SET pending = "
+                "(SELECT COUNT(*) FROM outbox WHERE incident_id = :id) WHERE id = :id"
+            ),
+            params,
+        )
+
+
+def remove_incident(s: Session, row: IncidentRow) -> None:
+    """Delete an incident with its comments, attachments, queued changes and index entry."""
+    for table in (CommentRow, AttachmentRow, OutboxRow):
+        for child in s.exec(select(table).where(col(table.incident_id) == row.id)).all():
+            s.delete(child)
+    if row.num is not None:
+        fts.drop(s, [row.num])
+    s.delete(row)

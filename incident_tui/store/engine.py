@@ -1,0 +1,36 @@
+"""The SQLModel engine the writers use: same file, same pragmas, ``BEGIN IMMEDIATE`` per
+transaction so a read-modify-write never races the sync engine's writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+from incident_tui.store.db import connect, open_db
+
+
+def make_engine(path: Path) -> Engine:
+    """An engine over the cache at ``path`` (created or migrated first if needed)."""
+    open_db(path).close()
+
+    def creator() -> sqlite3.Connection:
+        return connect(path)
+
+    engine = create_engine("sqlite://", creator=creator, pool_pre_ping=False)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        # pysqlite's own transaction handling is off (isolation_level=None in connect), so
+        # we start every transaction ourselves, taking the write lock at once.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def session(engine: Engine) -> Session:
+    """A new session; use ``with session(engine) as s, s.begin(): ...``."""
+    return Session(engine, expire_on_commit=False)

@@ -1,0 +1,72 @@
+"""Schema creation and step-by-step upgrades, each in one transaction, never dropping data.
+
+A new cache is created straight from the SQLModel tables at the current version. An older one
+is walked up through :data:`STEPS`; each step is SQL written against the schema it upgrades,
+because the SQLModel classes only describe the newest schema.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from incident_tui.store import schema
+
+STEPS: dict[int, tuple[str, ...]] = {
+    # 1 -> 2: retry scheduling for the outbox and remote-deletion marks on incidents.
+    1: (
+        "ALTER TABLE outbox ADD COLUMN next_try_at VARCHAR",
+        "ALTER TABLE incident ADD COLUMN remote_deleted BOOLEAN NOT NULL DEFAULT 0",
+        "ALTER TABLE incident ADD COLUMN deleted_locally BOOLEAN NOT NULL DEFAULT 0",
+    ),
+}
+"""``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
+
+
+def create_current(conn: sqlite3.Connection) -> None:
+    """Create every table and index of the current schema in an empty database."""
+    # The DDL is compiled from the SQLModel tables and run on our own connection, so it joins
+    # the caller's transaction (SQLAlchemy's create_all would commit on its own).
+    dialect = sqlite.dialect()
+    statements: list[str] = []
+    for table in schema.SQLModel.metadata.sorted_tables:
+        statements.append(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)))
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            statements.append(str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)))
+    for statement in (*statements, schema.FTS_DDL, *schema.EXTRA_INDEXES):
+        conn.execute(statement)
+
+
+def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
+    """Bring the schema to :data:`schema.SCHEMA_VERSION`; return the version found before."""
+    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if found == 0:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have created it while we waited for the lock.
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) == 0:
+                create_current(conn)
+                conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return found
+    version = found
+    while version < schema.SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if current == version:
+                for statement in STEPS[version]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    return found

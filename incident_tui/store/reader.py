@@ -1,0 +1,267 @@
+"""Fast reads for the screens and the command line, straight through ``sqlite3``.
+
+The list never loads all incidents: it asks for a count and for pages of light rows. Every
+method is safe to call from worker threads (one connection, one lock; WAL lets readers run
+while the sync engine writes).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from incident_tui.domain.query import ListQuery, Sort, fts_query
+from incident_tui.store.db import open_db
+
+LIST_COLUMNS = (
+    "id, remote, kind, remote_id, ref, title, status, severity, created_at, updated_at, "
+    "pending, conflict IS NOT NULL, failed IS NOT NULL, local_only"
+)
+
+SEVERITY_RANK_SQL = (
+    "CASE severity WHEN 'critical' THEN 0 WHEN 'major' THEN 1 WHEN 'minor' THEN 2 ELSE 3 END"
+)
+
+ORDER_BY: dict[Sort, str] = {
+    Sort.NEWEST: "created_at DESC, id DESC",
+    Sort.OLDEST: "created_at ASC, id ASC",
+    Sort.SEVERITY: f"{SEVERITY_RANK_SQL} ASC, created_at DESC, id DESC",
+    Sort.UPDATED: "COALESCE(updated_at, created_at) DESC, id DESC",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """What one line of the incident list shows."""
+
+    id: str
+    remote: str
+    kind: str
+    remote_id: str
+    ref: str | None
+    title: str
+    status: str
+    severity: str | None
+    created_at: str
+    updated_at: str | None
+    pending: int
+    conflict: bool
+    failed: bool
+    local_only: bool
+
+
+@dataclass(slots=True)
+class Detail:
+    """Everything the detail screen and ``show`` print about one incident."""
+
+    incident: dict[str, Any]
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteState:
+    """Sync state of a remote, for the status line."""
+
+    name: str
+    kind: str
+    state: str
+    last_ok_at: str | None
+    last_error: str | None
+    queued: int
+
+
+JSON_COLUMNS = ("assignees", "custom_fields", "extra", "raw", "base")
+
+
+def where_clause(query: ListQuery) -> tuple[str, list[Any]]:
+    """SQL conditions and parameters selecting the incidents a query asks for."""
+    conditions = ["deleted_locally = 0"]
+    params: list[Any] = []
+    if query.statuses:
+        conditions.append(f"status IN ({','.join('?' * len(query.statuses))})")
+        params += sorted(query.statuses)
+    if query.remotes:
+        conditions.append(f"remote IN ({','.join('?' * len(query.remotes))})")
+        params += sorted(query.remotes)
+    if query.severities:
+        named = sorted(s for s in query.severities if s is not None)
+        parts = []
+        if named:
+            parts.append(f"severity IN ({','.join('?' * len(named))})")
+            params += named
+        if None in query.severities:
+            parts.append("severity IS NULL")
+        conditions.append("(" + " OR ".join(parts) + ")")
+    if query.pending_only:
+        conditions.append("pending > 0")
+    match = fts_query(query.search)
+    if match:
+        conditions.append("num IN (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?)")
+        params.append(match)
+    return " AND ".join(conditions), params
+
+
+class Reader:
+    """Read-only queries over the cache."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path) -> Reader:
+        """Open (and if needed create or upgrade) the cache at ``path``."""
+        return cls(open_db(path))
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    def _all(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def count(self, query: ListQuery) -> int:
+        """How many incidents the query selects."""
+        where, params = where_clause(query)
+        return int(self._all(f"SELECT COUNT(*) FROM incident WHERE {where}", params)[0][0])
+
+    def page(self, query: ListQuery, offset: int, limit: int) -> list[ListRow]:
+        """Rows ``offset`` to ``offset + limit`` of the query, in its order."""
+        where, params = where_clause(query)
+        sql = (
+            f"SELECT {LIST_COLUMNS} FROM incident WHERE {where} "
+            f"ORDER BY {ORDER_BY[query.sort]} LIMIT ? OFFSET ?"
+        )
+        return [_list_row(r) for r in self._all(sql, [*params, limit, offset])]
+
+    def all_rows(self, query: ListQuery) -> list[ListRow]:
+        """Every row the query selects (for exports and the command line)."""
+        return self.page(query, 0, -1)
+
+    def position(self, query: ListQuery, incident_id: str) -> int | None:
+        """The index of ``incident_id`` in the query's order, or ``None`` if not selected."""
+        where, params = where_clause(query)
+        found = self._all(
+            f"SELECT created_at FROM incident WHERE id = ? AND {where}", [incident_id, *params]
+        )
+        if not found:
+            return None
+        created_at = found[0][0]
+        if query.sort in (Sort.NEWEST, Sort.OLDEST):
+            # Row-value comparison walks the (created_at, id) index: no sort of the whole set.
+            op = ">" if query.sort is Sort.NEWEST else "<"
+            sql = f"SELECT COUNT(*) FROM incident WHERE {where} AND (created_at, id) {op} (?, ?)"
+            return int(self._all(sql, [*params, created_at, incident_id])[0][0])
+        sql = (
+            f"SELECT n FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY {ORDER_BY[query.sort]}) - 1 "
+            f"AS n FROM incident WHERE {where}) WHERE id = ?"
+        )
+        rows = self._all(sql, [*params, incident_id])
+        return int(rows[0][0]) if rows else None
+
+    def exists(self, incident_id: str) -> bool:
+        """Whether the cache holds this incident (deleted ones excluded)."""
+        sql = "SELECT 1 FROM incident WHERE id = ? AND deleted_locally = 0"
+        return bool(self._all(sql, [incident_id]))
+
+    def detail(self, incident_id: str) -> Detail | None:
+        """The full incident with comments, attachments and queued changes."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "SELECT * FROM incident WHERE id = ? AND deleted_locally = 0", [incident_id]
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            names = [d[0] for d in cursor.description]
+            incident = dict(zip(names, row, strict=True))
+            comments = _dicts(
+                self._conn.execute(
+                    "SELECT seq, remote_id, author, body, created_at, visibility, pending "
+                    "FROM comment WHERE incident_id = ? ORDER BY COALESCE(created_at, ''), seq",
+                    [incident_id],
+                )
+            )
+            attachments = _dicts(
+                self._conn.execute(
+                    "SELECT seq, remote_id, name, content_type, url, size, pending "
+                    "FROM attachment WHERE incident_id = ? ORDER BY seq",
+                    [incident_id],
+                )
+            )
+            changes = _dicts(
+                self._conn.execute(
+                    "SELECT seq, op, payload, state, attempts, last_error, created_at "
+                    "FROM outbox WHERE incident_id = ? ORDER BY seq",
+                    [incident_id],
+                )
+            )
+        for column in JSON_COLUMNS:
+            incident[column] = _loads(incident.get(column))
+        incident["conflict"] = _loads(incident.get("conflict")) if incident.get("conflict") else None
+        for change in changes:
+            change["payload"] = _loads(change["payload"])
+        return Detail(incident, comments, attachments, changes)
+
+    def remotes(self) -> list[RemoteState]:
+        """Every known remote's sync state with its queue length."""
+        rows = self._all(
+            "SELECT r.name, r.kind, r.state, r.last_ok_at, r.last_error, "
+            "(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name) "
+            "FROM remote r ORDER BY r.name"
+        )
+        return [RemoteState(*row) for row in rows]
+
+    def queued(self) -> int:
+        """How many local changes wait for a remote."""
+        return int(self._all("SELECT COUNT(*) FROM outbox")[0][0])
+
+    def outbox(self, remote: str | None = None) -> list[dict[str, Any]]:
+        """The queued changes in push order, optionally of one remote."""
+        sql = "SELECT * FROM outbox" + (" WHERE remote = ?" if remote else "") + " ORDER BY seq"
+        with self._lock:
+            cursor = self._conn.execute(sql, [remote] if remote else [])
+            return _dicts(cursor)
+
+    def changed_since(self, ids: list[str]) -> list[ListRow]:
+        """Current list rows of the given ids (for live updates of visible rows)."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return [
+            _list_row(r)
+            for r in self._all(f"SELECT {LIST_COLUMNS} FROM incident WHERE id IN ({marks})", ids)
+        ]
+
+    def query(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run a read-only statement (dashboard and handover aggregations)."""
+        return self._all(sql, params)
+
+
+def _list_row(row: tuple[Any, ...]) -> ListRow:
+    return ListRow(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9],
+        int(row[10]), bool(row[11]), bool(row[12]), bool(row[13]),
+    )
+
+
+def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _loads(value: Any) -> Any:
+    if not value:
+        return {} if value is None else value
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return value

@@ -1,0 +1,147 @@
+"""The cache's tables as SQLModel classes: the single definition of the schema.
+
+Times are stored as ISO 8601 UTC text with microseconds (``2026-11-22T09:14:00.000000Z``): it
+sorts as text, and SQLite's date functions read it for the dashboard's aggregations. JSON
+columns are text too. Importing this module costs ~0.4 s (SQLModel), so the paint path reads
+through :mod:`incident_tui.store.reader` instead and only writers import it.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 2
+"""Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
+
+
+class IncidentRow(SQLModel, table=True):
+    """One incident in the common model, plus local sync bookkeeping."""
+
+    __tablename__ = "incident"
+
+    num: int | None = Field(default=None, primary_key=True)
+    """Stable integer key; the full-text index uses it as its rowid."""
+    id: str = Field(unique=True)
+    remote: str = Field(index=True)
+    kind: str
+    remote_id: str
+    ref: str | None = None
+    container: str | None = None
+    title: str = ""
+    description: str | None = None
+    status: str = Field(index=True)
+    status_raw: str = ""
+    severity: str | None = Field(default=None, index=True)
+    severity_raw: str | None = None
+    category: str | None = None
+    occurred_at: str | None = None
+    created_at: str = Field(index=True)
+    updated_at: str | None = Field(default=None, index=True)
+    acknowledged_at: str | None = None
+    resolved_at: str | None = None
+    reporter: str | None = None
+    assignees: str = "[]"
+    custom_fields: str = "{}"
+    extra: str = "{}"
+    version: str | None = None
+    raw: str = "{}"
+    base: str = "{}"
+    """The editable common fields as last pulled: the base of the three-way conflict check."""
+    synced_at: str | None = None
+    hydrated: bool = False
+    """The full incident (comments, description) has been fetched at least once."""
+    local_only: bool = False
+    """Created here and not yet accepted by the remote."""
+    pending: int = 0
+    """Queued changes of this incident not yet accepted by the remote."""
+    failed: str | None = None
+    """The remote's reason for refusing the latest change, if it did."""
+    conflict: str | None = None
+    """JSON: the remote changed what we changed; the user decides."""
+    remote_deleted: bool = False
+    """The remote no longer has it but local changes were queued (kept for the user)."""
+    deleted_locally: bool = False
+    """The user deleted it; hidden from every listing until the remote confirms."""
+
+
+class CommentRow(SQLModel, table=True):
+    """A comment (or OneUptime note) on an incident."""
+
+    __tablename__ = "comment"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    incident_id: str = Field(index=True)
+    remote_id: str | None = None
+    author: str | None = None
+    body: str = ""
+    created_at: str | None = None
+    visibility: str | None = None
+    pending: bool = False
+    outbox_seq: int | None = None
+
+
+class AttachmentRow(SQLModel, table=True):
+    """Metadata of a file attached to an incident."""
+
+    __tablename__ = "attachment"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    incident_id: str = Field(index=True)
+    remote_id: str | None = None
+    name: str = ""
+    content_type: str | None = None
+    url: str | None = None
+    size: int | None = None
+    pending: bool = False
+    local_path: str | None = None
+
+
+class RemoteRow(SQLModel, table=True):
+    """Sync state of one remote."""
+
+    __tablename__ = "remote"
+
+    name: str = Field(primary_key=True)
+    kind: str
+    cursor: str | None = None
+    last_ok_at: str | None = None
+    last_attempt_at: str | None = None
+    last_full_at: str | None = None
+    last_error: str | None = None
+    state: str = "never"
+    """``never`` synced, ``ok``, ``failing`` (remote answered with an error) or ``offline``."""
+
+
+class OutboxRow(SQLModel, table=True):
+    """A local change waiting to be pushed, in order per incident."""
+
+    __tablename__ = "outbox"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    incident_id: str = Field(index=True)
+    remote: str = Field(index=True)
+    op: str
+    payload: str = "{}"
+    key: str
+    """Idempotency key (uuid4 hex) sent with creates."""
+    created_at: str
+    state: str = Field(default="queued", index=True)
+    """``queued``, ``sending`` (a create in flight: outcome unknown if we die), ``failed``
+    (refused by the remote; the user retries or discards) or ``conflict``."""
+    attempts: int = 0
+    last_error: str | None = None
+    started_at: str | None = None
+    next_try_at: str | None = None
+
+
+FTS_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS incident_fts USING fts5("
+    "title, description, comments, tokenize = 'unicode61 remove_diacritics 2')"
+)
+"""Full-text index over title, description and comments; rowid = ``incident.num``."""
+
+EXTRA_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS ix_incident_created_id ON incident (created_at DESC, id DESC)",
+    "CREATE INDEX IF NOT EXISTS ix_incident_remote_remote_id ON incident (remote, remote_id)",
+    "CREATE INDEX IF NOT EXISTS ix_outbox_incident_seq ON outbox (incident_id, seq)",
+)

@@ -1,0 +1,85 @@
+"""What the sync engine reports while it works: plain data and a listener protocol.
+
+The TUI turns these callbacks into Textual messages; the command line prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(slots=True)
+class RemoteResult:
+    """How one remote's pass went."""
+
+    remote: str
+    ok: bool
+    pulled: int = 0
+    pushed: int = 0
+    failed: int = 0
+    conflicts: int = 0
+    removed: int = 0
+    requests: int = 0
+    error: str | None = None
+    offline: bool = False
+    """True when the remote could not be reached at all (as opposed to answering an error)."""
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for the command line and the log."""
+        if not self.ok:
+            state = "offline" if self.offline else "failed"
+            return f"{self.remote}: {state}: {self.error}"
+        parts = [f"pulled {self.pulled}", f"pushed {self.pushed}"]
+        if self.removed:
+            parts.append(f"removed {self.removed}")
+        if self.failed:
+            parts.append(f"{self.failed} refused")
+        if self.conflicts:
+            parts.append(f"{self.conflicts} conflicts")
+        return f"{self.remote}: ok, " + ", ".join(parts) + f" ({self.seconds:.1f}s)"
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """The outcome of one pass over the remotes."""
+
+    results: list[RemoteResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Every remote synced."""
+        return all(r.ok for r in self.results)
+
+
+class SyncListener(Protocol):
+    """Callbacks of the sync engine; called on the engine's event loop, keep them quick."""
+
+    def remote_started(self, remote: str) -> None:
+        """A remote's pass begins."""
+
+    def remote_progress(self, remote: str, pulled: int) -> None:
+        """More incidents were stored for a remote (called per page)."""
+
+    def remote_finished(self, result: RemoteResult) -> None:
+        """A remote's pass ended (successfully or not)."""
+
+    def incidents_changed(self, ids: list[str], urgent_new: list[str]) -> None:
+        """Cached incidents changed; ``urgent_new`` are newly arrived critical/major ones."""
+
+
+class NullListener:
+    """A listener that ignores everything."""
+
+    def remote_started(self, remote: str) -> None:
+        """Ignored."""
+
+    def remote_progress(self, remote: str, pulled: int) -> None:
+        """Ignored."""
+
+    def remote_finished(self, result: RemoteResult) -> None:
+        """Ignored."""
+
+    def incidents_changed(self, ids: list[str], urgent_new: list[str]) -> None:
+        """Ignored."""

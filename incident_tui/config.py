@@ -243,7 +243,7 @@ class Settings(BaseSettings):
         return (
             init_settings,
             env_settings,
-            InitSettingsSource(settings_cls, init_kwargs=_FILE_DATA.get()),
+            InitSettingsSource(settings_cls, init_kwargs=_FILE_DATA.get() or {}),
         )
 
     def db_path(self) -> Path:
@@ -263,7 +263,7 @@ class Settings(BaseSettings):
         raise ConfigError(f"unknown remote {name!r} (known: {known})")
 
 
-_FILE_DATA: ContextVar[dict[str, Any]] = ContextVar("incident_tui_file_data", default={})
+_FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("incident_tui_file_data", default=None)
 
 
 def config_path(flag: Path | None = None) -> Path:

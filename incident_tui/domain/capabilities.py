@@ -23,7 +23,9 @@ class Capability(StrEnum):
     INCREMENTAL = "incremental"
 
 
-_COMMON = frozenset({Capability.CREATE, Capability.ACKNOWLEDGE, Capability.RESOLVE, Capability.DELETE})
+_COMMON = frozenset(
+    {Capability.CREATE, Capability.ACKNOWLEDGE, Capability.RESOLVE, Capability.DELETE}
+)
 
 KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "kitehouse": _COMMON

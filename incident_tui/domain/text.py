@@ -25,9 +25,7 @@ _ESCAPE_SEQUENCE = re.compile(
 
 # C0 controls except tab and newline, DEL, C1 controls, and the Unicode bidi embeddings,
 # overrides and isolates (U+202A-U+202E, U+2066-U+2069) plus LRM/RLM/ALM marks.
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]"
-)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(text: object, *, single_line: bool = False) -> str:

@@ -33,9 +33,21 @@ SUBJECTS = (
     "Slow page loads on",
 )
 PLACES = (
-    "checkout-service", "auth-gateway", "warehouse north", "building B", "eu-west-1",
-    "us-east-2", "the science lab", "orders-db", "edge proxy", "reporting cluster",
-    "the main hall", "loading dock 3", "search-indexer", "mail relay", "kitchen",
+    "checkout-service",
+    "auth-gateway",
+    "warehouse north",
+    "building B",
+    "eu-west-1",
+    "us-east-2",
+    "the science lab",
+    "orders-db",
+    "edge proxy",
+    "reporting cluster",
+    "the main hall",
+    "loading dock 3",
+    "search-indexer",
+    "mail relay",
+    "kitchen",
 )
 DETAILS = (
     "First noticed by the monitoring probe; customers report intermittent errors.",
@@ -48,8 +60,16 @@ DETAILS = (
     "Alert fired twice in ten minutes, then cleared, then fired again.",
 )
 PEOPLE = (
-    "Ana Souza", "Ben Okafor", "Chloé Martin", "Dmitri Ivanov", "Eilidh Ross",
-    "Farah Khan", "Giulia Bianchi", "Hiro Tanaka", "Ines García", "Jamal O'Brien",
+    "Ana Souza",
+    "Ben Okafor",
+    "Chloé Martin",
+    "Dmitri Ivanov",
+    "Eilidh Ross",
+    "Farah Khan",
+    "Giulia Bianchi",
+    "Hiro Tanaka",
+    "Ines García",
+    "Jamal O'Brien",
 )
 COMMENTS = (
     "Looking into it now.",
@@ -116,9 +136,7 @@ def sample_incidents(
             status = "acknowledged"
         else:
             status = "triggered"
-        severity = rng.choices(
-            ("critical", "major", "minor", None), weights=(1, 3, 5, 1)
-        )[0]
+        severity = rng.choices(("critical", "major", "minor", None), weights=(1, 3, 5, 1))[0]
         ack = resolved = None
         if status in ("acknowledged", "resolved"):
             ack = created + timedelta(minutes=rng.uniform(1, 90))

@@ -278,8 +278,11 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         request = Request(
-            self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
-            self.headers, body,
+            self.command,
+            parts.path,
+            parse_qs(parts.query, keep_blank_values=True),
+            self.headers,
+            body,
         )
         if parts.path.startswith("/_emulator/"):
             self._send(emulator.control(request))
@@ -294,12 +297,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault and fault.kind == "status":
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            payload = fault.body if fault.body is not None else emulator.error_body(
-                fault.status, "injected fault"
+            payload = (
+                fault.body
+                if fault.body is not None
+                else emulator.error_body(fault.status, "injected fault")
             )
             response = Response.json(payload, fault.status, headers)
         elif fault and fault.kind == "malformed":
-            response = Response(200, b'{"data": [ {"oops": tru', {"Content-Type": "application/json"})
+            response = Response(
+                200, b'{"data": [ {"oops": tru', {"Content-Type": "application/json"}
+            )
         else:
             response = emulator.handle(request)
         self._log(emulator, parts, response.status)
@@ -374,7 +381,8 @@ class EmulatorServer:
     def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> None:
         self.emulator = emulator
         self._server = _Server((host, port), emulator)
-        self.host, self.port = self._server.server_address[:2]  # type: ignore[misc]
+        address = self._server.server_address
+        self.host, self.port = str(address[0]), int(address[1])
         self.url = f"http://{self.host}:{self.port}"
         emulator.base_url = self.url
         self._thread: threading.Thread | None = None

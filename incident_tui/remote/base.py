@@ -123,7 +123,8 @@ class Connector(ABC):
         raise Unsupported(f"{self.kind} cannot delete incidents")
 
     async def aclose(self) -> None:
-        """Release the HTTP client."""
+        """Release the HTTP client (connectors that hold one override this)."""
+        return None
 
     def can(self, capability: Capability) -> bool:
         """Whether this remote kind supports ``capability``."""

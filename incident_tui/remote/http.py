@@ -66,7 +66,9 @@ def error_text(response: httpx.Response) -> str:
     if isinstance(body, dict):
         errors = body.get("errors")
         if isinstance(errors, list):
-            parts += [str(e.get("message")) for e in errors if isinstance(e, dict) and e.get("message")]
+            parts += [
+                str(e.get("message")) for e in errors if isinstance(e, dict) and e.get("message")
+            ]
         elif isinstance(errors, dict):
             for field_name, messages in errors.items():
                 items = messages if isinstance(messages, list) else [messages]
@@ -98,11 +100,15 @@ def classify_status(response: httpx.Response, reason: str) -> RemoteError:
         return Conflict(message, status=status)
     if status == 429:
         return RateLimited(
-            message, status=status, retry_after=parse_retry_after(response.headers.get("Retry-After"))
+            message,
+            status=status,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
     if status >= 500:
         return Unavailable(
-            message, status=status, retry_after=parse_retry_after(response.headers.get("Retry-After"))
+            message,
+            status=status,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
     return Refused(message, status=status)
 
@@ -209,8 +215,8 @@ class Http:
         if response.is_success or response.status_code in ok:
             return response
         reason = error_text(response)
-        error = self._classify(response, reason) if self._classify else None
-        raise error or classify_status(response, reason)
+        special = self._classify(response, reason) if self._classify else None
+        raise special or classify_status(response, reason)
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send a request and return its parsed JSON body (``None`` for an empty body)."""
@@ -231,7 +237,8 @@ def parse_json(response: httpx.Response) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         snippet = shorten(clean(response.text, single_line=True), 60)
         raise BadResponse(
-            f"{response.request.method} {response.request.url.path}: not JSON ({exc.msg}): "
+            f"{response.request.method} {response.request.url.path}: not JSON "
+            f"({getattr(exc, 'msg', exc)}): "
             f"{snippet!r}",
             status=response.status_code,
         ) from None

@@ -206,7 +206,9 @@ class Reader:
             )
         for column in JSON_COLUMNS:
             incident[column] = _loads(incident.get(column))
-        incident["conflict"] = _loads(incident.get("conflict")) if incident.get("conflict") else None
+        incident["conflict"] = (
+            _loads(incident.get("conflict")) if incident.get("conflict") else None
+        )
         for change in changes:
             change["payload"] = _loads(change["payload"])
         return Detail(incident, comments, attachments, changes)
@@ -248,8 +250,20 @@ class Reader:
 
 def _list_row(row: tuple[Any, ...]) -> ListRow:
     return ListRow(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9],
-        int(row[10]), bool(row[11]), bool(row[12]), bool(row[13]),
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        int(row[10]),
+        bool(row[11]),
+        bool(row[12]),
+        bool(row[13]),
     )
 
 

@@ -22,10 +22,31 @@ from incident_tui.store.actions import remove_incident
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow
 
 SYNCED_COLUMNS = (
-    "remote", "kind", "remote_id", "ref", "container", "title", "description", "status",
-    "status_raw", "severity", "severity_raw", "category", "occurred_at", "created_at",
-    "updated_at", "acknowledged_at", "resolved_at", "reporter", "assignees", "custom_fields",
-    "extra", "version", "raw", "base", "synced_at",
+    "remote",
+    "kind",
+    "remote_id",
+    "ref",
+    "container",
+    "title",
+    "description",
+    "status",
+    "status_raw",
+    "severity",
+    "severity_raw",
+    "category",
+    "occurred_at",
+    "created_at",
+    "updated_at",
+    "acknowledged_at",
+    "resolved_at",
+    "reporter",
+    "assignees",
+    "custom_fields",
+    "extra",
+    "version",
+    "raw",
+    "base",
+    "synced_at",
 )
 
 
@@ -134,8 +155,9 @@ def upsert_incidents(
     if values:
         statement = insert(IncidentRow)
         update = {name: statement.excluded[name] for name in SYNCED_COLUMNS}
-        # A summary row must not clear the hydrated mark a full fetch left.
-        update["hydrated"] = statement.excluded.hydrated | IncidentRow.__table__.c.hydrated
+        # Only changed rows get here, so a changed summary row marks the incident for a fresh
+        # full fetch (its comments may be stale now).
+        update["hydrated"] = statement.excluded.hydrated
         s.connection().execute(
             statement.on_conflict_do_update(index_elements=["id"], set_=update), values
         )
@@ -171,7 +193,7 @@ def _replace_children(s: Session, incident: Incident) -> None:
             text("DELETE FROM attachment WHERE incident_id = :id AND pending = 0"),
             {"id": incident.id},
         )
-        rows = [
+        files: list[dict[str, object]] = [
             {
                 "incident_id": incident.id,
                 "remote_id": a.remote_id,
@@ -183,8 +205,8 @@ def _replace_children(s: Session, incident: Incident) -> None:
             }
             for a in incident.attachments
         ]
-        if rows:
-            conn.execute(insert(AttachmentRow), rows)
+        if files:
+            conn.execute(insert(AttachmentRow), files)
     fts.reindex(s, [incident.id])
 
 
@@ -196,7 +218,9 @@ def remove_missing(s: Session, remote: str, seen: Iterable[str]) -> UpsertResult
     result = UpsertResult()
     seen_ids = set(seen)
     rows = s.exec(
-        select(IncidentRow).where(IncidentRow.remote == remote, col(IncidentRow.local_only).is_(False))
+        select(IncidentRow).where(
+            IncidentRow.remote == remote, col(IncidentRow.local_only).is_(False)
+        )
     ).all()
     for row in rows:
         if row.id in seen_ids:

@@ -1,0 +1,451 @@
+"""The outbox's state changes, each one short transaction: what to push next, what the remote
+accepted, refused or contested, and the user's answers (retry, discard, keep mine, take theirs).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlmodel import col, select
+
+from incident_tui.clock import from_db, to_db
+from incident_tui.domain.model import (
+    Attachment,
+    ChangeKind,
+    Comment,
+    Incident,
+    Severity,
+    Status,
+)
+from incident_tui.store import fts
+from incident_tui.store.actions import ActionError, recount_pending, remove_incident
+from incident_tui.store.engine import session
+from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
+from incident_tui.store.upsert import UpsertResult, upsert_incidents
+
+WAITING_STATES = ("queued", "sending")
+BLOCKING_STATES = ("failed", "conflict")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A queued change as the engine pushes it."""
+
+    seq: int
+    incident_id: str
+    remote: str
+    op: ChangeKind
+    payload: dict[str, Any]
+    key: str
+    state: str
+    attempts: int
+    started_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Cached:
+    """The cached side of an incident that the engine needs before a write."""
+
+    incident: Incident
+    base: dict[str, Any]
+    hydrated: bool
+    local_only: bool
+
+
+def pending_changes(engine: Engine, remote: str) -> list[Change]:
+    """The remote's changes in push order, skipping every incident whose earlier change is
+    failed or contested (changes of one incident go strictly in order)."""
+    with session(engine) as s:
+        rows = s.exec(
+            select(OutboxRow).where(OutboxRow.remote == remote).order_by(col(OutboxRow.seq))
+        ).all()
+    blocked: set[str] = set()
+    result: list[Change] = []
+    for row in rows:
+        if row.state in BLOCKING_STATES or row.incident_id in blocked:
+            blocked.add(row.incident_id)
+            continue
+        assert row.seq is not None
+        result.append(
+            Change(
+                row.seq,
+                row.incident_id,
+                row.remote,
+                ChangeKind(row.op),
+                json.loads(row.payload),
+                row.key,
+                row.state,
+                row.attempts,
+                from_db(row.started_at),
+            )
+        )
+    return result
+
+
+def cached(engine: Engine, incident_id: str) -> Cached | None:
+    """The cached incident as a domain object, with its conflict base."""
+    with session(engine) as s:
+        row = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
+        if row is None:
+            return None
+        comments = s.exec(select(CommentRow).where(CommentRow.incident_id == incident_id)).all()
+        attachments = s.exec(
+            select(AttachmentRow).where(AttachmentRow.incident_id == incident_id)
+        ).all()
+    incident = Incident(
+        remote=row.remote,
+        kind=row.kind,
+        remote_id=row.remote_id,
+        title=row.title,
+        status=Status(row.status),
+        status_raw=row.status_raw,
+        created_at=from_db(row.created_at) or datetime.min,
+        ref=row.ref,
+        container=row.container,
+        description=row.description,
+        severity=Severity(row.severity) if row.severity else None,
+        severity_raw=row.severity_raw,
+        category=row.category,
+        occurred_at=from_db(row.occurred_at),
+        updated_at=from_db(row.updated_at),
+        acknowledged_at=from_db(row.acknowledged_at),
+        resolved_at=from_db(row.resolved_at),
+        reporter=row.reporter,
+        assignees=json.loads(row.assignees or "[]"),
+        custom_fields=json.loads(row.custom_fields or "{}"),
+        extra=json.loads(row.extra or "{}"),
+        version=row.version,
+        raw=json.loads(row.raw or "{}"),
+        comments=[
+            Comment(c.remote_id, c.body, from_db(c.created_at), c.author, c.visibility)
+            for c in comments
+            if c.remote_id
+        ],
+        attachments=[
+            Attachment(a.remote_id, a.name, a.content_type, a.url, a.size)
+            for a in attachments
+            if a.remote_id
+        ],
+    )
+    return Cached(incident, json.loads(row.base or "{}"), row.hydrated, row.local_only)
+
+
+def mark_sending(engine: Engine, seq: int, now: datetime) -> None:
+    """Record that a create is about to be sent: if we die now, its outcome is unknown."""
+    with session(engine) as s, s.begin():
+        row = s.get(OutboxRow, seq)
+        if row is not None:
+            row.state = "sending"
+            row.started_at = to_db(now)
+            row.attempts += 1
+
+
+def note_attempt(engine: Engine, seq: int, error: str) -> None:
+    """A push failed for a passing reason; it stays queued with the reason visible."""
+    with session(engine) as s, s.begin():
+        row = s.get(OutboxRow, seq)
+        if row is not None:
+            row.attempts += 1
+            row.last_error = error
+
+
+def mark_failed(engine: Engine, seq: int, reason: str) -> None:
+    """The remote refused the change; it waits for the user to retry or discard it."""
+    with session(engine) as s, s.begin():
+        row = s.get(OutboxRow, seq)
+        if row is None:
+            return
+        row.state = "failed"
+        row.last_error = reason
+        incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
+        if incident is not None:
+            incident.failed = reason
+
+
+def mark_conflict(
+    engine: Engine,
+    seq: int,
+    fields: list[str],
+    ours: dict[str, Any],
+    theirs: Incident | None,
+    reason: str,
+) -> None:
+    """The remote changed what we change: keep both sides for the user to choose."""
+    theirs_values = _common_values(theirs) if theirs else None
+    with session(engine) as s, s.begin():
+        row = s.get(OutboxRow, seq)
+        if row is None:
+            return
+        row.state = "conflict"
+        row.last_error = reason
+        incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
+        if incident is not None:
+            incident.conflict = json.dumps(
+                {
+                    "seq": seq,
+                    "fields": fields,
+                    "ours": ours,
+                    "theirs": theirs_values,
+                    "reason": reason,
+                },
+                default=str,
+            )
+            if theirs is not None:
+                incident.raw = json.dumps(theirs.raw, default=str)
+
+
+def _common_values(incident: Incident) -> dict[str, Any]:
+    return {
+        "title": incident.title,
+        "description": incident.description,
+        "severity": incident.severity.value if incident.severity else None,
+        "status": incident.status.value,
+    }
+
+
+def complete(
+    engine: Engine,
+    change: Change,
+    fresh: Incident | None,
+    now: datetime,
+    *,
+    comment: Comment | None = None,
+    attachment: Attachment | None = None,
+    created: Incident | None = None,
+) -> UpsertResult:
+    """The remote accepted ``change``: drop it from the outbox and store what came back,
+    in one transaction (a create also renames the local id to the remote's id)."""
+    result = UpsertResult()
+    with session(engine) as s, s.begin():
+        row = s.get(OutboxRow, change.seq)
+        if row is None:
+            return result
+        incident_id = change.incident_id
+        if created is not None:
+            incident_id = _adopt(s, change.incident_id, created)
+            result.changed.append(change.incident_id)
+            fresh = created
+        s.delete(row)
+        s.flush()
+        if change.op is ChangeKind.COMMENT and comment is not None:
+            seq = change.payload.get("comment_seq")
+            local = s.get(CommentRow, seq) if seq is not None else None
+            if local is not None:
+                local.remote_id = comment.remote_id
+                local.pending = False
+                local.created_at = to_db(comment.created_at) or local.created_at
+                local.author = comment.author or local.author
+        if change.op is ChangeKind.ATTACH and attachment is not None:
+            seq = change.payload.get("attachment_seq")
+            local_file = s.get(AttachmentRow, seq) if seq is not None else None
+            if local_file is not None:
+                local_file.remote_id = attachment.remote_id
+                local_file.url = attachment.url
+                local_file.pending = False
+                local_file.local_path = None
+        incident = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
+        if change.op is ChangeKind.DELETE:
+            if incident is not None:
+                remove_incident(s, incident)
+            result.removed.append(incident_id)
+            return result
+        recount_pending(s, [incident_id])
+        s.flush()
+        if incident is not None:
+            s.refresh(incident)
+            if incident.pending == 0:
+                incident.failed = None
+            if fresh is not None and incident.pending == 0:
+                incident.version = None  # force the rewrite below even if the token matches
+                s.flush()
+                result.changed += upsert_incidents(s, [fresh], now).touched()
+        result.changed.append(incident_id)
+    return result
+
+
+def _adopt(s: Any, local_id: str, created: Incident) -> str:
+    """Give a locally created incident the remote's id everywhere it is referenced."""
+    new_id = created.id
+    duplicate = s.exec(select(IncidentRow).where(IncidentRow.id == new_id)).first()
+    if duplicate is not None:
+        # A pull already brought the incident an interrupted create made: keep ours.
+        remove_incident(s, duplicate)
+        s.flush()
+    conn = s.connection()
+    conn.execute(
+        text("UPDATE incident SET id = :new, remote_id = :rid, local_only = 0 WHERE id = :old"),
+        {"new": new_id, "rid": created.remote_id, "old": local_id},
+    )
+    for table in ("comment", "attachment", "outbox"):
+        conn.execute(
+            text(f"UPDATE {table} SET incident_id = :new WHERE incident_id = :old"),
+            {"new": new_id, "old": local_id},
+        )
+    return new_id
+
+
+# The user's answers ------------------------------------------------------------------------
+
+
+def retry(engine: Engine, seq: int) -> None:
+    """Put a refused or contested change back in the queue as it is."""
+    with session(engine) as s, s.begin():
+        row = s.get(OutboxRow, seq)
+        if row is None:
+            raise ActionError(f"no queued change {seq}")
+        row.state = "queued"
+        row.last_error = None
+        incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
+        if incident is not None:
+            incident.failed = None
+
+
+def discard(engine: Engine, seq: int) -> str:
+    """Drop a queued change; the incident is refreshed from the remote at the next pull.
+
+    Returns the incident id. A discarded create removes the local incident altogether.
+    """
+    with session(engine) as s, s.begin():
+        row = s.get(OutboxRow, seq)
+        if row is None:
+            raise ActionError(f"no queued change {seq}")
+        incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
+        payload = json.loads(row.payload)
+        s.delete(row)
+        s.flush()
+        if incident is None:
+            return row.incident_id
+        if row.op == ChangeKind.CREATE.value:
+            remove_incident(s, incident)
+            return row.incident_id
+        if row.op == ChangeKind.COMMENT.value and payload.get("comment_seq") is not None:
+            comment = s.get(CommentRow, payload["comment_seq"])
+            if comment is not None:
+                s.delete(comment)
+        if row.op == ChangeKind.DELETE.value:
+            incident.deleted_locally = False
+        # Forget the local view: the next pull rewrites the row with the remote's values.
+        incident.version = None
+        incident.failed = None
+        incident.conflict = None
+        recount_pending(s, [incident.id])
+        s.flush()
+        fts.reindex(s, [incident.id])
+        return incident.id
+
+
+def keep_mine(engine: Engine, incident_id: str) -> None:
+    """Resolve a conflict for our side: the remote's current values become the base, so the
+    queued change is pushed over them at the next sync."""
+    with session(engine) as s, s.begin():
+        incident = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
+        if incident is None or not incident.conflict:
+            raise ActionError(f"{incident_id} has no conflict")
+        info = json.loads(incident.conflict)
+        if info.get("theirs"):
+            incident.base = json.dumps(info["theirs"])
+        incident.conflict = None
+        for row in s.exec(
+            select(OutboxRow).where(
+                OutboxRow.incident_id == incident_id, OutboxRow.state == "conflict"
+            )
+        ).all():
+            row.state = "queued"
+            row.last_error = None
+            row.payload = json.dumps({**json.loads(row.payload), "force": True})
+
+
+def take_theirs(engine: Engine, incident_id: str) -> None:
+    """Resolve a conflict for the remote's side: drop our contested changes and show theirs."""
+    with session(engine) as s, s.begin():
+        incident = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
+        if incident is None or not incident.conflict:
+            raise ActionError(f"{incident_id} has no conflict")
+        info = json.loads(incident.conflict)
+        for row in s.exec(
+            select(OutboxRow).where(
+                OutboxRow.incident_id == incident_id, OutboxRow.state == "conflict"
+            )
+        ).all():
+            s.delete(row)
+        theirs = info.get("theirs") or {}
+        for name in ("title", "description", "severity", "status"):
+            if name in theirs:
+                setattr(incident, name, theirs[name])
+        if theirs:
+            incident.base = json.dumps(theirs)
+        incident.conflict = None
+        incident.version = None
+        if incident.remote_deleted:
+            s.flush()
+            remove_incident(s, incident)
+            return
+        s.flush()
+        recount_pending(s, [incident_id])
+        fts.reindex(s, [incident_id])
+
+
+def remote_state(engine: Engine, name: str) -> tuple[str | None, str | None]:
+    """The remote's stored cursor and time of its last full listing."""
+    with session(engine) as s:
+        row = (
+            s.connection()
+            .execute(text("SELECT cursor, last_full_at FROM remote WHERE name = :n"), {"n": name})
+            .first()
+        )
+    return (row[0], row[1]) if row else (None, None)
+
+
+def save_remote_state(engine: Engine, name: str, kind: str, **values: Any) -> None:
+    """Create or update a remote's sync state row."""
+    with session(engine) as s, s.begin():
+        conn = s.connection()
+        conn.execute(
+            text("INSERT OR IGNORE INTO remote (name, kind, state) VALUES (:n, :k, 'never')"),
+            {"n": name, "k": kind},
+        )
+        if values:
+            sets = ", ".join(f"{key} = :{key}" for key in values)
+            conn.execute(text(f"UPDATE remote SET {sets} WHERE name = :n"), {"n": name, **values})
+
+
+def store_page(
+    engine: Engine,
+    name: str,
+    kind: str,
+    incidents: list[Incident],
+    cursor: str | None,
+    now: datetime,
+) -> UpsertResult:
+    """Upsert a pulled page and advance the cursor in the same transaction."""
+    with session(engine) as s, s.begin():
+        result = upsert_incidents(s, incidents, now)
+        if cursor is not None:
+            conn = s.connection()
+            conn.execute(
+                text("INSERT OR IGNORE INTO remote (name, kind, state) VALUES (:n, :k, 'never')"),
+                {"n": name, "k": kind},
+            )
+            conn.execute(
+                text("UPDATE remote SET cursor = :c WHERE name = :n"), {"c": cursor, "n": name}
+            )
+    return result
+
+
+def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:
+    """Remote ids of the newest incidents whose full record was never fetched."""
+    if limit <= 0:
+        return []
+    with session(engine) as s:
+        rows = s.connection().execute(
+            text(
+                "SELECT remote_id FROM incident WHERE remote = :r AND hydrated = 0 "
+                "AND local_only = 0 ORDER BY created_at DESC LIMIT :l"
+            ),
+            {"r": remote, "l": limit},
+        )
+        return [r[0] for r in rows]

@@ -1,0 +1,459 @@
+"""The command line: parse, build settings, call into the layers, print. No logic of its own.
+
+Exit status: 0 success, 1 a failure the user can act on (one line on stderr, no traceback),
+2 wrong usage (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from incident_tui.config import ConfigError, Settings, load_settings
+from incident_tui.domain.model import KINDS, Severity, Status
+from incident_tui.domain.query import ListQuery, Sort
+from incident_tui.store.db import StoreError
+
+if TYPE_CHECKING:
+    from incident_tui.store.actions import Actions, Queued
+    from incident_tui.store.reader import Reader
+
+
+class Failure(Exception):
+    """A failure the user can act on: printed as one line, exit status 1."""
+
+
+def _csv_words(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command (interface.md's table)."""
+    parser = argparse.ArgumentParser(
+        prog="incident-tui",
+        description="Terminal console for on-call responders: five incident systems, one "
+        "offline-first view. With no command, opens the TUI.",
+    )
+    parser.add_argument("--config", type=Path, help="config file (default: XDG config)")
+    parser.add_argument("--db", type=Path, help="local cache file (default: XDG data)")
+    parser.add_argument("--theme", help="theme for the TUI")
+    parser.add_argument("--version", action="version", version="incident-tui 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("tui", help="open the TUI (the default)")
+    demo = sub.add_parser(
+        "demo", help="run the five bundled emulators with sample data and open the TUI"
+    )
+    demo.add_argument(
+        "--sample", type=int, default=300, help="incidents per emulator (default 300)"
+    )
+    demo.add_argument(
+        "--no-tui", action="store_true", help="sync once, print a summary, keep serving"
+    )
+
+    sync = sub.add_parser("sync", help="pull changes and push queued local changes")
+    sync.add_argument(
+        "--remote", action="append", metavar="NAME", help="only this remote (repeatable)"
+    )
+    sync.add_argument(
+        "--once", action="store_true", help="one pass, then exit (0 only if all synced)"
+    )
+
+    lst = sub.add_parser("list", help="list cached incidents, newest first")
+    lst.add_argument(
+        "--status",
+        type=_csv_words,
+        action="extend",
+        default=[],
+        help="triggered, acknowledged, resolved (comma-separated or repeated)",
+    )
+    lst.add_argument(
+        "--remote", type=_csv_words, action="extend", default=[], help="remote name(s)"
+    )
+    lst.add_argument(
+        "--severity",
+        type=_csv_words,
+        action="extend",
+        default=[],
+        help="critical, major, minor, none",
+    )
+    lst.add_argument(
+        "--search", default="", help="full-text search in title, description, comments"
+    )
+    lst.add_argument("--sort", choices=[s.value for s in Sort], default=Sort.NEWEST.value)
+    lst.add_argument("--limit", type=int, default=0, help="at most this many rows (0: all)")
+    fmt = lst.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="JSON array (interface.md shape)")
+    fmt.add_argument("--csv", action="store_true", help="CSV with a header line")
+
+    show = sub.add_parser("show", help="one incident with its comments")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+
+    for name, text in (("ack", "acknowledge"), ("resolve", "resolve"), ("reopen", "reopen")):
+        p = sub.add_parser(name, help=f"queue: {text} incidents")
+        p.add_argument("ids", nargs="+", metavar="ID")
+
+    comment = sub.add_parser("comment", help="queue a comment")
+    comment.add_argument("id")
+    comment.add_argument("--message", "-m", required=True, help="the text ('-' reads stdin)")
+    comment.add_argument("--public", action="store_true", help="a public note (OneUptime)")
+
+    create = sub.add_parser("create", help="queue a new incident")
+    create.add_argument("--remote", required=True)
+    create.add_argument("--title", required=True)
+    create.add_argument("--description")
+    create.add_argument("--severity", choices=[s.value for s in Severity])
+    create.add_argument(
+        "--container", help="service / office to create it in, where the remote has several"
+    )
+
+    delete = sub.add_parser("delete", help="queue deleting incidents")
+    delete.add_argument("ids", nargs="+", metavar="ID")
+    delete.add_argument("--yes", action="store_true", help="do not ask")
+
+    outbox = sub.add_parser("outbox", help="list queued changes")
+    outbox.add_argument("--json", action="store_true")
+    retry = sub.add_parser("retry", help="put a refused change back in the queue")
+    retry.add_argument("seq", type=int)
+    discard = sub.add_parser("discard", help="drop a queued change")
+    discard.add_argument("seq", type=int)
+    conflict = sub.add_parser("conflict", help="settle a conflict")
+    conflict.add_argument("id")
+    conflict.add_argument("--keep", choices=["mine", "theirs"], required=True)
+
+    handover = sub.add_parser("handover", help="shift-handover summary of the last N hours")
+    handover.add_argument("--hours", type=float, default=12.0)
+    handover.add_argument("--format", choices=["markdown", "json"], default="markdown")
+
+    emulate = sub.add_parser("emulate", help="run one bundled emulator in the foreground")
+    emulate.add_argument("kind", choices=KINDS)
+    emulate.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    emulate.add_argument("--host", default="127.0.0.1")
+    emulate.add_argument("--sample", type=int, default=200, help="sample incidents (default 200)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "tui"
+    try:
+        if command == "emulate":
+            return _emulate(args)
+        if command == "demo":
+            from incident_tui.demo import run_demo
+
+            return run_demo(sample=args.sample, tui=not args.no_tui)
+        settings = _settings(args)
+        handler = COMMANDS[command]
+        return handler(args, settings)
+    except (ConfigError, StoreError, Failure) as error:
+        print(f"incident-tui: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("incident-tui: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {"db": args.db, "theme": args.theme}
+    return load_settings(args.config, overrides)
+
+
+def _reader(settings: Settings) -> Reader:
+    from incident_tui.store.reader import Reader
+
+    return Reader.open(settings.db_path())
+
+
+def _actions(settings: Settings) -> Actions:
+    from incident_tui.store.actions import Actions
+
+    return Actions.open(settings.db_path())
+
+
+def _run_action(call: Any, *values: Any) -> Any:
+    from incident_tui.store.actions import ActionError
+
+    try:
+        return call(*values)
+    except ActionError as error:
+        raise Failure(str(error)) from None
+
+
+def _now() -> Any:
+    from incident_tui.clock import system_clock
+
+    return system_clock()
+
+
+# Commands ----------------------------------------------------------------------------------
+
+
+def cmd_tui(args: argparse.Namespace, settings: Settings) -> int:
+    """Open the TUI."""
+    from incident_tui.ui.app import make_app
+
+    make_app(settings).run()
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    """Print cached incidents."""
+    from incident_tui import output
+
+    statuses = set()
+    for word in args.status:
+        try:
+            statuses.add(Status(word))
+        except ValueError:
+            raise Failure(
+                f"unknown status {word!r} (want triggered, acknowledged, resolved)"
+            ) from None
+    severities: set[Severity | None] = set()
+    for word in args.severity:
+        if word == "none":
+            severities.add(None)
+            continue
+        try:
+            severities.add(Severity(word))
+        except ValueError:
+            raise Failure(
+                f"unknown severity {word!r} (want critical, major, minor, none)"
+            ) from None
+    for name in args.remote:
+        settings.remote(name) if settings.remotes else None
+    query = ListQuery(
+        statuses=frozenset(statuses),
+        remotes=frozenset(args.remote),
+        severities=frozenset(severities),
+        search=args.search,
+        sort=Sort(args.sort),
+    )
+    reader = _reader(settings)
+    rows = reader.page(query, 0, args.limit) if args.limit > 0 else reader.all_rows(query)
+    if args.json:
+        details = {r.id: reader.detail(r.id) for r in rows}
+        items = []
+        for row in rows:
+            d = details[row.id]
+            info = d.incident if d else {}
+            items.append(output.row_json(row, info.get("description"), info.get("status_raw", "")))
+        print(output.dump_json(items))
+    elif args.csv:
+        sys.stdout.write(output.rows_csv(rows))
+    else:
+        print(output.rows_table(rows, _now()))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    """Print one incident."""
+    from incident_tui import output
+
+    detail = _reader(settings).detail(args.id)
+    if detail is None:
+        raise Failure(f"no incident {args.id!r} in the cache (ids look like REMOTE:ID; see 'list')")
+    print(
+        output.dump_json(output.detail_json(detail))
+        if args.json
+        else output.detail_text(detail, _now())
+    )
+    return 0
+
+
+def _report(queued: list[Queued], verb: str) -> int:
+    for item in queued:
+        print(f"queued: {verb} {item.incident_id} (change {item.seq})")
+    return 0
+
+
+def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue acknowledging incidents."""
+    return _report(_run_action(_actions(settings).acknowledge, args.ids), "acknowledge")
+
+
+def cmd_resolve(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue resolving incidents."""
+    return _report(_run_action(_actions(settings).resolve, args.ids), "resolve")
+
+
+def cmd_reopen(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue reopening incidents."""
+    return _report(_run_action(_actions(settings).reopen, args.ids), "reopen")
+
+
+def cmd_comment(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue a comment."""
+    body = sys.stdin.read() if args.message == "-" else args.message
+    actions = _actions(settings)
+    queued = _run_action(lambda: actions.comment(args.id, body, public=args.public))
+    return _report([queued], "comment on")
+
+
+def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue a new incident."""
+    from incident_tui.domain.model import Draft
+
+    remote = settings.remote(args.remote)
+    draft = Draft(
+        title=args.title,
+        description=args.description,
+        severity=Severity(args.severity) if args.severity else None,
+        container=args.container,
+    )
+    actions = _actions(settings)
+    queued = _run_action(actions.create, remote.name, str(getattr(remote, "kind", "")), draft)
+    return _report([queued], "create")
+
+
+def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue deleting incidents, after asking."""
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise Failure("deleting needs --yes when not run interactively")
+        answer = input(f"Delete {len(args.ids)} incident(s) on their remotes? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return 1
+    actions = _actions(settings)
+    return _report([_run_action(actions.delete, i) for i in args.ids], "delete")
+
+
+def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the queued changes."""
+    from incident_tui import output
+    from incident_tui.domain.text import clean
+
+    rows = _reader(settings).outbox()
+    if args.json:
+        print(output.dump_json(rows))
+        return 0
+    if not rows:
+        print("no queued changes")
+    for row in rows:
+        error = f"  ({clean(row['last_error'], single_line=True)})" if row["last_error"] else ""
+        print(f"{row['seq']:>6}  {row['state']:<8}  {row['op']:<12}  {row['incident_id']}{error}")
+    return 0
+
+
+def _sync_store(settings: Settings) -> Any:
+    from incident_tui.store.engine import make_engine
+
+    return make_engine(settings.db_path())
+
+
+def cmd_retry(args: argparse.Namespace, settings: Settings) -> int:
+    """Requeue a refused change."""
+    from incident_tui.sync import outbox
+
+    _run_action(outbox.retry, _sync_store(settings), args.seq)
+    print(f"change {args.seq} queued again")
+    return 0
+
+
+def cmd_discard(args: argparse.Namespace, settings: Settings) -> int:
+    """Drop a queued change."""
+    from incident_tui.sync import outbox
+
+    incident_id = _run_action(outbox.discard, _sync_store(settings), args.seq)
+    print(f"change {args.seq} of {incident_id} discarded")
+    return 0
+
+
+def cmd_conflict(args: argparse.Namespace, settings: Settings) -> int:
+    """Keep our side or the remote's side of a conflict."""
+    from incident_tui.sync import outbox
+
+    settle = outbox.keep_mine if args.keep == "mine" else outbox.take_theirs
+    _run_action(settle, _sync_store(settings), args.id)
+    print(f"{args.id}: kept {args.keep}")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    """Sync once or every poll_seconds, printing a line per remote."""
+    if not settings.remotes:
+        raise Failure(f"no remotes configured in {settings.config}")
+    for name in args.remote or []:
+        settings.remote(name)
+    from incident_tui.sync.cli_listener import PrintListener, run_sync
+
+    return asyncio.run(run_sync(settings, args.remote, once=args.once, listener=PrintListener()))
+
+
+def cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the shift-handover summary."""
+    try:
+        from incident_tui.domain.handover import render_handover  # type: ignore[attr-defined]
+    except ImportError:
+        raise Failure("handover is not available in this build") from None
+    print(render_handover(settings, hours=args.hours, fmt=args.format))
+    return 0
+
+
+def _emulate(args: argparse.Namespace) -> int:
+    from incident_tui.emulators import EmulatorServer, make_emulator
+
+    try:
+        server = EmulatorServer(make_emulator(args.kind, sample=args.sample), args.host, args.port)
+    except OSError as error:
+        raise Failure(f"cannot listen on {args.host}:{args.port}: {error}") from None
+    config = server.emulator.remote_config(args.kind)  # type: ignore[attr-defined]
+    print(f"{args.kind} emulator on {server.url} ({args.sample} sample incidents); Ctrl-C stops")
+    print("config for it:")
+    print("[[remotes]]")
+    for key, value in config.items():
+        print(f"{key} = {_toml_value(value)}")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return (
+            "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        )
+    return json.dumps(value)
+
+
+COMMANDS = {
+    "tui": cmd_tui,
+    "list": cmd_list,
+    "show": cmd_show,
+    "ack": cmd_ack,
+    "resolve": cmd_resolve,
+    "reopen": cmd_reopen,
+    "comment": cmd_comment,
+    "create": cmd_create,
+    "delete": cmd_delete,
+    "outbox": cmd_outbox,
+    "retry": cmd_retry,
+    "discard": cmd_discard,
+    "conflict": cmd_conflict,
+    "sync": cmd_sync,
+    "handover": cmd_handover,
+}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,211 @@
+"""How the command line prints incidents: an aligned table, JSON (interface.md's shape) or CSV.
+
+Every remote string printed to a terminal goes through :func:`clean`; JSON and CSV carry the
+text as stored (they are data for scripts; JSON escapes controls itself, CSV is for files).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from incident_tui.clock import from_db
+from incident_tui.domain.mapping import format_time
+from incident_tui.domain.text import clean, shorten
+from incident_tui.store.reader import Detail, ListRow
+
+CSV_FIELDS = (
+    "id",
+    "remote",
+    "kind",
+    "remote_id",
+    "ref",
+    "title",
+    "status",
+    "severity",
+    "created_at",
+    "updated_at",
+    "pending",
+)
+
+
+def _iso(text: str | None) -> str | None:
+    return format_time(from_db(text))
+
+
+def row_json(row: ListRow, description: str | None = None, status_raw: str = "") -> dict[str, Any]:
+    """A list row as the JSON object of interface.md."""
+    return {
+        "id": row.id,
+        "remote": row.remote,
+        "kind": row.kind,
+        "remote_id": row.remote_id,
+        "ref": row.ref,
+        "title": row.title,
+        "description": description,
+        "status": row.status,
+        "status_raw": status_raw,
+        "severity": row.severity,
+        "created_at": _iso(row.created_at),
+        "updated_at": _iso(row.updated_at),
+        "pending": row.pending,
+    }
+
+
+def detail_json(detail: Detail) -> dict[str, Any]:
+    """One incident with its comments (``show --json``)."""
+    i = detail.incident
+    pending_comments = {c["seq"] for c in detail.comments if c["pending"]}
+    return {
+        "id": i["id"],
+        "remote": i["remote"],
+        "kind": i["kind"],
+        "remote_id": i["remote_id"],
+        "ref": i["ref"],
+        "title": i["title"],
+        "description": i["description"],
+        "status": i["status"],
+        "status_raw": i["status_raw"],
+        "severity": i["severity"],
+        "severity_raw": i["severity_raw"],
+        "category": i["category"],
+        "created_at": _iso(i["created_at"]),
+        "updated_at": _iso(i["updated_at"]),
+        "occurred_at": _iso(i["occurred_at"]),
+        "acknowledged_at": _iso(i["acknowledged_at"]),
+        "resolved_at": _iso(i["resolved_at"]),
+        "reporter": i["reporter"],
+        "assignees": i["assignees"],
+        "custom_fields": i["custom_fields"],
+        "extra": i["extra"],
+        "pending": i["pending"],
+        "conflict": i["conflict"],
+        "failed": i["failed"],
+        "comments": [
+            {
+                "id": c["remote_id"] or f"local-{c['seq']}",
+                "author": c["author"],
+                "body": c["body"],
+                "created_at": _iso(c["created_at"]),
+                "pending": 1 if c["seq"] in pending_comments else 0,
+            }
+            for c in detail.comments
+        ],
+        "attachments": [
+            {
+                "id": a["remote_id"],
+                "name": a["name"],
+                "content_type": a["content_type"],
+                "size": a["size"],
+                "pending": a["pending"],
+            }
+            for a in detail.attachments
+        ],
+        "changes": [
+            {"seq": c["seq"], "op": c["op"], "state": c["state"], "error": c["last_error"]}
+            for c in detail.changes
+        ],
+    }
+
+
+def dump_json(value: Any) -> str:
+    """JSON text for scripts (UTF-8, stable key order as built)."""
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def rows_csv(rows: Iterable[ListRow]) -> str:
+    """CSV with a header line; cells starting with ``= + - @`` are quoted against spreadsheet
+    formula injection, since incident text comes from other people."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for row in rows:
+        values = row_json(row)
+        writer.writerow([_csv_cell(values.get(name)) for name in CSV_FIELDS])
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def age(created_at: str | None, now: datetime) -> str:
+    """A compact age: ``45s``, ``12m``, ``5h``, ``3d``."""
+    moment = from_db(created_at)
+    if moment is None:
+        return "?"
+    seconds = max(0, int((now - moment).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def rows_table(rows: Sequence[ListRow], now: datetime, width: int | None = None) -> str:
+    """An aligned, sanitised table that fits the terminal width."""
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    lines = []
+    header = ("ID", "SEV", "STATUS", "AGE", "P", "TITLE")
+    cells = [
+        (
+            clean(row.id, single_line=True),
+            row.severity or "-",
+            row.status,
+            age(row.created_at, now),
+            ("!" if row.conflict or row.failed else "*" if row.pending else ""),
+            clean(row.title, single_line=True),
+        )
+        for row in rows
+    ]
+    id_width = min(40, max([len(header[0]), *(len(c[0]) for c in cells)]))
+    fixed = id_width + 8 + 12 + 4 + 1 + 5 * 2
+    title_width = max(10, width - fixed - 1)
+    pattern = f"{{:<{id_width}}}  {{:<8}}  {{:<12}}  {{:>4}}  {{:<1}}  {{}}"
+    lines.append(pattern.format(*header))
+    for c in cells:
+        lines.append(
+            pattern.format(
+                shorten(c[0], id_width), c[1], c[2], c[3], c[4], shorten(c[5], title_width)
+            )
+        )
+    return "\n".join(lines)
+
+
+def detail_text(detail: Detail, now: datetime) -> str:
+    """A readable, sanitised view of one incident for ``show``."""
+    i = detail.incident
+    out = [
+        clean(f"{i['id']}  {i['ref'] or ''}", single_line=True),
+        clean(i["title"], single_line=True),
+        "",
+        f"status    {i['status']} ({clean(i['status_raw'], single_line=True)})",
+        f"severity  {i['severity'] or '-'}",
+        f"created   {_iso(i['created_at'])} ({age(i['created_at'], now)} ago)",
+        f"updated   {_iso(i['updated_at']) or '-'}",
+    ]
+    if i["reporter"]:
+        out.append(f"reporter  {clean(i['reporter'], single_line=True)}")
+    if i["pending"]:
+        out.append(f"pending   {i['pending']} queued change(s)")
+    if i["conflict"]:
+        out.append(f"CONFLICT  {clean(i['conflict'].get('reason', ''), single_line=True)}")
+    if i["failed"]:
+        out.append(f"REFUSED   {clean(i['failed'], single_line=True)}")
+    if i["description"]:
+        out += ["", clean(i["description"])]
+    if detail.comments:
+        out += ["", "Comments:"]
+        for c in detail.comments:
+            mark = " (pending)" if c["pending"] else ""
+            who = clean(c["author"] or "?", single_line=True)
+            out.append(f"  {_iso(c['created_at']) or '?'}  {who}{mark}")
+            out += ["    " + line for line in clean(c["body"]).splitlines()]
+    return "\n".join(out)

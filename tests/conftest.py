@@ -1,0 +1,57 @@
+"""Shared test set-up: a clean environment (no user config, UTC) and a cache builder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from incident_tui.domain.model import Comment, Incident, Severity, Status
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Point XDG folders at tmp_path and drop variables that would change behaviour."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("INCIDENT_TUI_", "TEXTUAL_")) or name == "NO_COLOR":
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("TZ", "UTC")
+    yield
+
+
+def make_incident(
+    number: int,
+    *,
+    remote: str = "ops",
+    kind: str = "aoh_ims",
+    title: str | None = None,
+    status: Status = Status.TRIGGERED,
+    severity: Severity | None = Severity.MAJOR,
+    comments: list[Comment] | None = None,
+    minutes_ago: float | None = None,
+) -> Incident:
+    """A deterministic incident for tests."""
+    created = NOW - timedelta(minutes=minutes_ago if minutes_ago is not None else number)
+    return Incident(
+        remote=remote,
+        kind=kind,
+        remote_id=f"r{number}",
+        title=title or f"Incident number {number}",
+        status=status,
+        status_raw=status.value.upper(),
+        created_at=created,
+        updated_at=created,
+        severity=severity,
+        description=f"Description of {number}",
+        version=f"v{number}",
+        raw={"n": number},
+        comments=comments,
+    )

@@ -1,0 +1,96 @@
+"""Config: file < environment < flags, and every bad config is one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from incident_tui.config import ConfigError, load_settings
+
+GOOD = """
+theme = "incident-light"
+poll_seconds = 20
+
+[[remotes]]
+name = "school"
+kind = "kitehouse"
+base_url = "https://api.example.test/"
+site_id = "site-1"
+token_env = "SCHOOL_TOKEN"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_config_and_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, GOOD)
+    settings = load_settings(path)
+    assert settings.theme == "incident-light" and settings.poll_seconds == 20
+    remote = settings.remote("school")
+    assert remote.base_url == "https://api.example.test"
+    monkeypatch.setenv("SCHOOL_TOKEN", "s3cret")
+    assert remote.secret() == "s3cret"
+    monkeypatch.setenv("INCIDENT_TUI_POLL_SECONDS", "40")
+    assert load_settings(path).poll_seconds == 40
+    assert load_settings(path, {"poll_seconds": 50}).poll_seconds == 50
+    monkeypatch.setenv("INCIDENT_TUI_CONFIG", str(path))
+    assert load_settings().theme == "incident-light"
+
+
+def test_missing_default_file_is_empty_but_named_file_must_exist(tmp_path: Path) -> None:
+    assert load_settings().remotes == []
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_settings(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("theme = [", "not valid TOML"),
+        ("colour = 1", "colour: unknown key"),
+        (
+            '[[remotes]]\nname = "x"\nkind = "jira"\nbase_url = "http://h"',
+            "remotes[0] (x): unknown kind",
+        ),
+        (
+            '[[remotes]]\nname = "school"\nkind = "kitehouse"\nbase_url = "http://h"',
+            "remotes[0] (school).site_id: required key is missing",
+        ),
+        (
+            '[[remotes]]\nname = "a"\nkind = "revily"\nbase_url = "ftp://h"',
+            "remotes[0] (a).base_url: must start with http",
+        ),
+        (
+            '[[remotes]]\nname = "a"\nkind = "revily"\nbase_url = "http://h"\nsite = 1',
+            "remotes[0] (a).site: unknown key",
+        ),
+        ("poll_seconds = 0", "poll_seconds: Input should be greater than or equal to 1"),
+    ],
+)
+def test_bad_config_is_one_line_naming_file_and_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    line = str(caught.value)
+    assert "\n" not in line
+    assert str(path) in line
+    assert message in line
+
+
+def test_duplicate_remote_names(tmp_path: Path) -> None:
+    one = '[[remotes]]\nname = "a"\nkind = "revily"\nbase_url = "http://h"\n'
+    with pytest.raises(ConfigError, match="used twice"):
+        load_settings(write(tmp_path, one + one))
+
+
+def test_unknown_remote_lookup(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GOOD))
+    with pytest.raises(ConfigError, match="unknown remote 'nope' \\(known: school\\)"):
+        settings.remote("nope")

@@ -1,0 +1,54 @@
+"""Status and severity vocabularies map as contracts/README.md says; times parse in every form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from incident_tui.domain.mapping import (
+    format_time,
+    parse_time,
+    severity_from_keywords,
+    status_from_code,
+    status_from_keywords,
+)
+from incident_tui.domain.model import Severity, Status
+
+
+def test_status_keywords_and_overrides() -> None:
+    assert status_from_keywords("Open") is Status.TRIGGERED
+    assert status_from_keywords("in_progress") is Status.ACKNOWLEDGED
+    assert status_from_keywords("Under review") is Status.ACKNOWLEDGED
+    assert status_from_keywords("closed") is Status.RESOLVED
+    assert status_from_keywords("Closed - pending review") is Status.RESOLVED
+    assert status_from_keywords("weird") is Status.TRIGGERED
+    assert status_from_keywords("weird", {"WEIRD": "resolved"}) is Status.RESOLVED
+
+
+def test_severity_keywords() -> None:
+    assert severity_from_keywords("Urgent") is Severity.CRITICAL
+    assert severity_from_keywords("High") is Severity.MAJOR
+    assert severity_from_keywords("normal") is Severity.MINOR
+    assert severity_from_keywords("whatever") is None
+    assert severity_from_keywords(None) is None
+    assert severity_from_keywords("P1", {"p1": "critical"}) is Severity.CRITICAL
+
+
+def test_status_code_table() -> None:
+    table = {"NEW": Status.TRIGGERED, "IN_PROGRESS": Status.ACKNOWLEDGED}
+    assert status_from_code("in progress", table) is Status.ACKNOWLEDGED
+    assert status_from_code("in-progress", table) is Status.ACKNOWLEDGED
+    assert status_from_code("ODD", table) is Status.TRIGGERED
+
+
+def test_parse_time_forms() -> None:
+    expected = datetime(2024, 11, 11, 10, 57, 27, tzinfo=UTC)
+    assert parse_time("2024-11-11T10:57:27Z") == expected
+    assert parse_time("2024-11-11T18:57:27+08:00") == expected
+    assert parse_time("2024-11-11 10:57:27") == expected
+    assert parse_time(int(expected.timestamp())) == expected
+    assert parse_time(str(int(expected.timestamp()))) == expected
+    assert parse_time({"_type": "DateTime", "value": "2024-11-11T10:57:27.000Z"}) == expected
+    nanos = parse_time("2025-01-21T07:19:33.802185123Z")
+    assert nanos is not None and nanos.microsecond == 802185
+    assert parse_time("") is None and parse_time(0) is None and parse_time("garbage") is None
+    assert format_time(expected) == "2024-11-11T10:57:27Z"

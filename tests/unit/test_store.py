@@ -1,0 +1,219 @@
+"""The cache: upserts, search, the outbox, conflicts and schema upgrades, on real SQLite files."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from incident_tui.clock import fixed_clock
+from incident_tui.domain.model import Comment, Draft, Severity, Status
+from incident_tui.domain.query import ListQuery, Sort
+from incident_tui.store import db
+from incident_tui.store.actions import ActionError, Actions
+from incident_tui.store.engine import session
+from incident_tui.store.reader import Reader
+from incident_tui.store.upsert import remove_missing, upsert_incidents
+from incident_tui.sync import outbox
+from tests.conftest import NOW, make_incident
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> tuple[Actions, Reader]:
+    path = tmp_path / "cache.db"
+    actions = Actions.open(path, clock=fixed_clock(NOW))
+    incidents = [make_incident(n) for n in range(1, 31)]
+    incidents[0].title = "Packet loss eu-west-1 reported by O'Brien"
+    incidents[1].comments = [Comment("c1", "the [/] bracket and o'brien again")]
+    incidents[2].severity = Severity.CRITICAL
+    incidents[3].status = Status.RESOLVED
+    incidents.append(make_incident(99, remote="plant", kind="fourhse", severity=None))
+    with session(actions.engine) as s, s.begin():
+        upsert_incidents(s, incidents, NOW)
+    return actions, Reader.open(path)
+
+
+def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
+    conn = db.open_db(tmp_path / "x.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    from incident_tui.store.schema import SCHEMA_VERSION
+
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == db.CURRENT_VERSION
+
+
+def test_list_filters_sort_and_position(cache: tuple[Actions, Reader]) -> None:
+    _, reader = cache
+    everything = ListQuery()
+    assert reader.count(everything) == 31
+    page = reader.page(everything, 0, 3)
+    assert [r.id for r in page] == ["ops:r1", "ops:r2", "ops:r3"]
+    assert reader.count(ListQuery(statuses=frozenset({Status.RESOLVED}))) == 1
+    assert reader.count(ListQuery(remotes=frozenset({"plant"}))) == 1
+    assert reader.count(ListQuery(severities=frozenset({None}))) == 1
+    assert reader.page(ListQuery(sort=Sort.SEVERITY), 0, 1)[0].id == "ops:r3"
+    assert reader.page(ListQuery(sort=Sort.OLDEST), 0, 1)[0].id == "plant:r99"
+    assert reader.position(everything, "ops:r5") == 4
+    assert reader.position(ListQuery(sort=Sort.SEVERITY), "ops:r3") == 0
+    assert reader.position(ListQuery(statuses=frozenset({Status.RESOLVED})), "ops:r5") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("eu-west", 1),
+        ("o'brien", 2),
+        ("O'Bri", 2),
+        ("bracket [/]", 1),
+        ("[/]", 0),  # punctuation alone holds no word: nothing matches, nothing breaks
+        ('"', 0),
+        ("number 1", 10),  # prefix search: 10..19 (incident 1 was renamed)
+        ("", 31),
+    ],
+)
+def test_search_quotes_user_input(cache: tuple[Actions, Reader], text: str, count: int) -> None:
+    _, reader = cache
+    assert reader.count(ListQuery(search=text)) == count
+
+
+def test_actions_queue_and_show_pending(cache: tuple[Actions, Reader]) -> None:
+    actions, reader = cache
+    queued = actions.acknowledge(["ops:r1", "ops:r2"])
+    assert [q.incident_id for q in queued] == ["ops:r1", "ops:r2"]
+    row = reader.page(ListQuery(), 0, 1)[0]
+    assert row.status == "acknowledged" and row.pending == 1
+    actions.comment("ops:r1", "on it")
+    detail = reader.detail("ops:r1")
+    assert detail is not None
+    assert detail.incident["pending"] == 2
+    assert [c["body"] for c in detail.comments if c["pending"]] == ["on it"]
+    assert [c["op"] for c in detail.changes] == ["acknowledge", "comment"]
+    assert reader.count(ListQuery(search="on it")) == 1
+    created = actions.create("ops", "aoh_ims", Draft("Brand new", "desc", Severity.MINOR))
+    assert reader.exists(created.incident_id)
+    assert reader.queued() == 4
+
+
+def test_actions_refuse_bad_input(cache: tuple[Actions, Reader]) -> None:
+    actions, reader = cache
+    with pytest.raises(ActionError, match="cannot be empty"):
+        actions.comment("ops:r1", "   \n")
+    with pytest.raises(ActionError, match="no incident 'ops:nope'"):
+        actions.acknowledge(["ops:r1", "ops:nope"])
+    with pytest.raises(ActionError, match="fourhse remotes cannot comment"):
+        actions.comment("plant:r99", "hi")
+    with pytest.raises(ActionError, match="needs a title"):
+        actions.create("ops", "aoh_ims", Draft("  "))
+    assert reader.queued() == 0  # the failed bulk ack queued nothing at all
+
+
+def test_delete_hides_and_discard_restores(cache: tuple[Actions, Reader], tmp_path: Path) -> None:
+    actions, reader = cache
+    queued = actions.delete("ops:r7")
+    assert not reader.exists("ops:r7")
+    outbox.discard(actions.engine, queued.seq)
+    assert reader.exists("ops:r7")
+    local = actions.create("ops", "aoh_ims", Draft("temp"))
+    actions.delete(local.incident_id)
+    assert not reader.exists(local.incident_id) and reader.queued() == 0
+
+
+def test_pull_keeps_local_view_while_pending(cache: tuple[Actions, Reader]) -> None:
+    actions, reader = cache
+    actions.resolve(["ops:r5"])
+    changed = make_incident(5, title="Renamed remotely")
+    changed.version = "v5-new"
+    with session(actions.engine) as s, s.begin():
+        result = upsert_incidents(s, [changed], NOW)
+    assert result.skipped_pending == ["ops:r5"]
+    detail = reader.detail("ops:r5")
+    assert detail is not None and detail.incident["status"] == "resolved"
+
+
+def test_remove_missing_keeps_incidents_with_queued_changes(cache: tuple[Actions, Reader]) -> None:
+    actions, reader = cache
+    actions.acknowledge(["ops:r2"])
+    keep = [f"ops:r{n}" for n in range(3, 31)]
+    with session(actions.engine) as s, s.begin():
+        result = remove_missing(s, "ops", keep)
+    assert result.removed == ["ops:r1"]
+    detail = reader.detail("ops:r2")
+    assert detail is not None and detail.incident["conflict"]["reason"] == "deleted on the remote"
+    assert reader.count(ListQuery(remotes=frozenset({"plant"}))) == 1
+
+
+V1_DDL = """
+CREATE TABLE incident (num INTEGER PRIMARY KEY, id VARCHAR NOT NULL UNIQUE, remote VARCHAR NOT NULL,
+ kind VARCHAR NOT NULL, remote_id VARCHAR NOT NULL, ref VARCHAR, container VARCHAR, title VARCHAR NOT NULL,
+ description VARCHAR, status VARCHAR NOT NULL, status_raw VARCHAR NOT NULL, severity VARCHAR,
+ severity_raw VARCHAR, category VARCHAR, occurred_at VARCHAR, created_at VARCHAR NOT NULL,
+ updated_at VARCHAR, acknowledged_at VARCHAR, resolved_at VARCHAR, reporter VARCHAR,
+ assignees VARCHAR NOT NULL, custom_fields VARCHAR NOT NULL, extra VARCHAR NOT NULL, version VARCHAR,
+ raw VARCHAR NOT NULL, base VARCHAR NOT NULL, synced_at VARCHAR, hydrated BOOLEAN NOT NULL,
+ local_only BOOLEAN NOT NULL, pending INTEGER NOT NULL, failed VARCHAR, conflict VARCHAR);
+CREATE TABLE comment (seq INTEGER PRIMARY KEY, incident_id VARCHAR NOT NULL, remote_id VARCHAR,
+ author VARCHAR, body VARCHAR NOT NULL, created_at VARCHAR, visibility VARCHAR,
+ pending BOOLEAN NOT NULL, outbox_seq INTEGER);
+CREATE TABLE attachment (seq INTEGER PRIMARY KEY, incident_id VARCHAR NOT NULL, remote_id VARCHAR,
+ name VARCHAR NOT NULL, content_type VARCHAR, url VARCHAR, size INTEGER, pending BOOLEAN NOT NULL,
+ local_path VARCHAR);
+CREATE TABLE remote (name VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, cursor VARCHAR,
+ last_ok_at VARCHAR, last_attempt_at VARCHAR, last_full_at VARCHAR, last_error VARCHAR,
+ state VARCHAR NOT NULL);
+CREATE TABLE outbox (seq INTEGER PRIMARY KEY, incident_id VARCHAR NOT NULL, remote VARCHAR NOT NULL,
+ op VARCHAR NOT NULL, payload VARCHAR NOT NULL, key VARCHAR NOT NULL, created_at VARCHAR NOT NULL,
+ state VARCHAR NOT NULL, attempts INTEGER NOT NULL, last_error VARCHAR, started_at VARCHAR);
+CREATE VIRTUAL TABLE incident_fts USING fts5(title, description, comments);
+INSERT INTO incident VALUES (1, 'ops:r1', 'ops', 'aoh_ims', 'r1', NULL, NULL, 'Old one', NULL,
+ 'acknowledged', 'OPEN', NULL, NULL, NULL, NULL, '2026-01-01T00:00:00.000000Z', NULL, NULL, NULL,
+ NULL, '[]', '{}', '{}', '1', '{}', '{}', NULL, 1, 0, 1, NULL, NULL);
+INSERT INTO outbox VALUES (7, 'ops:r1', 'ops', 'acknowledge', '{"from": "triggered"}', 'k1',
+ '2026-01-01T00:00:00.000000Z', 'queued', 0, NULL, NULL);
+PRAGMA user_version = 1;
+"""
+
+
+def test_upgrade_from_version_1_keeps_the_outbox(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript(V1_DDL)
+    old.close()
+    reader = Reader.open(path)
+    assert reader.outbox()[0]["seq"] == 7
+    assert reader.outbox()[0]["next_try_at"] is None
+    detail = reader.detail("ops:r1")
+    assert detail is not None and detail.changes[0]["payload"] == {"from": "triggered"}
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION
+
+
+def test_newer_or_foreign_file_is_refused(tmp_path: Path) -> None:
+    newer = tmp_path / "newer.db"
+    conn = sqlite3.connect(newer)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(db.StoreError, match="newer incident-tui"):
+        db.open_db(newer)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(db.StoreError, match="junk.db"):
+        db.open_db(junk)
+
+
+def test_conflict_keep_mine_and_take_theirs(cache: tuple[Actions, Reader]) -> None:
+    actions, reader = cache
+    queued = actions.edit("ops:r3", {"title": "Mine"})
+    theirs = make_incident(3, title="Theirs")
+    outbox.mark_conflict(actions.engine, queued.seq, ["title"], {"title": "Mine"}, theirs, "x")
+    assert reader.page(ListQuery(search="Mine"), 0, 1)[0].conflict
+    outbox.keep_mine(actions.engine, "ops:r3")
+    detail = reader.detail("ops:r3")
+    assert detail is not None and detail.incident["conflict"] is None
+    assert detail.incident["base"]["title"] == "Theirs"
+    assert json.loads(reader.outbox()[0]["payload"])["force"] is True
+    outbox.mark_conflict(actions.engine, queued.seq, ["title"], {"title": "Mine"}, theirs, "x")
+    outbox.take_theirs(actions.engine, "ops:r3")
+    detail = reader.detail("ops:r3")
+    assert detail is not None and detail.incident["title"] == "Theirs"
+    assert detail.incident["pending"] == 0 and reader.queued() == 0

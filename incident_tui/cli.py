@@ -232,8 +232,9 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
             raise Failure(
                 f"unknown severity {word!r} (want critical, major, minor, none)"
             ) from None
-    for name in args.remote:
-        settings.remote(name) if settings.remotes else None
+    if settings.remotes:
+        for name in args.remote:
+            settings.remote(name)  # an unknown remote is an error, not an empty list
     query = ListQuery(
         statuses=frozenset(statuses),
         remotes=frozenset(args.remote),
@@ -396,7 +397,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
     """Print the shift-handover summary."""
     try:
-        from incident_tui.domain.handover import render_handover  # type: ignore[attr-defined]
+        from incident_tui.domain.handover import render_handover
     except ImportError:
         raise Failure("handover is not available in this build") from None
     print(render_handover(settings, hours=args.hours, fmt=args.format))

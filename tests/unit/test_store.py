@@ -145,11 +145,13 @@ def test_remove_missing_keeps_incidents_with_queued_changes(cache: tuple[Actions
 
 V1_DDL = """
 CREATE TABLE incident (num INTEGER PRIMARY KEY, id VARCHAR NOT NULL UNIQUE, remote VARCHAR NOT NULL,
- kind VARCHAR NOT NULL, remote_id VARCHAR NOT NULL, ref VARCHAR, container VARCHAR, title VARCHAR NOT NULL,
+ kind VARCHAR NOT NULL, remote_id VARCHAR NOT NULL, ref VARCHAR, container VARCHAR,
+ title VARCHAR NOT NULL,
  description VARCHAR, status VARCHAR NOT NULL, status_raw VARCHAR NOT NULL, severity VARCHAR,
  severity_raw VARCHAR, category VARCHAR, occurred_at VARCHAR, created_at VARCHAR NOT NULL,
  updated_at VARCHAR, acknowledged_at VARCHAR, resolved_at VARCHAR, reporter VARCHAR,
- assignees VARCHAR NOT NULL, custom_fields VARCHAR NOT NULL, extra VARCHAR NOT NULL, version VARCHAR,
+ assignees VARCHAR NOT NULL, custom_fields VARCHAR NOT NULL, extra VARCHAR NOT NULL,
+ version VARCHAR,
  raw VARCHAR NOT NULL, base VARCHAR NOT NULL, synced_at VARCHAR, hydrated BOOLEAN NOT NULL,
  local_only BOOLEAN NOT NULL, pending INTEGER NOT NULL, failed VARCHAR, conflict VARCHAR);
 CREATE TABLE comment (seq INTEGER PRIMARY KEY, incident_id VARCHAR NOT NULL, remote_id VARCHAR,

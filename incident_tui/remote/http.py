@@ -140,6 +140,9 @@ class Http:
         rng: Callable[[], float] = random.random,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        if not self.base_url.startswith("https://"):
+            # Plain HTTP needs no certificate store, and building one costs ~100 ms per client.
+            verify = False
         self.client = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
@@ -180,13 +183,42 @@ class Http:
 
         Raises a :class:`RemoteError` subclass for everything else, after the retries.
         """
+        response, _ = await self._send(method, path, idempotent, ok, False, kwargs)
+        return response
+
+    async def json(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool | None = None,
+        ok: tuple[int, ...] = (),
+        **kwargs: Any,
+    ) -> Any:
+        """Send a request and return its parsed JSON body (``None`` for an empty body).
+
+        A garbled or cut-off body counts as a failed attempt, so it is retried where safe.
+        """
+        _, body = await self._send(method, path, idempotent, ok, True, kwargs)
+        return body
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        idempotent: bool | None,
+        ok: tuple[int, ...],
+        parse: bool,
+        kwargs: dict[str, Any],
+    ) -> tuple[httpx.Response, Any]:
         method = method.upper()
         safe = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._once(method, path, ok, **kwargs)
+                response = await self._once(method, path, ok, **kwargs)
+                return response, parse_json(response) if parse else None
             except RemoteError as error:
                 wait = getattr(error, "retry_after", None)
                 retry_any = isinstance(error, RateLimited) or getattr(error, "never_sent", False)
@@ -217,11 +249,6 @@ class Http:
         reason = error_text(response)
         special = self._classify(response, reason) if self._classify else None
         raise special or classify_status(response, reason)
-
-    async def json(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Send a request and return its parsed JSON body (``None`` for an empty body)."""
-        response = await self.request(method, path, **kwargs)
-        return parse_json(response)
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -1,0 +1,462 @@
+"""Loopback emulator of the AGIL Ops Hub IMS incident API (contracts/aoh-ims.md).
+
+Routes, all under ``Authorization: Bearer <token>`` and scoped to the token's tenant:
+
+* ``GET /v1/incident``: ``{data: {incidents, total}, message, sent_at}``, newest first (AOH's
+  default ``created_at,DESC``). No parameters: every row (the seed); ``page`` (1-based) and/or
+  ``size`` (default 10): that slice, ``total`` still the tenant's count. Invalid values are
+  ignored, as the AOH conventions say.
+* ``GET|PUT|DELETE /v1/incident/{id}``, ``POST /v1/incident`` (201): PUT is a full replacement
+  that needs the current ``occ_lock`` (400 when missing, 409 ``OCC_LOCK_MISMATCH`` when stale).
+* ``POST|GET /v1/incident/attributes``, ``DELETE /v1/incident/attributes/{name}``: attribute
+  metadata (registered first so it wins over ``/v1/incident/{id}``).
+* ``POST|PUT /v1/incident/{id}/attributes`` ``{name, value}``: attribute values, coerced to
+  the metadata type; a ``null`` value clears one. Both upsert (the docs do not say otherwise).
+* ``POST|GET /v1/incident/{id}/comments``, ``DELETE /v1/incident/{id}/comments/{commentId}``
+  (the id may also come as ``?id=`` or a ``{"id"}`` body on ``.../comments``).
+
+Errors use the AOH module format ``{message, sent_at, errors: [{message}], data: null}``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from incident_tui.emulators.aoh_ims_data import (
+    ATTRIBUTE_TYPES,
+    DEFAULT_ATTRIBUTES,
+    DEFAULT_TENANT,
+    DEFAULT_TOKEN,
+    DEFAULT_USER,
+    OPTIONAL_DEFAULTS,
+    Tenant,
+    Vocabulary,
+    coerce_attribute,
+    new_uuid,
+    rfc3339,
+    rfc3339_nano,
+    sample_row,
+    token_table,
+    user_id,
+    validate_incident,
+)
+from incident_tui.emulators.sample import sample_incidents
+from incident_tui.emulators.server import Clock, Emulator, HttpError, Request, Response, utc_now
+
+__all__ = ["DEFAULT_TENANT", "DEFAULT_TOKEN", "DEFAULT_USER", "AohImsEmulator"]
+
+Row = dict[str, Any]
+
+
+class AohImsEmulator(Emulator):
+    """The AOH IMS module's ``/v1/incident`` API, multi-tenant, with ``occ_lock`` checks.
+
+    Options beyond the common ones: ``tokens`` (``{token: (tenant_id, user_name)}``, default
+    :data:`DEFAULT_TOKEN` for :data:`DEFAULT_USER` in :data:`DEFAULT_TENANT`); the code tables
+    ``statuses``/``types``/``severities``/``resolved_statuses``; ``attributes`` (initial
+    metadata, name to type); ``attribute_writes_bump_lock`` (attribute value writes bump
+    ``occ_lock`` like an update); and knobs for client edge cases: ``default_size`` (a request
+    without ``page``/``size`` gets only that many rows), ``max_size`` (cap on ``size``),
+    ``paging=False`` (``page``/``size`` ignored) and ``get_route=False`` (no get-one route: 405).
+    """
+
+    kind = "aoh_ims"
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = utc_now,
+        sample: int = 0,
+        seed: int = 7,
+        tokens: Mapping[str, tuple[str, str]] | None = None,
+        statuses: Sequence[str] | None = None,
+        types: Sequence[str] | None = None,
+        severities: Sequence[str] | None = None,
+        resolved_statuses: Sequence[str] | None = None,
+        attributes: Mapping[str, str] | None = None,
+        attribute_writes_bump_lock: bool = False,
+        default_size: int | None = None,
+        max_size: int | None = None,
+        paging: bool = True,
+        get_route: bool = True,
+    ) -> None:
+        defaults = Vocabulary()
+        self.vocab = Vocabulary(
+            statuses=tuple(statuses) if statuses else defaults.statuses,
+            types=tuple(types) if types else defaults.types,
+            severities=tuple(severities) if severities is not None else defaults.severities,
+            resolved=frozenset(resolved_statuses) if resolved_statuses else defaults.resolved,
+        )
+        self.tokens = token_table(tokens)
+        self.attribute_meta: dict[str, str] = dict(
+            DEFAULT_ATTRIBUTES if attributes is None else attributes
+        )
+        self.attribute_writes_bump_lock = attribute_writes_bump_lock
+        self.default_size = default_size
+        self.max_size = max_size
+        self.paging = paging
+        self.get_route = get_route
+        self.tenants: dict[str, Tenant] = {}
+        self._rng = random.Random(seed)
+        self._seq = 0
+        super().__init__(clock=clock)
+        if sample:
+            now = self.clock()
+            for item in sample_incidents(sample, now=now, seed=seed):
+                self._seq += 1 + len(item.comments)
+                row, comments = sample_row(
+                    item, now=now, rng=self._rng, tenant=DEFAULT_TENANT, seq=self._seq
+                )
+                tenant = self.tenant(DEFAULT_TENANT)
+                tenant.add(row)
+                if comments:
+                    tenant.comments[row["id"]] = {c["id"]: c for c in comments}
+
+    # Plumbing ------------------------------------------------------------------------------
+
+    def routes(self) -> None:
+        """Register the endpoints; the attribute-metadata routes come first so they win."""
+        add = self.router.add
+        add("GET", "/v1/incident/attributes", self.list_attribute_meta)
+        add("POST", "/v1/incident/attributes", self.create_attribute_meta)
+        add("PUT", "/v1/incident/attributes", self.not_allowed)
+        add("DELETE", "/v1/incident/attributes", self.not_allowed)
+        add("DELETE", "/v1/incident/attributes/{name}", self.delete_attribute_meta)
+        add("GET", "/v1/incident", self.list_incidents)
+        add("POST", "/v1/incident", self.create_incident)
+        add("GET", "/v1/incident/{incidentId}", self.get_incident)
+        add("PUT", "/v1/incident/{incidentId}", self.update_incident)
+        add("DELETE", "/v1/incident/{incidentId}", self.delete_incident)
+        add("POST", "/v1/incident/{incidentId}/attributes", self.set_attribute)
+        add("PUT", "/v1/incident/{incidentId}/attributes", self.set_attribute)
+        add("GET", "/v1/incident/{incidentId}/comments", self.list_comments)
+        add("POST", "/v1/incident/{incidentId}/comments", self.add_comment)
+        add("DELETE", "/v1/incident/{incidentId}/comments", self.delete_comment)
+        add("DELETE", "/v1/incident/{incidentId}/comments/{commentId}", self.delete_comment)
+
+    def error_body(self, status: int, message: str) -> Any:
+        """The AOH module error format."""
+        return self._error(message, [message])
+
+    def _error(self, message: str, errors: list[str], **extra: Any) -> Row:
+        return {
+            "message": message,
+            "sent_at": rfc3339(self.clock()),
+            "errors": [{"message": text} for text in errors],
+            "data": None,
+            **extra,
+        }
+
+    def _invalid(self, errors: list[str]) -> HttpError:
+        return HttpError(400, self._error("invalid request", errors))
+
+    def _ok(self, data: Any, message: str, status: int = 200) -> Response:
+        return Response.json(
+            {"data": data, "message": message, "sent_at": rfc3339(self.clock())}, status
+        )
+
+    def _stamp(self) -> str:
+        # A sequence number fills the sub-microsecond digits: stamps stay unique and show
+        # the nanosecond precision of the real server even under a frozen test clock.
+        self._seq += 1
+        return rfc3339_nano(self.clock(), self._seq)
+
+    def remote_config(self, name: str) -> dict[str, Any]:
+        """Config for an ``aoh_ims`` remote pointed at this emulator (default credentials)."""
+        token = DEFAULT_TOKEN if DEFAULT_TOKEN in self.tokens else next(iter(self.tokens))
+        return {"kind": "aoh_ims", "name": name, "base_url": self.base_url, "token": token}
+
+    def tenant(self, tenant_id: str) -> Tenant:
+        """A tenant's storage, created on first use."""
+        return self.tenants.setdefault(tenant_id, Tenant())
+
+    def caller(self, request: Request) -> tuple[str, str]:
+        """The ``(tenant_id, user_name)`` of the request's bearer token; 401 otherwise."""
+        header = request.headers.get("Authorization") or ""
+        scheme, _, token = header.strip().partition(" ")
+        challenge = {"WWW-Authenticate": 'Bearer realm="aoh"'}
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HttpError(401, self._error("unauthorized", ["missing access token"]), challenge)
+        who = self.tokens.get(token.strip())
+        if who is None:
+            raise HttpError(401, self._error("unauthorized", ["invalid access token"]), challenge)
+        return who
+
+    def _find(self, request: Request) -> tuple[Tenant, Row, str]:
+        tenant_id, user = self.caller(request)
+        tenant = self.tenant(tenant_id)
+        row = tenant.incidents.get(request.params["incidentId"])
+        if row is None:
+            raise self.fail(404, "incident not found")
+        return tenant, row, user
+
+    def _body(self, request: Request) -> Any:
+        try:
+            return request.json()
+        except HttpError:
+            raise self._invalid(["request body is not valid JSON"]) from None
+
+    def not_allowed(self, request: Request) -> Response:
+        """A method the path does not support."""
+        raise self.fail(405, "method not allowed")
+
+    # Incidents -----------------------------------------------------------------------------
+
+    def list_incidents(self, request: Request) -> Response:
+        """The tenant's incidents, newest first, paged only when asked."""
+        tenant_id, _ = self.caller(request)
+        rows = self.tenant(tenant_id).rows()
+        total = len(rows)
+        page_arg, size_arg = request.arg("page"), request.arg("size")
+        if self.paging and (page_arg is not None or size_arg is not None):
+            page = _positive(page_arg, 1)
+            size = _positive(size_arg, 10)
+        elif self.default_size:
+            page, size = 1, self.default_size
+        else:
+            page, size = 1, max(total, 1)
+        if self.max_size:
+            size = min(size, self.max_size)
+        # Newest first over an oldest-first list: slice from the end, then reverse.
+        stop = max(total - (page - 1) * size, 0)
+        start = max(stop - size, 0)
+        chosen = rows[start:stop][::-1]
+        return self._ok({"incidents": chosen, "total": total}, "incidents retrieved")
+
+    def get_incident(self, request: Request) -> Response:
+        """One incident in the envelope (405 when ``get_route`` is off)."""
+        if not self.get_route:
+            raise self.fail(405, "method not allowed")
+        _, row, _ = self._find(request)
+        return self._ok(row, "incident retrieved")
+
+    def create_incident(self, request: Request) -> Response:
+        """Create from the required fields; the server fills id, lock, tenant and audit."""
+        tenant_id, user = self.caller(request)
+        fields, errors = validate_incident(self._body(request), self.vocab)
+        if errors:
+            raise self._invalid(errors)
+        stamp = self._stamp()
+        row: Row = {"id": new_uuid(self._rng), **fields, "attributes": None}
+        self._settle_resolved(row, None)
+        row.update(
+            created_at=stamp, created_by=user, updated_at=stamp, updated_by=user,
+            tenant_id=tenant_id, occ_lock=0,
+        )
+        self.tenant(tenant_id).add(row)
+        return self._ok(row, "incident created", 201)
+
+    def update_incident(self, request: Request) -> Response:
+        """Full replacement guarded by ``occ_lock``."""
+        _, row, user = self._find(request)
+        body = self._body(request)
+        fields, errors = validate_incident(body, self.vocab)
+        lock = body.get("occ_lock") if isinstance(body, dict) else None
+        if lock is None:
+            errors.append("occ_lock is required")
+        elif isinstance(lock, bool) or not isinstance(lock, int):
+            errors.append("occ_lock must be an integer")
+        if errors:
+            raise self._invalid(errors)
+        if lock != row["occ_lock"]:
+            raise HttpError(
+                409,
+                self._error(
+                    "occ_lock mismatch",
+                    [f"expected occ_lock {row['occ_lock']}, got {lock}"],
+                    errorCode="OCC_LOCK_MISMATCH",
+                ),
+            )
+        previous = row.get("resolved_date")
+        row.update(fields)
+        self._settle_resolved(row, previous)
+        row.update(occ_lock=row["occ_lock"] + 1, updated_at=self._stamp(), updated_by=user)
+        return self._ok(row, "incident updated")
+
+    def _settle_resolved(self, row: Row, previous: str | None) -> None:
+        # A resolved status always has a resolved_date (kept, else now); others never do.
+        if row["status"] in self.vocab.resolved:
+            if not row.get("resolved_date"):
+                row["resolved_date"] = previous or rfc3339(self.clock())
+        else:
+            row["resolved_date"] = None
+
+    def delete_incident(self, request: Request) -> Response:
+        """Delete an incident and its comments."""
+        tenant, row, _ = self._find(request)
+        tenant.remove(row["id"])
+        return self._ok(None, "Incident deleted")
+
+    # Attributes ----------------------------------------------------------------------------
+
+    def list_attribute_meta(self, request: Request) -> Response:
+        """The attribute definitions."""
+        self.caller(request)
+        data = [{"name": name, "type": kind} for name, kind in self.attribute_meta.items()]
+        return self._ok(data, "attributes retrieved")
+
+    def create_attribute_meta(self, request: Request) -> Response:
+        """Define an attribute ``{name, type}``."""
+        self.caller(request)
+        body = self._body(request)
+        name = body.get("name") if isinstance(body, dict) else None
+        kind = body.get("type") if isinstance(body, dict) else None
+        errors = []
+        if not isinstance(name, str) or not name.strip():
+            errors.append("name is required")
+        if kind not in ATTRIBUTE_TYPES:
+            errors.append(f"type must be one of {', '.join(ATTRIBUTE_TYPES)}")
+        if not errors and name in self.attribute_meta:
+            errors.append(f"attribute {name} already exists")
+        if errors:
+            raise self._invalid(errors)
+        assert isinstance(name, str) and isinstance(kind, str)
+        self.attribute_meta[name] = kind
+        return self._ok({"name": name, "type": kind}, "attribute created", 201)
+
+    def delete_attribute_meta(self, request: Request) -> Response:
+        """Remove a definition and every value of it."""
+        self.caller(request)
+        name = request.params["name"]
+        if self.attribute_meta.pop(name, None) is None:
+            raise self.fail(404, f"attribute {name} not found")
+        for tenant in self.tenants.values():
+            for row in tenant.incidents.values():
+                values = row.get("attributes")
+                if values and name in values:
+                    del values[name]
+                    row["attributes"] = values or None
+        return self._ok(None, "attribute deleted")
+
+    def set_attribute(self, request: Request) -> Response:
+        """Initialise (POST) or edit (PUT) one attribute value ``{name, value}``."""
+        _, row, user = self._find(request)
+        body = self._body(request)
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            raise self._invalid(["name is required"])
+        name = body["name"]
+        if name not in self.attribute_meta:
+            raise self._invalid([f"attribute {name} is not defined"])
+        if "value" not in body:
+            raise self._invalid(["value is required"])
+        values = dict(row.get("attributes") or {})
+        if body["value"] is None:
+            values.pop(name, None)
+        else:
+            try:
+                values[name] = coerce_attribute(self.attribute_meta[name], body["value"])
+            except ValueError as exc:
+                raise self._invalid([str(exc)]) from None
+        row["attributes"] = values or None
+        if self.attribute_writes_bump_lock:
+            row.update(occ_lock=row["occ_lock"] + 1, updated_at=self._stamp(), updated_by=user)
+        status = 201 if request.method == "POST" else 200
+        return self._ok(row, "attribute saved", status)
+
+    # Comments ------------------------------------------------------------------------------
+
+    def list_comments(self, request: Request) -> Response:
+        """The incident's comments, oldest first."""
+        tenant, row, _ = self._find(request)
+        comments = list(tenant.comments.get(row["id"], {}).values())
+        return self._ok(comments, "comments retrieved")
+
+    def add_comment(self, request: Request) -> Response:
+        """Add ``{"text"}``; name, user and audit fields come from the token."""
+        tenant, row, user = self._find(request)
+        body = self._body(request)
+        text = body.get("text") if isinstance(body, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise self._invalid(["text is required"])
+        stamp = self._stamp()
+        comment: Row = {
+            "id": new_uuid(self._rng),
+            "incident_id": row["id"],
+            "user_id": user_id(user),
+            "name": user,
+            "text": text,
+            "created_at": stamp,
+            "created_by": user,
+            "updated_at": stamp,
+            "updated_by": user,
+            "occ_lock": 0,
+            "tenant_id": row["tenant_id"],
+        }
+        tenant.comments.setdefault(row["id"], {})[comment["id"]] = comment
+        return self._ok(comment, "comment added", 201)
+
+    def delete_comment(self, request: Request) -> Response:
+        """Delete a comment named in the path, ``?id=`` or a ``{"id"}`` body."""
+        tenant, row, _ = self._find(request)
+        comment_id = request.params.get("commentId") or request.arg("id")
+        if not comment_id:
+            body = self._body(request)
+            comment_id = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(comment_id, str) or not comment_id:
+            raise self._invalid(["comment id is required"])
+        if tenant.comments.get(row["id"], {}).pop(comment_id, None) is None:
+            raise self.fail(404, "comment not found")
+        return self._ok(None, "comment deleted")
+
+    # Test helpers --------------------------------------------------------------------------
+
+    def add(self, tenant_id: str = DEFAULT_TENANT, **fields: Any) -> Row:
+        """Insert an incident directly (defaults fill what is not given); returns it."""
+        with self.lock:
+            return self._insert(tenant_id, fields)
+
+    def _insert(self, tenant_id: str, fields: dict[str, Any]) -> Row:
+        stamp = self._stamp()
+        row: Row = {
+            "id": new_uuid(self._rng),
+            "name": "Emulator incident",
+            "status": "NEW",
+            "type": "OTHERS",
+            "date": rfc3339(self.clock()),
+            "description": "Inserted by the emulator.",
+            "reported_by": DEFAULT_USER,
+            "attributes": None,
+            **OPTIONAL_DEFAULTS,
+            "created_at": stamp,
+            "created_by": DEFAULT_USER,
+            "updated_at": stamp,
+            "updated_by": DEFAULT_USER,
+            "tenant_id": tenant_id,
+            "occ_lock": 0,
+            **fields,
+        }
+        self.tenant(tenant_id).add(row)
+        return row
+
+    def touch(self, incident_id: str, *, by: str = "Someone Else", **changes: Any) -> Row:
+        """Change an incident as another user would: apply ``changes``, bump ``occ_lock``."""
+        with self.lock:
+            for tenant in self.tenants.values():
+                row = tenant.incidents.get(incident_id)
+                if row is not None:
+                    row.update(changes)
+                    row.update(
+                        occ_lock=row["occ_lock"] + 1, updated_at=self._stamp(), updated_by=by
+                    )
+                    return row
+        raise KeyError(incident_id)
+
+    def row(self, incident_id: str, tenant_id: str = DEFAULT_TENANT) -> Row | None:
+        """The stored incident, or ``None``."""
+        with self.lock:
+            return self.tenant(tenant_id).incidents.get(incident_id)
+
+    def now_epoch(self) -> int:
+        """The emulator clock as Unix seconds (for ``next_update`` in tests)."""
+        return int(self.clock().timestamp())
+
+
+def _positive(value: str | None, default: int) -> int:
+    """A positive integer query value, else the default (invalid values are ignored)."""
+    try:
+        number = int(value) if value is not None else default
+    except ValueError:
+        return default
+    return number if number > 0 else default

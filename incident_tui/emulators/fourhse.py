@@ -1,0 +1,447 @@
+"""Emulator of the 4HSE Incident API v2 (contracts/fourhse.md), a Yii2-style REST service.
+
+* ``POST /v2/incident/index`` (JSON ``filter``/``per-page``/``page``/``sort``/``history``) answers
+  a bare array with ``X-Pagination-*`` headers; ``per-page`` is capped at 100.
+* ``create`` (201), ``view``, ``update`` (partial merge, 200) and ``delete`` (``force``) take the
+  id in the path or as ``?id=``; the same five operations exist for the child resources
+  ``incident-person``, ``incident-resource`` and ``incident-action``.
+* Errors are Yii2's: ``{"name","message","code","status"}``, and 422 with ``[{"field","message"}]``.
+* Auth is ``Authorization: Bearer`` or ``?access-token=``, with tokens from the fixed list or from
+  the OAuth2 endpoint ``POST /token`` (password and refresh_token grants, Keycloak-style bodies).
+  Issued access tokens expire after ``token_ttl`` seconds of the emulator clock.
+
+There is no ``updated_at`` anywhere, as on the real service.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote
+
+from incident_tui.emulators.fourhse_data import (
+    ACTION,
+    CHILDREN,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_PASSWORD,
+    DEFAULT_SUBTENANT_ID,
+    DEFAULT_TENANT_ID,
+    DEFAULT_TOKEN,
+    DEFAULT_USERNAME,
+    EDITABLE,
+    INCIDENT,
+    KEYS,
+    LABELS,
+    PERSON,
+    RESOURCE,
+    CreatedAtFormat,
+    blank,
+    build_sample,
+    format_created,
+    joined,
+    label,
+    validate,
+)
+from incident_tui.emulators.server import Clock, Emulator, HttpError, Request, Response, utc_now
+
+MAX_PER_PAGE = 100
+REFRESH_TTL = 1800
+"""Seconds a refresh token stays valid (Keycloak's default SSO idle time)."""
+
+
+def _int(value: object, default: int) -> int:
+    try:
+        return int(str(value)) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+class FourhseEmulator(Emulator):
+    """4HSE Incident API v2 on loopback; see the module docstring for the surface."""
+
+    kind = "fourhse"
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = utc_now,
+        sample: int = 0,
+        seed: int = 7,
+        foreign: int | None = None,
+        tokens: Iterable[str] = (DEFAULT_TOKEN,),
+        username: str = DEFAULT_USERNAME,
+        password: str = DEFAULT_PASSWORD,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str | None = None,
+        token_ttl: float = 300.0,
+        validate_category: bool = True,
+        pagination_headers: bool = True,
+        created_at_format: CreatedAtFormat = "datetime",
+    ) -> None:
+        """``sample`` incidents go to the default office, ``foreign`` (default ``sample // 5``,
+        at most 50) to other offices; ``validate_category=False`` accepts free-text categories
+        (older docs); ``pagination_headers=False`` drops the ``X-Pagination-*`` headers."""
+        super().__init__(clock=clock)
+        self.tokens = set(tokens)
+        self.username, self.password = username, password
+        self.client_id, self.client_secret = client_id, client_secret
+        self.token_ttl = token_ttl
+        self.validate_category = validate_category
+        self.pagination_headers = pagination_headers
+        self.created_at_format: CreatedAtFormat = created_at_format
+        self.issued: dict[str, tuple[str, datetime]] = {}
+        """Access token -> (username, expiry) for tokens issued by ``/token``."""
+        self.refresh_tokens: dict[str, tuple[str, datetime]] = {}
+        self.grants: list[str] = []
+        """grant_type of every token request that succeeded, in order (for tests)."""
+        self.rows: dict[str, dict[str, dict[str, Any]]] = {r: {} for r in (INCIDENT, *CHILDREN)}
+        """Stored rows per resource, insertion ordered; joined fields are added on output."""
+        self.by_incident: dict[str, dict[str, dict[str, None]]] = {r: {} for r in CHILDREN}
+        """Child resource -> office_incident_id -> ordered set of child ids."""
+        self.historic: set[str] = set()
+        """Historicized incidents: listed only with ``history``."""
+        self._codes: dict[str, int] = {}
+        self._generation = 0
+        self._listings: dict[str, tuple[int, list[str]]] = {}
+        data = build_sample(
+            sample, now=self.clock(), seed=seed,
+            foreign=min(sample // 5, 50) if foreign is None else foreign,
+            created_at_format=created_at_format,
+        )
+        for resource, rows in (
+            (INCIDENT, data.incidents), (PERSON, data.people),
+            (RESOURCE, data.resources), (ACTION, data.actions),
+        ):
+            for row in rows:
+                self._store(resource, row)
+
+    # Framework hooks ---------------------------------------------------------------------
+
+    def routes(self) -> None:
+        """Register ``/token`` and the five operations of every resource."""
+        add = self.router.add
+        add("POST", "/token", self._token)
+        for resource in (INCIDENT, *CHILDREN):
+            base = f"/v2/{resource}"
+            add("POST", f"{base}/index", self._guarded(resource, self._index))
+            add("POST", f"{base}/create", self._guarded(resource, self._create))
+            for op, methods, handler in (
+                ("view", ("GET",), self._view),
+                ("update", ("PUT", "PATCH"), self._update),
+                ("delete", ("DELETE",), self._delete),
+            ):
+                for method in methods:
+                    add(method, f"{base}/{op}/{{id}}", self._guarded(resource, handler))
+                    add(method, f"{base}/{op}", self._guarded(resource, handler))
+
+    def error_body(self, status: int, message: str) -> Any:
+        """Yii2's error object."""
+        try:
+            name = HTTPStatus(status).phrase
+        except ValueError:
+            name = "Error"
+        return {"name": name, "message": message, "code": 0, "status": status}
+
+    def remote_config(self, name: str) -> dict[str, Any]:
+        """A ``fourhse`` remote for this emulator, signing in with the OAuth2 password flow."""
+        return {
+            "kind": "fourhse", "name": name, "base_url": self.base_url,
+            "tenant_id": DEFAULT_TENANT_ID, "subtenant_id": DEFAULT_SUBTENANT_ID,
+            "username": self.username, "password": self.password, "client_id": self.client_id,
+            "token_url": f"{self.base_url}/token",
+        }
+
+    # Test helpers ------------------------------------------------------------------------
+
+    def add(self, **fields: Any) -> dict[str, Any]:
+        """Insert an incident directly (defaults: the default office, status new, today)."""
+        with self.lock:
+            now = self.clock()
+            row: dict[str, Any] = {field: None for field in EDITABLE[INCIDENT]}
+            row.update(
+                office_incident_id=str(uuid.uuid4()), name="Added incident",
+                date_incident=now.date().isoformat(), status="new",
+                tenant_id=DEFAULT_TENANT_ID, subtenant_id=DEFAULT_SUBTENANT_ID,
+                creator="emulator", created_at=format_created(now, self.created_at_format),
+            )
+            row.update(fields)
+            if blank(row["code"]):
+                row["code"] = f"INC-{self._codes.get(str(row['subtenant_id']), 0) + 1:04d}"
+            return self._store(INCIDENT, row)
+
+    def touch(self, incident_id: str, **changes: Any) -> dict[str, Any]:
+        """Change an incident as someone else would (default: append to the actions taken)."""
+        with self.lock:
+            row = self.rows[INCIDENT][incident_id]
+            if not changes:
+                taken = row.get("description_actions_involved") or ""
+                changes = {"description_actions_involved": (taken + " Follow-up done.").strip()}
+            row.update(changes)
+            self._generation += 1
+            return row
+
+    def historicize(self, incident_id: str) -> None:
+        """Mark an incident inactive: ``index`` then lists it only with ``history``."""
+        with self.lock:
+            self.historic.add(incident_id)
+            self._generation += 1
+
+    def expire_tokens(self) -> None:
+        """Invalidate every issued access token (refresh tokens stay valid)."""
+        with self.lock:
+            self.issued.clear()
+
+    def incident(self, incident_id: str) -> dict[str, Any]:
+        """An incident as the API would show it (with joined fields)."""
+        with self.lock:
+            return self._out(INCIDENT, self.rows[INCIDENT][incident_id])
+
+    # Storage -----------------------------------------------------------------------------
+
+    def _store(self, resource: str, row: dict[str, Any]) -> dict[str, Any]:
+        key = str(row[KEYS[resource]])
+        self.rows[resource][key] = row
+        if resource == INCIDENT:
+            code = str(row.get("code") or "")
+            if code.startswith("INC-") and code[4:].isdigit():
+                office = str(row.get("subtenant_id"))
+                self._codes[office] = max(self._codes.get(office, 0), int(code[4:]))
+        else:
+            self.by_incident[resource].setdefault(str(row["office_incident_id"]), {})[key] = None
+        self._generation += 1
+        return row
+
+    def _remove(self, resource: str, key: str) -> None:
+        row = self.rows[resource].pop(key)
+        if resource == INCIDENT:
+            self.historic.discard(key)
+            for child in CHILDREN:
+                for child_key in list(self.by_incident[child].pop(key, {})):
+                    self.rows[child].pop(child_key, None)
+        else:
+            self.by_incident[resource].get(str(row["office_incident_id"]), {}).pop(key, None)
+        self._generation += 1
+
+    def _children_of(self, resource: str, incident_id: str) -> list[dict[str, Any]]:
+        rows = self.rows[resource]
+        return [rows[key] for key in self.by_incident[resource].get(incident_id, {})]
+
+    # Auth --------------------------------------------------------------------------------
+
+    def _guarded(
+        self, resource: str, handler: Callable[[str, Request], Response]
+    ) -> Callable[[Request], Response]:
+        def run(request: Request) -> Response:
+            self._authenticate(request)
+            return handler(resource, request)
+
+        return run
+
+    def _authenticate(self, request: Request) -> str:
+        header = request.headers.get("Authorization") or ""
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            token = request.arg("access-token") or ""
+        token = token.strip()
+        if token in self.tokens:
+            return "api"
+        issued = self.issued.get(token)
+        if issued and issued[1] > self.clock():
+            return issued[0]
+        self.issued.pop(token, None)
+        raise self.fail(
+            401, "Your request was made with invalid credentials.",
+            {"WWW-Authenticate": 'Bearer realm="api"'},
+        )
+
+    def _token(self, request: Request) -> Response:
+        form = request.form()
+        grant = form.get("grant_type", "")
+        if grant not in ("password", "refresh_token"):
+            return self._oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")
+        secret_ok = self.client_secret is None or form.get("client_secret") == self.client_secret
+        if form.get("client_id") != self.client_id or not secret_ok:
+            return self._oauth_error(
+                401, "invalid_client", "Invalid client or Invalid client credentials"
+            )
+        now = self.clock()
+        if grant == "password":
+            if form.get("username") != self.username or form.get("password") != self.password:
+                return self._oauth_error(401, "invalid_grant", "Invalid user credentials")
+            user = self.username
+        else:
+            held = self.refresh_tokens.get(form.get("refresh_token", ""))
+            if not held or held[1] <= now:
+                return self._oauth_error(400, "invalid_grant", "Invalid refresh token")
+            user = held[0]
+        access, refresh = f"at-{uuid.uuid4().hex}", f"rt-{uuid.uuid4().hex}"
+        self.issued[access] = (user, now + timedelta(seconds=self.token_ttl))
+        self.refresh_tokens[refresh] = (user, now + timedelta(seconds=REFRESH_TTL))
+        self.grants.append(grant)
+        return Response.json({
+            "access_token": access, "expires_in": int(self.token_ttl),
+            "refresh_expires_in": REFRESH_TTL, "refresh_token": refresh,
+            "token_type": "Bearer", "not-before-policy": 0, "scope": "profile email",
+        })
+
+    @staticmethod
+    def _oauth_error(status: int, error: str, description: str) -> Response:
+        return Response.json({"error": error, "error_description": description}, status)
+
+    # Handlers ----------------------------------------------------------------------------
+
+    def _body(self, request: Request) -> dict[str, Any]:
+        try:
+            body = request.json()
+        except HttpError:
+            raise self.fail(400, "Invalid JSON data in request body: Syntax error.") from None
+        if body is None:
+            return {}
+        if not isinstance(body, dict):
+            raise self.fail(400, "The request body must be a JSON object.")
+        return body
+
+    def _id(self, request: Request) -> str:
+        key = unquote(request.params.get("id") or "") or request.arg("id")
+        if not key:
+            raise self.fail(400, "Missing required parameters: id")
+        return key
+
+    def _find(self, resource: str, key: str) -> dict[str, Any]:
+        row = self.rows[resource].get(key)
+        if row is None:
+            what = "Incident" if resource == INCIDENT else LABELS[resource]
+            raise self.fail(404, f"{what} not found: {key}")
+        return row
+
+    def _index(self, resource: str, request: Request) -> Response:
+        body = self._body(request)
+        flt = body.get("filter") or {}
+        if not isinstance(flt, dict):
+            raise HttpError(422, [{"field": "filter", "message": "Filter is invalid."}])
+        per_page = _int(body.get("per-page", request.arg("per-page")), MAX_PER_PAGE)
+        per_page = min(max(per_page, 1), MAX_PER_PAGE)
+        page = max(_int(body.get("page", request.arg("page")), 1), 1)
+        ids = self._listing(resource, flt, str(body.get("sort") or ""), bool(body.get("history")))
+        rows = self.rows[resource]
+        chunk = ids[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if self.pagination_headers:
+            headers = {
+                "X-Pagination-Current-Page": str(page),
+                "X-Pagination-Page-Count": str(math.ceil(len(ids) / per_page)),
+                "X-Pagination-Per-Page": str(per_page),
+                "X-Pagination-Total-Count": str(len(ids)),
+            }
+        return Response.json([self._out(resource, rows[key]) for key in chunk], headers=headers)
+
+    def _listing(self, resource: str, flt: dict[str, Any], sort: str, history: bool) -> list[str]:
+        """The ids matching a query; cached until the next write so paging stays O(page)."""
+        cache_key = json.dumps([resource, flt, sort, history], sort_keys=True, default=str)
+        cached = self._listings.get(cache_key)
+        if cached and cached[0] == self._generation:
+            return cached[1]
+        rows = self.rows[resource]
+        parent = flt.get("office_incident_id")
+        if resource != INCIDENT and isinstance(parent, str):
+            candidates: Iterable[str] = list(self.by_incident[resource].get(parent, {}))
+        else:
+            candidates = rows
+        tests = [
+            (k, {str(x) for x in v} if isinstance(v, list) else {str(v)}) for k, v in flt.items()
+        ]
+        ids = [
+            key for key in candidates
+            if (history or key not in self.historic)
+            and all(str(rows[key].get(k)) in wanted for k, wanted in tests)
+        ]
+        field = sort.lstrip("-")
+        if field:
+            def order(key: str) -> tuple[bool, str]:
+                value = rows[key].get(field)
+                return (value is None, str(value) if value is not None else "")
+
+            ids.sort(key=order, reverse=sort.startswith("-"))
+        if len(self._listings) > 32:
+            self._listings.clear()
+        self._listings[cache_key] = (self._generation, ids)
+        return ids
+
+    def _create(self, resource: str, request: Request) -> Response:
+        body = self._body(request)
+        key = str(body.get(KEYS[resource]) or uuid.uuid4())
+        row: dict[str, Any] = {KEYS[resource]: key}
+        row.update({field: body.get(field) for field in EDITABLE[resource]})
+        errors = self._validate(resource, row)
+        if key in self.rows[resource]:
+            errors.insert(0, {
+                "field": KEYS[resource],
+                "message": f'{label(KEYS[resource])} "{key}" has already been taken.',
+            })
+        if errors:
+            raise HttpError(422, errors)
+        if resource == INCIDENT:
+            row["status"] = row["status"] or "new"
+            if blank(row["code"]):
+                office = str(row["subtenant_id"])
+                row["code"] = f"INC-{self._codes.get(office, 0) + 1:04d}"
+            token_user = self._authenticate(request)
+            row["creator"] = self.username if token_user == "api" else token_user
+            row["created_at"] = format_created(self.clock(), self.created_at_format)
+        elif resource == PERSON:
+            row["days"] = _int(row.get("days"), 0)
+        elif resource == ACTION:
+            row["entity_type"] = row["entity_type"] or "ACTION"
+        self._store(resource, row)
+        return Response.json(self._out(resource, row), 201)
+
+    def _view(self, resource: str, request: Request) -> Response:
+        return Response.json(self._out(resource, self._find(resource, self._id(request))))
+
+    def _update(self, resource: str, request: Request) -> Response:
+        row = self._find(resource, self._id(request))
+        body = self._body(request)
+        merged = {**row, **{k: v for k, v in body.items() if k in EDITABLE[resource]}}
+        errors = self._validate(resource, merged)
+        if errors:
+            raise HttpError(422, errors)
+        if resource != INCIDENT and merged["office_incident_id"] != row["office_incident_id"]:
+            self._remove(resource, str(row[KEYS[resource]]))
+        row.update(merged)
+        self._store(resource, row)
+        return Response.json(self._out(resource, row))
+
+    def _delete(self, resource: str, request: Request) -> Response:
+        key = self._id(request)
+        self._find(resource, key)
+        force = (request.arg("force") or "").lower() in ("1", "true", "yes")
+        if resource == INCIDENT and not force:
+            related = {
+                LABELS[child]: list(self.by_incident[child].get(key, {})) for child in CHILDREN
+            }
+            if any(related.values()):
+                return Response.json({
+                    "message": "Incident has related entities. Use force=true to delete them too.",
+                    "related": related,
+                }, 400)
+        self._remove(resource, key)
+        return Response.empty(204)
+
+    def _validate(self, resource: str, row: dict[str, Any]) -> list[dict[str, str]]:
+        return validate(
+            resource, row, incidents=self.rows[INCIDENT], categories=self.validate_category
+        )
+
+    def _out(self, resource: str, row: dict[str, Any]) -> dict[str, Any]:
+        """The row with its read-only joined fields."""
+        if resource == INCIDENT:
+            return joined(
+                resource, row, row, self._children_of(PERSON, str(row["office_incident_id"]))
+            )
+        incident = self.rows[INCIDENT].get(str(row.get("office_incident_id")), {})
+        return joined(resource, row, incident, [])

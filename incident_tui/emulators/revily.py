@@ -1,0 +1,450 @@
+"""Emulator of the Revily (Reveille) v1 on-call API, faithful to contracts/revily.md.
+
+Paths are served at the root (the 2013 hosted API) and under ``/api`` (self-hosted HEAD).
+User requests authenticate with ``Authorization: Token token="<t>"`` (quotes required) or
+``?auth_token=<t>``; the integration endpoints ``PUT /trigger`` and ``PUT /resolve`` take a
+service token in the header. Listings are bare arrays without pagination, as the seed shows,
+unless ``per_page`` is given: then ``?page=N`` pages them with ``Link`` and ``Total`` headers,
+as HEAD's api-pagination does. The server's own timers (acknowledge timeout re-trigger and
+auto-resolve) run only with ``automatic=True``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from typing import Any
+
+from incident_tui.emulators.revily_data import (
+    DEFAULT_SERVICE_ID,
+    DEFAULT_TOKEN,
+    USERS,
+    Row,
+    Service,
+    as_text,
+    default_services,
+    details_param,
+    escalate,
+    expire,
+    form_value,
+    invalid,
+    new_id,
+    new_key,
+    pagination_headers,
+    policy_json,
+    positive_int,
+    request_params,
+    rows_from_sample,
+    rule_json,
+    service_json,
+    user_json,
+)
+from incident_tui.emulators.sample import sample_incidents
+from incident_tui.emulators.server import Clock, Emulator, Request, Response, utc_now
+
+__all__ = ["DEFAULT_SERVICE_ID", "DEFAULT_TOKEN", "UNAUTHORIZED", "RevilyEmulator"]
+
+UNAUTHORIZED = "You need to sign in or sign up before continuing."
+"""Devise's 401 message."""
+
+_TOKEN_HEADER = re.compile(r'^Token token="(.+)"$')
+"""The header strategy's exact pattern: without the quotes it does not match."""
+
+STATES = ("pending", "triggered", "acknowledged", "resolved")
+
+# event -> (states it may leave, state it enters); the state_machine of incident.rb.
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "trigger": (("pending", "acknowledged"), "triggered"),
+    "acknowledge": (("triggered",), "acknowledged"),
+    "escalate": (("triggered", "acknowledged"), "triggered"),
+    "resolve": (("triggered", "acknowledged"), "resolved"),
+}
+
+RouteHandler = Callable[[Request, str, str], Response]
+"""A handler that also gets the path prefix (``""`` or ``"/api"``) and the principal's id."""
+
+
+class RevilyEmulator(Emulator):
+    """In-memory Revily: incidents, services, users, policies and the integration API.
+
+    ``head_fields`` adds HEAD's ``created_at``, ``details``, ``escalation_loop_count``,
+    ``current_user_id`` and ``current_policy_rule_id`` to the incident JSON (the seed shape
+    has none of them). ``per_page`` turns on HEAD's pagination. ``automatic`` runs the
+    acknowledge-timeout re-trigger and the auto-resolve against ``clock``.
+    """
+
+    kind = "revily"
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = utc_now,
+        sample: int = 0,
+        seed: int = 7,
+        per_page: int | None = None,
+        head_fields: bool = False,
+        automatic: bool = False,
+    ) -> None:
+        super().__init__(clock=clock)
+        self.rng = random.Random(seed)
+        self.per_page = per_page
+        self.head_fields = head_fields
+        self.automatic = automatic
+        self.services: dict[str, Service] = {s.id: s for s in default_services()}
+        self.users: dict[str, tuple[str, str]] = {uid: (email, tok) for uid, email, tok in USERS}
+        self._user_tokens = {tok: uid for uid, _email, tok in USERS}
+        self.incidents: dict[str, Row] = {}
+        self.order: list[str] = []
+        """Incident ids oldest first: the order every listing uses."""
+        if sample:
+            generated = sample_incidents(sample, now=self.clock(), seed=seed)
+            for row in rows_from_sample(generated, list(self.services.values()), self.rng):
+                self._store(row)
+
+    # Test helpers ------------------------------------------------------------------------
+
+    def remote_config(self, name: str) -> dict[str, Any]:
+        """Config for a ``revily`` remote pointed at this emulator, with working credentials."""
+        return {"kind": "revily", "name": name, "base_url": self.base_url, "token": DEFAULT_TOKEN}
+
+    def add(
+        self,
+        message: str,
+        *,
+        service_id: str = DEFAULT_SERVICE_ID,
+        key: str | None = None,
+        description: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Create a triggered incident directly (as a monitoring tool would) and return it."""
+        with self.lock:
+            row = self._create(self.services[service_id], message, key, description, details)
+            return self.incident(row.id)
+
+    def incident(self, incident_id: str) -> dict[str, Any]:
+        """One incident's JSON as the API shows it (``KeyError`` if unknown)."""
+        with self.lock:
+            return self.incidents[incident_id].render(head_fields=self.head_fields)
+
+    def transition(self, incident_id: str, event: str) -> None:
+        """Fire a state-machine event as someone else would (``HttpError`` 422 if illegal)."""
+        with self.lock:
+            self._fire(self.incidents[incident_id], event)
+
+    def tick(self) -> None:
+        """Run the server's timers once (only with ``automatic``)."""
+        if not self.automatic:
+            return
+        now = self.clock()
+        with self.lock:
+            for row in self.incidents.values():
+                expire(row, self.services.get(row.service_id), now)
+
+    # Framework ---------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        """Let the server's timers catch up with the clock before answering."""
+        self.tick()
+        return super().handle(request)
+
+    def routes(self) -> None:
+        """Register every endpoint at the root and under ``/api``."""
+        user, service = "user", "service"
+        table: list[tuple[str, str, RouteHandler, str]] = [
+            ("GET", "/", self._root, user),
+            ("GET", "/incidents", self._list, user),
+            ("GET", "/incidents/{id}", self._show, user),
+            ("PUT", "/incidents/{id}", self._update, user),
+            ("DELETE", "/incidents/{id}", self._destroy, user),
+            ("PUT", "/incidents/{id}/{event}", self._event, user),
+            ("GET", "/services", self._services, user),
+            ("GET", "/services/{sid}", self._service, user),
+            ("GET", "/services/{sid}/incidents", self._list, user),
+            ("POST", "/services/{sid}/incidents", self._create_http, user),
+            ("GET", "/users", self._users, user),
+            ("GET", "/users/{uid}", self._user, user),
+            ("GET", "/policies", self._policies, user),
+            ("GET", "/policies/{pid}", self._policy, user),
+            ("GET", "/policies/{pid}/rules", self._rules, user),
+            ("GET", "/policies/{pid}/rules/{rid}", self._rule, user),
+            ("PUT", "/trigger", self._integration_trigger, service),
+            ("PUT", "/resolve", self._integration_resolve, service),
+        ]
+        for prefix in ("", "/api"):
+            for method, pattern, handler, scope in table:
+                path = prefix + pattern if pattern != "/" else (prefix or "/")
+                self.router.add(method, path, self._guard(handler, prefix, scope))
+
+    def _guard(
+        self, handler: RouteHandler, prefix: str, scope: str
+    ) -> Callable[[Request], Response]:
+        def run(request: Request) -> Response:
+            principal = self._authenticate(request, scope)
+            return handler(request, prefix, principal)
+
+        return run
+
+    def _authenticate(self, request: Request, scope: str) -> str:
+        header = request.headers.get("Authorization") or ""
+        match = _TOKEN_HEADER.match(header)
+        token = match.group(1) if match else None
+        if scope == "service":
+            for service in self.services.values():
+                if token is not None and token == service.token:
+                    return service.id
+            raise self.fail(401, UNAUTHORIZED)
+        if token is None:
+            token = request.arg("auth_token") or form_value(request, "auth_token")
+        if token is not None and token in self._user_tokens:
+            return self._user_tokens[token]
+        raise self.fail(401, UNAUTHORIZED)
+
+    # Incidents ---------------------------------------------------------------------------
+
+    def _root(self, request: Request, prefix: str, user: str) -> Response:
+        base = self.base_url + prefix
+        return Response.json(
+            {
+                f"{name}_url": f"{base}/{name}"
+                for name in ("incidents", "services", "policies", "schedules", "users")
+            }
+        )
+
+    def _list(self, request: Request, prefix: str, user: str) -> Response:
+        sid = request.params.get("sid")
+        if sid is not None:
+            self._service_or_404(sid)
+        rows: list[Row] | None = None
+        wanted = {s for s in (request.arg("state") or "").split(",") if s}
+        if sid is not None or wanted:
+            rows = [
+                row
+                for row in (self.incidents[i] for i in self.order)
+                if (sid is None or row.service_id == sid) and (not wanted or row.state in wanted)
+            ]
+        headers: dict[str, str] = {}
+        if self.per_page is None:
+            chosen = rows if rows is not None else [self.incidents[i] for i in self.order]
+        else:
+            total = len(rows) if rows is not None else len(self.order)
+            page = positive_int(request.arg("page"), 1)
+            size = positive_int(request.arg("per_page"), self.per_page)
+            start = (page - 1) * size
+            if rows is not None:
+                chosen = rows[start : start + size]
+            else:
+                chosen = [self.incidents[i] for i in self.order[start : start + size]]
+            headers = pagination_headers(self.base_url, request, page, size, total)
+        return Response.json(
+            [row.render(prefix, head_fields=self.head_fields) for row in chosen], headers=headers
+        )
+
+    def _show(self, request: Request, prefix: str, user: str) -> Response:
+        row = self._incident_or_404(request.params["id"])
+        return Response.json(row.render(prefix, head_fields=self.head_fields))
+
+    def _create_http(self, request: Request, prefix: str, user: str) -> Response:
+        service = self._service_or_404(request.params["sid"])
+        params = request_params(request)
+        message = as_text(params.get("message"))
+        if not message or not message.strip():
+            raise invalid("message", "can't be blank")
+        row = self._create(
+            service,
+            message,
+            as_text(params.get("key")),
+            as_text(params.get("description")),
+            details_param(params),
+        )
+        return Response.json(
+            row.render(prefix, head_fields=self.head_fields),
+            201,
+            {"Location": f"{prefix}/incidents/{row.id}"},
+        )
+
+    def _update(self, request: Request, prefix: str, user: str) -> Response:
+        row = self._incident_or_404(request.params["id"])
+        params = request_params(request)
+        if "message" in params:
+            message = as_text(params["message"])
+            if not message or not message.strip():
+                raise invalid("message", "can't be blank")
+            row.message = message
+        details = details_param(params)
+        if details is not None:
+            row.details = details
+        return Response.empty(204)
+
+    def _destroy(self, request: Request, prefix: str, user: str) -> Response:
+        row = self._incident_or_404(request.params["id"])
+        del self.incidents[row.id]
+        self.order.remove(row.id)
+        return Response.empty(204)
+
+    def _event(self, request: Request, prefix: str, user: str) -> Response:
+        event = request.params["event"]
+        if event not in TRANSITIONS:
+            raise self.fail(404, "not found")
+        row = self._incident_or_404(request.params["id"])
+        self._fire(row, event)
+        return Response.empty(204)
+
+    # Services, users, policies -----------------------------------------------------------
+
+    def _services(self, request: Request, prefix: str, user: str) -> Response:
+        status = self._service_statuses()
+        return Response.json(
+            [service_json(s, prefix, status.get(s.id, "ok")) for s in self.services.values()]
+        )
+
+    def _service(self, request: Request, prefix: str, user: str) -> Response:
+        service = self._service_or_404(request.params["sid"])
+        status = self._service_statuses()
+        return Response.json(service_json(service, prefix, status.get(service.id, "ok")))
+
+    def _service_statuses(self) -> dict[str, str]:
+        """Each service's worst open state: ``triggered``, ``acknowledged``, else ``ok``."""
+        worst: dict[str, str] = {}
+        for row in self.incidents.values():
+            if row.state == "triggered" or (row.state == "acknowledged" and row.service_id
+                                            not in worst):
+                worst[row.service_id] = row.state
+        return worst
+
+    def _users(self, request: Request, prefix: str, user: str) -> Response:
+        return Response.json([user_json(uid, *self.users[uid]) for uid in self.users])
+
+    def _user(self, request: Request, prefix: str, user: str) -> Response:
+        uid = request.params["uid"]
+        if uid not in self.users:
+            raise self.fail(404, "not found")
+        return Response.json(user_json(uid, *self.users[uid]))
+
+    def _policies(self, request: Request, prefix: str, user: str) -> Response:
+        return Response.json([policy_json(s.policy, prefix) for s in self.services.values()])
+
+    def _policy(self, request: Request, prefix: str, user: str) -> Response:
+        for service in self.services.values():
+            if service.policy.id == request.params["pid"]:
+                return Response.json(policy_json(service.policy, prefix))
+        raise self.fail(404, "not found")
+
+    def _rules(self, request: Request, prefix: str, user: str) -> Response:
+        policy = self._policy_or_404(request.params["pid"])
+        return Response.json([rule_json(policy.policy, r, prefix) for r in policy.policy.rules])
+
+    def _rule(self, request: Request, prefix: str, user: str) -> Response:
+        service = self._policy_or_404(request.params["pid"])
+        for rule in service.policy.rules:
+            if rule.id == request.params["rid"]:
+                return Response.json(rule_json(service.policy, rule, prefix))
+        raise self.fail(404, "not found")
+
+    # Integration API ---------------------------------------------------------------------
+
+    def _integration_trigger(self, request: Request, prefix: str, sid: str) -> Response:
+        params = request_params(request)
+        message = as_text(params.get("message"))
+        if not message or not message.strip():
+            raise invalid("message", "can't be blank")
+        key = as_text(params.get("key")) or None
+        existing = self._latest_open(sid, key, message)
+        if existing is not None:
+            return Response.json(existing.render(prefix, head_fields=self.head_fields), 202)
+        row = self._create(
+            self.services[sid], message, key, as_text(params.get("description")),
+            details_param(params),
+        )
+        return Response.json(row.render(prefix, head_fields=self.head_fields), 201)
+
+    def _integration_resolve(self, request: Request, prefix: str, sid: str) -> Response:
+        params = request_params(request)
+        row = self._latest_open(
+            sid, as_text(params.get("key")) or None, as_text(params.get("message")) or None
+        )
+        if row is None:
+            raise self.fail(404, "not found")
+        self._fire(row, "resolve")
+        return Response.json(row.render(prefix, head_fields=self.head_fields), 202)
+
+    def _latest_open(self, sid: str, key: str | None, message: str | None) -> Row | None:
+        """The newest unresolved incident of a service matching ``key``, else ``message``."""
+        if key is None and message is None:
+            return None
+        for incident_id in reversed(self.order):
+            row = self.incidents[incident_id]
+            if row.service_id != sid or row.state == "resolved":
+                continue
+            if (key is not None and row.key == key) or (key is None and row.message == message):
+                return row
+        return None
+
+    # State -------------------------------------------------------------------------------
+
+    def _store(self, row: Row) -> None:
+        self.incidents[row.id] = row
+        self.order.append(row.id)
+
+    def _create(
+        self,
+        service: Service,
+        message: str,
+        key: str | None,
+        description: str | None,
+        details: dict[str, Any] | None,
+    ) -> Row:
+        """A new incident: created pending, then triggered at once (after_create)."""
+        now = self.clock()
+        rule = service.policy.rules[0]
+        row = Row(
+            id=new_id(self.rng, self.incidents),
+            service_id=service.id,
+            message=message,
+            state="pending",
+            description=description or None,
+            key=key or new_key(self.rng),
+            created_at=now,
+            details=details or {},
+            user_id=rule.user_id,
+            policy_id=service.policy.id,
+            rule_id=rule.id,
+        )
+        self._fire(row, "trigger")
+        self._store(row)
+        return row
+
+    def _fire(self, row: Row, event: str) -> None:
+        """Apply a state-machine event; 422 in Rails' shape if the state does not allow it."""
+        sources, target = TRANSITIONS[event]
+        if row.state not in sources:
+            raise invalid("state", f'cannot transition via "{event}"')
+        now = self.clock()
+        if event == "escalate":
+            escalate(row, self.services[row.service_id].policy)
+        if row.state == "pending":
+            row.triggered_at = now
+        if target == "acknowledged" or (target == "resolved" and row.acknowledged_at is None):
+            row.acknowledged_at = now
+        if target == "resolved":
+            row.resolved_at = now
+        row.state = target
+        row.changed_at = now
+
+    def _incident_or_404(self, incident_id: str) -> Row:
+        row = self.incidents.get(incident_id)
+        if row is None:
+            raise self.fail(404, "not found")
+        return row
+
+    def _service_or_404(self, sid: str) -> Service:
+        service = self.services.get(sid)
+        if service is None:
+            raise self.fail(404, "not found")
+        return service
+
+    def _policy_or_404(self, pid: str) -> Service:
+        for service in self.services.values():
+            if service.policy.id == pid:
+                return service
+        raise self.fail(404, "not found")

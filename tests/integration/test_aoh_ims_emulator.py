@@ -1,0 +1,348 @@
+"""The AOH IMS emulator speaks contracts/aoh-ims.md over real HTTP."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from incident_tui.config import AohImsRemote
+from incident_tui.emulators.aoh_ims import DEFAULT_TENANT, DEFAULT_TOKEN, DEFAULT_USER
+from incident_tui.emulators.server import EmulatorServer
+from tests.integration.conftest import FIXED_NOW, Serve
+
+OTHER_TOKEN = "token-of-someone-else"
+OTHER_TENANT = "7d3a7c1e-0000-4000-8000-000000000002"
+NANO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
+
+NEW_INCIDENT: dict[str, Any] = {
+    "name": "Server Outage in Data Center A",
+    "status": "NEW",
+    "type": "SYSTEM_FAILURE",
+    "date": "2024-11-22T15:30:00+08:00",
+    "description": "Multiple servers lost power.",
+    "reported_by": "System Monitor",
+    "location": "Data Center A",
+    "severity": "MAJOR",
+    "next_update": 1674521800,
+    "resolved_date": None,
+    "backdated": False,
+}
+
+
+def client(srv: EmulatorServer, token: str | None = DEFAULT_TOKEN) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    # verify=False: plain loopback HTTP, and it skips building a CA store per client.
+    return httpx.Client(base_url=srv.url, headers=headers, timeout=5, verify=False)
+
+
+def assert_module_error(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["data"] is None and body["message"] and body["sent_at"].endswith("Z")
+    assert body["errors"] and all(e["message"] for e in body["errors"])
+    return body
+
+
+def create(http: httpx.Client, **changes: Any) -> dict[str, Any]:
+    response = http.post("/v1/incident", json={**NEW_INCIDENT, **changes})
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+def test_auth_is_required_and_checked(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=3)
+    for token in (None, "wrong"):
+        body = assert_module_error(client(srv, token).get("/v1/incident"), 401)
+        assert body["message"] == "unauthorized"
+    basic_auth = {"Authorization": f"Basic {DEFAULT_TOKEN}"}
+    basic = client(srv, None).get("/v1/incident", headers=basic_auth)
+    assert basic.status_code == 401
+    assert client(srv).get("/v1/incident").status_code == 200
+
+
+def test_list_without_params_returns_every_row_newest_first(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=30)
+    body = client(srv).get("/v1/incident").json()
+    assert set(body) == {"data", "message", "sent_at"}
+    rows = body["data"]["incidents"]
+    assert body["data"]["total"] == len(rows) == 30
+    created = [r["created_at"] for r in rows]
+    assert created == sorted(created, reverse=True)
+    assert {r["tenant_id"] for r in rows} == {DEFAULT_TENANT}
+
+
+def test_page_and_size_slice_and_keep_total(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=25)
+    http = client(srv)
+    everything = [r["id"] for r in http.get("/v1/incident").json()["data"]["incidents"]]
+    pages = []
+    for page in (1, 2, 3):
+        data = http.get("/v1/incident", params={"page": page, "size": 10}).json()["data"]
+        assert data["total"] == 25
+        pages += [r["id"] for r in data["incidents"]]
+    assert pages == everything
+    beyond = http.get("/v1/incident", params={"page": 9, "size": 10}).json()["data"]
+    assert beyond == {"incidents": [], "total": 25}
+    # Invalid values are ignored (AOH conventions): defaults page 1, size 10.
+    odd = http.get("/v1/incident", params={"page": "abc", "size": "0"}).json()["data"]
+    assert [r["id"] for r in odd["incidents"]] == everything[:10]
+
+
+def test_paging_knobs(serve: Serve) -> None:
+    capped = client(serve("aoh_ims", sample=30, default_size=10, max_size=5))
+    assert len(capped.get("/v1/incident").json()["data"]["incidents"]) == 5
+    second = capped.get("/v1/incident", params={"page": 2, "size": 100}).json()["data"]
+    assert len(second["incidents"]) == 5 and second["total"] == 30
+    deaf = client(serve("aoh_ims", sample=30, default_size=10, paging=False))
+    first = deaf.get("/v1/incident", params={"page": 1, "size": 100}).json()["data"]["incidents"]
+    again = deaf.get("/v1/incident", params={"page": 2, "size": 100}).json()["data"]["incidents"]
+    assert len(first) == 10 and first == again
+
+
+def test_get_one_and_404(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=5)
+    http = client(srv)
+    row = http.get("/v1/incident").json()["data"]["incidents"][0]
+    body = http.get(f"/v1/incident/{row['id']}").json()
+    assert body["data"] == row and body["sent_at"]
+    assert_module_error(http.get("/v1/incident/no-such-id"), 404)
+    no_route = client(serve("aoh_ims", sample=1, get_route=False))
+    assert no_route.get(f"/v1/incident/{row['id']}").status_code == 405
+
+
+def test_create_fills_server_fields_from_the_token(serve: Serve) -> None:
+    srv = serve("aoh_ims")
+    created = create(client(srv))
+    assert created["occ_lock"] == 0 and created["attributes"] is None
+    assert created["created_by"] == created["updated_by"] == DEFAULT_USER
+    assert created["tenant_id"] == DEFAULT_TENANT
+    assert created["date"] == "2024-11-22T07:30:00Z"
+    assert NANO.match(created["created_at"]) and "." in created["created_at"]
+    assert created["created_at"].startswith("2026-11-22T12:00:00.")
+    for key, value in NEW_INCIDENT.items():
+        if key != "date":
+            assert created[key] == value
+    stored = client(srv).get(f"/v1/incident/{created['id']}").json()["data"]
+    assert stored == created
+
+
+def test_create_validation_uses_the_module_error_format(serve: Serve) -> None:
+    http = client(serve("aoh_ims"))
+    missing = http.post("/v1/incident", json={"name": "x"})
+    messages = [e["message"] for e in assert_module_error(missing, 400)["errors"]]
+    for field_name in ("status", "type", "date", "description", "reported_by"):
+        assert f"{field_name} is required" in messages
+    bad = [
+        {"description": ""},
+        {"status": "BOGUS"},
+        {"type": "BOGUS"},
+        {"severity": "SEVERE"},
+        {"date": "yesterday"},
+        {"date": "2024-11-22T15:30:00"},  # no offset: not RFC 3339
+        {"next_update": "soon"},
+        {"backdated": "no"},
+        {"resolved_date": "later"},
+    ]
+    for change in bad:
+        assert_module_error(http.post("/v1/incident", json={**NEW_INCIDENT, **change}), 400)
+    assert_module_error(http.post("/v1/incident", content=b"{nope"), 400)
+    assert http.get("/v1/incident").json()["data"]["total"] == 0
+
+
+def test_code_tables_are_configurable(serve: Serve) -> None:
+    http = client(serve("aoh_ims", statuses=["Open", "Done"], resolved_statuses=["Done"]))
+    assert http.post("/v1/incident", json=NEW_INCIDENT).status_code == 400
+    done = create(http, status="Done")
+    assert done["resolved_date"] == "2026-11-22T12:00:00Z"
+
+
+def test_put_is_a_full_replacement_guarded_by_occ_lock(serve: Serve) -> None:
+    srv = serve("aoh_ims", tokens={DEFAULT_TOKEN: (DEFAULT_TENANT, DEFAULT_USER),
+                                   OTHER_TOKEN: (DEFAULT_TENANT, "Ops Bot")})
+    http = client(srv)
+    created = create(http)
+    path = f"/v1/incident/{created['id']}"
+    body = {k: NEW_INCIDENT[k] for k in ("name", "status", "type", "date", "description",
+                                         "reported_by")}
+    missing_lock = http.put(path, json=body)
+    assert "occ_lock is required" in [e["message"] for e in
+                                      assert_module_error(missing_lock, 400)["errors"]]
+    stale = http.put(path, json={**body, "occ_lock": 5})
+    conflict = assert_module_error(stale, 409)
+    assert conflict["errorCode"] == "OCC_LOCK_MISMATCH"
+    assert conflict["message"] == "occ_lock mismatch"
+    assert conflict["errors"] == [{"message": "expected occ_lock 0, got 5"}]
+    updated = client(srv, OTHER_TOKEN).put(path, json={**body, "status": "OPEN", "occ_lock": 0})
+    assert updated.status_code == 200
+    data = updated.json()["data"]
+    assert data["occ_lock"] == 1 and data["status"] == "OPEN"
+    assert data["updated_by"] == "Ops Bot" and data["created_by"] == DEFAULT_USER
+    assert data["updated_at"] != created["updated_at"]
+    # Optional fields left out are reset: PUT replaces the whole editable set.
+    assert data["location"] == "" and data["severity"] == "" and data["next_update"] == 0
+    assert_module_error(http.put("/v1/incident/nope", json={**body, "occ_lock": 0}), 404)
+
+
+def test_resolved_date_follows_the_status(serve: Serve) -> None:
+    http = client(serve("aoh_ims"))
+    created = create(http)
+    path = f"/v1/incident/{created['id']}"
+    base = {**NEW_INCIDENT}
+    resolved = http.put(path, json={**base, "status": "RESOLVED", "occ_lock": 0}).json()["data"]
+    assert resolved["resolved_date"] == "2026-11-22T12:00:00Z"
+    closed = http.put(path, json={**base, "status": "CLOSED", "occ_lock": 1}).json()["data"]
+    assert closed["resolved_date"] == "2026-11-22T12:00:00Z"  # kept, not restamped
+    reopened = http.put(path, json={**base, "status": "NEW", "occ_lock": 2,
+                                    "resolved_date": "2026-11-22T10:00:00Z"}).json()["data"]
+    assert reopened["resolved_date"] is None
+    explicit = http.put(path, json={**base, "status": "RESOLVED", "occ_lock": 3,
+                                    "resolved_date": "2026-11-22T11:00:00+01:00"}).json()["data"]
+    assert explicit["resolved_date"] == "2026-11-22T10:00:00Z"
+
+
+def test_delete_incident(serve: Serve) -> None:
+    http = client(serve("aoh_ims"))
+    created = create(http)
+    http.post(f"/v1/incident/{created['id']}/comments", json={"text": "x"})
+    answer = http.delete(f"/v1/incident/{created['id']}")
+    assert answer.status_code == 200
+    assert answer.json()["data"] is None and answer.json()["message"] == "Incident deleted"
+    assert_module_error(http.get(f"/v1/incident/{created['id']}"), 404)
+    assert_module_error(http.get(f"/v1/incident/{created['id']}/comments"), 404)
+    assert_module_error(http.delete(f"/v1/incident/{created['id']}"), 404)
+
+
+def test_attribute_metadata_routes_win_over_incident_ids(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=2)
+    http = client(srv)
+    listed = http.get("/v1/incident/attributes").json()["data"]
+    assert {"name": "isPending", "type": "BOOLEAN"} in listed and len(listed) == 3
+    made = http.post("/v1/incident/attributes", json={"name": "ticket", "type": "STRING"})
+    assert made.status_code == 201 and made.json()["data"] == {"name": "ticket", "type": "STRING"}
+    assert_module_error(http.post("/v1/incident/attributes",
+                                  json={"name": "ticket", "type": "STRING"}), 400)
+    assert_module_error(http.post("/v1/incident/attributes",
+                                  json={"name": "when", "type": "DATE"}), 400)
+    assert http.put("/v1/incident/attributes", json={}).status_code == 405
+    incident = http.get("/v1/incident").json()["data"]["incidents"][0]
+    http.post(f"/v1/incident/{incident['id']}/attributes", json={"name": "ticket", "value": "T1"})
+    assert http.delete("/v1/incident/attributes/ticket").status_code == 200
+    after = http.get(f"/v1/incident/{incident['id']}").json()["data"]
+    assert "ticket" not in (after["attributes"] or {})
+    assert_module_error(http.delete("/v1/incident/attributes/ticket"), 404)
+    assert len(http.get("/v1/incident/attributes").json()["data"]) == 3
+    assert_module_error(client(srv, None).get("/v1/incident/attributes"), 401)
+
+
+def test_attribute_values_are_coerced_and_leave_the_lock_alone(serve: Serve) -> None:
+    srv = serve("aoh_ims")
+    http = client(srv)
+    created = create(http)
+    path = f"/v1/incident/{created['id']}/attributes"
+    first = http.post(path, json={"name": "workflowId", "value": "9fdad2ec"})
+    assert first.status_code == 201
+    assert first.json()["data"]["attributes"] == {"workflowId": "9fdad2ec"}
+    assert http.put(path, json={"name": "count", "value": "5"}).status_code == 200
+    http.put(path, json={"name": "isPending", "value": "true"})
+    stored = http.get(f"/v1/incident/{created['id']}").json()["data"]
+    assert stored["attributes"] == {"workflowId": "9fdad2ec", "count": 5, "isPending": True}
+    assert stored["occ_lock"] == 0 and stored["updated_at"] == created["updated_at"]
+    assert_module_error(http.put(path, json={"name": "nope", "value": 1}), 400)
+    assert_module_error(http.put(path, json={"name": "count", "value": "many"}), 400)
+    assert_module_error(http.put(path, json={"name": "isPending", "value": 3}), 400)
+    assert_module_error(http.put(path, json={"value": 3}), 400)
+    http.put(path, json={"name": "count", "value": None})
+    cleared = http.get(f"/v1/incident/{created['id']}").json()["data"]["attributes"]
+    assert cleared == {"workflowId": "9fdad2ec", "isPending": True}
+    assert_module_error(http.put("/v1/incident/nope/attributes",
+                                 json={"name": "count", "value": 1}), 404)
+
+
+def test_attribute_writes_can_bump_the_lock(serve: Serve) -> None:
+    http = client(serve("aoh_ims", attribute_writes_bump_lock=True))
+    created = create(http)
+    answer = http.post(f"/v1/incident/{created['id']}/attributes",
+                       json={"name": "count", "value": 2})
+    assert answer.json()["data"]["occ_lock"] == 1
+
+
+def test_comments_add_list_delete_three_ways(serve: Serve) -> None:
+    http = client(serve("aoh_ims"))
+    created = create(http)
+    path = f"/v1/incident/{created['id']}/comments"
+    made = []
+    for text in ("one", "two", "three", "four"):
+        answer = http.post(path, json={"text": text})
+        assert answer.status_code == 201
+        made.append(answer.json()["data"])
+    comment = made[0]
+    assert set(comment) == {"id", "incident_id", "user_id", "name", "text", "created_at",
+                            "updated_at", "created_by", "updated_by", "occ_lock", "tenant_id"}
+    assert comment["name"] == comment["created_by"] == DEFAULT_USER
+    assert comment["incident_id"] == created["id"] and comment["tenant_id"] == DEFAULT_TENANT
+    assert NANO.match(comment["created_at"]) and comment["occ_lock"] == 0
+    assert [c["text"] for c in http.get(path).json()["data"]] == ["one", "two", "three", "four"]
+    assert http.delete(f"{path}/{made[0]['id']}").status_code == 200
+    assert http.delete(path, params={"id": made[1]["id"]}).status_code == 200
+    assert http.request("DELETE", path, json={"id": made[2]["id"]}).status_code == 200
+    assert [c["text"] for c in http.get(path).json()["data"]] == ["four"]
+    assert_module_error(http.delete(f"{path}/{made[0]['id']}"), 404)
+    assert_module_error(http.delete(path), 400)
+    assert_module_error(http.post(path, json={"body": "wrong key"}), 400)
+    assert_module_error(http.post("/v1/incident/nope/comments", json={"text": "x"}), 404)
+
+
+def test_rows_are_scoped_by_the_callers_tenant(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=4, tokens={DEFAULT_TOKEN: (DEFAULT_TENANT, DEFAULT_USER),
+                                             OTHER_TOKEN: (OTHER_TENANT, "Tenant Two")})
+    mine, theirs = client(srv), client(srv, OTHER_TOKEN)
+    assert theirs.get("/v1/incident").json()["data"] == {"incidents": [], "total": 0}
+    own = create(theirs)
+    assert own["tenant_id"] == OTHER_TENANT and own["created_by"] == "Tenant Two"
+    assert theirs.get("/v1/incident").json()["data"]["total"] == 1
+    assert mine.get("/v1/incident").json()["data"]["total"] == 4
+    for method in ("GET", "PUT", "DELETE"):
+        answer = mine.request(method, f"/v1/incident/{own['id']}", json={**NEW_INCIDENT,
+                                                                          "occ_lock": 0})
+        assert answer.status_code == 404
+    assert mine.get(f"/v1/incident/{own['id']}/comments").status_code == 404
+
+
+def test_sample_data_has_next_updates_attributes_and_comments(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=60)
+    http = client(srv)
+    rows = http.get("/v1/incident").json()["data"]["incidents"]
+    now = int(FIXED_NOW.timestamp())
+    promised = [r for r in rows if r["next_update"]]
+    assert promised and all(r["status"] not in ("RESOLVED", "CLOSED") for r in promised)
+    assert any(r["next_update"] < now for r in promised)
+    assert any(r["next_update"] > now for r in promised)
+    assert any(r["attributes"] for r in rows)
+    assert all(set(r["attributes"] or {}) <= {"workflowId", "count", "isPending"} for r in rows)
+    for row in rows:
+        assert NANO.match(row["created_at"]) and NANO.match(row["updated_at"])
+        assert (row["resolved_date"] is not None) == (row["status"] in ("RESOLVED", "CLOSED"))
+    assert {r["status"] for r in rows} >= {"NEW", "RESOLVED"}
+    comments = sum(len(http.get(f"/v1/incident/{r['id']}/comments").json()["data"])
+                   for r in rows[:20])
+    assert comments > 0
+    again = serve("aoh_ims", sample=60)
+    assert client(again).get("/v1/incident").json()["data"]["incidents"] == rows
+
+
+def test_remote_config_and_helpers(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=1)
+    emulator: Any = srv.emulator
+    config = AohImsRemote(**emulator.remote_config("ims"))
+    assert config.base_url == srv.url and config.secret() == DEFAULT_TOKEN
+    row = emulator.add(name="Added directly", severity="LOW")
+    touched = emulator.touch(row["id"], status="OPEN")
+    assert touched["occ_lock"] == 1 and touched["updated_by"] == "Someone Else"
+    fetched = client(srv).get(f"/v1/incident/{row['id']}").json()["data"]
+    assert fetched["status"] == "OPEN" and fetched["name"] == "Added directly"
+    with pytest.raises(KeyError):
+        emulator.touch("nope")

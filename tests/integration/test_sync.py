@@ -1,0 +1,275 @@
+"""The sync engine against the emulators over HTTP: offline queueing, isolation, conflicts,
+Retry-After, refused changes, no duplicate creates after kill -9, incremental cost."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from incident_tui.config import Settings
+from incident_tui.domain.model import Draft
+from incident_tui.domain.query import ListQuery
+from incident_tui.store.actions import Actions
+from incident_tui.store.reader import Reader
+from incident_tui.sync import outbox
+from incident_tui.sync.engine import SyncEngine
+from tests.integration.conftest import FIXED_NOW, Serve, no_sleep
+
+REPO = str(Path(__file__).resolve().parents[2])
+
+
+def settings_for(tmp_path: Path, *remotes: dict[str, Any], **extra: Any) -> Settings:
+    """Settings with the given remote configs and a cache in tmp_path."""
+    return Settings(db=tmp_path / "cache.db", remotes=list(remotes), **extra)  # type: ignore[arg-type]
+
+
+def dead_port() -> int:
+    """A loopback port nothing listens on (connection refused: the remote is offline)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def sync(settings: Settings, **options: Any) -> Any:
+    engine = SyncEngine(settings, sleep=options.pop("sleep", no_sleep), **options)
+    try:
+        return await engine.sync()
+    finally:
+        await engine.aclose()
+
+
+async def test_first_sync_pulls_everything_and_second_costs_one_request(
+    serve: Serve, tmp_path: Path
+) -> None:
+    revily = serve("revily", sample=40)
+    aoh = serve("aoh_ims", sample=25)
+    settings = settings_for(
+        tmp_path, revily.emulator.remote_config("oncall"), aoh.emulator.remote_config("ops")
+    )
+    report = await sync(settings)
+    assert report.ok, [r.error for r in report.results]
+    reader = Reader.open(settings.db_path())
+    assert reader.count(ListQuery(remotes=frozenset({"oncall"}))) == 40
+    assert reader.count(ListQuery(remotes=frozenset({"ops"}))) == 25
+    assert {r.state for r in reader.remotes()} == {"ok"}
+    revily.emulator.log.clear()
+    aoh.emulator.log.clear()
+    report = await sync(settings, db_path=settings.db_path())
+    assert report.ok
+    assert [r.path for r in revily.emulator.log] == ["/incidents"]
+    assert [r.path for r in aoh.emulator.log] == ["/v1/incident"]
+
+
+async def test_offline_queue_then_reconnect(serve: Serve, tmp_path: Path) -> None:
+    aoh = serve("aoh_ims", sample=5)
+    online = aoh.emulator.remote_config("ops")
+    settings = settings_for(tmp_path, online)
+    assert (await sync(settings)).ok
+    reader = Reader.open(settings.db_path())
+    target = reader.page(ListQuery(remotes=frozenset({"ops"})), 0, 1)[0]
+    actions = Actions.open(settings.db_path(), clock=lambda: FIXED_NOW)
+    actions.comment(target.id, "written on the train")
+    actions.create("ops", "aoh_ims", Draft("Made offline", "no network", None))
+    offline = settings_for(tmp_path, {**online, "base_url": f"http://127.0.0.1:{dead_port()}"})
+    report = await sync(offline)
+    assert not report.ok and report.results[0].offline
+    assert reader.queued() == 2
+    assert [r.state for r in reader.remotes()] == ["offline"]
+    report = await sync(settings)
+    assert report.ok and report.results[0].pushed == 2
+    assert reader.queued() == 0
+    names = [row["name"] for t in aoh.emulator.tenants.values() for row in t.incidents.values()]
+    assert names.count("Made offline") == 1
+    detail = reader.detail(target.id)
+    assert detail is not None
+    assert [c["pending"] for c in detail.comments if c["body"] == "written on the train"] == [0]
+
+
+async def test_one_remote_down_does_not_stall_the_others(serve: Serve, tmp_path: Path) -> None:
+    revily = serve("revily", sample=10)
+    broken = serve("aoh_ims", sample=3)
+    broken.emulator.faults.add("status", status=500, times=-1)
+    settings = settings_for(
+        tmp_path,
+        revily.emulator.remote_config("oncall"),
+        broken.emulator.remote_config("ops"),
+        {
+            "kind": "revily",
+            "name": "gone",
+            "base_url": f"http://127.0.0.1:{dead_port()}",
+            "token": "x",
+        },
+    )
+    report = await sync(settings)
+    by_name = {r.remote: r for r in report.results}
+    assert by_name["oncall"].ok and by_name["oncall"].pulled == 10
+    assert not by_name["ops"].ok and "HTTP 500" in str(by_name["ops"].error)
+    assert not by_name["gone"].ok and by_name["gone"].offline
+    states = {r.name: r.state for r in Reader.open(settings.db_path()).remotes()}
+    assert states == {"oncall": "ok", "ops": "failing", "gone": "offline"}
+
+
+async def test_retry_after_is_honoured(serve: Serve, tmp_path: Path) -> None:
+    aoh = serve("aoh_ims", sample=3)
+    aoh.emulator.faults.add("status", status=429, retry_after="3", path="^/v1/incident$")
+    settings = settings_for(tmp_path, aoh.emulator.remote_config("ops"))
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    report = await sync(settings, sleep=record)
+    assert report.ok
+    assert waits == [3.0]
+
+
+async def test_conflict_is_shown_then_keep_mine(serve: Serve, tmp_path: Path) -> None:
+    aoh = serve("aoh_ims", sample=0)
+    row = aoh.emulator.add(name="Disk full", status="NEW")
+    settings = settings_for(tmp_path, aoh.emulator.remote_config("ops"))
+    assert (await sync(settings)).ok
+    incident_id = f"ops:{row['id']}"
+    Actions.open(settings.db_path()).acknowledge([incident_id])
+    aoh.emulator.touch(row["id"], status="RESOLVED")  # someone else resolved it meanwhile
+    report = await sync(settings)
+    assert report.results[0].conflicts == 1
+    reader = Reader.open(settings.db_path())
+    detail = reader.detail(incident_id)
+    assert detail is not None
+    conflict = detail.incident["conflict"]
+    assert conflict["fields"] == ["status"]
+    assert conflict["ours"] == {"status": "acknowledged"}
+    assert conflict["theirs"]["status"] == "resolved"
+    assert aoh.emulator.row(row["id"])["status"] == "RESOLVED"  # nothing overwritten silently
+    outbox.keep_mine(SyncEngine(settings).engine, incident_id)
+    assert (await sync(settings)).ok
+    assert aoh.emulator.row(row["id"])["status"] == "OPEN"
+    assert reader.queued() == 0
+
+
+async def test_conflict_take_theirs(serve: Serve, tmp_path: Path) -> None:
+    aoh = serve("aoh_ims", sample=0)
+    row = aoh.emulator.add(name="Old title", status="NEW")
+    settings = settings_for(tmp_path, aoh.emulator.remote_config("ops"))
+    assert (await sync(settings)).ok
+    incident_id = f"ops:{row['id']}"
+    Actions.open(settings.db_path()).edit(incident_id, {"title": "Our title"})
+    aoh.emulator.touch(row["id"], name="Their title")
+    assert (await sync(settings)).results[0].conflicts == 1
+    outbox.take_theirs(SyncEngine(settings).engine, incident_id)
+    assert (await sync(settings)).ok
+    detail = Reader.open(settings.db_path()).detail(incident_id)
+    assert detail is not None and detail.incident["title"] == "Their title"
+    assert aoh.emulator.row(row["id"])["name"] == "Their title"
+
+
+async def test_refused_change_is_visible_and_can_be_retried_or_discarded(
+    serve: Serve, tmp_path: Path
+) -> None:
+    revily = serve("revily", sample=0)
+    incident = revily.emulator.add("Pager storm")
+    settings = settings_for(tmp_path, revily.emulator.remote_config("oncall"))
+    assert (await sync(settings)).ok
+    incident_id = f"oncall:{incident['id']}"
+    queued = Actions.open(settings.db_path()).acknowledge([incident_id])[0]
+    revily.emulator.faults.add(
+        "status",
+        status=422,
+        path="/acknowledge$",
+        body={"errors": {"state": ["is locked by policy"]}},
+    )
+    report = await sync(settings)
+    assert report.ok and report.results[0].failed == 1
+    reader = Reader.open(settings.db_path())
+    change = reader.outbox()[0]
+    assert change["state"] == "failed" and "is locked by policy" in change["last_error"]
+    assert reader.page(ListQuery(), 0, 1)[0].failed
+    engine = SyncEngine(settings).engine
+    outbox.retry(engine, queued.seq)
+    assert (await sync(settings)).results[0].pushed == 1
+    assert revily.emulator.incident(incident["id"])["state"] == "acknowledged"
+    queued = Actions.open(settings.db_path()).resolve([incident_id])[0]
+    outbox.discard(engine, queued.seq)
+    assert (await sync(settings)).ok
+    assert revily.emulator.incident(incident["id"])["state"] == "acknowledged"
+    assert reader.detail(incident_id).incident["status"] == "acknowledged"  # type: ignore[union-attr]
+
+
+async def test_remote_deletion_is_noticed(serve: Serve, tmp_path: Path) -> None:
+    revily = serve("revily", sample=0)
+    gone = revily.emulator.add("Will vanish")
+    kept = revily.emulator.add("Will stay")
+    settings = settings_for(tmp_path, revily.emulator.remote_config("oncall"))
+    assert (await sync(settings)).ok
+    token = revily.emulator.remote_config("x")["token"]
+    async with httpx.AsyncClient(base_url=revily.url) as client:
+        response = await client.delete(
+            f"/incidents/{gone['id']}", headers={"Authorization": f'Token token="{token}"'}
+        )
+    assert response.status_code == 204
+    report = await sync(settings)
+    assert report.results[0].removed == 1
+    reader = Reader.open(settings.db_path())
+    assert not reader.exists(f"oncall:{gone['id']}") and reader.exists(f"oncall:{kept['id']}")
+
+
+KILLER = textwrap.dedent(
+    """
+    import asyncio, os, signal, sys
+    from pathlib import Path
+    from incident_tui.config import Settings
+    from incident_tui.sync.engine import SyncEngine
+
+    def die(change):
+        # Remote accepted the create; the local commit has not happened yet.
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    settings = Settings(db=Path(sys.argv[1]), remotes=[{
+        "kind": sys.argv[2], "name": "target", "base_url": sys.argv[3], "token": sys.argv[4]}])
+    asyncio.run(SyncEngine(settings, after_push=die).sync())
+    """
+)
+
+
+async def test_kill_between_push_and_commit_creates_no_duplicate(
+    serve: Serve, tmp_path: Path
+) -> None:
+    revily = serve("revily", sample=0)
+    config = revily.emulator.remote_config("target")
+    settings = settings_for(tmp_path, config)
+    assert (await sync(settings)).ok
+    Actions.open(settings.db_path()).create("target", "revily", Draft("Only once", "x", None))
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER)
+    env = {**os.environ, "PYTHONPATH": REPO}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        str(settings.db_path()),
+        "revily",
+        config["base_url"],
+        config["token"],
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == -signal.SIGKILL, stderr.decode()
+    messages = [i["message"] for i in map(revily.emulator.incident, revily.emulator.incidents)]
+    assert messages.count("Only once") == 1  # the remote has it; our commit never happened
+    reader = Reader.open(settings.db_path())
+    assert reader.outbox()[0]["state"] == "sending"
+    report = await sync(settings)
+    assert report.ok, report.results[0].error
+    messages = [i["message"] for i in map(revily.emulator.incident, revily.emulator.incidents)]
+    assert messages.count("Only once") == 1
+    assert reader.queued() == 0
+    rows = reader.all_rows(ListQuery(search="Only once"))
+    assert len(rows) == 1 and not rows[0].local_only

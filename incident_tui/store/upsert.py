@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.sqlite import insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from incident_tui.clock import to_db
 from incident_tui.domain.model import Incident
@@ -22,31 +22,21 @@ from incident_tui.store.actions import remove_incident
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow
 
 SYNCED_COLUMNS = (
-    "remote",
-    "kind",
-    "remote_id",
-    "ref",
-    "container",
-    "title",
-    "description",
-    "status",
-    "status_raw",
-    "severity",
-    "severity_raw",
-    "category",
-    "occurred_at",
-    "created_at",
-    "updated_at",
-    "acknowledged_at",
-    "resolved_at",
-    "reporter",
-    "assignees",
-    "custom_fields",
-    "extra",
-    "version",
-    "raw",
-    "base",
-    "synced_at",
+    "remote", "kind", "remote_id", "ref", "container", "title", "description", "status",
+    "status_raw", "severity", "severity_raw", "category", "occurred_at", "created_at",
+    "updated_at", "acknowledged_at", "resolved_at", "reporter", "assignees", "custom_fields",
+    "extra", "version", "raw", "base", "synced_at",
+)  # fmt: skip
+
+UPSERT_COLUMNS = ("id", *SYNCED_COLUMNS, "hydrated")
+# Only changed rows are written, so a changed summary row also resets ``hydrated``: its
+# comments may be stale now and the engine fetches the full incident again.
+UPSERT_SQL = (
+    f"INSERT INTO {IncidentRow.__tablename__} ({', '.join(UPSERT_COLUMNS)}, pending, "
+    f"local_only, remote_deleted, deleted_locally) "
+    f"VALUES ({', '.join('?' * len(UPSERT_COLUMNS))}, 0, 0, 0, 0) "
+    "ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in (*SYNCED_COLUMNS, "hydrated"))
 )
 
 
@@ -82,7 +72,9 @@ def base_of(incident: Incident) -> dict[str, Any]:
     }
 
 
-def row_values(incident: Incident, synced_at: datetime) -> dict[str, Any]:
+def row_values(
+    incident: Incident, synced_at: datetime, version: str | None = None
+) -> dict[str, Any]:
     """The ``incident`` table columns for a pulled incident."""
     return {
         "id": incident.id,
@@ -107,12 +99,24 @@ def row_values(incident: Incident, synced_at: datetime) -> dict[str, Any]:
         "assignees": json.dumps(incident.assignees, default=str),
         "custom_fields": json.dumps(incident.custom_fields, default=str),
         "extra": json.dumps(incident.extra, default=str),
-        "version": content_version(incident),
+        "version": version or content_version(incident),
         "raw": json.dumps(incident.raw, default=str),
         "base": json.dumps(base_of(incident)),
         "synced_at": to_db(synced_at),
         "hydrated": incident.comments is not None,
     }
+
+
+def _known(s: Session, ids: list[str]) -> dict[str, tuple[str | None, int, bool]]:
+    """Version, pending count and hydrated mark of the ids already cached."""
+    known: dict[str, tuple[str | None, int, bool]] = {}
+    statement = text(
+        "SELECT id, version, pending, hydrated FROM incident WHERE id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    for start in range(0, len(ids), 500):
+        for row in s.connection().execute(statement, {"ids": ids[start : start + 500]}):
+            known[row[0]] = (row[1], int(row[2]), bool(row[3]))
+    return known
 
 
 def upsert_incidents(
@@ -123,24 +127,15 @@ def upsert_incidents(
     result = UpsertResult()
     if not incidents:
         return result
-    known: dict[str, tuple[str | None, int, bool]] = {}
-    ids = [i.id for i in incidents]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = s.connection().execute(
-            text("SELECT id, version, pending, hydrated FROM incident WHERE id IN :ids").bindparams(
-                bindparam("ids", expanding=True)
-            ),
-            {"ids": chunk},
-        )
-        for row in rows:
-            known[row[0]] = (row[1], int(row[2]), bool(row[3]))
+    known = _known(s, [i.id for i in incidents])
     values: list[dict[str, Any]] = []
     detailed: list[Incident] = []
+    skipped: set[str] = set()
     for incident in incidents:
         previous = known.get(incident.id)
         if previous is not None and previous[1] > 0:
             result.skipped_pending.append(incident.id)
+            skipped.add(incident.id)
             if incident.comments is not None:
                 detailed.append(incident)
             continue
@@ -148,32 +143,36 @@ def upsert_incidents(
         unchanged = previous is not None and previous[0] == version
         if unchanged and (incident.comments is None or previous is not None and previous[2]):
             continue
-        values.append(row_values(incident, synced_at))
+        values.append(row_values(incident, synced_at, version))
         if incident.comments is not None or incident.attachments is not None:
             detailed.append(incident)
         (result.changed if previous is not None else result.new).append(incident.id)
     if values:
-        statement = insert(IncidentRow)
-        update = {name: statement.excluded[name] for name in SYNCED_COLUMNS}
-        # Only changed rows get here, so a changed summary row marks the incident for a fresh
-        # full fetch (its comments may be stale now).
-        update["hydrated"] = statement.excluded.hydrated
-        s.connection().execute(
-            statement.on_conflict_do_update(index_elements=["id"], set_=update), values
-        )
-    for incident in detailed:
-        _replace_children(s, incident)
-    fts.reindex(s, [v["id"] for v in values] + [i.id for i in detailed if i.id not in known])
+        # The hot path of a pull: one prepared statement on the driver connection (same
+        # transaction), because SQLAlchemy's per-row parameter handling cost more than SQLite.
+        driver = s.connection().connection.driver_connection
+        assert driver is not None
+        driver.executemany(UPSERT_SQL, [tuple(v[name] for name in UPSERT_COLUMNS) for v in values])
+    _replace_children(s, detailed)
+    # Written rows, plus rows kept for their queued changes whose remote comments changed.
+    fts.reindex(s, [v["id"] for v in values] + [i.id for i in detailed if i.id in skipped])
     return result
 
 
-def _replace_children(s: Session, incident: Incident) -> None:
-    """Swap the remote comments and attachments of an incident, keeping queued local ones."""
+def _delete_children(s: Session, table: str, ids: list[str]) -> None:
+    statement = text(f"DELETE FROM {table} WHERE pending = 0 AND incident_id IN :ids")
+    statement = statement.bindparams(bindparam("ids", expanding=True))
+    for start in range(0, len(ids), 500):
+        s.connection().execute(statement, {"ids": ids[start : start + 500]})
+
+
+def _replace_children(s: Session, incidents: Sequence[Incident]) -> None:
+    """Swap the remote comments and attachments of incidents, keeping queued local ones;
+    one statement per table for a whole page."""
     conn = s.connection()
-    if incident.comments is not None:
-        conn.execute(
-            text("DELETE FROM comment WHERE incident_id = :id AND pending = 0"), {"id": incident.id}
-        )
+    with_comments = [i for i in incidents if i.comments is not None]
+    if with_comments:
+        _delete_children(s, "comment", [i.id for i in with_comments])
         rows = [
             {
                 "incident_id": incident.id,
@@ -184,15 +183,14 @@ def _replace_children(s: Session, incident: Incident) -> None:
                 "visibility": c.visibility,
                 "pending": False,
             }
-            for c in incident.comments
+            for incident in with_comments
+            for c in incident.comments or ()
         ]
         if rows:
             conn.execute(insert(CommentRow), rows)
-    if incident.attachments is not None:
-        conn.execute(
-            text("DELETE FROM attachment WHERE incident_id = :id AND pending = 0"),
-            {"id": incident.id},
-        )
+    with_files = [i for i in incidents if i.attachments is not None]
+    if with_files:
+        _delete_children(s, "attachment", [i.id for i in with_files])
         files: list[dict[str, object]] = [
             {
                 "incident_id": incident.id,
@@ -203,11 +201,11 @@ def _replace_children(s: Session, incident: Incident) -> None:
                 "size": a.size,
                 "pending": False,
             }
-            for a in incident.attachments
+            for incident in with_files
+            for a in incident.attachments or ()
         ]
         if files:
             conn.execute(insert(AttachmentRow), files)
-    fts.reindex(s, [incident.id])
 
 
 def remove_missing(s: Session, remote: str, seen: Iterable[str]) -> UpsertResult:
@@ -217,14 +215,16 @@ def remove_missing(s: Session, remote: str, seen: Iterable[str]) -> UpsertResult
     """
     result = UpsertResult()
     seen_ids = set(seen)
-    rows = s.exec(
-        select(IncidentRow).where(
-            IncidentRow.remote == remote, col(IncidentRow.local_only).is_(False)
+    # Only ids first: loading every row as an object would cost seconds at 50,000 incidents.
+    candidates = [
+        incident_id
+        for (incident_id,) in s.connection().execute(
+            text("SELECT id FROM incident WHERE remote = :r AND local_only = 0"), {"r": remote}
         )
-    ).all()
-    for row in rows:
-        if row.id in seen_ids:
-            continue
+        if incident_id not in seen_ids
+    ]
+    for incident_id in candidates:
+        row = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).one()
         if row.pending > 0 and not row.deleted_locally:
             if not row.remote_deleted:
                 row.remote_deleted = True

@@ -9,8 +9,9 @@ no transaction is ever held across an HTTP request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from incident_tui.domain.model import (
     Incident,
     Severity,
 )
-from incident_tui.remote.base import Connector, make_connector
+from incident_tui.remote.base import Connector, Page, make_connector
 from incident_tui.remote.errors import (
     AuthFailed,
     Conflict,
@@ -359,7 +360,7 @@ class SyncEngine:
         seen: list[str] = []
         urgent: list[str] = []
         first_sync = last_full_at is None
-        async for page in connector.pull(None if full else cursor, full=full):
+        async for page in self._prefetch(connector.pull(None if full else cursor, full=full)):
             stored = await asyncio.to_thread(
                 outbox.store_page,
                 self.engine,
@@ -397,6 +398,31 @@ class SyncEngine:
             if touched or urgent:
                 self.listener.incidents_changed(touched, urgent)
                 urgent = []
+
+    @staticmethod
+    async def _prefetch(pages: AsyncIterator[Page], depth: int = 2) -> AsyncIterator[Page]:
+        """Fetch the next pages while the caller stores the current one, so network waits and
+        SQLite writes overlap. A failure of the fetching side is raised to the caller after
+        the pages it did fetch."""
+        queue: asyncio.Queue[Page | None] = asyncio.Queue(maxsize=depth)
+
+        async def produce() -> None:
+            try:
+                async for page in pages:
+                    await queue.put(page)
+            finally:
+                await queue.put(None)
+
+        producer = asyncio.create_task(produce())
+        try:
+            while (page := await queue.get()) is not None:
+                yield page
+            await producer
+        finally:
+            if not producer.done():
+                producer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await producer
 
     def _remove_missing(self, remote: str, seen: list[str]) -> list[str]:
         from incident_tui.store.engine import session

@@ -1,0 +1,218 @@
+"""Sync benchmark: prints figures, asserts nothing.
+
+1. Pull N incidents (default 50,000) from one emulator into an empty cache with the real sync
+   engine, next to a bare httpx loop fetching (and decoding) the same pages without storing
+   them, in the same run. Target: at most 2x the bare loop.
+2. An incremental sync with nothing changed, against all five emulators: list requests per
+   remote. Target: one.
+
+Run: ``python benchmarks/sync_bench.py [--count 50000] [--kind fourhse]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from incident_tui.config import Settings  # noqa: E402
+from incident_tui.demo import DEMO_NAMES  # noqa: E402
+from incident_tui.domain.model import KINDS  # noqa: E402
+from incident_tui.emulators import EmulatorServer, make_emulator  # noqa: E402
+from incident_tui.sync.engine import SyncEngine  # noqa: E402
+
+SERVE = """
+import json, sys
+from incident_tui.emulators import EmulatorServer, make_emulator
+server = EmulatorServer(make_emulator(sys.argv[1], sample=int(sys.argv[2])))
+print(json.dumps(server.emulator.remote_config("bench")), flush=True)
+server.serve_forever()
+"""
+
+
+@dataclass
+class Remote:
+    """An emulator running in another process, as a real remote would."""
+
+    url: str
+    remote_config: dict[str, Any]
+
+
+def remote_emulator(kind: str, count: int) -> tuple[Remote, subprocess.Popen[str]]:
+    """Start an emulator in a child process (so its CPU time is not ours, as with a real
+    server) and return where it listens."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE, kind, str(count)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(Path(__file__).resolve().parents[1]),
+    )
+    assert process.stdout is not None
+    config = json.loads(process.stdout.readline())
+    return Remote(config["base_url"], config), process
+
+
+async def bare_loop(server: Remote | EmulatorServer, config: dict[str, Any], kind: str) -> float:
+    """Fetch every page the connector would, with plain httpx, and only decode them."""
+    started = time.perf_counter()
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+        if kind == "fourhse":
+            response = await client.post(
+                "/token",
+                data={
+                    "grant_type": "password",
+                    "client_id": config["client_id"],
+                    "username": config["username"],
+                    "password": config["password"],
+                },
+            )
+            headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+            page = 1
+            while True:
+                body = {
+                    "filter": {
+                        "subtenant_id": config["subtenant_id"],
+                        "tenant_id": config["tenant_id"],
+                    },
+                    "per-page": 100,
+                    "page": page,
+                    "sort": "created_at",
+                }
+                response = await client.post("/v2/incident/index", json=body, headers=headers)
+                rows = response.json()
+                if page >= int(response.headers.get("X-Pagination-Page-Count", page)) or not rows:
+                    break
+                page += 1
+        elif kind == "oneuptime":
+            headers = {"ApiKey": config["token"]}
+            skip = 0
+            while True:
+                response = await client.post(
+                    "/api/incident/get-list",
+                    params={"skip": skip, "limit": 100},
+                    json={
+                        "query": {},
+                        "select": {"_id": True, "title": True},
+                        "sort": {"createdAt": "ASC"},
+                    },
+                    headers=headers,
+                )
+                data = response.json()
+                skip += 100
+                if skip >= data["count"]:
+                    break
+        elif kind == "kitehouse":
+            headers = {"Authorization": f"Bearer {config['token']}"}
+            page = 1
+            while True:
+                response = await client.get(
+                    f"/incidents/{config['site_id']}",
+                    params={"page": page, "limit": 100, "sortBy": "-updated_at"},
+                    headers=headers,
+                )
+                if len(response.json()) < 100:
+                    break
+                page += 1
+        elif kind == "revily":
+            headers = {"Authorization": f'Token token="{config["token"]}"'}
+            (await client.get("/incidents", headers=headers)).json()
+        else:
+            headers = {"Authorization": f"Bearer {config['token']}"}
+            (await client.get("/v1/incident", headers=headers)).json()
+    return time.perf_counter() - started
+
+
+async def engine_pull(config: dict[str, Any], folder: Path) -> tuple[float, int]:
+    """A first sync of one remote into an empty cache; returns seconds and requests sent."""
+    settings = Settings(db=folder / "bench.db", remotes=[config], hydrate_limit=0)  # type: ignore[list-item]
+    engine = SyncEngine(settings)
+    started = time.perf_counter()
+    report = await engine.sync()
+    seconds = time.perf_counter() - started
+    await engine.aclose()
+    result = report.results[0]
+    if not result.ok:
+        raise SystemExit(f"sync failed: {result.error}")
+    return seconds, result.pulled
+
+
+async def incremental(folder: Path) -> dict[str, int]:
+    """List requests per remote for a second sync with nothing changed."""
+    servers = [EmulatorServer(make_emulator(kind, sample=150)).start() for kind in KINDS]
+    try:
+        remotes = [
+            s.emulator.remote_config(DEMO_NAMES[s.emulator.kind])  # type: ignore[attr-defined]
+            for s in servers
+        ]
+        settings = Settings(db=folder / "incremental.db", remotes=remotes)  # type: ignore[arg-type]
+        engine = SyncEngine(settings)
+        await engine.sync()
+        await engine.aclose()
+        for server in servers:
+            server.emulator.log.clear()
+        engine = SyncEngine(settings)
+        report = await engine.sync()
+        await engine.aclose()
+        assert report.ok, [r.error for r in report.results]
+        return {DEMO_NAMES[s.emulator.kind]: len(s.emulator.log) for s in servers}
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def main() -> None:
+    """Run both measurements and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=50_000)
+    parser.add_argument("--kind", default="fourhse", choices=KINDS)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(
+        f"starting a {args.kind} emulator with {args.count} incidents in its own process…",
+        flush=True,
+    )
+    started = time.perf_counter()
+    server, process = remote_emulator(args.kind, args.count)
+    print(f"  ready in {time.perf_counter() - started:.1f}s at {server.url}")
+    config = server.remote_config
+    bare: list[float] = []
+    ours: list[float] = []
+    try:
+        for run in range(args.runs):
+            bare.append(asyncio.run(bare_loop(server, config, args.kind)))
+            with tempfile.TemporaryDirectory() as tmp:
+                seconds, pulled = asyncio.run(engine_pull(config, Path(tmp)))
+            ours.append(seconds)
+            print(
+                f"  run {run + 1}: bare loop {bare[-1]:.2f}s, sync into empty cache "
+                f"{seconds:.2f}s ({pulled} incidents stored)",
+                flush=True,
+            )
+    finally:
+        process.kill()
+        process.wait()
+    b, o = statistics.median(bare), statistics.median(ours)
+    print(f"full pull of {args.count} {args.kind} incidents (median of {args.runs}):")
+    print(f"  bare httpx loop      {b:8.2f} s")
+    print(f"  sync engine + store  {o:8.2f} s   ratio {o / b:.2f}x (target <= 2x)")
+    with tempfile.TemporaryDirectory() as tmp:
+        counts = asyncio.run(incremental(Path(tmp)))
+    print("incremental sync with nothing changed, requests per remote (target: 1):")
+    for name, count in counts.items():
+        print(f"  {name:<8} {count}")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,8 +23,7 @@ BURST = textwrap.dedent(
     import sys
     from pathlib import Path
     from incident_tui.domain.model import Draft
-    from incident_tui.domain.query import ListQuery
-from incident_tui.store.actions import Actions
+    from incident_tui.store.actions import Actions
 
     actions = Actions.open(Path(sys.argv[1]))
     round_no = int(sys.argv[2])

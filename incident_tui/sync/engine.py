@@ -53,6 +53,9 @@ AfterPush = Callable[[Any], None]
 
 URGENT = {Severity.CRITICAL.value, Severity.MAJOR.value}
 
+ADDITIVE = frozenset({ChangeKind.COMMENT, ChangeKind.ATTACH})
+"""Changes that would be duplicated if sent twice (creates are handled on their own)."""
+
 REREAD_AFTER = frozenset({*STATUS_CHANGES, ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE})
 """Changes after which the incident is read back from the remote to store its new state."""
 
@@ -204,6 +207,14 @@ class SyncEngine:
                 fresh = current
         else:
             done = False
+        if op in ADDITIVE:
+            # Sending these twice would duplicate them: record the attempt first, and after
+            # an interrupted one look on the remote before sending again.
+            if change.state == "sending":
+                comment, attachment = await self._find_sent(connector, change, current)
+                done = comment is not None or attachment is not None
+            if not done:
+                await asyncio.to_thread(outbox.mark_sending, self.engine, change.seq, now)
         if not done:
             fresh, comment, attachment = await self._apply(connector, op, change, current)
         if self._after_push is not None:
@@ -220,6 +231,27 @@ class SyncEngine:
             attachment=attachment,
         )
         return touched.touched()
+
+    async def _find_sent(
+        self, connector: Connector, change: Change, current: Incident
+    ) -> tuple[Comment | None, Attachment | None]:
+        """The comment or attachment an interrupted push already made, if the remote has it."""
+        try:
+            fresh = await connector.get(current.remote_id)
+        except NotFound:
+            raise NotFound("the incident no longer exists on the remote") from None
+        known = {c.remote_id for c in current.comments or ()}
+        if change.op is ChangeKind.COMMENT:
+            body = str(change.payload.get("body", "")).strip()
+            for comment in fresh.comments or ():
+                if comment.remote_id not in known and comment.body.strip() == body:
+                    return comment, None
+            return None, None
+        seen = {a.remote_id for a in current.attachments or ()}
+        for attachment in fresh.attachments or ():
+            if attachment.remote_id not in seen and attachment.name == change.payload.get("name"):
+                return None, attachment
+        return None, None
 
     async def _apply(
         self, connector: Connector, op: ChangeKind, change: Change, current: Incident

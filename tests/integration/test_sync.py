@@ -229,7 +229,7 @@ KILLER = textwrap.dedent(
     from incident_tui.sync.engine import SyncEngine
 
     def die(change):
-        # Remote accepted the create; the local commit has not happened yet.
+        # The remote accepted the change; the local commit has not happened yet.
         os.kill(os.getpid(), signal.SIGKILL)
 
     settings = Settings(db=Path(sys.argv[1]), remotes=[{
@@ -273,3 +273,40 @@ async def test_kill_between_push_and_commit_creates_no_duplicate(
     assert reader.queued() == 0
     rows = reader.all_rows(ListQuery(search="Only once"))
     assert len(rows) == 1 and not rows[0].local_only
+
+
+async def test_kill_between_comment_push_and_commit_posts_it_once(
+    serve: Serve, tmp_path: Path
+) -> None:
+    aoh = serve("aoh_ims", sample=0)
+    row = aoh.emulator.add(name="Needs a note", status="NEW")
+    config = aoh.emulator.remote_config("target")
+    settings = settings_for(tmp_path, config)
+    assert (await sync(settings)).ok
+    Actions.open(settings.db_path()).comment(f"target:{row['id']}", "said exactly once")
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        str(settings.db_path()),
+        "aoh_ims",
+        config["base_url"],
+        config["token"],
+        env={**os.environ, "PYTHONPATH": REPO},
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == -signal.SIGKILL, stderr.decode()
+
+    def texts() -> list[str]:
+        comments = aoh.emulator.tenants[next(iter(aoh.emulator.tenants))].comments
+        return [c["text"] for c in comments.get(row["id"], {}).values()]
+
+    assert texts() == ["said exactly once"]
+    report = await sync(settings)
+    assert report.ok, report.results[0].error
+    assert texts() == ["said exactly once"]
+    detail = Reader.open(settings.db_path()).detail(f"target:{row['id']}")
+    assert detail is not None and detail.incident["pending"] == 0
+    assert [(c["body"], c["pending"]) for c in detail.comments] == [("said exactly once", 0)]

@@ -295,7 +295,7 @@ class SyncEngine:
             remove = getattr(connector, "delete_attachment", None)
             if remove is None:
                 raise Unsupported(f"{connector.kind} has no attachments")
-            await remove(current.remote_id, payload["object_id"])
+            await remove(current, payload["object_id"])
             return None, None, None
         if op is ChangeKind.SET_ATTRIBUTE:
             setter = getattr(connector, "set_attribute", None)

@@ -1,0 +1,77 @@
+"""Saving files whose names come from elsewhere (remote attachment names, exports): a safe
+name inside the target folder, never overwriting, and nothing half-written left behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from incident_tui.domain.text import clean
+
+_RESERVED = re.compile(r"^(con|prn|aux|nul|clock\$|conin\$|conout\$|com\d|lpt\d)(\..*)?$", re.I)
+
+
+def safe_filename(name: str, default: str = "attachment", limit: int = 200) -> str:
+    """A local file name for a remote-supplied ``name`` that cannot escape its folder.
+
+    Keeps only the last path segment (``/`` or ``\\``), drops control, escape and bidi
+    characters, replaces characters Windows forbids, strips leading/trailing dots and spaces
+    (no hidden files), defuses Windows device names (``CON``, ``nul.txt``) and caps the
+    length at ``limit`` UTF-8 bytes, keeping the extension.
+    """
+    text = clean(unicodedata.normalize("NFC", str(name or "")), single_line=True)
+    text = re.split(r"[/\\]", text.rstrip("/\\ "))[-1]
+    text = re.sub(r'[<>:"|?*]', "_", text).strip(" .")
+    if _RESERVED.match(text):
+        text = "_" + text
+    stem, dot, ext = text.rpartition(".")
+    if not dot or not stem or len(ext) > 16:
+        stem, ext = text, ""
+    ext = "." + ext if ext else ""
+    while stem and len((stem + ext).encode()) > limit:
+        stem = stem[:-1]
+    return (stem.rstrip(" .") + ext) if stem.strip(" .") else default + ext
+
+
+def claim_name(tmp: Path, folder: Path, name: str) -> Path:
+    """Give the finished ``tmp`` its final name without overwriting anything (``x (1).y``).
+
+    Raises ``FileExistsError`` when no free name is found.
+    """
+    stem, dot, ext = name.rpartition(".")
+    stem, ext = (stem, dot + ext) if dot and stem else (name, "")
+    for n in range(10_000):
+        target = folder / (name if n == 0 else f"{stem} ({n}){ext}")
+        try:
+            os.link(tmp, target)  # atomic, and fails if the name is taken
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links on this file system: reserve the name, then move in
+            try:
+                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                continue
+            os.replace(tmp, target)
+        return target
+    raise FileExistsError(f"no free file name for {name!r} in {folder}")
+
+
+def temp_in(folder: Path) -> tuple[int, Path]:
+    """A new temporary file inside ``folder`` (created if missing): descriptor and path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".incident-tui-", suffix=".part", dir=folder)
+    return fd, Path(name)
+
+
+def save_bytes(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to a new file in ``folder`` under a safe, unused version of ``name``."""
+    fd, tmp = temp_in(folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        return claim_name(tmp, folder, safe_filename(name, default="export"))
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,604 @@
+"""Connector for the Kitehouse "Incident Tracker API" (contracts/kitehouse.md).
+
+Reads page the site's list newest-updated first and stop at the cursor (an ``updated_at``);
+list rows are summaries, so pages are ``partial``. Writes are read-modify-write full PUTs
+(§5.1). A title cannot be given on create, so create is POST then PUT (ambiguity #7), and the
+PUT stores our idempotency key as the custom field ``incident-tui.client_key``. Attachments
+use the presigned three-step flow; the storage URL never sees our token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import mimetypes
+import os
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import quote
+
+import httpx
+from httpx_sse import SSEError, aconnect_sse
+
+from incident_tui.config import KitehouseRemote, RemoteBase
+from incident_tui.domain.capabilities import KIND_CAPABILITIES
+from incident_tui.domain.mapping import format_time, parse_time, severity_from_keywords
+from incident_tui.domain.mapping import status_from_keywords as status_of
+from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Severity
+from incident_tui.files import claim_name, safe_filename, temp_in
+from incident_tui.remote.base import Connector, Page
+from incident_tui.remote.errors import (
+    AuthFailed,
+    BadResponse,
+    NotFound,
+    Refused,
+    RemoteError,
+    Unavailable,
+)
+from incident_tui.remote.http import Http, Sleep, classify_status, error_text, parse_json
+
+KEY_FORM, KEY_FIELD = "incident-tui", "client_key"
+"""Where :meth:`KitehouseConnector.create` stores its idempotency key (``custom_fields``)."""
+CREATE_SLACK = timedelta(minutes=5)
+"""How far before ``since`` find_created looks, for clock skew between us and the server."""
+CHUNK = 256 * 1024
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _name(person: Any) -> str | None:
+    if isinstance(person, dict):
+        text = f"{person.get('first_name') or ''} {person.get('last_name') or ''}".strip()
+        return text or (str(person["_id"]) if person.get("_id") else None)
+    return str(person) if isinstance(person, str) and person else None
+
+
+def _ref_id(value: Any) -> str | None:
+    """The ``_id`` of a reference read as an object, or the id string itself."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("_id")
+    return str(value) if value not in (None, "") else None
+
+
+def _ref_name(value: Any) -> str | None:
+    return str(value["name"]) if isinstance(value, dict) and value.get("name") else None
+
+
+def _person(p: dict[str, Any]) -> dict[str, Any]:
+    flags = [f.get("name") for f in p.get("flags") or [] if isinstance(f, dict)]
+    info = {"name": _name(p), "type": p.get("type"), "record_name": p.get("record_name"),
+            "student_id": p.get("student_id"), "email": p.get("email"),
+            "section": _ref_name(p.get("section")), "location": p.get("location"),
+            "job_title": p.get("job_title"), "welfare_flag": p.get("welfare_flag"),
+            "flags": flags, "welfare_state": _ref_name(p.get("welfare_state"))}
+    return {k: v for k, v in info.items() if v not in (None, "", [])}
+
+
+def _storage_error(response: httpx.Response) -> RemoteError:
+    error = classify_status(response, error_text(response))
+    if isinstance(error, AuthFailed):  # an expired link is not a bad API token
+        return Refused(f"storage refused the request ({error.message})", status=error.status)
+    return error
+
+
+class KitehouseConnector(Connector):
+    """A Kitehouse site: pull, get, full-PUT writes, comments, attachments, exports, handover."""
+
+    kind = "kitehouse"
+    capabilities = KIND_CAPABILITIES["kitehouse"]
+    page_size = 100
+    """Rows per list request (the server caps ``limit`` at 100)."""
+
+    def __init__(self, config: RemoteBase, *, transport: httpx.AsyncBaseTransport | None = None,
+                 sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(config, transport=transport, sleep=sleep)
+        if not isinstance(config, KitehouseRemote):
+            raise TypeError("KitehouseConnector needs a kitehouse remote config")
+        self.cfg = config
+        headers = {"Accept": "application/json"}
+        if token := config.secret():
+            headers[config.auth_header] = f"{config.auth_scheme} {token}".strip()
+        self.http = Http(config.base_url, timeout=config.timeout, verify=config.verify_tls,
+                         transport=transport, sleep=sleep, headers=headers)
+        # Presigned storage URLs carry their own signature: a separate client without our token.
+        self.storage = httpx.AsyncClient(timeout=config.timeout, verify=config.verify_tls,
+                                         transport=transport, follow_redirects=True)
+        self._site = f"/incidents/{quote(config.site_id, safe='')}"
+        self._create_refs: tuple[str, str] | None = None
+
+    def _one(self, remote_id: str) -> str:
+        return f"{self._site}/{quote(remote_id, safe='')}"
+
+    async def aclose(self) -> None:
+        """Close both HTTP clients."""
+        await self.http.aclose()
+        await self.storage.aclose()
+
+    # Mapping -----------------------------------------------------------------------------
+
+    def _incident(self, raw: Any, *, full: bool) -> Incident:
+        if not isinstance(raw, dict) or not raw.get("_id"):
+            raise BadResponse("Kitehouse sent an incident without an _id")
+        status_raw, priority = str(raw.get("status") or ""), _ref_name(raw.get("priority"))
+        updated = parse_time(raw.get("updated_at"))
+        created = parse_time(raw.get("created_at")) or updated or _EPOCH
+        retro = raw.get("retrospective_raised_at")  # list rows repeat created_at here
+        occurred = created if retro == raw.get("created_at") else parse_time(retro) or created
+        assigned = raw.get("assigned_to")
+        fields = {f"{f.get('form_id') or ''}.{f['field_id']}": f.get("value")
+                  for f in raw.get("custom_fields") or []
+                  if isinstance(f, dict) and f.get("field_id")}
+        urn = raw.get("urn")
+        ref = str(int(urn)) if isinstance(urn, int | float) and float(urn).is_integer() else urn
+        extra = {
+            "urn": ref, "priority": priority, "source": _ref_name(raw.get("source")),
+            "raised_by": _name(raw.get("raised_by")),
+            "people_involved": [_person(p) for p in raw.get("people_involved") or []
+                                if isinstance(p, dict)],
+            "staff": [_person(p) for p in raw.get("staff") or [] if isinstance(p, dict)],
+            **{k: raw[k] for k in ("chargeable", "report_contains_welfare_flag",
+                                   "incident_tracker_sync_status", "incident_tracker_reference",
+                                   "inventory_status", "attachments_length",
+                                   "user_comments_count") if raw.get(k) is not None},
+        }
+        incident = Incident(
+            remote=self.name, kind=self.kind, remote_id=str(raw["_id"]),
+            ref=None if ref is None else str(ref), container=self.cfg.site_id,
+            title=str(raw.get("short_description") or ""),
+            description=raw["description"] if isinstance(raw.get("description"), str) else None,
+            status=status_of(status_raw, self.cfg.status_map), status_raw=status_raw,
+            severity=severity_from_keywords(priority, self.cfg.priority_map),
+            severity_raw=priority, category=_ref_name(raw.get("category")),
+            occurred_at=occurred, created_at=created, updated_at=updated,
+            acknowledged_at=parse_time(raw.get("sla_first_response_at")),
+            resolved_at=parse_time(raw.get("sla_resolved_at")),
+            reporter=_name(raw.get("raised_by")),
+            assignees=[n for n in map(_name, assigned if isinstance(assigned, list)
+                                      else [assigned]) if n],
+            custom_fields=fields, extra={k: v for k, v in extra.items() if v not in (None, [])},
+            version=str(raw.get("updated_at") or "") or None, raw=raw,
+        )
+        if full:
+            incident.comments = [self._comment(c) for c in raw.get("comments") or []
+                                 if isinstance(c, dict) and c.get("_id")]
+            incident.attachments = [
+                Attachment(str(a["object_id"]), str(a.get("name") or ""), a.get("file_type"),
+                           a.get("raw_url")) for a in raw.get("attachments") or []
+                if isinstance(a, dict) and a.get("object_id")]
+        return incident
+
+    @staticmethod
+    def _comment(data: Any) -> Comment:
+        if not isinstance(data, dict) or not data.get("_id"):
+            raise BadResponse("Kitehouse sent a comment without an _id")
+        return Comment(str(data["_id"]), str(data.get("message") or ""),
+                       parse_time(data.get("created_at")), _name(data.get("author")))
+
+    # Reading -----------------------------------------------------------------------------
+
+    async def _rows(self, page: int, sort: str | None) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"page": page, "limit": self.page_size}
+        if sort:
+            params["sortBy"] = sort
+        data = await self.http.json("GET", self._site, params=params)
+        if not isinstance(data, list) or not all(isinstance(r, dict) and r.get("_id")
+                                                 for r in data):
+            raise BadResponse(f"{self._site}: expected an array of incidents")
+        return data
+
+    async def _walk(self, since: datetime | None, seen: dict[str, str]
+                    ) -> AsyncIterator[tuple[list[dict[str, Any]], bool]]:
+        """Rows newest-updated first down to ``since`` (inclusive: a later write in the same
+        millisecond must not be missed), skipping rows already in ``seen`` unchanged."""
+        page, previous = 1, [""]
+        while True:
+            rows = await self._rows(page, "-updated_at")
+            batch: list[dict[str, Any]] = []
+            # A short page ends the listing; the same page twice means ``page`` is ignored.
+            done = len(rows) < self.page_size or [r["_id"] for r in rows] == previous
+            previous = [r["_id"] for r in rows]
+            for row in rows:
+                stamp = str(row.get("updated_at") or "")
+                moment = parse_time(stamp) if since is not None else None
+                if since is not None and moment is not None and moment < since:
+                    done = True
+                    break
+                if seen.get(row["_id"]) != stamp:
+                    seen[row["_id"]] = stamp
+                    batch.append(row)
+            yield batch, done
+            if done:
+                return
+            page += 1
+
+    async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
+        """Pages newest first; incremental down to ``cursor``, else everything plus a catch-up
+        pass for rows that moved to the front while we paged (they would look deleted)."""
+        since = None if full or not cursor else parse_time(cursor)
+        seen: dict[str, str] = {}
+        newest: tuple[datetime | None, str | None] = (since, cursor) if since else (None, None)
+
+        def note(rows: list[dict[str, Any]]) -> list[Incident]:
+            nonlocal newest
+            incidents = [self._incident(row, full=False) for row in rows]
+            for incident in incidents:
+                moment = incident.updated_at
+                if moment is not None and (newest[0] is None or moment > newest[0]):
+                    newest = (moment, incident.version)
+            return incidents
+
+        if since is not None:
+            async for rows, last in self._walk(since, seen):
+                incidents = note(rows)
+                yield Page(incidents, cursor=newest[1] if last else None, partial=True)
+            return
+        held: Page | None = None
+        top: datetime | None = None
+        async for rows, _last in self._walk(None, seen):
+            if held is not None:
+                yield held
+            held = Page(note(rows), partial=True)
+            top = top or newest[0]
+        if top is not None:
+            async for rows, _last in self._walk(top, seen):
+                if held is not None:
+                    yield held
+                held = Page(note(rows), partial=True)
+        final = held or Page([], partial=True)
+        final.cursor, final.complete = newest[1], True
+        yield final
+
+    async def get(self, remote_id: str) -> Incident:
+        """The full incident with comments and attachments."""
+        return self._incident(await self.http.json("GET", self._one(remote_id)), full=True)
+
+    async def stale(self) -> list[Incident]:
+        """Open incidents the server considers stale (summary rows)."""
+        data = await self.http.json("GET", f"{self._site}/stale")
+        if not isinstance(data, list):
+            raise BadResponse(f"{self._site}/stale: expected an array")
+        return [self._incident(row, full=False) for row in data]
+
+    # Writing -----------------------------------------------------------------------------
+
+    def _priority_id(self, severity: Any) -> str:
+        if not severity:
+            raise Refused("Kitehouse needs a priority on every incident; it cannot be cleared")
+        level = Severity(severity).value
+        priority = {str(k): v for k, v in self.cfg.priority_ids.items()}.get(level)
+        if not priority:
+            raise Refused(f"no Kitehouse priority id is configured for severity {level!r}: "
+                          f"set priority_ids.{level} for remote {self.name!r}")
+        return priority
+
+    def _put_body(self, raw: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        """The whole §5.1 body from a read incident: references as ids, attachments as ids."""
+        body: dict[str, Any] = {
+            "attachments": [i for i in (_ref_id(a.get("object_id") if isinstance(a, dict) else a)
+                                        for a in raw.get("attachments") or []) if i],
+            "category": _ref_id(raw.get("category")), "source": _ref_id(raw.get("source")),
+            "priority": _ref_id(raw.get("priority")) or self.cfg.default_priority_id,
+            "people_involved": [i for i in map(_ref_id, raw.get("people_involved") or []) if i],
+            "staff": [i for i in map(_ref_id, raw.get("staff") or []) if i],
+            "short_description": str(raw.get("short_description") or ""),
+            "status": str(raw.get("status") or ""),
+            "assigned_to": _ref_id(raw.get("assigned_to")),
+            "description": raw.get("description"),
+            "retrospective_raised_at": raw.get("retrospective_raised_at") or None,
+        }
+        if isinstance(raw.get("custom_fields"), list):
+            body["custom_fields"] = [
+                {k: str(f.get(k) or "") for k in ("form_id", "field_id", "value")}
+                for f in raw["custom_fields"] if isinstance(f, dict)]
+        body |= changes
+        if not body["priority"]:
+            raise Refused(f"incident has no priority and the update needs one: set "
+                          f"default_priority_id for remote {self.name!r}")
+        if not body["category"] or not body["source"]:
+            raise Refused("incident has no category or source; Kitehouse cannot update it")
+        return {k: v for k, v in body.items() if v is not None}
+
+    async def _write(self, current: Incident, changes: dict[str, Any]) -> None:
+        raw = current.raw
+        if not isinstance(raw, dict) or "comments" not in raw or "attachments" not in raw:
+            raw = (await self.get(current.remote_id)).raw  # a summary row would lose fields
+        await self.http.request("PUT", self._one(current.remote_id),
+                                json=self._put_body(raw, changes))
+
+    async def acknowledge(self, current: Incident) -> Incident | None:
+        """Write the configured acknowledge status (full PUT)."""
+        await self._write(current, {"status": self.cfg.ack_status})
+        return None
+
+    async def resolve(self, current: Incident) -> Incident | None:
+        """Write the configured resolve status (full PUT)."""
+        await self._write(current, {"status": self.cfg.resolve_status})
+        return None
+
+    async def reopen(self, current: Incident) -> Incident | None:
+        """Write the configured reopen status (full PUT)."""
+        await self._write(current, {"status": self.cfg.reopen_status})
+        return None
+
+    async def edit(self, current: Incident, changes: dict[str, Any]) -> Incident | None:
+        """Change title, description and/or severity (via ``priority_ids``)."""
+        put: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key == "title":
+                put["short_description"] = str(value or "")
+            elif key == "description":
+                put["description"] = None if value is None else str(value)
+            elif key == "severity":
+                put["priority"] = self._priority_id(value)
+            else:
+                raise Refused(f"Kitehouse cannot edit {key!r}")
+        await self._write(current, put)
+        return None
+
+    async def comment(self, current: Incident, body: str) -> Comment:
+        """Add a comment."""
+        path = f"{self._one(current.remote_id)}/comments"
+        return self._comment(await self.http.json("POST", path, json={"message": body}))
+
+    async def _gone_ok(self, path: str, **params: str) -> None:
+        with contextlib.suppress(NotFound):  # already gone is what we wanted
+            await self.http.request("DELETE", path, params=params or None)
+
+    async def delete_comment(self, current: Incident, comment_id: str) -> None:
+        """Delete a comment (already gone counts as done)."""
+        await self._gone_ok(f"{self._one(current.remote_id)}/comments/{quote(comment_id, safe='')}")
+
+    async def delete(self, current: Incident) -> None:
+        """Delete the incident (already gone counts as done)."""
+        await self._gone_ok(self._one(current.remote_id))
+
+    # Create ------------------------------------------------------------------------------
+
+    async def _category_and_source(self) -> tuple[str, str]:
+        category, source = self.cfg.default_category_id, self.cfg.default_source_id
+        if category and source:
+            return category, source
+        if self._create_refs is None:
+            rows = await self._rows(1, None)
+            common = [Counter(i for i in (_ref_id(r.get(key)) for r in rows) if i).most_common(1)
+                      for key in ("category", "source")]
+            if not all(common):
+                raise Refused(f"cannot create on {self.name!r}: set default_category_id and "
+                              "default_source_id (no incidents to learn them from)")
+            self._create_refs = (common[0][0][0], common[1][0][0])
+        return category or self._create_refs[0], source or self._create_refs[1]
+
+    async def _finish(self, raw: dict[str, Any], draft: Draft, key: str, *, cleanup: bool) -> None:
+        """The PUT half of a create: title, description, priority and our key."""
+        fields = [f for f in raw.get("custom_fields") or []
+                  if isinstance(f, dict) and f.get("field_id") != KEY_FIELD]
+        changes: dict[str, Any] = {
+            "short_description": draft.title, "description": draft.description,
+            "custom_fields": [*fields, {"form_id": KEY_FORM, "field_id": KEY_FIELD, "value": key}]}
+        if draft.severity:
+            changes["priority"] = self._priority_id(draft.severity)
+        path = self._one(str(raw["_id"]))
+        try:
+            await self.http.request("PUT", path, json=self._put_body(raw, changes))
+        except RemoteError as error:
+            if cleanup and not error.retryable:
+                # Refused for good: do not leave an untitled incident behind.
+                with contextlib.suppress(RemoteError):
+                    await self.http.request("DELETE", path)
+            raise
+
+    async def create(self, draft: Draft, key: str) -> Incident:
+        """POST the incident (site, category, source), then PUT its title and our key."""
+        if draft.severity:
+            self._priority_id(draft.severity)  # refuse before anything exists remotely
+        category, source = await self._category_and_source()
+        created = await self.http.json("POST", "/incidents", json={
+            "site": self.cfg.site_id, "category": category, "source": source})
+        if not isinstance(created, dict) or not created.get("_id"):
+            raise BadResponse("POST /incidents answered without an _id")
+        await self._finish(created, draft, key, cleanup=True)
+        return await self.get(str(created["_id"]))
+
+    async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
+        """The incident carrying ``key``; else an untitled one created since ``since`` (the
+        process died between POST and PUT), which is then finished and returned."""
+        floor, candidates = since - CREATE_SLACK, []
+        for page in range(1, 21):
+            rows = await self._rows(page, "-created_at")
+            older = False
+            for row in rows:
+                created = parse_time(row.get("created_at"))
+                if created is not None and created < floor:
+                    older = True
+                    break
+                if (row.get("short_description") or "") in ("", draft.title):
+                    candidates.append(str(row["_id"]))
+            if older or len(rows) < self.page_size:
+                break
+        orphans: list[Incident] = []
+        for remote_id in candidates:
+            try:
+                incident = await self.get(remote_id)
+            except NotFound:
+                continue
+            owner = incident.custom_fields.get(f"{KEY_FORM}.{KEY_FIELD}")
+            if owner == key:
+                return incident
+            if not incident.title and owner is None:
+                orphans.append(incident)
+        if not orphans:
+            return None
+        orphan = min(orphans, key=lambda i: (i.created_at < since, i.created_at))
+        await self._finish(orphan.raw, draft, key, cleanup=False)
+        return await self.get(orphan.remote_id)
+
+    # Attachments ---------------------------------------------------------------------------
+
+    async def list_attachments(self, remote_id: str) -> list[Attachment]:
+        """The incident's attachments (from the full incident)."""
+        return (await self.get(remote_id)).attachments or []
+
+    async def upload_attachment(self, current: Incident, path: Path,
+                                content_type: str | None = None,
+                                description: str | None = None) -> Attachment:
+        """Presign, PUT the file's bytes to storage (streamed, no token), then register it."""
+        ctype = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        size = (await asyncio.to_thread(path.stat)).st_size
+        base = f"{self._one(current.remote_id)}/attachments"
+        grant = await self.http.json("POST", base, idempotent=True,
+                                     json={"content_type": ctype, "file_name": path.name})
+        if not isinstance(grant, dict) or not grant.get("url") or not grant.get("object_id"):
+            raise BadResponse("presign answer without url/object_id")
+
+        async def chunks() -> AsyncIterator[bytes]:
+            handle = await asyncio.to_thread(path.open, "rb")
+            try:
+                while chunk := await asyncio.to_thread(handle.read, CHUNK):
+                    yield chunk
+            finally:
+                handle.close()
+
+        url = self.http.client.base_url.join(str(grant["url"]))
+        await self._storage_call("PUT", url, content=chunks(),
+                                 headers={"Content-Type": ctype, "Content-Length": str(size)})
+        body = {"object_id": str(grant["object_id"]), "content_type": ctype,
+                "file_name": path.name}
+        if description:
+            body["description"] = description
+        data = await self.http.json("PUT", base, json=body)
+        if not isinstance(data, dict):
+            raise BadResponse("attachment registration answered without the attachment")
+        return Attachment(str(data.get("object_id") or grant["object_id"]),
+                          str(data.get("name") or path.name), data.get("file_type") or ctype,
+                          data.get("raw_url"), size)
+
+    async def _storage_call(self, method: str, url: httpx.URL | str, **kwargs: Any) -> None:
+        try:
+            response = await self.storage.request(method, url, **kwargs)
+        except httpx.TimeoutException:
+            raise Unavailable("attachment storage did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"attachment storage failed: {type(exc).__name__}") from None
+        if not response.is_success:
+            raise _storage_error(response)
+
+    async def delete_attachment(self, current: Incident, object_id: str) -> None:
+        """Remove an attachment (already gone counts as done)."""
+        await self._gone_ok(f"{self._one(current.remote_id)}/attachments", objectId=object_id)
+
+    async def download_attachment(self, remote_id: str, object_id: str) -> str:
+        """The (audit-logged) download URL: ``{"url"}`` JSON or a redirect's ``Location``."""
+        response = await self.http.request(
+            "GET", f"{self._one(remote_id)}/attachments/download", params={"objectId": object_id},
+            ok=(301, 302, 303, 307, 308))
+        if response.is_redirect and response.headers.get("Location"):
+            return str(response.url.join(response.headers["Location"]))
+        data = parse_json(response)
+        if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+            raise BadResponse("download answer without a url")
+        return str(self.http.client.base_url.join(data["url"]))
+
+    async def fetch_bytes(self, url: str, dest: BinaryIO) -> int:
+        """Stream ``url`` (no token sent) into ``dest``; the number of bytes written."""
+        total = 0
+        try:
+            async with self.storage.stream("GET", url) as response:
+                if not response.is_success:
+                    await response.aread()
+                    raise _storage_error(response)
+                async for chunk in response.aiter_bytes():
+                    await asyncio.to_thread(dest.write, chunk)
+                    total += len(chunk)
+                length = response.headers.get("Content-Length", "")
+                if length.isdigit() and "Content-Encoding" not in response.headers \
+                        and int(length) != total:
+                    raise Unavailable("attachment download was cut short")
+        except httpx.TimeoutException:
+            raise Unavailable("attachment storage did not answer in time") from None
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"attachment download failed: {type(exc).__name__}") from None
+        return total
+
+    async def download_attachment_to(self, remote_id: str, object_id: str, dest_dir: Path,
+                                     name: str) -> Path:
+        """Save an attachment in ``dest_dir`` under a safe, unused version of ``name``.
+
+        The bytes go to a temporary file in ``dest_dir`` that gets its name only when complete,
+        so a failure leaves nothing behind and an existing file is never overwritten.
+        """
+        url = await self.download_attachment(remote_id, object_id)
+        fd, tmp = await asyncio.to_thread(temp_in, dest_dir)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                await self.fetch_bytes(url, handle)
+            try:
+                return await asyncio.to_thread(claim_name, tmp, dest_dir, safe_filename(name))
+            except FileExistsError as error:
+                raise Refused(str(error)) from None
+        finally:
+            await asyncio.to_thread(tmp.unlink, missing_ok=True)
+
+    # Exports and reports -------------------------------------------------------------------
+
+    async def export_csv(self, *, search: str | None = None, status: str | None = None,
+                         start: datetime | None = None, end: datetime | None = None,
+                         assigned_to: str | None = None, student: str | None = None,
+                         sort_by: str | None = None) -> bytes:
+        """The server's CSV export of the incidents matching the filters."""
+        params = {"search": search, "status": status, "startDate": format_time(start),
+                  "endDate": format_time(end), "assignedTo": assigned_to, "student": student,
+                  "sortBy": sort_by}
+        response = await self.http.request("GET", f"{self._site}/export-csv",
+                                            params={k: v for k, v in params.items() if v})
+        return response.content
+
+    async def export_pdf(self, remote_id: str, with_attachments: bool = False) -> bytes:
+        """The server's PDF export of one incident."""
+        response = await self.http.request(
+            "GET", f"{self._one(remote_id)}/export",
+            params={"withAttachments": "true" if with_attachments else "false"})
+        if not response.content.startswith(b"%PDF-"):
+            raise BadResponse("the export is not a PDF")
+        return response.content
+
+    async def dashboard(self, start: datetime, end: datetime | None = None,
+                        category_id: str | None = None) -> dict[str, Any]:
+        """The dashboard analytics ``{incidents, totalCount}`` for a date range."""
+        params = {"startDate": format_time(start), "endDate": format_time(end),
+                  "categoryId": category_id}
+        data = await self.http.json("GET", f"{self._site}/dashboard",
+                                    params={k: v for k, v in params.items() if v})
+        if not isinstance(data, dict) or not isinstance(data.get("incidents"), list):
+            raise BadResponse("dashboard answer without incidents")
+        return data
+
+    async def handover_stream(self, hours: float = 12) -> AsyncIterator[str]:
+        """The AI handover e-mail as it streams (SSE), text chunk by chunk, until ``end``."""
+        try:
+            async with aconnect_sse(self.http.client, "GET", f"{self._site}/handover",
+                                    params={"hours": f"{hours:g}"}) as source:
+                response = source.response
+                if not response.is_success:
+                    await response.aread()
+                    raise classify_status(response, error_text(response))
+                async for event in source.aiter_sse():
+                    if event.event == "end":
+                        return
+                    try:
+                        payload = json.loads(event.data)
+                    except json.JSONDecodeError:
+                        payload = event.data
+                    text = payload.get("text") if isinstance(payload, dict) else payload
+                    if isinstance(text, str) and text:
+                        yield text
+        except SSEError as exc:
+            raise BadResponse(f"handover is not an event stream: {exc}") from None
+        except httpx.TimeoutException:
+            raise Unavailable("handover stream timed out") from None
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"handover stream failed: {type(exc).__name__}") from None

@@ -45,6 +45,7 @@ KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
     | {
         Capability.REOPEN,
         Capability.COMMENT,
+        Capability.DELETE_COMMENT,
         Capability.EDIT,
         Capability.EDIT_SEVERITY,
         Capability.INCREMENTAL,

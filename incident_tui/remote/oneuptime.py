@@ -1,0 +1,531 @@
+"""Connector for OneUptime's ``/api/incident`` resources, per contracts/oneuptime.md.
+
+Pull is keyset paging: each list call asks for ``updatedAt >= T`` sorted by ``updatedAt``,
+``_id``, where ``(T, L)`` is the key of the last row delivered; rows at or before it come back
+and are dropped. ``>=`` (not ``>``) keeps rows sharing ``T`` that were not yet delivered (a page
+edge, a write in the same millisecond); ``skip`` moves only when a whole page sits at ``T``.
+Rows changed meanwhile move to a later ``updatedAt`` and are read again, so the cursor
+``"<T>|<L>"`` is safe after every page, and a pull with nothing changed is one list call. The
+rows' state/severity relations usually decide status and severity; the cached catalog of
+states and severities is read when they do not, and for writes. Pages are ``partial``: notes,
+owners and the state timeline come from :meth:`OneuptimeConnector.get`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from incident_tui.config import OneuptimeRemote
+from incident_tui.domain.capabilities import KIND_CAPABILITIES
+from incident_tui.domain.mapping import parse_time, severity_from_keywords
+from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status
+from incident_tui.remote.base import Connector, Page
+from incident_tui.remote.errors import AuthFailed, BadResponse, NotFound, Refused, RemoteError
+from incident_tui.remote.http import Http, Sleep, parse_json
+
+__all__ = ["KEY_FIELD", "OneuptimeConnector"]
+
+LIMIT = 100
+"""Rows per list call: the documented maximum."""
+KEY_FIELD = "incident_tui_key"
+"""The ``customFields`` entry that carries our create idempotency key."""
+CATALOG_TTL = 600.0
+"""Seconds the cached states and severities are trusted before they are read again."""
+FIND_SKEW = timedelta(minutes=15)
+"""How far before ``since`` find_created looks, in case the server's clock is behind ours."""
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+STATE_SELECT = {"name": True, "color": True, "order": True, "isCreatedState": True,
+                "isAcknowledgedState": True, "isResolvedState": True}
+SEVERITY_SELECT = {"name": True, "color": True, "order": True}
+INCIDENT_SELECT: dict[str, Any] = {
+    **dict.fromkeys((
+        "title", "description", "projectId", "currentIncidentStateId", "incidentSeverityId",
+        "declaredAt", "createdAt", "updatedAt", "incidentNumber", "incidentNumberWithPrefix",
+        "createdByUserId", "customFields", "rootCause", "remediationNotes", "postmortemNote",
+        "isVisibleOnStatusPage"), True),
+    "currentIncidentState": STATE_SELECT, "incidentSeverity": SEVERITY_SELECT,
+    "labels": {"name": True}, "monitors": {"name": True}, "createdByUser": {"name": True},
+}
+"""Every field the mapping reads, relations included (an empty select returns only _id)."""
+NOTE_SELECT = {"note": True, "createdAt": True, "createdByUserId": True,
+               "createdByUser": {"name": True}}
+_FLAGS = (("isResolvedState", Status.RESOLVED), ("isAcknowledgedState", Status.ACKNOWLEDGED),
+          ("isCreatedState", Status.TRIGGERED))
+_READS = ("/get-list", "/get-item", "/count")
+
+
+class OneuptimeConnector(Connector):
+    """A OneUptime project: keyset pulls, transitions by ``currentIncidentStateId``, notes as
+    comments, creates carrying our key in ``customFields``."""
+
+    kind = "oneuptime"
+    capabilities = KIND_CAPABILITIES["oneuptime"]
+
+    def __init__(self, config: OneuptimeRemote, *,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(config, transport=transport, sleep=sleep)
+        self.config: OneuptimeRemote = config
+        base = config.base_url.rstrip("/")
+        base += "" if urlsplit(base).path.endswith("/api") else "/api"
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if config.secret():
+            headers["ApiKey"] = config.secret() or ""
+        self.http = Http(base, timeout=config.timeout, verify=config.verify_tls,
+                         transport=transport, sleep=sleep, headers=headers, classify=_classify)
+        self.catalog = Catalog(config)
+        self._catalog_at: float | None = None
+        self._missed: set[str] = set()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self.http.aclose()
+
+    # Requests --------------------------------------------------------------------------------
+
+    async def _read(self, path: str, body: dict[str, Any]) -> tuple[Any, Any]:
+        """A POST that only reads: safe to repeat, so retried, also on a garbled body.
+        Returns the payload as received and with typed values unwrapped (the same object
+        when the answer has none, which spares a copy per row)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            response = await self.http.request("POST", path, json=body, idempotent=True)
+            try:
+                payload = parse_json(response)
+                return payload, plain(payload) if b'"_type"' in response.content else payload
+            except BadResponse:
+                if attempt >= self.http.attempts:
+                    raise
+                await self._sleep(self.http.backoff(attempt, None))
+
+    async def _list(self, path: str, body: dict[str, Any], skip: int = 0
+                    ) -> tuple[list[Any], list[Any]]:
+        """One page: the rows as received and unwrapped."""
+        payload, unwrapped = await self._read(f"{path}/get-list?skip={skip}&limit={LIMIT}", body)
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+            raise BadResponse(f"{path}/get-list: expected {{count, data}}, got {payload!r:.80}")
+        return list(payload["data"]), list(unwrapped["data"])
+
+    async def _pages(self, path: str, body: dict[str, Any]
+                     ) -> AsyncIterator[tuple[list[Any], list[Any]]]:
+        skip = 0
+        while True:
+            raws, rows = await self._list(path, body, skip)
+            yield raws, rows
+            if len(raws) < LIMIT:
+                return
+            skip += len(raws)
+
+    async def _list_all(self, path: str, incident_id: str, select: dict[str, Any],
+                        sort: str = "createdAt") -> list[Any]:
+        """Every row of a per-incident listing (notes, owners, timeline)."""
+        body = {"query": {"incidentId": self._id(incident_id)}, "select": select,
+                "sort": {sort: "ASC"}}
+        return [row async for _, rows in self._pages(path, body) for row in rows]
+
+    def _id(self, value: str, kind: str = "ObjectID") -> Any:
+        return {"_type": kind, "value": value} if self.config.typed_values else value
+
+    # Catalog (states and severities) -----------------------------------------------------------
+
+    async def _ensure_catalog(self, ids: Iterable[str] = (), force: bool = False) -> None:
+        """(Re)read the project's states and severities when absent, stale, forced, or lacking
+        one of ``ids`` (once per unknown id, so an invisible state is not a reload per row)."""
+        stale = self._catalog_at is None or time.monotonic() - self._catalog_at > CATALOG_TTL
+        unknown = {i for i in ids if i and not self.catalog.knows(i)} - self._missed
+        if stale or unknown or force:
+            states, severities = await asyncio.gather(*(
+                self._list(path, {"select": select, "sort": {"order": "ASC"}}) for path, select
+                in (("/incident-state", STATE_SELECT), ("/incident-severity", SEVERITY_SELECT))))
+            self.catalog.load(states[1], severities[1])
+            self._catalog_at = time.monotonic()
+            self._missed = {i for i in unknown if not self.catalog.knows(i)}
+
+    async def _map(self, raws: list[Any], rows: list[Any], **more: Any) -> list[Incident]:
+        if any(self.catalog.needed(row) for row in rows):
+            await self._ensure_catalog({str(row.get(k) or "") for row in rows for k in (
+                "currentIncidentStateId", "incidentSeverityId")})
+        return [incident_from(self.name, self.config, self.catalog, raw, row, **more)
+                for raw, row in zip(raws, rows, strict=True)]
+
+    async def states(self) -> list[dict[str, Any]]:
+        """The project's incident states in order, each with the common ``status`` it maps to."""
+        await self._ensure_catalog()
+        return self.catalog.listing(self.catalog.states, "status")
+
+    async def severities(self) -> list[dict[str, Any]]:
+        """The project's severities in order, each with the common ``severity`` it maps to."""
+        await self._ensure_catalog()
+        return self.catalog.listing(self.catalog.severities, "severity")
+
+    # Reading -----------------------------------------------------------------------------------
+
+    async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
+        """Keyset pages over ``(updatedAt, _id)``; see the module docstring."""
+        bound = None if full or not cursor else decode_cursor(cursor)
+        listing_all, skip, skipped = bound is None, 0, None
+        while True:
+            body: dict[str, Any] = {"select": INCIDENT_SELECT, "query": {},
+                                    "sort": {"updatedAt": "ASC", "_id": "ASC"}}
+            if bound is not None:
+                body["query"] = {"updatedAt": {"_type": "GreaterThanOrEqual",
+                                               "value": self._id(bound[0], "DateTime")}}
+            raws, rows = await self._list("/incident", body, skip)
+            keyed = []
+            for raw, row in zip(raws, rows, strict=True):
+                row = row if isinstance(row, dict) else {}
+                when = parse_time(row.get("updatedAt"))
+                if when is None or not row.get("_id"):
+                    raise BadResponse(f"incident row without _id/updatedAt: {raw!r:.80}")
+                keyed.append(((when, str(row["_id"])), str(row["updatedAt"]), raw, row))
+            fresh = [(raw, row) for key, _, raw, row in keyed if bound is None or key > bound[1]]
+            if keyed:
+                last_key, last_text, _, _ = keyed[-1]
+                if bound is not None and last_key[0] == bound[1][0]:
+                    if keyed[0][0] == skipped:
+                        raise BadResponse("the incident list ignored skip")
+                    skipped = keyed[0][0]
+                    skip += len(keyed)  # the whole page shares T: only skip moves us on
+                elif bound is not None and last_key <= bound[1]:
+                    raise BadResponse("the incident list ignored the updatedAt sort")
+                else:
+                    skip, bound = 0, (last_text, last_key)
+                if last_key > bound[1]:
+                    bound = (last_text, last_key)
+            done = len(raws) < LIMIT
+            yield Page(await self._map([r for r, _ in fresh], [p for _, p in fresh]),
+                       cursor=f"{bound[0]}|{bound[1][1]}" if bound else cursor,
+                       complete=done and listing_all, partial=True)
+            if done:
+                return
+
+    async def get(self, remote_id: str) -> Incident:
+        """The incident with its notes, owners and state timeline (five concurrent reads)."""
+        remote_id = _checked(remote_id)
+        results = await asyncio.gather(
+            self._read(f"/incident/{remote_id}/get-item", {"select": INCIDENT_SELECT}),
+            self._list_all("/incident-internal-note", remote_id, NOTE_SELECT),
+            self._list_all("/incident-public-note", remote_id, {**NOTE_SELECT, "postedAt": True}),
+            self._list_all("/incident-owner-user", remote_id,
+                           {"userId": True, "user": {"name": True}}),
+            self._list_all("/incident-state-timeline", remote_id, {
+                "incidentStateId": True, "startsAt": True, "incidentState": STATE_SELECT},
+                "startsAt"),
+            return_exceptions=True)
+        for failed in (r for r in results if isinstance(r, BaseException)):
+            raise failed
+        (raw, item), internal, public, owners, timeline = results
+        if not isinstance(item, dict) or not item.get("_id"):
+            # OneUptime answers 200 {} for an id it has no (visible) row for.
+            raise NotFound(f"incident {remote_id} not found")
+        return (await self._map([raw], [item], internal=internal, public=public, owners=owners,
+                                timeline=timeline))[0]
+
+    # Writing -----------------------------------------------------------------------------------
+
+    async def _put(self, remote_id: str, data: dict[str, Any]) -> None:
+        await self.http.json("PUT", f"/incident/{_checked(remote_id)}", json={"data": data})
+
+    async def _move(self, current: Incident, status: Status) -> Incident | None:
+        if current.status == status:
+            return current  # already there ("Investigating" counts as acknowledged)
+        await self._ensure_catalog()
+        if self.catalog.target(status) is None:
+            await self._ensure_catalog(force=True)
+        state_id = self.catalog.target(status)
+        if state_id is None:
+            raise Refused(f"the project has no incident state for {status.value}")
+        await self._put(current.remote_id, {"currentIncidentStateId": self._id(state_id)})
+        return None
+
+    async def acknowledge(self, current: Incident) -> Incident | None:
+        """Move to config ``ack_state_id``, else the state flagged isAcknowledgedState."""
+        return await self._move(current, Status.ACKNOWLEDGED)
+
+    async def resolve(self, current: Incident) -> Incident | None:
+        """Move to config ``resolved_state_id``, else the state flagged isResolvedState."""
+        return await self._move(current, Status.RESOLVED)
+
+    async def reopen(self, current: Incident) -> Incident | None:
+        """Move to config ``created_state_id``, else the state flagged isCreatedState."""
+        return await self._move(current, Status.TRIGGERED)
+
+    async def edit(self, current: Incident, changes: dict[str, Any]) -> Incident | None:
+        """Change title, description and/or severity in one partial update."""
+        data: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name not in ("title", "description", "severity"):
+                raise Refused(f"cannot edit {name!r} on OneUptime")
+            if name != "description" and not value:
+                raise Refused(f"a OneUptime incident always has a {name}")
+            if name == "severity":
+                data["incidentSeverityId"] = self._id(await self._severity_id(Severity(value)))
+            else:
+                data[name] = value
+        if data:
+            await self._put(current.remote_id, data)
+        return None
+
+    async def _severity_id(self, severity: Severity | None) -> str:
+        await self._ensure_catalog()
+        found = self.catalog.severity_for(severity)
+        if found is None:
+            raise Refused(f"the project has no {severity or 'incident'} severity")
+        return found
+
+    async def comment(self, current: Incident, body: str, *, public: bool = False) -> Comment:
+        """Add an internal note (a public, status-page note with ``public=True``)."""
+        path = "/incident-public-note" if public else "/incident-internal-note"
+        data = {"projectId": self._id(current.container or self.config.project_id),
+                "incidentId": self._id(current.remote_id), "note": body}
+        payload = plain(await self.http.json("POST", path, json={"data": data}))
+        if not isinstance(payload, dict) or not payload.get("_id"):
+            raise BadResponse(f"{path}: created note without _id")
+        return Comment(str(payload["_id"]), str(payload.get("note") or body),
+                       parse_time(payload.get("postedAt") or payload.get("createdAt")),
+                       None, "public" if public else "internal")
+
+    async def add_note(self, current: Incident, body: str, public: bool) -> Comment:
+        """Add an internal or public note (for the UI's note dialog)."""
+        return await self.comment(current, body, public=public)
+
+    async def delete_comment(self, current: Incident, comment_id: str) -> None:
+        """Delete a note; unknown ids answer 200 ``{}``, so an unknown kind tries both."""
+        kinds = {c.visibility for c in current.comments or [] if c.remote_id == comment_id}
+        for kind in ("internal", "public"):
+            if not kinds or kind in kinds:
+                await self.http.json("DELETE", f"/incident-{kind}-note/{_checked(comment_id)}")
+
+    async def delete(self, current: Incident) -> None:
+        """Delete the incident (200 ``{}`` even when it was already gone)."""
+        await self.http.json("DELETE", f"/incident/{_checked(current.remote_id)}")
+
+    async def create(self, draft: Draft, key: str) -> Incident:
+        """Create with our key in ``customFields.incident_tui_key`` (see find_created)."""
+        data: dict[str, Any] = {
+            "title": draft.title,
+            "incidentSeverityId": self._id(await self._severity_id(draft.severity)),
+            "projectId": self._id(draft.container or self.config.project_id),
+            "customFields": {KEY_FIELD: key},
+        }
+        if draft.description:
+            data["description"] = draft.description
+        payload = await self.http.json("POST", "/incident", json={"data": data})
+        if not isinstance(payload, dict) or not payload.get("_id"):
+            raise BadResponse("/incident: created incident without _id")
+        return (await self._map([payload], [plain(payload)], internal=[], public=[]))[0]
+
+    async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
+        """The incident carrying our key created since ``since`` (minus clock skew), if any."""
+        start = self._id(js_iso(since.astimezone(UTC) - FIND_SKEW), "DateTime")
+        body = {"query": {"createdAt": {"_type": "GreaterThanOrEqual", "value": start}},
+                "select": INCIDENT_SELECT, "sort": {"createdAt": "ASC"}}
+        async for raws, rows in self._pages("/incident", body):
+            for raw, row in zip(raws, rows, strict=True):
+                fields = row.get("customFields") if isinstance(row, dict) else None
+                if isinstance(fields, dict) and fields.get(KEY_FIELD) == key:
+                    return (await self._map([raw], [row]))[0]
+        return None
+
+
+def _checked(remote_id: str) -> str:
+    """A OneUptime id fit for a path; anything else cannot exist there."""
+    if not UUID_RE.match(remote_id):
+        raise NotFound(f"{remote_id!r} is not a OneUptime id")
+    return remote_id
+
+
+def _classify(response: httpx.Response, reason: str) -> RemoteError | None:
+    """400 "Invalid API Key" is an auth failure; 422 is an update that matched no row
+    (NotFound) or a missing permission: AuthFailed on reads, where nothing can sync, Refused
+    on writes, where only that change is refused."""
+    status, text = response.status_code, reason.casefold()
+    if status == 400 and "invalid api key" in text:
+        return AuthFailed(f"HTTP 400: {reason}", status=status)
+    if status != 422:
+        return None
+    if "unable to update" in text or "does not exist" in text:
+        return NotFound(f"HTTP 422: {reason}", status=status)
+    if "permission" in text or "not authorized" in text:
+        denied = AuthFailed if response.request.url.path.endswith(_READS) else Refused
+        return denied(f"HTTP 422 (permission denied): {reason}", status=status)
+    return Refused(f"HTTP 422: {reason}", status=status)
+
+
+def plain(value: Any) -> Any:
+    """``value`` with every typed ``{"_type": ..., "value": v}`` replaced by ``v``."""
+    if isinstance(value, dict):
+        if "_type" in value and "value" in value and len(value) == 2:
+            return plain(value["value"])
+        return {k: plain(v) if isinstance(v, dict | list) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) if isinstance(v, dict | list) else v for v in value]
+    return value
+
+
+def js_iso(value: datetime) -> str:
+    """``Date.toISOString()`` form, the one the server parses and sends."""
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def decode_cursor(cursor: str) -> tuple[str, tuple[datetime, str]] | None:
+    """``"<updatedAt>|<_id>"`` as (the text to send back, the key to compare rows with)."""
+    text, _, last_id = cursor.partition("|")
+    when = parse_time(text)
+    return (text, (when, last_id)) if when is not None else None
+
+
+def _name(value: Any) -> str | None:
+    return str(value["name"]) if isinstance(value, dict) and value.get("name") else None
+
+
+def _order(row: dict[str, Any]) -> float:
+    order = row.get("order")
+    return float(order) if isinstance(order, int | float) else 0.0
+
+
+class Catalog:
+    """The project's states and severities, and the status/severity rules of contract §6."""
+
+    def __init__(self, config: OneuptimeRemote) -> None:
+        self.config = config
+        self.states: dict[str, dict[str, Any]] = {}
+        self.severities: dict[str, dict[str, Any]] = {}
+        pairs = ((config.created_state_id, Status.TRIGGERED),
+                 (config.ack_state_id, Status.ACKNOWLEDGED),
+                 (config.resolved_state_id, Status.RESOLVED))
+        self.overrides = {state_id: status for state_id, status in pairs if state_id}
+
+    def load(self, states: list[Any], severities: list[Any]) -> None:
+        """Replace the cache with freshly listed rows."""
+        self.states, self.severities = (
+            {str(r["_id"]): r for r in rows if isinstance(r, dict) and r.get("_id")}
+            for rows in (states, severities))
+
+    def knows(self, row_id: str) -> bool:
+        """Whether ``row_id`` is a cached state or severity."""
+        return row_id in self.states or row_id in self.severities
+
+    def needed(self, row: dict[str, Any]) -> bool:
+        """Whether mapping ``row`` needs the cache (its relations alone do not decide)."""
+        state, severity = row.get("currentIncidentState"), row.get("incidentSeverity")
+        if not isinstance(state, dict) or not isinstance(severity, dict):
+            return True
+        decided = state.get("_id") in self.overrides or any(state.get(f) for f, _ in _FLAGS)
+        return not decided or severity_from_keywords(severity.get("name")) is None
+
+    def status(self, state: Any, state_id: str) -> Status:
+        """The config's ids, then the flags, then the order against the ack/resolved states."""
+        if state_id in self.overrides:
+            return self.overrides[state_id]
+        state = state if isinstance(state, dict) else self.states.get(state_id)
+        if not state:
+            return Status.TRIGGERED
+        flagged = next((status for flag, status in _FLAGS if state.get(flag)), None)
+        if flagged is not None:
+            return flagged
+        for status in (Status.RESOLVED, Status.ACKNOWLEDGED):
+            reference = self.states.get(self.target(status) or "")
+            if reference is not None and _order(state) >= _order(reference):
+                return status
+        return Status.TRIGGERED
+
+    def target(self, status: Status) -> str | None:
+        """The state id written to reach ``status``: the config's, else the flagged state."""
+        chosen = [i for i, s in self.overrides.items() if s == status]
+        flag = next(f for f, s in _FLAGS if s == status)
+        flagged = sorted((s for s in self.states.values() if s.get(flag)), key=_order)
+        return chosen[0] if chosen else str(flagged[0]["_id"]) if flagged else None
+
+    def severity(self, severity: Any, severity_id: str) -> Severity | None:
+        """By name keyword, else by rank in order (1 critical, 2 major, 3+ minor)."""
+        row = severity if isinstance(severity, dict) else self.severities.get(severity_id)
+        if not row:
+            return None
+        by_name = severity_from_keywords(row.get("name"))
+        if by_name is not None:
+            return by_name
+        ranked = [str(s["_id"]) for s in sorted(self.severities.values(), key=_order)]
+        rank = ranked.index(severity_id) + 1 if severity_id in ranked else int(_order(row))
+        return {1: Severity.CRITICAL, 2: Severity.MAJOR}.get(rank, Severity.MINOR)
+
+    def severity_for(self, wanted: Severity | None) -> str | None:
+        """The severity id to write for ``wanted`` (``None``: the least severe)."""
+        ranked = sorted(self.severities.values(), key=_order)
+        if wanted is None:
+            return str(ranked[-1]["_id"]) if ranked else None
+        return next((str(s["_id"]) for s in ranked
+                     if self.severity(s, str(s["_id"])) == wanted), None)
+
+    def listing(self, rows: dict[str, dict[str, Any]], label: str) -> list[dict[str, Any]]:
+        """States or severities in order, each with the common value it maps to."""
+        mapped = self.status if label == "status" else self.severity
+        return [{**row, label: str(mapped(row, str(row["_id"])) or "")}
+                for row in sorted(rows.values(), key=_order)]
+
+
+def incident_from(
+    remote: str, config: OneuptimeRemote, catalog: Catalog, raw: dict[str, Any],
+    row: dict[str, Any], *, internal: list[Any] | None = None, public: list[Any] | None = None,
+    owners: list[Any] | None = None, timeline: list[Any] | None = None,
+) -> Incident:
+    """Map one unwrapped incident row, plus what :meth:`OneuptimeConnector.get` adds."""
+    state_id = str(row.get("currentIncidentStateId") or "")
+    severity_id = str(row.get("incidentSeverityId") or "")
+    status = catalog.status(row.get("currentIncidentState"), state_id)
+    state_name = (_name(row.get("currentIncidentState")) or _name(catalog.states.get(state_id))
+                  or state_id)
+    severity_name = _name(row.get("incidentSeverity")) or _name(catalog.severities.get(
+        severity_id))
+    labels, monitors = ([n for n in map(_name, row.get(k) or []) if n]
+                        for k in ("labels", "monitors"))
+    comments: list[Comment] | None = None
+    if internal is not None or public is not None:
+        comments = sorted((
+            Comment(str(note.get("_id")), str(note.get("note") or ""),
+                    parse_time(note.get("postedAt") or note.get("createdAt")),
+                    _name(note.get("createdByUser")) or note.get("createdByUserId"), visibility)
+            for visibility, notes in (("internal", internal), ("public", public))
+            for note in notes or []), key=lambda c: c.created_at or _EPOCH)
+    entered = [(catalog.status(e.get("incidentState"), str(e.get("incidentStateId"))),
+                parse_time(e.get("startsAt"))) for e in timeline or []]
+    acked = next((at for s, at in entered if s == Status.ACKNOWLEDGED), None)
+    resolved = [at for s, at in entered if s == Status.RESOLVED]
+    extra = {
+        "state": state_name, "severity": severity_name, "labels": labels, "monitors": monitors,
+        "root cause": row.get("rootCause"), "remediation notes": row.get("remediationNotes"),
+        "postmortem": row.get("postmortemNote"), "declared at": row.get("declaredAt"),
+        "incident number": row.get("incidentNumber"), "created by": _name(row.get(
+            "createdByUser")), "visible on status page": row.get("isVisibleOnStatusPage"),
+    }
+    number = row.get("incidentNumber")
+    return Incident(
+        remote=remote, kind="oneuptime", remote_id=str(row["_id"]),
+        title=str(row.get("title") or ""), status=status, status_raw=state_name,
+        created_at=parse_time(row.get("createdAt")) or parse_time(row.get("declaredAt"))
+        or _EPOCH, ref=row.get("incidentNumberWithPrefix") or (str(number) if number else None),
+        container=row.get("projectId") or config.project_id, description=row.get("description"),
+        severity=catalog.severity(row.get("incidentSeverity"), severity_id),
+        severity_raw=severity_name, category=labels[0] if labels else None,
+        occurred_at=parse_time(row.get("declaredAt")), updated_at=parse_time(row.get("updatedAt")),
+        acknowledged_at=acked if status != Status.TRIGGERED else None,
+        resolved_at=resolved[-1] if resolved and status == Status.RESOLVED else None,
+        reporter=_name(row.get("createdByUser")) or row.get("createdByUserId"),
+        assignees=[_name(o.get("user")) or str(o.get("userId")) for o in owners or []],
+        custom_fields=dict(row.get("customFields") or {}),
+        extra={k: v for k, v in extra.items() if v not in (None, "", [])},
+        version=str(row.get("updatedAt") or "") or None, raw=raw, comments=comments,
+        attachments=[] if comments is not None else None)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from incident_tui.store.db import connect, open_db
@@ -20,7 +21,11 @@ def make_engine(path: Path) -> Engine:
     def creator() -> sqlite3.Connection:
         return connect(path)
 
-    engine = create_engine("sqlite://", creator=creator, pool_pre_ping=False)
+    # An explicit QueuePool: for a bare "sqlite://" URL SQLAlchemy would pick its in-memory
+    # SingletonThreadPool, which closes connections other threads still use (a segfault).
+    engine = create_engine(
+        "sqlite://", creator=creator, poolclass=QueuePool, pool_size=5, max_overflow=10
+    )
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:

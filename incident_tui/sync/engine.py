@@ -46,6 +46,9 @@ from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, S
 from incident_tui.sync.outbox import Change
 
 FULL_EVERY = timedelta(minutes=15)
+
+HYDRATE_CONCURRENCY = 4
+"""Full-record fetches in flight per remote: quick, yet gentle on rate limits."""
 """Incremental remotes are fully re-listed this often, to notice remote deletions."""
 
 AfterPush = Callable[[Any], None]
@@ -464,23 +467,27 @@ class SyncEngine:
             return remove_missing(s, remote, seen).touched()
 
     async def _hydrate(self, connector: Connector, result: RemoteResult) -> None:
+        """Fetch the full record of the newest summary-only incidents, a few at a time."""
         limit = self.settings.hydrate_limit
         remote_ids = await asyncio.to_thread(outbox.unhydrated, self.engine, connector.name, limit)
-        for remote_id in remote_ids:
-            try:
-                incident = await connector.get(remote_id)
-            except NotFound:
-                continue
-            await asyncio.to_thread(
-                outbox.store_page,
-                self.engine,
-                connector.name,
-                connector.kind,
-                [incident],
-                None,
-                self.clock(),
-            )
-            self.listener.incidents_changed([incident.id], [])
+        gate = asyncio.Semaphore(HYDRATE_CONCURRENCY)
+
+        async def fetch(remote_id: str) -> Incident | None:
+            async with gate:
+                try:
+                    return await connector.get(remote_id)
+                except NotFound:
+                    return None
+
+        for start in range(0, len(remote_ids), 25):
+            batch = await asyncio.gather(*(fetch(r) for r in remote_ids[start : start + 25]))
+            incidents = [i for i in batch if i is not None]
+            if incidents:
+                await asyncio.to_thread(
+                    outbox.store_page, self.engine, connector.name, connector.kind, incidents,
+                    None, self.clock(),
+                )
+                self.listener.incidents_changed([i.id for i in incidents], [])
 
     async def refresh(self, incident_id: str) -> bool:
         """Fetch one incident in full now (the detail screen asks when it opens one)."""

@@ -219,3 +219,26 @@ def test_conflict_keep_mine_and_take_theirs(cache: tuple[Actions, Reader]) -> No
     detail = reader.detail("ops:r3")
     assert detail is not None and detail.incident["title"] == "Theirs"
     assert detail.incident["pending"] == 0 and reader.queued() == 0
+
+
+def test_many_threads_write_through_one_engine(tmp_path: Path) -> None:
+    """More writer threads than the pool's base size, as when five remotes sync at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from incident_tui.store.engine import make_engine
+    from incident_tui.sync.outbox import store_page
+
+    engine = make_engine(tmp_path / "threads.db")
+
+    def write(worker: int) -> int:
+        for round_no in range(5):
+            batch = [
+                make_incident(n, remote=f"w{worker}")
+                for n in range(round_no * 20, round_no * 20 + 20)
+            ]
+            store_page(engine, f"w{worker}", "aoh_ims", batch, f"c{round_no}", NOW)
+        return worker
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        assert sorted(pool.map(write, range(12))) == list(range(12))
+    assert Reader.open(tmp_path / "threads.db").count(ListQuery()) == 12 * 100

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from incident_tui import cli_online
 from incident_tui.config import ConfigError, Settings, load_settings
 from incident_tui.domain.model import KINDS, Severity, Status
 from incident_tui.domain.query import ListQuery, Sort
@@ -131,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     handover.add_argument("--hours", type=float, default=12.0)
     handover.add_argument("--format", choices=["markdown", "json"], default="markdown")
 
+    cli_online.add_commands(sub)
+
     emulate = sub.add_parser("emulate", help="run one bundled emulator in the foreground")
     emulate.add_argument("kind", choices=KINDS)
     emulate.add_argument("--port", type=int, default=0, help="port (default: a free one)")
@@ -154,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings(args)
         handler = COMMANDS[command]
         return handler(args, settings)
-    except (ConfigError, StoreError, Failure) as error:
+    except (ConfigError, StoreError, Failure, cli_online.OnlineFailure) as error:
         print(f"incident-tui: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -320,7 +323,17 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
-    """Queue deleting incidents, after asking."""
+    """Queue deleting incidents, after showing what else goes and asking."""
+    reader = _reader(settings)
+    for incident_id in args.ids:
+        if not reader.exists(incident_id):
+            raise Failure(f"no incident {incident_id!r} in the cache")
+    try:
+        preview = cli_online.confirm_delete(settings, args.ids)
+    except cli_online.OnlineFailure as error:
+        preview = f"(could not ask the remote what else would be removed: {error})"
+    if preview:
+        print(preview)
     if not args.yes:
         if not sys.stdin.isatty():
             raise Failure("deleting needs --yes when not run interactively")
@@ -438,6 +451,7 @@ def _toml_value(value: Any) -> str:
 
 
 COMMANDS = {
+    **cli_online.COMMANDS,
     "tui": cmd_tui,
     "list": cmd_list,
     "show": cmd_show,

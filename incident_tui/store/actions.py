@@ -237,9 +237,10 @@ class Actions:
         """Queue uploading a local file; a copy is kept beside the cache until it is sent."""
         if not path.is_file():
             raise ActionError(f"{path}: no such file")
-        keep = outbox_files_dir(self.db_path)
+        # One folder per queued upload keeps the file's own name for the remote.
+        keep = outbox_files_dir(self.db_path) / uuid.uuid4().hex
         keep.mkdir(parents=True, exist_ok=True)
-        copy = keep / f"{uuid.uuid4().hex}-{path.name}"
+        copy = keep / path.name
         shutil.copyfile(path, copy)
         try:
             with session(self.engine) as s, s.begin():
@@ -262,7 +263,7 @@ class Actions:
                 }
                 return self._enqueue(s, row, ChangeKind.ATTACH, payload)
         except BaseException:
-            copy.unlink(missing_ok=True)
+            shutil.rmtree(keep, ignore_errors=True)
             raise
 
     def delete_attachment(self, incident_id: str, attachment_seq: int) -> Queued:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
@@ -292,7 +293,7 @@ class SyncEngine:
                 Path(payload["path"]),
                 payload.get("content_type"),
             )
-            await asyncio.to_thread(Path(payload["path"]).unlink, missing_ok=True)
+            await asyncio.to_thread(shutil.rmtree, Path(payload["path"]).parent, True)
             return None, None, attached
         if op is ChangeKind.DELETE_ATTACHMENT:
             remove = getattr(connector, "delete_attachment", None)

@@ -239,6 +239,7 @@ def complete(
                 local.pending = False
                 local.created_at = to_db(comment.created_at) or local.created_at
                 local.author = comment.author or local.author
+                local.visibility = comment.visibility or local.visibility
         if change.op is ChangeKind.ATTACH and attachment is not None:
             seq = change.payload.get("attachment_seq")
             local_file = s.get(AttachmentRow, seq) if seq is not None else None

@@ -1,0 +1,162 @@
+"""Things that need the remote now and cannot be queued: downloads, exports, previews and
+look-ups. Shared by the command line and the TUI; every failure is a ``RemoteError`` (or an
+``ActionError`` for a request that makes no sense for that incident or remote).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from incident_tui.config import Settings
+from incident_tui.domain.model import Incident, split_id
+from incident_tui.files import save_bytes
+from incident_tui.remote.base import Connector, make_connector
+from incident_tui.remote.errors import NotFound
+from incident_tui.store.actions import ActionError
+from incident_tui.store.reader import Reader
+
+
+class Online:
+    """One connector per remote, opened on first use; call :meth:`aclose` when done."""
+
+    def __init__(
+        self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.settings = settings
+        self._transport = transport
+        self._connectors: dict[str, Connector] = {}
+
+    def connector(self, remote: str) -> Connector:
+        """The connector of ``remote`` (``ConfigError`` if unknown)."""
+        if remote not in self._connectors:
+            config = self.settings.remote(remote)
+            self._connectors[remote] = make_connector(config, transport=self._transport)
+        return self._connectors[remote]
+
+    def _feature(self, remote: str, method: str, what: str) -> Any:
+        connector = self.connector(remote)
+        feature = getattr(connector, method, None)
+        if feature is None:
+            raise ActionError(f"{connector.kind} remotes have no {what}")
+        return feature
+
+    async def aclose(self) -> None:
+        """Close every connector opened."""
+        for connector in self._connectors.values():
+            await connector.aclose()
+        self._connectors.clear()
+
+    # Attachments and exports (Kitehouse) ---------------------------------------------------
+
+    async def download(self, incident_id: str, which: str, folder: Path | None = None) -> Path:
+        """Save the attachment named ``which`` (or with that id) into the download folder under
+        a safe, new name; returns the file written."""
+        remote, remote_id = split_id(incident_id)
+        fetch = self._feature(remote, "download_attachment_to", "attachments")
+        attachments = await asyncio.to_thread(_cached_attachments, self.settings, incident_id)
+        if not any(which in (a["name"], a["remote_id"]) for a in attachments):
+            fresh = await self.connector(remote).get(remote_id)
+            attachments = [
+                {"name": a.name, "remote_id": a.remote_id} for a in fresh.attachments or ()
+            ]
+        for attachment in attachments:
+            if which in (attachment["name"], attachment["remote_id"]) and attachment["remote_id"]:
+                target = folder or self.settings.downloads()
+                path: Path = await fetch(
+                    remote_id, attachment["remote_id"], target, attachment["name"]
+                )
+                return path
+        names = ", ".join(repr(a["name"]) for a in attachments) or "none"
+        raise ActionError(f"{incident_id} has no attachment {which!r} (it has: {names})")
+
+    async def export_pdf(
+        self, incident_id: str, folder: Path | None = None, *, with_attachments: bool = False
+    ) -> Path:
+        """Save the remote's PDF report of one incident; returns the file written."""
+        remote, remote_id = split_id(incident_id)
+        export = self._feature(remote, "export_pdf", "PDF export")
+        data: bytes = await export(remote_id, with_attachments=with_attachments)
+        name = f"{remote}-{remote_id}.pdf"
+        return await asyncio.to_thread(save_bytes, folder or self.settings.downloads(), name, data)
+
+    async def export_remote_csv(
+        self,
+        remote: str,
+        *,
+        search: str | None = None,
+        status: str | None = None,
+        folder: Path | None = None,
+    ) -> Path:
+        """Save the remote's own CSV export of a search; returns the file written."""
+        export = self._feature(remote, "export_csv", "CSV export")
+        data: bytes = await export(search=search or None, status=status or None)
+        return await asyncio.to_thread(
+            save_bytes, folder or self.settings.downloads(), f"{remote}-export.csv", data
+        )
+
+    async def stale(self, remote: str) -> list[Incident]:
+        """The remote's own list of stale incidents (Kitehouse)."""
+        stale = self._feature(remote, "stale", "stale-incident list")
+        result: list[Incident] = await stale()
+        return result
+
+    async def dashboard(self, remote: str, start: datetime, end: datetime | None) -> dict[str, Any]:
+        """The remote's own dashboard figures (Kitehouse)."""
+        dashboard = self._feature(remote, "dashboard", "dashboard endpoint")
+        result: dict[str, Any] = await dashboard(start, end)
+        return result
+
+    def handover_stream(self, remote: str, hours: float) -> AsyncIterator[str]:
+        """The remote's own handover e-mail as it streams in (Kitehouse SSE)."""
+        stream = self._feature(remote, "handover_stream", "handover stream")
+        result: AsyncIterator[str] = stream(hours)
+        return result
+
+    # Look-ups for forms and confirmations ------------------------------------------------
+
+    async def services(self, remote: str) -> list[dict[str, Any]]:
+        """Where new incidents can go (Revily services)."""
+        services = self._feature(remote, "services", "services")
+        result: list[dict[str, Any]] = await services()
+        return result
+
+    async def delete_preview(self, incident_id: str) -> dict[str, Any]:
+        """What deleting would remove besides the incident (4HSE children); empty elsewhere."""
+        remote, remote_id = split_id(incident_id)
+        preview = getattr(self.connector(remote), "delete_preview", None)
+        if preview is None:
+            return {"related": {}, "names": {}, "total": 0}
+        try:
+            result: dict[str, Any] = await preview(remote_id)
+        except NotFound:
+            return {"related": {}, "names": {}, "total": 0}
+        return result
+
+    async def attribute_definitions(self, remote: str) -> list[dict[str, Any]]:
+        """The attributes an AOH IMS deployment defines (name and type)."""
+        definitions = self._feature(remote, "attribute_definitions", "custom attributes")
+        result: list[dict[str, Any]] = await definitions()
+        return result
+
+    async def states(self, remote: str) -> list[dict[str, Any]]:
+        """The project's incident states (OneUptime)."""
+        states = self._feature(remote, "states", "configurable states")
+        result: list[dict[str, Any]] = await states()
+        return result
+
+
+def _cached_attachments(settings: Settings, incident_id: str) -> list[dict[str, Any]]:
+    reader = Reader.open(settings.db_path())
+    try:
+        detail = reader.detail(incident_id)
+    finally:
+        reader.close()
+    if detail is None:
+        raise ActionError(f"no incident {incident_id!r} in the cache")
+    return detail.attachments

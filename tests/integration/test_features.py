@@ -1,0 +1,200 @@
+"""What each system does best, through the command line against the emulators over HTTP:
+attachments, exports, stale lists, delete previews, public notes, attributes, services."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from incident_tui.cli import main
+from incident_tui.domain.query import ListQuery
+from incident_tui.store.reader import Reader
+from tests.integration.conftest import Serve
+
+
+@pytest.fixture
+def use(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """Point the command line at the given emulators (config through the environment)."""
+
+    def configure(*servers: Any) -> Path:
+        remotes = [s.emulator.remote_config(name) for name, s in servers]
+        monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps(remotes))
+        monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
+        monkeypatch.setenv("INCIDENT_TUI_DOWNLOAD_DIR", str(tmp_path / "downloads"))
+        assert main(["sync", "--once"]) == 0
+        return tmp_path / "cache.db"
+
+    return configure
+
+
+def first_id(db: Path, remote: str, **where: Any) -> str:
+    reader = Reader.open(db)
+    for row in reader.all_rows(ListQuery()):
+        if row.remote == remote and all(getattr(row, k) == v for k, v in where.items()):
+            return row.id
+    raise AssertionError(f"no incident of {remote}")
+
+
+def test_kitehouse_upload_download_and_exports(
+    serve: Serve, use: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kite = serve("kitehouse", sample=8)
+    db = use(("school", kite))
+    incident_id = first_id(db, "school")
+    evidence = tmp_path / "photo.jpg"
+    evidence.write_bytes(b"\xff\xd8 not really a jpeg")
+    assert main(["attach", incident_id, str(evidence)]) == 0
+    assert main(["sync", "--once"]) == 0
+    blobs = kite.emulator.blobs.values()  # type: ignore[attr-defined]
+    assert ("image/jpeg", b"\xff\xd8 not really a jpeg") in blobs
+    capsys.readouterr()
+    assert main(["download", incident_id, "photo.jpg"]) == 0
+    saved = Path(capsys.readouterr().out.split("saved ", 1)[1].strip())
+    assert saved.parent == tmp_path / "downloads" and saved.read_bytes().startswith(b"\xff\xd8")
+    assert main(["download", incident_id, "photo.jpg"]) == 0  # never overwrites
+    assert sorted(p.name for p in saved.parent.iterdir()) == ["photo (1).jpg", "photo.jpg"]
+    assert main(["export-pdf", incident_id]) == 0
+    pdf = next((tmp_path / "downloads").glob("*.pdf"))
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert main(["export-csv", "school", "--status", "open"]) == 0
+    assert next((tmp_path / "downloads").glob("*.csv")).read_text().count("\n") >= 1
+    assert main(["stale", "school", "--json"]) == 0
+
+
+def test_hostile_attachment_names_stay_inside_the_folder(
+    serve: Serve, use: Any, tmp_path: Path
+) -> None:
+    kite = serve("kitehouse", sample=8)
+    db = use(("school", kite))
+    reader = Reader.open(db)
+    assert main(["sync", "--once"]) == 0
+    downloads = tmp_path / "downloads"
+    found = 0
+    for row in reader.all_rows(ListQuery()):
+        detail = reader.detail(row.id)
+        assert detail is not None
+        for attachment in detail.attachments:
+            if any(part in attachment["name"] for part in ("..", "/etc", "con.", "\x00", "C:")):
+                found += 1
+                assert main(["download", row.id, attachment["remote_id"]]) == 0
+    assert found >= 3
+    written = list(downloads.iterdir())
+    assert len(written) == found
+    for path in written:
+        assert path.parent == downloads and not path.name.startswith(".")
+        assert "\x00" not in path.name and "/" not in path.name
+    assert not (tmp_path / ".bashrc").exists()
+
+
+def test_failed_download_leaves_nothing(serve: Serve, use: Any, tmp_path: Path) -> None:
+    kite = serve("kitehouse", sample=8)
+    db = use(("school", kite))
+    reader = Reader.open(db)
+    target = next(
+        (r.id, a["remote_id"])
+        for r in reader.all_rows(ListQuery())
+        for a in (reader.detail(r.id).attachments if reader.detail(r.id) else [])  # type: ignore[union-attr]
+    )
+    kite.emulator.faults.add("status", status=500, path="^/_blob/", times=-1)
+    assert main(["download", target[0], target[1]]) == 1
+    assert list((tmp_path / "downloads").glob("*")) == []
+    kite.emulator.faults.clear()
+    kite.emulator.faults.add("truncated", path="^/_blob/", times=-1)
+    assert main(["download", target[0], target[1]]) == 1
+    assert list((tmp_path / "downloads").glob("*")) == []
+
+
+def test_fourhse_delete_shows_the_preview_then_deletes(
+    serve: Serve, use: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plant = serve("fourhse", sample=20)
+    db = use(("plant", plant))
+    reader = Reader.open(db)
+    with_children = [
+        r.id
+        for r in reader.all_rows(ListQuery())
+        if (d := reader.detail(r.id)) is not None and d.incident["extra"].get("totInvolvedPerson")
+    ]
+    assert with_children
+    target = with_children[0]
+    capsys.readouterr()
+    assert main(["delete", target, "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "also removes" in out and "queued: delete" in out
+    assert main(["sync", "--once"]) == 0
+    assert not reader.exists(target)
+    remote_id = target.split(":", 1)[1]
+    with pytest.raises(KeyError):
+        plant.emulator.incident(remote_id)  # type: ignore[attr-defined]
+
+
+def test_oneuptime_public_note_is_marked(serve: Serve, use: Any) -> None:
+    status = serve("oneuptime", sample=5)
+    db = use(("status", status))
+    incident_id = first_id(db, "status")
+    assert main(["comment", incident_id, "-m", "We are investigating.", "--public"]) == 0
+    assert main(["comment", incident_id, "-m", "internal only"]) == 0
+    assert main(["sync", "--once"]) == 0
+    detail = Reader.open(db).detail(incident_id)
+    assert detail is not None
+    marks = {c["body"]: c["visibility"] for c in detail.comments}
+    assert marks["We are investigating."] == "public"
+    assert marks["internal only"] == "internal"
+
+
+def test_aoh_attribute_set_and_listed(
+    serve: Serve, use: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ops = serve("aoh_ims", sample=5)
+    db = use(("ops", ops))
+    incident_id = first_id(db, "ops")
+    capsys.readouterr()
+    assert main(["attributes", "ops"]) == 0
+    assert "count" in capsys.readouterr().out
+    assert main(["attribute", incident_id, "count", "42"]) == 0
+    assert main(["sync", "--once"]) == 0
+    remote_id = incident_id.split(":", 1)[1]
+    assert ops.emulator.row(remote_id)["attributes"]["count"] == 42  # type: ignore[attr-defined]
+    detail = Reader.open(db).detail(incident_id)
+    assert detail is not None and detail.incident["custom_fields"]["count"] == 42
+
+
+def test_revily_services_and_create_in_chosen_service(
+    serve: Serve, use: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    oncall = serve("revily", sample=3)
+    use(("oncall", oncall))
+    capsys.readouterr()
+    assert main(["services", "oncall"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) >= 2
+    chosen = lines[1].split()[0]
+    assert (
+        main(["create", "--remote", "oncall", "--title", "Into service", "--container", chosen])
+        == 0
+    )
+    assert main(["sync", "--once"]) == 0
+    made = [
+        i
+        for i in map(oncall.emulator.incident, oncall.emulator.incidents)  # type: ignore[attr-defined]
+        if i["message"] == "Into service"
+    ]
+    assert len(made) == 1 and made[0]["service_id"] == chosen
+
+
+def test_unsupported_features_fail_clearly(
+    serve: Serve, use: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    oncall = serve("revily", sample=2)
+    db = use(("oncall", oncall))
+    incident_id = first_id(db, "oncall")
+    capsys.readouterr()
+    assert main(["download", incident_id, "x"]) == 1
+    assert "revily remotes have no attachments" in capsys.readouterr().err
+    assert main(["reopen", incident_id]) == 1
+    assert "cannot reopen" in capsys.readouterr().err
+    assert main(["stale", "nope"]) == 1
+    assert "unknown remote 'nope'" in capsys.readouterr().err

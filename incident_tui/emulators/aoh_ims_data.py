@@ -10,12 +10,14 @@ import base64
 import functools
 import json
 import random
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from incident_tui.domain.mapping import parse_time
 from incident_tui.emulators.sample import SampleIncident
 
 
@@ -98,17 +100,12 @@ def parse_rfc3339(value: object) -> datetime | None:
     if not isinstance(value, str) or "T" not in value:
         return None
     text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    if "." in text:
-        head, _, tail = text.partition(".")
-        digits = len(tail) - len(tail.lstrip("0123456789"))
-        text = head + "." + tail[: min(digits, 6)] + tail[digits:]
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
+    if not (text[-1:] in ("Z", "z") or _OFFSET.search(text)):
         return None
-    return parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    return parse_time(text)
+
+
+_OFFSET = re.compile(r"[+-]\d\d:\d\d$")
 
 
 @dataclass(frozen=True)

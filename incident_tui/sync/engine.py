@@ -42,6 +42,7 @@ from incident_tui.remote.errors import (
 )
 from incident_tui.remote.http import Sleep
 from incident_tui.store.engine import make_engine
+from incident_tui.store.upsert import base_of
 from incident_tui.sync import outbox
 from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, SyncReport
 from incident_tui.sync.outbox import Change
@@ -323,7 +324,7 @@ class SyncEngine:
             ours = dict(change.payload.get("changes", {}))
         else:
             return False
-        theirs = outbox._common_values(current)
+        theirs = base_of(current)
         contested: list[str] = []
         for name, value in ours.items():
             if name not in cached.base:

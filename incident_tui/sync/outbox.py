@@ -25,7 +25,7 @@ from incident_tui.store import fts
 from incident_tui.store.actions import ActionError, recount_pending, remove_incident
 from incident_tui.store.engine import session
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
-from incident_tui.store.upsert import UpsertResult, upsert_incidents
+from incident_tui.store.upsert import UpsertResult, base_of, upsert_incidents
 
 WAITING_STATES = ("queued", "sending")
 BLOCKING_STATES = ("failed", "conflict")
@@ -175,7 +175,7 @@ def mark_conflict(
     reason: str,
 ) -> None:
     """The remote changed what we change: keep both sides for the user to choose."""
-    theirs_values = _common_values(theirs) if theirs else None
+    theirs_values = base_of(theirs) if theirs else None
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, seq)
         if row is None:
@@ -196,15 +196,6 @@ def mark_conflict(
             )
             if theirs is not None:
                 incident.raw = json.dumps(theirs.raw, default=str)
-
-
-def _common_values(incident: Incident) -> dict[str, Any]:
-    return {
-        "title": incident.title,
-        "description": incident.description,
-        "severity": incident.severity.value if incident.severity else None,
-        "status": incident.status.value,
-    }
 
 
 def complete(

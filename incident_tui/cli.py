@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from incident_tui import cli_online
 from incident_tui.config import ConfigError, Settings, load_settings
+from incident_tui.domain.handover import positive_hours
 from incident_tui.domain.model import KINDS, Severity, Status
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.store.db import StoreError
@@ -129,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     conflict.add_argument("--keep", choices=["mine", "theirs"], required=True)
 
     handover = sub.add_parser("handover", help="shift-handover summary of the last N hours")
-    handover.add_argument("--hours", type=float, default=12.0)
+    handover.add_argument("--hours", type=positive_hours, default=12.0, help="default 12")
     handover.add_argument("--format", choices=["markdown", "json"], default="markdown")
 
     cli_online.add_commands(sub)
@@ -409,11 +410,14 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
     """Print the shift-handover summary."""
-    try:
-        from incident_tui.domain.handover import render_handover
-    except ImportError:
-        raise Failure("handover is not available in this build") from None
-    print(render_handover(settings, hours=args.hours, fmt=args.format))
+    from incident_tui.domain.handover import dump_json, to_markdown
+    from incident_tui.store.handover_queries import handover_report
+
+    report = handover_report(
+        _reader(settings), now=_now(), hours=args.hours, stale_hours=settings.stale_hours,
+        remotes=[remote.name for remote in settings.remotes],
+    )
+    print(to_markdown(report) if args.format == "markdown" else dump_json(report), end="")
     return 0
 
 

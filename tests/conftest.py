@@ -19,6 +19,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
     import os
 
     for name in list(os.environ):
+        # The snapshot plugin passes its temp folder to the test process in this variable.
+        if name == "TEXTUAL_SNAPSHOT_TEMPDIR":
+            continue
         if name.startswith(("INCIDENT_TUI_", "TEXTUAL_")) or name == "NO_COLOR":
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))

@@ -22,6 +22,8 @@ STEPS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE incident ADD COLUMN remote_deleted BOOLEAN NOT NULL DEFAULT 0",
         "ALTER TABLE incident ADD COLUMN deleted_locally BOOLEAN NOT NULL DEFAULT 0",
     ),
+    # 2 -> 3: the handover reads the shift's comments by time.
+    2: ("CREATE INDEX IF NOT EXISTS ix_comment_created_at ON comment (created_at)",),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
 

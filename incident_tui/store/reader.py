@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,9 @@ class Reader:
         with self._lock:
             self._conn.close()
 
-    def _all(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    def _all(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
@@ -243,8 +246,11 @@ class Reader:
             for r in self._all(f"SELECT {LIST_COLUMNS} FROM incident WHERE id IN ({marks})", ids)
         ]
 
-    def query(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run a read-only statement (dashboard and handover aggregations)."""
+    def query(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Run a read-only statement (dashboard and handover aggregations); ``params`` are
+        positional (``?``) or named (``:name``)."""
         return self._all(sql, params)
 
 

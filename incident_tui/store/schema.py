@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -144,4 +144,5 @@ EXTRA_INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_incident_created_id ON incident (created_at DESC, id DESC)",
     "CREATE INDEX IF NOT EXISTS ix_incident_remote_remote_id ON incident (remote, remote_id)",
     "CREATE INDEX IF NOT EXISTS ix_outbox_incident_seq ON outbox (incident_id, seq)",
+    "CREATE INDEX IF NOT EXISTS ix_comment_created_at ON comment (created_at)",
 )

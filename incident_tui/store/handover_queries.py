@@ -1,0 +1,527 @@
+"""The handover's SQL, shaped for 100,000 incidents: one aggregate pass over the table and a
+few short index walks, whatever the shift length.
+
+* The pass counts the big sections (open critical and major, still open from before, stale)
+  and returns, besides one row of counts, a row only for the few incidents that need more
+  (resolved this shift; a conflict, a refusal or a promised ``next_update`` to judge).
+* Each listing (the first ``limit`` of a section) is an ``ORDER BY ... LIMIT`` that walks the
+  ``created_at`` or ``updated_at`` index in order and stops early. A walk is capped at
+  :data:`WALK` rows: when the matches sit far along the index (open criticals are usually
+  recent, the walk starts at the oldest) it would fetch the table row by row, so then the
+  open incidents are fetched through the status index and sorted instead.
+
+Shift boundaries are inclusive: an incident created exactly ``hours`` before ``now`` is new
+this shift, and one whose last update is exactly ``stale_hours`` old is stale. Times in the
+cache are canonical ISO text, so comparisons are text comparisons, and every order ends with
+the id so ties cannot reorder. Plain ``sqlite3`` through :class:`Reader`; the rules that need
+judgement (what makes an incident need attention, how fresh a remote is) live in
+:mod:`incident_tui.domain.handover`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from itertools import groupby
+from typing import Any
+
+from incident_tui.clock import from_db, to_db
+from incident_tui.domain.handover import (
+    CommentThread,
+    Handover,
+    HandoverItem,
+    Reason,
+    RemoteFreshness,
+    Section,
+    ShiftComment,
+    assess_remote,
+    attention_reasons,
+    conflict_reason,
+    next_update_of,
+)
+from incident_tui.domain.model import SEVERITY_RANK, Severity
+from incident_tui.store.reader import Reader
+
+LIMIT = 50
+"""Most incidents listed per section (the counts stay exact); a handover is read by a person."""
+
+COMMENTS_PER_INCIDENT = 10
+"""Most comments listed per incident (the latest ones)."""
+
+WALK = 10_000
+"""Most index entries a listing walks before it sorts the matches instead."""
+
+CHUNK = 500
+"""Ids per ``IN (...)`` list (SQLite's default variable limit is 999 on old builds)."""
+
+SEVERITIES = frozenset(s.value for s in Severity)
+BLOCKED_STATES = "('failed', 'conflict')"
+OPEN = "status IN ('triggered', 'acknowledged')"
+OPEN_SCAN = "+status IN ('triggered', 'acknowledged')"
+"""The open test with the status index ruled out (for scans and index walks)."""
+LAST_UPDATE = "COALESCE(NULLIF(updated_at, ''), created_at, '')"
+RESOLVED_AT = "COALESCE(NULLIF(resolved_at, ''), NULLIF(updated_at, ''), '')"
+"""When it was resolved; a remote that gives no resolution time has its last update stand in."""
+RESOLVED_IN_SHIFT = (
+    "(status = 'resolved' AND (resolved_at >= :since "
+    "OR ((resolved_at IS NULL OR resolved_at = '') AND updated_at >= :since)))"
+)
+"""``RESOLVED_AT >= :since``, written so each row compares one column instead of building
+the ``COALESCE``."""
+NEEDS_JUDGING = "(conflict IS NOT NULL OR failed IS NOT NULL OR instr(extra, 'next_update') > 0)"
+
+PASS_SQL = (
+    f"SELECT CASE WHEN {RESOLVED_IN_SHIFT} OR {NEEDS_JUDGING} THEN id END AS k, "
+    f"COUNT(CASE WHEN {OPEN} AND created_at < :since THEN 1 END), "
+    f"COUNT(CASE WHEN {OPEN} AND {LAST_UPDATE} <= :stale THEN 1 END), "
+    f"COUNT(CASE WHEN {OPEN} AND severity = 'critical' THEN 1 END), "
+    f"COUNT(CASE WHEN {OPEN} AND severity = 'major' THEN 1 END), "
+    f"MAX(CASE WHEN {RESOLVED_IN_SHIFT} THEN {RESOLVED_AT} END), "
+    f"MAX({NEEDS_JUDGING}) "
+    "FROM incident WHERE deleted_locally = 0 "
+    f"AND (+status IN ('triggered', 'acknowledged') OR {RESOLVED_IN_SHIFT} "
+    "OR conflict IS NOT NULL OR failed IS NOT NULL) GROUP BY k"
+)
+"""The one pass over the table. Grouping by "the id if this incident needs a closer look,
+else NULL" gives one row for all the others (their counts) plus one row per incident to look
+at; ``+status`` makes it a sequential scan rather than most of the table fetched through the
+status index."""
+
+ITEM_COLUMNS = (
+    "id, remote, ref, title, status, severity, created_at, updated_at, resolved_at, "
+    "acknowledged_at, conflict, failed, CASE WHEN instr(extra, 'next_update') > 0 THEN extra END"
+)
+ITEM_SQL = f"SELECT {ITEM_COLUMNS} FROM incident WHERE deleted_locally = 0 AND id IN ({{marks}})"
+"""Everything an item shows; ``extra`` only when it may hold a ``next_update``."""
+
+Row = tuple[Any, ...]
+Judged = tuple[tuple[int, str, str], str, tuple[Reason, ...]]
+"""An incident needing attention: (sort key: severity rank, created_at, id), id, reasons."""
+
+
+def handover_report(
+    reader: Reader,
+    *,
+    now: datetime,
+    hours: float,
+    stale_hours: float,
+    remotes: Sequence[str] = (),
+    limit: int = LIMIT,
+    comments_per_incident: int = COMMENTS_PER_INCIDENT,
+) -> Handover:
+    """The handover of the ``hours`` up to ``now``.
+
+    ``remotes`` are the configured remote names: one that has never synced has no row in the
+    cache, and the summary must still say that its data is missing. Raises ``ValueError``
+    for a non-positive ``hours`` or ``stale_hours``.
+    """
+    if not hours > 0:
+        raise ValueError(f"hours must be positive, not {hours:g}")
+    if not stale_hours > 0:
+        raise ValueError(f"stale_hours must be positive, not {stale_hours:g}")
+    since = now - timedelta(hours=hours)
+    times = {
+        "since": to_db(since) or "",
+        "stale": to_db(now - timedelta(hours=stale_hours)) or "",
+    }
+
+    blocked: dict[str, list[tuple[str, str | None]]] = {}
+    for incident_id, state, error in reader.query(
+        f"SELECT incident_id, state, last_error FROM outbox WHERE state IN {BLOCKED_STATES} "
+        "ORDER BY seq"
+    ):
+        blocked.setdefault(incident_id, []).append((state, error))
+
+    carried_total = stale_total = critical_total = major_total = 0
+    resolved: list[tuple[str, str]] = []
+    to_judge = set(blocked)
+    for key, carried_n, stale_n, critical_n, major_n, resolved_at, judge in _named(
+        reader, PASS_SQL, times
+    ):
+        carried_total += carried_n
+        stale_total += stale_n
+        critical_total += critical_n
+        major_total += major_n
+        if key is not None and resolved_at is not None:
+            resolved.append((resolved_at, key))
+        if key is not None and judge:
+            to_judge.add(key)
+    resolved.sort()
+
+    limit = max(0, limit)
+    # How many incidents there are, near enough (the largest rowid: no scan), to judge
+    # whether an index walk is likely to find what it looks for.
+    rows = int(reader.query("SELECT COALESCE(MAX(num), 0) FROM incident")[0][0])
+    params = {**times, "limit": limit, "walk": WALK, "rows": rows}
+    carried = _listing(
+        reader, params, carried_total, f"{OPEN_SCAN} AND created_at < :since", "created_at"
+    )
+    stale = _stale(reader, params, stale_total)
+    attention_total, attention = _attention(
+        reader, params, (critical_total, major_total), sorted(to_judge), blocked, now
+    )
+    new = _named(
+        reader,
+        "SELECT id, COUNT(*) OVER () FROM incident WHERE deleted_locally = 0 "
+        "AND created_at >= :since ORDER BY created_at, id LIMIT :limit",
+        params,
+    )
+
+    resolved_ids = [i for _, i in resolved[:limit]]
+    wanted = {*carried, *stale, *resolved_ids, *(r[0] for r in new)}
+    details = {r[0]: r for r in _fetch(reader, ITEM_SQL, sorted(wanted))}
+
+    def items(ids: Iterable[str]) -> tuple[HandoverItem, ...]:
+        return tuple(_item(details[i]) for i in ids if i in details)
+
+    sections = (
+        Section(
+            "attention",
+            "Needs attention now",
+            attention_total,
+            attention,
+            "most severe first, then oldest",
+        ),
+        Section(
+            "new",
+            "New this shift",
+            int(new[0][1]) if new else 0,
+            items(r[0] for r in new),
+            "oldest first",
+        ),
+        Section(
+            "resolved",
+            "Resolved this shift",
+            len(resolved),
+            items(resolved_ids),
+            "in order of resolution",
+        ),
+        Section(
+            "carried",
+            "Still open from before",
+            carried_total,
+            items(carried),
+            "oldest first",
+        ),
+        Section(
+            "stale",
+            f"Stale, no update for {stale_hours:g} h",
+            stale_total,
+            items(stale),
+            "longest silent first",
+        ),
+    )
+    threads, comment_total, comment_incidents = _comments(
+        reader, times["since"], limit, comments_per_incident
+    )
+    return Handover(
+        generated_at=now,
+        since=since,
+        hours=hours,
+        stale_hours=stale_hours,
+        sections=sections,
+        comments=threads,
+        comment_total=comment_total,
+        comment_incidents=comment_incidents,
+        remotes=_remotes(reader, remotes, since, now),
+    )
+
+
+def _named(reader: Reader, sql: str, params: Mapping[str, Any]) -> list[Row]:
+    """Run ``sql`` with named parameters (``:since`` is used several times per statement).
+    ``sqlite3`` takes a mapping for them; ``Reader.query`` is annotated for sequences only."""
+    return reader.query(sql, params)
+
+
+def _listing(
+    reader: Reader,
+    params: dict[str, Any],
+    total: int,
+    condition: str,
+    order: str,
+    columns: str = "id",
+    sort_condition: str | None = None,
+) -> list[Any]:
+    """The first ``:limit`` open incidents matching ``condition`` in ``order, id`` order
+    (``order`` is an indexed column), as rows of ``columns`` (a bare id when it is ``id``).
+
+    When the matches are dense enough (``total`` of them among ``:rows`` incidents) this walks
+    the ``order`` index from its low end, no further than its :data:`WALK`-th entry (found
+    first, from the index alone), and stops at ``:limit`` matches. Otherwise, or if that
+    stretch of the index does not hold enough, SQLite fetches the matches through another
+    index (``sort_condition``, by default the status index) and sorts them.
+    """
+    want = min(params["limit"], total)
+    if want <= 0:
+        return []
+    found: list[Row] = []
+    if want * params["rows"] <= WALK * total:
+        bound = _named(
+            reader,
+            f"SELECT {order} FROM incident WHERE {order} > '' ORDER BY {order} "
+            "LIMIT 1 OFFSET :walk",
+            params,
+        )
+        within = f" AND {order} <= :bound" if bound else ""
+        found = _named(
+            reader,
+            f"SELECT {columns} FROM incident WHERE deleted_locally = 0 AND {condition}{within} "
+            f"ORDER BY {order}, id LIMIT :limit",
+            {**params, "bound": bound[0][0] if bound else None},
+        )
+    if len(found) < want:
+        found = _named(
+            reader,
+            f"SELECT {columns} FROM incident WHERE deleted_locally = 0 "
+            f"AND {sort_condition or condition.replace(OPEN_SCAN, OPEN)} "
+            f"ORDER BY {order}, id LIMIT :limit",
+            params,
+        )
+    return [r[0] for r in found] if columns == "id" else found
+
+
+def _stale(reader: Reader, params: dict[str, Any], total: int) -> list[str]:
+    """The first ``:limit`` stale incidents, silent the longest first.
+
+    Those with an update time come from a walk of the ``updated_at`` index; those without
+    (4HSE has none) are looked up by their NULL there and ordered by creation time.
+    """
+    updated = _listing(
+        reader,
+        params,
+        total,
+        f"{OPEN_SCAN} AND updated_at > '' AND updated_at <= :stale",
+        "updated_at",
+        "updated_at, id",
+    )
+    never = _named(
+        reader,
+        f"SELECT created_at, id FROM incident WHERE deleted_locally = 0 AND {OPEN_SCAN} "
+        "AND (updated_at IS NULL OR updated_at = '') AND created_at <= :stale "
+        "ORDER BY created_at, id LIMIT :limit",
+        params,
+    )
+    merged = heapq.nsmallest(params["limit"], [*map(tuple, updated), *map(tuple, never)])
+    return [i for _, i in merged]
+
+
+def _attention(
+    reader: Reader,
+    params: dict[str, Any],
+    severe_totals: tuple[int, int],
+    to_judge: list[str],
+    blocked: dict[str, list[tuple[str, str | None]]],
+    now: datetime,
+) -> tuple[int, tuple[HandoverItem, ...]]:
+    """How many incidents need attention, and the first ``:limit`` (most severe first, then
+    oldest).
+
+    Open critical and major ones need nothing but their severity: counted by the pass, their
+    first ``limit`` listed by a walk each. The others to judge (a conflict, a refusal, a
+    promised update) are few; they are read in full and judged by :func:`attention_reasons`.
+    Incidents in both groups are counted once.
+    """
+    limit = params["limit"]
+    full = {r[0]: r for r in _fetch(reader, ITEM_SQL, to_judge)}
+    judged: list[Judged] = []
+    total = sum(severe_totals)
+    for ident in to_judge:
+        row = full.get(ident)
+        if row is None:
+            continue
+        is_severe = row[4] in ("triggered", "acknowledged") and row[5] in ("critical", "major")
+        total -= is_severe  # counted by the pass already; counted below if it still qualifies
+        reasons = _reasons(row, blocked.get(ident, []), now)
+        if reasons:
+            total += 1
+            judged.append((_rank(row), ident, reasons))
+    for rank, severity in enumerate(("critical", "major")):
+        rows = _listing(
+            reader,
+            {**params, "severity": severity},
+            severe_totals[rank],
+            f"{OPEN_SCAN} AND +severity = :severity",
+            "created_at",
+            "id, created_at",
+            # Fewer incidents have one severity than are open: fetch by severity, then sort.
+            sort_condition=f"{OPEN_SCAN} AND severity = :severity",
+        )
+        judged += [
+            ((rank, created or "", ident), ident, (Reason(severity),))
+            for ident, created in rows
+            if ident not in full
+        ]
+    first = heapq.nsmallest(limit, judged)
+    full.update(
+        (r[0], r) for r in _fetch(reader, ITEM_SQL, [i for _, i, _ in first if i not in full])
+    )
+    return total, tuple(_item(full[i], reasons) for _, i, reasons in first if i in full)
+
+
+def _rank(row: Row) -> tuple[int, str, str]:
+    """The attention sort key of an ``ITEM_SQL`` row: severity rank, creation, id."""
+    severity = Severity(row[5]) if row[5] in SEVERITIES else None
+    return (SEVERITY_RANK[severity], row[6] or "", row[0])
+
+
+def _fetch(reader: Reader, sql: str, ids: Sequence[str]) -> list[Row]:
+    """``sql`` (with a ``{marks}`` placeholder) for every id, in chunks."""
+    found: list[Row] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        found += reader.query(sql.format(marks=",".join("?" * len(chunk))), chunk)
+    return found
+
+
+def _reasons(row: Row, blocked: list[tuple[str, str | None]], now: datetime) -> tuple[Reason, ...]:
+    """Judge one fully read incident (an ``ITEM_SQL`` row) with its blocked outbox entries."""
+    conflict = conflict_reason(row[10])
+    failures: list[str] = [str(row[11])] if row[11] else []
+    for state, error in blocked:
+        if state == "failed":
+            failures.append(error or "refused by the remote")
+        elif conflict is None:
+            conflict = error or "changed on the remote"
+    return attention_reasons(
+        status=row[4],
+        severity=row[5],
+        next_update=next_update_of(_json_object(row[12])),
+        conflict=conflict,
+        failures=tuple(failures),
+        now=now,
+    )
+
+
+def _time(text: str | None) -> datetime | None:
+    try:
+        return from_db(text)
+    except ValueError:
+        return None
+
+
+def _item(row: Row, reasons: tuple[Reason, ...] = ()) -> HandoverItem:
+    """An item from an ``ITEM_SQL`` row."""
+    return HandoverItem(
+        id=row[0],
+        remote=row[1],
+        ref=row[2],
+        title=row[3] or "",
+        status=row[4],
+        severity=row[5],
+        created_at=_time(row[6]),
+        updated_at=_time(row[7]),
+        resolved_at=_time(row[8]),
+        acknowledged_at=_time(row[9]),
+        next_update=next_update_of(_json_object(row[12])),
+        reasons=reasons,
+    )
+
+
+def _json_object(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _comments(
+    reader: Reader, since_text: str, limit: int, per_incident: int
+) -> tuple[tuple[CommentThread, ...], int, int]:
+    """The shift's comments per incident (most recently discussed first, ties by id), with
+    the total number of comments and of incidents discussed.
+
+    The comment table has no index on its time, so it is scanned once for the shift's
+    comments (few), which are then grouped here; titles are read for those incidents only.
+    """
+    rows = reader.query(
+        "SELECT incident_id, author, body, created_at, pending, seq FROM comment "
+        "WHERE created_at >= ?",
+        [since_text],
+    )
+    # Sorted here: an ORDER BY on incident_id makes SQLite walk that index over every comment.
+    rows.sort(key=lambda r: (r[0], r[3], r[5]))
+    titles = dict(
+        (r[0], r[1] or "")
+        for r in _fetch(
+            reader,
+            "SELECT id, title FROM incident WHERE deleted_locally = 0 AND id IN ({marks})",
+            sorted({r[0] for r in rows}),
+        )
+    )
+    grouped = [
+        (incident_id, list(group))
+        for incident_id, group in groupby(rows, key=lambda r: r[0])
+        if incident_id in titles
+    ]
+    # Most recently discussed first: the latest comment time, descending, then the id.
+    grouped.sort(key=lambda pair: pair[0])
+    grouped.sort(key=lambda pair: pair[1][-1][3], reverse=True)
+    threads = tuple(
+        CommentThread(
+            incident_id,
+            titles[incident_id],
+            len(comments),
+            tuple(
+                ShiftComment(c[1], c[2] or "", _time(c[3]), bool(c[4]))
+                for c in comments[-per_incident:]
+            ),
+        )
+        for incident_id, comments in grouped[:limit]
+    )
+    return threads, sum(len(c) for _, c in grouped), len(grouped)
+
+
+def _distinct_remotes(reader: Reader) -> list[str]:
+    """Remote names in the cache, by hopping along the remote index (one lookup per name
+    rather than a walk over every incident)."""
+    rows = reader.query(
+        "WITH RECURSIVE r(name) AS (SELECT MIN(remote) FROM incident UNION ALL "
+        "SELECT (SELECT MIN(remote) FROM incident WHERE remote > r.name) FROM r "
+        "WHERE r.name IS NOT NULL) SELECT name FROM r WHERE name IS NOT NULL"
+    )
+    return [str(r[0]) for r in rows]
+
+
+def _remotes(
+    reader: Reader, configured: Sequence[str], since: datetime, now: datetime
+) -> tuple[RemoteFreshness, ...]:
+    """Every remote the cache or the config knows, with its freshness, by name."""
+    rows = reader.query(
+        "SELECT r.name, r.kind, r.state, r.last_ok_at, r.last_error, "
+        "(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name), "
+        f"(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name AND o.state IN {BLOCKED_STATES}) "
+        "FROM remote r ORDER BY r.name"
+    )
+    known: dict[str, Row] = {str(r[0]): tuple(r) for r in rows}
+    names = set(known) | set(configured) | set(_distinct_remotes(reader))
+    result = []
+    for name in sorted(names):
+        row = known.get(name)
+        if row is None:
+            kinds = reader.query("SELECT kind FROM incident WHERE remote = ? LIMIT 1", [name])
+            queued = reader.query(
+                "SELECT COUNT(*), "
+                f"COUNT(CASE WHEN state IN {BLOCKED_STATES} THEN 1 END) "
+                "FROM outbox WHERE remote = ?",
+                [name],
+            )[0]
+            row = (name, kinds[0][0] if kinds else None, "never", None, None, *queued)
+        result.append(
+            assess_remote(
+                name=name,
+                kind=row[1],
+                state=row[2],
+                last_ok_at=_time(row[3]),
+                last_error=row[4],
+                queued=int(row[5]),
+                blocked=int(row[6]),
+                since=since,
+                now=now,
+            )
+        )
+    return tuple(result)

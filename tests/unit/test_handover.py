@@ -1,0 +1,533 @@
+"""The shift handover: bucketing on hand-built caches (every boundary the brief names), the
+Markdown escaping of hostile remote text, and byte-for-byte determinism."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from incident_tui.clock import fixed_clock, to_db
+from incident_tui.domain.handover import (
+    Handover,
+    dump_json,
+    md_escape,
+    to_json,
+    to_markdown,
+    to_text,
+)
+from incident_tui.domain.model import Comment, Incident, Severity, Status
+from incident_tui.store.actions import Actions
+from incident_tui.store.engine import session
+from incident_tui.store.handover_queries import handover_report
+from incident_tui.store.reader import Reader
+from incident_tui.store.upsert import upsert_incidents
+from incident_tui.sync import outbox
+from tests.conftest import NOW, make_incident
+
+SINCE = NOW - timedelta(hours=12)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def _plain_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No colour or Textual switches from the developer's shell leak into these tests."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("TEXTUAL_") or name == "NO_COLOR":
+            monkeypatch.delenv(name, raising=False)
+
+
+def incident(
+    number: int,
+    *,
+    created: datetime,
+    status: Status = Status.TRIGGERED,
+    severity: Severity | None = Severity.MINOR,
+    updated: datetime | None = None,
+    resolved: datetime | None = None,
+    remote: str = "ops",
+    extra: dict[str, object] | None = None,
+    comments: list[Comment] | None = None,
+    title: str | None = None,
+) -> Incident:
+    """A hand-built incident with exactly the times a case needs."""
+    item = make_incident(number, remote=remote, status=status, severity=severity, title=title)
+    item.created_at = created
+    item.updated_at = updated
+    item.resolved_at = resolved
+    item.extra = extra or {}
+    item.comments = comments
+    return item
+
+
+def build(path: Path, incidents: list[Incident]) -> tuple[Actions, Reader]:
+    actions = Actions.open(path, clock=fixed_clock(NOW))
+    with session(actions.engine) as s, s.begin():
+        upsert_incidents(s, incidents, NOW)
+    return actions, Reader.open(path)
+
+
+def report(reader: Reader, **kwargs: object) -> Handover:
+    options: dict[str, object] = {"now": NOW, "hours": 12.0, "stale_hours": 24.0}
+    options.update(kwargs)
+    return handover_report(reader, **options)  # type: ignore[arg-type]
+
+
+def ids(h: Handover, key: str) -> list[str]:
+    return [item.id for item in h.section(key).items]
+
+
+# Bucketing ----------------------------------------------------------------------------------
+
+
+def test_shift_start_is_inclusive(tmp_path: Path) -> None:
+    _, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=SINCE),  # exactly N hours ago: this shift
+            incident(2, created=SINCE - timedelta(microseconds=1)),  # a hair before: from before
+            incident(3, created=NOW),  # now
+        ],
+    )
+    h = report(reader)
+    assert ids(h, "new") == ["ops:r1", "ops:r3"]
+    assert ids(h, "carried") == ["ops:r2"]
+    assert h.section("new").total == 2
+
+
+def test_resolved_this_shift_and_before(tmp_path: Path) -> None:
+    _, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=NOW - 30 * HOUR, status=Status.RESOLVED, resolved=SINCE),
+            incident(2, created=NOW - 30 * HOUR, status=Status.RESOLVED, resolved=SINCE - HOUR),
+            incident(3, created=NOW - 2 * HOUR, status=Status.RESOLVED, resolved=NOW - HOUR),
+        ],
+    )
+    h = report(reader)
+    assert ids(h, "resolved") == ["ops:r1", "ops:r3"]  # in order of resolution
+    assert h.section("carried").total == 0  # resolved ones are not "still open"
+    assert ids(h, "new") == ["ops:r3"]  # new and resolved within the shift: in both
+    markdown = to_markdown(h)
+    assert "open for 1h 00m" in markdown
+
+
+def test_resolved_then_reopened_in_the_shift_is_open(tmp_path: Path) -> None:
+    # Remote side: resolved at 09:00 and reopened later; the remote kept its resolution time.
+    reopened = incident(
+        1,
+        created=NOW - 20 * HOUR,
+        resolved=NOW - 3 * HOUR,
+        updated=NOW - HOUR,
+        severity=Severity.CRITICAL,
+    )
+    local = incident(2, created=NOW - 5 * HOUR)
+    actions, reader = build(tmp_path / "c.db", [reopened, local])
+    # Local side: resolved and reopened here in the shift (the outbox holds both).
+    actions.resolve(["ops:r2"])
+    actions.reopen(["ops:r2"])
+    h = report(reader)
+    assert ids(h, "resolved") == []
+    assert ids(h, "carried") == ["ops:r1"]
+    assert ids(h, "new") == ["ops:r2"]
+    assert ids(h, "attention") == ["ops:r1"]
+    item = h.section("attention").items[0]
+    assert item.reopened
+    assert "triggered (reopened)" in to_markdown(h)
+    assert to_json(h)["sections"]["attention"]["items"][0]["reopened"] is True
+
+
+def test_incidents_with_no_timestamps(tmp_path: Path) -> None:
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)  # what a connector stores for a missing time
+    _, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=epoch),  # open, never updated: from before, and stale
+            incident(2, created=epoch, status=Status.RESOLVED),  # resolved, no time at all
+            # resolved without a resolution time but updated this shift: its update stands in
+            incident(3, created=epoch, status=Status.RESOLVED, updated=NOW - HOUR),
+            incident(4, created=NOW - HOUR),
+        ],
+    )
+    # A row with no creation time at all (the column is text; a broken remote could send "").
+    with sqlite3.connect(tmp_path / "c.db") as conn:
+        conn.execute("UPDATE incident SET created_at = '', updated_at = NULL WHERE id = 'ops:r4'")
+    h = report(reader)
+    assert ids(h, "resolved") == ["ops:r3"]
+    assert ids(h, "new") == []
+    assert ids(h, "carried") == ["ops:r4", "ops:r1"]  # unknown creation sorts first
+    assert ids(h, "stale") == ["ops:r4", "ops:r1"]
+    text = to_text(h)
+    assert "opened unknown (time unknown)" in text
+    assert to_json(h)["sections"]["carried"]["items"][0]["created_at"] is None
+
+
+def test_stale_threshold_is_inclusive(tmp_path: Path) -> None:
+    _, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=NOW - 48 * HOUR, updated=NOW - 24 * HOUR),  # exactly: stale
+            incident(2, created=NOW - 48 * HOUR, updated=NOW - 24 * HOUR + timedelta(seconds=1)),
+            incident(3, created=NOW - 30 * HOUR),  # never updated: its creation counts
+            incident(
+                4, created=NOW - 48 * HOUR, status=Status.RESOLVED, resolved=NOW - 40 * HOUR
+            ),  # resolved: never stale
+        ],
+    )
+    h = report(reader)
+    assert ids(h, "stale") == ["ops:r3", "ops:r1"]  # longest silent first
+    assert report(reader, stale_hours=30.0).section("stale").total == 1
+    assert "Stale, no update for 30 h: 1" in to_markdown(report(reader, stale_hours=30.0))
+
+
+def test_overdue_next_update(tmp_path: Path) -> None:
+    due = to_db(NOW - HOUR)
+    _, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=NOW - 5 * HOUR, extra={"next_update": due}),
+            incident(2, created=NOW - 5 * HOUR, extra={"next_update": to_db(NOW + HOUR)}),
+            incident(3, created=NOW - 5 * HOUR, extra={"next_update": None}),
+            incident(4, created=NOW - 5 * HOUR, extra={"next_update": to_db(NOW)}),  # due now
+            incident(
+                5,
+                created=NOW - 5 * HOUR,
+                status=Status.RESOLVED,
+                resolved=NOW - HOUR,
+                extra={"next_update": due},
+            ),  # resolved: no update owed
+            # Unix seconds, as the AOH wire format has it
+            incident(6, created=NOW - 5 * HOUR, extra={"next_update": int(NOW.timestamp()) - 60}),
+            incident(7, created=NOW - 5 * HOUR, extra={"next_update": "not a time"}),
+        ],
+    )
+    h = report(reader)
+    assert ids(h, "attention") == ["ops:r1", "ops:r4", "ops:r6"]
+    first = h.section("attention").items[0]
+    assert [r.code for r in first.reasons] == ["overdue"]
+    assert "update overdue since 2026-11-22 11:00Z" in to_markdown(h)
+    assert to_json(h)["sections"]["attention"]["items"][0]["next_update"] == "2026-11-22T11:00:00Z"
+
+
+def test_open_critical_and_major_need_attention_most_severe_first(tmp_path: Path) -> None:
+    _, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=NOW - 2 * HOUR, severity=Severity.MAJOR),
+            incident(2, created=NOW - HOUR, severity=Severity.CRITICAL),
+            incident(3, created=NOW - 3 * HOUR, severity=Severity.CRITICAL),
+            incident(4, created=NOW - 3 * HOUR, severity=Severity.MINOR),
+            incident(5, created=NOW - 3 * HOUR, severity=None),
+            incident(
+                6,
+                created=NOW - 3 * HOUR,
+                severity=Severity.CRITICAL,
+                status=Status.RESOLVED,
+                resolved=NOW - HOUR,
+            ),
+            incident(7, created=NOW - 3 * HOUR, severity=Severity.CRITICAL, remote="aaa"),
+        ],
+    )
+    h = report(reader)
+    # Critical first, oldest first, ties by id ("aaa:r7" < "ops:r3").
+    assert ids(h, "attention") == ["aaa:r7", "ops:r3", "ops:r2", "ops:r1"]
+
+
+def test_conflicts_and_failed_pushes_need_attention(tmp_path: Path) -> None:
+    actions, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=NOW - 50 * HOUR),
+            incident(2, created=NOW - 50 * HOUR),
+            incident(3, created=NOW - 50 * HOUR, status=Status.RESOLVED, resolved=NOW - 49 * HOUR),
+            incident(4, created=NOW - 50 * HOUR),
+        ],
+    )
+    refused = actions.acknowledge(["ops:r1"])[0]
+    outbox.mark_failed(actions.engine, refused.seq, "HTTP 422: status \x1b[2Jcannot go back")
+    contested = actions.comment("ops:r2", "my note")
+    outbox.mark_conflict(
+        actions.engine, contested.seq, ["title"], {"title": "x"}, None, "title changed remotely"
+    )
+    # A refusal recorded only in the outbox (e.g. the incident row was re-pulled since).
+    reopen = actions.reopen(["ops:r3"])[0]
+    outbox.mark_failed(actions.engine, reopen.seq, "reopen not allowed")
+    with sqlite3.connect(tmp_path / "c.db") as conn:
+        conn.execute("UPDATE incident SET failed = NULL WHERE id = 'ops:r3'")
+    actions.acknowledge(["ops:r4"])  # merely queued: not a problem
+    h = report(reader)
+    assert ids(h, "attention") == ["ops:r1", "ops:r2", "ops:r3"]
+    reasons = {i.id: [(r.code, r.detail) for r in i.reasons] for i in h.section("attention").items}
+    assert reasons["ops:r1"] == [("failed", "HTTP 422: status \x1b[2Jcannot go back")]
+    assert reasons["ops:r2"] == [("conflict", "title changed remotely")]
+    assert reasons["ops:r3"] == [("failed", "reopen not allowed")]
+    markdown = to_markdown(h)
+    assert "push refused: HTTP 422: status cannot go back" in markdown  # sanitised
+    assert "conflict: title changed remotely" in markdown
+    assert "\x1b" not in markdown and "\x1b" not in dump_json(h)
+
+
+def test_deleted_incidents_are_left_out(tmp_path: Path) -> None:
+    actions, reader = build(
+        tmp_path / "c.db",
+        [incident(1, created=NOW - HOUR, severity=Severity.CRITICAL), incident(2, created=NOW)],
+    )
+    actions.delete("ops:r1")
+    h = report(reader)
+    assert ids(h, "new") == ["ops:r2"]
+    assert ids(h, "attention") == []
+
+
+def test_comments_of_the_shift_per_incident(tmp_path: Path) -> None:
+    many = [
+        Comment(f"m{n}", f"note {n}", created_at=NOW - timedelta(minutes=100 - n), author="Bo")
+        for n in range(12)
+    ]
+    _, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(
+                1,
+                created=NOW - 50 * HOUR,
+                comments=[
+                    Comment("a", "before the shift", created_at=SINCE - HOUR, author="Al"),
+                    Comment("b", "at the shift start", created_at=SINCE, author="Al"),
+                    Comment("c", "no time", created_at=None, author="Al"),
+                ],
+            ),
+            incident(2, created=NOW - 50 * HOUR, comments=many),
+        ],
+    )
+    h = report(reader)
+    assert h.comment_total == 13
+    assert h.comment_incidents == 2
+    # Most recently discussed first.
+    assert [t.incident_id for t in h.comments] == ["ops:r2", "ops:r1"]
+    busy = h.comments[0]
+    assert busy.total == 12 and busy.omitted == 2
+    assert [c.body for c in busy.comments] == [f"note {n}" for n in range(2, 12)]
+    assert [c.body for c in h.comments[1].comments] == ["at the shift start"]
+    assert "(2 earlier comments not shown)" in to_markdown(h)
+
+
+def test_stale_cache_is_said_explicitly(tmp_path: Path) -> None:
+    actions, reader = build(tmp_path / "c.db", [incident(1, created=NOW - HOUR, remote="school")])
+    outbox.save_remote_state(
+        actions.engine, "fresh", "revily", state="ok", last_ok_at=to_db(NOW - HOUR)
+    )
+    outbox.save_remote_state(
+        actions.engine,
+        "old",
+        "oneuptime",
+        state="offline",
+        last_ok_at=to_db(SINCE - HOUR),
+        last_error="connection refused",
+    )
+    outbox.save_remote_state(
+        actions.engine, "broken", "fourhse", state="failing", last_error="HTTP 401"
+    )
+    h = report(reader, remotes=["configured", "fresh"])
+    freshness = {r.name: r for r in h.remotes}
+    assert list(freshness) == ["broken", "configured", "fresh", "old", "school"]
+    assert not freshness["fresh"].stale
+    assert freshness["old"].stale and "before this shift began" in freshness["old"].note
+    assert "last attempt offline: connection refused" in freshness["old"].note
+    assert freshness["broken"].stale and freshness["broken"].note.startswith("never synced")
+    assert freshness["configured"].stale  # configured, never synced, no row at all
+    assert freshness["school"].kind == "aoh_ims"  # known only from its cached incidents
+    markdown = to_markdown(h)
+    assert (
+        "**Warning:** Data from old may be out of date: last successful sync "
+        "2026-11-21 23:00Z (13h 00m ago), before this shift began" in markdown
+    )
+    assert "**Warning:** Data from configured may be out of date: never synced" in markdown
+    assert "Data from fresh" not in markdown
+    assert to_json(h)["warnings"] == h.warnings
+    assert len(h.warnings) == 4
+
+
+def test_an_unsynced_empty_cache_says_so(tmp_path: Path) -> None:
+    _, reader = build(tmp_path / "c.db", [])
+    h = report(reader)
+    assert h.warnings == [
+        "No remote has synced into this cache: the summary is empty or local only."
+    ]
+    assert all(s.total == 0 for s in h.sections)
+    assert "None." in to_markdown(h)
+
+
+def test_sections_are_capped_but_counts_are_exact(tmp_path: Path) -> None:
+    _, reader = build(
+        tmp_path / "c.db",
+        [incident(n, created=NOW - timedelta(minutes=n)) for n in range(1, 8)],
+    )
+    h = report(reader, limit=3)
+    new = h.section("new")
+    assert new.total == 7 and len(new.items) == 3 and new.omitted == 4
+    assert ids(h, "new") == ["ops:r7", "ops:r6", "ops:r5"]
+    assert "- ... and 4 more" in to_markdown(h)
+    assert to_json(h)["sections"]["new"]["omitted"] == 4
+
+
+def test_hours_must_be_positive(tmp_path: Path) -> None:
+    _, reader = build(tmp_path / "c.db", [])
+    with pytest.raises(ValueError, match="hours must be positive"):
+        report(reader, hours=0.0)
+    with pytest.raises(ValueError, match="stale_hours must be positive"):
+        report(reader, stale_hours=-1.0)
+
+
+# Escaping -----------------------------------------------------------------------------------
+
+HOSTILE = [
+    "[@click=app.quit]x[/]",
+    "\x1b[2J\x1b]52;c;ZXZpbA==\x07wiped",
+    "**bold** and _em_ and `code`",
+    "<script>alert(1)</script>",
+    "# heading",
+    "[link](https://evil.example) ![img](x.png)",
+    "@channel | table | ~~strike~~ &amp; \u202eevil",
+    "line one\nline two\r\n- item",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_md_escape_neutralises_hostile_text(text: str) -> None:
+    from markdown_it import MarkdownIt
+
+    escaped = md_escape(text)
+    assert "\n" not in escaped and "\x1b" not in escaped and "\u202e" not in escaped
+    html = MarkdownIt("commonmark").enable("table").enable("strikethrough").render("- " + escaped)
+    # Rendered, it is one list item of plain text: no markup survived.
+    for tag in ("<a", "<img", "<strong", "<em", "<code", "<h1", "<script", "<s>", "<table"):
+        assert tag not in html, (text, html)
+    assert html.count("<li>") == 1
+
+
+def test_md_escape_reads_the_same_once_rendered() -> None:
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").render(md_escape("**bold** [x] <b> #1 @all"))
+    assert html == "<p>**bold** [x] &lt;b&gt; #1 @all</p>\n"
+
+
+def test_hostile_titles_and_comments_in_the_whole_report(tmp_path: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    hostile = [
+        incident(
+            n,
+            created=NOW - timedelta(minutes=n),
+            severity=Severity.CRITICAL,
+            title=text,
+            comments=[Comment(f"c{n}", text, created_at=NOW - HOUR, author=text)],
+        )
+        for n, text in enumerate(HOSTILE, start=1)
+    ]
+    _, reader = build(tmp_path / "c.db", hostile)
+    markdown = to_markdown(report(reader))
+    assert "\x1b" not in markdown and "\u202e" not in markdown
+    assert "[@click" not in markdown and "**bold**" not in markdown
+    assert "<script>" not in markdown
+    html = MarkdownIt("commonmark").render(markdown)
+    for tag in ("<a", "<img", "<em", "<code", "<script", "<h3", "<h4"):
+        assert tag not in html
+    # Every heading is ours: one title and the fixed section headings.
+    assert html.count("<h1>") == 1
+    assert html.count("<h2>") == 8
+    text = to_text(report(reader))
+    assert "[@click=app.quit]x[/]" in text  # the plain form keeps the text, minus controls
+    assert "\x1b" not in text
+
+
+# Determinism --------------------------------------------------------------------------------
+
+
+def mixed_cache() -> list[Incident]:
+    """A little of everything, with ties on every sort key."""
+    items: list[Incident] = []
+    for n in range(1, 41):
+        created = NOW - timedelta(hours=(n * 7) % 60)  # many incidents share a time
+        status = (Status.TRIGGERED, Status.ACKNOWLEDGED, Status.RESOLVED)[n % 3]
+        severity = (Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, None)[n % 4]
+        items.append(
+            incident(
+                n,
+                created=created,
+                status=status,
+                severity=severity,
+                remote=("ops", "school", "plant")[n % 3],
+                updated=created + HOUR if n % 5 else None,
+                resolved=created + 2 * HOUR if status is Status.RESOLVED else None,
+                extra={"next_update": to_db(NOW - HOUR)} if n % 7 == 0 else None,
+                comments=[
+                    Comment(f"k{n}-{k}", f"comment {k}", created_at=NOW - 2 * HOUR, author="Cy")
+                    for k in range(n % 4)
+                ],
+            )
+        )
+    return items
+
+
+def test_same_cache_and_clock_give_the_same_bytes(tmp_path: Path) -> None:
+    renders: list[tuple[str, str, str]] = []
+    for name, order in (("a.db", 1), ("b.db", -1)):
+        # The second cache gets the same incidents inserted in the opposite order.
+        _, reader = build(tmp_path / name, mixed_cache()[::order])
+        h = report(reader)
+        renders.append((to_markdown(h), dump_json(h), to_text(h)))
+        again = report(reader)
+        assert (to_markdown(again), dump_json(again)) == renders[-1][:2]
+    assert renders[0] == renders[1]
+    data = json.loads(renders[0][1])
+    assert list(data) == [
+        "generated_at",
+        "since",
+        "hours",
+        "stale_hours",
+        "warnings",
+        "counts",
+        "sections",
+        "comments",
+        "remotes",
+    ]
+    assert data["hours"] == 12 and data["since"] == "2026-11-22T00:00:00Z"
+    assert list(data["counts"]) == ["attention", "new", "resolved", "carried", "stale", "comments"]
+
+
+def test_index_walks_and_their_fallback_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listings walk an index when matches are dense, else sort; both give the same report."""
+    from incident_tui.store import handover_queries
+
+    _, reader = build(tmp_path / "c.db", mixed_cache())
+    walked = report(reader, limit=5)
+    monkeypatch.setattr(handover_queries, "WALK", 1)  # every walk falls short: sort instead
+    sorted_ = report(reader, limit=5)
+    monkeypatch.setattr(handover_queries, "WALK", 10**9)  # always walk, never fall back
+    long_walk = report(reader, limit=5)
+    assert to_markdown(walked) == to_markdown(sorted_) == to_markdown(long_walk)
+    assert dump_json(walked) == dump_json(sorted_)
+
+
+def test_positive_hours_for_the_command_line() -> None:
+    import argparse
+
+    from incident_tui.domain.handover import positive_hours
+
+    assert positive_hours("12") == 12.0 and positive_hours("0.5") == 0.5
+    for bad in ("0", "-3", "nan", "inf", "twelve"):
+        with pytest.raises(ValueError):
+            positive_hours(bad)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--hours", type=positive_hours, default=12.0)
+    assert parser.parse_args(["--hours", "8"]).hours == 8.0
+    with pytest.raises(SystemExit) as exit_info:
+        parser.parse_args(["--hours", "0"])
+    assert exit_info.value.code == 2

@@ -1,0 +1,311 @@
+"""UI benchmark: first paint, key-to-frame, search-as-you-type and memory at 100,000 incidents.
+
+Run ``python benchmarks/ui_bench.py [--runs 5] [--count 100000]``. It builds or reuses the
+cache (benchmarks/build_cache.py), then runs every measurement in fresh headless
+subprocesses, the same way for incident-tui and for a bare Textual app that paints one line:
+
+* first paint: wall time from just before the parent spawns the process to the first frame
+  the compositor produced that contains the expected text (the newest incident's title; the
+  bare app's line), detected by wrapping ``App._display``. Split into interpreter start,
+  settings (the CLI's ``load_settings``: pydantic-settings) and the UI itself.
+* key-to-frame: from posting a key to the first frame that shows its effect (cursor moved;
+  after page down, with every visible row loaded), keys 40 ms apart like fast typing.
+* search: per keystroke from the key to the frame showing that query's rows, and to the
+  frame with its exact count.
+* peak RSS (``ru_maxrss``) of each process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+TARGETS = {"paint_ratio": 1.3, "cursor_ms": 10.0, "search_ms": 30.0, "rss_extra_mb": 60.0}
+
+
+# Child side ----------------------------------------------------------------------------------
+
+
+def _emit(record: dict[str, Any]) -> None:
+    print("BENCH " + json.dumps(record), flush=True)
+
+
+def _rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _watch_frames(app: Any, on_frame: Any) -> None:
+    """Call ``on_frame(text, t)`` for every frame the compositor hands to the (headless) driver."""
+    from textual.app import App
+
+    original = App._display
+    console = app.console
+
+    def display(self: Any, screen: Any, renderable: Any) -> None:
+        original(self, screen, renderable)
+        if renderable is not None and hasattr(renderable, "render_segments"):
+            stamp = time.perf_counter()
+            on_frame(renderable.render_segments(console), stamp)
+
+    App._display = display  # type: ignore[method-assign]
+
+
+def child_bare() -> None:
+    """A bare Textual app painting one line."""
+    started = time.time()
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static("bare textual app line")
+
+    app = Bare()
+
+    def frame(text: str, _: float) -> None:
+        if "bare textual app line" in text:
+            _emit({"start": started, "paint": time.time(), "rss_mb": _rss_mb()})
+            app.exit()
+
+    _watch_frames(app, frame)
+    app.run(headless=True, size=(120, 40))
+
+
+def child_app(config: str, db: str, marker: str, interact: bool) -> None:
+    """incident-tui over the big cache, the way the CLI starts it."""
+    started = time.time()
+    from incident_tui.config import load_settings
+
+    settings = load_settings(Path(config), {"db": Path(db)})
+    settled = time.time()
+    from datetime import UTC, datetime
+
+    from incident_tui.clock import fixed_clock
+    from incident_tui.ui.app import make_app
+
+    app = make_app(settings, clock=fixed_clock(datetime(2026, 11, 22, 12, tzinfo=UTC)),
+                   sync=False, cursor_blink=False)
+    state: dict[str, Any] = {"painted": None, "frames": []}
+    waiter: dict[str, Any] = {}
+
+    def frame(text: str, stamp: float) -> None:
+        if state["painted"] is None and marker in text:
+            state["painted"] = time.time()
+            if not interact:
+                _emit({"start": started, "settings": settled, "paint": state["painted"],
+                       "rss_mb": _rss_mb()})
+                app.exit()
+        check = waiter.get("check")
+        if check is not None and check():
+            waiter["stamp"] = stamp
+            waiter["event"].set()
+
+    _watch_frames(app, frame)
+    if not interact:
+        app.run(headless=True, size=(120, 40))
+        return
+
+    async def drive(pilot: Any) -> None:
+        import asyncio
+
+        from incident_tui.ui.widgets.incident_list import IncidentList
+
+        incidents = app.screen.query_one(IncidentList)
+
+        async def until(condition: Any, step: float = 0.001) -> None:
+            for _ in range(int(30 / step)):
+                if condition():
+                    return
+                await asyncio.sleep(step)
+            raise TimeoutError("benchmark condition never became true")
+
+        await until(lambda: state["painted"] is not None, 0.01)
+        results: dict[str, Any] = {"paint": state["painted"], "start": started,
+                                   "rss_paint_mb": _rss_mb()}
+        await until(lambda: not incidents.busy and app.services.actions_ready, 0.01)
+        await asyncio.sleep(0.3)
+        results["rss_warm_mb"] = _rss_mb()
+
+        async def timed(key: str, check: Any) -> tuple[float, float]:
+            """Wall and main-thread CPU milliseconds from posting ``key`` to the frame."""
+            waiter["event"] = asyncio.Event()
+            waiter["check"] = check
+            begin, begin_cpu = time.perf_counter(), time.thread_time()
+            app.simulate_key(key)
+            await asyncio.wait_for(waiter["event"].wait(), 5)
+            cpu = (time.thread_time() - begin_cpu) * 1000
+            waiter["check"] = None
+            await asyncio.sleep(0.04)
+            return (waiter["stamp"] - begin) * 1000, cpu
+
+        def viewport_loaded() -> bool:
+            top = int(incidents.scroll_y)
+            height = incidents.scrollable_content_region.height
+            return all(incidents.row_at(i) is not None for i in range(top, top + height))
+
+        downs = []
+        for _ in range(80):
+            target = incidents.cursor + 1
+            downs.append(await timed("down", lambda t=target: incidents.cursor == t))
+        pages = []
+        for _ in range(30):
+            target = incidents.cursor + incidents.scrollable_content_region.height
+            pages.append(await timed(
+                "pagedown", lambda t=target: incidents.cursor == t and viewport_loaded()))
+        results["down"], results["pagedown"] = downs, pages
+        results["rss_scroll_mb"] = _rss_mb()
+        app.simulate_key("slash")
+        await asyncio.sleep(0.2)
+        typed, rows_ms, count_ms = "", [], []
+        for char in results_word():
+            typed += char
+
+            def rows_shown(text: str = typed) -> bool:
+                return incidents.list_query.search == text and incidents.current
+
+            begin = time.perf_counter()
+            rows_ms.append((await timed(char, rows_shown))[0])
+            await until(lambda t=typed: incidents.list_query.search == t and not incidents.busy)
+            count_ms.append((time.perf_counter() - begin) * 1000)
+            await asyncio.sleep(0.1)
+        results["search_rows_ms"], results["search_count_ms"] = rows_ms, count_ms
+        results["search_word"] = results_word()
+        results["rss_mb"] = _rss_mb()
+        _emit(results)
+        app.exit()
+
+    app.run(headless=True, size=(120, 40), auto_pilot=drive)
+
+
+def results_word() -> str:
+    """What the search benchmark types, one key at a time."""
+    return "database"
+
+
+# Parent side ---------------------------------------------------------------------------------
+
+
+def _run_child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    spawned = time.time()
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", *args],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("BENCH "):
+            record = json.loads(line[6:])
+            record["spawned"] = spawned
+            return record
+    raise RuntimeError(f"child {args} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+
+
+def _config(tmp: Path) -> Path:
+    remotes = [("school", "kitehouse", 'site_id = "s"'), ("safety", "fourhse", 'tenant_id = "t"'),
+               ("oncall", "revily", ""), ("status", "oneuptime", 'project_id = "p"'),
+               ("ops", "aoh_ims", "")]
+    text = 'theme = "incident-dark"\n'
+    for name, kind, extra in remotes:
+        text += f'\n[[remotes]]\nname = "{name}"\nkind = "{kind}"\n'
+        text += f'base_url = "http://127.0.0.1:9"\n{extra}\n'
+    path = tmp / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _stats(values: list[float]) -> str:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"median {statistics.median(values):6.1f} ms  p95 {p95:6.1f} ms  max {max(values):6.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every measurement and print the report."""
+    parser = argparse.ArgumentParser(description="incident-tui UI benchmark")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--child", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    if args.child:
+        mode, *rest = args.child
+        if mode == "bare":
+            child_bare()
+        else:
+            child_app(rest[0], rest[1], rest[2], mode == "interact")
+        return 0
+
+    sys.path.insert(0, str(HERE))
+    from build_cache import build, default_db
+
+    db = build(args.db or default_db(args.count), args.count)
+    from incident_tui.domain.query import ListQuery
+    from incident_tui.store.reader import Reader
+    from incident_tui.ui.format import cell_text
+
+    reader = Reader.open(db)
+    marker = cell_text(reader.page(ListQuery(), 0, 1)[0].title)
+    reader.close()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TEXTUAL_", "INCIDENT_TUI_")) and k != "NO_COLOR"}
+    with tempfile.TemporaryDirectory() as tmp:
+        config = _config(Path(tmp))
+        env["XDG_CONFIG_HOME"] = tmp
+        # Warm the OS file cache and .pyc files so every run measures the same thing.
+        _run_child(["bare"], env)
+        _run_child(["paint", str(config), str(db), marker], env)
+        bare, ours = [], []
+        for _ in range(args.runs):
+            bare.append(_run_child(["bare"], env))
+            ours.append(_run_child(["paint", str(config), str(db), marker], env))
+        interact = _run_child(["interact", str(config), str(db), marker], env)
+
+    bare_paint = statistics.median(r["paint"] - r["spawned"] for r in bare)
+    our_paint = statistics.median(r["paint"] - r["spawned"] for r in ours)
+    interp = statistics.median(r["start"] - r["spawned"] for r in ours)
+    settings = statistics.median(r["settings"] - r["start"] for r in ours)
+    ui_part = statistics.median(r["paint"] - r["settings"] for r in ours)
+    bare_rss = statistics.median(r["rss_mb"] for r in bare)
+    paint_rss = statistics.median(r["rss_mb"] for r in ours)
+    print(f"incident-tui UI benchmark: {args.count:,} incidents, {args.runs} runs, 120x40")
+    print(f"first paint      bare textual app {bare_paint * 1000:6.0f} ms")
+    print(f"                 incident-tui     {our_paint * 1000:6.0f} ms  "
+          f"= {our_paint / bare_paint:.2f}x bare (target <= {TARGETS['paint_ratio']}x)")
+    print(f"                   interpreter start {interp * 1000:4.0f} ms, "
+          f"settings (load_settings) {settings * 1000:4.0f} ms, UI {ui_part * 1000:4.0f} ms")
+    print(f"                 incident-tui without the settings step "
+          f"{(our_paint - settings) * 1000:6.0f} ms = {(our_paint - settings) / bare_paint:.2f}x")
+    for label, key in (("cursor down", "down"), ("page down", "pagedown")):
+        wall = [w for w, _ in interact[key]]
+        cpu = [c for _, c in interact[key]]
+        print(f"{label:<17}wall {_stats(wall)}  (target < {TARGETS['cursor_ms']:.0f})")
+        print(f"{'':<17}CPU  {_stats(cpu)}  (main thread, key to frame)")
+    word = interact["search_word"]
+    print(f"search {word!r}, rows on screen per keystroke:")
+    print("                 " + "  ".join(f"{c}:{ms:.0f}" for c, ms in
+                                          zip(word, interact["search_rows_ms"], strict=True)))
+    print(f"                 {_stats(interact['search_rows_ms'])}  "
+          f"(target < {TARGETS['search_ms']:.0f})")
+    print("                 with the exact count: " + "  ".join(
+        f"{c}:{ms:.0f}" for c, ms in zip(word, interact["search_count_ms"], strict=True)))
+    print(f"peak RSS         bare textual app {bare_rss:6.1f} MB")
+    print(f"                 incident-tui: first paint {paint_rss:.1f} MB, writer warmed "
+          f"{interact['rss_warm_mb']:.1f} MB, after scrolling {interact['rss_scroll_mb']:.1f} MB,"
+          f" after searching {interact['rss_mb']:.1f} MB")
+    print(f"                 = bare + {interact['rss_mb'] - bare_rss:.1f} MB "
+          f"(target <= +{TARGETS['rss_extra_mb']:.0f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

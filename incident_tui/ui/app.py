@@ -1,0 +1,258 @@
+"""The App and its factory: the composition root of the TUI.
+
+``make_app`` opens the cache and builds the services once; the App registers the themes,
+applies the user's keymap, hands a :class:`UiContext` to its screens, runs the sync loop as
+an App-level worker and is the one place where worker errors and sync events land.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.worker import Worker
+
+from incident_tui.clock import Clock, system_clock
+from incident_tui.domain.text import clean
+from incident_tui.ui import keys
+from incident_tui.ui.context import SyncView, UiContext
+from incident_tui.ui.intents import Intents
+from incident_tui.ui.messages import (
+    Changed,
+    IncidentsChanged,
+    RemoteFinished,
+    RemoteStarted,
+    SyncProblem,
+    WorkerFailed,
+    forward_worker_failure,
+)
+from incident_tui.ui.screens.list_screen import ListScreen
+from incident_tui.ui.services import Services
+from incident_tui.ui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes
+
+WARM_AFTER = 0.5
+"""Seconds after start-up to build the writer (SQLModel import) in a thread, off the paint."""
+
+PALETTE: tuple[tuple[str, str, str], ...] = (
+    ("Open incident", "Open the incident under the cursor", "open"),
+    ("Acknowledge", "Acknowledge the selection or the incident under the cursor", "acknowledge"),
+    ("Resolve", "Resolve the selection or the incident under the cursor", "resolve"),
+    ("Reopen", "Reopen the incident", "reopen"),
+    ("Select / unselect", "Toggle the incident under the cursor for bulk actions", "select"),
+    ("Comment", "Write a comment on the incident", "comment"),
+    ("Edit incident", "Edit title, description and severity", "edit"),
+    ("Delete incident", "Delete the incident (asks first)", "delete"),
+    ("New incident", "Create an incident on a configured remote", "new_incident"),
+    ("Search", "Search as you type", "search"),
+    ("Filter", "Filter by status, remote and severity", "filter"),
+    ("Sort", "Cycle the order of the list", "sort"),
+    ("Sync now", "Pull and push every remote now", "sync"),
+    ("Dashboard", "Charts of the cached incidents", "dashboard"),
+    ("Handover", "Shift handover summary", "handover"),
+    ("Help", "Keys and what they do", "help"),
+)
+"""Command palette entries: title, help, action (run on the screen if it has it, else app)."""
+
+if TYPE_CHECKING:
+    from incident_tui.config import Settings
+    from incident_tui.ui.sync_runner import SyncRunner
+
+
+class IncidentApp(App[None]):
+    """incident-tui: the on-call console over every configured incident system."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "incident-tui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *keys.bindings("new", "dashboard", "handover", "sync", "help", "quit"),
+    ]
+
+    def __init__(self, services: Services, *, sync: bool = True, cursor_blink: bool = True) -> None:
+        super().__init__()
+        self.services = services
+        self.cursor_blink = cursor_blink
+        """Whether text cursors blink (off in snapshots)."""
+        for theme in load_themes():
+            self.register_theme(theme)
+        wanted = services.settings.theme
+        self._theme_problem = "" if wanted in self.available_themes else wanted
+        self.theme = wanted if not self._theme_problem else DEFAULT_THEME
+        self.set_keymap(dict(services.settings.keys))
+        self._clashes: set[frozenset[str]] = set()
+        self._started = False
+        self.sync_enabled = sync
+        self.runner: SyncRunner | None = None
+        """The sync loop, built after the first paint (its imports are not needed before)."""
+        self.ctx = UiContext(
+            services=services,
+            intents=Intents(self, services),
+            incidents_changed=Signal(self, "incidents-changed"),
+            sync_changed=Signal(self, "sync-changed"),
+            sync=SyncView(enabled=sync),
+        )
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The list is the home screen."""
+        return ListScreen(self.ctx)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        """Incident colours for themes that do not name them (Textual's own themes)."""
+        return {**super().get_theme_variable_defaults(), **THEME_VARIABLE_DEFAULTS}
+
+    def on_mount(self) -> None:
+        """Say so if the configured theme does not exist."""
+        if self._theme_problem:
+            self.notify(f"Unknown theme {self._theme_problem!r}; using {DEFAULT_THEME}.",
+                        severity="warning", markup=False)
+
+    def on_incident_list_loaded(self) -> None:
+        """After the first rows are painted: start syncing and warm the writer.
+
+        Both import big libraries (httpx, SQLModel) in threads; starting them before the
+        first paint would make it wait on the GIL.
+        """
+        if self._started:
+            return
+        self._started = True
+        if self.sync_enabled:
+            from incident_tui.ui.sync_runner import SyncRunner
+
+            services = self.services
+            self.runner = SyncRunner(self, services.settings, services.clock, services.db_path)
+            self.runner.start()
+        self.set_timer(WARM_AFTER, self.ctx.intents.warm)
+
+    def on_unmount(self) -> None:
+        """Stop syncing and release the cache."""
+        if self.runner is not None:
+            self.runner.stop()
+        self.services.close()
+
+    # Commands -----------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands (theme, keys, quit...) plus every incident action that applies."""
+        yield from super().get_system_commands(screen)
+        for title, help_text, action in PALETTE:
+            target: DOMNode | None = None
+            if hasattr(screen, f"action_{action}"):
+                target = screen
+            elif hasattr(self, f"action_{action}"):
+                target = self
+            if target is not None and target.check_action(action, ()) is True:
+                yield SystemCommand(title, help_text, partial(self.run_action, action, target))
+
+    def action_help(self) -> None:
+        """Show the keys."""
+        from incident_tui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self._keymap))
+
+    def action_new_incident(self) -> None:
+        """Create an incident."""
+        from incident_tui.ui.screens.new_incident import open_new_incident
+
+        open_new_incident(self, self.ctx)
+
+    def action_sync(self) -> None:
+        """Sync every remote now."""
+        if not self.sync_enabled:
+            self.notify("Sync is off in this session.", markup=False)
+        elif self.runner is None:
+            self.notify("Sync is starting…", markup=False)
+        elif not self.runner.available:
+            self.notify("Sync is not available.", severity="warning", markup=False)
+        else:
+            self.runner.sync_now()
+            self.notify("Syncing…", timeout=2, markup=False)
+
+    def action_dashboard(self) -> None:
+        """The dashboard (another screen, coming)."""
+        self.notify("Dashboard: not available yet", markup=False)
+
+    def action_handover(self) -> None:
+        """The handover summary (another screen, coming)."""
+        self.notify("Handover: not available yet", markup=False)
+
+    # Events from workers ------------------------------------------------------------------
+
+    def on_incidents_changed(self, message: IncidentsChanged) -> None:
+        """Tell the screens; ring for new urgent incidents."""
+        self.ctx.incidents_changed.publish(Changed(message.ids, message.focus))
+        if message.urgent and self.services.settings.bell:
+            self.bell()
+            shown = ", ".join(clean(i, single_line=True) for i in message.urgent[:3])
+            more = f" and {len(message.urgent) - 3} more" if len(message.urgent) > 3 else ""
+            self.notify(f"New urgent incident: {shown}{more}", title="Incoming",
+                        severity="warning", timeout=10, markup=False)
+
+    def on_remote_started(self, message: RemoteStarted) -> None:
+        """Show the remote as syncing."""
+        self.ctx.sync.syncing.add(message.remote)
+        self.ctx.sync_changed.publish(self.ctx.sync)
+
+    def on_remote_finished(self, message: RemoteFinished) -> None:
+        """Show the remote's new state (read back from the cache)."""
+        self.ctx.sync.syncing.discard(message.result.remote)
+        self.ctx.sync_changed.publish(self.ctx.sync)
+
+    def on_sync_problem(self, message: SyncProblem) -> None:
+        """Say what went wrong with the loop itself."""
+        if message.fatal:
+            self.ctx.sync.note = "sync unavailable"
+            self.ctx.sync_changed.publish(self.ctx.sync)
+        self.notify(message.text, severity="error", markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The App's own workers (sync, actions) report like everyone else's."""
+        forward_worker_failure(self, event)
+
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        """The one handler for failed workers anywhere: say so, never swallow it."""
+        name = message.name or "background task"
+        self.notify(f"{name} failed: {clean(message.error, single_line=True)}",
+                    title="Error", severity="error", markup=False)
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
+        """Warn once about user key overrides that collide."""
+        ids = frozenset(str(b.id) for b in clashed_bindings)
+        if ids not in self._clashes:
+            self._clashes.add(ids)
+            self.notify(f"Key settings clash: {', '.join(sorted(ids))}", severity="warning",
+                        markup=False)
+
+    def _fatal_error(self) -> None:
+        """Print the crash without local variables (they can hold tokens) and exit."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
+
+
+def make_app(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    db_path: Path | None = None,
+    sync: bool = True,
+    cursor_blink: bool = True,
+) -> IncidentApp:
+    """Build the App over the cache (``db_path`` or the settings' one).
+
+    Shared by the command line and the tests; ``sync=False`` never starts the sync loop.
+    Raises ``StoreError`` when the cache cannot be opened.
+    """
+    services = Services.open(settings, clock, db_path)
+    return IncidentApp(services, sync=sync, cursor_blink=cursor_blink)

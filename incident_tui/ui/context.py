@@ -1,0 +1,43 @@
+"""What the App hands every screen: services, intents and the signals screens listen to.
+
+Plain classes rather than dataclasses: defining a dataclass costs ~1 ms at import, and this
+module is on the first-paint path.
+"""
+
+from __future__ import annotations
+
+from textual.signal import Signal
+
+from incident_tui.ui.intents import Intents
+from incident_tui.ui.messages import Changed
+from incident_tui.ui.services import Services
+
+
+class SyncView:
+    """The sync loop as the status line shows it."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.syncing: set[str] = set()
+        self.note = ""
+        """A word about the loop itself (``sync unavailable``), empty when all is well."""
+
+
+class UiContext:
+    """The composition root's hand-out: built once by the App, passed to each screen."""
+
+    def __init__(
+        self,
+        services: Services,
+        intents: Intents,
+        incidents_changed: Signal[Changed],
+        sync_changed: Signal[SyncView],
+        sync: SyncView,
+    ) -> None:
+        self.services = services
+        self.intents = intents
+        self.incidents_changed = incidents_changed
+        """Published after local actions and sync passes; screens re-read what they show."""
+        self.sync_changed = sync_changed
+        """Published when a remote's pass starts or ends; the status line re-reads."""
+        self.sync = sync

@@ -1,0 +1,88 @@
+"""Pure formatting helpers for the screens: ages, clock times, sizes and JSON-ish values.
+
+No Textual here, so they are cheap to test. Every string that came from a remote passes
+through :func:`incident_tui.domain.text.clean` before it is returned.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from incident_tui.clock import from_db
+from incident_tui.domain.text import clean
+
+
+def age(created: datetime | None, now: datetime) -> str:
+    """A compact age for the list: ``now``, ``12m``, ``5h``, ``3d``, ``2y`` (at most 4 cells)."""
+    if created is None:
+        return "?"
+    seconds = (now - created).total_seconds()
+    if seconds < 60:
+        return "now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}h"
+    days = hours // 24
+    if days < 365:
+        return f"{days}d"
+    return f"{days // 365}y"
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """The cache's time text as an aware datetime; ``None`` for missing or malformed text."""
+    try:
+        return from_db(text)
+    except ValueError:
+        return None
+
+
+def local_time(text: str | None, *, with_date: bool = True) -> str:
+    """A cache time in the local zone (``TZ``): ``2026-11-22 09:14`` or ``09:14``."""
+    moment = parse_time(text)
+    if moment is None:
+        return "-"
+    local = moment.astimezone()
+    return local.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+
+
+def size_text(size: int | None) -> str:
+    """A byte count for people: ``512 B``, ``3.4 KB``, ``12.0 MB``."""
+    if size is None:
+        return "?"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def value_text(value: Any, *, limit: int = 2000) -> str:
+    """Any remote value (string, number, list, dict) as one cleaned, bounded line of text."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool | int | float):
+        text = str(value)
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+        except (TypeError, ValueError):
+            text = str(value)
+    return clean(text[: limit * 2], single_line=True)[:limit]
+
+
+def cell_text(text: str | None, *, limit: int = 400) -> str:
+    """Remote text for one table cell: cleaned, one line, bounded (a 10,000-character title
+    costs nothing to draw because only the first ``limit`` characters are kept)."""
+    if not text:
+        return ""
+    # Cut before cleaning so a huge value is cheap; cutting an escape sequence in half is
+    # harmless because clean() drops unterminated sequences and every lone control.
+    return clean(text[: limit * 4], single_line=True)[:limit]

@@ -1,0 +1,105 @@
+"""User intents (acknowledge, resolve, comment, create, edit, delete) carried out off the
+event loop: each runs ``Actions`` in a thread worker, then tells the App what changed so the
+screens re-read what they show. An ``ActionError`` becomes an error notification."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+
+from incident_tui.domain.model import Draft
+from incident_tui.ui.messages import IncidentsChanged
+from incident_tui.ui.services import Services
+
+if TYPE_CHECKING:
+    from incident_tui.store.actions import Actions, Queued
+
+
+class Intents:
+    """The one place screens go to change incidents."""
+
+    def __init__(self, app: App[Any], services: Services) -> None:
+        self._app = app
+        self._services = services
+
+    def acknowledge(self, ids: Sequence[str], done: Callable[[], None] | None = None) -> None:
+        """Queue acknowledging ``ids``."""
+        self._run("acknowledge", list(ids), lambda a: a.acknowledge(ids), done=done)
+
+    def resolve(self, ids: Sequence[str], done: Callable[[], None] | None = None) -> None:
+        """Queue resolving ``ids``."""
+        self._run("resolve", list(ids), lambda a: a.resolve(ids), done=done)
+
+    def reopen(self, ids: Sequence[str], done: Callable[[], None] | None = None) -> None:
+        """Queue reopening ``ids``."""
+        self._run("reopen", list(ids), lambda a: a.reopen(ids), done=done)
+
+    def comment(self, incident_id: str, body: str) -> None:
+        """Queue a comment."""
+        self._run("comment", [incident_id], lambda a: a.comment(incident_id, body))
+
+    def create(self, remote: str, kind: str, draft: Draft) -> None:
+        """Queue a new incident; the list moves its cursor onto it."""
+        self._run("create", [], lambda a: a.create(remote, kind, draft), focus_result=True)
+
+    def edit(self, incident_id: str, changes: dict[str, Any]) -> None:
+        """Queue an edit of title / description / severity."""
+        self._run("edit", [incident_id], lambda a: a.edit(incident_id, changes))
+
+    def delete(self, incident_id: str, done: Callable[[], None] | None = None) -> None:
+        """Queue deleting an incident."""
+        self._run("delete", [incident_id], lambda a: a.delete(incident_id), done=done)
+
+    def warm(self) -> None:
+        """Build the writer in a worker now, so the first action does not wait for it."""
+        self._app.run_worker(
+            self._services.actions, thread=True, group="warm", name="warm", exit_on_error=False
+        )
+
+    def _run(
+        self,
+        label: str,
+        ids: list[str],
+        call: Callable[[Actions], Queued | list[Queued]],
+        *,
+        focus_result: bool = False,
+        done: Callable[[], None] | None = None,
+    ) -> None:
+        app = self._app
+        services = self._services
+
+        def work() -> None:
+            from incident_tui.store.actions import ActionError
+
+            actions = services.actions()
+            try:
+                result = call(actions)
+            except ActionError as exc:
+                # Its text may quote remote ids or titles: never parse it as markup.
+                app.notify(str(exc), title=f"Cannot {label}", severity="error", markup=False)
+                return
+            queued = result if isinstance(result, list) else [result]
+            changed = list(dict.fromkeys([*ids, *(q.incident_id for q in queued)]))
+            focus = queued[0].incident_id if focus_result and queued else None
+            app.post_message(IncidentsChanged(changed, focus=focus))
+            if done is not None:
+                app.call_from_thread(done)
+            app.notify(_summary(label, len(changed)), markup=False, timeout=3)
+
+        app.run_worker(work, thread=True, group="actions", name=label, exit_on_error=False)
+
+
+def _summary(label: str, count: int) -> str:
+    past = {
+        "acknowledge": "acknowledged",
+        "resolve": "resolved",
+        "reopen": "reopened",
+        "comment": "commented on",
+        "create": "created",
+        "edit": "edited",
+        "delete": "deleted",
+    }[label]
+    noun = "incident" if count == 1 else "incidents"
+    return f"Queued: {past} {count} {noun}"

@@ -1,0 +1,81 @@
+"""Every key binding of the TUI by id: the one table screens build their bindings from, the
+help screen lists, and the user's ``keys`` settings override (``App.set_keymap``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from textual.binding import Binding
+
+
+class Key(NamedTuple):
+    """One bindable command."""
+
+    id: str
+    key: str
+    """Default key(s), Textual names, comma separated."""
+    action: str
+    description: str
+    where: str
+    """``everywhere``, ``list``, ``detail`` or ``list, detail`` (for the help screen)."""
+    show: bool = True
+
+
+KEYS: tuple[Key, ...] = (
+    Key("open", "enter", "open", "Open", "list", show=False),
+    Key("acknowledge", "a", "acknowledge", "Ack", "list, detail"),
+    Key("resolve", "r", "resolve", "Resolve", "list, detail"),
+    Key("select", "space", "select", "Select", "list", show=False),
+    Key("comment", "c", "comment", "Comment", "list, detail"),
+    Key("new", "n", "new_incident", "New", "everywhere", show=False),
+    Key("search", "slash", "search", "Search", "list"),
+    Key("filter", "f", "filter", "Filter", "list"),
+    Key("sort", "o", "sort", "Sort", "list", show=False),
+    Key("reopen", "R", "reopen", "Reopen", "list, detail", show=False),
+    Key("edit", "e", "edit", "Edit", "list, detail", show=False),
+    Key("delete", "delete", "delete", "Delete", "list, detail", show=False),
+    Key("dashboard", "d", "dashboard", "Dashboard", "everywhere", show=False),
+    Key("handover", "h", "handover", "Handover", "everywhere", show=False),
+    Key("sync", "s", "sync", "Sync", "everywhere", show=False),
+    Key("back", "escape", "back", "Back", "everywhere", show=False),
+    Key("help", "question_mark", "help", "Help", "everywhere"),
+    Key("quit", "q", "quit", "Quit", "everywhere"),
+)
+"""The defaults of interface.md plus sort / reopen / edit / delete."""
+
+BY_ID: dict[str, Key] = {key.id: key for key in KEYS}
+
+HELP_TEXT: dict[str, str] = {
+    "open": "open the incident under the cursor",
+    "acknowledge": "acknowledge the selection, or the cursor's",
+    "resolve": "resolve the selection, or the cursor's",
+    "select": "select / unselect for bulk actions",
+    "comment": "write a comment (ctrl+s sends)",
+    "new": "create a new incident",
+    "search": "search as you type (escape clears)",
+    "filter": "filter by status, remote, severity",
+    "sort": "order: newest, oldest, severity, updated",
+    "reopen": "reopen a resolved incident",
+    "edit": "edit title, description, severity",
+    "delete": "delete the incident (asks first)",
+    "dashboard": "dashboard (not available yet)",
+    "handover": "shift handover (not available yet)",
+    "sync": "sync every remote now",
+    "back": "back; clear the selection or search",
+    "help": "this help",
+    "quit": "quit",
+}
+
+
+def bindings(*ids: str) -> list[Binding]:
+    """Textual bindings (with ids, so the user keymap applies) for the given commands."""
+    return [
+        Binding(BY_ID[i].key, BY_ID[i].action, BY_ID[i].description, show=BY_ID[i].show, id=i)
+        for i in ids
+    ]
+
+
+def effective_keys(keymap: Mapping[str, str]) -> dict[str, str]:
+    """Binding id to the keys in force: the user's override, else the default."""
+    return {key.id: keymap.get(key.id, key.key) for key in KEYS}

@@ -1,0 +1,89 @@
+"""App-level messages: what workers (store actions, the sync engine) tell the UI.
+
+They are posted to the App from worker threads (``post_message`` is thread-safe); the App
+turns them into signals that screens subscribe to.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:
+    from incident_tui.sync.events import RemoteResult
+
+
+class Changed(NamedTuple):
+    """Payload of the App's ``incidents_changed`` signal."""
+
+    ids: list[str]
+    focus: str | None = None
+    """An incident the list should put its cursor on (a new one), if any."""
+
+
+class IncidentsChanged(Message):
+    """Cached incidents changed (a local action or a sync pass)."""
+
+    def __init__(
+        self, ids: list[str], *, focus: str | None = None, urgent: list[str] | None = None
+    ) -> None:
+        super().__init__()
+        self.ids = ids
+        self.focus = focus
+        self.urgent = urgent or []
+
+
+class RemoteStarted(Message):
+    """A remote's sync pass began."""
+
+    def __init__(self, remote: str) -> None:
+        super().__init__()
+        self.remote = remote
+
+
+class RemoteProgress(Message):
+    """More incidents of a remote were stored; only the latest one per remote matters."""
+
+    def __init__(self, remote: str, pulled: int) -> None:
+        super().__init__()
+        self.remote = remote
+        self.pulled = pulled
+
+    def can_replace(self, message: Message) -> bool:
+        """Coalesce: a newer progress report of the same remote replaces a queued one."""
+        return isinstance(message, RemoteProgress) and message.remote == self.remote
+
+
+class RemoteFinished(Message):
+    """A remote's sync pass ended."""
+
+    def __init__(self, result: RemoteResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class SyncProblem(Message):
+    """The sync loop could not run (engine missing) or a pass failed unexpectedly."""
+
+    def __init__(self, text: str, *, fatal: bool = False) -> None:
+        super().__init__()
+        self.text = text
+        self.fatal = fatal
+
+
+class WorkerFailed(Message):
+    """A worker anywhere in the app raised; the App shows it (one handler for all)."""
+
+    def __init__(self, name: str, error: BaseException) -> None:
+        super().__init__()
+        self.name = name
+        self.error = error
+
+
+def forward_worker_failure(node: DOMNode, event: Worker.StateChanged) -> None:
+    """Send a failed worker's error to the App (``Worker.StateChanged`` does not bubble)."""
+    if event.state is WorkerState.ERROR and event.worker.error is not None:
+        node.app.post_message(WorkerFailed(event.worker.name, event.worker.error))

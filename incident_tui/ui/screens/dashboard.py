@@ -1,0 +1,353 @@
+"""The dashboard screen (``d``): charts of the cached incidents under the list's filters.
+
+Everything comes from one call to :func:`dashboard_data` (SQL aggregation, in a worker
+thread), so opening the screen or switching the window (``1`` 24 h, ``2`` 7 d, ``3`` 30 d)
+never blocks the event loop; :meth:`DashboardScreen.refresh_data` recomputes after a sync.
+For Kitehouse remotes that were given a ``/dashboard`` fetcher, ``v`` checks that the
+server's per-day counts agree with the cache's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.widgets import DataTable, Footer, Static
+
+from incident_tui.clock import Clock, system_clock
+from incident_tui.domain.query import ListQuery
+from incident_tui.domain.stats import (
+    DashboardCheck,
+    DashboardData,
+    Window,
+    check_days,
+    compare_dashboard,
+    format_duration,
+)
+from incident_tui.domain.text import clean, shorten
+from incident_tui.remote.errors import RemoteError
+from incident_tui.store.reader import Reader
+from incident_tui.store.stats_queries import daily_counts, dashboard_data
+from incident_tui.ui.widgets.charts import FALLBACKS, BarChart, TimelineChart, TimingChart
+
+DashboardFetch = Callable[[datetime, datetime], Awaitable[dict[str, Any]]]
+"""A Kitehouse connector's ``dashboard(start, end)``: the ``{incidents, totalCount}`` answer."""
+
+SEVERITY_BARS: tuple[tuple[str | None, str, str], ...] = (
+    ("critical", "crit", "severity-critical"),
+    ("major", "major", "severity-major"),
+    ("minor", "minor", "severity-minor"),
+    (None, "none", "severity-none"),
+)
+"""Severity, its short label, its theme variable."""
+
+
+class DashboardScreen(Screen[None]):
+    """Opened and resolved over time, open incidents by severity and remote, mean times to
+    acknowledge and resolve, and the oldest open incidents."""
+
+    DEFAULT_CSS = """
+    DashboardScreen {
+        background: $background;
+    }
+    #dash-title, #dash-check {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    #dash-check {
+        display: none;
+        background: $surface;
+    }
+    #dash-check.-shown {
+        display: block;
+    }
+    #dash-timeline {
+        height: 1fr;
+        min-height: 7;
+    }
+    #dash-bars {
+        height: 1fr;
+        min-height: 7;
+    }
+    #dash-bars > Chart {
+        width: 1fr;
+    }
+    #dash-timing {
+        width: 2fr;
+    }
+    #dash-times {
+        display: none;
+        height: 1;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    DashboardScreen.-narrow #dash-times {
+        display: block;
+    }
+    DashboardScreen.-narrow #dash-timing {
+        display: none;
+    }
+    #dash-oldest {
+        height: auto;
+        max-height: 7;
+        background: $surface;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "window('24h')", "24h", id="dashboard_day"),
+        Binding("2", "window('7d')", "7d", id="dashboard_week"),
+        Binding("3", "window('30d')", "30d", id="dashboard_month"),
+        Binding("w", "next_window", "Window", show=False, id="dashboard_window"),
+        Binding("v", "check", "Check Kitehouse", id="dashboard_check"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    class OpenIncident(Message):
+        """The user picked one of the oldest open incidents (the App opens its detail)."""
+
+        def __init__(self, incident_id: str) -> None:
+            super().__init__()
+            self.incident_id = incident_id
+
+    def __init__(
+        self,
+        reader: Reader,
+        *,
+        query: ListQuery | None = None,
+        clock: Clock = system_clock,
+        window: Window = Window.DAY,
+        kitehouse: Mapping[str, DashboardFetch] | None = None,
+        changes: Signal[Any] | None = None,
+    ) -> None:
+        """``reader``: the cache; ``query``: the list's filters; ``kitehouse``: remote name to
+        its connector's ``dashboard`` (only Kitehouse remotes have that endpoint);
+        ``changes``: a signal published when cached incidents change (the App's
+        ``incidents_changed``), on which the figures are recomputed."""
+        super().__init__()
+        self.reader = reader
+        self.query_filter = query or ListQuery()
+        self.clock = clock
+        self.window = window
+        self.kitehouse = dict(kitehouse or {})
+        self.changes = changes
+        self.data: DashboardData | None = None
+        """The figures on screen (``None`` until the first computation finishes)."""
+        self.checks: list[str] = []
+        """The last Kitehouse check's lines, one per remote."""
+
+    def compose(self) -> ComposeResult:
+        """Title, optional check line, the charts and the oldest open incidents."""
+        yield Static(Content.styled("Dashboard", "bold"), id="dash-title")
+        yield Static(id="dash-check")
+        yield TimelineChart(id="dash-timeline")
+        with Horizontal(id="dash-bars"):
+            yield BarChart(id="dash-severity")
+            yield BarChart(id="dash-remotes")
+            yield TimingChart(id="dash-timing")
+        yield Static(id="dash-times")
+        table: DataTable[Text] = DataTable(
+            id="dash-oldest", cursor_type="row", zebra_stripes=False, show_cursor=True
+        )
+        yield table
+        yield Footer(compact=True)
+
+    NARROW = 100
+    """Below this many columns the mean-times chart gives way to a line of text, so the two
+    count charts keep room for their labels."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Switch between the wide and the narrow layout; titles get the width there is."""
+        self.set_class(event.size.width < self.NARROW, "-narrow")
+        if self.data is not None:
+            self._oldest(self.data)
+
+    def on_mount(self) -> None:
+        """Set up the table and compute the figures."""
+        self.set_class(self.app.size.width < self.NARROW, "-narrow")
+        table = self.query_one("#dash-oldest", DataTable)
+        table.add_columns("Open for", "Severity", "Status", "Incident", "Title")
+        table.focus()
+        if self.changes is not None:
+            self.changes.subscribe(self, lambda _changed: self.refresh_data())
+        self.refresh_data()
+
+    # Data ------------------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        """Recompute every figure from the cache (the App calls this after a sync brings
+        changes). Runs in a worker; a newer call cancels an older one."""
+        self._compute()
+
+    @work(exclusive=True, group="dashboard", name="dashboard figures", exit_on_error=False)
+    async def _compute(self) -> None:
+        now = self.clock()
+        data = await asyncio.to_thread(
+            dashboard_data, self.reader, self.query_filter, now=now, window=self.window
+        )
+        self.show(data)
+
+    def show(self, data: DashboardData) -> None:
+        """Put ``data`` on screen."""
+        self.data = data
+        self._title(data)
+        self.query_one("#dash-timeline", TimelineChart).show(
+            f"Opened and resolved, {data.window.label()}",
+            data.labels,
+            data.opened,
+            data.resolved,
+        )
+        # All four, zeros included: "none" matters for remotes without severities.
+        severity = [
+            (short, count, variable)
+            for (_, count), (_, short, variable) in zip(
+                data.open_by_severity, SEVERITY_BARS, strict=True
+            )
+        ]
+        self.query_one("#dash-severity", BarChart).show("Open by severity", severity)
+        self.query_one("#dash-remotes", BarChart).show(
+            "Open by remote", [(name, count, "primary") for name, count in data.open_by_remote]
+        )
+        timings = [t for t in data.timings if t.mtta_seconds is not None or t.mttr_seconds]
+        largest = max(
+            [t.mttr_seconds or 0.0 for t in timings]
+            + [t.mtta_seconds or 0.0 for t in timings]
+            + [0.0]
+        )
+        unit, divisor = ("h", 3600.0) if largest >= 2 * 3600 else ("min", 60.0)
+        self.query_one("#dash-timing", TimingChart).show(
+            f"Mean {'hours' if unit == 'h' else 'minutes'} to ack / resolve",
+            [t.remote for t in timings],
+            [round((t.mtta_seconds or 0.0) / divisor, 1) for t in timings],
+            [round((t.mttr_seconds or 0.0) / divisor, 1) for t in timings],
+            unit,
+        )
+        times = " · ".join(
+            f"{t.remote} {format_duration(t.mtta_seconds)} / {format_duration(t.mttr_seconds)}"
+            for t in data.timings
+        )
+        self.query_one("#dash-times", Static).update(
+            Content.assemble(("Mean ack / resolve: ", "bold"), times or "no incidents")
+        )
+        self._oldest(data)
+
+    def _title(self, data: DashboardData) -> None:
+        parts: list[Content | str | tuple[str, str]] = [
+            ("Dashboard", "bold"),
+            f"  {data.window.label()}  ·  {data.total_open} open",
+        ]
+        if data.filters:
+            parts.append(("  ·  filtered: " + clean(data.filters, single_line=True), "$warning"))
+        parts.append(("  ·  as of " + data.now.strftime("%Y-%m-%d %H:%MZ"), "$foreground-muted"))
+        self.query_one("#dash-title", Static).update(Content.assemble(*parts))
+
+    def _oldest(self, data: DashboardData) -> None:
+        table = self.query_one("#dash-oldest", DataTable)
+        table.clear()
+        colours = {key: self._style(variable) for key, _, variable in SEVERITY_BARS}
+        # The other columns take ~52 cells; the title gets the rest (no sideways scrolling).
+        title_width = max(12, self.app.size.width - 54)
+        for item in data.oldest_open:
+            age = (
+                format_duration((data.now - item.created_at).total_seconds())
+                if item.created_at
+                else "?"
+            )
+            ident = item.id if not item.ref else f"{item.remote} #{item.ref}"
+            # Text objects, never markup: titles come from remote systems.
+            table.add_row(
+                Text(age),
+                Text(item.severity or "none", style=colours.get(item.severity, Style())),
+                Text(item.status),
+                Text(shorten(clean(ident, single_line=True), 24)),
+                Text(shorten(clean(item.title, single_line=True), title_width)),
+                key=item.id,
+            )
+
+    def _style(self, variable: str) -> Style:
+        variables = self.app.theme_variables
+        value = variables.get(variable) or variables.get(FALLBACKS.get(variable, "primary"))
+        return Style(color=value) if value else Style()
+
+    # Actions ---------------------------------------------------------------------------------
+
+    def action_window(self, value: str) -> None:
+        """Show another window (``24h``, ``7d``, ``30d``)."""
+        window = Window(value)
+        if window is not self.window:
+            self.window = window
+            self.refresh_data()
+
+    def action_next_window(self) -> None:
+        """Cycle through the windows."""
+        self.action_window(self.window.next().value)
+
+    def action_back(self) -> None:
+        """Back to where the dashboard was opened from."""
+        self.dismiss(None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The Kitehouse check only where a Kitehouse remote offers its dashboard."""
+        if action == "check":
+            return bool(self.kitehouse)
+        return True
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an incident: ask the App to open it."""
+        if event.row_key.value is not None:
+            self.post_message(self.OpenIncident(str(event.row_key.value)))
+
+    def action_check(self) -> None:
+        """Compare the cache's per-day counts with each Kitehouse remote's ``/dashboard``."""
+        if self.kitehouse:
+            self._check()
+
+    @work(
+        exclusive=True,
+        group="dashboard-check",
+        name="Kitehouse dashboard check",
+        exit_on_error=False,
+    )
+    async def _check(self) -> None:
+        now = self.clock()
+        days = check_days(now, self.window.days)
+        start = datetime.fromisoformat(days[0] + "T00:00:00+00:00")
+        end = datetime.fromisoformat(days[-1] + "T00:00:00+00:00") + timedelta(days=1)
+        self._show_check([f"Checking {', '.join(sorted(self.kitehouse))} against Kitehouse…"])
+        lines: list[str] = []
+        for name in sorted(self.kitehouse):
+            try:
+                payload = await self.kitehouse[name](start, end)
+            except RemoteError as error:
+                lines.append(f"{name}: check failed: {clean(error, single_line=True)}")
+                continue
+            ours = await asyncio.to_thread(daily_counts, self.reader, name, days)
+            lines.append(self.check_line(compare_dashboard(name, ours, payload, days)))
+        self._show_check(lines)
+
+    @staticmethod
+    def check_line(check: DashboardCheck) -> str:
+        """One remote's check result in words."""
+        return check.summary()
+
+    def _show_check(self, lines: list[str]) -> None:
+        self.checks = lines
+        widget = self.query_one("#dash-check", Static)
+        widget.update(Content(shorten(" | ".join(lines), 400)))
+        widget.set_class(bool(lines), "-shown")

@@ -1,0 +1,424 @@
+"""The handover screen (``h``): the shift summary of the last N hours, ready to hand on.
+
+The summary is computed from the cache in a worker thread (:func:`handover_report`) and shown
+as plain text (remote text never meets a markup parser); ``c`` copies it as Markdown, ``j``
+as JSON, ``w`` saves both to files, ``+`` / ``-`` change the hours. For Kitehouse remotes,
+``k`` streams the server's own AI-written handover e-mail beside it, reconnecting with
+backoff when the stream drops and saying plainly when the server refuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.widgets import Footer, Static
+
+from incident_tui.clock import Clock, system_clock
+from incident_tui.domain.handover import Handover, display_lines, dump_json, to_markdown
+from incident_tui.domain.text import clean, shorten
+from incident_tui.remote.errors import RemoteError
+from incident_tui.store.handover_queries import handover_report
+from incident_tui.store.reader import Reader
+
+StreamFactory = Callable[[float], AsyncIterator[str]]
+"""A Kitehouse connector's ``handover_stream(hours)``: the e-mail's text, chunk by chunk."""
+
+HOURS = (4.0, 8.0, 12.0, 24.0, 48.0, 72.0)
+"""The shift lengths ``+`` and ``-`` step through."""
+
+LINE_STYLES: dict[str, str] = {
+    "title": "bold $text",
+    "meta": "$text-muted",
+    "warning": "bold $warning",
+    "heading": "bold $accent",
+    "count": "",
+    "item": "",
+    "more": "$text-muted",
+    "detail": "$text-muted",
+    "empty": "$text-muted",
+    "blank": "",
+}
+"""How each kind of report line is drawn (theme variables, so every theme applies)."""
+
+SEVERITY_VARIABLES = {
+    "CRITICAL": ("severity-critical", "error"),
+    "MAJOR": ("severity-major", "warning"),
+    "MINOR": ("severity-minor", "accent"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded reconnects with exponential backoff for the server's handover stream."""
+
+    attempts: int = 5
+    """Connections tried in all (the first one included)."""
+    first_delay: float = 1.0
+    factor: float = 2.0
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based); a server's
+        ``Retry-After`` wins when it asks for longer."""
+        backoff = min(self.max_delay, self.first_delay * self.factor ** (attempt - 1))
+        return max(backoff, retry_after or 0.0)
+
+
+class StreamView:
+    """What the server pane shows: a status line and the e-mail so far."""
+
+    def __init__(self) -> None:
+        self.status = ""
+        self.text = ""
+        self.done = False
+        self.failed = False
+
+
+async def follow_stream(
+    factory: StreamFactory,
+    hours: float,
+    on_update: Callable[[StreamView], None],
+    *,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    remote: str = "server",
+) -> StreamView:
+    """Stream the server's handover into a :class:`StreamView`, calling ``on_update`` on every
+    change, and return it when the e-mail is complete or given up.
+
+    Each connection streams the whole e-mail anew, so after a drop the partial text stays on
+    screen until the new attempt's first chunk replaces it. A refusal (authentication,
+    unknown site, any non-retryable error) ends at once with the server's reason; passing
+    failures (dropped or timed-out stream, 5xx, 429, garbled events) are retried with
+    backoff up to ``policy.attempts`` connections. Chunks are sanitised before display.
+    """
+    policy = policy or RetryPolicy()
+    view = StreamView()
+    for attempt in range(1, policy.attempts + 1):
+        view.status = (
+            f"Connecting to {remote}…"
+            if attempt == 1
+            else (f"Reconnecting to {remote} (attempt {attempt} of {policy.attempts})…")
+        )
+        on_update(view)
+        chunks: list[str] = []
+        try:
+            async for chunk in factory(hours):
+                chunks.append(clean(chunk))
+                view.text = "".join(chunks)
+                view.status = f"Receiving the handover from {remote}…"
+                on_update(view)
+        except RemoteError as error:
+            reason = shorten(clean(error, single_line=True), 200)
+            if not error.retryable:
+                code = f" (HTTP {error.status})" if error.status else ""
+                view.status = f"{remote} refused the handover{code}: {reason}"
+                view.failed = True
+                on_update(view)
+                return view
+            if attempt == policy.attempts:
+                view.status = f"Gave up after {attempt} attempts: {reason}"
+                view.failed = True
+                on_update(view)
+                return view
+            # RateLimited and Unavailable carry the server's Retry-After, if it sent one.
+            wait = policy.delay(attempt, getattr(error, "retry_after", None))
+            view.status = f"Stream dropped ({reason}); retrying in {wait:g} s"
+            on_update(view)
+            await sleep(wait)
+            continue
+        view.done = True
+        view.status = (
+            f"Handover from {remote} complete." if chunks else (f"{remote} sent an empty handover.")
+        )
+        on_update(view)
+        return view
+    return view  # not reached: the loop returns on its last attempt
+
+
+class HandoverScreen(Screen[None]):
+    """The shift handover: what needs attention, what changed, what is stale, and how fresh
+    each remote's data is."""
+
+    DEFAULT_CSS = """
+    HandoverScreen {
+        background: $background;
+    }
+    #handover-title {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    #handover-body {
+        height: 1fr;
+    }
+    #handover-report {
+        width: 1fr;
+        padding: 0 1;
+        background: $surface;
+    }
+    #handover-server {
+        display: none;
+        width: 1fr;
+        padding: 0 1;
+        border-left: vkey $panel-lighten-2;
+    }
+    #handover-server.-shown {
+        display: block;
+    }
+    #handover-server-status {
+        text-style: bold;
+        color: $accent;
+    }
+    #handover-server-status.-failed {
+        color: $error;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "copy('markdown')", "Copy", id="handover_copy"),
+        Binding("j", "copy('json')", "Copy JSON", id="handover_copy_json"),
+        Binding("w", "save", "Save", id="handover_save"),
+        Binding("plus,equals_sign", "hours(1)", "Longer", id="handover_more_hours"),
+        Binding("minus", "hours(-1)", "Shorter", id="handover_fewer_hours"),
+        Binding("k", "server", "Server e-mail", id="handover_server"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(
+        self,
+        reader: Reader,
+        *,
+        clock: Clock = system_clock,
+        hours: float = 12.0,
+        stale_hours: float = 24.0,
+        remotes: Sequence[str] = (),
+        save_dir: Path | None = None,
+        streams: Mapping[str, StreamFactory] | None = None,
+        retry: RetryPolicy | None = None,
+        changes: Signal[Any] | None = None,
+    ) -> None:
+        """``remotes``: the configured remote names (a never-synced one is reported);
+        ``save_dir``: where ``w`` writes (none: saving is off); ``streams``: Kitehouse remote
+        name to its connector's ``handover_stream``; ``changes``: a signal published when
+        cached incidents change (the App's ``incidents_changed``), on which the summary is
+        recomputed."""
+        super().__init__()
+        self.reader = reader
+        self.clock = clock
+        self.hours = hours
+        self.stale_hours = stale_hours
+        self.remotes = tuple(remotes)
+        self.save_dir = save_dir
+        self.streams = dict(streams or {})
+        self.retry = retry or RetryPolicy()
+        self.changes = changes
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        """How the stream waits between reconnects (tests make it instant)."""
+        self.handover: Handover | None = None
+        """The summary on screen (``None`` until the first computation finishes)."""
+        self.stream: StreamView | None = None
+        self.stream_remote: str | None = None
+        self.saved: list[Path] = []
+
+    def compose(self) -> ComposeResult:
+        """Title, the report (and the server's e-mail beside it when asked), the keys."""
+        yield Static(Content.styled("Handover", "bold"), id="handover-title")
+        with Horizontal(id="handover-body"):
+            with VerticalScroll(id="handover-report"):
+                yield Static(Content("Computing the handover…"), id="handover-text")
+            with VerticalScroll(id="handover-server"):
+                yield Static(id="handover-server-status")
+                yield Static(id="handover-server-text")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Compute the summary."""
+        self.query_one("#handover-report").focus()
+        if self.changes is not None:
+            self.changes.subscribe(self, lambda _changed: self.refresh_data())
+        self.refresh_data()
+
+    # Data ------------------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        """Recompute the summary from the cache (the App calls this after a sync brings
+        changes). Runs in a worker; a newer call cancels an older one."""
+        self._compute()
+
+    @work(exclusive=True, group="handover", name="handover summary", exit_on_error=False)
+    async def _compute(self) -> None:
+        handover = await asyncio.to_thread(
+            handover_report,
+            self.reader,
+            now=self.clock(),
+            hours=self.hours,
+            stale_hours=self.stale_hours,
+            remotes=self.remotes,
+        )
+        self.show(handover)
+
+    def show(self, handover: Handover) -> None:
+        """Put ``handover`` on screen."""
+        self.handover = handover
+        stale = sum(1 for r in handover.remotes if r.stale)
+        attention = handover.section("attention").total
+        parts: list[str | tuple[str, str]] = [
+            ("Handover", "bold"),
+            f"  last {handover.hours:g} h  ·  {attention} need attention",
+        ]
+        if stale or not handover.remotes:
+            parts.append(("  ·  data may be out of date", "bold $warning"))
+        stamp = handover.generated_at.strftime("%Y-%m-%d %H:%MZ")
+        parts.append((f"  ·  as of {stamp}", "$text-muted"))
+        self.query_one("#handover-title", Static).update(Content.assemble(*parts))
+        self.query_one("#handover-text", Static).update(self.report_content(handover))
+
+    def report_content(self, handover: Handover) -> Content:
+        """The plain-text report as styled :class:`Content` (text from remotes is data, never
+        markup: ``Content`` does not parse it)."""
+        variables = self.app.theme_variables
+        lines: list[Content] = []
+        shown = display_lines(handover)
+        # The title bar already says what the report's heading and preamble say; on a small
+        # terminal those lines would push "needs attention" off the first screen.
+        while shown and shown[0][0] in ("title", "meta", "blank"):
+            shown.pop(0)
+        for kind, text in shown:
+            style = LINE_STYLES.get(kind, "")
+            if kind == "item":
+                lines.append(self._item_content(text, variables))
+            else:
+                lines.append(Content.styled(text, style) if style else Content(text))
+        return Content("\n").join(lines)
+
+    @staticmethod
+    def _item_content(text: str, variables: Mapping[str, str]) -> Content:
+        """An item line with its severity tag coloured."""
+        for tag, (variable, fallback) in SEVERITY_VARIABLES.items():
+            prefix = f"- {tag} "
+            if text.startswith(prefix):
+                colour = variable if variable in variables else fallback
+                return Content.assemble("- ", (tag, f"bold ${colour}"), text[len(prefix) - 1 :])
+        return Content(text)
+
+    # Actions ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Copy and save need a summary; save needs a folder; the server e-mail needs a
+        Kitehouse remote."""
+        if action in ("copy", "save"):
+            if self.handover is None:
+                return None
+            return action != "save" or self.save_dir is not None
+        if action == "server":
+            return bool(self.streams)
+        return True
+
+    def action_copy(self, form: str) -> None:
+        """Copy the summary to the clipboard as Markdown or JSON."""
+        if self.handover is None:
+            return
+        text = dump_json(self.handover) if form == "json" else to_markdown(self.handover)
+        self.app.copy_to_clipboard(text)
+        label = "JSON" if form == "json" else "Markdown"
+        self.notify(f"Handover copied as {label} ({len(text.splitlines())} lines).", markup=False)
+
+    def action_save(self) -> None:
+        """Save the summary as a Markdown and a JSON file."""
+        if self.handover is not None and self.save_dir is not None:
+            self._save(self.handover, self.save_dir)
+
+    @work(exclusive=True, group="handover-save", name="saving the handover", exit_on_error=False)
+    async def _save(self, handover: Handover, folder: Path) -> None:
+        try:
+            paths = await asyncio.to_thread(save_handover, handover, folder)
+        except OSError as error:
+            self.notify(f"Could not save the handover: {error}", severity="error", markup=False)
+            return
+        self.saved = paths
+        self.notify("Saved " + " and ".join(str(p) for p in paths), markup=False)
+
+    def action_hours(self, step: int) -> None:
+        """Step the shift length through 4, 8, 12, 24, 48 and 72 hours."""
+        longer = [h for h in HOURS if h > self.hours]
+        shorter = [h for h in HOURS if h < self.hours]
+        if step > 0 and longer:
+            self.hours = longer[0]
+        elif step < 0 and shorter:
+            self.hours = shorter[-1]
+        else:
+            return
+        self.refresh_data()
+
+    def action_back(self) -> None:
+        """Back to where the handover was opened from."""
+        self.dismiss(None)
+
+    def action_server(self) -> None:
+        """Stream the next Kitehouse remote's own handover e-mail into the side pane."""
+        if not self.streams:
+            return
+        names = sorted(self.streams)
+        following = (
+            names[(names.index(self.stream_remote) + 1) % len(names)]
+            if (self.stream_remote in names)
+            else names[0]
+        )
+        self.stream_remote = following
+        self.query_one("#handover-server").add_class("-shown")
+        self._follow(following)
+
+    @work(
+        exclusive=True,
+        group="handover-stream",
+        name="Kitehouse handover stream",
+        exit_on_error=False,
+    )
+    async def _follow(self, remote: str) -> None:
+        factory = self.streams[remote]
+        await follow_stream(
+            factory,
+            self.hours,
+            self._show_stream,
+            policy=self.retry,
+            sleep=self.sleep,
+            remote=remote,
+        )
+
+    def _show_stream(self, view: StreamView) -> None:
+        self.stream = view
+        status = self.query_one("#handover-server-status", Static)
+        status.update(Content(view.status))
+        status.set_class(view.failed, "-failed")
+        self.query_one("#handover-server-text", Static).update(Content(view.text))
+
+
+def save_handover(handover: Handover, folder: Path) -> list[Path]:
+    """Write ``handover-<time>.md`` and ``.json`` into ``folder`` (created if needed), never
+    over an existing file; return the two paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = "handover-" + handover.generated_at.strftime("%Y%m%dT%H%MZ")
+    base = folder / stem
+    number = 1
+    while base.with_suffix(".md").exists() or base.with_suffix(".json").exists():
+        number += 1
+        base = folder / f"{stem}-{number}"
+    markdown = base.with_suffix(".md")
+    data = base.with_suffix(".json")
+    markdown.write_text(to_markdown(handover), encoding="utf-8")
+    data.write_text(dump_json(handover), encoding="utf-8")
+    return [markdown, data]

@@ -1,0 +1,93 @@
+"""The shared form of the new-incident and edit dialogs: title, description and severity."""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypeVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from incident_tui.domain.model import Severity
+
+ResultT = TypeVar("ResultT")
+
+NO_SEVERITY = "none"
+SEVERITY_OPTIONS: list[tuple[Content, str]] = [
+    (Content(NO_SEVERITY), NO_SEVERITY),
+    *[(Content(s.value), s.value) for s in Severity],
+]
+
+
+class FormScreen(ModalScreen[ResultT | None]):
+    """A dialog with the editable incident fields; ctrl+s submits, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "submit", "Save", id="submit"),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+    ]
+    HEADING = ""
+
+    def __init__(self, *, blink: bool = True, severity: bool = True) -> None:
+        super().__init__()
+        self.blink = blink
+        self.with_severity = severity
+
+    def compose(self) -> ComposeResult:
+        """Heading, the extra fields of a subclass, then title, description and severity."""
+        with Vertical(classes="dialog form-dialog"):
+            yield Static(Content.styled(self.HEADING, "bold"), classes="dialog-heading")
+            yield from self.compose_extra()
+            yield Label("Title")
+            title = Input(id="form-title", compact=True, placeholder="What is happening?")
+            title.cursor_blink = self.blink
+            yield title
+            yield Label("Description")
+            area = TextArea(id="form-description", tab_behavior="focus", compact=True)
+            area.cursor_blink = self.blink
+            yield area
+            if self.with_severity:
+                yield Label("Severity")
+                yield Select(
+                    SEVERITY_OPTIONS,
+                    id="form-severity",
+                    allow_blank=False,
+                    value=NO_SEVERITY,
+                    compact=True,
+                )
+            yield Static(
+                Content.styled("ctrl+s save · escape cancel · tab next field", "$foreground-muted"),
+                classes="dialog-hint",
+            )
+
+    def compose_extra(self) -> ComposeResult:
+        """Fields a subclass shows before the title."""
+        yield from ()
+
+    def fill(self, title: str, description: str, severity: str | None) -> None:
+        """Put existing values in the fields."""
+        self.query_one("#form-title", Input).value = title
+        self.query_one("#form-description", TextArea).text = description
+        if self.with_severity:
+            self.query_one("#form-severity", Select).value = severity or NO_SEVERITY
+
+    def values(self) -> tuple[str, str, Severity | None]:
+        """Title (stripped), description and severity as entered."""
+        title = self.query_one("#form-title", Input).value.strip()
+        description = self.query_one("#form-description", TextArea).text
+        severity: Severity | None = None
+        if self.with_severity:
+            chosen = self.query_one("#form-severity", Select).value
+            severity = Severity(str(chosen)) if chosen in {s.value for s in Severity} else None
+        return title, description, severity
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
+        self.dismiss(None)
+
+    def action_submit(self) -> None:
+        """Validate and close with the result (subclasses build it)."""
+        raise NotImplementedError

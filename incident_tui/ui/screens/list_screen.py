@@ -1,0 +1,359 @@
+"""The main screen: the incident list with search, filters, sort, selection and bulk actions.
+
+The list widget reads its own rows; this screen coordinates: it turns keys into queries and
+intents, keeps the title and status lines current and greys out what the incident under the
+cursor (its remote kind) cannot do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.content import Content
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+from textual.worker import Worker
+
+from incident_tui.domain.capabilities import Capability
+from incident_tui.domain.query import ListQuery, Sort
+from incident_tui.ui import keys
+from incident_tui.ui.context import SyncView, UiContext
+from incident_tui.ui.messages import Changed, forward_worker_failure
+from incident_tui.ui.widgets.incident_list import IncidentList
+from incident_tui.ui.widgets.list_header import ListHeader
+from incident_tui.ui.widgets.status_line import RemoteLine, StatusLine
+
+if TYPE_CHECKING:
+    from textual.widgets import Input
+
+SORT_CYCLE = (Sort.NEWEST, Sort.OLDEST, Sort.SEVERITY, Sort.UPDATED)
+SORT_LABEL = {
+    Sort.NEWEST: "newest first",
+    Sort.OLDEST: "oldest first",
+    Sort.SEVERITY: "most severe first",
+    Sort.UPDATED: "recently updated first",
+}
+ROW_CAPABILITY: dict[str, Capability | None] = {
+    "open": None,
+    "select": None,
+    "acknowledge": Capability.ACKNOWLEDGE,
+    "resolve": Capability.RESOLVE,
+    "reopen": Capability.REOPEN,
+    "comment": Capability.COMMENT,
+    "edit": Capability.EDIT,
+    "delete": Capability.DELETE,
+}
+"""Actions on the incident under the cursor, and what its remote kind must allow."""
+BINDINGS_DELAY = 0.15
+"""Seconds the cursor must rest before the footer re-greys actions for the new row."""
+
+
+class ListScreen(Screen[None]):
+    """Incidents, newest first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *keys.bindings(
+            "open",
+            "acknowledge",
+            "resolve",
+            "select",
+            "comment",
+            "search",
+            "filter",
+            "sort",
+            "reopen",
+            "edit",
+            "delete",
+            "back",
+        )
+    ]
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._binding_state: tuple[str | None, bool] = (None, False)
+        self._bindings_timer: Timer | None = None
+        self._title: Content | None = None
+        self._status_read = False
+        self._remote_names: list[str] = [r.name for r in ctx.services.settings.remotes]
+
+    def compose(self) -> ComposeResult:
+        """Title, search, column titles, the list, status line and keys."""
+        yield Static(id="list-title")
+        yield ListHeader()
+        yield IncidentList(self.ctx.services.source, self.ctx.services.clock, id="incidents")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Start reading rows and sync state; listen for changes."""
+        self.ctx.incidents_changed.subscribe(self, self._incidents_changed)
+        self.ctx.sync_changed.subscribe(self, self._sync_changed)
+        incidents = self.incidents
+        incidents.focus()
+        first, self.ctx.services.first_rows = self.ctx.services.first_rows, None
+        incidents.set_query(ListQuery(), first)
+        self._update_title()
+
+    @property
+    def incidents(self) -> IncidentList:
+        """The list widget."""
+        return self.query_one(IncidentList)
+
+    @property
+    def search_input(self) -> Input | None:
+        """The search box, once ``/`` has created it."""
+        found = self.query("#search")
+        return cast("Input", found.first()) if found else None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Failures of this node's workers go to the App's one error handler."""
+        forward_worker_failure(self, event)
+
+    # Reacting to the list and the world -----------------------------------------------------
+
+    @on(IncidentList.CursorChanged)
+    @on(IncidentList.SelectionChanged)
+    def _row_context_changed(self) -> None:
+        incidents = self.incidents
+        row = incidents.cursor_row
+        state = (row.kind if row else None, bool(incidents.selected_ids))
+        if state != self._binding_state:
+            # The footer recomposes on every bindings refresh (tens of ms), so it follows the
+            # cursor once it rests rather than on every step: cursor moves stay a few ms.
+            self._binding_state = state
+            if self._bindings_timer is not None:
+                self._bindings_timer.stop()
+            self._bindings_timer = self.set_timer(BINDINGS_DELAY, self.refresh_bindings)
+        self._update_title()
+
+    @on(IncidentList.Loaded)
+    def _loaded(self) -> None:
+        self._update_title()
+        if not self._status_read:
+            # After the first rows, not before: the first paint waits for nothing else.
+            self._status_read = True
+            self.refresh_status()
+
+    def _incidents_changed(self, changed: Changed) -> None:
+        self.incidents.reload(focus=changed.focus)
+        self.refresh_status()
+
+    def _sync_changed(self, view: SyncView) -> None:
+        self.refresh_status()
+
+    @work(thread=True, group="status", exclusive=True, exit_on_error=False)
+    def refresh_status(self) -> None:
+        """Re-read remote states and the queue (worker thread)."""
+        reader = self.ctx.services.background()
+        states = {state.name: state for state in reader.remotes()}
+        queued = reader.queued()
+        seen = [row[0] for row in reader.query("SELECT DISTINCT remote FROM incident")]
+        configured = [remote.name for remote in self.ctx.services.settings.remotes]
+        shown = list(dict.fromkeys([*configured, *states]))
+        view = self.ctx.sync
+        lines: list[RemoteLine] = []
+        for name in shown:
+            state = states.get(name)
+            if name in view.syncing:
+                lines.append(RemoteLine(name, "syncing"))
+            elif state is None:
+                lines.append(RemoteLine(name, "never"))
+            else:
+                lines.append(RemoteLine(name, state.state, state.last_ok_at, state.last_error))
+        names = list(dict.fromkeys([*shown, *seen]))
+        self.app.call_from_thread(self._show_status, lines, queued, view.note, names)
+
+    def _show_status(
+        self, lines: list[RemoteLine], queued: int, note: str, names: list[str]
+    ) -> None:
+        self._remote_names = names
+        self.query_one(StatusLine).show(lines, queued, note)
+
+    def _update_title(self) -> None:
+        incidents = self.incidents
+        query = incidents.list_query
+        count = f"{incidents.total:,}" + ("" if incidents.exact else "+")
+        position = f"{incidents.cursor + 1:,}/" if incidents.total else ""
+        parts: list[str | tuple[str, str]] = [
+            ("Incidents ", "bold"),
+            (position + count, "bold $primary"),
+            "  ·  ",
+            SORT_LABEL[query.sort],
+        ]
+        if described := query.describe():
+            parts += ["  ·  ", (described, "$accent")]
+        if selected := len(incidents.selected_ids):
+            parts += ["  ·  ", (f"{selected} selected", "bold $mark-pending")]
+        title = Content.assemble(*parts)
+        if title != self._title:
+            # Only on change, and without a layout pass (the line's height never changes).
+            self._title = title
+            self.query_one("#list-title", Static).update(title, layout=False)
+
+    # Search -------------------------------------------------------------------------------
+
+    async def action_search(self) -> None:
+        """Show the search box and type into it (created on first use: Input is not needed
+        for the first paint)."""
+        box = self.search_input
+        if box is None:
+            from textual.widgets import Input
+
+            box = Input(
+                placeholder="Search title, description, comments", id="search", compact=True
+            )
+            box.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+            await self.mount(box, before=self.query_one(ListHeader))
+        box.add_class("-active")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Each keystroke in the search box re-queries (Input is imported lazily, so these
+        handlers go by name rather than ``@on(Input.Changed)``)."""
+        if event.input.id != "search":
+            return
+        query = self.incidents.list_query
+        if event.value != query.search:
+            self.incidents.set_query(query.with_search(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter keeps the search and goes back to the list."""
+        if event.input.id != "search":
+            return
+        if not event.value:
+            event.input.remove_class("-active")
+        self.incidents.focus()
+
+    def _clear_search(self) -> None:
+        box = self.search_input
+        if box is not None:
+            box.value = ""
+            box.remove_class("-active")
+        if self.incidents.list_query.search:
+            self.incidents.set_query(self.incidents.list_query.with_search(""))
+        self.incidents.focus()
+
+    def _search_focused(self) -> bool:
+        box = self.search_input
+        return box is not None and box.has_focus
+
+    # Keys ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Grey out row actions the cursor's remote kind cannot do, or that need a row."""
+        try:
+            incidents = self.incidents
+        except NoMatches:
+            return True
+        if action == "back":
+            return bool(
+                incidents.selected_ids or incidents.list_query.search or self._search_focused()
+            )
+        if action not in ROW_CAPABILITY:
+            return True
+        if action in ("acknowledge", "resolve") and incidents.selected_ids:
+            return True
+        row = incidents.cursor_row
+        if row is None:
+            return None
+        capability = ROW_CAPABILITY[action]
+        if capability is not None and not self.ctx.services.can(row.kind, capability):
+            return None
+        return True
+
+    def _targets(self) -> list[str]:
+        incidents = self.incidents
+        if incidents.selected_ids:
+            return incidents.selected_ids
+        row = incidents.cursor_row
+        return [row.id] if row else []
+
+    def action_open(self) -> None:
+        """Open the incident under the cursor."""
+        row = self.incidents.cursor_row
+        if row is not None:
+            from incident_tui.ui.screens.detail import DetailScreen
+
+            self.app.push_screen(DetailScreen(self.ctx, row.id))
+
+    def action_acknowledge(self) -> None:
+        """Acknowledge the selection, or the incident under the cursor."""
+        bulk = bool(self.incidents.selected_ids)
+        self.ctx.intents.acknowledge(self._targets(), done=self._after_bulk if bulk else None)
+
+    def action_resolve(self) -> None:
+        """Resolve the selection, or the incident under the cursor."""
+        bulk = bool(self.incidents.selected_ids)
+        self.ctx.intents.resolve(self._targets(), done=self._after_bulk if bulk else None)
+
+    def _after_bulk(self) -> None:
+        self.incidents.clear_selection()
+
+    def action_reopen(self) -> None:
+        """Reopen the incident under the cursor."""
+        row = self.incidents.cursor_row
+        if row is not None:
+            self.ctx.intents.reopen([row.id])
+
+    def action_select(self) -> None:
+        """Select or unselect the incident under the cursor, then move down."""
+        incidents = self.incidents
+        if incidents.toggle_selected():
+            incidents.move_cursor(incidents.cursor + 1)
+
+    def action_comment(self) -> None:
+        """Write a comment on the incident under the cursor."""
+        row = self.incidents.cursor_row
+        if row is not None:
+            from incident_tui.ui.screens.comment import open_comment
+
+            open_comment(self.app, self.ctx, row.id, row.title)
+
+    def action_edit(self) -> None:
+        """Edit the incident under the cursor."""
+        row = self.incidents.cursor_row
+        if row is not None:
+            from incident_tui.ui.screens.edit import open_edit
+
+            open_edit(self.app, self.ctx, row.id)
+
+    def action_delete(self) -> None:
+        """Delete the incident under the cursor, after asking."""
+        row = self.incidents.cursor_row
+        if row is not None:
+            from incident_tui.ui.screens.confirm import confirm_delete
+
+            confirm_delete(self.app, self.ctx, row.id, row.title)
+
+    def action_filter(self) -> None:
+        """Choose statuses, remotes and severities to show."""
+        from incident_tui.ui.screens.filter import FilterScreen
+
+        def apply(query: ListQuery | None) -> None:
+            if query is not None:
+                self.incidents.set_query(query)
+
+        screen = FilterScreen(self.incidents.list_query, self._remote_names)
+        self.app.push_screen(screen, apply)
+
+    def action_sort(self) -> None:
+        """Cycle the order."""
+        query = self.incidents.list_query
+        following = SORT_CYCLE[(SORT_CYCLE.index(query.sort) + 1) % len(SORT_CYCLE)]
+        self.incidents.set_query(replace(query, sort=following))
+        self.notify(f"Sorted {SORT_LABEL[following]}", timeout=2)
+
+    def action_back(self) -> None:
+        """Leave the search box, else clear the selection, else clear the search."""
+        incidents = self.incidents
+        if self._search_focused() or (not incidents.selected_ids and incidents.list_query.search):
+            self._clear_search()
+        elif incidents.selected_ids:
+            incidents.clear_selection()

@@ -1,0 +1,1 @@
+"""Widgets of the TUI: dumb views that take data and post intents as messages."""

@@ -1,0 +1,267 @@
+"""The dashboard's charts: dumb plotext widgets. Data comes down through ``show()``; each chart
+draws into its own plot object (textual-plotext's ``self.plt``, never plotext's global one),
+and takes its colours from theme variables, so a theme change repaints it.
+
+Labels on the charts are our own words, remote names from the config and dates; none of it
+is remote text, and every label still goes through :func:`clean` on the way in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from textual.app import RenderResult
+from textual.color import Color
+from textual_plotext import PlotextPlot
+
+from incident_tui.domain.text import clean
+
+RGB = tuple[int, int, int]
+
+FALLBACKS: dict[str, str] = {
+    "severity-critical": "error",
+    "severity-major": "warning",
+    "severity-minor": "accent",
+    "severity-none": "secondary",
+    "status-triggered": "error",
+    "status-acknowledged": "warning",
+    "status-resolved": "success",
+}
+"""Stock Textual variables standing in for incident-tui's own when a theme lacks them."""
+
+
+_STABLE = False
+
+
+def _stable_plotext() -> None:
+    """Make plotext draw the same data the same way in every process.
+
+    plotext removes duplicate points and ticks with ``list(set(...))`` (``_utility.
+    no_duplicates``), so where two points or tick labels compete for a cell, the winner
+    depends on the process's string-hash seed: the same chart differs between two runs (and
+    snapshot tests fail at random). An order-keeping de-duplication has the same result set.
+    Patched once, when the first chart is built, not at import.
+    """
+    global _STABLE
+    if not _STABLE:
+        from plotext import _utility
+
+        def no_duplicates(data: Any) -> list[Any]:
+            return list(dict.fromkeys(data))
+
+        _utility.no_duplicates = no_duplicates
+        _STABLE = True
+
+
+def integer_ticks(top: float, rows: int) -> list[float]:
+    """Whole-number y ticks from 0 to at least ``top``, no more than fit in ``rows`` lines
+    (counts are whole; plotext would label them 3.33)."""
+    top = max(1, math.ceil(top))
+    slots = max(1, rows // 2)
+    step = max(1, math.ceil(top / slots))
+    return [float(t) for t in range(0, top + step, step)]
+
+
+def fit_label(name: str, count: str, room: int) -> str:
+    """``name count`` cut to ``room`` characters, the name giving way first (plotext drops
+    tick labels that would touch, so each must fit its bar's slot)."""
+    if not count:
+        return name[: max(1, room)]
+    full = f"{name} {count}".strip()
+    if len(full) <= room:
+        return full
+    keep = room - len(count) - 1
+    return f"{name[:keep]} {count}" if keep >= 1 else count
+
+
+def label_step(count: int, width: int, label_width: int) -> int:
+    """Show every ``n``-th x label so that labels of ``label_width`` do not collide."""
+    fits = max(1, width // (label_width + 2))
+    return max(1, math.ceil(count / fits))
+
+
+class Chart(PlotextPlot):
+    """A plotext chart that redraws from its last data on every render (so its ticks fit the
+    size it is given) and on theme changes."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        _stable_plotext()
+        super().__init__(id=id, classes=classes)
+
+    DEFAULT_CSS = """
+    Chart {
+        height: 1fr;
+        min-height: 6;
+    }
+    """
+
+    def on_mount(self) -> None:
+        """Repaint with the new colours when the theme changes.
+
+        (``PlotextPlot.on_mount`` runs too: it registers the plot's background theme.)
+        """
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
+
+    def colour(self, variable: str) -> RGB:
+        """The theme's colour for ``variable`` (an incident-tui variable such as
+        ``severity-critical``, or a stock one), as plotext's RGB triple."""
+        variables = self.app.theme_variables
+        value = variables.get(variable) or variables.get(FALLBACKS.get(variable, "primary"))
+        try:
+            return Color.parse(value or "white").rgb
+        except Exception:  # noqa: BLE001 - a theme typo must not break the dashboard
+            return (200, 200, 200)
+
+    def render(self) -> RenderResult:
+        """Draw the data into this chart's own plot, then let textual-plotext build it."""
+        plt = self.plt
+        plt.clear_figure()
+        self.draw(max(1, self.size.width), max(1, self.size.height))
+        return super().render()
+
+    def draw(self, width: int, height: int) -> None:
+        """Draw the chart's data into ``self.plt`` for a ``width`` x ``height`` cell area."""
+
+
+class TimelineChart(Chart):
+    """Incidents opened and resolved per bucket, as two lines."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._labels: list[str] = []
+        self._opened: list[int] = []
+        self._resolved: list[int] = []
+        self._title = ""
+
+    def show(
+        self, title: str, labels: Sequence[str], opened: Sequence[int], resolved: Sequence[int]
+    ) -> None:
+        """New data: a title, a label per bucket and the two series (same length)."""
+        self._title = clean(title, single_line=True)
+        self._labels = [clean(label, single_line=True) for label in labels]
+        self._opened = list(opened)
+        self._resolved = list(resolved)
+        self.refresh()
+
+    def draw(self, width: int, height: int) -> None:
+        """Two lines over the buckets, integer y ticks, thinned x labels."""
+        plt = self.plt
+        plt.title(self._title)
+        if not self._labels:
+            return
+        xs = list(range(len(self._labels)))
+        plt.plot(
+            xs,
+            self._opened,
+            label="opened",
+            marker="braille",
+            color=self.colour("status-triggered"),
+        )
+        plt.plot(
+            xs,
+            self._resolved,
+            label="resolved",
+            marker="braille",
+            color=self.colour("status-resolved"),
+        )
+        step = label_step(len(xs), width - 8, max(len(x) for x in self._labels))
+        shown = xs[::-1][::step][::-1]  # keep the last (current) bucket labelled
+        plt.xticks([float(i) for i in shown], [self._labels[i] for i in shown])
+        ticks = integer_ticks(max([*self._opened, *self._resolved, 1]), height - 4)
+        plt.yticks(ticks, [f"{t:g}" for t in ticks])
+        plt.ylim(0, ticks[-1])
+        plt.xlim(-0.5, len(xs) - 0.5)
+
+
+class BarChart(Chart):
+    """Counts per category as vertical bars, each bar in its own theme colour."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._title = ""
+        self._bars: list[tuple[str, int, str]] = []
+
+    def show(self, title: str, bars: Sequence[tuple[str, int, str]]) -> None:
+        """New data: a title and ``(label, count, colour variable)`` per bar."""
+        self._title = clean(title, single_line=True)
+        self._bars = [(clean(label, single_line=True), int(n), var) for label, n, var in bars]
+        self.refresh()
+
+    def draw(self, width: int, height: int) -> None:
+        """One bar per category with its count in its label, so no y axis is needed (and
+        the width it would take goes to the labels)."""
+        plt = self.plt
+        plt.title(self._title)
+        if not self._bars:
+            return
+        for index, (_, count, variable) in enumerate(self._bars):
+            plt.bar([index], [count], color=self.colour(variable), width=0.6)
+        positions = [float(i) for i in range(len(self._bars))]
+        # plotext drops a tick label without a free cell either side: leave two.
+        room = max(1, (width - 3) // len(self._bars) - 2)
+        plt.xticks(
+            positions, [fit_label(label, str(count), room) for label, count, _ in self._bars]
+        )
+        plt.yticks([])
+        plt.ylim(0, max([n for _, n, _ in self._bars] + [1]))
+        plt.xlim(-0.5, len(self._bars) - 0.5)
+
+
+class TimingChart(Chart):
+    """Mean time to acknowledge and to resolve per remote, as paired bars."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._title = ""
+        self._remotes: list[str] = []
+        self._mtta: list[float] = []
+        self._mttr: list[float] = []
+        self._unit = "h"
+
+    def show(
+        self,
+        title: str,
+        remotes: Sequence[str],
+        mtta: Sequence[float],
+        mttr: Sequence[float],
+        unit: str,
+    ) -> None:
+        """New data: per remote the two means, already in ``unit`` (0 when unknown)."""
+        self._title = clean(title, single_line=True)
+        self._remotes = [clean(r, single_line=True) for r in remotes]
+        self._mtta = list(mtta)
+        self._mttr = list(mttr)
+        self._unit = unit
+        self.refresh()
+
+    def draw(self, width: int, height: int) -> None:
+        """Two bars per remote, acknowledge then resolve, side by side around its position
+        (plotext's ``multiple_bar`` is typed for one colour only)."""
+        plt = self.plt
+        plt.title(self._title)
+        if not self._remotes:
+            return
+        positions = [float(i) for i in range(len(self._remotes))]
+        plt.bar(
+            [p - 0.17 for p in positions],
+            self._mtta,
+            width=0.3,
+            color=self.colour("status-acknowledged"),
+            label="ack",
+        )
+        plt.bar(
+            [p + 0.17 for p in positions],
+            self._mttr,
+            width=0.3,
+            color=self.colour("status-resolved"),
+            label="resolve",
+        )
+        ticks = integer_ticks(max([*self._mtta, *self._mttr, 1.0]), height - 4)
+        axis = max(len(f"{t:g}") for t in ticks) + 3
+        room = max(1, (width - axis) // len(self._remotes) - 2)
+        plt.xticks(positions, [fit_label(r, "", room) for r in self._remotes])
+        plt.xlim(-0.6, len(self._remotes) - 0.4)
+        plt.yticks(ticks, [f"{t:g}" for t in ticks])
+        plt.ylim(0, ticks[-1])

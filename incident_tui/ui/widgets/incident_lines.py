@@ -1,0 +1,212 @@
+"""The drawing half of the incident list: a Line API ScrollView over a block cache.
+
+It knows rows, the total, the cursor and the selection, and turns line ``y`` into a Strip;
+it never reads the store. :class:`~incident_tui.ui.widgets.incident_list.IncidentList` adds
+the reading, the cursor keys and the messages on top.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from incident_tui.clock import Clock
+from incident_tui.ui.widgets.row_format import (
+    Columns,
+    RowStyles,
+    columns_for,
+    paint_message,
+    paint_placeholder,
+    paint_row,
+    resolve_styles,
+)
+from incident_tui.ui.widgets.rows import BLOCK_SIZE, BlockCache, RowView
+
+
+class IncidentLines(ScrollView, can_focus=True):
+    """Rows from a block cache, drawn one line at a time with theme-driven styles."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "incident-list--cursor",
+        "incident-list--selected",
+        "incident-list--critical",
+        "incident-list--major",
+        "incident-list--minor",
+        "incident-list--nosev",
+        "incident-list--triggered",
+        "incident-list--acknowledged",
+        "incident-list--resolved",
+        "incident-list--pending",
+        "incident-list--conflict",
+        "incident-list--failed",
+        "incident-list--dim",
+        "incident-list--header",
+    }
+
+    DEFAULT_CSS = """
+    IncidentLines {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: auto;
+        /* No scrollbar: at 100k rows its thumb is one cell, and redrawing it on every scroll
+           step doubled the cost of a cursor move. The title line shows the position. */
+        scrollbar-size-vertical: 0;
+        & > .incident-list--cursor {
+            background: $list-cursor-background;
+            text-style: $list-cursor-text-style;
+        }
+        & > .incident-list--selected { background: $list-selected-background; }
+        & > .incident-list--critical { color: $severity-critical; text-style: bold; }
+        & > .incident-list--major { color: $severity-major; }
+        & > .incident-list--minor { color: $severity-minor; }
+        & > .incident-list--nosev { color: $severity-none; }
+        & > .incident-list--triggered { color: $status-triggered; }
+        & > .incident-list--acknowledged { color: $status-acknowledged; }
+        & > .incident-list--resolved { color: $status-resolved; }
+        & > .incident-list--pending { color: $mark-pending; text-style: bold; }
+        & > .incident-list--conflict { color: $mark-conflict; text-style: bold; }
+        & > .incident-list--failed { color: $mark-failed; text-style: bold; }
+        & > .incident-list--dim { color: $foreground-muted; }
+        & > .incident-list--header { color: $foreground-muted; text-style: bold; }
+    }
+    """
+
+    def __init__(self, clock: Clock, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._clock = clock
+        self._epoch = 0
+        """Bumped by every reload; a worker's answer for another epoch is dropped."""
+        self._applied = -1
+        """The epoch whose rows the cache holds."""
+        self._blocks: BlockCache[RowView] = BlockCache(BLOCK_SIZE)
+        self._total = 0
+        self._exact = False
+        self._cursor = 0
+        self._selected: dict[str, None] = {}
+        self._now: datetime = clock()
+        self._styles: RowStyles | None = None
+        self._columns: Columns | None = None
+        self._strips: dict[tuple[RowView, bool, bool], Strip] = {}
+        """Drawn lines by content, not position: after a scroll or a new search most rows are
+        ones already drawn, and a line costs more to draw than to look up."""
+
+    @property
+    def total(self) -> int:
+        """How many rows the query has (provisional until :attr:`exact`)."""
+        return self._total
+
+    @property
+    def exact(self) -> bool:
+        """Whether :attr:`total` is the counted total."""
+        return self._exact
+
+    @property
+    def loaded(self) -> bool:
+        """Whether any rows have been applied yet."""
+        return self._applied >= 0
+
+    @property
+    def cursor(self) -> int:
+        """The cursor's row index."""
+        return self._cursor
+
+    @property
+    def cursor_row(self) -> RowView | None:
+        """The row under the cursor, if it is loaded."""
+        return self._blocks.get(self._cursor) if self._total else None
+
+    @property
+    def selected_ids(self) -> list[str]:
+        """Selected incident ids, in the order they were selected."""
+        return list(self._selected)
+
+    def row_at(self, index: int) -> RowView | None:
+        """Row ``index`` if loaded."""
+        return self._blocks.get(index)
+
+    def notify_style_update(self) -> None:
+        """The theme or CSS changed: styles and every drawn line are stale."""
+        super().notify_style_update()
+        self._styles = None
+        self._strips.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Lines are laid out for a width; a new width needs new lines."""
+        self._columns = None
+        self._strips.clear()
+        self._set_virtual_size()
+        self.viewport_changed()
+
+    def render_line(self, y: int) -> Strip:
+        """Draw line ``y`` of the viewport."""
+        index = int(self.scroll_y) + y
+        columns = self._layout()
+        styles = self._row_styles()
+        if index >= self._total:
+            if index == 0 and self.loaded:
+                return paint_message("No incidents match.", columns, styles)
+            return Strip.blank(columns.width, styles.base)
+        row = self._blocks.get(index)
+        cursor = index == self._cursor
+        if row is None:
+            self.block_missing(self._blocks.block_of(index))
+            return paint_placeholder(columns, styles, cursor=cursor)
+        key = (row, cursor, row.id in self._selected)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = paint_row(row, columns, styles, now=self._now, cursor=cursor, selected=key[2])
+            if len(self._strips) > 2000:
+                self._strips.clear()
+            self._strips[key] = strip
+        return strip
+
+    def block_missing(self, block: int) -> None:
+        """A line needs a block that is not loaded; subclasses read it."""
+
+    def viewport_changed(self) -> None:
+        """The widget was resized; subclasses read ahead for the new viewport."""
+
+    def on_mount(self) -> None:
+        """Tick the ages once a minute (the clock is injected, so tests never see it move)."""
+        self.set_interval(60, self._tick)
+
+    def _tick(self) -> None:
+        self._now = self._clock()
+        self._strips.clear()
+        self.refresh()
+
+    def _viewport_height(self) -> int:
+        return max(1, self.scrollable_content_region.height)
+
+    def _set_virtual_size(self) -> None:
+        height = self._total
+        if not self._exact:
+            # A provisional total keeps the old height if that is larger: a new size means a
+            # layout pass (~10 ms) on the path of every search keystroke; the exact count
+            # sets the true height a moment later, after the rows are on screen.
+            height = max(height, self.virtual_size.height)
+        self.virtual_size = Size(self._layout().width, height)
+
+    def _layout(self) -> Columns:
+        # Called for every line drawn: the width is only looked up again after a resize.
+        if self._columns is None:
+            width = self.scrollable_content_region.width or self.size.width
+            self._columns = columns_for(max(width, 1))
+            self._strips.clear()
+        return self._columns
+
+    def _row_styles(self) -> RowStyles:
+        if self._styles is None:
+
+            def part(name: str) -> Style:
+                return self.get_component_rich_style(f"incident-list--{name}", partial=True)
+
+            self._styles = resolve_styles(self.rich_style, part)
+        return self._styles

@@ -1,0 +1,352 @@
+"""The incident list: a virtual list over the cache that opens and scrolls at once at 100k rows.
+
+A Line API widget (``ScrollView.render_line`` returning Strips; the drawing half lives in
+:mod:`incident_tui.ui.widgets.incident_lines`), not a DataTable: it holds only a block cache of
+rows read by pages in thread workers, prefetches blocks around the viewport, and draws a
+placeholder for the frame or two a block is in flight. Every load carries an epoch, so answers
+to stale queries are dropped. Data comes down through a PageSource and the query; intent goes
+up as messages (cursor moved, loaded, selection changed).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events, on
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.worker import Worker
+
+from incident_tui.clock import Clock
+from incident_tui.domain.query import ListQuery
+from incident_tui.ui.list_source import PageSource
+from incident_tui.ui.messages import forward_worker_failure
+from incident_tui.ui.widgets.incident_lines import IncidentLines
+from incident_tui.ui.widgets.list_loading import (
+    BlockRead,
+    Counted,
+    RowsRead,
+    first_block,
+    read_block,
+    read_reload,
+)
+from incident_tui.ui.widgets.rows import BLOCK_SIZE, RowView
+
+PREFETCH_SCREENS = 2
+"""Blocks are read ahead for this many screen heights above and below the viewport."""
+
+
+class IncidentList(IncidentLines):
+    """Incidents of a query, newest first by default, with a cursor and a multi-selection."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False, id="cursor_up"),
+        Binding("down", "cursor_down", "Down", show=False, id="cursor_down"),
+        Binding("pageup", "cursor_page_up", "Page up", show=False, id="page_up"),
+        Binding("pagedown", "cursor_page_down", "Page down", show=False, id="page_down"),
+        Binding("home", "cursor_first", "First", show=False, id="first"),
+        Binding("end", "cursor_last", "Last", show=False, id="last"),
+    ]
+
+    class CursorChanged(Message):
+        """The cursor moved to another incident, or that incident's row changed."""
+
+        def __init__(self, row: RowView | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Loaded(Message):
+        """A query's rows are on screen; ``exact`` once the count is known."""
+
+        def __init__(self, query: ListQuery, total: int, exact: bool) -> None:
+            super().__init__()
+            self.query = query
+            self.total = total
+            self.exact = exact
+
+    class SelectionChanged(Message):
+        """The multi-selection changed."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
+    def __init__(
+        self,
+        source: PageSource,
+        clock: Clock,
+        query: ListQuery | None = None,
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(clock, id=id)
+        self._source = source
+        self._query = query or ListQuery()
+        self._in_flight: set[int] = set()
+        self._cursor_id: str | None = None
+
+    # Public API ---------------------------------------------------------------------------
+
+    @property
+    def list_query(self) -> ListQuery:
+        """The query whose rows are shown (or being loaded)."""
+        return self._query
+
+    @property
+    def current(self) -> bool:
+        """Whether the rows of the latest reload are the ones shown."""
+        return self._applied == self._epoch
+
+    @property
+    def busy(self) -> bool:
+        """Whether a reload, count or block read is still outstanding."""
+        return self._applied != self._epoch or not self._exact or bool(self._in_flight)
+
+    def set_query(self, query: ListQuery, first_rows: list[RowView] | None = None) -> None:
+        """Show another query, cursor at the top. ``first_rows``, its first block read
+        beforehand (the App reads it before the event loop starts), are shown at once and
+        only the count is read in a worker."""
+        if first_rows is None:
+            self._start_reload(query, keep=None, fallback=0, offset=0)
+            return
+        self._epoch += 1
+        result = first_block(first_rows)
+        # Posted, not applied here: the caller may be another node (the screen's on_mount),
+        # and messages this widget then sends (Loaded) would stop bubbling at that node.
+        self.post_message(RowsRead(self._epoch, query, result))
+        if not result.exact:
+            self._count(self._epoch, query)
+
+    def reload(self, focus: str | None = None) -> None:
+        """Re-read the current query after data changed, keeping the cursor on ``focus`` (or
+        on the incident it is on) at the same place on screen."""
+        keep = focus or self._cursor_id
+        offset = max(0, self._cursor - int(self.scroll_y))
+        self._start_reload(self._query, keep=keep, fallback=self._cursor, offset=offset)
+
+    def toggle_selected(self) -> bool:
+        """Select or unselect the cursor's incident; ``False`` if no row is under it."""
+        row = self.cursor_row
+        if row is None:
+            return False
+        if row.id in self._selected:
+            del self._selected[row.id]
+        else:
+            self._selected[row.id] = None
+        self._refresh_row(self._cursor)
+        self.post_message(self.SelectionChanged(len(self._selected)))
+        return True
+
+    def clear_selection(self) -> None:
+        """Unselect everything."""
+        if self._selected:
+            self._selected.clear()
+            self.refresh()
+            self.post_message(self.SelectionChanged(0))
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on row ``index`` (clamped) and scroll it into view."""
+        index = max(0, min(index, self._total - 1))
+        if index == self._cursor:
+            return
+        previous = self._cursor
+        self._cursor = index
+        height = self._viewport_height()
+        top = int(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False)
+        self._refresh_row(previous)
+        self._refresh_row(index)
+        self._cursor_moved()
+        self._prefetch()
+
+    # Actions ------------------------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        """Move the cursor one row down."""
+        self.move_cursor(self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        """Move the cursor one row up."""
+        self.move_cursor(self._cursor - 1)
+
+    def action_cursor_page_down(self) -> None:
+        """Move the cursor and the view one screen down."""
+        height = self._viewport_height()
+        self.scroll_to(y=self.scroll_y + height, animate=False)
+        self.move_cursor(self._cursor + height)
+
+    def action_cursor_page_up(self) -> None:
+        """Move the cursor and the view one screen up."""
+        height = self._viewport_height()
+        self.scroll_to(y=max(0, self.scroll_y - height), animate=False)
+        self.move_cursor(self._cursor - height)
+
+    def action_cursor_first(self) -> None:
+        """Go to the first row."""
+        self.move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        """Go to the last row."""
+        self.move_cursor(self._total - 1)
+
+    # Events -------------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Failures of this node's workers go to the App's one error handler."""
+        forward_worker_failure(self, event)
+
+    def on_click(self, event: events.Click) -> None:
+        """Put the cursor on the clicked row."""
+        self.move_cursor(int(self.scroll_y) + event.y)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Scrolling (keys, wheel, scrollbar) reads ahead around the new viewport."""
+        super().watch_scroll_y(old_value, new_value)
+        self._prefetch()
+
+    # Line API -----------------------------------------------------------------------------
+
+    # Loading ------------------------------------------------------------------------------
+
+    def _start_reload(
+        self, query: ListQuery, *, keep: str | None, fallback: int, offset: int
+    ) -> None:
+        self._epoch += 1
+        epoch = self._epoch
+        height = max(self._viewport_height(), 1)
+        self._query = query
+
+        def work() -> None:
+            self._read_reload(epoch, query, keep, fallback, offset, height)
+
+        self.run_worker(work, thread=True, group="list-reload", exit_on_error=False)
+
+    def _read_reload(
+        self,
+        epoch: int,
+        query: ListQuery,
+        keep: str | None,
+        fallback: int,
+        offset: int,
+        height: int,
+    ) -> None:
+        """Worker thread: the rows around the cursor first (to paint), then the count."""
+
+        def current() -> bool:
+            return epoch == self._epoch
+
+        result = read_reload(
+            self._source, query, keep=keep, fallback=fallback, offset=offset, height=height,
+            current=current,
+        )
+        if result is None:
+            return
+        self.post_message(RowsRead(epoch, query, result))
+        if not result.exact and current():
+            self.post_message(Counted(epoch, self._source.count(query)))
+
+    def _count(self, epoch: int, query: ListQuery) -> None:
+        def work() -> None:
+            if epoch == self._epoch:
+                self.post_message(Counted(epoch, self._source.count(query)))
+
+        self.run_worker(work, thread=True, group="list-count", exit_on_error=False)
+
+    def viewport_changed(self) -> None:
+        """The widget was resized: read ahead for the new viewport."""
+        self._prefetch()
+
+    def block_missing(self, block: int) -> None:
+        """Read a block a line needs (the prefetch usually got there first)."""
+        self._request_block(block)
+
+    def _request_block(self, block: int) -> None:
+        if block in self._in_flight or self._blocks.has(block) or self._applied < 0:
+            return
+        if block * BLOCK_SIZE >= self._total:
+            return
+        self._in_flight.add(block)
+        epoch, query = self._applied, self._query
+
+        def work() -> None:
+            if epoch != self._applied:
+                return
+            self.post_message(BlockRead(epoch, block, read_block(self._source, query, block)))
+
+        self.run_worker(work, thread=True, group="list-blocks", exit_on_error=False)
+
+    def _prefetch(self) -> None:
+        if self._applied < 0 or not self._total:
+            return
+        height = self._viewport_height()
+        top = int(self.scroll_y)
+        reach = height * PREFETCH_SCREENS
+        for block in self._blocks.blocks_between(top, top + height):
+            self._blocks.touch(block)
+        end = min(top + height + reach, self._total)
+        for block in self._blocks.blocks_between(top - reach, end):
+            self._request_block(block)
+
+    @on(RowsRead)
+    def _apply_rows(self, message: RowsRead) -> None:
+        if message.epoch != self._epoch:
+            return
+        result = message.result
+        self._applied = message.epoch
+        self._query = message.query
+        self._blocks.clear()
+        self._in_flight.clear()
+        for block, rows in result.blocks.items():
+            self._blocks.put(block, rows)
+        self._total = result.total
+        self._exact = result.exact
+        self._cursor = max(0, min(result.cursor, self._total - 1))
+        self._now = self._clock()
+        self._set_virtual_size()
+        self.scroll_to(y=result.top, animate=False)
+        self.refresh()
+        self._cursor_moved(force=True)
+        self.post_message(self.Loaded(message.query, self._total, self._exact))
+        # Read ahead once these rows are painted: a reader thread now would compete with
+        # the paint for the GIL.
+        self.call_after_refresh(self._prefetch)
+
+    @on(Counted)
+    def _apply_count(self, message: Counted) -> None:
+        if message.epoch != self._applied or message.epoch != self._epoch:
+            return
+        self._total = message.total
+        self._exact = True
+        self._cursor = max(0, min(self._cursor, self._total - 1))
+        self._set_virtual_size()
+        self.refresh()
+        self.post_message(self.Loaded(self._query, self._total, True))
+        self._prefetch()
+
+    @on(BlockRead)
+    def _apply_block(self, message: BlockRead) -> None:
+        if message.epoch != self._applied:
+            return
+        self._in_flight.discard(message.block)
+        self._blocks.put(message.block, message.rows)
+        start = message.block * BLOCK_SIZE
+        top = int(self.scroll_y)
+        if start < top + self._viewport_height() and start + BLOCK_SIZE > top:
+            self.refresh()
+        if self._blocks.block_of(self._cursor) == message.block:
+            self._cursor_moved()
+
+    # Helpers ------------------------------------------------------------------------------
+
+    def _cursor_moved(self, *, force: bool = False) -> None:
+        row = self.cursor_row
+        row_id = row.id if row is not None else None
+        if force or row_id != self._cursor_id or row is None:
+            self._cursor_id = row_id if row is not None else self._cursor_id
+            self.post_message(self.CursorChanged(row))
+
+    def _refresh_row(self, index: int) -> None:
+        self.refresh_line(index)

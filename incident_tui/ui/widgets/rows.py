@@ -1,0 +1,114 @@
+"""The list's data side: display-ready rows and the block cache that holds pages of them.
+
+Rows are prepared (cleaned, parsed, bounded) in the worker thread that read them, so drawing
+a line on the event loop only lays out short strings.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime
+from typing import Generic, NamedTuple, TypeVar
+
+from incident_tui.store.reader import ListRow
+from incident_tui.ui.format import cell_text, parse_time
+
+T = TypeVar("T")
+
+BLOCK_SIZE = 100
+"""Rows per block: one ``Reader.page`` call, and the unit the cache keeps or drops."""
+
+
+class RowView(NamedTuple):
+    """One list line's data, already safe to draw (a NamedTuple: 6x cheaper to define than a
+    frozen dataclass, and module definitions are on the first-paint path)."""
+
+    id: str
+    remote: str
+    kind: str
+    label: str
+    """The short id shown: the remote's ref, else its id, else ``new`` for local drafts."""
+    title: str
+    status: str
+    severity: str | None
+    created: datetime | None
+    pending: int
+    conflict: bool
+    failed: bool
+    local_only: bool
+
+
+def row_view(row: ListRow) -> RowView:
+    """Prepare a Reader row for drawing (sanitised and bounded; see ``format.cell_text``)."""
+    if row.local_only:
+        label = "new"
+    else:
+        label = cell_text(row.ref, limit=24) or cell_text(row.remote_id, limit=24)
+    return RowView(
+        id=row.id,
+        remote=cell_text(row.remote, limit=40),
+        kind=row.kind,
+        label=label,
+        title=cell_text(row.title),
+        status=row.status,
+        severity=row.severity,
+        created=parse_time(row.created_at),
+        pending=row.pending,
+        conflict=row.conflict,
+        failed=row.failed,
+        local_only=row.local_only,
+    )
+
+
+class BlockCache(Generic[T]):
+    """Blocks of consecutive rows by block number, least recently used dropped first."""
+
+    def __init__(self, block_size: int = BLOCK_SIZE, max_blocks: int = 64) -> None:
+        self.block_size = block_size
+        self.max_blocks = max_blocks
+        self._blocks: OrderedDict[int, list[T]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+    def block_of(self, index: int) -> int:
+        """The block number holding row ``index``."""
+        return index // self.block_size
+
+    def get(self, index: int) -> T | None:
+        """Row ``index`` if its block is loaded (and long enough), else ``None``."""
+        block = self._blocks.get(index // self.block_size)
+        if block is None:
+            return None
+        offset = index % self.block_size
+        return block[offset] if offset < len(block) else None
+
+    def has(self, block: int) -> bool:
+        """Whether block ``block`` is loaded."""
+        return block in self._blocks
+
+    def put(self, block: int, rows: list[T]) -> None:
+        """Store a block, dropping the least recently stored ones beyond ``max_blocks``."""
+        self._blocks[block] = rows
+        self._blocks.move_to_end(block)
+        while len(self._blocks) > self.max_blocks:
+            self._blocks.popitem(last=False)
+
+    def touch(self, block: int) -> None:
+        """Mark a block as recently used (it is on screen), so it is dropped last."""
+        if block in self._blocks:
+            self._blocks.move_to_end(block)
+
+    def blocks_between(self, start: int, end: int) -> range:
+        """Block numbers covering rows ``start`` to ``end`` (exclusive), clipped at 0."""
+        first = max(0, start) // self.block_size
+        last = max(0, end - 1) // self.block_size
+        return range(first, last + 1)
+
+    def clear(self) -> None:
+        """Forget every block."""
+        self._blocks.clear()
+
+    def rows(self) -> list[T]:
+        """Every loaded row (tests and look-ups by id)."""
+        return [row for block in self._blocks.values() for row in block]

@@ -1,0 +1,76 @@
+"""The status line: each remote's sync state and the number of queued local changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from textual.content import Content
+from textual.widgets import Static
+
+from incident_tui.domain.text import clean
+from incident_tui.ui.format import local_time
+
+
+class RemoteLine(NamedTuple):
+    """What the status line knows about one remote."""
+
+    name: str
+    state: str
+    """``never``, ``ok``, ``failing`` or ``offline`` (the store's words), or ``syncing``."""
+    last_ok_at: str | None = None
+    last_error: str | None = None
+
+
+def describe(remote: RemoteLine) -> tuple[str, str]:
+    """The words for one remote and the theme variable that colours them."""
+    name = clean(remote.name, single_line=True)
+    if remote.state == "syncing":
+        return f"{name} syncing…", "$sync-never"
+    if remote.state == "ok":
+        return f"{name} ok at {local_time(remote.last_ok_at, with_date=False)}", "$sync-ok"
+    if remote.state == "failing":
+        reason = clean(remote.last_error, single_line=True)[:60] or "error"
+        return f"{name} failing: {reason}", "$sync-failing"
+    if remote.state == "offline":
+        return f"{name} offline", "$sync-offline"
+    return f"{name} never synced", "$sync-never"
+
+
+ORDER = {"failing": 0, "offline": 1, "syncing": 2, "ok": 3}
+"""Problems first: on a narrow terminal the end of the line is what gets cut."""
+
+
+def status_content(remotes: Sequence[RemoteLine], queued: int, note: str = "") -> Content:
+    """The whole line: queued count first (it must never be cut off), then each remote,
+    failing and offline ones before healthy ones."""
+    parts: list[str | tuple[str, str]] = [
+        (f"{queued} queued", "bold $mark-pending" if queued else "$foreground-muted"),
+    ]
+    if note:
+        parts += ["  ", (note, "$foreground-muted")]
+    for remote in sorted(remotes, key=lambda r: ORDER.get(r.state, 4)):
+        text, style = describe(remote)
+        parts += ["  │  ", (text, style)]
+    if not remotes:
+        parts += ["  │  ", ("no remotes configured", "$foreground-muted")]
+    return Content.assemble(*parts)
+
+
+class StatusLine(Static):
+    """One line at the bottom of the list; data comes down through :meth:`show`."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        background: $panel;
+        color: $foreground;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def show(self, remotes: Iterable[RemoteLine], queued: int, note: str = "") -> None:
+        """Redraw with these remote states and queue length."""
+        self.update(status_content(list(remotes), queued, note))

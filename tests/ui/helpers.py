@@ -1,0 +1,66 @@
+"""Helpers for driving the app in tests: wait until it is quiet, read the screen as text."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from incident_tui.ui.widgets.incident_list import IncidentList
+
+
+async def settle(pilot: Pilot[Any], limit: float = 10.0) -> None:
+    """Wait until no worker runs and every list shows the rows and count of its last load."""
+    app = pilot.app
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    def running() -> list[Any]:
+        # The sync loop is meant to run for ever: never wait for it.
+        return [w for w in app.workers if w.is_running and w.group != "sync"]
+
+    while True:
+        # Not workers.wait_for_complete: an empty list there means "all", the sync loop too,
+        # and a cancelled (superseded) worker would raise.
+        await asyncio.gather(*(w.wait() for w in running()), return_exceptions=True)
+        await pilot.pause()
+        lists = list(app.screen.query(IncidentList))
+        if not running() and not any(lst.busy for lst in lists):
+            return
+        if loop.time() > deadline:
+            raise TimeoutError("the app did not settle")
+        await asyncio.sleep(0.01)
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal would show, as plain text (one line per row)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def incidents(app: Any) -> IncidentList:
+    """The list widget of the current screen."""
+    return app.screen.query_one(IncidentList)
+
+
+def static_text(app: Any, selector: str) -> str:
+    """The plain text of a Static on the current screen."""
+    widget = app.screen.query_one(selector, Static)
+    return str(widget.render())
+
+
+def notifications(app: Any) -> list[str]:
+    """Messages of the notifications currently shown."""
+    return [n.message for n in app._notifications]
+
+
+async def cursor_to(pilot: Pilot[Any], incident_id: str) -> None:
+    """Move the list cursor onto ``incident_id`` (must be among the loaded rows)."""
+    lst = incidents(pilot.app)
+    for index in range(lst.total):
+        row = lst.row_at(index)
+        if row is not None and row.id == incident_id:
+            lst.move_cursor(index)
+            await pilot.pause()
+            return
+    raise AssertionError(f"{incident_id} is not in the list")

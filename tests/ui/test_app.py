@@ -1,0 +1,262 @@
+"""App-wide behaviour: help, themes, key overrides, the command palette, sync, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import types
+from typing import Any
+
+import pytest
+
+from incident_tui.sync.events import RemoteResult
+from incident_tui.ui.messages import IncidentsChanged
+from incident_tui.ui.screens.help import HelpScreen
+from incident_tui.ui.screens.list_screen import ListScreen
+from tests.ui.helpers import cursor_to, incidents, notifications, screen_text, settle
+
+
+async def test_help_lists_keys_and_closes(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "acknowledge the selection" in text and "search as you type" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, ListScreen)
+
+
+async def test_key_override_from_settings(make_app: Any, db_path: Any) -> None:
+    from incident_tui.store.reader import Reader
+
+    app = make_app(keys={"acknowledge": "ctrl+k", "help": "f1"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "safety:r006")
+        await pilot.press("a")  # no longer bound
+        await settle(pilot)
+        reader = Reader.open(db_path)
+        assert reader.detail("safety:r006").incident["status"] == "triggered"  # type: ignore[union-attr]
+        await pilot.press("ctrl+k")
+        await settle(pilot)
+        assert reader.detail("safety:r006").incident["status"] == "acknowledged"  # type: ignore[union-attr]
+        reader.close()
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert "ctrl+k" in screen_text(app)
+
+
+async def test_themes_are_registered_and_switch(make_app: Any) -> None:
+    app = make_app(theme="incident-light")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert {"incident-dark", "incident-light", "incident-contrast"} <= set(
+            app.available_themes
+        )
+        assert app.theme == "incident-light"
+        assert app.theme_variables["severity-critical"] == "#C0243A"
+        light_cursor = incidents(app)._row_styles().cursor.bgcolor
+        app.theme = "incident-contrast"
+        await settle(pilot)
+        assert app.theme_variables["list-cursor-text-style"] == "reverse bold"
+        assert incidents(app)._row_styles().cursor.bgcolor != light_cursor
+        app.theme = "textual-dark"  # a built-in theme gets the incident defaults
+        await settle(pilot)
+        assert app.theme_variables["severity-major"] == "#FF9F43"
+
+
+async def test_unknown_theme_falls_back(make_app: Any) -> None:
+    app = make_app(theme="no-such-theme")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "incident-dark"
+        assert any("Unknown theme" in n for n in notifications(app))
+
+
+async def test_palette_offers_actions_that_apply(make_app: Any, db_path: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "oncall:r002")  # revily: no comments
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Acknowledge", "Resolve", "Search", "Filter", "Sort", "Sync now",
+                "New incident", "Help", "Theme", "Quit"} <= titles
+        assert "Comment" not in titles
+        await cursor_to(pilot, "safety:r006")
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Acknowledge")
+        await command.callback()
+        await settle(pilot)
+        assert incidents(app).cursor_row.status == "acknowledged"  # type: ignore[union-attr]
+
+
+async def test_palette_opens(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"acknow")
+        await settle(pilot)
+        assert "Acknowledge" in screen_text(app)
+        await pilot.press("escape")
+
+
+@pytest.mark.parametrize(("key", "words"), [("d", "Dashboard"), ("h", "Handover")])
+async def test_dashboard_and_handover_are_not_there_yet(
+    make_app: Any, key: str, words: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        assert any(words in n and "not available yet" in n for n in notifications(app))
+
+
+async def test_sync_key_when_sync_is_off(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        assert any("Sync is off" in n for n in notifications(app))
+
+
+@pytest.mark.parametrize("bell", [True, False])
+async def test_urgent_new_incidents_notify_unless_bell_is_off(make_app: Any, bell: bool) -> None:
+    app = make_app(bell=bell)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        rang: list[bool] = []
+        app.bell = lambda: rang.append(True)
+        app.post_message(IncidentsChanged(["school:r001"], urgent=["school:r001"]))
+        await settle(pilot)
+        shown = any("New urgent incident: school:r001" in n for n in notifications(app))
+        assert shown is bell and bool(rang) is bell
+
+
+async def test_worker_errors_are_shown(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        def broken(incident_id: str) -> Any:
+            raise RuntimeError("disk on fire")
+
+        app.services.reader.detail = broken
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("disk on fire" in n for n in notifications(app))
+        assert app.is_running
+
+
+def test_crash_report_has_no_local_variables(
+    make_app: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app()
+
+    def explode() -> None:
+        token = "tok-super-secret-123"  # noqa: F841 - a local the report must not show
+        raise RuntimeError("crash")
+
+    async def run() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.call_later(explode)
+            await pilot.pause()
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(run())
+    report = capsys.readouterr().err
+    assert "RuntimeError: crash" in report
+    assert "tok-super-secret-123" not in report.replace('token = "tok-super-secret-123"', "")
+
+
+class FakeEngine:
+    """Stands in for incident_tui.sync.engine.SyncEngine (being written elsewhere)."""
+
+    instances: list[FakeEngine] = []
+
+    def __init__(self, settings: Any, *, clock: Any, listener: Any) -> None:
+        self.listener = listener
+        self.passes = 0
+        self.closed = False
+        FakeEngine.instances.append(self)
+
+    async def sync(self, remotes: list[str] | None = None) -> Any:
+        self.passes += 1
+        self.listener.remote_started("safety")
+        await asyncio.sleep(0.01)
+        self.listener.remote_progress("safety", 10)
+        self.listener.remote_finished(RemoteResult("safety", ok=True, pulled=10))
+        self.listener.incidents_changed(["safety:r006"], ["safety:r006"])
+        return None
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+async def test_sync_loop_runs_engine_and_reports(
+    make_settings: Any, db_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incident_tui.clock import fixed_clock
+    from incident_tui.ui.app import make_app
+    from tests.ui.conftest import NOW
+
+    module = types.ModuleType("incident_tui.sync.engine")
+    module.SyncEngine = FakeEngine  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "incident_tui.sync.engine", module)
+    FakeEngine.instances.clear()
+    app = make_app(make_settings(poll_seconds=3600), clock=fixed_clock(NOW), db_path=db_path,
+                   sync=True, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(200):
+            if FakeEngine.instances and FakeEngine.instances[0].passes >= 1:
+                break
+            await asyncio.sleep(0.01)
+        await settle(pilot)
+        engine = FakeEngine.instances[0]
+        assert any("New urgent incident" in n for n in notifications(app))
+        await pilot.press("s")
+        for _ in range(200):
+            if engine.passes >= 2:
+                break
+            await asyncio.sleep(0.01)
+        assert engine.passes == 2
+    assert engine.closed
+
+
+async def test_sync_unavailable_is_reported(
+    make_settings: Any, db_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incident_tui.clock import fixed_clock
+    from incident_tui.ui.app import make_app
+    from tests.ui.conftest import NOW
+
+    monkeypatch.setitem(sys.modules, "incident_tui.sync.engine", None)
+    app = make_app(make_settings(), clock=fixed_clock(NOW), db_path=db_path, sync=True,
+                   cursor_blink=False)
+    async with app.run_test(size=(160, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(100):
+            if app.ctx.sync.note:
+                break
+            await asyncio.sleep(0.01)
+        await settle(pilot)
+        assert any("sync is not available" in n for n in notifications(app))
+        assert "sync unavailable" in screen_text(app)
+
+
+def test_ui_import_is_light() -> None:
+    """Importing the UI package pulls nothing; the app module pulls neither SQLModel nor httpx
+    (the first paint must not pay for them)."""
+    code = (
+        "import sys, incident_tui.ui\n"
+        "assert 'textual' not in sys.modules, 'ui package imported textual'\n"
+        "import incident_tui.ui.app\n"
+        "heavy = [m for m in ('sqlmodel', 'sqlalchemy', 'httpx') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,301 @@
+"""The list screen: columns, marks, cursor, actions, selection, search, filter, sort."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from incident_tui.domain.model import Status
+from incident_tui.domain.query import ListQuery, Sort
+from incident_tui.store.reader import Reader
+from incident_tui.ui.screens.list_screen import ListScreen
+from tests.ui.helpers import cursor_to, incidents, notifications, screen_text, settle
+
+
+def _status(db_path: Any, incident_id: str) -> tuple[str, int]:
+    reader = Reader.open(db_path)
+    try:
+        detail = reader.detail(incident_id)
+        assert detail is not None
+        return detail.incident["status"], detail.incident["pending"]
+    finally:
+        reader.close()
+
+
+async def test_list_shows_columns_newest_first_with_marks(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        lines = text.splitlines()
+        assert "ID" in lines[1] and "SEV" in lines[1] and "TITLE" in lines[1]
+        assert "REMOTE" in lines[1] and "AGE" in lines[1]
+        assert "Database connection pool exhausted" in lines[2]  # newest first
+        assert "42m" in lines[2]  # age from the injected clock
+        assert "Incident number 2 on oncall" in lines[3]
+        assert "↑ 1003" in text  # queued acknowledge: pending mark
+        assert "! 1004" in text  # conflict mark
+        assert "✗ 1010" in text  # refused change mark
+        lst = incidents(app)
+        assert lst.total == 37 and lst.exact
+        assert "Incidents 1/37" in lines[0]
+
+
+async def test_status_line_shows_each_remote_and_queue(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 24)) as pilot:
+        await settle(pilot)
+        status = screen_text(app).splitlines()[-2]
+        assert "2 queued" in status
+        assert "status failing: HTTP 500 [/] upstream" in status
+        assert "ops offline" in status
+        assert "school ok at 11:56" in status
+        assert "safety never synced" in status
+        assert status.index("failing") < status.index("ok at")  # problems first
+
+
+async def test_cursor_moves_and_pages(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lst = incidents(app)
+        await pilot.press("down", "down")
+        assert lst.cursor == 2 and lst.cursor_row is not None
+        assert lst.cursor_row.id == "status:r003"
+        await pilot.press("up")
+        assert lst.cursor == 1
+        await pilot.press("pagedown")
+        assert lst.cursor > 10
+        await pilot.press("end")
+        assert lst.cursor == lst.total - 1
+        await pilot.press("home")
+        assert lst.cursor == 0 and lst.scroll_y == 0
+
+
+async def test_acknowledge_cursor_row_shows_pending_at_once(make_app: Any, db_path: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "safety:r006")
+        await pilot.press("a")
+        await settle(pilot)
+        row = incidents(app).cursor_row
+        assert row is not None and row.id == "safety:r006"
+        assert row.status == "acknowledged" and row.pending == 1
+        assert _status(db_path, "safety:r006") == ("acknowledged", 1)
+        assert any("acknowledged 1 incident" in n for n in notifications(app))
+
+
+async def test_resolve_cursor_row(make_app: Any, db_path: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "ops:r009")
+        await pilot.press("r")
+        await settle(pilot)
+        assert _status(db_path, "ops:r009") == ("resolved", 1)
+        assert "res" in screen_text(app).splitlines()[2 + incidents(app).cursor]
+
+
+async def test_bulk_select_then_acknowledge(make_app: Any, db_path: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "safety:r006")
+        await pilot.press("space", "down", "down", "space")  # r006 and r009 (space moves down)
+        lst = incidents(app)
+        assert lst.selected_ids == ["safety:r006", "ops:r009"]
+        assert "2 selected" in screen_text(app).splitlines()[0]
+        await pilot.press("a")
+        await settle(pilot)
+        assert _status(db_path, "safety:r006") == ("acknowledged", 1)
+        assert _status(db_path, "ops:r009") == ("acknowledged", 1)
+        assert lst.selected_ids == []  # a bulk action clears the selection
+
+
+async def test_escape_clears_selection(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("space")
+        assert incidents(app).selected_ids
+        await pilot.press("escape")
+        assert incidents(app).selected_ids == []
+
+
+async def test_actions_greyed_out_by_remote_kind(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "oncall:r002")  # revily: no comments, no reopen, no edit
+        screen = app.screen
+        assert screen.check_action("comment", ()) is None
+        assert screen.check_action("reopen", ()) is None
+        assert screen.check_action("edit", ()) is None
+        assert screen.check_action("acknowledge", ()) is True
+        await pilot.press("c")
+        assert isinstance(app.screen, ListScreen)  # nothing opened
+        await cursor_to(pilot, "school:r005")  # kitehouse can do all of it
+        assert screen.check_action("comment", ()) is True
+
+
+async def test_search_as_you_type_and_escape_clears(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"databa")
+        await settle(pilot)
+        lst = incidents(app)
+        assert lst.list_query.search == "databa"
+        assert lst.total == 1
+        assert "Database connection pool exhausted" in screen_text(app)
+        await pilot.press("enter")  # keep the search, back to the list
+        assert lst.has_focus and lst.list_query.search == "databa"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert lst.list_query.search == "" and lst.total == 37
+
+
+async def test_search_matches_comments(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"restarted")
+        await settle(pilot)
+        lst = incidents(app)
+        assert lst.total == 1 and lst.cursor_row is not None
+        assert lst.cursor_row.id == "school:r001"
+
+
+async def test_filter_by_status(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        assert app.screen.__class__.__name__ == "FilterScreen"
+        await pilot.press("space")  # tick "triggered" (first status)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        lst = incidents(app)
+        assert lst.list_query.statuses == frozenset({Status.TRIGGERED})
+        rows = [lst.row_at(i) for i in range(lst.total)]
+        assert rows and all(row is not None and row.status == "triggered" for row in rows)
+        assert "status triggered" in screen_text(app).splitlines()[0]
+
+
+async def test_filter_by_remote_and_cancel(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f", "tab", "tab", "space", "ctrl+s")  # first remote: oncall
+        await settle(pilot)
+        lst = incidents(app)
+        assert lst.list_query.remotes == frozenset({"oncall"})
+        assert all(lst.row_at(i).remote == "oncall" for i in range(lst.total))  # type: ignore[union-attr]
+        await pilot.press("f", "space", "escape")  # cancelled: unchanged
+        await settle(pilot)
+        assert lst.list_query.statuses == frozenset()
+
+
+async def test_sort_cycles(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        lst = incidents(app)
+        assert lst.list_query.sort is Sort.OLDEST
+        assert lst.cursor_row is not None and lst.cursor_row.id == "ops:h-long"
+        await pilot.press("o")
+        await settle(pilot)
+        assert lst.list_query.sort is Sort.SEVERITY
+        first = lst.row_at(0)
+        assert first is not None and first.severity == "critical"
+
+
+async def test_cursor_stays_on_incident_when_data_changes(make_app: Any, db_path: Any) -> None:
+    from datetime import timedelta
+
+    from incident_tui.store.engine import make_engine, session
+    from incident_tui.store.upsert import upsert_incidents
+    from incident_tui.ui.messages import IncidentsChanged
+    from tests.ui.conftest import NOW, _incident
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "school:r005")
+        lst = incidents(app)
+        before = lst.cursor
+        engine = make_engine(db_path)
+        with session(engine) as s, s.begin():
+            fresh = [
+                _incident(90 + n, "ops", created_at=NOW - timedelta(minutes=n)) for n in range(3)
+            ]
+            upsert_incidents(s, fresh, NOW)
+        engine.dispose()
+        app.post_message(IncidentsChanged([i.id for i in fresh]))
+        await settle(pilot)
+        assert lst.total == 40
+        assert lst.cursor_row is not None and lst.cursor_row.id == "school:r005"
+        assert lst.cursor == before + 3
+
+
+async def test_action_error_is_a_notification(make_app: Any, db_path: Any) -> None:
+    import sqlite3
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "school:r005")
+        conn = sqlite3.connect(db_path)  # the incident vanishes under the user's feet
+        conn.execute("UPDATE incident SET deleted_locally = 1 WHERE id = 'school:r005'")
+        conn.commit()
+        conn.close()
+        await pilot.press("a")
+        await settle(pilot)
+        assert any("no incident" in n for n in notifications(app))
+        assert app.is_running
+
+
+async def test_new_incident(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        assert app.screen.__class__.__name__ == "NewIncidentScreen"
+        await pilot.press(*"Printer")
+        app.screen.query_one("#form-title").insert_text_at_cursor(" on fire")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        lst = incidents(app)
+        row = lst.cursor_row
+        assert row is not None and row.title == "Printer on fire"
+        assert row.local_only and row.remote == "school" and row.label == "new"
+        assert lst.total == 38
+
+
+async def test_new_incident_needs_a_title(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", "ctrl+s")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "NewIncidentScreen"
+        assert any("needs a title" in n for n in notifications(app))
+        await pilot.press("escape")
+        assert isinstance(app.screen, ListScreen)
+
+
+async def test_mouse_click_moves_cursor(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.click("#incidents", offset=(20, 3))
+        assert incidents(app).cursor == 3
+
+
+async def test_list_query_starts_unfiltered(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert incidents(app).list_query == ListQuery()

@@ -1,0 +1,213 @@
+"""The UI's plain parts: formatting, row layout, the block cache, loading logic, list source,
+themes, keys and the status line (no running app needed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.cells import cell_len
+from rich.style import Style
+
+from incident_tui.domain.model import Status
+from incident_tui.domain.query import ListQuery, Sort
+from incident_tui.store.reader import ListRow, Reader
+from incident_tui.ui.format import age, cell_text, size_text, value_text
+from incident_tui.ui.keys import KEYS, effective_keys
+from incident_tui.ui.list_source import ListSource
+from incident_tui.ui.screens.help import help_content
+from incident_tui.ui.themes import (
+    THEME_VARIABLE_DEFAULTS,
+    ThemeFileError,
+    load_themes,
+    theme_from_mapping,
+)
+from incident_tui.ui.widgets.list_loading import read_reload
+from incident_tui.ui.widgets.row_format import columns_for, fit, paint_row, resolve_styles
+from incident_tui.ui.widgets.rows import BLOCK_SIZE, BlockCache, row_view
+from incident_tui.ui.widgets.status_line import RemoteLine, status_content
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(seconds=5), "now"),
+        (timedelta(minutes=42), "42m"),
+        (timedelta(hours=47), "47h"),
+        (timedelta(days=3), "3d"),
+        (timedelta(days=800), "2y"),
+        (timedelta(minutes=-5), "now"),
+    ],
+)
+def test_age(delta: timedelta, text: str) -> None:
+    assert age(NOW - delta, NOW) == text
+    assert len(text) <= 4
+
+
+def test_value_and_size_text() -> None:
+    assert size_text(2048) == "2.0 KB" and size_text(12) == "12 B" and size_text(None) == "?"
+    assert value_text({"b": 1, "a": [1, "x"]}) == '{"a": [1, "x"], "b": 1}'
+    assert value_text("a\x1b[2Jb\nc") == "ab c"
+    assert len(cell_text("x" * 10_000)) == 400
+
+
+def _row(**fields: Any) -> ListRow:
+    values: dict[str, Any] = {
+        "id": "school:1", "remote": "school", "kind": "kitehouse", "remote_id": "1",
+        "ref": "1042", "title": "Title", "status": "triggered", "severity": "major",
+        "created_at": "2026-11-22T11:00:00.000000Z", "updated_at": None, "pending": 0,
+        "conflict": False, "failed": False, "local_only": False,
+    }
+    values.update(fields)
+    return ListRow(**values)
+
+
+def _styles() -> Any:
+    return resolve_styles(Style(), lambda name: Style(bold=name == "critical"))
+
+
+@pytest.mark.parametrize("width", [40, 80, 99, 100, 160])
+def test_lines_are_exactly_as_wide_as_the_list(width: int) -> None:
+    columns = columns_for(width)
+    for title in ("short", "漢字" * 50, "[@click=app.quit]x[/]", "x" * 10_000):
+        strip = paint_row(row_view(_row(title=title)), columns, _styles(), now=NOW,
+                          cursor=False, selected=True)
+        assert strip.cell_length == max(width, columns.width)
+        assert all(not (s.style and s.style.meta) for s in strip)  # nothing clickable
+
+
+def test_fit_counts_cells_not_characters() -> None:
+    assert cell_len(fit("漢字漢字漢字", 7)) == 7
+    assert fit("abc", 5) == "abc  " and fit("abcdef", 4) == "abc…"
+
+
+def test_row_view_cleans_remote_text() -> None:
+    view = row_view(_row(title="a\x1b]52;c;aGk=\x07b \u202ec", ref=None, remote_id="r\x1b[2J1"))
+    assert view.title == "ab c" and view.label == "r1"
+    assert row_view(_row(local_only=True)).label == "new"
+
+
+def test_block_cache() -> None:
+    cache: BlockCache[int] = BlockCache(block_size=10, max_blocks=2)
+    cache.put(0, list(range(10)))
+    cache.put(1, list(range(10, 15)))
+    assert cache.get(3) == 3 and cache.get(12) == 12 and cache.get(17) is None
+    cache.touch(0)
+    cache.put(5, list(range(50, 60)))  # evicts block 1, the least recently used
+    assert cache.has(0) and not cache.has(1) and cache.get(55) == 55
+    assert list(cache.blocks_between(-5, 25)) == [0, 1, 2]
+
+
+class FakeSource:
+    """A PageSource over a list of ids."""
+
+    def __init__(self, count: int) -> None:
+        self.rows = [_row(id=f"r:{i}", remote_id=str(i)) for i in range(count)]
+        self.calls: list[str] = []
+
+    def count(self, query: ListQuery) -> int:
+        self.calls.append("count")
+        return len(self.rows)
+
+    def page(self, query: ListQuery, offset: int, limit: int) -> list[ListRow]:
+        self.calls.append(f"page {offset}")
+        return self.rows[offset:offset + limit]
+
+    def position(self, query: ListQuery, incident_id: str) -> int | None:
+        self.calls.append("position")
+        ids = [r.id for r in self.rows]
+        return ids.index(incident_id) if incident_id in ids else None
+
+
+def test_reload_reads_rows_before_counting() -> None:
+    source = FakeSource(1000)
+    result = read_reload(source, ListQuery(), keep=None, fallback=0, offset=0, height=30,
+                         current=lambda: True)
+    assert result is not None and source.calls == ["page 0"]
+    assert result.total == BLOCK_SIZE and not result.exact  # provisional until counted
+
+
+def test_reload_keeps_the_cursor_on_its_incident() -> None:
+    source = FakeSource(1000)
+    result = read_reload(source, ListQuery(), keep="r:450", fallback=3, offset=5, height=20,
+                         current=lambda: True)
+    assert result is not None and result.cursor == 450 and result.top == 445
+    assert set(result.blocks) == {4}
+
+
+def test_reload_clamps_when_the_incident_is_gone() -> None:
+    source = FakeSource(30)
+    result = read_reload(source, ListQuery(), keep="r:gone", fallback=80, offset=2, height=20,
+                         current=lambda: True)
+    assert result is not None and result.cursor == 29 and result.exact and result.total == 30
+
+
+def test_reload_gives_up_when_superseded() -> None:
+    assert read_reload(FakeSource(10), ListQuery(), keep=None, fallback=0, offset=0,
+                       height=5, current=lambda: False) is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        ListQuery(search="incident"),
+        ListQuery(search="number 1", sort=Sort.OLDEST),
+        ListQuery(search="inc", statuses=frozenset({Status.TRIGGERED})),
+        ListQuery(search="zzzz"),
+        ListQuery(),
+    ],
+)
+def test_list_source_pages_match_the_reader(db_path: Path, query: ListQuery) -> None:
+    reader = Reader.open(db_path)
+    source = ListSource(reader, lambda: reader)
+    try:
+        for offset in (0, 5):
+            assert source.page(query, offset, 7) == reader.page(query, offset, 7)
+        assert source.count(query) == reader.count(query)
+    finally:
+        reader.close()
+
+
+def test_shipped_themes_load_with_every_variable() -> None:
+    themes = {theme.name: theme for theme in load_themes()}
+    assert {"incident-dark", "incident-light", "incident-contrast"} <= set(themes)
+    assert not themes["incident-light"].dark
+    for theme in themes.values():
+        missing = set(THEME_VARIABLE_DEFAULTS) - set(theme.variables)
+        assert missing <= {"list-cursor-text-style"}, (theme.name, missing)
+
+
+def test_theme_file_errors_are_loud() -> None:
+    with pytest.raises(ThemeFileError):
+        theme_from_mapping({"name": "x", "primary": "#fff", "primry": "#000"})
+    with pytest.raises(ThemeFileError):
+        theme_from_mapping({"primary": "#fff"})
+
+
+def test_keys_have_unique_ids_and_overrides() -> None:
+    assert len({key.id for key in KEYS}) == len(KEYS)
+    keys = effective_keys({"acknowledge": "ctrl+a"})
+    assert keys["acknowledge"] == "ctrl+a" and keys["resolve"] == "r"
+    assert "ctrl+a" in help_content({"acknowledge": "ctrl+a"}).plain
+
+
+def test_status_line_text() -> None:
+    content = status_content(
+        [
+            RemoteLine("a", "ok", "2026-11-22T11:56:00.000000Z"),
+            RemoteLine("b", "failing", None, "HTTP 500 [/] \x1b[2J\x07bad"),
+            RemoteLine("c", "never"),
+            RemoteLine("d", "offline"),
+            RemoteLine("e", "syncing"),
+        ],
+        3,
+    )
+    text = content.plain
+    assert text.startswith("3 queued")
+    assert "b failing: HTTP 500 [/] bad" in text and "\x1b" not in text
+    assert text.index("failing") < text.index("offline") < text.index("syncing")
+    assert text.index("syncing") < text.index("ok at") < text.index("never synced")

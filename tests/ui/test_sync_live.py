@@ -1,0 +1,44 @@
+"""The TUI over the real sync engine and a loopback emulator: rows appear, status updates."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from incident_tui.clock import fixed_clock
+from incident_tui.config import Settings
+from incident_tui.emulators import EmulatorServer, make_emulator
+from tests.ui.conftest import NOW
+from tests.ui.helpers import incidents, screen_text, settle
+
+pytest.importorskip("incident_tui.sync.engine")
+
+
+@pytest.fixture
+def revily() -> Iterator[EmulatorServer]:
+    """A Revily emulator with 12 incidents on a free loopback port, always stopped."""
+    server = EmulatorServer(make_emulator("revily", sample=12, clock=lambda: NOW)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_sync_fills_an_empty_cache(revily: EmulatorServer, tmp_path: Path) -> None:
+    from incident_tui.ui.app import make_app
+
+    remote: Any = revily.emulator.remote_config("oncall")  # type: ignore[attr-defined]
+    settings = Settings(db=tmp_path / "cache.db", remotes=[remote], poll_seconds=3600)
+    app = make_app(settings, clock=fixed_clock(NOW), sync=True, cursor_blink=False)
+    async with app.run_test(size=(100, 24)) as pilot:
+        for _ in range(500):
+            await asyncio.sleep(0.02)
+            if incidents(app).total == 12 and "oncall ok at" in screen_text(app):
+                break
+        await settle(pilot)
+        assert incidents(app).total == 12
+        assert "oncall ok at" in screen_text(app)

@@ -20,6 +20,7 @@ from textual.signal import Signal
 from textual.worker import Worker
 
 from incident_tui.clock import Clock, system_clock
+from incident_tui.domain.query import ListQuery
 from incident_tui.domain.text import clean
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
@@ -62,6 +63,7 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
+    from incident_tui.ui.screens.dashboard import DashboardScreen
     from incident_tui.ui.sync_runner import SyncRunner
 
 
@@ -129,10 +131,11 @@ class IncidentApp(App[None]):
             self.runner.start()
         self.set_timer(WARM_AFTER, self.ctx.intents.warm)
 
-    def on_unmount(self) -> None:
-        """Stop syncing and release the cache."""
+    async def on_unmount(self) -> None:
+        """Stop syncing, close the connections to the remotes and release the cache."""
         if self.runner is not None:
             self.runner.stop()
+        await self.services.aclose_online()
         self.services.close()
 
     # Commands -----------------------------------------------------------------------------
@@ -173,13 +176,64 @@ class IncidentApp(App[None]):
             self.runner.sync_now()
             self.notify("Syncing…", timeout=2, markup=False)
 
+    def _list_query(self) -> ListQuery:
+        """The list's filters and search, which the dashboard applies too."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ListScreen):
+                return screen.incidents.list_query
+        return ListQuery()
+
+    def _kitehouse_remotes(self) -> list[str]:
+        return [name for name, kind in self.services.remote_kinds().items() if kind == "kitehouse"]
+
     def action_dashboard(self) -> None:
-        """The dashboard (another screen, coming)."""
-        self.notify("Dashboard: not available yet", markup=False)
+        """Charts of the cached incidents under the list's filters."""
+        from incident_tui.ui.screens.dashboard import DashboardScreen
+
+        if isinstance(self.screen, DashboardScreen):
+            return
+        services = self.services
+        fetchers = {
+            name: partial(services.remote_dashboard, name) for name in self._kitehouse_remotes()
+        }
+        self.push_screen(
+            DashboardScreen(
+                services.background(),
+                query=self._list_query(),
+                clock=services.clock,
+                kitehouse=fetchers,
+                changes=self.ctx.incidents_changed,
+            )
+        )
 
     def action_handover(self) -> None:
-        """The handover summary (another screen, coming)."""
-        self.notify("Handover: not available yet", markup=False)
+        """The shift handover summary (and a Kitehouse server's own, streamed)."""
+        from incident_tui.ui.screens.handover import HandoverScreen
+
+        if isinstance(self.screen, HandoverScreen):
+            return
+        services = self.services
+        settings = services.settings
+        self.push_screen(
+            HandoverScreen(
+                services.background(),
+                clock=services.clock,
+                stale_hours=settings.stale_hours,
+                remotes=[remote.name for remote in settings.remotes],
+                save_dir=settings.downloads(),
+                streams={
+                    name: partial(services.remote_handover, name)
+                    for name in self._kitehouse_remotes()
+                },
+                changes=self.ctx.incidents_changed,
+            )
+        )
+
+    def on_dashboard_screen_open_incident(self, message: DashboardScreen.OpenIncident) -> None:
+        """An incident picked on the dashboard opens in the detail screen."""
+        from incident_tui.ui.screens.detail import DetailScreen
+
+        self.push_screen(DetailScreen(self.ctx, message.incident_id))
 
     # Events from workers ------------------------------------------------------------------
 

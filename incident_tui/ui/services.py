@@ -8,8 +8,10 @@ thread, or warmed there after the first paint.
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from incident_tui.clock import Clock
 from incident_tui.domain.capabilities import Capability, can
@@ -22,6 +24,7 @@ from incident_tui.ui.widgets.rows import RowView
 if TYPE_CHECKING:
     from incident_tui.config import Settings
     from incident_tui.store.actions import Actions
+    from incident_tui.sync.online import Online
 
 
 class Services:
@@ -35,6 +38,7 @@ class Services:
         """The read connection for what the user waits on (rows, detail)."""
         self._background: Reader | None = None
         self._actions: Actions | None = None
+        self._online: Online | None = None
         self._lock = threading.Lock()
         self._background_lock = threading.Lock()
         self.source = ListSource(reader, self.background)
@@ -76,6 +80,32 @@ class Services:
     def actions_ready(self) -> bool:
         """Whether the writer has been built (so an action will not wait for the import)."""
         return self._actions is not None
+
+    def online(self) -> Online:
+        """Connectors for what needs the remote now (downloads, exports, previews, look-ups),
+        opened on first use. Use from async workers on the App's loop: the clients belong
+        to it."""
+        if self._online is None:
+            from incident_tui.sync.online import Online
+
+            self._online = Online(self.settings)
+        return self._online
+
+    async def remote_dashboard(
+        self, remote: str, start: datetime, end: datetime
+    ) -> dict[str, Any]:
+        """A Kitehouse remote's own ``/dashboard`` figures."""
+        return await self.online().dashboard(remote, start, end)
+
+    def remote_handover(self, remote: str, hours: float) -> AsyncIterator[str]:
+        """A Kitehouse remote's own handover e-mail, streamed."""
+        return self.online().handover_stream(remote, hours)
+
+    async def aclose_online(self) -> None:
+        """Close the connections :meth:`online` opened."""
+        if self._online is not None:
+            await self._online.aclose()
+            self._online = None
 
     def remote_kinds(self) -> dict[str, str]:
         """Configured remote name to kind."""

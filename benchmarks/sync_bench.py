@@ -31,6 +31,7 @@ from incident_tui.config import Settings  # noqa: E402
 from incident_tui.demo import DEMO_NAMES  # noqa: E402
 from incident_tui.domain.model import KINDS  # noqa: E402
 from incident_tui.emulators import EmulatorServer, make_emulator  # noqa: E402
+from incident_tui.remote.oneuptime import INCIDENT_SELECT  # noqa: E402
 from incident_tui.sync.engine import SyncEngine  # noqa: E402
 
 SERVE = """
@@ -99,13 +100,15 @@ async def bare_loop(server: Remote | EmulatorServer, config: dict[str, Any], kin
             headers = {"ApiKey": config["token"]}
             skip = 0
             while True:
+                # The same fields and order as the connector asks for, so the pages weigh
+                # the same; the base URL already ends in /api.
                 response = await client.post(
-                    "/api/incident/get-list",
+                    config["base_url"].rstrip("/") + "/incident/get-list",
                     params={"skip": skip, "limit": 100},
                     json={
                         "query": {},
-                        "select": {"_id": True, "title": True},
-                        "sort": {"createdAt": "ASC"},
+                        "select": INCIDENT_SELECT,
+                        "sort": {"updatedAt": "ASC", "_id": "ASC"},
                     },
                     headers=headers,
                 )

@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import json
 import mimetypes
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +29,20 @@ def add_commands(sub: Any) -> None:
     attach.add_argument("id")
     attach.add_argument("file", type=Path)
     attach.add_argument("--content-type", help="MIME type (default: guessed from the name)")
+
+    forget = sub.add_parser(
+        "delete-attachment", help="queue deleting an attachment (Kitehouse; asks first)"
+    )
+    forget.add_argument("id")
+    forget.add_argument("which", help="the attachment's name or its number in 'show'")
+    forget.add_argument("--yes", action="store_true", help="do not ask")
+
+    uncomment = sub.add_parser(
+        "delete-comment", help="queue deleting a comment (AOH IMS, OneUptime; asks first)"
+    )
+    uncomment.add_argument("id")
+    uncomment.add_argument("number", type=int, help="the comment's number in 'show'")
+    uncomment.add_argument("--yes", action="store_true", help="do not ask")
 
     download = sub.add_parser("download", help="download an attachment (Kitehouse)")
     download.add_argument("id")
@@ -96,6 +111,64 @@ def cmd_attach(args: argparse.Namespace, settings: Settings) -> int:
     actions = Actions.open(settings.db_path())
     queued = _queue(lambda: actions.attach(args.id, args.file, content_type))
     print(f"queued: attach {args.file.name} to {queued.incident_id} (change {queued.seq})")
+    return 0
+
+
+def _ask(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise OnlineFailure(f"{question} Not confirmed: pass --yes to run without a terminal")
+    if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
+        raise OnlineFailure("cancelled; nothing was changed")
+
+
+def _detail(settings: Settings, incident_id: str) -> Any:
+    from incident_tui.store.reader import Reader
+
+    reader = Reader.open(settings.db_path())
+    try:
+        detail = reader.detail(incident_id)
+    finally:
+        reader.close()
+    if detail is None:
+        raise OnlineFailure(f"no incident {incident_id!r} in the cache")
+    return detail
+
+
+def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue deleting an attachment, named or numbered as 'show' lists it."""
+    from incident_tui.store.actions import Actions
+
+    detail = _detail(settings, args.id)
+    found = [
+        a for a in detail.attachments if args.which in (a["name"], str(a["seq"]), f"#{a['seq']}")
+    ]
+    if not found:
+        names = ", ".join(f"#{a['seq']} {clean(a['name'], single_line=True)}"
+                          for a in detail.attachments) or "none"
+        raise OnlineFailure(f"{args.id} has no attachment {args.which!r} (it has: {names})")
+    attachment = found[0]
+    _ask(f"Delete {clean(attachment['name'], single_line=True)!r} from {args.id}?", args.yes)
+    actions = Actions.open(settings.db_path())
+    queued = _queue(lambda: actions.delete_attachment(args.id, attachment["seq"]))
+    print(f"queued: delete attachment {clean(attachment['name'], single_line=True)} "
+          f"of {queued.incident_id} (change {queued.seq})")
+    return 0
+
+
+def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue deleting a comment, numbered as 'show' lists it."""
+    from incident_tui.store.actions import Actions
+
+    detail = _detail(settings, args.id)
+    if not any(c["seq"] == args.number for c in detail.comments):
+        numbers = ", ".join(f"#{c['seq']}" for c in detail.comments) or "none"
+        raise OnlineFailure(f"{args.id} has no comment #{args.number} (it has: {numbers})")
+    _ask(f"Delete comment #{args.number} of {args.id}?", args.yes)
+    actions = Actions.open(settings.db_path())
+    queued = _queue(lambda: actions.delete_comment(args.id, args.number))
+    print(f"queued: delete comment #{args.number} of {queued.incident_id} (change {queued.seq})")
     return 0
 
 
@@ -208,6 +281,8 @@ def confirm_delete(settings: Settings, ids: list[str]) -> str:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "attach": cmd_attach,
+    "delete-attachment": cmd_delete_attachment,
+    "delete-comment": cmd_delete_comment,
     "download": cmd_download,
     "export-pdf": cmd_export_pdf,
     "export-csv": cmd_export_csv,

@@ -205,7 +205,17 @@ def detail_text(detail: Detail, now: datetime) -> str:
         out += ["", "Comments:"]
         for c in detail.comments:
             mark = " (pending)" if c["pending"] else ""
+            if c["visibility"] == "public":
+                mark += " (public)"
             who = clean(c["author"] or "?", single_line=True)
-            out.append(f"  {_iso(c['created_at']) or '?'}  {who}{mark}")
+            # The number is what delete-comment takes.
+            out.append(f"  #{c['seq']}  {_iso(c['created_at']) or '?'}  {who}{mark}")
             out += ["    " + line for line in clean(c["body"]).splitlines()]
+    if detail.attachments:
+        out += ["", "Attachments:"]
+        for a in detail.attachments:
+            mark = " (pending upload)" if a["pending"] else ""
+            size = f"  {a['size']} bytes" if a["size"] is not None else ""
+            kind = f"  {clean(a['content_type'], single_line=True)}" if a["content_type"] else ""
+            out.append(f"  #{a['seq']}  {clean(a['name'], single_line=True)}{kind}{size}{mark}")
     return "\n".join(out)

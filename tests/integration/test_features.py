@@ -198,3 +198,50 @@ def test_unsupported_features_fail_clearly(
     assert "cannot reopen" in capsys.readouterr().err
     assert main(["stale", "nope"]) == 1
     assert "unknown remote 'nope'" in capsys.readouterr().err
+
+
+def test_delete_attachment_and_comment_by_their_numbers(
+    serve: Serve, use: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kite = serve("kitehouse", sample=4)
+    ops = serve("aoh_ims", sample=4)
+    db = use(("school", kite), ("ops", ops))
+    kite_id = first_id(db, "school")
+    evidence = tmp_path / "notes.txt"
+    evidence.write_text("seen at 03:12")
+    assert main(["attach", kite_id, str(evidence)]) == 0
+    assert main(["sync", "--once"]) == 0
+    assert ("text/plain", b"seen at 03:12") in kite.emulator.blobs.values()  # type: ignore[attr-defined]
+    capsys.readouterr()
+    assert main(["show", kite_id]) == 0
+    shown = capsys.readouterr().out
+    assert "Attachments:" in shown and "notes.txt" in shown
+    # Without a terminal and without --yes nothing is deleted.
+    assert main(["delete-attachment", kite_id, "notes.txt"]) == 1
+    assert "pass --yes" in capsys.readouterr().err
+    assert main(["delete-attachment", kite_id, "nothing.bin", "--yes"]) == 1
+    assert "has no attachment 'nothing.bin'" in capsys.readouterr().err
+    assert main(["delete-attachment", kite_id, "notes.txt", "--yes"]) == 0
+    assert main(["sync", "--once"]) == 0
+    assert ("text/plain", b"seen at 03:12") not in kite.emulator.blobs.values()  # type: ignore[attr-defined]
+
+    ops_id = first_id(db, "ops")
+    assert main(["comment", ops_id, "-m", "wrong incident, sorry"]) == 0
+    assert main(["sync", "--once"]) == 0
+    remote_id = ops_id.split(":", 1)[1]
+    tenant = ops.emulator.tenant(ops.emulator.row(remote_id)["tenant_id"])  # type: ignore[attr-defined]
+
+    def remote_texts(incident: str) -> list[str]:
+        return [c["text"] for c in tenant.comments.get(incident, {}).values()]
+
+    assert "wrong incident, sorry" in remote_texts(remote_id)
+    detail = Reader.open(db).detail(ops_id)
+    assert detail is not None
+    number = next(c["seq"] for c in detail.comments if c["body"] == "wrong incident, sorry")
+    capsys.readouterr()
+    assert main(["show", ops_id]) == 0
+    assert f"#{number}" in capsys.readouterr().out
+    assert main(["delete-comment", ops_id, "999999", "--yes"]) == 1
+    assert main(["delete-comment", ops_id, str(number), "--yes"]) == 0
+    assert main(["sync", "--once"]) == 0
+    assert "wrong incident, sorry" not in remote_texts(remote_id)

@@ -48,10 +48,13 @@ from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, S
 from incident_tui.sync.outbox import Change
 
 FULL_EVERY = timedelta(minutes=15)
-
+"""Incremental remotes are fully re-listed this often, to notice remote deletions."""
 HYDRATE_CONCURRENCY = 4
 """Full-record fetches in flight per remote: quick, yet gentle on rate limits."""
-"""Incremental remotes are fully re-listed this often, to notice remote deletions."""
+PREFETCH_PAGES = 8
+"""Pages fetched ahead of the one being stored."""
+MERGE_LIMIT = 1000
+"""Most incidents stored in one transaction when pages queue up."""
 
 AfterPush = Callable[[Any], None]
 """Called after the remote accepted a change and before the local commit (a test seam)."""
@@ -63,6 +66,22 @@ ADDITIVE = frozenset({ChangeKind.COMMENT, ChangeKind.ATTACH})
 
 REREAD_AFTER = frozenset({*STATUS_CHANGES, ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE})
 """Changes after which the incident is read back from the remote to store its new state."""
+
+
+def merge_pages(pages: list[Page]) -> Page:
+    """Several consecutive pages as one: every incident once (the later copy wins), the last
+    cursor any of them carried, complete when the last one is."""
+    if len(pages) == 1:
+        return pages[0]
+    incidents: dict[str, Incident] = {}
+    cursor: str | None = None
+    for page in pages:
+        for incident in page.incidents:
+            incidents.pop(incident.id, None)
+            incidents[incident.id] = incident
+        cursor = page.cursor if page.cursor is not None else cursor
+    last = pages[-1]
+    return Page(list(incidents.values()), cursor, last.complete, last.partial)
 
 
 class SyncEngine:
@@ -437,10 +456,14 @@ class SyncEngine:
                 urgent = []
 
     @staticmethod
-    async def _prefetch(pages: AsyncIterator[Page], depth: int = 2) -> AsyncIterator[Page]:
+    async def _prefetch(
+        pages: AsyncIterator[Page], depth: int = PREFETCH_PAGES
+    ) -> AsyncIterator[Page]:
         """Fetch the next pages while the caller stores the current one, so network waits and
-        SQLite writes overlap. A failure of the fetching side is raised to the caller after
-        the pages it did fetch."""
+        SQLite writes overlap. Pages that arrived while the last one was being stored are
+        handed over as one (:func:`merge_pages`), so a fast remote costs fewer, larger
+        transactions. A failure of the fetching side is raised to the caller after the pages
+        it did fetch."""
         queue: asyncio.Queue[Page | None] = asyncio.Queue(maxsize=depth)
 
         async def produce() -> None:
@@ -452,8 +475,20 @@ class SyncEngine:
 
         producer = asyncio.create_task(produce())
         try:
-            while (page := await queue.get()) is not None:
-                yield page
+            ended = False
+            while not ended and (page := await queue.get()) is not None:
+                ready = [page]
+                while not queue.empty() and sum(len(p.incidents) for p in ready) < MERGE_LIMIT:
+                    following = queue.get_nowait()
+                    if following is None:
+                        ended = True
+                        break
+                    if following.partial != ready[-1].partial:
+                        # Never mix summaries with full records: yield them apart.
+                        yield merge_pages(ready)
+                        ready = []
+                    ready.append(following)
+                yield merge_pages(ready)
             await producer
         finally:
             if not producer.done():

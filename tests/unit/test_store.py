@@ -59,6 +59,20 @@ def test_list_filters_sort_and_position(cache: tuple[Actions, Reader]) -> None:
     assert reader.position(ListQuery(statuses=frozenset({Status.RESOLVED})), "ops:r5") is None
 
 
+@pytest.mark.parametrize("sort", list(Sort))
+def test_search_pages_follow_the_sort(cache: tuple[Actions, Reader], sort: Sort) -> None:
+    # Search pages are picked through the covering index first: they must be exactly the
+    # slices of the whole ordered result, at every offset and in every order.
+    _, reader = cache
+    query = ListQuery(search="incident", sort=sort)
+    whole = [r.id for r in reader.all_rows(query)]
+    assert len(whole) == reader.count(query) > 10
+    everything = [r.id for r in reader.all_rows(ListQuery(sort=sort))]
+    assert whole == [i for i in everything if i in set(whole)]
+    for offset in (0, 3, 7, len(whole) - 2):
+        assert [r.id for r in reader.page(query, offset, 4)] == whole[offset : offset + 4]
+
+
 @pytest.mark.parametrize(
     ("text", "count"),
     [
@@ -188,6 +202,8 @@ def test_upgrade_from_version_1_keeps_the_outbox(tmp_path: Path) -> None:
     assert detail is not None and detail.changes[0]["payload"] == {"from": "triggered"}
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION
+    indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {"ix_comment_created_at", "ix_incident_search"} <= indexes
 
 
 def test_newer_or_foreign_file_is_refused(tmp_path: Path) -> None:

@@ -24,8 +24,6 @@ STEPS: dict[int, tuple[str, ...]] = {
     ),
     # 2 -> 3: the handover reads the shift's comments by time.
     2: ("CREATE INDEX IF NOT EXISTS ix_comment_created_at ON comment (created_at)",),
-    # 3 -> 4: search as you type sorts its matches through a covering index.
-    3: (schema.SEARCH_INDEX,),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
 

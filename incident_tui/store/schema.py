@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 3
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -140,17 +140,9 @@ FTS_DDL = (
 )
 """Full-text index over title, description and comments; rowid = ``incident.num``."""
 
-SEARCH_INDEX = (
-    "CREATE INDEX IF NOT EXISTS ix_incident_search ON incident "
-    "(num, deleted_locally, created_at, id, status, remote, severity, pending, updated_at)"
-)
-"""Covers what a search sorts and filters on, so ordering the full-text matches reads this
-small index instead of every matching (large) incident row."""
-
 EXTRA_INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_incident_created_id ON incident (created_at DESC, id DESC)",
     "CREATE INDEX IF NOT EXISTS ix_incident_remote_remote_id ON incident (remote, remote_id)",
     "CREATE INDEX IF NOT EXISTS ix_outbox_incident_seq ON outbox (incident_id, seq)",
     "CREATE INDEX IF NOT EXISTS ix_comment_created_at ON comment (created_at)",
-    SEARCH_INDEX,
 )

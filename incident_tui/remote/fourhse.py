@@ -315,10 +315,13 @@ class FourhseConnector(Connector):
                 incident = self._map(row)
                 if incident.remote_id not in seen:
                     seen.add(incident.remote_id)
+                    # A summary: the involved people, resources and actions come with the
+                    # full record (get), which the engine fetches for the newest incidents.
+                    incident.comments = incident.attachments = None
                     incidents.append(incident)
             # A listing that moved under us may have skipped rows: do not let the engine
             # take the missing ones for deleted.
-            yield Page(incidents, cursor=None, complete=last and not shifted, partial=False)
+            yield Page(incidents, cursor=None, complete=last and not shifted, partial=True)
 
     async def _view(self, remote_id: str) -> dict[str, Any]:
         payload = await self._json("GET", f"/v2/incident/view/{quote(remote_id, safe='')}")

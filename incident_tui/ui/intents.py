@@ -1,15 +1,18 @@
-"""User intents (acknowledge, resolve, comment, create, edit, delete) carried out off the
-event loop: each runs ``Actions`` in a thread worker, then tells the App what changed so the
-screens re-read what they show. An ``ActionError`` becomes an error notification."""
+"""User intents (acknowledge, resolve, comment, create, edit, delete, attachments, attributes)
+carried out off the event loop: each runs ``Actions`` in a thread worker, then tells the App
+what changed so the screens re-read what they show. An ``ActionError`` becomes an error
+notification."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
 from incident_tui.domain.model import Draft
+from incident_tui.domain.text import clean
 from incident_tui.ui.messages import IncidentsChanged
 from incident_tui.ui.services import Services
 
@@ -36,9 +39,33 @@ class Intents:
         """Queue reopening ``ids``."""
         self._run("reopen", list(ids), lambda a: a.reopen(ids), done=done)
 
-    def comment(self, incident_id: str, body: str) -> None:
-        """Queue a comment."""
-        self._run("comment", [incident_id], lambda a: a.comment(incident_id, body))
+    def comment(self, incident_id: str, body: str, *, public: bool = False) -> None:
+        """Queue a comment (``public``: a public note, where the remote has them)."""
+        self._run("comment", [incident_id], lambda a: a.comment(incident_id, body, public=public))
+
+    def delete_comment(self, incident_id: str, comment_seq: int) -> None:
+        """Queue deleting a comment (cache row ``seq``)."""
+        self._run(
+            "delete comment", [incident_id], lambda a: a.delete_comment(incident_id, comment_seq)
+        )
+
+    def attach(self, incident_id: str, path: Path, content_type: str | None = None) -> None:
+        """Queue uploading a local file (copied now, sent by the next sync)."""
+        self._run("attach", [incident_id], lambda a: a.attach(incident_id, path, content_type))
+
+    def delete_attachment(self, incident_id: str, attachment_seq: int) -> None:
+        """Queue deleting an attachment (cache row ``seq``)."""
+        self._run(
+            "delete attachment",
+            [incident_id],
+            lambda a: a.delete_attachment(incident_id, attachment_seq),
+        )
+
+    def set_attribute(self, incident_id: str, name: str, value: Any) -> None:
+        """Queue setting a custom attribute (AOH IMS)."""
+        self._run(
+            "set attribute", [incident_id], lambda a: a.set_attribute(incident_id, name, value)
+        )
 
     def create(self, remote: str, kind: str, draft: Draft) -> None:
         """Queue a new incident; the list moves its cursor onto it."""
@@ -76,9 +103,11 @@ class Intents:
             actions = services.actions()
             try:
                 result = call(actions)
-            except ActionError as exc:
-                # Its text may quote remote ids or titles: never parse it as markup.
-                app.notify(str(exc), title=f"Cannot {label}", severity="error", markup=False)
+            except (ActionError, OSError) as exc:
+                # Its text may quote remote ids, titles or file names: never parse it as
+                # markup, and drop control characters. OSError: a file to attach that cannot
+                # be read or copied.
+                app.notify(clean(str(exc)), title=f"Cannot {label}", severity="error", markup=False)
                 return
             queued = result if isinstance(result, list) else [result]
             changed = list(dict.fromkeys([*ids, *(q.incident_id for q in queued)]))
@@ -100,6 +129,10 @@ def _summary(label: str, count: int) -> str:
         "create": "created",
         "edit": "edited",
         "delete": "deleted",
+        "delete comment": "deleted a comment on",
+        "attach": "attached a file to",
+        "delete attachment": "deleted an attachment of",
+        "set attribute": "set an attribute on",
     }[label]
     noun = "incident" if count == 1 else "incidents"
     return f"Queued: {past} {count} {noun}"

@@ -245,3 +245,28 @@ def test_delete_attachment_and_comment_by_their_numbers(
     assert main(["delete-comment", ops_id, str(number), "--yes"]) == 0
     assert main(["sync", "--once"]) == 0
     assert "wrong incident, sorry" not in remote_texts(remote_id)
+
+
+def test_fourhse_sync_brings_involved_people_resources_and_actions(
+    serve: Serve, use: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plant = serve("fourhse", sample=20)
+    db = use(("plant", plant))  # one `sync --once`: the listing, then the newest in full
+    reader = Reader.open(db)
+    details = [reader.detail(r.id) for r in reader.all_rows(ListQuery())]
+    involved = [
+        d for d in details
+        if d is not None and d.incident["extra"].get("totInvolvedPerson")
+    ]
+    assert involved
+    for detail in involved:
+        extra = detail.incident["extra"]
+        assert extra["people_count"] == len(extra["involved_people"]) > 0
+    target = involved[0].incident["id"]
+    capsys.readouterr()
+    assert main(["show", target, "--json"]) == 0
+    assert "involved_people" in capsys.readouterr().out
+    # A second pass with nothing changed fetches nothing in full again.
+    plant.emulator.log.clear()  # type: ignore[attr-defined]
+    assert main(["sync", "--once"]) == 0
+    assert not [e for e in plant.emulator.log if "/view/" in str(e)]  # type: ignore[attr-defined]

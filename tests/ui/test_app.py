@@ -104,15 +104,20 @@ async def test_palette_opens(make_app: Any) -> None:
         await pilot.press("escape")
 
 
-@pytest.mark.parametrize(("key", "words"), [("d", "Dashboard"), ("h", "Handover")])
-async def test_dashboard_and_handover_are_not_there_yet(
-    make_app: Any, key: str, words: str
-) -> None:
+@pytest.mark.parametrize(("key", "screen"), [("d", "DashboardScreen"), ("h", "HandoverScreen")])
+async def test_dashboard_and_handover_open_and_close(make_app: Any, key: str, screen: str) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press(key)
-        assert any(words in n and "not available yet" in n for n in notifications(app))
+        await settle(pilot)
+        assert type(app.screen).__name__ == screen
+        await pilot.press(key)  # the same key again does not stack a second copy
+        await settle(pilot)
+        assert len(app.screen_stack) == 2
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ListScreen"
 
 
 async def test_sync_key_when_sync_is_off(make_app: Any) -> None:

@@ -1,36 +1,62 @@
-"""The comment dialog: a multi-line box; ctrl+s sends, escape cancels, empty is refused."""
+"""The comment dialog: a multi-line box; ctrl+s sends, escape cancels, empty is refused.
+
+Where the remote tells internal notes from public ones (OneUptime's status-page notes) a
+checkbox under the box chooses; it starts unticked, so nothing goes public by accident.
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static, TextArea
+from textual.widgets import Checkbox, Static, TextArea
 
 from incident_tui.domain.text import clean
 from incident_tui.ui.context import UiContext
 
+PUBLIC_NOTE_KINDS = frozenset({"oneuptime"})
+"""Kinds whose connector can post a public note (``add_note``); capabilities.py has no flag
+for it, and the UI must not import connectors to find out."""
 
-class CommentScreen(ModalScreen[str | None]):
-    """Write one comment; dismissed with the text, or ``None`` when cancelled."""
+
+class NewComment(NamedTuple):
+    """What the dialog returns: the text and whether it is a public note."""
+
+    body: str
+    public: bool = False
+
+
+class CommentScreen(ModalScreen[NewComment | None]):
+    """Write one comment; dismissed with it, or ``None`` when cancelled."""
+
+    DEFAULT_CSS = """
+    CommentScreen #comment-public {
+        margin-top: 1;
+        background: $surface;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "submit", "Send", id="submit"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
-    def __init__(self, incident_id: str, title: str, *, blink: bool = True) -> None:
+    def __init__(
+        self, incident_id: str, title: str, *, blink: bool = True, public_option: bool = False
+    ) -> None:
         super().__init__()
         self.incident_id = incident_id
         self.incident_title = title
         self.blink = blink
+        self.public_option = public_option
+        """Whether to offer the public / internal choice."""
 
     def compose(self) -> ComposeResult:
-        """Heading, text box and a key hint."""
+        """Heading, text box, the public toggle where it applies, and a key hint."""
         with Vertical(id="comment-dialog", classes="dialog"):
             yield Static(
                 Content.assemble(
@@ -44,14 +70,24 @@ class CommentScreen(ModalScreen[str | None]):
             area = TextArea(id="comment-body", tab_behavior="focus", soft_wrap=True)
             area.cursor_blink = self.blink
             yield area
-            yield Static(
-                Content.styled("ctrl+s send · escape cancel", "$foreground-muted"),
-                classes="dialog-hint",
-            )
+            hint = "ctrl+s send · escape cancel"
+            if self.public_option:
+                yield Checkbox(
+                    "Public note (shown on the status page)", id="comment-public", compact=True
+                )
+                hint += " · tab, then space: public"
+            yield Static(Content.styled(hint, "$foreground-muted"), classes="dialog-hint")
 
     def on_mount(self) -> None:
         """Type straight away."""
         self.query_one(TextArea).focus()
+
+    @property
+    def public(self) -> bool:
+        """Whether the comment is to be a public note."""
+        if not self.public_option:
+            return False
+        return bool(self.query_one("#comment-public", Checkbox).value)
 
     def action_submit(self) -> None:
         """Send the comment, unless it is empty."""
@@ -59,7 +95,7 @@ class CommentScreen(ModalScreen[str | None]):
         if not text.strip():
             self.notify("A comment cannot be empty.", severity="warning", markup=False)
             return
-        self.dismiss(text)
+        self.dismiss(NewComment(text, self.public))
 
     def action_cancel(self) -> None:
         """Close without sending."""
@@ -69,9 +105,12 @@ class CommentScreen(ModalScreen[str | None]):
 def open_comment(app: App[Any], ctx: UiContext, incident_id: str, title: str) -> None:
     """Show the dialog; a sent comment is queued through the intents."""
 
-    def sent(body: str | None) -> None:
-        if body is not None:
-            ctx.intents.comment(incident_id, body)
+    def sent(comment: NewComment | None) -> None:
+        if comment is not None:
+            ctx.intents.comment(incident_id, comment.body, public=comment.public)
 
     blink = bool(getattr(app, "cursor_blink", True))
-    app.push_screen(CommentScreen(incident_id, title, blink=blink), sent)
+    public_option = ctx.services.kind_of(incident_id) in PUBLIC_NOTE_KINDS
+    app.push_screen(
+        CommentScreen(incident_id, title, blink=blink, public_option=public_option), sent
+    )

@@ -1,10 +1,17 @@
-"""A yes / no question (used before deleting an incident)."""
+"""A yes / no question, and the delete confirmation built on it.
+
+Deleting a 4HSE incident is forced on the server (its involved people, resources and actions
+go too), so its confirmation first asks the server what else would be removed and shows it;
+when the server cannot tell (offline, an error), it says so and still lets the user decide.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
+from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -12,8 +19,26 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from incident_tui.domain.text import clean
+from incident_tui.domain.text import clean, shorten
 from incident_tui.ui.context import UiContext
+
+PREVIEW_KINDS = frozenset({"fourhse"})
+"""Remote kinds whose delete removes more than the incident, and that can say what."""
+PREVIEW_TIMEOUT = 10.0
+"""Seconds to wait for the server's answer before calling the preview unavailable: the
+connector's retries of a refused connection would otherwise keep the user waiting."""
+PREVIEW_NAMES = 5
+"""Names listed per kind of related record; the rest are counted."""
+MODEL_WORDS = {
+    "IncidentPerson": "involved people",
+    "IncidentResource": "resources",
+    "IncidentAction": "actions",
+}
+"""4HSE's model names in the preview, as the user calls them."""
+
+Preview = dict[str, Any]
+"""``Online.delete_preview``'s answer: ``{"related": {model: [ids]}, "names": {model:
+[labels]}, "total": n}``."""
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -32,11 +57,120 @@ class ConfirmScreen(ModalScreen[bool]):
         """The question and the keys."""
         with Vertical(id="confirm-dialog", classes="dialog"):
             yield Static(self.question, classes="dialog-heading")
-            yield Static(Content.styled("y yes · n no", "$foreground-muted"), classes="dialog-hint")
+            yield from self.compose_extra()
+            yield Static(self.hint(), id="confirm-hint", classes="dialog-hint")
+
+    def compose_extra(self) -> ComposeResult:
+        """What a subclass shows between the question and the keys."""
+        yield from ()
+
+    def hint(self) -> Content:
+        """The line naming the keys."""
+        return Content.styled("y yes · n no", "$foreground-muted")
 
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
         self.dismiss(yes)
+
+
+class DeletePreviewScreen(ConfirmScreen):
+    """The delete question with what the server says would be removed with the incident.
+
+    ``y`` waits for the server's answer (or for it to fail): the point of the dialog is that
+    the user sees what goes before saying yes. ``n`` works at once.
+    """
+
+    DEFAULT_CSS = """
+    DeletePreviewScreen #confirm-preview {
+        height: auto;
+        max-height: 12;
+    }
+    """
+
+    def __init__(
+        self,
+        question: Content,
+        fetch: Callable[[], Awaitable[Preview]],
+        *,
+        timeout: float = PREVIEW_TIMEOUT,
+    ) -> None:
+        super().__init__(question)
+        self._fetch = fetch
+        self._timeout = timeout
+        self.waiting = True
+        """Whether the server's preview is still awaited (``y`` is held back meanwhile)."""
+        self.preview_text = "Asking the server what else deleting would remove…"
+        """The preview as shown, in plain text (tests and screen readers read it)."""
+
+    def compose_extra(self) -> ComposeResult:
+        """The preview (a waiting note at first)."""
+        yield Static(Content(self.preview_text), id="confirm-preview")
+
+    def hint(self) -> Content:
+        """Only ``n`` while the preview is awaited."""
+        if self.waiting:
+            return Content.styled("n no · waiting for the server before y", "$foreground-muted")
+        return super().hint()
+
+    def on_mount(self) -> None:
+        """Ask the server."""
+        self.load_preview()
+
+    @work(exclusive=True, group="delete-preview", exit_on_error=False)
+    async def load_preview(self) -> None:
+        """Fetch the preview on the App's loop (the connectors belong to it)."""
+        from incident_tui.config import ConfigError
+        from incident_tui.remote.errors import RemoteError
+        from incident_tui.store.actions import ActionError
+
+        unavailable = "Deleting still removes the incident and everything attached to it."
+        try:
+            preview = await asyncio.wait_for(self._fetch(), self._timeout)
+        except TimeoutError:
+            reason = f"the server did not answer in {self._timeout:g} s"
+        except (RemoteError, ActionError, ConfigError, OSError) as error:
+            # Not an error notification: the dialog is where the user is looking, and the
+            # failure only means the answer below is less informed.
+            reason = shorten(clean(str(error), single_line=True), 160).rstrip(". ")
+        else:
+            self._show("\n".join(preview_lines(preview)))
+            return
+        self._show(f"Preview unavailable: {reason}. {unavailable}", style="$warning")
+
+    def _show(self, text: str, *, style: str = "") -> None:
+        self.waiting = False
+        self.preview_text = text
+        # Content.styled, never markup: the text quotes names from the remote.
+        self.query_one("#confirm-preview", Static).update(Content.styled(text, style))
+        self.query_one("#confirm-hint", Static).update(self.hint())
+
+    def action_answer(self, yes: bool) -> None:
+        """Close with the answer; a yes only once the preview is in (or failed)."""
+        if yes and self.waiting:
+            self.notify("Waiting for the server's answer; n cancels.", timeout=2, markup=False)
+            return
+        super().action_answer(yes)
+
+
+def preview_lines(preview: Preview) -> list[str]:
+    """The preview in words, one line per kind of related record (remote text cleaned)."""
+    total = int(preview.get("total") or 0)
+    if not total:
+        return ["The server reports nothing else attached: only the incident is removed."]
+    noun = "record" if total == 1 else "records"
+    lines = [f"The server would also remove {total} related {noun}:"]
+    names = preview.get("names") or {}
+    related = preview.get("related") or {}
+    for model in dict.fromkeys([*related, *names]):
+        labels = [str(label) for label in names.get(model) or related.get(model) or []]
+        count = max(len(labels), len(related.get(model) or []))
+        if not count:
+            continue
+        shown = ", ".join(clean(label, single_line=True) for label in labels[:PREVIEW_NAMES])
+        more = f" and {count - PREVIEW_NAMES} more" if count > PREVIEW_NAMES else ""
+        kind = MODEL_WORDS.get(str(model)) or clean(str(model), single_line=True)
+        lines.append(f"  {kind} ({count}): {shown}{more}")
+    return lines
 
 
 def confirm_delete(
@@ -47,7 +181,8 @@ def confirm_delete(
     *,
     done: Callable[[], None] | None = None,
 ) -> None:
-    """Ask before deleting; a yes queues the deletion."""
+    """Ask before deleting (with the server's preview where the kind has one); a yes queues
+    the deletion."""
     question = Content.assemble(
         ("Delete ", "bold"),
         (clean(incident_id, single_line=True), "bold $error"),
@@ -59,4 +194,12 @@ def confirm_delete(
         if yes:
             ctx.intents.delete(incident_id, done=done)
 
-    app.push_screen(ConfirmScreen(question), answered)
+    services = ctx.services
+    if services.kind_of(incident_id) in PREVIEW_KINDS:
+
+        async def fetch() -> Preview:
+            return await services.online().delete_preview(incident_id)
+
+        app.push_screen(DeletePreviewScreen(question, fetch), answered)
+    else:
+        app.push_screen(ConfirmScreen(question), answered)

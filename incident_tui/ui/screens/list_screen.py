@@ -70,6 +70,7 @@ class ListScreen(Screen[None]):
             "reopen",
             "edit",
             "delete",
+            "export",
             "back",
         )
     ]
@@ -331,6 +332,13 @@ class ListScreen(Screen[None]):
             from incident_tui.ui.screens.confirm import confirm_delete
 
             confirm_delete(self.app, self.ctx, row.id, row.title)
+
+    def action_export(self) -> None:
+        """Save every incident the list selects (filters, search, sort) as CSV or JSON."""
+        from incident_tui.ui.screens.export import open_export
+
+        incidents = self.incidents
+        open_export(self.app, self.ctx, incidents.list_query, incidents.total)
 
     def action_filter(self) -> None:
         """Choose statuses, remotes and severities to show."""

@@ -133,16 +133,18 @@ def paint_row(
     base = styles.base + overlay
     mark, mark_style = mark_of(row, styles)
     severity_style = styles.severity.get(row.severity, styles.dim)
+    # Every column carries the gap after it, and no cell starts with one: a column that fills
+    # its width (``trig``, ``acknowledged``) still has a space before the next, and SVG
+    # renderers that drop a text run's leading space (rsvg) draw the snapshots faithfully.
     cells: list[tuple[str, Style]] = [
         ("●" if selected else " ", styles.base + styles.pending + overlay),
-        (mark, styles.base + mark_style + overlay),
-        (" " + fit(row.label, columns.label) + " ", styles.base + styles.dim + overlay),
-        (fit(SEVERITY_LABEL.get(row.severity, "-"), columns.severity), styles.base
+        (mark + " ", styles.base + mark_style + overlay),
+        (fit(row.label, columns.label) + " ", styles.base + styles.dim + overlay),
+        (fit(SEVERITY_LABEL.get(row.severity, "-"), columns.severity) + " ", styles.base
          + severity_style + overlay),
-        (" ", base),
-        (fit(status_label(row.status, columns), columns.status), styles.base
+        (fit(status_label(row.status, columns), columns.status) + " ", styles.base
          + styles.status.get(row.status, styles.dim) + overlay),
-        (" " + fit(row.title, columns.title) + " ", base),
+        (fit(row.title, columns.title) + " ", base),
         (fit(row.remote, columns.remote) + " ", styles.base + styles.dim + overlay),
         (age(row.created, now).rjust(columns.age), styles.base + styles.dim + overlay),
     ]

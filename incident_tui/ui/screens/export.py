@@ -1,0 +1,139 @@
+"""Exporting the incident list from the TUI: every row the list's filters, search and sort
+select (not just the rows on screen), as CSV or JSON, into the download folder.
+
+The files have the shape of ``incident-tui list --csv`` / ``--json``: the rows go through
+the same :mod:`incident_tui.output` functions, so scripts read both alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+from typing import Any, ClassVar, Literal, cast
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from incident_tui.clock import Clock
+from incident_tui.domain.query import ListQuery
+from incident_tui.domain.text import clean
+from incident_tui.store.reader import Reader, where_clause
+from incident_tui.ui.context import UiContext
+
+Format = Literal["csv", "json"]
+FORMATS: tuple[Format, ...] = ("csv", "json")
+
+
+def export_text(reader: Reader, query: ListQuery, fmt: Format) -> tuple[str, int]:
+    """The list selected by ``query`` as CSV or JSON text, and how many rows it holds."""
+    from incident_tui import output
+
+    rows = reader.all_rows(query)
+    if fmt == "csv":
+        return output.rows_csv(rows), len(rows)
+    # The JSON objects also carry description and raw status (interface.md); one query for
+    # all rows rather than one detail read per row, which the CLI can afford and a 100k-row
+    # list cannot.
+    where, params = where_clause(query)
+    more: dict[str, tuple[str | None, str]] = {
+        str(incident_id): (description, status_raw or "")
+        for incident_id, description, status_raw in reader.query(
+            f"SELECT id, description, status_raw FROM incident WHERE {where}", params
+        )
+    }
+    items = [output.row_json(row, *more.get(row.id, (None, ""))) for row in rows]
+    return output.dump_json(items) + "\n", len(rows)
+
+
+def export_name(clock: Clock, fmt: Format) -> str:
+    """``incidents-20261122T1200Z.csv``: the export's time in UTC, to the minute."""
+    return f"incidents-{clock().astimezone(UTC):%Y%m%dT%H%M}Z.{fmt}"
+
+
+def write_export(
+    reader: Reader, query: ListQuery, fmt: Format, folder: Path, clock: Clock
+) -> tuple[Path, int]:
+    """Write the export into ``folder`` under a new name (never overwriting); returns the
+    file and the row count. Blocking: call it in a thread. ``OSError`` when it cannot be
+    written, and then no file (not even a partial one) is left behind."""
+    from incident_tui.files import save_bytes
+
+    text, count = export_text(reader, query, fmt)
+    return save_bytes(folder, export_name(clock, fmt), text.encode("utf-8")), count
+
+
+class ExportScreen(ModalScreen[Format | None]):
+    """Asks the format: ``c`` CSV, ``j`` JSON, escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "choose('csv')", "CSV", id="export_csv"),
+        Binding("j", "choose('json')", "JSON", id="export_json"),
+        Binding("escape", "choose('')", "Cancel", id="cancel"),
+    ]
+
+    def __init__(self, what: Content, folder: Path) -> None:
+        super().__init__()
+        self.what = what
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        """What will be exported, where to, and the keys."""
+        with Vertical(id="export-dialog", classes="dialog"):
+            yield Static(self.what, classes="dialog-heading")
+            yield Static(
+                Content.assemble("Into ", (clean(str(self.folder), single_line=True), "bold")),
+            )
+            yield Static(
+                Content.styled("c CSV · j JSON · escape cancel", "$foreground-muted"),
+                classes="dialog-hint",
+            )
+
+    def action_choose(self, fmt: str) -> None:
+        """Close with the chosen format (nothing for cancel)."""
+        self.dismiss(cast(Format, fmt) if fmt in FORMATS else None)
+
+
+def open_export(app: App[Any], ctx: UiContext, query: ListQuery, total: int) -> None:
+    """Ask the format, then write the export in a worker thread and say where it went."""
+    services = ctx.services
+    folder = services.settings.downloads()
+    noun = "incident" if total == 1 else "incidents"
+    parts: list[str | tuple[str, str]] = [("Export ", "bold"), (f"{total:,} {noun}", "bold")]
+    if described := query.describe():
+        parts += [" · ", (clean(described, single_line=True), "$accent")]
+    what = Content.assemble(*parts)
+
+    def chosen(fmt: Format | None) -> None:
+        if fmt is None:
+            return
+
+        def work() -> None:
+            try:
+                path, count = write_export(
+                    services.background(), query, fmt, folder, services.clock
+                )
+            except OSError as error:
+                reason = error.strerror or str(error)
+                app.notify(
+                    clean(f"Could not write the export into {folder}: {reason}", single_line=True),
+                    title="Export failed",
+                    severity="error",
+                    markup=False,
+                )
+                return
+            rows = "incident" if count == 1 else "incidents"
+            app.notify(
+                clean(f"Exported {count:,} {rows} to {path}", single_line=True),
+                title="Export",
+                markup=False,
+                timeout=8,
+            )
+
+        # The background reader: a big export never holds up the rows the list is reading.
+        app.run_worker(work, thread=True, group="export", name="export", exit_on_error=False)
+
+    app.push_screen(ExportScreen(what, folder), chosen)

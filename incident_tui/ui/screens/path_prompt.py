@@ -1,0 +1,114 @@
+"""Ask for a local file to upload: one path box, checked before anything is queued.
+
+A missing path, a folder, a device or an unreadable file is refused in the dialog itself
+with a clear message, so the outbox only ever holds uploads that can be sent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from incident_tui.domain.text import clean
+
+
+def check_upload(text: str, cwd: Path | None = None) -> Path | str:
+    """The file ``text`` names (``~`` expanded, relative to ``cwd``), or why it cannot be sent.
+
+    Surrounding quotes are dropped: terminals paste dragged files as ``'/path/with space'``.
+    """
+    raw = text.strip()
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+        raw = raw[1:-1]
+    if not raw:
+        return "Type the path of a file to upload."
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = (cwd or Path.cwd()) / path
+    shown = clean(str(path), single_line=True)
+    try:
+        if not path.exists():
+            return f"No such file: {shown}"
+        if path.is_dir():
+            return f"{shown} is a folder: give the path of a file in it."
+        if not path.is_file():
+            # A FIFO or device would block or never end when copied into the outbox.
+            return f"{shown} is not a regular file."
+    except OSError as error:  # a path too long, a broken mount...
+        return f"Cannot read {shown}: {clean(error.strerror or error, single_line=True)}"
+    if not os.access(path, os.R_OK):
+        return f"Cannot read {shown}: permission denied."
+    return path
+
+
+class PathPromptScreen(ModalScreen[Path | None]):
+    """Dismissed with a readable file's path, or ``None`` when cancelled."""
+
+    DEFAULT_CSS = """
+    PathPromptScreen #path-input {
+        background: $foreground 6%;
+    }
+    PathPromptScreen #path-error {
+        color: $error;
+        margin-top: 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="path_cancel"),
+    ]
+
+    def __init__(self, heading: Content, *, cwd: Path | None = None, blink: bool = True) -> None:
+        """``heading`` is built from cleaned text by the caller; ``cwd`` anchors relative
+        paths (the process's working directory by default)."""
+        super().__init__()
+        self.heading = heading
+        self.cwd = cwd
+        self.blink = blink
+
+    def compose(self) -> ComposeResult:
+        """Heading, the path box, a line for what is wrong and the keys."""
+        with Vertical(id="path-dialog", classes="dialog"):
+            yield Static(self.heading, classes="dialog-heading")
+            yield Label("File")
+            box = Input(id="path-input", compact=True, placeholder="~/evidence/photo.jpg")
+            box.cursor_blink = self.blink
+            yield box
+            error = Static(id="path-error")
+            error.display = False
+            yield error
+            yield Static(
+                Content.styled("enter upload · escape cancel", "$foreground-muted"),
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        """Type straight away."""
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter: close with the file if it can be sent, else say why and stay."""
+        event.stop()
+        checked = check_upload(event.value, self.cwd)
+        if isinstance(checked, Path):
+            self.dismiss(checked)
+            return
+        error = self.query_one("#path-error", Static)
+        error.update(Content(checked))
+        error.display = True
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """A new path clears the last complaint."""
+        self.query_one("#path-error", Static).display = False
+
+    def action_cancel(self) -> None:
+        """Close without uploading."""
+        self.dismiss(None)

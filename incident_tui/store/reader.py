@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,12 +115,35 @@ class Reader:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._lock = threading.Lock()
+        # Re-entrant: within() holds it around the queries it times.
+        self._lock = threading.RLock()
+        self.progress_steps = 1000
+        """How often a time box looks at the clock, in SQLite virtual-machine steps (1,000
+        take some microseconds)."""
 
     @classmethod
     def open(cls, path: Path) -> Reader:
         """Open (and if needed create or upgrade) the cache at ``path``."""
         return cls(open_db(path))
+
+    @contextmanager
+    def within(self, seconds: float) -> Iterator[bool]:
+        """Time-box the reads made inside the block on this thread: a statement still running
+        after ``seconds`` stops with ``sqlite3.OperationalError`` ("interrupted"). Yields
+        ``False`` (and times nothing) when another thread is reading right now, so the
+        caller never waits for the connection."""
+        if not self._lock.acquire(blocking=False):
+            yield False
+            return
+        deadline = time.perf_counter() + seconds
+        self._conn.set_progress_handler(
+            lambda: time.perf_counter() > deadline, self.progress_steps
+        )
+        try:
+            yield True
+        finally:
+            self._conn.set_progress_handler(None, 0)
+            self._lock.release()
 
     def close(self) -> None:
         """Close the connection."""

@@ -37,6 +37,13 @@ class PageSource(Protocol):
         """Where ``incident_id`` sits in the query's order, or ``None``."""
         ...
 
+    def page_within(
+        self, query: ListQuery, offset: int, limit: int, seconds: float
+    ) -> list[ListRow] | None:
+        """Like :meth:`page` if that takes at most ``seconds`` and the store is free at once,
+        else ``None``; may run on the event loop."""
+        ...
+
 
 class ListSource:
     """The Reader as a :class:`PageSource`, with the index walk for search pages.
@@ -65,10 +72,28 @@ class ListSource:
         if self._walk_index and query.search.strip() and query.sort in (Sort.NEWEST, Sort.OLDEST):
             try:
                 return self._search_page(query, offset, limit)
-            except sqlite3.OperationalError:
+            except sqlite3.OperationalError as error:
+                if is_interrupted(error):
+                    raise
                 # The index is gone (a newer schema): the Reader's own plan is still correct.
                 self._walk_index = False
         return self._reader.page(query, offset, limit)
+
+    def page_within(
+        self, query: ListQuery, offset: int, limit: int, seconds: float
+    ) -> list[ListRow] | None:
+        """The page if it can be read within ``seconds`` without waiting for the connection
+        (a search keystroke's rows then reach the same frame as the typed letter); ``None``
+        otherwise, and the caller reads it in a worker."""
+        with self._reader.within(seconds) as free:
+            if not free:
+                return None
+            try:
+                return self.page(query, offset, limit)
+            except sqlite3.OperationalError as error:
+                if is_interrupted(error):
+                    return None
+                raise
 
     def _search_page(self, query: ListQuery, offset: int, limit: int) -> list[ListRow]:
         where, params = where_clause(query)
@@ -77,6 +102,11 @@ class ListSource:
             f"ORDER BY {ORDER_BY[query.sort]} LIMIT ? OFFSET ?"
         )
         return [to_list_row(row) for row in self._reader.query(sql, [*params, limit, offset])]
+
+
+def is_interrupted(error: sqlite3.OperationalError) -> bool:
+    """Whether a statement was stopped by a time box (``Reader.within``), not failed."""
+    return "interrupted" in str(error)
 
 
 def to_list_row(row: tuple[Any, ...] | list[Any]) -> ListRow:

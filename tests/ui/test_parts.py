@@ -172,6 +172,21 @@ def test_list_source_pages_match_the_reader(db_path: Path, query: ListQuery) -> 
         reader.close()
 
 
+def test_time_boxed_search_page_gives_up_without_losing_the_fast_plan(db_path: Path) -> None:
+    reader = Reader.open(db_path)
+    source = ListSource(reader, lambda: reader)
+    query = ListQuery(search="incident")
+    try:
+        assert source.page_within(query, 0, 7, 1.0) == reader.page(query, 0, 7)
+        # A budget no statement can meet: nothing read, and the index walk stays in use.
+        reader.progress_steps = 1  # the tiny test cache answers in fewer than 1,000 steps
+        assert source.page_within(query, 0, 7, -1.0) is None
+        assert source._walk_index
+        assert source.page(query, 0, 7) == reader.page(query, 0, 7)
+    finally:
+        reader.close()
+
+
 def test_shipped_themes_load_with_every_variable() -> None:
     themes = {theme.name: theme for theme in load_themes()}
     assert {"incident-dark", "incident-light", "incident-contrast"} <= set(themes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,37 @@ def test_many_threads_write_through_one_engine(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=12) as pool:
         assert sorted(pool.map(write, range(12))) == list(range(12))
     assert Reader.open(tmp_path / "threads.db").count(ListQuery()) == 12 * 100
+
+
+def test_reads_can_be_time_boxed_without_waiting_for_the_connection(
+    cache: tuple[Actions, Reader],
+) -> None:
+    _, reader = cache
+    slow = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000) "
+        "SELECT count(*) FROM n"
+    )
+    with reader.within(0.01) as free:
+        assert free
+        with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+            reader.query(slow)
+        assert reader.count(ListQuery()) == 31  # quick reads inside the box still work
+    assert reader.query("SELECT count(*) FROM incident")[0][0] == 31  # and no box after it
+
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with reader._lock:
+            holding.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    holding.wait(5)
+    try:
+        with reader.within(0.01) as free:
+            assert not free  # another thread reads: never wait for it
+    finally:
+        release.set()
+        worker.join()

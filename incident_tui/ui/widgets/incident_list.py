@@ -28,12 +28,16 @@ from incident_tui.ui.widgets.list_loading import (
     RowsRead,
     first_block,
     read_block,
+    read_first_block_within,
     read_reload,
 )
 from incident_tui.ui.widgets.rows import BLOCK_SIZE, RowView
 
 PREFETCH_SCREENS = 2
 """Blocks are read ahead for this many screen heights above and below the viewport."""
+INLINE_READ_SECONDS = 0.012
+"""How long a new query's first rows may be read on the event loop before the read moves to
+a worker: short enough that typing never stutters, long enough for most searches."""
 
 
 class IncidentList(IncidentLines):
@@ -106,6 +110,10 @@ class IncidentList(IncidentLines):
         """Show another query, cursor at the top. ``first_rows``, its first block read
         beforehand (the App reads it before the event loop starts), are shown at once and
         only the count is read in a worker."""
+        if first_rows is None and self.is_mounted:
+            # Most queries (a search keystroke, a filter) answer in a few milliseconds: read
+            # them here so the rows land in the same frame as the key, not one frame later.
+            first_rows = read_first_block_within(self._source, query, INLINE_READ_SECONDS)
         if first_rows is None:
             self._start_reload(query, keep=None, fallback=0, offset=0)
             return

@@ -32,6 +32,15 @@ def read_block(source: PageSource, query: ListQuery, block: int) -> list[RowView
     return [row_view(r) for r in source.page(query, block * BLOCK_SIZE, BLOCK_SIZE)]
 
 
+def read_first_block_within(
+    source: PageSource, query: ListQuery, seconds: float
+) -> list[RowView] | None:
+    """The first block if the store gives it within ``seconds`` (on the event loop), else
+    ``None``."""
+    rows = source.page_within(query, 0, BLOCK_SIZE, seconds)
+    return None if rows is None else [row_view(r) for r in rows]
+
+
 def first_block(rows: list[RowView]) -> ReloadResult:
     """A reload result made of an already read first block (cursor at the top)."""
     exact = len(rows) < BLOCK_SIZE

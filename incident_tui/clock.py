@@ -27,6 +27,9 @@ def to_db(moment: datetime | None) -> str | None:
     """The cache's text form of a time: ISO 8601 UTC with microseconds and ``Z``."""
     if moment is None:
         return None
+    if moment.tzinfo is UTC:
+        # The common case (connectors hand over UTC): one conversion less, for every row.
+        return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     # isoformat is several times faster than strftime, and this runs for every pulled row.

@@ -6,6 +6,7 @@ The defaults follow contracts/README.md; every remote can override them through 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -62,6 +63,12 @@ def severity_from_keywords(
     hit = _lookup(value, overrides)
     if hit is not None:
         return Severity(hit) if hit else None
+    return _severity_by_words(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _severity_by_words(value: str) -> Severity | None:
+    # Cached: a remote has a handful of severity names and every pulled row repeats one.
     folded = value.casefold()
     for severity, words in SEVERITY_KEYWORDS:
         if any(word in folded for word in words):
@@ -99,6 +106,12 @@ def parse_time(value: object) -> datetime | None:
         return datetime.fromtimestamp(float(value), UTC)
     if not isinstance(value, str):
         return None
+    if not value.isdigit():
+        # The common case first, for every pulled timestamp: ISO 8601 that Python reads as is.
+        try:
+            return _utc(datetime.fromisoformat(value))
+        except ValueError:
+            pass
     text = value.strip()
     if text.isdigit():
         return datetime.fromtimestamp(int(text), UTC)
@@ -114,9 +127,14 @@ def parse_time(value: object) -> datetime | None:
     except ValueError:
         log.warning("unparseable timestamp %r", value)
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return _utc(parsed)
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a naive one is taken as UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 def format_time(value: datetime | None) -> str | None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from incident_tui.config import FourhseRemote, RemoteBase
+from incident_tui.domain import jsontext
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time, status_from_keywords
 from incident_tui.domain.model import Draft, Incident, Status
@@ -74,7 +75,7 @@ def created_id(key: str) -> str:
 def content_hash(payload: dict[str, Any]) -> str:
     """A stable hash of an incident payload, the concurrency token when there is no
     ``updated_at``: key order and whitespace do not matter, any value change does."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    text = jsontext.dumps(payload, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -82,10 +83,22 @@ def json_names(value: object) -> list[str] | None:
     """Names in an opaque ``manager``/``assignee``/``watcher`` JSON string; ``None`` when it
     does not parse. Items may be strings or objects with a name-like key."""
     if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else []
-        except json.JSONDecodeError:
-            return None
+        names = _names_in_text(value)
+        return None if names is None else list(names)
+    return _names(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_in_text(value: str) -> tuple[str, ...] | None:
+    # Cached because a site has few managers and watchers and every row repeats them.
+    try:
+        parsed = jsontext.loads(value) if value.strip() else []
+    except ValueError:
+        return None
+    return tuple(_names(parsed))
+
+
+def _names(value: object) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):

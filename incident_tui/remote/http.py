@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -14,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean, shorten
 from incident_tui.remote.errors import (
     AuthFailed,
@@ -59,8 +59,8 @@ def error_text(response: httpx.Response) -> str:
     and ``{errorMessage}``.
     """
     try:
-        body: Any = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, httpx.ResponseNotRead):
+        body: Any = jsontext.loads(response.content)
+    except (ValueError, httpx.ResponseNotRead):
         body = None
     parts: list[str] = []
     if isinstance(body, dict):
@@ -260,8 +260,8 @@ def parse_json(response: httpx.Response) -> Any:
     if not response.content.strip():
         return None
     try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return jsontext.loads(response.content)
+    except ValueError as exc:
         snippet = shorten(clean(response.text, single_line=True), 60)
         raise BadResponse(
             f"{response.request.method} {response.request.url.path}: not JSON "

@@ -3,6 +3,7 @@ transaction (so search never sees a half-written change)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from sqlalchemy import text
@@ -12,16 +13,19 @@ _REINDEX = text(
     "INSERT OR REPLACE INTO incident_fts (rowid, title, description, comments) "
     "SELECT i.num, i.title, COALESCE(i.description, ''), "
     "COALESCE((SELECT group_concat(c.body, ' ') FROM comment c WHERE c.incident_id = i.id), '') "
-    "FROM incident i WHERE i.id = :id"
+    "FROM incident i WHERE i.id IN (SELECT value FROM json_each(:ids))"
 )
 _DROP = text("DELETE FROM incident_fts WHERE rowid = :num")
 
 
 def reindex(session: Session, incident_ids: Iterable[str]) -> None:
-    """Rebuild the index entries of these incidents from their current rows and comments."""
-    params = [{"id": incident_id} for incident_id in incident_ids]
-    if params:
-        session.connection().execute(_REINDEX, params)
+    """Rebuild the index entries of these incidents from their current rows and comments.
+
+    One statement for all of them: FTS5 costs several times more per row when fed one
+    statement a row (a pull stores thousands)."""
+    ids = list(incident_ids)
+    if ids:
+        session.connection().execute(_REINDEX, {"ids": json.dumps(ids)})
 
 
 def drop(session: Session, nums: Iterable[int]) -> None:

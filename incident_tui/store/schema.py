@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -22,7 +22,9 @@ class IncidentRow(SQLModel, table=True):
     num: int | None = Field(default=None, primary_key=True)
     """Stable integer key; the full-text index uses it as its rowid."""
     id: str = Field(unique=True)
-    remote: str = Field(index=True)
+    # No index of its own: ix_incident_remote_remote_id starts with it, and every index
+    # costs each pulled row a b-tree write.
+    remote: str
     kind: str
     remote_id: str
     ref: str | None = None
@@ -35,7 +37,7 @@ class IncidentRow(SQLModel, table=True):
     severity_raw: str | None = None
     category: str | None = None
     occurred_at: str | None = None
-    created_at: str = Field(index=True)
+    created_at: str  # indexed by ix_incident_created_id (created_at DESC, id DESC)
     updated_at: str | None = Field(default=None, index=True)
     acknowledged_at: str | None = None
     resolved_at: str | None = None

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
 from incident_tui.clock import to_db
+from incident_tui.domain import jsontext
 from incident_tui.domain.model import Incident
 from incident_tui.store import fts
 from incident_tui.store.actions import remove_incident
@@ -58,7 +59,7 @@ def content_version(incident: Incident) -> str:
     """The incident's version token, or a hash of its raw payload when the remote has none."""
     if incident.version:
         return incident.version
-    blob = json.dumps(incident.raw, sort_keys=True, default=str).encode()
+    blob = jsontext.dumps(incident.raw, sort_keys=True).encode()
     return "sha1:" + hashlib.sha1(blob, usedforsecurity=False).hexdigest()
 
 
@@ -73,38 +74,42 @@ def base_of(incident: Incident) -> dict[str, Any]:
 
 
 def row_values(
-    incident: Incident, synced_at: datetime, version: str | None = None
-) -> dict[str, Any]:
-    """The ``incident`` table columns for a pulled incident."""
-    return {
-        "id": incident.id,
-        "remote": incident.remote,
-        "kind": incident.kind,
-        "remote_id": incident.remote_id,
-        "ref": incident.ref,
-        "container": incident.container,
-        "title": incident.title,
-        "description": incident.description,
-        "status": incident.status.value,
-        "status_raw": incident.status_raw,
-        "severity": incident.severity.value if incident.severity else None,
-        "severity_raw": incident.severity_raw,
-        "category": incident.category,
-        "occurred_at": to_db(incident.occurred_at),
-        "created_at": to_db(incident.created_at),
-        "updated_at": to_db(incident.updated_at),
-        "acknowledged_at": to_db(incident.acknowledged_at),
-        "resolved_at": to_db(incident.resolved_at),
-        "reporter": incident.reporter,
-        "assignees": json.dumps(incident.assignees, default=str),
-        "custom_fields": json.dumps(incident.custom_fields, default=str),
-        "extra": json.dumps(incident.extra, default=str),
-        "version": version or content_version(incident),
-        "raw": json.dumps(incident.raw, default=str),
-        "base": json.dumps(base_of(incident)),
-        "synced_at": to_db(synced_at),
-        "hydrated": incident.comments is not None,
-    }
+    incident: Incident, synced_at: str | None, version: str | None = None
+) -> tuple[Any, ...]:
+    """The ``incident`` table columns for a pulled incident, in :data:`UPSERT_COLUMNS` order
+    (a tuple, not a dict: this runs for every pulled row). ``synced_at`` is in cache form."""
+    severity = incident.severity
+    status = incident.status
+    # Status and Severity are StrEnums, so the members are their own text values.
+    return (
+        incident.id,
+        incident.remote,
+        incident.kind,
+        incident.remote_id,
+        incident.ref,
+        incident.container,
+        incident.title,
+        incident.description,
+        status,
+        incident.status_raw,
+        severity,
+        incident.severity_raw,
+        incident.category,
+        to_db(incident.occurred_at),
+        to_db(incident.created_at),
+        to_db(incident.updated_at),
+        to_db(incident.acknowledged_at),
+        to_db(incident.resolved_at),
+        incident.reporter,
+        jsontext.dumps(incident.assignees),
+        jsontext.dumps(incident.custom_fields),
+        jsontext.dumps(incident.extra),
+        version or content_version(incident),
+        jsontext.dumps(incident.raw),
+        jsontext.dumps(base_of(incident)),
+        synced_at,
+        incident.comments is not None,
+    )  # fmt: skip
 
 
 def _known(s: Session, ids: list[str]) -> dict[str, tuple[str | None, int, bool]]:
@@ -128,7 +133,8 @@ def upsert_incidents(
     if not incidents:
         return result
     known = _known(s, [i.id for i in incidents])
-    values: list[dict[str, Any]] = []
+    values: list[tuple[Any, ...]] = []
+    synced = to_db(synced_at)
     detailed: list[Incident] = []
     skipped: set[str] = set()
     for incident in incidents:
@@ -143,7 +149,7 @@ def upsert_incidents(
         unchanged = previous is not None and previous[0] == version
         if unchanged and (incident.comments is None or previous is not None and previous[2]):
             continue
-        values.append(row_values(incident, synced_at, version))
+        values.append(row_values(incident, synced, version))
         if incident.comments is not None or incident.attachments is not None:
             detailed.append(incident)
         (result.changed if previous is not None else result.new).append(incident.id)
@@ -152,10 +158,10 @@ def upsert_incidents(
         # transaction), because SQLAlchemy's per-row parameter handling cost more than SQLite.
         driver = s.connection().connection.driver_connection
         assert driver is not None
-        driver.executemany(UPSERT_SQL, [tuple(v[name] for name in UPSERT_COLUMNS) for v in values])
+        driver.executemany(UPSERT_SQL, values)
     _replace_children(s, detailed)
     # Written rows, plus rows kept for their queued changes whose remote comments changed.
-    fts.reindex(s, [v["id"] for v in values] + [i.id for i in detailed if i.id in skipped])
+    fts.reindex(s, [v[0] for v in values] + [i.id for i in detailed if i.id in skipped])
     return result
 
 

@@ -361,5 +361,10 @@ async def test_delay_beyond_the_timeout(serve: Serve) -> None:
 def test_helpers() -> None:
     assert json_names('["Ana Souza", {"name": "Ben Okafor"}]') == ["Ana Souza", "Ben Okafor"]
     assert json_names("not json") is None and json_names("") == []
+    # Parses are cached per text: a caller changing its list must not change the next one.
+    first = json_names('["Ana Souza"]')
+    assert first is not None
+    first.append("changed")
+    assert json_names('["Ana Souza"]') == ["Ana Souza"]
     assert created_id("k-1") == created_id("k-1") != created_id("k-2")
     assert content_hash({"a": 1, "b": 2}) == content_hash({"b": 2, "a": 1})

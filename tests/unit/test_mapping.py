@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
+from incident_tui.clock import to_db
 from incident_tui.domain.mapping import (
     format_time,
     parse_time,
@@ -52,3 +53,26 @@ def test_parse_time_forms() -> None:
     assert nanos is not None and nanos.microsecond == 802185
     assert parse_time("") is None and parse_time(0) is None and parse_time("garbage") is None
     assert format_time(expected) == "2024-11-11T10:57:27Z"
+
+
+def test_parse_time_edge_forms() -> None:
+    # Digits are epoch seconds, never a basic-format ISO date.
+    assert parse_time("20240101") == datetime.fromtimestamp(20240101, UTC)
+    assert parse_time("  2024-11-11T10:57:27Z  ") == datetime(2024, 11, 11, 10, 57, 27, tzinfo=UTC)
+    assert parse_time("2024-11-11T10:57:27z") == datetime(2024, 11, 11, 10, 57, 27, tzinfo=UTC)
+    assert parse_time("2024-11-11") == datetime(2024, 11, 11, tzinfo=UTC)
+    assert parse_time("2024-11-11T10:57:27+00:00").tzinfo is UTC  # type: ignore[union-attr]
+
+
+def test_cache_time_text() -> None:
+    utc = datetime(2024, 11, 11, 10, 57, 27, 5, tzinfo=UTC)
+    assert to_db(utc) == "2024-11-11T10:57:27.000005Z"
+    assert to_db(utc.astimezone(timezone(timedelta(hours=8)))) == "2024-11-11T10:57:27.000005Z"
+    assert to_db(utc.replace(tzinfo=None)) == "2024-11-11T10:57:27.000005Z"
+    assert to_db(None) is None
+
+
+def test_severity_keywords_are_cached_per_name_not_per_override() -> None:
+    assert severity_from_keywords("Sev High") is Severity.MAJOR
+    assert severity_from_keywords("Sev High", {"sev high": "critical"}) is Severity.CRITICAL
+    assert severity_from_keywords("Sev High") is Severity.MAJOR

@@ -205,6 +205,7 @@ def test_upgrade_from_version_1_keeps_the_outbox(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "ix_comment_created_at" in indexes
+    assert "ix_incident_created_at" not in indexes and "ix_incident_remote" not in indexes
 
 
 def test_newer_or_foreign_file_is_refused(tmp_path: Path) -> None:

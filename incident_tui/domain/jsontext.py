@@ -1,0 +1,47 @@
+"""JSON on the sync's hot path: decoding remote pages and encoding the columns of pulled rows.
+
+orjson does both several times faster than the standard library, which matters at tens of
+thousands of incidents per pull. Decoding falls back to the standard library for what orjson
+refuses or would change but remotes may still send (integers beyond 64 bits, ``NaN``, UTF-16
+text), so a remote that worked before keeps working and a garbage body still raises
+``ValueError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+_LONG_NUMBER = re.compile(rb"[0-9]{20}")
+"""Twenty digits in a row may be an integer beyond 64 bits, which orjson turns into a float."""
+
+
+def loads(data: bytes | str) -> Any:
+    """Decode JSON; raises :class:`ValueError` (a ``json.JSONDecodeError``) for garbage."""
+    raw = data.encode() if isinstance(data, str) else data
+    if _LONG_NUMBER.search(raw):
+        return json.loads(data)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # The standard library also reads UTF-16/32 bytes, NaN and integers of any size.
+        return json.loads(data)
+
+
+def dumps(value: Any, *, sort_keys: bool = False) -> str:
+    """Compact JSON text; anything not JSON by nature (a datetime, say) becomes its ``str``.
+
+    ``sort_keys`` makes the text canonical, for hashing."""
+    option = _SORTED if sort_keys else orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+    try:
+        return orjson.dumps(value, default=str, option=option).decode()
+    except TypeError:
+        # orjson refuses integers beyond 64 bits and deeply nested values; the standard
+        # library does not.
+        return json.dumps(value, default=str, sort_keys=sort_keys, separators=(",", ":"))

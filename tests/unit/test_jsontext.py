@@ -1,0 +1,48 @@
+"""The fast JSON helpers read and write what the standard library would, and fail the same way."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from incident_tui.domain import jsontext
+
+
+def test_loads_takes_what_the_standard_library_takes() -> None:
+    assert jsontext.loads(b'{"a": [1, "\\u00e9"]}') == {"a": [1, "é"]}
+    # orjson refuses these; remotes may still send them.
+    big = jsontext.loads(b'{"n": 123456789012345678901234567890}')
+    assert big == {"n": 123456789012345678901234567890}
+    assert str(jsontext.loads(b"[NaN]")[0]) == "nan"
+    assert jsontext.loads('"ok"'.encode("utf-16")) == "ok"
+
+
+@pytest.mark.parametrize("garbage", [b"{bad", b'{"a": 1', b"", b"\xff\xfe\x00"])
+def test_loads_garbage_raises_value_error(garbage: bytes) -> None:
+    with pytest.raises(ValueError):
+        jsontext.loads(garbage)
+
+
+def test_dumps_is_compact_and_round_trips() -> None:
+    value = {"b": [1, None], "a": "é [/]\x1b", "c": {"x": 1.5}}
+    text = jsontext.dumps(value)
+    assert json.loads(text) == value
+    assert " " not in jsontext.dumps({"a": 1, "b": 2})
+
+
+def test_dumps_sorted_is_canonical() -> None:
+    assert jsontext.dumps({"b": 1, "a": {"d": 2, "c": 3}}, sort_keys=True) == (
+        '{"a":{"c":3,"d":2},"b":1}'
+    )
+    assert jsontext.dumps({"b": 1, "a": 2}, sort_keys=True) == jsontext.dumps(
+        {"a": 2, "b": 1}, sort_keys=True
+    )
+
+
+def test_dumps_falls_back_for_what_orjson_refuses() -> None:
+    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert json.loads(jsontext.dumps({"at": moment})) == {"at": str(moment)}
+    assert json.loads(jsontext.dumps({"n": 10**30})) == {"n": 10**30}
+    assert json.loads(jsontext.dumps({1: "int key"})) == {"1": "int key"}

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from incident_tui import cli_online
-from incident_tui.config import ConfigError, Settings, load_settings
+from incident_tui.config_error import ConfigError
 from incident_tui.domain.handover import positive_hours
 from incident_tui.domain.model import KINDS, Severity, Status
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.store.db import StoreError
 
 if TYPE_CHECKING:
+    from incident_tui.config import Settings
     from incident_tui.store.actions import Actions, Queued
     from incident_tui.store.reader import Reader
 
@@ -155,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from incident_tui.demo import run_demo
 
             return run_demo(sample=args.sample, tui=not args.no_tui)
+        if command == "tui":
+            return cmd_tui(args)
         settings = _settings(args)
         handler = COMMANDS[command]
         return handler(args, settings)
@@ -170,9 +173,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    return {"db": args.db, "theme": args.theme}
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {"db": args.db, "theme": args.theme}
-    return load_settings(args.config, overrides)
+    # Imported here: pydantic-settings costs ~0.2 s, which the TUI's quick start avoids.
+    from incident_tui.config import load_settings
+
+    return load_settings(args.config, _overrides(args))
 
 
 def _reader(settings: Settings) -> Reader:
@@ -205,12 +214,14 @@ def _now() -> Any:
 # Commands ----------------------------------------------------------------------------------
 
 
-def cmd_tui(args: argparse.Namespace, settings: Settings) -> int:
-    """Open the TUI."""
-    from incident_tui.ui.app import make_app
+def cmd_tui(args: argparse.Namespace) -> int:
+    """Open the TUI (settings validated before or, on a quick start, right after the first
+    frame; either way a bad config ends with its one line and status 1)."""
+    from incident_tui.ui.app import launch_app
 
-    make_app(settings).run()
-    return 0
+    app = launch_app(args.config, _overrides(args))
+    app.run()
+    return app.return_code or 0
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -456,7 +467,6 @@ def _toml_value(value: Any) -> str:
 
 COMMANDS = {
     **cli_online.COMMANDS,
-    "tui": cmd_tui,
     "list": cmd_list,
     "show": cmd_show,
     "ack": cmd_ack,

@@ -11,12 +11,14 @@ import mimetypes
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from incident_tui.config import Settings
 from incident_tui.domain.text import clean
 
 T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from incident_tui.config import Settings
 
 
 class OnlineFailure(Exception):

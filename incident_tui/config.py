@@ -30,16 +30,13 @@ from pydantic_settings import (
 )
 
 from incident_tui import paths
+from incident_tui.config_error import ConfigError
 from incident_tui.domain.model import Severity, Status
 
 ENV_PREFIX = "INCIDENT_TUI_"
 
 StatusName = Literal["triggered", "acknowledged", "resolved"]
 SeverityName = Literal["critical", "major", "minor", ""]
-
-
-class ConfigError(Exception):
-    """A config problem, worded as the one line the user sees."""
 
 
 class RemoteBase(BaseModel):
@@ -268,10 +265,7 @@ _FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("incident_tui_file_da
 
 def config_path(flag: Path | None = None) -> Path:
     """The config file: ``--config``, then ``INCIDENT_TUI_CONFIG``, then the XDG default."""
-    if flag is not None:
-        return flag
-    env = os.environ.get(ENV_PREFIX + "CONFIG")
-    return Path(env) if env else paths.default_config_path()
+    return paths.config_file(flag)
 
 
 def read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
@@ -340,7 +334,7 @@ def load_settings(
 
     Raises :class:`ConfigError` with one line naming the file, the key and the problem.
     """
-    explicit = config is not None or bool(os.environ.get(ENV_PREFIX + "CONFIG"))
+    explicit = config is not None or bool(os.environ.get(paths.CONFIG_ENV))
     path = config_path(config)
     data = read_config_file(path, required=explicit)
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 APP_DIR = "incident-tui"
+CONFIG_ENV = "INCIDENT_TUI_CONFIG"
+"""The variable naming the config file when ``--config`` is not given."""
 
 
 def _xdg(variable: str, fallback: str) -> Path:
@@ -24,6 +26,19 @@ def config_dir() -> Path:
 def data_dir() -> Path:
     """``$XDG_DATA_HOME/incident-tui``."""
     return _xdg("XDG_DATA_HOME", ".local/share") / APP_DIR
+
+
+def state_dir() -> Path:
+    """``$XDG_STATE_HOME/incident-tui``."""
+    return _xdg("XDG_STATE_HOME", ".local/state") / APP_DIR
+
+
+def config_file(flag: Path | None = None) -> Path:
+    """The config file: ``--config``, then ``INCIDENT_TUI_CONFIG``, then the XDG default."""
+    if flag is not None:
+        return flag
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env) if env else default_config_path()
 
 
 def default_config_path() -> Path:

@@ -90,10 +90,10 @@ class IncidentApp(App[None]):
         """Whether text cursors blink (off in snapshots)."""
         for theme in load_themes():
             self.register_theme(theme)
-        wanted = services.settings.theme
+        wanted = services.view.theme
         self._theme_problem = "" if wanted in self.available_themes else wanted
         self.theme = wanted if not self._theme_problem else DEFAULT_THEME
-        self.set_keymap(dict(services.settings.keys))
+        self.set_keymap(dict(services.view.keys))
         self._clashes: set[frozenset[str]] = set()
         self._started = False
         self.sync_enabled = sync
@@ -130,13 +130,32 @@ class IncidentApp(App[None]):
         if self._started:
             return
         self._started = True
-        if self.sync_enabled:
-            from incident_tui.ui.sync_runner import SyncRunner
-
-            services = self.services
-            self.runner = SyncRunner(self, services.settings, services.clock, services.db_path)
-            self.runner.start()
+        if self.sync_enabled or not self.services.settings_ready:
+            self.run_worker(
+                self._resolve_settings, thread=True, group="settings", name="settings",
+                exit_on_error=False,
+            )
         self.set_timer(WARM_AFTER, self.ctx.intents.warm)
+
+    def _resolve_settings(self) -> None:
+        """Validate the settings if the quick start left them for now (worker thread), then
+        start syncing. Settings that no longer validate end the App with their one line."""
+        from incident_tui.config_error import ConfigError
+
+        try:
+            settings = self.services.settings
+        except ConfigError as error:
+            self.call_from_thread(self.exit, return_code=1, message=f"incident-tui: {error}")
+            return
+        if self.sync_enabled:
+            self.call_from_thread(self._start_sync, settings)
+
+    def _start_sync(self, settings: Settings) -> None:
+        from incident_tui.ui.sync_runner import SyncRunner
+
+        services = self.services
+        self.runner = SyncRunner(self, settings, services.clock, services.db_path)
+        self.runner.start()
 
     async def on_unmount(self) -> None:
         """Stop syncing, close the connections to the remotes and release the cache."""
@@ -316,4 +335,34 @@ def make_app(
     Raises ``StoreError`` when the cache cannot be opened.
     """
     services = Services.open(settings, clock, db_path)
+    return IncidentApp(services, sync=sync, cursor_blink=cursor_blink)
+
+
+def launch_app(
+    config: Path | None, overrides: dict[str, Any], *, clock: Clock = system_clock,
+    sync: bool = True, cursor_blink: bool = True,
+) -> IncidentApp:
+    """The App the command line opens: from the remembered start view when config,
+    environment and flags are unchanged (:mod:`incident_tui.startup`), so the list paints
+    before pydantic-settings is even imported; otherwise from freshly validated settings,
+    remembered for next time. Raises ``ConfigError`` or ``StoreError`` on the second way."""
+    from incident_tui import startup
+
+    key = startup.fingerprint(config, overrides)
+    view = startup.recall(key)
+    if view is not None:
+
+        def load() -> Settings:
+            from incident_tui.config import load_settings
+
+            return load_settings(config, overrides)
+
+        services = Services.open_view(view, load, clock)
+    else:
+        from incident_tui.config import load_settings
+
+        settings = load_settings(config, overrides)
+        services = Services.open(settings, clock)
+        if startup.fingerprint(config, overrides) == key:  # unchanged while we validated
+            startup.remember(key, services.view)
     return IncidentApp(services, sync=sync, cursor_blink=cursor_blink)

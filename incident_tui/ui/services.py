@@ -8,7 +8,7 @@ thread, or warmed there after the first paint.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from incident_tui.clock import Clock
 from incident_tui.domain.capabilities import Capability, can
 from incident_tui.domain.query import ListQuery
+from incident_tui.startup import StartView
 from incident_tui.store.reader import Reader
 from incident_tui.ui.list_source import ListSource
 from incident_tui.ui.widgets.list_loading import read_block
@@ -28,14 +29,32 @@ if TYPE_CHECKING:
 
 
 class Services:
-    """Settings, clock and the store, shared by every screen of one App."""
+    """Settings, clock and the store, shared by every screen of one App.
 
-    def __init__(self, settings: Settings, clock: Clock, db_path: Path, reader: Reader) -> None:
-        self.settings = settings
+    What the first frame needs comes from :attr:`view`; the full :attr:`settings` may still
+    be on their way (the quick start, :mod:`incident_tui.startup`): they are validated on
+    first use, or ahead of it by the App right after the first paint."""
+
+    def __init__(
+        self,
+        view: StartView,
+        clock: Clock,
+        db_path: Path,
+        reader: Reader,
+        *,
+        settings: Settings | None = None,
+        load_settings: Callable[[], Settings] | None = None,
+    ) -> None:
+        if settings is None and load_settings is None:
+            raise ValueError("Services needs settings or a way to load them")
+        self.view = view
         self.clock = clock
         self.db_path = db_path
         self.reader = reader
         """The read connection for what the user waits on (rows, detail)."""
+        self._settings = settings
+        self._load_settings = load_settings
+        self._settings_lock = threading.Lock()
         self._background: Reader | None = None
         self._actions: Actions | None = None
         self._online: Online | None = None
@@ -53,10 +72,39 @@ class Services:
         read is fine here: one index-ordered page, ~1 ms even at 100k incidents. The first
         frame then already shows rows instead of waiting for a worker round trip.
         """
-        path = db_path or settings.db_path()
-        services = cls(settings=settings, clock=clock, db_path=path, reader=Reader.open(path))
+        return cls._opened(StartView.of(settings), clock, db_path, settings=settings)
+
+    @classmethod
+    def open_view(
+        cls, view: StartView, load_settings: Callable[[], Settings], clock: Clock
+    ) -> Services:
+        """Like :meth:`open`, from a remembered view; the settings load on first use."""
+        return cls._opened(view, clock, None, load_settings=load_settings)
+
+    @classmethod
+    def _opened(
+        cls, view: StartView, clock: Clock, db_path: Path | None, **settings: Any
+    ) -> Services:
+        path = db_path or view.db
+        services = cls(view, clock, path, Reader.open(path), **settings)
         services.first_rows = read_block(services.source, ListQuery(), 0)
         return services
+
+    @property
+    def settings(self) -> Settings:
+        """The validated settings. The first use may validate them (~0.2 s; may raise
+        ``ConfigError``), which is why the App resolves them in a thread after the first
+        paint."""
+        with self._settings_lock:
+            if self._settings is None:
+                assert self._load_settings is not None
+                self._settings = self._load_settings()
+            return self._settings
+
+    @property
+    def settings_ready(self) -> bool:
+        """Whether :attr:`settings` answers without validating first."""
+        return self._settings is not None
 
     def background(self) -> Reader:
         """A second read connection for slow background reads (counts, the status line), so
@@ -109,7 +157,7 @@ class Services:
 
     def remote_kinds(self) -> dict[str, str]:
         """Configured remote name to kind."""
-        return {remote.name: str(getattr(remote, "kind", "")) for remote in self.settings.remotes}
+        return dict(self.view.remotes)
 
     def kind_of(self, incident_id: str) -> str | None:
         """The kind of the remote an incident id belongs to, if that remote is configured."""

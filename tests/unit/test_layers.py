@@ -30,6 +30,7 @@ def imported_by(module: str) -> set[str]:
         "incident_tui.domain.text",
         "incident_tui.domain.query",
         "incident_tui.domain.capabilities",
+        "incident_tui.domain.jsontext",
     ],
 )
 def test_domain_is_pure(module: str) -> None:
@@ -54,3 +55,12 @@ def test_nothing_outside_ui_imports_textual(module: str) -> None:
 def test_paint_path_reader_is_lean() -> None:
     loaded = imported_by("incident_tui.store.reader")
     assert not loaded & {"sqlmodel", "sqlalchemy", "httpx"}
+
+
+@pytest.mark.parametrize(
+    "module", ["incident_tui.cli", "incident_tui.ui.app", "incident_tui.startup"]
+)
+def test_quick_start_path_leaves_pydantic_for_later(module: str) -> None:
+    # The TUI's quick start paints before validating settings; importing pydantic here
+    # would put its ~0.2 s back in front of the first frame.
+    assert not imported_by(module) & {"pydantic", "pydantic_settings", "sqlmodel", "httpx"}

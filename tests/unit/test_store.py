@@ -42,6 +42,12 @@ def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
     from incident_tui.store.schema import SCHEMA_VERSION
 
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == db.CURRENT_VERSION
+    assert _fts_automerge(conn) == 8
+
+
+def _fts_automerge(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT v FROM incident_fts_config WHERE k = 'automerge'").fetchone()
+    return int(row[0])
 
 
 def test_list_filters_sort_and_position(cache: tuple[Actions, Reader]) -> None:
@@ -206,6 +212,7 @@ def test_upgrade_from_version_1_keeps_the_outbox(tmp_path: Path) -> None:
     indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "ix_comment_created_at" in indexes
     assert "ix_incident_created_at" not in indexes and "ix_incident_remote" not in indexes
+    assert _fts_automerge(conn) == 8
 
 
 def test_newer_or_foreign_file_is_refused(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ class ListScreen(Screen[None]):
         self._bindings_timer: Timer | None = None
         self._title: Content | None = None
         self._status_read = False
-        self._remote_names: list[str] = [r.name for r in ctx.services.settings.remotes]
+        self._remote_names: list[str] = ctx.services.view.remote_names
 
     def compose(self) -> ComposeResult:
         """Title, search, column titles, the list, status line and keys."""
@@ -156,7 +156,7 @@ class ListScreen(Screen[None]):
         states = {state.name: state for state in reader.remotes()}
         queued = reader.queued()
         seen = [row[0] for row in reader.query("SELECT DISTINCT remote FROM incident")]
-        configured = [remote.name for remote in self.ctx.services.settings.remotes]
+        configured = self.ctx.services.view.remote_names
         shown = list(dict.fromkeys([*configured, *states]))
         view = self.ctx.sync
         lines: list[RemoteLine] = []

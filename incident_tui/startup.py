@@ -32,6 +32,7 @@ SNAPSHOT_VERSION = 1
 KEEP = 8
 """Views kept (one per config, environment and flags combination), newest last."""
 _ENVIRONMENT = ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME")
+"""Variables besides ``INCIDENT_TUI_*`` that the settings' default paths depend on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,7 @@ def fingerprint(config: Path | None, overrides: Mapping[str, Any]) -> str:
         "snapshot": SNAPSHOT_VERSION,
         "config": [str(path), content],
         "env": environment,
-        "cwd": os.getcwd(),
+        "cwd": _cwd(),
         "flags": sorted((k, str(v)) for k, v in overrides.items() if v is not None),
         "code": [
             _stamp(Path(__file__).with_name("config.py")),
@@ -156,6 +157,14 @@ def remember(key: str, view: StartView) -> None:
         except OSError:
             temporary.unlink(missing_ok=True)
             raise
+
+
+def _cwd() -> str:
+    # A deleted working folder must not stop the TUI from starting.
+    try:
+        return os.getcwd()
+    except OSError:
+        return ""
 
 
 def _origin(module: str) -> Path | None:

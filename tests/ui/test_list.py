@@ -40,6 +40,29 @@ async def test_list_shows_columns_newest_first_with_marks(make_app: Any) -> None
         assert "Incidents 1/37" in lines[0]
 
 
+async def test_first_frame_already_has_the_columns_laid_out(make_app: Any) -> None:
+    # The rows are set before the widget has a size; a layout kept from then drew the
+    # first frame with every column squeezed and the whole list again a frame later.
+    from textual.app import App
+
+    app = make_app()
+    frames: list[str] = []
+    original = App._display
+
+    def display(self: Any, screen: Any, renderable: Any) -> None:
+        original(self, screen, renderable)
+        if renderable is not None and hasattr(renderable, "render_segments"):
+            frames.append(renderable.render_segments(self.console))
+
+    App._display = display  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+    finally:
+        App._display = original  # type: ignore[method-assign]
+    assert "Database connection pool exhausted" in frames[0]
+
+
 async def test_status_line_shows_each_remote_and_queue(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(160, 24)) as pilot:

@@ -198,7 +198,11 @@ class IncidentLines(ScrollView, can_focus=True):
         # Called for every line drawn: the width is only looked up again after a resize.
         if self._columns is None:
             width = self.scrollable_content_region.width or self.size.width
-            self._columns = columns_for(max(width, 1))
+            if width <= 0:
+                # Not laid out yet (rows set from on_mount): keeping this would draw the
+                # first frame with every column squeezed, and redraw it after the resize.
+                return columns_for(1)
+            self._columns = columns_for(width)
             self._strips.clear()
         return self._columns
 

@@ -145,7 +145,11 @@ class IncidentApp(App[None]):
         try:
             settings = self.services.settings
         except ConfigError as error:
-            self.call_from_thread(self.exit, return_code=1, message=f"incident-tui: {error}")
+            from rich.text import Text
+
+            # Text, not a str: the message quotes the config file and must not be markup.
+            message = Text(f"incident-tui: {error}")
+            self.call_from_thread(self.exit, return_code=1, message=message)
             return
         if self.sync_enabled:
             self.call_from_thread(self._start_sync, settings)

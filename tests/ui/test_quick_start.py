@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.text import Text
 
 from incident_tui import startup
 from incident_tui.cli import main
@@ -97,13 +98,18 @@ async def test_settings_that_stopped_validating_end_the_app(
     tmp_path: Path, template_db: Path
 ) -> None:
     def broken() -> Any:
-        raise ConfigError("config.toml: remotes[0] (oncall): token: gone")
+        raise ConfigError("config.toml: remotes[0] (oncall): theme: [bold]gone[/bold]")
 
     view = StartView(template_db, "incident-dark", {}, (("oncall", "revily"),))
     services = Services.open_view(view, broken, fixed_clock(NOW))
     app = IncidentApp(services, sync=True, cursor_blink=False)
     async with app.run_test(size=(100, 24)):
         await wait_for(lambda: app.return_code is not None)
+        # The line is shown as plain text: brackets from the config file are not markup.
+        shown = [r for r in app._exit_renderables if isinstance(r, Text)]
+        assert [r.plain for r in shown] == [
+            "incident-tui: config.toml: remotes[0] (oncall): theme: [bold]gone[/bold]"
+        ]
     assert app.return_code == 1
 
 

@@ -15,7 +15,7 @@ subprocesses, the same way for incident-tui and for a bare Textual app that pain
   after page down, with every visible row loaded), keys 40 ms apart like fast typing.
 * search: per keystroke from the key to the frame showing that query's rows, and to the
   frame with its exact count.
-* peak RSS (``ru_maxrss``) of each process.
+* peak RSS of each process (``VmHWM``; ``ru_maxrss`` where there is no ``/proc``).
 """
 
 from __future__ import annotations
@@ -43,6 +43,16 @@ def _emit(record: dict[str, Any]) -> None:
 
 
 def _rss_mb() -> float:
+    # ru_maxrss survives exec: a child forked from a parent that had just built the big cache
+    # would report the parent's peak. The kernel's high-water mark of this process's own
+    # memory map does not carry over.
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

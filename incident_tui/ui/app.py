@@ -115,6 +115,18 @@ class IncidentApp(App[None]):
         """Incident colours for themes that do not name them (Textual's own themes)."""
         return {**super().get_theme_variable_defaults(), **THEME_VARIABLE_DEFAULTS}
 
+    def refresh_css(self, animate: bool = True) -> None:
+        """Re-style everything for a changed theme or stylesheet; before the first screen only
+        take the theme's variables.
+
+        Setting the configured theme in ``__init__`` queues a refresh that runs before
+        anything is mounted; a full re-parse there was thrown away and the stylesheets parsed
+        again for the first screen (a few ms of the first paint)."""
+        if not self.screen_stack:
+            self.stylesheet.set_variables(self.get_css_variables())
+            return
+        super().refresh_css(animate)
+
     def on_mount(self) -> None:
         """Say so if the configured theme does not exist."""
         if self._theme_problem:

@@ -70,6 +70,32 @@ async def test_themes_are_registered_and_switch(make_app: Any) -> None:
         assert app.theme_variables["severity-major"] == "#FF9F43"
 
 
+async def test_configured_theme_styles_the_first_frame_with_one_parse(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.color import Color
+    from textual.css.stylesheet import Stylesheet
+
+    reparses: list[int] = []
+    original = Stylesheet.reparse
+
+    def counted(self: Stylesheet) -> None:
+        reparses.append(1)
+        original(self)
+
+    monkeypatch.setattr(Stylesheet, "reparse", counted)
+    app = make_app(theme="incident-light")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        light = app.get_theme("incident-light")
+        assert light is not None and light.background is not None
+        assert app.screen.styles.background == Color.parse(light.background)
+        assert app.has_class("-light-mode") and not app.has_class("-dark-mode")
+        # Setting the configured theme before start-up re-parsed every stylesheet once more,
+        # only to parse them again for the first screen.
+        assert reparses == []
+
+
 async def test_unknown_theme_falls_back(make_app: Any) -> None:
     app = make_app(theme="no-such-theme")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -32,6 +32,7 @@ from pydantic_settings import (
 from incident_tui import paths
 from incident_tui.config_error import ConfigError
 from incident_tui.domain.model import Severity, Status
+from incident_tui.keymap import BY_ID
 
 ENV_PREFIX = "INCIDENT_TUI_"
 
@@ -216,6 +217,20 @@ class Settings(BaseSettings):
     """Most incidents whose comments and details are fetched per remote in one sync pass."""
     remotes: list[RemoteConfig] = Field(default_factory=list)
     """The incident systems to sync with."""
+
+    @field_validator("keys")
+    @classmethod
+    def _known_bindings(cls, keys: dict[str, str]) -> dict[str, str]:
+        # Textual ignores a keymap entry whose id no binding has, so a typo would silently
+        # leave the default key in force.
+        for binding, pressed in keys.items():
+            if binding not in BY_ID:
+                raise ValueError(
+                    f"{binding!r} is not a binding id (want one of {', '.join(BY_ID)})"
+                )
+            if not pressed.strip():
+                raise ValueError(f"{binding!r} has no key")
+        return keys
 
     @field_validator("remotes")
     @classmethod

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from incident_tui.config import ConfigError, load_settings
+from incident_tui.keymap import BY_ID
 
 GOOD = """
 theme = "incident-light"
@@ -70,6 +72,8 @@ def test_missing_default_file_is_empty_but_named_file_must_exist(tmp_path: Path)
             "remotes[0] (a).site: unknown key",
         ),
         ("poll_seconds = 0", "poll_seconds: Input should be greater than or equal to 1"),
+        ('[keys]\nackowledge = "ctrl+a"', "keys: 'ackowledge' is not a binding id (want one of"),
+        ('[keys]\nresolve = " "', "keys: 'resolve' has no key"),
     ],
 )
 def test_bad_config_is_one_line_naming_file_and_key(
@@ -94,3 +98,11 @@ def test_unknown_remote_lookup(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, GOOD))
     with pytest.raises(ConfigError, match="unknown remote 'nope' \\(known: school\\)"):
         settings.remote("nope")
+
+
+def test_readme_lists_every_binding_id_and_no_other() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("Rebind any of these in `[keys]` by binding id", 1)[1]
+    paragraph = paragraph.split("Any other id is a config error", 1)[0]
+    listed = re.findall(r"`([a-z_]+)`", paragraph.split("names):", 1)[1])
+    assert listed == list(BY_ID)

@@ -1,0 +1,82 @@
+"""The TUI's bindable commands: id, default keys, description and help text.
+
+Plain data without Textual, so the settings can check a ``[keys]`` table against it and the
+UI can build its bindings, help screen and hints from the same table.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Key(NamedTuple):
+    """One bindable command."""
+
+    id: str
+    key: str
+    """Default key(s), Textual names, comma separated."""
+    action: str
+    description: str
+    where: str
+    """``everywhere``, ``list``, ``detail`` or ``list, detail`` (for the help screen)."""
+    show: bool = True
+
+
+KEYS: tuple[Key, ...] = (
+    Key("open", "enter", "open", "Open", "list", show=False),
+    Key("acknowledge", "a", "acknowledge", "Ack", "list, detail"),
+    Key("resolve", "r", "resolve", "Resolve", "list, detail"),
+    Key("select", "space", "select", "Select", "list", show=False),
+    Key("comment", "c", "comment", "Comment", "list, detail"),
+    Key("new", "n", "new_incident", "New", "everywhere", show=False),
+    Key("search", "slash", "search", "Search", "list"),
+    Key("filter", "f", "filter", "Filter", "list"),
+    Key("sort", "o", "sort", "Sort", "list", show=False),
+    Key("reopen", "R", "reopen", "Reopen", "list, detail", show=False),
+    Key("edit", "e", "edit", "Edit", "list, detail", show=False),
+    Key("delete", "delete", "delete", "Delete", "list, detail", show=False),
+    Key("download", "D", "download_attachment", "Download", "detail"),
+    Key("upload", "u", "upload_attachment", "Upload", "detail", show=False),
+    Key("delete_attachment", "X", "delete_attachment", "Del file", "detail", show=False),
+    Key("export_pdf", "p", "export_pdf", "PDF", "detail"),
+    Key("attribute", "t", "set_attribute", "Attribute", "detail"),
+    Key("delete_comment", "C", "delete_comment", "Del comment", "detail", show=False),
+    Key("export", "x", "export", "Export", "list", show=False),
+    Key("dashboard", "d", "dashboard", "Dashboard", "everywhere", show=False),
+    Key("handover", "h", "handover", "Handover", "everywhere", show=False),
+    Key("sync", "s", "sync", "Sync", "everywhere", show=False),
+    Key("back", "escape", "back", "Back", "everywhere", show=False),
+    Key("help", "question_mark", "help", "Help", "everywhere"),
+    Key("quit", "q", "quit", "Quit", "everywhere"),
+)
+"""The defaults of interface.md plus sort / reopen / edit / delete."""
+
+BY_ID: dict[str, Key] = {key.id: key for key in KEYS}
+
+HELP_TEXT: dict[str, str] = {
+    "open": "open the incident under the cursor",
+    "acknowledge": "acknowledge the selection, or the cursor's",
+    "resolve": "resolve the selection, or the cursor's",
+    "select": "select / unselect for bulk actions",
+    "comment": "write a comment (ctrl+s sends)",
+    "new": "create a new incident",
+    "search": "search as you type (escape clears)",
+    "filter": "filter by status, remote, severity",
+    "sort": "order: newest, oldest, severity, updated",
+    "reopen": "reopen a resolved incident",
+    "edit": "edit title, description, severity",
+    "delete": "delete the incident (asks first)",
+    "download": "download an attachment (Kitehouse)",
+    "upload": "upload a file as an attachment (Kitehouse)",
+    "delete_attachment": "delete an attachment (asks first)",
+    "export_pdf": "save the incident's PDF report (Kitehouse)",
+    "attribute": "add or change an attribute (AOH IMS)",
+    "delete_comment": "delete a comment (asks first)",
+    "export": "export the filtered list as CSV or JSON",
+    "dashboard": "dashboard (1/2/3 window, v check)",
+    "handover": "handover (c/j copy, w save, +/- hours)",
+    "sync": "sync every remote now",
+    "back": "back; clear the selection or search",
+    "help": "this help",
+    "quit": "quit",
+}

@@ -255,7 +255,9 @@ class IncidentApp(App[None]):
         if isinstance(self.screen, HandoverScreen):
             return
         services = self.services
-        settings = services.settings
+        settings = services.settings_if_valid()
+        if settings is None:
+            return
         self.push_screen(
             HandoverScreen(
                 services.background(),

@@ -101,6 +101,18 @@ class Services:
                 self._settings = self._load_settings()
             return self._settings
 
+    def settings_if_valid(self) -> Settings | None:
+        """:attr:`settings`, or ``None`` when they no longer validate. For actions on the UI
+        thread in the first moments of a quick start: the App is then already ending with the
+        settings' one error line (``IncidentApp._resolve_settings``), so the action does
+        nothing instead of failing with a traceback."""
+        from incident_tui.config_error import ConfigError
+
+        try:
+            return self.settings
+        except ConfigError:
+            return None
+
     @property
     def settings_ready(self) -> bool:
         """Whether :attr:`settings` answers without validating first."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from incident_tui.config_error import ConfigError
 from incident_tui.emulators import EmulatorServer, make_emulator
 from incident_tui.startup import StartView
 from incident_tui.ui.app import IncidentApp, launch_app
+from incident_tui.ui.screens.list_screen import ListScreen
 from incident_tui.ui.services import Services
 from tests.ui.conftest import NOW
 from tests.ui.helpers import incidents, screen_text, settle
@@ -121,3 +123,27 @@ def test_command_line_bad_config_is_one_line(
     assert main(["--config", str(config)]) == 1
     error = capsys.readouterr().err
     assert error.startswith(f"incident-tui: {config}") and error.count("\n") == 1
+
+
+async def test_actions_in_the_first_moment_wait_for_settings_that_then_fail(
+    tmp_path: Path, template_db: Path
+) -> None:
+    """New incident, export and handover need the full settings; pressed while they are still
+    being validated they wait, and when validation fails the App ends with the one line and
+    no traceback."""
+
+    def slow_and_broken() -> Any:
+        time.sleep(0.3)
+        raise ConfigError("config.toml: remotes: gone")
+
+    view = StartView(template_db, "incident-dark", {}, (("oncall", "revily"),))
+    services = Services.open_view(view, slow_and_broken, fixed_clock(NOW))
+    app = IncidentApp(services, sync=True, cursor_blink=False)
+    async with app.run_test(size=(100, 24)) as pilot:
+        for key in ("n", "x", "h"):
+            await pilot.press(key)
+        await wait_for(lambda: app.return_code is not None)
+        assert isinstance(app.screen, ListScreen)
+        shown = [r.plain for r in app._exit_renderables if isinstance(r, Text)]
+        assert shown == ["incident-tui: config.toml: remotes: gone"]
+    assert app.return_code == 1

@@ -100,7 +100,10 @@ class ExportScreen(ModalScreen[Format | None]):
 def open_export(app: App[Any], ctx: UiContext, query: ListQuery, total: int) -> None:
     """Ask the format, then write the export in a worker thread and say where it went."""
     services = ctx.services
-    folder = services.settings.downloads()
+    settings = services.settings_if_valid()
+    if settings is None:
+        return
+    folder = settings.downloads()
     noun = "incident" if total == 1 else "incidents"
     parts: list[str | tuple[str, str]] = [("Export ", "bold"), (f"{total:,} {noun}", "bold")]
     if described := query.describe():

@@ -301,9 +301,12 @@ def cached_offices(ctx: UiContext, remote: str) -> list[Place]:
 
 def open_new_incident(app: App[Any], ctx: UiContext) -> None:
     """Show the dialog for the configured remotes; a result is queued through the intents."""
+    settings = ctx.services.settings_if_valid()
+    if settings is None:
+        return
     remotes = [
         (remote.name, str(getattr(remote, "kind", "")))
-        for remote in ctx.services.settings.remotes
+        for remote in settings.remotes
         if can(str(getattr(remote, "kind", "")), Capability.CREATE)
     ]
     if not remotes:
@@ -312,7 +315,7 @@ def open_new_incident(app: App[Any], ctx: UiContext) -> None:
         )
         return
     defaults: dict[str, str] = {}
-    for remote in ctx.services.settings.remotes:
+    for remote in settings.remotes:
         place_kind = PLACE_KINDS.get(str(getattr(remote, "kind", "")))
         configured = getattr(remote, place_kind.config_key, None) if place_kind else None
         if configured:

@@ -322,3 +322,50 @@ async def test_list_query_starts_unfiltered(make_app: Any) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert incidents(app).list_query == ListQuery()
+
+
+async def test_a_list_that_opened_empty_shows_the_newest_until_touched(
+    make_settings: Any, tmp_path: Any
+) -> None:
+    """A first sync fills an empty list page by page, often oldest first: the cursor stays
+    on the newest row until the user presses a key; from then on it keeps to its incident."""
+    from datetime import timedelta
+
+    from incident_tui.clock import fixed_clock
+    from incident_tui.store.engine import make_engine, session
+    from incident_tui.store.upsert import upsert_incidents
+    from incident_tui.ui.app import make_app as factory
+    from incident_tui.ui.messages import IncidentsChanged
+    from tests.ui.conftest import NOW, _incident
+
+    db = tmp_path / "empty.db"
+    engine = make_engine(db)
+
+    async def arrive(pilot: Any, numbers: range, hours_ago: int) -> None:
+        batch = [
+            _incident(n, "ops", created_at=NOW - timedelta(hours=hours_ago, minutes=n))
+            for n in numbers
+        ]
+        with session(engine) as s, s.begin():
+            upsert_incidents(s, batch, NOW)
+        app.post_message(IncidentsChanged([i.id for i in batch]))
+        await settle(pilot)
+
+    app = factory(make_settings(db=db), clock=fixed_clock(NOW), db_path=db, sync=False,
+                  cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lst = incidents(app)
+        assert lst.total == 0
+        await arrive(pilot, range(1, 4), hours_ago=48)  # the oldest page first
+        await arrive(pilot, range(4, 7), hours_ago=1)  # then newer ones
+        assert lst.total == 6
+        assert lst.cursor == 0 and lst.cursor_row is not None
+        assert lst.cursor_row.id == "ops:r004"  # the newest
+        await pilot.press("down")
+        chosen = lst.cursor_row
+        assert chosen is not None
+        await arrive(pilot, range(7, 9), hours_ago=0)
+        assert lst.cursor_row is not None and lst.cursor_row.id == chosen.id
+        assert lst.cursor == 3
+    engine.dispose()

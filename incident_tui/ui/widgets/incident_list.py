@@ -88,6 +88,11 @@ class IncidentList(IncidentLines):
         self._query = query or ListQuery()
         self._in_flight: set[int] = set()
         self._cursor_id: str | None = None
+        self._follow_top: bool | None = None
+        """Whether data changes keep the cursor on the newest row instead of its incident:
+        only while a list that opened empty (a first sync filling it) was never touched, so
+        the first view is the newest incidents, not whichever arrived first. Decided by the
+        first rows shown."""
 
     # Public API ---------------------------------------------------------------------------
 
@@ -128,6 +133,10 @@ class IncidentList(IncidentLines):
     def reload(self, focus: str | None = None) -> None:
         """Re-read the current query after data changed, keeping the cursor on ``focus`` (or
         on the incident it is on) at the same place on screen."""
+        if focus is None and self._follow_top:
+            self._start_reload(self._query, keep=None, fallback=0, offset=0)
+            return
+        self._follow_top = False
         keep = focus or self._cursor_id
         offset = max(0, self._cursor - int(self.scroll_y))
         self._start_reload(self._query, keep=keep, fallback=self._cursor, offset=offset)
@@ -206,8 +215,14 @@ class IncidentList(IncidentLines):
         """Failures of this node's workers go to the App's one error handler."""
         forward_worker_failure(self, event)
 
+    def on_key(self, event: events.Key) -> None:
+        """Any key (it reaches the list before the screen's bindings run) means the user is
+        working with the rows: from now on the cursor keeps to its incident."""
+        self._follow_top = False
+
     def on_click(self, event: events.Click) -> None:
         """Put the cursor on the clicked row."""
+        self._follow_top = False
         self.move_cursor(int(self.scroll_y) + event.y)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
@@ -311,6 +326,8 @@ class IncidentList(IncidentLines):
             self._blocks.put(block, rows)
         self._total = result.total
         self._exact = result.exact
+        if self._follow_top is None:
+            self._follow_top = result.total == 0
         self._cursor = max(0, min(result.cursor, self._total - 1))
         self._now = self._clock()
         self._set_virtual_size()

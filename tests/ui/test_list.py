@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from incident_tui.domain.model import Status
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.store.reader import Reader
@@ -324,12 +326,16 @@ async def test_list_query_starts_unfiltered(make_app: Any) -> None:
         assert incidents(app).list_query == ListQuery()
 
 
+@pytest.mark.parametrize("touch", ["key", "click", "wheel"])
 async def test_a_list_that_opened_empty_shows_the_newest_until_touched(
-    make_settings: Any, tmp_path: Any
+    make_settings: Any, tmp_path: Any, touch: str
 ) -> None:
     """A first sync fills an empty list page by page, often oldest first: the cursor stays
-    on the newest row until the user presses a key; from then on it keeps to its incident."""
+    on the newest row until the user presses a key, clicks or scrolls; from then on it keeps
+    to its incident."""
     from datetime import timedelta
+
+    from textual import events
 
     from incident_tui.clock import fixed_clock
     from incident_tui.store.engine import make_engine, session
@@ -362,10 +368,16 @@ async def test_a_list_that_opened_empty_shows_the_newest_until_touched(
         assert lst.total == 6
         assert lst.cursor == 0 and lst.cursor_row is not None
         assert lst.cursor_row.id == "ops:r004"  # the newest
-        await pilot.press("down")
-        chosen = lst.cursor_row
+        if touch == "key":
+            await pilot.press("down")
+        elif touch == "click":
+            await pilot.click("#incidents", offset=(20, 1))
+        else:
+            lst.post_message(events.MouseScrollDown(lst, 20, 1, 0, 1, 0, False, False, False))
+            await settle(pilot)
+        chosen, row = lst.cursor_row, lst.cursor
         assert chosen is not None
         await arrive(pilot, range(7, 9), hours_ago=0)
         assert lst.cursor_row is not None and lst.cursor_row.id == chosen.id
-        assert lst.cursor == 3
+        assert lst.cursor == row + 2
     engine.dispose()

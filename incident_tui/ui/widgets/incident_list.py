@@ -220,6 +220,14 @@ class IncidentList(IncidentLines):
         working with the rows: from now on the cursor keeps to its incident."""
         self._follow_top = False
 
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        """Scrolling with the wheel is working with the rows too (see :meth:`on_key`)."""
+        self._follow_top = False
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        """Scrolling with the wheel is working with the rows too (see :meth:`on_key`)."""
+        self._follow_top = False
+
     def on_click(self, event: events.Click) -> None:
         """Put the cursor on the clicked row."""
         self._follow_top = False

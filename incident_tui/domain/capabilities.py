@@ -21,6 +21,14 @@ class Capability(StrEnum):
     ATTACHMENTS = "attachments"
     ATTRIBUTES = "attributes"
     INCREMENTAL = "incremental"
+    PUBLIC_NOTES = "public_notes"
+    """A comment can be posted as a public note (on the status page)."""
+    PDF_REPORT = "pdf_report"
+    """The remote renders an incident report as PDF."""
+    DELETE_PREVIEW = "delete_preview"
+    """A delete removes more than the incident, and the remote can say what first."""
+    REMOTE_SUMMARIES = "remote_summaries"
+    """The remote has its own dashboard figures and streamed handover summary."""
 
 
 _COMMON = frozenset(
@@ -37,8 +45,10 @@ KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
         Capability.EDIT_SEVERITY,
         Capability.ATTACHMENTS,
         Capability.INCREMENTAL,
+        Capability.PDF_REPORT,
+        Capability.REMOTE_SUMMARIES,
     },
-    "fourhse": _COMMON | {Capability.REOPEN, Capability.EDIT},
+    "fourhse": _COMMON | {Capability.REOPEN, Capability.EDIT, Capability.DELETE_PREVIEW},
     # Revily: no reopen (the state machine refuses it), no comments, no edit in the seed.
     "revily": _COMMON,
     "oneuptime": _COMMON
@@ -49,6 +59,7 @@ KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
         Capability.EDIT,
         Capability.EDIT_SEVERITY,
         Capability.INCREMENTAL,
+        Capability.PUBLIC_NOTES,
     },
     "aoh_ims": _COMMON
     | {

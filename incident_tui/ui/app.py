@@ -20,6 +20,7 @@ from textual.signal import Signal
 from textual.worker import Worker
 
 from incident_tui.clock import Clock, system_clock
+from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.query import ListQuery
 from incident_tui.domain.text import clean
 from incident_tui.ui import keys
@@ -225,8 +226,13 @@ class IncidentApp(App[None]):
                 return screen.incidents.list_query
         return ListQuery()
 
-    def _kitehouse_remotes(self) -> list[str]:
-        return [name for name, kind in self.services.remote_kinds().items() if kind == "kitehouse"]
+    def _summary_remotes(self) -> list[str]:
+        """Remotes with their own dashboard figures and handover stream."""
+        services = self.services
+        return [
+            name for name, kind in services.remote_kinds().items()
+            if services.can(kind, Capability.REMOTE_SUMMARIES)
+        ]
 
     def action_dashboard(self) -> None:
         """Charts of the cached incidents under the list's filters."""
@@ -236,7 +242,7 @@ class IncidentApp(App[None]):
             return
         services = self.services
         fetchers = {
-            name: partial(services.remote_dashboard, name) for name in self._kitehouse_remotes()
+            name: partial(services.remote_dashboard, name) for name in self._summary_remotes()
         }
         self.push_screen(
             DashboardScreen(
@@ -267,7 +273,7 @@ class IncidentApp(App[None]):
                 save_dir=settings.downloads(),
                 streams={
                     name: partial(services.remote_handover, name)
-                    for name in self._kitehouse_remotes()
+                    for name in self._summary_remotes()
                 },
                 changes=self.ctx.incidents_changed,
             )

@@ -15,12 +15,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Static, TextArea
 
+from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.text import clean
 from incident_tui.ui.context import UiContext
-
-PUBLIC_NOTE_KINDS = frozenset({"oneuptime"})
-"""Kinds whose connector can post a public note (``add_note``); capabilities.py has no flag
-for it, and the UI must not import connectors to find out."""
 
 
 class NewComment(NamedTuple):
@@ -110,7 +107,8 @@ def open_comment(app: App[Any], ctx: UiContext, incident_id: str, title: str) ->
             ctx.intents.comment(incident_id, comment.body, public=comment.public)
 
     blink = bool(getattr(app, "cursor_blink", True))
-    public_option = ctx.services.kind_of(incident_id) in PUBLIC_NOTE_KINDS
+    services = ctx.services
+    public_option = services.can(services.kind_of(incident_id), Capability.PUBLIC_NOTES)
     app.push_screen(
         CommentScreen(incident_id, title, blink=blink, public_option=public_option), sent
     )

@@ -19,11 +19,10 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.text import clean, shorten
 from incident_tui.ui.context import UiContext
 
-PREVIEW_KINDS = frozenset({"fourhse"})
-"""Remote kinds whose delete removes more than the incident, and that can say what."""
 PREVIEW_TIMEOUT = 10.0
 """Seconds to wait for the server's answer before calling the preview unavailable: the
 connector's retries of a refused connection would otherwise keep the user waiting."""
@@ -195,7 +194,7 @@ def confirm_delete(
             ctx.intents.delete(incident_id, done=done)
 
     services = ctx.services
-    if services.kind_of(incident_id) in PREVIEW_KINDS:
+    if services.can(services.kind_of(incident_id), Capability.DELETE_PREVIEW):
 
         async def fetch() -> Preview:
             return await services.online().delete_preview(incident_id)

@@ -51,13 +51,11 @@ FEATURES: dict[str, Capability] = {
     "delete_attachment": Capability.ATTACHMENTS,
     "delete_comment": Capability.DELETE_COMMENT,
     "set_attribute": Capability.ATTRIBUTES,
+    "export_pdf": Capability.PDF_REPORT,
 }
 """Kind-specific actions: hidden entirely where the kind lacks them (an AOH incident has no
 attachments to speak of), greyed out when there is nothing to act on yet."""
 
-PDF_KINDS = frozenset({"kitehouse"})
-"""Kinds whose remote renders a PDF report (``Online.export_pdf``); capabilities.py has no
-flag for it, and the UI must not import connectors to find out."""
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("detail-title", ""),
@@ -265,15 +263,13 @@ class DetailScreen(Screen[None]):
 
     def _supports(self, action: str) -> bool:
         """Whether this incident's kind has the kind-specific ``action`` at all."""
-        if action == "export_pdf":
-            return self.kind in PDF_KINDS
         return self.ctx.services.can(self.kind, FEATURES[action])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out what this incident's remote kind cannot do (or everything while loading);
         hide the kind-specific actions of other kinds."""
         capability = CAPABILITY.get(action)
-        if capability is None and action not in FEATURES and action != "export_pdf":
+        if capability is None and action not in FEATURES:
             return True
         if self.detail is None:
             return None

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from textual.content import Content
 
+from incident_tui.domain.capabilities import Capability, can
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.text import clean
 from incident_tui.ui.format import local_time, size_text, value_text
@@ -357,7 +358,7 @@ def kind_section(
     out: list[Content] = []
     for show, value in present:
         out += _show(show, value, now, width, settled=settled)
-    if kind == "oneuptime" and comments:
+    if comments and can(kind, Capability.PUBLIC_NOTES):
         public = sum(1 for c in comments if c.get("visibility") == "public")
         note = f"{public} of {len(comments)} note(s) on the status page"
         out.insert(min(len(out), 3), field_line("Public notes", note, width))

@@ -130,6 +130,35 @@ class Incident:
         return f"{self.remote}:{self.remote_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class SummaryGaps:
+    """What a kind's listing rows (summaries) leave out that its full record carries.
+
+    An empty value of one of these in a summary means "not in this row", not "cleared": the
+    cache keeps what the last full record said until the engine reads the full record again.
+    """
+
+    fields: frozenset[str] = frozenset()
+    """:class:`Incident` attributes, from :data:`GAP_FIELDS`."""
+    extra: frozenset[str] = frozenset()
+    """Keys of ``Incident.extra``."""
+
+    def __post_init__(self) -> None:
+        unknown = self.fields - GAP_FIELDS
+        if unknown:
+            raise ValueError(f"not a field a summary can leave out: {sorted(unknown)}")
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.extra)
+
+
+GAP_FIELDS = frozenset(
+    {"description", "category", "reporter", "assignees", "custom_fields", "occurred_at",
+     "acknowledged_at", "resolved_at"}
+)  # fmt: skip
+"""The common fields a summary may lack; ids, title, status and times of change it never does."""
+
+
 @dataclass(slots=True)
 class Draft:
     """A new incident as the user writes it, before any remote has seen it."""

@@ -18,7 +18,7 @@ import httpx
 
 from incident_tui.config import RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
-from incident_tui.domain.model import Comment, Draft, Incident
+from incident_tui.domain.model import Comment, Draft, Incident, SummaryGaps
 from incident_tui.remote.errors import Unsupported
 from incident_tui.remote.http import Sleep
 
@@ -51,6 +51,8 @@ class Connector(ABC):
 
     kind: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    summary_gaps: ClassVar[SummaryGaps] = SummaryGaps()
+    """What this kind's listing rows leave out that :meth:`get` brings (kept in the cache)."""
 
     def __init__(
         self,

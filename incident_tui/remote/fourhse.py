@@ -26,7 +26,7 @@ from incident_tui.config import FourhseRemote, RemoteBase
 from incident_tui.domain import jsontext
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time, status_from_keywords
-from incident_tui.domain.model import Draft, Incident, Status
+from incident_tui.domain.model import Draft, Incident, Status, SummaryGaps
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.errors import (
     AuthFailed,
@@ -145,6 +145,11 @@ class FourhseConnector(Connector):
 
     kind = "fourhse"
     capabilities = KIND_CAPABILITIES["fourhse"]
+    # The involved people, resources and actions come from the child listings (get only).
+    summary_gaps = SummaryGaps(
+        extra=frozenset({f"{kind}_count" for kind in CHILDREN}
+                        | {f"involved_{kind}" for kind in CHILDREN})
+    )
 
     def __init__(
         self,

@@ -28,7 +28,14 @@ from incident_tui.config import KitehouseRemote, RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import format_time, parse_time, severity_from_keywords
 from incident_tui.domain.mapping import status_from_keywords as status_of
-from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Severity
+from incident_tui.domain.model import (
+    Attachment,
+    Comment,
+    Draft,
+    Incident,
+    Severity,
+    SummaryGaps,
+)
 from incident_tui.files import claim_name, safe_filename, temp_in
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.errors import (
@@ -46,6 +53,11 @@ KEY_FORM, KEY_FIELD = "incident-tui", "client_key"
 CREATE_SLACK = timedelta(minutes=5)
 """How far before ``since`` find_created looks, for clock skew between us and the server."""
 CHUNK = 256 * 1024
+FULL_ONLY_EXTRA = (
+    "chargeable", "report_contains_welfare_flag", "incident_tracker_sync_status",
+    "incident_tracker_reference", "inventory_status",
+)  # fmt: skip
+"""Fields of the full incident (§4.3) that the list rows lack, shown from ``extra``."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -91,6 +103,11 @@ class KitehouseConnector(Connector):
 
     kind = "kitehouse"
     capabilities = KIND_CAPABILITIES["kitehouse"]
+    # List rows (§4.1) have no description, custom fields or SLA times (§4.3 has them).
+    summary_gaps = SummaryGaps(
+        frozenset({"description", "custom_fields", "acknowledged_at", "resolved_at"}),
+        frozenset(FULL_ONLY_EXTRA),
+    )
     page_size = 100
     """Rows per list request (the server caps ``limit`` at 100)."""
 
@@ -141,9 +158,7 @@ class KitehouseConnector(Connector):
             "people_involved": [_person(p) for p in raw.get("people_involved") or []
                                 if isinstance(p, dict)],
             "staff": [_person(p) for p in raw.get("staff") or [] if isinstance(p, dict)],
-            **{k: raw[k] for k in ("chargeable", "report_contains_welfare_flag",
-                                   "incident_tracker_sync_status", "incident_tracker_reference",
-                                   "inventory_status", "attachments_length",
+            **{k: raw[k] for k in (*FULL_ONLY_EXTRA, "attachments_length",
                                    "user_comments_count") if raw.get(k) is not None},
         }
         incident = Incident(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +15,9 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, select
 
-from incident_tui.clock import to_db
+from incident_tui.clock import from_db, to_db
 from incident_tui.domain import jsontext
-from incident_tui.domain.model import Incident
+from incident_tui.domain.model import Incident, Status, SummaryGaps
 from incident_tui.store import fts
 from incident_tui.store.actions import remove_incident
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow
@@ -125,16 +125,21 @@ def _known(s: Session, ids: list[str]) -> dict[str, tuple[str | None, int, bool]
 
 
 def upsert_incidents(
-    s: Session, incidents: Sequence[Incident], synced_at: datetime
+    s: Session,
+    incidents: Sequence[Incident],
+    synced_at: datetime,
+    gaps: SummaryGaps | None = None,
 ) -> UpsertResult:
     """Store pulled incidents. Rows with queued local changes keep the local view (only their
-    remote comments are refreshed); the engine re-reads them once their queue drains."""
+    remote comments are refreshed); the engine re-reads them once their queue drains.
+
+    ``gaps`` names what the remote's summaries leave out: a summary over a cached incident
+    keeps those parts of it (see :func:`fill_gaps`)."""
     result = UpsertResult()
     if not incidents:
         return result
     known = _known(s, [i.id for i in incidents])
-    values: list[tuple[Any, ...]] = []
-    synced = to_db(synced_at)
+    writes: list[tuple[Incident, str]] = []
     detailed: list[Incident] = []
     skipped: set[str] = set()
     for incident in incidents:
@@ -149,10 +154,20 @@ def upsert_incidents(
         unchanged = previous is not None and previous[0] == version
         if unchanged and (incident.comments is None or previous is not None and previous[2]):
             continue
-        values.append(row_values(incident, synced, version))
+        writes.append((incident, version))
         if incident.comments is not None or incident.attachments is not None:
             detailed.append(incident)
         (result.changed if previous is not None else result.new).append(incident.id)
+    if gaps:
+        summaries = [i.id for i, _ in writes if i.comments is None and i.id in known]
+        cached = _cached_parts(s, summaries, gaps) if summaries else {}
+        if cached:
+            writes = [
+                (fill_gaps(i, cached[i.id], gaps) if i.id in cached else i, version)
+                for i, version in writes
+            ]
+    synced = to_db(synced_at)
+    values = [row_values(incident, synced, version) for incident, version in writes]
     if values:
         # The hot path of a pull: one prepared statement on the driver connection (same
         # transaction), because SQLAlchemy's per-row parameter handling cost more than SQLite.
@@ -163,6 +178,55 @@ def upsert_incidents(
     # Written rows, plus rows kept for their queued changes whose remote comments changed.
     fts.reindex(s, [v[0] for v in values] + [i.id for i in detailed if i.id in skipped])
     return result
+
+
+_TIME_FIELDS = frozenset({"occurred_at", "acknowledged_at", "resolved_at"})
+_JSON_FIELDS = frozenset({"assignees", "custom_fields"})
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+
+def _cached_parts(
+    s: Session, ids: list[str], gaps: SummaryGaps
+) -> dict[str, dict[str, Any]]:
+    """The cached values of the gap fields (and ``extra``) of these incidents, decoded."""
+    names = sorted(gaps.fields) + (["extra"] if gaps.extra else [])
+    statement = text(
+        f"SELECT id, {', '.join(names)} FROM incident WHERE id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
+    parts: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        for row in s.connection().execute(statement, {"ids": ids[start : start + 500]}):
+            values: dict[str, Any] = {}
+            for name, value in zip(names, row[1:], strict=True):
+                if name in _TIME_FIELDS:
+                    value = from_db(value)
+                elif name in _JSON_FIELDS or name == "extra":
+                    value = jsontext.loads(value) if value else None
+                values[name] = value
+            parts[row[0]] = values
+    return parts
+
+
+def fill_gaps(summary: Incident, cached: dict[str, Any], gaps: SummaryGaps) -> Incident:
+    """``summary`` with what it lacks taken from the cached incident: a gap field it leaves
+    empty, and the gap keys of ``extra`` it does not have. A kept time must still fit the
+    summary's status: a reopened incident has no resolution time, a triggered one no
+    acknowledgement."""
+    fields: dict[str, Any] = {}
+    for name in gaps.fields:
+        if getattr(summary, name) not in _EMPTY or cached.get(name) in _EMPTY:
+            continue
+        if name == "resolved_at" and summary.status is not Status.RESOLVED:
+            continue
+        if name == "acknowledged_at" and summary.status is Status.TRIGGERED:
+            continue
+        fields[name] = cached[name]
+    old_extra = cached.get("extra")
+    if isinstance(old_extra, dict):
+        kept = {k: old_extra[k] for k in gaps.extra if k in old_extra and k not in summary.extra}
+        if kept:
+            fields["extra"] = {**summary.extra, **kept}
+    return replace(summary, **fields) if fields else summary
 
 
 def _delete_children(s: Session, table: str, ids: list[str]) -> None:

@@ -425,6 +425,7 @@ class SyncEngine:
                 page.incidents,
                 page.cursor,
                 now,
+                connector.summary_gaps if page.partial else None,
             )
             seen += [i.id for i in page.incidents]
             result.pulled += len(stored.new) + len(stored.changed)

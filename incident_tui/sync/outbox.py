@@ -20,6 +20,7 @@ from incident_tui.domain.model import (
     Incident,
     Severity,
     Status,
+    SummaryGaps,
 )
 from incident_tui.store import fts
 from incident_tui.store.actions import ActionError, recount_pending, remove_incident
@@ -412,10 +413,12 @@ def store_page(
     incidents: list[Incident],
     cursor: str | None,
     now: datetime,
+    gaps: SummaryGaps | None = None,
 ) -> UpsertResult:
-    """Upsert a pulled page and advance the cursor in the same transaction."""
+    """Upsert a pulled page and advance the cursor in the same transaction; ``gaps``: what
+    the remote's summaries leave out (kept from the cache)."""
     with session(engine) as s, s.begin():
-        result = upsert_incidents(s, incidents, now)
+        result = upsert_incidents(s, incidents, now, gaps)
         if cursor is not None:
             conn = s.connection()
             conn.execute(

@@ -310,3 +310,54 @@ async def test_kill_between_comment_push_and_commit_posts_it_once(
     detail = Reader.open(settings.db_path()).detail(f"target:{row['id']}")
     assert detail is not None and detail.incident["pending"] == 0
     assert [(c["body"], c["pending"]) for c in detail.comments] == [("said exactly once", 0)]
+
+
+def _full_parts(detail: Any) -> dict[str, Any]:
+    """What only a full record brings, of one cached incident."""
+    incident = detail.incident
+    return {
+        "description": incident["description"],
+        "custom_fields": incident["custom_fields"],
+        "acknowledged_at": incident["acknowledged_at"],
+        "resolved_at": incident["resolved_at"],
+        "comments": [c["body"] for c in detail.comments],
+        "chargeable": incident["extra"].get("chargeable"),
+    }
+
+
+async def test_a_summary_never_blanks_what_only_the_full_record_has(
+    serve: Serve, tmp_path: Path
+) -> None:
+    # Kitehouse list rows carry no description, custom fields, SLA times or comments. A
+    # change elsewhere makes the next pull bring the row as such a summary; the cache keeps
+    # the full record's parts (the detail of an incident changed while we were offline must
+    # not turn into "No description") until the full record is read again.
+    kitehouse = serve("kitehouse", sample=40)
+    settings = settings_for(tmp_path, kitehouse.emulator.remote_config("school"))
+    assert (await sync(settings)).ok
+    reader = Reader.open(settings.db_path())
+    chosen = next(
+        detail
+        for row in reader.all_rows(ListQuery())
+        if (detail := reader.detail(row.id)) is not None
+        and detail.incident["status"] == "resolved"
+        and detail.incident["custom_fields"]
+        and detail.comments
+    )
+    before = _full_parts(chosen)
+    assert before["description"] and before["resolved_at"] and before["chargeable"] is not None
+    kitehouse.emulator.touch(chosen.incident["remote_id"], short_description="Renamed elsewhere")
+
+    offline_hydrate = settings.model_copy(update={"hydrate_limit": 0})
+    assert (await sync(offline_hydrate)).ok
+    summary = reader.detail(chosen.incident["id"])
+    assert summary is not None
+    assert summary.incident["title"] == "Renamed elsewhere"
+    assert _full_parts(summary) == before
+    assert summary.incident["hydrated"] == 0  # the engine reads the full record again
+
+    assert (await sync(settings)).ok
+    full = reader.detail(chosen.incident["id"])
+    assert full is not None and full.incident["hydrated"] == 1
+    assert full.incident["title"] == "Renamed elsewhere" and _full_parts(full) == before
+

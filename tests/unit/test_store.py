@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from incident_tui.clock import fixed_clock
-from incident_tui.domain.model import Comment, Draft, Severity, Status
+from incident_tui.domain.model import Comment, Draft, Severity, Status, SummaryGaps
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.store import db
 from incident_tui.store.actions import ActionError, Actions
@@ -150,6 +151,72 @@ def test_pull_keeps_local_view_while_pending(cache: tuple[Actions, Reader]) -> N
     assert result.skipped_pending == ["ops:r5"]
     detail = reader.detail("ops:r5")
     assert detail is not None and detail.incident["status"] == "resolved"
+
+
+GAPS = SummaryGaps(
+    frozenset({"description", "acknowledged_at", "resolved_at", "custom_fields"}),
+    frozenset({"chargeable"}),
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "acknowledged", "resolved"),
+    [
+        (Status.RESOLVED, True, True),
+        (Status.ACKNOWLEDGED, True, False),  # reopened to acknowledged: not resolved any more
+        (Status.TRIGGERED, False, False),  # reopened: neither time fits the status
+    ],
+)
+def test_a_summary_keeps_what_only_the_full_record_has(
+    tmp_path: Path, status: Status, acknowledged: bool, resolved: bool
+) -> None:
+    actions = Actions.open(tmp_path / "cache.db", clock=fixed_clock(NOW))
+    full = make_incident(1, status=Status.RESOLVED, comments=[Comment("c1", "first note")])
+    full.acknowledged_at, full.resolved_at = NOW - timedelta(hours=2), NOW - timedelta(hours=1)
+    full.custom_fields = {"form.location": "kitchen"}
+    full.extra = {"chargeable": True, "urn": "7"}
+    summary = make_incident(1, title="Renamed", status=status)
+    summary.description, summary.version = None, "v1-new"
+    summary.extra = {"urn": "8"}
+    with session(actions.engine) as s, s.begin():
+        upsert_incidents(s, [full], NOW)
+    with session(actions.engine) as s, s.begin():
+        result = upsert_incidents(s, [summary], NOW, GAPS)
+    assert result.changed == ["ops:r1"]
+    detail = Reader.open(tmp_path / "cache.db").detail("ops:r1")
+    assert detail is not None
+    stored = detail.incident
+    assert (stored["title"], stored["status"], stored["hydrated"]) == ("Renamed", status, 0)
+    assert stored["description"] == "Description of 1"
+    assert stored["custom_fields"] == {"form.location": "kitchen"}
+    assert stored["extra"] == {"urn": "8", "chargeable": True}
+    assert (stored["acknowledged_at"] is not None) is acknowledged
+    assert (stored["resolved_at"] is not None) is resolved
+    assert [c["body"] for c in detail.comments] == ["first note"]
+    assert Reader.open(tmp_path / "cache.db").count(ListQuery(search="Description")) == 1
+
+
+def test_a_summary_value_wins_and_kinds_without_gaps_store_the_summary(tmp_path: Path) -> None:
+    actions = Actions.open(tmp_path / "cache.db", clock=fixed_clock(NOW))
+    with session(actions.engine) as s, s.begin():
+        upsert_incidents(s, [make_incident(1), make_incident(2)], NOW)
+    told = make_incident(1)
+    told.description, told.version = "Told by the summary", "v1-new"
+    bare = make_incident(2)
+    bare.description, bare.version = None, "v2-new"
+    with session(actions.engine) as s, s.begin():
+        upsert_incidents(s, [told], NOW, GAPS)
+        upsert_incidents(s, [bare], NOW)
+    reader = Reader.open(tmp_path / "cache.db")
+    assert [(d.incident["description"]) for d in map(reader.detail, ["ops:r1", "ops:r2"]) if d] == [
+        "Told by the summary",
+        None,
+    ]
+
+
+def test_summary_gaps_name_only_fields_a_summary_can_lack() -> None:
+    with pytest.raises(ValueError, match="title"):
+        SummaryGaps(frozenset({"title"}))
 
 
 def test_remove_missing_keeps_incidents_with_queued_changes(cache: tuple[Actions, Reader]) -> None:

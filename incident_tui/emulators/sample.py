@@ -114,6 +114,13 @@ class SampleIncident:
     comments: list[SampleComment] = field(default_factory=list)
 
 
+def _not_after(now: datetime, start: datetime, delay: timedelta) -> datetime:
+    """``start + delay``, or halfway from ``start`` to ``now`` when that would be in the
+    future: a recent incident is acknowledged or resolved by now, not later today."""
+    end = start + delay
+    return end if end <= now else start + (now - start) / 2
+
+
 def sample_incidents(
     count: int, *, now: datetime, seed: int = 7, days: float = 14.0, comments: bool = True
 ) -> list[SampleIncident]:
@@ -139,10 +146,10 @@ def sample_incidents(
         severity = rng.choices(("critical", "major", "minor", None), weights=(1, 3, 5, 1))[0]
         ack = resolved = None
         if status in ("acknowledged", "resolved"):
-            ack = created + timedelta(minutes=rng.uniform(1, 90))
+            ack = _not_after(now, created, timedelta(minutes=rng.uniform(1, 90)))
         if status == "resolved":
             assert ack is not None
-            resolved = ack + timedelta(minutes=rng.uniform(5, 600))
+            resolved = _not_after(now, ack, timedelta(minutes=rng.uniform(5, 600)))
         last = resolved or ack or created
         last = min(last, now)
         title = f"{rng.choice(SUBJECTS)} {rng.choice(PLACES)}"

@@ -361,3 +361,27 @@ async def test_a_summary_never_blanks_what_only_the_full_record_has(
     assert full is not None and full.incident["hydrated"] == 1
     assert full.incident["title"] == "Renamed elsewhere" and _full_parts(full) == before
 
+
+async def test_sample_data_never_happens_after_now(serve: Serve, tmp_path: Path) -> None:
+    # The demo's incidents, as the TUI shows them: acknowledged and resolved by now, in order.
+    kinds = {"school": "kitehouse", "plant": "fourhse", "oncall": "revily"}
+    kinds |= {"status": "oneuptime", "ops": "aoh_ims"}
+    remotes = [serve(kind, sample=150).emulator.remote_config(name) for name, kind in kinds.items()]
+    settings = settings_for(tmp_path, *remotes)
+    report = await sync(settings)
+    assert report.ok, [r.error for r in report.results]
+    reader = Reader.open(settings.db_path())
+    now = FIXED_NOW.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    checked = 0
+    for name in kinds:
+        for row in reader.all_rows(ListQuery(remotes=frozenset({name}))):
+            detail = reader.detail(row.id)
+            assert detail is not None
+            times = detail.incident
+            moments = [times["created_at"], times["acknowledged_at"], times["resolved_at"]]
+            known = [m for m in moments if m]
+            assert max(known) <= now, (row.id, moments)
+            # By day: 4HSE closes incidents by date, which reads as midnight.
+            assert [m[:10] for m in known] == sorted(m[:10] for m in known), (row.id, moments)
+            checked += 1
+    assert checked == 750

@@ -248,7 +248,7 @@ def test_delete_attachment_and_comment_by_their_numbers(
 
 
 def test_fourhse_sync_brings_involved_people_resources_and_actions(
-    serve: Serve, use: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, use: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plant = serve("fourhse", sample=20)
     db = use(("plant", plant))  # one `sync --once`: the listing, then the newest in full
@@ -270,3 +270,13 @@ def test_fourhse_sync_brings_involved_people_resources_and_actions(
     plant.emulator.log.clear()  # type: ignore[attr-defined]
     assert main(["sync", "--once"]) == 0
     assert not [e for e in plant.emulator.log if "/view/" in str(e)]  # type: ignore[attr-defined]
+    # Changed elsewhere: the listing brings the row again, without the involved parties,
+    # and a sync that reads nothing in full keeps them.
+    plant.emulator.touch(involved[0].incident["remote_id"])  # type: ignore[attr-defined]
+    monkeypatch.setenv("INCIDENT_TUI_HYDRATE_LIMIT", "0")
+    assert main(["sync", "--once"]) == 0
+    after = reader.detail(target)
+    assert after is not None and after.incident["hydrated"] == 0
+    assert after.incident["extra"]["involved_people"] == involved[0].incident["extra"][
+        "involved_people"
+    ]

@@ -82,3 +82,35 @@ async def test_dashboard_and_handover_from_the_app(
         assert not handover.stream.failed
         await pilot.press("w")
         await _until(lambda: len(list((tmp_path / "downloads").glob("handover-*"))) == 2)
+
+
+async def test_every_footer_key_fits_80_columns(kitehouse: EmulatorServer, tmp_path: Path) -> None:
+    # With every feature on (Kitehouse's server e-mail, a folder to save to), the footers of
+    # the main screens still show all their keys, "q Quit" and the way back included.
+    from incident_tui.ui.app import make_app
+
+    remote: Any = kitehouse.emulator.remote_config("school")  # type: ignore[attr-defined]
+    settings = Settings(db=tmp_path / "cache.db", remotes=[remote], poll_seconds=3600,
+                        download_dir=tmp_path / "downloads")
+    app = make_app(settings, clock=fixed_clock(NOW), sync=True, cursor_blink=False)
+
+    def footer() -> list[tuple[str, int]]:
+        keys = list(app.screen.query("FooterKey"))
+        return [(str(key.render()).strip(), key.region.right) for key in keys]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _until(lambda: incidents(app).total == 20 and "school ok at" in screen_text(app))
+        for key, screen in (("", ListScreen), ("enter", DetailScreen), ("d", DashboardScreen),
+                            ("h", HandoverScreen)):
+            if key:
+                await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, screen)
+            shown = footer()
+            assert any(label.endswith("Quit") for label, _ in shown), shown
+            assert all(0 < right <= 80 for _, right in shown), (screen.__name__, shown)
+            if screen in (DashboardScreen, HandoverScreen):
+                assert any(label.endswith("Back") for label, _ in shown), shown
+            if key:
+                await pilot.press("escape")
+                await settle(pilot)

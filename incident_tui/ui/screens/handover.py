@@ -189,12 +189,22 @@ class HandoverScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Short labels: all of them fit an 80-column footer, "esc Back" included.
         Binding("c", "copy('markdown')", "Copy", id="handover_copy"),
-        Binding("j", "copy('json')", "Copy JSON", id="handover_copy_json"),
+        Binding(
+            "j", "copy('json')", "JSON", id="handover_copy_json", tooltip="Copy as JSON"
+        ),
         Binding("w", "save", "Save", id="handover_save"),
-        Binding("plus,equals_sign", "hours(1)", "Longer", id="handover_more_hours"),
-        Binding("minus", "hours(-1)", "Shorter", id="handover_fewer_hours"),
-        Binding("k", "server", "Server e-mail", id="handover_server"),
+        Binding(
+            "plus,equals_sign", "hours(1)", "More", id="handover_more_hours",
+            tooltip="Cover one hour more",
+        ),
+        Binding(
+            "minus", "hours(-1)", "Less", id="handover_fewer_hours", tooltip="Cover one hour less"
+        ),
+        Binding(
+            "k", "server", "E-mail", id="handover_server", tooltip="The server's handover e-mail"
+        ),
         Binding("escape", "back", "Back", id="back"),
     ]
 

@@ -35,6 +35,14 @@ def _csv_words(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _hours(text: str) -> float:
+    """``--hours``: argparse shows the reason of an ArgumentTypeError, not of a ValueError."""
+    try:
+        return positive_hours(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (interface.md's table)."""
     parser = argparse.ArgumentParser(
@@ -131,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     conflict.add_argument("--keep", choices=["mine", "theirs"], required=True)
 
     handover = sub.add_parser("handover", help="shift-handover summary of the last N hours")
-    handover.add_argument("--hours", type=positive_hours, default=12.0, help="default 12")
+    handover.add_argument(
+        "--hours", type=_hours, default=12.0, help="how far back, in hours (default 12)"
+    )
     handover.add_argument("--format", choices=["markdown", "json"], default="markdown")
 
     cli_online.add_commands(sub)

@@ -193,10 +193,12 @@ class Handover:
 def positive_hours(text: str) -> float:
     """Parse a shift length in hours for ``--hours``: a finite number above zero.
 
-    Shaped as an ``argparse`` type: its ``ValueError`` becomes "invalid positive_hours value"
-    and exit status 2 (wrong usage).
+    Raises ``ValueError`` naming what was given; the command line shows it as wrong usage.
     """
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not (value > 0 and math.isfinite(value)):
         raise ValueError(f"hours must be a positive number, not {text!r}")
     return value

@@ -516,18 +516,18 @@ def test_index_walks_and_their_fallback_agree(
     assert dump_json(walked) == dump_json(sorted_)
 
 
-def test_positive_hours_for_the_command_line() -> None:
-    import argparse
-
+def test_positive_hours_for_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from incident_tui.cli import main
     from incident_tui.domain.handover import positive_hours
 
     assert positive_hours("12") == 12.0 and positive_hours("0.5") == 0.5
     for bad in ("0", "-3", "nan", "inf", "twelve"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=f"positive number, not '{bad}'"):
             positive_hours(bad)
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--hours", type=positive_hours, default=12.0)
-    assert parser.parse_args(["--hours", "8"]).hours == 8.0
-    with pytest.raises(SystemExit) as exit_info:
-        parser.parse_args(["--hours", "0"])
-    assert exit_info.value.code == 2
+        with pytest.raises(SystemExit) as exit_info:
+            main(["handover", "--hours", bad])
+        assert exit_info.value.code == 2
+        assert capsys.readouterr().err.splitlines()[-1] == (
+            f"incident-tui handover: error: argument --hours: hours must be a positive "
+            f"number, not '{bad}'"
+        )

@@ -43,6 +43,28 @@ def _hours(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _count(text: str) -> int:
+    """A whole number of zero or more (``--sample``, ``--limit``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"want a whole number of 0 or more, not {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    """A TCP port, 0 meaning any free one."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"want a port from 0 to 65535, not {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (interface.md's table)."""
     parser = argparse.ArgumentParser(
@@ -61,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="run the five bundled emulators with sample data and open the TUI"
     )
     demo.add_argument(
-        "--sample", type=int, default=300, help="incidents per emulator (default 300)"
+        "--sample", type=_count, default=300, help="incidents per emulator (default 300)"
     )
     demo.add_argument(
         "--no-tui", action="store_true", help="sync once, print a summary, keep serving"
@@ -97,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--search", default="", help="full-text search in title, description, comments"
     )
     lst.add_argument("--sort", choices=[s.value for s in Sort], default=Sort.NEWEST.value)
-    lst.add_argument("--limit", type=int, default=0, help="at most this many rows (0: all)")
+    lst.add_argument("--limit", type=_count, default=0, help="at most this many rows (0: all)")
     fmt = lst.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="JSON array (interface.md shape)")
     fmt.add_argument("--csv", action="store_true", help="CSV with a header line")
@@ -148,9 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     emulate = sub.add_parser("emulate", help="run one bundled emulator in the foreground")
     emulate.add_argument("kind", choices=KINDS)
-    emulate.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    emulate.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
     emulate.add_argument("--host", default="127.0.0.1")
-    emulate.add_argument("--sample", type=int, default=200, help="sample incidents (default 200)")
+    emulate.add_argument(
+        "--sample", type=_count, default=200, help="sample incidents (default 200)"
+    )
     return parser
 
 

@@ -1,0 +1,40 @@
+"""Wrong usage of the command line: exit status 2 and a line saying what is wrong, before
+anything starts; a port that is taken is a failure (1) named in one line."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from incident_tui.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["demo", "--sample", "-1"], "argument --sample: want a whole number of 0 or more"),
+        (["emulate", "revily", "--sample", "many"], "want a whole number of 0 or more, not 'many'"),
+        (["emulate", "revily", "--port", "70000"], "want a port from 0 to 65535, not '70000'"),
+        (["list", "--limit", "-2"], "argument --limit: want a whole number of 0 or more"),
+    ],
+)
+def test_bad_numbers_are_wrong_usage(
+    argv: list[str], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith(f"incident-tui {argv[0]}: error: ") and reason in last
+
+
+def test_a_taken_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["emulate", "revily", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"incident-tui: cannot listen on 127.0.0.1:{port}: ")
+    assert len(err.splitlines()) == 1

@@ -760,7 +760,8 @@ def test_due_times_and_overdue() -> None:
     soon = Content.assemble(*render.due(int((NOW + timedelta(minutes=25)).timestamp()), NOW))
     assert soon.plain == "2026-11-22 12:25  due in 25m"
     assert Content.assemble(*render.due("2026-11-22T09:30:00Z", None)).plain == "2026-11-22 09:30"
-    assert render.duration(30) == "under a minute" and render.duration(3 * 86400) == "3d 0h"
+    assert render.duration(30) == "under a minute" and render.duration(3 * 86400) == "3d 00h"
+    assert render.duration(3599.9) == "59m"  # a countdown never rounds up
 
 
 def test_upload_path_checks(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from textual.content import Content
 
 from incident_tui.domain.capabilities import Capability, can
 from incident_tui.domain.mapping import parse_time
+from incident_tui.domain.stats import format_duration
 from incident_tui.domain.text import clean
 from incident_tui.ui.format import local_time, size_text, value_text
 
@@ -453,17 +454,11 @@ def overdue_known(incident: Mapping[str, Any]) -> bool:
 
 
 def duration(seconds: float) -> str:
-    """A span for people: ``under a minute``, ``25m``, ``1h 05m``, ``2d 3h``."""
-    minutes = int(seconds // 60)
-    if minutes < 1:
+    """A span for people, as the dashboard and handover write it (``25m``, ``1h 05m``,
+    ``2d 03h``), except that seconds read ``under a minute`` in a countdown."""
+    if seconds < 60:
         return "under a minute"
-    if minutes < 60:
-        return f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours}h {minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours}h"
+    return format_duration(seconds // 60 * 60)
 
 
 def _yes_no(value: Any) -> str:

@@ -116,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="critical, major, minor, none",
     )
     lst.add_argument(
-        "--search", default="", help="full-text search in title, description, comments"
+        "--search",
+        default="",
+        help="full-text search in title, description, comments and the incident number",
     )
     lst.add_argument("--sort", choices=[s.value for s in Sort], default=Sort.NEWEST.value)
     lst.add_argument("--limit", type=_count, default=0, help="at most this many rows (0: all)")

@@ -9,11 +9,10 @@ from collections.abc import Iterable
 from sqlalchemy import text
 from sqlmodel import Session
 
+from incident_tui.store.schema import FTS_INSERT, FTS_ROWS
+
 _REINDEX = text(
-    "INSERT OR REPLACE INTO incident_fts (rowid, title, description, comments) "
-    "SELECT i.num, i.title, COALESCE(i.description, ''), "
-    "COALESCE((SELECT group_concat(c.body, ' ') FROM comment c WHERE c.incident_id = i.id), '') "
-    "FROM incident i WHERE i.id IN (SELECT value FROM json_each(:ids))"
+    f"INSERT OR REPLACE {FTS_INSERT}{FTS_ROWS} WHERE i.id IN (SELECT value FROM json_each(:ids))"
 )
 _DROP = text("DELETE FROM incident_fts WHERE rowid = :num")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -138,9 +138,20 @@ class OutboxRow(SQLModel, table=True):
 
 FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS incident_fts USING fts5("
-    "title, description, comments, tokenize = 'unicode61 remove_diacritics 2')"
+    "title, description, comments, ids, tokenize = 'unicode61 remove_diacritics 2')"
 )
-"""Full-text index over title, description and comments; rowid = ``incident.num``."""
+"""Full-text index over title, description, comments and the incident's numbers (its
+reference and remote id, which the list shows); rowid = ``incident.num``."""
+
+FTS_ROWS = (
+    "SELECT i.num, i.title, COALESCE(i.description, ''), "
+    "COALESCE((SELECT group_concat(c.body, ' ') FROM comment c WHERE c.incident_id = i.id), ''), "
+    "TRIM(COALESCE(i.ref, '') || ' ' || i.remote_id) "
+    "FROM incident i"
+)
+"""The index entries of incidents, in :data:`FTS_DDL` column order (add a ``WHERE``)."""
+
+FTS_INSERT = "INTO incident_fts (rowid, title, description, comments, ids) "
 
 FTS_MERGE = "INSERT INTO incident_fts (incident_fts, rank) VALUES ('automerge', 8)"
 """Merge index segments in runs of 8, not FTS5's default 4: a 50,000-incident pull writes

@@ -31,6 +31,7 @@ def cache(tmp_path: Path) -> tuple[Actions, Reader]:
     incidents[1].comments = [Comment("c1", "the [/] bracket and o'brien again")]
     incidents[2].severity = Severity.CRITICAL
     incidents[3].status = Status.RESOLVED
+    incidents[5].ref = "INC-0042"
     incidents.append(make_incident(99, remote="plant", kind="fourhse", severity=None))
     with session(actions.engine) as s, s.begin():
         upsert_incidents(s, incidents, NOW)
@@ -91,6 +92,9 @@ def test_search_pages_follow_the_sort(cache: tuple[Actions, Reader], sort: Sort)
         ("[/]", 0),  # punctuation alone holds no word: nothing matches, nothing breaks
         ('"', 0),
         ("number 1", 10),  # prefix search: 10..19 (incident 1 was renamed)
+        ("INC-0042", 1),  # the reference the list shows
+        ("inc-004", 1),
+        ("r99", 1),  # the remote id
         ("", 31),
     ],
 )
@@ -280,6 +284,8 @@ def test_upgrade_from_version_1_keeps_the_outbox(tmp_path: Path) -> None:
     assert "ix_comment_created_at" in indexes
     assert "ix_incident_created_at" not in indexes and "ix_incident_remote" not in indexes
     assert _fts_automerge(conn) == 8
+    # The full-text index was rebuilt from the incidents, numbers included.
+    assert reader.count(ListQuery(search="old")) == reader.count(ListQuery(search="r1")) == 1
 
 
 def test_newer_or_foreign_file_is_refused(tmp_path: Path) -> None:

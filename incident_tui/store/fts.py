@@ -12,7 +12,8 @@ from sqlmodel import Session
 from incident_tui.store.schema import FTS_INSERT, FTS_ROWS
 
 _REINDEX = text(
-    f"INSERT OR REPLACE {FTS_INSERT}{FTS_ROWS} WHERE i.id IN (SELECT value FROM json_each(:ids))"
+    f"INSERT OR REPLACE {FTS_INSERT}{FTS_ROWS} "
+    "WHERE i.id IN (SELECT value FROM json_each(:ids)) ORDER BY i.num"
 )
 _DROP = text("DELETE FROM incident_fts WHERE rowid = :num")
 

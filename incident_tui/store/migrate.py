@@ -31,12 +31,12 @@ STEPS: dict[int, tuple[str, ...]] = {
         "DROP INDEX IF EXISTS ix_incident_remote",
         schema.FTS_MERGE,
     ),
-    # 4 -> 5: the full-text index also holds each incident's reference and remote id.
+    # 4 -> 5: the full-text index also holds each incident's number (reference or remote id).
     4: (
         "DROP TABLE IF EXISTS incident_fts",
         schema.FTS_DDL,
         schema.FTS_MERGE,
-        f"INSERT {schema.FTS_INSERT}{schema.FTS_ROWS}",
+        f"INSERT {schema.FTS_INSERT}{schema.FTS_ROWS} ORDER BY i.num",
     ),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""

@@ -140,16 +140,18 @@ FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS incident_fts USING fts5("
     "title, description, comments, ids, tokenize = 'unicode61 remove_diacritics 2')"
 )
-"""Full-text index over title, description, comments and the incident's numbers (its
-reference and remote id, which the list shows); rowid = ``incident.num``."""
+"""Full-text index over title, description, comments and the incident's number as the list
+shows it (its reference, else its remote id); rowid = ``incident.num``."""
 
 FTS_ROWS = (
     "SELECT i.num, i.title, COALESCE(i.description, ''), "
     "COALESCE((SELECT group_concat(c.body, ' ') FROM comment c WHERE c.incident_id = i.id), ''), "
-    "TRIM(COALESCE(i.ref, '') || ' ' || i.remote_id) "
+    "COALESCE(NULLIF(i.ref, ''), i.remote_id) "
     "FROM incident i"
 )
-"""The index entries of incidents, in :data:`FTS_DDL` column order (add a ``WHERE``)."""
+"""The index entries of incidents, in :data:`FTS_DDL` column order. Callers add a ``WHERE``
+and must keep ``ORDER BY i.num``: FTS5 writes out its pending terms whenever a rowid is
+lower than the one before, so entries out of order cost several times more."""
 
 FTS_INSERT = "INTO incident_fts (rowid, title, description, comments, ids) "
 

@@ -226,3 +226,14 @@ def test_status_line_text() -> None:
     assert "b failing: HTTP 500 [/] bad" in text and "\x1b" not in text
     assert text.index("failing") < text.index("offline") < text.index("syncing")
     assert text.index("syncing") < text.index("ok at") < text.index("never synced")
+
+
+def test_status_line_groups_remotes_synced_in_the_same_minute() -> None:
+    at = "2026-11-22T11:56:{:02d}.000000Z"
+    remotes = [RemoteLine(name, "ok", at.format(n)) for n, name in enumerate(
+        ("school", "plant", "oncall", "status", "ops"))]
+    five = status_content(remotes, 0).plain
+    assert five == "0 queued  │  school, plant, oncall, status, ops ok at 11:56"
+    assert len(five) <= 78  # inside the status line's padding at 80 columns
+    remotes += [RemoteLine("late", "ok", "2026-11-22T11:58:00.000000Z")]
+    assert status_content(remotes, 0).plain == f"{five}  │  late ok at 11:58"

@@ -41,6 +41,23 @@ ORDER = {"failing": 0, "offline": 1, "syncing": 2, "ok": 3}
 """Problems first: on a narrow terminal the end of the line is what gets cut."""
 
 
+def _grouped(remotes: Sequence[RemoteLine]) -> list[tuple[str, str]]:
+    """Words and style per entry, problems first; healthy remotes synced in the same minute
+    share one entry (``school, plant ok at 11:56``), so five remotes fit 80 columns."""
+    ordered = sorted(remotes, key=lambda r: ORDER.get(r.state, 4))
+    healthy: dict[str, list[str]] = {}
+    for remote in ordered:
+        if remote.state == "ok":
+            moment = local_time(remote.last_ok_at, with_date=False)
+            healthy.setdefault(moment, []).append(clean(remote.name, single_line=True))
+    rank = ORDER["ok"]
+    return [
+        *(describe(r) for r in ordered if ORDER.get(r.state, 4) < rank),
+        *((f"{', '.join(names)} ok at {moment}", "$sync-ok") for moment, names in healthy.items()),
+        *(describe(r) for r in ordered if ORDER.get(r.state, 4) > rank),
+    ]
+
+
 def status_content(remotes: Sequence[RemoteLine], queued: int, note: str = "") -> Content:
     """The whole line: queued count first (it must never be cut off), then each remote,
     failing and offline ones before healthy ones."""
@@ -49,8 +66,7 @@ def status_content(remotes: Sequence[RemoteLine], queued: int, note: str = "") -
     ]
     if note:
         parts += ["  ", (note, "$foreground-muted")]
-    for remote in sorted(remotes, key=lambda r: ORDER.get(r.state, 4)):
-        text, style = describe(remote)
+    for text, style in _grouped(remotes):
         parts += ["  │  ", (text, style)]
     if not remotes:
         parts += ["  │  ", ("no remotes configured", "$foreground-muted")]

@@ -147,8 +147,8 @@ class FourhseConnector(Connector):
     capabilities = KIND_CAPABILITIES["fourhse"]
     # The involved people, resources and actions come from the child listings (get only).
     summary_gaps = SummaryGaps(
-        extra=frozenset({f"{kind}_count" for kind in CHILDREN}
-                        | {f"involved_{kind}" for kind in CHILDREN})
+        extra=frozenset({f"{child}_count" for child in CHILDREN}
+                        | {f"involved_{child}" for child in CHILDREN})
     )
 
     def __init__(

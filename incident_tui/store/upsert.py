@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -112,16 +112,22 @@ def row_values(
     )  # fmt: skip
 
 
+def _by_id(s: Session, columns: str, ids: list[str]) -> Iterator[Any]:
+    """``SELECT id, <columns>`` of the cached incidents among ``ids``, in chunks that stay
+    below SQLite's parameter limit."""
+    statement = text(f"SELECT id, {columns} FROM incident WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    for start in range(0, len(ids), 500):
+        yield from s.connection().execute(statement, {"ids": ids[start : start + 500]})
+
+
 def _known(s: Session, ids: list[str]) -> dict[str, tuple[str | None, int, bool]]:
     """Version, pending count and hydrated mark of the ids already cached."""
-    known: dict[str, tuple[str | None, int, bool]] = {}
-    statement = text(
-        "SELECT id, version, pending, hydrated FROM incident WHERE id IN :ids"
-    ).bindparams(bindparam("ids", expanding=True))
-    for start in range(0, len(ids), 500):
-        for row in s.connection().execute(statement, {"ids": ids[start : start + 500]}):
-            known[row[0]] = (row[1], int(row[2]), bool(row[3]))
-    return known
+    return {
+        row[0]: (row[1], int(row[2]), bool(row[3]))
+        for row in _by_id(s, "version, pending, hydrated", ids)
+    }
 
 
 def upsert_incidents(
@@ -185,25 +191,19 @@ _JSON_FIELDS = frozenset({"assignees", "custom_fields"})
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
-def _cached_parts(
-    s: Session, ids: list[str], gaps: SummaryGaps
-) -> dict[str, dict[str, Any]]:
+def _cached_parts(s: Session, ids: list[str], gaps: SummaryGaps) -> dict[str, dict[str, Any]]:
     """The cached values of the gap fields (and ``extra``) of these incidents, decoded."""
     names = sorted(gaps.fields) + (["extra"] if gaps.extra else [])
-    statement = text(
-        f"SELECT id, {', '.join(names)} FROM incident WHERE id IN :ids"
-    ).bindparams(bindparam("ids", expanding=True))
     parts: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
-        for row in s.connection().execute(statement, {"ids": ids[start : start + 500]}):
-            values: dict[str, Any] = {}
-            for name, value in zip(names, row[1:], strict=True):
-                if name in _TIME_FIELDS:
-                    value = from_db(value)
-                elif name in _JSON_FIELDS or name == "extra":
-                    value = jsontext.loads(value) if value else None
-                values[name] = value
-            parts[row[0]] = values
+    for row in _by_id(s, ", ".join(names), ids):
+        values: dict[str, Any] = {}
+        for name, value in zip(names, row[1:], strict=True):
+            if name in _TIME_FIELDS:
+                value = from_db(value)
+            elif name in _JSON_FIELDS or name == "extra":
+                value = jsontext.loads(value) if value else None
+            values[name] = value
+        parts[row[0]] = values
     return parts
 
 

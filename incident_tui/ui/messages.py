@@ -6,14 +6,18 @@ turns them into signals that screens subscribe to.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple, ParamSpec
 
 from textual.dom import DOMNode
 from textual.message import Message
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 if TYPE_CHECKING:
     from incident_tui.sync.events import RemoteResult
+
+
+P = ParamSpec("P")
 
 
 class Changed(NamedTuple):
@@ -87,3 +91,21 @@ def forward_worker_failure(node: DOMNode, event: Worker.StateChanged) -> None:
     """Send a failed worker's error to the App (``Worker.StateChanged`` does not bubble)."""
     if event.state is WorkerState.ERROR and event.worker.error is not None:
         node.app.post_message(WorkerFailed(event.worker.name, event.worker.error))
+
+
+def deliver_latest(
+    node: DOMNode, show: Callable[P, object], *args: P.args, **kwargs: P.kwargs
+) -> None:
+    """From an exclusive thread worker, call ``show`` on the UI thread unless a newer worker
+    of the group has replaced this one.
+
+    Cancelling a thread worker does not stop its thread, so an older read can finish after a
+    newer one; the check runs on the UI thread, where cancellation happens, so a stale result
+    never paints over a fresh one."""
+    worker = get_current_worker()
+
+    def deliver() -> None:
+        if not worker.is_cancelled:
+            show(*args, **kwargs)
+
+    node.app.call_from_thread(deliver)

@@ -291,3 +291,44 @@ def test_ui_import_is_light() -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+async def test_a_slow_old_read_never_paints_over_a_newer_one() -> None:
+    """Screens re-read in exclusive thread workers; a cancelled thread still finishes, and
+    what it read must not replace what the newer worker showed (the status line once said
+    'never synced' after a sync that had succeeded)."""
+    import threading
+
+    from textual import work
+    from textual.app import App
+
+    from incident_tui.ui.messages import deliver_latest
+
+    started, release, old_done = threading.Event(), threading.Event(), threading.Event()
+
+    class Reads(App[None]):
+        shown: list[str]
+
+        def on_mount(self) -> None:
+            self.shown = []
+
+        @work(thread=True, group="read", exclusive=True)
+        def read(self, value: str, slow: bool) -> None:
+            if slow:
+                started.set()
+                release.wait(5)
+            deliver_latest(self, self.shown.append, value)
+            if slow:
+                old_done.set()
+
+    app = Reads()
+    async with app.run_test() as pilot:
+        app.read("old", True)
+        assert await asyncio.to_thread(started.wait, 5)
+        await app.read("new", False).wait()
+        await pilot.pause()
+        assert app.shown == ["new"]
+        release.set()
+        assert await asyncio.to_thread(old_done.wait, 5)
+        await pilot.pause()
+        assert app.shown == ["new"]

@@ -32,7 +32,7 @@ from incident_tui.domain.text import clean
 from incident_tui.store.reader import Detail
 from incident_tui.ui import keys
 from incident_tui.ui.context import UiContext
-from incident_tui.ui.messages import Changed, forward_worker_failure
+from incident_tui.ui.messages import Changed, deliver_latest, forward_worker_failure
 from incident_tui.ui.screens import detail_content as render
 
 CAPABILITY: dict[str, Capability] = {
@@ -146,7 +146,7 @@ class DetailScreen(Screen[None]):
     def load(self) -> None:
         """Read the incident (worker thread)."""
         detail = self.ctx.services.reader.detail(self.incident_id)
-        self.app.call_from_thread(self._show, detail)
+        deliver_latest(self, self._show, detail)
 
     def _show(self, detail: Detail | None) -> None:
         self.detail = detail

@@ -24,7 +24,7 @@ from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
-from incident_tui.ui.messages import Changed, forward_worker_failure
+from incident_tui.ui.messages import Changed, deliver_latest, forward_worker_failure
 from incident_tui.ui.widgets.incident_list import IncidentList
 from incident_tui.ui.widgets.list_header import ListHeader
 from incident_tui.ui.widgets.status_line import RemoteLine, StatusLine
@@ -169,7 +169,7 @@ class ListScreen(Screen[None]):
             else:
                 lines.append(RemoteLine(name, state.state, state.last_ok_at, state.last_error))
         names = list(dict.fromkeys([*shown, *seen]))
-        self.app.call_from_thread(self._show_status, lines, queued, view.note, names)
+        deliver_latest(self, self._show_status, lines, queued, view.note, names)
 
     def _show_status(
         self, lines: list[RemoteLine], queued: int, note: str, names: list[str]

@@ -73,6 +73,32 @@ KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 
 
+KIND_TITLES: dict[str, str] = {
+    "kitehouse": "Kitehouse",
+    "fourhse": "4HSE",
+    "revily": "Revily",
+    "oneuptime": "OneUptime",
+    "aoh_ims": "AOH IMS",
+}
+"""Each kind's name as people know it."""
+
+LACKING: dict[Capability, str] = {
+    Capability.REOPEN: "{title} cannot reopen an incident.",
+    Capability.COMMENT: "{title} incidents take no comments.",
+    Capability.DELETE_COMMENT: "{title} does not let comments be deleted.",
+    Capability.EDIT: "{title} incidents cannot be edited from here.",
+}
+"""Why a greyed-out action does nothing, per missing capability."""
+
+
 def can(kind: str, capability: Capability) -> bool:
     """Whether remotes of ``kind`` support ``capability``."""
     return capability in KIND_CAPABILITIES.get(kind, frozenset())
+
+
+def lacking(kind: str, capability: Capability) -> str | None:
+    """Why incidents of ``kind`` cannot do ``capability``, for the user; None when they can."""
+    if can(kind, capability):
+        return None
+    title = KIND_TITLES.get(kind, kind)
+    return LACKING.get(capability, "{title} does not allow this.").format(title=title)

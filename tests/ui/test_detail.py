@@ -95,6 +95,13 @@ async def test_detail_greys_out_by_kind(make_app: Any) -> None:
         assert app.screen.check_action("comment", ()) is None
         assert app.screen.check_action("reopen", ()) is None
         assert app.screen.check_action("resolve", ()) is True
+        await pilot.press("c", "e")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert notifications(app)[-2:] == [
+            "Revily incidents take no comments.",
+            "Revily incidents cannot be edited from here.",
+        ]
 
 
 async def test_comment_submit(make_app: Any, db_path: Any) -> None:

@@ -157,10 +157,28 @@ async def test_actions_greyed_out_by_remote_kind(make_app: Any) -> None:
         assert screen.check_action("reopen", ()) is None
         assert screen.check_action("edit", ()) is None
         assert screen.check_action("acknowledge", ()) is True
-        await pilot.press("c")
-        assert isinstance(app.screen, ListScreen)  # nothing opened
+        await pilot.press("c", "R")
+        assert isinstance(app.screen, ListScreen)  # nothing opened, but the reason is given
+        assert notifications(app)[-2:] == [
+            "Revily incidents take no comments.",
+            "Revily cannot reopen an incident.",
+        ]
         await cursor_to(pilot, "school:r005")  # kitehouse can do all of it
         assert screen.check_action("comment", ()) is True
+
+
+async def test_a_greyed_out_key_says_why_also_when_rebound(make_app: Any) -> None:
+    app = make_app(keys={"comment": "ctrl+k"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "safety:r006")  # 4HSE: no comments
+        await pilot.press("c", "slash", "c")  # c is unbound now; typed into search, no notice
+        await settle(pilot)
+        assert notifications(app) == []
+        await pilot.press("escape", "escape")
+        await cursor_to(pilot, "safety:r006")
+        await pilot.press("ctrl+k")
+        assert notifications(app) == ["4HSE incidents take no comments."]
 
 
 async def test_search_as_you_type_and_escape_clears(make_app: Any) -> None:

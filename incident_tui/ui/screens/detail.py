@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -34,6 +34,7 @@ from incident_tui.ui import keys
 from incident_tui.ui.context import UiContext
 from incident_tui.ui.messages import Changed, deliver_latest, forward_worker_failure
 from incident_tui.ui.screens import detail_content as render
+from incident_tui.ui.unavailable import capability_keys, explain_key
 
 CAPABILITY: dict[str, Capability] = {
     "acknowledge": Capability.ACKNOWLEDGE,
@@ -109,6 +110,7 @@ class DetailScreen(Screen[None]):
         self.ctx = ctx
         self.incident_id = incident_id
         self.detail: Detail | None = None
+        self._capability_keys = capability_keys(ctx.services.view.keys, CAPABILITY)
 
     def compose(self) -> ComposeResult:
         """A heading, the scrolling sections and the keys."""
@@ -264,6 +266,10 @@ class DetailScreen(Screen[None]):
     def _supports(self, action: str) -> bool:
         """Whether this incident's kind has the kind-specific ``action`` at all."""
         return self.ctx.services.can(self.kind, FEATURES[action])
+
+    def on_key(self, event: events.Key) -> None:
+        """A greyed-out key says why: this incident's remote kind lacks the action."""
+        explain_key(self, event, self.kind, self._capability_keys)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out what this incident's remote kind cannot do (or everything while loading);

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from textual.content import Content
 
-from incident_tui.domain.capabilities import Capability, can
+from incident_tui.domain.capabilities import KIND_TITLES, Capability, can
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.stats import format_duration
 from incident_tui.domain.text import clean
@@ -253,14 +253,6 @@ class Show(NamedTuple):
     source: str = "extra"
     """``extra`` (the connector's chosen remote fields) or ``raw`` (the last payload)."""
 
-
-KIND_TITLES: dict[str, str] = {
-    "kitehouse": "Kitehouse",
-    "fourhse": "4HSE",
-    "revily": "Revily",
-    "oneuptime": "OneUptime",
-    "aoh_ims": "AOH IMS",
-}
 
 KIND_FIELDS: dict[str, tuple[Show, ...]] = {
     "kitehouse": (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
@@ -25,6 +25,7 @@ from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.messages import Changed, deliver_latest, forward_worker_failure
+from incident_tui.ui.unavailable import capability_keys, explain_key
 from incident_tui.ui.widgets.incident_list import IncidentList
 from incident_tui.ui.widgets.list_header import ListHeader
 from incident_tui.ui.widgets.status_line import RemoteLine, StatusLine
@@ -83,6 +84,7 @@ class ListScreen(Screen[None]):
         self._title: Content | None = None
         self._status_read = False
         self._remote_names: list[str] = ctx.services.view.remote_names
+        self._capability_keys = capability_keys(ctx.services.view.keys, ROW_CAPABILITY)
 
     def compose(self) -> ComposeResult:
         """Title, search, column titles, the list, status line and keys."""
@@ -246,6 +248,12 @@ class ListScreen(Screen[None]):
         return box is not None and box.has_focus
 
     # Keys ---------------------------------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """A greyed-out key says why: the remote kind of the incident under the cursor lacks
+        the action."""
+        row = self.incidents.cursor_row
+        explain_key(self, event, row.kind if row else None, self._capability_keys)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out row actions the cursor's remote kind cannot do, or that need a row."""

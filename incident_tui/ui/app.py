@@ -234,17 +234,39 @@ class IncidentApp(App[None]):
             if services.can(kind, Capability.REMOTE_SUMMARIES)
         ]
 
+    def _back_to(self, kind: type[Screen[Any]]) -> bool:
+        """Return to an open screen of ``kind`` (closing what is above it), if there is one.
+
+        Jumping between the dashboard, the handover and incidents opened from them would
+        otherwise pile up screens that escape has to unwind one by one."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, kind):
+                while self.screen is not screen:
+                    self.pop_screen()
+                return True
+        return False
+
+    def _open_view(self, screen: Screen[Any]) -> None:
+        """Open the dashboard or the handover: in place of the other one, if that is on top."""
+        from incident_tui.ui.screens.dashboard import DashboardScreen
+        from incident_tui.ui.screens.handover import HandoverScreen
+
+        if isinstance(self.screen, DashboardScreen | HandoverScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
     def action_dashboard(self) -> None:
         """Charts of the cached incidents under the list's filters."""
         from incident_tui.ui.screens.dashboard import DashboardScreen
 
-        if isinstance(self.screen, DashboardScreen):
+        if self._back_to(DashboardScreen):
             return
         services = self.services
         fetchers = {
             name: partial(services.remote_dashboard, name) for name in self._summary_remotes()
         }
-        self.push_screen(
+        self._open_view(
             DashboardScreen(
                 services.background(),
                 query=self._list_query(),
@@ -258,13 +280,13 @@ class IncidentApp(App[None]):
         """The shift handover summary (and a Kitehouse server's own, streamed)."""
         from incident_tui.ui.screens.handover import HandoverScreen
 
-        if isinstance(self.screen, HandoverScreen):
+        if self._back_to(HandoverScreen):
             return
         services = self.services
         settings = services.settings_if_valid()
         if settings is None:
             return
-        self.push_screen(
+        self._open_view(
             HandoverScreen(
                 services.background(),
                 clock=services.clock,

@@ -146,6 +146,33 @@ async def test_dashboard_and_handover_open_and_close(make_app: Any, key: str, sc
         assert type(app.screen).__name__ == "ListScreen"
 
 
+async def test_dashboard_and_handover_take_each_others_place(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        def stack() -> list[str]:
+            return [type(screen).__name__ for screen in app.screen_stack]
+
+        for key in ("d", "h", "d", "h"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert stack() == ["ListScreen", "HandoverScreen"]
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("enter")  # the oldest open incident, from the dashboard's table
+        await settle(pilot)
+        assert stack() == ["ListScreen", "DashboardScreen", "DetailScreen"]
+        await pilot.press("h")
+        await settle(pilot)
+        await pilot.press("d")  # back to the open dashboard, not a second one
+        await settle(pilot)
+        assert stack() == ["ListScreen", "DashboardScreen"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert stack() == ["ListScreen"]
+
+
 async def test_sync_key_when_sync_is_off(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -319,8 +319,10 @@ async def test_public_note_reaches_oneuptime_as_public(
         await pilot.press("c")
         assert isinstance(app.screen, CommentScreen)
         app.screen.query_one("#comment-body").insert("We are investigating.")  # type: ignore[attr-defined]
+        assert "▐ ▌ Public note" in screen_text(app)  # unticked: an empty box
         await pilot.press("tab", "space")  # keyboard only: to the checkbox, tick it
         assert app.screen.query_one("#comment-public", Checkbox).value is True
+        assert "▐X▌ Public note" in screen_text(app)
         await pilot.press("ctrl+s")
         await settle(pilot)
         mine = detail_of(app, incident_id).comments[-1]

@@ -215,7 +215,11 @@ async def test_filter_by_status(make_app: Any) -> None:
         await settle(pilot)
         await pilot.press("f")
         assert app.screen.__class__.__name__ == "FilterScreen"
+        assert "▐ ▌ triggered" in screen_text(app)  # an unticked box is empty, not a dim X
         await pilot.press("space")  # tick "triggered" (first status)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "▐X▌ triggered" in text and "▐ ▌ acknowledged" in text
         await pilot.press("ctrl+s")
         await settle(pilot)
         lst = incidents(app)

@@ -13,11 +13,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.text import clean
 from incident_tui.ui.context import UiContext
+from incident_tui.ui.widgets.ticks import TickBox
 
 
 class NewComment(NamedTuple):
@@ -69,7 +70,7 @@ class CommentScreen(ModalScreen[NewComment | None]):
             yield area
             hint = "ctrl+s send · escape cancel"
             if self.public_option:
-                yield Checkbox(
+                yield TickBox(
                     "Public note (shown on the status page)", id="comment-public", compact=True
                 )
                 hint += " · tab, then space: public"
@@ -84,7 +85,7 @@ class CommentScreen(ModalScreen[NewComment | None]):
         """Whether the comment is to be a public note."""
         if not self.public_option:
             return False
-        return bool(self.query_one("#comment-public", Checkbox).value)
+        return bool(self.query_one("#comment-public", TickBox).value)
 
     def action_submit(self) -> None:
         """Send the comment, unless it is empty."""

@@ -16,6 +16,7 @@ from textual.widgets.selection_list import Selection
 from incident_tui.domain.model import Severity, Status
 from incident_tui.domain.query import ListQuery
 from incident_tui.domain.text import clean
+from incident_tui.ui.widgets.ticks import TickList
 
 NO_SEVERITY = "none"
 
@@ -40,13 +41,13 @@ class FilterScreen(ModalScreen[ListQuery | None]):
         with Vertical(id="filter-dialog", classes="dialog"):
             yield Static(Content.styled("Filter incidents", "bold"), classes="dialog-heading")
             with Horizontal(id="filter-columns"):
-                statuses: SelectionList[str] = SelectionList(
+                statuses: TickList[str] = TickList(
                     *[Selection(Content(s.value), s.value, s in query.statuses) for s in Status],
                     id="filter-status",
                 )
                 statuses.border_title = "Status"
                 yield statuses
-                severities: SelectionList[str] = SelectionList(
+                severities: TickList[str] = TickList(
                     *[
                         Selection(Content(s.value), s.value, s in query.severities)
                         for s in Severity
@@ -56,7 +57,7 @@ class FilterScreen(ModalScreen[ListQuery | None]):
                 )
                 severities.border_title = "Severity"
                 yield severities
-                remotes: SelectionList[str] = SelectionList(
+                remotes: TickList[str] = TickList(
                     *[
                         Selection(Content(clean(r, single_line=True)), r, r in query.remotes)
                         for r in self.remotes

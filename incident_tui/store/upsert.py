@@ -41,6 +41,22 @@ UPSERT_SQL = (
 )
 
 
+PAGE_UPSERT_SQL = (
+    f"INSERT INTO {IncidentRow.__tablename__} ({', '.join(UPSERT_COLUMNS)}, pending, "
+    f"local_only, remote_deleted, deleted_locally) SELECT "
+    + ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(UPSERT_COLUMNS)))
+    # "WHERE true" tells SQLite's parser the ON CONFLICT belongs to the INSERT.
+    + ", 0, 0, 0, 0 FROM json_each(?) WHERE true "
+    "ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in (*SYNCED_COLUMNS, "hydrated"))
+)
+"""The same upsert for a whole page passed as one JSON array of :func:`row_values` tuples.
+
+One statement instead of one per row: SQLite unpacks the rows without holding the GIL,
+where ``executemany`` takes the GIL back for every row and queues behind the thread that
+parses the next page (measured: a 50,000-incident pull 7.2-8.7 s before, 6.0 s after)."""
+
+
 @dataclass(slots=True)
 class UpsertResult:
     """Which incidents a write added, changed or removed."""
@@ -175,11 +191,17 @@ def upsert_incidents(
     synced = to_db(synced_at)
     values = [row_values(incident, synced, version) for incident, version in writes]
     if values:
-        # The hot path of a pull: one prepared statement on the driver connection (same
-        # transaction), because SQLAlchemy's per-row parameter handling cost more than SQLite.
+        # The hot path of a pull: straight on the driver connection (same transaction),
+        # because SQLAlchemy's per-row parameter handling cost more than SQLite.
         driver = s.connection().connection.driver_connection
         assert driver is not None
-        driver.executemany(UPSERT_SQL, values)
+        page = jsontext.dumps(values)
+        if "\\u0000" in page:
+            # SQLite's JSON functions end text at a NUL character: such a page goes row by
+            # row, so a NUL in a title or description is stored as sent.
+            driver.executemany(UPSERT_SQL, values)
+        else:
+            driver.execute(PAGE_UPSERT_SQL, (page,))
     _replace_children(s, detailed)
     # Written rows, plus rows kept for their queued changes whose remote comments changed.
     fts.reindex(s, [v[0] for v in values] + [i.id for i in detailed if i.id in skipped])

@@ -50,6 +50,33 @@ def test_a_page_is_indexed_in_rowid_order(tmp_path: Path) -> None:
     assert Reader.open(tmp_path / "cache.db").count(ListQuery(search="number 25")) == 11
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Pump 7 \u202e\u2066 🚒 \"quoted\" back\\slash",
+        "NUL\x00inside",  # SQLite's JSON functions would end the text here: stored row by row
+    ],
+)
+def test_a_page_is_stored_exactly_as_its_fields(tmp_path: Path, title: str) -> None:
+    from incident_tui.clock import to_db
+    from incident_tui.store.upsert import UPSERT_COLUMNS, row_values
+
+    actions = Actions.open(tmp_path / "cache.db", clock=fixed_clock(NOW))
+    incidents = [make_incident(n) for n in range(1, 4)]
+    incidents[0].title = incidents[0].description = title
+    incidents[1].severity = None
+    incidents[1].custom_fields = {"big": 2**40, "ratio": 0.5, "flag": True}
+    incidents[2].comments = []  # a full record: hydrated
+    with session(actions.engine) as s, s.begin():
+        upsert_incidents(s, incidents, NOW)
+    conn = sqlite3.connect(tmp_path / "cache.db")
+    stored = conn.execute(
+        f"SELECT {', '.join(UPSERT_COLUMNS)} FROM incident ORDER BY num"
+    ).fetchall()
+    expected = [tuple(row_values(i, to_db(NOW))) for i in incidents]
+    assert stored == expected  # also by type: 1 == True, but "1" != 1 and "true" != True
+
+
 def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
     conn = db.open_db(tmp_path / "x.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -237,3 +237,27 @@ def test_status_line_groups_remotes_synced_in_the_same_minute() -> None:
     assert len(five) <= 78  # inside the status line's padding at 80 columns
     remotes += [RemoteLine("late", "ok", "2026-11-22T11:58:00.000000Z")]
     assert status_content(remotes, 0).plain == f"{five}  │  late ok at 11:58"
+
+
+def test_bar_lines_keep_names_whole_and_bars_in_proportion() -> None:
+    from incident_tui.ui.widgets.bar_list import bar_lines, bar_text
+
+    bars = [("critical", 20, "severity-critical"), ("major", 59, "severity-major"),
+            ("minor", 119, "severity-minor"), ("none", 162, "severity-none")]
+    lines = bar_lines(bars, 38, 5)
+    assert [label for label, *_ in lines] == ["critical", "major   ", "minor   ", "none    "]
+    assert [count for _, _, count, _ in lines] == ["20", "59", "119", "162"]
+    assert all(cell_len(f"{label} {bar} {count}") <= 38 for label, bar, count, _ in lines)
+    assert bar_text(162, 162, 25) == "█" * 25 and bar_text(0, 162, 25) == ""
+    assert bar_text(1, 10_000, 25) == "▏"  # a count above zero never vanishes
+    assert bar_text(81, 162, 25) == "█" * 12 + "▌"
+
+
+def test_bar_lines_sum_what_does_not_fit_and_cut_long_names() -> None:
+    from incident_tui.ui.widgets.bar_list import bar_lines
+
+    bars = [(f"remote-with-a-long-name-{n}", n, "primary") for n in range(1, 8)]
+    lines = bar_lines(bars, 40, 4)
+    assert len(lines) == 4
+    assert lines[-1][0].strip() == "4 more" and lines[-1][2] == str(4 + 5 + 6 + 7)
+    assert lines[0][0] == "remote-with-…" and len(lines[0][0]) == 40 // 3

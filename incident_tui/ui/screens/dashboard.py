@@ -40,13 +40,14 @@ from incident_tui.domain.text import clean, shorten
 from incident_tui.remote.errors import RemoteError
 from incident_tui.store.reader import Reader
 from incident_tui.store.stats_queries import daily_counts, dashboard_data
-from incident_tui.ui.widgets.charts import FALLBACKS, BarChart, TimelineChart, TimingChart
+from incident_tui.ui.widgets.bar_list import BarList
+from incident_tui.ui.widgets.charts import TimelineChart, TimingChart, theme_colour
 
 DashboardFetch = Callable[[datetime, datetime], Awaitable[dict[str, Any]]]
 """A Kitehouse connector's ``dashboard(start, end)``: the ``{incidents, totalCount}`` answer."""
 
 SEVERITY_BARS: tuple[tuple[str | None, str, str], ...] = (
-    ("critical", "crit", "severity-critical"),
+    ("critical", "critical", "severity-critical"),
     ("major", "major", "severity-major"),
     ("minor", "minor", "severity-minor"),
     (None, "none", "severity-none"),
@@ -84,7 +85,7 @@ class DashboardScreen(Screen[None]):
         height: 1fr;
         min-height: 7;
     }
-    #dash-bars > Chart {
+    #dash-bars > Chart, #dash-bars > BarList {
         width: 1fr;
     }
     #dash-timing {
@@ -158,8 +159,8 @@ class DashboardScreen(Screen[None]):
         yield Static(id="dash-check")
         yield TimelineChart(id="dash-timeline")
         with Horizontal(id="dash-bars"):
-            yield BarChart(id="dash-severity")
-            yield BarChart(id="dash-remotes")
+            yield BarList(id="dash-severity")
+            yield BarList(id="dash-remotes")
             yield TimingChart(id="dash-timing")
         yield Static(id="dash-times")
         table: DataTable[Text] = DataTable(
@@ -220,8 +221,8 @@ class DashboardScreen(Screen[None]):
                 data.open_by_severity, SEVERITY_BARS, strict=True
             )
         ]
-        self.query_one("#dash-severity", BarChart).show("Open by severity", severity)
-        self.query_one("#dash-remotes", BarChart).show(
+        self.query_one("#dash-severity", BarList).show("Open by severity", severity)
+        self.query_one("#dash-remotes", BarList).show(
             "Open by remote", [(name, count, "primary") for name, count in data.open_by_remote]
         )
         timings = [t for t in data.timings if t.mtta_seconds is not None or t.mttr_seconds]
@@ -281,9 +282,8 @@ class DashboardScreen(Screen[None]):
             )
 
     def _style(self, variable: str) -> Style:
-        variables = self.app.theme_variables
-        value = variables.get(variable) or variables.get(FALLBACKS.get(variable, "primary"))
-        return Style(color=value) if value else Style()
+        red, green, blue = theme_colour(self.app.theme_variables, variable)
+        return Style(color=f"rgb({red},{green},{blue})")
 
     # Actions ---------------------------------------------------------------------------------
 

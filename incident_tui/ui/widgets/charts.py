@@ -64,6 +64,16 @@ def integer_ticks(top: float, rows: int) -> list[float]:
     return [float(t) for t in range(0, top + step, step)]
 
 
+def theme_colour(variables: dict[str, str], variable: str) -> RGB:
+    """The colour a theme gives ``variable`` (an incident-tui variable such as
+    ``severity-critical``, or a stock one; a stock stand-in when the theme lacks it)."""
+    value = variables.get(variable) or variables.get(FALLBACKS.get(variable, "primary"))
+    try:
+        return Color.parse(value or "white").rgb
+    except Exception:  # noqa: BLE001 - a theme typo must not break the dashboard
+        return (200, 200, 200)
+
+
 def fit_label(name: str, count: str, room: int) -> str:
     """``name count`` cut to ``room`` characters, the name giving way first (plotext drops
     tick labels that would touch, so each must fit its bar's slot)."""
@@ -107,12 +117,7 @@ class Chart(PlotextPlot):
     def colour(self, variable: str) -> RGB:
         """The theme's colour for ``variable`` (an incident-tui variable such as
         ``severity-critical``, or a stock one), as plotext's RGB triple."""
-        variables = self.app.theme_variables
-        value = variables.get(variable) or variables.get(FALLBACKS.get(variable, "primary"))
-        try:
-            return Color.parse(value or "white").rgb
-        except Exception:  # noqa: BLE001 - a theme typo must not break the dashboard
-            return (200, 200, 200)
+        return theme_colour(self.app.theme_variables, variable)
 
     def render(self) -> RenderResult:
         """Draw the data into this chart's own plot, then let textual-plotext build it."""
@@ -173,40 +178,6 @@ class TimelineChart(Chart):
         plt.yticks(ticks, [f"{t:g}" for t in ticks])
         plt.ylim(0, ticks[-1])
         plt.xlim(-0.5, len(xs) - 0.5)
-
-
-class BarChart(Chart):
-    """Counts per category as vertical bars, each bar in its own theme colour."""
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self._title = ""
-        self._bars: list[tuple[str, int, str]] = []
-
-    def show(self, title: str, bars: Sequence[tuple[str, int, str]]) -> None:
-        """New data: a title and ``(label, count, colour variable)`` per bar."""
-        self._title = clean(title, single_line=True)
-        self._bars = [(clean(label, single_line=True), int(n), var) for label, n, var in bars]
-        self.refresh()
-
-    def draw(self, width: int, height: int) -> None:
-        """One bar per category with its count in its label, so no y axis is needed (and
-        the width it would take goes to the labels)."""
-        plt = self.plt
-        plt.title(self._title)
-        if not self._bars:
-            return
-        for index, (_, count, variable) in enumerate(self._bars):
-            plt.bar([index], [count], color=self.colour(variable), width=0.6)
-        positions = [float(i) for i in range(len(self._bars))]
-        # plotext drops a tick label without a free cell either side: leave two.
-        room = max(1, (width - 3) // len(self._bars) - 2)
-        plt.xticks(
-            positions, [fit_label(label, str(count), room) for label, count, _ in self._bars]
-        )
-        plt.yticks([])
-        plt.ylim(0, max([n for _, n, _ in self._bars] + [1]))
-        plt.xlim(-0.5, len(self._bars) - 0.5)
 
 
 class TimingChart(Chart):

@@ -5,7 +5,7 @@ on a 4HSE incident deserves to learn that 4HSE has no comments rather than guess
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from textual import events
@@ -31,16 +31,19 @@ def capability_keys(
 
 
 def explain_key(
-    screen: Screen[Any], event: events.Key, kind: str | None, by_key: Mapping[str, Capability]
+    screen: Screen[Any],
+    event: events.Key,
+    kind: Callable[[], str | None],
+    by_key: Mapping[str, Capability],
 ) -> bool:
-    """On ``screen``, say why ``event``'s action is unavailable for incidents of ``kind``, if
-    it is; whether a notice was shown."""
-    if not kind:
-        return False
+    """On ``screen``, say why ``event``'s action is unavailable for incidents of the ``kind()``
+    in view, if it is; whether a notice was shown. ``kind`` is only asked for keys in
+    ``by_key``, so cursor keys cost a dictionary lookup."""
     for pressed in (event.key, *event.aliases):
         capability = by_key.get(pressed)
         if capability is not None:
-            reason = lacking(kind, capability)
+            current = kind()
+            reason = lacking(current, capability) if current else None
             if reason is None:
                 return False
             screen.notify(reason, timeout=4, markup=False)

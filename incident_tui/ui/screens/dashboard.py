@@ -52,7 +52,7 @@ SEVERITY_BARS: tuple[tuple[str | None, str, str], ...] = (
     ("minor", "minor", "severity-minor"),
     (None, "none", "severity-none"),
 )
-"""Severity, its short label, its theme variable."""
+"""Severity, its label on the dashboard, its theme variable."""
 
 
 class DashboardScreen(Screen[None]):

@@ -269,7 +269,7 @@ class DetailScreen(Screen[None]):
 
     def on_key(self, event: events.Key) -> None:
         """A greyed-out key says why: this incident's remote kind lacks the action."""
-        explain_key(self, event, self.kind, self._capability_keys)
+        explain_key(self, event, lambda: self.kind, self._capability_keys)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out what this incident's remote kind cannot do (or everything while loading);

@@ -252,8 +252,11 @@ class ListScreen(Screen[None]):
     def on_key(self, event: events.Key) -> None:
         """A greyed-out key says why: the remote kind of the incident under the cursor lacks
         the action."""
+        explain_key(self, event, self._cursor_kind, self._capability_keys)
+
+    def _cursor_kind(self) -> str | None:
         row = self.incidents.cursor_row
-        explain_key(self, event, row.kind if row else None, self._capability_keys)
+        return row.kind if row else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out row actions the cursor's remote kind cannot do, or that need a row."""

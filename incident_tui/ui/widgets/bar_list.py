@@ -13,7 +13,7 @@ from textual.app import RenderResult
 from textual.content import Content
 from textual.widget import Widget
 
-from incident_tui.domain.text import clean
+from incident_tui.domain.text import clean, shorten
 from incident_tui.ui.widgets.charts import theme_colour
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -28,11 +28,6 @@ def bar_text(count: int, largest: int, width: int) -> str:
     eighths = max(1, round(count / largest * width * 8))
     full, part = divmod(eighths, 8)
     return "█" * full + (EIGHTHS[part] if part else "")
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` cut to ``width`` cells with an ellipsis when longer."""
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
 def bar_lines(
@@ -55,7 +50,7 @@ def bar_lines(
     largest = max(count for _, count, _ in shown)
     return [
         (
-            fit(label, label_width).ljust(label_width),
+            shorten(label, label_width).ljust(label_width),
             bar_text(count, largest, room),
             counts[index],
             variable,
@@ -94,7 +89,7 @@ class BarList(Widget):
         """The title, then one line per bar, fitted to the widget's size."""
         width, height = self.content_size.width, self.content_size.height
         variables = self.app.theme_variables
-        lines = [Content.styled(fit(self._title, width).center(width).rstrip(), "bold")]
+        lines = [Content.styled(shorten(self._title, width).center(width).rstrip(), "bold")]
         for label, bar, count, variable in bar_lines(self._bars, width, height - 1):
             red, green, blue = theme_colour(variables, variable)
             lines.append(

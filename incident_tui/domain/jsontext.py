@@ -10,7 +10,6 @@ text), so a remote that worked before keeps working and a garbage body still rai
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
@@ -18,14 +17,22 @@ import orjson
 _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
-_LONG_NUMBER = re.compile(rb"[0-9]{20}")
+_DIGITS_ONLY = bytes(ord("0") if chr(byte) in "0123456789" else ord(" ") for byte in range(256))
+"""A ``bytes.translate`` table that keeps the shape of digit runs and blanks the rest."""
+_LONG_RUN = b"0" * 20
 """Twenty digits in a row may be an integer beyond 64 bits, which orjson turns into a float."""
+
+
+def _has_long_number(raw: bytes) -> bool:
+    # Translate-then-find instead of a regular expression: a regex scan of a 100-incident
+    # page cost twice orjson's decoding of it; both steps here are C loops over bytes.
+    return _LONG_RUN in raw.translate(_DIGITS_ONLY)
 
 
 def loads(data: bytes | str) -> Any:
     """Decode JSON; raises :class:`ValueError` (a ``json.JSONDecodeError``) for garbage."""
     raw = data.encode() if isinstance(data, str) else data
-    if _LONG_NUMBER.search(raw):
+    if _has_long_number(raw):
         return json.loads(data)
     try:
         return orjson.loads(raw)

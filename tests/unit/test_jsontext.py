@@ -15,6 +15,10 @@ def test_loads_takes_what_the_standard_library_takes() -> None:
     # orjson refuses these; remotes may still send them.
     big = jsontext.loads(b'{"n": 123456789012345678901234567890}')
     assert big == {"n": 123456789012345678901234567890}
+    # The edges of orjson's 64 bits: the first integer it would turn into a float, the most
+    # negative one, and long digit runs inside text that must not change anything.
+    edges = [2**64 - 1, 2**64, -(2**63) - 1, 10**19 - 1, "12345678901234567890123"]
+    assert jsontext.loads(json.dumps(edges).encode()) == edges
     assert str(jsontext.loads(b"[NaN]")[0]) == "nan"
     assert jsontext.loads('"ok"'.encode("utf-16")) == "ok"
 

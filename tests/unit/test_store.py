@@ -54,16 +54,19 @@ def test_a_page_is_indexed_in_rowid_order(tmp_path: Path) -> None:
     "title",
     [
         "Pump 7 \u202e\u2066 🚒 \"quoted\" back\\slash",
-        "NUL\x00inside",  # SQLite's JSON functions would end the text here: stored row by row
+        "NUL\x00inside",
     ],
 )
-def test_a_page_is_stored_exactly_as_its_fields(tmp_path: Path, title: str) -> None:
+@pytest.mark.parametrize("count", [3, 1201])  # 1,201: several statements and a remainder
+def test_a_page_is_stored_exactly_as_its_fields(tmp_path: Path, title: str, count: int) -> None:
     from incident_tui.clock import to_db
-    from incident_tui.store.upsert import UPSERT_COLUMNS, row_values
+    from incident_tui.store.upsert import ROWS_PER_STATEMENT, UPSERT_COLUMNS, row_values
 
+    per = ROWS_PER_STATEMENT
+    assert count < per or count > 2 * per and count % per
     actions = Actions.open(tmp_path / "cache.db", clock=fixed_clock(NOW))
-    incidents = [make_incident(n) for n in range(1, 4)]
-    incidents[0].title = incidents[0].description = title
+    incidents = [make_incident(n) for n in range(1, count + 1)]
+    incidents[0].title = incidents[-1].description = title
     incidents[1].severity = None
     incidents[1].custom_fields = {"big": 2**40, "ratio": 0.5, "flag": True}
     incidents[2].comments = []  # a full record: hydrated

@@ -39,9 +39,21 @@ class Intents:
         """Queue reopening ``ids``."""
         self._run("reopen", list(ids), lambda a: a.reopen(ids), done=done)
 
-    def comment(self, incident_id: str, body: str, *, public: bool = False) -> None:
+    def comment(
+        self,
+        incident_id: str,
+        body: str,
+        *,
+        public: bool = False,
+        done: Callable[[], None] | None = None,
+    ) -> None:
         """Queue a comment (``public``: a public note, where the remote has them)."""
-        self._run("comment", [incident_id], lambda a: a.comment(incident_id, body, public=public))
+        self._run(
+            "comment",
+            [incident_id],
+            lambda a: a.comment(incident_id, body, public=public),
+            done=done,
+        )
 
     def delete_comment(self, incident_id: str, comment_seq: int) -> None:
         """Queue deleting a comment (cache row ``seq``)."""
@@ -67,13 +79,19 @@ class Intents:
             "set attribute", [incident_id], lambda a: a.set_attribute(incident_id, name, value)
         )
 
-    def create(self, remote: str, kind: str, draft: Draft) -> None:
+    def create(
+        self, remote: str, kind: str, draft: Draft, done: Callable[[], None] | None = None
+    ) -> None:
         """Queue a new incident; the list moves its cursor onto it."""
-        self._run("create", [], lambda a: a.create(remote, kind, draft), focus_result=True)
+        self._run(
+            "create", [], lambda a: a.create(remote, kind, draft), focus_result=True, done=done
+        )
 
-    def edit(self, incident_id: str, changes: dict[str, Any]) -> None:
+    def edit(
+        self, incident_id: str, changes: dict[str, Any], done: Callable[[], None] | None = None
+    ) -> None:
         """Queue an edit of title / description / severity."""
-        self._run("edit", [incident_id], lambda a: a.edit(incident_id, changes))
+        self._run("edit", [incident_id], lambda a: a.edit(incident_id, changes), done=done)
 
     def delete(self, incident_id: str, done: Callable[[], None] | None = None) -> None:
         """Queue deleting an incident."""

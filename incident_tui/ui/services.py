@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from incident_tui.config import Settings
     from incident_tui.store.actions import Actions
     from incident_tui.sync.online import Online
+    from incident_tui.ui.drafts import Drafts
 
 
 class Services:
@@ -58,6 +59,7 @@ class Services:
         self._background: Reader | None = None
         self._actions: Actions | None = None
         self._online: Online | None = None
+        self._drafts: Drafts | None = None
         self._lock = threading.Lock()
         self._background_lock = threading.Lock()
         self.source = ListSource(reader, self.background)
@@ -140,6 +142,15 @@ class Services:
     def actions_ready(self) -> bool:
         """Whether the writer has been built (so an action will not wait for the import)."""
         return self._actions is not None
+
+    @property
+    def drafts(self) -> Drafts:
+        """The unsent text of the dialogs, kept beside the cache (read on first use)."""
+        if self._drafts is None:
+            from incident_tui.ui.drafts import Drafts, drafts_path
+
+            self._drafts = Drafts(drafts_path(self.db_path))
+        return self._drafts
 
     def online(self) -> Online:
         """Connectors for what needs the remote now (downloads, exports, previews, look-ups),

@@ -1,4 +1,5 @@
 """The comment dialog: a multi-line box; ctrl+s sends, escape cancels, empty is refused.
+Unsent text is kept as a draft (:mod:`incident_tui.ui.drafts`) and comes back next time.
 
 Where the remote tells internal notes from public ones (OneUptime's status-page notes) a
 checkbox under the box chooses; it starts unticked, so nothing goes public by accident.
@@ -8,16 +9,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, NamedTuple
 
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static, TextArea
+from textual.widgets import Checkbox, Static, TextArea
 
 from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.text import clean
 from incident_tui.ui.context import UiContext
+from incident_tui.ui.draft_keeper import DraftKeeper
+from incident_tui.ui.drafts import Drafts, Fields
 from incident_tui.ui.widgets.ticks import TickBox
 
 
@@ -44,7 +48,13 @@ class CommentScreen(ModalScreen[NewComment | None]):
     ]
 
     def __init__(
-        self, incident_id: str, title: str, *, blink: bool = True, public_option: bool = False
+        self,
+        incident_id: str,
+        title: str,
+        *,
+        blink: bool = True,
+        public_option: bool = False,
+        drafts: Drafts | None = None,
     ) -> None:
         super().__init__()
         self.incident_id = incident_id
@@ -52,6 +62,7 @@ class CommentScreen(ModalScreen[NewComment | None]):
         self.blink = blink
         self.public_option = public_option
         """Whether to offer the public / internal choice."""
+        self.keeper = DraftKeeper(self, drafts, comment_draft_key(incident_id), self._fields)
 
     def compose(self) -> ComposeResult:
         """Heading, text box, the public toggle where it applies, and a key hint."""
@@ -77,8 +88,24 @@ class CommentScreen(ModalScreen[NewComment | None]):
             yield Static(Content.styled(hint, "$foreground-muted"), classes="dialog-hint")
 
     def on_mount(self) -> None:
-        """Type straight away."""
-        self.query_one(TextArea).focus()
+        """Type straight away, after the draft kept from last time if there is one."""
+        area = self.query_one(TextArea)
+        area.focus()
+        saved = self.keeper.saved()
+        if saved:
+            area.text = str(saved.get("body") or "")
+            area.move_cursor(area.document.end)
+            if self.public_option:
+                self.query_one("#comment-public", TickBox).value = bool(saved.get("public"))
+            self.notify("Your unsent comment is back.", markup=False, timeout=3)
+
+    def _fields(self) -> Fields:
+        return {"body": self.query_one(TextArea).text, "public": self.public}
+
+    @on(TextArea.Changed)
+    @on(Checkbox.Changed)
+    def _field_changed(self) -> None:
+        self.keeper.changed()
 
     @property
     def public(self) -> bool:
@@ -93,23 +120,38 @@ class CommentScreen(ModalScreen[NewComment | None]):
         if not text.strip():
             self.notify("A comment cannot be empty.", severity="warning", markup=False)
             return
+        self.keeper.sent()
         self.dismiss(NewComment(text, self.public))
 
     def action_cancel(self) -> None:
-        """Close without sending."""
+        """Close without sending (what was typed stays as a draft)."""
+        self.keeper.cancelled()
         self.dismiss(None)
+
+
+def comment_draft_key(incident_id: str) -> str:
+    """Where a comment on ``incident_id`` waits in the drafts."""
+    return f"comment:{incident_id}"
 
 
 def open_comment(app: App[Any], ctx: UiContext, incident_id: str, title: str) -> None:
     """Show the dialog; a sent comment is queued through the intents."""
 
+    services = ctx.services
+    drafts = services.drafts
+
     def sent(comment: NewComment | None) -> None:
         if comment is not None:
-            ctx.intents.comment(incident_id, comment.body, public=comment.public)
+            ctx.intents.comment(
+                incident_id,
+                comment.body,
+                public=comment.public,
+                done=lambda: drafts.drop(comment_draft_key(incident_id)),
+            )
 
     blink = bool(getattr(app, "cursor_blink", True))
-    services = ctx.services
     public_option = services.can(services.kind_of(incident_id), Capability.PUBLIC_NOTES)
-    app.push_screen(
-        CommentScreen(incident_id, title, blink=blink, public_option=public_option), sent
+    screen = CommentScreen(
+        incident_id, title, blink=blink, public_option=public_option, drafts=drafts
     )
+    app.push_screen(screen, sent)

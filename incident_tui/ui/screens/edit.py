@@ -12,6 +12,7 @@ from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.text import clean
 from incident_tui.store.reader import Detail
 from incident_tui.ui.context import UiContext
+from incident_tui.ui.drafts import Fields
 from incident_tui.ui.messages import forward_worker_failure
 from incident_tui.ui.screens.incident_form import FormScreen
 
@@ -23,7 +24,12 @@ class EditScreen(FormScreen[dict[str, Any]]):
 
     def __init__(self, ctx: UiContext, incident_id: str, *, blink: bool = True) -> None:
         kind = ctx.services.kind_of(incident_id)
-        super().__init__(blink=blink, severity=ctx.services.can(kind, Capability.EDIT_SEVERITY))
+        super().__init__(
+            blink=blink,
+            severity=ctx.services.can(kind, Capability.EDIT_SEVERITY),
+            drafts=ctx.services.drafts,
+            draft_key=edit_draft_key(incident_id),
+        )
         self.ctx = ctx
         self.incident_id = incident_id
         self.before: dict[str, Any] | None = None
@@ -57,6 +63,22 @@ class EditScreen(FormScreen[dict[str, Any]]):
         }
         before = self.before
         self.fill(before["title"], before["description"] or "", before["severity"])
+        saved = self.keeper.saved()
+        if saved:
+            self.restore(saved)
+            self.notify("Your unsaved edit is back.", markup=False, timeout=3)
+
+    def draft_fields(self) -> Fields | None:
+        """The fields while they differ from the incident (``None`` until it is read)."""
+        if self.before is None:
+            return None
+        fields = self.fields()
+        same = (
+            fields["title"].strip() == self.before["title"]
+            and (fields["description"] or None) == self.before["description"]
+            and fields.get("severity", self.before["severity"]) == self.before["severity"]
+        )
+        return {} if same else fields
 
     def action_submit(self) -> None:
         """Return the changed fields (nothing changed closes the dialog quietly)."""
@@ -69,6 +91,7 @@ class EditScreen(FormScreen[dict[str, Any]]):
         after: dict[str, Any] = {"title": title, "description": description or None}
         if self.with_severity:
             after["severity"] = severity.value if severity else None
+        self.keeper.sent()
         self.dismiss({k: v for k, v in after.items() if v != self.before[k]})
 
 
@@ -77,7 +100,15 @@ def open_edit(app: App[Any], ctx: UiContext, incident_id: str) -> None:
 
     def saved(changes: dict[str, Any] | None) -> None:
         if changes:
-            ctx.intents.edit(incident_id, changes)
+            drafts = ctx.services.drafts
+            ctx.intents.edit(
+                incident_id, changes, done=lambda: drafts.drop(edit_draft_key(incident_id))
+            )
 
     blink = bool(getattr(app, "cursor_blink", True))
     app.push_screen(EditScreen(ctx, incident_id, blink=blink), saved)
+
+
+def edit_draft_key(incident_id: str) -> str:
+    """Where an unsaved edit of ``incident_id`` waits in the drafts."""
+    return f"edit:{incident_id}"

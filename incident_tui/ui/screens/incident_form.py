@@ -1,9 +1,11 @@
-"""The shared form of the new-incident and edit dialogs: title, description and severity."""
+"""The shared form of the new-incident and edit dialogs: title, description and severity.
+What was typed and not saved is kept as a draft (:mod:`incident_tui.ui.drafts`)."""
 
 from __future__ import annotations
 
 from typing import ClassVar, TypeVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -12,6 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from incident_tui.domain.model import Severity
+from incident_tui.ui.draft_keeper import DraftKeeper
+from incident_tui.ui.drafts import Drafts, Fields
 
 ResultT = TypeVar("ResultT")
 
@@ -31,10 +35,18 @@ class FormScreen(ModalScreen[ResultT | None]):
     ]
     HEADING = ""
 
-    def __init__(self, *, blink: bool = True, severity: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        blink: bool = True,
+        severity: bool = True,
+        drafts: Drafts | None = None,
+        draft_key: str = "",
+    ) -> None:
         super().__init__()
         self.blink = blink
         self.with_severity = severity
+        self.keeper = DraftKeeper(self, drafts, draft_key, self.draft_fields)
 
     def compose(self) -> ComposeResult:
         """Heading, the extra fields of a subclass, then title, description and severity."""
@@ -74,6 +86,37 @@ class FormScreen(ModalScreen[ResultT | None]):
         if self.with_severity:
             self.query_one("#form-severity", Select).value = severity or NO_SEVERITY
 
+    def fields(self) -> Fields:
+        """The form's fields as typed (the title not stripped), for the draft."""
+        fields: Fields = {
+            "title": self.query_one("#form-title", Input).value,
+            "description": self.query_one("#form-description", TextArea).text,
+        }
+        if self.with_severity:
+            chosen = self.query_one("#form-severity", Select).value
+            fields["severity"] = None if chosen in (NO_SEVERITY, Select.NULL) else str(chosen)
+        return fields
+
+    def draft_fields(self) -> Fields | None:
+        """What to keep as the draft (``None``: not ready to say; ``{}``: nothing to keep).
+        Subclasses add their own fields or leave out what needs no keeping."""
+        return self.fields()
+
+    def restore(self, saved: Fields) -> None:
+        """Put a kept draft back into the fields."""
+        severity = saved.get("severity")
+        self.fill(
+            str(saved.get("title") or ""),
+            str(saved.get("description") or ""),
+            str(severity) if severity in {s.value for s in Severity} else None,
+        )
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    def _field_changed(self) -> None:
+        self.keeper.changed()
+
     def values(self) -> tuple[str, str, Severity | None]:
         """Title (stripped), description and severity as entered."""
         title = self.query_one("#form-title", Input).value.strip()
@@ -85,7 +128,8 @@ class FormScreen(ModalScreen[ResultT | None]):
         return title, description, severity
 
     def action_cancel(self) -> None:
-        """Close without saving."""
+        """Close without saving (what was typed stays as a draft)."""
+        self.keeper.cancelled()
         self.dismiss(None)
 
     def action_submit(self) -> None:

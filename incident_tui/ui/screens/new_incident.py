@@ -25,10 +25,13 @@ from incident_tui.domain.capabilities import Capability, can
 from incident_tui.domain.model import Draft
 from incident_tui.domain.text import clean, shorten
 from incident_tui.ui.context import UiContext
+from incident_tui.ui.drafts import Drafts, Fields
 from incident_tui.ui.screens.incident_form import FormScreen
 
 DEFAULT = "__default__"
 """Prefix of the choice that leaves the place to the connector (``Draft.container=None``)."""
+DRAFT_KEY = "new"
+"""Where the new-incident dialog's unsaved fields wait in the drafts."""
 LOOKUP_TIMEOUT = 10.0
 """Seconds to wait for the list of places before offering to type an id instead."""
 
@@ -90,8 +93,9 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         blink: bool = True,
         lookup: Lookup | None = None,
         defaults: dict[str, str] | None = None,
+        drafts: Drafts | None = None,
     ) -> None:
-        super().__init__(blink=blink)
+        super().__init__(blink=blink, drafts=drafts, draft_key=DRAFT_KEY)
         self.remotes = remotes
         """(name, kind) of every configured remote that can create incidents."""
         self.lookup = lookup
@@ -121,9 +125,21 @@ class NewIncidentScreen(FormScreen[NewIncident]):
             yield Static(id="form-place-note")
 
     def on_mount(self) -> None:
-        """Start in the title field (the remote defaults to the first one)."""
+        """Start in the title field (the remote defaults to the first one), with the draft
+        kept from last time if there is one."""
+        saved = self.keeper.saved()
+        if saved:
+            if saved.get("remote") in dict(self.remotes):
+                self.query_one("#form-remote", Select).value = saved["remote"]
+            self.restore(saved)
+            self.notify("Your unsaved new incident is back.", markup=False, timeout=3)
         self._show_places(self._remote())
         self.query_one("#form-title").focus()
+
+    def draft_fields(self) -> Fields | None:
+        """The typed fields and the chosen remote (only the remote: nothing to keep)."""
+        fields = self.fields()
+        return {**fields, "remote": self._remote()} if any(fields.values()) else {}
 
     def _remote(self) -> str:
         return str(self.query_one("#form-remote", Select).value)
@@ -263,6 +279,7 @@ class NewIncidentScreen(FormScreen[NewIncident]):
             severity=severity,
             container=self.container(),
         )
+        self.keeper.sent()
         self.dismiss(NewIncident(remote, kind, draft))
 
 
@@ -321,13 +338,19 @@ def open_new_incident(app: App[Any], ctx: UiContext) -> None:
         if configured:
             defaults[remote.name] = str(configured)
 
+    drafts = ctx.services.drafts
+
     def created(result: NewIncident | None) -> None:
         if result is not None:
-            ctx.intents.create(result.remote, result.kind, result.draft)
+            ctx.intents.create(
+                result.remote, result.kind, result.draft, done=lambda: drafts.drop(DRAFT_KEY)
+            )
 
     async def lookup(remote: str, kind: str) -> list[Place]:
         return await lookup_places(ctx, remote, kind)
 
     blink = bool(getattr(app, "cursor_blink", True))
-    screen = NewIncidentScreen(remotes, blink=blink, lookup=lookup, defaults=defaults)
+    screen = NewIncidentScreen(
+        remotes, blink=blink, lookup=lookup, defaults=defaults, drafts=drafts
+    )
     app.push_screen(screen, created)

@@ -1,0 +1,73 @@
+"""A dialog's link to its :class:`~incident_tui.ui.drafts.Drafts` entry: saved shortly after
+typing stops and at once on cancel or send."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.screen import Screen
+from textual.timer import Timer
+
+from incident_tui.ui.drafts import Drafts, Fields
+
+SAVE_AFTER = 0.5
+"""Seconds of quiet typing before the draft is written (not one write per keystroke)."""
+
+KEPT_NOTICE = "Draft kept: it comes back when you open this again."
+
+
+class DraftKeeper:
+    """Keeps what ``fields`` returns under ``key`` (``None``: the dialog has nothing to say
+    yet, leave the kept draft as it is). The dialog's opener drops the draft once what was
+    sent has been queued, so a refused send keeps the text."""
+
+    def __init__(
+        self,
+        screen: Screen[Any],
+        drafts: Drafts | None,
+        key: str,
+        fields: Callable[[], Fields | None],
+    ) -> None:
+        self.screen = screen
+        self.drafts = drafts
+        self.key = key
+        self.fields = fields
+        self._timer: Timer | None = None
+        self._done = False
+
+    def saved(self) -> Fields | None:
+        """The draft kept from an earlier visit, if any."""
+        return self.drafts.get(self.key) if self.drafts is not None else None
+
+    def changed(self) -> None:
+        """The user typed: save once they pause."""
+        if self.drafts is None or self._done:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.screen.set_timer(SAVE_AFTER, self.save)
+
+    def save(self) -> None:
+        """Write the fields now (all empty: forget the draft)."""
+        if self.drafts is None or self._done:
+            return
+        fields = self.fields()
+        if fields is not None:
+            self.drafts.put(self.key, fields)
+
+    def cancelled(self) -> None:
+        """The dialog closes unsent: keep the draft, and say so if there is one."""
+        if self._timer is not None:
+            self._timer.stop()
+        self.save()
+        self._done = True
+        if self.drafts is not None and self.drafts.get(self.key) is not None:
+            self.screen.app.notify(KEPT_NOTICE, markup=False)
+
+    def sent(self) -> None:
+        """The dialog sends its content: keep it as it is until the opener drops it."""
+        if self._timer is not None:
+            self._timer.stop()
+        self.save()
+        self._done = True

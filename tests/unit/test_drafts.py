@@ -1,0 +1,54 @@
+"""Dialog drafts: kept in a file beside the cache, across instances, and never lost to a bad
+file or a folder that cannot be written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from incident_tui.ui.drafts import Drafts, drafts_path
+
+
+def test_a_draft_outlives_the_process_until_dropped(tmp_path: Path) -> None:
+    path = drafts_path(tmp_path / "cache.db")
+    assert path.name == "cache.db.drafts.json"
+    drafts = Drafts(path)
+    fields = {"body": "Restarted [b]pump[/b] \u202e 🚒", "public": False}
+    drafts.put("comment:ops:1", fields)
+    assert path.stat().st_mode & 0o777 == 0o600  # may hold what the user wrote: owner only
+    again = Drafts(path)
+    assert again.get("comment:ops:1") == fields
+    again.drop("comment:ops:1")
+    assert Drafts(path).get("comment:ops:1") is None
+    assert not list(tmp_path.glob(".drafts-*"))  # no temporary file left behind
+
+
+def test_empty_fields_forget_the_draft(tmp_path: Path) -> None:
+    drafts = Drafts(tmp_path / "d.json")
+    drafts.put("new", {"title": "Gas", "description": ""})
+    drafts.put("new", {"title": "", "description": "", "severity": None})
+    assert drafts.get("new") is None
+    assert Drafts(tmp_path / "d.json").get("new") is None
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"new": "text"}'])
+def test_an_unreadable_file_is_moved_aside_not_overwritten(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "d.json"
+    path.write_text(content)
+    drafts = Drafts(path)
+    assert drafts.get("new") is None
+    aside = tmp_path / "d.json.unreadable"
+    assert aside.read_text() == content
+    drafts.put("new", {"title": "kept"})
+    assert json.loads(path.read_text()) == {"new": {"title": "kept"}}
+    assert aside.read_text() == content
+
+
+def test_a_folder_that_cannot_be_written_keeps_the_draft_in_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")  # a file where the folder should be: fails also for root
+    drafts = Drafts(blocker / "d.json")
+    drafts.put("new", {"title": "still here"})
+    assert drafts.get("new") == {"title": "still here"}

@@ -64,3 +64,17 @@ async def cursor_to(pilot: Pilot[Any], incident_id: str) -> None:
             await pilot.pause()
             return
     raise AssertionError(f"{incident_id} is not in the list")
+
+
+async def open_detail(pilot: Pilot[Any], incident_id: str) -> Any:
+    """Move the list cursor onto the incident and press enter, as a user does; returns the
+    detail screen once it shows the incident."""
+    from incident_tui.ui.screens.detail import DetailScreen
+
+    await settle(pilot)
+    await cursor_to(pilot, incident_id)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, DetailScreen) and screen.detail is not None
+    return screen

@@ -7,7 +7,7 @@ from typing import Any
 from incident_tui.store.reader import Reader
 from incident_tui.ui.screens.detail import DetailScreen
 from incident_tui.ui.screens.list_screen import ListScreen
-from tests.ui.helpers import cursor_to, incidents, notifications, screen_text, settle
+from tests.ui.helpers import cursor_to, incidents, notifications, open_detail, screen_text, settle
 
 
 def _detail(db_path: Any, incident_id: str) -> Any:
@@ -18,18 +18,10 @@ def _detail(db_path: Any, incident_id: str) -> Any:
         reader.close()
 
 
-async def _open(pilot: Any, incident_id: str) -> None:
-    await settle(pilot)
-    await cursor_to(pilot, incident_id)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, DetailScreen)
-
-
 async def test_detail_shows_everything(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(100, 80)) as pilot:
-        await _open(pilot, "school:r001")
+        await open_detail(pilot, "school:r001")
         text = screen_text(app)
         for expected in (
             "Database connection pool exhausted", "school:r001", "school (kitehouse)",
@@ -48,19 +40,19 @@ async def test_detail_shows_everything(make_app: Any) -> None:
 async def test_detail_shows_conflict_and_refusal(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(100, 60)) as pilot:
-        await _open(pilot, "ops:r004")
+        await open_detail(pilot, "ops:r004")
         text = screen_text(app)
         assert "Conflict" in text and "changed on the remote" in text
         assert "Remote [b]title[/b]" in text  # their value, literal, escape removed
         await pilot.press("escape")
-        await _open(pilot, "school:r010")
+        await open_detail(pilot, "school:r010")
         assert "HTTP 422: transition refused" in screen_text(app)
 
 
 async def test_escape_goes_back_to_the_list(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot, "school:r005")
+        await open_detail(pilot, "school:r005")
         await pilot.press("escape")
         assert isinstance(app.screen, ListScreen)
         assert incidents(app).cursor_row.id == "school:r005"  # type: ignore[union-attr]
@@ -69,7 +61,7 @@ async def test_escape_goes_back_to_the_list(make_app: Any) -> None:
 async def test_acknowledge_from_detail(make_app: Any, db_path: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 40)) as pilot:
-        await _open(pilot, "safety:r006")
+        await open_detail(pilot, "safety:r006")
         await pilot.press("a")
         await settle(pilot)
         assert _detail(db_path, "safety:r006").incident["status"] == "acknowledged"
@@ -82,7 +74,7 @@ async def test_acknowledge_from_detail(make_app: Any, db_path: Any) -> None:
 async def test_reopen_from_detail(make_app: Any, db_path: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot, "school:r005")  # resolved, kitehouse can reopen
+        await open_detail(pilot, "school:r005")  # resolved, kitehouse can reopen
         await pilot.press("R")
         await settle(pilot)
         assert _detail(db_path, "school:r005").incident["status"] == "triggered"
@@ -91,7 +83,7 @@ async def test_reopen_from_detail(make_app: Any, db_path: Any) -> None:
 async def test_detail_greys_out_by_kind(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot, "oncall:r002")  # revily
+        await open_detail(pilot, "oncall:r002")  # revily
         assert app.screen.check_action("comment", ()) is None
         assert app.screen.check_action("reopen", ()) is None
         assert app.screen.check_action("resolve", ()) is True
@@ -107,7 +99,7 @@ async def test_detail_greys_out_by_kind(make_app: Any) -> None:
 async def test_comment_submit(make_app: Any, db_path: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot, "school:r005")
+        await open_detail(pilot, "school:r005")
         await pilot.press("c")
         assert app.screen.__class__.__name__ == "CommentScreen"
         await pilot.press(*"Fix", "enter")  # typed; the rest inserted (typing is slow)
@@ -133,7 +125,7 @@ async def test_comment_from_list(make_app: Any, db_path: Any) -> None:
 async def test_empty_comment_refused(make_app: Any, db_path: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot, "school:r005")
+        await open_detail(pilot, "school:r005")
         await pilot.press("c", "space", "enter", "ctrl+s")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "CommentScreen"
@@ -146,7 +138,7 @@ async def test_empty_comment_refused(make_app: Any, db_path: Any) -> None:
 async def test_edit_title_and_severity(make_app: Any, db_path: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot, "school:r005")
+        await open_detail(pilot, "school:r005")
         await pilot.press("e")
         await settle(pilot)
         assert app.screen.__class__.__name__ == "EditScreen"
@@ -163,7 +155,7 @@ async def test_edit_title_and_severity(make_app: Any, db_path: Any) -> None:
 async def test_delete_asks_first(make_app: Any, db_path: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open(pilot, "school:r005")
+        await open_detail(pilot, "school:r005")
         await pilot.press("delete")
         assert app.screen.__class__.__name__ == "ConfirmScreen"
         await pilot.press("n")

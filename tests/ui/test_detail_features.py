@@ -33,7 +33,7 @@ from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.detail import DetailScreen
 from incident_tui.ui.screens.path_prompt import PathPromptScreen
 from tests.ui.conftest import NOW
-from tests.ui.helpers import cursor_to, notifications, screen_text, settle
+from tests.ui.helpers import notifications, open_detail, screen_text, settle
 
 # Helpers ------------------------------------------------------------------------------------
 
@@ -120,17 +120,6 @@ def write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
-
-
-async def open_detail(pilot: Pilot[Any], incident_id: str) -> DetailScreen:
-    """Move the list cursor onto the incident and press enter, as a user does."""
-    await settle(pilot)
-    await cursor_to(pilot, incident_id)
-    await pilot.press("enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, DetailScreen) and screen.detail is not None
-    return screen
 
 
 def section(app: Any, section_id: str) -> Content:

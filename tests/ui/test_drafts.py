@@ -16,7 +16,7 @@ from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.detail import DetailScreen
 from incident_tui.ui.screens.edit import EditScreen
 from incident_tui.ui.screens.new_incident import NewIncidentScreen
-from tests.ui.helpers import cursor_to, notifications, settle
+from tests.ui.helpers import notifications, open_detail, settle
 
 HOSTILE = "Valve [b]7[/b] \u202eleaks\u202c 🚒\nsecond line"
 
@@ -26,20 +26,12 @@ def _kept(db_path: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-async def _detail_of(pilot: Any, incident_id: str) -> None:
-    await settle(pilot)
-    await cursor_to(pilot, incident_id)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, DetailScreen)
-
-
 async def test_an_escaped_comment_comes_back_and_is_cleared_once_sent(
     make_app: Any, db_path: Path
 ) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _detail_of(pilot, "school:r005")
+        await open_detail(pilot, "school:r005")
         await pilot.press("c", *"Half")
         app.screen.query_one(TextArea).insert(" a thought")
         await pilot.press("escape")
@@ -70,7 +62,7 @@ async def test_a_comment_typed_before_the_process_died_is_there_next_time(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _detail_of(pilot, "school:r005")
+        await open_detail(pilot, "school:r005")
         await pilot.press("c")
         app.screen.query_one(TextArea).insert(HOSTILE)
         await pilot.pause(SAVE_AFTER + 0.3)
@@ -79,7 +71,7 @@ async def test_a_comment_typed_before_the_process_died_is_there_next_time(
 
     again = make_app()
     async with again.run_test(size=(80, 24)) as pilot:
-        await _detail_of(pilot, "school:r005")
+        await open_detail(pilot, "school:r005")
         await pilot.press("c")
         await pilot.pause()
         assert again.screen.query_one(TextArea).text == HOSTILE
@@ -122,7 +114,7 @@ async def test_an_unsaved_edit_comes_back_and_an_unchanged_one_keeps_nothing(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await _detail_of(pilot, "school:r005")
+        await open_detail(pilot, "school:r005")
         await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, EditScreen)

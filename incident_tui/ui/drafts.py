@@ -35,6 +35,8 @@ class Drafts:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._writable = True
+        """False when the file exists but cannot be read: writing would overwrite it."""
         self._drafts: dict[str, Fields] = self._read()
 
     def _read(self) -> dict[str, Fields]:
@@ -43,7 +45,8 @@ class Drafts:
         except FileNotFoundError:
             return {}
         except OSError as exc:
-            log.warning("cannot read the drafts in %s: %s", self.path, exc)
+            log.warning("cannot read the drafts in %s (kept in memory only): %s", self.path, exc)
+            self._writable = False
             return {}
         try:
             data = json.loads(text)
@@ -56,7 +59,7 @@ class Drafts:
             try:
                 os.replace(self.path, aside)
             except OSError:
-                pass
+                self._writable = False
             return {}
         return data
 
@@ -85,6 +88,8 @@ class Drafts:
 
     def _write(self) -> None:
         # A whole new file renamed into place: a process killed mid-write leaves the old one.
+        if not self._writable:
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, tmp = tempfile.mkstemp(prefix=".drafts-", dir=self.path.parent)

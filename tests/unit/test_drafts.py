@@ -52,3 +52,24 @@ def test_a_folder_that_cannot_be_written_keeps_the_draft_in_memory(tmp_path: Pat
     drafts = Drafts(blocker / "d.json")
     drafts.put("new", {"title": "still here"})
     assert drafts.get("new") == {"title": "still here"}
+
+
+def test_a_file_that_cannot_be_read_is_never_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "d.json"
+    path.write_text('{"new": {"title": "written by another session"}}')
+    real_read = Path.read_text
+
+    def refused(self: Path, *args: object, **kwargs: object) -> str:
+        # A permission error cannot be made for real here: the tests may run as root.
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", refused)
+    drafts = Drafts(path)
+    drafts.put("comment:ops:1", {"body": "in memory"})
+    assert drafts.get("comment:ops:1") == {"body": "in memory"}
+    monkeypatch.undo()
+    assert path.read_text() == '{"new": {"title": "written by another session"}}'

@@ -431,9 +431,9 @@ class Catalog:
         state = state if isinstance(state, dict) else self.states.get(state_id)
         if not state:
             return Status.TRIGGERED
-        flagged = next((status for flag, status in _FLAGS if state.get(flag)), None)
-        if flagged is not None:
-            return flagged
+        for flag, flagged in _FLAGS:  # a loop, not next(genexpr): this runs for every row
+            if state.get(flag):
+                return flagged
         for status in (Status.RESOLVED, Status.ACKNOWLEDGED):
             reference = self.states.get(self.target(status) or "")
             if reference is not None and _order(state) >= _order(reference):

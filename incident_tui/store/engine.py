@@ -13,18 +13,33 @@ from sqlmodel import Session
 
 from incident_tui.store.db import connect, open_db
 
+WRITER_CACHE_KIB = 32 * 1024
+"""SQLite page cache of each writer connection, in KiB (the reader keeps the default)."""
+
 
 def make_engine(path: Path) -> Engine:
     """An engine over the cache at ``path`` (created or migrated first if needed)."""
     open_db(path).close()
 
     def creator() -> sqlite3.Connection:
-        return connect(path)
+        conn = connect(path)
+        # A pull writes pages of several b-trees at once (table, indexes, full-text index);
+        # with SQLite's default 2 MB cache it reads many of them back between statements.
+        # 32 MB made a 50,000-incident pull ~5% faster; the cache only grows as it is used.
+        conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+        return conn
 
     # An explicit QueuePool: for a bare "sqlite://" URL SQLAlchemy would pick its in-memory
     # SingletonThreadPool, which closes connections other threads still use (a segfault).
+    # LIFO: the connection used last is handed out again, so one warm cache serves a pull
+    # rather than each pooled connection filling a cache of its own.
     engine = create_engine(
-        "sqlite://", creator=creator, poolclass=QueuePool, pool_size=5, max_overflow=10
+        "sqlite://",
+        creator=creator,
+        poolclass=QueuePool,
+        pool_size=5,
+        max_overflow=10,
+        pool_use_lifo=True,
     )
 
     @event.listens_for(engine, "begin")

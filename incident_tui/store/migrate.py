@@ -38,6 +38,9 @@ STEPS: dict[int, tuple[str, ...]] = {
         schema.FTS_MERGE,
         f"INSERT {schema.FTS_INSERT}{schema.FTS_ROWS} ORDER BY i.num",
     ),
+    # 5 -> 6: the remote's index without the remote id, which put every pulled row's entry
+    # at a random place in it (ix_incident_remote comes with EXTRA_INDEXES after the steps).
+    5: ("DROP INDEX IF EXISTS ix_incident_remote_remote_id",),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
 
@@ -85,4 +88,14 @@ def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
             conn.execute("ROLLBACK")
             raise
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    # The steps never created the indexes that came with later versions of the schema: an
+    # upgraded cache gets any it lacks here, so it lists as fast as a new one.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in schema.EXTRA_INDEXES:
+            conn.execute(statement)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return found

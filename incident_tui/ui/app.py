@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -26,6 +27,7 @@ from incident_tui.domain.text import clean
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.intents import Intents
+from incident_tui.ui.key_gate import KeyGate
 from incident_tui.ui.messages import (
     Changed,
     IncidentsChanged,
@@ -100,6 +102,7 @@ class IncidentApp(App[None]):
         self.sync_enabled = sync
         self.runner: SyncRunner | None = None
         """The sync loop, built after the first paint (its imports are not needed before)."""
+        self.key_gate = KeyGate(self)
         self.ctx = UiContext(
             services=services,
             intents=Intents(self, services),
@@ -107,6 +110,10 @@ class IncidentApp(App[None]):
             sync_changed=Signal(self, "sync-changed"),
             sync=SyncView(enabled=sync),
         )
+
+    async def on_event(self, event: events.Event) -> None:
+        """Route typed keys one at a time (see :mod:`incident_tui.ui.key_gate`)."""
+        await self.key_gate.handle(event, super().on_event)
 
     def get_default_screen(self) -> Screen[Any]:
         """The list is the home screen."""

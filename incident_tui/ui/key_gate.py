@@ -1,0 +1,140 @@
+"""Keys (and pastes) routed one at a time, each after the one before has taken effect.
+
+Textual routes a key to the widget that has focus when the key is read, and moves focus only
+when an earlier key has been handled. A slow SSH link hands over typed-ahead keys in one
+burst, so ``c`` followed at once by text opened the comment dialog and dropped the text, and
+``abc<Tab>def`` put all six letters into one field. The gate holds a key that arrives while
+the previous one is still being handled and routes it once every message that key caused
+has been processed: the same outcome as typing slowly. A paste is typed input too and waits
+its turn the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual import events
+from textual.app import App, ScreenError
+from textual.dom import NoScreen
+from textual.message_pump import MessagePump
+
+TYPED = (events.Key, events.Paste)
+"""The input events the gate orders."""
+
+HOLD_LIMIT = 0.5
+"""Longest a key waits for the one before it (seconds): a handler that keeps the app busy
+for longer delays later keys no further than Textual alone would."""
+
+
+class KeyGate:
+    """Admits one key or paste at a time into the app's routing; holds the rest, in order."""
+
+    def __init__(self, app: App[Any], hold_limit: float = HOLD_LIMIT) -> None:
+        self.app = app
+        self.hold_limit = hold_limit
+        self.held: deque[events.Event] = deque()
+        self.busy = False
+        """A key was routed and what it caused is not finished yet."""
+        self._released: events.Event | None = None
+        # A reference to the running wait: the event loop keeps only weak ones to tasks.
+        self._waiter: asyncio.Task[None] | None = None
+
+    @property
+    def pending(self) -> int:
+        """Keys not yet fully handled: the held ones, plus the one in progress."""
+        return len(self.held) + int(self.busy)
+
+    async def handle(
+        self, event: events.Event, route: Callable[[events.Event], Awaitable[None]]
+    ) -> None:
+        """Give ``event`` to ``route`` (the app's own ``on_event``): typed keys and pastes
+        one at a time, anything else at once."""
+        if not isinstance(event, TYPED) or event.is_forwarded:
+            await route(event)
+        elif self.admit(event):
+            try:
+                await route(event)
+            finally:
+                self.routed()
+
+    def admit(self, event: events.Event) -> bool:
+        """Whether the app routes ``event`` now. ``False``: the gate keeps it and posts it
+        to the app again when its turn comes."""
+        if event is self._released:
+            self._released = None
+            return True
+        if self.busy:
+            self.held.append(event)
+            return False
+        self.busy = True
+        return True
+
+    def routed(self) -> None:
+        """The app has routed the admitted event: release the next once it took effect."""
+        self._waiter = asyncio.create_task(self._release_when_quiet())
+
+    async def _release_when_quiet(self) -> None:
+        try:
+            await quiet(self.app, self.hold_limit)
+        except (ScreenError, NoScreen):
+            # No screen any more (the app is closing): the next key goes on as it would
+            # without the gate rather than being stuck.
+            pass
+        if self.held:
+            self._released = self.held.popleft()
+            self.app.post_message(self._released)
+        else:
+            self.busy = False
+
+
+def _focus_chain(app: App[Any]) -> list[MessagePump]:
+    """Where a key travels: the focused widget, its ancestors, the screen and the app."""
+    screen = app.screen
+    focused = screen.focused
+    chain: list[MessagePump] = list(focused.ancestors_with_self) if focused else [screen, app]
+    return chain
+
+
+def _waiting(pumps: list[MessagePump]) -> bool:
+    # Textual's queue is created on first use: a pump without one has had no message.
+    return any(len(queue.values) for p in pumps if (queue := p.__dict__.get("_message_queue")))
+
+
+async def _drain(pumps: list[MessagePump]) -> None:
+    """Return once each pump has handled what it had queued, and what it was handling, when
+    this was called: a callback queued behind them says so."""
+    done = asyncio.Event()
+    left = 0
+
+    def one() -> None:
+        nonlocal left
+        left -= 1
+        if not left:
+            done.set()
+
+    for pump in pumps:
+        left += bool(pump.call_later(one))
+    if left:
+        await done.wait()
+
+
+async def quiet(app: App[Any], limit: float) -> None:
+    """Wait until the key just routed, and what it set off, has been handled, or ``limit``
+    seconds passed.
+
+    A key hops from the focused widget up to the app, a message per hop, and may push a
+    screen or move focus, more messages. Rounds of draining the whole path go on until one
+    ends with nothing waiting on the path and the same screen and focus it began with.
+    Other widgets are not waited for: a spinner's timer would otherwise hold every key."""
+    try:
+        async with asyncio.timeout(limit):
+            while True:
+                before = (app.screen, app.screen.focused)
+                await _drain(_focus_chain(app))
+                if (app.screen, app.screen.focused) == before and not _waiting(_focus_chain(app)):
+                    return
+    except TimeoutError:
+        pass

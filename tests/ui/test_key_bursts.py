@@ -1,0 +1,134 @@
+"""Keys that arrive in one burst, as a slow SSH link delivers them, each go where they would
+have gone typed one by one: a key that opens a dialog or moves focus takes effect before
+the keys behind it are routed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, cast
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
+
+from incident_tui.ui.key_gate import KeyGate
+from incident_tui.ui.screens.comment import CommentScreen
+from incident_tui.ui.screens.new_incident import NewIncidentScreen
+from tests.ui.helpers import incidents, open_detail, settle
+
+
+async def burst(pilot: Any, *keys: str) -> None:
+    """Post ``keys`` to the app all at once (Pilot's ``press`` waits after each key, which
+    hides the problem), then wait until every one has been handled."""
+    app = pilot.app
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+    for _ in range(200):
+        await pilot.pause()
+        if not app.key_gate.pending:
+            break
+    if hasattr(app, "services"):
+        await settle(pilot)
+
+
+async def test_text_typed_right_after_the_comment_key_lands_in_the_comment(
+    make_app: Any,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, "school:r005")
+        await burst(pilot, "c", *"Gate 4 open")
+        assert isinstance(app.screen, CommentScreen)
+        assert app.screen.query_one(TextArea).text == "Gate 4 open"
+
+
+async def test_tab_in_a_burst_moves_the_rest_to_the_next_field(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", *"Gas", "tab", *"Boiler")
+        form = app.screen
+        assert isinstance(form, NewIncidentScreen)
+        assert form.query_one("#form-title", Input).value == "Gas"
+        assert form.query_one("#form-description", TextArea).text == "Boiler"
+
+
+async def test_a_burst_of_cursor_keys_loses_none(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lst = incidents(app)
+        lst.move_cursor(0)
+        await burst(pilot, *["down"] * 7, "up")
+        assert lst.cursor == 6
+
+
+class Recorder(Widget, can_focus=True):
+    """Logs the keys it gets; ``x`` takes a second to handle."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+        self.held_when_x_ended: int | None = None
+
+    async def on_key(self, event: events.Key) -> None:
+        self.seen.append(event.key)
+        if event.key == "x":
+            await asyncio.sleep(1.0)
+            gate = cast(GatedApp, self.app).key_gate
+            self.held_when_x_ended = len(gate.held)
+
+
+class GatedApp(App[None]):
+    """The smallest app that routes keys through a gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.key_gate = KeyGate(self, hold_limit=0.05)
+
+    def compose(self) -> ComposeResult:
+        yield Recorder()
+
+    async def on_event(self, event: events.Event) -> None:
+        await self.key_gate.handle(event, super().on_event)
+
+
+async def test_a_slow_handler_holds_the_next_key_no_longer_than_the_limit() -> None:
+    app = GatedApp()
+    async with app.run_test() as pilot:
+        recorder = app.query_one(Recorder)
+        recorder.focus()
+        await pilot.pause()
+        await burst(pilot, "x", "y", "z")
+        assert recorder.seen == ["x", "y", "z"]  # in order, none lost
+        # y and z were let through while x was still being handled: past the limit the
+        # gate stops waiting (they queue behind x in the widget, as without a gate).
+        assert recorder.held_when_x_ended == 0
+        assert app.key_gate.pending == 0
+
+
+async def test_a_paste_right_after_the_comment_key_lands_in_the_comment(
+    make_app: Any,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, "school:r005")
+        app.post_message(events.Key("c", "c"))
+        app.post_message(events.Paste("Valve [b]7[/b] closed"))
+        await burst(pilot, *" by ops")
+        assert isinstance(app.screen, CommentScreen)
+        assert app.screen.query_one(TextArea).text == "Valve [b]7[/b] closed by ops"
+
+
+async def test_keys_after_a_closing_dialog_go_to_the_screen_below_then_the_next_dialog(
+    make_app: Any,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, "school:r005")
+        # Escape closes the dialog (its draft is kept); c opens it again with the draft.
+        await burst(pilot, "c", *"Hi", "escape", "c", *"!")
+        assert isinstance(app.screen, CommentScreen)
+        assert app.screen.query_one(TextArea).text == "Hi!"
+        assert app.key_gate.pending == 0

@@ -94,8 +94,7 @@ def _focus_chain(app: App[Any]) -> list[MessagePump]:
     """Where a key travels: the focused widget, its ancestors, the screen and the app."""
     screen = app.screen
     focused = screen.focused
-    chain: list[MessagePump] = list(focused.ancestors_with_self) if focused else [screen, app]
-    return chain
+    return list(focused.ancestors_with_self) if focused else [screen, app]
 
 
 def _waiting(pumps: list[MessagePump]) -> bool:

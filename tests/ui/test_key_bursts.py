@@ -28,7 +28,9 @@ async def burst(pilot: Any, *keys: str) -> None:
         await pilot.pause()
         if not app.key_gate.pending:
             break
-    if hasattr(app, "services"):
+    else:
+        raise AssertionError(f"{app.key_gate.pending} keys still not handled")
+    if hasattr(app, "services"):  # the app under test, not the bare one below
         await settle(pilot)
 
 

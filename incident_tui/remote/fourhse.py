@@ -1,7 +1,8 @@
 """Connector for the 4HSE Incident API v2 (contracts/fourhse.md).
 
 4HSE has no ``updated_at``, no comments and no severity, so every pull is a full listing of
-the configured project/office and ``version`` is a content hash of the payload. Auth is a
+the configured project/office. ``version`` stays empty: the store hashes the payload it keeps
+anyway (:func:`~incident_tui.store.upsert.content_version`), one encoding per row. Auth is a
 static Bearer token or the OAuth2 password flow against Keycloak, refreshed before expiry and
 once more after a 401. Creates carry a client-chosen ``office_incident_id`` derived from the
 idempotency key, which makes them safe to retry and easy to find after a lost answer.
@@ -12,9 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hashlib
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +37,7 @@ from incident_tui.remote.errors import (
     Unsupported,
 )
 from incident_tui.remote.http import Http, Sleep, parse_json, utc_now
+from incident_tui.remote.read_ahead import read_ahead
 
 DEFAULT_TOKEN_URL = "https://auth.4hse.com/realms/4hse/protocol/openid-connect/token"
 """The seed's Keycloak token endpoint."""
@@ -70,13 +71,6 @@ def created_id(key: str) -> str:
         return str(uuid.UUID(key))
     except ValueError:
         return str(uuid.uuid5(KEY_NAMESPACE, key))
-
-
-def content_hash(payload: dict[str, Any]) -> str:
-    """A stable hash of an incident payload, the concurrency token when there is no
-    ``updated_at``: key order and whitespace do not matter, any value change does."""
-    text = jsontext.dumps(payload, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def json_names(value: object) -> list[str] | None:
@@ -288,7 +282,7 @@ class FourhseConnector(Connector):
 
     async def _pages(
         self, resource: str, flt: dict[str, Any], key: str, sort: str | None = None
-    ) -> AsyncIterator[tuple[list[dict[str, Any]], bool, bool]]:
+    ) -> AsyncGenerator[tuple[list[dict[str, Any]], bool, bool], None]:
         """Yield ``(rows, last, shifted)`` for pages 1..X-Pagination-Page-Count (without the
         headers: until a short page). ``shifted`` turns true once the total count changed
         mid-listing, i.e. rows may have moved between pages."""
@@ -325,9 +319,8 @@ class FourhseConnector(Connector):
     async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
         """Always the full listing of the configured scope (4HSE has no ``updated_at``)."""
         seen: set[str] = set()
-        async for rows, last, shifted in self._pages(
-            "incident", self._scope(), "office_incident_id", sort="created_at"
-        ):
+        listing = self._pages("incident", self._scope(), "office_incident_id", sort="created_at")
+        async for rows, last, shifted in read_ahead(listing):
             incidents = []
             for row in rows:
                 incident = self._map(row)
@@ -420,7 +413,7 @@ class FourhseConnector(Connector):
             occurred_at=occurred, resolved_at=parse_time(row.get("date_closed")),
             reporter=_text(row.get("deponent") or row.get("creator")),
             assignees=json_names(row.get("assignee")) or [], extra=extra,
-            version=content_hash(row), raw=row, comments=[], attachments=[],
+            raw=row, comments=[], attachments=[],
         )
 
     # Writing -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,10 @@ from incident_tui.remote.errors import (
 
 Sleep = Callable[[float], Awaitable[None]]
 Classifier = Callable[[httpx.Response, str], RemoteError | None]
+
+REQUEST_SENT: ContextVar[asyncio.Event | None] = ContextVar("request_sent", default=None)
+"""Set to an event by a task that wants to know when its next request has gone out, i.e. is
+waiting for the answer (see :mod:`incident_tui.remote.read_ahead`)."""
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
@@ -232,6 +237,9 @@ class Http:
         self, method: str, path: str, ok: tuple[int, ...], **kwargs: Any
     ) -> httpx.Response:
         self.requests_sent += 1
+        sent = REQUEST_SENT.get()
+        if sent is not None:
+            kwargs["extensions"] = {**kwargs.get("extensions", {}), "trace": _tracer(sent)}
         try:
             response = await self.client.request(method, path, **kwargs)
         except httpx.ConnectError as exc:
@@ -269,6 +277,16 @@ def parse_json(response: httpx.Response) -> Any:
             f"{snippet!r}",
             status=response.status_code,
         ) from None
+
+
+def _tracer(sent: asyncio.Event) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """An httpcore ``trace`` hook that sets ``sent`` once the request is on the wire."""
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event.endswith("receive_response_headers.started"):
+            sent.set()
+
+    return trace
 
 
 def _reason(exc: Exception) -> str:

@@ -15,7 +15,7 @@ import json
 import mimetypes
 import os
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -47,6 +47,7 @@ from incident_tui.remote.errors import (
     Unavailable,
 )
 from incident_tui.remote.http import Http, Sleep, classify_status, error_text, parse_json
+from incident_tui.remote.read_ahead import read_ahead
 
 KEY_FORM, KEY_FIELD = "incident-tui", "client_key"
 """Where :meth:`KitehouseConnector.create` stores its idempotency key (``custom_fields``)."""
@@ -207,7 +208,7 @@ class KitehouseConnector(Connector):
         return data
 
     async def _walk(self, since: datetime | None, seen: dict[str, str]
-                    ) -> AsyncIterator[tuple[list[dict[str, Any]], bool]]:
+                    ) -> AsyncGenerator[tuple[list[dict[str, Any]], bool], None]:
         """Rows newest-updated first down to ``since`` (inclusive: a later write in the same
         millisecond must not be missed), skipping rows already in ``seen`` unchanged."""
         page, previous = 1, [""]
@@ -248,19 +249,19 @@ class KitehouseConnector(Connector):
             return incidents
 
         if since is not None:
-            async for rows, last in self._walk(since, seen):
+            async for rows, last in read_ahead(self._walk(since, seen)):
                 incidents = note(rows)
                 yield Page(incidents, cursor=newest[1] if last else None, partial=True)
             return
         held: Page | None = None
         top: datetime | None = None
-        async for rows, _last in self._walk(None, seen):
+        async for rows, _last in read_ahead(self._walk(None, seen)):
             if held is not None:
                 yield held
             held = Page(note(rows), partial=True)
             top = top or newest[0]
         if top is not None:
-            async for rows, _last in self._walk(top, seen):
+            async for rows, _last in read_ahead(self._walk(top, seen)):
                 if held is not None:
                     yield held
                 held = Page(note(rows), partial=True)

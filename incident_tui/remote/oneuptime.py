@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.errors import AuthFailed, BadResponse, NotFound, Refused, RemoteError
 from incident_tui.remote.http import Http, Sleep, parse_json
+from incident_tui.remote.read_ahead import read_ahead
 
 __all__ = ["KEY_FIELD", "OneuptimeConnector"]
 
@@ -170,7 +171,15 @@ class OneuptimeConnector(Connector):
     # Reading -----------------------------------------------------------------------------------
 
     async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
-        """Keyset pages over ``(updatedAt, _id)``; see the module docstring."""
+        """Keyset pages over ``(updatedAt, _id)``; see the module docstring. The next page
+        is requested while this one is mapped."""
+        async for raws, rows, after, done in read_ahead(self._listing(cursor, full)):
+            yield Page(await self._map(raws, rows), cursor=after, complete=done, partial=True)
+
+    async def _listing(self, cursor: str | None, full: bool
+                       ) -> AsyncGenerator[tuple[list[Any], list[Any], str | None, bool], None]:
+        """The incident rows not seen yet, page by page, as received and unwrapped, with the
+        cursor after them and whether this was the last page of a full listing."""
         bound = None if full or not cursor else decode_cursor(cursor)
         listing_all, skip, skipped = bound is None, 0, None
         while True:
@@ -202,9 +211,8 @@ class OneuptimeConnector(Connector):
                 if last_key > bound[1]:
                     bound = (last_text, last_key)
             done = len(raws) < LIMIT
-            yield Page(await self._map([r for r, _ in fresh], [p for _, p in fresh]),
-                       cursor=f"{bound[0]}|{bound[1][1]}" if bound else cursor,
-                       complete=done and listing_all, partial=True)
+            yield ([r for r, _ in fresh], [p for _, p in fresh],
+                   f"{bound[0]}|{bound[1][1]}" if bound else cursor, done and listing_all)
             if done:
                 return
 
@@ -389,6 +397,15 @@ def _name(value: Any) -> str | None:
     return str(value["name"]) if isinstance(value, dict) and value.get("name") else None
 
 
+def _names(rows: Any) -> list[str]:
+    """The names of a list of related rows (labels, monitors), skipping unnamed ones."""
+    names: list[str] = []
+    for item in rows or ():  # a plain loop: this runs twice for every pulled row
+        if isinstance(item, dict) and item.get("name"):
+            names.append(str(item["name"]))
+    return names
+
+
 def _order(row: dict[str, Any]) -> float:
     order = row.get("order")
     return float(order) if isinstance(order, int | float) else 0.0
@@ -487,8 +504,7 @@ def incident_from(
                   or state_id)
     severity_name = _name(row.get("incidentSeverity")) or _name(catalog.severities.get(
         severity_id))
-    labels, monitors = ([n for n in map(_name, row.get(k) or []) if n]
-                        for k in ("labels", "monitors"))
+    labels, monitors = _names(row.get("labels")), _names(row.get("monitors"))
     comments: list[Comment] | None = None
     if internal is not None or public is not None:
         comments = sorted((
@@ -497,33 +513,44 @@ def incident_from(
                     _name(note.get("createdByUser")) or note.get("createdByUserId"), visibility)
             for visibility, notes in (("internal", internal), ("public", public))
             for note in notes or []), key=lambda c: c.created_at or _EPOCH)
-    entered = [(catalog.status(e.get("incidentState"), str(e.get("incidentStateId"))),
-                parse_time(e.get("startsAt"))) for e in timeline or []]
-    acked = next((at for s, at in entered if s == Status.ACKNOWLEDGED), None)
-    resolved = [at for s, at in entered if s == Status.RESOLVED]
-    extra = {
-        "state": state_name, "severity": severity_name, "labels": labels, "monitors": monitors,
-        "root cause": row.get("rootCause"), "remediation notes": row.get("remediationNotes"),
-        "postmortem": row.get("postmortemNote"), "declared at": row.get("declaredAt"),
-        "incident number": row.get("incidentNumber"), "created by": _name(row.get(
-            "createdByUser")), "visible on status page": row.get("isVisibleOnStatusPage"),
-    }
+    acked: datetime | None = None
+    resolved: list[datetime | None] = []
+    if timeline:
+        entered = [(catalog.status(e.get("incidentState"), str(e.get("incidentStateId"))),
+                    parse_time(e.get("startsAt"))) for e in timeline]
+        acked = next((at for s, at in entered if s == Status.ACKNOWLEDGED), None)
+        resolved = [at for s, at in entered if s == Status.RESOLVED]
+    extra: dict[str, Any] = {}
+    for key, value in (
+        ("state", state_name), ("severity", severity_name), ("labels", labels),
+        ("monitors", monitors), ("root cause", row.get("rootCause")),
+        ("remediation notes", row.get("remediationNotes")),
+        ("postmortem", row.get("postmortemNote")), ("declared at", row.get("declaredAt")),
+        ("incident number", row.get("incidentNumber")),
+        ("created by", _name(row.get("createdByUser"))),
+        ("visible on status page", row.get("isVisibleOnStatusPage")),
+    ):
+        # Left out: None, "" and []. Tested one by one, as a container test would build
+        # that [] again for every value of every pulled row.
+        if value or not (value is None or value == "" or value == []):
+            extra[key] = value
     number = row.get("incidentNumber")
+    declared = parse_time(row.get("declaredAt"))
     return Incident(
         remote=remote, kind="oneuptime", remote_id=str(row["_id"]),
         title=str(row.get("title") or ""), status=status, status_raw=state_name,
-        created_at=parse_time(row.get("createdAt")) or parse_time(row.get("declaredAt"))
-        or _EPOCH, ref=row.get("incidentNumberWithPrefix") or (str(number) if number else None),
+        created_at=parse_time(row.get("createdAt")) or declared or _EPOCH,
+        ref=row.get("incidentNumberWithPrefix") or (str(number) if number else None),
         container=row.get("projectId") or config.project_id, description=row.get("description"),
         severity=catalog.severity(row.get("incidentSeverity"), severity_id),
         severity_raw=severity_name, category=labels[0] if labels else None,
-        occurred_at=parse_time(row.get("declaredAt")), updated_at=parse_time(row.get("updatedAt")),
+        occurred_at=declared, updated_at=parse_time(row.get("updatedAt")),
         acknowledged_at=acked if status != Status.TRIGGERED else None,
         resolved_at=resolved[-1] if resolved and status == Status.RESOLVED else None,
         reporter=_name(row.get("createdByUser")) or row.get("createdByUserId"),
         assignees=[_name(o.get("user")) or str(o.get("userId")) for o in owners or []],
         custom_fields=dict(row.get("customFields") or {}),
-        extra={k: v for k, v in extra.items() if v not in (None, "", [])},
+        extra=extra,
         version=str(row.get("updatedAt") or "") or None, raw=raw, comments=comments,
         attachments=[] if comments is not None else None)
 

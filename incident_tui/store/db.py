@@ -12,6 +12,13 @@ from pathlib import Path
 CURRENT_VERSION = 6
 """Keep equal to ``schema.SCHEMA_VERSION`` (a test checks); duplicated to avoid the import."""
 
+PAGE_SIZE = 32768
+"""Bytes per database page of a new cache (an existing one keeps its own: changing it takes a
+rewrite of the whole file). A pulled incident row is 1.5 to 2.5 KB, mostly the remote's own
+payload, and SQLite's default 4 KB pages hold only one or two such rows, the rest left empty.
+50,000 OneUptime incidents filled 195 MB of 4 KB pages and 120 MB of 32 KB ones, and storing
+them took about a third less time."""
+
 
 class StoreError(Exception):
     """The cache cannot be used; the message says why and what to do."""
@@ -29,6 +36,7 @@ def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connectio
             path, timeout=10.0, isolation_level=None, check_same_thread=check_same_thread
         )
         conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL: a new file only
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")

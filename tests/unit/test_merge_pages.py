@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import pytest
+
 from incident_tui.remote.base import Page
 from incident_tui.sync.engine import SyncEngine, merge_pages
 from tests.conftest import make_incident
@@ -45,3 +47,32 @@ def test_prefetch_merges_ready_pages_but_never_summaries_with_full_records() -> 
     assert len(got) < len(pages)
     partial = [p for p in got if p.partial]
     assert [i.id for p in partial for i in p.incidents] == [pages[2].incidents[0].id]
+
+
+def _trickle(count: int, gap: float) -> AsyncIterator[Page]:
+    async def source() -> AsyncIterator[Page]:
+        for number in range(1, count + 1):
+            await asyncio.sleep(gap)  # the next page's request
+            yield Page([make_incident(number)], str(number), complete=number == count)
+
+    return source()
+
+
+async def _batches(pages: AsyncIterator[Page]) -> list[list[int]]:
+    return [
+        [int(i.remote_id[1:]) for i in page.incidents]
+        async for page in SyncEngine._prefetch(pages)
+    ]
+
+
+def test_pages_arriving_in_quick_succession_are_stored_together() -> None:
+    """Pages a few milliseconds apart wait for each other (one transaction, not five)."""
+    assert asyncio.run(_batches(_trickle(5, 0.01))) == [[1, 2, 3, 4, 5]]
+
+
+def test_a_slow_remote_s_pages_are_stored_as_they_come(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No page waits longer than BATCH_WAIT for the next: the list fills in as the pull goes."""
+    from incident_tui.sync import engine
+
+    monkeypatch.setattr(engine, "BATCH_WAIT", 0.02)
+    assert asyncio.run(_batches(_trickle(3, 0.2))) == [[1], [2], [3]]

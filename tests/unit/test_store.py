@@ -60,7 +60,14 @@ def test_a_page_is_indexed_in_rowid_order(tmp_path: Path) -> None:
 @pytest.mark.parametrize("count", [3, 1201])  # 1,201: several statements and a remainder
 def test_a_page_is_stored_exactly_as_its_fields(tmp_path: Path, title: str, count: int) -> None:
     from incident_tui.clock import to_db
-    from incident_tui.store.upsert import ROWS_PER_STATEMENT, UPSERT_COLUMNS, row_values
+    from incident_tui.store.upsert import (
+        ROWS_PER_STATEMENT,
+        UPSERT_COLUMNS,
+        base_of,
+        content_version,
+        raw_text,
+        row_values,
+    )
 
     per = ROWS_PER_STATEMENT
     assert count < per or count > 2 * per and count % per
@@ -70,14 +77,31 @@ def test_a_page_is_stored_exactly_as_its_fields(tmp_path: Path, title: str, coun
     incidents[1].severity = None
     incidents[1].custom_fields = {"big": 2**40, "ratio": 0.5, "flag": True}
     incidents[2].comments = []  # a full record: hydrated
+    incidents[-1].version = None  # no version from the remote: the store hashes ``raw``
     with session(actions.engine) as s, s.begin():
         upsert_incidents(s, incidents, NOW)
     conn = sqlite3.connect(tmp_path / "cache.db")
     stored = conn.execute(
         f"SELECT {', '.join(UPSERT_COLUMNS)} FROM incident ORDER BY num"
     ).fetchall()
-    expected = [tuple(row_values(i, to_db(NOW))) for i in incidents]
+    expected = [row_values(i, to_db(NOW), raw_text(i), content_version(i)) for i in incidents]
     assert stored == expected  # also by type: 1 == True, but "1" != 1 and "true" != True
+    first = dict(zip(UPSERT_COLUMNS, stored[0], strict=True))
+    assert json.loads(first["raw"]) == incidents[0].raw
+    assert json.loads(first["base"]) == base_of(incidents[0])
+
+
+def test_without_a_version_from_the_remote_the_payload_is_hashed() -> None:
+    from dataclasses import replace
+
+    from incident_tui.store.upsert import content_version
+
+    plain = replace(make_incident(1), version=None, raw={"a": 1, "b": [1, {"c": None}]})
+    reordered = replace(plain, raw={"b": [1, {"c": None}], "a": 1})
+    changed = replace(plain, raw={"a": 1, "b": [1, {"c": 0}]})
+    assert content_version(plain) == content_version(reordered) != content_version(changed)
+    assert content_version(plain).startswith("sha1:")
+    assert content_version(make_incident(1)) == "v1"  # the remote's own token wins
 
 
 def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
@@ -87,6 +111,7 @@ def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
 
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == db.CURRENT_VERSION
     assert _fts_automerge(conn) == 8
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == db.PAGE_SIZE  # a new cache
 
 
 def _fts_automerge(conn: sqlite3.Connection) -> int:
@@ -333,6 +358,8 @@ def test_upgrade_from_version_1_keeps_the_outbox(tmp_path: Path) -> None:
     for name in ("ix_incident_remote", "ix_incident_created_id", "ix_comment_created_at"):
         assert indexes[name] == fresh[name]
     assert _fts_automerge(conn) == 8
+    # Pages keep the size the file was made with (changing it means rewriting the file).
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == 4096 != db.PAGE_SIZE
     # The full-text index was rebuilt from the incidents, numbers included.
     assert reader.count(ListQuery(search="old")) == reader.count(ListQuery(search="r1")) == 1
 

@@ -140,11 +140,13 @@ def _utc(moment: datetime, text: str | None = None) -> datetime:
     if text is not None:
         # Parsing the text again with an offset costs a fifth of ``replace(tzinfo=...)``,
         # which this would otherwise run for every naive timestamp a pull brings.
+        # A date alone takes a time before the offset (with only the offset it stays naive).
+        suffix = "T00:00+00:00" if len(text) == 10 else "+00:00"
         try:
-            again = datetime.fromisoformat(text + "+00:00")
+            again = datetime.fromisoformat(text + suffix)
         except ValueError:
             again = moment
-        if again.tzinfo is UTC:  # a date alone stays naive
+        if again.tzinfo is UTC:
             return again
     return moment.replace(tzinfo=UTC)
 

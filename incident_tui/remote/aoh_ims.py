@@ -31,7 +31,7 @@ from incident_tui.config import AohImsRemote, RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import format_time, parse_time, status_from_code
 from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status
-from incident_tui.remote.base import Connector, Page
+from incident_tui.remote.base import Connector, Page, in_pages
 from incident_tui.remote.errors import BadResponse, Conflict, NotFound, Refused, RemoteError
 from incident_tui.remote.http import Http, Sleep, utc_now
 
@@ -57,8 +57,6 @@ EDITABLE: dict[str, Any] = {
 NO_DESCRIPTION = "(no description)"
 """Sent when a description is empty: the API requires a non-empty one."""
 PAGE_SIZE = 100
-CHUNK = 500
-"""Rows per yielded :class:`Page` when the server answers with everything at once."""
 CREATE_CLOCK_SLACK = timedelta(seconds=60)
 """How far the server clock may lag ours when :meth:`find_created` compares ``created_at``."""
 _LOCK_WORDS = re.compile(
@@ -269,11 +267,7 @@ class AohImsConnector(Connector):
     async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
         """Always the full listing (no change feed); rows lack comments, hence ``partial``."""
         async for rows, complete in self._all_rows():
-            chunks = [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)] or [[]]
-            for index, chunk in enumerate(chunks):
-                last = complete and index == len(chunks) - 1
-                if not chunk and not last:
-                    continue
+            for chunk, last in in_pages(rows, last=complete):
                 yield Page([self.to_incident(r) for r in chunk], complete=last, partial=True)
 
     async def _get_row(self, remote_id: str) -> dict[str, Any]:

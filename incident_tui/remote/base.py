@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 
@@ -21,6 +21,8 @@ from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
 from incident_tui.domain.model import Comment, Draft, Incident, SummaryGaps
 from incident_tui.remote.errors import Unsupported
 from incident_tui.remote.http import Sleep
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -37,6 +39,25 @@ class Page:
     complete: bool = False
     partial: bool = False
     """True when the rows are summaries (no comments/description); the engine hydrates them."""
+
+
+PAGE_ROWS = 500
+"""Most rows a connector maps into one :class:`Page` when a remote answers with everything at
+once (Revily and AOH IMS by default): the engine stores one page while the next is mapped,
+and shows progress, rather than mapping and then storing 50,000 rows in one go."""
+
+
+def in_pages(rows: list[T], *, last: bool = True) -> Iterator[tuple[list[T], bool]]:
+    """``rows`` in slices of at most :data:`PAGE_ROWS`, each with whether it ends the listing
+    (only the final slice, and only when ``rows`` end it: ``last``). An empty final answer
+    still gives one empty slice, so the end of a listing is always seen."""
+    count = len(rows)
+    if not count:
+        if last:
+            yield [], True
+        return
+    for start in range(0, count, PAGE_ROWS):
+        yield rows[start : start + PAGE_ROWS], last and start + PAGE_ROWS >= count
 
 
 @dataclass(slots=True)

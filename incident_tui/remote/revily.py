@@ -24,7 +24,7 @@ from incident_tui.config import RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.model import Draft, Incident, Status
-from incident_tui.remote.base import Connector, Page
+from incident_tui.remote.base import Connector, Page, in_pages
 from incident_tui.remote.errors import BadResponse, NotFound, Refused, Unsupported
 from incident_tui.remote.http import Http, Sleep, parse_json, utc_now
 
@@ -88,12 +88,13 @@ class RevilyConnector(Connector):
         take a row it missed for a remote deletion.
         """
         async for rows, last, consistent in self._listing("/incidents"):
-            yield Page(
-                [self.to_incident(row) for row in rows],
-                cursor=None,
-                complete=last and consistent,
-                partial=False,
-            )
+            for chunk, ends in in_pages(rows, last=last):
+                yield Page(
+                    [self.to_incident(row) for row in chunk],
+                    cursor=None,
+                    complete=ends and consistent,
+                    partial=False,
+                )
 
     async def get(self, remote_id: str) -> Incident:
         """The incident; :class:`NotFound` when it is gone."""

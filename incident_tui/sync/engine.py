@@ -477,6 +477,9 @@ class SyncEngine:
             try:
                 async for page in pages:
                     await queue.put(page)
+                    # A turn for the consumer, which may be idle: a connector that maps a
+                    # whole answer in slices gives none, and storing would wait for all.
+                    await asyncio.sleep(0)
             finally:
                 await queue.put(None)
 

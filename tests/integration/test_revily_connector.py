@@ -131,6 +131,24 @@ async def test_seed_server_answers_everything_in_one_request(flat: EmulatorServe
     assert requests(flat) == ["/incidents?page=1", "/incidents?page=1"]  # one list each
 
 
+async def test_a_large_answer_is_handed_over_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One answer with every incident still comes to the engine in pages it can store while
+    the next one is mapped; only the last ends the listing."""
+    from incident_tui.remote import base
+
+    monkeypatch.setattr(base, "PAGE_ROWS", 5)
+    with EmulatorServer(RevilyEmulator(sample=12, clock=lambda: FIXED_NOW)) as srv:
+        connector = make(srv)
+        try:
+            pages = await pages_of(connector)
+        finally:
+            await connector.aclose()
+        assert requests(srv) == ["/incidents?page=1"]
+        assert [len(p.incidents) for p in pages] == [5, 5, 2]
+        assert [p.complete for p in pages] == [False, False, True]
+        assert [i.remote_id for p in pages for i in p.incidents] == emu(srv).order
+
+
 async def test_self_hosted_api_prefix_base_url(paged: EmulatorServer) -> None:
     connector = make(paged, base_url=f"{paged.url}/api")
     try:

@@ -76,3 +76,15 @@ def test_a_slow_remote_s_pages_are_stored_as_they_come(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(engine, "BATCH_WAIT", 0.02)
     assert asyncio.run(_batches(_trickle(3, 0.2))) == [[1], [2], [3]]
+
+
+def test_an_answer_is_sliced_into_pages_with_the_end_on_the_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from incident_tui.remote import base
+
+    monkeypatch.setattr(base, "PAGE_ROWS", 2)
+    assert list(base.in_pages([1, 2, 3, 4, 5])) == [([1, 2], False), ([3, 4], False), ([5], True)]
+    assert list(base.in_pages([1, 2], last=False)) == [([1, 2], False)]  # more pages follow
+    assert list(base.in_pages([])) == [([], True)]  # an empty listing still ends
+    assert list(base.in_pages([], last=False)) == []

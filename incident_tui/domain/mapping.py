@@ -10,6 +10,7 @@ import functools
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from incident_tui.domain.model import Severity, Status
 
@@ -149,6 +150,17 @@ def _utc(moment: datetime, text: str | None = None) -> datetime:
         if again.tzinfo is UTC:
             return again
     return moment.replace(tzinfo=UTC)
+
+
+def without_empty(values: dict[str, Any], *, keep_blank: bool = False) -> dict[str, Any]:
+    """``values`` without the entries that are ``None`` or ``[]``, nor ``""`` unless
+    ``keep_blank``. Other false values (``0``, ``False``, ``{}``) are kept."""
+    # Truthy values pass on the first test: this runs for every pulled row, several times.
+    return {
+        key: value
+        for key, value in values.items()
+        if value or not (value is None or value == [] or (value == "" and not keep_blank))
+    }
 
 
 def format_time(value: datetime | None) -> str | None:

@@ -26,7 +26,12 @@ from httpx_sse import SSEError, aconnect_sse
 
 from incident_tui.config import KitehouseRemote, RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
-from incident_tui.domain.mapping import format_time, parse_time, severity_from_keywords
+from incident_tui.domain.mapping import (
+    format_time,
+    parse_time,
+    severity_from_keywords,
+    without_empty,
+)
 from incident_tui.domain.mapping import status_from_keywords as status_of
 from incident_tui.domain.model import (
     Attachment,
@@ -59,6 +64,8 @@ FULL_ONLY_EXTRA = (
     "incident_tracker_reference", "inventory_status",
 )  # fmt: skip
 """Fields of the full incident (§4.3) that the list rows lack, shown from ``extra``."""
+_COPIED_EXTRA = (*FULL_ONLY_EXTRA, "attachments_length", "user_comments_count")
+"""Fields copied into ``extra`` as the remote has them."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -89,7 +96,7 @@ def _person(p: dict[str, Any]) -> dict[str, Any]:
             "section": _ref_name(p.get("section")), "location": p.get("location"),
             "job_title": p.get("job_title"), "welfare_flag": p.get("welfare_flag"),
             "flags": flags, "welfare_state": _ref_name(p.get("welfare_state"))}
-    return {k: v for k, v in info.items() if v not in (None, "", [])}
+    return without_empty(info)
 
 
 def _storage_error(response: httpx.Response) -> RemoteError:
@@ -159,8 +166,7 @@ class KitehouseConnector(Connector):
             "people_involved": [_person(p) for p in raw.get("people_involved") or []
                                 if isinstance(p, dict)],
             "staff": [_person(p) for p in raw.get("staff") or [] if isinstance(p, dict)],
-            **{k: raw[k] for k in (*FULL_ONLY_EXTRA, "attachments_length",
-                                   "user_comments_count") if raw.get(k) is not None},
+            **{k: raw[k] for k in _COPIED_EXTRA if raw.get(k) is not None},
         }
         incident = Incident(
             remote=self.name, kind=self.kind, remote_id=str(raw["_id"]),
@@ -176,7 +182,7 @@ class KitehouseConnector(Connector):
             reporter=_name(raw.get("raised_by")),
             assignees=[n for n in map(_name, assigned if isinstance(assigned, list)
                                       else [assigned]) if n],
-            custom_fields=fields, extra={k: v for k, v in extra.items() if v not in (None, [])},
+            custom_fields=fields, extra=without_empty(extra, keep_blank=True),
             version=str(raw.get("updated_at") or "") or None, raw=raw,
         )
         if full:

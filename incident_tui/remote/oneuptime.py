@@ -25,7 +25,7 @@ import httpx
 
 from incident_tui.config import OneuptimeRemote
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
-from incident_tui.domain.mapping import parse_time, severity_from_keywords
+from incident_tui.domain.mapping import parse_time, severity_from_keywords, without_empty
 from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.errors import AuthFailed, BadResponse, NotFound, Refused, RemoteError
@@ -520,20 +520,13 @@ def incident_from(
                     parse_time(e.get("startsAt"))) for e in timeline]
         acked = next((at for s, at in entered if s == Status.ACKNOWLEDGED), None)
         resolved = [at for s, at in entered if s == Status.RESOLVED]
-    extra: dict[str, Any] = {}
-    for key, value in (
-        ("state", state_name), ("severity", severity_name), ("labels", labels),
-        ("monitors", monitors), ("root cause", row.get("rootCause")),
-        ("remediation notes", row.get("remediationNotes")),
-        ("postmortem", row.get("postmortemNote")), ("declared at", row.get("declaredAt")),
-        ("incident number", row.get("incidentNumber")),
-        ("created by", _name(row.get("createdByUser"))),
-        ("visible on status page", row.get("isVisibleOnStatusPage")),
-    ):
-        # Left out: None, "" and []. Tested one by one, as a container test would build
-        # that [] again for every value of every pulled row.
-        if value or not (value is None or value == "" or value == []):
-            extra[key] = value
+    extra = without_empty({
+        "state": state_name, "severity": severity_name, "labels": labels, "monitors": monitors,
+        "root cause": row.get("rootCause"), "remediation notes": row.get("remediationNotes"),
+        "postmortem": row.get("postmortemNote"), "declared at": row.get("declaredAt"),
+        "incident number": row.get("incidentNumber"), "created by": _name(row.get(
+            "createdByUser")), "visible on status page": row.get("isVisibleOnStatusPage"),
+    })
     number = row.get("incidentNumber")
     declared = parse_time(row.get("declaredAt"))
     return Incident(

@@ -11,6 +11,7 @@ from incident_tui.domain.mapping import (
     severity_from_keywords,
     status_from_code,
     status_from_keywords,
+    without_empty,
 )
 from incident_tui.domain.model import Severity, Status
 
@@ -76,3 +77,12 @@ def test_severity_keywords_are_cached_per_name_not_per_override() -> None:
     assert severity_from_keywords("Sev High") is Severity.MAJOR
     assert severity_from_keywords("Sev High", {"sev high": "critical"}) is Severity.CRITICAL
     assert severity_from_keywords("Sev High") is Severity.MAJOR
+
+
+def test_without_empty_drops_none_blank_and_empty_lists_only() -> None:
+    values = {"a": None, "b": "", "c": [], "d": 0, "e": False, "f": {}, "g": "x", "h": [1]}
+    assert without_empty(values) == {"d": 0, "e": False, "f": {}, "g": "x", "h": [1]}
+    assert without_empty(values, keep_blank=True) == {
+        "b": "", "d": 0, "e": False, "f": {}, "g": "x", "h": [1]
+    }
+    assert list(without_empty({"z": 1, "a": 2})) == ["z", "a"]  # order kept (shown as is)

@@ -17,16 +17,25 @@ import orjson
 _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
-_DIGITS_ONLY = bytes(ord("0") if chr(byte) in "0123456789" else ord(" ") for byte in range(256))
-"""A ``bytes.translate`` table that keeps the shape of digit runs and blanks the rest."""
-_LONG_RUN = b"0" * 20
-"""Twenty digits in a row may be an integer beyond 64 bits, which orjson turns into a float."""
+_NUMBER_SHAPE = bytes(
+    ord("0") if chr(byte) in "0123456789" else ord(":") if chr(byte) in ":,[-\t\n\r " else 32
+    for byte in range(256)
+)
+"""A ``bytes.translate`` table that keeps the shape of digit runs, marks every byte a JSON
+number may follow (``:``, ``,``, ``[``, a minus sign, white space) and blanks the rest."""
+_LONG_NUMBER = b":" + b"0" * 20
+"""A number token of twenty digits or more may be an integer beyond 64 bits, which orjson
+turns into a float. A digit run inside text mostly has a letter or a quote before it, so ids
+such as MongoDB's ``65f000010000000000000001`` keep the fast decoder (a run that looks like a
+number only costs the slower, exact one)."""
 
 
 def _has_long_number(raw: bytes) -> bool:
     # Translate-then-find instead of a regular expression: a regex scan of a 100-incident
     # page cost twice orjson's decoding of it; both steps here are C loops over bytes.
-    return _LONG_RUN in raw.translate(_DIGITS_ONLY)
+    shape = raw.translate(_NUMBER_SHAPE)
+    # The text may also start with the number itself.
+    return _LONG_NUMBER in shape or shape.startswith(_LONG_NUMBER[1:])
 
 
 def loads(data: bytes | str) -> Any:

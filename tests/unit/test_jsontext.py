@@ -50,3 +50,27 @@ def test_dumps_falls_back_for_what_orjson_refuses() -> None:
     assert json.loads(jsontext.dumps({"at": moment})) == {"at": str(moment)}
     assert json.loads(jsontext.dumps({"n": 10**30})) == {"n": 10**30}
     assert json.loads(jsontext.dumps({1: "int key"})) == {"1": "int key"}
+
+
+@pytest.mark.parametrize(
+    ("body", "long"),
+    [
+        (b'{"n": 123456789012345678901}', True),
+        (b'{"n":123456789012345678901}', True),
+        (b"[1,123456789012345678901]", True),
+        (b"[123456789012345678901]", True),
+        (b'{"n": -123456789012345678901}', True),
+        (b'{"n":\n123456789012345678901}', True),
+        (b"123456789012345678901", True),
+        (b'{"n": 12345678901234567890.5}', True),  # a float anyway: the exact path is harmless
+        # Digit runs inside text: MongoDB object ids, a long numeric string.
+        (b'{"_id": "65f000010000000000000001"}', False),
+        (b'{"ref": "123456789012345678901"}', False),
+        (b'{"n": 1234567890123456789}', False),
+    ],
+)
+def test_only_number_tokens_of_twenty_digits_take_the_exact_decoder(
+    body: bytes, long: bool
+) -> None:
+    assert jsontext._has_long_number(body) is long
+    assert jsontext.loads(body) == json.loads(body)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from incident_tui import cli_online
+from incident_tui.cli_online import ID_HELP, REMOTE_HELP
 from incident_tui.config_error import ConfigError
 from incident_tui.domain.handover import positive_hours
 from incident_tui.domain.model import KINDS, Severity, Status
@@ -63,6 +64,10 @@ def _port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"want a port from 0 to 65535, not {text!r}")
     return value
+
+
+IDS_HELP = "incident ids as 'list' shows them (REMOTE:ID)"
+SEQ_HELP = "the change's number in 'outbox'"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,60 +125,76 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="full-text search in title, description, comments and the incident number",
     )
-    lst.add_argument("--sort", choices=[s.value for s in Sort], default=Sort.NEWEST.value)
+    lst.add_argument(
+        "--sort",
+        choices=[s.value for s in Sort],
+        default=Sort.NEWEST.value,
+        help="row order (default newest first)",
+    )
     lst.add_argument("--limit", type=_count, default=0, help="at most this many rows (0: all)")
     fmt = lst.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="JSON array (interface.md shape)")
     fmt.add_argument("--csv", action="store_true", help="CSV with a header line")
 
     show = sub.add_parser("show", help="one incident with its comments")
-    show.add_argument("id")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("id", help=ID_HELP)
+    show.add_argument("--json", action="store_true", help="JSON object (interface.md shape)")
 
     for name, text in (("ack", "acknowledge"), ("resolve", "resolve"), ("reopen", "reopen")):
         p = sub.add_parser(name, help=f"queue: {text} incidents")
-        p.add_argument("ids", nargs="+", metavar="ID")
+        p.add_argument("ids", nargs="+", metavar="ID", help=IDS_HELP)
 
     comment = sub.add_parser("comment", help="queue a comment")
-    comment.add_argument("id")
+    comment.add_argument("id", help=ID_HELP)
     comment.add_argument("--message", "-m", required=True, help="the text ('-' reads stdin)")
     comment.add_argument("--public", action="store_true", help="a public note (OneUptime)")
 
     create = sub.add_parser("create", help="queue a new incident")
-    create.add_argument("--remote", required=True)
-    create.add_argument("--title", required=True)
-    create.add_argument("--description")
-    create.add_argument("--severity", choices=[s.value for s in Severity])
+    create.add_argument("--remote", required=True, help=REMOTE_HELP)
+    create.add_argument("--title", required=True, help="short summary")
+    create.add_argument("--description", help="longer text ('-' reads stdin)")
+    create.add_argument(
+        "--severity", choices=[s.value for s in Severity], help="leave out for the remote's default"
+    )
     create.add_argument(
         "--container", help="service / office to create it in, where the remote has several"
     )
 
     delete = sub.add_parser("delete", help="queue deleting incidents")
-    delete.add_argument("ids", nargs="+", metavar="ID")
+    delete.add_argument("ids", nargs="+", metavar="ID", help=IDS_HELP)
     delete.add_argument("--yes", action="store_true", help="do not ask")
 
     outbox = sub.add_parser("outbox", help="list queued changes")
-    outbox.add_argument("--json", action="store_true")
+    outbox.add_argument("--json", action="store_true", help="JSON array")
     retry = sub.add_parser("retry", help="put a refused change back in the queue")
-    retry.add_argument("seq", type=int)
+    retry.add_argument("seq", type=int, help=SEQ_HELP)
     discard = sub.add_parser("discard", help="drop a queued change")
-    discard.add_argument("seq", type=int)
+    discard.add_argument("seq", type=int, help=SEQ_HELP)
     conflict = sub.add_parser("conflict", help="settle a conflict")
-    conflict.add_argument("id")
-    conflict.add_argument("--keep", choices=["mine", "theirs"], required=True)
+    conflict.add_argument("id", help=ID_HELP)
+    conflict.add_argument(
+        "--keep",
+        choices=["mine", "theirs"],
+        required=True,
+        help="mine: send the local change again; theirs: take the remote's version",
+    )
 
     handover = sub.add_parser("handover", help="shift-handover summary of the last N hours")
     handover.add_argument(
         "--hours", type=_hours, default=12.0, help="how far back, in hours (default 12)"
     )
-    handover.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    handover.add_argument(
+        "--format", choices=["markdown", "json"], default="markdown", help="default markdown"
+    )
 
     cli_online.add_commands(sub)
 
     emulate = sub.add_parser("emulate", help="run one bundled emulator in the foreground")
-    emulate.add_argument("kind", choices=KINDS)
+    emulate.add_argument("kind", choices=KINDS, help="which API to serve")
     emulate.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
-    emulate.add_argument("--host", default="127.0.0.1")
+    emulate.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     emulate.add_argument(
         "--sample", type=_count, default=200, help="sample incidents (default 200)"
     )
@@ -361,7 +382,7 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     remote = settings.remote(args.remote)
     draft = Draft(
         title=args.title,
-        description=args.description,
+        description=sys.stdin.read() if args.description == "-" else args.description,
         severity=Severity(args.severity) if args.severity else None,
         container=args.container,
     )

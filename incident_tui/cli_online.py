@@ -25,57 +25,63 @@ class OnlineFailure(Exception):
     """A remote or request failure, printed as one line with exit status 1."""
 
 
+ID_HELP = "incident id as 'list' shows it (REMOTE:ID)"
+REMOTE_HELP = "name of the remote (from the config)"
+
+
 def add_commands(sub: Any) -> None:
     """Register the commands on the main parser's subparsers."""
     attach = sub.add_parser("attach", help="queue uploading a file to an incident (Kitehouse)")
-    attach.add_argument("id")
-    attach.add_argument("file", type=Path)
+    attach.add_argument("id", help=ID_HELP)
+    attach.add_argument("file", type=Path, help="the file to upload")
     attach.add_argument("--content-type", help="MIME type (default: guessed from the name)")
 
     forget = sub.add_parser(
         "delete-attachment", help="queue deleting an attachment (Kitehouse; asks first)"
     )
-    forget.add_argument("id")
+    forget.add_argument("id", help=ID_HELP)
     forget.add_argument("which", help="the attachment's name or its number in 'show'")
     forget.add_argument("--yes", action="store_true", help="do not ask")
 
     uncomment = sub.add_parser(
         "delete-comment", help="queue deleting a comment (AOH IMS, OneUptime; asks first)"
     )
-    uncomment.add_argument("id")
+    uncomment.add_argument("id", help=ID_HELP)
     uncomment.add_argument("number", type=int, help="the comment's number in 'show'")
     uncomment.add_argument("--yes", action="store_true", help="do not ask")
 
     download = sub.add_parser("download", help="download an attachment (Kitehouse)")
-    download.add_argument("id")
+    download.add_argument("id", help=ID_HELP)
     download.add_argument("name", help="the attachment's name or id")
     download.add_argument("--to", type=Path, help="folder (default: download_dir)")
 
     pdf = sub.add_parser("export-pdf", help="save the remote's PDF report of an incident")
-    pdf.add_argument("id")
+    pdf.add_argument("id", help=ID_HELP)
     pdf.add_argument("--to", type=Path, help="folder (default: download_dir)")
-    pdf.add_argument("--with-attachments", action="store_true")
+    pdf.add_argument(
+        "--with-attachments", action="store_true", help="ask the remote to include them"
+    )
 
     csv_export = sub.add_parser("export-csv", help="save the remote's own CSV export (Kitehouse)")
-    csv_export.add_argument("remote")
-    csv_export.add_argument("--search")
-    csv_export.add_argument("--status")
+    csv_export.add_argument("remote", help=REMOTE_HELP)
+    csv_export.add_argument("--search", help="the remote's own text filter")
+    csv_export.add_argument("--status", help="the remote's own status word")
     csv_export.add_argument("--to", type=Path, help="folder (default: download_dir)")
 
     stale = sub.add_parser("stale", help="the remote's own list of stale incidents (Kitehouse)")
-    stale.add_argument("remote")
-    stale.add_argument("--json", action="store_true")
+    stale.add_argument("remote", help=REMOTE_HELP)
+    stale.add_argument("--json", action="store_true", help="JSON array")
 
     services = sub.add_parser("services", help="where new incidents can go (Revily)")
-    services.add_argument("remote")
+    services.add_argument("remote", help=REMOTE_HELP)
 
     attribute = sub.add_parser("attribute", help="queue setting a custom attribute (AOH IMS)")
-    attribute.add_argument("id")
-    attribute.add_argument("name")
+    attribute.add_argument("id", help=ID_HELP)
+    attribute.add_argument("name", help="the attribute's name (see 'attributes')")
     attribute.add_argument("value", help='JSON value (true, 5, "text") or plain text')
 
     attributes = sub.add_parser("attributes", help="the attributes a remote defines (AOH IMS)")
-    attributes.add_argument("remote")
+    attributes.add_argument("remote", help=REMOTE_HELP)
 
 
 def _run(settings: Settings, call: Callable[[Any], Awaitable[T]]) -> T:

@@ -3,6 +3,7 @@ attachments, exports, stale lists, delete previews, public notes, attributes, se
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from incident_tui.cli import main
 from incident_tui.domain.query import ListQuery
+from incident_tui.emulators.aoh_ims import DEFAULT_TENANT
 from incident_tui.store.reader import Reader
 from tests.integration.conftest import Serve
 
@@ -280,3 +282,21 @@ def test_fourhse_sync_brings_involved_people_resources_and_actions(
     assert after.incident["extra"]["involved_people"] == involved[0].incident["extra"][
         "involved_people"
     ]
+
+
+def test_create_reads_a_long_description_from_stdin(
+    serve: Serve, use: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ops = serve("aoh_ims", sample=2)
+    use(("ops", ops))
+    text = "Pump 3 tripped twice.\nSecond line from the shift log.\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    argv = ["create", "--remote", "ops", "--title", "From a script", "--description", "-"]
+    assert main(argv) == 0
+    assert main(["sync", "--once"]) == 0
+    made = [
+        row
+        for row in ops.emulator.tenant(DEFAULT_TENANT).incidents.values()  # type: ignore[attr-defined]
+        if row["name"] == "From a script"
+    ]
+    assert len(made) == 1 and made[0]["description"] == text

@@ -3,11 +3,12 @@ anything starts; a port that is taken is a failure (1) named in one line."""
 
 from __future__ import annotations
 
+import argparse
 import socket
 
 import pytest
 
-from incident_tui.cli import main
+from incident_tui.cli import build_parser, main
 
 
 @pytest.mark.parametrize(
@@ -38,3 +39,15 @@ def test_a_taken_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert err.startswith(f"incident-tui: cannot listen on 127.0.0.1:{port}: ")
     assert len(err.splitlines()) == 1
+
+
+def test_every_command_and_argument_says_what_it_is_for() -> None:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helped = {choice.dest for choice in commands._choices_actions if choice.help}
+    assert helped == set(commands.choices)
+    for name, command in [("incident-tui", parser), *commands.choices.items()]:
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                continue
+            assert action.help, f"{name} {action.option_strings or action.dest}: no help text"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -347,7 +347,8 @@ def load_settings(
 ) -> Settings:
     """Build the settings from the config file, the environment and flag ``overrides``.
 
-    Raises :class:`ConfigError` with one line naming the file, the key and the problem.
+    Raises :class:`ConfigError` with one line naming, for each problem, the file (or the
+    environment variable), the key and what is wrong.
     """
     explicit = config is not None or bool(os.environ.get(paths.CONFIG_ENV))
     path = config_path(config)
@@ -358,16 +359,35 @@ def load_settings(
     try:
         return Settings(**flags)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = _key_path(tuple(error.get("loc", ())), data)
-        source = str(path)
-        env_name = ENV_PREFIX + str(error.get("loc", ("",))[0]).upper()
-        if env_name in os.environ and error.get("loc", ("",))[0] not in data:
-            source = f"environment {env_name}"
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ConfigError(f"{source}: {where}: {_describe(error)}{more}") from None
+        raise ConfigError(_problems(exc.errors(), path, data)) from None
     finally:
         _FILE_DATA.reset(token)
+
+
+SHOWN_PROBLEMS = 5
+"""Most config problems one error line names; the rest are counted."""
+
+
+def _problems(errors: Sequence[Mapping[str, Any]], path: Path, data: Mapping[str, Any]) -> str:
+    """Every problem on one line, grouped by where it comes from (the file, or the
+    environment variable that set the key), so the user fixes them all in one go."""
+    by_source: dict[str, list[str]] = {str(path): []}
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        top = str(loc[0]) if loc else ""
+        env_name = ENV_PREFIX + top.upper()
+        source = str(path)
+        if env_name in os.environ and top not in data:
+            source = f"environment {env_name}"
+        by_source.setdefault(source, []).append(f"{_key_path(loc, data)}: {_describe(error)}")
+    groups, shown = [], 0
+    for source, problems in by_source.items():
+        if problems and shown < SHOWN_PROBLEMS:
+            named = problems[: SHOWN_PROBLEMS - shown]
+            shown += len(named)
+            groups.append(f"{source}: " + "; ".join(named))
+    more = len(errors) - shown
+    return "; ".join(groups) + (f" (and {more} more)" if more > 0 else "")
 
 
 def status_overrides(remote: RemoteBase) -> dict[str, str]:

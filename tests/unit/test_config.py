@@ -106,3 +106,35 @@ def test_readme_lists_every_binding_id_and_no_other() -> None:
     paragraph = paragraph.split("Any other id is a config error", 1)[0]
     listed = re.findall(r"`([a-z_]+)`", paragraph.split("names):", 1)[1])
     assert listed == list(BY_ID)
+
+
+def test_every_config_problem_is_named_on_the_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (
+        'colour = 1\npoll_seconds = 0\n[[remotes]]\nname = "school"\nkind = "kitehouse"\n'
+        'base_url = "http://h"\n'
+    )
+    path = write(tmp_path, text)
+    monkeypatch.setenv("INCIDENT_TUI_THEME_SIZE", "1")  # not a setting: ignored, not an error
+    monkeypatch.setenv("INCIDENT_TUI_BELL", "loud")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    line = str(caught.value)
+    assert "\n" not in line
+    for problem in (
+        "colour: unknown key",
+        "poll_seconds: Input should be greater than or equal to 1",
+        "remotes[0] (school).site_id: required key is missing",
+        "environment INCIDENT_TUI_BELL: bell: Input should be a valid boolean",
+    ):
+        assert problem in line
+    assert line.count(str(path)) == 1
+
+
+def test_a_long_list_of_config_problems_is_counted(tmp_path: Path) -> None:
+    path = write(tmp_path, "\n".join(f"unknown_{n} = 1" for n in range(8)))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    line = str(caught.value)
+    assert line.count("unknown key") == 5 and line.endswith(" (and 3 more)")

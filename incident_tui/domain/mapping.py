@@ -47,12 +47,21 @@ def status_from_keywords(value: str | None, overrides: Mapping[str, str] | None 
     hit = _lookup(value, overrides)
     if hit is not None:
         return Status(hit)
+    status = _status_by_words(value)
+    if status is None:
+        log.warning("unmapped status %r, shown as triggered", value)
+        return Status.TRIGGERED
+    return status
+
+
+@functools.lru_cache(maxsize=1024)
+def _status_by_words(value: str) -> Status | None:
+    # Cached like _severity_by_words: a remote has a handful of status words.
     folded = value.casefold()
     for status, words in STATUS_KEYWORDS:
         if any(word in folded for word in words):
             return status
-    log.warning("unmapped status %r, shown as triggered", value)
-    return Status.TRIGGERED
+    return None
 
 
 def severity_from_keywords(

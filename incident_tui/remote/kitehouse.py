@@ -155,6 +155,7 @@ class KitehouseConnector(Connector):
         retro = raw.get("retrospective_raised_at")  # list rows repeat created_at here
         occurred = created if retro == raw.get("created_at") else parse_time(retro) or created
         assigned = raw.get("assigned_to")
+        raised_by = _name(raw.get("raised_by"))
         fields = {f"{f.get('form_id') or ''}.{f['field_id']}": f.get("value")
                   for f in raw.get("custom_fields") or []
                   if isinstance(f, dict) and f.get("field_id")}
@@ -162,7 +163,7 @@ class KitehouseConnector(Connector):
         ref = str(int(urn)) if isinstance(urn, int | float) and float(urn).is_integer() else urn
         extra = {
             "urn": ref, "priority": priority, "source": _ref_name(raw.get("source")),
-            "raised_by": _name(raw.get("raised_by")),
+            "raised_by": raised_by,
             "people_involved": [_person(p) for p in raw.get("people_involved") or []
                                 if isinstance(p, dict)],
             "staff": [_person(p) for p in raw.get("staff") or [] if isinstance(p, dict)],
@@ -179,7 +180,7 @@ class KitehouseConnector(Connector):
             occurred_at=occurred, created_at=created, updated_at=updated,
             acknowledged_at=parse_time(raw.get("sla_first_response_at")),
             resolved_at=parse_time(raw.get("sla_resolved_at")),
-            reporter=_name(raw.get("raised_by")),
+            reporter=raised_by,
             assignees=[n for n in map(_name, assigned if isinstance(assigned, list)
                                       else [assigned]) if n],
             custom_fields=fields, extra=without_empty(extra, keep_blank=True),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
 
 from incident_tui.clock import to_db
 from incident_tui.domain.mapping import (
@@ -86,3 +89,14 @@ def test_without_empty_drops_none_blank_and_empty_lists_only() -> None:
         "b": "", "d": 0, "e": False, "f": {}, "g": "x", "h": [1]
     }
     assert list(without_empty({"z": 1, "a": 2})) == ["z", "a"]  # order kept (shown as is)
+
+
+def test_an_unmapped_status_word_warns_every_time(caplog: pytest.LogCaptureFixture) -> None:
+    # The keyword search is cached; the warning must not be.
+    with caplog.at_level(logging.WARNING, logger="incident_tui.domain.mapping"):
+        for _ in range(2):
+            assert status_from_keywords("Quarantäne") is Status.TRIGGERED
+    assert [r.getMessage() for r in caplog.records] == [
+        "unmapped status 'Quarantäne', shown as triggered"
+    ] * 2
+    assert status_from_keywords("Quarantäne", {"quarantäne": "resolved"}) is Status.RESOLVED

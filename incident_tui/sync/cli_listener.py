@@ -28,6 +28,11 @@ class PrintListener:
         if self._tty:
             print(f"{remote}: listed {pulled}", file=self.stream, flush=True)
 
+    def remote_details(self, remote: str, fetched: int, total: int) -> None:
+        """Show how many full records are in (terminal only)."""
+        if self._tty:
+            print(f"{remote}: details {fetched}/{total}", file=self.stream, flush=True)
+
     def remote_finished(self, result: RemoteResult) -> None:
         """Print the remote's outcome."""
         print(clean(result.summary(), single_line=True), file=self.stream, flush=True)

@@ -51,6 +51,8 @@ FULL_EVERY = timedelta(minutes=15)
 """Incremental remotes are fully re-listed this often, to notice remote deletions."""
 HYDRATE_CONCURRENCY = 4
 """Full-record fetches in flight per remote: quick, yet gentle on rate limits."""
+HYDRATE_BATCH = 25
+"""Full records stored (and reported as progress) together."""
 PREFETCH_PAGES = 8
 """Pages fetched ahead of the one being stored."""
 MERGE_LIMIT = 1000
@@ -534,8 +536,9 @@ class SyncEngine:
                 except NotFound:
                     return None
 
-        for start in range(0, len(remote_ids), 25):
-            batch = await asyncio.gather(*(fetch(r) for r in remote_ids[start : start + 25]))
+        for start in range(0, len(remote_ids), HYDRATE_BATCH):
+            wanted = remote_ids[start : start + HYDRATE_BATCH]
+            batch = await asyncio.gather(*(fetch(r) for r in wanted))
             incidents = [i for i in batch if i is not None]
             if incidents:
                 await asyncio.to_thread(
@@ -543,6 +546,7 @@ class SyncEngine:
                     None, self.clock(),
                 )
                 self.listener.incidents_changed([i.id for i in incidents], [])
+            self.listener.remote_details(connector.name, start + len(wanted), len(remote_ids))
 
     async def refresh(self, incident_id: str) -> bool:
         """Fetch one incident in full now (the detail screen asks when it opens one)."""

@@ -62,6 +62,10 @@ class SyncListener(Protocol):
     def remote_progress(self, remote: str, pulled: int) -> None:
         """More incidents were stored for a remote (called per page)."""
 
+    def remote_details(self, remote: str, fetched: int, total: int) -> None:
+        """``fetched`` of the ``total`` full records a pass fetches (comments, description)
+        are in for a remote (called per batch, after the listing)."""
+
     def remote_finished(self, result: RemoteResult) -> None:
         """A remote's pass ended (successfully or not)."""
 
@@ -76,6 +80,9 @@ class NullListener:
         """Ignored."""
 
     def remote_progress(self, remote: str, pulled: int) -> None:
+        """Ignored."""
+
+    def remote_details(self, remote: str, fetched: int, total: int) -> None:
         """Ignored."""
 
     def remote_finished(self, result: RemoteResult) -> None:

@@ -32,6 +32,7 @@ from incident_tui.ui.messages import (
     Changed,
     IncidentsChanged,
     RemoteFinished,
+    RemoteProgress,
     RemoteStarted,
     SyncProblem,
     WorkerFailed,
@@ -108,6 +109,7 @@ class IncidentApp(App[None]):
             intents=Intents(self, services),
             incidents_changed=Signal(self, "incidents-changed"),
             sync_changed=Signal(self, "sync-changed"),
+            sync_progress=Signal(self, "sync-progress"),
             sync=SyncView(enabled=sync),
         )
 
@@ -329,11 +331,19 @@ class IncidentApp(App[None]):
     def on_remote_started(self, message: RemoteStarted) -> None:
         """Show the remote as syncing."""
         self.ctx.sync.syncing.add(message.remote)
+        self.ctx.sync.progress.pop(message.remote, None)
         self.ctx.sync_changed.publish(self.ctx.sync)
+
+    def on_remote_progress(self, message: RemoteProgress) -> None:
+        """Show how far the remote's pass has come."""
+        if message.remote in self.ctx.sync.syncing:
+            self.ctx.sync.progress[message.remote] = message.words
+            self.ctx.sync_progress.publish(self.ctx.sync)
 
     def on_remote_finished(self, message: RemoteFinished) -> None:
         """Show the remote's new state (read back from the cache)."""
         self.ctx.sync.syncing.discard(message.result.remote)
+        self.ctx.sync.progress.pop(message.result.remote, None)
         self.ctx.sync_changed.publish(self.ctx.sync)
 
     def on_sync_problem(self, message: SyncProblem) -> None:

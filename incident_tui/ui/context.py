@@ -19,6 +19,8 @@ class SyncView:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.syncing: set[str] = set()
+        self.progress: dict[str, str] = {}
+        """How far each syncing remote has come, in a few words (once it has reported)."""
         self.note = ""
         """A word about the loop itself (``sync unavailable``), empty when all is well."""
 
@@ -32,6 +34,7 @@ class UiContext:
         intents: Intents,
         incidents_changed: Signal[Changed],
         sync_changed: Signal[SyncView],
+        sync_progress: Signal[SyncView],
         sync: SyncView,
     ) -> None:
         self.services = services
@@ -40,4 +43,7 @@ class UiContext:
         """Published after local actions and sync passes; screens re-read what they show."""
         self.sync_changed = sync_changed
         """Published when a remote's pass starts or ends; the status line re-reads."""
+        self.sync_progress = sync_progress
+        """Published when a syncing remote reports progress: only the words change, so the
+        status line redraws without reading the cache."""
         self.sync = sync

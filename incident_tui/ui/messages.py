@@ -49,12 +49,13 @@ class RemoteStarted(Message):
 
 
 class RemoteProgress(Message):
-    """More incidents of a remote were stored; only the latest one per remote matters."""
+    """How far a remote's pass has come (``12,000 listed``, ``details 25/200``); only the
+    latest one per remote matters."""
 
-    def __init__(self, remote: str, pulled: int) -> None:
+    def __init__(self, remote: str, words: str) -> None:
         super().__init__()
         self.remote = remote
-        self.pulled = pulled
+        self.words = words
 
     def can_replace(self, message: Message) -> bool:
         """Coalesce: a newer progress report of the same remote replaces a queued one."""

@@ -42,7 +42,11 @@ class AppListener:
 
     def remote_progress(self, remote: str, pulled: int) -> None:
         """More incidents were stored (coalesced by the message queue)."""
-        self._app.post_message(RemoteProgress(remote, pulled))
+        self._app.post_message(RemoteProgress(remote, f"{pulled:,} listed"))
+
+    def remote_details(self, remote: str, fetched: int, total: int) -> None:
+        """More full records are in (coalesced like the listing's progress)."""
+        self._app.post_message(RemoteProgress(remote, f"details {fetched}/{total}"))
 
     def remote_finished(self, result: RemoteResult) -> None:
         """A remote's pass ended."""

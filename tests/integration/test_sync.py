@@ -385,3 +385,52 @@ async def test_sample_data_never_happens_after_now(serve: Serve, tmp_path: Path)
             assert [m[:10] for m in known] == sorted(m[:10] for m in known), (row.id, moments)
             checked += 1
     assert checked == 750
+
+
+async def test_fetching_full_records_reports_progress(serve: Serve, tmp_path: Path) -> None:
+    from incident_tui.sync.events import NullListener
+
+    class Recorder(NullListener):
+        def __init__(self) -> None:
+            self.details: list[tuple[str, int, int]] = []
+
+        def remote_details(self, remote: str, fetched: int, total: int) -> None:
+            self.details.append((remote, fetched, total))
+
+    school = serve("kitehouse", sample=60)
+    settings = settings_for(tmp_path, school.emulator.remote_config("school"), hydrate_limit=60)
+    listener = Recorder()
+    report = await sync(settings, listener=listener)
+    assert report.ok, [r.error for r in report.results]
+    assert listener.details == [("school", 25, 60), ("school", 50, 60), ("school", 60, 60)]
+    # The next pass has nothing left to fetch in full, and says nothing about it.
+    listener.details.clear()
+    assert (await sync(settings, listener=listener)).ok
+    assert listener.details == []
+
+
+async def test_headless_sync_prints_progress_on_a_terminal_only(
+    serve: Serve, tmp_path: Path
+) -> None:
+    import io
+
+    from incident_tui.sync.cli_listener import PrintListener, run_sync
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    school = serve("kitehouse", sample=30)
+    settings = settings_for(tmp_path, school.emulator.remote_config("school"), hydrate_limit=30)
+    terminal = Terminal()
+    assert await run_sync(settings, None, once=True, listener=PrintListener(terminal)) == 0
+    lines = terminal.getvalue().splitlines()
+    assert lines[0] == "school: syncing…"
+    assert "school: listed 30" in lines
+    assert lines.index("school: details 25/30") < lines.index("school: details 30/30")
+    assert lines[-1] == "synced 1 of 1 remotes"
+    log = io.StringIO()
+    settings = settings_for(tmp_path / "again", school.emulator.remote_config("school"))
+    assert await run_sync(settings, None, once=True, listener=PrintListener(log)) == 0
+    said = log.getvalue()
+    assert "school: syncing…" in said and "listed" not in said and "details" not in said

@@ -226,6 +226,8 @@ def test_status_line_text() -> None:
     assert "b failing: HTTP 500 [/] bad" in text and "\x1b" not in text
     assert text.index("failing") < text.index("offline") < text.index("syncing")
     assert text.index("syncing") < text.index("ok at") < text.index("never synced")
+    progress = status_content([RemoteLine("e", "syncing", progress="12,000 listed")], 0)
+    assert progress.plain == "0 queued  │  e syncing… 12,000 listed"
 
 
 def test_status_line_groups_remotes_synced_in_the_same_minute() -> None:

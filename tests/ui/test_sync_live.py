@@ -42,3 +42,30 @@ async def test_sync_fills_an_empty_cache(revily: EmulatorServer, tmp_path: Path)
         await settle(pilot)
         assert incidents(app).total == 12
         assert "oncall ok at" in screen_text(app)
+
+
+async def test_status_line_shows_how_far_a_pass_has_come(
+    revily: EmulatorServer, tmp_path: Path
+) -> None:
+    from incident_tui.sync.events import RemoteResult
+    from incident_tui.ui.app import make_app
+    from incident_tui.ui.messages import RemoteFinished, RemoteProgress, RemoteStarted
+
+    remote: Any = revily.emulator.remote_config("oncall")  # type: ignore[attr-defined]
+    settings = Settings(db=tmp_path / "cache.db", remotes=[remote], poll_seconds=3600)
+    app = make_app(settings, clock=fixed_clock(NOW), sync=False, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.post_message(RemoteStarted("oncall"))
+        app.post_message(RemoteProgress("oncall", "12,000 listed"))
+        await settle(pilot)
+        assert "oncall syncing… 12,000 listed" in screen_text(app)
+        app.post_message(RemoteProgress("oncall", "details 25/200"))
+        await settle(pilot)
+        assert "oncall syncing… details 25/200" in screen_text(app)
+        app.post_message(RemoteFinished(RemoteResult("oncall", ok=True)))
+        # A late report after the pass ended shows nothing.
+        app.post_message(RemoteProgress("oncall", "details 50/200"))
+        await settle(pilot)
+        text = screen_text(app)
+        assert "syncing" not in text and "details" not in text

@@ -98,6 +98,9 @@ class ListScreen(Screen[None]):
         """Start reading rows and sync state; listen for changes."""
         self.ctx.incidents_changed.subscribe(self, self._incidents_changed)
         self.ctx.sync_changed.subscribe(self, self._sync_changed)
+        self.ctx.sync_progress.subscribe(
+            self, lambda view: self.query_one(StatusLine).show_progress(view.progress)
+        )
         incidents = self.incidents
         incidents.focus()
         first, self.ctx.services.first_rows = self.ctx.services.first_rows, None
@@ -165,7 +168,7 @@ class ListScreen(Screen[None]):
         for name in shown:
             state = states.get(name)
             if name in view.syncing:
-                lines.append(RemoteLine(name, "syncing"))
+                lines.append(RemoteLine(name, "syncing", progress=view.progress.get(name, "")))
             elif state is None:
                 lines.append(RemoteLine(name, "never"))
             else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from textual.content import Content
@@ -20,13 +20,16 @@ class RemoteLine(NamedTuple):
     """``never``, ``ok``, ``failing`` or ``offline`` (the store's words), or ``syncing``."""
     last_ok_at: str | None = None
     last_error: str | None = None
+    progress: str = ""
+    """How far a syncing remote has come (``12,000 listed``), once it has said."""
 
 
 def describe(remote: RemoteLine) -> tuple[str, str]:
     """The words for one remote and the theme variable that colours them."""
     name = clean(remote.name, single_line=True)
     if remote.state == "syncing":
-        return f"{name} syncing…", "$sync-never"
+        done = f" {clean(remote.progress, single_line=True)}" if remote.progress else ""
+        return f"{name} syncing…{done}", "$sync-never"
     if remote.state == "ok":
         return f"{name} ok at {local_time(remote.last_ok_at, with_date=False)}", "$sync-ok"
     if remote.state == "failing":
@@ -87,6 +90,24 @@ class StatusLine(Static):
     }
     """
 
+    _shown: tuple[list[RemoteLine], int, str] | None = None
+
     def show(self, remotes: Iterable[RemoteLine], queued: int, note: str = "") -> None:
         """Redraw with these remote states and queue length."""
-        self.update(status_content(list(remotes), queued, note))
+        self._shown = (list(remotes), queued, note)
+        self.update(status_content(*self._shown))
+
+    def show_progress(self, progress: Mapping[str, str]) -> None:
+        """Redraw the syncing remotes with these progress words; the rest stays as last
+        shown (nothing is read from the cache for this: progress comes often)."""
+        if self._shown is None:
+            return
+        remotes, queued, note = self._shown
+        self.show(
+            [
+                r._replace(progress=progress.get(r.name, "")) if r.state == "syncing" else r
+                for r in remotes
+            ],
+            queued,
+            note,
+        )

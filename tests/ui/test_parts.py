@@ -263,3 +263,23 @@ def test_bar_lines_sum_what_does_not_fit_and_cut_long_names() -> None:
     assert len(lines) == 4
     assert lines[-1][0].strip() == "4 more" and lines[-1][2] == str(4 + 5 + 6 + 7)
     assert lines[0][0] == "remote-with-…" and len(lines[0][0]) == 40 // 3
+
+
+async def test_a_tick_box_is_empty_until_ticked() -> None:
+    from textual.app import App, ComposeResult
+
+    from incident_tui.ui.widgets.ticks import TickBox
+
+    class Boxes(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TickBox("public", id="off")
+            yield TickBox("public", value=True, id="on")
+
+    app = Boxes()
+    async with app.run_test(size=(40, 4)) as pilot:
+        off, on = app.query_one("#off", TickBox), app.query_one("#on", TickBox)
+        assert off.render().plain.startswith("▐ ▌") and on.render().plain.startswith("▐X▌")
+        off.toggle()
+        on.toggle()
+        await pilot.pause()
+        assert off.render().plain.startswith("▐X▌") and on.render().plain.startswith("▐ ▌")

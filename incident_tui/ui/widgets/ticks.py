@@ -6,7 +6,6 @@ is lost on a monochrome terminal, under ``NO_COLOR`` and to colour-blind eyes.""
 from __future__ import annotations
 
 from rich.segment import Segment
-from textual.content import Content
 from textual.strip import Strip
 from textual.widgets import Checkbox, SelectionList
 from textual.widgets.option_list import OptionDoesNotExist
@@ -19,13 +18,13 @@ EMPTY = " "
 class TickBox(Checkbox):
     """A checkbox whose box is empty when unticked."""
 
-    @property
-    def _button(self) -> Content:
-        button = super()._button
-        if self.value:
-            return button
-        # The box is three cells: left edge, the mark, right edge; only the mark changes.
-        return button[:1] + Content(EMPTY).stylize(button.get_style_at_offset(1)) + button[2:]
+    def on_mount(self) -> None:
+        """Follow the value with the box's mark (Textual's ``BUTTON_INNER``)."""
+        self.watch(self, "value", self._mark, init=True)
+
+    def _mark(self, value: bool) -> None:
+        # An instance attribute over the class's: the box is drawn from it on every render.
+        self.BUTTON_INNER = Checkbox.BUTTON_INNER if value else EMPTY
 
 
 class TickList(SelectionList[SelectionType]):

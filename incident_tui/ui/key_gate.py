@@ -98,8 +98,7 @@ def _focus_chain(app: App[Any]) -> list[MessagePump]:
 
 
 def _waiting(pumps: list[MessagePump]) -> bool:
-    # Textual's queue is created on first use: a pump without one has had no message.
-    return any(len(queue.values) for p in pumps if (queue := p.__dict__.get("_message_queue")))
+    return any(pump.message_queue_size for pump in pumps)
 
 
 async def _drain(pumps: list[MessagePump]) -> None:

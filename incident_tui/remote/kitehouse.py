@@ -4,7 +4,8 @@ Reads page the site's list newest-updated first and stop at the cursor (an ``upd
 list rows are summaries, so pages are ``partial``. Writes are read-modify-write full PUTs
 (§5.1). A title cannot be given on create, so create is POST then PUT (ambiguity #7), and the
 PUT stores our idempotency key as the custom field ``incident-tui.client_key``. Attachments
-use the presigned three-step flow; the storage URL never sees our token.
+use the presigned three-step flow; the storage URL never sees our token. Records map to the
+common model in :mod:`incident_tui.remote.kitehouse_mapping`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import mimetypes
 import os
 from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -26,13 +27,7 @@ from httpx_sse import SSEError, aconnect_sse
 
 from incident_tui.config import KitehouseRemote, RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
-from incident_tui.domain.mapping import (
-    format_time,
-    parse_time,
-    severity_from_keywords,
-    without_empty,
-)
-from incident_tui.domain.mapping import status_from_keywords as status_of
+from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.model import (
     Attachment,
     Comment,
@@ -52,6 +47,12 @@ from incident_tui.remote.errors import (
     Unavailable,
 )
 from incident_tui.remote.http import Http, Sleep, classify_status, error_text, parse_json
+from incident_tui.remote.kitehouse_mapping import (
+    FULL_ONLY_EXTRA,
+    comment_from,
+    incident_from,
+    ref_id,
+)
 from incident_tui.remote.read_ahead import read_ahead
 
 KEY_FORM, KEY_FIELD = "incident-tui", "client_key"
@@ -59,46 +60,6 @@ KEY_FORM, KEY_FIELD = "incident-tui", "client_key"
 CREATE_SLACK = timedelta(minutes=5)
 """How far before ``since`` find_created looks, for clock skew between us and the server."""
 CHUNK = 256 * 1024
-FULL_ONLY_EXTRA = (
-    "chargeable", "report_contains_welfare_flag", "incident_tracker_sync_status",
-    "incident_tracker_reference", "inventory_status",
-)  # fmt: skip
-"""Fields of the full incident (§4.3) that the list rows lack, shown from ``extra``."""
-_COPIED_EXTRA = (*FULL_ONLY_EXTRA, "attachments_length", "user_comments_count")
-"""Fields copied into ``extra`` as the remote has them."""
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _name(person: Any) -> str | None:
-    if isinstance(person, dict):
-        text = f"{person.get('first_name') or ''} {person.get('last_name') or ''}".strip()
-        return text or (str(person["_id"]) if person.get("_id") else None)
-    return str(person) if isinstance(person, str) and person else None
-
-
-def _ref_id(value: Any) -> str | None:
-    """The ``_id`` of a reference read as an object, or the id string itself."""
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if isinstance(value, dict):
-        value = value.get("_id")
-    return str(value) if value not in (None, "") else None
-
-
-def _ref_name(value: Any) -> str | None:
-    return str(value["name"]) if isinstance(value, dict) and value.get("name") else None
-
-
-def _person(p: dict[str, Any]) -> dict[str, Any]:
-    flags = [f.get("name") for f in p.get("flags") or [] if isinstance(f, dict)]
-    info = {"name": _name(p), "type": p.get("type"), "record_name": p.get("record_name"),
-            "student_id": p.get("student_id"), "email": p.get("email"),
-            "section": _ref_name(p.get("section")), "location": p.get("location"),
-            "job_title": p.get("job_title"), "welfare_flag": p.get("welfare_flag"),
-            "flags": flags, "welfare_state": _ref_name(p.get("welfare_state"))}
-    return without_empty(info)
-
-
 def _storage_error(response: httpx.Response) -> RemoteError:
     error = classify_status(response, error_text(response))
     if isinstance(error, AuthFailed):  # an expired link is not a bad API token
@@ -144,63 +105,8 @@ class KitehouseConnector(Connector):
         await self.http.aclose()
         await self.storage.aclose()
 
-    # Mapping -----------------------------------------------------------------------------
-
-    def _incident(self, raw: Any, *, full: bool) -> Incident:
-        if not isinstance(raw, dict) or not raw.get("_id"):
-            raise BadResponse("Kitehouse sent an incident without an _id")
-        status_raw, priority = str(raw.get("status") or ""), _ref_name(raw.get("priority"))
-        updated = parse_time(raw.get("updated_at"))
-        created = parse_time(raw.get("created_at")) or updated or _EPOCH
-        retro = raw.get("retrospective_raised_at")  # list rows repeat created_at here
-        occurred = created if retro == raw.get("created_at") else parse_time(retro) or created
-        assigned = raw.get("assigned_to")
-        raised_by = _name(raw.get("raised_by"))
-        fields = {f"{f.get('form_id') or ''}.{f['field_id']}": f.get("value")
-                  for f in raw.get("custom_fields") or []
-                  if isinstance(f, dict) and f.get("field_id")}
-        urn = raw.get("urn")
-        ref = str(int(urn)) if isinstance(urn, int | float) and float(urn).is_integer() else urn
-        extra = {
-            "urn": ref, "priority": priority, "source": _ref_name(raw.get("source")),
-            "raised_by": raised_by,
-            "people_involved": [_person(p) for p in raw.get("people_involved") or []
-                                if isinstance(p, dict)],
-            "staff": [_person(p) for p in raw.get("staff") or [] if isinstance(p, dict)],
-            **{k: raw[k] for k in _COPIED_EXTRA if raw.get(k) is not None},
-        }
-        incident = Incident(
-            remote=self.name, kind=self.kind, remote_id=str(raw["_id"]),
-            ref=None if ref is None else str(ref), container=self.cfg.site_id,
-            title=str(raw.get("short_description") or ""),
-            description=raw["description"] if isinstance(raw.get("description"), str) else None,
-            status=status_of(status_raw, self.cfg.status_map), status_raw=status_raw,
-            severity=severity_from_keywords(priority, self.cfg.priority_map),
-            severity_raw=priority, category=_ref_name(raw.get("category")),
-            occurred_at=occurred, created_at=created, updated_at=updated,
-            acknowledged_at=parse_time(raw.get("sla_first_response_at")),
-            resolved_at=parse_time(raw.get("sla_resolved_at")),
-            reporter=raised_by,
-            assignees=[n for n in map(_name, assigned if isinstance(assigned, list)
-                                      else [assigned]) if n],
-            custom_fields=fields, extra=without_empty(extra, keep_blank=True),
-            version=str(raw.get("updated_at") or "") or None, raw=raw,
-        )
-        if full:
-            incident.comments = [self._comment(c) for c in raw.get("comments") or []
-                                 if isinstance(c, dict) and c.get("_id")]
-            incident.attachments = [
-                Attachment(str(a["object_id"]), str(a.get("name") or ""), a.get("file_type"),
-                           a.get("raw_url")) for a in raw.get("attachments") or []
-                if isinstance(a, dict) and a.get("object_id")]
-        return incident
-
-    @staticmethod
-    def _comment(data: Any) -> Comment:
-        if not isinstance(data, dict) or not data.get("_id"):
-            raise BadResponse("Kitehouse sent a comment without an _id")
-        return Comment(str(data["_id"]), str(data.get("message") or ""),
-                       parse_time(data.get("created_at")), _name(data.get("author")))
+    def _map(self, raw: Any, *, full: bool) -> Incident:
+        return incident_from(raw, remote=self.name, config=self.cfg, full=full)
 
     # Reading -----------------------------------------------------------------------------
 
@@ -248,7 +154,7 @@ class KitehouseConnector(Connector):
 
         def note(rows: list[dict[str, Any]]) -> list[Incident]:
             nonlocal newest
-            incidents = [self._incident(row, full=False) for row in rows]
+            incidents = [self._map(row, full=False) for row in rows]
             for incident in incidents:
                 moment = incident.updated_at
                 if moment is not None and (newest[0] is None or moment > newest[0]):
@@ -278,14 +184,14 @@ class KitehouseConnector(Connector):
 
     async def get(self, remote_id: str) -> Incident:
         """The full incident with comments and attachments."""
-        return self._incident(await self.http.json("GET", self._one(remote_id)), full=True)
+        return self._map(await self.http.json("GET", self._one(remote_id)), full=True)
 
     async def stale(self) -> list[Incident]:
         """Open incidents the server considers stale (summary rows)."""
         data = await self.http.json("GET", f"{self._site}/stale")
         if not isinstance(data, list):
             raise BadResponse(f"{self._site}/stale: expected an array")
-        return [self._incident(row, full=False) for row in data]
+        return [self._map(row, full=False) for row in data]
 
     # Writing -----------------------------------------------------------------------------
 
@@ -302,15 +208,15 @@ class KitehouseConnector(Connector):
     def _put_body(self, raw: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         """The whole §5.1 body from a read incident: references as ids, attachments as ids."""
         body: dict[str, Any] = {
-            "attachments": [i for i in (_ref_id(a.get("object_id") if isinstance(a, dict) else a)
+            "attachments": [i for i in (ref_id(a.get("object_id") if isinstance(a, dict) else a)
                                         for a in raw.get("attachments") or []) if i],
-            "category": _ref_id(raw.get("category")), "source": _ref_id(raw.get("source")),
-            "priority": _ref_id(raw.get("priority")) or self.cfg.default_priority_id,
-            "people_involved": [i for i in map(_ref_id, raw.get("people_involved") or []) if i],
-            "staff": [i for i in map(_ref_id, raw.get("staff") or []) if i],
+            "category": ref_id(raw.get("category")), "source": ref_id(raw.get("source")),
+            "priority": ref_id(raw.get("priority")) or self.cfg.default_priority_id,
+            "people_involved": [i for i in map(ref_id, raw.get("people_involved") or []) if i],
+            "staff": [i for i in map(ref_id, raw.get("staff") or []) if i],
             "short_description": str(raw.get("short_description") or ""),
             "status": str(raw.get("status") or ""),
-            "assigned_to": _ref_id(raw.get("assigned_to")),
+            "assigned_to": ref_id(raw.get("assigned_to")),
             "description": raw.get("description"),
             "retrospective_raised_at": raw.get("retrospective_raised_at") or None,
         }
@@ -366,7 +272,7 @@ class KitehouseConnector(Connector):
     async def comment(self, current: Incident, body: str) -> Comment:
         """Add a comment."""
         path = f"{self._one(current.remote_id)}/comments"
-        return self._comment(await self.http.json("POST", path, json={"message": body}))
+        return comment_from(await self.http.json("POST", path, json={"message": body}))
 
     async def _gone_ok(self, path: str, **params: str) -> None:
         with contextlib.suppress(NotFound):  # already gone is what we wanted
@@ -388,7 +294,7 @@ class KitehouseConnector(Connector):
             return category, source
         if self._create_refs is None:
             rows = await self._rows(1, None)
-            common = [Counter(i for i in (_ref_id(r.get(key)) for r in rows) if i).most_common(1)
+            common = [Counter(i for i in (ref_id(r.get(key)) for r in rows) if i).most_common(1)
                       for key in ("category", "source")]
             if not all(common):
                 raise Refused(f"cannot create on {self.name!r}: set default_category_id and "

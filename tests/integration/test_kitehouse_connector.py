@@ -6,6 +6,7 @@ import os
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from incident_tui.remote.errors import (
     Unavailable,
 )
 from incident_tui.remote.kitehouse import KitehouseConnector
+from incident_tui.remote.kitehouse_mapping import incident_from
 from tests.integration.conftest import FIXED_NOW, Serve, no_sleep
 
 pytestmark = pytest.mark.integration
@@ -231,8 +233,9 @@ async def test_status_and_priority_maps_and_assignee_shapes(shared: EmulatorServ
         assert incident.severity == Severity.CRITICAL
         summary = {**emu.incident(rid), "assigned_to": {"_id": "u1", "first_name": "Ana",
                                                         "last_name": "Souza"}}
-        assert connector._incident(summary, full=False).assignees == ["Ana Souza"]
-        as_string = connector._incident({**summary, "assigned_to": "u42"}, full=False)
+        row = partial(incident_from, remote=connector.name, config=connector.cfg, full=False)
+        assert row(summary).assignees == ["Ana Souza"]
+        as_string = row({**summary, "assigned_to": "u42"})
         assert as_string.assignees == ["u42"] and as_string.comments is None
     finally:
         await connector.aclose()

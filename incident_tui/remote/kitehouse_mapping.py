@@ -1,0 +1,113 @@
+"""Kitehouse records in the common model (contracts/kitehouse.md §4): list rows, full
+incidents and comments. Status words and priority names map by keyword; the remote's
+``status_map`` and ``priority_map`` win."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from incident_tui.config import KitehouseRemote
+from incident_tui.domain.mapping import parse_time, severity_from_keywords, without_empty
+from incident_tui.domain.mapping import status_from_keywords as status_of
+from incident_tui.domain.model import Attachment, Comment, Incident
+from incident_tui.remote.errors import BadResponse
+
+FULL_ONLY_EXTRA = (
+    "chargeable", "report_contains_welfare_flag", "incident_tracker_sync_status",
+    "incident_tracker_reference", "inventory_status",
+)  # fmt: skip
+"""Fields of the full incident (§4.3) that the list rows lack, shown from ``extra``."""
+_COPIED_EXTRA = (*FULL_ONLY_EXTRA, "attachments_length", "user_comments_count")
+"""Fields copied into ``extra`` as the remote has them."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _name(person: Any) -> str | None:
+    if isinstance(person, dict):
+        text = f"{person.get('first_name') or ''} {person.get('last_name') or ''}".strip()
+        return text or (str(person["_id"]) if person.get("_id") else None)
+    return str(person) if isinstance(person, str) and person else None
+
+
+def ref_id(value: Any) -> str | None:
+    """The ``_id`` of a reference read as an object, or the id string itself."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("_id")
+    return str(value) if value not in (None, "") else None
+
+
+def _ref_name(value: Any) -> str | None:
+    return str(value["name"]) if isinstance(value, dict) and value.get("name") else None
+
+
+def _person(p: dict[str, Any]) -> dict[str, Any]:
+    flags = [f.get("name") for f in p.get("flags") or [] if isinstance(f, dict)]
+    info = {"name": _name(p), "type": p.get("type"), "record_name": p.get("record_name"),
+            "student_id": p.get("student_id"), "email": p.get("email"),
+            "section": _ref_name(p.get("section")), "location": p.get("location"),
+            "job_title": p.get("job_title"), "welfare_flag": p.get("welfare_flag"),
+            "flags": flags, "welfare_state": _ref_name(p.get("welfare_state"))}
+    return without_empty(info)
+
+
+def incident_from(raw: Any, *, remote: str, config: KitehouseRemote, full: bool) -> Incident:
+    """A Kitehouse incident in the common model: a list row (a summary) or, with ``full``,
+    the full record with its comments and attachments."""
+    if not isinstance(raw, dict) or not raw.get("_id"):
+        raise BadResponse("Kitehouse sent an incident without an _id")
+    status_raw, priority = str(raw.get("status") or ""), _ref_name(raw.get("priority"))
+    updated = parse_time(raw.get("updated_at"))
+    created = parse_time(raw.get("created_at")) or updated or _EPOCH
+    retro = raw.get("retrospective_raised_at")  # list rows repeat created_at here
+    occurred = created if retro == raw.get("created_at") else parse_time(retro) or created
+    assigned = raw.get("assigned_to")
+    raised_by = _name(raw.get("raised_by"))
+    fields = {f"{f.get('form_id') or ''}.{f['field_id']}": f.get("value")
+              for f in raw.get("custom_fields") or []
+              if isinstance(f, dict) and f.get("field_id")}
+    urn = raw.get("urn")
+    ref = str(int(urn)) if isinstance(urn, int | float) and float(urn).is_integer() else urn
+    extra = {
+        "urn": ref, "priority": priority, "source": _ref_name(raw.get("source")),
+        "raised_by": raised_by,
+        "people_involved": [_person(p) for p in raw.get("people_involved") or []
+                            if isinstance(p, dict)],
+        "staff": [_person(p) for p in raw.get("staff") or [] if isinstance(p, dict)],
+        **{k: raw[k] for k in _COPIED_EXTRA if raw.get(k) is not None},
+    }
+    incident = Incident(
+        remote=remote, kind="kitehouse", remote_id=str(raw["_id"]),
+        ref=None if ref is None else str(ref), container=config.site_id,
+        title=str(raw.get("short_description") or ""),
+        description=raw["description"] if isinstance(raw.get("description"), str) else None,
+        status=status_of(status_raw, config.status_map), status_raw=status_raw,
+        severity=severity_from_keywords(priority, config.priority_map),
+        severity_raw=priority, category=_ref_name(raw.get("category")),
+        occurred_at=occurred, created_at=created, updated_at=updated,
+        acknowledged_at=parse_time(raw.get("sla_first_response_at")),
+        resolved_at=parse_time(raw.get("sla_resolved_at")),
+        reporter=raised_by,
+        assignees=[n for n in map(_name, assigned if isinstance(assigned, list)
+                                  else [assigned]) if n],
+        custom_fields=fields, extra=without_empty(extra, keep_blank=True),
+        version=str(raw.get("updated_at") or "") or None, raw=raw,
+    )
+    if full:
+        incident.comments = [comment_from(c) for c in raw.get("comments") or []
+                             if isinstance(c, dict) and c.get("_id")]
+        incident.attachments = [
+            Attachment(str(a["object_id"]), str(a.get("name") or ""), a.get("file_type"),
+                       a.get("raw_url")) for a in raw.get("attachments") or []
+            if isinstance(a, dict) and a.get("object_id")]
+    return incident
+
+
+def comment_from(data: Any) -> Comment:
+    """A Kitehouse comment in the common model."""
+    if not isinstance(data, dict) or not data.get("_id"):
+        raise BadResponse("Kitehouse sent a comment without an _id")
+    return Comment(str(data["_id"]), str(data.get("message") or ""),
+                   parse_time(data.get("created_at")), _name(data.get("author")))

@@ -8,7 +8,8 @@ Rows changed meanwhile move to a later ``updatedAt`` and are read again, so the 
 ``"<T>|<L>"`` is safe after every page, and a pull with nothing changed is one list call. The
 rows' state/severity relations usually decide status and severity; the cached catalog of
 states and severities is read when they do not, and for writes. Pages are ``partial``: notes,
-owners and the state timeline come from :meth:`OneuptimeConnector.get`.
+owners and the state timeline come from :meth:`OneuptimeConnector.get`. Rows map to the common
+model in :mod:`incident_tui.remote.oneuptime_mapping`.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ import httpx
 
 from incident_tui.config import OneuptimeRemote
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
-from incident_tui.domain.mapping import parse_time, severity_from_keywords, without_empty
+from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.errors import AuthFailed, BadResponse, NotFound, Refused, RemoteError
 from incident_tui.remote.http import Http, Sleep, parse_json
+from incident_tui.remote.oneuptime_mapping import Catalog, incident_from, plain
 from incident_tui.remote.read_ahead import read_ahead
 
 __all__ = ["KEY_FIELD", "OneuptimeConnector"]
@@ -58,8 +60,6 @@ INCIDENT_SELECT: dict[str, Any] = {
 """Every field the mapping reads, relations included (an empty select returns only _id)."""
 NOTE_SELECT = {"note": True, "createdAt": True, "createdByUserId": True,
                "createdByUser": {"name": True}}
-_FLAGS = (("isResolvedState", Status.RESOLVED), ("isAcknowledgedState", Status.ACKNOWLEDGED),
-          ("isCreatedState", Status.TRIGGERED))
 _READS = ("/get-list", "/get-item", "/count")
 
 
@@ -369,17 +369,6 @@ def _classify(response: httpx.Response, reason: str) -> RemoteError | None:
     return Refused(f"HTTP 422: {reason}", status=status)
 
 
-def plain(value: Any) -> Any:
-    """``value`` with every typed ``{"_type": ..., "value": v}`` replaced by ``v``."""
-    if isinstance(value, dict):
-        if "_type" in value and "value" in value and len(value) == 2:
-            return plain(value["value"])
-        return {k: plain(v) if isinstance(v, dict | list) else v for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) if isinstance(v, dict | list) else v for v in value]
-    return value
-
-
 def js_iso(value: datetime) -> str:
     """``Date.toISOString()`` form, the one the server parses and sends."""
     value = value.astimezone(UTC)
@@ -391,161 +380,3 @@ def decode_cursor(cursor: str) -> tuple[str, tuple[datetime, str]] | None:
     text, _, last_id = cursor.partition("|")
     when = parse_time(text)
     return (text, (when, last_id)) if when is not None else None
-
-
-def _name(value: Any) -> str | None:
-    return str(value["name"]) if isinstance(value, dict) and value.get("name") else None
-
-
-def _names(rows: Any) -> list[str]:
-    """The names of a list of related rows (labels, monitors), skipping unnamed ones."""
-    names: list[str] = []
-    for item in rows or ():  # a plain loop: this runs twice for every pulled row
-        if isinstance(item, dict) and item.get("name"):
-            names.append(str(item["name"]))
-    return names
-
-
-def _order(row: dict[str, Any]) -> float:
-    order = row.get("order")
-    return float(order) if isinstance(order, int | float) else 0.0
-
-
-class Catalog:
-    """The project's states and severities, and the status/severity rules of contract §6."""
-
-    def __init__(self, config: OneuptimeRemote) -> None:
-        self.config = config
-        self.states: dict[str, dict[str, Any]] = {}
-        self.severities: dict[str, dict[str, Any]] = {}
-        pairs = ((config.created_state_id, Status.TRIGGERED),
-                 (config.ack_state_id, Status.ACKNOWLEDGED),
-                 (config.resolved_state_id, Status.RESOLVED))
-        self.overrides = {state_id: status for state_id, status in pairs if state_id}
-
-    def load(self, states: list[Any], severities: list[Any]) -> None:
-        """Replace the cache with freshly listed rows."""
-        self.states, self.severities = (
-            {str(r["_id"]): r for r in rows if isinstance(r, dict) and r.get("_id")}
-            for rows in (states, severities))
-
-    def knows(self, row_id: str) -> bool:
-        """Whether ``row_id`` is a cached state or severity."""
-        return row_id in self.states or row_id in self.severities
-
-    def needed(self, row: dict[str, Any]) -> bool:
-        """Whether mapping ``row`` needs the cache (its relations alone do not decide)."""
-        state, severity = row.get("currentIncidentState"), row.get("incidentSeverity")
-        if not isinstance(state, dict) or not isinstance(severity, dict):
-            return True
-        decided = state.get("_id") in self.overrides or any(state.get(f) for f, _ in _FLAGS)
-        return not decided or severity_from_keywords(severity.get("name")) is None
-
-    def status(self, state: Any, state_id: str) -> Status:
-        """The config's ids, then the flags, then the order against the ack/resolved states."""
-        if state_id in self.overrides:
-            return self.overrides[state_id]
-        state = state if isinstance(state, dict) else self.states.get(state_id)
-        if not state:
-            return Status.TRIGGERED
-        for flag, flagged in _FLAGS:  # a loop, not next(genexpr): this runs for every row
-            if state.get(flag):
-                return flagged
-        for status in (Status.RESOLVED, Status.ACKNOWLEDGED):
-            reference = self.states.get(self.target(status) or "")
-            if reference is not None and _order(state) >= _order(reference):
-                return status
-        return Status.TRIGGERED
-
-    def target(self, status: Status) -> str | None:
-        """The state id written to reach ``status``: the config's, else the flagged state."""
-        chosen = [i for i, s in self.overrides.items() if s == status]
-        flag = next(f for f, s in _FLAGS if s == status)
-        flagged = sorted((s for s in self.states.values() if s.get(flag)), key=_order)
-        return chosen[0] if chosen else str(flagged[0]["_id"]) if flagged else None
-
-    def severity(self, severity: Any, severity_id: str) -> Severity | None:
-        """By name keyword, else by rank in order (1 critical, 2 major, 3+ minor)."""
-        row = severity if isinstance(severity, dict) else self.severities.get(severity_id)
-        if not row:
-            return None
-        by_name = severity_from_keywords(row.get("name"))
-        if by_name is not None:
-            return by_name
-        ranked = [str(s["_id"]) for s in sorted(self.severities.values(), key=_order)]
-        rank = ranked.index(severity_id) + 1 if severity_id in ranked else int(_order(row))
-        return {1: Severity.CRITICAL, 2: Severity.MAJOR}.get(rank, Severity.MINOR)
-
-    def severity_for(self, wanted: Severity | None) -> str | None:
-        """The severity id to write for ``wanted`` (``None``: the least severe)."""
-        ranked = sorted(self.severities.values(), key=_order)
-        if wanted is None:
-            return str(ranked[-1]["_id"]) if ranked else None
-        return next((str(s["_id"]) for s in ranked
-                     if self.severity(s, str(s["_id"])) == wanted), None)
-
-    def listing(self, rows: dict[str, dict[str, Any]], label: str) -> list[dict[str, Any]]:
-        """States or severities in order, each with the common value it maps to."""
-        mapped = self.status if label == "status" else self.severity
-        return [{**row, label: str(mapped(row, str(row["_id"])) or "")}
-                for row in sorted(rows.values(), key=_order)]
-
-
-def incident_from(
-    remote: str, config: OneuptimeRemote, catalog: Catalog, raw: dict[str, Any],
-    row: dict[str, Any], *, internal: list[Any] | None = None, public: list[Any] | None = None,
-    owners: list[Any] | None = None, timeline: list[Any] | None = None,
-) -> Incident:
-    """Map one unwrapped incident row, plus what :meth:`OneuptimeConnector.get` adds."""
-    state_id = str(row.get("currentIncidentStateId") or "")
-    severity_id = str(row.get("incidentSeverityId") or "")
-    status = catalog.status(row.get("currentIncidentState"), state_id)
-    state_name = (_name(row.get("currentIncidentState")) or _name(catalog.states.get(state_id))
-                  or state_id)
-    severity_name = _name(row.get("incidentSeverity")) or _name(catalog.severities.get(
-        severity_id))
-    labels, monitors = _names(row.get("labels")), _names(row.get("monitors"))
-    comments: list[Comment] | None = None
-    if internal is not None or public is not None:
-        comments = sorted((
-            Comment(str(note.get("_id")), str(note.get("note") or ""),
-                    parse_time(note.get("postedAt") or note.get("createdAt")),
-                    _name(note.get("createdByUser")) or note.get("createdByUserId"), visibility)
-            for visibility, notes in (("internal", internal), ("public", public))
-            for note in notes or []), key=lambda c: c.created_at or _EPOCH)
-    acked: datetime | None = None
-    resolved: list[datetime | None] = []
-    if timeline:
-        entered = [(catalog.status(e.get("incidentState"), str(e.get("incidentStateId"))),
-                    parse_time(e.get("startsAt"))) for e in timeline]
-        acked = next((at for s, at in entered if s == Status.ACKNOWLEDGED), None)
-        resolved = [at for s, at in entered if s == Status.RESOLVED]
-    extra = without_empty({
-        "state": state_name, "severity": severity_name, "labels": labels, "monitors": monitors,
-        "root cause": row.get("rootCause"), "remediation notes": row.get("remediationNotes"),
-        "postmortem": row.get("postmortemNote"), "declared at": row.get("declaredAt"),
-        "incident number": row.get("incidentNumber"), "created by": _name(row.get(
-            "createdByUser")), "visible on status page": row.get("isVisibleOnStatusPage"),
-    })
-    number = row.get("incidentNumber")
-    declared = parse_time(row.get("declaredAt"))
-    return Incident(
-        remote=remote, kind="oneuptime", remote_id=str(row["_id"]),
-        title=str(row.get("title") or ""), status=status, status_raw=state_name,
-        created_at=parse_time(row.get("createdAt")) or declared or _EPOCH,
-        ref=row.get("incidentNumberWithPrefix") or (str(number) if number else None),
-        container=row.get("projectId") or config.project_id, description=row.get("description"),
-        severity=catalog.severity(row.get("incidentSeverity"), severity_id),
-        severity_raw=severity_name, category=labels[0] if labels else None,
-        occurred_at=declared, updated_at=parse_time(row.get("updatedAt")),
-        acknowledged_at=acked if status != Status.TRIGGERED else None,
-        resolved_at=resolved[-1] if resolved and status == Status.RESOLVED else None,
-        reporter=_name(row.get("createdByUser")) or row.get("createdByUserId"),
-        assignees=[_name(o.get("user")) or str(o.get("userId")) for o in owners or []],
-        custom_fields=dict(row.get("customFields") or {}),
-        extra=extra,
-        version=str(row.get("updatedAt") or "") or None, raw=raw, comments=comments,
-        attachments=[] if comments is not None else None)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -9,10 +9,9 @@ no transaction is ever held across an HTTP request.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from incident_tui.domain.model import (
     Incident,
     Severity,
 )
-from incident_tui.remote.base import Connector, Page, make_connector
+from incident_tui.remote.base import Connector, make_connector
 from incident_tui.remote.errors import (
     AuthFailed,
     Conflict,
@@ -46,6 +45,7 @@ from incident_tui.store.upsert import base_of
 from incident_tui.sync import outbox
 from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, SyncReport
 from incident_tui.sync.outbox import Change
+from incident_tui.sync.pages import prefetch
 
 FULL_EVERY = timedelta(minutes=15)
 """Incremental remotes are fully re-listed this often, to notice remote deletions."""
@@ -53,16 +53,6 @@ HYDRATE_CONCURRENCY = 4
 """Full-record fetches in flight per remote: quick, yet gentle on rate limits."""
 HYDRATE_BATCH = 25
 """Full records stored (and reported as progress) together."""
-PREFETCH_PAGES = 8
-"""Pages fetched ahead of the one being stored."""
-MERGE_LIMIT = 1000
-"""Most incidents stored in one transaction when pages queue up."""
-BATCH_WAIT = 0.25
-"""Longest a pulled page waits for the pages after it, to be stored in one transaction with
-them (seconds). Each transaction costs a fixed amount on top of its rows (index and full-text
-pages rewritten, the commit): storing a 50,000-incident pull 100 rows at a time took about 45%
-longer than 1,000 at a time."""
-
 AfterPush = Callable[[Any], None]
 """Called after the remote accepted a change and before the local commit (a test seam)."""
 
@@ -73,22 +63,6 @@ ADDITIVE = frozenset({ChangeKind.COMMENT, ChangeKind.ATTACH})
 
 REREAD_AFTER = frozenset({*STATUS_CHANGES, ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE})
 """Changes after which the incident is read back from the remote to store its new state."""
-
-
-def merge_pages(pages: list[Page]) -> Page:
-    """Several consecutive pages as one: every incident once (the later copy wins), the last
-    cursor any of them carried, complete when the last one is."""
-    if len(pages) == 1:
-        return pages[0]
-    incidents: dict[str, Incident] = {}
-    cursor: str | None = None
-    for page in pages:
-        for incident in page.incidents:
-            incidents.pop(incident.id, None)
-            incidents[incident.id] = incident
-        cursor = page.cursor if page.cursor is not None else cursor
-    last = pages[-1]
-    return Page(list(incidents.values()), cursor, last.complete, last.partial)
 
 
 class SyncEngine:
@@ -423,7 +397,7 @@ class SyncEngine:
         seen: list[str] = []
         urgent: list[str] = []
         first_sync = last_full_at is None
-        async for page in self._prefetch(connector.pull(None if full else cursor, full=full)):
+        async for page in prefetch(connector.pull(None if full else cursor, full=full)):
             stored = await asyncio.to_thread(
                 outbox.store_page,
                 self.engine,
@@ -462,59 +436,6 @@ class SyncEngine:
             if touched or urgent:
                 self.listener.incidents_changed(touched, urgent)
                 urgent = []
-
-    @staticmethod
-    async def _prefetch(
-        pages: AsyncIterator[Page], depth: int = PREFETCH_PAGES
-    ) -> AsyncIterator[Page]:
-        """Fetch the next pages while the caller stores the current one, so network waits and
-        SQLite writes overlap. Consecutive pages are handed over as one (:func:`merge_pages`)
-        up to :data:`MERGE_LIMIT` incidents, waiting at most :data:`BATCH_WAIT` for the next
-        ones, so a pull costs fewer, larger transactions and a slow remote's pages still
-        show up as they come. A failure of the fetching side is raised to the caller after
-        the pages it did fetch."""
-        queue: asyncio.Queue[Page | None] = asyncio.Queue(maxsize=depth)
-
-        async def produce() -> None:
-            try:
-                async for page in pages:
-                    await queue.put(page)
-                    # A turn for the consumer, which may be idle: a connector that maps a
-                    # whole answer in slices gives none, and storing would wait for all.
-                    await asyncio.sleep(0)
-            finally:
-                await queue.put(None)
-
-        producer = asyncio.create_task(produce())
-        loop = asyncio.get_running_loop()
-        try:
-            ended = False
-            while not ended and (page := await queue.get()) is not None:
-                ready, count = [page], len(page.incidents)
-                deadline = loop.time() + BATCH_WAIT
-                while count < MERGE_LIMIT:
-                    try:
-                        # A cancelled get leaves its page in the queue: nothing is lost.
-                        async with asyncio.timeout_at(deadline):
-                            following = await queue.get()
-                    except TimeoutError:
-                        break
-                    if following is None:
-                        ended = True
-                        break
-                    if following.partial != ready[-1].partial:
-                        # Never mix summaries with full records: yield them apart.
-                        yield merge_pages(ready)
-                        ready, count = [], 0
-                    ready.append(following)
-                    count += len(following.incidents)
-                yield merge_pages(ready)
-            await producer
-        finally:
-            if not producer.done():
-                producer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await producer
 
     def _remove_missing(self, remote: str, seen: list[str]) -> list[str]:
         from incident_tui.store.engine import session

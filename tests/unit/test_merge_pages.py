@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from incident_tui.remote.base import Page
-from incident_tui.sync.engine import SyncEngine, merge_pages
+from incident_tui.sync.pages import merge_pages, prefetch
 from tests.conftest import make_incident
 
 
@@ -36,7 +36,7 @@ def test_prefetch_merges_ready_pages_but_never_summaries_with_full_records() -> 
 
     async def collect() -> list[Page]:
         got = []
-        async for page in SyncEngine._prefetch(source()):
+        async for page in prefetch(source()):
             await asyncio.sleep(0.01)  # storing: the producer fills the queue meanwhile
             got.append(page)
         return got
@@ -61,7 +61,7 @@ def _trickle(count: int, gap: float) -> AsyncIterator[Page]:
 async def _batches(pages: AsyncIterator[Page]) -> list[list[int]]:
     return [
         [int(i.remote_id[1:]) for i in page.incidents]
-        async for page in SyncEngine._prefetch(pages)
+        async for page in prefetch(pages)
     ]
 
 
@@ -72,9 +72,9 @@ def test_pages_arriving_in_quick_succession_are_stored_together() -> None:
 
 def test_a_slow_remote_s_pages_are_stored_as_they_come(monkeypatch: pytest.MonkeyPatch) -> None:
     """No page waits longer than BATCH_WAIT for the next: the list fills in as the pull goes."""
-    from incident_tui.sync import engine
+    from incident_tui.sync import pages
 
-    monkeypatch.setattr(engine, "BATCH_WAIT", 0.02)
+    monkeypatch.setattr(pages, "BATCH_WAIT", 0.02)
     assert asyncio.run(_batches(_trickle(3, 0.2))) == [[1], [2], [3]]
 
 

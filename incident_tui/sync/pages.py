@@ -1,0 +1,90 @@
+"""The pages of a pull on their way to the cache: fetched ahead of the one being stored, and
+merged when they queue up, so a pull costs fewer, larger transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from incident_tui.domain.model import Incident
+from incident_tui.remote.base import Page
+
+PREFETCH_PAGES = 8
+"""Pages fetched ahead of the one being stored."""
+MERGE_LIMIT = 1000
+"""Most incidents stored in one transaction when pages queue up."""
+BATCH_WAIT = 0.25
+"""Longest a pulled page waits for the pages after it, to be stored in one transaction with
+them (seconds). Each transaction costs a fixed amount on top of its rows (index and full-text
+pages rewritten, the commit): storing a 50,000-incident pull 100 rows at a time took about 45%
+longer than 1,000 at a time."""
+
+
+def merge_pages(pages: list[Page]) -> Page:
+    """Several consecutive pages as one: every incident once (the later copy wins), the last
+    cursor any of them carried, complete when the last one is."""
+    if len(pages) == 1:
+        return pages[0]
+    incidents: dict[str, Incident] = {}
+    cursor: str | None = None
+    for page in pages:
+        for incident in page.incidents:
+            incidents.pop(incident.id, None)
+            incidents[incident.id] = incident
+        cursor = page.cursor if page.cursor is not None else cursor
+    last = pages[-1]
+    return Page(list(incidents.values()), cursor, last.complete, last.partial)
+
+
+async def prefetch(
+    pages: AsyncIterator[Page], depth: int = PREFETCH_PAGES
+) -> AsyncIterator[Page]:
+    """Fetch the next pages while the caller stores the current one, so network waits and
+    SQLite writes overlap. Consecutive pages are handed over as one (:func:`merge_pages`)
+    up to :data:`MERGE_LIMIT` incidents, waiting at most :data:`BATCH_WAIT` for the next
+    ones, so a pull costs fewer, larger transactions and a slow remote's pages still
+    show up as they come. A failure of the fetching side is raised to the caller after
+    the pages it did fetch."""
+    queue: asyncio.Queue[Page | None] = asyncio.Queue(maxsize=depth)
+
+    async def produce() -> None:
+        try:
+            async for page in pages:
+                await queue.put(page)
+                # A turn for the consumer, which may be idle: a connector that maps a
+                # whole answer in slices gives none, and storing would wait for all.
+                await asyncio.sleep(0)
+        finally:
+            await queue.put(None)
+
+    producer = asyncio.create_task(produce())
+    loop = asyncio.get_running_loop()
+    try:
+        ended = False
+        while not ended and (page := await queue.get()) is not None:
+            ready, count = [page], len(page.incidents)
+            deadline = loop.time() + BATCH_WAIT
+            while count < MERGE_LIMIT:
+                try:
+                    # A cancelled get leaves its page in the queue: nothing is lost.
+                    async with asyncio.timeout_at(deadline):
+                        following = await queue.get()
+                except TimeoutError:
+                    break
+                if following is None:
+                    ended = True
+                    break
+                if following.partial != ready[-1].partial:
+                    # Never mix summaries with full records: yield them apart.
+                    yield merge_pages(ready)
+                    ready, count = [], 0
+                ready.append(following)
+                count += len(following.incidents)
+            yield merge_pages(ready)
+        await producer
+    finally:
+        if not producer.done():
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await producer

@@ -20,7 +20,7 @@ from typing import Any
 # build_cache.py sits next to this file; running the script puts this folder on sys.path.
 from build_cache import NOW, build, default_db
 
-from incident_tui.domain.handover import to_markdown
+from incident_tui.domain.handover_render import to_markdown
 from incident_tui.domain.model import Status
 from incident_tui.domain.query import ListQuery
 from incident_tui.domain.stats import Window

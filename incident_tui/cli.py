@@ -478,7 +478,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
     """Print the shift-handover summary."""
-    from incident_tui.domain.handover import dump_json, to_markdown
+    from incident_tui.domain.handover_render import dump_json, to_markdown
     from incident_tui.store.handover_queries import handover_report
 
     report = handover_report(

@@ -1,21 +1,17 @@
-"""The shift-handover summary as plain data, and its Markdown, JSON and plain-text forms.
+"""The shift-handover summary as plain data (its Markdown, JSON and plain-text forms are in
+:mod:`incident_tui.domain.handover_render`).
 
 A shift lead reads it top-down: what needs attention now, what is new, what got resolved,
 what is still open from before, what has gone stale, the shift's comments and how fresh each
 remote's data is. :mod:`incident_tui.store.handover_queries` fills a :class:`Handover` from
 the cache; this module decides nothing about SQL and touches neither settings nor the store.
-
-Every remote string is sanitised with :func:`clean` before it is rendered (and, for Markdown,
-escaped so that it cannot add links, emphasis, HTML or mentions to the pasted e-mail). The same
-handover always renders to the same bytes: nothing here reads a clock or iterates a set.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -190,6 +186,13 @@ class Handover:
         ]
 
 
+def stamp(moment: datetime | None) -> str:
+    """A time as the report prints it: ``2026-11-22 09:14Z`` (UTC, to the minute)."""
+    if moment is None:
+        return "unknown"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
+
+
 def positive_hours(text: str) -> float:
     """Parse a shift length in hours for ``--hours``: a finite number above zero.
 
@@ -276,14 +279,14 @@ def assess_remote(
     elif last_ok_at < since:
         stale = True
         note = (
-            f"last successful sync {_stamp(last_ok_at)} "
+            f"last successful sync {stamp(last_ok_at)} "
             f"({format_duration((now - last_ok_at).total_seconds())} ago), "
             "before this shift began"
         )
     else:
         stale = False
         note = (
-            f"synced {_stamp(last_ok_at)} "
+            f"synced {stamp(last_ok_at)} "
             f"({format_duration((now - last_ok_at).total_seconds())} ago)"
         )
     if state in ("failing", "offline") and last_error:
@@ -301,314 +304,3 @@ def assess_remote(
         stale=stale,
         note=note,
     )
-
-
-# Escaping -----------------------------------------------------------------------------------
-
-# Inline Markdown syntax: escapes, code spans, emphasis, links and images, autolinks and HTML,
-# tables, strikethrough, entities, and @-mentions in chat tools. A backslash before ASCII
-# punctuation is a literal in CommonMark, so the text reads the same once rendered.
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&@])")
-# Syntax that only counts at the start of a line: headings, quotes, list items, rules.
-_MD_LINE_START = re.compile(r"^(#|>|\+|-|=|\d+[.)])")
-
-
-def md_escape(text: object, width: int | None = None) -> str:
-    """``text`` from a remote, made safe to put inside a Markdown line: sanitised (escape
-    sequences and control characters gone), folded to one line, optionally shortened, and
-    with every character that Markdown or a chat tool would interpret escaped."""
-    value = clean(text, single_line=True)
-    if width is not None:
-        value = shorten(value, width)
-    value = _MD_INLINE.sub(r"\\\1", value)
-    return _MD_LINE_START.sub(r"\\\1", value)
-
-
-def plain(text: object, width: int | None = None) -> str:
-    """``text`` from a remote, sanitised and folded to one line (plain-text output)."""
-    value = clean(text, single_line=True)
-    return shorten(value, width) if width is not None else value
-
-
-# Rendering ----------------------------------------------------------------------------------
-
-
-def _stamp(moment: datetime | None) -> str:
-    """A time as the report prints it: ``2026-11-22 09:14Z`` (UTC, to the minute)."""
-    if moment is None:
-        return "unknown"
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
-
-
-def _hours(value: float) -> str:
-    return f"{value:g}"
-
-
-def _number(value: float) -> int | float:
-    """Whole hours as an int in JSON (``12``, not ``12.0``)."""
-    return int(value) if float(value).is_integer() else value
-
-
-def _ago(moment: datetime | None, now: datetime) -> str:
-    if moment is None:
-        return "time unknown"
-    seconds = (now - moment).total_seconds()
-    if seconds < 0:
-        return f"in {format_duration(-seconds)}"
-    return f"{format_duration(seconds)} ago"
-
-
-def _reason_text(reason: Reason, escape: Callable[[object, int | None], str]) -> str | None:
-    """A reason in words; ``None`` for the severity ones, which the severity tag shows."""
-    if reason.code == "overdue":
-        return f"update overdue since {_stamp(parse_time(reason.detail))}"
-    if reason.code == "conflict":
-        return f"conflict: {escape(reason.detail or '', REASON_WIDTH)}"
-    if reason.code == "failed":
-        return f"push refused: {escape(reason.detail or '', REASON_WIDTH)}"
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Style:
-    """What differs between the Markdown and the plain-text rendering."""
-
-    escape: Callable[[object, int | None], str]
-    heading: Callable[[int, str], str]
-    strong: Callable[[str], str]
-    quote: Callable[[str], str]
-    bullet: str
-    sub_bullet: str
-
-
-_MARKDOWN = _Style(
-    escape=md_escape,
-    heading=lambda level, text: "#" * level + " " + text,
-    strong=lambda text: f"**{text}**",
-    quote=lambda text: "> " + text,
-    bullet="- ",
-    sub_bullet="  - ",
-)
-
-_PLAIN = _Style(
-    escape=plain,
-    heading=lambda level, text: text,
-    strong=lambda text: text.upper(),
-    quote=lambda text: "! " + text,
-    bullet="- ",
-    sub_bullet="    ",
-)
-
-
-def _item_line(item: HandoverItem, section: str, now: datetime, style: _Style) -> str:
-    tag = style.strong(item.severity or "no severity")
-    ident = style.escape(item.id, None)
-    if item.ref:
-        ident += f" (#{style.escape(item.ref, 40)})"
-    title = style.escape(item.title, TITLE_WIDTH) or "(no title)"
-    facts: list[str] = [item.status + (" (reopened)" if item.reopened else "")]
-    if section == "resolved":
-        facts.append(f"resolved {_stamp(item.resolved_at or item.updated_at)}")
-        if item.created_at and item.resolved_at and item.resolved_at >= item.created_at:
-            facts.append(
-                f"open for {format_duration((item.resolved_at - item.created_at).total_seconds())}"
-            )
-    elif section == "stale":
-        facts.append(f"last update {_stamp(item.last_update)} ({_ago(item.last_update, now)})")
-    else:
-        facts.append(f"opened {_stamp(item.created_at)} ({_ago(item.created_at, now)})")
-    if section == "attention":
-        facts += [t for r in item.reasons if (t := _reason_text(r, style.escape))]
-    return f"{style.bullet}{tag} {ident}: {title} ({'; '.join(facts)})"
-
-
-def _lines(handover: Handover, style: _Style) -> list[tuple[str, str]]:
-    """The report line by line, each with its kind (for the TUI's colouring): ``title``,
-    ``meta``, ``warning``, ``heading``, ``count``, ``item``, ``more``, ``detail``, ``empty``
-    and ``blank``."""
-    h = handover
-    now = h.generated_at
-    esc = style.escape
-    out: list[tuple[str, str]] = []
-
-    def add(kind: str, text: str = "") -> None:
-        out.append((kind, text))
-
-    def heading(text: str) -> None:
-        add("blank")
-        add("heading", style.heading(2, text))
-        add("blank")
-
-    span = f"{_stamp(h.since)} to {_stamp(now)} ({_hours(h.hours)} h)"
-    add("title", style.heading(1, f"Shift handover: {span}"))
-    add("blank")
-    add(
-        "meta",
-        f"Generated {_stamp(now)} from the local cache. An open incident counts as stale "
-        f"after {_hours(h.stale_hours)} h without an update. An incident can appear in more "
-        "than one section.",
-    )
-    for warning in h.warnings:
-        # A blank line between warnings: consecutive quote lines would merge into one.
-        add("blank")
-        add("warning", style.quote(style.strong("Warning:") + " " + esc(warning, None)))
-
-    heading("At a glance")
-    for section in h.sections:
-        add("count", f"{style.bullet}{section.title}: {section.total}")
-    plural = "s" if h.comment_incidents != 1 else ""
-    add(
-        "count",
-        f"{style.bullet}Comments this shift: {h.comment_total} "
-        f"on {h.comment_incidents} incident{plural}",
-    )
-
-    for section in h.sections:
-        order = f" ({section.order})" if section.order and section.total > 1 else ""
-        heading(f"{section.title}: {section.total}{order}")
-        if not section.items:
-            add("empty", "None.")
-        for item in section.items:
-            add("item", _item_line(item, section.key, now, style))
-        if section.omitted:
-            add("more", f"{style.bullet}... and {section.omitted} more")
-
-    heading(f"Comments this shift: {h.comment_total}")
-    if not h.comments:
-        add("empty", "None.")
-    for thread in h.comments:
-        title = esc(thread.title, TITLE_WIDTH) or "(no title)"
-        add("item", f"{style.bullet}{esc(thread.incident_id, None)}: {title}")
-        if thread.omitted:
-            add("more", f"{style.sub_bullet}({thread.omitted} earlier comments not shown)")
-        for comment in thread.comments:
-            author = esc(comment.author, 60) or "unknown"
-            pending = " (not yet sent)" if comment.pending else ""
-            body = esc(comment.body, BODY_WIDTH)
-            stamp = _stamp(comment.created_at)
-            add("detail", f"{style.sub_bullet}{stamp} {author}{pending}: {body}")
-    if h.comment_incidents > len(h.comments):
-        more = h.comment_incidents - len(h.comments)
-        add("more", f"{style.bullet}... and comments on {more} more incidents")
-
-    heading("Sync freshness")
-    if not h.remotes:
-        add("empty", "No remote has synced yet.")
-    for remote in h.remotes:
-        queue = ""
-        if remote.queued:
-            plural = "s" if remote.queued != 1 else ""
-            queue = f"; {remote.queued} local change{plural} queued"
-            if remote.blocked:
-                queue += f" ({remote.blocked} refused or in conflict)"
-        mark = style.strong("STALE") + " " if remote.stale else ""
-        kind = f" ({esc(remote.kind, None)})" if remote.kind else ""
-        add(
-            "warning" if remote.stale else "item",
-            f"{style.bullet}{mark}{esc(remote.name, None)}{kind}: {esc(remote.note, None)}{queue}",
-        )
-    return out
-
-
-def to_markdown(handover: Handover) -> str:
-    """The handover as Markdown, ready to paste into an e-mail or a chat."""
-    return "\n".join(line for _, line in _lines(handover, _MARKDOWN)) + "\n"
-
-
-def to_text(handover: Handover) -> str:
-    """The handover as plain text (what the TUI shows)."""
-    return "\n".join(line for _, line in _lines(handover, _PLAIN)) + "\n"
-
-
-def display_lines(handover: Handover) -> list[tuple[str, str]]:
-    """The plain-text handover line by line with each line's kind, for colouring."""
-    return _lines(handover, _PLAIN)
-
-
-def _item_json(item: HandoverItem) -> dict[str, Any]:
-    return {
-        "id": clean(item.id),
-        "remote": clean(item.remote),
-        "ref": clean(item.ref) if item.ref is not None else None,
-        "title": clean(item.title, single_line=True),
-        "status": item.status,
-        "severity": item.severity,
-        "reopened": item.reopened,
-        "created_at": format_time(item.created_at),
-        "updated_at": format_time(item.updated_at),
-        "acknowledged_at": format_time(item.acknowledged_at),
-        "resolved_at": format_time(item.resolved_at),
-        "next_update": format_time(item.next_update),
-        "reasons": [
-            {"code": r.code, "detail": clean(r.detail) if r.detail is not None else None}
-            for r in item.reasons
-        ],
-    }
-
-
-def to_json(handover: Handover) -> dict[str, Any]:
-    """The handover as a JSON-ready dict with a fixed key order (``json.dumps`` it as is).
-
-    Remote text is sanitised here too: ``json.dumps(ensure_ascii=False)`` escapes C0 controls
-    but would print C1 controls and bidi overrides to a terminal verbatim.
-    """
-    h = handover
-    return {
-        "generated_at": format_time(h.generated_at),
-        "since": format_time(h.since),
-        "hours": _number(h.hours),
-        "stale_hours": _number(h.stale_hours),
-        "warnings": h.warnings,
-        "counts": h.counts,
-        "sections": {
-            s.key: {
-                "title": s.title,
-                "order": s.order,
-                "total": s.total,
-                "omitted": s.omitted,
-                "items": [_item_json(i) for i in s.items],
-            }
-            for s in h.sections
-        },
-        "comments": {
-            "total": h.comment_total,
-            "incidents": h.comment_incidents,
-            "threads": [
-                {
-                    "incident_id": clean(t.incident_id),
-                    "title": clean(t.title, single_line=True),
-                    "total": t.total,
-                    "omitted": t.omitted,
-                    "comments": [
-                        {
-                            "author": clean(c.author) if c.author is not None else None,
-                            "body": clean(c.body),
-                            "created_at": format_time(c.created_at),
-                            "pending": c.pending,
-                        }
-                        for c in t.comments
-                    ],
-                }
-                for t in h.comments
-            ],
-        },
-        "remotes": [
-            {
-                "name": r.name,
-                "kind": r.kind,
-                "state": r.state,
-                "last_ok_at": format_time(r.last_ok_at),
-                "last_error": clean(r.last_error) if r.last_error is not None else None,
-                "queued": r.queued,
-                "blocked": r.blocked,
-                "stale": r.stale,
-                "note": r.note,
-            }
-            for r in h.remotes
-        ],
-    }
-
-
-def dump_json(handover: Handover) -> str:
-    """:func:`to_json` as text: UTF-8, two-space indent, key order as built (deterministic)."""
-    return json.dumps(to_json(handover), ensure_ascii=False, indent=2) + "\n"

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from incident_tui.clock import fixed_clock, to_db
-from incident_tui.domain.handover import dump_json, to_markdown
+from incident_tui.domain.handover_render import dump_json, to_markdown
 from incident_tui.domain.model import Comment, Incident, Severity, Status
 from incident_tui.remote.errors import AuthFailed, BadResponse, RateLimited, Unavailable
 from incident_tui.store.handover_queries import handover_report

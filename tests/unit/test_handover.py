@@ -11,14 +11,8 @@ from pathlib import Path
 import pytest
 
 from incident_tui.clock import fixed_clock, to_db
-from incident_tui.domain.handover import (
-    Handover,
-    dump_json,
-    md_escape,
-    to_json,
-    to_markdown,
-    to_text,
-)
+from incident_tui.domain.handover import Handover
+from incident_tui.domain.handover_render import dump_json, md_escape, to_json, to_markdown, to_text
 from incident_tui.domain.model import Comment, Incident, Severity, Status
 from incident_tui.store.actions import Actions
 from incident_tui.store.engine import session

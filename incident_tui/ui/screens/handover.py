@@ -25,7 +25,8 @@ from textual.signal import Signal
 from textual.widgets import Footer, Static
 
 from incident_tui.clock import Clock, system_clock
-from incident_tui.domain.handover import Handover, display_lines, dump_json, to_markdown
+from incident_tui.domain.handover import Handover
+from incident_tui.domain.handover_render import display_lines, dump_json, to_markdown
 from incident_tui.domain.text import clean, shorten
 from incident_tui.remote.errors import RemoteError
 from incident_tui.store.handover_queries import handover_report

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from incident_tui.clock import fixed_clock
+from incident_tui.config import Settings
+from incident_tui.emulators import EmulatorServer
 from incident_tui.ui.widgets.incident_list import IncidentList
+from tests.ui.conftest import NOW
 
 
 async def settle(pilot: Pilot[Any], limit: float = 10.0) -> None:
@@ -78,3 +83,20 @@ async def open_detail(pilot: Pilot[Any], incident_id: str) -> Any:
     screen = pilot.app.screen
     assert isinstance(screen, DetailScreen) and screen.detail is not None
     return screen
+
+
+def live_app(server: EmulatorServer, name: str, tmp_path: Path, *, sync: bool = True) -> Any:
+    """The App as the CLI builds it over ``server`` as remote ``name`` (frozen clock, no
+    blink, no animation), syncing unless ``sync`` is off."""
+    from incident_tui.ui.app import make_app
+
+    remote: Any = server.emulator.remote_config(name)  # type: ignore[attr-defined]
+    settings = Settings(
+        db=tmp_path / "cache.db",
+        remotes=[remote],
+        poll_seconds=3600,
+        download_dir=tmp_path / "downloads",
+    )
+    app = make_app(settings, clock=fixed_clock(NOW), sync=sync, cursor_blink=False)
+    app.animation_level = "none"
+    return app

@@ -22,8 +22,6 @@ from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static
 
-from incident_tui.clock import fixed_clock
-from incident_tui.config import Settings
 from incident_tui.domain.query import ListQuery
 from incident_tui.emulators import EmulatorServer, make_emulator
 from incident_tui.store.reader import Detail
@@ -33,7 +31,7 @@ from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.detail import DetailScreen
 from incident_tui.ui.screens.path_prompt import PathPromptScreen
 from tests.ui.conftest import NOW
-from tests.ui.helpers import notifications, open_detail, screen_text, settle
+from tests.ui.helpers import live_app, notifications, open_detail, screen_text, settle
 
 # Helpers ------------------------------------------------------------------------------------
 
@@ -51,22 +49,6 @@ def serve() -> Iterator[Callable[..., EmulatorServer]]:
     yield start
     for server in started:
         server.stop()
-
-
-def live_app(server: EmulatorServer, name: str, tmp_path: Path) -> Any:
-    """The App as the CLI builds it, syncing with ``server`` (frozen clock, no blink)."""
-    from incident_tui.ui.app import make_app
-
-    remote: Any = server.emulator.remote_config(name)  # type: ignore[attr-defined]
-    settings = Settings(
-        db=tmp_path / "cache.db",
-        remotes=[remote],
-        poll_seconds=3600,
-        download_dir=tmp_path / "downloads",
-    )
-    app = make_app(settings, clock=fixed_clock(NOW), sync=True, cursor_blink=False)
-    app.animation_level = "none"
-    return app
 
 
 async def until(condition: Callable[[], bool], limit: float = 10.0) -> None:

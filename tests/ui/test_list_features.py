@@ -35,6 +35,7 @@ from tests.ui.conftest import NOW
 from tests.ui.helpers import (
     cursor_to,
     incidents,
+    live_app,
     notifications,
     screen_text,
     settle,
@@ -170,11 +171,7 @@ def revily() -> Iterator[EmulatorServer]:
 async def test_new_revily_incident_in_a_chosen_service(
     revily: EmulatorServer, tmp_path: Path
 ) -> None:
-    from incident_tui.ui.app import make_app
-
-    remote: Any = revily.emulator.remote_config("oncall")  # type: ignore[attr-defined]
-    settings = Settings(db=tmp_path / "cache.db", remotes=[remote], poll_seconds=3600)
-    app = make_app(settings, clock=fixed_clock(NOW), sync=True, cursor_blink=False)
+    app = live_app(revily, "oncall", tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await _until(lambda: "oncall ok at" in screen_text(app))
         await pilot.press("n")

@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from incident_tui.clock import fixed_clock
-from incident_tui.config import Settings
 from incident_tui.emulators import EmulatorServer, make_emulator
 from tests.ui.conftest import NOW
-from tests.ui.helpers import incidents, screen_text, settle
+from tests.ui.helpers import incidents, live_app, screen_text, settle
 
 pytest.importorskip("incident_tui.sync.engine")
 
@@ -29,11 +26,7 @@ def revily() -> Iterator[EmulatorServer]:
 
 
 async def test_sync_fills_an_empty_cache(revily: EmulatorServer, tmp_path: Path) -> None:
-    from incident_tui.ui.app import make_app
-
-    remote: Any = revily.emulator.remote_config("oncall")  # type: ignore[attr-defined]
-    settings = Settings(db=tmp_path / "cache.db", remotes=[remote], poll_seconds=3600)
-    app = make_app(settings, clock=fixed_clock(NOW), sync=True, cursor_blink=False)
+    app = live_app(revily, "oncall", tmp_path)
     async with app.run_test(size=(100, 24)) as pilot:
         for _ in range(500):
             await asyncio.sleep(0.02)
@@ -48,12 +41,9 @@ async def test_status_line_shows_how_far_a_pass_has_come(
     revily: EmulatorServer, tmp_path: Path
 ) -> None:
     from incident_tui.sync.events import RemoteResult
-    from incident_tui.ui.app import make_app
     from incident_tui.ui.messages import RemoteFinished, RemoteProgress, RemoteStarted
 
-    remote: Any = revily.emulator.remote_config("oncall")  # type: ignore[attr-defined]
-    settings = Settings(db=tmp_path / "cache.db", remotes=[remote], poll_seconds=3600)
-    app = make_app(settings, clock=fixed_clock(NOW), sync=False, cursor_blink=False)
+    app = live_app(revily, "oncall", tmp_path, sync=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.post_message(RemoteStarted("oncall"))

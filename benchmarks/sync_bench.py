@@ -136,14 +136,14 @@ async def bare_loop(server: Remote | EmulatorServer, config: dict[str, Any], kin
                     break
         elif kind == "kitehouse":
             headers = {"Authorization": f"Bearer {config['token']}"}
-            page = 1
+            page, limit = 1, config["page_size"]
             while True:
                 response = await client.get(
                     f"/incidents/{config['site_id']}",
-                    params={"page": page, "limit": 100, "sortBy": "-updated_at"},
+                    params={"page": page, "limit": limit, "sortBy": config["updated_sort"]},
                     headers=headers,
                 )
-                if len(response.json()) < 100:
+                if len(response.json()) < limit:
                     break
                 page += 1
         elif kind == "revily":

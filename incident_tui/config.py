@@ -104,6 +104,13 @@ class KitehouseRemote(RemoteBase):
     """Priority id sent when an incident has none (the PUT requires one)."""
     priority_ids: dict[Literal["critical", "major", "minor"], str] = Field(default_factory=dict)
     """Priority ids to write for each common severity when the user edits severity."""
+    page_size: int = Field(default=50, ge=1, le=1000)
+    """Rows asked for per list request (``limit``). The API documents no maximum and a
+    listing ends at the first shorter page, so this must not exceed the server's cap."""
+    updated_sort: str | None = Field(default=None, min_length=1)
+    """The ``sortBy`` value that lists the most recently updated incidents first, where the
+    server has one (e.g. ``-updated_at``). Unset, no ``sortBy`` is sent (its values are not
+    documented) and every sync lists every incident; set, a sync reads only the changes."""
 
 
 class FourhseRemote(RemoteBase):

@@ -37,6 +37,8 @@ PUT_TYPES = dict.fromkeys(("assigned_to", "category", "description", "priority",
 PUT_TYPES |= {"people_involved": "array", "staff": "array", "attachments": "array",
               "custom_fields": "fields"}
 SORT_FIELDS = ("created_at", "updated_at", "urn")
+MAX_LIMIT = 100
+"""Most rows one list request returns; a larger ``limit`` is capped silently (§6)."""
 _state = status_from_keywords
 
 def _s3_error(status: int, code: str, message: str) -> Response:
@@ -93,6 +95,9 @@ class KitehouseEmulator(Emulator):
         return {
             "kind": "kitehouse", "name": name, "base_url": self.base_url,
             "token": DEFAULT_TOKEN, "site_id": self.site_id,
+            # What this server does with list requests (module docstring): the connector's
+            # defaults are for a server whose limits and orders are unknown.
+            "page_size": MAX_LIMIT, "updated_sort": "-updated_at",
             "default_priority_id": kd.DEFAULT_PRIORITY_ID,
             "priority_ids": {"critical": kd.PRIORITY_BY_NAME["Critical"],
                              "major": kd.PRIORITY_BY_NAME["High"],
@@ -193,7 +198,7 @@ class KitehouseEmulator(Emulator):
         # Page 0 and below read as page 1, so a 0-based client sees page 1 twice.
         page = max(1, int(kd.number_arg(request, "page", 1)))
         limit = int(kd.number_arg(request, "limit", 20))
-        limit = 20 if limit <= 0 else min(limit, 100)
+        limit = 20 if limit <= 0 else min(limit, MAX_LIMIT)
         return rows[(page - 1) * limit: page * limit]
 
     def _filtered(self, request: Request) -> list[kd.Record]:

@@ -1,7 +1,10 @@
 """Connector for the Kitehouse "Incident Tracker API" (contracts/kitehouse.md).
 
-Reads page the site's list newest-updated first and stop at the cursor (an ``updated_at``);
-list rows are summaries, so pages are ``partial``. Writes are read-modify-write full PUTs
+Reads page through the site's list (``page`` from 1, ``limit`` = ``page_size``) until a short
+page. ``sortBy`` is sent only where the config names the value that orders by last update
+(``updated_sort``): then a sync reads newest-updated first and stops at the cursor (an
+``updated_at``); otherwise every sync lists everything, as the contract advises (§6). List
+rows are summaries, so pages are ``partial``. Writes are read-modify-write full PUTs
 (§5.1). A title cannot be given on create, so create is POST then PUT (ambiguity #7), and the
 PUT stores our idempotency key as the custom field ``incident-tui.client_key``. Attachments
 use the presigned three-step flow; the storage URL never sees our token. Records map to the
@@ -13,20 +16,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import mimetypes
 import os
 from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 from urllib.parse import quote
 
 import httpx
 from httpx_sse import SSEError, aconnect_sse
 
 from incident_tui.config import KitehouseRemote, RemoteBase
-from incident_tui.domain.capabilities import KIND_CAPABILITIES
+from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
 from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.model import (
     Attachment,
@@ -55,11 +59,17 @@ from incident_tui.remote.kitehouse_mapping import (
 )
 from incident_tui.remote.read_ahead import read_ahead
 
+log = logging.getLogger(__name__)
+
 KEY_FORM, KEY_FIELD = "incident-tui", "client_key"
 """Where :meth:`KitehouseConnector.create` stores its idempotency key (``custom_fields``)."""
 CREATE_SLACK = timedelta(minutes=5)
 """How far before ``since`` find_created looks, for clock skew between us and the server."""
 CHUNK = 256 * 1024
+WalkEnd = Literal["end", "since", "repeat"]
+"""How a walk through the site's list ended (see :meth:`KitehouseConnector._walk`)."""
+
+
 def _storage_error(response: httpx.Response) -> RemoteError:
     error = classify_status(response, error_text(response))
     if isinstance(error, AuthFailed):  # an expired link is not a bad API token
@@ -77,8 +87,6 @@ class KitehouseConnector(Connector):
         frozenset({"description", "custom_fields", "acknowledged_at", "resolved_at"}),
         frozenset(FULL_ONLY_EXTRA),
     )
-    page_size = 100
-    """Rows per list request (the server caps ``limit`` at 100)."""
 
     def __init__(self, config: RemoteBase, *, transport: httpx.AsyncBaseTransport | None = None,
                  sleep: Sleep = asyncio.sleep) -> None:
@@ -86,6 +94,8 @@ class KitehouseConnector(Connector):
         if not isinstance(config, KitehouseRemote):
             raise TypeError("KitehouseConnector needs a kitehouse remote config")
         self.cfg = config
+        self.page_size = config.page_size
+        """Rows per list request (``limit``)."""
         headers = {"Accept": "application/json"}
         if token := config.secret():
             headers[config.auth_header] = f"{config.auth_scheme} {token}".strip()
@@ -105,6 +115,13 @@ class KitehouseConnector(Connector):
         await self.http.aclose()
         await self.storage.aclose()
 
+    def can(self, capability: Capability) -> bool:
+        """As for every Kitehouse site, except that an incremental pull needs a configured
+        ``updated_sort``: without a known order there is nowhere to stop early."""
+        if capability is Capability.INCREMENTAL:
+            return self.cfg.updated_sort is not None
+        return super().can(capability)
+
     def _map(self, raw: Any, *, full: bool) -> Incident:
         return incident_from(raw, remote=self.name, config=self.cfg, full=full)
 
@@ -121,34 +138,46 @@ class KitehouseConnector(Connector):
         return data
 
     async def _walk(self, since: datetime | None, seen: dict[str, str]
-                    ) -> AsyncGenerator[tuple[list[dict[str, Any]], bool], None]:
-        """Rows newest-updated first down to ``since`` (inclusive: a later write in the same
-        millisecond must not be missed), skipping rows already in ``seen`` unchanged."""
+                    ) -> AsyncGenerator[tuple[list[dict[str, Any]], WalkEnd | None], None]:
+        """The site's rows page by page, skipping rows already in ``seen`` unchanged, each
+        batch with how the walk ended (``None`` until the last one).
+
+        With ``since`` (only in ``updated_sort`` order, newest-updated first) the walk stops
+        at the first row updated before it ("since"; inclusive: a later write in the same
+        millisecond must not be missed). A listing ends at a short page ("end"). A page of
+        ids all seen before in a full walk, or the same page twice, means the server pages
+        differently than we think (0-based, or ``page`` ignored): the walk stops there
+        ("repeat") and what it read is not the whole list."""
+        sort = self.cfg.updated_sort
         page, previous = 1, [""]
         while True:
-            rows = await self._rows(page, "-updated_at")
+            rows = await self._rows(page, sort)
+            ids = [r["_id"] for r in rows]
+            end: WalkEnd | None = "end" if len(rows) < self.page_size else None
+            if ids and (ids == previous or since is None and all(i in seen for i in ids)):
+                end = "repeat"
+            previous = ids
             batch: list[dict[str, Any]] = []
-            # A short page ends the listing; the same page twice means ``page`` is ignored.
-            done = len(rows) < self.page_size or [r["_id"] for r in rows] == previous
-            previous = [r["_id"] for r in rows]
-            for row in rows:
+            for row in rows if end != "repeat" else ():
                 stamp = str(row.get("updated_at") or "")
                 moment = parse_time(stamp) if since is not None else None
                 if since is not None and moment is not None and moment < since:
-                    done = True
+                    end = "since"
                     break
                 if seen.get(row["_id"]) != stamp:
                     seen[row["_id"]] = stamp
                     batch.append(row)
-            yield batch, done
-            if done:
+            yield batch, end
+            if end is not None:
                 return
             page += 1
 
     async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
-        """Pages newest first; incremental down to ``cursor``, else everything plus a catch-up
-        pass for rows that moved to the front while we paged (they would look deleted)."""
-        since = None if full or not cursor else parse_time(cursor)
+        """Every row, plus (in ``updated_sort`` order) a catch-up pass for rows that moved to
+        the front while we paged, which would otherwise look deleted; or, incrementally, the
+        rows updated since ``cursor``. Complete only when the listing ended at a short page."""
+        incremental = cursor and not full and self.cfg.updated_sort is not None
+        since = parse_time(cursor) if incremental else None
         seen: dict[str, str] = {}
         newest: tuple[datetime | None, str | None] = (since, cursor) if since else (None, None)
 
@@ -162,24 +191,29 @@ class KitehouseConnector(Connector):
             return incidents
 
         if since is not None:
-            async for rows, last in read_ahead(self._walk(since, seen)):
+            async for rows, end in read_ahead(self._walk(since, seen)):
                 incidents = note(rows)
-                yield Page(incidents, cursor=newest[1] if last else None, partial=True)
+                yield Page(incidents, cursor=newest[1] if end else None, partial=True)
             return
         held: Page | None = None
         top: datetime | None = None
-        async for rows, _last in read_ahead(self._walk(None, seen)):
+        ended: WalkEnd | None = None
+        async for rows, end in read_ahead(self._walk(None, seen)):
             if held is not None:
                 yield held
             held = Page(note(rows), partial=True)
-            top = top or newest[0]
-        if top is not None:
-            async for rows, _last in read_ahead(self._walk(top, seen)):
+            top, ended = top or newest[0], end
+        if ended != "end":
+            log.warning("%s: the server repeated a page; listed %d incidents, not all of them"
+                        " (is page_size above its limit, or does it count pages from 0?)",
+                        self.name, len(seen))
+        elif top is not None and self.cfg.updated_sort is not None:
+            async for rows, _end in read_ahead(self._walk(top, seen)):
                 if held is not None:
                     yield held
                 held = Page(note(rows), partial=True)
         final = held or Page([], partial=True)
-        final.cursor, final.complete = newest[1], True
+        final.cursor, final.complete = newest[1], ended == "end"
         yield final
 
     async def get(self, remote_id: str) -> Incident:
@@ -337,18 +371,16 @@ class KitehouseConnector(Connector):
         """The incident carrying ``key``; else an untitled one created since ``since`` (the
         process died between POST and PUT), which is then finished and returned."""
         floor, candidates = since - CREATE_SLACK, []
-        for page in range(1, 21):
-            rows = await self._rows(page, "-created_at")
-            older = False
+        # An incident created since ``floor`` was updated since then too, so in updated
+        # order the walk stops there; in the server's own (unknown) order it reads them all.
+        walk = self._walk(floor if self.cfg.updated_sort else None, {})
+        async for rows, _end in walk:
             for row in rows:
                 created = parse_time(row.get("created_at"))
                 if created is not None and created < floor:
-                    older = True
-                    break
+                    continue
                 if (row.get("short_description") or "") in ("", draft.title):
                     candidates.append(str(row["_id"]))
-            if older or len(rows) < self.page_size:
-                break
         orphans: list[Incident] = []
         for remote_id in candidates:
             try:

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from incident_tui.config import KitehouseRemote
+from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.model import Draft, Severity, Status
 from incident_tui.emulators import EmulatorServer, make_emulator
 from incident_tui.emulators.kitehouse import DEFAULT_SITE_ID, DEFAULT_TOKEN
@@ -171,6 +172,74 @@ async def test_incremental_pull_fetches_only_changes(serve: Serve) -> None:
         assert [p.cursor is not None for p in pages] == [False, False, False, True]
     finally:
         await connector.aclose()
+
+
+def test_defaults_send_no_sort_and_ask_for_fifty_rows() -> None:
+    config = KitehouseRemote(kind="kitehouse", name="kh", base_url="http://127.0.0.1:9",
+                             site_id="s1")
+    assert (config.page_size, config.updated_sort) == (50, None)
+    assert not KitehouseConnector(config).can(Capability.INCREMENTAL)
+    assert KitehouseConnector(config).can(Capability.CREATE)
+
+
+async def test_without_updated_sort_every_pull_lists_everything_in_server_order(
+    serve: Serve,
+) -> None:
+    srv = serve("kitehouse", sample=30)
+    emulator: Any = srv.emulator
+    connector = make(srv, page_size=10, updated_sort=None)
+    try:
+        pages = await collect(connector, None)
+        cursor = pages[-1].cursor
+        assert cursor and pages[-1].complete
+        assert len({i.remote_id for p in pages for i in p.incidents}) == 30
+        # A cursor changes nothing: there is no order to stop early in.
+        emulator.log.clear()
+        again = await collect(connector, cursor)
+    finally:
+        await connector.aclose()
+    assert len({i.remote_id for p in again for i in p.incidents}) == 30 and again[-1].complete
+    queries = [e.query for e in emulator.log if e.path == LIST_PATH]
+    # Three full pages and the empty fourth; no catch-up pass without a known order.
+    assert len(queries) == 4
+    assert all("sortBy" not in q and "limit=10" in q for q in queries)
+
+
+async def test_a_server_repeating_a_page_gives_an_incomplete_listing(
+    serve: Serve, caplog: pytest.LogCaptureFixture,
+) -> None:
+    srv = serve("kitehouse", sample=30)
+    emulator: Any = srv.emulator
+    connector = make(srv, page_size=10)
+    try:
+        first = (await connector._rows(1, "-updated_at"))
+        # A server that ignores ``page``: every request answers the first page.
+        emulator.faults.add("status", method="GET", path=f"{LIST_PATH}$", status=200,
+                            body=first, times=-1)
+        pages = await collect(connector, None, full=True)
+    finally:
+        await connector.aclose()
+    assert [i.remote_id for p in pages for i in p.incidents] == [r["_id"] for r in first]
+    # Not complete: the sync must not take the 20 unseen incidents for deleted ones.
+    assert not pages[-1].complete
+    assert "repeated a page" in caplog.text
+
+
+async def test_find_created_without_updated_sort_reads_the_whole_list(
+    shared: EmulatorServer, emu: Any,
+) -> None:
+    connector = make(shared, page_size=10, updated_sort=None)
+    since = FIXED_NOW - timedelta(seconds=1)
+    try:
+        made = await connector.create(Draft("Gas smell in lab 2"), "lost-9")
+        emu.log.clear()
+        found = await connector.find_created(Draft("Gas smell in lab 2"), "lost-9", since)
+    finally:
+        await connector.aclose()
+    assert found is not None and found.remote_id == made.remote_id
+    queries = [e.query for e in emu.log if e.path == LIST_PATH]
+    assert len(queries) == len(emu.incidents) // 10 + 1
+    assert all("sortBy" not in q for q in queries)
 
 
 async def test_full_pull_with_a_cursor_lists_everything(conn: KitehouseConnector,

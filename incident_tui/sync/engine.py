@@ -131,9 +131,11 @@ class SyncEngine:
             )
             try:
                 connector = self.connector(name)
-                await self._push(connector, result)
+                held_back = await self._push(connector, result)
                 await self._pull(connector, kind, result)
                 await self._hydrate(connector, result)
+                if held_back is not None:
+                    raise held_back
                 result.ok = True
                 state: dict[str, Any] = {
                     "state": "ok",
@@ -159,8 +161,18 @@ class SyncEngine:
 
     # Push ---------------------------------------------------------------------------------
 
-    async def _push(self, connector: Connector, result: RemoteResult) -> None:
+    async def _push(self, connector: Connector, result: RemoteResult) -> Unavailable | None:
+        """Send the queued changes in order per incident.
+
+        A change the remote keeps answering with a server error (after the HTTP layer's own
+        retries) stays queued, and its incident's later changes wait behind it; the other
+        incidents' changes and the pull still go ahead, so one change the server chokes on
+        cannot keep a remote from syncing. That error is returned, to fail the pass once
+        the rest is done. A second one in the same pass, or an error without an answer
+        (no connection, timeout, 429), means the remote as a whole is in trouble: it is
+        raised at once."""
         changes = await asyncio.to_thread(outbox.pending_changes, self.engine, connector.name)
+        held_back: Unavailable | None = None
         blocked: set[str] = set()
         for change in changes:
             if change.incident_id in blocked:
@@ -179,14 +191,26 @@ class SyncEngine:
                     await asyncio.to_thread(
                         outbox.note_attempt, self.engine, change.seq, str(error)
                     )
-                    raise
-                result.failed += 1
-                blocked.add(change.incident_id)
-                await asyncio.to_thread(outbox.mark_failed, self.engine, change.seq, str(error))
-                touched = [change.incident_id]
+                    answered = isinstance(error, Unavailable) and error.status is not None
+                    if not answered or held_back is not None:
+                        raise
+                    held_back = Unavailable(
+                        f"a change to {change.incident_id} stays queued: {error}",
+                        status=error.status,
+                    )
+                    blocked.add(change.incident_id)
+                    touched = [change.incident_id]
+                else:
+                    result.failed += 1
+                    blocked.add(change.incident_id)
+                    await asyncio.to_thread(
+                        outbox.mark_failed, self.engine, change.seq, str(error)
+                    )
+                    touched = [change.incident_id]
             else:
                 result.pushed += 1
             self.listener.incidents_changed(touched, [])
+        return held_back
 
     async def _push_one(self, connector: Connector, change: Change) -> list[str]:
         now = self.clock()

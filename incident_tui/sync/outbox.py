@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import col, select
 
 from incident_tui.clock import from_db, to_db
+from incident_tui.domain import jsontext
 from incident_tui.domain.model import (
     Attachment,
     ChangeKind,
@@ -256,6 +257,11 @@ def complete(
                 incident.version = None  # force the rewrite below even if the token matches
                 s.flush()
                 result.changed += upsert_incidents(s, [fresh], now).touched()
+            elif fresh is not None:
+                # More changes of this incident wait; the row keeps their local view. But
+                # the remote now holds this one, so that state is the base they are checked
+                # against: a resolve queued after an acknowledge is not a conflict with it.
+                incident.base = jsontext.dumps(base_of(fresh))
         result.changed.append(incident_id)
     return result
 

@@ -203,6 +203,72 @@ async def test_refused_change_is_visible_and_can_be_retried_or_discarded(
     assert reader.detail(incident_id).incident["status"] == "acknowledged"  # type: ignore[union-attr]
 
 
+async def test_changes_queued_one_after_another_are_not_conflicts_with_each_other(
+    serve: Serve, tmp_path: Path
+) -> None:
+    revily = serve("revily", sample=0)
+    incident = revily.emulator.add("Disk full")
+    settings = settings_for(tmp_path, revily.emulator.remote_config("oncall"))
+    assert (await sync(settings)).ok
+    incident_id = f"oncall:{incident['id']}"
+    actions = Actions.open(settings.db_path(), clock=lambda: FIXED_NOW)
+    # Offline, a responder acknowledges, then resolves: once the acknowledgement is in, the
+    # remote's "acknowledged" is ours, not someone else's change.
+    actions.acknowledge([incident_id])
+    actions.resolve([incident_id])
+    report = await sync(settings)
+    assert report.ok and report.results[0].pushed == 2 and report.results[0].conflicts == 0
+    assert revily.emulator.incident(incident["id"])["state"] == "resolved"
+
+
+async def test_a_change_the_server_chokes_on_waits_while_the_rest_syncs(
+    serve: Serve, tmp_path: Path
+) -> None:
+    revily = serve("revily", sample=0)
+    first, second, third = (revily.emulator.add(name) for name in ("Disk full", "CPU", "Net"))
+    settings = settings_for(tmp_path, revily.emulator.remote_config("oncall"))
+    assert (await sync(settings)).ok
+    ids = [f"oncall:{i['id']}" for i in (first, second, third)]
+    actions = Actions.open(settings.db_path(), clock=lambda: FIXED_NOW)
+    actions.acknowledge(ids[:2])
+    actions.resolve([ids[0]])
+    revily.emulator.faults.add(
+        "status", status=500, path=f"{first['id']}/acknowledge$", times=-1
+    )
+    arrived = revily.emulator.add("Arrived meanwhile")
+    report = await sync(settings)
+    result = report.results[0]
+    # The pass fails, naming the change, but everything else went through: the other
+    # incident's change and the pull.
+    assert not result.ok and not result.offline
+    assert f"a change to {ids[0]} stays queued" in str(result.error) and "500" in str(result.error)
+    assert result.pushed == 1
+    assert revily.emulator.incident(second["id"])["state"] == "acknowledged"
+    reader = Reader.open(settings.db_path())
+    assert reader.detail(f"oncall:{arrived['id']}") is not None
+    waiting = reader.outbox()
+    # The resolve waits behind the acknowledgement of the same incident.
+    assert [(c["op"], c["state"], c["attempts"]) for c in waiting] == [
+        ("acknowledge", "queued", 1), ("resolve", "queued", 0)
+    ]
+    assert "500" in waiting[0]["last_error"]
+    assert [r.state for r in reader.remotes()] == ["failing"]
+
+    # Two changes failing so means the remote as a whole is in trouble: the pass stops.
+    actions.acknowledge([ids[2]])
+    revily.emulator.faults.add(
+        "status", status=500, path=f"{third['id']}/acknowledge$", times=-1
+    )
+    late = revily.emulator.add("Arrived later")
+    report = await sync(settings)
+    assert not report.ok and reader.detail(f"oncall:{late['id']}") is None
+
+    revily.emulator.faults.clear()
+    report = await sync(settings)
+    assert report.ok and report.results[0].pushed == 3 and reader.queued() == 0
+    assert revily.emulator.incident(first["id"])["state"] == "resolved"
+
+
 async def test_remote_deletion_is_noticed(serve: Serve, tmp_path: Path) -> None:
     revily = serve("revily", sample=0)
     gone = revily.emulator.add("Will vanish")

@@ -119,9 +119,9 @@ async def bare_loop(server: Remote | EmulatorServer, config: dict[str, Any], kin
             skip = 0
             while True:
                 # The same fields and order as the connector asks for, so the pages weigh
-                # the same; the base URL already ends in /api.
+                # the same.
                 response = await client.post(
-                    config["base_url"].rstrip("/") + "/incident/get-list",
+                    "/api/incident/get-list",
                     params={"skip": skip, "limit": 100},
                     json={
                         "query": {},

@@ -13,6 +13,12 @@ Auth is the ``ApiKey`` header; the key's project scopes everything (see the key 
 ``typed_values=True``, which switches ObjectID and Date columns to ``{_type, value}`` as the live
 server sends them. ``updatedAt`` stamps strictly increase (a millisecond past the previous one
 when the clock stands still, as in tests), as a running wall clock would make them.
+
+With ``precise_stamps=True`` the incident's server-set stamps (``createdAt``, ``updatedAt``)
+keep microseconds, as Postgres stores ``now()``: sorting and filtering see them, while the API
+still sends milliseconds (the JavaScript ``Date`` they pass through). Rows changed within one
+millisecond then come back in the order of their microseconds, not of their ``_id``, although
+their ``updatedAt`` reads the same. Stamps then step a microsecond when the clock stands still.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from incident_tui.emulators.oneuptime_data import (
     make_tables,
     now_ms,
     render,
+    utc,
 )
 from incident_tui.emulators.sample import PEOPLE, PLACES, sample_incidents
 from incident_tui.emulators.server import Clock, Emulator, Request, Response, utc_now
@@ -66,17 +73,20 @@ class OneuptimeEmulator(Emulator):
     Options: ``typed_values`` (typed ObjectID/DateTime encoding), ``max_limit`` (largest
     ``limit``; 100 as documented), ``rate_limit`` (operations per second per project above which
     the answer is 429; off by default), ``investigating_state`` (add an unflagged
-    "Investigating" state between Acknowledged and Resolved; the sample data then uses it).
+    "Investigating" state between Acknowledged and Resolved; the sample data then uses it),
+    ``precise_stamps`` (incident stamps keep microseconds, as the live database does; see the
+    module docstring).
     """
 
     kind = "oneuptime"
 
     def __init__(self, *, clock: Clock = utc_now, sample: int = 0, seed: int = 7,
                  typed_values: bool = False, max_limit: int = 100, rate_limit: int | None = None,
-                 investigating_state: bool = False,
+                 investigating_state: bool = False, precise_stamps: bool = False,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.tables = make_tables()
         self.typed_values = typed_values
+        self.precise_stamps = precise_stamps
         self.max_limit = max_limit
         self.rate_limit = rate_limit
         self._monotonic = monotonic
@@ -253,9 +263,11 @@ class OneuptimeEmulator(Emulator):
                 raise BadData("Created incident state not found for this project. Please add a "
                               "created incident state from settings.")
             row["currentIncidentStateId"] = created[0]
+        # The services set these defaults from a JavaScript Date: milliseconds at most.
+        instant = now_ms(now)
         for column in ("declaredAt", "startsAt", "postedAt"):
             if column in table.columns and row[column] is None:
-                row[column] = now
+                row[column] = instant
         self._check(table, project, row)
         if path == "incident-state-timeline":
             # The timeline service moves the incident to the new state (onCreateSuccess).
@@ -271,7 +283,7 @@ class OneuptimeEmulator(Emulator):
                        isCreatedAutomatically=False)
         table.insert(row)
         if path == "incident":
-            self._enter_state(row, row["currentIncidentStateId"], now)
+            self._enter_state(row, row["currentIncidentStateId"], instant)
         return row
 
     def update_row(self, path: str, row: Row, data: dict[str, Any]) -> None:
@@ -283,7 +295,7 @@ class OneuptimeEmulator(Emulator):
         new_state = changes.pop("currentIncidentStateId", None)
         row.update(changes, updatedAt=now)
         if path == "incident" and new_state and new_state != row["currentIncidentStateId"]:
-            self._enter_state(row, new_state, now)
+            self._enter_state(row, new_state, now_ms(now))
         table.changed()
 
     def _check(self, table: Table, project: str, row: Row) -> None:
@@ -342,9 +354,14 @@ class OneuptimeEmulator(Emulator):
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def _stamp(self) -> datetime:
-        now = now_ms(self.clock())
+        """The next server-set incident stamp: the clock, kept strictly after the previous
+        stamp, as a running clock would be (cut to milliseconds unless ``precise_stamps``)."""
+        if self.precise_stamps:
+            now, step = utc(self.clock()), timedelta(microseconds=1)
+        else:
+            now, step = now_ms(self.clock()), timedelta(milliseconds=1)
         if now <= self._last_stamp:
-            now = self._last_stamp + timedelta(milliseconds=1)
+            now = self._last_stamp + step
         self._last_stamp = now
         return now
 
@@ -444,7 +461,8 @@ class OneuptimeEmulator(Emulator):
 
     def remote_config(self, name: str) -> dict[str, Any]:
         """Config dict of a ``oneuptime`` remote pointed at this emulator."""
-        return {"kind": "oneuptime", "name": name, "base_url": f"{self.base_url}/api",
+        # The server root, as interface.md asks of base_url; the connector appends /api.
+        return {"kind": "oneuptime", "name": name, "base_url": self.base_url,
                 "token": API_KEY, "project_id": PROJECT_ID, "typed_values": self.typed_values}
 
     def state_id(self, name: str, project: str = PROJECT_ID) -> str:

@@ -3,7 +3,9 @@ CRUD API, the value encoding (plain or typed ``{_type, value}``) and the fixed c
 
 Rows keep plain Python values: ids as strings, dates as aware ``datetime`` cut to milliseconds
 (what Postgres returns through TypeORM), so ISO strings round-trip exactly and equality on a
-date sent back by a client holds.
+date sent back by a client holds. The one exception is the emulator's ``precise_stamps`` option:
+incident stamps then keep the microseconds Postgres stores, which every comparison and sort here
+sees and :func:`iso` cuts off on the way out, as the live server does.
 """
 
 from __future__ import annotations
@@ -71,9 +73,14 @@ class BadData(HttpError):
         return self.message
 
 
+def utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC datetime (naive values are taken as UTC)."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def now_ms(value: datetime) -> datetime:
     """``value`` in UTC, cut to milliseconds (the precision the API serialises)."""
-    value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    value = utc(value)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 

@@ -1,12 +1,23 @@
 """Connector for OneUptime's ``/api/incident`` resources, per contracts/oneuptime.md.
 
 Pull is keyset paging: each list call asks for ``updatedAt >= T`` sorted by ``updatedAt``,
-``_id``, where ``(T, L)`` is the key of the last row delivered; rows at or before it come back
-and are dropped. ``>=`` (not ``>``) keeps rows sharing ``T`` that were not yet delivered (a page
-edge, a write in the same millisecond); ``skip`` moves only when a whole page sits at ``T``.
-Rows changed meanwhile move to a later ``updatedAt`` and are read again, so the cursor
-``"<T>|<L>"`` is safe after every page, and a pull with nothing changed is one list call. The
-rows' state/severity relations usually decide status and severity; the cached catalog of
+``_id``, where ``T`` is the ``updatedAt`` of the last row delivered (the *edge*); rows at ``T``
+that were already delivered come back and are dropped *by id*. Rows changed meanwhile move to
+a later ``updatedAt`` and are read again, so the cursor ``"<T>|<ids delivered at T>"`` is safe
+after every page, and a pull with nothing changed is one list call.
+
+Why by id and not by ``(updatedAt, _id) > (T, last id)``: the server sorts on the microseconds
+Postgres stores but sends milliseconds, so rows sharing a sent ``T`` come back in the order of
+their hidden microseconds, not of their ``_id``; any row "before the last key" at ``T`` may be
+one never delivered. ``skip`` moves only through the rows at ``T`` (a bulk update stamps many
+at once), one row short so the first row of the next page must be the last one read: if it is
+not, rows at ``T`` moved or appeared and the offset may step over one, so they are read again
+from their first. The listing ends as the contract says, when ``skip + rows >= count`` (or no
+rows come back); a full listing is reported complete only then, and only if it delivered at
+least ``count`` of its first page distinct incidents (a row deleted meanwhile makes it
+incomplete too: the next full listing settles it).
+
+The rows' state/severity relations usually decide status and severity; the cached catalog of
 states and severities is read when they do not, and for writes. Pages are ``partial``: notes,
 owners and the state timeline come from :meth:`OneuptimeConnector.get`. Rows map to the common
 model in :mod:`incident_tui.remote.oneuptime_mapping`.
@@ -18,8 +29,10 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from itertools import pairwise
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -29,7 +42,14 @@ from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status
 from incident_tui.remote.base import Connector, Page
-from incident_tui.remote.errors import AuthFailed, BadResponse, NotFound, Refused, RemoteError
+from incident_tui.remote.errors import (
+    AuthFailed,
+    BadResponse,
+    NotFound,
+    Refused,
+    RemoteError,
+    Unavailable,
+)
 from incident_tui.remote.http import Http, Sleep, parse_json
 from incident_tui.remote.oneuptime_mapping import Catalog, incident_from, plain
 from incident_tui.remote.read_ahead import read_ahead
@@ -40,6 +60,12 @@ LIMIT = 100
 """Rows per list call: the documented maximum."""
 KEY_FIELD = "incident_tui_key"
 """The ``customFields`` entry that carries our create idempotency key."""
+CURSOR_IDS = 1000
+"""Most ids a cursor keeps of the rows delivered at its ``updatedAt`` (more only after a bulk
+update): a row left out is delivered once more by the next pull, never skipped."""
+EDGE_RETRIES = 20
+"""Times in a row the rows at the edge may shift under ``skip`` before the pull gives up and
+leaves it to the next sync (only under constant writes to rows sharing one millisecond)."""
 CATALOG_TTL = 600.0
 """Seconds the cached states and severities are trusted before they are read again."""
 FIND_SKEW = timedelta(minutes=15)
@@ -109,18 +135,21 @@ class OneuptimeConnector(Connector):
                 await self._sleep(self.http.backoff(attempt, None))
 
     async def _list(self, path: str, body: dict[str, Any], skip: int = 0
-                    ) -> tuple[list[Any], list[Any]]:
-        """One page: the rows as received and unwrapped."""
+                    ) -> tuple[list[Any], list[Any], int | None]:
+        """One page: the rows as received and unwrapped, and ``count``, the number of rows
+        matching the query (``None`` when the answer has no usable one)."""
         payload, unwrapped = await self._read(f"{path}/get-list?skip={skip}&limit={LIMIT}", body)
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
             raise BadResponse(f"{path}/get-list: expected {{count, data}}, got {payload!r:.80}")
-        return list(payload["data"]), list(unwrapped["data"])
+        count = payload.get("count")
+        count = count if isinstance(count, int) and not isinstance(count, bool) else None
+        return list(payload["data"]), list(unwrapped["data"]), count
 
     async def _pages(self, path: str, body: dict[str, Any]
                      ) -> AsyncIterator[tuple[list[Any], list[Any]]]:
         skip = 0
         while True:
-            raws, rows = await self._list(path, body, skip)
+            raws, rows, _ = await self._list(path, body, skip)
             yield raws, rows
             if len(raws) < LIMIT:
                 return
@@ -171,49 +200,67 @@ class OneuptimeConnector(Connector):
     # Reading -----------------------------------------------------------------------------------
 
     async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
-        """Keyset pages over ``(updatedAt, _id)``; see the module docstring. The next page
-        is requested while this one is mapped."""
+        """Keyset pages over ``updatedAt``; see the module docstring. The next page is
+        requested while this one is mapped."""
         async for raws, rows, after, done in read_ahead(self._listing(cursor, full)):
             yield Page(await self._map(raws, rows), cursor=after, complete=done, partial=True)
 
     async def _listing(self, cursor: str | None, full: bool
                        ) -> AsyncGenerator[tuple[list[Any], list[Any], str | None, bool], None]:
-        """The incident rows not seen yet, page by page, as received and unwrapped, with the
-        cursor after them and whether this was the last page of a full listing."""
-        bound = None if full or not cursor else decode_cursor(cursor)
-        listing_all, skip, skipped = bound is None, 0, None
+        """The incident rows not delivered yet, page by page, as received and unwrapped, with
+        the cursor after them and whether this was the last page of a complete full listing."""
+        edge = None if full or not cursor else decode_cursor(cursor)
+        listing_all, total, retries = edge is None, None, 0
+        delivered: set[str] = set()  # by a full listing, for the count guard
         while True:
             body: dict[str, Any] = {"select": INCIDENT_SELECT, "query": {},
                                     "sort": {"updatedAt": "ASC", "_id": "ASC"}}
-            if bound is not None:
+            skip = 0
+            if edge is not None:
                 body["query"] = {"updatedAt": {"_type": "GreaterThanOrEqual",
-                                               "value": self._id(bound[0], "DateTime")}}
-            raws, rows = await self._list("/incident", body, skip)
-            keyed = []
-            for raw, row in zip(raws, rows, strict=True):
-                row = row if isinstance(row, dict) else {}
-                when = parse_time(row.get("updatedAt"))
-                if when is None or not row.get("_id"):
-                    raise BadResponse(f"incident row without _id/updatedAt: {raw!r:.80}")
-                keyed.append(((when, str(row["_id"])), str(row["updatedAt"]), raw, row))
-            fresh = [(raw, row) for key, _, raw, row in keyed if bound is None or key > bound[1]]
-            if keyed:
-                last_key, last_text, _, _ = keyed[-1]
-                if bound is not None and last_key[0] == bound[1][0]:
-                    if keyed[0][0] == skipped:
-                        raise BadResponse("the incident list ignored skip")
-                    skipped = keyed[0][0]
-                    skip += len(keyed)  # the whole page shares T: only skip moves us on
-                elif bound is not None and last_key <= bound[1]:
-                    raise BadResponse("the incident list ignored the updatedAt sort")
-                else:
-                    skip, bound = 0, (last_text, last_key)
-                if last_key > bound[1]:
-                    bound = (last_text, last_key)
-            done = len(raws) < LIMIT
-            yield ([r for r, _ in fresh], [p for _, p in fresh],
-                   f"{bound[0]}|{bound[1][1]}" if bound else cursor, done and listing_all)
-            if done:
+                                               "value": self._id(edge.text, "DateTime")}}
+                skip = max(len(edge.read) - 1, 0)
+            raws, rows, count = await self._list("/incident", body, skip)
+            keyed = _keyed(raws, rows)
+            if edge is not None and skip and not edge.resumes(keyed):
+                if keyed and keyed[0].id == next(iter(edge.read)):
+                    raise BadResponse("the incident list ignored skip")
+                retries += 1
+                if retries > EDGE_RETRIES:
+                    raise Unavailable("incidents sharing one updatedAt keep changing; "
+                                      "the pull is left to the next sync")
+                edge.read.clear()
+                continue
+            retries = 0
+            if edge is None:
+                total = count  # the first page of a full listing counts every incident
+            if any(b.when < a.when for a, b in pairwise(keyed)) or (
+                    edge is not None and keyed and keyed[0].when < edge.when):
+                raise BadResponse("the incident list ignored the updatedAt sort")
+            fresh = [k for k in keyed if edge is None or not edge.has(k)]
+            if listing_all:
+                delivered.update(k.id for k in fresh)
+            progressed = bool(keyed)
+            if keyed and (edge is None or keyed[-1].when > edge.when):
+                at_last = dict.fromkeys(k.id for k in keyed if k.when == keyed[-1].when)
+                edge = _Edge(keyed[-1].text, keyed[-1].when, at_last, dict(at_last))
+            elif edge is not None and keyed:
+                # The whole page sits at the edge: only skip moves us on (see resumes).
+                unread = [k.id for k in keyed if k.id not in edge.read]
+                edge.read.update(dict.fromkeys(unread))
+                edge.delivered.update(dict.fromkeys(k.id for k in fresh))
+                progressed = bool(unread)
+            settled = count is not None and skip + len(raws) >= count
+            end = not raws or settled or (count is None and len(raws) < LIMIT)
+            if not end and not progressed:
+                if len(raws) >= LIMIT:
+                    raise BadResponse("the incident list ignored skip")
+                end = True  # a short page with nothing new, although count says more
+            complete = (listing_all and end and settled
+                        and total is not None and len(delivered) >= total)
+            yield ([k.raw for k in fresh], [k.row for k in fresh],
+                   edge.cursor() if edge is not None else cursor, complete)
+            if end:
                 return
 
     async def get(self, remote_id: str) -> Incident:
@@ -375,8 +422,62 @@ def js_iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def decode_cursor(cursor: str) -> tuple[str, tuple[datetime, str]] | None:
-    """``"<updatedAt>|<_id>"`` as (the text to send back, the key to compare rows with)."""
-    text, _, last_id = cursor.partition("|")
+class _Keyed(NamedTuple):
+    """An incident row of a listing with its ``updatedAt`` (parsed and as sent) and ``_id``."""
+
+    when: datetime
+    id: str
+    text: str
+    raw: Any
+    row: Any
+
+
+def _keyed(raws: list[Any], rows: list[Any]) -> list[_Keyed]:
+    """The rows of a page with their keys; ``BadResponse`` for a row without them."""
+    keyed = []
+    for raw, row in zip(raws, rows, strict=True):
+        row = row if isinstance(row, dict) else {}
+        when = parse_time(row.get("updatedAt"))
+        if when is None or not row.get("_id"):
+            raise BadResponse(f"incident row without _id/updatedAt: {raw!r:.80}")
+        keyed.append(_Keyed(when, str(row["_id"]), str(row["updatedAt"]), raw, row))
+    return keyed
+
+
+@dataclass(slots=True)
+class _Edge:
+    """Where a keyset listing stands: the ``updatedAt`` of the last row delivered (as sent, to
+    send back, and parsed), the ids delivered at exactly that time, and the ids of the rows at
+    that time read in this pass, in the server's order from the first of them."""
+
+    text: str
+    when: datetime
+    delivered: dict[str, None]
+    read: dict[str, None] = field(default_factory=dict)
+
+    def has(self, row: _Keyed) -> bool:
+        """Whether ``row`` was delivered already (a row changed since has a later time)."""
+        return row.when == self.when and row.id in self.delivered
+
+    def resumes(self, page: list[_Keyed]) -> bool:
+        """Whether a page asked for at ``skip = len(read) - 1`` starts with the last row read.
+
+        Only then did every row before it at the edge stay put and get read; otherwise one
+        moved on or appeared, and the offset may step over a row not read yet."""
+        return bool(page) and page[0].when == self.when and page[0].id == next(reversed(
+            self.read), None)
+
+    def cursor(self) -> str:
+        """``"<updatedAt>|<id>,<id>,..."``: the edge and (at most CURSOR_IDS of) its ids."""
+        return f"{self.text}|{','.join(list(self.delivered)[-CURSOR_IDS:])}"
+
+
+def decode_cursor(cursor: str) -> _Edge | None:
+    """A stored cursor as the edge a pull starts from (``None`` if unreadable). The older
+    ``"<updatedAt>|<_id>"`` reads as an edge with one id: the other rows at that time are
+    delivered once more, which is harmless."""
+    text, _, ids = cursor.partition("|")
     when = parse_time(text)
-    return (text, (when, last_id)) if when is not None else None
+    if when is None:
+        return None
+    return _Edge(text, when, dict.fromkeys(i for i in ids.split(",") if i))

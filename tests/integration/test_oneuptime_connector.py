@@ -3,16 +3,19 @@ notes/owners/timeline, every write, create + find_created, auth failures and eve
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from incident_tui.config import OneuptimeRemote
 from incident_tui.domain.model import Draft, Incident, Severity, Status
 from incident_tui.emulators import EmulatorServer
 from incident_tui.emulators.oneuptime import NO_PERMISSION_API_KEY, READ_ONLY_API_KEY
+from incident_tui.emulators.oneuptime_data import iso
 from incident_tui.emulators.server import FaultKind
 from incident_tui.remote.base import Page
 from incident_tui.remote.errors import (
@@ -381,3 +384,178 @@ async def test_typed_values_round_trip(serve: Serve, opened: list[Any]) -> None:
     made = await connector.create(Draft("Typed"), "typed-key")
     assert await connector.find_created(Draft("Typed"), "typed-key", FIXED_NOW) is not None
     assert made.remote_id in ou(srv).tables["incident"].rows
+
+
+# Same-millisecond ties and count ---------------------------------------------------------------
+
+
+class Clock:
+    """An emulator clock the test moves by hand (``precise_stamps`` keeps its microseconds)."""
+
+    def __init__(self) -> None:
+        self.now = FIXED_NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def step(self, **delta: float) -> None:
+        """Move the clock on by ``timedelta(**delta)``."""
+        self.now += timedelta(**delta)
+
+
+async def test_same_millisecond_tie_at_a_page_edge_is_not_skipped(serve: Serve,
+                                                                  opened: list[Any]) -> None:
+    clock = Clock()
+    srv = serve("oneuptime", precise_stamps=True, clock=clock)
+    emulator = ou(srv)
+    rows = []
+    for number in range(101):
+        clock.step(milliseconds=1)
+        rows.append(emulator.add(f"Incident {number}"))
+    # Two rows changed in one millisecond, the higher _id first: the server sorts them by their
+    # microseconds, so they straddle the edge of the first page in the order opposite to _id.
+    high, low = sorted(rows[:2], key=lambda row: row["_id"], reverse=True)
+    clock.step(seconds=1)
+    emulator.touch(high["_id"], title="changed first")
+    clock.step(microseconds=800)
+    emulator.touch(low["_id"], title="changed second")
+    assert iso(high["updatedAt"]) == iso(low["updatedAt"])
+    connector = connect(srv, opened)
+    got = await pages(connector)
+    first = [i.remote_id for i in got[0].incidents]
+    assert first[-1] == high["_id"] and low["_id"] not in first
+    assert sorted(i.remote_id for p in got for i in p.incidents) == sorted(emulator.tables[
+        "incident"].rows)
+    assert got[-1].complete
+    # Resuming from the cursor stored after the first page (inside the tie) brings the other,
+    # also from a cursor in the older "<updatedAt>|<last _id>" form.
+    for cursor in (got[0].cursor, f"{iso(high['updatedAt'])}|{high['_id']}"):
+        rest = [i.remote_id for p in await pages(connector, cursor) for i in p.incidents]
+        assert rest == [low["_id"]]
+    ou(srv).log.clear()
+    assert [i for p in await pages(connector, got[-1].cursor) for i in p.incidents] == []
+    assert incident_lists(srv) == 1
+
+
+async def test_a_millisecond_holding_more_than_a_page(serve: Serve, opened: list[Any]) -> None:
+    # The clock stands still: 230 writes land in one millisecond, a microsecond apart, so the
+    # server's order inside it has nothing to do with _id (a bulk update looks the same).
+    srv = serve("oneuptime", precise_stamps=True)
+    made = [ou(srv).add(f"Bulk {number}")["_id"] for number in range(230)]
+    assert len({iso(ou(srv).incident(i)["updatedAt"]) for i in made}) == 1
+    connector = connect(srv, opened)
+    got = await pages(connector)
+    seen = [i.remote_id for p in got for i in p.incidents]
+    assert sorted(seen) == sorted(made) and len(seen) == 230 and got[-1].complete
+    assert incident_lists(srv) == 3
+    rest = [i.remote_id for p in await pages(connector, got[0].cursor) for i in p.incidents]
+    assert sorted(rest) == sorted(made[100:])
+    assert [i for p in await pages(connector, got[-1].cursor) for i in p.incidents] == []
+
+
+class Hooked(httpx.AsyncBaseTransport):
+    """Real HTTP to the emulator, with a hook run before the n-th incident list request goes
+    out and one that may change its answer (both get ``n``, counted from 1)."""
+
+    def __init__(self, before: Callable[[int], None] | None = None,
+                 answer: Callable[[int, dict[str, Any]], dict[str, Any]] | None = None) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.before, self.answer, self.lists = before, answer, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/incident/get-list"):
+            return await self.inner.handle_async_request(request)
+        self.lists += 1
+        if self.before:
+            self.before(self.lists)
+        response = await self.inner.handle_async_request(request)
+        if self.answer is None:
+            return response
+        payload = json.loads(await response.aread())
+        return httpx.Response(response.status_code, json=self.answer(self.lists, payload),
+                              request=request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def hooked(srv: EmulatorServer, made: list[OneuptimeConnector], transport: Hooked
+           ) -> OneuptimeConnector:
+    """A connector for the emulator whose requests go through ``transport``."""
+    connector = OneuptimeConnector(OneuptimeRemote(**ou(srv).remote_config("ou")),
+                                   transport=transport, sleep=no_sleep)
+    made.append(connector)
+    return connector
+
+
+async def test_rows_leaving_a_tie_while_skip_walks_it(serve: Serve, opened: list[Any]) -> None:
+    srv = serve("oneuptime", sample=260)
+    table = ou(srv).tables["incident"]
+    tied = list(table.rows.values())[:230]
+    for row in tied:
+        row["updatedAt"] = FIXED_NOW - timedelta(days=30)  # a bulk update in one millisecond
+    table.changed()
+    first_page: list[str] = []
+
+    def record(n: int, payload: dict[str, Any]) -> dict[str, Any]:
+        first_page.extend(row["_id"] for row in payload["data"] if n == 1)
+        return payload
+
+    def before(n: int) -> None:
+        if n == 3:
+            # Someone changes rows the first page delivered from the tie: they leave it, and
+            # every row behind them moves up, under the offset the next request asks for.
+            for row_id in [i for i in first_page if table.rows[i] in tied][:5]:
+                ou(srv).touch(row_id, title="moved on")
+
+    got = await pages(hooked(srv, opened, Hooked(before, record)), full=True)
+    seen = {i.remote_id for p in got for i in p.incidents}
+    assert seen == set(table.rows) and got[-1].complete
+    moved = [i for p in got for i in p.incidents if i.title == "moved on"]
+    assert len(moved) == 5  # and delivered again, changed
+    skips = [e.query for e in ou(srv).log if e.path == "/api/incident/get-list"]
+    assert skips[1:4] == ["skip=99&limit=100", "skip=198&limit=100", "skip=0&limit=100"]
+
+
+async def test_a_short_page_is_not_the_end_while_count_says_more(serve: Serve,
+                                                                 opened: list[Any]) -> None:
+    srv = serve("oneuptime", sample=250)
+
+    def short_first(n: int, payload: dict[str, Any]) -> dict[str, Any]:
+        # A page shorter than asked for (as a proxy or a capped server may answer), while
+        # count still says how many rows match.
+        return {**payload, "data": payload["data"][:60]} if n == 1 else payload
+
+    got = await pages(hooked(srv, opened, Hooked(answer=short_first)), full=True)
+    seen = [i.remote_id for p in got for i in p.incidents]
+    assert sorted(seen) == sorted(ou(srv).tables["incident"].rows) and got[-1].complete
+
+
+async def test_full_listing_short_of_count_is_not_complete(serve: Serve,
+                                                          opened: list[Any]) -> None:
+    srv = serve("oneuptime", sample=250)
+    lost: list[str] = []
+
+    def drop_one(n: int, payload: dict[str, Any]) -> dict[str, Any]:
+        if n != 2:
+            return payload
+        lost.append(payload["data"][50]["_id"])
+        return {**payload, "data": payload["data"][:50] + payload["data"][51:]}
+
+    got = await pages(hooked(srv, opened, Hooked(answer=drop_one)), full=True)
+    assert lost and lost[0] not in {i.remote_id for p in got for i in p.incidents}
+    assert not any(p.complete for p in got)
+    # A row deleted during the pull cannot be told from a lost one: incomplete too, so the
+    # engine keeps its cache as is until a full listing that adds up.
+    table = ou(srv).tables["incident"]
+    doomed = list(table.rows)[-1]
+
+    def delete(n: int) -> None:
+        if n == 2:
+            ou(srv).tables["incident"].remove(doomed)
+
+    got = await pages(hooked(srv, opened, Hooked(delete)), full=True)
+    assert len({i.remote_id for p in got for i in p.incidents}) == 249
+    assert not got[-1].complete
+    again = await pages(connect(srv, opened), full=True)
+    assert again[-1].complete and sum(len(p.incidents) for p in again) == 249

@@ -5,6 +5,7 @@ get-item's 200 {}, create defaults, the update wrapper, delete, notes, timeline 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from incident_tui.emulators.oneuptime import (
     READ_ONLY_API_KEY,
     OneuptimeEmulator,
 )
+from incident_tui.emulators.oneuptime_data import iso
 from tests.integration.conftest import FIXED_NOW, Serve
 
 MISSING = "6b1f7a3c-0d2e-4f5a-8b9c-1d2e3f4a5b6c"
@@ -367,5 +369,31 @@ def test_helpers_and_clock(serve: Serve, path: str) -> None:
     first = ou(srv).touch(row["_id"])["updatedAt"]
     assert ou(srv).touch(row["_id"])["updatedAt"] > first  # strictly increasing stamps
     config = ou(srv).remote_config("ou")
-    assert config["base_url"] == f"{srv.url}/api" and config["token"] == API_KEY
+    assert config["base_url"] == srv.url and config["token"] == API_KEY
     assert client(srv).post(f"{path}/get-list").status_code == 200
+
+
+def test_precise_stamps_sort_on_microseconds_and_send_milliseconds(serve: Serve) -> None:
+    srv = serve("oneuptime", precise_stamps=True)  # the clock stands still
+    api = client(srv)
+    made = [ou(srv).add(f"Same millisecond {n}") for n in range(6)]
+    stamps = [row["updatedAt"] for row in made]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 6
+    assert stamps[-1] - stamps[0] == timedelta(microseconds=5)
+    answer = api.post("/incident/get-list", json={
+        "select": {"updatedAt": True, "declaredAt": True},
+        "sort": {"updatedAt": "ASC", "_id": "ASC"}}).json()["data"]
+    # Sent as milliseconds, all alike, yet ordered by the hidden microseconds, not by _id.
+    assert {(row["updatedAt"], row["declaredAt"]) for row in answer} == {(iso(FIXED_NOW),) * 2}
+    assert [row["_id"] for row in answer] == [row["_id"] for row in made] != sorted(
+        row["_id"] for row in made)
+    # The millisecond sent back compares as its first microsecond, as in Postgres.
+    at = iso(FIXED_NOW)
+    for op, expected in (("GreaterThanOrEqual", 6), ("GreaterThan", 5), ("EqualTo", 1),
+                         ("LessThanOrEqual", 1)):
+        counted = api.post("/incident/count", json={
+            "query": {"updatedAt": {"_type": op, "value": at}}}).json()
+        assert counted == {"count": expected}, op
+    plain = serve("oneuptime")
+    first, second = ou(plain).add("One")["updatedAt"], ou(plain).add("Two")["updatedAt"]
+    assert second - first == timedelta(milliseconds=1)  # the default keeps milliseconds

@@ -6,7 +6,9 @@ Every field carries a docstring; :func:`load_settings` turns any problem into on
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
@@ -27,6 +29,7 @@ from pydantic_settings import (
     InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from incident_tui import paths
@@ -113,24 +116,61 @@ class KitehouseRemote(RemoteBase):
     documented) and every sync lists every incident; set, a sync reads only the changes."""
 
 
-class FourhseRemote(RemoteBase):
-    """A 4HSE project and/or office."""
+GrantType = Literal["password", "client_credentials"]
+
+
+class OidcRemote(RemoteBase):
+    """Keys of a remote that can sign in to Keycloak (OAuth2/OIDC) instead of a static token:
+    the password grant when ``username`` is set, else the client_credentials grant (a service
+    account), where the kind supports it. Secrets are read at call time, like ``token_env``."""
+
+    token_url: str | None = None
+    """OAuth2 token endpoint (Keycloak: ``.../realms/<realm>/protocol/openid-connect/token``)."""
+    client_id: str | None = None
+    """OAuth2 client id."""
+    client_secret: SecretStr | None = None
+    """OAuth2 client secret, for confidential clients. Prefer ``client_secret_env``."""
+    client_secret_env: str | None = None
+    """Name of the environment variable that holds the client secret."""
+    username: str | None = None
+    """OAuth2 password-grant user (instead of a static token)."""
+    password: SecretStr | None = None
+    """OAuth2 password-grant password. Prefer ``password_env``."""
+    password_env: str | None = None
+    """Name of the environment variable that holds the password."""
+
+    def password_value(self) -> str | None:
+        """The OAuth2 password from ``password_env`` or ``password``."""
+        return _env_or(self.password_env, self.password)
+
+    def client_secret_value(self) -> str | None:
+        """The OAuth2 client secret from ``client_secret_env`` or ``client_secret``."""
+        return _env_or(self.client_secret_env, self.client_secret)
+
+    def oidc_grant(self) -> GrantType:
+        """The grant a sign-in uses: ``password`` with a username, else ``client_credentials``."""
+        return "password" if self.username else "client_credentials"
+
+
+def _env_or(env: str | None, value: SecretStr | None) -> str | None:
+    """The named environment variable when it is set and not empty, else ``value``."""
+    if env and os.environ.get(env):
+        return os.environ[env]
+    return value.get_secret_value() if value else None
+
+
+class FourhseRemote(OidcRemote):
+    """A 4HSE project and/or office: a static token, or the OAuth2 password flow (``username``)."""
 
     kind: Literal["fourhse"]
+    base_url: str = Field(default="https://service.4hse.com", min_length=1)
+    """The 4HSE service (the hosted one unless set); a trailing ``/v2`` is allowed."""
     tenant_id: str | None = None
     """The project (tenant) id; list and create are scoped by it."""
     subtenant_id: str | None = None
     """The office (subtenant) id; list and create are scoped by it."""
-    username: str | None = None
-    """OAuth2 password-flow user (instead of a static token)."""
-    password: SecretStr | None = None
-    """OAuth2 password-flow password. Prefer ``password_env``."""
-    password_env: str | None = None
-    """Name of the environment variable that holds the password."""
     client_id: str = "4hse"
     """OAuth2 client id."""
-    client_secret: SecretStr | None = None
-    """OAuth2 client secret, for confidential clients."""
     token_url: str | None = None
     """OAuth2 token endpoint; defaults to the 4HSE Keycloak realm."""
 
@@ -139,12 +179,6 @@ class FourhseRemote(RemoteBase):
         if not self.tenant_id and not self.subtenant_id:
             raise ValueError("needs tenant_id (project) and/or subtenant_id (office)")
         return self
-
-    def password_value(self) -> str | None:
-        """The OAuth2 password from ``password_env`` or ``password``."""
-        if self.password_env and os.environ.get(self.password_env):
-            return os.environ[self.password_env]
-        return self.password.get_secret_value() if self.password else None
 
 
 class RevilyRemote(RemoteBase):
@@ -159,6 +193,8 @@ class OneuptimeRemote(RemoteBase):
     """A OneUptime project."""
 
     kind: Literal["oneuptime"]
+    base_url: str = Field(default="https://oneuptime.com", min_length=1)
+    """The OneUptime server (the hosted one unless set); a trailing ``/api`` is allowed."""
     project_id: str = Field(min_length=1)
     """The project whose incidents to sync."""
     created_state_id: str | None = None
@@ -171,8 +207,10 @@ class OneuptimeRemote(RemoteBase):
     """Send dates and ids as typed ``{_type, value}`` objects, as the live server returns."""
 
 
-class AohImsRemote(RemoteBase):
-    """An AGIL Ops Hub IMS deployment."""
+class AohImsRemote(OidcRemote):
+    """An AGIL Ops Hub IMS deployment: a static ``token``, or Keycloak sign-in (``token_url``)
+    with the client_credentials grant (a service account) or, given ``username``, the password
+    grant."""
 
     kind: Literal["aoh_ims"]
     status_map: dict[str, StatusName] = Field(default_factory=dict)
@@ -189,6 +227,47 @@ class AohImsRemote(RemoteBase):
     """The incident type used for incidents created here."""
     reported_by: str = "incident-tui"
     """The reporter written on incidents created here."""
+
+    @model_validator(mode="after")
+    def _one_way_to_sign_in(self) -> AohImsRemote:
+        # Every problem in one message, so the user fixes the sign-in keys in one go.
+        problems = _oidc_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _oidc_problems(remote: OidcRemote) -> list[str]:
+    """What is missing or contradictory in a remote's Keycloak sign-in keys."""
+    if not remote.token_url:
+        given = [
+            key for key in ("client_id", "client_secret", "client_secret_env", "username",
+                            "password", "password_env")
+            if getattr(remote, key)
+        ]
+        if not given:
+            return []
+        verb = "needs" if len(given) == 1 else "need"
+        return [f"{', '.join(given)} {verb} token_url (the Keycloak token endpoint)"]
+    problems = []
+    if not remote.token_url.startswith(("http://", "https://")):
+        problems.append("token_url must start with http:// or https://")
+    if remote.token or remote.token_env:
+        # Two credentials would leave the user guessing which one the requests carry.
+        problems.append("token/token_env and token_url are two ways to sign in: keep one")
+    if not remote.client_id:
+        problems.append("token_url needs client_id")
+    if remote.username:
+        if not (remote.password or remote.password_env):
+            problems.append("username needs password or password_env (password grant)")
+    elif remote.password or remote.password_env:
+        problems.append("password needs username (password grant)")
+    elif not (remote.client_secret or remote.client_secret_env):
+        problems.append(
+            "token_url without username signs in with client_credentials, which needs "
+            "client_secret or client_secret_env (or set username and password)"
+        )
+    return problems
 
 
 RemoteConfig = Annotated[
@@ -360,15 +439,67 @@ def load_settings(
     explicit = config is not None or bool(os.environ.get(paths.CONFIG_ENV))
     path = config_path(config)
     data = read_config_file(path, required=explicit)
+    return validate_settings(path, data, overrides)
+
+
+def validate_settings(
+    path: Path, data: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Settings from already-read file ``data`` (named ``path`` in messages), the environment
+    and flag ``overrides``; every problem becomes one :class:`ConfigError` line.
+
+    The demo calls this directly with its throw-away values, so that a bad ``INCIDENT_TUI_*``
+    variable reads the same there as everywhere else.
+    """
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     flags["config"] = path
-    token = _FILE_DATA.set(data)
+    token = _FILE_DATA.set(dict(data))
     try:
         return Settings(**flags)
     except ValidationError as exc:
         raise ConfigError(_problems(exc.errors(), path, data)) from None
+    except SettingsError as exc:
+        # Raised before validation, when a source cannot decode a value at all (a list- or
+        # table-valued variable that is not JSON); pydantic's text names neither the variable
+        # nor what it wants.
+        raise ConfigError(_source_problem(exc)) from None
     finally:
         _FILE_DATA.reset(token)
+
+
+def _source_problem(error: SettingsError) -> str:
+    """One line for a value a settings source could not decode, naming the variable.
+
+    The value itself is left out: a variable such as ``INCIDENT_TUI_REMOTES`` may hold tokens.
+    """
+    found = re.search(r'field "([^"]+)"', str(error))
+    field = found.group(1) if found else ""
+    prefix = (ENV_PREFIX + field).upper()
+    # Matched as pydantic-settings matches them (case-insensitively); a nested
+    # ``__`` variable only counts when the whole value is not set.
+    names = [name for name in os.environ if name.upper() == prefix] or sorted(
+        name for name in os.environ if name.upper().startswith(prefix + "__")
+    )
+    source = "environment " + (", ".join(names) or prefix)
+    cause = error.__cause__
+    if isinstance(cause, json.JSONDecodeError):
+        reason = f"not valid JSON ({cause})"
+    elif cause is not None:
+        reason = f"cannot be read ({cause})"
+    else:
+        reason = str(error)
+    wants = _JSON_WANTED.get(field)
+    text = f"{source}: {field or '(unknown setting)'}: {reason}"
+    if wants:
+        text += f"; it takes {wants}"
+    return " ".join(text.split())
+
+
+_JSON_WANTED = {
+    "remotes": 'a JSON array of objects, e.g. [{"name": "ops", "kind": "aoh_ims", ...}]',
+    "keys": 'a JSON object, e.g. {"acknowledge": "ctrl+a"}',
+}
+"""What the settings that need JSON in a variable take, for the error line."""
 
 
 SHOWN_PROBLEMS = 5
@@ -407,6 +538,7 @@ __all__ = [
     "ConfigError",
     "FourhseRemote",
     "KitehouseRemote",
+    "OidcRemote",
     "OneuptimeRemote",
     "RemoteBase",
     "RemoteConfig",

@@ -16,21 +16,33 @@ Routes, all under ``Authorization: Bearer <token>`` and scoped to the token's te
   (the id may also come as ``?id=`` or a ``{"id"}`` body on ``.../comments``).
 
 Errors use the AOH module format ``{message, sent_at, errors: [{message}], data: null}``.
+
+Tokens are the configured static ones or those the emulated Keycloak realm ``aoh`` issues at
+``POST /realms/aoh/protocol/openid-connect/token`` (form-encoded; password, client_credentials
+and refresh_token grants; Keycloak's ``{error, error_description}`` refusals, see
+:class:`~incident_tui.emulators.keycloak.Realm`). Issued tokens expire on the emulator
+clock after ``token_ttl`` seconds, or at once with :meth:`AohImsEmulator.expire_tokens`.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from incident_tui.emulators.aoh_ims_data import (
     ATTRIBUTE_TYPES,
     DEFAULT_ATTRIBUTES,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_PASSWORD,
     DEFAULT_TENANT,
     DEFAULT_TOKEN,
     DEFAULT_USER,
+    DEFAULT_USERNAME,
     OPTIONAL_DEFAULTS,
+    REALM_TOKEN_PATH,
+    SERVICE_ACCOUNT_USER,
     Tenant,
     Vocabulary,
     coerce_attribute,
@@ -42,12 +54,27 @@ from incident_tui.emulators.aoh_ims_data import (
     user_id,
     validate_incident,
 )
+from incident_tui.emulators.keycloak import ACCESS_TTL, REFRESH_TTL, Realm
 from incident_tui.emulators.sample import sample_incidents
 from incident_tui.emulators.server import Clock, Emulator, HttpError, Request, Response, utc_now
 
-__all__ = ["DEFAULT_TENANT", "DEFAULT_TOKEN", "DEFAULT_USER", "AohImsEmulator"]
+__all__ = [
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "DEFAULT_PASSWORD",
+    "DEFAULT_TENANT",
+    "DEFAULT_TOKEN",
+    "DEFAULT_USER",
+    "DEFAULT_USERNAME",
+    "REALM_TOKEN_PATH",
+    "SERVICE_ACCOUNT_USER",
+    "AohImsEmulator",
+    "SignIn",
+]
 
 Row = dict[str, Any]
+SignIn = Literal["token", "client_credentials", "password"]
+"""How a :meth:`AohImsEmulator.remote_config` remote authenticates."""
 
 
 class AohImsEmulator(Emulator):
@@ -60,6 +87,9 @@ class AohImsEmulator(Emulator):
     ``occ_lock`` like an update); and knobs for client edge cases: ``default_size`` (a request
     without ``page``/``size`` gets only that many rows), ``max_size`` (cap on ``size``),
     ``paging=False`` (``page``/``size`` ignored) and ``get_route=False`` (no get-one route: 405).
+    The Keycloak realm takes ``client_id``, ``client_secret`` (``None``: a public client),
+    ``users`` (``{username: (password, tenant_id, user_name)}``), ``token_ttl`` and
+    ``refresh_ttl``; :attr:`realm` holds what it issued and ``realm.grants`` the grants made.
     """
 
     kind = "aoh_ims"
@@ -81,6 +111,11 @@ class AohImsEmulator(Emulator):
         max_size: int | None = None,
         paging: bool = True,
         get_route: bool = True,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str | None = DEFAULT_CLIENT_SECRET,
+        users: Mapping[str, tuple[str, str, str]] | None = None,
+        token_ttl: float = ACCESS_TTL,
+        refresh_ttl: float = REFRESH_TTL,
     ) -> None:
         defaults = Vocabulary()
         self.vocab = Vocabulary(
@@ -90,6 +125,15 @@ class AohImsEmulator(Emulator):
             resolved=frozenset(resolved_statuses) if resolved_statuses else defaults.resolved,
         )
         self.tokens = token_table(tokens)
+        self.realm = Realm(
+            client_id=client_id, client_secret=client_secret,
+            users=dict(users) if users is not None else {
+                DEFAULT_USERNAME: (DEFAULT_PASSWORD, DEFAULT_TENANT, DEFAULT_USER)
+            },
+            service_account=(DEFAULT_TENANT, SERVICE_ACCOUNT_USER),
+            issuer="emulator/realms/aoh", subject=user_id,
+            token_ttl=token_ttl, refresh_ttl=refresh_ttl,
+        )
         self.attribute_meta: dict[str, str] = dict(
             DEFAULT_ATTRIBUTES if attributes is None else attributes
         )
@@ -119,6 +163,7 @@ class AohImsEmulator(Emulator):
     def routes(self) -> None:
         """Register the endpoints; the attribute-metadata routes come first so they win."""
         add = self.router.add
+        add("POST", REALM_TOKEN_PATH, self.issue_token)
         add("GET", "/v1/incident/attributes", self.list_attribute_meta)
         add("POST", "/v1/incident/attributes", self.create_attribute_meta)
         add("PUT", "/v1/incident/attributes", self.not_allowed)
@@ -163,26 +208,46 @@ class AohImsEmulator(Emulator):
         self._seq += 1
         return rfc3339_nano(self.clock(), self._seq)
 
-    def remote_config(self, name: str) -> dict[str, Any]:
-        """Config for an ``aoh_ims`` remote pointed at this emulator (default credentials)."""
-        token = DEFAULT_TOKEN if DEFAULT_TOKEN in self.tokens else next(iter(self.tokens))
-        return {"kind": "aoh_ims", "name": name, "base_url": self.base_url, "token": token}
+    def remote_config(self, name: str, *, sign_in: SignIn = "token") -> dict[str, Any]:
+        """Config for an ``aoh_ims`` remote pointed at this emulator: the default static
+        token, or Keycloak sign-in as the client's service account (``client_credentials``)
+        or as the first realm user (``password``)."""
+        config: dict[str, Any] = {"kind": "aoh_ims", "name": name, "base_url": self.base_url}
+        if sign_in == "token":
+            token = DEFAULT_TOKEN if DEFAULT_TOKEN in self.tokens else next(iter(self.tokens))
+            return {**config, "token": token}
+        config.update(token_url=self.base_url + REALM_TOKEN_PATH, client_id=self.realm.client_id)
+        if self.realm.client_secret is not None:
+            config["client_secret"] = self.realm.client_secret
+        if sign_in == "password":
+            username, (password, _, _) = next(iter(self.realm.users.items()))
+            config.update(username=username, password=password)
+        return config
 
     def tenant(self, tenant_id: str) -> Tenant:
         """A tenant's storage, created on first use."""
         return self.tenants.setdefault(tenant_id, Tenant())
 
     def caller(self, request: Request) -> tuple[str, str]:
-        """The ``(tenant_id, user_name)`` of the request's bearer token; 401 otherwise."""
+        """The ``(tenant_id, user_name)`` of the request's bearer token: a static one or a
+        live one the realm issued; 401 otherwise."""
         header = request.headers.get("Authorization") or ""
         scheme, _, token = header.strip().partition(" ")
         challenge = {"WWW-Authenticate": 'Bearer realm="aoh"'}
         if scheme.lower() != "bearer" or not token.strip():
             raise HttpError(401, self._error("unauthorized", ["missing access token"]), challenge)
         who = self.tokens.get(token.strip())
-        if who is None:
-            raise HttpError(401, self._error("unauthorized", ["invalid access token"]), challenge)
-        return who
+        if who is not None:
+            return who
+        try:
+            issued = self.realm.holder(token.strip(), self.clock())
+        except LookupError as problem:
+            raise HttpError(401, self._error("unauthorized", [str(problem)]), challenge) from None
+        return issued.tenant_id, issued.user
+
+    def issue_token(self, request: Request) -> Response:
+        """The realm's token endpoint (form-encoded, like Keycloak's)."""
+        return self.realm.token_endpoint(request, self.clock())
 
     def _find(self, request: Request) -> tuple[Tenant, Row, str]:
         tenant_id, user = self.caller(request)
@@ -442,6 +507,11 @@ class AohImsEmulator(Emulator):
                     )
                     return row
         raise KeyError(incident_id)
+
+    def expire_tokens(self) -> None:
+        """Invalidate every access token the realm issued (refresh tokens stay valid)."""
+        with self.lock:
+            self.realm.expire_all()
 
     def row(self, incident_id: str, tenant_id: str = DEFAULT_TENANT) -> Row | None:
         """The stored incident, or ``None``."""

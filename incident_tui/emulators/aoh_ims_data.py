@@ -6,9 +6,7 @@ Kept apart from :mod:`incident_tui.emulators.aoh_ims`, which holds the HTTP rout
 
 from __future__ import annotations
 
-import base64
 import functools
-import json
 import random
 import re
 import uuid
@@ -18,13 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from incident_tui.domain.mapping import parse_time
+from incident_tui.emulators.keycloak import b64_json
 from incident_tui.emulators.sample import SampleIncident
-
-
-def _b64(data: dict[str, Any]) -> str:
-    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
 
 DEFAULT_TENANT = "bec379e8-21e6-46af-a836-5e528b43108e"
 """The tenant of the default token (the seed's ``tenant_id``)."""
@@ -32,8 +25,8 @@ DEFAULT_USER = "System Admin"
 """The display name of the default token's user (the seed's ``created_by``)."""
 DEFAULT_TOKEN = ".".join(
     (
-        _b64({"alg": "none", "typ": "JWT"}),
-        _b64(
+        b64_json({"alg": "none", "typ": "JWT"}),
+        b64_json(
             {
                 "sub": "2f0c6b8e-5a0e-4c35-9a63-2f0e6f1d7c11",
                 "name": DEFAULT_USER,
@@ -46,6 +39,19 @@ DEFAULT_TOKEN = ".".join(
 )
 """The emulator's fixed demo access token. It is shaped like a Keycloak JWT (unsigned) so a
 client can read the ``name`` claim; the emulator only looks it up in its token table."""
+
+REALM_TOKEN_PATH = "/realms/aoh/protocol/openid-connect/token"
+"""Where the emulated Keycloak realm ``aoh`` issues tokens (Keycloak's own path)."""
+DEFAULT_CLIENT_ID = "incident-tui"
+"""The confidential OIDC client the emulator's realm knows."""
+DEFAULT_CLIENT_SECRET = "emulator-client-secret"
+"""That client's secret (client_credentials needs it; the password grant too, as on Keycloak)."""
+SERVICE_ACCOUNT_USER = f"service-account-{DEFAULT_CLIENT_ID}"
+"""The user a client_credentials token stands for (Keycloak's service-account naming)."""
+DEFAULT_USERNAME = "sysadmin"
+"""A realm user for the password grant; it signs in as :data:`DEFAULT_USER`."""
+DEFAULT_PASSWORD = "ims-demo-2026"
+"""The password of :data:`DEFAULT_USERNAME`."""
 
 DEFAULT_STATUSES: tuple[str, ...] = (
     "NEW", "OPEN", "IN_PROGRESS", "INVESTIGATING", "RESOLVED", "CLOSED",

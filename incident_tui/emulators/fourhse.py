@@ -15,11 +15,11 @@ There is no ``updated_at`` anywhere, as on the real service.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -47,11 +47,10 @@ from incident_tui.emulators.fourhse_data import (
     label,
     validate,
 )
+from incident_tui.emulators.keycloak import Realm
 from incident_tui.emulators.server import Clock, Emulator, HttpError, Request, Response, utc_now
 
 MAX_PER_PAGE = 100
-REFRESH_TTL = 1800
-"""Seconds a refresh token stays valid (Keycloak's default SSO idle time)."""
 
 
 def _int(value: object, default: int) -> int:
@@ -90,15 +89,15 @@ class FourhseEmulator(Emulator):
         self.tokens = set(tokens)
         self.username, self.password = username, password
         self.client_id, self.client_secret = client_id, client_secret
-        self.token_ttl = token_ttl
+        self.realm = Realm(
+            client_id=client_id, client_secret=client_secret,
+            users={username: (password, "", username)}, issuer="emulator/realms/4hse",
+            token_ttl=token_ttl,
+        )
+        """The Keycloak realm behind ``/token`` (the password and refresh_token grants)."""
         self.validate_category = validate_category
         self.pagination_headers = pagination_headers
         self.created_at_format: CreatedAtFormat = created_at_format
-        self.issued: dict[str, tuple[str, datetime]] = {}
-        """Access token -> (username, expiry) for tokens issued by ``/token``."""
-        self.refresh_tokens: dict[str, tuple[str, datetime]] = {}
-        self.grants: list[str] = []
-        """grant_type of every token request that succeeded, in order (for tests)."""
         self.rows: dict[str, dict[str, dict[str, Any]]] = {r: {} for r in (INCIDENT, *CHILDREN)}
         """Stored rows per resource, insertion ordered; joined fields are added on output."""
         self.by_incident: dict[str, dict[str, dict[str, None]]] = {r: {} for r in CHILDREN}
@@ -191,10 +190,15 @@ class FourhseEmulator(Emulator):
             self.historic.add(incident_id)
             self._generation += 1
 
+    @property
+    def grants(self) -> list[str]:
+        """``grant_type`` of every token request that succeeded, in order (for tests)."""
+        return self.realm.grants
+
     def expire_tokens(self) -> None:
         """Invalidate every issued access token (refresh tokens stay valid)."""
         with self.lock:
-            self.issued.clear()
+            self.realm.expire_all()
 
     def incident(self, incident_id: str) -> dict[str, Any]:
         """An incident as the API would show it (with joined fields)."""
@@ -250,48 +254,15 @@ class FourhseEmulator(Emulator):
         token = token.strip()
         if token in self.tokens:
             return "api"
-        issued = self.issued.get(token)
-        if issued and issued[1] > self.clock():
-            return issued[0]
-        self.issued.pop(token, None)
+        with contextlib.suppress(LookupError):
+            return self.realm.holder(token, self.clock()).username
         raise self.fail(
             401, "Your request was made with invalid credentials.",
             {"WWW-Authenticate": 'Bearer realm="api"'},
         )
 
     def _token(self, request: Request) -> Response:
-        form = request.form()
-        grant = form.get("grant_type", "")
-        if grant not in ("password", "refresh_token"):
-            return self._oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")
-        secret_ok = self.client_secret is None or form.get("client_secret") == self.client_secret
-        if form.get("client_id") != self.client_id or not secret_ok:
-            return self._oauth_error(
-                401, "invalid_client", "Invalid client or Invalid client credentials"
-            )
-        now = self.clock()
-        if grant == "password":
-            if form.get("username") != self.username or form.get("password") != self.password:
-                return self._oauth_error(401, "invalid_grant", "Invalid user credentials")
-            user = self.username
-        else:
-            held = self.refresh_tokens.get(form.get("refresh_token", ""))
-            if not held or held[1] <= now:
-                return self._oauth_error(400, "invalid_grant", "Invalid refresh token")
-            user = held[0]
-        access, refresh = f"at-{uuid.uuid4().hex}", f"rt-{uuid.uuid4().hex}"
-        self.issued[access] = (user, now + timedelta(seconds=self.token_ttl))
-        self.refresh_tokens[refresh] = (user, now + timedelta(seconds=REFRESH_TTL))
-        self.grants.append(grant)
-        return Response.json({
-            "access_token": access, "expires_in": int(self.token_ttl),
-            "refresh_expires_in": REFRESH_TTL, "refresh_token": refresh,
-            "token_type": "Bearer", "not-before-policy": 0, "scope": "profile email",
-        })
-
-    @staticmethod
-    def _oauth_error(status: int, error: str, description: str) -> Response:
-        return Response.json({"error": error, "error_description": description}, status)
+        return self.realm.token_endpoint(request, self.clock())
 
     # Handlers ----------------------------------------------------------------------------
 

@@ -4,6 +4,9 @@ The API has no change feed, so every pull is a full listing. Writes are full-obj
 guarded by ``occ_lock``: a stale lock answers 409 (or a lock-related 400), which surfaces as
 :class:`Conflict` for the sync engine to merge; the connector never retries it blindly.
 
+Auth is ``Authorization: Bearer``: a static token, or a Keycloak access token (:mod:`.oidc`,
+client_credentials or password grant) renewed before it expires and once more after a 401.
+
 Idempotent create: the API has no field for a client key, so :meth:`AohImsConnector.find_created`
 recognises an interrupted create by content instead: an incident created since the attempt
 started, with the same ``name`` and our ``reported_by``, and ``created_by`` the caller (one of
@@ -19,7 +22,7 @@ import binascii
 import json
 import logging
 import re
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +37,7 @@ from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status
 from incident_tui.remote.base import Connector, Page, in_pages
 from incident_tui.remote.errors import BadResponse, Conflict, NotFound, Refused, RemoteError
 from incident_tui.remote.http import Http, Sleep, utc_now
+from incident_tui.remote.oidc import OidcSession, bearer
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +81,25 @@ def _unwrap(body: Any) -> Any:
 
 
 def _classify(response: httpx.Response, reason: str) -> RemoteError | None:
-    """409, and a 400 about the lock, are conflicts (contract section 5.4)."""
+    """409, and a 400 about the lock, are conflicts (contract section 5.4). The lock may be
+    named in any of the error body's messages, not only those ``reason`` is made of (the
+    top-level ``message`` is left out of it when ``errors`` has entries)."""
     status = response.status_code
-    if status == 409 or (status == 400 and _LOCK_WORDS.search(reason)):
+    about_lock = status == 400 and _LOCK_WORDS.search(f"{reason} {_top_message(response)}")
+    if status == 409 or about_lock:
         return Conflict(f"HTTP {status}: {reason}", status=status)
     return None
+
+
+def _top_message(response: httpx.Response) -> str:
+    """The error body's ``errorMessage`` and ``message``, if it has them."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    return " ".join(str(body[k]) for k in ("errorMessage", "message") if body.get(k))
 
 
 def _token_identities(token: str | None) -> set[str]:
@@ -114,21 +132,33 @@ class AohImsConnector(Connector):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        """``clock`` decides when a Keycloak access token is due for renewal."""
         super().__init__(config, transport=transport, sleep=sleep)
         assert isinstance(config, AohImsRemote)
         self.cfg = config
-        token = config.secret()
+        # The static token goes into every request as a default header; without one the
+        # request still goes out, so an unreachable server reads as offline, not as "no token".
+        token = None if config.token_url else config.secret()
         headers = {"Accept": "application/json"}
         if token:
-            headers["Authorization"] = f"Bearer {token}"
+            headers.update(bearer(token))
         self.http = Http(
             config.base_url, timeout=config.timeout, verify=config.verify_tls,
-            transport=transport, sleep=sleep, headers=headers, classify=_classify,
+            transport=transport, sleep=sleep, headers=headers, classify=self._classify,
         )
         self.identities = _token_identities(token)
         """Values the server may stamp as our ``created_by`` (token claims, then what it
         stamped on our own writes); empty when unknown."""
+        self.oidc = (
+            OidcSession(
+                self.http, config, system="AOH IMS", clock=clock, on_token=self._learn_token
+            )
+            if config.token_url
+            else None
+        )
+        """The Keycloak sign-in when ``token_url`` is configured, else ``None`` (static token)."""
         self._status_map = {_code(k): v for k, v in config.status_map.items()}
         self._severity_map = {_code(k): v for k, v in config.severity_map.items()}
         self._get_route_works = False
@@ -137,6 +167,38 @@ class AohImsConnector(Connector):
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self.http.aclose()
+
+    # Auth and requests --------------------------------------------------------------------
+
+    def _classify(self, response: httpx.Response, reason: str) -> RemoteError | None:
+        """Token endpoint refusals first (a Keycloak 400 is a sign-in failure, not a
+        conflict), then the API's own lock conflicts."""
+        refused = self.oidc.classify(response, reason) if self.oidc else None
+        return refused or _classify(response, reason)
+
+    def _learn_token(self, token: str) -> None:
+        # A renewed token names the same caller; claims only ever add identities.
+        self.identities |= _token_identities(token)
+
+    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """An API call's parsed JSON body, with the Keycloak token when signing in."""
+        if self.oidc is None:
+            return await self.http.json(method, path, **kwargs)
+
+        async def attempt(headers: dict[str, str]) -> Any:
+            return await self.http.json(method, path, headers=headers, **kwargs)
+
+        return await self.oidc.authorized(attempt)
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """An API call's response, with the Keycloak token when signing in."""
+        if self.oidc is None:
+            return await self.http.request(method, path, **kwargs)
+
+        async def attempt(headers: dict[str, str]) -> httpx.Response:
+            return await self.http.request(method, path, headers=headers, **kwargs)
+
+        return await self.oidc.authorized(attempt)
 
     # Mapping -------------------------------------------------------------------------------
 
@@ -219,7 +281,7 @@ class AohImsConnector(Connector):
     # Reading -------------------------------------------------------------------------------
 
     async def _list(self, params: dict[str, int] | None = None) -> tuple[list[dict[str, Any]], int]:
-        body = _unwrap(await self.http.json("GET", "/v1/incident", params=params))
+        body = _unwrap(await self._json("GET", "/v1/incident", params=params))
         total: Any
         if isinstance(body, list):
             rows, total = body, len(body)
@@ -275,7 +337,7 @@ class AohImsConnector(Connector):
         that (undocumented) route turns out not to exist."""
         if not self._get_route_missing:
             try:
-                row = _unwrap(await self.http.json("GET", self._path(remote_id)))
+                row = _unwrap(await self._json("GET", self._path(remote_id)))
             except NotFound:
                 if self._get_route_works:
                     raise
@@ -300,7 +362,7 @@ class AohImsConnector(Connector):
     async def comments(self, remote_id: str) -> list[Comment]:
         """The incident's comments (empty when the server has no comment listing)."""
         try:
-            body = _unwrap(await self.http.json("GET", self._path(remote_id, "comments")))
+            body = _unwrap(await self._json("GET", self._path(remote_id, "comments")))
         except (NotFound, Refused) as error:
             if isinstance(error, Refused) and error.status != 405:
                 raise
@@ -333,7 +395,7 @@ class AohImsConnector(Connector):
             body["description"] = NO_DESCRIPTION
         body["occ_lock"] = self._lock(current)
         try:
-            answer = _unwrap(await self.http.json("PUT", self._path(current.remote_id), json=body))
+            answer = _unwrap(await self._json("PUT", self._path(current.remote_id), json=body))
         except Conflict:
             fresh = await self._already_applied(current.remote_id, body)
             if fresh is None:
@@ -395,7 +457,7 @@ class AohImsConnector(Connector):
     async def comment(self, current: Incident, body: str) -> Comment:
         """POST ``{"text"}``; the server fills the author from the token."""
         path = self._path(current.remote_id, "comments")
-        answer = _unwrap(await self.http.json("POST", path, json={"text": body}))
+        answer = _unwrap(await self._json("POST", path, json={"text": body}))
         if not isinstance(answer, dict) or answer.get("id") is None:
             raise BadResponse("add comment: no comment in the answer")
         return self.to_comment(answer)
@@ -404,14 +466,14 @@ class AohImsConnector(Connector):
         """DELETE ``.../comments/{commentId}``; already gone counts as done."""
         path = self._path(current.remote_id, "comments", quote(comment_id, safe=""))
         try:
-            await self.http.request("DELETE", path)
+            await self._request("DELETE", path)
         except NotFound:
             log.info("%s: comment %s was already gone", self.name, comment_id)
 
     async def delete(self, current: Incident) -> None:
         """DELETE the incident; already gone counts as done (a retried DELETE sees 404)."""
         try:
-            await self.http.request("DELETE", self._path(current.remote_id))
+            await self._request("DELETE", self._path(current.remote_id))
         except NotFound:
             log.info("%s: incident %s was already gone", self.name, current.remote_id)
 
@@ -428,7 +490,7 @@ class AohImsConnector(Connector):
             "reported_by": self.cfg.reported_by,
             "severity": self.severity_code(draft.severity),
         }
-        answer = _unwrap(await self.http.json("POST", "/v1/incident", json=body))
+        answer = _unwrap(await self._json("POST", "/v1/incident", json=body))
         if not isinstance(answer, dict) or answer.get("id") is None:
             raise BadResponse("create: no incident in the answer")
         self._learn_caller(answer, "created_by")
@@ -460,7 +522,7 @@ class AohImsConnector(Connector):
 
     async def attribute_definitions(self) -> list[dict[str, Any]]:
         """The deployment's attribute metadata: ``[{"name", "type"}]``."""
-        body = _unwrap(await self.http.json("GET", "/v1/incident/attributes"))
+        body = _unwrap(await self._json("GET", "/v1/incident/attributes"))
         if not isinstance(body, list):
             raise BadResponse("GET /v1/incident/attributes: no list in the answer")
         return [
@@ -476,7 +538,7 @@ class AohImsConnector(Connector):
         native JSON value; returns the incident re-read, since the lock may have moved."""
         method = "POST" if create else "PUT"
         # Setting the same value twice is harmless, so even the POST may be retried.
-        await self.http.request(
+        await self._request(
             method,
             self._path(current.remote_id, "attributes"),
             json={"name": name, "value": value},

@@ -3,9 +3,10 @@
 4HSE has no ``updated_at``, no comments and no severity, so every pull is a full listing of
 the configured project/office. ``version`` stays empty: the store hashes the payload it keeps
 anyway (:func:`~incident_tui.store.upsert.content_version`), one encoding per row. Auth is a
-static Bearer token or the OAuth2 password flow against Keycloak, refreshed before expiry and
-once more after a 401. Creates carry a client-chosen ``office_incident_id`` derived from the
-idempotency key, which makes them safe to retry and easy to find after a lost answer.
+static Bearer token or the OAuth2 password flow against Keycloak (:mod:`.oidc`), refreshed
+before expiry and once more after a 401. Creates carry a client-chosen ``office_incident_id``
+derived from the idempotency key, which makes them safe to retry and easy to find after a lost
+answer.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import contextlib
 import functools
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -37,6 +37,7 @@ from incident_tui.remote.errors import (
     Unsupported,
 )
 from incident_tui.remote.http import Http, Sleep, parse_json, utc_now
+from incident_tui.remote.oidc import OidcSession, bearer
 from incident_tui.remote.read_ahead import read_ahead
 
 DEFAULT_TOKEN_URL = "https://auth.4hse.com/realms/4hse/protocol/openid-connect/token"
@@ -126,14 +127,6 @@ def child_label(kind: str, row: dict[str, Any]) -> str:
     return f"{name} ({', '.join(notes)})" if notes else name
 
 
-@dataclass
-class _Token:
-    access: str
-    expires_at: datetime
-    refresh: str | None
-    refresh_expires_at: datetime | None
-
-
 class FourhseConnector(Connector):
     """4HSE Incident API v2, scoped to the configured project and/or office."""
 
@@ -160,14 +153,17 @@ class FourhseConnector(Connector):
         self.cfg = config
         self._clock = clock
         self.token_url = config.token_url or DEFAULT_TOKEN_URL
-        self._token_target = httpx.URL(self.token_url).copy_with(query=None)
-        # Username + password win over a static token: they can be renewed when it expires.
-        self.oauth = bool(config.username)
-        self._token: _Token | None = None
-        self._token_lock = asyncio.Lock()
+        # Paths carry the /v2 prefix, and a base URL copied with it would double it.
+        base = config.base_url.removesuffix("/v2")
         self.http = Http(
-            config.base_url, timeout=config.timeout, verify=config.verify_tls, transport=transport,
+            base, timeout=config.timeout, verify=config.verify_tls, transport=transport,
             sleep=sleep, headers={"Accept": "application/json"}, classify=self._classify,
+        )
+        # Username + password win over a static token: they can be renewed when it expires.
+        self.oidc = (
+            OidcSession(self.http, config, system="4HSE", token_url=self.token_url, clock=clock)
+            if config.username
+            else None
         )
 
     async def aclose(self) -> None:
@@ -178,84 +174,21 @@ class FourhseConnector(Connector):
 
     def _classify(self, response: httpx.Response, reason: str) -> RemoteError | None:
         """Keycloak refuses bad credentials with 400/401 ``invalid_grant``: that is AuthFailed."""
-        status, url = response.status_code, response.request.url.copy_with(query=None)
-        if url != self._token_target or status not in (400, 401):
-            return None
-        try:
-            reason = str(response.json().get("error_description") or reason)
-        except (ValueError, AttributeError):
-            pass
-        return AuthFailed(f"4HSE sign-in refused (HTTP {status}): {reason}", status=status)
-
-    async def _access_token(self, stale: str | None = None) -> str:
-        """A usable access token; ``stale`` is one the API just refused (renew it)."""
-        if not self.oauth:
-            token = self.cfg.secret()
-            if not token:
-                raise AuthFailed("4HSE: no token or username/password configured")
-            return token
-        async with self._token_lock:
-            held, now = self._token, self._clock()
-            if held and held.access != stale and now < held.expires_at:
-                return held.access
-            if held and held.refresh and (
-                held.refresh_expires_at is None or now < held.refresh_expires_at
-            ):
-                try:
-                    return await self._grant(
-                        {"grant_type": "refresh_token", "refresh_token": held.refresh}
-                    )
-                except AuthFailed:
-                    pass  # the session ended: sign in again with the password
-            password = self.cfg.password_value()
-            if not password:
-                raise AuthFailed("4HSE: username configured without a password")
-            user = self.cfg.username or ""
-            return await self._grant(
-                {"grant_type": "password", "username": user, "password": password}
-            )
-
-    async def _grant(self, form: dict[str, str]) -> str:
-        form["client_id"] = self.cfg.client_id
-        if self.cfg.client_secret:
-            form["client_secret"] = self.cfg.client_secret.get_secret_value()
-        response = await self.http.request("POST", self.token_url, data=form, idempotent=True)
-        try:
-            body = parse_json(response)
-        except BadResponse:
-            # parse_json quotes the body, and a garbled token answer may hold the token.
-            raise BadResponse("4HSE token endpoint answered with garbage") from None
-        access = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(access, str) or not access:
-            raise BadResponse("4HSE token endpoint answered without an access_token")
-        now = self._clock()
-        lifetime = float(body.get("expires_in") or 300)
-        # Renew a little early so a request never leaves with a token about to expire.
-        margin = min(30.0, lifetime / 5)
-        refresh_life = body.get("refresh_expires_in")
-        self._token = _Token(
-            access=access,
-            expires_at=now + timedelta(seconds=lifetime - margin),
-            refresh=body.get("refresh_token") or None,
-            refresh_expires_at=(
-                now + timedelta(seconds=float(refresh_life) - margin) if refresh_life else None
-            ),
-        )
-        return access
+        return self.oidc.classify(response, reason) if self.oidc else None
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One API request with a Bearer header (never the query-string token, which leaks
         into logs); after a 401 the OAuth token is renewed and the request sent once more."""
-        stale: str | None = None
-        while True:
-            token = await self._access_token(stale)
-            headers = {"Authorization": f"Bearer {token}"}
-            try:
-                return await self.http.request(method, path, headers=headers, **kwargs)
-            except AuthFailed as error:
-                if not self.oauth or stale is not None or error.status != 401:
-                    raise
-                stale = token
+        if self.oidc is None:
+            token = self.cfg.secret()
+            if not token:
+                raise AuthFailed("4HSE: no token or username/password configured")
+            return await self.http.request(method, path, headers=bearer(token), **kwargs)
+
+        async def attempt(headers: dict[str, str]) -> httpx.Response:
+            return await self.http.request(method, path, headers=headers, **kwargs)
+
+        return await self.oidc.authorized(attempt)
 
     async def _exchange(self, method: str, path: str, **kwargs: Any) -> tuple[httpx.Response, Any]:
         """Send and parse JSON, repeating on garbage: every call this connector makes is safe
@@ -419,7 +352,8 @@ class FourhseConnector(Connector):
     # Writing -----------------------------------------------------------------------------
 
     def _today(self) -> str:
-        return self._clock().date().isoformat()
+        # The user's calendar day, not UTC's: resolving at 00:30 in Milan closes it today.
+        return self._clock().astimezone().date().isoformat()
 
     async def _update(self, current: Incident, changes: dict[str, Any]) -> Incident | None:
         raw = current.raw or await self._view(current.remote_id)

@@ -1,7 +1,9 @@
-"""AohImsConnector against the AOH IMS emulator over real loopback HTTP."""
+"""AohImsConnector against the AOH IMS emulator over real loopback HTTP, with a static token
+or signing in to the emulated Keycloak realm (client_credentials, password, refresh)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,10 +14,14 @@ import pytest
 from incident_tui.config import AohImsRemote
 from incident_tui.domain.model import Draft, Incident, Severity, Status
 from incident_tui.emulators.aoh_ims import (
+    DEFAULT_CLIENT_SECRET,
     DEFAULT_TENANT,
     DEFAULT_TOKEN,
     DEFAULT_USER,
+    REALM_TOKEN_PATH,
+    SERVICE_ACCOUNT_USER,
     AohImsEmulator,
+    SignIn,
 )
 from incident_tui.emulators.server import EmulatorServer
 from incident_tui.remote.aoh_ims import AohImsConnector
@@ -304,6 +310,12 @@ async def test_lock_400s_are_conflicts_and_other_400s_are_refusals(serve: Serve)
     emulator.faults.add("status", method="PUT", status=400, body=lock_error)
     with pytest.raises(Conflict):
         await conn.acknowledge(current)
+    # The lock named only in the top-level message (or the newer errorMessage) still counts.
+    for top in ({"message": "occ_lock mismatch"}, {"errorMessage": "Version conflict"}):
+        emulator.faults.add("status", method="PUT", status=400,
+                            body={**top, "errors": [{"message": "update rejected"}]})
+        with pytest.raises(Conflict):
+            await conn.acknowledge(current)
     emulator.faults.add("status", method="PUT", status=400,
                         body={"message": "bad request", "errors": [{"message": "date occurred"}]})
     with pytest.raises(Refused):
@@ -485,4 +497,171 @@ async def test_retry_after_is_honoured(serve: Serve) -> None:
     conn = connect(srv, sleep=recording_sleep)
     assert len(incidents(await pull_all(conn))) == 2
     assert waits == [2.0]
+    await conn.aclose()
+
+
+# Keycloak sign-in (OIDC) -------------------------------------------------------------------
+
+
+def sign_in(
+    srv: EmulatorServer, how: SignIn, now: list[datetime] | None = None, **overrides: Any
+) -> AohImsConnector:
+    """A connector that signs in to the emulator's realm (``client_credentials``/``password``);
+    ``now`` is a shared mutable clock for token expiry."""
+    config = {**emu(srv).remote_config("ims", sign_in=how), "verify_tls": False, **overrides}
+    clock = (lambda: now[0]) if now else (lambda: FIXED_NOW)
+    return AohImsConnector(AohImsRemote(**config), sleep=no_sleep, clock=clock)
+
+
+def token_calls(srv: EmulatorServer) -> list[int]:
+    return [r.status for r in emu(srv).log if r.path == REALM_TOKEN_PATH]
+
+
+async def test_client_credentials_sign_in_syncs_and_writes_as_the_service_account(
+    serve: Serve,
+) -> None:
+    srv = serve("aoh_ims", sample=5)
+    conn = sign_in(srv, "client_credentials")
+    assert conn.oidc is not None and conn.oidc.grant == "client_credentials"
+    pages = await pull_all(conn)
+    assert pages[-1].complete and len(incidents(pages)) == 5
+    draft = Draft(title="Badge reader offline")
+    made = await conn.create(draft, "k1")
+    assert made.raw["created_by"] == SERVICE_ACCOUNT_USER
+    assert SERVICE_ACCOUNT_USER in conn.identities  # read from the issued token's claims
+    again = sign_in(srv, "client_credentials")
+    found = await again.find_created(draft, "k1", FIXED_NOW)
+    assert found is not None and found.remote_id == made.remote_id
+    assert emu(srv).realm.grants == ["client_credentials", "client_credentials"]
+    assert all("token" not in r.query for r in emu(srv).log)
+    for connector in (conn, again):
+        await connector.aclose()
+
+
+async def test_password_sign_in_acts_as_the_user(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=3)
+    conn = sign_in(srv, "password")
+    current = incidents(await pull_all(conn))[0]
+    note = await conn.comment(current, "On it")
+    assert note.author == DEFAULT_USER
+    assert emu(srv).realm.grants == ["password"] and token_calls(srv) == [200]
+    await conn.aclose()
+
+
+async def test_concurrent_requests_share_one_sign_in(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=6)
+    conn = sign_in(srv, "client_credentials")
+    ids = list(emu(srv).tenant(DEFAULT_TENANT).incidents)
+    got = await asyncio.gather(*(conn.get(remote_id) for remote_id in ids))
+    assert [i.remote_id for i in got] == ids and emu(srv).realm.grants == ["client_credentials"]
+    await conn.aclose()
+
+
+async def test_the_token_is_refreshed_before_expiry_and_signs_in_again_after_the_session(
+    serve: Serve,
+) -> None:
+    now = [FIXED_NOW]
+    srv = serve("aoh_ims", sample=2, clock=lambda: now[0], token_ttl=300)
+    conn = sign_in(srv, "password", now)
+    realm = emu(srv).realm
+    await pull_all(conn)
+    now[0] += timedelta(seconds=200)
+    await pull_all(conn)
+    assert realm.grants == ["password"]
+    now[0] += timedelta(seconds=80)  # inside the renewal margin, still valid on the server
+    assert len(incidents(await pull_all(conn))) == 2
+    assert realm.grants == ["password", "refresh_token"]
+    assert all(r.status == 200 for r in emu(srv).log)
+    now[0] += timedelta(seconds=1800)  # the refresh token has lapsed too: sign in afresh
+    await pull_all(conn)
+    assert realm.grants == ["password", "refresh_token", "password"]
+    now[0] += timedelta(seconds=300)
+    realm.refresh.clear()  # the server ended the session early: refresh refused, then sign in
+    assert len(incidents(await pull_all(conn))) == 2
+    assert realm.grants == ["password", "refresh_token", "password", "password"]
+    assert token_calls(srv) == [200, 200, 200, 400, 200]
+    await conn.aclose()
+
+
+async def test_an_expired_token_is_renewed_after_a_401_and_the_sync_continues(
+    serve: Serve,
+) -> None:
+    srv = serve("aoh_ims", sample=2)
+    emulator = emu(srv)
+    conn = sign_in(srv, "password")
+    await pull_all(conn)
+    emulator.expire_tokens()
+    emulator.log.clear()
+    assert len(incidents(await pull_all(conn))) == 2
+    assert emulator.realm.grants == ["password", "refresh_token"]
+    assert [(r.path, r.status) for r in emulator.log] == [
+        ("/v1/incident", 401), (REALM_TOKEN_PATH, 200), ("/v1/incident", 200)]
+    emulator.expire_tokens()  # a create refused with 401 did nothing: sent again, made once
+    made = await conn.create(Draft(title="Made after renewal"), "k1")
+    assert emulator.row(made.remote_id) is not None
+    assert len(emulator.tenant(DEFAULT_TENANT).incidents) == 3
+    emulator.faults.add("status", path="^/v1/incident$", status=401, times=-1)
+    emulator.log.clear()
+    with pytest.raises(AuthFailed):
+        await pull_all(conn)
+    assert [r.path for r in emulator.log] == ["/v1/incident", REALM_TOKEN_PATH, "/v1/incident"]
+    await conn.aclose()
+
+
+async def test_client_credentials_signs_in_again_without_a_refresh_token(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=1)
+    conn = sign_in(srv, "client_credentials")
+    await pull_all(conn)
+    emu(srv).expire_tokens()
+    assert len(incidents(await pull_all(conn))) == 1
+    assert emu(srv).realm.grants == ["client_credentials", "client_credentials"]
+    await conn.aclose()
+
+
+@pytest.mark.parametrize(
+    ("how", "overrides", "reason"),
+    [
+        ("client_credentials", {"client_secret": "wrong-secret"},
+         "sign-in refused (HTTP 401): Invalid client or Invalid client credentials"),
+        ("password", {"password": "wrong-password"},
+         "sign-in refused (HTTP 401): Invalid user credentials"),
+        ("password", {"username": "nobody"}, "Invalid user credentials"),
+        ("client_credentials", {"client_id": "someone-else"}, "Invalid client"),
+    ],
+)
+async def test_bad_credentials_are_auth_failed_with_keycloaks_reason(
+    serve: Serve, how: SignIn, overrides: dict[str, Any], reason: str
+) -> None:
+    srv = serve("aoh_ims", sample=1)
+    conn = sign_in(srv, how, **overrides)
+    with pytest.raises(AuthFailed) as caught:
+        await pull_all(conn)
+    message = str(caught.value)
+    assert message.startswith("AOH IMS") and reason in message
+    assert "wrong-" not in message  # no secret in what the user sees
+    assert [r.path for r in emu(srv).log] == [REALM_TOKEN_PATH]  # not retried, no API call
+    await conn.aclose()
+
+
+async def test_secrets_from_the_environment(serve: Serve, monkeypatch: pytest.MonkeyPatch) -> None:
+    srv = serve("aoh_ims", sample=1)
+    monkeypatch.setenv("IMS_CLIENT_SECRET", DEFAULT_CLIENT_SECRET)
+    conn = sign_in(srv, "client_credentials", client_secret=None,
+                   client_secret_env="IMS_CLIENT_SECRET")
+    assert len(incidents(await pull_all(conn))) == 1
+    await conn.aclose()
+    conn = sign_in(srv, "password", password=None, password_env="IMS_PASSWORD_UNSET")
+    with pytest.raises(AuthFailed, match="password_env IMS_PASSWORD_UNSET is not set"):
+        await pull_all(conn)
+    await conn.aclose()
+    assert token_calls(srv) == [200]
+
+
+async def test_a_static_token_never_touches_the_token_endpoint(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=2)
+    conn = connect(srv)
+    assert conn.oidc is None and DEFAULT_USER in conn.identities
+    emu(srv).expire_tokens()  # only issued tokens expire
+    assert len(incidents(await pull_all(conn))) == 2
+    assert token_calls(srv) == [] and emu(srv).realm.grants == []
     await conn.aclose()

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from incident_tui.config import AohImsRemote
-from incident_tui.emulators.aoh_ims import DEFAULT_TENANT, DEFAULT_TOKEN, DEFAULT_USER
+from incident_tui.emulators.aoh_ims import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_PASSWORD,
+    DEFAULT_TENANT,
+    DEFAULT_TOKEN,
+    DEFAULT_USER,
+    DEFAULT_USERNAME,
+    REALM_TOKEN_PATH,
+    SERVICE_ACCOUNT_USER,
+    AohImsEmulator,
+)
 from incident_tui.emulators.server import EmulatorServer
 from tests.integration.conftest import FIXED_NOW, Serve
 
@@ -346,3 +360,102 @@ def test_remote_config_and_helpers(serve: Serve) -> None:
     assert fetched["status"] == "OPEN" and fetched["name"] == "Added directly"
     with pytest.raises(KeyError):
         emulator.touch("nope")
+
+
+def token(srv: EmulatorServer, grant: str = "client_credentials", **form: str) -> httpx.Response:
+    """A form-encoded token request with the default client credentials (overridable)."""
+    data = {"grant_type": grant, "client_id": DEFAULT_CLIENT_ID,
+            "client_secret": DEFAULT_CLIENT_SECRET, **form}
+    if grant == "password":
+        data = {"username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD, **data}
+    return httpx.post(srv.url + REALM_TOKEN_PATH, data={k: v for k, v in data.items() if v})
+
+
+def claims(access: str) -> dict[str, Any]:
+    payload = access.split(".")[1]
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "==="))
+    return decoded
+
+
+def test_token_endpoint_grants_map_to_a_tenant_and_user(serve: Serve) -> None:
+    srv = serve("aoh_ims", sample=2)
+    service = token(srv)
+    assert service.status_code == 200 and service.headers["Cache-Control"] == "no-store"
+    body = service.json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 300
+    assert "refresh_token" not in body and body["refresh_expires_in"] == 0  # Keycloak's default
+    assert claims(body["access_token"])["preferred_username"] == SERVICE_ACCOUNT_USER
+    made = create(client(srv, body["access_token"]))
+    assert made["created_by"] == SERVICE_ACCOUNT_USER and made["tenant_id"] == DEFAULT_TENANT
+
+    signed_in = token(srv, "password").json()
+    assert signed_in["refresh_expires_in"] == 1800 and signed_in["refresh_token"]
+    assert claims(signed_in["access_token"])["name"] == DEFAULT_USER
+    assert create(client(srv, signed_in["access_token"]))["created_by"] == DEFAULT_USER
+    refreshed = token(srv, "refresh_token", refresh_token=signed_in["refresh_token"]).json()
+    assert refreshed["access_token"] != signed_in["access_token"]
+    assert client(srv, refreshed["access_token"]).get("/v1/incident").status_code == 200
+    basic = base64.b64encode(f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}".encode()).decode()
+    by_basic = httpx.post(srv.url + REALM_TOKEN_PATH, data={"grant_type": "client_credentials"},
+                          headers={"Authorization": f"Basic {basic}"})
+    assert by_basic.status_code == 200
+    emulator = srv.emulator
+    assert isinstance(emulator, AohImsEmulator)
+    assert emulator.realm.grants == [
+        "client_credentials", "password", "refresh_token", "client_credentials"]
+
+
+def test_token_endpoint_refusals_are_keycloak_shaped(serve: Serve) -> None:
+    srv = serve("aoh_ims")
+    cases: list[tuple[httpx.Response, int, str, str]] = [
+        (token(srv, "password", password="nope"), 401, "invalid_grant", "Invalid user credentials"),
+        (token(srv, "password", username="nobody"), 401, "invalid_grant", "Invalid user"),
+        (token(srv, client_secret="wrong"), 401, "invalid_client", "Invalid client"),
+        (token(srv, client_id="other"), 401, "invalid_client", "Invalid client"),
+        (token(srv, "refresh_token", refresh_token="rt-forged"), 400, "invalid_grant",
+         "Invalid refresh token"),
+        (token(srv, "authorization_code"), 400, "unsupported_grant_type", "Unsupported"),
+    ]
+    for response, status, error, description in cases:
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert body["error"] == error and body["error_description"].startswith(description)
+    public = serve("aoh_ims", client_secret=None)
+    refused = token(public, client_secret="")
+    assert refused.status_code == 401 and refused.json()["error"] == "unauthorized_client"
+    assert token(public, "password", client_secret="").status_code == 200
+
+
+def test_issued_tokens_expire_on_the_emulator_clock(serve: Serve) -> None:
+    now = [FIXED_NOW]
+    srv = serve("aoh_ims", clock=lambda: now[0], token_ttl=60, refresh_ttl=120)
+    signed_in = token(srv, "password").json()
+    http = client(srv, signed_in["access_token"])
+    assert http.get("/v1/incident").status_code == 200
+    now[0] += timedelta(seconds=61)
+    expired = assert_module_error(http.get("/v1/incident"), 401)
+    assert expired["errors"][0]["message"] == "access token expired"
+    again = token(srv, "refresh_token", refresh_token=signed_in["refresh_token"]).json()
+    assert client(srv, again["access_token"]).get("/v1/incident").status_code == 200
+    emulator = srv.emulator
+    assert isinstance(emulator, AohImsEmulator)
+    emulator.expire_tokens()
+    gone = assert_module_error(client(srv, again["access_token"]).get("/v1/incident"), 401)
+    assert gone["errors"][0]["message"] == "invalid access token"
+    assert client(srv).get("/v1/incident").status_code == 200  # static tokens are unaffected
+    now[0] += timedelta(seconds=120)
+    late = token(srv, "refresh_token", refresh_token=again["refresh_token"])
+    assert late.status_code == 400 and late.json()["error_description"] == "Token is not active"
+
+
+def test_remote_config_for_each_way_to_sign_in(serve: Serve) -> None:
+    srv = serve("aoh_ims")
+    emulator = srv.emulator
+    assert isinstance(emulator, AohImsEmulator)
+    service = AohImsRemote(**emulator.remote_config("ims", sign_in="client_credentials"))
+    assert service.token_url == srv.url + REALM_TOKEN_PATH and service.secret() is None
+    assert service.oidc_grant() == "client_credentials"
+    assert service.client_secret_value() == DEFAULT_CLIENT_SECRET
+    user = AohImsRemote(**emulator.remote_config("ims", sign_in="password"))
+    assert user.oidc_grant() == "password" and user.username == DEFAULT_USERNAME
+    assert user.password_value() == DEFAULT_PASSWORD

@@ -3,6 +3,7 @@ get with children, every write, idempotent create, OAuth2 sign-in/refresh and ev
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import aclosing
 from datetime import UTC, datetime, timedelta
@@ -105,6 +106,13 @@ async def test_pull_pages_through_three_pages(serve: Serve) -> None:
     assert index_calls(srv) == 3
 
 
+async def test_a_base_url_copied_with_its_v2_prefix_works(serve: Serve) -> None:
+    srv = serve("fourhse", sample=3, foreign=0)
+    async with aclosing(connect(srv, base_url=f"{srv.url}/v2/")) as connector:
+        pages = await pull_all(connector)
+    assert len({i.remote_id for p in pages for i in p.incidents}) == 3
+
+
 async def test_pull_without_pagination_headers_stops_at_a_short_page(serve: Serve) -> None:
     srv = serve("fourhse", sample=200, foreign=0, pagination_headers=False)
     async with aclosing(connect(srv)) as connector:
@@ -194,6 +202,26 @@ async def test_acknowledge_resolve_reopen_edit(serve: Serve) -> None:
     assert row["assignee"] == '["Ana Souza"]' and row["name"] == "Acid spill"
     updates = [e for e in srv.emulator.log if e.path.startswith("/v2/incident/update/")]
     assert len(updates) == 4
+
+
+async def test_dates_written_are_the_users_calendar_day(
+    serve: Serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Rome")
+    time.tzset()
+    try:
+        srv = serve("fourhse", sample=0)
+        key = emu(srv).add(status="new")["office_incident_id"]
+        # 23:30 UTC on 1 December is already 2 December in Rome.
+        clock = lambda: datetime(2026, 12, 1, 23, 30, tzinfo=UTC)  # noqa: E731
+        async with aclosing(connect(srv, clock=clock)) as connector:
+            await connector.resolve(await fresh(connector, key))
+            made = await connector.create(Draft("Slip in corridor"), "k-rome")
+        assert emu(srv).rows["incident"][key]["date_closed"] == "2026-12-02"
+        assert made.raw["date_incident"].startswith("2026-12-02")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 async def test_resolve_keeps_an_existing_closing_date(serve: Serve) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from incident_tui.config import ConfigError, load_settings
+from incident_tui.config import AohImsRemote, ConfigError, FourhseRemote, load_settings
 from incident_tui.keymap import BY_ID
 
 GOOD = """
@@ -138,3 +138,95 @@ def test_a_long_list_of_config_problems_is_counted(tmp_path: Path) -> None:
         load_settings(path)
     line = str(caught.value)
     assert line.count("unknown key") == 5 and line.endswith(" (and 3 more)")
+
+
+IMS = '[[remotes]]\nname = "ops"\nkind = "aoh_ims"\nbase_url = "https://ims.example.test"\n'
+KEYCLOAK = 'token_url = "https://sso.example.test/realms/aoh/protocol/openid-connect/token"\n'
+
+
+def test_aoh_ims_signs_in_with_a_static_token_or_keycloak(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    static = load_settings(write(tmp_path, IMS + 'token_env = "IMS_TOKEN"\n')).remote("ops")
+    assert isinstance(static, AohImsRemote) and static.token_url is None
+    service = IMS + KEYCLOAK + 'client_id = "incident-tui"\nclient_secret_env = "IMS_SECRET"\n'
+    remote = load_settings(write(tmp_path, service)).remote("ops")
+    assert isinstance(remote, AohImsRemote) and remote.oidc_grant() == "client_credentials"
+    monkeypatch.setenv("IMS_SECRET", "s3cret")
+    assert remote.client_secret_value() == "s3cret"
+    user = IMS + KEYCLOAK + 'client_id = "aoh-web"\nusername = "ops"\npassword_env = "IMS_PW"\n'
+    remote = load_settings(write(tmp_path, user)).remote("ops")
+    assert isinstance(remote, AohImsRemote) and remote.oidc_grant() == "password"
+    monkeypatch.setenv("IMS_PW", "pw")
+    assert remote.password_value() == "pw" and remote.client_secret_value() is None
+    assert load_settings(write(tmp_path, IMS)).remote("ops").secret() is None  # checked later
+
+
+@pytest.mark.parametrize(
+    ("keys", "problems"),
+    [
+        (KEYCLOAK + 'client_secret = "s"\n', ["token_url needs client_id"]),
+        (
+            KEYCLOAK + 'client_id = "c"\n',
+            ["token_url without username signs in with client_credentials, which needs "
+             "client_secret or client_secret_env"],
+        ),
+        (
+            KEYCLOAK + 'client_id = "c"\nusername = "ops"\n',
+            ["username needs password or password_env (password grant)"],
+        ),
+        (
+            KEYCLOAK + 'client_id = "c"\nclient_secret = "s"\npassword_env = "PW"\n',
+            ["password needs username"],
+        ),
+        (
+            'client_id = "c"\nusername = "ops"\npassword = "p"\n',
+            ["client_id, username, password need token_url (the Keycloak token endpoint)"],
+        ),
+        (
+            KEYCLOAK + 'token_env = "T"\nclient_id = "c"\nclient_secret = "s"\n',
+            ["token/token_env and token_url are two ways to sign in: keep one"],
+        ),
+        (
+            'token_url = "sso.example.test/token"\n',
+            ["token_url must start with http:// or https://", "token_url needs client_id",
+             "needs client_secret or client_secret_env"],
+        ),
+    ],
+)
+def test_incomplete_aoh_ims_sign_in_is_one_clear_line(
+    tmp_path: Path, keys: str, problems: list[str]
+) -> None:
+    path = write(tmp_path, IMS + keys)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    line = str(caught.value)
+    assert "\n" not in line and line.startswith(f"{path}: remotes[0] (ops): ")
+    for problem in problems:
+        assert problem in line
+    assert "s3cret" not in line
+
+
+def test_fourhse_keeps_its_oauth_keys_and_defaults(tmp_path: Path) -> None:
+    text = (
+        '[[remotes]]\nname = "hse"\nkind = "fourhse"\nbase_url = "https://api.4hse.test"\n'
+        'subtenant_id = "office"\nusername = "rspp"\npassword = "pw"\n'
+    )
+    remote = load_settings(write(tmp_path, text)).remote("hse")
+    assert isinstance(remote, FourhseRemote)
+    assert remote.client_id == "4hse" and remote.token_url is None
+    assert remote.password_value() == "pw" and remote.oidc_grant() == "password"
+
+
+def test_hosted_services_are_the_default_base_url(tmp_path: Path) -> None:
+    text = (
+        '[[remotes]]\nname = "hse"\nkind = "fourhse"\nsubtenant_id = "office"\ntoken = "t"\n'
+        '[[remotes]]\nname = "status"\nkind = "oneuptime"\nproject_id = "p"\ntoken = "t"\n'
+    )
+    settings = load_settings(write(tmp_path, text))
+    assert settings.remote("hse").base_url == "https://service.4hse.com"
+    assert settings.remote("status").base_url == "https://oneuptime.com"
+    # Kinds without a hosted service still need one.
+    with pytest.raises(ConfigError, match="base_url"):
+        load_settings(write(tmp_path, '[[remotes]]\nname = "k"\nkind = "kitehouse"\n'
+                                      'site_id = "s"\ntoken = "t"\n'))

@@ -1,0 +1,185 @@
+"""Keycloak (OAuth2/OIDC) access tokens for connectors that sign in instead of using a static
+token.
+
+:class:`OidcSession` signs in with the password grant or the client_credentials grant (a
+service account), keeps the access token, renews it a little before it expires (with the
+refresh token while that lives, else by signing in again), and sends a request once more with
+a renewed token after a 401. Token requests go through the connector's own
+:class:`~incident_tui.remote.http.Http`, so they share its timeouts, TLS settings, transport
+and retries; the connector plugs :meth:`OidcSession.classify` into that client so that the
+endpoint's refusals become :class:`AuthFailed` carrying Keycloak's ``error_description``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+
+from incident_tui.config import OidcRemote
+from incident_tui.remote.errors import AuthFailed, BadResponse, RemoteError
+from incident_tui.remote.http import Http, parse_json, utc_now
+
+T = TypeVar("T")
+
+DEFAULT_LIFETIME = 300.0
+"""Seconds an access token is taken to live when the answer has no ``expires_in``
+(Keycloak's default access token lifespan)."""
+MAX_MARGIN = 30.0
+"""Renew at most this many seconds before expiry (less for tokens that live under 150 s)."""
+
+
+@dataclass
+class Token:
+    """An access token and, when the grant gave one, the refresh token, with their expiry
+    (already brought forward by the renewal margin)."""
+
+    access: str
+    expires_at: datetime
+    refresh: str | None
+    refresh_expires_at: datetime | None
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The ``Authorization`` header that carries ``token``."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+class OidcSession:
+    """The signed-in state of one connector: one access token, renewed under a lock so that
+    concurrent requests share a single sign-in.
+
+    ``system`` names the remote kind in error messages ("4HSE", "AOH IMS"); ``token_url``
+    overrides the settings' one (4HSE has a default realm); ``on_token`` hears every new
+    access token (the AOH connector reads who it is from the claims).
+    """
+
+    def __init__(
+        self,
+        http: Http,
+        settings: OidcRemote,
+        *,
+        system: str,
+        token_url: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        on_token: Callable[[str], None] | None = None,
+    ) -> None:
+        url = token_url or settings.token_url
+        if not url:
+            raise ValueError(f"{system}: OIDC sign-in needs a token_url")
+        self.http = http
+        self.settings = settings
+        self.system = system
+        self.token_url = url
+        self.grant = settings.oidc_grant()
+        """``password`` or ``client_credentials``: how a fresh sign-in is made."""
+        self._target = httpx.URL(url).copy_with(query=None)
+        self._clock = clock
+        self._on_token = on_token
+        self._token: Token | None = None
+        self._lock = asyncio.Lock()
+
+    def classify(self, response: httpx.Response, reason: str) -> RemoteError | None:
+        """Keycloak refuses bad credentials with 400/401 (``invalid_grant``,
+        ``invalid_client``, ``unauthorized_client``): that is AuthFailed, whatever the API
+        itself makes of a 400. ``None`` for any other response."""
+        status, url = response.status_code, response.request.url.copy_with(query=None)
+        if url != self._target or status not in (400, 401):
+            return None
+        try:
+            reason = str(response.json().get("error_description") or reason)
+        except (ValueError, AttributeError):
+            pass
+        return AuthFailed(f"{self.system} sign-in refused (HTTP {status}): {reason}", status=status)
+
+    async def access_token(self, stale: str | None = None) -> str:
+        """A usable access token; ``stale`` is one the API just refused (renew it, unless
+        another request already did)."""
+        async with self._lock:
+            held, now = self._token, self._clock()
+            if held and held.access != stale and now < held.expires_at:
+                return held.access
+            if held and held.refresh and (
+                held.refresh_expires_at is None or now < held.refresh_expires_at
+            ):
+                try:
+                    return await self._request_token(
+                        {"grant_type": "refresh_token", "refresh_token": held.refresh}
+                    )
+                except AuthFailed:
+                    pass  # the session ended on the server: sign in afresh
+            return await self._sign_in()
+
+    async def header(self, stale: str | None = None) -> dict[str, str]:
+        """The ``Authorization`` header for the next request (see :meth:`access_token`)."""
+        return bearer(await self.access_token(stale))
+
+    async def authorized(self, call: Callable[[dict[str, str]], Awaitable[T]]) -> T:
+        """Run ``call`` with the Authorization header; after a 401 renew the token and run
+        it once more (a token can be revoked or expire early on the server). A 401 means the
+        API did nothing, so even a create is safe to send again."""
+        token = await self.access_token()
+        try:
+            return await call(bearer(token))
+        except AuthFailed as error:
+            if error.status != 401:
+                raise
+        return await call(await self.header(stale=token))
+
+    async def _sign_in(self) -> str:
+        if self.grant == "client_credentials":
+            return await self._request_token({"grant_type": "client_credentials"})
+        password = self.settings.password_value()
+        if not password:
+            env = self.settings.password_env
+            if env:
+                raise AuthFailed(f"{self.system}: password_env {env} is not set")
+            raise AuthFailed(f"{self.system}: username configured without a password")
+        user = self.settings.username or ""
+        return await self._request_token(
+            {"grant_type": "password", "username": user, "password": password}
+        )
+
+    async def _request_token(self, form: dict[str, str]) -> str:
+        form["client_id"] = self.settings.client_id or ""
+        secret = self.settings.client_secret_value()
+        if secret:
+            form["client_secret"] = secret
+        elif form["grant_type"] == "client_credentials":
+            env = self.settings.client_secret_env
+            missing = f"client_secret_env {env} is not set" if env else "no client_secret"
+            raise AuthFailed(f"{self.system}: {missing} for the client_credentials grant")
+        response = await self.http.request("POST", self.token_url, data=form, idempotent=True)
+        try:
+            body = parse_json(response)
+        except BadResponse:
+            # parse_json quotes the body, and a garbled token answer may hold the token.
+            raise BadResponse(f"{self.system} token endpoint answered with garbage") from None
+        access = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(access, str) or not access:
+            raise BadResponse(f"{self.system} token endpoint answered without an access_token")
+        self._token = _token_from(body, access, self._clock())
+        if self._on_token is not None:
+            self._on_token(access)
+        return access
+
+
+def _token_from(body: dict[str, Any], access: str, now: datetime) -> Token:
+    """The held token for a token endpoint answer received at ``now``."""
+    lifetime = float(body.get("expires_in") or DEFAULT_LIFETIME)
+    # Renew a little early so a request never leaves with a token about to expire.
+    margin = min(MAX_MARGIN, lifetime / 5)
+    refresh_life = body.get("refresh_expires_in")
+    refresh = body.get("refresh_token")
+    return Token(
+        access=access,
+        expires_at=now + timedelta(seconds=lifetime - margin),
+        refresh=refresh if isinstance(refresh, str) and refresh else None,
+        refresh_expires_at=(
+            now + timedelta(seconds=float(refresh_life) - margin) if refresh_life else None
+        ),
+    )

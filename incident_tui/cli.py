@@ -70,20 +70,58 @@ IDS_HELP = "incident ids as 'list' shows them (REMOTE:ID)"
 SEQ_HELP = "the change's number in 'outbox'"
 
 
+def _add_locations(parser: argparse.ArgumentParser, default: Any) -> None:
+    """``--config`` and ``--db``, taken before the command and after it."""
+    parser.add_argument(
+        "--config", type=Path, default=default, help="config file (default: XDG config)"
+    )
+    parser.add_argument(
+        "--db", type=Path, default=default, help="local cache file (default: XDG data)"
+    )
+
+
+def _locations() -> argparse.ArgumentParser:
+    """The parent parser of every command that reads the config. Its defaults are
+    ``SUPPRESS``: a subparser copies every attribute it has into the main namespace, so an
+    ordinary default would wipe out a value given before the command. Given in both places,
+    the later one (after the command) wins."""
+    parent = argparse.ArgumentParser(add_help=False)
+    _add_locations(parent, argparse.SUPPRESS)
+    return parent
+
+
+class _ConfigCommands:
+    """Adds the commands that read the config: each also takes ``--config`` and ``--db``
+    after its name (:func:`_locations`)."""
+
+    def __init__(
+        self,
+        sub: argparse._SubParsersAction[argparse.ArgumentParser],
+        parent: argparse.ArgumentParser,
+    ) -> None:
+        self._sub = sub
+        self._parent = parent
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """Add the command ``name`` (keywords as for ``add_subparsers().add_parser``)."""
+        return self._sub.add_parser(name, parents=[self._parent], **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (interface.md's table)."""
     parser = argparse.ArgumentParser(
         prog="incident-tui",
         description="Terminal console for on-call responders: five incident systems, one "
-        "offline-first view. With no command, opens the TUI.",
+        "offline-first view. With no command, opens the TUI. --config and --db go before "
+        "or after the command.",
     )
-    parser.add_argument("--config", type=Path, help="config file (default: XDG config)")
-    parser.add_argument("--db", type=Path, help="local cache file (default: XDG data)")
+    _add_locations(parser, None)
     parser.add_argument("--theme", help="theme for the TUI")
     parser.add_argument("--version", action="version", version="incident-tui 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    reads_config = _ConfigCommands(sub, _locations())
 
-    sub.add_parser("tui", help="open the TUI (the default)")
+    reads_config.add_parser("tui", help="open the TUI (the default)")
     demo = sub.add_parser(
         "demo", help="run the five bundled emulators with sample data and open the TUI"
     )
@@ -94,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-tui", action="store_true", help="sync once, print a summary, keep serving"
     )
 
-    sync = sub.add_parser("sync", help="pull changes and push queued local changes")
+    sync = reads_config.add_parser("sync", help="pull changes and push queued local changes")
     sync.add_argument(
         "--remote", action="append", metavar="NAME", help="only this remote (repeatable)"
     )
@@ -102,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--once", action="store_true", help="one pass, then exit (0 only if all synced)"
     )
 
-    lst = sub.add_parser("list", help="list cached incidents, newest first")
+    lst = reads_config.add_parser("list", help="list cached incidents, newest first")
     lst.add_argument(
         "--status",
         type=_csv_words,
@@ -136,20 +174,20 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true", help="JSON array (interface.md shape)")
     fmt.add_argument("--csv", action="store_true", help="CSV with a header line")
 
-    show = sub.add_parser("show", help="one incident with its comments")
+    show = reads_config.add_parser("show", help="one incident with its comments")
     show.add_argument("id", help=ID_HELP)
     show.add_argument("--json", action="store_true", help="JSON object (interface.md shape)")
 
     for name, text in (("ack", "acknowledge"), ("resolve", "resolve"), ("reopen", "reopen")):
-        p = sub.add_parser(name, help=f"queue: {text} incidents")
+        p = reads_config.add_parser(name, help=f"queue: {text} incidents")
         p.add_argument("ids", nargs="+", metavar="ID", help=IDS_HELP)
 
-    comment = sub.add_parser("comment", help="queue a comment")
+    comment = reads_config.add_parser("comment", help="queue a comment")
     comment.add_argument("id", help=ID_HELP)
     comment.add_argument("--message", "-m", required=True, help="the text ('-' reads stdin)")
     comment.add_argument("--public", action="store_true", help="a public note (OneUptime)")
 
-    create = sub.add_parser("create", help="queue a new incident")
+    create = reads_config.add_parser("create", help="queue a new incident")
     create.add_argument("--remote", required=True, help=REMOTE_HELP)
     create.add_argument("--title", required=True, help="short summary")
     create.add_argument("--description", help="longer text ('-' reads stdin)")
@@ -160,17 +198,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--container", help="service / office to create it in, where the remote has several"
     )
 
-    delete = sub.add_parser("delete", help="queue deleting incidents")
+    delete = reads_config.add_parser("delete", help="queue deleting incidents")
     delete.add_argument("ids", nargs="+", metavar="ID", help=IDS_HELP)
     delete.add_argument("--yes", action="store_true", help="do not ask")
 
-    outbox = sub.add_parser("outbox", help="list queued changes")
+    outbox = reads_config.add_parser("outbox", help="list queued changes")
     outbox.add_argument("--json", action="store_true", help="JSON array")
-    retry = sub.add_parser("retry", help="put a refused change back in the queue")
+    retry = reads_config.add_parser("retry", help="put a refused change back in the queue")
     retry.add_argument("seq", type=int, help=SEQ_HELP)
-    discard = sub.add_parser("discard", help="drop a queued change")
+    discard = reads_config.add_parser("discard", help="drop a queued change")
     discard.add_argument("seq", type=int, help=SEQ_HELP)
-    conflict = sub.add_parser("conflict", help="settle a conflict")
+    conflict = reads_config.add_parser("conflict", help="settle a conflict")
     conflict.add_argument("id", help=ID_HELP)
     conflict.add_argument(
         "--keep",
@@ -179,7 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="mine: send the local change again; theirs: take the remote's version",
     )
 
-    handover = sub.add_parser("handover", help="shift-handover summary of the last N hours")
+    handover = reads_config.add_parser(
+        "handover", help="shift-handover summary of the last N hours"
+    )
     handover.add_argument(
         "--hours", type=_hours, default=12.0, help="how far back, in hours (default 12)"
     )
@@ -187,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=["markdown", "json"], default="markdown", help="default markdown"
     )
 
-    cli_online.add_commands(sub)
+    cli_online.add_commands(reads_config)
 
     emulate = sub.add_parser("emulate", help="run one bundled emulator in the foreground")
     emulate.add_argument("kind", choices=KINDS, help="which API to serve")
@@ -315,16 +355,15 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         sort=Sort(args.sort),
     )
     reader = _reader(settings)
-    rows = reader.page(query, 0, args.limit) if args.limit > 0 else reader.all_rows(query)
+    limit = args.limit if args.limit > 0 else -1  # SQLite: LIMIT -1 is no limit
     if args.json:
-        details = {r.id: reader.detail(r.id) for r in rows}
-        items = []
-        for row in rows:
-            d = details[row.id]
-            info = d.incident if d else {}
-            items.append(output.row_json(row, info.get("description"), info.get("status_raw", "")))
-        print(output.dump_json(items))
-    elif args.csv:
+        # One query for rows and the two detail columns the JSON adds: reading each
+        # incident's detail instead took 17 s at 100,000 incidents.
+        texts = reader.page_with_text(query, 0, limit)
+        print(output.dump_json([output.row_json(*row) for row in texts]))
+        return 0
+    rows = reader.page(query, 0, limit)
+    if args.csv:
         sys.stdout.write(output.rows_csv(rows))
     else:
         print(output.rows_table(rows, _now()))

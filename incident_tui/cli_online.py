@@ -30,7 +30,8 @@ REMOTE_HELP = "name of the remote (from the config)"
 
 
 def add_commands(sub: Any) -> None:
-    """Register the commands on the main parser's subparsers."""
+    """Register the commands on the main parser's subparsers (``sub``: anything with their
+    ``add_parser``; the command line passes one that adds ``--config`` and ``--db``)."""
     attach = sub.add_parser("attach", help="queue uploading a file to an incident (Kitehouse)")
     attach.add_argument("id", help=ID_HELP)
     attach.add_argument("file", type=Path, help="the file to upload")

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from incident_tui.config import Settings
+from incident_tui.config import Settings, validate_settings
 from incident_tui.domain.model import KINDS
 from incident_tui.emulators import EmulatorServer, make_emulator
 
@@ -34,20 +34,26 @@ def start_emulators(stack: ExitStack, sample: int, seed: int = 7) -> list[dict[s
 
 
 def demo_settings(folder: Path, remotes: list[dict[str, Any]]) -> Settings:
-    """Settings for the demo: a cache inside ``folder`` and the emulators as remotes."""
-    return Settings(
-        config=folder / "config.toml",
-        db=folder / "incidents.db",
-        download_dir=folder / "downloads",
-        poll_seconds=15,
-        remotes=remotes,  # type: ignore[arg-type]
-    )
+    """Settings for the demo: a cache inside ``folder`` and the emulators as remotes.
+
+    ``INCIDENT_TUI_*`` variables still apply, so they are validated as everywhere else: a bad
+    one is a :class:`~incident_tui.config_error.ConfigError` line, not a traceback.
+    """
+    values = {
+        "db": folder / "incidents.db",
+        "download_dir": folder / "downloads",
+        "poll_seconds": 15,
+        "remotes": remotes,
+    }
+    return validate_settings(folder / "config.toml", {}, values)
 
 
 def run_demo(*, sample: int = 300, tui: bool = True) -> int:
     """Run the demo; returns the exit status."""
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="incident-tui-demo-") as tmp:
         folder = Path(tmp)
+        # A bad INCIDENT_TUI_* variable fails here, before five servers start for nothing.
+        demo_settings(folder, [])
         print(f"starting five emulators with {sample} incidents each…", flush=True)
         settings = demo_settings(folder, start_emulators(stack, sample))
         if not tui:

@@ -149,10 +149,22 @@ def age(created_at: str | None, now: datetime) -> str:
     return f"{seconds}s"
 
 
+TITLE_MIN = 10
+"""Fewest title characters a table row keeps before other columns give way."""
+WORD_MIN = 4
+"""Fewest characters the severity and status columns are cut to on a narrow terminal."""
+
+
 def rows_table(rows: Sequence[ListRow], now: datetime, width: int | None = None) -> str:
-    """An aligned, sanitised table that fits the terminal width."""
+    """An aligned, sanitised table that fits the terminal width.
+
+    Ids are printed whole, whatever the width: commands take them as this table shows them,
+    and a cut id cannot be copied. The other columns are as wide as their longest value;
+    when the line is too long the title gives way first (down to :data:`TITLE_MIN`), then
+    the gaps narrow and the status and severity words are cut. A terminal too narrow even
+    for that wraps the line rather than lose part of an id.
+    """
     width = width or shutil.get_terminal_size((100, 24)).columns
-    lines = []
     header = ("ID", "SEV", "STATUS", "AGE", "P", "TITLE")
     cells = [
         (
@@ -165,18 +177,25 @@ def rows_table(rows: Sequence[ListRow], now: datetime, width: int | None = None)
         )
         for row in rows
     ]
-    id_width = min(40, max([len(header[0]), *(len(c[0]) for c in cells)]))
-    fixed = id_width + 8 + 12 + 4 + 1 + 5 * 2
-    title_width = max(10, width - fixed - 1)
-    pattern = f"{{:<{id_width}}}  {{:<8}}  {{:<12}}  {{:>4}}  {{:<1}}  {{}}"
-    lines.append(pattern.format(*header))
-    for c in cells:
-        lines.append(
-            pattern.format(
-                shorten(c[0], id_width), c[1], c[2], c[3], c[4], shorten(c[5], title_width)
-            )
-        )
-    return "\n".join(lines)
+    widths = [max([len(header[n]), *(len(c[n]) for c in cells)]) for n in range(5)]
+    # One column is kept free: some terminals wrap a line that fills the last one.
+    room = width - 1 - TITLE_MIN
+    gap = 2 if sum(widths) + 5 * 2 <= room else 1
+    for column in (2, 1):  # status, then severity
+        over = sum(widths) + 5 * gap - room
+        if over > 0:
+            widths[column] = max(min(WORD_MIN, widths[column]), widths[column] - over)
+    title_width = max(TITLE_MIN, width - 1 - sum(widths) - 5 * gap)
+    aligns = ("<", "<", "<", ">", "<")
+    pattern = (" " * gap).join(
+        [*(f"{{:{a}{w}}}" for a, w in zip(aligns, widths, strict=True)), "{}"]
+    )
+
+    def line(c: Sequence[str]) -> str:
+        severity, status = shorten(c[1], widths[1]), shorten(c[2], widths[2])
+        return pattern.format(c[0], severity, status, c[3], c[4], shorten(c[5], title_width))
+
+    return "\n".join([line(header).rstrip(), *(line(c).rstrip() for c in cells)])
 
 
 def detail_text(detail: Detail, now: datetime) -> str:

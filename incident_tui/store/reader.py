@@ -174,6 +174,19 @@ class Reader:
         """Every row the query selects (for exports and the command line)."""
         return self.page(query, 0, -1)
 
+    def page_with_text(
+        self, query: ListQuery, offset: int, limit: int
+    ) -> list[tuple[ListRow, str | None, str]]:
+        """Like :meth:`page` (``limit`` -1: all rows), each row with its ``description`` and
+        ``status_raw`` as stored, read in the same single query: ``list --json`` prints them
+        for every row, and a :meth:`detail` per row costs ten times the whole list."""
+        where, params = where_clause(query)
+        sql = (
+            f"SELECT {LIST_COLUMNS}, description, status_raw FROM incident WHERE {where} "
+            f"ORDER BY {ORDER_BY[query.sort]} LIMIT ? OFFSET ?"
+        )
+        return [(_list_row(r), r[-2], r[-1]) for r in self._all(sql, [*params, limit, offset])]
+
     def position(self, query: ListQuery, incident_id: str) -> int | None:
         """The index of ``incident_id`` in the query's order, or ``None`` if not selected."""
         where, params = where_clause(query)

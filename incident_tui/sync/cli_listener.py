@@ -13,10 +13,15 @@ from incident_tui.sync.events import RemoteResult, SyncReport
 
 
 class PrintListener:
-    """Prints what the engine reports; progress lines only on a terminal, to keep logs short."""
+    """Prints what the engine reports; progress lines only on a terminal, to keep logs short.
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    Everything goes to ``stream`` (stdout); ``errors`` (stderr) gets only the one line that
+    says why a ``--once`` pass failed, so scripts can read the reason apart from the log.
+    """
+
+    def __init__(self, stream: TextIO | None = None, errors: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
+        self.errors = errors or sys.stderr
         self._tty = self.stream.isatty()
 
     def remote_started(self, remote: str) -> None:
@@ -51,6 +56,19 @@ def summary(report: SyncReport) -> str:
     )
 
 
+def failure_reason(report: SyncReport) -> str:
+    """Why a pass failed, on one line: the summary with each failing remote's reason."""
+    good = sum(1 for r in report.results if r.ok)
+    failing = ", ".join(
+        f"{r.remote} ({'offline' if r.offline else 'failed'}: {r.error or 'no reason given'})"
+        for r in report.results
+        if not r.ok
+    )
+    return clean(
+        f"synced {good} of {len(report.results)} remotes; failing: {failing}", single_line=True
+    )
+
+
 async def run_sync(
     settings: Settings,
     remotes: Sequence[str] | None,
@@ -67,7 +85,11 @@ async def run_sync(
             report = await engine.sync(remotes)
             print(summary(report), file=listener.stream, flush=True)
             if once:
-                return 0 if report.ok else 1
+                if report.ok:
+                    return 0
+                # Exit status 1 promises its reason on stderr (interface.md).
+                print(f"incident-tui: {failure_reason(report)}", file=listener.errors, flush=True)
+                return 1
             await asyncio.sleep(settings.poll_seconds)
     finally:
         await engine.aclose()

@@ -1,0 +1,322 @@
+"""The command line as interface.md promises it: failures give one line on stderr and status 1,
+``--config`` / ``--db`` go before or after the command, ids are printed whole, and
+``list --json`` reads the cache in bulk yet prints what reading each incident printed.
+
+Everything runs in process through :func:`incident_tui.cli.main` over real SQLite files (and,
+for sync, real HTTP to the bundled emulators)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from incident_tui import output
+from incident_tui.cli import main
+from incident_tui.clock import fixed_clock
+from incident_tui.domain.model import Comment, Incident, Severity, Status
+from incident_tui.domain.query import ListQuery, Sort
+from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.store.actions import Actions
+from incident_tui.store.engine import session
+from incident_tui.store.reader import Reader
+from incident_tui.store.upsert import upsert_incidents
+from tests.conftest import NOW, make_incident
+
+INCIDENT_KEYS = [
+    "id", "remote", "kind", "remote_id", "ref", "title", "description", "status", "status_raw",
+    "severity", "created_at", "updated_at", "pending",
+]
+"""The keys of interface.md's JSON shape of an incident, in its order."""
+
+
+def build(path: Path, incidents: list[Incident]) -> Actions:
+    """A cache file holding ``incidents``; returns its actions (to queue changes)."""
+    actions = Actions.open(path, clock=fixed_clock(NOW))
+    with session(actions.engine) as s, s.begin():
+        upsert_incidents(s, incidents, NOW)
+    return actions
+
+
+def long_id(number: int, **options: object) -> Incident:
+    """An incident whose remote id is a UUID, as OneUptime's are (ids of 44+ characters)."""
+    item = make_incident(
+        number, remote="status-eu", kind="oneuptime", **options  # type: ignore[arg-type]
+    )
+    item.remote_id = str(uuid.UUID(int=number))
+    return item
+
+
+def one_line_error(err: str) -> str:
+    """The single stderr line of a failure (asserting there is exactly one, no traceback)."""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert lines[0].startswith("incident-tui: ")
+    return lines[0]
+
+
+# 1. sync --once: the failure's reason on stderr -----------------------------------------
+
+
+def test_sync_once_with_a_failing_remote_says_why_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with (
+        EmulatorServer(make_emulator("revily", sample=3)) as good,
+        EmulatorServer(make_emulator("revily", sample=3)) as bad,
+    ):
+        config = tmp_path / "config.toml"
+        config.write_text(
+            "[[remotes]]\n"
+            f'name = "good"\nkind = "revily"\nbase_url = "{good.url}"\n'
+            f'token = "{good.emulator.remote_config("good")["token"]}"\n'
+            "[[remotes]]\n"
+            f'name = "bad"\nkind = "revily"\nbase_url = "{bad.url}"\ntoken = "not-the-token"\n',
+            encoding="utf-8",
+        )
+        status = main(["--config", str(config), "--db", str(tmp_path / "c.db"), "sync", "--once"])
+    out, err = capsys.readouterr()
+    assert status == 1
+    # The log stays on stdout, as before.
+    assert "synced 1 of 2 remotes; failing: bad" in out.splitlines()
+    line = one_line_error(err)
+    assert line.startswith("incident-tui: synced 1 of 2 remotes; failing: bad (failed: ")
+    assert "good" not in line.split("failing:", 1)[1]
+
+
+def test_sync_once_that_succeeds_prints_nothing_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with EmulatorServer(make_emulator("revily", sample=3)) as good:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[[remotes]]\nname = "good"\nkind = "revily"\nbase_url = "{good.url}"\n'
+            f'token = "{good.emulator.remote_config("good")["token"]}"\n',
+            encoding="utf-8",
+        )
+        argv = ["--config", str(config), "--db", str(tmp_path / "c.db"), "sync", "--once"]
+        assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[-1] == "synced 1 of 1 remotes" and err == ""
+
+
+# 2. a variable that is not JSON: one line naming it --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field"),
+    [
+        ("INCIDENT_TUI_REMOTES", "notjson", "remotes"),
+        ("INCIDENT_TUI_KEYS", '{"resolve": ', "keys"),
+        ("incident_tui_keys", "[1", "keys"),  # pydantic-settings matches names in any case
+    ],
+)
+def test_a_variable_that_is_not_json_is_one_line_naming_it(
+    name: str,
+    value: str,
+    field: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(name, value)
+    assert main(["--db", str(tmp_path / "c.db"), "list"]) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert line.startswith(f"incident-tui: environment {name}: {field}: not valid JSON (")
+    assert value not in line  # a variable like INCIDENT_TUI_REMOTES may hold tokens
+
+
+def test_a_variable_that_is_not_json_stops_the_tui_before_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", "[{")
+    assert main(["--db", str(tmp_path / "c.db")]) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert "environment INCIDENT_TUI_REMOTES: remotes: not valid JSON" in line
+
+
+def test_json_that_is_not_a_list_is_a_validation_problem_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", '{"name": "x"}')
+    assert main(["--db", str(tmp_path / "c.db"), "list"]) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert "environment INCIDENT_TUI_REMOTES: remotes: Input should be a valid list" in line
+
+
+# 3. demo: a bad variable is the same one line --------------------------------------------
+
+
+def test_demo_with_a_bad_variable_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INCIDENT_TUI_STALE_HOURS", "-1")
+    assert main(["demo", "--no-tui", "--sample", "1"]) == 1
+    out, err = capsys.readouterr()
+    assert one_line_error(err) == (
+        "incident-tui: environment INCIDENT_TUI_STALE_HOURS: stale_hours: "
+        "Input should be greater than 0"
+    )
+    assert "starting" not in out  # checked before any emulator starts
+
+
+# 4. --config and --db after the command --------------------------------------------------
+
+
+def test_config_and_db_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    build(first, [make_incident(1, title="only in the first cache")])
+    build(second, [make_incident(2, title="only in the second cache")])
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "incident-light"\n', encoding="utf-8")
+
+    def titles(argv: list[str]) -> list[str]:
+        assert main(argv) == 0
+        return [item["title"] for item in json.loads(capsys.readouterr().out)]
+
+    assert titles(["list", "--json", "--db", str(first)]) == ["only in the first cache"]
+    assert titles(["list", "--config", str(config), "--db", str(second), "--json"]) == [
+        "only in the second cache"
+    ]
+    assert titles(["--db", str(first), "list", "--json"]) == ["only in the first cache"]
+    # Given in both places, the later one wins; given only before, it is kept.
+    assert titles(["--db", str(first), "list", "--db", str(second), "--json"]) == [
+        "only in the second cache"
+    ]
+    assert titles(["--db", str(second), "list", "--config", str(config), "--json"]) == [
+        "only in the second cache"
+    ]
+    # The config given after the command is the one read.
+    assert main(["list", "--config", str(tmp_path / "absent.toml"), "--db", str(first)]) == 1
+    assert "absent.toml: no such config file" in one_line_error(capsys.readouterr().err)
+
+
+def test_every_command_that_reads_the_config_takes_config_and_db_after_it() -> None:
+    import argparse
+
+    from incident_tui.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    without = {"demo", "emulate"}  # a throw-away config / no config at all
+    for name, command in commands.choices.items():
+        options = {o for action in command._actions for o in action.option_strings}
+        if name in without:
+            assert "--config" not in options, name
+        else:
+            assert {"--config", "--db"} <= options, name
+
+
+# 5. ids whole in the table ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [200, 80, 40, 10])
+def test_the_table_prints_every_id_whole(tmp_path: Path, width: int) -> None:
+    build(tmp_path / "c.db", [long_id(n, title="A rather long title " * 12) for n in (1, 2)])
+    rows = Reader.open(tmp_path / "c.db").all_rows(ListQuery())
+    assert min(len(r.id) for r in rows) >= 44
+    table = output.rows_table(rows, NOW, width=width).splitlines()
+    for row, line in zip(rows, table[1:], strict=True):
+        assert line.split()[0] == row.id
+    if width >= 80:  # room to spare: the title gives way, the line fits
+        assert all(len(line) <= width for line in table)
+        assert all("…" in line for line in table[1:])
+
+
+def test_list_piped_prints_ids_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "c.db"
+    build(db, [long_id(n) for n in range(1, 4)])
+    monkeypatch.setenv("COLUMNS", "50")
+    assert main(["--db", str(db), "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    printed = {line.split()[0] for line in lines[1:]}
+    assert printed == {f"status-eu:{uuid.UUID(int=n)}" for n in range(1, 4)}
+    # ... and each one works as 'show' takes it.
+    for incident_id in printed:
+        assert main(["--db", str(db), "show", incident_id]) == 0
+    capsys.readouterr()
+
+
+# 6. list --json in bulk, same bytes --------------------------------------------------------
+
+
+def _per_incident_json(db: Path, query: ListQuery, limit: int = -1) -> str:
+    """What ``list --json`` printed before it read in bulk: each row's detail, one by one."""
+    reader = Reader.open(db)
+    rows = reader.page(query, 0, limit)
+    items = []
+    for row in rows:
+        detail = reader.detail(row.id)
+        info = detail.incident if detail else {}
+        items.append(output.row_json(row, info.get("description"), info.get("status_raw", "")))
+    return output.dump_json(items) + "\n"
+
+
+def test_list_json_prints_the_same_bytes_as_reading_each_incident(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "c.db"
+    no_text = make_incident(3, severity=None, title="Kein Strom im Gebäude – \"Halle 2\"")
+    no_text.description = None
+    no_text.status_raw = ""
+    incidents = [
+        make_incident(1, comments=[Comment("c1", "first note", created_at=NOW, author="ana")]),
+        make_incident(2, remote="school", kind="kitehouse", status=Status.RESOLVED),
+        no_text,
+        make_incident(4, title="tab\there, newline\nthere, bell\a", severity=Severity.CRITICAL),
+        long_id(5),
+        make_incident(6, title="to be deleted"),
+    ]
+    incidents[3].description = "multi\nline ✓ \u202e text"
+    actions = build(db, incidents)
+    actions.acknowledge(["ops:r1"])  # pending
+    actions.comment("school:r2", "a queued comment")
+    actions.delete("ops:r6")  # hidden from the list
+
+    queries = [
+        (["list", "--json"], ListQuery(), -1),
+        (["list", "--json", "--remote", "ops"], ListQuery(remotes=frozenset({"ops"})), -1),
+        (["list", "--json", "--sort", "severity", "--limit", "2"],
+         ListQuery(sort=Sort.SEVERITY), 2),
+        (["list", "--json", "--search", "Gebäude"], ListQuery(search="Gebäude"), -1),
+    ]
+    for argv, query, limit in queries:
+        assert main(["--db", str(db), *argv]) == 0
+        printed = capsys.readouterr().out
+        assert printed == _per_incident_json(db, query, limit), argv
+        items = json.loads(printed)
+        assert all(list(item) == INCIDENT_KEYS for item in items)
+
+    everything = json.loads(_per_incident_json(db, ListQuery()))
+    assert [i["id"] for i in everything] == [
+        "ops:r1", "school:r2", "ops:r3", "ops:r4", f"status-eu:{uuid.UUID(int=5)}"
+    ]
+    assert everything[0]["pending"] == 1 and everything[0]["status"] == "acknowledged"
+    assert everything[2]["description"] is None and everything[2]["status_raw"] == ""
+
+
+def test_list_json_reads_in_a_few_queries_whatever_the_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "c.db"
+    build(db, [make_incident(n) for n in range(1, 301)])
+    statements: list[str] = []
+    real_open = Reader.open
+
+    def tracing(path: Path) -> Reader:
+        reader = real_open(path)
+        reader._conn.set_trace_callback(statements.append)
+        return reader
+
+    monkeypatch.setattr(Reader, "open", staticmethod(tracing))
+    assert main(["--db", str(db), "list", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 300
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert 0 < len(reads) <= 3, reads

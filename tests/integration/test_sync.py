@@ -46,6 +46,18 @@ async def sync(settings: Settings, **options: Any) -> Any:
         await engine.aclose()
 
 
+async def synced_revily(
+    serve: Serve, tmp_path: Path, *titles: str
+) -> tuple[Any, Settings, list[dict[str, Any]], list[str]]:
+    """A Revily emulator holding incidents with these titles, already synced into a cache:
+    the emulator, the settings, the incidents as the emulator has them and their local ids."""
+    revily = serve("revily", sample=0)
+    incidents = [revily.emulator.add(title) for title in titles]
+    settings = settings_for(tmp_path, revily.emulator.remote_config("oncall"))
+    assert (await sync(settings)).ok
+    return revily.emulator, settings, incidents, [f"oncall:{i['id']}" for i in incidents]
+
+
 async def test_first_sync_pulls_everything_and_second_costs_one_request(
     serve: Serve, tmp_path: Path
 ) -> None:
@@ -174,13 +186,11 @@ async def test_conflict_take_theirs(serve: Serve, tmp_path: Path) -> None:
 async def test_refused_change_is_visible_and_can_be_retried_or_discarded(
     serve: Serve, tmp_path: Path
 ) -> None:
-    revily = serve("revily", sample=0)
-    incident = revily.emulator.add("Pager storm")
-    settings = settings_for(tmp_path, revily.emulator.remote_config("oncall"))
-    assert (await sync(settings)).ok
-    incident_id = f"oncall:{incident['id']}"
+    emulator, settings, [incident], [incident_id] = await synced_revily(
+        serve, tmp_path, "Pager storm"
+    )
     queued = Actions.open(settings.db_path()).acknowledge([incident_id])[0]
-    revily.emulator.faults.add(
+    emulator.faults.add(
         "status",
         status=422,
         path="/acknowledge$",
@@ -195,22 +205,20 @@ async def test_refused_change_is_visible_and_can_be_retried_or_discarded(
     engine = SyncEngine(settings).engine
     outbox.retry(engine, queued.seq)
     assert (await sync(settings)).results[0].pushed == 1
-    assert revily.emulator.incident(incident["id"])["state"] == "acknowledged"
+    assert emulator.incident(incident["id"])["state"] == "acknowledged"
     queued = Actions.open(settings.db_path()).resolve([incident_id])[0]
     outbox.discard(engine, queued.seq)
     assert (await sync(settings)).ok
-    assert revily.emulator.incident(incident["id"])["state"] == "acknowledged"
+    assert emulator.incident(incident["id"])["state"] == "acknowledged"
     assert reader.detail(incident_id).incident["status"] == "acknowledged"  # type: ignore[union-attr]
 
 
 async def test_changes_queued_one_after_another_are_not_conflicts_with_each_other(
     serve: Serve, tmp_path: Path
 ) -> None:
-    revily = serve("revily", sample=0)
-    incident = revily.emulator.add("Disk full")
-    settings = settings_for(tmp_path, revily.emulator.remote_config("oncall"))
-    assert (await sync(settings)).ok
-    incident_id = f"oncall:{incident['id']}"
+    emulator, settings, [incident], [incident_id] = await synced_revily(
+        serve, tmp_path, "Disk full"
+    )
     actions = Actions.open(settings.db_path(), clock=lambda: FIXED_NOW)
     # Offline, a responder acknowledges, then resolves: once the acknowledgement is in, the
     # remote's "acknowledged" is ours, not someone else's change.
@@ -218,24 +226,22 @@ async def test_changes_queued_one_after_another_are_not_conflicts_with_each_othe
     actions.resolve([incident_id])
     report = await sync(settings)
     assert report.ok and report.results[0].pushed == 2 and report.results[0].conflicts == 0
-    assert revily.emulator.incident(incident["id"])["state"] == "resolved"
+    assert emulator.incident(incident["id"])["state"] == "resolved"
 
 
 async def test_a_change_the_server_chokes_on_waits_while_the_rest_syncs(
     serve: Serve, tmp_path: Path
 ) -> None:
-    revily = serve("revily", sample=0)
-    first, second, third = (revily.emulator.add(name) for name in ("Disk full", "CPU", "Net"))
-    settings = settings_for(tmp_path, revily.emulator.remote_config("oncall"))
-    assert (await sync(settings)).ok
-    ids = [f"oncall:{i['id']}" for i in (first, second, third)]
+    emulator, settings, (first, second, third), ids = await synced_revily(
+        serve, tmp_path, "Disk full", "CPU", "Net"
+    )
     actions = Actions.open(settings.db_path(), clock=lambda: FIXED_NOW)
     actions.acknowledge(ids[:2])
     actions.resolve([ids[0]])
-    revily.emulator.faults.add(
+    emulator.faults.add(
         "status", status=500, path=f"{first['id']}/acknowledge$", times=-1
     )
-    arrived = revily.emulator.add("Arrived meanwhile")
+    arrived = emulator.add("Arrived meanwhile")
     report = await sync(settings)
     result = report.results[0]
     # The pass fails, naming the change, but everything else went through: the other
@@ -243,7 +249,7 @@ async def test_a_change_the_server_chokes_on_waits_while_the_rest_syncs(
     assert not result.ok and not result.offline
     assert f"a change to {ids[0]} stays queued" in str(result.error) and "500" in str(result.error)
     assert result.pushed == 1
-    assert revily.emulator.incident(second["id"])["state"] == "acknowledged"
+    assert emulator.incident(second["id"])["state"] == "acknowledged"
     reader = Reader.open(settings.db_path())
     assert reader.detail(f"oncall:{arrived['id']}") is not None
     waiting = reader.outbox()
@@ -256,17 +262,17 @@ async def test_a_change_the_server_chokes_on_waits_while_the_rest_syncs(
 
     # Two changes failing so means the remote as a whole is in trouble: the pass stops.
     actions.acknowledge([ids[2]])
-    revily.emulator.faults.add(
+    emulator.faults.add(
         "status", status=500, path=f"{third['id']}/acknowledge$", times=-1
     )
-    late = revily.emulator.add("Arrived later")
+    late = emulator.add("Arrived later")
     report = await sync(settings)
     assert not report.ok and reader.detail(f"oncall:{late['id']}") is None
 
-    revily.emulator.faults.clear()
+    emulator.faults.clear()
     report = await sync(settings)
     assert report.ok and report.results[0].pushed == 3 and reader.queued() == 0
-    assert revily.emulator.incident(first["id"])["state"] == "resolved"
+    assert emulator.incident(first["id"])["state"] == "resolved"
 
 
 async def test_remote_deletion_is_noticed(serve: Serve, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from incident_tui import cli_online
 from incident_tui.cli_online import ID_HELP, REMOTE_HELP
 from incident_tui.config_error import ConfigError
 from incident_tui.domain.handover import positive_hours
-from incident_tui.domain.model import KINDS, Severity, Status
+from incident_tui.domain.model import KINDS, LOCAL_ID_PREFIX, Severity, Status
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.store.db import StoreError
 
@@ -67,6 +67,8 @@ def _port(text: str) -> int:
 
 
 IDS_HELP = "incident ids as 'list' shows them (REMOTE:ID)"
+LOCAL_MARK = f":{LOCAL_ID_PREFIX}"
+"""What the ids of incidents created here contain until their remote accepts them."""
 SEQ_HELP = "the change's number in 'outbox'"
 
 
@@ -129,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sample", type=_count, default=300, help="incidents per emulator (default 300)"
     )
     demo.add_argument(
-        "--no-tui", action="store_true", help="sync once, print a summary, keep serving"
+        "--no-tui", action="store_true", help="sync once, print a summary and stop (no TUI)"
     )
 
     sync = reads_config.add_parser("sync", help="pull changes and push queued local changes")
@@ -256,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "tui":
             return cmd_tui(args)
         settings = _settings(args)
+        _current_ids(args, settings)
         handler = COMMANDS[command]
         return handler(args, settings)
     except (ConfigError, StoreError, Failure, cli_online.OnlineFailure) as error:
@@ -268,6 +271,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and closed: not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _current_ids(args: argparse.Namespace, settings: Settings) -> None:
+    """Swap a local id that ``create`` printed for the remote's id, once the remote took the
+    incident: a script may act on what it kept from ``create`` after a sync."""
+    if isinstance(getattr(args, "id", None), str) and LOCAL_MARK in args.id:
+        args.id = _reader(settings).current_ids([args.id])[0]
+    ids = getattr(args, "ids", None)
+    if isinstance(ids, list) and any(LOCAL_MARK in i for i in ids):
+        args.ids = _reader(settings).current_ids(ids)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:

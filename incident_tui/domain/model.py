@@ -37,6 +37,8 @@ SEVERITY_RANK: dict[Severity | None, int] = {
 
 KINDS: tuple[str, ...] = ("kitehouse", "fourhse", "revily", "oneuptime", "aoh_ims")
 """Every supported remote kind, as written in the config file."""
+LOCAL_ID_PREFIX = "local-"
+"""How the remote id of an incident created here begins until its remote accepts it."""
 
 
 class ChangeKind(StrEnum):

@@ -21,6 +21,7 @@ from incident_tui.clock import Clock, system_clock, to_db
 from incident_tui.domain.capabilities import Capability, can
 from incident_tui.domain.model import (
     EDITABLE_FIELDS,
+    LOCAL_ID_PREFIX,
     STATUS_CHANGES,
     ChangeKind,
     Draft,
@@ -171,7 +172,7 @@ class Actions:
         now = to_db(self.clock())
         assert now is not None
         key = uuid.uuid4().hex
-        local_id = f"local-{key[:12]}"
+        local_id = f"{LOCAL_ID_PREFIX}{key[:12]}"
         with session(self.engine) as s, s.begin():
             row = IncidentRow(
                 id=f"{remote}:{local_id}",

@@ -41,6 +41,11 @@ STEPS: dict[int, tuple[str, ...]] = {
     # 5 -> 6: the remote's index without the remote id, which put every pulled row's entry
     # at a random place in it (ix_incident_remote comes with EXTRA_INDEXES after the steps).
     5: ("DROP INDEX IF EXISTS ix_incident_remote_remote_id",),
+    # 6 -> 7: created incidents remember their local id.
+    6: (
+        "CREATE TABLE IF NOT EXISTS id_alias (old_id VARCHAR NOT NULL, new_id VARCHAR NOT NULL, "
+        "PRIMARY KEY (old_id))",
+    ),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
 

@@ -213,6 +213,15 @@ class Reader:
         sql = "SELECT 1 FROM incident WHERE id = ? AND deleted_locally = 0"
         return bool(self._all(sql, [incident_id]))
 
+    def current_ids(self, ids: Sequence[str]) -> list[str]:
+        """``ids`` with the local id of each incident created here and since accepted by
+        its remote replaced by the remote's id (others unchanged)."""
+        aliases = dict(self._all(
+            "SELECT old_id, new_id FROM id_alias WHERE old_id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(ids))],
+        ))
+        return [aliases.get(i, i) for i in ids]
+
     def detail(self, incident_id: str) -> Detail | None:
         """The full incident with comments, attachments and queued changes."""
         with self._lock:

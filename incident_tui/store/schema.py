@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -97,6 +97,16 @@ class AttachmentRow(SQLModel, table=True):
     size: int | None = None
     pending: bool = False
     local_path: str | None = None
+
+
+class IdAliasRow(SQLModel, table=True):
+    """The local id a created incident had before the remote accepted it: commands given
+    that id (a script keeps what ``create`` printed) still find the incident."""
+
+    __tablename__ = "id_alias"
+
+    old_id: str = Field(primary_key=True)
+    new_id: str
 
 
 class RemoteRow(SQLModel, table=True):

@@ -284,6 +284,10 @@ def _adopt(s: Any, local_id: str, created: Incident) -> str:
             text(f"UPDATE {table} SET incident_id = :new WHERE incident_id = :old"),
             {"new": new_id, "old": local_id},
         )
+    conn.execute(
+        text("INSERT OR REPLACE INTO id_alias (old_id, new_id) VALUES (:old, :new)"),
+        {"new": new_id, "old": local_id},
+    )
     return new_id
 
 

@@ -8,6 +8,7 @@ for sync, real HTTP to the bundled emulators)."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -320,3 +321,35 @@ def test_list_json_reads_in_a_few_queries_whatever_the_count(
     assert len(json.loads(capsys.readouterr().out)) == 300
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert 0 < len(reads) <= 3, reads
+
+
+# The id 'create' printed keeps working after the remote took the incident ----------------
+
+
+def test_the_id_create_printed_still_works_after_a_sync(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with EmulatorServer(make_emulator("revily", sample=0)) as server:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[[remotes]]\nname = "oncall"\nkind = "revily"\nbase_url = "{server.url}"\n'
+            f'token = "{server.emulator.remote_config("oncall")["token"]}"\n',
+            encoding="utf-8",
+        )
+        where = ["--config", str(config), "--db", str(tmp_path / "c.db")]
+        assert main([*where, "create", "--remote", "oncall", "--title", "Disk full"]) == 0
+        printed = re.search(r"oncall:local-\w+", capsys.readouterr().out)
+        assert printed is not None
+        local_id = printed.group(0)
+        assert main([*where, "sync", "--once"]) == 0
+        capsys.readouterr()
+        # A script acts on what it kept: the incident has the remote's id now.
+        assert main([*where, "ack", local_id]) == 0
+        assert local_id not in capsys.readouterr().out  # it says which incident it is now
+        assert main([*where, "show", local_id, "--json"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert shown["id"] != local_id and shown["title"] == "Disk full"
+        assert shown["pending"] == 1
+        assert main([*where, "sync", "--once"]) == 0
+        remote_id = shown["remote_id"]
+        assert server.emulator.incident(remote_id)["state"] == "acknowledged"  # type: ignore[attr-defined]

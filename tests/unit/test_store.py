@@ -357,6 +357,10 @@ def test_upgrade_from_version_1_keeps_the_outbox(tmp_path: Path) -> None:
     fresh = dict(sqlite3.connect(tmp_path / "new.db").execute(index_query).fetchall())
     for name in ("ix_incident_remote", "ix_incident_created_id", "ix_comment_created_at"):
         assert indexes[name] == fresh[name]
+    # Tables the steps add end as in a new cache, too.
+    columns = "PRAGMA table_info(id_alias)"
+    assert conn.execute(columns).fetchall() == sqlite3.connect(tmp_path / "new.db").execute(
+        columns).fetchall() != []
     assert _fts_automerge(conn) == 8
     # Pages keep the size the file was made with (changing it means rewriting the file).
     assert conn.execute("PRAGMA page_size").fetchone()[0] == 4096 != db.PAGE_SIZE

@@ -51,7 +51,9 @@ def add_commands(sub: Any) -> None:
     uncomment.add_argument("number", type=int, help="the comment's number in 'show'")
     uncomment.add_argument("--yes", action="store_true", help="do not ask")
 
-    download = sub.add_parser("download", help="download an attachment (Kitehouse)")
+    download = sub.add_parser(
+        "download", help="download an attachment (Kitehouse, OneUptime postmortems)"
+    )
     download.add_argument("id", help=ID_HELP)
     download.add_argument("name", help="the attachment's name or id")
     download.add_argument("--to", type=Path, help="folder (default: download_dir)")

@@ -203,6 +203,9 @@ class OneuptimeRemote(RemoteBase):
     """State id written on acknowledge (else the state flagged isAcknowledgedState)."""
     resolved_state_id: str | None = None
     """State id written on resolve (else the state flagged isResolvedState)."""
+    severity_map: dict[str, SeverityName] = Field(default_factory=dict)
+    """Exact severity names mapped to common severities, over the name-keyword and order
+    defaults; a severity set here is also the one written for that common severity."""
     typed_values: bool = False
     """Send dates and ids as typed ``{_type, value}`` objects, as the live server returns."""
 
@@ -514,9 +517,10 @@ def _problems(errors: Sequence[Mapping[str, Any]], path: Path, data: Mapping[str
         loc = tuple(error.get("loc", ()))
         top = str(loc[0]) if loc else ""
         env_name = ENV_PREFIX + top.upper()
-        source = str(path)
-        if env_name in os.environ and top not in data:
-            source = f"environment {env_name}"
+        # The environment wins over the file, so a variable that is set made the value,
+        # whether or not the file has the key too (spelled as the user did: any case).
+        spelled = next((name for name in os.environ if name.upper() == env_name), None)
+        source = f"environment {spelled}" if spelled else str(path)
         by_source.setdefault(source, []).append(f"{_key_path(loc, data)}: {_describe(error)}")
     groups, shown = [], 0
     for source, problems in by_source.items():

@@ -19,6 +19,9 @@ class Capability(StrEnum):
     EDIT_SEVERITY = "edit_severity"
     DELETE = "delete"
     ATTACHMENTS = "attachments"
+    """Files can be attached to incidents and deleted from them."""
+    DOWNLOAD = "download"
+    """The files attached to an incident can be downloaded."""
     ATTRIBUTES = "attributes"
     INCREMENTAL = "incremental"
     PUBLIC_NOTES = "public_notes"
@@ -44,6 +47,7 @@ KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
         Capability.EDIT,
         Capability.EDIT_SEVERITY,
         Capability.ATTACHMENTS,
+        Capability.DOWNLOAD,
         Capability.INCREMENTAL,
         Capability.PDF_REPORT,
         Capability.REMOTE_SUMMARIES,
@@ -60,6 +64,8 @@ KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
         Capability.EDIT_SEVERITY,
         Capability.INCREMENTAL,
         Capability.PUBLIC_NOTES,
+        # Postmortem files only: OneUptime documents no route for a note's file.
+        Capability.DOWNLOAD,
     },
     "aoh_ims": _COMMON
     | {

@@ -8,6 +8,15 @@ plus the ``update-item`` aliases, ``{data}`` wrapper required, 200 ``{}``) and d
 incident-state-timeline, incident-internal-note, incident-public-note, incident-owner-user,
 label and monitor.
 
+Files: incidents carry ``postmortemAttachments`` and notes ``attachments``, lists of ``File``
+rows (``_id``, ``name``, ``fileType``, ``slug``, ``isPublic``) that a select returns like any
+relation; the sample gives a few postmortems and notes some. The File API itself (upload) is
+not served. ``GET /api/incident/postmortem/attachment/:projectId/:incidentId/:fileId`` serves a
+postmortem file's bytes with its ``fileType`` as ``Content-Type`` and no-cache headers, as
+``IncidentAPI.getPostmortemAttachment`` does: 404 ``Attachment not found`` for an id that is not
+a UUID, an incident outside the key's project or not matching ``:projectId``, or a file that is
+not among its postmortem files (a note's file included); auth as for a read of an incident.
+
 Auth is the ``ApiKey`` header; the key's project scopes everything (see the key constants in
 :mod:`oneuptime_data`). Errors are ``{"error": ...}``. Values are plain strings unless
 ``typed_values=True``, which switches ObjectID and Date columns to ``{_type, value}`` as the live
@@ -43,6 +52,9 @@ from incident_tui.emulators.oneuptime_data import (
     READ_ONLY_API_KEY,
     REMEDIATIONS,
     ROOT_CAUSES,
+    SAMPLE_FILE_OWNERS,
+    SAMPLE_NOTE_FILES,
+    SAMPLE_POSTMORTEM_FILES,
     UUID_RE,
     BadData,
     Row,
@@ -63,6 +75,11 @@ __all__ = ["API_KEY", "NO_PERMISSION_API_KEY", "OTHER_API_KEY", "OTHER_PROJECT_I
 _BODY = 'Invalid request body. The %s payload should be an object of the form { "data": { ... } }'
 _VERBS = {"read": "Read", "create": "Create", "update": "Edit", "delete": "Delete"}
 _SERVER_SET = ("_id", "createdAt", "updatedAt")
+_NOT_SERVED = ("user", "file")
+"""Tables kept for relations only: no CRUD routes (the File API is out of scope)."""
+_NO_CACHE = {"Cache-Control": "no-store, no-cache, must-revalidate", "Pragma": "no-cache",
+             "Expires": "0"}
+"""What ``Response.setNoCacheHeaders`` adds to a served file."""
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
 _UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 
@@ -103,9 +120,12 @@ class OneuptimeEmulator(Emulator):
     # Routing, auth, rate limit ------------------------------------------------------------
 
     def routes(self) -> None:
-        """Register the generic CRUD routes for every served resource."""
+        """Register the generic CRUD routes for every served resource, and the postmortem
+        attachment route."""
+        self.router.add("GET", "/api/incident/postmortem/attachment/{projectId}/{incidentId}/"
+                        "{fileId}", self._postmortem_attachment)
         for path in self.tables:
-            if path == "user":
+            if path in _NOT_SERVED:
                 continue
             base = f"/api/{path}"
             add = self.router.add
@@ -243,6 +263,23 @@ class OneuptimeEmulator(Emulator):
                     for item in self.tables[child].indexed(row["_id"]):
                         self.tables[child].remove(item["_id"])
         return Response.json({})
+
+    def _postmortem_attachment(self, request: Request) -> Response:
+        """One postmortem file's bytes (see the module docstring)."""
+        incidents = self.tables["incident"]
+        project = self._auth(request, incidents, "read")
+        wanted = [request.params[k] for k in ("projectId", "incidentId", "fileId")]
+        if not all(UUID_RE.match(value) for value in wanted):
+            raise self.fail(404, "Attachment not found")
+        project_id, incident_id, file_id = (value.lower() for value in wanted)
+        incident = incidents.rows.get(incident_id)
+        file = self.tables["file"].rows.get(file_id)
+        if (incident is None or incident["projectId"] != project or project_id != project
+                or file_id not in (incident.get("postmortemAttachments") or ())
+                or file is None or file.get("file") is None):
+            raise self.fail(404, "Attachment not found")
+        headers = {"Content-Type": file["fileType"] or "application/octet-stream", **_NO_CACHE}
+        return Response(200, bytes(file["file"]), headers)
 
     def _render(self, table: Table, row: Row, select: Any) -> Row:
         return render(table, row, select, self.typed_values, self.tables.__getitem__)
@@ -456,6 +493,35 @@ class OneuptimeEmulator(Emulator):
                             userId=users[rng.choice(PEOPLE)], createdAt=created,
                             updatedAt=created)
             self._last_stamp = max(self._last_stamp, updated)
+        # After every incident and note, so the files take no ids the rows had before.
+        self._sample_files()
+
+    def _sample_files(self) -> None:
+        """Give the first few postmortems and notes of each kind files, without a write (the
+        sample is history, as loaded)."""
+        # Resolved incidents have the postmortems; those with a written one first (a small
+        # sample may have none, and a postmortem's files do not need its note).
+        resolved = [row for row in self.tables["incident"].rows.values() if row["rootCause"]]
+        owners = sorted(resolved, key=lambda row: not row["postmortemNote"])[:SAMPLE_FILE_OWNERS]
+        for index, row in enumerate(owners):
+            # Every other postmortem has both files, so some incident holds more than one.
+            files = SAMPLE_POSTMORTEM_FILES[: 1 + index % 2]
+            row["postmortemAttachments"] = [
+                self._file(row["projectId"], f"{row['incidentNumberWithPrefix']}-{name}", kind,
+                           data)["_id"] for name, kind, data in files]
+        for path in ("incident-internal-note", "incident-public-note"):
+            notes = list(self.tables[path].rows.values())[:SAMPLE_FILE_OWNERS]
+            for index, note in enumerate(notes):
+                name, kind, data = SAMPLE_NOTE_FILES[index % len(SAMPLE_NOTE_FILES)]
+                note["attachments"] = [self._file(note["projectId"], name, kind, data)["_id"]]
+        for path in ("incident", "incident-internal-note", "incident-public-note"):
+            self.tables[path].changed()
+
+    def _file(self, project: str, name: str, file_type: str, data: bytes) -> Row:
+        """Store a File row (its bytes under ``file``, which no select renders)."""
+        row = self._plain("file", project, name=name, fileType=file_type, isPublic=False)
+        row.update(slug=f"{_slug(name)}-{row['_id'][:8]}", file=bytes(data))
+        return row
 
     # Helpers for tests and the demo -------------------------------------------------------
 
@@ -492,6 +558,23 @@ class OneuptimeEmulator(Emulator):
             row = self.tables["incident"].rows[incident_id]
             self.update_row("incident", row, changes)
             return row
+
+    def attach_file(self, owner_id: str, name: str, data: bytes,
+                    file_type: str = "application/octet-stream") -> Row:
+        """Store a File and add it to an incident's postmortem files or to a note's files,
+        whichever ``owner_id`` names, as an update through the UI would (the owner's
+        ``updatedAt`` moves); the File row."""
+        with self.lock:
+            for path, relation in (("incident", "postmortemAttachments"),
+                                   ("incident-internal-note", "attachments"),
+                                   ("incident-public-note", "attachments")):
+                owner = self.tables[path].rows.get(owner_id)
+                if owner is not None:
+                    file = self._file(owner["projectId"], name, file_type, data)
+                    held = [*(owner.get(relation) or []), file["_id"]]
+                    self.update_row(path, owner, {relation: held})
+                    return file
+            raise KeyError(owner_id)
 
     def add_note(self, incident_id: str, note: str, *, public: bool = False) -> Row:
         """Add an internal (or public) note to an incident directly."""

@@ -380,7 +380,8 @@ def make_tables() -> dict[str, Table]:
     """The resources the emulator serves, by path."""
     note = {"incidentId": "id", "note": "text", "createdByUserId": "id"}
     note_relations = {"createdByUser": ("createdByUserId", "user", False),
-                      "incident": ("incidentId", "incident", False)}
+                      "incident": ("incidentId", "incident", False),
+                      "attachments": ("attachments", "file", True)}
     state_like = {"name": "text", "slug": "text", "color": "text", "description": "text",
                   "order": "number"}
     tables = [
@@ -399,6 +400,7 @@ def make_tables() -> dict[str, Table]:
             "incidentSeverity": ("incidentSeverityId", "incident-severity", False),
             "labels": ("labels", "label", True), "monitors": ("monitors", "monitor", True),
             "createdByUser": ("createdByUserId", "user", False),
+            "postmortemAttachments": ("postmortemAttachments", "file", True),
         }, frozenset({
             "title", "description", "declaredAt", "currentIncidentStateId", "incidentSeverityId",
             "changeMonitorStatusToId", "customFields", "rootCause", "postmortemNote",
@@ -434,9 +436,26 @@ def make_tables() -> dict[str, Table]:
         Table("monitor", "Monitor", {"name": "text", "description": "text"},
               writable=frozenset({"name", "description"}), required=("name",)),
         Table("user", "User", {"name": "text", "email": "text"}),
+        # FileModel's columns; the bytes (column ``file``) stay in the row under "file" and are
+        # never rendered: clients read them through the postmortem attachment route.
+        Table("file", "File", {"name": "text", "fileType": "text", "slug": "text",
+                               "isPublic": "bool"}),
     ]
     return {table.path: table for table in tables}
 
+
+SAMPLE_POSTMORTEM_FILES = (
+    ("postmortem.md", "text/markdown", b"# Post-mortem\n\nTimeline, impact and follow-ups.\n"),
+    ("timeline.png", "image/png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(64))),
+)
+"""Files (name, MIME type, bytes) the sample attaches to the first postmortems."""
+SAMPLE_NOTE_FILES = (
+    ("error.log", "text/plain", b"ERROR upstream timed out after 30s\n"),
+    ("dashboard.png", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(range(255, 191, -1))),
+)
+"""Files (name, MIME type, bytes) the sample attaches to the first notes."""
+SAMPLE_FILE_OWNERS = 3
+"""How many postmortems, and how many notes of each kind, the sample gives files."""
 
 DEFAULT_STATES = (
     ("Identified", "#EF4444", "created"),

@@ -19,19 +19,25 @@ incomplete too: the next full listing settles it).
 
 The rows' state/severity relations usually decide status and severity; the cached catalog of
 states and severities is read when they do not, and for writes. Pages are ``partial``: notes,
-owners and the state timeline come from :meth:`OneuptimeConnector.get`. Rows map to the common
-model in :mod:`incident_tui.remote.oneuptime_mapping`.
+owners, the state timeline and the attachments (the postmortem's files and the notes' files)
+come from :meth:`OneuptimeConnector.get`. Rows map to the common model in
+:mod:`incident_tui.remote.oneuptime_mapping`.
+
+Only postmortem files can be downloaded (:meth:`OneuptimeConnector.download_attachment_to`,
+through the incident's helper route); no route for a note's files is documented.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -40,7 +46,8 @@ import httpx
 from incident_tui.config import OneuptimeRemote
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time
-from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status
+from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Severity, Status
+from incident_tui.files import claim_name, safe_filename, temp_in
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.errors import (
     AuthFailed,
@@ -49,9 +56,10 @@ from incident_tui.remote.errors import (
     Refused,
     RemoteError,
     Unavailable,
+    Unsupported,
 )
 from incident_tui.remote.http import Http, Sleep, parse_json
-from incident_tui.remote.oneuptime_mapping import Catalog, incident_from, plain
+from incident_tui.remote.oneuptime_mapping import Catalog, incident_from, plain, postmortem_url
 from incident_tui.remote.read_ahead import read_ahead
 
 __all__ = ["KEY_FIELD", "OneuptimeConnector"]
@@ -84,8 +92,14 @@ INCIDENT_SELECT: dict[str, Any] = {
     "labels": {"name": True}, "monitors": {"name": True}, "createdByUser": {"name": True},
 }
 """Every field the mapping reads, relations included (an empty select returns only _id)."""
+FILE_SELECT = {"_id": True, "name": True, "fileType": True}
+"""What a client needs of a File: its id (for the download route), name and MIME type. Not
+``file`` (the bytes), which the download route serves."""
+FULL_SELECT: dict[str, Any] = {**INCIDENT_SELECT, "postmortemAttachments": FILE_SELECT}
+"""The full read's incident select: the listing's plus the postmortem's files (left out of
+listings, whose rows are summaries, to spare a join per row)."""
 NOTE_SELECT = {"note": True, "createdAt": True, "createdByUserId": True,
-               "createdByUser": {"name": True}}
+               "createdByUser": {"name": True}, "attachments": FILE_SELECT}
 _READS = ("/get-list", "/get-item", "/count")
 
 
@@ -264,10 +278,11 @@ class OneuptimeConnector(Connector):
                 return
 
     async def get(self, remote_id: str) -> Incident:
-        """The incident with its notes, owners and state timeline (five concurrent reads)."""
+        """The incident with its notes, owners, state timeline and attachments (the files of
+        the postmortem and of the notes), in five concurrent reads."""
         remote_id = _checked(remote_id)
         results = await asyncio.gather(
-            self._read(f"/incident/{remote_id}/get-item", {"select": INCIDENT_SELECT}),
+            self._read(f"/incident/{remote_id}/get-item", {"select": FULL_SELECT}),
             self._list_all("/incident-internal-note", remote_id, NOTE_SELECT),
             self._list_all("/incident-public-note", remote_id, {**NOTE_SELECT, "postedAt": True}),
             self._list_all("/incident-owner-user", remote_id,
@@ -283,7 +298,56 @@ class OneuptimeConnector(Connector):
             # OneUptime answers 200 {} for an id it has no (visible) row for.
             raise NotFound(f"incident {remote_id} not found")
         return (await self._map([raw], [item], internal=internal, public=public, owners=owners,
-                                timeline=timeline))[0]
+                                timeline=timeline, api_url=self.http.base_url))[0]
+
+    # Attachments -------------------------------------------------------------------------------
+
+    async def list_attachments(self, remote_id: str) -> list[Attachment]:
+        """The incident's attachments: its postmortem's files, then its notes' files."""
+        return (await self.get(remote_id)).attachments or []
+
+    async def download_attachment_to(self, remote_id: str, file_id: str, dest_dir: Path,
+                                     name: str) -> Path:
+        """Save a postmortem file in ``dest_dir`` under a safe, unused version of ``name``.
+
+        The bytes go to a temporary file in ``dest_dir`` that gets its name only when complete,
+        so a failure leaves nothing behind and an existing file is never overwritten. A note's
+        file raises :class:`Unsupported` (OneUptime documents no route for it); a file the
+        incident does not have raises :class:`NotFound`.
+        """
+        remote_id, file_id = _checked(remote_id), _checked(file_id)
+        project = await self._postmortem_project(remote_id, file_id)
+        response = await self.http.request(
+            "GET", postmortem_url("", project, remote_id, file_id), headers={"Accept": "*/*"})
+        fd, tmp = await asyncio.to_thread(temp_in, dest_dir)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                await asyncio.to_thread(handle.write, response.content)
+            try:
+                return await asyncio.to_thread(claim_name, tmp, dest_dir, safe_filename(name))
+            except FileExistsError as error:
+                raise Refused(str(error)) from None
+        finally:
+            await asyncio.to_thread(tmp.unlink, missing_ok=True)
+
+    async def _postmortem_project(self, remote_id: str, file_id: str) -> str:
+        """The project to name in the download route of ``file_id``, after checking that it is
+        one of the incident's postmortem files (the route answers a bare 404 otherwise, which
+        could not tell a note's file from a missing one)."""
+        _, item = await self._read(f"/incident/{remote_id}/get-item", {"select": {
+            "projectId": True, "postmortemAttachments": {"_id": True}}})
+        if not isinstance(item, dict) or not item.get("_id"):
+            raise NotFound(f"incident {remote_id} not found")
+        wanted = file_id.casefold()
+        if wanted in _file_ids([item], "postmortemAttachments"):
+            return str(item.get("projectId") or self.config.project_id)
+        notes = await asyncio.gather(*(
+            self._list_all(path, remote_id, {"attachments": {"_id": True}})
+            for path in ("/incident-internal-note", "/incident-public-note")))
+        if any(wanted in _file_ids(listing, "attachments") for listing in notes):
+            raise Unsupported("this file is attached to a note, and OneUptime has no download "
+                              "route for a note's files (only postmortem files can be saved)")
+        raise NotFound(f"incident {remote_id} has no attachment {file_id}")
 
     # Writing -----------------------------------------------------------------------------------
 
@@ -390,6 +454,12 @@ class OneuptimeConnector(Connector):
                 if isinstance(fields, dict) and fields.get(KEY_FIELD) == key:
                     return (await self._map([raw], [row]))[0]
         return None
+
+
+def _file_ids(rows: list[Any], relation: str) -> set[str]:
+    """The (case-folded) ids of the files in ``relation`` of every row."""
+    return {str(f["_id"]).casefold() for row in rows if isinstance(row, dict)
+            for f in row.get(relation) or () if isinstance(f, dict) and f.get("_id")}
 
 
 def _checked(remote_id: str) -> str:

@@ -1,15 +1,23 @@
 """OneUptime records in the common model: typed values made plain, the project's catalog of
-states and severities with the status and severity rules of contracts/oneuptime.md §6, and
-incident rows with what the full read adds (notes, owners, the state timeline)."""
+states and severities with the status and severity rules of contracts/oneuptime.md §6 (the
+config's ``severity_map`` first), and incident rows with what the full read adds (notes,
+owners, the state timeline, and the files of the postmortem and of the notes as attachments).
+
+Files are OneUptime ``File`` rows (``_id``, ``name``, ``fileType``: the MIME type; older servers
+call that column ``type``). Only postmortem files have a download route, the incident helper
+``GET /api/incident/postmortem/attachment/:projectId/:incidentId/:fileId``, which becomes their
+``url``; a note's files have none documented, so their ``url`` is ``None``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from incident_tui.config import OneuptimeRemote
 from incident_tui.domain.mapping import parse_time, severity_from_keywords, without_empty
-from incident_tui.domain.model import Comment, Incident, Severity, Status
+from incident_tui.domain.model import Attachment, Comment, Incident, Severity, Status
 
 _FLAGS = (("isResolvedState", Status.RESOLVED), ("isAcknowledgedState", Status.ACKNOWLEDGED),
           ("isCreatedState", Status.TRIGGERED))
@@ -55,6 +63,8 @@ class Catalog:
                  (config.ack_state_id, Status.ACKNOWLEDGED),
                  (config.resolved_state_id, Status.RESOLVED))
         self.overrides = {state_id: status for state_id, status in pairs if state_id}
+        # Case-insensitive, as Kitehouse's priority_map (severity_from_keywords) matches.
+        self.severity_map = {name.casefold(): value for name, value in config.severity_map.items()}
 
     def load(self, states: list[Any], severities: list[Any]) -> None:
         """Replace the cache with freshly listed rows."""
@@ -72,7 +82,9 @@ class Catalog:
         if not isinstance(state, dict) or not isinstance(severity, dict):
             return True
         decided = state.get("_id") in self.overrides or any(state.get(f) for f, _ in _FLAGS)
-        return not decided or severity_from_keywords(severity.get("name")) is None
+        name = severity.get("name")
+        return not decided or (self.configured(name) is None
+                               and severity_from_keywords(name) is None)
 
     def status(self, state: Any, state_id: str) -> Status:
         """The config's ids, then the flags, then the order against the ack/resolved states."""
@@ -97,11 +109,22 @@ class Catalog:
         flagged = sorted((s for s in self.states.values() if s.get(flag)), key=_order)
         return chosen[0] if chosen else str(flagged[0]["_id"]) if flagged else None
 
+    def configured(self, name: Any) -> str | None:
+        """The config's ``severity_map`` value for a severity name (``""``: no common
+        severity), or ``None`` when the map does not name it."""
+        if not self.severity_map or not name:
+            return None
+        return self.severity_map.get(str(name).casefold())
+
     def severity(self, severity: Any, severity_id: str) -> Severity | None:
-        """By name keyword, else by rank in order (1 critical, 2 major, 3+ minor)."""
+        """By the config's ``severity_map``, else by name keyword, else by rank in order
+        (1 critical, 2 major, 3+ minor)."""
         row = severity if isinstance(severity, dict) else self.severities.get(severity_id)
         if not row:
             return None
+        mapped = self.configured(row.get("name"))
+        if mapped is not None:
+            return Severity(mapped) if mapped else None
         by_name = severity_from_keywords(row.get("name"))
         if by_name is not None:
             return by_name
@@ -110,10 +133,16 @@ class Catalog:
         return {1: Severity.CRITICAL, 2: Severity.MAJOR}.get(rank, Severity.MINOR)
 
     def severity_for(self, wanted: Severity | None) -> str | None:
-        """The severity id to write for ``wanted`` (``None``: the least severe)."""
+        """The severity id to write for ``wanted``: the first in order that ``severity_map``
+        names for it, else the first that maps to it by the rules of :meth:`severity`
+        (``None``: one the map sends to ``""``, else the least severe)."""
         ranked = sorted(self.severities.values(), key=_order)
-        if wanted is None:
-            return str(ranked[-1]["_id"]) if ranked else None
+        value = wanted.value if wanted is not None else ""
+        # The map is the user's word on which severity means what, so it picks first.
+        named = next((str(s["_id"]) for s in ranked if self.configured(s.get("name")) == value),
+                     None)
+        if named is not None or wanted is None:
+            return named or (str(ranked[-1]["_id"]) if ranked else None)
         return next((str(s["_id"]) for s in ranked
                      if self.severity(s, str(s["_id"])) == wanted), None)
 
@@ -124,12 +153,47 @@ class Catalog:
                 for row in sorted(rows.values(), key=_order)]
 
 
+def _files(items: Any) -> list[dict[str, Any]]:
+    """The File rows of a relation, skipping anything without an ``_id``."""
+    return [f for f in items or () if isinstance(f, dict) and f.get("_id")]
+
+
+def _attachment(file: dict[str, Any], url: str | None) -> Attachment:
+    kind = file.get("fileType") or file.get("type")  # "type" on servers before the rename
+    return Attachment(str(file["_id"]), str(file.get("name") or file["_id"]),
+                      str(kind) if kind else None, url)
+
+
+def postmortem_url(api_url: str, project_id: str, incident_id: str, file_id: str) -> str:
+    """The helper route that serves one postmortem file (the ``ApiKey`` header required)."""
+    parts = "/".join(quote(str(p), safe="") for p in (project_id, incident_id, file_id))
+    return f"{api_url}/incident/postmortem/attachment/{parts}"
+
+
+def attachments_from(row: dict[str, Any], project_id: str | None,
+                     notes: Iterable[list[Any] | None], api_url: str | None) -> list[Attachment]:
+    """The postmortem files (with their download route as ``url`` when ``api_url`` and the
+    project are known), then the notes' files (no route: ``url`` None), each file once."""
+    found: dict[str, Attachment] = {}
+    for file in _files(row.get("postmortemAttachments")):
+        url = (postmortem_url(api_url, project_id, str(row["_id"]), str(file["_id"]))
+               if api_url and project_id else None)
+        found.setdefault(str(file["_id"]), _attachment(file, url))
+    for listing in notes:
+        for note in listing or ():
+            for file in _files(note.get("attachments") if isinstance(note, dict) else None):
+                found.setdefault(str(file["_id"]), _attachment(file, None))
+    return list(found.values())
+
+
 def incident_from(
     remote: str, config: OneuptimeRemote, catalog: Catalog, raw: dict[str, Any],
     row: dict[str, Any], *, internal: list[Any] | None = None, public: list[Any] | None = None,
     owners: list[Any] | None = None, timeline: list[Any] | None = None,
+    api_url: str | None = None,
 ) -> Incident:
-    """Map one unwrapped incident row, plus what :meth:`OneuptimeConnector.get` adds."""
+    """Map one unwrapped incident row, plus what :meth:`OneuptimeConnector.get` adds
+    (``api_url``, the connector's ``…/api``, gives postmortem files their download url)."""
     state_id = str(row.get("currentIncidentStateId") or "")
     severity_id = str(row.get("incidentSeverityId") or "")
     status = catalog.status(row.get("currentIncidentState"), state_id)
@@ -162,12 +226,13 @@ def incident_from(
     })
     number = row.get("incidentNumber")
     declared = parse_time(row.get("declaredAt"))
+    project = row.get("projectId") or config.project_id
     return Incident(
         remote=remote, kind="oneuptime", remote_id=str(row["_id"]),
         title=str(row.get("title") or ""), status=status, status_raw=state_name,
         created_at=parse_time(row.get("createdAt")) or declared or _EPOCH,
         ref=row.get("incidentNumberWithPrefix") or (str(number) if number else None),
-        container=row.get("projectId") or config.project_id, description=row.get("description"),
+        container=project, description=row.get("description"),
         severity=catalog.severity(row.get("incidentSeverity"), severity_id),
         severity_raw=severity_name, category=labels[0] if labels else None,
         occurred_at=declared, updated_at=parse_time(row.get("updatedAt")),
@@ -178,7 +243,8 @@ def incident_from(
         custom_fields=dict(row.get("customFields") or {}),
         extra=extra,
         version=str(row.get("updatedAt") or "") or None, raw=raw, comments=comments,
-        attachments=[] if comments is not None else None)
+        attachments=attachments_from(row, project, (internal, public), api_url)
+        if comments is not None else None)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -4,17 +4,25 @@ notes/owners/timeline, every write, create + find_created, auth failures and eve
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from incident_tui.config import OneuptimeRemote
-from incident_tui.domain.model import Draft, Incident, Severity, Status
+from incident_tui.domain.capabilities import Capability
+from incident_tui.domain.model import Attachment, Draft, Incident, Severity, Status
 from incident_tui.emulators import EmulatorServer
-from incident_tui.emulators.oneuptime import NO_PERMISSION_API_KEY, READ_ONLY_API_KEY
+from incident_tui.emulators.oneuptime import (
+    NO_PERMISSION_API_KEY,
+    PROJECT_ID,
+    READ_ONLY_API_KEY,
+)
 from incident_tui.emulators.oneuptime_data import iso
 from incident_tui.emulators.server import FaultKind
 from incident_tui.remote.base import Page
@@ -25,6 +33,7 @@ from incident_tui.remote.errors import (
     RateLimited,
     Refused,
     Unavailable,
+    Unsupported,
 )
 from incident_tui.remote.oneuptime import KEY_FIELD, OneuptimeConnector
 from tests.integration.conftest import FIXED_NOW, Serve, no_sleep
@@ -156,7 +165,12 @@ async def test_get_has_notes_owners_and_timeline(serve: Serve, opened: list[Any]
     full = await connector.get(resolved["_id"])
     assert full.status == Status.RESOLVED and full.resolved_at and full.acknowledged_at
     assert full.acknowledged_at <= full.resolved_at
-    assert full.assignees and full.attachments == []
+    assert full.assignees and full.attachments is not None
+    notes = [n for path in ("incident-internal-note", "incident-public-note")
+             for n in emulator.tables[path].indexed(resolved["_id"])]
+    held = [*(resolved.get("postmortemAttachments") or []),
+            *(f for n in notes for f in n.get("attachments") or [])]
+    assert [a.remote_id for a in full.attachments] == held
     assert full.comments is not None
     visibility = {c.body: c.visibility for c in full.comments}
     assert visibility["internal words"] == "internal" and visibility["public words"] == "public"
@@ -164,6 +178,7 @@ async def test_get_has_notes_owners_and_timeline(serve: Serve, opened: list[Any]
     triggered = emulator.add("Fresh")
     fresh = await connector.get(triggered["_id"])
     assert fresh.comments == [] and fresh.acknowledged_at is None and fresh.assignees == []
+    assert fresh.attachments == []
     with pytest.raises(NotFound):
         await connector.get(MISSING)
     with pytest.raises(NotFound):
@@ -559,3 +574,186 @@ async def test_full_listing_short_of_count_is_not_complete(serve: Serve,
     assert not got[-1].complete
     again = await pages(connect(srv, opened), full=True)
     assert again[-1].complete and sum(len(p.incidents) for p in again) == 249
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
+
+
+def with_files(emulator: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """An incident with two postmortem files and a file on an internal and on a public note:
+    the incident row and the File rows by role."""
+    row = emulator.add("With files")
+    internal = emulator.add_note(row["_id"], "see the log")
+    public = emulator.add_note(row["_id"], "status page", public=True)
+    files = {
+        "report": emulator.attach_file(row["_id"], "postmortem.pdf", b"%PDF-1.4 report",
+                                       "application/pdf"),
+        "graph": emulator.attach_file(row["_id"], "graph.png", PNG, "image/png"),
+        "log": emulator.attach_file(internal["_id"], "error.log", b"boom\n", "text/plain"),
+        "shot": emulator.attach_file(public["_id"], "screen.png", PNG[::-1], "image/png"),
+    }
+    return row, files
+
+
+@pytest.mark.parametrize("typed", [False, True])
+async def test_get_maps_postmortem_and_note_attachments(serve: Serve, opened: list[Any],
+                                                        typed: bool) -> None:
+    srv = serve("oneuptime", typed_values=typed)
+    emulator = ou(srv)
+    connector = connect(srv, opened)
+    row, files = with_files(emulator)
+    full = await connector.get(row["_id"])
+    route = f"{srv.url}/api/incident/postmortem/attachment/{row['projectId']}/{row['_id']}"
+    assert full.attachments == [
+        Attachment(files["report"]["_id"], "postmortem.pdf", "application/pdf",
+                   f"{route}/{files['report']['_id']}"),
+        Attachment(files["graph"]["_id"], "graph.png", "image/png",
+                   f"{route}/{files['graph']['_id']}"),
+        Attachment(files["log"]["_id"], "error.log", "text/plain", None),
+        Attachment(files["shot"]["_id"], "screen.png", "image/png", None),
+    ]
+    assert await connector.list_attachments(row["_id"]) == full.attachments
+    # The postmortem url is the live route: with the ApiKey it serves the file.
+    async with httpx.AsyncClient(headers={"ApiKey": str(connector.config.secret())}) as http:
+        served = await http.get(str(full.attachments[1].url))
+    assert served.content == PNG and served.headers["Content-Type"] == "image/png"
+    # Listing rows are summaries: the files come with the full read only.
+    listed = [i for p in await pages(connector) for i in p.incidents]
+    assert [i.attachments for i in listed] == [None]
+
+
+async def test_download_writes_postmortem_files_safely(serve: Serve, opened: list[Any],
+                                                       tmp_path: Path) -> None:
+    srv = serve("oneuptime")
+    emulator = ou(srv)
+    connector = connect(srv, opened)
+    row, files = with_files(emulator)
+    hostile = emulator.attach_file(row["_id"], "../../etc/passwd", b"not yours", "text/plain")
+    dest = tmp_path / "downloads"
+    report = await connector.download_attachment_to(row["_id"], files["report"]["_id"], dest,
+                                                    "postmortem.pdf")
+    assert report == dest / "postmortem.pdf" and report.read_bytes() == b"%PDF-1.4 report"
+    again = await connector.download_attachment_to(row["_id"], files["report"]["_id"], dest,
+                                                   "postmortem.pdf")
+    assert again.name == "postmortem (1).pdf" and report.read_bytes() == b"%PDF-1.4 report"
+    escaped = await connector.download_attachment_to(row["_id"], hostile["_id"], dest,
+                                                     hostile["name"])
+    assert escaped == dest / "passwd" and escaped.read_bytes() == b"not yours"
+    reader = connect(srv, opened, token=READ_ONLY_API_KEY)  # reading is all it takes
+    graph = await reader.download_attachment_to(row["_id"], files["graph"]["_id"], dest, "g.png")
+    assert graph.read_bytes() == PNG
+    assert sorted(os.listdir(dest)) == ["g.png", "passwd", "postmortem (1).pdf",
+                                        "postmortem.pdf"]
+    assert not (tmp_path / "etc").exists()
+
+
+async def test_download_refuses_and_leaves_nothing_behind(serve: Serve, opened: list[Any],
+                                                          tmp_path: Path) -> None:
+    srv = serve("oneuptime")
+    emulator = ou(srv)
+    connector = connect(srv, opened)
+    row, files = with_files(emulator)
+    with pytest.raises(Unsupported, match="note"):
+        await connector.download_attachment_to(row["_id"], files["log"]["_id"], tmp_path, "x")
+    with pytest.raises(Unsupported, match="note"):
+        await connector.download_attachment_to(row["_id"], files["shot"]["_id"], tmp_path, "x")
+    with pytest.raises(NotFound):
+        await connector.download_attachment_to(row["_id"], MISSING, tmp_path, "x")
+    with pytest.raises(NotFound):
+        await connector.download_attachment_to(MISSING, files["report"]["_id"], tmp_path, "x")
+    with pytest.raises(NotFound):
+        await connector.download_attachment_to(row["_id"], "../../x", tmp_path, "x")
+    assert not any(e.path.startswith("/api/incident/postmortem/") for e in emulator.log)
+    # The route itself answers 404 (a File row without its bytes): refused, nothing written.
+    emulator.tables["file"].rows[files["graph"]["_id"]]["file"] = None
+    with pytest.raises(NotFound, match="Attachment not found"):
+        await connector.download_attachment_to(row["_id"], files["graph"]["_id"], tmp_path,
+                                               "graph.png")
+    emulator.faults.add("truncated", path="^/api/incident/postmortem/", times=-1)
+    with pytest.raises(Unavailable):
+        await connector.download_attachment_to(row["_id"], files["report"]["_id"], tmp_path,
+                                               "postmortem.pdf")
+    assert os.listdir(tmp_path) == []
+    (tmp_path / "postmortem.pdf").write_bytes(b"mine")
+    emulator.faults.clear()
+    saved = await connector.download_attachment_to(row["_id"], files["report"]["_id"],
+                                                   tmp_path, "postmortem.pdf")
+    assert (tmp_path / "postmortem.pdf").read_bytes() == b"mine"  # never overwritten
+    assert saved.name == "postmortem (1).pdf" and len(os.listdir(tmp_path)) == 2
+
+
+def severities_with_custom_names(emulator: Any) -> dict[str, str]:
+    """Add "P1 - customers down" (order 4) and "Cosmetic" (order 5) to the default three;
+    every severity id by name."""
+    for order, name in ((4, "P1 - customers down"), (5, "Cosmetic")):
+        emulator.create_row("incident-severity", PROJECT_ID, {"name": name, "order": order})
+    rows = emulator.tables["incident-severity"].select(PROJECT_ID, None, {"order": "ASC"})
+    return {r["name"]: r["_id"] for r in rows}
+
+
+async def test_severity_map_reads(serve: Serve, opened: list[Any]) -> None:
+    srv = serve("oneuptime")
+    emulator = ou(srv)
+    ids = severities_with_custom_names(emulator)
+    rows = {name: emulator.add(name, severity=name)["_id"] for name in ids}
+    mapped = connect(srv, opened, severity_map={
+        "P1 - customers down": "critical", "critical incident": "major", "Cosmetic": ""})
+    plain_rules = connect(srv, opened)
+    for connector, expected in (
+        (plain_rules, {"Critical Incident": Severity.CRITICAL, "Major Incident": Severity.MAJOR,
+                       "Minor Incident": Severity.MINOR, "P1 - customers down": Severity.MINOR,
+                       "Cosmetic": Severity.MINOR}),
+        (mapped, {"Critical Incident": Severity.MAJOR, "Major Incident": Severity.MAJOR,
+                  "Minor Incident": Severity.MINOR, "P1 - customers down": Severity.CRITICAL,
+                  "Cosmetic": None}),
+    ):
+        pulled = {i.title: i.severity for p in await pages(connector) for i in p.incidents}
+        assert pulled == expected
+        for name, remote_id in rows.items():
+            got = await connector.get(remote_id)
+            assert (got.severity, got.severity_raw) == (expected[name], name)
+        listing = {s["name"]: s["severity"] for s in await connector.severities()}
+        assert listing == {k: v.value if v else "" for k, v in expected.items()}
+
+
+async def test_severity_map_writes(serve: Serve, opened: list[Any]) -> None:
+    srv = serve("oneuptime")
+    emulator = ou(srv)
+    ids = severities_with_custom_names(emulator)
+    connector = connect(srv, opened, severity_map={
+        "p1 - customers down": "critical", "Cosmetic": "", "Major Incident": "major"})
+    row = emulator.add("Edited", severity="Minor Incident")
+    current = await connector.get(row["_id"])
+    await connector.edit(current, {"severity": "critical"})
+    # The map's choice, although "Critical Incident" also reads as critical and comes first.
+    assert row["incidentSeverityId"] == ids["P1 - customers down"]
+    assert (await connector.get(row["_id"])).severity == Severity.CRITICAL
+    await connector.edit(current, {"severity": Severity.MINOR})
+    assert row["incidentSeverityId"] == ids["Minor Incident"]  # not in the map: the old rule
+    await connector.edit(current, {"severity": Severity.MAJOR})
+    assert row["incidentSeverityId"] == ids["Major Incident"]
+    made = await connector.create(Draft("No severity"), "key-none")
+    assert made.severity_raw == "Cosmetic" and made.severity is None
+    made = await connector.create(Draft("Critical", severity=Severity.CRITICAL), "key-crit")
+    assert made.severity_raw == "P1 - customers down"
+    unmapped = connect(srv, opened)
+    await unmapped.edit(current, {"severity": "critical"})
+    assert row["incidentSeverityId"] == ids["Critical Incident"]
+    made = await unmapped.create(Draft("No severity either"), "key-none-2")
+    assert made.severity_raw == "Cosmetic"  # the least severe, by order
+
+
+def test_severity_map_is_validated() -> None:
+    base = {"kind": "oneuptime", "name": "ou", "project_id": PROJECT_ID}
+    with pytest.raises(ValidationError, match="severity_map"):
+        OneuptimeRemote(**base, severity_map={"Sev 1": "urgent"})
+    assert OneuptimeRemote(**base).severity_map == {}
+    assert OneuptimeRemote(**base, severity_map={"Sev 1": ""}).severity_map == {"Sev 1": ""}
+
+
+def test_capabilities_offer_download_but_not_attachments() -> None:
+    # Attachments also mean upload and delete in the app, which OneUptime's API cannot do here.
+    assert Capability.ATTACHMENTS not in OneuptimeConnector.capabilities
+    assert Capability.DOWNLOAD in OneuptimeConnector.capabilities
+    assert not hasattr(OneuptimeConnector, "upload_attachment")
+    assert not hasattr(OneuptimeConnector, "delete_attachment")

@@ -397,3 +397,81 @@ def test_precise_stamps_sort_on_microseconds_and_send_milliseconds(serve: Serve)
     plain = serve("oneuptime")
     first, second = ou(plain).add("One")["updatedAt"], ou(plain).add("Two")["updatedAt"]
     assert second - first == timedelta(milliseconds=1)  # the default keeps milliseconds
+
+
+FILE_SELECT = {"name": True, "fileType": True, "file": True}
+
+
+def test_files_on_incidents_and_notes_in_the_sample(serve: Serve) -> None:
+    srv = serve("oneuptime", sample=60)
+    api = client(srv)
+    incidents = api.post("/incident/get-list?limit=100", json={"select": {
+        "rootCause": True, "postmortemAttachments": FILE_SELECT}}).json()["data"]
+    held = [i for i in incidents if i["postmortemAttachments"]]
+    assert len(held) == 3 and all(i["rootCause"] for i in held)  # resolved ones
+    files = [f for i in held for f in i["postmortemAttachments"]]
+    assert any(len(i["postmortemAttachments"]) == 2 for i in held)
+    # The File columns a client needs, never the bytes (served by the attachment route).
+    assert all(set(f) == {"_id", "name", "fileType"} for f in files)
+    assert {f["fileType"] for f in files} == {"text/markdown", "image/png"}
+    for path in ("/incident-internal-note", "/incident-public-note"):
+        notes = api.post(f"{path}/get-list?limit=100", json={"select": {
+            "attachments": {"name": True, "fileType": True}}}).json()["data"]
+        with_files = [n for n in notes if n["attachments"]]
+        assert 1 <= len(with_files) <= 3
+    only_id = api.post("/incident/get-list?limit=100", json={"select": {
+        "postmortemAttachments": True}}).json()["data"]
+    assert {f["_id"] for i in only_id for f in i["postmortemAttachments"]} == {
+        f["_id"] for f in files}
+    assert all(set(f) == {"_id"} for i in only_id for f in i["postmortemAttachments"])
+    assert api.post("/file/get-list").status_code == 404  # the File API is not served
+
+
+def test_postmortem_attachment_route(serve: Serve) -> None:
+    srv = serve("oneuptime", typed_values=True)
+    emulator = ou(srv)
+    row = emulator.add("Post-mortem")
+    before = row["updatedAt"]
+    report = emulator.attach_file(row["_id"], "report.pdf", b"%PDF-1.4 x", "application/pdf")
+    assert row["updatedAt"] > before and row["postmortemAttachments"] == [report["_id"]]
+    note = emulator.add_note(row["_id"], "with a file")
+    logged = emulator.attach_file(note["_id"], "error.log", b"boom", "text/plain")
+    api = client(srv)
+    got = api.post(f"/incident/{row['_id']}/get-item", json={"select": {
+        "postmortemAttachments": {"name": True, "fileType": True, "projectId": True}}}).json()
+    assert got["postmortemAttachments"] == [{
+        "_id": report["_id"], "name": "report.pdf", "fileType": "application/pdf",
+        "projectId": {"_type": "ObjectID", "value": PROJECT_ID}}]
+    notes = api.post("/incident-internal-note/get-list", json={
+        "query": {"incidentId": row["_id"]}, "select": {"attachments": {"name": True}}}
+    ).json()["data"]
+    assert notes == [{"_id": note["_id"], "attachments": [
+        {"_id": logged["_id"], "name": "error.log"}]}]
+
+    def route(file_id: str, incident_id: str = row["_id"], project: str = PROJECT_ID) -> str:
+        return f"/incident/postmortem/attachment/{project}/{incident_id}/{file_id}"
+
+    served = api.get(route(report["_id"]))
+    assert served.status_code == 200 and served.content == b"%PDF-1.4 x"
+    assert served.headers["Content-Type"] == "application/pdf"
+    assert served.headers["Cache-Control"] == "no-store, no-cache, must-revalidate"
+    assert api.get(route(report["_id"].upper())).content == b"%PDF-1.4 x"
+    for missing in (route(logged["_id"]), route(MISSING), route("nope"),
+                    route(report["_id"], MISSING), route(report["_id"], project=OTHER_PROJECT_ID),
+                    route(report["_id"], project="x")):
+        answer = api.get(missing)
+        assert answer.status_code == 404, missing
+        assert answer.json() == {"error": "Attachment not found"}
+    other = client(srv, OTHER_API_KEY).get(route(report["_id"], project=OTHER_PROJECT_ID))
+    assert other.status_code == 404  # another project's key sees no such incident
+    assert client(srv, READ_ONLY_API_KEY).get(route(report["_id"])).status_code == 200
+    assert client(srv, NO_PERMISSION_API_KEY).get(route(report["_id"])).status_code == 422
+    assert client(srv, None).get(route(report["_id"])).status_code == 401
+    assert client(srv, MISSING).get(route(report["_id"])).status_code == 400
+    assert api.post(route(report["_id"])).status_code == 405
+    # A file can also be attached by the update call, when it belongs to the project.
+    plain = emulator.add("Second")
+    moved = api.put(f"/incident/{plain['_id']}", json={"data": {
+        "postmortemAttachments": [{"_id": report["_id"]}]}})
+    assert moved.status_code == 200
+    assert api.get(route(report["_id"], plain["_id"])).content == b"%PDF-1.4 x"

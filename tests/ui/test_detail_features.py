@@ -488,7 +488,14 @@ async def test_kind_specific_actions_and_palette(make_app: Any) -> None:
             "set_attribute": False,
             "delete_comment": False,
         },
-        "status:r008": {"export_pdf": False, "set_attribute": False},
+        # OneUptime: postmortem files can be downloaded, but nothing uploaded or deleted.
+        "status:r008": {
+            "export_pdf": False,
+            "set_attribute": False,
+            "download_attachment": None,
+            "upload_attachment": False,
+            "delete_attachment": False,
+        },
     }
     async with app.run_test(size=(80, 24)) as pilot:
         for incident_id, actions in expected.items():

@@ -132,6 +132,18 @@ def test_every_config_problem_is_named_on_the_one_line(
     assert line.count(str(path)) == 1
 
 
+def test_a_bad_variable_is_blamed_also_when_the_file_has_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "poll_seconds = 30\n")
+    monkeypatch.setenv("INCIDENT_TUI_POLL_SECONDS", "abc")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    line = str(caught.value)
+    assert "environment INCIDENT_TUI_POLL_SECONDS: poll_seconds: " in line
+    assert str(path) not in line
+
+
 def test_a_long_list_of_config_problems_is_counted(tmp_path: Path) -> None:
     path = write(tmp_path, "\n".join(f"unknown_{n} = 1" for n in range(8)))
     with pytest.raises(ConfigError) as caught:

@@ -47,7 +47,7 @@ CAPABILITY: dict[str, Capability] = {
 """Common actions: greyed out (shown dim) where the kind lacks them."""
 
 FEATURES: dict[str, Capability] = {
-    "download_attachment": Capability.ATTACHMENTS,
+    "download_attachment": Capability.DOWNLOAD,
     "upload_attachment": Capability.ATTACHMENTS,
     "delete_attachment": Capability.ATTACHMENTS,
     "delete_comment": Capability.DELETE_COMMENT,

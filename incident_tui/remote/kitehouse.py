@@ -18,7 +18,6 @@ import contextlib
 import json
 import logging
 import mimetypes
-import os
 from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime, timedelta
@@ -40,8 +39,8 @@ from incident_tui.domain.model import (
     Severity,
     SummaryGaps,
 )
-from incident_tui.files import claim_name, safe_filename, temp_in
 from incident_tui.remote.base import Connector, Page
+from incident_tui.remote.downloads import save_download
 from incident_tui.remote.errors import (
     AuthFailed,
     BadResponse,
@@ -493,16 +492,11 @@ class KitehouseConnector(Connector):
         so a failure leaves nothing behind and an existing file is never overwritten.
         """
         url = await self.download_attachment(remote_id, object_id)
-        fd, tmp = await asyncio.to_thread(temp_in, dest_dir)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                await self.fetch_bytes(url, handle)
-            try:
-                return await asyncio.to_thread(claim_name, tmp, dest_dir, safe_filename(name))
-            except FileExistsError as error:
-                raise Refused(str(error)) from None
-        finally:
-            await asyncio.to_thread(tmp.unlink, missing_ok=True)
+
+        async def fill(handle: BinaryIO) -> None:
+            await self.fetch_bytes(url, handle)
+
+        return await save_download(dest_dir, name, fill)
 
     # Exports and reports -------------------------------------------------------------------
 

@@ -30,7 +30,6 @@ through the incident's helper route); no route for a note's files is documented.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable
@@ -38,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -47,8 +46,8 @@ from incident_tui.config import OneuptimeRemote
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Severity, Status
-from incident_tui.files import claim_name, safe_filename, temp_in
 from incident_tui.remote.base import Connector, Page
+from incident_tui.remote.downloads import save_download
 from incident_tui.remote.errors import (
     AuthFailed,
     BadResponse,
@@ -319,16 +318,11 @@ class OneuptimeConnector(Connector):
         project = await self._postmortem_project(remote_id, file_id)
         response = await self.http.request(
             "GET", postmortem_url("", project, remote_id, file_id), headers={"Accept": "*/*"})
-        fd, tmp = await asyncio.to_thread(temp_in, dest_dir)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                await asyncio.to_thread(handle.write, response.content)
-            try:
-                return await asyncio.to_thread(claim_name, tmp, dest_dir, safe_filename(name))
-            except FileExistsError as error:
-                raise Refused(str(error)) from None
-        finally:
-            await asyncio.to_thread(tmp.unlink, missing_ok=True)
+
+        async def fill(handle: BinaryIO) -> None:
+            await asyncio.to_thread(handle.write, response.content)
+
+        return await save_download(dest_dir, name, fill)
 
     async def _postmortem_project(self, remote_id: str, file_id: str) -> str:
         """The project to name in the download route of ``file_id``, after checking that it is

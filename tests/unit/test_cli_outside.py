@@ -50,6 +50,16 @@ def long_id(number: int, **options: object) -> Incident:
     return item
 
 
+def revily_remote(name: str, server: EmulatorServer, token: str | None = None) -> str:
+    """A config file's ``[[remotes]]`` table for a Revily emulator (its own token unless
+    ``token`` is given)."""
+    token = token or server.emulator.remote_config(name)["token"]
+    return (
+        f'[[remotes]]\nname = "{name}"\nkind = "revily"\nbase_url = "{server.url}"\n'
+        f'token = "{token}"\n'
+    )
+
+
 def one_line_error(err: str) -> str:
     """The single stderr line of a failure (asserting there is exactly one, no traceback)."""
     lines = err.splitlines()
@@ -71,11 +81,7 @@ def test_sync_once_with_a_failing_remote_says_why_on_stderr(
     ):
         config = tmp_path / "config.toml"
         config.write_text(
-            "[[remotes]]\n"
-            f'name = "good"\nkind = "revily"\nbase_url = "{good.url}"\n'
-            f'token = "{good.emulator.remote_config("good")["token"]}"\n'
-            "[[remotes]]\n"
-            f'name = "bad"\nkind = "revily"\nbase_url = "{bad.url}"\ntoken = "not-the-token"\n',
+            revily_remote("good", good) + revily_remote("bad", bad, token="not-the-token"),
             encoding="utf-8",
         )
         status = main(["--config", str(config), "--db", str(tmp_path / "c.db"), "sync", "--once"])
@@ -93,11 +99,7 @@ def test_sync_once_that_succeeds_prints_nothing_on_stderr(
 ) -> None:
     with EmulatorServer(make_emulator("revily", sample=3)) as good:
         config = tmp_path / "config.toml"
-        config.write_text(
-            f'[[remotes]]\nname = "good"\nkind = "revily"\nbase_url = "{good.url}"\n'
-            f'token = "{good.emulator.remote_config("good")["token"]}"\n',
-            encoding="utf-8",
-        )
+        config.write_text(revily_remote("good", good), encoding="utf-8")
         argv = ["--config", str(config), "--db", str(tmp_path / "c.db"), "sync", "--once"]
         assert main(argv) == 0
     out, err = capsys.readouterr()
@@ -331,11 +333,7 @@ def test_the_id_create_printed_still_works_after_a_sync(
 ) -> None:
     with EmulatorServer(make_emulator("revily", sample=0)) as server:
         config = tmp_path / "config.toml"
-        config.write_text(
-            f'[[remotes]]\nname = "oncall"\nkind = "revily"\nbase_url = "{server.url}"\n'
-            f'token = "{server.emulator.remote_config("oncall")["token"]}"\n',
-            encoding="utf-8",
-        )
+        config.write_text(revily_remote("oncall", server), encoding="utf-8")
         where = ["--config", str(config), "--db", str(tmp_path / "c.db")]
         assert main([*where, "create", "--remote", "oncall", "--title", "Disk full"]) == 0
         printed = re.search(r"oncall:local-\w+", capsys.readouterr().out)

@@ -9,6 +9,7 @@ no transaction is ever held across an HTTP request.
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -55,6 +56,12 @@ HYDRATE_BATCH = 25
 """Full records stored (and reported as progress) together."""
 AfterPush = Callable[[Any], None]
 """Called after the remote accepted a change and before the local commit (a test seam)."""
+
+log = logging.getLogger(__name__)
+
+CONFLICT_RETRIES = 3
+"""Times a write is read again and resent when the remote's version moved between our read
+and our write (AOH ``occ_lock``, contract section 8); then the user decides."""
 
 URGENT = {Severity.CRITICAL.value, Severity.MAJOR.value}
 
@@ -178,7 +185,7 @@ class SyncEngine:
             if change.incident_id in blocked:
                 continue
             try:
-                touched = await self._push_one(connector, change)
+                touched = await self._push_checked(connector, change)
             except Conflict as error:
                 result.conflicts += 1
                 blocked.add(change.incident_id)
@@ -211,6 +218,21 @@ class SyncEngine:
                 result.pushed += 1
             self.listener.incidents_changed(touched, [])
         return held_back
+
+    async def _push_checked(self, connector: Connector, change: Change) -> list[str]:
+        """:meth:`_push_one`, again after a conflict the remote answered: its version moved
+        between our read and our write, which is a race, not yet a contested field. The next
+        try reads the incident again and checks the fields before writing; a conflict found
+        by that check, or one that outlasts :data:`CONFLICT_RETRIES`, goes to the user."""
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return await self._push_one(connector, change)
+            except Conflict as error:
+                if error.status is None:
+                    raise
+                log.info("%s: %s moved while we wrote (%s); reading it again (retry %d)",
+                         connector.name, change.incident_id, error, attempt + 1)
+        return await self._push_one(connector, change)
 
     async def _push_one(self, connector: Connector, change: Change) -> list[str]:
         now = self.clock()

@@ -167,6 +167,33 @@ async def test_conflict_is_shown_then_keep_mine(serve: Serve, tmp_path: Path) ->
     assert reader.queued() == 0
 
 
+async def test_a_lock_that_moved_while_writing_is_read_again_and_retried(
+    serve: Serve, tmp_path: Path
+) -> None:
+    aoh = serve("aoh_ims", sample=0)
+    row = aoh.emulator.add(name="Disk full", status="NEW")
+    settings = settings_for(tmp_path, aoh.emulator.remote_config("ops"))
+    assert (await sync(settings)).ok
+    incident_id = f"ops:{row['id']}"
+    actions = Actions.open(settings.db_path())
+    actions.acknowledge([incident_id])
+    # Someone wrote between our read and our write: the PUT's occ_lock is stale once.
+    stale = {"message": "occ_lock mismatch", "errors": [{"message": "expected occ_lock 2"}],
+             "errorCode": "OCC_LOCK_MISMATCH"}
+    aoh.emulator.faults.add("status", method="PUT", status=409, body=stale)
+    report = await sync(settings)
+    assert report.ok and report.results[0].pushed == 1 and report.results[0].conflicts == 0
+    assert aoh.emulator.row(row["id"])["status"] == "OPEN"
+    # A lock that keeps moving: three retries, then the user decides.
+    actions.resolve([incident_id])
+    aoh.emulator.faults.add("status", method="PUT", status=409, body=stale, times=-1)
+    aoh.emulator.log.clear()
+    report = await sync(settings)
+    assert report.results[0].conflicts == 1
+    assert len([e for e in aoh.emulator.log if e.method == "PUT"]) == 4
+    assert aoh.emulator.row(row["id"])["status"] == "OPEN"
+
+
 async def test_conflict_take_theirs(serve: Serve, tmp_path: Path) -> None:
     aoh = serve("aoh_ims", sample=0)
     row = aoh.emulator.add(name="Old title", status="NEW")

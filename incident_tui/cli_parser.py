@@ -1,0 +1,223 @@
+"""The command line's argument parser: every command of interface.md's table, with help on
+each argument, and the checks of argument values that argparse reports as usage errors."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from incident_tui import cli_online
+from incident_tui.cli_online import ID_HELP, REMOTE_HELP
+from incident_tui.domain.handover import positive_hours
+from incident_tui.domain.model import KINDS, Severity
+from incident_tui.domain.query import Sort
+
+
+def _csv_words(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _hours(text: str) -> float:
+    """``--hours``: argparse shows the reason of an ArgumentTypeError, not of a ValueError."""
+    try:
+        return positive_hours(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _count(text: str) -> int:
+    """A whole number of zero or more (``--sample``, ``--limit``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"want a whole number of 0 or more, not {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    """A TCP port, 0 meaning any free one."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"want a port from 0 to 65535, not {text!r}")
+    return value
+
+
+IDS_HELP = "incident ids as 'list' shows them (REMOTE:ID)"
+SEQ_HELP = "the change's number in 'outbox'"
+
+
+def _add_locations(parser: argparse.ArgumentParser, default: Any) -> None:
+    """``--config`` and ``--db``, taken before the command and after it."""
+    parser.add_argument(
+        "--config", type=Path, default=default, help="config file (default: XDG config)"
+    )
+    parser.add_argument(
+        "--db", type=Path, default=default, help="local cache file (default: XDG data)"
+    )
+
+
+def _locations() -> argparse.ArgumentParser:
+    """The parent parser of every command that reads the config. Its defaults are
+    ``SUPPRESS``: a subparser copies every attribute it has into the main namespace, so an
+    ordinary default would wipe out a value given before the command. Given in both places,
+    the later one (after the command) wins."""
+    parent = argparse.ArgumentParser(add_help=False)
+    _add_locations(parent, argparse.SUPPRESS)
+    return parent
+
+
+class _ConfigCommands:
+    """Adds the commands that read the config: each also takes ``--config`` and ``--db``
+    after its name (:func:`_locations`)."""
+
+    def __init__(
+        self,
+        sub: argparse._SubParsersAction[argparse.ArgumentParser],
+        parent: argparse.ArgumentParser,
+    ) -> None:
+        self._sub = sub
+        self._parent = parent
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """Add the command ``name`` (keywords as for ``add_subparsers().add_parser``)."""
+        return self._sub.add_parser(name, parents=[self._parent], **kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command (interface.md's table)."""
+    parser = argparse.ArgumentParser(
+        prog="incident-tui",
+        description="Terminal console for on-call responders: five incident systems, one "
+        "offline-first view. With no command, opens the TUI. --config and --db go before "
+        "or after the command.",
+    )
+    _add_locations(parser, None)
+    parser.add_argument("--theme", help="theme for the TUI")
+    parser.add_argument("--version", action="version", version="incident-tui 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    reads_config = _ConfigCommands(sub, _locations())
+
+    reads_config.add_parser("tui", help="open the TUI (the default)")
+    demo = sub.add_parser(
+        "demo", help="run the five bundled emulators with sample data and open the TUI"
+    )
+    demo.add_argument(
+        "--sample", type=_count, default=300, help="incidents per emulator (default 300)"
+    )
+    demo.add_argument(
+        "--no-tui", action="store_true", help="sync once, print a summary and stop (no TUI)"
+    )
+
+    sync = reads_config.add_parser("sync", help="pull changes and push queued local changes")
+    sync.add_argument(
+        "--remote", action="append", metavar="NAME", help="only this remote (repeatable)"
+    )
+    sync.add_argument(
+        "--once", action="store_true", help="one pass, then exit (0 only if all synced)"
+    )
+
+    lst = reads_config.add_parser("list", help="list cached incidents, newest first")
+    lst.add_argument(
+        "--status",
+        type=_csv_words,
+        action="extend",
+        default=[],
+        help="triggered, acknowledged, resolved (comma-separated or repeated)",
+    )
+    lst.add_argument(
+        "--remote", type=_csv_words, action="extend", default=[], help="remote name(s)"
+    )
+    lst.add_argument(
+        "--severity",
+        type=_csv_words,
+        action="extend",
+        default=[],
+        help="critical, major, minor, none",
+    )
+    lst.add_argument(
+        "--search",
+        default="",
+        help="full-text search in title, description, comments and the incident number",
+    )
+    lst.add_argument(
+        "--sort",
+        choices=[s.value for s in Sort],
+        default=Sort.NEWEST.value,
+        help="row order (default newest first)",
+    )
+    lst.add_argument("--limit", type=_count, default=0, help="at most this many rows (0: all)")
+    fmt = lst.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="JSON array (interface.md shape)")
+    fmt.add_argument("--csv", action="store_true", help="CSV with a header line")
+
+    show = reads_config.add_parser("show", help="one incident with its comments")
+    show.add_argument("id", help=ID_HELP)
+    show.add_argument("--json", action="store_true", help="JSON object (interface.md shape)")
+
+    for name, text in (("ack", "acknowledge"), ("resolve", "resolve"), ("reopen", "reopen")):
+        p = reads_config.add_parser(name, help=f"queue: {text} incidents")
+        p.add_argument("ids", nargs="+", metavar="ID", help=IDS_HELP)
+
+    comment = reads_config.add_parser("comment", help="queue a comment")
+    comment.add_argument("id", help=ID_HELP)
+    comment.add_argument("--message", "-m", required=True, help="the text ('-' reads stdin)")
+    comment.add_argument("--public", action="store_true", help="a public note (OneUptime)")
+
+    create = reads_config.add_parser("create", help="queue a new incident")
+    create.add_argument("--remote", required=True, help=REMOTE_HELP)
+    create.add_argument("--title", required=True, help="short summary")
+    create.add_argument("--description", help="longer text ('-' reads stdin)")
+    create.add_argument(
+        "--severity", choices=[s.value for s in Severity], help="leave out for the remote's default"
+    )
+    create.add_argument(
+        "--container", help="service / office to create it in, where the remote has several"
+    )
+
+    delete = reads_config.add_parser("delete", help="queue deleting incidents")
+    delete.add_argument("ids", nargs="+", metavar="ID", help=IDS_HELP)
+    delete.add_argument("--yes", action="store_true", help="do not ask")
+
+    outbox = reads_config.add_parser("outbox", help="list queued changes")
+    outbox.add_argument("--json", action="store_true", help="JSON array")
+    retry = reads_config.add_parser("retry", help="put a refused change back in the queue")
+    retry.add_argument("seq", type=int, help=SEQ_HELP)
+    discard = reads_config.add_parser("discard", help="drop a queued change")
+    discard.add_argument("seq", type=int, help=SEQ_HELP)
+    conflict = reads_config.add_parser("conflict", help="settle a conflict")
+    conflict.add_argument("id", help=ID_HELP)
+    conflict.add_argument(
+        "--keep",
+        choices=["mine", "theirs"],
+        required=True,
+        help="mine: send the local change again; theirs: take the remote's version",
+    )
+
+    handover = reads_config.add_parser(
+        "handover", help="shift-handover summary of the last N hours"
+    )
+    handover.add_argument(
+        "--hours", type=_hours, default=12.0, help="how far back, in hours (default 12)"
+    )
+    handover.add_argument(
+        "--format", choices=["markdown", "json"], default="markdown", help="default markdown"
+    )
+
+    cli_online.add_commands(reads_config)
+
+    emulate = sub.add_parser("emulate", help="run one bundled emulator in the foreground")
+    emulate.add_argument("kind", choices=KINDS, help="which API to serve")
+    emulate.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
+    emulate.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    emulate.add_argument(
+        "--sample", type=_count, default=200, help="sample incidents (default 200)"
+    )
+    return parser

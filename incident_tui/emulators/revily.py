@@ -5,8 +5,12 @@ User requests authenticate with ``Authorization: Token token="<t>"`` (quotes req
 ``?auth_token=<t>``; the integration endpoints ``PUT /trigger`` and ``PUT /resolve`` take a
 service token in the header. Listings are bare arrays without pagination, as the seed shows,
 unless ``per_page`` is given: then ``?page=N`` pages them with ``Link`` and ``Total`` headers,
-as HEAD's api-pagination does. The server's own timers (acknowledge timeout re-trigger and
-auto-resolve) run only with ``automatic=True``.
+as HEAD's api-pagination does. The server's own timers run only with ``automatic=True``, on
+the injected clock: an acknowledged incident re-triggers after the service's
+``acknowledge_timeout``; a triggered incident escalates to the next rule of its policy after
+the current rule's ``escalation_timeout`` (looping round the rules until another loop would
+reach the policy's ``escalation_loop_limit``) and auto-resolves after the service's
+``auto_resolve_timeout``.
 """
 
 from __future__ import annotations
@@ -71,7 +75,10 @@ class RevilyEmulator(Emulator):
     ``head_fields`` adds HEAD's ``created_at``, ``details``, ``escalation_loop_count``,
     ``current_user_id`` and ``current_policy_rule_id`` to the incident JSON (the seed shape
     has none of them). ``per_page`` turns on HEAD's pagination. ``automatic`` runs the
-    acknowledge-timeout re-trigger and the auto-resolve against ``clock``.
+    server's timers against ``clock``: the acknowledge-timeout re-trigger, the escalation of
+    triggered incidents along their policy's rules (up to ``escalation_loop_limit`` loops)
+    and the auto-resolve. Acknowledged incidents do not escalate; a re-triggered one starts
+    its current rule's ``escalation_timeout`` afresh.
     """
 
     kind = "revily"
@@ -133,7 +140,8 @@ class RevilyEmulator(Emulator):
             self._fire(self.incidents[incident_id], event)
 
     def tick(self) -> None:
-        """Run the server's timers once (only with ``automatic``)."""
+        """Run the server's timers up to the clock's time (only with ``automatic``):
+        re-trigger, escalation and auto-resolve, each incident's in the order they fell due."""
         if not self.automatic:
             return
         now = self.clock()

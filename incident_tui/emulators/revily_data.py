@@ -130,7 +130,10 @@ class Row:
     rule_id: str | None = None
     loop_count: int = 0
     changed_at: datetime | None = None
-    """When the state last changed; the automatic timeouts count from here."""
+    """When the state last changed; the re-trigger and auto-resolve timers count from here."""
+    escalated_at: datetime | None = None
+    """When the server's escalation timer last paged the next rule. Kept apart from
+    ``changed_at`` because such an escalation must not push back the auto-resolve."""
 
     def render(self, prefix: str = "", *, head_fields: bool = False) -> dict[str, Any]:
         """The incident JSON: exactly the seed's shape, plus HEAD's fields if asked."""
@@ -346,9 +349,33 @@ def escalate(row: Row, policy: Policy) -> None:
     row.user_id = rules[index].user_id
 
 
+def escalation_due(row: Row, policy: Policy) -> datetime | None:
+    """When the server's escalation timer pages the next rule for a triggered ``row``, or
+    ``None`` if it never will: its rule is not in ``policy``, or the loop limit forbids it.
+
+    The timer runs for the current rule's ``escalation_timeout`` minutes from the moment the
+    incident last became triggered (created, re-triggered or escalated by hand) or was last
+    escalated by the timer, whichever is later.
+    """
+    index = next((i for i, r in enumerate(policy.rules) if r.id == row.rule_id), None)
+    if index is None or row.changed_at is None:
+        return None
+    # Revily validates the triggered state against the limit after the escalation has counted
+    # its loop, so the escalation that would bring the count to the limit is refused and the
+    # incident stays on the last rule: the rules are paged escalation_loop_limit times round.
+    wraps = index == len(policy.rules) - 1
+    if row.loop_count + (1 if wraps else 0) >= policy.escalation_loop_limit:
+        return None
+    start = max(row.changed_at, row.escalated_at or row.changed_at)
+    return start + timedelta(minutes=policy.rules[index].escalation_timeout)
+
+
 def expire(row: Row, service: Service | None, now: datetime) -> None:
-    """Apply the service's timers that ran out since the last state change, in order:
-    an acknowledgement lapses back to triggered, a triggered incident auto-resolves."""
+    """Apply the server's timers that ran out by ``now``, oldest first: an acknowledgement
+    lapses back to triggered after the service's ``acknowledge_timeout``, a triggered
+    incident escalates to the next rule of its policy after the current rule's
+    ``escalation_timeout`` (see :func:`escalation_due`) and auto-resolves after the
+    service's ``auto_resolve_timeout``."""
     while service is not None and row.changed_at is not None and row.state != "resolved":
         if row.state == "acknowledged":
             due = row.changed_at + timedelta(minutes=service.acknowledge_timeout)
@@ -357,6 +384,13 @@ def expire(row: Row, service: Service | None, now: datetime) -> None:
             row.state, row.changed_at = "triggered", due
         else:
             due = row.changed_at + timedelta(minutes=service.auto_resolve_timeout)
+            escalation = escalation_due(row, service.policy)
+            # On a tie the resolve goes first: Revily's escalation job then finds the
+            # incident resolved and pages nobody.
+            if escalation is not None and escalation < due and escalation <= now:
+                escalate(row, service.policy)
+                row.escalated_at = escalation
+                continue
             if due > now:
                 return
             row.acknowledged_at = row.acknowledged_at or due

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -17,7 +18,7 @@ from incident_tui.emulators.revily import (
     UNAUTHORIZED,
     RevilyEmulator,
 )
-from incident_tui.emulators.revily_data import USERS, default_services
+from incident_tui.emulators.revily_data import USERS, Policy, default_services
 from tests.integration.conftest import FIXED_NOW, Serve
 
 AUTH = {"Authorization": f'Token token="{DEFAULT_TOKEN}"'}
@@ -372,6 +373,121 @@ def test_automatic_timers_are_off_by_default_and_on_when_asked(
     assert left_alone["state"] == "resolved"
     assert left_alone["resolved_at"] == "2026-11-22T16:00:00Z"
     assert left_alone["acknowledged_at"] == "2026-11-22T16:00:00Z"
+
+
+# Escalation timers ----------------------------------------------------------------------
+
+CHECKOUT = default_services()[0].policy
+FIRST, SECOND = (f"/policies/{CHECKOUT.id}/rules/{rule.id}" for rule in CHECKOUT.rules)
+ANA, BEN = (f"/users/{user[0]}" for user in USERS[:2])
+"""The Checkout policy's two rules (30 minutes each, loop limit 3) and the users they page."""
+
+
+@pytest.fixture(scope="module")
+def timed() -> Iterator[EmulatorServer]:
+    """A server without sample data, in HEAD mode, running its timers on ``CLOCK``."""
+    emulator = RevilyEmulator(clock=lambda: CLOCK[0], head_fields=True, automatic=True)
+    with EmulatorServer(emulator) as srv:
+        yield srv
+
+
+def checkout_policy(monkeypatch: pytest.MonkeyPatch, srv: EmulatorServer, policy: Policy) -> None:
+    """Give the Checkout service ``policy`` for this test only."""
+    monkeypatch.setattr(emu(srv).services[DEFAULT_SERVICE_ID], "policy", policy)
+
+
+def paging(http: httpx.Client, incident_id: str, minutes: float) -> tuple[str, str, str, int]:
+    """``minutes`` after FIXED_NOW: the incident's state, current user and policy rule hrefs
+    and loop count, read over HTTP (each request runs the timers first)."""
+    CLOCK[0] = FIXED_NOW + timedelta(minutes=minutes)
+    body = http.get(f"/incidents/{incident_id}").json()
+    links = body["_links"]
+    assert links["current_user"]["href"] == f"/users/{body['current_user_id']}"
+    assert links["current_policy_rule"]["href"].endswith(f"/{body['current_policy_rule_id']}")
+    return (
+        body["state"],
+        links["current_user"]["href"],
+        links["current_policy_rule"]["href"],
+        body["escalation_loop_count"],
+    )
+
+
+def test_a_triggered_incident_escalates_when_its_rule_times_out(timed: EmulatorServer) -> None:
+    incident_id = emu(timed).add("escalates on time")["id"]
+    with client(timed.url) as http:
+        assert paging(http, incident_id, 29.9) == ("triggered", ANA, FIRST, 0)
+        assert paging(http, incident_id, 30) == ("triggered", BEN, SECOND, 0)
+        assert paging(http, incident_id, 59.9) == ("triggered", BEN, SECOND, 0)
+        # Past the last rule the policy starts again from the first, counting a loop.
+        assert paging(http, incident_id, 60) == ("triggered", ANA, FIRST, 1)
+
+
+def test_each_rule_waits_its_own_escalation_timeout(
+    timed: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = CHECKOUT.rules
+    rules = (replace(first, escalation_timeout=5), replace(second, escalation_timeout=20))
+    checkout_policy(monkeypatch, timed, replace(CHECKOUT, rules=rules))
+    incident_id = emu(timed).add("short first step")["id"]
+    with client(timed.url) as http:
+        assert paging(http, incident_id, 4.9) == ("triggered", ANA, FIRST, 0)
+        assert paging(http, incident_id, 5) == ("triggered", BEN, SECOND, 0)
+        assert paging(http, incident_id, 24.9) == ("triggered", BEN, SECOND, 0)
+        assert paging(http, incident_id, 25) == ("triggered", ANA, FIRST, 1)
+        assert paging(http, incident_id, 30) == ("triggered", BEN, SECOND, 1)
+
+
+def test_acknowledged_incidents_do_not_escalate_and_a_retrigger_starts_afresh(
+    timed: EmulatorServer,
+) -> None:
+    incident_id = emu(timed).add("acknowledged in time")["id"]
+    with client(timed.url) as http:
+        CLOCK[0] = FIXED_NOW + timedelta(minutes=10)
+        assert http.put(f"/incidents/{incident_id}/acknowledge").status_code == 204
+        assert paging(http, incident_id, 39.9) == ("acknowledged", ANA, FIRST, 0)
+        # The acknowledgement lapses at 40 minutes and the first rule gets its 30 minutes again.
+        assert paging(http, incident_id, 69.9) == ("triggered", ANA, FIRST, 0)
+        assert paging(http, incident_id, 70) == ("triggered", BEN, SECOND, 0)
+
+
+@pytest.mark.parametrize(("limit", "last_minute", "loops"), [(3, 150, 2), (1, 30, 0)])
+def test_escalation_stops_on_the_last_rule_at_the_loop_limit(
+    timed: EmulatorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: int,
+    last_minute: int,
+    loops: int,
+) -> None:
+    checkout_policy(monkeypatch, timed, replace(CHECKOUT, escalation_loop_limit=limit))
+    incident_id = emu(timed).add(f"loop limit {limit}")["id"]
+    with client(timed.url) as http:
+        assert paging(http, incident_id, last_minute - 0.1) == ("triggered", ANA, FIRST, loops)
+        assert paging(http, incident_id, last_minute) == ("triggered", BEN, SECOND, loops)
+        # Another loop would reach the limit, so nobody else is paged until the auto-resolve.
+        assert paging(http, incident_id, 239.9) == ("triggered", BEN, SECOND, loops)
+
+
+def test_a_late_request_replays_escalations_before_the_auto_resolve(
+    timed: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout_policy(monkeypatch, timed, replace(CHECKOUT, escalation_loop_limit=100))
+    incident_id = emu(timed).add("nobody looked")["id"]
+    with client(timed.url) as http:
+        # Escalations at 30, 60 ... 210 minutes; at 240 the auto-resolve and the next
+        # escalation fall due together and the resolve goes first.
+        assert paging(http, incident_id, 500) == ("resolved", BEN, SECOND, 3)
+        assert http.get(f"/incidents/{incident_id}").json()["resolved_at"] == (
+            "2026-11-22T16:00:00Z"
+        )
+        assert paging(http, incident_id, 1000) == ("resolved", BEN, SECOND, 3)
+
+
+def test_escalation_timers_are_off_without_automatic(blank: EmulatorServer) -> None:
+    incident_id = emu(blank).add("never escalates")["id"]
+    with client(blank.url) as http:
+        assert paging(http, incident_id, 500) == ("triggered", ANA, FIRST, 0)
+        emu(blank).tick()
+        assert paging(http, incident_id, 500) == ("triggered", ANA, FIRST, 0)
 
 
 # Services, users, integration -----------------------------------------------------------

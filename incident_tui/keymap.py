@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from incident_tui.domain.capabilities import KIND_CAPABILITIES, KIND_TITLES, Capability
+
 
 class Key(NamedTuple):
     """One bindable command."""
@@ -53,6 +55,15 @@ KEYS: tuple[Key, ...] = (
 
 BY_ID: dict[str, Key] = {key.id: key for key in KEYS}
 
+
+
+def _for_kinds(text: str, capability: Capability) -> str:
+    """Help for a command only some kinds support, naming them from the capability table
+    (so the help follows it when a connector learns something new)."""
+    kinds = [KIND_TITLES[k] for k, caps in KIND_CAPABILITIES.items() if capability in caps]
+    return f"{text} ({', '.join(kinds)})"
+
+
 HELP_TEXT: dict[str, str] = {
     "open": "open the incident under the cursor",
     "acknowledge": "acknowledge the selection, or the cursor's",
@@ -66,11 +77,11 @@ HELP_TEXT: dict[str, str] = {
     "reopen": "reopen a resolved incident",
     "edit": "edit title, description, severity",
     "delete": "delete the incident (asks first)",
-    "download": "download an attachment (Kitehouse)",
-    "upload": "upload a file as an attachment (Kitehouse)",
+    "download": _for_kinds("download a file", Capability.DOWNLOAD),
+    "upload": _for_kinds("upload a file as an attachment", Capability.ATTACHMENTS),
     "delete_attachment": "delete an attachment (asks first)",
-    "export_pdf": "save the incident's PDF report (Kitehouse)",
-    "attribute": "add or change an attribute (AOH IMS)",
+    "export_pdf": _for_kinds("save the incident's PDF report", Capability.PDF_REPORT),
+    "attribute": _for_kinds("add or change an attribute", Capability.ATTRIBUTES),
     "delete_comment": "delete a comment (asks first)",
     "export": "export the filtered list as CSV or JSON",
     "dashboard": "dashboard (1/2/3 window, v check)",

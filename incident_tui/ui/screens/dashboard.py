@@ -42,6 +42,7 @@ from incident_tui.store.reader import Reader
 from incident_tui.store.stats_queries import daily_counts, dashboard_data
 from incident_tui.ui.widgets.bar_list import BarList
 from incident_tui.ui.widgets.charts import TimelineChart, TimingChart, theme_colour
+from incident_tui.ui.widgets.row_format import STATUS_SHORT
 
 DashboardFetch = Callable[[datetime, datetime], Awaitable[dict[str, Any]]]
 """A Kitehouse connector's ``dashboard(start, end)``: the ``{incidents, totalCount}`` answer."""
@@ -182,9 +183,7 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         """Set up the table and compute the figures."""
         self.set_class(self.app.size.width < self.NARROW, "-narrow")
-        table = self.query_one("#dash-oldest", DataTable)
-        table.add_columns("Open for", "Severity", "Status", "Incident", "Title")
-        table.focus()
+        self.query_one("#dash-oldest", DataTable).focus()
         if self.changes is not None:
             self.changes.subscribe(self, lambda _changed: self.refresh_data())
         self.refresh_data()
@@ -260,10 +259,17 @@ class DashboardScreen(Screen[None]):
 
     def _oldest(self, data: DashboardData) -> None:
         table = self.query_one("#dash-oldest", DataTable)
-        table.clear()
+        narrow = self.app.size.width < self.NARROW
+        # Fixed widths, so the title gets exactly the cells left (no sideways scrolling):
+        # per column 2 cells of padding, and 2 for the scroll bar.
+        widths = (8, 8, 6 if narrow else 12, 16 if narrow else 24)
+        title_width = max(12, self.app.size.width - sum(widths) - 2 * (len(widths) + 1) - 2)
+        table.clear(columns=True)
+        labels = ("Open for", "Severity", "Status", "Incident")
+        for label, width in zip(labels, widths, strict=True):
+            table.add_column(label, width=width)
+        table.add_column("Title", width=title_width)
         colours = {key: self._style(variable) for key, _, variable in SEVERITY_BARS}
-        # The other columns take ~52 cells; the title gets the rest (no sideways scrolling).
-        title_width = max(12, self.app.size.width - 54)
         for item in data.oldest_open:
             age = (
                 format_duration((data.now - item.created_at).total_seconds())
@@ -275,8 +281,8 @@ class DashboardScreen(Screen[None]):
             table.add_row(
                 Text(age),
                 Text(item.severity or "none", style=colours.get(item.severity, Style())),
-                Text(item.status),
-                Text(shorten(clean(ident, single_line=True), 24)),
+                Text(STATUS_SHORT.get(item.status, item.status) if narrow else item.status),
+                Text(shorten(clean(ident, single_line=True), widths[3])),
                 Text(shorten(clean(item.title, single_line=True), title_width)),
                 key=item.id,
             )

@@ -88,23 +88,26 @@ class OneuptimeEmulator(Emulator):
     """In-memory OneUptime with two projects (the default keys' and another one).
 
     Options: ``typed_values`` (typed ObjectID/DateTime encoding), ``max_limit`` (largest
-    ``limit``; 100 as documented), ``rate_limit`` (operations per second per project above which
-    the answer is 429; off by default), ``investigating_state`` (add an unflagged
-    "Investigating" state between Acknowledged and Resolved; the sample data then uses it),
-    ``precise_stamps`` (incident stamps keep microseconds, as the live database does; see the
-    module docstring).
+    ``limit``; 100 as documented), ``limit_cap`` (answer at most this many rows a page, whatever
+    ``limit`` asks for, as a server configured with a lower maximum may; off by default),
+    ``rate_limit`` (operations per second per project above which the answer is 429; off by
+    default), ``investigating_state`` (add an unflagged "Investigating" state between
+    Acknowledged and Resolved; the sample data then uses it), ``precise_stamps`` (incident
+    stamps keep microseconds, as the live database does; see the module docstring).
     """
 
     kind = "oneuptime"
 
     def __init__(self, *, clock: Clock = utc_now, sample: int = 0, seed: int = 7,
-                 typed_values: bool = False, max_limit: int = 100, rate_limit: int | None = None,
-                 investigating_state: bool = False, precise_stamps: bool = False,
+                 typed_values: bool = False, max_limit: int = 100, limit_cap: int | None = None,
+                 rate_limit: int | None = None, investigating_state: bool = False,
+                 precise_stamps: bool = False,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.tables = make_tables()
         self.typed_values = typed_values
         self.precise_stamps = precise_stamps
         self.max_limit = max_limit
+        self.limit_cap = limit_cap
         self.rate_limit = rate_limit
         self._monotonic = monotonic
         self._window: dict[str, tuple[int, int]] = {}
@@ -201,6 +204,8 @@ class OneuptimeEmulator(Emulator):
             raise BadData("Limit should be greater than 0")
         if skip < 0:
             raise BadData("Skip should be greater than or equal to 0")
+        if self.limit_cap:
+            limit = min(limit, self.limit_cap)
         rows = table.select(project, body.get("query"), body.get("sort"))
         data = [self._render(table, row, body.get("select")) for row in rows[skip : skip + limit]]
         # The live server echoes skip/limit from the query string only (Response.ts).

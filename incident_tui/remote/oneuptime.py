@@ -23,8 +23,11 @@ owners, the state timeline and the attachments (the postmortem's files and the n
 come from :meth:`OneuptimeConnector.get`. Rows map to the common model in
 :mod:`incident_tui.remote.oneuptime_mapping`.
 
-Only postmortem files can be downloaded (:meth:`OneuptimeConnector.download_attachment_to`,
-through the incident's helper route); no route for a note's files is documented.
+A note's file is named after the note it is on (``error.log (internal note by Ann Lee,
+2024-05-01 09:30 UTC)``), since the common model's attachments are the incident's: the name is
+what tells it from the postmortem's files and from another note's. Only postmortem files can
+be downloaded (:meth:`OneuptimeConnector.download_attachment_to`, through the incident's
+helper route); no route for a note's files is documented.
 """
 
 from __future__ import annotations
@@ -160,11 +163,24 @@ class OneuptimeConnector(Connector):
 
     async def _pages(self, path: str, body: dict[str, Any]
                      ) -> AsyncIterator[tuple[list[Any], list[Any]]]:
+        """Every row of an offset listing, page by page (as received and unwrapped), ending
+        as :meth:`_listing` does (see :func:`_ends`): a server may cap ``limit`` below ours,
+        so a short page alone says nothing when ``count`` is there. Rows come once each:
+        a page that brings nothing new means the server ignored ``skip``."""
         skip = 0
+        seen: set[str] = set()
         while True:
-            raws, rows, _ = await self._list(path, body, skip)
-            yield raws, rows
-            if len(raws) < LIMIT:
+            raws, rows, count = await self._list(path, body, skip)
+            ids = [_row_id(row) for row in rows]
+            fresh = [i for i, row_id in enumerate(ids) if row_id is None or row_id not in seen]
+            seen.update(row_id for row_id in ids if row_id is not None)
+            end = _ends(skip, len(raws), count)
+            if not end and not fresh:
+                if len(raws) >= LIMIT:
+                    raise BadResponse(f"{path}/get-list ignored skip")
+                end = True  # a short page with nothing new, although count says more
+            yield [raws[i] for i in fresh], [rows[i] for i in fresh]
+            if end:
                 return
             skip += len(raws)
 
@@ -263,8 +279,7 @@ class OneuptimeConnector(Connector):
                 edge.read.update(dict.fromkeys(unread))
                 edge.delivered.update(dict.fromkeys(k.id for k in fresh))
                 progressed = bool(unread)
-            settled = count is not None and skip + len(raws) >= count
-            end = not raws or settled or (count is None and len(raws) < LIMIT)
+            settled, end = _settled(skip, len(raws), count), _ends(skip, len(raws), count)
             if not end and not progressed:
                 if len(raws) >= LIMIT:
                     raise BadResponse("the incident list ignored skip")
@@ -296,13 +311,16 @@ class OneuptimeConnector(Connector):
         if not isinstance(item, dict) or not item.get("_id"):
             # OneUptime answers 200 {} for an id it has no (visible) row for.
             raise NotFound(f"incident {remote_id} not found")
+        internal = _note_files_named(internal, "internal")
+        public = _note_files_named(public, "public")
         return (await self._map([raw], [item], internal=internal, public=public, owners=owners,
                                 timeline=timeline, api_url=self.http.base_url))[0]
 
     # Attachments -------------------------------------------------------------------------------
 
     async def list_attachments(self, remote_id: str) -> list[Attachment]:
-        """The incident's attachments: its postmortem's files, then its notes' files."""
+        """The incident's attachments: its postmortem's files, then its notes' files (each
+        named with the note it is on)."""
         return (await self.get(remote_id)).attachments or []
 
     async def download_attachment_to(self, remote_id: str, file_id: str, dest_dir: Path,
@@ -448,6 +466,57 @@ class OneuptimeConnector(Connector):
                 if isinstance(fields, dict) and fields.get(KEY_FIELD) == key:
                     return (await self._map([raw], [row]))[0]
         return None
+
+
+def _settled(skip: int, rows: int, count: int | None) -> bool:
+    """Whether ``count`` says a page of ``rows`` rows read at ``skip`` was the last one."""
+    return count is not None and skip + rows >= count
+
+
+def _ends(skip: int, rows: int, count: int | None) -> bool:
+    """Whether an offset listing ends with this page, by the contract's rule: once
+    ``skip + rows >= count``; only without a usable ``count`` at a page shorter than asked
+    for (a server may cap ``limit`` lower, so that is no end when ``count`` says more); and
+    always at an empty page, so a ``count`` too high cannot keep a listing going."""
+    return not rows or _settled(skip, rows, count) or (count is None and rows < LIMIT)
+
+
+def _note_files_named(notes: list[Any], visibility: str) -> list[Any]:
+    """The notes, with each of their files renamed ``"<file name> (<note>)"`` where ``<note>``
+    is ``visibility`` note, its author when known and its time in UTC, to the minute (UTC,
+    not local: the name is stored in the cache and must not depend on where it synced).
+    Only the copies change (notes without files stay as they are), so the note's text and
+    the comments made from it do not."""
+    named = []
+    for note in notes:
+        files = note.get("attachments") if isinstance(note, dict) else None
+        if not files:
+            named.append(note)
+            continue
+        label = _note_label(note, visibility)
+        named.append({**note, "attachments": [
+            {**f, "name": f"{f.get('name') or f.get('_id')} ({label})"} if isinstance(f, dict)
+            else f for f in files]})
+    return named
+
+
+def _note_label(note: dict[str, Any], visibility: str) -> str:
+    """``internal note by Ann Lee, 2024-05-01 09:30 UTC``: what a reader of the incident can
+    match with one of its comments (no author when the note has no user name, as for an API
+    key's note: an id would say nothing)."""
+    label = f"{visibility} note"
+    user = note.get("createdByUser")
+    if isinstance(user, dict) and user.get("name"):
+        label += f" by {user['name']}"
+    when = parse_time(note.get("postedAt") or note.get("createdAt"))
+    if when is not None:
+        label += ", " + when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return label
+
+
+def _row_id(row: Any) -> str | None:
+    """A listed row's ``_id``, if it has one."""
+    return str(row["_id"]) if isinstance(row, dict) and row.get("_id") else None
 
 
 def _file_ids(rows: list[Any], relation: str) -> set[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -546,6 +546,64 @@ async def test_a_short_page_is_not_the_end_while_count_says_more(serve: Serve,
     assert sorted(seen) == sorted(ou(srv).tables["incident"].rows) and got[-1].complete
 
 
+async def test_capped_limit_still_reads_every_note(serve: Serve, opened: list[Any]) -> None:
+    srv = serve("oneuptime", limit_cap=40)  # fewer rows a page than the connector asks for
+    emulator = ou(srv)
+    connector = connect(srv, opened)
+    row = emulator.add("Chatty")
+    for n in range(95):
+        emulator.add_note(row["_id"], f"internal {n}")
+    for n in range(45):
+        emulator.add_note(row["_id"], f"public {n}", public=True)
+    full = await connector.get(row["_id"])
+    assert sorted(c.body for c in full.comments or []) == sorted(
+        [f"internal {n}" for n in range(95)] + [f"public {n}" for n in range(45)])
+    skips = [e.query for e in emulator.log if e.path == "/api/incident-internal-note/get-list"]
+    assert skips == ["skip=0&limit=100", "skip=40&limit=100", "skip=80&limit=100"]
+
+
+async def test_find_created_beyond_a_capped_first_page(serve: Serve, opened: list[Any]) -> None:
+    srv = serve("oneuptime", limit_cap=10)
+    emulator = ou(srv)
+    connector = connect(srv, opened)
+    for n in range(25):
+        emulator.add(f"Someone else's {n}")
+    made = await connector.create(Draft("Ours"), "key-late")
+    found = await connector.find_created(Draft("Ours"), "key-late", FIXED_NOW)
+    assert found is not None and found.remote_id == made.remote_id
+    assert incident_lists(srv) == 3  # 10 + 10 + 6 rows: count says when it is all read
+
+
+async def test_paging_ends_despite_a_wrong_count_or_an_ignored_skip(serve: Serve,
+                                                                    opened: list[Any]) -> None:
+    srv = serve("oneuptime", sample=150)
+    since = datetime(2000, 1, 1, tzinfo=UTC)
+
+    def count_too_high(n: int, payload: dict[str, Any]) -> dict[str, Any]:
+        return {**payload, "count": 10**6}
+
+    transport = Hooked(answer=count_too_high)
+    assert await hooked(srv, opened, transport).find_created(Draft("x"), "none", since) is None
+    assert transport.lists == 3  # 100 rows, 50, then the empty page ends it
+
+    first: list[dict[str, Any]] = []
+
+    def skip_ignored(n: int, payload: dict[str, Any]) -> dict[str, Any]:
+        first.append(payload)
+        return {**first[0], "count": 10**6}
+
+    with pytest.raises(BadResponse, match="ignored skip"):
+        await hooked(srv, opened, Hooked(answer=skip_ignored)).find_created(
+            Draft("x"), "none", since)
+    # The same with pages shorter than asked for: the repeat ends the listing.
+    capped = serve("oneuptime", sample=150, limit_cap=40)
+    first.clear()
+    transport = Hooked(answer=skip_ignored)
+    assert await hooked(capped, opened, transport).find_created(
+        Draft("x"), "none", since) is None
+    assert transport.lists == 2
+
+
 async def test_full_listing_short_of_count_is_not_complete(serve: Serve,
                                                           opened: list[Any]) -> None:
     srv = serve("oneuptime", sample=250)
@@ -577,6 +635,8 @@ async def test_full_listing_short_of_count_is_not_complete(serve: Serve,
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
+NOW_SHOWN = FIXED_NOW.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+"""The emulator's time as a note's label shows it (notes made by API key have no author)."""
 
 
 def with_files(emulator: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -609,8 +669,10 @@ async def test_get_maps_postmortem_and_note_attachments(serve: Serve, opened: li
                    f"{route}/{files['report']['_id']}"),
         Attachment(files["graph"]["_id"], "graph.png", "image/png",
                    f"{route}/{files['graph']['_id']}"),
-        Attachment(files["log"]["_id"], "error.log", "text/plain", None),
-        Attachment(files["shot"]["_id"], "screen.png", "image/png", None),
+        Attachment(files["log"]["_id"], f"error.log (internal note, {NOW_SHOWN})",
+                   "text/plain", None),
+        Attachment(files["shot"]["_id"], f"screen.png (public note, {NOW_SHOWN})", "image/png",
+                   None),
     ]
     assert await connector.list_attachments(row["_id"]) == full.attachments
     # The postmortem url is the live route: with the ApiKey it serves the file.
@@ -620,6 +682,32 @@ async def test_get_maps_postmortem_and_note_attachments(serve: Serve, opened: li
     # Listing rows are summaries: the files come with the full read only.
     listed = [i for p in await pages(connector) for i in p.incidents]
     assert [i.attachments for i in listed] == [None]
+
+
+async def test_note_files_are_named_after_their_note(serve: Serve, opened: list[Any]) -> None:
+    srv = serve("oneuptime", sample=40)
+    emulator = ou(srv)
+    connector = connect(srv, opened)
+    users = emulator.tables["user"].rows
+    checked: set[str] = set()
+    for path, visibility in (("incident-internal-note", "internal"),
+                             ("incident-public-note", "public")):
+        for note in emulator.tables[path].rows.values():
+            if not note.get("attachments"):
+                continue
+            full = await connector.get(note["incidentId"])
+            comment = next(c for c in full.comments or [] if c.remote_id == note["_id"])
+            author = users[note["createdByUserId"]]["name"]
+            assert comment.author == author and comment.created_at
+            # What the comment list shows of the note: its author and its time.
+            shown = comment.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            for file_id in note["attachments"]:
+                attachment = next(a for a in full.attachments or [] if a.remote_id == file_id)
+                name = emulator.tables["file"].rows[file_id]["name"]
+                assert attachment.name == f"{name} ({visibility} note by {author}, {shown})"
+                assert attachment.url is None
+            checked.add(visibility)
+    assert checked == {"internal", "public"}
 
 
 async def test_download_writes_postmortem_files_safely(serve: Serve, opened: list[Any],

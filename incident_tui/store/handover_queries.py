@@ -16,32 +16,34 @@ cache are canonical ISO text, so comparisons are text comparisons, and every ord
 the id so ties cannot reorder. Plain ``sqlite3`` through :class:`Reader`; the rules that need
 judgement (what makes an incident need attention, how fresh a remote is) live in
 :mod:`incident_tui.domain.handover`.
+
+This module counts and lists the sections; the rows of listed incidents are read and turned
+into items by :mod:`incident_tui.store.handover_items`, the shift's comments by
+:mod:`incident_tui.store.handover_comments` and the remotes' freshness by
+:mod:`incident_tui.store.handover_remotes`.
 """
 
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from itertools import groupby
 from typing import Any
 
-from incident_tui.clock import from_db, to_db
+from incident_tui.clock import to_db
 from incident_tui.domain.handover import (
-    CommentThread,
     Handover,
     HandoverItem,
     Reason,
-    RemoteFreshness,
     Section,
-    ShiftComment,
-    assess_remote,
     attention_reasons,
     conflict_reason,
     next_update_of,
 )
 from incident_tui.domain.model import SEVERITY_RANK, Severity
+from incident_tui.store.handover_comments import comment_threads
+from incident_tui.store.handover_items import ITEM_SQL, Row, fetch_ids, item_of, json_object
+from incident_tui.store.handover_remotes import BLOCKED_STATES, remote_freshness
 from incident_tui.store.reader import Reader
 
 LIMIT = 50
@@ -53,11 +55,7 @@ COMMENTS_PER_INCIDENT = 10
 WALK = 10_000
 """Most index entries a listing walks before it sorts the matches instead."""
 
-CHUNK = 500
-"""Ids per ``IN (...)`` list (SQLite's default variable limit is 999 on old builds)."""
-
 SEVERITIES = frozenset(s.value for s in Severity)
-BLOCKED_STATES = "('failed', 'conflict')"
 OPEN = "status IN ('triggered', 'acknowledged')"
 OPEN_SCAN = "+status IN ('triggered', 'acknowledged')"
 """The open test with the status index ruled out (for scans and index walks)."""
@@ -89,14 +87,6 @@ else NULL" gives one row for all the others (their counts) plus one row per inci
 at; ``+status`` makes it a sequential scan rather than most of the table fetched through the
 status index."""
 
-ITEM_COLUMNS = (
-    "id, remote, ref, title, status, severity, created_at, updated_at, resolved_at, "
-    "acknowledged_at, conflict, failed, CASE WHEN instr(extra, 'next_update') > 0 THEN extra END"
-)
-ITEM_SQL = f"SELECT {ITEM_COLUMNS} FROM incident WHERE deleted_locally = 0 AND id IN ({{marks}})"
-"""Everything an item shows; ``extra`` only when it may hold a ``next_update``."""
-
-Row = tuple[Any, ...]
 Judged = tuple[tuple[int, str, str], str, tuple[Reason, ...]]
 """An incident needing attention: (sort key: severity rank, created_at, id), id, reasons."""
 
@@ -171,10 +161,10 @@ def handover_report(
 
     resolved_ids = [i for _, i in resolved[:limit]]
     wanted = {*carried, *stale, *resolved_ids, *(r[0] for r in new)}
-    details = {r[0]: r for r in _fetch(reader, ITEM_SQL, sorted(wanted))}
+    details = {r[0]: r for r in fetch_ids(reader, ITEM_SQL, sorted(wanted))}
 
     def items(ids: Iterable[str]) -> tuple[HandoverItem, ...]:
-        return tuple(_item(details[i]) for i in ids if i in details)
+        return tuple(item_of(details[i]) for i in ids if i in details)
 
     sections = (
         Section(
@@ -213,7 +203,7 @@ def handover_report(
             "longest silent first",
         ),
     )
-    threads, comment_total, comment_incidents = _comments(
+    threads, comment_total, comment_incidents = comment_threads(
         reader, times["since"], limit, comments_per_incident
     )
     return Handover(
@@ -225,7 +215,7 @@ def handover_report(
         comments=threads,
         comment_total=comment_total,
         comment_incidents=comment_incidents,
-        remotes=_remotes(reader, remotes, since, now),
+        remotes=remote_freshness(reader, remotes, since, now),
     )
 
 
@@ -324,7 +314,7 @@ def _attention(
     Incidents in both groups are counted once.
     """
     limit = params["limit"]
-    full = {r[0]: r for r in _fetch(reader, ITEM_SQL, to_judge)}
+    full = {r[0]: r for r in fetch_ids(reader, ITEM_SQL, to_judge)}
     judged: list[Judged] = []
     total = sum(severe_totals)
     for ident in to_judge:
@@ -355,24 +345,15 @@ def _attention(
         ]
     first = heapq.nsmallest(limit, judged)
     full.update(
-        (r[0], r) for r in _fetch(reader, ITEM_SQL, [i for _, i, _ in first if i not in full])
+        (r[0], r) for r in fetch_ids(reader, ITEM_SQL, [i for _, i, _ in first if i not in full])
     )
-    return total, tuple(_item(full[i], reasons) for _, i, reasons in first if i in full)
+    return total, tuple(item_of(full[i], reasons) for _, i, reasons in first if i in full)
 
 
 def _rank(row: Row) -> tuple[int, str, str]:
     """The attention sort key of an ``ITEM_SQL`` row: severity rank, creation, id."""
     severity = Severity(row[5]) if row[5] in SEVERITIES else None
     return (SEVERITY_RANK[severity], row[6] or "", row[0])
-
-
-def _fetch(reader: Reader, sql: str, ids: Sequence[str]) -> list[Row]:
-    """``sql`` (with a ``{marks}`` placeholder) for every id, in chunks."""
-    found: list[Row] = []
-    for start in range(0, len(ids), CHUNK):
-        chunk = list(ids[start : start + CHUNK])
-        found += reader.query(sql.format(marks=",".join("?" * len(chunk))), chunk)
-    return found
 
 
 def _reasons(row: Row, blocked: list[tuple[str, str | None]], now: datetime) -> tuple[Reason, ...]:
@@ -387,141 +368,9 @@ def _reasons(row: Row, blocked: list[tuple[str, str | None]], now: datetime) -> 
     return attention_reasons(
         status=row[4],
         severity=row[5],
-        next_update=next_update_of(_json_object(row[12])),
+        next_update=next_update_of(json_object(row[12])),
         conflict=conflict,
         failures=tuple(failures),
         now=now,
     )
 
-
-def _time(text: str | None) -> datetime | None:
-    try:
-        return from_db(text)
-    except ValueError:
-        return None
-
-
-def _item(row: Row, reasons: tuple[Reason, ...] = ()) -> HandoverItem:
-    """An item from an ``ITEM_SQL`` row."""
-    return HandoverItem(
-        id=row[0],
-        remote=row[1],
-        ref=row[2],
-        title=row[3] or "",
-        status=row[4],
-        severity=row[5],
-        created_at=_time(row[6]),
-        updated_at=_time(row[7]),
-        resolved_at=_time(row[8]),
-        acknowledged_at=_time(row[9]),
-        next_update=next_update_of(_json_object(row[12])),
-        reasons=reasons,
-    )
-
-
-def _json_object(text: str | None) -> dict[str, Any] | None:
-    if not text:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _comments(
-    reader: Reader, since_text: str, limit: int, per_incident: int
-) -> tuple[tuple[CommentThread, ...], int, int]:
-    """The shift's comments per incident (most recently discussed first, ties by id), with
-    the total number of comments and of incidents discussed.
-
-    The comment table has no index on its time, so it is scanned once for the shift's
-    comments (few), which are then grouped here; titles are read for those incidents only.
-    """
-    rows = reader.query(
-        "SELECT incident_id, author, body, created_at, pending, seq FROM comment "
-        "WHERE created_at >= ?",
-        [since_text],
-    )
-    # Sorted here: an ORDER BY on incident_id makes SQLite walk that index over every comment.
-    rows.sort(key=lambda r: (r[0], r[3], r[5]))
-    titles = dict(
-        (r[0], r[1] or "")
-        for r in _fetch(
-            reader,
-            "SELECT id, title FROM incident WHERE deleted_locally = 0 AND id IN ({marks})",
-            sorted({r[0] for r in rows}),
-        )
-    )
-    grouped = [
-        (incident_id, list(group))
-        for incident_id, group in groupby(rows, key=lambda r: r[0])
-        if incident_id in titles
-    ]
-    # Most recently discussed first: the latest comment time, descending, then the id.
-    grouped.sort(key=lambda pair: pair[0])
-    grouped.sort(key=lambda pair: pair[1][-1][3], reverse=True)
-    threads = tuple(
-        CommentThread(
-            incident_id,
-            titles[incident_id],
-            len(comments),
-            tuple(
-                ShiftComment(c[1], c[2] or "", _time(c[3]), bool(c[4]))
-                for c in comments[-per_incident:]
-            ),
-        )
-        for incident_id, comments in grouped[:limit]
-    )
-    return threads, sum(len(c) for _, c in grouped), len(grouped)
-
-
-def _distinct_remotes(reader: Reader) -> list[str]:
-    """Remote names in the cache, by hopping along the remote index (one lookup per name
-    rather than a walk over every incident)."""
-    rows = reader.query(
-        "WITH RECURSIVE r(name) AS (SELECT MIN(remote) FROM incident UNION ALL "
-        "SELECT (SELECT MIN(remote) FROM incident WHERE remote > r.name) FROM r "
-        "WHERE r.name IS NOT NULL) SELECT name FROM r WHERE name IS NOT NULL"
-    )
-    return [str(r[0]) for r in rows]
-
-
-def _remotes(
-    reader: Reader, configured: Sequence[str], since: datetime, now: datetime
-) -> tuple[RemoteFreshness, ...]:
-    """Every remote the cache or the config knows, with its freshness, by name."""
-    rows = reader.query(
-        "SELECT r.name, r.kind, r.state, r.last_ok_at, r.last_error, "
-        "(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name), "
-        f"(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name AND o.state IN {BLOCKED_STATES}) "
-        "FROM remote r ORDER BY r.name"
-    )
-    known: dict[str, Row] = {str(r[0]): tuple(r) for r in rows}
-    names = set(known) | set(configured) | set(_distinct_remotes(reader))
-    result = []
-    for name in sorted(names):
-        row = known.get(name)
-        if row is None:
-            kinds = reader.query("SELECT kind FROM incident WHERE remote = ? LIMIT 1", [name])
-            queued = reader.query(
-                "SELECT COUNT(*), "
-                f"COUNT(CASE WHEN state IN {BLOCKED_STATES} THEN 1 END) "
-                "FROM outbox WHERE remote = ?",
-                [name],
-            )[0]
-            row = (name, kinds[0][0] if kinds else None, "never", None, None, *queued)
-        result.append(
-            assess_remote(
-                name=name,
-                kind=row[1],
-                state=row[2],
-                last_ok_at=_time(row[3]),
-                last_error=row[4],
-                queued=int(row[5]),
-                blocked=int(row[6]),
-                since=since,
-                now=now,
-            )
-        )
-    return tuple(result)

@@ -1,0 +1,73 @@
+"""The incident rows the handover lists: the columns an item shows, reads of many incidents
+by id (chunked to stay under SQLite's variable limit), and the conversion of such a row,
+whose times and ``extra`` are still text, into a :class:`HandoverItem`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from incident_tui.clock import from_db
+from incident_tui.domain.handover import HandoverItem, Reason, next_update_of
+from incident_tui.store.reader import Reader
+
+CHUNK = 500
+"""Ids per ``IN (...)`` list (SQLite's default variable limit is 999 on old builds)."""
+
+ITEM_COLUMNS = (
+    "id, remote, ref, title, status, severity, created_at, updated_at, resolved_at, "
+    "acknowledged_at, conflict, failed, CASE WHEN instr(extra, 'next_update') > 0 THEN extra END"
+)
+ITEM_SQL = f"SELECT {ITEM_COLUMNS} FROM incident WHERE deleted_locally = 0 AND id IN ({{marks}})"
+"""Everything an item shows; ``extra`` only when it may hold a ``next_update``."""
+
+Row = tuple[Any, ...]
+
+
+def fetch_ids(reader: Reader, sql: str, ids: Sequence[str]) -> list[Row]:
+    """``sql`` (with a ``{marks}`` placeholder) for every id, in chunks."""
+    found: list[Row] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        found += reader.query(sql.format(marks=",".join("?" * len(chunk))), chunk)
+    return found
+
+
+def time_of(text: str | None) -> datetime | None:
+    """The time in a cached text, or None when there is none or it is not a time."""
+    try:
+        return from_db(text)
+    except ValueError:
+        return None
+
+
+def item_of(row: Row, reasons: tuple[Reason, ...] = ()) -> HandoverItem:
+    """An item from an ``ITEM_SQL`` row."""
+    return HandoverItem(
+        id=row[0],
+        remote=row[1],
+        ref=row[2],
+        title=row[3] or "",
+        status=row[4],
+        severity=row[5],
+        created_at=time_of(row[6]),
+        updated_at=time_of(row[7]),
+        resolved_at=time_of(row[8]),
+        acknowledged_at=time_of(row[9]),
+        next_update=next_update_of(json_object(row[12])),
+        reasons=reasons,
+    )
+
+
+def json_object(text: str | None) -> dict[str, Any] | None:
+    """The JSON object in ``text``, or None when it holds none."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

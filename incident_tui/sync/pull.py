@@ -1,0 +1,132 @@
+"""Pulling one remote into the cache: its changed incidents page by page (or, now and then,
+all of them, to notice remote deletions), then the full records of the newest incidents
+that only have a summary so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from incident_tui.clock import Clock, from_db, to_db
+from incident_tui.config import Settings
+from incident_tui.domain.capabilities import Capability
+from incident_tui.domain.model import Incident, Severity
+from incident_tui.remote.base import Connector
+from incident_tui.remote.errors import NotFound
+from incident_tui.sync import outbox
+from incident_tui.sync.events import RemoteResult, SyncListener
+from incident_tui.sync.pages import prefetch
+
+FULL_EVERY = timedelta(minutes=15)
+"""Incremental remotes are fully re-listed this often, to notice remote deletions."""
+HYDRATE_CONCURRENCY = 4
+"""Full-record fetches in flight per remote: quick, yet gentle on rate limits."""
+HYDRATE_BATCH = 25
+"""Full records stored (and reported as progress) together."""
+
+URGENT = {Severity.CRITICAL.value, Severity.MAJOR.value}
+"""Severities whose new, unresolved incidents are reported as urgent (never on a first sync)."""
+
+
+class Puller:
+    """Brings one remote's incidents into the cache."""
+
+    def __init__(
+        self, engine: Engine, *, clock: Clock, listener: SyncListener, settings: Settings
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.listener = listener
+        self.settings = settings
+
+    async def pull(self, connector: Connector, kind: str, result: RemoteResult) -> None:
+        """Store the remote's changes since the last pull, page by page (every incident when
+        a full listing is due, then drop the cached ones it no longer lists)."""
+        cursor, last_full = await asyncio.to_thread(
+            outbox.remote_state, self.engine, connector.name
+        )
+        now = self.clock()
+        last_full_at = from_db(last_full)
+        full = (
+            cursor is None
+            or not connector.can(Capability.INCREMENTAL)
+            or last_full_at is None
+            or now - last_full_at > FULL_EVERY
+        )
+        seen: list[str] = []
+        urgent: list[str] = []
+        first_sync = last_full_at is None
+        async for page in prefetch(connector.pull(None if full else cursor, full=full)):
+            stored = await asyncio.to_thread(
+                outbox.store_page,
+                self.engine,
+                connector.name,
+                kind,
+                page.incidents,
+                page.cursor,
+                now,
+                connector.summary_gaps if page.partial else None,
+            )
+            seen += [i.id for i in page.incidents]
+            result.pulled += len(stored.new) + len(stored.changed)
+            if not first_sync:
+                new = set(stored.new)
+                urgent += [
+                    i.id
+                    for i in page.incidents
+                    if i.id in new
+                    and i.severity
+                    and i.severity.value in URGENT
+                    and i.status.value != "resolved"
+                ]
+            self.listener.remote_progress(connector.name, len(seen))
+            touched = stored.touched()
+            if page.complete and full:
+                removed = await asyncio.to_thread(self._remove_missing, connector.name, seen)
+                result.removed += len(removed)
+                touched += removed
+                await asyncio.to_thread(
+                    outbox.save_remote_state,
+                    self.engine,
+                    connector.name,
+                    kind,
+                    last_full_at=to_db(now),
+                )
+            if touched or urgent:
+                self.listener.incidents_changed(touched, urgent)
+                urgent = []
+
+    def _remove_missing(self, remote: str, seen: list[str]) -> list[str]:
+        from incident_tui.store.engine import session
+        from incident_tui.store.upsert import remove_missing
+
+        with session(self.engine) as s, s.begin():
+            return remove_missing(s, remote, seen).touched()
+
+    async def hydrate(self, connector: Connector, result: RemoteResult) -> None:
+        """Fetch the full record of the newest summary-only incidents, a few at a time."""
+        limit = self.settings.hydrate_limit
+        remote_ids = await asyncio.to_thread(outbox.unhydrated, self.engine, connector.name, limit)
+        gate = asyncio.Semaphore(HYDRATE_CONCURRENCY)
+
+        async def fetch(remote_id: str) -> Incident | None:
+            async with gate:
+                try:
+                    return await connector.get(remote_id)
+                except NotFound:
+                    return None
+
+        for start in range(0, len(remote_ids), HYDRATE_BATCH):
+            wanted = remote_ids[start : start + HYDRATE_BATCH]
+            batch = await asyncio.gather(*(fetch(r) for r in wanted))
+            incidents = [i for i in batch if i is not None]
+            if incidents:
+                await asyncio.to_thread(
+                    outbox.store_page, self.engine, connector.name, connector.kind, incidents,
+                    None, self.clock(),
+                )
+                self.listener.incidents_changed([i.id for i in incidents], [])
+            self.listener.remote_details(connector.name, start + len(wanted), len(remote_ids))

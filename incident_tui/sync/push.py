@@ -1,0 +1,331 @@
+"""Pushing one remote's outbox: the queued changes sent in order per incident, each checked
+against the remote's current version before it is written, read again and resent when that
+version moved under it, and recorded so that a crash between the remote accepting a change
+and the local commit neither loses it nor sends it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from incident_tui.clock import Clock
+from incident_tui.domain.model import (
+    STATUS_CHANGES,
+    Attachment,
+    ChangeKind,
+    Comment,
+    Draft,
+    Incident,
+    Severity,
+)
+from incident_tui.remote.base import Connector
+from incident_tui.remote.errors import (
+    AuthFailed,
+    Conflict,
+    NotFound,
+    RemoteError,
+    Unavailable,
+    Unsupported,
+)
+from incident_tui.store.upsert import base_of
+from incident_tui.sync import outbox
+from incident_tui.sync.events import RemoteResult, SyncListener
+from incident_tui.sync.outbox import Change
+
+AfterPush = Callable[[Any], None]
+"""Called after the remote accepted a change and before the local commit (a test seam)."""
+
+log = logging.getLogger(__name__)
+
+CONFLICT_RETRIES = 3
+"""Times a write is read again and resent when the remote's version moved between our read
+and our write (AOH ``occ_lock``, contract section 8); then the user decides."""
+
+ADDITIVE = frozenset({ChangeKind.COMMENT, ChangeKind.ATTACH})
+"""Changes that would be duplicated if sent twice (creates are handled on their own)."""
+
+REREAD_AFTER = frozenset({*STATUS_CHANGES, ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE})
+"""Changes after which the incident is read back from the remote to store its new state."""
+
+
+class Pusher:
+    """Sends the outbox of a remote, one change at a time, and commits each one locally."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock,
+        listener: SyncListener,
+        after_push: AfterPush | None = None,
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.listener = listener
+        self._after_push = after_push
+
+    async def push(self, connector: Connector, result: RemoteResult) -> Unavailable | None:
+        """Send the queued changes in order per incident.
+
+        A change the remote keeps answering with a server error (after the HTTP layer's own
+        retries) stays queued, and its incident's later changes wait behind it; the other
+        incidents' changes and the pull still go ahead, so one change the server chokes on
+        cannot keep a remote from syncing. That error is returned, to fail the pass once
+        the rest is done. A second one in the same pass, or an error without an answer
+        (no connection, timeout, 429), means the remote as a whole is in trouble: it is
+        raised at once."""
+        changes = await asyncio.to_thread(outbox.pending_changes, self.engine, connector.name)
+        held_back: Unavailable | None = None
+        blocked: set[str] = set()
+        for change in changes:
+            if change.incident_id in blocked:
+                continue
+            try:
+                touched = await self._push_checked(connector, change)
+            except Conflict as error:
+                result.conflicts += 1
+                blocked.add(change.incident_id)
+                await self._record_conflict(connector, change, error)
+                touched = [change.incident_id]
+            except AuthFailed:
+                raise
+            except RemoteError as error:
+                if error.retryable:
+                    await asyncio.to_thread(
+                        outbox.note_attempt, self.engine, change.seq, str(error)
+                    )
+                    answered = isinstance(error, Unavailable) and error.status is not None
+                    if not answered or held_back is not None:
+                        raise
+                    held_back = Unavailable(
+                        f"a change to {change.incident_id} stays queued: {error}",
+                        status=error.status,
+                    )
+                    blocked.add(change.incident_id)
+                    touched = [change.incident_id]
+                else:
+                    result.failed += 1
+                    blocked.add(change.incident_id)
+                    await asyncio.to_thread(
+                        outbox.mark_failed, self.engine, change.seq, str(error)
+                    )
+                    touched = [change.incident_id]
+            else:
+                result.pushed += 1
+            self.listener.incidents_changed(touched, [])
+        return held_back
+
+    async def _push_checked(self, connector: Connector, change: Change) -> list[str]:
+        """:meth:`_push_one`, again after a conflict the remote answered: its version moved
+        between our read and our write, which is a race, not yet a contested field. The next
+        try reads the incident again and checks the fields before writing; a conflict found
+        by that check, or one that outlasts :data:`CONFLICT_RETRIES`, goes to the user."""
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return await self._push_one(connector, change)
+            except Conflict as error:
+                if error.status is None:
+                    raise
+                log.info("%s: %s moved while we wrote (%s); reading it again (retry %d)",
+                         connector.name, change.incident_id, error, attempt + 1)
+        return await self._push_one(connector, change)
+
+    async def _push_one(self, connector: Connector, change: Change) -> list[str]:
+        now = self.clock()
+        if change.op is ChangeKind.CREATE:
+            return await self._push_create(connector, change)
+        cached = await asyncio.to_thread(outbox.cached, self.engine, change.incident_id)
+        if cached is None:
+            return []
+        if cached.local_only:
+            return []  # its create has not gone through yet; it is pushed after that
+        current = cached.incident
+        fresh: Incident | None = None
+        comment: Comment | None = None
+        attachment: Attachment | None = None
+        op = change.op
+        if op in STATUS_CHANGES or op in (ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE):
+            try:
+                current = await connector.get(current.remote_id)
+            except NotFound:
+                raise NotFound("the incident no longer exists on the remote") from None
+            done = self._check_conflict(change, cached, current)
+            if done:
+                fresh = current
+        else:
+            done = False
+        if op in ADDITIVE:
+            # Sending these twice would duplicate them: record the attempt first, and after
+            # an interrupted one look on the remote before sending again.
+            if change.state == "sending":
+                comment, attachment = await self._find_sent(connector, change, current)
+                done = comment is not None or attachment is not None
+            if not done:
+                await asyncio.to_thread(outbox.mark_sending, self.engine, change.seq, now)
+        if not done:
+            fresh, comment, attachment = await self._apply(connector, op, change, current)
+        if self._after_push is not None:
+            self._after_push(change)
+        if fresh is None and op in REREAD_AFTER:
+            fresh = await connector.get(current.remote_id)
+        touched = await asyncio.to_thread(
+            outbox.complete,
+            self.engine,
+            change,
+            fresh,
+            now,
+            comment=comment,
+            attachment=attachment,
+        )
+        return touched.touched()
+
+    async def _find_sent(
+        self, connector: Connector, change: Change, current: Incident
+    ) -> tuple[Comment | None, Attachment | None]:
+        """The comment or attachment an interrupted push already made, if the remote has it."""
+        try:
+            fresh = await connector.get(current.remote_id)
+        except NotFound:
+            raise NotFound("the incident no longer exists on the remote") from None
+        known = {c.remote_id for c in current.comments or ()}
+        if change.op is ChangeKind.COMMENT:
+            body = str(change.payload.get("body", "")).strip()
+            for comment in fresh.comments or ():
+                if comment.remote_id not in known and comment.body.strip() == body:
+                    return comment, None
+            return None, None
+        seen = {a.remote_id for a in current.attachments or ()}
+        for attachment in fresh.attachments or ():
+            if attachment.remote_id not in seen and attachment.name == change.payload.get("name"):
+                return None, attachment
+        return None, None
+
+    async def _apply(
+        self, connector: Connector, op: ChangeKind, change: Change, current: Incident
+    ) -> tuple[Incident | None, Comment | None, Attachment | None]:
+        payload = change.payload
+        if op is ChangeKind.ACKNOWLEDGE:
+            return await connector.acknowledge(current), None, None
+        if op is ChangeKind.RESOLVE:
+            return await connector.resolve(current), None, None
+        if op is ChangeKind.REOPEN:
+            return await connector.reopen(current), None, None
+        if op is ChangeKind.EDIT:
+            return await connector.edit(current, dict(payload.get("changes", {}))), None, None
+        if op is ChangeKind.COMMENT:
+            public = bool(payload.get("public"))
+            if public and hasattr(connector, "add_note"):
+                note = await connector.add_note(current, payload["body"], public=True)
+                return None, note, None
+            return None, await connector.comment(current, payload["body"]), None
+        if op is ChangeKind.DELETE_COMMENT:
+            await connector.delete_comment(current, str(payload["comment_id"]))
+            return None, None, None
+        if op is ChangeKind.DELETE:
+            try:
+                await connector.delete(current)
+            except NotFound:
+                pass  # already gone: that is what we wanted
+            return None, None, None
+        if op is ChangeKind.ATTACH:
+            upload = getattr(connector, "upload_attachment", None)
+            if upload is None:
+                raise Unsupported(f"{connector.kind} has no attachments")
+            attached = await upload(
+                current,
+                Path(payload["path"]),
+                payload.get("content_type"),
+            )
+            await asyncio.to_thread(shutil.rmtree, Path(payload["path"]).parent, True)
+            return None, None, attached
+        if op is ChangeKind.DELETE_ATTACHMENT:
+            remove = getattr(connector, "delete_attachment", None)
+            if remove is None:
+                raise Unsupported(f"{connector.kind} has no attachments")
+            await remove(current, payload["object_id"])
+            return None, None, None
+        if op is ChangeKind.SET_ATTRIBUTE:
+            setter = getattr(connector, "set_attribute", None)
+            if setter is None:
+                raise Unsupported(f"{connector.kind} has no attributes")
+            fresh = await setter(
+                current, payload["name"], payload["value"], create=bool(payload.get("create"))
+            )
+            return fresh, None, None
+        raise Unsupported(f"unknown change {op}")
+
+    def _check_conflict(self, change: Change, cached: outbox.Cached, current: Incident) -> bool:
+        """Raise :class:`Conflict` if the remote changed a field this change also changes
+        since our last pull. Returns True when the remote already has what we want."""
+        if change.payload.get("force"):
+            return False
+        ours: dict[str, Any]
+        if change.op in STATUS_CHANGES:
+            ours = {"status": STATUS_CHANGES[change.op].value}
+        elif change.op is ChangeKind.EDIT:
+            ours = dict(change.payload.get("changes", {}))
+        else:
+            return False
+        theirs = base_of(current)
+        contested: list[str] = []
+        for name, value in ours.items():
+            if name not in cached.base:
+                continue
+            base = cached.base[name]
+            if base is None and not cached.hydrated and name == "description":
+                continue  # a summary row never had the description: nothing to compare
+            if theirs.get(name) != base and theirs.get(name) != value:
+                contested.append(name)
+        if contested:
+            raise Conflict(
+                "the remote changed " + ", ".join(contested) + " since the last sync",
+                fields=tuple(contested),
+            )
+        return all(theirs.get(name) == value for name, value in ours.items())
+
+    async def _record_conflict(self, connector: Connector, change: Change, error: Conflict) -> None:
+        theirs: Incident | None = None
+        cached = await asyncio.to_thread(outbox.cached, self.engine, change.incident_id)
+        if cached is not None and not cached.local_only:
+            try:
+                theirs = await connector.get(cached.incident.remote_id)
+            except RemoteError:
+                theirs = None
+        ours: dict[str, Any] = dict(change.payload.get("changes", {}))
+        if change.op in STATUS_CHANGES:
+            ours = {"status": STATUS_CHANGES[change.op].value}
+        fields = list(error.fields) or sorted(ours)
+        await asyncio.to_thread(
+            outbox.mark_conflict, self.engine, change.seq, fields, ours, theirs, str(error)
+        )
+
+    async def _push_create(self, connector: Connector, change: Change) -> list[str]:
+        payload = change.payload
+        draft = Draft(
+            title=str(payload.get("title") or ""),
+            description=payload.get("description"),
+            severity=Severity(payload["severity"]) if payload.get("severity") else None,
+            container=payload.get("container"),
+        )
+        created: Incident | None = None
+        if change.state == "sending":
+            # A previous attempt may have reached the remote: look before creating again.
+            since = (change.started_at or self.clock()) - timedelta(minutes=2)
+            created = await connector.find_created(draft, change.key, since)
+        if created is None:
+            await asyncio.to_thread(outbox.mark_sending, self.engine, change.seq, self.clock())
+            created = await connector.create(draft, change.key)
+        if self._after_push is not None:
+            self._after_push(change)
+        touched = await asyncio.to_thread(
+            outbox.complete, self.engine, change, None, self.clock(), created=created
+        )
+        return touched.touched()

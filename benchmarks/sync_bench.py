@@ -32,7 +32,7 @@ from incident_tui.config import Settings  # noqa: E402
 from incident_tui.demo import DEMO_NAMES  # noqa: E402
 from incident_tui.domain.model import KINDS  # noqa: E402
 from incident_tui.emulators import EmulatorServer, make_emulator  # noqa: E402
-from incident_tui.remote.oneuptime import INCIDENT_SELECT  # noqa: E402
+from incident_tui.remote.oneuptime_mapping import INCIDENT_SELECT  # noqa: E402
 from incident_tui.sync.engine import SyncEngine  # noqa: E402
 
 SERVE = """

@@ -20,53 +20,36 @@ not among its postmortem files (a note's file included); auth as for a read of a
 Auth is the ``ApiKey`` header; the key's project scopes everything (see the key constants in
 :mod:`oneuptime_data`). Errors are ``{"error": ...}``. Values are plain strings unless
 ``typed_values=True``, which switches ObjectID and Date columns to ``{_type, value}`` as the live
-server sends them. ``updatedAt`` stamps strictly increase (a millisecond past the previous one
-when the clock stands still, as in tests), as a running wall clock would make them.
-
-With ``precise_stamps=True`` the incident's server-set stamps (``createdAt``, ``updatedAt``)
-keep microseconds, as Postgres stores ``now()``: sorting and filtering see them, while the API
-still sends milliseconds (the JavaScript ``Date`` they pass through). Rows changed within one
-millisecond then come back in the order of their microseconds, not of their ``_id``, although
-their ``updatedAt`` reads the same. Stamps then step a microsecond when the clock stands still.
+server sends them. The rows, what a write does to them and the server-set stamps (strictly
+increasing; with ``precise_stamps=True`` kept to the microsecond) live in
+:mod:`oneuptime_store`, the states, severities and sample every emulator starts with in
+:mod:`oneuptime_sample`.
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
 
 from incident_tui.emulators.oneuptime_data import (
     API_KEY,
     API_KEYS,
-    CUSTOM_STATE,
-    DEFAULT_SEVERITIES,
-    DEFAULT_STATES,
     NO_PERMISSION_API_KEY,
     OTHER_API_KEY,
     OTHER_PROJECT_ID,
     PROJECT_ID,
     READ_ONLY_API_KEY,
-    REMEDIATIONS,
-    ROOT_CAUSES,
-    SAMPLE_FILE_OWNERS,
-    SAMPLE_NOTE_FILES,
-    SAMPLE_POSTMORTEM_FILES,
     UUID_RE,
     BadData,
     Row,
     Table,
-    coerce,
     everything,
-    make_tables,
-    now_ms,
     render,
-    utc,
 )
-from incident_tui.emulators.sample import PEOPLE, PLACES, sample_incidents
+from incident_tui.emulators.oneuptime_sample import load_sample, seed_project
+from incident_tui.emulators.oneuptime_store import OneuptimeStore
 from incident_tui.emulators.server import Clock, Emulator, Request, Response, utc_now
 
 __all__ = ["API_KEY", "NO_PERMISSION_API_KEY", "OTHER_API_KEY", "OTHER_PROJECT_ID", "PROJECT_ID",
@@ -80,11 +63,9 @@ _NOT_SERVED = ("user", "file")
 _NO_CACHE = {"Cache-Control": "no-store, no-cache, must-revalidate", "Pragma": "no-cache",
              "Expires": "0"}
 """What ``Response.setNoCacheHeaders`` adds to a served file."""
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
-class OneuptimeEmulator(Emulator):
+class OneuptimeEmulator(OneuptimeStore, Emulator):
     """In-memory OneUptime with two projects (the default keys' and another one).
 
     Options: ``typed_values`` (typed ObjectID/DateTime encoding), ``max_limit`` (largest
@@ -93,7 +74,7 @@ class OneuptimeEmulator(Emulator):
     ``rate_limit`` (operations per second per project above which the answer is 429; off by
     default), ``investigating_state`` (add an unflagged "Investigating" state between
     Acknowledged and Resolved; the sample data then uses it), ``precise_stamps`` (incident
-    stamps keep microseconds, as the live database does; see the module docstring).
+    stamps keep microseconds, as the live database does; see :mod:`oneuptime_store`).
     """
 
     kind = "oneuptime"
@@ -103,22 +84,18 @@ class OneuptimeEmulator(Emulator):
                  rate_limit: int | None = None, investigating_state: bool = False,
                  precise_stamps: bool = False,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.tables = make_tables()
+        OneuptimeStore.__init__(self, clock=clock, seed=seed, precise_stamps=precise_stamps)
         self.typed_values = typed_values
-        self.precise_stamps = precise_stamps
         self.max_limit = max_limit
         self.limit_cap = limit_cap
         self.rate_limit = rate_limit
         self._monotonic = monotonic
         self._window: dict[str, tuple[int, int]] = {}
-        self._rng = random.Random(seed)
-        self._numbers: dict[str, int] = {}
-        self._last_stamp = datetime(1970, 1, 1, tzinfo=UTC)
-        super().__init__(clock=clock)
+        Emulator.__init__(self, clock=clock)
         for project in (PROJECT_ID, OTHER_PROJECT_ID):
-            self._seed_project(project, investigating_state)
+            seed_project(self, project, investigating_state)
         if sample:
-            self._load_sample(sample, seed, investigating_state)
+            load_sample(self, sample, seed, investigating_state)
 
     # Routing, auth, rate limit ------------------------------------------------------------
 
@@ -289,245 +266,6 @@ class OneuptimeEmulator(Emulator):
     def _render(self, table: Table, row: Row, select: Any) -> Row:
         return render(table, row, select, self.typed_values, self.tables.__getitem__)
 
-    # Writes shared by the HTTP path and the test helpers ----------------------------------
-
-    def create_row(self, path: str, project: str, data: dict[str, Any]) -> Row:
-        """Validate and store a new row of ``path`` in ``project`` as the create call does."""
-        table = self.tables[path]
-        row: Row = dict.fromkeys(table.columns)
-        row.update({key: [] for key, _, many in table.relations.values() if many})
-        row.update(self._values(table, project, data))
-        now = self._stamp() if path == "incident" else now_ms(self.clock())
-        row.update(_id=self.new_id(), projectId=project, createdAt=now, updatedAt=now)
-        if path == "incident" and row["currentIncidentStateId"] is None:
-            created = [s["_id"] for s in self._states(project) if s["isCreatedState"]]
-            if not created:
-                raise BadData("Created incident state not found for this project. Please add a "
-                              "created incident state from settings.")
-            row["currentIncidentStateId"] = created[0]
-        # The services set these defaults from a JavaScript Date: milliseconds at most.
-        instant = now_ms(now)
-        for column in ("declaredAt", "startsAt", "postedAt"):
-            if column in table.columns and row[column] is None:
-                row[column] = instant
-        self._check(table, project, row)
-        if path == "incident-state-timeline":
-            # The timeline service moves the incident to the new state (onCreateSuccess).
-            incident = self.tables["incident"].rows[row["incidentId"]]
-            self._enter_state(incident, row["incidentStateId"], row["startsAt"], row)
-            incident["updatedAt"] = self._stamp()
-            return row
-        if path == "incident":
-            number = self._numbers[project] = self._numbers.get(project, 0) + 1
-            row.update(incidentNumber=number, incidentNumberWithPrefix=f"INC-{number}",
-                       slug=f"{_slug(row['title'])}-{row['_id'][:8]}",
-                       isVisibleOnStatusPage=row["isVisibleOnStatusPage"] is not False,
-                       isCreatedAutomatically=False)
-        table.insert(row)
-        if path == "incident":
-            self._enter_state(row, row["currentIncidentStateId"], instant)
-        return row
-
-    def update_row(self, path: str, row: Row, data: dict[str, Any]) -> None:
-        """Apply a partial update as the update call does (state changes write the timeline)."""
-        table = self.tables[path]
-        changes = self._values(table, row["projectId"], data)
-        self._check(table, row["projectId"], {**row, **changes})
-        now = self._stamp() if path == "incident" else now_ms(self.clock())
-        new_state = changes.pop("currentIncidentStateId", None)
-        row.update(changes, updatedAt=now)
-        if path == "incident" and new_state and new_state != row["currentIncidentStateId"]:
-            self._enter_state(row, new_state, now_ms(now))
-        table.changed()
-
-    def _check(self, table: Table, project: str, row: Row) -> None:
-        """Required columns are set and every reference a client may set is to a row of the
-        same project (the services' onBefore* checks)."""
-        for column in table.required:
-            if row.get(column) in (None, ""):
-                raise BadData(f"{column} is required")
-        for key, target_path, many in table.relations.values():
-            if many or key not in table.writable:
-                continue
-            target = self.tables[target_path]
-            found = target.rows.get(row.get(key) or "")
-            if found is None or (found["projectId"] != project and target_path != "user"):
-                model = target.model.lower()
-                raise BadData(f"Invalid {model} provided. The {model} does not exist or does not "
-                              "belong to this project.")
-
-    def _values(self, table: Table, project: str, data: dict[str, Any]) -> Row:
-        """The writable fields of ``data`` as row values (unknown and read-only keys are
-        ignored, as the server's model deserialiser does)."""
-        values: Row = {}
-        for key, value in data.items():
-            if key in table.relations and table.relations[key][2]:
-                target = self.tables[table.relations[key][1]]
-                items = value if isinstance(value, list) else []
-                ids = [str(item.get("_id") if isinstance(item, dict) else item) for item in items]
-                values[table.relations[key][0]] = [
-                    i for i in ids if i in target.rows and target.rows[i]["projectId"] == project
-                ]
-            elif key in table.writable:
-                values[key] = coerce(table.columns[key], value, key)
-        return values
-
-    def _enter_state(
-        self, incident: Row, state_id: str, at: datetime, entry: Row | None = None
-    ) -> None:
-        """Move an incident to a state: close the open timeline entry, add the new one."""
-        timeline = self.tables["incident-state-timeline"]
-        for previous in timeline.indexed(incident["_id"]):
-            if previous["endsAt"] is None:
-                previous["endsAt"] = at
-        row = entry or dict.fromkeys(timeline.columns)
-        row.update(_id=row["_id"] or self.new_id(), projectId=incident["projectId"],
-                   incidentId=incident["_id"], incidentStateId=state_id, startsAt=at,
-                   createdAt=row["createdAt"] or at, updatedAt=row["updatedAt"] or at)
-        timeline.insert(row)
-        incident["currentIncidentStateId"] = state_id
-        self.tables["incident"].changed()
-
-    def new_id(self) -> str:
-        """A fresh (seeded, so reproducible) UUID v4."""
-        # uuid.UUID(int=..., version=4) by hand: the 50,000-incident sample makes ~300k ids.
-        bits = self._rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET
-        h = f"{bits:032x}"
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-    def _stamp(self) -> datetime:
-        """The next server-set incident stamp: the clock, kept strictly after the previous
-        stamp, as a running clock would be (cut to milliseconds unless ``precise_stamps``)."""
-        if self.precise_stamps:
-            now, step = utc(self.clock()), timedelta(microseconds=1)
-        else:
-            now, step = now_ms(self.clock()), timedelta(milliseconds=1)
-        if now <= self._last_stamp:
-            now = self._last_stamp + step
-        self._last_stamp = now
-        return now
-
-    def _states(self, project: str) -> list[Row]:
-        return self.tables["incident-state"].select(project, None, {"order": "ASC"})
-
-    # Setup and sample data ----------------------------------------------------------------
-
-    def _plain(self, path: str, project: str, **values: Any) -> Row:
-        """Insert a setup row directly (no hooks), stamped with the clock."""
-        table = self.tables[path]
-        now = now_ms(self.clock())
-        row: Row = dict.fromkeys(table.columns)
-        row.update(_id=self.new_id(), projectId=project, createdAt=now, updatedAt=now)
-        row.update(values)
-        return table.insert(row)
-
-    def _seed_project(self, project: str, investigating: bool) -> None:
-        states = [(name, color, flag) for name, color, flag in DEFAULT_STATES]
-        if investigating:
-            states.insert(2, (*CUSTOM_STATE, ""))
-        for order, (name, color, flag) in enumerate(states, start=1):
-            self._plain("incident-state", project, name=name, slug=_slug(name), color=color,
-                        order=order, isCreatedState=flag == "created",
-                        isAcknowledgedState=flag == "acknowledged",
-                        isResolvedState=flag == "resolved")
-        for order, (name, color) in enumerate(DEFAULT_SEVERITIES, start=1):
-            self._plain("incident-severity", project, name=name, slug=_slug(name), color=color,
-                        order=order)
-
-    def _load_sample(self, count: int, seed: int, investigating: bool) -> None:
-        rng = random.Random(seed + 1)
-        users = {name: self._plain("user", PROJECT_ID, name=name,
-                                   email=_slug(name).replace("-", ".") + "@example.com")["_id"]
-                 for name in PEOPLE}
-        monitors = {place: self._plain("monitor", PROJECT_ID, name=place)["_id"]
-                    for place in PLACES}
-        labels: dict[str, str] = {}
-        states = {s["name"]: s["_id"] for s in self._states(PROJECT_ID)}
-        severities = {s["name"].split()[0].lower(): s["_id"]
-                      for s in self.tables["incident-severity"].select(PROJECT_ID, None, None)}
-        incidents = self.tables["incident"]
-        now = now_ms(self.clock())
-        for item in sample_incidents(count, now=self.clock(), seed=seed):
-            created, updated = now_ms(item.created_at), now_ms(item.updated_at)
-            if updated >= now:
-                # The generator clamps future activity to "now"; spread those rows over the
-                # last milliseconds, as no real server stamps hundreds of rows at once.
-                updated = max(created, now - timedelta(milliseconds=count - item.number + 1))
-            if item.category not in labels:
-                labels[item.category] = self._plain("label", PROJECT_ID, name=item.category)["_id"]
-            number = self._numbers[PROJECT_ID] = self._numbers.get(PROJECT_ID, 0) + 1
-            resolved = item.status == "resolved"
-            row: Row = dict.fromkeys(incidents.columns)
-            row.update(
-                _id=self.new_id(), projectId=PROJECT_ID, createdAt=created, updatedAt=updated,
-                title=item.title, description=item.description, declaredAt=created,
-                createdByUserId=users[item.reporter], incidentNumber=number,
-                incidentNumberWithPrefix=f"INC-{number}", isVisibleOnStatusPage=True,
-                isCreatedAutomatically=False, incidentSeverityId=severities[item.severity or
-                                                                           "minor"],
-                customFields={"location": item.location}, labels=[labels[item.category]],
-                monitors=[monitors[item.location]] if item.location in monitors else [],
-                rootCause=rng.choice(ROOT_CAUSES) if resolved else None,
-                remediationNotes=rng.choice(REMEDIATIONS) if item.status != "triggered" else None,
-                postmortemNote=f"Post-mortem for INC-{number}: {rng.choice(ROOT_CAUSES)}"
-                if resolved and item.severity == "critical" else None)
-            row["slug"] = f"{_slug(item.title)}-{row['_id'][:8]}"
-            # The generator may place an acknowledgement after "now"; history cannot.
-            steps = [("Identified", created)]
-            if item.acknowledged_at:
-                steps.append(("Acknowledged", min(now_ms(item.acknowledged_at), updated)))
-                if investigating and item.status == "acknowledged" and number % 2 == 0:
-                    steps.append(("Investigating", steps[-1][1]))
-            if item.resolved_at:
-                steps.append(("Resolved", min(now_ms(item.resolved_at), updated)))
-            for index, (name, at) in enumerate(steps):
-                self._plain("incident-state-timeline", PROJECT_ID, incidentId=row["_id"],
-                            incidentStateId=states[name], startsAt=at, createdAt=at,
-                            updatedAt=at, endsAt=steps[index + 1][1] if index + 1 < len(steps)
-                            else None)
-            row["currentIncidentStateId"] = states[steps[-1][0]]
-            incidents.insert(row)
-            for index, comment in enumerate(item.comments):
-                public, at = (number + index) % 3 == 0, now_ms(comment.at)
-                self._plain("incident-public-note" if public else "incident-internal-note",
-                            PROJECT_ID, incidentId=row["_id"], note=comment.body,
-                            createdByUserId=users[comment.author], createdAt=at, updatedAt=at,
-                            **({"postedAt": at} if public else {}))
-            if item.status != "triggered":
-                self._plain("incident-owner-user", PROJECT_ID, incidentId=row["_id"],
-                            userId=users[rng.choice(PEOPLE)], createdAt=created,
-                            updatedAt=created)
-            self._last_stamp = max(self._last_stamp, updated)
-        # After every incident and note, so the files take no ids the rows had before.
-        self._sample_files()
-
-    def _sample_files(self) -> None:
-        """Give the first few postmortems and notes of each kind files, without a write (the
-        sample is history, as loaded)."""
-        # Resolved incidents have the postmortems; those with a written one first (a small
-        # sample may have none, and a postmortem's files do not need its note).
-        resolved = [row for row in self.tables["incident"].rows.values() if row["rootCause"]]
-        owners = sorted(resolved, key=lambda row: not row["postmortemNote"])[:SAMPLE_FILE_OWNERS]
-        for index, row in enumerate(owners):
-            # Every other postmortem has both files, so some incident holds more than one.
-            files = SAMPLE_POSTMORTEM_FILES[: 1 + index % 2]
-            row["postmortemAttachments"] = [
-                self._file(row["projectId"], f"{row['incidentNumberWithPrefix']}-{name}", kind,
-                           data)["_id"] for name, kind, data in files]
-        for path in ("incident-internal-note", "incident-public-note"):
-            notes = list(self.tables[path].rows.values())[:SAMPLE_FILE_OWNERS]
-            for index, note in enumerate(notes):
-                name, kind, data = SAMPLE_NOTE_FILES[index % len(SAMPLE_NOTE_FILES)]
-                note["attachments"] = [self._file(note["projectId"], name, kind, data)["_id"]]
-        for path in ("incident", "incident-internal-note", "incident-public-note"):
-            self.tables[path].changed()
-
-    def _file(self, project: str, name: str, file_type: str, data: bytes) -> Row:
-        """Store a File row (its bytes under ``file``, which no select renders)."""
-        row = self._plain("file", project, name=name, fileType=file_type, isPublic=False)
-        row.update(slug=f"{_slug(name)}-{row['_id'][:8]}", file=bytes(data))
-        return row
-
     # Helpers for tests and the demo -------------------------------------------------------
 
     def remote_config(self, name: str) -> dict[str, Any]:
@@ -538,7 +276,7 @@ class OneuptimeEmulator(Emulator):
 
     def state_id(self, name: str, project: str = PROJECT_ID) -> str:
         """The id of the project's state called ``name``."""
-        return next(s["_id"] for s in self._states(project) if s["name"] == name)
+        return next(s["_id"] for s in self.states(project) if s["name"] == name)
 
     def severity_id(self, name: str, project: str = PROJECT_ID) -> str:
         """The id of the project's severity called ``name``."""
@@ -575,7 +313,7 @@ class OneuptimeEmulator(Emulator):
                                    ("incident-public-note", "attachments")):
                 owner = self.tables[path].rows.get(owner_id)
                 if owner is not None:
-                    file = self._file(owner["projectId"], name, file_type, data)
+                    file = self.store_file(owner["projectId"], name, file_type, data)
                     held = [*(owner.get(relation) or []), file["_id"]]
                     self.update_row(path, owner, {relation: held})
                     return file
@@ -596,8 +334,3 @@ def _number(value: Any, name: str) -> int | None:
         return int(str(value))
     except ValueError:
         raise BadData(f"{name.capitalize()} should be a number") from None
-
-
-@lru_cache(maxsize=4096)
-def _slug(text: str) -> str:
-    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())

@@ -1,21 +1,7 @@
 """Connector for OneUptime's ``/api/incident`` resources, per contracts/oneuptime.md.
 
-Pull is keyset paging: each list call asks for ``updatedAt >= T`` sorted by ``updatedAt``,
-``_id``, where ``T`` is the ``updatedAt`` of the last row delivered (the *edge*); rows at ``T``
-that were already delivered come back and are dropped *by id*. Rows changed meanwhile move to
-a later ``updatedAt`` and are read again, so the cursor ``"<T>|<ids delivered at T>"`` is safe
-after every page, and a pull with nothing changed is one list call.
-
-Why by id and not by ``(updatedAt, _id) > (T, last id)``: the server sorts on the microseconds
-Postgres stores but sends milliseconds, so rows sharing a sent ``T`` come back in the order of
-their hidden microseconds, not of their ``_id``; any row "before the last key" at ``T`` may be
-one never delivered. ``skip`` moves only through the rows at ``T`` (a bulk update stamps many
-at once), one row short so the first row of the next page must be the last one read: if it is
-not, rows at ``T`` moved or appeared and the offset may step over one, so they are read again
-from their first. The listing ends as the contract says, when ``skip + rows >= count`` (or no
-rows come back); a full listing is reported complete only then, and only if it delivered at
-least ``count`` of its first page distinct incidents (a row deleted meanwhile makes it
-incomplete too: the next full listing settles it).
+Pull is keyset paging over ``updatedAt``, with a cursor that is safe after every page (see
+:mod:`incident_tui.remote.oneuptime_paging`).
 
 The rows' state/severity relations usually decide status and severity; the cached catalog of
 states and severities is read when they do not, and for writes. Pages are ``partial``: notes,
@@ -23,9 +9,7 @@ owners, the state timeline and the attachments (the postmortem's files and the n
 come from :meth:`OneuptimeConnector.get`. Rows map to the common model in
 :mod:`incident_tui.remote.oneuptime_mapping`.
 
-A note's file is named after the note it is on (``error.log (internal note by Ann Lee,
-2024-05-01 09:30 UTC)``), since the common model's attachments are the incident's: the name is
-what tells it from the postmortem's files and from another note's. Only postmortem files can
+A note's file is named after the note it is on (see the mapping). Only postmortem files can
 be downloaded (:meth:`OneuptimeConnector.download_attachment_to`, through the incident's
 helper route); no route for a note's files is documented.
 """
@@ -35,12 +19,10 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import httpx
@@ -57,51 +39,33 @@ from incident_tui.remote.errors import (
     NotFound,
     Refused,
     RemoteError,
-    Unavailable,
     Unsupported,
 )
 from incident_tui.remote.http import Http, Sleep, parse_json
-from incident_tui.remote.oneuptime_mapping import Catalog, incident_from, plain, postmortem_url
+from incident_tui.remote.oneuptime_mapping import (
+    FULL_SELECT,
+    INCIDENT_SELECT,
+    NOTE_SELECT,
+    SEVERITY_SELECT,
+    STATE_SELECT,
+    Catalog,
+    incident_from,
+    note_files_named,
+    plain,
+    postmortem_url,
+)
+from incident_tui.remote.oneuptime_paging import LIMIT, keyset_pages, offset_pages
 from incident_tui.remote.read_ahead import read_ahead
 
 __all__ = ["KEY_FIELD", "OneuptimeConnector"]
 
-LIMIT = 100
-"""Rows per list call: the documented maximum."""
 KEY_FIELD = "incident_tui_key"
 """The ``customFields`` entry that carries our create idempotency key."""
-CURSOR_IDS = 1000
-"""Most ids a cursor keeps of the rows delivered at its ``updatedAt`` (more only after a bulk
-update): a row left out is delivered once more by the next pull, never skipped."""
-EDGE_RETRIES = 20
-"""Times in a row the rows at the edge may shift under ``skip`` before the pull gives up and
-leaves it to the next sync (only under constant writes to rows sharing one millisecond)."""
 CATALOG_TTL = 600.0
 """Seconds the cached states and severities are trusted before they are read again."""
 FIND_SKEW = timedelta(minutes=15)
 """How far before ``since`` find_created looks, in case the server's clock is behind ours."""
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-STATE_SELECT = {"name": True, "color": True, "order": True, "isCreatedState": True,
-                "isAcknowledgedState": True, "isResolvedState": True}
-SEVERITY_SELECT = {"name": True, "color": True, "order": True}
-INCIDENT_SELECT: dict[str, Any] = {
-    **dict.fromkeys((
-        "title", "description", "projectId", "currentIncidentStateId", "incidentSeverityId",
-        "declaredAt", "createdAt", "updatedAt", "incidentNumber", "incidentNumberWithPrefix",
-        "createdByUserId", "customFields", "rootCause", "remediationNotes", "postmortemNote",
-        "isVisibleOnStatusPage"), True),
-    "currentIncidentState": STATE_SELECT, "incidentSeverity": SEVERITY_SELECT,
-    "labels": {"name": True}, "monitors": {"name": True}, "createdByUser": {"name": True},
-}
-"""Every field the mapping reads, relations included (an empty select returns only _id)."""
-FILE_SELECT = {"_id": True, "name": True, "fileType": True}
-"""What a client needs of a File: its id (for the download route), name and MIME type. Not
-``file`` (the bytes), which the download route serves."""
-FULL_SELECT: dict[str, Any] = {**INCIDENT_SELECT, "postmortemAttachments": FILE_SELECT}
-"""The full read's incident select: the listing's plus the postmortem's files (left out of
-listings, whose rows are summaries, to spare a join per row)."""
-NOTE_SELECT = {"note": True, "createdAt": True, "createdByUserId": True,
-               "createdByUser": {"name": True}, "attachments": FILE_SELECT}
 _READS = ("/get-list", "/get-item", "/count")
 
 
@@ -161,35 +125,12 @@ class OneuptimeConnector(Connector):
         count = count if isinstance(count, int) and not isinstance(count, bool) else None
         return list(payload["data"]), list(unwrapped["data"]), count
 
-    async def _pages(self, path: str, body: dict[str, Any]
-                     ) -> AsyncIterator[tuple[list[Any], list[Any]]]:
-        """Every row of an offset listing, page by page (as received and unwrapped), ending
-        as :meth:`_listing` does (see :func:`_ends`): a server may cap ``limit`` below ours,
-        so a short page alone says nothing when ``count`` is there. Rows come once each:
-        a page that brings nothing new means the server ignored ``skip``."""
-        skip = 0
-        seen: set[str] = set()
-        while True:
-            raws, rows, count = await self._list(path, body, skip)
-            ids = [_row_id(row) for row in rows]
-            fresh = [i for i, row_id in enumerate(ids) if row_id is None or row_id not in seen]
-            seen.update(row_id for row_id in ids if row_id is not None)
-            end = _ends(skip, len(raws), count)
-            if not end and not fresh:
-                if len(raws) >= LIMIT:
-                    raise BadResponse(f"{path}/get-list ignored skip")
-                end = True  # a short page with nothing new, although count says more
-            yield [raws[i] for i in fresh], [rows[i] for i in fresh]
-            if end:
-                return
-            skip += len(raws)
-
     async def _list_all(self, path: str, incident_id: str, select: dict[str, Any],
                         sort: str = "createdAt") -> list[Any]:
         """Every row of a per-incident listing (notes, owners, timeline)."""
         body = {"query": {"incidentId": self._id(incident_id)}, "select": select,
                 "sort": {sort: "ASC"}}
-        return [row async for _, rows in self._pages(path, body) for row in rows]
+        return [row async for _, rows in offset_pages(self._list, path, body) for row in rows]
 
     def _id(self, value: str, kind: str = "ObjectID") -> Any:
         return {"_type": kind, "value": value} if self.config.typed_values else value
@@ -229,67 +170,11 @@ class OneuptimeConnector(Connector):
     # Reading -----------------------------------------------------------------------------------
 
     async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
-        """Keyset pages over ``updatedAt``; see the module docstring. The next page is
-        requested while this one is mapped."""
-        async for raws, rows, after, done in read_ahead(self._listing(cursor, full)):
+        """Keyset pages over ``updatedAt``; see :mod:`incident_tui.remote.oneuptime_paging`.
+        The next page is requested while this one is mapped."""
+        listing = keyset_pages(self._list, INCIDENT_SELECT, self._id, cursor, full)
+        async for raws, rows, after, done in read_ahead(listing):
             yield Page(await self._map(raws, rows), cursor=after, complete=done, partial=True)
-
-    async def _listing(self, cursor: str | None, full: bool
-                       ) -> AsyncGenerator[tuple[list[Any], list[Any], str | None, bool], None]:
-        """The incident rows not delivered yet, page by page, as received and unwrapped, with
-        the cursor after them and whether this was the last page of a complete full listing."""
-        edge = None if full or not cursor else decode_cursor(cursor)
-        listing_all, total, retries = edge is None, None, 0
-        delivered: set[str] = set()  # by a full listing, for the count guard
-        while True:
-            body: dict[str, Any] = {"select": INCIDENT_SELECT, "query": {},
-                                    "sort": {"updatedAt": "ASC", "_id": "ASC"}}
-            skip = 0
-            if edge is not None:
-                body["query"] = {"updatedAt": {"_type": "GreaterThanOrEqual",
-                                               "value": self._id(edge.text, "DateTime")}}
-                skip = max(len(edge.read) - 1, 0)
-            raws, rows, count = await self._list("/incident", body, skip)
-            keyed = _keyed(raws, rows)
-            if edge is not None and skip and not edge.resumes(keyed):
-                if keyed and keyed[0].id == next(iter(edge.read)):
-                    raise BadResponse("the incident list ignored skip")
-                retries += 1
-                if retries > EDGE_RETRIES:
-                    raise Unavailable("incidents sharing one updatedAt keep changing; "
-                                      "the pull is left to the next sync")
-                edge.read.clear()
-                continue
-            retries = 0
-            if edge is None:
-                total = count  # the first page of a full listing counts every incident
-            if any(b.when < a.when for a, b in pairwise(keyed)) or (
-                    edge is not None and keyed and keyed[0].when < edge.when):
-                raise BadResponse("the incident list ignored the updatedAt sort")
-            fresh = [k for k in keyed if edge is None or not edge.has(k)]
-            if listing_all:
-                delivered.update(k.id for k in fresh)
-            progressed = bool(keyed)
-            if keyed and (edge is None or keyed[-1].when > edge.when):
-                at_last = dict.fromkeys(k.id for k in keyed if k.when == keyed[-1].when)
-                edge = _Edge(keyed[-1].text, keyed[-1].when, at_last, dict(at_last))
-            elif edge is not None and keyed:
-                # The whole page sits at the edge: only skip moves us on (see resumes).
-                unread = [k.id for k in keyed if k.id not in edge.read]
-                edge.read.update(dict.fromkeys(unread))
-                edge.delivered.update(dict.fromkeys(k.id for k in fresh))
-                progressed = bool(unread)
-            settled, end = _settled(skip, len(raws), count), _ends(skip, len(raws), count)
-            if not end and not progressed:
-                if len(raws) >= LIMIT:
-                    raise BadResponse("the incident list ignored skip")
-                end = True  # a short page with nothing new, although count says more
-            complete = (listing_all and end and settled
-                        and total is not None and len(delivered) >= total)
-            yield ([k.raw for k in fresh], [k.row for k in fresh],
-                   edge.cursor() if edge is not None else cursor, complete)
-            if end:
-                return
 
     async def get(self, remote_id: str) -> Incident:
         """The incident with its notes, owners, state timeline and attachments (the files of
@@ -311,8 +196,8 @@ class OneuptimeConnector(Connector):
         if not isinstance(item, dict) or not item.get("_id"):
             # OneUptime answers 200 {} for an id it has no (visible) row for.
             raise NotFound(f"incident {remote_id} not found")
-        internal = _note_files_named(internal, "internal")
-        public = _note_files_named(public, "public")
+        internal = note_files_named(internal, "internal")
+        public = note_files_named(public, "public")
         return (await self._map([raw], [item], internal=internal, public=public, owners=owners,
                                 timeline=timeline, api_url=self.http.base_url))[0]
 
@@ -460,63 +345,12 @@ class OneuptimeConnector(Connector):
         start = self._id(js_iso(since.astimezone(UTC) - FIND_SKEW), "DateTime")
         body = {"query": {"createdAt": {"_type": "GreaterThanOrEqual", "value": start}},
                 "select": INCIDENT_SELECT, "sort": {"createdAt": "ASC"}}
-        async for raws, rows in self._pages("/incident", body):
+        async for raws, rows in offset_pages(self._list, "/incident", body):
             for raw, row in zip(raws, rows, strict=True):
                 fields = row.get("customFields") if isinstance(row, dict) else None
                 if isinstance(fields, dict) and fields.get(KEY_FIELD) == key:
                     return (await self._map([raw], [row]))[0]
         return None
-
-
-def _settled(skip: int, rows: int, count: int | None) -> bool:
-    """Whether ``count`` says a page of ``rows`` rows read at ``skip`` was the last one."""
-    return count is not None and skip + rows >= count
-
-
-def _ends(skip: int, rows: int, count: int | None) -> bool:
-    """Whether an offset listing ends with this page, by the contract's rule: once
-    ``skip + rows >= count``; only without a usable ``count`` at a page shorter than asked
-    for (a server may cap ``limit`` lower, so that is no end when ``count`` says more); and
-    always at an empty page, so a ``count`` too high cannot keep a listing going."""
-    return not rows or _settled(skip, rows, count) or (count is None and rows < LIMIT)
-
-
-def _note_files_named(notes: list[Any], visibility: str) -> list[Any]:
-    """The notes, with each of their files renamed ``"<file name> (<note>)"`` where ``<note>``
-    is ``visibility`` note, its author when known and its time in UTC, to the minute (UTC,
-    not local: the name is stored in the cache and must not depend on where it synced).
-    Only the copies change (notes without files stay as they are), so the note's text and
-    the comments made from it do not."""
-    named = []
-    for note in notes:
-        files = note.get("attachments") if isinstance(note, dict) else None
-        if not files:
-            named.append(note)
-            continue
-        label = _note_label(note, visibility)
-        named.append({**note, "attachments": [
-            {**f, "name": f"{f.get('name') or f.get('_id')} ({label})"} if isinstance(f, dict)
-            else f for f in files]})
-    return named
-
-
-def _note_label(note: dict[str, Any], visibility: str) -> str:
-    """``internal note by Ann Lee, 2024-05-01 09:30 UTC``: what a reader of the incident can
-    match with one of its comments (no author when the note has no user name, as for an API
-    key's note: an id would say nothing)."""
-    label = f"{visibility} note"
-    user = note.get("createdByUser")
-    if isinstance(user, dict) and user.get("name"):
-        label += f" by {user['name']}"
-    when = parse_time(note.get("postedAt") or note.get("createdAt"))
-    if when is not None:
-        label += ", " + when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return label
-
-
-def _row_id(row: Any) -> str | None:
-    """A listed row's ``_id``, if it has one."""
-    return str(row["_id"]) if isinstance(row, dict) and row.get("_id") else None
 
 
 def _file_ids(rows: list[Any], relation: str) -> set[str]:
@@ -553,64 +387,3 @@ def js_iso(value: datetime) -> str:
     """``Date.toISOString()`` form, the one the server parses and sends."""
     value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-class _Keyed(NamedTuple):
-    """An incident row of a listing with its ``updatedAt`` (parsed and as sent) and ``_id``."""
-
-    when: datetime
-    id: str
-    text: str
-    raw: Any
-    row: Any
-
-
-def _keyed(raws: list[Any], rows: list[Any]) -> list[_Keyed]:
-    """The rows of a page with their keys; ``BadResponse`` for a row without them."""
-    keyed = []
-    for raw, row in zip(raws, rows, strict=True):
-        row = row if isinstance(row, dict) else {}
-        when = parse_time(row.get("updatedAt"))
-        if when is None or not row.get("_id"):
-            raise BadResponse(f"incident row without _id/updatedAt: {raw!r:.80}")
-        keyed.append(_Keyed(when, str(row["_id"]), str(row["updatedAt"]), raw, row))
-    return keyed
-
-
-@dataclass(slots=True)
-class _Edge:
-    """Where a keyset listing stands: the ``updatedAt`` of the last row delivered (as sent, to
-    send back, and parsed), the ids delivered at exactly that time, and the ids of the rows at
-    that time read in this pass, in the server's order from the first of them."""
-
-    text: str
-    when: datetime
-    delivered: dict[str, None]
-    read: dict[str, None] = field(default_factory=dict)
-
-    def has(self, row: _Keyed) -> bool:
-        """Whether ``row`` was delivered already (a row changed since has a later time)."""
-        return row.when == self.when and row.id in self.delivered
-
-    def resumes(self, page: list[_Keyed]) -> bool:
-        """Whether a page asked for at ``skip = len(read) - 1`` starts with the last row read.
-
-        Only then did every row before it at the edge stay put and get read; otherwise one
-        moved on or appeared, and the offset may step over a row not read yet."""
-        return bool(page) and page[0].when == self.when and page[0].id == next(reversed(
-            self.read), None)
-
-    def cursor(self) -> str:
-        """``"<updatedAt>|<id>,<id>,..."``: the edge and (at most CURSOR_IDS of) its ids."""
-        return f"{self.text}|{','.join(list(self.delivered)[-CURSOR_IDS:])}"
-
-
-def decode_cursor(cursor: str) -> _Edge | None:
-    """A stored cursor as the edge a pull starts from (``None`` if unreadable). The older
-    ``"<updatedAt>|<_id>"`` reads as an edge with one id: the other rows at that time are
-    delivered once more, which is harmless."""
-    text, _, ids = cursor.partition("|")
-    when = parse_time(text)
-    if when is None:
-        return None
-    return _Edge(text, when, dict.fromkeys(i for i in ids.split(",") if i))

@@ -1,12 +1,17 @@
-"""OneUptime records in the common model: typed values made plain, the project's catalog of
-states and severities with the status and severity rules of contracts/oneuptime.md §6 (the
-config's ``severity_map`` first), and incident rows with what the full read adds (notes,
-owners, the state timeline, and the files of the postmortem and of the notes as attachments).
+"""OneUptime records in the common model: the selects that ask for every field the mapping
+reads, typed values made plain, the project's catalog of states and severities with the status
+and severity rules of contracts/oneuptime.md §6 (the config's ``severity_map`` first), and
+incident rows with what the full read adds (notes, owners, the state timeline, and the files of
+the postmortem and of the notes as attachments).
 
 Files are OneUptime ``File`` rows (``_id``, ``name``, ``fileType``: the MIME type; older servers
 call that column ``type``). Only postmortem files have a download route, the incident helper
 ``GET /api/incident/postmortem/attachment/:projectId/:incidentId/:fileId``, which becomes their
-``url``; a note's files have none documented, so their ``url`` is ``None``."""
+``url``; a note's files have none documented, so their ``url`` is ``None``.
+
+A note's file is named after the note it is on (``error.log (internal note by Ann Lee,
+2024-05-01 09:30 UTC)``), since the common model's attachments are the incident's: the name is
+what tells it from the postmortem's files and from another note's."""
 
 from __future__ import annotations
 
@@ -18,6 +23,28 @@ from urllib.parse import quote
 from incident_tui.config import OneuptimeRemote
 from incident_tui.domain.mapping import parse_time, severity_from_keywords, without_empty
 from incident_tui.domain.model import Attachment, Comment, Incident, Severity, Status
+
+STATE_SELECT = {"name": True, "color": True, "order": True, "isCreatedState": True,
+                "isAcknowledgedState": True, "isResolvedState": True}
+SEVERITY_SELECT = {"name": True, "color": True, "order": True}
+INCIDENT_SELECT: dict[str, Any] = {
+    **dict.fromkeys((
+        "title", "description", "projectId", "currentIncidentStateId", "incidentSeverityId",
+        "declaredAt", "createdAt", "updatedAt", "incidentNumber", "incidentNumberWithPrefix",
+        "createdByUserId", "customFields", "rootCause", "remediationNotes", "postmortemNote",
+        "isVisibleOnStatusPage"), True),
+    "currentIncidentState": STATE_SELECT, "incidentSeverity": SEVERITY_SELECT,
+    "labels": {"name": True}, "monitors": {"name": True}, "createdByUser": {"name": True},
+}
+"""Every field the mapping reads, relations included (an empty select returns only _id)."""
+FILE_SELECT = {"_id": True, "name": True, "fileType": True}
+"""What a client needs of a File: its id (for the download route), name and MIME type. Not
+``file`` (the bytes), which the download route serves."""
+FULL_SELECT: dict[str, Any] = {**INCIDENT_SELECT, "postmortemAttachments": FILE_SELECT}
+"""The full read's incident select: the listing's plus the postmortem's files (left out of
+listings, whose rows are summaries, to spare a join per row)."""
+NOTE_SELECT = {"note": True, "createdAt": True, "createdByUserId": True,
+               "createdByUser": {"name": True}, "attachments": FILE_SELECT}
 
 _FLAGS = (("isResolvedState", Status.RESOLVED), ("isAcknowledgedState", Status.ACKNOWLEDGED),
           ("isCreatedState", Status.TRIGGERED))
@@ -184,6 +211,39 @@ def attachments_from(row: dict[str, Any], project_id: str | None,
             for file in _files(note.get("attachments") if isinstance(note, dict) else None):
                 found.setdefault(str(file["_id"]), _attachment(file, None))
     return list(found.values())
+
+
+def note_files_named(notes: list[Any], visibility: str) -> list[Any]:
+    """The notes, with each of their files renamed ``"<file name> (<note>)"`` where ``<note>``
+    is ``visibility`` note, its author when known and its time in UTC, to the minute (UTC,
+    not local: the name is stored in the cache and must not depend on where it synced).
+    Only the copies change (notes without files stay as they are), so the note's text and
+    the comments made from it do not."""
+    named = []
+    for note in notes:
+        files = note.get("attachments") if isinstance(note, dict) else None
+        if not files:
+            named.append(note)
+            continue
+        label = _note_label(note, visibility)
+        named.append({**note, "attachments": [
+            {**f, "name": f"{f.get('name') or f.get('_id')} ({label})"} if isinstance(f, dict)
+            else f for f in files]})
+    return named
+
+
+def _note_label(note: dict[str, Any], visibility: str) -> str:
+    """``internal note by Ann Lee, 2024-05-01 09:30 UTC``: what a reader of the incident can
+    match with one of its comments (no author when the note has no user name, as for an API
+    key's note: an id would say nothing)."""
+    label = f"{visibility} note"
+    user = note.get("createdByUser")
+    if isinstance(user, dict) and user.get("name"):
+        label += f" by {user['name']}"
+    when = parse_time(note.get("postedAt") or note.get("createdAt"))
+    if when is not None:
+        label += ", " + when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return label
 
 
 def incident_from(

@@ -7,21 +7,38 @@ Every route of the seed (#1-#21) is served, scoped by ``{siteId}``; the emulator
 ``limit`` defaults to 20 and is capped at 100, ``sortBy`` takes ``created_at``, ``updated_at``
 or ``urn`` with an optional ``-`` (default ``-created_at``). Presigned attachment URLs point
 at ``/_blob/<object_id>``, which takes a PUT of the bytes and a GET without auth, like S3.
+This module holds the state and the incident and comment routes; the attachment routes are in
+:mod:`~incident_tui.emulators.kitehouse_attachments`, the reports (dashboard, exports,
+handover) in :mod:`~incident_tui.emulators.kitehouse_reports`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from incident_tui.domain.mapping import parse_time, status_from_keywords
 from incident_tui.domain.model import Status
+from incident_tui.emulators import kitehouse_attachments as attachments
 from incident_tui.emulators import kitehouse_data as kd
+from incident_tui.emulators import kitehouse_reports as reports
 from incident_tui.emulators.kitehouse_data import ADMIN_TOKEN, DEFAULT_SITE_ID, DEFAULT_TOKEN
+from incident_tui.emulators.kitehouse_render import (
+    comment_json,
+    create_response,
+    full,
+    search_row,
+    summary,
+)
+from incident_tui.emulators.kitehouse_requests import (
+    date_arg,
+    fastify,
+    json_body,
+    number_arg,
+    validate,
+)
 from incident_tui.emulators.sample import sample_incidents
 from incident_tui.emulators.server import Clock, Emulator, Request, Response, utc_now
 
@@ -40,11 +57,6 @@ SORT_FIELDS = ("created_at", "updated_at", "urn")
 MAX_LIMIT = 100
 """Most rows one list request returns; a larger ``limit`` is capped silently (§6)."""
 _state = status_from_keywords
-
-def _s3_error(status: int, code: str, message: str) -> Response:
-    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
-            f"<Message>{message}</Message></Error>").encode()
-    return Response(status, body, {"Content-Type": "application/xml"})
 
 
 class KitehouseEmulator(Emulator):
@@ -118,7 +130,7 @@ class KitehouseEmulator(Emulator):
         to the clock's now unless it is one of the changes."""
         with self.lock:
             rec = self.incidents[incident_id]
-            self._changed(rec)
+            self.changed(rec)
             for key, value in changes.items():
                 setattr(rec, key, value)
             return self.incident(incident_id)
@@ -126,13 +138,13 @@ class KitehouseEmulator(Emulator):
     def incident(self, incident_id: str) -> dict[str, Any]:
         """One incident's full JSON as ``GET`` shows it (``KeyError`` if unknown)."""
         with self.lock:
-            return kd.full(self.incidents[incident_id], self.base_url)
+            return full(self.incidents[incident_id], self.base_url)
 
     # Plumbing ----------------------------------------------------------------------------
 
     def error_body(self, status: int, message: str) -> Any:
         """Fastify's default error shape."""
-        return kd.fastify(status, message)
+        return fastify(status, message)
 
     def _route(self, method: str, pattern: str, handler: RouteHandler, *,
                admin: bool = False, public: bool = False) -> None:
@@ -159,7 +171,8 @@ class KitehouseEmulator(Emulator):
             raise self.fail(403, "Admin access required")
         return user
 
-    def _changed(self, rec: kd.Record | None = None) -> None:
+    def changed(self, rec: kd.Record | None = None) -> None:
+        """Note a change of state; ``rec``'s ``updated_at`` moves to now."""
         self._rev += 1
         if rec is not None:
             rec.updated_at = self.clock()
@@ -171,16 +184,18 @@ class KitehouseEmulator(Emulator):
                      raised_by=user, created_at=now, updated_at=now, people_involved=people)
         self.next_urn += 1
         self.incidents[rec.id] = rec
-        self._changed()
+        self.changed()
         return rec
 
-    def _rec(self, request: Request) -> kd.Record:
+    def record(self, request: Request) -> kd.Record:
+        """The incident the path names (404 if there is none)."""
         rec = self.incidents.get(request.params["incidentId"])
         if rec is None:
             raise self.fail(404, "Incident not found")
         return rec
 
-    def _ordered(self, request: Request, default: str = "-created_at") -> list[kd.Record]:
+    def ordered(self, request: Request, default: str = "-created_at") -> list[kd.Record]:
+        """Every incident in the ``sortBy`` order (400 for an unknown field)."""
         spec = request.arg("sortBy") or default
         key, desc = spec.removeprefix("-"), spec.startswith("-")
         if key not in SORT_FIELDS:
@@ -196,18 +211,19 @@ class KitehouseEmulator(Emulator):
 
     def _page(self, request: Request, rows: list[kd.Record]) -> list[kd.Record]:
         # Page 0 and below read as page 1, so a 0-based client sees page 1 twice.
-        page = max(1, int(kd.number_arg(request, "page", 1)))
-        limit = int(kd.number_arg(request, "limit", 20))
+        page = max(1, int(number_arg(request, "page", 1)))
+        limit = int(number_arg(request, "limit", 20))
         limit = 20 if limit <= 0 else min(limit, MAX_LIMIT)
         return rows[(page - 1) * limit: page * limit]
 
-    def _filtered(self, request: Request) -> list[kd.Record]:
-        rows = self._ordered(request)
+    def filtered(self, request: Request) -> list[kd.Record]:
+        """The incidents the search and export filters of the query keep, in ``sortBy`` order."""
+        rows = self.ordered(request)
         text = (request.arg("search") or "").strip().casefold()
         student = request.arg("student")
         statuses = {s.strip().casefold() for s in (request.arg("status") or "").split(",")} - {""}
         assigned = request.arg("assignedTo")
-        start, end = kd.date_arg(request, "startDate"), kd.date_arg(request, "endDate", end=True)
+        start, end = date_arg(request, "startDate"), date_arg(request, "endDate", end=True)
         if not (text or student or statuses or assigned or start or end):
             return rows
 
@@ -234,56 +250,59 @@ class KitehouseEmulator(Emulator):
         site, one = "/incidents/{siteId}", "/incidents/{siteId}/{incidentId}"
         self._route("GET", "/incidents/reindex", self._reindex, admin=True)
         self._route("POST", "/incidents", self._create)
-        for path, handler in (("search", self._search), ("stale", self._stale),
-                              ("dashboard", self._dashboard), ("export-csv", self._export_csv),
-                              ("handover", self._handover)):
+        site_routes: tuple[tuple[str, RouteHandler], ...] = (
+            ("search", self._search), ("stale", self._stale),
+            ("dashboard", partial(reports.dashboard, self)),
+            ("export-csv", partial(reports.export_csv, self)),
+            ("handover", partial(reports.handover, self)))
+        for path, handler in site_routes:
             self._route("GET", f"{site}/{path}", handler)
         self._route("POST", f"{site}/upload", self._upload_unn)
         self._route("GET", site, self._list)
         self._route("GET", one, self._get)
         self._route("PUT", one, self._put)
         self._route("DELETE", one, self._delete)
-        self._route("GET", f"{one}/export", self._export_pdf)
+        self._route("GET", f"{one}/export", partial(reports.export_pdf, self))
         self._route("POST", f"{one}/inventory", self._inventory)
         self._route("POST", f"{one}/sync", self._sync)
         self._route("POST", f"{one}/comments", self._add_comment)
         self._route("DELETE", f"{one}/comments/{{commentId}}", self._delete_comment)
-        self._route("POST", f"{one}/attachments", self._presign)
-        self._route("PUT", f"{one}/attachments", self._register_attachment)
-        self._route("DELETE", f"{one}/attachments", self._delete_attachment)
-        self._route("GET", f"{one}/attachments/download", self._download_url)
-        self._route("PUT", "/_blob/{objectId}", self._blob_put, public=True)
-        self._route("GET", "/_blob/{objectId}", self._blob_get, public=True)
+        self._route("POST", f"{one}/attachments", partial(attachments.presign, self))
+        self._route("PUT", f"{one}/attachments", partial(attachments.register, self))
+        self._route("DELETE", f"{one}/attachments", partial(attachments.delete, self))
+        self._route("GET", f"{one}/attachments/download", partial(attachments.download_url, self))
+        self._route("PUT", "/_blob/{objectId}", partial(attachments.blob_put, self), public=True)
+        self._route("GET", "/_blob/{objectId}", partial(attachments.blob_get, self), public=True)
 
     def _list(self, request: Request, user: str) -> Response:
-        rows = self._ordered(request)
+        rows = self.ordered(request)
         if assigned := request.arg("assignedTo"):
             rows = [r for r in rows if r.assigned_to == assigned]
-        return Response.json([kd.summary(r) for r in self._page(request, rows)])
+        return Response.json([summary(r) for r in self._page(request, rows)])
 
     def _search(self, request: Request, user: str) -> Response:
-        rows = self._page(request, self._filtered(request))
-        return Response.json([kd.search_row(r) for r in rows])
+        rows = self._page(request, self.filtered(request))
+        return Response.json([search_row(r) for r in rows])
 
     def _stale(self, request: Request, user: str) -> Response:
         cutoff = self.clock() - timedelta(hours=self.stale_hours)
         rows = [r for r in self.incidents.values()
                 if r.updated_at < cutoff and _state(r.status) != Status.RESOLVED]
-        return Response.json([kd.search_row(r) for r in sorted(rows, key=lambda r: r.updated_at)])
+        return Response.json([search_row(r) for r in sorted(rows, key=lambda r: r.updated_at)])
 
     def _get(self, request: Request, user: str) -> Response:
-        return Response.json(kd.full(self._rec(request), self.base_url))
+        return Response.json(full(self.record(request), self.base_url))
 
     def _create(self, request: Request, user: str) -> Response:
-        body = kd.json_body(request)
-        kd.validate(body, ("site", "category", "source"), {
+        body = json_body(request)
+        validate(body, ("site", "category", "source"), {
             "site": "string", "category": "string", "source": "string",
             "people_involved": "array"})
         if body["site"] != self.site_id:
             raise self.fail(403, f"You do not have access to site {body['site']}")
         self._check_refs(body)
         rec = self._new(body["category"], body["source"], user, body.get("people_involved", []))
-        return Response.json(kd.create_response(rec))
+        return Response.json(create_response(rec))
 
     def _upload_unn(self, request: Request, user: str) -> Response:
         raise self.fail(501, "Creating incidents from UNN reports is not supported here")
@@ -302,9 +321,9 @@ class KitehouseEmulator(Emulator):
             raise self.fail(400, f"body/assigned_to: unknown user {body['assigned_to']!r}")
 
     def _put(self, request: Request, user: str) -> Response:
-        body = kd.json_body(request)
-        kd.validate(body, PUT_REQUIRED, PUT_TYPES)
-        rec = self._rec(request)
+        body = json_body(request)
+        validate(body, PUT_REQUIRED, PUT_TYPES)
+        rec = self.record(request)
         self._check_refs(body)
         have = {a["object_id"]: a for a in rec.attachments}
         if missing := [oid for oid in body["attachments"] if oid not in have]:
@@ -329,79 +348,28 @@ class KitehouseEmulator(Emulator):
         rec.retrospective_raised_at = parse_time(retro) if retro else None
         fields = body.get("custom_fields")
         rec.custom_fields = [dict(f) for f in fields] if fields is not None else None
-        self._changed(rec)
+        self.changed(rec)
         return Response.json({"success": True})
 
     def _delete(self, request: Request, user: str) -> Response:
-        rec = self._rec(request)
+        rec = self.record(request)
         del self.incidents[rec.id]
         for a in rec.attachments:
             self.blobs.pop(a["object_id"], None)
-        self._changed()
+        self.changed()
         return Response.json({"success": True})
 
-    def _dashboard(self, request: Request, user: str) -> Response:
-        start = kd.date_arg(request, "startDate")
-        if start is None:
-            raise self.fail(400, "querystring must have required property 'startDate'")
-        end = kd.date_arg(request, "endDate", end=True)
-        category = request.arg("categoryId")
-        rows = [r for r in self._ordered(request, "-created_at")
-                if r.created_at >= start and (end is None or r.created_at < end)
-                and (not category or r.category == category)]
-        return Response.json({"incidents": [kd.dashboard_row(r) for r in rows],
-                              "totalCount": len(rows)})
-
-    def _export_csv(self, request: Request, user: str) -> Response:
-        return Response(200, kd.csv_export(self._filtered(request)), {
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": 'attachment; filename="incidents.csv"'})
-
-    def _export_pdf(self, request: Request, user: str) -> Response:
-        rec = self._rec(request)
-        flag = (request.arg("withAttachments") or "false").lower()
-        if flag not in ("true", "false", "1", "0"):
-            raise self.fail(400, "querystring/withAttachments must be boolean")
-        data = kd.pdf_document(f"Incident {rec.urn}", kd.incident_lines(rec, flag in ("true", "1")))
-        return Response(200, data, {
-            "Content-Type": "application/pdf",
-            "Content-Disposition": f'attachment; filename="incident-{rec.urn}.pdf"'})
-
-    def _handover(self, request: Request, user: str) -> Response:
-        hours = kd.number_arg(request, "hours", 12)
-        if hours < 0:
-            raise self.fail(400, "querystring/hours must be >= 0")
-        now = self.clock()
-        recent = [r for r in self._ordered(request, "-updated_at")
-                  if r.updated_at >= now - timedelta(hours=hours)]
-        states = {r.id: _state(r.status) for r in recent}
-        lines = kd.handover_lines(
-            recent, hours, now, {i for i, s in states.items() if s == Status.RESOLVED},
-            {i for i, s in states.items() if s == Status.ACKNOWLEDGED})
-        delay = self.handover_delay
-
-        def events() -> Iterator[bytes]:
-            # Built before returning: the stream is sent after the state lock is released.
-            for line in lines:
-                if delay:
-                    time.sleep(delay)
-                yield b"data: " + json.dumps({"text": line + "\n"}).encode() + b"\n\n"
-            yield b"event: end\ndata: {}\n\n"
-
-        return Response(200, headers={"Content-Type": "text/event-stream; charset=utf-8"},
-                        stream=events())
-
     def _inventory(self, request: Request, user: str) -> Response:
-        rec = self._rec(request)
+        rec = self.record(request)
         rec.extra["inventory_status"] = "prepared"
-        self._changed(rec)
+        self.changed(rec)
         return Response.json({"success": True, "inventory_status": "prepared"})
 
     def _sync(self, request: Request, user: str) -> Response:
-        rec = self._rec(request)
+        rec = self.record(request)
         rec.extra |= {"incident_tracker_sync_status": "synced",
                       "incident_tracker_reference": f"IT-{rec.urn}"}
-        self._changed(rec)
+        self.changed(rec)
         return Response.json({"success": True, "reference": f"IT-{rec.urn}"})
 
     def _reindex(self, request: Request, user: str) -> Response:
@@ -409,94 +377,20 @@ class KitehouseEmulator(Emulator):
                               "message": f"Reindexed {len(self.incidents)} incidents"})
 
     def _add_comment(self, request: Request, user: str) -> Response:
-        body = kd.json_body(request)
-        kd.validate(body, ("message",), {"message": "string"})
+        body = json_body(request)
+        validate(body, ("message",), {"message": "string"})
         if not body["message"].strip():
             raise self.fail(400, "body/message must NOT have fewer than 1 characters")
-        rec, now = self._rec(request), self.clock()
+        rec, now = self.record(request), self.clock()
         comment = kd.CommentRecord(self.ids.new(now), body["message"], user, now)
         rec.comments.append(comment)
-        self._changed(rec)
-        return Response.json(kd.comment_json(comment, rec.id))
+        self.changed(rec)
+        return Response.json(comment_json(comment, rec.id))
 
     def _delete_comment(self, request: Request, user: str) -> Response:
-        rec, wanted = self._rec(request), request.params["commentId"]
+        rec, wanted = self.record(request), request.params["commentId"]
         if not any(c.id == wanted for c in rec.comments):
             raise self.fail(404, "Comment not found")
         rec.comments = [c for c in rec.comments if c.id != wanted]
-        self._changed(rec)
+        self.changed(rec)
         return Response.json({"success": True})
-
-    def _presign(self, request: Request, user: str) -> Response:
-        body = kd.json_body(request)
-        kd.validate(body, ("content_type", "file_name"),
-                    {"content_type": "string", "file_name": "string"})
-        rec = self._rec(request)
-        oid = self.ids.new(self.clock())
-        self.pending[oid] = (rec.id, body["content_type"], body["file_name"])
-        signature = hashlib.sha256(f"{oid}{body['content_type']}".encode()).hexdigest()
-        url = f"{self.base_url}/_blob/{oid}?X-Amz-Expires=900&X-Amz-Signature={signature}"
-        return Response.json({"url": url, "object_id": oid})
-
-    def _blob_put(self, request: Request, user: str) -> Response:
-        oid = request.params["objectId"]
-        self.blob_requests.append({"method": "PUT", "object_id": oid,
-                                   "authorization": "Authorization" in request.headers})
-        if oid not in self.pending:
-            return _s3_error(403, "AccessDenied", "Request has expired or is not signed")
-        ctype = request.headers.get("Content-Type") or ""
-        if ctype != self.pending[oid][1]:
-            return _s3_error(403, "SignatureDoesNotMatch", "Content-Type is not the signed one")
-        self.blobs[oid] = (ctype, request.body)
-        return Response(200, headers={"ETag": f'"{hashlib.md5(request.body).hexdigest()}"'})
-
-    def _blob_get(self, request: Request, user: str) -> Response:
-        oid = request.params["objectId"]
-        self.blob_requests.append({"method": "GET", "object_id": oid,
-                                   "authorization": "Authorization" in request.headers})
-        if oid not in self.blobs:
-            return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
-        ctype, data = self.blobs[oid]
-        return Response(200, data, {"Content-Type": ctype})
-
-    def _register_attachment(self, request: Request, user: str) -> Response:
-        body = kd.json_body(request)
-        kd.validate(body, ("object_id", "content_type", "file_name"), {
-            k: "string" for k in ("object_id", "content_type", "file_name", "description",
-                                  "evidence_type", "retention_label")})
-        rec, oid = self._rec(request), body["object_id"]
-        if self.pending.get(oid, ("",))[0] != rec.id or oid not in self.blobs:
-            raise self.fail(400, "Attachment has not been uploaded")
-        del self.pending[oid]
-        more = {k: body[k] for k in ("description", "evidence_type", "retention_label")
-                if k in body}
-        item = kd.attachment(oid, body["file_name"], body["content_type"], rec.site, rec.id, **more)
-        rec.attachments.append(item)
-        self._changed(rec)
-        return Response.json({"name": item["name"], "raw_url": f"{self.base_url}/_blob/{oid}",
-                              "source_uri": item["source_uri"], "file_type": item["file_type"],
-                              "uploaded": True, "object_id": oid})
-
-    def _attachment_of(self, request: Request) -> tuple[kd.Record, str]:
-        rec, oid = self._rec(request), request.arg("objectId")
-        if not oid:
-            raise self.fail(400, "querystring must have required property 'objectId'")
-        if not any(a["object_id"] == oid for a in rec.attachments):
-            raise self.fail(404, "Attachment not found")
-        return rec, oid
-
-    def _delete_attachment(self, request: Request, user: str) -> Response:
-        rec, oid = self._attachment_of(request)
-        rec.attachments = [a for a in rec.attachments if a["object_id"] != oid]
-        self.blobs.pop(oid, None)
-        self._changed(rec)
-        return Response.json({"success": True})
-
-    def _download_url(self, request: Request, user: str) -> Response:
-        rec, oid = self._attachment_of(request)
-        self.audit.append({"user": user, "incident": rec.id, "object_id": oid,
-                           "at": self.clock().isoformat()})
-        url = f"{self.base_url}/_blob/{oid}"
-        if self.download_redirect:
-            return Response(302, headers={"Location": url})
-        return Response.json({"url": url})

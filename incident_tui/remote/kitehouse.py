@@ -8,72 +8,54 @@ rows are summaries, so pages are ``partial``. Writes are read-modify-write full 
 (§5.1). A title cannot be given on create, so create is POST then PUT (ambiguity #7), and the
 PUT stores our idempotency key as the custom field ``incident-tui.client_key``. Attachments
 use the presigned three-step flow; the storage URL never sees our token. Records map to the
-common model in :mod:`incident_tui.remote.kitehouse_mapping`.
+common model in :mod:`incident_tui.remote.kitehouse_mapping`; the list walk, storage transfers
+and the handover stream are in ``kitehouse_listing``, ``kitehouse_storage`` and
+``kitehouse_handover``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import mimetypes
 from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import httpx
-from httpx_sse import SSEError, aconnect_sse
 
 from incident_tui.config import KitehouseRemote, RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
 from incident_tui.domain.mapping import format_time, parse_time
-from incident_tui.domain.model import (
-    Attachment,
-    Comment,
-    Draft,
-    Incident,
-    Severity,
-    SummaryGaps,
-)
+from incident_tui.domain.model import Attachment, Comment, Draft, Incident, SummaryGaps
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.downloads import save_download
-from incident_tui.remote.errors import (
-    AuthFailed,
-    BadResponse,
-    NotFound,
-    Refused,
-    RemoteError,
-    Unavailable,
-)
-from incident_tui.remote.http import Http, Sleep, classify_status, error_text, parse_json
+from incident_tui.remote.errors import BadResponse, NotFound, Refused, RemoteError
+from incident_tui.remote.http import Http, Sleep, parse_json
+from incident_tui.remote.kitehouse_handover import handover_text
+from incident_tui.remote.kitehouse_listing import WalkEnd, created_candidates, walk
 from incident_tui.remote.kitehouse_mapping import (
     FULL_ONLY_EXTRA,
+    KEY_FIELD,
+    KEY_FORM,
     comment_from,
+    create_changes,
     incident_from,
+    priority_id,
+    put_body,
     ref_id,
 )
+from incident_tui.remote.kitehouse_storage import fetch_bytes, put_file
 from incident_tui.remote.read_ahead import read_ahead
 
 log = logging.getLogger(__name__)
 
-KEY_FORM, KEY_FIELD = "incident-tui", "client_key"
-"""Where :meth:`KitehouseConnector.create` stores its idempotency key (``custom_fields``)."""
 CREATE_SLACK = timedelta(minutes=5)
 """How far before ``since`` find_created looks, for clock skew between us and the server."""
-CHUNK = 256 * 1024
-WalkEnd = Literal["end", "since", "repeat"]
-"""How a walk through the site's list ended (see :meth:`KitehouseConnector._walk`)."""
-
-
-def _storage_error(response: httpx.Response) -> RemoteError:
-    error = classify_status(response, error_text(response))
-    if isinstance(error, AuthFailed):  # an expired link is not a bad API token
-        return Refused(f"storage refused the request ({error.message})", status=error.status)
-    return error
 
 
 class KitehouseConnector(Connector):
@@ -136,40 +118,10 @@ class KitehouseConnector(Connector):
             raise BadResponse(f"{self._site}: expected an array of incidents")
         return data
 
-    async def _walk(self, since: datetime | None, seen: dict[str, str]
-                    ) -> AsyncGenerator[tuple[list[dict[str, Any]], WalkEnd | None], None]:
-        """The site's rows page by page, skipping rows already in ``seen`` unchanged, each
-        batch with how the walk ended (``None`` until the last one).
-
-        With ``since`` (only in ``updated_sort`` order, newest-updated first) the walk stops
-        at the first row updated before it ("since"; inclusive: a later write in the same
-        millisecond must not be missed). A listing ends at a short page ("end"). A page of
-        ids all seen before in a full walk, or the same page twice, means the server pages
-        differently than we think (0-based, or ``page`` ignored): the walk stops there
-        ("repeat") and what it read is not the whole list."""
-        sort = self.cfg.updated_sort
-        page, previous = 1, [""]
-        while True:
-            rows = await self._rows(page, sort)
-            ids = [r["_id"] for r in rows]
-            end: WalkEnd | None = "end" if len(rows) < self.page_size else None
-            if ids and (ids == previous or since is None and all(i in seen for i in ids)):
-                end = "repeat"
-            previous = ids
-            batch: list[dict[str, Any]] = []
-            for row in rows if end != "repeat" else ():
-                stamp = str(row.get("updated_at") or "")
-                moment = parse_time(stamp) if since is not None else None
-                if since is not None and moment is not None and moment < since:
-                    end = "since"
-                    break
-                if seen.get(row["_id"]) != stamp:
-                    seen[row["_id"]] = stamp
-                    batch.append(row)
-            yield batch, end
-            if end is not None:
-                return
-            page += 1
+    def _walk(self, since: datetime | None, seen: dict[str, str]
+              ) -> AsyncGenerator[tuple[list[dict[str, Any]], WalkEnd | None], None]:
+        """The site's rows, in ``updated_sort`` order if set (:func:`.kitehouse_listing.walk`)."""
+        return walk(self._rows, self.page_size, self.cfg.updated_sort, since, seen)
 
     async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
         """Every row, plus (in ``updated_sort`` order) a catch-up pass for rows that moved to
@@ -228,49 +180,12 @@ class KitehouseConnector(Connector):
 
     # Writing -----------------------------------------------------------------------------
 
-    def _priority_id(self, severity: Any) -> str:
-        if not severity:
-            raise Refused("Kitehouse needs a priority on every incident; it cannot be cleared")
-        level = Severity(severity).value
-        priority = {str(k): v for k, v in self.cfg.priority_ids.items()}.get(level)
-        if not priority:
-            raise Refused(f"no Kitehouse priority id is configured for severity {level!r}: "
-                          f"set priority_ids.{level} for remote {self.name!r}")
-        return priority
-
-    def _put_body(self, raw: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        """The whole §5.1 body from a read incident: references as ids, attachments as ids."""
-        body: dict[str, Any] = {
-            "attachments": [i for i in (ref_id(a.get("object_id") if isinstance(a, dict) else a)
-                                        for a in raw.get("attachments") or []) if i],
-            "category": ref_id(raw.get("category")), "source": ref_id(raw.get("source")),
-            "priority": ref_id(raw.get("priority")) or self.cfg.default_priority_id,
-            "people_involved": [i for i in map(ref_id, raw.get("people_involved") or []) if i],
-            "staff": [i for i in map(ref_id, raw.get("staff") or []) if i],
-            "short_description": str(raw.get("short_description") or ""),
-            "status": str(raw.get("status") or ""),
-            "assigned_to": ref_id(raw.get("assigned_to")),
-            "description": raw.get("description"),
-            "retrospective_raised_at": raw.get("retrospective_raised_at") or None,
-        }
-        if isinstance(raw.get("custom_fields"), list):
-            body["custom_fields"] = [
-                {k: str(f.get(k) or "") for k in ("form_id", "field_id", "value")}
-                for f in raw["custom_fields"] if isinstance(f, dict)]
-        body |= changes
-        if not body["priority"]:
-            raise Refused(f"incident has no priority and the update needs one: set "
-                          f"default_priority_id for remote {self.name!r}")
-        if not body["category"] or not body["source"]:
-            raise Refused("incident has no category or source; Kitehouse cannot update it")
-        return {k: v for k, v in body.items() if v is not None}
-
     async def _write(self, current: Incident, changes: dict[str, Any]) -> None:
         raw = current.raw
         if not isinstance(raw, dict) or "comments" not in raw or "attachments" not in raw:
             raw = (await self.get(current.remote_id)).raw  # a summary row would lose fields
         await self.http.request("PUT", self._one(current.remote_id),
-                                json=self._put_body(raw, changes))
+                                json=put_body(raw, changes, remote=self.name, config=self.cfg))
 
     async def acknowledge(self, current: Incident) -> Incident | None:
         """Write the configured acknowledge status (full PUT)."""
@@ -296,7 +211,7 @@ class KitehouseConnector(Connector):
             elif key == "description":
                 put["description"] = None if value is None else str(value)
             elif key == "severity":
-                put["priority"] = self._priority_id(value)
+                put["priority"] = priority_id(value, remote=self.name, config=self.cfg)
             else:
                 raise Refused(f"Kitehouse cannot edit {key!r}")
         await self._write(current, put)
@@ -337,16 +252,11 @@ class KitehouseConnector(Connector):
 
     async def _finish(self, raw: dict[str, Any], draft: Draft, key: str, *, cleanup: bool) -> None:
         """The PUT half of a create: title, description, priority and our key."""
-        fields = [f for f in raw.get("custom_fields") or []
-                  if isinstance(f, dict) and f.get("field_id") != KEY_FIELD]
-        changes: dict[str, Any] = {
-            "short_description": draft.title, "description": draft.description,
-            "custom_fields": [*fields, {"form_id": KEY_FORM, "field_id": KEY_FIELD, "value": key}]}
-        if draft.severity:
-            changes["priority"] = self._priority_id(draft.severity)
+        changes = create_changes(raw, draft, key, remote=self.name, config=self.cfg)
         path = self._one(str(raw["_id"]))
         try:
-            await self.http.request("PUT", path, json=self._put_body(raw, changes))
+            await self.http.request(
+                "PUT", path, json=put_body(raw, changes, remote=self.name, config=self.cfg))
         except RemoteError as error:
             if cleanup and not error.retryable:
                 # Refused for good: do not leave an untitled incident behind.
@@ -357,7 +267,8 @@ class KitehouseConnector(Connector):
     async def create(self, draft: Draft, key: str) -> Incident:
         """POST the incident (site, category, source), then PUT its title and our key."""
         if draft.severity:
-            self._priority_id(draft.severity)  # refuse before anything exists remotely
+            # Refuse before anything exists remotely.
+            priority_id(draft.severity, remote=self.name, config=self.cfg)
         category, source = await self._category_and_source()
         created = await self.http.json("POST", "/incidents", json={
             "site": self.cfg.site_id, "category": category, "source": source})
@@ -369,17 +280,11 @@ class KitehouseConnector(Connector):
     async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
         """The incident carrying ``key``; else an untitled one created since ``since`` (the
         process died between POST and PUT), which is then finished and returned."""
-        floor, candidates = since - CREATE_SLACK, []
+        floor = since - CREATE_SLACK
         # An incident created since ``floor`` was updated since then too, so in updated
         # order the walk stops there; in the server's own (unknown) order it reads them all.
-        walk = self._walk(floor if self.cfg.updated_sort else None, {})
-        async for rows, _end in walk:
-            for row in rows:
-                created = parse_time(row.get("created_at"))
-                if created is not None and created < floor:
-                    continue
-                if (row.get("short_description") or "") in ("", draft.title):
-                    candidates.append(str(row["_id"]))
+        rows = self._walk(floor if self.cfg.updated_sort else None, {})
+        candidates = await created_candidates(rows, floor, draft.title)
         orphans: list[Incident] = []
         for remote_id in candidates:
             try:
@@ -415,17 +320,8 @@ class KitehouseConnector(Connector):
         if not isinstance(grant, dict) or not grant.get("url") or not grant.get("object_id"):
             raise BadResponse("presign answer without url/object_id")
 
-        async def chunks() -> AsyncIterator[bytes]:
-            handle = await asyncio.to_thread(path.open, "rb")
-            try:
-                while chunk := await asyncio.to_thread(handle.read, CHUNK):
-                    yield chunk
-            finally:
-                handle.close()
-
         url = self.http.client.base_url.join(str(grant["url"]))
-        await self._storage_call("PUT", url, content=chunks(),
-                                 headers={"Content-Type": ctype, "Content-Length": str(size)})
+        await put_file(self.storage, url, path, ctype, size)
         body = {"object_id": str(grant["object_id"]), "content_type": ctype,
                 "file_name": path.name}
         if description:
@@ -436,16 +332,6 @@ class KitehouseConnector(Connector):
         return Attachment(str(data.get("object_id") or grant["object_id"]),
                           str(data.get("name") or path.name), data.get("file_type") or ctype,
                           data.get("raw_url"), size)
-
-    async def _storage_call(self, method: str, url: httpx.URL | str, **kwargs: Any) -> None:
-        try:
-            response = await self.storage.request(method, url, **kwargs)
-        except httpx.TimeoutException:
-            raise Unavailable("attachment storage did not answer in time") from None
-        except httpx.HTTPError as exc:
-            raise Unavailable(f"attachment storage failed: {type(exc).__name__}") from None
-        if not response.is_success:
-            raise _storage_error(response)
 
     async def delete_attachment(self, current: Incident, object_id: str) -> None:
         """Remove an attachment (already gone counts as done)."""
@@ -465,24 +351,7 @@ class KitehouseConnector(Connector):
 
     async def fetch_bytes(self, url: str, dest: BinaryIO) -> int:
         """Stream ``url`` (no token sent) into ``dest``; the number of bytes written."""
-        total = 0
-        try:
-            async with self.storage.stream("GET", url) as response:
-                if not response.is_success:
-                    await response.aread()
-                    raise _storage_error(response)
-                async for chunk in response.aiter_bytes():
-                    await asyncio.to_thread(dest.write, chunk)
-                    total += len(chunk)
-                length = response.headers.get("Content-Length", "")
-                if length.isdigit() and "Content-Encoding" not in response.headers \
-                        and int(length) != total:
-                    raise Unavailable("attachment download was cut short")
-        except httpx.TimeoutException:
-            raise Unavailable("attachment storage did not answer in time") from None
-        except httpx.HTTPError as exc:
-            raise Unavailable(f"attachment download failed: {type(exc).__name__}") from None
-        return total
+        return await fetch_bytes(self.storage, url, dest)
 
     async def download_attachment_to(self, remote_id: str, object_id: str, dest_dir: Path,
                                      name: str) -> Path:
@@ -532,28 +401,6 @@ class KitehouseConnector(Connector):
             raise BadResponse("dashboard answer without incidents")
         return data
 
-    async def handover_stream(self, hours: float = 12) -> AsyncIterator[str]:
+    def handover_stream(self, hours: float = 12) -> AsyncIterator[str]:
         """The AI handover e-mail as it streams (SSE), text chunk by chunk, until ``end``."""
-        try:
-            async with aconnect_sse(self.http.client, "GET", f"{self._site}/handover",
-                                    params={"hours": f"{hours:g}"}) as source:
-                response = source.response
-                if not response.is_success:
-                    await response.aread()
-                    raise classify_status(response, error_text(response))
-                async for event in source.aiter_sse():
-                    if event.event == "end":
-                        return
-                    try:
-                        payload = json.loads(event.data)
-                    except json.JSONDecodeError:
-                        payload = event.data
-                    text = payload.get("text") if isinstance(payload, dict) else payload
-                    if isinstance(text, str) and text:
-                        yield text
-        except SSEError as exc:
-            raise BadResponse(f"handover is not an event stream: {exc}") from None
-        except httpx.TimeoutException:
-            raise Unavailable("handover stream timed out") from None
-        except httpx.HTTPError as exc:
-            raise Unavailable(f"handover stream failed: {type(exc).__name__}") from None
+        return handover_text(self.http.client, f"{self._site}/handover", hours)

@@ -1,6 +1,8 @@
 """Kitehouse records in the common model (contracts/kitehouse.md §4): list rows, full
 incidents and comments. Status words and priority names map by keyword; the remote's
-``status_map`` and ``priority_map`` win."""
+``status_map`` and ``priority_map`` win. The other way, the whole §5.1 body of a full-PUT
+write is built from a read incident, with severities as the configured priority ids, and a
+create's PUT carries our idempotency key as a custom field."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from typing import Any
 from incident_tui.config import KitehouseRemote
 from incident_tui.domain.mapping import parse_time, severity_from_keywords, without_empty
 from incident_tui.domain.mapping import status_from_keywords as status_of
-from incident_tui.domain.model import Attachment, Comment, Incident
-from incident_tui.remote.errors import BadResponse
+from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Severity
+from incident_tui.remote.errors import BadResponse, Refused
 
 FULL_ONLY_EXTRA = (
     "chargeable", "report_contains_welfare_flag", "incident_tracker_sync_status",
@@ -21,6 +23,8 @@ FULL_ONLY_EXTRA = (
 _COPIED_EXTRA = (*FULL_ONLY_EXTRA, "attachments_length", "user_comments_count")
 """Fields copied into ``extra`` as the remote has them."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+KEY_FORM, KEY_FIELD = "incident-tui", "client_key"
+"""Where ``KitehouseConnector.create`` stores its idempotency key (``custom_fields``)."""
 
 
 def _name(person: Any) -> str | None:
@@ -111,3 +115,59 @@ def comment_from(data: Any) -> Comment:
         raise BadResponse("Kitehouse sent a comment without an _id")
     return Comment(str(data["_id"]), str(data.get("message") or ""),
                    parse_time(data.get("created_at")), _name(data.get("author")))
+
+
+def priority_id(severity: Any, *, remote: str, config: KitehouseRemote) -> str:
+    """The priority id configured for ``severity`` (``priority_ids``); refused if there is
+    none, or no severity: Kitehouse needs a priority on every incident."""
+    if not severity:
+        raise Refused("Kitehouse needs a priority on every incident; it cannot be cleared")
+    level = Severity(severity).value
+    priority = {str(k): v for k, v in config.priority_ids.items()}.get(level)
+    if not priority:
+        raise Refused(f"no Kitehouse priority id is configured for severity {level!r}: "
+                      f"set priority_ids.{level} for remote {remote!r}")
+    return priority
+
+
+def put_body(raw: dict[str, Any], changes: dict[str, Any], *, remote: str,
+             config: KitehouseRemote) -> dict[str, Any]:
+    """The whole §5.1 body from a read incident: references as ids, attachments as ids."""
+    body: dict[str, Any] = {
+        "attachments": [i for i in (ref_id(a.get("object_id") if isinstance(a, dict) else a)
+                                    for a in raw.get("attachments") or []) if i],
+        "category": ref_id(raw.get("category")), "source": ref_id(raw.get("source")),
+        "priority": ref_id(raw.get("priority")) or config.default_priority_id,
+        "people_involved": [i for i in map(ref_id, raw.get("people_involved") or []) if i],
+        "staff": [i for i in map(ref_id, raw.get("staff") or []) if i],
+        "short_description": str(raw.get("short_description") or ""),
+        "status": str(raw.get("status") or ""),
+        "assigned_to": ref_id(raw.get("assigned_to")),
+        "description": raw.get("description"),
+        "retrospective_raised_at": raw.get("retrospective_raised_at") or None,
+    }
+    if isinstance(raw.get("custom_fields"), list):
+        body["custom_fields"] = [
+            {k: str(f.get(k) or "") for k in ("form_id", "field_id", "value")}
+            for f in raw["custom_fields"] if isinstance(f, dict)]
+    body |= changes
+    if not body["priority"]:
+        raise Refused(f"incident has no priority and the update needs one: set "
+                      f"default_priority_id for remote {remote!r}")
+    if not body["category"] or not body["source"]:
+        raise Refused("incident has no category or source; Kitehouse cannot update it")
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def create_changes(raw: dict[str, Any], draft: Draft, key: str, *, remote: str,
+                   config: KitehouseRemote) -> dict[str, Any]:
+    """The changes of a create's PUT half: title, description, priority and our key (in
+    place of any key the incident already carries)."""
+    fields = [f for f in raw.get("custom_fields") or []
+              if isinstance(f, dict) and f.get("field_id") != KEY_FIELD]
+    changes: dict[str, Any] = {
+        "short_description": draft.title, "description": draft.description,
+        "custom_fields": [*fields, {"form_id": KEY_FORM, "field_id": KEY_FIELD, "value": key}]}
+    if draft.severity:
+        changes["priority"] = priority_id(draft.severity, remote=remote, config=config)
+    return changes

@@ -1,0 +1,44 @@
+"""Kitehouse's handover e-mail (contracts/kitehouse.md, ``/handover``) read as it streams.
+
+The server sends the e-mail as server-sent events: each ``data`` holds a ``{"text"}`` chunk
+(or the bare text), and an ``end`` event closes the stream. Transport and stream failures
+become the connector's :mod:`incident_tui.remote.errors`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+from httpx_sse import SSEError, aconnect_sse
+
+from incident_tui.remote.errors import BadResponse, Unavailable
+from incident_tui.remote.http import classify_status, error_text
+
+
+async def handover_text(client: httpx.AsyncClient, path: str, hours: float
+                        ) -> AsyncIterator[str]:
+    """The e-mail's text chunk by chunk from ``GET path?hours=``, until ``end``."""
+    try:
+        async with aconnect_sse(client, "GET", path, params={"hours": f"{hours:g}"}) as source:
+            response = source.response
+            if not response.is_success:
+                await response.aread()
+                raise classify_status(response, error_text(response))
+            async for event in source.aiter_sse():
+                if event.event == "end":
+                    return
+                try:
+                    payload = json.loads(event.data)
+                except json.JSONDecodeError:
+                    payload = event.data
+                text = payload.get("text") if isinstance(payload, dict) else payload
+                if isinstance(text, str) and text:
+                    yield text
+    except SSEError as exc:
+        raise BadResponse(f"handover is not an event stream: {exc}") from None
+    except httpx.TimeoutException:
+        raise Unavailable("handover stream timed out") from None
+    except httpx.HTTPError as exc:
+        raise Unavailable(f"handover stream failed: {type(exc).__name__}") from None

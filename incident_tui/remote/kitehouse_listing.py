@@ -1,0 +1,73 @@
+"""Walking a Kitehouse site's incident list (contracts/kitehouse.md §6) page by page.
+
+The list is paged with ``page`` from 1 and ``limit``; a short page is the end. How the server
+really pages is not known in advance, so the walk also notices a page it has seen before and
+stops there. Reading one page is the connector's HTTP; this module holds what is done with
+the pages: where a walk stops, which rows are new, and which rows may be our own create.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from incident_tui.domain.mapping import parse_time
+
+WalkEnd = Literal["end", "since", "repeat"]
+"""How a walk through the site's list ended (see :func:`walk`)."""
+ReadRows = Callable[[int, str | None], Awaitable[list[dict[str, Any]]]]
+"""Reads one page of list rows: ``(page, sortBy)``, each row with an ``_id``."""
+
+
+async def walk(read: ReadRows, page_size: int, sort: str | None, since: datetime | None,
+               seen: dict[str, str]
+               ) -> AsyncGenerator[tuple[list[dict[str, Any]], WalkEnd | None], None]:
+    """The site's rows page by page, skipping rows already in ``seen`` unchanged, each
+    batch with how the walk ended (``None`` until the last one).
+
+    With ``since`` (only in ``updated_sort`` order, newest-updated first) the walk stops
+    at the first row updated before it ("since"; inclusive: a later write in the same
+    millisecond must not be missed). A listing ends at a short page ("end"). A page of
+    ids all seen before in a full walk, or the same page twice, means the server pages
+    differently than we think (0-based, or ``page`` ignored): the walk stops there
+    ("repeat") and what it read is not the whole list."""
+    page, previous = 1, [""]
+    while True:
+        rows = await read(page, sort)
+        ids = [r["_id"] for r in rows]
+        end: WalkEnd | None = "end" if len(rows) < page_size else None
+        if ids and (ids == previous or since is None and all(i in seen for i in ids)):
+            end = "repeat"
+        previous = ids
+        batch: list[dict[str, Any]] = []
+        for row in rows if end != "repeat" else ():
+            stamp = str(row.get("updated_at") or "")
+            moment = parse_time(stamp) if since is not None else None
+            if since is not None and moment is not None and moment < since:
+                end = "since"
+                break
+            if seen.get(row["_id"]) != stamp:
+                seen[row["_id"]] = stamp
+                batch.append(row)
+        yield batch, end
+        if end is not None:
+            return
+        page += 1
+
+
+async def created_candidates(
+    batches: AsyncIterator[tuple[list[dict[str, Any]], WalkEnd | None]], floor: datetime,
+    title: str,
+) -> list[str]:
+    """Ids of the walked rows created since ``floor`` whose title is empty or ``title``:
+    the incidents that may be one we created (see ``KitehouseConnector.find_created``)."""
+    candidates: list[str] = []
+    async for rows, _end in batches:
+        for row in rows:
+            created = parse_time(row.get("created_at"))
+            if created is not None and created < floor:
+                continue
+            if (row.get("short_description") or "") in ("", title):
+                candidates.append(str(row["_id"]))
+    return candidates

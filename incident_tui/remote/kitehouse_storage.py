@@ -1,0 +1,78 @@
+"""Transfers to and from Kitehouse's attachment storage (contracts/kitehouse.md, attachments).
+
+Attachments live behind presigned storage URLs that carry their own signature, so these
+transfers go through a separate HTTP client that never sends our API token. A file is
+streamed up in chunks; a download is streamed into an open file and checked for length.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import httpx
+
+from incident_tui.remote.errors import AuthFailed, Refused, RemoteError, Unavailable
+from incident_tui.remote.http import classify_status, error_text
+
+CHUNK = 256 * 1024
+"""Bytes read from a file per uploaded chunk."""
+
+
+def _storage_error(response: httpx.Response) -> RemoteError:
+    error = classify_status(response, error_text(response))
+    if isinstance(error, AuthFailed):  # an expired link is not a bad API token
+        return Refused(f"storage refused the request ({error.message})", status=error.status)
+    return error
+
+
+async def _storage_call(storage: httpx.AsyncClient, method: str, url: httpx.URL | str,
+                        **kwargs: Any) -> None:
+    try:
+        response = await storage.request(method, url, **kwargs)
+    except httpx.TimeoutException:
+        raise Unavailable("attachment storage did not answer in time") from None
+    except httpx.HTTPError as exc:
+        raise Unavailable(f"attachment storage failed: {type(exc).__name__}") from None
+    if not response.is_success:
+        raise _storage_error(response)
+
+
+async def put_file(storage: httpx.AsyncClient, url: httpx.URL, path: Path, content_type: str,
+                   size: int) -> None:
+    """PUT the bytes of ``path`` (``size`` long) to the presigned ``url``, streamed."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        handle = await asyncio.to_thread(path.open, "rb")
+        try:
+            while chunk := await asyncio.to_thread(handle.read, CHUNK):
+                yield chunk
+        finally:
+            handle.close()
+
+    await _storage_call(storage, "PUT", url, content=chunks(),
+                        headers={"Content-Type": content_type, "Content-Length": str(size)})
+
+
+async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO) -> int:
+    """Stream ``url`` into ``dest``; the number of bytes written."""
+    total = 0
+    try:
+        async with storage.stream("GET", url) as response:
+            if not response.is_success:
+                await response.aread()
+                raise _storage_error(response)
+            async for chunk in response.aiter_bytes():
+                await asyncio.to_thread(dest.write, chunk)
+                total += len(chunk)
+            length = response.headers.get("Content-Length", "")
+            if length.isdigit() and "Content-Encoding" not in response.headers \
+                    and int(length) != total:
+                raise Unavailable("attachment download was cut short")
+    except httpx.TimeoutException:
+        raise Unavailable("attachment storage did not answer in time") from None
+    except httpx.HTTPError as exc:
+        raise Unavailable(f"attachment download failed: {type(exc).__name__}") from None
+    return total

@@ -16,6 +16,9 @@ Routes, all under ``Authorization: Bearer <token>`` and scoped to the token's te
   (the id may also come as ``?id=`` or a ``{"id"}`` body on ``.../comments``).
 
 Errors use the AOH module format ``{message, sent_at, errors: [{message}], data: null}``.
+The attribute and comment routes are in :mod:`incident_tui.emulators.aoh_ims_attributes` and
+:mod:`incident_tui.emulators.aoh_ims_comments`; what every route shares (caller, envelope,
+errors) in :mod:`incident_tui.emulators.aoh_ims_requests`.
 
 Tokens are the configured static ones or those the emulated Keycloak realm ``aoh`` issues at
 ``POST /realms/aoh/protocol/openid-connect/token`` (form-encoded; password, client_credentials
@@ -30,8 +33,9 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from incident_tui.emulators.aoh_ims_attributes import AttributeRoutes
+from incident_tui.emulators.aoh_ims_comments import CommentRoutes
 from incident_tui.emulators.aoh_ims_data import (
-    ATTRIBUTE_TYPES,
     DEFAULT_ATTRIBUTES,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -45,18 +49,17 @@ from incident_tui.emulators.aoh_ims_data import (
     SERVICE_ACCOUNT_USER,
     Tenant,
     Vocabulary,
-    coerce_attribute,
     new_uuid,
     rfc3339,
-    rfc3339_nano,
     sample_row,
     token_table,
     user_id,
     validate_incident,
 )
+from incident_tui.emulators.aoh_ims_requests import Row
 from incident_tui.emulators.keycloak import ACCESS_TTL, REFRESH_TTL, Realm
 from incident_tui.emulators.sample import sample_incidents
-from incident_tui.emulators.server import Clock, Emulator, HttpError, Request, Response, utc_now
+from incident_tui.emulators.server import Clock, HttpError, Request, Response, utc_now
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -72,12 +75,11 @@ __all__ = [
     "SignIn",
 ]
 
-Row = dict[str, Any]
 SignIn = Literal["token", "client_credentials", "password"]
 """How a :meth:`AohImsEmulator.remote_config` remote authenticates."""
 
 
-class AohImsEmulator(Emulator):
+class AohImsEmulator(AttributeRoutes, CommentRoutes):
     """The AOH IMS module's ``/v1/incident`` API, multi-tenant, with ``occ_lock`` checks.
 
     Options beyond the common ones: ``tokens`` (``{token: (tenant_id, user_name)}``, default
@@ -158,7 +160,7 @@ class AohImsEmulator(Emulator):
                 if comments:
                     tenant.comments[row["id"]] = {c["id"]: c for c in comments}
 
-    # Plumbing ------------------------------------------------------------------------------
+    # Routes and config ---------------------------------------------------------------------
 
     def routes(self) -> None:
         """Register the endpoints; the attribute-metadata routes come first so they win."""
@@ -181,33 +183,6 @@ class AohImsEmulator(Emulator):
         add("DELETE", "/v1/incident/{incidentId}/comments", self.delete_comment)
         add("DELETE", "/v1/incident/{incidentId}/comments/{commentId}", self.delete_comment)
 
-    def error_body(self, status: int, message: str) -> Any:
-        """The AOH module error format."""
-        return self._error(message, [message])
-
-    def _error(self, message: str, errors: list[str], **extra: Any) -> Row:
-        return {
-            "message": message,
-            "sent_at": rfc3339(self.clock()),
-            "errors": [{"message": text} for text in errors],
-            "data": None,
-            **extra,
-        }
-
-    def _invalid(self, errors: list[str]) -> HttpError:
-        return HttpError(400, self._error("invalid request", errors))
-
-    def _ok(self, data: Any, message: str, status: int = 200) -> Response:
-        return Response.json(
-            {"data": data, "message": message, "sent_at": rfc3339(self.clock())}, status
-        )
-
-    def _stamp(self) -> str:
-        # A sequence number fills the sub-microsecond digits: stamps stay unique and show
-        # the nanosecond precision of the real server even under a frozen test clock.
-        self._seq += 1
-        return rfc3339_nano(self.clock(), self._seq)
-
     def remote_config(self, name: str, *, sign_in: SignIn = "token") -> dict[str, Any]:
         """Config for an ``aoh_ims`` remote pointed at this emulator: the default static
         token, or Keycloak sign-in as the client's service account (``client_credentials``)
@@ -223,49 +198,6 @@ class AohImsEmulator(Emulator):
             username, (password, _, _) = next(iter(self.realm.users.items()))
             config.update(username=username, password=password)
         return config
-
-    def tenant(self, tenant_id: str) -> Tenant:
-        """A tenant's storage, created on first use."""
-        return self.tenants.setdefault(tenant_id, Tenant())
-
-    def caller(self, request: Request) -> tuple[str, str]:
-        """The ``(tenant_id, user_name)`` of the request's bearer token: a static one or a
-        live one the realm issued; 401 otherwise."""
-        header = request.headers.get("Authorization") or ""
-        scheme, _, token = header.strip().partition(" ")
-        challenge = {"WWW-Authenticate": 'Bearer realm="aoh"'}
-        if scheme.lower() != "bearer" or not token.strip():
-            raise HttpError(401, self._error("unauthorized", ["missing access token"]), challenge)
-        who = self.tokens.get(token.strip())
-        if who is not None:
-            return who
-        try:
-            issued = self.realm.holder(token.strip(), self.clock())
-        except LookupError as problem:
-            raise HttpError(401, self._error("unauthorized", [str(problem)]), challenge) from None
-        return issued.tenant_id, issued.user
-
-    def issue_token(self, request: Request) -> Response:
-        """The realm's token endpoint (form-encoded, like Keycloak's)."""
-        return self.realm.token_endpoint(request, self.clock())
-
-    def _find(self, request: Request) -> tuple[Tenant, Row, str]:
-        tenant_id, user = self.caller(request)
-        tenant = self.tenant(tenant_id)
-        row = tenant.incidents.get(request.params["incidentId"])
-        if row is None:
-            raise self.fail(404, "incident not found")
-        return tenant, row, user
-
-    def _body(self, request: Request) -> Any:
-        try:
-            return request.json()
-        except HttpError:
-            raise self._invalid(["request body is not valid JSON"]) from None
-
-    def not_allowed(self, request: Request) -> Response:
-        """A method the path does not support."""
-        raise self.fail(405, "method not allowed")
 
     # Incidents -----------------------------------------------------------------------------
 
@@ -353,117 +285,6 @@ class AohImsEmulator(Emulator):
         tenant, row, _ = self._find(request)
         tenant.remove(row["id"])
         return self._ok(None, "Incident deleted")
-
-    # Attributes ----------------------------------------------------------------------------
-
-    def list_attribute_meta(self, request: Request) -> Response:
-        """The attribute definitions."""
-        self.caller(request)
-        data = [{"name": name, "type": kind} for name, kind in self.attribute_meta.items()]
-        return self._ok(data, "attributes retrieved")
-
-    def create_attribute_meta(self, request: Request) -> Response:
-        """Define an attribute ``{name, type}``."""
-        self.caller(request)
-        body = self._body(request)
-        name = body.get("name") if isinstance(body, dict) else None
-        kind = body.get("type") if isinstance(body, dict) else None
-        errors = []
-        if not isinstance(name, str) or not name.strip():
-            errors.append("name is required")
-        if kind not in ATTRIBUTE_TYPES:
-            errors.append(f"type must be one of {', '.join(ATTRIBUTE_TYPES)}")
-        if not errors and name in self.attribute_meta:
-            errors.append(f"attribute {name} already exists")
-        if errors:
-            raise self._invalid(errors)
-        assert isinstance(name, str) and isinstance(kind, str)
-        self.attribute_meta[name] = kind
-        return self._ok({"name": name, "type": kind}, "attribute created", 201)
-
-    def delete_attribute_meta(self, request: Request) -> Response:
-        """Remove a definition and every value of it."""
-        self.caller(request)
-        name = request.params["name"]
-        if self.attribute_meta.pop(name, None) is None:
-            raise self.fail(404, f"attribute {name} not found")
-        for tenant in self.tenants.values():
-            for row in tenant.incidents.values():
-                values = row.get("attributes")
-                if values and name in values:
-                    del values[name]
-                    row["attributes"] = values or None
-        return self._ok(None, "attribute deleted")
-
-    def set_attribute(self, request: Request) -> Response:
-        """Initialise (POST) or edit (PUT) one attribute value ``{name, value}``."""
-        _, row, user = self._find(request)
-        body = self._body(request)
-        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
-            raise self._invalid(["name is required"])
-        name = body["name"]
-        if name not in self.attribute_meta:
-            raise self._invalid([f"attribute {name} is not defined"])
-        if "value" not in body:
-            raise self._invalid(["value is required"])
-        values = dict(row.get("attributes") or {})
-        if body["value"] is None:
-            values.pop(name, None)
-        else:
-            try:
-                values[name] = coerce_attribute(self.attribute_meta[name], body["value"])
-            except ValueError as exc:
-                raise self._invalid([str(exc)]) from None
-        row["attributes"] = values or None
-        if self.attribute_writes_bump_lock:
-            row.update(occ_lock=row["occ_lock"] + 1, updated_at=self._stamp(), updated_by=user)
-        status = 201 if request.method == "POST" else 200
-        return self._ok(row, "attribute saved", status)
-
-    # Comments ------------------------------------------------------------------------------
-
-    def list_comments(self, request: Request) -> Response:
-        """The incident's comments, oldest first."""
-        tenant, row, _ = self._find(request)
-        comments = list(tenant.comments.get(row["id"], {}).values())
-        return self._ok(comments, "comments retrieved")
-
-    def add_comment(self, request: Request) -> Response:
-        """Add ``{"text"}``; name, user and audit fields come from the token."""
-        tenant, row, user = self._find(request)
-        body = self._body(request)
-        text = body.get("text") if isinstance(body, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            raise self._invalid(["text is required"])
-        stamp = self._stamp()
-        comment: Row = {
-            "id": new_uuid(self._rng),
-            "incident_id": row["id"],
-            "user_id": user_id(user),
-            "name": user,
-            "text": text,
-            "created_at": stamp,
-            "created_by": user,
-            "updated_at": stamp,
-            "updated_by": user,
-            "occ_lock": 0,
-            "tenant_id": row["tenant_id"],
-        }
-        tenant.comments.setdefault(row["id"], {})[comment["id"]] = comment
-        return self._ok(comment, "comment added", 201)
-
-    def delete_comment(self, request: Request) -> Response:
-        """Delete a comment named in the path, ``?id=`` or a ``{"id"}`` body."""
-        tenant, row, _ = self._find(request)
-        comment_id = request.params.get("commentId") or request.arg("id")
-        if not comment_id:
-            body = self._body(request)
-            comment_id = body.get("id") if isinstance(body, dict) else None
-        if not isinstance(comment_id, str) or not comment_id:
-            raise self._invalid(["comment id is required"])
-        if tenant.comments.get(row["id"], {}).pop(comment_id, None) is None:
-            raise self.fail(404, "comment not found")
-        return self._ok(None, "comment deleted")
 
     # Test helpers --------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Data side of the AOH IMS emulator: credentials, vocabularies, wire formats, validation,
 per-tenant storage and the sample data (contracts/aoh-ims.md).
 
-Kept apart from :mod:`incident_tui.emulators.aoh_ims`, which holds the HTTP routes.
+Kept apart from the HTTP routes: :mod:`incident_tui.emulators.aoh_ims` and the route modules
+beside it.
 """
 
 from __future__ import annotations

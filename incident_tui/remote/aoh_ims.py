@@ -1,8 +1,9 @@
 """Connector for the AGIL Ops Hub IMS module (``/v1/incident``; contracts/aoh-ims.md).
 
-The API has no change feed, so every pull is a full listing. Writes are full-object PUTs
-guarded by ``occ_lock``: a stale lock answers 409 (or a lock-related 400), which surfaces as
-:class:`Conflict` for the sync engine to merge; the connector never retries it blindly.
+The API has no change feed, so every pull is a full listing (:mod:`.aoh_ims_listing`). Writes
+are full-object PUTs guarded by ``occ_lock``: a stale lock answers 409 (or a lock-related 400),
+which surfaces as :class:`Conflict` for the sync engine to merge; the connector never retries it
+blindly (:mod:`.aoh_ims_conflicts`). Rows map to the common model in :mod:`.aoh_ims_mapping`.
 
 Auth is ``Authorization: Bearer``: a static token, or a Keycloak access token (:mod:`.oidc`,
 client_credentials or password grant) renewed before it expires and once more after a 401.
@@ -21,7 +22,6 @@ import base64
 import binascii
 import json
 import logging
-import re
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from datetime import datetime, timedelta
@@ -32,8 +32,11 @@ import httpx
 
 from incident_tui.config import AohImsRemote, RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
-from incident_tui.domain.mapping import format_time, parse_time, status_from_code
+from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status
+from incident_tui.remote.aoh_ims_conflicts import classify_conflict, holds_our_write, lock_of
+from incident_tui.remote.aoh_ims_listing import all_rows
+from incident_tui.remote.aoh_ims_mapping import ImsMapping, to_comment
 from incident_tui.remote.base import Connector, Page, in_pages
 from incident_tui.remote.errors import BadResponse, Conflict, NotFound, Refused, RemoteError
 from incident_tui.remote.http import Http, Sleep, utc_now
@@ -41,18 +44,6 @@ from incident_tui.remote.oidc import OidcSession, bearer
 
 log = logging.getLogger(__name__)
 
-STATUS_CODES: dict[str, Status] = {
-    "NEW": Status.TRIGGERED,
-    **dict.fromkeys(("OPEN", "IN_PROGRESS", "INVESTIGATING", "ACKNOWLEDGED"), Status.ACKNOWLEDGED),
-    **dict.fromkeys(("RESOLVED", "CLOSED"), Status.RESOLVED),
-}
-SEVERITY_CODES: dict[str, Severity] = {
-    "CRITICAL": Severity.CRITICAL,
-    **dict.fromkeys(("HIGH", "MAJOR"), Severity.MAJOR),
-    **dict.fromkeys(("MEDIUM", "MINOR", "LOW"), Severity.MINOR),
-}
-SEVERITY_WRITE = {Severity.CRITICAL: "CRITICAL", Severity.MAJOR: "MAJOR", Severity.MINOR: "MINOR"}
-"""The code written for a common severity when ``severity_map`` names none."""
 EDITABLE: dict[str, Any] = {
     **dict.fromkeys(("name", "status", "type", "date", "description", "reported_by"), ""),
     **{"location": "", "severity": "", "next_update": 0, "resolved_date": None, "backdated": False},
@@ -60,17 +51,8 @@ EDITABLE: dict[str, Any] = {
 """The full-PUT field set with the value sent when the current row lacks a field."""
 NO_DESCRIPTION = "(no description)"
 """Sent when a description is empty: the API requires a non-empty one."""
-PAGE_SIZE = 100
 CREATE_CLOCK_SLACK = timedelta(seconds=60)
 """How far the server clock may lag ours when :meth:`find_created` compares ``created_at``."""
-_LOCK_WORDS = re.compile(
-    r"\b(occ_?lock|occ|lock(ed|ing)?|version|conflict(s|ing)?)\b", re.IGNORECASE
-)
-
-
-def _code(value: object) -> str:
-    """A code-table value normalised: upper case, spaces and dashes as underscores."""
-    return str(value or "").strip().upper().replace(" ", "_").replace("-", "_")
 
 
 def _unwrap(body: Any) -> Any:
@@ -78,28 +60,6 @@ def _unwrap(body: Any) -> Any:
     if isinstance(body, dict) and "data" in body:
         return body["data"]
     return body
-
-
-def _classify(response: httpx.Response, reason: str) -> RemoteError | None:
-    """409, and a 400 about the lock, are conflicts (contract section 5.4). The lock may be
-    named in any of the error body's messages, not only those ``reason`` is made of (the
-    top-level ``message`` is left out of it when ``errors`` has entries)."""
-    status = response.status_code
-    about_lock = status == 400 and _LOCK_WORDS.search(f"{reason} {_top_message(response)}")
-    if status == 409 or about_lock:
-        return Conflict(f"HTTP {status}: {reason}", status=status)
-    return None
-
-
-def _top_message(response: httpx.Response) -> str:
-    """The error body's ``errorMessage`` and ``message``, if it has them."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    return " ".join(str(body[k]) for k in ("errorMessage", "message") if body.get(k))
 
 
 def _token_identities(token: str | None) -> set[str]:
@@ -159,8 +119,7 @@ class AohImsConnector(Connector):
             else None
         )
         """The Keycloak sign-in when ``token_url`` is configured, else ``None`` (static token)."""
-        self._status_map = {_code(k): v for k, v in config.status_map.items()}
-        self._severity_map = {_code(k): v for k, v in config.severity_map.items()}
+        self.mapping = ImsMapping(config, kind=self.kind)
         self._get_route_works = False
         self._get_route_missing = False
 
@@ -174,11 +133,15 @@ class AohImsConnector(Connector):
         """Token endpoint refusals first (a Keycloak 400 is a sign-in failure, not a
         conflict), then the API's own lock conflicts."""
         refused = self.oidc.classify(response, reason) if self.oidc else None
-        return refused or _classify(response, reason)
+        return refused or classify_conflict(response, reason)
 
     def _learn_token(self, token: str) -> None:
         # A renewed token names the same caller; claims only ever add identities.
         self.identities |= _token_identities(token)
+
+    def _learn_caller(self, row: dict[str, Any], key: str) -> None:
+        if isinstance(row.get(key), str) and row[key]:
+            self.identities.add(row[key])
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         """An API call's parsed JSON body, with the Keycloak token when signing in."""
@@ -200,137 +163,21 @@ class AohImsConnector(Connector):
 
         return await self.oidc.authorized(attempt)
 
-    # Mapping -------------------------------------------------------------------------------
-
-    def severity(self, raw: object) -> Severity | None:
-        """The common severity of an IMS severity code (``severity_map`` first)."""
-        code = _code(raw)
-        if code in self._severity_map:
-            value = self._severity_map[code]
-            return Severity(value) if value else None
-        return SEVERITY_CODES.get(code)
-
-    def severity_code(self, severity: Severity | None, current: object = "") -> str:
-        """The IMS code to write for a common severity; keeps ``current`` when it already
-        means that severity (a deployment may use HIGH where we would write MAJOR)."""
-        if severity is None:
-            return ""
-        if current and self.severity(current) == severity:
-            return str(current)
-        for code, value in self.cfg.severity_map.items():
-            if value == severity.value:
-                return code
-        return SEVERITY_WRITE[severity]
-
-    def to_incident(self, row: dict[str, Any], comments: list[Comment] | None = None) -> Incident:
-        """Map one IMS incident object to the common model."""
-        status_raw = str(row.get("status") or "")
-        severity_raw = row.get("severity")
-        attributes = row.get("attributes")
-        if not isinstance(attributes, dict):
-            attributes = row.get("attribute")
-        created = parse_time(row.get("created_at")) or parse_time(row.get("date"))
-        next_update = row.get("next_update")
-        return Incident(
-            remote=self.name,
-            kind=self.kind,
-            remote_id=str(row["id"]),
-            title=str(row.get("name") or ""),
-            status=status_from_code(_code(status_raw), STATUS_CODES, self._status_map),
-            status_raw=status_raw,
-            created_at=created or utc_now(),
-            ref=None,
-            container=str(row["tenant_id"]) if row.get("tenant_id") else None,
-            description=row.get("description"),
-            severity=self.severity(severity_raw),
-            severity_raw=str(severity_raw) if severity_raw else None,
-            category=str(row["type"]) if row.get("type") else None,
-            occurred_at=parse_time(row.get("date")),
-            updated_at=parse_time(row.get("updated_at")),
-            resolved_at=parse_time(row.get("resolved_date")),
-            reporter=row.get("reported_by") or None,
-            custom_fields=dict(attributes) if isinstance(attributes, dict) else {},
-            extra={
-                "type": row.get("type"),
-                "location": row.get("location") or None,
-                "next_update": format_time(parse_time(next_update)) if next_update else None,
-                "backdated": bool(row.get("backdated")),
-                "created_by": row.get("created_by"),
-                "updated_by": row.get("updated_by"),
-            },
-            version=str(row["occ_lock"]) if row.get("occ_lock") is not None else None,
-            raw=row,
-            comments=comments,
-            attachments=[],  # the API has no attachments at all
-        )
-
-    @staticmethod
-    def to_comment(row: dict[str, Any]) -> Comment:
-        """Map one IMS comment object."""
-        return Comment(
-            remote_id=str(row.get("id")),
-            body=str(row.get("text") or ""),
-            created_at=parse_time(row.get("created_at")),
-            author=row.get("name") or row.get("created_by") or None,
-        )
-
-    def _learn_caller(self, row: dict[str, Any], key: str) -> None:
-        if isinstance(row.get(key), str) and row[key]:
-            self.identities.add(row[key])
-
     # Reading -------------------------------------------------------------------------------
 
-    async def _list(self, params: dict[str, int] | None = None) -> tuple[list[dict[str, Any]], int]:
-        body = _unwrap(await self._json("GET", "/v1/incident", params=params))
-        total: Any
-        if isinstance(body, list):
-            rows, total = body, len(body)
-        elif isinstance(body, dict) and isinstance(body.get("incidents", []), list | None):
-            rows = body.get("incidents") or []
-            total = body.get("total")
-        else:
-            raise BadResponse("GET /v1/incident: no incident list in the answer")
-        rows = [r for r in rows if isinstance(r, dict) and r.get("id") is not None]
-        if not isinstance(total, int) or isinstance(total, bool):
-            total = len(rows)
-        return rows, total
+    async def _listing(self, params: dict[str, int] | None) -> Any:
+        return _unwrap(await self._json("GET", "/v1/incident", params=params))
 
-    async def _all_rows(self) -> AsyncGenerator[tuple[list[dict[str, Any]], bool], None]:
-        """Every row once, as ``(new rows, complete)`` batches; ``complete`` only on the last
-        batch and only when as many distinct rows were seen as the largest ``total`` reported
-        (a row deleted mid-listing shifts later pages, so a shortfall means rows were missed)."""
-        rows, total = await self._list()
-        seen = {str(r["id"]) for r in rows}
-        most = total
-        if len(seen) >= most:
-            yield rows, True
-            return
-        yield rows, False
-        page = 1
-        while True:
-            batch, total = await self._list({"page": page, "size": PAGE_SIZE})
-            most = max(most, total)
-            fresh = [r for r in batch if str(r["id"]) not in seen]
-            seen.update(str(r["id"]) for r in fresh)
-            if len(seen) >= most:
-                yield fresh, True
-                return
-            if not batch or (not fresh and page > 1):
-                if batch:
-                    log.warning(
-                        "%s: the server seems to ignore page/size; listed %d of %d incidents",
-                        self.name, len(seen), most,
-                    )
-                yield fresh, False
-                return
-            yield fresh, False
-            page += 1
+    def _all_rows(self) -> AsyncGenerator[tuple[list[dict[str, Any]], bool], None]:
+        """Every row once, as ``(new rows, complete)`` batches (see :func:`all_rows`)."""
+        return all_rows(self._listing, self.name)
 
     async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
         """Always the full listing (no change feed); rows lack comments, hence ``partial``."""
         async for rows, complete in self._all_rows():
             for chunk, last in in_pages(rows, last=complete):
-                yield Page([self.to_incident(r) for r in chunk], complete=last, partial=True)
+                incidents = [self.mapping.to_incident(r) for r in chunk]
+                yield Page(incidents, complete=last, partial=True)
 
     async def _get_row(self, remote_id: str) -> dict[str, Any]:
         """The incident object: ``GET /v1/incident/{id}``, falling back to the listing when
@@ -368,12 +215,12 @@ class AohImsConnector(Connector):
                 raise
             return []
         rows = body if isinstance(body, list) else []
-        return [self.to_comment(r) for r in rows if isinstance(r, dict)]
+        return [to_comment(r) for r in rows if isinstance(r, dict)]
 
     async def get(self, remote_id: str) -> Incident:
         """The incident with its comments."""
         row = await self._get_row(remote_id)
-        return self.to_incident(row, await self.comments(remote_id))
+        return self.mapping.to_incident(row, await self.comments(remote_id))
 
     # Writing -------------------------------------------------------------------------------
 
@@ -381,19 +228,13 @@ class AohImsConnector(Connector):
     def _path(remote_id: str, *rest: str) -> str:
         return "/".join(("/v1/incident", quote(remote_id, safe=""), *rest))
 
-    def _lock(self, current: Incident) -> int:
-        if current.version and current.version.lstrip("-").isdigit():
-            return int(current.version)
-        lock = current.raw.get("occ_lock")
-        return lock if isinstance(lock, int) else 0
-
     async def _put(self, current: Incident, updates: dict[str, Any]) -> Incident | None:
         """Full PUT of the editable set from ``current.raw`` with ``updates`` and the lock."""
         body = {key: current.raw.get(key, default) for key, default in EDITABLE.items()}
         body.update(updates)
         if not body["description"]:
             body["description"] = NO_DESCRIPTION
-        body["occ_lock"] = self._lock(current)
+        body["occ_lock"] = lock_of(current)
         try:
             answer = _unwrap(await self._json("PUT", self._path(current.remote_id), json=body))
         except Conflict:
@@ -404,7 +245,7 @@ class AohImsConnector(Connector):
         if not isinstance(answer, dict) or answer.get("id") is None:
             return None  # the seed's bare edit answer has no id: let the engine re-read
         self._learn_caller(answer, "updated_by")
-        return self.to_incident(answer)
+        return self.mapping.to_incident(answer)
 
     async def _already_applied(self, remote_id: str, body: dict[str, Any]) -> Incident | None:
         """After a conflict: our PUT may have landed before a lost answer and been retried.
@@ -413,19 +254,10 @@ class AohImsConnector(Connector):
             row = await self._get_row(remote_id)
         except RemoteError:
             return None
-        if row.get("occ_lock") != body["occ_lock"] + 1:
-            return None
-        for key, sent in body.items():
-            have = row.get(key)
-            if key in ("date", "resolved_date"):
-                have, sent = parse_time(have), parse_time(sent)  # the server may reformat
-            if key != "occ_lock" and have != sent:
-                return None
-        return self.to_incident(row)
+        return self.mapping.to_incident(row) if holds_our_write(row, body) else None
 
     def _status_update(self, status: str) -> dict[str, Any]:
-        resolved = status_from_code(_code(status), STATUS_CODES, self._status_map)
-        if resolved is Status.RESOLVED:
+        if self.mapping.status(status) is Status.RESOLVED:
             return {"status": status, "resolved_date": format_time(utc_now())}
         return {"status": status, "resolved_date": None}
 
@@ -451,7 +283,7 @@ class AohImsConnector(Connector):
         if "severity" in changes:
             value = changes["severity"]
             severity = Severity(value) if value else None
-            updates["severity"] = self.severity_code(severity, current.raw.get("severity"))
+            updates["severity"] = self.mapping.severity_code(severity, current.raw.get("severity"))
         return await self._put(current, updates)
 
     async def comment(self, current: Incident, body: str) -> Comment:
@@ -460,7 +292,7 @@ class AohImsConnector(Connector):
         answer = _unwrap(await self._json("POST", path, json={"text": body}))
         if not isinstance(answer, dict) or answer.get("id") is None:
             raise BadResponse("add comment: no comment in the answer")
-        return self.to_comment(answer)
+        return to_comment(answer)
 
     async def delete_comment(self, current: Incident, comment_id: str) -> None:
         """DELETE ``.../comments/{commentId}``; already gone counts as done."""
@@ -488,13 +320,13 @@ class AohImsConnector(Connector):
             "date": format_time(utc_now()),
             "description": draft.description or NO_DESCRIPTION,
             "reported_by": self.cfg.reported_by,
-            "severity": self.severity_code(draft.severity),
+            "severity": self.mapping.severity_code(draft.severity),
         }
         answer = _unwrap(await self._json("POST", "/v1/incident", json=body))
         if not isinstance(answer, dict) or answer.get("id") is None:
             raise BadResponse("create: no incident in the answer")
         self._learn_caller(answer, "created_by")
-        return self.to_incident(answer, [])
+        return self.mapping.to_incident(answer, [])
 
     async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
         """The incident an interrupted create made: created since ``since`` (less a minute of
@@ -516,7 +348,7 @@ class AohImsConnector(Connector):
         if not found:
             return None
         found.sort(key=lambda item: item[0])
-        return self.to_incident(found[0][1])
+        return self.mapping.to_incident(found[0][1])
 
     # Custom attributes (for the UI) --------------------------------------------------------
 

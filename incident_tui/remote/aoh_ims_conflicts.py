@@ -1,0 +1,65 @@
+"""AOH IMS ``occ_lock`` conflicts: the lock a full PUT sends, a conflict recognised in an
+error answer (contract section 5.4), and our own write recognised behind one.
+
+A stale lock answers 409 (or a lock-related 400), which surfaces as :class:`Conflict` for the
+sync engine to merge; the connector never retries it blindly.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from incident_tui.domain.mapping import parse_time
+from incident_tui.domain.model import Incident
+from incident_tui.remote.errors import Conflict, RemoteError
+
+_LOCK_WORDS = re.compile(
+    r"\b(occ_?lock|occ|lock(ed|ing)?|version|conflict(s|ing)?)\b", re.IGNORECASE
+)
+
+
+def classify_conflict(response: httpx.Response, reason: str) -> RemoteError | None:
+    """409, and a 400 about the lock, are conflicts (contract section 5.4). The lock may be
+    named in any of the error body's messages, not only those ``reason`` is made of (the
+    top-level ``message`` is left out of it when ``errors`` has entries)."""
+    status = response.status_code
+    about_lock = status == 400 and _LOCK_WORDS.search(f"{reason} {_top_message(response)}")
+    if status == 409 or about_lock:
+        return Conflict(f"HTTP {status}: {reason}", status=status)
+    return None
+
+
+def _top_message(response: httpx.Response) -> str:
+    """The error body's ``errorMessage`` and ``message``, if it has them."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    return " ".join(str(body[k]) for k in ("errorMessage", "message") if body.get(k))
+
+
+def lock_of(current: Incident) -> int:
+    """The ``occ_lock`` to send with a full PUT of ``current``."""
+    if current.version and current.version.lstrip("-").isdigit():
+        return int(current.version)
+    lock = current.raw.get("occ_lock")
+    return lock if isinstance(lock, int) else 0
+
+
+def holds_our_write(row: dict[str, Any], body: dict[str, Any]) -> bool:
+    """Whether the server's ``row`` is exactly the PUT ``body`` we sent, one version on: our
+    PUT landed before a lost answer and the retry then met its own lock change."""
+    if row.get("occ_lock") != body["occ_lock"] + 1:
+        return False
+    for key, sent in body.items():
+        have = row.get(key)
+        if key in ("date", "resolved_date"):
+            have, sent = parse_time(have), parse_time(sent)  # the server may reformat
+        if key != "occ_lock" and have != sent:
+            return False
+    return True

@@ -1,0 +1,117 @@
+"""AOH IMS records in the common model (contracts/aoh-ims.md): the status and severity code
+tables (the remote's ``status_map`` and ``severity_map`` first), the severity code to write
+back, and incident and comment objects mapped to :class:`Incident` and :class:`Comment`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from incident_tui.config import AohImsRemote
+from incident_tui.domain.mapping import format_time, parse_time, status_from_code
+from incident_tui.domain.model import Comment, Incident, Severity, Status
+from incident_tui.remote.http import utc_now
+
+STATUS_CODES: dict[str, Status] = {
+    "NEW": Status.TRIGGERED,
+    **dict.fromkeys(("OPEN", "IN_PROGRESS", "INVESTIGATING", "ACKNOWLEDGED"), Status.ACKNOWLEDGED),
+    **dict.fromkeys(("RESOLVED", "CLOSED"), Status.RESOLVED),
+}
+SEVERITY_CODES: dict[str, Severity] = {
+    "CRITICAL": Severity.CRITICAL,
+    **dict.fromkeys(("HIGH", "MAJOR"), Severity.MAJOR),
+    **dict.fromkeys(("MEDIUM", "MINOR", "LOW"), Severity.MINOR),
+}
+SEVERITY_WRITE = {Severity.CRITICAL: "CRITICAL", Severity.MAJOR: "MAJOR", Severity.MINOR: "MINOR"}
+"""The code written for a common severity when ``severity_map`` names none."""
+
+
+def _code(value: object) -> str:
+    """A code-table value normalised: upper case, spaces and dashes as underscores."""
+    return str(value or "").strip().upper().replace(" ", "_").replace("-", "_")
+
+
+class ImsMapping:
+    """One AOH IMS remote's code tables and its incident objects in the common model."""
+
+    def __init__(self, config: AohImsRemote, *, kind: str) -> None:
+        self.cfg = config
+        self.name = config.name
+        self.kind = kind
+        self._status_map = {_code(k): v for k, v in config.status_map.items()}
+        self._severity_map = {_code(k): v for k, v in config.severity_map.items()}
+
+    def status(self, raw: object) -> Status:
+        """The common status of an IMS status code (``status_map`` first)."""
+        return status_from_code(_code(raw), STATUS_CODES, self._status_map)
+
+    def severity(self, raw: object) -> Severity | None:
+        """The common severity of an IMS severity code (``severity_map`` first)."""
+        code = _code(raw)
+        if code in self._severity_map:
+            value = self._severity_map[code]
+            return Severity(value) if value else None
+        return SEVERITY_CODES.get(code)
+
+    def severity_code(self, severity: Severity | None, current: object = "") -> str:
+        """The IMS code to write for a common severity; keeps ``current`` when it already
+        means that severity (a deployment may use HIGH where we would write MAJOR)."""
+        if severity is None:
+            return ""
+        if current and self.severity(current) == severity:
+            return str(current)
+        for code, value in self.cfg.severity_map.items():
+            if value == severity.value:
+                return code
+        return SEVERITY_WRITE[severity]
+
+    def to_incident(self, row: dict[str, Any], comments: list[Comment] | None = None) -> Incident:
+        """Map one IMS incident object to the common model."""
+        status_raw = str(row.get("status") or "")
+        severity_raw = row.get("severity")
+        attributes = row.get("attributes")
+        if not isinstance(attributes, dict):
+            attributes = row.get("attribute")
+        created = parse_time(row.get("created_at")) or parse_time(row.get("date"))
+        next_update = row.get("next_update")
+        return Incident(
+            remote=self.name,
+            kind=self.kind,
+            remote_id=str(row["id"]),
+            title=str(row.get("name") or ""),
+            status=self.status(status_raw),
+            status_raw=status_raw,
+            created_at=created or utc_now(),
+            ref=None,
+            container=str(row["tenant_id"]) if row.get("tenant_id") else None,
+            description=row.get("description"),
+            severity=self.severity(severity_raw),
+            severity_raw=str(severity_raw) if severity_raw else None,
+            category=str(row["type"]) if row.get("type") else None,
+            occurred_at=parse_time(row.get("date")),
+            updated_at=parse_time(row.get("updated_at")),
+            resolved_at=parse_time(row.get("resolved_date")),
+            reporter=row.get("reported_by") or None,
+            custom_fields=dict(attributes) if isinstance(attributes, dict) else {},
+            extra={
+                "type": row.get("type"),
+                "location": row.get("location") or None,
+                "next_update": format_time(parse_time(next_update)) if next_update else None,
+                "backdated": bool(row.get("backdated")),
+                "created_by": row.get("created_by"),
+                "updated_by": row.get("updated_by"),
+            },
+            version=str(row["occ_lock"]) if row.get("occ_lock") is not None else None,
+            raw=row,
+            comments=comments,
+            attachments=[],  # the API has no attachments at all
+        )
+
+
+def to_comment(row: dict[str, Any]) -> Comment:
+    """Map one IMS comment object."""
+    return Comment(
+        remote_id=str(row.get("id")),
+        body=str(row.get("text") or ""),
+        created_at=parse_time(row.get("created_at")),
+        author=row.get("name") or row.get("created_by") or None,
+    )

@@ -731,7 +731,7 @@ async def test_kind_sections_read_well(make_app: Any, db_path: Path) -> None:
 
 
 def test_due_times_and_overdue() -> None:
-    from incident_tui.ui.screens import detail_content as render
+    from incident_tui.ui.screens import detail_kind as render
 
     open_late = {"status": "triggered", "extra": {"next_update": "2026-11-22T09:30:00Z"}}
     assert render.overdue(open_late, NOW)

@@ -30,7 +30,7 @@ from urllib.parse import quote
 
 import httpx
 
-from incident_tui.config import AohImsRemote, RemoteBase
+from incident_tui.config_remotes import AohImsRemote, RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status

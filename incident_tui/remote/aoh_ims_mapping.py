@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from incident_tui.config import AohImsRemote
+from incident_tui.config_remotes import AohImsRemote
 from incident_tui.domain.mapping import format_time, parse_time, status_from_code
 from incident_tui.domain.model import Comment, Incident, Severity, Status
 from incident_tui.remote.http import utc_now

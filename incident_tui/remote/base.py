@@ -16,7 +16,7 @@ from typing import Any, ClassVar, TypeVar
 
 import httpx
 
-from incident_tui.config import RemoteBase
+from incident_tui.config_remotes import RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
 from incident_tui.domain.model import Comment, Draft, Incident, SummaryGaps
 from incident_tui.remote.errors import Unsupported

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import httpx
 
-from incident_tui.config import FourhseRemote, RemoteBase
+from incident_tui.config_remotes import FourhseRemote, RemoteBase
 from incident_tui.domain import jsontext
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time, status_from_keywords

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 import httpx
 
-from incident_tui.config import KitehouseRemote, RemoteBase
+from incident_tui.config_remotes import KitehouseRemote, RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
 from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, SummaryGaps

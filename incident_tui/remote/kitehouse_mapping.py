@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from incident_tui.config import KitehouseRemote
+from incident_tui.config_remotes import KitehouseRemote
 from incident_tui.domain.mapping import parse_time, severity_from_keywords, without_empty
 from incident_tui.domain.mapping import status_from_keywords as status_of
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Severity

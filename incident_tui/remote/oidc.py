@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from incident_tui.config import OidcRemote
+from incident_tui.config_remotes import OidcRemote
 from incident_tui.remote.errors import AuthFailed, BadResponse, RemoteError
 from incident_tui.remote.http import Http, parse_json, utc_now
 

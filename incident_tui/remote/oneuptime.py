@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from incident_tui.config import OneuptimeRemote
+from incident_tui.config_remotes import OneuptimeRemote
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Severity, Status

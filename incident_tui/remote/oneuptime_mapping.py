@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from incident_tui.config import OneuptimeRemote
+from incident_tui.config_remotes import OneuptimeRemote
 from incident_tui.domain.mapping import parse_time, severity_from_keywords, without_empty
 from incident_tui.domain.model import Attachment, Comment, Incident, Severity, Status
 

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import httpx
 
-from incident_tui.config import RemoteBase
+from incident_tui.config_remotes import RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.model import Draft, Incident, Status

@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 
 from incident_tui.clock import Clock, system_clock, to_db
-from incident_tui.config import RemoteBase, Settings
+from incident_tui.config import Settings
+from incident_tui.config_remotes import RemoteBase
 from incident_tui.remote.base import Connector, make_connector
 from incident_tui.remote.errors import NotFound, RemoteError, Unavailable
 from incident_tui.remote.http import Sleep

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from incident_tui.config import AohImsRemote
+from incident_tui.config_remotes import AohImsRemote
 from incident_tui.emulators.aoh_ims import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from incident_tui.config import FourhseRemote
+from incident_tui.config_remotes import FourhseRemote
 from incident_tui.domain.model import Draft, Incident, Status
 from incident_tui.emulators.fourhse import FourhseEmulator
 from incident_tui.emulators.fourhse_data import DEFAULT_SUBTENANT_ID, DEFAULT_TOKEN

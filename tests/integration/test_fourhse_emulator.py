@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from incident_tui.config import FourhseRemote
+from incident_tui.config_remotes import FourhseRemote
 from incident_tui.emulators.fourhse import FourhseEmulator
 from incident_tui.emulators.fourhse_data import (
     ACTIONS,

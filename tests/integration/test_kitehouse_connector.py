@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from incident_tui.config import KitehouseRemote
+from incident_tui.config_remotes import KitehouseRemote
 from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.model import Draft, Severity, Status
 from incident_tui.emulators import EmulatorServer, make_emulator

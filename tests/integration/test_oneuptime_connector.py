@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from incident_tui.config import OneuptimeRemote
+from incident_tui.config_remotes import OneuptimeRemote
 from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.model import Attachment, Draft, Incident, Severity, Status
 from incident_tui.emulators import EmulatorServer

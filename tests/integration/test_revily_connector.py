@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from incident_tui.config import RevilyRemote
+from incident_tui.config_remotes import RevilyRemote
 from incident_tui.domain.model import Draft, Status
 from incident_tui.emulators import EmulatorServer
 from incident_tui.emulators.revily import DEFAULT_SERVICE_ID, RevilyEmulator

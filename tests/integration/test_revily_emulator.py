@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from incident_tui.config import RevilyRemote
+from incident_tui.config_remotes import RevilyRemote
 from incident_tui.emulators import EmulatorServer
 from incident_tui.emulators.revily import (
     DEFAULT_SERVICE_ID,

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from incident_tui.config import AohImsRemote, ConfigError, FourhseRemote, load_settings
+from incident_tui.config import load_settings
+from incident_tui.config_error import ConfigError
+from incident_tui.config_remotes import AohImsRemote, FourhseRemote
 from incident_tui.keymap import BY_ID
 
 GOOD = """

@@ -157,7 +157,7 @@ class AttributeScreen(ModalScreen[tuple[str, Any] | None]):
             self.run_worker(self._load(), group="attr-definitions", exit_on_error=False)
 
     async def _load(self) -> None:
-        from incident_tui.config import ConfigError
+        from incident_tui.config_error import ConfigError
         from incident_tui.remote.errors import RemoteError
         from incident_tui.store.actions import ActionError
 

@@ -118,7 +118,7 @@ class DeletePreviewScreen(ConfirmScreen):
     @work(exclusive=True, group="delete-preview", exit_on_error=False)
     async def load_preview(self) -> None:
         """Fetch the preview on the App's loop (the connectors belong to it)."""
-        from incident_tui.config import ConfigError
+        from incident_tui.config_error import ConfigError
         from incident_tui.remote.errors import RemoteError
         from incident_tui.store.actions import ActionError
 

@@ -50,7 +50,7 @@ attachments to speak of), greyed out when there is nothing to act on yet."""
 
 def online_errors() -> tuple[type[Exception], ...]:
     """What a download, export or look-up may fail with, short of a bug."""
-    from incident_tui.config import ConfigError
+    from incident_tui.config_error import ConfigError
     from incident_tui.remote.errors import RemoteError
     from incident_tui.store.actions import ActionError
 

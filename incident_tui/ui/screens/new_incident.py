@@ -194,7 +194,7 @@ class NewIncidentScreen(FormScreen[NewIncident]):
     @work(exclusive=True, group="places", exit_on_error=False)
     async def load_places(self, remote: str) -> None:
         """List the remote's places on the App's loop (the connectors belong to it)."""
-        from incident_tui.config import ConfigError
+        from incident_tui.config_error import ConfigError
         from incident_tui.remote.errors import RemoteError
         from incident_tui.store.actions import ActionError
 

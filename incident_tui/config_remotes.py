@@ -1,0 +1,256 @@
+"""The ``[[remotes]]`` tables of the config file: the keys every remote takes and one model
+per kind, each key with a docstring. Each model checks its own keys (a missing or
+contradictory sign-in names every problem at once); :mod:`incident_tui.config` reads them into
+:class:`~incident_tui.config.Settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+StatusName = Literal["triggered", "acknowledged", "resolved"]
+SeverityName = Literal["critical", "major", "minor", ""]
+
+
+class RemoteBase(BaseModel):
+    """Keys every remote takes, whatever its kind."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    """Unique name; local incident ids are ``<name>:<remote_id>``."""
+    base_url: str = Field(min_length=1)
+    """Server root; the connector appends the contract's paths."""
+    token: SecretStr | None = None
+    """The API token. Prefer ``token_env``: a token in the file is easy to leak."""
+    token_env: str | None = None
+    """Name of the environment variable that holds the token."""
+    timeout: float = Field(default=15.0, gt=0)
+    """Seconds before a request to this remote is given up (and retried later)."""
+    verify_tls: bool = True
+    """Check the server's TLS certificate."""
+    enabled: bool = True
+    """A disabled remote keeps its cached incidents but is not synced."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    def secret(self) -> str | None:
+        """The token, read from ``token_env`` at call time, else from ``token``."""
+        if self.token_env:
+            value = os.environ.get(self.token_env)
+            if value:
+                return value
+        return self.token.get_secret_value() if self.token else None
+
+
+class KitehouseRemote(RemoteBase):
+    """A Kitehouse Incident Tracker site."""
+
+    kind: Literal["kitehouse"]
+    site_id: str = Field(min_length=1)
+    """The site (school) whose incidents to sync; every path is scoped by it."""
+    status_map: dict[str, StatusName] = Field(default_factory=dict)
+    """Exact Kitehouse status words mapped to common statuses, over the keyword defaults."""
+    priority_map: dict[str, SeverityName] = Field(default_factory=dict)
+    """Exact priority names mapped to common severities, over the keyword defaults."""
+    ack_status: str = "in_progress"
+    """The status word written to acknowledge."""
+    resolve_status: str = "closed"
+    """The status word written to resolve."""
+    reopen_status: str = "open"
+    """The status word written to reopen."""
+    auth_header: str = "Authorization"
+    """Header that carries the token (the API does not document its auth)."""
+    auth_scheme: str = "Bearer"
+    """Scheme put before the token in ``auth_header``; empty for the bare token."""
+    default_category_id: str | None = None
+    """Category id for incidents created here (else the most used category in the cache)."""
+    default_source_id: str | None = None
+    """Source id for incidents created here (else the most used source in the cache)."""
+    default_priority_id: str | None = None
+    """Priority id sent when an incident has none (the PUT requires one)."""
+    priority_ids: dict[Literal["critical", "major", "minor"], str] = Field(default_factory=dict)
+    """Priority ids to write for each common severity when the user edits severity."""
+    page_size: int = Field(default=50, ge=1, le=1000)
+    """Rows asked for per list request (``limit``). The API documents no maximum and a
+    listing ends at the first shorter page, so this must not exceed the server's cap."""
+    updated_sort: str | None = Field(default=None, min_length=1)
+    """The ``sortBy`` value that lists the most recently updated incidents first, where the
+    server has one (e.g. ``-updated_at``). Unset, no ``sortBy`` is sent (its values are not
+    documented) and every sync lists every incident; set, a sync reads only the changes."""
+
+
+GrantType = Literal["password", "client_credentials"]
+
+
+class OidcRemote(RemoteBase):
+    """Keys of a remote that can sign in to Keycloak (OAuth2/OIDC) instead of a static token:
+    the password grant when ``username`` is set, else the client_credentials grant (a service
+    account), where the kind supports it. Secrets are read at call time, like ``token_env``."""
+
+    token_url: str | None = None
+    """OAuth2 token endpoint (Keycloak: ``.../realms/<realm>/protocol/openid-connect/token``)."""
+    client_id: str | None = None
+    """OAuth2 client id."""
+    client_secret: SecretStr | None = None
+    """OAuth2 client secret, for confidential clients. Prefer ``client_secret_env``."""
+    client_secret_env: str | None = None
+    """Name of the environment variable that holds the client secret."""
+    username: str | None = None
+    """OAuth2 password-grant user (instead of a static token)."""
+    password: SecretStr | None = None
+    """OAuth2 password-grant password. Prefer ``password_env``."""
+    password_env: str | None = None
+    """Name of the environment variable that holds the password."""
+
+    def password_value(self) -> str | None:
+        """The OAuth2 password from ``password_env`` or ``password``."""
+        return _env_or(self.password_env, self.password)
+
+    def client_secret_value(self) -> str | None:
+        """The OAuth2 client secret from ``client_secret_env`` or ``client_secret``."""
+        return _env_or(self.client_secret_env, self.client_secret)
+
+    def oidc_grant(self) -> GrantType:
+        """The grant a sign-in uses: ``password`` with a username, else ``client_credentials``."""
+        return "password" if self.username else "client_credentials"
+
+
+def _env_or(env: str | None, value: SecretStr | None) -> str | None:
+    """The named environment variable when it is set and not empty, else ``value``."""
+    if env and os.environ.get(env):
+        return os.environ[env]
+    return value.get_secret_value() if value else None
+
+
+class FourhseRemote(OidcRemote):
+    """A 4HSE project and/or office: a static token, or the OAuth2 password flow (``username``)."""
+
+    kind: Literal["fourhse"]
+    base_url: str = Field(default="https://service.4hse.com", min_length=1)
+    """The 4HSE service (the hosted one unless set); a trailing ``/v2`` is allowed."""
+    tenant_id: str | None = None
+    """The project (tenant) id; list and create are scoped by it."""
+    subtenant_id: str | None = None
+    """The office (subtenant) id; list and create are scoped by it."""
+    client_id: str = "4hse"
+    """OAuth2 client id."""
+    token_url: str | None = None
+    """OAuth2 token endpoint; defaults to the 4HSE Keycloak realm."""
+
+    @model_validator(mode="after")
+    def _scoped(self) -> FourhseRemote:
+        if not self.tenant_id and not self.subtenant_id:
+            raise ValueError("needs tenant_id (project) and/or subtenant_id (office)")
+        return self
+
+
+class RevilyRemote(RemoteBase):
+    """A Revily (Reveille) on-call server."""
+
+    kind: Literal["revily"]
+    service_id: str | None = None
+    """The service new incidents are created in (else the first service listed)."""
+
+
+class OneuptimeRemote(RemoteBase):
+    """A OneUptime project."""
+
+    kind: Literal["oneuptime"]
+    base_url: str = Field(default="https://oneuptime.com", min_length=1)
+    """The OneUptime server (the hosted one unless set); a trailing ``/api`` is allowed."""
+    project_id: str = Field(min_length=1)
+    """The project whose incidents to sync."""
+    created_state_id: str | None = None
+    """State id written on reopen (else the state flagged isCreatedState)."""
+    ack_state_id: str | None = None
+    """State id written on acknowledge (else the state flagged isAcknowledgedState)."""
+    resolved_state_id: str | None = None
+    """State id written on resolve (else the state flagged isResolvedState)."""
+    severity_map: dict[str, SeverityName] = Field(default_factory=dict)
+    """Exact severity names mapped to common severities, over the name-keyword and order
+    defaults; a severity set here is also the one written for that common severity."""
+    typed_values: bool = False
+    """Send dates and ids as typed ``{_type, value}`` objects, as the live server returns."""
+
+
+class AohImsRemote(OidcRemote):
+    """An AGIL Ops Hub IMS deployment: a static ``token``, or Keycloak sign-in (``token_url``)
+    with the client_credentials grant (a service account) or, given ``username``, the password
+    grant."""
+
+    kind: Literal["aoh_ims"]
+    status_map: dict[str, StatusName] = Field(default_factory=dict)
+    """IMS status codes mapped to common statuses, over the defaults."""
+    severity_map: dict[str, SeverityName] = Field(default_factory=dict)
+    """IMS severity codes mapped to common severities, over the defaults."""
+    ack_status: str = "OPEN"
+    """The status code written to acknowledge."""
+    resolve_status: str = "RESOLVED"
+    """The status code written to resolve."""
+    reopen_status: str = "NEW"
+    """The status code written to reopen."""
+    default_type: str = "OTHERS"
+    """The incident type used for incidents created here."""
+    reported_by: str = "incident-tui"
+    """The reporter written on incidents created here."""
+
+    @model_validator(mode="after")
+    def _one_way_to_sign_in(self) -> AohImsRemote:
+        # Every problem in one message, so the user fixes the sign-in keys in one go.
+        problems = _oidc_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _oidc_problems(remote: OidcRemote) -> list[str]:
+    """What is missing or contradictory in a remote's Keycloak sign-in keys."""
+    if not remote.token_url:
+        given = [
+            key for key in ("client_id", "client_secret", "client_secret_env", "username",
+                            "password", "password_env")
+            if getattr(remote, key)
+        ]
+        if not given:
+            return []
+        verb = "needs" if len(given) == 1 else "need"
+        return [f"{', '.join(given)} {verb} token_url (the Keycloak token endpoint)"]
+    problems = []
+    if not remote.token_url.startswith(("http://", "https://")):
+        problems.append("token_url must start with http:// or https://")
+    if remote.token or remote.token_env:
+        # Two credentials would leave the user guessing which one the requests carry.
+        problems.append("token/token_env and token_url are two ways to sign in: keep one")
+    if not remote.client_id:
+        problems.append("token_url needs client_id")
+    if remote.username:
+        if not (remote.password or remote.password_env):
+            problems.append("username needs password or password_env (password grant)")
+    elif remote.password or remote.password_env:
+        problems.append("password needs username (password grant)")
+    elif not (remote.client_secret or remote.client_secret_env):
+        problems.append(
+            "token_url without username signs in with client_credentials, which needs "
+            "client_secret or client_secret_env (or set username and password)"
+        )
+    return problems
+
+
+RemoteConfig = Annotated[
+    KitehouseRemote | FourhseRemote | RevilyRemote | OneuptimeRemote | AohImsRemote,
+    Field(discriminator="kind"),
+]
+
+
+def status_overrides(remote: RemoteBase) -> dict[str, str]:
+    """The remote's ``status_map`` as plain strings (empty where the kind has none)."""
+    return dict(getattr(remote, "status_map", {}) or {})

@@ -35,7 +35,7 @@ from incident_tui.domain.model import KINDS, Incident  # noqa: E402
 from incident_tui.remote.base import make_connector  # noqa: E402
 from incident_tui.store import upsert  # noqa: E402
 from incident_tui.store.engine import make_engine  # noqa: E402
-from incident_tui.sync import outbox  # noqa: E402
+from incident_tui.sync import pull_store  # noqa: E402
 
 CHUNK = 1000
 """Rows per transaction, as a pull merges its pages."""
@@ -97,7 +97,7 @@ def main() -> None:
         started = time.perf_counter()
         for start in range(0, len(incidents), CHUNK):
             chunk = incidents[start : start + CHUNK]
-            outbox.store_page(engine, "bench", args.kind, chunk, None, now)
+            pull_store.store_page(engine, "bench", args.kind, chunk, None, now)
         real = time.perf_counter() - started
         engine.dispose()
         indexed = bare_insert(folder / "indexed.db", rows, indexes=True)

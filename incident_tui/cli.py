@@ -282,27 +282,27 @@ def _sync_store(settings: Settings) -> Any:
 
 def cmd_retry(args: argparse.Namespace, settings: Settings) -> int:
     """Requeue a refused change."""
-    from incident_tui.sync import outbox
+    from incident_tui.sync import outbox_answers
 
-    _run_action(outbox.retry, _sync_store(settings), args.seq)
+    _run_action(outbox_answers.retry, _sync_store(settings), args.seq)
     print(f"change {args.seq} queued again")
     return 0
 
 
 def cmd_discard(args: argparse.Namespace, settings: Settings) -> int:
     """Drop a queued change."""
-    from incident_tui.sync import outbox
+    from incident_tui.sync import outbox_answers
 
-    incident_id = _run_action(outbox.discard, _sync_store(settings), args.seq)
+    incident_id = _run_action(outbox_answers.discard, _sync_store(settings), args.seq)
     print(f"change {args.seq} of {incident_id} discarded")
     return 0
 
 
 def cmd_conflict(args: argparse.Namespace, settings: Settings) -> int:
     """Keep our side or the remote's side of a conflict."""
-    from incident_tui.sync import outbox
+    from incident_tui.sync import outbox_answers
 
-    settle = outbox.keep_mine if args.keep == "mine" else outbox.take_theirs
+    settle = outbox_answers.keep_mine if args.keep == "mine" else outbox_answers.take_theirs
     _run_action(settle, _sync_store(settings), args.id)
     print(f"{args.id}: kept {args.keep}")
     return 0

@@ -8,7 +8,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from incident_tui.emulators.server import Emulator, EmulatorServer, Fault
+from incident_tui.emulators.faults import Fault
+from incident_tui.emulators.server import Emulator, EmulatorServer
 
 EMULATOR_CLASSES: dict[str, str] = {
     "kitehouse": "incident_tui.emulators.kitehouse:KitehouseEmulator",

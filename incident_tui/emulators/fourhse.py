@@ -17,47 +17,37 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import uuid
 from collections.abc import Callable, Iterable
-from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote
 
 from incident_tui.emulators.fourhse_data import (
-    ACTION,
-    CHILDREN,
     DEFAULT_CLIENT_ID,
     DEFAULT_PASSWORD,
     DEFAULT_SUBTENANT_ID,
     DEFAULT_TENANT_ID,
     DEFAULT_TOKEN,
     DEFAULT_USERNAME,
+)
+from incident_tui.emulators.fourhse_listing import matching, pagination_headers, paging
+from incident_tui.emulators.fourhse_render import CreatedAtFormat, format_created, joined
+from incident_tui.emulators.fourhse_requests import as_int, json_body, request_id, yii2_error
+from incident_tui.emulators.fourhse_resources import (
+    ACTION,
+    CHILDREN,
     EDITABLE,
     INCIDENT,
     KEYS,
     LABELS,
     PERSON,
     RESOURCE,
-    CreatedAtFormat,
     blank,
-    build_sample,
-    format_created,
-    joined,
     label,
     validate,
 )
+from incident_tui.emulators.fourhse_sample import build_sample
 from incident_tui.emulators.keycloak import Realm
 from incident_tui.emulators.server import Clock, Emulator, HttpError, Request, Response, utc_now
-
-MAX_PER_PAGE = 100
-
-
-def _int(value: object, default: int) -> int:
-    try:
-        return int(str(value)) if value not in (None, "") else default
-    except ValueError:
-        return default
 
 
 class FourhseEmulator(Emulator):
@@ -140,11 +130,7 @@ class FourhseEmulator(Emulator):
 
     def error_body(self, status: int, message: str) -> Any:
         """Yii2's error object."""
-        try:
-            name = HTTPStatus(status).phrase
-        except ValueError:
-            name = "Error"
-        return {"name": name, "message": message, "code": 0, "status": status}
+        return yii2_error(status, message)
 
     def remote_config(self, name: str) -> dict[str, Any]:
         """A ``fourhse`` remote for this emulator, signing in with the OAuth2 password flow."""
@@ -266,23 +252,6 @@ class FourhseEmulator(Emulator):
 
     # Handlers ----------------------------------------------------------------------------
 
-    def _body(self, request: Request) -> dict[str, Any]:
-        try:
-            body = request.json()
-        except HttpError:
-            raise self.fail(400, "Invalid JSON data in request body: Syntax error.") from None
-        if body is None:
-            return {}
-        if not isinstance(body, dict):
-            raise self.fail(400, "The request body must be a JSON object.")
-        return body
-
-    def _id(self, request: Request) -> str:
-        key = unquote(request.params.get("id") or "") or request.arg("id")
-        if not key:
-            raise self.fail(400, "Missing required parameters: id")
-        return key
-
     def _find(self, resource: str, key: str) -> dict[str, Any]:
         row = self.rows[resource].get(key)
         if row is None:
@@ -291,24 +260,15 @@ class FourhseEmulator(Emulator):
         return row
 
     def _index(self, resource: str, request: Request) -> Response:
-        body = self._body(request)
+        body = json_body(request)
         flt = body.get("filter") or {}
         if not isinstance(flt, dict):
             raise HttpError(422, [{"field": "filter", "message": "Filter is invalid."}])
-        per_page = _int(body.get("per-page", request.arg("per-page")), MAX_PER_PAGE)
-        per_page = min(max(per_page, 1), MAX_PER_PAGE)
-        page = max(_int(body.get("page", request.arg("page")), 1), 1)
+        page, per_page = paging(body, request)
         ids = self._listing(resource, flt, str(body.get("sort") or ""), bool(body.get("history")))
         rows = self.rows[resource]
         chunk = ids[(page - 1) * per_page : page * per_page]
-        headers = {}
-        if self.pagination_headers:
-            headers = {
-                "X-Pagination-Current-Page": str(page),
-                "X-Pagination-Page-Count": str(math.ceil(len(ids) / per_page)),
-                "X-Pagination-Per-Page": str(per_page),
-                "X-Pagination-Total-Count": str(len(ids)),
-            }
+        headers = pagination_headers(page, per_page, len(ids)) if self.pagination_headers else {}
         return Response.json([self._out(resource, rows[key]) for key in chunk], headers=headers)
 
     def _listing(self, resource: str, flt: dict[str, Any], sort: str, history: bool) -> list[str]:
@@ -323,28 +283,14 @@ class FourhseEmulator(Emulator):
             candidates: Iterable[str] = list(self.by_incident[resource].get(parent, {}))
         else:
             candidates = rows
-        tests = [
-            (k, {str(x) for x in v} if isinstance(v, list) else {str(v)}) for k, v in flt.items()
-        ]
-        ids = [
-            key for key in candidates
-            if (history or key not in self.historic)
-            and all(str(rows[key].get(k)) in wanted for k, wanted in tests)
-        ]
-        field = sort.lstrip("-")
-        if field:
-            def order(key: str) -> tuple[bool, str]:
-                value = rows[key].get(field)
-                return (value is None, str(value) if value is not None else "")
-
-            ids.sort(key=order, reverse=sort.startswith("-"))
+        ids = matching(rows, candidates, flt, sort, history=history, historic=self.historic)
         if len(self._listings) > 32:
             self._listings.clear()
         self._listings[cache_key] = (self._generation, ids)
         return ids
 
     def _create(self, resource: str, request: Request) -> Response:
-        body = self._body(request)
+        body = json_body(request)
         key = str(body.get(KEYS[resource]) or uuid.uuid4())
         row: dict[str, Any] = {KEYS[resource]: key}
         row.update({field: body.get(field) for field in EDITABLE[resource]})
@@ -365,18 +311,18 @@ class FourhseEmulator(Emulator):
             row["creator"] = self.username if token_user == "api" else token_user
             row["created_at"] = format_created(self.clock(), self.created_at_format)
         elif resource == PERSON:
-            row["days"] = _int(row.get("days"), 0)
+            row["days"] = as_int(row.get("days"), 0)
         elif resource == ACTION:
             row["entity_type"] = row["entity_type"] or "ACTION"
         self._store(resource, row)
         return Response.json(self._out(resource, row), 201)
 
     def _view(self, resource: str, request: Request) -> Response:
-        return Response.json(self._out(resource, self._find(resource, self._id(request))))
+        return Response.json(self._out(resource, self._find(resource, request_id(request))))
 
     def _update(self, resource: str, request: Request) -> Response:
-        row = self._find(resource, self._id(request))
-        body = self._body(request)
+        row = self._find(resource, request_id(request))
+        body = json_body(request)
         merged = {**row, **{k: v for k, v in body.items() if k in EDITABLE[resource]}}
         errors = self._validate(resource, merged)
         if errors:
@@ -388,7 +334,7 @@ class FourhseEmulator(Emulator):
         return Response.json(self._out(resource, row))
 
     def _delete(self, resource: str, request: Request) -> Response:
-        key = self._id(request)
+        key = request_id(request)
         self._find(resource, key)
         force = (request.arg("force") or "").lower() in ("1", "true", "yes")
         if resource == INCIDENT and not force:

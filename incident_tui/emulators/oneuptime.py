@@ -41,15 +41,11 @@ from incident_tui.emulators.oneuptime_data import (
     OTHER_PROJECT_ID,
     PROJECT_ID,
     READ_ONLY_API_KEY,
-    UUID_RE,
-    BadData,
-    Row,
-    Table,
-    everything,
-    render,
 )
 from incident_tui.emulators.oneuptime_sample import load_sample, seed_project
 from incident_tui.emulators.oneuptime_store import OneuptimeStore
+from incident_tui.emulators.oneuptime_table import Table, everything, render
+from incident_tui.emulators.oneuptime_values import UUID_RE, BadData, Row
 from incident_tui.emulators.server import Clock, Emulator, Request, Response, utc_now
 
 __all__ = ["API_KEY", "NO_PERMISSION_API_KEY", "OTHER_API_KEY", "OTHER_PROJECT_ID", "PROJECT_ID",

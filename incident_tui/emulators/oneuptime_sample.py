@@ -8,8 +8,9 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from incident_tui.emulators.oneuptime_data import PROJECT_ID, Row, now_ms
+from incident_tui.emulators.oneuptime_data import PROJECT_ID
 from incident_tui.emulators.oneuptime_store import OneuptimeStore, slug
+from incident_tui.emulators.oneuptime_values import Row, now_ms
 from incident_tui.emulators.sample import PEOPLE, PLACES, sample_incidents
 
 DEFAULT_STATES = (

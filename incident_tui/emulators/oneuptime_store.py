@@ -19,15 +19,9 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from incident_tui.emulators.oneuptime_data import (
-    BadData,
-    Row,
-    Table,
-    coerce,
-    make_tables,
-    now_ms,
-    utc,
-)
+from incident_tui.emulators.oneuptime_data import make_tables
+from incident_tui.emulators.oneuptime_table import Table
+from incident_tui.emulators.oneuptime_values import BadData, Row, coerce, now_ms, utc
 from incident_tui.emulators.server import Clock
 
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))

@@ -10,7 +10,10 @@ the injected clock: an acknowledged incident re-triggers after the service's
 ``acknowledge_timeout``; a triggered incident escalates to the next rule of its policy after
 the current rule's ``escalation_timeout`` (looping round the rules until another loop would
 reach the policy's ``escalation_loop_limit``) and auto-resolves after the service's
-``auto_resolve_timeout``.
+``auto_resolve_timeout``. The accounts, services and incident record live in
+:mod:`revily_data`, the state machine and those timers in :mod:`revily_lifecycle`, the
+services, users and policies routes in :mod:`revily_directory` and the reading of Rails params
+in :mod:`revily_requests`.
 """
 
 from __future__ import annotations
@@ -18,31 +21,30 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from incident_tui.emulators import revily_directory as directory
 from incident_tui.emulators.revily_data import (
     DEFAULT_SERVICE_ID,
     DEFAULT_TOKEN,
     USERS,
     Row,
     Service,
-    as_text,
     default_services,
-    details_param,
-    escalate,
-    expire,
-    form_value,
-    invalid,
     new_id,
     new_key,
+    rows_from_sample,
+)
+from incident_tui.emulators.revily_lifecycle import TRANSITIONS, escalate, expire
+from incident_tui.emulators.revily_requests import (
+    as_text,
+    details_param,
+    form_value,
+    invalid,
     pagination_headers,
-    policy_json,
     positive_int,
     request_params,
-    rows_from_sample,
-    rule_json,
-    service_json,
-    user_json,
 )
 from incident_tui.emulators.sample import sample_incidents
 from incident_tui.emulators.server import Clock, Emulator, Request, Response, utc_now
@@ -54,16 +56,6 @@ UNAUTHORIZED = "You need to sign in or sign up before continuing."
 
 _TOKEN_HEADER = re.compile(r'^Token token="(.+)"$')
 """The header strategy's exact pattern: without the quotes it does not match."""
-
-STATES = ("pending", "triggered", "acknowledged", "resolved")
-
-# event -> (states it may leave, state it enters); the state_machine of incident.rb.
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "trigger": (("pending", "acknowledged"), "triggered"),
-    "acknowledge": (("triggered",), "acknowledged"),
-    "escalate": (("triggered", "acknowledged"), "triggered"),
-    "resolve": (("triggered", "acknowledged"), "resolved"),
-}
 
 RouteHandler = Callable[[Request, str, str], Response]
 """A handler that also gets the path prefix (``""`` or ``"/api"``) and the principal's id."""
@@ -166,16 +158,16 @@ class RevilyEmulator(Emulator):
             ("PUT", "/incidents/{id}", self._update, user),
             ("DELETE", "/incidents/{id}", self._destroy, user),
             ("PUT", "/incidents/{id}/{event}", self._event, user),
-            ("GET", "/services", self._services, user),
-            ("GET", "/services/{sid}", self._service, user),
+            ("GET", "/services", partial(directory.services, self), user),
+            ("GET", "/services/{sid}", partial(directory.one_service, self), user),
             ("GET", "/services/{sid}/incidents", self._list, user),
             ("POST", "/services/{sid}/incidents", self._create_http, user),
-            ("GET", "/users", self._users, user),
-            ("GET", "/users/{uid}", self._user, user),
-            ("GET", "/policies", self._policies, user),
-            ("GET", "/policies/{pid}", self._policy, user),
-            ("GET", "/policies/{pid}/rules", self._rules, user),
-            ("GET", "/policies/{pid}/rules/{rid}", self._rule, user),
+            ("GET", "/users", partial(directory.users, self), user),
+            ("GET", "/users/{uid}", partial(directory.one_user, self), user),
+            ("GET", "/policies", partial(directory.policies, self), user),
+            ("GET", "/policies/{pid}", partial(directory.one_policy, self), user),
+            ("GET", "/policies/{pid}/rules", partial(directory.rules, self), user),
+            ("GET", "/policies/{pid}/rules/{rid}", partial(directory.one_rule, self), user),
             ("PUT", "/trigger", self._integration_trigger, service),
             ("PUT", "/resolve", self._integration_resolve, service),
         ]
@@ -222,7 +214,7 @@ class RevilyEmulator(Emulator):
     def _list(self, request: Request, prefix: str, user: str) -> Response:
         sid = request.params.get("sid")
         if sid is not None:
-            self._service_or_404(sid)
+            self.service_or_404(sid)
         rows: list[Row] | None = None
         wanted = {s for s in (request.arg("state") or "").split(",") if s}
         if sid is not None or wanted:
@@ -253,7 +245,7 @@ class RevilyEmulator(Emulator):
         return Response.json(row.render(prefix, head_fields=self.head_fields))
 
     def _create_http(self, request: Request, prefix: str, user: str) -> Response:
-        service = self._service_or_404(request.params["sid"])
+        service = self.service_or_404(request.params["sid"])
         params = request_params(request)
         message = as_text(params.get("message"))
         if not message or not message.strip():
@@ -297,57 +289,6 @@ class RevilyEmulator(Emulator):
         row = self._incident_or_404(request.params["id"])
         self._fire(row, event)
         return Response.empty(204)
-
-    # Services, users, policies -----------------------------------------------------------
-
-    def _services(self, request: Request, prefix: str, user: str) -> Response:
-        status = self._service_statuses()
-        return Response.json(
-            [service_json(s, prefix, status.get(s.id, "ok")) for s in self.services.values()]
-        )
-
-    def _service(self, request: Request, prefix: str, user: str) -> Response:
-        service = self._service_or_404(request.params["sid"])
-        status = self._service_statuses()
-        return Response.json(service_json(service, prefix, status.get(service.id, "ok")))
-
-    def _service_statuses(self) -> dict[str, str]:
-        """Each service's worst open state: ``triggered``, ``acknowledged``, else ``ok``."""
-        worst: dict[str, str] = {}
-        for row in self.incidents.values():
-            if row.state == "triggered" or (row.state == "acknowledged" and row.service_id
-                                            not in worst):
-                worst[row.service_id] = row.state
-        return worst
-
-    def _users(self, request: Request, prefix: str, user: str) -> Response:
-        return Response.json([user_json(uid, *self.users[uid]) for uid in self.users])
-
-    def _user(self, request: Request, prefix: str, user: str) -> Response:
-        uid = request.params["uid"]
-        if uid not in self.users:
-            raise self.fail(404, "not found")
-        return Response.json(user_json(uid, *self.users[uid]))
-
-    def _policies(self, request: Request, prefix: str, user: str) -> Response:
-        return Response.json([policy_json(s.policy, prefix) for s in self.services.values()])
-
-    def _policy(self, request: Request, prefix: str, user: str) -> Response:
-        for service in self.services.values():
-            if service.policy.id == request.params["pid"]:
-                return Response.json(policy_json(service.policy, prefix))
-        raise self.fail(404, "not found")
-
-    def _rules(self, request: Request, prefix: str, user: str) -> Response:
-        policy = self._policy_or_404(request.params["pid"])
-        return Response.json([rule_json(policy.policy, r, prefix) for r in policy.policy.rules])
-
-    def _rule(self, request: Request, prefix: str, user: str) -> Response:
-        service = self._policy_or_404(request.params["pid"])
-        for rule in service.policy.rules:
-            if rule.id == request.params["rid"]:
-                return Response.json(rule_json(service.policy, rule, prefix))
-        raise self.fail(404, "not found")
 
     # Integration API ---------------------------------------------------------------------
 
@@ -445,14 +386,9 @@ class RevilyEmulator(Emulator):
             raise self.fail(404, "not found")
         return row
 
-    def _service_or_404(self, sid: str) -> Service:
+    def service_or_404(self, sid: str) -> Service:
+        """The service ``sid``; 404 if there is none."""
         service = self.services.get(sid)
         if service is None:
             raise self.fail(404, "not found")
         return service
-
-    def _policy_or_404(self, pid: str) -> Service:
-        for service in self.services.values():
-            if service.policy.id == pid:
-                return service
-        raise self.fail(404, "not found")

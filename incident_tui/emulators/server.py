@@ -3,8 +3,9 @@
 Built on the standard library's ``ThreadingHTTPServer`` so an emulator starts in a few
 milliseconds inside a test and can misbehave at the socket level (drop, truncate) on demand.
 
-Faults are injected from Python (``emulator.faults.add(...)``) or over HTTP by a test that runs
-the app in another process: ``POST /_emulator/faults`` with a :class:`Fault` as JSON,
+Faults (:mod:`incident_tui.emulators.faults`) are injected from Python
+(``emulator.faults.add(...)``) or over HTTP by a test that runs the app in another process:
+``POST /_emulator/faults`` with a :class:`~incident_tui.emulators.faults.Fault` as JSON,
 ``DELETE /_emulator/faults``, ``GET /_emulator/requests``, ``DELETE /_emulator/requests``.
 """
 
@@ -20,8 +21,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from incident_tui.emulators.faults import FaultPlan
 
 Clock = Callable[[], datetime]
 
@@ -102,66 +105,6 @@ class HttpError(Exception):
 
 
 Handler = Callable[[Request], Response]
-FaultKind = Literal["status", "delay", "malformed", "truncated", "drop"]
-
-
-@dataclass
-class Fault:
-    """A misbehaviour for the next ``times`` matching requests (``times=-1``: until cleared).
-
-    kinds: ``status`` (answer ``status`` with ``body`` and an optional ``Retry-After``),
-    ``delay`` (sleep ``delay`` seconds, then answer normally), ``malformed`` (200 with a body
-    that is not JSON), ``truncated`` (the real answer cut off halfway, connection closed),
-    ``drop`` (close the connection without answering).
-    """
-
-    kind: FaultKind
-    method: str | None = None
-    path: str | None = None
-    """A regular expression searched in the request path; ``None`` matches every path."""
-    status: int = 500
-    retry_after: str | None = None
-    delay: float = 0.0
-    body: Any = None
-    times: int = 1
-
-    def matches(self, method: str, path: str) -> bool:
-        """Whether this fault applies to the request."""
-        if self.method and self.method.upper() != method:
-            return False
-        return self.path is None or re.search(self.path, path) is not None
-
-
-class FaultPlan:
-    """The queue of faults an emulator will inject, thread-safe."""
-
-    def __init__(self) -> None:
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-
-    def add(self, kind: FaultKind, **options: Any) -> Fault:
-        """Queue a fault; see :class:`Fault` for the options."""
-        fault = Fault(kind=kind, **options)
-        with self._lock:
-            self._faults.append(fault)
-        return fault
-
-    def clear(self) -> None:
-        """Forget every queued fault."""
-        with self._lock:
-            self._faults.clear()
-
-    def take(self, method: str, path: str) -> Fault | None:
-        """The first fault matching the request, counting it used."""
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, path):
-                    if fault.times > 0:
-                        fault.times -= 1
-                        if fault.times == 0:
-                            self._faults.remove(fault)
-                    return fault
-        return None
 
 
 @dataclass

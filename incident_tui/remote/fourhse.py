@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -23,10 +21,8 @@ from urllib.parse import quote
 import httpx
 
 from incident_tui.config_remotes import FourhseRemote, RemoteBase
-from incident_tui.domain import jsontext
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
-from incident_tui.domain.mapping import parse_time, status_from_keywords
-from incident_tui.domain.model import Draft, Incident, Status, SummaryGaps
+from incident_tui.domain.model import Draft, Incident, SummaryGaps
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.errors import (
     AuthFailed,
@@ -36,95 +32,21 @@ from incident_tui.remote.errors import (
     RemoteError,
     Unsupported,
 )
+from incident_tui.remote.fourhse_listing import pages
+from incident_tui.remote.fourhse_mapping import (
+    CHILDREN,
+    child_label,
+    create_body,
+    created_id,
+    incident_from,
+    update_body,
+)
 from incident_tui.remote.http import Http, Sleep, parse_json, utc_now
 from incident_tui.remote.oidc import OidcSession, bearer
 from incident_tui.remote.read_ahead import read_ahead
 
 DEFAULT_TOKEN_URL = "https://auth.4hse.com/realms/4hse/protocol/openid-connect/token"
 """The seed's Keycloak token endpoint."""
-PER_PAGE = 100
-"""The documented default and assumed maximum page size."""
-STATUSES = {"new": Status.TRIGGERED, "open": Status.ACKNOWLEDGED, "closed": Status.RESOLVED}
-EDITABLE = (
-    "code", "name", "date_incident", "category", "description_event",
-    "description_actions_involved", "deponent", "manager", "assignee", "watcher", "to",
-    "status", "external_reference_id", "date_closed", "tenant_id", "subtenant_id",
-)
-"""The incident fields an update sends back (contract 5.4: the full editable set)."""
-CHILDREN = {
-    "people": ("incident-person", "IncidentPerson", "office_incident_person_id"),
-    "resources": ("incident-resource", "IncidentResource", "office_incident_resource_id"),
-    "actions": ("incident-action", "IncidentAction", "office_incident_action_id"),
-}
-"""children() key -> (resource path, model name in the delete preview, primary key)."""
-EXTRA_FIELDS = (
-    "office_name", "project_name", "project_type", "totInvolvedPerson", "totSicknessDays",
-    "external_reference_id", "description_actions_involved", "creator", "to",
-)
-KEY_NAMESPACE = uuid.UUID("3b7d5e2a-9c41-4f8e-b6a0-5d2c1e4f7a93")
-"""uuid5 namespace for idempotency keys that are not UUIDs themselves."""
-
-
-def created_id(key: str) -> str:
-    """The ``office_incident_id`` a create with idempotency ``key`` uses: the key itself when
-    it is a UUID (hex or hyphenated), else a uuid5 of it, so a retried create reuses it."""
-    try:
-        return str(uuid.UUID(key))
-    except ValueError:
-        return str(uuid.uuid5(KEY_NAMESPACE, key))
-
-
-def json_names(value: object) -> list[str] | None:
-    """Names in an opaque ``manager``/``assignee``/``watcher`` JSON string; ``None`` when it
-    does not parse. Items may be strings or objects with a name-like key."""
-    if isinstance(value, str):
-        names = _names_in_text(value)
-        return None if names is None else list(names)
-    return _names(value)
-
-
-@functools.lru_cache(maxsize=4096)
-def _names_in_text(value: str) -> tuple[str, ...] | None:
-    # Cached because a site has few managers and watchers and every row repeats them.
-    try:
-        parsed = jsontext.loads(value) if value.strip() else []
-    except ValueError:
-        return None
-    return tuple(_names(parsed))
-
-
-def _names(value: object) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        value = list(value.values()) if isinstance(value, dict) else [value]
-    names: list[str] = []
-    for item in value:
-        if isinstance(item, dict):
-            item = next(
-                (item[k] for k in ("name", "full_name", "username", "email", "id") if item.get(k)),
-                None,
-            )
-        if item not in (None, ""):
-            names.append(str(item))
-    return names
-
-
-def child_label(kind: str, row: dict[str, Any]) -> str:
-    """A one-line name for a child row (person, resource or action) for the detail screen."""
-    if kind == "people":
-        first, last = row.get("person_first_name") or "", row.get("person_last_name") or ""
-        name = f"{first} {last}".strip() or str(row.get("person_code") or "?")
-        notes = [str(row["description"])] if row.get("description") else []
-        notes += [f"{row['days']} sickness days"] if row.get("days") else []
-    elif kind == "resources":
-        name = str(row.get("entity_name") or row.get("entity_id") or "?")
-        notes = [str(row["entity_type"])] if row.get("entity_type") else []
-    else:
-        code, title = row.get("action_code"), row.get("action_name") or row.get("entity_id")
-        name = " ".join(str(part) for part in (code, title) if part) or "?"
-        notes = [str(row["action_type"])] if row.get("action_type") else []
-    return f"{name} ({', '.join(notes)})" if notes else name
 
 
 class FourhseConnector(Connector):
@@ -213,46 +135,15 @@ class FourhseConnector(Connector):
         scope = {"tenant_id": self.cfg.tenant_id, "subtenant_id": self.cfg.subtenant_id}
         return {key: value for key, value in scope.items() if value}
 
-    async def _pages(
-        self, resource: str, flt: dict[str, Any], key: str, sort: str | None = None
-    ) -> AsyncGenerator[tuple[list[dict[str, Any]], bool, bool], None]:
-        """Yield ``(rows, last, shifted)`` for pages 1..X-Pagination-Page-Count (without the
-        headers: until a short page). ``shifted`` turns true once the total count changed
-        mid-listing, i.e. rows may have moved between pages."""
-        page, total, shifted = 1, None, False
-        seen: set[str] = set()
-        while True:
-            body: dict[str, Any] = {"filter": flt, "per-page": PER_PAGE, "page": page}
-            if sort:
-                body["sort"] = sort
-            response, rows = await self._exchange(
-                "POST", f"/v2/{resource}/index", json=body, idempotent=True
-            )
-            rows = [] if rows is None else rows
-            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-                raise BadResponse(f"4HSE {resource}/index: expected a JSON array of objects")
-            count = _header_int(response, "X-Pagination-Page-Count")
-            now_total = _header_int(response, "X-Pagination-Total-Count")
-            if total is None:
-                total = now_total
-            shifted = shifted or now_total != total
-            fresh = {str(r.get(key)) for r in rows} - seen
-            seen |= fresh
-            if count is not None:
-                last = page >= count
-            else:
-                per_page = _header_int(response, "X-Pagination-Per-Page") or PER_PAGE
-                # A server that repeats its last page for pages beyond the end would loop.
-                last = len(rows) < per_page or not fresh
-            yield rows, last, shifted
-            if last:
-                return
-            page += 1
+    async def _post_index(self, resource: str, body: dict[str, Any]) -> tuple[httpx.Response, Any]:
+        return await self._exchange("POST", f"/v2/{resource}/index", json=body, idempotent=True)
 
     async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
         """Always the full listing of the configured scope (4HSE has no ``updated_at``)."""
         seen: set[str] = set()
-        listing = self._pages("incident", self._scope(), "office_incident_id", sort="created_at")
+        listing = pages(
+            self._post_index, "incident", self._scope(), "office_incident_id", sort="created_at"
+        )
         async for rows, last, shifted in read_ahead(listing):
             incidents = []
             for row in rows:
@@ -293,7 +184,7 @@ class FourhseConnector(Connector):
             found: list[dict[str, Any]] = []
             try:
                 flt = {"office_incident_id": remote_id}
-                async for rows, _, _ in self._pages(resource, flt, key):
+                async for rows, _, _ in pages(self._post_index, resource, flt, key):
                     found.extend(rows)
             except NotFound:
                 return []
@@ -321,33 +212,7 @@ class FourhseConnector(Connector):
 
     def _map(self, row: dict[str, Any]) -> Incident:
         """One 4HSE incident payload in the common model."""
-        remote_id = row.get("office_incident_id")
-        if not remote_id:
-            raise BadResponse("4HSE incident without office_incident_id")
-        status_raw = str(row.get("status") or "new")
-        status = STATUSES.get(status_raw.strip().lower()) or status_from_keywords(status_raw)
-        occurred = parse_time(row.get("date_incident"))
-        extra: dict[str, Any] = {
-            key: row[key] for key in EXTRA_FIELDS if row.get(key) not in (None, "", "[]")
-        }
-        for key in ("manager", "watcher"):
-            names = json_names(row.get(key))
-            if names:
-                extra[key] = names
-            elif names is None and row.get(key):
-                extra[key] = row[key]
-        return Incident(
-            remote=self.name, kind=self.kind, remote_id=str(remote_id),
-            title=str(row.get("name") or row.get("code") or ""),
-            status=status, status_raw=status_raw,
-            created_at=parse_time(row.get("created_at")) or occurred or self._clock(),
-            ref=_text(row.get("code")), container=_text(row.get("subtenant_id")),
-            description=row.get("description_event"), category=_text(row.get("category")),
-            occurred_at=occurred, resolved_at=parse_time(row.get("date_closed")),
-            reporter=_text(row.get("deponent") or row.get("creator")),
-            assignees=json_names(row.get("assignee")) or [], extra=extra,
-            raw=row, comments=[], attachments=[],
-        )
+        return incident_from(row, remote=self.name, clock=self._clock)
 
     # Writing -----------------------------------------------------------------------------
 
@@ -357,8 +222,7 @@ class FourhseConnector(Connector):
 
     async def _update(self, current: Incident, changes: dict[str, Any]) -> Incident | None:
         raw = current.raw or await self._view(current.remote_id)
-        body = {key: raw[key] for key in EDITABLE if key in raw}
-        body.update(changes)
+        body = update_body(raw, changes)
         path = f"/v2/incident/update/{quote(current.remote_id, safe='')}"
         payload = await self._json("PUT", path, json=body)
         if isinstance(payload, dict) and payload.get("office_incident_id"):
@@ -408,11 +272,7 @@ class FourhseConnector(Connector):
         got through meets a 422 "already taken" and returns the incident it made."""
         remote_id = created_id(key)
         tenant, office = await self._placement(draft)
-        body = {
-            "office_incident_id": remote_id, "name": draft.title,
-            "description_event": draft.description or "", "date_incident": self._today(),
-            "status": "new", "tenant_id": tenant, "subtenant_id": office,
-        }
+        body = create_body(draft, remote_id, tenant=tenant, office=office, today=self._today())
         try:
             payload = await self._json("POST", "/v2/incident/create", json=body, idempotent=True)
         except Refused as error:
@@ -438,15 +298,3 @@ class FourhseConnector(Connector):
         path = f"/v2/incident/delete/{quote(current.remote_id, safe='')}"
         with contextlib.suppress(NotFound):
             await self._send("DELETE", path, params={"force": "true"})
-
-
-def _text(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
-
-
-def _header_int(response: httpx.Response, name: str) -> int | None:
-    value = response.headers.get(name)
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None

@@ -25,7 +25,7 @@ from incident_tui.remote.base import Connector, make_connector
 from incident_tui.remote.errors import NotFound, RemoteError, Unavailable
 from incident_tui.remote.http import Sleep
 from incident_tui.store.engine import make_engine
-from incident_tui.sync import outbox
+from incident_tui.sync import pull_store
 from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, SyncReport
 from incident_tui.sync.pull import Puller
 from incident_tui.sync.push import AfterPush, Pusher
@@ -92,7 +92,7 @@ class SyncEngine:
             result = RemoteResult(name, ok=False)
             self.listener.remote_started(name)
             await asyncio.to_thread(
-                outbox.save_remote_state,
+                pull_store.save_remote_state,
                 self.engine,
                 name,
                 kind,
@@ -124,7 +124,7 @@ class SyncEngine:
             result.seconds = time.monotonic() - started
             http = getattr(self._connectors.get(name), "http", None)
             result.requests = getattr(http, "requests_sent", 0)
-            await asyncio.to_thread(outbox.save_remote_state, self.engine, name, kind, **state)
+            await asyncio.to_thread(pull_store.save_remote_state, self.engine, name, kind, **state)
             self.listener.remote_finished(result)
             return result
 
@@ -137,7 +137,13 @@ class SyncEngine:
         except NotFound:
             return False
         await asyncio.to_thread(
-            outbox.store_page, self.engine, remote, connector.kind, [incident], None, self.clock()
+            pull_store.store_page,
+            self.engine,
+            remote,
+            connector.kind,
+            [incident],
+            None,
+            self.clock(),
         )
         self.listener.incidents_changed([incident.id], [])
         return True

@@ -1,5 +1,6 @@
-"""The outbox's state changes, each one short transaction: what to push next, what the remote
-accepted, refused or contested, and the user's answers (retry, discard, keep mine, take theirs).
+"""The outbox's state changes as the engine pushes, each one short transaction: what to push
+next, what the remote accepted, refused or contested. The user's answers to refused and
+contested changes are in :mod:`incident_tui.sync.outbox_answers`.
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ from incident_tui.domain.model import (
     Incident,
     Severity,
     Status,
-    SummaryGaps,
 )
-from incident_tui.store import fts
-from incident_tui.store.actions import ActionError, recount_pending, remove_incident
+from incident_tui.store.actions import recount_pending, remove_incident
 from incident_tui.store.engine import session
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import UpsertResult, base_of, upsert_incidents
@@ -289,168 +288,3 @@ def _adopt(s: Any, local_id: str, created: Incident) -> str:
         {"new": new_id, "old": local_id},
     )
     return new_id
-
-
-# The user's answers ------------------------------------------------------------------------
-
-
-def retry(engine: Engine, seq: int) -> None:
-    """Put a refused or contested change back in the queue as it is."""
-    with session(engine) as s, s.begin():
-        row = s.get(OutboxRow, seq)
-        if row is None:
-            raise ActionError(f"no queued change {seq}")
-        row.state = "queued"
-        row.last_error = None
-        incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
-        if incident is not None:
-            incident.failed = None
-
-
-def discard(engine: Engine, seq: int) -> str:
-    """Drop a queued change; the incident is refreshed from the remote at the next pull.
-
-    Returns the incident id. A discarded create removes the local incident altogether.
-    """
-    with session(engine) as s, s.begin():
-        row = s.get(OutboxRow, seq)
-        if row is None:
-            raise ActionError(f"no queued change {seq}")
-        incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
-        payload = json.loads(row.payload)
-        s.delete(row)
-        s.flush()
-        if incident is None:
-            return row.incident_id
-        if row.op == ChangeKind.CREATE.value:
-            remove_incident(s, incident)
-            return row.incident_id
-        if row.op == ChangeKind.COMMENT.value and payload.get("comment_seq") is not None:
-            comment = s.get(CommentRow, payload["comment_seq"])
-            if comment is not None:
-                s.delete(comment)
-        if row.op == ChangeKind.DELETE.value:
-            incident.deleted_locally = False
-        # Forget the local view: the next pull rewrites the row with the remote's values.
-        incident.version = None
-        incident.failed = None
-        incident.conflict = None
-        recount_pending(s, [incident.id])
-        s.flush()
-        fts.reindex(s, [incident.id])
-        return incident.id
-
-
-def keep_mine(engine: Engine, incident_id: str) -> None:
-    """Resolve a conflict for our side: the remote's current values become the base, so the
-    queued change is pushed over them at the next sync."""
-    with session(engine) as s, s.begin():
-        incident = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
-        if incident is None or not incident.conflict:
-            raise ActionError(f"{incident_id} has no conflict")
-        info = json.loads(incident.conflict)
-        if info.get("theirs"):
-            incident.base = json.dumps(info["theirs"])
-        incident.conflict = None
-        for row in s.exec(
-            select(OutboxRow).where(
-                OutboxRow.incident_id == incident_id, OutboxRow.state == "conflict"
-            )
-        ).all():
-            row.state = "queued"
-            row.last_error = None
-            row.payload = json.dumps({**json.loads(row.payload), "force": True})
-
-
-def take_theirs(engine: Engine, incident_id: str) -> None:
-    """Resolve a conflict for the remote's side: drop our contested changes and show theirs."""
-    with session(engine) as s, s.begin():
-        incident = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
-        if incident is None or not incident.conflict:
-            raise ActionError(f"{incident_id} has no conflict")
-        info = json.loads(incident.conflict)
-        for row in s.exec(
-            select(OutboxRow).where(
-                OutboxRow.incident_id == incident_id, OutboxRow.state == "conflict"
-            )
-        ).all():
-            s.delete(row)
-        theirs = info.get("theirs") or {}
-        for name in ("title", "description", "severity", "status"):
-            if name in theirs:
-                setattr(incident, name, theirs[name])
-        if theirs:
-            incident.base = json.dumps(theirs)
-        incident.conflict = None
-        incident.version = None
-        if incident.remote_deleted:
-            s.flush()
-            remove_incident(s, incident)
-            return
-        s.flush()
-        recount_pending(s, [incident_id])
-        fts.reindex(s, [incident_id])
-
-
-def remote_state(engine: Engine, name: str) -> tuple[str | None, str | None]:
-    """The remote's stored cursor and time of its last full listing."""
-    with session(engine) as s:
-        row = (
-            s.connection()
-            .execute(text("SELECT cursor, last_full_at FROM remote WHERE name = :n"), {"n": name})
-            .first()
-        )
-    return (row[0], row[1]) if row else (None, None)
-
-
-def save_remote_state(engine: Engine, name: str, kind: str, **values: Any) -> None:
-    """Create or update a remote's sync state row."""
-    with session(engine) as s, s.begin():
-        conn = s.connection()
-        conn.execute(
-            text("INSERT OR IGNORE INTO remote (name, kind, state) VALUES (:n, :k, 'never')"),
-            {"n": name, "k": kind},
-        )
-        if values:
-            sets = ", ".join(f"{key} = :{key}" for key in values)
-            conn.execute(text(f"UPDATE remote SET {sets} WHERE name = :n"), {"n": name, **values})
-
-
-def store_page(
-    engine: Engine,
-    name: str,
-    kind: str,
-    incidents: list[Incident],
-    cursor: str | None,
-    now: datetime,
-    gaps: SummaryGaps | None = None,
-) -> UpsertResult:
-    """Upsert a pulled page and advance the cursor in the same transaction; ``gaps``: what
-    the remote's summaries leave out (kept from the cache)."""
-    with session(engine) as s, s.begin():
-        result = upsert_incidents(s, incidents, now, gaps)
-        if cursor is not None:
-            conn = s.connection()
-            conn.execute(
-                text("INSERT OR IGNORE INTO remote (name, kind, state) VALUES (:n, :k, 'never')"),
-                {"n": name, "k": kind},
-            )
-            conn.execute(
-                text("UPDATE remote SET cursor = :c WHERE name = :n"), {"c": cursor, "n": name}
-            )
-    return result
-
-
-def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:
-    """Remote ids of the newest incidents whose full record was never fetched."""
-    if limit <= 0:
-        return []
-    with session(engine) as s:
-        rows = s.connection().execute(
-            text(
-                "SELECT remote_id FROM incident WHERE remote = :r AND hydrated = 0 "
-                "AND local_only = 0 ORDER BY created_at DESC LIMIT :l"
-            ),
-            {"r": remote, "l": limit},
-        )
-        return [r[0] for r in rows]

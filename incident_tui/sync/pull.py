@@ -16,7 +16,7 @@ from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.model import Incident, Severity
 from incident_tui.remote.base import Connector
 from incident_tui.remote.errors import NotFound
-from incident_tui.sync import outbox
+from incident_tui.sync import pull_store
 from incident_tui.sync.events import RemoteResult, SyncListener
 from incident_tui.sync.pages import prefetch
 
@@ -46,7 +46,7 @@ class Puller:
         """Store the remote's changes since the last pull, page by page (every incident when
         a full listing is due, then drop the cached ones it no longer lists)."""
         cursor, last_full = await asyncio.to_thread(
-            outbox.remote_state, self.engine, connector.name
+            pull_store.remote_state, self.engine, connector.name
         )
         now = self.clock()
         last_full_at = from_db(last_full)
@@ -61,7 +61,7 @@ class Puller:
         first_sync = last_full_at is None
         async for page in prefetch(connector.pull(None if full else cursor, full=full)):
             stored = await asyncio.to_thread(
-                outbox.store_page,
+                pull_store.store_page,
                 self.engine,
                 connector.name,
                 kind,
@@ -89,7 +89,7 @@ class Puller:
                 result.removed += len(removed)
                 touched += removed
                 await asyncio.to_thread(
-                    outbox.save_remote_state,
+                    pull_store.save_remote_state,
                     self.engine,
                     connector.name,
                     kind,
@@ -109,7 +109,9 @@ class Puller:
     async def hydrate(self, connector: Connector, result: RemoteResult) -> None:
         """Fetch the full record of the newest summary-only incidents, a few at a time."""
         limit = self.settings.hydrate_limit
-        remote_ids = await asyncio.to_thread(outbox.unhydrated, self.engine, connector.name, limit)
+        remote_ids = await asyncio.to_thread(
+            pull_store.unhydrated, self.engine, connector.name, limit
+        )
         gate = asyncio.Semaphore(HYDRATE_CONCURRENCY)
 
         async def fetch(remote_id: str) -> Incident | None:
@@ -125,7 +127,7 @@ class Puller:
             incidents = [i for i in batch if i is not None]
             if incidents:
                 await asyncio.to_thread(
-                    outbox.store_page, self.engine, connector.name, connector.kind, incidents,
+                    pull_store.store_page, self.engine, connector.name, connector.kind, incidents,
                     None, self.clock(),
                 )
                 self.listener.incidents_changed([i.id for i in incidents], [])

@@ -3,12 +3,15 @@
 ``make_app`` opens the cache and builds the services once; the App registers the themes,
 applies the user's keymap, hands a :class:`UiContext` to its screens, runs the sync loop as
 an App-level worker and is the one place where worker errors and sync events land.
+
+Opening the dashboard and the handover is the App's :class:`ReportViews` mixin
+(:mod:`incident_tui.ui.report_views`); the command palette's incident entries are
+:mod:`incident_tui.ui.palette`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -21,8 +24,6 @@ from textual.signal import Signal
 from textual.worker import Worker
 
 from incident_tui.clock import Clock, system_clock
-from incident_tui.domain.capabilities import Capability
-from incident_tui.domain.query import ListQuery
 from incident_tui.domain.text import clean
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
@@ -38,6 +39,8 @@ from incident_tui.ui.messages import (
     WorkerFailed,
     forward_worker_failure,
 )
+from incident_tui.ui.palette import incident_commands
+from incident_tui.ui.report_views import ReportViews
 from incident_tui.ui.screens.list_screen import ListScreen
 from incident_tui.ui.services import Services
 from incident_tui.ui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes
@@ -45,40 +48,13 @@ from incident_tui.ui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_
 WARM_AFTER = 0.5
 """Seconds after start-up to build the writer (SQLModel import) in a thread, off the paint."""
 
-PALETTE: tuple[tuple[str, str, str], ...] = (
-    ("Open incident", "Open the incident under the cursor", "open"),
-    ("Acknowledge", "Acknowledge the selection or the incident under the cursor", "acknowledge"),
-    ("Resolve", "Resolve the selection or the incident under the cursor", "resolve"),
-    ("Reopen", "Reopen the incident", "reopen"),
-    ("Select / unselect", "Toggle the incident under the cursor for bulk actions", "select"),
-    ("Comment", "Write a comment on the incident", "comment"),
-    ("Edit incident", "Edit title, description and severity", "edit"),
-    ("Delete incident", "Delete the incident (asks first)", "delete"),
-    ("Download attachment", "Save an attachment in the download folder", "download_attachment"),
-    ("Upload attachment", "Queue uploading a local file to the incident", "upload_attachment"),
-    ("Delete attachment", "Delete an attachment of the incident (asks first)", "delete_attachment"),
-    ("Export PDF", "Save the remote's PDF report of the incident", "export_pdf"),
-    ("Set attribute", "Add or change a custom attribute of the incident", "set_attribute"),
-    ("Delete comment", "Delete a comment of the incident (asks first)", "delete_comment"),
-    ("Export list", "Save the filtered list as CSV or JSON in the download folder", "export"),
-    ("New incident", "Create an incident on a configured remote", "new_incident"),
-    ("Search", "Search as you type", "search"),
-    ("Filter", "Filter by status, remote and severity", "filter"),
-    ("Sort", "Cycle the order of the list", "sort"),
-    ("Sync now", "Pull and push every remote now", "sync"),
-    ("Dashboard", "Charts of the cached incidents", "dashboard"),
-    ("Handover", "Shift handover summary", "handover"),
-    ("Help", "Keys and what they do", "help"),
-)
-"""Command palette entries: title, help, action (run on the screen if it has it, else app)."""
-
 if TYPE_CHECKING:
     from incident_tui.config import Settings
     from incident_tui.ui.screens.dashboard import DashboardScreen
     from incident_tui.ui.sync_runner import SyncRunner
 
 
-class IncidentApp(App[None]):
+class IncidentApp(ReportViews, App[None]):
     """incident-tui: the on-call console over every configured incident system."""
 
     CSS_PATH = "app.tcss"
@@ -195,14 +171,7 @@ class IncidentApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands (theme, keys, quit...) plus every incident action that applies."""
         yield from super().get_system_commands(screen)
-        for title, help_text, action in PALETTE:
-            target: DOMNode | None = None
-            if hasattr(screen, f"action_{action}"):
-                target = screen
-            elif hasattr(self, f"action_{action}"):
-                target = self
-            if target is not None and target.check_action(action, ()) is True:
-                yield SystemCommand(title, help_text, partial(self.run_action, action, target))
+        yield from incident_commands(self, screen)
 
     def action_help(self) -> None:
         """Show the keys."""
@@ -227,88 +196,6 @@ class IncidentApp(App[None]):
         else:
             self.runner.sync_now()
             self.notify("Syncing…", timeout=2, markup=False)
-
-    def _list_query(self) -> ListQuery:
-        """The list's filters and search, which the dashboard applies too."""
-        for screen in self.screen_stack:
-            if isinstance(screen, ListScreen):
-                return screen.incidents.list_query
-        return ListQuery()
-
-    def _summary_remotes(self) -> list[str]:
-        """Remotes with their own dashboard figures and handover stream."""
-        services = self.services
-        return [
-            name for name, kind in services.remote_kinds().items()
-            if services.can(kind, Capability.REMOTE_SUMMARIES)
-        ]
-
-    def _back_to(self, kind: type[Screen[Any]]) -> bool:
-        """Return to an open screen of ``kind`` (closing what is above it), if there is one.
-
-        Jumping between the dashboard, the handover and incidents opened from them would
-        otherwise pile up screens that escape has to unwind one by one."""
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, kind):
-                while self.screen is not screen:
-                    self.pop_screen()
-                return True
-        return False
-
-    def _open_view(self, screen: Screen[Any]) -> None:
-        """Open the dashboard or the handover: in place of the other one, if that is on top."""
-        from incident_tui.ui.screens.dashboard import DashboardScreen
-        from incident_tui.ui.screens.handover import HandoverScreen
-
-        if isinstance(self.screen, DashboardScreen | HandoverScreen):
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
-
-    def action_dashboard(self) -> None:
-        """Charts of the cached incidents under the list's filters."""
-        from incident_tui.ui.screens.dashboard import DashboardScreen
-
-        if self._back_to(DashboardScreen):
-            return
-        services = self.services
-        fetchers = {
-            name: partial(services.remote_dashboard, name) for name in self._summary_remotes()
-        }
-        self._open_view(
-            DashboardScreen(
-                services.background(),
-                query=self._list_query(),
-                clock=services.clock,
-                kitehouse=fetchers,
-                changes=self.ctx.incidents_changed,
-            )
-        )
-
-    def action_handover(self) -> None:
-        """The shift handover summary (and a Kitehouse server's own, streamed)."""
-        from incident_tui.ui.screens.handover import HandoverScreen
-
-        if self._back_to(HandoverScreen):
-            return
-        services = self.services
-        settings = services.settings_if_valid()
-        if settings is None:
-            return
-        self._open_view(
-            HandoverScreen(
-                services.background(),
-                clock=services.clock,
-                stale_hours=settings.stale_hours,
-                remotes=[remote.name for remote in settings.remotes],
-                save_dir=settings.downloads(),
-                streams={
-                    name: partial(services.remote_handover, name)
-                    for name in self._summary_remotes()
-                },
-                changes=self.ctx.incidents_changed,
-            )
-        )
 
     def on_dashboard_screen_open_incident(self, message: DashboardScreen.OpenIncident) -> None:
         """An incident picked on the dashboard opens in the detail screen."""

@@ -13,9 +13,10 @@ import pytest
 
 from incident_tui.config_remotes import FourhseRemote
 from incident_tui.domain.model import Draft, Incident, Status
+from incident_tui.emulators.faults import FaultKind
 from incident_tui.emulators.fourhse import FourhseEmulator
 from incident_tui.emulators.fourhse_data import DEFAULT_SUBTENANT_ID, DEFAULT_TOKEN
-from incident_tui.emulators.server import EmulatorServer, FaultKind
+from incident_tui.emulators.server import EmulatorServer
 from incident_tui.remote.base import Page
 from incident_tui.remote.errors import (
     AuthFailed,
@@ -25,7 +26,8 @@ from incident_tui.remote.errors import (
     Unavailable,
     Unsupported,
 )
-from incident_tui.remote.fourhse import FourhseConnector, created_id, json_names
+from incident_tui.remote.fourhse import FourhseConnector
+from incident_tui.remote.fourhse_mapping import created_id, json_names
 from incident_tui.store.upsert import content_version
 from tests.integration.conftest import FIXED_NOW, no_sleep
 

@@ -18,13 +18,13 @@ from incident_tui.config_remotes import OneuptimeRemote
 from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.model import Attachment, Draft, Incident, Severity, Status
 from incident_tui.emulators import EmulatorServer
+from incident_tui.emulators.faults import FaultKind
 from incident_tui.emulators.oneuptime import (
     NO_PERMISSION_API_KEY,
     PROJECT_ID,
     READ_ONLY_API_KEY,
 )
-from incident_tui.emulators.oneuptime_data import iso
-from incident_tui.emulators.server import FaultKind
+from incident_tui.emulators.oneuptime_values import iso
 from incident_tui.remote.base import Page
 from incident_tui.remote.errors import (
     AuthFailed,

@@ -21,7 +21,7 @@ from incident_tui.emulators.oneuptime import (
     READ_ONLY_API_KEY,
     OneuptimeEmulator,
 )
-from incident_tui.emulators.oneuptime_data import iso
+from incident_tui.emulators.oneuptime_values import iso
 from tests.integration.conftest import FIXED_NOW, Serve
 
 MISSING = "6b1f7a3c-0d2e-4f5a-8b9c-1d2e3f4a5b6c"

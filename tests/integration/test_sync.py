@@ -19,7 +19,7 @@ from incident_tui.domain.model import Draft
 from incident_tui.domain.query import ListQuery
 from incident_tui.store.actions import Actions
 from incident_tui.store.reader import Reader
-from incident_tui.sync import outbox
+from incident_tui.sync import outbox_answers
 from incident_tui.sync.engine import SyncEngine
 from tests.integration.conftest import FIXED_NOW, Serve, no_sleep
 
@@ -161,7 +161,7 @@ async def test_conflict_is_shown_then_keep_mine(serve: Serve, tmp_path: Path) ->
     assert conflict["ours"] == {"status": "acknowledged"}
     assert conflict["theirs"]["status"] == "resolved"
     assert aoh.emulator.row(row["id"])["status"] == "RESOLVED"  # nothing overwritten silently
-    outbox.keep_mine(SyncEngine(settings).engine, incident_id)
+    outbox_answers.keep_mine(SyncEngine(settings).engine, incident_id)
     assert (await sync(settings)).ok
     assert aoh.emulator.row(row["id"])["status"] == "OPEN"
     assert reader.queued() == 0
@@ -203,7 +203,7 @@ async def test_conflict_take_theirs(serve: Serve, tmp_path: Path) -> None:
     Actions.open(settings.db_path()).edit(incident_id, {"title": "Our title"})
     aoh.emulator.touch(row["id"], name="Their title")
     assert (await sync(settings)).results[0].conflicts == 1
-    outbox.take_theirs(SyncEngine(settings).engine, incident_id)
+    outbox_answers.take_theirs(SyncEngine(settings).engine, incident_id)
     assert (await sync(settings)).ok
     detail = Reader.open(settings.db_path()).detail(incident_id)
     assert detail is not None and detail.incident["title"] == "Their title"
@@ -230,11 +230,11 @@ async def test_refused_change_is_visible_and_can_be_retried_or_discarded(
     assert change["state"] == "failed" and "is locked by policy" in change["last_error"]
     assert reader.page(ListQuery(), 0, 1)[0].failed
     engine = SyncEngine(settings).engine
-    outbox.retry(engine, queued.seq)
+    outbox_answers.retry(engine, queued.seq)
     assert (await sync(settings)).results[0].pushed == 1
     assert emulator.incident(incident["id"])["state"] == "acknowledged"
     queued = Actions.open(settings.db_path()).resolve([incident_id])[0]
-    outbox.discard(engine, queued.seq)
+    outbox_answers.discard(engine, queued.seq)
     assert (await sync(settings)).ok
     assert emulator.incident(incident["id"])["state"] == "acknowledged"
     assert reader.detail(incident_id).incident["status"] == "acknowledged"  # type: ignore[union-attr]

@@ -25,8 +25,8 @@ from incident_tui.domain.model import Comment, Incident, Severity, Status
 from incident_tui.remote.errors import AuthFailed, BadResponse, RateLimited, Unavailable
 from incident_tui.store.handover_queries import handover_report
 from incident_tui.store.reader import Reader
-from incident_tui.ui.screens.handover import (
-    HandoverScreen,
+from incident_tui.ui.screens.handover import HandoverScreen
+from incident_tui.ui.screens.handover_stream import (
     RetryPolicy,
     StreamFactory,
     StreamView,
@@ -86,7 +86,7 @@ def build_cache(path: Path) -> Path:
     from incident_tui.store.actions import Actions
     from incident_tui.store.engine import session
     from incident_tui.store.upsert import upsert_incidents
-    from incident_tui.sync import outbox
+    from incident_tui.sync import outbox, pull_store
 
     incidents = [
         _incident(
@@ -149,14 +149,14 @@ def build_cache(path: Path) -> Path:
         upsert_incidents(s, incidents, NOW)
     refused = actions.acknowledge(["school:r06"])[0]
     outbox.mark_failed(actions.engine, refused.seq, "HTTP 422: status cannot change")
-    outbox.save_remote_state(
+    pull_store.save_remote_state(
         actions.engine,
         "school",
         "kitehouse",
         state="ok",
         last_ok_at=to_db(NOW - 10 * timedelta(minutes=1)),
     )
-    outbox.save_remote_state(
+    pull_store.save_remote_state(
         actions.engine,
         "ops",
         "aoh_ims",

@@ -19,7 +19,7 @@ from incident_tui.store.engine import session
 from incident_tui.store.handover_queries import handover_report
 from incident_tui.store.reader import Reader
 from incident_tui.store.upsert import upsert_incidents
-from incident_tui.sync import outbox
+from incident_tui.sync import outbox, pull_store
 from tests.conftest import NOW, make_incident
 
 SINCE = NOW - timedelta(hours=12)
@@ -311,10 +311,10 @@ def test_comments_of_the_shift_per_incident(tmp_path: Path) -> None:
 
 def test_stale_cache_is_said_explicitly(tmp_path: Path) -> None:
     actions, reader = build(tmp_path / "c.db", [incident(1, created=NOW - HOUR, remote="school")])
-    outbox.save_remote_state(
+    pull_store.save_remote_state(
         actions.engine, "fresh", "revily", state="ok", last_ok_at=to_db(NOW - HOUR)
     )
-    outbox.save_remote_state(
+    pull_store.save_remote_state(
         actions.engine,
         "old",
         "oneuptime",
@@ -322,7 +322,7 @@ def test_stale_cache_is_said_explicitly(tmp_path: Path) -> None:
         last_ok_at=to_db(SINCE - HOUR),
         last_error="connection refused",
     )
-    outbox.save_remote_state(
+    pull_store.save_remote_state(
         actions.engine, "broken", "fourhse", state="failing", last_error="HTTP 401"
     )
     h = report(reader, remotes=["configured", "fresh"])

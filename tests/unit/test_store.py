@@ -18,7 +18,7 @@ from incident_tui.store.actions import ActionError, Actions
 from incident_tui.store.engine import session
 from incident_tui.store.reader import Reader
 from incident_tui.store.upsert import remove_missing, upsert_incidents
-from incident_tui.sync import outbox
+from incident_tui.sync import outbox, outbox_answers
 from tests.conftest import NOW, make_incident
 
 
@@ -205,7 +205,7 @@ def test_delete_hides_and_discard_restores(cache: tuple[Actions, Reader], tmp_pa
     actions, reader = cache
     queued = actions.delete("ops:r7")
     assert not reader.exists("ops:r7")
-    outbox.discard(actions.engine, queued.seq)
+    outbox_answers.discard(actions.engine, queued.seq)
     assert reader.exists("ops:r7")
     local = actions.create("ops", "aoh_ims", Draft("temp"))
     actions.delete(local.incident_id)
@@ -387,13 +387,13 @@ def test_conflict_keep_mine_and_take_theirs(cache: tuple[Actions, Reader]) -> No
     theirs = make_incident(3, title="Theirs")
     outbox.mark_conflict(actions.engine, queued.seq, ["title"], {"title": "Mine"}, theirs, "x")
     assert reader.page(ListQuery(search="Mine"), 0, 1)[0].conflict
-    outbox.keep_mine(actions.engine, "ops:r3")
+    outbox_answers.keep_mine(actions.engine, "ops:r3")
     detail = reader.detail("ops:r3")
     assert detail is not None and detail.incident["conflict"] is None
     assert detail.incident["base"]["title"] == "Theirs"
     assert json.loads(reader.outbox()[0]["payload"])["force"] is True
     outbox.mark_conflict(actions.engine, queued.seq, ["title"], {"title": "Mine"}, theirs, "x")
-    outbox.take_theirs(actions.engine, "ops:r3")
+    outbox_answers.take_theirs(actions.engine, "ops:r3")
     detail = reader.detail("ops:r3")
     assert detail is not None and detail.incident["title"] == "Theirs"
     assert detail.incident["pending"] == 0 and reader.queued() == 0
@@ -404,7 +404,7 @@ def test_many_threads_write_through_one_engine(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from incident_tui.store.engine import make_engine
-    from incident_tui.sync.outbox import store_page
+    from incident_tui.sync.pull_store import store_page
 
     engine = make_engine(tmp_path / "threads.db")
 

@@ -5,13 +5,16 @@ as plain text (remote text never meets a markup parser); ``c`` copies it as Mark
 as JSON, ``w`` saves both to files, ``+`` / ``-`` change the hours. For Kitehouse remotes,
 ``k`` streams the server's own AI-written handover e-mail beside it, reconnecting with
 backoff when the stream drops and saying plainly when the server refuses.
+
+The screen and its actions live here, with :func:`save_handover` behind ``w``; the summary's
+styled text is :mod:`~incident_tui.ui.screens.handover_content`, following the server's
+stream is :mod:`~incident_tui.ui.screens.handover_stream`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,126 +29,19 @@ from textual.widgets import Footer, Static
 
 from incident_tui.clock import Clock, system_clock
 from incident_tui.domain.handover import Handover
-from incident_tui.domain.handover_render import display_lines, dump_json, to_markdown
-from incident_tui.domain.text import clean, shorten
-from incident_tui.remote.errors import RemoteError
+from incident_tui.domain.handover_render import dump_json, to_markdown
 from incident_tui.store.handover_queries import handover_report
 from incident_tui.store.reader import Reader
-
-StreamFactory = Callable[[float], AsyncIterator[str]]
-"""A Kitehouse connector's ``handover_stream(hours)``: the e-mail's text, chunk by chunk."""
+from incident_tui.ui.screens.handover_content import report_content, title_content
+from incident_tui.ui.screens.handover_stream import (
+    RetryPolicy,
+    StreamFactory,
+    StreamView,
+    follow_stream,
+)
 
 HOURS = (4.0, 8.0, 12.0, 24.0, 48.0, 72.0)
 """The shift lengths ``+`` and ``-`` step through."""
-
-LINE_STYLES: dict[str, str] = {
-    "title": "bold $text",
-    "meta": "$text-muted",
-    "warning": "bold $warning",
-    "heading": "bold $accent",
-    "count": "",
-    "item": "",
-    "more": "$text-muted",
-    "detail": "$text-muted",
-    "empty": "$text-muted",
-    "blank": "",
-}
-"""How each kind of report line is drawn (theme variables, so every theme applies)."""
-
-SEVERITY_VARIABLES = {
-    "CRITICAL": ("severity-critical", "error"),
-    "MAJOR": ("severity-major", "warning"),
-    "MINOR": ("severity-minor", "accent"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Bounded reconnects with exponential backoff for the server's handover stream."""
-
-    attempts: int = 5
-    """Connections tried in all (the first one included)."""
-    first_delay: float = 1.0
-    factor: float = 2.0
-    max_delay: float = 30.0
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based); a server's
-        ``Retry-After`` wins when it asks for longer."""
-        backoff = min(self.max_delay, self.first_delay * self.factor ** (attempt - 1))
-        return max(backoff, retry_after or 0.0)
-
-
-class StreamView:
-    """What the server pane shows: a status line and the e-mail so far."""
-
-    def __init__(self) -> None:
-        self.status = ""
-        self.text = ""
-        self.done = False
-        self.failed = False
-
-
-async def follow_stream(
-    factory: StreamFactory,
-    hours: float,
-    on_update: Callable[[StreamView], None],
-    *,
-    policy: RetryPolicy | None = None,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    remote: str = "server",
-) -> StreamView:
-    """Stream the server's handover into a :class:`StreamView`, calling ``on_update`` on every
-    change, and return it when the e-mail is complete or given up.
-
-    Each connection streams the whole e-mail anew, so after a drop the partial text stays on
-    screen until the new attempt's first chunk replaces it. A refusal (authentication,
-    unknown site, any non-retryable error) ends at once with the server's reason; passing
-    failures (dropped or timed-out stream, 5xx, 429, garbled events) are retried with
-    backoff up to ``policy.attempts`` connections. Chunks are sanitised before display.
-    """
-    policy = policy or RetryPolicy()
-    view = StreamView()
-    for attempt in range(1, policy.attempts + 1):
-        view.status = (
-            f"Connecting to {remote}…"
-            if attempt == 1
-            else (f"Reconnecting to {remote} (attempt {attempt} of {policy.attempts})…")
-        )
-        on_update(view)
-        chunks: list[str] = []
-        try:
-            async for chunk in factory(hours):
-                chunks.append(clean(chunk))
-                view.text = "".join(chunks)
-                view.status = f"Receiving the handover from {remote}…"
-                on_update(view)
-        except RemoteError as error:
-            reason = shorten(clean(error, single_line=True), 200)
-            if not error.retryable:
-                code = f" (HTTP {error.status})" if error.status else ""
-                view.status = f"{remote} refused the handover{code}: {reason}"
-                view.failed = True
-                on_update(view)
-                return view
-            if attempt == policy.attempts:
-                view.status = f"Gave up after {attempt} attempts: {reason}"
-                view.failed = True
-                on_update(view)
-                return view
-            # RateLimited and Unavailable carry the server's Retry-After, if it sent one.
-            wait = policy.delay(attempt, getattr(error, "retry_after", None))
-            view.status = f"Stream dropped ({reason}); retrying in {wait:g} s"
-            on_update(view)
-            await sleep(wait)
-            continue
-        view.done = True
-        view.status = (
-            f"Handover from {remote} complete." if chunks else (f"{remote} sent an empty handover.")
-        )
-        on_update(view)
-        return view
-    return view  # not reached: the loop returns on its last attempt
 
 
 class HandoverScreen(Screen[None]):
@@ -285,46 +181,9 @@ class HandoverScreen(Screen[None]):
     def show(self, handover: Handover) -> None:
         """Put ``handover`` on screen."""
         self.handover = handover
-        stale = sum(1 for r in handover.remotes if r.stale)
-        attention = handover.section("attention").total
-        parts: list[str | tuple[str, str]] = [
-            ("Handover", "bold"),
-            f"  last {handover.hours:g} h  ·  {attention} need attention",
-        ]
-        if stale or not handover.remotes:
-            parts.append(("  ·  data may be out of date", "bold $warning"))
-        stamp = handover.generated_at.strftime("%Y-%m-%d %H:%MZ")
-        parts.append((f"  ·  as of {stamp}", "$text-muted"))
-        self.query_one("#handover-title", Static).update(Content.assemble(*parts))
-        self.query_one("#handover-text", Static).update(self.report_content(handover))
-
-    def report_content(self, handover: Handover) -> Content:
-        """The plain-text report as styled :class:`Content` (text from remotes is data, never
-        markup: ``Content`` does not parse it)."""
-        variables = self.app.theme_variables
-        lines: list[Content] = []
-        shown = display_lines(handover)
-        # The title bar already says what the report's heading and preamble say; on a small
-        # terminal those lines would push "needs attention" off the first screen.
-        while shown and shown[0][0] in ("title", "meta", "blank"):
-            shown.pop(0)
-        for kind, text in shown:
-            style = LINE_STYLES.get(kind, "")
-            if kind == "item":
-                lines.append(self._item_content(text, variables))
-            else:
-                lines.append(Content.styled(text, style) if style else Content(text))
-        return Content("\n").join(lines)
-
-    @staticmethod
-    def _item_content(text: str, variables: Mapping[str, str]) -> Content:
-        """An item line with its severity tag coloured."""
-        for tag, (variable, fallback) in SEVERITY_VARIABLES.items():
-            prefix = f"- {tag} "
-            if text.startswith(prefix):
-                colour = variable if variable in variables else fallback
-                return Content.assemble("- ", (tag, f"bold ${colour}"), text[len(prefix) - 1 :])
-        return Content(text)
+        self.query_one("#handover-title", Static).update(title_content(handover))
+        report = report_content(handover, self.app.theme_variables)
+        self.query_one("#handover-text", Static).update(report)
 
     # Actions ---------------------------------------------------------------------------------
 

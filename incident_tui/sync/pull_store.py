@@ -1,0 +1,79 @@
+"""What a pull reads and writes in the cache, each one short transaction: a remote's sync
+state (cursor, last full listing, health), pulled pages stored with the cursor they advance,
+and the incidents whose full record was never fetched.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from incident_tui.domain.model import Incident, SummaryGaps
+from incident_tui.store.engine import session
+from incident_tui.store.upsert import UpsertResult, upsert_incidents
+
+
+def remote_state(engine: Engine, name: str) -> tuple[str | None, str | None]:
+    """The remote's stored cursor and time of its last full listing."""
+    with session(engine) as s:
+        row = (
+            s.connection()
+            .execute(text("SELECT cursor, last_full_at FROM remote WHERE name = :n"), {"n": name})
+            .first()
+        )
+    return (row[0], row[1]) if row else (None, None)
+
+
+def save_remote_state(engine: Engine, name: str, kind: str, **values: Any) -> None:
+    """Create or update a remote's sync state row."""
+    with session(engine) as s, s.begin():
+        conn = s.connection()
+        conn.execute(
+            text("INSERT OR IGNORE INTO remote (name, kind, state) VALUES (:n, :k, 'never')"),
+            {"n": name, "k": kind},
+        )
+        if values:
+            sets = ", ".join(f"{key} = :{key}" for key in values)
+            conn.execute(text(f"UPDATE remote SET {sets} WHERE name = :n"), {"n": name, **values})
+
+
+def store_page(
+    engine: Engine,
+    name: str,
+    kind: str,
+    incidents: list[Incident],
+    cursor: str | None,
+    now: datetime,
+    gaps: SummaryGaps | None = None,
+) -> UpsertResult:
+    """Upsert a pulled page and advance the cursor in the same transaction; ``gaps``: what
+    the remote's summaries leave out (kept from the cache)."""
+    with session(engine) as s, s.begin():
+        result = upsert_incidents(s, incidents, now, gaps)
+        if cursor is not None:
+            conn = s.connection()
+            conn.execute(
+                text("INSERT OR IGNORE INTO remote (name, kind, state) VALUES (:n, :k, 'never')"),
+                {"n": name, "k": kind},
+            )
+            conn.execute(
+                text("UPDATE remote SET cursor = :c WHERE name = :n"), {"c": cursor, "n": name}
+            )
+    return result
+
+
+def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:
+    """Remote ids of the newest incidents whose full record was never fetched."""
+    if limit <= 0:
+        return []
+    with session(engine) as s:
+        rows = s.connection().execute(
+            text(
+                "SELECT remote_id FROM incident WHERE remote = :r AND hydrated = 0 "
+                "AND local_only = 0 ORDER BY created_at DESC LIMIT :l"
+            ),
+            {"r": remote, "l": limit},
+        )
+        return [r[0] for r in rows]

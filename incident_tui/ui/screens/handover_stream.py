@@ -1,0 +1,108 @@
+"""Following a Kitehouse server's own handover e-mail as it streams (``k`` on the handover
+screen): bounded reconnects with backoff when the stream drops, the server's reason said
+plainly when it refuses, every chunk sanitised before display.
+
+Plain asyncio, no widgets: :func:`follow_stream` reports each change to a callback, which
+the screen turns into its side pane.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+from incident_tui.domain.text import clean, shorten
+from incident_tui.remote.errors import RemoteError
+
+StreamFactory = Callable[[float], AsyncIterator[str]]
+"""A Kitehouse connector's ``handover_stream(hours)``: the e-mail's text, chunk by chunk."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded reconnects with exponential backoff for the server's handover stream."""
+
+    attempts: int = 5
+    """Connections tried in all (the first one included)."""
+    first_delay: float = 1.0
+    factor: float = 2.0
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based); a server's
+        ``Retry-After`` wins when it asks for longer."""
+        backoff = min(self.max_delay, self.first_delay * self.factor ** (attempt - 1))
+        return max(backoff, retry_after or 0.0)
+
+
+class StreamView:
+    """What the server pane shows: a status line and the e-mail so far."""
+
+    def __init__(self) -> None:
+        self.status = ""
+        self.text = ""
+        self.done = False
+        self.failed = False
+
+
+async def follow_stream(
+    factory: StreamFactory,
+    hours: float,
+    on_update: Callable[[StreamView], None],
+    *,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    remote: str = "server",
+) -> StreamView:
+    """Stream the server's handover into a :class:`StreamView`, calling ``on_update`` on every
+    change, and return it when the e-mail is complete or given up.
+
+    Each connection streams the whole e-mail anew, so after a drop the partial text stays on
+    screen until the new attempt's first chunk replaces it. A refusal (authentication,
+    unknown site, any non-retryable error) ends at once with the server's reason; passing
+    failures (dropped or timed-out stream, 5xx, 429, garbled events) are retried with
+    backoff up to ``policy.attempts`` connections. Chunks are sanitised before display.
+    """
+    policy = policy or RetryPolicy()
+    view = StreamView()
+    for attempt in range(1, policy.attempts + 1):
+        view.status = (
+            f"Connecting to {remote}…"
+            if attempt == 1
+            else (f"Reconnecting to {remote} (attempt {attempt} of {policy.attempts})…")
+        )
+        on_update(view)
+        chunks: list[str] = []
+        try:
+            async for chunk in factory(hours):
+                chunks.append(clean(chunk))
+                view.text = "".join(chunks)
+                view.status = f"Receiving the handover from {remote}…"
+                on_update(view)
+        except RemoteError as error:
+            reason = shorten(clean(error, single_line=True), 200)
+            if not error.retryable:
+                code = f" (HTTP {error.status})" if error.status else ""
+                view.status = f"{remote} refused the handover{code}: {reason}"
+                view.failed = True
+                on_update(view)
+                return view
+            if attempt == policy.attempts:
+                view.status = f"Gave up after {attempt} attempts: {reason}"
+                view.failed = True
+                on_update(view)
+                return view
+            # RateLimited and Unavailable carry the server's Retry-After, if it sent one.
+            wait = policy.delay(attempt, getattr(error, "retry_after", None))
+            view.status = f"Stream dropped ({reason}); retrying in {wait:g} s"
+            on_update(view)
+            await sleep(wait)
+            continue
+        view.done = True
+        view.status = (
+            f"Handover from {remote} complete." if chunks else (f"{remote} sent an empty handover.")
+        )
+        on_update(view)
+        return view
+    return view  # not reached: the loop returns on its last attempt

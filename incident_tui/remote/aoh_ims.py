@@ -295,19 +295,15 @@ class AohImsConnector(Connector):
         return to_comment(answer)
 
     async def delete_comment(self, current: Incident, comment_id: str) -> None:
-        """DELETE ``.../comments/{commentId}``; already gone counts as done."""
-        path = self._path(current.remote_id, "comments", quote(comment_id, safe=""))
-        try:
-            await self._request("DELETE", path)
-        except NotFound:
-            log.info("%s: comment %s was already gone", self.name, comment_id)
+        """DELETE ``.../comments/{commentId}``; :class:`NotFound` when already gone."""
+        await self._request(
+            "DELETE", self._path(current.remote_id, "comments", quote(comment_id, safe=""))
+        )
 
     async def delete(self, current: Incident) -> None:
-        """DELETE the incident; already gone counts as done (a retried DELETE sees 404)."""
-        try:
-            await self._request("DELETE", self._path(current.remote_id))
-        except NotFound:
-            log.info("%s: incident %s was already gone", self.name, current.remote_id)
+        """DELETE the incident; :class:`NotFound` when already gone (as a retried DELETE
+        whose first attempt went through finds it)."""
+        await self._request("DELETE", self._path(current.remote_id))
 
     async def create(self, draft: Draft, key: str) -> Incident:
         """POST a new incident (status NEW by default); ``key`` has no place on this API, see

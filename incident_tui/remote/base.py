@@ -10,6 +10,7 @@ import asyncio
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -19,7 +20,7 @@ import httpx
 from incident_tui.config_remotes import RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
 from incident_tui.domain.model import Comment, Draft, Incident, SummaryGaps
-from incident_tui.remote.errors import Unsupported
+from incident_tui.remote.errors import Misdirected, NotFound, Unsupported
 from incident_tui.remote.http import Sleep
 
 T = TypeVar("T")
@@ -58,6 +59,14 @@ def in_pages(rows: list[T], *, last: bool = True) -> Iterator[tuple[list[T], boo
         return
     for start in range(0, count, PAGE_ROWS):
         yield rows[start : start + PAGE_ROWS], last and start + PAGE_ROWS >= count
+
+
+def listing_not_found(error: NotFound) -> Misdirected:
+    """What a 404 to the incident listing means: the config points at the wrong place."""
+    return Misdirected(
+        f"its incident listing answers {error} (check base_url and the remote's ids)",
+        status=error.status,
+    )
 
 
 @dataclass(slots=True)
@@ -144,6 +153,20 @@ class Connector(ABC):
     async def delete(self, current: Incident) -> None:
         """Delete the incident on the remote."""
         raise Unsupported(f"{self.kind} cannot delete incidents")
+
+    async def probe(self) -> None:
+        """Read the first page of the incident listing, which every correctly configured
+        remote answers; raise :class:`Misdirected` when it answers 404.
+
+        The sync asks this before it takes a 404 for "this incident (or comment, file) is
+        gone": a wrong ``base_url`` answers 404 to everything, and taking that at its word
+        would drop queued deletes and fail the other changes with a false reason."""
+        try:
+            # Every connector's pull is an async generator, so it can be closed early.
+            async with aclosing(self.pull(None, full=True)) as pages:  # type: ignore[type-var]
+                await anext(pages, None)
+        except NotFound as error:
+            raise listing_not_found(error) from None
 
     async def aclose(self) -> None:
         """Release the HTTP client (connectors that hold one override this)."""

@@ -22,6 +22,12 @@ class NotFound(RemoteError):
     """The incident (or comment, attachment) does not exist on the remote."""
 
 
+class Misdirected(RemoteError):
+    """The remote answers 404 to what it must know (its incident listing): ``base_url`` or an
+    id in the config points at the wrong place. A 404 from such a remote says nothing about
+    the incident, so the sync sends nothing and keeps every queued change."""
+
+
 class Conflict(RemoteError):
     """The remote changed under us (AOH ``occ_lock`` 409, or our pre-write check found it)."""
 

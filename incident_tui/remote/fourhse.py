@@ -12,7 +12,6 @@ answer.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
@@ -294,7 +293,6 @@ class FourhseConnector(Connector):
             return None
 
     async def delete(self, current: Incident) -> None:
-        """Delete with ``force=true`` (children too); already gone counts as done."""
+        """Delete with ``force=true`` (children too); :class:`NotFound` when already gone."""
         path = f"/v2/incident/delete/{quote(current.remote_id, safe='')}"
-        with contextlib.suppress(NotFound):
-            await self._send("DELETE", path, params={"force": "true"})
+        await self._send("DELETE", path, params={"force": "true"})

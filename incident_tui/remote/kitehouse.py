@@ -222,17 +222,16 @@ class KitehouseConnector(Connector):
         path = f"{self._one(current.remote_id)}/comments"
         return comment_from(await self.http.json("POST", path, json={"message": body}))
 
-    async def _gone_ok(self, path: str, **params: str) -> None:
-        with contextlib.suppress(NotFound):  # already gone is what we wanted
-            await self.http.request("DELETE", path, params=params or None)
+    async def _delete(self, path: str, **params: str) -> None:
+        await self.http.request("DELETE", path, params=params or None)
 
     async def delete_comment(self, current: Incident, comment_id: str) -> None:
-        """Delete a comment (already gone counts as done)."""
-        await self._gone_ok(f"{self._one(current.remote_id)}/comments/{quote(comment_id, safe='')}")
+        """Delete a comment; :class:`NotFound` when it is already gone."""
+        await self._delete(f"{self._one(current.remote_id)}/comments/{quote(comment_id, safe='')}")
 
     async def delete(self, current: Incident) -> None:
-        """Delete the incident (already gone counts as done)."""
-        await self._gone_ok(self._one(current.remote_id))
+        """Delete the incident; :class:`NotFound` when it is already gone."""
+        await self._delete(self._one(current.remote_id))
 
     # Create ------------------------------------------------------------------------------
 
@@ -334,8 +333,8 @@ class KitehouseConnector(Connector):
                           data.get("raw_url"), size)
 
     async def delete_attachment(self, current: Incident, object_id: str) -> None:
-        """Remove an attachment (already gone counts as done)."""
-        await self._gone_ok(f"{self._one(current.remote_id)}/attachments", objectId=object_id)
+        """Remove an attachment; :class:`NotFound` when it is already gone."""
+        await self._delete(f"{self._one(current.remote_id)}/attachments", objectId=object_id)
 
     async def download_attachment(self, remote_id: str, object_id: str) -> str:
         """The (audit-logged) download URL: ``{"url"}`` JSON or a redirect's ``Location``."""

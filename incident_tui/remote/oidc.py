@@ -84,12 +84,20 @@ class OidcSession:
         self._lock = asyncio.Lock()
 
     def classify(self, response: httpx.Response, reason: str) -> RemoteError | None:
-        """Keycloak refuses bad credentials with 400/401 (``invalid_grant``,
-        ``invalid_client``, ``unauthorized_client``): that is AuthFailed, whatever the API
-        itself makes of a 400. ``None`` for any other response."""
+        """Any refusal by the token endpoint is AuthFailed, whatever the API itself makes of
+        that status: Keycloak refuses bad credentials with 400/401 (``invalid_grant``,
+        ``invalid_client``, ``unauthorized_client``), and a wrong realm or ``token_url``
+        answers 404, which must not read as "the incident is gone". ``None`` for any other
+        response, and for 429 and server errors (worth trying again)."""
         status, url = response.status_code, response.request.url.copy_with(query=None)
-        if url != self._target or status not in (400, 401):
+        if url != self._target or not 400 <= status < 500 or status == 429:
             return None
+        if status not in (400, 401):
+            return AuthFailed(
+                f"{self.system} sign-in address answered HTTP {status} ({reason}): "
+                "check token_url",
+                status=status,
+            )
         try:
             reason = str(response.json().get("error_description") or reason)
         except (ValueError, AttributeError):

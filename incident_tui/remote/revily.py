@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -21,6 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from incident_tui.config_remotes import RemoteBase
+from incident_tui.domain import jsontext
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.model import Draft, Incident, Status
@@ -168,12 +168,9 @@ class RevilyConnector(Connector):
         raise Unsupported("Revily cannot reopen an incident: resolved is final")
 
     async def delete(self, current: Incident) -> None:
-        """``DELETE /incidents/:id``; an incident already gone counts as deleted."""
-        try:
-            await self.http.request("DELETE", f"/incidents/{_segment(current.remote_id)}")
-        except NotFound:
-            # A retried DELETE whose first attempt went through lands here too.
-            return
+        """``DELETE /incidents/:id``; :class:`NotFound` when already gone (as a retried DELETE
+        whose first attempt went through finds it)."""
+        await self.http.request("DELETE", f"/incidents/{_segment(current.remote_id)}")
 
     # Mapping -----------------------------------------------------------------------------
 
@@ -341,13 +338,7 @@ def _last_segment(href: str | None) -> str | None:
 
 
 def _version(row: dict[str, Any]) -> str:
-    """A content hash of what can change: state, timestamps, message, description, details."""
-    fields = [
-        row.get(name)
-        for name in (
-            "state", "triggered_at", "acknowledged_at", "resolved_at", "message", "description",
-        )
-    ]
-    fields.append(row.get("details"))
-    text = json.dumps(fields, sort_keys=True, default=str, separators=(",", ":"))
+    """A content hash of the whole incident object: Revily has no version of its own, and an
+    escalation changes only who is paged (``_links``), which the cache must not miss."""
+    text = jsontext.dumps(row, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

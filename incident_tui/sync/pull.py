@@ -14,7 +14,7 @@ from incident_tui.clock import Clock, from_db, to_db
 from incident_tui.config import Settings
 from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.model import Incident, Severity
-from incident_tui.remote.base import Connector
+from incident_tui.remote.base import Connector, listing_not_found
 from incident_tui.remote.errors import NotFound
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import RemoteResult, SyncListener
@@ -59,45 +59,49 @@ class Puller:
         seen: list[str] = []
         urgent: list[str] = []
         first_sync = last_full_at is None
-        async for page in prefetch(connector.pull(None if full else cursor, full=full)):
-            stored = await asyncio.to_thread(
-                pull_store.store_page,
-                self.engine,
-                connector.name,
-                kind,
-                page.incidents,
-                page.cursor,
-                now,
-                connector.summary_gaps if page.partial else None,
-            )
-            seen += [i.id for i in page.incidents]
-            result.pulled += len(stored.new) + len(stored.changed)
-            if not first_sync:
-                new = set(stored.new)
-                urgent += [
-                    i.id
-                    for i in page.incidents
-                    if i.id in new
-                    and i.severity
-                    and i.severity.value in URGENT
-                    and i.status.value != "resolved"
-                ]
-            self.listener.remote_progress(connector.name, len(seen))
-            touched = stored.touched()
-            if page.complete and full:
-                removed = await asyncio.to_thread(self._remove_missing, connector.name, seen)
-                result.removed += len(removed)
-                touched += removed
-                await asyncio.to_thread(
-                    pull_store.save_remote_state,
+        try:
+            async for page in prefetch(connector.pull(None if full else cursor, full=full)):
+                stored = await asyncio.to_thread(
+                    pull_store.store_page,
                     self.engine,
                     connector.name,
                     kind,
-                    last_full_at=to_db(now),
+                    page.incidents,
+                    page.cursor,
+                    now,
+                    connector.summary_gaps if page.partial else None,
                 )
-            if touched or urgent:
-                self.listener.incidents_changed(touched, urgent)
-                urgent = []
+                seen += [i.id for i in page.incidents]
+                result.pulled += len(stored.new) + len(stored.changed)
+                if not first_sync:
+                    new = set(stored.new)
+                    urgent += [
+                        i.id
+                        for i in page.incidents
+                        if i.id in new
+                        and i.severity
+                        and i.severity.value in URGENT
+                        and i.status.value != "resolved"
+                    ]
+                self.listener.remote_progress(connector.name, len(seen))
+                touched = stored.touched()
+                if page.complete and full:
+                    removed = await asyncio.to_thread(self._remove_missing, connector.name, seen)
+                    result.removed += len(removed)
+                    touched += removed
+                    await asyncio.to_thread(
+                        pull_store.save_remote_state,
+                        self.engine,
+                        connector.name,
+                        kind,
+                        last_full_at=to_db(now),
+                    )
+                if touched or urgent:
+                    self.listener.incidents_changed(touched, urgent)
+                    urgent = []
+        except NotFound as error:
+            # The listing itself is not there: the config points at the wrong place.
+            raise listing_not_found(error) from None
 
     def _remove_missing(self, remote: str, seen: list[str]) -> list[str]:
         from incident_tui.store.engine import session

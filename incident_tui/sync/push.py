@@ -30,6 +30,7 @@ from incident_tui.remote.base import Connector
 from incident_tui.remote.errors import (
     AuthFailed,
     Conflict,
+    Misdirected,
     NotFound,
     RemoteError,
     Unavailable,
@@ -52,6 +53,9 @@ and our write (AOH ``occ_lock``, contract section 8); then the user decides."""
 ADDITIVE = frozenset({ChangeKind.COMMENT, ChangeKind.ATTACH})
 """Changes that would be duplicated if sent twice (creates are handled on their own)."""
 
+REMOVALS = frozenset({ChangeKind.DELETE, ChangeKind.DELETE_COMMENT, ChangeKind.DELETE_ATTACHMENT})
+"""Changes done when the remote answers that the thing is already gone."""
+
 REREAD_AFTER = frozenset({*STATUS_CHANGES, ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE})
 """Changes after which the incident is read back from the remote to store its new state."""
 
@@ -71,6 +75,8 @@ class Pusher:
         self.clock = clock
         self.listener = listener
         self._after_push = after_push
+        self._answering: set[str] = set()
+        """Remotes whose incident listing answered during their current push pass."""
 
     async def push(self, connector: Connector, result: RemoteResult) -> Unavailable | None:
         """Send the queued changes in order per incident.
@@ -83,6 +89,7 @@ class Pusher:
         (no connection, timeout, 429), means the remote as a whole is in trouble: it is
         raised at once."""
         changes = await asyncio.to_thread(outbox.pending_changes, self.engine, connector.name)
+        self._answering.discard(connector.name)
         held_back: Unavailable | None = None
         blocked: set[str] = set()
         for change in changes:
@@ -95,9 +102,11 @@ class Pusher:
                 blocked.add(change.incident_id)
                 await self._record_conflict(connector, change, error)
                 touched = [change.incident_id]
-            except AuthFailed:
+            except (AuthFailed, Misdirected):
                 raise
             except RemoteError as error:
+                if isinstance(error, NotFound):
+                    await self._confirm_answering(connector)
                 if error.retryable:
                     await asyncio.to_thread(
                         outbox.note_attempt, self.engine, change.seq, str(error)
@@ -122,6 +131,13 @@ class Pusher:
                 result.pushed += 1
             self.listener.incidents_changed(touched, [])
         return held_back
+
+    async def _confirm_answering(self, connector: Connector) -> None:
+        """Before a 404 counts as "gone": check, once per pass, that the remote answers its
+        incident listing; :class:`Misdirected` (every change stays queued) when it does not."""
+        if connector.name not in self._answering:
+            await connector.probe()
+            self._answering.add(connector.name)
 
     async def _push_checked(self, connector: Connector, change: Change) -> list[str]:
         """:meth:`_push_one`, again after a conflict the remote answered: its version moved
@@ -226,14 +242,12 @@ class Pusher:
                 note = await connector.add_note(current, payload["body"], public=True)
                 return None, note, None
             return None, await connector.comment(current, payload["body"]), None
-        if op is ChangeKind.DELETE_COMMENT:
-            await connector.delete_comment(current, str(payload["comment_id"]))
-            return None, None, None
-        if op is ChangeKind.DELETE:
+        if op in REMOVALS:
             try:
-                await connector.delete(current)
+                await self._remove(connector, op, payload, current)
             except NotFound:
-                pass  # already gone: that is what we wanted
+                # Already gone is what we wanted, once the remote is known to answer.
+                await self._confirm_answering(connector)
             return None, None, None
         if op is ChangeKind.ATTACH:
             upload = getattr(connector, "upload_attachment", None)
@@ -246,12 +260,6 @@ class Pusher:
             )
             await asyncio.to_thread(shutil.rmtree, Path(payload["path"]).parent, True)
             return None, None, attached
-        if op is ChangeKind.DELETE_ATTACHMENT:
-            remove = getattr(connector, "delete_attachment", None)
-            if remove is None:
-                raise Unsupported(f"{connector.kind} has no attachments")
-            await remove(current, payload["object_id"])
-            return None, None, None
         if op is ChangeKind.SET_ATTRIBUTE:
             setter = getattr(connector, "set_attribute", None)
             if setter is None:
@@ -261,6 +269,21 @@ class Pusher:
             )
             return fresh, None, None
         raise Unsupported(f"unknown change {op}")
+
+    @staticmethod
+    async def _remove(
+        connector: Connector, op: ChangeKind, payload: dict[str, Any], current: Incident
+    ) -> None:
+        """Send a deletion; :class:`NotFound` when the remote says it is already gone."""
+        if op is ChangeKind.DELETE:
+            await connector.delete(current)
+        elif op is ChangeKind.DELETE_COMMENT:
+            await connector.delete_comment(current, str(payload["comment_id"]))
+        else:
+            remove = getattr(connector, "delete_attachment", None)
+            if remove is None:
+                raise Unsupported(f"{connector.kind} has no attachments")
+            await remove(current, payload["object_id"])
 
     def _check_conflict(self, change: Change, cached: outbox.Cached, current: Incident) -> bool:
         """Raise :class:`Conflict` if the remote changed a field this change also changes

@@ -83,7 +83,10 @@ async def test_full_pull_maps_the_contract_fields(serve: Serve) -> None:
         incident = got[remote_id]
         assert incident.id == f"ims:{remote_id}" and incident.kind == "aoh_ims"
         assert incident.title == row["name"] and incident.description == row["description"]
-        assert incident.version == str(row["occ_lock"]) and incident.raw == row
+        assert incident.raw == row
+        # occ_lock, then a digest of the attribute values when there are any.
+        lock, _, digest = (incident.version or "").partition("+")
+        assert lock == str(row["occ_lock"]) and bool(digest) == bool(row.get("attributes"))
         assert incident.container == DEFAULT_TENANT and incident.ref is None
         assert incident.reporter == row["reported_by"] and incident.category == row["type"]
         assert incident.status_raw == row["status"]
@@ -347,7 +350,8 @@ async def test_comment_and_delete_comment(serve: Serve) -> None:
         made.remote_id]
     await conn.delete_comment(current, made.remote_id)
     assert (await conn.get(current.remote_id)).comments == []
-    await conn.delete_comment(current, made.remote_id)  # already gone: no error
+    with pytest.raises(NotFound):  # already gone: the sync decides what that means
+        await conn.delete_comment(current, made.remote_id)
     await conn.aclose()
 
 
@@ -357,7 +361,8 @@ async def test_delete(serve: Serve) -> None:
     current = incidents(await pull_all(conn))[0]
     await conn.delete(current)
     assert emu(srv).row(current.remote_id) is None
-    await conn.delete(current)  # a retried DELETE sees 404: still done
+    with pytest.raises(NotFound):  # a retried DELETE sees 404; the sync counts it as done
+        await conn.delete(current)
     with pytest.raises(NotFound):
         await conn.get(current.remote_id)
     await conn.aclose()
@@ -407,9 +412,11 @@ async def test_attribute_definitions_and_set_attribute(serve: Serve) -> None:
     current = await conn.get(emulator.add()["id"])
     first = await conn.set_attribute(current, "workflowId", "wf-9", create=True)
     assert first is not None and first.custom_fields == {"workflowId": "wf-9"}
-    assert first.comments == [] and first.version == "0"
+    assert first.comments == [] and (first.version or "").startswith("0+")
     second = await conn.set_attribute(first, "count", 5, create=False)
     assert second is not None and second.custom_fields == {"workflowId": "wf-9", "count": 5}
+    # The lock stays (contract 5.6), the version token moves with the values.
+    assert second.raw["occ_lock"] == 0 and second.version != first.version
     methods = [r.method for r in emulator.log if r.path.endswith("/attributes")
                and r.path != "/v1/incident/attributes"]
     assert methods == ["POST", "PUT"]

@@ -44,11 +44,13 @@ def _top_message(response: httpx.Response) -> str:
 
 
 def lock_of(current: Incident) -> int:
-    """The ``occ_lock`` to send with a full PUT of ``current``."""
-    if current.version and current.version.lstrip("-").isdigit():
-        return int(current.version)
+    """The ``occ_lock`` to send with a full PUT of ``current``: the payload's, else the one
+    its version token starts with (see :func:`~incident_tui.remote.aoh_ims_mapping.version_of`)."""
     lock = current.raw.get("occ_lock")
-    return lock if isinstance(lock, int) else 0
+    if isinstance(lock, int):
+        return lock
+    token = (current.version or "").split("+", 1)[0]
+    return int(token) if token.lstrip("-").isdigit() else 0
 
 
 def holds_our_write(row: dict[str, Any], body: dict[str, Any]) -> bool:

@@ -4,9 +4,11 @@ back, and incident and comment objects mapped to :class:`Incident` and :class:`C
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from incident_tui.config_remotes import AohImsRemote
+from incident_tui.domain import jsontext
 from incident_tui.domain.mapping import format_time, parse_time, status_from_code
 from incident_tui.domain.model import Comment, Incident, Severity, Status
 from incident_tui.remote.http import utc_now
@@ -23,6 +25,21 @@ SEVERITY_CODES: dict[str, Severity] = {
 }
 SEVERITY_WRITE = {Severity.CRITICAL: "CRITICAL", Severity.MAJOR: "MAJOR", Severity.MINOR: "MINOR"}
 """The code written for a common severity when ``severity_map`` names none."""
+
+
+def version_of(row: dict[str, Any], attributes: Any) -> str | None:
+    """The incident's version token: ``occ_lock`` as text (contract section 8), followed by
+    a digest of the attribute values when it has any (``7+3f2a9c01b4d2``).
+
+    Attribute writes need not move ``occ_lock`` (contract section 5.6), and the cache keeps a
+    pulled row whose token did not move, so the lock alone would keep old values for good."""
+    lock = row.get("occ_lock")
+    if lock is None:
+        return None
+    if not isinstance(attributes, dict) or not attributes:
+        return str(lock)
+    text = jsontext.dumps(attributes, sort_keys=True).encode()
+    return f"{lock}+{hashlib.sha1(text, usedforsecurity=False).hexdigest()[:12]}"
 
 
 def _code(value: object) -> str:
@@ -100,7 +117,7 @@ class ImsMapping:
                 "created_by": row.get("created_by"),
                 "updated_by": row.get("updated_by"),
             },
-            version=str(row["occ_lock"]) if row.get("occ_lock") is not None else None,
+            version=version_of(row, attributes),
             raw=row,
             comments=comments,
             attachments=[],  # the API has no attachments at all

@@ -88,7 +88,12 @@ def raw_text(incident: Incident) -> str:
 
 def content_version(incident: Incident, raw: str | None = None) -> str:
     """The incident's version token, or a hash of its raw payload when the remote has none.
-    ``raw``: the payload's :func:`raw_text`, if the caller has it already."""
+    ``raw``: the payload's :func:`raw_text`, if the caller has it already.
+
+    The token, not the payload, because a summary and the full record of one incident carry
+    different payloads but the same token: comparing payloads would fetch every full record
+    again after each listing. So each connector's token must move whenever its listing row
+    does (see the AOH IMS and Revily mappings)."""
     if incident.version:
         return incident.version
     blob = (raw if raw is not None else raw_text(incident)).encode()
@@ -176,12 +181,17 @@ def upsert_incidents(
     incidents: Sequence[Incident],
     synced_at: datetime,
     gaps: SummaryGaps | None = None,
+    *,
+    reread: bool = False,
 ) -> UpsertResult:
     """Store pulled incidents. Rows with queued local changes keep the local view (only their
     remote comments are refreshed); the engine re-reads them once their queue drains.
 
     ``gaps`` names what the remote's summaries leave out: a summary over a cached incident
-    keeps those parts of it (see :func:`fill_gaps`)."""
+    keeps those parts of it (see :func:`fill_gaps`). ``reread``: full records fetched one by
+    one; their comments and files replace the cached ones even when the incident itself is
+    unchanged, because comments someone else added may move no version (AOH IMS comments,
+    OneUptime notes)."""
     result = UpsertResult()
     if not incidents:
         return result
@@ -189,6 +199,7 @@ def upsert_incidents(
     writes: list[tuple[Incident, str | None, str]] = []
     detailed: list[Incident] = []
     skipped: set[str] = set()
+    refreshed: list[str] = []
     for incident in incidents:
         previous = known.get(incident.id)
         if previous is not None and previous[1] > 0:
@@ -201,6 +212,9 @@ def upsert_incidents(
         version = content_version(incident, raw)
         unchanged = previous is not None and previous[0] == version
         if unchanged and (incident.comments is None or previous is not None and previous[2]):
+            if reread and incident.comments is not None:
+                detailed.append(incident)
+                refreshed.append(incident.id)
             continue
         writes.append((incident, raw, version))
         if incident.comments is not None or incident.attachments is not None:
@@ -230,8 +244,10 @@ def upsert_incidents(
             chunk = values[start : start + per]
             driver.execute(upsert_sql(len(chunk)), [v for row in chunk for v in row])
     _replace_children(s, detailed)
-    # Written rows, plus rows kept for their queued changes whose remote comments changed.
-    fts.reindex(s, [v[0] for v in values] + [i.id for i in detailed if i.id in skipped])
+    # Written rows, plus rows whose remote comments alone were replaced.
+    fts.reindex(
+        s, [v[0] for v in values] + [i.id for i in detailed if i.id in skipped] + refreshed
+    )
     return result
 
 

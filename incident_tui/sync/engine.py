@@ -129,8 +129,16 @@ class SyncEngine:
             return result
 
     async def refresh(self, incident_id: str) -> bool:
-        """Fetch one incident in full now (the detail screen asks when it opens one)."""
-        remote, _, remote_id = incident_id.partition(":")
+        """Fetch one incident in full now and store it; ``False`` when the remote does not
+        have it (or not yet: created here and still queued).
+
+        The TUI asks for the incident on screen: comments and notes someone else added move
+        no version a pull could see (AOH IMS comments, OneUptime notes), so without this
+        they would only arrive with the next full record."""
+        key = await asyncio.to_thread(pull_store.remote_key, self.engine, incident_id)
+        if key is None:
+            return False
+        remote, remote_id = key
         connector = self.connector(remote)
         try:
             incident = await connector.get(remote_id)
@@ -144,6 +152,7 @@ class SyncEngine:
             [incident],
             None,
             self.clock(),
+            reread=True,
         )
         self.listener.incidents_changed([incident.id], [])
         return True

@@ -47,11 +47,14 @@ def store_page(
     cursor: str | None,
     now: datetime,
     gaps: SummaryGaps | None = None,
+    *,
+    reread: bool = False,
 ) -> UpsertResult:
     """Upsert a pulled page and advance the cursor in the same transaction; ``gaps``: what
-    the remote's summaries leave out (kept from the cache)."""
+    the remote's summaries leave out (kept from the cache); ``reread``: full records fetched
+    one by one (see :func:`~incident_tui.store.upsert.upsert_incidents`)."""
     with session(engine) as s, s.begin():
-        result = upsert_incidents(s, incidents, now, gaps)
+        result = upsert_incidents(s, incidents, now, gaps, reread=reread)
         if cursor is not None:
             conn = s.connection()
             conn.execute(
@@ -77,3 +80,18 @@ def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:
             {"r": remote, "l": limit},
         )
         return [r[0] for r in rows]
+
+
+def remote_key(engine: Engine, incident_id: str) -> tuple[str, str] | None:
+    """The remote and remote id of a cached incident the remote has; ``None`` when it is not
+    cached, or was created here and not yet accepted (the remote cannot know its id)."""
+    with session(engine) as s:
+        row = (
+            s.connection()
+            .execute(
+                text("SELECT remote, remote_id FROM incident WHERE id = :i AND local_only = 0"),
+                {"i": incident_id},
+            )
+            .first()
+        )
+    return (row[0], row[1]) if row else None

@@ -3,7 +3,8 @@
 The engine (``incident_tui.sync.engine.SyncEngine``) is imported and built inside the worker,
 so neither the first paint nor the tests pay for httpx. Its own event loop in its own thread
 keeps every blocking write of the engine off the UI's loop. Listener callbacks become App
-messages (``post_message`` is thread-safe). ``sync_now`` wakes it; ``stop`` cancels it.
+messages (``post_message`` is thread-safe). ``sync_now`` wakes it; ``stop`` cancels it; ``watch``
+keeps the incident on screen fresh.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ class SyncRunner:
         self._done.set()  # nothing to wait for until start()
         self.available = True
         """False once the engine turned out to be missing."""
+        self._engine: Any = None
+        self._watched: str | None = None
+        self._refreshing: set[str] = set()
+        self._tasks: set[asyncio.Future[None]] = set()
 
     def start(self) -> None:
         """Start the worker (once)."""
@@ -91,6 +96,41 @@ class SyncRunner:
             self._asked = True
             if self._loop is not None and self._wake is not None:
                 self._loop.call_soon_threadsafe(self._wake.set)
+
+    def watch(self, incident_id: str | None) -> None:
+        """Keep the full record of ``incident_id`` (the incident on screen) fresh: fetched
+        now and again after every pass, so comments others add show up while it is open.
+        ``None``, or another id, ends the previous one."""
+        with self._lock:
+            changed = incident_id != self._watched
+            self._watched = incident_id
+            loop, engine = self._loop, self._engine
+        if changed and incident_id and loop is not None and engine is not None:
+            loop.call_soon_threadsafe(self._start_refresh, engine, incident_id)
+
+    @property
+    def watched(self) -> str | None:
+        """The incident kept fresh, if any."""
+        return self._watched
+
+    def _start_refresh(self, engine: Any, incident_id: str) -> None:
+        task = asyncio.ensure_future(self._refresh(engine, incident_id))
+        # The loop keeps only a weak reference to a task: hold it until it is done.
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _refresh(self, engine: Any, incident_id: str) -> None:
+        if incident_id in self._refreshing:
+            return
+        self._refreshing.add(incident_id)
+        try:
+            await engine.refresh(incident_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - offline or refused: the cached record stays on screen
+            pass
+        finally:
+            self._refreshing.discard(incident_id)
 
     def stop(self, wait: float = 2.0) -> None:
         """Cancel the loop and give the engine up to ``wait`` seconds to close (it may be
@@ -127,11 +167,15 @@ class SyncRunner:
             # The cache the UI reads (``make_app(db_path=...)`` may differ from the settings').
             options["db_path"] = self._db_path
         engine = SyncEngine(self._settings, **options)
+        with self._lock:
+            self._engine = engine
         try:
             await self._loop_forever(engine)
         except asyncio.CancelledError:
             pass
         finally:
+            with self._lock:
+                self._engine = None
             await engine.aclose()
 
     async def _loop_forever(self, engine: Any) -> None:
@@ -147,6 +191,10 @@ class SyncRunner:
                 raise
             except Exception as exc:  # noqa: BLE001 - shown to the user, then the loop goes on
                 self._app.post_message(SyncProblem(f"sync failed: {exc}"))
+            with self._lock:
+                watched = self._watched
+            if watched:
+                await self._refresh(engine, watched)
             with self._lock:
                 asked = self._asked
             if asked:

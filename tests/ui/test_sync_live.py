@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from incident_tui.emulators import EmulatorServer, make_emulator
 from tests.ui.conftest import NOW
-from tests.ui.helpers import incidents, live_app, screen_text, settle
+from tests.ui.helpers import incidents, live_app, open_detail, screen_text, settle
 
 pytest.importorskip("incident_tui.sync.engine")
 
@@ -59,3 +60,35 @@ async def test_status_line_shows_how_far_a_pass_has_come(
         await settle(pilot)
         text = screen_text(app)
         assert "syncing" not in text and "details" not in text
+
+
+async def test_an_open_incident_shows_a_comment_someone_added_on_the_remote(
+    tmp_path: Path,
+) -> None:
+    # AOH IMS comments are their own rows: adding one moves no version a pull could see.
+    server = EmulatorServer(make_emulator("aoh_ims", sample=4, clock=lambda: NOW)).start()
+    try:
+        app = live_app(server, "ops", tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            for _ in range(500):
+                await asyncio.sleep(0.02)
+                if incidents(app).total == 4 and "ops ok at" in screen_text(app):
+                    break
+            emulator: Any = server.emulator
+            row = next(r for t in emulator.tenants.values() for r in t.incidents.values())
+            emulator.tenants[row["tenant_id"]].comments.setdefault(row["id"], {})["c-late"] = {
+                "id": "c-late", "incident_id": row["id"], "name": "Night Shift",
+                "text": "Valve closed at 03:10", "created_at": row["created_at"],
+            }  # fmt: skip
+            await open_detail(pilot, f"ops:{row['id']}")
+            for _ in range(500):
+                await asyncio.sleep(0.02)
+                if "Valve closed at 03:10" in screen_text(app):
+                    break
+            assert "Valve closed at 03:10" in screen_text(app)
+            assert app.runner.watched == f"ops:{row['id']}"
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.runner.watched is None
+    finally:
+        server.stop()

@@ -111,6 +111,18 @@ class DetailScreen(FeatureActions, Screen[None]):
         self.set_interval(DUE_REFRESH, self._redraw_due)
         self.load()
 
+    def on_screen_resume(self) -> None:
+        """On screen (again): keep the incident fresh from the remote while it shows."""
+        runner = getattr(self.app, "runner", None)
+        if runner is not None:
+            runner.watch(self.incident_id)
+
+    def on_unmount(self) -> None:
+        """Stop keeping the incident fresh once it is off screen."""
+        runner = getattr(self.app, "runner", None)
+        if runner is not None and runner.watched == self.incident_id:
+            runner.watch(None)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures of this node's workers go to the App's one error handler."""
         forward_worker_failure(self, event)

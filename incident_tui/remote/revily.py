@@ -122,9 +122,17 @@ class RevilyConnector(Connector):
         form = {"message": draft.title, "key": key}
         if draft.description:
             form["description"] = draft.description
-        response = await self.http.request(
-            "POST", f"/services/{_segment(service_id)}/incidents", data=form
-        )
+        try:
+            response = await self.http.request(
+                "POST", f"/services/{_segment(service_id)}/incidents", data=form
+            )
+        except NotFound:
+            # Still NotFound: the sync first checks that the remote answers at all.
+            raise NotFound(
+                f"Revily has no service {service_id!r} (`incident-tui services {self.name}` "
+                "lists where incidents can go)",
+                status=404,
+            ) from None
         body = parse_json(response)
         if isinstance(body, dict) and body.get("id"):
             return self.to_incident(body)

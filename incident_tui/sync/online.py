@@ -15,6 +15,7 @@ import httpx
 
 from incident_tui.config import Settings
 from incident_tui.domain.model import Incident, split_id
+from incident_tui.domain.text import clean
 from incident_tui.files import save_bytes
 from incident_tui.remote.base import Connector, make_connector
 from incident_tui.remote.errors import NotFound
@@ -60,13 +61,13 @@ class Online:
         remote, remote_id = split_id(incident_id)
         fetch = self._feature(remote, "download_attachment_to", "attachments")
         attachments = await asyncio.to_thread(_cached_attachments, self.settings, incident_id)
-        if not any(which in (a["name"], a["remote_id"]) for a in attachments):
+        if not any(_names(which, a) for a in attachments):
             fresh = await self.connector(remote).get(remote_id)
             attachments = [
                 {"name": a.name, "remote_id": a.remote_id} for a in fresh.attachments or ()
             ]
         for attachment in attachments:
-            if which in (attachment["name"], attachment["remote_id"]) and attachment["remote_id"]:
+            if _names(which, attachment) and attachment["remote_id"]:
                 target = folder or self.settings.downloads()
                 path: Path = await fetch(
                     remote_id, attachment["remote_id"], target, attachment["name"]
@@ -149,6 +150,15 @@ class Online:
         states = self._feature(remote, "states", "configurable states")
         result: list[dict[str, Any]] = await states()
         return result
+
+
+def _names(which: str, attachment: dict[str, Any]) -> bool:
+    """Whether ``which`` picks this attachment: its name as stored or as shown (control
+    characters removed), its remote id, or the number ``show`` lists it with (``7``, ``#7``)."""
+    name = str(attachment["name"])
+    seq = attachment.get("seq")
+    numbers = (str(seq), f"#{seq}") if seq is not None else ()
+    return which in (name, clean(name, single_line=True), attachment["remote_id"], *numbers)
 
 
 def _cached_attachments(settings: Settings, incident_id: str) -> list[dict[str, Any]]:

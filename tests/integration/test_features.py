@@ -91,6 +91,26 @@ def test_hostile_attachment_names_stay_inside_the_folder(
     assert not (tmp_path / ".bashrc").exists()
 
 
+def test_download_picks_an_attachment_as_show_lists_it(
+    serve: Serve, use: Any, tmp_path: Path
+) -> None:
+    kite = serve("kitehouse", sample=8)
+    db = use(("school", kite))
+    reader = Reader.open(db)
+    picks = [
+        (row.id, attachment)
+        for row in reader.all_rows(ListQuery())
+        for attachment in reader.detail(row.id).attachments  # type: ignore[union-attr]
+    ]
+    incident_id, first = picks[0]
+    assert main(["download", incident_id, str(first["seq"])]) == 0
+    assert main(["download", incident_id, f"#{first['seq']}"]) == 0
+    # A name with a control character, as show prints it (the character removed).
+    hostile_id, hostile = next((i, a) for i, a in picks if "\x00" in a["name"])
+    assert main(["download", hostile_id, hostile["name"].replace("\x00", "")]) == 0
+    assert len(list((tmp_path / "downloads").iterdir())) == 3
+
+
 def test_failed_download_leaves_nothing(serve: Serve, use: Any, tmp_path: Path) -> None:
     kite = serve("kitehouse", sample=8)
     db = use(("school", kite))

@@ -85,3 +85,23 @@ async def test_deleting_what_the_remote_already_deleted_completes(
     assert report.ok and report.results[0].pushed == 1 and report.results[0].failed == 0
     reader = Reader.open(settings.db_path())
     assert reader.outbox() == [] and not reader.exists(f"oncall:{incident['id']}")
+
+
+async def test_a_create_in_an_unknown_revily_service_fails_saying_so(
+    serve: Serve, tmp_path: Path
+) -> None:
+    from incident_tui.domain.model import Draft
+
+    revily = serve("revily", sample=1)
+    settings = settings_for(tmp_path, revily.emulator.remote_config("oncall"))
+    Actions.open(settings.db_path()).create(
+        "oncall", "revily", Draft("Disk full", container="NOPE")
+    )
+
+    report = await sync(settings)
+
+    assert report.ok and report.results[0].failed == 1
+    [change] = Reader.open(settings.db_path()).outbox()
+    assert change["state"] == "failed"
+    assert "Revily has no service 'NOPE'" in change["last_error"]
+    assert "incident-tui services oncall" in change["last_error"]

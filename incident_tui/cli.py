@@ -14,7 +14,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from incident_tui import cli_online
+from incident_tui.cli_emulate import EmulateFailure
+from incident_tui.cli_online import OnlineFailure
 from incident_tui.cli_parser import build_parser
+from incident_tui.cli_text import not_utf8
 from incident_tui.config_error import ConfigError
 from incident_tui.domain.model import LOCAL_ID_PREFIX, Severity, Status
 from incident_tui.domain.query import ListQuery, Sort
@@ -22,7 +25,8 @@ from incident_tui.store.db import StoreError
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
-    from incident_tui.store.actions import Actions, Queued
+    from incident_tui.store.actions import Actions
+    from incident_tui.store.queued import Queued, Skipped
     from incident_tui.store.reader import Reader
 
 
@@ -39,9 +43,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "tui"
+    bad = not_utf8(parser, args)
+    if bad is not None:
+        # Text that is not UTF-8 (bytes in a Latin-1 terminal, say) reaches Python as lone
+        # surrogates, which SQLite and every remote refuse with a traceback.
+        print(
+            f"incident-tui: argument {bad} is not valid UTF-8 text; check the terminal's "
+            "or the script's encoding",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if command == "emulate":
-            return _emulate(args)
+            from incident_tui.cli_emulate import run_emulator
+
+            return run_emulator(args)
         if command == "demo":
             from incident_tui.demo import run_demo
 
@@ -52,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _current_ids(args, settings)
         handler = COMMANDS[command]
         return handler(args, settings)
-    except (ConfigError, StoreError, Failure, cli_online.OnlineFailure) as error:
+    except (ConfigError, StoreError, Failure, OnlineFailure, EmulateFailure) as error:
         print(f"incident-tui: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -64,14 +80,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _stdin_text(what: str) -> str:
+    """Standard input as text for ``what`` (``--message -``); a failure if it is not UTF-8."""
+    try:
+        # Strict decoding raises here; under a C locale bad bytes arrive as surrogates.
+        text = sys.stdin.read()
+        text.encode("utf-8")
+    except UnicodeError:
+        raise Failure(f"{what} read from standard input is not valid UTF-8 text") from None
+    return text
+
+
 def _current_ids(args: argparse.Namespace, settings: Settings) -> None:
     """Swap a local id that ``create`` printed for the remote's id, once the remote took the
-    incident: a script may act on what it kept from ``create`` after a sync."""
+    incident: a script may act on what it kept from ``create`` after a sync. Ids given twice
+    (or as both the local and the remote id) count once, in the order first given."""
     if isinstance(getattr(args, "id", None), str) and LOCAL_MARK in args.id:
         args.id = _reader(settings).current_ids([args.id])[0]
     ids = getattr(args, "ids", None)
     if isinstance(ids, list) and any(LOCAL_MARK in i for i in ids):
-        args.ids = _reader(settings).current_ids(ids)
+        ids = _reader(settings).current_ids(ids)
+    if isinstance(ids, list):
+        args.ids = list(dict.fromkeys(ids))
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -195,24 +225,46 @@ def _report(queued: list[Queued], verb: str) -> int:
     return 0
 
 
+def _report_status(call: Any, ids: list[str], verb: str) -> int:
+    """Queue a status change: print what was queued, then a line on stderr per incident left
+    alone. Status 1 when one was refused (the others are queued all the same), else 0: an
+    incident already where the change leads is no failure."""
+    from incident_tui.domain.text import clean
+    from incident_tui.store.actions import ActionError, StatusRefused
+
+    skipped: tuple[Skipped, ...]
+    try:
+        result = call(ids)
+    except StatusRefused as error:
+        queued, skipped = [], error.skipped
+    except ActionError as error:
+        raise Failure(str(error)) from None
+    else:
+        queued, skipped = result, result.skipped
+    _report(queued, verb)
+    for item in skipped:
+        print(f"incident-tui: {clean(item.reason, single_line=True)}", file=sys.stderr)
+    return 1 if any(item.refused for item in skipped) else 0
+
+
 def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
     """Queue acknowledging incidents."""
-    return _report(_run_action(_actions(settings).acknowledge, args.ids), "acknowledge")
+    return _report_status(_actions(settings).acknowledge, args.ids, "acknowledge")
 
 
 def cmd_resolve(args: argparse.Namespace, settings: Settings) -> int:
     """Queue resolving incidents."""
-    return _report(_run_action(_actions(settings).resolve, args.ids), "resolve")
+    return _report_status(_actions(settings).resolve, args.ids, "resolve")
 
 
 def cmd_reopen(args: argparse.Namespace, settings: Settings) -> int:
     """Queue reopening incidents."""
-    return _report(_run_action(_actions(settings).reopen, args.ids), "reopen")
+    return _report_status(_actions(settings).reopen, args.ids, "reopen")
 
 
 def cmd_comment(args: argparse.Namespace, settings: Settings) -> int:
     """Queue a comment."""
-    body = sys.stdin.read() if args.message == "-" else args.message
+    body = _stdin_text("the comment") if args.message == "-" else args.message
     actions = _actions(settings)
     queued = _run_action(lambda: actions.comment(args.id, body, public=args.public))
     return _report([queued], "comment on")
@@ -225,7 +277,9 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     remote = settings.remote(args.remote)
     draft = Draft(
         title=args.title,
-        description=sys.stdin.read() if args.description == "-" else args.description,
+        description=(
+            _stdin_text("the description") if args.description == "-" else args.description
+        ),
         severity=Severity(args.severity) if args.severity else None,
         container=args.container,
     )
@@ -330,39 +384,6 @@ def cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
     )
     print(to_markdown(report) if args.format == "markdown" else dump_json(report), end="")
     return 0
-
-
-def _emulate(args: argparse.Namespace) -> int:
-    from incident_tui.emulators import EmulatorServer, make_emulator
-
-    try:
-        server = EmulatorServer(make_emulator(args.kind, sample=args.sample), args.host, args.port)
-    except OSError as error:
-        raise Failure(f"cannot listen on {args.host}:{args.port}: {error}") from None
-    config = server.emulator.remote_config(args.kind)  # type: ignore[attr-defined]
-    print(f"{args.kind} emulator on {server.url} ({args.sample} sample incidents); Ctrl-C stops")
-    print("config for it:")
-    print("[[remotes]]")
-    for key, value in config.items():
-        print(f"{key} = {_toml_value(value)}")
-    sys.stdout.flush()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
-
-
-def _toml_value(value: Any) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return (
-            "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-        )
-    return json.dumps(value)
 
 
 COMMANDS = {

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from incident_tui.domain.text import clean
+from incident_tui.domain.text import clean, shorten
 
 T = TypeVar("T")
 
@@ -45,7 +45,8 @@ def add_commands(sub: Any) -> None:
     forget.add_argument("--yes", action="store_true", help="do not ask")
 
     uncomment = sub.add_parser(
-        "delete-comment", help="queue deleting a comment (AOH IMS, OneUptime; asks first)"
+        "delete-comment",
+        help="queue deleting a comment (Kitehouse, AOH IMS, OneUptime; asks first)",
     )
     uncomment.add_argument("id", help=ID_HELP)
     uncomment.add_argument("number", type=int, help="the comment's number in 'show'")
@@ -125,6 +126,20 @@ def cmd_attach(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+EXCERPT_WIDTH = 60
+"""Most characters of a comment a confirmation quotes."""
+
+
+def _excerpt(body: object) -> str:
+    """The first non-blank line of a remote text, cleaned and cut for a one-line question;
+    an ellipsis marks that more follows."""
+    lines = [line for line in clean(body).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    first = clean(lines[0], single_line=True)
+    return shorten(first + (" …" if len(lines) > 1 else ""), EXCERPT_WIDTH)
+
+
 def _ask(question: str, yes: bool) -> None:
     if yes:
         return
@@ -160,11 +175,11 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
                           for a in detail.attachments) or "none"
         raise OnlineFailure(f"{args.id} has no attachment {args.which!r} (it has: {names})")
     attachment = found[0]
-    _ask(f"Delete {clean(attachment['name'], single_line=True)!r} from {args.id}?", args.yes)
+    name = clean(attachment["name"], single_line=True)
+    _ask(f"Delete attachment #{attachment['seq']} {name!r} of {args.id}?", args.yes)
     actions = Actions.open(settings.db_path())
     queued = _queue(lambda: actions.delete_attachment(args.id, attachment["seq"]))
-    print(f"queued: delete attachment {clean(attachment['name'], single_line=True)} "
-          f"of {queued.incident_id} (change {queued.seq})")
+    print(f"queued: delete attachment {name} of {queued.incident_id} (change {queued.seq})")
     return 0
 
 
@@ -173,10 +188,14 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
     from incident_tui.store.actions import Actions
 
     detail = _detail(settings, args.id)
-    if not any(c["seq"] == args.number for c in detail.comments):
+    comment = next((c for c in detail.comments if c["seq"] == args.number), None)
+    if comment is None:
         numbers = ", ".join(f"#{c['seq']}" for c in detail.comments) or "none"
         raise OnlineFailure(f"{args.id} has no comment #{args.number} (it has: {numbers})")
-    _ask(f"Delete comment #{args.number} of {args.id}?", args.yes)
+    # Who wrote it and how it starts: the number alone does not show which comment it is.
+    author = clean(comment["author"] or "?", single_line=True)
+    text = _excerpt(comment["body"])
+    _ask(f"Delete comment #{args.number} of {args.id} by {author}: {text!r}?", args.yes)
     actions = Actions.open(settings.db_path())
     queued = _queue(lambda: actions.delete_comment(args.id, args.number))
     print(f"queued: delete comment #{args.number} of {queued.incident_id} (change {queued.seq})")

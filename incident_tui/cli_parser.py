@@ -86,7 +86,16 @@ class _ConfigCommands:
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
         """Add the command ``name`` (keywords as for ``add_subparsers().add_parser``)."""
-        return self._sub.add_parser(name, parents=[self._parent], **kwargs)
+        return _add_command(self._sub, name, parents=[self._parent], **kwargs)
+
+
+def _add_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, **kwargs: Any
+) -> argparse.ArgumentParser:
+    """Add the command ``name``; its one-line ``help`` is also the description its own
+    ``--help`` starts with, unless a longer ``description`` is given."""
+    kwargs.setdefault("description", kwargs.get("help"))
+    return sub.add_parser(name, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     reads_config = _ConfigCommands(sub, _locations())
 
     reads_config.add_parser("tui", help="open the TUI (the default)")
-    demo = sub.add_parser(
-        "demo", help="run the five bundled emulators with sample data and open the TUI"
+    demo = _add_command(
+        sub, "demo", help="run the five bundled emulators with sample data and open the TUI"
     )
     demo.add_argument(
         "--sample", type=_count, default=300, help="incidents per emulator (default 300)"
@@ -114,12 +123,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-tui", action="store_true", help="sync once, print a summary and stop (no TUI)"
     )
 
-    sync = reads_config.add_parser("sync", help="pull changes and push queued local changes")
+    sync = reads_config.add_parser(
+        "sync",
+        help="pull changes and push queued local changes",
+        description="Pull changes and push queued local changes. Without --once it keeps "
+        "syncing every poll_seconds (from the config) until interrupted.",
+    )
     sync.add_argument(
         "--remote", action="append", metavar="NAME", help="only this remote (repeatable)"
     )
     sync.add_argument(
-        "--once", action="store_true", help="one pass, then exit (0 only if all synced)"
+        "--once",
+        action="store_true",
+        help="one pass, then exit (0 only if all synced); without it, sync every poll_seconds",
     )
 
     lst = reads_config.add_parser("list", help="list cached incidents, newest first")
@@ -160,8 +176,30 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id", help=ID_HELP)
     show.add_argument("--json", action="store_true", help="JSON object (interface.md shape)")
 
-    for name, text in (("ack", "acknowledge"), ("resolve", "resolve"), ("reopen", "reopen")):
-        p = reads_config.add_parser(name, help=f"queue: {text} incidents")
+    status_commands = (
+        (
+            "ack",
+            "acknowledge",
+            "Queue acknowledging incidents; the next sync sends it. One already acknowledged "
+            "is left as it is; a resolved one is refused (reopen it first; exit status 1).",
+        ),
+        (
+            "resolve",
+            "resolve",
+            "Queue resolving incidents; the next sync sends it. One already resolved is left "
+            "as it is.",
+        ),
+        (
+            "reopen",
+            "reopen",
+            "Queue reopening resolved incidents; the next sync sends it. One that is not "
+            "resolved is left as it is.",
+        ),
+    )
+    for name, text, description in status_commands:
+        p = reads_config.add_parser(
+            name, help=f"queue: {text} incidents", description=description
+        )
         p.add_argument("ids", nargs="+", metavar="ID", help=IDS_HELP)
 
     comment = reads_config.add_parser("comment", help="queue a comment")
@@ -211,7 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_online.add_commands(reads_config)
 
-    emulate = sub.add_parser("emulate", help="run one bundled emulator in the foreground")
+    emulate = _add_command(
+        sub,
+        "emulate",
+        help="run one bundled emulator in the foreground",
+        description="Run one bundled emulator in the foreground until Ctrl-C. It first prints "
+        "its address and a ready-to-paste [[remotes]] table for the config file.",
+    )
     emulate.add_argument("kind", choices=KINDS, help="which API to serve")
     emulate.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
     emulate.add_argument(
@@ -219,5 +263,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     emulate.add_argument(
         "--sample", type=_count, default=200, help="sample incidents (default 200)"
+    )
+    emulate.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="switch on a documented mode, e.g. typed_values=true (oneuptime), per_page=25 "
+        "(revily), get_route=false (aoh_ims); repeatable; VALUE is read as JSON, else as text, "
+        "and an unknown NAME lists the known ones",
     )
     return parser

@@ -11,8 +11,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from incident_tui.remote.errors import AuthFailed
+
 StatusName = Literal["triggered", "acknowledged", "resolved"]
 SeverityName = Literal["critical", "major", "minor", ""]
+KITEHOUSE_LIMIT_CAP = 100
+"""Kitehouse's largest ``limit``: more is silently cut to this (contracts/kitehouse.md §6)."""
 
 
 class RemoteBase(BaseModel):
@@ -43,12 +47,11 @@ class RemoteBase(BaseModel):
         return value.rstrip("/")
 
     def secret(self) -> str | None:
-        """The token, read from ``token_env`` at call time, else from ``token``."""
-        if self.token_env:
-            value = os.environ.get(self.token_env)
-            if value:
-                return value
-        return self.token.get_secret_value() if self.token else None
+        """The token, read from ``token_env`` at call time, else from ``token``.
+
+        Raises :class:`~incident_tui.remote.errors.AuthFailed` when ``token_env`` names an
+        unset variable and there is no ``token`` to fall back on (see :func:`_env_or`)."""
+        return _env_or("token_env", self.token_env, self.token, self.name)
 
 
 class KitehouseRemote(RemoteBase):
@@ -79,13 +82,26 @@ class KitehouseRemote(RemoteBase):
     """Priority id sent when an incident has none (the PUT requires one)."""
     priority_ids: dict[Literal["critical", "major", "minor"], str] = Field(default_factory=dict)
     """Priority ids to write for each common severity when the user edits severity."""
-    page_size: int = Field(default=50, ge=1, le=1000)
-    """Rows asked for per list request (``limit``). The API documents no maximum and a
-    listing ends at the first shorter page, so this must not exceed the server's cap."""
+    page_size: int = Field(default=50, ge=1)
+    """Rows asked for per list request (``limit``), at most :data:`KITEHOUSE_LIMIT_CAP`: a
+    listing ends at the first shorter page, so asking for more than the server sends would
+    end it after one page."""
     updated_sort: str | None = Field(default=None, min_length=1)
     """The ``sortBy`` value that lists the most recently updated incidents first, where the
     server has one (e.g. ``-updated_at``). Unset, no ``sortBy`` is sent (its values are not
     documented) and every sync lists every incident; set, a sync reads only the changes."""
+
+    @field_validator("page_size")
+    @classmethod
+    def _within_cap(cls, value: int) -> int:
+        # Above the cap the server sends 100 rows, the walk takes that short page for the last
+        # one, and the sync drops every incident past it from the cache.
+        if value > KITEHOUSE_LIMIT_CAP:
+            raise ValueError(
+                f"must be at most {KITEHOUSE_LIMIT_CAP}: Kitehouse sends at most "
+                f"{KITEHOUSE_LIMIT_CAP} rows per page, whatever limit is asked for"
+            )
+        return value
 
 
 GrantType = Literal["password", "client_credentials"]
@@ -113,22 +129,32 @@ class OidcRemote(RemoteBase):
 
     def password_value(self) -> str | None:
         """The OAuth2 password from ``password_env`` or ``password``."""
-        return _env_or(self.password_env, self.password)
+        return _env_or("password_env", self.password_env, self.password, self.name)
 
     def client_secret_value(self) -> str | None:
         """The OAuth2 client secret from ``client_secret_env`` or ``client_secret``."""
-        return _env_or(self.client_secret_env, self.client_secret)
+        return _env_or("client_secret_env", self.client_secret_env, self.client_secret, self.name)
 
     def oidc_grant(self) -> GrantType:
         """The grant a sign-in uses: ``password`` with a username, else ``client_credentials``."""
         return "password" if self.username else "client_credentials"
 
 
-def _env_or(env: str | None, value: SecretStr | None) -> str | None:
-    """The named environment variable when it is set and not empty, else ``value``."""
+def _env_or(key: str, env: str | None, value: SecretStr | None, remote: str) -> str | None:
+    """The variable ``env`` names when it is set and not empty, else ``value``.
+
+    A named variable that is unset, with no ``value`` to fall back on, raises
+    :class:`~incident_tui.remote.errors.AuthFailed` naming it: sent without the secret, the
+    request would only earn the server's 401. Checked here, when a connector asks, not when the
+    config is loaded: commands that never talk to the remote (``list``) must still work, and
+    raised as a remote error so that a sync fails only this remote and reports why."""
     if env and os.environ.get(env):
         return os.environ[env]
-    return value.get_secret_value() if value else None
+    if value:
+        return value.get_secret_value()
+    if env:
+        raise AuthFailed(f"{key} {env} is not set: export it, or fix {key} of remote {remote!r}")
+    return None
 
 
 class FourhseRemote(OidcRemote):
@@ -140,7 +166,8 @@ class FourhseRemote(OidcRemote):
     tenant_id: str | None = None
     """The project (tenant) id; list and create are scoped by it."""
     subtenant_id: str | None = None
-    """The office (subtenant) id; list and create are scoped by it."""
+    """The office (subtenant) id; list and create are scoped by it. Without it a create must
+    name its office (``--container``): the app never guesses where an incident belongs."""
     client_id: str = "4hse"
     """OAuth2 client id."""
     token_url: str | None = None

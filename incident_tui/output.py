@@ -150,23 +150,55 @@ def age(created_at: str | None, now: datetime) -> str:
 
 
 TITLE_MIN = 10
-"""Fewest title characters a table row keeps before other columns give way."""
+"""Fewest title cells a table row keeps before other columns give way."""
 WORD_MIN = 4
 """Fewest characters the severity and status columns are cut to on a narrow terminal."""
+
+
+def cells(text: str) -> int:
+    """How many terminal cells ``text`` takes: CJK and most emoji take two, combining marks
+    none. rich's table is imported only for text that is not ASCII, so the usual all-ASCII
+    list starts no slower."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` terminal cells, the cut marked with an ellipsis."""
+    if text.isascii():
+        return shorten(text, width)
+    if width <= 0:
+        return ""
+    if cells(text) <= width:
+        return text
+    from rich.cells import set_cell_size
+
+    # A wide character that would straddle the edge becomes a space: crop, then drop it.
+    return set_cell_size(text, width - 1).rstrip(" ") + "…"
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """``text`` padded with spaces to ``width`` cells (``align``: ``<`` left, ``>`` right)."""
+    room = " " * max(0, width - cells(text))
+    return room + text if align == ">" else text + room
 
 
 def rows_table(rows: Sequence[ListRow], now: datetime, width: int | None = None) -> str:
     """An aligned, sanitised table that fits the terminal width.
 
-    Ids are printed whole, whatever the width: commands take them as this table shows them,
-    and a cut id cannot be copied. The other columns are as wide as their longest value;
-    when the line is too long the title gives way first (down to :data:`TITLE_MIN`), then
-    the gaps narrow and the status and severity words are cut. A terminal too narrow even
-    for that wraps the line rather than lose part of an id.
+    Widths are terminal cells, not characters: a CJK or emoji title takes two cells a
+    character. Ids are printed whole, whatever the width: commands take them as this table
+    shows them, and a cut id cannot be copied. The other columns are as wide as their
+    longest value; when the line is too long the title gives way first (down to
+    :data:`TITLE_MIN`), then the gaps narrow and the status and severity words are cut. A
+    terminal too narrow even for that wraps the line rather than lose part of an id.
     """
     width = width or shutil.get_terminal_size((100, 24)).columns
     header = ("ID", "SEV", "STATUS", "AGE", "P", "TITLE")
-    cells = [
+    rows_cells = [
         (
             clean(row.id, single_line=True),
             row.severity or "-",
@@ -177,7 +209,7 @@ def rows_table(rows: Sequence[ListRow], now: datetime, width: int | None = None)
         )
         for row in rows
     ]
-    widths = [max([len(header[n]), *(len(c[n]) for c in cells)]) for n in range(5)]
+    widths = [max([cells(header[n]), *(cells(c[n]) for c in rows_cells)]) for n in range(5)]
     # One column is kept free: some terminals wrap a line that fills the last one.
     room = width - 1 - TITLE_MIN
     gap = 2 if sum(widths) + 5 * 2 <= room else 1
@@ -187,15 +219,15 @@ def rows_table(rows: Sequence[ListRow], now: datetime, width: int | None = None)
             widths[column] = max(min(WORD_MIN, widths[column]), widths[column] - over)
     title_width = max(TITLE_MIN, width - 1 - sum(widths) - 5 * gap)
     aligns = ("<", "<", "<", ">", "<")
-    pattern = (" " * gap).join(
-        [*(f"{{:{a}{w}}}" for a, w in zip(aligns, widths, strict=True)), "{}"]
-    )
 
     def line(c: Sequence[str]) -> str:
-        severity, status = shorten(c[1], widths[1]), shorten(c[2], widths[2])
-        return pattern.format(c[0], severity, status, c[3], c[4], shorten(c[5], title_width))
+        # Only the severity and status words may be cut (and the title); widths of the
+        # others are their longest value.
+        words = [c[0], fit(c[1], widths[1]), fit(c[2], widths[2]), c[3], c[4]]
+        columns = [pad(v, w, a) for v, w, a in zip(words, widths, aligns, strict=True)]
+        return (" " * gap).join([*columns, fit(c[5], title_width)])
 
-    return "\n".join([line(header).rstrip(), *(line(c).rstrip() for c in cells)])
+    return "\n".join([line(header).rstrip(), *(line(c).rstrip() for c in rows_cells)])
 
 
 def detail_text(detail: Detail, now: datetime) -> str:

@@ -193,8 +193,14 @@ def stamp(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
 
 
+MAX_HOURS = 8784.0
+"""Longest span a handover covers: a leap year. Far beyond any shift, and far below what
+date arithmetic overflows on (``2e7`` hours back is before the year 1)."""
+
+
 def positive_hours(text: str) -> float:
-    """Parse a shift length in hours for ``--hours``: a finite number above zero.
+    """Parse a shift length in hours for ``--hours``: a number above zero and at most
+    :data:`MAX_HOURS`.
 
     Raises ``ValueError`` naming what was given; the command line shows it as wrong usage.
     """
@@ -204,6 +210,8 @@ def positive_hours(text: str) -> float:
         value = math.nan
     if not (value > 0 and math.isfinite(value)):
         raise ValueError(f"hours must be a positive number, not {text!r}")
+    if value > MAX_HOURS:
+        raise ValueError(f"hours must be at most {MAX_HOURS:g} (a year), not {text!r}")
     return value
 
 

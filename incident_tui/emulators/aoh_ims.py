@@ -15,7 +15,9 @@ Routes, all under ``Authorization: Bearer <token>`` and scoped to the token's te
 * ``POST|GET /v1/incident/{id}/comments``, ``DELETE /v1/incident/{id}/comments/{commentId}``
   (the id may also come as ``?id=`` or a ``{"id"}`` body on ``.../comments``).
 
-Errors use the AOH module format ``{message, sent_at, errors: [{message}], data: null}``.
+Errors use the AOH module format ``{message, sent_at, errors: [{message}], data: null}``; an
+incident id in a path that is not a UUID is bad input (400 ``id is not a uuid``, §3), an
+unknown one 404.
 The attribute and comment routes are in :mod:`incident_tui.emulators.aoh_ims_attributes` and
 :mod:`incident_tui.emulators.aoh_ims_comments`; what every route shares (caller, envelope,
 errors) in :mod:`incident_tui.emulators.aoh_ims_requests`.

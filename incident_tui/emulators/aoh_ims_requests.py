@@ -10,6 +10,7 @@ The routes themselves live in :mod:`incident_tui.emulators.aoh_ims` (incidents),
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from incident_tui.emulators.aoh_ims_data import Tenant, rfc3339, rfc3339_nano
@@ -17,6 +18,9 @@ from incident_tui.emulators.keycloak import Realm
 from incident_tui.emulators.server import Emulator, HttpError, Request, Response
 
 Row = dict[str, Any]
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+"""An incident id's form; any other id in a path is bad input (§3: 400 "id is not a uuid")."""
 
 
 class ImsRequests(Emulator):
@@ -84,7 +88,10 @@ class ImsRequests(Emulator):
     def _find(self, request: Request) -> tuple[Tenant, Row, str]:
         tenant_id, user = self.caller(request)
         tenant = self.tenant(tenant_id)
-        row = tenant.incidents.get(request.params["incidentId"])
+        incident_id = request.params["incidentId"]
+        if not _UUID.match(incident_id):
+            raise self.fail(400, "id is not a uuid")
+        row = tenant.incidents.get(incident_id)
         if row is None:
             raise self.fail(404, "incident not found")
         return tenant, row, user

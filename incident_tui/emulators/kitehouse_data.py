@@ -47,6 +47,7 @@ CATEGORY_BY_SAMPLE = dict(zip(
 ))
 PRIORITIES = _refs(2, (
     ("Critical", "#b71c1c"), ("High", "#ef6c00"), ("Medium", "#f9a825"), ("Low", "#2e7d32"),
+    ("Not assessed", "#9e9e9e"),
 ))
 PRIORITY_BY_NAME = {p["name"]: pid for pid, p in PRIORITIES.items()}
 DEFAULT_PRIORITY_ID = PRIORITY_BY_NAME["Medium"]
@@ -123,9 +124,12 @@ HOSTILE_ATTACHMENTS: dict[int, str] = {
 _SAMPLE_PRIORITY = {
     (severity, odd): PRIORITY_BY_NAME[name]
     for severity, names in (("critical", ("Critical",) * 2), ("major", ("High",) * 2),
-                            ("minor", ("Low", "Medium")))
+                            ("minor", ("Low", "Medium")), (None, ("Not assessed",) * 2))
     for odd, name in enumerate(names)
 }
+"""The priority of a sample incident by (severity, number odd). Every one has a priority, as
+list and search rows require (§4.1, §4.2); one without a severity gets a priority whose name
+says none was given, so that it still maps to no severity."""
 STATUS_BY_SAMPLE = {"triggered": "open", "acknowledged": "in_progress", "resolved": "closed"}
 
 
@@ -190,7 +194,7 @@ def record_from_sample(
     rec = Record(
         id=ids.new(s.created_at), urn=urn, site=site, status=STATUS_BY_SAMPLE[s.status],
         category=CATEGORY_BY_SAMPLE[s.category], source=_SOURCE_IDS[n % len(_SOURCE_IDS)],
-        priority=_SAMPLE_PRIORITY[s.severity, n % 2] if s.severity else None,
+        priority=_SAMPLE_PRIORITY[s.severity or None, n % 2],
         raised_by=USER_BY_NAME[s.reporter], created_at=s.created_at, updated_at=s.updated_at,
         short_description=s.title, description=s.description,
         people_involved=list(dict.fromkeys(

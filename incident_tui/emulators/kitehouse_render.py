@@ -40,7 +40,10 @@ _USER = ("_id", "first_name", "last_name", "photo_url")
 
 def summary(rec: Record) -> dict[str, Any]:
     """The list row (§4.1). ``retrospective_raised_at`` is required here, so it falls back to
-    ``created_at`` (a Mongoose ``default: Date.now``); ``priority`` is absent when unset."""
+    ``created_at`` (a Mongoose ``default: Date.now``). ``priority`` is required too, and every
+    sample and created incident has one; it is absent only for a record a test inserted
+    without one (``KitehouseEmulator.add(priority=None)``), to try a client on the optional
+    ``priority`` of the full incident (§4.3)."""
     row: dict[str, Any] = {
         "_id": rec.id, "urn": rec.urn, "status": rec.status,
         "category": CATEGORIES[rec.category], "source": SOURCES[rec.source],

@@ -168,6 +168,7 @@ class RevilyEmulator(Emulator):
             ("GET", "/policies/{pid}", partial(directory.one_policy, self), user),
             ("GET", "/policies/{pid}/rules", partial(directory.rules, self), user),
             ("GET", "/policies/{pid}/rules/{rid}", partial(directory.one_rule, self), user),
+            ("GET", "/schedules", partial(directory.schedules, self), user),
             ("PUT", "/trigger", self._integration_trigger, service),
             ("PUT", "/resolve", self._integration_resolve, service),
         ]

@@ -1,6 +1,6 @@
 """The Revily emulator's read-only directory: services (with each one's current status),
-users, escalation policies and their rules, as ``GET /services``, ``/users`` and ``/policies``
-show them.
+users, escalation policies and their rules, and on-call schedules, as ``GET /services``,
+``/users``, ``/policies`` and ``/schedules`` show them.
 """
 
 from __future__ import annotations
@@ -129,6 +129,13 @@ def one_rule(emu: RevilyEmulator, request: Request, prefix: str, user: str) -> R
         if rule.id == request.params["rid"]:
             return Response.json(rule_json(service.policy, rule, prefix))
     raise emu.fail(404, "not found")
+
+
+def schedules(emu: RevilyEmulator, request: Request, prefix: str, user: str) -> Response:
+    """``GET /schedules``, which the root advertises as ``schedules_url`` (contract 5.4): an
+    empty list, since every policy rule here is assigned to a user, never to a schedule (and
+    the contract documents no schedule fields to invent one from)."""
+    return Response.json([])
 
 
 def _policy_or_404(emu: RevilyEmulator, pid: str) -> Service:

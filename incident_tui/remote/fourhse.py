@@ -229,8 +229,10 @@ class FourhseConnector(Connector):
         return None
 
     async def acknowledge(self, current: Incident) -> Incident | None:
-        """Status ``open``."""
-        return await self._update(current, {"status": "open"})
+        """Status ``open`` with ``date_closed`` cleared: the incident may be closed on the
+        server though our copy says otherwise, and an open one keeps no closing date
+        (contract 6, as for reopen)."""
+        return await self._update(current, {"status": "open", "date_closed": None})
 
     async def resolve(self, current: Incident) -> Incident | None:
         """Status ``closed`` with today's ``date_closed`` (kept if it was already closed)."""
@@ -252,18 +254,26 @@ class FourhseConnector(Connector):
 
     async def _placement(self, draft: Draft) -> tuple[str, str]:
         """(tenant_id, subtenant_id) for a new incident: the draft's office or the configured
-        one; a missing half is taken from an existing incident of the other."""
+        one, never a guess (an incident register belongs to one office); a missing project
+        is taken from an existing incident of the office."""
         office = draft.container or self.cfg.subtenant_id
         tenant = self.cfg.tenant_id
-        if not (office and tenant):
-            flt = {"subtenant_id": office} if office else {"tenant_id": tenant}
-            body = {"filter": flt, "per-page": 1, "page": 1, "sort": "-created_at"}
+        if not office:
+            raise Refused(
+                f"4HSE needs an office to create an incident: set subtenant_id for remote "
+                f"{self.name!r} or pass --container OFFICE_ID"
+            )
+        if not tenant:
+            body = {"filter": {"subtenant_id": office}, "per-page": 1, "page": 1,
+                    "sort": "-created_at"}
             rows = await self._json("POST", "/v2/incident/index", json=body, idempotent=True)
             if isinstance(rows, list) and rows and isinstance(rows[0], dict):
-                office = office or rows[0].get("subtenant_id")
-                tenant = tenant or rows[0].get("tenant_id")
-        if not (office and tenant):
-            raise Refused("4HSE needs both tenant_id and subtenant_id to create an incident")
+                tenant = rows[0].get("tenant_id")
+        if not tenant:
+            raise Refused(
+                f"4HSE needs the project of office {office!r} to create an incident there: "
+                f"set tenant_id for remote {self.name!r}"
+            )
         return str(tenant), str(office)
 
     async def create(self, draft: Draft, key: str) -> Incident:

@@ -126,7 +126,10 @@ def incident_from(row: dict[str, Any], *, remote: str, clock: Callable[[], datet
         created_at=parse_time(row.get("created_at")) or occurred or clock(),
         ref=_text(row.get("code")), container=_text(row.get("subtenant_id")),
         description=row.get("description_event"), category=_text(row.get("category")),
-        occurred_at=occurred, resolved_at=parse_time(row.get("date_closed")),
+        occurred_at=occurred,
+        # A closing date left on an incident that is no longer closed (another client moved it
+        # back without clearing it) is not a resolution.
+        resolved_at=parse_time(row.get("date_closed")) if status is Status.RESOLVED else None,
         reporter=_text(row.get("deponent") or row.get("creator")),
         assignees=json_names(row.get("assignee")) or [], extra=extra,
         raw=row, comments=[], attachments=[],

@@ -1,9 +1,10 @@
 """Walking a Kitehouse site's incident list (contracts/kitehouse.md §6) page by page.
 
-The list is paged with ``page`` from 1 and ``limit``; a short page is the end. How the server
-really pages is not known in advance, so the walk also notices a page it has seen before and
-stops there. Reading one page is the connector's HTTP; this module holds what is done with
-the pages: where a walk stops, which rows are new, and which rows may be our own create.
+The list is paged with ``page`` from 1 and ``limit``; a short page (short of ``limit``, or
+of the server's cap on it) is the end. How the server really pages is not known in advance,
+so the walk also notices a page it has seen before and stops there. Reading one page is the
+connector's HTTP; this module holds what is done with the pages: where a walk stops, which
+rows are new, and which rows may be our own create.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any, Literal
 
+from incident_tui.config_remotes import KITEHOUSE_LIMIT_CAP
 from incident_tui.domain.mapping import parse_time
 
 WalkEnd = Literal["end", "since", "repeat"]
@@ -33,10 +35,14 @@ async def walk(read: ReadRows, page_size: int, sort: str | None, since: datetime
     differently than we think (0-based, or ``page`` ignored): the walk stops there
     ("repeat") and what it read is not the whole list."""
     page, previous = 1, [""]
+    # A full page is what the server sends at most: asked for more than its cap, it sends the
+    # cap, and taking that for a short last page would drop the rest of the site as deleted.
+    # The config keeps page_size within the cap; this holds for a connector built otherwise.
+    full = min(page_size, KITEHOUSE_LIMIT_CAP)
     while True:
         rows = await read(page, sort)
         ids = [r["_id"] for r in rows]
-        end: WalkEnd | None = "end" if len(rows) < page_size else None
+        end: WalkEnd | None = "end" if len(rows) < full else None
         if ids and (ids == previous or since is None and all(i in seen for i in ids)):
             end = "repeat"
         previous = ids

@@ -46,6 +46,11 @@ listings, whose rows are summaries, to spare a join per row)."""
 NOTE_SELECT = {"note": True, "createdAt": True, "createdByUserId": True,
                "createdByUser": {"name": True}, "attachments": FILE_SELECT}
 
+KEY_FIELD = "incident_tui_key"
+"""The ``customFields`` entry that carries our create idempotency key. It stays on the
+server (``find_created`` looks for it in the rows) but is ours, not the user's: the common
+model's ``custom_fields`` leave it out."""
+
 _FLAGS = (("isResolvedState", Status.RESOLVED), ("isAcknowledgedState", Status.ACKNOWLEDGED),
           ("isCreatedState", Status.TRIGGERED))
 
@@ -300,7 +305,7 @@ def incident_from(
         resolved_at=resolved[-1] if resolved and status == Status.RESOLVED else None,
         reporter=_name(row.get("createdByUser")) or row.get("createdByUserId"),
         assignees=[_name(o.get("user")) or str(o.get("userId")) for o in owners or []],
-        custom_fields=dict(row.get("customFields") or {}),
+        custom_fields=_custom_fields(row.get("customFields")),
         extra=extra,
         version=str(row.get("updatedAt") or "") or None, raw=raw, comments=comments,
         attachments=attachments_from(row, project, (internal, public), api_url)
@@ -308,3 +313,10 @@ def incident_from(
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _custom_fields(value: Any) -> dict[str, Any]:
+    """The row's ``customFields`` as the user's custom fields: without our create key."""
+    fields = dict(value) if isinstance(value, dict) else {}
+    fields.pop(KEY_FIELD, None)
+    return fields

@@ -1,7 +1,8 @@
 """User actions: each writes the cache and its outbox row in one transaction, then returns.
 
 The user sees the change at once (with a pending mark); the sync engine pushes it later. A
-change that the incident's remote kind cannot make is refused here, before anything is queued.
+change that the incident's remote kind cannot make is refused here, before anything is queued,
+and so is a status change that makes no sense from the incident's current (local) status.
 """
 
 from __future__ import annotations
@@ -9,16 +10,15 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from incident_tui.clock import Clock, system_clock, to_db
-from incident_tui.domain.capabilities import Capability, can
+from incident_tui.domain.capabilities import KIND_TITLES, Capability, can
 from incident_tui.domain.model import (
     EDITABLE_FIELDS,
     LOCAL_ID_PREFIX,
@@ -30,7 +30,9 @@ from incident_tui.domain.model import (
 )
 from incident_tui.paths import outbox_files_dir
 from incident_tui.store import fts
+from incident_tui.store.bookkeeping import recount_pending, remove_incident
 from incident_tui.store.engine import make_engine, session
+from incident_tui.store.queued import Queued, Skipped, StatusQueued, status_skip
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 
 CAPABILITY_OF: dict[ChangeKind, Capability] = {
@@ -52,13 +54,13 @@ class ActionError(Exception):
     """The action cannot be queued (unknown incident, unsupported by its remote, bad input)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Queued:
-    """What an action queued: the incident and the outbox sequence number."""
+class StatusRefused(ActionError):
+    """A status change queued nothing and refused at least one incident; :attr:`skipped`
+    has every incident left alone, its text their reasons on one line."""
 
-    incident_id: str
-    seq: int
-    op: ChangeKind
+    def __init__(self, skipped: Sequence[Skipped]) -> None:
+        super().__init__("; ".join(item.reason for item in skipped))
+        self.skipped: tuple[Skipped, ...] = tuple(skipped)
 
 
 class Actions:
@@ -76,28 +78,40 @@ class Actions:
 
     # Status changes ------------------------------------------------------------------------
 
-    def acknowledge(self, ids: Sequence[str]) -> list[Queued]:
-        """Queue acknowledging every incident in ``ids`` (all or nothing)."""
+    def acknowledge(self, ids: Sequence[str]) -> StatusQueued:
+        """Queue acknowledging the incidents in ``ids`` (see :meth:`_status`)."""
         return self._status(ids, ChangeKind.ACKNOWLEDGE)
 
-    def resolve(self, ids: Sequence[str]) -> list[Queued]:
-        """Queue resolving every incident in ``ids`` (all or nothing)."""
+    def resolve(self, ids: Sequence[str]) -> StatusQueued:
+        """Queue resolving the incidents in ``ids`` (see :meth:`_status`)."""
         return self._status(ids, ChangeKind.RESOLVE)
 
-    def reopen(self, ids: Sequence[str]) -> list[Queued]:
-        """Queue reopening every incident in ``ids`` (all or nothing)."""
+    def reopen(self, ids: Sequence[str]) -> StatusQueued:
+        """Queue reopening the resolved incidents in ``ids`` (see :meth:`_status`)."""
         return self._status(ids, ChangeKind.REOPEN)
 
-    def _status(self, ids: Sequence[str], op: ChangeKind) -> list[Queued]:
+    def _status(self, ids: Sequence[str], op: ChangeKind) -> StatusQueued:
+        """Queue ``op`` for each incident of ``ids`` it applies to.
+
+        An unknown incident, or one whose remote cannot make the change, fails the whole
+        call with nothing queued. Incidents already in the target status, or (reopen) not
+        resolved, are skipped; acknowledging a resolved one is refused (:func:`status_skip`).
+        The others are queued; when none is and one was refused, :class:`StatusRefused`.
+        """
         if not ids:
             raise ActionError("no incident given")
         target = STATUS_CHANGES[op]
         now = to_db(self.clock())
         queued: list[Queued] = []
+        skipped: list[Skipped] = []
         with session(self.engine) as s, s.begin():
             for incident_id in dict.fromkeys(ids):
                 row = self._incident(s, incident_id, op)
                 before = row.status
+                skip = status_skip(row.id, before, op)
+                if skip is not None:
+                    skipped.append(skip)
+                    continue
                 row.status = target.value
                 if target is Status.ACKNOWLEDGED and not row.acknowledged_at:
                     row.acknowledged_at = now
@@ -108,7 +122,9 @@ class Actions:
                     row.resolved_at = None
                 row.updated_at = now
                 queued.append(self._enqueue(s, row, op, {"from": before}))
-        return queued
+        if not queued and any(item.refused for item in skipped):
+            raise StatusRefused(skipped)
+        return StatusQueued(queued, skipped)
 
     # Comments -------------------------------------------------------------------------------
 
@@ -169,6 +185,10 @@ class Actions:
             raise ActionError("a new incident needs a title")
         if not can(kind, Capability.CREATE):
             raise ActionError(f"{kind} remotes cannot create incidents")
+        # The kinds that cannot edit a severity have none at all: the sync would drop it.
+        if draft.severity is not None and not can(kind, Capability.EDIT_SEVERITY):
+            title = KIND_TITLES.get(kind, kind)
+            raise ActionError(f"{title} incidents have no severity; create it without one")
         now = to_db(self.clock())
         assert now is not None
         key = uuid.uuid4().hex
@@ -320,34 +340,21 @@ class Actions:
         )
         s.add(entry)
         s.flush()
-        row.failed = None
+        # A refused change still waiting for retry or discard blocks this one, so the
+        # incident keeps showing why; only a stale reason (no refused change left) goes.
+        if row.failed is not None and not self._has_failed_change(s, row.id):
+            row.failed = None
         self._recount(s, row.id)
         assert entry.seq is not None
         return Queued(row.id, entry.seq, op)
 
     @staticmethod
+    def _has_failed_change(s: Session, incident_id: str) -> bool:
+        refused = select(OutboxRow.seq).where(
+            OutboxRow.incident_id == incident_id, OutboxRow.state == "failed"
+        )
+        return s.exec(refused.limit(1)).first() is not None
+
+    @staticmethod
     def _recount(s: Session, incident_id: str) -> None:
         recount_pending(s, [incident_id])
-
-
-def recount_pending(s: Session, incident_ids: Iterable[str]) -> None:
-    """Set ``incident.pending`` to the number of its queued changes."""
-    params = [{"id": i} for i in incident_ids]
-    if params:
-        s.connection().execute(
-            text(
-                "UPDATE incident SET pending = "
-                "(SELECT COUNT(*) FROM outbox WHERE incident_id = :id) WHERE id = :id"
-            ),
-            params,
-        )
-
-
-def remove_incident(s: Session, row: IncidentRow) -> None:
-    """Delete an incident with its comments, attachments, queued changes and index entry."""
-    for table in (CommentRow, AttachmentRow, OutboxRow):
-        for child in s.exec(select(table).where(col(table.incident_id) == row.id)).all():
-            s.delete(child)
-    if row.num is not None:
-        fts.drop(s, [row.num])
-    s.delete(row)

@@ -15,6 +15,49 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from incident_tui.store import schema
 
+_AUTOINCREMENT_TABLES = {
+    "comment": (
+        "seq INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, incident_id VARCHAR NOT NULL, "
+        "remote_id VARCHAR, author VARCHAR, body VARCHAR NOT NULL, created_at VARCHAR, "
+        "visibility VARCHAR, pending BOOLEAN NOT NULL, outbox_seq INTEGER"
+    ),
+    "attachment": (
+        "seq INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, incident_id VARCHAR NOT NULL, "
+        "remote_id VARCHAR, name VARCHAR NOT NULL, content_type VARCHAR, url VARCHAR, "
+        "size INTEGER, pending BOOLEAN NOT NULL, local_path VARCHAR"
+    ),
+    "outbox": (
+        "seq INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, incident_id VARCHAR NOT NULL, "
+        'remote VARCHAR NOT NULL, op VARCHAR NOT NULL, payload VARCHAR NOT NULL, "key" VARCHAR '
+        "NOT NULL, created_at VARCHAR NOT NULL, state VARCHAR NOT NULL, attempts INTEGER NOT "
+        "NULL, last_error VARCHAR, started_at VARCHAR, next_try_at VARCHAR"
+    ),
+}
+"""The three numbered tables as schema version 8 defines them."""
+
+
+def _renumbered(table: str, columns: str, indexes: tuple[str, ...], seed: str) -> tuple[str, ...]:
+    """Rebuild ``table`` (same ``columns``, every row) with ``seq INTEGER PRIMARY KEY
+    AUTOINCREMENT`` so a freed number is never handed out again; ``seed``: a query for the
+    highest number taken so far, where new numbers continue from."""
+    # SQLite cannot add AUTOINCREMENT to a table in place. The old table is renamed first so
+    # the new one is created under its own name (its stored DDL then reads as in a new
+    # cache); nothing refers to these tables (no foreign keys, triggers or views), so the
+    # rename rewrites nothing else. Its indexes go with the old table and are made again.
+    definition = _AUTOINCREMENT_TABLES[table]
+    return (
+        f"ALTER TABLE {table} RENAME TO {table}_v7",
+        f"CREATE TABLE {table} ({definition})",
+        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}_v7",
+        f"DROP TABLE {table}_v7",
+        *indexes,
+        # Copying the rows set the sequence to the highest copied seq; a seed can only raise
+        # it. sqlite_sequence has no key on name, so its row is replaced, not upserted.
+        f"DELETE FROM sqlite_sequence WHERE name = '{table}'",
+        f"INSERT INTO sqlite_sequence (name, seq) SELECT '{table}', ({seed})",
+    )
+
+
 STEPS: dict[int, tuple[str, ...]] = {
     # 1 -> 2: retry scheduling for the outbox and remote-deletion marks on incidents.
     1: (
@@ -45,6 +88,41 @@ STEPS: dict[int, tuple[str, ...]] = {
     6: (
         "CREATE TABLE IF NOT EXISTS id_alias (old_id VARCHAR NOT NULL, new_id VARCHAR NOT NULL, "
         "PRIMARY KEY (old_id))",
+    ),
+    # 7 -> 8: comment, attachment and change numbers are never reused: a script's later
+    # "discard 3" or "delete-comment X 12" must not hit another row that got the number.
+    7: (
+        *_renumbered(
+            "comment",
+            "seq, incident_id, remote_id, author, body, created_at, visibility, pending, "
+            "outbox_seq",
+            (
+                "CREATE INDEX ix_comment_incident_id ON comment (incident_id)",
+                "CREATE INDEX ix_comment_created_at ON comment (created_at)",
+            ),
+            "SELECT COALESCE(MAX(seq), 0) FROM comment",
+        ),
+        *_renumbered(
+            "attachment",
+            "seq, incident_id, remote_id, name, content_type, url, size, pending, local_path",
+            ("CREATE INDEX ix_attachment_incident_id ON attachment (incident_id)",),
+            "SELECT COALESCE(MAX(seq), 0) FROM attachment",
+        ),
+        *_renumbered(
+            "outbox",
+            'seq, incident_id, remote, op, payload, "key", created_at, state, attempts, '
+            "last_error, started_at, next_try_at",
+            (
+                "CREATE INDEX ix_outbox_incident_id ON outbox (incident_id)",
+                "CREATE INDEX ix_outbox_remote ON outbox (remote)",
+                "CREATE INDEX ix_outbox_state ON outbox (state)",
+                "CREATE INDEX ix_outbox_incident_seq ON outbox (incident_id, seq)",
+            ),
+            # Comments keep the number of the change that pushed them: those changes are
+            # gone from the outbox, and their numbers were printed too.
+            "SELECT MAX(COALESCE((SELECT MAX(seq) FROM outbox), 0), "
+            "COALESCE((SELECT MAX(outbox_seq) FROM comment), 0))",
+        ),
     ),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -71,6 +71,7 @@ class CommentRow(SQLModel, table=True):
     """A comment (or OneUptime note) on an incident."""
 
     __tablename__ = "comment"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     seq: int | None = Field(default=None, primary_key=True)
     incident_id: str = Field(index=True)
@@ -87,6 +88,7 @@ class AttachmentRow(SQLModel, table=True):
     """Metadata of a file attached to an incident."""
 
     __tablename__ = "attachment"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     seq: int | None = Field(default=None, primary_key=True)
     incident_id: str = Field(index=True)
@@ -129,6 +131,7 @@ class OutboxRow(SQLModel, table=True):
     """A local change waiting to be pushed, in order per incident."""
 
     __tablename__ = "outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     seq: int | None = Field(default=None, primary_key=True)
     incident_id: str = Field(index=True)

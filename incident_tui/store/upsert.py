@@ -13,15 +13,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from incident_tui.clock import from_db, to_db
 from incident_tui.domain import jsontext
 from incident_tui.domain.model import Incident, Status, SummaryGaps
 from incident_tui.store import fts
-from incident_tui.store.actions import remove_incident
+from incident_tui.store.bookkeeping import remove_incident
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow
 
 SYNCED_COLUMNS = (
@@ -294,53 +293,86 @@ def fill_gaps(summary: Incident, cached: dict[str, Any], gaps: SummaryGaps) -> I
     return replace(summary, **fields) if fields else summary
 
 
-def _delete_children(s: Session, table: str, ids: list[str]) -> None:
-    statement = text(f"DELETE FROM {table} WHERE pending = 0 AND incident_id IN :ids")
-    statement = statement.bindparams(bindparam("ids", expanding=True))
-    for start in range(0, len(ids), 500):
-        s.connection().execute(statement, {"ids": ids[start : start + 500]})
+_COMMENT_COLUMNS = ("author", "body", "created_at", "visibility")
+_FILE_COLUMNS = ("name", "content_type", "url", "size")
+
+# What one incident's pulled children are: (remote id, values in the table's columns' order).
+_Pulled = dict[str, list[tuple[str, tuple[Any, ...]]]]
+
+
+def _merge_children(s: Session, table: str, columns: Sequence[str], pulled: _Pulled) -> None:
+    """Make the remote rows of ``table`` (``comment`` or ``attachment``) of the incidents in
+    ``pulled`` what the remote sent, touching only what differs.
+
+    A row keeps its ``seq`` as long as the remote keeps its remote id: ``show`` numbers
+    comments and files by it, and ``delete-comment``/``delete-attachment`` take that number,
+    so a number that moved between a ``show`` and a delete would hit another row. Queued
+    local rows (``pending``) are left alone. One statement per kind of write for the page:
+    a pull stores thousands of comments."""
+    driver = s.connection().connection.driver_connection
+    assert driver is not None
+    names = ", ".join(columns)
+    cached: dict[tuple[str, str | None], list[tuple[int, tuple[Any, ...]]]] = {}
+    for seq, incident_id, remote_id, *values in driver.execute(
+        f"SELECT seq, incident_id, remote_id, {names} FROM {table} WHERE pending = 0 "
+        "AND incident_id IN (SELECT value FROM json_each(?)) ORDER BY seq",
+        (jsontext.dumps(list(pulled)),),
+    ):
+        cached.setdefault((incident_id, remote_id), []).append((seq, tuple(values)))
+    updates: list[tuple[Any, ...]] = []
+    inserts: list[tuple[Any, ...]] = []
+    for incident_id, children in pulled.items():
+        for remote_id, values in children:
+            # Oldest row first: a remote id cached twice (a pushed comment stored by a pull
+            # before its push was recorded) keeps the lower number and drops the other.
+            matches = cached.get((incident_id, remote_id))
+            if matches:
+                seq, old = matches.pop(0)
+                if old != values:
+                    updates.append((*values, seq))
+            else:
+                inserts.append((incident_id, remote_id, *values))
+    gone = [seq for rows in cached.values() for seq, _ in rows]
+    if gone:
+        driver.execute(
+            f"DELETE FROM {table} WHERE seq IN (SELECT value FROM json_each(?))",
+            (jsontext.dumps(gone),),
+        )
+    if updates:
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        driver.executemany(f"UPDATE {table} SET {assignments} WHERE seq = ?", updates)
+    if inserts:
+        marks = ", ".join("?" * (len(columns) + 2))
+        driver.executemany(
+            f"INSERT INTO {table} (incident_id, remote_id, {names}, pending) "
+            f"VALUES ({marks}, 0)",
+            inserts,
+        )
 
 
 def _replace_children(s: Session, incidents: Sequence[Incident]) -> None:
-    """Swap the remote comments and attachments of incidents, keeping queued local ones;
-    one statement per table for a whole page."""
-    conn = s.connection()
-    with_comments = [i for i in incidents if i.comments is not None]
-    if with_comments:
-        _delete_children(s, "comment", [i.id for i in with_comments])
-        rows = [
-            {
-                "incident_id": incident.id,
-                "remote_id": c.remote_id,
-                "author": c.author,
-                "body": c.body,
-                "created_at": to_db(c.created_at),
-                "visibility": c.visibility,
-                "pending": False,
-            }
-            for incident in with_comments
-            for c in incident.comments or ()
+    """Bring the remote comments and attachments of full records into the cache: rows still
+    on the remote are updated in place (keeping their numbers), new ones added, gone ones
+    removed; queued local ones are kept."""
+    comments: _Pulled = {
+        incident.id: [
+            (c.remote_id, (c.author, c.body, to_db(c.created_at), c.visibility))
+            for c in incident.comments
         ]
-        if rows:
-            conn.execute(insert(CommentRow), rows)
-    with_files = [i for i in incidents if i.attachments is not None]
-    if with_files:
-        _delete_children(s, "attachment", [i.id for i in with_files])
-        files: list[dict[str, object]] = [
-            {
-                "incident_id": incident.id,
-                "remote_id": a.remote_id,
-                "name": a.name,
-                "content_type": a.content_type,
-                "url": a.url,
-                "size": a.size,
-                "pending": False,
-            }
-            for incident in with_files
-            for a in incident.attachments or ()
+        for incident in incidents
+        if incident.comments is not None
+    }
+    if comments:
+        _merge_children(s, CommentRow.__tablename__, _COMMENT_COLUMNS, comments)
+    files: _Pulled = {
+        incident.id: [
+            (a.remote_id, (a.name, a.content_type, a.url, a.size)) for a in incident.attachments
         ]
-        if files:
-            conn.execute(insert(AttachmentRow), files)
+        for incident in incidents
+        if incident.attachments is not None
+    }
+    if files:
+        _merge_children(s, AttachmentRow.__tablename__, _FILE_COLUMNS, files)
 
 
 def remove_missing(s: Session, remote: str, seen: Iterable[str]) -> UpsertResult:

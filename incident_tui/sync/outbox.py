@@ -23,7 +23,7 @@ from incident_tui.domain.model import (
     Severity,
     Status,
 )
-from incident_tui.store.actions import recount_pending, remove_incident
+from incident_tui.store.bookkeeping import recount_pending, remove_incident
 from incident_tui.store.engine import session
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import UpsertResult, base_of, upsert_incidents

@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from incident_tui.domain.model import ChangeKind
 from incident_tui.store import fts
-from incident_tui.store.actions import ActionError, recount_pending, remove_incident
+from incident_tui.store.actions import ActionError
+from incident_tui.store.bookkeeping import recount_pending, remove_incident
 from incident_tui.store.engine import session
 from incident_tui.store.schema import CommentRow, IncidentRow, OutboxRow
 

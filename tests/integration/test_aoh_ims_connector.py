@@ -237,7 +237,7 @@ async def test_get_returns_comments_and_raises_not_found(serve: Serve) -> None:
     assert incident.comments[0].created_at is not None
     emulator.log.clear()
     with pytest.raises(NotFound):
-        await conn.get("no-such-incident")
+        await conn.get("00000000-0000-4000-8000-000000000000")
     assert list_requests(srv) == []  # the get route is known to work: no list fallback
     quiet = next(i for i in tenant.incidents if not tenant.comments.get(i))
     assert (await conn.get(quiet)).comments == []

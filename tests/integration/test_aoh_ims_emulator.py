@@ -29,6 +29,8 @@ from tests.integration.conftest import FIXED_NOW, Serve
 
 OTHER_TOKEN = "token-of-someone-else"
 OTHER_TENANT = "7d3a7c1e-0000-4000-8000-000000000002"
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
+"""A well-formed incident id no tenant has."""
 NANO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
 
 NEW_INCIDENT: dict[str, Any] = {
@@ -123,7 +125,8 @@ def test_get_one_and_404(serve: Serve) -> None:
     row = http.get("/v1/incident").json()["data"]["incidents"][0]
     body = http.get(f"/v1/incident/{row['id']}").json()
     assert body["data"] == row and body["sent_at"]
-    assert_module_error(http.get("/v1/incident/no-such-id"), 404)
+    assert_module_error(http.get(f"/v1/incident/{UNKNOWN}"), 404)
+    assert_module_error(http.get("/v1/incident/no-such-id"), 400)  # not a uuid (section 3)
     no_route = client(serve("aoh_ims", sample=1, get_route=False))
     assert no_route.get(f"/v1/incident/{row['id']}").status_code == 405
 
@@ -198,7 +201,7 @@ def test_put_is_a_full_replacement_guarded_by_occ_lock(serve: Serve) -> None:
     assert data["updated_at"] != created["updated_at"]
     # Optional fields left out are reset: PUT replaces the whole editable set.
     assert data["location"] == "" and data["severity"] == "" and data["next_update"] == 0
-    assert_module_error(http.put("/v1/incident/nope", json={**body, "occ_lock": 0}), 404)
+    assert_module_error(http.put(f"/v1/incident/{UNKNOWN}", json={**body, "occ_lock": 0}), 404)
 
 
 def test_resolved_date_follows_the_status(serve: Serve) -> None:
@@ -272,7 +275,7 @@ def test_attribute_values_are_coerced_and_leave_the_lock_alone(serve: Serve) -> 
     http.put(path, json={"name": "count", "value": None})
     cleared = http.get(f"/v1/incident/{created['id']}").json()["data"]["attributes"]
     assert cleared == {"workflowId": "9fdad2ec", "isPending": True}
-    assert_module_error(http.put("/v1/incident/nope/attributes",
+    assert_module_error(http.put(f"/v1/incident/{UNKNOWN}/attributes",
                                  json={"name": "count", "value": 1}), 404)
 
 
@@ -307,7 +310,7 @@ def test_comments_add_list_delete_three_ways(serve: Serve) -> None:
     assert_module_error(http.delete(f"{path}/{made[0]['id']}"), 404)
     assert_module_error(http.delete(path), 400)
     assert_module_error(http.post(path, json={"body": "wrong key"}), 400)
-    assert_module_error(http.post("/v1/incident/nope/comments", json={"text": "x"}), 404)
+    assert_module_error(http.post(f"/v1/incident/{UNKNOWN}/comments", json={"text": "x"}), 404)
 
 
 def test_rows_are_scoped_by_the_callers_tenant(serve: Serve) -> None:

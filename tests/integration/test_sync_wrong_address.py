@@ -30,7 +30,7 @@ async def test_a_wrong_base_url_keeps_a_queued_delete_and_says_what_to_check(
     doomed, other = [row.id for row in reader.page(ListQuery(), 0, 2)]
     actions = Actions.open(settings.db_path())
     actions.delete(doomed)
-    actions.acknowledge([other])
+    actions.comment(other, "Checked on site")
     # A path the server does not have, as a base_url with a wrong prefix gives.
     wrong = settings_for(tmp_path, {**config, "base_url": kitehouse.url + "/api"})
 
@@ -38,7 +38,7 @@ async def test_a_wrong_base_url_keeps_a_queued_delete_and_says_what_to_check(
 
     result = report.results[0]
     assert not result.ok and "check base_url" in (result.error or "")
-    assert _states(reader) == [("delete", "queued"), ("acknowledge", "queued")]
+    assert _states(reader) == [("delete", "queued"), ("comment", "queued")]
     assert doomed.split(":", 1)[1] in kitehouse.emulator.incidents
     report = await sync(settings)
     assert report.ok and report.results[0].pushed == 2 and reader.outbox() == []

@@ -51,3 +51,45 @@ def test_every_command_and_argument_says_what_it_is_for() -> None:
             if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
                 continue
             assert action.help, f"{name} {action.option_strings or action.dest}: no help text"
+
+
+def test_an_unknown_emulator_option_names_the_known_ones(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["emulate", "revily", "--option", "pages=3"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("incident-tui: the revily emulator has no option 'pages' (known: ")
+    assert "per_page" in err and len(err.splitlines()) == 1
+    assert main(["emulate", "revily", "--option", "per_page=many"]) == 1
+    assert "per_page=many" in capsys.readouterr().err
+
+
+def test_an_emulator_option_switches_on_a_documented_mode() -> None:
+    import subprocess
+    import sys
+
+    import httpx
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "incident_tui", "emulate", "revily", "--sample", "5",
+         "--option", "per_page=2"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # "revily emulator on http://...:N (5 sample ..."
+        url = first.split(" on ", 1)[1].split(" ", 1)[0]
+        token = ""
+        while not token:
+            key, _, value = process.stdout.readline().strip().partition(" = ")
+            token = value.strip('"') if key == "token" else ""
+        response = httpx.get(
+            f"{url}/incidents", params={"page": 1},
+            headers={"Authorization": f'Token token="{token}"'},
+        )  # fmt: skip
+        # Two rows a page, and the headers that say so (contract section 6, opt-in mode).
+        assert len(response.json()) == 2 and response.headers["Total"] == "5"
+        assert 'rel="next"' in response.headers["Link"]
+    finally:
+        process.kill()
+        process.wait()

@@ -1,0 +1,70 @@
+"""What user actions return: the change each queued and, for status changes, the incidents
+left alone and why (already where the change leads, or a change that makes no sense from
+their status, such as acknowledging a resolved incident)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from incident_tui.domain.model import STATUS_CHANGES, ChangeKind, Status
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """What an action queued: the incident and the outbox sequence number."""
+
+    incident_id: str
+    seq: int
+    op: ChangeKind
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An incident a status change left alone, with the reason to show the user.
+
+    ``refused``: the change makes no sense from the incident's status (acknowledging a
+    resolved incident); otherwise the incident already is where the change leads, and
+    nothing needed queuing.
+    """
+
+    incident_id: str
+    reason: str
+    refused: bool = False
+
+
+class StatusQueued(list[Queued]):
+    """What a status change queued (a list of :class:`Queued`, as every action returns) and,
+    in :attr:`skipped`, the incidents it left alone."""
+
+    def __init__(self, queued: Iterable[Queued] = (), skipped: Iterable[Skipped] = ()) -> None:
+        super().__init__(queued)
+        self.skipped: tuple[Skipped, ...] = tuple(skipped)
+
+    @property
+    def refused(self) -> tuple[Skipped, ...]:
+        """The skipped incidents whose change was refused (not merely already made)."""
+        return tuple(item for item in self.skipped if item.refused)
+
+
+def status_skip(incident_id: str, status: str, op: ChangeKind) -> Skipped | None:
+    """Why the status change ``op`` leaves an incident at ``status`` alone; ``None`` when it
+    applies. A change to the status the incident has is no error; acknowledging a resolved
+    incident is refused, since the remote would reopen it behind the user's back."""
+    target = STATUS_CHANGES[op]
+    if op is ChangeKind.REOPEN:
+        if status != Status.RESOLVED:
+            return Skipped(
+                incident_id, f"{incident_id} is not resolved ({status}); nothing to reopen"
+            )
+        return None
+    if status == target:
+        return Skipped(incident_id, f"{incident_id} is already {status}; nothing queued")
+    if op is ChangeKind.ACKNOWLEDGE and status == Status.RESOLVED:
+        return Skipped(
+            incident_id,
+            f"{incident_id} is resolved; reopen it first "
+            f"(incident-tui reopen {incident_id}, or R in the TUI)",
+            refused=True,
+        )
+    return None

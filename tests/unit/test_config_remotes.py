@@ -1,0 +1,102 @@
+"""Remote config keys: Kitehouse's ``page_size`` within the server's cap, and secrets named by
+an unset ``*_env`` variable reported by name when a connector asks, not at load time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from incident_tui.config import load_settings
+from incident_tui.config_error import ConfigError
+from incident_tui.config_remotes import AohImsRemote, FourhseRemote, KitehouseRemote
+from incident_tui.remote.errors import AuthFailed, RemoteError
+
+UNSET = "INCIDENT_TUI_TEST_UNSET_SECRET"
+SET = "INCIDENT_TUI_TEST_SET_SECRET"
+KITEHOUSE = (
+    '[[remotes]]\nname = "school"\nkind = "kitehouse"\nbase_url = "https://kh.example.test"\n'
+    'site_id = "site-1"\n'
+)
+KEYCLOAK = {
+    "kind": "aoh_ims", "name": "ops", "base_url": "https://ims.example.test",
+    "token_url": "https://sso.example.test/realms/aoh/protocol/openid-connect/token",
+    "client_id": "ims",
+}
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(UNSET, raising=False)
+    monkeypatch.setenv(SET, "from-env")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_kitehouse_page_size_above_the_server_cap_is_one_clear_line(tmp_path: Path) -> None:
+    path = write(tmp_path, KITEHOUSE + "page_size = 150\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    line = str(caught.value)
+    assert "\n" not in line
+    assert "page_size: must be at most 100: Kitehouse sends at most 100 rows per page" in line
+
+
+@pytest.mark.parametrize("size", [1, 50, 100])
+def test_kitehouse_page_size_up_to_the_cap_is_kept(tmp_path: Path, size: int) -> None:
+    remote = load_settings(write(tmp_path, KITEHOUSE + f"page_size = {size}\n")).remote("school")
+    assert isinstance(remote, KitehouseRemote) and remote.page_size == size
+
+
+def test_kitehouse_page_size_keeps_its_minimum(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="page_size: Input should be greater than or equal to 1"):
+        load_settings(write(tmp_path, KITEHOUSE + "page_size = 0\n"))
+
+
+def test_an_unset_token_env_loads_and_fails_only_when_the_token_is_asked_for(
+    tmp_path: Path,
+) -> None:
+    # Commands that never talk to the remote (list, show) load this config fine.
+    settings = load_settings(write(tmp_path, KITEHOUSE + f'token_env = "{UNSET}"\n'))
+    remote = settings.remote("school")
+    with pytest.raises(AuthFailed) as caught:
+        remote.secret()
+    assert isinstance(caught.value, RemoteError)
+    assert str(caught.value) == (
+        f"token_env {UNSET} is not set: export it, or fix token_env of remote 'school'"
+    )
+
+
+def test_a_set_token_env_wins_and_an_unset_one_falls_back_to_token(tmp_path: Path) -> None:
+    with_env = load_settings(write(tmp_path, KITEHOUSE + f'token_env = "{SET}"\n'))
+    assert with_env.remote("school").secret() == "from-env"
+    fallback = load_settings(
+        write(tmp_path, KITEHOUSE + f'token_env = "{UNSET}"\ntoken = "in-file"\n')
+    )
+    assert fallback.remote("school").secret() == "in-file"
+    assert load_settings(write(tmp_path, KITEHOUSE)).remote("school").secret() is None
+
+
+def test_unset_password_and_client_secret_variables_are_named() -> None:
+    remote = AohImsRemote.model_validate(
+        KEYCLOAK | {"username": "ann", "password_env": UNSET, "client_secret_env": UNSET}
+    )
+    with pytest.raises(AuthFailed, match=f"^password_env {UNSET} is not set: export it, or fix "
+                                         "password_env of remote 'ops'$"):
+        remote.password_value()
+    with pytest.raises(AuthFailed, match=f"^client_secret_env {UNSET} is not set"):
+        remote.client_secret_value()
+    given = AohImsRemote.model_validate(
+        KEYCLOAK | {"username": "ann", "password_env": SET, "client_secret": "s"}
+    )
+    assert given.password_value() == "from-env" and given.client_secret_value() == "s"
+    # A public client has no secret at all: nothing to report.
+    public = FourhseRemote.model_validate(
+        {"kind": "fourhse", "name": "plant", "tenant_id": "t", "username": "u",
+         "password": "p"}
+    )
+    assert public.client_secret_value() is None

@@ -165,7 +165,9 @@ class Actions:
                 fts.reindex(s, [row.id])
                 self._recount(s, row.id)
                 return Queued(row.id, comment.outbox_seq or 0, ChangeKind.DELETE_COMMENT)
-            payload = {"comment_id": comment.remote_id}
+            # The kind of note goes along: the row is gone by the time the sync sends this,
+            # and OneUptime deletes public and internal notes at different addresses.
+            payload = {"comment_id": comment.remote_id, "visibility": comment.visibility}
             s.delete(comment)
             s.flush()
             fts.reindex(s, [row.id])

@@ -21,7 +21,8 @@ from incident_tui.domain import jsontext
 from incident_tui.domain.model import Incident, Status, SummaryGaps
 from incident_tui.store import fts
 from incident_tui.store.bookkeeping import remove_incident
-from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow
+from incident_tui.store.children import replace_children
+from incident_tui.store.schema import IncidentRow
 
 SYNCED_COLUMNS = (
     "remote", "kind", "remote_id", "ref", "container", "title", "description", "status",
@@ -242,7 +243,7 @@ def upsert_incidents(
         for start in range(0, len(values), per):
             chunk = values[start : start + per]
             driver.execute(upsert_sql(len(chunk)), [v for row in chunk for v in row])
-    _replace_children(s, detailed)
+    replace_children(s, detailed)
     # Written rows, plus rows whose remote comments alone were replaced.
     fts.reindex(
         s, [v[0] for v in values] + [i.id for i in detailed if i.id in skipped] + refreshed
@@ -291,88 +292,6 @@ def fill_gaps(summary: Incident, cached: dict[str, Any], gaps: SummaryGaps) -> I
         if kept:
             fields["extra"] = {**summary.extra, **kept}
     return replace(summary, **fields) if fields else summary
-
-
-_COMMENT_COLUMNS = ("author", "body", "created_at", "visibility")
-_FILE_COLUMNS = ("name", "content_type", "url", "size")
-
-# What one incident's pulled children are: (remote id, values in the table's columns' order).
-_Pulled = dict[str, list[tuple[str, tuple[Any, ...]]]]
-
-
-def _merge_children(s: Session, table: str, columns: Sequence[str], pulled: _Pulled) -> None:
-    """Make the remote rows of ``table`` (``comment`` or ``attachment``) of the incidents in
-    ``pulled`` what the remote sent, touching only what differs.
-
-    A row keeps its ``seq`` as long as the remote keeps its remote id: ``show`` numbers
-    comments and files by it, and ``delete-comment``/``delete-attachment`` take that number,
-    so a number that moved between a ``show`` and a delete would hit another row. Queued
-    local rows (``pending``) are left alone. One statement per kind of write for the page:
-    a pull stores thousands of comments."""
-    driver = s.connection().connection.driver_connection
-    assert driver is not None
-    names = ", ".join(columns)
-    cached: dict[tuple[str, str | None], list[tuple[int, tuple[Any, ...]]]] = {}
-    for seq, incident_id, remote_id, *values in driver.execute(
-        f"SELECT seq, incident_id, remote_id, {names} FROM {table} WHERE pending = 0 "
-        "AND incident_id IN (SELECT value FROM json_each(?)) ORDER BY seq",
-        (jsontext.dumps(list(pulled)),),
-    ):
-        cached.setdefault((incident_id, remote_id), []).append((seq, tuple(values)))
-    updates: list[tuple[Any, ...]] = []
-    inserts: list[tuple[Any, ...]] = []
-    for incident_id, children in pulled.items():
-        for remote_id, values in children:
-            # Oldest row first: a remote id cached twice (a pushed comment stored by a pull
-            # before its push was recorded) keeps the lower number and drops the other.
-            matches = cached.get((incident_id, remote_id))
-            if matches:
-                seq, old = matches.pop(0)
-                if old != values:
-                    updates.append((*values, seq))
-            else:
-                inserts.append((incident_id, remote_id, *values))
-    gone = [seq for rows in cached.values() for seq, _ in rows]
-    if gone:
-        driver.execute(
-            f"DELETE FROM {table} WHERE seq IN (SELECT value FROM json_each(?))",
-            (jsontext.dumps(gone),),
-        )
-    if updates:
-        assignments = ", ".join(f"{name} = ?" for name in columns)
-        driver.executemany(f"UPDATE {table} SET {assignments} WHERE seq = ?", updates)
-    if inserts:
-        marks = ", ".join("?" * (len(columns) + 2))
-        driver.executemany(
-            f"INSERT INTO {table} (incident_id, remote_id, {names}, pending) "
-            f"VALUES ({marks}, 0)",
-            inserts,
-        )
-
-
-def _replace_children(s: Session, incidents: Sequence[Incident]) -> None:
-    """Bring the remote comments and attachments of full records into the cache: rows still
-    on the remote are updated in place (keeping their numbers), new ones added, gone ones
-    removed; queued local ones are kept."""
-    comments: _Pulled = {
-        incident.id: [
-            (c.remote_id, (c.author, c.body, to_db(c.created_at), c.visibility))
-            for c in incident.comments
-        ]
-        for incident in incidents
-        if incident.comments is not None
-    }
-    if comments:
-        _merge_children(s, CommentRow.__tablename__, _COMMENT_COLUMNS, comments)
-    files: _Pulled = {
-        incident.id: [
-            (a.remote_id, (a.name, a.content_type, a.url, a.size)) for a in incident.attachments
-        ]
-        for incident in incidents
-        if incident.attachments is not None
-    }
-    if files:
-        _merge_children(s, AttachmentRow.__tablename__, _FILE_COLUMNS, files)
 
 
 def remove_missing(s: Session, remote: str, seen: Iterable[str]) -> UpsertResult:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -278,7 +279,13 @@ class Pusher:
         if op is ChangeKind.DELETE:
             await connector.delete(current)
         elif op is ChangeKind.DELETE_COMMENT:
-            await connector.delete_comment(current, str(payload["comment_id"]))
+            comment_id = str(payload["comment_id"])
+            known = any(c.remote_id == comment_id for c in current.comments or ())
+            if payload.get("visibility") and not known:
+                # The cached row went when the deletion was queued; its kind came along.
+                gone = Comment(comment_id, "", visibility=payload["visibility"])
+                current = replace(current, comments=[*(current.comments or ()), gone])
+            await connector.delete_comment(current, comment_id)
         else:
             remove = getattr(connector, "delete_attachment", None)
             if remove is None:

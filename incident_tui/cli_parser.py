@@ -175,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     show = reads_config.add_parser("show", help="one incident with its comments")
     show.add_argument("id", help=ID_HELP)
     show.add_argument("--json", action="store_true", help="JSON object (interface.md shape)")
+    show.add_argument(
+        "--fresh",
+        action="store_true",
+        help="read it from its remote first (comments others added since the last sync); "
+        "the cached copy, with a warning, when the remote cannot be reached",
+    )
 
     status_commands = (
         (

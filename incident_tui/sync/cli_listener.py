@@ -93,3 +93,20 @@ async def run_sync(
             await asyncio.sleep(settings.poll_seconds)
     finally:
         await engine.aclose()
+
+
+async def read_fresh(settings: Settings, incident_id: str) -> str | None:
+    """Read one cached incident in full from its remote into the cache (``show --fresh``);
+    ``None`` when that worked, else why the cached copy is all there is."""
+    from incident_tui.remote.errors import RemoteError
+    from incident_tui.sync.engine import SyncEngine
+
+    engine = SyncEngine(settings)
+    try:
+        if not await engine.refresh(incident_id):
+            return f"its remote does not have {incident_id} (deleted there, or not sent yet)"
+    except RemoteError as error:
+        return f"cannot read {incident_id} from its remote: {clean(str(error), single_line=True)}"
+    finally:
+        await engine.aclose()
+    return None

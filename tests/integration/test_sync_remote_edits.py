@@ -144,3 +144,40 @@ async def test_a_revily_escalation_pages_someone_else_and_the_cache_follows(
     after = reader.detail(incident_id)
     assert after is not None and after.incident["assignees"] == [paged]
     assert after.incident["assignees"] != before.incident["assignees"]
+
+
+def test_show_fresh_reads_the_incident_from_its_remote_first(
+    serve: Serve, tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    import json
+
+    from incident_tui.cli import main
+
+    aoh = serve("aoh_ims", sample=3)
+    config = aoh.emulator.remote_config("ops")
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps([config]))
+    monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
+    assert main(["sync", "--once"]) == 0
+    row = _rows(aoh)[0]
+    incident_id = f"ops:{row['id']}"
+    with httpx.Client(base_url=aoh.url) as client:
+        response = client.post(
+            f"/v1/incident/{row['id']}/comments",
+            json={"text": "Added by the day shift"},
+            headers={"Authorization": f"Bearer {config['token']}"},
+        )
+    assert response.status_code == 201
+    capsys.readouterr()
+
+    assert main(["show", incident_id, "--json"]) == 0
+    assert "Added by the day shift" not in capsys.readouterr().out
+    assert main(["show", incident_id, "--json", "--fresh"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert "Added by the day shift" in [c["body"] for c in shown["comments"]]
+
+    aoh.stop()
+    assert main(["show", incident_id, "--fresh"]) == 0
+    captured = capsys.readouterr()
+    assert "Added by the day shift" in captured.out
+    assert captured.err.startswith(f"incident-tui: cannot read {incident_id} from its remote: ")
+    assert captured.err.rstrip().endswith("showing the cached copy")

@@ -249,7 +249,9 @@ def _report_status(call: Any, ids: list[str], verb: str) -> int:
         queued, skipped = result, result.skipped
     _report(queued, verb)
     for item in skipped:
-        print(f"incident-tui: {clean(item.reason, single_line=True)}", file=sys.stderr)
+        # The command line's way to do what the reason asks for (the TUI has a key for it).
+        how = f" (incident-tui reopen {item.incident_id})" if item.refused else ""
+        print(f"incident-tui: {clean(item.reason + how, single_line=True)}", file=sys.stderr)
     return 1 if any(item.refused for item in skipped) else 0
 
 

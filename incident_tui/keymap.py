@@ -43,18 +43,23 @@ KEYS: tuple[Key, ...] = (
     Key("export_pdf", "p", "export_pdf", "PDF", "detail"),
     Key("attribute", "t", "set_attribute", "Attribute", "detail"),
     Key("delete_comment", "C", "delete_comment", "Del comment", "detail", show=False),
+    Key("retry", "A", "retry_change", "Retry", "detail", show=False),
+    Key("discard", "x", "discard_change", "Discard", "detail", show=False),
+    Key("keep_mine", "m", "keep_mine", "Keep mine", "detail", show=False),
+    Key("take_theirs", "T", "take_theirs", "Take theirs", "detail", show=False),
     Key("export", "x", "export", "Export", "list", show=False),
     Key("dashboard", "d", "dashboard", "Dashboard", "everywhere", show=False),
     Key("handover", "h", "handover", "Handover", "everywhere", show=False),
     Key("sync", "s", "sync", "Sync", "everywhere", show=False),
+    Key("remotes", "S", "remotes", "Remotes", "everywhere", show=False),
     Key("back", "escape", "back", "Back", "everywhere", show=False),
     Key("help", "question_mark", "help", "Help", "everywhere"),
     Key("quit", "q", "quit", "Quit", "everywhere"),
 )
-"""The defaults of interface.md plus sort / reopen / edit / delete."""
+"""The defaults of interface.md plus sort / reopen / edit / delete, the answers to a refused
+or contested change (retry, discard, keep mine, take theirs) and the remotes' states."""
 
 BY_ID: dict[str, Key] = {key.id: key for key in KEYS}
-
 
 
 def _for_kinds(text: str, capability: Capability) -> str:
@@ -74,19 +79,24 @@ HELP_TEXT: dict[str, str] = {
     "search": "search as you type (escape clears)",
     "filter": "filter by status, remote, severity",
     "sort": "order: newest, oldest, severity, updated",
-    "reopen": "reopen a resolved incident",
+    "reopen": "reopen the selection, or the cursor's",
     "edit": "edit title, description, severity",
-    "delete": "delete the incident (asks first)",
+    "delete": "delete the selection or the cursor's (asks)",
     "download": _for_kinds("download a file", Capability.DOWNLOAD),
     "upload": _for_kinds("upload a file as an attachment", Capability.ATTACHMENTS),
     "delete_attachment": "delete an attachment (asks first)",
     "export_pdf": _for_kinds("save the incident's PDF report", Capability.PDF_REPORT),
     "attribute": _for_kinds("add or change an attribute", Capability.ATTRIBUTES),
     "delete_comment": "delete a comment (asks first)",
+    "retry": "send a refused change again",
+    "discard": "drop a refused change (asks first)",
+    "keep_mine": "conflict: keep mine, push it over theirs",
+    "take_theirs": "conflict: take theirs, drop mine (asks)",
     "export": "export the filtered list as CSV or JSON",
     "dashboard": "dashboard (1/2/3 window, v check)",
     "handover": "handover (c/j copy, w save, +/- hours)",
     "sync": "sync every remote now",
+    "remotes": "each remote's state and full last error",
     "back": "back; clear the selection or search",
     "help": "this help",
     "quit": "quit",

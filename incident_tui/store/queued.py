@@ -63,8 +63,7 @@ def status_skip(incident_id: str, status: str, op: ChangeKind) -> Skipped | None
     if op is ChangeKind.ACKNOWLEDGE and status == Status.RESOLVED:
         return Skipped(
             incident_id,
-            f"{incident_id} is resolved; reopen it first "
-            f"(incident-tui reopen {incident_id}, or R in the TUI)",
+            f"{incident_id} is resolved; reopen it first",
             refused=True,
         )
     return None

@@ -60,7 +60,7 @@ class IncidentApp(ReportViews, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "incident-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
-        *keys.bindings("new", "dashboard", "handover", "sync", "help", "quit"),
+        *keys.bindings("new", "dashboard", "handover", "sync", "remotes", "help", "quit"),
     ]
 
     def __init__(self, services: Services, *, sync: bool = True, cursor_blink: bool = True) -> None:
@@ -196,6 +196,13 @@ class IncidentApp(ReportViews, App[None]):
         else:
             self.runner.sync_now()
             self.notify("Syncing…", timeout=2, markup=False)
+
+    def action_remotes(self) -> None:
+        """Show every remote's state and full last error."""
+        from incident_tui.ui.screens.remotes import RemotesScreen
+
+        if not isinstance(self.screen, RemotesScreen):
+            self.push_screen(RemotesScreen(self.ctx))
 
     def on_dashboard_screen_open_incident(self, message: DashboardScreen.OpenIncident) -> None:
         """An incident picked on the dashboard opens in the detail screen."""

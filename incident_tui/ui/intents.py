@@ -1,7 +1,8 @@
-"""User intents (acknowledge, resolve, comment, create, edit, delete, attachments, attributes)
-carried out off the event loop: each runs ``Actions`` in a thread worker, then tells the App
-what changed so the screens re-read what they show. An ``ActionError`` becomes an error
-notification."""
+"""User intents (acknowledge, resolve, comment, create, edit, delete, attachments, attributes,
+and the answers to a refused or contested change) carried out off the event loop: each runs
+``Actions`` (or :mod:`incident_tui.sync.outbox_answers` over its engine) in a thread worker,
+then tells the App what changed so the screens re-read what they show. An ``ActionError``
+becomes an error notification."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from incident_tui.ui.messages import IncidentsChanged
 from incident_tui.ui.services import Services
 
 if TYPE_CHECKING:
-    from incident_tui.store.actions import Actions, Queued
+    from incident_tui.store.actions import Actions
+    from incident_tui.store.queued import Queued
 
 
 class Intents:
@@ -97,6 +99,86 @@ class Intents:
         """Queue deleting an incident."""
         self._run("delete", [incident_id], lambda a: a.delete(incident_id), done=done)
 
+    def delete_many(self, ids: Sequence[str], done: Callable[[], None] | None = None) -> None:
+        """Queue deleting several incidents (a confirmed selection), one after another; one
+        that cannot be deleted (gone meanwhile) is named and does not stop the others."""
+        targets = list(dict.fromkeys(ids))
+        app = self._app
+
+        def call(actions: Actions) -> list[Queued]:
+            from incident_tui.store.actions import ActionError
+
+            queued: list[Queued] = []
+            refused: list[str] = []
+            for incident_id in targets:
+                try:
+                    queued.append(actions.delete(incident_id))
+                except ActionError as exc:
+                    refused.append(clean(str(exc), single_line=True))
+            if refused:
+                more = f"; and {len(refused) - 2} more" if len(refused) > 2 else ""
+                app.notify(
+                    "; ".join(refused[:2]) + more,
+                    title=f"Cannot delete {len(refused)} of {len(targets)}",
+                    severity="error",
+                    markup=False,
+                )
+            return queued
+
+        # What changed (and is counted) is what was queued, not what was asked for.
+        self._run("delete", [], call, done=done)
+
+    # Answers to refused and contested changes ----------------------------------------------
+
+    def retry_change(
+        self, incident_id: str, seq: int, done: Callable[[], None] | None = None
+    ) -> None:
+        """Put the refused change ``seq`` back in the queue as it is."""
+
+        def call(actions: Actions) -> None:
+            from incident_tui.sync import outbox_answers
+
+            outbox_answers.retry(actions.engine, seq)
+
+        message = f"Change #{seq} of {clean(incident_id, single_line=True)} queued again."
+        self._run("retry", [incident_id], call, done=done, message=message)
+
+    def discard_change(
+        self, incident_id: str, seq: int, done: Callable[[], None] | None = None
+    ) -> None:
+        """Drop the refused change ``seq``; the incident is read again at the next pull."""
+
+        def call(actions: Actions) -> None:
+            from incident_tui.sync import outbox_answers
+
+            outbox_answers.discard(actions.engine, seq)
+
+        message = f"Change #{seq} of {clean(incident_id, single_line=True)} discarded."
+        self._run("discard", [incident_id], call, done=done, message=message)
+
+    def keep_mine(self, incident_id: str, done: Callable[[], None] | None = None) -> None:
+        """Settle a conflict for the local side: the contested change is pushed again, over
+        the remote's values."""
+
+        def call(actions: Actions) -> None:
+            from incident_tui.sync import outbox_answers
+
+            outbox_answers.keep_mine(actions.engine, incident_id)
+
+        message = f"Kept your change to {clean(incident_id, single_line=True)}; sent next sync."
+        self._run("keep mine", [incident_id], call, done=done, message=message)
+
+    def take_theirs(self, incident_id: str, done: Callable[[], None] | None = None) -> None:
+        """Settle a conflict for the remote's side: the contested changes are dropped."""
+
+        def call(actions: Actions) -> None:
+            from incident_tui.sync import outbox_answers
+
+            outbox_answers.take_theirs(actions.engine, incident_id)
+
+        message = f"Took the remote's values for {clean(incident_id, single_line=True)}."
+        self._run("take theirs", [incident_id], call, done=done, message=message)
+
     def warm(self) -> None:
         """Build the writer in a worker now, so the first action does not wait for it."""
         self._app.run_worker(
@@ -107,11 +189,14 @@ class Intents:
         self,
         label: str,
         ids: list[str],
-        call: Callable[[Actions], Queued | list[Queued]],
+        call: Callable[[Actions], Queued | list[Queued] | None],
         *,
         focus_result: bool = False,
         done: Callable[[], None] | None = None,
+        message: str | None = None,
     ) -> None:
+        """Run ``call`` in a thread worker; then tell the screens, run ``done`` on the UI
+        thread and say what happened (``message``, else a summary of what was queued)."""
         app = self._app
         services = self._services
 
@@ -127,15 +212,32 @@ class Intents:
                 # be read or copied.
                 app.notify(clean(str(exc)), title=f"Cannot {label}", severity="error", markup=False)
                 return
-            queued = result if isinstance(result, list) else [result]
+            queued = [] if result is None else result if isinstance(result, list) else [result]
             changed = list(dict.fromkeys([*ids, *(q.incident_id for q in queued)]))
             focus = queued[0].incident_id if focus_result and queued else None
             app.post_message(IncidentsChanged(changed, focus=focus))
             if done is not None:
                 app.call_from_thread(done)
-            app.notify(_summary(label, len(changed)), markup=False, timeout=3)
+            # A status change leaves alone what is already there (or, reopening, what is not
+            # resolved): count only what was queued, and say why the rest was not.
+            skipped = getattr(result, "skipped", ())
+            text = message
+            if text is None:
+                count = len({q.incident_id for q in queued}) if skipped else len(changed)
+                text = _summary(label, count) if count else "Nothing queued"
+                text += _skipped(skipped)
+            app.notify(text, markup=False, timeout=6 if skipped else 3)
 
         app.run_worker(work, thread=True, group="actions", name=label, exit_on_error=False)
+
+
+def _skipped(skipped: Sequence[Any]) -> str:
+    """`` · 2 left alone: …`` for the incidents a status change skipped (none: empty)."""
+    if not skipped:
+        return ""
+    reasons = "; ".join(clean(getattr(s, "reason", ""), single_line=True) for s in skipped[:2])
+    more = f"; and {len(skipped) - 2} more" if len(skipped) > 2 else ""
+    return f" · {len(skipped)} left alone: {reasons}{more}"
 
 
 def _summary(label: str, count: int) -> str:
@@ -151,6 +253,10 @@ def _summary(label: str, count: int) -> str:
         "attach": "attached a file to",
         "delete attachment": "deleted an attachment of",
         "set attribute": "set an attribute on",
+        "retry": "retried a change of",
+        "discard": "discarded a change of",
+        "keep mine": "kept your side of",
+        "take theirs": "took the remote's side of",
     }[label]
     noun = "incident" if count == 1 else "incidents"
     return f"Queued: {past} {count} {noun}"

@@ -1,51 +1,93 @@
-"""Saying why a greyed-out key did nothing: the incident's remote kind lacks the action.
+"""Saying why a key did nothing: its action does not apply to what is on screen.
 
-Textual drops a key whose binding is disabled without a word; a responder who presses ``c``
-on a 4HSE incident deserves to learn that 4HSE has no comments rather than guess."""
+Textual drops a key whose binding is disabled or hidden without a word; a responder who
+presses ``c`` on a 4HSE incident deserves to learn that 4HSE has no comments, and one who
+presses ``D`` on an incident without files that there is nothing to download, rather than
+guess. Each screen says why for its own actions (:func:`explain_key`); the words for what a
+kind lacks are here (:func:`lacking_text`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from textual import events
+from textual.binding import Binding
 from textual.screen import Screen
 
-from incident_tui.domain.capabilities import Capability, lacking
+from incident_tui.domain.capabilities import KIND_TITLES, Capability, lacking
 from incident_tui.keymap import KEYS
 
+LACKING_FEATURES: dict[Capability, str] = {
+    Capability.DOWNLOAD: "{title} incidents have no files to download.",
+    Capability.ATTACHMENTS: "{title} incidents take no attachments.",
+    Capability.PDF_REPORT: "{title} has no PDF report of an incident.",
+    Capability.ATTRIBUTES: "{title} incidents have no custom attributes.",
+}
+"""Why a kind-specific action does nothing, where the common wording
+(:func:`~incident_tui.domain.capabilities.lacking`) would only say "does not allow this"."""
 
-def capability_keys(
-    keymap: Mapping[str, str], actions: Mapping[str, Capability | None]
-) -> dict[str, Capability]:
-    """The keys in force (the user's overrides, else the defaults) for the ``actions`` that
-    need a capability, each to that capability."""
-    by_key: dict[str, Capability] = {}
+
+def action_keys(keymap: Mapping[str, str], actions: Iterable[str]) -> dict[str, str]:
+    """The keys in force (the user's overrides, else the defaults) for ``actions``, each to
+    its action."""
+    wanted = set(actions)
+    by_key: dict[str, str] = {}
     for key in KEYS:
-        capability = actions.get(key.action)
-        if capability is None:
+        if key.action not in wanted:
             continue
         for pressed in keymap.get(key.id, key.key).split(","):
-            by_key[pressed.strip()] = capability
+            by_key[pressed.strip()] = key.action
     return by_key
+
+
+def binding_keys(bindings: Iterable[object], actions: Iterable[str]) -> dict[str, str]:
+    """The keys of a screen's own ``BINDINGS`` (those not in the user's keymap) for
+    ``actions``, each to its action."""
+    wanted = set(actions)
+    by_key: dict[str, str] = {}
+    for binding in bindings:
+        if not isinstance(binding, Binding):
+            continue
+        # ``copy('markdown')``: the action's name is what check_action is asked about.
+        name = binding.action.partition("(")[0]
+        if name in wanted:
+            for pressed in binding.key.split(","):
+                by_key[pressed.strip()] = name
+    return by_key
+
+
+def lacking_text(kind: str | None, capability: Capability) -> str | None:
+    """Why incidents of ``kind`` cannot do ``capability``; ``None`` when they can (or the
+    kind is not known yet)."""
+    if not kind:
+        return None
+    reason = lacking(kind, capability)
+    if reason is None:
+        return None
+    wording = LACKING_FEATURES.get(capability)
+    return wording.format(title=KIND_TITLES.get(kind, kind)) if wording else reason
 
 
 def explain_key(
     screen: Screen[Any],
     event: events.Key,
-    kind: Callable[[], str | None],
-    by_key: Mapping[str, Capability],
+    by_key: Mapping[str, str],
+    reason: Callable[[str], str | None],
 ) -> bool:
-    """On ``screen``, say why ``event``'s action is unavailable for incidents of the ``kind()``
-    in view, if it is; whether a notice was shown. ``kind`` is only asked for keys in
-    ``by_key``, so cursor keys cost a dictionary lookup."""
-    for pressed in (event.key, *event.aliases):
-        capability = by_key.get(pressed)
-        if capability is not None:
-            current = kind()
-            reason = lacking(current, capability) if current else None
-            if reason is None:
-                return False
-            screen.notify(reason, timeout=4, markup=False)
-            return True
+    """On ``screen``, if ``event`` is the key of an action in ``by_key`` that does not apply
+    now (``screen.check_action`` is not true), say ``reason(action)``; whether a notice was
+    shown. Other keys cost a dictionary lookup."""
+    for pressed in (event.key, *event.aliases, event.character or ""):
+        action = by_key.get(pressed)
+        if action is None:
+            continue
+        if screen.check_action(action, ()) is True:
+            return False
+        text = reason(action)
+        if not text:
+            return False
+        screen.notify(text, timeout=4, markup=False)
+        return True
     return False

@@ -317,6 +317,10 @@ async def test_no_check_without_kitehouse(reader: Reader) -> None:
         await pilot.press("v")
         await settled(pilot)
         assert screen.checks == []
+        # The key still says why it did nothing.
+        assert [n.message for n in app._notifications] == [
+            "The check compares with a Kitehouse remote; none is configured."
+        ]
 
 
 async def test_recomputes_when_the_app_signals_changes(reader: Reader, tmp_path: Path) -> None:

@@ -147,6 +147,12 @@ def build_cache(path: Path) -> Path:
     actions = Actions.open(path, clock=fixed_clock(NOW))
     with session(actions.engine) as s, s.begin():
         upsert_incidents(s, incidents, NOW)
+    # A refused acknowledge of the acknowledged incident 6. The store queues no change to
+    # the status an incident already has, so it is queued from triggered, as it was then.
+    with actions.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE incident SET status = 'triggered' WHERE id = 'school:r06'"
+        )
     refused = actions.acknowledge(["school:r06"])[0]
     outbox.mark_failed(actions.engine, refused.seq, "HTTP 422: status cannot change")
     pull_store.save_remote_state(
@@ -344,6 +350,14 @@ async def test_save_is_off_without_a_folder(reader: Reader) -> None:
         assert screen.check_action("save", ()) is False
         assert screen.check_action("server", ()) is False
         assert screen.check_action("copy", ("markdown",)) is True
+        # Their keys say why they do nothing.
+        await pilot.press("w", "k")
+        await settled(pilot)
+        assert [n.message for n in app._notifications] == [
+            "Saving is off: no download folder is set.",
+            "The server's e-mail comes from a Kitehouse remote; none is configured.",
+        ]
+        assert not screen.saved and screen.stream is None
 
 
 async def test_hours_step_through_shift_lengths(reader: Reader) -> None:
@@ -454,6 +468,23 @@ async def test_stream_honours_retry_after_and_cleans_text() -> None:
     view = await follow_stream(factory, 12.0, lambda v: None, sleep=sleep)
     assert slept == [7.0]
     assert view.done and view.text == "[@click=app.quit]ok[/] end"
+
+
+async def test_the_server_email_follows_the_hours(reader: Reader) -> None:
+    factory, asked = sequence(chunks("Subject: Handover\n"))
+    app = hand_app(reader, streams={"school": factory})
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot)
+        await pilot.press("plus")  # no e-mail shown yet: nothing asked of the server
+        await settled(pilot)
+        assert asked == []
+        await pilot.press("k")
+        await settled(pilot)
+        await pilot.press("plus")
+        await settled(pilot)
+        await pilot.press("minus", "minus")
+        await settled(pilot)
+        assert asked == [24.0, 48.0, 24.0, 12.0]
 
 
 async def test_k_cycles_through_kitehouse_remotes(reader: Reader) -> None:

@@ -70,14 +70,14 @@ def queued_ops(actions: Actions) -> list[tuple[str, str]]:
 # Status changes --------------------------------------------------------------------------
 
 
-def test_acknowledging_a_resolved_incident_is_refused_with_how_to_reopen(
+def test_acknowledging_a_resolved_incident_is_refused_saying_to_reopen_it(
     actions: Actions,
 ) -> None:
     with pytest.raises(StatusRefused) as refused:
         actions.acknowledge(["ops:r3"])
     reason = str(refused.value)
-    assert reason.startswith("ops:r3 is resolved; reopen it first")
-    assert "incident-tui reopen ops:r3" in reason and "R in the TUI" in reason
+    # The command line and the TUI each add their own way to reopen (a command, a key).
+    assert reason == "ops:r3 is resolved; reopen it first"
     assert [(s.incident_id, s.refused) for s in refused.value.skipped] == [("ops:r3", True)]
     assert isinstance(refused.value, ActionError)  # the TUI shows it as it shows any refusal
     assert state(actions, "ops:r3") == ("resolved", 0)

@@ -86,7 +86,7 @@ def test_ack_of_a_resolved_incident_is_refused_with_how_to_reopen(
     assert out == ""
     assert err == (
         "incident-tui: ops:r3 is resolved; reopen it first "
-        "(incident-tui reopen ops:r3, or R in the TUI)\n"
+        "(incident-tui reopen ops:r3)\n"
     )
     assert outbox(db) == []
 
@@ -116,7 +116,7 @@ def test_several_ids_queue_what_applies_and_report_each_of_the_others(
     assert err.splitlines() == [
         "incident-tui: ops:r2 is already acknowledged; nothing queued",
         "incident-tui: ops:r3 is resolved; reopen it first "
-        "(incident-tui reopen ops:r3, or R in the TUI)",
+        "(incident-tui reopen ops:r3)",
     ]
     assert outbox(db) == [("ops:r1", "acknowledge")]
     # Without a refusal it is a success, and the output is as it always was.

@@ -1,14 +1,18 @@
-"""A yes / no question, and the delete confirmation built on it.
+"""A yes / no question, and the delete confirmations built on it.
+
+Every question here throws something away (an incident, a comment, a file, a refused change,
+the local side of a conflict), so only ``y`` says yes: enter, pressed by reflex, does not.
 
 Deleting a 4HSE incident is forced on the server (its involved people, resources and actions
 go too), so its confirmation first asks the server what else would be removed and shows it;
 when the server cannot tell (offline, an error), it says so and still lets the user decide.
+Deleting a selection asks once, naming how many and which.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from textual import work
@@ -34,6 +38,8 @@ MODEL_WORDS = {
     "IncidentAction": "actions",
 }
 """4HSE's model names in the preview, as the user calls them."""
+LISTED = 5
+"""Incidents named in the question of a bulk delete; the rest are counted."""
 
 Preview = dict[str, Any]
 """``Online.delete_preview``'s answer: ``{"related": {model: [ids]}, "names": {model:
@@ -41,11 +47,13 @@ Preview = dict[str, Any]
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Asks one question; ``y`` or enter answers yes, ``n`` or escape no."""
+    """Asks one question; only ``y`` answers yes, ``n`` or escape no. Enter answers nothing
+    (it says which key does): what is asked here cannot be undone."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,enter", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+        Binding("enter", "enter", "", show=False, id="confirm_enter"),
     ]
 
     def __init__(self, question: Content) -> None:
@@ -70,6 +78,10 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
         self.dismiss(yes)
+
+    def action_enter(self) -> None:
+        """Enter by reflex: say which keys answer, and answer nothing."""
+        self.notify("Press y to go ahead, n to cancel.", timeout=3, markup=False)
 
 
 class DeletePreviewScreen(ConfirmScreen):
@@ -202,3 +214,60 @@ def confirm_delete(
         app.push_screen(DeletePreviewScreen(question, fetch), answered)
     else:
         app.push_screen(ConfirmScreen(question), answered)
+
+
+def confirm_delete_many(
+    app: App[Any],
+    ctx: UiContext,
+    incidents: Sequence[tuple[str, str]],
+    *,
+    done: Callable[[], None] | None = None,
+) -> None:
+    """Ask once before deleting a selection of ``(id, title)`` pairs, naming how many and
+    the first few; with the server's preview of what else goes where a kind has one. A yes
+    queues every deletion."""
+    ids = [incident_id for incident_id, _ in incidents]
+    lines: list[str | tuple[str, str]] = []
+    for incident_id, title in incidents[:LISTED]:
+        lines += [
+            "\n  ",
+            (clean(incident_id, single_line=True), "bold"),
+            "  " + shorten(clean(title, single_line=True), 60),
+        ]
+    if len(incidents) > LISTED:
+        lines.append(f"\n  … and {len(incidents) - LISTED} more")
+    count = f"{len(ids)} incident" + ("" if len(ids) == 1 else "s")
+    question = Content.assemble(("Delete ", "bold"), (count, "bold $error"), "?", *lines)
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            ctx.intents.delete_many(ids, done=done)
+
+    services = ctx.services
+    previewed = [
+        i for i in ids if services.can(services.kind_of(i), Capability.DELETE_PREVIEW)
+    ]
+    if not previewed:
+        app.push_screen(ConfirmScreen(question), answered)
+        return
+
+    async def fetch() -> Preview:
+        online = services.online()
+        answers = await asyncio.gather(*(online.delete_preview(i) for i in previewed))
+        return merge_previews(answers)
+
+    app.push_screen(DeletePreviewScreen(question, fetch), answered)
+
+
+def merge_previews(previews: Sequence[Mapping[str, Any]]) -> Preview:
+    """Several incidents' previews as one: related records and names per model, summed."""
+    related: dict[str, list[Any]] = {}
+    names: dict[str, list[Any]] = {}
+    total = 0
+    for preview in previews:
+        for model, items in (preview.get("related") or {}).items():
+            related.setdefault(str(model), []).extend(items or [])
+        for model, items in (preview.get("names") or {}).items():
+            names.setdefault(str(model), []).extend(items or [])
+        total += int(preview.get("total") or 0)
+    return {"related": related, "names": names, "total": total}

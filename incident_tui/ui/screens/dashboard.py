@@ -40,9 +40,11 @@ from incident_tui.domain.text import clean, shorten
 from incident_tui.remote.errors import RemoteError
 from incident_tui.store.reader import Reader
 from incident_tui.store.stats_queries import daily_counts, dashboard_data
+from incident_tui.ui.unavailable import binding_keys, explain_key
 from incident_tui.ui.widgets.bar_list import BarList
 from incident_tui.ui.widgets.charts import TimelineChart, TimingChart, theme_colour
 from incident_tui.ui.widgets.row_format import STATUS_SHORT
+from incident_tui.ui.widgets.rows import short_label
 
 DashboardFetch = Callable[[datetime, datetime], Awaitable[dict[str, Any]]]
 """A Kitehouse connector's ``dashboard(start, end)``: the ``{incidents, totalCount}`` answer."""
@@ -89,18 +91,22 @@ class DashboardScreen(Screen[None]):
     #dash-bars > Chart, #dash-bars > BarList {
         width: 1fr;
     }
-    #dash-timing {
+    /* As specific as the rule above, so the chart gets room for whole remote names. */
+    #dash-bars > #dash-timing {
         width: 2fr;
     }
     #dash-times {
         display: none;
-        height: 1;
+        height: auto;
+        max-height: 2;
         padding: 0 1;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
     }
     DashboardScreen.-narrow #dash-times {
         display: block;
+    }
+    /* The line of mean times may take two lines at 80 columns: the timeline gives one. */
+    DashboardScreen.-narrow #dash-timeline {
+        min-height: 6;
     }
     DashboardScreen.-narrow #dash-timing {
         display: none;
@@ -178,6 +184,7 @@ class DashboardScreen(Screen[None]):
         """Switch between the wide and the narrow layout; titles get the width there is."""
         self.set_class(event.size.width < self.NARROW, "-narrow")
         if self.data is not None:
+            self._times(self.data)
             self._oldest(self.data)
 
     def on_mount(self) -> None:
@@ -238,14 +245,22 @@ class DashboardScreen(Screen[None]):
             [round((t.mttr_seconds or 0.0) / divisor, 1) for t in timings],
             unit,
         )
-        times = " · ".join(
-            f"{t.remote} {format_duration(t.mtta_seconds)} / {format_duration(t.mttr_seconds)}"
-            for t in data.timings
-        )
-        self.query_one("#dash-times", Static).update(
-            Content.assemble(("Mean ack / resolve: ", "bold"), times or "no incidents")
-        )
+        self._times(data)
         self._oldest(data)
+
+    def _times(self, data: DashboardData) -> None:
+        """The mean times as text (the narrow layout's stand-in for the chart), wrapped
+        between remotes, never inside one remote's figures."""
+        entries = [
+            f"{clean(t.remote, single_line=True)} {format_duration(t.mtta_seconds)} / "
+            f"{format_duration(t.mttr_seconds)}"
+            for t in data.timings
+        ]
+        label = "Mean ack / resolve: "
+        lines = wrap_entries(label, entries or ["no incidents"], max(20, self.app.size.width - 2))
+        self.query_one("#dash-times", Static).update(
+            Content.assemble((label, "bold"), "\n".join(lines)[len(label) :])
+        )
 
     def _title(self, data: DashboardData) -> None:
         parts: list[Content | str | tuple[str, str]] = [
@@ -276,7 +291,8 @@ class DashboardScreen(Screen[None]):
                 if item.created_at
                 else "?"
             )
-            ident = item.id if not item.ref else f"{item.remote} #{item.ref}"
+            # The list's short id (a long ref or a UUID would read the same once cut).
+            ident = f"{item.remote} #{short_label(item.ref, item.id.partition(':')[2])}"
             # Text objects, never markup: titles come from remote systems.
             table.add_row(
                 Text(age),
@@ -313,6 +329,15 @@ class DashboardScreen(Screen[None]):
         if action == "check":
             return bool(self.kitehouse)
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """The check's key says why it does nothing without a Kitehouse remote."""
+        explain_key(
+            self,
+            event,
+            binding_keys(self.BINDINGS, ["check"]),
+            lambda _action: "The check compares with a Kitehouse remote; none is configured.",
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an incident: ask the App to open it."""
@@ -357,3 +382,18 @@ class DashboardScreen(Screen[None]):
         widget = self.query_one("#dash-check", Static)
         widget.update(Content(shorten(" | ".join(lines), 400)))
         widget.set_class(bool(lines), "-shown")
+
+
+def wrap_entries(lead: str, entries: list[str], width: int, gap: str = " · ") -> list[str]:
+    """``lead`` then ``entries`` joined by ``gap``, in lines of at most ``width`` cells,
+    broken only between entries (an entry longer than a line has one to itself)."""
+    lines: list[str] = []
+    line = lead
+    for index, entry in enumerate(entries):
+        piece = entry + (gap.rstrip() if index < len(entries) - 1 else "")
+        if line.strip() and line != lead and len(line) + len(piece) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece + " "
+    lines.append(line.rstrip())
+    return lines

@@ -4,7 +4,9 @@ Read in a worker thread (``Reader.detail``) and re-read when the incident change
 (acknowledge, resolve, reopen, comment, edit, delete) work here as on the list, plus what
 only some kinds can do: attachments (download, upload, delete) and PDF export for Kitehouse,
 attributes for AOH IMS, deleting comments where the remote allows it. Those come from
-``detail_features``; this module decides which of them apply (``check_action``).
+``detail_features``; the answers to a refused change (retry, discard) or a conflict (keep
+mine, take theirs) from ``detail_answers``. This module decides which of them apply
+(``check_action``) and, for a key that does not, says why (``on_key``).
 """
 
 from __future__ import annotations
@@ -28,8 +30,14 @@ from incident_tui.ui.context import UiContext
 from incident_tui.ui.messages import Changed, deliver_latest, forward_worker_failure
 from incident_tui.ui.screens import detail_content as render
 from incident_tui.ui.screens import detail_kind
-from incident_tui.ui.screens.detail_features import FEATURES, FeatureActions, possible
-from incident_tui.ui.unavailable import capability_keys, explain_key
+from incident_tui.ui.screens.detail_answers import (
+    ANSWERS,
+    NOT_APPLICABLE,
+    ChangeAnswers,
+    answerable,
+)
+from incident_tui.ui.screens.detail_features import FEATURES, nothing_to, possible
+from incident_tui.ui.unavailable import action_keys, explain_key, lacking_text
 
 CAPABILITY: dict[str, Capability] = {
     "acknowledge": Capability.ACKNOWLEDGE,
@@ -55,11 +63,19 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("detail-extra", "Remote fields"),
 )
 
+ANSWER_KEYS: tuple[tuple[str, str], ...] = (
+    ("keep_mine", "keep mine"),
+    ("take_theirs", "take theirs"),
+    ("retry_change", "retry"),
+    ("discard_change", "discard"),
+)
+"""The answers' actions and their words in the hints: a conflict's two, a refusal's two."""
+
 DUE_REFRESH = 30.0
 """Seconds between redraws of a promised update's countdown (it turns red when late)."""
 
 
-class DetailScreen(FeatureActions, Screen[None]):
+class DetailScreen(ChangeAnswers, Screen[None]):
     """Everything about one incident."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -76,6 +92,10 @@ class DetailScreen(FeatureActions, Screen[None]):
             "export_pdf",
             "attribute",
             "delete_comment",
+            "retry",
+            "discard",
+            "keep_mine",
+            "take_theirs",
             "back",
         )
     ]
@@ -85,11 +105,12 @@ class DetailScreen(FeatureActions, Screen[None]):
         self.ctx = ctx
         self.incident_id = incident_id
         self.detail: Detail | None = None
-        self._capability_keys = capability_keys(ctx.services.view.keys, CAPABILITY)
+        self._explained = action_keys(ctx.services.view.keys, [*CAPABILITY, *FEATURES, *ANSWERS])
 
     def compose(self) -> ComposeResult:
         """A heading, the scrolling sections and the keys."""
         yield Static(self._heading(False), id="detail-heading")
+        yield Static(id="detail-alert")
         with VerticalScroll(id="detail-body"):
             for section_id, heading in SECTIONS:
                 section = Static(id=section_id, classes="section")
@@ -147,15 +168,18 @@ class DetailScreen(FeatureActions, Screen[None]):
             )
             for section_id, _ in SECTIONS[1:]:
                 self._set(section_id, Content(""))
+            self.query_one("#detail-alert", Static).display = False
             return
         incident = detail.incident
         kind = self.kind
+        self._alert(detail)
         self._set("detail-title", render.title(incident))
         self._set("detail-fields", render.fields(incident))
         self._draw_kind()
         self._set("detail-description", render.description(incident))
-        self._set("detail-conflict", render.conflict(incident))
-        self._set("detail-changes", render.changes(detail.changes))
+        conflict_keys, refusal_keys = self._hint(*ANSWER_KEYS[:2]), self._hint(*ANSWER_KEYS[2:])
+        self._set("detail-conflict", render.conflict(incident), hint=conflict_keys)
+        self._set("detail-changes", render.changes(detail.changes), hint=refusal_keys)
         self._set(
             "detail-comments",
             render.comments(detail.comments),
@@ -184,6 +208,22 @@ class DetailScreen(FeatureActions, Screen[None]):
             self._hint(("set_attribute", "set")),
         )
         self._set("detail-extra", detail_kind.remote_fields(incident))
+
+    def _alert(self, detail: Detail) -> None:
+        """What waits for the user's answer (a conflict, a refused change), with its keys, on
+        a line under the heading: the sections that show it are often below the fold."""
+        parts: list[Content] = []
+        for action, label, style, pairs in (
+            ("keep_mine", "Conflict", "$mark-conflict", ANSWER_KEYS[:2]),
+            ("retry_change", "Change refused", "$mark-failed", ANSWER_KEYS[2:]),
+        ):
+            if answerable(action, detail):
+                shown = self._hint(*pairs)
+                keys_part = f": {shown}" if shown else ""
+                parts.append(Content.assemble((label, f"bold {style}"), keys_part))
+        alert = self.query_one("#detail-alert", Static)
+        alert.update(Content("  ·  ").join(parts))
+        alert.display = bool(parts)
 
     def _draw_kind(self) -> None:
         """The kind's own section, against the clock (a promised update may be late)."""
@@ -255,17 +295,34 @@ class DetailScreen(FeatureActions, Screen[None]):
         return self.ctx.services.can(self.kind, FEATURES[action])
 
     def on_key(self, event: events.Key) -> None:
-        """A greyed-out key says why: this incident's remote kind lacks the action."""
-        explain_key(self, event, lambda: self.kind, self._capability_keys)
+        """A key that does nothing here says why: this incident's remote kind lacks the
+        action, or there is nothing for it to act on (no files, no refused change...)."""
+        explain_key(self, event, self._explained, self._why_not)
+
+    def _why_not(self, action: str) -> str | None:
+        detail = self.detail
+        if detail is None:
+            return None  # still reading: the key works in a moment
+        capability = CAPABILITY.get(action)
+        if capability is not None:
+            return lacking_text(self.kind, capability)
+        if action in FEATURES:
+            if not self._supports(action):
+                return lacking_text(self.kind, FEATURES[action])
+            return nothing_to(action, detail)
+        return NOT_APPLICABLE.get(action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out what this incident's remote kind cannot do (or everything while loading);
-        hide the kind-specific actions of other kinds."""
+        hide the kind-specific actions of other kinds; offer the answers to a refused change
+        or a conflict only when there is one."""
         capability = CAPABILITY.get(action)
-        if capability is None and action not in FEATURES:
+        if capability is None and action not in FEATURES and action not in ANSWERS:
             return True
         if self.detail is None:
             return None
+        if action in ANSWERS:
+            return True if answerable(action, self.detail) else None
         if capability is not None:
             return True if self.ctx.services.can(self.kind, capability) else None
         if not self._supports(action):
@@ -301,10 +358,6 @@ class DetailScreen(FeatureActions, Screen[None]):
         from incident_tui.ui.screens.confirm import confirm_delete
 
         confirm_delete(self.app, self.ctx, self.incident_id, self._title(), done=self._deleted)
-
-    def _deleted(self) -> None:
-        if self.is_current:
-            self.app.pop_screen()
 
     def action_back(self) -> None:
         """Back to the list."""

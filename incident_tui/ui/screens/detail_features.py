@@ -71,6 +71,24 @@ def possible(action: str, detail: Detail) -> bool:
     return True
 
 
+def nothing_to(action: str, detail: Detail) -> str | None:
+    """Why ``action`` has nothing to act on now (:func:`possible` is false), for the user."""
+    not_sent = "This incident is not on the remote yet."
+    if action == "download_attachment":
+        if detail.incident.get("local_only"):
+            return not_sent
+        if detail.attachments:
+            return "No attachment of this incident is on the remote yet."
+        return "This incident has no attachments."
+    if action == "delete_attachment":
+        return "This incident has no attachments."
+    if action == "delete_comment":
+        return "This incident has no comments."
+    if action == "export_pdf":
+        return not_sent
+    return None
+
+
 def downloadable(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Attachments the remote has (a queued upload has no remote id yet)."""
     return [a for a in items if a.get("remote_id") and not a.get("pending")]

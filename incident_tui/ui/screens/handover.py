@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -39,9 +39,13 @@ from incident_tui.ui.screens.handover_stream import (
     StreamView,
     follow_stream,
 )
+from incident_tui.ui.unavailable import binding_keys, explain_key
 
 HOURS = (4.0, 8.0, 12.0, 24.0, 48.0, 72.0)
 """The shift lengths ``+`` and ``-`` step through."""
+UNAVAILABLE = ("copy", "save", "server")
+"""Actions that may not apply (no summary yet, no folder, no Kitehouse remote): their keys
+say why."""
 
 
 class HandoverScreen(Screen[None]):
@@ -198,6 +202,17 @@ class HandoverScreen(Screen[None]):
             return bool(self.streams)
         return True
 
+    def on_key(self, event: events.Key) -> None:
+        """A key that does nothing yet (or here) says why."""
+        explain_key(self, event, binding_keys(self.BINDINGS, UNAVAILABLE), self._why_not)
+
+    def _why_not(self, action: str) -> str | None:
+        if action == "server":
+            return "The server's e-mail comes from a Kitehouse remote; none is configured."
+        if self.handover is None:
+            return "The handover is still being computed."
+        return "Saving is off: no download folder is set." if action == "save" else None
+
     def action_copy(self, form: str) -> None:
         """Copy the summary to the clipboard as Markdown or JSON."""
         if self.handover is None:
@@ -223,7 +238,8 @@ class HandoverScreen(Screen[None]):
         self.notify("Saved " + " and ".join(str(p) for p in paths), markup=False)
 
     def action_hours(self, step: int) -> None:
-        """Step the shift length through 4, 8, 12, 24, 48 and 72 hours."""
+        """Step the shift length through 4, 8, 12, 24, 48 and 72 hours; the server's e-mail,
+        if shown, follows."""
         longer = [h for h in HOURS if h > self.hours]
         shorter = [h for h in HOURS if h < self.hours]
         if step > 0 and longer:
@@ -233,6 +249,10 @@ class HandoverScreen(Screen[None]):
         else:
             return
         self.refresh_data()
+        if self.stream_remote is not None:
+            # The server's e-mail covers the hours it was asked for: ask again for the new
+            # ones (the worker is exclusive, so the stream of the old hours stops).
+            self._follow(self.stream_remote)
 
     def action_back(self) -> None:
         """Back to where the handover was opened from."""

@@ -2,7 +2,12 @@
 
 The list widget reads its own rows; this screen coordinates: it turns keys into queries and
 intents, keeps the title and status lines current and greys out what the incident under the
-cursor (its remote kind) cannot do.
+cursor (its remote kind) cannot do, saying why when such a key is pressed.
+
+With a selection, the row actions act on the selection, never on the cursor's row (which
+``space`` has just moved past): acknowledge, resolve, reopen and delete (asking once) take
+every selected incident; comment and edit, which are about one incident, take the selected
+one when exactly one is selected and otherwise refuse with a word.
 """
 
 from __future__ import annotations
@@ -25,10 +30,10 @@ from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.messages import Changed, deliver_latest, forward_worker_failure
-from incident_tui.ui.unavailable import capability_keys, explain_key
+from incident_tui.ui.unavailable import action_keys, explain_key, lacking_text
 from incident_tui.ui.widgets.incident_list import IncidentList
 from incident_tui.ui.widgets.list_header import ListHeader
-from incident_tui.ui.widgets.status_line import RemoteLine, StatusLine
+from incident_tui.ui.widgets.status_line import RemoteLine, StatusLine, remote_lines
 
 if TYPE_CHECKING:
     from textual.widgets import Input
@@ -51,6 +56,10 @@ ROW_CAPABILITY: dict[str, Capability | None] = {
     "delete": Capability.DELETE,
 }
 """Actions on the incident under the cursor, and what its remote kind must allow."""
+BULK = ("acknowledge", "resolve", "reopen", "delete")
+"""Row actions that take every selected incident when there is a selection."""
+SINGLE = ("comment", "edit")
+"""Row actions about one incident: with a selection, only a selection of one."""
 BINDINGS_DELAY = 0.15
 """Seconds the cursor must rest before the footer re-greys actions for the new row."""
 
@@ -84,7 +93,7 @@ class ListScreen(Screen[None]):
         self._title: Content | None = None
         self._status_read = False
         self._remote_names: list[str] = ctx.services.view.remote_names
-        self._capability_keys = capability_keys(ctx.services.view.keys, ROW_CAPABILITY)
+        self._explained = action_keys(ctx.services.view.keys, ROW_CAPABILITY)
 
     def compose(self) -> ComposeResult:
         """Title, search, column titles, the list, status line and keys."""
@@ -158,22 +167,13 @@ class ListScreen(Screen[None]):
     def refresh_status(self) -> None:
         """Re-read remote states and the queue (worker thread)."""
         reader = self.ctx.services.background()
-        states = {state.name: state for state in reader.remotes()}
         queued = reader.queued()
         seen = [row[0] for row in reader.query("SELECT DISTINCT remote FROM incident")]
-        configured = self.ctx.services.view.remote_names
-        shown = list(dict.fromkeys([*configured, *states]))
         view = self.ctx.sync
-        lines: list[RemoteLine] = []
-        for name in shown:
-            state = states.get(name)
-            if name in view.syncing:
-                lines.append(RemoteLine(name, "syncing", progress=view.progress.get(name, "")))
-            elif state is None:
-                lines.append(RemoteLine(name, "never"))
-            else:
-                lines.append(RemoteLine(name, state.state, state.last_ok_at, state.last_error))
-        names = list(dict.fromkeys([*shown, *seen]))
+        lines = remote_lines(
+            reader.remotes(), self.ctx.services.view.remote_names, view.syncing, view.progress
+        )
+        names = list(dict.fromkeys([*(line.name for line in lines), *seen]))
         deliver_latest(self, self._show_status, lines, queued, view.note, names)
 
     def _show_status(
@@ -253,16 +253,38 @@ class ListScreen(Screen[None]):
     # Keys ---------------------------------------------------------------------------------
 
     def on_key(self, event: events.Key) -> None:
-        """A greyed-out key says why: the remote kind of the incident under the cursor lacks
-        the action."""
-        explain_key(self, event, self._cursor_kind, self._capability_keys)
+        """A greyed-out key says why: the remote kind of the incident it would act on lacks
+        the action, several incidents are selected for a one-incident action, or there is
+        no incident under the cursor."""
+        explain_key(self, event, self._explained, self._why_not)
 
-    def _cursor_kind(self) -> str | None:
+    def _why_not(self, action: str) -> str | None:
+        selected = self.incidents.selected_ids
+        if action in SINGLE and len(selected) > 1:
+            word = "Comment" if action == "comment" else "Edit"
+            return (
+                f"{word} acts on one incident and {len(selected)} are selected; "
+                "escape clears the selection."
+            )
+        kind = self._target_kind()
+        if kind is None:
+            return "No incident under the cursor." if self.incidents.total else None
+        capability = ROW_CAPABILITY.get(action)
+        return lacking_text(kind, capability) if capability is not None else None
+
+    def _target_kind(self) -> str | None:
+        """The remote kind of the one incident a row action would take: the only selected
+        one, else the cursor's."""
+        selected = self.incidents.selected_ids
+        if len(selected) == 1:
+            return self.ctx.services.kind_of(selected[0])
         row = self.incidents.cursor_row
         return row.kind if row else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Grey out row actions the cursor's remote kind cannot do, or that need a row."""
+        """Grey out row actions the remote kind cannot do, or that need a row; with a
+        selection, the bulk actions apply to it and the one-incident actions only to a
+        selection of one."""
         try:
             incidents = self.incidents
         except NoMatches:
@@ -273,13 +295,19 @@ class ListScreen(Screen[None]):
             )
         if action not in ROW_CAPABILITY:
             return True
-        if action in ("acknowledge", "resolve") and incidents.selected_ids:
+        selected = incidents.selected_ids
+        if selected and action in BULK:
+            # Kinds that cannot are left out when it runs, and said so (_bulk_targets).
             return True
-        row = incidents.cursor_row
-        if row is None:
+        if len(selected) > 1 and action in SINGLE:
+            return None
+        if action in ("open", "select"):
+            return True if incidents.cursor_row is not None else None
+        kind = self._target_kind()
+        if kind is None:
             return None
         capability = ROW_CAPABILITY[action]
-        if capability is not None and not self.ctx.services.can(row.kind, capability):
+        if capability is not None and not self.ctx.services.can(kind, capability):
             return None
         return True
 
@@ -289,6 +317,39 @@ class ListScreen(Screen[None]):
             return incidents.selected_ids
         row = incidents.cursor_row
         return [row.id] if row else []
+
+    def _bulk_targets(self, action: str) -> list[str]:
+        """The selection (or the cursor's incident) without the incidents whose remote kind
+        cannot do ``action``; those left out are named in a notice."""
+        capability = ROW_CAPABILITY[action]
+        targets = self._targets()
+        if capability is None:
+            return targets
+        services = self.ctx.services
+        able = [i for i in targets if services.can(services.kind_of(i), capability)]
+        if len(able) < len(targets):
+            left = len(targets) - len(able)
+            kinds = sorted({services.kind_of(i) or "" for i in targets if i not in able})
+            reasons = " ".join(
+                lacking_text(kind, capability) or "" if kind else "Its remote is not configured."
+                for kind in kinds
+            )
+            noun = "incident" if left == 1 else "incidents"
+            self.notify(f"{left} selected {noun} left out: {reasons}", timeout=6, markup=False)
+        return able
+
+    def _single_target(self) -> tuple[str, str] | None:
+        """The id and title of the one incident a one-incident action takes: the only
+        selected one, else the cursor's (``check_action`` refuses a larger selection)."""
+        incidents = self.incidents
+        selected = incidents.selected_ids
+        if len(selected) > 1:
+            return None
+        if selected:
+            row = incidents.loaded_row(selected[0])
+            return selected[0], row.title if row else ""
+        cursor = incidents.cursor_row
+        return (cursor.id, cursor.title) if cursor else None
 
     def action_open(self) -> None:
         """Open the incident under the cursor."""
@@ -312,10 +373,12 @@ class ListScreen(Screen[None]):
         self.incidents.clear_selection()
 
     def action_reopen(self) -> None:
-        """Reopen the incident under the cursor."""
-        row = self.incidents.cursor_row
-        if row is not None:
-            self.ctx.intents.reopen([row.id])
+        """Reopen the selection, or the incident under the cursor (those not resolved are
+        left alone)."""
+        bulk = bool(self.incidents.selected_ids)
+        targets = self._bulk_targets("reopen")
+        if targets:
+            self.ctx.intents.reopen(targets, done=self._after_bulk if bulk else None)
 
     def action_select(self) -> None:
         """Select or unselect the incident under the cursor, then move down."""
@@ -324,27 +387,35 @@ class ListScreen(Screen[None]):
             incidents.move_cursor(incidents.cursor + 1)
 
     def action_comment(self) -> None:
-        """Write a comment on the incident under the cursor."""
-        row = self.incidents.cursor_row
-        if row is not None:
+        """Write a comment on the selected incident (a selection of one), else the one under
+        the cursor."""
+        target = self._single_target()
+        if target is not None:
             from incident_tui.ui.screens.comment import open_comment
 
-            open_comment(self.app, self.ctx, row.id, row.title)
+            open_comment(self.app, self.ctx, *target)
 
     def action_edit(self) -> None:
-        """Edit the incident under the cursor."""
-        row = self.incidents.cursor_row
-        if row is not None:
+        """Edit the selected incident (a selection of one), else the one under the cursor."""
+        target = self._single_target()
+        if target is not None:
             from incident_tui.ui.screens.edit import open_edit
 
-            open_edit(self.app, self.ctx, row.id)
+            open_edit(self.app, self.ctx, target[0])
 
     def action_delete(self) -> None:
-        """Delete the incident under the cursor, after asking."""
-        row = self.incidents.cursor_row
-        if row is not None:
-            from incident_tui.ui.screens.confirm import confirm_delete
+        """Delete the selection, or the incident under the cursor, after asking."""
+        from incident_tui.ui.screens.confirm import confirm_delete, confirm_delete_many
 
+        incidents = self.incidents
+        if incidents.selected_ids:
+            targets = self._bulk_targets("delete")
+            if targets:
+                chosen = [(i, getattr(incidents.loaded_row(i), "title", "")) for i in targets]
+                confirm_delete_many(self.app, self.ctx, chosen, done=self._after_bulk)
+            return
+        row = incidents.cursor_row
+        if row is not None:
             confirm_delete(self.app, self.ctx, row.id, row.title)
 
     def action_export(self) -> None:

@@ -131,6 +131,11 @@ class IncidentLines(ScrollView, can_focus=True):
         """Row ``index`` if loaded."""
         return self._blocks.get(index)
 
+    def loaded_row(self, incident_id: str) -> RowView | None:
+        """The loaded row of ``incident_id``, wherever it is (a selected incident the cursor
+        has left); ``None`` when its block is not in memory."""
+        return next((row for row in self._blocks.rows() if row.id == incident_id), None)
+
     def notify_style_update(self) -> None:
         """The theme or CSS changed: styles and every drawn line are stale."""
         super().notify_style_update()

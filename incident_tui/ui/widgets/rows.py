@@ -6,6 +6,7 @@ a line on the event loop only lays out short strings.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from datetime import datetime
 from typing import Generic, NamedTuple, TypeVar
@@ -17,6 +18,27 @@ T = TypeVar("T")
 
 BLOCK_SIZE = 100
 """Rows per block: one ``Reader.page`` call, and the unit the cache keeps or drops."""
+SHORT_LABEL = 10
+"""Longest id shown whole in the list's id column (its width from 100 columns on)."""
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def short_label(ref: str | None, remote_id: str | None) -> str:
+    """The short id people tell incidents apart by: the remote's ref when it is short, else
+    the remote id when that is, else a UUID's first eight digits (as a short commit hash).
+
+    A long ref is no id to tell incidents apart by at a glance (Revily's is the alert's
+    dedup key, ``edge_proxy/payment_api_latency``): cut to the column, several incidents
+    read the same, while their remote id is short and unique."""
+    ref_text = cell_text(ref, limit=24)
+    remote_text = cell_text(remote_id, limit=40)
+    if ref_text and len(ref_text) <= SHORT_LABEL:
+        return ref_text
+    if remote_text and len(remote_text) <= SHORT_LABEL:
+        return remote_text
+    if UUID.fullmatch(remote_text):
+        return remote_text[:8]
+    return ref_text or remote_text[:24]
 
 
 class RowView(NamedTuple):
@@ -43,7 +65,7 @@ def row_view(row: ListRow) -> RowView:
     if row.local_only:
         label = "new"
     else:
-        label = cell_text(row.ref, limit=24) or cell_text(row.remote_id, limit=24)
+        label = short_label(row.ref, row.remote_id)
     return RowView(
         id=row.id,
         remote=cell_text(row.remote, limit=40),

@@ -1,0 +1,160 @@
+"""The detail screen's answers to a refused or contested change: retry or discard a change
+the remote refused; keep mine or take theirs when the remote changed the incident under a
+local edit.
+
+A mixin of ``DetailScreen`` over :mod:`~incident_tui.ui.screens.detail_features`. The
+answers are :mod:`incident_tui.sync.outbox_answers`, run through the intents in a thread
+worker; the screen re-reads the incident when they land. Discarding and taking theirs throw
+local work away, so they ask first (``y`` only). Retrying and keeping mine ask the sync loop
+to push at once: the user has just said the change should go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from textual.content import Content
+
+from incident_tui.domain.model import ChangeKind
+from incident_tui.domain.text import clean
+from incident_tui.ui.format import value_text
+from incident_tui.ui.screens.detail_features import FeatureActions
+
+if TYPE_CHECKING:
+    from incident_tui.store.reader import Detail
+
+ANSWERS = ("retry_change", "discard_change", "keep_mine", "take_theirs")
+"""The actions of this mixin (the screen asks :func:`answerable` whether each applies)."""
+
+NOT_APPLICABLE = {
+    "retry_change": "No refused change of this incident to retry.",
+    "discard_change": "No refused change of this incident to discard.",
+    "keep_mine": "This incident has no conflict to settle.",
+    "take_theirs": "This incident has no conflict to settle.",
+}
+"""What a key of this mixin says when there is nothing for it to act on."""
+
+
+def refused(detail: Detail) -> list[Mapping[str, Any]]:
+    """The incident's changes the remote refused (they wait for retry or discard)."""
+    return [c for c in detail.changes if c.get("state") == "failed"]
+
+
+def answerable(action: str, detail: Detail) -> bool:
+    """Whether ``action`` has something to act on: a refused change, or a conflict."""
+    if action in ("retry_change", "discard_change"):
+        return bool(refused(detail))
+    return bool(detail.incident.get("conflict"))
+
+
+def change_choice(change: Mapping[str, Any]) -> Content:
+    """One refused change as a line of a picker: number, operation and the remote's reason."""
+    return Content.assemble(
+        (f"#{change.get('seq')}  ", "$foreground-muted"),
+        (clean(change.get("op"), single_line=True), "bold"),
+        "  ",
+        (value_text(change.get("last_error"), limit=80), "$mark-failed"),
+    )
+
+
+class ChangeAnswers(FeatureActions):
+    """Retry, discard, keep mine, take theirs, on the incident the detail screen holds (with
+    the dialogs of :class:`FeatureActions`)."""
+
+    def action_retry_change(self) -> None:
+        """Send a refused change again (chosen if there are several)."""
+        items = refused(self.detail) if self.detail else []
+        if not items:
+            self.notify(NOT_APPLICABLE["retry_change"], markup=False)
+            return
+
+        def retry(change: Mapping[str, Any]) -> None:
+            self.ctx.intents.retry_change(
+                self.incident_id, int(change["seq"]), done=self._push_soon
+            )
+
+        self._pick(self._question("Retry which refused change of "), items, change_choice, retry)
+
+    def action_discard_change(self) -> None:
+        """Drop a refused change (chosen if there are several), after asking."""
+        items = refused(self.detail) if self.detail else []
+        if not items:
+            self.notify(NOT_APPLICABLE["discard_change"], markup=False)
+            return
+
+        def discard(change: Mapping[str, Any]) -> None:
+            seq = int(change["seq"])
+            created = change.get("op") == ChangeKind.CREATE.value
+            after = (
+                "The incident was never created on the remote: it goes from the cache."
+                if created
+                else "The incident is read again from the remote at the next sync."
+            )
+            question = Content.assemble(
+                ("Discard ", "bold"),
+                (f"change #{seq} ({clean(change.get('op'), single_line=True)})", "bold $error"),
+                " of ",
+                clean(self.incident_id, single_line=True),
+                "?\nThe remote refused it: ",
+                (value_text(change.get("last_error"), limit=200), "$mark-failed"),
+                "\n" + after,
+            )
+            done = self._deleted if created else None
+            self._confirm(
+                question,
+                lambda: self.ctx.intents.discard_change(self.incident_id, seq, done=done),
+            )
+
+        self._pick(
+            self._question("Discard which refused change of "), items, change_choice, discard
+        )
+
+    def action_keep_mine(self) -> None:
+        """Settle the conflict for the local side: push the change over the remote's."""
+        if not (self.detail and self.detail.incident.get("conflict")):
+            self.notify(NOT_APPLICABLE["keep_mine"], markup=False)
+            return
+        self.ctx.intents.keep_mine(self.incident_id, done=self._push_soon)
+
+    def action_take_theirs(self) -> None:
+        """Settle the conflict for the remote's side, dropping the local change, after
+        asking."""
+        detail = self.detail
+        if not (detail and detail.incident.get("conflict")):
+            self.notify(NOT_APPLICABLE["take_theirs"], markup=False)
+            return
+        contested = [
+            clean(c.get("op"), single_line=True) for c in detail.changes
+            if c.get("state") == "conflict"
+        ]
+        dropped = ", ".join(contested) if contested else "the contested change"
+        gone = bool(detail.incident.get("remote_deleted"))
+        question = Content.assemble(
+            ("Take the remote's side of ", "bold"),
+            (clean(self.incident_id, single_line=True), "bold $error"),
+            "?\nYour local change is dropped: ",
+            (dropped, "bold"),
+            "\n"
+            + (
+                "The incident was deleted on the remote: it goes from the cache."
+                if gone
+                else "The incident shows the remote's values."
+            ),
+        )
+        done = self._deleted if gone else None
+        self._confirm(
+            question, lambda: self.ctx.intents.take_theirs(self.incident_id, done=done)
+        )
+
+    def _deleted(self) -> None:
+        """The incident left the cache (deleted, or its never-sent creation discarded): back
+        to the list."""
+        if self.is_current:
+            self.app.pop_screen()
+
+    def _push_soon(self) -> None:
+        """Ask the sync loop for a pass now, if it runs (the change was just put back)."""
+        runner = getattr(self.app, "runner", None)
+        if runner is not None and runner.available:
+            runner.sync_now()

@@ -1,0 +1,190 @@
+"""The remotes screen (``S``, or a click on the status line): every remote's sync state,
+when it last synced, its queue and its full last error.
+
+The status line has room for a word or two per remote; this is where the whole error is
+read, with a hint at what to do for the usual causes (credentials refused, remote out of
+reach). Read in a worker thread and re-read whenever a remote's pass starts or ends.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+from textual.worker import Worker
+
+from incident_tui.domain.capabilities import KIND_TITLES
+from incident_tui.domain.text import clean
+from incident_tui.ui.context import SyncView, UiContext
+from incident_tui.ui.format import local_time
+from incident_tui.ui.messages import deliver_latest, forward_worker_failure
+from incident_tui.ui.widgets.status_line import STYLE, RemoteLine, remote_lines, short_error
+
+MAX_ERROR = 2000
+"""Longest last error shown (a remote's error body can be a whole HTML page)."""
+
+ADVICE = {
+    "HTTP 401": "Credentials refused: check this remote's token or login in the config.",
+    "HTTP 403": "Access refused: check this remote's token and its permissions.",
+    "HTTP 429": "Rate limited: the next pass waits as long as the remote asked.",
+}
+"""What to do about the usual failures, by :func:`short_error`."""
+OFFLINE_ADVICE = "Cannot reach the remote; changes stay queued until it answers."
+ORDER = {"failing": 0, "offline": 1, "syncing": 2, "never": 3, "ok": 4}
+"""Problems first, as on the status line."""
+
+
+def remote_heading(remote: RemoteLine) -> Content:
+    """One remote's first line: name and kind, state, last good sync, queue."""
+    name = clean(remote.name, single_line=True)
+    kind = KIND_TITLES.get(remote.kind, clean(remote.kind, single_line=True))
+    state = {"never": "never synced", "syncing": "syncing…"}.get(remote.state, remote.state)
+    head: list[str | tuple[str, str]] = [
+        (name, "bold"),
+        (f" ({kind})" if kind else "", "$foreground-muted"),
+        "  ",
+        (state, f"bold {STYLE.get(remote.state, '$sync-never')}"),
+    ]
+    if remote.progress:
+        head.append(f" {clean(remote.progress, single_line=True)}")
+    if remote.last_ok_at:
+        head.append((f" · last ok {local_time(remote.last_ok_at)}", "$foreground-muted"))
+    if remote.queued:
+        head.append((f" · {remote.queued} queued", "$mark-pending"))
+    return Content.assemble(*head)
+
+
+def remote_error(remote: RemoteLine) -> str:
+    """A remote's full last error (cleaned, bounded), unless it has since synced."""
+    return "" if remote.state == "ok" else clean(remote.last_error)[:MAX_ERROR]
+
+
+def remote_advice(remote: RemoteLine) -> str:
+    """What to do about the remote's state, for the usual causes; empty otherwise."""
+    if remote.state == "failing":
+        return ADVICE.get(short_error(remote.last_error), "")
+    if remote.state == "offline":
+        return OFFLINE_ADVICE
+    return ""
+
+
+def remotes_text(remotes: list[RemoteLine]) -> str:
+    """Every remote as plain text, problems first (tests and screen readers read it)."""
+    lines = []
+    for remote in sorted(remotes, key=lambda r: ORDER.get(r.state, 5)):
+        lines += [remote_heading(remote).plain, remote_error(remote), remote_advice(remote)]
+    return "\n".join(line for line in lines if line)
+
+
+class RemotesScreen(ModalScreen[None]):
+    """Each remote's state and full last error; escape closes, ``s`` syncs now."""
+
+    DEFAULT_CSS = """
+    RemotesScreen #remotes-body {
+        height: auto;
+        max-height: 18;
+    }
+    RemotesScreen .remote-heading {
+        margin-top: 1;
+    }
+    RemotesScreen .remote-heading.-first {
+        margin-top: 0;
+    }
+    RemotesScreen .remote-error, RemotesScreen .remote-advice {
+        padding-left: 2;
+    }
+    RemotesScreen .remote-error {
+        color: $sync-failing;
+    }
+    RemotesScreen .remote-advice {
+        color: $foreground-muted;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,S,q", "close", "Close", id="remotes_close"),
+        # A modal screen keeps the App's keys out: sync is offered here again.
+        Binding("s", "app.sync", "Sync", id="remotes_sync"),
+    ]
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.remotes: list[RemoteLine] | None = None
+        """The remotes on screen (``None`` until the first read)."""
+
+    def compose(self) -> ComposeResult:
+        """Heading, the remotes (scrolling when many), the keys."""
+        with Vertical(id="remotes-dialog", classes="dialog"):
+            yield Static(Content.styled("Remotes", "bold"), classes="dialog-heading")
+            with VerticalScroll(id="remotes-body"):
+                yield Static(Content("Reading…"), classes="remote-heading -first")
+            yield Static(
+                Content.styled("escape close · s sync now", "$foreground-muted"),
+                classes="dialog-hint",
+            )
+
+    @property
+    def text(self) -> str:
+        """What the screen shows, as plain text (empty until the first read)."""
+        return remotes_text(self.remotes) if self.remotes is not None else ""
+
+    def on_mount(self) -> None:
+        """Read the states; read them again when a pass starts or ends."""
+        self.query_one("#remotes-body").focus()
+        self.ctx.sync_changed.subscribe(self, self._sync_changed)
+        self.load()
+
+    def _sync_changed(self, view: SyncView) -> None:
+        self.load()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Failures of this node's workers go to the App's one error handler."""
+        forward_worker_failure(self, event)
+
+    @work(thread=True, group="remotes", exclusive=True, exit_on_error=False)
+    def load(self) -> None:
+        """Read every remote's state (worker thread)."""
+        view = self.ctx.sync
+        lines = remote_lines(
+            self.ctx.services.background().remotes(),
+            self.ctx.services.view.remote_names,
+            view.syncing,
+            view.progress,
+        )
+        deliver_latest(self, self._show, lines)
+
+    def _show(self, remotes: list[RemoteLine]) -> None:
+        kinds = self.ctx.services.remote_kinds()
+        # A configured remote that never synced has no row yet: its kind is in the config.
+        remotes = [r if r.kind else r._replace(kind=kinds.get(r.name, "")) for r in remotes]
+        self.remotes = remotes
+        widgets: list[Static] = []
+        for remote in sorted(remotes, key=lambda r: ORDER.get(r.state, 5)):
+            classes = "remote-heading" + ("" if widgets else " -first")
+            widgets.append(Static(remote_heading(remote), classes=classes))
+            # Plain Content, never markup: the error is the remote's own text.
+            if error := remote_error(remote):
+                widgets.append(Static(Content(error), classes="remote-error"))
+            if advice := remote_advice(remote):
+                widgets.append(Static(Content(advice), classes="remote-advice"))
+        if not widgets:
+            widgets.append(
+                Static(Content("No remotes configured."), classes="remote-heading -first")
+            )
+        self.call_later(self._replace, widgets)
+
+    async def _replace(self, widgets: list[Static]) -> None:
+        body = self.query_one("#remotes-body")
+        await body.remove_children()
+        await body.mount_all(widgets)
+
+    def action_close(self) -> None:
+        """Close the screen."""
+        self.dismiss(None)

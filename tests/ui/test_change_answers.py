@@ -1,0 +1,233 @@
+"""Answering a refused change or a conflict from the detail screen, over loopback HTTP to the
+emulators with the App's own sync loop: retry and discard a change the remote refused; keep
+mine and take theirs when the remote changed the incident under a local change. Throwing
+local work away asks first, and only ``y`` says yes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Static
+
+from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.store.reader import Detail
+from incident_tui.ui.palette import incident_commands
+from incident_tui.ui.screens.confirm import ConfirmScreen
+from incident_tui.ui.screens.detail import DetailScreen
+from tests.ui.conftest import NOW
+from tests.ui.helpers import live_app, notifications, open_detail, screen_text, settle
+
+pytest.importorskip("incident_tui.sync.engine")
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., EmulatorServer]]:
+    """Start emulators on free loopback ports (``serve("revily")``); all stopped after."""
+    started: list[EmulatorServer] = []
+
+    def start(kind: str) -> EmulatorServer:
+        server = EmulatorServer(make_emulator(kind, sample=0, clock=lambda: NOW)).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+async def until(condition: Callable[[], bool], limit: float = 10.0) -> None:
+    """Wait for ``condition`` (polled), failing after ``limit`` seconds."""
+    for _ in range(int(limit / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+def synced(app: Any) -> bool:
+    """Whether the App's only remote finished a pass without an error."""
+    states = app.services.reader.remotes()
+    return bool(states) and all(s.state == "ok" for s in states)
+
+
+def detail_of(app: Any, incident_id: str) -> Detail | None:
+    """The cached incident in full, if it is there."""
+    result: Detail | None = app.services.reader.detail(incident_id)
+    return result
+
+
+def states(app: Any, incident_id: str) -> list[str]:
+    """The states of the incident's queued changes, in order."""
+    detail = detail_of(app, incident_id)
+    return [c["state"] for c in detail.changes] if detail else []
+
+
+def hint(app: Any, section: str) -> str:
+    """The key hint in a detail section's bottom border."""
+    return str(app.screen.query_one(f"#{section}", Static).border_subtitle or "")
+
+
+async def refused_acknowledge(pilot: Any, app: Any, revily: Any, incident_id: str) -> None:
+    """Open the incident in the detail; acknowledge it, which the Revily emulator refuses."""
+    await until(lambda: synced(app) and detail_of(app, incident_id) is not None)
+    await open_detail(pilot, incident_id)
+    assert hint(app, "detail-changes") == ""
+    revily.faults.add(
+        "status", status=422, path="/acknowledge$", body={"errors": {"state": ["is locked"]}}
+    )
+    await pilot.press("a", "s")
+    await until(lambda: states(app, incident_id) == ["failed"])
+    await settle(pilot)
+
+
+async def test_a_refused_change_is_retried_from_the_detail(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("revily")
+    revily: Any = server.emulator
+    incident_id = f"oncall:{revily.add('Pager storm on the edge proxy')['id']}"
+    app = live_app(server, "oncall", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await refused_acknowledge(pilot, app, revily, incident_id)
+        changes = app.screen.query_one("#detail-changes", Static)
+        assert "failed" in str(changes.render()) and "is locked" in str(changes.render())
+        assert hint(app, "detail-changes") == "A retry · x discard"
+        alert = screen_text(app).splitlines()[1]  # said at the top, whatever the scroll
+        assert alert.strip() == "Change refused: A retry · x discard"
+        titles = [c.title for c in incident_commands(app, app.screen)]
+        assert "Retry refused change" in titles and "Discard refused change" in titles
+        assert "Keep mine (conflict)" not in titles  # no conflict here
+
+        await pilot.press("A")  # sent again at once: no need to press s
+        remote_id = incident_id.partition(":")[2]
+        await until(lambda: revily.incident(remote_id)["state"] == "acknowledged")
+        await until(lambda: states(app, incident_id) == [])
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert hint(app, "detail-changes") == ""
+        assert any("queued again" in n for n in notifications(app))
+
+
+async def test_discarding_a_refused_change_asks_and_enter_is_no_answer(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("revily")
+    revily: Any = server.emulator
+    incident_id = f"oncall:{revily.add('Pager storm on the edge proxy')['id']}"
+    app = live_app(server, "oncall", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await refused_acknowledge(pilot, app, revily, incident_id)
+        assert detail_of(app, incident_id).incident["status"] == "acknowledged"  # type: ignore[union-attr]
+
+        await pilot.press("x")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        assert "Discard change #" in screen_text(app) and "is locked" in screen_text(app)
+        await pilot.press("enter")  # a reflex, not an answer
+        await settle(pilot)
+        assert app.screen is dialog and states(app, incident_id) == ["failed"]
+        assert "Press y to go ahead, n to cancel." in notifications(app)
+
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert states(app, incident_id) == []
+        await pilot.press("s")  # the next pull shows the remote's values again
+        await until(
+            lambda: detail_of(app, incident_id).incident["status"] == "triggered"  # type: ignore[union-attr]
+        )
+        remote_id = incident_id.partition(":")[2]
+        assert revily.incident(remote_id)["state"] == "triggered"
+
+
+async def conflicted(pilot: Any, app: Any, aoh: Any, remote_id: str) -> str:
+    """Open the incident in the detail, acknowledge it while someone resolves it on AOH
+    IMS, and sync: the conflict; its local id."""
+    incident_id = f"ops:{remote_id}"
+    await until(lambda: synced(app) and detail_of(app, incident_id) is not None)
+    await open_detail(pilot, incident_id)
+    assert hint(app, "detail-conflict") == ""
+    await pilot.press("a")
+    await until(lambda: states(app, incident_id) == ["queued"])
+    aoh.touch(remote_id, status="RESOLVED")
+    await pilot.press("s")
+    await until(lambda: states(app, incident_id) == ["conflict"])
+    await settle(pilot)
+    assert detail_of(app, incident_id).incident["conflict"]  # type: ignore[union-attr]
+    return incident_id
+
+
+async def test_a_conflict_is_settled_keeping_mine(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("aoh_ims")
+    aoh: Any = server.emulator
+    remote_id = aoh.add(name="Disk full on the file server", status="NEW")["id"]
+    app = live_app(server, "ops", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        incident_id = await conflicted(pilot, app, aoh, remote_id)
+        assert hint(app, "detail-conflict") == "m keep mine · T take theirs"
+        assert screen_text(app).splitlines()[1].strip() == "Conflict: m keep mine · T take theirs"
+        assert aoh.row(remote_id)["status"] == "RESOLVED"  # nothing overwritten silently
+        titles = [c.title for c in incident_commands(app, app.screen)]
+        assert "Keep mine (conflict)" in titles and "Take theirs (conflict)" in titles
+
+        await pilot.press("m")  # keeps local work: no question, pushed at once
+        await until(lambda: aoh.row(remote_id)["status"] == "OPEN")
+        await until(lambda: states(app, incident_id) == [])
+        await settle(pilot)
+        assert not detail_of(app, incident_id).incident["conflict"]  # type: ignore[union-attr]
+        assert hint(app, "detail-conflict") == ""
+        assert "Conflict" not in screen_text(app).splitlines()[1]
+
+
+async def test_taking_theirs_asks_then_drops_the_local_change(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("aoh_ims")
+    aoh: Any = server.emulator
+    remote_id = aoh.add(name="Disk full on the file server", status="NEW")["id"]
+    app = live_app(server, "ops", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        incident_id = await conflicted(pilot, app, aoh, remote_id)
+
+        await pilot.press("T")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        assert "Take the remote's side of" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is dialog and states(app, incident_id) == ["conflict"]
+        await pilot.press("n")  # no: nothing changes
+        await settle(pilot)
+        assert states(app, incident_id) == ["conflict"]
+
+        await pilot.press("T", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        detail = detail_of(app, incident_id)
+        assert detail is not None and not detail.incident["conflict"]
+        assert detail.changes == [] and detail.incident["status"] == "resolved"
+        await pilot.press("s")
+        await settle(pilot)
+        assert aoh.row(remote_id)["status"] == "RESOLVED"
+
+
+async def test_the_answers_say_why_when_there_is_nothing_to_answer(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, "school:r005")  # nothing refused, no conflict
+        await pilot.press("A", "x", "m", "T")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert notifications(app)[-4:] == [
+            "No refused change of this incident to retry.",
+            "No refused change of this incident to discard.",
+            "This incident has no conflict to settle.",
+            "This incident has no conflict to settle.",
+        ]

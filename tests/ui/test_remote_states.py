@@ -1,0 +1,145 @@
+"""Every remote's state readable at 80 columns, and each one's full last error a key away.
+
+Five emulators on loopback, three of them misbehaving (credentials refused, server errors,
+connection dropped), synced by the App's own loop: the status line names every remote with
+its state in a word or two, and ``S`` (or a click on the line) shows each one's full error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from incident_tui.clock import fixed_clock
+from incident_tui.config import Settings
+from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.ui.screens.list_screen import ListScreen
+from incident_tui.ui.screens.remotes import RemotesScreen
+from incident_tui.ui.widgets.status_line import RemoteLine, status_content
+from tests.ui.conftest import NOW
+from tests.ui.helpers import screen_text, settle
+
+pytest.importorskip("incident_tui.sync.engine")
+
+KINDS = {
+    "school": "kitehouse",
+    "plant": "fourhse",
+    "oncall": "revily",
+    "status": "oneuptime",
+    "ops": "aoh_ims",
+}
+
+
+@pytest.fixture
+def servers() -> Iterator[dict[str, EmulatorServer]]:
+    """One emulator per kind, by remote name, with a few incidents; all stopped after."""
+    started = {
+        name: EmulatorServer(make_emulator(kind, sample=3, clock=lambda: NOW)).start()
+        for name, kind in KINDS.items()
+    }
+    yield started
+    for server in started.values():
+        server.stop()
+
+
+async def until(condition: Callable[[], bool], limit: float = 20.0) -> None:
+    """Wait for ``condition`` (polled), failing after ``limit`` seconds."""
+    for _ in range(int(limit / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+def app_over(servers: dict[str, EmulatorServer], tmp_path: Path) -> Any:
+    """The App as the CLI builds it over every emulator, syncing."""
+    from incident_tui.ui.app import make_app
+
+    remotes: list[Any] = [
+        server.emulator.remote_config(name)  # type: ignore[attr-defined]
+        for name, server in servers.items()
+    ]
+    settings = Settings(db=tmp_path / "cache.db", remotes=remotes, poll_seconds=3600)
+    app = make_app(settings, clock=fixed_clock(NOW), cursor_blink=False)
+    app.animation_level = "none"
+    return app
+
+
+def status_row(app: Any) -> str:
+    """The status line as the terminal shows it."""
+    return screen_text(app).splitlines()[-2]
+
+
+async def test_every_remote_state_fits_80_columns_and_errors_are_a_key_away(
+    servers: dict[str, EmulatorServer], tmp_path: Path
+) -> None:
+    faults = {name: server.emulator.faults for name, server in servers.items()}  # type: ignore[attr-defined]
+    faults["oncall"].add("status", status=401, times=-1, body={"message": "token expired"})
+    faults["ops"].add(
+        "status", status=500, times=-1, retry_after="0", body={"message": "database is down"}
+    )
+    faults["school"].add("drop", times=-1)
+    app = app_over(servers, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        def settled_states() -> dict[str, str]:
+            return {r.name: r.state for r in app.services.reader.remotes()}
+
+        await until(lambda: len(settled_states()) == 5 and not app.ctx.sync.syncing)
+        await settle(pilot)
+        assert settled_states() == {
+            "school": "offline", "plant": "ok", "oncall": "failing", "status": "ok",
+            "ops": "failing",
+        }
+        line = status_row(app)
+        assert "…" not in line, line
+        for words in ("oncall HTTP 401", "ops HTTP 500", "school offline", "plant", "status"):
+            assert words in line, line
+
+        await pilot.press("S")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RemotesScreen)
+        text = screen.text
+        assert "HTTP 401" in text and "token expired" in text
+        assert "Credentials refused: check this remote's token" in text
+        assert "HTTP 500" in text and "database is down" in text
+        assert "school (Kitehouse)  offline" in text and "dropped" in text
+        assert "plant (4HSE)  ok · last ok" in text
+        shown = screen_text(app)
+        assert "token expired" in shown and "database is down" in shown
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ListScreen)
+        await pilot.click("#status")
+        await settle(pilot)
+        assert isinstance(app.screen, RemotesScreen)
+
+
+def test_status_line_shortens_to_fit_the_width() -> None:
+    at = "2026-11-22T11:56:00.000000Z"
+    remotes = [
+        RemoteLine("school", "failing", at, "HTTP 500: upstream database unavailable"),
+        RemoteLine("oncall", "failing", at, "HTTP 401: token expired"),
+        RemoteLine("ops", "offline", at, "connection refused"),
+        RemoteLine("plant", "ok", at),
+        RemoteLine("status", "ok", at),
+    ]
+    full = status_content(remotes, 0).plain
+    assert full.startswith("0 queued  │  school failing: HTTP 500: upstream")
+    assert status_content(remotes, 0, width=len(full)).plain == full  # it fits: unchanged
+    fitted = status_content(remotes, 0, width=78).plain
+    assert fitted == (
+        "0 queued │ school HTTP 500 │ oncall HTTP 401 │ ops offline │ plant, status ok"
+    )
+    wider = status_content(remotes, 0, width=90).plain
+    assert wider.endswith("plant, status ok at 11:56")
+    tight = status_content(remotes, 0, width=60).plain
+    assert tight.endswith("ops offline │ 2 ok")
+    never = [RemoteLine("a", "ok", at), RemoteLine("b", "never"), RemoteLine("c", "never")]
+    assert status_content(never, 1, width=31).plain == "1 queued │ a ok │ b, c unsynced"

@@ -24,6 +24,7 @@ import pytest
 from incident_tui.clock import fixed_clock, to_db
 from incident_tui.config import Settings
 from incident_tui.domain.model import Attachment, Comment, Incident, Severity, Status
+from incident_tui.emulators import EmulatorServer, make_emulator
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -211,3 +212,19 @@ def make_app(make_settings: MakeSettings, db_path: Path) -> Callable[..., Any]:
         return app
 
     return make
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., EmulatorServer]]:
+    """Start emulators of a kind (``serve("revily", sample=5)``) on free loopback ports, on
+    the tests' frozen clock; all stopped after."""
+    started: list[EmulatorServer] = []
+
+    def start(kind: str, sample: int = 0) -> EmulatorServer:
+        server = EmulatorServer(make_emulator(kind, sample=sample, clock=lambda: NOW)).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

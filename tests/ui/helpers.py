@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +101,18 @@ def live_app(server: EmulatorServer, name: str, tmp_path: Path, *, sync: bool = 
     app = make_app(settings, clock=fixed_clock(NOW), sync=sync, cursor_blink=False)
     app.animation_level = "none"
     return app
+
+
+async def until(condition: Callable[[], bool], limit: float = 20.0) -> None:
+    """Wait for ``condition`` (polled), failing after ``limit`` seconds."""
+    for _ in range(int(limit / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+def synced(app: Any) -> bool:
+    """Whether every remote of the App finished a pass without an error."""
+    states = app.services.reader.remotes()
+    return bool(states) and all(s.state == "ok" for s in states)

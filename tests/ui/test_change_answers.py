@@ -6,53 +6,29 @@ local work away asks first, and only ``y`` says yes.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Static
 
-from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.emulators import EmulatorServer
 from incident_tui.store.reader import Detail
 from incident_tui.ui.palette import incident_commands
 from incident_tui.ui.screens.confirm import ConfirmScreen
 from incident_tui.ui.screens.detail import DetailScreen
-from tests.ui.conftest import NOW
-from tests.ui.helpers import live_app, notifications, open_detail, screen_text, settle
+from tests.ui.helpers import (
+    live_app,
+    notifications,
+    open_detail,
+    screen_text,
+    settle,
+    synced,
+    until,
+)
 
 pytest.importorskip("incident_tui.sync.engine")
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., EmulatorServer]]:
-    """Start emulators on free loopback ports (``serve("revily")``); all stopped after."""
-    started: list[EmulatorServer] = []
-
-    def start(kind: str) -> EmulatorServer:
-        server = EmulatorServer(make_emulator(kind, sample=0, clock=lambda: NOW)).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-async def until(condition: Callable[[], bool], limit: float = 10.0) -> None:
-    """Wait for ``condition`` (polled), failing after ``limit`` seconds."""
-    for _ in range(int(limit / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
-
-
-def synced(app: Any) -> bool:
-    """Whether the App's only remote finished a pass without an error."""
-    states = app.services.reader.remotes()
-    return bool(states) and all(s.state == "ok" for s in states)
 
 
 def detail_of(app: Any, incident_id: str) -> Detail | None:

@@ -9,10 +9,9 @@ the keys a user would, then check both the cache and the emulator's own state.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static
 
 from incident_tui.domain.query import ListQuery
-from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.emulators import EmulatorServer
 from incident_tui.store.reader import Detail
 from incident_tui.ui.screens.attribute import AttributeScreen
 from incident_tui.ui.screens.choose import ChooseScreen
@@ -31,39 +30,17 @@ from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.detail import DetailScreen
 from incident_tui.ui.screens.path_prompt import PathPromptScreen
 from tests.ui.conftest import NOW
-from tests.ui.helpers import live_app, notifications, open_detail, screen_text, settle
+from tests.ui.helpers import (
+    live_app,
+    notifications,
+    open_detail,
+    screen_text,
+    settle,
+    synced,
+    until,
+)
 
 # Helpers ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., EmulatorServer]]:
-    """Start emulators of a kind with sample data on free loopback ports; all stopped after."""
-    started: list[EmulatorServer] = []
-
-    def start(kind: str, sample: int) -> EmulatorServer:
-        server = EmulatorServer(make_emulator(kind, sample=sample, clock=lambda: NOW)).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-async def until(condition: Callable[[], bool], limit: float = 10.0) -> None:
-    """Wait for ``condition`` (polled), failing after ``limit`` seconds."""
-    for _ in range(int(limit / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
-
-
-def synced(app: Any) -> bool:
-    """Whether the App's only remote finished a pass without an error."""
-    states = app.services.reader.remotes()
-    return bool(states) and all(s.state == "ok" for s in states)
 
 
 async def sync_now(pilot: Pilot[Any], app: Any, done: Callable[[], bool]) -> None:

@@ -6,54 +6,21 @@ the dashboard's mean times and chart labels read whole.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import Static
 
-from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.emulators import EmulatorServer
 from incident_tui.store.reader import Reader
 from incident_tui.ui.screens.handover import HandoverScreen
 from incident_tui.ui.widgets.charts import TimingChart
 from incident_tui.ui.widgets.rows import short_label
-from tests.ui.conftest import NOW
-from tests.ui.helpers import incidents, live_app, screen_text, settle
+from tests.ui.helpers import incidents, live_app, screen_text, settle, synced, until
 from tests.ui.test_dashboard_screen import build_cache, dash_app, settled
 
 pytest.importorskip("incident_tui.sync.engine")
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., EmulatorServer]]:
-    """Start emulators of a kind with sample data on free loopback ports; all stopped after."""
-    started: list[EmulatorServer] = []
-
-    def start(kind: str, sample: int) -> EmulatorServer:
-        server = EmulatorServer(make_emulator(kind, sample=sample, clock=lambda: NOW)).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-
-
-async def until(condition: Callable[[], bool], limit: float = 15.0) -> None:
-    """Wait for ``condition`` (polled), failing after ``limit`` seconds."""
-    for _ in range(int(limit / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not reached")
-
-
-def synced(app: Any) -> bool:
-    """Whether the App's only remote finished a pass without an error."""
-    states = app.services.reader.remotes()
-    return bool(states) and all(s.state == "ok" for s in states)
 
 
 async def test_the_server_email_follows_the_shift_length(

@@ -7,8 +7,7 @@ its state in a word or two, and ``S`` (or a click on the line) shows each one's 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from incident_tui.ui.screens.list_screen import ListScreen
 from incident_tui.ui.screens.remotes import RemotesScreen
 from incident_tui.ui.widgets.status_line import RemoteLine, status_content
 from tests.ui.conftest import NOW
-from tests.ui.helpers import screen_text, settle
+from tests.ui.helpers import screen_text, settle, until
 
 pytest.importorskip("incident_tui.sync.engine")
 
@@ -44,15 +43,6 @@ def servers() -> Iterator[dict[str, EmulatorServer]]:
     yield started
     for server in started.values():
         server.stop()
-
-
-async def until(condition: Callable[[], bool], limit: float = 20.0) -> None:
-    """Wait for ``condition`` (polled), failing after ``limit`` seconds."""
-    for _ in range(int(limit / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def app_over(servers: dict[str, EmulatorServer], tmp_path: Path) -> Any:

@@ -25,12 +25,12 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
-from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.messages import Changed, deliver_latest, forward_worker_failure
-from incident_tui.ui.unavailable import action_keys, explain_key, lacking_text
+from incident_tui.ui.screens.list_targets import BULK, ROW_CAPABILITY, SINGLE, Targets
+from incident_tui.ui.unavailable import action_keys, explain_key
 from incident_tui.ui.widgets.incident_list import IncidentList
 from incident_tui.ui.widgets.list_header import ListHeader
 from incident_tui.ui.widgets.status_line import RemoteLine, StatusLine, remote_lines
@@ -45,21 +45,6 @@ SORT_LABEL = {
     Sort.SEVERITY: "most severe first",
     Sort.UPDATED: "recently updated first",
 }
-ROW_CAPABILITY: dict[str, Capability | None] = {
-    "open": None,
-    "select": None,
-    "acknowledge": Capability.ACKNOWLEDGE,
-    "resolve": Capability.RESOLVE,
-    "reopen": Capability.REOPEN,
-    "comment": Capability.COMMENT,
-    "edit": Capability.EDIT,
-    "delete": Capability.DELETE,
-}
-"""Actions on the incident under the cursor, and what its remote kind must allow."""
-BULK = ("acknowledge", "resolve", "reopen", "delete")
-"""Row actions that take every selected incident when there is a selection."""
-SINGLE = ("comment", "edit")
-"""Row actions about one incident: with a selection, only a selection of one."""
 BINDINGS_DELAY = 0.15
 """Seconds the cursor must rest before the footer re-greys actions for the new row."""
 
@@ -94,6 +79,8 @@ class ListScreen(Screen[None]):
         self._status_read = False
         self._remote_names: list[str] = ctx.services.view.remote_names
         self._explained = action_keys(ctx.services.view.keys, ROW_CAPABILITY)
+        self.targets = Targets(lambda: self.incidents, ctx.services, self.notify)
+        """Which incidents a row action takes (the selection, else the cursor's)."""
 
     def compose(self) -> ComposeResult:
         """Title, search, column titles, the list, status line and keys."""
@@ -256,30 +243,7 @@ class ListScreen(Screen[None]):
         """A greyed-out key says why: the remote kind of the incident it would act on lacks
         the action, several incidents are selected for a one-incident action, or there is
         no incident under the cursor."""
-        explain_key(self, event, self._explained, self._why_not)
-
-    def _why_not(self, action: str) -> str | None:
-        selected = self.incidents.selected_ids
-        if action in SINGLE and len(selected) > 1:
-            word = "Comment" if action == "comment" else "Edit"
-            return (
-                f"{word} acts on one incident and {len(selected)} are selected; "
-                "escape clears the selection."
-            )
-        kind = self._target_kind()
-        if kind is None:
-            return "No incident under the cursor." if self.incidents.total else None
-        capability = ROW_CAPABILITY.get(action)
-        return lacking_text(kind, capability) if capability is not None else None
-
-    def _target_kind(self) -> str | None:
-        """The remote kind of the one incident a row action would take: the only selected
-        one, else the cursor's."""
-        selected = self.incidents.selected_ids
-        if len(selected) == 1:
-            return self.ctx.services.kind_of(selected[0])
-        row = self.incidents.cursor_row
-        return row.kind if row else None
+        explain_key(self, event, self._explained, self.targets.why_not)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out row actions the remote kind cannot do, or that need a row; with a
@@ -297,59 +261,19 @@ class ListScreen(Screen[None]):
             return True
         selected = incidents.selected_ids
         if selected and action in BULK:
-            # Kinds that cannot are left out when it runs, and said so (_bulk_targets).
+            # Kinds that cannot are left out when it runs, and said so (Targets.bulk).
             return True
         if len(selected) > 1 and action in SINGLE:
             return None
         if action in ("open", "select"):
             return True if incidents.cursor_row is not None else None
-        kind = self._target_kind()
+        kind = self.targets.kind()
         if kind is None:
             return None
         capability = ROW_CAPABILITY[action]
         if capability is not None and not self.ctx.services.can(kind, capability):
             return None
         return True
-
-    def _targets(self) -> list[str]:
-        incidents = self.incidents
-        if incidents.selected_ids:
-            return incidents.selected_ids
-        row = incidents.cursor_row
-        return [row.id] if row else []
-
-    def _bulk_targets(self, action: str) -> list[str]:
-        """The selection (or the cursor's incident) without the incidents whose remote kind
-        cannot do ``action``; those left out are named in a notice."""
-        capability = ROW_CAPABILITY[action]
-        targets = self._targets()
-        if capability is None:
-            return targets
-        services = self.ctx.services
-        able = [i for i in targets if services.can(services.kind_of(i), capability)]
-        if len(able) < len(targets):
-            left = len(targets) - len(able)
-            kinds = sorted({services.kind_of(i) or "" for i in targets if i not in able})
-            reasons = " ".join(
-                lacking_text(kind, capability) or "" if kind else "Its remote is not configured."
-                for kind in kinds
-            )
-            noun = "incident" if left == 1 else "incidents"
-            self.notify(f"{left} selected {noun} left out: {reasons}", timeout=6, markup=False)
-        return able
-
-    def _single_target(self) -> tuple[str, str] | None:
-        """The id and title of the one incident a one-incident action takes: the only
-        selected one, else the cursor's (``check_action`` refuses a larger selection)."""
-        incidents = self.incidents
-        selected = incidents.selected_ids
-        if len(selected) > 1:
-            return None
-        if selected:
-            row = incidents.loaded_row(selected[0])
-            return selected[0], row.title if row else ""
-        cursor = incidents.cursor_row
-        return (cursor.id, cursor.title) if cursor else None
 
     def action_open(self) -> None:
         """Open the incident under the cursor."""
@@ -362,12 +286,12 @@ class ListScreen(Screen[None]):
     def action_acknowledge(self) -> None:
         """Acknowledge the selection, or the incident under the cursor."""
         bulk = bool(self.incidents.selected_ids)
-        self.ctx.intents.acknowledge(self._targets(), done=self._after_bulk if bulk else None)
+        self.ctx.intents.acknowledge(self.targets.all(), done=self._after_bulk if bulk else None)
 
     def action_resolve(self) -> None:
         """Resolve the selection, or the incident under the cursor."""
         bulk = bool(self.incidents.selected_ids)
-        self.ctx.intents.resolve(self._targets(), done=self._after_bulk if bulk else None)
+        self.ctx.intents.resolve(self.targets.all(), done=self._after_bulk if bulk else None)
 
     def _after_bulk(self) -> None:
         self.incidents.clear_selection()
@@ -376,7 +300,7 @@ class ListScreen(Screen[None]):
         """Reopen the selection, or the incident under the cursor (those not resolved are
         left alone)."""
         bulk = bool(self.incidents.selected_ids)
-        targets = self._bulk_targets("reopen")
+        targets = self.targets.bulk("reopen")
         if targets:
             self.ctx.intents.reopen(targets, done=self._after_bulk if bulk else None)
 
@@ -389,7 +313,7 @@ class ListScreen(Screen[None]):
     def action_comment(self) -> None:
         """Write a comment on the selected incident (a selection of one), else the one under
         the cursor."""
-        target = self._single_target()
+        target = self.targets.single()
         if target is not None:
             from incident_tui.ui.screens.comment import open_comment
 
@@ -397,7 +321,7 @@ class ListScreen(Screen[None]):
 
     def action_edit(self) -> None:
         """Edit the selected incident (a selection of one), else the one under the cursor."""
-        target = self._single_target()
+        target = self.targets.single()
         if target is not None:
             from incident_tui.ui.screens.edit import open_edit
 
@@ -409,7 +333,7 @@ class ListScreen(Screen[None]):
 
         incidents = self.incidents
         if incidents.selected_ids:
-            targets = self._bulk_targets("delete")
+            targets = self.targets.bulk("delete")
             if targets:
                 chosen = [(i, getattr(incidents.loaded_row(i), "title", "")) for i in targets]
                 confirm_delete_many(self.app, self.ctx, chosen, done=self._after_bulk)

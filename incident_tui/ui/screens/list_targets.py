@@ -1,0 +1,111 @@
+"""Which incidents a row action of the list takes: with a selection, the bulk actions take all
+of it (less the incidents whose remote kind cannot, which are named), the one-incident actions
+the selected one when it is alone; else the incident under the cursor. Also why a row key
+does nothing now, for the notice when it is pressed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from incident_tui.domain.capabilities import Capability
+from incident_tui.ui.unavailable import lacking_text
+
+if TYPE_CHECKING:
+    from incident_tui.ui.services import Services
+    from incident_tui.ui.widgets.incident_list import IncidentList
+
+ROW_CAPABILITY: dict[str, Capability | None] = {
+    "open": None,
+    "select": None,
+    "acknowledge": Capability.ACKNOWLEDGE,
+    "resolve": Capability.RESOLVE,
+    "reopen": Capability.REOPEN,
+    "comment": Capability.COMMENT,
+    "edit": Capability.EDIT,
+    "delete": Capability.DELETE,
+}
+"""Actions on the incident under the cursor, and what its remote kind must allow."""
+BULK = ("acknowledge", "resolve", "reopen", "delete")
+"""Row actions that take every selected incident when there is a selection."""
+SINGLE = ("comment", "edit")
+"""Row actions about one incident: with a selection, only a selection of one."""
+
+
+class Targets:
+    """The incidents the list screen's row actions take, read from its list widget."""
+
+    def __init__(
+        self,
+        incidents: Callable[[], IncidentList],
+        services: Services,
+        notify: Callable[..., None],
+    ) -> None:
+        self._incidents = incidents
+        self._services = services
+        self._notify = notify
+
+    def why_not(self, action: str) -> str | None:
+        """Why a greyed-out row key does nothing now, to say when it is pressed."""
+        selected = self._incidents().selected_ids
+        if action in SINGLE and len(selected) > 1:
+            word = "Comment" if action == "comment" else "Edit"
+            return (
+                f"{word} acts on one incident and {len(selected)} are selected; "
+                "escape clears the selection."
+            )
+        kind = self.kind()
+        if kind is None:
+            return "No incident under the cursor." if self._incidents().total else None
+        capability = ROW_CAPABILITY.get(action)
+        return lacking_text(kind, capability) if capability is not None else None
+
+    def kind(self) -> str | None:
+        """The remote kind of the one incident a row action would take: the only selected
+        one, else the cursor's."""
+        selected = self._incidents().selected_ids
+        if len(selected) == 1:
+            return self._services.kind_of(selected[0])
+        row = self._incidents().cursor_row
+        return row.kind if row else None
+
+    def all(self) -> list[str]:
+        """The selection, else the cursor's incident (none: empty)."""
+        incidents = self._incidents()
+        if incidents.selected_ids:
+            return incidents.selected_ids
+        row = incidents.cursor_row
+        return [row.id] if row else []
+
+    def bulk(self, action: str) -> list[str]:
+        """The selection (or the cursor's incident) without the incidents whose remote kind
+        cannot do ``action``; those left out are named in a notice."""
+        capability = ROW_CAPABILITY[action]
+        targets = self.all()
+        if capability is None:
+            return targets
+        services = self._services
+        able = [i for i in targets if services.can(services.kind_of(i), capability)]
+        if len(able) < len(targets):
+            left = len(targets) - len(able)
+            kinds = sorted({services.kind_of(i) or "" for i in targets if i not in able})
+            reasons = " ".join(
+                lacking_text(kind, capability) or "" if kind else "Its remote is not configured."
+                for kind in kinds
+            )
+            noun = "incident" if left == 1 else "incidents"
+            self._notify(f"{left} selected {noun} left out: {reasons}", timeout=6, markup=False)
+        return able
+
+    def single(self) -> tuple[str, str] | None:
+        """The id and title of the one incident a one-incident action takes: the only
+        selected one, else the cursor's (``check_action`` refuses a larger selection)."""
+        incidents = self._incidents()
+        selected = incidents.selected_ids
+        if len(selected) > 1:
+            return None
+        if selected:
+            row = incidents.loaded_row(selected[0])
+            return selected[0], row.title if row else ""
+        cursor = incidents.cursor_row
+        return (cursor.id, cursor.title) if cursor else None

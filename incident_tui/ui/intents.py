@@ -201,7 +201,7 @@ class Intents:
         services = self._services
 
         def work() -> None:
-            from incident_tui.store.actions import ActionError
+            from incident_tui.store.actions import ActionError, StatusRefused
 
             actions = services.actions()
             try:
@@ -210,7 +210,10 @@ class Intents:
                 # Its text may quote remote ids, titles or file names: never parse it as
                 # markup, and drop control characters. OSError: a file to attach that cannot
                 # be read or copied.
-                app.notify(clean(str(exc)), title=f"Cannot {label}", severity="error", markup=False)
+                reason = clean(str(exc))
+                if isinstance(exc, StatusRefused):
+                    reason += _reopen_hint(services)
+                app.notify(reason, title=f"Cannot {label}", severity="error", markup=False)
                 return
             queued = [] if result is None else result if isinstance(result, list) else [result]
             changed = list(dict.fromkeys([*ids, *(q.incident_id for q in queued)]))
@@ -229,6 +232,14 @@ class Intents:
             app.notify(text, markup=False, timeout=6 if skipped else 3)
 
         app.run_worker(work, thread=True, group="actions", name=label, exit_on_error=False)
+
+
+def _reopen_hint(services: Services) -> str:
+    """`` (R reopens)`` with the reopen key in force, for a refused acknowledgement."""
+    from incident_tui.ui.unavailable import action_keys
+
+    keys = list(action_keys(services.view.keys, ["reopen"]))
+    return f" ({keys[0]} reopens)" if keys else ""
 
 
 def _skipped(skipped: Sequence[Any]) -> str:

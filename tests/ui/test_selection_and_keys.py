@@ -72,6 +72,22 @@ async def test_reopen_takes_the_selection_not_the_cursor(make_app: Any, db_path:
         assert any("Queued: reopened 2 incidents" in n for n in notifications(app))
 
 
+async def test_acknowledging_a_resolved_incident_says_which_key_reopens_it(
+    make_app: Any, db_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "school:r005")  # resolved
+        await pilot.press("a")
+        await settle(pilot)
+        assert status_of(db_path, "school:r005") == "resolved"
+        assert any(
+            "school:r005 is resolved; reopen it first (R reopens)" in n
+            for n in notifications(app)
+        )
+
+
 async def test_reopen_leaves_out_the_kinds_that_cannot(make_app: Any, db_path: Path) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -374,11 +374,13 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     """Sync once or every poll_seconds, printing a line per remote."""
     if not settings.remotes:
         raise Failure(f"no remotes configured in {settings.config}")
-    for name in args.remote or []:
+    remotes = list(dict.fromkeys(args.remote or []))  # a remote named twice syncs once
+    for name in remotes:
         settings.remote(name)
     from incident_tui.sync.cli_listener import PrintListener, run_sync
 
-    return asyncio.run(run_sync(settings, args.remote, once=args.once, listener=PrintListener()))
+    listener = PrintListener()
+    return asyncio.run(run_sync(settings, remotes or None, once=args.once, listener=listener))
 
 
 def cmd_handover(args: argparse.Namespace, settings: Settings) -> int:

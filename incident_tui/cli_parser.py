@@ -130,7 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
         "syncing every poll_seconds (from the config) until interrupted.",
     )
     sync.add_argument(
-        "--remote", action="append", metavar="NAME", help="only this remote (repeatable)"
+        "--remote",
+        type=_csv_words,
+        action="extend",
+        metavar="NAME",
+        help="only this remote (repeatable, or several comma separated)",
     )
     sync.add_argument(
         "--once",

@@ -115,7 +115,17 @@ class Settings(BaseSettings):
         for remote in self.remotes:
             if remote.name == name:
                 return remote
-        known = ", ".join(r.name for r in self.remotes) or "none configured"
+        if not self.remotes:
+            # Most often the config file is not where it is looked for: say where that is.
+            where, missing = "the config file", ""
+            if self.config is not None:
+                where = str(self.config)
+                missing = "" if self.config.exists() else ", which does not exist"
+            raise ConfigError(
+                f"unknown remote {name!r}: no remotes are configured in {where}{missing} "
+                "(--config or INCIDENT_TUI_CONFIG name another file)"
+            )
+        known = ", ".join(r.name for r in self.remotes)
         raise ConfigError(f"unknown remote {name!r} (known: {known})")
 
 

@@ -237,7 +237,9 @@ def detail_text(detail: Detail, now: datetime) -> str:
         clean(f"{i['id']}  {i['ref'] or ''}", single_line=True),
         clean(i["title"], single_line=True),
         "",
-        f"status    {i['status']} ({clean(i['status_raw'], single_line=True)})",
+        f"status    {i['status']}" + (
+            f" ({clean(i['status_raw'], single_line=True)})" if i["status_raw"] else ""
+        ),
         f"severity  {i['severity'] or '-'}",
         f"created   {_iso(i['created_at'])} ({age(i['created_at'], now)} ago)",
         f"updated   {_iso(i['updated_at']) or '-'}",
@@ -252,6 +254,12 @@ def detail_text(detail: Detail, now: datetime) -> str:
         out.append(f"REFUSED   {clean(i['failed'], single_line=True)}")
     if i["description"]:
         out += ["", clean(i["description"])]
+    if i["custom_fields"]:
+        # AOH IMS attributes, Kitehouse form fields, OneUptime custom fields.
+        out += ["", "Fields:"]
+        for name, value in i["custom_fields"].items():
+            shown = shorten(clean(str(value), single_line=True), 200)
+            out.append(f"  {clean(str(name), single_line=True)}: {shown}")
     if detail.comments:
         out += ["", "Comments:"]
         for c in detail.comments:

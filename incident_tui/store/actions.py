@@ -134,6 +134,9 @@ class Actions:
             raise ActionError("a comment cannot be empty")
         with session(self.engine) as s, s.begin():
             row = self._incident(s, incident_id, ChangeKind.COMMENT)
+            if public and not can(row.kind, Capability.PUBLIC_NOTES):
+                title = KIND_TITLES.get(row.kind, row.kind)
+                raise ActionError(f"{title} has no public notes; leave out --public")
             comment = CommentRow(
                 incident_id=row.id,
                 author="you",

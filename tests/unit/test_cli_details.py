@@ -1,0 +1,70 @@
+"""Small things the command line must get right: where a remote was looked for when none is
+configured, no public note where the system has none, what ``show`` prints (custom fields, no
+empty remote status), and ``sync --remote`` taking names as ``list`` does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from incident_tui.cli import main
+from incident_tui.domain.model import Draft, Status
+from incident_tui.emulators import EmulatorServer, make_emulator
+from tests.conftest import make_incident
+from tests.unit.test_cli_outside import build, one_line_error, revily_remote
+
+
+def test_an_unknown_remote_with_no_config_file_says_where_it_looked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "cache.db"
+    assert main(["--db", str(db), "create", "--remote", "school", "--title", "Leak"]) == 1
+    line = one_line_error(capsys.readouterr().err)
+    expected = tmp_path / "xdg-config" / "incident-tui" / "config.toml"
+    assert f"unknown remote 'school': no remotes are configured in {expected}" in line
+    assert "which does not exist" in line and "INCIDENT_TUI_CONFIG" in line
+
+
+def test_a_public_note_only_where_the_system_has_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "cache.db"
+    build(db, [make_incident(1, remote="school", kind="kitehouse")])
+    assert main(["--db", str(db), "comment", "school:r1", "-m", "On site", "--public"]) == 1
+    assert "Kitehouse has no public notes" in one_line_error(capsys.readouterr().err)
+    assert main(["--db", str(db), "outbox"]) == 0
+    assert "comment" not in capsys.readouterr().out
+
+
+def test_show_prints_custom_fields_and_no_empty_remote_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "cache.db"
+    pulled = make_incident(1, remote="ops", kind="aoh_ims")
+    pulled.custom_fields = {"count": 7, "workflowId": "wf-\x1b[31m9"}
+    actions = build(db, [pulled])
+    made = actions.create("ops", "aoh_ims", Draft("Made offline"))
+    assert main(["--db", str(db), "show", "ops:r1"]) == 0
+    out = capsys.readouterr().out
+    assert "Fields:\n  count: 7\n  workflowId: wf-9" in out  # the escape sequence goes
+    assert main(["--db", str(db), "show", made.incident_id]) == 0
+    out = capsys.readouterr().out
+    assert f"status    {Status.TRIGGERED.value}\n" in out and "()" not in out
+
+
+def test_sync_remote_takes_commas_and_syncs_each_remote_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = EmulatorServer(make_emulator("revily", sample=2)).start()
+    try:
+        config = tmp_path / "config.toml"
+        config.write_text(revily_remote("oncall", server) + revily_remote("pager", server))
+        argv = ["--config", str(config), "--db", str(tmp_path / "cache.db"), "sync", "--once"]
+        assert main([*argv, "--remote", "oncall,oncall", "--remote", "oncall"]) == 0
+        out = capsys.readouterr().out
+        assert out.count("oncall: ok") == 1 and "pager" not in out
+        assert main([*argv, "--remote", "oncall,pager"]) == 0
+        assert "synced 2 of 2 remotes" in capsys.readouterr().out
+    finally:
+        server.stop()

@@ -208,13 +208,14 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     """Print one incident."""
     from incident_tui import output
 
-    if args.fresh and _reader(settings).exists(args.id):
+    reader = _reader(settings)
+    if args.fresh and reader.exists(args.id):
         from incident_tui.sync.cli_listener import read_fresh
 
         problem = asyncio.run(read_fresh(settings, args.id))
         if problem is not None:
             print(f"incident-tui: {problem}; showing the cached copy", file=sys.stderr)
-    detail = _reader(settings).detail(args.id)
+    detail = reader.detail(args.id)
     if detail is None:
         raise Failure(f"no incident {args.id!r} in the cache (ids look like REMOTE:ID; see 'list')")
     print(

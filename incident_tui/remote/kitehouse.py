@@ -8,20 +8,18 @@ rows are summaries, so pages are ``partial``. Writes are read-modify-write full 
 (§5.1). A title cannot be given on create, so create is POST then PUT (ambiguity #7), and the
 PUT stores our idempotency key as the custom field ``incident-tui.client_key``. Attachments
 use the presigned three-step flow; the storage URL never sees our token. Records map to the
-common model in :mod:`incident_tui.remote.kitehouse_mapping`; the list walk, storage transfers
-and the handover stream are in ``kitehouse_listing``, ``kitehouse_storage`` and
-``kitehouse_handover``.
+common model in :mod:`incident_tui.remote.kitehouse_mapping`; the list walk, the create's
+helpers, the attachment calls, storage transfers and the handover stream are in
+``kitehouse_listing``, ``kitehouse_create``, ``kitehouse_attachments``, ``kitehouse_storage``
+and ``kitehouse_handover``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import mimetypes
-from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -34,28 +32,28 @@ from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, SummaryGaps
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.downloads import save_download
-from incident_tui.remote.errors import BadResponse, NotFound, Refused, RemoteError
-from incident_tui.remote.http import Http, Sleep, parse_json
+from incident_tui.remote.errors import BadResponse, Refused
+from incident_tui.remote.http import Http, Sleep
+from incident_tui.remote.kitehouse_attachments import download_url, upload
+from incident_tui.remote.kitehouse_create import (
+    CREATE_SLACK,
+    finish_create,
+    learned_refs,
+    ours_or_orphan,
+)
 from incident_tui.remote.kitehouse_handover import handover_text
 from incident_tui.remote.kitehouse_listing import WalkEnd, created_candidates, walk
 from incident_tui.remote.kitehouse_mapping import (
     FULL_ONLY_EXTRA,
-    KEY_FIELD,
-    KEY_FORM,
     comment_from,
-    create_changes,
     incident_from,
     priority_id,
     put_body,
-    ref_id,
 )
-from incident_tui.remote.kitehouse_storage import fetch_bytes, put_file
+from incident_tui.remote.kitehouse_storage import fetch_bytes
 from incident_tui.remote.read_ahead import read_ahead
 
 log = logging.getLogger(__name__)
-
-CREATE_SLACK = timedelta(minutes=5)
-"""How far before ``since`` find_created looks, for clock skew between us and the server."""
 
 
 class KitehouseConnector(Connector):
@@ -240,28 +238,13 @@ class KitehouseConnector(Connector):
         if category and source:
             return category, source
         if self._create_refs is None:
-            rows = await self._rows(1, None)
-            common = [Counter(i for i in (ref_id(r.get(key)) for r in rows) if i).most_common(1)
-                      for key in ("category", "source")]
-            if not all(common):
-                raise Refused(f"cannot create on {self.name!r}: set default_category_id and "
-                              "default_source_id (no incidents to learn them from)")
-            self._create_refs = (common[0][0][0], common[1][0][0])
+            self._create_refs = learned_refs(await self._rows(1, None), self.name)
         return category or self._create_refs[0], source or self._create_refs[1]
 
     async def _finish(self, raw: dict[str, Any], draft: Draft, key: str, *, cleanup: bool) -> None:
-        """The PUT half of a create: title, description, priority and our key."""
-        changes = create_changes(raw, draft, key, remote=self.name, config=self.cfg)
-        path = self._one(str(raw["_id"]))
-        try:
-            await self.http.request(
-                "PUT", path, json=put_body(raw, changes, remote=self.name, config=self.cfg))
-        except RemoteError as error:
-            if cleanup and not error.retryable:
-                # Refused for good: do not leave an untitled incident behind.
-                with contextlib.suppress(RemoteError):
-                    await self.http.request("DELETE", path)
-            raise
+        """The PUT half of a create (:func:`.kitehouse_create.finish_create`)."""
+        await finish_create(self.http, self._one(str(raw["_id"])), raw, draft, key,
+                            remote=self.name, config=self.cfg, cleanup=cleanup)
 
     async def create(self, draft: Draft, key: str) -> Incident:
         """POST the incident (site, category, source), then PUT its title and our key."""
@@ -284,20 +267,9 @@ class KitehouseConnector(Connector):
         # order the walk stops there; in the server's own (unknown) order it reads them all.
         rows = self._walk(floor if self.cfg.updated_sort else None, {})
         candidates = await created_candidates(rows, floor, draft.title)
-        orphans: list[Incident] = []
-        for remote_id in candidates:
-            try:
-                incident = await self.get(remote_id)
-            except NotFound:
-                continue
-            owner = incident.custom_fields.get(f"{KEY_FORM}.{KEY_FIELD}")
-            if owner == key:
-                return incident
-            if not incident.title and owner is None:
-                orphans.append(incident)
-        if not orphans:
-            return None
-        orphan = min(orphans, key=lambda i: (i.created_at < since, i.created_at))
+        ours, orphan = await ours_or_orphan(self.get, candidates, key, since)
+        if ours is not None or orphan is None:
+            return ours
         await self._finish(orphan.raw, draft, key, cleanup=False)
         return await self.get(orphan.remote_id)
 
@@ -311,26 +283,8 @@ class KitehouseConnector(Connector):
                                 content_type: str | None = None,
                                 description: str | None = None) -> Attachment:
         """Presign, PUT the file's bytes to storage (streamed, no token), then register it."""
-        ctype = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        size = (await asyncio.to_thread(path.stat)).st_size
-        base = f"{self._one(current.remote_id)}/attachments"
-        grant = await self.http.json("POST", base, idempotent=True,
-                                     json={"content_type": ctype, "file_name": path.name})
-        if not isinstance(grant, dict) or not grant.get("url") or not grant.get("object_id"):
-            raise BadResponse("presign answer without url/object_id")
-
-        url = self.http.client.base_url.join(str(grant["url"]))
-        await put_file(self.storage, url, path, ctype, size)
-        body = {"object_id": str(grant["object_id"]), "content_type": ctype,
-                "file_name": path.name}
-        if description:
-            body["description"] = description
-        data = await self.http.json("PUT", base, json=body)
-        if not isinstance(data, dict):
-            raise BadResponse("attachment registration answered without the attachment")
-        return Attachment(str(data.get("object_id") or grant["object_id"]),
-                          str(data.get("name") or path.name), data.get("file_type") or ctype,
-                          data.get("raw_url"), size)
+        return await upload(self.http, self.storage, f"{self._one(current.remote_id)}/attachments",
+                            path, content_type, description)
 
     async def delete_attachment(self, current: Incident, object_id: str) -> None:
         """Remove an attachment; :class:`NotFound` when it is already gone."""
@@ -338,15 +292,8 @@ class KitehouseConnector(Connector):
 
     async def download_attachment(self, remote_id: str, object_id: str) -> str:
         """The (audit-logged) download URL: ``{"url"}`` JSON or a redirect's ``Location``."""
-        response = await self.http.request(
-            "GET", f"{self._one(remote_id)}/attachments/download", params={"objectId": object_id},
-            ok=(301, 302, 303, 307, 308))
-        if response.is_redirect and response.headers.get("Location"):
-            return str(response.url.join(response.headers["Location"]))
-        data = parse_json(response)
-        if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-            raise BadResponse("download answer without a url")
-        return str(self.http.client.base_url.join(data["url"]))
+        return await download_url(self.http, f"{self._one(remote_id)}/attachments/download",
+                                  object_id)
 
     async def fetch_bytes(self, url: str, dest: BinaryIO) -> int:
         """Stream ``url`` (no token sent) into ``dest``; the number of bytes written."""

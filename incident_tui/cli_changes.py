@@ -1,0 +1,121 @@
+"""Commands that queue a change to incidents: acknowledge, resolve, reopen, comment, create and
+delete. Each prints what it queued; the sync sends it to the remote."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from incident_tui import cli_online
+from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
+from incident_tui.domain.model import Severity
+
+if TYPE_CHECKING:
+    from incident_tui.config import Settings
+    from incident_tui.store.queued import Queued, Skipped
+
+
+def _stdin_text(what: str) -> str:
+    """Standard input as text for ``what`` (``--message -``); a failure if it is not UTF-8."""
+    try:
+        # Strict decoding raises here; under a C locale bad bytes arrive as surrogates.
+        text = sys.stdin.read()
+        text.encode("utf-8")
+    except UnicodeError:
+        raise Failure(f"{what} read from standard input is not valid UTF-8 text") from None
+    return text
+
+
+def _report(queued: list[Queued], verb: str) -> int:
+    for item in queued:
+        print(f"queued: {verb} {item.incident_id} (change {item.seq})")
+    return 0
+
+
+def _report_status(call: Any, ids: list[str], verb: str) -> int:
+    """Queue a status change: print what was queued, then a line on stderr per incident left
+    alone. Status 1 when one was refused (the others are queued all the same), else 0: an
+    incident already where the change leads is no failure."""
+    from incident_tui.domain.text import clean
+    from incident_tui.store.actions import ActionError, StatusRefused
+
+    skipped: tuple[Skipped, ...]
+    try:
+        result = call(ids)
+    except StatusRefused as error:
+        queued, skipped = [], error.skipped
+    except ActionError as error:
+        raise Failure(str(error)) from None
+    else:
+        queued, skipped = result, result.skipped
+    _report(queued, verb)
+    for item in skipped:
+        # The command line's way to do what the reason asks for (the TUI has a key for it).
+        how = f" (incident-tui reopen {item.incident_id})" if item.refused else ""
+        print(f"incident-tui: {clean(item.reason + how, single_line=True)}", file=sys.stderr)
+    return 1 if any(item.refused for item in skipped) else 0
+
+
+def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue acknowledging incidents."""
+    return _report_status(open_actions(settings).acknowledge, args.ids, "acknowledge")
+
+
+def cmd_resolve(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue resolving incidents."""
+    return _report_status(open_actions(settings).resolve, args.ids, "resolve")
+
+
+def cmd_reopen(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue reopening incidents."""
+    return _report_status(open_actions(settings).reopen, args.ids, "reopen")
+
+
+def cmd_comment(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue a comment."""
+    body = _stdin_text("the comment") if args.message == "-" else args.message
+    actions = open_actions(settings)
+    queued = run_action(lambda: actions.comment(args.id, body, public=args.public))
+    return _report([queued], "comment on")
+
+
+def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue a new incident."""
+    from incident_tui.domain.model import Draft
+
+    remote = settings.remote(args.remote)
+    draft = Draft(
+        title=args.title,
+        description=(
+            _stdin_text("the description") if args.description == "-" else args.description
+        ),
+        severity=Severity(args.severity) if args.severity else None,
+        container=args.container,
+    )
+    actions = open_actions(settings)
+    queued = run_action(actions.create, remote.name, str(getattr(remote, "kind", "")), draft)
+    return _report([queued], "create")
+
+
+def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
+    """Queue deleting incidents, after showing what else goes and asking."""
+    reader = open_reader(settings)
+    for incident_id in args.ids:
+        if not reader.exists(incident_id):
+            raise Failure(f"no incident {incident_id!r} in the cache")
+    try:
+        preview = cli_online.confirm_delete(settings, args.ids)
+    except cli_online.OnlineFailure as error:
+        preview = f"(could not ask the remote what else would be removed: {error})"
+    if preview:
+        print(preview)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise Failure("deleting needs --yes when not run interactively")
+        answer = input(f"Delete {len(args.ids)} incident(s) on their remotes? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing deleted")
+            return 1
+    actions = open_actions(settings)
+    return _report([run_action(actions.delete, i) for i in args.ids], "delete")

@@ -1,0 +1,57 @@
+"""Commands on the queued changes: print them, queue a refused one again, drop one, and
+settle a conflict by keeping our side or the remote's."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from incident_tui.cli_store import open_reader, open_sync_store, run_action
+
+if TYPE_CHECKING:
+    from incident_tui.config import Settings
+
+
+def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the queued changes."""
+    from incident_tui import output
+    from incident_tui.domain.text import clean
+
+    rows = open_reader(settings).outbox()
+    if args.json:
+        print(output.dump_json(rows))
+        return 0
+    if not rows:
+        print("no queued changes")
+    for row in rows:
+        error = f"  ({clean(row['last_error'], single_line=True)})" if row["last_error"] else ""
+        print(f"{row['seq']:>6}  {row['state']:<8}  {row['op']:<12}  {row['incident_id']}{error}")
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace, settings: Settings) -> int:
+    """Requeue a refused change."""
+    from incident_tui.sync import outbox_answers
+
+    run_action(outbox_answers.retry, open_sync_store(settings), args.seq)
+    print(f"change {args.seq} queued again")
+    return 0
+
+
+def cmd_discard(args: argparse.Namespace, settings: Settings) -> int:
+    """Drop a queued change."""
+    from incident_tui.sync import outbox_answers
+
+    incident_id = run_action(outbox_answers.discard, open_sync_store(settings), args.seq)
+    print(f"change {args.seq} of {incident_id} discarded")
+    return 0
+
+
+def cmd_conflict(args: argparse.Namespace, settings: Settings) -> int:
+    """Keep our side or the remote's side of a conflict."""
+    from incident_tui.sync import outbox_answers
+
+    settle = outbox_answers.keep_mine if args.keep == "mine" else outbox_answers.take_theirs
+    run_action(settle, open_sync_store(settings), args.id)
+    print(f"{args.id}: kept {args.keep}")
+    return 0

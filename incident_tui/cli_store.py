@@ -1,0 +1,46 @@
+"""How a command reaches the local cache: the reader, the actions and the sync store it opens,
+and :class:`Failure`, the one-line error a command raises when the cache refuses it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from incident_tui.config import Settings
+    from incident_tui.store.actions import Actions
+    from incident_tui.store.reader import Reader
+
+
+class Failure(Exception):
+    """A failure the user can act on: printed as one line, exit status 1."""
+
+
+def open_reader(settings: Settings) -> Reader:
+    """The cache's reader, for commands that only look."""
+    from incident_tui.store.reader import Reader
+
+    return Reader.open(settings.db_path())
+
+
+def open_actions(settings: Settings) -> Actions:
+    """The cache's actions, for commands that queue a change."""
+    from incident_tui.store.actions import Actions
+
+    return Actions.open(settings.db_path())
+
+
+def open_sync_store(settings: Settings) -> Any:
+    """The cache's engine, for commands that answer the outbox."""
+    from incident_tui.store.engine import make_engine
+
+    return make_engine(settings.db_path())
+
+
+def run_action(call: Any, *values: Any) -> Any:
+    """``call(*values)``, with an action the cache refuses turned into a :class:`Failure`."""
+    from incident_tui.store.actions import ActionError
+
+    try:
+        return call(*values)
+    except ActionError as error:
+        raise Failure(str(error)) from None

@@ -1,0 +1,57 @@
+"""Kitehouse attachments through the API (contracts/kitehouse.md, attachments): the presigned
+three-step upload (presign, PUT the bytes to storage, register) and the download URL lookup.
+
+The API calls carry our token; the byte transfers go through the token-free storage client of
+:mod:`incident_tui.remote.kitehouse_storage`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+from pathlib import Path
+
+import httpx
+
+from incident_tui.domain.model import Attachment
+from incident_tui.remote.errors import BadResponse
+from incident_tui.remote.http import Http, parse_json
+from incident_tui.remote.kitehouse_storage import put_file
+
+
+async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
+                 content_type: str | None, description: str | None) -> Attachment:
+    """Presign at ``base`` (an incident's ``/attachments``), PUT the file's bytes to storage
+    (streamed, no token), then register it."""
+    ctype = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    size = (await asyncio.to_thread(path.stat)).st_size
+    grant = await http.json("POST", base, idempotent=True,
+                            json={"content_type": ctype, "file_name": path.name})
+    if not isinstance(grant, dict) or not grant.get("url") or not grant.get("object_id"):
+        raise BadResponse("presign answer without url/object_id")
+
+    url = http.client.base_url.join(str(grant["url"]))
+    await put_file(storage, url, path, ctype, size)
+    body = {"object_id": str(grant["object_id"]), "content_type": ctype,
+            "file_name": path.name}
+    if description:
+        body["description"] = description
+    data = await http.json("PUT", base, json=body)
+    if not isinstance(data, dict):
+        raise BadResponse("attachment registration answered without the attachment")
+    return Attachment(str(data.get("object_id") or grant["object_id"]),
+                      str(data.get("name") or path.name), data.get("file_type") or ctype,
+                      data.get("raw_url"), size)
+
+
+async def download_url(http: Http, path: str, object_id: str) -> str:
+    """The (audit-logged) download URL from ``path`` (an incident's ``/attachments/download``):
+    ``{"url"}`` JSON or a redirect's ``Location``."""
+    response = await http.request("GET", path, params={"objectId": object_id},
+                                  ok=(301, 302, 303, 307, 308))
+    if response.is_redirect and response.headers.get("Location"):
+        return str(response.url.join(response.headers["Location"]))
+    data = parse_json(response)
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        raise BadResponse("download answer without a url")
+    return str(http.client.base_url.join(data["url"]))

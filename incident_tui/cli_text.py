@@ -26,6 +26,7 @@ def not_utf8(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str |
 
 
 def is_utf8(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (arguments decoded from other bytes cannot)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

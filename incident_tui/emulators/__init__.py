@@ -1,4 +1,4 @@
-"""Loopback emulators of the five incident APIs, faithful to ../shared/contracts.
+"""Loopback emulators of the five incident APIs, faithful to each system's API contract.
 
 ``make_emulator(kind)`` builds one; :class:`~incident_tui.emulators.server.EmulatorServer` runs it.
 :func:`parse_options` reads ``NAME=VALUE`` constructor options from the command line.

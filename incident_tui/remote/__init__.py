@@ -1,0 +1,1 @@
+"""Connectors: one per incident system, behind one interface and one family of errors."""

@@ -93,7 +93,7 @@ def test_a_damaged_snapshot_is_ignored(content: str) -> None:
     path.write_text(content)
     assert startup.recall("k") is None
     # ... and remembering over it works.
-    view = StartView(Path("/tmp/c.db"), "incident-dark", {}, ())
+    view = StartView(Path("c.db"), "incident-dark", {}, ())
     startup.remember("k", view)
     assert startup.recall("k") == view
 

@@ -45,3 +45,12 @@ def from_db(text: str | None) -> datetime | None:
     if not text:
         return None
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def from_db_or_none(text: str | None) -> datetime | None:
+    """:func:`from_db` for reading and showing: ``None`` for text that is not a time (a
+    damaged cache row), so one bad value never stops a screen, handover or dashboard."""
+    try:
+        return from_db(text)
+    except ValueError:
+        return None

@@ -38,14 +38,18 @@ _COMMON = frozenset(
     {Capability.CREATE, Capability.ACKNOWLEDGE, Capability.RESOLVE, Capability.DELETE}
 )
 
+_WORKFLOW = _COMMON | {
+    Capability.REOPEN,
+    Capability.COMMENT,
+    Capability.DELETE_COMMENT,
+    Capability.EDIT,
+    Capability.EDIT_SEVERITY,
+}
+"""The full incident workflow: the common actions plus reopening, comments and edits."""
+
 KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    "kitehouse": _COMMON
+    "kitehouse": _WORKFLOW
     | {
-        Capability.REOPEN,
-        Capability.COMMENT,
-        Capability.DELETE_COMMENT,
-        Capability.EDIT,
-        Capability.EDIT_SEVERITY,
         Capability.ATTACHMENTS,
         Capability.DOWNLOAD,
         Capability.INCREMENTAL,
@@ -55,27 +59,14 @@ KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "fourhse": _COMMON | {Capability.REOPEN, Capability.EDIT, Capability.DELETE_PREVIEW},
     # Revily: no reopen (the state machine refuses it), no comments, no edit in the seed.
     "revily": _COMMON,
-    "oneuptime": _COMMON
+    "oneuptime": _WORKFLOW
     | {
-        Capability.REOPEN,
-        Capability.COMMENT,
-        Capability.DELETE_COMMENT,
-        Capability.EDIT,
-        Capability.EDIT_SEVERITY,
         Capability.INCREMENTAL,
         Capability.PUBLIC_NOTES,
         # Postmortem files only: OneUptime documents no route for a note's file.
         Capability.DOWNLOAD,
     },
-    "aoh_ims": _COMMON
-    | {
-        Capability.REOPEN,
-        Capability.COMMENT,
-        Capability.DELETE_COMMENT,
-        Capability.EDIT,
-        Capability.EDIT_SEVERITY,
-        Capability.ATTRIBUTES,
-    },
+    "aoh_ims": _WORKFLOW | {Capability.ATTRIBUTES},
 }
 
 

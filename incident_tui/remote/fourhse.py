@@ -40,7 +40,7 @@ from incident_tui.remote.fourhse_mapping import (
     incident_from,
     update_body,
 )
-from incident_tui.remote.http import Http, Sleep, parse_json, utc_now
+from incident_tui.remote.http import Http, Sleep, utc_now
 from incident_tui.remote.oidc import OidcSession, bearer
 from incident_tui.remote.read_ahead import read_ahead
 
@@ -114,16 +114,7 @@ class FourhseConnector(Connector):
     async def _exchange(self, method: str, path: str, **kwargs: Any) -> tuple[httpx.Response, Any]:
         """Send and parse JSON, repeating on garbage: every call this connector makes is safe
         to repeat (creates carry their own id), and a garbled body is usually a flaky link."""
-        attempt = 0
-        while True:
-            attempt += 1
-            response = await self._send(method, path, **kwargs)
-            try:
-                return response, parse_json(response)
-            except BadResponse:
-                if attempt >= self.http.attempts:
-                    raise
-                await self._sleep(self.http.backoff(attempt, None))
+        return await self.http.until_parsed(lambda: self._send(method, path, **kwargs))
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return (await self._exchange(method, path, **kwargs))[1]

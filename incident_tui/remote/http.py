@@ -207,6 +207,27 @@ class Http:
         _, body = await self._send(method, path, idempotent, ok, True, kwargs)
         return body
 
+    async def until_parsed(
+        self, send: Callable[[], Awaitable[httpx.Response]]
+    ) -> tuple[httpx.Response, Any]:
+        """``send()`` and parse the answer's JSON body (as :func:`parse_json`), sending again
+        while the body comes back garbled, up to ``attempts`` sends with the usual backoff.
+
+        For requests sent around :meth:`json`'s own retries (a sign-in wrapped around each
+        send, or a caller that needs the response besides its body); only for requests that
+        are safe to repeat, since a garbled body is usually a flaky link, not a refusal.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            response = await send()
+            try:
+                return response, parse_json(response)
+            except BadResponse:
+                if attempt >= self.attempts:
+                    raise
+                await self._sleep(self.backoff(attempt, None))
+
     async def _send(
         self,
         method: str,

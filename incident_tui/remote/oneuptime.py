@@ -41,7 +41,7 @@ from incident_tui.remote.errors import (
     RemoteError,
     Unsupported,
 )
-from incident_tui.remote.http import Http, Sleep, parse_json
+from incident_tui.remote.http import Http, Sleep
 from incident_tui.remote.oneuptime_mapping import (
     FULL_SELECT,
     INCIDENT_SELECT,
@@ -102,17 +102,10 @@ class OneuptimeConnector(Connector):
         """A POST that only reads: safe to repeat, so retried, also on a garbled body.
         Returns the payload as received and with typed values unwrapped (the same object
         when the answer has none, which spares a copy per row)."""
-        attempt = 0
-        while True:
-            attempt += 1
-            response = await self.http.request("POST", path, json=body, idempotent=True)
-            try:
-                payload = parse_json(response)
-                return payload, plain(payload) if b'"_type"' in response.content else payload
-            except BadResponse:
-                if attempt >= self.http.attempts:
-                    raise
-                await self._sleep(self.http.backoff(attempt, None))
+        response, payload = await self.http.until_parsed(
+            lambda: self.http.request("POST", path, json=body, idempotent=True)
+        )
+        return payload, plain(payload) if b'"_type"' in response.content else payload
 
     async def _list(self, path: str, body: dict[str, Any], skip: int = 0
                     ) -> tuple[list[Any], list[Any], int | None]:

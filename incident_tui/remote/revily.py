@@ -305,16 +305,7 @@ class RevilyConnector(Connector):
 
     async def _get_with_response(self, path: str) -> tuple[httpx.Response, Any]:
         """GET and parse; a garbled body (a flaky link) is fetched again like a 5xx would be."""
-        attempt = 0
-        while True:
-            attempt += 1
-            response = await self.http.request("GET", path)
-            try:
-                return response, parse_json(response)
-            except BadResponse:
-                if attempt >= self.http.attempts:
-                    raise
-                await self._sleep(self.http.backoff(attempt, None))
+        return await self.http.until_parsed(lambda: self.http.request("GET", path))
 
 
 def _segment(value: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from incident_tui.clock import from_db_or_none
 from incident_tui.domain.handover import CommentThread, ShiftComment
-from incident_tui.store.handover_items import fetch_ids, time_of
+from incident_tui.store.handover_items import fetch_ids
 from incident_tui.store.reader import Reader
 
 
@@ -47,7 +48,7 @@ def comment_threads(
             titles[incident_id],
             len(comments),
             tuple(
-                ShiftComment(c[1], c[2] or "", time_of(c[3]), bool(c[4]))
+                ShiftComment(c[1], c[2] or "", from_db_or_none(c[3]), bool(c[4]))
                 for c in comments[-per_incident:]
             ),
         )

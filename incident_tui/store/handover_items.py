@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from incident_tui.clock import from_db
+from incident_tui.clock import from_db_or_none
 from incident_tui.domain.handover import HandoverItem, Reason, next_update_of
 from incident_tui.store.reader import Reader
 
@@ -36,13 +35,6 @@ def fetch_ids(reader: Reader, sql: str, ids: Sequence[str]) -> list[Row]:
     return found
 
 
-def time_of(text: str | None) -> datetime | None:
-    """The time in a cached text, or None when there is none or it is not a time."""
-    try:
-        return from_db(text)
-    except ValueError:
-        return None
-
 
 def item_of(row: Row, reasons: tuple[Reason, ...] = ()) -> HandoverItem:
     """An item from an ``ITEM_SQL`` row."""
@@ -53,10 +45,10 @@ def item_of(row: Row, reasons: tuple[Reason, ...] = ()) -> HandoverItem:
         title=row[3] or "",
         status=row[4],
         severity=row[5],
-        created_at=time_of(row[6]),
-        updated_at=time_of(row[7]),
-        resolved_at=time_of(row[8]),
-        acknowledged_at=time_of(row[9]),
+        created_at=from_db_or_none(row[6]),
+        updated_at=from_db_or_none(row[7]),
+        resolved_at=from_db_or_none(row[8]),
+        acknowledged_at=from_db_or_none(row[9]),
         next_update=next_update_of(json_object(row[12])),
         reasons=reasons,
     )

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from incident_tui.clock import from_db_or_none
 from incident_tui.domain.handover import RemoteFreshness, assess_remote
-from incident_tui.store.handover_items import Row, time_of
+from incident_tui.store.handover_items import Row
 from incident_tui.store.reader import Reader
 
 BLOCKED_STATES = "('failed', 'conflict')"
@@ -55,7 +56,7 @@ def remote_freshness(
                 name=name,
                 kind=row[1],
                 state=row[2],
-                last_ok_at=time_of(row[3]),
+                last_ok_at=from_db_or_none(row[3]),
                 last_error=row[4],
                 queued=int(row[5]),
                 blocked=int(row[6]),

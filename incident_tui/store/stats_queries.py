@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from incident_tui.clock import from_db, to_db
+from incident_tui.clock import from_db_or_none, to_db
 from incident_tui.domain.model import Severity
 from incident_tui.domain.query import ListQuery
 from incident_tui.domain.stats import (
@@ -204,13 +204,7 @@ def _old_open(row: tuple[Any, ...]) -> OldOpen:
         title=row[3] or "",
         status=row[4],
         severity=row[5],
-        created_at=_time(row[6]),
-        updated_at=_time(row[7]),
+        created_at=from_db_or_none(row[6]),
+        updated_at=from_db_or_none(row[7]),
     )
 
-
-def _time(text: str | None) -> datetime | None:
-    try:
-        return from_db(text)
-    except ValueError:
-        return None

@@ -217,8 +217,10 @@ def upsert_incidents(
                 refreshed.append(incident.id)
             continue
         writes.append((incident, raw, version))
-        if incident.comments is not None or incident.attachments is not None:
-            detailed.append(incident)
+        # A new incident has nothing cached to merge with: only its children to add.
+        if previous is not None or incident.comments or incident.attachments:
+            if incident.comments is not None or incident.attachments is not None:
+                detailed.append(incident)
         (result.changed if previous is not None else result.new).append(incident.id)
     if gaps:
         summaries = [i.id for i, _, _ in writes if i.comments is None and i.id in known]

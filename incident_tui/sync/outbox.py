@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, text
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from incident_tui.clock import from_db, to_db
 from incident_tui.domain import jsontext
@@ -157,12 +157,7 @@ def note_attempt(engine: Engine, seq: int, error: str) -> None:
 def mark_failed(engine: Engine, seq: int, reason: str) -> None:
     """The remote refused the change; it waits for the user to retry or discard it."""
     with session(engine) as s, s.begin():
-        row = s.get(OutboxRow, seq)
-        if row is None:
-            return
-        row.state = "failed"
-        row.last_error = reason
-        incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
+        incident = _block(s, seq, "failed", reason)
         if incident is not None:
             incident.failed = reason
 
@@ -178,12 +173,7 @@ def mark_conflict(
     """The remote changed what we change: keep both sides for the user to choose."""
     theirs_values = base_of(theirs) if theirs else None
     with session(engine) as s, s.begin():
-        row = s.get(OutboxRow, seq)
-        if row is None:
-            return
-        row.state = "conflict"
-        row.last_error = reason
-        incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
+        incident = _block(s, seq, "conflict", reason)
         if incident is not None:
             incident.conflict = json.dumps(
                 {
@@ -197,6 +187,17 @@ def mark_conflict(
             )
             if theirs is not None:
                 incident.raw = json.dumps(theirs.raw, default=str)
+
+
+def _block(s: Session, seq: int, state: str, reason: str) -> IncidentRow | None:
+    """Hold outbox entry ``seq`` in ``state`` (``failed`` or ``conflict``) with ``reason``
+    for the user; return its incident's row to mark, or None when either is gone."""
+    row = s.get(OutboxRow, seq)
+    if row is None:
+        return None
+    row.state = state
+    row.last_error = reason
+    return s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
 
 
 def complete(

@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from incident_tui.clock import from_db
+from incident_tui.clock import from_db_or_none
 from incident_tui.domain.text import clean
 
 
@@ -33,17 +33,9 @@ def age(created: datetime | None, now: datetime) -> str:
     return f"{days // 365}y"
 
 
-def parse_time(text: str | None) -> datetime | None:
-    """The cache's time text as an aware datetime; ``None`` for missing or malformed text."""
-    try:
-        return from_db(text)
-    except ValueError:
-        return None
-
-
 def local_time(text: str | None, *, with_date: bool = True) -> str:
     """A cache time in the local zone (``TZ``): ``2026-11-22 09:14`` or ``09:14``."""
-    moment = parse_time(text)
+    moment = from_db_or_none(text)
     if moment is None:
         return "-"
     local = moment.astimezone()

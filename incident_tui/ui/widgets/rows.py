@@ -11,8 +11,9 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Generic, NamedTuple, TypeVar
 
+from incident_tui.clock import from_db_or_none
 from incident_tui.store.reader import ListRow
-from incident_tui.ui.format import cell_text, parse_time
+from incident_tui.ui.format import cell_text
 
 T = TypeVar("T")
 
@@ -74,7 +75,7 @@ def row_view(row: ListRow) -> RowView:
         title=cell_text(row.title),
         status=row.status,
         severity=row.severity,
-        created=parse_time(row.created_at),
+        created=from_db_or_none(row.created_at),
         pending=row.pending,
         conflict=row.conflict,
         failed=row.failed,

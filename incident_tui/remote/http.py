@@ -166,6 +166,8 @@ class Http:
         self.max_wait = max_wait
         self._rng = rng
         self.requests_sent = 0
+        # Event-loop time before which no request of this client leaves (see _hold).
+        self._held_until = 0.0
 
     def backoff(self, attempt: int, retry_after: float | None) -> float:
         """Delay before retry number ``attempt`` (1-based): the server's word, else capped
@@ -252,11 +254,37 @@ class Http:
                     raise
                 if wait is not None and wait > self.max_wait:
                     raise
-                await self._sleep(self.backoff(attempt, wait))
+                delay = self.backoff(attempt, wait)
+                if isinstance(error, RateLimited):
+                    await self._hold(delay)
+                else:
+                    await self._sleep(delay)
+
+    async def _hold(self, delay: float) -> None:
+        """Wait ``delay`` after a 429, and hold back every other request of this client
+        meanwhile: "too many requests" is about all of them, and the ones sent alongside
+        (hydration reads several incidents at once) would each earn a 429 of their own."""
+        until = max(self._held_until, asyncio.get_running_loop().time() + delay)
+        self._held_until = until
+        await self._sleep(delay)
+        if self._held_until == until:
+            # Waited out; cleared here too for an injected sleep that does not take time.
+            self._held_until = 0.0
+
+    async def _held(self) -> None:
+        """Wait for the rest of a hold another request of this client started."""
+        until = self._held_until
+        remaining = until - asyncio.get_running_loop().time()
+        if remaining > 0:
+            await self._sleep(remaining)
+            if self._held_until == until:
+                self._held_until = 0.0
 
     async def _once(
         self, method: str, path: str, ok: tuple[int, ...], **kwargs: Any
     ) -> httpx.Response:
+        if self._held_until:
+            await self._held()
         self.requests_sent += 1
         sent = REQUEST_SENT.get()
         if sent is not None:

@@ -173,7 +173,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     rows = reader.page(query, 0, limit)
     if args.csv:
-        sys.stdout.write(output.rows_csv(rows))
+        sys.stdout.write(output.rows_csv(rows, terminal=sys.stdout.isatty()))
     else:
         print(output.rows_table(rows, _now()))
     return 0

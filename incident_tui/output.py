@@ -1,7 +1,8 @@
 """How the command line prints incidents: an aligned table, JSON (interface.md's shape) or CSV.
 
 Every remote string printed to a terminal goes through :func:`clean`; JSON and CSV carry the
-text as stored (they are data for scripts; JSON escapes controls itself, CSV is for files).
+text as stored (they are data for scripts; JSON escapes controls itself), except CSV printed
+straight to a terminal, which is cleaned too.
 """
 
 from __future__ import annotations
@@ -118,20 +119,34 @@ def dump_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2)
 
 
-def rows_csv(rows: Iterable[ListRow]) -> str:
+def rows_csv(rows: Iterable[ListRow], *, terminal: bool = False) -> str:
     """CSV with a header line; cells starting with ``= + - @`` are quoted against spreadsheet
-    formula injection, since incident text comes from other people."""
+    formula injection, since incident text comes from other people. ``terminal``: the CSV
+    goes to a screen, not a file, so escape sequences and control characters in remote text
+    are removed (they would recolour the screen, ring the bell or overwrite lines)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
+    # The csv module quotes a cell holding a character of the line terminator, and only
+    # then: with "\n" alone, a title holding a bare carriage return went out unquoted and
+    # split its row in two for every reader. So rows are written with "\r\n" and end in
+    # "\n" as before.
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines: list[str] = []
+
+    def write(cells: Sequence[str]) -> None:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(cells)
+        lines.append(buffer.getvalue()[:-2] + "\n")
+
+    write(CSV_FIELDS)
     for row in rows:
         values = row_json(row)
-        writer.writerow([_csv_cell(values.get(name)) for name in CSV_FIELDS])
-    return buffer.getvalue()
+        write([_csv_cell(values.get(name), terminal) for name in CSV_FIELDS])
+    return "".join(lines)
 
 
-def _csv_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
+def _csv_cell(value: Any, terminal: bool = False) -> str:
+    text = "" if value is None else clean(value) if terminal else str(value)
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text

@@ -7,6 +7,8 @@ for sync, real HTTP to the bundled emulators)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import uuid
@@ -351,3 +353,54 @@ def test_the_id_create_printed_still_works_after_a_sync(
         assert main([*where, "sync", "--once"]) == 0
         remote_id = shown["remote_id"]
         assert server.emulator.incident(remote_id)["state"] == "acknowledged"  # type: ignore[attr-defined]
+
+
+# 7. CSV on a terminal -----------------------------------------------------------------------
+
+HOSTILE_TITLE = "\x1b[31mRED\x1b[0m bell\x07 back\rover"
+
+
+def _list_csv(db: Path, *, on_terminal: bool) -> str:
+    """``list --csv`` in a child process whose standard output is a terminal (a pty) or a
+    pipe; what it wrote."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "incident_tui", "--db", str(db), "list", "--csv"]
+    if not on_terminal:
+        return subprocess.run(command, capture_output=True, timeout=60).stdout.decode()
+    leader, follower = pty.openpty()
+    try:
+        child = subprocess.run(command, stdout=follower, stderr=subprocess.PIPE, timeout=60)
+        assert child.returncode == 0, child.stderr
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closes once everything written is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks).decode().replace("\r\n", "\n")
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+
+
+def test_csv_on_a_terminal_drops_escape_sequences_and_controls(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    build(db, [make_incident(1, title=HOSTILE_TITLE)])
+    shown = _list_csv(db, on_terminal=True)
+    assert "RED bell back" in shown
+    assert "\x1b" not in shown and "\x07" not in shown and "\r" not in shown
+    # Into a file or a pipe the CSV is data, and carries the text as the remote sent it, in
+    # one quoted cell (a bare carriage return split the row in two).
+    rows = list(csv.reader(io.StringIO(_list_csv(db, on_terminal=False), newline="")))
+    assert len(rows) == 2
+    assert rows[1][rows[0].index("title")] == HOSTILE_TITLE

@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     remotes: list[RemoteConfig] = Field(default_factory=list)
     """The incident systems to sync with."""
 
+    @field_validator("db", "download_dir")
+    @classmethod
+    def _from_home(cls, path: Path | None) -> Path | None:
+        # A shell expands "~" in a flag, but nothing expands it in the config file or the
+        # environment, where it would name a folder called "~".
+        return path.expanduser() if path is not None else None
+
     @field_validator("keys")
     @classmethod
     def _known_bindings(cls, keys: dict[str, str]) -> dict[str, str]:

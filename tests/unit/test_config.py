@@ -244,3 +244,15 @@ def test_hosted_services_are_the_default_base_url(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="base_url"):
         load_settings(write(tmp_path, '[[remotes]]\nname = "k"\nkind = "kitehouse"\n'
                                       'site_id = "s"\ntoken = "t"\n'))
+
+
+def test_a_home_relative_path_in_the_file_or_environment_is_under_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    path = write(tmp_path, 'download_dir = "~/Downloads/incidents"\ndb = "~/cache/i.db"\n')
+    settings = load_settings(path)
+    assert settings.downloads() == tmp_path / "home" / "Downloads" / "incidents"
+    assert settings.db_path() == tmp_path / "home" / "cache" / "i.db"
+    monkeypatch.setenv("INCIDENT_TUI_DOWNLOAD_DIR", "~/elsewhere")
+    assert load_settings(path).downloads() == tmp_path / "home" / "elsewhere"

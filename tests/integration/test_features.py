@@ -3,18 +3,22 @@ attachments, exports, stale lists, delete previews, public notes, attributes, se
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from incident_tui.cli import main
+from incident_tui.domain.mapping import status_from_keywords
+from incident_tui.domain.model import Status
 from incident_tui.domain.query import ListQuery
 from incident_tui.emulators.aoh_ims import DEFAULT_TENANT
 from incident_tui.store.reader import Reader
-from tests.integration.conftest import Serve
+from tests.integration.conftest import FIXED_NOW, Serve
 
 
 @pytest.fixture
@@ -61,9 +65,44 @@ def test_kitehouse_upload_download_and_exports(
     assert main(["export-pdf", incident_id]) == 0
     pdf = next((tmp_path / "downloads").glob("*.pdf"))
     assert pdf.read_bytes().startswith(b"%PDF-")
+    # Two open incidents nobody touched for 30 hours (stale), one closed as long ago (not).
+    old = FIXED_NOW - timedelta(hours=30)
+    for title, status in (
+        ("Gate left open", "open"),
+        ("Boiler noise", "in_progress"),
+        ("Old leak", "closed"),
+    ):
+        remote_id = kite.emulator.add(title, status=status)["_id"]  # type: ignore[attr-defined]
+        kite.emulator.touch(remote_id, updated_at=old)  # type: ignore[attr-defined]
+    records = list(kite.emulator.incidents.values())  # type: ignore[attr-defined]
+
     assert main(["export-csv", "school", "--status", "open"]) == 0
-    assert next((tmp_path / "downloads").glob("*.csv")).read_text().count("\n") >= 1
+    csv_path = next((tmp_path / "downloads").glob("*.csv"))
+    header, *rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
+    assert header[:4] == ["URN", "Created", "Updated", "Status"]
+    assert header[7] == "Short description"
+    expected = {(str(r.urn), r.short_description) for r in records if r.status == "open"}
+    assert len(expected) >= 2  # the sample's open incidents and "Gate left open"
+    assert {(row[0], row[7]) for row in rows} == expected
+    assert {row[3] for row in rows} == {"open"}
+
+    capsys.readouterr()
     assert main(["stale", "school", "--json"]) == 0
+    stale = json.loads(capsys.readouterr().out)
+    cutoff = FIXED_NOW - timedelta(hours=kite.emulator.stale_hours)  # type: ignore[attr-defined]
+    behind = sorted(
+        (r for r in records
+         if r.updated_at < cutoff and status_from_keywords(r.status) is not Status.RESOLVED),
+        key=lambda r: r.updated_at,
+    )  # fmt: skip
+    assert [(i["id"], i["ref"], i["title"]) for i in stale] == [
+        (f"school:{r.id}", str(r.urn), r.short_description) for r in behind
+    ]
+    by_title = {i["title"]: i for i in stale}
+    assert {"Gate left open", "Boiler noise"} <= set(by_title) and "Old leak" not in by_title
+    assert by_title["Gate left open"]["status"] == "triggered"
+    assert by_title["Boiler noise"]["status"] == "acknowledged"
+    assert by_title["Gate left open"]["updated_at"] == "2026-11-21T06:00:00Z"
 
 
 def test_hostile_attachment_names_stay_inside_the_folder(

@@ -4,6 +4,7 @@ empty remote status), and ``sync --remote`` taking names as ``list`` does."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,17 @@ def test_a_public_note_only_where_the_system_has_them(
     assert main(["--db", str(db), "comment", "school:r1", "-m", "On site", "--public"]) == 1
     assert "Kitehouse has no public notes" in one_line_error(capsys.readouterr().err)
     assert main(["--db", str(db), "outbox"]) == 0
-    assert "comment" not in capsys.readouterr().out
+    assert capsys.readouterr().out == "no queued changes\n"
+    # The same comment as an internal one is queued: the outbox holds it, and only it.
+    assert main(["--db", str(db), "comment", "school:r1", "-m", "On site"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "outbox", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["incident_id"], row["op"], row["state"]) == ("school:r1", "comment", "queued")
+    assert json.loads(row["payload"])["body"] == "On site"
+    assert json.loads(row["payload"])["public"] is False
+    assert main(["--db", str(db), "outbox"]) == 0
+    assert capsys.readouterr().out.split() == [str(row["seq"]), "queued", "comment", "school:r1"]
 
 
 def test_show_prints_custom_fields_and_no_empty_remote_status(

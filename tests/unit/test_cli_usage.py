@@ -9,6 +9,7 @@ import socket
 import pytest
 
 from incident_tui.cli import build_parser, main
+from tests.child_lines import ChildLines
 
 
 @pytest.mark.parametrize(
@@ -77,12 +78,12 @@ def test_an_emulator_option_switches_on_a_documented_mode() -> None:
     )  # fmt: skip
     try:
         assert process.stdout is not None
-        first = process.stdout.readline()  # "revily emulator on http://...:N (5 sample ..."
+        lines = ChildLines(process.stdout, "incident-tui emulate")
+        # "revily emulator on http://...:N (5 sample ...", then the [[remotes]] table.
+        first = lines.wait_for(lambda line: " on http://" in line, 30, "the address line")
         url = first.split(" on ", 1)[1].split(" ", 1)[0]
-        token = ""
-        while not token:
-            key, _, value = process.stdout.readline().strip().partition(" = ")
-            token = value.strip('"') if key == "token" else ""
+        token_line = lines.wait_for(lambda line: line.startswith("token = "), 30, "the token")
+        token = token_line.strip().partition(" = ")[2].strip('"')
         response = httpx.get(
             f"{url}/incidents", params={"page": 1},
             headers={"Authorization": f'Token token="{token}"'},

@@ -16,6 +16,7 @@ from incident_tui.store.actions import Actions
 from incident_tui.store.engine import session
 from incident_tui.store.reader import Reader
 from incident_tui.store.upsert import upsert_incidents
+from tests.child_lines import ChildLines
 from tests.conftest import NOW, make_incident
 
 BURST = textwrap.dedent(
@@ -62,11 +63,13 @@ def test_queued_actions_survive_kill_9(tmp_path: Path) -> None:
             env=env,
         )
         assert proc.stdout is not None
+        lines = ChildLines(proc.stdout, f"the burst of round {round_no}")
         wanted = rng.randint(5, 60)
         deadline = time.monotonic() + 60
         while len(reported) < wanted + 60 * round_no and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
+            # A child that stops printing fails the test here rather than hanging it.
+            line = lines.get(timeout=max(deadline - time.monotonic(), 0.001))
+            if line is None:
                 break
             reported.add(int(line.split()[1]))
             if rng.random() < 1 / wanted:
@@ -74,7 +77,7 @@ def test_queued_actions_survive_kill_9(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         # Whatever the process printed before it died was committed before it printed.
-        for line in proc.stdout.read().splitlines():
+        for line in lines.rest(timeout=10):
             if line.startswith("queued "):
                 reported.add(int(line.split()[1]))
     assert len(reported) >= 5

@@ -1,5 +1,6 @@
 """Commands that queue a change to incidents: acknowledge, resolve, reopen, comment, create and
-delete. Each prints what it queued; the sync sends it to the remote."""
+delete. Each prints what it queued; the sync sends it to the remote. Deleting an incident
+created here that was never sent queues nothing: it prints what it cancelled instead."""
 
 from __future__ import annotations
 
@@ -28,15 +29,21 @@ def _stdin_text(what: str) -> str:
 
 
 def _report(queued: list[Queued], verb: str) -> int:
+    """Print a line per change queued, or per deletion that cancelled unsent changes instead
+    (nothing of those reaches the remote, so "queued" would be wrong)."""
     for item in queued:
-        print(f"queued: {verb} {item.incident_id} (change {item.seq})")
+        if item.cancelled:
+            print(f"cancelled: the unsent create of {item.incident_id} (nothing was sent)")
+        else:
+            print(f"queued: {verb} {item.incident_id} (change {item.seq})")
     return 0
 
 
 def _report_status(call: Any, ids: list[str], verb: str) -> int:
     """Queue a status change: print what was queued, then a line on stderr per incident left
-    alone. Status 1 when one was refused (the others are queued all the same), else 0: an
-    incident already where the change leads is no failure."""
+    alone. Status 1 when one was refused, its remote unable to make the change included (the
+    others are queued all the same), else 0: an incident already where the change leads is
+    no failure."""
     from incident_tui.domain.text import clean
     from incident_tui.store.actions import ActionError, StatusRefused
 
@@ -52,7 +59,8 @@ def _report_status(call: Any, ids: list[str], verb: str) -> int:
     _report(queued, verb)
     for item in skipped:
         # The command line's way to do what the reason asks for (the TUI has a key for it).
-        how = f" (incident-tui reopen {item.incident_id})" if item.refused else ""
+        reopen = item.refused and not item.unsupported
+        how = f" (incident-tui reopen {item.incident_id})" if reopen else ""
         print(f"incident-tui: {clean(item.reason + how, single_line=True)}", file=sys.stderr)
     return 1 if any(item.refused for item in skipped) else 0
 

@@ -198,7 +198,16 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
     _ask(f"Delete comment #{args.number} of {args.id} by {author}: {text!r}?", args.yes)
     actions = Actions.open(settings.db_path())
     queued = _queue(lambda: actions.delete_comment(args.id, args.number))
-    print(f"queued: delete comment #{args.number} of {queued.incident_id} (change {queued.seq})")
+    if queued.cancelled:
+        print(
+            f"cancelled: the unsent comment #{args.number} on {queued.incident_id} "
+            "(nothing was sent)"
+        )
+    else:
+        print(
+            f"queued: delete comment #{args.number} of {queued.incident_id} "
+            f"(change {queued.seq})"
+        )
     return 0
 
 

@@ -62,7 +62,20 @@ STATUS_CHANGES: dict[ChangeKind, Status] = {
     ChangeKind.RESOLVE: Status.RESOLVED,
     ChangeKind.REOPEN: Status.TRIGGERED,
 }
-"""The status each status-changing action leads to."""
+"""The status each status-changing action leads to (on most kinds: see :func:`status_after`)."""
+
+REOPENED_TO: dict[str, Status] = {"fourhse": Status.ACKNOWLEDGED}
+"""Remote kinds whose reopen does not lead back to triggered: 4HSE reopens by writing
+``open`` (contracts/README.md, transition writes), which is its acknowledged status. The other
+kinds write their triggered (created) status."""
+
+
+def status_after(op: ChangeKind, kind: str) -> Status:
+    """The status the change ``op`` leads to on a remote of ``kind``: what the incident shows
+    while the change is queued, the same as the remote will have once it is sent."""
+    if op is ChangeKind.REOPEN:
+        return REOPENED_TO.get(kind, STATUS_CHANGES[op])
+    return STATUS_CHANGES[op]
 
 EDITABLE_FIELDS: tuple[str, ...] = ("title", "description", "severity")
 """Fields a user may edit locally (ChangeKind.EDIT)."""

@@ -3,6 +3,8 @@
 The user sees the change at once (with a pending mark); the sync engine pushes it later. A
 change that the incident's remote kind cannot make is refused here, before anything is queued,
 and so is a status change that makes no sense from the incident's current (local) status.
+Deleting what never reached the remote (an incident created here, a comment not sent yet)
+queues nothing: its unsent changes are cancelled.
 """
 
 from __future__ import annotations
@@ -18,15 +20,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from incident_tui.clock import Clock, system_clock, to_db
-from incident_tui.domain.capabilities import KIND_TITLES, Capability, can
+from incident_tui.domain.capabilities import KIND_TITLES, Capability, can, lacking
 from incident_tui.domain.model import (
     EDITABLE_FIELDS,
     LOCAL_ID_PREFIX,
-    STATUS_CHANGES,
     ChangeKind,
     Draft,
     Severity,
     Status,
+    status_after,
 )
 from incident_tui.paths import outbox_files_dir
 from incident_tui.store import fts
@@ -93,32 +95,40 @@ class Actions:
     def _status(self, ids: Sequence[str], op: ChangeKind) -> StatusQueued:
         """Queue ``op`` for each incident of ``ids`` it applies to.
 
-        An unknown incident, or one whose remote cannot make the change, fails the whole
-        call with nothing queued. Incidents already in the target status, or (reopen) not
-        resolved, are skipped; acknowledging a resolved one is refused (:func:`status_skip`).
-        The others are queued; when none is and one was refused, :class:`StatusRefused`.
+        An unknown incident fails the whole call with nothing queued: a mistyped id is
+        better fixed than half done. One whose remote cannot make the change (reopening on
+        Revily) is refused and left out, as are acknowledging a resolved one and the
+        incidents already in the target status, or (reopen) not resolved
+        (:func:`status_skip`); the others are queued all the same, as the TUI does with a
+        selection. When none is queued and one was refused, :class:`StatusRefused`.
+        The incident shows the status the remote will have (:func:`status_after`).
         """
         if not ids:
             raise ActionError("no incident given")
-        target = STATUS_CHANGES[op]
         now = to_db(self.clock())
         queued: list[Queued] = []
         skipped: list[Skipped] = []
         with session(self.engine) as s, s.begin():
             for incident_id in dict.fromkeys(ids):
-                row = self._incident(s, incident_id, op)
+                row = self._cached(s, incident_id)
+                cannot = lacking(row.kind, CAPABILITY_OF[op])
+                if cannot is not None:
+                    reason = f"{row.id} left out: {cannot}"
+                    skipped.append(Skipped(row.id, reason, refused=True, unsupported=True))
+                    continue
                 before = row.status
                 skip = status_skip(row.id, before, op)
                 if skip is not None:
                     skipped.append(skip)
                     continue
+                target = status_after(op, row.kind)
                 row.status = target.value
                 if target is Status.ACKNOWLEDGED and not row.acknowledged_at:
                     row.acknowledged_at = now
                 if target is Status.RESOLVED:
                     row.resolved_at = row.resolved_at or now
                     row.acknowledged_at = row.acknowledged_at or now
-                if target is Status.TRIGGERED:
+                if op is ChangeKind.REOPEN:
                     row.resolved_at = None
                 row.updated_at = now
                 queued.append(self._enqueue(s, row, op, {"from": before}))
@@ -154,7 +164,8 @@ class Actions:
         return queued
 
     def delete_comment(self, incident_id: str, comment_seq: int) -> Queued:
-        """Queue deleting a comment (it disappears from the cache at once)."""
+        """Queue deleting a comment (it disappears from the cache at once); one not sent yet
+        is cancelled instead, with nothing queued (``cancelled``)."""
         with session(self.engine) as s, s.begin():
             row = self._incident(s, incident_id, ChangeKind.DELETE_COMMENT)
             comment = s.get(CommentRow, comment_seq)
@@ -167,7 +178,7 @@ class Actions:
                 s.flush()
                 fts.reindex(s, [row.id])
                 self._recount(s, row.id)
-                return Queued(row.id, comment.outbox_seq or 0, ChangeKind.DELETE_COMMENT)
+                return Queued(row.id, 0, ChangeKind.DELETE_COMMENT, cancelled=True)
             # The kind of note goes along: the row is gone by the time the sync sends this,
             # and OneUptime deletes public and internal notes at different addresses.
             payload = {"comment_id": comment.remote_id, "visibility": comment.visibility}
@@ -249,11 +260,12 @@ class Actions:
         return queued
 
     def delete(self, incident_id: str) -> Queued:
-        """Queue deleting an incident; it is hidden at once (a never-pushed one just goes)."""
+        """Queue deleting an incident; it is hidden at once. A never-pushed one just goes,
+        with its unsent create and later changes, and nothing queued (``cancelled``)."""
         with session(self.engine) as s, s.begin():
             row = self._incident(s, incident_id, ChangeKind.DELETE)
             if row.local_only:
-                queued = Queued(row.id, 0, ChangeKind.DELETE)
+                queued = Queued(row.id, 0, ChangeKind.DELETE, cancelled=True)
                 remove_incident(s, row)
                 return queued
             row.deleted_locally = True
@@ -319,11 +331,16 @@ class Actions:
     # Helpers ----------------------------------------------------------------------------
 
     def _incident(self, s: Session, incident_id: str, op: ChangeKind) -> IncidentRow:
+        row = self._cached(s, incident_id)
+        if not can(row.kind, CAPABILITY_OF[op]):
+            raise ActionError(f"{row.kind} remotes cannot {op.value.replace('_', ' ')}")
+        return row
+
+    @staticmethod
+    def _cached(s: Session, incident_id: str) -> IncidentRow:
         row = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
         if row is None or row.deleted_locally:
             raise ActionError(f"no incident {incident_id!r} in the cache")
-        if not can(row.kind, CAPABILITY_OF[op]):
-            raise ActionError(f"{row.kind} remotes cannot {op.value.replace('_', ' ')}")
         return row
 
     def _enqueue(

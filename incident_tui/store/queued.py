@@ -1,6 +1,7 @@
-"""What user actions return: the change each queued and, for status changes, the incidents
-left alone and why (already where the change leads, or a change that makes no sense from
-their status, such as acknowledging a resolved incident)."""
+"""What user actions return: the change each queued (or, for a deletion of something never
+sent, that the unsent changes were cancelled instead) and, for status changes, the incidents
+left alone and why (already where the change leads, a change that makes no sense from their
+status, such as acknowledging a resolved incident, or one their remote cannot make)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,17 @@ from incident_tui.domain.model import STATUS_CHANGES, ChangeKind, Status
 
 @dataclass(frozen=True, slots=True)
 class Queued:
-    """What an action queued: the incident and the outbox sequence number."""
+    """What an action queued: the incident and the outbox sequence number.
+
+    ``cancelled``: nothing was queued, because what the action deletes never reached the
+    remote (an incident created here, a comment not sent yet); its queued changes were
+    dropped instead and ``seq`` is 0. Nothing will be sent for it.
+    """
 
     incident_id: str
     seq: int
     op: ChangeKind
+    cancelled: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,13 +31,15 @@ class Skipped:
     """An incident a status change left alone, with the reason to show the user.
 
     ``refused``: the change makes no sense from the incident's status (acknowledging a
-    resolved incident); otherwise the incident already is where the change leads, and
+    resolved incident), or (``unsupported`` as well) the incident's remote cannot make it at
+    all (reopening on Revily); otherwise the incident already is where the change leads, and
     nothing needed queuing.
     """
 
     incident_id: str
     reason: str
     refused: bool = False
+    unsupported: bool = False
 
 
 class StatusQueued(list[Queued]):

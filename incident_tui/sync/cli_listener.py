@@ -1,4 +1,5 @@
-"""Headless sync for the command line: a progress line per remote and a summary."""
+"""Headless sync for the command line: a progress line per remote and a summary, both saying
+which changes still wait for the user (refused or contested, and those held behind them)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
 from incident_tui.config import Settings
 from incident_tui.domain.text import clean
+from incident_tui.store.engine import session
+from incident_tui.store.schema import OutboxRow
 from incident_tui.sync.events import RemoteResult, SyncReport
+from incident_tui.sync.outbox import BLOCKING_STATES
 
 
 class PrintListener:
@@ -23,6 +30,9 @@ class PrintListener:
         self.stream = stream or sys.stdout
         self.errors = errors or sys.stderr
         self._tty = self.stream.isatty()
+        self.cache: Engine | None = None
+        """The cache whose outbox is read as each remote finishes (:func:`run_sync` sets
+        it), so its line says what still waits for the user; ``None``: not said."""
 
     def remote_started(self, remote: str) -> None:
         """Say which remote is being synced."""
@@ -39,7 +49,10 @@ class PrintListener:
             print(f"{remote}: details {fetched}/{total}", file=self.stream, flush=True)
 
     def remote_finished(self, result: RemoteResult) -> None:
-        """Print the remote's outcome."""
+        """Print the remote's outcome, with the changes still waiting for the user."""
+        if self.cache is not None:
+            counts = waiting_changes(self.cache, result.remote)
+            result.waiting_refused, result.waiting_conflicts, result.held = counts
         print(clean(result.summary(), single_line=True), file=self.stream, flush=True)
 
     def incidents_changed(self, ids: list[str], urgent_new: list[str]) -> None:
@@ -48,12 +61,43 @@ class PrintListener:
             print(f"new urgent incident: {incident_id}", file=self.stream, flush=True)
 
 
+def waiting_changes(engine: Engine, remote: str) -> tuple[int, int, int]:
+    """The refused and the contested changes of ``remote`` still in the outbox, and the
+    queued changes held behind them (later changes of the same incidents, which the sync
+    does not send until the user answers: :func:`~incident_tui.sync.outbox.pending_changes`)."""
+    query = (
+        select(OutboxRow.incident_id, OutboxRow.state)
+        .where(OutboxRow.remote == remote)
+        .order_by(col(OutboxRow.seq))
+    )
+    with session(engine) as s:
+        rows = s.exec(query).all()
+    refused = conflicts = held = 0
+    blocked: set[str] = set()
+    for incident_id, state in rows:
+        if state == "failed":
+            refused += 1
+        elif state in BLOCKING_STATES:
+            conflicts += 1
+        elif incident_id in blocked:
+            held += 1
+        if state in BLOCKING_STATES:
+            blocked.add(incident_id)
+    return refused, conflicts, held
+
+
 def summary(report: SyncReport) -> str:
-    """The closing line of a pass."""
+    """The closing line of a pass: how many remotes synced, which failed, and which have
+    changes waiting for the user (a remote with such changes still counts as synced: its
+    pass went through; the changes wait for an answer, not for the remote)."""
     good = sum(1 for r in report.results if r.ok)
-    return f"synced {good} of {len(report.results)} remotes" + (
+    line = f"synced {good} of {len(report.results)} remotes" + (
         "" if report.ok else f"; failing: {', '.join(r.remote for r in report.results if not r.ok)}"
     )
+    waiting = [f"{r.remote} {r.waiting_text()}" for r in report.results if r.waiting_text()]
+    if waiting:
+        line += f"; waiting for you: {'; '.join(waiting)} (see incident-tui outbox)"
+    return line
 
 
 def failure_reason(report: SyncReport) -> str:
@@ -76,14 +120,19 @@ async def run_sync(
     once: bool,
     listener: PrintListener,
 ) -> int:
-    """Sync once (exit 0 only if every remote synced) or every ``poll_seconds`` until stopped."""
+    """Sync once (exit 0 only if every remote synced) or every ``poll_seconds`` until stopped.
+
+    A remote whose pass went through counts as synced even while refused or contested
+    changes wait for the user (interface.md: the status is about the remotes); its line and
+    the summary say so on every pass, not only on the one that was refused."""
     from incident_tui.sync.engine import SyncEngine
 
     engine = SyncEngine(settings, listener=listener)
+    listener.cache = engine.engine
     try:
         while True:
             report = await engine.sync(remotes)
-            print(summary(report), file=listener.stream, flush=True)
+            print(clean(summary(report), single_line=True), file=listener.stream, flush=True)
             if once:
                 if report.ok:
                     return 0

@@ -25,12 +25,24 @@ class RemoteResult:
     offline: bool = False
     """True when the remote could not be reached at all (as opposed to answering an error)."""
     seconds: float = 0.0
+    waiting_refused: int = 0
+    """Refused changes in the remote's outbox after the pass, this pass's and earlier ones,
+    waiting for the user to retry or discard them. ``failed`` counts only this pass's."""
+    waiting_conflicts: int = 0
+    """Contested changes in the outbox after the pass, waiting for keep mine / take theirs."""
+    held: int = 0
+    """Queued changes held behind those (later changes of the same incidents), not sent
+    until the user answers. The three ``waiting``/``held`` counts are read from the cache
+    after the pass by the listener that reports it (the command line's); 0 if none does."""
 
     def summary(self) -> str:
-        """One line for the command line and the log."""
+        """One line for the command line and the log; it ends with the changes still
+        waiting for the user, so every pass says so, not only the one that was refused."""
+        waiting = self.waiting_text()
+        after = f"; waiting for you: {waiting} (see incident-tui outbox)" if waiting else ""
         if not self.ok:
             state = "offline" if self.offline else "failed"
-            return f"{self.remote}: {state}: {self.error}"
+            return f"{self.remote}: {state}: {self.error}{after}"
         parts = [f"pulled {self.pulled}", f"pushed {self.pushed}"]
         if self.removed:
             parts.append(f"removed {self.removed}")
@@ -38,7 +50,23 @@ class RemoteResult:
             parts.append(f"{self.failed} refused")
         if self.conflicts:
             parts.append(f"{self.conflicts} conflicts")
-        return f"{self.remote}: ok, " + ", ".join(parts) + f" ({self.seconds:.1f}s)"
+        return f"{self.remote}: ok, " + ", ".join(parts) + f" ({self.seconds:.1f}s){after}"
+
+    def waiting_text(self) -> str:
+        """``1 refused change, 1 held behind it``: what waits for the user (empty: none)."""
+        parts: list[str] = []
+        if self.waiting_refused:
+            parts.append(_count(self.waiting_refused, "refused change"))
+        if self.waiting_conflicts:
+            parts.append(_count(self.waiting_conflicts, "conflict"))
+        if self.held:
+            blocking = self.waiting_refused + self.waiting_conflicts
+            parts.append(f"{self.held} held behind {'it' if blocking == 1 else 'them'}")
+        return ", ".join(parts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 @dataclass(slots=True)

@@ -26,6 +26,7 @@ from incident_tui.domain.model import (
     Draft,
     Incident,
     Severity,
+    status_after,
 )
 from incident_tui.remote.base import Connector
 from incident_tui.remote.errors import (
@@ -299,7 +300,7 @@ class Pusher:
             return False
         ours: dict[str, Any]
         if change.op in STATUS_CHANGES:
-            ours = {"status": STATUS_CHANGES[change.op].value}
+            ours = {"status": status_after(change.op, cached.incident.kind).value}
         elif change.op is ChangeKind.EDIT:
             ours = dict(change.payload.get("changes", {}))
         else:
@@ -331,7 +332,7 @@ class Pusher:
                 theirs = None
         ours: dict[str, Any] = dict(change.payload.get("changes", {}))
         if change.op in STATUS_CHANGES:
-            ours = {"status": STATUS_CHANGES[change.op].value}
+            ours = {"status": status_after(change.op, connector.kind).value}
         fields = list(error.fields) or sorted(ours)
         await asyncio.to_thread(
             outbox.mark_conflict, self.engine, change.seq, fields, ours, theirs, str(error)

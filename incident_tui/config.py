@@ -28,6 +28,7 @@ from pydantic_settings import (
 from incident_tui import paths
 from incident_tui.config_error import ConfigError
 from incident_tui.config_remotes import RemoteBase, RemoteConfig
+from incident_tui.domain.handover import MAX_HOURS
 from incident_tui.keymap import BY_ID
 
 ENV_PREFIX = "INCIDENT_TUI_"
@@ -53,8 +54,9 @@ class Settings(BaseSettings):
     """Ring the terminal bell and show a notice when a new critical or major incident arrives."""
     keys: dict[str, str] = Field(default_factory=dict)
     """Key overrides: binding id to keys, e.g. ``acknowledge = "ctrl+a"``."""
-    stale_hours: float = Field(default=24.0, gt=0)
-    """An open incident with no update for this long counts as stale in the handover."""
+    stale_hours: float = Field(default=24.0, gt=0, le=MAX_HOURS, allow_inf_nan=False)
+    """An open incident with no update for this long counts as stale in the handover (at most
+    a year, as ``handover --hours``: far more would overflow the date arithmetic)."""
     download_dir: Path | None = None
     """Where downloads and exports are saved (default ~/Downloads/incident-tui)."""
     hydrate_limit: int = Field(default=200, ge=0)
@@ -147,7 +149,9 @@ def config_path(flag: Path | None = None) -> Path:
 def read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
     """Parse the TOML file; a missing file is empty unless it was asked for by name."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig drops the byte-order mark some Windows editors put first, which TOML
+        # itself does not allow.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         if required:
             raise ConfigError(f"{path}: no such config file") from None
@@ -281,6 +285,15 @@ SHOWN_PROBLEMS = 5
 """Most config problems one error line names; the rest are counted."""
 
 
+def _env_data(key: str, value: str) -> dict[str, Any]:
+    """A variable's value as the file data it overrides (``{key: decoded}``), for naming
+    what it holds in an error; empty when it is no JSON (a plain value names nothing)."""
+    try:
+        return {key: json.loads(value)}
+    except ValueError:
+        return {}
+
+
 def _problems(errors: Sequence[Mapping[str, Any]], path: Path, data: Mapping[str, Any]) -> str:
     """Every problem on one line, grouped by where it comes from (the file, or the
     environment variable that set the key), so the user fixes them all in one go."""
@@ -293,7 +306,10 @@ def _problems(errors: Sequence[Mapping[str, Any]], path: Path, data: Mapping[str
         # whether or not the file has the key too (spelled as the user did: any case).
         spelled = next((name for name in os.environ if name.upper() == env_name), None)
         source = f"environment {spelled}" if spelled else str(path)
-        by_source.setdefault(source, []).append(f"{_key_path(loc, data)}: {_describe(error)}")
+        # Remotes are labelled by name from where the value came: the variable's own list
+        # may name other remotes than the file.
+        given = _env_data(top, os.environ[spelled]) if spelled else data
+        by_source.setdefault(source, []).append(f"{_key_path(loc, given)}: {_describe(error)}")
     groups, shown = [], 0
     for source, problems in by_source.items():
         if problems and shown < SHOWN_PROBLEMS:

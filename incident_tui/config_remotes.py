@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -17,6 +18,28 @@ StatusName = Literal["triggered", "acknowledged", "resolved"]
 SeverityName = Literal["critical", "major", "minor", ""]
 KITEHOUSE_LIMIT_CAP = 100
 """Kitehouse's largest ``limit``: more is silently cut to this (contracts/kitehouse.md §6)."""
+
+
+def url_problem(value: str) -> str | None:
+    """What makes ``value`` no usable server address (said after the key's name), or ``None``.
+
+    Checked here so a bad address is a config error naming its key, not a failure deep in
+    the HTTP client at the first sync."""
+    if not value.startswith(("http://", "https://")):
+        return "must start with http:// or https://"
+    try:
+        parts = urlsplit(value)
+    except ValueError as exc:  # a broken [IPv6] host
+        return f"is not a valid address ({exc}): use http(s)://host[:port][/path]"
+    if not parts.hostname:
+        return "has no host name: use http(s)://host[:port][/path]"
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or beyond 65535
+        port = 0
+    if port == 0:
+        return "has a bad port: use a number from 1 to 65535"
+    return None
 
 
 class RemoteBase(BaseModel):
@@ -42,8 +65,9 @@ class RemoteBase(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+        problem = url_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value.rstrip("/")
 
     def secret(self) -> str | None:
@@ -252,8 +276,9 @@ def _oidc_problems(remote: OidcRemote) -> list[str]:
         verb = "needs" if len(given) == 1 else "need"
         return [f"{', '.join(given)} {verb} token_url (the Keycloak token endpoint)"]
     problems = []
-    if not remote.token_url.startswith(("http://", "https://")):
-        problems.append("token_url must start with http:// or https://")
+    problem = url_problem(remote.token_url)
+    if problem:
+        problems.append(f"token_url {problem}")
     if remote.token or remote.token_env:
         # Two credentials would leave the user guessing which one the requests carry.
         problems.append("token/token_env and token_url are two ways to sign in: keep one")

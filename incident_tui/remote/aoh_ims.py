@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
@@ -31,6 +30,7 @@ from urllib.parse import quote
 import httpx
 
 from incident_tui.config_remotes import AohImsRemote, RemoteBase
+from incident_tui.domain import jsontext
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status
@@ -71,7 +71,7 @@ def _token_identities(token: str | None) -> set[str]:
         return set()
     try:
         padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
+        claims = jsontext.loads(base64.urlsafe_b64decode(padded))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         return set()
     if not isinstance(claims, dict):
@@ -194,6 +194,11 @@ class AohImsConnector(Connector):
             else:
                 if not isinstance(row, dict) or row.get("id") is None:
                     raise BadResponse(f"GET incident {remote_id}: no incident in the answer")
+                if str(row["id"]) != remote_id:
+                    # Taken as it is, it would be stored as a new incident under that id.
+                    raise BadResponse(
+                        f"GET incident {remote_id}: the answer is incident {str(row['id'])!r:.80}"
+                    )
                 self._get_route_works = True
                 return row
         async with aclosing(self._all_rows()) as batches:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from incident_tui.domain import jsontext
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.model import Incident
 from incident_tui.remote.errors import Conflict, RemoteError
@@ -35,7 +36,7 @@ def classify_conflict(response: httpx.Response, reason: str) -> RemoteError | No
 def _top_message(response: httpx.Response) -> str:
     """The error body's ``errorMessage`` and ``message``, if it has them."""
     try:
-        body = response.json()
+        body = jsontext.loads(response.content)
     except ValueError:
         return ""
     if not isinstance(body, dict):

@@ -28,10 +28,11 @@ async def list_page(
     total: Any
     if isinstance(body, list):
         rows, total = body, len(body)
-    elif isinstance(body, dict) and isinstance(body.get("incidents", []), list | None):
-        rows = body.get("incidents") or []
-        total = body.get("total")
+    elif isinstance(body, dict) and isinstance(body.get("incidents"), list):
+        rows, total = body["incidents"], body.get("total")
     else:
+        # A missing or null list (a maintenance page, an empty ``data``) is no news about
+        # the incidents: read as an empty listing it would mark every cached one deleted.
         raise BadResponse("GET /v1/incident: no incident list in the answer")
     rows = [r for r in rows if isinstance(r, dict) and r.get("id") is not None]
     if not isinstance(total, int) or isinstance(total, bool):

@@ -152,6 +152,12 @@ class FourhseConnector(Connector):
         payload = await self._json("GET", f"/v2/incident/view/{quote(remote_id, safe='')}")
         if not isinstance(payload, dict) or not payload.get("office_incident_id"):
             raise BadResponse(f"4HSE incident/view {remote_id}: not an incident object")
+        answered = str(payload["office_incident_id"])
+        if answered != remote_id:
+            # Taken as it is, it would be stored as a new incident under that id.
+            raise BadResponse(
+                f"4HSE incident/view {remote_id}: the answer is incident {answered!r:.80}"
+            )
         return payload
 
     async def get(self, remote_id: str) -> Incident:

@@ -35,7 +35,8 @@ async def pages(
         if sort:
             body["sort"] = sort
         response, rows = await post(resource, body)
-        rows = [] if rows is None else rows
+        # An empty or ``null`` body is no list at all: read as an empty page it would end the
+        # listing there and mark every cached incident deleted.
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise BadResponse(f"4HSE {resource}/index: expected a JSON array of objects")
         count = _header_int(response, "X-Pagination-Page-Count")

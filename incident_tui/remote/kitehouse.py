@@ -167,7 +167,13 @@ class KitehouseConnector(Connector):
 
     async def get(self, remote_id: str) -> Incident:
         """The full incident with comments and attachments."""
-        return self._map(await self.http.json("GET", self._one(remote_id)), full=True)
+        incident = self._map(await self.http.json("GET", self._one(remote_id)), full=True)
+        if incident.remote_id != remote_id:
+            # Taken as it is, it would be stored as a new incident under that id.
+            raise BadResponse(
+                f"GET incident {remote_id}: the answer is incident {incident.remote_id!r:.80}"
+            )
+        return incident
 
     async def stale(self) -> list[Incident]:
         """Open incidents the server considers stale (summary rows)."""

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import httpx
 
 from incident_tui.config_remotes import OidcRemote
+from incident_tui.domain import jsontext
 from incident_tui.remote.errors import AuthFailed, BadResponse, RemoteError
 from incident_tui.remote.http import Http, parse_json, utc_now
 
@@ -99,7 +100,7 @@ class OidcSession:
                 status=status,
             )
         try:
-            reason = str(response.json().get("error_description") or reason)
+            reason = str(jsontext.loads(response.content).get("error_description") or reason)
         except (ValueError, AttributeError):
             pass
         return AuthFailed(f"{self.system} sign-in refused (HTTP {status}): {reason}", status=status)

@@ -189,6 +189,11 @@ class OneuptimeConnector(Connector):
         if not isinstance(item, dict) or not item.get("_id"):
             # OneUptime answers 200 {} for an id it has no (visible) row for.
             raise NotFound(f"incident {remote_id} not found")
+        if str(item["_id"]) != remote_id:
+            # Taken as it is, it would be stored as a new incident under that id.
+            raise BadResponse(
+                f"incident {remote_id}/get-item: the answer is incident {str(item['_id'])!r:.80}"
+            )
         internal = note_files_named(internal, "internal")
         public = note_files_named(public, "public")
         return (await self._map([raw], [item], internal=internal, public=public, owners=owners,

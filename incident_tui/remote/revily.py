@@ -101,6 +101,11 @@ class RevilyConnector(Connector):
         body = await self._get_json(f"/incidents/{_segment(remote_id)}")
         if not isinstance(body, dict) or not body.get("id"):
             raise BadResponse(f"GET /incidents/{remote_id}: not an incident")
+        if str(body["id"]) != remote_id:
+            # Taken as it is, it would be stored as a new incident under that id.
+            raise BadResponse(
+                f"GET /incidents/{remote_id}: the answer is incident {str(body['id'])!r:.80}"
+            )
         return self.to_incident(body)
 
     async def services(self) -> list[dict[str, Any]]:

@@ -74,3 +74,35 @@ def test_only_number_tokens_of_twenty_digits_take_the_exact_decoder(
 ) -> None:
     assert jsontext._has_long_number(body) is long
     assert jsontext.loads(body) == json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"t": "a \\ud800 b", "\\udc80k": ["\\uDBFF", {"n": "\\udfff!"}]}',
+        # The exact decoder's path (a long number) repairs as well.
+        b'{"n": 123456789012345678901, "t": "a \\ud800 b", "\\udc80k": ["\\uDBFF", '
+        b'{"n": "\\udfff!"}]}',
+        # A surrogate encoded as if it were UTF-8, which the standard library reads.
+        b'{"t": "a \xed\xa0\x80 b", "\xed\xb2\x80k": ["\\uDBFF", {"n": "\\udfff!"}]}',
+    ],
+)
+def test_a_lone_surrogate_becomes_the_replacement_character(body: bytes) -> None:
+    value = jsontext.loads(body)
+    assert value["t"] == "a \ufffd b"
+    assert value["\ufffdk"] == ["\ufffd", {"n": "\ufffd!"}]
+    jsontext.dumps(value).encode()  # what the store does with it: no UnicodeEncodeError
+
+
+def test_surrogate_pairs_and_text_near_surrogates_stay_as_they_are() -> None:
+    # A valid pair (an emoji), Hangul (UTF-8 bytes starting like an encoded surrogate) and
+    # an escaped backslash before "ud800" are no lone surrogates.
+    body = '{"e": "\\ud83d\\ude00", "k": "한국어 \ud7ff", "b": "\\\\ud800"}'.encode()
+    assert jsontext.loads(body) == {"e": "😀", "k": "한국어 \ud7ff", "b": "\\ud800"}
+    big = b'{"n": 123456789012345678901, "e": "\\ud83d\\ude00 \\ud800"}'
+    assert jsontext.loads(big) == {"n": 123456789012345678901, "e": "😀 \ufffd"}
+
+
+def test_utf16_text_with_a_lone_surrogate_is_repaired() -> None:
+    body = '{"t": "a \\ud800 b"}'.encode("utf-16")
+    assert jsontext.loads(body) == {"t": "a \ufffd b"}

@@ -1,0 +1,129 @@
+"""Config values that used to pass the checks and fail later, deep in a command (a server
+address with no host or an impossible port, a stale limit beyond what dates can hold), and
+config errors that named the wrong remote or refused a file only for its byte-order mark:
+each is now one config error line from the real command line, naming the key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from incident_tui.cli import main
+from incident_tui.config import load_settings
+from incident_tui.config_error import ConfigError
+
+KITEHOUSE = '[[remotes]]\nname = "kh"\nkind = "kitehouse"\nsite_id = "s"\ntoken = "t"\n'
+
+
+def write(tmp_path: Path, text: str, *, encoding: str = "utf-8") -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Exit code and error output of the command line."""
+    code = main(args)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://127.0.0.1:99999", "has a bad port: use a number from 1 to 65535"),
+        ("http://127.0.0.1:0", "has a bad port"),
+        ("http://h:abc", "has a bad port"),
+        ("http://", "has no host name"),
+        ("https://:8080/api", "has no host name"),
+        ("http:///path", "has no host name"),
+        ("http://[::1", "is not a valid address"),
+    ],
+)
+def test_a_base_url_without_host_or_with_a_bad_port_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, problem: str
+) -> None:
+    path = write(tmp_path, KITEHOUSE + f'base_url = "{url}"\n')
+    code, err = run(["--config", str(path), "--db", str(tmp_path / "c.db"), "sync", "--once"],
+                    capsys)
+    assert code == 1
+    assert err.count("\n") == 1
+    assert f"{path}: remotes[0] (kh).base_url: {problem}" in err
+    assert "internal error" not in err and "cannot connect" not in err
+
+
+def test_a_bad_token_url_is_named_too(tmp_path: Path) -> None:
+    path = write(tmp_path, (
+        '[[remotes]]\nname = "ops"\nkind = "aoh_ims"\nbase_url = "https://ims.example.test"\n'
+        'token_url = "https://sso.example.test:70000/token"\nclient_id = "c"\n'
+        'client_secret = "s"\n'
+    ))
+    with pytest.raises(ConfigError, match=r"remotes\[0\] \(ops\): token_url has a bad port"):
+        load_settings(path)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:65535", "https://[::1]:8443/api", "http://h"])
+def test_good_base_urls_still_pass(tmp_path: Path, url: str) -> None:
+    settings = load_settings(write(tmp_path, KITEHOUSE + f'base_url = "{url}/"\n'))
+    assert settings.remote("kh").base_url == url
+
+
+@pytest.mark.parametrize("hours", ["1e8", "1e20", "inf", "nan"])
+def test_a_huge_stale_hours_is_a_config_error_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    hours: str,
+) -> None:
+    db = str(tmp_path / "c.db")
+    monkeypatch.setenv("INCIDENT_TUI_STALE_HOURS", hours)
+    code, err = run(["--db", db, "handover"], capsys)
+    assert code == 1
+    assert err.startswith("incident-tui: environment INCIDENT_TUI_STALE_HOURS: stale_hours: ")
+    assert "Traceback" not in err and err.count("\n") == 1
+    monkeypatch.delenv("INCIDENT_TUI_STALE_HOURS")
+    if hours in ("1e8", "1e20"):
+        path = write(tmp_path, f"stale_hours = {hours}\n")
+        code, err = run(["--config", str(path), "--db", db, "handover"], capsys)
+        assert code == 1
+        assert f"{path}: stale_hours: Input should be less than or equal to 8784" in err
+
+
+def test_a_year_of_stale_hours_is_fine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INCIDENT_TUI_STALE_HOURS", "8784")
+    code, _ = run(["--db", str(tmp_path / "c.db"), "handover"], capsys)
+    assert code == 0
+
+
+def test_an_environment_remote_error_names_the_environment_remote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, KITEHOUSE + 'base_url = "http://h"\n')
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps([{"name": "x", "kind": "kitehouse"}]))
+    code, err = run(["--config", str(path), "--db", str(tmp_path / "c.db"), "list"], capsys)
+    assert code == 1
+    assert "environment INCIDENT_TUI_REMOTES: remotes[0] (x).base_url: required key" in err
+    assert "(kh)" not in err
+
+
+def test_a_file_error_still_names_the_file_remote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, KITEHOUSE + 'base_url = "ftp://h"\n')
+    monkeypatch.setenv("INCIDENT_TUI_POLL_SECONDS", "0")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert f"{path}: remotes[0] (kh).base_url: must start with http" in str(caught.value)
+    assert "environment INCIDENT_TUI_POLL_SECONDS: poll_seconds:" in str(caught.value)
+
+
+def test_a_config_file_with_a_byte_order_mark_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, 'theme = "incident-light"\npoll_seconds = 20\n', encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    settings = load_settings(path)
+    assert settings.theme == "incident-light" and settings.poll_seconds == 20
+    code, err = run(["--config", str(path), "--db", str(tmp_path / "c.db"), "list"], capsys)
+    assert code == 0 and err == ""

@@ -19,9 +19,37 @@ payload, and SQLite's default 4 KB pages hold only one or two such rows, the res
 50,000 OneUptime incidents filled 195 MB of 4 KB pages and 120 MB of 32 KB ones, and storing
 them took about a third less time."""
 
+BUSY_TIMEOUT = 10.0
+"""Seconds a connection waits for another one's write lock before giving up: long enough
+for any one transaction of a sync, short enough that a command does not seem to hang when
+another incident-tui holds the lock (suspended with Ctrl-Z, say). Read at each connect, so a
+test can lower it."""
+
 
 class StoreError(Exception):
     """The cache cannot be used; the message says why and what to do."""
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether ``error`` (a ``sqlite3`` error, or SQLAlchemy's wrapper of one) is SQLite
+    giving up on a lock another connection kept past the busy timeout."""
+    error = getattr(error, "orig", None) or error
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        # The primary code sits in the low byte (SQLITE_BUSY_RECOVERY and the like).
+        # SQLITE_LOCKED is not this: a conflict within one connection, a bug to show as is.
+        return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
+    return str(error) == "database is locked"  # SQLITE_BUSY's text
+
+
+def busy_error(path: Path) -> StoreError:
+    """The one line for a cache whose write lock another connection did not let go of."""
+    return StoreError(
+        f"{path}: the cache is busy: another incident-tui (a sync?) has been writing to it "
+        f"for over {BUSY_TIMEOUT:g} s; try again once it is done"
+    )
 
 
 def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connection:
@@ -33,14 +61,16 @@ def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connectio
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
-            path, timeout=10.0, isolation_level=None, check_same_thread=check_same_thread
+            path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=check_same_thread
         )
-        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute(f"PRAGMA busy_timeout = {round(BUSY_TIMEOUT * 1000)}")
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL: a new file only
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
+        if is_busy(exc):
+            raise busy_error(path) from None
         raise StoreError(f"{path}: cannot open the cache: {exc}") from None
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the cache folder: {exc}") from None
@@ -70,5 +100,7 @@ def open_db(path: Path) -> sqlite3.Connection:
             migrate(conn, path)
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if is_busy(exc):
+                raise busy_error(path) from None
             raise StoreError(f"{path}: cannot upgrade the cache: {exc}") from None
     return conn

@@ -7,11 +7,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, ExceptionContext, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
-from incident_tui.store.db import connect, open_db
+from incident_tui.store.db import busy_error, connect, is_busy, open_db
 
 WRITER_CACHE_KIB = 32 * 1024
 """SQLite page cache of each writer connection, in KiB (the reader keeps the default)."""
@@ -47,6 +47,14 @@ def make_engine(path: Path) -> Engine:
         # pysqlite's own transaction handling is off (isolation_level=None in connect), so
         # we start every transaction ourselves, taking the write lock at once.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "handle_error")
+    def _busy(context: ExceptionContext) -> None:
+        # Another process kept the write lock past the busy timeout (a sync suspended with
+        # Ctrl-Z, say): nothing was written. Every caller gets the cache's one line for it,
+        # never SQLAlchemy's text with the SQL and a URL. Mostly BEGIN IMMEDIATE (above).
+        if is_busy(context.original_exception):
+            raise busy_error(path)
 
     return engine
 

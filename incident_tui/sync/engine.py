@@ -11,6 +11,7 @@ module runs them for each remote and reports how each pass went.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from incident_tui.config_remotes import RemoteBase
 from incident_tui.remote.base import Connector, make_connector
 from incident_tui.remote.errors import NotFound, RemoteError, Unavailable
 from incident_tui.remote.http import Sleep
+from incident_tui.store.db import StoreError
 from incident_tui.store.engine import make_engine
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, SyncReport
@@ -91,14 +93,14 @@ class SyncEngine:
             started = time.monotonic()
             result = RemoteResult(name, ok=False)
             self.listener.remote_started(name)
-            await asyncio.to_thread(
-                pull_store.save_remote_state,
-                self.engine,
-                name,
-                kind,
-                last_attempt_at=to_db(self.clock()),
-            )
             try:
+                await asyncio.to_thread(
+                    pull_store.save_remote_state,
+                    self.engine,
+                    name,
+                    kind,
+                    last_attempt_at=to_db(self.clock()),
+                )
                 connector = self.connector(name)
                 held_back = await self._pusher.push(connector, result)
                 await self._puller.pull(connector, kind, result)
@@ -118,13 +120,22 @@ class SyncEngine:
                     "state": "offline" if result.offline else "failing",
                     "last_error": str(error),
                 }
+            except StoreError as error:
+                # Another process kept the cache locked: nothing of this step was written,
+                # and the next pass does it again.
+                result.error = str(error)
+                state = {"state": "failing", "last_error": result.error}
             except Exception as error:  # noqa: BLE001 - one broken remote must not stop the rest
                 result.error = f"internal error: {type(error).__name__}: {error}"
                 state = {"state": "failing", "last_error": result.error}
             result.seconds = time.monotonic() - started
             http = getattr(self._connectors.get(name), "http", None)
             result.requests = getattr(http, "requests_sent", 0)
-            await asyncio.to_thread(pull_store.save_remote_state, self.engine, name, kind, **state)
+            # The pass is over either way: say so, even if the cache is still too busy to note.
+            with contextlib.suppress(StoreError):
+                await asyncio.to_thread(
+                    pull_store.save_remote_state, self.engine, name, kind, **state
+                )
             self.listener.remote_finished(result)
             return result
 

@@ -107,14 +107,28 @@ class Intents:
 
         def call(actions: Actions) -> list[Queued]:
             from incident_tui.store.actions import ActionError
+            from incident_tui.store.db import StoreError
 
             queued: list[Queued] = []
             refused: list[str] = []
-            for incident_id in targets:
+            for index, incident_id in enumerate(targets):
                 try:
                     queued.append(actions.delete(incident_id))
                 except ActionError as exc:
                     refused.append(clean(str(exc), single_line=True))
+                except StoreError as exc:
+                    if not queued:
+                        raise  # nothing done: said as for any other action
+                    # The cache stayed locked part way: what is queued stays queued; the
+                    # rest would each wait as long again, so stop and say how many are not.
+                    app.notify(
+                        f"{len(targets) - index} of {len(targets)} not queued: "
+                        + clean(str(exc), single_line=True),
+                        title="Cannot delete",
+                        severity="error",
+                        markup=False,
+                    )
+                    break
             if refused:
                 more = f"; and {len(refused) - 2} more" if len(refused) > 2 else ""
                 app.notify(
@@ -202,16 +216,25 @@ class Intents:
 
         def work() -> None:
             from incident_tui.store.actions import ActionError, StatusRefused
+            from incident_tui.store.db import StoreError
 
-            actions = services.actions()
             try:
-                result = call(actions)
+                result = call(services.actions())
+            except StoreError as exc:
+                # The cache stayed locked (another incident-tui writing to it): nothing was
+                # written, so say so plainly; the user has to do it again.
+                undone = "Not queued" if message is None else "Not done"
+                app.notify(f"{undone}: {clean(str(exc), single_line=True)}",
+                           title=f"Cannot {label}", severity="error", markup=False)
+                return
             except (ActionError, OSError) as exc:
                 # Its text may quote remote ids, titles or file names: never parse it as
                 # markup, and drop control characters. OSError: a file to attach that cannot
                 # be read or copied.
                 reason = clean(str(exc))
-                if isinstance(exc, StatusRefused):
+                if isinstance(exc, StatusRefused) and any(
+                    not item.unsupported for item in exc.skipped
+                ):
                     reason += _reopen_hint(services)
                 app.notify(reason, title=f"Cannot {label}", severity="error", markup=False)
                 return
@@ -224,8 +247,15 @@ class Intents:
             # A status change leaves alone what is already there (or, reopening, what is not
             # resolved): count only what was queued, and say why the rest was not.
             skipped = getattr(result, "skipped", ())
+            # Deleting what never reached the remote queues nothing: say it was cancelled.
+            cancelled = len({q.incident_id for q in queued if q.cancelled})
             text = message
-            if text is None:
+            if text is None and cancelled:
+                sent = len({q.incident_id for q in queued if not q.cancelled})
+                text = _cancelled(label, cancelled)
+                if sent:
+                    text = f"{_summary(label, sent)} · {text[0].lower()}{text[1:]}"
+            elif text is None:
                 count = len({q.incident_id for q in queued}) if skipped else len(changed)
                 text = _summary(label, count) if count else "Nothing queued"
                 text += _skipped(skipped)
@@ -249,6 +279,21 @@ def _skipped(skipped: Sequence[Any]) -> str:
     reasons = "; ".join(clean(getattr(s, "reason", ""), single_line=True) for s in skipped[:2])
     more = f"; and {len(skipped) - 2} more" if len(skipped) > 2 else ""
     return f" · {len(skipped)} left alone: {reasons}{more}"
+
+
+CANCELLED: dict[str, tuple[str, str]] = {
+    "delete": ("unsent new incident", "unsent new incidents"),
+    "delete comment": ("unsent comment", "unsent comments"),
+}
+"""What a deletion cancels, one and several, when it takes something never sent."""
+
+
+def _cancelled(label: str, count: int) -> str:
+    """``Cancelled the unsent comment (nothing was sent)``: the deletion dropped the queued
+    changes of ``count`` incidents' unsent things instead of queuing one."""
+    one, many = CANCELLED.get(label, ("unsent change", "unsent changes"))
+    what = f"the {one}" if count == 1 else f"{count} {many}"
+    return f"Cancelled {what} (nothing was sent)"
 
 
 def _summary(label: str, count: int) -> str:

@@ -4,9 +4,11 @@ which changes still wait for the user (refused or contested, and those held behi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
@@ -129,6 +131,10 @@ async def run_sync(
 
     engine = SyncEngine(settings, listener=listener)
     listener.cache = engine.engine
+    if not once:
+        # A service manager stops a long-running sync with SIGTERM: end it as Ctrl-C does
+        # (the pass under way stops, connections close, one line says why) rather than die.
+        _stop_on_sigterm(asyncio.current_task())
     try:
         while True:
             report = await engine.sync(remotes)
@@ -140,8 +146,29 @@ async def run_sync(
                 print(f"incident-tui: {failure_reason(report)}", file=listener.errors, flush=True)
                 return 1
             await asyncio.sleep(settings.poll_seconds)
+    except asyncio.CancelledError as stop:
+        task = asyncio.current_task()
+        if stop.args != ("SIGTERM",) or task is None:
+            raise
+        task.uncancel()
+        print("incident-tui: terminated", file=listener.errors, flush=True)
+        return TERMINATED
     finally:
         await engine.aclose()
+
+
+TERMINATED = 143
+"""Exit status after SIGTERM, as a shell reports a process that signal ended (128 + 15)."""
+
+
+def _stop_on_sigterm(task: asyncio.Task[Any] | None) -> None:
+    """Have SIGTERM cancel ``task`` (the sync loop), which :func:`run_sync` ends with
+    :data:`TERMINATED`. Where signals cannot be caught this way (Windows), the default stays."""
+    if task is None:
+        return
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGTERM, lambda: task.cancel("SIGTERM"))
 
 
 async def read_fresh(settings: Settings, incident_id: str) -> str | None:

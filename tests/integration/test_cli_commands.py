@@ -156,12 +156,13 @@ def test_sync_ends_on_sigterm_with_nothing_lost(
 ) -> None:  # fmt: skip
     oncall, (sync, lines) = passes(serve, tmp_path, spawned)
     sync.send_signal(signal.SIGTERM)
-    # SIGTERM is not caught: the default action ends the process at once, which is safe
-    # because every sync step is its own committed SQLite transaction.
-    assert sync.wait(timeout=30) == -signal.SIGTERM
+    # What a service manager sends to stop it: it ends as Ctrl-C ends it, with one line and
+    # the shell's status for a process SIGTERM ended, the pass under way given up (each
+    # step is its own committed SQLite transaction, so nothing half-written stays).
+    assert sync.wait(timeout=30) == 128 + signal.SIGTERM
     assert gone(sync)
     lines.rest(timeout=10)
-    assert sync.stderr.read() == ""
+    assert sync.stderr.read() == "incident-tui: terminated\n"
     monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
     capsys.readouterr()
     assert main(["list", "--json"]) == 0

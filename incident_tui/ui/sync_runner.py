@@ -10,7 +10,6 @@ keeps the incident on screen fresh.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -162,11 +161,13 @@ class SyncRunner:
             self.available = False
             self._app.post_message(SyncProblem(f"sync is not available: {exc}", fatal=True))
             return
-        options: dict[str, Any] = {"clock": self._clock, "listener": AppListener(self._app)}
-        if self._db_path is not None and "db_path" in inspect.signature(SyncEngine).parameters:
-            # The cache the UI reads (``make_app(db_path=...)`` may differ from the settings').
-            options["db_path"] = self._db_path
-        engine = SyncEngine(self._settings, **options)
+        # The cache the UI reads: ``make_app(db_path=...)`` may differ from the settings'.
+        engine = SyncEngine(
+            self._settings,
+            clock=self._clock,
+            listener=AppListener(self._app),
+            db_path=self._db_path,
+        )
         with self._lock:
             self._engine = engine
         try:

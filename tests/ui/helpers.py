@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Static
+from textual.worker import Worker
 
 from incident_tui.clock import fixed_clock
 from incident_tui.config import Settings
@@ -16,26 +17,63 @@ from incident_tui.emulators import EmulatorServer
 from incident_tui.ui.widgets.incident_list import IncidentList
 from tests.ui.conftest import NOW
 
+SETTLE_LIMIT = 10.0
+"""Seconds the app gets to become quiet before a test fails naming what is still busy."""
 
-async def settle(pilot: Pilot[Any], limit: float = 10.0) -> None:
-    """Wait until no worker runs and every list shows the rows and count of its last load."""
+
+def _names(workers: Iterable[Worker[Any]]) -> str:
+    return ", ".join(f"{w.name or w.description!r} (group {w.group!r})" for w in workers)
+
+
+async def _unfinished(workers: list[Worker[Any]], limit: float) -> list[Worker[Any]]:
+    """Wait up to ``limit`` seconds for ``workers`` to end; those still running then.
+
+    Nothing is cancelled on a timeout: cancelling a wait on ``Worker.wait`` would cancel the
+    worker too, and the failure should name it as it was, stuck."""
+    if not workers:
+        return []
+    waits = [asyncio.ensure_future(w.wait()) for w in workers]
+    for wait in waits:
+        # How a worker ended (failed, cancelled because superseded) is the app's to report;
+        # read each outcome so none is logged as "never retrieved".
+        wait.add_done_callback(lambda done: done.cancelled() or done.exception())
+    await asyncio.wait(waits, timeout=max(limit, 0.0))
+    return [w for w in workers if w.is_running]
+
+
+async def finish_workers(workers: Iterable[Worker[Any]], limit: float = SETTLE_LIMIT) -> None:
+    """Wait for ``workers`` to end; ``TimeoutError`` naming those still running after
+    ``limit`` seconds (a stuck worker must fail its test, not hang it)."""
+    still = await _unfinished(list(workers), limit)
+    if still:
+        raise TimeoutError(f"workers still running after {limit:g}s: {_names(still)}")
+
+
+async def settle(pilot: Pilot[Any], limit: float = SETTLE_LIMIT) -> None:
+    """Wait until no worker runs and every list shows the rows and count of its last load;
+    ``TimeoutError`` naming what is still busy after ``limit`` seconds."""
     app = pilot.app
     loop = asyncio.get_running_loop()
     deadline = loop.time() + limit
-    def running() -> list[Any]:
+
+    def running() -> list[Worker[Any]]:
         # The sync loop is meant to run for ever: never wait for it.
         return [w for w in app.workers if w.is_running and w.group != "sync"]
 
     while True:
-        # Not workers.wait_for_complete: an empty list there means "all", the sync loop too,
-        # and a cancelled (superseded) worker would raise.
-        await asyncio.gather(*(w.wait() for w in running()), return_exceptions=True)
+        # Not workers.wait_for_complete: an empty list there means "all", the sync loop too;
+        # a cancelled (superseded) worker would raise; and it swallows the cancellation that
+        # a timeout around it sends, so it cannot be given a time limit.
+        await _unfinished(running(), deadline - loop.time())
         await pilot.pause()
         lists = list(app.screen.query(IncidentList))
-        if not running() and not any(lst.busy for lst in lists):
+        busy = [lst for lst in lists if lst.busy]
+        if not running() and not busy:
             return
         if loop.time() > deadline:
-            raise TimeoutError("the app did not settle")
+            what = [f"workers still running: {_names(running())}"] if running() else []
+            what += [f"list #{lst.id} still loading" for lst in busy]
+            raise TimeoutError(f"the app did not settle in {limit:g}s: {'; '.join(what)}")
         await asyncio.sleep(0.01)
 
 
@@ -86,19 +124,23 @@ async def open_detail(pilot: Pilot[Any], incident_id: str) -> Any:
     return screen
 
 
-def live_app(server: EmulatorServer, name: str, tmp_path: Path, *, sync: bool = True) -> Any:
+def live_app(
+    server: EmulatorServer, name: str, tmp_path: Path, *, sync: bool = True, **settings: Any
+) -> Any:
     """The App as the CLI builds it over ``server`` as remote ``name`` (frozen clock, no
-    blink, no animation), syncing unless ``sync`` is off."""
+    blink, no animation), syncing unless ``sync`` is off; ``settings`` override the
+    defaults (``bell=False``)."""
     from incident_tui.ui.app import make_app
 
     remote: Any = server.emulator.remote_config(name)  # type: ignore[attr-defined]
-    settings = Settings(
-        db=tmp_path / "cache.db",
-        remotes=[remote],
-        poll_seconds=3600,
-        download_dir=tmp_path / "downloads",
-    )
-    app = make_app(settings, clock=fixed_clock(NOW), sync=sync, cursor_blink=False)
+    values: dict[str, Any] = {
+        "db": tmp_path / "cache.db",
+        "remotes": [remote],
+        "poll_seconds": 3600,
+        "download_dir": tmp_path / "downloads",
+        **settings,
+    }
+    app = make_app(Settings(**values), clock=fixed_clock(NOW), sync=sync, cursor_blink=False)
     app.animation_level = "none"
     return app
 

@@ -5,16 +5,26 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import types
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from incident_tui.sync.events import RemoteResult
+from incident_tui.config import Settings
+from incident_tui.emulators import EmulatorServer
 from incident_tui.ui.messages import IncidentsChanged
 from incident_tui.ui.screens.help import HelpScreen
 from incident_tui.ui.screens.list_screen import ListScreen
-from tests.ui.helpers import cursor_to, incidents, notifications, screen_text, settle
+from tests.ui.helpers import (
+    cursor_to,
+    incidents,
+    notifications,
+    screen_text,
+    settle,
+    synced,
+    until,
+)
 
 
 async def test_help_lists_keys_and_closes(make_app: Any) -> None:
@@ -231,59 +241,37 @@ def test_crash_report_has_no_local_variables(
     assert "tok-super-secret-123" not in report.replace('token = "tok-super-secret-123"', "")
 
 
-class FakeEngine:
-    """Stands in for incident_tui.sync.engine.SyncEngine (being written elsewhere)."""
-
-    instances: list[FakeEngine] = []
-
-    def __init__(self, settings: Any, *, clock: Any, listener: Any) -> None:
-        self.listener = listener
-        self.passes = 0
-        self.closed = False
-        FakeEngine.instances.append(self)
-
-    async def sync(self, remotes: list[str] | None = None) -> Any:
-        self.passes += 1
-        self.listener.remote_started("safety")
-        await asyncio.sleep(0.01)
-        self.listener.remote_progress("safety", 10)
-        self.listener.remote_finished(RemoteResult("safety", ok=True, pulled=10))
-        self.listener.incidents_changed(["safety:r006"], ["safety:r006"])
-        return None
-
-    async def aclose(self) -> None:
-        self.closed = True
-
-
-async def test_sync_loop_runs_engine_and_reports(
-    make_settings: Any, db_path: Any, monkeypatch: pytest.MonkeyPatch
+async def test_sync_loop_fills_the_cache_the_app_reads_and_s_runs_another_pass(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
 ) -> None:
     from incident_tui.clock import fixed_clock
     from incident_tui.ui.app import make_app
     from tests.ui.conftest import NOW
 
-    module = types.ModuleType("incident_tui.sync.engine")
-    module.SyncEngine = FakeEngine  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "incident_tui.sync.engine", module)
-    FakeEngine.instances.clear()
-    app = make_app(make_settings(poll_seconds=3600), clock=fixed_clock(NOW), db_path=db_path,
-                   sync=True, cursor_blink=False)
-    async with app.run_test(size=(80, 24)) as pilot:
+    emulator: Any = serve("revily", 3).emulator
+    # The settings name another cache than the App's: the loop must write the one it reads.
+    elsewhere = tmp_path / "settings.db"
+    settings = Settings(db=elsewhere, remotes=[emulator.remote_config("oncall")],
+                        poll_seconds=3600)
+    app = make_app(settings, clock=fixed_clock(NOW), db_path=tmp_path / "cache.db", sync=True,
+                   cursor_blink=False)
+    app.animation_level = "none"
+    async with app.run_test(size=(100, 24)) as pilot:
+        await until(lambda: synced(app) and incidents(app).total == 3)
         await settle(pilot)
-        for _ in range(200):
-            if FakeEngine.instances and FakeEngine.instances[0].passes >= 1:
-                break
-            await asyncio.sleep(0.01)
-        await settle(pilot)
-        engine = FakeEngine.instances[0]
-        assert any("New urgent incident" in n for n in notifications(app))
+        assert "oncall ok at" in screen_text(app)
+        assert not elsewhere.exists()
+
+        # The next timed pass is an hour away: only ``s`` brings the new incident in.
+        emulator.add("Pump 4 tripped on low suction")
         await pilot.press("s")
-        for _ in range(200):
-            if engine.passes >= 2:
-                break
-            await asyncio.sleep(0.01)
-        assert engine.passes == 2
-    assert engine.closed
+        assert "Syncing…" in notifications(app)
+        await until(lambda: incidents(app).total == 4)
+        await settle(pilot)
+        assert "Pump 4 tripped on low suction" in screen_text(app)
+        runner = app.runner
+    # Leaving the App ended the loop's thread, which closes the engine on its way out.
+    assert runner is not None and runner._done.is_set()
 
 
 async def test_sync_unavailable_is_reported(

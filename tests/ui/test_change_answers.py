@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.widgets import Static
 
+# The real engine drives these tests: if it does not import, they must fail, not skip.
+import incident_tui.sync.engine  # noqa: F401
 from incident_tui.emulators import EmulatorServer
 from incident_tui.store.reader import Detail
 from incident_tui.ui.palette import incident_commands
@@ -27,8 +28,6 @@ from tests.ui.helpers import (
     synced,
     until,
 )
-
-pytest.importorskip("incident_tui.sync.engine")
 
 
 def detail_of(app: Any, incident_id: str) -> Detail | None:

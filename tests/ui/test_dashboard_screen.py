@@ -25,6 +25,7 @@ from incident_tui.domain.stats import Window
 from incident_tui.remote.errors import Unavailable
 from incident_tui.store.reader import Reader
 from incident_tui.ui.screens.dashboard import DashboardFetch, DashboardScreen
+from tests.ui.helpers import finish_workers
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -153,7 +154,8 @@ async def settled(pilot: Pilot[Any]) -> None:
     a worker's result can schedule further refreshes (charts, table, footer)."""
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        # Not workers.wait_for_complete: it cannot be given a time limit (see finish_workers).
+        await finish_workers(pilot.app.workers)
         await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 

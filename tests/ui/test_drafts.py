@@ -10,13 +10,13 @@ from typing import Any
 from textual.widgets import Input, Select, TextArea
 
 from incident_tui.store.reader import Reader
-from incident_tui.ui.draft_keeper import KEPT_NOTICE, SAVE_AFTER
+from incident_tui.ui.draft_keeper import KEPT_NOTICE
 from incident_tui.ui.drafts import drafts_path
 from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.detail import DetailScreen
 from incident_tui.ui.screens.edit import EditScreen
 from incident_tui.ui.screens.new_incident import NewIncidentScreen
-from tests.ui.helpers import notifications, open_detail, settle
+from tests.ui.helpers import notifications, open_detail, settle, until
 
 HOSTILE = "Valve [b]7[/b] \u202eleaks\u202c 🚒\nsecond line"
 
@@ -65,9 +65,11 @@ async def test_a_comment_typed_before_the_process_died_is_there_next_time(
         await open_detail(pilot, "school:r005")
         await pilot.press("c")
         app.screen.query_one(TextArea).insert(HOSTILE)
-        await pilot.pause(SAVE_AFTER + 0.3)
-        # Saved while typing: what a killed process leaves behind.
-        assert _kept(db_path)["comment:school:r005"]["body"] == HOSTILE
+        # Saved while typing (a moment after the last key): what a killed process leaves.
+        await until(
+            lambda: _kept(db_path).get("comment:school:r005", {}).get("body") == HOSTILE,
+            limit=10,
+        )
 
     again = make_app()
     async with again.run_test(size=(80, 24)) as pilot:

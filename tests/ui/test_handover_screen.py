@@ -32,6 +32,7 @@ from incident_tui.ui.screens.handover_stream import (
     StreamView,
     follow_stream,
 )
+from tests.ui.helpers import finish_workers
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -241,7 +242,8 @@ async def settled(pilot: Pilot[Any]) -> None:
     a worker's result can schedule further refreshes (charts, table, footer)."""
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        # Not workers.wait_for_complete: it cannot be given a time limit (see finish_workers).
+        await finish_workers(pilot.app.workers)
         await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 

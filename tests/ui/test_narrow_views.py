@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+# The real engine drives these tests: if it does not import, they must fail, not skip.
+import incident_tui.sync.engine  # noqa: F401
 from incident_tui.emulators import EmulatorServer
 from incident_tui.store.reader import Reader
 from incident_tui.ui.screens.handover import HandoverScreen
@@ -19,8 +21,6 @@ from incident_tui.ui.widgets.charts import TimingChart
 from incident_tui.ui.widgets.rows import short_label
 from tests.ui.helpers import incidents, live_app, screen_text, settle, synced, until
 from tests.ui.test_dashboard_screen import build_cache, dash_app, settled
-
-pytest.importorskip("incident_tui.sync.engine")
 
 
 async def test_the_server_email_follows_the_shift_length(

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+# The real engine drives these tests: if it does not import, they must fail, not skip.
+import incident_tui.sync.engine  # noqa: F401
 from incident_tui.clock import fixed_clock
 from incident_tui.config import Settings
 from incident_tui.emulators import EmulatorServer, make_emulator
@@ -21,8 +23,6 @@ from incident_tui.ui.screens.remotes import RemotesScreen
 from incident_tui.ui.widgets.status_line import RemoteLine, status_content
 from tests.ui.conftest import NOW
 from tests.ui.helpers import screen_text, settle, until
-
-pytest.importorskip("incident_tui.sync.engine")
 
 KINDS = {
     "school": "kitehouse",

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+# The real engine drives these tests: if it does not import, they must fail, not skip.
+import incident_tui.sync.engine  # noqa: F401
 from incident_tui.emulators import EmulatorServer, make_emulator
 from tests.ui.conftest import NOW
-from tests.ui.helpers import incidents, live_app, open_detail, screen_text, settle
-
-pytest.importorskip("incident_tui.sync.engine")
+from tests.ui.helpers import (
+    incidents,
+    live_app,
+    open_detail,
+    screen_text,
+    settle,
+    synced,
+    until,
+)
 
 
 @pytest.fixture
@@ -60,6 +69,34 @@ async def test_status_line_shows_how_far_a_pass_has_come(
         await settle(pilot)
         text = screen_text(app)
         assert "syncing" not in text and "details" not in text
+
+
+async def test_a_real_pass_shows_its_progress_in_the_status_line(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("kitehouse", 60)
+    # Every full record takes a while to come, so the pass lasts long enough to be watched.
+    server.emulator.faults.add(  # type: ignore[attr-defined]
+        "delay", delay=0.1, method="GET", path=r"^/incidents/[^/]+/[0-9a-f]{24}$", times=-1
+    )
+    app = live_app(server, "school", tmp_path)
+    shown: list[str] = []
+
+    def watch() -> bool:
+        """Record what the status line says about the pass; whether the pass is over."""
+        text = screen_text(app)
+        for words in re.findall(r"school syncing…[^│\n]*", text):
+            if words.strip() not in shown:
+                shown.append(words.strip())
+        return synced(app) and "syncing" not in text
+
+    async with app.run_test(size=(100, 24)):
+        await until(watch)
+    # The listing (one page), then the full records in batches of 25.
+    assert "school syncing… 60 listed" in shown
+    assert "school syncing… details 25/60" in shown
+    assert "school syncing… details 50/60" in shown
+    assert shown.index("school syncing… 60 listed") < shown.index("school syncing… details 25/60")
 
 
 async def test_an_open_incident_shows_a_comment_someone_added_on_the_remote(

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import httpx
 from httpx_sse import SSEError, aconnect_sse
 
+from incident_tui.domain.text import clean
 from incident_tui.remote.errors import BadResponse, Unavailable
 from incident_tui.remote.http import classify_status, error_text
 
@@ -38,7 +39,18 @@ async def handover_text(client: httpx.AsyncClient, path: str, hours: float
                     yield text
     except SSEError as exc:
         raise BadResponse(f"handover is not an event stream: {exc}") from None
-    except httpx.TimeoutException:
-        raise Unavailable("handover stream timed out") from None
     except httpx.HTTPError as exc:
-        raise Unavailable(f"handover stream failed: {type(exc).__name__}") from None
+        raise stream_error(exc, str(client.base_url).rstrip("/")) from None
+
+
+def stream_error(exc: httpx.HTTPError, base_url: str) -> Unavailable:
+    """A transport failure of the stream, worded as :class:`~incident_tui.remote.http.Http`
+    words the same failure of any other request to the remote (``cannot connect to …``)."""
+    reason = clean(str(exc), single_line=True) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectError):
+        return Unavailable(f"cannot connect to {base_url}: {reason}")
+    if isinstance(exc, httpx.TimeoutException):
+        return Unavailable(f"{base_url} did not answer in time")
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+        return Unavailable(f"connection to {base_url} dropped: {reason}")
+    return Unavailable(f"request to {base_url} failed: {reason}")

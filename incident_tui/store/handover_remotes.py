@@ -1,5 +1,10 @@
-"""How fresh each remote's data is in the handover: every remote the cache or the config
-knows, with its sync state and its queued and blocked outbox entries.
+"""How fresh each remote's data is in the handover: every configured remote, with its sync
+state and its queued and blocked outbox entries.
+
+A remote taken out of the config is no longer synced, so it is never reported as stale or
+out of date (there is nothing to sync). Its incidents stay in the cache, though, and may be
+in the summary: while it has any (or queued changes), it is listed once, as a plain item
+saying so; once it has none, it is not mentioned at all.
 """
 
 from __future__ import annotations
@@ -27,10 +32,49 @@ def _distinct_remotes(reader: Reader) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def _outbox_counts(reader: Reader, name: str) -> tuple[int, int]:
+    """Queued changes for ``name``, and how many of them are refused or in conflict."""
+    queued, blocked = reader.query(
+        "SELECT COUNT(*), "
+        f"COUNT(CASE WHEN state IN {BLOCKED_STATES} THEN 1 END) "
+        "FROM outbox WHERE remote = ?",
+        [name],
+    )[0]
+    return int(queued), int(blocked)
+
+
+def _retired(reader: Reader, name: str, row: Row | None) -> RemoteFreshness | None:
+    """A remote the config no longer names, as a plain (never stale) item while the cache
+    still holds its incidents or queued changes; ``None`` once it holds neither."""
+    incidents = int(reader.query("SELECT COUNT(*) FROM incident WHERE remote = ?", [name])[0][0])
+    queued, blocked = _outbox_counts(reader, name)
+    if not incidents and not queued:
+        return None
+    kind = row[1] if row else None
+    if kind is None and incidents:
+        kind = reader.query("SELECT kind FROM incident WHERE remote = ? LIMIT 1", [name])[0][0]
+    plural = "s" if incidents != 1 else ""
+    return RemoteFreshness(
+        name=name,
+        kind=kind,
+        state=str(row[2]) if row and row[2] else "never",
+        last_ok_at=from_db_or_none(row[3]) if row else None,
+        last_error=None,
+        queued=queued,
+        blocked=blocked,
+        stale=False,
+        note=(
+            "no longer in the config, so not synced: the cache keeps its "
+            f"{incidents} incident{plural} as last synced"
+        ),
+    )
+
+
 def remote_freshness(
     reader: Reader, configured: Sequence[str], since: datetime, now: datetime
 ) -> tuple[RemoteFreshness, ...]:
-    """Every remote the cache or the config knows, with its freshness, by name."""
+    """Every configured remote with its freshness, and every remote the config no longer
+    names whose incidents or changes the cache still holds (see the module), by name."""
     rows = reader.query(
         "SELECT r.name, r.kind, r.state, r.last_ok_at, r.last_error, "
         "(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name), "
@@ -38,19 +82,20 @@ def remote_freshness(
         "FROM remote r ORDER BY r.name"
     )
     known: dict[str, Row] = {str(r[0]): tuple(r) for r in rows}
-    names = set(known) | set(configured) | set(_distinct_remotes(reader))
+    wanted = set(configured)
+    outboxed = [str(r[0]) for r in reader.query("SELECT DISTINCT remote FROM outbox")]
+    names = set(known) | wanted | set(_distinct_remotes(reader)) | set(outboxed)
     result = []
     for name in sorted(names):
         row = known.get(name)
+        if name not in wanted:
+            if (retired := _retired(reader, name, row)) is not None:
+                result.append(retired)
+            continue
         if row is None:
             kinds = reader.query("SELECT kind FROM incident WHERE remote = ? LIMIT 1", [name])
-            queued = reader.query(
-                "SELECT COUNT(*), "
-                f"COUNT(CASE WHEN state IN {BLOCKED_STATES} THEN 1 END) "
-                "FROM outbox WHERE remote = ?",
-                [name],
-            )[0]
-            row = (name, kinds[0][0] if kinds else None, "never", None, None, *queued)
+            kind = kinds[0][0] if kinds else None
+            row = (name, kind, "never", None, None, *_outbox_counts(reader, name))
         result.append(
             assess_remote(
                 name=name,

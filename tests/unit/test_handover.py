@@ -325,7 +325,7 @@ def test_stale_cache_is_said_explicitly(tmp_path: Path) -> None:
     pull_store.save_remote_state(
         actions.engine, "broken", "fourhse", state="failing", last_error="HTTP 401"
     )
-    h = report(reader, remotes=["configured", "fresh"])
+    h = report(reader, remotes=["configured", "fresh", "old", "broken"])
     freshness = {r.name: r for r in h.remotes}
     assert list(freshness) == ["broken", "configured", "fresh", "old", "school"]
     assert not freshness["fresh"].stale
@@ -334,6 +334,8 @@ def test_stale_cache_is_said_explicitly(tmp_path: Path) -> None:
     assert freshness["broken"].stale and freshness["broken"].note.startswith("never synced")
     assert freshness["configured"].stale  # configured, never synced, no row at all
     assert freshness["school"].kind == "aoh_ims"  # known only from its cached incidents
+    # ... and no longer configured: listed for what the cache keeps, never warned about.
+    assert not freshness["school"].stale and "no longer in the config" in freshness["school"].note
     markdown = to_markdown(h)
     assert (
         "**Warning:** Data from old may be out of date: last successful sync "
@@ -342,7 +344,7 @@ def test_stale_cache_is_said_explicitly(tmp_path: Path) -> None:
     assert "**Warning:** Data from configured may be out of date: never synced" in markdown
     assert "Data from fresh" not in markdown
     assert to_json(h)["warnings"] == h.warnings
-    assert len(h.warnings) == 4
+    assert len(h.warnings) == 3
 
 
 def test_an_unsynced_empty_cache_says_so(tmp_path: Path) -> None:

@@ -104,9 +104,15 @@ class DashboardScreen(Screen[None]):
     DashboardScreen.-narrow #dash-times {
         display: block;
     }
-    /* The line of mean times may take two lines at 80 columns: the timeline gives one. */
-    DashboardScreen.-narrow #dash-timeline {
+    /* On a short terminal (80x24) the opened/resolved chart keeps several rows of plot:
+       the bars keep a title and five bars (more sum into "N more") and the oldest open
+       incidents four rows, the table scrolling for the rest. */
+    DashboardScreen.-short #dash-bars {
+        height: 6;
         min-height: 6;
+    }
+    DashboardScreen.-short #dash-oldest {
+        max-height: 5;
     }
     DashboardScreen.-narrow #dash-timing {
         display: none;
@@ -179,17 +185,25 @@ class DashboardScreen(Screen[None]):
     NARROW = 100
     """Below this many columns the mean-times chart gives way to a line of text, so the two
     count charts keep room for their labels."""
+    SHORT = 30
+    """Below this many rows the bars and the oldest incidents give up rows to the
+    opened/resolved chart."""
+
+    def _set_layout(self, width: int, height: int) -> None:
+        self.set_class(width < self.NARROW, "-narrow")
+        self.set_class(height < self.SHORT, "-short")
 
     def on_resize(self, event: events.Resize) -> None:
-        """Switch between the wide and the narrow layout; titles get the width there is."""
-        self.set_class(event.size.width < self.NARROW, "-narrow")
+        """Switch between the wide and the narrow, the tall and the short layout; titles get
+        the width there is."""
+        self._set_layout(event.size.width, event.size.height)
         if self.data is not None:
             self._times(self.data)
             self._oldest(self.data)
 
     def on_mount(self) -> None:
         """Set up the table and compute the figures."""
-        self.set_class(self.app.size.width < self.NARROW, "-narrow")
+        self._set_layout(self.app.size.width, self.app.size.height)
         self.query_one("#dash-oldest", DataTable).focus()
         if self.changes is not None:
             self.changes.subscribe(self, lambda _changed: self.refresh_data())

@@ -235,7 +235,7 @@ class HandoverScreen(Screen[None]):
             self.notify(f"Could not save the handover: {error}", severity="error", markup=False)
             return
         self.saved = paths
-        self.notify("Saved " + " and ".join(str(p) for p in paths), markup=False)
+        self.notify(saved_notice(paths), markup=False)
 
     def action_hours(self, step: int) -> None:
         """Step the shift length through 4, 8, 12, 24, 48 and 72 hours; the server's e-mail,
@@ -295,6 +295,19 @@ class HandoverScreen(Screen[None]):
         status.update(Content(view.status))
         status.set_class(view.failed, "-failed")
         self.query_one("#handover-server-text", Static).update(Content(view.text))
+
+
+def saved_notice(paths: Sequence[Path]) -> str:
+    """What ``w`` says it wrote (``paths``: one or more files in one folder): each file name
+    on a line of its own, then the folder, ``~`` standing for the home folder. A notification
+    is 40 cells wide at 80 columns: two whole paths on one line wrapped mid-name."""
+    folder = paths[0].parent
+    try:
+        shown = str(Path("~") / folder.relative_to(Path.home()))
+    except (ValueError, RuntimeError):  # not under the home folder, or no home folder
+        shown = str(folder)
+    names = [path.name for path in paths]
+    return "\n".join(["Saved " + names[0], *("and " + name for name in names[1:]), f"in {shown}"])
 
 
 def save_handover(handover: Handover, folder: Path) -> list[Path]:

@@ -36,6 +36,24 @@ class RetryPolicy:
         return max(backoff, retry_after or 0.0)
 
 
+def event_text(chunk: str) -> str:
+    """One event's text as the pane shows it: sanitised, its line breaks inside folded into
+    spaces, those at either end kept.
+
+    The server sends its e-mail a line per event (contracts/kitehouse.md), so a break
+    inside an event is the remote's own text, a title typed with a line break in it: kept,
+    it would split one incident's line in two. The ends are kept as sent: they are the
+    e-mail's own line breaks and blank lines (and, were a server to stream words rather
+    than lines, the spaces between them).
+    """
+    text = clean(chunk)
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    if start >= end:
+        return text  # a blank line, or nothing at all
+    return text[:start] + clean(text[start:end], single_line=True) + text[end:]
+
+
 class StreamView:
     """What the server pane shows: a status line and the e-mail so far."""
 
@@ -62,7 +80,8 @@ async def follow_stream(
     screen until the new attempt's first chunk replaces it. A refusal (authentication,
     unknown site, any non-retryable error) ends at once with the server's reason; passing
     failures (dropped or timed-out stream, 5xx, 429, garbled events) are retried with
-    backoff up to ``policy.attempts`` connections. Chunks are sanitised before display.
+    backoff up to ``policy.attempts`` connections. Chunks are sanitised before display, and
+    an incident's line stays one line (:func:`event_text`).
     """
     policy = policy or RetryPolicy()
     view = StreamView()
@@ -76,7 +95,7 @@ async def follow_stream(
         chunks: list[str] = []
         try:
             async for chunk in factory(hours):
-                chunks.append(clean(chunk))
+                chunks.append(event_text(chunk))
                 view.text = "".join(chunks)
                 view.status = f"Receiving the handover from {remote}…"
                 on_update(view)
@@ -95,7 +114,11 @@ async def follow_stream(
                 return view
             # RateLimited and Unavailable carry the server's Retry-After, if it sent one.
             wait = policy.delay(attempt, getattr(error, "retry_after", None))
-            view.status = f"Stream dropped ({reason}); retrying in {wait:g} s"
+            # The reason says what happened (no connection, a drop, a 5xx) in the words the
+            # rest of the app uses for that remote.
+            view.status = (
+                f"Attempt {attempt} of {policy.attempts} failed: {reason}; retrying in {wait:g} s"
+            )
             on_update(view)
             await sleep(wait)
             continue

@@ -1,5 +1,6 @@
-"""The remotes screen (``S``, or a click on the status line): every remote's sync state,
-when it last synced, its queue and its full last error.
+"""The remotes screen (``S``, or a click on the status line): every configured remote's sync
+state, when it last synced, its queue and its full last error. A remote taken out of the
+config is not listed, though the cache still holds its last state: nothing syncs it now.
 
 The status line has room for a word or two per remote; this is where the whole error is
 read, with a hint at what to do for the usual causes (credentials refused, remote out of

@@ -2,6 +2,10 @@
 draws into its own plot object (textual-plotext's ``self.plt``, never plotext's global one),
 and takes its colours from theme variables, so a theme change repaints it.
 
+Each chart's title and legend share its first line, drawn here rather than by plotext:
+plotext puts the legend inside the plot, where on a short chart it covers the first
+buckets' data (at 80x24 a whole day of the 7-day view).
+
 Labels on the charts are our own words, remote names from the config and dates; none of it
 is remote text, and every label still goes through :func:`clean` on the way in.
 """
@@ -12,11 +16,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from rich.style import Style
+from rich.text import Text
 from textual.app import RenderResult
 from textual.color import Color
 from textual_plotext import PlotextPlot
 
-from incident_tui.domain.text import clean
+from incident_tui.domain.text import clean, shorten
 
 RGB = tuple[int, int, int]
 
@@ -86,6 +92,25 @@ def fit_label(name: str, count: str, room: int) -> str:
     return f"{name[:keep]} {count}" if keep >= 1 else count
 
 
+def heading_text(
+    title: str, legend: Sequence[tuple[str, str, RGB]], width: int, background: RGB
+) -> Text:
+    """A chart's first line: ``title`` then each series' ``(marker, label, colour)``, centred
+    in ``width`` cells; the title gives way (cut with an ellipsis) before the legend."""
+    key = Text()
+    for marker, label, colour in legend:
+        key.append("  ")
+        key.append(marker, style=Style(color=f"rgb{colour}"))
+        key.append(f" {label}")
+    line = Text()
+    line.append(shorten(title, max(0, width - len(key))), style="bold")
+    line.append_text(key)
+    line.truncate(width)
+    line.align("center", width)
+    line.stylize(Style(bgcolor=f"rgb{background}"))
+    return line
+
+
 def label_step(count: int, width: int, label_width: int) -> int:
     """Show every ``n``-th x label so that labels of ``label_width`` do not collide."""
     fits = max(1, width // (label_width + 2))
@@ -119,15 +144,33 @@ class Chart(PlotextPlot):
         ``severity-critical``, or a stock one), as plotext's RGB triple."""
         return theme_colour(self.app.theme_variables, variable)
 
+    chart_title = ""
+    """The words on the chart's first line, before the legend."""
+
+    def legend(self) -> list[tuple[str, str, str]]:
+        """Each series' marker, label and colour variable, for the first line."""
+        return []
+
     def render(self) -> RenderResult:
-        """Draw the data into this chart's own plot, then let textual-plotext build it."""
+        """The title and legend line, then the data drawn into this chart's own plot below
+        it (sized and themed as textual-plotext's own ``render`` does)."""
+        width, height = max(1, self.size.width), max(2, self.size.height)
         plt = self.plt
         plt.clear_figure()
-        self.draw(max(1, self.size.width), max(1, self.size.height))
-        return super().render()
+        self.draw(width, height - 1)
+        plt.plotsize(width, height - 1)
+        # As in PlotextPlot.render: plotsize alone does not always resize the figure.
+        plt._set_size(width, height - 1)
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        legend = [(marker, label, self.colour(var)) for marker, label, var in self.legend()]
+        heading = heading_text(
+            clean(self.chart_title, single_line=True), legend, width, self.colour("surface")
+        )
+        return Text("\n").join([heading, Text.from_ansi(plt.build())])
 
     def draw(self, width: int, height: int) -> None:
-        """Draw the chart's data into ``self.plt`` for a ``width`` x ``height`` cell area."""
+        """Draw the chart's data into ``self.plt`` for a ``width`` x ``height`` cell area
+        (the plot under the first line: frame, data and x labels)."""
 
 
 class TimelineChart(Chart):
@@ -138,13 +181,16 @@ class TimelineChart(Chart):
         self._labels: list[str] = []
         self._opened: list[int] = []
         self._resolved: list[int] = []
-        self._title = ""
+
+    def legend(self) -> list[tuple[str, str, str]]:
+        """A line sample per series."""
+        return [("━━", "opened", "status-triggered"), ("━━", "resolved", "status-resolved")]
 
     def show(
         self, title: str, labels: Sequence[str], opened: Sequence[int], resolved: Sequence[int]
     ) -> None:
         """New data: a title, a label per bucket and the two series (same length)."""
-        self._title = clean(title, single_line=True)
+        self.chart_title = clean(title, single_line=True)
         self._labels = [clean(label, single_line=True) for label in labels]
         self._opened = list(opened)
         self._resolved = list(resolved)
@@ -153,28 +199,16 @@ class TimelineChart(Chart):
     def draw(self, width: int, height: int) -> None:
         """Two lines over the buckets, integer y ticks, thinned x labels."""
         plt = self.plt
-        plt.title(self._title)
         if not self._labels:
             return
         xs = list(range(len(self._labels)))
-        plt.plot(
-            xs,
-            self._opened,
-            label="opened",
-            marker="braille",
-            color=self.colour("status-triggered"),
-        )
-        plt.plot(
-            xs,
-            self._resolved,
-            label="resolved",
-            marker="braille",
-            color=self.colour("status-resolved"),
-        )
+        plt.plot(xs, self._opened, marker="braille", color=self.colour("status-triggered"))
+        plt.plot(xs, self._resolved, marker="braille", color=self.colour("status-resolved"))
         step = label_step(len(xs), width - 8, max(len(x) for x in self._labels))
         shown = xs[::-1][::step][::-1]  # keep the last (current) bucket labelled
         plt.xticks([float(i) for i in shown], [self._labels[i] for i in shown])
-        ticks = integer_ticks(max([*self._opened, *self._resolved, 1]), height - 4)
+        # The plot's rows: all but the frame's two lines and the x labels.
+        ticks = integer_ticks(max([*self._opened, *self._resolved, 1]), height - 3)
         plt.yticks(ticks, [f"{t:g}" for t in ticks])
         plt.ylim(0, ticks[-1])
         plt.xlim(-0.5, len(xs) - 0.5)
@@ -185,11 +219,14 @@ class TimingChart(Chart):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._title = ""
         self._remotes: list[str] = []
         self._mtta: list[float] = []
         self._mttr: list[float] = []
         self._unit = "h"
+
+    def legend(self) -> list[tuple[str, str, str]]:
+        """A bar sample per series."""
+        return [("█", "ack", "status-acknowledged"), ("█", "resolve", "status-resolved")]
 
     def show(
         self,
@@ -200,7 +237,7 @@ class TimingChart(Chart):
         unit: str,
     ) -> None:
         """New data: per remote the two means, already in ``unit`` (0 when unknown)."""
-        self._title = clean(title, single_line=True)
+        self.chart_title = clean(title, single_line=True)
         self._remotes = [clean(r, single_line=True) for r in remotes]
         self._mtta = list(mtta)
         self._mttr = list(mttr)
@@ -211,7 +248,6 @@ class TimingChart(Chart):
         """Two bars per remote, acknowledge then resolve, side by side around its position
         (plotext's ``multiple_bar`` is typed for one colour only)."""
         plt = self.plt
-        plt.title(self._title)
         if not self._remotes:
             return
         positions = [float(i) for i in range(len(self._remotes))]
@@ -220,16 +256,14 @@ class TimingChart(Chart):
             self._mtta,
             width=0.3,
             color=self.colour("status-acknowledged"),
-            label="ack",
         )
         plt.bar(
             [p + 0.17 for p in positions],
             self._mttr,
             width=0.3,
             color=self.colour("status-resolved"),
-            label="resolve",
         )
-        ticks = integer_ticks(max([*self._mtta, *self._mttr, 1.0]), height - 4)
+        ticks = integer_ticks(max([*self._mtta, *self._mttr, 1.0]), height - 3)
         axis = max(len(f"{t:g}") for t in ticks) + 3
         room = max(1, (width - axis) // len(self._remotes) - 2)
         plt.xticks(positions, [fit_label(r, "", room) for r in self._remotes])

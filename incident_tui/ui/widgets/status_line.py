@@ -2,14 +2,19 @@
 
 Every remote's state must be readable at 80 columns: when the full wording does not fit,
 the line falls back to shorter forms (:func:`status_content`), problems first and in a word
-or two (``oncall HTTP 401``, ``ops offline``), healthy remotes grouped, until it fits. The
-full last error of each remote is on the remotes screen (``S``, or a click on the line).
+or two (``oncall HTTP 401``, ``ops offline``), remotes in the same state grouped
+(``school, plant offline``), until it fits. The full last error of each remote is on the
+remotes screen (``S``, or a click on the line).
+
+Only the configured remotes are shown: the cache keeps the state of a remote taken out of
+the config (and its incidents), but that remote is no longer synced, so its last state is
+no news about anything the user can act on.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from textual import events
@@ -44,11 +49,12 @@ def remote_lines(
     syncing: Container[str] = (),
     progress: Mapping[str, str] | None = None,
 ) -> list[RemoteLine]:
-    """One line per remote, configured ones first (``never`` until their first pass), as
-    the cache's remote rows and the sync loop's running passes describe them."""
+    """One line per configured remote, in config order (``never`` until its first pass), as
+    the cache's remote rows and the sync loop's running passes describe them. A remote the
+    cache knows but the config no longer names is left out: nothing syncs it any more."""
     by_name = {state.name: state for state in states}
     lines: list[RemoteLine] = []
-    for name in dict.fromkeys([*configured, *by_name]):
+    for name in dict.fromkeys(configured):
         state = by_name.get(name)
         kind, queued = (state.kind, state.queued) if state else ("", 0)
         # Membership only: the App's set of running passes may change while this reads it.
@@ -67,20 +73,38 @@ def remote_lines(
     return lines
 
 
-def describe(remote: RemoteLine) -> tuple[str, str]:
-    """The words for one remote and the theme variable that colours them."""
-    name = clean(remote.name, single_line=True)
+def state_words(remote: RemoteLine) -> tuple[str, str]:
+    """The words for one remote's state (after its name) and the theme variable that
+    colours them."""
     if remote.state == "syncing":
         done = f" {clean(remote.progress, single_line=True)}" if remote.progress else ""
-        return f"{name} syncing…{done}", "$sync-never"
+        return f"syncing…{done}", "$sync-never"
     if remote.state == "ok":
-        return f"{name} ok at {local_time(remote.last_ok_at, with_date=False)}", "$sync-ok"
+        return f"ok at {local_time(remote.last_ok_at, with_date=False)}", "$sync-ok"
     if remote.state == "failing":
         reason = clean(remote.last_error, single_line=True)[:60] or "error"
-        return f"{name} failing: {reason}", "$sync-failing"
+        return f"failing: {reason}", "$sync-failing"
     if remote.state == "offline":
-        return f"{name} offline", "$sync-offline"
-    return f"{name} never synced", "$sync-never"
+        return "offline", "$sync-offline"
+    return "never synced", "$sync-never"
+
+
+def describe(remote: RemoteLine) -> tuple[str, str]:
+    """The words for one remote and the theme variable that colours them."""
+    words, style = state_words(remote)
+    return f"{clean(remote.name, single_line=True)} {words}", style
+
+
+def _shared(
+    remotes: Iterable[RemoteLine], words: Callable[[RemoteLine], tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """One entry per distinct ``words`` (and style), naming every remote that has them, in
+    the order they first come: five remotes offline for the same cause read ``a, b, c, d,
+    e offline``, which fits 80 columns where five separate entries do not."""
+    names: dict[tuple[str, str], list[str]] = {}
+    for remote in remotes:
+        names.setdefault(words(remote), []).append(clean(remote.name, single_line=True))
+    return [(f"{', '.join(group)} {text}", style) for (text, style), group in names.items()]
 
 
 HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
@@ -115,18 +139,13 @@ ORDER = {"failing": 0, "offline": 1, "syncing": 2, "ok": 3}
 
 
 def _grouped(remotes: Sequence[RemoteLine]) -> list[tuple[str, str]]:
-    """Words and style per entry, problems first; healthy remotes synced in the same minute
-    share one entry (``school, plant ok at 11:56``), so five remotes fit 80 columns."""
+    """Words and style per entry, problems first; problem and healthy remotes in the same
+    words share one entry (``oncall, ops offline``, ``school, plant ok at 11:56``), so five
+    remotes fit 80 columns. Never-synced remotes come last, one entry each."""
     ordered = sorted(remotes, key=lambda r: ORDER.get(r.state, 4))
-    healthy: dict[str, list[str]] = {}
-    for remote in ordered:
-        if remote.state == "ok":
-            moment = local_time(remote.last_ok_at, with_date=False)
-            healthy.setdefault(moment, []).append(clean(remote.name, single_line=True))
     rank = ORDER["ok"]
     return [
-        *(describe(r) for r in ordered if ORDER.get(r.state, 4) < rank),
-        *((f"{', '.join(names)} ok at {moment}", "$sync-ok") for moment, names in healthy.items()),
+        *_shared((r for r in ordered if ORDER.get(r.state, 4) <= rank), state_words),
         *(describe(r) for r in ordered if ORDER.get(r.state, 4) > rank),
     ]
 
@@ -140,11 +159,10 @@ def _compact(remotes: Sequence[RemoteLine], level: int) -> list[tuple[str, str]]
     state. ``level`` 1 gives the healthy ones' sync time, 2 drops it, 3 only counts the
     healthy and the never-synced remotes."""
     ordered = sorted(remotes, key=lambda r: ORDER.get(r.state, 4))
-    problems = [
-        (f"{clean(r.name, single_line=True)} {short_state(r)}", STYLE[r.state])
-        for r in ordered
-        if ORDER.get(r.state, 4) < ORDER["ok"]
-    ]
+    problems = _shared(
+        (r for r in ordered if ORDER.get(r.state, 4) < ORDER["ok"]),
+        lambda r: (short_state(r), STYLE[r.state]),
+    )
     healthy = [r for r in ordered if r.state == "ok"]
     never = [
         clean(r.name, single_line=True) for r in ordered if ORDER.get(r.state, 4) > ORDER["ok"]

@@ -1,0 +1,84 @@
+"""The handover's remotes through the command line, against the emulators over HTTP: a remote
+taken out of the config is never warned about as out of date; while the cache still holds
+its incidents (or changes queued for it) it is listed once, plainly, as no longer synced."""
+
+from __future__ import annotations
+
+import json
+import socket
+from typing import Any
+
+import pytest
+
+from incident_tui.cli import main
+from tests.integration.conftest import Serve
+
+
+def dead_port() -> int:
+    """A loopback port nothing listens on: connecting is refused, as with a stopped server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def point(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Any:
+    """Point the command line at these remote configs, with a cache in ``tmp_path``."""
+
+    def configure(*remotes: dict[str, Any]) -> None:
+        monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps(list(remotes)))
+        monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
+
+    return configure
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 0) -> str:
+    """Run the command line, check its exit status and return what it printed on stdout."""
+    capsys.readouterr()
+    assert main(list(argv)) == status, capsys.readouterr()
+    return capsys.readouterr().out
+
+
+def test_a_removed_remote_that_never_synced_is_not_mentioned(
+    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    oncall = serve("revily", sample=3).emulator.remote_config("oncall")  # type: ignore[attr-defined]
+    ghost = serve("revily").emulator.remote_config("ghost")  # type: ignore[attr-defined]
+    ghost["base_url"] = f"http://127.0.0.1:{dead_port()}"
+    point(oncall, ghost)
+    run(capsys, "sync", "--once", status=1)  # ghost is out of reach
+    assert "**STALE** ghost" in run(capsys, "handover")  # while configured, it is warned about
+
+    point(oncall)
+    markdown = run(capsys, "handover")
+    assert "ghost" not in markdown, markdown
+    assert "- oncall (revily): synced" in markdown
+    report = json.loads(run(capsys, "handover", "--format", "json"))
+    assert [r["name"] for r in report["remotes"]] == ["oncall"]
+    assert not any("ghost" in w for w in report.get("warnings", [])), report
+
+
+def test_a_removed_remote_with_cached_incidents_is_listed_but_not_stale(
+    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    oncall = serve("revily", sample=2).emulator.remote_config("oncall")  # type: ignore[attr-defined]
+    old_server: Any = serve("aoh_ims", sample=3)
+    old = old_server.emulator.remote_config("old")
+    point(oncall, old)
+    run(capsys, "sync", "--once")
+    cached = json.loads(run(capsys, "list", "--remote", "old", "--json"))
+    assert len(cached) == 3
+    run(capsys, "comment", cached[0]["id"], "-m", "Left for the next shift")  # never sent
+
+    point(oncall)
+    markdown = run(capsys, "handover")
+    assert "Data from old" not in markdown and "**STALE** old" not in markdown, markdown
+    assert (
+        "- old (aoh\\_ims): no longer in the config, so not synced: the cache keeps its 3 "
+        "incidents as last synced; 1 local change queued"
+    ) in markdown
+    report = json.loads(run(capsys, "handover", "--format", "json"))
+    remotes = {r["name"]: r for r in report["remotes"]}
+    assert set(remotes) == {"oncall", "old"}
+    assert remotes["old"]["stale"] is False and remotes["old"]["queued"] == 1
+    assert not any("old" in w for w in report.get("warnings", [])), report

@@ -7,12 +7,12 @@ become the connector's :mod:`incident_tui.remote.errors`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 import httpx
 from httpx_sse import SSEError, aconnect_sse
 
+from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean
 from incident_tui.remote.errors import BadResponse, Unavailable
 from incident_tui.remote.http import classify_status, error_text
@@ -31,8 +31,10 @@ async def handover_text(client: httpx.AsyncClient, path: str, hours: float
                 if event.event == "end":
                     return
                 try:
-                    payload = json.loads(event.data)
-                except json.JSONDecodeError:
+                    # As every other answer: a lone surrogate in the text becomes U+FFFD
+                    # (kept, it would fail saving the e-mail to a file).
+                    payload = jsontext.loads(event.data)
+                except ValueError:
                     payload = event.data
                 text = payload.get("text") if isinstance(payload, dict) else payload
                 if isinstance(text, str) and text:

@@ -348,6 +348,20 @@ async def test_handover_stream_yields_text_until_end(shared: EmulatorServer, emu
         await bad.aclose()
 
 
+async def test_handover_stream_repairs_a_lone_surrogate(serve: Serve) -> None:
+    # JSON may carry "\ud800" alone; kept, the e-mail could not be saved to a file. (An
+    # emulator of its own: the text would upset the shared one's exports.)
+    server = serve("kitehouse", sample=0)
+    server.emulator.add("Lone \ud800 half")  # type: ignore[attr-defined]
+    connector = make(server)
+    try:
+        text = "".join([chunk async for chunk in connector.handover_stream(48)])
+    finally:
+        await connector.aclose()
+    assert "Lone \ufffd half" in text
+    text.encode("utf-8")
+
+
 # Writing ------------------------------------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from textual.signal import Signal
 from textual.worker import Worker
 
 from incident_tui.clock import Clock, system_clock
-from incident_tui.domain.text import clean
+from incident_tui.domain.text import clean, shorten
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.intents import Intents
@@ -217,10 +217,26 @@ class IncidentApp(ReportViews, App[None]):
         self.ctx.incidents_changed.publish(Changed(message.ids, message.focus))
         if message.urgent and self.services.settings.bell:
             self.bell()
-            shown = ", ".join(clean(i, single_line=True) for i in message.urgent[:3])
-            more = f" and {len(message.urgent) - 3} more" if len(message.urgent) > 3 else ""
-            self.notify(f"New urgent incident: {shown}{more}", title="Incoming",
+            self.notify(self._urgent_text(message.urgent), title="Incoming",
                         severity="warning", timeout=10, markup=False)
+
+    def _urgent_text(self, urgent: list[str]) -> str:
+        """The notice for new urgent incidents: what each is (severity and title, which the
+        responder decides on) and its id (to find it), three at most."""
+        shown = urgent[:3]
+        # Three primary-key reads: nothing next to the pass that found them.
+        rows = {row.id: row for row in self.services.reader.changed_since(shown)}
+        lines = []
+        for incident_id in shown:
+            row = rows.get(incident_id)
+            name = clean(incident_id, single_line=True)
+            if row is not None:
+                title = shorten(clean(row.title, single_line=True), 48)
+                name = f"{row.severity or '?'} · {title} · {name}"
+            lines.append(name)
+        head = "New urgent incident" if len(urgent) == 1 else "New urgent incidents"
+        more = [f"and {len(urgent) - 3} more"] if len(urgent) > 3 else []
+        return "\n".join([f"{head}:", *lines, *more])
 
     def on_remote_started(self, message: RemoteStarted) -> None:
         """Show the remote as syncing."""

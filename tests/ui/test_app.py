@@ -200,7 +200,10 @@ async def test_urgent_new_incidents_notify_unless_bell_is_off(make_app: Any, bel
         app.bell = lambda: rang.append(True)
         app.post_message(IncidentsChanged(["school:r001"], urgent=["school:r001"]))
         await settle(pilot)
-        shown = any("New urgent incident: school:r001" in n for n in notifications(app))
+        shown = any(
+            n.startswith("New urgent incident:\n") and n.endswith(" · school:r001")
+            for n in notifications(app)
+        )
         assert shown is bell and bool(rang) is bell
 
 

@@ -80,7 +80,8 @@ async def test_a_new_critical_incident_rings_and_shows_a_notice_the_first_sync_d
         await until(lambda: cached(app, light) and cached(app, drill))
         await settle(pilot)
         # Only the open critical one: not the minor one, not the resolved one.
-        assert urgent_notices(app) == [f"{NOTICE}: {gas}"]
+        # What it is comes first (the responder decides on that), then the id to find it.
+        assert urgent_notices(app) == [f"{NOTICE}:\ncritical · Gas smell in lab 3 · {gas}"]
         assert len(rung) == 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,13 @@ import pytest
 from incident_tui.domain.model import Comment, Incident, Severity, Status
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def dead_port() -> int:
+    """A loopback port nothing listens on: connecting is refused, as with a stopped server."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from incident_tui.cli import main
 from incident_tui.emulators import EmulatorServer, make_emulator
+from tests.conftest import dead_port
 
 FIXED_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 """The emulators' clock in tests, so generated data is the same every run."""
@@ -35,3 +39,40 @@ def serve() -> Iterator[Serve]:
 async def no_sleep(seconds: float) -> None:
     """A sleep that returns at once, so retry tests do not wait (pass as ``sleep=``)."""
     return None
+
+
+Point = Callable[..., None]
+
+
+@pytest.fixture
+def point(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Point:
+    """Point the command line at remotes, with a cache in ``tmp_path``: each given as
+    ``(name, server)`` (an emulator's own config under that name) or as a config dict;
+    ``point(..., offline=True)`` gives each a port nobody answers instead."""
+
+    def configure(*remotes: tuple[str, EmulatorServer] | dict[str, Any],
+                  offline: bool = False) -> None:
+        configs = []
+        for remote in remotes:
+            if isinstance(remote, dict):
+                config = dict(remote)
+            else:
+                name, server = remote
+                config = server.emulator.remote_config(name)  # type: ignore[attr-defined]
+            if offline:
+                config["base_url"] = f"http://127.0.0.1:{dead_port()}"
+            configs.append(config)
+        monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps(configs))
+        monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
+
+    return configure
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 0) -> tuple[str, str]:
+    """Run the command line in process, check its exit status; what it printed on stdout
+    and on stderr."""
+    capsys.readouterr()
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == status, (out, err)
+    return out, err

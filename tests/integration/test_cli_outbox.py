@@ -5,51 +5,24 @@ makes the next sync send, or not send, to the remote."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from incident_tui.cli import main
-from tests.integration.conftest import Serve
+from tests.integration.conftest import Point, Serve, cli
 
 OUTBOX_KEYS = {"seq", "incident_id", "remote", "op", "payload", "state", "last_error"}
 """Keys every ``outbox --json`` row has (a row of the outbox table)."""
 
 
-def dead_port() -> int:
-    """A loopback port nothing listens on: connecting is refused, as with a stopped server."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def point(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """Point the command line at emulators (given as ``(name, server)``) with a cache in
-    ``tmp_path``; ``point(..., offline=True)`` gives each a port nobody answers instead."""
-
-    def configure(*servers: Any, offline: bool = False) -> None:
-        remotes = []
-        for name, server in servers:
-            config = server.emulator.remote_config(name)
-            if offline:
-                config["base_url"] = f"http://127.0.0.1:{dead_port()}"
-            remotes.append(config)
-        monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps(remotes))
-        monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
-
-    return configure
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 0) -> str:
-    """Run the command line, check its exit status and return what it printed on stdout."""
-    capsys.readouterr()
-    assert main(list(argv)) == status, capsys.readouterr()
-    return capsys.readouterr().out
+    """What the command line printed on stdout (see :func:`cli`)."""
+    return cli(capsys, *argv, status=status)[0]
 
 
 def outbox_json(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -73,7 +46,7 @@ def show(capsys: pytest.CaptureFixture[str], incident_id: str) -> dict[str, Any]
 
 
 def test_changes_made_offline_are_listed_then_sent(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ops: Any = serve("aoh_ims", sample=0)
     first = ops.emulator.add(name="Pump 3 tripped", status="NEW")
@@ -125,7 +98,7 @@ def test_changes_made_offline_are_listed_then_sent(
 
 
 def test_a_refused_change_is_shown_then_retried_or_discarded(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     oncall: Any = serve("revily", sample=0)
     kept = oncall.emulator.add("Pager storm")
@@ -195,7 +168,7 @@ def test_a_refused_change_is_shown_then_retried_or_discarded(
 
 
 def conflicting(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str], *, during_write: bool
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str], *, during_write: bool
 ) -> tuple[Any, dict[str, Any], str]:
     """An AOH IMS incident we acknowledged while someone else resolved it on the server, so
     the acknowledgement waits as a conflict. Returns the emulator, its row and our id.
@@ -249,7 +222,7 @@ def conflicting(
 
 
 def test_conflict_keep_mine_pushes_ours_over_theirs(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ops, row, incident_id = conflicting(serve, point, capsys, during_write=True)
     assert run(capsys, "conflict", incident_id, "--keep", "mine") == f"{incident_id}: kept mine\n"
@@ -267,7 +240,7 @@ def test_conflict_keep_mine_pushes_ours_over_theirs(
 
 
 def test_conflict_keep_theirs_takes_the_remote_version(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ops, row, incident_id = conflicting(serve, point, capsys, during_write=False)
     out = run(capsys, "conflict", incident_id, "--keep", "theirs")

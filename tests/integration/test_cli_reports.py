@@ -6,69 +6,47 @@ says it was cancelled, not queued; and a reopen shows the status the remote will
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from incident_tui.cli import main
-from tests.integration.conftest import Serve
+from tests.integration.conftest import Point, Serve, cli
 
 STUCK = "1 refused change, 1 held behind it"
 WAITING = f"waiting for you: {STUCK} (see incident-tui outbox)"
 
 
-@pytest.fixture
-def point(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """Point the command line at ``(name, server)`` remotes, with a cache in ``tmp_path``."""
-
-    def configure(*servers: Any) -> None:
-        remotes = [server.emulator.remote_config(name) for name, server in servers]
-        monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps(remotes))
-        monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
-
-    return configure
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 0) -> tuple[str, str]:
-    """Run the command line, check its exit status; what it printed on stdout and stderr."""
-    capsys.readouterr()
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    assert code == status, (out, err)
-    return out, err
-
 
 def listed(capsys: pytest.CaptureFixture[str], incident_id: str) -> dict[str, Any]:
     """The incident as ``list --json`` has it."""
-    rows = json.loads(run(capsys, "list", "--json")[0])
+    rows = json.loads(cli(capsys, "list", "--json")[0])
     return next(row for row in rows if row["id"] == incident_id)  # type: ignore[no-any-return]
 
 
 def outbox(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
     """``outbox --json``, parsed."""
-    return json.loads(run(capsys, "outbox", "--json")[0])  # type: ignore[no-any-return]
+    return json.loads(cli(capsys, "outbox", "--json")[0])  # type: ignore[no-any-return]
 
 
 # A: refused changes keep being reported --------------------------------------------------
 
 
 def test_every_sync_names_the_refused_change_and_what_waits_behind_it(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ops = serve("aoh_ims", sample=0)
     row = ops.emulator.add(name="Pump 3 tripped", status="NEW")  # type: ignore[attr-defined]
     point(("ops", ops))
-    run(capsys, "sync", "--once")
+    cli(capsys, "sync", "--once")
     incident_id = f"ops:{row['id']}"
-    run(capsys, "attribute", incident_id, "nosuchattr", "1")
-    run(capsys, "comment", incident_id, "--message", "after the refused one")
+    cli(capsys, "attribute", incident_id, "nosuchattr", "1")
+    cli(capsys, "comment", incident_id, "--message", "after the refused one")
 
-    first, _ = run(capsys, "sync", "--once")
+    first, _ = cli(capsys, "sync", "--once")
     assert "ops: ok, pulled 0, pushed 0, 1 refused" in first and WAITING in first
     # The pass that refuses nothing new still says what waits, on the remote's line and in
     # the summary; the remote synced all the same, so the exit status stays 0.
-    again, err = run(capsys, "sync", "--once")
+    again, err = cli(capsys, "sync", "--once")
     remote_line, summary_line = again.splitlines()[-2:]
     assert remote_line.startswith("ops: ok, pulled 0, pushed 0 (") and WAITING in remote_line
     assert summary_line == (
@@ -81,8 +59,8 @@ def test_every_sync_names_the_refused_change_and_what_waits_behind_it(
     ]
 
     refused = outbox(capsys)[0]["seq"]
-    run(capsys, "discard", str(refused))
-    settled, _ = run(capsys, "sync", "--once")
+    cli(capsys, "discard", str(refused))
+    settled, _ = cli(capsys, "sync", "--once")
     assert "waiting for you" not in settled and "pushed 1" in settled
     assert outbox(capsys) == []
 
@@ -91,7 +69,7 @@ def test_every_sync_names_the_refused_change_and_what_waits_behind_it(
 
 
 def test_a_bulk_reopen_queues_what_each_remote_can_and_names_the_rest(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     kite = serve("kitehouse", sample=0)
     oncall = serve("revily", sample=0)
@@ -99,21 +77,21 @@ def test_a_bulk_reopen_queues_what_each_remote_can_and_names_the_rest(
     paged = oncall.emulator.add("Pager storm")  # type: ignore[attr-defined]
     oncall.emulator.transition(paged["id"], "resolve")  # type: ignore[attr-defined]
     point(("school", kite), ("oncall", oncall))
-    run(capsys, "sync", "--once")
+    cli(capsys, "sync", "--once")
     school_id, oncall_id = f"school:{kept['_id']}", f"oncall:{paged['id']}"
     assert listed(capsys, oncall_id)["status"] == "resolved"
 
-    out, err = run(capsys, "reopen", school_id, oncall_id, status=1)
+    out, err = cli(capsys, "reopen", school_id, oncall_id, status=1)
     assert out.startswith(f"queued: reopen {school_id} (change ")
     assert err == f"incident-tui: {oncall_id} left out: Revily cannot reopen an incident.\n"
     assert [(c["op"], c["incident_id"]) for c in outbox(capsys)] == [("reopen", school_id)]
 
     # Alone it queues nothing, and the hint to reopen first (for a resolved acknowledge)
     # is not offered for what the remote cannot do at all.
-    out, err = run(capsys, "reopen", oncall_id, status=1)
+    out, err = cli(capsys, "reopen", oncall_id, status=1)
     assert out == "" and "Revily cannot reopen" in err and "incident-tui reopen" not in err
 
-    run(capsys, "sync", "--once", "--remote", "school")
+    cli(capsys, "sync", "--once", "--remote", "school")
     assert kite.emulator.incident(kept["_id"])["status"] == "open"  # type: ignore[attr-defined]
 
 
@@ -121,20 +99,20 @@ def test_a_bulk_reopen_queues_what_each_remote_can_and_names_the_rest(
 
 
 def test_deleting_an_unsent_incident_says_it_was_cancelled(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     kite = serve("kitehouse", sample=0)
     point(("school", kite))
-    out, _ = run(capsys, "create", "--remote", "school", "--title", "Typo")
+    out, _ = cli(capsys, "create", "--remote", "school", "--title", "Typo")
     local_id = out.split()[2]
-    run(capsys, "comment", local_id, "--message", "more")
+    cli(capsys, "comment", local_id, "--message", "more")
     assert len(outbox(capsys)) == 2
 
-    out, _ = run(capsys, "delete", local_id, "--yes")
+    out, _ = cli(capsys, "delete", local_id, "--yes")
     assert out.splitlines()[-1] == f"cancelled: the unsent create of {local_id} (nothing was sent)"
     assert "queued:" not in out
     assert outbox(capsys) == []
-    run(capsys, "sync", "--once")
+    cli(capsys, "sync", "--once")
     assert kite.emulator.incidents == {}  # type: ignore[attr-defined]
 
 
@@ -142,56 +120,56 @@ def test_deleting_an_unsent_incident_says_it_was_cancelled(
 
 
 def test_a_reopen_shows_the_status_each_remote_will_have(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     safety = serve("fourhse", sample=0)
     kite = serve("kitehouse", sample=0)
     closed = safety.emulator.add(name="Spill", status="closed")  # type: ignore[attr-defined]
     done = kite.emulator.add("Broken gate", status="resolved")  # type: ignore[attr-defined]
     point(("safety", safety), ("school", kite))
-    run(capsys, "sync", "--once")
+    cli(capsys, "sync", "--once")
     safety_id = f"safety:{closed['office_incident_id']}"
     school_id = f"school:{done['_id']}"
 
-    run(capsys, "reopen", safety_id, school_id)
+    cli(capsys, "reopen", safety_id, school_id)
     # 4HSE reopens to "open", its acknowledged status; Kitehouse to its triggered "open".
     expected = {safety_id: "acknowledged", school_id: "triggered"}
     assert {i: listed(capsys, i)["status"] for i in expected} == expected
-    run(capsys, "sync", "--once")
+    cli(capsys, "sync", "--once")
     assert {i: listed(capsys, i)["status"] for i in expected} == expected
     assert listed(capsys, safety_id)["status_raw"] == "open"
 
 
 def test_a_4hse_reopen_someone_else_made_first_is_done_not_a_conflict(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     safety = serve("fourhse", sample=0)
     closed = safety.emulator.add(name="Spill", status="closed")  # type: ignore[attr-defined]
     point(("safety", safety))
-    run(capsys, "sync", "--once")
+    cli(capsys, "sync", "--once")
     safety_id = f"safety:{closed['office_incident_id']}"
-    run(capsys, "reopen", safety_id)
+    cli(capsys, "reopen", safety_id)
     # Someone reopens it on 4HSE before our change goes out: the remote already has it.
     safety.emulator.touch(closed["office_incident_id"], status="open")  # type: ignore[attr-defined]
-    run(capsys, "sync", "--once")
+    cli(capsys, "sync", "--once")
     assert outbox(capsys) == []
     row = listed(capsys, safety_id)
     assert (row["status"], row["pending"]) == ("acknowledged", 0)
 
 
 def test_deleting_an_unsent_comment_says_it_was_cancelled(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     kite = serve("kitehouse", sample=0)
     gate = kite.emulator.add("Broken gate")  # type: ignore[attr-defined]
     point(("school", kite))
-    run(capsys, "sync", "--once")
+    cli(capsys, "sync", "--once")
     school_id = f"school:{gate['_id']}"
-    run(capsys, "comment", school_id, "--message", "typo")
-    shown = json.loads(run(capsys, "show", school_id, "--json")[0])
+    cli(capsys, "comment", school_id, "--message", "typo")
+    shown = json.loads(cli(capsys, "show", school_id, "--json")[0])
     # A comment not sent yet has no remote id: ``local-N``, N being its number in ``show``.
     number = int(shown["comments"][-1]["id"].removeprefix("local-"))
-    out, _ = run(capsys, "delete-comment", school_id, str(number), "--yes")
+    out, _ = cli(capsys, "delete-comment", school_id, str(number), "--yes")
     assert out.splitlines()[-1] == (
         f"cancelled: the unsent comment #{number} on {school_id} (nothing was sent)"
     )

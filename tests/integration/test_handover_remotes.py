@@ -5,42 +5,21 @@ its incidents (or changes queued for it) it is listed once, plainly, as no longe
 from __future__ import annotations
 
 import json
-import socket
 from typing import Any
 
 import pytest
 
-from incident_tui.cli import main
-from tests.integration.conftest import Serve
-
-
-def dead_port() -> int:
-    """A loopback port nothing listens on: connecting is refused, as with a stopped server."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def point(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Any:
-    """Point the command line at these remote configs, with a cache in ``tmp_path``."""
-
-    def configure(*remotes: dict[str, Any]) -> None:
-        monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps(list(remotes)))
-        monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
-
-    return configure
+from tests.conftest import dead_port
+from tests.integration.conftest import Point, Serve, cli
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 0) -> str:
-    """Run the command line, check its exit status and return what it printed on stdout."""
-    capsys.readouterr()
-    assert main(list(argv)) == status, capsys.readouterr()
-    return capsys.readouterr().out
+    """What the command line printed on stdout (see :func:`cli`)."""
+    return cli(capsys, *argv, status=status)[0]
 
 
 def test_a_removed_remote_that_never_synced_is_not_mentioned(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     oncall = serve("revily", sample=3).emulator.remote_config("oncall")  # type: ignore[attr-defined]
     ghost = serve("revily").emulator.remote_config("ghost")  # type: ignore[attr-defined]
@@ -59,7 +38,7 @@ def test_a_removed_remote_that_never_synced_is_not_mentioned(
 
 
 def test_a_removed_remote_with_cached_incidents_is_listed_but_not_stale(
-    serve: Serve, point: Any, capsys: pytest.CaptureFixture[str]
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     oncall = serve("revily", sample=2).emulator.remote_config("oncall")  # type: ignore[attr-defined]
     old_server: Any = serve("aoh_ims", sample=3)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import textwrap
 from pathlib import Path
@@ -21,6 +20,7 @@ from incident_tui.store.actions import Actions
 from incident_tui.store.reader import Reader
 from incident_tui.sync import outbox_answers
 from incident_tui.sync.engine import SyncEngine
+from tests.conftest import dead_port
 from tests.integration.conftest import FIXED_NOW, Serve, no_sleep
 
 REPO = str(Path(__file__).resolve().parents[2])
@@ -30,12 +30,6 @@ def settings_for(tmp_path: Path, *remotes: dict[str, Any], **extra: Any) -> Sett
     """Settings with the given remote configs and a cache in tmp_path."""
     return Settings(db=tmp_path / "cache.db", remotes=list(remotes), **extra)  # type: ignore[arg-type]
 
-
-def dead_port() -> int:
-    """A loopback port nothing listens on (connection refused: the remote is offline)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def sync(settings: Settings, **options: Any) -> Any:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,17 +33,12 @@ from incident_tui.ui.screens.new_incident import NewIncidentScreen
 from incident_tui.ui.screens.remotes import RemotesScreen
 from incident_tui.ui.widgets.charts import TimelineChart
 from incident_tui.ui.widgets.status_line import RemoteLine, status_content
+from tests.conftest import dead_port
 from tests.ui.conftest import NOW
 from tests.ui.helpers import live_app, screen_text, settle, synced, until
 
 Serve = Callable[..., EmulatorServer]
 
-
-def dead_port() -> int:
-    """A loopback port nothing listens on: connecting is refused, as with a stopped server."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def offline(config: dict[str, Any]) -> dict[str, Any]:

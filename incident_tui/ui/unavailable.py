@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from incident_tui.domain.capabilities import KIND_TITLES, Capability, lacking
 from incident_tui.keymap import KEYS
+from incident_tui.ui.key_gate import KeyGate
 
 LACKING_FEATURES: dict[Capability, str] = {
     Capability.DOWNLOAD: "{title} incidents have no files to download.",
@@ -88,6 +89,10 @@ def explain_key(
         text = reason(action)
         if not text:
             return False
+        gate = getattr(screen.app, "key_gate", None)
+        if isinstance(gate, KeyGate) and (dropped := gate.drop_held()):
+            plural = "s" if dropped != 1 else ""
+            text += f" The {dropped} key{plural} typed after it went unused."
         screen.notify(text, timeout=4, markup=False)
         return True
     return False

@@ -106,6 +106,12 @@ async def test_a_new_incident_draft_keeps_its_remote_and_fields(
         assert form.values()[0] == "Gas smell"
         assert form.values()[1] == "Basement, near boiler 2"
         assert str(form.values()[2]) == "major"
+        # Typing goes on after what came back, in the title and in the description.
+        form.query_one("#form-title", Input).focus()
+        await pilot.press(*" in lab")
+        form.query_one("#form-description", TextArea).focus()
+        await pilot.press(*", east")
+        assert form.values()[:2] == ("Gas smell in lab", "Basement, near boiler 2, east")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "new" not in _kept(db_path)

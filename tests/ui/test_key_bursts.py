@@ -15,7 +15,7 @@ from textual.widgets import Input, TextArea
 from incident_tui.ui.key_gate import KeyGate
 from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.new_incident import NewIncidentScreen
-from tests.ui.helpers import incidents, open_detail, settle
+from tests.ui.helpers import cursor_to, incidents, notifications, open_detail, settle
 
 
 async def burst(pilot: Any, *keys: str) -> None:
@@ -134,3 +134,20 @@ async def test_keys_after_a_closing_dialog_go_to_the_screen_below_then_the_next_
         assert isinstance(app.screen, CommentScreen)
         assert app.screen.query_one(TextArea).text == "Hi!"
         assert app.key_gate.pending == 0
+
+
+async def test_keys_typed_after_a_refused_key_are_not_run_as_commands(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "safety:r006")
+        before = app.services.reader.detail("safety:r006").incident["status"]
+        queued = app.services.reader.outbox()
+        # The comment meant for a dialog that 4HSE does not have: "r" would resolve the
+        # incident under the cursor and "q" quit, had they been routed to the list.
+        await burst(pilot, "c", *"rq ok")
+        assert app.is_running
+        assert app.services.reader.detail("safety:r006").incident["status"] == before
+        assert app.services.reader.outbox() == queued
+        [notice] = [n for n in notifications(app) if "comment" in n]
+        assert notice.endswith("The 5 keys typed after it went unused.")

@@ -79,7 +79,7 @@ class CommentScreen(ModalScreen[NewComment | None]):
             area = TextArea(id="comment-body", tab_behavior="focus", soft_wrap=True)
             area.cursor_blink = self.blink
             yield area
-            hint = "ctrl+s send · escape cancel"
+            hint = "ctrl+s send · escape keep draft"
             if self.public_option:
                 yield TickBox(
                     "Public note (shown on the status page)", id="comment-public", compact=True

@@ -54,7 +54,10 @@ class FormScreen(ModalScreen[ResultT | None]):
             yield Static(Content.styled(self.HEADING, "bold"), classes="dialog-heading")
             yield from self.compose_extra()
             yield Label("Title")
-            title = Input(id="form-title", compact=True, placeholder="What is happening?")
+            # Not selected on focus: typing into a draft that came back (or a title being
+            # edited) would replace all of it.
+            title = Input(id="form-title", compact=True, placeholder="What is happening?",
+                          select_on_focus=False)
             title.cursor_blink = self.blink
             yield title
             yield Label("Description")
@@ -71,7 +74,9 @@ class FormScreen(ModalScreen[ResultT | None]):
                     compact=True,
                 )
             yield Static(
-                Content.styled("ctrl+s save · escape cancel · tab next field", "$foreground-muted"),
+                Content.styled(
+                    "ctrl+s save · escape keep draft · tab next field", "$foreground-muted"
+                ),
                 classes="dialog-hint",
             )
 
@@ -81,8 +86,13 @@ class FormScreen(ModalScreen[ResultT | None]):
 
     def fill(self, title: str, description: str, severity: str | None) -> None:
         """Put existing values in the fields."""
-        self.query_one("#form-title", Input).value = title
-        self.query_one("#form-description", TextArea).text = description
+        field = self.query_one("#form-title", Input)
+        field.value = title
+        # Typing goes on where the text ends, not in front of it.
+        field.cursor_position = len(title)
+        area = self.query_one("#form-description", TextArea)
+        area.text = description
+        area.move_cursor(area.document.end)
         if self.with_severity:
             self.query_one("#form-severity", Select).value = severity or NO_SEVERITY
 

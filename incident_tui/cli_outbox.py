@@ -7,9 +7,14 @@ import argparse
 from typing import TYPE_CHECKING
 
 from incident_tui.cli_store import open_reader, open_sync_store, run_action
+from incident_tui.domain.model import ChangeKind
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
+
+
+OP_WIDTH = max(len(op) for op in ChangeKind)
+"""The widest change name (``delete_attachment``): the ids after it stay in one column."""
 
 
 def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
@@ -25,7 +30,10 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
         print("no queued changes")
     for row in rows:
         error = f"  ({clean(row['last_error'], single_line=True)})" if row["last_error"] else ""
-        print(f"{row['seq']:>6}  {row['state']:<8}  {row['op']:<12}  {row['incident_id']}{error}")
+        print(
+            f"{row['seq']:>6}  {row['state']:<8}  {row['op']:<{OP_WIDTH}}  "
+            f"{row['incident_id']}{error}"
+        )
     return 0
 
 

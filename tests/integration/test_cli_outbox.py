@@ -5,8 +5,10 @@ makes the next sync send, or not send, to the remote."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -256,3 +258,26 @@ def test_conflict_keep_theirs_takes_the_remote_version(
     shown = show(capsys, incident_id)
     assert (shown["status"], shown["status_raw"], shown["pending"]) == ("resolved", "RESOLVED", 0)
     assert shown["description"] == "Fixed by the day shift"
+
+
+def test_outbox_keeps_its_columns_whatever_the_change(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    kite = serve("kitehouse", sample=0)
+    first = f"school:{kite.emulator.add('Gate stuck')['_id']}"  # type: ignore[attr-defined]
+    second = f"school:{kite.emulator.add('Bell broken')['_id']}"  # type: ignore[attr-defined]
+    point(("school", kite))
+    run(capsys, "sync", "--once")
+    run(capsys, "comment", second, "--message", "Bell rings twice")
+    run(capsys, "sync", "--once")
+    [number] = re.findall(r"#(\d+)", run(capsys, "show", second))
+    point(("school", kite), offline=True)
+    note = tmp_path / "note.txt"
+    note.write_text("on site")
+    run(capsys, "ack", first)
+    run(capsys, "attach", first, str(note))
+    run(capsys, "delete-comment", second, number, "--yes")
+    lines = run(capsys, "outbox").splitlines()
+    assert [line.split()[2] for line in lines] == ["acknowledge", "attach", "delete_comment"]
+    # The incident ids start in one column, after a short change name or a long one.
+    assert len({line.index("school:") for line in lines}) == 1

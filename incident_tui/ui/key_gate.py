@@ -28,10 +28,6 @@ HOLD_LIMIT = 0.5
 """Longest a key waits for the one before it (seconds): a handler that keeps the app busy
 for longer delays later keys no further than Textual alone would."""
 
-DROP_WINDOW = 0.25
-"""After a refused key, how long typed keys still arriving are dropped too (seconds): the
-rest of a burst the link delivers in pieces, far shorter than reading the notice takes."""
-
 
 class KeyGate:
     """Admits one key or paste at a time into the app's routing; holds the rest, in order."""
@@ -45,7 +41,6 @@ class KeyGate:
         self._released: events.Event | None = None
         # A reference to the running wait: the event loop keeps only weak ones to tasks.
         self._waiter: asyncio.Task[None] | None = None
-        self._dropping_until = 0.0
 
     @property
     def pending(self) -> int:
@@ -66,27 +61,23 @@ class KeyGate:
                 self.routed()
 
     def drop_held(self) -> int:
-        """The key being handled was refused: drop the keys typed after it, held or still
-        arriving (:data:`DROP_WINDOW`), and return how many were held.
+        """The key being handled was refused: drop the keys that arrived with it (held
+        behind it) and return how many.
 
         They were typed for what it would have opened (the text of a comment, say); routed
         to the screen it left in place, they would be commands: ``r`` resolving the
-        incident under the cursor, ``q`` quitting."""
+        incident under the cursor, ``q`` quitting. A key pressed after the refusal was
+        handled is the user's next command, and is routed as usual."""
         dropped = len(self.held)
         self.held.clear()
-        self._dropping_until = asyncio.get_running_loop().time() + DROP_WINDOW
         return dropped
 
     def admit(self, event: events.Event) -> bool:
         """Whether the app routes ``event`` now. ``False``: the gate keeps it and posts it
-        to the app again when its turn comes, or drops it (after a refused key)."""
+        to the app again when its turn comes."""
         if event is self._released:
             self._released = None
             return True
-        if self._dropping_until:
-            if asyncio.get_running_loop().time() < self._dropping_until:
-                return False
-            self._dropping_until = 0.0
         if self.busy:
             self.held.append(event)
             return False

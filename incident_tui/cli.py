@@ -15,6 +15,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from incident_tui import cli_online
@@ -27,7 +28,6 @@ from incident_tui.cli_changes import (
     cmd_resolve,
 )
 from incident_tui.cli_emulate import EmulateFailure
-from incident_tui.cli_online import OnlineFailure
 from incident_tui.cli_outbox import cmd_conflict, cmd_discard, cmd_outbox, cmd_retry
 from incident_tui.cli_parser import build_parser
 from incident_tui.cli_store import Failure, open_reader
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _current_ids(args, settings)
         handler = COMMANDS[command]
         return handler(args, settings)
-    except (ConfigError, StoreError, Failure, OnlineFailure, EmulateFailure) as error:
+    except (ConfigError, StoreError, Failure, EmulateFailure) as error:
         print(f"incident-tui: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -111,7 +111,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config, _overrides(args))
 
 
-def _now() -> Any:
+def _now() -> datetime:
     from incident_tui.clock import system_clock
 
     return system_clock()

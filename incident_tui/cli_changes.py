@@ -102,7 +102,7 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
         container=args.container,
     )
     actions = open_actions(settings)
-    queued = run_action(actions.create, remote.name, str(getattr(remote, "kind", "")), draft)
+    queued = run_action(actions.create, remote.name, remote.kind, draft)
     return _report([queued], "create")
 
 
@@ -114,7 +114,7 @@ def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
             raise Failure(f"no incident {incident_id!r} in the cache")
     try:
         preview = cli_online.confirm_delete(settings, args.ids)
-    except cli_online.OnlineFailure as error:
+    except Failure as error:
         preview = f"(could not ask the remote what else would be removed: {error})"
     if preview:
         print(preview)

@@ -25,7 +25,7 @@ def run_emulator(args: argparse.Namespace) -> int:
         server = EmulatorServer(emulator, args.host, args.port)
     except OSError as error:
         raise EmulateFailure(f"cannot listen on {args.host}:{args.port}: {error}") from None
-    config = server.emulator.remote_config(args.kind)  # type: ignore[attr-defined]
+    config = server.emulator.remote_config(args.kind)
     print(f"{args.kind} emulator on {server.url} ({args.sample} sample incidents); Ctrl-C stops")
     print("config for it:")
     print("[[remotes]]")

@@ -41,10 +41,11 @@ def to_db(moment: datetime | None) -> str | None:
 
 
 def from_db(text: str | None) -> datetime | None:
-    """Parse the cache's text form back into an aware datetime."""
+    """Parse the cache's text form back into an aware datetime; ``ValueError`` for text that
+    is not a time. (Python 3.11's ``fromisoformat`` reads the trailing ``Z`` itself.)"""
     if not text:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def from_db_or_none(text: str | None) -> datetime | None:

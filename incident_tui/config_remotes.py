@@ -47,6 +47,9 @@ class RemoteBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    kind: str
+    """Which system it is (``kitehouse``, ``fourhse``, ...); each kind's model narrows it to
+    its one value, which picks the model when the config is read."""
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     """Unique name; local incident ids are ``<name>:<remote_id>``."""
     base_url: str = Field(min_length=1)
@@ -301,8 +304,3 @@ RemoteConfig = Annotated[
     KitehouseRemote | FourhseRemote | RevilyRemote | OneuptimeRemote | AohImsRemote,
     Field(discriminator="kind"),
 ]
-
-
-def status_overrides(remote: RemoteBase) -> dict[str, str]:
-    """The remote's ``status_map`` as plain strings (empty where the kind has none)."""
-    return dict(getattr(remote, "status_map", {}) or {})

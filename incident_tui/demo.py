@@ -29,7 +29,7 @@ def start_emulators(stack: ExitStack, sample: int, seed: int = 7) -> list[dict[s
     for offset, kind in enumerate(KINDS):
         server = EmulatorServer(make_emulator(kind, sample=sample, seed=seed + offset))
         stack.enter_context(server)
-        remotes.append(server.emulator.remote_config(DEMO_NAMES[kind]))  # type: ignore[attr-defined]
+        remotes.append(server.emulator.remote_config(DEMO_NAMES[kind]))
     return remotes
 
 

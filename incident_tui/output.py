@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from incident_tui.clock import from_db
+from incident_tui.clock import from_db, from_db_or_none
+from incident_tui.domain.durations import age
 from incident_tui.domain.mapping import format_time
 from incident_tui.domain.text import clean, shorten
 from incident_tui.store.reader import Detail, ListRow
@@ -152,18 +153,6 @@ def _csv_cell(value: Any, terminal: bool = False) -> str:
     return text
 
 
-def age(created_at: str | None, now: datetime) -> str:
-    """A compact age: ``45s``, ``12m``, ``5h``, ``3d``."""
-    moment = from_db(created_at)
-    if moment is None:
-        return "?"
-    seconds = max(0, int((now - moment).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
 TITLE_MIN = 10
 """Fewest title cells a table row keeps before other columns give way."""
 WORD_MIN = 4
@@ -218,7 +207,7 @@ def rows_table(rows: Sequence[ListRow], now: datetime, width: int | None = None)
             clean(row.id, single_line=True),
             row.severity or "-",
             row.status,
-            age(row.created_at, now),
+            age(from_db_or_none(row.created_at), now),
             ("!" if row.conflict or row.failed else "*" if row.pending else ""),
             clean(row.title, single_line=True),
         )
@@ -245,6 +234,12 @@ def rows_table(rows: Sequence[ListRow], now: datetime, width: int | None = None)
     return "\n".join([line(header).rstrip(), *(line(c).rstrip() for c in rows_cells)])
 
 
+def _ago(created_at: str | None, now: datetime) -> str:
+    """How long ago, as ``show`` says it: ``12m ago``, ``30h ago``, ``just now``."""
+    text = age(from_db_or_none(created_at), now)
+    return "just now" if text == "now" else f"{text} ago"
+
+
 def detail_text(detail: Detail, now: datetime) -> str:
     """A readable, sanitised view of one incident for ``show``."""
     i = detail.incident
@@ -256,7 +251,7 @@ def detail_text(detail: Detail, now: datetime) -> str:
             f" ({clean(i['status_raw'], single_line=True)})" if i["status_raw"] else ""
         ),
         f"severity  {i['severity'] or '-'}",
-        f"created   {_iso(i['created_at'])} ({age(i['created_at'], now)} ago)",
+        f"created   {_iso(i['created_at'])} ({_ago(i['created_at'], now)})",
         f"updated   {_iso(i['updated_at']) or '-'}",
     ]
     if i["reporter"]:

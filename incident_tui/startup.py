@@ -52,7 +52,7 @@ class StartView:
             db=settings.db_path(),
             theme=settings.theme,
             keys=dict(settings.keys),
-            remotes=tuple((r.name, str(getattr(r, "kind", ""))) for r in settings.remotes),
+            remotes=tuple((r.name, r.kind) for r in settings.remotes),
         )
 
     @property

@@ -21,7 +21,8 @@ from incident_tui.domain.stats import format_duration
 from incident_tui.domain.text import clean, shorten
 
 SECTION_ORDER: tuple[str, ...] = ("attention", "new", "resolved", "carried", "stale")
-"""Section keys in reading order."""
+"""Section keys in reading order: the sections a handover has, in this order (the store
+builds them from this tuple)."""
 
 TITLE_WIDTH = 120
 """Longest title printed; a handover is read in an e-mail, not a terminal of unknown width."""

@@ -341,10 +341,6 @@ class AohImsEmulator(AttributeRoutes, CommentRoutes):
         with self.lock:
             return self.tenant(tenant_id).incidents.get(incident_id)
 
-    def now_epoch(self) -> int:
-        """The emulator clock as Unix seconds (for ``next_update`` in tests)."""
-        return int(self.clock().timestamp())
-
 
 def _positive(value: str | None, default: int) -> int:
     """A positive integer query value, else the default (invalid values are ignored)."""

@@ -107,6 +107,11 @@ class HttpError(Exception):
 Handler = Callable[[Request], Response]
 
 
+LOG_LIMIT = 10_000
+"""Most requests :attr:`Emulator.log` keeps (the latest): far more than any test reads, and a
+long-running ``incident-tui emulate`` no longer grows without bound."""
+
+
 @dataclass
 class LoggedRequest:
     """A request as the emulator saw it (for tests and benchmarks)."""
@@ -157,12 +162,18 @@ class Emulator:
         self.router = Router()
         self.faults = FaultPlan()
         self.log: list[LoggedRequest] = []
+        """The latest :data:`LOG_LIMIT` requests, oldest first (tests read and clear it)."""
         self.base_url = ""
         """Set by the server once it knows its port (for absolute URLs such as blob links)."""
         self.routes()
 
     def routes(self) -> None:
         """Register the emulator's endpoints on ``self.router``."""
+
+    def remote_config(self, name: str) -> dict[str, Any]:
+        """The ``[[remotes]]`` table (as a dict) of a remote called ``name`` pointed at this
+        emulator, with working credentials; every kind defines its own."""
+        raise NotImplementedError(f"{type(self).__name__} has no remote config")
 
     def error_body(self, status: int, message: str) -> Any:
         """The API's own error shape for a message (overridden per kind)."""
@@ -202,9 +213,12 @@ class Emulator:
             self.faults.clear()
             return Response.empty()
         if what == "requests" and request.method == "GET":
-            return Response.json([asdict(entry) for entry in self.log])
+            with self.lock:  # the log is trimmed in place as requests come in
+                entries = list(self.log)
+            return Response.json([asdict(entry) for entry in entries])
         if what == "requests" and request.method == "DELETE":
-            self.log.clear()
+            with self.lock:
+                self.log.clear()
             return Response.empty()
         raise HttpError(404, {"error": "no such control endpoint"})
 
@@ -268,9 +282,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _log(self, emulator: Emulator, parts: Any, status: int) -> None:
         with emulator.lock:
-            emulator.log.append(
+            log = emulator.log
+            log.append(
                 LoggedRequest(time.monotonic(), self.command, parts.path, parts.query, status)
             )
+            # A list, not a deque, so tests can slice it and compare it with one; trimmed a
+            # tenth at a time, so keeping it short costs next to nothing per request.
+            if len(log) > LOG_LIMIT + LOG_LIMIT // 10:
+                del log[: len(log) - LOG_LIMIT]
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)

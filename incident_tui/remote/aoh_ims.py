@@ -21,7 +21,7 @@ import asyncio
 import base64
 import binascii
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 import httpx
 
+from incident_tui.clock import Clock, system_clock
 from incident_tui.config_remotes import AohImsRemote, RemoteBase
 from incident_tui.domain import jsontext
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
@@ -39,7 +40,7 @@ from incident_tui.remote.aoh_ims_listing import all_rows
 from incident_tui.remote.aoh_ims_mapping import ImsMapping, to_comment
 from incident_tui.remote.base import Connector, Page, in_pages
 from incident_tui.remote.errors import BadResponse, Conflict, NotFound, Refused, RemoteError
-from incident_tui.remote.http import Http, Sleep, utc_now
+from incident_tui.remote.http import Http, Sleep
 from incident_tui.remote.oidc import OidcSession, bearer
 
 log = logging.getLogger(__name__)
@@ -92,12 +93,14 @@ class AohImsConnector(Connector):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = system_clock,
     ) -> None:
-        """``clock`` decides when a Keycloak access token is due for renewal."""
+        """``clock`` decides when a Keycloak access token is due for renewal, and stamps the
+        ``date`` of a created incident and the ``resolved_date`` of a resolve."""
         super().__init__(config, transport=transport, sleep=sleep)
         assert isinstance(config, AohImsRemote)
         self.cfg = config
+        self._clock = clock
         # The static token goes into every request as a default header; without one the
         # request still goes out, so an unreachable server reads as offline, not as "no token".
         token = None if config.token_url else config.secret()
@@ -263,7 +266,7 @@ class AohImsConnector(Connector):
 
     def _status_update(self, status: str) -> dict[str, Any]:
         if self.mapping.status(status) is Status.RESOLVED:
-            return {"status": status, "resolved_date": format_time(utc_now())}
+            return {"status": status, "resolved_date": format_time(self._clock())}
         return {"status": status, "resolved_date": None}
 
     async def acknowledge(self, current: Incident) -> Incident | None:
@@ -318,7 +321,7 @@ class AohImsConnector(Connector):
             "name": draft.title,
             "status": self.cfg.reopen_status,
             "type": self.cfg.default_type,
-            "date": format_time(utc_now()),
+            "date": format_time(self._clock()),
             "description": draft.description or NO_DESCRIPTION,
             "reported_by": self.cfg.reported_by,
             "severity": self.mapping.severity_code(draft.severity),

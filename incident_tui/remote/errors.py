@@ -51,15 +51,23 @@ class RateLimited(RemoteError):
 
 
 class Unavailable(RemoteError):
-    """5xx, timeout, dropped or refused connection: try again later."""
+    """5xx, timeout, dropped or refused connection: try again later. ``never_sent``: the
+    connection never opened, so the request cannot have reached the server and is safe to
+    send again whatever it is."""
 
     retryable = True
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        never_sent: bool = False,
     ) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
+        self.never_sent = never_sent
 
 
 class BadResponse(RemoteError):

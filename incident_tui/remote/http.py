@@ -9,11 +9,12 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import httpx
 
+from incident_tui.clock import system_clock
 from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean, shorten
 from incident_tui.remote.errors import (
@@ -127,6 +128,18 @@ class Http:
     honoured up to ``max_wait`` seconds; a longer wait is left to the next sync pass.
     """
 
+    attempts = 4
+    """Most sends of one request (the first one included)."""
+    base_delay = 0.5
+    """Seconds before the first retry; each further retry waits twice as long..."""
+    max_delay = 8.0
+    """...up to this many seconds (both before jitter)."""
+    max_wait = 60.0
+    """Longest ``Retry-After`` waited out; a longer one fails the request at once."""
+    rng: Callable[[], float] = random.random
+    """The jitter's source of numbers in [0, 1). A builtin, so it does not bind as a method;
+    a test may set another on the instance."""
+
     def __init__(
         self,
         base_url: str,
@@ -138,11 +151,6 @@ class Http:
         classify: Classifier | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
-        attempts: int = 4,
-        base_delay: float = 0.5,
-        max_delay: float = 8.0,
-        max_wait: float = 60.0,
-        rng: Callable[[], float] = random.random,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         if not self.base_url.startswith("https://"):
@@ -160,11 +168,6 @@ class Http:
         )
         self._classify = classify
         self._sleep = sleep
-        self.attempts = max(1, attempts)
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self.max_wait = max_wait
-        self._rng = rng
         self.requests_sent = 0
         # Event-loop time before which no request of this client leaves (see _hold).
         self._held_until = 0.0
@@ -175,7 +178,7 @@ class Http:
         if retry_after is not None:
             return retry_after
         step = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return step * (0.5 + 0.5 * self._rng())
+        return step * (0.5 + 0.5 * self.rng())
 
     async def request(
         self,
@@ -249,7 +252,9 @@ class Http:
                 return response, parse_json(response) if parse else None
             except RemoteError as error:
                 wait = getattr(error, "retry_after", None)
-                retry_any = isinstance(error, RateLimited) or getattr(error, "never_sent", False)
+                retry_any = isinstance(error, RateLimited) or (
+                    isinstance(error, Unavailable) and error.never_sent
+                )
                 if not error.retryable or not (safe or retry_any) or attempt >= self.attempts:
                     raise
                 if wait is not None and wait > self.max_wait:
@@ -292,9 +297,9 @@ class Http:
         try:
             response = await self.client.request(method, path, **kwargs)
         except httpx.ConnectError as exc:
-            error = Unavailable(f"cannot connect to {self.base_url}: {_reason(exc)}")
-            error.never_sent = True  # type: ignore[attr-defined]
-            raise error from None
+            raise Unavailable(
+                f"cannot connect to {self.base_url}: {_reason(exc)}", never_sent=True
+            ) from None
         except httpx.TimeoutException:
             raise Unavailable(f"{self.base_url} did not answer in time") from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
@@ -342,6 +347,6 @@ def _reason(exc: Exception) -> str:
     return clean(str(exc), single_line=True) or type(exc).__name__
 
 
-def utc_now() -> datetime:
-    """The current time in UTC (connectors stamp writes with it)."""
-    return datetime.now(UTC)
+utc_now = system_clock
+"""The clock connectors default to. Kept for the connectors that import it from here: it is
+:func:`incident_tui.clock.system_clock`, which new code should name directly."""

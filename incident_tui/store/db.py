@@ -63,19 +63,28 @@ def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connectio
         conn = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=check_same_thread
         )
-        conn.execute(f"PRAGMA busy_timeout = {round(BUSY_TIMEOUT * 1000)}")
-        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL: a new file only
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
-        if is_busy(exc):
-            raise busy_error(path) from None
         raise StoreError(f"{path}: cannot open the cache: {exc}") from None
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the cache folder: {exc}") from None
-    if mode is None or str(mode[0]).lower() != "wal":
-        raise StoreError(f"{path}: the cache needs WAL mode, which this filesystem refuses")
+    # The caller never gets the connection when a pragma fails or WAL is refused: it is closed
+    # here, or the file would stay open (locked, on Windows) as long as the traceback is kept.
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {round(BUSY_TIMEOUT * 1000)}")
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before WAL: a new file only
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        if mode is None or str(mode[0]).lower() != "wal":
+            raise StoreError(f"{path}: the cache needs WAL mode, which this filesystem refuses")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if is_busy(exc):
+            raise busy_error(path) from None
+        raise StoreError(f"{path}: cannot open the cache: {exc}") from None
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -97,7 +106,7 @@ def open_db(path: Path) -> sqlite3.Connection:
         from incident_tui.store.migrate import migrate
 
         try:
-            migrate(conn, path)
+            migrate(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
             if is_busy(exc):

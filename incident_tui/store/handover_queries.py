@@ -32,6 +32,7 @@ from typing import Any
 
 from incident_tui.clock import to_db
 from incident_tui.domain.handover import (
+    SECTION_ORDER,
     Handover,
     HandoverItem,
     Reason,
@@ -166,43 +167,36 @@ def handover_report(
     def items(ids: Iterable[str]) -> tuple[HandoverItem, ...]:
         return tuple(item_of(details[i]) for i in ids if i in details)
 
-    sections = (
-        Section(
-            "attention",
+    # Each section's title, count, items and order, by key; the domain's SECTION_ORDER says
+    # which sections a handover has and in what order, so the two cannot drift apart.
+    contents = {
+        "attention": (
             "Needs attention now",
             attention_total,
             attention,
             "most severe first, then oldest",
         ),
-        Section(
-            "new",
+        "new": (
             "New this shift",
             int(new[0][1]) if new else 0,
             items(r[0] for r in new),
             "oldest first",
         ),
-        Section(
-            "resolved",
+        "resolved": (
             "Resolved this shift",
             len(resolved),
             items(resolved_ids),
             "in order of resolution",
         ),
-        Section(
-            "carried",
-            "Still open from before",
-            carried_total,
-            items(carried),
-            "oldest first",
-        ),
-        Section(
-            "stale",
+        "carried": ("Still open from before", carried_total, items(carried), "oldest first"),
+        "stale": (
             f"Stale, no update for {stale_hours:g} h",
             stale_total,
             items(stale),
             "longest silent first",
         ),
-    )
+    }
+    sections = tuple(Section(key, *contents[key]) for key in SECTION_ORDER)
     threads, comment_total, comment_incidents = comment_threads(
         reader, times["since"], limit, comments_per_incident
     )

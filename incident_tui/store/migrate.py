@@ -8,7 +8,8 @@ because the SQLModel classes only describe the newest schema.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
@@ -59,7 +60,9 @@ def _renumbered(table: str, columns: str, indexes: tuple[str, ...], seed: str) -
 
 
 STEPS: dict[int, tuple[str, ...]] = {
-    # 1 -> 2: retry scheduling for the outbox and remote-deletion marks on incidents.
+    # 1 -> 2: remote-deletion marks on incidents, and outbox.next_try_at, meant for retry
+    # scheduling that was never built: nothing reads or writes the column. It stays, since
+    # dropping it would take a step of its own.
     1: (
         "ALTER TABLE outbox ADD COLUMN next_try_at VARCHAR",
         "ALTER TABLE incident ADD COLUMN remote_deleted BOOLEAN NOT NULL DEFAULT 0",
@@ -142,43 +145,42 @@ def create_current(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
+@contextmanager
+def _write(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken before reading (``BEGIN IMMEDIATE``): another process
+    upgrading the same cache waits for it instead of failing half-way. Committed when the
+    block ends, rolled back when it raises (a Ctrl-C too)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema to :data:`schema.SCHEMA_VERSION`; return the version found before."""
     found = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if found == 0:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _write(conn):
             # Another process may have created it while we waited for the lock.
             if int(conn.execute("PRAGMA user_version").fetchone()[0]) == 0:
                 create_current(conn)
                 conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return found
     version = found
     while version < schema.SCHEMA_VERSION:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _write(conn):
             current = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if current == version:
                 for statement in STEPS[version]:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     # The steps never created the indexes that came with later versions of the schema: an
     # upgraded cache gets any it lacks here, so it lists as fast as a new one.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with _write(conn):
         for statement in schema.EXTRA_INDEXES:
             conn.execute(statement)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return found

@@ -283,8 +283,9 @@ class Reader:
             cursor = self._conn.execute(sql, [remote] if remote else [])
             return _dicts(cursor)
 
-    def changed_since(self, ids: list[str]) -> list[ListRow]:
-        """Current list rows of the given ids (for live updates of visible rows)."""
+    def list_rows(self, ids: list[str]) -> list[ListRow]:
+        """The list rows of the given incidents, in no particular order; ids not in the cache
+        are left out. Meant for a few ids: each is one primary-key read."""
         if not ids:
             return []
         marks = ",".join("?" * len(ids))

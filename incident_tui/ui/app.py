@@ -11,6 +11,7 @@ Opening the dashboard and the handover is the App's :class:`ReportViews` mixin
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -162,7 +163,9 @@ class IncidentApp(ReportViews, App[None]):
     async def on_unmount(self) -> None:
         """Stop syncing, close the connections to the remotes and release the cache."""
         if self.runner is not None:
-            self.runner.stop()
+            # stop() waits up to 2 s for the engine to finish a write: in a thread, so the
+            # event loop (and any other app on it, in tests) keeps running meanwhile.
+            await asyncio.to_thread(self.runner.stop)
         await self.services.aclose_online()
         self.services.close()
 
@@ -225,7 +228,7 @@ class IncidentApp(ReportViews, App[None]):
         responder decides on) and its id (to find it), three at most."""
         shown = urgent[:3]
         # Three primary-key reads: nothing next to the pass that found them.
-        rows = {row.id: row for row in self.services.reader.changed_since(shown)}
+        rows = {row.id: row for row in self.services.reader.list_rows(shown)}
         lines = []
         for incident_id in shown:
             row = rows.get(incident_id)

@@ -1,4 +1,5 @@
-"""Pure formatting helpers for the screens: ages, clock times, sizes and JSON-ish values.
+"""Pure formatting helpers for the screens: ages (:mod:`incident_tui.domain.durations`'s,
+shared with the command line), clock times, sizes and JSON-ish values.
 
 No Textual here, so they are cheap to test. Every string that came from a remote passes
 through :func:`incident_tui.domain.text.clean` before it is returned.
@@ -7,30 +8,11 @@ through :func:`incident_tui.domain.text.clean` before it is returned.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from incident_tui.clock import from_db_or_none
+from incident_tui.domain.durations import age as age  # the list's rows import it from here
 from incident_tui.domain.text import clean
-
-
-def age(created: datetime | None, now: datetime) -> str:
-    """A compact age for the list: ``now``, ``12m``, ``5h``, ``3d``, ``2y`` (at most 4 cells)."""
-    if created is None:
-        return "?"
-    seconds = (now - created).total_seconds()
-    if seconds < 60:
-        return "now"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes}m"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours}h"
-    days = hours // 24
-    if days < 365:
-        return f"{days}d"
-    return f"{days // 365}y"
 
 
 def local_time(text: str | None, *, with_date: bool = True) -> str:

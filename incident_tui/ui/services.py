@@ -85,10 +85,18 @@ class Services:
 
     @classmethod
     def _opened(
-        cls, view: StartView, clock: Clock, db_path: Path | None, **settings: Any
+        cls,
+        view: StartView,
+        clock: Clock,
+        db_path: Path | None,
+        *,
+        settings: Settings | None = None,
+        load_settings: Callable[[], Settings] | None = None,
     ) -> Services:
         path = db_path or view.db
-        services = cls(view, clock, path, Reader.open(path), **settings)
+        services = cls(
+            view, clock, path, Reader.open(path), settings=settings, load_settings=load_settings
+        )
         services.first_rows = read_block(services.source, ListQuery(), 0)
         return services
 

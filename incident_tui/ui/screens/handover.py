@@ -14,6 +14,7 @@ stream is :mod:`~incident_tui.ui.screens.handover_stream`.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,6 +31,7 @@ from textual.widgets import Footer, Static
 from incident_tui.clock import Clock, system_clock
 from incident_tui.domain.handover import Handover
 from incident_tui.domain.handover_render import dump_json, to_markdown
+from incident_tui.files import temp_in
 from incident_tui.store.handover_queries import handover_report
 from incident_tui.store.reader import Reader
 from incident_tui.ui.screens.handover_content import report_content, title_content
@@ -312,16 +314,61 @@ def saved_notice(paths: Sequence[Path]) -> str:
 
 def save_handover(handover: Handover, folder: Path) -> list[Path]:
     """Write ``handover-<time>.md`` and ``.json`` into ``folder`` (created if needed), never
-    over an existing file; return the two paths."""
-    folder.mkdir(parents=True, exist_ok=True)
+    over an existing file (nor through a link in the folder): the first free pair of names,
+    ``handover-<time>-2.md`` and so on. Returns the two paths."""
     stem = "handover-" + handover.generated_at.strftime("%Y%m%dT%H%MZ")
-    base = folder / stem
-    number = 1
-    while base.with_suffix(".md").exists() or base.with_suffix(".json").exists():
-        number += 1
-        base = folder / f"{stem}-{number}"
-    markdown = base.with_suffix(".md")
-    data = base.with_suffix(".json")
-    markdown.write_text(to_markdown(handover), encoding="utf-8")
-    data.write_text(dump_json(handover), encoding="utf-8")
-    return [markdown, data]
+    texts = {".md": to_markdown(handover), ".json": dump_json(handover)}
+    written: list[Path] = []
+    try:
+        # Written in full under temporary names first, as files.save_bytes does: a name
+        # appears only with all of its content.
+        for text in texts.values():
+            fd, tmp = temp_in(folder)
+            written.append(tmp)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+        for number in range(1, 10_000):
+            base = stem if number == 1 else f"{stem}-{number}"
+            paths = _claim_pair(folder, base, list(zip(written, texts, strict=True)))
+            if paths:
+                return paths
+        raise FileExistsError(f"no free file name for {stem}.md in {folder}")
+    finally:
+        for tmp in written:
+            tmp.unlink(missing_ok=True)
+
+
+def _claim_pair(folder: Path, base: str, files: list[tuple[Path, str]]) -> list[Path]:
+    """Give each finished temporary file of ``files`` (with its suffix) the name ``base`` +
+    suffix, all or none: the paths, or ``[]`` when one of the names is taken.
+
+    Each name is taken atomically and only if nothing (a file, a link) has it, as
+    :func:`~incident_tui.files.claim_name` takes one; checking first and writing after could
+    overwrite a file saved in between, or write through a link to somewhere else."""
+    taken: list[tuple[Path, Path, bool]] = []
+    for tmp, suffix in files:
+        target = folder / (base + suffix)
+        try:
+            taken.append((tmp, target, _take_name(tmp, target)))
+        except FileExistsError:
+            for _, path, _ in taken:
+                path.unlink(missing_ok=True)
+            return []
+    for tmp, target, linked in taken:
+        if not linked:
+            os.replace(tmp, target)  # onto our own empty placeholder
+    return [target for _, target, _ in taken]
+
+
+def _take_name(tmp: Path, target: Path) -> bool:
+    """Take ``target`` for ``tmp``: hard-linked to it (``True``), or, on a file system
+    without hard links, as an empty placeholder to move ``tmp`` onto (``False``). Raises
+    ``FileExistsError`` when the name is taken."""
+    try:
+        os.link(tmp, target)
+        return True
+    except FileExistsError:
+        raise
+    except OSError:
+        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return False

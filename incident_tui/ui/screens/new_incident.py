@@ -321,10 +321,10 @@ def open_new_incident(app: App[Any], ctx: UiContext) -> None:
     settings = ctx.services.settings_if_valid()
     if settings is None:
         return
-    remotes = [
-        (remote.name, str(getattr(remote, "kind", "")))
+    remotes: list[tuple[str, str]] = [
+        (remote.name, remote.kind)
         for remote in settings.remotes
-        if can(str(getattr(remote, "kind", "")), Capability.CREATE)
+        if can(remote.kind, Capability.CREATE)
     ]
     if not remotes:
         app.notify(
@@ -333,7 +333,7 @@ def open_new_incident(app: App[Any], ctx: UiContext) -> None:
         return
     defaults: dict[str, str] = {}
     for remote in settings.remotes:
-        place_kind = PLACE_KINDS.get(str(getattr(remote, "kind", "")))
+        place_kind = PLACE_KINDS.get(remote.kind)
         configured = getattr(remote, place_kind.config_key, None) if place_kind else None
         if configured:
             defaults[remote.name] = str(configured)

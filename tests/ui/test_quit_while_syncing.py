@@ -1,0 +1,61 @@
+"""Quitting while the sync engine is stuck in a write: the App waits for it (up to two
+seconds) without stopping its event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+# The real engine drives this test: if it does not import, it must fail, not skip.
+import incident_tui.sync.engine  # noqa: F401
+from incident_tui.emulators import EmulatorServer, make_emulator
+from tests.ui.conftest import NOW
+from tests.ui.helpers import live_app, until
+
+
+@pytest.fixture
+def revily() -> Iterator[EmulatorServer]:
+    """A Revily emulator with 5 incidents on a free loopback port, always stopped."""
+    server = EmulatorServer(make_emulator("revily", sample=5, clock=lambda: NOW)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_the_event_loop_runs_on_while_quitting_waits_for_the_engine(
+    revily: EmulatorServer, tmp_path: Path
+) -> None:
+    app = live_app(revily, "oncall", tmp_path)
+    # Another process holds the cache's write lock, so the engine's first write waits
+    # for it (the busy timeout, 10 s) and cannot take the cancellation meanwhile.
+    holder = sqlite3.connect(tmp_path / "cache.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    beats: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def heartbeat() -> None:
+        while True:
+            beats.append(loop.time())
+            await asyncio.sleep(0.05)
+
+    try:
+        async with app.run_test(size=(80, 24)):
+            await until(lambda: "oncall" in app.ctx.sync.syncing)
+            await asyncio.sleep(1.0)  # well into the pass: the engine waits for the lock
+            beating = asyncio.create_task(heartbeat())
+            started = loop.time()
+        # Leaving the block quit the App: on_unmount waited for the engine.
+        waited = loop.time() - started
+        beating.cancel()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert waited >= 1.5, f"the engine was not waited for ({waited:.2f} s)"
+    gaps = [later - earlier for earlier, later in pairwise(beats)]
+    assert max(gaps) < 0.5, f"the event loop stopped for {max(gaps):.2f} s while quitting"

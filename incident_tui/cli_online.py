@@ -13,16 +13,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from incident_tui.cli_store import Failure, run_action
 from incident_tui.domain.text import clean, shorten
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
-
-
-class OnlineFailure(Exception):
-    """A remote or request failure, printed as one line with exit status 1."""
+    from incident_tui.store.reader import Detail
 
 
 ID_HELP = "incident id as 'list' shows it (REMOTE:ID)"
@@ -103,16 +101,7 @@ def _run(settings: Settings, call: Callable[[Any], Awaitable[T]]) -> T:
     try:
         return asyncio.run(go())
     except (RemoteError, ActionError, ValueError, OSError) as error:
-        raise OnlineFailure(str(error)) from None
-
-
-def _queue(call: Callable[[], Any]) -> Any:
-    from incident_tui.store.actions import ActionError
-
-    try:
-        return call()
-    except ActionError as error:
-        raise OnlineFailure(str(error)) from None
+        raise Failure(str(error)) from None
 
 
 def cmd_attach(args: argparse.Namespace, settings: Settings) -> int:
@@ -121,7 +110,7 @@ def cmd_attach(args: argparse.Namespace, settings: Settings) -> int:
 
     content_type = args.content_type or mimetypes.guess_type(args.file.name)[0]
     actions = Actions.open(settings.db_path())
-    queued = _queue(lambda: actions.attach(args.id, args.file, content_type))
+    queued = run_action(actions.attach, args.id, args.file, content_type)
     print(f"queued: attach {args.file.name} to {queued.incident_id} (change {queued.seq})")
     return 0
 
@@ -144,12 +133,12 @@ def _ask(question: str, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise OnlineFailure(f"{question} Not confirmed: pass --yes to run without a terminal")
+        raise Failure(f"{question} Not confirmed: pass --yes to run without a terminal")
     if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
-        raise OnlineFailure("cancelled; nothing was changed")
+        raise Failure("cancelled; nothing was changed")
 
 
-def _detail(settings: Settings, incident_id: str) -> Any:
+def _detail(settings: Settings, incident_id: str) -> Detail:
     from incident_tui.store.reader import Reader
 
     reader = Reader.open(settings.db_path())
@@ -158,7 +147,7 @@ def _detail(settings: Settings, incident_id: str) -> Any:
     finally:
         reader.close()
     if detail is None:
-        raise OnlineFailure(f"no incident {incident_id!r} in the cache")
+        raise Failure(f"no incident {incident_id!r} in the cache")
     return detail
 
 
@@ -173,13 +162,19 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
     if not found:
         names = ", ".join(f"#{a['seq']} {clean(a['name'], single_line=True)}"
                           for a in detail.attachments) or "none"
-        raise OnlineFailure(f"{args.id} has no attachment {args.which!r} (it has: {names})")
+        raise Failure(f"{args.id} has no attachment {args.which!r} (it has: {names})")
     attachment = found[0]
     name = clean(attachment["name"], single_line=True)
     _ask(f"Delete attachment #{attachment['seq']} {name!r} of {args.id}?", args.yes)
     actions = Actions.open(settings.db_path())
-    queued = _queue(lambda: actions.delete_attachment(args.id, attachment["seq"]))
-    print(f"queued: delete attachment {name} of {queued.incident_id} (change {queued.seq})")
+    queued = run_action(actions.delete_attachment, args.id, attachment["seq"])
+    if queued.cancelled:
+        print(
+            f"cancelled: the unsent attachment {name} on {queued.incident_id} "
+            "(nothing was sent)"
+        )
+    else:
+        print(f"queued: delete attachment {name} of {queued.incident_id} (change {queued.seq})")
     return 0
 
 
@@ -191,13 +186,13 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
     comment = next((c for c in detail.comments if c["seq"] == args.number), None)
     if comment is None:
         numbers = ", ".join(f"#{c['seq']}" for c in detail.comments) or "none"
-        raise OnlineFailure(f"{args.id} has no comment #{args.number} (it has: {numbers})")
+        raise Failure(f"{args.id} has no comment #{args.number} (it has: {numbers})")
     # Who wrote it and how it starts: the number alone does not show which comment it is.
     author = clean(comment["author"] or "?", single_line=True)
     text = _excerpt(comment["body"])
     _ask(f"Delete comment #{args.number} of {args.id} by {author}: {text!r}?", args.yes)
     actions = Actions.open(settings.db_path())
-    queued = _queue(lambda: actions.delete_comment(args.id, args.number))
+    queued = run_action(actions.delete_comment, args.id, args.number)
     if queued.cancelled:
         print(
             f"cancelled: the unsent comment #{args.number} on {queued.incident_id} "
@@ -285,7 +280,7 @@ def cmd_attribute(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         value = args.value
     actions = Actions.open(settings.db_path())
-    queued = _queue(lambda: actions.set_attribute(args.id, args.name, value))
+    queued = run_action(actions.set_attribute, args.id, args.name, value)
     print(f"queued: set {args.name} on {queued.incident_id} (change {queued.seq})")
     return 0
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 import httpx
 
 from incident_tui.config_remotes import RemoteBase
-from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
+from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.model import Comment, Draft, Incident, SummaryGaps
 from incident_tui.remote.errors import Misdirected, NotFound, Unsupported
 from incident_tui.remote.http import Sleep
@@ -204,4 +204,11 @@ def make_connector(
     return connector_class(kind)(config, transport=transport, sleep=sleep)
 
 
-__all__ = ["KIND_CAPABILITIES", "Capability", "Connector", "Page", "make_connector"]
+__all__ = [
+    "Capability",
+    "Connector",
+    "Page",
+    "in_pages",
+    "listing_not_found",
+    "make_connector",
+]

@@ -3,8 +3,8 @@
 The user sees the change at once (with a pending mark); the sync engine pushes it later. A
 change that the incident's remote kind cannot make is refused here, before anything is queued,
 and so is a status change that makes no sense from the incident's current (local) status.
-Deleting what never reached the remote (an incident created here, a comment not sent yet)
-queues nothing: its unsent changes are cancelled.
+Deleting what never reached the remote (an incident created here, a comment or file not sent
+yet) queues nothing: its unsent changes are cancelled.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from incident_tui.domain.model import (
 )
 from incident_tui.paths import outbox_files_dir
 from incident_tui.store import fts
-from incident_tui.store.bookkeeping import recount_pending, remove_incident
+from incident_tui.store.bookkeeping import drop_staged_files, recount_pending, remove_incident
 from incident_tui.store.engine import make_engine, session
 from incident_tui.store.queued import Queued, Skipped, StatusQueued, status_skip
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
@@ -305,15 +305,42 @@ class Actions:
             raise
 
     def delete_attachment(self, incident_id: str, attachment_seq: int) -> Queued:
-        """Queue deleting an attachment."""
+        """Queue deleting an attachment (it disappears from the cache at once); one not
+        uploaded yet is cancelled instead, with its kept copy, and nothing queued
+        (``cancelled``)."""
         with session(self.engine) as s, s.begin():
             row = self._incident(s, incident_id, ChangeKind.DELETE_ATTACHMENT)
             attachment = s.get(AttachmentRow, attachment_seq)
             if attachment is None or attachment.incident_id != incident_id:
                 raise ActionError(f"{incident_id} has no attachment {attachment_seq}")
+            if attachment.remote_id is None:
+                # Never uploaded: dropping the queued upload is the whole deletion.
+                staged = [attachment.local_path, *self._drop_queued_upload(s, attachment)]
+                s.delete(attachment)
+                drop_staged_files(s, staged)
+                s.flush()
+                self._recount(s, row.id)
+                return Queued(row.id, 0, ChangeKind.DELETE_ATTACHMENT, cancelled=True)
             payload = {"object_id": attachment.remote_id, "name": attachment.name}
             s.delete(attachment)
             return self._enqueue(s, row, ChangeKind.DELETE_ATTACHMENT, payload)
+
+    @staticmethod
+    def _drop_queued_upload(s: Session, attachment: AttachmentRow) -> list[str | None]:
+        """Drop the queued upload of ``attachment``; the paths of the copies it would send."""
+        uploads = s.exec(
+            select(OutboxRow).where(
+                OutboxRow.incident_id == attachment.incident_id,
+                OutboxRow.op == ChangeKind.ATTACH.value,
+            )
+        ).all()
+        paths: list[str | None] = []
+        for queued in uploads:
+            payload = json.loads(queued.payload)
+            if payload.get("attachment_seq") == attachment.seq:
+                paths.append(payload.get("path"))
+                s.delete(queued)
+        return paths
 
     def set_attribute(self, incident_id: str, name: str, value: Any) -> Queued:
         """Queue setting a custom attribute (AOH IMS)."""

@@ -1,15 +1,24 @@
 """Row bookkeeping shared by user actions and the sync: each incident's count of queued
-changes, and removing an incident with everything that hangs on it."""
+changes, removing an incident with everything that hangs on it, and the copies of files
+queued for upload that go with their rows."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterable
+from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel import Session, col, select
 
+from incident_tui.domain.model import ChangeKind
+from incident_tui.paths import outbox_files_dir
 from incident_tui.store import fts
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
+
+_STAGED = "staged_folders_to_drop"
+"""Key in ``Session.info``: staged upload folders to delete once the transaction commits."""
 
 
 def recount_pending(s: Session, incident_ids: Iterable[str]) -> None:
@@ -26,10 +35,52 @@ def recount_pending(s: Session, incident_ids: Iterable[str]) -> None:
 
 
 def remove_incident(s: Session, row: IncidentRow) -> None:
-    """Delete an incident with its comments, attachments, queued changes and index entry."""
+    """Delete an incident with its comments, attachments, queued changes and index entry,
+    and (once committed) the copies of its files that were waiting for upload."""
+    staged: list[str | None] = []
     for table in (CommentRow, AttachmentRow, OutboxRow):
         for child in s.exec(select(table).where(col(table.incident_id) == row.id)).all():
+            if isinstance(child, AttachmentRow):
+                staged.append(child.local_path)
+            elif isinstance(child, OutboxRow) and child.op == ChangeKind.ATTACH.value:
+                staged.append(json.loads(child.payload).get("path"))
             s.delete(child)
+    drop_staged_files(s, staged)
     if row.num is not None:
         fts.drop(s, [row.num])
     s.delete(row)
+
+
+def drop_staged_files(s: Session, paths: Iterable[str | None]) -> None:
+    """Delete the folders the copies of queued uploads at ``paths`` were kept in, once the
+    transaction of ``s`` commits: a rolled-back one still queues them. Only folders where
+    :meth:`~incident_tui.store.actions.Actions.attach` keeps them, beside this cache, are
+    touched; any other path is left alone."""
+    wanted = [Path(p).parent for p in paths if p]
+    home = _staged_home(s) if wanted else None
+    folders = {f.resolve() for f in wanted if home is not None and f.resolve().parent == home}
+    if not folders:
+        return
+    if _STAGED not in s.info:
+        # Sessions are short-lived (one per transaction), so the listeners die with them.
+        event.listen(s, "after_commit", _drop_committed)
+        event.listen(s, "after_soft_rollback", _forget_staged)
+    s.info.setdefault(_STAGED, set()).update(folders)
+
+
+def _staged_home(s: Session) -> Path | None:
+    """The folder beside the cache that holds the copies of queued uploads."""
+    for _, name, file in s.connection().execute(text("PRAGMA database_list")):
+        if name == "main" and file:
+            return outbox_files_dir(Path(file)).resolve()
+    return None
+
+
+def _drop_committed(s: Session) -> None:
+    for folder in s.info.get(_STAGED, set()):
+        shutil.rmtree(folder, ignore_errors=True)
+    s.info[_STAGED] = set()
+
+
+def _forget_staged(s: Session, previous_transaction: object) -> None:
+    s.info[_STAGED] = set()

@@ -99,6 +99,9 @@ class AttachmentRow(SQLModel, table=True):
     size: int | None = None
     pending: bool = False
     local_path: str | None = None
+    """The copy of a file queued for upload, alone in its folder beside the cache
+    (:func:`incident_tui.paths.outbox_files_dir`) until the remote has it; ``None`` after.
+    Removing the unsent attachment removes that folder."""
 
 
 class IdAliasRow(SQLModel, table=True):
@@ -142,8 +145,9 @@ class OutboxRow(SQLModel, table=True):
     """Idempotency key (uuid4 hex) sent with creates."""
     created_at: str
     state: str = Field(default="queued", index=True)
-    """``queued``, ``sending`` (a create in flight: outcome unknown if we die), ``failed``
-    (refused by the remote; the user retries or discards) or ``conflict``."""
+    """``queued``, ``sending`` (a create, comment or attachment in flight: outcome unknown if
+    we die, so the next push looks on the remote first), ``failed`` (refused by the remote;
+    the user retries or discards) or ``conflict``."""
     attempts: int = 0
     last_error: str | None = None
     started_at: str | None = None

@@ -40,10 +40,10 @@ class PrintListener:
         """Say which remote is being synced."""
         print(f"{remote}: syncing…", file=self.stream, flush=True)
 
-    def remote_progress(self, remote: str, pulled: int) -> None:
+    def remote_progress(self, remote: str, listed: int) -> None:
         """Show the running count of listed incidents (terminal only)."""
         if self._tty:
-            print(f"{remote}: listed {pulled}", file=self.stream, flush=True)
+            print(f"{remote}: listed {listed}", file=self.stream, flush=True)
 
     def remote_details(self, remote: str, fetched: int, total: int) -> None:
         """Show how many full records are in (terminal only)."""

@@ -104,7 +104,7 @@ class SyncEngine:
                 connector = self.connector(name)
                 held_back = await self._pusher.push(connector, result)
                 await self._puller.pull(connector, kind, result)
-                await self._puller.hydrate(connector, result)
+                await self._puller.hydrate(connector)
                 if held_back is not None:
                     raise held_back
                 result.ok = True

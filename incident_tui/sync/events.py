@@ -87,8 +87,9 @@ class SyncListener(Protocol):
     def remote_started(self, remote: str) -> None:
         """A remote's pass begins."""
 
-    def remote_progress(self, remote: str, pulled: int) -> None:
-        """More incidents were stored for a remote (called per page)."""
+    def remote_progress(self, remote: str, listed: int) -> None:
+        """``listed``: how many incidents a remote's listing has brought so far in this pass,
+        changed or not (called per page, once the page is stored)."""
 
     def remote_details(self, remote: str, fetched: int, total: int) -> None:
         """``fetched`` of the ``total`` full records a pass fetches (comments, description)
@@ -107,7 +108,7 @@ class NullListener:
     def remote_started(self, remote: str) -> None:
         """Ignored."""
 
-    def remote_progress(self, remote: str, pulled: int) -> None:
+    def remote_progress(self, remote: str, listed: int) -> None:
         """Ignored."""
 
     def remote_details(self, remote: str, fetched: int, total: int) -> None:

@@ -6,6 +6,7 @@ contested changes are in :mod:`incident_tui.sync.outbox_answers`.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,13 +24,17 @@ from incident_tui.domain.model import (
     Severity,
     Status,
 )
-from incident_tui.store.bookkeeping import recount_pending, remove_incident
+from incident_tui.store.bookkeeping import drop_staged_files, recount_pending, remove_incident
 from incident_tui.store.engine import session
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import UpsertResult, base_of, upsert_incidents
 
 WAITING_STATES = ("queued", "sending")
 BLOCKING_STATES = ("failed", "conflict")
+
+EXISTING = "existing"
+"""Payload key of a comment or attachment being sent: the remote ids of those the remote had
+just before (:func:`mark_sending`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +140,24 @@ def cached(engine: Engine, incident_id: str) -> Cached | None:
     return Cached(incident, json.loads(row.base or "{}"), row.hydrated, row.local_only)
 
 
-def mark_sending(engine: Engine, seq: int, now: datetime) -> None:
-    """Record that a create is about to be sent: if we die now, its outcome is unknown."""
+def mark_sending(
+    engine: Engine, seq: int, now: datetime, *, existing: Sequence[str] | None = None
+) -> None:
+    """Record that a create, comment or attachment is about to be sent: if we die now, its
+    outcome is unknown, and the next push looks on the remote before sending it again.
+
+    ``existing``: the remote ids of the incident's comments (attachments) on the remote just
+    before a comment (attachment) is sent, kept in the payload as :data:`EXISTING`; one the
+    remote has later that is not among them, with our text, is the one this attempt made.
+    """
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, seq)
         if row is not None:
             row.state = "sending"
             row.started_at = to_db(now)
             row.attempts += 1
+            if existing is not None:
+                row.payload = json.dumps({**json.loads(row.payload), EXISTING: list(existing)})
 
 
 def note_attempt(engine: Engine, seq: int, error: str) -> None:
@@ -236,11 +251,15 @@ def complete(
         if change.op is ChangeKind.ATTACH and attachment is not None:
             seq = change.payload.get("attachment_seq")
             local_file = s.get(AttachmentRow, seq) if seq is not None else None
+            # The remote has the file: its kept copy goes once this is committed.
+            staged = [change.payload.get("path")]
             if local_file is not None:
+                staged.append(local_file.local_path)
                 local_file.remote_id = attachment.remote_id
                 local_file.url = attachment.url
                 local_file.pending = False
                 local_file.local_path = None
+            drop_staged_files(s, staged)
         incident = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
         if change.op is ChangeKind.DELETE:
             if incident is not None:

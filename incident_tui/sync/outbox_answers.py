@@ -12,9 +12,9 @@ from sqlmodel import select
 from incident_tui.domain.model import ChangeKind
 from incident_tui.store import fts
 from incident_tui.store.actions import ActionError
-from incident_tui.store.bookkeeping import recount_pending, remove_incident
+from incident_tui.store.bookkeeping import drop_staged_files, recount_pending, remove_incident
 from incident_tui.store.engine import session
-from incident_tui.store.schema import CommentRow, IncidentRow, OutboxRow
+from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 
 
 def retry(engine: Engine, seq: int) -> None:
@@ -33,7 +33,8 @@ def retry(engine: Engine, seq: int) -> None:
 def discard(engine: Engine, seq: int) -> str:
     """Drop a queued change; the incident is refreshed from the remote at the next pull.
 
-    Returns the incident id. A discarded create removes the local incident altogether.
+    Returns the incident id. A discarded create removes the local incident altogether; a
+    discarded comment or upload removes what it would have sent (an upload's kept copy too).
     """
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, seq)
@@ -52,6 +53,14 @@ def discard(engine: Engine, seq: int) -> str:
             comment = s.get(CommentRow, payload["comment_seq"])
             if comment is not None:
                 s.delete(comment)
+        if row.op == ChangeKind.ATTACH.value:
+            # The file is not uploaded now: its "pending upload" entry and kept copy go.
+            staged = [payload.get("path")]
+            attachment = s.get(AttachmentRow, payload.get("attachment_seq") or 0)
+            if attachment is not None and attachment.remote_id is None:
+                staged.append(attachment.local_path)
+                s.delete(attachment)
+            drop_staged_files(s, staged)
         if row.op == ChangeKind.DELETE.value:
             incident.deleted_locally = False
         # Forget the local view: the next pull rewrites the row with the remote's values.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from incident_tui.domain.model import Incident
 from incident_tui.remote.base import Page
@@ -39,24 +39,36 @@ def merge_pages(pages: list[Page]) -> Page:
 
 async def prefetch(
     pages: AsyncIterator[Page], depth: int = PREFETCH_PAGES
-) -> AsyncIterator[Page]:
+) -> AsyncGenerator[Page, None]:
     """Fetch the next pages while the caller stores the current one, so network waits and
     SQLite writes overlap. Consecutive pages are handed over as one (:func:`merge_pages`)
     up to :data:`MERGE_LIMIT` incidents, waiting at most :data:`BATCH_WAIT` for the next
     ones, so a pull costs fewer, larger transactions and a slow remote's pages still
     show up as they come. A failure of the fetching side is raised to the caller after
-    the pages it did fetch."""
+    the pages it did fetch.
+
+    Close it (``contextlib.aclosing``) when stopping early, as on a failure to store a
+    page: that stops the fetching at once and closes ``pages``, leaving no task behind."""
     queue: asyncio.Queue[Page | None] = asyncio.Queue(maxsize=depth)
 
     async def produce() -> None:
+        cancelled = False
         try:
             async for page in pages:
                 await queue.put(page)
                 # A turn for the consumer, which may be idle: a connector that maps a
                 # whole answer in slices gives none, and storing would wait for all.
                 await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            # The consumer stopped early: close the source now, not later from a task of
+            # the garbage collector's, and put no end mark: nobody would read it, and
+            # waiting for room for it in a full queue would never end.
+            cancelled = True
+            await _close(pages)
+            raise
         finally:
-            await queue.put(None)
+            if not cancelled:
+                await queue.put(None)  # after a failure too: the consumer raises it
 
     producer = asyncio.create_task(produce())
     loop = asyncio.get_running_loop()
@@ -88,3 +100,10 @@ async def prefetch(
             producer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await producer
+
+
+async def _close(pages: AsyncIterator[Page]) -> None:
+    """Close ``pages`` early (every connector's pull is an async generator, which can be)."""
+    aclose = getattr(pages, "aclose", None)
+    if aclose is not None:
+        await aclose()

@@ -6,6 +6,7 @@ that only have a summary so far.
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -59,46 +60,52 @@ class Puller:
         seen: list[str] = []
         urgent: list[str] = []
         first_sync = last_full_at is None
+        pages = prefetch(connector.pull(None if full else cursor, full=full))
         try:
-            async for page in prefetch(connector.pull(None if full else cursor, full=full)):
-                stored = await asyncio.to_thread(
-                    pull_store.store_page,
-                    self.engine,
-                    connector.name,
-                    kind,
-                    page.incidents,
-                    page.cursor,
-                    now,
-                    connector.summary_gaps if page.partial else None,
-                )
-                seen += [i.id for i in page.incidents]
-                result.pulled += len(stored.new) + len(stored.changed)
-                if not first_sync:
-                    new = set(stored.new)
-                    urgent += [
-                        i.id
-                        for i in page.incidents
-                        if i.id in new
-                        and i.severity
-                        and i.severity.value in URGENT
-                        and i.status.value != "resolved"
-                    ]
-                self.listener.remote_progress(connector.name, len(seen))
-                touched = stored.touched()
-                if page.complete and full:
-                    removed = await asyncio.to_thread(self._remove_missing, connector.name, seen)
-                    result.removed += len(removed)
-                    touched += removed
-                    await asyncio.to_thread(
-                        pull_store.save_remote_state,
+            # Closed however the pass ends: a page that cannot be stored (a busy cache) stops
+            # the fetching ahead at once, rather than leaving it to the garbage collector.
+            async with aclosing(pages):
+                async for page in pages:
+                    stored = await asyncio.to_thread(
+                        pull_store.store_page,
                         self.engine,
                         connector.name,
                         kind,
-                        last_full_at=to_db(now),
+                        page.incidents,
+                        page.cursor,
+                        now,
+                        connector.summary_gaps if page.partial else None,
                     )
-                if touched or urgent:
-                    self.listener.incidents_changed(touched, urgent)
-                    urgent = []
+                    seen += [i.id for i in page.incidents]
+                    result.pulled += len(stored.new) + len(stored.changed)
+                    if not first_sync:
+                        new = set(stored.new)
+                        urgent += [
+                            i.id
+                            for i in page.incidents
+                            if i.id in new
+                            and i.severity
+                            and i.severity.value in URGENT
+                            and i.status.value != "resolved"
+                        ]
+                    self.listener.remote_progress(connector.name, len(seen))
+                    touched = stored.touched()
+                    if page.complete and full:
+                        removed = await asyncio.to_thread(
+                            self._remove_missing, connector.name, seen
+                        )
+                        result.removed += len(removed)
+                        touched += removed
+                        await asyncio.to_thread(
+                            pull_store.save_remote_state,
+                            self.engine,
+                            connector.name,
+                            kind,
+                            last_full_at=to_db(now),
+                        )
+                    if touched or urgent:
+                        self.listener.incidents_changed(touched, urgent)
+                        urgent = []
         except NotFound as error:
             # The listing itself is not there: the config points at the wrong place.
             raise listing_not_found(error) from None
@@ -110,7 +117,7 @@ class Puller:
         with session(self.engine) as s, s.begin():
             return remove_missing(s, remote, seen).touched()
 
-    async def hydrate(self, connector: Connector, result: RemoteResult) -> None:
+    async def hydrate(self, connector: Connector) -> None:
         """Fetch the full record of the newest summary-only incidents, a few at a time."""
         limit = self.settings.hydrate_limit
         remote_ids = await asyncio.to_thread(

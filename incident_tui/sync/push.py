@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -171,23 +170,24 @@ class Pusher:
         attachment: Attachment | None = None
         op = change.op
         if op in STATUS_CHANGES or op in (ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE):
-            try:
-                current = await connector.get(current.remote_id)
-            except NotFound:
-                raise NotFound("the incident no longer exists on the remote") from None
+            current = await self._remote_copy(connector, current)
             done = self._check_conflict(change, cached, current)
             if done:
                 fresh = current
         else:
             done = False
         if op in ADDITIVE:
-            # Sending these twice would duplicate them: record the attempt first, and after
-            # an interrupted one look on the remote before sending again.
+            # Sending these twice would duplicate them: record the attempt first, with what
+            # the remote has before it, and after an interrupted one look on the remote
+            # before sending again.
+            there = await self._remote_copy(connector, current)
             if change.state == "sending":
-                comment, attachment = await self._find_sent(connector, change, current)
+                comment, attachment = self._find_sent(change, current, there)
                 done = comment is not None or attachment is not None
             if not done:
-                await asyncio.to_thread(outbox.mark_sending, self.engine, change.seq, now)
+                await asyncio.to_thread(
+                    outbox.mark_sending, self.engine, change.seq, now, existing=_ids(there, op)
+                )
         if not done:
             fresh, comment, attachment = await self._apply(connector, op, change, current)
         if self._after_push is not None:
@@ -205,24 +205,37 @@ class Pusher:
         )
         return touched.touched()
 
-    async def _find_sent(
-        self, connector: Connector, change: Change, current: Incident
-    ) -> tuple[Comment | None, Attachment | None]:
-        """The comment or attachment an interrupted push already made, if the remote has it."""
+    @staticmethod
+    async def _remote_copy(connector: Connector, current: Incident) -> Incident:
+        """The incident as the remote has it now, comments and attachments included."""
         try:
-            fresh = await connector.get(current.remote_id)
+            return await connector.get(current.remote_id)
         except NotFound:
             raise NotFound("the incident no longer exists on the remote") from None
-        known = {c.remote_id for c in current.comments or ()}
+
+    @staticmethod
+    def _find_sent(
+        change: Change, current: Incident, fresh: Incident
+    ) -> tuple[Comment | None, Attachment | None]:
+        """The comment or attachment an interrupted push already made, if the remote has it
+        (``fresh``): one with our text (file name) that was not there when the attempt
+        began. What was there is what the attempt recorded, never what the cache knows now:
+        anything that read the incident since (``show --fresh``, the TUI's refresh, a
+        pull) stored the remote's copy of ours in the cache, and it would look old."""
+        before = change.payload.get(outbox.EXISTING)
+        if before is None:
+            # Recorded by a version that did not keep it: the cache's view is all there is.
+            before = _ids(current, change.op)
+        existed = set(map(str, before))
         if change.op is ChangeKind.COMMENT:
             body = str(change.payload.get("body", "")).strip()
             for comment in fresh.comments or ():
-                if comment.remote_id not in known and comment.body.strip() == body:
+                if comment.remote_id not in existed and comment.body.strip() == body:
                     return comment, None
             return None, None
-        seen = {a.remote_id for a in current.attachments or ()}
+        name = change.payload.get("name")
         for attachment in fresh.attachments or ():
-            if attachment.remote_id not in seen and attachment.name == change.payload.get("name"):
+            if attachment.remote_id not in existed and attachment.name == name:
                 return None, attachment
         return None, None
 
@@ -255,12 +268,13 @@ class Pusher:
             upload = getattr(connector, "upload_attachment", None)
             if upload is None:
                 raise Unsupported(f"{connector.kind} has no attachments")
+            # The kept copy goes when the upload is recorded (outbox.complete), not before:
+            # until then a retry may need it.
             attached = await upload(
                 current,
                 Path(payload["path"]),
                 payload.get("content_type"),
             )
-            await asyncio.to_thread(shutil.rmtree, Path(payload["path"]).parent, True)
             return None, None, attached
         if op is ChangeKind.SET_ATTRIBUTE:
             setter = getattr(connector, "set_attribute", None)
@@ -360,3 +374,9 @@ class Pusher:
             outbox.complete, self.engine, change, None, self.clock(), created=created
         )
         return touched.touched()
+
+
+def _ids(incident: Incident, op: ChangeKind) -> list[str]:
+    """The remote ids of the incident's comments (``op`` COMMENT) or attachments (ATTACH)."""
+    items = incident.comments if op is ChangeKind.COMMENT else incident.attachments
+    return [item.remote_id for item in items or ()]

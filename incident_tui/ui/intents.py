@@ -284,6 +284,7 @@ def _skipped(skipped: Sequence[Any]) -> str:
 CANCELLED: dict[str, tuple[str, str]] = {
     "delete": ("unsent new incident", "unsent new incidents"),
     "delete comment": ("unsent comment", "unsent comments"),
+    "delete attachment": ("unsent attachment", "unsent attachments"),
 }
 """What a deletion cancels, one and several, when it takes something never sent."""
 

@@ -40,9 +40,9 @@ class AppListener:
         """A remote's pass begins."""
         self._app.post_message(RemoteStarted(remote))
 
-    def remote_progress(self, remote: str, pulled: int) -> None:
-        """More incidents were stored (coalesced by the message queue)."""
-        self._app.post_message(RemoteProgress(remote, f"{pulled:,} listed"))
+    def remote_progress(self, remote: str, listed: int) -> None:
+        """More incidents were listed (coalesced by the message queue)."""
+        self._app.post_message(RemoteProgress(remote, f"{listed:,} listed"))
 
     def remote_details(self, remote: str, fetched: int, total: int) -> None:
         """More full records are in (coalesced like the listing's progress)."""

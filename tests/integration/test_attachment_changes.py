@@ -1,0 +1,124 @@
+"""Files queued for upload and then taken back, through the command line against the
+Kitehouse emulator over HTTP: deleting one not uploaded yet cancels its upload (nothing is
+sent, nothing refused), discarding its queued upload removes its "pending upload" entry, and
+neither, nor deleting a never-sent incident, leaves the kept copy beside the cache; an upload
+the remote accepted leaves none either."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from incident_tui.cli import main
+from incident_tui.paths import outbox_files_dir
+from tests.integration.conftest import Point, Serve
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 0) -> str:
+    """Run a command in process, check its exit status; what it printed."""
+    capsys.readouterr()
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == status, (out, err)
+    return out
+
+
+def kept_copies(tmp_path: Path) -> list[str]:
+    """The files kept beside the cache for upload, as ``folder/name``."""
+    home = outbox_files_dir(tmp_path / "cache.db")
+    if not home.exists():
+        return []
+    return sorted(f"{p.parent.name}/{p.name}" for p in home.glob("*/*"))
+
+
+def outbox(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    """``outbox --json``, parsed."""
+    rows: list[dict[str, Any]] = json.loads(run(capsys, "outbox", "--json"))
+    return rows
+
+
+def attachments(capsys: pytest.CaptureFixture[str], incident_id: str) -> list[tuple[str, int]]:
+    """The cached attachments of an incident (``show --json``): name and pending."""
+    shown = json.loads(run(capsys, "show", incident_id, "--json"))
+    return [(a["name"], a["pending"]) for a in shown["attachments"]]
+
+
+@pytest.fixture
+def school(serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]) -> tuple[Any, str]:
+    """A Kitehouse emulator with one incident, synced into the cache: the emulator and the
+    incident's id."""
+    kite: Any = serve("kitehouse", sample=0)
+    made = kite.emulator.add("Flooded basement")
+    point(("school", kite))
+    assert "school: ok" in run(capsys, "sync", "--once")
+    return kite.emulator, f"school:{made['_id']}"
+
+
+def remote_names(emulator: Any, incident_id: str) -> list[str]:
+    """The names of the files the remote has on the incident."""
+    return [a["name"] for a in emulator.incident(incident_id.split(":", 1)[1])["attachments"]]
+
+
+def test_deleting_a_file_not_uploaded_yet_cancels_its_upload(
+    school: tuple[Any, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator, incident_id = school
+    note = tmp_path / "note.txt"
+    note.write_text("meter reading 4711")
+    run(capsys, "attach", incident_id, str(note))
+    assert [name.split("/")[1] for name in kept_copies(tmp_path)] == ["note.txt"]
+
+    said = run(capsys, "delete-attachment", incident_id, "note.txt", "--yes")
+    assert said == (
+        f"cancelled: the unsent attachment note.txt on {incident_id} (nothing was sent)\n"
+    )
+    assert outbox(capsys) == []
+    assert attachments(capsys, incident_id) == []
+    assert kept_copies(tmp_path) == []
+    synced = run(capsys, "sync", "--once")
+    assert "school: ok, pulled 0, pushed 0 (" in synced, synced
+    assert remote_names(emulator, incident_id) == []
+
+
+def test_discarding_a_queued_upload_leaves_no_pending_entry_nor_copy(
+    school: tuple[Any, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator, incident_id = school
+    for name in ("one.txt", "two.txt"):
+        (tmp_path / name).write_text(f"evidence {name}")
+        run(capsys, "attach", incident_id, str(tmp_path / name))
+    [first, second] = outbox(capsys)
+    run(capsys, "discard", str(second["seq"]))
+    assert attachments(capsys, incident_id) == [("one.txt", 1)]
+    assert [name.split("/")[1] for name in kept_copies(tmp_path)] == ["one.txt"]
+    assert [row["seq"] for row in outbox(capsys)] == [first["seq"]]
+
+    assert "school: ok" in run(capsys, "sync", "--once")
+    assert remote_names(emulator, incident_id) == ["one.txt"]
+    assert attachments(capsys, incident_id) == [("one.txt", 0)]
+    assert kept_copies(tmp_path) == []  # uploaded: its copy is gone too
+
+
+def test_a_never_sent_incident_takes_its_kept_files_along(
+    school: tuple[Any, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    evidence = tmp_path / "photo.jpg"
+    evidence.write_bytes(b"\xff\xd8 not really a jpeg")
+    made = run(capsys, "create", "--remote", "school", "--title", "Typo incident").split()[2]
+    run(capsys, "attach", made, str(evidence))
+    assert len(kept_copies(tmp_path)) == 1
+    run(capsys, "delete", made, "--yes")
+    assert kept_copies(tmp_path) == []
+    assert outbox(capsys) == []
+
+    # The same when its queued create is discarded.
+    again = run(capsys, "create", "--remote", "school", "--title", "Another typo").split()[2]
+    run(capsys, "attach", again, str(evidence))
+    assert len(kept_copies(tmp_path)) == 1
+    create = next(row for row in outbox(capsys) if row["op"] == "create")
+    run(capsys, "discard", str(create["seq"]))
+    assert kept_copies(tmp_path) == []
+    assert outbox(capsys) == []

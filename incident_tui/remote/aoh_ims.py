@@ -21,7 +21,7 @@ import asyncio
 import base64
 import binascii
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any
@@ -175,7 +175,9 @@ class AohImsConnector(Connector):
         """Every row once, as ``(new rows, complete)`` batches (see :func:`all_rows`)."""
         return all_rows(self._listing, self.name)
 
-    async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
+    async def pull(
+        self, cursor: str | None, *, full: bool = False
+    ) -> AsyncGenerator[Page, None]:
         """Always the full listing (no change feed); rows lack comments, hence ``partial``."""
         async for rows, complete in self._all_rows():
             for chunk, last in in_pages(rows, last=complete):

@@ -7,11 +7,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from incident_tui.clock import system_clock
 from incident_tui.config_remotes import AohImsRemote
 from incident_tui.domain import jsontext
 from incident_tui.domain.mapping import format_time, parse_time, status_from_code
 from incident_tui.domain.model import Comment, Incident, Severity, Status
-from incident_tui.remote.http import utc_now
 
 STATUS_CODES: dict[str, Status] = {
     "NEW": Status.TRIGGERED,
@@ -97,7 +97,7 @@ class ImsMapping:
             title=str(row.get("name") or ""),
             status=self.status(status_raw),
             status_raw=status_raw,
-            created_at=created or utc_now(),
+            created_at=created or system_clock(),
             ref=None,
             container=str(row["tenant_id"]) if row.get("tenant_id") else None,
             description=row.get("description"),

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -69,13 +69,6 @@ def listing_not_found(error: NotFound) -> Misdirected:
     )
 
 
-@dataclass(slots=True)
-class RemoteInfo:
-    """Facts about the remote learnt at run time (states, services, offices) for the UI."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-
-
 class Connector(ABC):
     """A client for one configured remote. One pooled HTTP client each; call :meth:`aclose`."""
 
@@ -99,7 +92,7 @@ class Connector(ABC):
     # Reading ---------------------------------------------------------------------------
 
     @abstractmethod
-    def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
+    def pull(self, cursor: str | None, *, full: bool = False) -> AsyncGenerator[Page, None]:
         """Yield pages of incidents changed since ``cursor``.
 
         With ``cursor=None`` or ``full=True`` list everything, and mark the last page
@@ -163,7 +156,7 @@ class Connector(ABC):
         would drop queued deletes and fail the other changes with a false reason."""
         try:
             # Every connector's pull is an async generator, so it can be closed early.
-            async with aclosing(self.pull(None, full=True)) as pages:  # type: ignore[type-var]
+            async with aclosing(self.pull(None, full=True)) as pages:
                 await anext(pages, None)
         except NotFound as error:
             raise listing_not_found(error) from None
@@ -200,7 +193,7 @@ def make_connector(
     sleep: Sleep = asyncio.sleep,
 ) -> Connector:
     """Build the connector for one configured remote."""
-    kind = str(getattr(config, "kind"))  # noqa: B009 - every concrete remote config has it
+    kind = config.kind
     return connector_class(kind)(config, transport=transport, sleep=sleep)
 
 

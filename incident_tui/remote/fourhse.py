@@ -12,13 +12,14 @@ answer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from incident_tui.clock import system_clock
 from incident_tui.config_remotes import FourhseRemote, RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.model import Draft, Incident, SummaryGaps
@@ -40,7 +41,7 @@ from incident_tui.remote.fourhse_mapping import (
     incident_from,
     update_body,
 )
-from incident_tui.remote.http import Http, Sleep, utc_now
+from incident_tui.remote.http import Http, Sleep
 from incident_tui.remote.oidc import OidcSession, bearer
 from incident_tui.remote.read_ahead import read_ahead
 
@@ -65,7 +66,7 @@ class FourhseConnector(Connector):
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] = system_clock,
     ) -> None:
         """``clock`` decides token expiry and the ``date_closed`` a resolve writes."""
         if not isinstance(config, FourhseRemote):
@@ -128,7 +129,9 @@ class FourhseConnector(Connector):
     async def _post_index(self, resource: str, body: dict[str, Any]) -> tuple[httpx.Response, Any]:
         return await self._exchange("POST", f"/v2/{resource}/index", json=body, idempotent=True)
 
-    async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
+    async def pull(
+        self, cursor: str | None, *, full: bool = False
+    ) -> AsyncGenerator[Page, None]:
         """Always the full listing of the configured scope (4HSE has no ``updated_at``)."""
         seen: set[str] = set()
         listing = pages(

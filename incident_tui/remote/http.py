@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 
-from incident_tui.clock import system_clock
 from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean, shorten
 from incident_tui.remote.errors import (
@@ -347,6 +346,3 @@ def _reason(exc: Exception) -> str:
     return clean(str(exc), single_line=True) or type(exc).__name__
 
 
-utc_now = system_clock
-"""The clock connectors default to. Kept for the connectors that import it from here: it is
-:func:`incident_tui.clock.system_clock`, which new code should name directly."""

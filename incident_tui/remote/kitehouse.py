@@ -121,7 +121,9 @@ class KitehouseConnector(Connector):
         """The site's rows, in ``updated_sort`` order if set (:func:`.kitehouse_listing.walk`)."""
         return walk(self._rows, self.page_size, self.cfg.updated_sort, since, seen)
 
-    async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
+    async def pull(
+        self, cursor: str | None, *, full: bool = False
+    ) -> AsyncGenerator[Page, None]:
         """Every row, plus (in ``updated_sort`` order) a catch-up pass for rows that moved to
         the front while we paged, which would otherwise look deleted; or, incrementally, the
         rows updated since ``cursor``. Complete only when the listing ended at a short page."""

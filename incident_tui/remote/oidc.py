@@ -20,10 +20,11 @@ from typing import Any, TypeVar
 
 import httpx
 
+from incident_tui.clock import system_clock
 from incident_tui.config_remotes import OidcRemote
 from incident_tui.domain import jsontext
 from incident_tui.remote.errors import AuthFailed, BadResponse, RemoteError
-from incident_tui.remote.http import Http, parse_json, utc_now
+from incident_tui.remote.http import Http, parse_json
 
 T = TypeVar("T")
 
@@ -66,7 +67,7 @@ class OidcSession:
         *,
         system: str,
         token_url: str | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] = system_clock,
         on_token: Callable[[str], None] | None = None,
     ) -> None:
         url = token_url or settings.token_url

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -162,7 +162,9 @@ class OneuptimeConnector(Connector):
 
     # Reading -----------------------------------------------------------------------------------
 
-    async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
+    async def pull(
+        self, cursor: str | None, *, full: bool = False
+    ) -> AsyncGenerator[Page, None]:
         """Keyset pages over ``updatedAt``; see :mod:`incident_tui.remote.oneuptime_paging`.
         The next page is requested while this one is mapped."""
         listing = keyset_pages(self._list, INCIDENT_SELECT, self._id, cursor, full)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from incident_tui.clock import system_clock
 from incident_tui.config_remotes import RemoteBase
 from incident_tui.domain import jsontext
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
@@ -26,7 +27,7 @@ from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.model import Draft, Incident, Status
 from incident_tui.remote.base import Connector, Page, in_pages
 from incident_tui.remote.errors import BadResponse, NotFound, Refused, Unsupported
-from incident_tui.remote.http import Http, Sleep, parse_json, utc_now
+from incident_tui.remote.http import Http, Sleep, parse_json
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,9 @@ class RevilyConnector(Connector):
 
     # Reading -----------------------------------------------------------------------------
 
-    async def pull(self, cursor: str | None, *, full: bool = False) -> AsyncIterator[Page]:
+    async def pull(
+        self, cursor: str | None, *, full: bool = False
+    ) -> AsyncGenerator[Page, None]:
         """Every incident, page by page; always a full listing (``complete`` on the last page).
 
         A listing whose ``Total`` moved while paging (an incident added or deleted between
@@ -145,7 +148,7 @@ class RevilyConnector(Connector):
         location = response.headers.get("Location", "")
         if "/incidents/" in location:
             return await self.get(location.rstrip("/").rsplit("/", 1)[-1])
-        found = await self.find_created(draft, key, utc_now())
+        found = await self.find_created(draft, key, system_clock())
         if found is None:
             raise BadResponse("create answered without the new incident")
         return found
@@ -219,7 +222,7 @@ class RevilyConnector(Connector):
             title=_str(row.get("message")) or "",
             status=status,
             status_raw=state,
-            created_at=min(stamps) if stamps else utc_now(),
+            created_at=min(stamps) if stamps else system_clock(),
             ref=_str(row.get("key")),
             container=_str(row.get("service_id")),
             description=_str(row.get("description")),

@@ -16,7 +16,7 @@ class Queued:
     """What an action queued: the incident and the outbox sequence number.
 
     ``cancelled``: nothing was queued, because what the action deletes never reached the
-    remote (an incident created here, a comment not sent yet); its queued changes were
+    remote (an incident created here, a comment or file not sent yet); its queued changes were
     dropped instead and ``seq`` is 0. Nothing will be sent for it.
     """
 

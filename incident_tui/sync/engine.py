@@ -87,7 +87,7 @@ class SyncEngine:
 
     async def _sync_remote(self, config: RemoteBase) -> RemoteResult:
         name = config.name
-        kind = str(getattr(config, "kind", ""))
+        kind = config.kind
         lock = self._locks.setdefault(name, asyncio.Lock())
         async with lock:
             started = time.monotonic()

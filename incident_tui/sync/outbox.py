@@ -29,7 +29,6 @@ from incident_tui.store.engine import session
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import UpsertResult, base_of, upsert_incidents
 
-WAITING_STATES = ("queued", "sending")
 BLOCKING_STATES = ("failed", "conflict")
 
 EXISTING = "existing"
@@ -48,7 +47,6 @@ class Change:
     payload: dict[str, Any]
     key: str
     state: str
-    attempts: int
     started_at: datetime | None
 
 
@@ -85,7 +83,6 @@ def pending_changes(engine: Engine, remote: str) -> list[Change]:
                 json.loads(row.payload),
                 row.key,
                 row.state,
-                row.attempts,
                 from_db(row.started_at),
             )
         )

@@ -1,5 +1,5 @@
-"""Pure formatting helpers for the screens: ages (:mod:`incident_tui.domain.durations`'s,
-shared with the command line), clock times, sizes and JSON-ish values.
+"""Pure formatting helpers for the screens: clock times, sizes and JSON-ish values (ages are
+:mod:`incident_tui.domain.durations`', shared with the command line).
 
 No Textual here, so they are cheap to test. Every string that came from a remote passes
 through :func:`incident_tui.domain.text.clean` before it is returned.
@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from incident_tui.clock import from_db_or_none
-from incident_tui.domain.durations import age as age  # the list's rows import it from here
 from incident_tui.domain.text import clean
 
 

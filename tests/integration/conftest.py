@@ -58,7 +58,7 @@ def point(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Point:
                 config = dict(remote)
             else:
                 name, server = remote
-                config = server.emulator.remote_config(name)  # type: ignore[attr-defined]
+                config = server.emulator.remote_config(name)
             if offline:
                 config["base_url"] = f"http://127.0.0.1:{dead_port()}"
             configs.append(config)

@@ -39,7 +39,7 @@ def connect(srv: EmulatorServer, **overrides: Any) -> FourhseConnector:
     for name in ("sleep", "clock"):
         if name in overrides:
             options[name] = overrides.pop(name)
-    data = {**srv.emulator.remote_config("hse"), **overrides}  # type: ignore[attr-defined]
+    data = {**srv.emulator.remote_config("hse"), **overrides}
     return FourhseConnector(FourhseRemote.model_validate(data), **options)
 
 

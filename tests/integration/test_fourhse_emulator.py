@@ -291,7 +291,7 @@ def test_child_resources_crud_with_joined_fields(serve: Callable[..., EmulatorSe
 
 def test_remote_config_is_a_valid_fourhse_remote(serve: Callable[..., EmulatorServer]) -> None:
     srv = serve("fourhse")
-    config = FourhseRemote.model_validate(srv.emulator.remote_config("hse"))  # type: ignore[attr-defined]
+    config = FourhseRemote.model_validate(srv.emulator.remote_config("hse"))
     assert config.token_url == f"{srv.url}/token" and config.password_value() == DEFAULT_PASSWORD
     assert config.tenant_id == DEFAULT_TENANT_ID and config.subtenant_id == DEFAULT_SUBTENANT_ID
 

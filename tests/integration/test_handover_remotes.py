@@ -21,8 +21,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 0) -> str:
 def test_a_removed_remote_that_never_synced_is_not_mentioned(
     serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    oncall = serve("revily", sample=3).emulator.remote_config("oncall")  # type: ignore[attr-defined]
-    ghost = serve("revily").emulator.remote_config("ghost")  # type: ignore[attr-defined]
+    oncall = serve("revily", sample=3).emulator.remote_config("oncall")
+    ghost = serve("revily").emulator.remote_config("ghost")
     ghost["base_url"] = f"http://127.0.0.1:{dead_port()}"
     point(oncall, ghost)
     run(capsys, "sync", "--once", status=1)  # ghost is out of reach
@@ -40,7 +40,7 @@ def test_a_removed_remote_that_never_synced_is_not_mentioned(
 def test_a_removed_remote_with_cached_incidents_is_listed_but_not_stale(
     serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    oncall = serve("revily", sample=2).emulator.remote_config("oncall")  # type: ignore[attr-defined]
+    oncall = serve("revily", sample=2).emulator.remote_config("oncall")
     old_server: Any = serve("aoh_ims", sample=3)
     old = old_server.emulator.remote_config("old")
     point(oncall, old)

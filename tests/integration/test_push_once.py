@@ -53,7 +53,7 @@ async def synced(serve: Serve, tmp_path: Path, kind: str) -> tuple[EmulatorServe
     settings and the remote id of the incident."""
     server = serve(kind, sample=0)
     remote_id = ADD[kind](server.emulator)
-    settings = settings_for(tmp_path, server.emulator.remote_config("target"))  # type: ignore[attr-defined]
+    settings = settings_for(tmp_path, server.emulator.remote_config("target"))
     assert (await sync(settings)).ok
     return server, settings, remote_id
 

@@ -12,7 +12,7 @@ from tests.integration.conftest import Serve
 async def test_requests_sent_during_a_429_wait_for_its_retry_after(serve: Serve) -> None:
     server = serve("kitehouse", sample=3)
     emulator = server.emulator
-    config = emulator.remote_config("school")  # type: ignore[attr-defined]
+    config = emulator.remote_config("school")
     http = Http(config["base_url"], headers={"Authorization": f"Bearer {config['token']}"})
     site = f"/incidents/{config['site_id']}"
     try:

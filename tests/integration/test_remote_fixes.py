@@ -51,11 +51,11 @@ async def test_unset_token_env_fails_only_that_remote_and_names_the_variable(
     serve: Serve, tmp_path: Path
 ) -> None:
     school, oncall = serve("kitehouse", sample=3), serve("revily", sample=4)
-    kitehouse = school.emulator.remote_config("school")  # type: ignore[attr-defined]
+    kitehouse = school.emulator.remote_config("school")
     kitehouse = {k: v for k, v in kitehouse.items() if k != "token"} | {"token_env": UNSET}
     settings = Settings(  # type: ignore[call-arg]
         db=tmp_path / "cache.db",
-        remotes=[kitehouse, oncall.emulator.remote_config("oncall")],  # type: ignore[attr-defined]
+        remotes=[kitehouse, oncall.emulator.remote_config("oncall")],
     )
     engine = SyncEngine(settings, sleep=no_sleep)
     try:
@@ -108,7 +108,7 @@ async def test_unset_client_secret_env_is_named_before_signing_in(serve: Serve) 
 async def test_a_page_of_the_server_cap_is_not_taken_for_the_last(serve: Serve) -> None:
     srv = serve("kitehouse", sample=130)
     config = KitehouseRemote.model_validate(
-        srv.emulator.remote_config("school")  # type: ignore[attr-defined]
+        srv.emulator.remote_config("school")
     )
     connector = KitehouseConnector(config, sleep=no_sleep)
     # More than the server sends: the config refuses this, a connector built otherwise must
@@ -127,7 +127,7 @@ async def test_a_page_of_the_server_cap_is_not_taken_for_the_last(serve: Serve) 
 
 
 def _fourhse(srv: EmulatorServer, **overrides: Any) -> FourhseConnector:
-    data = srv.emulator.remote_config("plant") | overrides  # type: ignore[attr-defined]
+    data = srv.emulator.remote_config("plant") | overrides
     return FourhseConnector(FourhseRemote.model_validate(data), sleep=no_sleep,
                             clock=lambda: FIXED_NOW)
 
@@ -182,7 +182,7 @@ async def test_oneuptime_create_key_stays_on_the_server_not_in_custom_fields(
 ) -> None:
     srv = serve("oneuptime", sample=2)
     config = OneuptimeRemote.model_validate(
-        srv.emulator.remote_config("status")  # type: ignore[attr-defined]
+        srv.emulator.remote_config("status")
     )
     connector = OneuptimeConnector(config, sleep=no_sleep)
     try:
@@ -219,7 +219,7 @@ async def test_kitehouse_list_search_and_stale_rows_all_have_a_priority(serve: S
     assert len(rows) >= 400
     assert all({"_id", "name", "colour"} <= set(r.get("priority") or ()) for r in rows)
     config = KitehouseRemote.model_validate(
-        srv.emulator.remote_config("school")  # type: ignore[attr-defined]
+        srv.emulator.remote_config("school")
     )
     connector = KitehouseConnector(config, sleep=no_sleep)
     try:
@@ -237,7 +237,7 @@ async def test_kitehouse_list_search_and_stale_rows_all_have_a_priority(serve: S
 
 async def test_aoh_bad_incident_id_is_a_400_and_the_connector_reports_it(serve: Serve) -> None:
     srv = serve("aoh_ims", sample=3)
-    config = srv.emulator.remote_config("ops")  # type: ignore[attr-defined]
+    config = srv.emulator.remote_config("ops")
     headers = {"Authorization": f"Bearer {config['token']}"}
     async with httpx.AsyncClient(base_url=srv.url, headers=headers) as http:
         bad = await http.get("/v1/incident/not-a-uuid")
@@ -263,7 +263,7 @@ async def test_aoh_bad_incident_id_is_a_400_and_the_connector_reports_it(serve: 
 
 def test_every_url_revily_root_advertises_answers(serve: Serve) -> None:
     srv = serve("revily", sample=3)
-    token = srv.emulator.remote_config("x")["token"]  # type: ignore[attr-defined]
+    token = srv.emulator.remote_config("x")["token"]
     headers = {"Authorization": f'Token token="{token}"'}
     with httpx.Client(headers=headers) as http:
         for prefix in ("", "/api"):
@@ -292,13 +292,13 @@ def test_emulate_options_switch_on_the_documented_modes() -> None:
     oneuptime: Any = make_emulator("oneuptime", **options["oneuptime"])
     assert oneuptime.typed_values and oneuptime.remote_config("x")["typed_values"]
     with EmulatorServer(make_emulator("revily", sample=5, **options["revily"])) as srv:
-        token = srv.emulator.remote_config("x")["token"]  # type: ignore[attr-defined]
+        token = srv.emulator.remote_config("x")["token"]
         answer = httpx.get(f"{srv.url}/incidents",
                            headers={"Authorization": f'Token token="{token}"'})
     assert len(answer.json()) == 2 and 'rel="next"' in answer.headers["Link"]
     assert "created_at" in answer.json()[0]
     with EmulatorServer(make_emulator("aoh_ims", sample=5, **options["aoh_ims"])) as srv:
-        config = srv.emulator.remote_config("x")  # type: ignore[attr-defined]
+        config = srv.emulator.remote_config("x")
         with httpx.Client(base_url=srv.url,
                           headers={"Authorization": f"Bearer {config['token']}"}) as http:
             listed = http.get("/v1/incident", params={"page": 2, "size": 1}).json()["data"]

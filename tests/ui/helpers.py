@@ -132,7 +132,7 @@ def live_app(
     defaults (``bell=False``)."""
     from incident_tui.ui.app import make_app
 
-    remote: Any = server.emulator.remote_config(name)  # type: ignore[attr-defined]
+    remote: Any = server.emulator.remote_config(name)
     values: dict[str, Any] = {
         "db": tmp_path / "cache.db",
         "remotes": [remote],

@@ -83,8 +83,8 @@ def status_row(app: Any) -> str:
 async def test_a_remote_taken_out_of_the_config_is_not_shown_or_warned_about(
     serve: Serve, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    oncall = serve("revily", sample=3).emulator.remote_config("oncall")  # type: ignore[attr-defined]
-    ghost = offline(serve("revily").emulator.remote_config("ghost"))  # type: ignore[attr-defined]
+    oncall = serve("revily", sample=3).emulator.remote_config("oncall")
+    ghost = offline(serve("revily").emulator.remote_config("ghost"))
     cache = tmp_path / "cache.db"
     await sync_once(monkeypatch, cache, [oncall, ghost])
 
@@ -117,7 +117,7 @@ async def test_every_offline_remote_is_named_at_80_columns(
     serve: Serve, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     names = ("kitehouse", "fourhse", "revily", "oneuptime", "aoh_ims")
-    remotes = [offline(serve(name).emulator.remote_config(name)) for name in names]  # type: ignore[attr-defined]
+    remotes = [offline(serve(name).emulator.remote_config(name)) for name in names]
     cache = tmp_path / "cache.db"
     await sync_once(monkeypatch, cache, remotes)
 

@@ -58,7 +58,7 @@ async def test_second_start_paints_from_the_view_then_syncs(
     config = tmp_path / "config.toml"
     db = tmp_path / "cache.db"
     shutil.copy(template_db, db)
-    remote: dict[str, Any] = revily.emulator.remote_config("oncall")  # type: ignore[attr-defined]
+    remote: dict[str, Any] = revily.emulator.remote_config("oncall")
     write_config(config, db, remote, "incident-light")
 
     first = launch_app(config, {}, clock=fixed_clock(NOW), sync=False, cursor_blink=False)
@@ -83,7 +83,7 @@ async def test_a_changed_config_is_validated_before_anything_shows(
     tmp_path: Path, revily: EmulatorServer
 ) -> None:
     config = tmp_path / "config.toml"
-    remote: dict[str, Any] = revily.emulator.remote_config("oncall")  # type: ignore[attr-defined]
+    remote: dict[str, Any] = revily.emulator.remote_config("oncall")
     write_config(config, tmp_path / "cache.db", remote, "incident-dark")
     launch_app(config, {}, sync=False).services.close()
     config.write_text(config.read_text() + "\nnot_a_setting = 1\n")

@@ -50,7 +50,7 @@ def app_over(servers: dict[str, EmulatorServer], tmp_path: Path) -> Any:
     from incident_tui.ui.app import make_app
 
     remotes: list[Any] = [
-        server.emulator.remote_config(name)  # type: ignore[attr-defined]
+        server.emulator.remote_config(name)
         for name, server in servers.items()
     ]
     settings = Settings(db=tmp_path / "cache.db", remotes=remotes, poll_seconds=3600)

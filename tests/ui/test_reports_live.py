@@ -45,7 +45,7 @@ async def test_dashboard_and_handover_from_the_app(
 ) -> None:
     from incident_tui.ui.app import make_app
 
-    remote: Any = kitehouse.emulator.remote_config("school")  # type: ignore[attr-defined]
+    remote: Any = kitehouse.emulator.remote_config("school")
     settings = Settings(db=tmp_path / "cache.db", remotes=[remote], poll_seconds=3600,
                         download_dir=tmp_path / "downloads")
     app = make_app(settings, clock=fixed_clock(NOW), sync=True, cursor_blink=False)
@@ -89,7 +89,7 @@ async def test_every_footer_key_fits_80_columns(kitehouse: EmulatorServer, tmp_p
     # the main screens still show all their keys, "q Quit" and the way back included.
     from incident_tui.ui.app import make_app
 
-    remote: Any = kitehouse.emulator.remote_config("school")  # type: ignore[attr-defined]
+    remote: Any = kitehouse.emulator.remote_config("school")
     settings = Settings(db=tmp_path / "cache.db", remotes=[remote], poll_seconds=3600,
                         download_dir=tmp_path / "downloads")
     app = make_app(settings, clock=fixed_clock(NOW), sync=True, cursor_blink=False)

@@ -147,7 +147,7 @@ def test_a_new_change_keeps_showing_an_earlier_refused_one(
         emulator = server.emulator
         incident = emulator.add("Pager storm")  # type: ignore[attr-defined]
         config = tmp_path / "config.toml"
-        remote = emulator.remote_config("oncall")  # type: ignore[attr-defined]
+        remote = emulator.remote_config("oncall")
         config.write_text(
             f'[[remotes]]\nname = "oncall"\nkind = "revily"\nbase_url = "{server.url}"\n'
             f'token = "{remote["token"]}"\n',

@@ -114,7 +114,7 @@ async def test_a_background_pass_while_the_cache_is_locked_ends_with_the_busy_li
     db = tmp_path / "cache.db"
     build(db, []).engine.dispose()
     listener = Finished()
-    remote = server.emulator.remote_config("oncall")  # type: ignore[attr-defined]
+    remote = server.emulator.remote_config("oncall")
     engine = SyncEngine(Settings(db=db, remotes=[remote]), listener=listener)
     try:
         with write_locked(db):

@@ -65,7 +65,7 @@ def outbox(db: Path) -> list[tuple[str, str]]:
 
 def revily_config(tmp_path: Path, server: EmulatorServer) -> list[str]:
     """``--config`` and ``--db`` for a config with one Revily remote "oncall" on ``server``."""
-    token = server.emulator.remote_config("oncall")["token"]  # type: ignore[attr-defined]
+    token = server.emulator.remote_config("oncall")["token"]
     config = tmp_path / "config.toml"
     config.write_text(
         f'[[remotes]]\nname = "oncall"\nkind = "revily"\nbase_url = "{server.url}"\n'

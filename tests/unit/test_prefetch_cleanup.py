@@ -67,7 +67,7 @@ def others() -> list[asyncio.Task[object]]:
 async def test_a_pass_whose_page_cannot_be_stored_leaves_no_task_behind(tmp_path: Path) -> None:
     server = EmulatorServer(make_emulator("kitehouse", sample=INCIDENTS)).start()
     db = tmp_path / "cache.db"
-    remote = {**server.emulator.remote_config("school"), "page_size": PAGE_SIZE}  # type: ignore[attr-defined]
+    remote = {**server.emulator.remote_config("school"), "page_size": PAGE_SIZE}
     listener = LockAfterFirstPage(db)
     engine = SyncEngine(Settings(db=db, remotes=[remote]), listener=listener)  # type: ignore[list-item]
     try:

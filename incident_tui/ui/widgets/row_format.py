@@ -15,7 +15,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from incident_tui.ui.format import age
+from incident_tui.domain.durations import age
 from incident_tui.ui.widgets.rows import RowView
 
 SEVERITY_LABEL: dict[str | None, str] = {

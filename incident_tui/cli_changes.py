@@ -90,9 +90,13 @@ def cmd_comment(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     """Queue a new incident."""
+    from incident_tui.config_remotes import FourhseRemote
     from incident_tui.domain.model import Draft
 
     remote = settings.remote(args.remote)
+    if isinstance(remote, FourhseRemote) and (missing := remote.office_missing(args.container)):
+        # The sync would refuse it: refuse now, before anything is queued.
+        raise Failure(missing)
     draft = Draft(
         title=args.title,
         description=(

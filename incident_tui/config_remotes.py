@@ -200,6 +200,16 @@ class FourhseRemote(OidcRemote):
     token_url: str | None = None
     """OAuth2 token endpoint; defaults to the 4HSE Keycloak realm."""
 
+    def office_missing(self, container: str | None) -> str | None:
+        """Why a new incident placed in ``container`` (``None``: the default) has nowhere to
+        go: no office given and none configured; ``None`` when it has one."""
+        if container or self.subtenant_id:
+            return None
+        return (
+            f"4HSE needs an office to create an incident: set subtenant_id for remote "
+            f"{self.name!r} or pass --container OFFICE_ID"
+        )
+
     @model_validator(mode="after")
     def _scoped(self) -> FourhseRemote:
         if not self.tenant_id and not self.subtenant_id:

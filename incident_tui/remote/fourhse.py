@@ -256,13 +256,11 @@ class FourhseConnector(Connector):
         """(tenant_id, subtenant_id) for a new incident: the draft's office or the configured
         one, never a guess (an incident register belongs to one office); a missing project
         is taken from an existing incident of the office."""
-        office = draft.container or self.cfg.subtenant_id
+        missing = self.cfg.office_missing(draft.container)
+        if missing:
+            raise Refused(missing)
+        office = draft.container or self.cfg.subtenant_id or ""
         tenant = self.cfg.tenant_id
-        if not office:
-            raise Refused(
-                f"4HSE needs an office to create an incident: set subtenant_id for remote "
-                f"{self.name!r} or pass --container OFFICE_ID"
-            )
         if not tenant:
             body = {"filter": {"subtenant_id": office}, "per-page": 1, "page": 1,
                     "sort": "-created_at"}

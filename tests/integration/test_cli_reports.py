@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from incident_tui.emulators.fourhse_data import DEFAULT_SUBTENANT_ID
 from tests.integration.conftest import Point, Serve, cli
 
 STUCK = "1 refused change, 1 held behind it"
@@ -174,3 +175,24 @@ def test_deleting_an_unsent_comment_says_it_was_cancelled(
         f"cancelled: the unsent comment #{number} on {school_id} (nothing was sent)"
     )
     assert outbox(capsys) == []
+
+
+def test_a_4hse_create_without_an_office_is_refused_before_it_is_queued(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    safety = serve("fourhse", sample=0)
+    config = safety.emulator.remote_config("safety")
+    config.pop("subtenant_id", None)  # a project, and no office configured
+    point(config)
+    _, err = cli(capsys, "create", "--remote", "safety", "--title", "Spill", status=1)
+    assert err == (
+        "incident-tui: 4HSE needs an office to create an incident: set subtenant_id for "
+        "remote 'safety' or pass --container OFFICE_ID\n"
+    )
+    assert json.loads(cli(capsys, "outbox", "--json")[0]) == []
+    # With the office named, it is queued and created where asked.
+    office = DEFAULT_SUBTENANT_ID
+    cli(capsys, "create", "--remote", "safety", "--title", "Spill", "--container", office)
+    cli(capsys, "sync", "--once")
+    [made] = [row for row in safety.emulator.rows["incident"].values()]  # type: ignore[attr-defined]
+    assert (made["name"], made["subtenant_id"]) == ("Spill", office)

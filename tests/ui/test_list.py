@@ -403,3 +403,24 @@ async def test_a_list_that_opened_empty_shows_the_newest_until_touched(
         assert lst.cursor_row is not None and lst.cursor_row.id == chosen.id
         assert lst.cursor == row + 2
     engine.dispose()
+
+
+async def test_a_new_4hse_incident_without_an_office_is_refused_in_the_dialog(
+    make_app: Any,
+) -> None:
+    from textual.widgets import Select
+
+    app = make_app()  # "safety" has a project (tenant_id) and no office configured
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        form = app.screen
+        form.query_one("#form-remote", Select).value = "safety"
+        await settle(pilot)
+        await pilot.press(*"Slipped on stairs")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # Not queued to be refused by the sync later: the dialog stays, and says why.
+        assert app.screen is form
+        assert any("4HSE creates every incident in an office" in n for n in notifications(app))
+        assert not [row for row in app.services.reader.outbox("safety") if row["op"] == "create"]

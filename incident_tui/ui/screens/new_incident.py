@@ -3,9 +3,11 @@ description, severity.
 
 Revily creates every incident in a service and 4HSE in an office. Left at "default", the
 connector decides as ``incident-tui create`` without ``--container`` does: the configured
-``service_id`` / ``subtenant_id``, else the first service (Revily) or the office of an
-existing incident (4HSE). The choices come from the server (Revily ``GET /services``) or,
-since 4HSE has no office listing in the contract, from the offices seen in the cache.
+``service_id`` / ``subtenant_id``, else the first service (Revily). 4HSE has no such
+fallback (an incident register belongs to one office, which is never guessed): without a
+configured office the dialog asks for one. The choices come from the server (Revily
+``GET /services``) or, since 4HSE has no office listing in the contract, from the offices
+seen in the cache.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
-from incident_tui.domain.capabilities import Capability, can
+from incident_tui.domain.capabilities import KIND_TITLES, Capability, can
 from incident_tui.domain.model import Draft
 from incident_tui.domain.text import clean, shorten
 from incident_tui.ui.context import UiContext
@@ -44,16 +46,18 @@ class Place(NamedTuple):
 
 
 class PlaceKind(NamedTuple):
-    """What a remote kind calls its places, and where its configured default lives."""
+    """What a remote kind calls its places, where its configured default lives, and whether
+    a place must be given when none is configured (no fallback on the remote)."""
 
     noun: str
     plural: str
     config_key: str
+    required: bool = False
 
 
 PLACE_KINDS: dict[str, PlaceKind] = {
     "revily": PlaceKind("Service", "services", "service_id"),
-    "fourhse": PlaceKind("Office", "offices", "subtenant_id"),
+    "fourhse": PlaceKind("Office", "offices", "subtenant_id", required=True),
 }
 """Remote kinds whose new incidents go into one of several places."""
 
@@ -160,12 +164,13 @@ class NewIncidentScreen(FormScreen[NewIncident]):
             return
         self.query_one("#form-place-label", Label).update(kind.noun)
         typed = self.query_one("#form-container-id", Input)
-        typed.placeholder = f"{kind.noun} id (empty: the default)"
+        required = kind.required and not self.defaults.get(remote)
+        typed.placeholder = f"{kind.noun} id" + ("" if required else " (empty: the default)")
         self._set_places(self._default_label(remote, kind), [])
         self._typed(False)
         if self.lookup is None:
             self._typed(True)
-            self._note(f"Type a {kind.noun.lower()} id above, or leave it empty for the default.")
+            self._note(f"Type a {kind.noun.lower()} id above{self._or_default(remote, kind)}.")
             return
         self._note(f"Loading {kind.plural}…")
         self.load_places(remote)
@@ -176,10 +181,16 @@ class NewIncidentScreen(FormScreen[NewIncident]):
             shown = f"{name} ({configured})" if name else configured
             return clean(f"default: {shown}", single_line=True)
         # What the connector does without a configured place (see Revily ``_service_for``
-        # and 4HSE ``_placement``).
-        if kind.plural == "services":
-            return "default: the first service"
-        return "default: the office of the latest incident"
+        # and 4HSE ``_placement``, which refuses).
+        if kind.required:
+            return f"none configured: choose an {kind.noun.lower()}"
+        return f"default: the first {kind.noun.lower()}"
+
+    def _or_default(self, remote: str, kind: PlaceKind) -> str:
+        """How the place hints end: an empty place is fine only where there is a default."""
+        if kind.required and not self.defaults.get(remote):
+            return ""
+        return ", or leave it empty for the default"
 
     def _typed(self, typed: bool) -> None:
         """Offer a free-text id (the list is unavailable) instead of the list."""
@@ -216,7 +227,7 @@ class NewIncidentScreen(FormScreen[NewIncident]):
             self._typed(True)
             self._note(
                 f"Could not list the {kind.plural}: {reason}. Type a {kind.noun.lower()} id "
-                "above, or leave it empty for the default.",
+                f"above{self._or_default(remote, kind)}.",
                 problem=True,
             )
 
@@ -224,8 +235,8 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         if not places:
             self._typed(True)
             self._note(
-                f"No {kind.plural} known yet. Type a {kind.noun.lower()} id above, "
-                "or leave it empty for the default."
+                f"No {kind.plural} known yet. Type a {kind.noun.lower()} id "
+                f"above{self._or_default(remote, kind)}."
             )
             return
         names = {place.id: place.label for place in places}
@@ -273,6 +284,16 @@ class NewIncidentScreen(FormScreen[NewIncident]):
             return
         remote = self._remote()
         kind = dict(self.remotes).get(remote, "")
+        place = PLACE_KINDS.get(kind)
+        if place and place.required and not self.container() and not self.defaults.get(remote):
+            # The sync would refuse it: say so now, while the dialog is open.
+            self.notify(
+                f"{KIND_TITLES.get(kind, kind)} creates every incident in an "
+                f"{place.noun.lower()}: choose one or type its id (or set "
+                f"{place.config_key} for remote {remote}).",
+                severity="warning", markup=False,
+            )
+            return
         draft = Draft(
             title=title,
             description=description.strip() or None,

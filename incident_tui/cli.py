@@ -134,25 +134,9 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """Print cached incidents."""
     from incident_tui import output
 
-    statuses = set()
-    for word in args.status:
-        try:
-            statuses.add(Status(word))
-        except ValueError:
-            raise Failure(
-                f"unknown status {word!r} (want triggered, acknowledged, resolved)"
-            ) from None
-    severities: set[Severity | None] = set()
-    for word in args.severity:
-        if word == "none":
-            severities.add(None)
-            continue
-        try:
-            severities.add(Severity(word))
-        except ValueError:
-            raise Failure(
-                f"unknown severity {word!r} (want critical, major, minor, none)"
-            ) from None
+    # The parser let only known words through.
+    statuses = {Status(word) for word in args.status}
+    severities = {None if word == "none" else Severity(word) for word in args.severity}
     if settings.remotes:
         for name in args.remote:
             settings.remote(name)  # an unknown remote is an error, not an empty list

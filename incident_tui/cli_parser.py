@@ -10,12 +10,27 @@ from typing import Any
 from incident_tui import cli_online
 from incident_tui.cli_online import ID_HELP, REMOTE_HELP
 from incident_tui.domain.handover import positive_hours
-from incident_tui.domain.model import KINDS, Severity
+from incident_tui.domain.model import KINDS, Severity, Status
 from incident_tui.domain.query import Sort
 
 
 def _csv_words(value: str) -> list[str]:
+    """A comma-separated option value as its words."""
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _csv_of(allowed: list[str]) -> Any:
+    """A comma-separated option whose words must be among ``allowed``: another word is wrong
+    usage (exit status 2, as for any other bad option), named with what is allowed."""
+
+    def words(value: str) -> list[str]:
+        found = _csv_words(value)
+        for word in found:
+            if word not in allowed:
+                raise argparse.ArgumentTypeError(f"unknown {word!r} (want {', '.join(allowed)})")
+        return found
+
+    return words
 
 
 def _hours(text: str) -> float:
@@ -145,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     lst = reads_config.add_parser("list", help="list cached incidents, newest first")
     lst.add_argument(
         "--status",
-        type=_csv_words,
+        type=_csv_of([s.value for s in Status]),
         action="extend",
         default=[],
         help="triggered, acknowledged, resolved (comma-separated or repeated)",
@@ -155,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lst.add_argument(
         "--severity",
-        type=_csv_words,
+        type=_csv_of([*(s.value for s in Severity), "none"]),
         action="extend",
         default=[],
         help="critical, major, minor, none",

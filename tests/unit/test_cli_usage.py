@@ -19,9 +19,17 @@ from tests.child_lines import ChildLines
         (["emulate", "revily", "--sample", "many"], "want a whole number of 0 or more, not 'many'"),
         (["emulate", "revily", "--port", "70000"], "want a port from 0 to 65535, not '70000'"),
         (["list", "--limit", "-2"], "argument --limit: want a whole number of 0 or more"),
+        (
+            ["list", "--status", "triggered,bogus"],
+            "argument --status: unknown 'bogus' (want triggered, acknowledged, resolved)",
+        ),
+        (
+            ["list", "--severity", "nope"],
+            "argument --severity: unknown 'nope' (want critical, major, minor, none)",
+        ),
     ],
 )
-def test_bad_numbers_are_wrong_usage(
+def test_bad_numbers_and_words_are_wrong_usage(
     argv: list[str], reason: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:

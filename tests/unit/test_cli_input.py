@@ -268,7 +268,7 @@ def test_handover_of_a_whole_year_works(db: Path, capsys: pytest.CaptureFixture[
 
 @pytest.mark.parametrize(
     ("kind", "title", "extra"),
-    [("revily", "Revily", ""), ("fourhse", "4HSE", 'tenant_id = "p1"\n')],
+    [("revily", "Revily", ""), ("fourhse", "4HSE", 'tenant_id = "p1"\nsubtenant_id = "o1"\n')],
 )
 def test_create_with_a_severity_on_a_kind_without_one_is_refused(
     tmp_path: Path, kind: str, title: str, extra: str, capsys: pytest.CaptureFixture[str]

@@ -15,6 +15,7 @@ from incident_tui.store.actions import ActionError
 from incident_tui.store.bookkeeping import drop_staged_files, recount_pending, remove_incident
 from incident_tui.store.engine import session
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
+from incident_tui.sync.outbox import BLOCKING_STATES
 
 
 def retry(engine: Engine, seq: int) -> None:
@@ -23,6 +24,12 @@ def retry(engine: Engine, seq: int) -> None:
         row = s.get(OutboxRow, seq)
         if row is None:
             raise ActionError(f"no queued change {seq}")
+        if row.state not in BLOCKING_STATES:
+            # Only a held change waits for this. Putting a "sending" one back would also
+            # forget that it may have reached the remote, and send it twice.
+            raise ActionError(
+                f"change {seq} is {row.state}, not refused or contested: nothing to retry"
+            )
         row.state = "queued"
         row.last_error = None
         incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()

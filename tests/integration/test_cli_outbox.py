@@ -281,3 +281,22 @@ def test_outbox_keeps_its_columns_whatever_the_change(
     assert [line.split()[2] for line in lines] == ["acknowledge", "attach", "delete_comment"]
     # The incident ids start in one column, after a short change name or a long one.
     assert len({line.index("school:") for line in lines}) == 1
+
+
+def test_only_a_refused_or_contested_change_can_be_retried(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    oncall: Any = serve("revily", sample=0)
+    pager = oncall.emulator.add("Pager storm")
+    point(("oncall", oncall))
+    run(capsys, "sync", "--once")
+    point(("oncall", oncall), offline=True)
+    run(capsys, "ack", f"oncall:{pager['id']}")
+    [row] = outbox_json(capsys)
+    _, err = cli(capsys, "retry", str(row["seq"]), status=1)
+    assert err == (
+        f"incident-tui: change {row['seq']} is queued, not refused or contested: "
+        "nothing to retry\n"
+    )
+    [after] = outbox_json(capsys)
+    assert after == row

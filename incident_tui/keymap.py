@@ -6,6 +6,7 @@ UI can build its bindings, help screen and hints from the same table.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from incident_tui.domain.capabilities import KIND_CAPABILITIES, KIND_TITLES, Capability
@@ -60,6 +61,37 @@ KEYS: tuple[Key, ...] = (
 or contested change (retry, discard, keep mine, take theirs) and the remotes' states."""
 
 BY_ID: dict[str, Key] = {key.id: key for key in KEYS}
+
+SCREENS = ("list", "detail")
+"""The screens the ``where`` of a key names; ``everywhere`` keys are bound on each of them."""
+
+
+def _screens(key: Key) -> set[str]:
+    if key.where == "everywhere":
+        return set(SCREENS)
+    return {part.strip() for part in key.where.split(",")}
+
+
+def clashes(keymap: Mapping[str, str]) -> list[tuple[str, ...]]:
+    """Commands that the user's ``keymap`` leaves on one key of one screen, by binding id
+    (sorted), one group per key; groups without an overridden command are left out.
+
+    Textual reports a clash only when both bindings were moved: ``select = "x"`` takes the
+    list's ``x`` from export without a word. On a screen the screen's own binding of a key
+    also wins over an ``everywhere`` one (``help = "a"`` would never open the help on the
+    list), which Textual does not report either."""
+    found: dict[tuple[str, ...], None] = {}
+    for screen in SCREENS:
+        holders: dict[str, list[str]] = {}
+        for key in KEYS:
+            if screen not in _screens(key):
+                continue
+            for pressed in keymap.get(key.id, key.key).split(","):
+                holders.setdefault(pressed.strip(), []).append(key.id)
+        for ids in holders.values():
+            if len(ids) > 1 and any(i in keymap for i in ids):
+                found[tuple(sorted(ids))] = None
+    return list(found)
 
 
 def _for_kinds(text: str, capability: Capability) -> str:

@@ -26,6 +26,7 @@ from textual.worker import Worker
 
 from incident_tui.clock import Clock, system_clock
 from incident_tui.domain.text import clean, shorten
+from incident_tui.keymap import clashes
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.intents import Intents
@@ -52,7 +53,7 @@ WARM_AFTER = 0.5
 if TYPE_CHECKING:
     from incident_tui.config import Settings
     from incident_tui.ui.screens.dashboard import DashboardScreen
-    from incident_tui.ui.sync_runner import SyncRunner
+    from incident_tui.ui.sync_runner import RereadDone, SyncRunner
 
 
 class IncidentApp(ReportViews, App[None]):
@@ -115,10 +116,14 @@ class IncidentApp(ReportViews, App[None]):
         super().refresh_css(animate)
 
     def on_mount(self) -> None:
-        """Say so if the configured theme does not exist."""
+        """Say so if the configured theme does not exist, or if the key settings put two
+        commands of one screen on the same key (Textual says so only in some cases, and
+        only once the key is pressed)."""
         if self._theme_problem:
             self.notify(f"Unknown theme {self._theme_problem!r}; using {DEFAULT_THEME}.",
                         severity="warning", markup=False)
+        for ids in clashes(self.services.view.keys):
+            self._warn_clash(frozenset(ids))
 
     def on_incident_list_loaded(self) -> None:
         """After the first rows are painted: start syncing and warm the writer.
@@ -197,8 +202,7 @@ class IncidentApp(ReportViews, App[None]):
         elif not self.runner.available:
             self.notify("Sync is not available.", severity="warning", markup=False)
         else:
-            self.runner.sync_now()
-            self.notify("Syncing…", timeout=2, markup=False)
+            self.notify(_sync_words(*self.runner.sync_now()), timeout=2, markup=False)
 
     def action_remotes(self) -> None:
         """Show every remote's state and full last error."""
@@ -259,6 +263,18 @@ class IncidentApp(ReportViews, App[None]):
         self.ctx.sync.progress.pop(message.result.remote, None)
         self.ctx.sync_changed.publish(self.ctx.sync)
 
+    def on_reread_done(self, message: RereadDone) -> None:
+        """Note whether the incident on screen could be read again from its remote; the
+        detail screen marks a copy that could not (only a change is published)."""
+        rereads = self.ctx.sync.rereads
+        if rereads.get(message.incident_id, "") == message.problem:
+            return
+        if message.problem:
+            rereads[message.incident_id] = message.problem
+        else:
+            rereads.pop(message.incident_id, None)
+        self.ctx.sync_changed.publish(self.ctx.sync)
+
     def on_sync_problem(self, message: SyncProblem) -> None:
         """Say what went wrong with the loop itself."""
         if message.fatal:
@@ -278,8 +294,12 @@ class IncidentApp(ReportViews, App[None]):
 
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
         """Warn once about user key overrides that collide."""
-        ids = frozenset(str(b.id) for b in clashed_bindings)
-        if ids not in self._clashes:
+        self._warn_clash(frozenset(str(b.id) for b in clashed_bindings))
+
+    def _warn_clash(self, ids: frozenset[str]) -> None:
+        # Textual names only the bindings a clash displaced: a group already reported at
+        # start-up (every command on the key) covers it.
+        if not any(ids <= reported for reported in self._clashes):
             self._clashes.add(ids)
             self.notify(f"Key settings clash: {', '.join(sorted(ids))}", severity="warning",
                         markup=False)
@@ -295,6 +315,18 @@ class IncidentApp(ReportViews, App[None]):
             Segments(self.console.render(traceback, self.console.options))
         )
         self._close_messages_no_wait()
+
+
+def _sync_words(started: list[str], busy: list[str]) -> str:
+    """The notice for ``s``: ``Syncing…`` when every remote's pass starts now, else which
+    remotes are already in one (they go again right after it)."""
+    if not busy:
+        return "Syncing…" if started else "No remote to sync."
+    going = ", ".join(clean(name, single_line=True) for name in busy)
+    if not started:
+        return f"Already syncing: {going} (again when done)"
+    now = ", ".join(clean(name, single_line=True) for name in started)
+    return f"Syncing {now}… · already syncing: {going} (again when done)"
 
 
 def make_app(

@@ -23,6 +23,9 @@ class SyncView:
         """How far each syncing remote has come, in a few words (once it has reported)."""
         self.note = ""
         """A word about the loop itself (``sync unavailable``), empty when all is well."""
+        self.rereads: dict[str, str] = {}
+        """Why an incident opened on screen could not be read again from its remote, by id
+        (``school could not be reached (timed out)``); none once a later re-read worked."""
 
 
 class UiContext:

@@ -242,6 +242,9 @@ class Intents:
             changed = list(dict.fromkeys([*ids, *(q.incident_id for q in queued)]))
             focus = queued[0].incident_id if focus_result and queued else None
             app.post_message(IncidentsChanged(changed, focus=focus))
+            # The answers to a refused or contested change return nothing but queue again.
+            to_push = [q.incident_id for q in queued if not q.cancelled]
+            _push_soon(app, to_push if result is not None else ids)
             if done is not None:
                 app.call_from_thread(done)
             # A status change leaves alone what is already there (or, reopening, what is not
@@ -262,6 +265,14 @@ class Intents:
             app.notify(text, markup=False, timeout=6 if skipped else 3)
 
         app.run_worker(work, thread=True, group="actions", name=label, exit_on_error=False)
+
+
+def _push_soon(app: App[Any], ids: Sequence[str]) -> None:
+    """Wake the sync loop of each remote of ``ids`` (they just got queued changes), so the
+    change goes out now, not at the next timed pass (thread-safe; nothing if sync is off)."""
+    runner = getattr(app, "runner", None)
+    if runner is not None and runner.available and ids:
+        runner.sync_now(dict.fromkeys(incident_id.partition(":")[0] for incident_id in ids))
 
 
 def _reopen_hint(services: Services) -> str:

@@ -1,22 +1,35 @@
-"""The background sync loop: an App-level thread worker with its own asyncio loop.
+"""The background sync loops: an App-level thread worker with its own asyncio loop, and in it
+one loop per enabled remote.
+
+Each remote syncs on its own schedule (``poll_seconds`` after the end of its own last pass),
+so a slow or failing remote never holds back another remote's queued changes or new
+incidents; the engine keeps a lock and a connector per remote, so passes of different remotes
+run side by side as they do in one whole pass. ``sync_now`` wakes the idle remotes at once and
+sends a busy one round again right after its current pass (what ``s`` and a local change ask
+for); ``stop`` cancels everything; ``watch`` keeps the incident on screen fresh.
 
 The engine (``incident_tui.sync.engine.SyncEngine``) is imported and built inside the worker,
 so neither the first paint nor the tests pay for httpx. Its own event loop in its own thread
 keeps every blocking write of the engine off the UI's loop. Listener callbacks become App
-messages (``post_message`` is thread-safe). ``sync_now`` wakes it; ``stop`` cancels it; ``watch``
-keeps the incident on screen fresh.
+messages (``post_message`` is thread-safe).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from textual.app import App
+from textual.message import Message
 
 from incident_tui.clock import Clock
+from incident_tui.domain.text import clean, shorten
+from incident_tui.remote.errors import RemoteError
+from incident_tui.store.db import StoreError
 from incident_tui.sync.events import RemoteResult
 from incident_tui.ui.messages import (
     IncidentsChanged,
@@ -24,6 +37,7 @@ from incident_tui.ui.messages import (
     RemoteProgress,
     RemoteStarted,
     SyncProblem,
+    WorkerFailed,
 )
 
 if TYPE_CHECKING:
@@ -57,8 +71,32 @@ class AppListener:
         self._app.post_message(IncidentsChanged(list(ids), urgent=list(urgent_new)))
 
 
+class RereadDone(Message):
+    """The incident on screen was read again from its remote (``problem`` empty), or could
+    not be: ``problem`` says why, and the screen shows its cached copy."""
+
+    def __init__(self, incident_id: str, problem: str = "") -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.problem = problem
+
+
+class SyncStart(NamedTuple):
+    """What :meth:`SyncRunner.sync_now` did."""
+
+    started: list[str]
+    """Remotes that were idle: their pass starts now."""
+    busy: list[str]
+    """Remotes already in a pass: they go again right after it."""
+
+
+REASON_LENGTH = 60
+"""Characters of a remote's error shown on the detail screen's cached-copy line."""
+
+
 class SyncRunner:
-    """Runs ``engine.sync()`` every ``poll_seconds`` and whenever asked."""
+    """Runs ``engine.sync([remote])`` for each enabled remote every ``poll_seconds`` after its
+    own last pass, and whenever asked."""
 
     def __init__(
         self, app: App[Any], settings: Settings, clock: Clock, db_path: Path | None = None
@@ -67,12 +105,18 @@ class SyncRunner:
         self._settings = settings
         self._clock = clock
         self._db_path = db_path
+        self._remotes = [remote.name for remote in settings.remotes if remote.enabled]
+        """The remotes synced in the background, in config order."""
+        self._configured = {remote.name for remote in settings.remotes}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.Event | None = None
+        self._wakes: dict[str, asyncio.Event] = {}
         self._task: asyncio.Task[None] | None = None
+        # Guards what the UI thread and the sync thread both touch: the loop and its
+        # events, which remotes are in a pass, which go again after it, the watched id.
         self._lock = threading.Lock()
         self._stopped = False
-        self._asked = False
+        self._busy: set[str] = set()
+        self._again: set[str] = set()
         self._done = threading.Event()
         self._done.set()  # nothing to wait for until start()
         self.available = True
@@ -89,23 +133,43 @@ class SyncRunner:
             self._thread_main, thread=True, group="sync", name="sync", exit_on_error=False
         )
 
-    def sync_now(self) -> None:
-        """Wake the loop for a pass now (queued if the loop is still starting)."""
+    def sync_now(self, remotes: Iterable[str] | None = None) -> SyncStart:
+        """Start a pass of each of ``remotes`` (default: every enabled remote) that is idle,
+        and send each that is in a pass round again right after it. Thread-safe: the UI and
+        its action workers call it. Remotes not synced in the background (disabled, or not
+        configured) are left alone."""
+        wanted = self._remotes if remotes is None else [r for r in remotes if r in self._remotes]
+        started: list[str] = []
+        busy: list[str] = []
         with self._lock:
-            self._asked = True
-            if self._loop is not None and self._wake is not None:
-                self._loop.call_soon_threadsafe(self._wake.set)
+            for name in dict.fromkeys(wanted):
+                if name in self._busy:
+                    self._again.add(name)
+                    busy.append(name)
+                    continue
+                started.append(name)
+                # Before the loops run there is nothing to wake: each begins with a pass.
+                wake = self._wakes.get(name)
+                if self._loop is not None and wake is not None:
+                    self._loop.call_soon_threadsafe(wake.set)
+        return SyncStart(started, busy)
 
     def watch(self, incident_id: str | None) -> None:
         """Keep the full record of ``incident_id`` (the incident on screen) fresh: fetched
-        now and again after every pass, so comments others add show up while it is open.
-        ``None``, or another id, ends the previous one."""
+        now and again after every pass of its remote, so comments others add show up while
+        it is open. ``None``, or another id, ends the previous one."""
         with self._lock:
             changed = incident_id != self._watched
             self._watched = incident_id
             loop, engine = self._loop, self._engine
         if changed and incident_id and loop is not None and engine is not None:
             loop.call_soon_threadsafe(self._start_refresh, engine, incident_id)
+
+    @property
+    def busy(self) -> frozenset[str]:
+        """The remotes in a pass now."""
+        with self._lock:
+            return frozenset(self._busy)
 
     @property
     def watched(self) -> str | None:
@@ -119,20 +183,35 @@ class SyncRunner:
         task.add_done_callback(self._tasks.discard)
 
     async def _refresh(self, engine: Any, incident_id: str) -> None:
-        if incident_id in self._refreshing:
+        """Read ``incident_id`` again from its remote and tell the App whether that worked
+        (the detail screen marks a copy it could not refresh); anything but the remote or the
+        cache failing is a bug, reported like a failed worker."""
+        remote = incident_id.partition(":")[0]
+        if incident_id in self._refreshing or remote not in self._configured:
+            # A remote taken out of the config has no connector: its cached copy is all
+            # there is, as on the list.
             return
         self._refreshing.add(incident_id)
         try:
             await engine.refresh(incident_id)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - offline or refused: the cached record stays on screen
-            pass
+        except RemoteError as error:
+            reason = shorten(clean(str(error), single_line=True), REASON_LENGTH)
+            problem = f"{clean(remote, single_line=True)} could not be reached ({reason})"
+            self._app.post_message(RereadDone(incident_id, problem))
+        except StoreError as error:
+            reason = shorten(clean(str(error), single_line=True), REASON_LENGTH)
+            self._app.post_message(RereadDone(incident_id, f"not stored ({reason})"))
+        except Exception as error:  # noqa: BLE001 - a bug: the App's one error handler says so
+            self._app.post_message(WorkerFailed(f"re-read of {incident_id}", error))
+        else:
+            self._app.post_message(RereadDone(incident_id))
         finally:
             self._refreshing.discard(incident_id)
 
     def stop(self, wait: float = 2.0) -> None:
-        """Cancel the loop and give the engine up to ``wait`` seconds to close (it may be
+        """Cancel the loops and give the engine up to ``wait`` seconds to close (it may be
         finishing a write to the cache); called once, while the App shuts down."""
         with self._lock:
             self._stopped = True
@@ -145,7 +224,9 @@ class SyncRunner:
             asyncio.run(self._main())
         finally:
             with self._lock:
-                self._loop = self._wake = self._task = None
+                self._loop = self._task = None
+                self._wakes = {}
+                self._busy.clear()
             self._done.set()
 
     async def _main(self) -> None:
@@ -153,7 +234,7 @@ class SyncRunner:
             if self._stopped:
                 return
             self._loop = asyncio.get_running_loop()
-            self._wake = asyncio.Event()
+            self._wakes = {name: asyncio.Event() for name in self._remotes}
             self._task = asyncio.current_task()
         try:
             from incident_tui.sync.engine import SyncEngine
@@ -171,7 +252,10 @@ class SyncRunner:
         with self._lock:
             self._engine = engine
         try:
-            await self._loop_forever(engine)
+            # Cancelling this task (stop) cancels every remote's loop with it.
+            await asyncio.gather(*(self._remote_loop(engine, name) for name in self._remotes))
+            if not self._remotes:
+                await asyncio.Event().wait()  # nothing to sync: idle until stopped
         except asyncio.CancelledError:
             pass
         finally:
@@ -179,28 +263,36 @@ class SyncRunner:
                 self._engine = None
             await engine.aclose()
 
-    async def _loop_forever(self, engine: Any) -> None:
-        wake = self._wake
-        assert wake is not None
+    async def _remote_loop(self, engine: Any, name: str) -> None:
+        """Pass after pass of one remote: ``poll_seconds`` after the end of the last one,
+        at once when woken, straight away again when asked during a pass."""
+        wake = self._wakes[name]
         while True:
+            # Asked while it was idle or just now: this pass is the answer.
             wake.clear()
             with self._lock:
-                self._asked = False
+                self._busy.add(name)
+                self._again.discard(name)
             try:
-                await engine.sync()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - shown to the user, then the loop goes on
-                self._app.post_message(SyncProblem(f"sync failed: {exc}"))
-            with self._lock:
-                watched = self._watched
-            if watched:
-                await self._refresh(engine, watched)
-            with self._lock:
-                asked = self._asked
-            if asked:
+                await self._pass(engine, name)
+            finally:
+                with self._lock:
+                    self._busy.discard(name)
+                    again = name in self._again
+            if again:
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=self._settings.poll_seconds)
-            except TimeoutError:
-                pass
+
+    async def _pass(self, engine: Any, name: str) -> None:
+        """One pass of remote ``name``, then the incident on screen if it is one of its."""
+        try:
+            await engine.sync([name])
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - shown to the user, then the loop goes on
+            self._app.post_message(SyncProblem(f"sync of {name} failed: {exc}"))
+        with self._lock:
+            watched = self._watched
+        if watched and watched.partition(":")[0] == name:
+            await self._refresh(engine, watched)

@@ -121,16 +121,17 @@ async def test_discarding_a_refused_change_asks_and_enter_is_no_answer(
 
 
 async def conflicted(pilot: Any, app: Any, aoh: Any, remote_id: str) -> str:
-    """Open the incident in the detail, acknowledge it while someone resolves it on AOH
-    IMS, and sync: the conflict; its local id."""
+    """Open the incident in the detail, acknowledge it after someone resolved it on AOH
+    IMS (unseen by the cache), and let the push find out: the conflict; its local id."""
     incident_id = f"ops:{remote_id}"
     await until(lambda: synced(app) and detail_of(app, incident_id) is not None)
+    aoh.log.clear()
     await open_detail(pilot, incident_id)
     assert hint(app, "detail-conflict") == ""
-    await pilot.press("a")
-    await until(lambda: states(app, incident_id) == ["queued"])
+    # Opening reads the incident again: resolve it on the remote only once that was answered.
+    await until(lambda: any(e.method == "GET" and remote_id in e.path for e in list(aoh.log)))
     aoh.touch(remote_id, status="RESOLVED")
-    await pilot.press("s")
+    await pilot.press("a")  # queued, and pushed at once: the push finds their change
     await until(lambda: states(app, incident_id) == ["conflict"])
     await settle(pilot)
     assert detail_of(app, incident_id).incident["conflict"]  # type: ignore[union-attr]

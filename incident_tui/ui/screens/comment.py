@@ -12,7 +12,7 @@ from typing import Any, ClassVar, NamedTuple
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Static, TextArea
@@ -66,7 +66,9 @@ class CommentScreen(ModalScreen[NewComment | None]):
 
     def compose(self) -> ComposeResult:
         """Heading, text box, the public toggle where it applies, and a key hint."""
-        with Vertical(id="comment-dialog", classes="dialog"):
+        # Heading and hint are docked and the rest scrolls (see the form dialogs): on a short
+        # terminal the hint stays in view.
+        with VerticalScroll(id="comment-dialog", classes="dialog scroll-dialog", can_focus=False):
             yield Static(
                 Content.assemble(
                     ("Comment on ", "bold"),

@@ -11,6 +11,7 @@ mine, take theirs) from ``detail_answers``. This module decides which of them ap
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import events, work
@@ -75,6 +76,22 @@ DUE_REFRESH = 30.0
 """Seconds between redraws of a promised update's countdown (it turns red when late)."""
 
 
+class RereadNote(Static):
+    """A line under the heading when the incident could not be read again from its remote:
+    what shows is the cached copy, and why (hidden otherwise)."""
+
+    DEFAULT_CSS = """
+    RereadNote {
+        display: none;
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+
 class DetailScreen(ChangeAnswers, Screen[None]):
     """Everything about one incident."""
 
@@ -96,8 +113,10 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             "discard",
             "keep_mine",
             "take_theirs",
-            "back",
-        )
+        ),
+        # Shown here, unlike on the list (where escape only clears): a pushed screen needs a
+        # visible way back. The compact footer keeps it and ? Help / q Quit within 80 cells.
+        *[replace(binding, show=True) for binding in keys.bindings("back")],
     ]
 
     def __init__(self, ctx: UiContext, incident_id: str) -> None:
@@ -111,13 +130,14 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         """A heading, the scrolling sections and the keys."""
         yield Static(self._heading(False), id="detail-heading")
         yield Static(id="detail-alert")
+        yield RereadNote(id="detail-reread")
         with VerticalScroll(id="detail-body"):
             for section_id, heading in SECTIONS:
                 section = Static(id=section_id, classes="section")
                 if heading:
                     section.border_title = heading
                 yield section
-        yield Footer()
+        yield Footer(compact=True)
 
     def _heading(self, overdue: bool) -> Content:
         parts: list[str | tuple[str, str]] = [("Incident ", "bold"), clean(self.incident_id)]
@@ -128,6 +148,8 @@ class DetailScreen(ChangeAnswers, Screen[None]):
     def on_mount(self) -> None:
         """Read the incident and follow changes to it."""
         self.ctx.incidents_changed.subscribe(self, self._changed)
+        self.ctx.sync_changed.subscribe(self, lambda _: self._show_reread())
+        self._show_reread()
         self.query_one("#detail-body").focus()
         self.set_interval(DUE_REFRESH, self._redraw_due)
         self.load()
@@ -143,6 +165,13 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         runner = getattr(self.app, "runner", None)
         if runner is not None and runner.watched == self.incident_id:
             runner.watch(None)
+
+    def _show_reread(self) -> None:
+        """Mark the copy on screen as the cache's while its remote cannot be read again."""
+        problem = self.ctx.sync.rereads.get(self.incident_id, "")
+        note = self.query_one("#detail-reread", RereadNote)
+        note.update(Content.styled(f"cached copy: {problem}", "$warning") if problem else "")
+        note.display = bool(problem)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures of this node's workers go to the App's one error handler."""

@@ -14,11 +14,10 @@ half-written file (the connectors write to a temporary name first).
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.content import Content
 
 from incident_tui.domain.capabilities import Capability
@@ -116,10 +115,18 @@ class FeatureActions(ScreenBase):
             self._download,
         )
 
-    @work(group="online", exit_on_error=False)
-    async def _download(self, item: Mapping[str, Any]) -> None:
-        """Fetch one attachment through the remote (async worker on the App's loop)."""
+    def _download(self, item: Mapping[str, Any]) -> None:
+        """Download one attachment, unless it is still downloading."""
         name = clean(item.get("name"), single_line=True)[:120]
+        self._run_once(
+            f"Downloading attachment {clean(str(item['remote_id']), single_line=True)} of "
+            f"{clean(self.incident_id, single_line=True)}",
+            f"Already downloading {name}…",
+            lambda: self._fetch_attachment(item, name),
+        )
+
+    async def _fetch_attachment(self, item: Mapping[str, Any], name: str) -> None:
+        """Fetch one attachment through the remote (async worker on the App's loop)."""
         self.notify(f"Downloading {name}…", timeout=2, markup=False)
         try:
             path = await self.ctx.services.online().download(
@@ -171,9 +178,12 @@ class FeatureActions(ScreenBase):
         if self.detail is not None and self.detail.incident.get("local_only"):
             self.notify("This incident is not on the remote yet.", markup=False)
             return
-        self._export_pdf()
+        self._run_once(
+            f"Saving the PDF report of {clean(self.incident_id, single_line=True)}",
+            "Already saving the PDF report…",
+            self._export_pdf,
+        )
 
-    @work(group="online", exit_on_error=False)
     async def _export_pdf(self) -> None:
         """Fetch and save the PDF (async worker on the App's loop)."""
         self.notify("Exporting PDF…", timeout=2, markup=False)
@@ -183,6 +193,15 @@ class FeatureActions(ScreenBase):
             self._failed("Cannot export the PDF", error)
             return
         self.notify(clean(str(path)), title="PDF saved", timeout=8, markup=False)
+
+    def _run_once(self, name: str, busy: str, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` as an async worker called ``name``, or say ``busy`` while one of that
+        name still runs: on a slow link the first notice is gone long before the file, and a
+        second press would fetch and save the same thing again under another name."""
+        if any(worker.name == name and not worker.is_finished for worker in self.workers):
+            self.notify(busy, timeout=3, markup=False)
+            return
+        self.run_worker(job(), name=name, group="online", exit_on_error=False)
 
     # Comments and attributes --------------------------------------------------------------
 

@@ -22,10 +22,14 @@ NO_SEVERITY = "none"
 
 
 class FilterScreen(ModalScreen[ListQuery | None]):
-    """Tick what to show; nothing ticked in a group means "any". ctrl+s applies."""
+    """Tick what to show; nothing ticked in a group means "any". Space ticks, enter or ctrl+s
+    applies."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "apply", "Apply", id="filter_apply"),
+        # A priority binding: the lists' own enter ticks the highlighted line (as space does),
+        # so enter after space unticked what was just ticked instead of applying it.
+        Binding("enter", "apply", "Apply", show=False, priority=True, id="filter_apply_enter"),
         Binding("ctrl+x", "clear", "Clear all", id="filter_clear"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
@@ -68,7 +72,7 @@ class FilterScreen(ModalScreen[ListQuery | None]):
                 yield remotes
             yield Static(
                 Content.styled(
-                    "space toggle · tab next column · ctrl+s apply · ctrl+x clear · escape cancel",
+                    "space tick · tab next column · enter apply · ctrl+x clear · escape cancel",
                     "$foreground-muted",
                 ),
                 classes="dialog-hint",

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from incident_tui.ui.keys import HELP_TEXT, KEYS, effective_keys
+from incident_tui.ui.keys import BY_ID, HELP_TEXT, KEYS, effective_keys
 
 KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc", "enter": "enter"}
 
@@ -42,10 +42,13 @@ def help_content(keymap: Mapping[str, str]) -> Content:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Keys and what they do; escape, ? or q closes."""
+    """Keys and what they do; escape, q or the help key (? unless rebound) closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "close", "Close", id="help_close"),
+        Binding("escape,q", "close", "Close", id="help_close"),
+        # The App's help binding does not reach a modal screen; this one has its id, so the
+        # user's keymap moves it too and the key that opened the help also closes it.
+        Binding(BY_ID["help"].key, "close", "Close", show=False, id="help"),
     ]
 
     def __init__(self, keymap: Mapping[str, str]) -> None:

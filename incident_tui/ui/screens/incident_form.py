@@ -8,7 +8,7 @@ from typing import ClassVar, TypeVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static, TextArea
@@ -50,7 +50,9 @@ class FormScreen(ModalScreen[ResultT | None]):
 
     def compose(self) -> ComposeResult:
         """Heading, the extra fields of a subclass, then title, description and severity."""
-        with Vertical(classes="dialog form-dialog"):
+        # The dialog scrolls between its heading and its key hint (both docked): on a short
+        # terminal it shrinks to fit, and a field reached with tab is scrolled into view.
+        with VerticalScroll(classes="dialog form-dialog scroll-dialog", can_focus=False):
             yield Static(Content.styled(self.HEADING, "bold"), classes="dialog-heading")
             yield from self.compose_extra()
             yield Label("Title")

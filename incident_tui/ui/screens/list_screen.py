@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -31,6 +31,7 @@ from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.messages import Changed, deliver_latest, forward_worker_failure
 from incident_tui.ui.screens.list_targets import BULK, ROW_CAPABILITY, SINGLE, Targets
 from incident_tui.ui.unavailable import action_keys, explain_key
+from incident_tui.ui.widgets.incident_lines import empty_message
 from incident_tui.ui.widgets.incident_list import IncidentList
 from incident_tui.ui.widgets.list_header import ListHeader
 from incident_tui.ui.widgets.status_line import RemoteLine, StatusLine, remote_lines
@@ -45,6 +46,13 @@ SORT_LABEL = {
     Sort.SEVERITY: "most severe first",
     Sort.UPDATED: "recently updated first",
 }
+SEARCH_MOVES = (
+    ("up", "cursor_up"),
+    ("down", "cursor_down"),
+    ("pageup", "cursor_page_up"),
+    ("pagedown", "cursor_page_down"),
+)
+"""Keys that move the list's cursor from the search box, and the list's actions for them."""
 BINDINGS_DELAY = 0.15
 """Seconds the cursor must rest before the footer re-greys actions for the new row."""
 
@@ -67,7 +75,13 @@ class ListScreen(Screen[None]):
             "delete",
             "export",
             "back",
-        )
+        ),
+        # Only reached while the search box has focus (the list's own bindings come first
+        # when it has): the cursor moves through the results as you type.
+        *(
+            Binding(key, f"move_list('{action}')", show=False, id=f"search_{action}")
+            for key, action in SEARCH_MOVES
+        ),
     ]
 
     def __init__(self, ctx: UiContext) -> None:
@@ -79,6 +93,8 @@ class ListScreen(Screen[None]):
         self._status_read = False
         self._remote_names: list[str] = ctx.services.view.remote_names
         self._explained = action_keys(ctx.services.view.keys, ROW_CAPABILITY)
+        self._ever_synced: bool | None = None
+        """Whether any remote has finished a pass (``None`` until the states are read)."""
         self.targets = Targets(lambda: self.incidents, ctx.services, self.notify)
         """Which incidents a row action takes (the selection, else the cursor's)."""
 
@@ -98,6 +114,7 @@ class ListScreen(Screen[None]):
             self, lambda view: self.query_one(StatusLine).show_progress(view.progress)
         )
         incidents = self.incidents
+        incidents.empty_text = self._empty_text
         incidents.focus()
         first, self.ctx.services.first_rows = self.ctx.services.first_rows, None
         incidents.set_query(ListQuery(), first)
@@ -149,6 +166,20 @@ class ListScreen(Screen[None]):
 
     def _sync_changed(self, view: SyncView) -> None:
         self.refresh_status()
+        self._redraw_empty()
+
+    def _empty_text(self) -> str:
+        """What the list says without rows: why it is empty, as far as this screen knows."""
+        return empty_message(
+            filtered=bool(self.incidents.list_query.describe()),
+            syncing=bool(self.ctx.sync.syncing),
+            ever_synced=self._ever_synced,
+        )
+
+    def _redraw_empty(self) -> None:
+        incidents = self.incidents
+        if incidents.loaded and not incidents.total:
+            incidents.refresh()
 
     @work(thread=True, group="status", exclusive=True, exit_on_error=False)
     def refresh_status(self) -> None:
@@ -157,17 +188,23 @@ class ListScreen(Screen[None]):
         queued = reader.queued()
         seen = [row[0] for row in reader.query("SELECT DISTINCT remote FROM incident")]
         view = self.ctx.sync
+        states = reader.remotes()
         lines = remote_lines(
-            reader.remotes(), self.ctx.services.view.remote_names, view.syncing, view.progress
+            states, self.ctx.services.view.remote_names, view.syncing, view.progress
         )
         names = list(dict.fromkeys([*(line.name for line in lines), *seen]))
-        deliver_latest(self, self._show_status, lines, queued, view.note, names)
+        ever_synced = any(state.last_ok_at for state in states)
+        deliver_latest(self, self._show_status, lines, queued, view.note, names, ever_synced)
 
     def _show_status(
-        self, lines: list[RemoteLine], queued: int, note: str, names: list[str]
+        self, lines: list[RemoteLine], queued: int, note: str, names: list[str],
+        ever_synced: bool,
     ) -> None:
         self._remote_names = names
         self.query_one(StatusLine).show(lines, queued, note)
+        if ever_synced != self._ever_synced:
+            self._ever_synced = ever_synced
+            self._redraw_empty()
 
     def _update_title(self) -> None:
         incidents = self.incidents
@@ -232,6 +269,10 @@ class ListScreen(Screen[None]):
         if self.incidents.list_query.search:
             self.incidents.set_query(self.incidents.list_query.with_search(""))
         self.incidents.focus()
+
+    async def action_move_list(self, action: str) -> None:
+        """Move the list's cursor while the search box keeps the focus (and the typing)."""
+        await self.incidents.run_action(action)
 
     def _search_focused(self) -> bool:
         box = self.search_input

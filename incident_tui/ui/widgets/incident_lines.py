@@ -7,6 +7,7 @@ the reading, the cursor keys and the messages on top.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
@@ -27,6 +28,23 @@ from incident_tui.ui.widgets.row_format import (
     resolve_styles,
 )
 from incident_tui.ui.widgets.rows import BLOCK_SIZE, BlockCache, RowView
+
+NO_MATCH = "No incidents match."
+"""What an empty list says by default: a filter or search leaves no row."""
+
+
+def empty_message(*, filtered: bool, syncing: bool, ever_synced: bool | None) -> str:
+    """What an empty list says. A filter or search that leaves nothing is not the same as a
+    cache with nothing in it yet: on a first start "No incidents match." next to "syncing…"
+    read like a filter problem. ``ever_synced`` is ``None`` until the remotes' states are
+    read."""
+    if filtered:
+        return NO_MATCH
+    if syncing and not ever_synced:
+        return "No incidents yet: syncing…"
+    if ever_synced is False:
+        return "No incidents yet (never synced)"
+    return "No incidents."
 
 
 class IncidentLines(ScrollView, can_focus=True):
@@ -96,6 +114,9 @@ class IncidentLines(ScrollView, can_focus=True):
         self._strips: dict[tuple[RowView, bool, bool], Strip] = {}
         """Drawn lines by content, not position: after a scroll or a new search most rows are
         ones already drawn, and a line costs more to draw than to look up."""
+        self.empty_text: Callable[[], str] = lambda: NO_MATCH
+        """What the list says when it has no rows. The owner knows why (a filter, a first
+        sync still running) and sets this; asked only when that line is drawn."""
 
     @property
     def total(self) -> int:
@@ -156,7 +177,7 @@ class IncidentLines(ScrollView, can_focus=True):
         styles = self._row_styles()
         if index >= self._total:
             if index == 0 and self.loaded:
-                return paint_message("No incidents match.", columns, styles)
+                return paint_message(self.empty_text(), columns, styles)
             return Strip.blank(columns.width, styles.base)
         row = self._blocks.get(index)
         cursor = index == self._cursor

@@ -3,8 +3,9 @@
 Every remote's state must be readable at 80 columns: when the full wording does not fit,
 the line falls back to shorter forms (:func:`status_content`), problems first and in a word
 or two (``oncall HTTP 401``, ``ops offline``), remotes in the same state grouped
-(``school, plant offline``), until it fits. The full last error of each remote is on the
-remotes screen (``S``, or a click on the line).
+(``school, plant offline``), until it fits; while that fits, the first syncing remote
+still says how far it has come (``school syncing… 12,000 listed``). The full last error
+of each remote is on the remotes screen (``S``, or a click on the line).
 
 Only the configured remotes are shown: the cache keeps the state of a remote taken out of
 the config (and its incidents), but that remote is no longer synced, so its last state is
@@ -125,11 +126,14 @@ STYLE = {
 }
 
 
-def short_state(remote: RemoteLine) -> str:
-    """A problem remote's state in a word or two, for the compact line."""
+def short_state(remote: RemoteLine, with_progress: bool = False) -> str:
+    """A problem remote's state in a word or two, for the compact line; a syncing one's
+    progress too if ``with_progress`` (and it has said how far it has come)."""
     if remote.state == "failing":
         return short_error(remote.last_error)
     if remote.state == "syncing":
+        if with_progress and remote.progress:
+            return f"syncing… {clean(remote.progress, single_line=True)}"
         return "syncing…"
     return remote.state
 
@@ -154,15 +158,21 @@ COMPACT_LEVELS = 3
 """How many ever shorter forms the compact line has (see :func:`_compact`)."""
 
 
-def _compact(remotes: Sequence[RemoteLine], level: int) -> list[tuple[str, str]]:
+def _compact(
+    remotes: Sequence[RemoteLine], level: int, shown: str = "", count_syncing: bool = False
+) -> list[tuple[str, str]]:
     """The remotes in short words, problems first, each by name with a word or two for its
     state. ``level`` 1 gives the healthy ones' sync time, 2 drops it, 3 only counts the
-    healthy and the never-synced remotes."""
+    healthy and the never-synced remotes. The syncing remote named ``shown`` says how far
+    it has come; ``count_syncing`` counts the other syncing remotes instead of naming them."""
     ordered = sorted(remotes, key=lambda r: ORDER.get(r.state, 4))
-    problems = _shared(
-        (r for r in ordered if ORDER.get(r.state, 4) < ORDER["ok"]),
-        lambda r: (short_state(r), STYLE[r.state]),
-    )
+    pending = [r for r in ordered if ORDER.get(r.state, 4) < ORDER["ok"]]
+    others = [r for r in pending if r.state == "syncing" and r.name != shown]
+    if count_syncing:
+        pending = [r for r in pending if r not in others]
+    problems = _shared(pending, lambda r: (short_state(r, r.name == shown), STYLE[r.state]))
+    if count_syncing and others:
+        problems.append((f"{len(others)} more syncing…", STYLE["syncing"]))
     healthy = [r for r in ordered if r.state == "ok"]
     never = [
         clean(r.name, single_line=True) for r in ordered if ORDER.get(r.state, 4) > ORDER["ok"]
@@ -202,11 +212,25 @@ def status_content(
     content = _assemble(_grouped(remotes), queued, note, "  │  ", bool(remotes))
     if width is None or content.cell_length <= width:
         return content
-    for level in range(1, COMPACT_LEVELS + 1):
-        content = _assemble(_compact(remotes, level), queued, note, " │ ", bool(remotes))
+    for shown, count_syncing, level in _compact_forms(remotes):
+        entries = _compact(remotes, level, shown, count_syncing)
+        content = _assemble(entries, queued, note, " │ ", bool(remotes))
         if content.cell_length <= width:
             break
     return content
+
+
+def _compact_forms(remotes: Sequence[RemoteLine]) -> list[tuple[str, bool, int]]:
+    """The compact forms to try, longest first, as ``_compact``'s arguments: while a remote
+    syncs, first those that say how far it has come (the first syncing remote that has said
+    so; the other syncing ones named, then only counted), as the full line does; then those
+    without progress, the last of which shows (cut) when none fits."""
+    plain = [("", False, level) for level in range(1, COMPACT_LEVELS + 1)]
+    shown = next((r.name for r in remotes if r.state == "syncing" and r.progress), "")
+    if not shown:
+        return plain
+    with_progress = [(shown, False, level) for level in range(1, COMPACT_LEVELS + 1)]
+    return [*with_progress, (shown, True, COMPACT_LEVELS), *plain]
 
 
 def _assemble(

@@ -46,17 +46,27 @@ def claim_name(tmp: Path, folder: Path, name: str) -> Path:
     for n in range(10_000):
         target = folder / (name if n == 0 else f"{stem} ({n}){ext}")
         try:
-            os.link(tmp, target)  # atomic, and fails if the name is taken
+            linked = take_name(tmp, target)
         except FileExistsError:
             continue
-        except OSError:  # no hard links on this file system: reserve the name, then move in
-            try:
-                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            except FileExistsError:
-                continue
+        if not linked:
             os.replace(tmp, target)
         return target
     raise FileExistsError(f"no free file name for {name!r} in {folder}")
+
+
+def take_name(tmp: Path, target: Path) -> bool:
+    """Take ``target`` for ``tmp`` atomically: hard-linked to it (``True``), or, on a file
+    system without hard links, as an empty placeholder the caller moves ``tmp`` onto
+    (``False``). Raises ``FileExistsError`` when the name is taken."""
+    try:
+        os.link(tmp, target)  # atomic, and fails if the name is taken
+        return True
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here: reserve the name instead
+        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return False
 
 
 def temp_in(folder: Path) -> tuple[int, Path]:

@@ -14,6 +14,7 @@ from textual.worker import Worker
 from incident_tui.clock import fixed_clock
 from incident_tui.config import Settings
 from incident_tui.emulators import EmulatorServer
+from incident_tui.store.reader import Reader
 from incident_tui.ui.widgets.incident_list import IncidentList
 from tests.ui.conftest import NOW
 
@@ -158,3 +159,12 @@ def synced(app: Any) -> bool:
     """Whether every remote of the App finished a pass without an error."""
     states = app.services.reader.remotes()
     return bool(states) and all(s.state == "ok" for s in states)
+
+
+def queued_ops(db_path: Path, incident_id: str) -> list[str]:
+    """The outbox's changes of one incident, by operation."""
+    reader = Reader.open(db_path)
+    try:
+        return [row["op"] for row in reader.outbox() if row["incident_id"] == incident_id]
+    finally:
+        reader.close()

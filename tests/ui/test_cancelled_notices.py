@@ -10,18 +10,8 @@ from typing import Any
 from incident_tui.clock import fixed_clock
 from incident_tui.domain.model import Draft
 from incident_tui.store.actions import Actions
-from incident_tui.store.reader import Reader
 from tests.ui.conftest import NOW
-from tests.ui.helpers import cursor_to, notifications, open_detail, settle, until
-
-
-def queued_ops(db_path: Path, incident_id: str) -> list[str]:
-    """The outbox's changes of one incident, by operation."""
-    reader = Reader.open(db_path)
-    try:
-        return [row["op"] for row in reader.outbox() if row["incident_id"] == incident_id]
-    finally:
-        reader.close()
+from tests.ui.helpers import cursor_to, notifications, open_detail, queued_ops, settle, until
 
 
 def said(notice: str) -> bool:

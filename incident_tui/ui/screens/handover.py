@@ -31,7 +31,7 @@ from textual.widgets import Footer, Static
 from incident_tui.clock import Clock, system_clock
 from incident_tui.domain.handover import Handover
 from incident_tui.domain.handover_render import dump_json, to_markdown
-from incident_tui.files import temp_in
+from incident_tui.files import take_name, temp_in
 from incident_tui.store.handover_queries import handover_report
 from incident_tui.store.reader import Reader
 from incident_tui.ui.screens.handover_content import report_content, title_content
@@ -349,7 +349,7 @@ def _claim_pair(folder: Path, base: str, files: list[tuple[Path, str]]) -> list[
     for tmp, suffix in files:
         target = folder / (base + suffix)
         try:
-            taken.append((tmp, target, _take_name(tmp, target)))
+            taken.append((tmp, target, take_name(tmp, target)))
         except FileExistsError:
             for _, path, _ in taken:
                 path.unlink(missing_ok=True)
@@ -358,17 +358,3 @@ def _claim_pair(folder: Path, base: str, files: list[tuple[Path, str]]) -> list[
         if not linked:
             os.replace(tmp, target)  # onto our own empty placeholder
     return [target for _, target, _ in taken]
-
-
-def _take_name(tmp: Path, target: Path) -> bool:
-    """Take ``target`` for ``tmp``: hard-linked to it (``True``), or, on a file system
-    without hard links, as an empty placeholder to move ``tmp`` onto (``False``). Raises
-    ``FileExistsError`` when the name is taken."""
-    try:
-        os.link(tmp, target)
-        return True
-    except FileExistsError:
-        raise
-    except OSError:
-        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        return False

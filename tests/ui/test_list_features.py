@@ -286,8 +286,10 @@ async def test_fourhse_delete_shows_the_preview_then_sync_deletes(
         assert "Asking the server" in screen_text(app)
         await _until(lambda: not dialog.waiting)
         assert app.screen is dialog
-        text = screen_text(app)
         count = len(people)
+        # The answer is in before the dialog has drawn it: wait for the frame that shows it.
+        await _until(lambda: f"involved people ({count})" in screen_text(app))
+        text = screen_text(app)
         assert f"involved people ({count})" in text, text
         assert all(name in text for name in people)
         assert parent in emulator.rows["incident"]  # asking deleted nothing

@@ -181,7 +181,17 @@ class Actions:
                 return Queued(row.id, 0, ChangeKind.DELETE_COMMENT, cancelled=True)
             # The kind of note goes along: the row is gone by the time the sync sends this,
             # and OneUptime deletes public and internal notes at different addresses.
-            payload = {"comment_id": comment.remote_id, "visibility": comment.visibility}
+            # A copy of it, too: discarding this change puts it back at once, offline.
+            payload = {
+                "comment_id": comment.remote_id,
+                "visibility": comment.visibility,
+                "comment": {
+                    "seq": comment.seq,
+                    "author": comment.author,
+                    "body": comment.body,
+                    "created_at": comment.created_at,
+                },
+            }
             s.delete(comment)
             s.flush()
             fts.reindex(s, [row.id])
@@ -205,6 +215,14 @@ class Actions:
         if draft.severity is not None and not can(kind, Capability.EDIT_SEVERITY):
             title = KIND_TITLES.get(kind, kind)
             raise ActionError(f"{title} incidents have no severity; create it without one")
+        # The other kinds' connectors ignore the container (or worse, create outside what
+        # their remote lists): refuse it rather than create somewhere the user did not ask.
+        if draft.container and not can(kind, Capability.CONTAINERS):
+            title = KIND_TITLES.get(kind, kind)
+            raise ActionError(
+                f"{title} creates every incident where its remote is configured; "
+                f"create it without a container"
+            )
         now = to_db(self.clock())
         assert now is not None
         key = uuid.uuid4().hex
@@ -321,7 +339,18 @@ class Actions:
                 s.flush()
                 self._recount(s, row.id)
                 return Queued(row.id, 0, ChangeKind.DELETE_ATTACHMENT, cancelled=True)
-            payload = {"object_id": attachment.remote_id, "name": attachment.name}
+            # A copy of it, too: discarding this change puts it back at once, offline.
+            payload = {
+                "object_id": attachment.remote_id,
+                "name": attachment.name,
+                "attachment": {
+                    "seq": attachment.seq,
+                    "name": attachment.name,
+                    "content_type": attachment.content_type,
+                    "url": attachment.url,
+                    "size": attachment.size,
+                },
+            }
             s.delete(attachment)
             return self._enqueue(s, row, ChangeKind.DELETE_ATTACHMENT, payload)
 

@@ -1,6 +1,7 @@
 """Row bookkeeping shared by user actions and the sync: each incident's count of queued
-changes, removing an incident with everything that hangs on it, and the copies of files
-queued for upload that go with their rows."""
+changes, removing an incident with everything that hangs on it (or keeping one the remote
+deleted while the user's changes wait), the marks of incidents to read again in full, and
+the copies of files queued for upload that go with their rows."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ from sqlmodel import Session, col, select
 from incident_tui.domain.model import ChangeKind
 from incident_tui.paths import outbox_files_dir
 from incident_tui.store import fts
-from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
+from incident_tui.store.schema import (
+    AttachmentRow,
+    CommentRow,
+    IncidentRow,
+    OutboxRow,
+    RereadRow,
+)
+
+_REREAD = RereadRow.__tablename__
 
 _STAGED = "staged_folders_to_drop"
 """Key in ``Session.info``: staged upload folders to delete once the transaction commits."""
@@ -46,9 +55,34 @@ def remove_incident(s: Session, row: IncidentRow) -> None:
                 staged.append(json.loads(child.payload).get("path"))
             s.delete(child)
     drop_staged_files(s, staged)
+    s.connection().execute(text(f"DELETE FROM {_REREAD} WHERE incident_id = :i"), {"i": row.id})
     if row.num is not None:
         fts.drop(s, [row.num])
     s.delete(row)
+
+
+def gone_from_remote(s: Session, row: IncidentRow) -> bool:
+    """The remote no longer has ``row``'s incident: remove it (``True``), or, while changes
+    of it the user made wait in the outbox, keep it marked as deleted there, with a conflict
+    for the user to settle (``False``): their work is never thrown away."""
+    if row.pending > 0 and not row.deleted_locally:
+        if not row.remote_deleted:
+            row.remote_deleted = True
+            row.conflict = json.dumps(
+                {"reason": "deleted on the remote", "fields": [], "theirs": None}
+            )
+        return False
+    remove_incident(s, row)
+    return True
+
+
+def mark_reread(s: Session, incident_ids: Iterable[str]) -> None:
+    """Have the next sync read these incidents again in full (:class:`RereadRow`)."""
+    params = [{"id": i} for i in incident_ids]
+    if params:
+        s.connection().execute(
+            text(f"INSERT OR IGNORE INTO {_REREAD} (incident_id) VALUES (:id)"), params
+        )
 
 
 def drop_staged_files(s: Session, paths: Iterable[str | None]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-CURRENT_VERSION = 8
+CURRENT_VERSION = 9
 """Keep equal to ``schema.SCHEMA_VERSION`` (a test checks); duplicated to avoid the import."""
 
 PAGE_SIZE = 32768

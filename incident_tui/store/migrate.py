@@ -127,6 +127,12 @@ STEPS: dict[int, tuple[str, ...]] = {
             "COALESCE((SELECT MAX(outbox_seq) FROM comment), 0))",
         ),
     ),
+    # 8 -> 9: incidents a discarded change put back to the remote's last known view, which
+    # the next sync reads again in full.
+    8: (
+        "CREATE TABLE IF NOT EXISTS reread (incident_id VARCHAR NOT NULL, "
+        "PRIMARY KEY (incident_id))",
+    ),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
 

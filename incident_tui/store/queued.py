@@ -1,14 +1,26 @@
 """What user actions return: the change each queued (or, for a deletion of something never
 sent, that the unsent changes were cancelled instead) and, for status changes, the incidents
 left alone and why (already where the change leads, a change that makes no sense from their
-status, such as acknowledging a resolved incident, or one their remote cannot make)."""
+status, such as acknowledging a resolved incident, or one their remote cannot make); and
+what an incident shows while changes of it are queued (:func:`queued_view`), to undo one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from incident_tui.domain.model import STATUS_CHANGES, ChangeKind, Status
+from incident_tui.domain.model import (
+    EDITABLE_FIELDS,
+    STATUS_CHANGES,
+    ChangeKind,
+    Status,
+    status_after,
+)
+
+VIEW_FIELDS: tuple[str, ...] = (*EDITABLE_FIELDS, "status")
+"""The common fields queued changes show at once, which an incident's ``base`` holds as the
+remote had them at the last pull."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +88,30 @@ def status_skip(incident_id: str, status: str, op: ChangeKind) -> Skipped | None
             refused=True,
         )
     return None
+
+
+def queued_view(
+    base: Mapping[str, Any],
+    kind: str,
+    changes: Iterable[tuple[ChangeKind, Mapping[str, Any]]],
+) -> dict[str, Any]:
+    """The :data:`VIEW_FIELDS` an incident of ``kind`` shows while ``changes`` (operation
+    and payload, in queue order) wait: the remote's values as last pulled (``base``), each
+    change's at-once effect (as :class:`~incident_tui.store.actions.Actions` applies it)
+    laid over them. A field neither ``base`` nor a change gives is left out."""
+    view = {name: base[name] for name in VIEW_FIELDS if name in base}
+    for op, payload in changes:
+        if op is ChangeKind.CREATE:
+            # Never pulled: the create is the whole view until the remote accepts it.
+            view.update(
+                title=payload.get("title") or "",
+                description=payload.get("description"),
+                severity=payload.get("severity"),
+                status=Status.TRIGGERED.value,
+            )
+        elif op in STATUS_CHANGES:
+            view["status"] = status_after(op, kind).value
+        elif op is ChangeKind.EDIT:
+            edits = payload.get("changes") or {}
+            view.update({name: edits[name] for name in EDITABLE_FIELDS if name in edits})
+    return view

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -112,6 +112,20 @@ class IdAliasRow(SQLModel, table=True):
 
     old_id: str = Field(primary_key=True)
     new_id: str
+
+
+class RereadRow(SQLModel, table=True):
+    """An incident the next sync of its remote reads again in full (``connector.get``).
+
+    A discarded change put the incident back to the remote's view as last pulled, but the
+    remote may have changed it since (a pull keeps the local view while changes are queued)
+    without its incremental listing ever showing it again. The mark is in the cache, not in
+    memory, so a sync in another process, or after a restart, still does it; it goes once
+    the remote's full record has been stored over the local view."""
+
+    __tablename__ = "reread"
+
+    incident_id: str = Field(primary_key=True)
 
 
 class RemoteRow(SQLModel, table=True):

@@ -1,6 +1,7 @@
-"""The sync engine: pushes the outbox, pulls changes, hydrates summaries, per remote and in
-isolation (one failing remote never stalls the others). A plain class with callbacks; the TUI
-runs it in a worker and the command line with ``asyncio.run``.
+"""The sync engine: pushes the outbox, pulls changes, reads again the incidents a discarded
+change marked, hydrates summaries, per remote and in isolation (one failing remote never
+stalls the others). A plain class with callbacks; the TUI runs it in a worker and the
+command line with ``asyncio.run``.
 
 Every database step runs in a thread (``asyncio.to_thread``) and is its own short transaction;
 no transaction is ever held across an HTTP request. The push itself is
@@ -104,6 +105,7 @@ class SyncEngine:
                 connector = self.connector(name)
                 held_back = await self._pusher.push(connector, result)
                 await self._puller.pull(connector, kind, result)
+                await self._puller.reread(connector, result)
                 await self._puller.hydrate(connector)
                 if held_back is not None:
                     raise held_back
@@ -155,15 +157,9 @@ class SyncEngine:
             incident = await connector.get(remote_id)
         except NotFound:
             return False
+        # Stored as the sync stores a marked incident: a mark to read it again is done.
         await asyncio.to_thread(
-            pull_store.store_page,
-            self.engine,
-            remote,
-            connector.kind,
-            [incident],
-            None,
-            self.clock(),
-            reread=True,
+            pull_store.store_reread, self.engine, [incident], [], self.clock()
         )
         self.listener.incidents_changed([incident.id], [])
         return True

@@ -5,15 +5,23 @@ mine, take theirs), each one short transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
-from incident_tui.domain.model import ChangeKind
+from incident_tui.domain.model import ChangeKind, Status
 from incident_tui.store import fts
 from incident_tui.store.actions import ActionError
-from incident_tui.store.bookkeeping import drop_staged_files, recount_pending, remove_incident
+from incident_tui.store.bookkeeping import (
+    drop_staged_files,
+    mark_reread,
+    recount_pending,
+    remove_incident,
+)
 from incident_tui.store.engine import session
+from incident_tui.store.queued import queued_view
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.sync.outbox import BLOCKING_STATES
 
@@ -38,10 +46,14 @@ def retry(engine: Engine, seq: int) -> None:
 
 
 def discard(engine: Engine, seq: int) -> str:
-    """Drop a queued change; the incident is refreshed from the remote at the next pull.
+    """Drop a queued change and undo what it showed in the cache; returns the incident id.
 
-    Returns the incident id. A discarded create removes the local incident altogether; a
-    discarded comment or upload removes what it would have sent (an upload's kept copy too).
+    A discarded create removes the local incident altogether; a discarded comment or upload
+    removes what it would have sent (an upload's kept copy too); a discarded deletion of a
+    comment or file puts it back when the change kept a copy of it. The incident shows the
+    remote's view as last pulled again, with the changes of it still queued laid over it
+    (:func:`_undo_local_view`), at once and offline. The next sync then reads it again in
+    full: what the remote changed while this change waited may never show in its listing.
     """
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, seq)
@@ -49,35 +61,134 @@ def discard(engine: Engine, seq: int) -> str:
             raise ActionError(f"no queued change {seq}")
         incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
         payload = json.loads(row.payload)
+        op = ChangeKind(row.op)
         s.delete(row)
         s.flush()
         if incident is None:
             return row.incident_id
-        if row.op == ChangeKind.CREATE.value:
+        if op is ChangeKind.CREATE:
             remove_incident(s, incident)
             return row.incident_id
-        if row.op == ChangeKind.COMMENT.value and payload.get("comment_seq") is not None:
-            comment = s.get(CommentRow, payload["comment_seq"])
-            if comment is not None:
-                s.delete(comment)
-        if row.op == ChangeKind.ATTACH.value:
-            # The file is not uploaded now: its "pending upload" entry and kept copy go.
-            staged = [payload.get("path")]
-            attachment = s.get(AttachmentRow, payload.get("attachment_seq") or 0)
-            if attachment is not None and attachment.remote_id is None:
-                staged.append(attachment.local_path)
-                s.delete(attachment)
-            drop_staged_files(s, staged)
-        if row.op == ChangeKind.DELETE.value:
-            incident.deleted_locally = False
-        # Forget the local view: the next pull rewrites the row with the remote's values.
+        _drop_unsent(s, op, payload)
+        _put_back(s, incident.id, op, payload)
+        remaining = s.exec(
+            select(OutboxRow)
+            .where(OutboxRow.incident_id == incident.id)
+            .order_by(col(OutboxRow.seq))
+        ).all()
+        if incident.remote_deleted and not remaining:
+            # The remote's last word was that it is gone; only this change kept it here.
+            remove_incident(s, incident)
+            return incident.id
+        states = {other.state for other in remaining}
+        if "conflict" not in states and not incident.remote_deleted:
+            # What the remote had when it contested a change is newer than the last pull.
+            theirs = json.loads(incident.conflict or "{}").get("theirs")
+            if theirs:
+                incident.base = json.dumps({**json.loads(incident.base or "{}"), **theirs})
+            incident.conflict = None
+        if "failed" not in states:
+            incident.failed = None
+        _undo_local_view(incident, op, payload, remaining)
+        # Forget the version, so the re-read rewrites the row even where the remote's own
+        # token did not move; a row created here has nothing to read yet.
         incident.version = None
-        incident.failed = None
-        incident.conflict = None
+        if not incident.local_only:
+            mark_reread(s, [incident.id])
         recount_pending(s, [incident.id])
         s.flush()
         fts.reindex(s, [incident.id])
         return incident.id
+
+
+def _drop_unsent(s: Session, op: ChangeKind, payload: dict[str, Any]) -> None:
+    """Remove the comment or file a discarded change would have sent."""
+    if op is ChangeKind.COMMENT and payload.get("comment_seq") is not None:
+        comment = s.get(CommentRow, payload["comment_seq"])
+        if comment is not None:
+            s.delete(comment)
+    if op is ChangeKind.ATTACH:
+        # The file is not uploaded now: its "pending upload" entry and kept copy go.
+        staged = [payload.get("path")]
+        attachment = s.get(AttachmentRow, payload.get("attachment_seq") or 0)
+        if attachment is not None and attachment.remote_id is None:
+            staged.append(attachment.local_path)
+            s.delete(attachment)
+        drop_staged_files(s, staged)
+
+
+_KEPT_COLUMNS = {
+    ChangeKind.DELETE_COMMENT: ("author", "body", "created_at", "visibility"),
+    ChangeKind.DELETE_ATTACHMENT: ("name", "content_type", "url", "size"),
+}
+"""What a deletion's copy of the comment (file) it hid may hold, besides its number."""
+
+
+def _put_back(s: Session, incident_id: str, op: ChangeKind, payload: dict[str, Any]) -> None:
+    """Put back the comment or file a discarded deletion hid, under its old number, from
+    the copy the change kept (``comment`` or ``attachment`` in its payload). Without one,
+    the re-read at the next sync brings it back."""
+    table: type[CommentRow] | type[AttachmentRow]
+    if op is ChangeKind.DELETE_COMMENT:
+        table, kept, remote_id = CommentRow, payload.get("comment"), payload.get("comment_id")
+    elif op is ChangeKind.DELETE_ATTACHMENT:
+        table, kept, remote_id = AttachmentRow, payload.get("attachment"), payload.get("object_id")
+    else:
+        return
+    if not isinstance(kept, dict) or remote_id is None:
+        return
+    there = select(table).where(table.incident_id == incident_id, table.remote_id == remote_id)
+    if s.exec(there).first() is not None:
+        return
+    values = {name: kept[name] for name in _KEPT_COLUMNS[op] if name in kept}
+    if op is ChangeKind.DELETE_COMMENT and payload.get("visibility"):
+        values.setdefault("visibility", payload["visibility"])
+    # Comment and file numbers are never handed out again, so the old one is still free.
+    seq = kept.get("seq")
+    if isinstance(seq, int) and s.get(table, seq) is None:
+        values["seq"] = seq
+    s.add(table(**values, incident_id=incident_id, remote_id=str(remote_id), pending=False))
+
+
+def _undo_local_view(
+    incident: IncidentRow, op: ChangeKind, payload: dict[str, Any], remaining: Sequence[OutboxRow]
+) -> None:
+    """Show the remote's view of ``incident`` as last pulled again (its ``base``), with what
+    the changes still queued show laid over it, as the discarded change ``op`` was never
+    made. What the cache does not keep from the last pull (times a status change set or
+    cleared, a custom attribute's old value) is brought by the re-read."""
+    queue = [(ChangeKind(other.op), json.loads(other.payload)) for other in remaining]
+    view = queued_view(json.loads(incident.base or "{}"), incident.kind, queue)
+    status = view.pop("status", incident.status)
+    for name, value in view.items():
+        setattr(incident, name, value)
+    if status != incident.status:
+        incident.status = status
+        # Times that cannot hold in that status go (those the discarded change set, too).
+        if status != Status.RESOLVED:
+            incident.resolved_at = None
+        if status == Status.TRIGGERED:
+            incident.acknowledged_at = None
+    incident.deleted_locally = any(kind is ChangeKind.DELETE for kind, _ in queue)
+    if op is ChangeKind.SET_ATTRIBUTE:
+        _undo_attribute(incident, payload, queue)
+
+
+def _undo_attribute(
+    incident: IncidentRow, payload: dict[str, Any], queue: list[tuple[ChangeKind, Any]]
+) -> None:
+    """Undo a discarded custom attribute: the value a change still queued sets, else none
+    if the attribute was new; an old value the remote had comes with the re-read."""
+    name = payload.get("name")
+    fields = json.loads(incident.custom_fields or "{}")
+    setting = [p for kind, p in queue if kind is ChangeKind.SET_ATTRIBUTE and p.get("name") == name]
+    if setting:
+        fields[name] = setting[-1].get("value")
+    elif payload.get("create"):
+        fields.pop(name, None)
+    else:
+        return
+    incident.custom_fields = json.dumps(fields)
 
 
 def keep_mine(engine: Engine, incident_id: str) -> None:
@@ -126,6 +237,8 @@ def take_theirs(engine: Engine, incident_id: str) -> None:
             s.flush()
             remove_incident(s, incident)
             return
+        # Its remote status name and times are still ours: the next sync reads it again.
+        mark_reread(s, [incident_id])
         s.flush()
         recount_pending(s, [incident_id])
         fts.reindex(s, [incident_id])

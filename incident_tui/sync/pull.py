@@ -1,6 +1,6 @@
 """Pulling one remote into the cache: its changed incidents page by page (or, now and then,
-all of them, to notice remote deletions), then the full records of the newest incidents
-that only have a summary so far.
+all of them, to notice remote deletions), the incidents marked to be read again in full,
+then the full records of the newest incidents that only have a summary so far.
 """
 
 from __future__ import annotations
@@ -117,24 +117,36 @@ class Puller:
         with session(self.engine) as s, s.begin():
             return remove_missing(s, remote, seen).touched()
 
+    async def reread(self, connector: Connector, result: RemoteResult) -> None:
+        """Read the incidents marked for it again in full
+        (:class:`~incident_tui.store.schema.RereadRow`): a discarded change put them back to
+        the remote's view as last pulled, and what the remote changed since may never show
+        in its incremental listing.
+
+        Runs after the listing, which showed the remote answers at this address: an
+        incident it then says it does not have is gone, as a full listing would find it."""
+        wanted = await asyncio.to_thread(pull_store.rereads, self.engine, connector.name)
+        if not wanted:
+            return
+        found = await _full_records(connector, [remote_id for _, remote_id in wanted])
+        incidents = [i for i in found if i is not None]
+        gone = [incident_id for (incident_id, _), i in zip(wanted, found, strict=True) if i is None]
+        stored = await asyncio.to_thread(
+            pull_store.store_reread, self.engine, incidents, gone, self.clock()
+        )
+        result.pulled += len(stored.new) + len(set(stored.changed).difference(gone))
+        result.removed += len(stored.removed)
+        self.listener.incidents_changed([incident_id for incident_id, _ in wanted], [])
+
     async def hydrate(self, connector: Connector) -> None:
         """Fetch the full record of the newest summary-only incidents, a few at a time."""
         limit = self.settings.hydrate_limit
         remote_ids = await asyncio.to_thread(
             pull_store.unhydrated, self.engine, connector.name, limit
         )
-        gate = asyncio.Semaphore(HYDRATE_CONCURRENCY)
-
-        async def fetch(remote_id: str) -> Incident | None:
-            async with gate:
-                try:
-                    return await connector.get(remote_id)
-                except NotFound:
-                    return None
-
         for start in range(0, len(remote_ids), HYDRATE_BATCH):
             wanted = remote_ids[start : start + HYDRATE_BATCH]
-            batch = await asyncio.gather(*(fetch(r) for r in wanted))
+            batch = await _full_records(connector, wanted)
             incidents = [i for i in batch if i is not None]
             if incidents:
                 await asyncio.to_thread(
@@ -143,3 +155,18 @@ class Puller:
                 )
                 self.listener.incidents_changed([i.id for i in incidents], [])
             self.listener.remote_details(connector.name, start + len(wanted), len(remote_ids))
+
+
+async def _full_records(connector: Connector, remote_ids: list[str]) -> list[Incident | None]:
+    """The full records of ``remote_ids``, in their order (``None`` for one the remote does
+    not have), :data:`HYDRATE_CONCURRENCY` at a time."""
+    gate = asyncio.Semaphore(HYDRATE_CONCURRENCY)
+
+    async def fetch(remote_id: str) -> Incident | None:
+        async with gate:
+            try:
+                return await connector.get(remote_id)
+            except NotFound:
+                return None
+
+    return list(await asyncio.gather(*(fetch(r) for r in remote_ids)))

@@ -1,6 +1,7 @@
 """What a pull reads and writes in the cache, each one short transaction: a remote's sync
 state (cursor, last full listing, health), pulled pages stored with the cursor they advance,
-and the incidents whose full record was never fetched.
+the incidents whose full record was never fetched, and those marked to be read again in full
+(with what was read for them).
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, text
+from sqlmodel import select
 
 from incident_tui.domain.model import Incident, SummaryGaps
+from incident_tui.store.bookkeeping import gone_from_remote
 from incident_tui.store.engine import session
+from incident_tui.store.schema import IncidentRow
 from incident_tui.store.upsert import UpsertResult, upsert_incidents
 
 
@@ -95,3 +99,46 @@ def remote_key(engine: Engine, incident_id: str) -> tuple[str, str] | None:
             .first()
         )
     return (row[0], row[1]) if row else None
+
+
+def rereads(engine: Engine, remote: str) -> list[tuple[str, str]]:
+    """Id and remote id of the remote's incidents marked to be read again in full
+    (:class:`~incident_tui.store.schema.RereadRow`)."""
+    with session(engine) as s:
+        rows = s.connection().execute(
+            text(
+                "SELECT i.id, i.remote_id FROM reread r JOIN incident i ON i.id = r.incident_id "
+                "WHERE i.remote = :r AND i.local_only = 0 ORDER BY i.num"
+            ),
+            {"r": remote},
+        )
+        return [(r[0], r[1]) for r in rows]
+
+
+def store_reread(
+    engine: Engine, incidents: list[Incident], gone: list[str], now: datetime
+) -> UpsertResult:
+    """Store full records read again one by one (``reread``, see
+    :func:`~incident_tui.store.upsert.upsert_incidents`), and the cached ``gone`` ids the
+    remote answered it does not have, as a full listing that misses them would (see
+    :func:`~incident_tui.store.bookkeeping.gone_from_remote`); in one transaction.
+
+    Their marks go once the remote's record stands in the cache, but not while queued
+    changes keep the local view over it (the remote's values are not stored then): it is
+    read again at the next sync. A gone incident kept for the user (changes of it wait)
+    loses its mark too: the user settles it now."""
+    with session(engine) as s, s.begin():
+        result = upsert_incidents(s, incidents, now, reread=True)
+        kept_local = set(result.skipped_pending)
+        done = [i.id for i in incidents if i.id not in kept_local] + gone
+        for incident_id in gone:
+            row = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
+            if row is None or gone_from_remote(s, row):
+                result.removed.append(incident_id)
+            else:
+                result.changed.append(incident_id)
+        if done:
+            s.connection().execute(
+                text("DELETE FROM reread WHERE incident_id = :i"), [{"i": i} for i in done]
+            )
+    return result

@@ -18,14 +18,17 @@ if TYPE_CHECKING:
 
 
 def _stdin_text(what: str) -> str:
-    """Standard input as text for ``what`` (``--message -``); a failure if it is not UTF-8."""
+    """Standard input as text for ``what`` (``--message -``) without the line break that ends
+    it; a failure if it is not UTF-8."""
     try:
         # Strict decoding raises here; under a C locale bad bytes arrive as surrogates.
         text = sys.stdin.read()
         text.encode("utf-8")
     except UnicodeError:
         raise Failure(f"{what} read from standard input is not valid UTF-8 text") from None
-    return text
+    # echo, a heredoc or a file ends the text with a line break that is no part of it (text
+    # mode has already turned a Windows line end into "\n").
+    return text.removesuffix("\n")
 
 
 def _report(queued: list[Queued], verb: str) -> int:
@@ -92,11 +95,13 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     """Queue a new incident."""
     from incident_tui.config_remotes import FourhseRemote
     from incident_tui.domain.model import Draft
+    from incident_tui.remote.fourhse_mapping import office_refused
 
     remote = settings.remote(args.remote)
-    if isinstance(remote, FourhseRemote) and (missing := remote.office_missing(args.container)):
-        # The sync would refuse it: refuse now, before anything is queued.
-        raise Failure(missing)
+    if isinstance(remote, FourhseRemote) and (refused := office_refused(remote, args.container)):
+        # The sync would refuse it, or create it where the pull never looks: refuse now,
+        # before anything is queued.
+        raise Failure(refused)
     draft = Draft(
         title=args.title,
         description=(

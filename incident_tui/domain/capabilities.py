@@ -32,6 +32,9 @@ class Capability(StrEnum):
     """A delete removes more than the incident, and the remote can say what first."""
     REMOTE_SUMMARIES = "remote_summaries"
     """The remote has its own dashboard figures and streamed handover summary."""
+    CONTAINERS = "containers"
+    """A new incident can go into one of several places (Revily services, 4HSE offices);
+    the other kinds create every incident where their remote is configured."""
 
 
 _COMMON = frozenset(
@@ -56,9 +59,10 @@ KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
         Capability.PDF_REPORT,
         Capability.REMOTE_SUMMARIES,
     },
-    "fourhse": _COMMON | {Capability.REOPEN, Capability.EDIT, Capability.DELETE_PREVIEW},
+    "fourhse": _COMMON
+    | {Capability.REOPEN, Capability.EDIT, Capability.DELETE_PREVIEW, Capability.CONTAINERS},
     # Revily: no reopen (the state machine refuses it), no comments, no edit in the seed.
-    "revily": _COMMON,
+    "revily": _COMMON | {Capability.CONTAINERS},
     "oneuptime": _WORKFLOW
     | {
         Capability.INCREMENTAL,

@@ -39,6 +39,7 @@ from incident_tui.remote.fourhse_mapping import (
     create_body,
     created_id,
     incident_from,
+    office_refused,
     update_body,
 )
 from incident_tui.remote.http import Http, Sleep
@@ -80,6 +81,7 @@ class FourhseConnector(Connector):
         self.http = Http(
             base, timeout=config.timeout, verify=config.verify_tls, transport=transport,
             sleep=sleep, headers={"Accept": "application/json"}, classify=self._classify,
+            max_rate=config.max_rate,
         )
         # Username + password win over a static token: they can be renewed when it expires.
         self.oidc = (
@@ -254,25 +256,46 @@ class FourhseConnector(Connector):
 
     async def _placement(self, draft: Draft) -> tuple[str, str]:
         """(tenant_id, subtenant_id) for a new incident: the draft's office or the configured
-        one, never a guess (an incident register belongs to one office); a missing project
-        is taken from an existing incident of the office."""
-        missing = self.cfg.office_missing(draft.container)
-        if missing:
-            raise Refused(missing)
+        one, never a guess (an incident register belongs to one office), and only an office
+        the pull lists (see :func:`office_refused`), else the new incident would vanish from
+        the cache at the next sync. The project sent is the office's own: the configured
+        pair as it is, otherwise the project of an existing incident of the office."""
+        refused = office_refused(self.cfg, draft.container)
+        if refused:
+            raise Refused(refused)
         office = draft.container or self.cfg.subtenant_id or ""
         tenant = self.cfg.tenant_id
-        if not tenant:
-            body = {"filter": {"subtenant_id": office}, "per-page": 1, "page": 1,
-                    "sort": "-created_at"}
-            rows = await self._json("POST", "/v2/incident/index", json=body, idempotent=True)
-            if isinstance(rows, list) and rows and isinstance(rows[0], dict):
-                tenant = rows[0].get("tenant_id")
+        if tenant and self.cfg.subtenant_id:
+            return tenant, office
+        found = await self._project_of(office)
+        if tenant and found and found != tenant:
+            # Sent with our project the server would refuse the pair, and created in its own
+            # project the incident would be outside what the pull lists.
+            raise Refused(
+                f"4HSE office {office!r} belongs to project {found!r}, not to project "
+                f"{tenant!r} that remote {self.name!r} syncs: create it in an office of "
+                f"that project or configure a remote for the other"
+            )
+        # With only a project configured and no incident yet in the office, the server
+        # checks that the office belongs to it (422 otherwise).
+        tenant = tenant or found
         if not tenant:
             raise Refused(
                 f"4HSE needs the project of office {office!r} to create an incident there: "
                 f"set tenant_id for remote {self.name!r}"
             )
-        return str(tenant), str(office)
+        return tenant, office
+
+    async def _project_of(self, office: str) -> str | None:
+        """The project (``tenant_id``) of the office's newest incident; ``None`` when the
+        office has none (4HSE has no office listing in the contract)."""
+        body = {"filter": {"subtenant_id": office}, "per-page": 1, "page": 1,
+                "sort": "-created_at"}
+        rows = await self._json("POST", "/v2/incident/index", json=body, idempotent=True)
+        if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+            found = rows[0].get("tenant_id")
+            return str(found) if found else None
+        return None
 
     async def create(self, draft: Draft, key: str) -> Incident:
         """Create with ``office_incident_id`` derived from ``key``; a retry whose first attempt
@@ -287,11 +310,24 @@ class FourhseConnector(Connector):
                 raise
             made = await self.find_created(draft, key, self._clock())
             if made is None:
-                raise
+                raise self._placement_refused(error, tenant, office) from None
             return made
         if isinstance(payload, dict) and payload.get("office_incident_id"):
             return self._map(payload)
         return await self.get(remote_id)
+
+    def _placement_refused(self, error: Refused, tenant: str, office: str) -> Refused:
+        """``error`` (a 422 to a create), saying what it likely means when it is about the
+        office: with only a project configured, an office without incidents cannot be
+        checked before sending, and the server refuses one of another project."""
+        if "subtenant_id" not in error.message or self.cfg.subtenant_id:
+            return error
+        return Refused(
+            f"4HSE refused office {office!r} as part of project {tenant!r} that remote "
+            f"{self.name!r} syncs ({error.message.rstrip('.')}): create it in an office of "
+            f"that project",
+            status=error.status,
+        )
 
     async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
         """The incident a create with ``key`` made, found by its derived id."""

@@ -2,7 +2,8 @@
 status words and the opaque ``manager``/``assignee``/``watcher`` JSON name lists, and one-line
 labels for the child rows (involved people, resources and actions). The other way, an
 update's body is the full editable set (§5.4) and a create's body carries the
-``office_incident_id`` derived from our idempotency key.
+``office_incident_id`` derived from our idempotency key; :func:`office_refused` says which
+offices a create may go to at all.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import functools
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incident_tui.domain import jsontext
 from incident_tui.domain.mapping import parse_time, status_from_keywords
 from incident_tui.domain.model import Draft, Incident, Status
 from incident_tui.remote.errors import BadResponse
+
+if TYPE_CHECKING:
+    from incident_tui.config_remotes import FourhseRemote
 
 STATUSES = {"new": Status.TRIGGERED, "open": Status.ACKNOWLEDGED, "closed": Status.RESOLVED}
 EDITABLE = (
@@ -152,6 +156,28 @@ def create_body(
         "description_event": draft.description or "", "date_incident": today,
         "status": "new", "tenant_id": tenant, "subtenant_id": office,
     }
+
+
+def office_refused(config: FourhseRemote, container: str | None) -> str | None:
+    """Why a new incident cannot go to office ``container`` (``None``: the configured one) on
+    the remote of ``config``, as far as the config tells; ``None`` when it may.
+
+    The pull lists only the configured office, or without one every office of the configured
+    project. An incident created elsewhere would be made on the server and then taken for
+    deleted at the next sync, so it is refused before anything is queued. Whether an office
+    belongs to a configured project only the server knows: the connector asks it on push.
+    """
+    missing = config.office_missing(container)
+    if missing:
+        return missing
+    office = config.subtenant_id
+    if container and office and container != office:
+        return (
+            f"4HSE remote {config.name!r} syncs office {office!r} only: an incident created "
+            f"in office {container!r} would never show here; create it in {office!r} "
+            f"or configure a remote for that office"
+        )
+    return None
 
 
 def _text(value: object) -> str | None:

@@ -259,7 +259,8 @@ async def test_create_is_idempotent_and_found_after_a_lost_answer(serve: Serve) 
 async def test_create_in_another_office_takes_the_draft_container(serve: Serve) -> None:
     srv = serve("fourhse", sample=0)
     office = "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e"
-    async with aclosing(connect(srv)) as connector:
+    # Scoped to the project only: the pull sees every office of it, this one included.
+    async with aclosing(connect(srv, subtenant_id=None)) as connector:
         made = await connector.create(Draft(title="Guard rail loose", container=office), "k-1")
     assert made.container == office and made.extra["office_name"] == "Sede Milano"
 

@@ -63,6 +63,9 @@ PLACE_KINDS: dict[str, PlaceKind] = {
 
 Lookup = Callable[[str, str], Awaitable[list[Place]]]
 """(remote name, kind) to the places offered; raises when they cannot be listed."""
+Check = Callable[[str, str | None], str | None]
+"""(remote name, chosen place or ``None`` for the default) to why no incident can be created
+there; ``None`` when it can."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,7 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         lookup: Lookup | None = None,
         defaults: dict[str, str] | None = None,
         drafts: Drafts | None = None,
+        check: Check | None = None,
     ) -> None:
         super().__init__(blink=blink, drafts=drafts, draft_key=DRAFT_KEY)
         self.remotes = remotes
@@ -106,6 +110,8 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         """Lists the places of a remote; without it only "default" or a typed id is offered."""
         self.defaults = defaults or {}
         """Remote name to its configured place id, for the "default" label."""
+        self.check = check
+        """Refuses a place the remote's sync would not see (a 4HSE office outside its scope)."""
         self._places_of: str | None = None
         """The remote whose places the widgets show (a late answer for another is dropped)."""
         self._default_choices = 0
@@ -294,6 +300,10 @@ class NewIncidentScreen(FormScreen[NewIncident]):
                 severity="warning", markup=False,
             )
             return
+        refused = self.check(remote, self.container()) if self.check else None
+        if refused:
+            self.notify(clean(refused, single_line=True), severity="warning", markup=False)
+            return
         draft = Draft(
             title=title,
             description=description.strip() or None,
@@ -370,8 +380,15 @@ def open_new_incident(app: App[Any], ctx: UiContext) -> None:
     async def lookup(remote: str, kind: str) -> list[Place]:
         return await lookup_places(ctx, remote, kind)
 
+    def check(name: str, place: str | None) -> str | None:
+        from incident_tui.config_remotes import FourhseRemote
+        from incident_tui.remote.fourhse_mapping import office_refused
+
+        remote = settings.remote(name)
+        return office_refused(remote, place) if isinstance(remote, FourhseRemote) else None
+
     blink = bool(getattr(app, "cursor_blink", True))
     screen = NewIncidentScreen(
-        remotes, blink=blink, lookup=lookup, defaults=defaults, drafts=drafts
+        remotes, blink=blink, lookup=lookup, defaults=defaults, drafts=drafts, check=check
     )
     app.push_screen(screen, created)

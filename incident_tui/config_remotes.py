@@ -10,11 +10,29 @@ import os
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
+from incident_tui.domain.model import STATUS_ALIASES
 from incident_tui.remote.errors import AuthFailed
 
-StatusName = Literal["triggered", "acknowledged", "resolved"]
+
+def _canonical_status(word: object) -> object:
+    """A status alias (``"new"``) as the word it stands for, so the mappings see only those;
+    anything else as it is, for the ``Literal`` to judge."""
+    return STATUS_ALIASES[word].value if isinstance(word, str) and word in STATUS_ALIASES else word
+
+
+StatusName = Annotated[
+    Literal["triggered", "acknowledged", "resolved"], BeforeValidator(_canonical_status)
+]
 SeverityName = Literal["critical", "major", "minor", ""]
 KITEHOUSE_LIMIT_CAP = 100
 """Kitehouse's largest ``limit``: more is silently cut to this (contracts/kitehouse.md §6)."""
@@ -64,6 +82,9 @@ class RemoteBase(BaseModel):
     """Check the server's TLS certificate."""
     enabled: bool = True
     """A disabled remote keeps its cached incidents but is not synced."""
+    max_rate: float = Field(default=0.0, ge=0)
+    """Most requests per second sent to this remote, retries included; 0 for no limit (the
+    default where the contract documents none)."""
 
     @field_validator("base_url")
     @classmethod
@@ -244,6 +265,10 @@ class OneuptimeRemote(RemoteBase):
     defaults; a severity set here is also the one written for that common severity."""
     typed_values: bool = False
     """Send dates and ids as typed ``{_type, value}`` objects, as the live server returns."""
+    max_rate: float = Field(default=100.0, ge=0)
+    """Most requests per second: OneUptime answers 429 above 100 operations a second per
+    project (contracts/oneuptime.md §3.1), summed over its keys, so lower it when other
+    clients share the project; 0 for no limit."""
 
 
 class AohImsRemote(OidcRemote):

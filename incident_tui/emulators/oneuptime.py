@@ -20,7 +20,8 @@ not among its postmortem files (a note's file included); auth as for a read of a
 Auth is the ``ApiKey`` header; the key's project scopes everything (see the key constants in
 :mod:`oneuptime_data`). Errors are ``{"error": ...}``. Values are plain strings unless
 ``typed_values=True``, which switches ObjectID and Date columns to ``{_type, value}`` as the live
-server sends them. The rows, what a write does to them and the server-set stamps (strictly
+server sends them. ``?output-type=csv`` on a list or item call answers CSV instead
+(:mod:`oneuptime_csv`). The rows, what a write does to them and the server-set stamps (strictly
 increasing; with ``precise_stamps=True`` kept to the microsecond) live in
 :mod:`oneuptime_store`, the states, severities and sample every emulator starts with in
 :mod:`oneuptime_sample`.
@@ -33,6 +34,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from incident_tui.emulators import oneuptime_csv
 from incident_tui.emulators.oneuptime_data import (
     API_KEY,
     API_KEYS,
@@ -181,6 +183,8 @@ class OneuptimeEmulator(OneuptimeStore, Emulator):
             limit = min(limit, self.limit_cap)
         rows = table.select(project, body.get("query"), body.get("sort"))
         data = [self._render(table, row, body.get("select")) for row in rows[skip : skip + limit]]
+        if oneuptime_csv.wanted(request):
+            return oneuptime_csv.csv_response(data)
         # The live server echoes skip/limit from the query string only (Response.ts).
         return Response.json({
             "count": len(rows),
@@ -199,9 +203,10 @@ class OneuptimeEmulator(OneuptimeStore, Emulator):
         table = self.tables[path]
         project = self._auth(request, table, "read")
         row = self._row(request, table, project)
-        if row is None:
-            return Response.json({})
-        return Response.json(self._render(table, row, self._body(request).get("select")))
+        item = {} if row is None else self._render(table, row, self._body(request).get("select"))
+        if oneuptime_csv.wanted(request):
+            return oneuptime_csv.csv_response([item])
+        return Response.json(item)
 
     def _create(self, path: str, request: Request) -> Response:
         table = self.tables[path]

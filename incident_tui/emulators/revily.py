@@ -10,7 +10,8 @@ the injected clock: an acknowledged incident re-triggers after the service's
 ``acknowledge_timeout``; a triggered incident escalates to the next rule of its policy after
 the current rule's ``escalation_timeout`` (looping round the rules until another loop would
 reach the policy's ``escalation_loop_limit``) and auto-resolves after the service's
-``auto_resolve_timeout``. The accounts, services and incident record live in
+``auto_resolve_timeout``. ``head_fields`` also serves HEAD's event log and ``?expand=``
+(:mod:`revily_events`). The accounts, services and incident record live in
 :mod:`revily_data`, the state machine and those timers in :mod:`revily_lifecycle`, the
 services, users and policies routes in :mod:`revily_directory` and the reading of Rails params
 in :mod:`revily_requests`.
@@ -25,6 +26,7 @@ from functools import partial
 from typing import Any
 
 from incident_tui.emulators import revily_directory as directory
+from incident_tui.emulators import revily_events as head
 from incident_tui.emulators.revily_data import (
     DEFAULT_SERVICE_ID,
     DEFAULT_TOKEN,
@@ -157,6 +159,7 @@ class RevilyEmulator(Emulator):
             ("GET", "/incidents/{id}", self._show, user),
             ("PUT", "/incidents/{id}", self._update, user),
             ("DELETE", "/incidents/{id}", self._destroy, user),
+            ("GET", "/incidents/{id}/events", partial(head.events, self), user),
             ("PUT", "/incidents/{id}/{event}", self._event, user),
             ("GET", "/services", partial(directory.services, self), user),
             ("GET", "/services/{sid}", partial(directory.one_service, self), user),
@@ -237,13 +240,14 @@ class RevilyEmulator(Emulator):
             else:
                 chosen = [self.incidents[i] for i in self.order[start : start + size]]
             headers = pagination_headers(self.base_url, request, page, size, total)
+        expand = head.wanted(self, request)
         return Response.json(
-            [row.render(prefix, head_fields=self.head_fields) for row in chosen], headers=headers
+            [head.render(self, row, prefix, expand) for row in chosen], headers=headers
         )
 
     def _show(self, request: Request, prefix: str, user: str) -> Response:
-        row = self._incident_or_404(request.params["id"])
-        return Response.json(row.render(prefix, head_fields=self.head_fields))
+        row = self.incident_or_404(request.params["id"])
+        return Response.json(head.render(self, row, prefix, head.wanted(self, request)))
 
     def _create_http(self, request: Request, prefix: str, user: str) -> Response:
         service = self.service_or_404(request.params["sid"])
@@ -257,6 +261,7 @@ class RevilyEmulator(Emulator):
             as_text(params.get("key")),
             as_text(params.get("description")),
             details_param(params),
+            actor=user,
         )
         return Response.json(
             row.render(prefix, head_fields=self.head_fields),
@@ -265,20 +270,27 @@ class RevilyEmulator(Emulator):
         )
 
     def _update(self, request: Request, prefix: str, user: str) -> Response:
-        row = self._incident_or_404(request.params["id"])
+        row = self.incident_or_404(request.params["id"])
         params = request_params(request)
+        changes: dict[str, list[Any]] = {}
         if "message" in params:
             message = as_text(params["message"])
             if not message or not message.strip():
                 raise invalid("message", "can't be blank")
+            if message != row.message:
+                changes["message"] = [row.message, message]
             row.message = message
         details = details_param(params)
         if details is not None:
+            if details != row.details:
+                changes["details"] = [row.details, details]
             row.details = details
+        if changes:
+            row.record("updated", self.clock(), changes, user)
         return Response.empty(204)
 
     def _destroy(self, request: Request, prefix: str, user: str) -> Response:
-        row = self._incident_or_404(request.params["id"])
+        row = self.incident_or_404(request.params["id"])
         del self.incidents[row.id]
         self.order.remove(row.id)
         return Response.empty(204)
@@ -287,8 +299,8 @@ class RevilyEmulator(Emulator):
         event = request.params["event"]
         if event not in TRANSITIONS:
             raise self.fail(404, "not found")
-        row = self._incident_or_404(request.params["id"])
-        self._fire(row, event)
+        row = self.incident_or_404(request.params["id"])
+        self._fire(row, event, actor=user)
         return Response.empty(204)
 
     # Integration API ---------------------------------------------------------------------
@@ -343,8 +355,11 @@ class RevilyEmulator(Emulator):
         key: str | None,
         description: str | None,
         details: dict[str, Any] | None,
+        *,
+        actor: str | None = None,
     ) -> Row:
-        """A new incident: created pending, then triggered at once (after_create)."""
+        """A new incident: created pending, then triggered at once (after_create); ``actor``
+        is the user who created it (``None``: an integration or a test)."""
         now = self.clock()
         rule = service.policy.rules[0]
         row = Row(
@@ -360,18 +375,26 @@ class RevilyEmulator(Emulator):
             policy_id=service.policy.id,
             rule_id=rule.id,
         )
-        self._fire(row, "trigger")
+        row.record("created", now, {"message": [None, message]}, actor)
+        self._fire(row, "trigger", actor=actor)
         self._store(row)
         return row
 
-    def _fire(self, row: Row, event: str) -> None:
-        """Apply a state-machine event; 422 in Rails' shape if the state does not allow it."""
+    def _fire(self, row: Row, event: str, *, actor: str | None = None) -> None:
+        """Apply a state-machine event; 422 in Rails' shape if the state does not allow it.
+        The event log records it as done by ``actor`` (``None``: the server, a test)."""
         sources, target = TRANSITIONS[event]
         if row.state not in sources:
             raise invalid("state", f'cannot transition via "{event}"')
         now = self.clock()
+        changes: dict[str, list[Any]] = {}
+        if row.state != target:
+            changes["state"] = [row.state, target]
         if event == "escalate":
+            before = row.rule_id
             escalate(row, self.services[row.service_id].policy)
+            changes["current_policy_rule_id"] = [before, row.rule_id]
+        row.record("escalated" if event == "escalate" else target, now, changes, actor)
         if row.state == "pending":
             row.triggered_at = now
         if target == "acknowledged" or (target == "resolved" and row.acknowledged_at is None):
@@ -381,7 +404,8 @@ class RevilyEmulator(Emulator):
         row.state = target
         row.changed_at = now
 
-    def _incident_or_404(self, incident_id: str) -> Row:
+    def incident_or_404(self, incident_id: str) -> Row:
+        """The incident ``incident_id``; 404 if there is none."""
         row = self.incidents.get(incident_id)
         if row is None:
             raise self.fail(404, "not found")

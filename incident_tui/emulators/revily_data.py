@@ -8,6 +8,7 @@ against the emulator.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import string
@@ -108,6 +109,36 @@ def new_key(rng: random.Random) -> str:
     return f"{rng.getrandbits(128):032x}"
 
 
+@dataclass(frozen=True)
+class Event:
+    """One entry of an incident's read-only event log (HEAD's ``GET /incidents/:id/events``).
+
+    ``action`` is what happened: ``created``, ``updated``, the state entered (``triggered``,
+    ``acknowledged``, ``resolved``, as Revily's Eventable names them) or ``escalated``;
+    ``changeset`` holds each changed attribute as ``[old, new]``, as Rails' ``changes`` does;
+    ``actor`` is the user who did it, ``None`` for the server or an integration."""
+
+    id: str
+    action: str
+    created_at: datetime | None
+    changeset: dict[str, list[Any]]
+    actor: str | None = None
+
+    def render(self, incident_id: str, prefix: str = "") -> dict[str, Any]:
+        """The event JSON: its attributes and links to its incident (source) and actor."""
+        links: dict[str, Any] = {"source": {"href": f"{prefix}/incidents/{incident_id}"}}
+        if self.actor:
+            links["actor"] = {"href": f"{prefix}/users/{self.actor}"}
+        return {
+            "id": self.id,
+            "action": self.action,
+            "changeset": self.changeset,
+            "created_at": format_time(self.created_at),
+            "incident": {"id": incident_id, "type": "incident"},
+            "_links": links,
+        }
+
+
 @dataclass
 class Row:
     """One incident as the emulator stores it (more than the seed shape shows)."""
@@ -132,6 +163,18 @@ class Row:
     escalated_at: datetime | None = None
     """When the server's escalation timer last paged the next rule. Kept apart from
     ``changed_at`` because such an escalation must not push back the auto-resolve."""
+    events: list[Event] = field(default_factory=list)
+    """The event log, oldest first (served only in HEAD mode)."""
+
+    def record(
+        self, action: str, at: datetime | None, changeset: dict[str, list[Any]],
+        actor: str | None = None,
+    ) -> None:
+        """Append an event to the log; its id is derived from the incident's and its place
+        in the log, so sample data stays the same every run."""
+        digest = hashlib.sha256(f"{self.id}/{len(self.events)}".encode()).digest()
+        event_id = "".join(_ID_ALPHABET[b % len(_ID_ALPHABET)] for b in digest[:8])
+        self.events.append(Event(event_id, action, at, changeset, actor))
 
     def render(self, prefix: str = "", *, head_fields: bool = False) -> dict[str, Any]:
         """The incident JSON: exactly the seed's shape, plus HEAD's fields if asked."""
@@ -157,6 +200,7 @@ class Row:
             "service_id": self.service_id,
         }
         if head_fields:
+            links["events"] = {"href": f"{prefix}/incidents/{self.id}/events"}
             body.update(
                 created_at=format_time(self.created_at),
                 details=self.details,
@@ -206,7 +250,21 @@ def rows_from_sample(
             rule_id=rule.id,
             changed_at=sample.resolved_at or sample.acknowledged_at or sample.created_at,
         )
+        _sample_history(row, sample)
         taken.add(row.id)
         rows.append(row)
     return rows
 
+
+
+def _sample_history(row: Row, sample: SampleIncident) -> None:
+    """The event log a sample incident's stamps imply: created, triggered, then acknowledged
+    and resolved where it got that far (a direct resolve stamps both at once)."""
+    row.record("created", row.created_at, {"message": [None, row.message]})
+    row.record("triggered", sample.created_at, {"state": ["pending", "triggered"]})
+    state = "triggered"
+    if sample.acknowledged_at and sample.acknowledged_at != sample.resolved_at:
+        row.record("acknowledged", sample.acknowledged_at, {"state": [state, "acknowledged"]})
+        state = "acknowledged"
+    if sample.resolved_at:
+        row.record("resolved", sample.resolved_at, {"state": [state, "resolved"]})

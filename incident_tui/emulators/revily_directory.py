@@ -66,7 +66,7 @@ def user_json(uid: str, email: str, token: str) -> dict[str, Any]:
 
 def services(emu: RevilyEmulator, request: Request, prefix: str, user: str) -> Response:
     """``GET /services``: every service with its current status."""
-    status = _service_statuses(emu)
+    status = service_statuses(emu)
     return Response.json(
         [service_json(s, prefix, status.get(s.id, "ok")) for s in emu.services.values()]
     )
@@ -75,11 +75,11 @@ def services(emu: RevilyEmulator, request: Request, prefix: str, user: str) -> R
 def one_service(emu: RevilyEmulator, request: Request, prefix: str, user: str) -> Response:
     """``GET /services/:id``."""
     service = emu.service_or_404(request.params["sid"])
-    status = _service_statuses(emu)
+    status = service_statuses(emu)
     return Response.json(service_json(service, prefix, status.get(service.id, "ok")))
 
 
-def _service_statuses(emu: RevilyEmulator) -> dict[str, str]:
+def service_statuses(emu: RevilyEmulator) -> dict[str, str]:
     """Each service's worst open state: ``triggered``, ``acknowledged``, else ``ok``."""
     worst: dict[str, str] = {}
     for row in emu.incidents.values():

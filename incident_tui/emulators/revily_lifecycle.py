@@ -62,16 +62,21 @@ def expire(row: Row, service: Service | None, now: datetime) -> None:
             if due > now:
                 return
             row.state, row.changed_at = "triggered", due
+            row.record("triggered", due, {"state": ["acknowledged", "triggered"]})
         else:
             due = row.changed_at + timedelta(minutes=service.auto_resolve_timeout)
             escalation = escalation_due(row, service.policy)
             # On a tie the resolve goes first: Revily's escalation job then finds the
             # incident resolved and pages nobody.
             if escalation is not None and escalation < due and escalation <= now:
+                before = row.rule_id
                 escalate(row, service.policy)
                 row.escalated_at = escalation
+                row.record("escalated", escalation,
+                           {"current_policy_rule_id": [before, row.rule_id]})
                 continue
             if due > now:
                 return
             row.acknowledged_at = row.acknowledged_at or due
+            row.record("resolved", due, {"state": [row.state, "resolved"]})
             row.state, row.resolved_at, row.changed_at = "resolved", due, due

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import random
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from datetime import UTC
@@ -118,6 +120,55 @@ def classify_status(response: httpx.Response, reason: str) -> RemoteError:
     return Refused(message, status=status)
 
 
+class Pace:
+    """Keeps a client's requests under ``rate`` per second, whatever it sends at once.
+
+    ``burst`` (``rate`` rounded down, at least one) slots, each used by one request at a
+    time and free again ``window`` (``burst / rate``) seconds after that request's answer
+    came. Counting from the answer, not from the send, holds on the server's side too: the
+    request a slot is freed for reaches the server more than ``window`` after the one
+    before it did, however long the link took, so a server counting per second never sees
+    more than ``rate``. Below the rate nobody waits; above it requests leave in the order
+    they asked. (A token bucket, like aiolimiter's, lets a full bucket's burst out on top of
+    the refill: up to twice the rate within one second.)
+    """
+
+    def __init__(self, rate: float, *, sleep: Sleep = asyncio.sleep) -> None:
+        if rate <= 0:
+            raise ValueError("the rate must be positive")
+        self.burst = max(1, math.floor(rate))
+        self.window = self.burst / rate
+        self._sleep = sleep
+        self._free: deque[float] = deque([-math.inf] * self.burst)
+        """When each slot not in use may be taken again, soonest first."""
+        self._turn = asyncio.Lock()
+        self._returned = asyncio.Event()
+        self.waited = 0.0
+        """Seconds requests have been held back in all (for tests and figures)."""
+
+    async def take(self) -> None:
+        """Return when one more request may start; :meth:`give_back` once it is answered."""
+        async with self._turn:
+            while not self._free:
+                # Every slot is in use: the first answer frees one.
+                self._returned.clear()
+                await self._returned.wait()
+            ready = self._free.popleft()
+            delay = ready - asyncio.get_running_loop().time()
+            if delay > 0:
+                self.waited += delay
+                try:
+                    await self._sleep(delay)
+                except BaseException:
+                    self._free.appendleft(ready)  # cancelled before it was used
+                    raise
+
+    def give_back(self) -> None:
+        """Free the slot a request took, ``window`` from now (its answer, or its failure)."""
+        self._free.append(asyncio.get_running_loop().time() + self.window)
+        self._returned.set()
+
+
 class Http:
     """A remote's HTTP client: one connection pool, bounded retries, errors as RemoteError.
 
@@ -125,6 +176,8 @@ class Http:
     caller marks ``idempotent=True``, such as list queries) on 429, 5xx, timeouts and dropped
     connections; any request on 429 or a connection that never opened. ``Retry-After`` is
     honoured up to ``max_wait`` seconds; a longer wait is left to the next sync pass.
+    ``max_rate`` (requests per second, 0 for no limit) paces every request, retries
+    included, so a documented rate limit is kept rather than met with 429s.
     """
 
     attempts = 4
@@ -150,6 +203,7 @@ class Http:
         classify: Classifier | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
+        max_rate: float = 0.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         if not self.base_url.startswith("https://"):
@@ -167,6 +221,7 @@ class Http:
         )
         self._classify = classify
         self._sleep = sleep
+        self.pace = Pace(max_rate, sleep=sleep) if max_rate > 0 else None
         self.requests_sent = 0
         # Event-loop time before which no request of this client leaves (see _hold).
         self._held_until = 0.0
@@ -289,6 +344,17 @@ class Http:
     ) -> httpx.Response:
         if self._held_until:
             await self._held()
+        if self.pace is None:
+            return await self._attempt(method, path, ok, **kwargs)
+        await self.pace.take()
+        try:
+            return await self._attempt(method, path, ok, **kwargs)
+        finally:
+            self.pace.give_back()
+
+    async def _attempt(
+        self, method: str, path: str, ok: tuple[int, ...], **kwargs: Any
+    ) -> httpx.Response:
         self.requests_sent += 1
         sent = REQUEST_SENT.get()
         if sent is not None:

@@ -79,7 +79,8 @@ class KitehouseConnector(Connector):
         if token := config.secret():
             headers[config.auth_header] = f"{config.auth_scheme} {token}".strip()
         self.http = Http(config.base_url, timeout=config.timeout, verify=config.verify_tls,
-                         transport=transport, sleep=sleep, headers=headers)
+                         transport=transport, sleep=sleep, headers=headers,
+                         max_rate=config.max_rate)
         # Presigned storage URLs carry their own signature: a separate client without our token.
         self.storage = httpx.AsyncClient(timeout=config.timeout, verify=config.verify_tls,
                                          transport=transport, follow_redirects=True)

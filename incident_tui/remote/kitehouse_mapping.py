@@ -34,6 +34,11 @@ def _name(person: Any) -> str | None:
     return str(person) if isinstance(person, str) and person else None
 
 
+def _names(people: Any) -> list[str]:
+    """The names of one person or a list of them (objects or bare ids), empty ones left out."""
+    return [n for n in map(_name, people if isinstance(people, list) else [people]) if n]
+
+
 def ref_id(value: Any) -> str | None:
     """The ``_id`` of a reference read as an object, or the id string itself."""
     if isinstance(value, list):
@@ -94,8 +99,9 @@ def incident_from(raw: Any, *, remote: str, config: KitehouseRemote, full: bool)
         acknowledged_at=parse_time(raw.get("sla_first_response_at")),
         resolved_at=parse_time(raw.get("sla_resolved_at")),
         reporter=raised_by,
-        assignees=[n for n in map(_name, assigned if isinstance(assigned, list)
-                                  else [assigned]) if n],
+        # The contract maps assignees from "assigned_to/staff": the staff on the incident
+        # stand in when nobody is assigned (they stay in extra as well).
+        assignees=_names(assigned) or _names(raw.get("staff")),
         custom_fields=fields, extra=without_empty(extra, keep_blank=True),
         version=str(raw.get("updated_at") or "") or None, raw=raw,
     )

@@ -86,8 +86,11 @@ class OneuptimeConnector(Connector):
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if config.secret():
             headers["ApiKey"] = config.secret() or ""
+        # Paced to the documented 100 operations a second (contract §3.1) by default: a
+        # get reads five listings at once and hydration several incidents at once.
         self.http = Http(base, timeout=config.timeout, verify=config.verify_tls,
-                         transport=transport, sleep=sleep, headers=headers, classify=_classify)
+                         transport=transport, sleep=sleep, headers=headers, classify=_classify,
+                         max_rate=config.max_rate)
         self.catalog = Catalog(config)
         self._catalog_at: float | None = None
         self._missed: set[str] = set()

@@ -280,7 +280,7 @@ def incident_from(
     if timeline:
         entered = [(catalog.status(e.get("incidentState"), str(e.get("incidentStateId"))),
                     parse_time(e.get("startsAt"))) for e in timeline]
-        acked = next((at for s, at in entered if s == Status.ACKNOWLEDGED), None)
+        acked = _acknowledged(entered)
         resolved = [at for s, at in entered if s == Status.RESOLVED]
     extra = without_empty({
         "state": state_name, "severity": severity_name, "labels": labels, "monitors": monitors,
@@ -313,6 +313,22 @@ def incident_from(
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _acknowledged(entered: list[tuple[Status, datetime | None]]) -> datetime | None:
+    """When the current episode was acknowledged, from the timeline oldest first: the start of
+    the last run of acknowledged states since the last return to a triggered one (a reopen
+    starts a new episode; moving on to another acknowledged state, e.g. Investigating, is
+    the same acknowledgement). ``None`` when the incident has not been acknowledged since."""
+    acked: datetime | None = None
+    before: Status | None = None
+    for status, at in entered:
+        if status == Status.TRIGGERED:
+            acked = None
+        elif status == Status.ACKNOWLEDGED and before != Status.ACKNOWLEDGED:
+            acked = at
+        before = status
+    return acked
 
 
 def _custom_fields(value: Any) -> dict[str, Any]:

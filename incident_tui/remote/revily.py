@@ -72,6 +72,7 @@ class RevilyConnector(Connector):
             transport=transport,
             sleep=sleep,
             headers=headers,
+            max_rate=config.max_rate,
         )
         self._default_service: str | None = getattr(config, "service_id", None) or None
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from incident_tui.clock import Clock
+from incident_tui.domain.capabilities import Capability, can
 from incident_tui.domain.model import (
     STATUS_CHANGES,
     Attachment,
@@ -25,6 +26,7 @@ from incident_tui.domain.model import (
     Draft,
     Incident,
     Severity,
+    Status,
     status_after,
 )
 from incident_tui.remote.base import Connector
@@ -59,6 +61,9 @@ REMOVALS = frozenset({ChangeKind.DELETE, ChangeKind.DELETE_COMMENT, ChangeKind.D
 
 REREAD_AFTER = frozenset({*STATUS_CHANGES, ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE})
 """Changes after which the incident is read back from the remote to store its new state."""
+
+_STATUS_RANK = {Status.TRIGGERED: 0, Status.ACKNOWLEDGED: 1, Status.RESOLVED: 2}
+"""How far along the lifecycle each status is, to tell "already there or past it"."""
 
 
 class Pusher:
@@ -319,6 +324,8 @@ class Pusher:
             ours = dict(change.payload.get("changes", {}))
         else:
             return False
+        if change.op in STATUS_CHANGES and _reached_for_good(change.op, current):
+            return True
         theirs = base_of(current)
         contested: list[str] = []
         for name, value in ours.items():
@@ -374,6 +381,17 @@ class Pusher:
             outbox.complete, self.engine, change, None, self.clock(), created=created
         )
         return touched.touched()
+
+
+def _reached_for_good(op: ChangeKind, current: Incident) -> bool:
+    """Whether the remote already has the status ``op`` leads to, or one past it, on a kind
+    that cannot go back (no reopen, as Revily: resolved is final). Keeping ours could only
+    end where the remote already is, so the change is done rather than a conflict; where a
+    reopen exists (AOH IMS), writing ours over a remote resolve is a real choice."""
+    if op is ChangeKind.REOPEN or can(current.kind, Capability.REOPEN):
+        return False
+    target = status_after(op, current.kind)
+    return _STATUS_RANK[current.status] >= _STATUS_RANK[target]
 
 
 def _ids(incident: Incident, op: ChangeKind) -> list[str]:

@@ -14,8 +14,9 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from incident_tui import cli_online
@@ -149,18 +150,29 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     )
     reader = open_reader(settings)
     limit = args.limit if args.limit > 0 else -1  # SQLite: LIMIT -1 is no limit
+    # Each row is written as soon as it is made: building the whole text first took 490 MB
+    # and 3 s at 100,000 incidents.
     if args.json:
         # One query for rows and the two detail columns the JSON adds: reading each
         # incident's detail instead took 17 s at 100,000 incidents.
-        texts = reader.page_with_text(query, 0, limit)
-        print(output.dump_json([output.row_json(*row) for row in texts]))
+        texts = reader.rows_with_text(query, limit)
+        _write(output.json_array(output.row_json(*row) for row in texts), "\n")
         return 0
-    rows = reader.page(query, 0, limit)
+    rows = reader.rows(query, limit)
     if args.csv:
-        sys.stdout.write(output.rows_csv(rows, terminal=sys.stdout.isatty()))
+        _write(output.csv_lines(rows, terminal=sys.stdout.isatty()))
     else:
-        print(output.rows_table(rows, _now()))
+        _write(line + "\n" for line in output.table_lines(rows, _now()))
     return 0
+
+
+def _write(pieces: Iterable[str], end: str = "") -> None:
+    """Write ``pieces`` of text, then ``end``, to stdout, some hundred at a time: one write a
+    piece costs a flush each on a line-buffered terminal."""
+    it = iter(pieces)
+    while batch := list(islice(it, 256)):
+        sys.stdout.write("".join(batch))
+    sys.stdout.write(end)
 
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:

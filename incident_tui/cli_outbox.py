@@ -4,7 +4,8 @@ settle a conflict by keeping our side or the remote's."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 from incident_tui.cli_store import open_reader, open_sync_store, run_action
 from incident_tui.domain.model import ChangeKind
@@ -24,7 +25,7 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
 
     rows = open_reader(settings).outbox()
     if args.json:
-        print(output.dump_json(rows))
+        print(output.dump_json([_payload_decoded(row) for row in rows]))
         return 0
     if not rows:
         print("no queued changes")
@@ -35,6 +36,16 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
             f"{row['incident_id']}{error}"
         )
     return 0
+
+
+def _payload_decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """An outbox row with its payload (stored as JSON text) as the value it holds, so a
+    script reads it in one go; a payload that is no JSON (a damaged cache) stays text."""
+    try:
+        payload = json.loads(row["payload"])
+    except (TypeError, ValueError):
+        return row
+    return {**row, "payload": payload}
 
 
 def cmd_retry(args: argparse.Namespace, settings: Settings) -> int:

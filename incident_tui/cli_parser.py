@@ -4,13 +4,14 @@ each argument, and the checks of argument values that argparse reports as usage 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from incident_tui import cli_online
 from incident_tui.cli_online import ID_HELP, REMOTE_HELP
 from incident_tui.domain.handover import positive_hours
-from incident_tui.domain.model import KINDS, Severity, Status
+from incident_tui.domain.model import KINDS, STATUS_ALIASES, Severity, Status
 from incident_tui.domain.query import Sort
 
 
@@ -19,15 +20,18 @@ def _csv_words(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _csv_of(allowed: list[str]) -> Any:
-    """A comma-separated option whose words must be among ``allowed``: another word is wrong
-    usage (exit status 2, as for any other bad option), named with what is allowed."""
+def _csv_of(allowed: list[str], aliases: Mapping[str, str] | None = None) -> Any:
+    """A comma-separated option whose words must be among ``allowed`` or ``aliases`` (each
+    read as the word it stands for): another word is wrong usage (exit status 2, as for any
+    other bad option), named with what is allowed."""
+    aliases = aliases or {}
+    want = f"(want {', '.join(allowed)})" + (f"; aliases: {', '.join(aliases)}" if aliases else "")
 
     def words(value: str) -> list[str]:
-        found = _csv_words(value)
+        found = [aliases.get(word, word) for word in _csv_words(value)]
         for word in found:
             if word not in allowed:
-                raise argparse.ArgumentTypeError(f"unknown {word!r} (want {', '.join(allowed)})")
+                raise argparse.ArgumentTypeError(f"unknown {word!r} {want}")
         return found
 
     return words
@@ -160,10 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     lst = reads_config.add_parser("list", help="list cached incidents, newest first")
     lst.add_argument(
         "--status",
-        type=_csv_of([s.value for s in Status]),
+        type=_csv_of([s.value for s in Status], {k: v.value for k, v in STATUS_ALIASES.items()}),
         action="extend",
         default=[],
-        help="triggered, acknowledged, resolved (comma-separated or repeated)",
+        help=f"{', '.join(Status)}, or the aliases {', '.join(STATUS_ALIASES)} "
+        "(comma-separated or repeated)",
     )
     lst.add_argument(
         "--remote", type=_csv_words, action="extend", default=[], help="remote name(s)"

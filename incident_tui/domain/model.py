@@ -19,6 +19,15 @@ class Status(StrEnum):
     RESOLVED = "resolved"
 
 
+STATUS_ALIASES: dict[str, Status] = {
+    "new": Status.TRIGGERED,
+    "open": Status.ACKNOWLEDGED,
+    "closed": Status.RESOLVED,
+}
+"""The other names of the common statuses (contracts/README.md), taken wherever a user types
+a status word (``list --status``, a ``status_map``) and read as the canonical word."""
+
+
 class Severity(StrEnum):
     """Severity in the common vocabulary; systems without severity map to ``None``."""
 

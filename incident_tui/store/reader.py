@@ -163,38 +163,56 @@ class Reader:
 
     def page(self, query: ListQuery, offset: int, limit: int) -> list[ListRow]:
         """Rows ``offset`` to ``offset + limit`` of the query, in its order."""
-        where, params = where_clause(query)
-        sql = (
-            f"SELECT {LIST_COLUMNS} FROM incident WHERE {where} "
-            f"ORDER BY {ORDER_BY[query.sort]} LIMIT ? OFFSET ?"
-        )
+        sql, params = _list_sql(query)
         return [_list_row(r) for r in self._all(sql, [*params, limit, offset])]
 
     def all_rows(self, query: ListQuery) -> list[ListRow]:
         """Every row the query selects (for exports and the command line)."""
         return self.page(query, 0, -1)
 
-    def page_with_text(
-        self, query: ListQuery, offset: int, limit: int
-    ) -> list[tuple[ListRow, str | None, str]]:
-        """Like :meth:`page` (``limit`` -1: all rows), each row with its ``description`` and
-        ``status_raw`` as stored, read in the same single query: ``list --json`` prints them
-        for every row, and a :meth:`detail` per row costs ten times the whole list."""
-        where, params = where_clause(query)
-        sql = (
-            f"SELECT {LIST_COLUMNS}, description, status_raw FROM incident WHERE {where} "
-            f"ORDER BY {ORDER_BY[query.sort]} LIMIT ? OFFSET ?"
-        )
-        return [(_list_row(r), r[-2], r[-1]) for r in self._all(sql, [*params, limit, offset])]
+    def rows(self, query: ListQuery, limit: int = -1) -> Iterator[ListRow]:
+        """The query's first ``limit`` rows (-1: all) in its order, read from SQLite as they
+        are taken, so the command line prints 100,000 of them in flat memory. One statement,
+        so one snapshot of the cache whatever a sync writes meanwhile; the reader's lock is
+        held until the iterator is used up or closed."""
+        sql, params = _list_sql(query)
+        for r in self._each(sql, [*params, limit, 0]):
+            yield _list_row(r)
+
+    def rows_with_text(
+        self, query: ListQuery, limit: int = -1
+    ) -> Iterator[tuple[ListRow, str | None, str]]:
+        """:meth:`rows`, each with its ``description`` and ``status_raw`` as stored, read in
+        the same single query: ``list --json`` prints them for every row, and a
+        :meth:`detail` per row costs ten times the whole list."""
+        sql, params = _list_sql(query, ", description, status_raw")
+        for r in self._each(sql, [*params, limit, 0]):
+            yield _list_row(r), r[-2], r[-1]
+
+    def _each(self, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+        with self._lock:
+            cursor = self._conn.execute(sql, params)
+            try:
+                while batch := cursor.fetchmany(500):
+                    yield from batch
+            finally:
+                cursor.close()
 
     def position(self, query: ListQuery, incident_id: str) -> int | None:
-        """The index of ``incident_id`` in the query's order, or ``None`` if not selected."""
+        """The index of ``incident_id`` in the query's order, or ``None`` if not selected.
+        A local id the remote has since replaced finds the incident under its new one (the
+        list keeps the cursor on an incident created here across its push)."""
         where, params = where_clause(query)
-        found = self._all(
-            f"SELECT created_at FROM incident WHERE id = ? AND {where}", [incident_id, *params]
-        )
+        sql = f"SELECT created_at FROM incident WHERE id = ? AND {where}"
+        found = self._all(sql, [incident_id, *params])
         if not found:
-            return None
+            renamed = self._all("SELECT new_id FROM id_alias WHERE old_id = ?", [incident_id])
+            if not renamed:
+                return None
+            incident_id = renamed[0][0]
+            found = self._all(sql, [incident_id, *params])
+            if not found:
+                return None
         created_at = found[0][0]
         if query.sort in (Sort.NEWEST, Sort.OLDEST):
             # Row-value comparison walks the (created_at, id) index: no sort of the whole set.
@@ -300,6 +318,17 @@ class Reader:
         """Run a read-only statement (dashboard and handover aggregations); ``params`` are
         positional (``?``) or named (``:name``)."""
         return self._all(sql, params)
+
+
+def _list_sql(query: ListQuery, extra: str = "") -> tuple[str, list[Any]]:
+    """The list query's statement (its columns, then ``extra``; ``LIMIT ? OFFSET ?`` last)
+    and its parameters but those two."""
+    where, params = where_clause(query)
+    sql = (
+        f"SELECT {LIST_COLUMNS}{extra} FROM incident WHERE {where} "
+        f"ORDER BY {ORDER_BY[query.sort]} LIMIT ? OFFSET ?"
+    )
+    return sql, list(params)
 
 
 def _list_row(row: tuple[Any, ...]) -> ListRow:

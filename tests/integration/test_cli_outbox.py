@@ -77,9 +77,10 @@ def test_changes_made_offline_are_listed_then_sent(
     ]
     assert all(OUTBOX_KEYS <= set(r) for r in rows)
     assert [r["seq"] for r in rows] == sorted(r["seq"] for r in rows)
-    assert json.loads(rows[0]["payload"]) == {"from": "triggered"}
-    assert json.loads(rows[1]["payload"])["body"] == "Written on the train"
-    assert json.loads(rows[2]["payload"])["title"] == "Made offline"
+    # Each payload is a JSON object, not a string holding one.
+    assert rows[0]["payload"] == {"from": "triggered"}
+    assert rows[1]["payload"]["body"] == "Written on the train"
+    assert rows[2]["payload"]["title"] == "Made offline"
     # The first change met the closed port: it stays queued, with the reason shown.
     assert rows[0]["last_error"].startswith("cannot connect to http://127.0.0.1:")
     assert [r["last_error"] for r in rows[1:]] == [None, None]

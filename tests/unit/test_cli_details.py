@@ -42,8 +42,8 @@ def test_a_public_note_only_where_the_system_has_them(
     assert main(["--db", str(db), "outbox", "--json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert (row["incident_id"], row["op"], row["state"]) == ("school:r1", "comment", "queued")
-    assert json.loads(row["payload"])["body"] == "On site"
-    assert json.loads(row["payload"])["public"] is False
+    assert row["payload"]["body"] == "On site"
+    assert row["payload"]["public"] is False
     assert main(["--db", str(db), "outbox"]) == 0
     assert capsys.readouterr().out.split() == [str(row["seq"]), "queued", "comment", "school:r1"]
 

@@ -25,6 +25,7 @@ from incident_tui.ui.widgets.incident_lines import IncidentLines
 from incident_tui.ui.widgets.list_loading import (
     BlockRead,
     Counted,
+    ReloadResult,
     RowsRead,
     first_block,
     read_block,
@@ -93,6 +94,12 @@ class IncidentList(IncidentLines):
         only while a list that opened empty (a first sync filling it) was never touched, so
         the first view is the newest incidents, not whichever arrived first. Decided by the
         first rows shown."""
+        self._focus_due: str | None = None
+        """The incident a reload in flight was asked to show (:meth:`reload`'s ``focus``)."""
+        self._moves_from: int | None = None
+        """The cursor's row when the reload in flight started, if moves made while it reads
+        are to be kept (see :meth:`_place_cursor`); ``None`` when the reload puts the cursor
+        somewhere of its own (a new query's top, a new incident)."""
 
     # Public API ---------------------------------------------------------------------------
 
@@ -115,6 +122,7 @@ class IncidentList(IncidentLines):
         """Show another query, cursor at the top. ``first_rows``, its first block read
         beforehand (the App reads it before the event loop starts), are shown at once and
         only the count is read in a worker."""
+        self._focus_due = None
         if first_rows is None and self.is_mounted:
             # Most queries (a search keystroke, a filter) answer in a few milliseconds: read
             # them here so the rows land in the same frame as the key, not one frame later.
@@ -123,6 +131,7 @@ class IncidentList(IncidentLines):
             self._start_reload(query, keep=None, fallback=0, offset=0)
             return
         self._epoch += 1
+        self._moves_from = None
         result = first_block(first_rows)
         # Posted, not applied here: the caller may be another node (the screen's on_mount),
         # and messages this widget then sends (Loaded) would stop bubbling at that node.
@@ -134,12 +143,23 @@ class IncidentList(IncidentLines):
         """Re-read the current query after data changed, keeping the cursor on ``focus`` (or
         on the incident it is on) at the same place on screen."""
         if focus is None and self._follow_top:
-            self._start_reload(self._query, keep=None, fallback=0, offset=0)
+            self._start_reload(
+                self._query, keep=None, fallback=0, offset=0, moves_from=self._cursor
+            )
             return
         self._follow_top = False
+        # A reload to show an incident that a later one overtakes before its rows arrive (a
+        # sync's change after a create) would drop that jump: the later one makes it.
+        focus = focus or self._focus_due
+        self._focus_due = focus
         keep = focus or self._cursor_id
         offset = max(0, self._cursor - int(self.scroll_y))
-        self._start_reload(self._query, keep=keep, fallback=self._cursor, offset=offset)
+        # A reload to another incident (a new one to show) is a jump of its own; otherwise
+        # the keys pressed while it reads still count (see _place_cursor).
+        moves_from = self._cursor if keep == self._cursor_id else None
+        self._start_reload(
+            self._query, keep=keep, fallback=self._cursor, offset=offset, moves_from=moves_from
+        )
 
     def toggle_selected(self) -> bool:
         """Select or unselect the cursor's incident; ``False`` if no row is under it."""
@@ -243,9 +263,16 @@ class IncidentList(IncidentLines):
     # Loading ------------------------------------------------------------------------------
 
     def _start_reload(
-        self, query: ListQuery, *, keep: str | None, fallback: int, offset: int
+        self,
+        query: ListQuery,
+        *,
+        keep: str | None,
+        fallback: int,
+        offset: int,
+        moves_from: int | None = None,
     ) -> None:
         self._epoch += 1
+        self._moves_from = moves_from
         epoch = self._epoch
         height = max(self._viewport_height(), 1)
         self._query = query
@@ -326,20 +353,22 @@ class IncidentList(IncidentLines):
         if message.epoch != self._epoch:
             return
         result = message.result
+        cursor, top, total = self._place_cursor(result)
+        self._focus_due = None
         self._applied = message.epoch
         self._query = message.query
         self._blocks.clear()
         self._in_flight.clear()
         for block, rows in result.blocks.items():
             self._blocks.put(block, rows)
-        self._total = result.total
+        self._total = total
         self._exact = result.exact
         if self._follow_top is None:
             self._follow_top = result.total == 0
-        self._cursor = max(0, min(result.cursor, self._total - 1))
+        self._cursor = max(0, min(cursor, self._total - 1))
         self._now = self._clock()
         self._set_virtual_size()
-        self.scroll_to(y=result.top, animate=False)
+        self.scroll_to(y=top, animate=False)
         self.refresh()
         self._cursor_moved(force=True)
         self.post_message(self.Loaded(message.query, self._total, self._exact))
@@ -347,15 +376,39 @@ class IncidentList(IncidentLines):
         # the paint for the GIL.
         self.call_after_refresh(self._prefetch)
 
+    def _place_cursor(self, result: ReloadResult) -> tuple[int, int, int]:
+        """Where a reload's rows put the cursor and the view, and the total to show until
+        the count: ``(cursor, top, total)``.
+
+        The reload read where the cursor's incident went when it started; the keys pressed
+        since (on the rows still shown) move on from there, so none is undone, and the
+        cursor keeps its line on screen."""
+        moved = self._cursor - self._moves_from if self._moves_from is not None else 0
+        self._moves_from = None
+        if not moved or not self._total:
+            return result.cursor, result.top, result.total
+        cursor = max(0, result.cursor + moved)
+        total = result.total
+        if result.exact:
+            cursor = min(cursor, max(total - 1, 0))
+        else:
+            # Only the blocks around the view were read: the rows the moves went to are
+            # taken to be there until the count (which follows) says how far the list goes.
+            total = max(total, cursor + 1)
+        return cursor, max(0, cursor - (self._cursor - int(self.scroll_y))), total
+
     @on(Counted)
     def _apply_count(self, message: Counted) -> None:
         if message.epoch != self._applied or message.epoch != self._epoch:
             return
         self._total = message.total
         self._exact = True
+        cursor = self._cursor
         self._cursor = max(0, min(self._cursor, self._total - 1))
         self._set_virtual_size()
         self.refresh()
+        if self._cursor != cursor:
+            self._cursor_moved()
         self.post_message(self.Loaded(self._query, self._total, True))
         self._prefetch()
 
@@ -378,7 +431,9 @@ class IncidentList(IncidentLines):
         row = self.cursor_row
         row_id = row.id if row is not None else None
         if force or row_id != self._cursor_id or row is None:
-            self._cursor_id = row_id if row is not None else self._cursor_id
+            # None while the row is being read: a reload meanwhile keeps the cursor's row
+            # number rather than an incident the cursor has left.
+            self._cursor_id = row_id
             self.post_message(self.CursorChanged(row))
 
     def _refresh_row(self, index: int) -> None:

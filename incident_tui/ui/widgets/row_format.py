@@ -63,6 +63,24 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
+def fit_end(text: str, width: int) -> str:
+    """Like :func:`fit`, but a cut keeps the end of ``text``: ids of one remote count up and
+    differ in their last digits, so ``INC-10001`` cut to the start would read like its
+    neighbours (``INC-100…``) where ``…10001`` does not."""
+    if width <= 0:
+        return ""
+    length = cell_len(text)
+    if length <= width:
+        return text + " " * (width - length)
+    start, used = len(text), 0
+    while start > 0 and used + cell_len(text[start - 1]) <= width - 1:
+        start -= 1
+        used += cell_len(text[start])
+    # A double-width character that does not fit whole is left out and its cell padded, as
+    # fit does; the padding goes after, where a left-aligned column has it anyway.
+    return "…" + text[start:] + " " * (width - 1 - used)
+
+
 class RowStyles(NamedTuple):
     """The styles a line is drawn with, resolved from the theme for one widget."""
 
@@ -139,7 +157,7 @@ def paint_row(
     cells: list[tuple[str, Style]] = [
         ("●" if selected else " ", styles.base + styles.pending + overlay),
         (mark + " ", styles.base + mark_style + overlay),
-        (fit(row.label, columns.label) + " ", styles.base + styles.dim + overlay),
+        (fit_end(row.label, columns.label) + " ", styles.base + styles.dim + overlay),
         (fit(SEVERITY_LABEL.get(row.severity, "-"), columns.severity) + " ", styles.base
          + severity_style + overlay),
         (fit(status_label(row.status, columns), columns.status) + " ", styles.base

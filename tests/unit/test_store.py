@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -454,3 +455,27 @@ def test_reads_can_be_time_boxed_without_waiting_for_the_connection(
     finally:
         release.set()
         worker.join()
+
+
+@pytest.mark.parametrize("sort", list(Sort))
+def test_position_is_the_index_in_the_sorted_list(tmp_path: Path, sort: Sort) -> None:
+    # Counted from the sort key rather than read off the sorted list: every incident of
+    # every order must land exactly where the page shows it, with ties, no severity and no
+    # update time among them.
+    actions = Actions.open(tmp_path / "cache.db", clock=fixed_clock(NOW))
+    severities = [Severity.CRITICAL, Severity.MAJOR, Severity.MINOR, None]
+    incidents = [
+        replace(
+            make_incident(n, severity=severities[n % 4], minutes_ago=n // 3),
+            updated_at=None if n % 5 == 0 else NOW - timedelta(minutes=(n * 7) % 11),
+        )
+        for n in range(1, 41)
+    ]
+    with session(actions.engine) as s, s.begin():
+        upsert_incidents(s, incidents, NOW)
+    reader = Reader.open(tmp_path / "cache.db")
+    for query in (ListQuery(sort=sort), ListQuery(sort=sort, severities=frozenset({None}))):
+        whole = [r.id for r in reader.all_rows(query)]
+        assert [reader.position(query, incident_id) for incident_id in whole] == list(
+            range(len(whole))
+        )

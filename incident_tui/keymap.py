@@ -6,7 +6,7 @@ UI can build its bindings, help screen and hints from the same table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from incident_tui.domain.capabilities import KIND_CAPABILITIES, KIND_TITLES, Capability
@@ -94,6 +94,57 @@ def clashes(keymap: Mapping[str, str]) -> list[tuple[str, ...]]:
     return list(found)
 
 
+class ScreenClash(NamedTuple):
+    """Bindings that share one key on a screen with keys of its own (see
+    :func:`screen_clashes`)."""
+
+    screen: str
+    key: str
+    ids: tuple[str, ...]
+    """Every binding id on the key there, sorted."""
+    wins: str
+    """The binding the key runs on that screen."""
+
+
+def screen_clashes(
+    keymap: Mapping[str, str], screens: Mapping[str, Sequence[tuple[str, str]]]
+) -> list[ScreenClash]:
+    """Where the user's ``keymap`` puts an ``everywhere`` command on a key that a screen
+    outside :data:`SCREENS` binds itself; ``screens``: screen name to its own bindings as
+    (binding id, default keys), as the UI declares them (this module knows no screen).
+
+    The App binds the ``everywhere`` commands, and a screen's own binding of a key wins
+    over the App's: ``sync = "w"`` does nothing on the dashboard, whose ``w`` changes the
+    window, and Textual says nothing. A command the screen binds itself (``back``) moves
+    there with the keymap, and then takes the key from the screen's own binding. Groups
+    without an overridden command are left out, as in :func:`clashes`."""
+    found: list[ScreenClash] = []
+    app_wide = [key for key in KEYS if key.where == "everywhere"]
+    for screen, own in screens.items():
+        own_ids = {binding_id for binding_id, _ in own}
+        # (id, rank): a moved binding of the screen beats its fixed ones, and any binding
+        # of the screen beats the App's.
+        holders: dict[str, list[tuple[str, int]]] = {}
+        for binding_id, default in own:
+            rank = 2 if binding_id in keymap else 1
+            for pressed in keymap.get(binding_id, default).split(","):
+                holders.setdefault(pressed.strip(), []).append((binding_id, rank))
+        for key in app_wide:
+            if key.id in own_ids:
+                continue
+            for pressed in keymap.get(key.id, key.key).split(","):
+                holders.setdefault(pressed.strip(), []).append((key.id, 0))
+        for pressed, held in holders.items():
+            ids = [binding_id for binding_id, _ in held]
+            # Only App-wide commands on one key: :func:`clashes` reports those already.
+            if len(held) < 2 or all(rank == 0 for _, rank in held):
+                continue
+            if any(binding_id in keymap for binding_id in ids):
+                wins = max(held, key=lambda item: item[1])[0]
+                found.append(ScreenClash(screen, pressed, tuple(sorted(ids)), wins))
+    return found
+
+
 def _for_kinds(text: str, capability: Capability) -> str:
     """Help for a command only some kinds support, naming them from the capability table
     (so the help follows it when a connector learns something new)."""
@@ -126,7 +177,8 @@ HELP_TEXT: dict[str, str] = {
     "take_theirs": "conflict: take theirs, drop mine (asks)",
     "export": "export the filtered list as CSV or JSON",
     "dashboard": "dashboard (1/2/3 window, v check)",
-    "handover": "handover (c/j copy, w save, +/- hours)",
+    # +/- step through the handover screen's HOURS (handover --hours goes up to a year).
+    "handover": "handover (c/j copy, w save, +/- 4 to 72 h)",
     "sync": "sync every remote now",
     "remotes": "each remote's state and full last error",
     "back": "back; clear the selection or search",

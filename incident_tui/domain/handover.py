@@ -186,6 +186,36 @@ class Handover:
             f"Data from {r.name} may be out of date: {r.note}." for r in self.remotes if r.stale
         ]
 
+    @property
+    def brief_warnings(self) -> list[str]:
+        """:attr:`warnings` in a line each, for a terminal: every stale remote with its state
+        and the age of its last sync, without the error's text (the remote's note keeps it).
+
+        A full reason runs to three or four lines at 80 columns: five stale remotes would
+        fill the first screen and push "At a glance" off it."""
+        if not self.remotes:
+            return self.warnings
+        now = self.generated_at
+        return [
+            f"Data from {r.name} may be out of date: {brief_freshness(r, now)}"
+            for r in self.remotes
+            if r.stale
+        ]
+
+
+def brief_freshness(remote: RemoteFreshness, now: datetime) -> str:
+    """A remote's freshness in a few words: ``never synced`` or ``synced 14h ago`` (its last
+    successful sync, in its largest unit), led by ``offline, `` or ``failing, `` when its
+    last attempt failed."""
+    if remote.last_ok_at is None:
+        when = "never synced"
+    else:
+        # "14h", not "14h 00m": the minutes would wrap the line at 80 columns, and the
+        # remote's note has the exact time.
+        age = format_duration((now - remote.last_ok_at).total_seconds()).split(" ")[0]
+        when = f"synced {age} ago"
+    return f"{remote.state}, {when}" if remote.state in ("failing", "offline") else when
+
 
 def stamp(moment: datetime | None) -> str:
     """A time as the report prints it: ``2026-11-22 09:14Z`` (UTC, to the minute)."""

@@ -141,10 +141,10 @@ def _item_line(item: HandoverItem, section: str, now: datetime, style: _Style) -
     return f"{style.bullet}{tag} {ident}: {title} ({'; '.join(facts)})"
 
 
-def _lines(handover: Handover, style: _Style) -> list[tuple[str, str]]:
+def _lines(handover: Handover, style: _Style, brief: bool = False) -> list[tuple[str, str]]:
     """The report line by line, each with its kind (for the TUI's colouring): ``title``,
     ``meta``, ``warning``, ``heading``, ``count``, ``item``, ``more``, ``detail``, ``empty``
-    and ``blank``."""
+    and ``blank``. ``brief``: the warnings a line each, together (for a terminal)."""
     h = handover
     now = h.generated_at
     esc = style.escape
@@ -167,10 +167,14 @@ def _lines(handover: Handover, style: _Style) -> list[tuple[str, str]]:
         f"after {_hours(h.stale_hours)} h without an update. An incident can appear in more "
         "than one section.",
     )
-    for warning in h.warnings:
-        # A blank line between warnings: consecutive quote lines would merge into one.
-        add("blank")
+    for number, warning in enumerate(h.brief_warnings if brief else h.warnings):
+        # A blank line between full warnings: consecutive quote lines would merge into one.
+        # The brief ones (plain text, a line each) stay together, to take little room.
+        if number == 0 or not brief:
+            add("blank")
         add("warning", style.quote(style.strong("Warning:") + " " + esc(warning, None)))
+    if brief and any(remote.stale for remote in h.remotes):
+        add("more", "  The reasons in full are under Sync freshness, at the end.")
 
     heading("At a glance")
     for section in h.sections:
@@ -240,8 +244,10 @@ def to_text(handover: Handover) -> str:
 
 
 def display_lines(handover: Handover) -> list[tuple[str, str]]:
-    """The plain-text handover line by line with each line's kind, for colouring."""
-    return _lines(handover, _PLAIN)
+    """The plain-text handover line by line with each line's kind, for colouring; its
+    warnings a line each (:attr:`~Handover.brief_warnings`), so that at 80x24 "At a glance"
+    stays on the first screen however many remotes are stale."""
+    return _lines(handover, _PLAIN, brief=True)
 
 
 def _item_json(item: HandoverItem) -> dict[str, Any]:

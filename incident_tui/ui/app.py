@@ -26,7 +26,7 @@ from textual.worker import Worker
 
 from incident_tui.clock import Clock, system_clock
 from incident_tui.domain.text import clean, shorten
-from incident_tui.keymap import clashes
+from incident_tui.keymap import clashes, screen_clashes
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.intents import Intents
@@ -117,13 +117,23 @@ class IncidentApp(ReportViews, App[None]):
 
     def on_mount(self) -> None:
         """Say so if the configured theme does not exist, or if the key settings put two
-        commands of one screen on the same key (Textual says so only in some cases, and
-        only once the key is pressed)."""
+        commands of one screen on the same key, the dashboard's and the handover's own keys
+        included (Textual says so only in some cases, and only once the key is pressed)."""
         if self._theme_problem:
             self.notify(f"Unknown theme {self._theme_problem!r}; using {DEFAULT_THEME}.",
                         severity="warning", markup=False)
-        for ids in clashes(self.services.view.keys):
+        keymap = self.services.view.keys
+        for ids in clashes(keymap):
             self._warn_clash(frozenset(ids))
+        # Only an override can clash: without one, the screens' modules stay unloaded until
+        # they are opened (off the first paint).
+        if keymap:
+            for clash in screen_clashes(keymap, _report_screen_keys()):
+                self._warn_clash(
+                    frozenset(clash.ids),
+                    f"Key settings clash on the {clash.screen}: {', '.join(clash.ids)} share "
+                    f"{clash.key}; only {clash.wins} works there",
+                )
 
     def on_incident_list_loaded(self) -> None:
         """After the first rows are painted: start syncing and warm the writer.
@@ -296,13 +306,13 @@ class IncidentApp(ReportViews, App[None]):
         """Warn once about user key overrides that collide."""
         self._warn_clash(frozenset(str(b.id) for b in clashed_bindings))
 
-    def _warn_clash(self, ids: frozenset[str]) -> None:
+    def _warn_clash(self, ids: frozenset[str], text: str = "") -> None:
         # Textual names only the bindings a clash displaced: a group already reported at
         # start-up (every command on the key) covers it.
         if not any(ids <= reported for reported in self._clashes):
             self._clashes.add(ids)
-            self.notify(f"Key settings clash: {', '.join(sorted(ids))}", severity="warning",
-                        markup=False)
+            self.notify(text or f"Key settings clash: {', '.join(sorted(ids))}",
+                        severity="warning", markup=False)
 
     def _fatal_error(self) -> None:
         """Print the crash without local variables (they can hold tokens) and exit."""
@@ -315,6 +325,27 @@ class IncidentApp(ReportViews, App[None]):
             Segments(self.console.render(traceback, self.console.options))
         )
         self._close_messages_no_wait()
+
+
+def _report_screen_keys() -> dict[str, list[tuple[str, str]]]:
+    """The dashboard's and the handover's own bindings, as (binding id, keys), read from
+    their ``BINDINGS``: keys there that the App's commands do not reach
+    (:func:`~incident_tui.keymap.screen_clashes`)."""
+    from incident_tui.ui.screens.dashboard import DashboardScreen
+    from incident_tui.ui.screens.handover import HandoverScreen
+
+    screens: dict[str, type[Screen[Any]]] = {
+        "dashboard": DashboardScreen,
+        "handover": HandoverScreen,
+    }
+    return {
+        name: [
+            (binding.id, binding.key)
+            for binding in screen.BINDINGS
+            if isinstance(binding, Binding) and binding.id
+        ]
+        for name, screen in screens.items()
+    }
 
 
 def _sync_words(started: list[str], busy: list[str]) -> str:

@@ -2,9 +2,10 @@
 
 The summary is computed from the cache in a worker thread (:func:`handover_report`) and shown
 as plain text (remote text never meets a markup parser); ``c`` copies it as Markdown, ``j``
-as JSON, ``w`` saves both to files, ``+`` / ``-`` change the hours. For Kitehouse remotes,
-``k`` streams the server's own AI-written handover e-mail beside it, reconnecting with
-backoff when the stream drops and saying plainly when the server refuses.
+as JSON, ``w`` saves both to files, ``+`` / ``-`` step the hours covered from 4 to 72 (the
+command line's ``handover --hours`` goes up to a year). For Kitehouse remotes, ``k``
+streams the server's own AI-written handover e-mail beside it, reconnecting with backoff
+when the stream drops and saying plainly when the server refuses.
 
 The screen and its actions live here, with :func:`save_handover` behind ``w``; the summary's
 styled text is :mod:`~incident_tui.ui.screens.handover_content`, following the server's
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,7 +31,7 @@ from textual.signal import Signal
 from textual.widgets import Footer, Static
 
 from incident_tui.clock import Clock, system_clock
-from incident_tui.domain.handover import Handover
+from incident_tui.domain.handover import MAX_HOURS, Handover
 from incident_tui.domain.handover_render import dump_json, to_markdown
 from incident_tui.files import take_name, temp_in
 from incident_tui.store.handover_queries import handover_report
@@ -44,7 +46,9 @@ from incident_tui.ui.screens.handover_stream import (
 from incident_tui.ui.unavailable import binding_keys, explain_key
 
 HOURS = (4.0, 8.0, 12.0, 24.0, 48.0, 72.0)
-"""The shift lengths ``+`` and ``-`` step through."""
+"""The shift lengths ``+`` and ``-`` step through (the help's "4 to 72 h" says so too)."""
+END_NOTICE_SECONDS = 4.0
+"""How long the notice that ``+`` or ``-`` can go no further stays up."""
 UNAVAILABLE = ("copy", "save", "server")
 """Actions that may not apply (no summary yet, no folder, no Kitehouse remote): their keys
 say why."""
@@ -100,10 +104,11 @@ class HandoverScreen(Screen[None]):
         Binding("w", "save", "Save", id="handover_save"),
         Binding(
             "plus,equals_sign", "hours(1)", "More", id="handover_more_hours",
-            tooltip="Cover one hour more",
+            tooltip="Cover more hours: the next of 4, 8, 12, 24, 48, 72",
         ),
         Binding(
-            "minus", "hours(-1)", "Less", id="handover_fewer_hours", tooltip="Cover one hour less"
+            "minus", "hours(-1)", "Less", id="handover_fewer_hours",
+            tooltip="Cover fewer hours: the previous of 4, 8, 12, 24, 48, 72",
         ),
         Binding(
             "k", "server", "E-mail", id="handover_server", tooltip="The server's handover e-mail"
@@ -146,6 +151,8 @@ class HandoverScreen(Screen[None]):
         self.stream: StreamView | None = None
         self.stream_remote: str | None = None
         self.saved: list[Path] = []
+        self._end_notice_until: dict[bool, float] = {}
+        """When the notice that ``+`` (``True``) or ``-`` can go no further is gone."""
 
     def compose(self) -> ComposeResult:
         """Title, the report (and the server's e-mail beside it when asked), the keys."""
@@ -241,7 +248,7 @@ class HandoverScreen(Screen[None]):
 
     def action_hours(self, step: int) -> None:
         """Step the shift length through 4, 8, 12, 24, 48 and 72 hours; the server's e-mail,
-        if shown, follows."""
+        if shown, follows. At either end, say so and how to cover more or less."""
         longer = [h for h in HOURS if h > self.hours]
         shorter = [h for h in HOURS if h < self.hours]
         if step > 0 and longer:
@@ -249,12 +256,22 @@ class HandoverScreen(Screen[None]):
         elif step < 0 and shorter:
             self.hours = shorter[-1]
         else:
+            self._say_end(step > 0)
             return
         self.refresh_data()
         if self.stream_remote is not None:
             # The server's e-mail covers the hours it was asked for: ask again for the new
             # ones (the worker is exclusive, so the stream of the old hours stops).
             self._follow(self.stream_remote)
+
+    def _say_end(self, longer: bool) -> None:
+        """The span cannot step further that way: say so, once while the notice is up (a
+        burst of ``+`` would stack a notice per key)."""
+        now = time.monotonic()
+        if now < self._end_notice_until.get(longer, 0.0):
+            return
+        self._end_notice_until[longer] = now + END_NOTICE_SECONDS
+        self.notify(end_notice(self.hours, longer), timeout=END_NOTICE_SECONDS, markup=False)
 
     def action_back(self) -> None:
         """Back to where the handover was opened from."""
@@ -297,6 +314,20 @@ class HandoverScreen(Screen[None]):
         status.update(Content(view.status))
         status.set_class(view.failed, "-failed")
         self.query_one("#handover-server-text", Static).update(Content(view.text))
+
+
+def end_notice(hours: float, longer: bool) -> str:
+    """Why ``+`` (``longer``) or ``-`` did nothing at ``hours``, and the command that covers
+    any span (``handover --hours`` takes up to :data:`MAX_HOURS`)."""
+    if longer:
+        return (
+            f"{hours:g} h is as far back as + goes here. For more, run: "
+            f"incident-tui handover --hours N (N up to {MAX_HOURS:g})"
+        )
+    return (
+        f"{hours:g} h is as short as - goes here. For less, run: "
+        "incident-tui handover --hours N (any N above 0)"
+    )
 
 
 def saved_notice(paths: Sequence[Path]) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,7 +19,7 @@ from incident_tui.clock import from_db, to_db
 from incident_tui.domain import jsontext
 from incident_tui.domain.model import Incident, Status, SummaryGaps
 from incident_tui.store import fts
-from incident_tui.store.bookkeeping import remove_incident
+from incident_tui.store.bookkeeping import gone_from_remote
 from incident_tui.store.children import replace_children
 from incident_tui.store.schema import IncidentRow
 
@@ -313,14 +312,9 @@ def remove_missing(s: Session, remote: str, seen: Iterable[str]) -> UpsertResult
     ]
     for incident_id in candidates:
         row = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).one()
-        if row.pending > 0 and not row.deleted_locally:
-            if not row.remote_deleted:
-                row.remote_deleted = True
-                row.conflict = json.dumps(
-                    {"reason": "deleted on the remote", "fields": [], "theirs": None}
-                )
-                result.changed.append(row.id)
-            continue
-        remove_incident(s, row)
-        result.removed.append(row.id)
+        flagged = bool(row.remote_deleted)
+        if gone_from_remote(s, row):
+            result.removed.append(incident_id)
+        elif not flagged:
+            result.changed.append(incident_id)
     return result

@@ -47,6 +47,7 @@ from incident_tui.ui.unavailable import binding_keys, explain_key
 
 HOURS = (4.0, 8.0, 12.0, 24.0, 48.0, 72.0)
 """The shift lengths ``+`` and ``-`` step through (the help's "4 to 72 h" says so too)."""
+_STEPS = ", ".join(f"{hours:g}" for hours in HOURS)
 END_NOTICE_SECONDS = 4.0
 """How long the notice that ``+`` or ``-`` can go no further stays up."""
 UNAVAILABLE = ("copy", "save", "server")
@@ -104,11 +105,11 @@ class HandoverScreen(Screen[None]):
         Binding("w", "save", "Save", id="handover_save"),
         Binding(
             "plus,equals_sign", "hours(1)", "More", id="handover_more_hours",
-            tooltip="Cover more hours: the next of 4, 8, 12, 24, 48, 72",
+            tooltip=f"Cover more hours: the next of {_STEPS}",
         ),
         Binding(
             "minus", "hours(-1)", "Less", id="handover_fewer_hours",
-            tooltip="Cover fewer hours: the previous of 4, 8, 12, 24, 48, 72",
+            tooltip=f"Cover fewer hours: the previous of {_STEPS}",
         ),
         Binding(
             "k", "server", "E-mail", id="handover_server", tooltip="The server's handover e-mail"

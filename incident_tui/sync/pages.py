@@ -4,7 +4,6 @@ merged when they queue up, so a pull costs fewer, larger transactions."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 
 from incident_tui.domain.model import Incident
@@ -98,8 +97,12 @@ async def prefetch(
     finally:
         if not producer.done():
             producer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await producer
+            # Waited for, not awaited: a cancellation of ours (Ctrl-C) that comes while the
+            # fetching side winds down must reach the caller, and awaiting the task would
+            # take it for the task's own and swallow it.
+            await asyncio.wait([producer])
+            if not producer.cancelled():
+                producer.exception()  # moot: the caller is ending for its own reason
 
 
 async def _close(pages: AsyncIterator[Page]) -> None:

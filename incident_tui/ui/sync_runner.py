@@ -281,8 +281,11 @@ class SyncRunner:
                     again = name in self._again
             if again:
                 continue
+            # asyncio.timeout rather than wait_for: on Python 3.11 wait_for can lose a
+            # cancellation that comes as the wait ends, and the app's exit would wait for us.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=self._settings.poll_seconds)
+                async with asyncio.timeout(self._settings.poll_seconds):
+                    await wake.wait()
 
     async def _pass(self, engine: Any, name: str) -> None:
         """One pass of remote ``name``, then the incident on screen if it is one of its."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sqlite3
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -37,6 +38,7 @@ from incident_tui.config_error import ConfigError
 from incident_tui.domain.model import LOCAL_ID_PREFIX, Severity, Status
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.store.db import StoreError
+from incident_tui.store.sqlite_errors import cache_error
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
@@ -75,7 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings(args)
         _current_ids(args, settings)
         handler = COMMANDS[command]
-        return handler(args, settings)
+        try:
+            return handler(args, settings)
+        except sqlite3.DatabaseError as error:
+            # The reader runs sqlite3 itself: a damaged page deep in the cache, which opened
+            # fine, is met only when a command reads it.
+            known = cache_error(settings.db_path(), error)
+            if known is None:
+                raise
+            raise known from error
     except (ConfigError, StoreError, Failure, EmulateFailure) as error:
         print(f"incident-tui: {error}", file=sys.stderr)
         return 1

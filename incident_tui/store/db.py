@@ -9,6 +9,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+# Re-exported: callers have always taken the cache's error and its busy test from here.
+from incident_tui.store.sqlite_errors import StoreError as StoreError
+from incident_tui.store.sqlite_errors import busy_error as busy_error
+from incident_tui.store.sqlite_errors import cache_error
+from incident_tui.store.sqlite_errors import is_busy as is_busy
+
 CURRENT_VERSION = 9
 """Keep equal to ``schema.SCHEMA_VERSION`` (a test checks); duplicated to avoid the import."""
 
@@ -26,30 +32,11 @@ another incident-tui holds the lock (suspended with Ctrl-Z, say). Read at each c
 test can lower it."""
 
 
-class StoreError(Exception):
-    """The cache cannot be used; the message says why and what to do."""
-
-
-def is_busy(error: BaseException) -> bool:
-    """Whether ``error`` (a ``sqlite3`` error, or SQLAlchemy's wrapper of one) is SQLite
-    giving up on a lock another connection kept past the busy timeout."""
-    error = getattr(error, "orig", None) or error
-    if not isinstance(error, sqlite3.OperationalError):
-        return False
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is not None:
-        # The primary code sits in the low byte (SQLITE_BUSY_RECOVERY and the like).
-        # SQLITE_LOCKED is not this: a conflict within one connection, a bug to show as is.
-        return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
-    return str(error) == "database is locked"  # SQLITE_BUSY's text
-
-
-def busy_error(path: Path) -> StoreError:
-    """The one line for a cache whose write lock another connection did not let go of."""
-    return StoreError(
-        f"{path}: the cache is busy: another incident-tui (a sync?) has been writing to it "
-        f"for over {BUSY_TIMEOUT:g} s; try again once it is done"
-    )
+def _refused(path: Path, error: sqlite3.DatabaseError, doing: str) -> StoreError:
+    """The one line for SQLite refusing the cache at ``path``: what is wrong and what to do
+    when the error says (busy, read-only, full, damaged...), else ``doing`` and SQLite's
+    own text."""
+    return cache_error(path, error) or StoreError(f"{path}: {doing}: {error}")
 
 
 def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connection:
@@ -64,7 +51,7 @@ def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connectio
             path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=check_same_thread
         )
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: cannot open the cache: {exc}") from None
+        raise _refused(path, exc, "cannot open the cache") from None
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the cache folder: {exc}") from None
     # The caller never gets the connection when a pragma fails or WAL is refused: it is closed
@@ -79,9 +66,7 @@ def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connectio
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        if is_busy(exc):
-            raise busy_error(path) from None
-        raise StoreError(f"{path}: cannot open the cache: {exc}") from None
+        raise _refused(path, exc, "cannot open the cache") from None
     except BaseException:
         conn.close()
         raise
@@ -95,7 +80,7 @@ def open_db(path: Path) -> sqlite3.Connection:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StoreError(f"{path}: not an incident-tui cache ({exc})") from None
+        raise _refused(path, exc, "not an incident-tui cache") from None
     if version > CURRENT_VERSION:
         conn.close()
         raise StoreError(
@@ -109,7 +94,5 @@ def open_db(path: Path) -> sqlite3.Connection:
             migrate(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
-            if is_busy(exc):
-                raise busy_error(path) from None
-            raise StoreError(f"{path}: cannot upgrade the cache: {exc}") from None
+            raise _refused(path, exc, "cannot upgrade the cache") from None
     return conn

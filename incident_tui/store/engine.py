@@ -11,7 +11,8 @@ from sqlalchemy import Engine, ExceptionContext, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
-from incident_tui.store.db import busy_error, connect, is_busy, open_db
+from incident_tui.store.db import connect, open_db
+from incident_tui.store.sqlite_errors import cache_error
 
 WRITER_CACHE_KIB = 32 * 1024
 """SQLite page cache of each writer connection, in KiB (the reader keeps the default)."""
@@ -49,12 +50,16 @@ def make_engine(path: Path) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     @event.listens_for(engine, "handle_error")
-    def _busy(context: ExceptionContext) -> None:
-        # Another process kept the write lock past the busy timeout (a sync suspended with
-        # Ctrl-Z, say): nothing was written. Every caller gets the cache's one line for it,
-        # never SQLAlchemy's text with the SQL and a URL. Mostly BEGIN IMMEDIATE (above).
-        if is_busy(context.original_exception):
-            raise busy_error(path)
+    def _refused(context: ExceptionContext) -> None:
+        # SQLite refused the file itself: another process kept the write lock past the busy
+        # timeout (a sync suspended with Ctrl-Z, mostly at BEGIN IMMEDIATE above), or the
+        # file is read-only, the disk full or failing, the file damaged. The transaction is
+        # rolled back either way. Every caller gets the cache's one line for it (a
+        # StoreError, which the command line, the TUI and the sync engine all report),
+        # never SQLAlchemy's text with the SQL, its parameters and a URL.
+        error = cache_error(path, context.original_exception)
+        if error is not None:
+            raise error
 
     return engine
 

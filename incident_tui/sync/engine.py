@@ -32,6 +32,7 @@ from incident_tui.sync import pull_store
 from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, SyncReport
 from incident_tui.sync.pull import Puller
 from incident_tui.sync.push import AfterPush, Pusher
+from incident_tui.sync.push_lock import PushLock
 
 
 class SyncEngine:
@@ -58,7 +59,12 @@ class SyncEngine:
         self._connectors: dict[str, Connector] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._pusher = Pusher(
-            self.engine, clock=clock, listener=self.listener, after_push=after_push
+            self.engine,
+            clock=clock,
+            listener=self.listener,
+            after_push=after_push,
+            sleep=sleep,
+            lock=PushLock(self.db_path),
         )
         self._puller = Puller(self.engine, clock=clock, listener=self.listener, settings=settings)
 
@@ -76,6 +82,7 @@ class SyncEngine:
         for connector in self._connectors.values():
             await connector.aclose()
         self._connectors.clear()
+        self._pusher.close()
         self.engine.dispose()
 
     async def sync(self, remotes: Sequence[str] | None = None) -> SyncReport:
@@ -123,8 +130,9 @@ class SyncEngine:
                     "last_error": str(error),
                 }
             except StoreError as error:
-                # Another process kept the cache locked: nothing of this step was written,
-                # and the next pass does it again.
+                # The cache refused the step (another process kept it locked, or it is
+                # read-only, full or damaged): nothing of it was written, and the next pass
+                # does it again.
                 result.error = str(error)
                 state = {"state": "failing", "last_error": result.error}
             except Exception as error:  # noqa: BLE001 - one broken remote must not stop the rest

@@ -30,6 +30,9 @@ class RemoteResult:
     waiting for the user to retry or discard them. ``failed`` counts only this pass's."""
     waiting_conflicts: int = 0
     """Contested changes in the outbox after the pass, waiting for keep mine / take theirs."""
+    deferred: int = 0
+    """Queued changes this pass left to another process on the same cache that holds the
+    right to send them (:mod:`~incident_tui.sync.push_lock`)."""
     held: int = 0
     """Queued changes held behind those (later changes of the same incidents), not sent
     until the user answers. The three ``waiting``/``held`` counts are read from the cache
@@ -50,6 +53,8 @@ class RemoteResult:
             parts.append(f"{self.failed} refused")
         if self.conflicts:
             parts.append(f"{self.conflicts} conflicts")
+        if self.deferred:
+            parts.append(f"{self.deferred} left to another incident-tui sending them")
         return f"{self.remote}: ok, " + ", ".join(parts) + f" ({self.seconds:.1f}s){after}"
 
     def waiting_text(self) -> str:

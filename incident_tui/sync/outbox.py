@@ -138,23 +138,34 @@ def cached(engine: Engine, incident_id: str) -> Cached | None:
 
 
 def mark_sending(
-    engine: Engine, seq: int, now: datetime, *, existing: Sequence[str] | None = None
-) -> None:
+    engine: Engine, change: Change, now: datetime, *, existing: Sequence[str] | None = None
+) -> bool:
     """Record that a create, comment or attachment is about to be sent: if we die now, its
     outcome is unknown, and the next push looks on the remote before sending it again.
+
+    ``False``, recording nothing, when the entry is gone or no longer as ``change`` read it
+    (another attempt began since, or it was answered): then it is not this push's to send.
+    The push lock (:mod:`~incident_tui.sync.push_lock`) keeps other processes out; this
+    check still holds where there is no such lock.
 
     ``existing``: the remote ids of the incident's comments (attachments) on the remote just
     before a comment (attachment) is sent, kept in the payload as :data:`EXISTING`; one the
     remote has later that is not among them, with our text, is the one this attempt made.
     """
     with session(engine) as s, s.begin():
-        row = s.get(OutboxRow, seq)
-        if row is not None:
-            row.state = "sending"
-            row.started_at = to_db(now)
-            row.attempts += 1
-            if existing is not None:
-                row.payload = json.dumps({**json.loads(row.payload), EXISTING: list(existing)})
+        row = s.get(OutboxRow, change.seq)
+        if (
+            row is None
+            or row.state != change.state
+            or from_db(row.started_at) != change.started_at
+        ):
+            return False
+        row.state = "sending"
+        row.started_at = to_db(now)
+        row.attempts += 1
+        if existing is not None:
+            row.payload = json.dumps({**json.loads(row.payload), EXISTING: list(existing)})
+        return True
 
 
 def note_attempt(engine: Engine, seq: int, error: str) -> None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,12 @@ from incident_tui.remote.errors import (
     Unavailable,
     Unsupported,
 )
+from incident_tui.remote.http import Sleep
 from incident_tui.store.upsert import base_of
 from incident_tui.sync import outbox
 from incident_tui.sync.events import RemoteResult, SyncListener
 from incident_tui.sync.outbox import Change
+from incident_tui.sync.push_lock import PushLock
 
 AfterPush = Callable[[Any], None]
 """Called after the remote accepted a change and before the local commit (a test seam)."""
@@ -62,6 +65,16 @@ REMOVALS = frozenset({ChangeKind.DELETE, ChangeKind.DELETE_COMMENT, ChangeKind.D
 REREAD_AFTER = frozenset({*STATUS_CHANGES, ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE})
 """Changes after which the incident is read back from the remote to store its new state."""
 
+SETTLE_MARGIN = 5.0
+"""Seconds added to a remote's timeout before an attempt a dead process began is taken as
+over on the server (the request may have left a little after the attempt was recorded)."""
+
+
+class Taken(Exception):
+    """The queued change is no longer as this push read it (sent or being sent by another
+    process, or discarded): it is not ours to send."""
+
+
 _STATUS_RANK = {Status.TRIGGERED: 0, Status.ACKNOWLEDGED: 1, Status.RESOLVED: 2}
 """How far along the lifecycle each status is, to tell "already there or past it"."""
 
@@ -76,13 +89,26 @@ class Pusher:
         clock: Clock,
         listener: SyncListener,
         after_push: AfterPush | None = None,
+        sleep: Sleep = asyncio.sleep,
+        lock: PushLock | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.listener = listener
         self._after_push = after_push
+        self._sleep = sleep
+        self._lock = lock
+        """Who pushes each remote of this cache; ``None``: no cross-process lock."""
         self._answering: set[str] = set()
         """Remotes whose incident listing answered during their current push pass."""
+        self._answered: set[int] = set()
+        """Outbox entries whose last attempt this pusher sent and saw answered (with an
+        error): the server is done with it, so a retry need not wait (:meth:`_settle`)."""
+
+    def close(self) -> None:
+        """Let go of the lock file (the engine is closing)."""
+        if self._lock is not None:
+            self._lock.close()
 
     async def push(self, connector: Connector, result: RemoteResult) -> Unavailable | None:
         """Send the queued changes in order per incident.
@@ -93,16 +119,41 @@ class Pusher:
         cannot keep a remote from syncing. That error is returned, to fail the pass once
         the rest is done. A second one in the same pass, or an error without an answer
         (no connection, timeout, 429), means the remote as a whole is in trouble: it is
-        raised at once."""
-        changes = await asyncio.to_thread(outbox.pending_changes, self.engine, connector.name)
+        raised at once.
+
+        Only one process pushes a remote's outbox of a cache at a time (:mod:`push_lock`):
+        when another one is at it, this pass sends nothing and leaves the changes to it
+        (the pull still goes ahead, and the pass counts as synced)."""
+        name = connector.name
+        if self._lock is not None and not self._lock.acquire(name):
+            waiting = await asyncio.to_thread(outbox.pending_changes, self.engine, name)
+            result.deferred = len(waiting)
+            return None
+        try:
+            return await self._push(connector, result)
+        finally:
+            if self._lock is not None:
+                self._lock.release(name)
+
+    async def _push(self, connector: Connector, result: RemoteResult) -> Unavailable | None:
+        """:meth:`push`, with the right to push this remote's outbox held."""
+        changes = deque(
+            await asyncio.to_thread(outbox.pending_changes, self.engine, connector.name)
+        )
         self._answering.discard(connector.name)
         held_back: Unavailable | None = None
         blocked: set[str] = set()
-        for change in changes:
+        while changes:
+            change = changes.popleft()
             if change.incident_id in blocked:
                 continue
             try:
                 touched = await self._push_checked(connector, change)
+            except Taken:
+                # Gone or changed since we read it (sent by another process, discarded):
+                # its incident's later changes wait for the next pass's fresh read.
+                blocked.add(change.incident_id)
+                continue
             except Conflict as error:
                 result.conflicts += 1
                 blocked.add(change.incident_id)
@@ -111,6 +162,8 @@ class Pusher:
             except (AuthFailed, Misdirected):
                 raise
             except RemoteError as error:
+                if error.status is not None:
+                    self._answered.add(change.seq)
                 if isinstance(error, NotFound):
                     await self._confirm_answering(connector)
                 if error.retryable:
@@ -135,6 +188,14 @@ class Pusher:
                     touched = [change.incident_id]
             else:
                 result.pushed += 1
+                if change.op is ChangeKind.CREATE:
+                    # The incident's later changes now name it by the remote's id: read them
+                    # again, or they would find no incident under the local id they were
+                    # read with, and wait for the next pass.
+                    later = await asyncio.to_thread(
+                        outbox.pending_changes, self.engine, connector.name
+                    )
+                    changes = deque(c for c in later if c.seq > change.seq)
             self.listener.incidents_changed(touched, [])
         return held_back
 
@@ -185,14 +246,13 @@ class Pusher:
             # Sending these twice would duplicate them: record the attempt first, with what
             # the remote has before it, and after an interrupted one look on the remote
             # before sending again.
+            await self._settle(connector, change)
             there = await self._remote_copy(connector, current)
             if change.state == "sending":
                 comment, attachment = self._find_sent(change, current, there)
                 done = comment is not None or attachment is not None
             if not done:
-                await asyncio.to_thread(
-                    outbox.mark_sending, self.engine, change.seq, now, existing=_ids(there, op)
-                )
+                await self._mark_sending(change, now, existing=_ids(there, op))
         if not done:
             fresh, comment, attachment = await self._apply(connector, op, change, current)
         if self._after_push is not None:
@@ -209,6 +269,42 @@ class Pusher:
             attachment=attachment,
         )
         return touched.touched()
+
+    async def _mark_sending(
+        self, change: Change, now: datetime, *, existing: list[str] | None = None
+    ) -> None:
+        """Record the attempt before sending; :class:`Taken` when the change is no longer
+        as we read it, so it is not sent (again) from here."""
+        if not await asyncio.to_thread(
+            outbox.mark_sending, self.engine, change, now, existing=existing
+        ):
+            raise Taken(change.seq)
+        self._answered.discard(change.seq)
+
+    async def _settle(self, connector: Connector, change: Change) -> None:
+        """Before looking on the remote for what an interrupted attempt made: wait until that
+        attempt cannot still be under way there.
+
+        A process killed mid-request leaves the change ``sending`` while the server may
+        still be handling the request; looking at once would find nothing and send it
+        again. The client would have given up on it after the remote's ``timeout``, so
+        from the attempt's start plus that (and :data:`SETTLE_MARGIN`) on, what the remote
+        shows is final. Only the lock holder gets here, so nobody else sends meanwhile; and
+        waiting, rather than leaving the change to a later pass, lets a ``sync --once``
+        run right after a crash still send it. Not for an attempt this pusher saw answered.
+        """
+        started = change.started_at
+        if change.state != "sending" or started is None or change.seq in self._answered:
+            return
+        limit = connector.config.timeout + SETTLE_MARGIN
+        # Capped: a clock that went back must not make it wait longer than the rule says.
+        left = min(limit, (started - self.clock()).total_seconds() + limit)
+        if left <= 0:
+            return
+        log.info("%s: an interrupted attempt at %s began %.1fs ago; waiting %.1fs for the "
+                 "remote to finish it before looking", connector.name, change.incident_id,
+                 limit - left, left)
+        await self._sleep(left)
 
     @staticmethod
     async def _remote_copy(connector: Connector, current: Incident) -> Incident:
@@ -370,10 +466,11 @@ class Pusher:
         created: Incident | None = None
         if change.state == "sending":
             # A previous attempt may have reached the remote: look before creating again.
+            await self._settle(connector, change)
             since = (change.started_at or self.clock()) - timedelta(minutes=2)
             created = await connector.find_created(draft, change.key, since)
         if created is None:
-            await asyncio.to_thread(outbox.mark_sending, self.engine, change.seq, self.clock())
+            await self._mark_sending(change, self.clock())
             created = await connector.create(draft, change.key)
         if self._after_push is not None:
             self._after_push(change)

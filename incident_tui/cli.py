@@ -191,9 +191,7 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 
     reader = open_reader(settings)
     if args.fresh and reader.exists(args.id):
-        from incident_tui.sync.cli_listener import read_fresh
-
-        problem = asyncio.run(read_fresh(settings, args.id))
+        problem = cli_online.read_fresh(settings, args.id)
         if problem is not None:
             print(f"incident-tui: {problem}; showing the cached copy", file=sys.stderr)
     detail = reader.detail(args.id)

@@ -116,20 +116,22 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
-    """Queue deleting incidents, after showing what else goes and asking."""
+    """Queue deleting incidents, after showing what else goes and asking; with ``--yes``
+    neither (the remote is not asked: it may be offline, and nobody would read the answer)."""
     reader = open_reader(settings)
     for incident_id in args.ids:
         if not reader.exists(incident_id):
             raise Failure(f"no incident {incident_id!r} in the cache")
-    try:
-        preview = cli_online.confirm_delete(settings, args.ids)
-    except Failure as error:
-        preview = f"(could not ask the remote what else would be removed: {error})"
-    if preview:
-        print(preview)
     if not args.yes:
+        # Refused before asking the remote: without a terminal nobody can answer.
         if not sys.stdin.isatty():
             raise Failure("deleting needs --yes when not run interactively")
+        try:
+            preview = cli_online.confirm_delete(settings, args.ids)
+        except Failure as error:
+            preview = f"(could not ask the remote what else would be removed: {error})"
+        if preview:
+            print(preview)
         answer = input(f"Delete {len(args.ids)} incident(s) on their remotes? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing deleted")

@@ -86,15 +86,38 @@ def add_commands(sub: Any) -> None:
     attributes.add_argument("remote", help=REMOTE_HELP)
 
 
-def _run(settings: Settings, call: Callable[[Any], Awaitable[T]]) -> T:
+PREVIEW_TIMEOUT = 10.0
+"""Seconds ``delete`` waits for a remote to say what else deleting removes, as the TUI's
+question does: the connector's retries on a remote that never answers take a minute."""
+FRESH_TIMEOUT = 10.0
+"""Seconds ``show --fresh`` waits for the remote before showing the cached copy."""
+
+
+def _no_answer(timeout: float, who: str = "the remote") -> str:
+    return f"{who} did not answer in {timeout:g} s"
+
+
+def _run(
+    settings: Settings, call: Callable[[Any], Awaitable[T]], *, timeout: float | None = None
+) -> T:
+    """Run ``call`` with an :class:`Online` on a loop of its own; its failures as one-line
+    :class:`Failure`. ``timeout``: most seconds for the whole call, retries included (the
+    connectors' own limits are per attempt)."""
     from incident_tui.remote.errors import RemoteError
     from incident_tui.store.actions import ActionError
     from incident_tui.sync.online import Online
 
     async def go() -> T:
         online = Online(settings)
+        cap = asyncio.timeout(timeout)
         try:
-            return await call(online)
+            async with cap:
+                return await call(online)
+        except TimeoutError:
+            # TimeoutError is an OSError: only the cap running out is "no answer".
+            if cap.expired():
+                raise Failure(_no_answer(timeout or 0)) from None
+            raise
         finally:
             await online.aclose()
 
@@ -293,8 +316,10 @@ def cmd_attributes(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def confirm_delete(settings: Settings, ids: list[str]) -> str:
-    """What deleting would also remove, read from the remotes that can tell (4HSE children)."""
+def confirm_delete(settings: Settings, ids: list[str], *, timeout: float | None = None) -> str:
+    """What deleting would also remove, read from the remotes that can tell (4HSE children);
+    a :class:`Failure` when they cannot, or do not answer within ``timeout`` seconds
+    (:data:`PREVIEW_TIMEOUT` unless given)."""
 
     async def previews(online: Any) -> list[str]:
         lines = []
@@ -310,7 +335,32 @@ def confirm_delete(settings: Settings, ids: list[str]) -> str:
                 lines.append(f"{incident_id} also removes {preview['total']} related: {detail}")
         return lines
 
-    return "\n".join(clean(line) for line in _run(settings, previews))
+    lines = _run(settings, previews, timeout=PREVIEW_TIMEOUT if timeout is None else timeout)
+    return "\n".join(clean(line) for line in lines)
+
+
+def read_fresh(
+    settings: Settings, incident_id: str, *, timeout: float | None = None
+) -> str | None:
+    """Read one cached incident anew from its remote into the cache (``show --fresh``), within
+    ``timeout`` seconds (:data:`FRESH_TIMEOUT` unless given); ``None`` when that worked, else
+    why the cached copy is all there is."""
+    from incident_tui.domain.model import split_id
+    from incident_tui.sync.cli_listener import read_fresh as fetch
+
+    limit = FRESH_TIMEOUT if timeout is None else timeout
+
+    async def go() -> str | None:
+        cap = asyncio.timeout(limit)
+        try:
+            async with cap:
+                return await fetch(settings, incident_id)
+        except TimeoutError:
+            if cap.expired():
+                return _no_answer(limit, split_id(incident_id)[0])
+            raise
+
+    return asyncio.run(go())
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {

@@ -59,6 +59,16 @@ def _renumbered(table: str, columns: str, indexes: tuple[str, ...], seed: str) -
     )
 
 
+_FTS_REBUILD = (
+    "DROP TABLE IF EXISTS incident_fts",
+    schema.FTS_DDL,
+    schema.FTS_MERGE,
+    f"INSERT {schema.FTS_INSERT}{schema.FTS_ROWS} ORDER BY i.num",
+)
+"""The full-text index made again from the incidents and comments (a step that changes what
+it holds); in ``num`` order, as :data:`schema.FTS_ROWS` asks."""
+
+
 STEPS: dict[int, tuple[str, ...]] = {
     # 1 -> 2: remote-deletion marks on incidents, and outbox.next_try_at, meant for retry
     # scheduling that was never built: nothing reads or writes the column. It stays, since
@@ -78,12 +88,7 @@ STEPS: dict[int, tuple[str, ...]] = {
         schema.FTS_MERGE,
     ),
     # 4 -> 5: the full-text index also holds each incident's number (reference or remote id).
-    4: (
-        "DROP TABLE IF EXISTS incident_fts",
-        schema.FTS_DDL,
-        schema.FTS_MERGE,
-        f"INSERT {schema.FTS_INSERT}{schema.FTS_ROWS} ORDER BY i.num",
-    ),
+    4: _FTS_REBUILD,
     # 5 -> 6: the remote's index without the remote id, which put every pulled row's entry
     # at a random place in it (ix_incident_remote comes with EXTRA_INDEXES after the steps).
     5: ("DROP INDEX IF EXISTS ix_incident_remote_remote_id",),
@@ -133,6 +138,9 @@ STEPS: dict[int, tuple[str, ...]] = {
         "CREATE TABLE IF NOT EXISTS reread (incident_id VARCHAR NOT NULL, "
         "PRIMARY KEY (incident_id))",
     ),
+    # 9 -> 10: the full-text index holds both the reference and the remote id (it had the
+    # reference alone where there was one: a Revily id the list shows was not found).
+    9: _FTS_REBUILD,
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -172,13 +172,15 @@ FTS_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS incident_fts USING fts5("
     "title, description, comments, ids, tokenize = 'unicode61 remove_diacritics 2')"
 )
-"""Full-text index over title, description, comments and the incident's number as the list
-shows it (its reference, else its remote id); rowid = ``incident.num``."""
+"""Full-text index over title, description, comments and the incident's numbers: its
+reference and its remote id (the list shows one or the other, or a UUID's first digits, and
+what it shows must be found); rowid = ``incident.num``."""
 
 FTS_ROWS = (
     "SELECT i.num, i.title, COALESCE(i.description, ''), "
     "COALESCE((SELECT group_concat(c.body, ' ') FROM comment c WHERE c.incident_id = i.id), ''), "
-    "COALESCE(NULLIF(i.ref, ''), i.remote_id) "
+    # The remote id, after the reference unless that is the same (most kinds': indexed once).
+    "LTRIM(COALESCE(NULLIF(i.ref, i.remote_id), '') || ' ' || i.remote_id) "
     "FROM incident i"
 )
 """The index entries of incidents, in :data:`FTS_DDL` column order. Callers add a ``WHERE``

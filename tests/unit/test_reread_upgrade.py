@@ -39,7 +39,7 @@ def test_upgrade_from_version_8_adds_the_reread_marks(tmp_path: Path) -> None:
     actions = Actions.open(path, clock=fixed_clock(NOW))
 
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 9
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 10
     db.open_db(tmp_path / "new.db").close()
     fresh = sqlite3.connect(tmp_path / "new.db")
     columns = "PRAGMA table_info(reread)"

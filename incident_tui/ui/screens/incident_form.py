@@ -67,7 +67,7 @@ class FormScreen(ModalScreen[ResultT | None]):
             area.cursor_blink = self.blink
             yield area
             if self.with_severity:
-                yield Label("Severity")
+                yield Label("Severity", id="form-severity-label")
                 yield Select(
                     SEVERITY_OPTIONS,
                     id="form-severity",
@@ -85,6 +85,17 @@ class FormScreen(ModalScreen[ResultT | None]):
     def compose_extra(self) -> ComposeResult:
         """Fields a subclass shows before the title."""
         yield from ()
+
+    def show_severity(self, shown: bool) -> None:
+        """Show or hide the severity field (the new-incident dialog follows the chosen
+        remote's kind). Hidden, it gives no severity; what was chosen stays for when it is
+        shown again."""
+        if self.with_severity:
+            self.query_one("#form-severity-label").display = shown
+            self.query_one("#form-severity", Select).display = shown
+
+    def _severity_shown(self) -> bool:
+        return self.with_severity and bool(self.query_one("#form-severity", Select).display)
 
     def fill(self, title: str, description: str, severity: str | None) -> None:
         """Put existing values in the fields."""
@@ -134,7 +145,7 @@ class FormScreen(ModalScreen[ResultT | None]):
         title = self.query_one("#form-title", Input).value.strip()
         description = self.query_one("#form-description", TextArea).text
         severity: Severity | None = None
-        if self.with_severity:
+        if self._severity_shown():
             chosen = self.query_one("#form-severity", Select).value
             severity = Severity(str(chosen)) if chosen in {s.value for s in Severity} else None
         return title, description, severity

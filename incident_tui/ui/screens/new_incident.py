@@ -1,5 +1,5 @@
 """The new-incident dialog: remote, where on it (a Revily service, a 4HSE office), title,
-description, severity.
+description, severity (only where the remote's kind has one: not 4HSE or Revily).
 
 Revily creates every incident in a service and 4HSE in an office. Left at "default", the
 connector decides as ``incident-tui create`` without ``--container`` does: the configured
@@ -143,7 +143,7 @@ class NewIncidentScreen(FormScreen[NewIncident]):
                 self.query_one("#form-remote", Select).value = saved["remote"]
             self.restore(saved)
             self.notify("Your unsaved new incident is back.", markup=False, timeout=3)
-        self._show_places(self._remote())
+        self._show_remote(self._remote())
         self.query_one("#form-title").focus()
 
     def draft_fields(self) -> Fields | None:
@@ -156,7 +156,13 @@ class NewIncidentScreen(FormScreen[NewIncident]):
 
     @on(Select.Changed, "#form-remote")
     def _remote_changed(self) -> None:
-        self._show_places(self._remote())
+        self._show_remote(self._remote())
+
+    def _show_remote(self, remote: str) -> None:
+        """Fit the fields to ``remote``: its places, and severity only where its kind has
+        one (the kinds that cannot edit a severity have none; creating refuses one)."""
+        self.show_severity(can(dict(self.remotes).get(remote, ""), Capability.EDIT_SEVERITY))
+        self._show_places(remote)
 
     def _show_places(self, remote: str) -> None:
         """Show the place fields for ``remote`` and start listing its places."""

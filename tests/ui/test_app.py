@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -277,25 +280,67 @@ async def test_sync_loop_fills_the_cache_the_app_reads_and_s_runs_another_pass(
     assert runner is not None and runner._done.is_set()
 
 
-async def test_sync_unavailable_is_reported(
-    make_settings: Any, db_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from incident_tui.clock import fixed_clock
-    from incident_tui.ui.app import make_app
-    from tests.ui.conftest import NOW
+WITHOUT_HTTPX_RUN = """
+import asyncio, json, sys
+from pathlib import Path
 
-    monkeypatch.setitem(sys.modules, "incident_tui.sync.engine", None)
-    app = make_app(make_settings(), clock=fixed_clock(NOW), db_path=db_path, sync=True,
-                   cursor_blink=False)
+from incident_tui.clock import fixed_clock
+from incident_tui.config import Settings
+from incident_tui.ui.app import make_app
+from tests.ui.conftest import NOW, REMOTES
+from tests.ui.helpers import incidents, notifications, screen_text, settle, until
+
+async def main(db: Path) -> None:
+    app = make_app(Settings(remotes=REMOTES, db=db), clock=fixed_clock(NOW), db_path=db,
+                   sync=True, cursor_blink=False)
     async with app.run_test(size=(160, 24)) as pilot:
+        await until(lambda: bool(app.ctx.sync.note))
         await settle(pilot)
-        for _ in range(100):
-            if app.ctx.sync.note:
-                break
-            await asyncio.sleep(0.01)
-        await settle(pilot)
-        assert any("sync is not available" in n for n in notifications(app))
-        assert "sync unavailable" in screen_text(app)
+        print(json.dumps({"notes": notifications(app), "screen": screen_text(app),
+                          "rows": incidents(app).total, "httpx": "httpx" in sys.modules}))
+
+asyncio.run(main(Path(sys.argv[1])))
+"""
+
+
+def site_without_httpx(folder: Path) -> Path:
+    """This interpreter's installed packages less httpx, as after ``pip uninstall httpx``:
+    a folder linking every entry of site-packages but httpx's (the package and its
+    metadata; httpx-sse stays, and fails to import without it)."""
+    folder.mkdir()
+    paths = sysconfig.get_paths()
+    for site in dict.fromkeys((paths["purelib"], paths["platlib"])):
+        for entry in Path(site).iterdir():
+            if entry.name.partition("-")[0] == "httpx" or entry.suffix == ".pth":
+                continue
+            if not (folder / entry.name).exists():
+                (folder / entry.name).symlink_to(entry)
+    return folder
+
+
+def test_sync_unavailable_is_reported_when_httpx_is_missing(
+    db_path: Path, tmp_path: Path
+) -> None:
+    # The TUI's first paint needs no HTTP client (test_ui_import_is_light), so with httpx
+    # gone (a broken or partial install) it still opens over the cache; the sync engine
+    # cannot load, and the App says so rather than showing remotes that never sync.
+    import incident_tui
+
+    checkout = Path(incident_tui.__file__).parents[1]
+    site = site_without_httpx(tmp_path / "site-packages")
+    # -S: no site-packages but the folder given (and the .pth files, such as the editable
+    # install's, are not read: the checkout itself is on the path).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(checkout)])}
+    run = subprocess.run(
+        [sys.executable, "-S", "-c", WITHOUT_HTTPX_RUN, str(db_path)],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    shown = json.loads(run.stdout.strip().splitlines()[-1])
+    assert not shown["httpx"]
+    assert "sync is not available: No module named 'httpx'" in shown["notes"], shown["notes"]
+    assert "sync unavailable" in shown["screen"]
+    assert shown["rows"] > 0 and "Database connection pool exhausted" in shown["screen"]
 
 
 def test_ui_import_is_light() -> None:

@@ -1,18 +1,23 @@
 """The handover screen: snapshots at 80x24 and 120x40 over a fixed cache and clock; copy,
-save and the shift length; and the Kitehouse handover stream (chunks, a dropped stream and
-its reconnect with backoff, refusal, giving up, hostile text).
+save and the shift length; and the Kitehouse handover stream over HTTP from a loopback
+emulator (chunks as they come, a stream cut part-way and its reconnect with backoff, a
+refusal, giving up, Retry-After, hostile text).
 
 Self-contained: the fixtures live here (tests/ui/conftest.py belongs to the list screens).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from textual.app import App
@@ -20,19 +25,17 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from incident_tui.clock import fixed_clock, to_db
+from incident_tui.config import Settings
 from incident_tui.domain.handover_render import dump_json, to_markdown
 from incident_tui.domain.model import Comment, Incident, Severity, Status
-from incident_tui.remote.errors import AuthFailed, BadResponse, RateLimited, Unavailable
+from incident_tui.emulators import EmulatorServer
+from incident_tui.emulators.kitehouse_stream_cuts import StreamCutKitehouse
 from incident_tui.store.handover_queries import handover_report
 from incident_tui.store.reader import Reader
+from incident_tui.sync.online import Online
 from incident_tui.ui.screens.handover import HandoverScreen
-from incident_tui.ui.screens.handover_stream import (
-    RetryPolicy,
-    StreamFactory,
-    StreamView,
-    follow_stream,
-)
-from tests.ui.helpers import finish_workers
+from incident_tui.ui.screens.handover_stream import RetryPolicy, StreamFactory
+from tests.ui.helpers import finish_workers, until
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -187,41 +190,110 @@ def reader(cache: Path) -> Iterator[Reader]:
     opened.close()
 
 
-def chunks(*parts: str, fail: Exception | None = None) -> StreamFactory:
-    """A stream factory yielding ``parts`` (then raising ``fail``, if given), recording calls."""
-
-    async def stream(hours: float) -> AsyncIterator[str]:
-        for part in parts:
-            yield part
-        if fail is not None:
-            raise fail
-
-    return stream
+def start_kitehouse(**options: Any) -> EmulatorServer:
+    """A Kitehouse emulator on a loopback port, on the tests' frozen clock, whose handover
+    stream can also be cut part-way (``options`` go to its constructor)."""
+    return EmulatorServer(StreamCutKitehouse(clock=lambda: NOW, **options)).start()
 
 
-def sequence(*factories: StreamFactory) -> tuple[StreamFactory, list[float]]:
-    """One factory per connection attempt, in turn; also returns the hours asked for."""
-    asked: list[float] = []
+@pytest.fixture
+def servers() -> Iterator[list[EmulatorServer]]:
+    """Emulators a test starts (append them); all stopped after."""
+    started: list[EmulatorServer] = []
+    yield started
+    for server in started:
+        server.stop()
 
-    def factory(hours: float) -> AsyncIterator[str]:
-        asked.append(hours)
-        return factories[min(len(asked), len(factories)) - 1](hours)
 
-    return factory, asked
+@pytest.fixture
+def kitehouse(servers: list[EmulatorServer]) -> EmulatorServer:
+    """A Kitehouse emulator with two incidents of this shift: its e-mail has a line each."""
+    server = start_kitehouse()
+    servers.append(server)
+    emulator = kite(server)
+    emulator.add("Boiler leak in the science block", priority="Critical")
+    emulator.add("Gym door jammed", priority="Medium")
+    return server
+
+
+def kite(server: EmulatorServer) -> StreamCutKitehouse:
+    emulator = server.emulator
+    assert isinstance(emulator, StreamCutKitehouse)
+    return emulator
+
+
+def online_for(tmp_path: Path, **remotes: EmulatorServer | dict[str, Any]) -> Online:
+    """The connectors the App opens for its online features, over the emulators given by
+    remote name (a dict: that remote's config, for a wrong token and the like)."""
+    configs = [
+        server.emulator.remote_config(name) if isinstance(server, EmulatorServer) else server
+        for name, server in remotes.items()
+    ]
+    return Online(Settings(db=tmp_path / "online.db", remotes=configs))
+
+
+def streams_of(online: Online) -> dict[str, StreamFactory]:
+    """Remote name to its handover stream, as the App gives them to the screen."""
+    return {r.name: partial(online.handover_stream, r.name) for r in online.settings.remotes}
+
+
+def asked_hours(server: EmulatorServer) -> list[str]:
+    """The ``hours`` of every handover request the emulator got, in order."""
+    emulator = server.emulator
+    with emulator.lock:
+        log = list(emulator.log)
+    return [parse_qs(e.query)["hours"][0] for e in log if e.path.endswith("/handover")]
+
+
+async def server_email(online: Online, remote: str, hours: float = 12) -> str:
+    """The whole e-mail as an unhindered stream brings it."""
+    return "".join([chunk async for chunk in online.handover_stream(remote, hours)])
+
+
+@dataclass
+class Wait:
+    """A wait between two connections of the stream, and what the screen showed."""
+
+    seconds: float
+    status: str
+    """The server pane's status line during the wait."""
+    text: str
+    """The e-mail in the pane during the wait."""
+    next_status: str = ""
+    """The status line while the next connection is under way."""
 
 
 class HandApp(App[None]):
-    """Just the handover screen, at a frozen time, with instant reconnect waits."""
+    """Just the handover screen, at a frozen time, with instant reconnect waits that note
+    what the screen showed; closes the connectors of ``online`` on the way out, as the App
+    does."""
 
-    def __init__(self, screen: HandoverScreen) -> None:
+    def __init__(self, screen: HandoverScreen, online: Online | None = None) -> None:
         super().__init__()
         self.handover_screen = screen
-        self.slept: list[float] = []
+        self.online = online
+        self.waits: list[Wait] = []
 
         async def sleep(seconds: float) -> None:
-            self.slept.append(seconds)
+            wait = Wait(
+                seconds,
+                text_of(self, "#handover-server-status"),
+                text_of(self, "#handover-server-text"),
+            )
+            self.waits.append(wait)
+
+            def connecting() -> None:
+                wait.next_status = text_of(self, "#handover-server-status")
+
+            # Runs at the loop's next turn: the stream has then said it is reconnecting and
+            # its next connection is under way (a socket cannot answer before that turn).
+            asyncio.get_running_loop().call_soon(connecting)
 
         screen.sleep = sleep
+
+    @property
+    def slept(self) -> list[float]:
+        return [wait.seconds for wait in self.waits]
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return {**super().get_theme_variable_defaults(), **THEME_VARIABLES}
@@ -229,12 +301,20 @@ class HandApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(self.handover_screen)
 
+    async def on_unmount(self) -> None:
+        if self.online is not None:
+            await self.online.aclose()
 
-def hand_app(reader: Reader, save_dir: Path | None = None, **kwargs: Any) -> HandApp:
+
+def hand_app(
+    reader: Reader, save_dir: Path | None = None, online: Online | None = None, **kwargs: Any
+) -> HandApp:
+    if online is not None:
+        kwargs["streams"] = streams_of(online)
     screen = HandoverScreen(
         reader, clock=fixed_clock(NOW), remotes=REMOTES, save_dir=save_dir, **kwargs
     )
-    return HandApp(screen)
+    return HandApp(screen, online)
 
 
 async def settled(pilot: Pilot[Any]) -> None:
@@ -263,14 +343,14 @@ def test_snapshot_120x40(reader: Reader, snap_compare: Any) -> None:
     assert snap_compare(hand_app(reader), terminal_size=(120, 40), run_before=settled)
 
 
-def test_snapshot_with_server_email_120x40(reader: Reader, snap_compare: Any) -> None:
-    stream = chunks(
-        "Subject: Handover, last 12 hours\n\n",
-        "1. Fire alarm in block C: ",
-        "all clear at 11:30.\n",
-        "2. \x1b]52;c;aGk=\x07[@click=app.quit]Gym[/] ok\n",
-    )
-    app = hand_app(reader, streams={"school": stream})
+def test_snapshot_with_server_email_120x40(
+    reader: Reader, servers: list[EmulatorServer], tmp_path: Path, snap_compare: Any
+) -> None:
+    server = start_kitehouse()
+    servers.append(server)
+    kite(server).add("Fire alarm in block C: all clear at 11:30", priority="Critical")
+    kite(server).add("\x1b]52;c;aGk=\x07[@click=app.quit]Gym[/] ok", priority="Medium")
+    app = hand_app(reader, online=online_for(tmp_path, school=server))
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settled(pilot)
@@ -393,114 +473,191 @@ async def test_refresh_data_picks_up_changes(reader: Reader, cache: Path) -> Non
         assert screen.handover.section("resolved").total == 2
 
 
-# The Kitehouse handover stream --------------------------------------------------------------
+# The Kitehouse handover stream, over HTTP from a loopback emulator -------------------------
 
 
-async def test_stream_shows_chunks_as_they_arrive(reader: Reader) -> None:
-    factory, asked = sequence(chunks("Dear team,\n", "all quiet.\n"))
-    app = hand_app(reader, streams={"school": factory})
+async def test_stream_shows_chunks_as_they_arrive(reader: Reader, tmp_path: Path,
+                                                  servers: list[EmulatorServer]) -> None:
+    # The server takes a moment over each line, so the e-mail is seen growing.
+    server = start_kitehouse(handover_delay=0.1)
+    servers.append(server)
+    kite(server).add("Boiler leak in the science block", priority="Critical")
+    online = online_for(tmp_path, school=server)
+    app = hand_app(reader, online=online)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot)
         await pilot.press("k")
+
+        def part_way() -> bool:
+            text = text_of(app, "#handover-server-text")
+            return text.startswith("Subject: Handover - last 12 hours") and (
+                "Kitehouse Assistant" not in text
+            )
+
+        await until(part_way)
+        assert text_of(app, "#handover-server-status") == "Receiving the handover from school…"
         await settled(pilot)
-        assert asked == [12.0]
-        assert text_of(app, "#handover-server-text") == "Dear team,\nall quiet.\n"
+        assert asked_hours(server) == ["12"] and app.slept == []
+        expected = await server_email(online, "school")
+        assert "- #1001 [Critical] Boiler leak in the science block (unassigned)\n" in expected
+        assert text_of(app, "#handover-server-text") == expected
         assert text_of(app, "#handover-server-status") == "Handover from school complete."
-        assert app.slept == []
 
 
-async def test_stream_reconnects_after_a_drop(reader: Reader) -> None:
-    factory, asked = sequence(
-        chunks("partial ", fail=Unavailable("handover stream failed: ReadError")),
-        chunks(fail=BadResponse("handover is not an event stream")),
-        chunks("Complete e-mail.\n"),
-    )
-    app = hand_app(reader, streams={"school": factory})
+async def test_stream_reconnects_after_a_drop(reader: Reader, tmp_path: Path,
+                                              kitehouse: EmulatorServer) -> None:
+    emulator = kite(kitehouse)
+    # The first answer is no event stream (a fault the server applies before the handover
+    # route runs); the next two streams are cut, after three lines and then after one.
+    emulator.faults.add("malformed", path="/handover$")
+    emulator.cut_handover(after=3)
+    emulator.cut_handover(after=1)
+    online = online_for(tmp_path, school=kitehouse)
+    app = hand_app(reader, online=online)
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot)
         await pilot.press("k")
         await settled(pilot)
-        assert len(asked) == 3
-        assert app.slept == [1.0, 2.0]  # exponential backoff
-        assert text_of(app, "#handover-server-text") == "Complete e-mail.\n"  # not appended
+        assert len(asked_hours(kitehouse)) == 4
+        assert app.slept == [1.0, 2.0, 4.0]  # exponential backoff
+        expected = await server_email(online, "school")
+        lines = expected.splitlines(keepends=True)
+        assert lines[0].startswith("Subject: Handover")
+        garbled, dropped, dropped_again = app.waits
+        # While waiting, the pane says what failed and why, and keeps the e-mail so far.
+        assert garbled.status.startswith(
+            "Attempt 1 of 5 failed: handover is not an event stream"
+        ), garbled.status
+        assert garbled.status.endswith("; retrying in 1 s") and garbled.text == ""
+        assert garbled.next_status == "Reconnecting to school (attempt 2 of 5)…"
+        assert dropped.status.startswith(
+            f"Attempt 2 of 5 failed: connection to {kitehouse.url} dropped: "
+        ), dropped.status
+        assert dropped.status.endswith("; retrying in 2 s")
+        assert dropped.text == "".join(lines[:3])
+        assert dropped.next_status == "Reconnecting to school (attempt 3 of 5)…"
+        # Each connection streams the e-mail anew: its text replaces, never adds to, the
+        # text of the one before.
+        assert dropped_again.status.startswith("Attempt 3 of 5 failed: connection to ")
+        assert dropped_again.text == lines[0]
+        assert text_of(app, "#handover-server-text") == expected
+        assert text_of(app, "#handover-server-status") == "Handover from school complete."
 
 
-async def test_stream_refusal_is_said_plainly_and_not_retried(reader: Reader) -> None:
-    factory, asked = sequence(chunks(fail=AuthFailed("invalid token", status=401)))
-    app = hand_app(reader, streams={"school": factory})
+async def test_stream_refusal_is_said_plainly_and_not_retried(
+    reader: Reader, tmp_path: Path, kitehouse: EmulatorServer
+) -> None:
+    config = kitehouse.emulator.remote_config("school") | {"token": "expired-token"}
+    app = hand_app(reader, online=online_for(tmp_path, school=config))
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot)
         await pilot.press("k")
         await settled(pilot)
-        assert len(asked) == 1 and app.slept == []
+        assert len(asked_hours(kitehouse)) == 1 and app.slept == []
         status = app.screen.query_one("#handover-server-status", Static)
-        assert str(status.render()) == "school refused the handover (HTTP 401): invalid token"
+        shown = str(status.render())
+        assert shown.startswith("school refused the handover (HTTP 401): "), shown
+        assert shown.endswith("Authorization token is invalid or has expired"), shown
+        assert status.has_class("-failed")
+        assert text_of(app, "#handover-server-text") == ""
+
+
+async def test_stream_gives_up_after_bounded_attempts(
+    reader: Reader, tmp_path: Path, kitehouse: EmulatorServer
+) -> None:
+    kite(kitehouse).faults.add("drop", path="/handover$", times=-1)
+    policy = RetryPolicy(attempts=5, first_delay=1.0, factor=2.0, max_delay=5.0)
+    app = hand_app(reader, online=online_for(tmp_path, school=kitehouse), hours=8.0,
+                   retry=policy)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot)
+        await pilot.press("k")
+        await settled(pilot)
+        assert asked_hours(kitehouse) == ["8"] * 5
+        assert app.slept == [1.0, 2.0, 4.0, 5.0]  # capped at max_delay
+        assert [wait.next_status for wait in app.waits] == [
+            f"Reconnecting to school (attempt {n} of 5)…" for n in (2, 3, 4, 5)
+        ]
+        status = app.screen.query_one("#handover-server-status", Static)
+        shown = str(status.render())
+        assert shown.startswith(
+            f"Gave up after 5 attempts: connection to {kitehouse.url} dropped: "
+        ), shown
         assert status.has_class("-failed")
 
 
-async def test_stream_gives_up_after_bounded_attempts() -> None:
-    factory, asked = sequence(chunks(fail=Unavailable("timed out")))
-    slept: list[float] = []
-    updates: list[str] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    def update(view: StreamView) -> None:
-        updates.append(view.status)
-
-    policy = RetryPolicy(attempts=5, first_delay=1.0, factor=2.0, max_delay=5.0)
-    view = await follow_stream(factory, 8.0, update, policy=policy, sleep=sleep, remote="school")
-    assert len(asked) == 5 and asked[0] == 8.0
-    assert slept == [1.0, 2.0, 4.0, 5.0]  # capped at max_delay
-    assert view.failed and view.status == "Gave up after 5 attempts: timed out"
-    assert "Reconnecting to school (attempt 2 of 5)…" in updates
-
-
-async def test_stream_honours_retry_after_and_cleans_text() -> None:
-    factory, _ = sequence(
-        chunks(fail=RateLimited("slow down", retry_after=7.0)),
-        chunks("\x1b]52;c;aGk=\x07[@click=app.quit]ok[/] \u202eend\x1b[2J"),
-    )
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    view = await follow_stream(factory, 12.0, lambda v: None, sleep=sleep)
-    assert slept == [7.0]
-    assert view.done and view.text == "[@click=app.quit]ok[/] end"
+async def test_stream_honours_retry_after_and_cleans_text(
+    reader: Reader, tmp_path: Path, kitehouse: EmulatorServer
+) -> None:
+    emulator = kite(kitehouse)
+    emulator.add("\x1b]52;c;aGk=\x07[@click=app.quit]ok[/] \u202eend\x1b[2J", priority="Medium")
+    # Both ask for longer than the backoff would wait (1 s, then 2 s).
+    emulator.faults.add("status", status=429, retry_after="7", path="/handover$")
+    emulator.faults.add("status", status=503, retry_after="5", path="/handover$")
+    app = hand_app(reader, online=online_for(tmp_path, school=kitehouse))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot)
+        await pilot.press("k")
+        await settled(pilot)
+        assert app.slept == [7.0, 5.0]
+        limited, unavailable = app.waits
+        assert limited.status.startswith("Attempt 1 of 5 failed: HTTP 429"), limited.status
+        assert limited.status.endswith("retrying in 7 s")
+        assert unavailable.status.startswith("Attempt 2 of 5 failed: HTTP 503"), unavailable.status
+        assert unavailable.status.endswith("retrying in 5 s")
+        text = text_of(app, "#handover-server-text")
+        assert "- #1003 [Medium] [@click=app.quit]ok[/] end (unassigned)\n" in text
+        assert not any(ch in text for ch in ("\x1b", "\x07", "\u202e"))
+        assert text_of(app, "#handover-server-status") == "Handover from school complete."
 
 
-async def test_the_server_email_follows_the_hours(reader: Reader) -> None:
-    factory, asked = sequence(chunks("Subject: Handover\n"))
-    app = hand_app(reader, streams={"school": factory})
+async def test_the_server_email_follows_the_hours(
+    reader: Reader, tmp_path: Path, kitehouse: EmulatorServer
+) -> None:
+    app = hand_app(reader, online=online_for(tmp_path, school=kitehouse))
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot)
         await pilot.press("plus")  # no e-mail shown yet: nothing asked of the server
         await settled(pilot)
-        assert asked == []
+        assert asked_hours(kitehouse) == []
         await pilot.press("k")
         await settled(pilot)
+        assert text_of(app, "#handover-server-text").startswith(
+            "Subject: Handover - last 24 hours"
+        )
         await pilot.press("plus")
         await settled(pilot)
         await pilot.press("minus", "minus")
         await settled(pilot)
-        assert asked == [24.0, 48.0, 24.0, 12.0]
+        assert asked_hours(kitehouse) == ["24", "48", "24", "12"]
+        # The e-mail on screen is the one for the hours now covered.
+        assert text_of(app, "#handover-server-text").startswith(
+            "Subject: Handover - last 12 hours"
+        )
+        assert text_of(app, "#handover-server-status") == "Handover from school complete."
 
 
-async def test_k_cycles_through_kitehouse_remotes(reader: Reader) -> None:
-    first, _ = sequence(chunks("from school"))
-    second, _ = sequence(chunks("from campus"))
-    app = hand_app(reader, streams={"school": first, "campus": second})
+async def test_k_cycles_through_kitehouse_remotes(
+    reader: Reader, tmp_path: Path, servers: list[EmulatorServer]
+) -> None:
+    school, campus = start_kitehouse(), start_kitehouse()
+    servers += [school, campus]
+    kite(school).add("Boiler leak in the science block")
+    kite(campus).add("Flooded car park")
+    app = hand_app(reader, online=online_for(tmp_path, school=school, campus=campus))
     async with app.run_test(size=(120, 30)) as pilot:
         await settled(pilot)
         await pilot.press("k")
         await settled(pilot)
-        assert text_of(app, "#handover-server-text") == "from campus"  # sorted by name
+        text = text_of(app, "#handover-server-text")  # sorted by name: campus first
+        assert "Flooded car park" in text and "Boiler leak" not in text
+        assert text_of(app, "#handover-server-status") == "Handover from campus complete."
         await pilot.press("k")
         await settled(pilot)
-        assert text_of(app, "#handover-server-text") == "from school"
+        text = text_of(app, "#handover-server-text")
+        assert "Boiler leak in the science block" in text and "Flooded" not in text
+        assert text_of(app, "#handover-server-status") == "Handover from school complete."
+        assert len(asked_hours(campus)) == len(asked_hours(school)) == 1
 
 
 async def test_a_failed_save_is_reported(reader: Reader, tmp_path: Path) -> None:

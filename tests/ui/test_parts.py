@@ -3,6 +3,7 @@ themes, keys and the status line (no running app needed)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from rich.cells import cell_len
 from rich.style import Style
 
 from incident_tui.domain.durations import age
-from incident_tui.domain.model import Status
+from incident_tui.domain.model import Incident, Status
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.store.reader import ListRow, Reader
 from incident_tui.ui.format import cell_text, size_text, value_text
@@ -103,53 +104,113 @@ def test_block_cache() -> None:
     assert list(cache.blocks_between(-5, 25)) == [0, 1, 2]
 
 
-class FakeSource:
-    """A PageSource over a list of ids."""
+def build_numbered_cache(path: Path, count: int) -> Path:
+    """A cache of ``count`` incidents of remote ``r`` whose newest-first order is their
+    number: ``r:0`` is the newest, ``r:{count - 1}`` the oldest."""
+    from incident_tui.store.engine import make_engine, session
+    from incident_tui.store.upsert import upsert_incidents
 
-    def __init__(self, count: int) -> None:
-        self.rows = [_row(id=f"r:{i}", remote_id=str(i)) for i in range(count)]
+    incidents = [
+        Incident(
+            remote="r", kind="kitehouse", remote_id=str(n), ref=str(1000 + n),
+            title=f"Incident {n}", status=Status.TRIGGERED, status_raw="open",
+            created_at=NOW - timedelta(minutes=n), updated_at=NOW - timedelta(minutes=n),
+        )
+        for n in range(count)
+    ]
+    engine = make_engine(path)
+    with session(engine) as s, s.begin():
+        upsert_incidents(s, incidents, NOW)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def numbered_caches(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    """Caches of 1,000, 30 and 10 numbered incidents, built once (the tests only read)."""
+    folder = tmp_path_factory.mktemp("numbered")
+    return {n: build_numbered_cache(folder / f"{n}.db", n) for n in (1000, 30, 10)}
+
+
+class RecordingSource:
+    """The list's real :class:`ListSource` over a cache, noting every read it is asked for."""
+
+    def __init__(self, reader: Reader) -> None:
+        self.source = ListSource(reader, lambda: reader)
         self.calls: list[str] = []
 
     def count(self, query: ListQuery) -> int:
         self.calls.append("count")
-        return len(self.rows)
+        return self.source.count(query)
 
     def page(self, query: ListQuery, offset: int, limit: int) -> list[ListRow]:
         self.calls.append(f"page {offset}")
-        return self.rows[offset:offset + limit]
+        return self.source.page(query, offset, limit)
 
     def position(self, query: ListQuery, incident_id: str) -> int | None:
         self.calls.append("position")
-        ids = [r.id for r in self.rows]
-        return ids.index(incident_id) if incident_id in ids else None
+        return self.source.position(query, incident_id)
+
+    def page_within(
+        self, query: ListQuery, offset: int, limit: int, seconds: float
+    ) -> list[ListRow] | None:
+        self.calls.append(f"page_within {offset}")
+        return self.source.page_within(query, offset, limit, seconds)
 
 
-def test_reload_reads_rows_before_counting() -> None:
-    source = FakeSource(1000)
+@pytest.fixture
+def recording(numbered_caches: dict[int, Path]) -> Iterator[Callable[[int], RecordingSource]]:
+    """``recording(n)``: a recording source over the cache of ``n`` incidents."""
+    readers: list[Reader] = []
+
+    def open_source(count: int) -> RecordingSource:
+        readers.append(Reader.open(numbered_caches[count]))
+        return RecordingSource(readers[-1])
+
+    yield open_source
+    for reader in readers:
+        reader.close()
+
+
+def test_reload_reads_rows_before_counting(
+    recording: Callable[[int], RecordingSource],
+) -> None:
+    source = recording(1000)
     result = read_reload(source, ListQuery(), keep=None, fallback=0, offset=0, height=30,
                          current=lambda: True)
     assert result is not None and source.calls == ["page 0"]
     assert result.total == BLOCK_SIZE and not result.exact  # provisional until counted
+    assert [row.id for row in result.blocks[0][:3]] == ["r:0", "r:1", "r:2"]
 
 
-def test_reload_keeps_the_cursor_on_its_incident() -> None:
-    source = FakeSource(1000)
+def test_reload_keeps_the_cursor_on_its_incident(
+    recording: Callable[[int], RecordingSource],
+) -> None:
+    source = recording(1000)
     result = read_reload(source, ListQuery(), keep="r:450", fallback=3, offset=5, height=20,
                          current=lambda: True)
     assert result is not None and result.cursor == 450 and result.top == 445
     assert set(result.blocks) == {4}
+    assert result.blocks[4][450 - 4 * BLOCK_SIZE].id == "r:450"
+    assert "count" not in source.calls  # the incident was found: no count needed first
 
 
-def test_reload_clamps_when_the_incident_is_gone() -> None:
-    source = FakeSource(30)
+def test_reload_clamps_when_the_incident_is_gone(
+    recording: Callable[[int], RecordingSource],
+) -> None:
+    source = recording(30)
     result = read_reload(source, ListQuery(), keep="r:gone", fallback=80, offset=2, height=20,
                          current=lambda: True)
     assert result is not None and result.cursor == 29 and result.exact and result.total == 30
+    assert source.calls[:2] == ["position", "count"]  # counted before it could clamp
+    assert result.blocks[0][29].id == "r:29"
 
 
-def test_reload_gives_up_when_superseded() -> None:
-    assert read_reload(FakeSource(10), ListQuery(), keep=None, fallback=0, offset=0,
+def test_reload_gives_up_when_superseded(recording: Callable[[int], RecordingSource]) -> None:
+    source = recording(10)
+    assert read_reload(source, ListQuery(), keep=None, fallback=0, offset=0,
                        height=5, current=lambda: False) is None
+    assert not [call for call in source.calls if call.startswith("page")]  # no rows read
 
 
 @pytest.mark.parametrize(

@@ -47,30 +47,6 @@ async def test_sync_fills_an_empty_cache(revily: EmulatorServer, tmp_path: Path)
         assert "oncall ok at" in screen_text(app)
 
 
-async def test_status_line_shows_how_far_a_pass_has_come(
-    revily: EmulatorServer, tmp_path: Path
-) -> None:
-    from incident_tui.sync.events import RemoteResult
-    from incident_tui.ui.messages import RemoteFinished, RemoteProgress, RemoteStarted
-
-    app = live_app(revily, "oncall", tmp_path, sync=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.post_message(RemoteStarted("oncall"))
-        app.post_message(RemoteProgress("oncall", "12,000 listed"))
-        await settle(pilot)
-        assert "oncall syncing… 12,000 listed" in screen_text(app)
-        app.post_message(RemoteProgress("oncall", "details 25/200"))
-        await settle(pilot)
-        assert "oncall syncing… details 25/200" in screen_text(app)
-        app.post_message(RemoteFinished(RemoteResult("oncall", ok=True)))
-        # A late report after the pass ended shows nothing.
-        app.post_message(RemoteProgress("oncall", "details 50/200"))
-        await settle(pilot)
-        text = screen_text(app)
-        assert "syncing" not in text and "details" not in text
-
-
 async def test_a_real_pass_shows_its_progress_in_the_status_line(
     serve: Callable[..., EmulatorServer], tmp_path: Path
 ) -> None:
@@ -92,11 +68,18 @@ async def test_a_real_pass_shows_its_progress_in_the_status_line(
 
     async with app.run_test(size=(100, 24)):
         await until(watch)
-    # The listing (one page), then the full records in batches of 25.
+        # The pass over, its progress is gone from the status line: the remote's state shows.
+        status = next(line for line in screen_text(app).splitlines() if "queued" in line)
+    # The listing (one page), then the full records in batches of 25, in that order.
     assert "school syncing… 60 listed" in shown
     assert "school syncing… details 25/60" in shown
     assert "school syncing… details 50/60" in shown
     assert shown.index("school syncing… 60 listed") < shown.index("school syncing… details 25/60")
+    assert shown.index("school syncing… details 25/60") < shown.index(
+        "school syncing… details 50/60"
+    )
+    assert "school ok at 12:00" in status, status
+    assert "listed" not in status and "details" not in status, status
 
 
 async def test_an_open_incident_shows_a_comment_someone_added_on_the_remote(

@@ -102,7 +102,9 @@ async def follow_stream(
         except RemoteError as error:
             reason = shorten(clean(error, single_line=True), 200)
             if not error.retryable:
-                code = f" (HTTP {error.status})" if error.status else ""
+                # The connectors' reasons mostly start with the status already.
+                named = error.status and not reason.startswith(f"HTTP {error.status}")
+                code = f" (HTTP {error.status})" if named else ""
                 view.status = f"{remote} refused the handover{code}: {reason}"
                 view.failed = True
                 on_update(view)

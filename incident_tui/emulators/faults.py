@@ -1,6 +1,6 @@
 """Fault injection for the emulators: the misbehaviours a test can ask for (an error status,
-a delay, a malformed or truncated body, a dropped connection) and the thread-safe queue the
-server takes them from, request by request.
+a delay, a malformed or truncated body, a dropped connection, no answer at all) and the
+thread-safe queue the server takes them from, request by request.
 """
 
 from __future__ import annotations
@@ -10,7 +10,11 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FaultKind = Literal["status", "delay", "malformed", "truncated", "drop"]
+FaultKind = Literal["status", "delay", "malformed", "truncated", "drop", "hang"]
+
+HANG_LIMIT = 60.0
+"""Longest a ``hang`` fault without a ``delay`` keeps a request unanswered (seconds), should
+nothing clear the faults: a forgotten one must not hold a server thread for ever."""
 
 
 @dataclass
@@ -20,7 +24,9 @@ class Fault:
     kinds: ``status`` (answer ``status`` with ``body`` and an optional ``Retry-After``),
     ``delay`` (sleep ``delay`` seconds, then answer normally), ``malformed`` (200 with a body
     that is not JSON), ``truncated`` (the real answer cut off halfway, connection closed),
-    ``drop`` (close the connection without answering).
+    ``drop`` (close the connection without answering), ``hang`` (no answer until the faults
+    are cleared, or ``delay`` seconds if given, then as ``drop``: a server that stopped
+    answering, whatever the client's timeout and however slow the machine).
     """
 
     kind: FaultKind
@@ -46,6 +52,10 @@ class FaultPlan:
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        # Set, and replaced, by clear(): lets the requests held by ``hang`` faults go.
+        self._release = threading.Event()
+        self.hung = 0
+        """Requests a ``hang`` fault is holding right now."""
 
     def add(self, kind: FaultKind, **options: Any) -> Fault:
         """Queue a fault; see :class:`Fault` for the options."""
@@ -55,18 +65,32 @@ class FaultPlan:
         return fault
 
     def clear(self) -> None:
-        """Forget every queued fault."""
+        """Forget every queued fault, and close the requests ``hang`` faults hold."""
         with self._lock:
             self._faults.clear()
+            release, self._release = self._release, threading.Event()
+        release.set()
 
     def take(self, method: str, path: str) -> Fault | None:
-        """The first fault matching the request, counting it used."""
+        """The first fault matching the request, counting it used.
+
+        A ``hang`` fault is served here, in the request's thread: this returns only once the
+        faults are cleared (or its ``delay`` passed), with a ``drop`` for the server to
+        close the connection."""
         with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, path):
-                    if fault.times > 0:
-                        fault.times -= 1
-                        if fault.times == 0:
-                            self._faults.remove(fault)
-                    return fault
-        return None
+            fault = next((f for f in self._faults if f.matches(method, path)), None)
+            if fault is not None and fault.times > 0:
+                fault.times -= 1
+                if fault.times == 0:
+                    self._faults.remove(fault)
+            release = self._release
+            if fault is not None and fault.kind == "hang":
+                self.hung += 1
+        if fault is None or fault.kind != "hang":
+            return fault
+        try:
+            release.wait(fault.delay or HANG_LIMIT)
+        finally:
+            with self._lock:
+                self.hung -= 1
+        return Fault("drop")

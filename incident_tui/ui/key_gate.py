@@ -7,6 +7,9 @@ burst, so ``c`` followed at once by text opened the comment dialog and dropped t
 the previous one is still being handled and routes it once every message that key caused
 has been processed: the same outcome as typing slowly. A paste is typed input too and waits
 its turn the same way.
+
+A key that opens a screen is done once that screen is ready (mounted, its focus set), however
+long building it takes on a loaded machine: the keys behind it were typed for it.
 """
 
 from __future__ import annotations
@@ -25,16 +28,23 @@ TYPED = (events.Key, events.Paste)
 """The input events the gate orders."""
 
 HOLD_LIMIT = 0.5
-"""Longest a key waits for the one before it (seconds): a handler that keeps the app busy
-for longer delays later keys no further than Textual alone would."""
+"""Longest a key waits for the one before it to be handled (seconds): a handler that keeps
+the app busy for longer delays later keys no further than Textual alone would."""
+READY_LIMIT = 10.0
+"""Longest a key waits for a screen the one before it opened to become ready (seconds). The
+key goes on as soon as the screen is ready; this only keeps keys from waiting for ever
+behind a screen that never gets there."""
 
 
 class KeyGate:
     """Admits one key or paste at a time into the app's routing; holds the rest, in order."""
 
-    def __init__(self, app: App[Any], hold_limit: float = HOLD_LIMIT) -> None:
+    def __init__(
+        self, app: App[Any], hold_limit: float = HOLD_LIMIT, ready_limit: float = READY_LIMIT
+    ) -> None:
         self.app = app
         self.hold_limit = hold_limit
+        self.ready_limit = ready_limit
         self.held: deque[events.Event] = deque()
         self.busy = False
         """A key was routed and what it caused is not finished yet."""
@@ -90,7 +100,7 @@ class KeyGate:
 
     async def _release_when_quiet(self) -> None:
         try:
-            await quiet(self.app, self.hold_limit)
+            await quiet(self.app, self.hold_limit, self.ready_limit)
         except (ScreenError, NoScreen):
             # No screen any more (the app is closing): the next key goes on as it would
             # without the gate rather than being stuck.
@@ -131,18 +141,36 @@ async def _drain(pumps: list[MessagePump]) -> None:
         await done.wait()
 
 
-async def quiet(app: App[Any], limit: float) -> None:
-    """Wait until the key just routed, and what it set off, has been handled, or ``limit``
-    seconds passed.
+async def quiet(app: App[Any], limit: float, ready_limit: float = READY_LIMIT) -> None:
+    """Wait until the key just routed, and what it set off, has been handled: ``limit``
+    seconds at most, counted from when the screen on top is ready, and ``ready_limit`` in
+    all.
 
     A key hops from the focused widget up to the app, a message per hop, and may push a
     screen or move focus, more messages. Rounds of draining the whole path go on until one
     ends with nothing waiting on the path and the same screen and focus it began with.
-    Other widgets are not waited for: a spinner's timer would otherwise hold every key."""
+    Other widgets are not waited for: a spinner's timer would otherwise hold every key.
+
+    A screen still being built (composed, mounted) handles nothing before it is done, the
+    focus it sets included, so draining it is waiting for it to be ready. That can take
+    longer than ``limit`` on a loaded machine and is not a handler holding the app up:
+    while it lasts only ``ready_limit`` applies.
+    """
+    loop = asyncio.get_running_loop()
+    cap = loop.time() + ready_limit
+    building = False
     try:
-        async with asyncio.timeout(limit):
+        async with asyncio.timeout(limit) as timeout:
             while True:
-                before = (app.screen, app.screen.focused)
+                screen = app.screen
+                if not screen.is_mounted:
+                    building = True
+                    timeout.reschedule(cap)
+                elif building:
+                    # Ready now: what its mounting set off (the focus) gets ``limit`` again.
+                    building = False
+                    timeout.reschedule(min(cap, loop.time() + limit))
+                before = (screen, screen.focused)
                 await _drain(_focus_chain(app))
                 if (app.screen, app.screen.focused) == before and not _waiting(_focus_chain(app)):
                     return

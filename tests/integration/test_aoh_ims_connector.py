@@ -35,6 +35,7 @@ from incident_tui.remote.errors import (
     Refused,
     Unavailable,
 )
+from incident_tui.remote.http import Http
 from tests.integration.conftest import FIXED_NOW, Serve, no_sleep
 
 OTHER_TOKEN = "token-of-ops-bot"
@@ -438,17 +439,20 @@ async def test_bad_or_missing_token_is_auth_failed(serve: Serve) -> None:
 async def test_transient_faults_are_retried(serve: Serve) -> None:
     srv = serve("aoh_ims", sample=5)
     emulator = emu(srv)
-    conn = connect(srv, timeout=0.3)
+    # "hang": never answered, so the timeout passes however slow the machine; the timeout
+    # is long enough for the answers that do come.
+    conn = connect(srv, timeout=1.0)
     for kind, options in (
         ("status", {"status": 503, "retry_after": "0"}),
         ("status", {"status": 429, "retry_after": "0"}),
-        ("delay", {"delay": 0.6}),
+        ("hang", {}),
         ("truncated", {}),
         ("drop", {}),
     ):
         sent = conn.http.requests_sent
         emulator.faults.add(kind, path="^/v1/incident$", **options)  # type: ignore[arg-type]
         pages = await pull_all(conn)
+        emulator.faults.clear()  # lets the hung request's server thread go
         assert len(incidents(pages)) == 5, kind
         assert conn.http.requests_sent - sent == 2, kind  # one failure, one retry
     await conn.aclose()
@@ -470,11 +474,11 @@ async def test_malformed_json_is_retried_then_a_bad_response(serve: Serve) -> No
 async def test_persistent_faults_raise_the_right_error(serve: Serve) -> None:
     srv = serve("aoh_ims", sample=2)
     emulator = emu(srv)
-    conn = connect(srv, timeout=0.2)
+    conn = connect(srv, timeout=1.0)  # as in test_transient_faults_are_retried
     cases: list[tuple[str, dict[str, Any], type[Exception]]] = [
         ("status", {"status": 503}, Unavailable),
         ("status", {"status": 429, "retry_after": "0"}, RateLimited),
-        ("delay", {"delay": 0.3}, Unavailable),
+        ("hang", {}, Unavailable),
         ("truncated", {}, Unavailable),
         ("drop", {}, Unavailable),
         ("malformed", {}, BadResponse),
@@ -482,9 +486,13 @@ async def test_persistent_faults_raise_the_right_error(serve: Serve) -> None:
     for kind, options, error in cases:
         emulator.faults.clear()
         emulator.faults.add(kind, times=-1, **options)  # type: ignore[arg-type]
+        # Each attempt at a hung request waits the timeout out; its retry is shown in
+        # test_transient_faults_are_retried.
+        conn.http.attempts = 1 if kind == "hang" else Http.attempts
         with pytest.raises(error):
             await pull_all(conn)
     emulator.faults.clear()
+    conn.http.attempts = Http.attempts
     emulator.log.clear()
     emulator.faults.add("status", method="POST", status=503, times=-1)
     with pytest.raises(Unavailable):

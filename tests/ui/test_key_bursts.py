@@ -5,17 +5,27 @@ the keys behind it are routed."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 from incident_tui.ui.key_gate import KeyGate
 from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.new_incident import NewIncidentScreen
-from tests.ui.helpers import cursor_to, incidents, notifications, open_detail, settle
+from tests.ui.helpers import (
+    SETTLE_LIMIT,
+    cursor_to,
+    incidents,
+    notifications,
+    open_detail,
+    settle,
+)
 
 
 async def burst(pilot: Any, *keys: str) -> None:
@@ -67,27 +77,44 @@ async def test_a_burst_of_cursor_keys_loses_none(make_app: Any) -> None:
 
 
 class Recorder(Widget, can_focus=True):
-    """Logs the keys it gets; ``x`` takes a second to handle."""
+    """Logs the keys it gets; ``x`` is handled only once the test lets it finish."""
 
     def __init__(self) -> None:
         super().__init__()
         self.seen: list[str] = []
-        self.held_when_x_ended: int | None = None
+        self.finish_x = asyncio.Event()
 
     async def on_key(self, event: events.Key) -> None:
         self.seen.append(event.key)
         if event.key == "x":
-            await asyncio.sleep(1.0)
-            gate = cast(GatedApp, self.app).key_gate
-            self.held_when_x_ended = len(gate.held)
+            await self.finish_x.wait()
 
 
-class GatedApp(App[None]):
-    """The smallest app that routes keys through a gate."""
+class SlowScreen(Screen[None]):
+    """A screen whose mounting goes on until the test says it is built: how a form opens on
+    a loaded machine, stretched."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.key_gate = KeyGate(self, hold_limit=0.05)
+        self.built = asyncio.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Input(id="slow-input")
+
+    async def on_mount(self) -> None:
+        await self.built.wait()
+        self.query_one(Input).focus()
+
+
+class GatedApp(App[None]):
+    """The smallest app that routes keys through a gate; ``o`` opens a slow screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [("o", "open", "Open")]
+
+    def __init__(self, *, hold_limit: float = 0.05, ready_limit: float = 10.0) -> None:
+        super().__init__()
+        self.key_gate = KeyGate(self, hold_limit=hold_limit, ready_limit=ready_limit)
+        self.slow = SlowScreen()
 
     def compose(self) -> ComposeResult:
         yield Recorder()
@@ -95,19 +122,87 @@ class GatedApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         await self.key_gate.handle(event, super().on_event)
 
+    def action_open(self) -> None:
+        self.push_screen(self.slow)
 
-async def test_a_slow_handler_holds_the_next_key_no_longer_than_the_limit() -> None:
+
+async def until(done: Callable[[], bool], what: str) -> None:
+    """Wait until ``done()``; fail naming ``what`` if it takes past any plausible delay
+    (a limit against hanging, not a speed requirement).
+
+    Not ``pilot.pause``: that waits for every widget of the screen, and these tests keep
+    one busy on purpose."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_LIMIT
+    while not done():
+        if loop.time() > deadline:
+            raise AssertionError(f"still waiting after {SETTLE_LIMIT:g}s: {what}")
+        await asyncio.sleep(0.01)
+
+
+def post(app: App[Any], *keys: str) -> None:
+    for key in keys:
+        app.post_message(events.Key(key, key))
+
+
+async def test_a_busy_handler_holds_the_next_keys_no_longer_than_the_limit() -> None:
     app = GatedApp()
     async with app.run_test() as pilot:
         recorder = app.query_one(Recorder)
         recorder.focus()
         await pilot.pause()
-        await burst(pilot, "x", "y", "z")
+        post(app, "x", "y", "z")
+        try:
+            await until(lambda: recorder.seen == ["x"], "x being handled")
+            # x is not finished, yet y and z were let through (past the limit the gate
+            # stops waiting; they queue behind x in the widget, as without a gate).
+            await until(lambda: app.key_gate.pending == 0, "y and z let through")
+            assert recorder.seen == ["x"]
+        finally:
+            recorder.finish_x.set()
+        await until(lambda: len(recorder.seen) == 3, "y and z handled")
         assert recorder.seen == ["x", "y", "z"]  # in order, none lost
-        # y and z were let through while x was still being handled: past the limit the
-        # gate stops waiting (they queue behind x in the widget, as without a gate).
-        assert recorder.held_when_x_ended == 0
-        assert app.key_gate.pending == 0
+
+
+async def test_keys_behind_a_key_that_opens_a_screen_wait_until_it_is_ready() -> None:
+    app = GatedApp()
+    async with app.run_test() as pilot:
+        app.query_one(Recorder).focus()
+        await pilot.pause()
+        post(app, "o", "a", "b")
+        try:
+            await until(
+                lambda: app.screen is app.slow and len(app.key_gate.held) == 2,
+                "the slow screen pushed, a and b held",
+            )
+            # Building the screen takes many times the hold limit: the keys still wait.
+            await asyncio.sleep(app.key_gate.hold_limit * 10)
+            assert len(app.key_gate.held) == 2
+        finally:
+            app.slow.built.set()
+        await until(lambda: app.key_gate.pending == 0, "a and b routed")
+        await pilot.pause()
+        assert app.slow.query_one(Input).value == "ab"
+        assert app.query_one(Recorder).seen == ["o"]  # none of the keys typed for the screen
+
+
+async def test_keys_behind_a_screen_that_never_gets_ready_go_on_after_the_cap() -> None:
+    app = GatedApp(ready_limit=0.2)
+    async with app.run_test() as pilot:
+        app.query_one(Recorder).focus()
+        await pilot.pause()
+        post(app, "o", "a", "b")
+        try:
+            await until(lambda: app.screen is app.slow, "the slow screen pushed")
+            # a goes on (to the app, which routes it once it is free again, as it would
+            # without the gate): the gate gave up waiting, the screen is not ready.
+            await until(lambda: len(app.key_gate.held) < 2, "a let through")
+            assert not app.slow.is_mounted
+        finally:
+            app.slow.built.set()
+        await until(lambda: app.key_gate.pending == 0, "a and b routed")
+        await pilot.pause()
+        assert app.slow.query_one(Input).value == "ab"  # in order, none lost
 
 
 async def test_a_paste_right_after_the_comment_key_lands_in_the_comment(

@@ -7,17 +7,18 @@ the reading, the cursor keys and the messages on top.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from incident_tui.clock import Clock
+from incident_tui.domain.durations import age
 from incident_tui.ui.widgets.row_format import (
     Columns,
     RowStyles,
@@ -45,6 +46,19 @@ def empty_message(*, filtered: bool, syncing: bool, ever_synced: bool | None) ->
     if ever_synced is False:
         return "No incidents yet (never synced)"
     return "No incidents."
+
+
+RowKey = tuple[RowView, bool, bool, str]
+"""What a drawn row line depends on: the row, cursor, selected and its age text."""
+
+
+class VisibleLines(NamedTuple):
+    """What the viewport showed at one moment, to redraw only the lines that then change."""
+
+    top: int
+    """The row index of the first line."""
+    keys: list[Hashable]
+    """What each line showed (see :meth:`IncidentLines._line_key`)."""
 
 
 class IncidentLines(ScrollView, can_focus=True):
@@ -111,9 +125,10 @@ class IncidentLines(ScrollView, can_focus=True):
         self._now: datetime = clock()
         self._styles: RowStyles | None = None
         self._columns: Columns | None = None
-        self._strips: dict[tuple[RowView, bool, bool], Strip] = {}
+        self._strips: dict[RowKey, Strip] = {}
         """Drawn lines by content, not position: after a scroll or a new search most rows are
-        ones already drawn, and a line costs more to draw than to look up."""
+        ones already drawn, and a line costs more to draw than to look up. The age text is
+        part of the key, so a clock tick keeps the lines whose age reads the same."""
         self.empty_text: Callable[[], str] = lambda: NO_MATCH
         """What the list says when it has no rows. The owner knows why (a filter, a first
         sync still running) and sets this; asked only when that line is drawn."""
@@ -184,7 +199,7 @@ class IncidentLines(ScrollView, can_focus=True):
         if row is None:
             self.block_missing(self._blocks.block_of(index))
             return paint_placeholder(columns, styles, cursor=cursor)
-        key = (row, cursor, row.id in self._selected)
+        key = self._row_key(row, cursor)
         strip = self._strips.get(key)
         if strip is None:
             strip = paint_row(row, columns, styles, now=self._now, cursor=cursor, selected=key[2])
@@ -204,9 +219,54 @@ class IncidentLines(ScrollView, can_focus=True):
         self.set_interval(60, self._tick)
 
     def _tick(self) -> None:
+        # Most ages are in hours or days and read the same a minute later: redrawing only the
+        # lines whose age text changed keeps a quiet list from sending a whole screen (~5 KB)
+        # down a slow SSH link every minute.
+        before = self._visible_lines()
         self._now = self._clock()
-        self._strips.clear()
-        self.refresh()
+        self._refresh_changed(before)
+
+    def _line_key(self, index: int) -> Hashable:
+        """What line ``index`` shows, equal for two moments exactly when it reads the same."""
+        if index >= self._total:
+            return self.empty_text() if index == 0 and self.loaded else None
+        row = self._blocks.get(index)
+        if row is None:
+            # Never equal, so a line still being read is always drawn again: drawing it is
+            # what asks for its block.
+            return object()
+        return self._row_key(row, index == self._cursor)
+
+    def _visible_lines(self) -> VisibleLines:
+        """What the viewport shows now, for :meth:`_refresh_changed` after a change."""
+        top = int(self.scroll_y)
+        height = self._viewport_height()
+        return VisibleLines(top, [self._line_key(index) for index in range(top, top + height)])
+
+    def _refresh_changed(self, before: VisibleLines | None, *, top: int | None = None) -> None:
+        """Redraw the lines that no longer show what they showed in ``before``; everything
+        without a ``before`` or when the view is to start at another row ``top`` (a scroll
+        redraws the whole widget anyway)."""
+        top = int(self.scroll_y) if top is None else top
+        if before is None or top != before.top:
+            self.refresh()
+            return
+        changed = [self._line_key(top + y) != key for y, key in enumerate(before.keys)]
+        width = max(self.virtual_size.width, self.size.width)
+        y = 0
+        while y < len(changed):
+            if not changed[y]:
+                y += 1
+                continue
+            end = y
+            while end < len(changed) and changed[end]:
+                end += 1
+            # Viewport lines, as ScrollView.refresh_lines turns its row indexes into.
+            self.refresh(Region(0, y, width, end - y))
+            y = end
+
+    def _row_key(self, row: RowView, cursor: bool) -> RowKey:
+        return (row, cursor, row.id in self._selected, age(row.created, self._now))
 
     def _viewport_height(self) -> int:
         return max(1, self.scrollable_content_region.height)

@@ -353,6 +353,7 @@ class IncidentList(IncidentLines):
         if message.epoch != self._epoch:
             return
         result = message.result
+        before = self._visible_lines() if self.loaded else None
         cursor, top, total = self._place_cursor(result)
         self._focus_due = None
         self._applied = message.epoch
@@ -369,7 +370,10 @@ class IncidentList(IncidentLines):
         self._now = self._clock()
         self._set_virtual_size()
         self.scroll_to(y=top, animate=False)
-        self.refresh()
+        # A sync pass mostly changes a row or two of the view, or none: redraw just those
+        # (a whole list is ~6 KB down a slow SSH link). Another top is a scroll, which
+        # redraws everything anyway.
+        self._refresh_changed(before, top=top)
         self._cursor_moved(force=True)
         self.post_message(self.Loaded(message.query, self._total, self._exact))
         # Read ahead once these rows are painted: a reader thread now would compete with
@@ -401,12 +405,15 @@ class IncidentList(IncidentLines):
     def _apply_count(self, message: Counted) -> None:
         if message.epoch != self._applied or message.epoch != self._epoch:
             return
+        # The count after a sync's reload mostly changes no line of the view (the total
+        # only shows in rows past the end of the list), so it redraws only what it changes.
+        before = self._visible_lines()
         self._total = message.total
         self._exact = True
         cursor = self._cursor
         self._cursor = max(0, min(self._cursor, self._total - 1))
         self._set_virtual_size()
-        self.refresh()
+        self._refresh_changed(before)
         if self._cursor != cursor:
             self._cursor_moved()
         self.post_message(self.Loaded(self._query, self._total, True))

@@ -12,7 +12,6 @@ module runs them for each remote and reports how each pass went.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -141,17 +140,20 @@ class SyncEngine:
             result.seconds = time.monotonic() - started
             http = getattr(self._connectors.get(name), "http", None)
             result.requests = getattr(http, "requests_sent", 0)
-            # The pass is over either way: say so, even if the cache is still too busy to note.
-            with contextlib.suppress(StoreError):
+            # The pass is over either way: say so, even if the cache cannot note it.
+            try:
                 await asyncio.to_thread(
                     pull_store.save_remote_state, self.engine, name, kind, **state
                 )
+            except StoreError:
+                result.unrecorded = True
             self.listener.remote_finished(result)
             return result
 
     async def refresh(self, incident_id: str) -> bool:
         """Fetch one incident in full now and store it; ``False`` when the remote does not
-        have it (or not yet: created here and still queued).
+        have it (or not yet: created here and still queued). The listener hears of it only
+        when the cache's copy changed.
 
         The TUI asks for the incident on screen: comments and notes someone else added move
         no version a pull could see (AOH IMS comments, OneUptime notes), so without this
@@ -166,8 +168,11 @@ class SyncEngine:
         except NotFound:
             return False
         # Stored as the sync stores a marked incident: a mark to read it again is done.
-        await asyncio.to_thread(
-            pull_store.store_reread, self.engine, [incident], [], self.clock()
+        changed = await asyncio.to_thread(
+            pull_store.store_refreshed, self.engine, incident, self.clock()
         )
-        self.listener.incidents_changed([incident.id], [])
+        if changed:
+            # Not otherwise: the screen showing it would read and draw it again for nothing
+            # after every pass of its remote.
+            self.listener.incidents_changed([incident.id], [])
         return True

@@ -38,6 +38,10 @@ class RemoteResult:
     until the user answers. The three ``waiting``/``held`` counts are read from the cache
     after the pass by the listener that reports it (the command line's); 0 if none does."""
 
+    unrecorded: bool = False
+    """The cache could not note how the pass went (read-only, full, kept locked): its
+    remote state still tells the pass before, and only this result tells this one."""
+
     def summary(self) -> str:
         """One line for the command line and the log; it ends with the changes still
         waiting for the user, so every pass says so, not only the one that was refused."""

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, text
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from incident_tui.domain.model import Incident, SummaryGaps
 from incident_tui.store.bookkeeping import gone_from_remote
@@ -128,17 +128,56 @@ def store_reread(
     read again at the next sync. A gone incident kept for the user (changes of it wait)
     loses its mark too: the user settles it now."""
     with session(engine) as s, s.begin():
-        result = upsert_incidents(s, incidents, now, reread=True)
-        kept_local = set(result.skipped_pending)
-        done = [i.id for i in incidents if i.id not in kept_local] + gone
-        for incident_id in gone:
-            row = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
-            if row is None or gone_from_remote(s, row):
-                result.removed.append(incident_id)
-            else:
-                result.changed.append(incident_id)
-        if done:
-            s.connection().execute(
-                text("DELETE FROM reread WHERE incident_id = :i"), [{"i": i} for i in done]
-            )
+        return _store_reread(s, incidents, gone, now)
+
+
+def _store_reread(
+    s: Session, incidents: list[Incident], gone: list[str], now: datetime
+) -> UpsertResult:
+    """:func:`store_reread` in the caller's transaction."""
+    result = upsert_incidents(s, incidents, now, reread=True)
+    kept_local = set(result.skipped_pending)
+    done = [i.id for i in incidents if i.id not in kept_local] + gone
+    for incident_id in gone:
+        row = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
+        if row is None or gone_from_remote(s, row):
+            result.removed.append(incident_id)
+        else:
+            result.changed.append(incident_id)
+    if done:
+        s.connection().execute(
+            text("DELETE FROM reread WHERE incident_id = :i"), [{"i": i} for i in done]
+        )
     return result
+
+
+def store_refreshed(engine: Engine, incident: Incident, now: datetime) -> bool:
+    """Store one incident read again in full, as :func:`store_reread` does; whether that
+    changed what the cache shows of it: its record, or its comments and files (those are
+    replaced even when the record's version did not move, so they are compared)."""
+    with session(engine) as s, s.begin():
+        before = _children(s, incident.id)
+        result = _store_reread(s, [incident], [], now)
+        if result.new or result.changed:
+            return True
+        return _children(s, incident.id) != before
+
+
+def _children(s: Session, incident_id: str) -> list[tuple[Any, ...]]:
+    """The incident's comments and attachments, every column the detail screen reads."""
+    conn = s.connection()
+    comments = conn.execute(
+        text(
+            "SELECT seq, remote_id, author, body, created_at, visibility, pending "
+            "FROM comment WHERE incident_id = :i ORDER BY seq"
+        ),
+        {"i": incident_id},
+    )
+    files = conn.execute(
+        text(
+            "SELECT seq, remote_id, name, content_type, url, size, pending "
+            "FROM attachment WHERE incident_id = :i ORDER BY seq"
+        ),
+        {"i": incident_id},
+    )
+    return [("comment", *row) for row in comments] + [("file", *row) for row in files]

@@ -12,7 +12,7 @@ Opening the dashboard and the handover is the App's :class:`ReportViews` mixin
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,6 +28,7 @@ from incident_tui.clock import Clock, system_clock
 from incident_tui.domain.text import clean, shorten
 from incident_tui.keymap import clashes, screen_clashes
 from incident_tui.ui import keys
+from incident_tui.ui.cache_watch import WATCH_EVERY, CacheWatch
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.intents import Intents
 from incident_tui.ui.key_gate import KeyGate
@@ -51,6 +52,8 @@ WARM_AFTER = 0.5
 """Seconds after start-up to build the writer (SQLModel import) in a thread, off the paint."""
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from incident_tui.config import Settings
     from incident_tui.ui.screens.dashboard import DashboardScreen
     from incident_tui.ui.sync_runner import RereadDone, SyncRunner
@@ -82,6 +85,9 @@ class IncidentApp(ReportViews, App[None]):
         self.runner: SyncRunner | None = None
         """The sync loop, built after the first paint (its imports are not needed before)."""
         self.key_gate = KeyGate(self)
+        self._holds = 0
+        self._cache_watch = CacheWatch(services.db_path)
+        """How many screens hold the terminal output now (:meth:`hold_output`)."""
         self.ctx = UiContext(
             services=services,
             intents=Intents(self, services),
@@ -98,6 +104,49 @@ class IncidentApp(ReportViews, App[None]):
     def get_default_screen(self) -> Screen[Any]:
         """The list is the home screen."""
         return ListScreen(self.ctx)
+
+    @property
+    def _background_screens(self) -> list[Screen[Any]]:
+        """The screens under the top one that show through it: none when it is opaque.
+
+        Textual (8.2.8) always counts the screen right under the top one, so the list under
+        the detail, the dashboard or the handover stayed "current": each message it handled
+        (a sync signal, a worker's result) sent its pending repaint to the top screen as a
+        full repaint (``Screen._compositor_refresh``), several kilobytes each time. A
+        screen hidden this way is laid out and repainted when it is back on top
+        (``Screen._on_screen_resume``), as every screen deeper in the stack already is."""
+        stack = self._screen_stack
+        if stack and stack[-1].styles.background.a == 1:
+            return []
+        return super()._background_screens
+
+    def hold_output(self) -> Callable[[], None]:
+        """Keep what is drawn off the terminal until the function returned is called (once;
+        later calls do nothing); the screen is then written once, in full.
+
+        For a screen whose first moments are not worth sending over a slow link: the detail
+        is drawn empty, then with the incident, then laid out again by Textual (scroll
+        bars, newly shown sections), each written in full or nearly. Textual's own
+        ``batch_update`` would not do: it stops the layout too, so those passes would only
+        follow it."""
+        self._holds += 1
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._holds -= 1
+                if not self._holds and self._screen_stack:
+                    self.screen.refresh()
+
+        return release
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Write an update to the terminal, unless a screen holds the output
+        (:meth:`hold_output`)."""
+        if not self._holds:
+            super()._display(screen, renderable)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Incident colours for themes that do not name them (Textual's own themes)."""
@@ -150,6 +199,18 @@ class IncidentApp(ReportViews, App[None]):
                 exit_on_error=False,
             )
         self.set_timer(WARM_AFTER, self.ctx.intents.warm)
+        self._cache_watch.seen()
+        self.set_interval(WATCH_EVERY, self._watch_cache)
+
+    def _watch_cache(self) -> None:
+        """Show what another process committed to the cache (see :mod:`.cache_watch`)."""
+        if self.runner is not None and self.runner.busy:
+            # Our own pass commits as it goes and says what it changed; a look now would
+            # only read everything again for nothing. Its end is the next look's start.
+            return
+        if self._cache_watch.changed():
+            # Which incidents it changed is not known here: every screen reads again.
+            self.ctx.incidents_changed.publish(Changed([]))
 
     def _resolve_settings(self) -> None:
         """Validate the settings if the quick start left them for now (worker thread), then
@@ -182,6 +243,7 @@ class IncidentApp(ReportViews, App[None]):
             # event loop (and any other app on it, in tests) keeps running meanwhile.
             await asyncio.to_thread(self.runner.stop)
         await self.services.aclose_online()
+        self._cache_watch.close()
         self.services.close()
 
     # Commands -----------------------------------------------------------------------------
@@ -210,7 +272,11 @@ class IncidentApp(ReportViews, App[None]):
         elif self.runner is None:
             self.notify("Sync is starting…", markup=False)
         elif not self.runner.available:
-            self.notify("Sync is not available.", severity="warning", markup=False)
+            self.notify(
+                "Sync is not available: part of the install is missing. Reinstall "
+                "incident-tui to sync; the cache works meanwhile.",
+                severity="warning", markup=False,
+            )
         else:
             self.notify(_sync_words(*self.runner.sync_now()), timeout=2, markup=False)
 
@@ -231,6 +297,8 @@ class IncidentApp(ReportViews, App[None]):
 
     def on_incidents_changed(self, message: IncidentsChanged) -> None:
         """Tell the screens; ring for new urgent incidents."""
+        # The screens read the cache after this: what it holds now will be shown.
+        self._cache_watch.seen()
         self.ctx.incidents_changed.publish(Changed(message.ids, message.focus))
         if message.urgent and self.services.settings.bell:
             self.bell()
@@ -271,11 +339,20 @@ class IncidentApp(ReportViews, App[None]):
         """Show the remote's new state (read back from the cache)."""
         self.ctx.sync.syncing.discard(message.result.remote)
         self.ctx.sync.progress.pop(message.result.remote, None)
+        # The pass's commits (its state, its changes, already told) are this App's own.
+        self._cache_watch.seen()
+        result = message.result
+        if result.unrecorded and not result.ok:
+            state = "offline" if result.offline else "failing"
+            self.ctx.sync.unrecorded[result.remote] = (state, result.error or "")
+        else:
+            self.ctx.sync.unrecorded.pop(result.remote, None)
         self.ctx.sync_changed.publish(self.ctx.sync)
 
     def on_reread_done(self, message: RereadDone) -> None:
         """Note whether the incident on screen could be read again from its remote; the
         detail screen marks a copy that could not (only a change is published)."""
+        self._cache_watch.seen()  # the read stored the incident: our own commit
         rereads = self.ctx.sync.rereads
         if rereads.get(message.incident_id, "") == message.problem:
             return

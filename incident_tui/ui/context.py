@@ -23,6 +23,10 @@ class SyncView:
         """How far each syncing remote has come, in a few words (once it has reported)."""
         self.note = ""
         """A word about the loop itself (``sync unavailable``), empty when all is well."""
+        self.unrecorded: dict[str, tuple[str, str]] = {}
+        """The state (``failing`` or ``offline``) and error of each remote whose last pass
+        failed where the cache could not note it (read-only, full): the cache's own state
+        of it is older."""
         self.rereads: dict[str, str] = {}
         """Why an incident opened on screen could not be read again from its remote, by id
         (``school could not be reached (timed out)``); none once a later re-read worked."""

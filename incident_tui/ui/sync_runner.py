@@ -107,7 +107,6 @@ class SyncRunner:
         self._db_path = db_path
         self._remotes = [remote.name for remote in settings.remotes if remote.enabled]
         """The remotes synced in the background, in config order."""
-        self._configured = {remote.name for remote in settings.remotes}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakes: dict[str, asyncio.Event] = {}
         self._task: asyncio.Task[None] | None = None
@@ -187,9 +186,9 @@ class SyncRunner:
         (the detail screen marks a copy it could not refresh); anything but the remote or the
         cache failing is a bug, reported like a failed worker."""
         remote = incident_id.partition(":")[0]
-        if incident_id in self._refreshing or remote not in self._configured:
-            # A remote taken out of the config has no connector: its cached copy is all
-            # there is, as on the list.
+        if incident_id in self._refreshing or remote not in self._remotes:
+            # A remote taken out of the config has no connector, and a disabled one is not
+            # to be asked anything: its cached copy is all there is, as on the list.
             return
         self._refreshing.add(incident_id)
         try:
@@ -240,7 +239,9 @@ class SyncRunner:
             from incident_tui.sync.engine import SyncEngine
         except ImportError as exc:
             self.available = False
-            self._app.post_message(SyncProblem(f"sync is not available: {exc}", fatal=True))
+            # A part of the install is missing: the cache still works, syncing needs it back.
+            text = f"sync is not available: {exc}; reinstall incident-tui to sync"
+            self._app.post_message(SyncProblem(text, fatal=True))
             return
         # The cache the UI reads: ``make_app(db_path=...)`` may differ from the settings'.
         engine = SyncEngine(

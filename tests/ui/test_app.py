@@ -338,7 +338,10 @@ def test_sync_unavailable_is_reported_when_httpx_is_missing(
     assert run.returncode == 0, run.stderr
     shown = json.loads(run.stdout.strip().splitlines()[-1])
     assert not shown["httpx"]
-    assert "sync is not available: No module named 'httpx'" in shown["notes"], shown["notes"]
+    # What it lacks, and what to do about it.
+    assert shown["notes"] == [
+        "sync is not available: No module named 'httpx'; reinstall incident-tui to sync"
+    ]
     assert "sync unavailable" in shown["screen"]
     assert shown["rows"] > 0 and "Database connection pool exhausted" in shown["screen"]
 

@@ -11,6 +11,7 @@ mine, take theirs) from ``detail_answers``. This module decides which of them ap
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
 
@@ -21,7 +22,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.text import clean
@@ -71,6 +72,16 @@ ANSWER_KEYS: tuple[tuple[str, str], ...] = (
     ("discard_change", "discard"),
 )
 """The answers' actions and their words in the hints: a conflict's two, a refusal's two."""
+
+SWITCHED: tuple[str, ...] = (*CAPABILITY, *FEATURES, *ANSWERS)
+"""The actions ``check_action`` may turn on or off, hide or show, as the incident changes."""
+
+FIRST_READ_WAIT = 0.5
+"""Seconds the terminal may keep showing the screen underneath while the incident is read."""
+
+LAYOUT_SETTLE = 0.1
+"""Seconds after the first read until the terminal gets the screen (Textual lays a new
+screen out in two or three passes, one every 1/60 s)."""
 
 DUE_REFRESH = 30.0
 """Seconds between redraws of a promised update's countdown (it turns red when late)."""
@@ -125,10 +136,19 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         self.incident_id = incident_id
         self.detail: Detail | None = None
         self._explained = action_keys(ctx.services.view.keys, [*CAPABILITY, *FEATURES, *ANSWERS])
+        self._drawn: dict[str, tuple[object, ...]] = {}
+        """What each line and section shows now, by id: only a change is drawn again."""
+        self._binding_state: tuple[bool | None, ...] | None = None
+        """What the footer shows: ``check_action`` of each action that can turn on or off."""
+        self._unhold: Callable[[], None] | None = None
+        """Ends the App's hold on the terminal output while there is one (see
+        :meth:`on_mount`)."""
 
     def compose(self) -> ComposeResult:
         """A heading, the scrolling sections and the keys."""
-        yield Static(self._heading(False), id="detail-heading")
+        first = self._heading(False)
+        self._unchanged("detail-heading", first)
+        yield Static(first, id="detail-heading")
         yield Static(id="detail-alert")
         yield RereadNote(id="detail-reread")
         with VerticalScroll(id="detail-body"):
@@ -136,6 +156,10 @@ class DetailScreen(ChangeAnswers, Screen[None]):
                 section = Static(id=section_id, classes="section")
                 if heading:
                     section.border_title = heading
+                # Shown once it has something to say: empty bordered boxes would need a
+                # scroll bar the incident itself may not, and laying the sections out
+                # again without it redraws every one of them.
+                section.display = False
                 yield section
         yield Footer(compact=True)
 
@@ -152,7 +176,21 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         self._show_reread()
         self.query_one("#detail-body").focus()
         self.set_interval(DUE_REFRESH, self._redraw_due)
+        # The terminal gets this screen once it shows the incident, laid out: see
+        # IncidentApp.hold_output.
+        hold = getattr(self.app, "hold_output", None)
+        if hold is not None:
+            self._unhold = hold()
+            self.set_timer(FIRST_READ_WAIT, self._release)
         self.load()
+
+    def _release(self) -> None:
+        """End the hold on the terminal output, if this screen still has it: once shown and
+        laid out, after :data:`FIRST_READ_WAIT` at most, or when the read failed or the
+        screen goes."""
+        unhold, self._unhold = self._unhold, None
+        if unhold is not None:
+            unhold()
 
     def on_screen_resume(self) -> None:
         """On screen (again): keep the incident fresh from the remote while it shows."""
@@ -162,19 +200,26 @@ class DetailScreen(ChangeAnswers, Screen[None]):
 
     def on_unmount(self) -> None:
         """Stop keeping the incident fresh once it is off screen."""
+        self._release()
         runner = getattr(self.app, "runner", None)
         if runner is not None and runner.watched == self.incident_id:
             runner.watch(None)
 
     def _show_reread(self) -> None:
-        """Mark the copy on screen as the cache's while its remote cannot be read again."""
+        """Mark the copy on screen as the cache's while its remote cannot be read again
+        (every sync event calls this: only a change is drawn)."""
         problem = self.ctx.sync.rereads.get(self.incident_id, "")
+        if self._drawn.get("detail-reread", ("",)) == (problem,):
+            return
+        self._drawn["detail-reread"] = (problem,)
         note = self.query_one("#detail-reread", RereadNote)
         note.update(Content.styled(f"cached copy: {problem}", "$warning") if problem else "")
         note.display = bool(problem)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures of this node's workers go to the App's one error handler."""
+        if event.state is WorkerState.ERROR:
+            self._release()  # the read failed: show what there is, and the error
         forward_worker_failure(self, event)
 
     def _changed(self, changed: Changed) -> None:
@@ -189,7 +234,11 @@ class DetailScreen(ChangeAnswers, Screen[None]):
 
     def _show(self, detail: Detail | None) -> None:
         self.detail = detail
-        self.refresh_bindings()
+        self._refresh_footer()
+        if self._unhold is not None:
+            # Once Textual's layout passes for what this draws are done, most likely (if
+            # not, what follows is written as usual).
+            self.set_timer(LAYOUT_SETTLE, self._release)
         if detail is None:
             self._set(
                 "detail-title",
@@ -198,6 +247,7 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             for section_id, _ in SECTIONS[1:]:
                 self._set(section_id, Content(""))
             self.query_one("#detail-alert", Static).display = False
+            self._drawn.pop("detail-alert", None)
             return
         incident = detail.incident
         kind = self.kind
@@ -250,9 +300,13 @@ class DetailScreen(ChangeAnswers, Screen[None]):
                 shown = self._hint(*pairs)
                 keys_part = f": {shown}" if shown else ""
                 parts.append(Content.assemble((label, f"bold {style}"), keys_part))
-        alert = self.query_one("#detail-alert", Static)
-        alert.update(Content("  ·  ").join(parts))
-        alert.display = bool(parts)
+        alert = Content("  ·  ").join(parts)
+        if self._unchanged("detail-alert", alert):
+            return
+        widget = self.query_one("#detail-alert", Static)
+        # One line: showing or hiding it is what lays the screen out again.
+        widget.update(alert, layout=False)
+        widget.display = bool(parts)
 
     def _draw_kind(self) -> None:
         """The kind's own section, against the clock (a promised update may be late)."""
@@ -265,9 +319,10 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             detail_kind.kind_section(incident, self.detail.comments, now),
             detail_kind.kind_title(self.kind),
         )
-        self.query_one("#detail-heading", Static).update(
-            self._heading(detail_kind.overdue(incident, now))
-        )
+        heading = self._heading(detail_kind.overdue(incident, now))
+        if not self._unchanged("detail-heading", heading):
+            # One line whatever it says: no layout pass.
+            self.query_one("#detail-heading", Static).update(heading, layout=False)
 
     def _redraw_due(self) -> None:
         if self.detail is not None and detail_kind.overdue_known(self.detail.incident):
@@ -280,6 +335,8 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         heading: str | None = None,
         hint: str | None = None,
     ) -> None:
+        if self._unchanged(section_id, content, heading, hint):
+            return
         section = self.query_one(f"#{section_id}", Static)
         section.update(content)
         # Empty optional sections take no room; comments always show (even "No comments.").
@@ -288,6 +345,24 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             section.border_title = heading
         if hint is not None:
             section.border_subtitle = hint
+
+    def _unchanged(self, widget_id: str, content: Content, *more: str | None) -> bool:
+        """Whether ``widget_id`` shows ``content`` (and ``more``: its border titles) already;
+        if not, note that it is about to. Re-reads of an unchanged incident draw nothing."""
+        # Text and styles: Content equality compares the text only.
+        shown = (content.plain, list(content.spans), *more)
+        if self._drawn.get(widget_id) == shown:
+            return True
+        self._drawn[widget_id] = shown
+        return False
+
+    def _refresh_footer(self) -> None:
+        """Have the footer redraw its keys when one turned on or off (it recomposes and is
+        drawn again on every bindings refresh)."""
+        state = tuple(self.check_action(action, ()) for action in SWITCHED)
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
 
     def _hint(self, *pairs: tuple[str, str]) -> str:
         """``D download · u upload`` for the actions this incident allows now, with the keys

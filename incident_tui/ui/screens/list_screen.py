@@ -87,7 +87,8 @@ class ListScreen(Screen[None]):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self._binding_state: tuple[str | None, bool] = (None, False)
+        self._binding_state: tuple[bool | None, ...] | None = None
+        """What the footer shows of the row actions: each one's ``check_action``."""
         self._bindings_timer: Timer | None = None
         self._title: Content | None = None
         self._status_read = False
@@ -97,6 +98,12 @@ class ListScreen(Screen[None]):
         """Whether any remote has finished a pass (``None`` until the states are read)."""
         self.targets = Targets(lambda: self.incidents, ctx.services, self.notify)
         """Which incidents a row action takes (the selection, else the cursor's)."""
+        self._missed_changes = False
+        """Whether incidents changed while another screen hid this one."""
+        self._missed_focus: str | None = None
+        """The incident the list was asked to put its cursor on meanwhile, if any."""
+        self._missed_sync = False
+        """Whether the sync state changed while another screen hid this one."""
 
     def compose(self) -> ComposeResult:
         """Title, search, column titles, the list, status line and keys."""
@@ -108,11 +115,9 @@ class ListScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Start reading rows and sync state; listen for changes."""
-        self.ctx.incidents_changed.subscribe(self, self._incidents_changed)
-        self.ctx.sync_changed.subscribe(self, self._sync_changed)
-        self.ctx.sync_progress.subscribe(
-            self, lambda view: self.query_one(StatusLine).show_progress(view.progress)
-        )
+        self.ctx.incidents_changed.subscribe(self, self._on_incidents_changed, immediate=True)
+        self.ctx.sync_changed.subscribe(self, self._on_sync_changed, immediate=True)
+        self.ctx.sync_progress.subscribe(self, self._on_sync_progress, immediate=True)
         incidents = self.incidents
         incidents.empty_text = self._empty_text
         incidents.focus()
@@ -140,9 +145,9 @@ class ListScreen(Screen[None]):
     @on(IncidentList.CursorChanged)
     @on(IncidentList.SelectionChanged)
     def _row_context_changed(self) -> None:
-        incidents = self.incidents
-        row = incidents.cursor_row
-        state = (row.kind if row else None, bool(incidents.selected_ids))
+        # Only when an action turns on or off: rows of two kinds that can do the same
+        # things need no new footer (it recomposes and is drawn again on every refresh).
+        state = tuple(self.check_action(action, ()) for action in (*ROW_CAPABILITY, "back"))
         if state != self._binding_state:
             # The footer recomposes on every bindings refresh (tens of ms), so it follows the
             # cursor once it rests rather than on every step: cursor moves stay a few ms.
@@ -160,11 +165,47 @@ class ListScreen(Screen[None]):
             self._status_read = True
             self.refresh_status()
 
+    # The signals' callbacks run as they are published (``immediate``): while another screen
+    # hides this one, they only note what to catch up with on return, and no message reaches
+    # it (whatever a hidden screen handles costs work; in Textual it also cost a repaint of
+    # the screen on top). On screen, they hand the work to this screen's queue as before.
+
+    def _on_incidents_changed(self, changed: Changed) -> None:
+        if self.is_current:
+            self.call_next(self._incidents_changed, changed)
+        else:
+            self._missed_changes = True
+            self._missed_focus = changed.focus or self._missed_focus
+
+    def _on_sync_changed(self, view: SyncView) -> None:
+        if self.is_current:
+            self.call_next(self._sync_changed, view)
+        else:
+            self._missed_sync = True
+
+    def _on_sync_progress(self, view: SyncView) -> None:
+        if self.is_current:
+            self.call_next(self.query_one(StatusLine).show_progress, view.progress)
+        else:
+            self._missed_sync = True
+
+    def on_screen_resume(self) -> None:
+        """Back on top: catch up, once, with what changed while another screen hid this
+        one (rows, count and title if incidents changed, the status line if anything did)."""
+        if self._missed_changes:
+            self._incidents_changed(Changed([]))
+        elif self._missed_sync:
+            self._sync_changed(self.ctx.sync)
+
     def _incidents_changed(self, changed: Changed) -> None:
-        self.incidents.reload(focus=changed.focus)
+        # The rows and the status are read again: nothing missed is left to catch up with.
+        self._missed_changes = self._missed_sync = False
+        self.incidents.reload(focus=changed.focus or self._missed_focus)
+        self._missed_focus = None
         self.refresh_status()
 
     def _sync_changed(self, view: SyncView) -> None:
+        self._missed_sync = False
         self.refresh_status()
         self._redraw_empty()
 
@@ -190,7 +231,8 @@ class ListScreen(Screen[None]):
         view = self.ctx.sync
         states = reader.remotes()
         lines = remote_lines(
-            states, self.ctx.services.view.remote_names, view.syncing, view.progress
+            states, self.ctx.services.view.remote_names, view.syncing, view.progress,
+            view.unrecorded,
         )
         names = list(dict.fromkeys([*(line.name for line in lines), *seen]))
         ever_synced = any(state.last_ok_at for state in states)

@@ -158,6 +158,7 @@ class RemotesScreen(ModalScreen[None]):
             self.ctx.services.view.remote_names,
             view.syncing,
             view.progress,
+            view.unrecorded,
         )
         deliver_latest(self, self._show, lines)
 

@@ -14,12 +14,14 @@ no news about anything the user can act on.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from textual import events
-from textual.content import Content
+from textual.content import Content, Span
 from textual.widgets import Static
 
 from incident_tui.domain.text import clean
@@ -49,11 +51,14 @@ def remote_lines(
     configured: Sequence[str],
     syncing: Container[str] = (),
     progress: Mapping[str, str] | None = None,
+    unrecorded: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[RemoteLine]:
     """One line per configured remote, in config order (``never`` until its first pass), as
-    the cache's remote rows and the sync loop's running passes describe them. A remote the
-    cache knows but the config no longer names is left out: nothing syncs it any more."""
+    the cache's remote rows and the sync loop's running passes describe them, or a failed
+    pass the cache could not note (``unrecorded``: its state and error by remote). A remote
+    the cache knows but the config no longer names is left out: nothing syncs it any more."""
     by_name = {state.name: state for state in states}
+    unrecorded = unrecorded or {}
     lines: list[RemoteLine] = []
     for name in dict.fromkeys(configured):
         state = by_name.get(name)
@@ -62,6 +67,10 @@ def remote_lines(
         if name in syncing:
             words = (progress or {}).get(name, "")
             lines.append(RemoteLine(name, "syncing", progress=words, kind=kind, queued=queued))
+        elif name in unrecorded:
+            failed, error = unrecorded[name]
+            last_ok = state.last_ok_at if state else None
+            lines.append(RemoteLine(name, failed, last_ok, error, kind=kind, queued=queued))
         elif state is None:
             lines.append(RemoteLine(name, "never"))
         else:
@@ -248,6 +257,12 @@ def _assemble(
     return Content.assemble(*parts)
 
 
+REDRAW_INTERVAL = 0.5
+"""Seconds between two changes of the status line at least: a sync pass reports each
+remote's start, progress and end, ten or more changes a pass, each written to the terminal
+(slow over SSH); the latest state shows at most this long after it came."""
+
+
 class StatusLine(Static):
     """One line at the bottom of the list; data comes down through :meth:`show`. A click
     opens the remotes screen (every remote's state and full last error)."""
@@ -264,22 +279,54 @@ class StatusLine(Static):
     """
 
     _shown: tuple[list[RemoteLine], int, str] | None = None
+    _drawn: tuple[str, list[Span]] | None = None
+    """The text and styles on screen (``Content`` equality compares the text only)."""
+    _drawn_at = -REDRAW_INTERVAL
+    """When (``time.monotonic``) the line last changed on screen."""
+    _due = False
+    """Whether a redraw waits for the end of :data:`REDRAW_INTERVAL`."""
 
     def show(self, remotes: Iterable[RemoteLine], queued: int, note: str = "") -> None:
-        """Redraw with these remote states and queue length."""
+        """Redraw with these remote states and queue length (within
+        :data:`REDRAW_INTERVAL`: the line changes at most that often)."""
         self._shown = (list(remotes), queued, note)
         self._draw()
 
-    def _draw(self) -> None:
+    def _draw(self, at_once: bool = False) -> None:
         if self._shown is None:
             return
+        if not at_once:
+            if self._due:
+                return  # the waiting redraw shows the latest state
+            wait = self._drawn_at + REDRAW_INTERVAL - time.monotonic()
+            if wait > 0:
+                # A worker, not a timer: tests (and anyone) waiting for the app to settle
+                # wait for the final state too.
+                self._due = True
+                self.run_worker(
+                    self._draw_later(wait), name="status line redraw", group="status-redraw",
+                    exit_on_error=False,
+                )
+                return
         # Before the first layout the width is unknown: the full line, redrawn on resize.
         width = self.content_size.width or None
-        self.update(status_content(*self._shown, width=width))
+        content = status_content(*self._shown, width=width)
+        drawn = (content.plain, list(content.spans))
+        if drawn != self._drawn:
+            # Only a change is drawn, and without a layout pass (the line is one row high
+            # and as wide as the screen whatever it says).
+            self._drawn, self._drawn_at = drawn, time.monotonic()
+            self.update(content, layout=False)
+
+    async def _draw_later(self, wait: float) -> None:
+        await asyncio.sleep(wait)
+        self._due = False
+        self._draw(at_once=True)
 
     def on_resize(self, event: events.Resize) -> None:
-        """A new width may need a shorter (or allow a longer) form of the line."""
-        self._draw()
+        """A new width may need a shorter (or allow a longer) form of the line: at once,
+        the screen is drawn again anyway."""
+        self._draw(at_once=True)
 
     async def on_click(self, event: events.Click) -> None:
         """Show every remote's state and full last error."""

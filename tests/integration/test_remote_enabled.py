@@ -1,0 +1,93 @@
+"""A remote with ``enabled = false`` (README, "Every remote also takes"): ``sync`` leaves it
+alone (no request reaches its server) unless it is named with ``--remote``; its cached
+incidents stay and changes to them are still queued, then sent once it is named. Through
+the command line, against the emulators over HTTP."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from incident_tui.emulators import EmulatorServer
+from tests.integration.conftest import Point, Serve, cli
+
+
+def disabled(name: str, server: EmulatorServer) -> dict[str, Any]:
+    """The emulator's own config for remote ``name``, switched off."""
+    return {**server.emulator.remote_config(name), "enabled": False}
+
+
+def listed(capsys: pytest.CaptureFixture[str], remote: str) -> dict[str, dict[str, Any]]:
+    """The cached incidents of ``remote`` as ``list --json`` shows them, by id."""
+    rows = json.loads(cli(capsys, "list", "--json", "--remote", remote)[0])
+    return {row["id"]: row for row in rows}
+
+
+def test_sync_leaves_a_disabled_remote_alone_and_keeps_its_incidents(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kite = serve("kitehouse", sample=4)
+    ops = serve("aoh_ims", sample=0)
+    aoh: Any = ops.emulator
+    first = aoh.add(name="Pump 3 tripped", status="NEW", severity="MAJOR")
+    aoh.add(name="Fan noise", status="NEW", severity="LOW")
+    point(("school", kite), ("ops", ops))
+    cli(capsys, "sync", "--once")
+    cached = listed(capsys, "ops")
+    assert {row["title"] for row in cached.values()} == {"Pump 3 tripped", "Fan noise"}
+
+    point(("school", kite), disabled("ops", ops))
+    aoh.add(name="Arrived while disabled", status="NEW")
+    incident_id = f"ops:{first['id']}"
+    out, _ = cli(capsys, "ack", incident_id)  # still queued on a disabled remote
+    assert out.startswith(f"queued: acknowledge {incident_id}")
+    kite.emulator.log.clear()
+    ops.emulator.log.clear()
+
+    out, err = cli(capsys, "sync", "--once")
+    assert ops.emulator.log == []  # not one request, not even a sign-in
+    assert kite.emulator.log != []  # the enabled remote synced as before
+    assert "school: ok" in out and "ops" not in out + err
+    now = listed(capsys, "ops")
+    assert set(now) == set(cached)  # kept, and nothing new pulled
+    assert now[incident_id]["status"] == "acknowledged" and now[incident_id]["pending"] == 1
+    assert aoh.row(first["id"])["status"] == "NEW"  # the queued change was not sent
+    outbox = json.loads(cli(capsys, "outbox", "--json")[0])
+    assert [(c["incident_id"], c["op"], c["state"]) for c in outbox] == [
+        (incident_id, "acknowledge", "queued")
+    ]
+
+
+def test_naming_a_disabled_remote_syncs_it(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kite = serve("kitehouse", sample=4)
+    ops = serve("aoh_ims", sample=0)
+    aoh: Any = ops.emulator
+    first = aoh.add(name="Pump 3 tripped", status="NEW")
+    point(("school", kite), ("ops", ops))
+    cli(capsys, "sync", "--once")
+    point(("school", kite), disabled("ops", ops))
+    aoh.add(name="Arrived while disabled", status="NEW")
+    incident_id = f"ops:{first['id']}"
+    cli(capsys, "ack", incident_id)
+    kite.emulator.log.clear()
+
+    out, _ = cli(capsys, "sync", "--once", "--remote", "ops")
+    assert "ops: ok" in out and "pushed 1" in out
+    assert kite.emulator.log == []  # only the named remote
+    assert aoh.row(first["id"])["status"] == "OPEN"  # the queued acknowledge arrived
+    titles = {row["title"] for row in listed(capsys, "ops").values()}
+    assert titles == {"Pump 3 tripped", "Arrived while disabled"}
+    assert json.loads(cli(capsys, "outbox", "--json")[0]) == []
+
+
+def test_with_every_remote_disabled_sync_once_sends_nothing(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ops = serve("aoh_ims", sample=3)
+    point(disabled("ops", ops))
+    cli(capsys, "sync", "--once")  # nothing to sync is not a failure
+    assert ops.emulator.log == []

@@ -1,0 +1,102 @@
+"""Another process writes the cache the TUI shows (``incident-tui ack`` in a second terminal):
+the list and the open detail show its change within a few seconds, without a sync and without
+a key pressed; the App's own changes are not read twice for it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Container
+from pathlib import Path
+from typing import Any
+
+from incident_tui.ui.messages import Changed
+from tests.ui.conftest import KIND, REMOTES
+from tests.ui.helpers import cursor_to, incidents, open_detail, screen_text, settle, until
+
+
+def other_process(db_path: Path, *args: str) -> None:
+    """Run the real command line in a process of its own over the same cache."""
+    env = {**os.environ, "INCIDENT_TUI_REMOTES": json.dumps(REMOTES)}
+    done = subprocess.run(
+        [sys.executable, "-m", "incident_tui", "--db", str(db_path), *args],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def queued(app: Any) -> int:
+    """The queued count the status line shows."""
+    found = re.search(r"(\d+) queued", screen_text(app))
+    assert found, screen_text(app)
+    return int(found[1])
+
+
+def first_open(app: Any, kinds: Container[str] = KIND.values()) -> Any:
+    """The first row of the list of one of ``kinds`` that is neither acknowledged nor
+    resolved."""
+    lst = incidents(app)
+    for index in range(lst.total):
+        row = lst.row_at(index)
+        if row is not None and row.status == "triggered" and row.kind in kinds:
+            return row
+    raise AssertionError("the sample cache has a triggered incident")
+
+
+async def test_the_list_shows_what_another_process_changed(
+    make_app: Callable[..., Any], db_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        row = first_open(app)
+        await cursor_to(pilot, row.id)
+        before = incidents(app).cursor_row
+        assert before is not None and before.status == "triggered"
+        was_queued = queued(app)
+
+        await asyncio.to_thread(other_process, db_path, "ack", row.id)
+        await until(
+            lambda: (current := incidents(app).cursor_row) is not None
+            and current.id == row.id and current.status == "acknowledged"
+        )
+        # The status line counts the change the other process queued.
+        await until(lambda: queued(app) == was_queued + 1)
+
+
+async def test_the_open_detail_shows_a_comment_added_elsewhere(
+    make_app: Callable[..., Any], db_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        row = first_open(app, {"kitehouse", "revily", "oneuptime", "aoh_ims"})  # comments
+        await open_detail(pilot, row.id)
+        await settle(pilot)
+        assert "Left by the night shift" not in screen_text(app)
+
+        await asyncio.to_thread(
+            other_process, db_path, "comment", row.id, "-m", "Left by the night shift"
+        )
+        await until(lambda: "Left by the night shift" in screen_text(app))
+
+
+async def test_its_own_changes_are_not_read_again(make_app: Callable[..., Any]) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        heard: list[Changed] = []
+        app.ctx.incidents_changed.subscribe(app, heard.append, immediate=True)
+        row = first_open(app)
+        await cursor_to(pilot, row.id)
+        await pilot.press("a")
+        await until(lambda: heard != [])
+        # Two looks at the cache later, the App's own acknowledgement is still the one
+        # change it heard of.
+        await asyncio.sleep(5)
+        await settle(pilot)
+        assert [change.ids for change in heard] == [[row.id]], heard

@@ -117,6 +117,24 @@ def _add_command(
     return sub.add_parser(name, **kwargs)
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the installed package's version, looked up only when asked (reading
+    the package metadata costs every other command start-up time)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            shown = version("incident-tui")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            shown = "(not installed)"
+        print(f"incident-tui {shown}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command (interface.md's table)."""
     parser = argparse.ArgumentParser(
@@ -127,7 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_locations(parser, None)
     parser.add_argument("--theme", help="theme for the TUI")
-    parser.add_argument("--version", action="version", version="incident-tui 0.1.0")
+    parser.add_argument(
+        "--version", action=_VersionAction, help="show the installed version and exit"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     reads_config = _ConfigCommands(sub, _locations())
 

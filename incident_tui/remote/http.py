@@ -362,8 +362,16 @@ class Http:
         try:
             response = await self.client.request(method, path, **kwargs)
         except httpx.ConnectError as exc:
+            reason = _reason(exc)
+            if "CERTIFICATE_VERIFY_FAILED" in reason:
+                # The user's next step: trust the server (a private CA, a self-signed test
+                # server) or stop checking it for this remote.
+                reason += (
+                    " (set SSL_CERT_FILE to its CA's certificate, or verify_tls = false "
+                    "on this remote to skip the check)"
+                )
             raise Unavailable(
-                f"cannot connect to {self.base_url}: {_reason(exc)}", never_sent=True
+                f"cannot connect to {self.base_url}: {reason}", never_sent=True
             ) from None
         except httpx.TimeoutException:
             raise Unavailable(f"{self.base_url} did not answer in time") from None

@@ -1,0 +1,169 @@
+"""Command-line options the README promises, through ``main`` against the emulators over HTTP:
+``download``, ``export-pdf`` and ``export-csv`` with ``--to DIR`` (the file lands there, not in
+``download_dir``), ``export-pdf --with-attachments``, ``attach --content-type``, and
+``emulate KIND --host H --port N`` (serves there and prints that address)."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from incident_tui.emulators import EmulatorServer
+from tests.child_lines import ChildLines
+from tests.conftest import dead_port
+from tests.integration.conftest import Serve, cli
+
+
+@pytest.fixture
+def kitehouse(
+    serve: Serve,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[EmulatorServer, str]:
+    """A Kitehouse emulator synced into a cache, ``download_dir`` at ``tmp_path/downloads``;
+    the server and the id of an incident with one uploaded attachment, ``photo.jpg``."""
+    kite = serve("kitehouse", sample=4)
+    emulator: Any = kite.emulator
+    made = emulator.add("Window broken in lab 2")
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps([emulator.remote_config("school")]))
+    monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
+    monkeypatch.setenv("INCIDENT_TUI_DOWNLOAD_DIR", str(tmp_path / "downloads"))
+    cli(capsys, "sync", "--once")
+    incident_id = f"school:{made['_id']}"
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8 photo bytes")
+    cli(capsys, "attach", incident_id, str(photo))
+    cli(capsys, "sync", "--once")
+    return kite, incident_id
+
+
+def saved(out: str) -> Path:
+    """The path a command printed as ``saved PATH``."""
+    assert out.startswith("saved "), out
+    return Path(out.removeprefix("saved ").strip())
+
+
+def untouched(tmp_path: Path) -> bool:
+    """Whether nothing was written into the configured download folder."""
+    folder = tmp_path / "downloads"
+    return not folder.exists() or not any(folder.iterdir())
+
+
+def test_download_to_a_folder(
+    kitehouse: tuple[EmulatorServer, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, incident_id = kitehouse
+    target = tmp_path / "elsewhere" / "new"  # made as needed
+    path = saved(cli(capsys, "download", incident_id, "photo.jpg", "--to", str(target))[0])
+    assert path.parent == target and path.name == "photo.jpg"
+    assert path.read_bytes() == b"\xff\xd8 photo bytes"
+    assert untouched(tmp_path)
+
+
+def test_export_pdf_to_a_folder(
+    kitehouse: tuple[EmulatorServer, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, incident_id = kitehouse
+    target = tmp_path / "reports"
+    path = saved(cli(capsys, "export-pdf", incident_id, "--to", str(target))[0])
+    assert path.parent == target and path.suffix == ".pdf"
+    assert path.read_bytes().startswith(b"%PDF-")
+    assert untouched(tmp_path)
+
+
+def test_export_csv_to_a_folder(
+    kitehouse: tuple[EmulatorServer, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "exports"
+    path = saved(cli(capsys, "export-csv", "school", "--to", str(target))[0])
+    assert path.parent == target and path.suffix == ".csv"
+    text = path.read_text(encoding="utf-8-sig")
+    assert text.startswith("URN,") and "Window broken in lab 2" in text
+    assert untouched(tmp_path)
+
+
+def pdf_text(data: bytes) -> str:
+    """The page text of a PDF the emulator made (its content streams, inflated)."""
+    parts = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            parts.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            parts.append(stream.decode("latin-1"))
+    return "\n".join(parts)
+
+
+def test_export_pdf_with_attachments_asks_the_remote_for_them(
+    kitehouse: tuple[EmulatorServer, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kite, incident_id = kitehouse
+    kite.emulator.log.clear()
+    plain = saved(cli(capsys, "export-pdf", incident_id)[0])
+    full = saved(cli(capsys, "export-pdf", incident_id, "--with-attachments")[0])
+    exports = [e.query for e in kite.emulator.log if e.path.endswith("/export")]
+    assert exports == ["withAttachments=false", "withAttachments=true"]
+    assert "Attachments:" not in pdf_text(plain.read_bytes())
+    with_files = pdf_text(full.read_bytes())
+    assert "Attachments:" in with_files and "photo.jpg" in with_files
+
+
+def test_attach_sends_the_given_content_type(
+    kitehouse: tuple[EmulatorServer, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kite, incident_id = kitehouse
+    report = tmp_path / "readings.dat"  # a name that says nothing of its type
+    report.write_bytes(b"t,temp\n1,21.5\n")
+    cli(capsys, "attach", incident_id, str(report), "--content-type", "text/csv")
+    guessed = tmp_path / "notes.txt"
+    guessed.write_bytes(b"guessed from the name")
+    cli(capsys, "attach", incident_id, str(guessed))
+    cli(capsys, "sync", "--once")
+    blobs = list(kite.emulator.blobs.values())  # type: ignore[attr-defined]
+    assert ("text/csv", b"t,temp\n1,21.5\n") in blobs
+    assert ("text/plain", b"guessed from the name") in blobs  # without the flag: the name's
+    shown = json.loads(cli(capsys, "show", incident_id, "--json")[0])
+    assert shown["pending"] == 0
+
+
+def test_emulate_serves_on_the_given_host_and_port() -> None:
+    host = "127.0.0.2"  # another loopback address: only served if --host is taken
+    try:
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+    except OSError:
+        pytest.skip(f"{host} is not a local address here (Linux routes all of 127/8)")
+    port = dead_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "incident_tui", "emulate", "revily", "--sample", "3",
+         "--host", host, "--port", str(port)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        lines = ChildLines(process.stdout, "incident-tui emulate")
+        first = lines.wait_for(lambda line: " emulator on " in line, 30, "the address line")
+        url = f"http://{host}:{port}"
+        assert first.startswith(f"revily emulator on {url} ")
+        base = lines.wait_for(lambda line: line.startswith("base_url = "), 30, "base_url")
+        assert base.strip() == f'base_url = "{url}"'
+        token = lines.wait_for(lambda line: line.startswith("token = "), 30, "the token")
+        secret = token.strip().partition(" = ")[2].strip('"')
+        response = httpx.get(
+            f"{url}/incidents", headers={"Authorization": f'Token token="{secret}"'}
+        )
+        assert response.status_code == 200 and len(response.json()) == 3
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/incidents")  # not on the default address
+    finally:
+        process.kill()
+        process.wait()

@@ -223,6 +223,9 @@ class Http:
         self._sleep = sleep
         self.pace = Pace(max_rate, sleep=sleep) if max_rate > 0 else None
         self.requests_sent = 0
+        self.on_retry: Callable[[RemoteError, float], None] | None = None
+        """Told of each failed attempt that will be made again, and the seconds until then
+        (the sync shows it: a pass that waits on a silent server is not just "syncing")."""
         # Event-loop time before which no request of this client leaves (see _hold).
         self._held_until = 0.0
 
@@ -282,10 +285,12 @@ class Http:
             response = await send()
             try:
                 return response, parse_json(response)
-            except BadResponse:
+            except BadResponse as error:
                 if attempt >= self.attempts:
                     raise
-                await self._sleep(self.backoff(attempt, None))
+                delay = self.backoff(attempt, None)
+                self._retrying(error, delay)
+                await self._sleep(delay)
 
     async def _send(
         self,
@@ -314,10 +319,15 @@ class Http:
                 if wait is not None and wait > self.max_wait:
                     raise
                 delay = self.backoff(attempt, wait)
+                self._retrying(error, delay)
                 if isinstance(error, RateLimited):
                     await self._hold(delay)
                 else:
                     await self._sleep(delay)
+
+    def _retrying(self, error: RemoteError, delay: float) -> None:
+        if self.on_retry is not None:
+            self.on_retry(error, delay)
 
     async def _hold(self, delay: float) -> None:
         """Wait ``delay`` after a 429, and hold back every other request of this client

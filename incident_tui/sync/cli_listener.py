@@ -50,6 +50,13 @@ class PrintListener:
         if self._tty:
             print(f"{remote}: details {fetched}/{total}", file=self.stream, flush=True)
 
+    def remote_retrying(self, remote: str, reason: str, delay: float) -> None:
+        """Say that a request failed and is tried again (terminal only)."""
+        if self._tty:
+            wait = f"{delay:.0f}" if delay >= 10 else f"{delay:.1f}"
+            line = f"{remote}: {reason}; trying again in {wait} s"
+            print(clean(line, single_line=True), file=self.stream, flush=True)
+
     def remote_finished(self, result: RemoteResult) -> None:
         """Print the remote's outcome, with the changes still waiting for the user."""
         if self.cache is not None:

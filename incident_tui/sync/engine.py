@@ -12,6 +12,7 @@ module runs them for each remote and reports how each pass went.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,10 +72,15 @@ class SyncEngine:
         """The connector of remote ``name`` (built once, reused: one pool per remote)."""
         if name not in self._connectors:
             config = self.settings.remote(name)
-            self._connectors[name] = make_connector(
-                config, transport=self._transport, sleep=self._sleep
-            )
+            connector = make_connector(config, transport=self._transport, sleep=self._sleep)
+            http = getattr(connector, "http", None)
+            if http is not None:
+                http.on_retry = functools.partial(self._retrying, name)
+            self._connectors[name] = connector
         return self._connectors[name]
+
+    def _retrying(self, name: str, error: Exception, delay: float) -> None:
+        self.listener.remote_retrying(name, str(error), delay)
 
     async def aclose(self) -> None:
         """Close every connector's HTTP client and the database engine."""

@@ -104,6 +104,10 @@ class SyncListener(Protocol):
         """``fetched`` of the ``total`` full records a pass fetches (comments, description)
         are in for a remote (called per batch, after the listing)."""
 
+    def remote_retrying(self, remote: str, reason: str, delay: float) -> None:
+        """A request of the remote's pass failed for ``reason`` and goes again in ``delay``
+        seconds (a server error, no answer in time, a dropped connection, 429)."""
+
     def remote_finished(self, result: RemoteResult) -> None:
         """A remote's pass ended (successfully or not)."""
 
@@ -121,6 +125,9 @@ class NullListener:
         """Ignored."""
 
     def remote_details(self, remote: str, fetched: int, total: int) -> None:
+        """Ignored."""
+
+    def remote_retrying(self, remote: str, reason: str, delay: float) -> None:
         """Ignored."""
 
     def remote_finished(self, result: RemoteResult) -> None:

@@ -62,6 +62,12 @@ class AppListener:
         """More full records are in (coalesced like the listing's progress)."""
         self._app.post_message(RemoteProgress(remote, f"details {fetched}/{total}"))
 
+    def remote_retrying(self, remote: str, reason: str, delay: float) -> None:
+        """A request failed and goes again: the status line says so until the pass moves
+        on (a silent server otherwise reads as a pass that is merely slow)."""
+        short = shorten(clean(reason, single_line=True), REASON_LENGTH)
+        self._app.post_message(RemoteProgress(remote, f"retrying: {short}"))
+
     def remote_finished(self, result: RemoteResult) -> None:
         """A remote's pass ended."""
         self._app.post_message(RemoteFinished(result))

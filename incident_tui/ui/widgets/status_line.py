@@ -14,9 +14,7 @@ no news about anything the user can act on.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -257,12 +255,6 @@ def _assemble(
     return Content.assemble(*parts)
 
 
-REDRAW_INTERVAL = 0.5
-"""Seconds between two changes of the status line at least: a sync pass reports each
-remote's start, progress and end, ten or more changes a pass, each written to the terminal
-(slow over SSH); the latest state shows at most this long after it came."""
-
-
 class StatusLine(Static):
     """One line at the bottom of the list; data comes down through :meth:`show`. A click
     opens the remotes screen (every remote's state and full last error)."""
@@ -281,33 +273,15 @@ class StatusLine(Static):
     _shown: tuple[list[RemoteLine], int, str] | None = None
     _drawn: tuple[str, list[Span]] | None = None
     """The text and styles on screen (``Content`` equality compares the text only)."""
-    _drawn_at = -REDRAW_INTERVAL
-    """When (``time.monotonic``) the line last changed on screen."""
-    _due = False
-    """Whether a redraw waits for the end of :data:`REDRAW_INTERVAL`."""
 
     def show(self, remotes: Iterable[RemoteLine], queued: int, note: str = "") -> None:
-        """Redraw with these remote states and queue length (within
-        :data:`REDRAW_INTERVAL`: the line changes at most that often)."""
+        """Redraw with these remote states and queue length (if the line reads differently)."""
         self._shown = (list(remotes), queued, note)
         self._draw()
 
-    def _draw(self, at_once: bool = False) -> None:
+    def _draw(self) -> None:
         if self._shown is None:
             return
-        if not at_once:
-            if self._due:
-                return  # the waiting redraw shows the latest state
-            wait = self._drawn_at + REDRAW_INTERVAL - time.monotonic()
-            if wait > 0:
-                # A worker, not a timer: tests (and anyone) waiting for the app to settle
-                # wait for the final state too.
-                self._due = True
-                self.run_worker(
-                    self._draw_later(wait), name="status line redraw", group="status-redraw",
-                    exit_on_error=False,
-                )
-                return
         # Before the first layout the width is unknown: the full line, redrawn on resize.
         width = self.content_size.width or None
         content = status_content(*self._shown, width=width)
@@ -315,18 +289,12 @@ class StatusLine(Static):
         if drawn != self._drawn:
             # Only a change is drawn, and without a layout pass (the line is one row high
             # and as wide as the screen whatever it says).
-            self._drawn, self._drawn_at = drawn, time.monotonic()
+            self._drawn = drawn
             self.update(content, layout=False)
 
-    async def _draw_later(self, wait: float) -> None:
-        await asyncio.sleep(wait)
-        self._due = False
-        self._draw(at_once=True)
-
     def on_resize(self, event: events.Resize) -> None:
-        """A new width may need a shorter (or allow a longer) form of the line: at once,
-        the screen is drawn again anyway."""
-        self._draw(at_once=True)
+        """A new width may need a shorter (or allow a longer) form of the line."""
+        self._draw()
 
     async def on_click(self, event: events.Click) -> None:
         """Show every remote's state and full last error."""

@@ -1,0 +1,29 @@
+"""While a remote's pass waits to send a failed request again, the status line says so and
+why, rather than a bare "syncing…" that reads like a slow but healthy pass."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from incident_tui.emulators import EmulatorServer
+from tests.ui.helpers import live_app, screen_text, settle, synced, until
+
+
+async def test_a_pass_waiting_to_retry_says_so_on_the_status_line(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("revily", 4)
+    emulator: Any = server.emulator
+    app = live_app(server, "oncall", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        # The server asks for half a minute: the pass waits that long, saying why.
+        emulator.faults.add("status", status=503, retry_after="30", path="^/incidents$")
+        app.runner.sync_now()
+        await until(lambda: "retrying" in screen_text(app).splitlines()[-2])
+        await settle(pilot)
+        status = screen_text(app).splitlines()[-2]
+        assert "oncall syncing… retrying: " in status and "503" in status, status
+        emulator.faults.clear()

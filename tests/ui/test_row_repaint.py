@@ -42,6 +42,16 @@ class MovingClock:
         return self.now
 
 
+def app_on_a_moving_clock(make_settings: MakeSettings, db_path: Path) -> tuple[Any, MovingClock]:
+    """The App over the sample cache (no sync), on a clock the test moves."""
+    from incident_tui.ui.app import make_app
+
+    clock = MovingClock(NOW)
+    app = make_app(make_settings(), clock=clock, db_path=db_path, sync=False, cursor_blink=False)
+    app.animation_level = "none"
+    return app, clock
+
+
 def record_drawn(monkeypatch: pytest.MonkeyPatch, lst: IncidentList) -> set[int]:
     """Viewport lines the list is asked to draw from now on (the real drawing still runs)."""
     drawn: set[int] = set()
@@ -69,11 +79,7 @@ def visible(lst: IncidentList) -> int:
 async def test_an_age_tick_redraws_only_the_lines_whose_age_changed(
     make_settings: MakeSettings, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from incident_tui.ui.app import make_app
-
-    clock = MovingClock(NOW)
-    app = make_app(make_settings(), clock=clock, db_path=db_path, sync=False, cursor_blink=False)
-    app.animation_level = "none"
+    app, clock = app_on_a_moving_clock(make_settings, db_path)
     async with app.run_test(size=(100, 24)) as pilot:
         await settle(pilot)
         lst = incidents(app)
@@ -102,11 +108,7 @@ async def test_an_age_tick_redraws_only_the_lines_whose_age_changed(
 async def test_a_tick_without_age_changes_redraws_nothing(
     make_settings: MakeSettings, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from incident_tui.ui.app import make_app
-
-    clock = MovingClock(NOW)
-    app = make_app(make_settings(), clock=clock, db_path=db_path, sync=False, cursor_blink=False)
-    app.animation_level = "none"
+    app, clock = app_on_a_moving_clock(make_settings, db_path)
     async with app.run_test(size=(100, 24)) as pilot:
         await settle(pilot)
         lst = incidents(app)
@@ -123,11 +125,7 @@ async def test_a_tick_without_age_changes_redraws_nothing(
 async def test_a_reload_after_the_clock_moved_redraws_the_ages_it_changed(
     make_settings: MakeSettings, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from incident_tui.ui.app import make_app
-
-    clock = MovingClock(NOW)
-    app = make_app(make_settings(), clock=clock, db_path=db_path, sync=False, cursor_blink=False)
-    app.animation_level = "none"
+    app, clock = app_on_a_moving_clock(make_settings, db_path)
     async with app.run_test(size=(100, 24)) as pilot:
         await settle(pilot)
         lst = incidents(app)

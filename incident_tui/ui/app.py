@@ -86,8 +86,9 @@ class IncidentApp(ReportViews, App[None]):
         """The sync loop, built after the first paint (its imports are not needed before)."""
         self.key_gate = KeyGate(self)
         self._holds = 0
-        self._cache_watch = CacheWatch(services.db_path)
         """How many screens hold the terminal output now (:meth:`hold_output`)."""
+        self._cache_watch = CacheWatch(services.db_path)
+        """Notices commits to the cache by other processes (:meth:`_watch_cache`)."""
         self.ctx = UiContext(
             services=services,
             intents=Intents(self, services),
@@ -337,11 +338,11 @@ class IncidentApp(ReportViews, App[None]):
 
     def on_remote_finished(self, message: RemoteFinished) -> None:
         """Show the remote's new state (read back from the cache)."""
-        self.ctx.sync.syncing.discard(message.result.remote)
-        self.ctx.sync.progress.pop(message.result.remote, None)
+        result = message.result
+        self.ctx.sync.syncing.discard(result.remote)
+        self.ctx.sync.progress.pop(result.remote, None)
         # The pass's commits (its state, its changes, already told) are this App's own.
         self._cache_watch.seen()
-        result = message.result
         if result.unrecorded and not result.ok:
             state = "offline" if result.offline else "failing"
             self.ctx.sync.unrecorded[result.remote] = (state, result.error or "")

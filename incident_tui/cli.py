@@ -30,22 +30,19 @@ from incident_tui.cli_changes import (
     cmd_resolve,
 )
 from incident_tui.cli_emulate import EmulateFailure
+from incident_tui.cli_ids import whole_ids
 from incident_tui.cli_outbox import cmd_conflict, cmd_discard, cmd_outbox, cmd_retry
 from incident_tui.cli_parser import build_parser
 from incident_tui.cli_store import Failure, open_reader
 from incident_tui.cli_text import not_utf8
 from incident_tui.config_error import ConfigError
-from incident_tui.domain.model import LOCAL_ID_PREFIX, Severity, Status
+from incident_tui.domain.model import Severity, Status
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.store.db import StoreError
 from incident_tui.store.sqlite_errors import cache_error
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
-
-
-LOCAL_MARK = f":{LOCAL_ID_PREFIX}"
-"""What the ids of incidents created here contain until their remote accepts them."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,9 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "tui":
             return cmd_tui(args)
         settings = _settings(args)
-        _current_ids(args, settings)
         handler = COMMANDS[command]
         try:
+            whole_ids(args, settings)
             return handler(args, settings)
         except sqlite3.DatabaseError as error:
             # The reader runs sqlite3 itself: a damaged page deep in the cache, which opened
@@ -96,19 +93,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and closed: not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-
-
-def _current_ids(args: argparse.Namespace, settings: Settings) -> None:
-    """Swap a local id that ``create`` printed for the remote's id, once the remote took the
-    incident: a script may act on what it kept from ``create`` after a sync. Ids given twice
-    (or as both the local and the remote id) count once, in the order first given."""
-    if isinstance(getattr(args, "id", None), str) and LOCAL_MARK in args.id:
-        args.id = open_reader(settings).current_ids([args.id])[0]
-    ids = getattr(args, "ids", None)
-    if isinstance(ids, list) and any(LOCAL_MARK in i for i in ids):
-        ids = open_reader(settings).current_ids(ids)
-    if isinstance(ids, list):
-        args.ids = list(dict.fromkeys(ids))
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -196,7 +180,10 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
             print(f"incident-tui: {problem}; showing the cached copy", file=sys.stderr)
     detail = reader.detail(args.id)
     if detail is None:
-        raise Failure(f"no incident {args.id!r} in the cache (ids look like REMOTE:ID; see 'list')")
+        raise Failure(
+            f"no incident {args.id!r} in the cache "
+            "(ids look like REMOTE:ID, or the short id the TUI shows; see 'list')"
+        )
     print(
         output.dump_json(output.detail_json(detail))
         if args.json

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from incident_tui.store.reader import Detail
 
 
-ID_HELP = "incident id as 'list' shows it (REMOTE:ID)"
+ID_HELP = "incident id as 'list' shows it (REMOTE:ID), or the TUI's short id (INC-42, ops:b939ad88)"
 REMOTE_HELP = "name of the remote (from the config)"
 
 

@@ -67,7 +67,7 @@ def _port(text: str) -> int:
     return value
 
 
-IDS_HELP = "incident ids as 'list' shows them (REMOTE:ID)"
+IDS_HELP = "incident ids as 'list' shows them (REMOTE:ID), or the TUI's short ids (INC-42)"
 SEQ_HELP = "the change's number in 'outbox'"
 
 

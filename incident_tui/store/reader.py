@@ -252,6 +252,23 @@ class Reader:
         ))
         return [aliases.get(i, i) for i in ids]
 
+    def ids_shown_as(self, label: str, remote: str | None = None, limit: int = 6) -> list[str]:
+        """Ids of the incidents (of ``remote``, or of any) that the short id ``label`` may
+        name: the remote's ref, its whole id, or the start of it (at least four characters:
+        the TUI shows a UUID's first eight digits). At most ``limit``, by id.
+
+        Read by a scan of the remote's rows (no index holds refs): milliseconds at 100,000
+        incidents, and only asked when an id given is not one as such."""
+        sql = (
+            "SELECT id FROM incident WHERE deleted_locally = 0 "
+            "AND (ref = :l OR (length(:l) >= 4 AND substr(remote_id, 1, length(:l)) = :l))"
+        )
+        params: dict[str, object] = {"l": label}
+        if remote is not None:
+            sql += " AND remote = :r"
+            params["r"] = remote
+        return [row[0] for row in self._all(f"{sql} ORDER BY id LIMIT {int(limit)}", params)]
+
     def detail(self, incident_id: str) -> Detail | None:
         """The full incident with comments, attachments and queued changes."""
         with self._lock:

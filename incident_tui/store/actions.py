@@ -122,6 +122,8 @@ class Actions:
                     skipped.append(skip)
                     continue
                 target = status_after(op, row.kind)
+                # Kept with the change: a discard shows them again at once, offline too.
+                times = {"acknowledged_at": row.acknowledged_at, "resolved_at": row.resolved_at}
                 row.status = target.value
                 if target is Status.ACKNOWLEDGED and not row.acknowledged_at:
                     row.acknowledged_at = now
@@ -131,7 +133,7 @@ class Actions:
                 if op is ChangeKind.REOPEN:
                     row.resolved_at = None
                 row.updated_at = now
-                queued.append(self._enqueue(s, row, op, {"from": before}))
+                queued.append(self._enqueue(s, row, op, {"from": before, "times": times}))
         if not queued and any(item.refused for item in skipped):
             raise StatusRefused(skipped)
         return StatusQueued(queued, skipped)

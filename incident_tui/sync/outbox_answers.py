@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from incident_tui.domain.model import ChangeKind, Status
+from incident_tui.domain.model import STATUS_CHANGES, ChangeKind, Status
 from incident_tui.store import fts
 from incident_tui.store.actions import ActionError
 from incident_tui.store.bookkeeping import (
@@ -155,8 +155,9 @@ def _undo_local_view(
 ) -> None:
     """Show the remote's view of ``incident`` as last pulled again (its ``base``), with what
     the changes still queued show laid over it, as the discarded change ``op`` was never
-    made. What the cache does not keep from the last pull (times a status change set or
-    cleared, a custom attribute's old value) is brought by the re-read."""
+    made. The times a status change replaced come back from the copy it kept, once no
+    status change is left queued; what the cache does not keep at all (a custom attribute's
+    old value) is brought by the re-read."""
     queue = [(ChangeKind(other.op), json.loads(other.payload)) for other in remaining]
     view = queued_view(json.loads(incident.base or "{}"), incident.kind, queue)
     status = view.pop("status", incident.status)
@@ -164,6 +165,13 @@ def _undo_local_view(
         setattr(incident, name, value)
     if status != incident.status:
         incident.status = status
+        kept = payload.get("times")
+        if isinstance(kept, dict) and not any(kind in STATUS_CHANGES for kind, _ in queue):
+            # The status is the remote's as last pulled again: so are the times the
+            # discarded change replaced (a reopen's resolution time).
+            for name in ("acknowledged_at", "resolved_at"):
+                if isinstance(kept.get(name), str):
+                    setattr(incident, name, kept[name])
         # Times that cannot hold in that status go (those the discarded change set, too).
         if status != Status.RESOLVED:
             incident.resolved_at = None

@@ -78,7 +78,9 @@ def test_changes_made_offline_are_listed_then_sent(
     assert all(OUTBOX_KEYS <= set(r) for r in rows)
     assert [r["seq"] for r in rows] == sorted(r["seq"] for r in rows)
     # Each payload is a JSON object, not a string holding one.
-    assert rows[0]["payload"] == {"from": "triggered"}
+    assert rows[0]["payload"] == {
+        "from": "triggered", "times": {"acknowledged_at": None, "resolved_at": None},
+    }  # fmt: skip
     assert rows[1]["payload"]["body"] == "Written on the train"
     assert rows[2]["payload"]["title"] == "Made offline"
     # The first change met the closed port: it stays queued, with the reason shown.

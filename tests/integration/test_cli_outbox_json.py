@@ -31,7 +31,9 @@ def test_payloads_are_json_objects(tmp_path: Path, capsys: pytest.CaptureFixture
     assert isinstance(comment["payload"], dict)
     assert comment["payload"]["body"] == 'audit note, "quoted"\nsecond line'
     assert comment["payload"]["public"] is False
-    assert ack["payload"] == {"from": "triggered"}
+    assert ack["payload"] == {
+        "from": "triggered", "times": {"acknowledged_at": None, "resolved_at": None},
+    }  # fmt: skip
     # The same object the cache holds as text.
     with sqlite3.connect(db) as conn:
         stored = dict(conn.execute("SELECT seq, payload FROM outbox").fetchall())

@@ -286,6 +286,29 @@ def test_an_offline_discard_shows_the_last_pulled_view_at_once(
     assert show(capsys, fell_id)["title"] == "Fell in the playground"
 
 
+def test_a_discarded_reopen_shows_the_resolution_time_again_at_once(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = Clock()
+    school, fell, _ = kitehouse_site(serve, point, capsys, clock)
+    fell_id = f"school:{fell['_id']}"
+    run(capsys, "resolve", fell_id)
+    run(capsys, "sync", "--once")
+    resolved = show(capsys, fell_id)
+    assert resolved["status"] == "resolved" and resolved["resolved_at"]
+    assert resolved["acknowledged_at"]
+
+    point(("school", school), offline=True)
+    run(capsys, "reopen", fell_id)
+    assert show(capsys, fell_id)["resolved_at"] is None
+    [reopen] = outbox(capsys)
+    run(capsys, "discard", str(reopen["seq"]))
+    shown = show(capsys, fell_id)
+    assert (shown["status"], shown["resolved_at"], shown["acknowledged_at"]) == (
+        "resolved", resolved["resolved_at"], resolved["acknowledged_at"],
+    )  # fmt: skip
+
+
 async def test_the_mark_to_read_again_outlives_the_process_that_discarded(
     serve: Serve, tmp_path: Path
 ) -> None:

@@ -91,6 +91,9 @@ class ListScreen(Screen[None]):
         """What the footer shows of the row actions: each one's ``check_action``."""
         self._bindings_timer: Timer | None = None
         self._title: Content | None = None
+        self._counted: tuple[ListQuery, int] | None = None
+        """The last exact count and its query: shown while a reload of the same query counts
+        again, where "100+" would flash up between two equal counts at every sync pass."""
         self._status_read = False
         self._remote_names: list[str] = ctx.services.view.remote_names
         self._explained = action_keys(ctx.services.view.keys, ROW_CAPABILITY)
@@ -251,7 +254,12 @@ class ListScreen(Screen[None]):
     def _update_title(self) -> None:
         incidents = self.incidents
         query = incidents.list_query
-        count = f"{incidents.total:,}" + ("" if incidents.exact else "+")
+        if incidents.exact:
+            self._counted = (query, incidents.total)
+        if incidents.exact or self._counted is None or self._counted[0] != query:
+            count = f"{incidents.total:,}" + ("" if incidents.exact else "+")
+        else:
+            count = f"{self._counted[1]:,}"
         position = f"{incidents.cursor + 1:,}/" if incidents.total else ""
         parts: list[str | tuple[str, str]] = [
             ("Incidents ", "bold"),

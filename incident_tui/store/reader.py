@@ -259,6 +259,8 @@ class Reader:
 
         Read by a scan of the remote's rows (no index holds refs): milliseconds at 100,000
         incidents, and only asked when an id given is not one as such."""
+        if not label:
+            return []  # an empty ref names nothing, however many rows have one
         sql = (
             "SELECT id FROM incident WHERE deleted_locally = 0 "
             "AND (ref = :l OR (length(:l) >= 4 AND substr(remote_id, 1, length(:l)) = :l))"

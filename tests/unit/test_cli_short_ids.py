@@ -27,6 +27,7 @@ def cache(path: Path) -> Path:
     ops.remote_id = UUID_ID
     other: Incident = make_incident(4, remote="ops", kind="aoh_ims")
     other.remote_id = "b939\x1b[31mzz"
+    other.ref = ""
     build(path, [plant, status, ops, other])
     return path
 
@@ -79,7 +80,8 @@ def test_what_names_nothing_is_still_no_incident(
 ) -> None:
     db = cache(tmp_path / "cache.db")
     # Too short to be the start of an id, a ref of another remote, and no id at all.
-    for given in ("b93", "ops:INC-0300", "INC-9999"):
+    # An empty one after the remote's name is no ref, though a row of it has an empty one.
+    for given in ("b93", "ops:INC-0300", "INC-9999", "ops:", ""):
         assert main(["--db", str(db), "ack", given]) == 1
         assert f"no incident {given!r} in the cache" in one_line_error(capsys.readouterr().err)
     assert queued(db, capsys) == []

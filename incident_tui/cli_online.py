@@ -93,8 +93,18 @@ FRESH_TIMEOUT = 10.0
 """Seconds ``show --fresh`` waits for the remote before showing the cached copy."""
 
 
-def _no_answer(timeout: float, who: str = "the remote") -> str:
-    return f"{who} did not answer in {timeout:g} s"
+async def _within(limit: float | None, awaited: Awaitable[T], who: str = "the remote") -> T:
+    """``awaited``'s result, or a :class:`Failure` saying ``who`` did not answer when
+    ``limit`` seconds (none if ``None``) run out first."""
+    cap = asyncio.timeout(limit)
+    try:
+        async with cap:
+            return await awaited
+    except TimeoutError:
+        # TimeoutError is an OSError: only the cap running out is "no answer".
+        if cap.expired():
+            raise Failure(f"{who} did not answer in {limit or 0:g} s") from None
+        raise
 
 
 def _run(
@@ -109,15 +119,8 @@ def _run(
 
     async def go() -> T:
         online = Online(settings)
-        cap = asyncio.timeout(timeout)
         try:
-            async with cap:
-                return await call(online)
-        except TimeoutError:
-            # TimeoutError is an OSError: only the cap running out is "no answer".
-            if cap.expired():
-                raise Failure(_no_answer(timeout or 0)) from None
-            raise
+            return await _within(timeout, call(online))
         finally:
             await online.aclose()
 
@@ -351,14 +354,10 @@ def read_fresh(
     limit = FRESH_TIMEOUT if timeout is None else timeout
 
     async def go() -> str | None:
-        cap = asyncio.timeout(limit)
         try:
-            async with cap:
-                return await fetch(settings, incident_id)
-        except TimeoutError:
-            if cap.expired():
-                return _no_answer(limit, split_id(incident_id)[0])
-            raise
+            return await _within(limit, fetch(settings, incident_id), split_id(incident_id)[0])
+        except Failure as error:
+            return str(error)
 
     return asyncio.run(go())
 

@@ -1,13 +1,18 @@
-"""The pages of a pull on their way to the cache: fetched ahead of the one being stored, and
-merged when they queue up, so a pull costs fewer, larger transactions."""
+"""The pages of a pull on their way to the cache: fetched ahead of the one being stored,
+merged when they queue up, so a pull costs fewer, larger transactions, and stored one after
+the other by a writer thread of the pull's own."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from incident_tui.domain.model import Incident
 from incident_tui.remote.base import Page
+
+T = TypeVar("T")
 
 PREFETCH_PAGES = 8
 """Pages fetched ahead of the one being stored."""
@@ -110,3 +115,52 @@ async def _close(pages: AsyncIterator[Page]) -> None:
     aclose = getattr(pages, "aclose", None)
     if aclose is not None:
         await aclose()
+
+
+class StoreSkipped(Exception):
+    """A page was not stored because one before it failed to be."""
+
+
+class PageWriter:
+    """Stores a pull's pages one after the other in a thread of its own, while the caller
+    fetches and maps the next ones.
+
+    The next page's transaction starts the moment the last one commits. Handing each page
+    to a thread of the event loop's pool (``asyncio.to_thread``) instead left SQLite idle
+    until the loop came round to the finished one and sent the next: some 12 ms a page
+    while the loop parsed and mapped pages, an eighth of a 50,000-incident pull.
+
+    A page is stored only if every page before it was: after a failure the ones queued
+    behind it raise :class:`StoreSkipped`, so a cursor never moves past a page that is not
+    in the cache. :meth:`close` drops what has not started; one being stored finishes."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="incident-tui-pull")
+        self._failed = False
+        self._submitted: list[asyncio.Future[Any]] = []
+
+    def submit(self, store: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Queue ``store(*args)`` behind the pages already queued; await the result."""
+
+        def run() -> T:
+            if self._failed:
+                raise StoreSkipped
+            try:
+                return store(*args)
+            except BaseException:
+                self._failed = True
+                raise
+
+        future = asyncio.wrap_future(self._pool.submit(run))
+        self._submitted.append(future)
+        return future
+
+    def close(self) -> None:
+        """Drop the pages not yet stored (their results will not be asked for) and let the
+        thread end after the one it is storing, without waiting for it."""
+        for future in self._submitted:
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled():
+                future.exception()  # moot: the caller stopped for its own reason
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -6,8 +6,10 @@ then the full records of the newest incidents that only have a summary so far.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from contextlib import aclosing
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -15,14 +17,19 @@ from incident_tui.clock import Clock, from_db, to_db
 from incident_tui.config import Settings
 from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.model import Incident, Severity
-from incident_tui.remote.base import Connector, listing_not_found
+from incident_tui.remote.base import Connector, Page, listing_not_found
 from incident_tui.remote.errors import NotFound
+from incident_tui.store.upsert import UpsertResult
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import RemoteResult, SyncListener
-from incident_tui.sync.pages import prefetch
+from incident_tui.sync.pages import PageWriter, prefetch
 
 FULL_EVERY = timedelta(minutes=15)
 """Incremental remotes are fully re-listed this often, to notice remote deletions."""
+STORES_AHEAD = 2
+"""Pages handed to the writer and not yet reported: one being stored, one waiting. More
+would be stored as they came; fewer wait in the fetching side, merged into larger
+transactions (see :mod:`incident_tui.sync.pages`)."""
 HYDRATE_CONCURRENCY = 4
 """Full-record fetches in flight per remote: quick, yet gentle on rate limits."""
 HYDRATE_BATCH = 25
@@ -30,6 +37,21 @@ HYDRATE_BATCH = 25
 
 URGENT = {Severity.CRITICAL.value, Severity.MAJOR.value}
 """Severities whose new, unresolved incidents are reported as urgent (never on a first sync)."""
+
+
+@dataclass(slots=True)
+class _Listing:
+    """One pass over a remote's listing: what it is, and what its stored pages came to."""
+
+    connector: Connector
+    kind: str
+    result: RemoteResult
+    now: datetime
+    full: bool
+    first_sync: bool
+    seen: list[str] = field(default_factory=list)
+    urgent: list[str] = field(default_factory=list)
+    """New urgent incidents not yet reported (never on a first sync)."""
 
 
 class Puller:
@@ -57,16 +79,16 @@ class Puller:
             or last_full_at is None
             or now - last_full_at > FULL_EVERY
         )
-        seen: list[str] = []
-        urgent: list[str] = []
-        first_sync = last_full_at is None
+        listing = _Listing(connector, kind, result, now, full, first_sync=last_full_at is None)
         pages = prefetch(connector.pull(None if full else cursor, full=full))
+        writer = PageWriter()
+        stores: deque[tuple[Page, asyncio.Future[UpsertResult]]] = deque()
         try:
             # Closed however the pass ends: a page that cannot be stored (a busy cache) stops
             # the fetching ahead at once, rather than leaving it to the garbage collector.
             async with aclosing(pages):
                 async for page in pages:
-                    stored = await asyncio.to_thread(
+                    future = writer.submit(
                         pull_store.store_page,
                         self.engine,
                         connector.name,
@@ -76,39 +98,51 @@ class Puller:
                         now,
                         connector.summary_gaps if page.partial else None,
                     )
-                    seen += [i.id for i in page.incidents]
-                    result.pulled += len(stored.new) + len(stored.changed)
-                    if not first_sync:
-                        new = set(stored.new)
-                        urgent += [
-                            i.id
-                            for i in page.incidents
-                            if i.id in new
-                            and i.severity
-                            and i.severity.value in URGENT
-                            and i.status.value != "resolved"
-                        ]
-                    self.listener.remote_progress(connector.name, len(seen))
-                    touched = stored.touched()
-                    if page.complete and full:
-                        removed = await asyncio.to_thread(
-                            self._remove_missing, connector.name, seen
-                        )
-                        result.removed += len(removed)
-                        touched += removed
-                        await asyncio.to_thread(
-                            pull_store.save_remote_state,
-                            self.engine,
-                            connector.name,
-                            kind,
-                            last_full_at=to_db(now),
-                        )
-                    if touched or urgent:
-                        self.listener.incidents_changed(touched, urgent)
-                        urgent = []
+                    stores.append((page, future))
+                    if len(stores) >= STORES_AHEAD:
+                        oldest, storing = stores.popleft()
+                        await self._stored(listing, oldest, await storing)
+                while stores:
+                    oldest, storing = stores.popleft()
+                    await self._stored(listing, oldest, await storing)
         except NotFound as error:
             # The listing itself is not there: the config points at the wrong place.
             raise listing_not_found(error) from None
+        finally:
+            writer.close()
+
+    async def _stored(self, listing: _Listing, page: Page, stored: UpsertResult) -> None:
+        """Report a stored page; after the last page of a full listing, drop the cached
+        incidents it did not list and note the time."""
+        name = listing.connector.name
+        listing.seen += [i.id for i in page.incidents]
+        listing.result.pulled += len(stored.new) + len(stored.changed)
+        if not listing.first_sync:
+            new = set(stored.new)
+            listing.urgent += [
+                i.id
+                for i in page.incidents
+                if i.id in new
+                and i.severity
+                and i.severity.value in URGENT
+                and i.status.value != "resolved"
+            ]
+        self.listener.remote_progress(name, len(listing.seen))
+        touched = stored.touched()
+        if page.complete and listing.full:
+            removed = await asyncio.to_thread(self._remove_missing, name, listing.seen)
+            listing.result.removed += len(removed)
+            touched += removed
+            await asyncio.to_thread(
+                pull_store.save_remote_state,
+                self.engine,
+                name,
+                listing.kind,
+                last_full_at=to_db(listing.now),
+            )
+        if touched or listing.urgent:
+            self.listener.incidents_changed(touched, listing.urgent)
+            listing.urgent = []
 
     def _remove_missing(self, remote: str, seen: list[str]) -> list[str]:
         from incident_tui.store.engine import session

@@ -4,7 +4,8 @@
    engine, next to a bare httpx loop fetching (and decoding) the same pages without storing
    them, in the same run. Target: at most 2x the bare loop. Each run also says when the first
    page was stored (for a remote that lists everything in one answer, the bare loop's time is
-   spent before it) and how long storing took in all, beside the fetching.
+   spent before it), how long storing took in all, beside the fetching, and the CPU floor:
+   the least wall time our CPU seconds and the emulator's allow on this machine's cores.
 2. An incremental sync with nothing changed, against all five emulators: list requests per
    remote. Target: one.
 
@@ -72,6 +73,21 @@ def cpu_used(pid: int, since: float | None) -> str:
     """The emulator's CPU seconds since ``since`` as text, or ``?`` where unknown."""
     now = process_cpu(pid)
     return "?" if now is None or since is None else f"{now - since:.2f}s"
+
+
+def cpu_floor(ours: float, pid: int, since: float | None, bare: float) -> str:
+    """The least wall time the pull's CPU seconds and the emulator's allow on this machine's
+    cores, as text, next to the bare loop: with the emulator on the same few cores, a ratio
+    to the bare loop below this one cannot be reached by overlapping work, only by less of it."""
+    server = process_cpu(pid)
+    if server is None or since is None:
+        return "CPU floor: ? (the emulator's CPU time is unknown here)"
+    cores = os.cpu_count() or 1
+    floor = (ours + server - since) / cores
+    return (
+        f"CPU floor: ours + emulator over {cores} cores = {floor:.2f}s, "
+        f"{floor / bare:.2f}x the bare loop"
+    )
 
 
 def remote_emulator(kind: str, count: int) -> tuple[Remote, subprocess.Popen[str]]:
@@ -254,15 +270,16 @@ def full_pull(kind: str, count: int, runs: int) -> tuple[float, float]:
             with tempfile.TemporaryDirectory() as tmp:
                 pull = asyncio.run(engine_pull(config, Path(tmp)))
             ours.append(pull.seconds)
+            pull_cpu = time.process_time() - ours_cpu
             print(
                 f"  run {run + 1}: bare loop {bare[-1]:.2f}s (CPU {bare_cpu}, emulator "
                 f"{bare_server}), sync into empty cache {pull.seconds:.2f}s (CPU "
-                f"{time.process_time() - ours_cpu:.2f}s, emulator "
-                f"{cpu_used(process.pid, server_cpu)}; {pull.pulled} incidents stored; "
-                f"first page stored at {pull.first_stored:.2f}s, storing {pull.storing:.2f}s "
-                "in all)",
+                f"{pull_cpu:.2f}s, emulator {cpu_used(process.pid, server_cpu)}; "
+                f"{pull.pulled} incidents stored; first page stored at "
+                f"{pull.first_stored:.2f}s, storing {pull.storing:.2f}s in all)",
                 flush=True,
             )
+            print(f"    {cpu_floor(pull_cpu, process.pid, server_cpu, bare[-1])}", flush=True)
     finally:
         process.kill()
         process.wait()

@@ -17,6 +17,7 @@ from incident_tui.config import Settings
 from incident_tui.domain.text import clean
 from incident_tui.store.engine import session
 from incident_tui.store.schema import OutboxRow
+from incident_tui.sync.advice import advice
 from incident_tui.sync.events import RemoteResult, SyncReport
 from incident_tui.sync.outbox import BLOCKING_STATES
 
@@ -58,16 +59,24 @@ class PrintListener:
             print(clean(line, single_line=True), file=self.stream, flush=True)
 
     def remote_finished(self, result: RemoteResult) -> None:
-        """Print the remote's outcome, with the changes still waiting for the user."""
+        """Print the remote's outcome, with the changes still waiting for the user, and
+        what to do about a failure with a usual cause (credentials refused, out of reach)."""
         if self.cache is not None:
             counts = waiting_changes(self.cache, result.remote)
             result.waiting_refused, result.waiting_conflicts, result.held = counts
         print(clean(result.summary(), single_line=True), file=self.stream, flush=True)
+        if not result.ok and (hint := result_advice(result)):
+            print(f"{clean(result.remote, single_line=True)}: {hint}", file=self.stream, flush=True)
 
     def incidents_changed(self, ids: list[str], urgent_new: list[str]) -> None:
         """Mention newly arrived urgent incidents."""
         for incident_id in urgent_new:
             print(f"new urgent incident: {incident_id}", file=self.stream, flush=True)
+
+
+def result_advice(result: RemoteResult) -> str:
+    """The remotes screen's hint for a failed pass, from the same words the cache keeps."""
+    return advice("offline" if result.offline else "failing", result.error)
 
 
 def waiting_changes(engine: Engine, remote: str) -> tuple[int, int, int]:

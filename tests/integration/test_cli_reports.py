@@ -1,7 +1,8 @@
 """What the command line reports about changes, against the emulators over HTTP: every
 ``sync --once`` names the refused changes still waiting and those held behind them; a bulk
 status change queues what each remote can and names the rest; deleting what was never sent
-says it was cancelled, not queued; and a reopen shows the status the remote will have."""
+says it was cancelled, not queued; a reopen shows the status the remote will have; and a
+failed pass says what to do about refused credentials or a remote out of reach."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from incident_tui.emulators.fourhse_data import DEFAULT_SUBTENANT_ID
+from tests.conftest import dead_port
 from tests.integration.conftest import Point, Serve, cli
 
 STUCK = "1 refused change, 1 held behind it"
@@ -196,3 +198,30 @@ def test_a_4hse_create_without_an_office_is_refused_before_it_is_queued(
     cli(capsys, "sync", "--once")
     [made] = [row for row in safety.emulator.rows["incident"].values()]  # type: ignore[attr-defined]
     assert (made["name"], made["subtenant_id"]) == ("Spill", office)
+
+
+# F: a failed pass says what to do about the usual causes ------------------------------------
+
+
+def test_a_failed_pass_says_what_to_do_about_refused_credentials_and_no_answer(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    oncall = serve("revily", sample=2)
+    refused = {**oncall.emulator.remote_config("oncall"), "token": "not-the-token"}
+    ops = serve("aoh_ims", sample=0)
+    down = {**ops.emulator.remote_config("down"), "base_url": f"http://127.0.0.1:{dead_port()}"}
+    point(refused, down, ("ops", ops))
+    out, err = cli(capsys, "sync", "--once", status=1)
+    lines = out.splitlines()
+    failed = next(i for i, line in enumerate(lines) if line.startswith("oncall: failed: HTTP 401"))
+    assert lines[failed + 1] == (
+        "oncall: Credentials refused: check this remote's token or login in the config."
+    )
+    gone = next(i for i, line in enumerate(lines) if line.startswith("down: offline: "))
+    assert lines[gone + 1] == (
+        "down: Cannot reach the remote; changes stay queued until it answers."
+    )
+    # A remote that synced gets no hint, and the summary stays the last line.
+    assert [line for line in lines if line.startswith("ops: ")][-1].startswith("ops: ok, ")
+    assert lines[-1] == "synced 1 of 3 remotes; failing: oncall, down"
+    assert err.startswith("incident-tui: synced 1 of 3 remotes; failing: oncall (failed: HTTP 401")

@@ -22,21 +22,15 @@ from textual.worker import Worker
 
 from incident_tui.domain.capabilities import KIND_TITLES
 from incident_tui.domain.text import clean
+from incident_tui.sync.advice import advice
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.format import local_time
 from incident_tui.ui.messages import deliver_latest, forward_worker_failure
-from incident_tui.ui.widgets.status_line import STYLE, RemoteLine, remote_lines, short_error
+from incident_tui.ui.widgets.status_line import STYLE, RemoteLine, remote_lines
 
 MAX_ERROR = 2000
 """Longest last error shown (a remote's error body can be a whole HTML page)."""
 
-ADVICE = {
-    "HTTP 401": "Credentials refused: check this remote's token or login in the config.",
-    "HTTP 403": "Access refused: check this remote's token and its permissions.",
-    "HTTP 429": "Rate limited: the next pass waits as long as the remote asked.",
-}
-"""What to do about the usual failures, by :func:`short_error`."""
-OFFLINE_ADVICE = "Cannot reach the remote; changes stay queued until it answers."
 ORDER = {"failing": 0, "offline": 1, "syncing": 2, "never": 3, "ok": 4}
 """Problems first, as on the status line."""
 
@@ -68,11 +62,7 @@ def remote_error(remote: RemoteLine) -> str:
 
 def remote_advice(remote: RemoteLine) -> str:
     """What to do about the remote's state, for the usual causes; empty otherwise."""
-    if remote.state == "failing":
-        return ADVICE.get(short_error(remote.last_error), "")
-    if remote.state == "offline":
-        return OFFLINE_ADVICE
-    return ""
+    return advice(remote.state, remote.last_error)
 
 
 def remotes_text(remotes: list[RemoteLine]) -> str:

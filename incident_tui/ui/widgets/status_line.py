@@ -14,7 +14,6 @@ no news about anything the user can act on.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -23,6 +22,7 @@ from textual.content import Content, Span
 from textual.widgets import Static
 
 from incident_tui.domain.text import clean
+from incident_tui.sync.advice import short_error
 from incident_tui.ui.format import local_time
 
 if TYPE_CHECKING:
@@ -113,16 +113,6 @@ def _shared(
     for remote in remotes:
         names.setdefault(words(remote), []).append(clean(remote.name, single_line=True))
     return [(f"{', '.join(group)} {text}", style) for (text, style), group in names.items()]
-
-
-HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
-
-
-def short_error(error: str | None) -> str:
-    """A failing remote's error in a word or two: ``HTTP 401``, or ``failing`` when the
-    error names no HTTP status."""
-    found = HTTP_STATUS.search(clean(error, single_line=True))
-    return f"HTTP {found.group(1)}" if found else "failing"
 
 
 STYLE = {

@@ -65,8 +65,10 @@ class PrintListener:
             counts = waiting_changes(self.cache, result.remote)
             result.waiting_refused, result.waiting_conflicts, result.held = counts
         print(clean(result.summary(), single_line=True), file=self.stream, flush=True)
+        # Indented, not under the remote's name: a script takes a remote's last line that
+        # starts with its name as the pass's outcome.
         if not result.ok and (hint := result_advice(result)):
-            print(f"{clean(result.remote, single_line=True)}: {hint}", file=self.stream, flush=True)
+            print(f"  {hint}", file=self.stream, flush=True)
 
     def incidents_changed(self, ids: list[str], urgent_new: list[str]) -> None:
         """Mention newly arrived urgent incidents."""

@@ -215,13 +215,14 @@ def test_a_failed_pass_says_what_to_do_about_refused_credentials_and_no_answer(
     lines = out.splitlines()
     failed = next(i for i, line in enumerate(lines) if line.startswith("oncall: failed: HTTP 401"))
     assert lines[failed + 1] == (
-        "oncall: Credentials refused: check this remote's token or login in the config."
+        "  Credentials refused: check this remote's token or login in the config."
     )
     gone = next(i for i, line in enumerate(lines) if line.startswith("down: offline: "))
-    assert lines[gone + 1] == (
-        "down: Cannot reach the remote; changes stay queued until it answers."
-    )
-    # A remote that synced gets no hint, and the summary stays the last line.
+    assert lines[gone + 1] == "  Cannot reach the remote; changes stay queued until it answers."
+    # The outcome stays each remote's last line under its name; one that synced gets no
+    # hint; the summary stays the last line.
+    assert [line for line in lines if line.startswith("oncall: ")][-1] == lines[failed]
     assert [line for line in lines if line.startswith("ops: ")][-1].startswith("ops: ok, ")
+    assert sum(line.startswith("  ") for line in lines) == 2
     assert lines[-1] == "synced 1 of 3 remotes; failing: oncall, down"
     assert err.startswith("incident-tui: synced 1 of 3 remotes; failing: oncall (failed: HTTP 401")

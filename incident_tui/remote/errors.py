@@ -70,6 +70,18 @@ class Unavailable(RemoteError):
         self.never_sent = never_sent
 
 
+UNTRUSTED_MARK = "CERTIFICATE_VERIFY_FAILED"
+"""OpenSSL's word for a certificate that failed verification; an :class:`Untrusted` error's
+text carries it, so the text the cache keeps still tells that failure apart."""
+
+
+class Untrusted(Unavailable):
+    """The remote's TLS certificate failed verification, so the connection never opened.
+    Out of reach as far as the sync goes (changes stay queued), but not sent again within a
+    pass: the certificate will not change in seconds; the user trusts it or turns the check
+    off for this remote."""
+
+
 class BadResponse(RemoteError):
     """The remote answered with something we cannot read (garbage or truncated JSON, wrong
     shape). Retryable: a truncated body is usually a flaky link."""

@@ -19,6 +19,7 @@ import httpx
 from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean, shorten
 from incident_tui.remote.errors import (
+    UNTRUSTED_MARK,
     AuthFailed,
     BadResponse,
     Conflict,
@@ -27,6 +28,7 @@ from incident_tui.remote.errors import (
     Refused,
     RemoteError,
     Unavailable,
+    Untrusted,
 )
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -174,7 +176,8 @@ class Http:
 
     Retries happen only where repeating the request is safe: idempotent methods (and POSTs the
     caller marks ``idempotent=True``, such as list queries) on 429, 5xx, timeouts and dropped
-    connections; any request on 429 or a connection that never opened. ``Retry-After`` is
+    connections; any request on 429 or a connection that never opened (but not one
+    refused for its certificate, which will not change in seconds). ``Retry-After`` is
     honoured up to ``max_wait`` seconds; a longer wait is left to the next sync pass.
     ``max_rate`` (requests per second, 0 for no limit) paces every request, retries
     included, so a documented rate limit is kept rather than met with 429s.
@@ -314,7 +317,12 @@ class Http:
                 retry_any = isinstance(error, RateLimited) or (
                     isinstance(error, Unavailable) and error.never_sent
                 )
-                if not error.retryable or not (safe or retry_any) or attempt >= self.attempts:
+                if (
+                    not error.retryable
+                    or isinstance(error, Untrusted)
+                    or not (safe or retry_any)
+                    or attempt >= self.attempts
+                ):
                     raise
                 if wait is not None and wait > self.max_wait:
                     raise
@@ -372,17 +380,7 @@ class Http:
         try:
             response = await self.client.request(method, path, **kwargs)
         except httpx.ConnectError as exc:
-            reason = _reason(exc)
-            if "CERTIFICATE_VERIFY_FAILED" in reason:
-                # The user's next step: trust the server (a private CA, a self-signed test
-                # server) or stop checking it for this remote.
-                reason += (
-                    " (set SSL_CERT_FILE to its CA's certificate, or verify_tls = false "
-                    "on this remote to skip the check)"
-                )
-            raise Unavailable(
-                f"cannot connect to {self.base_url}: {reason}", never_sent=True
-            ) from None
+            raise connect_error(exc, self.base_url) from None
         except httpx.TimeoutException:
             raise Unavailable(f"{self.base_url} did not answer in time") from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
@@ -424,6 +422,21 @@ def _tracer(sent: asyncio.Event) -> Callable[[str, dict[str, Any]], Awaitable[No
             sent.set()
 
     return trace
+
+
+def connect_error(exc: httpx.ConnectError, base_url: str) -> Unavailable:
+    """A connection to ``base_url`` that never opened, in the words every request to a
+    remote uses; :class:`Untrusted` when its certificate failed verification."""
+    reason = _reason(exc)
+    if UNTRUSTED_MARK in reason:
+        # The user's next step: trust the server (a private CA, a self-signed test server)
+        # or stop checking it for this remote.
+        return Untrusted(
+            f"cannot connect to {base_url}: {reason} (set SSL_CERT_FILE to its CA's "
+            "certificate, or verify_tls = false on this remote to skip the check)",
+            never_sent=True,
+        )
+    return Unavailable(f"cannot connect to {base_url}: {reason}", never_sent=True)
 
 
 def _reason(exc: Exception) -> str:

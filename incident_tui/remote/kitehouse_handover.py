@@ -15,7 +15,7 @@ from httpx_sse import SSEError, aconnect_sse
 from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean
 from incident_tui.remote.errors import BadResponse, Unavailable
-from incident_tui.remote.http import classify_status, error_text
+from incident_tui.remote.http import classify_status, connect_error, error_text
 
 
 async def handover_text(client: httpx.AsyncClient, path: str, hours: float
@@ -50,7 +50,7 @@ def stream_error(exc: httpx.HTTPError, base_url: str) -> Unavailable:
     words the same failure of any other request to the remote (``cannot connect to …``)."""
     reason = clean(str(exc), single_line=True) or type(exc).__name__
     if isinstance(exc, httpx.ConnectError):
-        return Unavailable(f"cannot connect to {base_url}: {reason}")
+        return connect_error(exc, base_url)
     if isinstance(exc, httpx.TimeoutException):
         return Unavailable(f"{base_url} did not answer in time")
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):

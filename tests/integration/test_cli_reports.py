@@ -226,3 +226,26 @@ def test_a_failed_pass_says_what_to_do_about_refused_credentials_and_no_answer(
     assert sum(line.startswith("  ") for line in lines) == 2
     assert lines[-1] == "synced 1 of 3 remotes; failing: oncall, down"
     assert err.startswith("incident-tui: synced 1 of 3 remotes; failing: oncall (failed: HTTP 401")
+
+
+def test_a_refused_sign_in_or_api_key_gets_the_credentials_hint_whatever_its_status(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # OneUptime refuses a wrong API key with 400, not 401; a sign-in server refuses a wrong
+    # password with 400 or 401 depending on the server.
+    status = serve("oneuptime", sample=1)
+    wrong_key = {**status.emulator.remote_config("status"), "token": "not-the-key"}
+    plant = serve("fourhse", sample=1)
+    wrong_password = {**plant.emulator.remote_config("plant"), "password": "not-the-password"}
+    point(wrong_key, wrong_password)
+    out, _ = cli(capsys, "sync", "--once", status=1)
+    lines = out.splitlines()
+    for name, outcome in (
+        ("status", "failed: HTTP 400: Invalid API Key"),
+        ("plant", "failed: 4HSE sign-in refused"),
+    ):
+        last = max(i for i, line in enumerate(lines) if line.startswith(f"{name}: "))
+        assert lines[last].startswith(f"{name}: {outcome}"), lines[last]
+        assert lines[last + 1] == (
+            "  Credentials refused: check this remote's token or login in the config."
+        )

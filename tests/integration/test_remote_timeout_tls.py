@@ -3,9 +3,11 @@ takes"), through ``sync --once`` against the emulators over HTTP(S):
 
 - a request slower than the remote's ``timeout`` is given up as a timeout, on every kind (an
   emulator delay of 10 s against a configured 1 s; the default of 15 s would wait it out);
-- an ``https`` remote whose server shows a self-signed certificate is refused with the
-  reason, unless that remote says ``verify_tls = false``. The certificate is made with the
-  ``openssl`` command (the standard library cannot make one); without it those tests skip.
+- an ``https`` remote whose server shows a self-signed certificate is refused at once with
+  the reason and what to do (neither a pass nor the handover stream tries it again: the
+  certificate will not change in seconds), unless that remote says ``verify_tls = false``
+  or ``SSL_CERT_FILE`` trusts it. The certificate is made with the ``openssl`` command
+  (the standard library cannot make one); without it those tests skip.
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ import shutil
 import ssl
 import subprocess
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from incident_tui.config import Settings
 from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.remote.errors import Untrusted
+from incident_tui.remote.http import Http
+from incident_tui.sync.online import Online
+from incident_tui.ui.screens.handover_stream import follow_stream
 from tests.integration.conftest import FIXED_NOW, Serve, cli
 
 
@@ -130,8 +138,50 @@ def test_a_self_signed_certificate_is_refused_by_default(
     assert err.startswith("incident-tui: synced 0 of 5 remotes; failing: ")
     assert "certificate verify failed" in err and len(err.splitlines()) == 1
     assert "verify_tls = false" in out  # and what to do about it
+    # The hint under each says waiting will not help, unlike a remote that does not answer.
+    hint = "  The remote's certificate is not trusted here: changes stay queued until it is."
+    assert out.splitlines().count(hint) == len(KINDS)
     for server in https_servers:
         assert server.emulator.log == [], server.emulator.kind  # no request got through
+
+
+async def test_a_refused_certificate_is_not_tried_again_within_a_pass(
+    https_servers: list[EmulatorServer],
+) -> None:
+    # Unlike a connection refused or dropped, which may work a second later.
+    http = Http(https_servers[0].url)
+    retries: list[float] = []
+    http.on_retry = lambda error, delay: retries.append(delay)
+    try:
+        with pytest.raises(Untrusted, match="certificate verify failed"):
+            await http.json("GET", "/")
+    finally:
+        await http.aclose()
+    assert (http.requests_sent, retries) == (1, [])
+
+
+async def test_the_handover_stream_of_an_untrusted_server_stops_at_once_and_says_why(
+    https_servers: list[EmulatorServer], tmp_path: Path
+) -> None:
+    [kite] = [server for server in https_servers if server.emulator.kind == "kitehouse"]
+    config = kite.emulator.remote_config("school")
+    online = Online(Settings(db=tmp_path / "cache.db", remotes=[config]))  # type: ignore[list-item]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    try:
+        view = await follow_stream(
+            partial(online.handover_stream, "school"), 12, lambda view: None,
+            sleep=sleep, remote="school",
+        )
+    finally:
+        await online.aclose()
+    assert view.failed and slept == []
+    assert view.status.startswith(f"Not connected to school: cannot connect to {kite.url}: ")
+    assert "certificate verify failed" in view.status
+    assert view.status.endswith("or verify_tls = false on this remote to skip the check)")
 
 
 def test_a_certificate_trusted_through_ssl_cert_file_is_accepted(

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from incident_tui.domain.text import clean, shorten
-from incident_tui.remote.errors import RemoteError
+from incident_tui.remote.errors import RemoteError, Untrusted
 
 StreamFactory = Callable[[float], AsyncIterator[str]]
 """A Kitehouse connector's ``handover_stream(hours)``: the e-mail's text, chunk by chunk."""
@@ -78,10 +78,11 @@ async def follow_stream(
 
     Each connection streams the whole e-mail anew, so after a drop the partial text stays on
     screen until the new attempt's first chunk replaces it. A refusal (authentication,
-    unknown site, any non-retryable error) ends at once with the server's reason; passing
-    failures (dropped or timed-out stream, 5xx, 429, garbled events) are retried with
-    backoff up to ``policy.attempts`` connections. Chunks are sanitised before display, and
-    an incident's line stays one line (:func:`event_text`).
+    unknown site, any non-retryable error) ends at once with the server's reason, and so
+    does a certificate we refuse, with ours; passing failures (dropped or timed-out stream,
+    5xx, 429, garbled events) are retried with backoff up to ``policy.attempts``
+    connections. Chunks are sanitised before display, and an incident's line stays one line
+    (:func:`event_text`).
     """
     policy = policy or RetryPolicy()
     view = StreamView()
@@ -101,6 +102,13 @@ async def follow_stream(
                 on_update(view)
         except RemoteError as error:
             reason = shorten(clean(error, single_line=True), 200)
+            if isinstance(error, Untrusted):
+                # Our refusal, not the server's, and another attempt would meet the same
+                # certificate; the reason ends with how to trust it, so it is kept whole.
+                view.status = f"Not connected to {remote}: {clean(error, single_line=True)}"
+                view.failed = True
+                on_update(view)
+                return view
             if not error.retryable:
                 # The connectors' reasons mostly start with the status already.
                 named = error.status and not reason.startswith(f"HTTP {error.status}")

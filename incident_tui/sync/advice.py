@@ -33,6 +33,12 @@ UNTRUSTED_ADVICE = (
 )
 
 
+def untrusted(error: str | None) -> bool:
+    """Whether a remote is out of reach because we refuse its certificate: it may well
+    answer, but waiting will not help."""
+    return UNTRUSTED_MARK in (error or "")
+
+
 def short_error(error: str | None) -> str:
     """A failing remote's error in a word or two: ``HTTP 401``, or ``failing`` when the
     error names no HTTP status."""
@@ -48,6 +54,5 @@ def advice(state: str, error: str | None) -> str:
             return CREDENTIALS_ADVICE
         return ADVICE.get(short_error(error), "")
     if state == "offline":
-        # The remote may well answer, but waiting will not help.
-        return UNTRUSTED_ADVICE if UNTRUSTED_MARK in (error or "") else OFFLINE_ADVICE
+        return UNTRUSTED_ADVICE if untrusted(error) else OFFLINE_ADVICE
     return ""

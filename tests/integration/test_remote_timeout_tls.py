@@ -27,8 +27,10 @@ from incident_tui.config import Settings
 from incident_tui.emulators import EmulatorServer, make_emulator
 from incident_tui.remote.errors import Untrusted
 from incident_tui.remote.http import Http
+from incident_tui.store.reader import Reader
 from incident_tui.sync.online import Online
 from incident_tui.ui.screens.handover_stream import follow_stream
+from incident_tui.ui.widgets.status_line import remote_lines, status_content
 from tests.integration.conftest import FIXED_NOW, Serve, cli
 
 
@@ -141,6 +143,18 @@ def test_a_self_signed_certificate_is_refused_by_default(
     # The hint under each says waiting will not help, unlike a remote that does not answer.
     hint = "  The remote's certificate is not trusted here: changes stay queued until it is."
     assert out.splitlines().count(hint) == len(KINDS)
+    # The TUI's status line, from what the cache kept, says so rather than "offline".
+    reader = Reader.open(db)
+    try:
+        lines = remote_lines(reader.remotes(), list(KINDS))
+    finally:
+        reader.close()
+    assert status_content(lines, 0).plain.endswith(
+        f"{', '.join(KINDS)} certificate not trusted"
+    )
+    assert status_content(lines, 0, width=80).plain == (
+        f"0 queued │ {', '.join(KINDS)} cert untrusted"
+    )
     for server in https_servers:
         assert server.emulator.log == [], server.emulator.kind  # no request got through
 

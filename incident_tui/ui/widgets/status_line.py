@@ -2,10 +2,10 @@
 
 Every remote's state must be readable at 80 columns: when the full wording does not fit,
 the line falls back to shorter forms (:func:`status_content`), problems first and in a word
-or two (``oncall HTTP 401``, ``ops offline``), remotes in the same state grouped
-(``school, plant offline``), until it fits; while that fits, the first syncing remote
-still says how far it has come (``school syncing… 12,000 listed``). The full last error
-of each remote is on the remotes screen (``S``, or a click on the line).
+or two (``oncall HTTP 401``, ``ops offline``, ``lab cert untrusted``), remotes in the same
+state grouped (``school, plant offline``), until it fits; while that fits, the first
+syncing remote still says how far it has come (``school syncing… 12,000 listed``). The
+full last error of each remote is on the remotes screen (``S``, or a click on the line).
 
 Only the configured remotes are shown: the cache keeps the state of a remote taken out of
 the config (and its incidents), but that remote is no longer synced, so its last state is
@@ -22,7 +22,7 @@ from textual.content import Content, Span
 from textual.widgets import Static
 
 from incident_tui.domain.text import clean
-from incident_tui.sync.advice import short_error
+from incident_tui.sync.advice import short_error, untrusted
 from incident_tui.ui.format import local_time
 
 if TYPE_CHECKING:
@@ -93,7 +93,8 @@ def state_words(remote: RemoteLine) -> tuple[str, str]:
         reason = clean(remote.last_error, single_line=True)[:60] or "error"
         return f"failing: {reason}", "$sync-failing"
     if remote.state == "offline":
-        return "offline", "$sync-offline"
+        words = "certificate not trusted" if untrusted(remote.last_error) else "offline"
+        return words, "$sync-offline"
     return "never synced", "$sync-never"
 
 
@@ -132,6 +133,8 @@ def short_state(remote: RemoteLine, with_progress: bool = False) -> str:
         if with_progress and remote.progress:
             return f"syncing… {clean(remote.progress, single_line=True)}"
         return "syncing…"
+    if remote.state == "offline" and untrusted(remote.last_error):
+        return "cert untrusted"
     return remote.state
 
 

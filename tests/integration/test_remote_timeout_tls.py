@@ -30,6 +30,7 @@ from incident_tui.remote.http import Http
 from incident_tui.store.reader import Reader
 from incident_tui.sync.online import Online
 from incident_tui.ui.screens.handover_stream import follow_stream
+from incident_tui.ui.screens.remotes import remotes_text
 from incident_tui.ui.widgets.status_line import remote_lines, status_content
 from tests.integration.conftest import FIXED_NOW, Serve, cli
 
@@ -155,6 +156,9 @@ def test_a_self_signed_certificate_is_refused_by_default(
     assert status_content(lines, 0, width=80).plain == (
         f"0 queued │ {', '.join(KINDS)} cert untrusted"
     )
+    shown = remotes_text(lines)  # the remotes screen (S)
+    assert "kitehouse (Kitehouse)  certificate not trusted" in shown
+    assert shown.count(hint.strip()) == len(KINDS)
     for server in https_servers:
         assert server.emulator.log == [], server.emulator.kind  # no request got through
 

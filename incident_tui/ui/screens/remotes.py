@@ -22,7 +22,7 @@ from textual.worker import Worker
 
 from incident_tui.domain.capabilities import KIND_TITLES
 from incident_tui.domain.text import clean
-from incident_tui.sync.advice import advice
+from incident_tui.sync.advice import advice, untrusted
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.format import local_time
 from incident_tui.ui.messages import deliver_latest, forward_worker_failure
@@ -40,6 +40,8 @@ def remote_heading(remote: RemoteLine) -> Content:
     name = clean(remote.name, single_line=True)
     kind = KIND_TITLES.get(remote.kind, clean(remote.kind, single_line=True))
     state = {"never": "never synced", "syncing": "syncing…"}.get(remote.state, remote.state)
+    if remote.state == "offline" and untrusted(remote.last_error):
+        state = "certificate not trusted"  # as the status line says it
     head: list[str | tuple[str, str]] = [
         (name, "bold"),
         (f" ({kind})" if kind else "", "$foreground-muted"),

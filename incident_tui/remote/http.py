@@ -38,7 +38,15 @@ REQUEST_SENT: ContextVar[asyncio.Event | None] = ContextVar("request_sent", defa
 """Set to an event by a task that wants to know when its next request has gone out, i.e. is
 waiting for the answer (see :mod:`incident_tui.remote.read_ahead`)."""
 
+WRITES_SENT: ContextVar[list[str] | None] = ContextVar("writes_sent", default=None)
+"""Set to a list by a caller that must know whether what it did may have changed anything on
+the remote (the push of one change): every request other than a read (:data:`READS`) that
+got past opening its connection adds ``"METHOD path"`` to it. A connection that never opened
+adds nothing: its request cannot have reached the server."""
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that change nothing on the server."""
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -377,9 +385,14 @@ class Http:
         sent = REQUEST_SENT.get()
         if sent is not None:
             kwargs["extensions"] = {**kwargs.get("extensions", {}), "trace": _tracer(sent)}
+        writes = WRITES_SENT.get() if method not in READS else None
+        if writes is not None:
+            writes.append(f"{method} {path}")
         try:
             response = await self.client.request(method, path, **kwargs)
         except httpx.ConnectError as exc:
+            if writes is not None:
+                writes.remove(f"{method} {path}")
             raise connect_error(exc, self.base_url) from None
         except httpx.TimeoutException:
             raise Unavailable(f"{self.base_url} did not answer in time") from None

@@ -24,7 +24,7 @@ from incident_tui.clock import system_clock
 from incident_tui.config_remotes import OidcRemote
 from incident_tui.domain import jsontext
 from incident_tui.remote.errors import AuthFailed, BadResponse, RemoteError
-from incident_tui.remote.http import Http, parse_json
+from incident_tui.remote.http import WRITES_SENT, Http, parse_json
 
 T = TypeVar("T")
 
@@ -163,7 +163,14 @@ class OidcSession:
             env = self.settings.client_secret_env
             missing = f"client_secret_env {env} is not set" if env else "no client_secret"
             raise AuthFailed(f"{self.system}: {missing} for the client_credentials grant")
-        response = await self.http.request("POST", self.token_url, data=form, idempotent=True)
+        # A sign-in changes nothing a queued change could have done on the remote.
+        untracked = WRITES_SENT.set(None)
+        try:
+            response = await self.http.request(
+                "POST", self.token_url, data=form, idempotent=True
+            )
+        finally:
+            WRITES_SENT.reset(untracked)
         try:
             body = parse_json(response)
         except BadResponse:

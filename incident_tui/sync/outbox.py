@@ -168,13 +168,26 @@ def mark_sending(
         return True
 
 
-def note_attempt(engine: Engine, seq: int, error: str) -> None:
-    """A push failed for a passing reason; it stays queued with the reason visible."""
+def note_attempt(
+    engine: Engine, seq: int, error: str, *, unsent: datetime | None = None
+) -> None:
+    """A push failed for a passing reason; it stays queued with the reason visible.
+
+    ``unsent``: the start of the attempt (as :func:`mark_sending` recorded it) when nothing
+    it sent can have reached the remote, every connection having failed to open. The
+    change is then back to ``queued``, as if never tried: there is nothing on the remote to
+    look for before the next attempt, which would otherwise wait for this one to settle
+    there. Not when another attempt began since."""
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, seq)
         if row is not None:
             row.attempts += 1
             row.last_error = error
+            if unsent is not None and row.state == "sending" and (
+                row.started_at == to_db(unsent)
+            ):
+                row.state = "queued"
+                row.started_at = None
 
 
 def mark_failed(engine: Engine, seq: int, reason: str) -> None:

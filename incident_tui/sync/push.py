@@ -40,7 +40,7 @@ from incident_tui.remote.errors import (
     Unavailable,
     Unsupported,
 )
-from incident_tui.remote.http import Sleep
+from incident_tui.remote.http import WRITES_SENT, Sleep
 from incident_tui.store.upsert import base_of
 from incident_tui.sync import outbox
 from incident_tui.sync.events import RemoteResult, SyncListener
@@ -104,6 +104,9 @@ class Pusher:
         self._answered: set[int] = set()
         """Outbox entries whose last attempt this pusher sent and saw answered (with an
         error): the server is done with it, so a retry need not wait (:meth:`_settle`)."""
+        self._marked: dict[int, datetime] = {}
+        """Outbox entries this pusher marked ``sending`` in their current attempt, and when
+        (remotes push side by side, so by entry)."""
 
     def close(self) -> None:
         """Let go of the lock file (the engine is closing)."""
@@ -147,6 +150,10 @@ class Pusher:
             change = changes.popleft()
             if change.incident_id in blocked:
                 continue
+            self._marked.pop(change.seq, None)
+            # The writes of this change that may have reached the remote (see note_attempt).
+            writes: list[str] = []
+            tracking = WRITES_SENT.set(writes)
             try:
                 touched = await self._push_checked(connector, change)
             except Taken:
@@ -167,8 +174,10 @@ class Pusher:
                 if isinstance(error, NotFound):
                     await self._confirm_answering(connector)
                 if error.retryable:
+                    marked = self._marked.pop(change.seq, None)
                     await asyncio.to_thread(
-                        outbox.note_attempt, self.engine, change.seq, str(error)
+                        outbox.note_attempt, self.engine, change.seq, str(error),
+                        unsent=None if writes else marked,
                     )
                     answered = isinstance(error, Unavailable) and error.status is not None
                     if not answered or held_back is not None:
@@ -196,6 +205,9 @@ class Pusher:
                         outbox.pending_changes, self.engine, connector.name
                     )
                     changes = deque(c for c in later if c.seq > change.seq)
+            finally:
+                WRITES_SENT.reset(tracking)
+                self._marked.pop(change.seq, None)
             self.listener.incidents_changed(touched, [])
         return held_back
 
@@ -280,6 +292,7 @@ class Pusher:
         ):
             raise Taken(change.seq)
         self._answered.discard(change.seq)
+        self._marked[change.seq] = now
 
     async def _settle(self, connector: Connector, change: Change) -> None:
         """Before looking on the remote for what an interrupted attempt made: wait until that

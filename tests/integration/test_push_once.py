@@ -3,7 +3,9 @@ HTTP: after the remote accepted it and before the local commit (the sync's ``aft
 hook stands in for the crash), even when something read the incident again before the retry
 (``show --fresh``, the TUI refreshing the open incident) and so stored the remote's copy of
 ours in the cache; and when the remote never got it, it is still sent, even if a teammate
-wrote the same words meanwhile."""
+wrote the same words meanwhile. A create whose connection never opened (sign-in aside) is
+known not to have reached the remote: it is queued again, not left in doubt, and the next
+pass sends it at once instead of waiting for the attempt to settle there."""
 
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ from typing import Any
 import pytest
 
 from incident_tui.config import Settings
-from incident_tui.domain.model import Incident
+from incident_tui.domain.model import Draft, Incident
+from incident_tui.domain.query import ListQuery
 from incident_tui.emulators import EmulatorServer
 from incident_tui.store.actions import Actions
 from incident_tui.store.reader import Reader
 from incident_tui.sync.cli_listener import read_fresh
 from incident_tui.sync.engine import SyncEngine
+from tests.conftest import dead_port
 from tests.integration.conftest import Serve
 from tests.integration.test_sync import settings_for, sync
 
@@ -86,7 +90,7 @@ async def test_an_interrupted_comment_read_back_before_the_retry_is_posted_once(
     bodies = [c.body for c in (await on_remote(settings, remote_id)).comments or ()]
     assert bodies.count("dup-check") == 1, bodies
     reader = Reader.open(settings.db_path())
-    assert reader.outbox() == []
+    assert reader.outbox() == [], [sorted(c.items()) for c in reader.outbox()]
     # The next read keeps one copy in the cache, no longer pending.
     assert await read_fresh(settings, incident_id) is None
     detail = reader.detail(incident_id)
@@ -137,3 +141,60 @@ async def test_a_comment_the_remote_never_got_is_sent_though_a_teammate_wrote_th
     assert report.ok, report.results[0].error
     bodies = [c.body for c in (await on_remote(settings, remote_id)).comments or ()]
     assert bodies == ["on my way", "on my way"]  # the teammate's and ours
+
+
+@pytest.mark.parametrize("kind", ["kitehouse", "fourhse", "revily", "oneuptime", "aoh_ims"])
+async def test_a_create_whose_connection_never_opened_is_sent_next_time_without_waiting(
+    serve: Serve, tmp_path: Path, kind: str
+) -> None:
+    server = serve(kind, sample=1)  # Kitehouse learns its create defaults from one
+    config = server.emulator.remote_config("target")
+    # Every address of it (API and sign-in) on a port nobody answers: nothing can get there.
+    down = {
+        key: value.replace(server.url, f"http://127.0.0.1:{dead_port()}")
+        if isinstance(value, str) else value
+        for key, value in config.items()
+    }
+    offline = settings_for(tmp_path, down)
+    Actions.open(offline.db_path()).create("target", kind, Draft(title="Ammonia leak by bay Z9"))
+    report = await sync(offline)
+    assert report.results[0].offline, report.results[0].error
+    # Known not to have reached the remote: queued, not "sending" (outcome unknown).
+    [change] = Reader.open(offline.db_path()).outbox()
+    assert (change["op"], change["state"]) == ("create", "queued")
+
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    online = settings_for(tmp_path, config)
+    report = await sync(online, sleep=sleep)
+    assert report.ok, report.results[0].error
+    # Sent at once: no wait for an earlier attempt to settle on the remote, since none got
+    # there; and made once.
+    assert slept == []
+    reader = Reader.open(online.db_path())
+    assert reader.outbox() == []
+    assert reader.count(ListQuery(search="Ammonia leak by bay Z9")) == 1
+
+
+@pytest.mark.parametrize("kind", ["fourhse", "aoh_ims"])
+async def test_a_sign_in_that_got_through_does_not_leave_an_unsent_create_in_doubt(
+    serve: Serve, tmp_path: Path, kind: str
+) -> None:
+    server = serve(kind, sample=1)
+    emulator: Any = server.emulator
+    # AOH IMS signs in through Keycloak only when asked to (a static token by default).
+    sign_in = {"sign_in": "password"} if kind == "aoh_ims" else {}
+    config = emulator.remote_config("target", **sign_in)
+    # The sign-in server answers (it may well be another host); the API does not.
+    down = {**config, "base_url": f"http://127.0.0.1:{dead_port()}"}
+    assert down["token_url"].startswith(server.url)
+    offline = settings_for(tmp_path, down)
+    Actions.open(offline.db_path()).create("target", kind, Draft(title="Ammonia leak by bay Z9"))
+    report = await sync(offline)
+    assert report.results[0].offline, report.results[0].error
+    assert any(entry.path.endswith("token") for entry in server.emulator.log)
+    [change] = Reader.open(offline.db_path()).outbox()
+    assert (change["op"], change["state"]) == ("create", "queued")

@@ -150,7 +150,6 @@ class Pusher:
             change = changes.popleft()
             if change.incident_id in blocked:
                 continue
-            self._marked.pop(change.seq, None)
             # The writes of this change that may have reached the remote (see note_attempt).
             writes: list[str] = []
             tracking = WRITES_SENT.set(writes)
@@ -174,10 +173,9 @@ class Pusher:
                 if isinstance(error, NotFound):
                     await self._confirm_answering(connector)
                 if error.retryable:
-                    marked = self._marked.pop(change.seq, None)
                     await asyncio.to_thread(
                         outbox.note_attempt, self.engine, change.seq, str(error),
-                        unsent=None if writes else marked,
+                        unsent=None if writes else self._marked.get(change.seq),
                     )
                     answered = isinstance(error, Unavailable) and error.status is not None
                     if not answered or held_back is not None:

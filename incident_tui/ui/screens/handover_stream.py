@@ -64,6 +64,25 @@ class StreamView:
         self.failed = False
 
 
+def _final_status(
+    error: RemoteError, reason: str, remote: str, attempt: int, attempts: int
+) -> str | None:
+    """What the pane says when ``error``, met on connection ``attempt`` of ``attempts``, ends
+    the stream (``reason``: its short form); ``None`` when another attempt is worth making."""
+    if isinstance(error, Untrusted):
+        # Our refusal, not the server's, and another attempt would meet the same
+        # certificate; the reason ends with how to trust it, so it is kept whole.
+        return f"Not connected to {remote}: {clean(error, single_line=True)}"
+    if not error.retryable:
+        # The connectors' reasons mostly start with the status already.
+        named = error.status and not reason.startswith(f"HTTP {error.status}")
+        code = f" (HTTP {error.status})" if named else ""
+        return f"{remote} refused the handover{code}: {reason}"
+    if attempt == attempts:
+        return f"Gave up after {attempt} attempts: {reason}"
+    return None
+
+
 async def follow_stream(
     factory: StreamFactory,
     hours: float,
@@ -102,23 +121,9 @@ async def follow_stream(
                 on_update(view)
         except RemoteError as error:
             reason = shorten(clean(error, single_line=True), 200)
-            if isinstance(error, Untrusted):
-                # Our refusal, not the server's, and another attempt would meet the same
-                # certificate; the reason ends with how to trust it, so it is kept whole.
-                view.status = f"Not connected to {remote}: {clean(error, single_line=True)}"
-                view.failed = True
-                on_update(view)
-                return view
-            if not error.retryable:
-                # The connectors' reasons mostly start with the status already.
-                named = error.status and not reason.startswith(f"HTTP {error.status}")
-                code = f" (HTTP {error.status})" if named else ""
-                view.status = f"{remote} refused the handover{code}: {reason}"
-                view.failed = True
-                on_update(view)
-                return view
-            if attempt == policy.attempts:
-                view.status = f"Gave up after {attempt} attempts: {reason}"
+            final = _final_status(error, reason, remote, attempt, policy.attempts)
+            if final is not None:
+                view.status = final
                 view.failed = True
                 on_update(view)
                 return view

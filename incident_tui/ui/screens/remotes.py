@@ -26,7 +26,12 @@ from incident_tui.sync.advice import advice, untrusted
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.format import local_time
 from incident_tui.ui.messages import deliver_latest, forward_worker_failure
-from incident_tui.ui.widgets.status_line import STYLE, RemoteLine, remote_lines
+from incident_tui.ui.widgets.status_line import (
+    STYLE,
+    UNTRUSTED_WORDS,
+    RemoteLine,
+    remote_lines,
+)
 
 MAX_ERROR = 2000
 """Longest last error shown (a remote's error body can be a whole HTML page)."""
@@ -41,7 +46,7 @@ def remote_heading(remote: RemoteLine) -> Content:
     kind = KIND_TITLES.get(remote.kind, clean(remote.kind, single_line=True))
     state = {"never": "never synced", "syncing": "syncing…"}.get(remote.state, remote.state)
     if remote.state == "offline" and untrusted(remote.last_error):
-        state = "certificate not trusted"  # as the status line says it
+        state = UNTRUSTED_WORDS  # as the status line says it
     head: list[str | tuple[str, str]] = [
         (name, "bold"),
         (f" ({kind})" if kind else "", "$foreground-muted"),

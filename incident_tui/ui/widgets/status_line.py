@@ -81,6 +81,10 @@ def remote_lines(
     return lines
 
 
+UNTRUSTED_WORDS = "certificate not trusted"
+"""An offline remote's state when it is out of reach because we refuse its certificate."""
+
+
 def state_words(remote: RemoteLine) -> tuple[str, str]:
     """The words for one remote's state (after its name) and the theme variable that
     colours them."""
@@ -93,7 +97,7 @@ def state_words(remote: RemoteLine) -> tuple[str, str]:
         reason = clean(remote.last_error, single_line=True)[:60] or "error"
         return f"failing: {reason}", "$sync-failing"
     if remote.state == "offline":
-        words = "certificate not trusted" if untrusted(remote.last_error) else "offline"
+        words = UNTRUSTED_WORDS if untrusted(remote.last_error) else "offline"
         return words, "$sync-offline"
     return "never synced", "$sync-never"
 

@@ -52,3 +52,8 @@ def shorten(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     return text[: width - 1] + "…"
+
+
+def seconds(value: float) -> str:
+    """A wait as text: ``20 s``, and to a tenth under ten seconds (``0.4 s``)."""
+    return f"{value:.0f} s" if value >= 10 else f"{value:.1f} s"

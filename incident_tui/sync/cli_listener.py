@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from incident_tui.config import Settings
-from incident_tui.domain.text import clean
+from incident_tui.domain.text import clean, seconds
 from incident_tui.store.engine import session
 from incident_tui.store.schema import OutboxRow
 from incident_tui.sync.advice import advice
@@ -54,8 +54,7 @@ class PrintListener:
     def remote_retrying(self, remote: str, reason: str, delay: float) -> None:
         """Say that a request failed and is tried again (terminal only)."""
         if self._tty:
-            wait = f"{delay:.0f}" if delay >= 10 else f"{delay:.1f}"
-            line = f"{remote}: {reason}; trying again in {wait} s"
+            line = f"{remote}: {reason}; trying again in {seconds(delay)}"
             print(clean(line, single_line=True), file=self.stream, flush=True)
 
     def remote_finished(self, result: RemoteResult) -> None:

@@ -27,7 +27,7 @@ from textual.app import App
 from textual.message import Message
 
 from incident_tui.clock import Clock
-from incident_tui.domain.text import clean, shorten
+from incident_tui.domain.text import clean, seconds, shorten
 from incident_tui.remote.errors import RemoteError
 from incident_tui.store.db import StoreError
 from incident_tui.sync.events import RemoteResult
@@ -63,10 +63,10 @@ class AppListener:
         self._app.post_message(RemoteProgress(remote, f"details {fetched}/{total}"))
 
     def remote_retrying(self, remote: str, reason: str, delay: float) -> None:
-        """A request failed and goes again: the status line says so until the pass moves
-        on (a silent server otherwise reads as a pass that is merely slow)."""
+        """A request failed and goes again: the status line says so, and how soon, until
+        the pass moves on (a silent server otherwise reads as a pass that is merely slow)."""
         short = shorten(clean(reason, single_line=True), REASON_LENGTH)
-        self._app.post_message(RemoteProgress(remote, f"retrying: {short}"))
+        self._app.post_message(RemoteProgress(remote, f"retrying in {seconds(delay)}: {short}"))
 
     def remote_finished(self, result: RemoteResult) -> None:
         """A remote's pass ended."""

@@ -25,5 +25,5 @@ async def test_a_pass_waiting_to_retry_says_so_on_the_status_line(
         await until(lambda: "retrying" in screen_text(app).splitlines()[-2])
         await settle(pilot)
         status = screen_text(app).splitlines()[-2]
-        assert "oncall syncing… retrying: " in status and "503" in status, status
+        assert "oncall syncing… retrying in 30 s: " in status and "503" in status, status
         emulator.faults.clear()

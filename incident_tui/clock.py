@@ -23,6 +23,11 @@ def fixed_clock(moment: datetime) -> Clock:
     return clock
 
 
+def local_time(moment: datetime) -> str:
+    """``03:14:20``: a moment of today in the user's time zone, for a message."""
+    return moment.astimezone().strftime("%H:%M:%S")
+
+
 _DB_FORMAT = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"
 
 

@@ -70,6 +70,13 @@ class Unavailable(RemoteError):
         self.never_sent = never_sent
 
 
+class Held(RemoteError):
+    """The remote asked for a longer wait (``Retry-After``) than a sync pass spends on it:
+    its queued changes wait until then, while the pull goes ahead."""
+
+    retryable = True
+
+
 UNTRUSTED_MARK = "CERTIFICATE_VERIFY_FAILED"
 """OpenSSL's word for a certificate that failed verification; an :class:`Untrusted` error's
 text carries it, so the text the cache keeps still tells that failure apart."""

@@ -44,6 +44,12 @@ the remote (the push of one change): every request other than a read (:data:`REA
 got past opening its connection adds ``"METHOD path"`` to it. A connection that never opened
 adds nothing: its request cannot have reached the server."""
 
+WAIT_LIMIT: ContextVar[float | None] = ContextVar("wait_limit", default=None)
+"""Set by a caller that has better to do than wait (the push, whose pass pulls next): the
+longest server-given ``Retry-After`` of a 5xx its requests wait out before trying again. A
+longer one fails the request at once, its ``retry_after`` telling the caller when to send it
+again. A 429 is waited out as usual: it holds every request of the client, the pull's too."""
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing on the server."""
@@ -332,7 +338,7 @@ class Http:
                     or attempt >= self.attempts
                 ):
                     raise
-                if wait is not None and wait > self.max_wait:
+                if wait is not None and wait > self._wait_limit(error):
                     raise
                 delay = self.backoff(attempt, wait)
                 self._retrying(error, delay)
@@ -340,6 +346,13 @@ class Http:
                     await self._hold(delay)
                 else:
                     await self._sleep(delay)
+
+    def _wait_limit(self, error: RemoteError) -> float:
+        """The longest ``Retry-After`` waited out for ``error`` (see :data:`WAIT_LIMIT`)."""
+        limit = WAIT_LIMIT.get()
+        if limit is None or isinstance(error, RateLimited):
+            return self.max_wait
+        return min(limit, self.max_wait)
 
     def _retrying(self, error: RemoteError, delay: float) -> None:
         if self.on_retry is not None:

@@ -70,9 +70,8 @@ it holds); in ``num`` order, as :data:`schema.FTS_ROWS` asks."""
 
 
 STEPS: dict[int, tuple[str, ...]] = {
-    # 1 -> 2: remote-deletion marks on incidents, and outbox.next_try_at, meant for retry
-    # scheduling that was never built: nothing reads or writes the column. It stays, since
-    # dropping it would take a step of its own.
+    # 1 -> 2: remote-deletion marks on incidents, and outbox.next_try_at (the time a
+    # remote's Retry-After holds a change back until).
     1: (
         "ALTER TABLE outbox ADD COLUMN next_try_at VARCHAR",
         "ALTER TABLE incident ADD COLUMN remote_deleted BOOLEAN NOT NULL DEFAULT 0",

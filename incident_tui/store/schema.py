@@ -166,6 +166,8 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = None
     started_at: str | None = None
     next_try_at: str | None = None
+    """Not to be sent before this time: the remote answered with a ``Retry-After`` longer
+    than a pass waits out (:data:`~incident_tui.sync.push.PUSH_WAIT`)."""
 
 
 FTS_DDL = (

@@ -48,6 +48,10 @@ class Change:
     key: str
     state: str
     started_at: datetime | None
+    next_try_at: datetime | None = None
+    """Not to be sent before this time: the remote asked for the wait (``Retry-After``)."""
+    last_error: str | None = None
+    """Why its last attempt failed, if one did."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,8 @@ def pending_changes(engine: Engine, remote: str) -> list[Change]:
                 row.key,
                 row.state,
                 from_db(row.started_at),
+                from_db(row.next_try_at),
+                row.last_error,
             )
         )
     return result
@@ -169,9 +175,15 @@ def mark_sending(
 
 
 def note_attempt(
-    engine: Engine, seq: int, error: str, *, unsent: datetime | None = None
+    engine: Engine,
+    seq: int,
+    error: str,
+    *,
+    unsent: datetime | None = None,
+    not_before: datetime | None = None,
 ) -> None:
-    """A push failed for a passing reason; it stays queued with the reason visible.
+    """A push failed for a passing reason; it stays queued with the reason visible, and
+    ``not_before``: the time the remote asked it not to be sent again before (else none).
 
     ``unsent``: the start of the attempt (as :func:`mark_sending` recorded it) when nothing
     it sent can have reached the remote, every connection having failed to open. The
@@ -183,6 +195,7 @@ def note_attempt(
         if row is not None:
             row.attempts += 1
             row.last_error = error
+            row.next_try_at = to_db(not_before)
             if unsent is not None and row.state == "sending" and (
                 row.started_at == to_db(unsent)
             ):

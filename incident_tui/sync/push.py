@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from incident_tui.clock import Clock
+from incident_tui.clock import Clock, local_time
 from incident_tui.domain.capabilities import Capability, can
 from incident_tui.domain.model import (
     STATUS_CHANGES,
@@ -34,13 +34,14 @@ from incident_tui.remote.base import Connector
 from incident_tui.remote.errors import (
     AuthFailed,
     Conflict,
+    Held,
     Misdirected,
     NotFound,
     RemoteError,
     Unavailable,
     Unsupported,
 )
-from incident_tui.remote.http import WRITES_SENT, Sleep
+from incident_tui.remote.http import WAIT_LIMIT, WRITES_SENT, Sleep
 from incident_tui.store.upsert import base_of
 from incident_tui.sync import outbox
 from incident_tui.sync.events import RemoteResult, SyncListener
@@ -68,6 +69,14 @@ REREAD_AFTER = frozenset({*STATUS_CHANGES, ChangeKind.EDIT, ChangeKind.SET_ATTRI
 SETTLE_MARGIN = 5.0
 """Seconds added to a remote's timeout before an attempt a dead process began is taken as
 over on the server (the request may have left a little after the attempt was recorded)."""
+
+PUSH_WAIT = 5.0
+"""Longest ``Retry-After`` of a server error a change's requests wait out within a pass. A
+longer one holds the remote's queued changes back until then, and the pass goes on to the
+pull: a write the remote is not taking now must not keep new incidents from showing."""
+LONGEST_HOLD = 600.0
+"""Longest the remote's word holds its queued changes back (seconds): a far-off or garbled
+``Retry-After`` date must not park them for hours; the next try asks the remote again."""
 
 
 class Taken(Exception):
@@ -113,7 +122,7 @@ class Pusher:
         if self._lock is not None:
             self._lock.close()
 
-    async def push(self, connector: Connector, result: RemoteResult) -> Unavailable | None:
+    async def push(self, connector: Connector, result: RemoteResult) -> RemoteError | None:
         """Send the queued changes in order per incident.
 
         A change the remote keeps answering with a server error (after the HTTP layer's own
@@ -122,7 +131,11 @@ class Pusher:
         cannot keep a remote from syncing. That error is returned, to fail the pass once
         the rest is done. A second one in the same pass, or an error without an answer
         (no connection, timeout, 429), means the remote as a whole is in trouble: it is
-        raised at once.
+        raised at once. An answer whose ``Retry-After`` is longer than a pass waits
+        (:data:`PUSH_WAIT`; a 503, or a 429 that outlasted the retries) stops the push,
+        not the pass: the remote's queued changes wait until then, in this pass and in
+        later ones (the time is kept in the outbox), and a :class:`Held` error says so
+        once the pull is done.
 
         Only one process pushes a remote's outbox of a cache at a time (:mod:`push_lock`):
         when another one is at it, this pass sends nothing and leaves the changes to it
@@ -138,13 +151,39 @@ class Pusher:
             if self._lock is not None:
                 self._lock.release(name)
 
-    async def _push(self, connector: Connector, result: RemoteResult) -> Unavailable | None:
+    async def _push(self, connector: Connector, result: RemoteResult) -> RemoteError | None:
         """:meth:`push`, with the right to push this remote's outbox held."""
         changes = deque(
             await asyncio.to_thread(outbox.pending_changes, self.engine, connector.name)
         )
+        if (held := self._held(changes)) is not None:
+            return held
+        limit = WAIT_LIMIT.set(PUSH_WAIT)
+        try:
+            return await self._push_all(connector, result, changes)
+        finally:
+            WAIT_LIMIT.reset(limit)
+
+    def _held(self, changes: deque[Change]) -> Held | None:
+        """Why nothing may be sent now: the remote asked for a wait that is not over (see
+        :data:`PUSH_WAIT`); ``None`` when it did not, or the wait is over."""
+        now = self.clock()
+        waits = [(c.next_try_at, c.last_error) for c in changes if c.next_try_at is not None]
+        until, error = max(waits, key=lambda wait: wait[0], default=(now, None))
+        if until <= now:
+            return None
+        what = "1 queued change waits" if len(changes) == 1 else (
+            f"{len(changes)} queued changes wait"
+        )
+        reason = f": {error}" if error else ""
+        return Held(f"{what} until {local_time(until)} as the remote asked{reason}")
+
+    async def _push_all(
+        self, connector: Connector, result: RemoteResult, changes: deque[Change]
+    ) -> RemoteError | None:
+        """Send ``changes`` (see :meth:`push`)."""
         self._answering.discard(connector.name)
-        held_back: Unavailable | None = None
+        held_back: RemoteError | None = None
         blocked: set[str] = set()
         while changes:
             change = changes.popleft()
@@ -173,19 +212,29 @@ class Pusher:
                 if isinstance(error, NotFound):
                     await self._confirm_answering(connector)
                 if error.retryable:
+                    not_before = self._asked_wait(error)
                     await asyncio.to_thread(
                         outbox.note_attempt, self.engine, change.seq, str(error),
                         unsent=None if writes else self._marked.get(change.seq),
+                        not_before=not_before,
                     )
-                    answered = isinstance(error, Unavailable) and error.status is not None
-                    if not answered or held_back is not None:
-                        raise
-                    held_back = Unavailable(
-                        f"a change to {change.incident_id} stays queued: {error}",
-                        status=error.status,
-                    )
-                    blocked.add(change.incident_id)
                     touched = [change.incident_id]
+                    if not_before is not None:
+                        # Nothing more goes to the remote in this pass; the pull does.
+                        held_back = Held(
+                            f"queued changes wait until {local_time(not_before)} as the "
+                            f"remote asked: {error}"
+                        )
+                        changes.clear()
+                    else:
+                        answered = isinstance(error, Unavailable) and error.status is not None
+                        if not answered or held_back is not None:
+                            raise
+                        held_back = Unavailable(
+                            f"a change to {change.incident_id} stays queued: {error}",
+                            status=error.status,
+                        )
+                        blocked.add(change.incident_id)
                 else:
                     result.failed += 1
                     blocked.add(change.incident_id)
@@ -208,6 +257,15 @@ class Pusher:
                 self._marked.pop(change.seq, None)
             self.listener.incidents_changed(touched, [])
         return held_back
+
+    def _asked_wait(self, error: RemoteError) -> datetime | None:
+        """Until when the remote asked, with ``error``, not to be sent anything: only for a
+        wait longer than the pass spends on it (:data:`PUSH_WAIT`), at most
+        :data:`LONGEST_HOLD` from now."""
+        wait = getattr(error, "retry_after", None)
+        if wait is None or wait <= PUSH_WAIT:
+            return None
+        return self.clock() + timedelta(seconds=min(wait, LONGEST_HOLD))
 
     async def _confirm_answering(self, connector: Connector) -> None:
         """Before a 404 counts as "gone": check, once per pass, that the remote answers its

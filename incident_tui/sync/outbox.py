@@ -181,9 +181,11 @@ def note_attempt(
     *,
     unsent: datetime | None = None,
     not_before: datetime | None = None,
+    counted: bool = False,
 ) -> None:
     """A push failed for a passing reason; it stays queued with the reason visible, and
     ``not_before``: the time the remote asked it not to be sent again before (else none).
+    ``counted``: the attempt is already in ``attempts`` (:func:`mark_sending` counts it).
 
     ``unsent``: the start of the attempt (as :func:`mark_sending` recorded it) when nothing
     it sent can have reached the remote, every connection having failed to open. The
@@ -193,7 +195,7 @@ def note_attempt(
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, seq)
         if row is not None:
-            row.attempts += 1
+            row.attempts += 0 if counted else 1
             row.last_error = error
             row.next_try_at = to_db(not_before)
             if unsent is not None and row.state == "sending" and (
@@ -203,9 +205,13 @@ def note_attempt(
                 row.started_at = None
 
 
-def mark_failed(engine: Engine, seq: int, reason: str) -> None:
-    """The remote refused the change; it waits for the user to retry or discard it."""
+def mark_failed(engine: Engine, seq: int, reason: str, *, counted: bool = False) -> None:
+    """The remote refused the change; it waits for the user to retry or discard it.
+    ``counted``: as for :func:`note_attempt`."""
     with session(engine) as s, s.begin():
+        row = s.get(OutboxRow, seq)
+        if row is not None and not counted:
+            row.attempts += 1
         incident = _block(s, seq, "failed", reason)
         if incident is not None:
             incident.failed = reason

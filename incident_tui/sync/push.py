@@ -217,6 +217,7 @@ class Pusher:
                         outbox.note_attempt, self.engine, change.seq, str(error),
                         unsent=None if writes else self._marked.get(change.seq),
                         not_before=not_before,
+                        counted=change.seq in self._marked,
                     )
                     touched = [change.incident_id]
                     if not_before is not None:
@@ -239,7 +240,8 @@ class Pusher:
                     result.failed += 1
                     blocked.add(change.incident_id)
                     await asyncio.to_thread(
-                        outbox.mark_failed, self.engine, change.seq, str(error)
+                        outbox.mark_failed, self.engine, change.seq, str(error),
+                        counted=change.seq in self._marked,
                     )
                     touched = [change.incident_id]
             else:

@@ -127,6 +127,7 @@ def test_a_refused_change_is_shown_then_retried_or_discarded(
     for row in rows.values():
         assert row["state"] == "failed" and row["op"] == "acknowledge"
         assert "is locked by policy" in row["last_error"]
+        assert row["attempts"] == 1
     kept_seq, dropped_seq = rows[kept_id]["seq"], rows[dropped_id]["seq"]
     text = outbox_lines(capsys)
     assert set(text) == {kept_seq, dropped_seq}

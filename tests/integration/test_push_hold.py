@@ -121,6 +121,7 @@ async def test_a_create_held_back_is_made_once_when_the_wait_is_over(
     reader = Reader.open(settings.db_path())
     [change] = reader.outbox()
     assert from_db(change["next_try_at"]) == FIXED_NOW + timedelta(seconds=LONGEST_HOLD)
+    assert change["attempts"] == 1  # counted once, though marked "sending" before it went
 
     aoh.emulator.faults.clear()
     # A new process after the wait: the attempt was answered (503), yet it cannot know that,

@@ -3,6 +3,7 @@ why, rather than a bare "syncing…" that reads like a slow but healthy pass."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,3 +28,25 @@ async def test_a_pass_waiting_to_retry_says_so_on_the_status_line(
         status = screen_text(app).splitlines()[-2]
         assert "oncall syncing… retrying in 30 s: " in status and "503" in status, status
         emulator.faults.clear()
+
+
+async def test_at_80_columns_a_retry_after_a_timeout_still_says_so(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("revily", 4)
+    emulator: Any = server.emulator
+    remote = {**emulator.remote_config("oncall"), "timeout": 0.5}
+    app = live_app(server, "oncall", tmp_path, remotes=[remote])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        # A server that stopped answering: its address makes the reason too long for the
+        # line, so the reason goes, and the wait stays.
+        emulator.faults.add("hang", times=-1)
+        app.runner.sync_now()
+        try:
+            await until(lambda: "retrying" in screen_text(app).splitlines()[-2])
+            await settle(pilot)
+            status = screen_text(app).splitlines()[-2].rstrip()
+            assert re.search(r"│ oncall syncing… retrying in \d\.\d s$", status), status
+        finally:
+            emulator.faults.clear()

@@ -128,14 +128,18 @@ STYLE = {
 }
 
 
-def short_state(remote: RemoteLine, with_progress: bool = False) -> str:
+def short_state(remote: RemoteLine, with_progress: bool = False, brief: bool = False) -> str:
     """A problem remote's state in a word or two, for the compact line; a syncing one's
-    progress too if ``with_progress`` (and it has said how far it has come)."""
+    progress too if ``with_progress`` (and it has said how far it has come), without the
+    reason after its colon if ``brief`` (``retrying in 2.0 s``)."""
     if remote.state == "failing":
         return short_error(remote.last_error)
     if remote.state == "syncing":
         if with_progress and remote.progress:
-            return f"syncing… {clean(remote.progress, single_line=True)}"
+            progress = clean(remote.progress, single_line=True)
+            if brief:
+                progress = progress.partition(": ")[0]
+            return f"syncing… {progress}"
         return "syncing…"
     if remote.state == "offline" and untrusted(remote.last_error):
         return "cert untrusted"
@@ -163,18 +167,25 @@ COMPACT_LEVELS = 3
 
 
 def _compact(
-    remotes: Sequence[RemoteLine], level: int, shown: str = "", count_syncing: bool = False
+    remotes: Sequence[RemoteLine],
+    level: int,
+    shown: str = "",
+    count_syncing: bool = False,
+    brief: bool = False,
 ) -> list[tuple[str, str]]:
     """The remotes in short words, problems first, each by name with a word or two for its
     state. ``level`` 1 gives the healthy ones' sync time, 2 drops it, 3 only counts the
     healthy and the never-synced remotes. The syncing remote named ``shown`` says how far
-    it has come; ``count_syncing`` counts the other syncing remotes instead of naming them."""
+    it has come (``brief``: without the reason); ``count_syncing`` counts the other syncing
+    remotes instead of naming them."""
     ordered = sorted(remotes, key=lambda r: ORDER.get(r.state, 4))
     pending = [r for r in ordered if ORDER.get(r.state, 4) < ORDER["ok"]]
     others = [r for r in pending if r.state == "syncing" and r.name != shown]
     if count_syncing:
         pending = [r for r in pending if r not in others]
-    problems = _shared(pending, lambda r: (short_state(r, r.name == shown), STYLE[r.state]))
+    problems = _shared(
+        pending, lambda r: (short_state(r, r.name == shown, brief), STYLE[r.state])
+    )
     if count_syncing and others:
         problems.append((f"{len(others)} more syncing…", STYLE["syncing"]))
     healthy = [r for r in ordered if r.state == "ok"]
@@ -216,25 +227,34 @@ def status_content(
     content = _assemble(_grouped(remotes), queued, note, "  │  ", bool(remotes))
     if width is None or content.cell_length <= width:
         return content
-    for shown, count_syncing, level in _compact_forms(remotes):
-        entries = _compact(remotes, level, shown, count_syncing)
+    for shown, count_syncing, level, brief in _compact_forms(remotes):
+        entries = _compact(remotes, level, shown, count_syncing, brief)
         content = _assemble(entries, queued, note, " │ ", bool(remotes))
         if content.cell_length <= width:
             break
     return content
 
 
-def _compact_forms(remotes: Sequence[RemoteLine]) -> list[tuple[str, bool, int]]:
+def _compact_forms(remotes: Sequence[RemoteLine]) -> list[tuple[str, bool, int, bool]]:
     """The compact forms to try, longest first, as ``_compact``'s arguments: while a remote
     syncs, first those that say how far it has come (the first syncing remote that has said
-    so; the other syncing ones named, then only counted), as the full line does; then those
-    without progress, the last of which shows (cut) when none fits."""
-    plain = [("", False, level) for level in range(1, COMPACT_LEVELS + 1)]
+    so; the other syncing ones named, then only counted), as the full line does, then the
+    same without the reason a retry gives (a silent server's address is long, and "retrying
+    in 2.0 s" alone still tells a waiting pass from a slow one); then those without
+    progress, the last of which shows (cut) when none fits."""
+    plain = [("", False, level, False) for level in range(1, COMPACT_LEVELS + 1)]
     shown = next((r.name for r in remotes if r.state == "syncing" and r.progress), "")
     if not shown:
         return plain
-    with_progress = [(shown, False, level) for level in range(1, COMPACT_LEVELS + 1)]
-    return [*with_progress, (shown, True, COMPACT_LEVELS), *plain]
+    with_progress = [
+        (shown, count_syncing, level, brief)
+        for brief in (False, True)
+        for count_syncing, level in [
+            *((False, level) for level in range(1, COMPACT_LEVELS + 1)),
+            (True, COMPACT_LEVELS),
+        ]
+    ]
+    return [*with_progress, *plain]
 
 
 def _assemble(

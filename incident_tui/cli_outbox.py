@@ -21,7 +21,7 @@ OP_WIDTH = max(len(op) for op in ChangeKind)
 def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     """Print the queued changes."""
     from incident_tui import output
-    from incident_tui.clock import from_db_or_none, local_time, system_clock
+    from incident_tui.clock import from_db_or_none, system_clock, time_of_day
     from incident_tui.domain.text import clean
 
     rows = open_reader(settings).outbox()
@@ -35,7 +35,7 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
         why = [clean(row["last_error"], single_line=True)] if row["last_error"] else []
         not_before = from_db_or_none(row["next_try_at"])
         if not_before is not None and not_before > now:
-            why.append(f"the remote asked to wait until {local_time(not_before)}")
+            why.append(f"the remote asked to wait until {time_of_day(not_before)}")
         error = f"  ({'; '.join(why)})" if why else ""
         print(
             f"{row['seq']:>6}  {row['state']:<8}  {row['op']:<{OP_WIDTH}}  "

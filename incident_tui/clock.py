@@ -23,8 +23,8 @@ def fixed_clock(moment: datetime) -> Clock:
     return clock
 
 
-def local_time(moment: datetime) -> str:
-    """``03:14:20``: a moment of today in the user's time zone, for a message."""
+def time_of_day(moment: datetime) -> str:
+    """``03:14:20``: a moment close to now, in the user's time zone, for a message."""
     return moment.astimezone().strftime("%H:%M:%S")
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from incident_tui.clock import Clock, local_time
+from incident_tui.clock import Clock, time_of_day
 from incident_tui.domain.capabilities import Capability, can
 from incident_tui.domain.model import (
     STATUS_CHANGES,
@@ -176,7 +176,7 @@ class Pusher:
             f"{len(changes)} queued changes wait"
         )
         reason = f": {error}" if error else ""
-        return Held(f"{what} until {local_time(until)} as the remote asked{reason}")
+        return Held(f"{what} until {time_of_day(until)} as the remote asked{reason}")
 
     async def _push_all(
         self, connector: Connector, result: RemoteResult, changes: deque[Change]
@@ -223,7 +223,7 @@ class Pusher:
                     if not_before is not None:
                         # Nothing more goes to the remote in this pass; the pull does.
                         held_back = Held(
-                            f"queued changes wait until {local_time(not_before)} as the "
+                            f"queued changes wait until {time_of_day(not_before)} as the "
                             f"remote asked: {error}"
                         )
                         changes.clear()

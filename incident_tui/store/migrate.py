@@ -140,6 +140,8 @@ STEPS: dict[int, tuple[str, ...]] = {
     # 9 -> 10: the full-text index holds both the reference and the remote id (it had the
     # reference alone where there was one: a Revily id the list shows was not found).
     9: _FTS_REBUILD,
+    # 10 -> 11: the time a remote's Retry-After pauses its passes until.
+    10: ("ALTER TABLE remote ADD COLUMN hold_until VARCHAR",),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -142,6 +142,9 @@ class RemoteRow(SQLModel, table=True):
     last_error: str | None = None
     state: str = "never"
     """``never`` synced, ``ok``, ``failing`` (remote answered with an error) or ``offline``."""
+    hold_until: str | None = None
+    """Until when the remote asked (``Retry-After`` on the answer that failed the last pass)
+    to be sent nothing: no pass of it before then, in any process on this cache."""
 
 
 class OutboxRow(SQLModel, table=True):

@@ -15,23 +15,24 @@ import asyncio
 import functools
 import time
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from incident_tui.clock import Clock, system_clock, to_db
+from incident_tui.clock import Clock, system_clock, time_of_day, to_db
 from incident_tui.config import Settings
 from incident_tui.config_remotes import RemoteBase
 from incident_tui.remote.base import Connector, make_connector
-from incident_tui.remote.errors import NotFound, RemoteError, Unavailable
+from incident_tui.remote.errors import Held, NotFound, RemoteError, Unavailable
 from incident_tui.remote.http import Sleep
 from incident_tui.store.db import StoreError
 from incident_tui.store.engine import make_engine
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, SyncReport
 from incident_tui.sync.pull import Puller
-from incident_tui.sync.push import AfterPush, Pusher
+from incident_tui.sync.push import LONGEST_HOLD, AfterPush, Pusher
 from incident_tui.sync.push_lock import PushLock
 
 
@@ -105,6 +106,14 @@ class SyncEngine:
         async with lock:
             started = time.monotonic()
             result = RemoteResult(name, ok=False)
+            paused = await self._paused(name)
+            if paused is not None:
+                # Not a request until then: the remote said how long it wants, and a poll
+                # every few seconds (or a cron job's) must not keep asking.
+                result.error = paused
+                self.listener.remote_finished(result)
+                return result
+            pause: datetime | None = None
             self.listener.remote_started(name)
             try:
                 await asyncio.to_thread(
@@ -128,11 +137,14 @@ class SyncEngine:
                     "last_error": None,
                 }
             except RemoteError as error:
+                pause = self._asked_pause(error)
                 result.error = str(error)
+                if pause is not None:
+                    result.error += f"; paused until {time_of_day(pause)} as the remote asked"
                 result.offline = isinstance(error, Unavailable) and error.status is None
                 state = {
                     "state": "offline" if result.offline else "failing",
-                    "last_error": str(error),
+                    "last_error": result.error,
                 }
             except StoreError as error:
                 # The cache refused the step (another process kept it locked, or it is
@@ -143,6 +155,7 @@ class SyncEngine:
             except Exception as error:  # noqa: BLE001 - one broken remote must not stop the rest
                 result.error = f"internal error: {type(error).__name__}: {error}"
                 state = {"state": "failing", "last_error": result.error}
+            state["hold_until"] = to_db(pause)
             result.seconds = time.monotonic() - started
             http = getattr(self._connectors.get(name), "http", None)
             result.requests = getattr(http, "requests_sent", 0)
@@ -155,6 +168,26 @@ class SyncEngine:
                 result.unrecorded = True
             self.listener.remote_finished(result)
             return result
+
+    async def _paused(self, name: str) -> str | None:
+        """Why remote ``name`` gets no pass now (:func:`pull_store.remote_pause`); ``None``
+        also when the cache cannot tell: the pass then meets that trouble and reports it."""
+        try:
+            return await asyncio.to_thread(
+                pull_store.remote_pause, self.engine, name, self.clock()
+            )
+        except StoreError:
+            return None
+
+    def _asked_pause(self, error: RemoteError) -> datetime | None:
+        """Until when the remote asked, with the error that failed the pass, to be sent
+        nothing (``Retry-After`` on a 429 or 5xx the HTTP layer did not wait out), at most
+        :data:`~incident_tui.sync.push.LONGEST_HOLD` from now. Not for :class:`Held`: only
+        the queued changes wait then, and the pull went through."""
+        wait = getattr(error, "retry_after", None)
+        if isinstance(error, Held) or not wait or wait <= 0:
+            return None
+        return self.clock() + timedelta(seconds=min(wait, LONGEST_HOLD))
 
     async def refresh(self, incident_id: str) -> bool:
         """Fetch one incident in full now and store it; ``False`` when the remote does not

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
+from incident_tui.clock import from_db_or_none, time_of_day
 from incident_tui.domain.model import Incident, SummaryGaps
 from incident_tui.store.bookkeeping import gone_from_remote
 from incident_tui.store.engine import session
@@ -28,6 +29,25 @@ def remote_state(engine: Engine, name: str) -> tuple[str | None, str | None]:
             .first()
         )
     return (row[0], row[1]) if row else (None, None)
+
+
+def remote_pause(engine: Engine, name: str, now: datetime) -> str | None:
+    """Why the remote gets no pass now: the error of the pass that failed with a
+    ``Retry-After`` that is not over at ``now``; ``None`` when there is none."""
+    with session(engine) as s:
+        row = (
+            s.connection()
+            .execute(
+                text("SELECT hold_until, last_error FROM remote WHERE name = :n"), {"n": name}
+            )
+            .first()
+        )
+    if row is None:
+        return None
+    until = from_db_or_none(row[0])
+    if until is None or until <= now:
+        return None
+    return str(row[1] or f"paused until {time_of_day(until)} as the remote asked")
 
 
 def save_remote_state(engine: Engine, name: str, kind: str, **values: Any) -> None:

@@ -12,6 +12,7 @@ Opening the dashboard and the handover is the App's :class:`ReportViews` mixin
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -335,6 +336,14 @@ class IncidentApp(ReportViews, App[None]):
         if message.remote in self.ctx.sync.syncing:
             self.ctx.sync.progress[message.remote] = message.words
             self.ctx.sync_progress.publish(self.ctx.sync)
+            if message.then:
+                later = RemoteProgress(message.remote, message.then)
+                self.set_timer(message.after, functools.partial(self._progress_due, message, later))
+
+    def _progress_due(self, shown: RemoteProgress, later: RemoteProgress) -> None:
+        """Show ``later`` if the pass still shows what ``shown`` said (nothing newer came)."""
+        if self.ctx.sync.progress.get(shown.remote) == shown.words:
+            self.on_remote_progress(later)
 
     def on_remote_finished(self, message: RemoteFinished) -> None:
         """Show the remote's new state (read back from the cache)."""

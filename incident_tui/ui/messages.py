@@ -50,12 +50,15 @@ class RemoteStarted(Message):
 
 class RemoteProgress(Message):
     """How far a remote's pass has come (``12,000 listed``, ``details 25/200``); only the
-    latest one per remote matters."""
+    latest one per remote matters. ``then``: what to show instead ``after`` seconds from
+    now, unless a newer report came (a retry's wait is over, and the request is out)."""
 
-    def __init__(self, remote: str, words: str) -> None:
+    def __init__(self, remote: str, words: str, *, then: str = "", after: float = 0.0) -> None:
         super().__init__()
         self.remote = remote
         self.words = words
+        self.then = then
+        self.after = after
 
     def can_replace(self, message: Message) -> bool:
         """Coalesce: a newer progress report of the same remote replaces a queued one."""

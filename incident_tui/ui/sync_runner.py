@@ -64,9 +64,18 @@ class AppListener:
 
     def remote_retrying(self, remote: str, reason: str, delay: float) -> None:
         """A request failed and goes again: the status line says so, and how soon, until
-        the pass moves on (a silent server otherwise reads as a pass that is merely slow)."""
+        the pass moves on (a silent server otherwise reads as a pass that is merely slow).
+        Once the wait is over it says the request is out again, without a countdown that
+        stopped (the request itself may hang for the whole timeout)."""
         short = shorten(clean(reason, single_line=True), REASON_LENGTH)
-        self._app.post_message(RemoteProgress(remote, f"retrying in {seconds(delay)}: {short}"))
+        self._app.post_message(
+            RemoteProgress(
+                remote,
+                f"retrying in {seconds(delay)}: {short}",
+                then=f"retrying now: {short}",
+                after=delay,
+            )
+        )
 
     def remote_finished(self, result: RemoteResult) -> None:
         """A remote's pass ended."""

@@ -47,6 +47,30 @@ async def test_at_80_columns_a_retry_after_a_timeout_still_says_so(
             await until(lambda: "retrying" in screen_text(app).splitlines()[-2])
             await settle(pilot)
             status = screen_text(app).splitlines()[-2].rstrip()
-            assert re.search(r"│ oncall syncing… retrying in \d\.\d s$", status), status
+            # The wait, or once it is over, the request out again.
+            assert re.search(r"│ oncall syncing… retrying (in \d\.\d s|now)$", status), status
+        finally:
+            emulator.faults.clear()
+
+
+async def test_once_the_wait_is_over_the_line_says_the_request_is_out_again(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("revily", 4)
+    emulator: Any = server.emulator
+    remote = {**emulator.remote_config("oncall"), "timeout": 0.5}
+    app = live_app(server, "oncall", tmp_path, remotes=[remote])
+    async with app.run_test(size=(120, 24)) as pilot:
+        await until(lambda: synced(app))
+        # The retried request hangs too: a countdown that ran out would be stale for the
+        # whole timeout.
+        emulator.faults.add("hang", times=-1)
+        app.runner.sync_now()
+        try:
+            await until(lambda: "retrying now" in screen_text(app).splitlines()[-2])
+            await settle(pilot)
+            status = screen_text(app).splitlines()[-2].rstrip()
+            expected = r"│  oncall syncing… retrying now: http://\S+ did not answer"
+            assert re.search(expected, status), status
         finally:
             emulator.faults.clear()

@@ -196,11 +196,14 @@ class SyncEngine:
 
         The TUI asks for the incident on screen: comments and notes someone else added move
         no version a pull could see (AOH IMS comments, OneUptime notes), so without this
-        they would only arrive with the next full record."""
+        they would only arrive with the next full record. While the remote asked for a pause
+        (:meth:`_asked_pause`) nothing is sent: :class:`Held` says why."""
         key = await asyncio.to_thread(pull_store.remote_key, self.engine, incident_id)
         if key is None:
             return False
         remote, remote_id = key
+        if (paused := await self._paused(remote)) is not None:
+            raise Held(paused)
         connector = self.connector(remote)
         try:
             incident = await connector.get(remote_id)

@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 
 from incident_tui.clock import from_db
+from incident_tui.remote.errors import Held
 from incident_tui.store.actions import Actions
 from incident_tui.store.engine import make_engine
 from incident_tui.store.reader import Reader
 from incident_tui.sync import pull_store
+from incident_tui.sync.engine import SyncEngine
 from incident_tui.sync.push import LONGEST_HOLD
 from tests.integration.conftest import FIXED_NOW, Point, Serve, cli
 from tests.integration.test_push_hold import at
@@ -56,10 +58,17 @@ async def test_a_long_retry_after_on_the_listing_pauses_the_remote(
     [state] = reader.remotes()
     assert state.state == "failing" and state.last_error == result.error
 
-    # A minute on, in another process, with a change queued: not a single request.
+    # A minute on, in another process, with a change queued: not a single request, nor
+    # for the incident a screen shows.
     Actions.open(settings.db_path()).acknowledge(ids)
     emulator.log.clear()
     report = await sync(settings, clock=at(FIXED_NOW + timedelta(seconds=60)))
+    engine = SyncEngine(settings, clock=at(FIXED_NOW + timedelta(seconds=60)))
+    try:
+        with pytest.raises(Held, match="; paused until "):
+            await engine.refresh(ids[0])
+    finally:
+        await engine.aclose()
     assert emulator.log == []
     assert not report.ok and report.results[0].error == result.error
     [change] = reader.outbox()

@@ -30,47 +30,41 @@ async def test_a_pass_waiting_to_retry_says_so_on_the_status_line(
         emulator.faults.clear()
 
 
-async def test_at_80_columns_a_retry_after_a_timeout_still_says_so(
-    serve: Callable[..., EmulatorServer], tmp_path: Path
-) -> None:
+async def status_while_hanging(
+    serve: Callable[..., EmulatorServer], tmp_path: Path, width: int, shows: str
+) -> str:
+    """The status line of a pass whose server stopped answering (every request times out
+    after half a second and is sent again), once it shows ``shows``."""
     server = serve("revily", 4)
     emulator: Any = server.emulator
     remote = {**emulator.remote_config("oncall"), "timeout": 0.5}
     app = live_app(server, "oncall", tmp_path, remotes=[remote])
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(width, 24)) as pilot:
         await until(lambda: synced(app))
-        # A server that stopped answering: its address makes the reason too long for the
-        # line, so the reason goes, and the wait stays.
         emulator.faults.add("hang", times=-1)
         app.runner.sync_now()
         try:
-            await until(lambda: "retrying" in screen_text(app).splitlines()[-2])
+            await until(lambda: shows in screen_text(app).splitlines()[-2])
             await settle(pilot)
-            status = screen_text(app).splitlines()[-2].rstrip()
-            # The wait, or once it is over, the request out again.
-            assert re.search(r"│ oncall syncing… retrying (in \d\.\d s|now)$", status), status
+            return screen_text(app).splitlines()[-2].rstrip()
         finally:
             emulator.faults.clear()
+
+
+async def test_at_80_columns_a_retry_after_a_timeout_still_says_so(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    # The server's address makes the reason too long for the line, so the reason goes and
+    # the wait stays (or once it is over, the request out again).
+    status = await status_while_hanging(serve, tmp_path, 80, "retrying")
+    assert re.search(r"│ oncall syncing… retrying (in \d\.\d s|now)$", status), status
 
 
 async def test_once_the_wait_is_over_the_line_says_the_request_is_out_again(
     serve: Callable[..., EmulatorServer], tmp_path: Path
 ) -> None:
-    server = serve("revily", 4)
-    emulator: Any = server.emulator
-    remote = {**emulator.remote_config("oncall"), "timeout": 0.5}
-    app = live_app(server, "oncall", tmp_path, remotes=[remote])
-    async with app.run_test(size=(120, 24)) as pilot:
-        await until(lambda: synced(app))
-        # The retried request hangs too: a countdown that ran out would be stale for the
-        # whole timeout.
-        emulator.faults.add("hang", times=-1)
-        app.runner.sync_now()
-        try:
-            await until(lambda: "retrying now" in screen_text(app).splitlines()[-2])
-            await settle(pilot)
-            status = screen_text(app).splitlines()[-2].rstrip()
-            expected = r"│  oncall syncing… retrying now: http://\S+ did not answer"
-            assert re.search(expected, status), status
-        finally:
-            emulator.faults.clear()
+    # The retried request hangs too: a countdown that ran out would be stale for the
+    # whole timeout.
+    status = await status_while_hanging(serve, tmp_path, 120, "retrying now")
+    expected = r"│  oncall syncing… retrying now: http://\S+ did not answer"
+    assert re.search(expected, status), status

@@ -15,7 +15,7 @@ import asyncio
 import functools
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from incident_tui.store.engine import make_engine
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, SyncReport
 from incident_tui.sync.pull import Puller
-from incident_tui.sync.push import LONGEST_HOLD, AfterPush, Pusher
+from incident_tui.sync.push import AfterPush, Pusher, asked_until
 from incident_tui.sync.push_lock import PushLock
 
 
@@ -181,13 +181,10 @@ class SyncEngine:
 
     def _asked_pause(self, error: RemoteError) -> datetime | None:
         """Until when the remote asked, with the error that failed the pass, to be sent
-        nothing (``Retry-After`` on a 429 or 5xx the HTTP layer did not wait out), at most
-        :data:`~incident_tui.sync.push.LONGEST_HOLD` from now. Not for :class:`Held`: only
-        the queued changes wait then, and the pull went through."""
-        wait = getattr(error, "retry_after", None)
-        if isinstance(error, Held) or not wait or wait <= 0:
-            return None
-        return self.clock() + timedelta(seconds=min(wait, LONGEST_HOLD))
+        nothing (``Retry-After`` on a 429 or 5xx the HTTP layer did not wait out). Never
+        for :class:`Held`, which carries no ``Retry-After``: only the queued changes wait
+        then, and the pull went through."""
+        return asked_until(error, self.clock())
 
     async def refresh(self, incident_id: str) -> bool:
         """Fetch one incident in full now and store it; ``False`` when the remote does not

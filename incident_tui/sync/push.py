@@ -79,6 +79,18 @@ LONGEST_HOLD = 600.0
 ``Retry-After`` date must not park them for hours; the next try asks the remote again."""
 
 
+def asked_until(
+    error: RemoteError, now: datetime, *, longer_than: float = 0.0
+) -> datetime | None:
+    """Until when the remote asked, with ``error`` (its ``Retry-After``), not to be sent
+    anything, at most :data:`LONGEST_HOLD` from ``now``; ``None`` when it asked for no wait
+    longer than ``longer_than`` seconds."""
+    wait = getattr(error, "retry_after", None)
+    if wait is None or wait <= longer_than:
+        return None
+    return now + timedelta(seconds=min(wait, LONGEST_HOLD))
+
+
 class Taken(Exception):
     """The queued change is no longer as this push read it (sent or being sent by another
     process, or discarded): it is not ours to send."""
@@ -262,12 +274,8 @@ class Pusher:
 
     def _asked_wait(self, error: RemoteError) -> datetime | None:
         """Until when the remote asked, with ``error``, not to be sent anything: only for a
-        wait longer than the pass spends on it (:data:`PUSH_WAIT`), at most
-        :data:`LONGEST_HOLD` from now."""
-        wait = getattr(error, "retry_after", None)
-        if wait is None or wait <= PUSH_WAIT:
-            return None
-        return self.clock() + timedelta(seconds=min(wait, LONGEST_HOLD))
+        wait longer than the pass spends on it (:data:`PUSH_WAIT`)."""
+        return asked_until(error, self.clock(), longer_than=PUSH_WAIT)
 
     async def _confirm_answering(self, connector: Connector) -> None:
         """Before a 404 counts as "gone": check, once per pass, that the remote answers its

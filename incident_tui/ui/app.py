@@ -338,7 +338,13 @@ class IncidentApp(ReportViews, App[None]):
             self.ctx.sync_progress.publish(self.ctx.sync)
             if message.then:
                 later = RemoteProgress(message.remote, message.then)
-                self.set_timer(message.after, functools.partial(self._progress_due, message, later))
+                if message.after > 0:
+                    due = functools.partial(self._progress_due, message, later)
+                    self.set_timer(message.after, due)
+                else:
+                    # Due now; and a timer of no interval fails Textual's shutdown when it
+                    # is still pending then (a division by its interval).
+                    self.on_remote_progress(later)
 
     def _progress_due(self, shown: RemoteProgress, later: RemoteProgress) -> None:
         """Show ``later`` if the pass still shows what ``shown`` said (nothing newer came)."""

@@ -107,6 +107,8 @@ class SyncStart(NamedTuple):
 
 REASON_LENGTH = 60
 """Characters of a remote's error shown on the detail screen's cached-copy line."""
+APP_CHECK_EVERY = 0.5
+"""Seconds between two looks at whether the App still runs (see ``_end_with_app``)."""
 
 
 class SyncRunner:
@@ -267,6 +269,7 @@ class SyncRunner:
         )
         with self._lock:
             self._engine = engine
+        watch = asyncio.create_task(self._end_with_app(asyncio.current_task()))
         try:
             # Cancelling this task (stop) cancels every remote's loop with it.
             await asyncio.gather(*(self._remote_loop(engine, name) for name in self._remotes))
@@ -275,9 +278,20 @@ class SyncRunner:
         except asyncio.CancelledError:
             pass
         finally:
+            watch.cancel()
             with self._lock:
                 self._engine = None
             await engine.aclose()
+
+    async def _end_with_app(self, task: asyncio.Task[Any] | None) -> None:
+        """Cancel ``task`` (the loops) once the App no longer runs. The App stops them as it
+        unmounts; should its shutdown fail before that, this thread would otherwise keep
+        the process from ever exiting (the terminal would hang after quitting)."""
+        # Polled: the App's state belongs to another thread's loop, with no event to await.
+        while self._app.is_running:  # noqa: ASYNC110
+            await asyncio.sleep(APP_CHECK_EVERY)
+        if task is not None:
+            task.cancel()
 
     async def _remote_loop(self, engine: Any, name: str) -> None:
         """Pass after pass of one remote: ``poll_seconds`` after the end of the last one,

@@ -75,3 +75,21 @@ async def test_the_event_loop_runs_on_while_quitting_waits_for_the_engine(
     assert waited >= 1.5, f"the engine was not waited for ({waited:.2f} s)"
     # Beats can only land while the App waits if its event loop is free meanwhile.
     assert beats_while_stopping, "the event loop stopped while quitting waited for the engine"
+
+
+async def test_the_sync_thread_ends_with_the_app_even_if_unmount_never_stops_it(
+    revily: EmulatorServer, tmp_path: Path
+) -> None:
+    app = live_app(revily, "oncall", tmp_path)
+    async with app.run_test(size=(80, 24)):
+        await until(lambda: app.runner is not None and "oncall" in app.ctx.sync.syncing)
+        runner = app.runner
+        assert runner is not None
+        # As when the App's shutdown fails before its unmount handler runs: nobody stops
+        # the runner, and its thread would keep the process alive.
+        real_stop = runner.stop
+        runner.stop = lambda wait=2.0: None  # type: ignore[method-assign]
+    try:
+        assert await asyncio.to_thread(runner._done.wait, 5)
+    finally:
+        real_stop()  # so a failure here does not leave the thread to hang the run

@@ -68,3 +68,20 @@ async def test_once_the_wait_is_over_the_line_says_the_request_is_out_again(
     status = await status_while_hanging(serve, tmp_path, 120, "retrying now")
     expected = r"│  oncall syncing… retrying now: http://\S+ did not answer"
     assert re.search(expected, status), status
+
+
+async def test_a_retry_without_a_wait_says_now_at_once(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    from incident_tui.ui.messages import RemoteProgress
+
+    server = serve("revily", 4)
+    app = live_app(server, "oncall", tmp_path)
+    async with app.run_test(size=(80, 24)):
+        await until(lambda: synced(app))
+        app.ctx.sync.syncing.add("oncall")
+        app.on_remote_progress(
+            RemoteProgress("oncall", "retrying in 0.0 s: x", then="retrying now: x", after=0.0)
+        )
+        # Shown straight away: no timer of no interval is left for the shutdown to trip on.
+        assert app.ctx.sync.progress["oncall"] == "retrying now: x"

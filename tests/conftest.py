@@ -11,6 +11,8 @@ import pytest
 
 from incident_tui.domain.model import Comment, Incident, Severity, Status
 
+pytest_plugins = ["tests.failure_watchdog"]
+
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class RemoteError(Exception):
     """Something went wrong talking to a remote. ``str()`` is a message fit for the user."""
@@ -72,9 +74,16 @@ class Unavailable(RemoteError):
 
 class Held(RemoteError):
     """The remote asked for a longer wait (``Retry-After``) than a sync pass spends on it:
-    its queued changes wait until then, while the pull goes ahead."""
+    its queued changes wait until then, while the pull goes ahead; or, with ``until``, the
+    whole remote is paused until that time."""
 
     retryable = True
+
+    def __init__(
+        self, message: str, *, status: int | None = None, until: datetime | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.until = until
 
 
 UNTRUSTED_MARK = "CERTIFICATE_VERIFY_FAILED"

@@ -110,7 +110,7 @@ class SyncEngine:
             if paused is not None:
                 # Not a request until then: the remote said how long it wants, and a poll
                 # every few seconds (or a cron job's) must not keep asking.
-                result.error = paused
+                result.error = paused[1]
                 self.listener.remote_finished(result)
                 return result
             pause: datetime | None = None
@@ -169,9 +169,10 @@ class SyncEngine:
             self.listener.remote_finished(result)
             return result
 
-    async def _paused(self, name: str) -> str | None:
-        """Why remote ``name`` gets no pass now (:func:`pull_store.remote_pause`); ``None``
-        also when the cache cannot tell: the pass then meets that trouble and reports it."""
+    async def _paused(self, name: str) -> tuple[datetime, str] | None:
+        """Until when and why remote ``name`` gets no pass now
+        (:func:`pull_store.remote_pause`); ``None`` also when the cache cannot tell: the
+        pass then meets that trouble and reports it."""
         try:
             return await asyncio.to_thread(
                 pull_store.remote_pause, self.engine, name, self.clock()
@@ -200,7 +201,7 @@ class SyncEngine:
             return False
         remote, remote_id = key
         if (paused := await self._paused(remote)) is not None:
-            raise Held(paused)
+            raise Held(paused[1], until=paused[0])
         connector = self.connector(remote)
         try:
             incident = await connector.get(remote_id)

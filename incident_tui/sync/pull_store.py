@@ -31,9 +31,9 @@ def remote_state(engine: Engine, name: str) -> tuple[str | None, str | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def remote_pause(engine: Engine, name: str, now: datetime) -> str | None:
-    """Why the remote gets no pass now: the error of the pass that failed with a
-    ``Retry-After`` that is not over at ``now``; ``None`` when there is none."""
+def remote_pause(engine: Engine, name: str, now: datetime) -> tuple[datetime, str] | None:
+    """Until when and why the remote gets no pass now: the end and the error of the pause
+    a pass that failed with a ``Retry-After`` began, if it is not over at ``now``."""
     with session(engine) as s:
         row = (
             s.connection()
@@ -47,7 +47,7 @@ def remote_pause(engine: Engine, name: str, now: datetime) -> str | None:
     until = from_db_or_none(row[0])
     if until is None or until <= now:
         return None
-    return str(row[1] or f"paused until {time_of_day(until)} as the remote asked")
+    return until, str(row[1] or f"paused until {time_of_day(until)} as the remote asked")
 
 
 def save_remote_state(engine: Engine, name: str, kind: str, **values: Any) -> None:

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from textual.app import App
 from textual.message import Message
 
-from incident_tui.clock import Clock
+from incident_tui.clock import Clock, time_of_day
 from incident_tui.domain.text import clean, seconds, shorten
-from incident_tui.remote.errors import RemoteError
+from incident_tui.remote.errors import Held, RemoteError
 from incident_tui.store.db import StoreError
 from incident_tui.sync.events import RemoteResult
 from incident_tui.ui.messages import (
@@ -214,7 +214,13 @@ class SyncRunner:
             raise
         except RemoteError as error:
             reason = shorten(clean(str(error), single_line=True), REASON_LENGTH)
-            problem = f"{clean(remote, single_line=True)} could not be reached ({reason})"
+            name = clean(remote, single_line=True)
+            if isinstance(error, Held) and error.until is not None:
+                # The time first: a long reason is cut short, and the time is what to know.
+                pause = f"asked for a pause until {time_of_day(error.until)}"
+                problem = f"{name} {pause} ({reason})"
+            else:
+                problem = f"{name} could not be reached ({reason})"
             self._app.post_message(RereadDone(incident_id, problem))
         except StoreError as error:
             reason = shorten(clean(str(error), single_line=True), REASON_LENGTH)

@@ -65,8 +65,9 @@ async def test_a_long_retry_after_on_the_listing_pauses_the_remote(
     report = await sync(settings, clock=at(FIXED_NOW + timedelta(seconds=60)))
     engine = SyncEngine(settings, clock=at(FIXED_NOW + timedelta(seconds=60)))
     try:
-        with pytest.raises(Held, match="; paused until "):
+        with pytest.raises(Held, match="; paused until ") as held:
             await engine.refresh(ids[0])
+        assert held.value.until == FIXED_NOW + timedelta(seconds=120)
     finally:
         await engine.aclose()
     assert emulator.log == []

@@ -41,3 +41,39 @@ async def test_detail_marks_a_copy_its_remote_could_not_refresh(
         await until(lambda: MARK not in screen_text(app))
         assert not screen.query_one("#detail-reread").display
         assert app.runner.watched == incident_id
+
+
+async def test_detail_says_until_when_its_remote_asked_for_a_pause(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from incident_tui.clock import to_db
+    from incident_tui.store.engine import make_engine
+    from incident_tui.sync import pull_store
+    from tests.ui.conftest import NOW
+
+    server = serve("kitehouse", 3)
+    emulator: Any = server.emulator
+    app = live_app(server, "school", tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(lambda: synced(app) and app.services.reader.all_rows(ListQuery()))
+        await settle(pilot)
+        incident_id = app.services.reader.all_rows(ListQuery())[0].id
+        # As a pass that got a 429 with a long Retry-After leaves it.
+        until_then = NOW + timedelta(seconds=300)
+        engine = make_engine(app.services.db_path)
+        try:
+            pull_store.save_remote_state(
+                engine, "school", "kitehouse", state="failing", hold_until=to_db(until_then),
+                last_error="HTTP 429: slow down; paused until later as the remote asked",
+            )
+        finally:
+            engine.dispose()
+        emulator.log.clear()
+        screen = await open_detail(pilot, incident_id)
+        time = until_then.astimezone().strftime("%H:%M:%S")
+        mark = f"cached copy: school asked for a pause until {time} (HTTP 429: slow down"
+        await until(lambda: mark in screen_text(app))
+        assert screen.detail is not None and screen.detail.incident["id"] == incident_id
+        assert emulator.log == []  # not read again from the remote

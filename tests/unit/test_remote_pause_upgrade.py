@@ -33,7 +33,7 @@ def test_upgrade_from_version_10_adds_the_pause_of_a_remote(tmp_path: Path) -> N
         assert pull_store.remote_pause(engine, "oncall", NOW) is None
         until = NOW + timedelta(seconds=90)
         pull_store.save_remote_state(engine, "oncall", "revily", hold_until=to_db(until))
-        assert pull_store.remote_pause(engine, "oncall", NOW) == "HTTP 503: down"
+        assert pull_store.remote_pause(engine, "oncall", NOW) == (until, "HTTP 503: down")
         assert pull_store.remote_pause(engine, "oncall", until) is None
     finally:
         engine.dispose()

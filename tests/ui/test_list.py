@@ -287,6 +287,69 @@ async def test_cursor_stays_on_incident_when_data_changes(make_app: Any, db_path
         assert lst.cursor == before + 3
 
 
+def _three_newest(db_path: Any) -> list[str]:
+    """Commit three incidents newer than any in the list; their ids, newest first."""
+    from datetime import timedelta
+
+    from incident_tui.store.engine import make_engine, session
+    from incident_tui.store.upsert import upsert_incidents
+    from tests.ui.conftest import NOW, _incident
+
+    fresh = [
+        _incident(90 + n, "ops", created_at=NOW - timedelta(minutes=n), title=f"Arrival {n}")
+        for n in range(3)
+    ]
+    engine = make_engine(db_path)
+    with session(engine) as s, s.begin():
+        upsert_incidents(s, fresh, NOW)
+    engine.dispose()
+    return [i.id for i in fresh]
+
+
+async def test_arrivals_show_at_the_top_of_a_view_at_the_top(
+    make_app: Any, db_path: Any
+) -> None:
+    from incident_tui.ui.messages import IncidentsChanged
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lst = incidents(app)
+        await pilot.press("down")
+        watched = lst.cursor_row
+        assert watched is not None and lst.scroll_y == 0
+        app.post_message(IncidentsChanged(_three_newest(db_path)))
+        await settle(pilot)
+        # The cursor stays on its incident; the view stays at the top, so the newest
+        # incidents are the first lines on screen, not scrolled in out of sight above it.
+        assert lst.cursor_row is not None and lst.cursor_row.id == watched.id
+        assert lst.cursor == 4 and lst.scroll_y == 0
+        lines = screen_text(app).splitlines()
+        assert "Arrival 0" in lines[2] and "Arrival 2" in lines[4]
+        assert watched.title in lines[6]
+
+
+async def test_arrivals_above_a_scrolled_view_keep_the_cursor_line(
+    make_app: Any, db_path: Any
+) -> None:
+    from incident_tui.ui.messages import IncidentsChanged
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lst = incidents(app)
+        await pilot.press("end")
+        await settle(pilot)
+        top, line = int(lst.scroll_y), lst.cursor - int(lst.scroll_y)
+        watched = lst.cursor_row
+        assert top > 0 and watched is not None
+        app.post_message(IncidentsChanged(_three_newest(db_path)))
+        await settle(pilot)
+        # Reading further down, nothing moves under the reader's eyes.
+        assert lst.cursor_row is not None and lst.cursor_row.id == watched.id
+        assert int(lst.scroll_y) == top + 3 and lst.cursor - int(lst.scroll_y) == line
+
+
 async def test_action_error_is_a_notification(make_app: Any, db_path: Any) -> None:
     import sqlite3
 

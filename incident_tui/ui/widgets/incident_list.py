@@ -355,6 +355,10 @@ class IncidentList(IncidentLines):
         result = message.result
         before = self._visible_lines() if self.loaded else None
         cursor, top, total = self._place_cursor(result)
+        if before is not None and int(self.scroll_y) == 0 and cursor < self._viewport_height():
+            # A view at the top of the list is watching for what arrives there: keeping the
+            # cursor's line instead would scroll a new incident in above it, out of sight.
+            top = 0
         self._focus_due = None
         self._applied = message.epoch
         self._query = message.query

@@ -213,12 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lst.add_argument("--limit", type=_count, default=0, help="at most this many rows (0: all)")
     fmt = lst.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="JSON array (interface.md shape)")
+    fmt.add_argument(
+        "--json", action="store_true", help="JSON array, one object per incident (see README)"
+    )
     fmt.add_argument("--csv", action="store_true", help="CSV with a header line")
 
     show = reads_config.add_parser("show", help="one incident with its comments")
     show.add_argument("id", help=ID_HELP)
-    show.add_argument("--json", action="store_true", help="JSON object (interface.md shape)")
+    show.add_argument(
+        "--json", action="store_true", help="JSON object with its comments (see README)"
+    )
     show.add_argument(
         "--fresh",
         action="store_true",

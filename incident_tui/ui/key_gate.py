@@ -10,6 +10,10 @@ its turn the same way.
 
 A key that opens a screen is done once that screen is ready (mounted, its focus set), however
 long building it takes on a loaded machine: the keys behind it were typed for it.
+
+A key that is refused (``c`` where there are no comments) opens nothing, and the text typed
+behind it would be commands on the screen it left in place. The gate drops those keys: the
+ones held behind it, and those that follow while the typing goes on without a pause.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from textual import events
@@ -36,21 +41,47 @@ key goes on as soon as the screen is ready; this only keeps keys from waiting fo
 behind a screen that never gets there."""
 
 
+TYPING_GAP = 1.0
+"""Longest pause (seconds) between keys of one run of typing. Keys typed at once after a
+refused key were meant for what it would have opened, at typing speed too, not only in a
+burst: a responder who presses ``c`` and types "all clear" without looking up must not
+acknowledge (``a``) the incident under the cursor. Someone who reads the notice first and
+then presses their next key takes longer than this."""
+
+
+@dataclass
+class _Run:
+    """The run of typing after a refused key, whose keys are dropped."""
+
+    until: float
+    """When the run ends unless another key comes (the event loop's clock)."""
+    dropped: int
+    tell: Callable[[int], None]
+    """Called with how many keys were dropped, once the run ends, if any were."""
+
+
 class KeyGate:
     """Admits one key or paste at a time into the app's routing; holds the rest, in order."""
 
     def __init__(
-        self, app: App[Any], hold_limit: float = HOLD_LIMIT, ready_limit: float = READY_LIMIT
+        self,
+        app: App[Any],
+        hold_limit: float = HOLD_LIMIT,
+        ready_limit: float = READY_LIMIT,
+        typing_gap: float = TYPING_GAP,
     ) -> None:
         self.app = app
         self.hold_limit = hold_limit
         self.ready_limit = ready_limit
+        self.typing_gap = typing_gap
         self.held: deque[events.Event] = deque()
         self.busy = False
         """A key was routed and what it caused is not finished yet."""
         self._released: events.Event | None = None
         # A reference to the running wait: the event loop keeps only weak ones to tasks.
         self._waiter: asyncio.Task[None] | None = None
+        self._run: _Run | None = None
+        self._run_end: asyncio.TimerHandle | None = None
 
     @property
     def pending(self) -> int:
@@ -64,23 +95,63 @@ class KeyGate:
         one at a time, anything else at once."""
         if not isinstance(event, TYPED) or event.is_forwarded:
             await route(event)
+        elif self._drops(event):
+            return
         elif self.admit(event):
             try:
                 await route(event)
             finally:
                 self.routed()
 
-    def drop_held(self) -> int:
+    @property
+    def dropping(self) -> bool:
+        """Whether keys typed now are dropped: a key was refused and the typing has not
+        paused since."""
+        return self._run is not None
+
+    def refuse(self, tell: Callable[[int], None]) -> None:
         """The key being handled was refused: drop the keys that arrived with it (held
-        behind it) and return how many.
+        behind it) and those typed on without a pause of ``typing_gap``; once the typing
+        stops, ``tell`` how many were dropped (not called if none were).
 
         They were typed for what it would have opened (the text of a comment, say); routed
         to the screen it left in place, they would be commands: ``r`` resolving the
-        incident under the cursor, ``q`` quitting. A key pressed after the refusal was
-        handled is the user's next command, and is routed as usual."""
+        incident under the cursor, ``q`` quitting. A key pressed after a pause is the
+        user's next command, and is routed as usual."""
+        loop = asyncio.get_running_loop()
         dropped = len(self.held)
         self.held.clear()
-        return dropped
+        if self._run is not None:  # a key routed as the last run ended was refused too
+            dropped += self._run.dropped
+        self._run = _Run(loop.time() + self.typing_gap, dropped, tell)
+        if self._run_end is None:
+            self._run_end = loop.call_at(self._run.until, self._end_run)
+
+    def _drops(self, event: events.Event) -> bool:
+        """Whether ``event`` belongs to the run of typing after a refused key (and is
+        dropped: counted, never routed)."""
+        run = self._run
+        if run is None or event is self._released:
+            return False
+        now = asyncio.get_running_loop().time()
+        if now >= run.until:
+            return False
+        run.dropped += 1
+        run.until = now + self.typing_gap
+        return True
+
+    def _end_run(self) -> None:
+        """Timer: the run is over unless a key came since, which moved its end on."""
+        run = self._run
+        if run is None:
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() < run.until:
+            self._run_end = loop.call_at(run.until, self._end_run)
+            return
+        self._run = self._run_end = None
+        if run.dropped:
+            run.tell(run.dropped)
 
     def admit(self, event: events.Event) -> bool:
         """Whether the app routes ``event`` now. ``False``: the gate keeps it and posts it

@@ -10,9 +10,11 @@ kind lacks are here (:func:`lacking_text`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from textual import events
+from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -71,6 +73,13 @@ def lacking_text(kind: str | None, capability: Capability) -> str | None:
     return wording.format(title=KIND_TITLES.get(kind, kind)) if wording else reason
 
 
+def _tell_unused(app: App[Any], dropped: int) -> None:
+    if not app.is_running:  # the run ended after the user quit
+        return
+    plural = "s" if dropped != 1 else ""
+    app.notify(f"The {dropped} key{plural} typed after it went unused.", timeout=4, markup=False)
+
+
 def explain_key(
     screen: Screen[Any],
     event: events.Key,
@@ -89,10 +98,9 @@ def explain_key(
         text = reason(action)
         if not text:
             return False
-        gate = getattr(screen.app, "key_gate", None)
-        if isinstance(gate, KeyGate) and (dropped := gate.drop_held()):
-            plural = "s" if dropped != 1 else ""
-            text += f" The {dropped} key{plural} typed after it went unused."
         screen.notify(text, timeout=4, markup=False)
+        gate = getattr(screen.app, "key_gate", None)
+        if isinstance(gate, KeyGate):
+            gate.refuse(partial(_tell_unused, screen.app))
         return True
     return False

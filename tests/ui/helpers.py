@@ -99,6 +99,14 @@ def notifications(app: Any) -> list[str]:
     return [n.message for n in app._notifications]
 
 
+async def press_apart(pilot: Pilot[Any], *keys: str) -> None:
+    """Press ``keys`` as someone reading each answer before the next key: after a refused
+    key, the next waits for the pause that ends the typing dropped after it."""
+    for key in keys:
+        await pilot.press(key)
+        await until(lambda: not pilot.app.key_gate.dropping, limit=5.0)
+
+
 async def cursor_to(pilot: Pilot[Any], incident_id: str) -> None:
     """Move the list cursor onto ``incident_id`` (must be among the loaded rows)."""
     lst = incidents(pilot.app)

@@ -23,6 +23,7 @@ from tests.ui.helpers import (
     live_app,
     notifications,
     open_detail,
+    press_apart,
     screen_text,
     settle,
     synced,
@@ -198,12 +199,15 @@ async def test_the_answers_say_why_when_there_is_nothing_to_answer(make_app: Any
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_detail(pilot, "school:r005")  # nothing refused, no conflict
-        await pilot.press("A", "x", "m", "T")
-        await settle(pilot)
-        assert isinstance(app.screen, DetailScreen)
-        assert notifications(app)[-4:] == [
-            "No refused change of this incident to retry.",
-            "No refused change of this incident to discard.",
-            "This incident has no conflict to settle.",
-            "This incident has no conflict to settle.",
-        ]
+        for key, reason in (
+            ("A", "No refused change of this incident to retry."),
+            ("x", "No refused change of this incident to discard."),
+            ("m", "This incident has no conflict to settle."),
+            ("T", "This incident has no conflict to settle."),
+        ):
+            shown = [n.identity for n in app._notifications]
+            await press_apart(pilot, key)
+            await settle(pilot)
+            assert isinstance(app.screen, DetailScreen)
+            new = [n.message for n in app._notifications if n.identity not in shown]
+            assert new == [reason], key

@@ -7,7 +7,15 @@ from typing import Any
 from incident_tui.store.reader import Reader
 from incident_tui.ui.screens.detail import DetailScreen
 from incident_tui.ui.screens.list_screen import ListScreen
-from tests.ui.helpers import cursor_to, incidents, notifications, open_detail, screen_text, settle
+from tests.ui.helpers import (
+    cursor_to,
+    incidents,
+    notifications,
+    open_detail,
+    press_apart,
+    screen_text,
+    settle,
+)
 
 
 def _detail(db_path: Any, incident_id: str) -> Any:
@@ -87,7 +95,7 @@ async def test_detail_greys_out_by_kind(make_app: Any) -> None:
         assert app.screen.check_action("comment", ()) is None
         assert app.screen.check_action("reopen", ()) is None
         assert app.screen.check_action("resolve", ()) is True
-        await pilot.press("c", "e")
+        await press_apart(pilot, "c", "e")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         assert notifications(app)[-2:] == [

@@ -10,7 +10,14 @@ from incident_tui.domain.model import Status
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.store.reader import Reader
 from incident_tui.ui.screens.list_screen import ListScreen
-from tests.ui.helpers import cursor_to, incidents, notifications, screen_text, settle
+from tests.ui.helpers import (
+    cursor_to,
+    incidents,
+    notifications,
+    press_apart,
+    screen_text,
+    settle,
+)
 
 
 def _status(db_path: Any, incident_id: str) -> tuple[str, int]:
@@ -157,7 +164,7 @@ async def test_actions_greyed_out_by_remote_kind(make_app: Any) -> None:
         assert screen.check_action("reopen", ()) is None
         assert screen.check_action("edit", ()) is None
         assert screen.check_action("acknowledge", ()) is True
-        await pilot.press("c", "R")
+        await press_apart(pilot, "c", "R")
         assert isinstance(app.screen, ListScreen)  # nothing opened, but the reason is given
         assert notifications(app)[-2:] == [
             "Revily incidents take no comments.",

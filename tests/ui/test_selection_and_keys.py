@@ -28,6 +28,7 @@ from tests.ui.helpers import (
     incidents,
     notifications,
     open_detail,
+    press_apart,
     screen_text,
     settle,
 )
@@ -246,7 +247,7 @@ async def test_kind_specific_keys_say_why_on_4hse(make_app: Any) -> None:
             ("t", "4HSE incidents have no custom attributes."),
             ("C", "4HSE does not let comments be deleted."),
         ):
-            await pilot.press(key)
+            await press_apart(pilot, key)
             await settle(pilot)
             assert isinstance(app.screen, DetailScreen), key
             assert notifications(app)[-1] == reason, key
@@ -258,13 +259,13 @@ async def test_attachment_keys_say_why_when_there_is_nothing(
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_detail(pilot, "school:r005")  # Kitehouse, no attachments, no comments
-        await pilot.press("D")
+        await press_apart(pilot, "D")
         await settle(pilot)
         assert notifications(app)[-1] == "This incident has no attachments."
-        await pilot.press("X")
+        await press_apart(pilot, "X")
         await settle(pilot)
         assert notifications(app)[-1] == "This incident has no attachments."
-        await pilot.press("C")
+        await press_apart(pilot, "C")
         await settle(pilot)
         assert notifications(app)[-1] == "This incident has no comments."
         # A queued upload is no file on the remote yet.
@@ -275,7 +276,7 @@ async def test_attachment_keys_say_why_when_there_is_nothing(
         actions.engine.dispose()
         app.screen.load()
         await settle(pilot)
-        await pilot.press("D")
+        await press_apart(pilot, "D")
         await settle(pilot)
         assert notifications(app)[-1] == "No attachment of this incident is on the remote yet."
         assert isinstance(app.screen, DetailScreen)

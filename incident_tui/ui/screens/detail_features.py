@@ -6,9 +6,10 @@ screen's class and its bases), together with the dialogs only they use: picking 
 several items, confirming, reporting a failure.
 
 Queued changes (upload, deletions, attributes) go through the intents and work offline;
-downloads and exports need the remote now and run as async workers on the App's loop, where
-the connectors live. Their failures become error notifications, never crashes, and never a
-half-written file (the connectors write to a temporary name first).
+downloads and exports need the remote now and run as async workers of the App, where the
+connectors live, so that they finish (and say so) after the screen is closed. Their failures
+become error notifications, never crashes, and never a half-written file (the connectors
+write to a temporary name first).
 """
 
 from __future__ import annotations
@@ -197,11 +198,15 @@ class FeatureActions(ScreenBase):
     def _run_once(self, name: str, busy: str, job: Callable[[], Awaitable[None]]) -> None:
         """Run ``job`` as an async worker called ``name``, or say ``busy`` while one of that
         name still runs: on a slow link the first notice is gone long before the file, and a
-        second press would fetch and save the same thing again under another name."""
-        if any(worker.name == name and not worker.is_finished for worker in self.workers):
+        second press would fetch and save the same thing again under another name.
+
+        The worker is the App's, not this screen's: a screen's workers are cancelled when it
+        closes, so going back to the list while a file came in lost it without a word."""
+        app = self.app
+        if any(worker.name == name and not worker.is_finished for worker in app.workers):
             self.notify(busy, timeout=3, markup=False)
             return
-        self.run_worker(job(), name=name, group="online", exit_on_error=False)
+        app.run_worker(job(), name=name, group="online", exit_on_error=False)
 
     # Comments and attributes --------------------------------------------------------------
 

@@ -231,19 +231,25 @@ async def test_keys_after_a_closing_dialog_go_to_the_screen_below_then_the_next_
         assert app.key_gate.pending == 0
 
 
+async def on_a_4hse_row(pilot: Any) -> Callable[[], bool]:
+    """Put the list cursor on a 4HSE incident (no comments there); returns whether that
+    incident's status and the outbox are still as they were then."""
+    await settle(pilot)
+    await cursor_to(pilot, "safety:r006")
+    reader = pilot.app.services.reader
+    before = reader.detail("safety:r006").incident["status"], reader.outbox()
+    return lambda: (reader.detail("safety:r006").incident["status"], reader.outbox()) == before
+
+
 async def test_keys_typed_after_a_refused_key_are_not_run_as_commands(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await cursor_to(pilot, "safety:r006")
-        before = app.services.reader.detail("safety:r006").incident["status"]
-        queued = app.services.reader.outbox()
+        unchanged = await on_a_4hse_row(pilot)
         # The comment meant for a dialog that 4HSE does not have: "r" would resolve the
         # incident under the cursor and "q" quit, had they been routed to the list.
         await burst(pilot, "c", *"rq ok")
         assert app.is_running
-        assert app.services.reader.detail("safety:r006").incident["status"] == before
-        assert app.services.reader.outbox() == queued
+        assert unchanged()
         assert any(n.endswith("incidents take no comments.") for n in notifications(app))
         await until_notified(pilot, "The 5 keys typed after it went unused.")
 
@@ -263,20 +269,17 @@ async def test_text_typed_at_typing_speed_after_a_refused_key_is_not_run_as_comm
     # at once, not looking up, or a link delivers keys as typed.
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await cursor_to(pilot, "safety:r006")
-        before = app.services.reader.detail("safety:r006").incident["status"]
-        queued = app.services.reader.outbox()
+        unchanged = await on_a_4hse_row(pilot)
+        queued = len(app.services.reader.outbox())
         await pilot.press("c")
         for key in "all clear":
             await asyncio.sleep(0.15)
             await pilot.press(key if key != " " else "space")
         await settle(pilot)
-        assert app.services.reader.detail("safety:r006").incident["status"] == before
-        assert app.services.reader.outbox() == queued
+        assert unchanged()
         assert incidents(app).selected_ids == []  # space selects nothing either
         await until_notified(pilot, "The 9 keys typed after it went unused.")
         # After a pause, a key is a command again.
         await pilot.press("a")
         await settle(pilot)
-        assert len(app.services.reader.outbox()) == len(queued) + 1
+        assert len(app.services.reader.outbox()) == queued + 1

@@ -73,11 +73,12 @@ def lacking_text(kind: str | None, capability: Capability) -> str | None:
     return wording.format(title=KIND_TITLES.get(kind, kind)) if wording else reason
 
 
-def _tell_unused(app: App[Any], dropped: int) -> None:
+def _tell_unused(app: App[Any], key: str, dropped: int) -> None:
     if not app.is_running:  # the run ended after the user quit
         return
     plural = "s" if dropped != 1 else ""
-    app.notify(f"The {dropped} key{plural} typed after it went unused.", timeout=4, markup=False)
+    app.notify(f"The {dropped} key{plural} typed after {key} went unused.", timeout=4,
+               markup=False)
 
 
 def explain_key(
@@ -101,6 +102,7 @@ def explain_key(
         screen.notify(text, timeout=4, markup=False)
         gate = getattr(screen.app, "key_gate", None)
         if isinstance(gate, KeyGate):
-            gate.refuse(partial(_tell_unused, screen.app))
+            key = event.character if event.is_printable and event.character else event.key
+            gate.refuse(partial(_tell_unused, screen.app, key))
         return True
     return False

@@ -251,7 +251,7 @@ async def test_keys_typed_after_a_refused_key_are_not_run_as_commands(make_app: 
         assert app.is_running
         assert unchanged()
         assert any(n.endswith("incidents take no comments.") for n in notifications(app))
-        await until_notified(pilot, "The 5 keys typed after it went unused.")
+        await until_notified(pilot, "The 5 keys typed after c went unused.")
 
 
 async def until_notified(pilot: Any, text: str, limit: float = 5.0) -> None:
@@ -278,7 +278,7 @@ async def test_text_typed_at_typing_speed_after_a_refused_key_is_not_run_as_comm
         await settle(pilot)
         assert unchanged()
         assert incidents(app).selected_ids == []  # space selects nothing either
-        await until_notified(pilot, "The 9 keys typed after it went unused.")
+        await until_notified(pilot, "The 9 keys typed after c went unused.")
         # After a pause, a key is a command again.
         await pilot.press("a")
         await settle(pilot)

@@ -22,7 +22,9 @@ _FILE_COLUMNS = ("name", "content_type", "url", "size")
 _Pulled = dict[str, list[tuple[str, tuple[Any, ...]]]]
 
 
-def _merge_children(s: Session, table: str, columns: Sequence[str], pulled: _Pulled) -> None:
+def _merge_children(
+    s: Session, table: str, columns: Sequence[str], pulled: _Pulled
+) -> set[str]:
     """Make the remote rows of ``table`` (``comment`` or ``attachment``) of the incidents in
     ``pulled`` what the remote sent, touching only what differs.
 
@@ -30,7 +32,7 @@ def _merge_children(s: Session, table: str, columns: Sequence[str], pulled: _Pul
     comments and files by it, and ``delete-comment``/``delete-attachment`` take that number,
     so a number that moved between a ``show`` and a delete would hit another row. Queued
     local rows (``pending``) are left alone. One statement per kind of write for the page:
-    a pull stores thousands of comments."""
+    a pull stores thousands of comments. Returns the incidents whose rows changed."""
     driver = s.connection().connection.driver_connection
     assert driver is not None
     names = ", ".join(columns)
@@ -43,6 +45,7 @@ def _merge_children(s: Session, table: str, columns: Sequence[str], pulled: _Pul
         cached.setdefault((incident_id, remote_id), []).append((seq, tuple(values)))
     updates: list[tuple[Any, ...]] = []
     inserts: list[tuple[Any, ...]] = []
+    changed: set[str] = set()
     for incident_id, children in pulled.items():
         for remote_id, values in children:
             # Oldest row first: a remote id cached twice (a pushed comment stored by a pull
@@ -52,9 +55,12 @@ def _merge_children(s: Session, table: str, columns: Sequence[str], pulled: _Pul
                 seq, old = matches.pop(0)
                 if old != values:
                     updates.append((*values, seq))
+                    changed.add(incident_id)
             else:
                 inserts.append((incident_id, remote_id, *values))
+                changed.add(incident_id)
     gone = [seq for rows in cached.values() for seq, _ in rows]
+    changed.update(incident_id for (incident_id, _), rows in cached.items() if rows)
     if gone:
         driver.execute(
             f"DELETE FROM {table} WHERE seq IN (SELECT value FROM json_each(?))",
@@ -70,15 +76,18 @@ def _merge_children(s: Session, table: str, columns: Sequence[str], pulled: _Pul
             f"VALUES ({marks}, 0)",
             inserts,
         )
+    return changed
 
 
-def replace_children(s: Session, incidents: Sequence[Incident]) -> None:
+def replace_children(s: Session, incidents: Sequence[Incident]) -> set[str]:
     """Bring the remote comments and attachments of full records into the cache: rows still
     on the remote are updated in place (keeping their numbers), new ones added, gone ones
     removed; queued local ones are kept, and so is the user's queued deletion of one (it
-    does not come back before the remote has it)."""
+    does not come back before the remote has it). Returns the incidents whose comments
+    or files changed in the cache."""
+    changed: set[str] = set()
     if not incidents:
-        return
+        return changed
     removing = _queued_removals(s, [incident.id for incident in incidents])
     comments: _Pulled = {
         incident.id: [
@@ -90,7 +99,7 @@ def replace_children(s: Session, incidents: Sequence[Incident]) -> None:
         if incident.comments is not None
     }
     if comments:
-        _merge_children(s, CommentRow.__tablename__, _COMMENT_COLUMNS, comments)
+        changed |= _merge_children(s, CommentRow.__tablename__, _COMMENT_COLUMNS, comments)
     files: _Pulled = {
         incident.id: [
             (a.remote_id, (a.name, a.content_type, a.url, a.size))
@@ -101,7 +110,8 @@ def replace_children(s: Session, incidents: Sequence[Incident]) -> None:
         if incident.attachments is not None
     }
     if files:
-        _merge_children(s, AttachmentRow.__tablename__, _FILE_COLUMNS, files)
+        changed |= _merge_children(s, AttachmentRow.__tablename__, _FILE_COLUMNS, files)
+    return changed
 
 
 _REMOVALS = (ChangeKind.DELETE_COMMENT, ChangeKind.DELETE_ATTACHMENT)

@@ -197,13 +197,10 @@ def upsert_incidents(
     known = _known(s, [i.id for i in incidents])
     writes: list[tuple[Incident, str | None, str]] = []
     detailed: list[Incident] = []
-    skipped: set[str] = set()
-    refreshed: list[str] = []
     for incident in incidents:
         previous = known.get(incident.id)
         if previous is not None and previous[1] > 0:
             result.skipped_pending.append(incident.id)
-            skipped.add(incident.id)
             if incident.comments is not None:
                 detailed.append(incident)
             continue
@@ -213,7 +210,6 @@ def upsert_incidents(
         if unchanged and (incident.comments is None or previous is not None and previous[2]):
             if reread and incident.comments is not None:
                 detailed.append(incident)
-                refreshed.append(incident.id)
             continue
         writes.append((incident, raw, version))
         # A new incident has nothing cached to merge with: only its children to add.
@@ -244,11 +240,11 @@ def upsert_incidents(
         for start in range(0, len(values), per):
             chunk = values[start : start + per]
             driver.execute(upsert_sql(len(chunk)), [v for row in chunk for v in row])
-    replace_children(s, detailed)
-    # Written rows, plus rows whose remote comments alone were replaced.
-    fts.reindex(
-        s, [v[0] for v in values] + [i.id for i in detailed if i.id in skipped] + refreshed
-    )
+    children_changed = replace_children(s, detailed)
+    # Written rows, plus rows whose remote comments alone changed; not the others: the
+    # incident on the detail screen is read again every pass, mostly to find nothing new.
+    written = [v[0] for v in values]
+    fts.reindex(s, written + sorted(children_changed.difference(written)))
     return result
 
 

@@ -114,18 +114,13 @@ class SyncEngine:
                 self.listener.remote_finished(result)
                 return result
             pause: datetime | None = None
+            listed_in_full: datetime | None = None
+            attempted = to_db(self.clock())
             self.listener.remote_started(name)
             try:
-                await asyncio.to_thread(
-                    pull_store.save_remote_state,
-                    self.engine,
-                    name,
-                    kind,
-                    last_attempt_at=to_db(self.clock()),
-                )
                 connector = self.connector(name)
                 held_back = await self._pusher.push(connector, result)
-                await self._puller.pull(connector, kind, result)
+                listed_in_full = await self._puller.pull(connector, kind, result)
                 await self._puller.reread(connector, result)
                 await self._puller.hydrate(connector)
                 if held_back is not None:
@@ -156,6 +151,11 @@ class SyncEngine:
                 result.error = f"internal error: {type(error).__name__}: {error}"
                 state = {"state": "failing", "last_error": result.error}
             state["hold_until"] = to_db(pause)
+            state["last_attempt_at"] = attempted
+            if listed_in_full is not None:
+                # With the outcome and the attempt, in one write: an idle pass then changes
+                # one row of the cache, once (each write puts a whole page in the log).
+                state["last_full_at"] = to_db(listed_in_full)
             result.seconds = time.monotonic() - started
             http = getattr(self._connectors.get(name), "http", None)
             result.requests = getattr(http, "requests_sent", 0)

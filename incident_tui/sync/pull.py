@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from incident_tui.clock import Clock, from_db, to_db
+from incident_tui.clock import Clock, from_db
 from incident_tui.config import Settings
 from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.model import Incident, Severity
@@ -52,6 +52,8 @@ class _Listing:
     seen: list[str] = field(default_factory=list)
     urgent: list[str] = field(default_factory=list)
     """New urgent incidents not yet reported (never on a first sync)."""
+    listed_all: bool = False
+    """A full listing reached its last page."""
 
 
 class Puller:
@@ -65,9 +67,11 @@ class Puller:
         self.listener = listener
         self.settings = settings
 
-    async def pull(self, connector: Connector, kind: str, result: RemoteResult) -> None:
+    async def pull(self, connector: Connector, kind: str, result: RemoteResult) -> datetime | None:
         """Store the remote's changes since the last pull, page by page (every incident when
-        a full listing is due, then drop the cached ones it no longer lists)."""
+        a full listing is due, then drop the cached ones it no longer lists). Returns the
+        time of the full listing it completed, if it made one: the caller notes it with the
+        pass's outcome (:func:`~incident_tui.sync.pull_store.store_full_listing`)."""
         cursor, last_full = await asyncio.to_thread(
             pull_store.remote_state, self.engine, connector.name
         )
@@ -110,6 +114,7 @@ class Puller:
             raise listing_not_found(error) from None
         finally:
             writer.close()
+        return now if listing.listed_all else None
 
     async def _stored(self, listing: _Listing, page: Page, stored: UpsertResult) -> None:
         """Report a stored page; after the last page of a full listing, drop the cached
@@ -130,26 +135,20 @@ class Puller:
         self.listener.remote_progress(name, len(listing.seen))
         touched = stored.touched()
         if page.complete and listing.full:
-            removed = await asyncio.to_thread(self._remove_missing, name, listing.seen)
-            listing.result.removed += len(removed)
-            touched += removed
-            await asyncio.to_thread(
-                pull_store.save_remote_state,
+            removed = await asyncio.to_thread(
+                pull_store.store_full_listing,
                 self.engine,
                 name,
                 listing.kind,
-                last_full_at=to_db(listing.now),
+                listing.seen,
+                listing.now if listing.first_sync else None,
             )
+            listing.result.removed += len(removed)
+            listing.listed_all = True
+            touched += removed
         if touched or listing.urgent:
             self.listener.incidents_changed(touched, listing.urgent)
             listing.urgent = []
-
-    def _remove_missing(self, remote: str, seen: list[str]) -> list[str]:
-        from incident_tui.store.engine import session
-        from incident_tui.store.upsert import remove_missing
-
-        with session(self.engine) as s, s.begin():
-            return remove_missing(s, remote, seen).touched()
 
     async def reread(self, connector: Connector, result: RemoteResult) -> None:
         """Read the incidents marked for it again in full

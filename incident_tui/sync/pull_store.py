@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from incident_tui.clock import from_db_or_none, time_of_day
+from incident_tui.clock import from_db_or_none, time_of_day, to_db
 from incident_tui.domain.model import Incident, SummaryGaps
 from incident_tui.store.bookkeeping import gone_from_remote
 from incident_tui.store.engine import session
 from incident_tui.store.schema import IncidentRow
-from incident_tui.store.upsert import UpsertResult, upsert_incidents
+from incident_tui.store.upsert import UpsertResult, remove_missing, upsert_incidents
 
 
 def remote_state(engine: Engine, name: str) -> tuple[str | None, str | None]:
@@ -53,14 +53,19 @@ def remote_pause(engine: Engine, name: str, now: datetime) -> tuple[datetime, st
 def save_remote_state(engine: Engine, name: str, kind: str, **values: Any) -> None:
     """Create or update a remote's sync state row."""
     with session(engine) as s, s.begin():
-        conn = s.connection()
-        conn.execute(
-            text("INSERT OR IGNORE INTO remote (name, kind, state) VALUES (:n, :k, 'never')"),
-            {"n": name, "k": kind},
-        )
-        if values:
-            sets = ", ".join(f"{key} = :{key}" for key in values)
-            conn.execute(text(f"UPDATE remote SET {sets} WHERE name = :n"), {"n": name, **values})
+        _set_state(s, name, kind, values)
+
+
+def _set_state(s: Session, name: str, kind: str, values: dict[str, Any]) -> None:
+    """:func:`save_remote_state` in the caller's transaction."""
+    conn = s.connection()
+    conn.execute(
+        text("INSERT OR IGNORE INTO remote (name, kind, state) VALUES (:n, :k, 'never')"),
+        {"n": name, "k": kind},
+    )
+    if values:
+        sets = ", ".join(f"{key} = :{key}" for key in values)
+        conn.execute(text(f"UPDATE remote SET {sets} WHERE name = :n"), {"n": name, **values})
 
 
 def store_page(
@@ -85,10 +90,30 @@ def store_page(
                 text("INSERT OR IGNORE INTO remote (name, kind, state) VALUES (:n, :k, 'never')"),
                 {"n": name, "k": kind},
             )
+            # Not when it stays: every pass of an idle remote lists its cursor again, and an
+            # update writes the row's page to the log even when no value moves.
             conn.execute(
-                text("UPDATE remote SET cursor = :c WHERE name = :n"), {"c": cursor, "n": name}
+                text("UPDATE remote SET cursor = :c WHERE name = :n AND cursor IS NOT :c"),
+                {"c": cursor, "n": name},
             )
     return result
+
+
+def store_full_listing(
+    engine: Engine, name: str, kind: str, seen: list[str], first: datetime | None
+) -> list[str]:
+    """After the last page of a full listing: drop the remote's cached incidents it did not
+    list (:func:`~incident_tui.store.upsert.remove_missing`); returns the ids touched.
+
+    ``first``: the listing's time when it is the remote's first, noted at once, so a pass
+    that fails later is still no first sync (which reports no arrivals as urgent). Later
+    listings are noted with the pass's outcome, in the same write: a pass with nothing new
+    then writes one row, not two."""
+    with session(engine) as s, s.begin():
+        touched = remove_missing(s, name, seen).touched()
+        if first is not None:
+            _set_state(s, name, kind, {"last_full_at": to_db(first)})
+    return touched
 
 
 def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:

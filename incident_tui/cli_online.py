@@ -233,8 +233,18 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_download(args: argparse.Namespace, settings: Settings) -> int:
-    """Download one attachment."""
-    path = _run(settings, lambda online: online.download(args.id, args.name, args.to))
+    """Download one attachment, showing how far it has come on a terminal."""
+    from incident_tui.cli_progress import ProgressLine
+    from incident_tui.domain.sizes import DownloadProgress
+
+    line = ProgressLine(sys.stderr)
+    progress = DownloadProgress(on_update=line.draw)
+    try:
+        path = _run(
+            settings, lambda online: online.download(args.id, args.name, args.to, progress)
+        )
+    finally:
+        line.close()
     print(f"saved {path}")
     return 0
 

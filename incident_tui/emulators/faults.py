@@ -1,5 +1,5 @@
 """Fault injection for the emulators: the misbehaviours a test can ask for (an error status,
-a delay, a malformed or truncated body, a dropped connection, no answer at all) and the
+a delay, a slow or malformed or truncated body, a dropped connection, no answer at all) and the
 thread-safe queue the server takes them from, request by request.
 """
 
@@ -10,8 +10,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FaultKind = Literal["status", "delay", "malformed", "truncated", "drop", "hang"]
+FaultKind = Literal["status", "delay", "slow", "malformed", "truncated", "drop", "hang"]
 
+SLOW_PIECES = 10
+"""Pieces a ``slow`` fault sends a body in."""
 HANG_LIMIT = 60.0
 """Longest a ``hang`` fault without a ``delay`` keeps a request unanswered (seconds), should
 nothing clear the faults: a forgotten one must not hold a server thread for ever."""
@@ -22,7 +24,9 @@ class Fault:
     """A misbehaviour for the next ``times`` matching requests (``times=-1``: until cleared).
 
     kinds: ``status`` (answer ``status`` with ``body`` and an optional ``Retry-After``),
-    ``delay`` (sleep ``delay`` seconds, then answer normally), ``malformed`` (200 with a body
+    ``delay`` (sleep ``delay`` seconds, then answer normally), ``slow`` (the real answer,
+    its body in :data:`SLOW_PIECES` pieces ``delay`` seconds apart: a slow link, for
+    progress that must show while a body comes), ``malformed`` (200 with a body
     that is not JSON), ``truncated`` (the real answer cut off halfway, connection closed),
     ``drop`` (close the connection without answering), ``hang`` (no answer until the faults
     are cleared, or ``delay`` seconds if given, then as ``drop``: a server that stopped

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from incident_tui.emulators.faults import FaultPlan
+from incident_tui.emulators.faults import SLOW_PIECES, FaultPlan
 
 Clock = Callable[[], datetime]
 
@@ -275,6 +275,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._log(emulator, parts, response.status)
         if fault and fault.kind == "truncated":
             self._send_truncated(response)
+        elif fault and fault.kind == "slow":
+            self._send_slowly(response, fault.delay)
         else:
             self._send(response)
 
@@ -315,6 +317,22 @@ class _Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 # The client gave up (a timeout while a delay fault slept): nothing to answer.
                 self.close_connection = True
+
+    def _send_slowly(self, response: Response, pause: float) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        size = -(-len(response.body) // SLOW_PIECES)
+        try:
+            for start in range(0, len(response.body), max(1, size)):
+                if start:
+                    time.sleep(pause)
+                self.wfile.write(response.body[start : start + size])
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     def _send_truncated(self, response: Response) -> None:
         self.send_response(response.status)

@@ -12,6 +12,10 @@ from typing import BinaryIO
 from incident_tui.files import claim_name, safe_filename, temp_in
 from incident_tui.remote.errors import Refused
 
+Progress = Callable[[int, int | None], None]
+"""Told how a download goes, as its bytes come in: the bytes so far and the whole size
+(``None`` when the remote did not say)."""
+
 
 async def save_download(
     dest_dir: Path, name: str, fill: Callable[[BinaryIO], Awaitable[None]]

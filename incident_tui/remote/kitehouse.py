@@ -31,7 +31,7 @@ from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
 from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, SummaryGaps
 from incident_tui.remote.base import Connector, Page
-from incident_tui.remote.downloads import save_download
+from incident_tui.remote.downloads import Progress, save_download
 from incident_tui.remote.errors import BadResponse, Refused
 from incident_tui.remote.http import Http, Sleep
 from incident_tui.remote.kitehouse_attachments import download_url, upload
@@ -304,13 +304,15 @@ class KitehouseConnector(Connector):
         return await download_url(self.http, f"{self._one(remote_id)}/attachments/download",
                                   object_id)
 
-    async def fetch_bytes(self, url: str, dest: BinaryIO) -> int:
-        """Stream ``url`` (no token sent) into ``dest``; the number of bytes written."""
-        return await fetch_bytes(self.storage, url, dest)
+    async def fetch_bytes(self, url: str, dest: BinaryIO, progress: Progress | None = None) -> int:
+        """Stream ``url`` (no token sent) into ``dest``, telling ``progress`` as the bytes
+        come; the number of bytes written."""
+        return await fetch_bytes(self.storage, url, dest, progress)
 
     async def download_attachment_to(self, remote_id: str, object_id: str, dest_dir: Path,
-                                     name: str) -> Path:
-        """Save an attachment in ``dest_dir`` under a safe, unused version of ``name``.
+                                     name: str, progress: Progress | None = None) -> Path:
+        """Save an attachment in ``dest_dir`` under a safe, unused version of ``name``,
+        telling ``progress`` as the bytes come.
 
         The bytes go to a temporary file in ``dest_dir`` that gets its name only when complete,
         so a failure leaves nothing behind and an existing file is never overwritten.
@@ -318,7 +320,7 @@ class KitehouseConnector(Connector):
         url = await self.download_attachment(remote_id, object_id)
 
         async def fill(handle: BinaryIO) -> None:
-            await self.fetch_bytes(url, handle)
+            await self.fetch_bytes(url, handle, progress)
 
         return await save_download(dest_dir, name, fill)
 

@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from incident_tui.remote.downloads import Progress
 from incident_tui.remote.errors import AuthFailed, Refused, RemoteError, Unavailable
 from incident_tui.remote.http import classify_status, error_text
 
@@ -56,20 +57,28 @@ async def put_file(storage: httpx.AsyncClient, url: httpx.URL, path: Path, conte
                         headers={"Content-Type": content_type, "Content-Length": str(size)})
 
 
-async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO) -> int:
-    """Stream ``url`` into ``dest``; the number of bytes written."""
+async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
+                      progress: Progress | None = None) -> int:
+    """Stream ``url`` into ``dest``, telling ``progress`` as the bytes come; the number of
+    bytes written."""
     total = 0
     try:
         async with storage.stream("GET", url) as response:
             if not response.is_success:
                 await response.aread()
                 raise _storage_error(response)
+            length = response.headers.get("Content-Length", "")
+            # A compressed answer's length is not the file's.
+            size = int(length) if length.isdigit() \
+                and "Content-Encoding" not in response.headers else None
+            if progress is not None:
+                progress(0, size)
             async for chunk in response.aiter_bytes():
                 await asyncio.to_thread(dest.write, chunk)
                 total += len(chunk)
-            length = response.headers.get("Content-Length", "")
-            if length.isdigit() and "Content-Encoding" not in response.headers \
-                    and int(length) != total:
+                if progress is not None:
+                    progress(total, size)
+            if size is not None and size != total:
                 raise Unavailable("attachment download was cut short")
     except httpx.TimeoutException:
         raise Unavailable("attachment storage did not answer in time") from None

@@ -15,6 +15,7 @@ import httpx
 
 from incident_tui.config import Settings
 from incident_tui.domain.model import Incident, split_id
+from incident_tui.domain.sizes import DownloadProgress
 from incident_tui.domain.text import clean
 from incident_tui.files import save_bytes
 from incident_tui.remote.base import Connector, make_connector
@@ -55,9 +56,16 @@ class Online:
 
     # Attachments and exports (Kitehouse) ---------------------------------------------------
 
-    async def download(self, incident_id: str, which: str, folder: Path | None = None) -> Path:
+    async def download(
+        self,
+        incident_id: str,
+        which: str,
+        folder: Path | None = None,
+        progress: DownloadProgress | None = None,
+    ) -> Path:
         """Save the attachment named ``which`` (or with that id) into the download folder under
-        a safe, new name; returns the file written."""
+        a safe, new name; returns the file written. ``progress`` gets the file's name once it
+        is known, and then its bytes as they come."""
         remote, remote_id = split_id(incident_id)
         fetch = self._feature(remote, "download_attachment_to", "attachments")
         attachments = await asyncio.to_thread(_cached_attachments, self.settings, incident_id)
@@ -69,8 +77,14 @@ class Online:
         for attachment in attachments:
             if _names(which, attachment) and attachment["remote_id"]:
                 target = folder or self.settings.downloads()
+                if progress is not None:
+                    progress.name = str(attachment["name"] or attachment["remote_id"])
                 path: Path = await fetch(
-                    remote_id, attachment["remote_id"], target, attachment["name"]
+                    remote_id,
+                    attachment["remote_id"],
+                    target,
+                    attachment["name"],
+                    progress.update if progress is not None else None,
                 )
                 return path
         names = ", ".join(repr(a["name"]) for a in attachments) or "none"

@@ -48,6 +48,7 @@ from incident_tui.ui.report_views import ReportViews
 from incident_tui.ui.screens.list_screen import ListScreen
 from incident_tui.ui.services import Services
 from incident_tui.ui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes
+from incident_tui.ui.transfers import Transfers
 
 WARM_AFTER = 0.5
 """Seconds after start-up to build the writer (SQLModel import) in a thread, off the paint."""
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
     from incident_tui.ui.sync_runner import RereadDone, SyncRunner
 
 
-class IncidentApp(ReportViews, App[None]):
+class IncidentApp(ReportViews, Transfers, App[None]):
     """incident-tui: the on-call console over every configured incident system."""
 
     CSS_PATH = "app.tcss"
@@ -86,6 +87,7 @@ class IncidentApp(ReportViews, App[None]):
         self.runner: SyncRunner | None = None
         """The sync loop, built after the first paint (its imports are not needed before)."""
         self.key_gate = KeyGate(self)
+        self._transfers = {}
         self._holds = 0
         """How many screens hold the terminal output now (:meth:`hold_output`)."""
         self._cache_watch = CacheWatch(services.db_path)

@@ -1,5 +1,6 @@
-"""Pure formatting helpers for the screens: clock times, sizes and JSON-ish values (ages are
-:mod:`incident_tui.domain.durations`', shared with the command line).
+"""Pure formatting helpers for the screens: clock times and JSON-ish values (ages are in
+:mod:`incident_tui.domain.durations` and sizes in :mod:`incident_tui.domain.sizes`, both
+shared with the command line).
 
 No Textual here, so they are cheap to test. Every string that came from a remote passes
 through :func:`incident_tui.domain.text.clean` before it is returned.
@@ -21,18 +22,6 @@ def local_time(text: str | None, *, with_date: bool = True) -> str:
         return "-"
     local = moment.astimezone()
     return local.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
-
-
-def size_text(size: int | None) -> str:
-    """A byte count for people: ``512 B``, ``3.4 KB``, ``12.0 MB``."""
-    if size is None:
-        return "?"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 def value_text(value: Any, *, limit: int = 2000) -> str:

@@ -167,3 +167,35 @@ def test_emulate_serves_on_the_given_host_and_port() -> None:
     finally:
         process.kill()
         process.wait()
+
+
+def test_download_shows_its_progress_on_a_terminal_only(
+    kitehouse: tuple[EmulatorServer, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    _, incident_id = kitehouse
+    survey = tmp_path / "survey.bin"
+    survey.write_bytes(bytes(range(256)) * 12 * 1024)  # 3.0 MB
+    cli(capsys, "attach", incident_id, str(survey))
+    cli(capsys, "sync", "--once")
+
+    out, err = cli(capsys, "download", incident_id, "survey.bin", "--to", str(tmp_path / "a"))
+    assert saved(out).read_bytes() == survey.read_bytes()
+    assert err == ""  # not a terminal: no carriage returns in a log
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    out, _ = cli(capsys, "download", incident_id, "survey.bin", "--to", str(tmp_path / "b"))
+    assert saved(out).read_bytes() == survey.read_bytes()
+    drawn = terminal.getvalue().split("\r")
+    assert drawn[1] == "downloading survey.bin: 0 B of 3.0 MB (0%)\x1b[K"
+    assert drawn[-2] == "downloading survey.bin: 3.0 MB of 3.0 MB (100%)\x1b[K"
+    assert drawn[-1] == "\x1b[K"  # wiped before the result is printed

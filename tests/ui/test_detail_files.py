@@ -1,23 +1,31 @@
 """A file asked for on the detail screen is saved, and said so, also when the user goes back
-to the list before it has come."""
+to the list before it has come; a slow one says how far it has come, and quitting while it
+comes asks first (it would be dropped)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from incident_tui.config_remotes import KitehouseRemote
 from incident_tui.emulators import EmulatorServer
 from incident_tui.remote.kitehouse import KitehouseConnector
+from incident_tui.ui import transfers
+from incident_tui.ui.screens.confirm import ConfirmScreen
 from incident_tui.ui.screens.list_screen import ListScreen
-from tests.ui.helpers import live_app, notifications, open_detail, synced, until
+from tests.ui.helpers import live_app, notifications, open_detail, screen_text, synced, until
+
+BLOB = r"^/_blob/"
+"""Where the Kitehouse emulator serves an attachment's bytes (its storage)."""
 
 
-async def test_a_download_is_saved_after_the_detail_is_closed(
-    serve: Callable[..., EmulatorServer], tmp_path: Path
-) -> None:
-    server = serve("kitehouse")
+async def with_photo(server: EmulatorServer, tmp_path: Path) -> tuple[str, Path]:
+    """A Kitehouse incident with one attachment, ``basement.jpg`` (293.0 KB), uploaded as
+    another user would: the incident's remote id and the photo."""
     emulator: Any = server.emulator
     rid = str(emulator.add("Flooded basement")["_id"])
     photo = tmp_path / "basement.jpg"
@@ -27,6 +35,15 @@ async def test_a_download_is_saved_after_the_detail_is_closed(
         await uploader.upload_attachment(await uploader.get(rid), photo)
     finally:
         await uploader.aclose()
+    return rid, photo
+
+
+async def test_a_download_is_saved_after_the_detail_is_closed(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("kitehouse")
+    emulator: Any = server.emulator
+    rid, photo = await with_photo(server, tmp_path)
     # The file's link takes a while to come: time enough to leave the screen first.
     emulator.faults.add("delay", delay=1.0, method="GET", path=r"/attachments/download$")
     app = live_app(server, "school", tmp_path)
@@ -39,3 +56,69 @@ async def test_a_download_is_saved_after_the_detail_is_closed(
         assert isinstance(app.screen, ListScreen)
         await until(lambda: str(saved) in notifications(app), limit=10)  # "Downloaded"
     assert saved.read_bytes() == photo.read_bytes()
+
+
+async def test_a_slow_download_says_how_far_it_has_come(
+    serve: Callable[..., EmulatorServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve("kitehouse")
+    rid, photo = await with_photo(server, tmp_path)
+    # Its bytes come in ten pieces over 2.7 s; a notice every 0.5 s rather than every 4.
+    server.emulator.faults.add("slow", delay=0.3, method="GET", path=BLOB)
+    monkeypatch.setattr(transfers, "NOTICE_EVERY", 0.5)
+    app = live_app(server, "school", tmp_path)
+    saved = tmp_path / "downloads" / "basement.jpg"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        await open_detail(pilot, f"school:{rid}")
+        await pilot.press("D")
+        await until(lambda: str(saved) in notifications(app), limit=15)
+        said = [
+            re.fullmatch(r"Downloading basement\.jpg: [0-9.]+ KB of 293\.0 KB \(([0-9]+)%\)", n)
+            for n in notifications(app)
+            if n.startswith("Downloading basement.jpg: ")
+        ]
+    assert said and all(said), notifications(app)
+    shares = [int(match[1]) for match in said if match]
+    assert 0 < shares[0] < 100 and shares == sorted(shares)
+    assert saved.read_bytes() == photo.read_bytes()
+
+
+async def test_quitting_while_a_download_comes_asks_first(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("kitehouse")
+    rid, _ = await with_photo(server, tmp_path)
+    server.emulator.faults.add("slow", delay=2.0, method="GET", path=BLOB, times=-1)
+    app = live_app(server, "school", tmp_path)
+    downloads = tmp_path / "downloads"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        await open_detail(pilot, f"school:{rid}")
+        await pilot.press("D")
+        await until(lambda: bool(app.running_transfers()))
+        await pilot.press("q")
+        await until(lambda: isinstance(app.screen, ConfirmScreen))
+        asked = screen_text(app)
+        assert "Quit and drop what is still being saved?" in asked
+        assert "basement.jpg" in asked
+        await pilot.press("n")  # no: the download goes on, the app too
+        await until(lambda: not isinstance(app.screen, ConfirmScreen))
+        assert app.is_running and app.running_transfers()
+        await pilot.press("q")
+        await until(lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(lambda: not app.is_running)
+    # Dropped whole: no file, and no half-written temporary one.
+    assert not downloads.exists() or list(downloads.iterdir()) == []
+
+
+async def test_quitting_with_nothing_being_saved_asks_nothing(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("kitehouse", sample=3)
+    app = live_app(server, "school", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        await pilot.press("q")
+        await until(lambda: not app.is_running)

@@ -15,8 +15,9 @@ from rich.style import Style
 from incident_tui.domain.durations import age
 from incident_tui.domain.model import Incident, Status
 from incident_tui.domain.query import ListQuery, Sort
+from incident_tui.domain.sizes import size_text
 from incident_tui.store.reader import ListRow, Reader
-from incident_tui.ui.format import cell_text, size_text, value_text
+from incident_tui.ui.format import cell_text, value_text
 from incident_tui.ui.keys import KEYS, effective_keys
 from incident_tui.ui.list_source import ListSource
 from incident_tui.ui.screens.help import help_content

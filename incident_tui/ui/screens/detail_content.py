@@ -15,8 +15,9 @@ from typing import Any
 
 from textual.content import Content
 
+from incident_tui.domain.sizes import size_text
 from incident_tui.domain.text import clean
-from incident_tui.ui.format import local_time, size_text, value_text
+from incident_tui.ui.format import local_time, value_text
 
 LABEL_WIDTH = 14
 MAX_TITLE = 500

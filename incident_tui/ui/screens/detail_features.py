@@ -6,8 +6,9 @@ screen's class and its bases), together with the dialogs only they use: picking 
 several items, confirming, reporting a failure.
 
 Queued changes (upload, deletions, attributes) go through the intents and work offline;
-downloads and exports need the remote now and run as async workers of the App, where the
-connectors live, so that they finish (and say so) after the screen is closed. Their failures
+downloads and exports need the remote now and run as the App's transfers
+(:mod:`incident_tui.ui.transfers`), so that they finish (and say so) after the screen is
+closed, and quitting asks before it drops one. Their failures
 become error notifications, never crashes, and never a half-written file (the connectors
 write to a temporary name first).
 """
@@ -15,15 +16,17 @@ write to a temporary name first).
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 
 from incident_tui.domain.capabilities import Capability
+from incident_tui.domain.sizes import DownloadProgress
 from incident_tui.domain.text import clean
 from incident_tui.ui.screens import detail_content as render
+from incident_tui.ui.transfers import Transfers
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -119,19 +122,22 @@ class FeatureActions(ScreenBase):
     def _download(self, item: Mapping[str, Any]) -> None:
         """Download one attachment, unless it is still downloading."""
         name = clean(item.get("name"), single_line=True)[:120]
-        self._run_once(
+        progress = DownloadProgress(name=name)
+        self._transfers().start_transfer(
             f"Downloading attachment {clean(str(item['remote_id']), single_line=True)} of "
             f"{clean(self.incident_id, single_line=True)}",
             f"Already downloading {name}…",
-            lambda: self._fetch_attachment(item, name),
+            lambda: self._fetch_attachment(item, progress),
+            progress,
         )
 
-    async def _fetch_attachment(self, item: Mapping[str, Any], name: str) -> None:
+    async def _fetch_attachment(self, item: Mapping[str, Any], progress: DownloadProgress) -> None:
         """Fetch one attachment through the remote (async worker on the App's loop)."""
+        name = progress.name
         self.notify(f"Downloading {name}…", timeout=2, markup=False)
         try:
             path = await self.ctx.services.online().download(
-                self.incident_id, str(item["remote_id"])
+                self.incident_id, str(item["remote_id"]), progress=progress
             )
         except online_errors() as error:
             self._failed(f"Cannot download {name}", error)
@@ -179,7 +185,7 @@ class FeatureActions(ScreenBase):
         if self.detail is not None and self.detail.incident.get("local_only"):
             self.notify("This incident is not on the remote yet.", markup=False)
             return
-        self._run_once(
+        self._transfers().start_transfer(
             f"Saving the PDF report of {clean(self.incident_id, single_line=True)}",
             "Already saving the PDF report…",
             self._export_pdf,
@@ -195,18 +201,11 @@ class FeatureActions(ScreenBase):
             return
         self.notify(clean(str(path)), title="PDF saved", timeout=8, markup=False)
 
-    def _run_once(self, name: str, busy: str, job: Callable[[], Awaitable[None]]) -> None:
-        """Run ``job`` as an async worker called ``name``, or say ``busy`` while one of that
-        name still runs: on a slow link the first notice is gone long before the file, and a
-        second press would fetch and save the same thing again under another name.
-
-        The worker is the App's, not this screen's: a screen's workers are cancelled when it
-        closes, so going back to the list while a file came in lost it without a word."""
+    def _transfers(self) -> Transfers:
+        """The App, which runs downloads and exports past this screen's closing."""
         app = self.app
-        if any(worker.name == name and not worker.is_finished for worker in app.workers):
-            self.notify(busy, timeout=3, markup=False)
-            return
-        app.run_worker(job(), name=name, group="online", exit_on_error=False)
+        assert isinstance(app, Transfers)
+        return app
 
     # Comments and attributes --------------------------------------------------------------
 

@@ -3,9 +3,8 @@ the command line's progress line and the TUI's download notices say them alike."
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from incident_tui.domain.text import clean
 
@@ -33,7 +32,6 @@ class DownloadProgress:
     total: int | None = None
     """The whole size, when the remote said it."""
     on_update: Callable[[DownloadProgress], None] | None = None
-    started: float = field(default_factory=time.monotonic)
 
     def update(self, done: int, total: int | None) -> None:
         """Note the bytes in so far and the whole size (``None``: not said)."""

@@ -14,9 +14,11 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from incident_tui.domain.sizes import size_text
+from incident_tui.domain.text import clean
 from incident_tui.remote.downloads import Progress
 from incident_tui.remote.errors import AuthFailed, Refused, RemoteError, Unavailable
-from incident_tui.remote.http import classify_status, error_text
+from incident_tui.remote.http import classify_status, connect_error, error_text
 
 CHUNK = 256 * 1024
 """Bytes read from a file per uploaded chunk."""
@@ -60,8 +62,11 @@ async def put_file(storage: httpx.AsyncClient, url: httpx.URL, path: Path, conte
 async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
                       progress: Progress | None = None) -> int:
     """Stream ``url`` into ``dest``, telling ``progress`` as the bytes come; the number of
-    bytes written."""
+    bytes written. A failure says how much had come, and where from: the storage's address,
+    never the link itself, which carries its signature."""
     total = 0
+    size: int | None = None
+    origin = _origin(url)
     try:
         async with storage.stream("GET", url) as response:
             if not response.is_success:
@@ -79,9 +84,30 @@ async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
                 if progress is not None:
                     progress(total, size)
             if size is not None and size != total:
-                raise Unavailable("attachment download was cut short")
+                raise Unavailable(f"attachment download was cut short{_so_far(total, size)}")
+    except httpx.ConnectError as exc:
+        raise connect_error(exc, origin) from None
     except httpx.TimeoutException:
-        raise Unavailable("attachment storage did not answer in time") from None
+        raise Unavailable(
+            f"attachment storage at {origin} did not answer in time{_so_far(total, size)}"
+        ) from None
     except httpx.HTTPError as exc:
-        raise Unavailable(f"attachment download failed: {type(exc).__name__}") from None
+        raise Unavailable(
+            f"attachment download from {origin} was cut short{_so_far(total, size)}: "
+            f"{clean(str(exc), single_line=True) or type(exc).__name__}"
+        ) from None
     return total
+
+
+def _origin(url: str) -> str:
+    """Scheme, host and port of ``url``."""
+    parts = httpx.URL(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.host}{port}"
+
+
+def _so_far(done: int, size: int | None) -> str:
+    """`` after 1.4 MB of 2.9 MB`` (or ``of ?``), nothing before the first byte."""
+    if not done:
+        return ""
+    return f" after {size_text(done)} of {size_text(size)}"

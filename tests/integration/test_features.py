@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,9 @@ def test_download_picks_an_attachment_as_show_lists_it(
     assert len(list((tmp_path / "downloads").iterdir())) == 3
 
 
-def test_failed_download_leaves_nothing(serve: Serve, use: Any, tmp_path: Path) -> None:
+def test_failed_download_leaves_nothing(
+    serve: Serve, use: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     kite = serve("kitehouse", sample=8)
     db = use(("school", kite))
     reader = Reader.open(db)
@@ -164,8 +167,16 @@ def test_failed_download_leaves_nothing(serve: Serve, use: Any, tmp_path: Path) 
     assert list((tmp_path / "downloads").glob("*")) == []
     kite.emulator.faults.clear()
     kite.emulator.faults.add("truncated", path="^/_blob/", times=-1)
+    capsys.readouterr()
     assert main(["download", target[0], target[1]]) == 1
     assert list((tmp_path / "downloads").glob("*")) == []
+    # How much had come, and from where: the storage's address, not its signed link.
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        rf"incident-tui: attachment download from {re.escape(kite.url)} was cut short after "
+        r"[0-9.]+ (B|KB) of [0-9.]+ (B|KB): peer closed connection .*\n",
+        err,
+    ), err
 
 
 def test_fourhse_delete_shows_the_preview_then_deletes(

@@ -28,7 +28,7 @@ from textual.message import Message
 
 from incident_tui.clock import Clock, time_of_day
 from incident_tui.domain.text import clean, seconds, shorten
-from incident_tui.remote.errors import Held, RemoteError
+from incident_tui.remote.errors import BadResponse, Held, RemoteError, Unavailable
 from incident_tui.store.db import StoreError
 from incident_tui.sync.events import RemoteResult
 from incident_tui.ui.messages import (
@@ -213,15 +213,7 @@ class SyncRunner:
         except asyncio.CancelledError:
             raise
         except RemoteError as error:
-            reason = shorten(clean(str(error), single_line=True), REASON_LENGTH)
-            name = clean(remote, single_line=True)
-            if isinstance(error, Held) and error.until is not None:
-                # The time first: a long reason is cut short, and the time is what to know.
-                pause = f"asked for a pause until {time_of_day(error.until)}"
-                problem = f"{name} {pause} ({reason})"
-            else:
-                problem = f"{name} could not be reached ({reason})"
-            self._app.post_message(RereadDone(incident_id, problem))
+            self._app.post_message(RereadDone(incident_id, reread_problem(remote, error)))
         except StoreError as error:
             reason = shorten(clean(str(error), single_line=True), REASON_LENGTH)
             self._app.post_message(RereadDone(incident_id, f"not stored ({reason})"))
@@ -335,3 +327,20 @@ class SyncRunner:
             watched = self._watched
         if watched and watched.partition(":")[0] == name:
             await self._refresh(engine, watched)
+
+
+def reread_problem(remote: str, error: RemoteError) -> str:
+    """Why the incident on the detail screen could not be read again from ``remote``, as
+    the screen says it: out of reach, a pause it asked for, an answer we cannot read, or an
+    error it answered (its reason after, cut short)."""
+    reason = shorten(clean(str(error), single_line=True), REASON_LENGTH)
+    name = clean(remote, single_line=True)
+    if isinstance(error, Held) and error.until is not None:
+        # The time first: a long reason is cut short, and the time is what to know.
+        return f"{name} asked for a pause until {time_of_day(error.until)} ({reason})"
+    if isinstance(error, Unavailable) and error.status is None:
+        return f"{name} could not be reached ({reason})"
+    if isinstance(error, BadResponse):
+        return f"{name} sent an answer that cannot be read ({reason})"
+    # It answered, with an error: a 5xx, a refused token, a refusal.
+    return f"{name} answered with an error ({reason})"

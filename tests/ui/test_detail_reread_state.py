@@ -1,5 +1,6 @@
 """The detail screen says when the incident on it could not be read again from its remote
-(what shows is the cached copy) and stops saying so once a later re-read works."""
+(what shows is the cached copy), in words that fit the failure, and stops saying so once a
+later re-read works."""
 
 from __future__ import annotations
 
@@ -78,3 +79,38 @@ async def test_detail_says_until_when_its_remote_asked_for_a_pause(
         await until(lambda: mark in screen_text(app))
         assert screen.detail is not None and screen.detail.incident["id"] == incident_id
         assert emulator.log == []  # not read again from the remote
+
+
+async def test_detail_says_when_its_remote_answers_garbage(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("kitehouse", 3)
+    emulator: Any = server.emulator
+    app = live_app(server, "school", tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        incident_id = await first_synced(app, pilot)
+        # It answers, but nothing it says can be read: not "could not be reached".
+        emulator.faults.add("malformed", times=-1)
+        await open_detail(pilot, incident_id)
+        mark = "cached copy: school sent an answer that cannot be read ("
+        await until(lambda: mark in screen_text(app))
+
+
+def test_each_kind_of_failure_has_its_words() -> None:
+    from datetime import UTC, datetime
+
+    from incident_tui.remote.errors import AuthFailed, BadResponse, Held, Unavailable
+    from incident_tui.ui.sync_runner import reread_problem
+
+    offline = Unavailable("cannot connect to http://x", never_sent=True)
+    assert reread_problem("a", offline) == "a could not be reached (cannot connect to http://x)"
+    failing = Unavailable("HTTP 503: maintenance", status=503)
+    assert reread_problem("a", failing) == "a answered with an error (HTTP 503: maintenance)"
+    refused = AuthFailed("HTTP 401: bad token", status=401)
+    assert reread_problem("a", refused) == "a answered with an error (HTTP 401: bad token)"
+    garbage = BadResponse("invalid JSON")
+    assert reread_problem("a", garbage) == "a sent an answer that cannot be read (invalid JSON)"
+    held = Held("HTTP 429", until=datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
+    assert reread_problem("a", held).startswith("a asked for a pause until ")
+    hostile = Unavailable("\x1b[31mred\x1b[0m\nline", status=500)
+    assert reread_problem("\x1b]0;t\x07a", hostile) == "a answered with an error (red line)"

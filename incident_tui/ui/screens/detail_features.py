@@ -8,9 +8,9 @@ several items, confirming, reporting a failure.
 Queued changes (upload, deletions, attributes) go through the intents and work offline;
 downloads and exports need the remote now and run as the App's transfers
 (:mod:`incident_tui.ui.transfers`), so that they finish (and say so) after the screen is
-closed, and quitting asks before it drops one. Their failures
-become error notifications, never crashes, and never a half-written file (the connectors
-write to a temporary name first).
+closed, and quitting asks before it drops one. Their failures become error notifications,
+never crashes, and never a half-written file (the connectors write to a temporary name
+first).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 from incident_tui.clock import from_db, from_db_or_none
 from incident_tui.domain.durations import age
 from incident_tui.domain.mapping import format_time
-from incident_tui.domain.text import clean, shorten
+from incident_tui.domain.text import clean, counted, shorten
 from incident_tui.store.reader import Detail, ListRow
 
 CSV_FIELDS = (
@@ -309,7 +309,7 @@ def detail_text(detail: Detail, now: datetime) -> str:
     if i["reporter"]:
         out.append(f"reporter  {clean(i['reporter'], single_line=True)}")
     if i["pending"]:
-        out.append(f"pending   {i['pending']} queued change(s)")
+        out.append(f"pending   {counted(i['pending'], 'queued change')}")
     if i["conflict"]:
         out.append(f"CONFLICT  {clean(i['conflict'].get('reason', ''), single_line=True)}")
     if i["failed"]:

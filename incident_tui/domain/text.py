@@ -57,3 +57,9 @@ def shorten(text: str, width: int) -> str:
 def seconds(value: float) -> str:
     """A wait as text: ``20 s``, and to a tenth under ten seconds (``0.4 s``)."""
     return f"{value:.0f} s" if value >= 10 else f"{value:.1f} s"
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 change``, ``3 changes``: a count with its noun in the number it needs (``plural``
+    for a noun that does not take an ``s``)."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"

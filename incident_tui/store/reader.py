@@ -325,6 +325,15 @@ class Reader:
         """How many local changes wait for a remote."""
         return int(self._all("SELECT COUNT(*) FROM outbox")[0][0])
 
+    def queue_counts(self) -> tuple[int, int]:
+        """How many local changes are queued, and how many of them wait for the user's
+        answer (refused or contested) rather than for a remote."""
+        total, waiting = self._all(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE state IN ('failed', 'conflict'))"
+            " FROM outbox"
+        )[0]
+        return int(total), int(waiting)
+
     def outbox(self, remote: str | None = None) -> list[dict[str, Any]]:
         """The queued changes in push order, optionally of one remote."""
         sql = "SELECT * FROM outbox" + (" WHERE remote = ?" if remote else "") + " ORDER BY seq"

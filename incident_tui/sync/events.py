@@ -8,6 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from incident_tui.domain.text import counted
+
+
+@dataclass(frozen=True, slots=True)
+class Unsent:
+    """A change this pass could not send and that now waits for the user: the remote refused
+    it (retry or discard), or changed the same fields under it (keep mine or take theirs)."""
+
+    incident_id: str
+    op: str
+    """The change's kind, in the outbox's words (``acknowledge``, ``comment``…)."""
+    reason: str
+    contested: bool
+    """A conflict (True) or a refusal (False)."""
+
 
 @dataclass(slots=True)
 class RemoteResult:
@@ -38,6 +53,10 @@ class RemoteResult:
     until the user answers. The three ``waiting``/``held`` counts are read from the cache
     after the pass by the listener that reports it (the command line's); 0 if none does."""
 
+    unsent: list[Unsent] = field(default_factory=list)
+    """This pass's refused and contested changes, in the order they were sent (``failed``
+    and ``conflicts`` count them), so the TUI can say which incident needs an answer."""
+
     unrecorded: bool = False
     """The cache could not note how the pass went (read-only, full, kept locked): its
     remote state still tells the pass before, and only this result tells this one."""
@@ -65,17 +84,13 @@ class RemoteResult:
         """``1 refused change, 1 held behind it``: what waits for the user (empty: none)."""
         parts: list[str] = []
         if self.waiting_refused:
-            parts.append(_count(self.waiting_refused, "refused change"))
+            parts.append(counted(self.waiting_refused, "refused change"))
         if self.waiting_conflicts:
-            parts.append(_count(self.waiting_conflicts, "conflict"))
+            parts.append(counted(self.waiting_conflicts, "conflict"))
         if self.held:
             blocking = self.waiting_refused + self.waiting_conflicts
             parts.append(f"{self.held} held behind {'it' if blocking == 1 else 'them'}")
         return ", ".join(parts)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 @dataclass(slots=True)

@@ -44,7 +44,7 @@ from incident_tui.remote.errors import (
 from incident_tui.remote.http import WAIT_LIMIT, WRITES_SENT, Sleep
 from incident_tui.store.upsert import base_of
 from incident_tui.sync import outbox
-from incident_tui.sync.events import RemoteResult, SyncListener
+from incident_tui.sync.events import RemoteResult, SyncListener, Unsent
 from incident_tui.sync.outbox import Change
 from incident_tui.sync.push_lock import PushLock
 
@@ -213,6 +213,9 @@ class Pusher:
                 continue
             except Conflict as error:
                 result.conflicts += 1
+                result.unsent.append(
+                    Unsent(change.incident_id, change.op.value, str(error), contested=True)
+                )
                 blocked.add(change.incident_id)
                 await self._record_conflict(connector, change, error)
                 touched = [change.incident_id]
@@ -250,6 +253,9 @@ class Pusher:
                         blocked.add(change.incident_id)
                 else:
                     result.failed += 1
+                    result.unsent.append(
+                        Unsent(change.incident_id, change.op.value, str(error), contested=False)
+                    )
                     blocked.add(change.incident_id)
                     await asyncio.to_thread(
                         outbox.mark_failed, self.engine, change.seq, str(error),

@@ -49,6 +49,7 @@ from incident_tui.ui.screens.list_screen import ListScreen
 from incident_tui.ui.services import Services
 from incident_tui.ui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes
 from incident_tui.ui.transfers import Transfers
+from incident_tui.ui.unsent_notice import NAMED, unsent_notice
 
 WARM_AFTER = 0.5
 """Seconds after start-up to build the writer (SQLModel import) in a thread, off the paint."""
@@ -366,6 +367,11 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         else:
             self.ctx.sync.unrecorded.pop(result.remote, None)
         self.ctx.sync_changed.publish(self.ctx.sync)
+        if result.unsent:
+            named = [u.incident_id for u in result.unsent[:NAMED]]
+            rows = {row.id: row for row in self.services.reader.list_rows(named)}
+            self.notify(unsent_notice(result.remote, result.unsent, rows), title="Not sent",
+                        severity="warning", timeout=15, markup=False)
 
     def on_reread_done(self, message: RereadDone) -> None:
         """Note whether the incident on screen could be read again from its remote; the

@@ -20,6 +20,7 @@ from incident_tui.store.actions import Actions
 from incident_tui.store.reader import Reader
 from incident_tui.sync import outbox_answers
 from incident_tui.sync.engine import SyncEngine
+from incident_tui.sync.events import Unsent
 from tests.conftest import dead_port
 from tests.integration.conftest import FIXED_NOW, Serve, no_sleep
 
@@ -147,6 +148,11 @@ async def test_conflict_is_shown_then_keep_mine(serve: Serve, tmp_path: Path) ->
     aoh.emulator.touch(row["id"], status="RESOLVED")  # someone else resolved it meanwhile
     report = await sync(settings)
     assert report.results[0].conflicts == 1
+    # The TUI's notice names the contested change and its incident.
+    assert report.results[0].unsent == [
+        Unsent(incident_id, "acknowledge", report.results[0].unsent[0].reason, contested=True)
+    ]
+    assert "status" in report.results[0].unsent[0].reason
     reader = Reader.open(settings.db_path())
     detail = reader.detail(incident_id)
     assert detail is not None
@@ -219,12 +225,19 @@ async def test_refused_change_is_visible_and_can_be_retried_or_discarded(
     )
     report = await sync(settings)
     assert report.ok and report.results[0].failed == 1
+    [unsent] = report.results[0].unsent
+    assert (unsent.incident_id, unsent.op, unsent.contested) == (
+        incident_id, "acknowledge", False
+    )
+    assert "is locked by policy" in unsent.reason
     reader = Reader.open(settings.db_path())
+    assert reader.queue_counts() == (1, 1)
     change = reader.outbox()[0]
     assert change["state"] == "failed" and "is locked by policy" in change["last_error"]
     assert reader.page(ListQuery(), 0, 1)[0].failed
     engine = SyncEngine(settings).engine
     outbox_answers.retry(engine, queued.seq)
+    assert reader.queue_counts() == (1, 0)  # queued again: no longer waits for the user
     assert (await sync(settings)).results[0].pushed == 1
     assert emulator.incident(incident["id"])["state"] == "acknowledged"
     queued = Actions.open(settings.db_path()).resolve([incident_id])[0]

@@ -149,6 +149,11 @@ async def test_a_conflict_is_settled_keeping_mine(
     async with app.run_test(size=(80, 24)) as pilot:
         incident_id = await conflicted(pilot, app, aoh, remote_id)
         assert hint(app, "detail-conflict") == "m keep mine · T take theirs"
+        # Told, too: a responder who moved on from the screen learns it did not go out.
+        assert any(
+            n.startswith("ops found a change in conflict with its own:") and "marked !" in n
+            for n in notifications(app)
+        )
         assert screen_text(app).splitlines()[1].strip() == "Conflict: m keep mine · T take theirs"
         assert aoh.row(remote_id)["status"] == "RESOLVED"  # nothing overwritten silently
         titles = [c.title for c in incident_commands(app, app.screen)]

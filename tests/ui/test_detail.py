@@ -73,7 +73,7 @@ async def test_acknowledge_from_detail(make_app: Any, db_path: Any) -> None:
         await pilot.press("a")
         await settle(pilot)
         assert _detail(db_path, "safety:r006").incident["status"] == "acknowledged"
-        assert "1 local change(s) queued" in screen_text(app)  # the screen re-read it
+        assert "1 local change queued" in screen_text(app)  # the screen re-read it
         await pilot.press("r")
         await settle(pilot)
         assert _detail(db_path, "safety:r006").incident["status"] == "resolved"

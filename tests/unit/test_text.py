@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from incident_tui.domain.text import clean, shorten
+from incident_tui.domain.text import clean, counted, shorten
 
 HOSTILE = [
     ("[@click=app.quit]x[/]", "[@click=app.quit]x[/]"),
@@ -35,3 +35,10 @@ def test_clean_handles_none_and_long_text() -> None:
     assert shorten(long, 20) == "x" * 19 + "…"
     assert shorten("short", 20) == "short"
     assert shorten("abc", 0) == ""
+
+
+def test_counted_puts_the_noun_in_the_number_it_needs() -> None:
+    assert counted(1, "local change") == "1 local change"
+    assert counted(0, "note") == "0 notes"
+    assert counted(3, "queued change") == "3 queued changes"
+    assert counted(2, "entry", "entries") == "2 entries"

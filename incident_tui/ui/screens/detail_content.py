@@ -16,7 +16,7 @@ from typing import Any
 from textual.content import Content
 
 from incident_tui.domain.sizes import size_text
-from incident_tui.domain.text import clean
+from incident_tui.domain.text import clean, counted
 from incident_tui.ui.format import local_time, value_text
 
 LABEL_WIDTH = 14
@@ -102,7 +102,8 @@ def fields(incident: Mapping[str, Any]) -> Content:
     out += [field_line(label, value) for label, value in optional if value not in ("", "-")]
     pending = int(incident.get("pending") or 0)
     if pending:
-        out.append(field_line("Pending", (f"{pending} local change(s) queued", "$mark-pending")))
+        queued = f"{counted(pending, 'local change')} queued"
+        out.append(field_line("Pending", (queued, "$mark-pending")))
     if incident.get("local_only"):
         out.append(field_line("Local only", ("not yet accepted by the remote", "$mark-pending")))
     if incident.get("failed"):
@@ -205,7 +206,7 @@ def changes(items: Sequence[Mapping[str, Any]]) -> Content:
                 (clean(item.get("op"), single_line=True), "bold"),
                 "  ",
                 (state, style),
-                f"  {attempts} attempt(s)" if attempts else "",
+                f"  {counted(attempts, 'attempt')}" if attempts else "",
                 (f"  {local_time(item.get('created_at'))}", "$foreground-muted"),
             )
         )

@@ -22,7 +22,7 @@ from textual.content import Content
 from incident_tui.domain.capabilities import KIND_TITLES, Capability, can
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.stats import format_duration
-from incident_tui.domain.text import clean
+from incident_tui.domain.text import clean, counted
 from incident_tui.ui.format import value_text
 from incident_tui.ui.screens.detail_content import (
     LABEL_WIDTH,
@@ -151,7 +151,7 @@ def kind_section(
         out += _show(show, value, now, width, settled=settled)
     if comments and can(kind, Capability.PUBLIC_NOTES):
         public = sum(1 for c in comments if c.get("visibility") == "public")
-        note = f"{public} of {len(comments)} note(s) on the status page"
+        note = f"{public} of {counted(len(comments), 'note')} on the status page"
         out.insert(min(len(out), 3), field_line("Public notes", note, width))
     return lines(out)
 

@@ -229,7 +229,7 @@ class ListScreen(Screen[None]):
     def refresh_status(self) -> None:
         """Re-read remote states and the queue (worker thread)."""
         reader = self.ctx.services.background()
-        queued = reader.queued()
+        queue = reader.queue_counts()
         seen = [row[0] for row in reader.query("SELECT DISTINCT remote FROM incident")]
         view = self.ctx.sync
         states = reader.remotes()
@@ -239,14 +239,15 @@ class ListScreen(Screen[None]):
         )
         names = list(dict.fromkeys([*(line.name for line in lines), *seen]))
         ever_synced = any(state.last_ok_at for state in states)
-        deliver_latest(self, self._show_status, lines, queued, view.note, names, ever_synced)
+        deliver_latest(self, self._show_status, lines, queue, view.note, names, ever_synced)
 
     def _show_status(
-        self, lines: list[RemoteLine], queued: int, note: str, names: list[str],
+        self, lines: list[RemoteLine], queue: tuple[int, int], note: str, names: list[str],
         ever_synced: bool,
     ) -> None:
         self._remote_names = names
-        self.query_one(StatusLine).show(lines, queued, note)
+        queued, waiting = queue
+        self.query_one(StatusLine).show(lines, queued, note, waiting)
         if ever_synced != self._ever_synced:
             self._ever_synced = ever_synced
             self._redraw_empty()

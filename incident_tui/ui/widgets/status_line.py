@@ -1,4 +1,5 @@
-"""The status line: each remote's sync state and the number of queued local changes.
+"""The status line: each remote's sync state, the number of queued local changes and how many
+of them wait for the user's answer.
 
 Every remote's state must be readable at 80 columns: when the full wording does not fit,
 the line falls back to shorter forms (:func:`status_content`), problems first and in a word
@@ -218,18 +219,24 @@ def _compact(
 
 
 def status_content(
-    remotes: Sequence[RemoteLine], queued: int, note: str = "", width: int | None = None
+    remotes: Sequence[RemoteLine],
+    queued: int,
+    note: str = "",
+    width: int | None = None,
+    waiting: int = 0,
 ) -> Content:
-    """The whole line: queued count first (it must never be cut off), then each remote,
-    failing and offline ones before healthy ones. Within ``width`` cells if it can be: the
-    full wording if it fits, else the first compact form that does (else the shortest, which
-    the widget cuts with an ellipsis)."""
-    content = _assemble(_grouped(remotes), queued, note, "  │  ", bool(remotes))
+    """The whole line: queued count first (it must never be cut off), with how many of those
+    changes wait for the user's answer (``waiting``: refused or contested, which no sync
+    sends), then each remote, failing and offline ones before healthy ones. Within ``width``
+    cells if it can be: the full wording if it fits, else the first compact form that does
+    (else the shortest, which the widget cuts with an ellipsis)."""
+    queue = (queued, waiting)
+    content = _assemble(_grouped(remotes), queue, note, "  │  ", bool(remotes))
     if width is None or content.cell_length <= width:
         return content
     for shown, count_syncing, level, brief in _compact_forms(remotes):
         entries = _compact(remotes, level, shown, count_syncing, brief)
-        content = _assemble(entries, queued, note, " │ ", bool(remotes))
+        content = _assemble(entries, queue, note, " │ ", bool(remotes))
         if content.cell_length <= width:
             break
     return content
@@ -258,11 +265,20 @@ def _compact_forms(remotes: Sequence[RemoteLine]) -> list[tuple[str, bool, int, 
 
 
 def _assemble(
-    entries: Sequence[tuple[str, str]], queued: int, note: str, gap: str, any_remote: bool
+    entries: Sequence[tuple[str, str]],
+    queue: tuple[int, int],
+    note: str,
+    gap: str,
+    any_remote: bool,
 ) -> Content:
+    queued, waiting = queue
     parts: list[str | tuple[str, str]] = [
         (f"{queued} queued", "bold $mark-pending" if queued else "$foreground-muted"),
     ]
+    if waiting:
+        # Nothing the remotes do sends these: said next to the count, which is never cut.
+        needs = "needs" if waiting == 1 else "need"
+        parts += [", ", (f"{waiting} {needs} an answer", "bold $mark-failed")]
     if note:
         parts += ["  ", (note, "$foreground-muted")]
     for text, style in entries:
@@ -287,13 +303,16 @@ class StatusLine(Static):
     }
     """
 
-    _shown: tuple[list[RemoteLine], int, str] | None = None
+    _shown: tuple[list[RemoteLine], int, str, int] | None = None
     _drawn: tuple[str, list[Span]] | None = None
     """The text and styles on screen (``Content`` equality compares the text only)."""
 
-    def show(self, remotes: Iterable[RemoteLine], queued: int, note: str = "") -> None:
-        """Redraw with these remote states and queue length (if the line reads differently)."""
-        self._shown = (list(remotes), queued, note)
+    def show(
+        self, remotes: Iterable[RemoteLine], queued: int, note: str = "", waiting: int = 0
+    ) -> None:
+        """Redraw with these remote states, queue length and changes waiting for the user
+        (if the line reads differently)."""
+        self._shown = (list(remotes), queued, note, waiting)
         self._draw()
 
     def _draw(self) -> None:
@@ -301,7 +320,8 @@ class StatusLine(Static):
             return
         # Before the first layout the width is unknown: the full line, redrawn on resize.
         width = self.content_size.width or None
-        content = status_content(*self._shown, width=width)
+        remotes, queued, note, waiting = self._shown
+        content = status_content(remotes, queued, note, width=width, waiting=waiting)
         drawn = (content.plain, list(content.spans))
         if drawn != self._drawn:
             # Only a change is drawn, and without a layout pass (the line is one row high
@@ -322,7 +342,7 @@ class StatusLine(Static):
         shown (nothing is read from the cache for this: progress comes often)."""
         if self._shown is None:
             return
-        remotes, queued, note = self._shown
+        remotes, queued, note, waiting = self._shown
         self.show(
             [
                 r._replace(progress=progress.get(r.name, "")) if r.state == "syncing" else r
@@ -330,4 +350,5 @@ class StatusLine(Static):
             ],
             queued,
             note,
+            waiting,
         )

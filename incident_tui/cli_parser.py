@@ -108,6 +108,27 @@ class _ConfigCommands:
         return _add_command(self._sub, name, parents=[self._parent], **kwargs)
 
 
+EMULATE_FAULTS = """\
+faults, to see how a client copes (over HTTP, while it runs):
+  POST   /_emulator/faults    with a JSON object:
+    kind         status, delay, slow, malformed, truncated, drop or hang
+    status       the HTTP status a "status" fault answers (default 500)
+    retry_after  its Retry-After header
+    body         its JSON body (default: the API's own error shape)
+    delay        seconds: "delay" waits, "slow" pauses between 10 pieces of
+                 the body, "hang" answers nothing for this long (default 60)
+    method       only requests of this method (GET, POST, PUT, ...)
+    path         only paths this regular expression finds
+    times        requests it hits (default 1; -1: until cleared)
+  DELETE /_emulator/faults    clear them all
+  GET    /_emulator/requests  the requests seen (method, path, status)
+example:
+  curl -X POST localhost:PORT/_emulator/faults \\
+       -d '{"kind": "status", "status": 503, "retry_after": "5", "times": 3}'
+"""
+"""The ``emulate`` help's last part: the fault endpoints, which only its own help tells."""
+
+
 def _add_command(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, **kwargs: Any
 ) -> argparse.ArgumentParser:
@@ -307,8 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "emulate",
         help="run one bundled emulator in the foreground",
+        # Written out with its line breaks: the raw formatter keeps the fault table's.
         description="Run one bundled emulator in the foreground until Ctrl-C. It first prints "
-        "its address and a ready-to-paste [[remotes]] table for the config file.",
+        "its\naddress and a ready-to-paste [[remotes]] table for the config file.",
+        epilog=EMULATE_FAULTS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     emulate.add_argument("kind", choices=KINDS, help="which API to serve")
     emulate.add_argument("--port", type=_port, default=0, help="port (default: a free one)")

@@ -8,9 +8,12 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 FaultKind = Literal["status", "delay", "slow", "malformed", "truncated", "drop", "hang"]
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+"""The request methods a fault can be limited to."""
 
 SLOW_PIECES = 10
 """Pieces a ``slow`` fault sends a body in."""
@@ -42,6 +45,24 @@ class Fault:
     delay: float = 0.0
     body: Any = None
     times: int = 1
+
+    def __post_init__(self) -> None:
+        # A fault that can never match (a method list, a typo'd kind) would pass silently
+        # and the test or the person poking at the emulator would wonder why nothing fails.
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}, not {self.kind!r}")
+        if self.method is not None and self.method.upper() not in METHODS:
+            raise ValueError(
+                f"method must be one of {', '.join(METHODS)} (one method per fault), "
+                f"not {self.method!r}"
+            )
+        if self.path is not None:
+            try:
+                re.compile(self.path)
+            except re.error as exc:
+                raise ValueError(f"path is not a regular expression: {exc}") from None
+        if not 100 <= self.status <= 599:
+            raise ValueError(f"status must be an HTTP status (100-599), not {self.status}")
 
     def matches(self, method: str, path: str) -> bool:
         """Whether this fault applies to the request."""

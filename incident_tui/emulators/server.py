@@ -206,7 +206,7 @@ class Emulator:
             spec = request.json() or {}
             try:
                 self.faults.add(**spec)
-            except TypeError as exc:
+            except (TypeError, ValueError) as exc:
                 raise HttpError(400, {"error": str(exc)}) from None
             return Response.json({"ok": True}, 201)
         if what == "faults" and request.method == "DELETE":
@@ -248,7 +248,12 @@ class _Handler(BaseHTTPRequestHandler):
             body,
         )
         if parts.path.startswith("/_emulator/"):
-            self._send(emulator.control(request))
+            try:
+                self._send(emulator.control(request))
+            except HttpError as error:
+                # A refused control request is answered, not hung up on: the caller is a
+                # test or a person poking at the emulator, who needs to read why.
+                self._send(Response.json(error.body, error.status, error.headers))
             return
         fault = emulator.faults.take(self.command, parts.path)
         if fault and fault.kind == "delay":

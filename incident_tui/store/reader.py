@@ -14,11 +14,13 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from incident_tui.domain.query import ListQuery, Sort, fts_query
 from incident_tui.store.db import open_db
+from incident_tui.store.pauses import pause_left
 
 LIST_COLUMNS = (
     "id, remote, kind, remote_id, ref, title, status, severity, created_at, updated_at, "
@@ -320,6 +322,12 @@ class Reader:
             "FROM remote r ORDER BY r.name"
         )
         return [RemoteState(*row) for row in rows]
+
+    def remote_pause(self, name: str, now: datetime) -> tuple[datetime, str] | None:
+        """Until when and why remote ``name`` gets no request (it asked for a pause with a
+        ``Retry-After``); ``None`` when it did not, or the pause is over at ``now``."""
+        rows = self._all("SELECT hold_until, last_error FROM remote WHERE name = ?", [name])
+        return pause_left(rows[0][0], rows[0][1], now) if rows else None
 
     def queued(self) -> int:
         """How many local changes wait for a remote."""

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from incident_tui.clock import Clock, system_clock, time_of_day, to_db
+from incident_tui.clock import Clock, system_clock, to_db
 from incident_tui.config import Settings
 from incident_tui.config_remotes import RemoteBase
 from incident_tui.remote.base import Connector, make_connector
@@ -29,6 +29,7 @@ from incident_tui.remote.errors import Held, NotFound, RemoteError, Unavailable
 from incident_tui.remote.http import Sleep
 from incident_tui.store.db import StoreError
 from incident_tui.store.engine import make_engine
+from incident_tui.store.pauses import pause_note
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, SyncReport
 from incident_tui.sync.pull import Puller
@@ -135,7 +136,7 @@ class SyncEngine:
                 pause = self._asked_pause(error)
                 result.error = str(error)
                 if pause is not None:
-                    result.error += f"; paused until {time_of_day(pause)} as the remote asked"
+                    result.error += f"; {pause_note(pause)}"
                 result.offline = isinstance(error, Unavailable) and error.status is None
                 state = {
                     "state": "offline" if result.offline else "failing",

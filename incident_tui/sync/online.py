@@ -6,6 +6,7 @@ look-ups. Shared by the command line and the TUI; every failure is a ``RemoteErr
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -13,14 +14,17 @@ from typing import Any
 
 import httpx
 
+from incident_tui.clock import Clock, system_clock, time_of_day
 from incident_tui.config import Settings
 from incident_tui.domain.model import Incident, split_id
 from incident_tui.domain.sizes import DownloadProgress
 from incident_tui.domain.text import clean
 from incident_tui.files import save_bytes
 from incident_tui.remote.base import Connector, make_connector
-from incident_tui.remote.errors import NotFound
+from incident_tui.remote.errors import Held, NotFound
 from incident_tui.store.actions import ActionError
+from incident_tui.store.db import StoreError
+from incident_tui.store.pauses import without_pause_note
 from incident_tui.store.reader import Reader
 
 
@@ -28,10 +32,15 @@ class Online:
     """One connector per remote, opened on first use; call :meth:`aclose` when done."""
 
     def __init__(
-        self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.settings = settings
         self._transport = transport
+        self._clock = clock
         self._connectors: dict[str, Connector] = {}
 
     def connector(self, remote: str) -> Connector:
@@ -41,8 +50,23 @@ class Online:
             self._connectors[remote] = make_connector(config, transport=self._transport)
         return self._connectors[remote]
 
-    def _feature(self, remote: str, method: str, what: str) -> Any:
+    async def ready(self, remote: str) -> Connector:
+        """The connector of ``remote`` once it may be sent a request: :class:`Held` while
+        the remote's pause lasts (a ``Retry-After`` on its listing, which every process on
+        the cache keeps to, as the sync does), naming until when and why."""
         connector = self.connector(remote)
+        paused = await asyncio.to_thread(_pause, self.settings, remote, self._clock())
+        if paused is not None:
+            until, reason = paused
+            raise Held(
+                f"{remote} asked for a pause until {time_of_day(until)}; try again then "
+                f"({without_pause_note(reason)})",
+                until=until,
+            )
+        return connector
+
+    async def _feature(self, remote: str, method: str, what: str) -> Any:
+        connector = await self.ready(remote)
         feature = getattr(connector, method, None)
         if feature is None:
             raise ActionError(f"{connector.kind} remotes have no {what}")
@@ -67,7 +91,7 @@ class Online:
         a safe, new name; returns the file written. ``progress`` gets the file's name once it
         is known, and then its bytes as they come."""
         remote, remote_id = split_id(incident_id)
-        fetch = self._feature(remote, "download_attachment_to", "attachments")
+        fetch = await self._feature(remote, "download_attachment_to", "attachments")
         attachments = await asyncio.to_thread(_cached_attachments, self.settings, incident_id)
         if not any(_names(which, a) for a in attachments):
             fresh = await self.connector(remote).get(remote_id)
@@ -95,7 +119,7 @@ class Online:
     ) -> Path:
         """Save the remote's PDF report of one incident; returns the file written."""
         remote, remote_id = split_id(incident_id)
-        export = self._feature(remote, "export_pdf", "PDF export")
+        export = await self._feature(remote, "export_pdf", "PDF export")
         data: bytes = await export(remote_id, with_attachments=with_attachments)
         name = f"{remote}-{remote_id}.pdf"
         return await asyncio.to_thread(save_bytes, folder or self.settings.downloads(), name, data)
@@ -109,7 +133,7 @@ class Online:
         folder: Path | None = None,
     ) -> Path:
         """Save the remote's own CSV export of a search; returns the file written."""
-        export = self._feature(remote, "export_csv", "CSV export")
+        export = await self._feature(remote, "export_csv", "CSV export")
         data: bytes = await export(search=search or None, status=status or None)
         return await asyncio.to_thread(
             save_bytes, folder or self.settings.downloads(), f"{remote}-export.csv", data
@@ -117,27 +141,27 @@ class Online:
 
     async def stale(self, remote: str) -> list[Incident]:
         """The remote's own list of stale incidents (Kitehouse)."""
-        stale = self._feature(remote, "stale", "stale-incident list")
+        stale = await self._feature(remote, "stale", "stale-incident list")
         result: list[Incident] = await stale()
         return result
 
     async def dashboard(self, remote: str, start: datetime, end: datetime | None) -> dict[str, Any]:
         """The remote's own dashboard figures (Kitehouse)."""
-        dashboard = self._feature(remote, "dashboard", "dashboard endpoint")
+        dashboard = await self._feature(remote, "dashboard", "dashboard endpoint")
         result: dict[str, Any] = await dashboard(start, end)
         return result
 
-    def handover_stream(self, remote: str, hours: float) -> AsyncIterator[str]:
+    async def handover_stream(self, remote: str, hours: float) -> AsyncIterator[str]:
         """The remote's own handover e-mail as it streams in (Kitehouse SSE)."""
-        stream = self._feature(remote, "handover_stream", "handover stream")
-        result: AsyncIterator[str] = stream(hours)
-        return result
+        stream = await self._feature(remote, "handover_stream", "handover stream")
+        async for chunk in stream(hours):
+            yield chunk
 
     # Look-ups for forms and confirmations ------------------------------------------------
 
     async def services(self, remote: str) -> list[dict[str, Any]]:
         """Where new incidents can go (Revily services)."""
-        services = self._feature(remote, "services", "services")
+        services = await self._feature(remote, "services", "services")
         result: list[dict[str, Any]] = await services()
         return result
 
@@ -145,6 +169,8 @@ class Online:
         """What deleting would remove besides the incident (4HSE children); empty elsewhere."""
         remote, remote_id = split_id(incident_id)
         preview = getattr(self.connector(remote), "delete_preview", None)
+        if preview is not None:
+            await self.ready(remote)
         if preview is None:
             return {"related": {}, "names": {}, "total": 0}
         try:
@@ -155,13 +181,13 @@ class Online:
 
     async def attribute_definitions(self, remote: str) -> list[dict[str, Any]]:
         """The attributes an AOH IMS deployment defines (name and type)."""
-        definitions = self._feature(remote, "attribute_definitions", "custom attributes")
+        definitions = await self._feature(remote, "attribute_definitions", "custom attributes")
         result: list[dict[str, Any]] = await definitions()
         return result
 
     async def states(self, remote: str) -> list[dict[str, Any]]:
         """The project's incident states (OneUptime)."""
-        states = self._feature(remote, "states", "configurable states")
+        states = await self._feature(remote, "states", "configurable states")
         result: list[dict[str, Any]] = await states()
         return result
 
@@ -173,6 +199,25 @@ def _names(which: str, attachment: dict[str, Any]) -> bool:
     seq = attachment.get("seq")
     numbers = (str(seq), f"#{seq}") if seq is not None else ()
     return which in (name, clean(name, single_line=True), attachment["remote_id"], *numbers)
+
+
+def _pause(settings: Settings, remote: str, now: datetime) -> tuple[datetime, str] | None:
+    """The remote's pause as the cache keeps it; ``None`` also when there is no cache yet
+    (nothing synced, so nothing asked for a pause) or it cannot be read: a request the user
+    asked for is not refused for the cache's trouble, which the sync reports."""
+    path = settings.db_path()
+    if not path.exists():
+        return None
+    try:
+        reader = Reader.open(path)
+    except StoreError:
+        return None
+    try:
+        return reader.remote_pause(remote, now)
+    except sqlite3.Error:
+        return None
+    finally:
+        reader.close()
 
 
 def _cached_attachments(settings: Settings, incident_id: str) -> list[dict[str, Any]]:

@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from incident_tui.clock import from_db_or_none, time_of_day, to_db
+from incident_tui.clock import to_db
 from incident_tui.domain.model import Incident, SummaryGaps
 from incident_tui.store.bookkeeping import gone_from_remote
 from incident_tui.store.engine import session
+from incident_tui.store.pauses import pause_left
 from incident_tui.store.schema import IncidentRow
 from incident_tui.store.upsert import UpsertResult, remove_missing, upsert_incidents
 
@@ -42,12 +43,7 @@ def remote_pause(engine: Engine, name: str, now: datetime) -> tuple[datetime, st
             )
             .first()
         )
-    if row is None:
-        return None
-    until = from_db_or_none(row[0])
-    if until is None or until <= now:
-        return None
-    return until, str(row[1] or f"paused until {time_of_day(until)} as the remote asked")
+    return None if row is None else pause_left(row[0], row[1], now)
 
 
 def save_remote_state(engine: Engine, name: str, kind: str, **values: Any) -> None:

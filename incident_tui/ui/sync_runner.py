@@ -30,6 +30,7 @@ from incident_tui.clock import Clock, time_of_day
 from incident_tui.domain.text import clean, seconds, shorten
 from incident_tui.remote.errors import BadResponse, Held, RemoteError, Unavailable
 from incident_tui.store.db import StoreError
+from incident_tui.store.pauses import without_pause_note
 from incident_tui.sync.events import RemoteResult
 from incident_tui.ui.messages import (
     IncidentsChanged,
@@ -336,7 +337,9 @@ def reread_problem(remote: str, error: RemoteError) -> str:
     reason = shorten(clean(str(error), single_line=True), REASON_LENGTH)
     name = clean(remote, single_line=True)
     if isinstance(error, Held) and error.until is not None:
-        # The time first: a long reason is cut short, and the time is what to know.
+        # The time first: a long reason is cut short, and the time is what to know. The
+        # reason's own note of it would only say it again.
+        reason = shorten(clean(without_pause_note(str(error)), single_line=True), REASON_LENGTH)
         return f"{name} asked for a pause until {time_of_day(error.until)} ({reason})"
     if isinstance(error, Unavailable) and error.status is None:
         return f"{name} could not be reached ({reason})"

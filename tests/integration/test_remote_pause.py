@@ -5,6 +5,8 @@ queued changes included."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,11 @@ from incident_tui.store.engine import make_engine
 from incident_tui.store.reader import Reader
 from incident_tui.sync import pull_store
 from incident_tui.sync.engine import SyncEngine
+from incident_tui.sync.online import Online
 from incident_tui.sync.push import LONGEST_HOLD
 from tests.integration.conftest import FIXED_NOW, Point, Serve, cli
 from tests.integration.test_push_hold import at
-from tests.integration.test_sync import sync, synced_revily
+from tests.integration.test_sync import settings_for, sync, synced_revily
 
 
 def hold_until(settings: Any, name: str) -> str | None:
@@ -140,3 +143,63 @@ def test_the_command_line_makes_no_request_while_the_remote_pauses(
     assert "oncall: syncing" not in again
     [line] = [line for line in again.splitlines() if line.startswith("oncall:")]
     assert line == next(line for line in out.splitlines() if line.startswith("oncall: failed"))
+
+
+def test_online_commands_make_no_request_while_the_remote_pauses(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator = serve("revily", sample=0).emulator
+    emulator.add("Disk full")
+    point(emulator.remote_config("oncall"))
+    cli(capsys, "sync", "--once")
+    emulator.faults.add("status", status=429, retry_after="120", method="GET", times=-1)
+    cli(capsys, "sync", "--once", status=1)
+    emulator.log.clear()
+    _, err = cli(capsys, "services", "oncall", status=1)
+    assert emulator.log == []  # what the user asks for now keeps to the pause as the sync does
+    assert re.fullmatch(
+        r"incident-tui: oncall asked for a pause until \d\d:\d\d:\d\d; try again then "
+        r"\(HTTP 429: [^;]*\)", err.strip()
+    ), err
+    assert "paused until" not in err  # the time is said once
+
+
+async def test_what_needs_the_remote_now_goes_once_the_pause_is_over(
+    serve: Serve, tmp_path: Path
+) -> None:
+    emulator, settings, _, _ = await synced_revily(serve, tmp_path, "Disk full")
+    emulator.faults.add(
+        "status", status=503, retry_after="120", method="GET", path="^/incidents$", times=-1
+    )
+    assert not (await sync(settings, clock=at(FIXED_NOW))).ok
+    emulator.faults.clear()
+    during = Online(settings, clock=at(FIXED_NOW + timedelta(seconds=119)))
+    after = Online(settings, clock=at(FIXED_NOW + timedelta(seconds=120)))
+    emulator.log.clear()
+    try:
+        with pytest.raises(Held, match=r"^oncall asked for a pause until ") as held:
+            await during.services("oncall")
+        assert held.value.until == FIXED_NOW + timedelta(seconds=120)
+        assert emulator.log == []
+        assert await after.services("oncall")
+        assert [r.path for r in emulator.log] == ["/services"]
+    finally:
+        await during.aclose()
+        await after.aclose()
+
+
+def test_a_cache_that_cannot_be_read_does_not_stop_a_look_up(
+    serve: Serve, tmp_path: Path
+) -> None:
+    server = serve("revily", sample=0)
+    settings = settings_for(tmp_path, server.emulator.remote_config("oncall"))
+    settings.db_path().write_bytes(b"this is not a database at all" * 100)
+
+    async def look_up() -> list[dict[str, Any]]:
+        online = Online(settings)
+        try:
+            return await online.services("oncall")
+        finally:
+            await online.aclose()
+
+    assert asyncio.run(look_up())

@@ -75,7 +75,8 @@ async def test_detail_says_until_when_its_remote_asked_for_a_pause(
         emulator.log.clear()
         screen = await open_detail(pilot, incident_id)
         time = until_then.astimezone().strftime("%H:%M:%S")
-        mark = f"cached copy: school asked for a pause until {time} (HTTP 429: slow down"
+        # The time is said once: the reason's own note of it is left out.
+        mark = f"cached copy: school asked for a pause until {time} (HTTP 429: slow down)"
         await until(lambda: mark in screen_text(app))
         assert screen.detail is not None and screen.detail.incident["id"] == incident_id
         assert emulator.log == []  # not read again from the remote
@@ -110,7 +111,11 @@ def test_each_kind_of_failure_has_its_words() -> None:
     assert reread_problem("a", refused) == "a answered with an error (HTTP 401: bad token)"
     garbage = BadResponse("invalid JSON")
     assert reread_problem("a", garbage) == "a sent an answer that cannot be read (invalid JSON)"
-    held = Held("HTTP 429", until=datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
+    held = Held(
+        "HTTP 429; paused until 09:30:00 as the remote asked",
+        until=datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
+    )
     assert reread_problem("a", held).startswith("a asked for a pause until ")
+    assert reread_problem("a", held).endswith(" (HTTP 429)")
     hostile = Unavailable("\x1b[31mred\x1b[0m\nline", status=500)
     assert reread_problem("\x1b]0;t\x07a", hostile) == "a answered with an error (red line)"

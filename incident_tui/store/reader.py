@@ -79,6 +79,8 @@ class RemoteState:
     last_ok_at: str | None
     last_error: str | None
     queued: int
+    last_attempt_at: str | None = None
+    """When its last pass ended, well or not: a failing remote's failure time."""
 
 
 JSON_COLUMNS = ("assignees", "custom_fields", "extra", "raw", "base")
@@ -318,7 +320,7 @@ class Reader:
         """Every known remote's sync state with its queue length."""
         rows = self._all(
             "SELECT r.name, r.kind, r.state, r.last_ok_at, r.last_error, "
-            "(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name) "
+            "(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name), r.last_attempt_at "
             "FROM remote r ORDER BY r.name"
         )
         return [RemoteState(*row) for row in rows]

@@ -15,9 +15,10 @@ import pytest
 
 # The real engine drives these tests: if it does not import, they must fail, not skip.
 import incident_tui.sync.engine  # noqa: F401
-from incident_tui.clock import fixed_clock
+from incident_tui.clock import fixed_clock, to_db
 from incident_tui.config import Settings
 from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.ui.format import local_time
 from incident_tui.ui.screens.list_screen import ListScreen
 from incident_tui.ui.screens.remotes import RemotesScreen
 from incident_tui.ui.widgets.status_line import RemoteLine, status_content
@@ -98,7 +99,10 @@ async def test_every_remote_state_fits_80_columns_and_errors_are_a_key_away(
         assert "HTTP 401" in text and "token expired" in text
         assert "Credentials refused: check this remote's token" in text
         assert "HTTP 500" in text and "database is down" in text
-        assert "school (Kitehouse)  offline" in text and "dropped" in text
+        # A failing remote says when it last failed: still now, or at a pass long ago?
+        at = local_time(to_db(NOW))
+        assert f"school (Kitehouse)  offline at {at}" in text and "dropped" in text
+        assert f"oncall (Revily)  failing at {at}" in text
         assert "plant (4HSE)  ok · last ok" in text
         shown = screen_text(app)
         assert "token expired" in shown and "database is down" in shown

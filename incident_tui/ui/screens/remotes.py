@@ -55,6 +55,9 @@ def remote_heading(remote: RemoteLine) -> Content:
     ]
     if remote.progress:
         head.append(f" {clean(remote.progress, single_line=True)}")
+    if remote.state in ("failing", "offline") and remote.last_attempt_at:
+        # Still failing now, or only at a pass long ago? The time tells.
+        head.append((f" at {local_time(remote.last_attempt_at)}", "$foreground-muted"))
     if remote.last_ok_at:
         head.append((f" · last ok {local_time(remote.last_ok_at)}", "$foreground-muted"))
     if remote.queued:

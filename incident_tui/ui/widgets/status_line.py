@@ -43,6 +43,8 @@ class RemoteLine(NamedTuple):
     kind: str = ""
     queued: int = 0
     """Local changes waiting for this remote."""
+    last_attempt_at: str | None = None
+    """When its last pass ended (the cache's time text): a failure's time."""
 
 
 def remote_lines(
@@ -76,7 +78,7 @@ def remote_lines(
             lines.append(
                 RemoteLine(
                     name, state.state, state.last_ok_at, state.last_error, kind=kind,
-                    queued=queued,
+                    queued=queued, last_attempt_at=state.last_attempt_at,
                 )
             )
     return lines

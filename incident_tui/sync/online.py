@@ -169,10 +169,9 @@ class Online:
         """What deleting would remove besides the incident (4HSE children); empty elsewhere."""
         remote, remote_id = split_id(incident_id)
         preview = getattr(self.connector(remote), "delete_preview", None)
-        if preview is not None:
-            await self.ready(remote)
         if preview is None:
             return {"related": {}, "names": {}, "total": 0}
+        await self.ready(remote)
         try:
             result: dict[str, Any] = await preview(remote_id)
         except NotFound:

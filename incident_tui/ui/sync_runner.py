@@ -334,12 +334,13 @@ def reread_problem(remote: str, error: RemoteError) -> str:
     """Why the incident on the detail screen could not be read again from ``remote``, as
     the screen says it: out of reach, a pause it asked for, an answer we cannot read, or an
     error it answered (its reason after, cut short)."""
-    reason = shorten(clean(str(error), single_line=True), REASON_LENGTH)
+    paused = isinstance(error, Held) and error.until is not None
+    # A pause's reason ends with its own note of the time, which the words below say first.
+    text = without_pause_note(str(error)) if paused else str(error)
+    reason = shorten(clean(text, single_line=True), REASON_LENGTH)
     name = clean(remote, single_line=True)
     if isinstance(error, Held) and error.until is not None:
-        # The time first: a long reason is cut short, and the time is what to know. The
-        # reason's own note of it would only say it again.
-        reason = shorten(clean(without_pause_note(str(error)), single_line=True), REASON_LENGTH)
+        # The time first: a long reason is cut short, and the time is what to know.
         return f"{name} asked for a pause until {time_of_day(error.until)} ({reason})"
     if isinstance(error, Unavailable) and error.status is None:
         return f"{name} could not be reached ({reason})"

@@ -66,6 +66,10 @@ class PrintListener:
         print(clean(result.summary(), single_line=True), file=self.stream, flush=True)
         # Indented, not under the remote's name: a script takes a remote's last line that
         # starts with its name as the pass's outcome.
+        for unsent in result.unsent:
+            what = "in conflict" if unsent.contested else "refused"
+            line = f"{what}: {unsent.op.replace('_', ' ')} {unsent.incident_id}: {unsent.reason}"
+            print(f"  {clean(line, single_line=True)}", file=self.stream, flush=True)
         if not result.ok and (hint := result_advice(result)):
             print(f"  {hint}", file=self.stream, flush=True)
 

@@ -1,5 +1,6 @@
 """What the command line reports about changes, against the emulators over HTTP: every
-``sync --once`` names the refused changes still waiting and those held behind them; a bulk
+``sync --once`` names the refused changes still waiting and those held behind them (the
+pass that refused one names it, its incident and the reason); a bulk
 status change queues what each remote can and names the rest; deleting what was never sent
 says it was cancelled, not queued; a reopen shows the status the remote will have; and a
 failed pass says what to do about refused credentials or a remote out of reach."""
@@ -47,6 +48,10 @@ def test_every_sync_names_the_refused_change_and_what_waits_behind_it(
 
     first, _ = cli(capsys, "sync", "--once")
     assert "ops: ok, pulled 0, pushed 0, 1 refused" in first and WAITING in first
+    # Which change, of which incident, and the remote's reason, under the remote's line.
+    [named] = [line for line in first.splitlines() if line.startswith("  refused: ")]
+    assert named.startswith(f"  refused: set attribute {incident_id}: HTTP 4")
+    assert "nosuchattr" in named, named
     # The pass that refuses nothing new still says what waits, on the remote's line and in
     # the summary; the remote synced all the same, so the exit status stays 0.
     again, err = cli(capsys, "sync", "--once")

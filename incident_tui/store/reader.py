@@ -331,10 +331,6 @@ class Reader:
         rows = self._all("SELECT hold_until, last_error FROM remote WHERE name = ?", [name])
         return pause_left(rows[0][0], rows[0][1], now) if rows else None
 
-    def queued(self) -> int:
-        """How many local changes wait for a remote."""
-        return int(self._all("SELECT COUNT(*) FROM outbox")[0][0])
-
     def queue_counts(self) -> tuple[int, int]:
         """How many local changes are queued, and how many of them wait for the user's
         answer (refused or contested) rather than for a remote."""

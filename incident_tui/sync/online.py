@@ -60,7 +60,7 @@ class Online:
             until, reason = paused
             raise Held(
                 f"{remote} asked for a pause until {time_of_day(until)}; try again then "
-                f"({without_pause_note(reason)})",
+                f"({clean(without_pause_note(reason), single_line=True)})",
                 until=until,
             )
         return connector

@@ -368,6 +368,7 @@ class IncidentApp(ReportViews, Transfers, App[None]):
             self.ctx.sync.unrecorded.pop(result.remote, None)
         self.ctx.sync_changed.publish(self.ctx.sync)
         if result.unsent:
+            # Three primary-key reads at most, as for the urgent notice.
             named = [u.incident_id for u in result.unsent[:NAMED]]
             rows = {row.id: row for row in self.services.reader.list_rows(named)}
             self.notify(unsent_notice(result.remote, result.unsent, rows), title="Not sent",

@@ -88,11 +88,11 @@ async def test_offline_queue_then_reconnect(serve: Serve, tmp_path: Path) -> Non
     offline = settings_for(tmp_path, {**online, "base_url": f"http://127.0.0.1:{dead_port()}"})
     report = await sync(offline)
     assert not report.ok and report.results[0].offline
-    assert reader.queued() == 2
+    assert reader.queue_counts()[0] == 2
     assert [r.state for r in reader.remotes()] == ["offline"]
     report = await sync(settings)
     assert report.ok and report.results[0].pushed == 2
-    assert reader.queued() == 0
+    assert reader.queue_counts()[0] == 0
     names = [row["name"] for t in aoh.emulator.tenants.values() for row in t.incidents.values()]
     assert names.count("Made offline") == 1
     detail = reader.detail(target.id)
@@ -164,7 +164,7 @@ async def test_conflict_is_shown_then_keep_mine(serve: Serve, tmp_path: Path) ->
     outbox_answers.keep_mine(SyncEngine(settings).engine, incident_id)
     assert (await sync(settings)).ok
     assert aoh.emulator.row(row["id"])["status"] == "OPEN"
-    assert reader.queued() == 0
+    assert reader.queue_counts()[0] == 0
 
 
 async def test_a_lock_that_moved_while_writing_is_read_again_and_retried(
@@ -305,7 +305,7 @@ async def test_a_change_the_server_chokes_on_waits_while_the_rest_syncs(
 
     emulator.faults.clear()
     report = await sync(settings)
-    assert report.ok and report.results[0].pushed == 3 and reader.queued() == 0
+    assert report.ok and report.results[0].pushed == 3 and reader.queue_counts()[0] == 0
     assert emulator.incident(first["id"])["state"] == "resolved"
 
 
@@ -376,7 +376,7 @@ async def test_kill_between_push_and_commit_creates_no_duplicate(
     assert report.ok, report.results[0].error
     messages = [i["message"] for i in map(revily.emulator.incident, revily.emulator.incidents)]
     assert messages.count("Only once") == 1
-    assert reader.queued() == 0
+    assert reader.queue_counts()[0] == 0
     rows = reader.all_rows(ListQuery(search="Only once"))
     assert len(rows) == 1 and not rows[0].local_only
 

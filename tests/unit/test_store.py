@@ -186,7 +186,7 @@ def test_actions_queue_and_show_pending(cache: tuple[Actions, Reader]) -> None:
     assert reader.count(ListQuery(search="on it")) == 1
     created = actions.create("ops", "aoh_ims", Draft("Brand new", "desc", Severity.MINOR))
     assert reader.exists(created.incident_id)
-    assert reader.queued() == 4
+    assert reader.queue_counts()[0] == 4
 
 
 def test_actions_refuse_bad_input(cache: tuple[Actions, Reader]) -> None:
@@ -199,7 +199,7 @@ def test_actions_refuse_bad_input(cache: tuple[Actions, Reader]) -> None:
         actions.comment("plant:r99", "hi")
     with pytest.raises(ActionError, match="needs a title"):
         actions.create("ops", "aoh_ims", Draft("  "))
-    assert reader.queued() == 0  # the failed bulk ack queued nothing at all
+    assert reader.queue_counts()[0] == 0  # the failed bulk ack queued nothing at all
 
 
 def test_delete_hides_and_discard_restores(cache: tuple[Actions, Reader], tmp_path: Path) -> None:
@@ -210,7 +210,7 @@ def test_delete_hides_and_discard_restores(cache: tuple[Actions, Reader], tmp_pa
     assert reader.exists("ops:r7")
     local = actions.create("ops", "aoh_ims", Draft("temp"))
     actions.delete(local.incident_id)
-    assert not reader.exists(local.incident_id) and reader.queued() == 0
+    assert not reader.exists(local.incident_id) and reader.queue_counts()[0] == 0
 
 
 def test_pull_keeps_local_view_while_pending(cache: tuple[Actions, Reader]) -> None:
@@ -397,7 +397,7 @@ def test_conflict_keep_mine_and_take_theirs(cache: tuple[Actions, Reader]) -> No
     outbox_answers.take_theirs(actions.engine, "ops:r3")
     detail = reader.detail("ops:r3")
     assert detail is not None and detail.incident["title"] == "Theirs"
-    assert detail.incident["pending"] == 0 and reader.queued() == 0
+    assert detail.incident["pending"] == 0 and reader.queue_counts()[0] == 0
 
 
 def test_many_threads_write_through_one_engine(tmp_path: Path) -> None:

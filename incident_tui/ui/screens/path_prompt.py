@@ -1,11 +1,13 @@
 """Ask for a local file to upload: one path box, checked before anything is queued.
 
 A missing path, a folder, a device or an unreadable file is refused in the dialog itself
-with a clear message, so the outbox only ever holds uploads that can be sent.
+with a clear message, so the outbox only ever holds uploads that can be sent. Tab completes
+the path as a shell does (see ``path_completion``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -18,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from incident_tui.domain.text import clean
+from incident_tui.ui.path_completion import PathSuggester, complete_path, matches_note
 
 
 def check_upload(text: str, cwd: Path | None = None) -> Path | str:
@@ -60,10 +63,15 @@ class PathPromptScreen(ModalScreen[Path | None]):
         color: $error;
         margin-top: 1;
     }
+    PathPromptScreen #path-error.-matches {
+        color: $foreground-muted;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="path_cancel"),
+        # The one field has nowhere to move focus to: Tab completes, as in a shell.
+        Binding("tab", "complete", "Complete", show=False, id="path_complete"),
     ]
 
     def __init__(self, heading: Content, *, cwd: Path | None = None, blink: bool = True) -> None:
@@ -79,14 +87,17 @@ class PathPromptScreen(ModalScreen[Path | None]):
         with Vertical(id="path-dialog", classes="dialog"):
             yield Static(self.heading, classes="dialog-heading")
             yield Label("File")
-            box = Input(id="path-input", compact=True, placeholder="~/evidence/photo.jpg")
+            box = Input(
+                id="path-input", compact=True, placeholder="~/evidence/photo.jpg",
+                suggester=PathSuggester(self.cwd),
+            )
             box.cursor_blink = self.blink
             yield box
             error = Static(id="path-error")
             error.display = False
             yield error
             yield Static(
-                Content.styled("enter upload · escape cancel", "$foreground-muted"),
+                Content.styled("enter upload · tab complete · escape cancel", "$foreground-muted"),
                 classes="dialog-hint",
             )
 
@@ -101,13 +112,33 @@ class PathPromptScreen(ModalScreen[Path | None]):
         if isinstance(checked, Path):
             self.dismiss(checked)
             return
-        error = self.query_one("#path-error", Static)
-        error.update(Content(checked))
-        error.display = True
+        self._say(checked)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """A new path clears the last complaint."""
         self.query_one("#path-error", Static).display = False
+
+    async def action_complete(self) -> None:
+        """Add what every matching name shares; when nothing can be added, list the names
+        that match (or say none does)."""
+        box = self.query_one(Input)
+        typed = box.value
+        completion = await asyncio.to_thread(complete_path, typed, self.cwd)
+        if box.value != typed:  # typed on while the folder was read: that text wins
+            return
+        if len(completion.text) > len(typed):
+            box.value = completion.text
+            box.cursor_position = len(box.value)
+        elif typed and typed[0] not in "'\"":
+            self._say(matches_note(completion.matches), matches=True)
+
+    def _say(self, text: str, *, matches: bool = False) -> None:
+        """Show ``text`` (already clean) under the path box: a complaint, or (muted) the names
+        that match."""
+        line = self.query_one("#path-error", Static)
+        line.update(Content(text))
+        line.set_class(matches, "-matches")
+        line.display = True
 
     def action_cancel(self) -> None:
         """Close without uploading."""

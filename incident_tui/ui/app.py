@@ -50,6 +50,7 @@ from incident_tui.ui.services import Services
 from incident_tui.ui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes
 from incident_tui.ui.transfers import Transfers
 from incident_tui.ui.unsent_notice import NAMED, unsent_notice
+from incident_tui.ui.widgets.rows import row_view
 
 WARM_AFTER = 0.5
 """Seconds after start-up to build the writer (SQLModel import) in a thread, off the paint."""
@@ -312,7 +313,8 @@ class IncidentApp(ReportViews, Transfers, App[None]):
 
     def _urgent_text(self, urgent: list[str]) -> str:
         """The notice for new urgent incidents: what each is (severity and title, which the
-        responder decides on) and its id (to find it), three at most."""
+        responder decides on) and, to find it, its remote and the short id the list shows; three
+        at most."""
         shown = urgent[:3]
         # Three primary-key reads: nothing next to the pass that found them.
         rows = {row.id: row for row in self.services.reader.list_rows(shown)}
@@ -322,7 +324,8 @@ class IncidentApp(ReportViews, Transfers, App[None]):
             name = clean(incident_id, single_line=True)
             if row is not None:
                 title = shorten(clean(row.title, single_line=True), 48)
-                name = f"{row.severity or '?'} · {title} · {name}"
+                view = row_view(row)
+                name = f"{row.severity or '?'} · {title} · {view.remote} {view.label}"
             lines.append(name)
         head = "New urgent incident" if len(urgent) == 1 else "New urgent incidents"
         more = [f"and {len(urgent) - 3} more"] if len(urgent) > 3 else []

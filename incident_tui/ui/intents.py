@@ -154,7 +154,7 @@ class Intents:
 
             outbox_answers.retry(actions.engine, seq)
 
-        message = f"Change #{seq} of {clean(incident_id, single_line=True)} queued again."
+        message = f"Change #{seq} of {self._services.name_of(incident_id)} queued again."
         self._run("retry", [incident_id], call, done=done, message=message)
 
     def discard_change(
@@ -167,7 +167,7 @@ class Intents:
 
             outbox_answers.discard(actions.engine, seq)
 
-        message = f"Change #{seq} of {clean(incident_id, single_line=True)} discarded."
+        message = f"Change #{seq} of {self._services.name_of(incident_id)} discarded."
         self._run("discard", [incident_id], call, done=done, message=message)
 
     def keep_mine(self, incident_id: str, done: Callable[[], None] | None = None) -> None:
@@ -179,7 +179,7 @@ class Intents:
 
             outbox_answers.keep_mine(actions.engine, incident_id)
 
-        message = f"Kept your change to {clean(incident_id, single_line=True)}; sent next sync."
+        message = f"Kept your change to {self._services.name_of(incident_id)}; sent next sync."
         self._run("keep mine", [incident_id], call, done=done, message=message)
 
     def take_theirs(self, incident_id: str, done: Callable[[], None] | None = None) -> None:
@@ -190,7 +190,7 @@ class Intents:
 
             outbox_answers.take_theirs(actions.engine, incident_id)
 
-        message = f"Took the remote's values for {clean(incident_id, single_line=True)}."
+        message = f"Took the remote's values for {self._services.name_of(incident_id)}."
         self._run("take theirs", [incident_id], call, done=done, message=message)
 
     def warm(self) -> None:

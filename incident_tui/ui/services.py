@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 from incident_tui.clock import Clock
 from incident_tui.domain.capabilities import Capability, can
 from incident_tui.domain.query import ListQuery
+from incident_tui.domain.text import clean
 from incident_tui.startup import StartView
 from incident_tui.store.reader import Reader
 from incident_tui.ui.list_source import ListSource
 from incident_tui.ui.widgets.list_loading import read_block
-from incident_tui.ui.widgets.rows import RowView
+from incident_tui.ui.widgets.rows import RowView, row_view
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
@@ -193,6 +194,18 @@ class Services:
     def kind_of(self, incident_id: str) -> str | None:
         """The kind of the remote an incident id belongs to, if that remote is configured."""
         return self.remote_kinds().get(incident_id.partition(":")[0])
+
+    def name_of(self, incident_id: str) -> str:
+        """``kitehouse 1061``: the incident's remote and the short id the list shows, to name
+        it in dialogs and notices (a full id like ``aoh_ims:0b286c70-9df2-…`` takes half an
+        80-column line; the detail screen shows it whole). The cleaned full id when the
+        incident is not in the cache."""
+        # One primary-key read, done when a dialog opens: nothing next to drawing it.
+        rows = self.reader.list_rows([incident_id])
+        if not rows:
+            return clean(incident_id, single_line=True)
+        view = row_view(rows[0])
+        return f"{view.remote} {view.label}"
 
     def can(self, kind: str | None, capability: Capability) -> bool:
         """Whether incidents of ``kind`` allow ``capability`` (unknown kinds allow nothing)."""

@@ -204,7 +204,7 @@ async def test_urgent_new_incidents_notify_unless_bell_is_off(make_app: Any, bel
         app.post_message(IncidentsChanged(["school:r001"], urgent=["school:r001"]))
         await settle(pilot)
         shown = any(
-            n.startswith("New urgent incident:\n") and n.endswith(" · school:r001")
+            n.startswith("New urgent incident:\n") and n.endswith(" · school 1001")
             for n in notifications(app)
         )
         assert shown is bell and bool(rang) is bell

@@ -115,7 +115,8 @@ async def test_delete_takes_the_selection_after_one_question(
         assert type(dialog) is ConfirmScreen
         text = screen_text(app)
         assert "Delete 2 incidents?" in text
-        assert "school:r005" in text and "oncall:r007" in text and "status:r008" not in text
+        # Named as the list names them (the remote and its short id).
+        assert "school 1005" in text and "oncall 1007" in text and "status 1008" not in text
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is dialog and status_of(db_path, "school:r005") is not None

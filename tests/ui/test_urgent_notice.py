@@ -72,7 +72,8 @@ async def test_a_new_critical_incident_rings_and_shows_a_notice_the_first_sync_d
         await first_sync(pilot)
         assert urgent_notices(app) == [] and rung == []
 
-        gas = f"school:{emulator.add('Gas smell in lab 3', priority='Critical')['_id']}"
+        added = emulator.add('Gas smell in lab 3', priority='Critical')
+        gas_ref = added["urn"]
         light = f"school:{emulator.add('Flickering light', priority='Medium')['_id']}"
         drill = f"school:{emulator.add('Old drill', priority='Critical', status='closed')['_id']}"
         await pilot.press("s")
@@ -80,8 +81,11 @@ async def test_a_new_critical_incident_rings_and_shows_a_notice_the_first_sync_d
         await until(lambda: cached(app, light) and cached(app, drill))
         await settle(pilot)
         # Only the open critical one: not the minor one, not the resolved one.
-        # What it is comes first (the responder decides on that), then the id to find it.
-        assert urgent_notices(app) == [f"{NOTICE}:\ncritical · Gas smell in lab 3 · {gas}"]
+        # What it is comes first (the responder decides on that), then the remote and the
+        # list's short id to find it.
+        assert urgent_notices(app) == [
+            f"{NOTICE}:\ncritical · Gas smell in lab 3 · school {gas_ref}"
+        ]
         assert len(rung) == 1
 
 

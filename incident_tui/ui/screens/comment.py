@@ -55,10 +55,14 @@ class CommentScreen(ModalScreen[NewComment | None]):
         blink: bool = True,
         public_option: bool = False,
         drafts: Drafts | None = None,
+        name: str = "",
     ) -> None:
+        """``name`` is what the heading calls the incident (``Services.name_of``), the
+        cleaned id when not given."""
         super().__init__()
         self.incident_id = incident_id
         self.incident_title = title
+        self.incident_name = name or clean(incident_id, single_line=True)
         self.blink = blink
         self.public_option = public_option
         """Whether to offer the public / internal choice."""
@@ -72,7 +76,7 @@ class CommentScreen(ModalScreen[NewComment | None]):
             yield Static(
                 Content.assemble(
                     ("Comment on ", "bold"),
-                    (clean(self.incident_id, single_line=True), "bold $primary"),
+                    (self.incident_name, "bold $primary"),
                     "  ",
                     clean(self.incident_title, single_line=True)[:120],
                 ),
@@ -154,6 +158,7 @@ def open_comment(app: App[Any], ctx: UiContext, incident_id: str, title: str) ->
     blink = bool(getattr(app, "cursor_blink", True))
     public_option = services.can(services.kind_of(incident_id), Capability.PUBLIC_NOTES)
     screen = CommentScreen(
-        incident_id, title, blink=blink, public_option=public_option, drafts=drafts
+        incident_id, title, blink=blink, public_option=public_option, drafts=drafts,
+        name=services.name_of(incident_id),
     )
     app.push_screen(screen, sent)

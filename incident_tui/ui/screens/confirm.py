@@ -196,7 +196,7 @@ def confirm_delete(
     the deletion."""
     question = Content.assemble(
         ("Delete ", "bold"),
-        (clean(incident_id, single_line=True), "bold $error"),
+        (ctx.services.name_of(incident_id), "bold $error"),
         "?\n",
         clean(title, single_line=True)[:200],
     )
@@ -231,7 +231,7 @@ def confirm_delete_many(
     for incident_id, title in incidents[:LISTED]:
         lines += [
             "\n  ",
-            (clean(incident_id, single_line=True), "bold"),
+            (ctx.services.name_of(incident_id), "bold"),
             "  " + shorten(clean(title, single_line=True), 60),
         ]
     if len(incidents) > LISTED:

@@ -95,7 +95,7 @@ class ChangeAnswers(FeatureActions):
                 ("Discard ", "bold"),
                 (f"change #{seq} ({clean(change.get('op'), single_line=True)})", "bold $error"),
                 " of ",
-                clean(self.incident_id, single_line=True),
+                self._incident_name(),
                 "?\nThe remote refused it: ",
                 (value_text(change.get("last_error"), limit=200), "$mark-failed"),
                 "\n" + after,
@@ -132,7 +132,7 @@ class ChangeAnswers(FeatureActions):
         gone = bool(detail.incident.get("remote_deleted"))
         question = Content.assemble(
             ("Take the remote's side of ", "bold"),
-            (clean(self.incident_id, single_line=True), "bold $error"),
+            (self._incident_name(), "bold $error"),
             "?\nYour local change is dropped: ",
             (dropped, "bold"),
             "\n"

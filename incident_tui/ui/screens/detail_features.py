@@ -125,7 +125,7 @@ class FeatureActions(ScreenBase):
         progress = DownloadProgress(name=name)
         self._transfers().start_transfer(
             f"Downloading attachment {clean(str(item['remote_id']), single_line=True)} of "
-            f"{clean(self.incident_id, single_line=True)}",
+            + self._incident_name(),
             f"Already downloading {name}…",
             lambda: self._fetch_attachment(item, progress),
             progress,
@@ -168,7 +168,7 @@ class FeatureActions(ScreenBase):
                 ("Delete the attachment ", "bold"),
                 (clean(item.get("name"), single_line=True)[:120] or "?", "bold $error"),
                 " of ",
-                clean(self.incident_id, single_line=True),
+                self._incident_name(),
                 "?",
             )
             self._confirm(
@@ -186,7 +186,7 @@ class FeatureActions(ScreenBase):
             self.notify("This incident is not on the remote yet.", markup=False)
             return
         self._transfers().start_transfer(
-            f"Saving the PDF report of {clean(self.incident_id, single_line=True)}",
+            f"Saving the PDF report of {self._incident_name()}",
             "Already saving the PDF report…",
             self._export_pdf,
         )
@@ -259,10 +259,12 @@ class FeatureActions(ScreenBase):
     def _blink(self) -> bool:
         return bool(getattr(self.app, "cursor_blink", True))
 
+    def _incident_name(self) -> str:
+        """What dialogs and notices call this incident: ``kitehouse 1061``."""
+        return self.ctx.services.name_of(self.incident_id)
+
     def _question(self, lead: str, tail: str = "?") -> Content:
-        return Content.assemble(
-            (lead, "bold"), (clean(self.incident_id, single_line=True), "bold $primary"), tail
-        )
+        return Content.assemble((lead, "bold"), (self._incident_name(), "bold $primary"), tail)
 
     def _pick(
         self,

@@ -6,6 +6,7 @@ from typing import Any
 
 from textual import work
 from textual.app import App
+from textual.content import Content
 from textual.worker import Worker
 
 from incident_tui.domain.capabilities import Capability
@@ -32,7 +33,12 @@ class EditScreen(FormScreen[dict[str, Any]]):
         )
         self.ctx = ctx
         self.incident_id = incident_id
+        self.incident_name = ctx.services.name_of(incident_id)
         self.before: dict[str, Any] | None = None
+
+    def heading(self) -> Content:
+        """``Edit kitehouse 1061``: which incident is being edited."""
+        return Content.assemble(("Edit ", "bold"), (self.incident_name, "bold $primary"))
 
     def on_mount(self) -> None:
         """Read the current values."""

@@ -53,7 +53,7 @@ class FormScreen(ModalScreen[ResultT | None]):
         # The dialog scrolls between its heading and its key hint (both docked): on a short
         # terminal it shrinks to fit, and a field reached with tab is scrolled into view.
         with VerticalScroll(classes="dialog form-dialog scroll-dialog", can_focus=False):
-            yield Static(Content.styled(self.HEADING, "bold"), classes="dialog-heading")
+            yield Static(self.heading(), classes="dialog-heading")
             yield from self.compose_extra()
             yield Label("Title")
             # Not selected on focus: typing into a draft that came back (or a title being
@@ -81,6 +81,10 @@ class FormScreen(ModalScreen[ResultT | None]):
                 ),
                 classes="dialog-hint",
             )
+
+    def heading(self) -> Content:
+        """The dialog's heading line: ``HEADING``, or more where a subclass names more."""
+        return Content.styled(self.HEADING, "bold")
 
     def compose_extra(self) -> ComposeResult:
         """Fields a subclass shows before the title."""

@@ -124,8 +124,9 @@ class FeatureActions(ScreenBase):
         name = clean(item.get("name"), single_line=True)[:120]
         progress = DownloadProgress(name=name)
         self._transfers().start_transfer(
+            # Keyed by the full id: the short name of two incidents can be the same.
             f"Downloading attachment {clean(str(item['remote_id']), single_line=True)} of "
-            + self._incident_name(),
+            f"{clean(self.incident_id, single_line=True)}",
             f"Already downloading {name}…",
             lambda: self._fetch_attachment(item, progress),
             progress,
@@ -186,7 +187,7 @@ class FeatureActions(ScreenBase):
             self.notify("This incident is not on the remote yet.", markup=False)
             return
         self._transfers().start_transfer(
-            f"Saving the PDF report of {self._incident_name()}",
+            f"Saving the PDF report of {clean(self.incident_id, single_line=True)}",
             "Already saving the PDF report…",
             self._export_pdf,
         )

@@ -20,7 +20,9 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
+    from incident_tui.domain.sizes import DownloadProgress
     from incident_tui.store.reader import Detail
+    from incident_tui.sync.online import Online
 
 
 ID_HELP = "incident id as 'list' shows it (REMOTE:ID), or the TUI's short id (INC-42, ops:b939ad88)"
@@ -232,43 +234,50 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_download(args: argparse.Namespace, settings: Settings) -> int:
-    """Download one attachment, showing how far it has come on a terminal."""
+def _save_with_progress(
+    settings: Settings, save: Callable[[Online, DownloadProgress], Awaitable[Path]]
+) -> int:
+    """Run a download or export, showing how far it has come on a terminal, and say where
+    the file went."""
     from incident_tui.cli_progress import ProgressLine
     from incident_tui.domain.sizes import DownloadProgress
 
     line = ProgressLine(sys.stderr)
     progress = DownloadProgress(on_update=line.draw)
     try:
-        path = _run(
-            settings, lambda online: online.download(args.id, args.name, args.to, progress)
-        )
+        path = _run(settings, lambda online: save(online, progress))
     finally:
         line.close()
     print(f"saved {path}")
     return 0
 
 
+def cmd_download(args: argparse.Namespace, settings: Settings) -> int:
+    """Download one attachment."""
+    return _save_with_progress(
+        settings, lambda online, progress: online.download(args.id, args.name, args.to, progress)
+    )
+
+
 def cmd_export_pdf(args: argparse.Namespace, settings: Settings) -> int:
     """Save an incident's PDF report."""
-    path = _run(
+    return _save_with_progress(
         settings,
-        lambda online: online.export_pdf(args.id, args.to, with_attachments=args.with_attachments),
+        lambda online, progress: online.export_pdf(
+            args.id, args.to, with_attachments=args.with_attachments, progress=progress
+        ),
     )
-    print(f"saved {path}")
-    return 0
 
 
 def cmd_export_csv(args: argparse.Namespace, settings: Settings) -> int:
     """Save the remote's own CSV export."""
-    path = _run(
+    return _save_with_progress(
         settings,
-        lambda online: online.export_remote_csv(
-            args.remote, search=args.search, status=args.status, folder=args.to
+        lambda online, progress: online.export_remote_csv(
+            args.remote, search=args.search, status=args.status, folder=args.to,
+            progress=progress,
         ),
     )
-    print(f"saved {path}")
-    return 0
 
 
 def cmd_stale(args: argparse.Namespace, settings: Settings) -> int:

@@ -33,6 +33,9 @@ from incident_tui.remote.errors import (
 
 Sleep = Callable[[float], Awaitable[None]]
 Classifier = Callable[[httpx.Response, str], RemoteError | None]
+Sink = Callable[[httpx.Response], Awaitable[None]]
+"""Reads a successful answer's body as it streams in (see :meth:`Http.streamed`); called
+again from the start on each attempt."""
 
 REQUEST_SENT: ContextVar[asyncio.Event | None] = ContextVar("request_sent", default=None)
 """Set to an event by a task that wants to know when its next request has gone out, i.e. is
@@ -286,6 +289,14 @@ class Http:
         _, body = await self._send(method, path, idempotent, ok, True, kwargs)
         return body
 
+    async def streamed(self, method: str, path: str, sink: Sink, **kwargs: Any) -> None:
+        """Send a request and hand its successful answer, still streaming, to ``sink``: a
+        file of any size goes to disk as it comes, never whole in memory.
+
+        The retries are :meth:`request`'s; an answer cut off mid-body counts as a failed
+        attempt like any dropped connection, and ``sink`` is called again from the start."""
+        await self._send(method, path, None, (), False, kwargs, sink)
+
     async def until_parsed(
         self, send: Callable[[], Awaitable[httpx.Response]]
     ) -> tuple[httpx.Response, Any]:
@@ -317,6 +328,7 @@ class Http:
         ok: tuple[int, ...],
         parse: bool,
         kwargs: dict[str, Any],
+        sink: Sink | None = None,
     ) -> tuple[httpx.Response, Any]:
         method = method.upper()
         safe = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
@@ -324,7 +336,7 @@ class Http:
         while True:
             attempt += 1
             try:
-                response = await self._once(method, path, ok, **kwargs)
+                response = await self._once(method, path, ok, sink, **kwargs)
                 return response, parse_json(response) if parse else None
             except RemoteError as error:
                 wait = getattr(error, "retry_after", None)
@@ -379,20 +391,20 @@ class Http:
                 self._held_until = 0.0
 
     async def _once(
-        self, method: str, path: str, ok: tuple[int, ...], **kwargs: Any
+        self, method: str, path: str, ok: tuple[int, ...], sink: Sink | None, **kwargs: Any
     ) -> httpx.Response:
         if self._held_until:
             await self._held()
         if self.pace is None:
-            return await self._attempt(method, path, ok, **kwargs)
+            return await self._attempt(method, path, ok, sink, **kwargs)
         await self.pace.take()
         try:
-            return await self._attempt(method, path, ok, **kwargs)
+            return await self._attempt(method, path, ok, sink, **kwargs)
         finally:
             self.pace.give_back()
 
     async def _attempt(
-        self, method: str, path: str, ok: tuple[int, ...], **kwargs: Any
+        self, method: str, path: str, ok: tuple[int, ...], sink: Sink | None, **kwargs: Any
     ) -> httpx.Response:
         self.requests_sent += 1
         sent = REQUEST_SENT.get()
@@ -402,7 +414,10 @@ class Http:
         if writes is not None:
             writes.append(f"{method} {path}")
         try:
-            response = await self.client.request(method, path, **kwargs)
+            if sink is None:
+                response = await self.client.request(method, path, **kwargs)
+            else:
+                response = await self._stream(method, path, ok, sink, kwargs)
         except httpx.ConnectError as exc:
             if writes is not None:
                 writes.remove(f"{method} {path}")
@@ -418,6 +433,22 @@ class Http:
         reason = error_text(response)
         special = self._classify(response, reason) if self._classify else None
         raise special or classify_status(response, reason)
+
+    async def _stream(
+        self, method: str, path: str, ok: tuple[int, ...], sink: Sink, kwargs: dict[str, Any]
+    ) -> httpx.Response:
+        """One send whose successful body goes to ``sink`` as it streams; any other answer
+        is read whole, for its error text."""
+        request = self.client.build_request(method, path, **kwargs)
+        response = await self.client.send(request, stream=True)
+        try:
+            if response.is_success or response.status_code in ok:
+                await sink(response)
+            else:
+                await response.aread()
+        finally:
+            await response.aclose()
+        return response
 
     async def aclose(self) -> None:
         """Close the connection pool."""

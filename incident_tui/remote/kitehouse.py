@@ -31,7 +31,7 @@ from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
 from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, SummaryGaps
 from incident_tui.remote.base import Connector, Page
-from incident_tui.remote.downloads import Progress, save_download
+from incident_tui.remote.downloads import Progress, into_file, save_download
 from incident_tui.remote.errors import BadResponse, Refused
 from incident_tui.remote.http import Http, Sleep
 from incident_tui.remote.kitehouse_attachments import download_url, upload
@@ -326,26 +326,39 @@ class KitehouseConnector(Connector):
 
     # Exports and reports -------------------------------------------------------------------
 
-    async def export_csv(self, *, search: str | None = None, status: str | None = None,
-                         start: datetime | None = None, end: datetime | None = None,
-                         assigned_to: str | None = None, student: str | None = None,
-                         sort_by: str | None = None) -> bytes:
-        """The server's CSV export of the incidents matching the filters."""
+    async def export_csv_to(self, dest_dir: Path, name: str, *, search: str | None = None,
+                            status: str | None = None, start: datetime | None = None,
+                            end: datetime | None = None, assigned_to: str | None = None,
+                            student: str | None = None, sort_by: str | None = None,
+                            progress: Progress | None = None) -> Path:
+        """Save the server's CSV export of the incidents matching the filters in
+        ``dest_dir`` under a safe, unused version of ``name``, streamed to disk as it comes
+        (an export of every incident can be large), telling ``progress``."""
         params = {"search": search, "status": status, "startDate": format_time(start),
                   "endDate": format_time(end), "assignedTo": assigned_to, "student": student,
                   "sortBy": sort_by}
-        response = await self.http.request("GET", f"{self._site}/export-csv",
-                                            params={k: v for k, v in params.items() if v})
-        return response.content
 
-    async def export_pdf(self, remote_id: str, with_attachments: bool = False) -> bytes:
-        """The server's PDF export of one incident."""
-        response = await self.http.request(
-            "GET", f"{self._one(remote_id)}/export",
-            params={"withAttachments": "true" if with_attachments else "false"})
-        if not response.content.startswith(b"%PDF-"):
-            raise BadResponse("the export is not a PDF")
-        return response.content
+        async def fill(handle: BinaryIO) -> None:
+            await self.http.streamed("GET", f"{self._site}/export-csv",
+                                     into_file(handle, progress),
+                                     params={k: v for k, v in params.items() if v})
+
+        return await save_download(dest_dir, name, fill)
+
+    async def export_pdf_to(self, remote_id: str, dest_dir: Path, name: str, *,
+                            with_attachments: bool = False,
+                            progress: Progress | None = None) -> Path:
+        """Save the server's PDF export of one incident in ``dest_dir`` under a safe, unused
+        version of ``name``, streamed to disk as it comes (with its attachments it can be
+        large), telling ``progress``. An answer that is not a PDF raises
+        :class:`BadResponse` and leaves nothing behind."""
+        params = {"withAttachments": "true" if with_attachments else "false"}
+
+        async def fill(handle: BinaryIO) -> None:
+            sink = into_file(handle, progress, starts_with=b"%PDF-", what="a PDF")
+            await self.http.streamed("GET", f"{self._one(remote_id)}/export", sink, params=params)
+
+        return await save_download(dest_dir, name, fill)
 
     async def dashboard(self, start: datetime, end: datetime | None = None,
                         category_id: str | None = None) -> dict[str, Any]:

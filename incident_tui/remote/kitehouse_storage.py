@@ -16,7 +16,7 @@ import httpx
 
 from incident_tui.domain.sizes import size_text
 from incident_tui.domain.text import clean
-from incident_tui.remote.downloads import Progress
+from incident_tui.remote.downloads import Progress, write_body
 from incident_tui.remote.errors import AuthFailed, Refused, RemoteError, Unavailable
 from incident_tui.remote.http import classify_status, connect_error, error_text
 
@@ -72,17 +72,15 @@ async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
             if not response.is_success:
                 await response.aread()
                 raise _storage_error(response)
-            length = response.headers.get("Content-Length", "")
-            # A compressed answer's length is not the file's.
-            size = int(length) if length.isdigit() \
-                and "Content-Encoding" not in response.headers else None
-            if progress is not None:
-                progress(0, size)
-            async for chunk in response.aiter_bytes():
-                await asyncio.to_thread(dest.write, chunk)
-                total += len(chunk)
+
+            def told(done: int, whole: int | None) -> None:
+                # Kept here too: a failure says how much had come.
+                nonlocal total, size
+                total, size = done, whole
                 if progress is not None:
-                    progress(total, size)
+                    progress(done, whole)
+
+            await write_body(response, dest, told)
             if size is not None and size != total:
                 raise Unavailable(f"attachment download was cut short{_so_far(total, size)}")
     except httpx.ConnectError as exc:

@@ -32,7 +32,7 @@ from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Severity, Status
 from incident_tui.remote.base import Connector, Page
-from incident_tui.remote.downloads import Progress, save_download
+from incident_tui.remote.downloads import Progress, into_file, save_download
 from incident_tui.remote.errors import (
     AuthFailed,
     BadResponse,
@@ -213,9 +213,8 @@ class OneuptimeConnector(Connector):
 
     async def download_attachment_to(self, remote_id: str, file_id: str, dest_dir: Path,
                                      name: str, progress: Progress | None = None) -> Path:
-        """Save a postmortem file in ``dest_dir`` under a safe, unused version of ``name``;
-        ``progress`` hears of it once it is in (the file comes in one answer, which the
-        retries of :class:`~incident_tui.remote.http.Http` read whole).
+        """Save a postmortem file in ``dest_dir`` under a safe, unused version of ``name``,
+        streamed to disk as it comes, telling ``progress``.
 
         The bytes go to a temporary file in ``dest_dir`` that gets its name only when complete,
         so a failure leaves nothing behind and an existing file is never overwritten. A note's
@@ -224,13 +223,11 @@ class OneuptimeConnector(Connector):
         """
         remote_id, file_id = _checked(remote_id), _checked(file_id)
         project = await self._postmortem_project(remote_id, file_id)
-        response = await self.http.request(
-            "GET", postmortem_url("", project, remote_id, file_id), headers={"Accept": "*/*"})
+        url = postmortem_url("", project, remote_id, file_id)
 
         async def fill(handle: BinaryIO) -> None:
-            await asyncio.to_thread(handle.write, response.content)
-            if progress is not None:
-                progress(len(response.content), len(response.content))
+            await self.http.streamed("GET", url, into_file(handle, progress),
+                                     headers={"Accept": "*/*"})
 
         return await save_download(dest_dir, name, fill)
 

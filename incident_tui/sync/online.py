@@ -19,7 +19,6 @@ from incident_tui.config import Settings
 from incident_tui.domain.model import Incident, split_id
 from incident_tui.domain.sizes import DownloadProgress
 from incident_tui.domain.text import clean
-from incident_tui.files import save_bytes
 from incident_tui.remote.base import Connector, make_connector
 from incident_tui.remote.errors import Held, NotFound
 from incident_tui.store.actions import ActionError
@@ -115,14 +114,26 @@ class Online:
         raise ActionError(f"{incident_id} has no attachment {which!r} (it has: {names})")
 
     async def export_pdf(
-        self, incident_id: str, folder: Path | None = None, *, with_attachments: bool = False
+        self,
+        incident_id: str,
+        folder: Path | None = None,
+        *,
+        with_attachments: bool = False,
+        progress: DownloadProgress | None = None,
     ) -> Path:
-        """Save the remote's PDF report of one incident; returns the file written."""
+        """Save the remote's PDF report of one incident; returns the file written.
+        ``progress`` gets the file's name, and then its bytes as they come."""
         remote, remote_id = split_id(incident_id)
-        export = await self._feature(remote, "export_pdf", "PDF export")
-        data: bytes = await export(remote_id, with_attachments=with_attachments)
+        export = await self._feature(remote, "export_pdf_to", "PDF export")
         name = f"{remote}-{remote_id}.pdf"
-        return await asyncio.to_thread(save_bytes, folder or self.settings.downloads(), name, data)
+        if progress is not None:
+            progress.name = name
+        path: Path = await export(
+            remote_id, folder or self.settings.downloads(), name,
+            with_attachments=with_attachments,
+            progress=progress.update if progress is not None else None,
+        )
+        return path
 
     async def export_remote_csv(
         self,
@@ -131,13 +142,19 @@ class Online:
         search: str | None = None,
         status: str | None = None,
         folder: Path | None = None,
+        progress: DownloadProgress | None = None,
     ) -> Path:
-        """Save the remote's own CSV export of a search; returns the file written."""
-        export = await self._feature(remote, "export_csv", "CSV export")
-        data: bytes = await export(search=search or None, status=status or None)
-        return await asyncio.to_thread(
-            save_bytes, folder or self.settings.downloads(), f"{remote}-export.csv", data
+        """Save the remote's own CSV export of a search; returns the file written.
+        ``progress`` gets the file's name, and then its bytes as they come."""
+        export = await self._feature(remote, "export_csv_to", "CSV export")
+        name = f"{remote}-export.csv"
+        if progress is not None:
+            progress.name = name
+        path: Path = await export(
+            folder or self.settings.downloads(), name, search=search or None,
+            status=status or None, progress=progress.update if progress is not None else None,
         )
+        return path
 
     async def stale(self, remote: str) -> list[Incident]:
         """The remote's own list of stale incidents (Kitehouse)."""

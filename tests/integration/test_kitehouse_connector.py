@@ -312,18 +312,49 @@ async def test_status_and_priority_maps_and_assignee_shapes(shared: EmulatorServ
     assert default.status == Status.TRIGGERED and default.severity == Severity.MAJOR
 
 
-async def test_stale_dashboard_and_exports(conn: KitehouseConnector, emu: Any) -> None:
+async def test_stale_dashboard_and_exports(
+    conn: KitehouseConnector, emu: Any, tmp_path: Path
+) -> None:
     stale = await conn.stale()
     expected = {r.id for r in emu.incidents.values()
                 if r.status != "closed" and r.updated_at < FIXED_NOW - timedelta(hours=24)}
     assert {i.remote_id for i in stale} == expected and stale
     board = await conn.dashboard(FIXED_NOW - timedelta(days=3))
     assert board["totalCount"] == len(board["incidents"]) > 0
-    data = await conn.export_csv(status="closed")
-    lines = data.decode("utf-8-sig").splitlines()
+    told: list[tuple[int, int | None]] = []
+    csv = await conn.export_csv_to(tmp_path, "school.csv", status="closed",
+                                   progress=lambda done, size: told.append((done, size)))
+    lines = csv.read_bytes().decode("utf-8-sig").splitlines()
     assert lines[0].startswith("URN,") and all(",closed," in line for line in lines[1:])
-    pdf = await conn.export_pdf(next(iter(emu.incidents)), with_attachments=True)
-    assert pdf.startswith(b"%PDF-") and b"%%EOF" in pdf[-10:]
+    assert told[0][0] == 0 and told[-1][0] == csv.stat().st_size
+    pdf = await conn.export_pdf_to(next(iter(emu.incidents)), tmp_path, "report.pdf",
+                                   with_attachments=True)
+    data = pdf.read_bytes()
+    assert pdf.name == "report.pdf" and data.startswith(b"%PDF-") and b"%%EOF" in data[-10:]
+
+
+async def test_pdf_export_streams_to_disk_and_a_cut_answer_is_fetched_again(
+    conn: KitehouseConnector, emu: Any, tmp_path: Path
+) -> None:
+    rid = next(iter(emu.incidents))
+    whole = (await conn.export_pdf_to(rid, tmp_path / "clean", "r.pdf")).read_bytes()
+    told: list[int] = []
+    emu.faults.add("truncated", path="/export$", times=1)
+    pdf = await conn.export_pdf_to(rid, tmp_path, "r.pdf",
+                                   progress=lambda done, size: told.append(done))
+    # The second attempt starts the file over: nothing of the cut-off first one is left.
+    assert pdf.read_bytes() == whole
+    assert told.count(0) == 2 and told[-1] == len(whole)
+    assert sorted(os.listdir(tmp_path)) == ["clean", "r.pdf"]
+
+
+async def test_an_export_that_is_not_a_pdf_leaves_nothing(
+    conn: KitehouseConnector, emu: Any, tmp_path: Path
+) -> None:
+    emu.faults.add("malformed", path="/export$", times=-1)
+    with pytest.raises(BadResponse, match="not a PDF"):
+        await conn.export_pdf_to(next(iter(emu.incidents)), tmp_path, "r.pdf")
+    assert os.listdir(tmp_path) == []
 
 
 async def test_handover_stream_yields_text_until_end(shared: EmulatorServer, emu: Any) -> None:

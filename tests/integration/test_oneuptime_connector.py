@@ -742,6 +742,27 @@ async def test_download_writes_postmortem_files_safely(serve: Serve, opened: lis
     assert not (tmp_path / "etc").exists()
 
 
+async def test_download_streams_with_progress_and_survives_a_cut_answer(
+    serve: Serve, opened: list[Any], tmp_path: Path
+) -> None:
+    srv = serve("oneuptime")
+    emulator = ou(srv)
+    connector = connect(srv, opened)
+    row, _ = with_files(emulator)
+    body = os.urandom(3 * 1024 * 1024)
+    big = emulator.attach_file(row["_id"], "capture.pcap", body, "application/octet-stream")
+    emulator.faults.add("truncated", path="^/api/incident/postmortem/", times=1)
+    told: list[tuple[int, int | None]] = []
+    saved = await connector.download_attachment_to(
+        row["_id"], big["_id"], tmp_path, "capture.pcap",
+        progress=lambda done, size: told.append((done, size)),
+    )
+    assert saved.read_bytes() == body and os.listdir(tmp_path) == ["capture.pcap"]
+    # Told as the bytes came, not once at the end; the retry after the cut started over.
+    second = told[told.index((0, len(body)), 1):]
+    assert len(second) > 3 and second[-1] == (len(body), len(body))
+
+
 async def test_download_refuses_and_leaves_nothing_behind(serve: Serve, opened: list[Any],
                                                           tmp_path: Path) -> None:
     srv = serve("oneuptime")

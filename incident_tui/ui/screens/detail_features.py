@@ -186,17 +186,19 @@ class FeatureActions(ScreenBase):
         if self.detail is not None and self.detail.incident.get("local_only"):
             self.notify("This incident is not on the remote yet.", markup=False)
             return
+        progress = DownloadProgress()
         self._transfers().start_transfer(
             f"Saving the PDF report of {clean(self.incident_id, single_line=True)}",
             "Already saving the PDF report…",
-            self._export_pdf,
+            lambda: self._export_pdf(progress),
+            progress,
         )
 
-    async def _export_pdf(self) -> None:
+    async def _export_pdf(self, progress: DownloadProgress) -> None:
         """Fetch and save the PDF (async worker on the App's loop)."""
         self.notify("Exporting PDF…", timeout=2, markup=False)
         try:
-            path = await self.ctx.services.online().export_pdf(self.incident_id)
+            path = await self.ctx.services.online().export_pdf(self.incident_id, progress=progress)
         except online_errors() as error:
             self._failed("Cannot export the PDF", error)
             return

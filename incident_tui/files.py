@@ -3,6 +3,7 @@ name inside the target folder, never overwriting, and nothing half-written left 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -70,10 +71,25 @@ def take_name(tmp: Path, target: Path) -> bool:
 
 
 def temp_in(folder: Path) -> tuple[int, Path]:
-    """A new temporary file inside ``folder`` (created if missing): descriptor and path."""
+    """A new temporary file inside ``folder`` (created if missing): descriptor and path.
+
+    It gets the mode any new file of the user's gets (``0o666`` less the umask), not the
+    ``0o600`` of a temporary file: it becomes the saved download or export, which a shift
+    lead may share as they share any other file."""
     folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=".incident-tui-", suffix=".part", dir=folder)
+    os.chmod(name, new_file_mode())
     return fd, Path(name)
+
+
+@functools.cache
+def new_file_mode() -> int:
+    """``0o666`` less the process's umask: the mode ``open()`` gives a new file."""
+    # No way to read the umask but to set it; set back at once (a file another thread
+    # creates meanwhile gets the stricter 0o077, never a looser mode).
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def save_bytes(folder: Path, name: str, data: bytes) -> Path:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
-from incident_tui.files import safe_filename, save_bytes
+from incident_tui.files import new_file_mode, safe_filename, save_bytes
 
 
 @pytest.mark.parametrize(
@@ -49,3 +51,17 @@ def test_save_bytes_never_overwrites_and_leaves_no_temp_files(tmp_path: Path) ->
         "report (2).pdf",
         "report.pdf",
     ]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_saved_files_get_the_mode_of_any_new_file(tmp_path: Path, umask: int, mode: int) -> None:
+    # A download or export is the user's file like any other: the umask decides who reads
+    # it, not the 0o600 of the temporary file it is written as.
+    before = os.umask(umask)
+    new_file_mode.cache_clear()
+    try:
+        saved = save_bytes(tmp_path, "report.pdf", b"one")
+    finally:
+        os.umask(before)
+        new_file_mode.cache_clear()
+    assert stat.S_IMODE(saved.stat().st_mode) == mode

@@ -1,6 +1,6 @@
 """A file asked for on the detail screen is saved, and said so, also when the user goes back
-to the list before it has come; a slow one says how far it has come, and quitting while it
-comes asks first (it would be dropped)."""
+to the list before it has come; a slow one (an attachment, a PDF report) says how far it has
+come, and quitting while it comes asks first (it would be dropped)."""
 
 from __future__ import annotations
 
@@ -82,6 +82,31 @@ async def test_a_slow_download_says_how_far_it_has_come(
     shares = [int(match[1]) for match in said if match]
     assert 0 < shares[0] < 100 and shares == sorted(shares)
     assert saved.read_bytes() == photo.read_bytes()
+
+
+async def test_a_slow_pdf_report_says_how_far_it_has_come(
+    serve: Callable[..., EmulatorServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve("kitehouse")
+    emulator: Any = server.emulator
+    rid = str(emulator.add("Flooded basement")["_id"])
+    server.emulator.faults.add("slow", delay=0.3, method="GET", path=r"/export$")
+    monkeypatch.setattr(transfers, "NOTICE_EVERY", 0.5)
+    app = live_app(server, "school", tmp_path)
+    saved = tmp_path / "downloads" / f"school-{rid}.pdf"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        await open_detail(pilot, f"school:{rid}")
+        await pilot.press("p")
+        await until(lambda: str(saved) in notifications(app), limit=15)  # "PDF saved"
+        shape = rf"Downloading school-{rid}\.pdf: [0-9.]+ K?B of [0-9.]+ K?B \(([0-9]+)%\)"
+        said = [
+            re.fullmatch(shape, n)
+            for n in notifications(app)
+            if n.startswith("Downloading school-")
+        ]
+    assert said and all(said), notifications(app)
+    assert saved.read_bytes().startswith(b"%PDF-")
 
 
 async def test_quitting_while_a_download_comes_asks_first(

@@ -9,18 +9,24 @@ through :func:`incident_tui.domain.text.clean` before it is returned.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from incident_tui.clock import from_db_or_none
 from incident_tui.domain.text import clean
 
 
-def local_time(text: str | None, *, with_date: bool = True) -> str:
-    """A cache time in the local zone (``TZ``): ``2026-11-22 09:14`` or ``09:14``."""
+def local_time(
+    text: str | None, *, with_date: bool = True, now: datetime | None = None
+) -> str:
+    """A cache time in the local zone (``TZ``): ``2026-11-22 09:14`` or ``09:14``; given
+    ``now``, the date only when it is not today's."""
     moment = from_db_or_none(text)
     if moment is None:
         return "-"
     local = moment.astimezone()
+    if now is not None:
+        with_date = local.date() != now.astimezone().date()
     return local.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
 
 

@@ -8,6 +8,7 @@ its state in a word or two, and ``S`` (or a click on the line) shows each one's 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from incident_tui.config import Settings
 from incident_tui.emulators import EmulatorServer, make_emulator
 from incident_tui.ui.format import local_time
 from incident_tui.ui.screens.list_screen import ListScreen
-from incident_tui.ui.screens.remotes import RemotesScreen
+from incident_tui.ui.screens.remotes import RemotesScreen, remote_heading
 from incident_tui.ui.widgets.status_line import RemoteLine, status_content
 from tests.ui.conftest import NOW
 from tests.ui.helpers import screen_text, settle, until
@@ -99,8 +100,9 @@ async def test_every_remote_state_fits_80_columns_and_errors_are_a_key_away(
         assert "HTTP 401" in text and "token expired" in text
         assert "Credentials refused: check this remote's token" in text
         assert "HTTP 500" in text and "database is down" in text
-        # A failing remote says when it last failed: still now, or at a pass long ago?
-        at = local_time(to_db(NOW))
+        # A failing remote says when it last failed: still now, or at a pass long ago? Today's
+        # times go without their date, so a heading fits the dialog at 80 columns.
+        at = local_time(to_db(NOW), with_date=False)
         assert f"school (Kitehouse)  offline at {at}" in text and "dropped" in text
         assert f"oncall (Revily)  failing at {at}" in text
         assert "plant (4HSE)  ok · last ok" in text
@@ -113,6 +115,15 @@ async def test_every_remote_state_fits_80_columns_and_errors_are_a_key_away(
         await pilot.click("#status")
         await settle(pilot)
         assert isinstance(app.screen, RemotesScreen)
+
+
+def test_remote_headings_date_only_what_is_not_today() -> None:
+    failing = RemoteLine("school", "failing", to_db(NOW - timedelta(days=1)), "HTTP 500: down",
+                         last_attempt_at=to_db(NOW))
+    text = remote_heading(failing, NOW).plain
+    today, yesterday = local_time(to_db(NOW), with_date=False), local_time(failing.last_ok_at)
+    assert text == f"school  failing at {today} · last ok {yesterday}"
+    assert remote_heading(failing, NOW + timedelta(days=2)).plain.count("-") == 4  # two dates
 
 
 def test_status_line_shortens_to_fit_the_width() -> None:

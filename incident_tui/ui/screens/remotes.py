@@ -9,6 +9,7 @@ reach). Read in a worker thread and re-read whenever a remote's pass starts or e
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from textual import work
@@ -40,8 +41,9 @@ ORDER = {"failing": 0, "offline": 1, "syncing": 2, "never": 3, "ok": 4}
 """Problems first, as on the status line."""
 
 
-def remote_heading(remote: RemoteLine) -> Content:
-    """One remote's first line: name and kind, state, last good sync, queue."""
+def remote_heading(remote: RemoteLine, now: datetime | None = None) -> Content:
+    """One remote's first line: name and kind, state, last good sync, queue. Given ``now``,
+    times of today go without their date (the line fits 80 columns)."""
     name = clean(remote.name, single_line=True)
     kind = KIND_TITLES.get(remote.kind, clean(remote.kind, single_line=True))
     state = {"never": "never synced", "syncing": "syncing…"}.get(remote.state, remote.state)
@@ -57,9 +59,11 @@ def remote_heading(remote: RemoteLine) -> Content:
         head.append(f" {clean(remote.progress, single_line=True)}")
     if remote.state in ("failing", "offline") and remote.last_attempt_at:
         # Still failing now, or only at a pass long ago? The time tells.
-        head.append((f" at {local_time(remote.last_attempt_at)}", "$foreground-muted"))
+        head.append(
+            (f" at {local_time(remote.last_attempt_at, now=now)}", "$foreground-muted")
+        )
     if remote.last_ok_at:
-        head.append((f" · last ok {local_time(remote.last_ok_at)}", "$foreground-muted"))
+        head.append((f" · last ok {local_time(remote.last_ok_at, now=now)}", "$foreground-muted"))
     if remote.queued:
         head.append((f" · {remote.queued} queued", "$mark-pending"))
     return Content.assemble(*head)
@@ -75,11 +79,12 @@ def remote_advice(remote: RemoteLine) -> str:
     return advice(remote.state, remote.last_error)
 
 
-def remotes_text(remotes: list[RemoteLine]) -> str:
+def remotes_text(remotes: list[RemoteLine], now: datetime | None = None) -> str:
     """Every remote as plain text, problems first (tests and screen readers read it)."""
     lines = []
     for remote in sorted(remotes, key=lambda r: ORDER.get(r.state, 5)):
-        lines += [remote_heading(remote).plain, remote_error(remote), remote_advice(remote)]
+        heading = remote_heading(remote, now).plain
+        lines += [heading, remote_error(remote), remote_advice(remote)]
     return "\n".join(line for line in lines if line)
 
 
@@ -134,7 +139,9 @@ class RemotesScreen(ModalScreen[None]):
     @property
     def text(self) -> str:
         """What the screen shows, as plain text (empty until the first read)."""
-        return remotes_text(self.remotes) if self.remotes is not None else ""
+        if self.remotes is None:
+            return ""
+        return remotes_text(self.remotes, self.ctx.services.clock())
 
     def on_mount(self) -> None:
         """Read the states; read them again when a pass starts or ends."""
@@ -168,9 +175,10 @@ class RemotesScreen(ModalScreen[None]):
         remotes = [r if r.kind else r._replace(kind=kinds.get(r.name, "")) for r in remotes]
         self.remotes = remotes
         widgets: list[Static] = []
+        now = self.ctx.services.clock()
         for remote in sorted(remotes, key=lambda r: ORDER.get(r.state, 5)):
             classes = "remote-heading" + ("" if widgets else " -first")
-            widgets.append(Static(remote_heading(remote), classes=classes))
+            widgets.append(Static(remote_heading(remote, now), classes=classes))
             # Plain Content, never markup: the error is the remote's own text.
             if error := remote_error(remote):
                 widgets.append(Static(Content(error), classes="remote-error"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -69,3 +71,20 @@ def make_incident(
         raw={"n": number},
         comments=comments,
     )
+
+
+@pytest.fixture
+def new_york() -> Iterator[None]:
+    """The process's local zone is New York for the test (five hours west of UTC); the zone
+    it had comes back after it (``tzset``: setting ``TZ`` alone changes nothing in-process)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "America/New_York"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()

@@ -83,6 +83,10 @@ KIND_TITLES: dict[str, str] = {
 }
 """Each kind's name as people know it."""
 
+OCCURRED_AS_DAY = frozenset({"fourhse"})
+"""Kinds whose incidents say only on which day they occurred (4HSE's ``date_incident``): shown
+as the day, not as its midnight."""
+
 LACKING: dict[Capability, str] = {
     Capability.REOPEN: "{title} cannot reopen an incident.",
     Capability.COMMENT: "{title} incidents take no comments.",

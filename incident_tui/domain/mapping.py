@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from incident_tui.domain.model import Severity, Status
@@ -100,6 +100,22 @@ def status_from_code(
         return table[code]
     log.warning("unmapped status code %r, shown as triggered", value)
     return Status.TRIGGERED
+
+
+def parse_day(value: object) -> datetime | None:
+    """A remote's calendar day (``YYYY-MM-DD``) as the start of that day in the user's zone
+    (``TZ``), the zone the day is written in (a resolve writes the user's today); any other
+    value as :func:`parse_time`.
+
+    Read as UTC midnight, a day would show as the evening before anywhere west of Greenwich.
+    """
+    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return None
+        return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
+    return parse_time(value)
 
 
 def parse_time(value: object) -> datetime | None:

@@ -147,6 +147,10 @@ class Incident:
     raw: dict[str, Any] = field(default_factory=dict)
     comments: list[Comment] | None = None
     attachments: list[Attachment] | None = None
+    day_only: frozenset[str] = frozenset()
+    """Time fields the remote gave as a calendar day alone (set to that day's start in the
+    user's zone). The store keeps a more precise time it knows within that day (see
+    :func:`incident_tui.store.days.settle_days`); nothing of this is stored."""
 
     @property
     def id(self) -> str:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from incident_tui.domain import jsontext
-from incident_tui.domain.mapping import parse_time, status_from_keywords
+from incident_tui.domain.mapping import parse_day, parse_time, status_from_keywords
 from incident_tui.domain.model import Draft, Incident, Status
 from incident_tui.remote.errors import BadResponse
 
@@ -105,6 +105,9 @@ def child_label(kind: str, row: dict[str, Any]) -> str:
     return f"{name} ({', '.join(notes)})" if notes else name
 
 
+RESOLVED_DAY = frozenset({"resolved_at"})
+
+
 def incident_from(row: dict[str, Any], *, remote: str, clock: Callable[[], datetime]) -> Incident:
     """One 4HSE incident payload in the common model; ``clock`` stands in for a missing
     ``created_at`` and ``date_incident``."""
@@ -113,7 +116,8 @@ def incident_from(row: dict[str, Any], *, remote: str, clock: Callable[[], datet
         raise BadResponse("4HSE incident without office_incident_id")
     status_raw = str(row.get("status") or "new")
     status = STATUSES.get(status_raw.strip().lower()) or status_from_keywords(status_raw)
-    occurred = parse_time(row.get("date_incident"))
+    # Both are calendar days (contract: date_incident, date_closed).
+    occurred = parse_day(row.get("date_incident"))
     extra: dict[str, Any] = {
         key: row[key] for key in EXTRA_FIELDS if row.get(key) not in (None, "", "[]")
     }
@@ -133,10 +137,13 @@ def incident_from(row: dict[str, Any], *, remote: str, clock: Callable[[], datet
         occurred_at=occurred,
         # A closing date left on an incident that is no longer closed (another client moved it
         # back without clearing it) is not a resolution.
-        resolved_at=parse_time(row.get("date_closed")) if status is Status.RESOLVED else None,
+        resolved_at=parse_day(row.get("date_closed")) if status is Status.RESOLVED else None,
         reporter=_text(row.get("deponent") or row.get("creator")),
         assignees=json_names(row.get("assignee")) or [], extra=extra,
         raw=row, comments=[], attachments=[],
+        # The store times a resolution more precisely than its day where it can (our own
+        # resolve, or the pass that first saw it closed): the handover counts it in its shift.
+        day_only=RESOLVED_DAY,
     )
 
 

@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from incident_tui.clock import from_db, to_db
+from incident_tui.clock import from_db, from_db_or_none, to_db
 from incident_tui.domain import jsontext
 from incident_tui.domain.model import Incident, Status, SummaryGaps
 from incident_tui.store import fts
 from incident_tui.store.bookkeeping import gone_from_remote
 from incident_tui.store.children import replace_children
+from incident_tui.store.days import DAY_FIELDS, settle_days
 from incident_tui.store.schema import IncidentRow
 
 SYNCED_COLUMNS = (
@@ -226,6 +227,12 @@ def upsert_incidents(
                 (fill_gaps(i, cached[i.id], gaps) if i.id in cached else i, raw, version)
                 for i, raw, version in writes
             ]
+    if any(i.day_only for i, _, _ in writes):
+        times = _cached_times(s, [i.id for i, _, _ in writes if i.day_only and i.id in known])
+        writes = [
+            (settle_days(i, times.get(i.id, {}), synced_at) if i.day_only else i, raw, version)
+            for i, raw, version in writes
+        ]
     synced = to_db(synced_at)
     values = [
         row_values(incident, synced, raw_text(incident) if raw is None else raw, version)
@@ -267,6 +274,19 @@ def _cached_parts(s: Session, ids: list[str], gaps: SummaryGaps) -> dict[str, di
             values[name] = value
         parts[row[0]] = values
     return parts
+
+
+def _cached_times(s: Session, ids: list[str]) -> dict[str, dict[str, datetime | None]]:
+    """The cached times a remote may give as a day alone, of these incidents."""
+    if not ids:
+        return {}
+    names = sorted(DAY_FIELDS)
+    return {
+        row[0]: {
+            name: from_db_or_none(value) for name, value in zip(names, row[1:], strict=True)
+        }
+        for row in _by_id(s, ", ".join(names), ids)
+    }
 
 
 def fill_gaps(summary: Incident, cached: dict[str, Any], gaps: SummaryGaps) -> Incident:

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from incident_tui.cli import main
+from incident_tui.domain.query import ListQuery
 from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.store.reader import Reader
 from tests.conftest import dead_port
 
 FIXED_NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -76,3 +78,26 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 0) -> tupl
     out, err = capsys.readouterr()
     assert code == status, (out, err)
     return out, err
+
+
+@pytest.fixture
+def use(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """Point the command line at the given emulators (config through the environment)."""
+
+    def configure(*servers: Any) -> Path:
+        remotes = [s.emulator.remote_config(name) for name, s in servers]
+        monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps(remotes))
+        monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
+        monkeypatch.setenv("INCIDENT_TUI_DOWNLOAD_DIR", str(tmp_path / "downloads"))
+        assert main(["sync", "--once"]) == 0
+        return tmp_path / "cache.db"
+
+    return configure
+
+
+def first_id(db: Path, remote: str, **where: Any) -> str:
+    reader = Reader.open(db)
+    for row in reader.all_rows(ListQuery()):
+        if row.remote == remote and all(getattr(row, k) == v for k, v in where.items()):
+            return row.id
+    raise AssertionError(f"no incident of {remote}")

@@ -19,30 +19,7 @@ from incident_tui.domain.model import Status
 from incident_tui.domain.query import ListQuery
 from incident_tui.emulators.aoh_ims import DEFAULT_TENANT
 from incident_tui.store.reader import Reader
-from tests.integration.conftest import FIXED_NOW, Serve
-
-
-@pytest.fixture
-def use(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    """Point the command line at the given emulators (config through the environment)."""
-
-    def configure(*servers: Any) -> Path:
-        remotes = [s.emulator.remote_config(name) for name, s in servers]
-        monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps(remotes))
-        monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
-        monkeypatch.setenv("INCIDENT_TUI_DOWNLOAD_DIR", str(tmp_path / "downloads"))
-        assert main(["sync", "--once"]) == 0
-        return tmp_path / "cache.db"
-
-    return configure
-
-
-def first_id(db: Path, remote: str, **where: Any) -> str:
-    reader = Reader.open(db)
-    for row in reader.all_rows(ListQuery()):
-        if row.remote == remote and all(getattr(row, k) == v for k, v in where.items()):
-            return row.id
-    raise AssertionError(f"no incident of {remote}")
+from tests.integration.conftest import FIXED_NOW, Serve, first_id
 
 
 def test_kitehouse_upload_download_and_exports(

@@ -15,6 +15,7 @@ from typing import Any
 
 from textual.content import Content
 
+from incident_tui.domain.capabilities import OCCURRED_AS_DAY
 from incident_tui.domain.sizes import size_text
 from incident_tui.domain.text import clean, counted
 from incident_tui.ui.format import local_time, value_text
@@ -93,7 +94,7 @@ def fields(incident: Mapping[str, Any]) -> Content:
         ("Container", value_text(incident.get("container"))),
         ("Reporter", value_text(incident.get("reporter"))),
         ("Assignees", join_values(incident.get("assignees"))),
-        ("Occurred", local_time(incident.get("occurred_at"))),
+        ("Occurred", _occurred(incident)),
         ("Updated", local_time(incident.get("updated_at"))),
         ("Acknowledged", local_time(incident.get("acknowledged_at"))),
         ("Resolved", local_time(incident.get("resolved_at"))),
@@ -111,6 +112,12 @@ def fields(incident: Mapping[str, Any]) -> Content:
     if incident.get("remote_deleted"):
         out.append(field_line("Remote", ("deleted on the remote", "$mark-conflict")))
     return lines(out)
+
+
+def _occurred(incident: Mapping[str, Any]) -> str:
+    """When it occurred; only the day where the remote gives no more."""
+    shown = local_time(incident.get("occurred_at"))
+    return shown[:10] if incident.get("kind") in OCCURRED_AS_DAY else shown
 
 
 def _raw(raw: Any, common: Any) -> Part:

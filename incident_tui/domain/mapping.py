@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -110,12 +111,19 @@ def parse_day(value: object) -> datetime | None:
     Read as UTC midnight, a day would show as the evening before anywhere west of Greenwich.
     """
     if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            return None
-        return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
+        return _day_start(value, time.tzname)
     return parse_time(value)
+
+
+# Cached per zone (a test may change it with tzset): a pull reads the same few hundred days
+# for thousands of incidents.
+@functools.lru_cache(maxsize=4096)
+def _day_start(text: str, zone: tuple[str, str]) -> datetime | None:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
 
 
 def parse_time(value: object) -> datetime | None:

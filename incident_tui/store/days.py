@@ -12,9 +12,12 @@ reaching into that day counts it.
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 from incident_tui.domain.model import Incident
@@ -29,17 +32,30 @@ def settle_days(
     """``incident`` with each of its ``day_only`` times settled as the module says, from the
     ``cached`` times of the incident and the pass's ``now``."""
     changes: dict[str, Any] = {}
+    zone = time.tzname  # the caches below are per zone: a test may change it (tzset)
     for name in incident.day_only & DAY_FIELDS:
         start = getattr(incident, name)
         if start is None:
             continue
-        day = start.astimezone().date()
+        day = _local_date(start, zone)
         before = cached.get(name)
-        if before is not None and before.astimezone().date() == day:
+        if before is not None and _local_date(before, zone) == day:
             changes[name] = before
-        elif now.astimezone().date() == day:
+        elif _local_date(now, zone) == day:
             changes[name] = now
         elif now > start:
-            following = datetime.combine(day + timedelta(days=1), time()).astimezone()
-            changes[name] = following - timedelta(microseconds=1)
+            changes[name] = _last_moment(day, zone)
     return replace(incident, **changes) if changes else incident
+
+
+# Cached: a first pull settles thousands of incidents closed on a few hundred days, and the
+# zone conversions were most of its cost.
+@functools.lru_cache(maxsize=4096)
+def _local_date(moment: datetime, zone: tuple[str, str]) -> date:
+    return moment.astimezone().date()
+
+
+@functools.lru_cache(maxsize=1024)
+def _last_moment(day: date, zone: tuple[str, str]) -> datetime:
+    following = datetime.combine(day + timedelta(days=1), dtime()).astimezone()
+    return following - timedelta(microseconds=1)

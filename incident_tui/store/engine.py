@@ -1,9 +1,12 @@
 """The SQLModel engine the writers use: same file, same pragmas, ``BEGIN IMMEDIATE`` per
-transaction so a read-modify-write never races the sync engine's writes."""
+transaction so a read-modify-write never races the sync engine's writes; and sessions that
+only read (:func:`reading`), which take no write lock."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,9 @@ from sqlmodel import Session
 
 from incident_tui.store.db import connect, open_db
 from incident_tui.store.sqlite_errors import cache_error
+
+READ_ONLY = "incident_tui_read_only"
+"""Execution option of a connection whose transactions only read (:func:`reading`)."""
 
 WRITER_CACHE_KIB = 32 * 1024
 """SQLite page cache of each writer connection, in KiB (the reader keeps the default)."""
@@ -46,8 +52,10 @@ def make_engine(path: Path) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         # pysqlite's own transaction handling is off (isolation_level=None in connect), so
-        # we start every transaction ourselves, taking the write lock at once.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # we start every transaction ourselves, taking the write lock at once; a reading
+        # one takes none: in WAL mode it reads its snapshot while another process writes.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     @event.listens_for(engine, "handle_error")
     def _refused(context: ExceptionContext) -> None:
@@ -67,3 +75,17 @@ def make_engine(path: Path) -> Engine:
 def session(engine: Engine) -> Session:
     """A new session; use ``with session(engine) as s, s.begin(): ...``."""
     return Session(engine, expire_on_commit=False)
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A session for reads only: its transaction sees one snapshot of the cache and takes no
+    write lock, so it neither waits for another process's write (up to the busy timeout,
+    when that process is suspended mid-pass) nor holds up this one's writers. Nothing is
+    written in it: a deferred transaction that starts to write fails at once, without
+    waiting, when another connection wrote since it read. Whatever reads to decide what
+    to write uses :func:`session`."""
+    with engine.connect() as conn:
+        conn.execution_options(**{READ_ONLY: True})
+        with Session(bind=conn, expire_on_commit=False) as s:
+            yield s

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from incident_tui.config import Settings
 from incident_tui.domain.text import clean, seconds
-from incident_tui.store.engine import session
+from incident_tui.store.engine import reading
 from incident_tui.store.schema import OutboxRow
 from incident_tui.sync.advice import advice
 from incident_tui.sync.events import RemoteResult, SyncReport
@@ -93,7 +93,7 @@ def waiting_changes(engine: Engine, remote: str) -> tuple[int, int, int]:
         .where(OutboxRow.remote == remote)
         .order_by(col(OutboxRow.seq))
     )
-    with session(engine) as s:
+    with reading(engine) as s:
         rows = s.exec(query).all()
     refused = conflicts = held = 0
     blocked: set[str] = set()

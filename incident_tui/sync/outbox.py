@@ -25,7 +25,7 @@ from incident_tui.domain.model import (
     Status,
 )
 from incident_tui.store.bookkeeping import drop_staged_files, recount_pending, remove_incident
-from incident_tui.store.engine import session
+from incident_tui.store.engine import reading, session
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import UpsertResult, base_of, upsert_incidents
 
@@ -67,7 +67,7 @@ class Cached:
 def pending_changes(engine: Engine, remote: str) -> list[Change]:
     """The remote's changes in push order, skipping every incident whose earlier change is
     failed or contested (changes of one incident go strictly in order)."""
-    with session(engine) as s:
+    with reading(engine) as s:
         rows = s.exec(
             select(OutboxRow).where(OutboxRow.remote == remote).order_by(col(OutboxRow.seq))
         ).all()
@@ -97,7 +97,7 @@ def pending_changes(engine: Engine, remote: str) -> list[Change]:
 
 def cached(engine: Engine, incident_id: str) -> Cached | None:
     """The cached incident as a domain object, with its conflict base."""
-    with session(engine) as s:
+    with reading(engine) as s:
         row = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
         if row is None:
             return None

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from incident_tui.clock import to_db
 from incident_tui.domain.model import Incident, SummaryGaps
 from incident_tui.store.bookkeeping import gone_from_remote
-from incident_tui.store.engine import session
+from incident_tui.store.engine import reading, session
 from incident_tui.store.pauses import pause_left
 from incident_tui.store.schema import IncidentRow
 from incident_tui.store.upsert import UpsertResult, remove_missing, upsert_incidents
@@ -23,7 +23,7 @@ from incident_tui.store.upsert import UpsertResult, remove_missing, upsert_incid
 
 def remote_state(engine: Engine, name: str) -> tuple[str | None, str | None]:
     """The remote's stored cursor and time of its last full listing."""
-    with session(engine) as s:
+    with reading(engine) as s:
         row = (
             s.connection()
             .execute(text("SELECT cursor, last_full_at FROM remote WHERE name = :n"), {"n": name})
@@ -35,7 +35,7 @@ def remote_state(engine: Engine, name: str) -> tuple[str | None, str | None]:
 def remote_pause(engine: Engine, name: str, now: datetime) -> tuple[datetime, str] | None:
     """Until when and why the remote gets no pass now: the end and the error of the pause
     a pass that failed with a ``Retry-After`` began, if it is not over at ``now``."""
-    with session(engine) as s:
+    with reading(engine) as s:
         row = (
             s.connection()
             .execute(
@@ -116,7 +116,7 @@ def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:
     """Remote ids of the newest incidents whose full record was never fetched."""
     if limit <= 0:
         return []
-    with session(engine) as s:
+    with reading(engine) as s:
         rows = s.connection().execute(
             text(
                 "SELECT remote_id FROM incident WHERE remote = :r AND hydrated = 0 "
@@ -130,7 +130,7 @@ def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:
 def remote_key(engine: Engine, incident_id: str) -> tuple[str, str] | None:
     """The remote and remote id of a cached incident the remote has; ``None`` when it is not
     cached, or was created here and not yet accepted (the remote cannot know its id)."""
-    with session(engine) as s:
+    with reading(engine) as s:
         row = (
             s.connection()
             .execute(
@@ -145,7 +145,7 @@ def remote_key(engine: Engine, incident_id: str) -> tuple[str, str] | None:
 def rereads(engine: Engine, remote: str) -> list[tuple[str, str]]:
     """Id and remote id of the remote's incidents marked to be read again in full
     (:class:`~incident_tui.store.schema.RereadRow`)."""
-    with session(engine) as s:
+    with reading(engine) as s:
         rows = s.connection().execute(
             text(
                 "SELECT i.id, i.remote_id FROM reread r JOIN incident i ON i.id = r.incident_id "

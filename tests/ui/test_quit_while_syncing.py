@@ -8,12 +8,17 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 # The real engine drives this test: if it does not import, it must fail, not skip.
 import incident_tui.sync.engine  # noqa: F401
+from incident_tui.clock import fixed_clock
+from incident_tui.domain.model import Draft
 from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.store.actions import Actions
+from incident_tui.sync import outbox
 from tests.ui.conftest import NOW
 from tests.ui.helpers import live_app, until
 
@@ -32,10 +37,24 @@ async def test_the_event_loop_runs_on_while_quitting_waits_for_the_engine(
     revily: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = live_app(revily, "oncall", tmp_path)
-    # Another process holds the cache's write lock, so the engine's first write waits
-    # for it (the busy timeout, 10 s) and cannot take the cancellation meanwhile.
+    # A new incident waits to be sent: the pass's first write records the attempt before
+    # the request (the reads before it take no lock).
+    actions = Actions.open(tmp_path / "cache.db", clock=fixed_clock(NOW))
+    actions.create("oncall", "revily", Draft(title="Pump room flooded"))
+    actions.engine.dispose()
+    # Another process holds the cache's write lock, so that write waits for it (the busy
+    # timeout, 10 s) in a thread the engine's event loop must wait for as it closes.
     holder = sqlite3.connect(tmp_path / "cache.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
+    writing = threading.Event()
+    mark_sending = outbox.mark_sending
+
+    def watched_mark_sending(*args: Any, **kwargs: Any) -> Any:
+        """The write before sending, marked as it begins."""
+        writing.set()
+        return mark_sending(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "mark_sending", watched_mark_sending)
     stopping = threading.Event()
     beats_while_stopping = 0
     loop = asyncio.get_running_loop()
@@ -48,9 +67,9 @@ async def test_the_event_loop_runs_on_while_quitting_waits_for_the_engine(
 
     try:
         async with app.run_test(size=(80, 24)):
-            # A pass begins with that write: the engine says it started, then hands the
-            # write to a thread in the same step, so it is waiting for the lock by now.
-            await until(lambda: "oncall" in app.ctx.sync.syncing)
+            await until(writing.is_set)
+            # Marked as it begins: let it reach the lock.
+            await asyncio.sleep(0.1)
             runner = app.runner
             assert runner is not None
             stop = runner.stop

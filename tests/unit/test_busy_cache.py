@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,69 @@ async def test_a_background_pass_while_the_cache_is_locked_ends_with_the_busy_li
         assert "the cache is busy" in result.error and "internal error" not in result.error
         assert report.results == [result]
         assert (await engine.sync()).ok
+    finally:
+        await engine.aclose()
+        server.stop()
+
+
+def test_the_sync_engines_reads_do_not_wait_for_another_process_writing(tmp_path: Path) -> None:
+    from incident_tui.store.actions import Actions
+    from incident_tui.store.engine import make_engine
+    from incident_tui.sync import outbox, pull_store
+    from incident_tui.sync.cli_listener import waiting_changes
+
+    db = tmp_path / "cache.db"
+    build(db, [make_incident(1, remote="school", kind="kitehouse")]).engine.dispose()
+    Actions.open(db).acknowledge(["school:r1"])
+    engine = make_engine(db)
+    pull_store.save_remote_state(engine, "school", "kitehouse", cursor="c7")
+    try:
+        with write_locked(db):
+            # Each sees what was committed, not the other process's uncommitted title.
+            assert pull_store.remote_state(engine, "school") == ("c7", None)
+            assert pull_store.remote_pause(engine, "school", datetime.now(UTC)) is None
+            assert pull_store.remote_key(engine, "school:r1") == ("school", "r1")
+            [change] = outbox.pending_changes(engine, "school")
+            assert change.op.value == "acknowledge"
+            cached = outbox.cached(engine, "school:r1")
+            assert cached is not None and cached.incident.title != "Being rewritten"
+            assert waiting_changes(engine, "school") == (0, 0, 0)
+            assert pull_store.rereads(engine, "school") == []
+            assert pull_store.unhydrated(engine, "school", 10) == ["r1"]
+    finally:
+        engine.dispose()
+
+
+async def test_a_paused_remote_stays_paused_while_another_process_writes(
+    tmp_path: Path,
+) -> None:
+    from incident_tui.clock import to_db
+    from incident_tui.config import Settings
+    from incident_tui.store.engine import make_engine
+    from incident_tui.sync import pull_store
+    from incident_tui.sync.engine import SyncEngine
+
+    server = EmulatorServer(make_emulator("revily", sample=2)).start()
+    db = tmp_path / "cache.db"
+    build(db, []).engine.dispose()
+    asked = "HTTP 429: slow down; paused until 09:10:00 as the remote asked"
+    writer = make_engine(db)
+    until = datetime.now(UTC) + timedelta(minutes=10)
+    pull_store.save_remote_state(
+        writer, "oncall", "revily", hold_until=to_db(until), last_error=asked
+    )
+    writer.dispose()
+    remote = server.emulator.remote_config("oncall")
+    engine = SyncEngine(Settings(db=db, remotes=[remote]))
+    try:
+        server.emulator.log.clear()
+        with write_locked(db):
+            report = await engine.sync()
+        # The pause is read while the other process writes: the pass says why it sends
+        # nothing, as it does with the cache free, not that the cache was busy.
+        [result] = report.results
+        assert not result.ok and result.error == asked
+        assert server.emulator.log == []
     finally:
         await engine.aclose()
         server.stop()

@@ -319,6 +319,23 @@ async def test_an_empty_cache_never_synced_says_so_not_no_match(
         assert first_line(app) == "No incidents yet (never synced)"
 
 
+async def test_an_empty_cache_whose_remotes_failed_to_sync_points_at_why(
+    serve: Serve, tmp_path: Path
+) -> None:
+    server = serve("revily", sample=0)
+    emulator: Any = server.emulator
+    emulator.faults.add("status", status=401, method="GET", times=-1)
+    # A user who moved the remotes screen to another key is pointed at that key.
+    app = live_app(server, "oncall", tmp_path, keys={"remotes": "ctrl+r"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: "failing" in screen_text(app).splitlines()[-2])
+        await until(lambda: first_line(app).startswith("No incidents yet: no remote"))
+        assert first_line(app) == "No incidents yet: no remote could be synced (^r shows why)"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "HTTP 401" in screen_text(app)
+
+
 async def test_an_empty_cache_says_syncing_during_the_first_sync(
     serve: Serve, tmp_path: Path
 ) -> None:

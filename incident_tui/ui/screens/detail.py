@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -372,20 +372,10 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             # Only what can be done now: no "delete" under an empty comment list.
             if self.check_action(action, ()) is not True:
                 continue
-            key = self._key_of(action)
+            key = keys.key_shown(self, action)
             if key:
                 shown.append(f"{key} {word}")
         return " · ".join(shown)
-
-    def _key_of(self, action: str) -> str:
-        for active in self.active_bindings.values():
-            if active.binding.action == action:
-                return self.app.get_key_display(active.binding)
-        # Not in the active chain (a dialog is on top): the default key of that command.
-        for key in keys.KEYS:
-            if key.action == action:
-                return self.app.get_key_display(Binding(key.key.split(",")[0], action))
-        return ""
 
     # Keys ---------------------------------------------------------------------------------
 

@@ -99,6 +99,8 @@ class ListScreen(Screen[None]):
         self._explained = action_keys(ctx.services.view.keys, ROW_CAPABILITY)
         self._ever_synced: bool | None = None
         """Whether any remote has finished a pass (``None`` until the states are read)."""
+        self._failed = False
+        """Whether a remote's last pass failed (offline, or an error answer)."""
         self.targets = Targets(lambda: self.incidents, ctx.services, self.notify)
         """Which incidents a row action takes (the selection, else the cursor's)."""
         self._missed_changes = False
@@ -218,6 +220,8 @@ class ListScreen(Screen[None]):
             filtered=bool(self.incidents.list_query.describe()),
             syncing=bool(self.ctx.sync.syncing),
             ever_synced=self._ever_synced,
+            failed=self._failed,
+            remotes_key=keys.key_shown(self, "remotes"),
         )
 
     def _redraw_empty(self) -> None:
@@ -239,17 +243,20 @@ class ListScreen(Screen[None]):
         )
         names = list(dict.fromkeys([*(line.name for line in lines), *seen]))
         ever_synced = any(state.last_ok_at for state in states)
-        deliver_latest(self, self._show_status, lines, queue, view.note, names, ever_synced)
+        failed = any(state.state in ("failing", "offline") for state in states)
+        deliver_latest(
+            self, self._show_status, lines, queue, view.note, names, (ever_synced, failed)
+        )
 
     def _show_status(
         self, lines: list[RemoteLine], queue: tuple[int, int], note: str, names: list[str],
-        ever_synced: bool,
+        synced: tuple[bool, bool],
     ) -> None:
         self._remote_names = names
         queued, waiting = queue
         self.query_one(StatusLine).show(lines, queued, note, waiting)
-        if ever_synced != self._ever_synced:
-            self._ever_synced = ever_synced
+        if synced != (self._ever_synced, self._failed):
+            self._ever_synced, self._failed = synced
             self._redraw_empty()
 
     def _update_title(self) -> None:

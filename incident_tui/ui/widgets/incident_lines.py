@@ -34,15 +34,22 @@ NO_MATCH = "No incidents match."
 """What an empty list says by default: a filter or search leaves no row."""
 
 
-def empty_message(*, filtered: bool, syncing: bool, ever_synced: bool | None) -> str:
+def empty_message(
+    *, filtered: bool, syncing: bool, ever_synced: bool | None, failed: bool = False,
+    remotes_key: str = "",
+) -> str:
     """What an empty list says. A filter or search that leaves nothing is not the same as a
     cache with nothing in it yet: on a first start "No incidents match." next to "syncing…"
     read like a filter problem. ``ever_synced`` is ``None`` until the remotes' states are
-    read."""
+    read; ``failed``: a remote's last pass failed (no network, refused credentials), and
+    ``remotes_key`` opens the screen that says why."""
     if filtered:
         return NO_MATCH
     if syncing and not ever_synced:
         return "No incidents yet: syncing…"
+    if ever_synced is False and failed:
+        why = f" ({remotes_key} shows why)" if remotes_key else ""
+        return f"No incidents yet: no remote could be synced{why}"
     if ever_synced is False:
         return "No incidents yet (never synced)"
     return "No incidents."

@@ -201,9 +201,19 @@ def make_settings(db_path: Path) -> MakeSettings:
 
 
 @pytest.fixture
-def make_app(make_settings: MakeSettings, db_path: Path) -> Callable[..., Any]:
-    """The app factory as the CLI uses it, frozen clock, no sync, no cursor blink."""
+def make_app(
+    make_settings: MakeSettings, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Any]:
+    """The app factory as the CLI uses it, frozen clock, no sync, no cursor blink.
+
+    Its remotes are a closed port, so whatever the app asks them (a service list, a
+    refresh) fails after the HTTP layer's retries; those retries start 10 ms apart rather
+    than half a second. What the app says once a request failed is checked here, the
+    backoff with the HTTP layer, where it would otherwise cost these tests seconds."""
+    from incident_tui.remote.http import Http
     from incident_tui.ui.app import make_app as factory
+
+    monkeypatch.setattr(Http, "base_delay", 0.01)
 
     def make(**settings: Any) -> Any:
         app = factory(make_settings(**settings), clock=fixed_clock(NOW), db_path=db_path,

@@ -99,9 +99,17 @@ def notifications(app: Any) -> list[str]:
     return [n.message for n in app._notifications]
 
 
+READING_PAUSE = 0.2
+"""Seconds :func:`press_apart` lets the app's key gate take as the pause that ends a run of
+typing after a refused key (the app's own is a second)."""
+
+
 async def press_apart(pilot: Pilot[Any], *keys: str) -> None:
     """Press ``keys`` as someone reading each answer before the next key: after a refused
-    key, the next waits for the pause that ends the typing dropped after it."""
+    key, the next waits for the pause that ends the typing dropped after it. That pause is
+    :data:`READING_PAUSE`: these tests check what a refused key says, and the length of the
+    pause is checked where typing speed matters (``test_key_bursts``)."""
+    pilot.app.key_gate.typing_gap = READING_PAUSE
     for key in keys:
         await pilot.press(key)
         await until(lambda: not pilot.app.key_gate.dropping, limit=5.0)

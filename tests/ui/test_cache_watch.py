@@ -14,6 +14,9 @@ from collections.abc import Callable, Container
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from incident_tui.ui import app as app_module
 from incident_tui.ui.messages import Changed
 from tests.ui.conftest import KIND, REMOTES
 from tests.ui.helpers import cursor_to, incidents, open_detail, screen_text, settle, until
@@ -85,18 +88,32 @@ async def test_the_open_detail_shows_a_comment_added_elsewhere(
         await until(lambda: "Left by the night shift" in screen_text(app))
 
 
-async def test_its_own_changes_are_not_read_again(make_app: Callable[..., Any]) -> None:
+async def test_its_own_changes_are_not_read_again(
+    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Looks every 0.3 s rather than 2: the test waits for three of them.
+    monkeypatch.setattr(app_module, "WATCH_EVERY", 0.3)
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         heard: list[Changed] = []
         app.ctx.incidents_changed.subscribe(app, heard.append, immediate=True)
+        looks = 0
+        look = app._cache_watch.changed
+
+        def counted_look() -> bool:
+            nonlocal looks
+            looks += 1
+            return look()
+
+        monkeypatch.setattr(app._cache_watch, "changed", counted_look)
         row = first_open(app)
         await cursor_to(pilot, row.id)
         await pilot.press("a")
         await until(lambda: heard != [])
-        # Two looks at the cache later, the App's own acknowledgement is still the one
+        # Three looks at the cache later, the App's own acknowledgement is still the one
         # change it heard of.
-        await asyncio.sleep(5)
+        seen = looks
+        await until(lambda: looks >= seen + 3)
         await settle(pilot)
         assert [change.ids for change in heard] == [[row.id]], heard

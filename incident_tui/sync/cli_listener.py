@@ -1,13 +1,21 @@
 """Headless sync for the command line: a progress line per remote and a summary, both saying
-which changes still wait for the user (refused or contested, and those held behind them)."""
+which changes still wait for the user (refused or contested, and those held behind them).
+
+A sync left running with its output in a log (a service, ``nohup``) would write the same
+eleven lines every ``poll_seconds`` while nothing happens: there, a remote's lines that say
+what its last ones said (times aside) are left out, and so is the summary of a pass that
+printed nothing else; once an hour a pass is printed whole anyway, to show it still runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import signal
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
@@ -21,6 +29,13 @@ from incident_tui.sync.advice import advice
 from incident_tui.sync.events import RemoteResult, SyncReport
 from incident_tui.sync.outbox import BLOCKING_STATES
 
+REPEAT_EVERY = 3600.0
+"""Seconds after which a log gets a whole pass again though nothing changed (see the
+module's docstring)."""
+
+_TIMING = re.compile(r" \(\d+\.\ds\)")
+"""The time a pass took, in a remote's line: not a change worth a line in a log."""
+
 
 class PrintListener:
     """Prints what the engine reports; progress lines only on a terminal, to keep logs short.
@@ -29,17 +44,77 @@ class PrintListener:
     says why a ``--once`` pass failed, so scripts can read the reason apart from the log.
     """
 
-    def __init__(self, stream: TextIO | None = None, errors: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        errors: TextIO | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.stream = stream or sys.stdout
         self.errors = errors or sys.stderr
         self._tty = self.stream.isatty()
         self.cache: Engine | None = None
         """The cache whose outbox is read as each remote finishes (:func:`run_sync` sets
         it), so its line says what still waits for the user; ``None``: not said."""
+        self._clock = clock
+        self._repeats = True
+        """Whether a pass that says what the last one said is printed (see :meth:`quiet`)."""
+        self._held: dict[str, list[str]] = {}
+        """Each remote's lines of the pass under way, until it finishes."""
+        self._last: dict[str, tuple[str, ...]] = {}
+        """What each remote's last printed lines said, times aside."""
+        self._last_summary: str | None = None
+        self._printed = False
+        """Whether the pass under way printed a remote's lines."""
+        self._whole = True
+        """Whether the pass under way is printed whole (the first, or one due after an hour)."""
+        self._shown_at: float | None = None
+
+    def quiet(self) -> None:
+        """Leave out what repeats the last pass, when the output is not a terminal (a sync
+        left running into a log; see the module's docstring). Someone watching a terminal
+        sees every pass."""
+        self._repeats = self._tty
+
+    def pass_started(self) -> None:
+        """A pass over the remotes begins."""
+        self._printed = False
+        now = self._clock()
+        self._whole = (
+            self._repeats or self._shown_at is None or now - self._shown_at >= REPEAT_EVERY
+        )
+
+    def pass_ended(self, line: str) -> None:
+        """Print the pass's summary ``line``, unless the pass printed nothing and the line
+        says what the last one said."""
+        if self._whole or self._printed or line != self._last_summary:
+            print(line, file=self.stream, flush=True)
+            self._shown_at = self._clock()
+        self._last_summary = line
+
+    def _say(self, remote: str, line: str) -> None:
+        """One of ``remote``'s lines for this pass: printed at once, or held until it
+        finishes when repeats are left out."""
+        if self._repeats:
+            print(line, file=self.stream, flush=True)
+        else:
+            self._held.setdefault(remote, []).append(line)
+
+    def _release(self, remote: str) -> None:
+        """Print ``remote``'s held lines of this pass, unless they repeat its last ones."""
+        lines = self._held.pop(remote, [])
+        said = tuple(_TIMING.sub("", line) for line in lines)
+        if not self._whole and said == self._last.get(remote):
+            return
+        self._last[remote] = said
+        self._printed = True
+        for line in lines:
+            print(line, file=self.stream, flush=True)
 
     def remote_started(self, remote: str) -> None:
         """Say which remote is being synced."""
-        print(f"{remote}: syncing…", file=self.stream, flush=True)
+        self._say(remote, f"{remote}: syncing…")
 
     def remote_progress(self, remote: str, listed: int) -> None:
         """Show the running count of listed incidents (terminal only)."""
@@ -63,15 +138,18 @@ class PrintListener:
         if self.cache is not None:
             counts = waiting_changes(self.cache, result.remote)
             result.waiting_refused, result.waiting_conflicts, result.held = counts
-        print(clean(result.summary(), single_line=True), file=self.stream, flush=True)
+        remote = result.remote
+        self._say(remote, clean(result.summary(), single_line=True))
         # Indented, not under the remote's name: a script takes a remote's last line that
         # starts with its name as the pass's outcome.
         for unsent in result.unsent:
             what = "in conflict" if unsent.contested else "refused"
             line = f"{what}: {unsent.op.replace('_', ' ')} {unsent.incident_id}: {unsent.reason}"
-            print(f"  {clean(line, single_line=True)}", file=self.stream, flush=True)
+            self._say(remote, f"  {clean(line, single_line=True)}")
         if not result.ok and (hint := result_advice(result)):
-            print(f"  {hint}", file=self.stream, flush=True)
+            self._say(remote, f"  {hint}")
+        if not self._repeats:
+            self._release(remote)
 
     def incidents_changed(self, ids: list[str], urgent_new: list[str]) -> None:
         """Mention newly arrived urgent incidents."""
@@ -156,10 +234,12 @@ async def run_sync(
         # A service manager stops a long-running sync with SIGTERM: end it as Ctrl-C does
         # (the pass under way stops, connections close, one line says why) rather than die.
         _stop_on_sigterm(asyncio.current_task())
+        listener.quiet()
     try:
         while True:
+            listener.pass_started()
             report = await engine.sync(remotes)
-            print(clean(summary(report), single_line=True), file=listener.stream, flush=True)
+            listener.pass_ended(clean(summary(report), single_line=True))
             if once:
                 if report.ok:
                     return 0

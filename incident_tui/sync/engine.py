@@ -24,6 +24,7 @@ import httpx
 from incident_tui.clock import Clock, system_clock, to_db
 from incident_tui.config import Settings
 from incident_tui.config_remotes import RemoteBase
+from incident_tui.domain.capabilities import Capability
 from incident_tui.remote.base import Connector, make_connector
 from incident_tui.remote.errors import Held, NotFound, RemoteError, Unavailable
 from incident_tui.remote.http import Sleep
@@ -107,7 +108,8 @@ class SyncEngine:
         async with lock:
             started = time.monotonic()
             result = RemoteResult(name, ok=False)
-            paused = await self._paused(name)
+            stored = await self._stored(name)
+            paused = None if stored is None else stored.pause(self.clock())
             if paused is not None:
                 # Not a request until then: the remote said how long it wants, and a poll
                 # every few seconds (or a cron job's) must not keep asking.
@@ -153,22 +155,37 @@ class SyncEngine:
                 state = {"state": "failing", "last_error": result.error}
             state["hold_until"] = to_db(pause)
             state["last_attempt_at"] = attempted
-            if listed_in_full is not None:
+            if listed_in_full is not None and (
+                self.connector(name).can(Capability.INCREMENTAL)
+                or stored is None
+                or stored.last_full_at is None
+            ):
                 # With the outcome and the attempt, in one write: an idle pass then changes
-                # one row of the cache, once (each write puts a whole page in the log).
+                # one row of the cache, once (each write puts a whole page in the log). A
+                # remote listed in full at every pass needs only the first one's time.
                 state["last_full_at"] = to_db(listed_in_full)
             result.seconds = time.monotonic() - started
             http = getattr(self._connectors.get(name), "http", None)
             result.requests = getattr(http, "requests_sent", 0)
-            # The pass is over either way: say so, even if the cache cannot note it.
+            # The pass is over either way: say so, even if the cache cannot note it. A pass
+            # that ended as the last one did, under a minute ago, is not written again.
             try:
-                await asyncio.to_thread(
-                    pull_store.save_remote_state, self.engine, name, kind, **state
-                )
+                if stored is None or not stored.says(state, self.clock()):
+                    await asyncio.to_thread(
+                        pull_store.save_remote_state, self.engine, name, kind, **state
+                    )
             except StoreError:
                 result.unrecorded = True
             self.listener.remote_finished(result)
             return result
+
+    async def _stored(self, name: str) -> pull_store.StoredState | None:
+        """Remote ``name``'s state row as this pass finds it; ``None`` also when the cache
+        cannot tell: the pass then meets that trouble and reports it."""
+        try:
+            return await asyncio.to_thread(pull_store.stored_state, self.engine, name)
+        except StoreError:
+            return None
 
     async def _paused(self, name: str) -> tuple[datetime, str] | None:
         """Until when and why remote ``name`` gets no pass now

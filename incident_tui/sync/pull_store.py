@@ -6,13 +6,14 @@ the incidents whose full record was never fetched, and those marked to be read a
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from incident_tui.clock import to_db
+from incident_tui.clock import from_db_or_none, to_db
 from incident_tui.domain.model import Incident, SummaryGaps
 from incident_tui.store.bookkeeping import gone_from_remote
 from incident_tui.store.engine import reading, session
@@ -32,18 +33,69 @@ def remote_state(engine: Engine, name: str) -> tuple[str | None, str | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def remote_pause(engine: Engine, name: str, now: datetime) -> tuple[datetime, str] | None:
-    """Until when and why the remote gets no pass now: the end and the error of the pause
-    a pass that failed with a ``Retry-After`` began, if it is not over at ``now``."""
+STATE_FRESH_FOR = timedelta(minutes=1)
+"""How old a remote's stored outcome may be before a pass that ends the same way writes it
+again: the screens show these times to the minute, and every write puts a whole 32 KiB page
+in the write-ahead log (five of them per pass, every 30 s all day, without this)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """A remote's state row as a pass finds it: the outcome of the last pass that wrote it."""
+
+    state: str
+    last_error: str | None
+    hold_until: str | None
+    last_ok_at: str | None
+    last_attempt_at: str | None
+    last_full_at: str | None
+
+    def pause(self, now: datetime) -> tuple[datetime, str] | None:
+        """Until when and why the remote gets no pass now (see :func:`remote_pause`)."""
+        return pause_left(self.hold_until, self.last_error, now)
+
+    def says(self, values: dict[str, Any], now: datetime) -> bool:
+        """Whether writing a finished pass's ``values`` (:func:`save_remote_state`'s) would
+        only move its times on, and those it has are under :data:`STATE_FRESH_FOR` old.
+        Never when the pass noted a full listing: the next pass reads that time."""
+        if "last_full_at" in values:
+            return False
+        for key in ("state", "last_error", "hold_until"):
+            if values.get(key) != getattr(self, key):
+                return False
+        times = [self.last_attempt_at]
+        if "last_ok_at" in values:
+            times.append(self.last_ok_at)
+        for stored in times:
+            when = from_db_or_none(stored)
+            # A time after now (a clock set back) is written over, not kept.
+            if when is None or not now - STATE_FRESH_FOR < when <= now:
+                return False
+        return True
+
+
+def stored_state(engine: Engine, name: str) -> StoredState | None:
+    """The remote's state row; ``None`` when it has none yet."""
     with reading(engine) as s:
         row = (
             s.connection()
             .execute(
-                text("SELECT hold_until, last_error FROM remote WHERE name = :n"), {"n": name}
+                text(
+                    "SELECT state, last_error, hold_until, last_ok_at, last_attempt_at, "
+                    "last_full_at FROM remote WHERE name = :n"
+                ),
+                {"n": name},
             )
             .first()
         )
-    return None if row is None else pause_left(row[0], row[1], now)
+    return None if row is None else StoredState(*row)
+
+
+def remote_pause(engine: Engine, name: str, now: datetime) -> tuple[datetime, str] | None:
+    """Until when and why the remote gets no pass now: the end and the error of the pause
+    a pass that failed with a ``Retry-After`` began, if it is not over at ``now``."""
+    stored = stored_state(engine, name)
+    return None if stored is None else stored.pause(now)
 
 
 def save_remote_state(engine: Engine, name: str, kind: str, **values: Any) -> None:

@@ -1,6 +1,7 @@
 """What a pass writes to the cache when the remotes have nothing new: each remote's state
-row once (a write puts whole 32 KiB pages in the write-ahead log, and the TUI passes every
-30 s all day), and still every time the next pass needs (the last full listing's time)."""
+row once, and nothing when it ended as the last pass did under a minute ago (a write puts
+whole 32 KiB pages in the write-ahead log, and the TUI passes every 30 s all day); a changed
+outcome at once, and every time the next pass needs (the last full listing's time)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from incident_tui.clock import from_db
 from incident_tui.config import Settings
 from incident_tui.demo import DEMO_NAMES
 from incident_tui.domain.model import KINDS
+from incident_tui.store.reader import Reader
 from incident_tui.sync.engine import SyncEngine
 from incident_tui.sync.pull import FULL_EVERY
+from incident_tui.sync.pull_store import STATE_FRESH_FOR
 from tests.integration.conftest import FIXED_NOW, Serve, no_sleep
 
 KITEHOUSE_RECORD = r"^/incidents/[^/]+/[0-9a-f]{24}$"
@@ -54,7 +57,7 @@ def remote_times(db: Path, name: str) -> tuple[str | None, str | None, str | Non
     return row[0], row[1], row[2]
 
 
-async def test_a_pass_with_nothing_new_writes_one_page_per_remote(
+async def test_a_pass_with_nothing_new_writes_at_most_one_page_per_remote(
     serve: Serve, tmp_path: Path
 ) -> None:
     servers = [serve(kind, sample=30) for kind in KINDS]
@@ -62,20 +65,60 @@ async def test_a_pass_with_nothing_new_writes_one_page_per_remote(
         db=tmp_path / "cache.db",
         remotes=[s.emulator.remote_config(DEMO_NAMES[s.emulator.kind]) for s in servers],  # type: ignore[misc]
     )
-    engine = SyncEngine(settings, sleep=no_sleep)
+    now = [FIXED_NOW]
+    engine = SyncEngine(settings, sleep=no_sleep, clock=lambda: now[0])
     try:
         assert (await engine.sync()).ok
         assert (await engine.sync()).ok
         empty_log(settings.db_path())
+        # Under a minute after the outcome was written, a pass that ends the same way
+        # writes nothing at all.
+        now[0] += timedelta(seconds=30)
         report = await engine.sync()
         assert report.ok, [r.error for r in report.results]
-        # Each remote's outcome, its attempt and (for those listed in full) the listing's
-        # time, in one write of the state row; no cursor written again unchanged.
-        assert log_frames(settings.db_path()) <= len(KINDS)
+        assert log_frames(settings.db_path()) == 0
+        # Later, each remote's outcome, its attempt and (for those listed in full) the
+        # listing's time, in one write of the state row; no cursor written again unchanged.
+        now[0] += STATE_FRESH_FOR
+        report = await engine.sync()
+        assert report.ok, [r.error for r in report.results]
+        assert 0 < log_frames(settings.db_path()) <= len(KINDS)
         for server in servers:
             full, attempted, ok = remote_times(settings.db_path(), DEMO_NAMES[server.emulator.kind])
-            assert full is not None and attempted is not None and ok is not None
-            assert attempted <= ok
+            assert full is not None and from_db(attempted) == from_db(ok) == now[0]
+    finally:
+        await engine.aclose()
+
+
+async def test_a_changed_outcome_is_written_at_once(serve: Serve, tmp_path: Path) -> None:
+    revily = serve("revily", sample=3)
+    settings = Settings(
+        db=tmp_path / "cache.db",
+        remotes=[revily.emulator.remote_config("oncall")],  # type: ignore[list-item]
+    )
+    now = [FIXED_NOW]
+    engine = SyncEngine(settings, sleep=no_sleep, clock=lambda: now[0])
+    db = settings.db_path()
+    try:
+        assert (await engine.sync()).ok
+        revily.emulator.faults.add("status", status=401, method="GET", times=-1)
+        now[0] += timedelta(seconds=10)
+        assert not (await engine.sync()).ok
+        [state] = Reader.open(db).remotes()
+        assert state.state == "failing" and "401" in str(state.last_error)
+        assert from_db(state.last_attempt_at) == now[0]
+        # The same failure again, seconds later: nothing new to write.
+        empty_log(db)
+        now[0] += timedelta(seconds=10)
+        assert not (await engine.sync()).ok
+        assert log_frames(db) == 0
+        # Back: written at once, with the time it synced.
+        revily.emulator.faults.clear()
+        now[0] += timedelta(seconds=10)
+        assert (await engine.sync()).ok
+        [state] = Reader.open(db).remotes()
+        assert (state.state, state.last_error) == ("ok", None)
+        assert from_db(state.last_ok_at) == now[0]
     finally:
         await engine.aclose()
 

@@ -38,8 +38,10 @@ ENV_PREFIX = "INCIDENT_TUI_"
 class Settings(BaseSettings):
     """Everything incident-tui can be told, from file, environment or flags."""
 
+    # No infinite or NaN number anywhere: ``poll_seconds = inf`` would never sync again.
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, env_nested_delimiter="__"
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, env_nested_delimiter="__",
+        allow_inf_nan=False,
     )
 
     config: Path | None = None
@@ -54,7 +56,7 @@ class Settings(BaseSettings):
     """Ring the terminal bell and show a notice when a new critical or major incident arrives."""
     keys: dict[str, str] = Field(default_factory=dict)
     """Key overrides: binding id to keys, e.g. ``acknowledge = "ctrl+a"``."""
-    stale_hours: float = Field(default=24.0, gt=0, le=MAX_HOURS, allow_inf_nan=False)
+    stale_hours: float = Field(default=24.0, gt=0, le=MAX_HOURS)
     """An open incident with no update for this long counts as stale in the handover (at most
     a year, as ``handover --hours``: far more would overflow the date arithmetic)."""
     download_dir: Path | None = None

@@ -63,7 +63,8 @@ def url_problem(value: str) -> str | None:
 class RemoteBase(BaseModel):
     """Keys every remote takes, whatever its kind."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No infinite or NaN number: ``max_rate = inf`` ended each pass in an internal error.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     kind: str
     """Which system it is (``kitehouse``, ``fourhse``, ...); each kind's model narrows it to

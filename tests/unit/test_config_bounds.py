@@ -88,6 +88,28 @@ def test_a_huge_stale_hours_is_a_config_error_not_a_crash(
         assert f"{path}: stale_hours: Input should be less than or equal to 8784" in err
 
 
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("poll_seconds = inf\n", "poll_seconds"),
+        ("poll_seconds = nan\n", "poll_seconds"),
+        (KITEHOUSE + 'base_url = "http://h"\nmax_rate = inf\n', "remotes[0] (kh).max_rate"),
+        (KITEHOUSE + 'base_url = "http://h"\ntimeout = inf\n', "remotes[0] (kh).timeout"),
+        (KITEHOUSE + 'base_url = "http://h"\ntimeout = nan\n', "remotes[0] (kh).timeout"),
+    ],
+)
+def test_an_infinite_or_nan_number_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, key: str
+) -> None:
+    # max_rate = inf ended every pass in "internal error: OverflowError"; poll_seconds =
+    # inf synced once and never again.
+    path = write(tmp_path, text)
+    code, err = run(["--config", str(path), "--db", str(tmp_path / "c.db"), "sync", "--once"],
+                    capsys)
+    assert code == 1
+    assert err == f"incident-tui: {path}: {key}: Input should be a finite number\n"
+
+
 def test_a_year_of_stale_hours_is_fine(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -70,16 +70,50 @@ def take_name(tmp: Path, target: Path) -> bool:
         return False
 
 
+def upload_refusal(path: Path) -> str | None:
+    """Why the file at ``path`` cannot be queued for upload (a short lower-case phrase, the
+    path cleaned of control characters), or ``None`` when it is a readable regular file.
+
+    A folder, a device or a pipe is refused: copying it beside the cache would fail, never
+    end (``/dev/zero``) or wait for a writer that never comes."""
+    shown = clean(str(path), single_line=True)
+    try:
+        if not path.exists():
+            return f"no such file: {shown}"
+        if path.is_dir():
+            return f"{shown} is a folder: give the path of a file in it"
+        if not path.is_file():
+            return f"{shown} is not a regular file (a device, a pipe or a socket)"
+    except OSError as error:  # a path too long, a broken mount...
+        return f"cannot read {shown}: {clean(error.strerror or str(error), single_line=True)}"
+    if not os.access(path, os.R_OK):
+        return f"cannot read {shown}: permission denied"
+    return None
+
+
 def temp_in(folder: Path) -> tuple[int, Path]:
     """A new temporary file inside ``folder`` (created if missing): descriptor and path.
 
     It gets the mode any new file of the user's gets (``0o666`` less the umask), not the
     ``0o600`` of a temporary file: it becomes the saved download or export, which a shift
-    lead may share as they share any other file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".incident-tui-", suffix=".part", dir=folder)
+    lead may share as they share any other file.
+
+    ``OSError`` saying which path is in the way when ``folder`` or one of its parents is a
+    file, or that ``folder`` cannot be written to: the bare errors name the temporary file
+    or say only "File exists"."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".incident-tui-", suffix=".part", dir=folder)
+    except (FileExistsError, NotADirectoryError):
+        raise OSError(f"{_file_in_the_way(folder)} is a file, not a folder") from None
+    except PermissionError:
+        raise OSError(f"no permission to write in {folder}") from None
     os.chmod(name, new_file_mode())
     return fd, Path(name)
+
+
+def _file_in_the_way(folder: Path) -> Path:
+    return next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
 
 
 @functools.cache

@@ -30,6 +30,7 @@ from incident_tui.domain.model import (
     Status,
     status_after,
 )
+from incident_tui.files import upload_refusal
 from incident_tui.paths import outbox_files_dir
 from incident_tui.store import fts
 from incident_tui.store.bookkeeping import drop_staged_files, recount_pending, remove_incident
@@ -293,8 +294,9 @@ class Actions:
 
     def attach(self, incident_id: str, path: Path, content_type: str | None = None) -> Queued:
         """Queue uploading a local file; a copy is kept beside the cache until it is sent."""
-        if not path.is_file():
-            raise ActionError(f"{path}: no such file")
+        refusal = upload_refusal(path)
+        if refusal:
+            raise ActionError(refusal)
         # One folder per queued upload keeps the file's own name for the remote.
         keep = outbox_files_dir(self.db_path) / uuid.uuid4().hex
         keep.mkdir(parents=True, exist_ok=True)

@@ -70,6 +70,18 @@ def test_download_to_a_folder(
     assert untouched(tmp_path)
 
 
+def test_download_to_a_file_says_the_file_is_in_the_way(
+    kitehouse: tuple[EmulatorServer, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, incident_id = kitehouse
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    for target in (taken, taken / "sub"):
+        _, err = cli(capsys, "download", incident_id, "photo.jpg", "--to", str(target), status=1)
+        assert err == f"incident-tui: {taken} is a file, not a folder\n"
+    assert taken.read_text() == "mine" and untouched(tmp_path)
+
+
 def test_export_pdf_to_a_folder(
     kitehouse: tuple[EmulatorServer, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,6 +7,7 @@
 - text that is not UTF-8 is one line naming where it came from, nothing queued;
 - ``handover --hours`` has an upper bound;
 - ``create --severity`` on a kind without severity is refused;
+- ``attach`` of a folder, a pipe or a device says which it is, and queues nothing;
 - the ``list`` table fits the terminal by display width (CJK, emoji);
 - each command's ``--help`` says what it does.
 """
@@ -288,6 +289,30 @@ def test_create_with_a_severity_on_a_kind_without_one_is_refused(
     assert main([*where, "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     assert main(argv) == 0  # without it, queued as before
+
+
+# 6b. attach only a regular file --------------------------------------------------------------
+
+
+def test_attach_of_what_is_no_regular_file_says_what_it_is(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A pipe or a device would be copied beside the cache for ever (/dev/zero) or wait for a
+    # writer that never comes: the command must refuse it at once, with what it is.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    cases = {
+        tmp_path: f"{tmp_path} is a folder: give the path of a file in it",
+        pipe: f"{pipe} is not a regular file (a device, a pipe or a socket)",
+        Path("/dev/zero"): "/dev/zero is not a regular file (a device, a pipe or a socket)",
+        tmp_path / "gone.txt": f"no such file: {tmp_path / 'gone.txt'}",
+    }
+    for path, message in cases.items():
+        assert main(["--db", str(db), "attach", "ops:r1", str(path)]) == 1
+        out, err = capsys.readouterr()
+        assert (out, err) == ("", f"incident-tui: {message}\n")
+    assert outbox(db) == []
+    assert not (tmp_path / "c.files").exists()
 
 
 # 7. the table fits by display width ---------------------------------------------------------

@@ -8,7 +8,6 @@ the path as a shell does (see ``path_completion``).
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import ClassVar
 
@@ -19,7 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from incident_tui.domain.text import clean
+from incident_tui.files import upload_refusal
 from incident_tui.ui.path_completion import PathSuggester, complete_path, matches_note
 
 
@@ -36,19 +35,9 @@ def check_upload(text: str, cwd: Path | None = None) -> Path | str:
     path = Path(raw).expanduser()
     if not path.is_absolute():
         path = (cwd or Path.cwd()) / path
-    shown = clean(str(path), single_line=True)
-    try:
-        if not path.exists():
-            return f"No such file: {shown}"
-        if path.is_dir():
-            return f"{shown} is a folder: give the path of a file in it."
-        if not path.is_file():
-            # A FIFO or device would block or never end when copied into the outbox.
-            return f"{shown} is not a regular file."
-    except OSError as error:  # a path too long, a broken mount...
-        return f"Cannot read {shown}: {clean(error.strerror or error, single_line=True)}"
-    if not os.access(path, os.R_OK):
-        return f"Cannot read {shown}: permission denied."
+    refusal = upload_refusal(path)
+    if refusal:
+        return refusal[0].upper() + refusal[1:] + "."
     return path
 
 

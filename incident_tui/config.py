@@ -158,6 +158,10 @@ def read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
         if required:
             raise ConfigError(f"{path}: no such config file") from None
         return {}
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file") from None
+    except PermissionError:
+        raise ConfigError(f"{path}: cannot read: permission denied") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     try:
@@ -205,6 +209,9 @@ def _describe(error: Mapping[str, Any]) -> str:
         return "unknown kind (want one of kitehouse, fourhse, revily, oneuptime, aoh_ims)"
     if kind == "union_tag_not_found":
         return "missing kind (want one of kitehouse, fourhse, revily, oneuptime, aoh_ims)"
+    if kind == "string_pattern_mismatch":
+        # The one pattern is a remote's name, which starts every incident id before a ':'.
+        return "use letters, digits, '_', '.' and '-' only"
     message = str(error.get("msg", "invalid value"))
     return message.removeprefix("Value error, ")
 

@@ -76,6 +76,10 @@ def test_missing_default_file_is_empty_but_named_file_must_exist(tmp_path: Path)
         ("poll_seconds = 0", "poll_seconds: Input should be greater than or equal to 1"),
         ('[keys]\nackowledge = "ctrl+a"', "keys: 'ackowledge' is not a binding id (want one of"),
         ('[keys]\nresolve = " "', "keys: 'resolve' has no key"),
+        (
+            '[[remotes]]\nname = "ops:eu"\nkind = "revily"\nbase_url = "http://h"',
+            "remotes[0] (ops:eu).name: use letters, digits, '_', '.' and '-' only",
+        ),
     ],
 )
 def test_bad_config_is_one_line_naming_file_and_key(
@@ -88,6 +92,12 @@ def test_bad_config_is_one_line_naming_file_and_key(
     assert "\n" not in line
     assert str(path) in line
     assert message in line
+
+
+def test_a_config_path_that_is_a_folder_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path)
+    assert str(caught.value) == f"{tmp_path}: is a folder, not a config file"
 
 
 def test_duplicate_remote_names(tmp_path: Path) -> None:

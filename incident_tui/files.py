@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 from incident_tui.domain.text import clean
+from incident_tui.paths import make_folder
 
 _RESERVED = re.compile(r"^(con|prn|aux|nul|clock\$|conin\$|conout\$|com\d|lpt\d)(\..*)?$", re.I)
 
@@ -92,28 +93,20 @@ def upload_refusal(path: Path) -> str | None:
 
 
 def temp_in(folder: Path) -> tuple[int, Path]:
-    """A new temporary file inside ``folder`` (created if missing): descriptor and path.
+    """A new temporary file inside ``folder`` (created if missing, see
+    :func:`~incident_tui.paths.make_folder`): descriptor and path.
 
     It gets the mode any new file of the user's gets (``0o666`` less the umask), not the
     ``0o600`` of a temporary file: it becomes the saved download or export, which a shift
-    lead may share as they share any other file.
-
-    ``OSError`` saying which path is in the way when ``folder`` or one of its parents is a
-    file, or that ``folder`` cannot be written to: the bare errors name the temporary file
-    or say only "File exists"."""
+    lead may share as they share any other file."""
+    make_folder(folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=".incident-tui-", suffix=".part", dir=folder)
-    except (FileExistsError, NotADirectoryError):
-        raise OSError(f"{_file_in_the_way(folder)} is a file, not a folder") from None
     except PermissionError:
+        # The bare error names the temporary file, which the user never sees.
         raise OSError(f"no permission to write in {folder}") from None
     os.chmod(name, new_file_mode())
     return fd, Path(name)
-
-
-def _file_in_the_way(folder: Path) -> Path:
-    return next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder)
 
 
 @functools.cache

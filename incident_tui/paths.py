@@ -59,3 +59,19 @@ def default_download_dir() -> Path:
 def outbox_files_dir(db_path: Path) -> Path:
     """Where files queued for upload are kept until the remote accepts them (beside the cache)."""
     return db_path.parent / (db_path.stem + ".files")
+
+
+def make_folder(folder: Path) -> None:
+    """Create ``folder`` and its parents as needed.
+
+    ``OSError`` naming the path in the way when ``folder`` or a parent is a file, or saying
+    there is no permission: the bare errors say only "File exists" or "Not a directory"."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        in_the_way = next(
+            (p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), folder
+        )
+        raise OSError(f"{in_the_way} is a file, not a folder") from None
+    except PermissionError:
+        raise OSError(f"no permission to create {folder}") from None

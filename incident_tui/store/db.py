@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 # Re-exported: callers have always taken the cache's error and its busy test from here.
+from incident_tui.paths import make_folder
 from incident_tui.store.sqlite_errors import StoreError as StoreError
 from incident_tui.store.sqlite_errors import busy_error as busy_error
 from incident_tui.store.sqlite_errors import cache_error
@@ -46,7 +47,7 @@ def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connectio
     process (only an OS crash could lose the last ones), which is the durability we promise.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         conn = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=check_same_thread
         )

@@ -115,3 +115,18 @@ def test_a_folder_given_as_the_cache_says_it_is_a_folder(
             "file (it is created if missing)"
         )
     assert list(folder.iterdir()) == []
+
+
+def test_a_cache_under_a_file_names_the_file_in_the_way(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    for cache in (taken / "cache.db", taken / "a" / "b" / "cache.db"):
+        assert main(["--db", str(cache), "list"]) == 1
+        line = one_line_error(capsys.readouterr().err)
+        assert line == (
+            f"incident-tui: {cache}: cannot create the cache folder: "
+            f"{taken} is a file, not a folder"
+        )
+    assert taken.read_text() == "mine"

@@ -28,7 +28,13 @@ from incident_tui.ui.themes import (
     theme_from_mapping,
 )
 from incident_tui.ui.widgets.list_loading import read_reload
-from incident_tui.ui.widgets.row_format import columns_for, fit, paint_row, resolve_styles
+from incident_tui.ui.widgets.row_format import (
+    columns_for,
+    fit,
+    header_cells,
+    paint_row,
+    resolve_styles,
+)
 from incident_tui.ui.widgets.rows import BLOCK_SIZE, BlockCache, row_view
 from incident_tui.ui.widgets.status_line import RemoteLine, status_content
 
@@ -73,14 +79,35 @@ def _styles() -> Any:
     return resolve_styles(Style(), lambda name: Style(bold=name == "critical"))
 
 
-@pytest.mark.parametrize("width", [40, 80, 99, 100, 160])
+@pytest.mark.parametrize("width", [12, 30, 31, 35, 36, 40, 44, 45, 80, 99, 100, 160])
 def test_lines_are_exactly_as_wide_as_the_list(width: int) -> None:
     columns = columns_for(width)
     for title in ("short", "漢字" * 50, "[@click=app.quit]x[/]", "x" * 10_000):
         strip = paint_row(row_view(_row(title=title)), columns, _styles(), now=NOW,
                           cursor=False, selected=True)
-        assert strip.cell_length == max(width, columns.width)
+        # Counted from the text: the strip's own length is what it was told.
+        assert sum(cell_len(s.text) for s in strip) == strip.cell_length == width
         assert all(not (s.style and s.style.meta) for s in strip)  # nothing clickable
+
+
+@pytest.mark.parametrize(
+    ("width", "remote", "age"),
+    [(80, True, True), (45, True, True), (44, False, True), (36, False, True),
+     (35, False, False), (31, False, False)],
+)
+def test_a_narrow_list_leaves_out_the_remote_then_the_age(
+    width: int, remote: bool, age: bool
+) -> None:
+    # Below 45 cells the age ran into the remote column ("aoh_imsh") and past the edge.
+    columns = columns_for(width)
+    strip = paint_row(row_view(_row(title="short")), columns, _styles(), now=NOW,
+                      cursor=False, selected=False)
+    words = "".join(s.text for s in strip).split()
+    assert words[-1] == ("1h" if age else "school" if remote else "short"), words
+    assert ("school" in words) is remote and columns.title >= 8
+    header = "".join(text for text, _ in header_cells(columns)).split()
+    assert header[-2:] == (["REMOTE", "AGE"] if remote else ["TITLE", "AGE"] if age else
+                           ["STAT", "TITLE"])
 
 
 def test_fit_counts_cells_not_characters() -> None:

@@ -27,6 +27,8 @@ SEVERITY_LABEL: dict[str | None, str] = {
 STATUS_SHORT: dict[str, str] = {"triggered": "trig", "acknowledged": "ack", "resolved": "res"}
 WIDE = 100
 """From this width on, statuses are spelled out and the id and remote columns grow."""
+MIN_TITLE = 8
+"""The fewest cells the title column gets; narrower lists leave other columns out."""
 
 
 class Columns(NamedTuple):
@@ -43,14 +45,32 @@ class Columns(NamedTuple):
 
 
 def columns_for(width: int) -> Columns:
-    """Lay the columns out in ``width`` cells; the title takes what is left."""
+    """Lay the columns out in ``width`` cells; the title takes what is left.
+
+    Where the title would get fewer than :data:`MIN_TITLE` cells, the remote column is left
+    out, then the age (width 0): a narrow split pane still shows what each incident is."""
     wide = width >= WIDE
     label, status, remote = (10, 12, 12) if wide else (8, 4, 8)
     severity, age_width = 5, 4
-    # selection + mark + gap, then a gap after each of the six columns but the last.
-    fixed = 3 + label + severity + status + remote + age_width + 5
-    title = max(8, width - fixed)
+    if width - _fixed(label, severity, status, remote, age_width) < MIN_TITLE:
+        remote = 0
+    if width - _fixed(label, severity, status, remote, age_width) < MIN_TITLE:
+        age_width = 0
+    title = max(MIN_TITLE, width - _fixed(label, severity, status, remote, age_width))
     return Columns(width, label, severity, status, title, remote, age_width, wide)
+
+
+def _fixed(label: int, severity: int, status: int, remote: int, age: int) -> int:
+    # Selection and mark, then each column with the gap after it (the title's always, the
+    # remote's when shown); the age, last, has none.
+    return 3 + label + 1 + severity + 1 + status + 1 + 1 + (remote + 1 if remote else 0) + age
+
+
+def line_cells(columns: Columns) -> int:
+    """How many cells a line laid out by ``columns`` takes: ``columns.width``, or more when
+    even the narrowest layout does not fit (the line is then cut)."""
+    c = columns
+    return _fixed(c.label, c.severity, c.status, c.remote, c.age) + c.title
 
 
 def fit(text: str, width: int) -> str:
@@ -163,11 +183,13 @@ def paint_row(
         (fit(status_label(row.status, columns), columns.status) + " ", styles.base
          + styles.status.get(row.status, styles.dim) + overlay),
         (fit(row.title, columns.title) + " ", base),
-        (fit(row.remote, columns.remote) + " ", styles.base + styles.dim + overlay),
-        (age(row.created, now).rjust(columns.age), styles.base + styles.dim + overlay),
     ]
+    if columns.remote:
+        cells.append((fit(row.remote, columns.remote) + " ", styles.base + styles.dim + overlay))
+    if columns.age:
+        cells.append((age(row.created, now).rjust(columns.age), styles.base + styles.dim + overlay))
     segments = [Segment(text, style) for text, style in cells]
-    return Strip(segments, columns.width).crop_extend(0, columns.width, base)
+    return Strip(segments, line_cells(columns)).crop_extend(0, columns.width, base)
 
 
 def paint_placeholder(columns: Columns, styles: RowStyles, *, cursor: bool) -> Strip:
@@ -190,6 +212,6 @@ def header_cells(columns: Columns) -> list[tuple[str, str]]:
         (fit("SEV", columns.severity) + " ", ""),
         (fit("STATUS" if columns.wide else "STAT", columns.status) + " ", ""),
         (fit("TITLE", columns.title) + " ", ""),
-        (fit("REMOTE", columns.remote) + " ", ""),
-        ("AGE".rjust(columns.age), ""),
+        (fit("REMOTE", columns.remote) + " " if columns.remote else "", ""),
+        ("AGE".rjust(columns.age) if columns.age else "", ""),
     ]

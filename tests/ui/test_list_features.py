@@ -29,6 +29,7 @@ from incident_tui.ui.screens.confirm import ConfirmScreen, DeletePreviewScreen
 from incident_tui.ui.screens.export import ExportScreen
 from incident_tui.ui.screens.list_screen import ListScreen
 from incident_tui.ui.screens.new_incident import NewIncidentScreen
+from incident_tui.ui.widgets.incident_lines import IncidentLines
 from incident_tui.ui.widgets.row_format import columns_for, header_cells, paint_row, resolve_styles
 from incident_tui.ui.widgets.rows import row_view
 from tests.ui.conftest import NOW
@@ -120,6 +121,27 @@ async def test_export_csv_and_json_of_the_filtered_list(
     args = ("--db", str(db_path), "list", "--status", "triggered", "--sort", "oldest")
     assert first.read_text(encoding="utf-8") == _cli(capsys, *args, "--csv")
     assert exported_json.read_text(encoding="utf-8") == _cli(capsys, *args, "--json")
+
+
+async def test_a_long_export_says_it_has_started(
+    make_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incident_tui.ui.screens import export
+
+    app = make_app(download_dir=tmp_path / "exports")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        total = app.screen.query_one(IncidentLines).total
+        monkeypatch.setattr(export, "LONG_EXPORT", total + 1)
+        await pilot.press("x", "c")
+        await settle(pilot)
+        assert not any(n.startswith("Exporting") for n in notifications(app))
+        monkeypatch.setattr(export, "LONG_EXPORT", total)
+        await pilot.press("x", "c")
+        await settle(pilot)
+        started = [n for n in notifications(app) if n.startswith("Exporting")]
+        assert started == [f"Exporting {total:,} incidents…"]
+        assert sum(n.startswith("Exported") for n in notifications(app)) == 2
 
 
 async def test_export_into_a_folder_that_cannot_be_made(make_app: Any, tmp_path: Path) -> None:

@@ -26,6 +26,9 @@ from incident_tui.ui.context import UiContext
 
 Format = Literal["csv", "json"]
 FORMATS: tuple[Format, ...] = ("csv", "json")
+LONG_EXPORT = 5_000
+"""From this many rows an export says it has started: 100,000 take about two seconds, and
+until the notice of the written file nothing else would show that anything happens."""
 
 
 def export_text(reader: Reader, query: ListQuery, fmt: Format) -> tuple[str, int]:
@@ -136,6 +139,8 @@ def open_export(app: App[Any], ctx: UiContext, query: ListQuery, total: int) -> 
                 timeout=8,
             )
 
+        if total >= LONG_EXPORT:
+            app.notify(f"Exporting {total:,} {noun}…", title="Export", markup=False, timeout=3)
         # The background reader: a big export never holds up the rows the list is reading.
         app.run_worker(work, thread=True, group="export", name="export", exit_on_error=False)
 

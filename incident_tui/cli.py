@@ -68,8 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "demo":
             from incident_tui.demo import run_demo
 
+            if not args.no_tui:
+                no_terminal("demo --no-tui syncs the demo once and prints what it did")
             return run_demo(sample=args.sample, tui=not args.no_tui)
         if command == "tui":
+            no_terminal("scripts use the commands: list, show, sync… (incident-tui --help)")
             return cmd_tui(args)
         settings = _settings(args)
         handler = COMMANDS[command]
@@ -93,6 +96,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and closed: not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def terminal_streams() -> list[str]:
+    """Which of the streams the TUI needs are not a terminal: stdin (its keys) and stderr
+    (Textual draws there, so that stdout stays free)."""
+    return [
+        name
+        for name, stream in (("stdin", sys.__stdin__), ("stderr", sys.__stderr__))
+        if stream is None or not stream.isatty()
+    ]
+
+
+def no_terminal(advice: str) -> None:
+    """Raise :class:`Failure` when the TUI could not run here: without a terminal it waited
+    for keys that never came and drew its screens into whatever file took them."""
+    missing = terminal_streams()
+    if missing:
+        which = f"{missing[0]} is not one" if len(missing) == 1 else "stdin and stderr are not"
+        raise Failure(f"the TUI needs a terminal, but {which}; {advice}")
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:

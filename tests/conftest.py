@@ -88,3 +88,13 @@ def new_york() -> Iterator[None]:
         else:
             os.environ["TZ"] = before
         time.tzset()
+
+
+@pytest.fixture
+def on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let ``main`` open the TUI under pytest, whose stdin and stderr are no terminal (for
+    tests of what happens before or instead of its first frame)."""
+    from incident_tui import cli
+
+    monkeypatch.setattr(cli, "terminal_streams", list)
+

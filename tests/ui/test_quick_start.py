@@ -116,7 +116,7 @@ async def test_settings_that_stopped_validating_end_the_app(
 
 
 def test_command_line_bad_config_is_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], on_a_terminal: None
 ) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[[remotes]]\nname = "x"\nkind = "nope"\nbase_url = "http://h"\n')

@@ -22,7 +22,7 @@ from tests.ui.helpers import notifications, settle
 
 @pytest.fixture
 def opened(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_path: Path, on_a_terminal: None
 ) -> tuple[Path, list[Any]]:
     """A config file (theme incident-dark, the sample cache), and the list every App the
     command line builds is put in instead of being run in the terminal."""

@@ -135,7 +135,10 @@ def test_a_variable_that_is_not_json_is_one_line_naming_it(
 
 
 def test_a_variable_that_is_not_json_stops_the_tui_before_it_starts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    on_a_terminal: None,
 ) -> None:
     monkeypatch.setenv("INCIDENT_TUI_REMOTES", "[{")
     assert main(["--db", str(tmp_path / "c.db")]) == 1

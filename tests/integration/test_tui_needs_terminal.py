@@ -1,0 +1,104 @@
+"""The TUI runs only on a terminal: started with no terminal for its keys (stdin) or its screen
+(stderr, where Textual draws), ``incident-tui`` and ``incident-tui demo`` say so in one line
+and end with status 1, instead of waiting for keys that never come while drawing into a
+file. On a terminal (a pty here) the TUI starts and quits as ever.
+
+Each case runs the installed program in a child process, as a script or a service would."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ADVICE = {
+    "tui": "scripts use the commands: list, show, sync… (incident-tui --help)",
+    "demo": "demo --no-tui syncs the demo once and prints what it did",
+}
+
+
+@pytest.mark.parametrize(("argv", "advice"), [([], "tui"), (["tui"], "tui"), (["demo"], "demo")])
+def test_without_a_terminal_it_says_so_and_starts_nothing(
+    tmp_path: Path, argv: list[str], advice: str
+) -> None:
+    db = tmp_path / "cache.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "incident_tui", "--db", str(db), *argv],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stdout == ""  # the demo starts no emulator
+    assert done.stderr == (
+        f"incident-tui: the TUI needs a terminal, but stdin and stderr are not; "
+        f"{ADVICE[advice]}\n"
+    )
+    assert not db.exists()
+
+
+def test_with_only_stdin_redirected_it_names_stdin(tmp_path: Path) -> None:
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "incident_tui", "--db", str(tmp_path / "cache.db")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, timeout=60,
+        )  # fmt: skip
+        os.close(follower)
+        follower = -1
+        assert done.returncode == 1
+        assert read_all(leader).startswith(b"incident-tui: the TUI needs a terminal, but stdin ")
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+
+
+def test_on_a_terminal_the_tui_starts_and_quits(tmp_path: Path) -> None:
+    leader, follower = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "incident_tui", "--db", str(tmp_path / "cache.db")],
+        stdin=follower, stdout=subprocess.DEVNULL, stderr=follower,
+    )  # fmt: skip
+    os.close(follower)
+    try:
+        seen = b""
+        deadline = time.monotonic() + 60
+        while b"Incidents" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.5)
+            if ready:
+                seen += os.read(leader, 65536)
+        assert b"Incidents" in seen, seen[-500:]
+        os.write(leader, b"q")
+        # The pty's output must be read for the child to finish writing and exit.
+        deadline = time.monotonic() + 60
+        while child.poll() is None and time.monotonic() < deadline:
+            if select.select([leader], [], [], 0.2)[0]:
+                try:
+                    os.read(leader, 65536)
+                except OSError:
+                    break
+        assert child.wait(timeout=30) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        os.close(leader)
+
+
+def read_all(leader: int) -> bytes:
+    """What was written to the terminal whose other end is closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closes once everything written is read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -107,3 +107,9 @@ class BadResponse(RemoteError):
 
 class Unsupported(RemoteError):
     """The remote kind cannot do this at all (e.g. reopen on Revily)."""
+
+
+class Unsendable(RemoteError):
+    """The change cannot be sent as it was queued: the copy of a file kept for upload is
+    gone or unreadable. Marked failed like a refusal (the user discards it or queues the
+    file again); the remote's other changes go on."""

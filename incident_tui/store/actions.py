@@ -298,7 +298,7 @@ class Actions:
         if refusal:
             raise ActionError(refusal)
         # One folder per queued upload keeps the file's own name for the remote.
-        keep = outbox_files_dir(self.db_path) / uuid.uuid4().hex
+        keep = outbox_files_dir(self.db_path.resolve()) / uuid.uuid4().hex
         keep.mkdir(parents=True, exist_ok=True)
         copy = keep / path.name
         shutil.copyfile(path, copy)

@@ -89,10 +89,12 @@ def drop_staged_files(s: Session, paths: Iterable[str | None]) -> None:
     """Delete the folders the copies of queued uploads at ``paths`` were kept in, once the
     transaction of ``s`` commits: a rolled-back one still queues them. Only folders where
     :meth:`~incident_tui.store.actions.Actions.attach` keeps them, beside this cache, are
-    touched; any other path is left alone."""
-    wanted = [Path(p).parent for p in paths if p]
+    touched (see :func:`kept_copy`)."""
+    wanted = [p for p in paths if p]
     home = _staged_home(s) if wanted else None
-    folders = {f.resolve() for f in wanted if home is not None and f.resolve().parent == home}
+    if home is None:
+        return
+    folders = {kept.parent for p in wanted if (kept := _in_home(home, p)) is not None}
     if not folders:
         return
     if _STAGED not in s.info:
@@ -100,6 +102,25 @@ def drop_staged_files(s: Session, paths: Iterable[str | None]) -> None:
         event.listen(s, "after_commit", _drop_committed)
         event.listen(s, "after_soft_rollback", _forget_staged)
     s.info.setdefault(_STAGED, set()).update(folders)
+
+
+def kept_copy(s: Session, stored: str) -> Path:
+    """Where the copy of a queued upload recorded as ``stored`` is now.
+
+    A copy lives in a folder of its own beside the cache; it is found there by that folder's
+    and its own name. The path as recorded may be relative to the working folder of the
+    command that queued it, or name the place the cache was moved from."""
+    home = _staged_home(s)
+    kept = _in_home(home, stored) if home is not None else None
+    return kept if kept is not None else Path(stored)
+
+
+def _in_home(home: Path, stored: str) -> Path | None:
+    path = Path(stored)
+    folder = path.parent.name
+    if folder in ("", ".", "..") or path.name in ("", ".", ".."):
+        return None
+    return home / folder / path.name
 
 
 def _staged_home(s: Session) -> Path | None:

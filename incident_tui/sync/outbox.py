@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -24,7 +25,12 @@ from incident_tui.domain.model import (
     Severity,
     Status,
 )
-from incident_tui.store.bookkeeping import drop_staged_files, recount_pending, remove_incident
+from incident_tui.store.bookkeeping import (
+    drop_staged_files,
+    kept_copy,
+    recount_pending,
+    remove_incident,
+)
 from incident_tui.store.engine import reading, session
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import UpsertResult, base_of, upsert_incidents
@@ -93,6 +99,13 @@ def pending_changes(engine: Engine, remote: str) -> list[Change]:
             )
         )
     return result
+
+
+def upload_copy(engine: Engine, stored: str) -> Path:
+    """The kept copy of a queued upload whose change records it as ``stored``
+    (:func:`~incident_tui.store.bookkeeping.kept_copy`)."""
+    with reading(engine) as s:
+        return kept_copy(s, stored)
 
 
 def cached(engine: Engine, incident_id: str) -> Cached | None:

@@ -12,7 +12,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -39,6 +38,7 @@ from incident_tui.remote.errors import (
     NotFound,
     RemoteError,
     Unavailable,
+    Unsendable,
     Unsupported,
 )
 from incident_tui.remote.http import WAIT_LIMIT, WRITES_SENT, Sleep
@@ -456,11 +456,18 @@ class Pusher:
                 raise Unsupported(f"{connector.kind} has no attachments")
             # The kept copy goes when the upload is recorded (outbox.complete), not before:
             # until then a retry may need it.
-            attached = await upload(
-                current,
-                Path(payload["path"]),
-                payload.get("content_type"),
+            path = await asyncio.to_thread(outbox.upload_copy, self.engine, payload["path"])
+            gone = Unsendable(
+                f"the copy of {payload.get('name') or path.name} kept for upload is gone "
+                f"({path}): discard this change and attach the file again"
             )
+            # Looked at first, so the remote is not asked to expect a file that never comes.
+            if not await asyncio.to_thread(path.is_file):
+                raise gone
+            try:
+                attached = await upload(current, path, payload.get("content_type"))
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                raise gone from None
             return None, None, attached
         if op is ChangeKind.SET_ATTRIBUTE:
             setter = getattr(connector, "set_attribute", None)

@@ -1,0 +1,126 @@
+"""The copies of files queued for upload, through the command line against the Kitehouse
+emulator over HTTP:
+
+- a copy queued with a relative ``--db`` is found and sent when the sync runs from another
+  working folder, and its folder goes once the remote has the file;
+- a copy that is gone by the time of the sync fails that one change with a reason that says
+  what to do, before the remote is asked anything about it; the pass goes on, and the
+  change can be discarded.
+
+Both used to end the remote's every pass in "internal error: FileNotFoundError", with the
+change left ``sending`` for ever."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from incident_tui.emulators import EmulatorServer
+from tests.integration.conftest import Serve, cli
+
+
+@pytest.fixture
+def school(
+    serve: Serve,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[EmulatorServer, str]:
+    """A Kitehouse emulator synced into ``tmp_path/work/cache.db``, the working folder
+    ``tmp_path/work``; the server and the id of one of its incidents."""
+    kite = serve("kitehouse", sample=4)
+    emulator: Any = kite.emulator
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps([emulator.remote_config("school")]))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    cli(capsys, "--db", "cache.db", "sync", "--once")
+    made = emulator.add("Window broken in lab 2")
+    cli(capsys, "--db", "cache.db", "sync", "--once")
+    return kite, f"school:{made['_id']}"
+
+
+def attachments(capsys: pytest.CaptureFixture[str], db: Path, incident_id: str) -> list[str]:
+    out, _ = cli(capsys, "--db", str(db), "show", incident_id, "--json")
+    return [a["name"] for a in json.loads(out).get("attachments", [])]
+
+
+def test_a_copy_queued_with_a_relative_cache_path_is_sent_from_anywhere(
+    school: tuple[EmulatorServer, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server, incident_id = school
+    note = tmp_path / "note.txt"
+    note.write_text("boiler pressure log")
+    cli(capsys, "--db", "cache.db", "attach", incident_id, str(note))
+    kept = tmp_path / "work" / "cache.files"
+    assert [p.name for p in kept.glob("*/*")] == ["note.txt"]
+
+    monkeypatch.chdir(tmp_path)  # a service runs from elsewhere, with the whole path
+    db = tmp_path / "work" / "cache.db"
+    out, _ = cli(capsys, "--db", str(db), "sync", "--once")
+    assert "pushed 1" in out, out
+    assert "note.txt" in attachments(capsys, db, incident_id)
+    assert list(kept.iterdir()) == []  # the remote has it: the copy went
+    cli(capsys, "--db", str(db), "outbox")
+    assert capsys.readouterr().out == ""
+
+
+def test_a_copy_that_is_gone_fails_its_change_alone(
+    school: tuple[EmulatorServer, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server, incident_id = school
+    emulator: Any = server.emulator
+    note = tmp_path / "note.txt"
+    note.write_text("boiler pressure log")
+    cli(capsys, "--db", "cache.db", "attach", incident_id, str(note))
+    [folder] = (tmp_path / "work" / "cache.files").iterdir()
+    shutil.rmtree(folder)
+    emulator.add("Boiler room flooded")  # something for the same pass to pull
+    emulator.log.clear()
+
+    out, _ = cli(capsys, "--db", "cache.db", "sync", "--once")
+    reason = (
+        f"the copy of note.txt kept for upload is gone ({folder / 'note.txt'}): "
+        "discard this change and attach the file again"
+    )
+    assert f"refused: attach {incident_id}: {reason}" in out, out
+    assert "internal error" not in out
+    assert not [r for r in emulator.log if "attachment" in r.path]
+    listed, _ = cli(capsys, "--db", "cache.db", "list", "--search", "Boiler room")
+    assert "Boiler room flooded" in listed  # the pass went on and pulled
+
+    shown, _ = cli(capsys, "--db", "cache.db", "outbox")
+    assert "failed" in shown and reason in shown
+    seq = shown.split()[0]
+    cli(capsys, "--db", "cache.db", "discard", seq)
+    out, _ = cli(capsys, "--db", "cache.db", "sync", "--once")
+    assert "refused" not in out
+    assert "note.txt" not in attachments(capsys, Path("cache.db"), incident_id)
+
+
+def test_a_cache_moved_with_its_copies_still_sends_them(
+    school: tuple[EmulatorServer, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, incident_id = school
+    note = tmp_path / "note.txt"
+    note.write_text("boiler pressure log")
+    cli(capsys, "--db", "cache.db", "attach", incident_id, str(note))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "work").rename(tmp_path / "moved")  # the changes name the old place
+    db = tmp_path / "moved" / "cache.db"
+    out, _ = cli(capsys, "--db", str(db), "sync", "--once")
+    assert "pushed 1" in out, out
+    assert "note.txt" in attachments(capsys, db, incident_id)
+    assert list((tmp_path / "moved" / "cache.files").iterdir()) == []

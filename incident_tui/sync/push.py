@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from incident_tui.clock import Clock, time_of_day
 from incident_tui.domain.capabilities import Capability, can
@@ -42,6 +44,7 @@ from incident_tui.remote.errors import (
     Unsupported,
 )
 from incident_tui.remote.http import WAIT_LIMIT, WRITES_SENT, Sleep
+from incident_tui.store.db import StoreError
 from incident_tui.store.upsert import base_of
 from incident_tui.sync import outbox
 from incident_tui.sync.events import RemoteResult, SyncListener, Unsent
@@ -262,6 +265,21 @@ class Pusher:
                         counted=change.seq in self._marked,
                     )
                     touched = [change.incident_id]
+            except (StoreError, sqlite3.Error, SQLAlchemyError):
+                raise  # the cache's trouble, not this change's: the pass ends with it
+            except Exception as error:  # noqa: BLE001 - one change must not stall the remote
+                # A change this program cannot send (a payload an older or newer version
+                # wrote, or a bug): its outcome is unknown, so it stays as it is, its
+                # incident's later changes wait behind it, and the others and the pull go
+                # on; the pass then fails, naming it, until it is sent or discarded.
+                blocked.add(change.incident_id)
+                if held_back is None:
+                    held_back = RemoteError(
+                        f"internal error: {type(error).__name__}: {error} (change "
+                        f"{change.seq}, {change.op.value} {change.incident_id}, stays queued; "
+                        f"incident-tui discard {change.seq} drops it)"
+                    )
+                touched = [change.incident_id]
             else:
                 result.pushed += 1
                 if change.op is ChangeKind.CREATE:

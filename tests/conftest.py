@@ -27,7 +27,8 @@ def dead_port() -> int:
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Point XDG folders at tmp_path and drop variables that would change behaviour."""
+    """Point XDG folders at tmp_path, drop variables that would change behaviour, and forget
+    the warnings given once per process."""
     import os
 
     for name in list(os.environ):
@@ -40,6 +41,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     monkeypatch.setenv("TZ", "UTC")
+    from incident_tui.domain.mapping import warn_once
+
+    warn_once.cache_clear()  # each test sees the warnings of what it maps
     yield
 
 

@@ -17,6 +17,25 @@ from incident_tui.domain.model import Severity, Status
 
 log = logging.getLogger(__name__)
 
+
+@functools.lru_cache(maxsize=256)
+def warn_once(message: str) -> None:
+    """Log ``message`` as a warning the first time it comes in this process.
+
+    For what a remote's records repeat: a site whose own status word is unknown here has it
+    on thousands of incidents, and each pass maps them all again (a warning per record
+    put 20,000 lines on the terminal for 10,000 such incidents)."""
+    log.warning(message)
+
+
+def _unknown_status(value: str, overrides: Mapping[str, str] | None) -> None:
+    # Only kinds whose config has a status_map pass one (maybe empty) to map statuses with.
+    advice = " (the remote's status_map in the config can say what it means)"
+    if overrides is None:
+        advice = ""
+    warn_once(f"unknown status {value!r}, shown as triggered{advice}")
+
+
 STATUS_KEYWORDS: tuple[tuple[Status, tuple[str, ...]], ...] = (
     # Resolved words first: "closed pending review" is closed, not pending.
     (Status.RESOLVED, ("closed", "resolved", "complete", "done", "archived")),
@@ -50,7 +69,7 @@ def status_from_keywords(value: str | None, overrides: Mapping[str, str] | None 
         return Status(hit)
     status = _status_by_words(value)
     if status is None:
-        log.warning("unmapped status %r, shown as triggered", value)
+        _unknown_status(value, overrides)
         return Status.TRIGGERED
     return status
 
@@ -99,7 +118,7 @@ def status_from_code(
     code = value.strip().upper().replace(" ", "_").replace("-", "_")
     if code in table:
         return table[code]
-    log.warning("unmapped status code %r, shown as triggered", value)
+    _unknown_status(value, overrides)
     return Status.TRIGGERED
 
 
@@ -159,7 +178,7 @@ def parse_time(value: object) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        log.warning("unparseable timestamp %r", value)
+        warn_once(f"unreadable time {value!r}, left out")
         return None
     return _utc(parsed)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -23,13 +22,11 @@ from incident_tui.clock import system_clock
 from incident_tui.config_remotes import RemoteBase
 from incident_tui.domain import jsontext
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
-from incident_tui.domain.mapping import parse_time
+from incident_tui.domain.mapping import parse_time, warn_once
 from incident_tui.domain.model import Draft, Incident, Status
 from incident_tui.remote.base import Connector, Page, in_pages
 from incident_tui.remote.errors import BadResponse, NotFound, Refused, Unsupported
 from incident_tui.remote.http import Http, Sleep, parse_json
-
-log = logging.getLogger(__name__)
 
 STATES: dict[str, Status] = {
     "pending": Status.TRIGGERED,
@@ -198,7 +195,7 @@ class RevilyConnector(Connector):
         state = str(row.get("state") or "")
         status = STATES.get(state)
         if status is None:
-            log.warning("unknown Revily state %r, shown as triggered", state)
+            warn_once(f"unknown Revily state {state!r}, shown as triggered")
             status = Status.TRIGGERED
         triggered = parse_time(row.get("triggered_at"))
         acknowledged = parse_time(row.get("acknowledged_at"))

@@ -14,6 +14,7 @@ from incident_tui.domain.mapping import (
     severity_from_keywords,
     status_from_code,
     status_from_keywords,
+    warn_once,
     without_empty,
 )
 from incident_tui.domain.model import Severity, Status
@@ -91,12 +92,20 @@ def test_without_empty_drops_none_blank_and_empty_lists_only() -> None:
     assert list(without_empty({"z": 1, "a": 2})) == ["z", "a"]  # order kept (shown as is)
 
 
-def test_an_unmapped_status_word_warns_every_time(caplog: pytest.LogCaptureFixture) -> None:
-    # The keyword search is cached; the warning must not be.
+def test_an_unmapped_status_word_warns_once(caplog: pytest.LogCaptureFixture) -> None:
+    # Every pass maps every record again: a warning per record put thousands of the same line
+    # on the terminal. Once per word (per process), with how to map it where the kind can.
+    warn_once.cache_clear()
     with caplog.at_level(logging.WARNING, logger="incident_tui.domain.mapping"):
-        for _ in range(2):
+        for _ in range(3):
             assert status_from_keywords("Quarantäne") is Status.TRIGGERED
+            assert status_from_keywords("Quarantäne", {}) is Status.TRIGGERED
+            assert status_from_keywords("on hold", {}) is Status.TRIGGERED
     assert [r.getMessage() for r in caplog.records] == [
-        "unmapped status 'Quarantäne', shown as triggered"
-    ] * 2
+        "unknown status 'Quarantäne', shown as triggered",
+        "unknown status 'Quarantäne', shown as triggered (the remote's status_map in the "
+        "config can say what it means)",
+        "unknown status 'on hold', shown as triggered (the remote's status_map in the "
+        "config can say what it means)",
+    ]
     assert status_from_keywords("Quarantäne", {"quarantäne": "resolved"}) is Status.RESOLVED

@@ -1,0 +1,37 @@
+"""A status word the mapping does not know is warned about once, not once per record and
+pass: through ``sync --once`` against the Kitehouse emulator over HTTP, five incidents "on
+hold" synced twice give one warning, which says how to map the word."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Serve, cli
+
+
+def test_an_unknown_status_word_is_one_warning(
+    serve: Serve,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = serve("kitehouse", sample=2)
+    emulator: Any = server.emulator
+    for number in range(5):
+        emulator.add(f"Held {number}", status="on_hold")
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps([emulator.remote_config("school")]))
+    monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
+    with caplog.at_level(logging.WARNING):
+        cli(capsys, "sync", "--once")
+        cli(capsys, "sync", "--once")
+    assert [r.getMessage() for r in caplog.records] == [
+        "unknown status 'on_hold', shown as triggered (the remote's status_map in the config "
+        "can say what it means)"
+    ]
+    held = json.loads(cli(capsys, "list", "--json", "--search", "Held")[0])
+    assert len(held) == 5 and {i["status"] for i in held} == {"triggered"}

@@ -46,6 +46,7 @@ from incident_tui.remote.kitehouse_listing import WalkEnd, created_candidates, w
 from incident_tui.remote.kitehouse_mapping import (
     FULL_ONLY_EXTRA,
     comment_from,
+    has_id,
     incident_from,
     priority_id,
     put_body,
@@ -112,9 +113,10 @@ class KitehouseConnector(Connector):
         if sort:
             params["sortBy"] = sort
         data = await self.http.json("GET", self._site, params=params)
-        if not isinstance(data, list) or not all(isinstance(r, dict) and r.get("_id")
+        # An _id must be text: the listing keys rows by it (a list there was a TypeError).
+        if not isinstance(data, list) or not all(isinstance(r, dict) and has_id(r)
                                                  for r in data):
-            raise BadResponse(f"{self._site}: expected an array of incidents")
+            raise BadResponse(f"{self._site}: expected an array of incidents, each with an _id")
         return data
 
     def _walk(self, since: datetime | None, seen: dict[str, str]

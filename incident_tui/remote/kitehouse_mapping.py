@@ -62,10 +62,15 @@ def _person(p: dict[str, Any]) -> dict[str, Any]:
     return without_empty(info)
 
 
+def has_id(raw: dict[str, Any]) -> bool:
+    """Whether a Kitehouse record carries an ``_id`` of text (the contract's ObjectId)."""
+    return isinstance(raw.get("_id"), str) and bool(raw["_id"])
+
+
 def incident_from(raw: Any, *, remote: str, config: KitehouseRemote, full: bool) -> Incident:
     """A Kitehouse incident in the common model: a list row (a summary) or, with ``full``,
     the full record with its comments and attachments."""
-    if not isinstance(raw, dict) or not raw.get("_id"):
+    if not isinstance(raw, dict) or not has_id(raw):
         raise BadResponse("Kitehouse sent an incident without an _id")
     status_raw, priority = str(raw.get("status") or ""), _ref_name(raw.get("priority"))
     updated = parse_time(raw.get("updated_at"))

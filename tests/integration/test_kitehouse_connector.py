@@ -225,6 +225,27 @@ async def test_a_server_repeating_a_page_gives_an_incomplete_listing(
     assert "repeated a page" in caplog.text
 
 
+@pytest.mark.parametrize("bad_id", [["6650a1f0c2"], {"$oid": "6650a1f0c2"}, 42, ""])
+async def test_rows_whose_id_is_not_text_are_a_bad_answer(
+    serve: Serve, bad_id: object
+) -> None:
+    # A list for an _id once ended the pass in "internal error: TypeError: unhashable type".
+    srv = serve("kitehouse", sample=3)
+    emulator: Any = srv.emulator
+    connector = make(srv)
+    try:
+        rows = await connector._rows(1, None)
+        rows[1]["_id"] = bad_id
+        emulator.faults.add("status", method="GET", path=f"{LIST_PATH}$", status=200,
+                            body=rows, times=-1)
+        with pytest.raises(BadResponse, match="expected an array of incidents, each with an _id"):
+            await collect(connector, None, full=True)
+        with pytest.raises(BadResponse, match="without an _id"):
+            incident_from(rows[1], remote="school", config=connector.cfg, full=True)
+    finally:
+        await connector.aclose()
+
+
 async def test_find_created_without_updated_sort_reads_the_whole_list(
     shared: EmulatorServer, emu: Any,
 ) -> None:

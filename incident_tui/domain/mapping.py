@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from incident_tui.domain import jsontext
 from incident_tui.domain.model import Severity, Status
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,17 @@ def _utc(moment: datetime, text: str | None = None) -> datetime:
         if again.tzinfo is UTC:
             return again
     return moment.replace(tzinfo=UTC)
+
+
+def text_of(value: Any) -> str | None:
+    """What a remote sent for a text field, as text: a string as it is, a number as written,
+    a list or an object as JSON (a rich-text description, say: shown rather than dropped),
+    nothing as ``None``. The cache stores text there; anything else ended the pass."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    return jsontext.dumps(value)
 
 
 def without_empty(values: dict[str, Any], *, keep_blank: bool = False) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from incident_tui.clock import system_clock
 from incident_tui.config_remotes import AohImsRemote
 from incident_tui.domain import jsontext
-from incident_tui.domain.mapping import format_time, parse_time, status_from_code
+from incident_tui.domain.mapping import format_time, parse_time, status_from_code, text_of
 from incident_tui.domain.model import Comment, Incident, Severity, Status
 
 STATUS_CODES: dict[str, Status] = {
@@ -100,14 +100,14 @@ class ImsMapping:
             created_at=created or system_clock(),
             ref=None,
             container=str(row["tenant_id"]) if row.get("tenant_id") else None,
-            description=row.get("description"),
+            description=text_of(row.get("description")),
             severity=self.severity(severity_raw),
             severity_raw=str(severity_raw) if severity_raw else None,
             category=str(row["type"]) if row.get("type") else None,
             occurred_at=parse_time(row.get("date")),
             updated_at=parse_time(row.get("updated_at")),
             resolved_at=parse_time(row.get("resolved_date")),
-            reporter=row.get("reported_by") or None,
+            reporter=text_of(row.get("reported_by")) or None,
             custom_fields=dict(attributes) if isinstance(attributes, dict) else {},
             extra={
                 "type": row.get("type"),

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from incident_tui.domain import jsontext
-from incident_tui.domain.mapping import parse_day, parse_time, status_from_keywords
+from incident_tui.domain.mapping import parse_day, parse_time, status_from_keywords, text_of
 from incident_tui.domain.model import Draft, Incident, Status
 from incident_tui.remote.errors import BadResponse
 
@@ -133,7 +133,7 @@ def incident_from(row: dict[str, Any], *, remote: str, clock: Callable[[], datet
         status=status, status_raw=status_raw,
         created_at=parse_time(row.get("created_at")) or occurred or clock(),
         ref=_text(row.get("code")), container=_text(row.get("subtenant_id")),
-        description=row.get("description_event"), category=_text(row.get("category")),
+        description=text_of(row.get("description_event")), category=_text(row.get("category")),
         occurred_at=occurred,
         # A closing date left on an incident that is no longer closed (another client moved it
         # back without clearing it) is not a resolution.

@@ -21,7 +21,12 @@ from typing import Any
 from urllib.parse import quote
 
 from incident_tui.config_remotes import OneuptimeRemote
-from incident_tui.domain.mapping import parse_time, severity_from_keywords, without_empty
+from incident_tui.domain.mapping import (
+    parse_time,
+    severity_from_keywords,
+    text_of,
+    without_empty,
+)
 from incident_tui.domain.model import Attachment, Comment, Incident, Severity, Status
 
 STATE_SELECT = {"name": True, "color": True, "order": True, "isCreatedState": True,
@@ -73,7 +78,9 @@ def _name(value: Any) -> str | None:
 def _names(rows: Any) -> list[str]:
     """The names of a list of related rows (labels, monitors), skipping unnamed ones."""
     names: list[str] = []
-    for item in rows or ():  # a plain loop: this runs twice for every pulled row
+    if not isinstance(rows, list):
+        return names
+    for item in rows:  # a plain loop: this runs twice for every pulled row
         if isinstance(item, dict) and item.get("name"):
             names.append(str(item["name"]))
     return names
@@ -296,14 +303,14 @@ def incident_from(
         remote=remote, kind="oneuptime", remote_id=str(row["_id"]),
         title=str(row.get("title") or ""), status=status, status_raw=state_name,
         created_at=parse_time(row.get("createdAt")) or declared or _EPOCH,
-        ref=row.get("incidentNumberWithPrefix") or (str(number) if number else None),
-        container=project, description=row.get("description"),
+        ref=text_of(row.get("incidentNumberWithPrefix")) or (str(number) if number else None),
+        container=text_of(project), description=text_of(row.get("description")),
         severity=catalog.severity(row.get("incidentSeverity"), severity_id),
         severity_raw=severity_name, category=labels[0] if labels else None,
         occurred_at=declared, updated_at=parse_time(row.get("updatedAt")),
         acknowledged_at=acked if status != Status.TRIGGERED else None,
         resolved_at=resolved[-1] if resolved and status == Status.RESOLVED else None,
-        reporter=_name(row.get("createdByUser")) or row.get("createdByUserId"),
+        reporter=_name(row.get("createdByUser")) or text_of(row.get("createdByUserId")),
         assignees=[_name(o.get("user")) or str(o.get("userId")) for o in owners or []],
         custom_fields=_custom_fields(row.get("customFields")),
         extra=extra,

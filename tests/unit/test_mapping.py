@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from incident_tui.clock import to_db
+from incident_tui.config_remotes import OneuptimeRemote
 from incident_tui.domain.mapping import (
     format_time,
     parse_time,
     severity_from_keywords,
     status_from_code,
     status_from_keywords,
+    text_of,
     warn_once,
     without_empty,
 )
 from incident_tui.domain.model import Severity, Status
+from incident_tui.remote.oneuptime_mapping import Catalog
+from incident_tui.remote.oneuptime_mapping import incident_from as oneuptime_incident
+from incident_tui.store.engine import make_engine
+from incident_tui.store.reader import Reader
+from incident_tui.sync.pull_store import store_page
+from tests.conftest import NOW
 
 
 def test_status_keywords_and_overrides() -> None:
@@ -109,3 +118,33 @@ def test_an_unmapped_status_word_warns_once(caplog: pytest.LogCaptureFixture) ->
         "config can say what it means)",
     ]
     assert status_from_keywords("Quarantäne", {"quarantäne": "resolved"}) is Status.RESOLVED
+
+
+def test_text_of_keeps_text_and_writes_the_rest_out() -> None:
+    assert text_of(None) is None and text_of("") == "" and text_of("a b") == "a b"
+    assert (text_of(7), text_of(2.5), text_of(True)) == ("7", "2.5", "true")
+    assert text_of({"type": "doc", "text": "é"}) == '{"type":"doc","text":"é"}'
+    assert text_of(["INC", 7]) == '["INC",7]'
+
+
+def test_a_oneuptime_row_with_odd_types_is_stored(tmp_path: Path) -> None:
+    # A description sent as a document, a number as a list, a user id as an object: each was
+    # bound to SQLite as it came, and the pass ended in "Error binding parameter".
+    config = OneuptimeRemote(name="status", kind="oneuptime", base_url="http://h",
+                             project_id="p1")
+    row = {
+        "_id": "i1", "title": "Pump room", "description": {"type": "doc", "text": "tripped"},
+        "incidentNumberWithPrefix": ["INC", 7], "projectId": {"_id": "p1"},
+        "createdByUserId": {"id": "u1"}, "labels": 5, "monitors": {"name": "m"},
+        "createdAt": "2026-11-22T10:00:00Z", "updatedAt": "2026-11-22T10:00:00Z",
+    }
+    incident = oneuptime_incident("status", config, Catalog(config), row, row)
+    assert (incident.description, incident.ref) == ('{"type":"doc","text":"tripped"}', '["INC",7]')
+    engine = make_engine(tmp_path / "c.db")
+    store_page(engine, "status", "oneuptime", [incident], None, NOW)
+    engine.dispose()
+    stored = Reader.open(tmp_path / "c.db").detail("status:i1")
+    assert stored is not None
+    assert (stored.incident["description"], stored.incident["ref"], stored.incident["container"],
+            stored.incident["reporter"]) == (incident.description, '["INC",7]', '{"_id":"p1"}',
+                                             '{"id":"u1"}')

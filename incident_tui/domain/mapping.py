@@ -88,8 +88,9 @@ def _status_by_words(value: str) -> Status | None:
 def severity_from_keywords(
     value: str | None, overrides: Mapping[str, str] | None = None
 ) -> Severity | None:
-    """Map a free-text priority by keyword; exact ``overrides`` win. Unknown maps to None."""
-    if not value:
+    """Map a free-text priority by keyword; exact ``overrides`` win. Unknown maps to None,
+    as does a value that is not text (a remote's odd answer)."""
+    if not value or not isinstance(value, str):
         return None
     hit = _lookup(value, overrides)
     if hit is not None:

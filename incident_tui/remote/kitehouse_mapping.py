@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from incident_tui.config_remotes import KitehouseRemote
-from incident_tui.domain.mapping import parse_time, severity_from_keywords, without_empty
+from incident_tui.domain.mapping import parse_time, severity_from_keywords, text_of, without_empty
 from incident_tui.domain.mapping import status_from_keywords as status_of
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Severity
 from incident_tui.remote.errors import BadResponse, Refused
@@ -114,8 +114,8 @@ def incident_from(raw: Any, *, remote: str, config: KitehouseRemote, full: bool)
         incident.comments = [comment_from(c) for c in raw.get("comments") or []
                              if isinstance(c, dict) and c.get("_id")]
         incident.attachments = [
-            Attachment(str(a["object_id"]), str(a.get("name") or ""), a.get("file_type"),
-                       a.get("raw_url")) for a in raw.get("attachments") or []
+            Attachment(str(a["object_id"]), str(a.get("name") or ""), text_of(a.get("file_type")),
+                       text_of(a.get("raw_url"))) for a in raw.get("attachments") or []
             if isinstance(a, dict) and a.get("object_id")]
     return incident
 

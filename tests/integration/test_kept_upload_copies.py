@@ -49,6 +49,13 @@ def attachments(capsys: pytest.CaptureFixture[str], db: Path, incident_id: str) 
     return [a["name"] for a in json.loads(out).get("attachments", [])]
 
 
+def queue_note(capsys: pytest.CaptureFixture[str], tmp_path: Path, incident_id: str) -> None:
+    """Queue uploading ``note.txt`` to the incident, with the relative ``--db cache.db``."""
+    note = tmp_path / "note.txt"
+    note.write_text("boiler pressure log")
+    cli(capsys, "--db", "cache.db", "attach", incident_id, str(note))
+
+
 def test_a_copy_queued_with_a_relative_cache_path_is_sent_from_anywhere(
     school: tuple[EmulatorServer, str],
     tmp_path: Path,
@@ -56,9 +63,7 @@ def test_a_copy_queued_with_a_relative_cache_path_is_sent_from_anywhere(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     server, incident_id = school
-    note = tmp_path / "note.txt"
-    note.write_text("boiler pressure log")
-    cli(capsys, "--db", "cache.db", "attach", incident_id, str(note))
+    queue_note(capsys, tmp_path, incident_id)
     kept = tmp_path / "work" / "cache.files"
     assert [p.name for p in kept.glob("*/*")] == ["note.txt"]
 
@@ -79,9 +84,7 @@ def test_a_copy_that_is_gone_fails_its_change_alone(
 ) -> None:
     server, incident_id = school
     emulator: Any = server.emulator
-    note = tmp_path / "note.txt"
-    note.write_text("boiler pressure log")
-    cli(capsys, "--db", "cache.db", "attach", incident_id, str(note))
+    queue_note(capsys, tmp_path, incident_id)
     [folder] = (tmp_path / "work" / "cache.files").iterdir()
     shutil.rmtree(folder)
     emulator.add("Boiler room flooded")  # something for the same pass to pull
@@ -114,9 +117,7 @@ def test_a_cache_moved_with_its_copies_still_sends_them(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _, incident_id = school
-    note = tmp_path / "note.txt"
-    note.write_text("boiler pressure log")
-    cli(capsys, "--db", "cache.db", "attach", incident_id, str(note))
+    queue_note(capsys, tmp_path, incident_id)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "work").rename(tmp_path / "moved")  # the changes name the old place
     db = tmp_path / "moved" / "cache.db"

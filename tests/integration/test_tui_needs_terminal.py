@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.terminal_output import read_all
+
 ADVICE = {
     "tui": "scripts use the commands: list, show, sync… (incident-tui --help)",
     "demo": "demo --no-tui syncs the demo once and prints what it did",
@@ -89,16 +91,3 @@ def test_on_a_terminal_the_tui_starts_and_quits(tmp_path: Path) -> None:
             child.wait()
         os.close(leader)
 
-
-def read_all(leader: int) -> bytes:
-    """What was written to the terminal whose other end is closed."""
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the terminal closes once everything written is read
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b"".join(chunks)

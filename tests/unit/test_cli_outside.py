@@ -27,6 +27,7 @@ from incident_tui.store.engine import session
 from incident_tui.store.reader import Reader
 from incident_tui.store.upsert import upsert_incidents
 from tests.conftest import NOW, make_incident
+from tests.terminal_output import read_all
 
 INCIDENT_KEYS = [
     "id", "remote", "kind", "remote_id", "ref", "title", "description", "status", "status_raw",
@@ -380,16 +381,7 @@ def _list_csv(db: Path, *, on_terminal: bool) -> str:
         assert child.returncode == 0, child.stderr
         os.close(follower)
         follower = -1
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the terminal closes once everything written is read
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks).decode().replace("\r\n", "\n")
+        return read_all(leader).decode().replace("\r\n", "\n")
     finally:
         os.close(leader)
         if follower >= 0:

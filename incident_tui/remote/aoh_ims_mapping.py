@@ -130,5 +130,5 @@ def to_comment(row: dict[str, Any]) -> Comment:
         remote_id=str(row.get("id")),
         body=str(row.get("text") or ""),
         created_at=parse_time(row.get("created_at")),
-        author=row.get("name") or row.get("created_by") or None,
+        author=text_of(row.get("name") or row.get("created_by")) or None,
     )

@@ -279,7 +279,8 @@ def incident_from(
         comments = sorted((
             Comment(str(note.get("_id")), str(note.get("note") or ""),
                     parse_time(note.get("postedAt") or note.get("createdAt")),
-                    _name(note.get("createdByUser")) or note.get("createdByUserId"), visibility)
+                    _name(note.get("createdByUser")) or text_of(note.get("createdByUserId")),
+                    visibility)
             for visibility, notes in (("internal", internal), ("public", public))
             for note in notes or []), key=lambda c: c.created_at or _EPOCH)
     acked: datetime | None = None

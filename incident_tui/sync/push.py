@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError
 
 from incident_tui.clock import Clock, time_of_day
 from incident_tui.domain.capabilities import Capability, can
@@ -265,7 +265,7 @@ class Pusher:
                         counted=change.seq in self._marked,
                     )
                     touched = [change.incident_id]
-            except (StoreError, sqlite3.Error, SQLAlchemyError):
+            except (StoreError, sqlite3.OperationalError, OperationalError):
                 raise  # the cache's trouble, not this change's: the pass ends with it
             except Exception as error:  # noqa: BLE001 - one change must not stall the remote
                 # A change this program cannot send (a payload an older or newer version

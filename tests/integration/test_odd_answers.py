@@ -5,8 +5,9 @@ For each kind, a first sync over HTTP records every JSON answer its emulator gav
 full records, comments, catalogs). Each answer is then served again with every value in it
 replaced by an object, a list, a number, a boolean or null, ids kept (so the records are
 still taken) or replaced too, and a sync into a fresh cache must not end in an internal
-error. Such answers used to end passes in "Error binding parameter", "unhashable type" or
-"'int' object has no attribute 'casefold'"."""
+error. The same goes for the answers to changes (acknowledge, comment, resolve) queued on
+an incident and pushed. Such answers used to end passes in "Error binding parameter",
+"unhashable type" or "'int' object has no attribute 'casefold'"."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ from typing import Any
 import httpx
 import pytest
 
+from incident_tui.cli import main
 from incident_tui.config import Settings
 from incident_tui.domain.model import KINDS
 from incident_tui.sync.engine import SyncEngine
-from tests.integration.conftest import Serve
+from tests.integration.conftest import Serve, cli
 
 ID_KEYS = frozenset({"_id", "id", "office_incident_id"})
 ODD_VALUES: list[Any] = [{"x": 1}, [1], 5, True, None]
@@ -104,3 +106,68 @@ def test_no_answer_ends_a_pass_in_an_internal_error(
                     failures.append((method, path, replacement, keep_ids, error))
     emulator.faults.clear()
     assert failures == []
+
+
+WRITES = [("ack", []), ("comment", ["-m", "Pump 3 back on line"]), ("resolve", [])]
+"""Changes queued on one open incident; kinds that cannot comment refuse that one alone."""
+
+
+def queue_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    """Sync a fresh cache and queue :data:`WRITES` on its first open incident."""
+    cli(capsys, "sync", "--once")
+    listed = json.loads(cli(capsys, "list", "--json")[0])
+    incident_id = next(i["id"] for i in listed if i["status"] != "resolved")
+    for command, more in WRITES:
+        capsys.readouterr()
+        main([command, incident_id, *more])
+
+
+# Revily answers its state changes with 204 and no body: nothing there to read wrong.
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if kind != "revily"])
+def test_no_answer_to_a_change_ends_a_pass_in_an_internal_error(
+    serve: Serve,
+    kind: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = serve(kind, sample=60)  # each round acknowledges and resolves one
+    emulator: Any = server.emulator
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps([emulator.remote_config("site")]))
+    monkeypatch.setenv("INCIDENT_TUI_HYDRATE_LIMIT", "0")  # full records are the other test's
+    monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "first.db"))
+    queue_writes(capsys)
+    answers: dict[tuple[str, str], tuple[str, Any]] = {}
+    send = httpx.AsyncClient.send
+
+    async def recording(
+        client: httpx.AsyncClient, request: httpx.Request, *args: Any, **kwargs: Any
+    ) -> httpx.Response:
+        response = await send(client, request, *args, **kwargs)
+        await response.aread()
+        path = request.url.path
+        if request.method != "GET" and "json" in response.headers.get("content-type", ""):
+            shape = (request.method, re.sub(r"[0-9a-fA-F-]{8,}", "[^/]+", path))
+            answers.setdefault(shape, (path, json.loads(response.content)))
+        return response
+
+    with monkeypatch.context() as patched:
+        patched.setattr(httpx.AsyncClient, "send", recording)
+        cli(capsys, "sync", "--once")
+    writes = {shape: body for shape, (path, body) in answers.items()
+              if not re.search(r"get-list|get-item|/token$", path)}
+    failures = []
+    for number, ((method, pattern), body) in enumerate(sorted(writes.items())):
+        for replacement in ODD_VALUES[:3]:  # objects, lists, numbers: what broke before
+            emulator.faults.clear()
+            monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / f"odd-{number}-{replacement}.db"))
+            queue_writes(capsys)  # on another incident: the pattern takes any id
+            emulator.faults.add("status", method=method, path=f"^{pattern}$", status=200,
+                                times=-1, body=odd(body, replacement, keep_ids=True))
+            capsys.readouterr()
+            main(["sync", "--once"])
+            printed = "".join(capsys.readouterr())
+            if "internal error" in printed:
+                failures.append((method, pattern, replacement, printed))
+    emulator.faults.clear()
+    assert writes and failures == []

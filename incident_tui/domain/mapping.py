@@ -212,8 +212,10 @@ def text_of(value: Any) -> str | None:
     nothing as ``None``. The cache stores text there; anything else ended the pass."""
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, bool | int | float):
-        return str(value).lower() if isinstance(value, bool) else str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as JSON writes it, not Python's True
+    if isinstance(value, int | float):
+        return str(value)
     return jsontext.dumps(value)
 
 

@@ -111,5 +111,5 @@ class Unsupported(RemoteError):
 
 class Unsendable(RemoteError):
     """The change cannot be sent as it was queued: the copy of a file kept for upload is
-    gone or unreadable. Marked failed like a refusal (the user discards it or queues the
-    file again); the remote's other changes go on."""
+    gone. Marked failed like a refusal (the user discards it and queues the file again);
+    the remote's other changes go on."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-# Re-exported: callers have always taken the cache's error and its busy test from here.
 from incident_tui.paths import make_folder
+
+# Re-exported: callers have always taken the cache's error and its busy test from here.
 from incident_tui.store.sqlite_errors import StoreError as StoreError
 from incident_tui.store.sqlite_errors import busy_error as busy_error
 from incident_tui.store.sqlite_errors import cache_error

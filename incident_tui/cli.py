@@ -32,7 +32,7 @@ from incident_tui.cli_changes import (
 from incident_tui.cli_emulate import EmulateFailure
 from incident_tui.cli_ids import whole_ids
 from incident_tui.cli_outbox import cmd_conflict, cmd_discard, cmd_outbox, cmd_retry
-from incident_tui.cli_parser import build_parser
+from incident_tui.cli_parser import build_parser, parse_command_line
 from incident_tui.cli_store import Failure, open_reader
 from incident_tui.cli_text import not_utf8
 from incident_tui.config_error import ConfigError
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_command_line(parser, argv)
     command = args.command or "tui"
     bad = not_utf8(parser, args)
     if bad is not None:

@@ -4,7 +4,7 @@ each argument, and the checks of argument values that argparse reports as usage 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +154,26 @@ class _VersionAction(argparse.Action):
             shown = "(not installed)"
         print(f"incident-tui {shown}")
         parser.exit()
+
+
+def parse_command_line(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """``parser.parse_args(argv)``, but an unknown option after a command is reported with
+    that command's usage (``incident-tui list: error: …``), not the top level's, which
+    lists the commands and none of their options."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        command = _commands(parser).get(args.command or "")
+        (command or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
 
 
 def build_parser() -> argparse.ArgumentParser:

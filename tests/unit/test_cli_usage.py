@@ -1,5 +1,6 @@
 """Wrong usage of the command line: exit status 2 and a line saying what is wrong, before
-anything starts; a port that is taken is a failure (1) named in one line."""
+anything starts, with the usage of the command it came with; a port that is taken is a
+failure (1) named in one line."""
 
 from __future__ import annotations
 
@@ -37,6 +38,28 @@ def test_bad_numbers_and_words_are_wrong_usage(
     assert exit_info.value.code == 2
     last = capsys.readouterr().err.splitlines()[-1]
     assert last.startswith(f"incident-tui {argv[0]}: error: ") and reason in last
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage", "error"),
+    [
+        (["list", "--sevrity", "major"], "usage: incident-tui list ",
+         "incident-tui list: error: unrecognized arguments: --sevrity major"),
+        (["download", "x:1", "a.pdf", "-o", "out"], "usage: incident-tui download ",
+         "incident-tui download: error: unrecognized arguments: -o out"),
+        (["--bogus"], "usage: incident-tui [-h]",
+         "incident-tui: error: unrecognized arguments: --bogus"),
+    ],
+)
+def test_an_unknown_option_shows_the_usage_of_its_command(
+    argv: list[str], usage: str, error: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The top level's usage lists the commands and none of their options.
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage) and err.splitlines()[-1] == error
 
 
 def test_a_taken_port_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

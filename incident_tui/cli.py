@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sqlite3
 import sys
@@ -74,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "tui":
             no_terminal("scripts use the commands: list, show, sync… (incident-tui --help)")
             return cmd_tui(args)
+        show_warnings()
         settings = _settings(args)
         handler = COMMANDS[command]
         try:
@@ -96,6 +98,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and closed: not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+class _WarningLines(logging.Handler):
+    """Prints the package's warnings as the command line's other lines are printed."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # sys.stderr as it is now, not when the handler was made: tests capture it.
+        print(f"incident-tui: {record.getMessage()}", file=sys.stderr)
+
+
+def show_warnings() -> None:
+    """Print the package's warnings on stderr as ``incident-tui: …`` lines (once set up).
+
+    Not for the TUI, which draws on stderr: there they stay with logging's defaults."""
+    logger = logging.getLogger("incident_tui")
+    if not any(isinstance(h, _WarningLines) for h in logger.handlers):
+        logger.addHandler(_WarningLines(logging.WARNING))
 
 
 def terminal_streams() -> list[str]:

@@ -1,11 +1,15 @@
 """A status word the mapping does not know is warned about once, not once per record and
 pass: through ``sync --once`` against the Kitehouse emulator over HTTP, five incidents "on
-hold" synced twice give one warning, which says how to map the word."""
+hold" synced twice give one warning, which says how to map the word; the command line
+prints it as one ``incident-tui:`` line on stderr."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -35,3 +39,22 @@ def test_an_unknown_status_word_is_one_warning(
     ]
     held = json.loads(cli(capsys, "list", "--json", "--search", "Held")[0])
     assert len(held) == 5 and {i["status"] for i in held} == {"triggered"}
+
+
+def test_the_command_line_prints_the_warning_as_its_own_line(
+    serve: Serve, tmp_path: Any
+) -> None:
+    server = serve("kitehouse", sample=2)
+    emulator: Any = server.emulator
+    for number in range(3):
+        emulator.add(f"Held {number}", status="on_hold")
+    env = {**os.environ, "INCIDENT_TUI_REMOTES": json.dumps([emulator.remote_config("school")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "incident_tui", "--db", str(tmp_path / "c.db"), "sync", "--once"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (
+        "incident-tui: unknown status 'on_hold', shown as triggered (the remote's status_map "
+        "in the config can say what it means)\n"
+    )

@@ -104,8 +104,11 @@ class _WarningLines(logging.Handler):
     """Prints the package's warnings as the command line's other lines are printed."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        from incident_tui.domain.text import clean
+
+        # A warning may quote a remote's text: no control character reaches the terminal.
         # sys.stderr as it is now, not when the handler was made: tests capture it.
-        print(f"incident-tui: {record.getMessage()}", file=sys.stderr)
+        print(f"incident-tui: {clean(record.getMessage(), single_line=True)}", file=sys.stderr)
 
 
 def show_warnings() -> None:

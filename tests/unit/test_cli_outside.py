@@ -399,3 +399,17 @@ def test_csv_on_a_terminal_drops_escape_sequences_and_controls(tmp_path: Path) -
     rows = list(csv.reader(io.StringIO(_list_csv(db, on_terminal=False), newline="")))
     assert len(rows) == 2
     assert rows[1][rows[0].index("title")] == HOSTILE_TITLE
+
+
+def test_warnings_are_printed_as_clean_lines_of_the_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import logging
+
+    from incident_tui.cli import show_warnings
+
+    show_warnings()
+    show_warnings()  # once set up, not twice
+    capsys.readouterr()
+    logging.getLogger("incident_tui.remote").warning("odd answer from \x1b[2Jthe\u202e remote")
+    assert capsys.readouterr().err == "incident-tui: odd answer from the remote\n"

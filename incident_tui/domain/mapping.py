@@ -29,12 +29,14 @@ def warn_once(message: str) -> None:
     log.warning(message)
 
 
-def _unknown_status(value: str, overrides: Mapping[str, str] | None) -> None:
+def _unknown_status(value: str, overrides: Mapping[str, str] | None, remote: str | None) -> None:
     # Only kinds whose config has a status_map pass one (maybe empty) to map statuses with.
     advice = " (the remote's status_map in the config can say what it means)"
     if overrides is None:
         advice = ""
-    warn_once(f"unknown status {value!r}, shown as triggered{advice}")
+    # Named: with several remotes, the user must know whose status_map to write it in.
+    prefix = f"{remote}: " if remote else ""
+    warn_once(f"{prefix}unknown status {value!r}, shown as triggered{advice}")
 
 
 STATUS_KEYWORDS: tuple[tuple[Status, tuple[str, ...]], ...] = (
@@ -61,8 +63,11 @@ def _lookup(value: str, overrides: Mapping[str, str] | None) -> str | None:
     return folded.get(value.casefold())
 
 
-def status_from_keywords(value: str | None, overrides: Mapping[str, str] | None = None) -> Status:
-    """Map a free-text status by keyword; exact ``overrides`` win. Unknown maps to triggered."""
+def status_from_keywords(
+    value: str | None, overrides: Mapping[str, str] | None = None, *, remote: str | None = None
+) -> Status:
+    """Map a free-text status by keyword; exact ``overrides`` win. Unknown maps to triggered,
+    with a warning (once) that names ``remote``."""
     if not value:
         return Status.TRIGGERED
     hit = _lookup(value, overrides)
@@ -70,7 +75,7 @@ def status_from_keywords(value: str | None, overrides: Mapping[str, str] | None 
         return Status(hit)
     status = _status_by_words(value)
     if status is None:
-        _unknown_status(value, overrides)
+        _unknown_status(value, overrides, remote)
         return Status.TRIGGERED
     return status
 
@@ -109,9 +114,14 @@ def _severity_by_words(value: str) -> Severity | None:
 
 
 def status_from_code(
-    value: str | None, table: Mapping[str, Status], overrides: Mapping[str, str] | None = None
+    value: str | None,
+    table: Mapping[str, Status],
+    overrides: Mapping[str, str] | None = None,
+    *,
+    remote: str | None = None,
 ) -> Status:
-    """Map a code-table status (AOH IMS style: case-insensitive, spaces and dashes as ``_``)."""
+    """Map a code-table status (AOH IMS style: case-insensitive, spaces and dashes as ``_``);
+    an unknown one is warned about (once, naming ``remote``) and taken as triggered."""
     if not value:
         return Status.TRIGGERED
     hit = _lookup(value, overrides)
@@ -120,7 +130,7 @@ def status_from_code(
     code = value.strip().upper().replace(" ", "_").replace("-", "_")
     if code in table:
         return table[code]
-    _unknown_status(value, overrides)
+    _unknown_status(value, overrides, remote)
     return Status.TRIGGERED
 
 

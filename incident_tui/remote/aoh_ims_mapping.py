@@ -59,7 +59,7 @@ class ImsMapping:
 
     def status(self, raw: object) -> Status:
         """The common status of an IMS status code (``status_map`` first)."""
-        return status_from_code(_code(raw), STATUS_CODES, self._status_map)
+        return status_from_code(_code(raw), STATUS_CODES, self._status_map, remote=self.name)
 
     def severity(self, raw: object) -> Severity | None:
         """The common severity of an IMS severity code (``severity_map`` first)."""

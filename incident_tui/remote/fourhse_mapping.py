@@ -115,7 +115,9 @@ def incident_from(row: dict[str, Any], *, remote: str, clock: Callable[[], datet
     if not remote_id:
         raise BadResponse("4HSE incident without office_incident_id")
     status_raw = str(row.get("status") or "new")
-    status = STATUSES.get(status_raw.strip().lower()) or status_from_keywords(status_raw)
+    status = STATUSES.get(status_raw.strip().lower()) or status_from_keywords(
+        status_raw, remote=remote
+    )
     # Both are calendar days (contract: date_incident, date_closed).
     occurred = parse_day(row.get("date_incident"))
     extra: dict[str, Any] = {

@@ -97,7 +97,7 @@ def incident_from(raw: Any, *, remote: str, config: KitehouseRemote, full: bool)
         ref=None if ref is None else str(ref), container=config.site_id,
         title=str(raw.get("short_description") or ""),
         description=raw["description"] if isinstance(raw.get("description"), str) else None,
-        status=status_of(status_raw, config.status_map), status_raw=status_raw,
+        status=status_of(status_raw, config.status_map, remote=remote), status_raw=status_raw,
         severity=severity_from_keywords(priority, config.priority_map),
         severity_raw=priority, category=_ref_name(raw.get("category")),
         occurred_at=occurred, created_at=created, updated_at=updated,

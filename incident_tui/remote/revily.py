@@ -195,7 +195,7 @@ class RevilyConnector(Connector):
         state = str(row.get("state") or "")
         status = STATES.get(state)
         if status is None:
-            warn_once(f"unknown Revily state {state!r}, shown as triggered")
+            warn_once(f"{self.name}: unknown Revily state {state!r}, shown as triggered")
             status = Status.TRIGGERED
         triggered = parse_time(row.get("triggered_at"))
         acknowledged = parse_time(row.get("acknowledged_at"))

@@ -50,6 +50,7 @@ from incident_tui.ui.services import Services
 from incident_tui.ui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes
 from incident_tui.ui.transfers import Transfers
 from incident_tui.ui.unsent_notice import NAMED, unsent_notice
+from incident_tui.ui.warning_notices import NOTICE_SECONDS, WarningNotices
 from incident_tui.ui.widgets.rows import row_view
 
 WARM_AFTER = 0.5
@@ -94,6 +95,8 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         """How many screens hold the terminal output now (:meth:`hold_output`)."""
         self._cache_watch = CacheWatch(services.db_path)
         """Notices commits to the cache by other processes (:meth:`_watch_cache`)."""
+        self._warnings: WarningNotices | None = None
+        """The package's warnings shown as notices while the App runs."""
         self.ctx = UiContext(
             services=services,
             intents=Intents(self, services),
@@ -173,7 +176,10 @@ class IncidentApp(ReportViews, Transfers, App[None]):
     def on_mount(self) -> None:
         """Say so if the configured theme does not exist, or if the key settings put two
         commands of one screen on the same key, the dashboard's and the handover's own keys
-        included (Textual says so only in some cases, and only once the key is pressed)."""
+        included (Textual says so only in some cases, and only once the key is pressed).
+        From now on the package's warnings are notices too."""
+        self._warnings = WarningNotices(self._show_warning)
+        self._warnings.install()
         if self._theme_problem:
             self.notify(f"Unknown theme {self._theme_problem!r}; using {DEFAULT_THEME}.",
                         severity="warning", markup=False)
@@ -251,6 +257,12 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         await self.services.aclose_online()
         self._cache_watch.close()
         self.services.close()
+        if self._warnings is not None:
+            self._warnings.remove()
+
+    def _show_warning(self, text: str) -> None:
+        self.notify(text, title="Warning", severity="warning", timeout=NOTICE_SECONDS,
+                    markup=False)
 
     # Commands -----------------------------------------------------------------------------
 

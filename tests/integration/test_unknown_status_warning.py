@@ -34,8 +34,8 @@ def test_an_unknown_status_word_is_one_warning(
         cli(capsys, "sync", "--once")
         cli(capsys, "sync", "--once")
     assert [r.getMessage() for r in caplog.records] == [
-        "unknown status 'on_hold', shown as triggered (the remote's status_map in the config "
-        "can say what it means)"
+        "school: unknown status 'on_hold', shown as triggered (the remote's status_map in the "
+        "config can say what it means)"
     ]
     held = json.loads(cli(capsys, "list", "--json", "--search", "Held")[0])
     assert len(held) == 5 and {i["status"] for i in held} == {"triggered"}
@@ -55,6 +55,40 @@ def test_the_command_line_prints_the_warning_as_its_own_line(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stderr == (
-        "incident-tui: unknown status 'on_hold', shown as triggered (the remote's status_map "
-        "in the config can say what it means)\n"
+        "incident-tui: school: unknown status 'on_hold', shown as triggered (the remote's "
+        "status_map in the config can say what it means)\n"
     )
+
+
+def _unknown_on(kind: str, emulator: Any) -> str:
+    """Give ``emulator`` an incident in a status its kind's mapping does not know; returns
+    the word as the warning quotes it."""
+    if kind == "fourhse":
+        emulator.add(name="Parked", status="quarantined")
+        return "status 'quarantined'"
+    if kind == "aoh_ims":
+        emulator.add(name="Parked", status="PARKED")
+        return "status 'PARKED'"
+    added = emulator.add("Parked")
+    emulator.incidents[added["id"]].state = "snoozed"  # as a newer Revily might say
+    return "Revily state 'snoozed'"
+
+
+@pytest.mark.parametrize("kind", ["fourhse", "aoh_ims", "revily"])
+def test_the_warning_names_the_remote_for_every_kind_with_status_words(
+    kind: str,
+    serve: Serve,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Five remotes share one view: the warning must say whose word it is.
+    server = serve(kind, sample=2)
+    word = _unknown_on(kind, server.emulator)
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps([server.emulator.remote_config("far")]))
+    monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
+    with caplog.at_level(logging.WARNING):
+        cli(capsys, "sync", "--once")
+    unknown = [r.getMessage() for r in caplog.records if "unknown" in r.getMessage()]
+    assert len(unknown) == 1 and unknown[0].startswith(f"far: unknown {word}, shown as triggered")

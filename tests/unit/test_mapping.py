@@ -120,6 +120,20 @@ def test_an_unmapped_status_word_warns_once(caplog: pytest.LogCaptureFixture) ->
     assert status_from_keywords("Quarantäne", {"quarantäne": "resolved"}) is Status.RESOLVED
 
 
+def test_the_unknown_status_warning_names_the_remote(caplog: pytest.LogCaptureFixture) -> None:
+    # With five remotes in one view, the user must know whose status_map to write it in.
+    warn_once.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="incident_tui.domain.mapping"):
+        assert status_from_keywords("on hold", {}, remote="plant") is Status.TRIGGERED
+        assert status_from_keywords("on hold", {}, remote="site") is Status.TRIGGERED
+        assert status_from_code("PARKED", {}, {}, remote="ops") is Status.TRIGGERED
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{name}: unknown status {word!r}, shown as triggered (the remote's status_map in the "
+        "config can say what it means)"
+        for name, word in (("plant", "on hold"), ("site", "on hold"), ("ops", "PARKED"))
+    ]
+
+
 def test_text_of_keeps_text_and_writes_the_rest_out() -> None:
     assert text_of(None) is None and text_of("") == "" and text_of("a b") == "a b"
     assert (text_of(7), text_of(2.5), text_of(True)) == ("7", "2.5", "true")

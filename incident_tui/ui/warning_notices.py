@@ -16,8 +16,10 @@ from incident_tui.domain.text import clean
 LOGGER = "incident_tui"
 NOTICE_SECONDS = 12.0
 """How long a warning stays up: longer than Textual's default, it is read, not glanced at."""
-MOST_SHOWN = 256
-"""Distinct warnings remembered per session, so a repeated one is shown once."""
+MOST_SHOWN = 10
+"""Distinct warnings shown per session; a remote with a thousand unreadable times would
+otherwise stack a thousand notices over the list."""
+MORE = "More warnings came and are not shown; `incident-tui sync --once` prints them all."
 
 
 class WarningNotices(logging.Handler):
@@ -42,8 +44,10 @@ class WarningNotices(logging.Handler):
             self.handleError(record)
             return
         with self._shown_lock:
-            if text in self._shown or len(self._shown) >= MOST_SHOWN:
+            if text in self._shown or len(self._shown) > MOST_SHOWN:
                 return
+            if len(self._shown) == MOST_SHOWN:
+                text = MORE  # said once: the set grows past the limit with it
             self._shown.add(text)
         if threading.get_ident() == self._thread:
             self._show(text)

@@ -1,6 +1,7 @@
 """The TUI's warning notices without Textual: each distinct warning of the package is shown
 once, in the event loop's thread whichever thread logged it, cleaned of control characters;
-one logged after the loop ended is dropped without an error."""
+past a limit, one notice says more came; one logged after the loop ended is dropped
+without an error."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import asyncio
 import logging
 import threading
 
-from incident_tui.ui.warning_notices import WarningNotices
+from incident_tui.ui.warning_notices import MORE, MOST_SHOWN, WarningNotices
 
 log = logging.getLogger("incident_tui.sync.somewhere")
 
@@ -40,6 +41,25 @@ def test_each_warning_shows_once_in_the_loops_thread() -> None:
         ("cannot save the drafts to d.json: read-only", loop_thread),
         ("from a thread here", loop_thread),
     ]
+
+
+def test_past_the_limit_one_notice_says_more_came() -> None:
+    # A remote with a thousand unreadable times must not stack a thousand notices.
+    shown: list[str] = []
+
+    async def run() -> None:
+        notices = WarningNotices(shown.append)
+        notices.install()
+        try:
+            for number in range(MOST_SHOWN + 30):
+                log.warning("unreadable time %r, left out", f"day {number}")
+        finally:
+            notices.remove()
+
+    asyncio.run(run())
+    assert len(shown) == MOST_SHOWN + 1
+    assert shown[-2] == f"unreadable time 'day {MOST_SHOWN - 1}', left out"
+    assert shown[-1] == MORE
 
 
 def test_a_warning_after_the_loop_ended_is_dropped_quietly() -> None:

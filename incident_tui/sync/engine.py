@@ -33,6 +33,7 @@ from incident_tui.store.engine import make_engine
 from incident_tui.store.pauses import pause_note
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, SyncReport
+from incident_tui.sync.garbage import fewer_collections
 from incident_tui.sync.pull import Puller
 from incident_tui.sync.push import AfterPush, Pusher, asked_until
 from incident_tui.sync.push_lock import PushLock
@@ -98,7 +99,8 @@ class SyncEngine:
         configs: list[RemoteBase] = [r for r in self.settings.remotes if r.enabled]
         if remotes:
             configs = [self.settings.remote(name) for name in remotes]
-        results = await asyncio.gather(*(self._sync_remote(config) for config in configs))
+        with fewer_collections():
+            results = await asyncio.gather(*(self._sync_remote(config) for config in configs))
         return SyncReport(list(results))
 
     async def _sync_remote(self, config: RemoteBase) -> RemoteResult:

@@ -26,9 +26,9 @@ _before: tuple[int, int, int] | None = None
 
 @contextmanager
 def fewer_collections() -> Iterator[None]:
-    """Raise the collector's first threshold for the enclosed work; passes may overlap (the
-    TUI's loop and a command line in tests, each in its own thread): the thresholds set
-    before the first one come back when the last one ends, however it ends."""
+    """Raise the collector's first threshold for the enclosed work. Passes may overlap (the
+    TUI runs one per remote; engines may run in several threads): the thresholds set before
+    the first one come back when the last one ends, however it ends."""
     global _passes, _before
     with _lock:
         if _passes == 0:

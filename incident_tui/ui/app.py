@@ -250,15 +250,17 @@ class IncidentApp(ReportViews, Transfers, App[None]):
 
     async def on_unmount(self) -> None:
         """Stop syncing, close the connections to the remotes and release the cache."""
-        if self.runner is not None:
-            # stop() waits up to 2 s for the engine to finish a write: in a thread, so the
-            # event loop (and any other app on it, in tests) keeps running meanwhile.
-            await asyncio.to_thread(self.runner.stop)
-        await self.services.aclose_online()
-        self._cache_watch.close()
-        self.services.close()
-        if self._warnings is not None:
-            self._warnings.remove()
+        try:
+            if self.runner is not None:
+                # stop() waits up to 2 s for the engine to finish a write: in a thread, so
+                # the event loop (and any other app on it, in tests) keeps running meanwhile.
+                await asyncio.to_thread(self.runner.stop)
+            await self.services.aclose_online()
+            self._cache_watch.close()
+            self.services.close()
+        finally:
+            if self._warnings is not None:
+                self._warnings.remove()  # an App that ended takes no more warnings
 
     def _show_warning(self, text: str) -> None:
         self.notify(text, title="Warning", severity="warning", timeout=NOTICE_SECONDS,

@@ -35,14 +35,14 @@ async def test_an_unknown_status_word_is_one_notice_across_passes(
 ) -> None:
     server = serve("kitehouse", 3)
     emulator: Any = server.emulator
-    held = emulator.add("Held at the gate", status="on_hold")
+    emulator.add("Held at the gate", status="on_hold")
     app = live_app(server, "school", tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(lambda: synced(app))
         await until(lambda: UNKNOWN in notifications(app))
-        emulator.add("Held again", status="on_hold")
+        again = emulator.add("Held again", status="on_hold")
         await pilot.press("s")
-        await until(lambda: app.services.reader.detail(f"school:{held['_id']}") is not None)
+        await until(lambda: app.services.reader.detail(f"school:{again['_id']}") is not None)
         await until(lambda: synced(app) and not app.runner.busy)
         await settle(pilot)
         assert notifications(app).count(UNKNOWN) == 1

@@ -62,5 +62,6 @@ def run_demo(*, sample: int = 300, tui: bool = True) -> int:
             return asyncio.run(run_sync(settings, None, once=True, listener=PrintListener()))
         from incident_tui.ui.app import make_app
 
-        make_app(settings).run()
-    return 0
+        app = make_app(settings)
+        app.run()
+        return app.return_code or 0

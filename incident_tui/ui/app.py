@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import signal
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -56,6 +57,11 @@ from incident_tui.ui.widgets.rows import row_view
 WARM_AFTER = 0.5
 """Seconds after start-up to build the writer (SQLModel import) in a thread, off the paint."""
 
+ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+"""Signals that end the App as quitting does: a dropped SSH link (the terminal hangs up) or
+a service manager. Python's default for both ends the process on the spot, with no sync
+stopped in order and, for the demo, its temporary folder of emulators' data left behind."""
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
@@ -97,6 +103,8 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         """Notices commits to the cache by other processes (:meth:`_watch_cache`)."""
         self._warnings: WarningNotices | None = None
         """The package's warnings shown as notices while the App runs."""
+        self._signals: list[int] = []
+        """The signals this App ends on (:meth:`_catch_signals`)."""
         self.ctx = UiContext(
             services=services,
             intents=Intents(self, services),
@@ -180,6 +188,7 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         From now on the package's warnings are notices too."""
         self._warnings = WarningNotices(self._show_warning)
         self._warnings.install()
+        self._catch_signals()
         if self._theme_problem:
             self.notify(f"Unknown theme {self._theme_problem!r}; using {DEFAULT_THEME}.",
                         severity="warning", markup=False)
@@ -261,6 +270,25 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         finally:
             if self._warnings is not None:
                 self._warnings.remove()  # an App that ended takes no more warnings
+            self._release_signals()
+
+    def _catch_signals(self) -> None:
+        """End the App in order on :data:`ENDING_SIGNALS`, with the shell's status for the
+        signal (128 + its number)."""
+        loop = asyncio.get_running_loop()
+        for signum in ENDING_SIGNALS:
+            try:
+                loop.add_signal_handler(
+                    signum, functools.partial(self.exit, return_code=128 + signum)
+                )
+            except (RuntimeError, ValueError, NotImplementedError):
+                return  # not the main thread (an App under test in another): Python's default
+            self._signals.append(signum)
+
+    def _release_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._signals:
+            loop.remove_signal_handler(self._signals.pop())
 
     def _show_warning(self, text: str) -> None:
         self.notify(text, title="Warning", severity="warning", timeout=NOTICE_SECONDS,

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 import pty
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.terminal_output import read_all
+from tests.terminal_output import exit_status, read_all, read_until, start_on_terminal, stop
 
 ADVICE = {
     "tui": "scripts use the commands: list, show, sync… (incident-tui --help)",
@@ -61,33 +59,11 @@ def test_with_only_stdin_redirected_it_names_stdin(tmp_path: Path) -> None:
 
 
 def test_on_a_terminal_the_tui_starts_and_quits(tmp_path: Path) -> None:
-    leader, follower = pty.openpty()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "incident_tui", "--db", str(tmp_path / "cache.db")],
-        stdin=follower, stdout=subprocess.DEVNULL, stderr=follower,
-    )  # fmt: skip
-    os.close(follower)
+    child, leader = start_on_terminal(["--db", str(tmp_path / "cache.db")])
     try:
-        seen = b""
-        deadline = time.monotonic() + 60
-        while b"Incidents" not in seen and time.monotonic() < deadline:
-            ready, _, _ = select.select([leader], [], [], 0.5)
-            if ready:
-                seen += os.read(leader, 65536)
+        seen = read_until(leader, b"Incidents")
         assert b"Incidents" in seen, seen[-500:]
         os.write(leader, b"q")
-        # The pty's output must be read for the child to finish writing and exit.
-        deadline = time.monotonic() + 60
-        while child.poll() is None and time.monotonic() < deadline:
-            if select.select([leader], [], [], 0.2)[0]:
-                try:
-                    os.read(leader, 65536)
-                except OSError:
-                    break
-        assert child.wait(timeout=30) == 0
+        assert exit_status(child, leader) == 0
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        os.close(leader)
-
+        stop(child, leader)

@@ -290,6 +290,24 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         while self._signals:
             loop.remove_signal_handler(self._signals.pop())
 
+    def exit(
+        self,
+        result: None = None,
+        return_code: int = 0,
+        message: RenderableType | None = None,
+    ) -> None:
+        """End the App; what open dialogs hold is kept as their drafts first.
+
+        A dialog saves its draft a moment after the typing stops: an App ended by a signal
+        (the SSH link dropped mid-sentence) or ``ctrl+q`` would lose that last moment."""
+        from incident_tui.ui.draft_keeper import DraftKeeper
+
+        for screen in self.screen_stack:
+            keeper = getattr(screen, "keeper", None)
+            if isinstance(keeper, DraftKeeper):
+                keeper.flush()
+        super().exit(result, return_code, message)
+
     def _show_warning(self, text: str) -> None:
         self.notify(text, title="Warning", severity="warning", timeout=NOTICE_SECONDS,
                     markup=False)

@@ -34,6 +34,8 @@ class DraftKeeper:
         self.key = key
         self.fields = fields
         self._timer: Timer | None = None
+        self._pending = False
+        """Typed since the last save, which waits for a pause in the typing."""
         self._done = False
 
     def saved(self) -> Fields | None:
@@ -46,15 +48,26 @@ class DraftKeeper:
             return
         if self._timer is not None:
             self._timer.stop()
+        self._pending = True
         self._timer = self.screen.set_timer(SAVE_AFTER, self.save)
 
     def save(self) -> None:
         """Write the fields now (all empty: forget the draft)."""
         if self.drafts is None or self._done:
             return
+        self._pending = False
         fields = self.fields()
         if fields is not None:
             self.drafts.put(self.key, fields)
+
+    def flush(self) -> None:
+        """Write now what typing since the last save left waiting for its pause (the App
+        is ending); nothing when nothing waits, so a draft not yet put back into a dialog
+        still opening is never overwritten by its empty fields."""
+        if self._pending:
+            if self._timer is not None:
+                self._timer.stop()
+            self.save()
 
     def cancelled(self) -> None:
         """The dialog closes unsent: keep the draft, and say so if there is one."""

@@ -145,3 +145,21 @@ async def test_an_unsaved_edit_comes_back_and_an_unchanged_one_keeps_nothing(
         await pilot.pause()
         await pilot.press("escape")
         assert "edit:school:r005" not in _kept(db_path)
+
+
+async def test_typing_not_yet_saved_is_kept_when_the_app_ends(
+    make_app: Any, db_path: Path, monkeypatch: Any
+) -> None:
+    # A save waits for a pause in the typing; an App ended meanwhile (a signal, ctrl+q)
+    # lost what came since the last one. The pause is made long here: the test does not
+    # race it.
+    monkeypatch.setattr("incident_tui.ui.draft_keeper.SAVE_AFTER", 60.0)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, "school:r005")
+        await pilot.press("c", *"Pump restarted")
+        await pilot.pause()
+        assert _kept(db_path) == {}
+        app.exit()
+    assert _kept(db_path)["comment:school:r005"]["body"] == "Pump restarted"
+

@@ -111,12 +111,14 @@ class _ConfigCommands:
 EMULATE_FAULTS = """\
 faults, to see how a client copes (over HTTP, while it runs):
   POST   /_emulator/faults    with a JSON object:
-    kind         status, delay, slow, malformed, truncated, drop or hang
+    kind         status, delay, slow, malformed, truncated, drop, hang or endless
     status       the HTTP status a "status" fault answers (default 500)
     retry_after  its Retry-After header
     body         its JSON body (default: the API's own error shape)
     delay        seconds: "delay" waits, "slow" pauses between 10 pieces of
-                 the body, "hang" answers nothing for this long (default 60)
+                 the body, "hang" answers nothing for this long (default 60),
+                 "endless" sends a byte of its never-ending body this often
+                 (default: as fast as it goes)
     method       only requests of this method (GET, POST, PUT, ...)
     path         only paths this regular expression finds
     times        requests it hits (default 1; -1: until cleared)

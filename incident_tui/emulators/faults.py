@@ -10,7 +10,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-FaultKind = Literal["status", "delay", "slow", "malformed", "truncated", "drop", "hang"]
+FaultKind = Literal[
+    "status", "delay", "slow", "malformed", "truncated", "drop", "hang", "endless"
+]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 """The request methods a fault can be limited to."""
@@ -33,7 +35,10 @@ class Fault:
     that is not JSON), ``truncated`` (the real answer cut off halfway, connection closed),
     ``drop`` (close the connection without answering), ``hang`` (no answer until the faults
     are cleared, or ``delay`` seconds if given, then as ``drop``: a server that stopped
-    answering, whatever the client's timeout and however slow the machine).
+    answering, whatever the client's timeout and however slow the machine), ``endless``
+    (the real status and headers, then a body that never ends: blank space, a byte every
+    ``delay`` seconds (a trickle) or, without a delay, as fast as it goes (a flood); until
+    the client hangs up or the faults are cleared, at most :data:`HANG_LIMIT` seconds).
     """
 
     kind: FaultKind
@@ -95,6 +100,11 @@ class FaultPlan:
             self._faults.clear()
             release, self._release = self._release, threading.Event()
         release.set()
+
+    def released(self) -> threading.Event:
+        """Set once the faults are cleared: a request an ``endless`` fault holds stops."""
+        with self._lock:
+            return self._release
 
     def take(self, method: str, path: str) -> Fault | None:
         """The first fault matching the request, counting it used.

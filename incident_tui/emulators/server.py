@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from incident_tui.emulators.faults import SLOW_PIECES, FaultPlan
+from incident_tui.emulators.faults import HANG_LIMIT, SLOW_PIECES, FaultPlan
 
 Clock = Callable[[], datetime]
 
@@ -282,6 +282,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_truncated(response)
         elif fault and fault.kind == "slow":
             self._send_slowly(response, fault.delay)
+        elif fault and fault.kind == "endless":
+            self._send_endlessly(response, fault.delay, emulator.faults.released())
         else:
             self._send(response)
 
@@ -338,6 +340,27 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _send_endlessly(
+        self, response: Response, pause: float, released: threading.Event
+    ) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        # No length: the body ends when the connection does, which is never, from here.
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        piece = b" " if pause else b" " * 65536
+        until = time.monotonic() + HANG_LIMIT
+        try:
+            while not released.is_set() and time.monotonic() < until:
+                self.wfile.write(piece)
+                self.wfile.flush()
+                if pause:
+                    released.wait(pause)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def _send_truncated(self, response: Response) -> None:
         self.send_response(response.status)

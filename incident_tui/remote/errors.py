@@ -105,6 +105,13 @@ class BadResponse(RemoteError):
     retryable = True
 
 
+class TooLarge(BadResponse):
+    """An answer bigger than any the API sends (an endless body, a wrong address). Not
+    sent again: the same answer would come back, as big."""
+
+    retryable = False
+
+
 class Unsupported(RemoteError):
     """The remote kind cannot do this at all (e.g. reopen on Revily)."""
 

@@ -18,6 +18,7 @@ import httpx
 
 from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean, shorten
+from incident_tui.remote.answer_limits import MOST_HELD, SPEED_FLOOR, SPEED_WINDOW, LimitedBody
 from incident_tui.remote.errors import (
     UNTRUSTED_MARK,
     AuthFailed,
@@ -211,6 +212,12 @@ class Http:
     rng: Callable[[], float] = random.random
     """The jitter's source of numbers in [0, 1). A builtin, so it does not bind as a method;
     a test may set another on the instance."""
+    speed_floor: float = SPEED_FLOOR
+    """Bytes a second an answer's body must average over each ``speed_window`` seconds..."""
+    speed_window: float = SPEED_WINDOW
+    """...(see :mod:`~incident_tui.remote.answer_limits`)."""
+    most_held: int = MOST_HELD
+    """Most bytes of an answer read into memory (a file streamed to disk may be larger)."""
 
     def __init__(
         self,
@@ -415,7 +422,7 @@ class Http:
             writes.append(f"{method} {path}")
         try:
             if sink is None:
-                response = await self.client.request(method, path, **kwargs)
+                response = await self._read(method, path, kwargs)
             else:
                 response = await self._stream(method, path, ok, sink, kwargs)
         except httpx.ConnectError as exc:
@@ -443,12 +450,39 @@ class Http:
         response = await self.client.send(request, stream=True)
         try:
             if response.is_success or response.status_code in ok:
+                self._limit(response, None)
                 await sink(response)
             else:
+                self._limit(response, self.most_held)
                 await response.aread()
         finally:
             await response.aclose()
         return response
+
+    async def _read(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+        """One send whose answer is read whole into memory, within the answer limits."""
+        request = self.client.build_request(method, path, **kwargs)
+        response = await self.client.send(request, stream=True)
+        try:
+            self._limit(response, self.most_held)
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
+
+    def _limit(self, response: httpx.Response, most: int | None) -> None:
+        """Have ``response``'s body read within the pace and ``most`` bytes the
+        :mod:`~incident_tui.remote.answer_limits` set."""
+        # Always so for an AsyncClient's answers; the check is for the type checker.
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = LimitedBody(
+            response.stream,
+            where=self.base_url,
+            status=response.status_code,
+            most=most,
+            floor=self.speed_floor,
+            window=self.speed_window,
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool."""

@@ -1,0 +1,89 @@
+"""Limits on an answer's body as it arrives.
+
+httpx's read timeout only bounds the wait for each piece of a body. A remote that trickles its
+answer (a few bytes now and then, each in time) or sends one without end (a base URL that
+points at a stream, a broken proxy) would hold its sync pass for ever, and one read into
+memory would fill it. A body read here must keep an average pace over every
+:data:`SPEED_WINDOW` and, when it is kept in memory, stay under :data:`MOST_HELD` bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+
+from incident_tui.remote.errors import TooLarge, Unavailable
+
+SPEED_WINDOW = 30.0
+"""Seconds over which an answer's pace is averaged (curl's ``--speed-time``)."""
+SPEED_FLOOR = 1024
+"""Bytes per second an answer must average over each window (curl's ``--speed-limit``): far
+below any working link, even a congested one, far above a trickle."""
+MOST_HELD = 512 * 1024 * 1024
+"""Most bytes of one answer read into memory: 50,000 incidents in one listing take about
+30 MiB, so this leaves room for sixteen times as many."""
+
+
+def _size(count: float) -> str:
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if count >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count:.0f} bytes"
+
+
+class LimitedBody(httpx.AsyncByteStream):
+    """An answer's body (``inner``) that raises :class:`Unavailable` once it arrives slower
+    than ``floor`` bytes a second over a ``window`` of seconds, and :class:`TooLarge` once it
+    passes ``most`` bytes (``None``: any size, for a file streamed to disk)."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncByteStream,
+        *,
+        where: str,
+        status: int,
+        most: int | None,
+        floor: float = SPEED_FLOOR,
+        window: float = SPEED_WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._inner = inner
+        self._where = where
+        self._status = status
+        self._most = most
+        self._floor = floor
+        self._window = window
+        self._clock = clock
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        """The body's pieces as they come, checked against the limits after each one."""
+        total = 0
+        since = self._clock()
+        got = 0
+        async for chunk in self._inner:
+            total += len(chunk)
+            if self._most is not None and total > self._most:
+                raise TooLarge(
+                    f"{self._where} sent an answer of more than {_size(self._most)}, "
+                    "more than its API sends: given up (is base_url the API's address?)",
+                    status=self._status,
+                )
+            got += len(chunk)
+            elapsed = self._clock() - since
+            if elapsed >= self._window:
+                if got < self._floor * elapsed:
+                    # A status: the remote is there and answers, it is no network outage.
+                    raise Unavailable(
+                        f"{self._where} sent its answer too slowly ({_size(got)} in "
+                        f"{elapsed:.0f} s, under {_size(self._floor)} a second): "
+                        "given up",
+                        status=self._status,
+                    )
+                since, got = self._clock(), 0
+            yield chunk
+
+    async def aclose(self) -> None:
+        """Close the body underneath (its connection goes back to the pool or is closed)."""
+        await self._inner.aclose()

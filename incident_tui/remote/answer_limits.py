@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 
+from incident_tui.domain.sizes import size_text
 from incident_tui.remote.errors import TooLarge, Unavailable
 
 SPEED_WINDOW = 30.0
@@ -23,14 +24,7 @@ SPEED_FLOOR = 1024
 below any working link, even a congested one, far above a trickle."""
 MOST_HELD = 512 * 1024 * 1024
 """Most bytes of one answer read into memory: 50,000 incidents in one listing take about
-30 MiB, so this leaves room for sixteen times as many."""
-
-
-def _size(count: float) -> str:
-    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
-        if count >= scale:
-            return f"{count / scale:.3g} {unit}"
-    return f"{count:.0f} bytes"
+30 MB, so this leaves room for sixteen times as many."""
 
 
 class LimitedBody(httpx.AsyncByteStream):
@@ -66,7 +60,7 @@ class LimitedBody(httpx.AsyncByteStream):
             total += len(chunk)
             if self._most is not None and total > self._most:
                 raise TooLarge(
-                    f"{self._where} sent an answer of more than {_size(self._most)}, "
+                    f"{self._where} sent an answer of more than {size_text(self._most)}, "
                     "more than its API sends: given up (is base_url the API's address?)",
                     status=self._status,
                 )
@@ -76,8 +70,8 @@ class LimitedBody(httpx.AsyncByteStream):
                 if got < self._floor * elapsed:
                     # A status: the remote is there and answers, it is no network outage.
                     raise Unavailable(
-                        f"{self._where} sent its answer too slowly ({_size(got)} in "
-                        f"{elapsed:.0f} s, under {_size(self._floor)} a second): "
+                        f"{self._where} sent its answer too slowly ({size_text(got)} in "
+                        f"{elapsed:.0f} s, under {size_text(int(self._floor))} a second): "
                         "given up",
                         status=self._status,
                     )

@@ -16,6 +16,7 @@ import httpx
 
 from incident_tui.domain.sizes import size_text
 from incident_tui.domain.text import clean
+from incident_tui.remote.answer_limits import SPEED_FLOOR, SPEED_WINDOW, LimitedBody
 from incident_tui.remote.downloads import Progress, write_body
 from incident_tui.remote.errors import AuthFailed, Refused, RemoteError, Unavailable
 from incident_tui.remote.http import classify_status, connect_error, error_text
@@ -60,10 +61,13 @@ async def put_file(storage: httpx.AsyncClient, url: httpx.URL, path: Path, conte
 
 
 async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
-                      progress: Progress | None = None) -> int:
+                      progress: Progress | None = None, *, floor: float = SPEED_FLOOR,
+                      window: float = SPEED_WINDOW) -> int:
     """Stream ``url`` into ``dest``, telling ``progress`` as the bytes come; the number of
     bytes written. A failure says how much had come, and where from: the storage's address,
-    never the link itself, which carries its signature."""
+    never the link itself, which carries its signature. The bytes must keep coming at
+    ``floor`` a second over each ``window`` of seconds
+    (:mod:`~incident_tui.remote.answer_limits`)."""
     total = 0
     size: int | None = None
     origin = _origin(url)
@@ -72,6 +76,11 @@ async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
             if not response.is_success:
                 await response.aread()
                 raise _storage_error(response)
+            assert isinstance(response.stream, httpx.AsyncByteStream)  # for the type checker
+            response.stream = LimitedBody(
+                response.stream, where=f"attachment storage at {origin}",
+                status=response.status_code, most=None, floor=floor, window=window,
+            )
 
             def told(done: int, whole: int | None) -> None:
                 # Kept here too: a failure says how much had come.

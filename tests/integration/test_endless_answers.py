@@ -78,7 +78,7 @@ async def test_a_listing_that_never_ends_fails_past_the_memory_limit_once(
     http_of(conn).most_held = 1024 * 1024
     srv.emulator.faults.add("endless", path="^/incidents$", times=-1)
     try:
-        with pytest.raises(TooLarge, match=r"more than 1 MiB.*is base_url the API's address"):
+        with pytest.raises(TooLarge, match=r"more than 1\.0 MB.*is base_url the API's address"):
             await pull_all(conn)
         # Not sent again: the same answer would come back, as big.
         assert [e.path for e in srv.emulator.log].count("/incidents") == 1
@@ -99,7 +99,7 @@ async def test_a_trickled_listing_is_given_up_as_too_slow_like_a_timeout(
     # A byte every 20 ms: each well within the read timeout, the whole never done.
     srv.emulator.faults.add("endless", path="^/incidents$", delay=0.02, times=-1)
     try:
-        with pytest.raises(Unavailable, match=r"too slowly \(\d+ bytes in 0 s, under 1 KiB a s"):
+        with pytest.raises(Unavailable, match=r"too slowly \(\d+ B in 0 s, under 1\.0 KB a s"):
             await pull_all(conn)
         # Tried again as a timeout is: the link may only have been slow for a while.
         assert [e.path for e in srv.emulator.log].count("/incidents") == http.attempts
@@ -154,6 +154,30 @@ async def test_a_file_may_be_larger_than_the_memory_limit_but_not_trickle(
         with pytest.raises(Unavailable, match="too slowly"):
             await conn.export_csv_to(tmp_path, "school.csv")
         assert [p for p in os.listdir(tmp_path) if p.startswith("school")] == []
+    finally:
+        srv.emulator.faults.clear()
+        await conn.aclose()
+
+
+async def test_an_attachment_trickled_from_storage_is_given_up_and_leaves_nothing(
+    serve: Serve, tmp_path: Path
+) -> None:
+    srv = serve("kitehouse", sample=20)
+    conn = connector(tmp_path, srv.emulator.remote_config("school"))
+    assert isinstance(conn, KitehouseConnector)
+    http_of(conn).speed_window = WINDOW
+    rid, item = next(
+        (r.id, r.attachments[0]) for r in srv.emulator.incidents.values() if r.attachments
+    )
+    # The presigned link points at the emulator's storage, which trickles the file.
+    srv.emulator.faults.add("endless", path="^/_blob/", delay=0.02, times=-1)
+    try:
+        with pytest.raises(Unavailable, match="attachment storage at http://127.0.0.1:.* too slow"):
+            await conn.download_attachment_to(rid, item["object_id"], tmp_path / "dl", "f")
+        assert not (tmp_path / "dl").exists() or os.listdir(tmp_path / "dl") == []
+        srv.emulator.faults.clear()
+        saved = await conn.download_attachment_to(rid, item["object_id"], tmp_path / "dl", "f")
+        assert saved.stat().st_size > 0
     finally:
         srv.emulator.faults.clear()
         await conn.aclose()

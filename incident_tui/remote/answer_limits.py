@@ -81,3 +81,21 @@ class LimitedBody(httpx.AsyncByteStream):
     async def aclose(self) -> None:
         """Close the body underneath (its connection goes back to the pool or is closed)."""
         await self._inner.aclose()
+
+
+def limit(
+    response: httpx.Response,
+    *,
+    where: str,
+    most: int | None,
+    floor: float = SPEED_FLOOR,
+    window: float = SPEED_WINDOW,
+) -> None:
+    """Have ``response``'s body (not read yet) read as a :class:`LimitedBody`; ``where``
+    names the remote in the errors."""
+    # Always so for an AsyncClient's answers; the check is for the type checker.
+    assert isinstance(response.stream, httpx.AsyncByteStream)
+    response.stream = LimitedBody(
+        response.stream, where=where, status=response.status_code, most=most, floor=floor,
+        window=window,
+    )

@@ -18,7 +18,7 @@ import httpx
 
 from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean, shorten
-from incident_tui.remote.answer_limits import MOST_HELD, SPEED_FLOOR, SPEED_WINDOW, LimitedBody
+from incident_tui.remote.answer_limits import MOST_HELD, SPEED_FLOOR, SPEED_WINDOW, limit
 from incident_tui.remote.errors import (
     UNTRUSTED_MARK,
     AuthFailed,
@@ -473,14 +473,8 @@ class Http:
     def _limit(self, response: httpx.Response, most: int | None) -> None:
         """Have ``response``'s body read within the pace and ``most`` bytes the
         :mod:`~incident_tui.remote.answer_limits` set."""
-        # Always so for an AsyncClient's answers; the check is for the type checker.
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        response.stream = LimitedBody(
-            response.stream,
-            where=self.base_url,
-            status=response.status_code,
-            most=most,
-            floor=self.speed_floor,
+        limit(
+            response, where=self.base_url, most=most, floor=self.speed_floor,
             window=self.speed_window,
         )
 

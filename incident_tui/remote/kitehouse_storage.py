@@ -16,7 +16,7 @@ import httpx
 
 from incident_tui.domain.sizes import size_text
 from incident_tui.domain.text import clean
-from incident_tui.remote.answer_limits import SPEED_FLOOR, SPEED_WINDOW, LimitedBody
+from incident_tui.remote.answer_limits import MOST_HELD, SPEED_FLOOR, SPEED_WINDOW, limit
 from incident_tui.remote.downloads import Progress, write_body
 from incident_tui.remote.errors import AuthFailed, Refused, RemoteError, Unavailable
 from incident_tui.remote.http import classify_status, connect_error, error_text
@@ -73,14 +73,12 @@ async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
     origin = _origin(url)
     try:
         async with storage.stream("GET", url) as response:
+            # An error's text is read whole, so it has the size limit too; a file has none.
+            limit(response, where=f"attachment storage at {origin}",
+                  most=None if response.is_success else MOST_HELD, floor=floor, window=window)
             if not response.is_success:
                 await response.aread()
                 raise _storage_error(response)
-            assert isinstance(response.stream, httpx.AsyncByteStream)  # for the type checker
-            response.stream = LimitedBody(
-                response.stream, where=f"attachment storage at {origin}",
-                status=response.status_code, most=None, floor=floor, window=window,
-            )
 
             def told(done: int, whole: int | None) -> None:
                 # Kept here too: a failure says how much had come.

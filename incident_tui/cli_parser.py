@@ -111,7 +111,8 @@ class _ConfigCommands:
 EMULATE_FAULTS = """\
 faults, to see how a client copes (over HTTP, while it runs):
   POST   /_emulator/faults    with a JSON object:
-    kind         status, delay, slow, malformed, truncated, drop, hang or endless
+    kind         status, delay, slow, malformed, truncated, drop, hang, endless
+                 or bomb (a gzip body that expands to "size" bytes)
     status       the HTTP status a "status" fault answers (default 500)
     retry_after  its Retry-After header
     body         its JSON body (default: the API's own error shape)
@@ -119,6 +120,7 @@ faults, to see how a client copes (over HTTP, while it runs):
                  the body, "hang" answers nothing for this long (default 60),
                  "endless" sends a byte of its never-ending body this often
                  (default: as fast as it goes)
+    size         bytes a "bomb" expands to (default 1073741824: 1 GiB)
     method       only requests of this method (GET, POST, PUT, ...)
     path         only paths this regular expression finds
     times        requests it hits (default 1; -1: until cleared)

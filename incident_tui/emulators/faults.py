@@ -1,6 +1,7 @@
 """Fault injection for the emulators: the misbehaviours a test can ask for (an error status,
-a delay, a slow or malformed or truncated body, a dropped connection, no answer at all) and the
-thread-safe queue the server takes them from, request by request.
+a delay, a slow or malformed or truncated body, an endless one, one that expands hugely once
+decoded, a dropped connection, no answer at all) and the thread-safe queue the server takes
+them from, request by request.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 FaultKind = Literal[
-    "status", "delay", "slow", "malformed", "truncated", "drop", "hang", "endless"
+    "status", "delay", "slow", "malformed", "truncated", "drop", "hang", "endless", "bomb"
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -22,6 +23,9 @@ SLOW_PIECES = 10
 HANG_LIMIT = 60.0
 """Longest a ``hang`` fault without a ``delay`` keeps a request unanswered (seconds), should
 nothing clear the faults: a forgotten one must not hold a server thread for ever."""
+BOMB_SIZE = 1 << 30
+"""Bytes a ``bomb`` fault's body expands to unless it says otherwise: past the memory limit
+of any client that reads answers whole."""
 
 
 @dataclass
@@ -38,7 +42,9 @@ class Fault:
     answering, whatever the client's timeout and however slow the machine), ``endless``
     (the real status and headers, then a body that never ends: blank space, a byte every
     ``delay`` seconds (a trickle) or, without a delay, as fast as it goes (a flood); until
-    the client hangs up or the faults are cleared, at most :data:`HANG_LIMIT` seconds).
+    the client hangs up or the faults are cleared, at most :data:`HANG_LIMIT` seconds),
+    ``bomb`` (the real status and headers, then a gzip body of blank space that expands to
+    ``size`` bytes, about a thousandth of that over the wire).
     """
 
     kind: FaultKind
@@ -50,6 +56,7 @@ class Fault:
     delay: float = 0.0
     body: Any = None
     times: int = 1
+    size: int = BOMB_SIZE
 
     def __post_init__(self) -> None:
         # A fault that can never match (a method list, a typo'd kind) would pass silently
@@ -68,6 +75,8 @@ class Fault:
                 raise ValueError(f"path is not a regular expression: {exc}") from None
         if not 100 <= self.status <= 599:
             raise ValueError(f"status must be an HTTP status (100-599), not {self.status}")
+        if not 0 < self.size <= 16 * BOMB_SIZE:
+            raise ValueError(f"size must be 1 to {16 * BOMB_SIZE} bytes, not {self.size}")
 
     def matches(self, method: str, path: str) -> bool:
         """Whether this fault applies to the request."""

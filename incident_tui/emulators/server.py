@@ -11,11 +11,13 @@ Faults (:mod:`incident_tui.emulators.faults`) are injected from Python
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -284,6 +286,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_slowly(response, fault.delay)
         elif fault and fault.kind == "endless":
             self._send_endlessly(response, fault.delay, emulator.faults.released())
+        elif fault and fault.kind == "bomb":
+            self._send(_exploding(response, fault.size))
         else:
             self._send(response)
 
@@ -378,6 +382,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _exploding(response: Response, size: int) -> Response:
+    """``response`` with, for its body, a gzip stream of ``size`` bytes of blank space."""
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    headers["Content-Encoding"] = "gzip"
+    return Response(response.status, _blank_gzip(size), headers)
+
+
+@functools.lru_cache(maxsize=4)
+def _blank_gzip(size: int) -> bytes:
+    # Cached: a gigabyte takes seconds to compress, and a test may ask for several bombs.
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: with the gzip header
+    piece = b" " * (1 << 20)
+    parts = [packer.compress(piece[: min(len(piece), size - start)])
+             for start in range(0, size, len(piece))]
+    return b"".join([*parts, packer.flush()])
 
 
 class _Server(ThreadingHTTPServer):

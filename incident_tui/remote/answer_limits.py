@@ -4,7 +4,8 @@ httpx's read timeout only bounds the wait for each piece of a body. A remote tha
 answer (a few bytes now and then, each in time) or sends one without end (a base URL that
 points at a stream, a broken proxy) would hold its sync pass for ever, and one read into
 memory would fill it. A body read here must keep an average pace over every
-:data:`SPEED_WINDOW` and, when it is kept in memory, stay under :data:`MOST_HELD` bytes.
+:data:`SPEED_WINDOW` and, when it is kept in memory, stay under :data:`MOST_HELD` bytes, both
+as it comes and once decoded (a compressed answer may expand a thousandfold).
 """
 
 from __future__ import annotations
@@ -59,11 +60,7 @@ class LimitedBody(httpx.AsyncByteStream):
         async for chunk in self._inner:
             total += len(chunk)
             if self._most is not None and total > self._most:
-                raise TooLarge(
-                    f"{self._where} sent an answer of more than {size_text(self._most)}, "
-                    "more than its API sends: given up (is base_url the API's address?)",
-                    status=self._status,
-                )
+                raise too_large(self._where, self._most, self._status)
             got += len(chunk)
             elapsed = self._clock() - since
             if elapsed >= self._window:
@@ -83,6 +80,15 @@ class LimitedBody(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
+def too_large(where: str, most: int, status: int) -> TooLarge:
+    """The error of an answer from ``where`` that passed ``most`` bytes."""
+    return TooLarge(
+        f"{where} sent an answer of more than {size_text(most)}, more than its API sends: "
+        "given up (is base_url the API's address?)",
+        status=status,
+    )
+
+
 def limit(
     response: httpx.Response,
     *,
@@ -99,3 +105,22 @@ def limit(
         response.stream, where=where, status=response.status_code, most=most, floor=floor,
         window=window,
     )
+
+
+async def read_whole(response: httpx.Response, *, where: str, most: int) -> bytes:
+    """Read ``response``'s body into memory as ``response.aread()`` does, but give up with
+    :class:`TooLarge` once it passes ``most`` bytes decoded.
+
+    :class:`LimitedBody` counts the bytes as they come over the wire, and httpx decodes
+    them after it: a gzip or deflate answer can expand about a thousand times, so half a
+    megabyte that passes the size limit could still fill the memory (a "zip bomb")."""
+    parts: list[bytes] = []
+    held = 0
+    async for part in response.aiter_bytes():
+        held += len(part)
+        if held > most:
+            raise too_large(where, most, response.status_code)
+        parts.append(part)
+    # Where aread() keeps what it read: .content, .text and .json() read it from there.
+    response._content = b"".join(parts)
+    return response._content

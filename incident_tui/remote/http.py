@@ -18,7 +18,13 @@ import httpx
 
 from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean, shorten
-from incident_tui.remote.answer_limits import MOST_HELD, SPEED_FLOOR, SPEED_WINDOW, limit
+from incident_tui.remote.answer_limits import (
+    MOST_HELD,
+    SPEED_FLOOR,
+    SPEED_WINDOW,
+    limit,
+    read_whole,
+)
 from incident_tui.remote.errors import (
     UNTRUSTED_MARK,
     AuthFailed,
@@ -453,8 +459,7 @@ class Http:
                 self._limit(response, None)
                 await sink(response)
             else:
-                self._limit(response, self.most_held)
-                await response.aread()
+                await self._read_whole(response)
         finally:
             await response.aclose()
         return response
@@ -464,11 +469,15 @@ class Http:
         request = self.client.build_request(method, path, **kwargs)
         response = await self.client.send(request, stream=True)
         try:
-            self._limit(response, self.most_held)
-            await response.aread()
+            await self._read_whole(response)
         finally:
             await response.aclose()
         return response
+
+    async def _read_whole(self, response: httpx.Response) -> None:
+        """Read ``response``'s body whole, within the pace and :attr:`most_held`."""
+        self._limit(response, self.most_held)
+        await read_whole(response, where=self.base_url, most=self.most_held)
 
     def _limit(self, response: httpx.Response, most: int | None) -> None:
         """Have ``response``'s body read within the pace and ``most`` bytes the

@@ -309,7 +309,7 @@ class KitehouseConnector(Connector):
     async def fetch_bytes(self, url: str, dest: BinaryIO, progress: Progress | None = None) -> int:
         """Stream ``url`` (no token sent) into ``dest``, telling ``progress`` as the bytes
         come; the number of bytes written."""
-        return await fetch_bytes(self.storage, url, dest, progress,
+        return await fetch_bytes(self.storage, url, dest, progress, most=self.http.most_held,
                                  floor=self.http.speed_floor, window=self.http.speed_window)
 
     async def download_attachment_to(self, remote_id: str, object_id: str, dest_dir: Path,

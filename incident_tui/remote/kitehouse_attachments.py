@@ -31,7 +31,8 @@ async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
         raise BadResponse("presign answer without url/object_id")
 
     url = http.client.base_url.join(str(grant["url"]))
-    await put_file(storage, url, path, ctype, size)
+    await put_file(storage, url, path, ctype, size, most=http.most_held,
+                   floor=http.speed_floor, window=http.speed_window)
     body = {"object_id": str(grant["object_id"]), "content_type": ctype,
             "file_name": path.name}
     if description:

@@ -14,6 +14,7 @@ from httpx_sse import SSEError, aconnect_sse
 
 from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean
+from incident_tui.remote.answer_limits import MOST_HELD, read_whole
 from incident_tui.remote.errors import BadResponse, Unavailable
 from incident_tui.remote.http import classify_status, connect_error, error_text
 
@@ -25,7 +26,8 @@ async def handover_text(client: httpx.AsyncClient, path: str, hours: float
         async with aconnect_sse(client, "GET", path, params={"hours": f"{hours:g}"}) as source:
             response = source.response
             if not response.is_success:
-                await response.aread()
+                await read_whole(response, where=str(client.base_url).rstrip("/"),
+                                 most=MOST_HELD)
                 raise classify_status(response, error_text(response))
             async for event in source.aiter_sse():
                 if event.event == "end":

@@ -10,13 +10,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import httpx
 
 from incident_tui.domain.sizes import size_text
 from incident_tui.domain.text import clean
-from incident_tui.remote.answer_limits import MOST_HELD, SPEED_FLOOR, SPEED_WINDOW, limit
+from incident_tui.remote.answer_limits import (
+    MOST_HELD,
+    SPEED_FLOOR,
+    SPEED_WINDOW,
+    limit,
+    read_whole,
+)
 from incident_tui.remote.downloads import Progress, write_body
 from incident_tui.remote.errors import AuthFailed, Refused, RemoteError, Unavailable
 from incident_tui.remote.http import classify_status, connect_error, error_text
@@ -32,21 +38,13 @@ def _storage_error(response: httpx.Response) -> RemoteError:
     return error
 
 
-async def _storage_call(storage: httpx.AsyncClient, method: str, url: httpx.URL | str,
-                        **kwargs: Any) -> None:
-    try:
-        response = await storage.request(method, url, **kwargs)
-    except httpx.TimeoutException:
-        raise Unavailable("attachment storage did not answer in time") from None
-    except httpx.HTTPError as exc:
-        raise Unavailable(f"attachment storage failed: {type(exc).__name__}") from None
-    if not response.is_success:
-        raise _storage_error(response)
-
-
 async def put_file(storage: httpx.AsyncClient, url: httpx.URL, path: Path, content_type: str,
-                   size: int) -> None:
-    """PUT the bytes of ``path`` (``size`` long) to the presigned ``url``, streamed."""
+                   size: int, *, most: int = MOST_HELD, floor: float = SPEED_FLOOR,
+                   window: float = SPEED_WINDOW) -> None:
+    """PUT the bytes of ``path`` (``size`` long) to the presigned ``url``, streamed. The
+    storage's answer, read whole, must keep coming at ``floor`` bytes a second over each
+    ``window`` of seconds and stay under ``most`` bytes
+    (:mod:`~incident_tui.remote.answer_limits`)."""
 
     async def chunks() -> AsyncIterator[bytes]:
         handle = await asyncio.to_thread(path.open, "rb")
@@ -56,28 +54,39 @@ async def put_file(storage: httpx.AsyncClient, url: httpx.URL, path: Path, conte
         finally:
             handle.close()
 
-    await _storage_call(storage, "PUT", url, content=chunks(),
-                        headers={"Content-Type": content_type, "Content-Length": str(size)})
+    where = f"attachment storage at {_origin(str(url))}"
+    headers = {"Content-Type": content_type, "Content-Length": str(size)}
+    try:
+        async with storage.stream("PUT", url, content=chunks(), headers=headers) as response:
+            limit(response, where=where, most=most, floor=floor, window=window)
+            await read_whole(response, where=where, most=most)
+    except httpx.TimeoutException:
+        raise Unavailable("attachment storage did not answer in time") from None
+    except httpx.HTTPError as exc:
+        raise Unavailable(f"attachment storage failed: {type(exc).__name__}") from None
+    if not response.is_success:
+        raise _storage_error(response)
 
 
 async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
-                      progress: Progress | None = None, *, floor: float = SPEED_FLOOR,
-                      window: float = SPEED_WINDOW) -> int:
+                      progress: Progress | None = None, *, most: int = MOST_HELD,
+                      floor: float = SPEED_FLOOR, window: float = SPEED_WINDOW) -> int:
     """Stream ``url`` into ``dest``, telling ``progress`` as the bytes come; the number of
     bytes written. A failure says how much had come, and where from: the storage's address,
     never the link itself, which carries its signature. The bytes must keep coming at
-    ``floor`` a second over each ``window`` of seconds
-    (:mod:`~incident_tui.remote.answer_limits`)."""
+    ``floor`` a second over each ``window`` of seconds, and an error's text stay under
+    ``most`` bytes (:mod:`~incident_tui.remote.answer_limits`)."""
     total = 0
     size: int | None = None
     origin = _origin(url)
     try:
         async with storage.stream("GET", url) as response:
             # An error's text is read whole, so it has the size limit too; a file has none.
-            limit(response, where=f"attachment storage at {origin}",
-                  most=None if response.is_success else MOST_HELD, floor=floor, window=window)
+            where = f"attachment storage at {origin}"
+            limit(response, where=where, most=None if response.is_success else most,
+                  floor=floor, window=window)
             if not response.is_success:
-                await response.aread()
+                await read_whole(response, where=where, most=most)
                 raise _storage_error(response)
 
             def told(done: int, whole: int | None) -> None:

@@ -376,4 +376,5 @@ class KitehouseConnector(Connector):
 
     def handover_stream(self, hours: float = 12) -> AsyncIterator[str]:
         """The AI handover e-mail as it streams (SSE), text chunk by chunk, until ``end``."""
-        return handover_text(self.http.client, f"{self._site}/handover", hours)
+        return handover_text(self.http.client, f"{self._site}/handover", hours,
+                             most=self.http.most_held)

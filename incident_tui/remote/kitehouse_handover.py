@@ -14,20 +14,25 @@ from httpx_sse import SSEError, aconnect_sse
 
 from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean
-from incident_tui.remote.answer_limits import MOST_HELD, read_whole
+from incident_tui.remote.answer_limits import MOST_HELD, limit, read_whole
 from incident_tui.remote.errors import BadResponse, Unavailable
 from incident_tui.remote.http import classify_status, connect_error, error_text
 
 
-async def handover_text(client: httpx.AsyncClient, path: str, hours: float
-                        ) -> AsyncIterator[str]:
-    """The e-mail's text chunk by chunk from ``GET path?hours=``, until ``end``."""
+async def handover_text(client: httpx.AsyncClient, path: str, hours: float, *,
+                        most: int = MOST_HELD) -> AsyncIterator[str]:
+    """The e-mail's text chunk by chunk from ``GET path?hours=``, until ``end``; a stream
+    of more than ``most`` bytes is given up (:class:`~incident_tui.remote.errors.TooLarge`):
+    the screen keeps all of its text, and a stream that never ends would fill the memory."""
+    where = str(client.base_url).rstrip("/")
     try:
         async with aconnect_sse(client, "GET", path, params={"hours": f"{hours:g}"}) as source:
             response = source.response
+            # No pace: the e-mail is written as it streams, and may come slower than any
+            # answer from a store.
+            limit(response, where=where, most=most, floor=0)
             if not response.is_success:
-                await read_whole(response, where=str(client.base_url).rstrip("/"),
-                                 most=MOST_HELD)
+                await read_whole(response, where=where, most=most)
                 raise classify_status(response, error_text(response))
             async for event in source.aiter_sse():
                 if event.event == "end":
@@ -44,7 +49,7 @@ async def handover_text(client: httpx.AsyncClient, path: str, hours: float
     except SSEError as exc:
         raise BadResponse(f"handover is not an event stream: {exc}") from None
     except httpx.HTTPError as exc:
-        raise stream_error(exc, str(client.base_url).rstrip("/")) from None
+        raise stream_error(exc, where) from None
 
 
 def stream_error(exc: httpx.HTTPError, base_url: str) -> Unavailable:

@@ -1,8 +1,8 @@
 """Answers that are small over the wire and huge once decoded, over real HTTP: the emulators'
 ``bomb`` fault (a gzip body of blank space), and the size limit that counts decoded bytes
 (:func:`incident_tui.remote.answer_limits.read_whole`), so no answer read whole fills the
-memory. Also the storage's answer to an upload, which now keeps the limits as every other
-answer does."""
+memory. Also the storage's answer to an upload, which keeps the limits as every other answer
+does, and Kitehouse's handover stream, which keeps the size limit but no pace."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from incident_tui.remote.errors import NotFound, TooLarge, Unavailable
+from incident_tui.remote.errors import AuthFailed, NotFound, TooLarge, Unavailable
 from incident_tui.remote.kitehouse import KitehouseConnector
 from tests.integration.conftest import Serve
 from tests.integration.test_endless_answers import WINDOW, connector, http_of, pull_all
@@ -107,6 +107,48 @@ async def test_the_storage_answer_to_an_upload_keeps_the_limits(
         attachment = await conn.upload_attachment(current, source)
         assert attachment.name == "plan.txt"
         assert [a.name for a in (await conn.get(rid)).attachments or []] == ["plan.txt"]
+    finally:
+        srv.emulator.faults.clear()
+        await conn.aclose()
+
+
+async def test_a_handover_stream_without_end_is_given_up_at_the_size_limit(
+    serve: Serve, tmp_path: Path
+) -> None:
+    srv = serve("kitehouse", sample=2)
+    conn = connector(tmp_path, srv.emulator.remote_config("school"))
+    assert isinstance(conn, KitehouseConnector)
+    http_of(conn).most_held = MB
+    try:
+        # A flood that never ends: before, it was held for ever, in a line with no end.
+        srv.emulator.faults.add("endless", path="/handover$")
+        with pytest.raises(TooLarge, match=r"more than 1\.0 MB"):
+            [chunk async for chunk in conn.handover_stream(1)]
+        # No pace here, as there is for every other answer: the e-mail is written as it
+        # streams, and may come slower than any pace an answer from a store must keep.
+        http_of(conn).speed_window = WINDOW
+        http_of(conn).speed_floor = MB
+        srv.emulator.handover_delay = 0.05
+        text = "".join([chunk async for chunk in conn.handover_stream(48)])
+        assert text.rstrip().endswith("Kitehouse Assistant")
+    finally:
+        srv.emulator.faults.clear()
+        await conn.aclose()
+
+
+async def test_a_handover_refusal_whose_text_expands_is_given_up(
+    serve: Serve, tmp_path: Path
+) -> None:
+    srv = serve("kitehouse", sample=2)
+    conn = connector(tmp_path, {**srv.emulator.remote_config("school"), "token": "nope"})
+    assert isinstance(conn, KitehouseConnector)
+    http_of(conn).most_held = MB
+    srv.emulator.faults.add("bomb", path="/handover$", size=64 * MB)
+    try:
+        with pytest.raises(TooLarge, match=r"more than 1\.0 MB"):
+            [chunk async for chunk in conn.handover_stream(1)]
+        with pytest.raises(AuthFailed):
+            [chunk async for chunk in conn.handover_stream(1)]
     finally:
         srv.emulator.faults.clear()
         await conn.aclose()

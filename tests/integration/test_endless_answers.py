@@ -70,13 +70,20 @@ def test_an_endless_answer_keeps_coming_until_the_client_hangs_up(serve: Serve) 
         assert client.get("/incidents").status_code == 200
 
 
-async def test_a_listing_that_never_ends_fails_past_the_memory_limit_once(
-    serve: Serve, tmp_path: Path
+@pytest.mark.parametrize(
+    "fault",
+    # A gzip body of about 64 KB, well under the limit over the wire: only once decoded
+    # does it pass it.
+    [{"kind": "endless"}, {"kind": "bomb", "size": 64 * 1024 * 1024}],
+    ids=["endless", "expands-once-decoded"],
+)
+async def test_a_listing_past_the_memory_limit_fails_once(
+    serve: Serve, tmp_path: Path, fault: dict[str, Any]
 ) -> None:
     srv = serve("revily", sample=3)
     conn = connector(tmp_path, srv.emulator.remote_config("oncall"))
     http_of(conn).most_held = 1024 * 1024
-    srv.emulator.faults.add("endless", path="^/incidents$", times=-1)
+    srv.emulator.faults.add(**fault, path="^/incidents$", times=-1)
     try:
         with pytest.raises(TooLarge, match=r"more than 1\.0 MB.*is base_url the API's address"):
             await pull_all(conn)

@@ -4,7 +4,7 @@ each argument, and the checks of argument values that argparse reports as usage 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +45,37 @@ def _hours(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _count(text: str) -> int:
-    """A whole number of zero or more (``--sample``, ``--limit``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"want a whole number of 0 or more, not {text!r}")
-    return value
+LARGEST = 2**63 - 1
+"""The largest whole number SQLite stores: a larger one would stop a query with a traceback."""
+MOST_SAMPLE = 1_000_000
+"""Most sample incidents an emulator makes: more would take minutes to build, and memory."""
+
+
+def _whole(least: int, most: int = LARGEST) -> Callable[[str], int]:
+    """A whole number from ``least`` to ``most``: another is wrong usage (exit status 2)."""
+
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value > most:
+            raise argparse.ArgumentTypeError(f"want a whole number of {most:,} at most, "
+                                             f"not {text!r}")
+        if value < least:
+            raise argparse.ArgumentTypeError(f"want a whole number of {least} or more, "
+                                             f"not {text!r}")
+        return value
+
+    return whole
+
+
+_count = _whole(0)
+"""``--limit``: zero or more."""
+_seq = _whole(1)
+"""A change's number in the outbox."""
+_sample = _whole(0, MOST_SAMPLE)
+"""``--sample``: sample incidents per emulator."""
 
 
 def _port(text: str) -> int:
@@ -201,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub, "demo", help="run the five bundled emulators with sample data and open the TUI"
     )
     demo.add_argument(
-        "--sample", type=_count, default=300, help="incidents per emulator (default 300)"
+        "--sample", type=_sample, default=300, help="incidents per emulator (default 300)"
     )
     demo.add_argument(
         "--no-tui", action="store_true", help="sync once, print a summary and stop (no TUI)"
@@ -324,9 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     outbox = reads_config.add_parser("outbox", help="list queued changes")
     outbox.add_argument("--json", action="store_true", help="JSON array")
     retry = reads_config.add_parser("retry", help="put a refused change back in the queue")
-    retry.add_argument("seq", type=int, help=SEQ_HELP)
+    retry.add_argument("seq", type=_seq, help=SEQ_HELP)
     discard = reads_config.add_parser("discard", help="drop a queued change")
-    discard.add_argument("seq", type=int, help=SEQ_HELP)
+    discard.add_argument("seq", type=_seq, help=SEQ_HELP)
     conflict = reads_config.add_parser("conflict", help="settle a conflict")
     conflict.add_argument("id", help=ID_HELP)
     conflict.add_argument(
@@ -364,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     emulate.add_argument(
-        "--sample", type=_count, default=200, help="sample incidents (default 200)"
+        "--sample", type=_sample, default=200, help="sample incidents (default 200)"
     )
     emulate.add_argument(
         "--option",

@@ -20,6 +20,14 @@ from tests.child_lines import ChildLines
         (["emulate", "revily", "--sample", "many"], "want a whole number of 0 or more, not 'many'"),
         (["emulate", "revily", "--port", "70000"], "want a port from 0 to 65535, not '70000'"),
         (["list", "--limit", "-2"], "argument --limit: want a whole number of 0 or more"),
+        # Past what SQLite stores: before, a traceback (OverflowError) from the query.
+        (
+            ["list", "--limit", "99999999999999999999999"],
+            "argument --limit: want a whole number of 9,223,372,036,854,775,807 at most",
+        ),
+        (["discard", "99999999999999999999999"], "argument seq: want a whole number of 9,2"),
+        (["retry", "0"], "argument seq: want a whole number of 1 or more, not '0'"),
+        (["demo", "--sample", "5000000"], "want a whole number of 1,000,000 at most"),
         (
             ["list", "--status", "triggered,bogus"],
             "argument --status: unknown 'bogus' (want triggered, acknowledged, resolved)",

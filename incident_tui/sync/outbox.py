@@ -249,12 +249,25 @@ def mark_conflict(
                     "fields": fields,
                     "ours": ours,
                     "theirs": theirs_values,
+                    "theirs_raw": their_words(theirs) if theirs else None,
                     "reason": reason,
                 },
                 default=str,
             )
             if theirs is not None:
                 incident.raw = json.dumps(theirs.raw, default=str)
+
+
+def their_words(theirs: Incident) -> dict[str, str | None]:
+    """The remote's own words for its status and severity, and its times, as a conflict
+    keeps them: taking their side shows them with their values at once, not only after the
+    next sync reads the incident again."""
+    return {
+        "status_raw": theirs.status_raw,
+        "severity_raw": theirs.severity_raw,
+        "acknowledged_at": to_db(theirs.acknowledged_at),
+        "resolved_at": to_db(theirs.resolved_at),
+    }
 
 
 def _block(s: Session, seq: int, state: str, reason: str) -> IncidentRow | None:

@@ -81,15 +81,18 @@ def discard(engine: Engine, seq: int) -> str:
             remove_incident(s, incident)
             return incident.id
         states = {other.state for other in remaining}
+        settled: dict[str, Any] = {}
         if "conflict" not in states and not incident.remote_deleted:
             # What the remote had when it contested a change is newer than the last pull.
-            theirs = json.loads(incident.conflict or "{}").get("theirs")
+            settled = json.loads(incident.conflict or "{}")
+            theirs = settled.get("theirs")
             if theirs:
                 incident.base = json.dumps({**json.loads(incident.base or "{}"), **theirs})
             incident.conflict = None
         if "failed" not in states:
             incident.failed = None
         _undo_local_view(incident, op, payload, remaining)
+        _their_words(incident, settled)
         # Forget the version, so the re-read rewrites the row even where the remote's own
         # token did not move; a row created here has nothing to read yet.
         incident.version = None
@@ -99,6 +102,20 @@ def discard(engine: Engine, seq: int) -> str:
         s.flush()
         fts.reindex(s, [incident.id])
         return incident.id
+
+
+def _their_words(incident: IncidentRow, conflict: dict[str, Any]) -> None:
+    """Where ``incident`` now shows the status (severity) the remote had in a settled
+    ``conflict``, show the remote's own word for it, and its times, too: a status with
+    another's word ("resolved (NEW)") told scripts reading the word something untrue."""
+    theirs = conflict.get("theirs") or {}
+    words = conflict.get("theirs_raw") or {}
+    if "status" in theirs and incident.status == theirs["status"]:
+        for name in ("status_raw", "acknowledged_at", "resolved_at"):
+            if name in words:
+                setattr(incident, name, words[name])
+    if "severity_raw" in words and "severity" in theirs and incident.severity == theirs["severity"]:
+        incident.severity_raw = words["severity_raw"]
 
 
 def _drop_unsent(s: Session, op: ChangeKind, payload: dict[str, Any]) -> None:
@@ -237,6 +254,7 @@ def take_theirs(engine: Engine, incident_id: str) -> None:
         for name in ("title", "description", "severity", "status"):
             if name in theirs:
                 setattr(incident, name, theirs[name])
+        _their_words(incident, info)
         if theirs:
             incident.base = json.dumps(theirs)
         incident.conflict = None
@@ -245,7 +263,7 @@ def take_theirs(engine: Engine, incident_id: str) -> None:
             s.flush()
             remove_incident(s, incident)
             return
-        # Its remote status name and times are still ours: the next sync reads it again.
+        # What the conflict did not keep (comments, other fields): the next sync reads it.
         mark_reread(s, [incident_id])
         s.flush()
         recount_pending(s, [incident_id])

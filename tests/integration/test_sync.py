@@ -543,3 +543,47 @@ async def test_headless_sync_prints_progress_on_a_terminal_only(
     assert await run_sync(settings, None, once=True, listener=PrintListener(log)) == 0
     said = log.getvalue()
     assert "school: syncing…" in said and "listed" not in said and "details" not in said
+
+
+async def _acked_here_resolved_there(serve: Serve, tmp_path: Path) -> tuple[Settings, str]:
+    """An AOH IMS incident acknowledged here while someone resolved it there: in conflict."""
+    aoh = serve("aoh_ims", sample=0)
+    row = aoh.emulator.add(name="Disk full", status="NEW", severity="HIGH")
+    settings = settings_for(tmp_path, aoh.emulator.remote_config("ops"))
+    assert (await sync(settings)).ok
+    incident_id = f"ops:{row['id']}"
+    Actions.open(settings.db_path()).acknowledge([incident_id])
+    aoh.emulator.touch(row["id"], status="RESOLVED", severity="CRITICAL")
+    assert (await sync(settings)).results[0].conflicts == 1
+    return settings, incident_id
+
+
+def _shown(settings: Settings, incident_id: str) -> dict[str, Any]:
+    detail = Reader.open(settings.db_path()).detail(incident_id)
+    assert detail is not None
+    return detail.incident
+
+
+async def test_taking_theirs_shows_their_status_with_their_own_words(
+    serve: Serve, tmp_path: Path
+) -> None:
+    settings, incident_id = await _acked_here_resolved_there(serve, tmp_path)
+    outbox_answers.take_theirs(SyncEngine(settings).engine, incident_id)
+    # At once, before any sync: before, the status was theirs but its word was still ours
+    # ("resolved (NEW)") until a later pass read the incident again.
+    shown = _shown(settings, incident_id)
+    assert (shown["status"], shown["status_raw"]) == ("resolved", "RESOLVED")
+    assert (shown["severity"], shown["severity_raw"]) == ("critical", "CRITICAL")
+    # Our acknowledgement's time went with it: AOH IMS keeps no such time.
+    assert shown["acknowledged_at"] is None
+
+
+async def test_discarding_a_contested_change_shows_theirs_with_their_own_words(
+    serve: Serve, tmp_path: Path
+) -> None:
+    settings, incident_id = await _acked_here_resolved_there(serve, tmp_path)
+    [seq] = [c["seq"] for c in Reader.open(settings.db_path()).outbox()]
+    outbox_answers.discard(SyncEngine(settings).engine, seq)
+    shown = _shown(settings, incident_id)
+    assert (shown["status"], shown["status_raw"]) == ("resolved", "RESOLVED")
+    assert (shown["severity"], shown["severity_raw"]) == ("critical", "CRITICAL")

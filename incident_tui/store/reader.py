@@ -242,6 +242,12 @@ class Reader:
         sql = f"SELECT COUNT(*) FROM incident WHERE {where} AND {before}"
         return int(self._all(sql, [*params, *values])[0][0])
 
+    def among(self, query: ListQuery, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` the query selects: the selected incidents the list shows now."""
+        where, params = where_clause(query)
+        sql = f"SELECT id FROM incident WHERE {where} AND id IN (SELECT value FROM json_each(?))"
+        return {row[0] for row in self._all(sql, [*params, json.dumps(list(ids))])}
+
     def exists(self, incident_id: str) -> bool:
         """Whether the cache holds this incident (deleted ones excluded)."""
         sql = "SELECT 1 FROM incident WHERE id = ? AND deleted_locally = 0"

@@ -103,6 +103,52 @@ async def test_reopen_leaves_out_the_kinds_that_cannot(make_app: Any, db_path: P
         )
 
 
+async def test_a_selection_the_search_hides_is_acted_on_only_after_a_question(
+    make_app: Any, db_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await select(pilot, "safety:r006", "ops:r009")  # both triggered
+        await pilot.press("slash", *"number 12", "enter")  # leaves oncall:r012 alone in view
+        await settle(pilot)
+        assert [incidents(app).row_at(0).id] == ["oncall:r012"]  # type: ignore[union-attr]
+        # What the keys act on stays in sight at 80 columns, before the search.
+        assert "2 selected  ·  search 'number 12'" in screen_text(app).splitlines()[0]
+        await pilot.press("r")
+        await settle(pilot)
+        assert type(app.screen) is ConfirmScreen
+        text = screen_text(app)
+        assert "Resolve 2 selected incidents?" in text
+        assert "None of them is in the list as it is now" in text
+        await pilot.press("n")
+        await settle(pilot)
+        assert status_of(db_path, "safety:r006") == "triggered"
+        assert incidents(app).selected_ids == ["safety:r006", "ops:r009"]
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert status_of(db_path, "safety:r006") == "resolved"
+        assert status_of(db_path, "ops:r009") == "resolved"
+        assert status_of(db_path, "oncall:r012") == "triggered"  # the row in view: untouched
+        assert incidents(app).selected_ids == []
+
+
+async def test_a_selection_partly_hidden_says_how_much_is_hidden(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await select(pilot, "safety:r006", "oncall:r012")
+        await pilot.press("slash", *"number 12", "enter")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Acknowledge 2 selected incidents?" in text
+        assert "1 of them is not in the list as it is now" in text
+
+
 async def test_delete_takes_the_selection_after_one_question(
     make_app: Any, db_path: Path
 ) -> None:

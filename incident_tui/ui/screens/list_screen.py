@@ -7,11 +7,14 @@ cursor (its remote kind) cannot do, saying why when such a key is pressed.
 With a selection, the row actions act on the selection, never on the cursor's row (which
 ``space`` has just moved past): acknowledge, resolve, reopen and delete (asking once) take
 every selected incident; comment and edit, which are about one incident, take the selected
-one when exactly one is selected and otherwise refuse with a word.
+one when exactly one is selected and otherwise refuse with a word. When the search or
+filters hide some of the selection, acknowledge, resolve and reopen ask first, saying how
+many the list does not show.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -275,10 +278,12 @@ class ListScreen(Screen[None]):
             "  ·  ",
             SORT_LABEL[query.sort],
         ]
-        if described := query.describe():
-            parts += ["  ·  ", (described, "$accent")]
+        # The selection before the search and filters, which may be long: at 80 columns what
+        # a bulk key will act on must stay in sight.
         if selected := len(incidents.selected_ids):
             parts += ["  ·  ", (f"{selected} selected", "bold $mark-pending")]
+        if described := query.describe():
+            parts += ["  ·  ", (described, "$accent")]
         title = Content.assemble(*parts)
         if title != self._title:
             # Only on change, and without a layout pass (the line's height never changes).
@@ -384,13 +389,11 @@ class ListScreen(Screen[None]):
 
     def action_acknowledge(self) -> None:
         """Acknowledge the selection, or the incident under the cursor."""
-        bulk = bool(self.incidents.selected_ids)
-        self.ctx.intents.acknowledge(self.targets.all(), done=self._after_bulk if bulk else None)
+        self._act("Acknowledge", self.targets.all(), self.ctx.intents.acknowledge)
 
     def action_resolve(self) -> None:
         """Resolve the selection, or the incident under the cursor."""
-        bulk = bool(self.incidents.selected_ids)
-        self.ctx.intents.resolve(self.targets.all(), done=self._after_bulk if bulk else None)
+        self._act("Resolve", self.targets.all(), self.ctx.intents.resolve)
 
     def _after_bulk(self) -> None:
         self.incidents.clear_selection()
@@ -398,10 +401,38 @@ class ListScreen(Screen[None]):
     def action_reopen(self) -> None:
         """Reopen the selection, or the incident under the cursor (those not resolved are
         left alone)."""
-        bulk = bool(self.incidents.selected_ids)
         targets = self.targets.bulk("reopen")
         if targets:
-            self.ctx.intents.reopen(targets, done=self._after_bulk if bulk else None)
+            self._act("Reopen", targets, self.ctx.intents.reopen)
+
+    def _act(self, verb: str, targets: list[str], intent: Callable[..., None]) -> None:
+        """Queue ``intent`` on ``targets``; with a selection, clear it once queued, and ask
+        first when the search or filters hide some of it.
+
+        A responder who narrows the list and presses a key on the row in front of them
+        would otherwise change incidents they cannot see, and not the one they meant."""
+        incidents = self.incidents
+        if not incidents.selected_ids:
+            intent(targets)
+            return
+        hidden = len(targets) - len(
+            self.ctx.services.reader.among(incidents.list_query, targets)
+        )
+        if not hidden:
+            intent(targets, done=self._after_bulk)
+            return
+        from incident_tui.ui.screens.confirm import ConfirmScreen
+
+        count = f"{len(targets)} selected incident" + ("" if len(targets) == 1 else "s")
+        question = Content.assemble(
+            (f"{verb} ", "bold"), (count, "bold $warning"), "?\n", hidden_note(hidden, len(targets))
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                intent(targets, done=self._after_bulk)
+
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     def action_select(self) -> None:
         """Select or unselect the incident under the cursor, then move down."""
@@ -473,3 +504,14 @@ class ListScreen(Screen[None]):
             self._clear_search()
         elif incidents.selected_ids:
             incidents.clear_selection()
+
+
+def hidden_note(hidden: int, total: int) -> str:
+    """Why a bulk action asks first: ``hidden`` of the ``total`` selected incidents are not
+    in the list as the search and filters leave it."""
+    if hidden == total:
+        who = "It is not" if total == 1 else "None of them is"
+    else:
+        who = f"{hidden} of them " + ("is not" if hidden == 1 else "are not")
+    return f"{who} in the list as it is now: the search or filters hide " + (
+        "it." if hidden == 1 else "them.")

@@ -6,6 +6,7 @@ contradictory sign-in names every problem at once); :mod:`incident_tui.config` r
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -101,6 +102,16 @@ class RemoteBase(BaseModel):
         Raises :class:`~incident_tui.remote.errors.AuthFailed` when ``token_env`` names an
         unset variable and there is no ``token`` to fall back on (see :func:`_env_or`)."""
         return _env_or("token_env", self.token_env, self.token, self.name)
+
+    def mapping(self) -> str:
+        """The settings that decide how this remote's statuses and severities read into the
+        common model, as one text: when it changes, the cached incidents are read again."""
+        maps = {name: getattr(self, name) for name in MAPPING_SETTINGS if hasattr(self, name)}
+        return json.dumps(maps, sort_keys=True)
+
+
+MAPPING_SETTINGS = ("status_map", "priority_map", "severity_map")
+"""The remote settings that map its words to common statuses and severities."""
 
 
 class KitehouseRemote(RemoteBase):

@@ -142,6 +142,8 @@ STEPS: dict[int, tuple[str, ...]] = {
     9: _FTS_REBUILD,
     # 10 -> 11: the time a remote's Retry-After pauses its passes until.
     10: ("ALTER TABLE remote ADD COLUMN hold_until VARCHAR",),
+    # 11 -> 12: the mapping settings the cached incidents of a remote were read with.
+    11: ("ALTER TABLE remote ADD COLUMN mapping VARCHAR",),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -145,6 +145,11 @@ class RemoteRow(SQLModel, table=True):
     hold_until: str | None = None
     """Until when the remote asked (``Retry-After`` on the answer that failed the last pass)
     to be sent nothing: no pass of it before then, in any process on this cache."""
+    # Last: an upgraded cache adds it at the end, and a new one must match it.
+    mapping: str | None = None
+    """The remote's settings that decide how its statuses and severities read (its
+    ``status_map``, ``priority_map`` or ``severity_map``), as the cached incidents were read
+    with: a pass that finds them changed reads every incident again."""
 
 
 class OutboxRow(SQLModel, table=True):

@@ -123,6 +123,14 @@ class SyncEngine:
             attempted = to_db(self.clock())
             self.listener.remote_started(name)
             try:
+                mapping = config.mapping()
+                if stored is None or stored.mapping != mapping:
+                    # Unknown before (a new remote, a cache from an older version): noted,
+                    # nothing read again; changed since: every incident is read again.
+                    await asyncio.to_thread(
+                        pull_store.note_mapping, self.engine, name, kind, mapping,
+                        reread=stored is not None and stored.mapping is not None,
+                    )
                 connector = self.connector(name)
                 held_back = await self._pusher.push(connector, result)
                 listed_in_full = await self._puller.pull(connector, kind, result)

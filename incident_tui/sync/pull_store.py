@@ -49,6 +49,7 @@ class StoredState:
     last_ok_at: str | None
     last_attempt_at: str | None
     last_full_at: str | None
+    mapping: str | None = None
 
     def pause(self, now: datetime) -> tuple[datetime, str] | None:
         """Until when and why the remote gets no pass now (see :func:`remote_pause`)."""
@@ -82,7 +83,7 @@ def stored_state(engine: Engine, name: str) -> StoredState | None:
             .execute(
                 text(
                     "SELECT state, last_error, hold_until, last_ok_at, last_attempt_at, "
-                    "last_full_at FROM remote WHERE name = :n"
+                    "last_full_at, mapping FROM remote WHERE name = :n"
                 ),
                 {"n": name},
             )
@@ -114,6 +115,19 @@ def _set_state(s: Session, name: str, kind: str, values: dict[str, Any]) -> None
     if values:
         sets = ", ".join(f"{key} = :{key}" for key in values)
         conn.execute(text(f"UPDATE remote SET {sets} WHERE name = :n"), {"n": name, **values})
+
+
+def note_mapping(engine: Engine, name: str, kind: str, mapping: str, *, reread: bool) -> None:
+    """Note the ``mapping`` settings (:meth:`~incident_tui.config_remotes.RemoteBase.mapping`)
+    the remote's incidents are read with from now on. ``reread``: they changed, so the
+    next listing is a full one and rewrites every cached incident, whose statuses and
+    severities were read with the old ones (an unchanged incident is otherwise skipped)."""
+    with session(engine) as s, s.begin():
+        if reread:
+            conn = s.connection()
+            conn.execute(text("UPDATE incident SET version = NULL WHERE remote = :n"), {"n": name})
+            conn.execute(text("UPDATE remote SET cursor = NULL WHERE name = :n"), {"n": name})
+        _set_state(s, name, kind, {"mapping": mapping})
 
 
 def store_page(

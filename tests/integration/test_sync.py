@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 import textwrap
 from pathlib import Path
@@ -587,3 +588,32 @@ async def test_discarding_a_contested_change_shows_theirs_with_their_own_words(
     shown = _shown(settings, incident_id)
     assert (shown["status"], shown["status_raw"]) == ("resolved", "RESOLVED")
     assert (shown["severity"], shown["severity_raw"]) == ("critical", "CRITICAL")
+
+
+async def test_a_changed_priority_map_reads_the_cached_incidents_again(
+    serve: Serve, tmp_path: Path
+) -> None:
+    kite = serve("kitehouse", sample=40)
+    config = kite.emulator.remote_config("school")
+    settings = settings_for(tmp_path, config)
+    assert (await sync(settings)).ok
+
+    def severities() -> set[tuple[str | None, str | None]]:
+        conn = sqlite3.connect(settings.db_path())
+        try:
+            rows = conn.execute("SELECT severity_raw, severity FROM incident").fetchall()
+        finally:
+            conn.close()
+        return set(rows)
+
+    assert ("Medium", "minor") in severities()
+    # The user says what "Medium" means here: every cached incident must read so, not only
+    # those the remote changes later (an unchanged one was never written again).
+    changed = settings_for(tmp_path, {**config, "priority_map": {"Medium": "critical"}})
+    report = await sync(changed)
+    assert report.ok and report.results[0].pulled == 40  # every one written again
+    assert ("Medium", "critical") in severities() and ("Medium", "minor") not in severities()
+    # Once read again, a pass with the same settings writes nothing.
+    report = await sync(changed)
+    assert report.ok and report.results[0].pulled == 0
+    assert ("Medium", "critical") in severities()

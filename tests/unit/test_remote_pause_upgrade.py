@@ -24,6 +24,7 @@ def test_upgrade_from_version_10_adds_the_pause_of_a_remote(tmp_path: Path) -> N
     engine.dispose()
     conn = sqlite3.connect(path)
     with conn:
+        conn.execute("ALTER TABLE remote DROP COLUMN mapping")  # version 12's
         conn.execute("ALTER TABLE remote DROP COLUMN hold_until")  # all version 11 added
         conn.execute("PRAGMA user_version = 10")
     conn.close()
@@ -39,9 +40,39 @@ def test_upgrade_from_version_10_adds_the_pause_of_a_remote(tmp_path: Path) -> N
         engine.dispose()
 
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 11
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 12
     assert conn.execute("SELECT name, state FROM remote").fetchall() == [("oncall", "failing")]
     db.open_db(tmp_path / "new.db").close()
     fresh = sqlite3.connect(tmp_path / "new.db")
     columns = "PRAGMA table_info(remote)"
     assert conn.execute(columns).fetchall() == fresh.execute(columns).fetchall()
+
+
+def test_upgrade_from_version_11_notes_the_mapping_without_reading_again(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    engine = make_engine(path)
+    pull_store.save_remote_state(engine, "school", "kitehouse", state="ok", cursor="c1")
+    engine.dispose()
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("ALTER TABLE remote DROP COLUMN mapping")  # all version 12 added
+        conn.execute("PRAGMA user_version = 11")
+    conn.close()
+
+    engine = make_engine(path)  # upgrades
+    try:
+        stored = pull_store.stored_state(engine, "school")
+        assert stored is not None and stored.mapping is None
+        # What the incidents were read with is not known: noted, no full listing forced.
+        pull_store.note_mapping(engine, "school", "kitehouse", '{"status_map": {}}', reread=False)
+        assert pull_store.remote_state(engine, "school")[0] == "c1"
+        stored = pull_store.stored_state(engine, "school")
+        assert stored is not None and stored.mapping == '{"status_map": {}}'
+        # Changed since: the cursor goes, so the next listing is a full one.
+        pull_store.note_mapping(engine, "school", "kitehouse", '{"status_map": {"x": "y"}}',
+                                reread=True)
+        assert pull_store.remote_state(engine, "school")[0] is None
+    finally:
+        engine.dispose()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 12

@@ -121,15 +121,15 @@ class SyncEngine:
             pause: datetime | None = None
             listed_in_full: datetime | None = None
             attempted = to_db(self.clock())
+            mapping = config.mapping()
+            known_mapping = None if stored is None else stored.mapping
+            mapping_changed = known_mapping is not None and known_mapping != mapping
             self.listener.remote_started(name)
             try:
-                mapping = config.mapping()
-                if stored is None or stored.mapping != mapping:
-                    # Unknown before (a new remote, a cache from an older version): noted,
-                    # nothing read again; changed since: every incident is read again.
+                if mapping_changed:
+                    # Every incident is read again, with the new settings.
                     await asyncio.to_thread(
-                        pull_store.note_mapping, self.engine, name, kind, mapping,
-                        reread=stored is not None and stored.mapping is not None,
+                        pull_store.note_mapping, self.engine, name, kind, mapping, reread=True
                     )
                 connector = self.connector(name)
                 held_back = await self._pusher.push(connector, result)
@@ -165,6 +165,10 @@ class SyncEngine:
                 state = {"state": "failing", "last_error": result.error}
             state["hold_until"] = to_db(pause)
             state["last_attempt_at"] = attempted
+            if known_mapping is None:
+                # Unknown before (a new remote, a cache from an older version): nothing read
+                # again, and noted with the outcome, in the pass's one write of its state.
+                state["mapping"] = mapping
             if listed_in_full is not None and (
                 self.connector(name).can(Capability.INCREMENTAL)
                 or stored is None

@@ -58,8 +58,9 @@ class StoredState:
     def says(self, values: dict[str, Any], now: datetime) -> bool:
         """Whether writing a finished pass's ``values`` (:func:`save_remote_state`'s) would
         only move its times on, and those it has are under :data:`STATE_FRESH_FOR` old.
-        Never when the pass noted a full listing: the next pass reads that time."""
-        if "last_full_at" in values:
+        Never when the pass noted a full listing (the next pass reads that time) or the
+        remote's mapping settings."""
+        if "last_full_at" in values or "mapping" in values:
             return False
         for key in ("state", "last_error", "hold_until"):
             if values.get(key) != getattr(self, key):

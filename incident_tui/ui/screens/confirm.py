@@ -1,7 +1,8 @@
 """A yes / no question, and the delete confirmations built on it.
 
 Every question here throws something away (an incident, a comment, a file, a refused change,
-the local side of a conflict), so only ``y`` says yes: enter, pressed by reflex, does not.
+the local side of a conflict) or acts on incidents the list does not show (a selection the
+search hides), so only ``y`` says yes: enter, pressed by reflex, does not.
 
 Deleting a 4HSE incident is forced on the server (its involved people, resources and actions
 go too), so its confirmation first asks the server what else would be removed and shows it;

@@ -150,7 +150,7 @@ class Incident:
     day_only: frozenset[str] = frozenset()
     """Time fields the remote gave as a calendar day alone (set to that day's start in the
     user's zone). The store keeps a more precise time it knows within that day (see
-    :func:`incident_tui.store.days.settle_days`); nothing of this is stored."""
+    :func:`incident_tui.store.days.settled_times`); nothing of this is stored."""
 
     @property
     def id(self) -> str:

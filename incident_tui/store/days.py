@@ -15,10 +15,8 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
-from typing import Any
 
 from incident_tui.domain.model import Incident
 
@@ -26,12 +24,14 @@ DAY_FIELDS = frozenset({"occurred_at", "resolved_at"})
 """The time fields a remote may give as a day alone."""
 
 
-def settle_days(
+def settled_times(
     incident: Incident, cached: Mapping[str, datetime | None], now: datetime
-) -> Incident:
-    """``incident`` with each of its ``day_only`` times settled as the module says, from the
-    ``cached`` times of the incident and the pass's ``now``."""
-    changes: dict[str, Any] = {}
+) -> dict[str, datetime]:
+    """Each of the ``day_only`` times of ``incident`` settled as the module says, from the
+    ``cached`` times of the incident and the pass's ``now``, by field name: what a pull
+    stores in their place. Only the times that change are named. (A new incident with them
+    in place, built for each row, cost a 4HSE pull a tenth of its storing.)"""
+    changes: dict[str, datetime] = {}
     zone = time.tzname  # the caches below are per zone: a test may change it (tzset)
     for name in incident.day_only & DAY_FIELDS:
         start = getattr(incident, name)
@@ -45,7 +45,7 @@ def settle_days(
             changes[name] = now
         elif now > start:
             changes[name] = _last_moment(day, zone)
-    return replace(incident, **changes) if changes else incident
+    return changes
 
 
 # Cached: a first pull settles thousands of incidents closed on a few hundred days, and the

@@ -7,9 +7,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import text
@@ -21,7 +22,7 @@ from incident_tui.domain.model import Incident, Status, SummaryGaps
 from incident_tui.store import fts
 from incident_tui.store.bookkeeping import gone_from_remote
 from incident_tui.store.children import replace_children
-from incident_tui.store.days import DAY_FIELDS, settle_days
+from incident_tui.store.days import DAY_FIELDS, settled_times
 from incident_tui.store.schema import IncidentRow
 
 SYNCED_COLUMNS = (
@@ -117,12 +118,20 @@ def _json(value: list[Any] | dict[str, Any]) -> str:
     return jsontext.dumps(value)
 
 
+_NO_TIMES: Mapping[str, datetime] = MappingProxyType({})
+
+
 def row_values(
-    incident: Incident, synced_at: str | None, raw: str, version: str
+    incident: Incident,
+    synced_at: str | None,
+    raw: str,
+    version: str,
+    times: Mapping[str, datetime] = _NO_TIMES,
 ) -> tuple[Any, ...]:
     """The :data:`UPSERT_COLUMNS` of a pulled incident, in order (a tuple, not a dict: this
     runs for every pulled row). ``synced_at`` is in cache form, ``raw`` is the incident's
-    :func:`raw_text` and ``version`` its :func:`content_version`."""
+    :func:`raw_text` and ``version`` its :func:`content_version`; ``times``: day-only times
+    stored in place of the incident's (:func:`~incident_tui.store.days.settled_times`)."""
     # Status and Severity are StrEnums, so the members are their own text values.
     return (
         incident.id,
@@ -138,11 +147,11 @@ def row_values(
         incident.severity,
         incident.severity_raw,
         incident.category,
-        to_db(incident.occurred_at),
+        to_db(times.get("occurred_at", incident.occurred_at)),
         to_db(incident.created_at),
         to_db(incident.updated_at),
         to_db(incident.acknowledged_at),
-        to_db(incident.resolved_at),
+        to_db(times.get("resolved_at", incident.resolved_at)),
         incident.reporter,
         _json(incident.assignees),
         _json(incident.custom_fields),
@@ -227,15 +236,22 @@ def upsert_incidents(
                 (fill_gaps(i, cached[i.id], gaps) if i.id in cached else i, raw, version)
                 for i, raw, version in writes
             ]
+    settled: dict[str, dict[str, datetime]] = {}
     if any(i.day_only for i, _, _ in writes):
-        times = _cached_times(s, [i.id for i, _, _ in writes if i.day_only and i.id in known])
-        writes = [
-            (settle_days(i, times.get(i.id, {}), synced_at) if i.day_only else i, raw, version)
-            for i, raw, version in writes
-        ]
+        cached_times = _cached_times(
+            s, [i.id for i, _, _ in writes if i.day_only and i.id in known]
+        )
+        for incident, _, _ in writes:
+            if incident.day_only:
+                times = settled_times(incident, cached_times.get(incident.id, {}), synced_at)
+                if times:
+                    settled[incident.id] = times
     synced = to_db(synced_at)
     values = [
-        row_values(incident, synced, raw_text(incident) if raw is None else raw, version)
+        row_values(
+            incident, synced, raw_text(incident) if raw is None else raw, version,
+            settled.get(incident.id, _NO_TIMES),
+        )  # fmt: skip
         for incident, raw, version in writes
     ]
     if values:

@@ -16,7 +16,7 @@ from incident_tui.domain.mapping import parse_day
 from incident_tui.domain.model import Status
 from incident_tui.domain.query import ListQuery
 from incident_tui.remote.fourhse_mapping import incident_from
-from incident_tui.store.days import settle_days
+from incident_tui.store.days import settled_times
 from incident_tui.store.reader import Reader
 from tests.integration.conftest import Serve
 
@@ -39,16 +39,16 @@ def test_a_closing_day_keeps_the_time_known_within_it(new_york: None) -> None:
     incident = closed_on("2026-11-25")
     evening = datetime(2026, 11, 26, 1, 30, tzinfo=UTC)  # 20:30 on the 25th in New York
     # Resolved here at that moment: kept over the day's start.
-    assert settle_days(incident, {"resolved_at": evening}, evening).resolved_at == evening
+    assert settled_times(incident, {"resolved_at": evening}, evening) == {"resolved_at": evening}
     # Closed elsewhere, first seen by this pass on that day: the pass's moment.
-    assert settle_days(incident, {}, evening).resolved_at == evening
+    assert settled_times(incident, {}, evening) == {"resolved_at": evening}
     # A cached time of another day (closed, reopened, closed again) says nothing of this one.
     other = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    assert settle_days(incident, {"resolved_at": other}, evening).resolved_at == evening
+    assert settled_times(incident, {"resolved_at": other}, evening) == {"resolved_at": evening}
     # A day gone by: its last moment (a window reaching into that day counts it).
     later = datetime(2026, 11, 28, 12, tzinfo=UTC)
-    last = settle_days(incident, {}, later).resolved_at
-    assert last is not None and last.astimezone().strftime("%Y-%m-%d %H:%M") == "2026-11-25 23:59"
+    last = settled_times(incident, {}, later)["resolved_at"]
+    assert last.astimezone().strftime("%Y-%m-%d %H:%M") == "2026-11-25 23:59"
     assert incident.occurred_at == datetime(2026, 11, 25, 5, tzinfo=UTC)  # left a day
 
 

@@ -121,7 +121,8 @@ def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
     reader = open_reader(settings)
     for incident_id in args.ids:
         if not reader.exists(incident_id):
-            raise Failure(f"no incident {incident_id!r} in the cache")
+            also = f"; nothing was queued for any of the {len(args.ids)} incidents given"
+            raise Failure(f"no incident {incident_id!r} in the cache{also if args.ids[1:] else ''}")
     if not args.yes:
         # Refused before asking the remote: without a terminal nobody can answer.
         if not sys.stdin.isatty():

@@ -110,8 +110,19 @@ class Actions:
         queued: list[Queued] = []
         skipped: list[Skipped] = []
         with session(self.engine) as s, s.begin():
-            for incident_id in dict.fromkeys(ids):
-                row = self._cached(s, incident_id)
+            given = dict.fromkeys(ids)
+            for incident_id in given:
+                try:
+                    row = self._cached(s, incident_id)
+                except ActionError as error:
+                    if len(given) == 1:
+                        raise
+                    # Said outright: the others were found, and a script may take the
+                    # error for this one alone.
+                    raise ActionError(
+                        f"{error}; nothing was queued for any of the {len(given)} incidents "
+                        "given"
+                    ) from None
                 cannot = lacking(row.kind, CAPABILITY_OF[op])
                 if cannot is not None:
                     reason = f"{row.id} left out: {cannot}"

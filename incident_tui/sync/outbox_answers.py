@@ -216,14 +216,23 @@ def _undo_attribute(
     incident.custom_fields = json.dumps(fields)
 
 
+def _in_conflict(s: Session, incident_id: str) -> IncidentRow:
+    """The cached incident whose conflict is being settled; ``ActionError`` saying which is
+    wrong when the cache has no such incident, or it has no conflict."""
+    incident = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
+    if incident is None:
+        raise ActionError(f"no incident {incident_id!r} in the cache")
+    if not incident.conflict:
+        raise ActionError(f"{incident_id} has no conflict")
+    return incident
+
+
 def keep_mine(engine: Engine, incident_id: str) -> None:
     """Resolve a conflict for our side: the remote's current values become the base, so the
     queued change is pushed over them at the next sync."""
     with session(engine) as s, s.begin():
-        incident = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
-        if incident is None or not incident.conflict:
-            raise ActionError(f"{incident_id} has no conflict")
-        info = json.loads(incident.conflict)
+        incident = _in_conflict(s, incident_id)
+        info = json.loads(incident.conflict or "{}")
         if info.get("theirs"):
             incident.base = json.dumps(info["theirs"])
         incident.conflict = None
@@ -240,10 +249,8 @@ def keep_mine(engine: Engine, incident_id: str) -> None:
 def take_theirs(engine: Engine, incident_id: str) -> None:
     """Resolve a conflict for the remote's side: drop our contested changes and show theirs."""
     with session(engine) as s, s.begin():
-        incident = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
-        if incident is None or not incident.conflict:
-            raise ActionError(f"{incident_id} has no conflict")
-        info = json.loads(incident.conflict)
+        incident = _in_conflict(s, incident_id)
+        info = json.loads(incident.conflict or "{}")
         for row in s.exec(
             select(OutboxRow).where(
                 OutboxRow.incident_id == incident_id, OutboxRow.state == "conflict"

@@ -132,8 +132,14 @@ def test_the_applicable_changes_still_work_from_each_status(actions: Actions) ->
 
 
 def test_an_unknown_incident_still_fails_the_whole_call(actions: Actions) -> None:
-    with pytest.raises(ActionError, match="no incident 'ops:nope' in the cache"):
+    with pytest.raises(ActionError) as raised:
         actions.acknowledge(["ops:r1", "ops:nope"])
+    assert str(raised.value) == (
+        "no incident 'ops:nope' in the cache; nothing was queued for any of the 2 incidents given"
+    )
+    with pytest.raises(ActionError) as raised:
+        actions.acknowledge(["ops:nope"])
+    assert str(raised.value) == "no incident 'ops:nope' in the cache"
     assert queued_ops(actions) == []
 
 

@@ -85,3 +85,21 @@ def test_what_names_nothing_is_still_no_incident(
         assert main(["--db", str(db), "ack", given]) == 1
         assert f"no incident {given!r} in the cache" in one_line_error(capsys.readouterr().err)
     assert queued(db, capsys) == []
+
+
+def test_a_batch_with_an_id_that_names_nothing_says_nothing_was_queued(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = cache(tmp_path / "cache.db")
+    for command in (["ack"], ["resolve"], ["reopen"], ["delete", "--yes"]):
+        assert main(["--db", str(db), *command, "plant:r1", "plant:nope"]) == 1
+        assert one_line_error(capsys.readouterr().err) == (
+            "incident-tui: no incident 'plant:nope' in the cache; nothing was queued for any "
+            "of the 2 incidents given"
+        )
+    # Settling the conflict of an incident the cache does not have says so, as the others.
+    assert main(["--db", str(db), "conflict", "plant:nope", "--keep", "mine"]) == 1
+    assert one_line_error(capsys.readouterr().err) == (
+        "incident-tui: no incident 'plant:nope' in the cache"
+    )
+    assert queued(db, capsys) == []

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from incident_tui.domain.model import Severity, Status
+from incident_tui.domain.text import clean
 
 
 class Sort(StrEnum):
@@ -42,10 +43,18 @@ class ListQuery:
         if self.severities:
             parts.append("severity " + ",".join(sorted(s or "none" for s in self.severities)))
         if self.search:
-            parts.append(f"search {self.search!r}")
+            parts.append(f"search {_quoted(self.search)}")
         if self.pending_only:
             parts.append("pending only")
         return "; ".join(parts)
+
+
+def _quoted(text: str) -> str:
+    # Not repr(): it doubled every backslash and spelt other characters as escapes, so the
+    # title showed something other than what was typed. Pasted control characters go.
+    shown = clean(text, single_line=True)
+    mark = '"' if "'" in shown and '"' not in shown else "'"
+    return f"{mark}{shown}{mark}"
 
 
 def fts_query(text: str) -> str:

@@ -19,7 +19,7 @@ from incident_tui.ui.services import Services
 
 if TYPE_CHECKING:
     from incident_tui.store.actions import Actions
-    from incident_tui.store.queued import Queued
+    from incident_tui.store.queued import Queued, Skipped
 
 
 class Intents:
@@ -232,10 +232,10 @@ class Intents:
                 # markup, and drop control characters. OSError: a file to attach that cannot
                 # be read or copied.
                 reason = clean(str(exc))
-                if isinstance(exc, StatusRefused) and any(
-                    not item.unsupported for item in exc.skipped
-                ):
-                    reason += _reopen_hint(services)
+                if isinstance(exc, StatusRefused):
+                    reason = _reasons(services, exc.skipped)
+                    if any(not item.unsupported for item in exc.skipped):
+                        reason += _reopen_hint(services)
                 app.notify(reason, title=f"Cannot {label}", severity="error", markup=False)
                 return
             queued = [] if result is None else result if isinstance(result, list) else [result]
@@ -261,7 +261,7 @@ class Intents:
             elif text is None:
                 count = len({q.incident_id for q in queued}) if skipped else len(changed)
                 text = _summary(label, count) if count else "Nothing queued"
-                text += _skipped(skipped)
+                text += _skipped(services, skipped)
             app.notify(text, markup=False, timeout=6 if skipped else 3)
 
         app.run_worker(work, thread=True, group="actions", name=label, exit_on_error=False)
@@ -283,13 +283,27 @@ def _reopen_hint(services: Services) -> str:
     return f" ({keys[0]} reopens)" if keys else ""
 
 
-def _skipped(skipped: Sequence[Any]) -> str:
+SHOWN_REASONS = 2
+"""Most incidents a notice gives the reason for (a selection may leave out hundreds)."""
+
+
+def _skipped(services: Services, skipped: Sequence[Skipped]) -> str:
     """`` · 2 left alone: …`` for the incidents a status change skipped (none: empty)."""
     if not skipped:
         return ""
-    reasons = "; ".join(clean(getattr(s, "reason", ""), single_line=True) for s in skipped[:2])
-    more = f"; and {len(skipped) - 2} more" if len(skipped) > 2 else ""
-    return f" · {len(skipped)} left alone: {reasons}{more}"
+    return f" · {len(skipped)} left alone: {_reasons(services, skipped)}"
+
+
+def _reasons(services: Services, skipped: Sequence[Skipped]) -> str:
+    """Why the first of ``skipped`` were left alone, each incident named as the list shows
+    it (the reasons name it by its whole id, which is the command line's word for it)."""
+    reasons = []
+    for item in skipped[:SHOWN_REASONS]:
+        reason = clean(item.reason, single_line=True)
+        whole = clean(item.incident_id, single_line=True)
+        reasons.append(reason.replace(whole, services.name_of(item.incident_id), 1))
+    more = len(skipped) - SHOWN_REASONS
+    return "; ".join(reasons) + (f"; and {more} more" if more > 0 else "")
 
 
 CANCELLED: dict[str, tuple[str, str]] = {

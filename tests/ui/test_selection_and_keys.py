@@ -84,7 +84,34 @@ async def test_acknowledging_a_resolved_incident_says_which_key_reopens_it(
         await settle(pilot)
         assert status_of(db_path, "school:r005") == "resolved"
         assert any(
-            "school:r005 is resolved; reopen it first (R reopens)" in n
+            "school 1005 is resolved; reopen it first (R reopens)" in n
+            for n in notifications(app)
+        )
+
+
+async def test_notices_name_incidents_left_alone_as_the_list_does(
+    make_app: Any, db_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        # Three resolved ones: acknowledging none of them is allowed; two reasons are given.
+        await select(pilot, "school:r005", "status:r008", "safety:r011")
+        await pilot.press("a")
+        await settle(pilot)
+        refused = [n for n in notifications(app) if "reopen it first" in n]
+        assert refused == [
+            "school 1005 is resolved; reopen it first; status 1008 is resolved; reopen it "
+            "first; and 1 more (R reopens)"
+        ]
+        # Reopening one resolved and one acknowledged: the notice names the one left alone.
+        await pilot.press("escape")
+        await select(pilot, "school:r005", "school:r010")
+        await pilot.press("R")
+        await settle(pilot)
+        assert status_of(db_path, "school:r005") == "triggered"
+        assert any(
+            "1 left alone: school 1010 is not resolved (acknowledged); nothing to reopen" in n
             for n in notifications(app)
         )
 

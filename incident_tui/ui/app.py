@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import signal
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -67,7 +68,7 @@ if TYPE_CHECKING:
 
     from incident_tui.config import Settings
     from incident_tui.ui.screens.dashboard import DashboardScreen
-    from incident_tui.ui.sync_runner import RereadDone, SyncRunner
+    from incident_tui.ui.sync_runner import RereadDone, RereadStarted, SyncRunner
 
 
 class IncidentApp(ReportViews, Transfers, App[None]):
@@ -437,12 +438,19 @@ class IncidentApp(ReportViews, Transfers, App[None]):
             self.notify(unsent_notice(result.remote, result.unsent, rows), title="Not sent",
                         severity="warning", timeout=15, markup=False)
 
+    def on_reread_started(self, message: RereadStarted) -> None:
+        """Note that the incident on screen is being read again from its remote (the
+        detail screen says so when that takes long)."""
+        self.ctx.sync.reading[message.incident_id] = time.monotonic()
+        self.ctx.sync_changed.publish(self.ctx.sync)
+
     def on_reread_done(self, message: RereadDone) -> None:
         """Note whether the incident on screen could be read again from its remote; the
         detail screen marks a copy that could not (only a change is published)."""
         self._cache_watch.seen()  # the read stored the incident: our own commit
         rereads = self.ctx.sync.rereads
-        if rereads.get(message.incident_id, "") == message.problem:
+        read = self.ctx.sync.reading.pop(message.incident_id, None) is not None
+        if rereads.get(message.incident_id, "") == message.problem and not read:
             return
         if message.problem:
             rereads[message.incident_id] = message.problem

@@ -30,6 +30,9 @@ class SyncView:
         self.rereads: dict[str, str] = {}
         """Why an incident opened on screen could not be read again from its remote, by id
         (``school could not be reached (timed out)``); none once a later re-read worked."""
+        self.reading: dict[str, float] = {}
+        """Incidents on screen being read again from their remote now, by id: since when
+        (``time.monotonic``)."""
 
 
 class UiContext:

@@ -87,6 +87,15 @@ class AppListener:
         self._app.post_message(IncidentsChanged(list(ids), urgent=list(urgent_new)))
 
 
+class RereadStarted(Message):
+    """The incident on screen is being read again from its remote: until
+    :class:`RereadDone`, what shows is the cached copy."""
+
+    def __init__(self, incident_id: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+
+
 class RereadDone(Message):
     """The incident on screen was read again from its remote (``problem`` empty), or could
     not be: ``problem`` says why, and the screen shows its cached copy."""
@@ -209,6 +218,7 @@ class SyncRunner:
             # to be asked anything: its cached copy is all there is, as on the list.
             return
         self._refreshing.add(incident_id)
+        self._app.post_message(RereadStarted(incident_id))
         try:
             await engine.refresh(incident_id)
         except asyncio.CancelledError:

@@ -119,3 +119,24 @@ def test_each_kind_of_failure_has_its_words() -> None:
     assert reread_problem("a", held).endswith(" (HTTP 429)")
     hostile = Unavailable("\x1b[31mred\x1b[0m\nline", status=500)
     assert reread_problem("\x1b]0;t\x07a", hostile) == "a answered with an error (red line)"
+
+
+async def test_detail_says_while_a_slow_re_read_goes_on(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("kitehouse", 3)
+    emulator: Any = server.emulator
+    app = live_app(server, "school", tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        incident_id = await first_synced(app, pilot)
+        # Kitehouse takes requests and answers none: a read fails only when it times out.
+        emulator.faults.add("hang", times=-1)
+        screen = await open_detail(pilot, incident_id)
+        reading = "cached copy: reading it again from school…"
+        assert reading not in screen_text(app)  # not at once: most reads take a moment
+        await until(lambda: reading in screen_text(app))
+        assert screen.detail is not None and screen.detail.incident["id"] == incident_id
+        # The remote answers again: the read ends and the line goes.
+        emulator.faults.clear()
+        await until(lambda: not screen.query_one("#detail-reread").display)
+        assert "cached copy" not in screen_text(app)

@@ -11,6 +11,7 @@ mine, take theirs) from ``detail_answers``. This module decides which of them ap
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
@@ -85,6 +86,11 @@ screen out in two or three passes, one every 1/60 s)."""
 
 DUE_REFRESH = 30.0
 """Seconds between redraws of a promised update's countdown (it turns red when late)."""
+
+
+READING_NOTE_AFTER = 2.0
+"""Seconds a re-read of the incident on screen may take before the screen says what shows
+is the cached copy while it goes on (a remote that hangs takes a minute to fail)."""
 
 
 class RereadNote(Static):
@@ -206,15 +212,30 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             runner.watch(None)
 
     def _show_reread(self) -> None:
-        """Mark the copy on screen as the cache's while its remote cannot be read again
-        (every sync event calls this: only a change is drawn)."""
-        problem = self.ctx.sync.rereads.get(self.incident_id, "")
-        if self._drawn.get("detail-reread", ("",)) == (problem,):
+        """Mark the copy on screen as the cache's while its remote cannot be read again, or
+        while reading it again takes long (every sync event calls this: only a change is
+        drawn)."""
+        sync = self.ctx.sync
+        problem = sync.rereads.get(self.incident_id, "")
+        text = Content.styled(f"cached copy: {problem}", "$warning") if problem else ""
+        since = sync.reading.get(self.incident_id)
+        if not problem and since is not None:
+            waited = time.monotonic() - since
+            if waited >= READING_NOTE_AFTER:
+                remote = clean(self.incident_id.partition(":")[0], single_line=True)
+                text = Content.styled(
+                    f"cached copy: reading it again from {remote}…", "$foreground-muted"
+                )
+            else:
+                # Not at once: most reads take a moment, and a line that comes and goes
+                # with each would move the whole screen.
+                self.set_timer(READING_NOTE_AFTER - waited, self._show_reread)
+        if self._drawn.get("detail-reread", ("",)) == (text,):
             return
-        self._drawn["detail-reread"] = (problem,)
+        self._drawn["detail-reread"] = (text,)
         note = self.query_one("#detail-reread", RereadNote)
-        note.update(Content.styled(f"cached copy: {problem}", "$warning") if problem else "")
-        note.display = bool(problem)
+        note.update(text)
+        note.display = bool(text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures of this node's workers go to the App's one error handler."""

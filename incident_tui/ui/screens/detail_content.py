@@ -233,9 +233,13 @@ def conflict(incident: Mapping[str, Any]) -> Content:
     if info.get("fields"):
         out.append(field_line("Fields", join_values(info.get("fields"))))
     theirs = info.get("theirs")
-    if isinstance(theirs, Mapping):
+    if isinstance(theirs, Mapping) and theirs:
+        # A heading, then each field indented under it: "Theirs description" was wider
+        # than the label column and pushed its value out of line with the others.
+        out.append(Content.styled("Theirs", "$foreground-muted"))
         for key, value in sorted(theirs.items(), key=lambda kv: str(kv[0])):
-            out.append(field_line("Theirs " + clean(key, single_line=True)[:30], value_text(value)))
+            label = "  " + clean(key, single_line=True)[: LABEL_WIDTH - 3]
+            out.append(field_line(label, value_text(value)))
     return lines(out)
 
 

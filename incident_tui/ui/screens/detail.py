@@ -22,6 +22,7 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
@@ -146,6 +147,8 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         """What each line and section shows now, by id: only a change is drawn again."""
         self._binding_state: tuple[bool | None, ...] | None = None
         """What the footer shows: ``check_action`` of each action that can turn on or off."""
+        self._reading_due: Timer | None = None
+        """Shows the note of a re-read that takes long, when it is due."""
         self._unhold: Callable[[], None] | None = None
         """Ends the App's hold on the terminal output while there is one (see
         :meth:`on_mount`)."""
@@ -226,16 +229,22 @@ class DetailScreen(ChangeAnswers, Screen[None]):
                 text = Content.styled(
                     f"cached copy: reading it again from {remote}…", "$foreground-muted"
                 )
-            else:
+            elif self._reading_due is None:
                 # Not at once: most reads take a moment, and a line that comes and goes
                 # with each would move the whole screen.
-                self.set_timer(READING_NOTE_AFTER - waited, self._show_reread)
+                self._reading_due = self.set_timer(
+                    READING_NOTE_AFTER - waited, self._reading_waited
+                )
         if self._drawn.get("detail-reread", ("",)) == (text,):
             return
         self._drawn["detail-reread"] = (text,)
         note = self.query_one("#detail-reread", RereadNote)
         note.update(text)
         note.display = bool(text)
+
+    def _reading_waited(self) -> None:
+        self._reading_due = None
+        self._show_reread()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures of this node's workers go to the App's one error handler."""

@@ -18,6 +18,7 @@ from typing import Any
 from incident_tui.clock import from_db, from_db_or_none
 from incident_tui.domain.durations import age
 from incident_tui.domain.mapping import format_time
+from incident_tui.domain.remote_words import remote_words
 from incident_tui.domain.text import clean, counted, shorten
 from incident_tui.store.reader import Detail, ListRow
 
@@ -295,13 +296,12 @@ def _ago(created_at: str | None, now: datetime) -> str:
 def detail_text(detail: Detail, now: datetime) -> str:
     """A readable, sanitised view of one incident for ``show``."""
     i = detail.incident
+    word = remote_words(i)["status_raw"]
     out = [
         clean(f"{i['id']}  {i['ref'] or ''}", single_line=True),
         clean(i["title"], single_line=True),
         "",
-        f"status    {i['status']}" + (
-            f" ({clean(i['status_raw'], single_line=True)})" if i["status_raw"] else ""
-        ),
+        f"status    {i['status']}" + (f" ({clean(word, single_line=True)})" if word else ""),
         f"severity  {i['severity'] or '-'}",
         f"created   {_iso(i['created_at'])} ({_ago(i['created_at'], now)})",
         f"updated   {_iso(i['updated_at']) or '-'}",

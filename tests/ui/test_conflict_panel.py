@@ -25,3 +25,37 @@ def test_their_values_line_up_under_a_heading() -> None:
 def test_no_values_of_theirs_no_heading() -> None:
     plain = detail_content.conflict({"conflict": {"reason": "deleted", "theirs": {}}}).plain
     assert plain.splitlines() == ["Reason        deleted"]
+
+
+def _status_line(incident: dict[str, object]) -> str:
+    lines = detail_content.fields(incident).plain.splitlines()
+    return next(line for line in lines if line.startswith("Status"))
+
+
+def test_status_row_gives_the_remotes_word_from_the_conflict() -> None:
+    # Acknowledged here while the remote resolved it: the stored word ("triggered") is from
+    # before, the conflict holds what the remote says now.
+    incident = {
+        "id": "pager:7", "remote": "pager", "kind": "revily",
+        "status": "acknowledged", "status_raw": "triggered",
+        "severity": "major", "severity_raw": "high",
+        "conflict": {
+            "reason": "the remote changed status since the last pull",
+            "theirs": {"status": "resolved", "severity": "critical"},
+            "theirs_raw": {"status_raw": "resolved", "severity_raw": "urgent"},
+        },
+    }
+    assert _status_line(incident) == "Status        acknowledged  (remote: resolved)"
+    severity = detail_content.fields(incident).plain.splitlines()[3]
+    assert severity == "Severity      major  (remote: urgent)"
+
+
+def test_status_row_without_conflict_keeps_the_stored_word() -> None:
+    incident = {
+        "id": "pager:7", "remote": "pager", "kind": "revily",
+        "status": "acknowledged", "status_raw": "triggered", "conflict": None,
+    }
+    assert _status_line(incident) == "Status        acknowledged  (remote: triggered)"
+    # A conflict from before words were kept (no theirs_raw) falls back to the stored word.
+    incident["conflict"] = {"reason": "deleted", "theirs": {}}
+    assert _status_line(incident) == "Status        acknowledged  (remote: triggered)"

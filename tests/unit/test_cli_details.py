@@ -12,6 +12,7 @@ import pytest
 from incident_tui.cli import main
 from incident_tui.domain.model import Draft, Status
 from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.sync import outbox
 from tests.conftest import make_incident
 from tests.unit.test_cli_outside import build, one_line_error, revily_remote
 
@@ -62,6 +63,25 @@ def test_show_prints_custom_fields_and_no_empty_remote_status(
     assert main(["--db", str(db), "show", made.incident_id]) == 0
     out = capsys.readouterr().out
     assert f"status    {Status.TRIGGERED.value}\n" in out and "()" not in out
+
+
+def test_show_in_a_conflict_gives_the_remotes_word_of_now(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "cache.db"
+    pulled = make_incident(1, remote="pager", kind="revily", status=Status.TRIGGERED)
+    pulled.status_raw = "triggered"
+    actions = build(db, [pulled])
+    [queued] = actions.acknowledge(["pager:r1"])
+    # The remote resolved it meanwhile: the acknowledgement meets a conflict.
+    theirs = make_incident(1, remote="pager", kind="revily", status=Status.RESOLVED)
+    theirs.status_raw = "resolved"
+    outbox.mark_conflict(
+        actions.engine, queued.seq, ["status"], {"status": "acknowledged"}, theirs, "changed"
+    )
+    assert main(["--db", str(db), "show", "pager:r1"]) == 0
+    out = capsys.readouterr().out
+    assert "status    acknowledged (resolved)\n" in out and "CONFLICT  changed" in out
 
 
 def test_sync_remote_takes_commas_and_syncs_each_remote_once(

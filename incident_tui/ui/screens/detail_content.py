@@ -16,6 +16,7 @@ from typing import Any
 from textual.content import Content
 
 from incident_tui.domain.capabilities import OCCURRED_AS_DAY
+from incident_tui.domain.remote_words import remote_words
 from incident_tui.domain.sizes import size_text
 from incident_tui.domain.text import clean, counted
 from incident_tui.ui.format import local_time, value_text
@@ -64,6 +65,7 @@ def fields(incident: Mapping[str, Any]) -> Content:
     """Every common field, one per line."""
     status = str(incident.get("status") or "")
     severity = incident.get("severity")
+    words = remote_words(incident)
     out = [
         field_line("ID", clean(incident.get("id"), single_line=True)),
         field_line(
@@ -75,14 +77,14 @@ def fields(incident: Mapping[str, Any]) -> Content:
             "Status",
             [
                 (status, f"bold $status-{status}" if status else ""),
-                _raw(incident.get("status_raw"), status),
+                _raw(words["status_raw"], status),
             ],
         ),
         field_line(
             "Severity",
             [
                 (str(severity or "none"), f"bold $severity-{severity or 'none'}"),
-                _raw(incident.get("severity_raw"), severity),
+                _raw(words["severity_raw"], severity),
             ],
         ),
         field_line("Created", local_time(incident.get("created_at"))),

@@ -42,6 +42,7 @@ from incident_tui.ui.screens.detail_answers import (
 )
 from incident_tui.ui.screens.detail_features import FEATURES, nothing_to, possible
 from incident_tui.ui.unavailable import action_keys, explain_key, lacking_text
+from incident_tui.ui.widgets.hanging_text import HangingText
 
 CAPABILITY: dict[str, Capability] = {
     "acknowledge": Capability.ACKNOWLEDGE,
@@ -162,7 +163,9 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         yield RereadNote(id="detail-reread")
         with VerticalScroll(id="detail-body"):
             for section_id, heading in SECTIONS:
-                section = Static(id=section_id, classes="section")
+                # Comments are indented under their header; a wrapped line stays so.
+                kind = HangingText if section_id == "detail-comments" else Static
+                section = kind(id=section_id, classes="section")
                 if heading:
                     section.border_title = heading
                 # Shown once it has something to say: empty bordered boxes would need a

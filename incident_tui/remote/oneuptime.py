@@ -30,7 +30,15 @@ import httpx
 from incident_tui.config_remotes import OneuptimeRemote
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
 from incident_tui.domain.mapping import parse_time
-from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Severity, Status
+from incident_tui.domain.model import (
+    Attachment,
+    Comment,
+    Draft,
+    Incident,
+    Severity,
+    Status,
+    SummaryGaps,
+)
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.downloads import Progress, into_file, save_download
 from incident_tui.remote.errors import (
@@ -75,6 +83,9 @@ class OneuptimeConnector(Connector):
 
     kind = "oneuptime"
     capabilities = KIND_CAPABILITIES["oneuptime"]
+    # Times come from the state timeline and assignees from the owners (contract 4.7):
+    # separate listings that only get reads, never the list rows.
+    summary_gaps = SummaryGaps(frozenset({"acknowledged_at", "resolved_at", "assignees"}))
 
     def __init__(self, config: OneuptimeRemote, *,
                  transport: httpx.AsyncBaseTransport | None = None,

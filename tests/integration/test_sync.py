@@ -470,6 +470,33 @@ async def test_a_summary_never_blanks_what_only_the_full_record_has(
     assert full.incident["title"] == "Renamed elsewhere" and _full_parts(full) == before
 
 
+async def test_a_oneuptime_summary_keeps_the_timeline_times_and_owners(
+    serve: Serve, tmp_path: Path
+) -> None:
+    # OneUptime's list rows carry neither the state timeline (acknowledged and resolved
+    # times) nor the owners (assignees): only get reads those, from their own listings.
+    status = serve("oneuptime", sample=40)
+    settings = settings_for(tmp_path, status.emulator.remote_config("status"), hydrate_limit=40)
+    assert (await sync(settings)).ok
+    reader = Reader.open(settings.db_path())
+    chosen = next(
+        detail.incident
+        for row in reader.all_rows(ListQuery())
+        if (detail := reader.detail(row.id)) is not None
+        and detail.incident["status"] == "resolved"
+        and detail.incident["assignees"]
+    )
+    before = {name: chosen[name] for name in ("acknowledged_at", "resolved_at", "assignees")}
+    assert before["acknowledged_at"] and before["resolved_at"]
+    status.emulator.touch(chosen["remote_id"], title="Renamed elsewhere")
+
+    assert (await sync(settings.model_copy(update={"hydrate_limit": 0}))).ok
+    summary = reader.detail(chosen["id"])
+    assert summary is not None and summary.incident["title"] == "Renamed elsewhere"
+    assert {name: summary.incident[name] for name in before} == before
+    assert summary.incident["hydrated"] == 0  # the engine reads the full record again
+
+
 async def test_sample_data_never_happens_after_now(serve: Serve, tmp_path: Path) -> None:
     # The demo's incidents, as the TUI shows them: acknowledged and resolved by now, in order.
     kinds = {"school": "kitehouse", "plant": "fourhse", "oncall": "revily"}

@@ -50,16 +50,20 @@ DEFAULT_TOKEN_URL = "https://auth.4hse.com/realms/4hse/protocol/openid-connect/t
 """The seed's Keycloak token endpoint."""
 
 
+CHILD_EXTRA = frozenset(
+    {f"{child}_count" for child in CHILDREN} | {f"involved_{child}" for child in CHILDREN}
+)
+"""The keys of ``Incident.extra`` that :meth:`FourhseConnector.get` fills from the
+incident's people, resources and actions."""
+
+
 class FourhseConnector(Connector):
     """4HSE Incident API v2, scoped to the configured project and/or office."""
 
     kind = "fourhse"
     capabilities = KIND_CAPABILITIES["fourhse"]
     # The involved people, resources and actions come from the child listings (get only).
-    summary_gaps = SummaryGaps(
-        extra=frozenset({f"{child}_count" for child in CHILDREN}
-                        | {f"involved_{child}" for child in CHILDREN})
-    )
+    summary_gaps = SummaryGaps(extra=CHILD_EXTRA)
 
     def __init__(
         self,
@@ -226,9 +230,18 @@ class FourhseConnector(Connector):
         body = update_body(raw, changes)
         path = f"/v2/incident/update/{quote(current.remote_id, safe='')}"
         payload = await self._json("PUT", path, json=body)
-        if isinstance(payload, dict) and payload.get("office_incident_id"):
-            return self._map(payload)
-        return None
+        if not isinstance(payload, dict) or not payload.get("office_incident_id"):
+            return None
+        # The answer is the incident alone, stored as its full record: it must carry the
+        # involved people, resources and actions (only get reads them) or they would be
+        # lost. An update changes none of them, so the cached ones still hold; an incident
+        # never read in full has none to carry, and the engine reads it (None).
+        children = {key: current.extra[key] for key in CHILD_EXTRA if key in current.extra}
+        if not all(f"{kind}_count" in children for kind in CHILDREN):
+            return None
+        fresh = self._map(payload)
+        fresh.extra.update(children)
+        return fresh
 
     async def acknowledge(self, current: Incident) -> Incident | None:
         """Status ``open`` with ``date_closed`` cleared: the incident may be closed on the
@@ -313,7 +326,10 @@ class FourhseConnector(Connector):
                 raise self._placement_refused(error, tenant, office) from None
             return made
         if isinstance(payload, dict) and payload.get("office_incident_id"):
-            return self._map(payload)
+            made = self._map(payload)
+            # Just made: no people, resources or actions yet, as get would count them.
+            made.extra.update({f"{kind}_count": 0 for kind in CHILDREN})
+            return made
         return await self.get(remote_id)
 
     def _placement_refused(self, error: Refused, tenant: str, office: str) -> Refused:

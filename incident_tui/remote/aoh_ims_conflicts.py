@@ -17,31 +17,41 @@ from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.model import Incident
 from incident_tui.remote.errors import Conflict, RemoteError
 
-_LOCK_WORDS = re.compile(
-    r"\b(occ_?lock|occ|lock(ed|ing)?|version|conflict(s|ing)?)\b", re.IGNORECASE
-)
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+"""The words of a message, also inside identifiers: ``OCC_LOCK_MISMATCH``, ``OccLock``,
+``versionConflict`` and ``occ_lock_value`` each name the lock."""
+_LOCK_WORDS = frozenset(
+    {"occ", "occlock", "lock", "locked", "locking", "version", "conflict", "conflicts",
+     "conflicting"}
+)  # fmt: skip
+"""Words that make a 400 a conflict. Whole words, so that "clock" or "blocked" do not."""
+
+
+def about_lock(text: str) -> bool:
+    """Whether an error message mentions the lock (contract section 5.4)."""
+    return any(word.lower() in _LOCK_WORDS for word in _WORDS.findall(text))
 
 
 def classify_conflict(response: httpx.Response, reason: str) -> RemoteError | None:
     """409, and a 400 about the lock, are conflicts (contract section 5.4). The lock may be
-    named in any of the error body's messages, not only those ``reason`` is made of (the
-    top-level ``message`` is left out of it when ``errors`` has entries)."""
+    named in any of the error body's messages or its code, not only those ``reason`` is
+    made of (the top-level ``message`` is left out of it when ``errors`` has entries)."""
     status = response.status_code
-    about_lock = status == 400 and _LOCK_WORDS.search(f"{reason} {_top_message(response)}")
-    if status == 409 or about_lock:
+    if status == 409 or status == 400 and about_lock(f"{reason} {_top_message(response)}"):
         return Conflict(f"HTTP {status}: {reason}", status=status)
     return None
 
 
 def _top_message(response: httpx.Response) -> str:
-    """The error body's ``errorMessage`` and ``message``, if it has them."""
+    """The error body's ``errorCode``, ``errorMessage`` and ``message``, if it has them
+    (the code may be all that names the lock: ``OCC_LOCK_MISMATCH``)."""
     try:
         body = jsontext.loads(response.content)
     except ValueError:
         return ""
     if not isinstance(body, dict):
         return ""
-    return " ".join(str(body[k]) for k in ("errorMessage", "message") if body.get(k))
+    return " ".join(str(body[k]) for k in ("errorCode", "errorMessage", "message") if body.get(k))
 
 
 def lock_of(current: Incident) -> int:

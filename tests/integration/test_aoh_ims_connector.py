@@ -315,13 +315,24 @@ async def test_lock_400s_are_conflicts_and_other_400s_are_refusals(serve: Serve)
     with pytest.raises(Conflict):
         await conn.acknowledge(current)
     # The lock named only in the top-level message (or the newer errorMessage) still counts.
-    for top in ({"message": "occ_lock mismatch"}, {"errorMessage": "Version conflict"}):
+    # So does a lock named inside an identifier, or only by the error's code.
+    for top in (
+        {"message": "occ_lock mismatch"}, {"errorMessage": "Version conflict"},
+        {"message": "OCC_LOCK_MISMATCH"}, {"message": "OccLockMismatch"},
+        {"message": "versionConflict"}, {"message": "stale occ_lock_value"},
+        {"errorCode": "OCC_LOCK_MISMATCH", "errorMessage": "update rejected"},
+    ):
         emulator.faults.add("status", method="PUT", status=400,
                             body={**top, "errors": [{"message": "update rejected"}]})
         with pytest.raises(Conflict):
             await conn.acknowledge(current)
     emulator.faults.add("status", method="PUT", status=400,
                         body={"message": "bad request", "errors": [{"message": "date occurred"}]})
+    with pytest.raises(Refused):
+        await conn.acknowledge(current)
+    # Words that only contain one of the lock's words are not about it.
+    emulator.faults.add("status", method="PUT", status=400,
+                        body={"message": "clock skew: the date is blocked", "errors": []})
     with pytest.raises(Refused):
         await conn.acknowledge(current)
     await conn.aclose()

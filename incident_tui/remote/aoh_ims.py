@@ -217,14 +217,23 @@ class AohImsConnector(Connector):
                         return row
         raise NotFound(f"incident {remote_id} not found", status=404)
 
-    async def comments(self, remote_id: str) -> list[Comment]:
-        """The incident's comments (empty when the server has no comment listing)."""
+    async def comments(self, remote_id: str) -> list[Comment] | None:
+        """The incident's comments; ``None`` when the server has no comment listing.
+
+        The listing is inferred (contract 5.6): a server may answer 404 or 405 to it. Its
+        comments are then unknown, not none: an empty list would delete the cached ones
+        (our own, sent from here) and hide a comment an interrupted send already made.
+        """
+        if not self.lists_comments:
+            return None
         try:
             body = _unwrap(await self._json("GET", self._path(remote_id, "comments")))
         except (NotFound, Refused) as error:
             if isinstance(error, Refused) and error.status != 405:
                 raise
-            return []
+            log.info("%s: no comment listing (%s); comments are not read", self.name, error)
+            self.lists_comments = False
+            return None
         rows = body if isinstance(body, list) else []
         return [to_comment(r) for r in rows if isinstance(r, dict)]
 

@@ -88,6 +88,9 @@ class Connector(ABC):
         self.name = config.name
         self._transport = transport
         self._sleep = sleep
+        self.lists_comments = True
+        """False once the remote showed it cannot list an incident's comments: its full
+        records then carry none (``comments`` is None), and the engine stops fetching them."""
 
     # Reading ---------------------------------------------------------------------------
 

@@ -118,5 +118,5 @@ class Unsupported(RemoteError):
 
 class Unsendable(RemoteError):
     """The change cannot be sent as it was queued: the copy of a file kept for upload is
-    gone. Marked failed like a refusal (the user discards it and queues the file again);
-    the remote's other changes go on."""
+    gone, or whether an interrupted send got through cannot be told. Marked failed like a
+    refusal (the user retries or discards it); the remote's other changes go on."""

@@ -178,6 +178,9 @@ class Puller:
             pull_store.unhydrated, self.engine, connector.name, limit
         )
         for start in range(0, len(remote_ids), HYDRATE_BATCH):
+            if not connector.lists_comments:
+                # What the full records add is their comments; none can be read.
+                break
             wanted = remote_ids[start : start + HYDRATE_BATCH]
             batch = await _full_records(connector, wanted)
             incidents = [i for i in batch if i is not None]

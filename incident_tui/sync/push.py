@@ -351,6 +351,13 @@ class Pusher:
             await self._settle(connector, change)
             there = await self._remote_copy(connector, current)
             if change.state == "sending":
+                if op is ChangeKind.COMMENT and there.comments is None:
+                    # Sending it again could make it twice, not sending could lose it.
+                    raise Unsendable(
+                        f"an earlier attempt to send this comment was cut off, and "
+                        f"{connector.name} cannot list comments to tell whether it got "
+                        f"it: look on the remote, then retry or discard this change"
+                    )
                 comment, attachment = self._find_sent(change, current, there)
                 done = comment is not None or attachment is not None
             if not done:

@@ -397,7 +397,9 @@ class RevilyEmulator(Emulator):
         row.record("escalated" if event == "escalate" else target, now, changes, actor)
         if row.state == "pending":
             row.triggered_at = now
-        if target == "acknowledged" or (target == "resolved" and row.acknowledged_at is None):
+        # Resolving straight from triggered acknowledges it then (contract 6), also when
+        # an earlier acknowledgement timed out.
+        if target == "acknowledged" or (target == "resolved" and row.state == "triggered"):
             row.acknowledged_at = now
         if target == "resolved":
             row.resolved_at = now

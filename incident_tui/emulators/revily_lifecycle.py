@@ -77,6 +77,7 @@ def expire(row: Row, service: Service | None, now: datetime) -> None:
                 continue
             if due > now:
                 return
-            row.acknowledged_at = row.acknowledged_at or due
+            if row.state == "triggered" or row.acknowledged_at is None:
+                row.acknowledged_at = due
             row.record("resolved", due, {"state": [row.state, "resolved"]})
             row.state, row.resolved_at, row.changed_at = "resolved", due, due

@@ -299,6 +299,22 @@ def test_resolving_from_triggered_also_sets_acknowledged_at(blank: EmulatorServe
     assert body["acknowledged_at"] == body["resolved_at"] == "2026-11-22T12:03:00Z"
 
 
+def test_resolving_from_triggered_again_moves_acknowledged_at(blank: EmulatorServer) -> None:
+    # Acknowledged, then triggered again (as a timed-out acknowledgement does), then resolved
+    # straight from triggered: the resolve is the acknowledgement now, not the old one.
+    emulator = emu(blank)
+    incident_id = emulator.add("acked, triggered again, resolved")["id"]
+    CLOCK[0] = FIXED_NOW + timedelta(minutes=1)
+    emulator.transition(incident_id, "acknowledge")
+    CLOCK[0] = FIXED_NOW + timedelta(minutes=2)
+    emulator.transition(incident_id, "trigger")
+    CLOCK[0] = FIXED_NOW + timedelta(minutes=3)
+    with client(blank.url) as http:
+        assert http.put(f"/incidents/{incident_id}/resolve").status_code == 204
+        body = http.get(f"/incidents/{incident_id}").json()
+    assert body["acknowledged_at"] == body["resolved_at"] == "2026-11-22T12:03:00Z"
+
+
 @pytest.mark.parametrize(
     ("events", "illegal"),
     [
@@ -370,9 +386,15 @@ def test_automatic_timers_are_off_by_default_and_on_when_asked(
     CLOCK[0] = FIXED_NOW + timedelta(minutes=241)  # past the 240 minute auto-resolve
     with client(busy.url) as http:
         left_alone = http.get(f"/incidents/{ids[busy.url][1]}").json()
+        CLOCK[0] = FIXED_NOW + timedelta(minutes=300)  # 240 after it was triggered again
+        timed_out = http.get(f"/incidents/{ids[busy.url][0]}").json()
     assert left_alone["state"] == "resolved"
     assert left_alone["resolved_at"] == "2026-11-22T16:00:00Z"
     assert left_alone["acknowledged_at"] == "2026-11-22T16:00:00Z"
+    # Triggered again when its acknowledgement timed out: resolved from triggered, so its
+    # resolution is its acknowledgement too (contract 6).
+    assert timed_out["state"] == "resolved"
+    assert timed_out["acknowledged_at"] == timed_out["resolved_at"]
 
 
 # Escalation timers ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ then the full records of the newest incidents that only have a summary so far.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from incident_tui.store.upsert import UpsertResult
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import RemoteResult, SyncListener
 from incident_tui.sync.pages import PageWriter, prefetch
+
+log = logging.getLogger(__name__)
 
 FULL_EVERY = timedelta(minutes=15)
 """Incremental remotes are fully re-listed this often, to notice remote deletions."""
@@ -135,6 +138,8 @@ class Puller:
         self.listener.remote_progress(name, len(listing.seen))
         touched = stored.touched()
         if page.complete and listing.full:
+            if listing.connector.listing_may_skip:
+                touched += await self._still_there(listing)
             removed = await asyncio.to_thread(
                 pull_store.store_full_listing,
                 self.engine,
@@ -149,6 +154,31 @@ class Puller:
         if touched or listing.urgent:
             self.listener.incidents_changed(touched, listing.urgent)
             listing.urgent = []
+
+    async def _still_there(self, listing: _Listing) -> list[str]:
+        """Ask for each cached incident a complete listing did not list, where the listing
+        may skip one (:attr:`~incident_tui.remote.base.Connector.listing_may_skip`); store
+        those the remote still has, count them as listed, and return their ids. The rest
+        are gone, as the listing said."""
+        connector = listing.connector
+        unlisted = await asyncio.to_thread(
+            pull_store.unlisted, self.engine, connector.name, listing.seen
+        )
+        if not unlisted:
+            return []
+        found = await _full_records(connector, [remote_id for _, remote_id in unlisted])
+        living = [incident for incident in found if incident is not None]
+        if not living:
+            return []
+        log.info("%s: %d incidents the listing skipped are still there",
+                 connector.name, len(living))
+        stored = await asyncio.to_thread(
+            pull_store.store_page, self.engine, connector.name, listing.kind, living, None,
+            listing.now,
+        )
+        listing.seen += [incident.id for incident in living]
+        listing.result.pulled += len(stored.changed)
+        return stored.touched()
 
     async def reread(self, connector: Connector, result: RemoteResult) -> None:
         """Read the incidents marked for it again in full

@@ -179,6 +179,18 @@ def store_full_listing(
     return touched
 
 
+def unlisted(engine: Engine, remote: str, listed: list[str]) -> list[tuple[str, str]]:
+    """Id and remote id of the remote's cached incidents (not made here and still unsent)
+    that are not among the ``listed`` ids."""
+    wanted = set(listed)
+    with reading(engine) as s:
+        rows = s.connection().execute(
+            text("SELECT id, remote_id FROM incident WHERE remote = :r AND local_only = 0"),
+            {"r": remote},
+        )
+        return [(r[0], r[1]) for r in rows if r[0] not in wanted]
+
+
 def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:
     """Remote ids of the newest incidents whose full record was never fetched."""
     if limit <= 0:

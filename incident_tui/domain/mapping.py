@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -56,6 +57,16 @@ SEVERITY_KEYWORDS: tuple[tuple[Severity, tuple[str, ...]], ...] = (
 )
 
 
+_NEGATED = re.compile(r"(?<![a-z])(?:un|non[ _-]?|not[ _-]?|no[ _-]|in(?=complete))[a-z]+")
+"""A word its prefix or the word before turns around: "unresolved", "incomplete",
+"not_done" and "non-urgent" contain a keyword but say the opposite of it."""
+
+
+def _keywords_of(value: str) -> str:
+    """``value`` folded, without the words that say the opposite of a keyword they hold."""
+    return _NEGATED.sub(" ", value.casefold())
+
+
 def _lookup(value: str, overrides: Mapping[str, str] | None) -> str | None:
     if not overrides:
         return None
@@ -83,7 +94,7 @@ def status_from_keywords(
 @functools.lru_cache(maxsize=1024)
 def _status_by_words(value: str) -> Status | None:
     # Cached like _severity_by_words: a remote has a handful of status words.
-    folded = value.casefold()
+    folded = _keywords_of(value)
     for status, words in STATUS_KEYWORDS:
         if any(word in folded for word in words):
             return status
@@ -106,7 +117,7 @@ def severity_from_keywords(
 @functools.lru_cache(maxsize=1024)
 def _severity_by_words(value: str) -> Severity | None:
     # Cached: a remote has a handful of severity names and every pulled row repeats one.
-    folded = value.casefold()
+    folded = _keywords_of(value)
     for severity, words in SEVERITY_KEYWORDS:
         if any(word in folded for word in words):
             return severity

@@ -48,6 +48,29 @@ def test_severity_keywords() -> None:
     assert severity_from_keywords("P1", {"p1": "critical"}) is Severity.CRITICAL
 
 
+@pytest.mark.parametrize(
+    ("word", "status"),
+    [
+        ("Unresolved", Status.TRIGGERED), ("incomplete", Status.TRIGGERED),
+        ("not_done", Status.TRIGGERED), ("Not done", Status.TRIGGERED),
+        ("unassigned", Status.TRIGGERED), ("Unacknowledged", Status.TRIGGERED),
+        # The keyword beside a word that only starts like a negation still counts.
+        ("Under review", Status.ACKNOWLEDGED), ("INPROGRESS", Status.ACKNOWLEDGED),
+        ("In progress", Status.ACKNOWLEDGED), ("Completed", Status.RESOLVED),
+        ("closed, not reopened", Status.RESOLVED),
+    ],
+)
+def test_a_negated_keyword_does_not_count(word: str, status: Status) -> None:
+    assert status_from_keywords(word) is status
+
+
+def test_a_negated_severity_keyword_does_not_count() -> None:
+    assert severity_from_keywords("Non-urgent") is None
+    assert severity_from_keywords("not urgent") is None
+    assert severity_from_keywords("Urgent") is Severity.CRITICAL
+    assert severity_from_keywords("Non-urgent, low") is Severity.MINOR
+
+
 def test_status_code_table() -> None:
     table = {"NEW": Status.TRIGGERED, "IN_PROGRESS": Status.ACKNOWLEDGED}
     assert status_from_code("in progress", table) is Status.ACKNOWLEDGED

@@ -164,8 +164,8 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         with VerticalScroll(id="detail-body"):
             for section_id, heading in SECTIONS:
                 # Comments are indented under their header; a wrapped line stays so.
-                kind = HangingText if section_id == "detail-comments" else Static
-                section = kind(id=section_id, classes="section")
+                widget = HangingText if section_id == "detail-comments" else Static
+                section = widget(id=section_id, classes="section")
                 if heading:
                     section.border_title = heading
                 # Shown once it has something to say: empty bordered boxes would need a

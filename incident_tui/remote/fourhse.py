@@ -154,7 +154,9 @@ class FourhseConnector(Connector):
                     incident.comments = incident.attachments = None
                     incidents.append(incident)
             # A listing that moved under us may have skipped rows: do not let the engine
-            # take the missing ones for deleted.
+            # take the missing ones for deleted. Without a total to tell, the engine asks
+            # for each one it missed instead.
+            self.listing_may_skip = shifted is None
             yield Page(incidents, cursor=None, complete=last and not shifted, partial=True)
 
     async def _view(self, remote_id: str) -> dict[str, Any]:

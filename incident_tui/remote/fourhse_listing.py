@@ -24,10 +24,11 @@ PostIndex = Callable[[str, dict[str, Any]], Awaitable[tuple[httpx.Response, Any]
 
 async def pages(
     post: PostIndex, resource: str, flt: dict[str, Any], key: str, sort: str | None = None
-) -> AsyncGenerator[tuple[list[dict[str, Any]], bool, bool], None]:
+) -> AsyncGenerator[tuple[list[dict[str, Any]], bool, bool | None], None]:
     """Yield ``(rows, last, shifted)`` for pages 1..X-Pagination-Page-Count (without the
     headers: until a short page). ``shifted`` turns true once the total count changed
-    mid-listing, i.e. rows may have moved between pages."""
+    mid-listing, i.e. rows may have moved between pages; it is ``None`` when the server tells
+    no total, so whether they moved cannot be known."""
     page, total, shifted = 1, None, False
     seen: set[str] = set()
     while True:
@@ -52,7 +53,7 @@ async def pages(
             per_page = _header_int(response, "X-Pagination-Per-Page") or PER_PAGE
             # A server that repeats its last page for pages beyond the end would loop.
             last = len(rows) < per_page or not fresh
-        yield rows, last, shifted
+        yield rows, last, None if total is None else shifted
         if last:
             return
         page += 1

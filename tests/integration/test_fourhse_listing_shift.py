@@ -1,0 +1,54 @@
+"""A 4HSE incident deleted while a full listing walks the office, on a server that sends no
+``X-Pagination-*`` headers: with no total to compare, nothing tells the walk that the rows
+after it moved up a place, so one living incident is on no page. The sync must not take it
+for deleted (it would vanish, then come back as new)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from incident_tui.domain.query import ListQuery
+from incident_tui.emulators.fourhse import INCIDENT, FourhseEmulator
+from incident_tui.emulators.server import EmulatorServer, Request, Response
+from incident_tui.store.reader import Reader
+from tests.integration.test_sync import settings_for, sync
+
+
+class DeletedMidListing(FourhseEmulator):
+    """The real emulator without pagination headers, where someone deletes the first
+    incident of page 1 (already read) just before page 2 is read, once it is armed."""
+
+    armed = False
+
+    def _index(self, resource: str, request: Request) -> Response:
+        body = request.json() or {}
+        if self.armed and resource == INCIDENT and body.get("page") == 2:
+            self.armed = False
+            listed = self._listing(INCIDENT, body["filter"], body.get("sort") or "", False)
+            self._remove(INCIDENT, listed[0])
+        return super()._index(resource, request)
+
+
+async def test_a_deletion_mid_listing_without_a_total_removes_that_incident_only(
+    tmp_path: Path,
+) -> None:
+    emulator = DeletedMidListing(sample=250, foreign=0, pagination_headers=False)
+    with EmulatorServer(emulator):
+        settings = settings_for(tmp_path, emulator.remote_config("plant"), hydrate_limit=0)
+        assert (await sync(settings)).ok
+        reader = Reader.open(settings.db_path())
+        assert len(reader.all_rows(ListQuery())) == 250
+
+        emulator.armed = True
+        before = {row.id for row in reader.all_rows(ListQuery())}
+        report = await sync(settings)
+        assert report.ok and not emulator.armed
+        living = {f"plant:{remote_id}" for remote_id in emulator.rows[INCIDENT]}
+        [deleted] = before - living
+        # Every living incident stays; the deleted one was listed (on page 1, read before),
+        # so it goes with the next listing.
+        cached = {row.id for row in reader.all_rows(ListQuery())}
+        assert cached == living | {deleted} and report.results[0].removed == 0
+        report = await sync(settings)
+        assert report.ok and report.results[0].removed == 1
+        assert {row.id for row in reader.all_rows(ListQuery())} == living

@@ -176,9 +176,14 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     # The parser let only known words through.
     statuses = {Status(word) for word in args.status}
     severities = {None if word == "none" else Severity(word) for word in args.severity}
+    reader = open_reader(settings)
     if settings.remotes:
+        # A remote taken out of the config leaves its incidents in the cache, and they are
+        # listed: its name still picks them out.
+        cached = {state.name for state in reader.remotes()}
         for name in args.remote:
-            settings.remote(name)  # an unknown remote is an error, not an empty list
+            if name not in cached:
+                settings.remote(name)  # an unknown remote is an error, not an empty list
     query = ListQuery(
         statuses=frozenset(statuses),
         remotes=frozenset(args.remote),
@@ -186,7 +191,6 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         search=args.search,
         sort=Sort(args.sort),
     )
-    reader = open_reader(settings)
     limit = args.limit if args.limit > 0 else -1  # SQLite: LIMIT -1 is no limit
     # Each row is written as soon as it is made: building the whole text first took 490 MB
     # and 3 s at 100,000 incidents.
@@ -239,12 +243,23 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     """Sync once or every poll_seconds, printing a line per remote."""
     if not settings.remotes:
-        raise Failure(f"no remotes configured in {settings.config}")
+        raise Failure(settings.no_remotes())
     remotes = list(dict.fromkeys(args.remote or []))  # a remote named twice syncs once
     for name in remotes:
         settings.remote(name)
     from incident_tui.sync.cli_listener import PrintListener, run_sync
 
+    configured = {remote.name for remote in settings.remotes}
+    for state in open_reader(settings).remotes():
+        if state.queued and state.name not in configured:
+            # Said each time: nothing else would ever tell that these wait for good.
+            changes = "change stays" if state.queued == 1 else "changes stay"
+            print(
+                f"incident-tui: {state.queued} queued {changes} unsent: remote "
+                f"{state.name!r} is not in the config (put it back, or discard them: "
+                "see 'incident-tui outbox')",
+                file=sys.stderr,
+            )
     listener = PrintListener()
     return asyncio.run(run_sync(settings, remotes or None, once=args.once, listener=listener))
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from incident_tui.cli_store import Failure, run_action
+from incident_tui.cli_store import Failure, open_actions, run_action
 from incident_tui.domain.text import clean, shorten
 
 T = TypeVar("T")
@@ -134,10 +134,8 @@ def _run(
 
 def cmd_attach(args: argparse.Namespace, settings: Settings) -> int:
     """Queue an upload."""
-    from incident_tui.store.actions import Actions
-
     content_type = args.content_type or mimetypes.guess_type(args.file.name)[0]
-    actions = Actions.open(settings.db_path())
+    actions = open_actions(settings)
     queued = run_action(actions.attach, args.id, args.file, content_type)
     print(f"queued: attach {args.file.name} to {queued.incident_id} (change {queued.seq})")
     return 0
@@ -181,8 +179,6 @@ def _detail(settings: Settings, incident_id: str) -> Detail:
 
 def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
     """Queue deleting an attachment, named or numbered as 'show' lists it."""
-    from incident_tui.store.actions import Actions
-
     detail = _detail(settings, args.id)
     found = [
         a for a in detail.attachments if args.which in (a["name"], str(a["seq"]), f"#{a['seq']}")
@@ -194,7 +190,7 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
     attachment = found[0]
     name = clean(attachment["name"], single_line=True)
     _ask(f"Delete attachment #{attachment['seq']} {name!r} of {args.id}?", args.yes)
-    actions = Actions.open(settings.db_path())
+    actions = open_actions(settings)
     queued = run_action(actions.delete_attachment, args.id, attachment["seq"])
     if queued.cancelled:
         print(
@@ -208,8 +204,6 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
     """Queue deleting a comment, numbered as 'show' lists it."""
-    from incident_tui.store.actions import Actions
-
     detail = _detail(settings, args.id)
     comment = next((c for c in detail.comments if c["seq"] == args.number), None)
     if comment is None:
@@ -219,7 +213,7 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
     author = clean(comment["author"] or "?", single_line=True)
     text = _excerpt(comment["body"])
     _ask(f"Delete comment #{args.number} of {args.id} by {author}: {text!r}?", args.yes)
-    actions = Actions.open(settings.db_path())
+    actions = open_actions(settings)
     queued = run_action(actions.delete_comment, args.id, args.number)
     if queued.cancelled:
         print(
@@ -318,13 +312,11 @@ def cmd_services(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_attribute(args: argparse.Namespace, settings: Settings) -> int:
     """Queue setting an attribute."""
-    from incident_tui.store.actions import Actions
-
     try:
         value = json.loads(args.value)
     except ValueError:
         value = args.value
-    actions = Actions.open(settings.db_path())
+    actions = open_actions(settings)
     queued = run_action(actions.set_attribute, args.id, args.name, value)
     print(f"queued: set {args.name} on {queued.incident_id} (change {queued.seq})")
     return 0

@@ -30,10 +30,13 @@ def open_reader(settings: Settings) -> Reader:
 
 
 def open_actions(settings: Settings) -> Actions:
-    """The cache's actions, for commands that queue a change."""
+    """The cache's actions, for commands that queue a change. Where the config names remotes,
+    only to their incidents; with none (no config file: working from the cache alone) changes
+    wait for a config naming theirs, as ``list`` shows every cached incident."""
     from incident_tui.store.actions import Actions
 
-    return Actions.open(settings.db_path())
+    remotes = [remote.name for remote in settings.remotes] if settings.remotes else None
+    return Actions.open(settings.db_path(), remotes=remotes)
 
 
 def open_sync_store(settings: Settings) -> Engine:

@@ -121,21 +121,25 @@ class Settings(BaseSettings):
         """The folder downloads and exports go to."""
         return self.download_dir or paths.default_download_dir()
 
+    def no_remotes(self) -> str:
+        """That no remotes are configured, and where they were looked for: most often the
+        config file is not where it is looked for."""
+        where, missing = "the config file", ""
+        if self.config is not None:
+            where = str(self.config)
+            missing = "" if self.config.exists() else ", which does not exist"
+        return (
+            f"no remotes are configured in {where}{missing} "
+            "(--config or INCIDENT_TUI_CONFIG name another file)"
+        )
+
     def remote(self, name: str) -> RemoteBase:
         """The remote called ``name``; ``ConfigError`` if there is none."""
         for remote in self.remotes:
             if remote.name == name:
                 return remote
         if not self.remotes:
-            # Most often the config file is not where it is looked for: say where that is.
-            where, missing = "the config file", ""
-            if self.config is not None:
-                where = str(self.config)
-                missing = "" if self.config.exists() else ", which does not exist"
-            raise ConfigError(
-                f"unknown remote {name!r}: no remotes are configured in {where}{missing} "
-                "(--config or INCIDENT_TUI_CONFIG name another file)"
-            )
+            raise ConfigError(f"unknown remote {name!r}: {self.no_remotes()}")
         known = ", ".join(r.name for r in self.remotes)
         raise ConfigError(f"unknown remote {name!r} (known: {known})")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,15 +69,27 @@ class StatusRefused(ActionError):
 class Actions:
     """Queues user changes. Thread-safe: every call is its own ``BEGIN IMMEDIATE`` transaction."""
 
-    def __init__(self, engine: Engine, *, db_path: Path, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        db_path: Path,
+        clock: Clock = system_clock,
+        remotes: Collection[str] | None = None,
+    ) -> None:
         self.engine = engine
         self.db_path = db_path
         self.clock = clock
+        self.remotes = None if remotes is None else frozenset(remotes)
+        """The configured remotes (``None``: not checked). A change to an incident of
+        another would wait in the outbox for good: no sync sends it."""
 
     @classmethod
-    def open(cls, path: Path, *, clock: Clock = system_clock) -> Actions:
-        """Actions over the cache at ``path``."""
-        return cls(make_engine(path), db_path=path, clock=clock)
+    def open(
+        cls, path: Path, *, clock: Clock = system_clock, remotes: Collection[str] | None = None
+    ) -> Actions:
+        """Actions over the cache at ``path``, for the incidents of ``remotes``."""
+        return cls(make_engine(path), db_path=path, clock=clock, remotes=remotes)
 
     # Status changes ------------------------------------------------------------------------
 
@@ -123,7 +135,7 @@ class Actions:
                         f"{error}; nothing was queued for any of the {len(given)} incidents "
                         "given"
                     ) from None
-                cannot = lacking(row.kind, CAPABILITY_OF[op])
+                cannot = self._unconfigured(row) or lacking(row.kind, CAPABILITY_OF[op])
                 if cannot is not None:
                     reason = f"{row.id} left out: {cannot}"
                     skipped.append(Skipped(row.id, reason, refused=True, unsupported=True))
@@ -403,9 +415,20 @@ class Actions:
 
     def _incident(self, s: Session, incident_id: str, op: ChangeKind) -> IncidentRow:
         row = self._cached(s, incident_id)
+        unconfigured = self._unconfigured(row)
+        if unconfigured:
+            raise ActionError(f"{row.id}: {unconfigured}")
         if not can(row.kind, CAPABILITY_OF[op]):
             raise ActionError(f"{row.kind} remotes cannot {op.value.replace('_', ' ')}")
         return row
+
+    def _unconfigured(self, row: IncidentRow) -> str | None:
+        """Why no change to ``row`` can be sent: its remote is not in the config."""
+        if self.remotes is None or row.remote in self.remotes:
+            return None
+        return (
+            f"its remote {row.remote!r} is not in the config, so no sync would send the change"
+        )
 
     @staticmethod
     def _cached(s: Session, incident_id: str) -> IncidentRow:

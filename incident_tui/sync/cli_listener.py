@@ -275,9 +275,13 @@ def _stop_on_sigterm(task: asyncio.Task[Any] | None) -> None:
 async def read_fresh(settings: Settings, incident_id: str) -> str | None:
     """Read one cached incident in full from its remote into the cache (``show --fresh``);
     ``None`` when that worked, else why the cached copy is all there is."""
+    from incident_tui.domain.model import split_id
     from incident_tui.remote.errors import RemoteError
     from incident_tui.sync.engine import SyncEngine
 
+    remote = split_id(incident_id)[0]
+    if all(configured.name != remote for configured in settings.remotes):
+        return f"its remote {remote!r} is not in the config, so it cannot be read anew"
     engine = SyncEngine(settings)
     try:
         if not await engine.refresh(incident_id):

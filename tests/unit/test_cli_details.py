@@ -26,6 +26,10 @@ def test_an_unknown_remote_with_no_config_file_says_where_it_looked(
     expected = tmp_path / "xdg-config" / "incident-tui" / "config.toml"
     assert f"unknown remote 'school': no remotes are configured in {expected}" in line
     assert "which does not exist" in line and "INCIDENT_TUI_CONFIG" in line
+    # So does a sync with nothing to sync.
+    assert main(["--db", str(db), "sync", "--once"]) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert f"no remotes are configured in {expected}, which does not exist" in line
 
 
 def test_a_public_note_only_where_the_system_has_them(

@@ -137,7 +137,8 @@ def cmd_attach(args: argparse.Namespace, settings: Settings) -> int:
     content_type = args.content_type or mimetypes.guess_type(args.file.name)[0]
     actions = open_actions(settings)
     queued = run_action(actions.attach, args.id, args.file, content_type)
-    print(f"queued: attach {args.file.name} to {queued.incident_id} (change {queued.seq})")
+    done = f"queued: attach {args.file.name} to {queued.incident_id} (change {queued.seq})"
+    print(clean(done, single_line=True))
     return 0
 
 
@@ -189,16 +190,16 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
         raise Failure(f"{args.id} has no attachment {args.which!r} (it has: {names})")
     attachment = found[0]
     name = clean(attachment["name"], single_line=True)
-    _ask(f"Delete attachment #{attachment['seq']} {name!r} of {args.id}?", args.yes)
+    shown = clean(args.id, single_line=True)
+    _ask(f"Delete attachment #{attachment['seq']} {name!r} of {shown}?", args.yes)
     actions = open_actions(settings)
     queued = run_action(actions.delete_attachment, args.id, attachment["seq"])
     if queued.cancelled:
         print(
-            f"cancelled: the unsent attachment {name} on {queued.incident_id} "
-            "(nothing was sent)"
+            f"cancelled: the unsent attachment {name} on {shown} (nothing was sent)"
         )
     else:
-        print(f"queued: delete attachment {name} of {queued.incident_id} (change {queued.seq})")
+        print(f"queued: delete attachment {name} of {shown} (change {queued.seq})")
     return 0
 
 
@@ -212,19 +213,16 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
     # Who wrote it and how it starts: the number alone does not show which comment it is.
     author = clean(comment["author"] or "?", single_line=True)
     text = _excerpt(comment["body"])
-    _ask(f"Delete comment #{args.number} of {args.id} by {author}: {text!r}?", args.yes)
+    shown = clean(args.id, single_line=True)
+    _ask(f"Delete comment #{args.number} of {shown} by {author}: {text!r}?", args.yes)
     actions = open_actions(settings)
     queued = run_action(actions.delete_comment, args.id, args.number)
     if queued.cancelled:
         print(
-            f"cancelled: the unsent comment #{args.number} on {queued.incident_id} "
-            "(nothing was sent)"
+            f"cancelled: the unsent comment #{args.number} on {shown} (nothing was sent)"
         )
     else:
-        print(
-            f"queued: delete comment #{args.number} of {queued.incident_id} "
-            f"(change {queued.seq})"
-        )
+        print(f"queued: delete comment #{args.number} of {shown} (change {queued.seq})")
     return 0
 
 
@@ -276,6 +274,7 @@ def cmd_export_csv(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stale(args: argparse.Namespace, settings: Settings) -> int:
     """Print the remote's stale incidents."""
+    from incident_tui import output
     from incident_tui.domain.mapping import format_time
 
     incidents = _run(settings, lambda online: online.stale(args.remote))
@@ -290,7 +289,7 @@ def cmd_stale(args: argparse.Namespace, settings: Settings) -> int:
             }
             for i in incidents
         ]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(output.dump_json(rows))
         return 0
     if not incidents:
         print("no stale incidents")
@@ -318,7 +317,8 @@ def cmd_attribute(args: argparse.Namespace, settings: Settings) -> int:
         value = args.value
     actions = open_actions(settings)
     queued = run_action(actions.set_attribute, args.id, args.name, value)
-    print(f"queued: set {args.name} on {queued.incident_id} (change {queued.seq})")
+    print(clean(f"queued: set {args.name} on {queued.incident_id} (change {queued.seq})",
+                single_line=True))
     return 0
 
 

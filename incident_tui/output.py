@@ -1,8 +1,8 @@
 """How the command line prints incidents: an aligned table, JSON (interface.md's shape) or CSV.
 
 Every remote string printed to a terminal goes through :func:`clean`; JSON and CSV carry the
-text as stored (they are data for scripts; JSON escapes controls itself), except CSV printed
-straight to a terminal, which is cleaned too.
+text as stored (they are data for scripts), except CSV printed straight to a terminal, which
+is cleaned too. JSON escapes every control character, so its text is safe in a terminal too.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
@@ -116,9 +117,21 @@ def detail_json(detail: Detail) -> dict[str, Any]:
     }
 
 
+_UNESCAPED = re.compile("[\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+r"""What JSON leaves as it is and a terminal obeys: DEL, C1 controls (``\x9b`` is a CSI) and
+bidi controls, which reorder the text shown around them."""
+
+
+def _escaped(text: str) -> str:
+    # Outside strings JSON text is ASCII, so each of these is within one and its escape is
+    # the same character to a JSON reader.
+    return _UNESCAPED.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def dump_json(value: Any) -> str:
-    """JSON text for scripts (UTF-8, stable key order as built)."""
-    return json.dumps(value, ensure_ascii=False, indent=2)
+    """JSON text for scripts (UTF-8, stable key order as built), every control character
+    escaped."""
+    return _escaped(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 def json_array(items: Iterable[Any]) -> Iterator[str]:
@@ -147,7 +160,7 @@ def _array_item(item: Any) -> str:
         and _KEYS.issuperset(map(type, item))
         and _SCALARS.issuperset(map(type, item.values()))
     ):
-        return "{\n    " + _flat_object(item)[1:-1] + "\n  }"
+        return "{\n    " + _escaped(_flat_object(item)[1:-1]) + "\n  }"
     # JSON escapes the newlines within strings, so each "\n" is between two lines of the item.
     return dump_json(item).replace("\n", "\n  ")
 

@@ -311,6 +311,24 @@ def test_list_json_prints_the_same_bytes_as_reading_each_incident(
     assert everything[2]["description"] is None and everything[2]["status_raw"] == ""
 
 
+def test_json_escapes_the_controls_a_terminal_would_obey(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "c.db"
+    # An 8-bit CSI (clear the screen), DEL and a right-to-left override: JSON itself only
+    # escapes C0 controls.
+    title = "csi \x9b2J del \x7f rlo \u202e end"
+    build(db, [make_incident(1, title=title)])
+    for argv in (["list", "--json"], ["show", "ops:r1", "--json"]):
+        assert main(["--db", str(db), *argv]) == 0
+        printed = capsys.readouterr().out
+        assert "\\u009b2J" in printed and "\\u007f" in printed and "\\u202e" in printed
+        assert not any(c in printed for c in "\x9b\x7f\u202e")
+        parsed = json.loads(printed)
+        # The same text to a script.
+        assert (parsed[0] if isinstance(parsed, list) else parsed)["title"] == title
+
+
 def test_list_json_reads_in_a_few_queries_whatever_the_count(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -39,6 +39,7 @@ from incident_tui.cli_text import not_utf8
 from incident_tui.config_error import ConfigError
 from incident_tui.domain.model import Severity, Status
 from incident_tui.domain.query import ListQuery, Sort
+from incident_tui.domain.text import clean
 from incident_tui.store.db import StoreError
 from incident_tui.store.sqlite_errors import cache_error
 
@@ -89,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise
             raise known from error
     except (ConfigError, StoreError, Failure, EmulateFailure) as error:
-        print(f"incident-tui: {error}", file=sys.stderr)
+        # Errors quote remote ids and text: cleaned, as everything of theirs printed.
+        print(f"incident-tui: {clean(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("incident-tui: interrupted", file=sys.stderr)
@@ -104,8 +106,6 @@ class _WarningLines(logging.Handler):
     """Prints the package's warnings as the command line's other lines are printed."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        from incident_tui.domain.text import clean
-
         # A warning may quote a remote's text: no control character reaches the terminal.
         # sys.stderr as it is now, not when the handler was made: tests capture it.
         print(f"incident-tui: {clean(record.getMessage(), single_line=True)}", file=sys.stderr)

@@ -34,11 +34,15 @@ def _stdin_text(what: str) -> str:
 def _report(queued: list[Queued], verb: str) -> int:
     """Print a line per change queued, or per deletion that cancelled unsent changes instead
     (nothing of those reaches the remote, so "queued" would be wrong)."""
+    from incident_tui.domain.text import clean
+
     for item in queued:
+        # Ids come from remotes: printed as ``list`` shows them (and commands take them).
+        shown = clean(item.incident_id, single_line=True)
         if item.cancelled:
-            print(f"cancelled: the unsent create of {item.incident_id} (nothing was sent)")
+            print(f"cancelled: the unsent create of {shown} (nothing was sent)")
         else:
-            print(f"queued: {verb} {item.incident_id} (change {item.seq})")
+            print(f"queued: {verb} {shown} (change {item.seq})")
     return 0
 
 

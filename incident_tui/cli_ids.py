@@ -3,7 +3,8 @@
 Scripts copy whole ids (``REMOTE:ID``) from ``list``; a responder types what the TUI shows:
 the short id (``INC-0300``, or a UUID's first eight digits), with or without the remote's
 name in front. Each id given that the cache does not hold as such is looked up as such a
-short id and replaced when it names exactly one incident; several are refused with the
+short id and replaced when it names exactly one incident; so is an id a remote sent with
+control characters, given as ``list`` printed it (cleaned). Several are refused with the
 candidates, so a command never acts on a guess. A local id that ``create`` printed becomes
 the remote's id once the remote took the incident.
 """
@@ -56,6 +57,8 @@ def whole_id(reader: Reader, given: str) -> str:
     found = reader.ids_shown_as(label, remote, SHOWN_CANDIDATES + 1) if colon else []
     if not found:
         found = reader.ids_shown_as(given, None, SHOWN_CANDIDATES + 1)
+    if not found:
+        found = reader.ids_printed_as(given, SHOWN_CANDIDATES + 1)
     if len(found) == 1:
         return found[0]
     if found:

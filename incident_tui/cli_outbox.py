@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from incident_tui.cli_store import open_reader, open_sync_store, run_action
 from incident_tui.domain.model import ChangeKind
+from incident_tui.domain.text import clean
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
@@ -22,7 +23,6 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     """Print the queued changes."""
     from incident_tui import output
     from incident_tui.clock import from_db_or_none, system_clock, time_of_day
-    from incident_tui.domain.text import clean
 
     rows = open_reader(settings).outbox()
     if args.json:
@@ -39,7 +39,7 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
         error = f"  ({'; '.join(why)})" if why else ""
         print(
             f"{row['seq']:>6}  {row['state']:<8}  {row['op']:<{OP_WIDTH}}  "
-            f"{row['incident_id']}{error}"
+            f"{clean(row['incident_id'], single_line=True)}{error}"
         )
     return 0
 
@@ -68,7 +68,7 @@ def cmd_discard(args: argparse.Namespace, settings: Settings) -> int:
     from incident_tui.sync import outbox_answers
 
     incident_id = run_action(outbox_answers.discard, open_sync_store(settings), args.seq)
-    print(f"change {args.seq} of {incident_id} discarded")
+    print(clean(f"change {args.seq} of {incident_id} discarded", single_line=True))
     return 0
 
 
@@ -78,5 +78,5 @@ def cmd_conflict(args: argparse.Namespace, settings: Settings) -> int:
 
     settle = outbox_answers.keep_mine if args.keep == "mine" else outbox_answers.take_theirs
     run_action(settle, open_sync_store(settings), args.id)
-    print(f"{args.id}: kept {args.keep}")
+    print(clean(f"{args.id}: kept {args.keep}", single_line=True))
     return 0

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_tui.domain.query import ListQuery, Sort, fts_query
+from incident_tui.domain.text import clean
 from incident_tui.store.db import open_db
 from incident_tui.store.pauses import pause_left
 
@@ -280,6 +281,21 @@ class Reader:
             sql += " AND remote = :r"
             params["r"] = remote
         return [row[0] for row in self._all(f"{sql} ORDER BY id LIMIT {int(limit)}", params)]
+
+    def ids_printed_as(self, text: str, limit: int = 6) -> list[str]:
+        """Ids of the incidents whose id, cleaned as every remote text printed or drawn
+        (:func:`~incident_tui.domain.text.clean`, on one line), is ``text`` while the id
+        itself is not: a remote's id with control characters or odd spaces, given back as
+        ``list`` printed it. At most ``limit``, by id.
+
+        Read by a scan of the ids with a character outside printable ASCII (a ``GLOB``: no
+        index helps), asked only when an id given names nothing as such."""
+        sql = (
+            "SELECT id FROM incident WHERE deleted_locally = 0 AND id GLOB '*[^!-~]*' "
+            "ORDER BY id"
+        )
+        found = [i for (i,) in self._all(sql) if i != text and clean(i, single_line=True) == text]
+        return found[:limit]
 
     def detail(self, incident_id: str) -> Detail | None:
         """The full incident with comments, attachments and queued changes."""

@@ -154,7 +154,8 @@ class PrintListener:
     def incidents_changed(self, ids: list[str], urgent_new: list[str]) -> None:
         """Mention newly arrived urgent incidents."""
         for incident_id in urgent_new:
-            print(f"new urgent incident: {incident_id}", file=self.stream, flush=True)
+            shown = clean(incident_id, single_line=True)
+            print(f"new urgent incident: {shown}", file=self.stream, flush=True)
 
 
 def result_advice(result: RemoteResult) -> str:

@@ -103,3 +103,25 @@ def test_a_batch_with_an_id_that_names_nothing_says_nothing_was_queued(
         "incident-tui: no incident 'plant:nope' in the cache"
     )
     assert queued(db, capsys) == []
+
+
+def test_an_id_with_control_characters_is_printed_and_taken_as_list_shows_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = cache(tmp_path / "cache.db")
+    hostile = "ops:b939\x1b[31mzz"
+    assert main(["--db", str(db), "list"]) == 0
+    assert "ops:b939zz" in capsys.readouterr().out
+    # Taken back as printed; every line naming it is as clean.
+    assert main(["--db", str(db), "ack", "ops:b939zz"]) == 0
+    assert capsys.readouterr().out == "queued: acknowledge ops:b939zz (change 1)\n"
+    assert queued(db, capsys) == [(hostile, "acknowledge")]
+    assert main(["--db", str(db), "outbox"]) == 0
+    out = capsys.readouterr().out
+    assert "ops:b939zz" in out and "\x1b" not in out
+    assert main(["--db", str(db), "discard", "1"]) == 0
+    assert capsys.readouterr().out == "change 1 of ops:b939zz discarded\n"
+    # An error quoting it is as clean.
+    assert main(["--db", str(db), "delete-comment", "ops:b939zz", "7", "--yes"]) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert "ops:b939zz has no comment #7" in line and "\x1b" not in line

@@ -434,18 +434,27 @@ class Http:
         except httpx.ConnectError as exc:
             if writes is not None:
                 writes.remove(f"{method} {path}")
-            raise connect_error(exc, self.base_url) from None
+            raise connect_error(exc, self._where(path)) from None
         except httpx.TimeoutException:
-            raise Unavailable(f"{self.base_url} did not answer in time") from None
+            raise Unavailable(f"{self._where(path)} did not answer in time") from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            raise Unavailable(f"connection to {self.base_url} dropped: {_reason(exc)}") from None
+            where = self._where(path)
+            raise Unavailable(f"connection to {where} dropped: {_reason(exc)}") from None
         except httpx.HTTPError as exc:
-            raise Unavailable(f"request to {self.base_url} failed: {_reason(exc)}") from None
+            raise Unavailable(f"request to {self._where(path)} failed: {_reason(exc)}") from None
         if response.is_success or response.status_code in ok:
             return response
         reason = error_text(response)
         special = self._classify(response, reason) if self._classify else None
         raise special or classify_status(response, reason)
+
+    def _where(self, path: str) -> str:
+        """Where a request to ``path`` goes, for its errors: the remote's base URL, or the
+        URL itself (without its query) when ``path`` is a whole one, such as a sign-in's
+        token endpoint, which may be another server that is down while the remote is not."""
+        if path.startswith(("http://", "https://")):
+            return path.partition("?")[0]
+        return self.base_url
 
     async def _stream(
         self, method: str, path: str, ok: tuple[int, ...], sink: Sink, kwargs: dict[str, Any]

@@ -11,6 +11,7 @@ import httpx
 from incident_tui.domain.query import ListQuery
 from incident_tui.store.actions import Actions
 from incident_tui.store.reader import Reader
+from tests.conftest import dead_port
 from tests.integration.conftest import Serve
 from tests.integration.test_sync import settings_for, sync
 
@@ -63,6 +64,21 @@ async def test_a_wrong_token_url_is_a_sign_in_failure_and_keeps_the_queue(
     assert "sign-in address answered HTTP 404" in (result.error or "")
     assert "check token_url" in (result.error or "")
     assert _states(reader) == [("delete", "queued")]
+
+
+async def test_a_sign_in_server_out_of_reach_is_named_not_the_remote(
+    serve: Serve, tmp_path: Path
+) -> None:
+    fourhse = serve("fourhse", sample=2)
+    config = fourhse.emulator.remote_config("hse")
+    token_url = f"http://127.0.0.1:{dead_port()}/realms/4hse/token"
+    settings = settings_for(tmp_path, {**config, "token_url": token_url})
+
+    result = (await sync(settings)).results[0]
+
+    # The remote itself answers: the error sends the user to the sign-in server.
+    assert not result.ok and f"cannot connect to {token_url}" in (result.error or "")
+    assert fourhse.url not in (result.error or "")
 
 
 async def test_deleting_what_the_remote_already_deleted_completes(

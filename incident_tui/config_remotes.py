@@ -39,13 +39,21 @@ KITEHOUSE_LIMIT_CAP = 100
 """Kitehouse's largest ``limit``: more is silently cut to this (contracts/kitehouse.md §6)."""
 
 
-def url_problem(value: str) -> str | None:
+def url_problem(value: str, *, root: bool = True) -> str | None:
     """What makes ``value`` no usable server address (said after the key's name), or ``None``.
+    A ``root`` has the contract's paths appended, so it takes no query either.
 
     Checked here so a bad address is a config error naming its key, not a failure deep in
-    the HTTP client at the first sync."""
+    the HTTP client at the first sync (a space in the host name looked like the network
+    failing; a query ended up in the middle of each request's path)."""
     if not value.startswith(("http://", "https://")):
         return "must start with http:// or https://"
+    if any(char.isspace() or not char.isprintable() for char in value):
+        return "has a space or control character in it: use http(s)://host[:port][/path]"
+    if "#" in value:
+        return "has a #fragment, which no server is sent: leave it out"
+    if root and "?" in value:
+        return "has a ?query, but the paths of the API go after it: leave it out"
     try:
         parts = urlsplit(value)
     except ValueError as exc:  # a broken [IPv6] host
@@ -326,7 +334,7 @@ def _oidc_problems(remote: OidcRemote) -> list[str]:
         verb = "needs" if len(given) == 1 else "need"
         return [f"{', '.join(given)} {verb} token_url (the Keycloak token endpoint)"]
     problems = []
-    problem = url_problem(remote.token_url)
+    problem = url_problem(remote.token_url, root=False)
     if problem:
         problems.append(f"token_url {problem}")
     if remote.token or remote.token_env:

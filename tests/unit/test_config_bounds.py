@@ -39,6 +39,10 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
         ("https://:8080/api", "has no host name"),
         ("http:///path", "has no host name"),
         ("http://[::1", "is not a valid address"),
+        ("http://127.0.0.1 :8080", "has a space or control character in it"),
+        ("http://ims.example.test\\t/api", "has a space or control character in it"),
+        ("http://h/x?y=1", "has a ?query, but the paths of the API go after it"),
+        ("http://h/x#top", "has a #fragment, which no server is sent"),
     ],
 )
 def test_a_base_url_without_host_or_with_a_bad_port_is_a_config_error(

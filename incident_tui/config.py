@@ -318,7 +318,16 @@ def _problems(errors: Sequence[Mapping[str, Any]], path: Path, data: Mapping[str
         # The environment wins over the file, so a variable that is set made the value,
         # whether or not the file has the key too (spelled as the user did: any case).
         spelled = next((name for name in os.environ if name.upper() == env_name), None)
-        source = f"environment {spelled}" if spelled else str(path)
+        # Else nested variables (``INCIDENT_TUI_KEYS__sync``) are merged into the file's value.
+        nested = ", ".join(
+            sorted(name for name in os.environ if name.upper().startswith(env_name + "__"))
+        )
+        source = (
+            f"environment {spelled}" if spelled
+            else str(path) if not nested
+            else f"environment {nested}" if top not in data
+            else f"{path} with environment {nested}"
+        )
         # Remotes are labelled by name from where the value came: the variable's own list
         # may name other remotes than the file.
         given = _env_data(top, os.environ[spelled]) if spelled else data

@@ -144,6 +144,24 @@ def test_a_file_error_still_names_the_file_remote(
     assert "environment INCIDENT_TUI_POLL_SECONDS: poll_seconds:" in str(caught.value)
 
 
+def test_an_error_in_a_nested_variable_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INCIDENT_TUI_KEYS__bogus", "ctrl+a")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, "poll_seconds = 20\n"))
+    assert "environment INCIDENT_TUI_KEYS__bogus: keys: 'bogus' is not a binding id" in str(
+        caught.value
+    )
+    # Merged into the file's own keys: both are named.
+    path = write(tmp_path, '[keys]\nsync = "r"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert f"{path} with environment INCIDENT_TUI_KEYS__bogus: keys: 'bogus'" in str(
+        caught.value
+    )
+
+
 def test_a_config_file_with_a_byte_order_mark_is_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -39,9 +39,11 @@ class Settings(BaseSettings):
     """Everything incident-tui can be told, from file, environment or flags."""
 
     # No infinite or NaN number anywhere: ``poll_seconds = inf`` would never sync again.
+    # An empty variable is no setting, as for INCIDENT_TUI_CONFIG (``INCIDENT_TUI_DB=`` was
+    # the current folder, refused as "a folder, not a cache file").
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, extra="forbid", frozen=True, env_nested_delimiter="__",
-        allow_inf_nan=False,
+        allow_inf_nan=False, env_ignore_empty=True,
     )
 
     config: Path | None = None

@@ -266,3 +266,13 @@ def test_a_home_relative_path_in_the_file_or_environment_is_under_home(
     assert settings.db_path() == tmp_path / "home" / "cache" / "i.db"
     monkeypatch.setenv("INCIDENT_TUI_DOWNLOAD_DIR", "~/elsewhere")
     assert load_settings(path).downloads() == tmp_path / "home" / "elsewhere"
+
+
+def test_an_empty_variable_is_no_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, 'db = "from-file.db"\n')
+    # As INCIDENT_TUI_CONFIG: an empty value leaves the file's value, or the default.
+    for name in ("INCIDENT_TUI_DB", "INCIDENT_TUI_POLL_SECONDS", "INCIDENT_TUI_REMOTES"):
+        monkeypatch.setenv(name, "")
+    settings = load_settings(path)
+    assert settings.db_path() == Path("from-file.db")
+    assert settings.poll_seconds == 30 and settings.remotes == []

@@ -46,7 +46,7 @@ from incident_tui.remote.errors import (
 from incident_tui.remote.http import WAIT_LIMIT, WRITES_SENT, Sleep
 from incident_tui.store.db import StoreError
 from incident_tui.store.upsert import base_of
-from incident_tui.sync import outbox
+from incident_tui.sync import outbox, pull_store
 from incident_tui.sync.events import RemoteResult, SyncListener, Unsent
 from incident_tui.sync.outbox import Change
 from incident_tui.sync.push_lock import PushLock
@@ -264,6 +264,8 @@ class Pusher:
                         outbox.mark_failed, self.engine, change.seq, str(error),
                         counted=change.seq in self._marked,
                     )
+                    if isinstance(error, NotFound):
+                        await self._note_if_gone(connector, change)
                     touched = [change.incident_id]
             except (StoreError, sqlite3.OperationalError, OperationalError):
                 raise  # the cache's trouble, not this change's: the pass ends with it
@@ -307,6 +309,24 @@ class Pusher:
         if connector.name not in self._answering:
             await connector.probe()
             self._answering.add(connector.name)
+
+    async def _note_if_gone(self, connector: Connector, change: Change) -> None:
+        """After a 404 to ``change``: when the remote says the incident itself is gone (not
+        only a comment or attachment the change named), mark it deleted there, as a listing
+        that no longer finds it would. Its refused change keeps it in the cache, with the
+        conflict "deleted on the remote" for the user to settle; a retry could never work.
+        Only an incremental listing would not have told: it never lists a deletion."""
+        cached = await asyncio.to_thread(outbox.cached, self.engine, change.incident_id)
+        if cached is None or cached.local_only or change.op is ChangeKind.DELETE:
+            return
+        try:
+            await connector.get(cached.incident.remote_id)
+        except NotFound:
+            await asyncio.to_thread(
+                pull_store.store_reread, self.engine, [], [change.incident_id], self.clock()
+            )
+        except RemoteError:
+            return  # it may still be there: the refusal says what the remote said
 
     async def _push_checked(self, connector: Connector, change: Change) -> list[str]:
         """:meth:`_push_one`, again after a conflict the remote answered: its version moved

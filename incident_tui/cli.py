@@ -224,6 +224,9 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     reader = open_reader(settings)
     if args.fresh and reader.exists(args.id):
         problem = cli_online.read_fresh(settings, args.id)
+        if problem is not None and not reader.exists(args.id):
+            # Read as deleted on the remote, and nothing of the user's kept it.
+            raise Failure(f"{problem}; it is no longer in the cache either")
         if problem is not None:
             print(f"incident-tui: {problem}; showing the cached copy", file=sys.stderr)
     detail = reader.detail(args.id)

@@ -221,8 +221,10 @@ class SyncEngine:
 
     async def refresh(self, incident_id: str) -> bool:
         """Fetch one incident in full now and store it; ``False`` when the remote does not
-        have it (or not yet: created here and still queued). The listener hears of it only
-        when the cache's copy changed.
+        have it (or not yet: created here and still queued). One it no longer has is gone
+        from the cache, or marked deleted there while changes of it wait (see
+        :func:`~incident_tui.store.bookkeeping.gone_from_remote`). The listener hears of it
+        only when the cache's copy changed.
 
         The TUI asks for the incident on screen: comments and notes someone else added move
         no version a pull could see (AOH IMS comments, OneUptime notes), so without this
@@ -238,6 +240,13 @@ class SyncEngine:
         try:
             incident = await connector.get(remote_id)
         except NotFound:
+            # Deleted there: stored as a listing that misses it would, unless the remote
+            # answers 404 to everything (a wrong address: Misdirected).
+            await connector.probe()
+            await asyncio.to_thread(
+                pull_store.store_reread, self.engine, [], [incident_id], self.clock()
+            )
+            self.listener.incidents_changed([incident_id], [])
             return False
         # Stored as the sync stores a marked incident: a mark to read it again is done.
         changed = await asyncio.to_thread(

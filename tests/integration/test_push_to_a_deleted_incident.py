@@ -1,17 +1,24 @@
-"""A change queued for an incident someone deleted on the remote, where no listing has told
-the cache yet (an incremental listing never lists a deletion): the remote answers 404 to the
-change. The incident must show as deleted on the remote, with the conflict the user settles
-(taking the remote's side drops it), not only a refusal that a retry can never fix."""
+"""An incident someone deleted on the remote, where no listing has told the cache yet (an
+incremental listing never lists a deletion). A change queued for it gets a 404: the incident
+must show as deleted on the remote, with the conflict the user settles (taking the remote's
+side drops it), not only a refusal that a retry can never fix. Reading it anew (the detail
+screen, ``show --fresh``) tells the cache as well, unless the remote answers 404 to
+everything."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from incident_tui.domain.query import ListQuery
+from incident_tui.remote.errors import Misdirected
 from incident_tui.store.actions import Actions
 from incident_tui.store.engine import make_engine
 from incident_tui.store.reader import Reader
 from incident_tui.sync import outbox_answers
-from tests.integration.conftest import Serve
+from incident_tui.sync.engine import SyncEngine
+from tests.integration.conftest import Point, Serve, cli
 from tests.integration.test_sync import settings_for, sync
 
 
@@ -46,3 +53,68 @@ async def test_a_change_to_an_incident_deleted_on_the_remote_offers_the_conflict
     assert reader.detail(doomed_id) is None and reader.outbox() == []
     assert reader.detail(kept_id) is not None
     assert (await sync(settings)).ok
+
+
+async def test_reading_an_incident_deleted_on_the_remote_anew_tells_the_cache(
+    serve: Serve, tmp_path: Path
+) -> None:
+    kitehouse = serve("kitehouse", sample=0)
+    emulator = kitehouse.emulator
+    quiet = str(emulator.add("Nobody touched it")["_id"])
+    worked = str(emulator.add("Acknowledged here")["_id"])
+    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
+    assert (await sync(settings)).ok
+    Actions.open(settings.db_path()).acknowledge([f"school:{worked}"])
+    for gone in (quiet, worked):
+        del emulator.incidents[gone]
+    emulator.changed()
+
+    engine = SyncEngine(settings)
+    try:
+        # As the detail screen and show --fresh read the incident on view.
+        assert not await engine.refresh(f"school:{quiet}")
+        assert not await engine.refresh(f"school:{worked}")
+    finally:
+        await engine.aclose()
+
+    reader = Reader.open(settings.db_path())
+    assert reader.detail(f"school:{quiet}") is None
+    # Its queued change keeps it, deleted on the remote, for the user to settle.
+    detail = reader.detail(f"school:{worked}")
+    assert detail is not None and detail.incident["remote_deleted"]
+    assert detail.incident["conflict"]["reason"] == "deleted on the remote"
+
+
+async def test_a_remote_answering_404_to_everything_deletes_nothing_on_a_read(
+    serve: Serve, tmp_path: Path
+) -> None:
+    kitehouse = serve("kitehouse", sample=3)
+    config = kitehouse.emulator.remote_config("school")
+    settings = settings_for(tmp_path, config, hydrate_limit=0)
+    assert (await sync(settings)).ok
+    reader = Reader.open(settings.db_path())
+    incident_id = reader.all_rows(ListQuery())[0].id
+    wrong = settings_for(tmp_path, {**config, "base_url": kitehouse.url + "/api"})
+    engine = SyncEngine(wrong)
+    try:
+        with pytest.raises(Misdirected):
+            await engine.refresh(incident_id)
+    finally:
+        await engine.aclose()
+    assert reader.detail(incident_id) is not None
+
+
+def test_show_fresh_of_an_incident_deleted_on_the_remote_says_it_is_gone(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kitehouse = serve("kitehouse", sample=0)
+    emulator = kitehouse.emulator
+    gone = str(emulator.add("Deleted elsewhere")["_id"])
+    point(("school", kitehouse))
+    cli(capsys, "sync", "--once")
+    del emulator.incidents[gone]
+    emulator.changed()
+    out, err = cli(capsys, "show", f"school:{gone}", "--fresh", status=1)
+    assert out == "" and "its remote does not have school:" in err
+    assert "no longer in the cache either" in err and "cached copy" not in err
+    cli(capsys, "show", f"school:{gone}", status=1)

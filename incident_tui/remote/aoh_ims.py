@@ -113,6 +113,10 @@ class AohImsConnector(Connector):
             max_rate=config.max_rate,
         )
         self.identities = _token_identities(token)
+        self._comments_tried = asyncio.Lock()
+        """Held while the first comment listing tells whether there is one: full records
+        read side by side would each ask, where one answer is enough."""
+        self._comments_answered = False
         """Values the server may stamp as our ``created_by`` (token claims, then what it
         stamped on our own writes); empty when unknown."""
         self.oidc = (
@@ -226,6 +230,16 @@ class AohImsConnector(Connector):
         """
         if not self.lists_comments:
             return None
+        if self._comments_answered:
+            return await self._comments(remote_id)
+        async with self._comments_tried:
+            if not self.lists_comments:
+                return None
+            listed = await self._comments(remote_id)
+            self._comments_answered = listed is not None
+            return listed
+
+    async def _comments(self, remote_id: str) -> list[Comment] | None:
         try:
             body = _unwrap(await self._json("GET", self._path(remote_id, "comments")))
         except (NotFound, Refused) as error:

@@ -188,16 +188,19 @@ class IncidentList(IncidentLines):
             return
         previous = self._cursor
         self._cursor = index
-        height = self._viewport_height()
-        top = int(self.scroll_y)
-        if index < top:
-            self.scroll_to(y=index, animate=False)
-        elif index >= top + height:
-            self.scroll_to(y=index - height + 1, animate=False)
+        self._cursor_into_view()
         self._refresh_row(previous)
         self._refresh_row(index)
         self._cursor_moved()
         self._prefetch()
+
+    def _cursor_into_view(self) -> None:
+        """Scroll the least that shows the cursor's row."""
+        index, height, top = self._cursor, self._viewport_height(), int(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False)
 
     # Actions ------------------------------------------------------------------------------
 
@@ -314,7 +317,10 @@ class IncidentList(IncidentLines):
         self.run_worker(work, thread=True, group="list-count", exit_on_error=False)
 
     def viewport_changed(self) -> None:
-        """The widget was resized: read ahead for the new viewport."""
+        """The widget was resized: keep the cursor's row in view (a smaller terminal left it
+        below the bottom, and the action keys took a row nobody saw), and read ahead for the
+        new viewport."""
+        self._cursor_into_view()
         self._prefetch()
 
     def block_missing(self, block: int) -> None:

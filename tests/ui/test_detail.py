@@ -173,3 +173,36 @@ async def test_delete_asks_first(make_app: Any, db_path: Any) -> None:
         assert isinstance(app.screen, ListScreen)
         assert _detail(db_path, "school:r005") is None
         assert incidents(app).total == 36
+
+
+async def test_an_incident_gone_from_the_cache_offers_no_action(
+    make_app: Any, db_path: Any
+) -> None:
+    from sqlmodel import select
+
+    from incident_tui.store.bookkeeping import remove_incident
+    from incident_tui.store.engine import make_engine, session
+    from incident_tui.store.schema import IncidentRow
+    from incident_tui.ui.screens.detail import GONE
+    from incident_tui.ui.sync_runner import AppListener
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, "oncall:r002")
+        assert app.screen.check_action("acknowledge", ()) is True
+        # Deleted on the remote, as a sync stores it and tells the screen.
+        engine = make_engine(db_path)
+        with session(engine) as s, s.begin():
+            row = s.exec(select(IncidentRow).where(IncidentRow.id == "oncall:r002")).one()
+            remove_incident(s, row)
+        engine.dispose()
+        AppListener(app).incidents_changed(["oncall:r002"], [])
+        await settle(pilot)
+        assert "This incident is no longer in the cache." in screen_text(app)
+        # Hidden from the footer; the key says why it does nothing.
+        assert app.screen.check_action("acknowledge", ()) is False
+        assert app.screen.check_action("download_attachment", ()) is False
+        await pilot.press("a")
+        await settle(pilot)
+        assert notifications(app)[-1] == GONE
+        assert app.screen.check_action("back", ()) is True

@@ -94,6 +94,9 @@ READING_NOTE_AFTER = 2.0
 """Seconds a re-read of the incident on screen may take before the screen says what shows
 is the cached copy while it goes on (a remote that hangs takes a minute to fail)."""
 
+GONE = "This incident is no longer in the cache: there is nothing to act on."
+"""Why no action key works once the incident on screen is gone."""
+
 
 class RereadNote(Static):
     """A line under the heading when the incident could not be read again from its remote:
@@ -143,6 +146,8 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         self.ctx = ctx
         self.incident_id = incident_id
         self.detail: Detail | None = None
+        self._gone = False
+        """Read, and not in the cache (deleted, or a create discarded): not still reading."""
         self._explained = action_keys(ctx.services.view.keys, [*CAPABILITY, *FEATURES, *ANSWERS])
         self._drawn: dict[str, tuple[object, ...]] = {}
         """What each line and section shows now, by id: only a change is drawn again."""
@@ -267,6 +272,7 @@ class DetailScreen(ChangeAnswers, Screen[None]):
 
     def _show(self, detail: Detail | None) -> None:
         self.detail = detail
+        self._gone = detail is None
         self._refresh_footer()
         if self._unhold is not None:
             # Once Textual's layout passes for what this draws are done, most likely (if
@@ -429,7 +435,8 @@ class DetailScreen(ChangeAnswers, Screen[None]):
     def _why_not(self, action: str) -> str | None:
         detail = self.detail
         if detail is None:
-            return None  # still reading: the key works in a moment
+            # Still reading, the key works in a moment; or there is nothing left to act on.
+            return GONE if self._gone else None
         capability = CAPABILITY.get(action)
         if capability is not None:
             return lacking_text(self.kind, capability)
@@ -441,13 +448,14 @@ class DetailScreen(ChangeAnswers, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out what this incident's remote kind cannot do (or everything while loading);
-        hide the kind-specific actions of other kinds; offer the answers to a refused change
-        or a conflict only when there is one."""
+        hide the kind-specific actions of other kinds, and every action on the incident once
+        it is gone; offer the answers to a refused change or a conflict only when there is
+        one."""
         capability = CAPABILITY.get(action)
         if capability is None and action not in FEATURES and action not in ANSWERS:
             return True
         if self.detail is None:
-            return None
+            return False if self._gone else None
         if action in ANSWERS:
             return True if answerable(action, self.detail) else None
         if capability is not None:

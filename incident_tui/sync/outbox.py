@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from incident_tui.clock import from_db, to_db
 from incident_tui.domain import jsontext
 from incident_tui.domain.model import (
+    STATUS_CHANGES,
     Attachment,
     ChangeKind,
     Comment,
@@ -344,11 +345,30 @@ def complete(
                 result.changed += upsert_incidents(s, [fresh], now).touched()
             elif fresh is not None:
                 # More changes of this incident wait; the row keeps their local view. But
-                # the remote now holds this one, so that state is the base they are checked
-                # against: a resolve queued after an acknowledge is not a conflict with it.
-                incident.base = jsontext.dumps(base_of(fresh))
+                # the remote now holds this one, so what it wrote is the base they are
+                # checked against: a resolve queued after an acknowledge is not a conflict
+                # with it. Only what it wrote: a field someone else changed meanwhile
+                # stays as last seen, so a later change to it is still a conflict.
+                incident.base = jsontext.dumps(_base_after(change, incident.base, fresh))
         result.changed.append(incident_id)
     return result
+
+
+def _base_after(change: Change, base: str | None, fresh: Incident) -> dict[str, Any]:
+    """The conflict base once the remote took ``change`` and answered ``fresh``: the fields
+    the change wrote as the remote now has them, the others as they were. A create's answer
+    is all base: nobody else had seen the incident."""
+    theirs = base_of(fresh)
+    if change.op is ChangeKind.CREATE:
+        return theirs
+    if change.op in STATUS_CHANGES:
+        wrote: set[str] = {"status"}
+    elif change.op is ChangeKind.EDIT:
+        wrote = set(change.payload.get("changes") or {})
+    else:
+        wrote = set()
+    kept = json.loads(base or "{}")
+    return {**kept, **{name: value for name, value in theirs.items() if name in wrote}}
 
 
 def _adopt(s: Any, local_id: str, created: Incident) -> str:

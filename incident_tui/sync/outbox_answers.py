@@ -228,12 +228,15 @@ def _in_conflict(s: Session, incident_id: str) -> IncidentRow:
 
 
 def keep_mine(engine: Engine, incident_id: str) -> None:
-    """Resolve a conflict for our side: the remote's current values become the base, so the
-    queued change is pushed over them at the next sync."""
+    """Resolve a conflict for our side: the remote's values the user saw become the base, so
+    the queued change is pushed over them at the next sync. Over them only: a change someone
+    makes after that is a new conflict, not overwritten unseen. Where the remote's values
+    could not be read, the change is sent over whatever the remote has."""
     with session(engine) as s, s.begin():
         incident = _in_conflict(s, incident_id)
         info = json.loads(incident.conflict or "{}")
-        if info.get("theirs"):
+        seen = bool(info.get("theirs"))
+        if seen:
             incident.base = json.dumps(info["theirs"])
         incident.conflict = None
         for row in s.exec(
@@ -243,7 +246,8 @@ def keep_mine(engine: Engine, incident_id: str) -> None:
         ).all():
             row.state = "queued"
             row.last_error = None
-            row.payload = json.dumps({**json.loads(row.payload), "force": True})
+            if not seen:
+                row.payload = json.dumps({**json.loads(row.payload), "force": True})
 
 
 def take_theirs(engine: Engine, incident_id: str) -> None:

@@ -392,6 +392,11 @@ def test_conflict_keep_mine_and_take_theirs(cache: tuple[Actions, Reader]) -> No
     detail = reader.detail("ops:r3")
     assert detail is not None and detail.incident["conflict"] is None
     assert detail.incident["base"]["title"] == "Theirs"
+    # Checked again over what the user saw: a later remote change is a new conflict.
+    assert "force" not in json.loads(reader.outbox()[0]["payload"])
+    # The remote's side unknown (it could not be read): sent over whatever it has.
+    outbox.mark_conflict(actions.engine, queued.seq, ["title"], {"title": "Mine"}, None, "x")
+    outbox_answers.keep_mine(actions.engine, "ops:r3")
     assert json.loads(reader.outbox()[0]["payload"])["force"] is True
     outbox.mark_conflict(actions.engine, queued.seq, ["title"], {"title": "Mine"}, theirs, "x")
     outbox_answers.take_theirs(actions.engine, "ops:r3")

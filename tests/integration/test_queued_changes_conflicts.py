@@ -1,0 +1,106 @@
+"""Several changes queued for one incident while someone else edits it on the remote: each
+is checked against what the remote had when the cache last saw it. Sending one change must
+not make the others take the remote's unseen edits for agreed: a later change to a field
+someone else changed is a conflict, never an overwrite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from incident_tui.store.actions import Actions
+from incident_tui.store.reader import Reader
+from incident_tui.sync import outbox_answers
+from tests.integration.conftest import Serve
+from tests.integration.test_sync import settings_for, sync
+
+
+async def test_an_edit_queued_after_an_ack_does_not_overwrite_their_title(
+    serve: Serve, tmp_path: Path
+) -> None:
+    kitehouse = serve("kitehouse", sample=0)
+    emulator = kitehouse.emulator
+    remote_id = str(emulator.add("Our first title")["_id"])
+    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
+    assert (await sync(settings)).ok
+    incident_id = f"school:{remote_id}"
+    actions = Actions.open(settings.db_path())
+    actions.acknowledge([incident_id])
+    actions.edit(incident_id, {"title": "My title"})
+    emulator.touch(remote_id, short_description="Their title")
+
+    result = (await sync(settings)).results[0]
+
+    # The acknowledge went (nobody else changed the status); the edit waits for the user.
+    assert result.pushed == 1 and result.conflicts == 1
+    assert emulator.incident(remote_id)["short_description"] == "Their title"
+    assert emulator.incident(remote_id)["status"] == "in_progress"
+    changes = [(c["op"], c["state"]) for c in Reader.open(settings.db_path()).outbox()]
+    assert changes == [("edit", "conflict")]
+
+
+async def test_an_ack_queued_after_an_edit_does_not_undo_their_resolve(
+    serve: Serve, tmp_path: Path
+) -> None:
+    kitehouse = serve("kitehouse", sample=0)
+    emulator = kitehouse.emulator
+    remote_id = str(emulator.add("Leak in the gym")["_id"])
+    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
+    assert (await sync(settings)).ok
+    incident_id = f"school:{remote_id}"
+    actions = Actions.open(settings.db_path())
+    actions.edit(incident_id, {"title": "Leak in the gym, east side"})
+    actions.acknowledge([incident_id])
+    emulator.touch(remote_id, status="closed")
+
+    result = (await sync(settings)).results[0]
+
+    assert result.pushed == 1 and result.conflicts == 1
+    assert emulator.incident(remote_id)["status"] == "closed"
+    assert emulator.incident(remote_id)["short_description"] == "Leak in the gym, east side"
+    changes = [(c["op"], c["state"]) for c in Reader.open(settings.db_path()).outbox()]
+    assert changes == [("acknowledge", "conflict")]
+
+
+async def test_an_ack_then_a_resolve_queued_together_are_no_conflict(
+    serve: Serve, tmp_path: Path
+) -> None:
+    kitehouse = serve("kitehouse", sample=0)
+    emulator = kitehouse.emulator
+    remote_id = str(emulator.add("Smoke alarm")["_id"])
+    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
+    assert (await sync(settings)).ok
+    incident_id = f"school:{remote_id}"
+    actions = Actions.open(settings.db_path())
+    actions.acknowledge([incident_id])
+    actions.resolve([incident_id])
+
+    result = (await sync(settings)).results[0]
+
+    assert result.pushed == 2 and result.conflicts == 0
+    assert emulator.incident(remote_id)["status"] == "closed"
+
+
+async def test_keeping_mine_overwrites_what_was_seen_and_nothing_later(
+    serve: Serve, tmp_path: Path
+) -> None:
+    kitehouse = serve("kitehouse", sample=0)
+    emulator = kitehouse.emulator
+    remote_id = str(emulator.add("First")["_id"])
+    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
+    assert (await sync(settings)).ok
+    incident_id = f"school:{remote_id}"
+    actions = Actions.open(settings.db_path())
+    actions.edit(incident_id, {"title": "Mine"})
+    emulator.touch(remote_id, short_description="Theirs")
+    assert (await sync(settings)).results[0].conflicts == 1
+    outbox_answers.keep_mine(actions.engine, incident_id)
+    # Someone writes again after the user settled, before the next sync.
+    emulator.touch(remote_id, short_description="Theirs 2")
+
+    assert (await sync(settings)).results[0].conflicts == 1
+    assert emulator.incident(remote_id)["short_description"] == "Theirs 2"
+    # Settled again, with nothing new on the remote: mine goes over what the user saw.
+    outbox_answers.keep_mine(actions.engine, incident_id)
+    result = (await sync(settings)).results[0]
+    assert result.pushed == 1 and result.conflicts == 0
+    assert emulator.incident(remote_id)["short_description"] == "Mine"

@@ -21,7 +21,7 @@ import asyncio
 import base64
 import binascii
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Collection
 from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any
@@ -358,10 +358,13 @@ class AohImsConnector(Connector):
         self._learn_caller(answer, "created_by")
         return self.mapping.to_incident(answer, [])
 
-    async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
+    async def find_created(
+        self, draft: Draft, key: str, since: datetime, *, taken: Collection[str] = ()
+    ) -> Incident | None:
         """The incident an interrupted create made: created since ``since`` (less a minute of
-        clock skew) with our title and ``reported_by``, by the caller when known; the oldest
-        such one. Two identical drafts within that window cannot be told apart."""
+        clock skew) with our title and ``reported_by``, by the caller when known, and not
+        ``taken`` by another create from here; the oldest such one. Two identical drafts
+        within that window cannot otherwise be told apart."""
         earliest = since - CREATE_CLOCK_SLACK
         found: list[tuple[datetime, dict[str, Any]]] = []
         async for rows, _ in self._all_rows():
@@ -372,6 +375,7 @@ class AohImsConnector(Connector):
                     and created >= earliest
                     and row.get("name") == draft.title
                     and row.get("reported_by") == self.cfg.reported_by
+                    and str(row.get("id")) not in taken
                     and (not self.identities or row.get("created_by") in self.identities)
                 ):
                     found.append((created, row))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Collection, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
@@ -123,9 +123,13 @@ class Connector(ABC):
         """Create an incident; ``key`` is our idempotency key, stored on the remote where
         the API has a place for it, so :meth:`find_created` can recognise it later."""
 
-    async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
+    async def find_created(
+        self, draft: Draft, key: str, since: datetime, *, taken: Collection[str] = ()
+    ) -> Incident | None:
         """After a create whose outcome is unknown (killed or cut off between request and
-        commit), find the incident it made, if any. ``since`` is when the attempt started."""
+        commit), find the incident it made, if any. ``since`` is when the attempt started;
+        ``taken`` holds the remote ids of incidents other creates from here made, never this
+        one's (where a remote keeps no key, two drafts are told apart by title only)."""
         return None
 
     async def acknowledge(self, current: Incident) -> Incident | None:

@@ -12,7 +12,7 @@ answer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Collection
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -347,7 +347,9 @@ class FourhseConnector(Connector):
             status=error.status,
         )
 
-    async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
+    async def find_created(
+        self, draft: Draft, key: str, since: datetime, *, taken: Collection[str] = ()
+    ) -> Incident | None:
         """The incident a create with ``key`` made, found by its derived id."""
         try:
             return await self.get(created_id(key))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -272,7 +272,9 @@ class KitehouseConnector(Connector):
         await self._finish(created, draft, key, cleanup=True)
         return await self.get(str(created["_id"]))
 
-    async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
+    async def find_created(
+        self, draft: Draft, key: str, since: datetime, *, taken: Collection[str] = ()
+    ) -> Incident | None:
         """The incident carrying ``key``; else an untitled one created since ``since`` (the
         process died between POST and PUT), which is then finished and returned."""
         floor = since - CREATE_SLACK

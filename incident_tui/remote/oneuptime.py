@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -355,7 +355,9 @@ class OneuptimeConnector(Connector):
             raise BadResponse("/incident: created incident without _id")
         return (await self._map([payload], [plain(payload)], internal=[], public=[]))[0]
 
-    async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
+    async def find_created(
+        self, draft: Draft, key: str, since: datetime, *, taken: Collection[str] = ()
+    ) -> Incident | None:
         """The incident carrying our key created since ``since`` (minus clock skew), if any."""
         start = self._id(js_iso(since.astimezone(UTC) - FIND_SKEW), "DateTime")
         body = {"query": {"createdAt": {"_type": "GreaterThanOrEqual", "value": start}},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Collection
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -151,7 +151,9 @@ class RevilyConnector(Connector):
             raise BadResponse("create answered without the new incident")
         return found
 
-    async def find_created(self, draft: Draft, key: str, since: datetime) -> Incident | None:
+    async def find_created(
+        self, draft: Draft, key: str, since: datetime, *, taken: Collection[str] = ()
+    ) -> Incident | None:
         """The incident whose ``key`` is our idempotency key, if a lost create made one.
 
         Lists the draft's (or configured) service when known, else every incident.

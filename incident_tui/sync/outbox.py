@@ -354,6 +354,17 @@ def complete(
     return result
 
 
+def created_here(engine: Engine, remote: str) -> frozenset[str]:
+    """The remote ids of the incidents creates from this cache made on ``remote`` (each
+    local id a create printed stays an alias of its remote id)."""
+    with reading(engine) as s:
+        rows = s.connection().execute(
+            text("SELECT new_id FROM id_alias WHERE substr(new_id, 1, length(:p)) = :p"),
+            {"p": f"{remote}:"},
+        )
+        return frozenset(new_id.split(":", 1)[1] for (new_id,) in rows)
+
+
 def _base_after(change: Change, base: str | None, fresh: Incident) -> dict[str, Any]:
     """The conflict base once the remote took ``change`` and answered ``fresh``: the fields
     the change wrote as the remote now has them, the others as they were. A create's answer
@@ -374,12 +385,19 @@ def _base_after(change: Change, base: str | None, fresh: Incident) -> dict[str, 
 def _adopt(s: Any, local_id: str, created: Incident) -> str:
     """Give a locally created incident the remote's id everywhere it is referenced."""
     new_id = created.id
+    conn = s.connection()
     duplicate = s.exec(select(IncidentRow).where(IncidentRow.id == new_id)).first()
     if duplicate is not None:
-        # A pull already brought the incident an interrupted create made: keep ours.
+        # A pull already brought the incident an interrupted create made: keep ours, with
+        # what the user did to that copy meanwhile (a comment, an ack: queued there) and
+        # the remote's comments and files it brought.
+        for table in ("comment", "attachment", "outbox"):
+            conn.execute(
+                text(f"UPDATE {table} SET incident_id = :old WHERE incident_id = :new"),
+                {"new": new_id, "old": local_id},
+            )
         remove_incident(s, duplicate)
         s.flush()
-    conn = s.connection()
     conn.execute(
         text("UPDATE incident SET id = :new, remote_id = :rid, local_only = 0 WHERE id = :old"),
         {"new": new_id, "rid": created.remote_id, "old": local_id},

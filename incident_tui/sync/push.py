@@ -605,7 +605,8 @@ class Pusher:
             # A previous attempt may have reached the remote: look before creating again.
             await self._settle(connector, change)
             since = (change.started_at or self.clock()) - timedelta(minutes=2)
-            created = await connector.find_created(draft, change.key, since)
+            taken = await asyncio.to_thread(outbox.created_here, self.engine, connector.name)
+            created = await connector.find_created(draft, change.key, since, taken=taken)
         if created is None:
             await self._mark_sending(change, self.clock())
             created = await connector.create(draft, change.key)

@@ -406,9 +406,12 @@ class Actions:
             row = self._incident(s, incident_id, ChangeKind.SET_ATTRIBUTE)
             fields = json.loads(row.custom_fields or "{}")
             existed = name in fields
+            # The value the remote is taken to have when this is sent (the last pulled, or
+            # what a change queued before this one sets): another is a conflict.
+            was = fields.get(name)
             fields[name] = value
             row.custom_fields = json.dumps(fields)
-            payload = {"name": name, "value": value, "create": not existed}
+            payload = {"name": name, "value": value, "create": not existed, "was": was}
             return self._enqueue(s, row, ChangeKind.SET_ATTRIBUTE, payload)
 
     # Helpers ----------------------------------------------------------------------------

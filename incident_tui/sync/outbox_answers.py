@@ -246,8 +246,12 @@ def keep_mine(engine: Engine, incident_id: str) -> None:
         ).all():
             row.state = "queued"
             row.last_error = None
+            payload = json.loads(row.payload)
             if not seen:
-                row.payload = json.dumps({**json.loads(row.payload), "force": True})
+                payload["force"] = True
+            # The base holds no custom attributes: over whatever value the remote has.
+            payload.pop("was", None)
+            row.payload = json.dumps(payload)
 
 
 def take_theirs(engine: Engine, incident_id: str) -> None:

@@ -7,6 +7,7 @@ and the local commit neither loses it nor sends it twice.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 from collections import deque
@@ -31,6 +32,7 @@ from incident_tui.domain.model import (
     Status,
     status_after,
 )
+from incident_tui.domain.text import clean, shorten
 from incident_tui.remote.base import Connector
 from incident_tui.remote.errors import (
     AuthFailed,
@@ -550,6 +552,8 @@ class Pusher:
         since our last pull. Returns True when the remote already has what we want."""
         if change.payload.get("force"):
             return False
+        if change.op is ChangeKind.SET_ATTRIBUTE:
+            return _check_attribute(change.payload, current)
         ours: dict[str, Any]
         if change.op in STATUS_CHANGES:
             ours = {"status": status_after(change.op, cached.incident.kind).value}
@@ -616,6 +620,24 @@ class Pusher:
             outbox.complete, self.engine, change, None, self.clock(), created=created
         )
         return touched.touched()
+
+
+def _check_attribute(payload: dict[str, Any], current: Incident) -> bool:
+    """:meth:`Pusher._check_conflict` for a custom attribute: a conflict when the remote's
+    value is neither the one it had when the change was queued (``was``) nor ours; done when
+    it is ours already. Without ``was`` (the user kept their own value over a conflict, or
+    an earlier version queued it) it is sent over whatever the remote has."""
+    if "was" not in payload:
+        return False
+    name, ours = str(payload.get("name")), payload.get("value")
+    theirs = (current.custom_fields or {}).get(name)
+    if theirs == ours:
+        return True
+    if theirs != payload["was"]:
+        shown = shorten(clean(json.dumps(theirs, default=str), single_line=True), 60)
+        raise Conflict(f"the remote changed {name} since the last sync (it has {shown})",
+                       fields=(name,))
+    return False
 
 
 def _reached_for_good(op: ChangeKind, current: Incident) -> bool:

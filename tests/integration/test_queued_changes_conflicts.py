@@ -6,6 +6,9 @@ someone else changed is a conflict, never an overwrite."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from incident_tui.store.actions import Actions
 from incident_tui.store.reader import Reader
@@ -104,3 +107,36 @@ async def test_keeping_mine_overwrites_what_was_seen_and_nothing_later(
     result = (await sync(settings)).results[0]
     assert result.pushed == 1 and result.conflicts == 0
     assert emulator.incident(remote_id)["short_description"] == "Mine"
+
+
+async def test_an_attribute_someone_else_changed_is_a_conflict(
+    serve: Serve, tmp_path: Path
+) -> None:
+    aoh = serve("aoh_ims", sample=6)
+    emulator: Any = aoh.emulator
+    config = emulator.remote_config("ops")
+    settings = settings_for(tmp_path, config)
+    assert (await sync(settings)).ok
+    row = next(r for tenant in emulator.tenants.values() for r in tenant.incidents.values()
+               if "count" in (r.get("attributes") or {}))
+    incident_id = f"ops:{row['id']}"
+    actions = Actions.open(settings.db_path())
+    actions.set_attribute(incident_id, "count", 5)
+    actions.set_attribute(incident_id, "count", 6)  # checked against the 5 queued before
+    async with httpx.AsyncClient(base_url=aoh.url) as client:
+        response = await client.put(
+            f"/v1/incident/{row['id']}/attributes", json={"name": "count", "value": 99},
+            headers={"Authorization": f"Bearer {config['token']}"},
+        )
+        assert response.status_code == 200
+
+    result = (await sync(settings)).results[0]
+
+    assert result.conflicts == 1 and emulator.row(row["id"])["attributes"]["count"] == 99
+    [first, second] = Reader.open(settings.db_path()).outbox()
+    assert (first["state"], second["state"]) == ("conflict", "queued")
+    assert "the remote changed count since the last sync (it has 99)" in first["last_error"]
+    # Keeping mine sends both over their value.
+    outbox_answers.keep_mine(actions.engine, incident_id)
+    result = (await sync(settings)).results[0]
+    assert result.pushed == 2 and emulator.row(row["id"])["attributes"]["count"] == 6

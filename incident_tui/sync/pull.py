@@ -19,7 +19,7 @@ from incident_tui.config import Settings
 from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.model import Incident, Severity
 from incident_tui.remote.base import Connector, Page, listing_not_found
-from incident_tui.remote.errors import NotFound
+from incident_tui.remote.errors import BadResponse, NotFound
 from incident_tui.store.upsert import UpsertResult
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import RemoteResult, SyncListener
@@ -35,6 +35,9 @@ would be stored as they came; fewer wait in the fetching side, merged into large
 transactions (see :mod:`incident_tui.sync.pages`)."""
 HYDRATE_CONCURRENCY = 4
 """Full-record fetches in flight per remote: quick, yet gentle on rate limits."""
+EMPTY_CHECKS = 3
+"""Cached incidents asked for when a complete listing lists none (see
+:meth:`Puller._confirm_empty`)."""
 HYDRATE_BATCH = 25
 """Full records stored (and reported as progress) together."""
 
@@ -140,6 +143,8 @@ class Puller:
         if page.complete and listing.full:
             if listing.connector.listing_may_skip:
                 touched += await self._still_there(listing)
+            elif not listing.seen:
+                await self._confirm_empty(listing)
             removed = await asyncio.to_thread(
                 pull_store.store_full_listing,
                 self.engine,
@@ -179,6 +184,21 @@ class Puller:
         listing.seen += [incident.id for incident in living]
         listing.result.pulled += len(stored.changed)
         return stored.touched()
+
+    async def _confirm_empty(self, listing: _Listing) -> None:
+        """Before a complete listing of no incident at all removes every cached one, ask for
+        a few of them: a server answering ``[]`` by mistake (a proxy, a half-started
+        deployment) would otherwise empty the cache. :class:`BadResponse` when one is still
+        there; nothing is removed then."""
+        connector = listing.connector
+        cached = await asyncio.to_thread(pull_store.unlisted, self.engine, connector.name, [])
+        sample = [remote_id for _, remote_id in cached[:EMPTY_CHECKS]]
+        for remote_id, found in zip(sample, await _full_records(connector, sample), strict=True):
+            if found is not None:
+                raise BadResponse(
+                    f"{connector.name} listed no incidents, but still has {remote_id}: "
+                    "the listing is taken for a wrong answer and nothing was removed"
+                )
 
     async def reread(self, connector: Connector, result: RemoteResult) -> None:
         """Read the incidents marked for it again in full

@@ -61,6 +61,11 @@ def remove_incident(s: Session, row: IncidentRow) -> None:
     s.delete(row)
 
 
+GONE_REASON = "deleted on the remote"
+"""The reason of the conflict an incident deleted on the remote while changes of it wait
+is kept with."""
+
+
 def gone_from_remote(s: Session, row: IncidentRow) -> bool:
     """The remote no longer has ``row``'s incident: remove it (``True``), or, while changes
     of it the user made wait in the outbox, keep it marked as deleted there, with a conflict
@@ -68,9 +73,7 @@ def gone_from_remote(s: Session, row: IncidentRow) -> bool:
     if row.pending > 0 and not row.deleted_locally:
         if not row.remote_deleted:
             row.remote_deleted = True
-            row.conflict = json.dumps(
-                {"reason": "deleted on the remote", "fields": [], "theirs": None}
-            )
+            row.conflict = json.dumps({"reason": GONE_REASON, "fields": [], "theirs": None})
         return False
     remove_incident(s, row)
     return True

@@ -20,7 +20,7 @@ from incident_tui.clock import from_db, from_db_or_none, to_db
 from incident_tui.domain import jsontext
 from incident_tui.domain.model import Incident, Status, SummaryGaps
 from incident_tui.store import fts
-from incident_tui.store.bookkeeping import gone_from_remote
+from incident_tui.store.bookkeeping import GONE_REASON, gone_from_remote
 from incident_tui.store.children import replace_children
 from incident_tui.store.days import DAY_FIELDS, settled_times
 from incident_tui.store.schema import IncidentRow
@@ -330,10 +330,27 @@ def fill_gaps(summary: Incident, cached: dict[str, Any], gaps: SummaryGaps) -> I
 def remove_missing(s: Session, remote: str, seen: Iterable[str]) -> UpsertResult:
     """After a complete listing: drop cached incidents of ``remote`` the remote no longer has.
 
-    One with queued changes is kept and flagged, so the user's work is never thrown away.
+    One with queued changes is kept and flagged, so the user's work is never thrown away;
+    one flagged so before and listed again is there after all (a listing that had missed
+    it): the flag, and the conflict it raised, go.
     """
     result = UpsertResult()
     seen_ids = set(seen)
+    flagged_rows = s.connection().execute(
+        text("SELECT id, conflict FROM incident WHERE remote = :r AND remote_deleted = 1"),
+        {"r": remote},
+    ).all()
+    for incident_id, conflict in flagged_rows:
+        if incident_id in seen_ids:
+            deleted = bool(conflict) and jsontext.loads(conflict).get("reason") == GONE_REASON
+            s.connection().execute(
+                text(
+                    "UPDATE incident SET remote_deleted = 0, "
+                    "conflict = CASE WHEN :deleted THEN NULL ELSE conflict END WHERE id = :i"
+                ),
+                {"i": incident_id, "deleted": deleted},
+            )
+            result.changed.append(incident_id)
     # Only ids first: loading every row as an object would cost seconds at 50,000 incidents.
     candidates = [
         incident_id

@@ -301,6 +301,14 @@ def test_remove_missing_keeps_incidents_with_queued_changes(cache: tuple[Actions
     detail = reader.detail("ops:r2")
     assert detail is not None and detail.incident["conflict"]["reason"] == "deleted on the remote"
     assert reader.count(ListQuery(remotes=frozenset({"plant"}))) == 1
+    # Listed again after all (the listing that missed it was wrong): no longer deleted there,
+    # so taking the remote's side could not delete it from the cache.
+    with session(actions.engine) as s, s.begin():
+        result = remove_missing(s, "ops", ["ops:r2", *keep])
+    assert result.removed == [] and result.changed == ["ops:r2"]
+    detail = reader.detail("ops:r2")
+    assert detail is not None and not detail.incident["remote_deleted"]
+    assert detail.incident["conflict"] is None and detail.incident["pending"] == 1
 
 
 V1_DDL = """

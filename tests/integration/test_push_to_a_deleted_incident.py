@@ -19,6 +19,7 @@ from incident_tui.store.reader import Reader
 from incident_tui.sync import outbox_answers
 from incident_tui.sync.engine import SyncEngine
 from tests.integration.conftest import Point, Serve, cli
+from tests.integration.test_queued_changes_conflicts import synced_kitehouse
 from tests.integration.test_sync import settings_for, sync
 
 
@@ -26,12 +27,9 @@ async def test_a_change_to_an_incident_deleted_on_the_remote_offers_the_conflict
     serve: Serve, tmp_path: Path
 ) -> None:
     # Kitehouse lists by update time: a pass lists only what changed, never a deletion.
-    kitehouse = serve("kitehouse", sample=0)
-    emulator = kitehouse.emulator
-    doomed = str(emulator.add("Deleted while we were offline")["_id"])
-    kept = str(emulator.add("Still there")["_id"])
-    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
-    assert (await sync(settings)).ok
+    emulator, settings, [doomed, kept] = await synced_kitehouse(
+        serve, tmp_path, "Deleted while we were offline", "Still there"
+    )
     doomed_id, kept_id = f"school:{doomed}", f"school:{kept}"
     Actions.open(settings.db_path()).acknowledge([doomed_id, kept_id])
     del emulator.incidents[doomed]
@@ -58,12 +56,9 @@ async def test_a_change_to_an_incident_deleted_on_the_remote_offers_the_conflict
 async def test_reading_an_incident_deleted_on_the_remote_anew_tells_the_cache(
     serve: Serve, tmp_path: Path
 ) -> None:
-    kitehouse = serve("kitehouse", sample=0)
-    emulator = kitehouse.emulator
-    quiet = str(emulator.add("Nobody touched it")["_id"])
-    worked = str(emulator.add("Acknowledged here")["_id"])
-    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
-    assert (await sync(settings)).ok
+    emulator, settings, [quiet, worked] = await synced_kitehouse(
+        serve, tmp_path, "Nobody touched it", "Acknowledged here"
+    )
     Actions.open(settings.db_path()).acknowledge([f"school:{worked}"])
     for gone in (quiet, worked):
         del emulator.incidents[gone]

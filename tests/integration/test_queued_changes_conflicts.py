@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from incident_tui.config import Settings
 from incident_tui.store.actions import Actions
 from incident_tui.store.reader import Reader
 from incident_tui.sync import outbox_answers
@@ -17,14 +18,23 @@ from tests.integration.conftest import Serve
 from tests.integration.test_sync import settings_for, sync
 
 
+async def synced_kitehouse(
+    serve: Serve, tmp_path: Path, *titles: str
+) -> tuple[Any, Settings, list[str]]:
+    """A Kitehouse emulator (which lists by update time, so a pass lists only what changed)
+    holding incidents with these titles, synced into a cache: the emulator, the settings and
+    the incidents' remote ids."""
+    emulator: Any = serve("kitehouse", sample=0).emulator
+    remote_ids = [str(emulator.add(title)["_id"]) for title in titles]
+    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
+    assert (await sync(settings)).ok
+    return emulator, settings, remote_ids
+
+
 async def test_an_edit_queued_after_an_ack_does_not_overwrite_their_title(
     serve: Serve, tmp_path: Path
 ) -> None:
-    kitehouse = serve("kitehouse", sample=0)
-    emulator = kitehouse.emulator
-    remote_id = str(emulator.add("Our first title")["_id"])
-    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
-    assert (await sync(settings)).ok
+    emulator, settings, [remote_id] = await synced_kitehouse(serve, tmp_path, "Our first title")
     incident_id = f"school:{remote_id}"
     actions = Actions.open(settings.db_path())
     actions.acknowledge([incident_id])
@@ -44,11 +54,7 @@ async def test_an_edit_queued_after_an_ack_does_not_overwrite_their_title(
 async def test_an_ack_queued_after_an_edit_does_not_undo_their_resolve(
     serve: Serve, tmp_path: Path
 ) -> None:
-    kitehouse = serve("kitehouse", sample=0)
-    emulator = kitehouse.emulator
-    remote_id = str(emulator.add("Leak in the gym")["_id"])
-    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
-    assert (await sync(settings)).ok
+    emulator, settings, [remote_id] = await synced_kitehouse(serve, tmp_path, "Leak in the gym")
     incident_id = f"school:{remote_id}"
     actions = Actions.open(settings.db_path())
     actions.edit(incident_id, {"title": "Leak in the gym, east side"})
@@ -67,11 +73,7 @@ async def test_an_ack_queued_after_an_edit_does_not_undo_their_resolve(
 async def test_an_ack_then_a_resolve_queued_together_are_no_conflict(
     serve: Serve, tmp_path: Path
 ) -> None:
-    kitehouse = serve("kitehouse", sample=0)
-    emulator = kitehouse.emulator
-    remote_id = str(emulator.add("Smoke alarm")["_id"])
-    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
-    assert (await sync(settings)).ok
+    emulator, settings, [remote_id] = await synced_kitehouse(serve, tmp_path, "Smoke alarm")
     incident_id = f"school:{remote_id}"
     actions = Actions.open(settings.db_path())
     actions.acknowledge([incident_id])
@@ -86,11 +88,7 @@ async def test_an_ack_then_a_resolve_queued_together_are_no_conflict(
 async def test_keeping_mine_overwrites_what_was_seen_and_nothing_later(
     serve: Serve, tmp_path: Path
 ) -> None:
-    kitehouse = serve("kitehouse", sample=0)
-    emulator = kitehouse.emulator
-    remote_id = str(emulator.add("First")["_id"])
-    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
-    assert (await sync(settings)).ok
+    emulator, settings, [remote_id] = await synced_kitehouse(serve, tmp_path, "First")
     incident_id = f"school:{remote_id}"
     actions = Actions.open(settings.db_path())
     actions.edit(incident_id, {"title": "Mine"})

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from incident_tui import cli_online
 from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
 from incident_tui.domain.model import Severity
+from incident_tui.domain.text import clean
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
@@ -34,8 +35,6 @@ def _stdin_text(what: str) -> str:
 def _report(queued: list[Queued], verb: str) -> int:
     """Print a line per change queued, or per deletion that cancelled unsent changes instead
     (nothing of those reaches the remote, so "queued" would be wrong)."""
-    from incident_tui.domain.text import clean
-
     for item in queued:
         # Ids come from remotes: printed as ``list`` shows them (and commands take them).
         shown = clean(item.incident_id, single_line=True)
@@ -51,7 +50,6 @@ def _report_status(call: Any, ids: list[str], verb: str) -> int:
     alone. Status 1 when one was refused, its remote unable to make the change included (the
     others are queued all the same), else 0: an incident already where the change leads is
     no failure."""
-    from incident_tui.domain.text import clean
     from incident_tui.store.actions import ActionError, StatusRefused
 
     skipped: tuple[Skipped, ...]

@@ -113,12 +113,12 @@ class AohImsConnector(Connector):
             max_rate=config.max_rate,
         )
         self.identities = _token_identities(token)
+        """Values the server may stamp as our ``created_by`` (token claims, then what it
+        stamped on our own writes); empty when unknown."""
         self._comments_tried = asyncio.Lock()
         """Held while the first comment listing tells whether there is one: full records
         read side by side would each ask, where one answer is enough."""
         self._comments_answered = False
-        """Values the server may stamp as our ``created_by`` (token claims, then what it
-        stamped on our own writes); empty when unknown."""
         self.oidc = (
             OidcSession(
                 self.http, config, system="AOH IMS", clock=clock, on_token=self._learn_token

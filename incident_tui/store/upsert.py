@@ -336,21 +336,21 @@ def remove_missing(s: Session, remote: str, seen: Iterable[str]) -> UpsertResult
     """
     result = UpsertResult()
     seen_ids = set(seen)
-    flagged_rows = s.connection().execute(
-        text("SELECT id, conflict FROM incident WHERE remote = :r AND remote_deleted = 1"),
-        {"r": remote},
-    ).all()
-    for incident_id, conflict in flagged_rows:
-        if incident_id in seen_ids:
-            deleted = bool(conflict) and jsontext.loads(conflict).get("reason") == GONE_REASON
-            s.connection().execute(
-                text(
-                    "UPDATE incident SET remote_deleted = 0, "
-                    "conflict = CASE WHEN :deleted THEN NULL ELSE conflict END WHERE id = :i"
-                ),
-                {"i": incident_id, "deleted": deleted},
-            )
-            result.changed.append(incident_id)
+    conn = s.connection()
+    marked = conn.execute(
+        text("SELECT id FROM incident WHERE remote = :r AND remote_deleted = 1"), {"r": remote}
+    )
+    back = [incident_id for (incident_id,) in marked if incident_id in seen_ids]
+    if back:
+        conn.execute(
+            text(
+                "UPDATE incident SET remote_deleted = 0, conflict = CASE "
+                "WHEN json_extract(conflict, '$.reason') = :gone THEN NULL ELSE conflict END "
+                "WHERE id IN (SELECT value FROM json_each(:ids))"
+            ),
+            {"gone": GONE_REASON, "ids": jsontext.dumps(back)},
+        )
+        result.changed += back
     # Only ids first: loading every row as an object would cost seconds at 50,000 incidents.
     candidates = [
         incident_id

@@ -253,7 +253,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     from incident_tui.sync.cli_listener import PrintListener, run_sync
 
     configured = {remote.name for remote in settings.remotes}
-    for state in open_reader(settings).remotes():
+    for state in open_reader(settings, new=True).remotes():
         if state.queued and state.name not in configured:
             # Said each time: nothing else would ever tell that these wait for good.
             changes = "change stays" if state.queued == 1 else "changes stay"

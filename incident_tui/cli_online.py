@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from incident_tui.cli_store import Failure, open_actions, run_action
+from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
 from incident_tui.domain.text import clean, shorten
 
 T = TypeVar("T")
@@ -166,9 +166,7 @@ def _ask(question: str, yes: bool) -> None:
 
 
 def _detail(settings: Settings, incident_id: str) -> Detail:
-    from incident_tui.store.reader import Reader
-
-    reader = Reader.open(settings.db_path())
+    reader = open_reader(settings)
     try:
         detail = reader.detail(incident_id)
     finally:

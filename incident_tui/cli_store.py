@@ -4,6 +4,7 @@ and :class:`Failure`, the one-line error a command raises when the cache or a re
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
@@ -22,11 +23,34 @@ class Failure(Exception):
     answered): printed as one line, exit status 1."""
 
 
-def open_reader(settings: Settings) -> Reader:
-    """The cache's reader, for commands that only look."""
+def cache_path(settings: Settings) -> Path:
+    """The cache file a command that reads or queues opens.
+
+    Raises :class:`Failure` when a cache given by name (``--db``, ``INCIDENT_TUI_DB`` or the
+    config's ``db``) is in a folder that does not exist: opening it would create the folders
+    and an empty cache, so a mistyped path would look like a cache with no incidents, and a
+    change queued into it would never be sent. ``sync`` and the TUI still create a new cache
+    and its folders, as does any command for the default cache."""
+    from incident_tui.paths import default_db_path
+
+    path = settings.db_path()
+    named = settings.db is not None and path != default_db_path()
+    # A file in the folder's place is left to the opening, whose error names that file.
+    in_the_way = any(folder.exists() and not folder.is_dir() for folder in path.parents)
+    if named and not path.parent.is_dir() and not in_the_way:
+        raise Failure(
+            f"no cache at {path}: the folder {path.parent} does not exist (check --db, "
+            f"INCIDENT_TUI_DB or db in the config; 'incident-tui sync' creates a new cache)"
+        )
+    return path
+
+
+def open_reader(settings: Settings, *, new: bool = False) -> Reader:
+    """The cache's reader, for commands that only look; ``new``: for ``sync``, which may
+    start a new cache (and its folders)."""
     from incident_tui.store.reader import Reader
 
-    return Reader.open(settings.db_path())
+    return Reader.open(settings.db_path() if new else cache_path(settings))
 
 
 def open_actions(settings: Settings) -> Actions:
@@ -36,14 +60,14 @@ def open_actions(settings: Settings) -> Actions:
     from incident_tui.store.actions import Actions
 
     remotes = [remote.name for remote in settings.remotes] if settings.remotes else None
-    return Actions.open(settings.db_path(), remotes=remotes)
+    return Actions.open(cache_path(settings), remotes=remotes)
 
 
 def open_sync_store(settings: Settings) -> Engine:
     """The cache's engine, for commands that answer the outbox."""
     from incident_tui.store.engine import make_engine
 
-    return make_engine(settings.db_path())
+    return make_engine(cache_path(settings))
 
 
 def run_action(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -221,6 +221,35 @@ def test_every_command_that_reads_the_config_takes_config_and_db_after_it() -> N
             assert {"--config", "--db"} <= options, name
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["list"], ["show", "abc"], ["ack", "abc"], ["comment", "abc", "--message", "x"], ["handover"],
+     ["outbox"]],
+)
+def test_a_cache_in_a_missing_folder_is_refused_not_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    # A mistyped --db would otherwise read as an empty cache, or queue a change no sync sends.
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    typo = tmp_path / "tpyo" / "cache.db"
+    assert main([*argv, "--config", str(config), "--db", str(typo)]) == 1
+    error = one_line_error(capsys.readouterr().err)
+    assert f"no cache at {typo}" in error and f"folder {typo.parent} does not exist" in error
+    assert not typo.parent.exists()
+
+
+def test_a_cache_in_an_existing_folder_is_still_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    fresh = tmp_path / "fresh.db"
+    assert main(["list", "--json", "--config", str(config), "--db", str(fresh)]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert fresh.exists()
+
+
 # 5. ids whole in the table ----------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ from incident_tui.paths import outbox_files_dir
 from incident_tui.store import fts
 from incident_tui.store.bookkeeping import drop_staged_files, recount_pending, remove_incident
 from incident_tui.store.engine import make_engine, session
-from incident_tui.store.queued import Queued, Skipped, StatusQueued, status_skip
+from incident_tui.store.queued import Queued, Skipped, StatusQueued, status_skip, times_after
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 
 CAPABILITY_OF: dict[ChangeKind, Capability] = {
@@ -149,13 +149,9 @@ class Actions:
                 # Kept with the change: a discard shows them again at once, offline too.
                 times = {"acknowledged_at": row.acknowledged_at, "resolved_at": row.resolved_at}
                 row.status = target.value
-                if target is Status.ACKNOWLEDGED and not row.acknowledged_at:
-                    row.acknowledged_at = now
-                if target is Status.RESOLVED:
-                    row.resolved_at = row.resolved_at or now
-                    row.acknowledged_at = row.acknowledged_at or now
-                if op is ChangeKind.REOPEN:
-                    row.resolved_at = None
+                shown = times_after(op, target, times, now)
+                row.acknowledged_at = shown["acknowledged_at"]
+                row.resolved_at = shown["resolved_at"]
                 row.updated_at = now
                 queued.append(self._enqueue(s, row, op, {"from": before, "times": times}))
         if not queued and any(item.refused for item in skipped):

@@ -2,7 +2,8 @@
 sent, that the unsent changes were cancelled instead) and, for status changes, the incidents
 left alone and why (already where the change leads, a change that makes no sense from their
 status, such as acknowledging a resolved incident, or one their remote cannot make); and
-what an incident shows while changes of it are queued (:func:`queued_view`), to undo one."""
+what an incident shows while changes of it are queued (:func:`queued_view`, and the times of
+a status change: :func:`times_after`), to undo one or to show it again."""
 
 from __future__ import annotations
 
@@ -88,6 +89,24 @@ def status_skip(incident_id: str, status: str, op: ChangeKind) -> Skipped | None
             refused=True,
         )
     return None
+
+
+def times_after(
+    op: ChangeKind, target: Status, times: Mapping[str, str | None], now: str | None
+) -> dict[str, str | None]:
+    """The ``acknowledged_at`` and ``resolved_at`` (cache form) an incident shows once the
+    status change ``op`` takes it to ``target`` from ``times``: a time the new status implies
+    and the incident lacks is ``now``, one it had is kept; a reopened incident has no
+    resolution time."""
+    acknowledged, resolved = times.get("acknowledged_at"), times.get("resolved_at")
+    if target is Status.ACKNOWLEDGED:
+        acknowledged = acknowledged or now
+    if target is Status.RESOLVED:
+        resolved = resolved or now
+        acknowledged = acknowledged or now
+    if op is ChangeKind.REOPEN:
+        resolved = None
+    return {"acknowledged_at": acknowledged, "resolved_at": resolved}
 
 
 def queued_view(

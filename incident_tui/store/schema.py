@@ -119,9 +119,10 @@ class RereadRow(SQLModel, table=True):
 
     A discarded change put the incident back to the remote's view as last pulled, but the
     remote may have changed it since (a pull keeps the local view while changes are queued)
-    without its incremental listing ever showing it again. The mark is in the cache, not in
-    memory, so a sync in another process, or after a restart, still does it; it goes once
-    the remote's full record has been stored over the local view."""
+    without its incremental listing ever showing it again; a refused change showed what
+    never happened there (:func:`~incident_tui.sync.outbox.mark_failed`). The mark is in
+    the cache, not in memory, so a sync in another process, or after a restart, still does
+    it; it goes once the remote's full record has been stored over the local view."""
 
     __tablename__ = "reread"
 

@@ -185,6 +185,49 @@ def _known(s: Session, ids: list[str]) -> dict[str, tuple[str | None, int, bool]
     }
 
 
+def _refused_only(s: Session, ids: list[str]) -> set[str]:
+    """Those of ``ids`` (incidents with changes in the outbox) whose every change there the
+    remote refused: none is queued, being sent or contested. One statement for the page."""
+    driver = s.connection().connection.driver_connection
+    assert driver is not None
+    return {
+        row[0]
+        for row in driver.execute(
+            "SELECT incident_id FROM outbox WHERE incident_id IN (SELECT value FROM json_each(?)) "
+            "GROUP BY incident_id HAVING SUM(state != 'failed') = 0",
+            (jsontext.dumps(ids),),
+        )
+    }
+
+
+REFUSED_BASE = "base"
+"""Payload key of a refused change: the conflict base it was queued against (the incident's
+``base`` then), kept once a pull stores the remote's newer values over the incident. A retry
+is checked against it, so what someone else changed meanwhile is still a conflict."""
+
+
+def _keep_bases(s: Session, ids: list[str]) -> None:
+    """Before a pull writes the remote's values over these incidents, whose changes were
+    all refused: keep each refused change's conflict base in its payload
+    (:data:`REFUSED_BASE`), unless an earlier pull kept it already (that one is older)."""
+    driver = s.connection().connection.driver_connection
+    assert driver is not None
+    updates: list[tuple[str, int]] = []
+    for seq, payload, base in driver.execute(
+        "SELECT o.seq, o.payload, i.base FROM outbox o JOIN incident i ON i.id = o.incident_id "
+        "WHERE o.state = 'failed' AND o.incident_id IN (SELECT value FROM json_each(?))",
+        (jsontext.dumps(ids),),
+    ):
+        try:
+            values, kept = jsontext.loads(payload), jsontext.loads(base or "{}")
+        except ValueError:
+            continue  # a damaged entry is left as it is; the push reports it
+        if isinstance(values, dict) and isinstance(kept, dict) and REFUSED_BASE not in values:
+            updates.append((jsontext.dumps({**values, REFUSED_BASE: kept}), seq))
+    if updates:
+        driver.executemany("UPDATE outbox SET payload = ? WHERE seq = ?", updates)
+
+
 def upsert_incidents(
     s: Session,
     incidents: Sequence[Incident],
@@ -194,7 +237,9 @@ def upsert_incidents(
     reread: bool = False,
 ) -> UpsertResult:
     """Store pulled incidents. Rows with queued local changes keep the local view (only their
-    remote comments are refreshed); the engine re-reads them once their queue drains.
+    remote comments are refreshed); the engine re-reads them once their queue drains. Rows
+    whose every change the remote refused are stored like any other: the refused changes
+    did not happen, and they may wait for the user for days (see :func:`_keep_bases`).
 
     ``gaps`` names what the remote's summaries leave out: a summary over a cached incident
     keeps those parts of it (see :func:`fill_gaps`). ``reread``: full records fetched one by
@@ -205,11 +250,13 @@ def upsert_incidents(
     if not incidents:
         return result
     known = _known(s, [i.id for i in incidents])
+    waiting = [incident_id for incident_id, cached in known.items() if cached[1] > 0]
+    refused = _refused_only(s, waiting) if waiting else set()
     writes: list[tuple[Incident, str | None, str]] = []
     detailed: list[Incident] = []
     for incident in incidents:
         previous = known.get(incident.id)
-        if previous is not None and previous[1] > 0:
+        if previous is not None and previous[1] > 0 and incident.id not in refused:
             result.skipped_pending.append(incident.id)
             if incident.comments is not None:
                 detailed.append(incident)
@@ -254,6 +301,9 @@ def upsert_incidents(
         )  # fmt: skip
         for incident, raw, version in writes
     ]
+    over_refused = [v[0] for v in values if v[0] in refused] if refused else []
+    if over_refused:
+        _keep_bases(s, over_refused)
     if values:
         # The hot path of a pull: straight on the driver connection (same transaction),
         # because SQLAlchemy's per-row parameter handling cost more than SQLite.

@@ -29,6 +29,7 @@ from incident_tui.domain.model import (
 from incident_tui.store.bookkeeping import (
     drop_staged_files,
     kept_copy,
+    mark_reread,
     recount_pending,
     remove_incident,
 )
@@ -219,9 +220,17 @@ def note_attempt(
                 row.started_at = None
 
 
+SHOWN_IN_ROW = frozenset({*STATUS_CHANGES, ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE})
+"""Changes whose at-once effect is in the incident's own row (not a comment or file)."""
+
+
 def mark_failed(engine: Engine, seq: int, reason: str, *, counted: bool = False) -> None:
     """The remote refused the change; it waits for the user to retry or discard it.
-    ``counted``: as for :func:`note_attempt`."""
+    ``counted``: as for :func:`note_attempt`.
+
+    Once every change of the incident is refused, the next sync reads it again in full and
+    stores the remote's values over what the refused change showed, which never happened
+    there; the refusal, and the change for a retry, stay."""
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, seq)
         if row is not None and not counted:
@@ -229,6 +238,25 @@ def mark_failed(engine: Engine, seq: int, reason: str, *, counted: bool = False)
         incident = _block(s, seq, "failed", reason)
         if incident is not None:
             incident.failed = reason
+        if row is None or incident is None or incident.local_only:
+            return
+        s.flush()  # the query below reads the table, not the session's unsaved state
+        if row.op in SHOWN_IN_ROW and not _waiting(s, incident.id):
+            # As a discard does: the re-read rewrites the row even where the remote's own
+            # token did not move (nobody changed it), and an incremental listing that never
+            # lists it again does not leave the refused change showing.
+            incident.version = None
+            mark_reread(s, [incident.id])
+
+
+def _waiting(s: Session, incident_id: str) -> bool:
+    """Whether a change of the incident is still queued, being sent or contested (so a pull
+    keeps the local view over it)."""
+    others = s.connection().execute(
+        text("SELECT 1 FROM outbox WHERE incident_id = :i AND state != 'failed' LIMIT 1"),
+        {"i": incident_id},
+    )
+    return others.first() is not None
 
 
 def mark_conflict(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from incident_tui.clock import Clock, system_clock, to_db
 from incident_tui.domain.model import STATUS_CHANGES, ChangeKind, Status
 from incident_tui.store import fts
 from incident_tui.store.actions import ActionError
@@ -21,13 +22,18 @@ from incident_tui.store.bookkeeping import (
     remove_incident,
 )
 from incident_tui.store.engine import session
-from incident_tui.store.queued import queued_view
+from incident_tui.store.queued import queued_view, times_after
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
+from incident_tui.store.upsert import REFUSED_BASE
 from incident_tui.sync.outbox import BLOCKING_STATES
 
 
-def retry(engine: Engine, seq: int) -> None:
-    """Put a refused or contested change back in the queue as it is."""
+def retry(engine: Engine, seq: int, *, clock: Clock = system_clock) -> None:
+    """Put a refused or contested change back in the queue as it is.
+
+    Where a pull stored the remote's values over the incident while the change was refused
+    (see :data:`~incident_tui.store.upsert.REFUSED_BASE`), the incident shows the change's
+    effect again, as when it was queued (``clock`` stamps the times that takes)."""
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, seq)
         if row is None:
@@ -43,6 +49,60 @@ def retry(engine: Engine, seq: int) -> None:
         incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
         if incident is not None:
             incident.failed = None
+            if REFUSED_BASE in _decoded(row.payload):
+                s.flush()
+                _show_again(s, incident, row, to_db(clock()))
+
+
+def _decoded(payload: str) -> dict[str, Any]:
+    """A change's payload; empty when it is no JSON object (a damaged entry still retries)."""
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _show_again(s: Session, incident: IncidentRow, retried: OutboxRow, now: str | None) -> None:
+    """Show ``incident`` as the changes of it now waiting to be sent make it look: the
+    remote's values as last pulled (its ``base``) with theirs laid over them, the ``retried``
+    one among them, as when each was queued. The times a status change replaced are kept
+    with the retried one again, for a discard to put back (the remote's, now)."""
+    queue = s.exec(
+        select(OutboxRow)
+        .where(OutboxRow.incident_id == incident.id, OutboxRow.state != "failed")
+        .order_by(col(OutboxRow.seq))
+    ).all()
+    changes = [(ChangeKind(other.op), _decoded(other.payload)) for other in queue]
+    view = queued_view(json.loads(incident.base or "{}"), incident.kind, changes)
+    status = view.pop("status", incident.status)
+    moved = any(getattr(incident, name) != value for name, value in view.items())
+    for name, value in view.items():
+        setattr(incident, name, value)
+    moves = [op for op, _ in changes if op in STATUS_CHANGES]
+    if status != incident.status and moves:
+        times = {"acknowledged_at": incident.acknowledged_at, "resolved_at": incident.resolved_at}
+        if retried.op in STATUS_CHANGES:
+            payload = _decoded(retried.payload)
+            retried.payload = json.dumps({**payload, "from": incident.status, "times": times})
+        after = times_after(moves[-1], Status(status), times, now)
+        incident.status = status
+        incident.acknowledged_at = after["acknowledged_at"]
+        incident.resolved_at = after["resolved_at"]
+        moved = True
+    fields = json.loads(incident.custom_fields or "{}")
+    setting = {
+        payload["name"]: payload.get("value")
+        for op, payload in changes
+        if op is ChangeKind.SET_ATTRIBUTE and isinstance(payload.get("name"), str)
+    }
+    if any(name not in fields or fields[name] != value for name, value in setting.items()):
+        incident.custom_fields = json.dumps({**fields, **setting})
+        moved = True
+    if moved:
+        incident.updated_at = now
+        s.flush()
+        fts.reindex(s, [incident.id])
 
 
 def discard(engine: Engine, seq: int) -> str:
@@ -251,6 +311,8 @@ def keep_mine(engine: Engine, incident_id: str) -> None:
                 payload["force"] = True
             # The base holds no custom attributes: over whatever value the remote has.
             payload.pop("was", None)
+            # Over what the user saw now, not what a refused change was first queued against.
+            payload.pop(REFUSED_BASE, None)
             row.payload = json.dumps(payload)
 
 

@@ -47,7 +47,7 @@ from incident_tui.remote.errors import (
 )
 from incident_tui.remote.http import WAIT_LIMIT, WRITES_SENT, Sleep
 from incident_tui.store.db import StoreError
-from incident_tui.store.upsert import base_of
+from incident_tui.store.upsert import REFUSED_BASE, base_of
 from incident_tui.sync import outbox, pull_store
 from incident_tui.sync.events import RemoteResult, SyncListener, Unsent
 from incident_tui.sync.outbox import Change
@@ -564,11 +564,15 @@ class Pusher:
         if change.op in STATUS_CHANGES and _reached_for_good(change.op, current):
             return True
         theirs = base_of(current)
+        # A change the remote refused once keeps the base it was queued against when a pull
+        # stored the remote's newer values since: the user's retry does not agree to them.
+        kept = change.payload.get(REFUSED_BASE)
+        bases = {**cached.base, **kept} if isinstance(kept, dict) else cached.base
         contested: list[str] = []
         for name, value in ours.items():
-            if name not in cached.base:
+            if name not in bases:
                 continue
-            base = cached.base[name]
+            base = bases[name]
             if base is None and not cached.hydrated and name == "description":
                 continue  # a summary row never had the description: nothing to compare
             if theirs.get(name) != base and theirs.get(name) != value:

@@ -152,7 +152,7 @@ class Intents:
         def call(actions: Actions) -> None:
             from incident_tui.sync import outbox_answers
 
-            outbox_answers.retry(actions.engine, seq)
+            outbox_answers.retry(actions.engine, seq, clock=actions.clock)
 
         message = f"Change #{seq} of {self._services.name_of(incident_id)} queued again."
         self._run("retry", [incident_id], call, done=done, message=message)

@@ -85,8 +85,8 @@ def test_a_discarded_refused_resolve_shows_the_remote_view_and_the_next_sync_rea
     assert (before["status"], before["status_raw"]) == ("triggered", "open")
 
     # The resolve is refused; while it waits, someone renames the incident on the site. The
-    # sync that lists the rename keeps the local view (a change is queued), and a later one
-    # lists from a newer update on: the renamed incident is not listed again.
+    # sync that lists the rename stores it (a refused change alone keeps no local view: it
+    # never happened on the remote), and a later one lists from a newer update on.
     school.emulator.faults.add(
         "status", method="PUT", path=fell["_id"], status=422,
         body={"statusCode": 422, "error": "Unprocessable Entity", "message": "Locked"},
@@ -100,7 +100,9 @@ def test_a_discarded_refused_resolve_shows_the_remote_view_and_the_next_sync_rea
     clock.advance()
     school.emulator.touch(window["_id"], short_description="Broken window, room 4")
     run(capsys, "sync", "--once")
-    assert show(capsys, fell_id)["title"] == "Fell in the playground"
+    waiting = show(capsys, fell_id)
+    assert (waiting["title"], waiting["status"]) == ("Fell off the swing", "triggered")
+    assert waiting["failed"] and waiting["pending"] == 1
 
     out = run(capsys, "discard", str(change["seq"]))
 

@@ -98,7 +98,11 @@ async def test_discarding_a_refused_change_asks_and_enter_is_no_answer(
     app = live_app(server, "oncall", tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await refused_acknowledge(pilot, app, revily, incident_id)
-        assert detail_of(app, incident_id).incident["status"] == "acknowledged"  # type: ignore[union-attr]
+        # The refused acknowledgement never happened there: the pass reads the remote's again.
+        await until(
+            lambda: detail_of(app, incident_id).incident["status"] == "triggered"  # type: ignore[union-attr]
+        )
+        assert states(app, incident_id) == ["failed"]
 
         await pilot.press("x")
         dialog = app.screen
@@ -113,7 +117,7 @@ async def test_discarding_a_refused_change_asks_and_enter_is_no_answer(
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         assert states(app, incident_id) == []
-        await pilot.press("s")  # the next pull shows the remote's values again
+        await pilot.press("s")  # the next pull still shows the remote's values
         await until(
             lambda: detail_of(app, incident_id).incident["status"] == "triggered"  # type: ignore[union-attr]
         )

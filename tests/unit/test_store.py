@@ -225,6 +225,31 @@ def test_pull_keeps_local_view_while_pending(cache: tuple[Actions, Reader]) -> N
     assert detail is not None and detail.incident["status"] == "resolved"
 
 
+def test_pull_stores_the_remote_over_refused_changes_alone(cache: tuple[Actions, Reader]) -> None:
+    actions, reader = cache
+    [refused] = actions.resolve(["ops:r5"])
+    outbox.mark_failed(actions.engine, refused.seq, "HTTP 422: locked")
+    [blocked] = actions.resolve(["ops:r6"])
+    outbox.mark_failed(actions.engine, blocked.seq, "HTTP 422: locked")
+    actions.comment("ops:r6", "waits behind the refused resolve")
+    pulled = [
+        replace(make_incident(n, title="Renamed remotely"), version=f"v{n}-new") for n in (5, 6)
+    ]
+    with session(actions.engine) as s, s.begin():
+        result = upsert_incidents(s, pulled, NOW)
+    assert (result.changed, result.skipped_pending) == (["ops:r5"], ["ops:r6"])
+    r5, r6 = reader.detail("ops:r5"), reader.detail("ops:r6")
+    assert r5 is not None and r6 is not None
+    assert (r5.incident["title"], r5.incident["status"], r5.incident["pending"]) == (
+        "Renamed remotely", "triggered", 1,
+    )  # fmt: skip
+    assert r5.incident["failed"] == "HTTP 422: locked"
+    [change] = r5.changes
+    assert change["state"] == "failed"
+    assert change["payload"]["base"]["title"] == make_incident(5).title  # checked at a retry
+    assert r6.incident["status"] == "resolved" and r6.incident["title"] != "Renamed remotely"
+
+
 GAPS = SummaryGaps(
     frozenset({"description", "acknowledged_at", "resolved_at", "custom_fields"}),
     frozenset({"chargeable"}),

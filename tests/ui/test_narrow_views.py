@@ -16,6 +16,7 @@ from textual.widgets import Static
 import incident_tui.sync.engine  # noqa: F401
 from incident_tui.emulators import EmulatorServer
 from incident_tui.store.reader import Reader
+from incident_tui.ui.screens.dashboard import MeanTimes
 from incident_tui.ui.screens.handover import HandoverScreen
 from incident_tui.ui.widgets.charts import TimingChart
 from incident_tui.ui.widgets.rows import short_label
@@ -73,14 +74,17 @@ def test_short_labels() -> None:
     assert short_label("\x1b[2Jx", None) == "x"
 
 
-async def test_dashboard_mean_times_read_whole_at_80_columns(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_dashboard_mean_times_read_whole(tmp_path: Path, size: tuple[int, int]) -> None:
+    # At 60x20 the five remotes' figures take three lines: the last remotes were cut off
+    # when the block was held to two.
     reader = Reader.open(build_cache(tmp_path / "dash.db"))
     try:
         app = dash_app(reader)
-        async with app.run_test(size=(80, 24)) as pilot:
+        async with app.run_test(size=size) as pilot:
             await settled(pilot)
             shown = screen_text(app)
-            times = str(app.screen.query_one("#dash-times", Static).render())
+            times = str(app.screen.query_one("#dash-times", MeanTimes).render())
             assert times.startswith("Mean ack / resolve: ")
             for remote in ("oncall", "ops", "safety", "school", "status"):
                 assert remote in times

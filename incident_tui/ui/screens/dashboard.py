@@ -17,13 +17,15 @@ from typing import Any, ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual import events, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Static
 
 from incident_tui.clock import Clock, system_clock
@@ -95,10 +97,10 @@ class DashboardScreen(Screen[None]):
     #dash-bars > #dash-timing {
         width: 2fr;
     }
+    /* As many lines as the remotes' figures take at this width: capped, the last remotes
+       were cut off at 60 columns. */
     #dash-times {
         display: none;
-        height: auto;
-        max-height: 2;
         padding: 0 1;
     }
     DashboardScreen.-narrow #dash-times {
@@ -175,7 +177,7 @@ class DashboardScreen(Screen[None]):
             yield BarList(id="dash-severity")
             yield BarList(id="dash-remotes")
             yield TimingChart(id="dash-timing")
-        yield Static(id="dash-times")
+        yield MeanTimes(id="dash-times")
         table: DataTable[Text] = DataTable(
             id="dash-oldest", cursor_type="row", zebra_stripes=False, show_cursor=True
         )
@@ -198,7 +200,6 @@ class DashboardScreen(Screen[None]):
         the width there is."""
         self._set_layout(event.size.width, event.size.height)
         if self.data is not None:
-            self._times(self.data)
             self._oldest(self.data)
 
     def on_mount(self) -> None:
@@ -263,17 +264,16 @@ class DashboardScreen(Screen[None]):
         self._oldest(data)
 
     def _times(self, data: DashboardData) -> None:
-        """The mean times as text (the narrow layout's stand-in for the chart), wrapped
-        between remotes, never inside one remote's figures."""
-        entries = [
-            f"{clean(t.remote, single_line=True)} {format_duration(t.mtta_seconds)} / "
-            f"{format_duration(t.mttr_seconds)}"
-            for t in data.timings
-        ]
-        label = "Mean ack / resolve: "
-        lines = wrap_entries(label, entries or ["no incidents"], max(20, self.app.size.width - 2))
-        self.query_one("#dash-times", Static).update(
-            Content.assemble((label, "bold"), "\n".join(lines)[len(label) :])
+        """The mean times as text: the narrow layout's stand-in for the chart."""
+        self.query_one("#dash-times", MeanTimes).show(
+            [
+                (
+                    clean(t.remote, single_line=True),
+                    format_duration(t.mtta_seconds),
+                    format_duration(t.mttr_seconds),
+                )
+                for t in data.timings
+            ]
         )
 
     def _title(self, data: DashboardData) -> None:
@@ -396,6 +396,57 @@ class DashboardScreen(Screen[None]):
         widget = self.query_one("#dash-check", Static)
         widget.update(Content(shorten(" | ".join(lines), 400)))
         widget.set_class(bool(lines), "-shown")
+
+
+class MeanTimes(Widget):
+    """Each remote's mean times to acknowledge and resolve as text, wrapped at the widget's
+    own width between remotes (never inside one remote's figures), and as tall as that
+    takes: every remote's figures stay readable however narrow the terminal."""
+
+    DEFAULT_CSS = """
+    MeanTimes {
+        height: auto;
+    }
+    """
+    LABEL = "Mean ack / resolve: "
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.figures: list[tuple[str, str, str]] = []
+        """Per remote: its name, mean time to acknowledge and to resolve, as shown."""
+
+    def show(self, figures: list[tuple[str, str, str]]) -> None:
+        """Show these remotes' figures (none: says there are no incidents)."""
+        self.figures = list(figures)
+        # Other figures may take another number of lines.
+        self.clear_cached_dimensions()
+        self.refresh(layout=True)
+
+    def lines(self, width: int) -> list[str]:
+        """The figures in lines of at most ``width`` cells where they fit, the label first."""
+        if not self.figures:
+            return wrap_entries(self.LABEL, ["no incidents"], width)
+        spaced = [f"{name} {ack} / {resolve}" for name, ack, resolve in self.figures]
+        lines = wrap_entries(self.LABEL, spaced, width)
+        # Without the spaces round the slash when that saves a line: at 60 columns five
+        # remotes then take two lines, as at 80, rather than pushing the table down.
+        tight = [f"{name} {ack}/{resolve}" for name, ack, resolve in self.figures]
+        fewer = wrap_entries(self.LABEL, tight, width)
+        return fewer if len(fewer) < len(lines) else lines
+
+    def text(self, width: int) -> Content:
+        """The figures laid out for ``width`` cells, the label in bold."""
+        lines = self.lines(max(1, width))
+        return Content.assemble((self.LABEL, "bold"), "\n".join(lines)[len(self.LABEL) :])
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The rows the figures take at ``width`` (one remote's wider than a line wraps
+        inside it, and counts its rows too)."""
+        return len(self.text(width).wrap(max(1, width)))
+
+    def render(self) -> RenderResult:
+        """The figures for the width the widget has now (laid out again on every resize)."""
+        return self.text(self.content_size.width)
 
 
 def wrap_entries(lead: str, entries: list[str], width: int, gap: str = " · ") -> list[str]:

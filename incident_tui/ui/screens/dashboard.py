@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from incident_tui.clock import Clock, system_clock
 from incident_tui.domain.query import ListQuery
@@ -45,6 +45,7 @@ from incident_tui.store.stats_queries import daily_counts, dashboard_data
 from incident_tui.ui.unavailable import binding_keys, explain_key
 from incident_tui.ui.widgets.bar_list import BarList
 from incident_tui.ui.widgets.charts import TimelineChart, TimingChart, theme_colour
+from incident_tui.ui.widgets.key_footer import KeyFooter
 from incident_tui.ui.widgets.row_format import STATUS_SHORT
 from incident_tui.ui.widgets.rows import short_label
 
@@ -182,7 +183,7 @@ class DashboardScreen(Screen[None]):
             id="dash-oldest", cursor_type="row", zebra_stripes=False, show_cursor=True
         )
         yield table
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     NARROW = 100
     """Below this many columns the mean-times chart gives way to a line of text, so the two

@@ -23,7 +23,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from incident_tui.domain.capabilities import Capability
@@ -43,6 +43,7 @@ from incident_tui.ui.screens.detail_answers import (
 from incident_tui.ui.screens.detail_features import FEATURES, nothing_to, possible
 from incident_tui.ui.unavailable import action_keys, explain_key, lacking_text
 from incident_tui.ui.widgets.hanging_text import HangingText
+from incident_tui.ui.widgets.key_footer import KeyFooter
 
 CAPABILITY: dict[str, Capability] = {
     "acknowledge": Capability.ACKNOWLEDGE,
@@ -178,7 +179,7 @@ class DetailScreen(ChangeAnswers, Screen[None]):
                 # again without it redraws every one of them.
                 section.display = False
                 yield section
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def _heading(self, overdue: bool) -> Content:
         parts: list[str | tuple[str, str]] = [("Incident ", "bold"), clean(self.incident_id)]

@@ -28,7 +28,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.signal import Signal
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from incident_tui.clock import Clock, system_clock
 from incident_tui.domain.handover import MAX_HOURS, Handover
@@ -44,6 +44,7 @@ from incident_tui.ui.screens.handover_stream import (
     follow_stream,
 )
 from incident_tui.ui.unavailable import binding_keys, explain_key
+from incident_tui.ui.widgets.key_footer import KeyFooter
 
 HOURS = (4.0, 8.0, 12.0, 24.0, 48.0, 72.0)
 """The shift lengths ``+`` and ``-`` step through (the help's "4 to 72 h" says so too)."""
@@ -164,7 +165,7 @@ class HandoverScreen(Screen[None]):
             with VerticalScroll(id="handover-server"):
                 yield Static(id="handover-server-status")
                 yield Static(id="handover-server-text")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         """Compute the summary."""

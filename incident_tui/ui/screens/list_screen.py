@@ -25,7 +25,7 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker
 
 from incident_tui.domain.query import ListQuery, Sort
@@ -36,6 +36,7 @@ from incident_tui.ui.screens.list_targets import BULK, ROW_CAPABILITY, SINGLE, T
 from incident_tui.ui.unavailable import action_keys, explain_key
 from incident_tui.ui.widgets.incident_lines import empty_message
 from incident_tui.ui.widgets.incident_list import IncidentList
+from incident_tui.ui.widgets.key_footer import KeyFooter
 from incident_tui.ui.widgets.list_header import ListHeader
 from incident_tui.ui.widgets.status_line import RemoteLine, StatusLine, remote_lines
 
@@ -119,7 +120,7 @@ class ListScreen(Screen[None]):
         yield ListHeader()
         yield IncidentList(self.ctx.services.source, self.ctx.services.clock, id="incidents")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         """Start reading rows and sync state; listen for changes."""

@@ -242,8 +242,9 @@ async def test_new_revily_incident_offline_takes_a_typed_service_id(
         await pilot.pause()
         assert form.query_one("#form-place").display
         typed = form.query_one("#form-container-id")
-        await _until(lambda: bool(typed.display), limit=20)
-        assert "Could not list the services" in screen_text(app)
+        # The id field shows while the services load too: wait for the failure itself.
+        await _until(lambda: "Could not list the services" in screen_text(app), limit=20)
+        assert typed.display
         typed.focus()
         await pilot.press(*"Fx3kLs9B")
         form.query_one("#form-title").focus()

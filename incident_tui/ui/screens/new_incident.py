@@ -8,6 +8,11 @@ fallback (an incident register belongs to one office, which is never guessed): w
 configured office the dialog asks for one. The choices come from the server (Revily
 ``GET /services``) or, since 4HSE has no office listing in the contract, from the offices
 seen in the cache.
+
+While the places load, the field takes a typed id: someone who knows where the incident
+goes types it at once, and neither that nor the focus is taken away when the list comes.
+The list replaces the field only while it is empty and not being typed in; once it is left
+empty, the list is offered.
 """
 
 from __future__ import annotations
@@ -114,6 +119,8 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         """Refuses a place the remote's sync would not see (a 4HSE office outside its scope)."""
         self._places_of: str | None = None
         """The remote whose places the widgets show (a late answer for another is dropped)."""
+        self._places: list[Place] = []
+        """The places listed for that remote (none while they load or could not be listed)."""
         self._default_choices = 0
         """Options sets shown so far: each gets its own "default" value (see _set_places)."""
 
@@ -178,13 +185,15 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         typed = self.query_one("#form-container-id", Input)
         required = kind.required and not self.defaults.get(remote)
         typed.placeholder = f"{kind.noun} id" + ("" if required else " (empty: the default)")
+        # An id typed for another remote means nothing on this one.
+        typed.value = ""
+        self._places = []
         self._set_places(self._default_label(remote, kind), [])
-        self._typed(False)
+        self._typed(True)
         if self.lookup is None:
-            self._typed(True)
             self._note(f"Type a {kind.noun.lower()} id above{self._or_default(remote, kind)}.")
             return
-        self._note(f"Loading {kind.plural}…")
+        self._note(f"Loading {kind.plural}… or type a {kind.noun.lower()} id above.")
         self.load_places(remote)
 
     def _default_label(self, remote: str, kind: PlaceKind, name: str | None = None) -> str:
@@ -254,12 +263,34 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         names = {place.id: place.label for place in places}
         default = self._default_label(remote, kind, names.get(self.defaults.get(remote, "")))
         self._set_places(default, places)
-        count = len(places)
+        self._places = places
+        typed = self.query_one("#form-container-id", Input)
+        if typed.has_focus or typed.value.strip():
+            # Someone is typing an id: swapping the field for the list under them would
+            # drop what they typed and the keys that follow.
+            self._note(f"{self._listed(kind)}: to pick one, leave the id empty.")
+            return
+        self._show_list(kind)
+
+    def _listed(self, kind: PlaceKind) -> str:
+        """How many places were listed and where from (``3 services on the server``)."""
+        count = len(self._places)
         listed = f"{count} {kind.plural if count != 1 else kind.noun.lower()}"
         if kind.plural == "offices":
-            self._note(f"{listed} seen in the synced incidents.")
-        else:
-            self._note(f"{listed} on the server.")
+            return f"{listed} seen in the synced incidents"
+        return f"{listed} on the server"
+
+    def _show_list(self, kind: PlaceKind) -> None:
+        """Offer the listed places instead of the typed id."""
+        self._typed(False)
+        self._note(f"{self._listed(kind)}.")
+
+    @on(Input.Blurred, "#form-container-id")
+    def _typed_id_left(self, event: Input.Blurred) -> None:
+        """Left empty once the places are listed: offer the list."""
+        kind = PLACE_KINDS.get(dict(self.remotes).get(self._remote(), ""))
+        if kind is not None and self._places and not event.value.strip():
+            self._show_list(kind)
 
     def _set_places(self, default: str, places: list[Place]) -> None:
         """Offer "default" and ``places``, with "default" chosen.

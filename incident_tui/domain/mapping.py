@@ -179,7 +179,7 @@ def parse_time(value: object) -> datetime | None:
     if value is None or value == "" or value == 0:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), UTC)
+        return _epoch(value, value)
     if not isinstance(value, str):
         return None
     if not value.isdigit():
@@ -190,7 +190,7 @@ def parse_time(value: object) -> datetime | None:
             pass
     text = value.strip()
     if text.isdigit():
-        return datetime.fromtimestamp(int(text), UTC)
+        return _epoch(int(text), value)
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     # Python 3.11 parses at most 6 fractional digits; AOH sends nanoseconds.
@@ -204,6 +204,24 @@ def parse_time(value: object) -> datetime | None:
         warn_once(f"unreadable time {value!r}, left out")
         return None
     return _utc(parsed)
+
+
+EPOCH_MILLISECONDS = 100_000_000_000
+"""Epoch numbers from this one up are read as milliseconds: as seconds they would be after
+the year 5000, as milliseconds they are any time after March 1973 (JavaScript's
+``Date.now()``, which some APIs send where seconds are documented)."""
+
+
+def _epoch(number: float, value: object) -> datetime | None:
+    """Epoch seconds (or milliseconds, see :data:`EPOCH_MILLISECONDS`) as a UTC time;
+    ``None`` with a warning when out of range. ``value``: what the remote sent."""
+    seconds = number / 1000 if abs(number) >= EPOCH_MILLISECONDS else number
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError):
+        # One incident's odd value must not stop every pull of its remote.
+        warn_once(f"time {value!r} out of range, left out")
+        return None
 
 
 def _utc(moment: datetime, text: str | None = None) -> datetime:

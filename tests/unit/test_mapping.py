@@ -92,6 +92,18 @@ def test_parse_time_forms() -> None:
     assert format_time(expected) == "2024-11-11T10:57:27Z"
 
 
+def test_epoch_milliseconds_and_out_of_range_numbers() -> None:
+    expected = datetime(2025, 11, 25, 18, 30, tzinfo=UTC)
+    milliseconds = int(expected.timestamp()) * 1000
+    assert parse_time(milliseconds) == expected
+    assert parse_time(str(milliseconds)) == expected
+    # Out of any calendar: no time, not an error that would stop the remote's pull.
+    assert parse_time(10**30) is None
+    assert parse_time("9" * 40) is None
+    assert parse_time(-(10**30)) is None
+    assert parse_time(float("inf")) is None
+
+
 def test_parse_time_edge_forms() -> None:
     # Digits are epoch seconds, never a basic-format ISO date.
     assert parse_time("20240101") == datetime.fromtimestamp(20240101, UTC)

@@ -306,6 +306,14 @@ def _ago(created_at: str | None, now: datetime) -> str:
     return "just now" if text == "now" else f"{text} ago"
 
 
+def _remote_word(word: Any, status: str) -> str:
+    """The remote's own status word beside the common one, as the detail screen shows it:
+    named as the remote's (a change queued here is not on the remote yet: ``resolved
+    (remote: open)``), and left out when it says the same."""
+    text = clean(word, single_line=True) if word else ""
+    return f" (remote: {text})" if text and text != status else ""
+
+
 def detail_text(detail: Detail, now: datetime) -> str:
     """A readable, sanitised view of one incident for ``show``."""
     i = detail.incident
@@ -314,7 +322,7 @@ def detail_text(detail: Detail, now: datetime) -> str:
         clean(f"{i['id']}  {i['ref'] or ''}", single_line=True),
         clean(i["title"], single_line=True),
         "",
-        f"status    {i['status']}" + (f" ({clean(word, single_line=True)})" if word else ""),
+        f"status    {i['status']}" + _remote_word(word, i["status"]),
         f"severity  {i['severity'] or '-'}",
         f"created   {_iso(i['created_at'])} ({_ago(i['created_at'], now)})",
         f"updated   {_iso(i['updated_at']) or '-'}",

@@ -85,7 +85,24 @@ def test_show_in_a_conflict_gives_the_remotes_word_of_now(
     )
     assert main(["--db", str(db), "show", "pager:r1"]) == 0
     out = capsys.readouterr().out
-    assert "status    acknowledged (resolved)\n" in out and "CONFLICT  changed" in out
+    assert "status    acknowledged (remote: resolved)\n" in out and "CONFLICT  changed" in out
+
+
+def test_show_names_the_remotes_word_as_the_remotes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "cache.db"
+    same = make_incident(1, remote="pager", kind="revily", status=Status.TRIGGERED)
+    same.status_raw = "triggered"
+    other = make_incident(2, remote="school", kind="kitehouse", status=Status.ACKNOWLEDGED)
+    other.status_raw = "open"
+    actions = build(db, [same, other])
+    assert main(["--db", str(db), "show", "pager:r1"]) == 0
+    assert "status    triggered\n" in capsys.readouterr().out
+    # Resolved here, not yet on the remote: the word in brackets is the remote's, still open.
+    actions.resolve(["school:r2"])
+    assert main(["--db", str(db), "show", "school:r2"]) == 0
+    assert "status    resolved (remote: open)\n" in capsys.readouterr().out
 
 
 def test_sync_remote_takes_commas_and_syncs_each_remote_once(

@@ -151,6 +151,11 @@ class Incident:
     """Time fields the remote gave as a calendar day alone (set to that day's start in the
     user's zone). The store keeps a more precise time it knows within that day (see
     :func:`incident_tui.store.days.settled_times`); nothing of this is stored."""
+    unknown_times: frozenset[str] = frozenset()
+    """Time fields the remote has no field for at all (4HSE keeps no update or
+    acknowledgement time), so that an empty one here says nothing about the incident. The
+    store keeps the time it has for them (see :func:`incident_tui.store.days.kept_times`):
+    what this cache saw happen, such as the user's acknowledge, is not lost to a pull."""
 
     @property
     def id(self) -> str:

@@ -106,6 +106,8 @@ def child_label(kind: str, row: dict[str, Any]) -> str:
 
 
 RESOLVED_DAY = frozenset({"resolved_at"})
+NO_SUCH_TIMES = frozenset({"updated_at", "acknowledged_at"})
+"""Times a 4HSE incident has no field for (contract §4, §7): the store keeps its own."""
 
 
 def incident_from(row: dict[str, Any], *, remote: str, clock: Callable[[], datetime]) -> Incident:
@@ -146,6 +148,9 @@ def incident_from(row: dict[str, Any], *, remote: str, clock: Callable[[], datet
         # The store times a resolution more precisely than its day where it can (our own
         # resolve, or the pass that first saw it closed): the handover counts it in its shift.
         day_only=RESOLVED_DAY,
+        # Nor does it say when it was last changed or acknowledged: what this cache saw
+        # (the user's acknowledge, edit or resolve) is kept, or it would be listed stale.
+        unknown_times=NO_SUCH_TIMES,
     )
 
 

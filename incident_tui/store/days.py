@@ -8,6 +8,11 @@ within the remote's day is kept (our own resolve wrote the moment); else the mom
 pass that first sees it, when that is on the day (closed elsewhere since midnight: the pass
 is at most one poll late); else, for a day gone by, its last moment, so that any window
 reaching into that day counts it.
+
+Times a remote has no field for at all (4HSE's update and acknowledgement times) are kept as
+the cache has them (:func:`kept_times`): only this cache can know them, from what the user
+did here, and a pull that wrote the remote's nothing over them would list an incident
+acknowledged this shift as silent since its creation.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
-from incident_tui.domain.model import Incident
+from incident_tui.domain.model import Incident, Status
 
 DAY_FIELDS = frozenset({"occurred_at", "resolved_at"})
 """The time fields a remote may give as a day alone."""
+UNKNOWN_FIELDS = frozenset({"updated_at", "acknowledged_at"})
+"""The time fields a remote may have no field for (``Incident.unknown_times``)."""
 
 
 def settled_times(
@@ -45,6 +52,27 @@ def settled_times(
             changes[name] = now
         elif now > start:
             changes[name] = _last_moment(day, zone)
+    return changes
+
+
+def kept_times(incident: Incident, cached: Mapping[str, datetime | None]) -> dict[str, datetime]:
+    """The ``cached`` times the store keeps for the ``unknown_times`` of ``incident`` that it
+    leaves empty, by field name: what a pull stores in their place.
+
+    They are not part of the incident's content hash (``content_version`` in
+    :mod:`~incident_tui.store.upsert` hashes the remote's payload alone), so keeping them
+    never makes a listing of unchanged incidents rewrite them. An acknowledgement time goes
+    once the remote has the incident back at its first status (triggered): it is no longer
+    acknowledged.
+    """
+    changes: dict[str, datetime] = {}
+    for name in incident.unknown_times & UNKNOWN_FIELDS:
+        before = cached.get(name)
+        if before is None or getattr(incident, name) is not None:
+            continue
+        if name == "acknowledged_at" and incident.status is Status.TRIGGERED:
+            continue
+        changes[name] = before
     return changes
 
 

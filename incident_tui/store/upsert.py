@@ -22,7 +22,7 @@ from incident_tui.domain.model import Incident, Status, SummaryGaps
 from incident_tui.store import fts
 from incident_tui.store.bookkeeping import GONE_REASON, gone_from_remote
 from incident_tui.store.children import replace_children
-from incident_tui.store.days import DAY_FIELDS, settled_times
+from incident_tui.store.days import DAY_FIELDS, UNKNOWN_FIELDS, kept_times, settled_times
 from incident_tui.store.schema import IncidentRow
 
 SYNCED_COLUMNS = (
@@ -130,8 +130,9 @@ def row_values(
 ) -> tuple[Any, ...]:
     """The :data:`UPSERT_COLUMNS` of a pulled incident, in order (a tuple, not a dict: this
     runs for every pulled row). ``synced_at`` is in cache form, ``raw`` is the incident's
-    :func:`raw_text` and ``version`` its :func:`content_version`; ``times``: day-only times
-    stored in place of the incident's (:func:`~incident_tui.store.days.settled_times`)."""
+    :func:`raw_text` and ``version`` its :func:`content_version`; ``times``: times stored in
+    place of the incident's, day-only ones settled and ones the remote has no field for kept
+    (:mod:`incident_tui.store.days`)."""
     # Status and Severity are StrEnums, so the members are their own text values.
     return (
         incident.id,
@@ -149,8 +150,8 @@ def row_values(
         incident.category,
         to_db(times.get("occurred_at", incident.occurred_at)),
         to_db(incident.created_at),
-        to_db(incident.updated_at),
-        to_db(incident.acknowledged_at),
+        to_db(times.get("updated_at", incident.updated_at)),
+        to_db(times.get("acknowledged_at", incident.acknowledged_at)),
         to_db(times.get("resolved_at", incident.resolved_at)),
         incident.reporter,
         _json(incident.assignees),
@@ -284,15 +285,19 @@ def upsert_incidents(
                 for i, raw, version in writes
             ]
     settled: dict[str, dict[str, datetime]] = {}
-    if any(i.day_only for i, _, _ in writes):
+    if any(i.day_only or i.unknown_times for i, _, _ in writes):
+        # One read for the page, of those already cached (a new incident has no time to
+        # settle by or keep): no query per row.
         cached_times = _cached_times(
-            s, [i.id for i, _, _ in writes if i.day_only and i.id in known]
+            s, [i.id for i, _, _ in writes if (i.day_only or i.unknown_times) and i.id in known]
         )
         for incident, _, _ in writes:
-            if incident.day_only:
-                times = settled_times(incident, cached_times.get(incident.id, {}), synced_at)
-                if times:
-                    settled[incident.id] = times
+            known_times = cached_times.get(incident.id, {})
+            times = settled_times(incident, known_times, synced_at) if incident.day_only else {}
+            if incident.unknown_times and known_times:
+                times.update(kept_times(incident, known_times))
+            if times:
+                settled[incident.id] = times
     synced = to_db(synced_at)
     values = [
         row_values(
@@ -343,10 +348,10 @@ def _cached_parts(s: Session, ids: list[str], gaps: SummaryGaps) -> dict[str, di
 
 
 def _cached_times(s: Session, ids: list[str]) -> dict[str, dict[str, datetime | None]]:
-    """The cached times a remote may give as a day alone, of these incidents."""
+    """The cached times a remote may give as a day alone or not at all, of these incidents."""
     if not ids:
         return {}
-    names = sorted(DAY_FIELDS)
+    names = sorted(DAY_FIELDS | UNKNOWN_FIELDS)
     return {
         row[0]: {
             name: from_db_or_none(value) for name, value in zip(names, row[1:], strict=True)

@@ -201,6 +201,9 @@ class Draft:
     severity: Severity | None = None
     container: str | None = None
     """Where it goes when the remote has several places (a Revily service, a 4HSE office)."""
+    made_at: datetime | None = None
+    """When the user made it (queued the create), for a remote that dates a new incident by
+    its day (4HSE's ``date_incident``): one made offline is sent later. ``None``: now."""
 
 
 def incident_id(remote: str, remote_id: str) -> str:

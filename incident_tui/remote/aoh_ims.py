@@ -299,7 +299,9 @@ class AohImsConnector(Connector):
         """PUT with the configured acknowledge status (default ``OPEN``)."""
         return await self._put(current, self._status_update(self.cfg.ack_status))
 
-    async def resolve(self, current: Incident) -> Incident | None:
+    async def resolve(
+        self, current: Incident, *, made_at: datetime | None = None
+    ) -> Incident | None:
         """PUT with the configured resolve status and ``resolved_date`` now."""
         return await self._put(current, self._status_update(self.cfg.resolve_status))
 

@@ -136,8 +136,12 @@ class Connector(ABC):
         """Acknowledge; return the incident as the remote now has it, or ``None`` to re-read."""
         raise Unsupported(f"{self.kind} cannot acknowledge")
 
-    async def resolve(self, current: Incident) -> Incident | None:
-        """Resolve; return the fresh incident or ``None``."""
+    async def resolve(
+        self, current: Incident, *, made_at: datetime | None = None
+    ) -> Incident | None:
+        """Resolve; return the fresh incident or ``None``. ``made_at``: when the user resolved
+        it (queued the change, maybe offline long before it is sent), for a remote that
+        records the day of a resolution (4HSE); ``None``: now. The others ignore it."""
         raise Unsupported(f"{self.kind} cannot resolve")
 
     async def reopen(self, current: Incident) -> Incident | None:

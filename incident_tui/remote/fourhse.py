@@ -73,7 +73,8 @@ class FourhseConnector(Connector):
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], datetime] = system_clock,
     ) -> None:
-        """``clock`` decides token expiry and the ``date_closed`` a resolve writes."""
+        """``clock`` decides token expiry, and the ``date_closed`` (``date_incident``) a
+        resolve (create) writes when the change carries no time it was made."""
         if not isinstance(config, FourhseRemote):
             raise TypeError("FourhseConnector needs a fourhse remote config")
         super().__init__(config, transport=transport, sleep=sleep)
@@ -223,9 +224,10 @@ class FourhseConnector(Connector):
 
     # Writing -----------------------------------------------------------------------------
 
-    def _today(self) -> str:
+    def _day(self, moment: datetime | None) -> str:
+        """The day of ``moment`` (``None``: now) as 4HSE dates take it."""
         # The user's calendar day, not UTC's: resolving at 00:30 in Milan closes it today.
-        return self._clock().astimezone().date().isoformat()
+        return (moment or self._clock()).astimezone().date().isoformat()
 
     async def _update(self, current: Incident, changes: dict[str, Any]) -> Incident | None:
         raw = current.raw or await self._view(current.remote_id)
@@ -251,10 +253,14 @@ class FourhseConnector(Connector):
         (contract 6, as for reopen)."""
         return await self._update(current, {"status": "open", "date_closed": None})
 
-    async def resolve(self, current: Incident) -> Incident | None:
-        """Status ``closed`` with today's ``date_closed`` (kept if it was already closed)."""
+    async def resolve(
+        self, current: Incident, *, made_at: datetime | None = None
+    ) -> Incident | None:
+        """Status ``closed`` with ``date_closed`` the day the user resolved it, ``made_at``
+        (kept if it was already closed): a resolve made offline yesterday and sent today
+        was made yesterday, and the cache keeps its time within that day."""
         closed = current.raw.get("date_closed") if current.status_raw == "closed" else None
-        changes = {"status": "closed", "date_closed": closed or self._today()}
+        changes = {"status": "closed", "date_closed": closed or self._day(made_at)}
         return await self._update(current, changes)
 
     async def reopen(self, current: Incident) -> Incident | None:
@@ -313,11 +319,13 @@ class FourhseConnector(Connector):
         return None
 
     async def create(self, draft: Draft, key: str) -> Incident:
-        """Create with ``office_incident_id`` derived from ``key``; a retry whose first attempt
-        got through meets a 422 "already taken" and returns the incident it made."""
+        """Create with ``office_incident_id`` derived from ``key``, dated the day the user made
+        the draft (``date_incident``); a retry whose first attempt got through meets a 422
+        "already taken" and returns the incident it made."""
         remote_id = created_id(key)
         tenant, office = await self._placement(draft)
-        body = create_body(draft, remote_id, tenant=tenant, office=office, today=self._today())
+        day = self._day(draft.made_at)
+        body = create_body(draft, remote_id, tenant=tenant, office=office, day=day)
         try:
             payload = await self._json("POST", "/v2/incident/create", json=body, idempotent=True)
         except Refused as error:

@@ -162,12 +162,12 @@ def update_body(raw: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_body(
-    draft: Draft, remote_id: str, *, tenant: str, office: str, today: str
+    draft: Draft, remote_id: str, *, tenant: str, office: str, day: str
 ) -> dict[str, Any]:
-    """A new incident ``new`` on ``today`` in ``office`` with our derived ``remote_id``."""
+    """A new incident ``new`` on ``day`` in ``office`` with our derived ``remote_id``."""
     return {
         "office_incident_id": remote_id, "name": draft.title,
-        "description_event": draft.description or "", "date_incident": today,
+        "description_event": draft.description or "", "date_incident": day,
         "status": "new", "tenant_id": tenant, "subtenant_id": office,
     }
 

@@ -203,7 +203,9 @@ class KitehouseConnector(Connector):
         await self._write(current, {"status": self.cfg.ack_status})
         return None
 
-    async def resolve(self, current: Incident) -> Incident | None:
+    async def resolve(
+        self, current: Incident, *, made_at: datetime | None = None
+    ) -> Incident | None:
         """Write the configured resolve status (full PUT)."""
         await self._write(current, {"status": self.cfg.resolve_status})
         return None

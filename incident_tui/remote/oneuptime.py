@@ -282,7 +282,9 @@ class OneuptimeConnector(Connector):
         """Move to config ``ack_state_id``, else the state flagged isAcknowledgedState."""
         return await self._move(current, Status.ACKNOWLEDGED)
 
-    async def resolve(self, current: Incident) -> Incident | None:
+    async def resolve(
+        self, current: Incident, *, made_at: datetime | None = None
+    ) -> Incident | None:
         """Move to config ``resolved_state_id``, else the state flagged isResolvedState."""
         return await self._move(current, Status.RESOLVED)
 

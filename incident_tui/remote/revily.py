@@ -175,7 +175,9 @@ class RevilyConnector(Connector):
         """``PUT /incidents/:id/acknowledge`` (204)."""
         return await self._transition(current, "acknowledge", Status.ACKNOWLEDGED)
 
-    async def resolve(self, current: Incident) -> Incident | None:
+    async def resolve(
+        self, current: Incident, *, made_at: datetime | None = None
+    ) -> Incident | None:
         """``PUT /incidents/:id/resolve`` (204)."""
         return await self._transition(current, "resolve", Status.RESOLVED)
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
-from incident_tui.clock import from_db, to_db
+from incident_tui.clock import from_db, from_db_or_none, to_db
 from incident_tui.domain import jsontext
 from incident_tui.domain.model import (
     STATUS_CHANGES,
@@ -60,6 +60,9 @@ class Change:
     """Not to be sent before this time: the remote asked for the wait (``Retry-After``)."""
     last_error: str | None = None
     """Why its last attempt failed, if one did."""
+    made_at: datetime | None = None
+    """When the user made the change (it was queued): a remote that dates a resolution or a
+    new incident by its day gets that day, not the day it is sent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,8 @@ def pending_changes(engine: Engine, remote: str) -> list[Change]:
                 from_db(row.started_at),
                 from_db(row.next_try_at),
                 row.last_error,
+                # Damaged, it is sent as made now rather than hold the whole push up.
+                from_db_or_none(row.created_at),
             )
         )
     return result

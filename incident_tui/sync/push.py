@@ -479,7 +479,7 @@ class Pusher:
         if op is ChangeKind.ACKNOWLEDGE:
             return await connector.acknowledge(current), None, None
         if op is ChangeKind.RESOLVE:
-            return await connector.resolve(current), None, None
+            return await connector.resolve(current, made_at=change.made_at), None, None
         if op is ChangeKind.REOPEN:
             return await connector.reopen(current), None, None
         if op is ChangeKind.EDIT:
@@ -607,6 +607,7 @@ class Pusher:
             description=payload.get("description"),
             severity=Severity(payload["severity"]) if payload.get("severity") else None,
             container=payload.get("container"),
+            made_at=change.made_at,
         )
         created: Incident | None = None
         if change.state == "sending":

@@ -290,9 +290,9 @@ class AohImsConnector(Connector):
             return None
         return self.mapping.to_incident(row) if holds_our_write(row, body) else None
 
-    def _status_update(self, status: str) -> dict[str, Any]:
+    def _status_update(self, status: str, made_at: datetime | None = None) -> dict[str, Any]:
         if self.mapping.status(status) is Status.RESOLVED:
-            return {"status": status, "resolved_date": format_time(self._clock())}
+            return {"status": status, "resolved_date": format_time(made_at or self._clock())}
         return {"status": status, "resolved_date": None}
 
     async def acknowledge(self, current: Incident) -> Incident | None:
@@ -302,8 +302,9 @@ class AohImsConnector(Connector):
     async def resolve(
         self, current: Incident, *, made_at: datetime | None = None
     ) -> Incident | None:
-        """PUT with the configured resolve status and ``resolved_date`` now."""
-        return await self._put(current, self._status_update(self.cfg.resolve_status))
+        """PUT with the configured resolve status and ``resolved_date`` when the user
+        resolved it (``made_at``: a resolve queued offline is sent later), else now."""
+        return await self._put(current, self._status_update(self.cfg.resolve_status, made_at))
 
     async def reopen(self, current: Incident) -> Incident | None:
         """PUT with the configured reopen status and ``resolved_date`` null."""
@@ -349,7 +350,8 @@ class AohImsConnector(Connector):
             "name": draft.title,
             "status": self.cfg.reopen_status,
             "type": self.cfg.default_type,
-            "date": format_time(self._clock()),
+            # When the user made it: one made offline is sent later.
+            "date": format_time(draft.made_at or self._clock()),
             "description": draft.description or NO_DESCRIPTION,
             "reported_by": self.cfg.reported_by,
             "severity": self.mapping.severity_code(draft.severity),

@@ -20,6 +20,18 @@ class AuthFailed(RemoteError):
     """The remote refused our credentials (401, or OneUptime's 400 "Invalid API Key")."""
 
 
+class Forbidden(AuthFailed):
+    """403: the remote knows the caller and will not let it do what it asked. To a read
+    (the listing, an incident) the token lacks a right the sync needs, so it is the remote's
+    auth failure, as :class:`AuthFailed` says; to a write (``write``) it may instead be a
+    refusal of that one change (a role that may not delete, say), which the push tells
+    apart by whether the remote still answers its listing."""
+
+    def __init__(self, message: str, *, status: int | None = 403, write: bool = False) -> None:
+        super().__init__(message, status=status)
+        self.write = write
+
+
 class NotFound(RemoteError):
     """The incident (or comment, attachment) does not exist on the remote."""
 

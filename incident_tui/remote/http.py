@@ -30,6 +30,7 @@ from incident_tui.remote.errors import (
     AuthFailed,
     BadResponse,
     Conflict,
+    Forbidden,
     NotFound,
     RateLimited,
     Refused,
@@ -126,7 +127,11 @@ def classify_status(response: httpx.Response, reason: str) -> RemoteError:
     if status == 401:
         return AuthFailed(message, status=status)
     if status == 403:
-        return AuthFailed(f"HTTP 403 (not allowed): {reason}", status=status)
+        return Forbidden(
+            f"HTTP 403 (not allowed): {reason}",
+            status=status,
+            write=response.request.method.upper() not in READS,
+        )
     if status == 404:
         return NotFound(message, status=status)
     if status == 409:

@@ -37,6 +37,7 @@ from incident_tui.remote.base import Connector
 from incident_tui.remote.errors import (
     AuthFailed,
     Conflict,
+    Forbidden,
     Held,
     Misdirected,
     NotFound,
@@ -154,6 +155,11 @@ class Pusher:
         later ones (the time is kept in the outbox), and a :class:`Held` error says so
         once the pull is done.
 
+        A 401 always fails the pass: the remote refuses our credentials. A 403 to a write
+        refuses that change, as a 4xx does, when the remote still answers its listing in
+        the pass (the token works, only this is not allowed); when the listing is refused
+        too, the token is at fault, and the pass fails with every change still queued.
+
         Only one process pushes a remote's outbox of a cache at a time (:mod:`push_lock`):
         when another one is at it, this pass sends nothing and leaves the changes to it
         (the pull still goes ahead, and the pass counts as synced)."""
@@ -224,6 +230,17 @@ class Pusher:
                 blocked.add(change.incident_id)
                 await self._record_conflict(connector, change, error)
                 touched = [change.incident_id]
+            except Forbidden as error:
+                if not error.write:
+                    raise
+                self._answered.add(change.seq)
+                # Either this change is not allowed (a role that may not delete) or the
+                # token is refused everything: the listing tells which. Refused too, the
+                # remote fails as a whole (raised from here) and no change is marked
+                # refused for what is the token's fault.
+                await self._confirm_answering(connector)
+                blocked.add(change.incident_id)
+                touched = await self._refuse(connector, change, error, result)
             except (AuthFailed, Misdirected):
                 raise
             except RemoteError as error:
@@ -257,18 +274,8 @@ class Pusher:
                         )
                         blocked.add(change.incident_id)
                 else:
-                    result.failed += 1
-                    result.unsent.append(
-                        Unsent(change.incident_id, change.op.value, str(error), contested=False)
-                    )
                     blocked.add(change.incident_id)
-                    await asyncio.to_thread(
-                        outbox.mark_failed, self.engine, change.seq, str(error),
-                        counted=change.seq in self._marked,
-                    )
-                    if isinstance(error, NotFound):
-                        await self._note_if_gone(connector, change)
-                    touched = [change.incident_id]
+                    touched = await self._refuse(connector, change, error, result)
             except (StoreError, sqlite3.OperationalError, OperationalError):
                 raise  # the cache's trouble, not this change's: the pass ends with it
             except Exception as error:  # noqa: BLE001 - one change must not stall the remote
@@ -300,14 +307,33 @@ class Pusher:
             self.listener.incidents_changed(touched, [])
         return held_back
 
+    async def _refuse(
+        self, connector: Connector, change: Change, error: RemoteError, result: RemoteResult
+    ) -> list[str]:
+        """The remote refused ``change`` for good: it waits for the user (retry or discard)
+        with the remote's reason; returns the incidents it touched."""
+        result.failed += 1
+        result.unsent.append(
+            Unsent(change.incident_id, change.op.value, str(error), contested=False)
+        )
+        await asyncio.to_thread(
+            outbox.mark_failed, self.engine, change.seq, str(error),
+            counted=change.seq in self._marked,
+        )
+        if isinstance(error, NotFound):
+            await self._note_if_gone(connector, change)
+        return [change.incident_id]
+
     def _asked_wait(self, error: RemoteError) -> datetime | None:
         """Until when the remote asked, with ``error``, not to be sent anything: only for a
         wait longer than the pass spends on it (:data:`PUSH_WAIT`)."""
         return asked_until(error, self.clock(), longer_than=PUSH_WAIT)
 
     async def _confirm_answering(self, connector: Connector) -> None:
-        """Before a 404 counts as "gone": check, once per pass, that the remote answers its
-        incident listing; :class:`Misdirected` (every change stays queued) when it does not."""
+        """Before a 404 counts as "gone", or a 403 to a write as that change refused: check,
+        once per pass, that the remote answers its incident listing; :class:`Misdirected`
+        when it answers 404, :class:`AuthFailed` when it refuses us, and every change stays
+        queued."""
         if connector.name not in self._answering:
             await connector.probe()
             self._answering.add(connector.name)

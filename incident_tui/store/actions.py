@@ -33,7 +33,12 @@ from incident_tui.domain.model import (
 from incident_tui.files import upload_refusal
 from incident_tui.paths import outbox_files_dir
 from incident_tui.store import fts
-from incident_tui.store.bookkeeping import drop_staged_files, recount_pending, remove_incident
+from incident_tui.store.bookkeeping import (
+    drop_staged_files,
+    hide_while_deleting,
+    recount_pending,
+    remove_incident,
+)
 from incident_tui.store.engine import make_engine, session
 from incident_tui.store.queued import Queued, Skipped, StatusQueued, status_skip, times_after
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
@@ -300,7 +305,9 @@ class Actions:
         return queued
 
     def delete(self, incident_id: str) -> Queued:
-        """Queue deleting an incident; it is hidden at once. A never-pushed one just goes,
+        """Queue deleting an incident; it is hidden at once, unless a change of it waits for
+        the user's answer (refused or contested): the delete waits behind that, and the
+        incident stays shown, marked, until it is answered. A never-pushed one just goes,
         with its unsent create and later changes, and nothing queued (``cancelled``)."""
         with session(self.engine) as s, s.begin():
             row = self._incident(s, incident_id, ChangeKind.DELETE)
@@ -308,8 +315,9 @@ class Actions:
                 queued = Queued(row.id, 0, ChangeKind.DELETE, cancelled=True)
                 remove_incident(s, row)
                 return queued
-            row.deleted_locally = True
-            return self._enqueue(s, row, ChangeKind.DELETE, {})
+            queued = self._enqueue(s, row, ChangeKind.DELETE, {})
+            hide_while_deleting(s, row)
+            return queued
 
     def attach(self, incident_id: str, path: Path, content_type: str | None = None) -> Queued:
         """Queue uploading a local file; a copy is kept beside the cache until it is sent."""

@@ -43,6 +43,34 @@ def recount_pending(s: Session, incident_ids: Iterable[str]) -> None:
         )
 
 
+def hide_while_deleting(s: Session, row: IncidentRow) -> None:
+    """Hide ``row``'s incident (``deleted_locally``) while a delete of it waits to be sent,
+    and show it otherwise. Once the remote refused that delete, or while another change of
+    it waits for the user's answer (refused or contested, which holds the delete back), the
+    incident is still there on the remote and must show, marked, for the user to open it
+    and retry or discard. The session is flushed first, so the outbox as it now is decides."""
+    s.flush()
+    deleting, answering = s.connection().execute(
+        text(
+            "SELECT COALESCE(SUM(op = :delete AND state NOT IN ('failed', 'conflict')), 0), "
+            "COALESCE(SUM(state IN ('failed', 'conflict')), 0) "
+            "FROM outbox WHERE incident_id = :i"
+        ),
+        {"i": row.id, "delete": ChangeKind.DELETE.value},
+    ).one()
+    row.deleted_locally = bool(deleting) and not answering
+
+
+def delete_wanted(s: Session, incident_id: str) -> bool:
+    """Whether the user asked to delete the incident (a delete of it is in the outbox, sent
+    or not, refused or not)."""
+    found = s.connection().execute(
+        text("SELECT 1 FROM outbox WHERE incident_id = :i AND op = :delete LIMIT 1"),
+        {"i": incident_id, "delete": ChangeKind.DELETE.value},
+    )
+    return found.first() is not None
+
+
 def remove_incident(s: Session, row: IncidentRow) -> None:
     """Delete an incident with its comments, attachments, queued changes and index entry,
     and (once committed) the copies of its files that were waiting for upload."""
@@ -70,7 +98,8 @@ def gone_from_remote(s: Session, row: IncidentRow) -> bool:
     """The remote no longer has ``row``'s incident: remove it (``True``), or, while changes
     of it the user made wait in the outbox, keep it marked as deleted there, with a conflict
     for the user to settle (``False``): their work is never thrown away."""
-    if row.pending > 0 and not row.deleted_locally:
+    # A delete the user asked for, even one the remote refused, says they want it gone.
+    if row.pending > 0 and not row.deleted_locally and not delete_wanted(s, row.id):
         if not row.remote_deleted:
             row.remote_deleted = True
             row.conflict = json.dumps({"reason": GONE_REASON, "fields": [], "theirs": None})

@@ -28,6 +28,7 @@ from incident_tui.domain.model import (
 )
 from incident_tui.store.bookkeeping import (
     drop_staged_files,
+    hide_while_deleting,
     kept_copy,
     mark_reread,
     recount_pending,
@@ -306,13 +307,17 @@ def their_words(theirs: Incident) -> dict[str, str | None]:
 
 def _block(s: Session, seq: int, state: str, reason: str) -> IncidentRow | None:
     """Hold outbox entry ``seq`` in ``state`` (``failed`` or ``conflict``) with ``reason``
-    for the user; return its incident's row to mark, or None when either is gone."""
+    for the user; return its incident's row to mark, or None when either is gone. An
+    incident a queued delete hid shows again: the user must find it to answer."""
     row = s.get(OutboxRow, seq)
     if row is None:
         return None
     row.state = state
     row.last_error = reason
-    return s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
+    incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
+    if incident is not None:
+        hide_while_deleting(s, incident)
+    return incident
 
 
 def complete(

@@ -17,6 +17,7 @@ from incident_tui.store import fts
 from incident_tui.store.actions import ActionError
 from incident_tui.store.bookkeeping import (
     drop_staged_files,
+    hide_while_deleting,
     mark_reread,
     recount_pending,
     remove_incident,
@@ -33,7 +34,8 @@ def retry(engine: Engine, seq: int, *, clock: Clock = system_clock) -> None:
 
     Where a pull stored the remote's values over the incident while the change was refused
     (see :data:`~incident_tui.store.upsert.REFUSED_BASE`), the incident shows the change's
-    effect again, as when it was queued (``clock`` stamps the times that takes)."""
+    effect again, as when it was queued (``clock`` stamps the times that takes); a retried
+    delete hides it again."""
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, seq)
         if row is None:
@@ -49,6 +51,7 @@ def retry(engine: Engine, seq: int, *, clock: Clock = system_clock) -> None:
         incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
         if incident is not None:
             incident.failed = None
+            hide_while_deleting(s, incident)
             if REFUSED_BASE in _decoded(row.payload):
                 s.flush()
                 _show_again(s, incident, row, to_db(clock()))
@@ -152,6 +155,7 @@ def discard(engine: Engine, seq: int) -> str:
         if "failed" not in states:
             incident.failed = None
         _undo_local_view(incident, op, payload, remaining)
+        hide_while_deleting(s, incident)
         _their_words(incident, settled)
         # Forget the version, so the re-read rewrites the row even where the remote's own
         # token did not move; a row created here has nothing to read yet.
@@ -254,7 +258,6 @@ def _undo_local_view(
             incident.resolved_at = None
         if status == Status.TRIGGERED:
             incident.acknowledged_at = None
-    incident.deleted_locally = any(kind is ChangeKind.DELETE for kind, _ in queue)
     if op is ChangeKind.SET_ATTRIBUTE:
         _undo_attribute(incident, payload, queue)
 
@@ -314,6 +317,7 @@ def keep_mine(engine: Engine, incident_id: str) -> None:
             # Over what the user saw now, not what a refused change was first queued against.
             payload.pop(REFUSED_BASE, None)
             row.payload = json.dumps(payload)
+        hide_while_deleting(s, incident)
 
 
 def take_theirs(engine: Engine, incident_id: str) -> None:
@@ -342,6 +346,7 @@ def take_theirs(engine: Engine, incident_id: str) -> None:
             return
         # What the conflict did not keep (comments, other fields): the next sync reads it.
         mark_reread(s, [incident_id])
+        hide_while_deleting(s, incident)
         s.flush()
         recount_pending(s, [incident_id])
         fts.reindex(s, [incident_id])

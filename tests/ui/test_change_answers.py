@@ -20,6 +20,8 @@ from incident_tui.ui.palette import incident_commands
 from incident_tui.ui.screens.confirm import ConfirmScreen
 from incident_tui.ui.screens.detail import DetailScreen
 from tests.ui.helpers import (
+    cursor_to,
+    incidents,
     live_app,
     notifications,
     open_detail,
@@ -220,3 +222,43 @@ async def test_the_answers_say_why_when_there_is_nothing_to_answer(make_app: Any
             assert isinstance(app.screen, DetailScreen)
             new = [n.message for n in app._notifications if n.identity not in shown]
             assert new == [reason], key
+
+
+async def test_a_refused_delete_shows_in_the_list_and_is_retried_from_the_detail(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("revily")
+    revily: Any = server.emulator
+    remote_id = revily.add("Pager storm on the edge proxy")["id"]
+    incident_id = f"oncall:{remote_id}"
+    app = live_app(server, "oncall", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app) and detail_of(app, incident_id) is not None)
+        revily.faults.add(
+            "status", status=422, method="DELETE", times=-1,
+            body={"errors": {"base": ["only administrators may delete incidents"]}},
+        )
+        await settle(pilot)
+        await cursor_to(pilot, incident_id)
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("y")  # queued, hidden, and pushed at once: refused
+        await until(lambda: states(app, incident_id) == ["failed"])
+        await settle(pilot)
+        # Still there on the remote: back in the list, marked, for the user to open it.
+        rows = [incidents(app).row_at(i) for i in range(incidents(app).total)]
+        [row] = [r for r in rows if r is not None and r.id == incident_id]
+        assert row.failed
+        assert "1 needs an answer" in screen_text(app)
+
+        revily.faults.clear()
+        await open_detail(pilot, incident_id)
+        await pilot.press("A")  # hidden again, sent at once, and back to the list
+        await until(lambda: remote_id not in revily.incidents)
+        await until(lambda: detail_of(app, incident_id) is None)
+        await settle(pilot)
+        assert not isinstance(app.screen, DetailScreen)
+        assert all(
+            r is None or r.id != incident_id
+            for r in (incidents(app).row_at(i) for i in range(incidents(app).total))
+        )

@@ -70,9 +70,11 @@ class ChangeAnswers(FeatureActions):
             return
 
         def retry(change: Mapping[str, Any]) -> None:
-            self.ctx.intents.retry_change(
-                self.incident_id, int(change["seq"]), done=self._push_soon
-            )
+            # A retried delete hides the incident again, as deleting it here did: back to
+            # the list, rather than a screen that says it is no longer in the cache.
+            deleting = change.get("op") == ChangeKind.DELETE.value
+            done = self._retried_delete if deleting else self._push_soon
+            self.ctx.intents.retry_change(self.incident_id, int(change["seq"]), done=done)
 
         self._pick(self._question("Retry which refused change of "), items, change_choice, retry)
 
@@ -152,6 +154,11 @@ class ChangeAnswers(FeatureActions):
         to the list."""
         if self.is_current:
             self.app.pop_screen()
+
+    def _retried_delete(self) -> None:
+        """A refused delete was put back in the queue: send it soon, back to the list."""
+        self._push_soon()
+        self._deleted()
 
     def _push_soon(self) -> None:
         """Ask the sync loop for a pass now, if it runs (the change was just put back)."""

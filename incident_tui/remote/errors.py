@@ -85,9 +85,10 @@ class Unavailable(RemoteError):
 
 
 class Held(RemoteError):
-    """The remote asked for a longer wait (``Retry-After``) than a sync pass spends on it:
-    its queued changes wait until then, while the pull goes ahead; or, with ``until``, the
-    whole remote is paused until that time."""
+    """The remote asked (``Retry-After``) to be sent nothing until ``until``, a time not yet
+    come: what needed it now (a refresh, a download, an export) was not sent. A wait asked
+    of its queued changes alone is no error: the sync notes it on the pass's result, and
+    pulls as usual."""
 
     retryable = True
 

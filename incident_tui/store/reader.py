@@ -82,6 +82,9 @@ class RemoteState:
     queued: int
     last_attempt_at: str | None = None
     """When its last pass ended, well or not: a failing remote's failure time."""
+    waits_until: str | None = None
+    """The latest time the remote asked (``Retry-After``) its queued changes not to be sent
+    before, as the outbox keeps it; it may be past (they go at the next pass)."""
 
 
 JSON_COLUMNS = ("assignees", "custom_fields", "extra", "raw", "base")
@@ -342,7 +345,9 @@ class Reader:
         """Every known remote's sync state with its queue length."""
         rows = self._all(
             "SELECT r.name, r.kind, r.state, r.last_ok_at, r.last_error, "
-            "(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name), r.last_attempt_at "
+            "(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name), r.last_attempt_at, "
+            "(SELECT MAX(o.next_try_at) FROM outbox o WHERE o.remote = r.name "
+            "AND o.state IN ('queued', 'sending')) "
             "FROM remote r ORDER BY r.name"
         )
         return [RemoteState(*row) for row in rows]

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from incident_tui.clock import time_of_day
 from incident_tui.config import Settings
 from incident_tui.domain.text import clean, seconds
 from incident_tui.store.engine import reading
@@ -189,13 +190,21 @@ def waiting_changes(engine: Engine, remote: str) -> tuple[int, int, int]:
 
 
 def summary(report: SyncReport) -> str:
-    """The closing line of a pass: how many remotes synced, which failed, and which have
-    changes waiting for the user (a remote with such changes still counts as synced: its
-    pass went through; the changes wait for an answer, not for the remote)."""
+    """The closing line of a pass: how many remotes synced, which failed, which hold their
+    queued changes back until a time they asked for, and which have changes waiting for the
+    user. A remote whose changes wait, for the user or for the time it named, still counts
+    as synced: its pass went through, and the changes are neither lost nor sent early."""
     good = sum(1 for r in report.results if r.ok)
     line = f"synced {good} of {len(report.results)} remotes" + (
         "" if report.ok else f"; failing: {', '.join(r.remote for r in report.results if not r.ok)}"
     )
+    asked = [
+        f"{r.remote} until {time_of_day(r.waits_until)}"
+        for r in report.results
+        if r.ok and r.waits_until is not None
+    ]
+    if asked:
+        line += f"; queued changes wait as the remote asked: {', '.join(asked)}"
     waiting = [f"{r.remote} {r.waiting_text()}" for r in report.results if r.waiting_text()]
     if waiting:
         line += f"; waiting for you: {'; '.join(waiting)} (see incident-tui outbox)"
@@ -226,7 +235,10 @@ async def run_sync(
 
     A remote whose pass went through counts as synced even while refused or contested
     changes wait for the user (interface.md: the status is about the remotes); its line and
-    the summary say so on every pass, not only on the one that was refused."""
+    the summary say so on every pass, not only on the one that was refused. So does one
+    whose queued changes wait until a time the remote asked for (``Retry-After``): it
+    answered, its incidents were pulled, and the changes go at the first pass after then;
+    its line and the summary say until when."""
     from incident_tui.sync.engine import SyncEngine
 
     engine = SyncEngine(settings, listener=listener)

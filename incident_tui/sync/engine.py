@@ -214,9 +214,9 @@ class SyncEngine:
 
     def _asked_pause(self, error: RemoteError) -> datetime | None:
         """Until when the remote asked, with the error that failed the pass, to be sent
-        nothing (``Retry-After`` on a 429 or 5xx the HTTP layer did not wait out). Never
-        for :class:`Held`, which carries no ``Retry-After``: only the queued changes wait
-        then, and the pull went through."""
+        nothing (``Retry-After`` on a 429 or 5xx the HTTP layer did not wait out). A wait a
+        queued change was answered with fails no pass: only the queued changes wait then
+        (:attr:`~incident_tui.sync.events.RemoteResult.waits_until`), and the pull goes on."""
         return asked_until(error, self.clock())
 
     async def refresh(self, incident_id: str) -> bool:

@@ -6,6 +6,7 @@ The TUI turns these callbacks into Textual messages; the command line prints the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from incident_tui.domain.text import counted
@@ -53,6 +54,13 @@ class RemoteResult:
     until the user answers. The three ``waiting``/``held`` counts are read from the cache
     after the pass by the listener that reports it (the command line's); 0 if none does."""
 
+    waits_until: datetime | None = None
+    """Until when the remote asked (``Retry-After`` on an answer to a queued change) not to
+    be sent its queued changes: this pass sent none of them, and still counts as synced
+    when the rest went through (the remote answered, and said when to send them)."""
+    wait_reason: str | None = None
+    """That wait in words: until when, and the remote's answer that asked for it."""
+
     unsent: list[Unsent] = field(default_factory=list)
     """This pass's refused and contested changes, in the order they were sent (``failed``
     and ``conflicts`` count them), so the TUI can say which incident needs an answer."""
@@ -78,7 +86,10 @@ class RemoteResult:
             parts.append(f"{self.conflicts} conflicts")
         if self.deferred:
             parts.append(f"{self.deferred} left to another incident-tui sending them")
-        return f"{self.remote}: ok, " + ", ".join(parts) + f" ({self.seconds:.1f}s){after}"
+        waits = f"; {self.wait_reason}" if self.wait_reason else ""
+        return (
+            f"{self.remote}: ok, " + ", ".join(parts) + f" ({self.seconds:.1f}s){waits}{after}"
+        )
 
     def waiting_text(self) -> str:
         """``1 refused change, 1 held behind it``: what waits for the user (empty: none)."""

@@ -38,7 +38,6 @@ from incident_tui.remote.errors import (
     AuthFailed,
     Conflict,
     Forbidden,
-    Held,
     Misdirected,
     NotFound,
     RemoteError,
@@ -152,8 +151,10 @@ class Pusher:
         raised at once. An answer whose ``Retry-After`` is longer than a pass waits
         (:data:`PUSH_WAIT`; a 503, or a 429 that outlasted the retries) stops the push,
         not the pass: the remote's queued changes wait until then, in this pass and in
-        later ones (the time is kept in the outbox), and a :class:`Held` error says so
-        once the pull is done.
+        later ones (the time is kept in the outbox). ``result`` says until when
+        (:attr:`~RemoteResult.waits_until`), and nothing is returned for it: the remote
+        answered and said when to send them, so once the pull is done the pass counts
+        as synced.
 
         A 401 always fails the pass: the remote refuses our credentials. A 403 to a write
         refuses that change, as a 4xx does, when the remote still answers its listing in
@@ -180,16 +181,17 @@ class Pusher:
             await asyncio.to_thread(outbox.pending_changes, self.engine, connector.name)
         )
         if (held := self._held(changes)) is not None:
-            return held
+            result.waits_until, result.wait_reason = held
+            return None
         limit = WAIT_LIMIT.set(PUSH_WAIT)
         try:
             return await self._push_all(connector, result, changes)
         finally:
             WAIT_LIMIT.reset(limit)
 
-    def _held(self, changes: deque[Change]) -> Held | None:
-        """Why nothing may be sent now: the remote asked for a wait that is not over (see
-        :data:`PUSH_WAIT`); ``None`` when it did not, or the wait is over."""
+    def _held(self, changes: deque[Change]) -> tuple[datetime, str] | None:
+        """Until when and why nothing may be sent now: the remote asked for a wait that is
+        not over (see :data:`PUSH_WAIT`); ``None`` when it did not, or the wait is over."""
         now = self.clock()
         waits = [(c.next_try_at, c.last_error) for c in changes if c.next_try_at is not None]
         until, error = max(waits, key=lambda wait: wait[0], default=(now, None))
@@ -199,7 +201,7 @@ class Pusher:
             f"{len(changes)} queued changes wait"
         )
         reason = f": {error}" if error else ""
-        return Held(f"{what} until {time_of_day(until)} as the remote asked{reason}")
+        return until, f"{what} until {time_of_day(until)} as the remote asked{reason}"
 
     async def _push_all(
         self, connector: Connector, result: RemoteResult, changes: deque[Change]
@@ -259,7 +261,8 @@ class Pusher:
                     touched = [change.incident_id]
                     if not_before is not None:
                         # Nothing more goes to the remote in this pass; the pull does.
-                        held_back = Held(
+                        result.waits_until = not_before
+                        result.wait_reason = (
                             f"queued changes wait until {time_of_day(not_before)} as the "
                             f"remote asked: {error}"
                         )

@@ -1,7 +1,8 @@
 """A remote that answers a write with a long ``Retry-After`` (a 503 during maintenance, say)
 does not keep the pass from pulling: the push stops, its changes wait as long as the remote
 asked, in this pass and in later ones (another process's too: the time is in the outbox),
-and then go, once. A short ``Retry-After`` is still waited out within the pass."""
+and then go, once. The pass counts as synced meanwhile, saying until when they wait. A
+short ``Retry-After`` is still waited out within the pass."""
 
 from __future__ import annotations
 
@@ -56,12 +57,14 @@ async def test_a_long_retry_after_on_a_write_holds_the_changes_but_not_the_pull(
     assert slept == []
     reader = Reader.open(settings.db_path())
     assert reader.detail(f"oncall:{arrived['id']}") is not None
-    # The pass fails, saying until when the changes wait and why.
+    # The pass counts as synced, saying until when the changes wait and why.
     until = (FIXED_NOW + timedelta(seconds=30)).astimezone().strftime("%H:%M:%S")
-    assert not result.ok and not result.offline
-    assert str(result.error).startswith(f"queued changes wait until {until} as the remote asked")
-    assert "HTTP 503" in str(result.error)
-    assert [r.state for r in reader.remotes()] == ["failing"]
+    assert result.ok and result.error is None
+    assert result.waits_until == FIXED_NOW + timedelta(seconds=30)
+    wait = str(result.wait_reason)
+    assert wait.startswith(f"queued changes wait until {until} as the remote asked")
+    assert "HTTP 503" in wait
+    assert [r.state for r in reader.remotes()] == ["ok"]
     waiting = reader.outbox()
     assert [(c["state"], c["attempts"]) for c in waiting] == [("queued", 1), ("queued", 0)]
     assert from_db(waiting[0]["next_try_at"]) == FIXED_NOW + timedelta(seconds=30)
@@ -72,9 +75,10 @@ async def test_a_long_retry_after_on_a_write_holds_the_changes_but_not_the_pull(
     report = await sync(settings, clock=at(FIXED_NOW + timedelta(seconds=10)))
     assert writes(emulator) == []
     assert reader.detail(f"oncall:{later['id']}") is not None
-    error = str(report.results[0].error)
-    assert error.startswith(f"2 queued changes wait until {until} as the remote asked: ")
-    assert "HTTP 503" in error
+    assert report.ok
+    wait = str(report.results[0].wait_reason)
+    assert wait.startswith(f"2 queued changes wait until {until} as the remote asked: ")
+    assert "HTTP 503" in wait
 
     # Once the wait is over (and the remote takes writes again), both go, once each.
     emulator.faults.clear()
@@ -117,7 +121,7 @@ async def test_a_create_held_back_is_made_once_when_the_wait_is_over(
         path="^/v1/incident$", times=-1,
     )
     report = await sync(settings, clock=at(FIXED_NOW))
-    assert not report.ok and "as the remote asked" in str(report.results[0].error)
+    assert report.ok and "as the remote asked" in str(report.results[0].wait_reason)
     reader = Reader.open(settings.db_path())
     [change] = reader.outbox()
     assert from_db(change["next_try_at"]) == FIXED_NOW + timedelta(seconds=LONGEST_HOLD)
@@ -147,8 +151,9 @@ def test_the_command_line_says_until_when_changes_wait(
     cli(capsys, "ack", f"oncall:{incident['id']}")
     # Longer than a request ever waits (a 429 included): the pass ends at once.
     emulator.faults.add("status", status=status, retry_after="120", method="PUT", times=-1)
-    out, _ = cli(capsys, "sync", "--once", status=1)
-    assert "oncall: failed: queued changes wait until " in out, out
+    # Synced: the incidents were pulled, and the remote said when to send the change.
+    out, _ = cli(capsys, "sync", "--once")
+    assert "oncall: ok, " in out and "; queued changes wait until " in out, out
     assert f"HTTP {status}" in out
     assert len(writes(emulator)) == 1
     out, _ = cli(capsys, "outbox")

@@ -119,7 +119,8 @@ async def test_a_failure_without_retry_after_and_a_held_write_pause_nothing(
     # A write the remote asks to hold off: its changes wait, the pulls go on (test_push_hold).
     Actions.open(settings.db_path()).acknowledge(ids)
     emulator.faults.add("status", status=503, retry_after="120", method="PUT", times=-1)
-    assert not (await sync(settings, clock=at(FIXED_NOW))).ok
+    report = await sync(settings, clock=at(FIXED_NOW))
+    assert report.ok and report.results[0].waits_until == FIXED_NOW + timedelta(seconds=120)
     assert hold_until(settings, "oncall") is None
     emulator.log.clear()
     await sync(settings, clock=at(FIXED_NOW + timedelta(seconds=10)))

@@ -243,7 +243,7 @@ class ListScreen(Screen[None]):
         states = reader.remotes()
         lines = remote_lines(
             states, self.ctx.services.view.remote_names, view.syncing, view.progress,
-            view.unrecorded,
+            view.unrecorded, now=self.ctx.services.clock(),
         )
         names = list(dict.fromkeys([*(line.name for line in lines), *seen]))
         ever_synced = any(state.last_ok_at for state in states)

@@ -32,6 +32,7 @@ from incident_tui.ui.widgets.status_line import (
     UNTRUSTED_WORDS,
     RemoteLine,
     remote_lines,
+    wait_words,
 )
 
 MAX_ERROR = 2000
@@ -75,7 +76,10 @@ def remote_error(remote: RemoteLine) -> str:
 
 
 def remote_advice(remote: RemoteLine) -> str:
-    """What to do about the remote's state, for the usual causes; empty otherwise."""
+    """What to do about the remote's state, for the usual causes; for a synced remote that
+    asked its queued changes to wait, until when (nothing to do but wait); else empty."""
+    if wait := wait_words(remote):
+        return f"Queued {wait} as the remote asked; the first sync after then sends them."
     return advice(remote.state, remote.last_error)
 
 
@@ -166,6 +170,7 @@ class RemotesScreen(ModalScreen[None]):
             view.syncing,
             view.progress,
             view.unrecorded,
+            now=self.ctx.services.clock(),
         )
         deliver_latest(self, self._show, lines)
 

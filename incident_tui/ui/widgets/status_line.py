@@ -5,7 +5,9 @@ Every remote's state must be readable at 80 columns: when the full wording does 
 the line falls back to shorter forms (:func:`status_content`), problems first and in a word
 or two (``oncall HTTP 401``, ``ops offline``, ``lab cert untrusted``), remotes in the same
 state grouped (``school, plant offline``), until it fits; while that fits, the first
-syncing remote still says how far it has come (``school syncing… 12,000 listed``). The
+syncing remote still says how far it has come (``school syncing… 12,000 listed``). A synced
+remote that asked (``Retry-After``) for its queued changes to wait says until when in
+every form (``school ok, changes wait until 12:05:00``). The
 full last error of each remote is on the remotes screen (``S``, or a click on the line).
 
 Only the configured remotes are shown: the cache keeps the state of a remote taken out of
@@ -16,12 +18,14 @@ no news about anything the user can act on.
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from textual import events
 from textual.content import Content, Span
 from textual.widgets import Static
 
+from incident_tui.clock import from_db_or_none, time_of_day
 from incident_tui.domain.text import clean
 from incident_tui.sync.advice import short_error, untrusted
 from incident_tui.ui.format import local_time
@@ -45,6 +49,8 @@ class RemoteLine(NamedTuple):
     """Local changes waiting for this remote."""
     last_attempt_at: str | None = None
     """When its last pass ended (the cache's time text): a failure's time."""
+    waits_until: datetime | None = None
+    """Until when a synced remote asked (``Retry-After``) that its queued changes wait."""
 
 
 def remote_lines(
@@ -53,11 +59,14 @@ def remote_lines(
     syncing: Container[str] = (),
     progress: Mapping[str, str] | None = None,
     unrecorded: Mapping[str, tuple[str, str]] | None = None,
+    now: datetime | None = None,
 ) -> list[RemoteLine]:
     """One line per configured remote, in config order (``never`` until its first pass), as
     the cache's remote rows and the sync loop's running passes describe them, or a failed
     pass the cache could not note (``unrecorded``: its state and error by remote). A remote
-    the cache knows but the config no longer names is left out: nothing syncs it any more."""
+    the cache knows but the config no longer names is left out: nothing syncs it any more.
+    A synced remote's queued changes that wait until a time it asked for say so, until
+    ``now`` is past it (without ``now``, whatever the time)."""
     by_name = {state.name: state for state in states}
     unrecorded = unrecorded or {}
     lines: list[RemoteLine] = []
@@ -75,13 +84,23 @@ def remote_lines(
         elif state is None:
             lines.append(RemoteLine(name, "never"))
         else:
+            waits = from_db_or_none(state.waits_until) if state.state == "ok" else None
             lines.append(
                 RemoteLine(
                     name, state.state, state.last_ok_at, state.last_error, kind=kind,
                     queued=queued, last_attempt_at=state.last_attempt_at,
+                    waits_until=waits if waits is None or now is None or waits > now else None,
                 )
             )
     return lines
+
+
+def wait_words(remote: RemoteLine) -> str:
+    """``changes wait until 12:05:00``: the wait a synced remote asked of its queued
+    changes (empty when none), as the command line's ``sync`` says it."""
+    if remote.waits_until is None:
+        return ""
+    return f"changes wait until {time_of_day(remote.waits_until)}"
 
 
 UNTRUSTED_WORDS = "certificate not trusted"
@@ -95,7 +114,8 @@ def state_words(remote: RemoteLine) -> tuple[str, str]:
         done = f" {clean(remote.progress, single_line=True)}" if remote.progress else ""
         return f"syncing…{done}", "$sync-never"
     if remote.state == "ok":
-        return f"ok at {local_time(remote.last_ok_at, with_date=False)}", "$sync-ok"
+        waits = f", {wait_words(remote)}" if remote.waits_until else ""
+        return f"ok at {local_time(remote.last_ok_at, with_date=False)}{waits}", "$sync-ok"
     if remote.state == "failing":
         reason = clean(remote.last_error, single_line=True)[:60] or "error"
         return f"failing: {reason}", "$sync-failing"
@@ -178,9 +198,10 @@ def _compact(
 ) -> list[tuple[str, str]]:
     """The remotes in short words, problems first, each by name with a word or two for its
     state. ``level`` 1 gives the healthy ones' sync time, 2 drops it, 3 only counts the
-    healthy and the never-synced remotes. The syncing remote named ``shown`` says how far
-    it has come (``brief``: without the reason); ``count_syncing`` counts the other syncing
-    remotes instead of naming them."""
+    healthy and the never-synced remotes; a synced remote whose queued changes wait until a
+    time it asked for is named with that time in every form. The syncing remote named
+    ``shown`` says how far it has come (``brief``: without the reason); ``count_syncing``
+    counts the other syncing remotes instead of naming them."""
     ordered = sorted(remotes, key=lambda r: ORDER.get(r.state, 4))
     pending = [r for r in ordered if ORDER.get(r.state, 4) < ORDER["ok"]]
     others = [r for r in pending if r.state == "syncing" and r.name != shown]
@@ -191,11 +212,17 @@ def _compact(
     )
     if count_syncing and others:
         problems.append((f"{len(others)} more syncing…", STYLE["syncing"]))
-    healthy = [r for r in ordered if r.state == "ok"]
+    healthy = [r for r in ordered if r.state == "ok" and r.waits_until is None]
+    # Named in every form, with the time: queued changes that wait are what the user looks
+    # for here, and the line has no other word for why they are not sent.
+    waiting = _shared(
+        (r for r in ordered if r.state == "ok" and r.waits_until is not None),
+        lambda r: (f"ok, {wait_words(r)}", STYLE["ok"]),
+    )
     never = [
         clean(r.name, single_line=True) for r in ordered if ORDER.get(r.state, 4) > ORDER["ok"]
     ]
-    entries = list(problems)
+    entries = [*problems, *waiting]
     if level >= 3:
         if healthy:
             entries.append((f"{len(healthy)} ok", "$sync-ok"))

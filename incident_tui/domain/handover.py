@@ -50,6 +50,22 @@ class Reason:
     detail: str | None = None
 
 
+UNSENT_STATES = ("queued", "sending", "failed", "conflict")
+"""Outbox states of a change the remote has not accepted: waiting to go (or going), refused,
+or in conflict with what someone else changed there."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unsent:
+    """A status change made here that the remote has not accepted yet: the incident shows
+    its outcome, the remote (and everyone who reads it) does not."""
+
+    change: str
+    """``resolve``, ``acknowledge`` or ``reopen`` (the latest such change queued)."""
+    state: str
+    """Its outbox state (one of :data:`UNSENT_STATES`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class HandoverItem:
     """One incident as the handover lists it. Text fields hold the stored (remote) text."""
@@ -66,11 +82,21 @@ class HandoverItem:
     acknowledged_at: datetime | None = None
     next_update: datetime | None = None
     reasons: tuple[Reason, ...] = ()
+    unsent: Unsent | None = None
+    """The status shown comes from a change made here that the remote has not accepted."""
 
     @property
     def open(self) -> bool:
-        """Not resolved."""
+        """Not resolved (here: see :attr:`resolution_unsent` for the remote)."""
         return self.status != "resolved"
+
+    @property
+    def resolution_unsent(self) -> bool:
+        """Resolved here only: the resolution is queued, refused or in conflict, so on the
+        remote the incident is still open. The handover counts it as open."""
+        return self.status == "resolved" and self.unsent is not None and (
+            self.unsent.change == "resolve"
+        )
 
     @property
     def reopened(self) -> bool:
@@ -93,6 +119,10 @@ class Section:
     items: tuple[HandoverItem, ...]
     order: str = ""
     """How the items are ordered, in words (shown after the title)."""
+    unsent: int = 0
+    """Incidents left out because the change that would put them here has not reached the
+    remote: resolutions made here that are queued, refused or in conflict. The remote still
+    has them open, so they are counted (and marked) where an open incident goes."""
 
     @property
     def omitted(self) -> int:
@@ -277,15 +307,18 @@ def attention_reasons(
     conflict: str | None,
     failures: tuple[str, ...],
     now: datetime,
+    resolution_unsent: bool = False,
 ) -> tuple[Reason, ...]:
     """Why an incident needs attention now (empty when it does not).
 
     ``conflict`` is the stored conflict reason, ``failures`` the reasons the remote gave for
     refusing queued changes. An overdue update only matters while the incident is open; a
     conflict or refused change matters whatever its status, since it waits for the user.
+    ``resolution_unsent``: resolved here only (the resolution has not reached the remote),
+    so still open there, for the people paged and for the severity rules.
     """
     reasons: list[Reason] = []
-    is_open = status != "resolved"
+    is_open = status != "resolved" or resolution_unsent
     if is_open and severity in ("critical", "major"):
         reasons.append(Reason(severity))
     if is_open and next_update is not None and next_update <= now:

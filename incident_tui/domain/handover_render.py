@@ -23,6 +23,7 @@ from incident_tui.domain.handover import (
     Handover,
     HandoverItem,
     Reason,
+    Section,
 )
 from incident_tui.domain.handover import stamp as _stamp
 from incident_tui.domain.mapping import format_time, parse_time
@@ -119,13 +120,35 @@ _PLAIN = _Style(
 )
 
 
+UNSENT_WORDS = {
+    "queued": "not yet sent",
+    "sending": "not yet sent",
+    "failed": "not sent (refused)",
+    "conflict": "not sent (in conflict)",
+}
+"""How far a status change made here has got, by its outbox state ("not yet sent", as a
+comment in the same state is marked)."""
+
+
+def _status_words(item: HandoverItem) -> str:
+    """The item's status, and whether the remote has it: ``resolved here, not yet sent:
+    still open on the remote`` for a resolution the remote has not accepted."""
+    words = item.status + (" (reopened)" if item.reopened else "")
+    if item.unsent is None:
+        return words
+    how = UNSENT_WORDS.get(item.unsent.state, "not yet sent")
+    if item.resolution_unsent:
+        return f"resolved here, {how}: still open on the remote"
+    return f"{words} here, {how}"
+
+
 def _item_line(item: HandoverItem, section: str, now: datetime, style: _Style) -> str:
     tag = style.strong(item.severity or "no severity")
     ident = style.escape(item.id, None)
     if item.ref:
         ident += f" (#{style.escape(item.ref, 40)})"
     title = style.escape(item.title, TITLE_WIDTH) or "(no title)"
-    facts: list[str] = [item.status + (" (reopened)" if item.reopened else "")]
+    facts: list[str] = [_status_words(item)]
     if section == "resolved":
         facts.append(f"resolved {_stamp(item.resolved_at or item.updated_at)}")
         if item.created_at and item.resolved_at and item.resolved_at >= item.created_at:
@@ -139,6 +162,12 @@ def _item_line(item: HandoverItem, section: str, now: datetime, style: _Style) -
     if section == "attention":
         facts += [t for r in item.reasons if (t := _reason_text(r, style.escape))]
     return f"{style.bullet}{tag} {ident}: {title} ({'; '.join(facts)})"
+
+
+def _unsent_count(section: Section) -> str:
+    """`` (and 2 not yet accepted by the remote)`` after a section's count when it leaves
+    some out (:attr:`~incident_tui.domain.handover.Section.unsent`)."""
+    return f" (and {section.unsent} not yet accepted by the remote)" if section.unsent else ""
 
 
 def _lines(handover: Handover, style: _Style, brief: bool = False) -> list[tuple[str, str]]:
@@ -178,7 +207,7 @@ def _lines(handover: Handover, style: _Style, brief: bool = False) -> list[tuple
 
     heading("At a glance")
     for section in h.sections:
-        add("count", f"{style.bullet}{section.title}: {section.total}")
+        add("count", f"{style.bullet}{section.title}: {section.total}{_unsent_count(section)}")
     plural = "s" if h.comment_incidents != 1 else ""
     add(
         "count",
@@ -195,6 +224,13 @@ def _lines(handover: Handover, style: _Style, brief: bool = False) -> list[tuple
             add("item", _item_line(item, section.key, now, style))
         if section.omitted:
             add("more", f"{style.bullet}... and {section.omitted} more")
+        if section.unsent:
+            add(
+                "more",
+                f"{style.bullet}Not counted: {section.unsent} resolved here that the remote "
+                "has not accepted yet (still queued, refused or in conflict); they count as "
+                "open.",
+            )
 
     heading(f"Comments this shift: {h.comment_total}")
     if not h.comments:
@@ -268,6 +304,12 @@ def _item_json(item: HandoverItem) -> dict[str, Any]:
             {"code": r.code, "detail": clean(r.detail) if r.detail is not None else None}
             for r in item.reasons
         ],
+        # The status above is a change made here that the remote has not accepted yet.
+        "unsent": (
+            {"change": item.unsent.change, "state": item.unsent.state}
+            if item.unsent is not None
+            else None
+        ),
     }
 
 
@@ -291,6 +333,7 @@ def to_json(handover: Handover) -> dict[str, Any]:
                 "order": s.order,
                 "total": s.total,
                 "omitted": s.omitted,
+                "unsent": s.unsent,
                 "items": [_item_json(i) for i in s.items],
             }
             for s in h.sections

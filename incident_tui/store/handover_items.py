@@ -10,15 +10,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from incident_tui.clock import from_db_or_none
-from incident_tui.domain.handover import HandoverItem, Reason, next_update_of
+from incident_tui.domain.handover import HandoverItem, Reason, Unsent, next_update_of
 from incident_tui.store.reader import Reader
 
 CHUNK = 500
 """Ids per ``IN (...)`` list (SQLite's default variable limit is 999 on old builds)."""
 
+STATUS_CHANGES = "('acknowledge', 'resolve', 'reopen')"
+"""Outbox operations that change an incident's status."""
+
 ITEM_COLUMNS = (
     "id, remote, ref, title, status, severity, created_at, updated_at, resolved_at, "
-    "acknowledged_at, conflict, failed, CASE WHEN instr(extra, 'next_update') > 0 THEN extra END"
+    "acknowledged_at, conflict, failed, CASE WHEN instr(extra, 'next_update') > 0 THEN extra END, "
+    # The latest status change still in the outbox (its op and state): the status shown is
+    # its outcome, which the remote has not accepted. Looked up only when changes are queued.
+    "CASE WHEN pending > 0 THEN (SELECT o.op || ' ' || o.state FROM outbox o "
+    f"WHERE o.incident_id = incident.id AND o.op IN {STATUS_CHANGES} "
+    "ORDER BY o.seq DESC LIMIT 1) END"
 )
 ITEM_SQL = f"SELECT {ITEM_COLUMNS} FROM incident WHERE deleted_locally = 0 AND id IN ({{marks}})"
 """Everything an item shows; ``extra`` only when it may hold a ``next_update``."""
@@ -34,6 +42,17 @@ def fetch_ids(reader: Reader, sql: str, ids: Sequence[str]) -> list[Row]:
         found += reader.query(sql.format(marks=",".join("?" * len(chunk))), chunk)
     return found
 
+
+def unsent_of(row: Row) -> Unsent | None:
+    """The unsent status change of an ``ITEM_SQL`` row, if it has one."""
+    change, _, state = (row[13] or "").partition(" ")
+    return Unsent(change, state) if change and state else None
+
+
+def resolution_unsent(row: Row) -> bool:
+    """An ``ITEM_SQL`` row resolved here only: open on the remote."""
+    unsent = unsent_of(row)
+    return row[4] == "resolved" and unsent is not None and unsent.change == "resolve"
 
 
 def item_of(row: Row, reasons: tuple[Reason, ...] = ()) -> HandoverItem:
@@ -51,6 +70,7 @@ def item_of(row: Row, reasons: tuple[Reason, ...] = ()) -> HandoverItem:
         acknowledged_at=from_db_or_none(row[9]),
         next_update=next_update_of(json_object(row[12])),
         reasons=reasons,
+        unsent=unsent_of(row),
     )
 
 

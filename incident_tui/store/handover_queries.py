@@ -10,6 +10,11 @@ few short index walks, whatever the shift length.
   recent, the walk starts at the oldest) it would fetch the table row by row, so then the
   open incidents are fetched through the status index and sorted instead.
 
+An incident counts as open until the remote has its resolution: one resolved here whose
+resolution is still queued, refused or in conflict is open there, so it is counted and
+listed with the open ones (its item says the resolution has not gone), and "Resolved this
+shift" says only how many it leaves out for that.
+
 Shift boundaries are inclusive: an incident created exactly ``hours`` before ``now`` is new
 this shift, and one whose last update is exactly ``stale_hours`` old is stale. Times in the
 cache are canonical ISO text, so comparisons are text comparisons, and every order ends with
@@ -43,7 +48,14 @@ from incident_tui.domain.handover import (
 )
 from incident_tui.domain.model import SEVERITY_RANK, Severity
 from incident_tui.store.handover_comments import comment_threads
-from incident_tui.store.handover_items import ITEM_SQL, Row, fetch_ids, item_of, json_object
+from incident_tui.store.handover_items import (
+    ITEM_SQL,
+    Row,
+    fetch_ids,
+    item_of,
+    json_object,
+    resolution_unsent,
+)
 from incident_tui.store.handover_remotes import BLOCKED_STATES, remote_freshness
 from incident_tui.store.reader import Reader
 
@@ -57,18 +69,33 @@ WALK = 10_000
 """Most index entries a listing walks before it sorts the matches instead."""
 
 SEVERITIES = frozenset(s.value for s in Severity)
-OPEN = "status IN ('triggered', 'acknowledged')"
-OPEN_SCAN = "+status IN ('triggered', 'acknowledged')"
+UNSENT_RESOLVE = (
+    "(pending > 0 AND status = 'resolved' "
+    "AND id IN (SELECT incident_id FROM outbox WHERE op = 'resolve'))"
+)
+"""Resolved here only: a resolution is still in the outbox (queued, refused or in
+conflict), so the remote has the incident open. ``pending`` (its count of queued changes)
+keeps the outbox out of it for nearly every row; the subquery is evaluated once."""
+OPEN = f"(status IN ('triggered', 'acknowledged') OR {UNSENT_RESOLVE})"
+"""Open here or on the remote: an incident leaves the open sections only once its
+resolution has reached the remote. (An unsent reopening is open here, so open as well.)"""
+OPEN_SCAN = (
+    "(+status IN ('triggered', 'acknowledged') "
+    "OR (+pending > 0 AND +status = 'resolved' "
+    "AND +id IN (SELECT incident_id FROM outbox WHERE op = 'resolve')))"
+)
 """The open test with the status index ruled out (for scans and index walks)."""
 LAST_UPDATE = "COALESCE(NULLIF(updated_at, ''), created_at, '')"
 RESOLVED_AT = "COALESCE(NULLIF(resolved_at, ''), NULLIF(updated_at, ''), '')"
 """When it was resolved; a remote that gives no resolution time has its last update stand in."""
-RESOLVED_IN_SHIFT = (
+RESOLVED_HERE_IN_SHIFT = (
     "(status = 'resolved' AND (resolved_at >= :since "
     "OR ((resolved_at IS NULL OR resolved_at = '') AND updated_at >= :since)))"
 )
 """``RESOLVED_AT >= :since``, written so each row compares one column instead of building
-the ``COALESCE``."""
+the ``COALESCE``; this counts resolutions the remote has not accepted yet, too."""
+RESOLVED_IN_SHIFT = f"({RESOLVED_HERE_IN_SHIFT} AND NOT {UNSENT_RESOLVE})"
+"""Resolved this shift, and the remote has the resolution."""
 NEEDS_JUDGING = "(conflict IS NOT NULL OR failed IS NOT NULL OR instr(extra, 'next_update') > 0)"
 
 PASS_SQL = (
@@ -78,9 +105,10 @@ PASS_SQL = (
     f"COUNT(CASE WHEN {OPEN} AND severity = 'critical' THEN 1 END), "
     f"COUNT(CASE WHEN {OPEN} AND severity = 'major' THEN 1 END), "
     f"MAX(CASE WHEN {RESOLVED_IN_SHIFT} THEN {RESOLVED_AT} END), "
-    f"MAX({NEEDS_JUDGING}) "
+    f"MAX({NEEDS_JUDGING}), "
+    f"COUNT(CASE WHEN {RESOLVED_HERE_IN_SHIFT} AND {UNSENT_RESOLVE} THEN 1 END) "
     "FROM incident WHERE deleted_locally = 0 "
-    f"AND (+status IN ('triggered', 'acknowledged') OR {RESOLVED_IN_SHIFT} "
+    f"AND ({OPEN_SCAN} OR {RESOLVED_HERE_IN_SHIFT} "
     "OR conflict IS NOT NULL OR failed IS NOT NULL) GROUP BY k"
 )
 """The one pass over the table. Grouping by "the id if this incident needs a closer look,
@@ -125,16 +153,17 @@ def handover_report(
     ):
         blocked.setdefault(incident_id, []).append((state, error))
 
-    carried_total = stale_total = critical_total = major_total = 0
+    carried_total = stale_total = critical_total = major_total = unsent_total = 0
     resolved: list[tuple[str, str]] = []
     to_judge = set(blocked)
-    for key, carried_n, stale_n, critical_n, major_n, resolved_at, judge in _named(
+    for key, carried_n, stale_n, critical_n, major_n, resolved_at, judge, unsent_n in _named(
         reader, PASS_SQL, times
     ):
         carried_total += carried_n
         stale_total += stale_n
         critical_total += critical_n
         major_total += major_n
+        unsent_total += unsent_n
         if key is not None and resolved_at is not None:
             resolved.append((resolved_at, key))
         if key is not None and judge:
@@ -196,7 +225,12 @@ def handover_report(
             "longest silent first",
         ),
     }
-    sections = tuple(Section(key, *contents[key]) for key in SECTION_ORDER)
+    # Resolutions the remote has not accepted are counted as open; the resolved section
+    # says how many it leaves out for that.
+    unsent = {"resolved": unsent_total}
+    sections = tuple(
+        Section(key, *contents[key], unsent=unsent.get(key, 0)) for key in SECTION_ORDER
+    )
     threads, comment_total, comment_incidents = comment_threads(
         reader, times["since"], limit, comments_per_incident
     )
@@ -315,7 +349,8 @@ def _attention(
         row = full.get(ident)
         if row is None:
             continue
-        is_severe = row[4] in ("triggered", "acknowledged") and row[5] in ("critical", "major")
+        is_open = row[4] in ("triggered", "acknowledged") or resolution_unsent(row)
+        is_severe = is_open and row[5] in ("critical", "major")
         total -= is_severe  # counted by the pass already; counted below if it still qualifies
         reasons = _reasons(row, blocked.get(ident, []), now)
         if reasons:
@@ -366,5 +401,6 @@ def _reasons(row: Row, blocked: list[tuple[str, str | None]], now: datetime) -> 
         conflict=conflict,
         failures=tuple(failures),
         now=now,
+        resolution_unsent=resolution_unsent(row),
     )
 

@@ -248,7 +248,8 @@ def test_handover_defaults_to_markdown_of_the_last_12_hours(
     [pump_line] = [line for line in found["New this shift"] if ids["pump"] in line]
     pump_item = ITEM.match(pump_line)
     assert pump_item is not None and pump_item["severity"] == "no severity"
-    assert pump_item["rest"].startswith("Pump 3 tripped (acknowledged; opened ")
+    # Acknowledged here only: the remote has not got it yet, and the item says so.
+    assert pump_item["rest"].startswith("Pump 3 tripped (acknowledged here, not yet sent; opened ")
     assert pump_item["rest"].endswith(" (1h 00m ago))")
     [valve_line] = found["Resolved this shift"]
     assert valve_line.endswith(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from incident_tui.clock import fixed_clock, to_db
-from incident_tui.domain.handover import Handover
+from incident_tui.domain.handover import Handover, Unsent
 from incident_tui.domain.handover_render import dump_json, md_escape, to_json, to_markdown, to_text
 from incident_tui.domain.model import Comment, Incident, Severity, Status
 from incident_tui.store.actions import Actions
@@ -264,6 +264,88 @@ def test_conflicts_and_failed_pushes_need_attention(tmp_path: Path) -> None:
     assert "push refused: HTTP 422: status cannot go back" in markdown  # sanitised
     assert "conflict: title changed remotely" in markdown
     assert "\x1b" not in markdown and "\x1b" not in dump_json(h)
+
+
+def test_resolutions_the_remote_lacks_count_as_open_and_are_marked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incident_tui.store import handover_queries
+
+    actions, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=NOW - 50 * HOUR),  # resolved here, queued (remote offline)
+            incident(2, created=NOW - 50 * HOUR, severity=Severity.CRITICAL),  # conflict
+            incident(3, created=NOW - 50 * HOUR),  # resolved here, refused
+            incident(4, created=NOW - 50 * HOUR),  # acknowledged here, queued
+            incident(5, created=NOW - 50 * HOUR, status=Status.RESOLVED, resolved=NOW - HOUR),
+        ],
+    )
+    _, contested, refused = actions.resolve(["ops:r1", "ops:r2", "ops:r3"])
+    actions.acknowledge(["ops:r4"])
+    outbox.mark_conflict(
+        actions.engine, contested.seq, ["status"], {"status": "resolved"}, None,
+        "acknowledged on the remote",
+    )
+    outbox.mark_failed(actions.engine, refused.seq, "HTTP 422: cannot close")
+    for walk in (handover_queries.WALK, 1):  # listed by an index walk, then sorted instead
+        monkeypatch.setattr(handover_queries, "WALK", walk)
+        h = report(reader)
+        # Only the resolution the remote has is resolved this shift.
+        assert ids(h, "resolved") == ["ops:r5"]
+        assert h.section("resolved").total == 1 and h.section("resolved").unsent == 3
+        # The remote has the others open: still open from before, and the critical one
+        # needs attention (for its severity and its conflict).
+        assert ids(h, "carried") == ["ops:r1", "ops:r2", "ops:r3", "ops:r4"]
+        assert ids(h, "attention") == ["ops:r2", "ops:r3"]
+        assert [r.code for r in h.section("attention").items[0].reasons] == [
+            "critical", "conflict"
+        ]
+    items = {i.id: i for i in h.section("carried").items}
+    assert items["ops:r1"].unsent == Unsent("resolve", "queued")
+    assert items["ops:r2"].unsent == Unsent("resolve", "conflict")
+    assert items["ops:r3"].unsent == Unsent("resolve", "failed")
+    assert items["ops:r4"].unsent == Unsent("acknowledge", "queued")
+    assert items["ops:r1"].resolution_unsent and not items["ops:r4"].resolution_unsent
+
+    text = to_text(h)
+    assert "- Resolved this shift: 1 (and 3 not yet accepted by the remote)" in text
+    assert "Not counted: 3 resolved here that the remote has not accepted yet" in text
+    assert "ops:r1: Incident number 1 (resolved here, not yet sent: still open on the " in text
+    assert "ops:r2: Incident number 2 (resolved here, not sent (in conflict): still " in text
+    assert "ops:r3: Incident number 3 (resolved here, not sent (refused): still open " in text
+    assert "ops:r4: Incident number 4 (acknowledged here, not yet sent; opened" in text
+    data = to_json(h)
+    carried = {i["id"]: i for i in data["sections"]["carried"]["items"]}
+    assert carried["ops:r1"]["status"] == "resolved"
+    assert carried["ops:r1"]["unsent"] == {"change": "resolve", "state": "queued"}
+    assert carried["ops:r2"]["unsent"] == {"change": "resolve", "state": "conflict"}
+    assert data["sections"]["resolved"]["items"][0]["unsent"] is None
+    assert data["sections"]["resolved"]["unsent"] == 3
+    assert data["sections"]["carried"]["unsent"] == 0
+
+
+def test_unsent_resolutions_in_walked_and_sorted_listings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of listing open incidents find those resolved here only."""
+    from incident_tui.store import handover_queries
+
+    actions, reader = build(tmp_path / "c.db", mixed_cache())
+    open_ids = ["school:r1", "ops:r3", "school:r4"]  # open ones (see mixed_cache)
+    actions.resolve(open_ids)
+    walked = report(reader, limit=5)
+    monkeypatch.setattr(handover_queries, "WALK", 1)
+    sorted_ = report(reader, limit=5)
+    assert dump_json(walked) == dump_json(sorted_)
+    unsent = {
+        i.id
+        for s in walked.sections
+        for i in s.items
+        if i.unsent is not None and i.resolution_unsent
+    }
+    assert unsent and unsent <= set(open_ids)
+    assert walked.section("resolved").unsent == len(open_ids)
 
 
 def test_deleted_incidents_are_left_out(tmp_path: Path) -> None:

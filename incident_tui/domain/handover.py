@@ -13,7 +13,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from incident_tui.domain.mapping import format_time, parse_time
@@ -171,8 +171,8 @@ class RemoteFreshness:
     blocked: int
     """Of those, refused or in conflict: they wait for the user."""
     stale: bool
-    """The summary cannot be trusted for this remote (never synced, or not since the shift
-    began)."""
+    """The summary cannot be trusted for this remote: never synced, not since the shift
+    began or for over :data:`SYNC_FRESH_FOR`, or its last attempt failed."""
     note: str
     """The freshness in words."""
 
@@ -276,6 +276,13 @@ def positive_hours(text: str) -> float:
     return value
 
 
+SYNC_FRESH_FOR = timedelta(hours=1)
+"""How long after a remote's last successful sync the summary still counts its data as
+current. The TUI syncs every ``poll_seconds`` (30 s by default), so an hour is a great many
+missed passes; a remote silent that long (the TUI closed and no ``sync`` run, or the remote
+failing) is warned about even within the shift."""
+
+
 # Building blocks the query layer uses -------------------------------------------------------
 
 
@@ -342,28 +349,38 @@ def assess_remote(
     since: datetime,
     now: datetime,
 ) -> RemoteFreshness:
-    """Judge one remote's freshness: stale when it never synced or its last successful sync
-    is older than the shift start (the shift's changes there are then missing)."""
+    """Judge one remote's freshness: stale when it never synced, when its last successful
+    sync is older than the shift start or more than :data:`SYNC_FRESH_FOR` before ``now``
+    (what changed there since is missing), or when its last attempt failed (it is failing
+    or offline now, however recent its last success: the summary cannot say what it
+    missed)."""
     state = state or "never"
+    failed = state in ("failing", "offline")
     if last_ok_at is None:
         stale = True
         note = "never synced successfully"
-    elif last_ok_at < since:
+    elif last_ok_at < since or last_ok_at < now - SYNC_FRESH_FOR:
         stale = True
+        when = (
+            "before this shift began"
+            if last_ok_at < since
+            else f"more than {SYNC_FRESH_FOR.total_seconds() / 3600:g} h before this summary"
+        )
         note = (
             f"last successful sync {stamp(last_ok_at)} "
-            f"({format_duration((now - last_ok_at).total_seconds())} ago), "
-            "before this shift began"
+            f"({format_duration((now - last_ok_at).total_seconds())} ago), {when}"
         )
     else:
-        stale = False
+        stale = failed
         note = (
             f"synced {stamp(last_ok_at)} "
             f"({format_duration((now - last_ok_at).total_seconds())} ago)"
         )
-    if state in ("failing", "offline") and last_error:
-        note += f"; last attempt {state}: {shorten(clean(last_error, single_line=True), 100)}"
-    elif state in ("failing", "offline"):
+    if failed and last_error:
+        # Without the error's own full stop: the warning ends the sentence with one.
+        reason = shorten(clean(last_error, single_line=True).rstrip(". "), 100)
+        note += f"; last attempt {state}: {reason}"
+    elif failed:
         note += f"; last attempt {state}"
     return RemoteFreshness(
         name=name,

@@ -61,3 +61,24 @@ def test_a_removed_remote_with_cached_incidents_is_listed_but_not_stale(
     assert set(remotes) == {"oncall", "old"}
     assert remotes["old"]["stale"] is False and remotes["old"]["queued"] == 1
     assert not any("old" in w for w in report.get("warnings", [])), report
+
+
+def test_a_remote_whose_last_sync_failed_is_warned_about_at_the_top(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    oncall = serve("revily", sample=2)
+    point(("oncall", oncall))
+    run(capsys, "sync", "--once")
+    assert json.loads(run(capsys, "handover", "--format", "json"))["warnings"] == []
+
+    # Synced a moment ago, within the shift, but out of reach now: what it has missed since
+    # is not in the summary, and the top of it says so.
+    point(("oncall", oncall), offline=True)
+    run(capsys, "sync", "--once", status=1)
+    report = json.loads(run(capsys, "handover", "--format", "json"))
+    [remote] = report["remotes"]
+    assert remote["state"] == "offline" and remote["stale"] is True
+    [warning] = report["warnings"]
+    assert warning.startswith("Data from oncall may be out of date: synced "), warning
+    assert "; last attempt offline: cannot connect to http://127.0.0.1:" in warning
+    assert "> **Warning:** Data from oncall may be out of date" in run(capsys, "handover")

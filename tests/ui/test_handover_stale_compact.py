@@ -134,3 +134,31 @@ async def test_the_command_line_keeps_the_reasons_in_full(
     assert await asyncio.to_thread(main, ["handover", "--format", "json"]) == 0
     warnings = json.loads(capsys.readouterr().out)["warnings"]
     assert all("last attempt offline: cannot connect to" in w for w in warnings), warnings
+
+
+async def test_a_remote_offline_for_most_of_the_shift_is_warned_about_at_the_top(
+    serve: Serve, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Synced well (within the shift), then out of reach for the last 11 of its 12 hours:
+    # before, only its line under Sync freshness said so, the title and the top nothing.
+    school = serve("kitehouse", sample=3).emulator.remote_config("school")
+    cache = tmp_path / "cache.db"
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps([school]))
+    monkeypatch.setenv("INCIDENT_TUI_DB", str(cache))
+    assert await asyncio.to_thread(main, ["sync", "--once"]) == 0
+    with sqlite3.connect(cache) as conn:
+        conn.execute(
+            "UPDATE remote SET state = 'offline', last_error = 'connection refused', "
+            "last_ok_at = ?",
+            [to_db(NOW - timedelta(hours=11))],
+        )
+    conn.close()
+    app = app_over(cache, [school])
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await open_handover(app, pilot)
+        assert screen.handover is not None
+        shown = [row.strip() for row in screen_text(app).splitlines()]
+        assert "data may be out of date" in shown[0], shown
+        assert (
+            "! WARNING: Data from school may be out of date: offline, synced 11h ago" in shown
+        ), shown

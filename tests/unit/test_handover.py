@@ -7,11 +7,12 @@ import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from incident_tui.clock import fixed_clock, to_db
-from incident_tui.domain.handover import Handover, Unsent
+from incident_tui.domain.handover import Handover, Unsent, assess_remote
 from incident_tui.domain.handover_render import dump_json, md_escape, to_json, to_markdown, to_text
 from incident_tui.domain.model import Comment, Incident, Severity, Status
 from incident_tui.store.actions import Actions
@@ -427,6 +428,54 @@ def test_stale_cache_is_said_explicitly(tmp_path: Path) -> None:
     assert "Data from fresh" not in markdown
     assert to_json(h)["warnings"] == h.warnings
     assert len(h.warnings) == 3
+
+
+def freshness(state: str, last_ok: timedelta | None, error: str | None = None) -> Any:
+    """How :func:`assess_remote` judges a remote in this state, its last successful sync
+    ``last_ok`` before NOW, for a 12 h shift."""
+    return assess_remote(
+        name="ops", kind="aoh_ims", state=state,
+        last_ok_at=None if last_ok is None else NOW - last_ok,
+        last_error=error, queued=0, blocked=0, since=SINCE, now=NOW,
+    )
+
+
+def test_a_remote_is_stale_once_its_sync_fails_or_is_over_an_hour_old() -> None:
+    # Offline for the last 11 h of the shift: before, only a sync before the shift counted.
+    offline = freshness("offline", 11 * HOUR, "connection refused")
+    assert offline.stale
+    assert offline.note == (
+        "last successful sync 2026-11-22 01:00Z (11h 00m ago), more than 1 h before this "
+        "summary; last attempt offline: connection refused"
+    )
+    # A failed last attempt, however recent the last success: what it missed is unknown.
+    failing = freshness("failing", timedelta(minutes=5), "HTTP 503: try again later.")
+    assert failing.stale
+    assert failing.note == (
+        "synced 2026-11-22 11:55Z (5m ago); last attempt failing: HTTP 503: try again later"
+    )
+    # Syncing well, but not for two hours (nothing synced it since): out of date too.
+    idle = freshness("ok", 2 * HOUR)
+    assert idle.stale and idle.note.endswith("(2h 00m ago), more than 1 h before this summary")
+    # Within the hour (the boundary included) and its last attempt good: current.
+    assert not freshness("ok", HOUR).stale
+    assert not freshness("ok", timedelta(minutes=1)).stale
+    assert freshness("ok", 13 * HOUR).note.endswith("before this shift began")
+
+
+def test_a_remote_offline_within_the_shift_is_warned_about(tmp_path: Path) -> None:
+    actions, reader = build(tmp_path / "c.db", [incident(1, created=NOW - HOUR)])
+    pull_store.save_remote_state(
+        actions.engine, "ops", "aoh_ims", state="offline", last_ok_at=to_db(NOW - 11 * HOUR),
+        last_error="connection refused",
+    )
+    h = report(reader, remotes=["ops"])
+    assert h.warnings == [
+        "Data from ops may be out of date: last successful sync 2026-11-22 01:00Z (11h 00m "
+        "ago), more than 1 h before this summary; last attempt offline: connection refused."
+    ]
+    assert h.brief_warnings == ["Data from ops may be out of date: offline, synced 11h ago"]
+    assert to_json(h)["warnings"] == h.warnings
 
 
 def test_an_unsynced_empty_cache_says_so(tmp_path: Path) -> None:

@@ -175,6 +175,17 @@ class RemoteFreshness:
     began or for over :data:`SYNC_FRESH_FOR`, or its last attempt failed."""
     note: str
     """The freshness in words."""
+    configured: bool = True
+    """``False``: the config no longer names it. Nothing syncs it and no change to it can
+    be sent, so its incidents are left out of the summary (it is :attr:`stale`)."""
+
+    @property
+    def warning(self) -> str:
+        """What the top of the report says about it when it is :attr:`stale`."""
+        if not self.configured:
+            # The note starts "no longer in the config, ..." and says what is left out.
+            return f"{self.name} is {self.note}."
+        return f"Data from {self.name} may be out of date: {self.note}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,9 +223,7 @@ class Handover:
         """What makes this summary incomplete, worded for the top of the report."""
         if not self.remotes:
             return ["No remote has synced into this cache: the summary is empty or local only."]
-        return [
-            f"Data from {r.name} may be out of date: {r.note}." for r in self.remotes if r.stale
-        ]
+        return [r.warning for r in self.remotes if r.stale]
 
     @property
     def brief_warnings(self) -> list[str]:
@@ -227,7 +236,9 @@ class Handover:
             return self.warnings
         now = self.generated_at
         return [
-            f"Data from {r.name} may be out of date: {brief_freshness(r, now)}"
+            f"{r.name} is no longer in the config: left out, {brief_freshness(r, now)}"
+            if not r.configured
+            else f"Data from {r.name} may be out of date: {brief_freshness(r, now)}"
             for r in self.remotes
             if r.stale
         ]
@@ -236,7 +247,7 @@ class Handover:
 def brief_freshness(remote: RemoteFreshness, now: datetime) -> str:
     """A remote's freshness in a few words: ``never synced`` or ``synced 14h ago`` (its last
     successful sync, in its largest unit), led by ``offline, `` or ``failing, `` when its
-    last attempt failed."""
+    last attempt failed (unless the config no longer names it: nothing tries it now)."""
     if remote.last_ok_at is None:
         when = "never synced"
     else:
@@ -244,7 +255,8 @@ def brief_freshness(remote: RemoteFreshness, now: datetime) -> str:
         # remote's note has the exact time.
         age = format_duration((now - remote.last_ok_at).total_seconds()).split(" ")[0]
         when = f"synced {age} ago"
-    return f"{remote.state}, {when}" if remote.state in ("failing", "offline") else when
+    failed = remote.configured and remote.state in ("failing", "offline")
+    return f"{remote.state}, {when}" if failed else when
 
 
 def stamp(moment: datetime | None) -> str:

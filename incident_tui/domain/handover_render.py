@@ -260,7 +260,9 @@ def _lines(handover: Handover, style: _Style, brief: bool = False) -> list[tuple
             queue = f"; {remote.queued} local change{plural} queued"
             if remote.blocked:
                 queue += f" ({remote.blocked} refused or in conflict)"
-        mark = style.strong("STALE") + " " if remote.stale else ""
+        mark = ""
+        if remote.stale:
+            mark = style.strong("STALE" if remote.configured else "LEFT OUT") + " "
         kind = f" ({esc(remote.kind, None)})" if remote.kind else ""
         add(
             "warning" if remote.stale else "item",
@@ -371,6 +373,7 @@ def to_json(handover: Handover) -> dict[str, Any]:
                 "blocked": r.blocked,
                 "stale": r.stale,
                 "note": r.note,
+                "configured": r.configured,
             }
             for r in h.remotes
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from itertools import groupby
 
 from incident_tui.clock import from_db_or_none
@@ -11,10 +12,15 @@ from incident_tui.store.reader import Reader
 
 
 def comment_threads(
-    reader: Reader, since_text: str, limit: int, per_incident: int
+    reader: Reader,
+    since_text: str,
+    limit: int,
+    per_incident: int,
+    retired: Collection[str] = (),
 ) -> tuple[tuple[CommentThread, ...], int, int]:
     """The shift's comments per incident (most recently discussed first, ties by id), with
-    the total number of comments and of incidents discussed.
+    the total number of comments and of incidents discussed; those on incidents of the
+    ``retired`` remotes (no longer in the config) are left out, as their incidents are.
 
     The comment table has no index on its time, so it is scanned once for the shift's
     comments (few), which are then grouped here; titles are read for those incidents only.
@@ -30,9 +36,11 @@ def comment_threads(
         (r[0], r[1] or "")
         for r in fetch_ids(
             reader,
-            "SELECT id, title FROM incident WHERE deleted_locally = 0 AND id IN ({marks})",
+            "SELECT id, title, remote FROM incident WHERE deleted_locally = 0 "
+            "AND id IN ({marks})",
             sorted({r[0] for r in rows}),
         )
+        if r[2] not in retired
     )
     grouped = [
         (incident_id, list(group))

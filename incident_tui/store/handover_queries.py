@@ -31,6 +31,7 @@ into items by :mod:`incident_tui.store.handover_items`, the shift's comments by
 from __future__ import annotations
 
 import heapq
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,7 +57,7 @@ from incident_tui.store.handover_items import (
     json_object,
     resolution_unsent,
 )
-from incident_tui.store.handover_remotes import BLOCKED_STATES, remote_freshness
+from incident_tui.store.handover_remotes import BLOCKED_STATES, remote_freshness, retired_remotes
 from incident_tui.store.reader import Reader
 
 LIMIT = 50
@@ -96,6 +97,14 @@ RESOLVED_HERE_IN_SHIFT = (
 the ``COALESCE``; this counts resolutions the remote has not accepted yet, too."""
 RESOLVED_IN_SHIFT = f"({RESOLVED_HERE_IN_SHIFT} AND NOT {UNSENT_RESOLVE})"
 """Resolved this shift, and the remote has the resolution."""
+LIVE = (
+    "deleted_locally = 0 "
+    "AND (:retired IS NULL OR +remote NOT IN (SELECT value FROM json_each(:retired)))"
+)
+"""Shown in the summary: not deleted here, and of a remote the config still names
+(``:retired``: a JSON array of the others, NULL when there are none). Nothing syncs a
+remote taken out of the config and no change to it can be sent: its incidents are as old as
+its last sync, so they are left out, and the remotes' freshness says so."""
 NEEDS_JUDGING = "(conflict IS NOT NULL OR failed IS NOT NULL OR instr(extra, 'next_update') > 0)"
 
 PASS_SQL = (
@@ -107,7 +116,7 @@ PASS_SQL = (
     f"MAX(CASE WHEN {RESOLVED_IN_SHIFT} THEN {RESOLVED_AT} END), "
     f"MAX({NEEDS_JUDGING}), "
     f"COUNT(CASE WHEN {RESOLVED_HERE_IN_SHIFT} AND {UNSENT_RESOLVE} THEN 1 END) "
-    "FROM incident WHERE deleted_locally = 0 "
+    f"FROM incident WHERE {LIVE} "
     f"AND ({OPEN_SCAN} OR {RESOLVED_HERE_IN_SHIFT} "
     "OR conflict IS NOT NULL OR failed IS NOT NULL) GROUP BY k"
 )
@@ -126,32 +135,38 @@ def handover_report(
     now: datetime,
     hours: float,
     stale_hours: float,
-    remotes: Sequence[str] = (),
+    remotes: Sequence[str] | None = None,
     limit: int = LIMIT,
     comments_per_incident: int = COMMENTS_PER_INCIDENT,
 ) -> Handover:
     """The handover of the ``hours`` up to ``now``.
 
     ``remotes`` are the configured remote names: one that has never synced has no row in the
-    cache, and the summary must still say that its data is missing. Raises ``ValueError``
-    for a non-positive ``hours`` or ``stale_hours``.
+    cache, and the summary must still say that its data is missing; the incidents of a
+    remote not among them are left out (see :data:`LIVE`). ``None``: every remote in the
+    cache counts as configured. Raises ``ValueError`` for a non-positive ``hours`` or
+    ``stale_hours``.
     """
     if not hours > 0:
         raise ValueError(f"hours must be positive, not {hours:g}")
     if not stale_hours > 0:
         raise ValueError(f"stale_hours must be positive, not {stale_hours:g}")
     since = now - timedelta(hours=hours)
+    since_text = to_db(since) or ""
+    retired = retired_remotes(reader, remotes)
     times = {
-        "since": to_db(since) or "",
+        "since": since_text,
         "stale": to_db(now - timedelta(hours=stale_hours)) or "",
+        "retired": json.dumps(retired) if retired else None,
     }
 
     blocked: dict[str, list[tuple[str, str | None]]] = {}
-    for incident_id, state, error in reader.query(
-        f"SELECT incident_id, state, last_error FROM outbox WHERE state IN {BLOCKED_STATES} "
-        "ORDER BY seq"
+    for incident_id, remote, state, error in reader.query(
+        "SELECT incident_id, remote, state, last_error FROM outbox "
+        f"WHERE state IN {BLOCKED_STATES} ORDER BY seq"
     ):
-        blocked.setdefault(incident_id, []).append((state, error))
+        if remote not in retired:
+            blocked.setdefault(incident_id, []).append((state, error))
 
     carried_total = stale_total = critical_total = major_total = unsent_total = 0
     resolved: list[tuple[str, str]] = []
@@ -184,7 +199,7 @@ def handover_report(
     )
     new = _named(
         reader,
-        "SELECT id, COUNT(*) OVER () FROM incident WHERE deleted_locally = 0 "
+        f"SELECT id, COUNT(*) OVER () FROM incident WHERE {LIVE} "
         "AND created_at >= :since ORDER BY created_at, id LIMIT :limit",
         params,
     )
@@ -232,7 +247,7 @@ def handover_report(
         Section(key, *contents[key], unsent=unsent.get(key, 0)) for key in SECTION_ORDER
     )
     threads, comment_total, comment_incidents = comment_threads(
-        reader, times["since"], limit, comments_per_incident
+        reader, since_text, limit, comments_per_incident, retired
     )
     return Handover(
         generated_at=now,
@@ -285,14 +300,14 @@ def _listing(
         within = f" AND {order} <= :bound" if bound else ""
         found = _named(
             reader,
-            f"SELECT {columns} FROM incident WHERE deleted_locally = 0 AND {condition}{within} "
+            f"SELECT {columns} FROM incident WHERE {LIVE} AND {condition}{within} "
             f"ORDER BY {order}, id LIMIT :limit",
             {**params, "bound": bound[0][0] if bound else None},
         )
     if len(found) < want:
         found = _named(
             reader,
-            f"SELECT {columns} FROM incident WHERE deleted_locally = 0 "
+            f"SELECT {columns} FROM incident WHERE {LIVE} "
             f"AND {sort_condition or condition.replace(OPEN_SCAN, OPEN)} "
             f"ORDER BY {order}, id LIMIT :limit",
             params,
@@ -316,7 +331,7 @@ def _stale(reader: Reader, params: dict[str, Any], total: int) -> list[str]:
     )
     never = _named(
         reader,
-        f"SELECT created_at, id FROM incident WHERE deleted_locally = 0 AND {OPEN_SCAN} "
+        f"SELECT created_at, id FROM incident WHERE {LIVE} AND {OPEN_SCAN} "
         "AND (updated_at IS NULL OR updated_at = '') AND created_at <= :stale "
         "ORDER BY created_at, id LIMIT :limit",
         params,

@@ -1,14 +1,20 @@
 """The handover's remotes through the command line, against the emulators over HTTP: a remote
-taken out of the config is never warned about as out of date; while the cache still holds
-its incidents (or changes queued for it) it is listed once, plainly, as no longer synced."""
+taken out of the config that left nothing in the cache is not mentioned; while the cache
+still holds its incidents (or changes queued for it) they are left out of the summary, and
+its top says so with the time of the remote's last sync. A configured remote whose last
+sync failed is warned about however recent its last success."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from incident_tui.clock import to_db
 from tests.conftest import dead_port
 from tests.integration.conftest import Point, Serve, cli
 
@@ -37,8 +43,8 @@ def test_a_removed_remote_that_never_synced_is_not_mentioned(
     assert not any("ghost" in w for w in report.get("warnings", [])), report
 
 
-def test_a_removed_remote_with_cached_incidents_is_listed_but_not_stale(
-    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+def test_a_removed_remote_with_cached_incidents_is_left_out_and_warned_about(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     oncall = serve("revily", sample=2).emulator.remote_config("oncall")
     old_server: Any = serve("aoh_ims", sample=3)
@@ -48,19 +54,29 @@ def test_a_removed_remote_with_cached_incidents_is_listed_but_not_stale(
     cached = json.loads(run(capsys, "list", "--remote", "old", "--json"))
     assert len(cached) == 3
     run(capsys, "comment", cached[0]["id"], "-m", "Left for the next shift")  # never sent
+    synced = datetime.now(UTC) - timedelta(days=5)
+    with sqlite3.connect(tmp_path / "cache.db") as conn:
+        conn.execute("UPDATE remote SET last_ok_at = ? WHERE name = 'old'", [to_db(synced)])
+    conn.close()
 
     point(oncall)
     markdown = run(capsys, "handover")
-    assert "Data from old" not in markdown and "**STALE** old" not in markdown, markdown
-    assert (
-        "- old (aoh\\_ims): no longer in the config, so not synced: the cache keeps its 3 "
-        "incidents as last synced; 1 local change queued"
-    ) in markdown
+    note = (
+        f"no longer in the config, so not synced since {synced:%Y-%m-%d %H:%M}Z (5d 00h ago); "
+        "its 3 cached incidents are left out of this summary"
+    )
+    assert f"> **Warning:** old is {note}." in markdown, markdown
+    assert f"- **LEFT OUT** old (aoh\\_ims): {note}; 1 local change queued" in markdown
     report = json.loads(run(capsys, "handover", "--format", "json"))
     remotes = {r["name"]: r for r in report["remotes"]}
     assert set(remotes) == {"oncall", "old"}
-    assert remotes["old"]["stale"] is False and remotes["old"]["queued"] == 1
-    assert not any("old" in w for w in report.get("warnings", [])), report
+    assert remotes["old"]["stale"] is True and remotes["old"]["configured"] is False
+    assert remotes["old"]["queued"] == 1 and remotes["oncall"]["configured"] is True
+    assert report["warnings"] == [f"old is {note}."]
+    # None of its incidents (nor the comment on one) is in any section.
+    listed = {i["id"] for s in report["sections"].values() for i in s["items"]}
+    assert listed and not any(i.startswith("old:") for i in listed), listed
+    assert report["comments"]["total"] == 0
 
 
 def test_a_remote_whose_last_sync_failed_is_warned_about_at_the_top(

@@ -417,8 +417,13 @@ def test_stale_cache_is_said_explicitly(tmp_path: Path) -> None:
     assert freshness["broken"].stale and freshness["broken"].note.startswith("never synced")
     assert freshness["configured"].stale  # configured, never synced, no row at all
     assert freshness["school"].kind == "aoh_ims"  # known only from its cached incidents
-    # ... and no longer configured: listed for what the cache keeps, never warned about.
-    assert not freshness["school"].stale and "no longer in the config" in freshness["school"].note
+    # ... and no longer configured: its incident is left out, and the summary says so.
+    assert freshness["school"].stale and not freshness["school"].configured
+    assert freshness["school"].note == (
+        "no longer in the config, and never synced successfully; its 1 cached incident is "
+        "left out of this summary"
+    )
+    assert h.section("new").total == 0
     markdown = to_markdown(h)
     assert (
         "**Warning:** Data from old may be out of date: last successful sync "
@@ -426,8 +431,9 @@ def test_stale_cache_is_said_explicitly(tmp_path: Path) -> None:
     )
     assert "**Warning:** Data from configured may be out of date: never synced" in markdown
     assert "Data from fresh" not in markdown
+    assert "**Warning:** school is no longer in the config, and never synced" in markdown
     assert to_json(h)["warnings"] == h.warnings
-    assert len(h.warnings) == 3
+    assert len(h.warnings) == 4
 
 
 def freshness(state: str, last_ok: timedelta | None, error: str | None = None) -> Any:
@@ -476,6 +482,47 @@ def test_a_remote_offline_within_the_shift_is_warned_about(tmp_path: Path) -> No
     ]
     assert h.brief_warnings == ["Data from ops may be out of date: offline, synced 11h ago"]
     assert to_json(h)["warnings"] == h.warnings
+
+
+def test_a_remote_taken_out_of_the_config_is_left_out_and_said_so(tmp_path: Path) -> None:
+    old_comment = Comment("k1", "Handed to the vendor", created_at=NOW - HOUR, author="Al")
+    actions, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=NOW - HOUR, remote="ops"),
+            # Days old: open, critical, commented on in the shift, with a refused change.
+            incident(2, created=NOW - 5 * HOUR, remote="old", severity=Severity.CRITICAL,
+                     comments=[old_comment]),
+            incident(3, created=NOW - 50 * HOUR, remote="old", extra={"next_update": to_db(SINCE)}),
+        ],
+    )
+    refused = actions.acknowledge(["old:r3"])[0]
+    outbox.mark_failed(actions.engine, refused.seq, "HTTP 422")
+    for name, kind in (("ops", "aoh_ims"), ("old", "aoh_ims")):
+        pull_store.save_remote_state(
+            actions.engine, name, kind, state="ok",
+            last_ok_at=to_db(NOW - (5 * 24 * HOUR if name == "old" else HOUR / 2)),
+        )
+    h = report(reader, remotes=["ops"])
+    assert [ids(h, key) for key in ("attention", "new", "resolved", "carried", "stale")] == [
+        [], ["ops:r1"], [], [], []
+    ]
+    assert h.counts == {
+        "attention": 0, "new": 1, "resolved": 0, "carried": 0, "stale": 0, "comments": 0
+    }
+    assert h.comments == ()
+    note = (
+        "no longer in the config, so not synced since 2026-11-17 12:00Z (5d 00h ago); its 2 "
+        "cached incidents are left out of this summary"
+    )
+    assert h.warnings == [f"old is {note}."]
+    assert h.brief_warnings == ["old is no longer in the config: left out, synced 5d ago"]
+    markdown = to_markdown(h)
+    assert f"- **LEFT OUT** old (aoh\\_ims): {note}; 1 local change queued (1 refused" in markdown
+    [old] = [r for r in to_json(h)["remotes"] if r["name"] == "old"]
+    assert old["stale"] is True and old["configured"] is False and old["note"] == note
+    # Without a config to go by, every remote in the cache counts.
+    assert ids(report(reader), "attention") == ["old:r2", "old:r3"]
 
 
 def test_an_unsynced_empty_cache_says_so(tmp_path: Path) -> None:

@@ -125,13 +125,14 @@ class HandoverScreen(Screen[None]):
         clock: Clock = system_clock,
         hours: float = 12.0,
         stale_hours: float = 24.0,
-        remotes: Sequence[str] = (),
+        remotes: Sequence[str] | None = None,
         save_dir: Path | None = None,
         streams: Mapping[str, StreamFactory] | None = None,
         retry: RetryPolicy | None = None,
         changes: Signal[Any] | None = None,
     ) -> None:
-        """``remotes``: the configured remote names (a never-synced one is reported);
+        """``remotes``: the configured remote names (a never-synced one is reported, the
+        incidents of others left out; ``None``: every remote in the cache counts);
         ``save_dir``: where ``w`` writes (none: saving is off); ``streams``: Kitehouse remote
         name to its connector's ``handover_stream``; ``changes``: a signal published when
         cached incidents change (the App's ``incidents_changed``), on which the summary is
@@ -141,7 +142,7 @@ class HandoverScreen(Screen[None]):
         self.clock = clock
         self.hours = hours
         self.stale_hours = stale_hours
-        self.remotes = tuple(remotes)
+        self.remotes = None if remotes is None else tuple(remotes)
         self.save_dir = save_dir
         self.streams = dict(streams or {})
         self.retry = retry or RetryPolicy()

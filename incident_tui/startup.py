@@ -44,6 +44,9 @@ class StartView:
     keys: Mapping[str, str]
     remotes: tuple[tuple[str, str], ...]
     """(name, kind) of each configured remote, in config order."""
+    disabled: tuple[str, ...] = ()
+    """Configured remotes with ``enabled = false``: nothing syncs them, and the status line
+    says so from the first frame."""
 
     @classmethod
     def of(cls, settings: Settings) -> StartView:
@@ -53,6 +56,7 @@ class StartView:
             theme=settings.theme,
             keys=dict(settings.keys),
             remotes=tuple((r.name, r.kind) for r in settings.remotes),
+            disabled=tuple(r.name for r in settings.remotes if not r.enabled),
         )
 
     @property
@@ -67,11 +71,14 @@ class StartView:
             "theme": self.theme,
             "keys": dict(self.keys),
             "remotes": [list(pair) for pair in self.remotes],
+            "disabled": list(self.disabled),
         }
 
     @classmethod
     def from_json(cls, data: object) -> StartView | None:
-        """The view in ``data``, or ``None`` when it is not one (a damaged snapshot)."""
+        """The view in ``data``, or ``None`` when it is not one (a damaged snapshot, or one
+        remembered before views said which remotes are disabled: the settings are then
+        validated first, once)."""
         if not isinstance(data, dict):
             return None
         db, theme, keys, remotes = (data.get(k) for k in ("db", "theme", "keys", "remotes"))
@@ -86,7 +93,13 @@ class StartView:
             for pair in remotes
         ):
             return None
-        return cls(Path(db), theme, dict(keys), tuple((name, kind) for name, kind in remotes))
+        disabled = data.get("disabled")
+        if not isinstance(disabled, list) or not all(isinstance(n, str) for n in disabled):
+            return None
+        return cls(
+            Path(db), theme, dict(keys), tuple((name, kind) for name, kind in remotes),
+            tuple(disabled),
+        )
 
 
 def snapshot_path() -> Path:

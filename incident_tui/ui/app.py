@@ -15,7 +15,7 @@ import asyncio
 import functools
 import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -345,7 +345,13 @@ class IncidentApp(ReportViews, Transfers, App[None]):
                 severity="warning", markup=False,
             )
         else:
-            self.notify(_sync_words(*self.runner.sync_now()), timeout=2, markup=False)
+            started, busy = self.runner.sync_now()
+            disabled = self.services.view.disabled
+            # Longer when it names a disabled remote: that part is news the user acts on.
+            self.notify(
+                _sync_words(started, busy, disabled), timeout=5 if disabled else 2,
+                markup=False,
+            )
 
     def action_remotes(self) -> None:
         """Show every remote's state and full last error."""
@@ -521,9 +527,20 @@ def _report_screen_keys() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _sync_words(started: list[str], busy: list[str]) -> str:
+def _sync_words(started: list[str], busy: list[str], disabled: Sequence[str] = ()) -> str:
     """The notice for ``s``: ``Syncing…`` when every remote's pass starts now, else which
-    remotes are already in one (they go again right after it)."""
+    remotes are already in one (they go again right after it); then which remotes are
+    disabled (``enabled = false``), which ``s`` leaves alone with their queued changes."""
+    if disabled:
+        names = ", ".join(clean(name, single_line=True) for name in disabled)
+        one = len(disabled) == 1
+        off = (
+            f"{names} {'is' if one else 'are'} disabled in the config: not synced, "
+            f"{'its' if one else 'their'} queued changes wait"
+        )
+        if not started and not busy:
+            return f"No remote to sync: {off}."
+        return f"{_sync_words(started, busy)} · {off}"
     if not busy:
         return "Syncing…" if started else "No remote to sync."
     going = ", ".join(clean(name, single_line=True) for name in busy)

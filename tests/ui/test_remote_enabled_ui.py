@@ -18,9 +18,12 @@ from incident_tui.cli import main
 from incident_tui.clock import fixed_clock
 from incident_tui.config import Settings
 from incident_tui.emulators import EmulatorServer
+from incident_tui.store.actions import Actions
 from incident_tui.ui.app import make_app
+from incident_tui.ui.screens.remotes import DISABLED_ADVICE, RemotesScreen
+from incident_tui.ui.widgets.status_line import RemoteLine, status_content
 from tests.ui.conftest import NOW
-from tests.ui.helpers import incidents, open_detail, settle, until
+from tests.ui.helpers import incidents, notifications, open_detail, screen_text, settle, until
 
 
 class Remotes:
@@ -114,3 +117,47 @@ async def test_opening_an_incident_of_a_disabled_remote_sends_it_nothing(
             await asyncio.sleep(0.02)
         await settle(pilot)
         assert remotes.ops.emulator.log == []
+
+
+async def test_a_disabled_remote_reads_disabled_with_its_waiting_changes(
+    remotes: Remotes, tmp_path: Path
+) -> None:
+    # Queued while disabled: no sync sends it. Before, the status line said "ops ok at ...",
+    # the remotes screen "ok", and `s` nothing about it.
+    Actions.open(tmp_path / "cache.db").acknowledge([sorted(remotes.ops_ids)[0]])
+    app = remotes.app(tmp_path)
+    async with app.run_test(size=(100, 24), notifications=True) as pilot:
+        await until(pass_done(app, remotes.school, 0))
+        await settle(pilot)
+        line = screen_text(app).splitlines()[-2]
+        assert "ops disabled, 1 change waits" in line, line
+        assert "ops ok" not in line and "school ok at" in line, line
+
+        before = len(remotes.school.emulator.log)
+        await pilot.press("s")
+        await until(pass_done(app, remotes.school, before))
+        await settle(pilot)
+        assert (
+            "Syncing… · ops is disabled in the config: not synced, its queued changes wait"
+            in notifications(app)
+        ), notifications(app)
+        assert remotes.ops.emulator.log == []
+
+        await pilot.press("S")
+        await settle(pilot)
+        assert isinstance(app.screen, RemotesScreen)
+        assert "ops (AOH IMS)  disabled" in app.screen.text, app.screen.text
+        assert "1 queued" in app.screen.text and DISABLED_ADVICE in app.screen.text
+
+
+def test_a_disabled_remote_stays_named_on_a_narrow_status_line() -> None:
+    remotes = [
+        RemoteLine("school", "ok", "2026-11-22T11:58:00Z"),
+        RemoteLine("ops", "disabled", "2026-11-20T08:00:00Z", queued=2),
+        RemoteLine("plant", "disabled"),
+        RemoteLine("oncall", "offline", last_error="cannot connect"),
+    ]
+    full = status_content(remotes, 2).plain
+    assert "ops disabled, 2 changes wait" in full and "plant disabled" in full, full
+    narrow = status_content(remotes, 2, width=60).plain
+    assert narrow == "2 queued │ oncall offline │ ops disabled, 2 waiting │ plant disabled │ 1 ok"

@@ -46,6 +46,21 @@ def test_view_round_trips_and_keeps_no_secret(config: Path) -> None:
     assert startup.recall("another key") is None
 
 
+def test_view_says_which_remotes_are_disabled(config: Path) -> None:
+    # The status line of the first frame reads it: a disabled remote must not read "ok".
+    config.write_text(CONFIG + "enabled = false\n")
+    settings = load_settings(config, {})
+    key = startup.fingerprint(config, {})
+    startup.remember(key, StartView.of(settings))
+    view = startup.recall(key)
+    assert view is not None and view.disabled == ("oncall",)
+    # A view remembered without it (by an earlier version) is not used: validate first.
+    data = json.loads(startup.snapshot_path().read_text())
+    del data["views"][key]["disabled"]
+    startup.snapshot_path().write_text(json.dumps(data))
+    assert startup.recall(key) is None
+
+
 def test_fingerprint_follows_every_source(
     config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

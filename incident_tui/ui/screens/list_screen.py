@@ -243,7 +243,8 @@ class ListScreen(Screen[None]):
         states = reader.remotes()
         lines = remote_lines(
             states, self.ctx.services.view.remote_names, view.syncing, view.progress,
-            view.unrecorded, now=self.ctx.services.clock(),
+            view.unrecorded, self.ctx.services.view.disabled,
+            now=self.ctx.services.clock(),
         )
         names = list(dict.fromkeys([*(line.name for line in lines), *seen]))
         ever_synced = any(state.last_ok_at for state in states)

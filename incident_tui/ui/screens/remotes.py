@@ -38,8 +38,13 @@ from incident_tui.ui.widgets.status_line import (
 MAX_ERROR = 2000
 """Longest last error shown (a remote's error body can be a whole HTML page)."""
 
-ORDER = {"failing": 0, "offline": 1, "syncing": 2, "never": 3, "ok": 4}
+ORDER = {"failing": 0, "offline": 1, "syncing": 2, "disabled": 3, "never": 4, "ok": 5}
 """Problems first, as on the status line."""
+
+DISABLED_ADVICE = (
+    "Sync is off for this remote (enabled = false in the config): nothing is read from it "
+    "or sent to it, and its queued changes wait until it is enabled again."
+)
 
 
 def remote_heading(remote: RemoteLine, now: datetime | None = None) -> Content:
@@ -71,13 +76,18 @@ def remote_heading(remote: RemoteLine, now: datetime | None = None) -> Content:
 
 
 def remote_error(remote: RemoteLine) -> str:
-    """A remote's full last error (cleaned, bounded), unless it has since synced."""
-    return "" if remote.state == "ok" else clean(remote.last_error)[:MAX_ERROR]
+    """A remote's full last error (cleaned, bounded), unless it has since synced (or is
+    disabled: no pass is trying it now)."""
+    if remote.state in ("ok", "disabled"):
+        return ""
+    return clean(remote.last_error)[:MAX_ERROR]
 
 
 def remote_advice(remote: RemoteLine) -> str:
     """What to do about the remote's state, for the usual causes; for a synced remote that
     asked its queued changes to wait, until when (nothing to do but wait); else empty."""
+    if remote.state == "disabled":
+        return DISABLED_ADVICE
     if wait := wait_words(remote):
         return f"Queued {wait} as the remote asked; the first sync after then sends them."
     return advice(remote.state, remote.last_error)
@@ -86,7 +96,7 @@ def remote_advice(remote: RemoteLine) -> str:
 def remotes_text(remotes: list[RemoteLine], now: datetime | None = None) -> str:
     """Every remote as plain text, problems first (tests and screen readers read it)."""
     lines = []
-    for remote in sorted(remotes, key=lambda r: ORDER.get(r.state, 5)):
+    for remote in sorted(remotes, key=lambda r: ORDER.get(r.state, len(ORDER))):
         heading = remote_heading(remote, now).plain
         lines += [heading, remote_error(remote), remote_advice(remote)]
     return "\n".join(line for line in lines if line)
@@ -170,6 +180,7 @@ class RemotesScreen(ModalScreen[None]):
             view.syncing,
             view.progress,
             view.unrecorded,
+            self.ctx.services.view.disabled,
             now=self.ctx.services.clock(),
         )
         deliver_latest(self, self._show, lines)
@@ -181,7 +192,7 @@ class RemotesScreen(ModalScreen[None]):
         self.remotes = remotes
         widgets: list[Static] = []
         now = self.ctx.services.clock()
-        for remote in sorted(remotes, key=lambda r: ORDER.get(r.state, 5)):
+        for remote in sorted(remotes, key=lambda r: ORDER.get(r.state, len(ORDER))):
             classes = "remote-heading" + ("" if widgets else " -first")
             widgets.append(Static(remote_heading(remote, now), classes=classes))
             # Plain Content, never markup: the error is the remote's own text.

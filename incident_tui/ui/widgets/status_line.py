@@ -12,7 +12,9 @@ full last error of each remote is on the remotes screen (``S``, or a click on th
 
 Only the configured remotes are shown: the cache keeps the state of a remote taken out of
 the config (and its incidents), but that remote is no longer synced, so its last state is
-no news about anything the user can act on.
+no news about anything the user can act on. A configured remote with ``enabled = false`` is
+shown as ``disabled``, with how many changes wait for it: nothing syncs it, so its last
+state would read as current, and its queued changes would seem to be on their way.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ class RemoteLine(NamedTuple):
 
     name: str
     state: str
-    """``never``, ``ok``, ``failing`` or ``offline`` (the store's words), or ``syncing``."""
+    """``never``, ``ok``, ``failing`` or ``offline`` (the store's words), ``syncing``, or
+    ``disabled`` (``enabled = false`` in the config: nothing syncs it)."""
     last_ok_at: str | None = None
     last_error: str | None = None
     progress: str = ""
@@ -59,6 +62,7 @@ def remote_lines(
     syncing: Container[str] = (),
     progress: Mapping[str, str] | None = None,
     unrecorded: Mapping[str, tuple[str, str]] | None = None,
+    disabled: Container[str] = (),
     now: datetime | None = None,
 ) -> list[RemoteLine]:
     """One line per configured remote, in config order (``never`` until its first pass), as
@@ -66,15 +70,20 @@ def remote_lines(
     pass the cache could not note (``unrecorded``: its state and error by remote). A remote
     the cache knows but the config no longer names is left out: nothing syncs it any more.
     A synced remote's queued changes that wait until a time it asked for say so, until
-    ``now`` is past it (without ``now``, whatever the time)."""
+    ``now`` is past it (without ``now``, whatever the time). One of ``disabled``
+    (``enabled = false``) is ``disabled``, whatever its last pass left: that state is no
+    longer being kept up to date."""
     by_name = {state.name: state for state in states}
     unrecorded = unrecorded or {}
     lines: list[RemoteLine] = []
     for name in dict.fromkeys(configured):
         state = by_name.get(name)
         kind, queued = (state.kind, state.queued) if state else ("", 0)
+        if name in disabled:
+            last_ok = state.last_ok_at if state else None
+            lines.append(RemoteLine(name, "disabled", last_ok, kind=kind, queued=queued))
         # Membership only: the App's set of running passes may change while this reads it.
-        if name in syncing:
+        elif name in syncing:
             words = (progress or {}).get(name, "")
             lines.append(RemoteLine(name, "syncing", progress=words, kind=kind, queued=queued))
         elif name in unrecorded:
@@ -107,6 +116,16 @@ UNTRUSTED_WORDS = "certificate not trusted"
 """An offline remote's state when it is out of reach because we refuse its certificate."""
 
 
+def waiting_words(queued: int, short: bool = False) -> str:
+    """The changes queued for a disabled remote, which no sync sends: ``2 changes wait``
+    (``short``: ``2 waiting``); empty when there are none."""
+    if not queued:
+        return ""
+    if short:
+        return f"{queued} waiting"
+    return f"{queued} change waits" if queued == 1 else f"{queued} changes wait"
+
+
 def state_words(remote: RemoteLine) -> tuple[str, str]:
     """The words for one remote's state (after its name) and the theme variable that
     colours them."""
@@ -116,6 +135,9 @@ def state_words(remote: RemoteLine) -> tuple[str, str]:
     if remote.state == "ok":
         waits = f", {wait_words(remote)}" if remote.waits_until else ""
         return f"ok at {local_time(remote.last_ok_at, with_date=False)}{waits}", "$sync-ok"
+    if remote.state == "disabled":
+        waiting = waiting_words(remote.queued)
+        return ("disabled, " + waiting if waiting else "disabled"), STYLE["disabled"]
     if remote.state == "failing":
         reason = clean(remote.last_error, single_line=True)[:60] or "error"
         return f"failing: {reason}", "$sync-failing"
@@ -147,6 +169,7 @@ STYLE = {
     "failing": "$sync-failing",
     "offline": "$sync-offline",
     "syncing": "$sync-never",
+    "disabled": "$sync-never",
     "ok": "$sync-ok",
 }
 
@@ -166,22 +189,31 @@ def short_state(remote: RemoteLine, with_progress: bool = False, brief: bool = F
         return "syncing…"
     if remote.state == "offline" and untrusted(remote.last_error):
         return "cert untrusted"
+    if remote.state == "disabled" and remote.queued:
+        return f"disabled, {waiting_words(remote.queued, short=True)}"
     return remote.state
 
 
-ORDER = {"failing": 0, "offline": 1, "syncing": 2, "ok": 3}
-"""Problems first: on a narrow terminal the end of the line is what gets cut."""
+ORDER = {"failing": 0, "offline": 1, "syncing": 2, "disabled": 3, "ok": 4}
+"""Problems first: on a narrow terminal the end of the line is what gets cut. A disabled
+remote is named with them (its changes wait, and the user switched it off); never-synced
+remotes (not listed here) come last."""
+
+
+def _rank(remote: RemoteLine) -> int:
+    """A remote's place in :data:`ORDER` (never-synced ones after all of them)."""
+    return ORDER.get(remote.state, len(ORDER))
 
 
 def _grouped(remotes: Sequence[RemoteLine]) -> list[tuple[str, str]]:
     """Words and style per entry, problems first; problem and healthy remotes in the same
     words share one entry (``oncall, ops offline``, ``school, plant ok at 11:56``), so five
     remotes fit 80 columns. Never-synced remotes come last, one entry each."""
-    ordered = sorted(remotes, key=lambda r: ORDER.get(r.state, 4))
+    ordered = sorted(remotes, key=_rank)
     rank = ORDER["ok"]
     return [
-        *_shared((r for r in ordered if ORDER.get(r.state, 4) <= rank), state_words),
-        *(describe(r) for r in ordered if ORDER.get(r.state, 4) > rank),
+        *_shared((r for r in ordered if _rank(r) <= rank), state_words),
+        *(describe(r) for r in ordered if _rank(r) > rank),
     ]
 
 
@@ -202,8 +234,8 @@ def _compact(
     time it asked for is named with that time in every form. The syncing remote named
     ``shown`` says how far it has come (``brief``: without the reason); ``count_syncing``
     counts the other syncing remotes instead of naming them."""
-    ordered = sorted(remotes, key=lambda r: ORDER.get(r.state, 4))
-    pending = [r for r in ordered if ORDER.get(r.state, 4) < ORDER["ok"]]
+    ordered = sorted(remotes, key=_rank)
+    pending = [r for r in ordered if _rank(r) < ORDER["ok"]]
     others = [r for r in pending if r.state == "syncing" and r.name != shown]
     if count_syncing:
         pending = [r for r in pending if r not in others]
@@ -219,9 +251,7 @@ def _compact(
         (r for r in ordered if r.state == "ok" and r.waits_until is not None),
         lambda r: (f"ok, {wait_words(r)}", STYLE["ok"]),
     )
-    never = [
-        clean(r.name, single_line=True) for r in ordered if ORDER.get(r.state, 4) > ORDER["ok"]
-    ]
+    never = [clean(r.name, single_line=True) for r in ordered if _rank(r) > ORDER["ok"]]
     entries = [*problems, *waiting]
     if level >= 3:
         if healthy:

@@ -7,7 +7,6 @@ local view, as before."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,25 +14,12 @@ from incident_tui.config import Settings
 from incident_tui.store.actions import Actions
 from incident_tui.store.reader import Reader
 from incident_tui.sync import outbox_answers
-from tests.integration.conftest import FIXED_NOW, Serve
+from tests.integration.conftest import Serve
+from tests.integration.test_discard_refresh import Clock
 from tests.integration.test_sync import settings_for, sync
 
 LOCKED = {"statusCode": 422, "error": "Unprocessable Entity", "message": "Locked by policy"}
 """The Kitehouse answer that refuses a write."""
-
-
-class Clock:
-    """The emulator's clock, moved on by the test: what someone changes after a pass is in
-    the next incremental listing (Kitehouse lists from the newest update seen)."""
-
-    def __init__(self) -> None:
-        self.now = FIXED_NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self) -> None:
-        self.now += timedelta(minutes=10)
 
 
 async def refused_site(

@@ -50,11 +50,6 @@ class Reason:
     detail: str | None = None
 
 
-UNSENT_STATES = ("queued", "sending", "failed", "conflict")
-"""Outbox states of a change the remote has not accepted: waiting to go (or going), refused,
-or in conflict with what someone else changed there."""
-
-
 @dataclass(frozen=True, slots=True)
 class Unsent:
     """A status change made here that the remote has not accepted yet: the incident shows
@@ -63,7 +58,14 @@ class Unsent:
     change: str
     """``resolve``, ``acknowledge`` or ``reopen`` (the latest such change queued)."""
     state: str
-    """Its outbox state (one of :data:`UNSENT_STATES`)."""
+    """Its outbox state: ``queued`` or ``sending`` (waiting to go, or going), ``failed``
+    (refused) or ``conflict`` (with what someone else changed there)."""
+
+
+def resolved_here_only(status: str, unsent: Unsent | None) -> bool:
+    """Whether an incident in ``status`` whose latest unsent status change is ``unsent``
+    is resolved here only: the remote has not accepted the resolution, and has it open."""
+    return status == "resolved" and unsent is not None and unsent.change == "resolve"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +96,7 @@ class HandoverItem:
     def resolution_unsent(self) -> bool:
         """Resolved here only: the resolution is queued, refused or in conflict, so on the
         remote the incident is still open. The handover counts it as open."""
-        return self.status == "resolved" and self.unsent is not None and (
-            self.unsent.change == "resolve"
-        )
+        return resolved_here_only(self.status, self.unsent)
 
     @property
     def reopened(self) -> bool:

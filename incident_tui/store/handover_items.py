@@ -10,7 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from incident_tui.clock import from_db_or_none
-from incident_tui.domain.handover import HandoverItem, Reason, Unsent, next_update_of
+from incident_tui.domain.handover import (
+    HandoverItem,
+    Reason,
+    Unsent,
+    next_update_of,
+    resolved_here_only,
+)
 from incident_tui.store.reader import Reader
 
 CHUNK = 500
@@ -51,8 +57,7 @@ def unsent_of(row: Row) -> Unsent | None:
 
 def resolution_unsent(row: Row) -> bool:
     """An ``ITEM_SQL`` row resolved here only: open on the remote."""
-    unsent = unsent_of(row)
-    return row[4] == "resolved" and unsent is not None and unsent.change == "resolve"
+    return resolved_here_only(row[4], unsent_of(row))
 
 
 def item_of(row: Row, reasons: tuple[Reason, ...] = ()) -> HandoverItem:

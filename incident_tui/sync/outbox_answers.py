@@ -66,6 +66,20 @@ def _decoded(payload: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _lay_over_base(
+    incident: IncidentRow, changes: Sequence[tuple[ChangeKind, dict[str, Any]]]
+) -> tuple[str, bool]:
+    """Set ``incident``'s fields to the remote's as last pulled (its ``base``) with
+    ``changes`` laid over them; returns the status they lead to (left for the caller, who
+    sets the times with it) and whether a field moved."""
+    view = queued_view(json.loads(incident.base or "{}"), incident.kind, changes)
+    status = view.pop("status", incident.status)
+    moved = any(getattr(incident, name) != value for name, value in view.items())
+    for name, value in view.items():
+        setattr(incident, name, value)
+    return status, moved
+
+
 def _show_again(s: Session, incident: IncidentRow, retried: OutboxRow, now: str | None) -> None:
     """Show ``incident`` as the changes of it now waiting to be sent make it look: the
     remote's values as last pulled (its ``base``) with theirs laid over them, the ``retried``
@@ -77,11 +91,7 @@ def _show_again(s: Session, incident: IncidentRow, retried: OutboxRow, now: str 
         .order_by(col(OutboxRow.seq))
     ).all()
     changes = [(ChangeKind(other.op), _decoded(other.payload)) for other in queue]
-    view = queued_view(json.loads(incident.base or "{}"), incident.kind, changes)
-    status = view.pop("status", incident.status)
-    moved = any(getattr(incident, name) != value for name, value in view.items())
-    for name, value in view.items():
-        setattr(incident, name, value)
+    status, moved = _lay_over_base(incident, changes)
     moves = [op for op, _ in changes if op in STATUS_CHANGES]
     if status != incident.status and moves:
         times = {"acknowledged_at": incident.acknowledged_at, "resolved_at": incident.resolved_at}
@@ -240,10 +250,7 @@ def _undo_local_view(
     status change is left queued; what the cache does not keep at all (a custom attribute's
     old value) is brought by the re-read."""
     queue = [(ChangeKind(other.op), json.loads(other.payload)) for other in remaining]
-    view = queued_view(json.loads(incident.base or "{}"), incident.kind, queue)
-    status = view.pop("status", incident.status)
-    for name, value in view.items():
-        setattr(incident, name, value)
+    status, _ = _lay_over_base(incident, queue)
     if status != incident.status:
         incident.status = status
         kept = payload.get("times")

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from incident_tui.domain.text import clean
 
+NAME_MAX = 120
+"""Most characters of a file's name a progress text shows."""
+
 
 def size_text(size: int | None) -> str:
     """A byte count for people: ``512 B``, ``3.4 KB``, ``12.0 MB``."""
@@ -41,9 +44,30 @@ class DownloadProgress:
 
     def text(self) -> str:
         """``photo.jpg: 1.2 MB of 5.0 MB (24%)``, or ``photo.jpg: 1.2 MB`` when the size is
-        unknown; the name cleaned, as it came from the remote."""
-        name = clean(self.name, single_line=True)[:120] or "file"
+        unknown: :meth:`shown_name`, then :meth:`figures`."""
+        return f"{self.shown_name()}: {self.figures()}"
+
+    def shown_name(self) -> str:
+        """The file's name as shown: cleaned onto one line, as it came from the remote, and
+        at most :data:`NAME_MAX` characters, cut in the middle so its extension still shows;
+        ``file`` while it is not known."""
+        name = clean(self.name, single_line=True) or "file"
+        if len(name) <= NAME_MAX:
+            return name
+        tail = NAME_MAX // 3
+        return f"{name[: NAME_MAX - 1 - tail]}…{name[-tail:]}"
+
+    def figures(self) -> str:
+        """``1.2 MB of 5.0 MB (24%)``, or ``1.2 MB`` when the size is unknown."""
         if self.total:
-            share = min(100, self.done * 100 // self.total)
-            return f"{name}: {size_text(self.done)} of {size_text(self.total)} ({share}%)"
-        return f"{name}: {size_text(self.done)}"
+            return f"{size_text(self.done)} of {size_text(self.total)} ({self._share()}%)"
+        return size_text(self.done)
+
+    def short_figures(self) -> str:
+        """The least that says how far it has come: ``24%``, or ``1.2 MB`` when the size is
+        unknown."""
+        return f"{self._share()}%" if self.total else size_text(self.done)
+
+    def _share(self) -> int:
+        # Never past 100: a server may send more than the length it said.
+        return min(100, self.done * 100 // self.total) if self.total else 0

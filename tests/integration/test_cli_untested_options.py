@@ -211,3 +211,48 @@ def test_download_shows_its_progress_on_a_terminal_only(
     assert drawn[1] == "downloading survey.bin: 0 B of 3.0 MB (0%)\x1b[K"
     assert drawn[-2] == "downloading survey.bin: 3.0 MB of 3.0 MB (100%)\x1b[K"
     assert drawn[-1] == "\x1b[K"  # wiped before the result is printed
+
+
+def test_the_progress_line_fits_the_terminal_stderr_is_on(
+    kitehouse: tuple[EmulatorServer, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    from rich.cells import cell_len
+
+    from tests.terminal_output import read_all
+
+    _, incident_id = kitehouse
+    name = "数据库停机报告" * 8 + ".txt"  # 135 cells with its figures
+    (tmp_path / name).write_bytes(b"x" * 200_000)
+    cli(capsys, "attach", incident_id, str(tmp_path / name))
+    cli(capsys, "sync", "--once")
+    # As in `path=$(incident-tui download ...)`: stdout a pipe, stderr a 50-column terminal.
+    # The environment is passed whole, without COLUMNS: a test runner may have set one.
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 50, 0, 0))
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "incident_tui", "download", incident_id, name,
+             "--to", str(tmp_path / "got")],
+            stdout=subprocess.PIPE, stderr=follower, env=env,
+        )  # fmt: skip
+        os.close(follower)
+        follower = -1
+        screen = read_all(leader).decode()
+        out = child.communicate(timeout=60)[0].decode()
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    assert child.returncode == 0, screen
+    assert saved(out).read_bytes() == b"x" * 200_000
+    drawn = [text.removesuffix("\x1b[K") for text in screen.split("\r")[1:-1]]
+    assert drawn and all(cell_len(text) <= 49 for text in drawn), drawn
+    assert drawn[-1].startswith("downloading 数据")
+    assert drawn[-1].endswith("txt: 195.3 KB of 195.3 KB (100%)")

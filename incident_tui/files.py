@@ -13,29 +13,65 @@ from pathlib import Path
 from incident_tui.domain.text import clean
 from incident_tui.paths import make_folder
 
-_RESERVED = re.compile(r"^(con|prn|aux|nul|clock\$|conin\$|conout\$|com\d|lpt\d)(\..*)?$", re.I)
+_RESERVED = re.compile(
+    r"^(con|prn|aux|nul|clock\$|conin\$|conout\$|com[\d¹²³]|lpt[\d¹²³]) *(\..*)?$", re.I
+)
+"""Windows device names, with any extension: Windows ignores spaces before the dot too."""
+
+_UNSAFE_START = ("-", "~")
+"""First characters a shell or a command reads as something else: ``rm *`` takes ``-rf`` as
+options, and ``rm -r ~`` or ``~-`` typed for a file named so reach the home or last folder."""
+
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs"}
+"""Controls, format characters (zero-width spaces and joiners, bidi marks, soft hyphens,
+tags) and lone surrogates, which cannot even be written as UTF-8."""
+
+_INVISIBLE_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
+"""The Hangul fillers: letters by their category, but drawn as nothing."""
 
 
 def safe_filename(name: str, default: str = "attachment", limit: int = 200) -> str:
     """A local file name for a remote-supplied ``name`` that cannot escape its folder.
 
-    Keeps only the last path segment (``/`` or ``\\``), drops control, escape and bidi
-    characters, replaces characters Windows forbids, strips leading/trailing dots and spaces
-    (no hidden files), defuses Windows device names (``CON``, ``nul.txt``) and caps the
-    length at ``limit`` UTF-8 bytes, keeping the extension.
+    Keeps only the last path segment (``/`` or ``\\``), drops control, escape, bidi and other
+    invisible characters (a zero-width space after ``.pdf`` hides the real extension),
+    replaces characters Windows forbids, strips leading/trailing dots and spaces (no hidden
+    files) and caps the length at ``limit`` UTF-8 bytes, keeping the extension. Last, on the
+    name as it is then, a Windows device name (``CON``, ``nul.txt``, ``con .txt``) or a
+    first character a shell reads otherwise (``-rf``, ``~``) gets a ``_`` in front.
     """
-    text = clean(unicodedata.normalize("NFC", str(name or "")), single_line=True)
+    # Escape sequences go whole before their lone controls could be dropped one by one.
+    text = clean(str(name or ""))
+    text = "".join(ch for ch in text if not _invisible(ch))
+    text = " ".join(unicodedata.normalize("NFC", text).split())
     text = re.split(r"[/\\]", text.rstrip("/\\ "))[-1]
     text = re.sub(r'[<>:"|?*]', "_", text).strip(" .")
-    if _RESERVED.match(text):
-        text = "_" + text
     stem, dot, ext = text.rpartition(".")
     if not dot or not stem or len(ext) > 16:
         stem, ext = text, ""
     ext = "." + ext if ext else ""
-    while stem and len((stem + ext).encode()) > limit:
+    # The cut and the trimmed end can make a device name ("con .txt" is "con.txt" once the
+    # space goes): the name is checked as it ends up, and a "_" in front makes any safe.
+    saved = _capped("", stem, ext, default, limit)
+    if saved.startswith(_UNSAFE_START) or _RESERVED.match(saved):
+        saved = _capped("_", stem, ext, default, limit)
+    return saved
+
+
+def _invisible(ch: str) -> bool:
+    # Tabs and newlines are controls too, but become spaces: "evil\nname" is "evil name".
+    if ch.isspace():
+        return False
+    return unicodedata.category(ch) in _INVISIBLE_CATEGORIES or ch in _INVISIBLE_LETTERS
+
+
+def _capped(prefix: str, stem: str, ext: str, default: str, limit: int) -> str:
+    """``prefix``, ``stem`` and ``ext`` in at most ``limit`` UTF-8 bytes, the stem cut and
+    stripped of trailing dots and spaces; ``default`` and ``ext`` when no stem is left."""
+    while stem and len((prefix + stem + ext).encode()) > limit:
         stem = stem[:-1]
-    return (stem.rstrip(" .") + ext) if stem.strip(" .") else default + ext
+    stem = stem.rstrip(" .")
+    return (prefix + stem if stem.strip(" .") else default) + ext
 
 
 def claim_name(tmp: Path, folder: Path, name: str) -> Path:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
 from incident_tui.domain.text import clean, shorten
+from incident_tui.paths import home_path
 
 T = TypeVar("T")
 
@@ -57,11 +58,11 @@ def add_commands(sub: Any) -> None:
     )
     download.add_argument("id", help=ID_HELP)
     download.add_argument("name", help="the attachment's name or id")
-    download.add_argument("--to", type=Path, help="folder (default: download_dir)")
+    download.add_argument("--to", type=home_path, help="folder (default: download_dir)")
 
     pdf = sub.add_parser("export-pdf", help="save the remote's PDF report of an incident")
     pdf.add_argument("id", help=ID_HELP)
-    pdf.add_argument("--to", type=Path, help="folder (default: download_dir)")
+    pdf.add_argument("--to", type=home_path, help="folder (default: download_dir)")
     pdf.add_argument(
         "--with-attachments", action="store_true", help="ask the remote to include them"
     )
@@ -70,7 +71,7 @@ def add_commands(sub: Any) -> None:
     csv_export.add_argument("remote", help=REMOTE_HELP)
     csv_export.add_argument("--search", help="the remote's own text filter")
     csv_export.add_argument("--status", help="the remote's own status word")
-    csv_export.add_argument("--to", type=Path, help="folder (default: download_dir)")
+    csv_export.add_argument("--to", type=home_path, help="folder (default: download_dir)")
 
     stale = sub.add_parser("stale", help="the remote's own list of stale incidents (Kitehouse)")
     stale.add_argument("remote", help=REMOTE_HELP)

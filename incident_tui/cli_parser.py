@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from incident_tui import cli_online
@@ -13,6 +12,7 @@ from incident_tui.cli_online import ID_HELP, REMOTE_HELP
 from incident_tui.domain.handover import positive_hours
 from incident_tui.domain.model import KINDS, STATUS_ALIASES, Severity, Status
 from incident_tui.domain.query import Sort
+from incident_tui.paths import home_path
 
 
 def _csv_words(value: str) -> list[str]:
@@ -96,10 +96,10 @@ SEQ_HELP = "the change's number in 'outbox'"
 def _add_locations(parser: argparse.ArgumentParser, default: Any) -> None:
     """``--config`` and ``--db``, taken before the command and after it."""
     parser.add_argument(
-        "--config", type=Path, default=default, help="config file (default: XDG config)"
+        "--config", type=home_path, default=default, help="config file (default: XDG config)"
     )
     parser.add_argument(
-        "--db", type=Path, default=default, help="local cache file (default: XDG data)"
+        "--db", type=home_path, default=default, help="local cache file (default: XDG data)"
     )
 
 

@@ -32,7 +32,9 @@ from incident_tui.domain.handover import MAX_HOURS
 from incident_tui.keymap import BY_ID
 
 ENV_PREFIX = "INCIDENT_TUI_"
-
+PATH_SETTINGS = ("db", "download_dir")
+"""The settings that name a file or folder: relative in the config file, they are relative to
+the file's folder (:func:`beside_config`)."""
 
 
 class Settings(BaseSettings):
@@ -68,12 +70,17 @@ class Settings(BaseSettings):
     remotes: list[RemoteConfig] = Field(default_factory=list)
     """The incident systems to sync with."""
 
-    @field_validator("db", "download_dir")
+    @field_validator(*PATH_SETTINGS)
     @classmethod
     def _from_home(cls, path: Path | None) -> Path | None:
         # A shell expands "~" in a flag, but nothing expands it in the config file or the
         # environment, where it would name a folder called "~".
-        return path.expanduser() if path is not None else None
+        if path is None:
+            return None
+        try:
+            return path.expanduser()
+        except RuntimeError:
+            raise ValueError(f"{path}: no home folder is known for {path.parts[0]}") from None
 
     @field_validator("keys")
     @classmethod
@@ -247,7 +254,7 @@ def validate_settings(
     """
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     flags["config"] = path
-    token = _FILE_DATA.set(dict(data))
+    token = _FILE_DATA.set(beside_config(path, data))
     try:
         return Settings(**flags)
     except ValidationError as exc:
@@ -259,6 +266,26 @@ def validate_settings(
         raise ConfigError(_source_problem(exc)) from None
     finally:
         _FILE_DATA.reset(token)
+
+
+def beside_config(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The file's ``data`` with each relative path setting made relative to the folder of
+    the config file ``path``.
+
+    Relative to the working folder, one config file named a different cache from each
+    folder it was used in: a change queued from one was never seen by a ``sync`` run from
+    another (cron, a service manager). A path given by flag or variable is typed where it
+    is meant, so it stays relative to the working folder."""
+    folder = paths.absolute(path.parent)
+    placed = dict(data)
+    for key in PATH_SETTINGS:
+        value = placed.get(key)
+        # Anything but a non-empty string is left for validation to judge, and "~" for
+        # its expansion there.
+        if isinstance(value, str) and value and not value.startswith("~"):
+            if not Path(value).is_absolute():
+                placed[key] = str(folder / value)
+    return placed
 
 
 def _source_problem(error: SettingsError) -> str:
@@ -346,7 +373,9 @@ def _problems(errors: Sequence[Mapping[str, Any]], path: Path, data: Mapping[str
 
 __all__ = [
     "ENV_PREFIX",
+    "PATH_SETTINGS",
     "Settings",
+    "beside_config",
     "config_path",
     "load_settings",
     "read_config_file",

@@ -36,9 +36,31 @@ def state_dir() -> Path:
 def config_file(flag: Path | None = None) -> Path:
     """The config file: ``--config``, then ``INCIDENT_TUI_CONFIG``, then the XDG default."""
     if flag is not None:
-        return flag
+        return home_path(flag)
     env = os.environ.get(CONFIG_ENV)
-    return Path(env) if env else default_config_path()
+    return home_path(env) if env else default_config_path()
+
+
+def home_path(text: str | Path) -> Path:
+    """``text`` as a path, a leading ``~`` or ``~user`` made that home folder.
+
+    The shell leaves ``~`` alone after ``=`` (``--config=~/it.toml``) and in quotes, and
+    nothing expands it in a variable or the config file. A home that cannot be found
+    (``~nobody``) leaves the path as written, for the error that follows to quote."""
+    path = Path(text)
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return path
+
+
+def absolute(path: Path) -> Path:
+    """``path`` made absolute against the working folder, as written if that folder is gone
+    (it was deleted under a running shell: the path then opens nothing either way)."""
+    try:
+        return path.absolute()
+    except OSError:
+        return path
 
 
 def default_config_path() -> Path:

@@ -50,9 +50,10 @@ class StartView:
 
     @classmethod
     def of(cls, settings: Settings) -> StartView:
-        """The view of validated settings."""
+        """The view of validated settings, its cache path absolute: a path relative to the
+        working folder, kept as written, would follow a later start's folder instead."""
         return cls(
-            db=settings.db_path(),
+            db=paths.absolute(settings.db_path()),
             theme=settings.theme,
             keys=dict(settings.keys),
             remotes=tuple((r.name, r.kind) for r in settings.remotes),

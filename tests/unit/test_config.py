@@ -274,5 +274,5 @@ def test_an_empty_variable_is_no_setting(tmp_path: Path, monkeypatch: pytest.Mon
     for name in ("INCIDENT_TUI_DB", "INCIDENT_TUI_POLL_SECONDS", "INCIDENT_TUI_REMOTES"):
         monkeypatch.setenv(name, "")
     settings = load_settings(path)
-    assert settings.db_path() == Path("from-file.db")
+    assert settings.db_path() == tmp_path / "from-file.db"
     assert settings.poll_seconds == 30 and settings.remotes == []

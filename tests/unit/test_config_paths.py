@@ -1,0 +1,127 @@
+"""Paths in the settings: ``~`` is the home folder wherever a path is given, a relative path in
+the config file is beside that file, and one given by flag or variable is relative to the
+working folder, where it was typed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from incident_tui import startup
+from incident_tui.cli import build_parser, main
+from incident_tui.config import load_settings
+from incident_tui.config_error import ConfigError
+from incident_tui.startup import StartView
+from tests.conftest import make_incident
+from tests.unit.test_cli_outside import build, one_line_error
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home folder of the test's own."""
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    return folder
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> tuple[Path, Path]:
+    """Two working folders to run from."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    return a, b
+
+
+def test_a_relative_path_in_the_file_is_beside_the_file_from_any_folder(
+    tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "conf" / "config.toml"
+    config.parent.mkdir()
+    config.write_text('db = "cache/incidents.db"\ndownload_dir = "./saved"\n')
+    for folder in folders:
+        monkeypatch.chdir(folder)
+        settings = load_settings(config)
+        assert settings.db_path() == tmp_path / "conf" / "cache" / "incidents.db"
+        assert settings.downloads() == tmp_path / "conf" / "saved"
+    # Named relative to the working folder, the file is still the anchor of its paths.
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(Path("conf/config.toml")).db_path() == (
+        tmp_path / "conf" / "cache" / "incidents.db"
+    )
+
+
+def test_a_relative_path_from_a_flag_or_variable_follows_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "conf" / "config.toml"
+    config.parent.mkdir()
+    config.write_text('db = "cache/incidents.db"\n')
+    monkeypatch.setenv("INCIDENT_TUI_DB", "from-env.db")
+    monkeypatch.setenv("INCIDENT_TUI_DOWNLOAD_DIR", "saved")
+    settings = load_settings(config)
+    assert settings.db_path() == Path("from-env.db") and settings.downloads() == Path("saved")
+    assert load_settings(config, {"db": Path("flag.db")}).db_path() == Path("flag.db")
+
+
+def test_home_is_expanded_in_the_config_file_name_from_every_source(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home / "it.toml").write_text('theme = "incident-light"\ndb = "~/c.db"\n')
+    build(home / "c.db", [make_incident(1, title="in the home cache")])
+    monkeypatch.setenv("INCIDENT_TUI_CONFIG", "~/it.toml")
+    settings = load_settings()
+    assert settings.config == home / "it.toml" and settings.theme == "incident-light"
+    monkeypatch.delenv("INCIDENT_TUI_CONFIG")
+    # The shell leaves "~" alone after "=".
+    assert main(["list", "--json", "--config=~/it.toml"]) == 0
+    assert [row["title"] for row in json.loads(capsys.readouterr().out)] == ["in the home cache"]
+    assert main(["list", "--json", "--config=~/absent.toml"]) == 1
+    assert f"{home / 'absent.toml'}: no such config file" in one_line_error(
+        capsys.readouterr().err
+    )
+    parsed = build_parser().parse_args(["--db=~/d.db", "export-pdf", "x:1", "--to=~/out"])
+    assert parsed.db == home / "d.db" and parsed.to == home / "out"
+
+
+def test_a_home_no_one_has_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('db = "~no-such-user-here/c.db"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    assert "db: ~no-such-user-here/c.db: no home folder is known for ~no-such-user-here" in (
+        str(caught.value)
+    )
+
+
+def test_one_config_is_one_cache_from_every_working_folder(
+    tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('db = "cache/incidents.db"\n')
+    (tmp_path / "cache").mkdir()
+    build(tmp_path / "cache" / "incidents.db", [make_incident(1, title="one cache")])
+    for folder in folders:
+        monkeypatch.chdir(folder)
+        assert main(["list", "--json", "--config", str(config)]) == 0
+        assert [row["title"] for row in json.loads(capsys.readouterr().out)] == ["one cache"]
+        assert not (folder / "cache").exists()
+
+
+def test_the_start_view_remembers_the_cache_path_absolute(
+    tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('db = "cache/incidents.db"\n')
+    a, _ = folders
+    monkeypatch.chdir(a)
+    assert StartView.of(load_settings(config)).db == tmp_path / "cache" / "incidents.db"
+    settings = load_settings(config, {"db": Path("typed.db")})
+    key = startup.fingerprint(config, {"db": Path("typed.db")})
+    startup.remember(key, StartView.of(settings))
+    view = startup.recall(key)
+    assert view is not None and view.db == a / "typed.db"

@@ -28,10 +28,10 @@ from pydantic_settings import (
 from incident_tui import paths
 from incident_tui.config_error import ConfigError
 from incident_tui.config_remotes import RemoteBase, RemoteConfig
+from incident_tui.config_variables import ENV_PREFIX, stray_variables
 from incident_tui.domain.handover import MAX_HOURS
 from incident_tui.keymap import BY_ID
 
-ENV_PREFIX = "INCIDENT_TUI_"
 PATH_SETTINGS = ("db", "download_dir")
 """The settings that name a file or folder: relative in the config file, they are relative to
 the file's folder (:func:`beside_config`)."""
@@ -254,11 +254,12 @@ def validate_settings(
     """
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     flags["config"] = path
+    strays = stray_variables(Settings.model_fields, _JSON_WANTED, data)
     token = _FILE_DATA.set(beside_config(path, data))
     try:
-        return Settings(**flags)
+        settings = Settings(**flags)
     except ValidationError as exc:
-        raise ConfigError(_problems(exc.errors(), path, data)) from None
+        raise ConfigError(_problems(exc.errors(), path, data, strays)) from None
     except SettingsError as exc:
         # Raised before validation, when a source cannot decode a value at all (a list- or
         # table-valued variable that is not JSON); pydantic's text names neither the variable
@@ -266,6 +267,9 @@ def validate_settings(
         raise ConfigError(_source_problem(exc)) from None
     finally:
         _FILE_DATA.reset(token)
+    if strays:
+        raise ConfigError(_problems([], path, data, strays))
+    return settings
 
 
 def beside_config(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -336,9 +340,13 @@ def _env_data(key: str, value: str) -> dict[str, Any]:
         return {}
 
 
-def _problems(errors: Sequence[Mapping[str, Any]], path: Path, data: Mapping[str, Any]) -> str:
+def _problems(
+    errors: Sequence[Mapping[str, Any]], path: Path, data: Mapping[str, Any],
+    strays: Sequence[tuple[str, str]] = (),
+) -> str:
     """Every problem on one line, grouped by where it comes from (the file, or the
-    environment variable that set the key), so the user fixes them all in one go."""
+    environment variable that set the key), so the user fixes them all in one go; last the
+    ``strays``, variables that set nothing (:func:`stray_variables`)."""
     by_source: dict[str, list[str]] = {str(path): []}
     for error in errors:
         loc = tuple(error.get("loc", ()))
@@ -361,13 +369,15 @@ def _problems(errors: Sequence[Mapping[str, Any]], path: Path, data: Mapping[str
         # may name other remotes than the file.
         given = _env_data(top, os.environ[spelled]) if spelled else data
         by_source.setdefault(source, []).append(f"{_key_path(loc, given)}: {_describe(error)}")
+    for name, problem in strays:
+        by_source.setdefault(f"environment {name}", []).append(problem)
     groups, shown = [], 0
     for source, problems in by_source.items():
         if problems and shown < SHOWN_PROBLEMS:
             named = problems[: SHOWN_PROBLEMS - shown]
             shown += len(named)
             groups.append(f"{source}: " + "; ".join(named))
-    more = len(errors) - shown
+    more = len(errors) + len(strays) - shown
     return "; ".join(groups) + (f" (and {more} more)" if more > 0 else "")
 
 

@@ -128,7 +128,7 @@ def test_every_config_problem_is_named_on_the_one_line(
         'base_url = "http://h"\n'
     )
     path = write(tmp_path, text)
-    monkeypatch.setenv("INCIDENT_TUI_THEME_SIZE", "1")  # not a setting: ignored, not an error
+    monkeypatch.setenv("INCIDENT_TUI_THEME_SIZE", "1")  # not a setting: an error as well
     monkeypatch.setenv("INCIDENT_TUI_BELL", "loud")
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
@@ -139,6 +139,7 @@ def test_every_config_problem_is_named_on_the_one_line(
         "poll_seconds: Input should be greater than or equal to 1",
         "remotes[0] (school).site_id: required key is missing",
         "environment INCIDENT_TUI_BELL: bell: Input should be a valid boolean",
+        "environment INCIDENT_TUI_THEME_SIZE: unknown setting",
     ):
         assert problem in line
     assert line.count(str(path)) == 1

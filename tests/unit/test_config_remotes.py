@@ -13,7 +13,7 @@ from incident_tui.config_remotes import AohImsRemote, FourhseRemote, KitehouseRe
 from incident_tui.remote.errors import AuthFailed, RemoteError
 
 UNSET = "INCIDENT_TUI_TEST_UNSET_SECRET"
-SET = "INCIDENT_TUI_TEST_SET_SECRET"
+SET = "CONFIG_TEST_SET_SECRET"  # with our prefix, a remote not naming it would find it stray
 KITEHOUSE = (
     '[[remotes]]\nname = "school"\nkind = "kitehouse"\nbase_url = "https://kh.example.test"\n'
     'site_id = "site-1"\n'

@@ -162,11 +162,9 @@ def _now() -> datetime:
 def cmd_tui(args: argparse.Namespace) -> int:
     """Open the TUI (settings validated before or, on a quick start, right after the first
     frame; either way a bad config ends with its one line and status 1)."""
-    from incident_tui.ui.app import launch_app
+    from incident_tui.ui.app import run_tui
 
-    app = launch_app(args.config, _overrides(args))
-    app.run()
-    return app.return_code or 0
+    return run_tui(args.config, _overrides(args))
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -30,6 +30,7 @@ from textual.worker import Worker
 from incident_tui.clock import Clock, system_clock
 from incident_tui.domain.text import clean, shorten
 from incident_tui.keymap import clashes, screen_clashes
+from incident_tui.startup import StartView
 from incident_tui.ui import keys
 from incident_tui.ui.cache_watch import WATCH_EVERY, CacheWatch
 from incident_tui.ui.context import SyncView, UiContext
@@ -94,6 +95,10 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         self._clashes: set[frozenset[str]] = set()
         self._started = False
         self.sync_enabled = sync
+        self.follow: Settings | None = None
+        """Validated settings that differ from the remembered start view this App opened
+        from; set, the App ended right after its first frame, for its caller to open a new
+        one over them (:func:`run_tui`)."""
         self.runner: SyncRunner | None = None
         """The sync loop, built after the first paint (its imports are not needed before)."""
         self.key_gate = KeyGate(self)
@@ -236,7 +241,9 @@ class IncidentApp(ReportViews, Transfers, App[None]):
 
     def _resolve_settings(self) -> None:
         """Validate the settings if the quick start left them for now (worker thread), then
-        start syncing. Settings that no longer validate end the App with their one line."""
+        start syncing. Settings that no longer validate end the App with their one line;
+        settings that say another cache, theme, keys or remotes than the view it opened
+        from end it too, for a new App over them (:attr:`follow`)."""
         from incident_tui.config_error import ConfigError
 
         try:
@@ -248,8 +255,18 @@ class IncidentApp(ReportViews, Transfers, App[None]):
             message = Text(f"incident-tui: {error}")
             self.call_from_thread(self.exit, return_code=1, message=message)
             return
+        if StartView.of(settings) != self.services.view:
+            # A remembered view out of step with the settings (edited by hand, say). Nothing
+            # has synced or been sent yet; switching the open cache under the screens and
+            # their workers is not safe, so the caller starts afresh as a first start does.
+            self.call_from_thread(self._follow, settings)
+            return
         if self.sync_enabled:
             self.call_from_thread(self._start_sync, settings)
+
+    def _follow(self, settings: Settings) -> None:
+        self.follow = settings
+        self.exit()
 
     def _start_sync(self, settings: Settings) -> None:
         from incident_tui.ui.sync_runner import SyncRunner
@@ -579,12 +596,22 @@ def launch_app(
 
     key = startup.fingerprint(config, overrides)
     view = startup.recall(key)
+    if view is not None and not view.db.exists():
+        # Opening it would create a cache the settings may not name at all: check first.
+        view = None
     if view is not None:
+        remembered = view
 
         def load() -> Settings:
             from incident_tui.config import load_settings
 
-            return load_settings(config, overrides)
+            settings = load_settings(config, overrides)
+            fresh = StartView.of(settings)
+            # The App follows the settings (IncidentApp.follow); the next start paints
+            # from what they say.
+            if fresh != remembered and startup.fingerprint(config, overrides) == key:
+                startup.remember(key, fresh)
+            return settings
 
         services = Services.open_view(view, load, clock)
     else:
@@ -595,3 +622,17 @@ def launch_app(
         if startup.fingerprint(config, overrides) == key:  # unchanged while we validated
             startup.remember(key, services.view)
     return IncidentApp(services, sync=sync, cursor_blink=cursor_blink)
+
+
+def run_tui(config: Path | None, overrides: dict[str, Any]) -> int:
+    """Run the App the command line opens (:func:`launch_app`) until it ends; the exit
+    status. An App that opened from a remembered view its settings then contradicted
+    (:attr:`IncidentApp.follow`) is followed by one over those settings, as on a first
+    start. Raises ``ConfigError`` or ``StoreError`` as :func:`launch_app` and
+    :func:`make_app` do."""
+    app = launch_app(config, overrides)
+    app.run()
+    if app.follow is not None:
+        app = make_app(app.follow)
+        app.run()
+    return app.return_code or 0

@@ -5,6 +5,7 @@ is never papered over."""
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from incident_tui.clock import fixed_clock
 from incident_tui.config_error import ConfigError
 from incident_tui.emulators import EmulatorServer, make_emulator
 from incident_tui.startup import StartView
-from incident_tui.ui.app import IncidentApp, launch_app
+from incident_tui.ui.app import IncidentApp, launch_app, make_app
 from incident_tui.ui.screens.list_screen import ListScreen
 from incident_tui.ui.services import Services
 from tests.ui.conftest import NOW
@@ -147,3 +148,62 @@ async def test_actions_in_the_first_moment_wait_for_settings_that_then_fail(
         shown = [r.plain for r in app._exit_renderables if isinstance(r, Text)]
         assert shown == ["incident-tui: config.toml: remotes: gone"]
     assert app.return_code == 1
+
+
+def edit_view(key: str, **fields: Any) -> None:
+    """Change the view remembered under ``key`` as a hand edit of the file would."""
+    path = startup.snapshot_path()
+    data = json.loads(path.read_text())
+    data["views"][key].update(fields)
+    path.write_text(json.dumps(data))
+
+
+async def test_a_view_the_settings_contradict_is_replaced_and_the_app_follows_them(
+    tmp_path: Path, template_db: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    real, stale = tmp_path / "real.db", tmp_path / "stale.db"
+    shutil.copy(template_db, real)
+    shutil.copy(template_db, stale)
+    config.write_text(f'db = "{real}"\ntheme = "incident-dark"\n')
+    launch_app(config, {}, sync=False).services.close()
+    key = startup.fingerprint(config, {})
+    edit_view(key, db=str(stale), theme="incident-light", keys={"acknowledge": "ctrl+k"},
+              remotes=[["gone", "revily"]])
+
+    app = launch_app(config, {}, clock=fixed_clock(NOW), sync=True, cursor_blink=False)
+    assert app.services.db_path == stale  # the first frame paints from the view
+    async with app.run_test(size=(100, 24)):
+        await wait_for(lambda: app.return_code is not None)
+    assert app.return_code == 0 and app.runner is None  # nothing synced the stale cache
+    settings = app.follow
+    assert settings is not None
+    assert settings.db_path() == real and settings.theme == "incident-dark"
+    assert startup.recall(key) == StartView.of(settings)
+
+    # The command line then opens the App over the settings, as a first start does...
+    followed = make_app(settings, clock=fixed_clock(NOW), sync=False, cursor_blink=False)
+    assert followed.services.db_path == real and followed.theme == "incident-dark"
+    followed.services.close()
+    # ... and the next start paints from what they say.
+    again = launch_app(config, {}, clock=fixed_clock(NOW), sync=False, cursor_blink=False)
+    assert not again.services.settings_ready
+    assert again.services.db_path == real and again.theme == "incident-dark"
+    assert again.services.view.keys == {} and again.services.view.remotes == ()
+    again.services.close()
+
+
+async def test_a_view_naming_a_cache_that_is_gone_is_checked_first(
+    tmp_path: Path, template_db: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    real, gone = tmp_path / "real.db", tmp_path / "gone.db"
+    shutil.copy(template_db, real)
+    config.write_text(f'db = "{real}"\n')
+    launch_app(config, {}, sync=False).services.close()
+    edit_view(startup.fingerprint(config, {}), db=str(gone))
+    app = launch_app(config, {}, sync=False)
+    # Opening the view's cache would have created it.
+    assert app.services.settings_ready and app.services.db_path == real
+    assert not gone.exists()
+    app.services.close()

@@ -173,6 +173,8 @@ class KitehouseRemote(RemoteBase):
 
 
 GrantType = Literal["password", "client_credentials"]
+USERNAME_WITHOUT_PASSWORD = "username needs password or password_env (password grant)"
+"""The problem of a remote whose ``username`` has no password to sign in with."""
 
 
 class OidcRemote(RemoteBase):
@@ -252,9 +254,17 @@ class FourhseRemote(OidcRemote):
         )
 
     @model_validator(mode="after")
-    def _scoped(self) -> FourhseRemote:
+    def _scope_and_sign_in(self) -> FourhseRemote:
+        # Every problem in one message, as for AOH IMS's sign-in keys.
+        problems: list[str] = []
         if not self.tenant_id and not self.subtenant_id:
-            raise ValueError("needs tenant_id (project) and/or subtenant_id (office)")
+            problems.append("needs tenant_id (project) and/or subtenant_id (office)")
+        # A username signs in with the password grant, a static token beside it unused: with
+        # no password, every sync failed where the config could have said so.
+        if self.username and not (self.password or self.password_env):
+            problems.append(USERNAME_WITHOUT_PASSWORD)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 
@@ -344,7 +354,7 @@ def _oidc_problems(remote: OidcRemote) -> list[str]:
         problems.append("token_url needs client_id")
     if remote.username:
         if not (remote.password or remote.password_env):
-            problems.append("username needs password or password_env (password grant)")
+            problems.append(USERNAME_WITHOUT_PASSWORD)
     elif remote.password or remote.password_env:
         problems.append("password needs username (password grant)")
     elif not (remote.client_secret or remote.client_secret_env):

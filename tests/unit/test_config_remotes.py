@@ -18,6 +18,7 @@ KITEHOUSE = (
     '[[remotes]]\nname = "school"\nkind = "kitehouse"\nbase_url = "https://kh.example.test"\n'
     'site_id = "site-1"\n'
 )
+FOURHSE = '[[remotes]]\nname = "hse"\nkind = "fourhse"\n'
 KEYCLOAK = {
     "kind": "aoh_ims", "name": "ops", "base_url": "https://ims.example.test",
     "token_url": "https://sso.example.test/realms/aoh/protocol/openid-connect/token",
@@ -100,3 +101,35 @@ def test_unset_password_and_client_secret_variables_are_named() -> None:
          "password": "p"}
     )
     assert public.client_secret_value() is None
+
+
+@pytest.mark.parametrize("token", ["", 'token = "static"\n'])
+def test_a_fourhse_username_without_a_password_is_refused_when_the_config_loads(
+    tmp_path: Path, token: str
+) -> None:
+    # As for AOH IMS: the password grant cannot sign in, and a static token beside the
+    # username is not used, so every sync would fail.
+    path = write(tmp_path, FOURHSE + 'tenant_id = "t"\nusername = "rspp"\n' + token)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: remotes[0] (hse): username needs password or password_env (password grant)"
+    )
+    # Every problem of the table at once.
+    path = write(tmp_path, FOURHSE + 'username = "rspp"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: remotes[0] (hse): needs tenant_id (project) and/or subtenant_id (office); "
+        "username needs password or password_env (password grant)"
+    )
+
+
+@pytest.mark.parametrize("password", ['password = "pw"\n', f'password_env = "{UNSET}"\n'])
+def test_a_fourhse_username_with_a_password_from_the_file_or_a_variable_loads(
+    tmp_path: Path, password: str
+) -> None:
+    # The variable is read when signing in, as every *_env secret is.
+    path = write(tmp_path, FOURHSE + 'tenant_id = "t"\nusername = "rspp"\n' + password)
+    remote = load_settings(path).remote("hse")
+    assert isinstance(remote, FourhseRemote) and remote.oidc_grant() == "password"

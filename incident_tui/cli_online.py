@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
+from incident_tui.domain.attachment_names import names_attachment
 from incident_tui.domain.text import clean, shorten
 from incident_tui.paths import home_path
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 ID_HELP = "incident id as 'list' shows it (REMOTE:ID), or the TUI's short id (INC-42, ops:b939ad88)"
 REMOTE_HELP = "name of the remote (from the config)"
+ATTACHMENT_HELP = "the attachment's name or number as 'show' lists it, or its id"
 
 
 def add_commands(sub: Any) -> None:
@@ -42,7 +44,7 @@ def add_commands(sub: Any) -> None:
         "delete-attachment", help="queue deleting an attachment (Kitehouse; asks first)"
     )
     forget.add_argument("id", help=ID_HELP)
-    forget.add_argument("which", help="the attachment's name or its number in 'show'")
+    forget.add_argument("which", help=ATTACHMENT_HELP)
     forget.add_argument("--yes", action="store_true", help="do not ask")
 
     uncomment = sub.add_parser(
@@ -57,7 +59,7 @@ def add_commands(sub: Any) -> None:
         "download", help="download an attachment (Kitehouse, OneUptime postmortems)"
     )
     download.add_argument("id", help=ID_HELP)
-    download.add_argument("name", help="the attachment's name or id")
+    download.add_argument("name", help=ATTACHMENT_HELP)
     download.add_argument("--to", type=home_path, help="folder (default: download_dir)")
 
     pdf = sub.add_parser("export-pdf", help="save the remote's PDF report of an incident")
@@ -180,9 +182,7 @@ def _detail(settings: Settings, incident_id: str) -> Detail:
 def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
     """Queue deleting an attachment, named or numbered as 'show' lists it."""
     detail = _detail(settings, args.id)
-    found = [
-        a for a in detail.attachments if args.which in (a["name"], str(a["seq"]), f"#{a['seq']}")
-    ]
+    found = [a for a in detail.attachments if names_attachment(args.which, a)]
     if not found:
         names = ", ".join(f"#{a['seq']} {clean(a['name'], single_line=True)}"
                           for a in detail.attachments) or "none"

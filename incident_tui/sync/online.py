@@ -16,6 +16,7 @@ import httpx
 
 from incident_tui.clock import Clock, system_clock, time_of_day
 from incident_tui.config import Settings
+from incident_tui.domain.attachment_names import names_attachment
 from incident_tui.domain.model import Incident, split_id
 from incident_tui.domain.sizes import DownloadProgress
 from incident_tui.domain.text import clean
@@ -92,13 +93,13 @@ class Online:
         remote, remote_id = split_id(incident_id)
         fetch = await self._feature(remote, "download_attachment_to", "attachments")
         attachments = await asyncio.to_thread(_cached_attachments, self.settings, incident_id)
-        if not any(_names(which, a) for a in attachments):
+        if not any(names_attachment(which, a) for a in attachments):
             fresh = await self.connector(remote).get(remote_id)
             attachments = [
                 {"name": a.name, "remote_id": a.remote_id} for a in fresh.attachments or ()
             ]
         for attachment in attachments:
-            if _names(which, attachment) and attachment["remote_id"]:
+            if names_attachment(which, attachment) and attachment["remote_id"]:
                 target = folder or self.settings.downloads()
                 if progress is not None:
                     progress.name = str(attachment["name"] or attachment["remote_id"])
@@ -206,15 +207,6 @@ class Online:
         states = await self._feature(remote, "states", "configurable states")
         result: list[dict[str, Any]] = await states()
         return result
-
-
-def _names(which: str, attachment: dict[str, Any]) -> bool:
-    """Whether ``which`` picks this attachment: its name as stored or as shown (control
-    characters removed), its remote id, or the number ``show`` lists it with (``7``, ``#7``)."""
-    name = str(attachment["name"])
-    seq = attachment.get("seq")
-    numbers = (str(seq), f"#{seq}") if seq is not None else ()
-    return which in (name, clean(name, single_line=True), attachment["remote_id"], *numbers)
 
 
 def _pause(settings: Settings, remote: str, now: datetime) -> tuple[datetime, str] | None:

@@ -2,7 +2,7 @@
 Kitehouse emulator over HTTP: deleting one not uploaded yet cancels its upload (nothing is
 sent, nothing refused), discarding its queued upload removes its "pending upload" entry, and
 neither, nor deleting a never-sent incident, leaves the kept copy beside the cache; an upload
-the remote accepted leaves none either."""
+the remote accepted leaves none either. ``delete-attachment`` takes a name as ``show`` lists it."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from incident_tui.cli import main
+from incident_tui.emulators import kitehouse_data
 from incident_tui.paths import outbox_files_dir
 from tests.integration.conftest import Point, Serve
 
@@ -122,3 +123,29 @@ def test_a_never_sent_incident_takes_its_kept_files_along(
     run(capsys, "discard", str(create["seq"]))
     assert kept_copies(tmp_path) == []
     assert outbox(capsys) == []
+
+
+def test_delete_attachment_takes_a_name_as_show_lists_it(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kite: Any = serve("kitehouse", sample=0)
+    emulator = kite.emulator
+    made = emulator.add("Tampered evidence")
+    record = emulator.incidents[made["_id"]]
+    for name in ("evil\nname.txt", "\x1b[2Jclear.txt"):
+        oid = emulator.ids.new(emulator.clock())
+        record.attachments.append(
+            kitehouse_data.attachment(oid, name, "text/plain", emulator.site_id, record.id)
+        )
+        emulator.blobs[oid] = ("text/plain", b"evidence")
+    point(("school", kite))
+    assert "school: ok" in run(capsys, "sync", "--once")
+    incident_id = f"school:{made['_id']}"
+    shown = run(capsys, "show", incident_id)
+    assert "evil name.txt" in shown and "  clear.txt" in shown
+
+    for name in ("evil name.txt", "clear.txt"):
+        said = run(capsys, "delete-attachment", incident_id, name, "--yes")
+        assert said.startswith(f"queued: delete attachment {name} of {incident_id}"), said
+    assert "school: ok" in run(capsys, "sync", "--once")
+    assert remote_names(emulator, incident_id) == []

@@ -1,0 +1,21 @@
+"""How the user names an attachment on the command line: the one rule that ``download`` and
+``delete-attachment`` both follow, so a name one accepts the other accepts too."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from incident_tui.domain.text import clean
+
+
+def names_attachment(which: str, attachment: Mapping[str, Any]) -> bool:
+    """Whether ``which`` picks this attachment: its name as stored or as shown (control
+    characters and escape sequences removed, as ``show`` prints it), its remote id, or the
+    number ``show`` lists it with (``7``, ``#7``)."""
+    name = str(attachment["name"])
+    seq = attachment.get("seq")
+    numbers = (str(seq), f"#{seq}") if seq is not None else ()
+    remote_id = attachment.get("remote_id")
+    ids = (str(remote_id),) if remote_id else ()
+    return which in (name, clean(name, single_line=True), *ids, *numbers)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
 from incident_tui.domain.attachment_names import names_attachment
 from incident_tui.domain.text import clean, shorten
+from incident_tui.files import readable
 from incident_tui.paths import home_path
 
 T = TypeVar("T")
@@ -140,7 +141,8 @@ def cmd_attach(args: argparse.Namespace, settings: Settings) -> int:
     content_type = args.content_type or mimetypes.guess_type(args.file.name)[0]
     actions = open_actions(settings)
     queued = run_action(actions.attach, args.id, args.file, content_type)
-    done = f"queued: attach {args.file.name} to {queued.incident_id} (change {queued.seq})"
+    name = readable(args.file.name)
+    done = f"queued: attach {name} to {queued.incident_id} (change {queued.seq})"
     print(clean(done, single_line=True))
     return 0
 

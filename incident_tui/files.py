@@ -1,5 +1,6 @@
 """Saving files whose names come from elsewhere (remote attachment names, exports): a safe
-name inside the target folder, never overwriting, and nothing half-written left behind."""
+name inside the target folder, never overwriting, and nothing half-written left behind. And
+the other way: whether a local file can be queued for upload, and its name as text."""
 
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ def upload_refusal(path: Path) -> str | None:
 
     A folder, a device or a pipe is refused: copying it beside the cache would fail, never
     end (``/dev/zero``) or wait for a writer that never comes."""
-    shown = clean(str(path), single_line=True)
+    shown = clean(readable(path), single_line=True)
     try:
         if not path.exists():
             return f"no such file: {shown}"
@@ -126,6 +127,13 @@ def upload_refusal(path: Path) -> str | None:
     if not os.access(path, os.R_OK):
         return f"cannot read {shown}: permission denied"
     return None
+
+
+def readable(path: Path | str) -> str:
+    """``path`` as text that SQLite, a remote and a terminal all take: a name need not be
+    UTF-8 (one from a Latin-1 system, say), and Python keeps the bytes that are not as lone
+    surrogates, which none of them accepts; each such byte becomes U+FFFD instead."""
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 def temp_in(folder: Path) -> tuple[int, Path]:

@@ -30,7 +30,7 @@ from incident_tui.domain.model import (
     Status,
     status_after,
 )
-from incident_tui.files import upload_refusal
+from incident_tui.files import readable, upload_refusal
 from incident_tui.paths import outbox_files_dir
 from incident_tui.store import fts
 from incident_tui.store.bookkeeping import (
@@ -324,17 +324,19 @@ class Actions:
         refusal = upload_refusal(path)
         if refusal:
             raise ActionError(refusal)
-        # One folder per queued upload keeps the file's own name for the remote.
+        # One folder per queued upload keeps the file's own name for the remote, as text the
+        # cache and the remote can hold; the bytes still come from the file under its real name.
+        name = readable(path.name)
         keep = outbox_files_dir(self.db_path.resolve()) / uuid.uuid4().hex
         keep.mkdir(parents=True, exist_ok=True)
-        copy = keep / path.name
+        copy = keep / name
         shutil.copyfile(path, copy)
         try:
             with session(self.engine) as s, s.begin():
                 row = self._incident(s, incident_id, ChangeKind.ATTACH)
                 attachment = AttachmentRow(
                     incident_id=row.id,
-                    name=path.name,
+                    name=name,
                     content_type=content_type,
                     size=copy.stat().st_size,
                     pending=True,
@@ -344,7 +346,7 @@ class Actions:
                 s.flush()
                 payload = {
                     "path": str(copy),
-                    "name": path.name,
+                    "name": name,
                     "content_type": content_type,
                     "attachment_seq": attachment.seq,
                 }

@@ -2,11 +2,13 @@
 Kitehouse emulator over HTTP: deleting one not uploaded yet cancels its upload (nothing is
 sent, nothing refused), discarding its queued upload removes its "pending upload" entry, and
 neither, nor deleting a never-sent incident, leaves the kept copy beside the cache; an upload
-the remote accepted leaves none either. ``delete-attachment`` takes a name as ``show`` lists it."""
+the remote accepted leaves none either. ``delete-attachment`` takes a name as ``show`` lists it,
+and a file whose name is not UTF-8 goes up under a readable one."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +151,19 @@ def test_delete_attachment_takes_a_name_as_show_lists_it(
         assert said.startswith(f"queued: delete attachment {name} of {incident_id}"), said
     assert "school: ok" in run(capsys, "sync", "--once")
     assert remote_names(emulator, incident_id) == []
+
+
+def test_a_file_whose_name_is_not_utf8_is_uploaded_under_a_readable_name(
+    school: tuple[Any, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator, incident_id = school
+    latin1 = tmp_path / os.fsdecode(b"caf\xe9.txt")  # as a Latin-1 system names it
+    latin1.write_bytes(b"menu of the day")
+    said = run(capsys, "attach", incident_id, str(latin1))
+    assert said.startswith(f"queued: attach caf\ufffd.txt to {incident_id} (change ")
+    assert attachments(capsys, incident_id) == [("caf\ufffd.txt", 1)]
+
+    assert "school: ok, pulled 0, pushed 1" in run(capsys, "sync", "--once")
+    assert remote_names(emulator, incident_id) == ["caf\ufffd.txt"]
+    assert ("text/plain", b"menu of the day") in emulator.blobs.values()
+    assert attachments(capsys, incident_id) == [("caf\ufffd.txt", 0)]

@@ -1,4 +1,5 @@
-"""Saving remote-named files: safe names inside the folder, never overwriting."""
+"""Saving remote-named files: safe names inside the folder, never overwriting; local names
+that are not UTF-8 read as text."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from incident_tui.files import new_file_mode, safe_filename, save_bytes
+from incident_tui.files import (
+    new_file_mode,
+    readable,
+    safe_filename,
+    save_bytes,
+    upload_refusal,
+)
 
 
 @pytest.mark.parametrize(
@@ -146,3 +153,12 @@ def test_saved_files_get_the_mode_of_any_new_file(tmp_path: Path, umask: int, mo
         os.umask(before)
         new_file_mode.cache_clear()
     assert stat.S_IMODE(saved.stat().st_mode) == mode
+
+
+def test_a_name_that_is_not_utf8_reads_as_text_and_its_refusal_too(tmp_path: Path) -> None:
+    missing = tmp_path / os.fsdecode(b"caf\xe9.txt")
+    assert readable(missing.name) == "caf\ufffd.txt"
+    assert readable("plain \u00e9t\u00e9.txt") == "plain \u00e9t\u00e9.txt"
+    refusal = upload_refusal(missing)
+    assert refusal is not None and refusal.endswith("caf\ufffd.txt")
+    refusal.encode("utf-8")  # printable, no lone surrogates left

@@ -131,5 +131,6 @@ class Unsupported(RemoteError):
 
 class Unsendable(RemoteError):
     """The change cannot be sent as it was queued: the copy of a file kept for upload is
-    gone, or whether an interrupted send got through cannot be told. Marked failed like a
-    refusal (the user retries or discards it); the remote's other changes go on."""
+    gone, whether an interrupted send got through cannot be told, or it holds what no HTTP
+    request can carry (a content type with a line break). Marked failed like a refusal (the
+    user retries or discards it); the remote's other changes go on."""

@@ -36,6 +36,7 @@ from incident_tui.remote.errors import (
     Refused,
     RemoteError,
     Unavailable,
+    Unsendable,
     Untrusted,
 )
 
@@ -442,6 +443,8 @@ class Http:
             raise connect_error(exc, self._where(path)) from None
         except httpx.TimeoutException:
             raise Unavailable(f"{self._where(path)} did not answer in time") from None
+        except httpx.LocalProtocolError as exc:
+            raise unsendable(exc, self._where(path)) from None
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
             where = self._where(path)
             raise Unavailable(f"connection to {where} dropped: {_reason(exc)}") from None
@@ -545,6 +548,13 @@ def connect_error(exc: httpx.ConnectError, base_url: str) -> Unavailable:
             never_sent=True,
         )
     return Unavailable(f"cannot connect to {base_url}: {reason}", never_sent=True)
+
+
+def unsendable(exc: httpx.LocalProtocolError, where: str) -> Unsendable:
+    """A request our side would not write as HTTP (a header value with a line break, say):
+    the remote never saw it, and sending it again cannot help, so it is no sign of the
+    remote being out of reach. The change it carries is refused, with the reason."""
+    return Unsendable(f"request to {where} cannot be sent: {_reason(exc)}")
 
 
 def _reason(exc: Exception) -> str:

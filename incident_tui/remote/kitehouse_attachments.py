@@ -13,8 +13,9 @@ from pathlib import Path
 
 import httpx
 
+from incident_tui.domain.media_types import media_type_refusal
 from incident_tui.domain.model import Attachment
-from incident_tui.remote.errors import BadResponse
+from incident_tui.remote.errors import BadResponse, Unsendable
 from incident_tui.remote.http import Http, parse_json
 from incident_tui.remote.kitehouse_storage import put_file
 
@@ -24,6 +25,10 @@ async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
     """Presign at ``base`` (an incident's ``/attachments``), PUT the file's bytes to storage
     (streamed, no token), then register it."""
     ctype = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    # Checked before the presign: a type no header can carry (queued before attach checked
+    # it) would fail at the storage after the remote was told to expect the file.
+    if refusal := media_type_refusal(ctype):
+        raise Unsendable(f"{refusal}; discard this change and attach the file again")
     size = (await asyncio.to_thread(path.stat)).st_size
     grant = await http.json("POST", base, idempotent=True,
                             json={"content_type": ctype, "file_name": path.name})

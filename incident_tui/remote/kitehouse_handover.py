@@ -15,8 +15,8 @@ from httpx_sse import SSEError, aconnect_sse
 from incident_tui.domain import jsontext
 from incident_tui.domain.text import clean
 from incident_tui.remote.answer_limits import MOST_HELD, limit, read_whole
-from incident_tui.remote.errors import BadResponse, Unavailable
-from incident_tui.remote.http import classify_status, connect_error, error_text
+from incident_tui.remote.errors import BadResponse, RemoteError, Unavailable
+from incident_tui.remote.http import classify_status, connect_error, error_text, unsendable
 
 
 async def handover_text(client: httpx.AsyncClient, path: str, hours: float, *,
@@ -52,12 +52,14 @@ async def handover_text(client: httpx.AsyncClient, path: str, hours: float, *,
         raise stream_error(exc, where) from None
 
 
-def stream_error(exc: httpx.HTTPError, base_url: str) -> Unavailable:
+def stream_error(exc: httpx.HTTPError, base_url: str) -> RemoteError:
     """A transport failure of the stream, worded as :class:`~incident_tui.remote.http.Http`
     words the same failure of any other request to the remote (``cannot connect to …``)."""
     reason = clean(str(exc), single_line=True) or type(exc).__name__
     if isinstance(exc, httpx.ConnectError):
         return connect_error(exc, base_url)
+    if isinstance(exc, httpx.LocalProtocolError):
+        return unsendable(exc, base_url)
     if isinstance(exc, httpx.TimeoutException):
         return Unavailable(f"{base_url} did not answer in time")
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):

@@ -25,7 +25,7 @@ from incident_tui.remote.answer_limits import (
 )
 from incident_tui.remote.downloads import Progress, write_body
 from incident_tui.remote.errors import AuthFailed, Refused, RemoteError, Unavailable
-from incident_tui.remote.http import classify_status, connect_error, error_text
+from incident_tui.remote.http import classify_status, connect_error, error_text, unsendable
 
 CHUNK = 256 * 1024
 """Bytes read from a file per uploaded chunk."""
@@ -62,6 +62,8 @@ async def put_file(storage: httpx.AsyncClient, url: httpx.URL, path: Path, conte
             await read_whole(response, where=where, most=most)
     except httpx.TimeoutException:
         raise Unavailable("attachment storage did not answer in time") from None
+    except httpx.LocalProtocolError as exc:
+        raise unsendable(exc, where) from None
     except httpx.HTTPError as exc:
         raise Unavailable(f"attachment storage failed: {type(exc).__name__}") from None
     if not response.is_success:
@@ -101,6 +103,8 @@ async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
                 raise Unavailable(f"attachment download was cut short{_so_far(total, size)}")
     except httpx.ConnectError as exc:
         raise connect_error(exc, origin) from None
+    except httpx.LocalProtocolError as exc:
+        raise unsendable(exc, f"attachment storage at {origin}") from None
     except httpx.TimeoutException:
         raise Unavailable(
             f"attachment storage at {origin} did not answer in time{_so_far(total, size)}"

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from incident_tui.clock import Clock, system_clock, to_db
 from incident_tui.domain.capabilities import KIND_TITLES, Capability, can, lacking
+from incident_tui.domain.media_types import media_type_refusal
 from incident_tui.domain.model import (
     EDITABLE_FIELDS,
     LOCAL_ID_PREFIX,
@@ -321,7 +322,9 @@ class Actions:
 
     def attach(self, incident_id: str, path: Path, content_type: str | None = None) -> Queued:
         """Queue uploading a local file; a copy is kept beside the cache until it is sent."""
-        refusal = upload_refusal(path)
+        refusal = upload_refusal(path) or (
+            media_type_refusal(content_type) if content_type is not None else None
+        )
         if refusal:
             raise ActionError(refusal)
         # One folder per queued upload keeps the file's own name for the remote, as text the

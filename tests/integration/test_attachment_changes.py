@@ -3,12 +3,14 @@ Kitehouse emulator over HTTP: deleting one not uploaded yet cancels its upload (
 sent, nothing refused), discarding its queued upload removes its "pending upload" entry, and
 neither, nor deleting a never-sent incident, leaves the kept copy beside the cache; an upload
 the remote accepted leaves none either. ``delete-attachment`` takes a name as ``show`` lists it,
-and a file whose name is not UTF-8 goes up under a readable one."""
+a file whose name is not UTF-8 goes up under a readable one, and a content type no HTTP header
+can carry is refused when attached, or, queued by an older version, ends as a refused change."""
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +169,56 @@ def test_a_file_whose_name_is_not_utf8_is_uploaded_under_a_readable_name(
     assert remote_names(emulator, incident_id) == ["caf\ufffd.txt"]
     assert ("text/plain", b"menu of the day") in emulator.blobs.values()
     assert attachments(capsys, incident_id) == [("caf\ufffd.txt", 0)]
+
+
+@pytest.mark.parametrize("content_type", ["t\u00ebxt/plain", "text/plain\r\nX-Note: 1"])
+def test_attach_refuses_a_content_type_no_header_can_carry(
+    school: tuple[Any, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    content_type: str,
+) -> None:
+    _, incident_id = school
+    note = tmp_path / "note.txt"
+    note.write_text("meter reading 4711")
+    capsys.readouterr()
+    assert main(["attach", incident_id, str(note), "--content-type", content_type]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == (
+        f"incident-tui: content type {content_type!r} is not a MIME type: give it as "
+        "type/subtype in plain ASCII, such as text/plain or application/pdf\n"
+    )
+    assert outbox(capsys) == [] and attachments(capsys, incident_id) == []
+    assert kept_copies(tmp_path) == []
+    run(capsys, "attach", incident_id, str(note), "--content-type", "text/plain; charset=utf-8")
+    assert [row["op"] for row in outbox(capsys)] == ["attach"]
+
+
+@pytest.mark.parametrize("content_type", ["t\u00ebxt/plain", "text/plain\r\nX-Note: 1"])
+def test_a_queued_content_type_no_header_can_carry_is_refused_not_the_remote_failing(
+    school: tuple[Any, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    content_type: str,
+) -> None:
+    # Queued by a version that took any content type.
+    emulator, incident_id = school
+    note = tmp_path / "note.txt"
+    note.write_text("meter reading 4711")
+    run(capsys, "attach", incident_id, str(note))
+    [queued] = outbox(capsys)
+    with sqlite3.connect(tmp_path / "cache.db") as conn:
+        payload = json.loads(
+            conn.execute("SELECT payload FROM outbox WHERE seq = ?", (queued["seq"],)).fetchone()[0]
+        )
+        payload["content_type"] = content_type
+        conn.execute(
+            "UPDATE outbox SET payload = ? WHERE seq = ?", (json.dumps(payload), queued["seq"])
+        )
+    made = emulator.add("Boiler room flooded")
+
+    synced = run(capsys, "sync", "--once")
+    assert "school: ok, pulled 1, pushed 0, 1 refused" in synced, synced
+    [refused] = outbox(capsys)
+    assert refused["state"] == "failed"
+    assert f"content type {content_type!r} is not a MIME type" in refused["last_error"]
+    assert f"school:{made['_id']}" in run(capsys, "list")  # the pull went ahead
+    assert remote_names(emulator, incident_id) == []
+    run(capsys, "discard", str(refused["seq"]))
+    assert outbox(capsys) == [] and attachments(capsys, incident_id) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
@@ -26,9 +27,11 @@ from incident_tui.remote.errors import (
     RateLimited,
     Refused,
     Unavailable,
+    Unsendable,
 )
 from incident_tui.remote.kitehouse import KitehouseConnector
 from incident_tui.remote.kitehouse_mapping import incident_from
+from incident_tui.remote.kitehouse_storage import put_file
 from tests.integration.conftest import FIXED_NOW, Serve, no_sleep
 
 pytestmark = pytest.mark.integration
@@ -679,6 +682,36 @@ async def test_upload_attachment_streams_to_storage_without_the_token(
     assert await conn.list_attachments(rid) == []
     with pytest.raises(NotFound):  # already gone; the sync counts it as done
         await conn.delete_attachment(await conn.get(rid), attachment.remote_id)
+
+
+@pytest.mark.parametrize("content_type", ["t\u00ebxt/plain", "text/plain\r\nX-Note: 1", "text"])
+async def test_a_content_type_no_header_can_carry_is_refused_before_the_presign(
+    conn: KitehouseConnector, emu: Any, tmp_path: Path, content_type: str
+) -> None:
+    # Queued by a version that did not check it: refused, and the remote never told to
+    # expect a file that cannot come.
+    rid = fresh(emu)
+    source = tmp_path / "note.txt"
+    source.write_text("meter reading")
+    current = await conn.get(rid)
+    emu.log.clear()
+    with pytest.raises(Unsendable, match="is not a MIME type"):
+        await conn.upload_attachment(current, source, content_type)
+    assert emu.log == [] and emu.incident(rid)["attachments"] == []
+
+
+async def test_a_request_our_side_cannot_write_is_unsendable_not_the_remote_offline(
+    conn: KitehouseConnector, emu: Any, tmp_path: Path
+) -> None:
+    source = tmp_path / "note.txt"
+    source.write_text("meter reading")
+    blobs_before = len(emu.blob_requests)
+    url = httpx.URL(f"{emu.base_url}/_blob/000000000000000000000000")
+    with pytest.raises(Unsendable, match="^request to attachment storage at http://127"):
+        await put_file(conn.storage, url, source, "text/plain\r\nX-Note: 1", 13)
+    with pytest.raises(Unsendable, match=f"^request to {re.escape(emu.base_url)} cannot be"):
+        await conn.http.request("GET", LIST_PATH, headers={"X-Note": "a\r\nb"})
+    assert len(emu.blob_requests) == blobs_before and emu.log == []
 
 
 async def test_hostile_names_download_safely_without_overwriting(

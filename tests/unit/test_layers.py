@@ -31,6 +31,7 @@ def imported_by(module: str) -> set[str]:
         "incident_tui.domain.query",
         "incident_tui.domain.capabilities",
         "incident_tui.domain.jsontext",
+        "incident_tui.domain.media_types",
     ],
 )
 def test_domain_is_pure(module: str) -> None:

@@ -301,7 +301,8 @@ class KitehouseConnector(Connector):
                                 description: str | None = None) -> Attachment:
         """Presign, PUT the file's bytes to storage (streamed, no token), then register it."""
         return await upload(self.http, self.storage, f"{self._one(current.remote_id)}/attachments",
-                            path, content_type, description)
+                            path, content_type, description,
+                            lambda: self.list_attachments(current.remote_id))
 
     async def delete_attachment(self, current: Incident, object_id: str) -> None:
         """Remove an attachment; :class:`NotFound` when it is already gone."""

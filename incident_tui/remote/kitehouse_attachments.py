@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 
 from incident_tui.domain.media_types import media_type_refusal
 from incident_tui.domain.model import Attachment
-from incident_tui.remote.errors import BadResponse, Unsendable
+from incident_tui.remote.errors import BadResponse, Refused, Unsendable
 from incident_tui.remote.http import Http, parse_json
 from incident_tui.remote.kitehouse_storage import put_file
 
 
 async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
-                 content_type: str | None, description: str | None) -> Attachment:
+                 content_type: str | None, description: str | None,
+                 listed: Callable[[], Awaitable[list[Attachment]]]) -> Attachment:
     """Presign at ``base`` (an incident's ``/attachments``), PUT the file's bytes to storage
-    (streamed, no token), then register it."""
+    (streamed, no token), then register it. ``listed`` reads the incident's attachments as
+    the remote has them now: a refused registration is looked up there before it counts."""
     ctype = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     # Checked before the presign: a type no header can carry (queued before attach checked
     # it) would fail at the storage after the remote was told to expect the file.
@@ -42,7 +46,17 @@ async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
             "file_name": path.name}
     if description:
         body["description"] = description
-    data = await http.json("PUT", base, json=body)
+    try:
+        data = await http.json("PUT", base, json=body)
+    except Refused:
+        # The registration is sent again when its answer is lost, and the server refuses
+        # the repeat ("Attachment has not been uploaded"): the object is registered already.
+        # Only the object id tells ours from another file of the same name.
+        object_id = str(grant["object_id"])
+        made = next((a for a in await listed() if a.remote_id == object_id), None)
+        if made is None:
+            raise
+        return replace(made, size=size)
     if not isinstance(data, dict):
         raise BadResponse("attachment registration answered without the attachment")
     return Attachment(str(data.get("object_id") or grant["object_id"]),

@@ -4,7 +4,8 @@ sent, nothing refused), discarding its queued upload removes its "pending upload
 neither, nor deleting a never-sent incident, leaves the kept copy beside the cache; an upload
 the remote accepted leaves none either. ``delete-attachment`` takes a name as ``show`` lists it,
 a file whose name is not UTF-8 goes up under a readable one, and a content type no HTTP header
-can carry is refused when attached, or, queued by an older version, ends as a refused change."""
+can carry is refused when attached, or, queued by an older version, ends as a refused change.
+An upload whose registration answer was cut off is done once, not refused."""
 
 from __future__ import annotations
 
@@ -222,3 +223,24 @@ def test_a_queued_content_type_no_header_can_carry_is_refused_not_the_remote_fai
     assert remote_names(emulator, incident_id) == []
     run(capsys, "discard", str(refused["seq"]))
     assert outbox(capsys) == [] and attachments(capsys, incident_id) == []
+
+
+def test_an_upload_whose_registration_answer_was_cut_off_is_done_once(
+    school: tuple[Any, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The remote registers the file, its answer is cut off, and the repeat is refused as
+    # already registered: the file is there, so the change is done, not refused.
+    emulator, incident_id = school
+    evidence = tmp_path / "evidence.txt"
+    evidence.write_text("evidence")
+    run(capsys, "attach", incident_id, str(evidence))
+    emulator.faults.add("truncated", method="PUT", path="/attachments$")
+
+    synced = run(capsys, "sync", "--once")
+    assert "school: ok, pulled 0, pushed 1 (" in synced, synced
+    assert outbox(capsys) == []
+    assert remote_names(emulator, incident_id) == ["evidence.txt"]
+    assert attachments(capsys, incident_id) == [("evidence.txt", 0)]
+    assert kept_copies(tmp_path) == []
+    run(capsys, "show", incident_id, "--fresh")  # the remote's copy read in: still once
+    assert attachments(capsys, incident_id) == [("evidence.txt", 0)]

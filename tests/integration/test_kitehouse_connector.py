@@ -684,6 +684,52 @@ async def test_upload_attachment_streams_to_storage_without_the_token(
         await conn.delete_attachment(await conn.get(rid), attachment.remote_id)
 
 
+@pytest.fixture
+async def own(serve: Serve) -> AsyncIterator[tuple[KitehouseConnector, Any]]:
+    """A connector to an emulator of its own: what its test uploads stays out of the shared
+    one, whose attachments other tests download."""
+    server = serve("kitehouse", sample=0)
+    connector = make(server)
+    yield connector, server.emulator
+    await connector.aclose()
+
+
+async def test_a_registration_whose_answer_was_cut_off_counts_once_registered(
+    own: tuple[KitehouseConnector, Any], tmp_path: Path
+) -> None:
+    conn, emu = own
+    rid = fresh(emu)
+    source = tmp_path / "evidence.txt"
+    source.write_text("first copy")
+    older = await conn.upload_attachment(await conn.get(rid), source)  # the same name, before
+    source.write_text("second copy")
+    # The server registers it, its answer is cut off, and it refuses the repeat.
+    emu.faults.add("truncated", method="PUT", path="/attachments$")
+    attachment = await conn.upload_attachment(await conn.get(rid), source)
+    registrations = [e for e in emu.log if e.method == "PUT" and e.path.endswith("/attachments")]
+    assert len(registrations) == 3  # the older one's, ours, and our repeat
+    assert attachment.remote_id != older.remote_id
+    assert emu.blobs[attachment.remote_id] == ("text/plain", b"second copy")
+    assert (attachment.name, attachment.size) == ("evidence.txt", len(b"second copy"))
+    listed = [a["object_id"] for a in emu.incident(rid)["attachments"]]
+    assert listed == [older.remote_id, attachment.remote_id]
+
+
+async def test_a_refused_registration_is_not_taken_for_a_file_of_the_same_name(
+    own: tuple[KitehouseConnector, Any], tmp_path: Path
+) -> None:
+    conn, emu = own
+    rid = fresh(emu)
+    source = tmp_path / "evidence.txt"
+    source.write_text("evidence")
+    older = await conn.upload_attachment(await conn.get(rid), source)
+    emu.faults.add("status", status=400, method="PUT", path="/attachments$",
+                   body={"message": "Attachment has not been uploaded"})
+    with pytest.raises(Refused, match="Attachment has not been uploaded"):
+        await conn.upload_attachment(await conn.get(rid), source)
+    assert [a["object_id"] for a in emu.incident(rid)["attachments"]] == [older.remote_id]
+
+
 @pytest.mark.parametrize("content_type", ["t\u00ebxt/plain", "text/plain\r\nX-Note: 1", "text"])
 async def test_a_content_type_no_header_can_carry_is_refused_before_the_presign(
     conn: KitehouseConnector, emu: Any, tmp_path: Path, content_type: str

@@ -1,4 +1,5 @@
-"""Opening the cache: one SQLite file in WAL mode, migrated to the current schema on open.
+"""Opening the cache: one SQLite file in WAL mode, migrated to the current schema on open;
+another program's SQLite file is refused as it is found.
 
 Only the standard library's ``sqlite3`` is imported here, so the paint path stays fast; the
 SQLModel schema is imported only when the file is new or older than this program.
@@ -47,6 +48,11 @@ def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connectio
     ``synchronous=NORMAL`` in WAL mode keeps every committed transaction across a killed
     process (only an OS crash could lose the last ones), which is the durability we promise.
     """
+    return _set_up(path, _opened(path, check_same_thread))
+
+
+def _opened(path: Path, check_same_thread: bool) -> sqlite3.Connection:
+    """A bare connection to ``path`` (its folders made first), nothing in the file changed."""
     try:
         make_folder(path.parent)
         conn = sqlite3.connect(
@@ -56,6 +62,11 @@ def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connectio
         raise _refused(path, exc, "cannot open the cache") from None
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the cache folder: {exc}") from None
+    return conn
+
+
+def _set_up(path: Path, conn: sqlite3.Connection) -> sqlite3.Connection:
+    """``conn`` with the cache's pragmas set (WAL mode from here on)."""
     # The caller never gets the connection when a pragma fails or WAL is refused: it is closed
     # here, or the file would stay open (locked, on Windows) as long as the traceback is kept.
     try:
@@ -75,20 +86,51 @@ def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connectio
     return conn
 
 
-def open_db(path: Path) -> sqlite3.Connection:
-    """Open the cache, creating or upgrading its schema as needed; return the connection."""
-    conn = connect(path)
+SCHEMA_FOUND = (
+    "SELECT user_version, "
+    "EXISTS (SELECT 1 FROM sqlite_master), "
+    "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'incident') "
+    "FROM pragma_user_version"
+)
+"""The file's schema version, whether it holds anything, and whether it has the incident
+table every version of the cache has had: one read of the schema SQLite loads anyway."""
+
+
+def _version(path: Path, conn: sqlite3.Connection) -> int:
+    """The schema version of the cache ``conn`` opened, read before anything in the file is
+    changed; :class:`StoreError` for a file that is not an incident-tui cache (another
+    program's database) or one a newer incident-tui wrote."""
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        version, anything, incidents = conn.execute(SCHEMA_FOUND).fetchone()
     except sqlite3.DatabaseError as exc:
-        conn.close()
         raise _refused(path, exc, "not an incident-tui cache") from None
     if version > CURRENT_VERSION:
-        conn.close()
+        # A later schema may name its tables otherwise: the version alone tells.
         raise StoreError(
             f"{path}: written by a newer incident-tui (schema {version}, this one knows "
             f"{CURRENT_VERSION}); upgrade incident-tui or use another --db"
         )
+    # Version 0 is a new file, which may only be empty: another program's tables in it would
+    # be taken for an old cache and built over (the file switched to WAL mode, too).
+    if (anything and version == 0) or (version > 0 and not incidents):
+        raise StoreError(
+            f"{path}: not an incident-tui cache (another program's database, left as it "
+            "is); give --db another file"
+        )
+    return int(version)
+
+
+def open_db(path: Path) -> sqlite3.Connection:
+    """Open the cache, creating or upgrading its schema as needed; return the connection.
+
+    Another program's SQLite file is refused before anything in it changes."""
+    conn = _opened(path, check_same_thread=False)
+    try:
+        version = _version(path, conn)
+    except BaseException:
+        conn.close()
+        raise
+    conn = _set_up(path, conn)
     if version < CURRENT_VERSION:
         from incident_tui.store.migrate import migrate
 

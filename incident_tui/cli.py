@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -41,7 +40,7 @@ from incident_tui.domain.model import Severity, Status
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.domain.text import clean
 from incident_tui.store.db import StoreError
-from incident_tui.store.sqlite_errors import cache_error
+from incident_tui.store.sqlite_errors import cache_errors
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
@@ -79,16 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         show_warnings()
         settings = _settings(args)
         handler = COMMANDS[command]
-        try:
+        # The reader runs sqlite3 itself: a damaged page deep in the cache, which opened
+        # fine, is met only when a command reads it.
+        with cache_errors(settings.db_path()):
             whole_ids(args, settings)
             return handler(args, settings)
-        except sqlite3.DatabaseError as error:
-            # The reader runs sqlite3 itself: a damaged page deep in the cache, which opened
-            # fine, is met only when a command reads it.
-            known = cache_error(settings.db_path(), error)
-            if known is None:
-                raise
-            raise known from error
     except (ConfigError, StoreError, Failure, EmulateFailure) as error:
         # Errors quote remote ids and text: cleaned, as everything of theirs printed.
         print(f"incident-tui: {clean(str(error))}", file=sys.stderr)

@@ -8,6 +8,8 @@ paint path.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REFILL = (
@@ -97,6 +99,23 @@ def cache_error(path: Path, error: BaseException) -> StoreError | None:
             f"{path}: the cache may not be opened ({reason}); give --db another file"
         )
     return None
+
+
+@contextmanager
+def cache_errors(path: Path) -> Iterator[None]:
+    """Within the block, SQLite refusing the cache at ``path`` raises its one line
+    (:func:`cache_error`, a :class:`StoreError`) instead of ``sqlite3``'s own error; any
+    other ``sqlite3`` error, a bug, goes on as it is.
+
+    For the code that runs ``sqlite3`` itself: the reader, and the writes a pull makes on
+    the driver connection, which SQLAlchemy's error hook in the engine never sees."""
+    try:
+        yield
+    except sqlite3.DatabaseError as error:
+        known = cache_error(path, error)
+        if known is None:
+            raise
+        raise known from error
 
 
 def _read_only(path: Path, code: int, reason: str) -> StoreError:

@@ -31,6 +31,7 @@ from incident_tui.remote.http import Sleep
 from incident_tui.store.db import StoreError
 from incident_tui.store.engine import make_engine
 from incident_tui.store.pauses import pause_note
+from incident_tui.store.sqlite_errors import cache_errors
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, SyncReport
 from incident_tui.sync.garbage import fewer_collections
@@ -126,16 +127,20 @@ class SyncEngine:
             mapping_changed = known_mapping is not None and known_mapping != mapping
             self.listener.remote_started(name)
             try:
-                if mapping_changed:
-                    # Every incident is read again, with the new settings.
-                    await asyncio.to_thread(
-                        pull_store.note_mapping, self.engine, name, kind, mapping, reread=True
-                    )
-                connector = self.connector(name)
-                held_back = await self._pusher.push(connector, result)
-                listed_in_full = await self._puller.pull(connector, kind, result)
-                await self._puller.reread(connector, result)
-                await self._puller.hydrate(connector)
+                # Every store step of the pass, those on the driver connection too (a pull's
+                # bulk writes), ends in the cache's one line when SQLite refuses the file.
+                with cache_errors(self.db_path):
+                    if mapping_changed:
+                        # Every incident is read again, with the new settings.
+                        await asyncio.to_thread(
+                            pull_store.note_mapping, self.engine, name, kind, mapping,
+                            reread=True,
+                        )
+                    connector = self.connector(name)
+                    held_back = await self._pusher.push(connector, result)
+                    listed_in_full = await self._puller.pull(connector, kind, result)
+                    await self._puller.reread(connector, result)
+                    await self._puller.hydrate(connector)
                 if held_back is not None:
                     raise held_back
                 result.ok = True
@@ -229,7 +234,12 @@ class SyncEngine:
         The TUI asks for the incident on screen: comments and notes someone else added move
         no version a pull could see (AOH IMS comments, OneUptime notes), so without this
         they would only arrive with the next full record. While the remote asked for a pause
-        (:meth:`_asked_pause`) nothing is sent: :class:`Held` says why."""
+        (:meth:`_asked_pause`) nothing is sent: :class:`Held` says why. The cache refusing
+        the write is the :class:`StoreError` a pass would end with."""
+        with cache_errors(self.db_path):
+            return await self._refresh(incident_id)
+
+    async def _refresh(self, incident_id: str) -> bool:
         key = await asyncio.to_thread(pull_store.remote_key, self.engine, incident_id)
         if key is None:
             return False

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from incident_tui.store.db import open_db
 from tests.integration.conftest import Point, Serve
 from tests.unprivileged import unprivileged_prefix
 
@@ -110,6 +111,29 @@ def test_a_read_only_cache_is_read_but_refuses_changes_in_one_line(
     synced = run(prefix, db, "sync", "--once")
     refusal(synced, db, *wanted, start="synced 0 of 1 remotes; failing: school (")
     assert "school: failed: " in synced.stdout and "Traceback" not in synced.stdout
+    assert digest(db) == before
+
+
+def test_a_new_read_only_cache_ends_the_first_pull_in_the_same_one_line(
+    serve: Serve, point: Point, tmp_path: Path
+) -> None:
+    # Nothing synced yet: the pass's first write is the pull's bulk upsert, which runs on the
+    # driver connection and once ended as an "internal error: OperationalError".
+    point(("school", serve("kitehouse", sample=12)))
+    prefix = unprivileged_prefix(tmp_path)
+    db = tmp_path / "cache" / "cache.db"
+    db.parent.mkdir()
+    open_db(db).close()
+    db.chmod(0o444)
+    before = digest(db)
+    try:
+        synced = run(prefix, db, "sync", "--once")
+    finally:
+        db.chmod(0o644)
+    line = refusal(synced, db, "the cache is read-only", "chmod u+w", "--db",
+                   start="synced 0 of 1 remotes; failing: school (")
+    assert "internal error" not in line
+    assert f"school: failed: {db}: the cache is read-only" in synced.stdout, synced.stdout
     assert digest(db) == before
 
 

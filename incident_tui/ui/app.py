@@ -86,11 +86,7 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         self.services = services
         self.cursor_blink = cursor_blink
         """Whether text cursors blink (off in snapshots)."""
-        for theme in load_themes():
-            self.register_theme(theme)
-        wanted = services.view.theme
-        self._theme_problem = "" if wanted in self.available_themes else wanted
-        self.theme = wanted if not self._theme_problem else DEFAULT_THEME
+        self._theme_notices = self._set_theme(services.view.theme)
         self.set_keymap(dict(services.view.keys))
         self._clashes: set[frozenset[str]] = set()
         self._started = False
@@ -119,6 +115,31 @@ class IncidentApp(ReportViews, Transfers, App[None]):
             sync_progress=Signal(self, "sync-progress"),
             sync=SyncView(enabled=sync),
         )
+
+    def _set_theme(self, wanted: str) -> list[str]:
+        """Register the theme files and apply ``wanted``; the notices to show: each theme
+        file that does not load (skipped, so that one bad file never keeps the TUI from
+        opening), and a configured theme that cannot be used.
+
+        A configured theme whose file is broken falls back to the default, as an unknown
+        name does: the colours are no reason to keep an on-call console shut."""
+        loaded = load_themes()
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        # The default's own file may be the broken one: Textual's stock dark theme then.
+        fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        notices: list[str] = []
+        usable = wanted in self.available_themes
+        for problem in loaded.problems:
+            if problem.name == wanted and not usable:
+                notices.append(f"Theme {wanted!r} cannot be used: {problem.error}; "
+                               f"using {fallback}.")
+            else:
+                notices.append(f"Theme file skipped: {problem.error}")
+        if not usable and not any(p.name == wanted for p in loaded.problems):
+            notices.append(f"Unknown theme {wanted!r}; using {fallback}.")
+        self.theme = wanted if usable else fallback
+        return notices
 
     async def on_event(self, event: events.Event) -> None:
         """Route typed keys one at a time (see :mod:`incident_tui.ui.key_gate`)."""
@@ -188,16 +209,16 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         super().refresh_css(animate)
 
     def on_mount(self) -> None:
-        """Say so if the configured theme does not exist, or if the key settings put two
-        commands of one screen on the same key, the dashboard's and the handover's own keys
-        included (Textual says so only in some cases, and only once the key is pressed).
-        From now on the package's warnings are notices too."""
+        """Say so if a theme file does not load or the configured theme cannot be used, or
+        if the key settings put two commands of one screen on the same key, the dashboard's
+        and the handover's own keys included (Textual says so only in some cases, and only
+        once the key is pressed). From now on the package's warnings are notices too."""
         self._warnings = WarningNotices(self._show_warning)
         self._warnings.install()
         self._catch_signals()
-        if self._theme_problem:
-            self.notify(f"Unknown theme {self._theme_problem!r}; using {DEFAULT_THEME}.",
-                        severity="warning", markup=False)
+        for notice in self._theme_notices:
+            # A file's path and the TOML parser's words are no markup, and one line.
+            self.notify(clean(notice, single_line=True), severity="warning", markup=False)
         keymap = self.services.view.keys
         for ids in clashes(keymap):
             self._warn_clash(frozenset(ids))

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import fields
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from textual.color import Color, ColorParseError
+from textual.css.errors import DeclarationError
+from textual.css.parse import parse_declarations
+from textual.css.tokenizer import TokenError
+from textual.design import ColorSystem
 from textual.theme import Theme
 
 DEFAULT_THEME = "incident-dark"
@@ -39,9 +45,37 @@ THEME_VARIABLE_DEFAULTS: dict[str, str] = {
 
 _THEME_FIELDS = frozenset(f.name for f in fields(Theme))
 
+_COLOUR_FIELDS = (
+    "primary", "secondary", "warning", "error", "success", "accent", "foreground",
+    "background", "surface", "panel", "boost",
+)
+"""The ``Theme`` fields Textual parses as colours (``ColorSystem``)."""
+
+_FLAG_FIELDS = ("dark", "ansi")
+_NUMBER_FIELDS = ("luminosity_spread", "text_alpha")
+
+_COLOUR_EXAMPLE = "e.g. '#4C9AFF', 'red' or 'rgb(76, 154, 255)'"
+_STYLE_EXAMPLE = "e.g. 'bold' or 'reverse bold'"
+
 
 class ThemeFileError(Exception):
-    """A theme file cannot be read or names an unknown key."""
+    """A theme file cannot be read, names an unknown key or holds a value Textual refuses."""
+
+
+class ThemeProblem(NamedTuple):
+    """A theme file that was skipped, and why."""
+
+    path: Path
+    name: str
+    """The theme the file would have defined (its ``name``, else the file's stem)."""
+    error: ThemeFileError
+
+
+class LoadedThemes(NamedTuple):
+    """What :func:`load_themes` found: the themes that load, and the files that do not."""
+
+    themes: list[Theme]
+    problems: list[ThemeProblem]
 
 
 def theme_dir() -> Path:
@@ -60,12 +94,19 @@ def theme_dir() -> Path:
 
 
 def theme_from_mapping(data: dict[str, Any], *, source: str = "theme") -> Theme:
-    """Build a ``Theme`` from parsed TOML; unknown keys are an error (typos fail loudly)."""
+    """Build a ``Theme`` from parsed TOML; unknown keys and values Textual would refuse are
+    an error (typos fail loudly).
+
+    Checked here, not when the theme is applied: Textual parses the colours only then, and
+    a bad one ended the TUI with its crash screen."""
     unknown = set(data) - _THEME_FIELDS
     if unknown:
         raise ThemeFileError(f"{source}: unknown keys {', '.join(sorted(unknown))}")
     if "name" not in data or "primary" not in data:
         raise ThemeFileError(f"{source}: needs at least 'name' and 'primary'")
+    problem = _value_problem(data)
+    if problem:
+        raise ThemeFileError(f"{source}: {problem}")
     values = dict(data)
     values["variables"] = {str(k): str(v) for k, v in dict(data.get("variables", {})).items()}
     try:
@@ -74,8 +115,100 @@ def theme_from_mapping(data: dict[str, Any], *, source: str = "theme") -> Theme:
         raise ThemeFileError(f"{source}: {exc}") from None
 
 
+def _value_problem(data: dict[str, Any]) -> str:
+    """The first value of a theme's table Textual would refuse, as ``key: why``; ``""``."""
+    if not isinstance(data["name"], str) or not data["name"].strip():
+        return "name: must be a non-empty string"
+    for key in _COLOUR_FIELDS:
+        if key in data and (why := _colour_problem(data[key])):
+            return f"{key}: {why}"
+    for key in _FLAG_FIELDS:
+        if key in data and not isinstance(data[key], bool):
+            return f"{key}: must be true or false"
+    for key in _NUMBER_FIELDS:
+        # bool is an int to Python, not a number to a theme.
+        if key in data and (isinstance(data[key], bool) or not isinstance(data[key], int | float)):
+            return f"{key}: must be a number"
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict):
+        return "variables: must be a table ([variables])"
+    for name, value in variables.items():
+        if why := _variable_problem(str(name), value):
+            return f"variables.{name}: {why}"
+    return ""
+
+
+def _colour_problem(value: object) -> str:
+    """Why Textual's ``Color.parse`` (what the theme's colours go through) refuses
+    ``value``; ``""`` when it takes it."""
+    if not isinstance(value, str):
+        return f"{value!r} is not a colour ({_COLOUR_EXAMPLE})"
+    try:
+        Color.parse(value)
+    except ColorParseError as exc:
+        hint = f"did you mean {exc.suggested_color!r}?" if exc.suggested_color else _COLOUR_EXAMPLE
+        return f"{value!r} is not a colour ({hint})"
+    return ""
+
+
+def _variable_problem(name: str, value: object) -> str:
+    """Why the stylesheet would refuse ``value`` for variable ``name``: it must be the kind
+    of value the variable's default is (a colour or a text style); ``""`` when it fits.
+
+    A plain colour is checked first, without the CSS parser: the shipped themes are all
+    colours but one or two, and this runs before the first paint."""
+    if not isinstance(value, str):
+        return f"{value!r} is not text"
+    kind = _variable_kind(name)
+    if kind == "color":
+        if _is_colour(value) or _fits("color", value):
+            return ""
+        return f"{value!r} is not a colour ({_COLOUR_EXAMPLE})"
+    if kind == "text-style" and not _fits("text-style", value):
+        return f"{value!r} is not a text style ({_STYLE_EXAMPLE})"
+    return ""
+
+
+def _variable_kind(name: str) -> str:
+    """``color`` or ``text-style``: what the variable's default is; ``""`` when it is
+    neither, or the variable is none of incident-tui's or Textual's (nothing reads it)."""
+    default = THEME_VARIABLE_DEFAULTS.get(name)
+    if default is None:
+        default = _textual_variables().get(name)
+    if default is None:
+        return ""
+    if _is_colour(default) or _fits("color", default):
+        return "color"
+    return "text-style" if _fits("text-style", default) else ""
+
+
+@cache
+def _textual_variables() -> dict[str, str]:
+    """Textual's own theme variables with their values for a stock theme (the kind of value
+    each takes)."""
+    return ColorSystem(primary="#000000").generate()
+
+
+def _is_colour(value: str) -> bool:
+    try:
+        Color.parse(value)
+    except ColorParseError:
+        return False
+    return True
+
+
+def _fits(css_property: str, value: str) -> bool:
+    """Whether Textual's CSS parser takes ``value`` for ``css_property``, as the stylesheet
+    would once the variable is put in."""
+    try:
+        parse_declarations(f"{css_property}: {value};", ("theme", ""))
+    except (DeclarationError, TokenError):
+        return False
+    return True
+
+
 def load_theme_file(path: Path) -> Theme:
-    """Read one theme file."""
+    """Read one theme file; :class:`ThemeFileError` naming it and what is wrong."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -83,7 +216,26 @@ def load_theme_file(path: Path) -> Theme:
     return theme_from_mapping(data, source=str(path))
 
 
-def load_themes(folder: Path | None = None) -> list[Theme]:
-    """Every theme in ``folder`` (default: the shipped ones), sorted by file name."""
+def load_themes(folder: Path | None = None) -> LoadedThemes:
+    """Every theme in ``folder`` (default: the shipped ones), sorted by file name; a file
+    that does not load is left out and named in ``problems``, so that one bad file does
+    not keep the TUI from opening."""
     where = folder or theme_dir()
-    return [load_theme_file(path) for path in sorted(where.glob("*.toml"))]
+    themes: list[Theme] = []
+    problems: list[ThemeProblem] = []
+    for path in sorted(where.glob("*.toml")):
+        try:
+            themes.append(load_theme_file(path))
+        except ThemeFileError as error:
+            problems.append(ThemeProblem(path, _claimed_name(path), error))
+    return LoadedThemes(themes, problems)
+
+
+def _claimed_name(path: Path) -> str:
+    """The theme a file that did not load meant to define: its ``name`` when that much can
+    be read, else the file's stem."""
+    try:
+        name = tomllib.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return path.stem
+    return name if isinstance(name, str) and name.strip() else path.stem

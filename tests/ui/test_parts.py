@@ -278,7 +278,9 @@ def test_time_boxed_search_page_gives_up_without_losing_the_fast_plan(db_path: P
 
 
 def test_shipped_themes_load_with_every_variable() -> None:
-    themes = {theme.name: theme for theme in load_themes()}
+    loaded = load_themes()
+    assert loaded.problems == []
+    themes = {theme.name: theme for theme in loaded.themes}
     assert {"incident-dark", "incident-light", "incident-contrast"} <= set(themes)
     assert not themes["incident-light"].dark
     for theme in themes.values():

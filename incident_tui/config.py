@@ -14,9 +14,9 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -35,6 +35,23 @@ from incident_tui.keymap import BY_ID
 PATH_SETTINGS = ("db", "download_dir")
 """The settings that name a file or folder: relative in the config file, they are relative to
 the file's folder (:func:`beside_config`)."""
+
+def _key_names(pressed: str) -> str:
+    """Each of a ``[keys]`` value's comma-separated keys must be one Textual delivers: a
+    binding on any other name never fires, and the command it moved is left with no key."""
+    if not pressed.strip():
+        return pressed  # said by the table's own check: "has no key"
+    from incident_tui.key_names import key_problem
+
+    for key in pressed.split(","):
+        problem = key_problem(key.strip())
+        if problem:
+            raise ValueError(problem)
+    return pressed
+
+
+KeyList = Annotated[str, AfterValidator(_key_names)]
+"""A ``[keys]`` value: keys by Textual name, comma separated."""
 
 
 class Settings(BaseSettings):
@@ -58,7 +75,7 @@ class Settings(BaseSettings):
     """Background sync period in the TUI."""
     bell: bool = True
     """Ring the terminal bell and show a notice when a new critical or major incident arrives."""
-    keys: dict[str, str] = Field(default_factory=dict)
+    keys: dict[str, KeyList] = Field(default_factory=dict)
     """Key overrides: binding id to keys, e.g. ``acknowledge = "ctrl+a"``."""
     stale_hours: float = Field(default=24.0, gt=0, le=MAX_HOURS)
     """An open incident with no update for this long counts as stale in the handover (at most

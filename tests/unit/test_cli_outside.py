@@ -147,6 +147,18 @@ def test_a_variable_that_is_not_json_stops_the_tui_before_it_starts(
     assert "environment INCIDENT_TUI_REMOTES: remotes: not valid JSON" in line
 
 
+def test_a_key_name_textual_does_not_use_stops_the_tui_before_it_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], on_a_terminal: None
+) -> None:
+    """A binding on such a name never fires: the command would be left with no key."""
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\nhelp = "ctrl-h"\n', encoding="utf-8")
+    assert main(["--config", str(config), "--db", str(tmp_path / "c.db")]) == 1
+    assert one_line_error(capsys.readouterr().err) == (
+        f"incident-tui: {config}: keys.help: 'ctrl-h' is not a key name (did you mean 'ctrl+h'?)"
+    )
+
+
 def test_json_that_is_not_a_list_is_a_validation_problem_as_before(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

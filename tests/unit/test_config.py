@@ -77,6 +77,19 @@ def test_missing_default_file_is_empty_but_named_file_must_exist(tmp_path: Path)
         ('[keys]\nackowledge = "ctrl+a"', "keys: 'ackowledge' is not a binding id (want one of"),
         ('[keys]\nresolve = " "', "keys: 'resolve' has no key"),
         (
+            '[keys]\nhelp = "ctrl-h"',
+            "keys.help: 'ctrl-h' is not a key name (did you mean 'ctrl+h'?)",
+        ),
+        (
+            '[keys]\nacknowledge = "ctrl+banana"',
+            "keys.acknowledge: 'ctrl+banana' is not a key name (",
+        ),
+        (
+            '[keys]\nsync = "s, esc"',
+            "keys.sync: 'esc' is how Textual shows escape (write 'escape')",
+        ),
+        ('[keys]\nsync = "s,"', "keys.sync: an empty key (two commas, or one at an end)"),
+        (
             '[[remotes]]\nname = "ops:eu"\nkind = "revily"\nbase_url = "http://h"',
             "remotes[0] (ops:eu).name: use letters, digits, '_', '.' and '-' only",
         ),
@@ -110,6 +123,13 @@ def test_unknown_remote_lookup(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, GOOD))
     with pytest.raises(ConfigError, match="unknown remote 'nope' \\(known: school\\)"):
         settings.remote("nope")
+
+
+def test_key_names_textual_uses_are_taken(tmp_path: Path) -> None:
+    keys = {"help": "f1, question_mark", "acknowledge": "ctrl+a", "search": "?", "sort": "A",
+            "quit": "ctrl+shift+q", "sync": "alt+up", "select": "space"}
+    table = "".join(f'{binding} = "{pressed}"\n' for binding, pressed in keys.items())
+    assert load_settings(write(tmp_path, "[keys]\n" + table)).keys == keys
 
 
 def test_readme_lists_every_binding_id_and_no_other() -> None:

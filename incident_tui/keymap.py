@@ -6,7 +6,7 @@ UI can build its bindings, help screen and hints from the same table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import NamedTuple
 
 from incident_tui.domain.capabilities import KIND_CAPABILITIES, KIND_TITLES, Capability
@@ -143,6 +143,72 @@ def screen_clashes(
                 wins = max(held, key=lambda item: item[1])[0]
                 found.append(ScreenClash(screen, pressed, tuple(sorted(ids)), wins))
     return found
+
+
+class Held(NamedTuple):
+    """A key that something the key settings do not move binds on a screen: Textual itself
+    (quit on ctrl+q, focus next on tab) or the widget with the focus there (the list's
+    cursor down). Plain data: the UI reads these from their ``BINDINGS``."""
+
+    key: str
+    owner: str
+    """Whose binding it is, as a possessive: ``Textual's``, ``the list's``."""
+    action: str
+    """What it does, in words: ``quit``, ``cursor down``."""
+    node: str
+    """Where it is bound: ``widget`` (the focused one), ``screen`` or ``app``."""
+    priority: bool = False
+    """Asked before every other binding (Textual's quit and command palette)."""
+
+
+NODES = ("widget", "screen", "app")
+"""The order Textual asks for a key's binding, after the priority ones: the focused widget,
+then up through the screen to the App."""
+
+
+class HeldClash(NamedTuple):
+    """A command the key settings put on a key that something else holds there (see
+    :func:`held_clashes`)."""
+
+    screens: tuple[str, ...]
+    key: str
+    id: str
+    held: Held
+    wins: bool
+    """Whether the command runs on the key; if not, the held binding does."""
+
+
+def held_clashes(
+    keymap: Mapping[str, str], held: Mapping[str, Sequence[Held]], app_bound: Collection[str]
+) -> list[HeldClash]:
+    """Where the user's ``keymap`` puts a command on a key that the screen holds for
+    something else (``held``: screen name to its :class:`Held` keys); ``app_bound``: the
+    binding ids the App binds (the others are bound on the screens of their ``where``).
+
+    Textual says nothing of a command that loses the key (``acknowledge = "down"``: the
+    focused list's down only moves the cursor), and names only the binding a command took
+    the key from, by an id Textual's own bindings lack (``sync = "ctrl+q"``, which is
+    Textual's quit). One clash for all the screens where it is the same."""
+    found: dict[tuple[str, str, Held, bool], list[str]] = {}
+    for screen, holding in held.items():
+        for key in KEYS:
+            if key.id not in keymap or screen not in _screens(key):
+                continue
+            node = "app" if key.id in app_bound else "screen"
+            for pressed in sorted({part.strip() for part in keymap[key.id].split(",")}):
+                for other in holding:
+                    if other.key != pressed:
+                        continue
+                    # On one node the keymap's binding replaces the other; else the
+                    # priority ones are asked first, then the nodes in order.
+                    wins = other.node == node or (
+                        not other.priority and NODES.index(node) < NODES.index(other.node)
+                    )
+                    found.setdefault((pressed, key.id, other, wins), []).append(screen)
+    return [
+        HeldClash(tuple(screens), pressed, binding_id, other, wins)
+        for (pressed, binding_id, other, wins), screens in found.items()
+    ]
 
 
 def _for_kinds(text: str, capability: Capability) -> str:

@@ -29,7 +29,7 @@ from textual.worker import Worker
 
 from incident_tui.clock import Clock, system_clock
 from incident_tui.domain.text import clean, shorten
-from incident_tui.keymap import clashes, screen_clashes
+from incident_tui.keymap import SCREENS, HeldClash, clashes, held_clashes, screen_clashes
 from incident_tui.startup import StartView
 from incident_tui.ui import keys
 from incident_tui.ui.cache_watch import WATCH_EVERY, CacheWatch
@@ -219,7 +219,8 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         for notice in self._theme_notices:
             # A file's path and the TOML parser's words are no markup, and one line.
             self.notify(clean(notice, single_line=True), severity="warning", markup=False)
-        keymap = self.services.view.keys
+        # As Textual reads it: "?" is question_mark, as the defaults and Textual's own keys.
+        keymap = self._keymap
         for ids in clashes(keymap):
             self._warn_clash(frozenset(ids))
         # Only an override can clash: without one, the screens' modules stay unloaded until
@@ -230,6 +231,15 @@ class IncidentApp(ReportViews, Transfers, App[None]):
                     frozenset(clash.ids),
                     f"Key settings clash on the {clash.screen}: {', '.join(clash.ids)} share "
                     f"{clash.key}; only {clash.wins} works there",
+                )
+            from incident_tui.ui.held_keys import held_keys
+
+            app_bound = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+            for taken in held_clashes(keymap, held_keys(self), app_bound):
+                # Textual's own report of the same clash names the command and the key.
+                what = f"{taken.held.owner} {taken.held.action}"
+                self._warn_clash(
+                    frozenset({taken.id, f"key {taken.key}", what}), _held_words(taken)
                 )
 
     def on_incident_list_loaded(self) -> None:
@@ -520,8 +530,27 @@ class IncidentApp(ReportViews, Transfers, App[None]):
                     title="Error", severity="error", markup=False)
 
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
-        """Warn once about user key overrides that collide."""
-        self._warn_clash(frozenset(str(b.id) for b in clashed_bindings))
+        """Warn once about user key overrides that collide, naming both sides."""
+        from incident_tui.ui.held_keys import action_words
+
+        named = frozenset(b.id for b in clashed_bindings if b.id)
+        if named:
+            self._warn_clash(named)
+        for binding in clashed_bindings:
+            if binding.id:
+                continue
+            # One of Textual's own bindings, which have no id: named by its key and what it
+            # does, with the commands the key settings put there.
+            movers = sorted(
+                binding_id for binding_id, pressed in self._keymap.items()
+                if binding.key in (part.strip() for part in pressed.split(","))
+            )
+            words = action_words(binding.action)
+            self._warn_clash(
+                frozenset({*movers, f"key {binding.key}"}),
+                f"Key settings clash: key {binding.key} for {', '.join(movers) or 'a command'}"
+                f" is Textual's {words}; it no longer does {words}",
+            )
 
     def _warn_clash(self, ids: frozenset[str], text: str = "") -> None:
         # Textual names only the bindings a clash displaced: a group already reported at
@@ -563,6 +592,23 @@ def _report_screen_keys() -> dict[str, list[tuple[str, str]]]:
         ]
         for name, screen in screens.items()
     }
+
+
+def _held_words(clash: HeldClash) -> str:
+    """The notice for a command put on a key held for something else: both sides, and
+    which of them the key runs."""
+    held = clash.held
+    where = "" if set(clash.screens) == set(SCREENS) else " on the " + " and the ".join(
+        clash.screens
+    )
+    outcome = (
+        f"it does {clash.id}, no longer {held.action}" if clash.wins
+        else f"it does {held.action}, not {clash.id}"
+    )
+    return (
+        f"Key settings clash{where}: key {clash.key} for {clash.id} is {held.owner} "
+        f"{held.action}; {outcome}"
+    )
 
 
 def _sync_words(started: list[str], busy: list[str], disabled: Sequence[str] = ()) -> str:

@@ -283,6 +283,14 @@ async def test_a_key_taken_from_another_command_is_reported_at_start(make_app: A
         assert len([n for n in notifications(app) if "clash" in n]) == 1
 
 
+async def test_a_key_written_as_its_character_clashes_as_its_name(make_app: Any) -> None:
+    """``/`` is the key Textual calls slash, search's default: help loses it on the list."""
+    app = make_app(keys={"help": "/"})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert "Key settings clash: help, search" in notifications(app)
+
+
 async def test_default_and_swapped_keys_report_no_clash(make_app: Any) -> None:
     for keymap in ({}, {"acknowledge": "r", "resolve": "a"}, {"discard": "z"}):
         app = make_app(keys=keymap)

@@ -141,6 +141,9 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         # visible way back. The compact footer keeps it and ? Help / q Quit within 80 cells.
         *[replace(binding, show=True) for binding in keys.bindings("back")],
     ]
+    BODY: ClassVar[type[VerticalScroll]] = VerticalScroll
+    """The scrolling sections, which have the focus: their own keys (down scrolls) come
+    before the screen's."""
 
     def __init__(self, ctx: UiContext, incident_id: str) -> None:
         super().__init__()
@@ -167,7 +170,7 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         yield Static(first, id="detail-heading")
         yield Static(id="detail-alert")
         yield RereadNote(id="detail-reread")
-        with VerticalScroll(id="detail-body"):
+        with self.BODY(id="detail-body"):
             for section_id, heading in SECTIONS:
                 # Comments are indented under their header; a wrapped line stays so.
                 widget = HangingText if section_id == "detail-comments" else Static

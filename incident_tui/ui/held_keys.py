@@ -1,0 +1,51 @@
+"""The keys the list and the detail hold for something the key settings do not move:
+Textual's own bindings (on the App and every screen) and those of the widget with the focus,
+read from their bindings, for :func:`incident_tui.keymap.held_clashes`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widget import Widget
+
+from incident_tui.keymap import Held
+
+
+def held_keys(app: App[Any]) -> dict[str, list[Held]]:
+    """Screen name to the keys held there, in the order Textual asks for them.
+
+    Textual's bindings are told from ours by their id: each of ours has one. The App's are
+    read from the App itself, where Textual adds the command palette's key."""
+    from incident_tui.ui.screens.detail import DetailScreen
+    from incident_tui.ui.screens.list_screen import ListScreen
+    from incident_tui.ui.widgets.incident_list import IncidentList
+
+    app_keys = [_held(binding, "Textual's", "app") for _, binding in app._bindings
+                if binding.id is None]
+    screens: dict[str, tuple[type[Screen[Any]], type[Widget], str]] = {
+        "list": (ListScreen, IncidentList, "the list's"),
+        "detail": (DetailScreen, DetailScreen.BODY, "the detail's"),
+    }
+    return {
+        name: [
+            # Every binding of the focused widget: the keymap moves none of them.
+            *(_held(binding, owner, "widget") for _, binding in widget._merge_bindings()),
+            *(_held(binding, "Textual's", "screen") for _, binding in screen._merge_bindings()
+              if binding.id is None),
+            *app_keys,
+        ]
+        for name, (screen, widget, owner) in screens.items()
+    }
+
+
+def _held(binding: Binding, owner: str, node: str) -> Held:
+    return Held(binding.key, owner, action_words(binding.action), node, binding.priority)
+
+
+def action_words(action: str) -> str:
+    """A binding's action in words: ``app.focus_next`` is ``focus next``."""
+    name = action.partition("(")[0].rpartition(".")[2]
+    return name.replace("_", " ")

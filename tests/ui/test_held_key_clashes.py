@@ -1,0 +1,108 @@
+"""Key settings that put a command on a key Textual or the focused widget holds are reported
+at start-up, naming both sides and which one the key runs, and the key then does what the
+notice says: ``sync = "ctrl+q"`` takes Textual's quit, ``acknowledge = "down"`` loses to the
+list's cursor (and to the detail's scrolling)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from incident_tui.ui.screens.list_screen import ListScreen
+from tests.ui.helpers import incidents, notifications, open_detail, settle, until
+
+
+def clash_notices(app: Any) -> list[str]:
+    return [n for n in notifications(app) if "clash" in n]
+
+
+async def test_a_command_on_textuals_quit_key_takes_it(make_app: Any) -> None:
+    app = make_app(keys={"sync": "ctrl+q"})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert clash_notices(app) == [
+            "Key settings clash: key ctrl+q for sync is Textual's quit; it does sync, no "
+            "longer quit"
+        ]
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert any(n.startswith("Sync is off") for n in notifications(app))  # sync ran
+        assert app.return_code is None and app.is_running
+        # Textual's own report of the clash, made when the key is looked up, is not repeated.
+        assert len(clash_notices(app)) == 1
+
+
+async def test_a_screen_command_on_textuals_quit_key_never_runs(make_app: Any) -> None:
+    app = make_app(keys={"acknowledge": "ctrl+q"})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert clash_notices(app) == [
+            "Key settings clash: key ctrl+q for acknowledge is Textual's quit; it does quit, "
+            "not acknowledge"
+        ]
+        await pilot.press("ctrl+q")
+        await until(lambda: app.return_code is not None, limit=5.0)
+        assert app.return_code == 0
+
+
+async def test_a_command_on_textuals_tab_takes_it_on_the_list(make_app: Any) -> None:
+    from textual.widgets import Input
+
+    app = make_app(keys={"search": "tab"})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert clash_notices(app) == [
+            "Key settings clash on the list: key tab for search is Textual's focus next; it "
+            "does search, no longer focus next"
+        ]
+        await pilot.press("tab")
+        await settle(pilot)
+        assert isinstance(app.focused, Input)
+        assert len(clash_notices(app)) == 1
+
+
+async def test_a_command_on_the_lists_down_never_runs_and_is_reported(
+    make_app: Any,
+) -> None:
+    app = make_app(keys={"acknowledge": "down"})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert clash_notices(app) == [
+            "Key settings clash on the list: key down for acknowledge is the list's cursor "
+            "down; it does cursor down, not acknowledge",
+            "Key settings clash on the detail: key down for acknowledge is the detail's "
+            "scroll down; it does scroll down, not acknowledge",
+        ]
+        first = incidents(app).cursor_row
+        await pilot.press("down")
+        await settle(pilot)
+        assert isinstance(app.screen, ListScreen)
+        assert incidents(app).cursor_row != first
+        await open_detail(pilot, "school:r001")
+        await pilot.press("down")
+        await settle(pilot)
+        # Acknowledging would say so ("already acknowledged" for this one).
+        assert not [n for n in notifications(app) if "acknowledged" in n]
+
+
+async def test_keys_nothing_holds_are_not_reported(make_app: Any) -> None:
+    app = make_app(keys={"acknowledge": "ctrl+k", "sync": "f5", "help": "?"})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert clash_notices(app) == []
+
+
+async def test_textuals_report_of_a_binding_of_its_own_names_both_sides(make_app: Any) -> None:
+    """Textual reports a binding of its own that a command took when the key is looked up,
+    by an id such bindings lack; one the start-up check did not cover is named by its key
+    and what it did."""
+    from textual.binding import Binding
+
+    app = make_app(keys={"sync": "f5"})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.handle_bindings_clash({Binding("f5", "app.focus_next")}, app.screen)
+        await settle(pilot)
+        assert clash_notices(app) == [
+            "Key settings clash: key f5 for sync is Textual's focus next; it no longer does "
+            "focus next"
+        ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,14 @@ from incident_tui.store.bookkeeping import (
     remove_incident,
 )
 from incident_tui.store.engine import make_engine, session
-from incident_tui.store.queued import Queued, Skipped, StatusQueued, status_skip, times_after
+from incident_tui.store.queued import (
+    READ_BASE,
+    Queued,
+    Skipped,
+    StatusQueued,
+    status_skip,
+    times_after,
+)
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 
 CAPABILITY_OF: dict[ChangeKind, Capability] = {
@@ -284,8 +291,15 @@ class Actions:
             fts.reindex(s, [row.id])
         return queued
 
-    def edit(self, incident_id: str, changes: dict[str, Any]) -> Queued:
-        """Queue editing ``title``, ``description`` and/or ``severity``."""
+    def edit(
+        self, incident_id: str, changes: dict[str, Any], *, read: Mapping[str, Any] | None = None
+    ) -> Queued:
+        """Queue editing ``title``, ``description`` and/or ``severity``.
+
+        ``read``: the fields as the user saw them when making the change (the cached values
+        the edit dialog was filled from). A changed field the cache holds another value for
+        now was changed on the remote meanwhile: it is sent against the value read
+        (:data:`READ_BASE`), so the push finds the remote's change and asks the user."""
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
             raise ActionError(f"cannot edit {', '.join(sorted(unknown))}")
@@ -297,11 +311,19 @@ class Actions:
             row = self._incident(s, incident_id, ChangeKind.EDIT)
             if "severity" in changes and not can(row.kind, Capability.EDIT_SEVERITY):
                 raise ActionError(f"{row.kind} incidents have no severity to edit")
-            before = {name: getattr(row, name) for name in changes}
+            moved = {
+                name: read[name]
+                for name in changes
+                if read is not None and name in read and read[name] != getattr(row, name)
+            }
+            before = {name: moved.get(name, getattr(row, name)) for name in changes}
             for name, value in changes.items():
                 setattr(row, name, value)
             row.updated_at = to_db(self.clock())
-            queued = self._enqueue(s, row, ChangeKind.EDIT, {"changes": changes, "before": before})
+            payload: dict[str, Any] = {"changes": changes, "before": before}
+            if moved:
+                payload[READ_BASE] = moved
+            queued = self._enqueue(s, row, ChangeKind.EDIT, payload)
             fts.reindex(s, [row.id])
         return queued
 

@@ -23,6 +23,13 @@ VIEW_FIELDS: tuple[str, ...] = (*EDITABLE_FIELDS, "status")
 """The common fields queued changes show at once, which an incident's ``base`` holds as the
 remote had them at the last pull."""
 
+READ_BASE = "read"
+"""Payload key of an edit: the fields it changes as they were read when it was made (the
+edit dialog filled), where the cache has changed them since (a sync brought someone else's
+value). The push checks those fields against these values
+rather than the incident's ``base``, so that change is a conflict for the user to settle,
+as it is for an edit queued before it came."""
+
 
 @dataclass(frozen=True, slots=True)
 class Queued:

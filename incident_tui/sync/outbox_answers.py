@@ -23,7 +23,7 @@ from incident_tui.store.bookkeeping import (
     remove_incident,
 )
 from incident_tui.store.engine import session
-from incident_tui.store.queued import queued_view, times_after
+from incident_tui.store.queued import READ_BASE, queued_view, times_after
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import REFUSED_BASE
 from incident_tui.sync.outbox import BLOCKING_STATES
@@ -321,8 +321,10 @@ def keep_mine(engine: Engine, incident_id: str) -> None:
                 payload["force"] = True
             # The base holds no custom attributes: over whatever value the remote has.
             payload.pop("was", None)
-            # Over what the user saw now, not what a refused change was first queued against.
+            # Over what the user saw now, not what a refused change was first queued against
+            # or an edit first read.
             payload.pop(REFUSED_BASE, None)
+            payload.pop(READ_BASE, None)
             row.payload = json.dumps(payload)
         hide_while_deleting(s, incident)
 

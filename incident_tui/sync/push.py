@@ -47,6 +47,7 @@ from incident_tui.remote.errors import (
 )
 from incident_tui.remote.http import WAIT_LIMIT, WRITES_SENT, Sleep
 from incident_tui.store.db import StoreError
+from incident_tui.store.queued import READ_BASE
 from incident_tui.store.upsert import REFUSED_BASE, base_of
 from incident_tui.sync import outbox, pull_store
 from incident_tui.sync.events import RemoteResult, SyncListener, Unsent
@@ -596,7 +597,12 @@ class Pusher:
         # A change the remote refused once keeps the base it was queued against when a pull
         # stored the remote's newer values since: the user's retry does not agree to them.
         kept = change.payload.get(REFUSED_BASE)
-        bases = {**cached.base, **kept} if isinstance(kept, dict) else cached.base
+        bases = {**cached.base, **kept} if isinstance(kept, dict) else dict(cached.base)
+        # An edit made against values a sync replaced before it was saved: those values
+        # are what it was made against (older than any base a pull kept since).
+        read = change.payload.get(READ_BASE)
+        if isinstance(read, dict):
+            bases.update(read)
         contested: list[str] = []
         for name, value in ours.items():
             if name not in bases:

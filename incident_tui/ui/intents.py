@@ -6,7 +6,7 @@ becomes an error notification."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,10 +90,18 @@ class Intents:
         )
 
     def edit(
-        self, incident_id: str, changes: dict[str, Any], done: Callable[[], None] | None = None
+        self,
+        incident_id: str,
+        changes: dict[str, Any],
+        *,
+        read: Mapping[str, Any] | None = None,
+        done: Callable[[], None] | None = None,
     ) -> None:
-        """Queue an edit of title / description / severity."""
-        self._run("edit", [incident_id], lambda a: a.edit(incident_id, changes), done=done)
+        """Queue an edit of title / description / severity, made against the values
+        ``read`` (as the dialog read them from the cache; see ``Actions.edit``)."""
+        self._run(
+            "edit", [incident_id], lambda a: a.edit(incident_id, changes, read=read), done=done
+        )
 
     def delete(self, incident_id: str, done: Callable[[], None] | None = None) -> None:
         """Queue deleting an incident."""

@@ -15,6 +15,7 @@ from incident_tui.store.actions import Actions
 from incident_tui.store.reader import Reader
 from incident_tui.sync import outbox_answers
 from tests.integration.conftest import Serve
+from tests.integration.test_discard_refresh import Clock
 from tests.integration.test_sync import settings_for, sync
 
 
@@ -105,6 +106,48 @@ async def test_keeping_mine_overwrites_what_was_seen_and_nothing_later(
     result = (await sync(settings)).results[0]
     assert result.pushed == 1 and result.conflicts == 0
     assert emulator.incident(remote_id)["short_description"] == "Mine"
+
+
+async def test_an_edit_made_against_values_a_sync_replaced_is_a_conflict(
+    serve: Serve, tmp_path: Path
+) -> None:
+    clock = Clock()
+    emulator: Any = serve("kitehouse", sample=0, clock=clock).emulator
+    remote_id = str(emulator.add("Gas smell", description="Lab 2")["_id"])
+    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
+    assert (await sync(settings)).ok
+    incident_id = f"school:{remote_id}"
+    detail = Reader.open(settings.db_path()).detail(incident_id)
+    assert detail is not None
+    read = {name: detail.incident[name] for name in ("title", "description", "severity")}
+    # The user is still typing when a sync brings a colleague's title.
+    clock.advance()
+    emulator.touch(remote_id, short_description="Gas smell, lab evacuated")
+    assert (await sync(settings)).ok
+    actions = Actions.open(settings.db_path())
+    actions.edit(incident_id, {"title": "Gas smell in lab 2"}, read=read)
+
+    assert (await sync(settings)).results[0].conflicts == 1
+    assert emulator.incident(remote_id)["short_description"] == "Gas smell, lab evacuated"
+    # Keeping mine goes over the title the user was shown in the conflict.
+    outbox_answers.keep_mine(actions.engine, incident_id)
+    result = (await sync(settings)).results[0]
+    assert result.pushed == 1 and result.conflicts == 0
+    assert emulator.incident(remote_id)["short_description"] == "Gas smell in lab 2"
+
+
+async def test_an_edit_read_as_the_cache_still_has_it_goes_without_asking(
+    serve: Serve, tmp_path: Path
+) -> None:
+    emulator, settings, [remote_id] = await synced_kitehouse(serve, tmp_path, "Door jammed")
+    incident_id = f"school:{remote_id}"
+    actions = Actions.open(settings.db_path())
+    actions.edit(incident_id, {"title": "Door jammed, exit 3"}, read={"title": "Door jammed"})
+
+    result = (await sync(settings)).results[0]
+
+    assert result.pushed == 1 and result.conflicts == 0
+    assert emulator.incident(remote_id)["short_description"] == "Door jammed, exit 3"
 
 
 async def test_an_attribute_someone_else_changed_is_a_conflict(

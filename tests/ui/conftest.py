@@ -227,11 +227,15 @@ def make_app(
 @pytest.fixture
 def serve() -> Iterator[Callable[..., EmulatorServer]]:
     """Start emulators of a kind (``serve("revily", sample=5)``) on free loopback ports, on
-    the tests' frozen clock; all stopped after."""
+    the tests' frozen clock unless given another (``clock=``, one the test moves); all
+    stopped after."""
     started: list[EmulatorServer] = []
 
-    def start(kind: str, sample: int = 0) -> EmulatorServer:
-        server = EmulatorServer(make_emulator(kind, sample=sample, clock=lambda: NOW)).start()
+    def start(
+        kind: str, sample: int = 0, clock: Callable[[], datetime] | None = None
+    ) -> EmulatorServer:
+        emulator = make_emulator(kind, sample=sample, clock=clock or (lambda: NOW))
+        server = EmulatorServer(emulator).start()
         started.append(server)
         return server
 

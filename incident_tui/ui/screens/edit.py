@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.worker import Worker
 
 from incident_tui.domain.capabilities import Capability
+from incident_tui.domain.model import EDITABLE_FIELDS
 from incident_tui.domain.text import clean
 from incident_tui.store.reader import Detail
 from incident_tui.ui.context import UiContext
@@ -35,6 +36,10 @@ class EditScreen(FormScreen[dict[str, Any]]):
         self.incident_id = incident_id
         self.incident_name = ctx.services.name_of(incident_id)
         self.before: dict[str, Any] | None = None
+        """The fields as shown when the dialog was filled (cleaned): what counts as changed."""
+        self.read: dict[str, Any] = {}
+        """The same fields as the cache held them then: the values the edit is made against,
+        so a sync that brings someone else's value meanwhile makes saving a conflict."""
 
     def heading(self) -> Content:
         """``Edit kitehouse 1061``: which incident is being edited."""
@@ -61,6 +66,7 @@ class EditScreen(FormScreen[dict[str, Any]]):
             self.dismiss(None)
             return
         incident = detail.incident
+        self.read = {name: incident.get(name) for name in EDITABLE_FIELDS}
         # Shown cleaned: what the user edits is what they saw; saving writes the clean text.
         self.before = {
             "title": clean(incident.get("title"), single_line=True),
@@ -104,15 +110,20 @@ class EditScreen(FormScreen[dict[str, Any]]):
 def open_edit(app: App[Any], ctx: UiContext, incident_id: str) -> None:
     """Show the dialog; changes are queued through the intents."""
 
+    blink = bool(getattr(app, "cursor_blink", True))
+    screen = EditScreen(ctx, incident_id, blink=blink)
+
     def saved(changes: dict[str, Any] | None) -> None:
         if changes:
             drafts = ctx.services.drafts
             ctx.intents.edit(
-                incident_id, changes, done=lambda: drafts.drop(edit_draft_key(incident_id))
+                incident_id,
+                changes,
+                read=screen.read,
+                done=lambda: drafts.drop(edit_draft_key(incident_id)),
             )
 
-    blink = bool(getattr(app, "cursor_blink", True))
-    app.push_screen(EditScreen(ctx, incident_id, blink=blink), saved)
+    app.push_screen(screen, saved)
 
 
 def edit_draft_key(incident_id: str) -> str:

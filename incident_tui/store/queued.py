@@ -25,8 +25,8 @@ remote had them at the last pull."""
 
 READ_BASE = "read"
 """Payload key of an edit: the fields it changes as they were read when it was made (the
-edit dialog filled), where the cache has changed them since (a sync brought someone else's
-value). The push checks those fields against these values
+edit dialog filled, or its kept draft first written), where the cache has changed them
+since (a sync brought someone else's value). The push checks those fields against these values
 rather than the incident's ``base``, so that change is a conflict for the user to settle,
 as it is for an edit queued before it came."""
 

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.worker import Worker
 
 from incident_tui.domain.capabilities import Capability
-from incident_tui.domain.model import EDITABLE_FIELDS
+from incident_tui.domain.model import EDITABLE_FIELDS, Severity
 from incident_tui.domain.text import clean
 from incident_tui.store.reader import Detail
 from incident_tui.ui.context import UiContext
@@ -65,32 +65,57 @@ class EditScreen(FormScreen[dict[str, Any]]):
             self.notify("This incident is no longer in the cache.", severity="error", markup=False)
             self.dismiss(None)
             return
-        incident = detail.incident
-        self.read = {name: incident.get(name) for name in EDITABLE_FIELDS}
-        # Shown cleaned: what the user edits is what they saw; saving writes the clean text.
-        self.before = {
-            "title": clean(incident.get("title"), single_line=True),
-            "description": clean(incident.get("description")) or None,
-            "severity": incident.get("severity"),
-        }
-        before = self.before
-        self.fill(before["title"], before["description"] or "", before["severity"])
+        current = {name: detail.incident.get(name) for name in EDITABLE_FIELDS}
+        self.read = dict(current)
+        self.before = shown(current)
         saved = self.keeper.saved()
-        if saved:
-            self.restore(saved)
-            self.notify("Your unsaved edit is back.", markup=False, timeout=3)
+        back = self._take_draft(saved) if saved else {}
+        values = {**self.before, **back}
+        self.fill(str(values["title"] or ""), str(values["description"] or ""), values["severity"])
+        if back:
+            self.notify(self._back_notice(list(back), shown(current)), markup=False, timeout=6)
+
+    def _take_draft(self, saved: Fields) -> dict[str, Any]:
+        """The fields a kept draft changed, as typed, each one's base taken from the draft:
+        what it was written against, not what a sync brought since (that is for the user to
+        settle when it is sent). The other fields stay as the incident has them now, so a
+        colleague's change to them is never sent back over."""
+        assert self.before is not None
+        kept = saved.get("read")
+        # A draft kept without its base: what it differs from now is what it changed.
+        base = kept if isinstance(kept, dict) else dict(self.read)
+        was = shown(base)
+        typed: Fields = {"title": saved.get("title"), "description": saved.get("description")}
+        if self.with_severity and "severity" in saved:
+            typed["severity"] = saved["severity"] if saved["severity"] in SEVERITIES else None
+        differ = compared(typed)
+        back = {name: value for name, value in typed.items() if differ[name] != was[name]}
+        for name in back:
+            self.read[name] = base.get(name)
+            self.before[name] = was[name]
+        return back
+
+    def _back_notice(self, changed: list[str], now: dict[str, Any]) -> str:
+        """``Your unsaved edit is back.``, and which of its fields the remote changed since
+        it was written (saving then asks which to keep)."""
+        assert self.before is not None
+        moved = [name for name in changed if now[name] != self.before[name]]
+        if not moved:
+            return "Your unsaved edit is back."
+        what = " and ".join(moved)
+        return (
+            f"Your unsaved edit is back. Its {what} changed on the remote since you wrote it: "
+            "saving asks which to keep."
+        )
 
     def draft_fields(self) -> Fields | None:
-        """The fields while they differ from the incident (``None`` until it is read)."""
+        """The fields while they differ from what the dialog was filled from (``None`` until
+        the incident is read), with the values they were written against (``read``)."""
         if self.before is None:
             return None
         fields = self.fields()
-        same = (
-            fields["title"].strip() == self.before["title"]
-            and (fields["description"] or None) == self.before["description"]
-            and fields.get("severity", self.before["severity"]) == self.before["severity"]
-        )
-        return {} if same else fields
+        same = all(value == self.before[name] for name, value in compared(fields).items())
+        return {} if same else {**fields, "read": dict(self.read)}
 
     def action_submit(self) -> None:
         """Return the changed fields (nothing changed closes the dialog quietly)."""
@@ -129,3 +154,29 @@ def open_edit(app: App[Any], ctx: UiContext, incident_id: str) -> None:
 def edit_draft_key(incident_id: str) -> str:
     """Where an unsaved edit of ``incident_id`` waits in the drafts."""
     return f"edit:{incident_id}"
+
+
+SEVERITIES = frozenset(s.value for s in Severity)
+"""The severities a kept draft may hold (a damaged one brings back none)."""
+
+
+def shown(values: dict[str, Any]) -> dict[str, Any]:
+    """The editable fields as the dialog shows them: cleaned, because what the user edits is
+    what they saw (and saving writes the clean text); an empty description is none."""
+    return {
+        "title": clean(values.get("title"), single_line=True),
+        "description": clean(values.get("description")) or None,
+        "severity": values.get("severity"),
+    }
+
+
+def compared(fields: Fields) -> dict[str, Any]:
+    """A form's fields as they are compared with what it was filled from (:func:`shown`):
+    the title without the spaces around it, an empty description none."""
+    values = {
+        "title": str(fields.get("title") or "").strip(),
+        "description": str(fields.get("description") or "") or None,
+    }
+    if "severity" in fields:
+        values["severity"] = fields["severity"]
+    return values

@@ -69,13 +69,14 @@ class DraftKeeper:
                 self._timer.stop()
             self.save()
 
-    def cancelled(self) -> None:
-        """The dialog closes unsent: keep the draft, and say so if there is one."""
+    def cancelled(self, *, say: bool = True) -> None:
+        """The dialog closes unsent: keep the draft, and say so if there is one (unless
+        not ``say``: it cannot come back, the incident being gone)."""
         if self._timer is not None:
             self._timer.stop()
         self.save()
         self._done = True
-        if self.drafts is not None and self.drafts.get(self.key) is not None:
+        if say and self.drafts is not None and self.drafts.get(self.key) is not None:
             self.screen.app.notify(KEPT_NOTICE, markup=False)
 
     def sent(self) -> None:

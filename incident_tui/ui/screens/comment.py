@@ -22,6 +22,8 @@ from incident_tui.domain.text import clean
 from incident_tui.ui.context import UiContext
 from incident_tui.ui.draft_keeper import DraftKeeper
 from incident_tui.ui.drafts import Drafts, Fields
+from incident_tui.ui.gone import send_target
+from incident_tui.ui.services import Services
 from incident_tui.ui.widgets.ticks import TickBox
 
 
@@ -56,11 +58,17 @@ class CommentScreen(ModalScreen[NewComment | None]):
         public_option: bool = False,
         drafts: Drafts | None = None,
         name: str = "",
+        services: Services | None = None,
     ) -> None:
         """``name`` is what the heading calls the incident (``Services.name_of``), the
-        cleaned id when not given."""
+        cleaned id when not given. With ``services``, sending first checks that the
+        incident is still in the cache (:mod:`incident_tui.ui.gone`)."""
         super().__init__()
         self.incident_id = incident_id
+        """The incident to send to: the remote's id once a create made here was sent."""
+        self.services = services
+        self.gone = False
+        """The incident went from the cache while the dialog was open: nothing can be sent."""
         self.incident_title = title
         self.incident_name = name or clean(incident_id, single_line=True)
         self.blink = blink
@@ -126,12 +134,22 @@ class CommentScreen(ModalScreen[NewComment | None]):
         if not text.strip():
             self.notify("A comment cannot be empty.", severity="warning", markup=False)
             return
+        if self.services is not None:
+            now = send_target(
+                self, self.services, self.incident_id, self.incident_name, "the comment"
+            )
+            if now is None:
+                # Kept open: closing would take the text out of sight for good.
+                self.gone = True
+                return
+            self.incident_id = now
         self.keeper.sent()
         self.dismiss(NewComment(text, self.public))
 
     def action_cancel(self) -> None:
-        """Close without sending (what was typed stays as a draft)."""
-        self.keeper.cancelled()
+        """Close without sending (what was typed stays as a draft; said unless the
+        incident is gone, when no dialog can bring it back)."""
+        self.keeper.cancelled(say=not self.gone)
         self.dismiss(None)
 
 
@@ -149,7 +167,7 @@ def open_comment(app: App[Any], ctx: UiContext, incident_id: str, title: str) ->
     def sent(comment: NewComment | None) -> None:
         if comment is not None:
             ctx.intents.comment(
-                incident_id,
+                screen.incident_id,
                 comment.body,
                 public=comment.public,
                 done=lambda: drafts.drop(comment_draft_key(incident_id)),
@@ -159,6 +177,6 @@ def open_comment(app: App[Any], ctx: UiContext, incident_id: str, title: str) ->
     public_option = services.can(services.kind_of(incident_id), Capability.PUBLIC_NOTES)
     screen = CommentScreen(
         incident_id, title, blink=blink, public_option=public_option, drafts=drafts,
-        name=services.name_of(incident_id),
+        name=services.name_of(incident_id), services=services,
     )
     app.push_screen(screen, sent)

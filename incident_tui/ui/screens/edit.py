@@ -15,6 +15,7 @@ from incident_tui.domain.text import clean
 from incident_tui.store.reader import Detail
 from incident_tui.ui.context import UiContext
 from incident_tui.ui.drafts import Fields
+from incident_tui.ui.gone import send_target
 from incident_tui.ui.messages import forward_worker_failure
 from incident_tui.ui.screens.incident_form import FormScreen
 
@@ -34,7 +35,10 @@ class EditScreen(FormScreen[dict[str, Any]]):
         )
         self.ctx = ctx
         self.incident_id = incident_id
+        """The incident to save to: the remote's id once a create made here was sent."""
         self.incident_name = ctx.services.name_of(incident_id)
+        self.gone = False
+        """The incident went from the cache while the dialog was open: nothing can be sent."""
         self.before: dict[str, Any] | None = None
         """The fields as shown when the dialog was filled (cleaned): what counts as changed."""
         self.read: dict[str, Any] = {}
@@ -128,8 +132,23 @@ class EditScreen(FormScreen[dict[str, Any]]):
         after: dict[str, Any] = {"title": title, "description": description or None}
         if self.with_severity:
             after["severity"] = severity.value if severity else None
+        changes = {k: v for k, v in after.items() if v != self.before[k]}
+        if changes:
+            services = self.ctx.services
+            now = send_target(self, services, self.incident_id, self.incident_name, "the edit")
+            if now is None:
+                # Kept open: closing would take the text out of sight for good.
+                self.gone = True
+                return
+            self.incident_id = now
         self.keeper.sent()
-        self.dismiss({k: v for k, v in after.items() if v != self.before[k]})
+        self.dismiss(changes)
+
+    def action_cancel(self) -> None:
+        """Close without saving (what was typed stays as a draft; said unless the incident
+        is gone, when no dialog can bring it back)."""
+        self.keeper.cancelled(say=not self.gone)
+        self.dismiss(None)
 
 
 def open_edit(app: App[Any], ctx: UiContext, incident_id: str) -> None:
@@ -142,7 +161,7 @@ def open_edit(app: App[Any], ctx: UiContext, incident_id: str) -> None:
         if changes:
             drafts = ctx.services.drafts
             ctx.intents.edit(
-                incident_id,
+                screen.incident_id,
                 changes,
                 read=screen.read,
                 done=lambda: drafts.drop(edit_draft_key(incident_id)),

@@ -69,6 +69,19 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("detail-extra", "Remote fields"),
 )
 
+HUNG = frozenset(
+    {
+        "detail-fields",
+        "detail-kind",
+        "detail-conflict",
+        "detail-comments",
+        "detail-custom",
+        "detail-extra",
+    }
+)
+"""The sections whose long lines continue under their indent or their value
+(:class:`HangingText`): the labelled ones and the comments."""
+
 ANSWER_KEYS: tuple[tuple[str, str], ...] = (
     ("keep_mine", "keep mine"),
     ("take_theirs", "take theirs"),
@@ -172,8 +185,9 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         yield RereadNote(id="detail-reread")
         with self.BODY(id="detail-body"):
             for section_id, heading in SECTIONS:
-                # Comments are indented under their header; a wrapped line stays so.
-                widget = HangingText if section_id == "detail-comments" else Static
+                # Comments are indented under their header, values beside their labels; a
+                # wrapped line stays so.
+                widget = HangingText if section_id in HUNG else Static
                 section = widget(id=section_id, classes="section")
                 if heading:
                     section.border_title = heading

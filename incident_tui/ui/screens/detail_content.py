@@ -20,6 +20,7 @@ from incident_tui.domain.remote_words import remote_words
 from incident_tui.domain.sizes import size_text
 from incident_tui.domain.text import clean, counted
 from incident_tui.ui.format import local_time, value_text
+from incident_tui.ui.widgets.hanging_text import LABEL_STYLE
 
 LABEL_WIDTH = 14
 MAX_TITLE = 500
@@ -39,10 +40,12 @@ def body_text(text: Any) -> str:
 
 
 def field_line(label: str, value: Part | list[Part], width: int = LABEL_WIDTH) -> Content:
-    """``label      value`` with the label dimmed, padded to ``width``."""
+    """``label      value`` with the label dimmed, padded to ``width``. The padded label is
+    one span in :data:`LABEL_STYLE`: a :class:`HangingText` continues a long value under
+    the value."""
     parts = value if isinstance(value, list) else [value]
     padded = label.ljust(width) if len(label) < width else label + "  "
-    return Content.assemble((padded, "$foreground-muted"), *parts)
+    return Content.assemble((padded, LABEL_STYLE), *parts)
 
 
 def lines(items: Iterable[Content]) -> Content:

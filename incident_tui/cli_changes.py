@@ -1,6 +1,7 @@
 """Commands that queue a change to incidents: acknowledge, resolve, reopen, comment, create and
 delete. Each prints what it queued; the sync sends it to the remote. Deleting an incident
-created here that was never sent queues nothing: it prints what it cancelled instead."""
+created here that was never sent queues nothing: it prints what it cancelled instead; one whose
+create may have reached the remote waits for it, and says so."""
 
 from __future__ import annotations
 
@@ -34,12 +35,18 @@ def _stdin_text(what: str) -> str:
 
 def _report(queued: list[Queued], verb: str) -> int:
     """Print a line per change queued, or per deletion that cancelled unsent changes instead
-    (nothing of those reaches the remote, so "queued" would be wrong)."""
+    (nothing of those reaches the remote, so "queued" would be wrong); a deletion behind a
+    create that may have reached the remote says it waits for that."""
     for item in queued:
         # Ids come from remotes: printed as ``list`` shows them (and commands take them).
         shown = clean(item.incident_id, single_line=True)
         if item.cancelled:
             print(f"cancelled: the unsent create of {shown} (nothing was sent)")
+        elif item.after_sending:
+            print(
+                f"queued: {verb} {shown} after its create, which may have reached the "
+                f"remote, is settled (change {item.seq})"
+            )
         else:
             print(f"queued: {verb} {shown} (change {item.seq})")
     return 0

@@ -199,6 +199,11 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"cancelled: the unsent attachment {name} on {shown} (nothing was sent)"
         )
+    elif queued.after_sending:
+        print(
+            f"queued: delete attachment {name} of {shown} after its upload, which may have "
+            f"reached the remote, is settled (change {queued.seq})"
+        )
     else:
         print(f"queued: delete attachment {name} of {shown} (change {queued.seq})")
     return 0
@@ -221,6 +226,11 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
     if queued.cancelled:
         print(
             f"cancelled: the unsent comment #{args.number} on {shown} (nothing was sent)"
+        )
+    elif queued.after_sending:
+        print(
+            f"queued: delete comment #{args.number} of {shown} after its post, which may "
+            f"have reached the remote, is settled (change {queued.seq})"
         )
     else:
         print(f"queued: delete comment #{args.number} of {shown} (change {queued.seq})")

@@ -4,7 +4,9 @@ The user sees the change at once (with a pending mark); the sync engine pushes i
 change that the incident's remote kind cannot make is refused here, before anything is queued,
 and so is a status change that makes no sense from the incident's current (local) status.
 Deleting what never reached the remote (an incident created here, a comment or file not sent
-yet) queues nothing: its unsent changes are cancelled.
+yet) queues nothing: its unsent changes are cancelled. What is being sent, or was cut off while
+it was (its change ``sending``), may be on the remote already: its deletion is queued behind
+it, and goes once the sync has settled it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import shutil
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,7 @@ from incident_tui.store.bookkeeping import (
     remove_incident,
 )
 from incident_tui.store.engine import make_engine, session
+from incident_tui.store.in_flight import in_flight
 from incident_tui.store.queued import (
     READ_BASE,
     Queued,
@@ -200,13 +204,18 @@ class Actions:
 
     def delete_comment(self, incident_id: str, comment_seq: int) -> Queued:
         """Queue deleting a comment (it disappears from the cache at once); one not sent yet
-        is cancelled instead, with nothing queued (``cancelled``)."""
+        is cancelled instead, with nothing queued (``cancelled``). One being sent, or cut off
+        while it was, may be on the remote: the deletion waits behind its post
+        (``after_sending``) and learns the comment's remote id when that is recorded."""
         with session(self.engine) as s, s.begin():
             row = self._incident(s, incident_id, ChangeKind.DELETE_COMMENT)
             comment = s.get(CommentRow, comment_seq)
             if comment is None or comment.incident_id != incident_id:
                 raise ActionError(f"{incident_id} has no comment {comment_seq}")
+            sending = None
             if comment.remote_id is None:
+                sending = in_flight(s, row.id, ChangeKind.COMMENT, comment.seq)
+            if comment.remote_id is None and sending is None:
                 # Never pushed: dropping the queued comment is the whole deletion.
                 self._drop_queued_comment(s, comment)
                 s.delete(comment)
@@ -217,8 +226,7 @@ class Actions:
             # The kind of note goes along: the row is gone by the time the sync sends this,
             # and OneUptime deletes public and internal notes at different addresses.
             # A copy of it, too: discarding this change puts it back at once, offline.
-            payload = {
-                "comment_id": comment.remote_id,
+            payload: dict[str, Any] = {
                 "visibility": comment.visibility,
                 "comment": {
                     "seq": comment.seq,
@@ -227,10 +235,15 @@ class Actions:
                     "created_at": comment.created_at,
                 },
             }
+            if sending is None:
+                payload["comment_id"] = comment.remote_id
+            else:
+                payload.update(comment_seq=comment.seq, after=sending.seq)
             s.delete(comment)
             s.flush()
             fts.reindex(s, [row.id])
-            return self._enqueue(s, row, ChangeKind.DELETE_COMMENT, payload)
+            queued = self._enqueue(s, row, ChangeKind.DELETE_COMMENT, payload)
+            return replace(queued, after_sending=sending is not None)
 
     def _drop_queued_comment(self, s: Session, comment: CommentRow) -> None:
         if comment.outbox_seq is not None:
@@ -331,16 +344,20 @@ class Actions:
         """Queue deleting an incident; it is hidden at once, unless a change of it waits for
         the user's answer (refused or contested): the delete waits behind that, and the
         incident stays shown, marked, until it is answered. A never-pushed one just goes,
-        with its unsent create and later changes, and nothing queued (``cancelled``)."""
+        with its unsent create and later changes, and nothing queued (``cancelled``); but
+        not one whose create is being sent, or was cut off while it was: the remote may
+        have it, so the delete waits behind the create (``after_sending``), which the sync
+        settles first, and then goes to the incident it made."""
         with session(self.engine) as s, s.begin():
             row = self._incident(s, incident_id, ChangeKind.DELETE)
-            if row.local_only:
+            sending = row.local_only and in_flight(s, row.id, ChangeKind.CREATE) is not None
+            if row.local_only and not sending:
                 queued = Queued(row.id, 0, ChangeKind.DELETE, cancelled=True)
                 remove_incident(s, row)
                 return queued
             queued = self._enqueue(s, row, ChangeKind.DELETE, {})
             hide_while_deleting(s, row)
-            return queued
+            return replace(queued, after_sending=sending)
 
     def attach(self, incident_id: str, path: Path, content_type: str | None = None) -> Queued:
         """Queue uploading a local file; a copy is kept beside the cache until it is sent."""
@@ -383,13 +400,18 @@ class Actions:
     def delete_attachment(self, incident_id: str, attachment_seq: int) -> Queued:
         """Queue deleting an attachment (it disappears from the cache at once); one not
         uploaded yet is cancelled instead, with its kept copy, and nothing queued
-        (``cancelled``)."""
+        (``cancelled``). One being uploaded, or cut off while it was, may be on the remote:
+        the deletion waits behind the upload (``after_sending``), which keeps its copy for
+        a second try, and learns the file's remote id when the upload is recorded."""
         with session(self.engine) as s, s.begin():
             row = self._incident(s, incident_id, ChangeKind.DELETE_ATTACHMENT)
             attachment = s.get(AttachmentRow, attachment_seq)
             if attachment is None or attachment.incident_id != incident_id:
                 raise ActionError(f"{incident_id} has no attachment {attachment_seq}")
+            sending = None
             if attachment.remote_id is None:
+                sending = in_flight(s, row.id, ChangeKind.ATTACH, attachment.seq)
+            if attachment.remote_id is None and sending is None:
                 # Never uploaded: dropping the queued upload is the whole deletion.
                 staged = [attachment.local_path, *self._drop_queued_upload(s, attachment)]
                 s.delete(attachment)
@@ -398,8 +420,7 @@ class Actions:
                 self._recount(s, row.id)
                 return Queued(row.id, 0, ChangeKind.DELETE_ATTACHMENT, cancelled=True)
             # A copy of it, too: discarding this change puts it back at once, offline.
-            payload = {
-                "object_id": attachment.remote_id,
+            payload: dict[str, Any] = {
                 "name": attachment.name,
                 "attachment": {
                     "seq": attachment.seq,
@@ -409,8 +430,13 @@ class Actions:
                     "size": attachment.size,
                 },
             }
+            if sending is None:
+                payload["object_id"] = attachment.remote_id
+            else:
+                payload.update(attachment_seq=attachment.seq, after=sending.seq)
             s.delete(attachment)
-            return self._enqueue(s, row, ChangeKind.DELETE_ATTACHMENT, payload)
+            queued = self._enqueue(s, row, ChangeKind.DELETE_ATTACHMENT, payload)
+            return replace(queued, after_sending=sending is not None)
 
     @staticmethod
     def _drop_queued_upload(s: Session, attachment: AttachmentRow) -> list[str | None]:

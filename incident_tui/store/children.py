@@ -13,6 +13,7 @@ from sqlmodel import Session
 from incident_tui.clock import to_db
 from incident_tui.domain import jsontext
 from incident_tui.domain.model import ChangeKind, Incident
+from incident_tui.store.in_flight import REMOVED_ID
 from incident_tui.store.schema import AttachmentRow, CommentRow
 
 _COMMENT_COLUMNS = ("author", "body", "created_at", "visibility")
@@ -115,7 +116,6 @@ def replace_children(s: Session, incidents: Sequence[Incident]) -> set[str]:
 
 
 _REMOVALS = (ChangeKind.DELETE_COMMENT, ChangeKind.DELETE_ATTACHMENT)
-_REMOVED_ID = {ChangeKind.DELETE_COMMENT: "comment_id", ChangeKind.DELETE_ATTACHMENT: "object_id"}
 
 
 def _queued_removals(s: Session, incident_ids: list[str]) -> set[tuple[ChangeKind, str, str]]:
@@ -131,7 +131,7 @@ def _queued_removals(s: Session, incident_ids: list[str]) -> set[tuple[ChangeKin
     found: set[tuple[ChangeKind, str, str]] = set()
     for op, incident_id, payload in rows:
         kind = ChangeKind(op)
-        removed = json.loads(payload or "{}").get(_REMOVED_ID[kind])
+        removed = json.loads(payload or "{}").get(REMOVED_ID[kind])
         if removed is not None:
             found.add((kind, incident_id, str(removed)))
     return found

@@ -1,9 +1,10 @@
 """What user actions return: the change each queued (or, for a deletion of something never
-sent, that the unsent changes were cancelled instead) and, for status changes, the incidents
-left alone and why (already where the change leads, a change that makes no sense from their
-status, such as acknowledging a resolved incident, or one their remote cannot make); and
-what an incident shows while changes of it are queued (:func:`queued_view`, and the times of
-a status change: :func:`times_after`), to undo one or to show it again."""
+sent, that the unsent changes were cancelled instead, or that it waits behind their sending)
+and, for status changes, the incidents left alone and why (already where the change leads, a
+change that makes no sense from their status, such as acknowledging a resolved incident, or
+one their remote cannot make); and what an incident shows while changes of it are queued
+(:func:`queued_view`, and the times of a status change: :func:`times_after`), to undo one or
+to show it again."""
 
 from __future__ import annotations
 
@@ -38,12 +39,17 @@ class Queued:
     ``cancelled``: nothing was queued, because what the action deletes never reached the
     remote (an incident created here, a comment or file not sent yet); its queued changes were
     dropped instead and ``seq`` is 0. Nothing will be sent for it.
+
+    ``after_sending``: a deletion queued behind the create, post or upload of what it
+    deletes, which was being sent (or cut off while it was) and so may have reached the
+    remote; it goes once the sync has settled that.
     """
 
     incident_id: str
     seq: int
     op: ChangeKind
     cancelled: bool = False
+    after_sending: bool = False
 
 
 @dataclass(frozen=True, slots=True)

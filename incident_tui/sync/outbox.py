@@ -35,6 +35,7 @@ from incident_tui.store.bookkeeping import (
     remove_incident,
 )
 from incident_tui.store.engine import reading, session
+from incident_tui.store.in_flight import name_waiting
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import UpsertResult, base_of, upsert_incidents
 
@@ -353,6 +354,10 @@ def complete(
                 local.created_at = to_db(comment.created_at) or local.created_at
                 local.author = comment.author or local.author
                 local.visibility = comment.visibility or local.visibility
+            else:
+                # Deleted while it was being sent: its deletion waits for this id.
+                kind = {"visibility": comment.visibility} if comment.visibility else {}
+                name_waiting(s, incident_id, change.op, seq, comment.remote_id, **kind)
         if change.op is ChangeKind.ATTACH and attachment is not None:
             seq = change.payload.get("attachment_seq")
             local_file = s.get(AttachmentRow, seq) if seq is not None else None
@@ -364,6 +369,8 @@ def complete(
                 local_file.url = attachment.url
                 local_file.pending = False
                 local_file.local_path = None
+            else:
+                name_waiting(s, incident_id, change.op, seq, attachment.remote_id)
             drop_staged_files(s, staged)
         incident = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).first()
         if change.op is ChangeKind.DELETE:

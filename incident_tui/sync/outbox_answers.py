@@ -23,6 +23,7 @@ from incident_tui.store.bookkeeping import (
     remove_incident,
 )
 from incident_tui.store.engine import session
+from incident_tui.store.in_flight import LOCAL_NUMBER, waiting_removals
 from incident_tui.store.queued import READ_BASE, queued_view, times_after
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import REFUSED_BASE
@@ -142,7 +143,7 @@ def discard(engine: Engine, seq: int) -> str:
         if op is ChangeKind.CREATE:
             remove_incident(s, incident)
             return row.incident_id
-        _drop_unsent(s, op, payload)
+        _drop_unsent(s, incident.id, op, payload)
         _put_back(s, incident.id, op, payload)
         remaining = s.exec(
             select(OutboxRow)
@@ -192,8 +193,12 @@ def _their_words(incident: IncidentRow, conflict: dict[str, Any]) -> None:
         incident.severity_raw = words["severity_raw"]
 
 
-def _drop_unsent(s: Session, op: ChangeKind, payload: dict[str, Any]) -> None:
-    """Remove the comment or file a discarded change would have sent."""
+def _drop_unsent(s: Session, incident_id: str, op: ChangeKind, payload: dict[str, Any]) -> None:
+    """Remove the comment or file a discarded change would have sent, and the deletions of
+    it queued while it was being sent: with nothing sent, they have nothing to delete."""
+    if op in LOCAL_NUMBER:
+        for removal in waiting_removals(s, incident_id, op, payload.get(LOCAL_NUMBER[op])):
+            s.delete(removal)
     if op is ChangeKind.COMMENT and payload.get("comment_seq") is not None:
         comment = s.get(CommentRow, payload["comment_seq"])
         if comment is not None:
@@ -208,6 +213,30 @@ def _drop_unsent(s: Session, op: ChangeKind, payload: dict[str, Any]) -> None:
         drop_staged_files(s, staged)
 
 
+def _put_back_unsent(
+    s: Session, incident_id: str, op: ChangeKind, payload: dict[str, Any], kept: dict[str, Any]
+) -> None:
+    """Put back the comment or file a discarded deletion hid while its post or upload was
+    being sent, as the send shows it (pending, the file's kept copy with it), under the
+    number the send records it by. When that send is gone, the re-read brings what the
+    remote has."""
+    sent = s.get(OutboxRow, payload.get("after") or 0)
+    seq = kept.get("seq")
+    table = CommentRow if op is ChangeKind.DELETE_COMMENT else AttachmentRow
+    if sent is None or sent.incident_id != incident_id or not isinstance(seq, int):
+        return
+    if s.get(table, seq) is not None:
+        return
+    values = {name: kept[name] for name in _KEPT_COLUMNS[op] if name in kept}
+    if op is ChangeKind.DELETE_COMMENT:
+        s.add(CommentRow(**values, seq=seq, incident_id=incident_id, pending=True,
+                         outbox_seq=sent.seq))
+    else:
+        path = _decoded(sent.payload).get("path")
+        s.add(AttachmentRow(**values, seq=seq, incident_id=incident_id, pending=True,
+                            local_path=path if isinstance(path, str) else None))
+
+
 _KEPT_COLUMNS = {
     ChangeKind.DELETE_COMMENT: ("author", "body", "created_at", "visibility"),
     ChangeKind.DELETE_ATTACHMENT: ("name", "content_type", "url", "size"),
@@ -218,7 +247,8 @@ _KEPT_COLUMNS = {
 def _put_back(s: Session, incident_id: str, op: ChangeKind, payload: dict[str, Any]) -> None:
     """Put back the comment or file a discarded deletion hid, under its old number, from
     the copy the change kept (``comment`` or ``attachment`` in its payload). Without one,
-    the re-read at the next sync brings it back."""
+    the re-read at the next sync brings it back. One deleted while it was being sent
+    comes back as waiting for that send (:func:`_put_back_unsent`)."""
     table: type[CommentRow] | type[AttachmentRow]
     if op is ChangeKind.DELETE_COMMENT:
         table, kept, remote_id = CommentRow, payload.get("comment"), payload.get("comment_id")
@@ -226,7 +256,10 @@ def _put_back(s: Session, incident_id: str, op: ChangeKind, payload: dict[str, A
         table, kept, remote_id = AttachmentRow, payload.get("attachment"), payload.get("object_id")
     else:
         return
-    if not isinstance(kept, dict) or remote_id is None:
+    if not isinstance(kept, dict):
+        return
+    if remote_id is None:
+        _put_back_unsent(s, incident_id, op, payload, kept)
         return
     there = select(table).where(table.incident_id == incident_id, table.remote_id == remote_id)
     if s.exec(there).first() is not None:

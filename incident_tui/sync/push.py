@@ -47,6 +47,7 @@ from incident_tui.remote.errors import (
 )
 from incident_tui.remote.http import WAIT_LIMIT, WRITES_SENT, Sleep
 from incident_tui.store.db import StoreError
+from incident_tui.store.in_flight import unnamed
 from incident_tui.store.queued import READ_BASE
 from incident_tui.store.upsert import REFUSED_BASE, base_of
 from incident_tui.sync import outbox, pull_store
@@ -297,10 +298,11 @@ class Pusher:
                 touched = [change.incident_id]
             else:
                 result.pushed += 1
-                if change.op is ChangeKind.CREATE:
-                    # The incident's later changes now name it by the remote's id: read them
-                    # again, or they would find no incident under the local id they were
-                    # read with, and wait for the next pass.
+                if change.op is ChangeKind.CREATE or _named_now(change, changes):
+                    # The incident's later changes now name it by the remote's id (or the
+                    # comment or file deleted while it was being sent by the id it got):
+                    # read them again, or they would go as read before this was recorded,
+                    # and wait for the next pass.
                     later = await asyncio.to_thread(
                         outbox.pending_changes, self.engine, connector.name
                     )
@@ -563,6 +565,14 @@ class Pusher:
         """Send a deletion; :class:`NotFound` when the remote says it is already gone."""
         if op is ChangeKind.DELETE:
             await connector.delete(current)
+        elif unnamed(op, payload):
+            # The send it waited behind went without handing its id on (an older version
+            # discarded it, or the cache was edited by hand): nothing names it on the remote.
+            what = "comment" if op is ChangeKind.DELETE_COMMENT else "file"
+            raise Unsendable(
+                f"no remote id was recorded for the {what} this deletes: look for it on the "
+                f"remote, delete it there if it is, then discard this change"
+            )
         elif op is ChangeKind.DELETE_COMMENT:
             comment_id = str(payload["comment_id"])
             known = any(c.remote_id == comment_id for c in current.comments or ())
@@ -689,6 +699,16 @@ def _reached_for_good(op: ChangeKind, current: Incident) -> bool:
         return False
     target = status_after(op, current.kind)
     return _STATUS_RANK[current.status] >= _STATUS_RANK[target]
+
+
+def _named_now(sent: Change, later: deque[Change]) -> bool:
+    """Whether a deletion among the ``later`` changes waited for the remote id of the
+    comment or file ``sent`` just sent (queued while it was being sent), which it has now."""
+    if sent.op not in ADDITIVE:
+        return False
+    return any(
+        c.incident_id == sent.incident_id and unnamed(c.op, c.payload) for c in later
+    )
 
 
 def _ids(incident: Incident, op: ChangeKind) -> list[str]:

@@ -23,7 +23,7 @@ from incident_tui.store.bookkeeping import (
     remove_incident,
 )
 from incident_tui.store.engine import session
-from incident_tui.store.in_flight import LOCAL_NUMBER, waiting_removals
+from incident_tui.store.in_flight import LOCAL_NUMBER, SENDING, waiting_removals
 from incident_tui.store.queued import READ_BASE, queued_view, times_after
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import REFUSED_BASE
@@ -121,6 +121,8 @@ def _show_again(s: Session, incident: IncidentRow, retried: OutboxRow, now: str 
 
 def discard(engine: Engine, seq: int) -> str:
     """Drop a queued change and undo what it showed in the cache; returns the incident id.
+    Not one being sent, or cut off while it was (``sending``): the remote may have what it
+    makes, and only the sync can tell.
 
     A discarded create removes the local incident altogether; a discarded comment or upload
     removes what it would have sent (an upload's kept copy too); a discarded deletion of a
@@ -133,6 +135,8 @@ def discard(engine: Engine, seq: int) -> str:
         row = s.get(OutboxRow, seq)
         if row is None:
             raise ActionError(f"no queued change {seq}")
+        if row.state == SENDING:
+            raise ActionError(_unsettled(row))
         incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
         payload = json.loads(row.payload)
         op = ChangeKind(row.op)
@@ -177,6 +181,24 @@ def discard(engine: Engine, seq: int) -> str:
         s.flush()
         fts.reindex(s, [incident.id])
         return incident.id
+
+
+def _unsettled(row: OutboxRow) -> str:
+    """Why change ``row``, being sent or cut off while it was, is not discarded, and what to
+    do instead: dropping it would not undo what the remote may have, and would keep the
+    next sync from finding and finishing it."""
+    number = _decoded(row.payload).get(LOCAL_NUMBER.get(ChangeKind(row.op), ""))
+    if row.op == ChangeKind.COMMENT.value:
+        made, delete = "the comment", f"comment #{number} of {row.incident_id}"
+    elif row.op == ChangeKind.ATTACH.value:
+        made, delete = "the file", f"attachment #{number} of {row.incident_id}"
+    else:
+        made, delete = "the new incident", row.incident_id
+    return (
+        f"change {row.seq} is being sent and {made} may have reached the remote, so it is "
+        f"not discarded: the next sync settles it; to undo it, delete {delete} (a delete "
+        f"queued now waits for that)"
+    )
 
 
 def _their_words(incident: IncidentRow, conflict: dict[str, Any]) -> None:

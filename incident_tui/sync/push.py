@@ -285,15 +285,31 @@ class Pusher:
                 raise  # the cache's trouble, not this change's: the pass ends with it
             except Exception as error:  # noqa: BLE001 - one change must not stall the remote
                 # A change this program cannot send (a payload an older or newer version
-                # wrote, or a bug): its outcome is unknown, so it stays as it is, its
-                # incident's later changes wait behind it, and the others and the pull go
-                # on; the pass then fails, naming it, until it is sent or discarded.
+                # wrote, or a bug): it stays queued, its incident's later changes wait
+                # behind it, and the others and the pull go on; the pass then fails, naming
+                # it, until it is sent or discarded.
                 blocked.add(change.incident_id)
+                reason = f"internal error: {type(error).__name__}: {error}"
+                marked = self._marked.get(change.seq)
+                if marked is not None and not writes:
+                    # Nothing of this attempt left, and the remote had nothing of an earlier
+                    # one: queued again as never sent, so a discard may drop it.
+                    await asyncio.to_thread(
+                        outbox.note_attempt, self.engine, change.seq, reason, unsent=marked,
+                        counted=True,
+                    )
+                    unsettled = False
+                else:
+                    unsettled = marked is not None or change.state == "sending"
                 if held_back is None:
+                    what = (
+                        "may have reached the remote: the next sync looks for it there"
+                        if unsettled
+                        else f"stays queued; incident-tui discard {change.seq} drops it"
+                    )
                     held_back = RemoteError(
-                        f"internal error: {type(error).__name__}: {error} (change "
-                        f"{change.seq}, {change.op.value} {change.incident_id}, stays queued; "
-                        f"incident-tui discard {change.seq} drops it)"
+                        f"{reason} (change {change.seq}, {change.op.value} "
+                        f"{change.incident_id}, {what})"
                     )
                 touched = [change.incident_id]
             else:

@@ -55,9 +55,9 @@ def test_a_change_that_cannot_be_sent_holds_back_only_its_incident(
     assert emulator.incident(broken.split(":", 1)[1])["status"] == "open"
 
     queued = cli(capsys, "outbox")[0].splitlines()
-    # Marked as being sent before it failed: the next attempt looks on the remote first.
+    # It failed before anything of it was sent: queued as never sent, so it can be discarded.
     assert [line.split()[:3] for line in queued] == [
-        [str(seq), "sending", "comment"],
+        [str(seq), "queued", "comment"],
         [str(seq + 1), "queued", "acknowledge"],
     ]
     cli(capsys, "discard", str(seq))

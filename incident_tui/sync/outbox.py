@@ -330,14 +330,23 @@ def complete(
     comment: Comment | None = None,
     attachment: Attachment | None = None,
     created: Incident | None = None,
-) -> UpsertResult:
+) -> UpsertResult | None:
     """The remote accepted ``change``: drop it from the outbox and store what came back,
-    in one transaction (a create also renames the local id to the remote's id)."""
+    in one transaction (a create also renames the local id to the remote's id).
+
+    ``None``, storing nothing, when the change left the outbox while it was being sent (a
+    discard of it, or of its incident, got in first): what the remote now has is no longer
+    what the cache shows, so the incident, if still cached, is read again at the next pull
+    (a create's incident comes with the listing)."""
     result = UpsertResult()
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, change.seq)
         if row is None:
-            return result
+            cached = select(IncidentRow.local_only).where(IncidentRow.id == change.incident_id)
+            local_only = s.exec(cached).first()
+            if local_only is not None and not local_only:
+                mark_reread(s, [change.incident_id])
+            return None
         incident_id = change.incident_id
         if created is not None:
             incident_id = _adopt(s, change.incident_id, created)

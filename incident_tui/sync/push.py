@@ -49,7 +49,7 @@ from incident_tui.remote.http import WAIT_LIMIT, WRITES_SENT, Sleep
 from incident_tui.store.db import StoreError
 from incident_tui.store.in_flight import unnamed
 from incident_tui.store.queued import READ_BASE
-from incident_tui.store.upsert import REFUSED_BASE, base_of
+from incident_tui.store.upsert import REFUSED_BASE, UpsertResult, base_of
 from incident_tui.sync import outbox, pull_store
 from incident_tui.sync.events import RemoteResult, SyncListener, Unsent
 from incident_tui.sync.outbox import Change
@@ -447,7 +447,7 @@ class Pusher:
             comment=comment,
             attachment=attachment,
         )
-        return touched.touched()
+        return self._recorded(connector, change, touched)
 
     async def _mark_sending(
         self, change: Change, now: datetime, *, existing: list[str] | None = None
@@ -685,7 +685,21 @@ class Pusher:
         touched = await asyncio.to_thread(
             outbox.complete, self.engine, change, None, self.clock(), created=created
         )
-        return touched.touched()
+        return self._recorded(connector, change, touched)
+
+    @staticmethod
+    def _recorded(
+        connector: Connector, change: Change, written: UpsertResult | None
+    ) -> list[str]:
+        """The incidents recording ``change`` touched; :class:`Taken` when it left the outbox
+        while it was being sent (:func:`outbox.complete`), so it is not counted as pushed:
+        the remote has what the user dropped, and the next pull shows it."""
+        if written is None:
+            log.warning("%s: change %d (%s %s) was sent, but it had left the outbox meanwhile; "
+                        "not counted as pushed", connector.name, change.seq, change.op.value,
+                        change.incident_id)
+            raise Taken(change.seq)
+        return written.touched()
 
 
 def _check_attribute(payload: dict[str, Any], current: Incident) -> bool:

@@ -2,10 +2,13 @@
 refused in one line: the remote may have what it makes, and only the next sync can tell and
 finish it. Against the Kitehouse emulator over HTTP; it used to drop the change and the
 local copy, and leave on the remote what the request in flight made (with Kitehouse's two-step
-create, an untitled incident nothing ever finished or removed)."""
+create, an untitled incident nothing ever finished or removed). A change never marked so (a
+status change) can be discarded while it is sent: the sync then does not count it as pushed,
+and shows what the remote has."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -126,3 +129,29 @@ async def test_a_post_the_remote_took_but_that_was_not_recorded_is_settled_not_d
     assert report.ok and report.results[0].pushed == 1, report.results[0].error
     assert said(emulator, incident_id) == ["pump is on its way"]
     assert states(settings) == []
+
+
+async def test_a_status_change_discarded_while_it_is_sent_is_not_counted_as_pushed(
+    serve: Serve,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    spawned: list[subprocess.Popen[str]],
+) -> None:
+    emulator, settings, config, incident_id = school(serve, tmp_path, monkeypatch)
+    assert (await sync(settings)).ok
+    [ack] = Actions.open(settings.db_path()).acknowledge([incident_id])
+    fault = emulator.faults.add("delay", method="PUT", path="/incidents/", delay=DELAY)
+    sending = start(spawned, ["sync", "--once"], sync_env(tmp_path, settings, config))
+    await arrived(fault)
+
+    # A status change is never marked as being sent (sending it twice does no harm), so
+    # the discard goes through; the request in flight still lands.
+    cli(capsys, "discard", str(ack.seq))
+
+    out = finished(sending)
+    assert "pushed 0" in out and "pushed 1" not in out, out
+    assert emulator.incident(incident_id.split(":", 1)[1])["status"] == "in_progress"
+    # What the remote has now, read again by that same sync.
+    shown = json.loads(cli(capsys, "show", incident_id, "--json")[0])
+    assert (shown["status"], shown["pending"]) == ("acknowledged", 0)

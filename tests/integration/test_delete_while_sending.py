@@ -71,6 +71,19 @@ def comment_number(settings: Settings, incident_id: str, body: str) -> int:
     return next(seq for seq, text, _ in comments(settings, incident_id) if text == body)
 
 
+async def synced_comment(
+    serve: Serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str
+) -> tuple[Any, Settings, dict[str, Any], str, int, int]:
+    """:func:`school` synced, with the comment ``body`` queued on its incident: what
+    :func:`school` gives, then the change's number in the outbox and the comment's in the
+    cache."""
+    emulator, settings, config, incident_id = school(serve, tmp_path, monkeypatch)
+    assert (await sync(settings)).ok
+    posted = Actions.open(settings.db_path()).comment(incident_id, body)
+    number = comment_number(settings, incident_id, body)
+    return emulator, settings, config, incident_id, posted.seq, number
+
+
 async def test_deleting_an_incident_while_its_create_is_sent_deletes_it_on_the_remote(
     serve: Serve,
     tmp_path: Path,
@@ -178,10 +191,9 @@ async def test_a_comment_cut_off_by_kill_9_and_then_deleted_is_deleted_once_sett
     capsys: pytest.CaptureFixture[str],
     spawned: list[subprocess.Popen[str]],
 ) -> None:
-    emulator, settings, config, incident_id = school(serve, tmp_path, monkeypatch)
-    assert (await sync(settings)).ok
-    Actions.open(settings.db_path()).comment(incident_id, "posted by mistake")
-    number = comment_number(settings, incident_id, "posted by mistake")
+    emulator, settings, config, incident_id, _, number = await synced_comment(
+        serve, tmp_path, monkeypatch, "posted by mistake"
+    )
     fault = emulator.faults.add("delay", method="POST", path="/comments$", delay=DELAY)
     done = await kill_while_sent(tmp_path, spawned, settings, config, fault)
 
@@ -205,10 +217,9 @@ async def test_discarding_the_deletion_of_a_comment_cut_off_puts_it_back_to_be_s
     capsys: pytest.CaptureFixture[str],
     spawned: list[subprocess.Popen[str]],
 ) -> None:
-    emulator, settings, config, incident_id = school(serve, tmp_path, monkeypatch)
-    assert (await sync(settings)).ok
-    Actions.open(settings.db_path()).comment(incident_id, "worth keeping")
-    number = comment_number(settings, incident_id, "worth keeping")
+    emulator, settings, config, incident_id, _, number = await synced_comment(
+        serve, tmp_path, monkeypatch, "worth keeping"
+    )
     fault = emulator.faults.add("delay", method="POST", path="/comments$", delay=DELAY)
     done = await kill_while_sent(tmp_path, spawned, settings, config, fault)
     deletion = Actions.open(settings.db_path()).delete_comment(incident_id, number)
@@ -290,10 +301,9 @@ async def test_a_copy_read_while_the_post_was_unsettled_goes_with_the_deletion(
     monkeypatch: pytest.MonkeyPatch,
     spawned: list[subprocess.Popen[str]],
 ) -> None:
-    emulator, settings, config, incident_id = school(serve, tmp_path, monkeypatch)
-    assert (await sync(settings)).ok
-    Actions.open(settings.db_path()).comment(incident_id, "posted by mistake")
-    number = comment_number(settings, incident_id, "posted by mistake")
+    emulator, settings, config, incident_id, _, number = await synced_comment(
+        serve, tmp_path, monkeypatch, "posted by mistake"
+    )
     fault = emulator.faults.add("delay", method="POST", path="/comments$", delay=DELAY)
     await after(await kill_while_sent(tmp_path, spawned, settings, config, fault))
     engine = SyncEngine(settings, sleep=no_sleep)
@@ -323,10 +333,9 @@ async def test_discarding_a_refused_post_drops_the_deletion_waiting_for_it(
     capsys: pytest.CaptureFixture[str],
     spawned: list[subprocess.Popen[str]],
 ) -> None:
-    emulator, settings, config, incident_id = school(serve, tmp_path, monkeypatch)
-    assert (await sync(settings)).ok
-    Actions.open(settings.db_path()).comment(incident_id, "posted by mistake")
-    number = comment_number(settings, incident_id, "posted by mistake")
+    emulator, settings, config, incident_id, _, number = await synced_comment(
+        serve, tmp_path, monkeypatch, "posted by mistake"
+    )
     # Killed while the remote holds the post, which it then drops unread.
     fault = emulator.faults.add("hang", method="POST", path="/comments$", delay=60)
     child = start(spawned, ["sync", "--once"], sync_env(tmp_path, settings, config))

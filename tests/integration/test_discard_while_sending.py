@@ -23,11 +23,11 @@ from tests.integration.conftest import Serve, cli, no_sleep
 from tests.integration.test_cli_commands import spawned, start
 from tests.integration.test_delete_while_sending import (
     DELAY,
-    comment_number,
     comments,
     said,
     school,
     states,
+    synced_comment,
 )
 from tests.integration.test_sync import sync
 from tests.integration.test_two_pushers import arrived, finished, sync_env
@@ -80,18 +80,17 @@ async def test_a_comment_being_posted_is_not_discarded(
     capsys: pytest.CaptureFixture[str],
     spawned: list[subprocess.Popen[str]],
 ) -> None:
-    emulator, settings, config, incident_id = school(serve, tmp_path, monkeypatch)
-    assert (await sync(settings)).ok
-    posted = Actions.open(settings.db_path()).comment(incident_id, "pump is on its way")
-    number = comment_number(settings, incident_id, "pump is on its way")
+    emulator, settings, config, incident_id, seq, number = await synced_comment(
+        serve, tmp_path, monkeypatch, "pump is on its way"
+    )
     fault = emulator.faults.add("delay", method="POST", path="/comments$", delay=DELAY)
     sending = start(spawned, ["sync", "--once"], sync_env(tmp_path, settings, config))
     await arrived(fault)
 
-    _, err = cli(capsys, "discard", str(posted.seq), status=1)
+    _, err = cli(capsys, "discard", str(seq), status=1)
 
     assert err.startswith(
-        f"incident-tui: change {posted.seq} is being sent and the comment may have reached "
+        f"incident-tui: change {seq} is being sent and the comment may have reached "
         f"the remote, so it is not discarded"
     )
     assert err.endswith(f"to undo it, delete comment #{number} of {incident_id} (a delete "

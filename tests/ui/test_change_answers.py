@@ -73,7 +73,10 @@ async def test_a_refused_change_is_retried_from_the_detail(
     async with app.run_test(size=(80, 24)) as pilot:
         await refused_acknowledge(pilot, app, revily, incident_id)
         changes = app.screen.query_one("#detail-changes", Static)
-        assert "failed" in str(changes.render()) and "is locked" in str(changes.render())
+        # Words, not lines: the reason wraps at 80 columns, under its indent.
+        shown = " ".join(str(changes.render()).split())
+        assert "failed" in shown and "state is locked" in shown
+        assert "\n  locked" in str(changes.render())
         assert hint(app, "detail-changes") == "A retry · x discard"
         alert = screen_text(app).splitlines()[1]  # said at the top, whatever the scroll
         assert alert.strip() == "Change refused: A retry · x discard"

@@ -69,18 +69,10 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("detail-extra", "Remote fields"),
 )
 
-HUNG = frozenset(
-    {
-        "detail-fields",
-        "detail-kind",
-        "detail-conflict",
-        "detail-comments",
-        "detail-custom",
-        "detail-extra",
-    }
-)
-"""The sections whose long lines continue under their indent or their value
-(:class:`HangingText`): the labelled ones and the comments."""
+UNHUNG = frozenset({"detail-title", "detail-description"})
+"""The sections of the incident's own text, shown as written; every other section's long
+lines continue under their indent or their value (:class:`HangingText`): the labelled ones,
+the comments, and the indented lines of the queued changes and the files."""
 
 ANSWER_KEYS: tuple[tuple[str, str], ...] = (
     ("keep_mine", "keep mine"),
@@ -187,7 +179,7 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             for section_id, heading in SECTIONS:
                 # Comments are indented under their header, values beside their labels; a
                 # wrapped line stays so.
-                widget = HangingText if section_id in HUNG else Static
+                widget = Static if section_id in UNHUNG else HangingText
                 section = widget(id=section_id, classes="section")
                 if heading:
                     section.border_title = heading

@@ -123,6 +123,11 @@ class Section:
     """Incidents left out because the change that would put them here has not reached the
     remote: resolutions made here that are queued, refused or in conflict. The remote still
     has them open, so they are counted (and marked) where an open incident goes."""
+    untimed: int = 0
+    """Incidents left out because the cache does not know when they were resolved yet (a
+    remote's summary can lack it until the full record is read) although they changed in
+    the shift: their last update is no resolution time, so they are not counted as resolved
+    in it."""
 
     @property
     def omitted(self) -> int:

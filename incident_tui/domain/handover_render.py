@@ -150,7 +150,12 @@ def _item_line(item: HandoverItem, section: str, now: datetime, style: _Style) -
     title = style.escape(item.title, TITLE_WIDTH) or "(no title)"
     facts: list[str] = [_status_words(item)]
     if section == "resolved":
-        facts.append(f"resolved {_stamp(item.resolved_at or item.updated_at)}")
+        if item.resolved_at is None:
+            # An update time is no resolution time: the incident may have been resolved
+            # days before whatever changed it last.
+            facts.append(f"resolution time not known yet; last update {_stamp(item.updated_at)}")
+        else:
+            facts.append(f"resolved {_stamp(item.resolved_at)}")
         if item.created_at and item.resolved_at and item.resolved_at >= item.created_at:
             facts.append(
                 f"open for {format_duration((item.resolved_at - item.created_at).total_seconds())}"
@@ -166,8 +171,14 @@ def _item_line(item: HandoverItem, section: str, now: datetime, style: _Style) -
 
 def _unsent_count(section: Section) -> str:
     """`` (and 2 not yet accepted by the remote)`` after a section's count when it leaves
-    some out (:attr:`~incident_tui.domain.handover.Section.unsent`)."""
-    return f" (and {section.unsent} not yet accepted by the remote)" if section.unsent else ""
+    some out (:attr:`~incident_tui.domain.handover.Section.unsent`,
+    :attr:`~incident_tui.domain.handover.Section.untimed`)."""
+    left_out = []
+    if section.unsent:
+        left_out.append(f"{section.unsent} not yet accepted by the remote")
+    if section.untimed:
+        left_out.append(f"{section.untimed} at a time not known yet")
+    return f" (and {', '.join(left_out)})" if left_out else ""
 
 
 def _lines(handover: Handover, style: _Style, brief: bool = False) -> list[tuple[str, str]]:
@@ -230,6 +241,13 @@ def _lines(handover: Handover, style: _Style, brief: bool = False) -> list[tuple
                 f"{style.bullet}Not counted: {section.unsent} resolved here that the remote "
                 "has not accepted yet (still queued, refused or in conflict); they count as "
                 "open.",
+            )
+        if section.untimed:
+            add(
+                "more",
+                f"{style.bullet}Not counted: {section.untimed} resolved at a time not known "
+                "yet that changed this shift (their remote's list leaves it out until a "
+                "sync reads the full record); they may have been resolved before the shift.",
             )
 
     heading(f"Comments this shift: {h.comment_total}")
@@ -336,6 +354,7 @@ def to_json(handover: Handover) -> dict[str, Any]:
                 "total": s.total,
                 "omitted": s.omitted,
                 "unsent": s.unsent,
+                "untimed": s.untimed,
                 "items": [_item_json(i) for i in s.items],
             }
             for s in h.sections

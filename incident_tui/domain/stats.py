@@ -118,6 +118,8 @@ class Timing:
     mttr_seconds: float | None
     resolved: int
     """How many incidents the MTTR is the mean of."""
+    untimed: int = 0
+    """Resolved incidents left out of the MTTR: the cache does not know when yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,14 @@ class DashboardData:
     total_open: int
     filters: str = ""
     """The list's active filters in words (empty when none)."""
+    untimed_resolved: int = 0
+    """Resolved incidents left out of :attr:`resolved` because the cache does not know when
+    yet, though their last update falls in the window (so they may have been resolved in it)."""
+
+    @property
+    def untimed_in_means(self) -> int:
+        """Resolved incidents opened in the window left out of the mean times to resolve."""
+        return sum(t.untimed for t in self.timings)
 
     @property
     def labels(self) -> tuple[str, ...]:

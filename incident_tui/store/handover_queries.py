@@ -13,7 +13,9 @@ few short index walks, whatever the shift length.
 An incident counts as open until the remote has its resolution: one resolved here whose
 resolution is still queued, refused or in conflict is open there, so it is counted and
 listed with the open ones (its item says the resolution has not gone), and "Resolved this
-shift" says only how many it leaves out for that.
+shift" says only how many it leaves out for that. An incident is resolved this shift by its
+resolution time alone: one resolved at a time the cache does not know yet is not counted, and
+the section says how many of those changed this shift (see :data:`UNTIMED_IN_SHIFT`).
 
 Shift boundaries are inclusive: an incident created exactly ``hours`` before ``now`` is new
 this shift, and one whose last update is exactly ``stale_hours`` old is stale. Times in the
@@ -87,16 +89,20 @@ OPEN_SCAN = (
 )
 """The open test with the status index ruled out (for scans and index walks)."""
 LAST_UPDATE = "COALESCE(NULLIF(updated_at, ''), created_at, '')"
-RESOLVED_AT = "COALESCE(NULLIF(resolved_at, ''), NULLIF(updated_at, ''), '')"
-"""When it was resolved; a remote that gives no resolution time has its last update stand in."""
-RESOLVED_HERE_IN_SHIFT = (
-    "(status = 'resolved' AND (resolved_at >= :since "
-    "OR ((resolved_at IS NULL OR resolved_at = '') AND updated_at >= :since)))"
-)
-"""``RESOLVED_AT >= :since``, written so each row compares one column instead of building
-the ``COALESCE``; this counts resolutions the remote has not accepted yet, too."""
+RESOLVED_HERE_IN_SHIFT = "(status = 'resolved' AND resolved_at >= :since)"
+"""Resolved at a known time within the shift; this counts resolutions the remote has not
+accepted yet, too."""
 RESOLVED_IN_SHIFT = f"({RESOLVED_HERE_IN_SHIFT} AND NOT {UNSENT_RESOLVE})"
 """Resolved this shift, and the remote has the resolution."""
+UNTIMED_IN_SHIFT = (
+    "(status = 'resolved' AND (resolved_at IS NULL OR resolved_at = '') "
+    f"AND updated_at >= :since AND NOT {UNSENT_RESOLVE})"
+)
+"""Resolved at a time the cache does not know yet (a remote's summary may lack it until the
+full record is read), and changed this shift, so possibly resolved in it. Its last update is
+no resolution time (an incident resolved days ago and commented on today would pass for
+resolved today), so it is not counted as resolved this shift; the section says how many it
+leaves out for that, as the dashboard leaves such incidents out of its resolutions."""
 LIVE = (
     "deleted_locally = 0 "
     "AND (:retired IS NULL OR +remote NOT IN (SELECT value FROM json_each(:retired)))"
@@ -113,11 +119,12 @@ PASS_SQL = (
     f"COUNT(CASE WHEN {OPEN} AND {LAST_UPDATE} <= :stale THEN 1 END), "
     f"COUNT(CASE WHEN {OPEN} AND severity = 'critical' THEN 1 END), "
     f"COUNT(CASE WHEN {OPEN} AND severity = 'major' THEN 1 END), "
-    f"MAX(CASE WHEN {RESOLVED_IN_SHIFT} THEN {RESOLVED_AT} END), "
+    f"MAX(CASE WHEN {RESOLVED_IN_SHIFT} THEN resolved_at END), "
     f"MAX({NEEDS_JUDGING}), "
-    f"COUNT(CASE WHEN {RESOLVED_HERE_IN_SHIFT} AND {UNSENT_RESOLVE} THEN 1 END) "
+    f"COUNT(CASE WHEN {RESOLVED_HERE_IN_SHIFT} AND {UNSENT_RESOLVE} THEN 1 END), "
+    f"COUNT(CASE WHEN {UNTIMED_IN_SHIFT} THEN 1 END) "
     f"FROM incident WHERE {LIVE} "
-    f"AND ({OPEN_SCAN} OR {RESOLVED_HERE_IN_SHIFT} "
+    f"AND ({OPEN_SCAN} OR {RESOLVED_HERE_IN_SHIFT} OR {UNTIMED_IN_SHIFT} "
     "OR conflict IS NOT NULL OR failed IS NOT NULL) GROUP BY k"
 )
 """The one pass over the table. Grouping by "the id if this incident needs a closer look,
@@ -169,16 +176,18 @@ def handover_report(
             blocked.setdefault(incident_id, []).append((state, error))
 
     carried_total = stale_total = critical_total = major_total = unsent_total = 0
+    untimed_total = 0
     resolved: list[tuple[str, str]] = []
     to_judge = set(blocked)
-    for key, carried_n, stale_n, critical_n, major_n, resolved_at, judge, unsent_n in _named(
-        reader, PASS_SQL, times
+    for key, carried_n, stale_n, critical_n, major_n, resolved_at, judge, unsent_n, untimed_n in (
+        _named(reader, PASS_SQL, times)
     ):
         carried_total += carried_n
         stale_total += stale_n
         critical_total += critical_n
         major_total += major_n
         unsent_total += unsent_n
+        untimed_total += untimed_n
         if key is not None and resolved_at is not None:
             resolved.append((resolved_at, key))
         if key is not None and judge:
@@ -240,11 +249,13 @@ def handover_report(
             "longest silent first",
         ),
     }
-    # Resolutions the remote has not accepted are counted as open; the resolved section
-    # says how many it leaves out for that.
+    # Resolutions the remote has not accepted are counted as open, and those at a time not
+    # known yet are not counted; the resolved section says how many it leaves out for each.
     unsent = {"resolved": unsent_total}
+    untimed = {"resolved": untimed_total}
     sections = tuple(
-        Section(key, *contents[key], unsent=unsent.get(key, 0)) for key in SECTION_ORDER
+        Section(key, *contents[key], unsent=unsent.get(key, 0), untimed=untimed.get(key, 0))
+        for key in SECTION_ORDER
     )
     threads, comment_total, comment_incidents = comment_threads(
         reader, since_text, limit, comments_per_incident, retired

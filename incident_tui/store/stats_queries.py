@@ -30,6 +30,10 @@ from incident_tui.store.reader import Reader, where_clause
 OPEN_SQL = "status IN ('triggered', 'acknowledged')"
 """Open incidents; ``IN`` (not ``!=``) so SQLite can use the status index."""
 
+UNTIMED_SQL = "(status = 'resolved' AND (resolved_at IS NULL OR resolved_at = ''))"
+"""Resolved at a time the cache does not know yet: left out of the resolutions per bucket
+and of the mean time to resolve, as the handover leaves it out of "Resolved this shift"."""
+
 OLDEST_OPEN = 8
 """How many of the oldest open incidents the dashboard lists."""
 
@@ -70,18 +74,26 @@ def dashboard_data(
     by_severity = dict.fromkeys([s.value for s in Severity] + [None], 0)
     open_per_remote: dict[str, int] = {}
     resolved: dict[str, int] = {}
+    # A resolution at a time not known yet (a remote's summary can lack it until the full
+    # record is read) cannot go in a bucket, and its last update is no stand-in; it is left
+    # out, and counted when that update falls in the window (it may have been resolved in it).
+    untimed_resolved = 0
     rows = reader.query(
         f"SELECT CASE WHEN {OPEN_SQL} THEN 'open' WHEN status = 'resolved' "
-        "AND resolved_at >= ? AND resolved_at < ? THEN 'resolved' END AS kind, "
+        "AND resolved_at >= ? AND resolved_at < ? THEN 'resolved' "
+        f"WHEN {UNTIMED_SQL} THEN 'untimed' END AS kind, "
         f"CASE WHEN {OPEN_SQL} THEN severity ELSE substr(resolved_at, 1, ?) END, "
         f"CASE WHEN {OPEN_SQL} THEN remote END, COUNT(*) "
         f"FROM incident WHERE {scan_where} AND (+{OPEN_SQL} "
-        "OR (+status = 'resolved' AND resolved_at >= ? AND resolved_at < ?)) GROUP BY 1, 2, 3",
-        [start_text, end_text, prefix, *params, start_text, end_text],
+        "OR (+status = 'resolved' AND resolved_at >= ? AND resolved_at < ?) "
+        f"OR (+{UNTIMED_SQL} AND updated_at >= ?)) GROUP BY 1, 2, 3",
+        [start_text, end_text, prefix, *params, start_text, end_text, start_text],
     )
     for kind, key, remote, count in rows:
         if kind == "resolved":
             resolved[str(key)] = int(count)
+        elif kind == "untimed":
+            untimed_resolved += int(count)
         elif kind == "open":
             by_severity[key if key in by_severity else None] += int(count)
             open_per_remote[str(remote)] = open_per_remote.get(str(remote), 0) + int(count)
@@ -97,7 +109,8 @@ def dashboard_data(
     timing_rows = reader.query(
         f"SELECT remote, AVG(CASE WHEN {acked} THEN {ack} END), "
         f"COUNT(CASE WHEN {acked} THEN 1 END), "
-        f"AVG(CASE WHEN {done} THEN {res} END), COUNT(CASE WHEN {done} THEN 1 END) "
+        f"AVG(CASE WHEN {done} THEN {res} END), COUNT(CASE WHEN {done} THEN 1 END), "
+        f"COUNT(CASE WHEN {UNTIMED_SQL} THEN 1 END) "
         f"FROM incident WHERE {scan_where} AND created_at >= ? AND created_at < ? "
         "GROUP BY remote ORDER BY remote",
         [*params, start_text, end_text],
@@ -109,6 +122,7 @@ def dashboard_data(
             acknowledged=int(row[2]),
             mttr_seconds=float(row[3]) if row[3] is not None else None,
             resolved=int(row[4]),
+            untimed=int(row[5]),
         )
         for row in timing_rows
     )
@@ -128,6 +142,7 @@ def dashboard_data(
         oldest_open=tuple(_old_open(r) for r in oldest_rows),
         total_open=total_open,
         filters=query.describe(),
+        untimed_resolved=untimed_resolved,
     )
 
 

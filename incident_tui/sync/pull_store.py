@@ -192,14 +192,20 @@ def unlisted(engine: Engine, remote: str, listed: list[str]) -> list[tuple[str, 
 
 
 def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:
-    """Remote ids of the newest incidents whose full record was never fetched."""
+    """Remote ids of the incidents whose full record was never fetched, the most recently
+    changed first.
+
+    By last change, not creation: what a summary lacks (Kitehouse's resolution time,
+    OneUptime's state timeline) matters most for what changed lately, such as an old
+    incident resolved this shift, and a pass reads only ``limit`` full records."""
     if limit <= 0:
         return []
     with reading(engine) as s:
         rows = s.connection().execute(
             text(
                 "SELECT remote_id FROM incident WHERE remote = :r AND hydrated = 0 "
-                "AND local_only = 0 ORDER BY created_at DESC LIMIT :l"
+                "AND local_only = 0 "
+                "ORDER BY COALESCE(NULLIF(updated_at, ''), created_at) DESC, id DESC LIMIT :l"
             ),
             {"r": remote, "l": limit},
         )

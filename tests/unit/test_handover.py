@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -144,7 +145,7 @@ def test_incidents_with_no_timestamps(tmp_path: Path) -> None:
         [
             incident(1, created=epoch),  # open, never updated: from before, and stale
             incident(2, created=epoch, status=Status.RESOLVED),  # resolved, no time at all
-            # resolved without a resolution time but updated this shift: its update stands in
+            # resolved at a time not known, updated this shift: left out, and said so
             incident(3, created=epoch, status=Status.RESOLVED, updated=NOW - HOUR),
             incident(4, created=NOW - HOUR),
         ],
@@ -153,13 +154,42 @@ def test_incidents_with_no_timestamps(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "c.db") as conn:
         conn.execute("UPDATE incident SET created_at = '', updated_at = NULL WHERE id = 'ops:r4'")
     h = report(reader)
-    assert ids(h, "resolved") == ["ops:r3"]
+    assert ids(h, "resolved") == [] and h.section("resolved").untimed == 1
     assert ids(h, "new") == []
     assert ids(h, "carried") == ["ops:r4", "ops:r1"]  # unknown creation sorts first
     assert ids(h, "stale") == ["ops:r4", "ops:r1"]
     text = to_text(h)
     assert "opened unknown (time unknown)" in text
     assert to_json(h)["sections"]["carried"]["items"][0]["created_at"] is None
+
+
+def test_an_update_time_never_stands_in_for_a_resolution_time(tmp_path: Path) -> None:
+    """Resolved days ago, commented on this shift, the resolution time not read yet (a
+    summary without it): not resolved this shift, counted apart and said so."""
+    _, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=NOW - 300 * HOUR, status=Status.RESOLVED, updated=NOW - HOUR),
+            incident(2, created=NOW - 300 * HOUR, status=Status.RESOLVED, updated=SINCE - HOUR),
+            incident(3, created=NOW - 5 * HOUR, status=Status.RESOLVED, resolved=NOW - HOUR),
+        ],
+    )
+    h = report(reader)
+    assert ids(h, "resolved") == ["ops:r3"]
+    assert h.section("resolved").total == 1 and h.section("resolved").untimed == 1
+    text = to_markdown(h)
+    assert "- Resolved this shift: 1 (and 1 at a time not known yet)" in text
+    assert "Not counted: 1 resolved at a time not known yet that changed this shift" in text
+    data = to_json(h)
+    assert data["counts"]["resolved"] == 1 and data["sections"]["resolved"]["untimed"] == 1
+    # An item of the section without a resolution time says so, and its update is no more.
+    item = h.section("resolved").items[0]
+    bare = replace(item, resolved_at=None, updated_at=NOW - HOUR)
+    section = replace(h.section("resolved"), items=(bare,))
+    lone = replace(h, sections=tuple(section if s.key == "resolved" else s for s in h.sections))
+    stamp = (NOW - HOUR).astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
+    assert f"resolution time not known yet; last update {stamp}" in to_markdown(lone)
+    assert f"resolved {stamp}" not in to_markdown(lone)
 
 
 def test_stale_threshold_is_inclusive(tmp_path: Path) -> None:

@@ -182,6 +182,22 @@ def test_mean_times_per_remote(cache: tuple[Actions, Reader]) -> None:
     assert {t.remote: t.resolved for t in day.timings}["ops"] == 1  # 4 opened before 24h
 
 
+def test_resolutions_at_unknown_times_are_left_out_and_counted(tmp_path: Path) -> None:
+    """As in the handover: a resolution the cache has no time for yet goes in no bucket and
+    no mean, its last update standing in for nothing; the figures say how many they lack."""
+    updated_today = incident(1, NOW - 300 * HOUR, status=Status.RESOLVED)
+    updated_today.updated_at = NOW - HOUR
+    opened_today = incident(2, NOW - 3 * HOUR, status=Status.RESOLVED)
+    long_quiet = incident(3, NOW - 300 * HOUR, status=Status.RESOLVED)
+    timed = incident(4, NOW - 3 * HOUR, status=Status.RESOLVED, resolved=NOW - 2 * HOUR)
+    _, reader = build(tmp_path / "c.db", [updated_today, opened_today, long_quiet, timed])
+    day = dashboard_data(reader, now=NOW, window=Window.DAY)
+    assert sum(day.resolved) == 1 and day.untimed_resolved == 2  # 1 and 2; 3 changed before
+    [ops] = day.timings
+    assert ops.resolved == 1 and ops.mttr_seconds == 3600 and ops.untimed == 1  # 2
+    assert day.untimed_in_means == 1
+
+
 def test_oldest_open_ties_by_id(cache: tuple[Actions, Reader]) -> None:
     _, reader = cache
     data = dashboard_data(reader, now=NOW, window=Window.DAY, oldest=3)

@@ -231,7 +231,7 @@ class DashboardScreen(Screen[None]):
         self.data = data
         self._title(data)
         self.query_one("#dash-timeline", TimelineChart).show(
-            f"Opened and resolved, {data.window.label()}",
+            f"Opened and resolved, {data.window.label()}{_left_out(data.untimed_resolved)}",
             data.labels,
             data.opened,
             data.resolved,
@@ -255,7 +255,8 @@ class DashboardScreen(Screen[None]):
         )
         unit, divisor = ("h", 3600.0) if largest >= 2 * 3600 else ("min", 60.0)
         self.query_one("#dash-timing", TimingChart).show(
-            f"Mean {'hours' if unit == 'h' else 'minutes'} to ack / resolve",
+            f"Mean {'hours' if unit == 'h' else 'minutes'} to ack / resolve"
+            + _left_out(data.untimed_in_means),
             [t.remote for t in timings],
             [round((t.mtta_seconds or 0.0) / divisor, 1) for t in timings],
             [round((t.mttr_seconds or 0.0) / divisor, 1) for t in timings],
@@ -463,3 +464,9 @@ def wrap_entries(lead: str, entries: list[str], width: int, gap: str = " · ") -
         line += piece + " "
     lines.append(line.rstrip())
     return lines
+
+
+def _left_out(untimed: int) -> str:
+    """What a chart's title adds when it leaves out resolutions whose time the cache does not
+    know yet (:attr:`DashboardData.untimed_resolved`)."""
+    return f" ({untimed} resolved at a time not known yet left out)" if untimed else ""

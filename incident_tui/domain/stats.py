@@ -120,6 +120,8 @@ class Timing:
     """How many incidents the MTTR is the mean of."""
     untimed: int = 0
     """Resolved incidents left out of the MTTR: the cache does not know when yet."""
+    day_only: int = 0
+    """Resolved incidents left out of the MTTR: the remote gives the day alone (4HSE)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +161,15 @@ class DashboardData:
     """Resolved incidents left out of :attr:`resolved` because the cache does not know when
     yet, though their last update falls in the window (so they may have been resolved in it)."""
 
+    day_only_resolved: int = 0
+    """Resolved incidents left out of an hourly :attr:`resolved` because the remote gives the
+    day alone (a daily one has them)."""
+
     @property
     def untimed_in_means(self) -> int:
-        """Resolved incidents opened in the window left out of the mean times to resolve."""
-        return sum(t.untimed for t in self.timings)
+        """Resolved incidents opened in the window left out of the mean times to resolve:
+        their time is not known yet, or known to the day alone."""
+        return sum(t.untimed + t.day_only for t in self.timings)
 
     @property
     def labels(self) -> tuple[str, ...]:

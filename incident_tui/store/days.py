@@ -9,6 +9,10 @@ pass that first sees it, when that is on the day (closed elsewhere since midnigh
 is at most one poll late); else, for a day gone by, its last moment, so that any window
 reaching into that day counts it.
 
+Only the moment of a resolve from here is exact; every other settled time stands for its day,
+and the cache notes it so (:func:`day_marks`): the dashboard leaves such times out of its
+hourly buckets and its mean times, which they would skew by up to a day.
+
 Times a remote has no field for at all (4HSE's update and acknowledgement times) are kept as
 the cache has them (:func:`kept_times`): only this cache can know them, from what the user
 did here, and a pull that wrote the remote's nothing over them would list an incident
@@ -23,6 +27,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
+from incident_tui.clock import to_db
 from incident_tui.domain.model import Incident, Status
 
 DAY_FIELDS = frozenset({"occurred_at", "resolved_at"})
@@ -53,6 +58,29 @@ def settled_times(
         elif now > start:
             changes[name] = _last_moment(day, zone)
     return changes
+
+
+def day_marks(
+    incident: Incident,
+    settled: Mapping[str, datetime],
+    cached: Mapping[str, datetime | None],
+    cached_marks: Mapping[str, str],
+) -> dict[str, str]:
+    """The ``day_only`` times of ``incident`` that stand for their day once ``settled`` (by
+    :func:`settled_times`), as the cache stores them, by field name: what the ``day_only``
+    column holds. A cached time that was kept is exact unless ``cached_marks`` (the cached
+    row's) had it as a day's; any other time is the day's (its start, the pass's moment or
+    its last moment)."""
+    marks: dict[str, str] = {}
+    for name in sorted(incident.day_only & DAY_FIELDS):
+        value = settled.get(name, getattr(incident, name))
+        if value is None:
+            continue
+        text = to_db(value) or ""
+        kept = name in settled and settled[name] == cached.get(name)
+        if not kept or cached_marks.get(name) == text:
+            marks[name] = text
+    return marks
 
 
 def kept_times(incident: Incident, cached: Mapping[str, datetime | None]) -> dict[str, datetime]:

@@ -144,6 +144,14 @@ STEPS: dict[int, tuple[str, ...]] = {
     10: ("ALTER TABLE remote ADD COLUMN hold_until VARCHAR",),
     # 11 -> 12: the mapping settings the cached incidents of a remote were read with.
     11: ("ALTER TABLE remote ADD COLUMN mapping VARCHAR",),
+    # 12 -> 13: which stored times stand for a day alone. An older cache cannot tell a 4HSE
+    # resolve from here from a closing date: every 4HSE resolution time counts as a day's,
+    # so none passes for exact in the dashboard's hours and means.
+    12: (
+        "ALTER TABLE incident ADD COLUMN day_only VARCHAR",
+        "UPDATE incident SET day_only = json_object('resolved_at', resolved_at) "
+        "WHERE kind = 'fourhse' AND resolved_at > ''",
+    ),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -53,6 +53,10 @@ class IncidentRow(SQLModel, table=True):
     synced_at: str | None = None
     hydrated: bool = False
     """The full incident (comments, description) has been fetched at least once."""
+    day_only: str | None = None
+    """JSON: the time fields whose stored time stands for a day the remote gave alone (4HSE's
+    closing date), each with that stored text; a field holding another time now (the moment
+    of a resolve from here) is exact. ``NULL``: none (:mod:`incident_tui.store.days`)."""
     local_only: bool = False
     """Created here and not yet accepted by the remote."""
     pending: int = 0

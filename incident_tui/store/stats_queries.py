@@ -34,6 +34,11 @@ UNTIMED_SQL = "(status = 'resolved' AND (resolved_at IS NULL OR resolved_at = ''
 """Resolved at a time the cache does not know yet: left out of the resolutions per bucket
 and of the mean time to resolve, as the handover leaves it out of "Resolved this shift"."""
 
+EXACT_RESOLVED = "(day_only IS NULL OR json_extract(day_only, '$.resolved_at') IS NOT resolved_at)"
+"""The resolution time is not a day's alone (4HSE's closing date, timed at its last moment or
+at the sync that saw it: see :mod:`incident_tui.store.days`): it may go in an hour's bucket
+and a mean time to resolve, which a day's would skew by up to a day."""
+
 OLDEST_OPEN = 8
 """How many of the oldest open incidents the dashboard lists."""
 
@@ -77,11 +82,13 @@ def dashboard_data(
     # A resolution at a time not known yet (a remote's summary can lack it until the full
     # record is read) cannot go in a bucket, and its last update is no stand-in; it is left
     # out, and counted when that update falls in the window (it may have been resolved in it).
-    untimed_resolved = 0
+    # A day's resolution goes in a day's bucket but in no hour's.
+    untimed_resolved = day_only_resolved = 0
+    exact = EXACT_RESOLVED if window.hourly else "1"
     rows = reader.query(
         f"SELECT CASE WHEN {OPEN_SQL} THEN 'open' WHEN status = 'resolved' "
-        "AND resolved_at >= ? AND resolved_at < ? THEN 'resolved' "
-        f"WHEN {UNTIMED_SQL} THEN 'untimed' END AS kind, "
+        f"AND resolved_at >= ? AND resolved_at < ? THEN CASE WHEN {exact} THEN 'resolved' "
+        f"ELSE 'day' END WHEN {UNTIMED_SQL} THEN 'untimed' END AS kind, "
         f"CASE WHEN {OPEN_SQL} THEN severity ELSE substr(resolved_at, 1, ?) END, "
         f"CASE WHEN {OPEN_SQL} THEN remote END, COUNT(*) "
         f"FROM incident WHERE {scan_where} AND (+{OPEN_SQL} "
@@ -94,6 +101,8 @@ def dashboard_data(
             resolved[str(key)] = int(count)
         elif kind == "untimed":
             untimed_resolved += int(count)
+        elif kind == "day":
+            day_only_resolved += int(count)
         elif kind == "open":
             by_severity[key if key in by_severity else None] += int(count)
             open_per_remote[str(remote)] = open_per_remote.get(str(remote), 0) + int(count)
@@ -105,12 +114,13 @@ def dashboard_data(
     ack = f"{_seconds('acknowledged_at')} - {_seconds('created_at')}"
     res = f"{_seconds('resolved_at')} - {_seconds('created_at')}"
     acked = "acknowledged_at >= created_at"
-    done = "status = 'resolved' AND resolved_at >= created_at"
+    done = f"status = 'resolved' AND resolved_at >= created_at AND {EXACT_RESOLVED}"
     timing_rows = reader.query(
         f"SELECT remote, AVG(CASE WHEN {acked} THEN {ack} END), "
         f"COUNT(CASE WHEN {acked} THEN 1 END), "
         f"AVG(CASE WHEN {done} THEN {res} END), COUNT(CASE WHEN {done} THEN 1 END), "
-        f"COUNT(CASE WHEN {UNTIMED_SQL} THEN 1 END) "
+        f"COUNT(CASE WHEN {UNTIMED_SQL} THEN 1 END), "
+        f"COUNT(CASE WHEN status = 'resolved' AND NOT {EXACT_RESOLVED} THEN 1 END) "
         f"FROM incident WHERE {scan_where} AND created_at >= ? AND created_at < ? "
         "GROUP BY remote ORDER BY remote",
         [*params, start_text, end_text],
@@ -123,6 +133,7 @@ def dashboard_data(
             mttr_seconds=float(row[3]) if row[3] is not None else None,
             resolved=int(row[4]),
             untimed=int(row[5]),
+            day_only=int(row[6]),
         )
         for row in timing_rows
     )
@@ -143,6 +154,7 @@ def dashboard_data(
         total_open=total_open,
         filters=query.describe(),
         untimed_resolved=untimed_resolved,
+        day_only_resolved=day_only_resolved,
     )
 
 

@@ -22,7 +22,13 @@ from incident_tui.domain.model import Incident, Status, SummaryGaps
 from incident_tui.store import fts
 from incident_tui.store.bookkeeping import GONE_REASON, gone_from_remote
 from incident_tui.store.children import replace_children
-from incident_tui.store.days import DAY_FIELDS, UNKNOWN_FIELDS, kept_times, settled_times
+from incident_tui.store.days import (
+    DAY_FIELDS,
+    UNKNOWN_FIELDS,
+    day_marks,
+    kept_times,
+    settled_times,
+)
 from incident_tui.store.schema import IncidentRow
 
 SYNCED_COLUMNS = (
@@ -32,7 +38,7 @@ SYNCED_COLUMNS = (
     "extra", "version", "raw", "base", "synced_at",
 )  # fmt: skip
 
-UPSERT_COLUMNS = ("id", *SYNCED_COLUMNS, "hydrated")
+UPSERT_COLUMNS = ("id", *SYNCED_COLUMNS, "hydrated", "day_only")
 _INSERT = (
     f"INSERT INTO {IncidentRow.__tablename__} ({', '.join(UPSERT_COLUMNS)}, pending, "
     "local_only, remote_deleted, deleted_locally) VALUES "
@@ -41,7 +47,7 @@ _ROW = f"({', '.join('?' * len(UPSERT_COLUMNS))}, 0, 0, 0, 0)"
 # Only changed rows are written, so a changed summary row also resets ``hydrated``: its
 # comments may be stale now and the engine fetches the full incident again.
 _ON_CONFLICT = " ON CONFLICT(id) DO UPDATE SET " + ", ".join(
-    f"{name} = excluded.{name}" for name in (*SYNCED_COLUMNS, "hydrated")
+    f"{name} = excluded.{name}" for name in (*SYNCED_COLUMNS, "hydrated", "day_only")
 )
 ROWS_PER_STATEMENT = 500
 """Most rows one upsert statement carries (fewer if SQLite's parameter limit says so)."""
@@ -127,12 +133,14 @@ def row_values(
     raw: str,
     version: str,
     times: Mapping[str, datetime] = _NO_TIMES,
+    day_only: str | None = None,
 ) -> tuple[Any, ...]:
     """The :data:`UPSERT_COLUMNS` of a pulled incident, in order (a tuple, not a dict: this
     runs for every pulled row). ``synced_at`` is in cache form, ``raw`` is the incident's
     :func:`raw_text` and ``version`` its :func:`content_version`; ``times``: times stored in
     place of the incident's, day-only ones settled and ones the remote has no field for kept
-    (:mod:`incident_tui.store.days`)."""
+    (:mod:`incident_tui.store.days`); ``day_only``: the JSON of which of them stand for a day
+    (:func:`~incident_tui.store.days.day_marks`)."""
     # Status and Severity are StrEnums, so the members are their own text values.
     return (
         incident.id,
@@ -162,6 +170,7 @@ def row_values(
         jsontext.dumps(base_of(incident)),
         synced_at,
         incident.comments is not None,
+        day_only,
     )  # fmt: skip
 
 
@@ -285,15 +294,20 @@ def upsert_incidents(
                 for i, raw, version in writes
             ]
     settled: dict[str, dict[str, datetime]] = {}
+    marks: dict[str, str] = {}
     if any(i.day_only or i.unknown_times for i, _, _ in writes):
         # One read for the page, of those already cached (a new incident has no time to
         # settle by or keep): no query per row.
-        cached_times = _cached_times(
+        cached_times, cached_marks = _cached_times(
             s, [i.id for i, _, _ in writes if (i.day_only or i.unknown_times) and i.id in known]
         )
         for incident, _, _ in writes:
             known_times = cached_times.get(incident.id, {})
             times = settled_times(incident, known_times, synced_at) if incident.day_only else {}
+            if incident.day_only:
+                day = day_marks(incident, times, known_times, cached_marks.get(incident.id, {}))
+                if day:
+                    marks[incident.id] = jsontext.dumps(day)
             if incident.unknown_times and known_times:
                 times.update(kept_times(incident, known_times))
             if times:
@@ -302,7 +316,7 @@ def upsert_incidents(
     values = [
         row_values(
             incident, synced, raw_text(incident) if raw is None else raw, version,
-            settled.get(incident.id, _NO_TIMES),
+            settled.get(incident.id, _NO_TIMES), marks.get(incident.id),
         )  # fmt: skip
         for incident, raw, version in writes
     ]
@@ -347,17 +361,23 @@ def _cached_parts(s: Session, ids: list[str], gaps: SummaryGaps) -> dict[str, di
     return parts
 
 
-def _cached_times(s: Session, ids: list[str]) -> dict[str, dict[str, datetime | None]]:
-    """The cached times a remote may give as a day alone or not at all, of these incidents."""
+def _cached_times(
+    s: Session, ids: list[str]
+) -> tuple[dict[str, dict[str, datetime | None]], dict[str, dict[str, str]]]:
+    """The cached times a remote may give as a day alone or not at all, of these incidents,
+    and which of them stand for a day (their ``day_only`` marks), by incident id."""
+    times: dict[str, dict[str, datetime | None]] = {}
+    marks: dict[str, dict[str, str]] = {}
     if not ids:
-        return {}
+        return times, marks
     names = sorted(DAY_FIELDS | UNKNOWN_FIELDS)
-    return {
-        row[0]: {
-            name: from_db_or_none(value) for name, value in zip(names, row[1:], strict=True)
+    for row in _by_id(s, ", ".join([*names, "day_only"]), ids):
+        times[row[0]] = {
+            name: from_db_or_none(value) for name, value in zip(names, row[1:-1], strict=True)
         }
-        for row in _by_id(s, ", ".join(names), ids)
-    }
+        if row[-1]:
+            marks[row[0]] = jsontext.loads(row[-1])
+    return times, marks
 
 
 def fill_gaps(summary: Incident, cached: dict[str, Any], gaps: SummaryGaps) -> Incident:

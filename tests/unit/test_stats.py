@@ -342,3 +342,21 @@ def test_layers_of_the_reports(module: str, forbidden: set[str]) -> None:
         [sys.executable, "-c", probe, module], capture_output=True, text=True, check=True
     ).stdout
     assert not set(json.loads(out)) & forbidden
+
+
+def test_resolutions_known_to_the_day_alone_stay_out_of_hours_and_means(tmp_path: Path) -> None:
+    """4HSE gives the closing day alone: its settled time (the day's last moment, or the
+    sync that saw it) goes in a day's bucket, not an hour's nor a mean; a resolve from
+    here is timed exactly, and counts."""
+    closed = incident(1, NOW - 30 * HOUR, status=Status.RESOLVED, resolved=NOW - 20 * HOUR)
+    closed.day_only = frozenset({"resolved_at"})
+    actions, reader = build(tmp_path / "c.db", [closed, incident(2, NOW - 3 * HOUR)])
+    actions.resolve(["ops:r2"])
+    day = dashboard_data(reader, now=NOW, window=Window.DAY)
+    assert sum(day.resolved) == 1 and day.day_only_resolved == 1  # 2 only, at NOW
+    assert {t.remote: (t.resolved, t.day_only) for t in day.timings} == {"ops": (1, 0)}
+    week = dashboard_data(reader, now=NOW, window=Window.WEEK)
+    assert sum(week.resolved) == 2 and week.day_only_resolved == 0
+    [ops] = week.timings
+    assert (ops.resolved, ops.mttr_seconds, ops.day_only) == (1, 3 * 3600, 1)
+    assert week.untimed_in_means == 1

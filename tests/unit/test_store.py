@@ -517,3 +517,30 @@ def test_position_is_the_index_in_the_sorted_list(tmp_path: Path, sort: Sort) ->
         assert [reader.position(query, incident_id) for incident_id in whole] == list(
             range(len(whole))
         )
+
+
+def test_upgrade_marks_4hse_resolution_times_as_days(tmp_path: Path) -> None:
+    """A cache from before the marks cannot tell a resolve from here from a closing day:
+    every 4HSE resolution time counts as a day's, the others' stay exact."""
+    path = tmp_path / "old.db"
+    Reader.open(path)
+    conn = sqlite3.connect(path)
+    row = (
+        "INSERT INTO incident (id, remote, kind, remote_id, title, status, status_raw, "
+        "created_at, resolved_at, assignees, custom_fields, extra, raw, base, hydrated, "
+        "local_only, pending, remote_deleted, deleted_locally) VALUES (?, ?, ?, ?, 'T', "
+        "'resolved', 'closed', '2026-11-01T00:00:00.000000Z', ?, '[]', '{}', '{}', '{}', "
+        "'{}', 0, 0, 0, 0, 0)"
+    )
+    day = "2026-11-02T23:59:59.999999Z"
+    conn.execute(row, ("plant:1", "plant", "fourhse", "1", day))
+    conn.execute(row, ("ops:1", "ops", "revily", "1", "2026-11-02T10:00:00.000000Z"))
+    conn.execute("ALTER TABLE incident DROP COLUMN day_only")
+    conn.execute("PRAGMA user_version = 12")
+    conn.commit()
+    conn.close()
+    Reader.open(path)
+    conn = sqlite3.connect(path)
+    marks = dict(conn.execute("SELECT id, day_only FROM incident ORDER BY id").fetchall())
+    assert marks["ops:1"] is None and json.loads(marks["plant:1"]) == {"resolved_at": day}
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION

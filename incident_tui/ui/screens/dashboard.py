@@ -230,8 +230,9 @@ class DashboardScreen(Screen[None]):
         """Put ``data`` on screen."""
         self.data = data
         self._title(data)
+        left_out = _left_out(data.untimed_resolved + data.day_only_resolved)
         self.query_one("#dash-timeline", TimelineChart).show(
-            f"Opened and resolved, {data.window.label()}{_left_out(data.untimed_resolved)}",
+            f"Opened and resolved, {data.window.label()}{left_out}",
             data.labels,
             data.opened,
             data.resolved,
@@ -468,5 +469,6 @@ def wrap_entries(lead: str, entries: list[str], width: int, gap: str = " · ") -
 
 def _left_out(untimed: int) -> str:
     """What a chart's title adds when it leaves out resolutions whose time the cache does not
-    know yet (:attr:`DashboardData.untimed_resolved`)."""
-    return f" ({untimed} resolved at a time not known yet left out)" if untimed else ""
+    know yet, or knows to the day alone (:attr:`DashboardData.untimed_resolved`,
+    :attr:`DashboardData.day_only_resolved`)."""
+    return f" ({untimed} resolved without an exact time left out)" if untimed else ""

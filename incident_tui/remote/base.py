@@ -77,11 +77,13 @@ class Connector(ABC):
     summary_gaps: ClassVar[SummaryGaps] = SummaryGaps()
     """What this kind's listing rows leave out that :meth:`get` brings (kept in the cache)."""
     listing_may_skip: bool = False
-    """Its listing pages by position and tells no total: an incident deleted during a full
-    walk moves the later ones up a place, and one of them is never listed, though the walk
-    ends as usual. The engine then asks for each cached incident a complete listing missed
-    before it takes it for deleted. A connector that learns it from the server's answers sets
-    it during the walk, before it yields the last page."""
+    """Its listing pages by position: an incident deleted during a full walk moves the later
+    ones up a place, and one of them is never listed, though the walk ends as usual (and a
+    total that stayed the same proves nothing: an incident created meanwhile makes up for
+    it). The engine then asks for each cached incident a complete listing missed before it
+    takes it for deleted. A connector whose listing took one request (nothing can move
+    between pages then) leaves it false; one that learns it from the walk sets it during
+    the walk, before it yields the last page."""
 
     def __init__(
         self,

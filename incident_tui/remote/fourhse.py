@@ -144,7 +144,9 @@ class FourhseConnector(Connector):
         listing = pages(
             self._post_index, "incident", self._scope(), "office_incident_id", sort="created_at"
         )
+        read = 0
         async for rows, last, shifted in read_ahead(listing):
+            read += 1
             incidents = []
             for row in rows:
                 incident = self._map(row)
@@ -154,10 +156,11 @@ class FourhseConnector(Connector):
                     # full record (get), which the engine fetches for the newest incidents.
                     incident.comments = incident.attachments = None
                     incidents.append(incident)
-            # A listing that moved under us may have skipped rows: do not let the engine
-            # take the missing ones for deleted. Without a total to tell, the engine asks
-            # for each one it missed instead.
-            self.listing_may_skip = shifted is None
+            # A listing whose total moved may have skipped rows: it is not complete, and the
+            # engine takes none of the missing ones for deleted. One over several pages may
+            # have skipped a row even when its total stayed (a deletion on a page already
+            # read and a creation meanwhile), so the engine asks for each one it missed.
+            self.listing_may_skip = read > 1
             yield Page(incidents, cursor=None, complete=last and not shifted, partial=True)
 
     async def _view(self, remote_id: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
-"""A 4HSE incident deleted while a full listing walks the office, on a server that sends no
-``X-Pagination-*`` headers: with no total to compare, nothing tells the walk that the rows
-after it moved up a place, so one living incident is on no page. The sync must not take it
-for deleted (it would vanish, then come back as new)."""
+"""A 4HSE incident deleted while a full listing walks the office: the rows after it move up
+a place, so one living incident is on no page. Nothing tells the walk, on a server that sends
+no ``X-Pagination-*`` headers, nor on one whose total stays the same because an incident was
+created meanwhile. The sync must not take it for deleted (it would vanish, then come back as
+new)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from tests.integration.test_sync import settings_for, sync
 
 
 class DeletedMidListing(FourhseEmulator):
-    """The real emulator without pagination headers, where someone deletes the first
-    incident of page 1 (already read) just before page 2 is read, once it is armed."""
+    """The real emulator, where someone deletes the first incident of page 1 (already read)
+    just before page 2 is read, once it is armed; with ``replace``, someone also reports a
+    new one then, so the total stays the same."""
 
     armed = False
+    replace = False
 
     def _index(self, resource: str, request: Request) -> Response:
         body = request.json() or {}
@@ -26,6 +29,8 @@ class DeletedMidListing(FourhseEmulator):
             self.armed = False
             listed = self._listing(INCIDENT, body["filter"], body.get("sort") or "", False)
             self._remove(INCIDENT, listed[0])
+            if self.replace:
+                self.add(name="Reported while the office was listed")
         return super()._index(resource, request)
 
 
@@ -47,6 +52,31 @@ async def test_a_deletion_mid_listing_without_a_total_removes_that_incident_only
         [deleted] = before - living
         # Every living incident stays; the deleted one was listed (on page 1, read before),
         # so it goes with the next listing.
+        cached = {row.id for row in reader.all_rows(ListQuery())}
+        assert cached == living | {deleted} and report.results[0].removed == 0
+        report = await sync(settings)
+        assert report.ok and report.results[0].removed == 1
+        assert {row.id for row in reader.all_rows(ListQuery())} == living
+
+
+async def test_a_deletion_mid_listing_with_the_same_total_removes_that_incident_only(
+    tmp_path: Path,
+) -> None:
+    emulator = DeletedMidListing(sample=150, foreign=0)
+    emulator.replace = True
+    with EmulatorServer(emulator):
+        settings = settings_for(tmp_path, emulator.remote_config("plant"), hydrate_limit=0)
+        assert (await sync(settings)).ok
+        reader = Reader.open(settings.db_path())
+        before = {row.id for row in reader.all_rows(ListQuery())}
+        assert len(before) == 150
+
+        emulator.armed = True
+        report = await sync(settings)
+        assert report.ok and not emulator.armed
+        living = {f"plant:{remote_id}" for remote_id in emulator.rows[INCIDENT]}
+        assert len(living) == 150
+        [deleted] = before - living
         cached = {row.id for row in reader.all_rows(ListQuery())}
         assert cached == living | {deleted} and report.results[0].removed == 0
         report = await sync(settings)

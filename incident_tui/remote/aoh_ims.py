@@ -183,8 +183,16 @@ class AohImsConnector(Connector):
     async def pull(
         self, cursor: str | None, *, full: bool = False
     ) -> AsyncGenerator[Page, None]:
-        """Always the full listing (no change feed); rows lack comments, hence ``partial``."""
+        """Always the full listing (no change feed); rows lack comments, hence ``partial``.
+
+        A listing that needed page requests after the first answer may have skipped a row
+        even when it counted as many as the total (a deletion on a page already read and a
+        creation meanwhile), so the engine asks for each cached incident it missed before
+        taking it for deleted."""
+        answers = 0
         async for rows, complete in self._all_rows():
+            answers += 1
+            self.listing_may_skip = answers > 1
             for chunk, last in in_pages(rows, last=complete):
                 incidents = [self.mapping.to_incident(r) for r in chunk]
                 yield Page(incidents, complete=last, partial=True)

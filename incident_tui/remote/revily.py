@@ -86,9 +86,15 @@ class RevilyConnector(Connector):
 
         A listing whose ``Total`` moved while paging (an incident added or deleted between
         pages may have shifted rows past us) is not marked complete, so the engine does not
-        take a row it missed for a remote deletion.
+        take a row it missed for a remote deletion. One ``Total`` and as many rows do not
+        prove that none was missed either (a deletion on a page already read and a creation
+        meanwhile), so after a listing of several pages the engine asks for each cached
+        incident it missed before taking it for deleted.
         """
+        read = 0
         async for rows, last, consistent in self._listing("/incidents"):
+            read += 1
+            self.listing_may_skip = read > 1
             for chunk, ends in in_pages(rows, last=last):
                 yield Page(
                     [self.to_incident(row) for row in chunk],

@@ -29,7 +29,12 @@ from incident_tui.emulators.fourhse_data import (
     DEFAULT_TOKEN,
     DEFAULT_USERNAME,
 )
-from incident_tui.emulators.fourhse_listing import matching, pagination_headers, paging
+from incident_tui.emulators.fourhse_listing import (
+    matching,
+    pagination_headers,
+    paging,
+    ties_turned,
+)
 from incident_tui.emulators.fourhse_render import CreatedAtFormat, format_created, joined
 from incident_tui.emulators.fourhse_requests import as_int, json_body, request_id, yii2_error
 from incident_tui.emulators.fourhse_resources import (
@@ -71,10 +76,13 @@ class FourhseEmulator(Emulator):
         validate_category: bool = True,
         pagination_headers: bool = True,
         created_at_format: CreatedAtFormat = "datetime",
+        unstable_ties: bool = False,
     ) -> None:
         """``sample`` incidents go to the default office, ``foreign`` (default ``sample // 5``,
         at most 50) to other offices; ``validate_category=False`` accepts free-text categories
-        (older docs); ``pagination_headers=False`` drops the ``X-Pagination-*`` headers."""
+        (older docs); ``pagination_headers=False`` drops the ``X-Pagination-*`` headers;
+        ``unstable_ties=True`` lists rows sharing their ``sort`` value in another order on
+        every other ``index`` request, as a database paging a non-unique order may."""
         super().__init__(clock=clock)
         self.tokens = set(tokens)
         self.username, self.password = username, password
@@ -88,6 +96,8 @@ class FourhseEmulator(Emulator):
         self.validate_category = validate_category
         self.pagination_headers = pagination_headers
         self.created_at_format: CreatedAtFormat = created_at_format
+        self.unstable_ties = unstable_ties
+        self._index_requests = 0
         self.rows: dict[str, dict[str, dict[str, Any]]] = {r: {} for r in (INCIDENT, *CHILDREN)}
         """Stored rows per resource, insertion ordered; joined fields are added on output."""
         self.by_incident: dict[str, dict[str, dict[str, None]]] = {r: {} for r in CHILDREN}
@@ -265,8 +275,13 @@ class FourhseEmulator(Emulator):
         if not isinstance(flt, dict):
             raise HttpError(422, [{"field": "filter", "message": "Filter is invalid."}])
         page, per_page = paging(body, request)
-        ids = self._listing(resource, flt, str(body.get("sort") or ""), bool(body.get("history")))
+        sort = str(body.get("sort") or "")
+        ids = self._listing(resource, flt, sort, bool(body.get("history")))
         rows = self.rows[resource]
+        if self.unstable_ties:
+            self._index_requests += 1
+            if self._index_requests % 2 == 0:
+                ids = ties_turned(rows, ids, sort)
         chunk = ids[(page - 1) * per_page : page * per_page]
         headers = pagination_headers(page, per_page, len(ids)) if self.pagination_headers else {}
         return Response.json([self._out(resource, rows[key]) for key in chunk], headers=headers)

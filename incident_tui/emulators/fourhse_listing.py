@@ -54,6 +54,22 @@ def matching(
     return ids
 
 
+def ties_turned(rows: Mapping[str, Mapping[str, Any]], ids: list[str], sort: str) -> list[str]:
+    """``ids`` (ordered by ``sort``) with each run of rows sharing their ``sort`` value in
+    reverse: another order among equal values, as a database may give on another request."""
+    field = sort.lstrip("-")
+    if not field:
+        return list(ids)
+    turned: list[str] = []
+    run: list[str] = []
+    for key in ids:
+        if run and rows[run[0]].get(field) != rows[key].get(field):
+            turned += reversed(run)
+            run = []
+        run.append(key)
+    return turned + run[::-1]
+
+
 def pagination_headers(page: int, per_page: int, total: int) -> dict[str, str]:
     """Yii2's ``X-Pagination-*`` headers for ``page`` of a listing of ``total`` rows."""
     return {

@@ -141,8 +141,12 @@ class FourhseConnector(Connector):
     ) -> AsyncGenerator[Page, None]:
         """Always the full listing of the configured scope (4HSE has no ``updated_at``)."""
         seen: set[str] = set()
+        # By the incident's own id, unique: among rows sharing a sort value (a created_at
+        # to the second, shared by incidents imported together) a database keeps no fixed
+        # order from one page request to the next. The contract documents one sort field.
         listing = pages(
-            self._post_index, "incident", self._scope(), "office_incident_id", sort="created_at"
+            self._post_index, "incident", self._scope(), "office_incident_id",
+            sort="office_incident_id",
         )
         read = 0
         async for rows, last, shifted in read_ahead(listing):
@@ -156,10 +160,11 @@ class FourhseConnector(Connector):
                     # full record (get), which the engine fetches for the newest incidents.
                     incident.comments = incident.attachments = None
                     incidents.append(incident)
-            # A listing whose total moved may have skipped rows: it is not complete, and the
-            # engine takes none of the missing ones for deleted. One over several pages may
-            # have skipped a row even when its total stayed (a deletion on a page already
-            # read and a creation meanwhile), so the engine asks for each one it missed.
+            # A listing whose total moved, or that brought fewer distinct rows than its total,
+            # skipped rows: it is not complete, and the engine takes none of the missing ones
+            # for deleted. One over several pages may have skipped a row even when its total
+            # stayed (a deletion on a page already read and a creation meanwhile), so the
+            # engine asks for each one it missed.
             self.listing_may_skip = read > 1
             yield Page(incidents, cursor=None, complete=last and not shifted, partial=True)
 

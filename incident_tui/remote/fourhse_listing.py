@@ -27,8 +27,10 @@ async def pages(
 ) -> AsyncGenerator[tuple[list[dict[str, Any]], bool, bool | None], None]:
     """Yield ``(rows, last, shifted)`` for pages 1..X-Pagination-Page-Count (without the
     headers: until a short page). ``shifted`` turns true once the total count changed
-    mid-listing, i.e. rows may have moved between pages; it is ``None`` when the server tells
-    no total, so whether they moved cannot be known."""
+    mid-listing, i.e. rows may have moved between pages, and on the last page when fewer
+    distinct rows came than the total counts (rows that share their ``sort`` value may come
+    in another order on each request: one came twice, another never); it is ``None`` when
+    the server tells no total, so whether they moved cannot be known."""
     page, total, shifted = 1, None, False
     seen: set[str] = set()
     while True:
@@ -53,6 +55,8 @@ async def pages(
             per_page = _header_int(response, "X-Pagination-Per-Page") or PER_PAGE
             # A server that repeats its last page for pages beyond the end would loop.
             last = len(rows) < per_page or not fresh
+        if last and total is not None and len(seen) < total:
+            shifted = True
         yield rows, last, None if total is None else shifted
         if last:
             return

@@ -30,7 +30,9 @@ class DeletedMidListing(FourhseEmulator):
             listed = self._listing(INCIDENT, body["filter"], body.get("sort") or "", False)
             self._remove(INCIDENT, listed[0])
             if self.replace:
-                self.add(name="Reported while the office was listed")
+                # Listed last, so the rows of page 2 and after move up a place.
+                self.add(office_incident_id="ffffffff-ffff-4fff-bfff-ffffffffffff",
+                         name="Reported while the office was listed")
         return super()._index(resource, request)
 
 

@@ -73,8 +73,11 @@ class KitehouseEmulator(Emulator):
     def __init__(self, *, clock: Clock = utc_now, sample: int = 0, seed: int = 7,
                  site_id: str = DEFAULT_SITE_ID, tokens: dict[str, str] | None = None,
                  stale_hours: float = 24.0, download_redirect: bool = False,
-                 handover_delay: float = 0.0) -> None:
+                 handover_delay: float = 0.0, first_page: int = 1) -> None:
+        """``first_page``: the number of the first list page (1, or 0 to act as a server
+        counting its pages from 0, which contract 6 leaves possible)."""
         super().__init__(clock=clock)
+        self.first_page = first_page
         self.site_id = site_id
         self.tokens = dict(kd.TOKENS if tokens is None else tokens)
         self.stale_hours = stale_hours
@@ -210,11 +213,13 @@ class KitehouseEmulator(Emulator):
         return rows
 
     def _page(self, request: Request, rows: list[kd.Record]) -> list[kd.Record]:
-        # Page 0 and below read as page 1, so a 0-based client sees page 1 twice.
-        page = max(1, int(number_arg(request, "page", 1)))
+        # A page before the first reads as the first, so a client counting from 0 on a
+        # server counting from 1 sees page 1 twice.
+        first = self.first_page
+        page = max(first, int(number_arg(request, "page", first))) - first
         limit = int(number_arg(request, "limit", 20))
         limit = 20 if limit <= 0 else min(limit, MAX_LIMIT)
-        return rows[(page - 1) * limit: page * limit]
+        return rows[page * limit: (page + 1) * limit]
 
     def filtered(self, request: Request) -> list[kd.Record]:
         """The incidents the search and export filters of the query keep, in ``sortBy`` order."""

@@ -42,7 +42,14 @@ from incident_tui.remote.kitehouse_create import (
     ours_or_orphan,
 )
 from incident_tui.remote.kitehouse_handover import handover_text
-from incident_tui.remote.kitehouse_listing import WalkEnd, created_candidates, walk
+from incident_tui.remote.kitehouse_listing import (
+    WalkEnd,
+    created_candidates,
+    cursor_for,
+    cursor_parts,
+    first_page,
+    walk,
+)
 from incident_tui.remote.kitehouse_mapping import (
     FULL_ONLY_EXTRA,
     comment_from,
@@ -89,6 +96,8 @@ class KitehouseConnector(Connector):
                                          transport=transport, follow_redirects=True)
         self._site = f"/incidents/{quote(config.site_id, safe='')}"
         self._create_refs: tuple[str, str] | None = None
+        self._first_page: int | None = None
+        """The number of the server's first list page, once known (contract 6 leaves it open)."""
 
     def _one(self, remote_id: str) -> str:
         return f"{self._site}/{quote(remote_id, safe='')}"
@@ -121,10 +130,17 @@ class KitehouseConnector(Connector):
             raise BadResponse(f"{self._site}: expected an array of incidents, each with an _id")
         return data
 
-    def _walk(self, since: datetime | None, seen: dict[str, str]
+    async def _first(self) -> int:
+        """The server's first page number, asked once (:func:`.kitehouse_listing.first_page`)."""
+        if self._first_page is None:
+            self._first_page = await first_page(self._rows, self.cfg.updated_sort)
+        return 1 if self._first_page is None else self._first_page
+
+    def _walk(self, since: datetime | None, seen: dict[str, str], first: int
               ) -> AsyncGenerator[tuple[list[dict[str, Any]], WalkEnd | None], None]:
-        """The site's rows, in ``updated_sort`` order if set (:func:`.kitehouse_listing.walk`)."""
-        return walk(self._rows, self.page_size, self.cfg.updated_sort, since, seen)
+        """The site's rows from page ``first``, in ``updated_sort`` order if set
+        (:func:`.kitehouse_listing.walk`)."""
+        return walk(self._rows, self.page_size, self.cfg.updated_sort, since, seen, first)
 
     async def pull(
         self, cursor: str | None, *, full: bool = False
@@ -133,7 +149,11 @@ class KitehouseConnector(Connector):
         the front while we paged, which would otherwise look deleted; or, incrementally, the
         rows updated since ``cursor``. Complete only when the listing ended at a short page."""
         incremental = cursor and not full and self.cfg.updated_sort is not None
-        since = parse_time(cursor) if incremental else None
+        since = None
+        if cursor and incremental:
+            stamp, known = cursor_parts(cursor)
+            since = parse_time(stamp)
+            self._first_page = known if known is not None else self._first_page
         seen: dict[str, str] = {}
         newest: tuple[datetime | None, str | None] = (since, cursor) if since else (None, None)
 
@@ -147,29 +167,33 @@ class KitehouseConnector(Connector):
             return incidents
 
         if since is not None:
-            async for rows, end in read_ahead(self._walk(since, seen)):
+            # Without asking: one request when nothing changed. A cursor from a walk that
+            # knew no better starts at 1, and the next full walk finds out.
+            first = 1 if self._first_page is None else self._first_page
+            async for rows, end in read_ahead(self._walk(since, seen, first)):
                 incidents = note(rows)
-                yield Page(incidents, cursor=newest[1] if end else None, partial=True)
+                after = cursor_for(newest[1], self._first_page) if end else None
+                yield Page(incidents, cursor=after, partial=True)
             return
+        first = await self._first()
         held: Page | None = None
         top: datetime | None = None
         ended: WalkEnd | None = None
-        async for rows, end in read_ahead(self._walk(None, seen)):
+        async for rows, end in read_ahead(self._walk(None, seen, first)):
             if held is not None:
                 yield held
             held = Page(note(rows), partial=True)
             top, ended = top or newest[0], end
         if ended != "end":
             log.warning("%s: the server repeated a page; listed %d incidents, not all of them"
-                        " (is page_size above its limit, or does it count pages from 0?)",
-                        self.name, len(seen))
+                        " (is page_size above its limit?)", self.name, len(seen))
         elif top is not None and self.cfg.updated_sort is not None:
-            async for rows, _end in read_ahead(self._walk(top, seen)):
+            async for rows, _end in read_ahead(self._walk(top, seen, first)):
                 if held is not None:
                     yield held
                 held = Page(note(rows), partial=True)
         final = held or Page([], partial=True)
-        final.cursor, final.complete = newest[1], ended == "end"
+        final.cursor, final.complete = cursor_for(newest[1], self._first_page), ended == "end"
         yield final
 
     async def get(self, remote_id: str) -> Incident:
@@ -282,7 +306,7 @@ class KitehouseConnector(Connector):
         floor = since - CREATE_SLACK
         # An incident created since ``floor`` was updated since then too, so in updated
         # order the walk stops there; in the server's own (unknown) order it reads them all.
-        rows = self._walk(floor if self.cfg.updated_sort else None, {})
+        rows = self._walk(floor if self.cfg.updated_sort else None, {}, await self._first())
         candidates = await created_candidates(rows, floor, draft.title)
         ours, orphan = await ours_or_orphan(self.get, candidates, key, since)
         if ours is not None or orphan is None:

@@ -1,10 +1,12 @@
 """Walking a Kitehouse site's incident list (contracts/kitehouse.md §6) page by page.
 
-The list is paged with ``page`` from 1 and ``limit``; a short page (short of ``limit``, or
-of the server's cap on it) is the end. How the server really pages is not known in advance,
-so the walk also notices a page it has seen before and stops there. Reading one page is the
-connector's HTTP; this module holds what is done with the pages: where a walk stops, which
-rows are new, and which rows may be our own create.
+The list is paged with ``page`` and ``limit``; a short page (short of ``limit``, or of the
+server's cap on it) is the end. Whether pages count from 0 or 1 is not documented: page 0
+is asked for once and compared with page 1 (:func:`first_page`). How the server really
+pages is not known in advance either, so the walk also notices a page it has seen before
+and stops there. Reading one page is the connector's HTTP; this module holds what is done
+with the pages: where a walk starts and stops, which rows are new, and which rows may be
+our own create.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Literal
 
 from incident_tui.config_remotes import KITEHOUSE_LIMIT_CAP
 from incident_tui.domain.mapping import parse_time
+from incident_tui.remote.errors import Refused
 
 WalkEnd = Literal["end", "since", "repeat"]
 """How a walk through the site's list ended (see :func:`walk`)."""
@@ -22,19 +25,56 @@ ReadRows = Callable[[int, str | None], Awaitable[list[dict[str, Any]]]]
 """Reads one page of list rows: ``(page, sortBy)``, each row with an ``_id``."""
 
 
+async def first_page(read: ReadRows, sort: str | None) -> int | None:
+    """The number of the server's first list page: 0 when page 0 brings other rows than
+    page 1 (a server counting from 0), 1 when it brings mostly the same ones (one counting
+    from 1 reads page 0 as page 1) or is refused; ``None`` when it cannot tell yet (no rows
+    on page 0). Mostly: an incident created between the two requests moves a row along."""
+    try:
+        zero = [row["_id"] for row in await read(0, sort)]
+    except Refused:
+        return 1
+    if not zero:
+        return None
+    one = {row["_id"] for row in await read(1, sort)}
+    shared = sum(1 for row_id in zero if row_id in one)
+    return 1 if shared * 2 >= len(zero) else 0
+
+
+CURSOR_FROM_0 = "|page0"
+"""What a cursor ends with when the server counts its pages from 0: an incremental walk,
+one request when nothing changed, must start at the right page without asking."""
+
+
+def cursor_for(version: str | None, first: int | None) -> str | None:
+    """The sync cursor after a walk whose newest row has ``version`` (its ``updated_at``),
+    on a server whose first page is ``first``."""
+    if version is None or first != 0 or version.endswith(CURSOR_FROM_0):
+        return version
+    return version + CURSOR_FROM_0
+
+
+def cursor_parts(cursor: str) -> tuple[str, int | None]:
+    """A stored cursor as ``(updated_at, first page)``; the first page is ``None`` (not
+    known) for a cursor that does not say."""
+    if cursor.endswith(CURSOR_FROM_0):
+        return cursor.removesuffix(CURSOR_FROM_0), 0
+    return cursor, None
+
+
 async def walk(read: ReadRows, page_size: int, sort: str | None, since: datetime | None,
-               seen: dict[str, str]
+               seen: dict[str, str], first: int = 1
                ) -> AsyncGenerator[tuple[list[dict[str, Any]], WalkEnd | None], None]:
-    """The site's rows page by page, skipping rows already in ``seen`` unchanged, each
-    batch with how the walk ended (``None`` until the last one).
+    """The site's rows page by page from page ``first``, skipping rows already in ``seen``
+    unchanged, each batch with how the walk ended (``None`` until the last one).
 
     With ``since`` (only in ``updated_sort`` order, newest-updated first) the walk stops
     at the first row updated before it ("since"; inclusive: a later write in the same
     millisecond must not be missed). A listing ends at a short page ("end"). A page of
     ids all seen before in a full walk, or the same page twice, means the server pages
-    differently than we think (0-based, or ``page`` ignored): the walk stops there
-    ("repeat") and what it read is not the whole list."""
-    page, previous = 1, [""]
+    differently than we think (``page`` ignored): the walk stops there ("repeat") and
+    what it read is not the whole list."""
+    page, previous = first, [""]
     # A full page is what the server sends at most: asked for more than its cap, it sends the
     # cap, and taking that for a short last page would drop the rest of the site as deleted.
     # The config keeps page_size within the cap; this holds for a connector built otherwise.

@@ -19,9 +19,10 @@ LIST_PATHS = {
 }
 """The path (prefix) of each paged kind's incident listing."""
 
-PLAIN_LOOP = {"fourhse": 1, "oneuptime": 1, "kitehouse": 2}
+PLAIN_LOOP = {"fourhse": 1, "oneuptime": 1, "kitehouse": 4}
 """List requests a plain page loop has sent when it hands over its first page (Kitehouse's
-pull holds a page back until it has read the next)."""
+pull first asks pages 0 and 1 to learn where pages start, and holds a page back until it has
+read the next)."""
 
 
 def list_requests(srv: EmulatorServer, kind: str) -> int:

@@ -1,0 +1,54 @@
+"""Kitehouse does not say whether its list pages count from 0 or 1 (contract 6). On a server
+counting from 0, a walk from page 1 never reads the first page: the newest incidents, and in
+an incremental pass the ones just changed. The connector asks page 0 once, and an
+incremental pass with nothing changed stays one request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from incident_tui.domain.query import ListQuery
+from incident_tui.emulators.kitehouse import KitehouseEmulator
+from incident_tui.emulators.server import EmulatorServer
+from incident_tui.store.reader import Reader
+from tests.integration.test_sync import settings_for, sync
+
+Serve = Callable[..., EmulatorServer]
+
+
+def list_pages(emulator: KitehouseEmulator) -> list[str]:
+    """The ``page`` of each incident list request the emulator logged."""
+    path = f"/incidents/{emulator.site_id}"
+    return [
+        part.removeprefix("page=")
+        for entry in emulator.log if entry.path == path
+        for part in entry.query.split("&") if part.startswith("page=")
+    ]
+
+
+async def test_a_server_counting_pages_from_0_is_listed_whole(
+    serve: Serve, tmp_path: Path
+) -> None:
+    emulator = serve("kitehouse", sample=60, first_page=0).emulator
+    assert isinstance(emulator, KitehouseEmulator)
+    settings = settings_for(
+        tmp_path, {**emulator.remote_config("school"), "page_size": 10}, hydrate_limit=0
+    )
+    assert (await sync(settings)).ok
+    reader = Reader.open(settings.db_path())
+    living = {f"school:{remote_id}" for remote_id in emulator.incidents}
+    assert {row.id for row in reader.all_rows(ListQuery())} == living
+
+    # Nothing changed: one request, for the first page.
+    emulator.log.clear()
+    report = await sync(settings)
+    assert report.ok and report.results[0].pulled == 0
+    assert list_pages(emulator) == ["0"]
+
+    # Changed elsewhere: the newest update is on page 0, and the incremental pass reads it.
+    changed = next(iter(emulator.incidents))
+    emulator.touch(changed, short_description="Fire door propped open")
+    assert (await sync(settings)).ok
+    [row] = [row for row in reader.all_rows(ListQuery()) if row.id == f"school:{changed}"]
+    assert row.title == "Fire door propped open"

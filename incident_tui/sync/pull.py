@@ -145,7 +145,7 @@ class Puller:
                 touched += await self._still_there(listing)
             elif not listing.seen:
                 await self._confirm_empty(listing)
-            removed = await asyncio.to_thread(
+            settled = await asyncio.to_thread(
                 pull_store.store_full_listing,
                 self.engine,
                 name,
@@ -153,9 +153,11 @@ class Puller:
                 listing.seen,
                 listing.now if listing.first_sync else None,
             )
-            listing.result.removed += len(removed)
+            # Only those that left the cache: one kept for its queued changes, or listed
+            # again after all, is still there.
+            listing.result.removed += len(settled.removed)
             listing.listed_all = True
-            touched += removed
+            touched += settled.touched()
         if touched or listing.urgent:
             self.listener.incidents_changed(touched, listing.urgent)
             listing.urgent = []

@@ -164,19 +164,21 @@ def store_page(
 
 def store_full_listing(
     engine: Engine, name: str, kind: str, seen: list[str], first: datetime | None
-) -> list[str]:
+) -> UpsertResult:
     """After the last page of a full listing: drop the remote's cached incidents it did not
-    list (:func:`~incident_tui.store.upsert.remove_missing`); returns the ids touched.
+    list (:func:`~incident_tui.store.upsert.remove_missing`); returns what it removed, and
+    what it changed (kept and flagged for their queued changes, or listed again and no
+    longer flagged).
 
     ``first``: the listing's time when it is the remote's first, noted at once, so a pass
     that fails later is still no first sync (which reports no arrivals as urgent). Later
     listings are noted with the pass's outcome, in the same write: a pass with nothing new
     then writes one row, not two."""
     with session(engine) as s, s.begin():
-        touched = remove_missing(s, name, seen).touched()
+        result = remove_missing(s, name, seen)
         if first is not None:
             _set_state(s, name, kind, {"last_full_at": to_db(first)})
-    return touched
+    return result
 
 
 def unlisted(engine: Engine, remote: str, listed: list[str]) -> list[tuple[str, str]]:

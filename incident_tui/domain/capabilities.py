@@ -3,7 +3,9 @@ importing any HTTP code."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class Capability(StrEnum):
@@ -86,6 +88,22 @@ KIND_TITLES: dict[str, str] = {
 OCCURRED_AS_DAY = frozenset({"fourhse"})
 """Kinds whose incidents say only on which day they occurred (4HSE's ``date_incident``): shown
 as the day, not as its midnight."""
+
+LISTED_WITHOUT_DESCRIPTION = frozenset({"kitehouse"})
+"""Kinds whose listing rows carry no description (their connector's ``summary_gaps``): until
+the full record is read, an empty one says nothing about the remote's."""
+
+
+def description_unread(incident: Mapping[str, Any]) -> bool:
+    """Whether a cached incident (a row as the reader gives it) has no description only
+    because its full record was never read: the remote may well have one."""
+    return (
+        incident.get("kind") in LISTED_WITHOUT_DESCRIPTION
+        and not incident.get("hydrated")
+        and not incident.get("local_only")
+        and not incident.get("description")
+    )
+
 
 LACKING: dict[Capability, str] = {
     Capability.REOPEN: "{title} cannot reopen an incident.",

@@ -630,19 +630,21 @@ class Pusher:
         if isinstance(read, dict):
             bases.update(read)
         contested: list[str] = []
+        unread = False
         for name, value in ours.items():
             if name not in bases:
                 continue
             base = bases[name]
-            if base is None and not cached.hydrated and name == "description":
-                continue  # a summary row never had the description: nothing to compare
             if theirs.get(name) != base and theirs.get(name) != value:
+                # A summary row carries no description (Kitehouse): the edit was made
+                # without the remote's text, which must not be written over unseen.
+                never_read = name == "description" and base is None and not cached.hydrated
+                if never_read and not theirs.get(name):
+                    continue  # the remote has none either (an empty text): nothing to lose
                 contested.append(name)
+                unread = unread or never_read
         if contested:
-            raise Conflict(
-                "the remote changed " + ", ".join(contested) + " since the last sync",
-                fields=tuple(contested),
-            )
+            raise Conflict(_contested_reason(contested, unread), fields=tuple(contested))
         return all(theirs.get(name) == value for name, value in ours.items())
 
     async def _record_conflict(self, connector: Connector, change: Change, error: Conflict) -> None:
@@ -700,6 +702,16 @@ class Pusher:
                         change.incident_id)
             raise Taken(change.seq)
         return written.touched()
+
+
+def _contested_reason(contested: list[str], unread: bool) -> str:
+    """Why an edit or status change of the ``contested`` fields waits for the user;
+    ``unread``: the description among them was never read from the remote here."""
+    changed = [name for name in contested if not (unread and name == "description")]
+    reasons = [f"the remote changed {', '.join(changed)} since the last sync"] if changed else []
+    if unread:
+        reasons.append("the remote has a description that was not loaded when this was edited")
+    return "; ".join(reasons)
 
 
 def _check_attribute(payload: dict[str, Any], current: Incident) -> bool:

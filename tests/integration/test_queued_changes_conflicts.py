@@ -181,3 +181,44 @@ async def test_an_attribute_someone_else_changed_is_a_conflict(
     outbox_answers.keep_mine(actions.engine, incident_id)
     result = (await sync(settings)).results[0]
     assert result.pushed == 2 and emulator.row(row["id"])["attributes"]["count"] == 6
+
+
+async def test_a_description_never_read_is_not_written_over_unseen(
+    serve: Serve, tmp_path: Path
+) -> None:
+    # Kitehouse list rows carry no description; past the hydrate limit (0 here) the cache
+    # never read this one, and an edit typed into the empty field must not replace it.
+    emulator: Any = serve("kitehouse", sample=0).emulator
+    remote_id = str(emulator.add("Gas smell", description="Lab 2, keep the door shut")["_id"])
+    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
+    assert (await sync(settings)).ok
+    incident_id = f"school:{remote_id}"
+    detail = Reader.open(settings.db_path()).detail(incident_id)
+    assert detail is not None and detail.incident["description"] is None
+    actions = Actions.open(settings.db_path())
+    actions.edit(incident_id, {"description": "Student OK"})
+
+    result = (await sync(settings)).results[0]
+
+    assert result.pushed == 0 and result.conflicts == 1
+    assert emulator.incident(remote_id)["description"] == "Lab 2, keep the door shut"
+    [change] = Reader.open(settings.db_path()).outbox()
+    assert change["state"] == "conflict"
+    assert "description that was not loaded" in change["last_error"]
+    # Keeping mine, now that the remote's text was shown, sends it.
+    outbox_answers.keep_mine(actions.engine, incident_id)
+    assert (await sync(settings)).results[0].pushed == 1
+    assert emulator.incident(remote_id)["description"] == "Student OK"
+
+
+async def test_a_description_never_read_goes_when_the_remote_has_none(
+    serve: Serve, tmp_path: Path
+) -> None:
+    emulator, settings, [remote_id] = await synced_kitehouse(serve, tmp_path, "Door jammed")
+    incident_id = f"school:{remote_id}"
+    Actions.open(settings.db_path()).edit(incident_id, {"description": "Exit 3"})
+
+    result = (await sync(settings)).results[0]
+
+    assert result.pushed == 1 and result.conflicts == 0
+    assert emulator.incident(remote_id)["description"] == "Exit 3"

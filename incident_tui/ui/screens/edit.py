@@ -9,7 +9,7 @@ from textual.app import App
 from textual.content import Content
 from textual.worker import Worker
 
-from incident_tui.domain.capabilities import Capability
+from incident_tui.domain.capabilities import Capability, description_unread
 from incident_tui.domain.model import EDITABLE_FIELDS, Severity
 from incident_tui.domain.text import clean
 from incident_tui.store.reader import Detail
@@ -76,6 +76,8 @@ class EditScreen(FormScreen[dict[str, Any]]):
         back = self._take_draft(saved) if saved else {}
         values = {**self.before, **back}
         self.fill(str(values["title"] or ""), str(values["description"] or ""), values["severity"])
+        if description_unread(detail.incident):
+            self.note_description_unread()
         if back:
             self.notify(self._back_notice(list(back), shown(current)), markup=False, timeout=6)
 

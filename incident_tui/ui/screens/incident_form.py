@@ -24,6 +24,11 @@ SEVERITY_OPTIONS: list[tuple[Content, str]] = [
     (Content(NO_SEVERITY), NO_SEVERITY),
     *[(Content(s.value), s.value) for s in Severity],
 ]
+DESCRIPTION_UNREAD = "not loaded yet"
+UNREAD_PLACEHOLDER = (
+    "The remote's description was not read yet. Text saved here is not sent over it "
+    "unseen: if the remote has one, the sync asks which to keep."
+)
 
 
 class FormScreen(ModalScreen[ResultT | None]):
@@ -62,7 +67,7 @@ class FormScreen(ModalScreen[ResultT | None]):
                           select_on_focus=False)
             title.cursor_blink = self.blink
             yield title
-            yield Label("Description")
+            yield Label("Description", id="form-description-label")
             area = TextArea(id="form-description", tab_behavior="focus", compact=True)
             area.cursor_blink = self.blink
             yield area
@@ -112,6 +117,14 @@ class FormScreen(ModalScreen[ResultT | None]):
         area.move_cursor(area.document.end)
         if self.with_severity:
             self.query_one("#form-severity", Select).value = severity or NO_SEVERITY
+
+    def note_description_unread(self) -> None:
+        """Say that the description field is empty because the remote's was never read,
+        not because there is none."""
+        self.query_one("#form-description-label", Label).update(
+            Content.assemble("Description", (f"  {DESCRIPTION_UNREAD}", "$warning"))
+        )
+        self.query_one("#form-description", TextArea).placeholder = UNREAD_PLACEHOLDER
 
     def fields(self) -> Fields:
         """The form's fields as typed (the title not stripped), for the draft."""

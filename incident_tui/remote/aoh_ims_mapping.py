@@ -12,6 +12,7 @@ from incident_tui.config_remotes import AohImsRemote
 from incident_tui.domain import jsontext
 from incident_tui.domain.mapping import format_time, parse_time, status_from_code, text_of
 from incident_tui.domain.model import Comment, Incident, Severity, Status
+from incident_tui.remote.errors import Refused
 
 STATUS_CODES: dict[str, Status] = {
     "NEW": Status.TRIGGERED,
@@ -71,7 +72,9 @@ class ImsMapping:
 
     def severity_code(self, severity: Severity | None, current: object = "") -> str:
         """The IMS code to write for a common severity; keeps ``current`` when it already
-        means that severity (a deployment may use HIGH where we would write MAJOR)."""
+        means that severity (a deployment may use HIGH where we would write MAJOR). Else the
+        one ``severity_map`` names for it, else a default code that still reads back as it;
+        :class:`Refused` when there is none."""
         if severity is None:
             return ""
         if current and self.severity(current) == severity:
@@ -79,7 +82,15 @@ class ImsMapping:
         for code, value in self.cfg.severity_map.items():
             if value == severity.value:
                 return code
-        return SEVERITY_WRITE[severity]
+        # A default code ``severity_map`` gives another meaning would be read back as that.
+        defaults = [SEVERITY_WRITE[severity], *SEVERITY_CODES]
+        for code in defaults:
+            if SEVERITY_CODES.get(code) == severity and self.severity(code) == severity:
+                return code
+        raise Refused(
+            f"the severity_map of {self.name} leaves no AOH IMS code that reads back as "
+            f"{severity.value}: map the code to write for it to {severity.value!r} there"
+        )
 
     def to_incident(self, row: dict[str, Any], comments: list[Comment] | None = None) -> Incident:
         """Map one IMS incident object to the common model."""

@@ -209,6 +209,30 @@ async def test_status_and_severity_maps_from_config(
     await conn2.aclose()
 
 
+async def test_a_severity_is_written_as_a_code_that_reads_back_as_it(serve: Serve) -> None:
+    # A deployment whose MAJOR is its top level: writing MAJOR for major would read back as
+    # critical, while HIGH still means major.
+    srv = serve("aoh_ims")
+    emulator = emu(srv)
+    conn = connect(srv, severity_map={"MAJOR": "critical"})
+    made = await conn.create(Draft(title="Boiler pressure", severity=Severity.MAJOR), "k1")
+    assert stored(srv, made.remote_id)["severity"] == "HIGH" and made.severity is Severity.MAJOR
+    row = emulator.add(severity="LOW")
+    edited = await conn.edit(await conn.get(row["id"]), {"severity": "major"})
+    assert edited is not None and edited.severity is Severity.MAJOR
+    assert stored(srv, row["id"])["severity"] == "HIGH"
+    edited = await conn.edit(edited, {"severity": "critical"})
+    assert edited is not None and stored(srv, row["id"])["severity"] == "MAJOR"
+    # No code left that means critical: refused, naming what to change, and nothing sent.
+    strict = connect(srv, severity_map={"CRITICAL": "major"})
+    with pytest.raises(Refused, match="severity_map of ims leaves no AOH IMS code") as caught:
+        await strict.edit(await strict.get(row["id"]), {"severity": "critical"})
+    assert "'critical'" in str(caught.value)
+    assert stored(srv, row["id"])["severity"] == "MAJOR"
+    await conn.aclose()
+    await strict.aclose()
+
+
 async def test_bare_bodies_and_the_singular_attribute_key(serve: Serve) -> None:
     srv = serve("aoh_ims")
     emulator = emu(srv)

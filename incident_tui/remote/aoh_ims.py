@@ -37,7 +37,7 @@ from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.model import Comment, Draft, Incident, Severity, Status
 from incident_tui.remote.aoh_ims_conflicts import classify_conflict, holds_our_write, lock_of
 from incident_tui.remote.aoh_ims_listing import all_rows
-from incident_tui.remote.aoh_ims_mapping import ImsMapping, to_comment
+from incident_tui.remote.aoh_ims_mapping import NO_DESCRIPTION, ImsMapping, to_comment
 from incident_tui.remote.base import Connector, Page, in_pages
 from incident_tui.remote.errors import BadResponse, Conflict, NotFound, Refused, RemoteError
 from incident_tui.remote.http import Http, Sleep
@@ -50,8 +50,6 @@ EDITABLE: dict[str, Any] = {
     **{"location": "", "severity": "", "next_update": 0, "resolved_date": None, "backdated": False},
 }
 """The full-PUT field set with the value sent when the current row lacks a field."""
-NO_DESCRIPTION = "(no description)"
-"""Sent when a description is empty: the API requires a non-empty one."""
 CREATE_CLOCK_SLACK = timedelta(seconds=60)
 """How far the server clock may lag ours when :meth:`find_created` compares ``created_at``."""
 

@@ -24,6 +24,9 @@ SEVERITY_CODES: dict[str, Severity] = {
     **dict.fromkeys(("HIGH", "MAJOR"), Severity.MAJOR),
     **dict.fromkeys(("MEDIUM", "MINOR", "LOW"), Severity.MINOR),
 }
+NO_DESCRIPTION = "(no description)"
+"""Sent when a description is empty: the API requires a non-empty one. Read back as none,
+so it is never shown, searched or edited as text someone wrote."""
 SEVERITY_WRITE = {Severity.CRITICAL: "CRITICAL", Severity.MAJOR: "MAJOR", Severity.MINOR: "MINOR"}
 """The code written for a common severity when ``severity_map`` names none."""
 
@@ -111,7 +114,7 @@ class ImsMapping:
             created_at=created or system_clock(),
             ref=None,
             container=str(row["tenant_id"]) if row.get("tenant_id") else None,
-            description=text_of(row.get("description")),
+            description=_description(row.get("description")),
             severity=self.severity(severity_raw),
             severity_raw=str(severity_raw) if severity_raw else None,
             category=str(row["type"]) if row.get("type") else None,
@@ -133,6 +136,12 @@ class ImsMapping:
             comments=comments,
             attachments=[],  # the API has no attachments at all
         )
+
+
+def _description(value: object) -> str | None:
+    """The incident's description; none where it is the placeholder sent for none."""
+    text = text_of(value)
+    return None if text is not None and text.strip() == NO_DESCRIPTION else text
 
 
 def to_comment(row: dict[str, Any]) -> Comment:

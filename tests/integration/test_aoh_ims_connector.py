@@ -304,7 +304,9 @@ async def test_acknowledge_resolve_reopen_and_edit(serve: Serve) -> None:
                                         "severity": Severity.MAJOR})
     assert edited is not None and edited.title == "New title"
     assert edited.severity_raw == "HIGH"  # already major: the deployment's code is kept
-    assert edited.description == "(no description)"
+    # The API needs a description: a placeholder is sent for none, and read back as none.
+    assert edited.description is None
+    assert stored(srv, row["id"])["description"] == "(no description)"
     edited = await conn.edit(edited, {"severity": "critical", "description": "Now known"})
     assert edited is not None and edited.severity_raw == "CRITICAL"
     edited = await conn.edit(edited, {"severity": None})
@@ -412,7 +414,7 @@ async def test_create_then_find_created_after_a_lost_answer(serve: Serve) -> Non
                              "k1")
     assert made.status is Status.TRIGGERED and made.status_raw == "NEW"
     assert made.category == "SECURITY" and made.reporter == "tui-user"
-    assert made.severity_raw == "MAJOR" and made.description == "(no description)"
+    assert made.severity_raw == "MAJOR" and made.description is None
     assert made.version == "0" and made.comments == []
     assert DEFAULT_USER in conn.identities  # read from the token's name claim
 

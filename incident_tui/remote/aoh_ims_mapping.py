@@ -104,12 +104,13 @@ class ImsMapping:
             attributes = row.get("attribute")
         created = parse_time(row.get("created_at")) or parse_time(row.get("date"))
         next_update = row.get("next_update")
+        status = self.status(status_raw)
         return Incident(
             remote=self.name,
             kind=self.kind,
             remote_id=str(row["id"]),
             title=str(row.get("name") or ""),
-            status=self.status(status_raw),
+            status=status,
             status_raw=status_raw,
             created_at=created or system_clock(),
             ref=None,
@@ -120,7 +121,11 @@ class ImsMapping:
             category=str(row["type"]) if row.get("type") else None,
             occurred_at=parse_time(row.get("date")),
             updated_at=parse_time(row.get("updated_at")),
-            resolved_at=parse_time(row.get("resolved_date")),
+            # Clients write resolved_date, and one that moves an incident back to open may
+            # leave it: it says when it was resolved only while it still is.
+            resolved_at=(
+                parse_time(row.get("resolved_date")) if status is Status.RESOLVED else None
+            ),
             reporter=text_of(row.get("reported_by")) or None,
             custom_fields=dict(attributes) if isinstance(attributes, dict) else {},
             extra={

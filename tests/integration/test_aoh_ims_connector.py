@@ -233,6 +233,23 @@ async def test_a_severity_is_written_as_a_code_that_reads_back_as_it(serve: Serv
     await strict.aclose()
 
 
+async def test_a_resolved_date_left_on_an_open_incident_is_no_resolution_time(
+    serve: Serve,
+) -> None:
+    # Moved back to OPEN by a client that left resolved_date as it was.
+    srv = serve("aoh_ims")
+    emulator = emu(srv)
+    reopened = emulator.add(status="OPEN", resolved_date="2024-11-12T08:00:00Z")
+    resolved = emulator.add(status="RESOLVED", resolved_date="2024-11-12T08:00:00Z")
+    conn = connect(srv)
+    got = {i.remote_id: i for i in incidents(await pull_all(conn))}
+    assert got[reopened["id"]].status is Status.ACKNOWLEDGED
+    assert got[reopened["id"]].resolved_at is None
+    assert got[resolved["id"]].resolved_at == datetime(2024, 11, 12, 8, tzinfo=UTC)
+    assert (await conn.get(reopened["id"])).resolved_at is None
+    await conn.aclose()
+
+
 async def test_bare_bodies_and_the_singular_attribute_key(serve: Serve) -> None:
     srv = serve("aoh_ims")
     emulator = emu(srv)

@@ -19,6 +19,8 @@ class Capability(StrEnum):
     DELETE_COMMENT = "delete_comment"
     EDIT = "edit"
     EDIT_SEVERITY = "edit_severity"
+    CLEAR_SEVERITY = "clear_severity"
+    """An incident's severity can be set to none (Kitehouse and OneUptime always keep one)."""
     DELETE = "delete"
     ATTACHMENTS = "attachments"
     """Files can be attached to incidents and deleted from them."""
@@ -72,7 +74,7 @@ KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
         # Postmortem files only: OneUptime documents no route for a note's file.
         Capability.DOWNLOAD,
     },
-    "aoh_ims": _WORKFLOW | {Capability.ATTRIBUTES},
+    "aoh_ims": _WORKFLOW | {Capability.ATTRIBUTES, Capability.CLEAR_SEVERITY},
 }
 
 
@@ -110,6 +112,7 @@ LACKING: dict[Capability, str] = {
     Capability.COMMENT: "{title} incidents take no comments.",
     Capability.DELETE_COMMENT: "{title} does not let comments be deleted.",
     Capability.EDIT: "{title} incidents cannot be edited from here.",
+    Capability.CLEAR_SEVERITY: "{title} incidents always have a severity; it cannot be cleared.",
 }
 """Why a greyed-out action does nothing, per missing capability."""
 

@@ -324,6 +324,11 @@ class Actions:
             row = self._incident(s, incident_id, ChangeKind.EDIT)
             if "severity" in changes and not can(row.kind, Capability.EDIT_SEVERITY):
                 raise ActionError(f"{row.kind} incidents have no severity to edit")
+            if "severity" in changes and changes["severity"] is None:
+                # Refused here, not by the sync: it would refuse the whole edit with it.
+                cannot = lacking(row.kind, Capability.CLEAR_SEVERITY)
+                if cannot is not None:
+                    raise ActionError(cannot.rstrip("."))
             moved = {
                 name: read[name]
                 for name in changes

@@ -213,3 +213,28 @@ def test_creating_with_a_severity_where_there_is_one_is_queued(
     queued = actions.create("there", kind, Draft(title="Disk full", severity=Severity.MINOR))
     detail = Reader.open(actions.db_path).detail(queued.incident_id)
     assert detail is not None and detail.incident["severity"] == "minor"
+
+
+# Clearing a severity -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "title"), [("kitehouse", "Kitehouse"), ("oneuptime", "OneUptime")]
+)
+def test_clearing_a_severity_where_one_is_needed_is_refused(
+    tmp_path: Path, kind: str, title: str
+) -> None:
+    actions = build(tmp_path / "c.db", [make_incident(1, remote="there", kind=kind)])
+    with pytest.raises(
+        ActionError, match=f"^{title} incidents always have a severity; it cannot be cleared$"
+    ):
+        actions.edit("there:r1", {"title": "Renamed", "severity": None})
+    assert queued_ops(actions) == []
+    assert listed(actions, "there:r1").title == "Incident number 1"
+    # Another severity is queued as before.
+    assert actions.edit("there:r1", {"severity": "minor"}).op.value == "edit"
+
+
+def test_clearing_a_severity_where_it_can_be_is_queued(actions: Actions) -> None:
+    assert actions.edit("ops:r1", {"severity": None}).op.value == "edit"
+    assert listed(actions, "ops:r1").severity is None

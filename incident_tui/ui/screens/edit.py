@@ -30,6 +30,7 @@ class EditScreen(FormScreen[dict[str, Any]]):
         super().__init__(
             blink=blink,
             severity=ctx.services.can(kind, Capability.EDIT_SEVERITY),
+            clearable=ctx.services.can(kind, Capability.CLEAR_SEVERITY),
             drafts=ctx.services.drafts,
             draft_key=edit_draft_key(incident_id),
         )
@@ -94,6 +95,8 @@ class EditScreen(FormScreen[dict[str, Any]]):
         typed: Fields = {"title": saved.get("title"), "description": saved.get("description")}
         if self.with_severity and "severity" in saved:
             typed["severity"] = saved["severity"] if saved["severity"] in SEVERITIES else None
+            if typed["severity"] is None and not self.clearable:
+                del typed["severity"]  # kept before "none" was refused here: not offered
         differ = compared(typed)
         back = {name: value for name, value in typed.items() if differ[name] != was[name]}
         for name in back:

@@ -24,6 +24,9 @@ SEVERITY_OPTIONS: list[tuple[Content, str]] = [
     (Content(NO_SEVERITY), NO_SEVERITY),
     *[(Content(s.value), s.value) for s in Severity],
 ]
+SET_SEVERITY_OPTIONS = SEVERITY_OPTIONS[1:]
+"""The choices where a severity cannot be cleared (Kitehouse, OneUptime): "none" there would
+be refused by the sync, and the rest of the edit with it."""
 DESCRIPTION_UNREAD = "not loaded yet"
 UNREAD_PLACEHOLDER = (
     "The remote's description was not read yet. Text saved here is not sent over it "
@@ -45,12 +48,15 @@ class FormScreen(ModalScreen[ResultT | None]):
         *,
         blink: bool = True,
         severity: bool = True,
+        clearable: bool = True,
         drafts: Drafts | None = None,
         draft_key: str = "",
     ) -> None:
         super().__init__()
         self.blink = blink
         self.with_severity = severity
+        self.clearable = clearable
+        """Whether "none" is a severity to choose (else only while it is the one shown)."""
         self.keeper = DraftKeeper(self, drafts, draft_key, self.draft_fields)
 
     def compose(self) -> ComposeResult:
@@ -73,11 +79,12 @@ class FormScreen(ModalScreen[ResultT | None]):
             yield area
             if self.with_severity:
                 yield Label("Severity", id="form-severity-label")
+                options = SEVERITY_OPTIONS if self.clearable else SET_SEVERITY_OPTIONS
                 yield Select(
-                    SEVERITY_OPTIONS,
+                    options,
                     id="form-severity",
                     allow_blank=False,
-                    value=NO_SEVERITY,
+                    value=options[0][1],
                     compact=True,
                 )
             yield Static(
@@ -116,7 +123,12 @@ class FormScreen(ModalScreen[ResultT | None]):
         area.text = description
         area.move_cursor(area.document.end)
         if self.with_severity:
-            self.query_one("#form-severity", Select).value = severity or NO_SEVERITY
+            select = self.query_one("#form-severity", Select)
+            if not self.clearable:
+                # An incident that has none shows so; choosing a severity and then "none"
+                # again is no change, so nothing is sent that the remote would refuse.
+                select.set_options(SET_SEVERITY_OPTIONS if severity else SEVERITY_OPTIONS)
+            select.value = severity or NO_SEVERITY
 
     def note_description_unread(self) -> None:
         """Say that the description field is empty because the remote's was never read,

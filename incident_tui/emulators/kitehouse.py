@@ -73,11 +73,15 @@ class KitehouseEmulator(Emulator):
     def __init__(self, *, clock: Clock = utc_now, sample: int = 0, seed: int = 7,
                  site_id: str = DEFAULT_SITE_ID, tokens: dict[str, str] | None = None,
                  stale_hours: float = 24.0, download_redirect: bool = False,
-                 handover_delay: float = 0.0, first_page: int = 1) -> None:
+                 handover_delay: float = 0.0, first_page: int = 1,
+                 before_first: int | None = None) -> None:
         """``first_page``: the number of the first list page (1, or 0 to act as a server
-        counting its pages from 0, which contract 6 leaves possible)."""
+        counting its pages from 0, which contract 6 leaves possible); ``before_first``: the
+        HTTP status a page before it gets (a server computing a negative offset answers
+        500), instead of the first page's rows."""
         super().__init__(clock=clock)
         self.first_page = first_page
+        self.before_first = before_first
         self.site_id = site_id
         self.tokens = dict(kd.TOKENS if tokens is None else tokens)
         self.stale_hours = stale_hours
@@ -216,7 +220,10 @@ class KitehouseEmulator(Emulator):
         # A page before the first reads as the first, so a client counting from 0 on a
         # server counting from 1 sees page 1 twice.
         first = self.first_page
-        page = max(first, int(number_arg(request, "page", first))) - first
+        asked = int(number_arg(request, "page", first))
+        if asked < first and self.before_first is not None:
+            raise self.fail(self.before_first, f"page must be at least {first}")
+        page = max(first, asked) - first
         limit = int(number_arg(request, "limit", 20))
         limit = 20 if limit <= 0 else min(limit, MAX_LIMIT)
         return rows[page * limit: (page + 1) * limit]

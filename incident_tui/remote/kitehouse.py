@@ -33,7 +33,7 @@ from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Summ
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.downloads import Progress, into_file, save_download
 from incident_tui.remote.errors import BadResponse, Refused
-from incident_tui.remote.http import Http, Sleep
+from incident_tui.remote.http import Http, Sleep, parse_json
 from incident_tui.remote.kitehouse_attachments import download_url, upload
 from incident_tui.remote.kitehouse_create import (
     CREATE_SLACK,
@@ -43,6 +43,7 @@ from incident_tui.remote.kitehouse_create import (
 )
 from incident_tui.remote.kitehouse_handover import handover_text
 from incident_tui.remote.kitehouse_listing import (
+    PAGE_ZERO_REFUSALS,
     WalkEnd,
     created_candidates,
     cursor_for,
@@ -119,11 +120,28 @@ class KitehouseConnector(Connector):
 
     # Reading -----------------------------------------------------------------------------
 
-    async def _rows(self, page: int, sort: str | None) -> list[dict[str, Any]]:
+    def _page_params(self, page: int, sort: str | None) -> dict[str, Any]:
         params: dict[str, Any] = {"page": page, "limit": self.page_size}
         if sort:
             params["sortBy"] = sort
-        data = await self.http.json("GET", self._site, params=params)
+        return params
+
+    async def _rows(self, page: int, sort: str | None) -> list[dict[str, Any]]:
+        data = await self.http.json("GET", self._site, params=self._page_params(page, sort))
+        return self._checked_rows(data)
+
+    async def _page_zero(self, page: int, sort: str | None) -> list[dict[str, Any]]:
+        """Page ``page`` (0) as :meth:`_rows` reads it, but an error answer is
+        :class:`Refused` at once, not retried: a server counting from 1 may fail on page 0
+        for good, and that only tells us where its pages start."""
+        response = await self.http.request(
+            "GET", self._site, params=self._page_params(page, sort), ok=PAGE_ZERO_REFUSALS
+        )
+        if response.status_code >= 400:
+            raise Refused(f"{self._site}: page 0 answered HTTP {response.status_code}")
+        return self._checked_rows(parse_json(response))
+
+    def _checked_rows(self, data: Any) -> list[dict[str, Any]]:
         # An _id must be text: the listing keys rows by it (a list there was a TypeError).
         if not isinstance(data, list) or not all(isinstance(r, dict) and has_id(r)
                                                  for r in data):
@@ -133,7 +151,9 @@ class KitehouseConnector(Connector):
     async def _first(self) -> int:
         """The server's first page number, asked once (:func:`.kitehouse_listing.first_page`)."""
         if self._first_page is None:
-            self._first_page = await first_page(self._rows, self.cfg.updated_sort)
+            self._first_page = await first_page(
+                self._page_zero, self._rows, self.cfg.updated_sort
+            )
         return 1 if self._first_page is None else self._first_page
 
     def _walk(self, since: datetime | None, seen: dict[str, str], first: int

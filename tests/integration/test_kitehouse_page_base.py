@@ -52,3 +52,19 @@ async def test_a_server_counting_pages_from_0_is_listed_whole(
     assert (await sync(settings)).ok
     [row] = [row for row in reader.all_rows(ListQuery()) if row.id == f"school:{changed}"]
     assert row.title == "Fire door propped open"
+
+
+async def test_a_server_failing_on_page_0_counts_from_1(serve: Serve, tmp_path: Path) -> None:
+    # A server counting from 1 may answer page 0 with an error that a retry would only
+    # repeat: that tells where its pages start, once, and fails nothing.
+    emulator = serve("kitehouse", sample=30, before_first=500).emulator
+    assert isinstance(emulator, KitehouseEmulator)
+    settings = settings_for(
+        tmp_path, {**emulator.remote_config("school"), "page_size": 10}, hydrate_limit=0
+    )
+    report = await sync(settings)
+    assert report.ok, report.results[0].error
+    reader = Reader.open(settings.db_path())
+    living = {f"school:{remote_id}" for remote_id in emulator.incidents}
+    assert {row.id for row in reader.all_rows(ListQuery())} == living
+    assert list_pages(emulator).count("0") == 1

@@ -71,8 +71,7 @@ def _report_status(call: Any, ids: list[str], verb: str) -> int:
     _report(queued, verb)
     for item in skipped:
         # The command line's way to do what the reason asks for (the TUI has a key for it).
-        reopen = item.refused and not item.unsupported
-        how = f" (incident-tui reopen {item.incident_id})" if reopen else ""
+        how = f" (incident-tui reopen {item.incident_id})" if item.reopen_first else ""
         print(f"incident-tui: {clean(item.reason + how, single_line=True)}", file=sys.stderr)
     return 1 if any(item.refused for item in skipped) else 0
 

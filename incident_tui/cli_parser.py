@@ -302,7 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
             "ack",
             "acknowledge",
             "Queue acknowledging incidents; the next sync sends it. One already acknowledged "
-            "is left as it is; a resolved one is refused (reopen it first; exit status 1).",
+            "is left as it is; a resolved one is refused (exit status 1): reopen it first, "
+            "except on Revily, where resolved is final.",
         ),
         (
             "resolve",

@@ -158,7 +158,7 @@ class Actions:
                     skipped.append(Skipped(row.id, reason, refused=True, unsupported=True))
                     continue
                 before = row.status
-                skip = status_skip(row.id, before, op)
+                skip = status_skip(row.id, before, op, row.kind)
                 if skip is not None:
                     skipped.append(skip)
                     continue

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from incident_tui.domain.capabilities import KIND_TITLES, Capability, can
 from incident_tui.domain.model import (
     EDITABLE_FIELDS,
     STATUS_CHANGES,
@@ -60,12 +61,16 @@ class Skipped:
     resolved incident), or (``unsupported`` as well) the incident's remote cannot make it at
     all (reopening on Revily); otherwise the incident already is where the change leads, and
     nothing needed queuing.
+
+    ``reopen_first``: reopening the incident first would let the change go (its remote can
+    reopen), so the command line and the TUI add their way to do that to the reason.
     """
 
     incident_id: str
     reason: str
     refused: bool = False
     unsupported: bool = False
+    reopen_first: bool = False
 
 
 class StatusQueued(list[Queued]):
@@ -82,10 +87,12 @@ class StatusQueued(list[Queued]):
         return tuple(item for item in self.skipped if item.refused)
 
 
-def status_skip(incident_id: str, status: str, op: ChangeKind) -> Skipped | None:
-    """Why the status change ``op`` leaves an incident at ``status`` alone; ``None`` when it
-    applies. A change to the status the incident has is no error; acknowledging a resolved
-    incident is refused, since the remote would reopen it behind the user's back."""
+def status_skip(incident_id: str, status: str, op: ChangeKind, kind: str) -> Skipped | None:
+    """Why the status change ``op`` leaves an incident of remote ``kind`` at ``status``
+    alone; ``None`` when it applies. A change to the status the incident has is no error;
+    acknowledging a resolved incident is refused, since the remote would reopen it behind the
+    user's back: the user may reopen it first, unless its remote cannot (Revily), where the
+    resolution is final and the reason says so."""
     target = STATUS_CHANGES[op]
     if op is ChangeKind.REOPEN:
         if status != Status.RESOLVED:
@@ -96,10 +103,19 @@ def status_skip(incident_id: str, status: str, op: ChangeKind) -> Skipped | None
     if status == target:
         return Skipped(incident_id, f"{incident_id} is already {status}; nothing queued")
     if op is ChangeKind.ACKNOWLEDGE and status == Status.RESOLVED:
+        if not can(kind, Capability.REOPEN):
+            title = KIND_TITLES.get(kind, kind)
+            return Skipped(
+                incident_id,
+                f"{incident_id} is resolved, which is final on {title} (it cannot reopen "
+                "an incident); nothing to acknowledge",
+                refused=True,
+            )
         return Skipped(
             incident_id,
             f"{incident_id} is resolved; reopen it first",
             refused=True,
+            reopen_first=True,
         )
     return None
 

@@ -242,7 +242,7 @@ class Intents:
                 reason = clean(str(exc))
                 if isinstance(exc, StatusRefused):
                     reason = _reasons(services, exc.skipped)
-                    if any(not item.unsupported for item in exc.skipped):
+                    if any(item.reopen_first for item in exc.skipped):
                         reason += _reopen_hint(services)
                 app.notify(reason, title=f"Cannot {label}", severity="error", markup=False)
                 return

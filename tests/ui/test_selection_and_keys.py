@@ -89,6 +89,23 @@ async def test_acknowledging_a_resolved_incident_says_which_key_reopens_it(
         )
 
 
+async def test_acknowledging_a_resolved_revily_incident_offers_no_reopen(
+    make_app: Any, db_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "oncall:r002")  # resolved, on Revily: final
+        await pilot.press("a")
+        await settle(pilot)
+        assert status_of(db_path, "oncall:r002") == "resolved"
+        refused = [n for n in notifications(app) if "oncall 1002 is resolved" in n]
+        assert refused == [
+            "oncall 1002 is resolved, which is final on Revily (it cannot reopen an "
+            "incident); nothing to acknowledge"
+        ]
+
+
 async def test_notices_name_incidents_left_alone_as_the_list_does(
     make_app: Any, db_path: Path
 ) -> None:

@@ -84,6 +84,24 @@ def test_acknowledging_a_resolved_incident_is_refused_saying_to_reopen_it(
     assert queued_ops(actions) == []
 
 
+def test_acknowledging_a_resolved_incident_that_cannot_be_reopened_says_it_is_final(
+    tmp_path: Path,
+) -> None:
+    actions = build(
+        tmp_path / "c.db",
+        [make_incident(4, remote="oncall", kind="revily", status=Status.RESOLVED)],
+    )
+    with pytest.raises(StatusRefused) as refused:
+        actions.acknowledge(["oncall:r4"])
+    assert str(refused.value) == (
+        "oncall:r4 is resolved, which is final on Revily (it cannot reopen an incident); "
+        "nothing to acknowledge"
+    )
+    # Nothing for the command line or the TUI to add: reopening is no way out there.
+    assert [s.reopen_first for s in refused.value.skipped] == [False]
+    assert queued_ops(actions) == []
+
+
 @pytest.mark.parametrize(
     ("call", "incident_id", "reason"),
     [

@@ -92,6 +92,31 @@ def test_ack_of_a_resolved_incident_is_refused_with_how_to_reopen(
     assert outbox(db) == []
 
 
+def test_ack_of_a_resolved_incident_where_resolved_is_final_offers_no_reopen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = build(
+        tmp_path / "c.db",
+        [make_incident(4, remote="oncall", kind="revily", status=Status.RESOLVED)],
+    )
+    assert main(["--db", str(db), "ack", "oncall:r4"]) == 1
+    assert capsys.readouterr() == (
+        "",
+        "incident-tui: oncall:r4 is resolved, which is final on Revily (it cannot reopen "
+        "an incident); nothing to acknowledge\n",
+    )
+    assert outbox(db) == []
+
+
+def test_ack_help_says_where_a_resolved_incident_cannot_be_reopened(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["ack", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "reopen it first, except on Revily, where resolved is final" in help_text
+
+
 @pytest.mark.parametrize(
     ("command", "incident_id", "note"),
     [

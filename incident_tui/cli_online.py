@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
 from incident_tui.domain.attachment_names import names_attachment
+from incident_tui.domain.capabilities import Capability, lacking
 from incident_tui.domain.text import clean, shorten
 from incident_tui.files import readable
 from incident_tui.paths import home_path
@@ -170,7 +171,11 @@ def _ask(question: str, yes: bool) -> None:
         raise Failure("cancelled; nothing was changed")
 
 
-def _detail(settings: Settings, incident_id: str) -> Detail:
+def _detail(
+    settings: Settings, incident_id: str, needs: Capability | None = None
+) -> Detail:
+    """The cached incident; one whose remote kind lacks ``needs`` is refused first, since
+    looking for its comment or file by number or name could only say it has none."""
     reader = open_reader(settings)
     try:
         detail = reader.detail(incident_id)
@@ -178,12 +183,15 @@ def _detail(settings: Settings, incident_id: str) -> Detail:
         reader.close()
     if detail is None:
         raise Failure(f"no incident {incident_id!r} in the cache")
+    cannot = lacking(str(detail.incident.get("kind")), needs) if needs is not None else None
+    if cannot is not None:
+        raise Failure(cannot)
     return detail
 
 
 def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
     """Queue deleting an attachment, named or numbered as 'show' lists it."""
-    detail = _detail(settings, args.id)
+    detail = _detail(settings, args.id, Capability.ATTACHMENTS)
     found = [a for a in detail.attachments if names_attachment(args.which, a)]
     if not found:
         names = ", ".join(f"#{a['seq']} {clean(a['name'], single_line=True)}"
@@ -211,7 +219,7 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
     """Queue deleting a comment, numbered as 'show' lists it."""
-    detail = _detail(settings, args.id)
+    detail = _detail(settings, args.id, Capability.DELETE_COMMENT)
     comment = next((c for c in detail.comments if c["seq"] == args.number), None)
     if comment is None:
         numbers = ", ".join(f"#{c['seq']}" for c in detail.comments) or "none"

@@ -113,8 +113,13 @@ LACKING: dict[Capability, str] = {
     Capability.DELETE_COMMENT: "{title} does not let comments be deleted.",
     Capability.EDIT: "{title} incidents cannot be edited from here.",
     Capability.CLEAR_SEVERITY: "{title} incidents always have a severity; it cannot be cleared.",
+    Capability.DOWNLOAD: "{title} incidents have no files to download.",
+    Capability.ATTACHMENTS: "{title} incidents take no attachments.",
+    Capability.PDF_REPORT: "{title} has no PDF report of an incident.",
+    Capability.ATTRIBUTES: "{title} incidents have no custom attributes.",
 }
-"""Why a greyed-out action does nothing, per missing capability."""
+"""Why an action does nothing, per missing capability: the TUI's greyed-out key and the
+command line's refusal say the same."""
 
 
 def can(kind: str, capability: Capability) -> bool:

@@ -483,8 +483,9 @@ class Actions:
         unconfigured = self._unconfigured(row)
         if unconfigured:
             raise ActionError(f"{row.id}: {unconfigured}")
-        if not can(row.kind, CAPABILITY_OF[op]):
-            raise ActionError(f"{row.kind} remotes cannot {op.value.replace('_', ' ')}")
+        cannot = lacking(row.kind, CAPABILITY_OF[op])
+        if cannot is not None:
+            raise ActionError(cannot)
         return row
 
     def _unconfigured(self, row: IncidentRow) -> str | None:

@@ -3,8 +3,8 @@
 Textual drops a key whose binding is disabled or hidden without a word; a responder who
 presses ``c`` on a 4HSE incident deserves to learn that 4HSE has no comments, and one who
 presses ``D`` on an incident without files that there is nothing to download, rather than
-guess. Each screen says why for its own actions (:func:`explain_key`); the words for what a
-kind lacks are here (:func:`lacking_text`).
+guess. Each screen says why for its own actions (:func:`explain_key`); what a kind lacks is
+said as the command line says it (:func:`lacking_text`).
 """
 
 from __future__ import annotations
@@ -18,18 +18,9 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from incident_tui.domain.capabilities import KIND_TITLES, Capability, lacking
+from incident_tui.domain.capabilities import Capability, lacking
 from incident_tui.keymap import KEYS
 from incident_tui.ui.key_gate import KeyGate
-
-LACKING_FEATURES: dict[Capability, str] = {
-    Capability.DOWNLOAD: "{title} incidents have no files to download.",
-    Capability.ATTACHMENTS: "{title} incidents take no attachments.",
-    Capability.PDF_REPORT: "{title} has no PDF report of an incident.",
-    Capability.ATTRIBUTES: "{title} incidents have no custom attributes.",
-}
-"""Why a kind-specific action does nothing, where the common wording
-(:func:`~incident_tui.domain.capabilities.lacking`) would only say "does not allow this"."""
 
 
 def action_keys(keymap: Mapping[str, str], actions: Iterable[str]) -> dict[str, str]:
@@ -66,11 +57,7 @@ def lacking_text(kind: str | None, capability: Capability) -> str | None:
     kind is not known yet)."""
     if not kind:
         return None
-    reason = lacking(kind, capability)
-    if reason is None:
-        return None
-    wording = LACKING_FEATURES.get(capability)
-    return wording.format(title=KIND_TITLES.get(kind, kind)) if wording else reason
+    return lacking(kind, capability)
 
 
 def _tell_unused(app: App[Any], key: str, dropped: int) -> None:

@@ -7,6 +7,7 @@
 - text that is not UTF-8 is one line naming where it came from, nothing queued;
 - ``handover --hours`` has an upper bound;
 - ``create --severity`` on a kind without severity is refused;
+- what a kind cannot do (4HSE comments, files) is refused naming the kind as the TUI does;
 - ``attach`` of a folder, a pipe or a device says which it is, and queues nothing;
 - the ``list`` table fits the terminal by display width (CJK, emoji);
 - each command's ``--help`` says what it does.
@@ -317,6 +318,24 @@ def test_create_with_a_severity_on_a_kind_without_one_is_refused(
 
 
 # 6b. attach only a regular file --------------------------------------------------------------
+
+
+def test_what_a_kind_cannot_do_is_refused_in_the_tui_s_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = build(tmp_path / "c.db", [make_incident(5, remote="plant", kind="fourhse")])
+    evidence = tmp_path / "notes.txt"
+    evidence.write_text("seen", encoding="utf-8")
+    for argv, reason in [
+        (["comment", "plant:r5", "-m", "on it"], "4HSE incidents take no comments."),
+        # Not "has no comment #1": no number would do.
+        (["delete-comment", "plant:r5", "1", "--yes"], "4HSE does not let comments be deleted."),
+        (["attach", "plant:r5", str(evidence)], "4HSE incidents take no attachments."),
+        (["delete-attachment", "plant:r5", "x", "--yes"], "4HSE incidents take no attachments."),
+    ]:
+        assert main(["--db", str(db), *argv]) == 1
+        assert capsys.readouterr() == ("", f"incident-tui: {reason}\n")
+    assert outbox(db) == []
 
 
 def test_attach_of_what_is_no_regular_file_says_what_it_is(

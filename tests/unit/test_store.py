@@ -195,7 +195,7 @@ def test_actions_refuse_bad_input(cache: tuple[Actions, Reader]) -> None:
         actions.comment("ops:r1", "   \n")
     with pytest.raises(ActionError, match="no incident 'ops:nope'"):
         actions.acknowledge(["ops:r1", "ops:nope"])
-    with pytest.raises(ActionError, match="fourhse remotes cannot comment"):
+    with pytest.raises(ActionError, match="^4HSE incidents take no comments.$"):
         actions.comment("plant:r99", "hi")
     with pytest.raises(ActionError, match="needs a title"):
         actions.create("ops", "aoh_ims", Draft("  "))

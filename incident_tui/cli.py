@@ -33,6 +33,7 @@ from incident_tui.cli_emulate import EmulateFailure
 from incident_tui.cli_ids import whole_ids
 from incident_tui.cli_outbox import cmd_conflict, cmd_discard, cmd_outbox, cmd_retry
 from incident_tui.cli_parser import build_parser, parse_command_line
+from incident_tui.cli_stdout import GuardedStdout, OutputError, guarded_stdout
 from incident_tui.cli_store import Failure, open_reader
 from incident_tui.cli_text import not_utf8
 from incident_tui.config_error import ConfigError
@@ -61,28 +62,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    stdout = GuardedStdout(None)
     try:
-        if command == "emulate":
-            from incident_tui.cli_emulate import run_emulator
-
-            return run_emulator(args)
-        if command == "demo":
-            from incident_tui.demo import run_demo
-
-            if not args.no_tui:
-                no_terminal("demo --no-tui syncs the demo once and prints what it did")
-            return run_demo(sample=args.sample, tui=not args.no_tui)
-        if command == "tui":
-            no_terminal("scripts use the commands: list, show, sync… (incident-tui --help)")
-            return cmd_tui(args)
-        show_warnings()
-        settings = _settings(args)
-        handler = COMMANDS[command]
-        # The reader runs sqlite3 itself: a damaged page deep in the cache, which opened
-        # fine, is met only when a command reads it.
-        with cache_errors(settings.db_path()):
-            whole_ids(args, settings)
-            return handler(args, settings)
+        if command == "tui" or (command == "demo" and not args.no_tui):
+            # The TUI draws on stderr and leaves stdout to Textual as it finds it.
+            return _run(command, args)
+        with guarded_stdout() as stdout:
+            status = _run(command, args)
+            # Output kept back in the buffer fails here, where it is reported, and not
+            # unseen at the exit.
+            sys.stdout.flush()
+            return status
+    except OutputError as error:
+        print(f"incident-tui: cannot write to standard output: {error}", file=sys.stderr)
+        stdout.silence()
+        return 1
     except (ConfigError, StoreError, Failure, EmulateFailure) as error:
         # Errors quote remote ids and text: cleaned, as everything of theirs printed.
         print(f"incident-tui: {clean(str(error))}", file=sys.stderr)
@@ -94,6 +88,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and closed: not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _run(command: str, args: argparse.Namespace) -> int:
+    """Run ``command``; its exit status."""
+    if command == "tui":
+        no_terminal("scripts use the commands: list, show, sync… (incident-tui --help)")
+        return cmd_tui(args)
+    if command == "emulate":
+        from incident_tui.cli_emulate import run_emulator
+
+        return run_emulator(args)
+    if command == "demo":
+        from incident_tui.demo import run_demo
+
+        if not args.no_tui:
+            no_terminal("demo --no-tui syncs the demo once and prints what it did")
+        return run_demo(sample=args.sample, tui=not args.no_tui)
+    show_warnings()
+    settings = _settings(args)
+    handler = COMMANDS[command]
+    # The reader runs sqlite3 itself: a damaged page deep in the cache, which opened
+    # fine, is met only when a command reads it.
+    with cache_errors(settings.db_path()):
+        whole_ids(args, settings)
+        return handler(args, settings)
 
 
 class _WarningLines(logging.Handler):

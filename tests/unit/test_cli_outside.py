@@ -1,9 +1,11 @@
 """The command line as interface.md promises it: failures give one line on stderr and status 1,
 ``--config`` / ``--db`` go before or after the command, ids are printed whole, and
-``list --json`` reads the cache in bulk yet prints what reading each incident printed.
+``list --json`` reads the cache in bulk yet prints what reading each incident printed, and
+standard output that cannot take the output (a full disk, closed) is one line too.
 
 Everything runs in process through :func:`incident_tui.cli.main` over real SQLite files (and,
-for sync, real HTTP to the bundled emulators)."""
+for sync, real HTTP to the bundled emulators), but for what needs a real standard output (a
+terminal, ``/dev/full``, none at all): the program in a child process."""
 
 from __future__ import annotations
 
@@ -472,3 +474,60 @@ def test_warnings_are_printed_as_clean_lines_of_the_command_line(
     capsys.readouterr()
     logging.getLogger("incident_tui.remote").warning("odd answer from \x1b[2Jthe\u202e remote")
     assert capsys.readouterr().err == "incident-tui: odd answer from the remote\n"
+
+
+# 8. standard output that cannot take the output ---------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run_into(db: Path, args: list[str], stdout: int | None) -> tuple[int, str]:
+    """The program in a child process writing into ``stdout`` (a file descriptor; ``None``:
+    closed), with its output buffered as into any file; its exit status and stderr."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env["PYTHONPATH"] = str(REPO)
+    child = subprocess.run(
+        [sys.executable, "-m", "incident_tui", "--db", str(db), *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        env=env,
+        timeout=60,
+        check=False,
+        # Started with no standard output at all, as `incident-tui list >&-` is.
+        preexec_fn=None if stdout is not None else (lambda: os.close(1)),
+    )
+    return child.returncode, child.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["handover"],
+        ["handover", "--format", "json"],
+        ["list", "--json"],
+        ["list"],
+        ["outbox", "--json"],
+        ["ack", "ops:r1"],  # a line short enough to wait in the buffer until the exit
+    ],
+)
+def test_a_full_disk_under_standard_output_is_one_line(tmp_path: Path, args: list[str]) -> None:
+    db = tmp_path / "c.db"
+    build(db, [make_incident(1), make_incident(2, status=Status.RESOLVED)])
+    with open("/dev/full", "wb") as full:
+        status, err = _run_into(db, args, full.fileno())
+    assert status == 1
+    assert one_line_error(err) == (
+        "incident-tui: cannot write to standard output: No space left on device"
+    )
+
+
+def test_closed_standard_output_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    build(db, [make_incident(1)])
+    status, err = _run_into(db, ["list"], None)
+    assert status == 1
+    assert one_line_error(err) == "incident-tui: cannot write to standard output: it is closed"

@@ -9,7 +9,7 @@ import asyncio
 import json
 import mimetypes
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -197,9 +197,19 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
         names = ", ".join(f"#{a['seq']} {clean(a['name'], single_line=True)}"
                           for a in detail.attachments) or "none"
         raise Failure(f"{args.id} has no attachment {args.which!r} (it has: {names})")
+    shown = clean(args.id, single_line=True)
+    if len(found) > 1:
+        # Several files of that name: deleting the first would be a guess, and --yes
+        # would not even show which one went. The hint's number is bare: a shell takes
+        # a word starting with # for a comment.
+        listed = ", ".join(_told_apart(a) for a in found)
+        raise Failure(
+            f"{shown} has {len(found)} attachments named {args.which!r} ({listed}); give the "
+            f"number of the one to delete (incident-tui delete-attachment {shown} "
+            f"{found[0]['seq']})"
+        )
     attachment = found[0]
     name = clean(attachment["name"], single_line=True)
-    shown = clean(args.id, single_line=True)
     _ask(f"Delete attachment #{attachment['seq']} {name!r} of {shown}?", args.yes)
     actions = open_actions(settings)
     queued = run_action(actions.delete_attachment, args.id, attachment["seq"])
@@ -215,6 +225,19 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"queued: delete attachment {name} of {shown} (change {queued.seq})")
     return 0
+
+
+def _told_apart(attachment: Mapping[str, Any]) -> str:
+    """``#3 text/plain 7 bytes pending upload``: an attachment as ``show`` lists it, less the
+    name that several share."""
+    parts = [f"#{attachment['seq']}"]
+    if attachment.get("content_type"):
+        parts.append(clean(attachment["content_type"], single_line=True))
+    if attachment.get("size") is not None:
+        parts.append(f"{attachment['size']} bytes")
+    if attachment.get("pending"):
+        parts.append("pending upload")
+    return " ".join(parts)
 
 
 def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,7 +2,8 @@
 Kitehouse emulator over HTTP: deleting one not uploaded yet cancels its upload (nothing is
 sent, nothing refused), discarding its queued upload removes its "pending upload" entry, and
 neither, nor deleting a never-sent incident, leaves the kept copy beside the cache; an upload
-the remote accepted leaves none either. ``delete-attachment`` takes a name as ``show`` lists it,
+the remote accepted leaves none either. ``delete-attachment`` takes a name as ``show`` lists it
+(one that two files share is refused, naming their numbers),
 a file whose name is not UTF-8 goes up under a readable one, and a content type no HTTP header
 can carry is refused when attached, or, queued by an older version, ends as a refused change.
 An upload whose registration answer was cut off is done once, not refused."""
@@ -20,6 +21,7 @@ import pytest
 from incident_tui.cli import main
 from incident_tui.emulators import kitehouse_data
 from incident_tui.paths import outbox_files_dir
+from incident_tui.store.reader import Reader
 from tests.integration.conftest import Point, Serve
 
 
@@ -154,6 +156,41 @@ def test_delete_attachment_takes_a_name_as_show_lists_it(
         assert said.startswith(f"queued: delete attachment {name} of {incident_id}"), said
     assert "school: ok" in run(capsys, "sync", "--once")
     assert remote_names(emulator, incident_id) == []
+
+
+def test_a_name_two_files_share_is_refused_saying_how_to_pick_one(
+    school: tuple[Any, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator, incident_id = school
+    photo = tmp_path / "photo.txt"
+    for text in ("before", "after the repair"):
+        photo.write_text(text)
+        run(capsys, "attach", incident_id, str(photo))
+    assert "school: ok" in run(capsys, "sync", "--once")
+    detail = Reader.open(tmp_path / "cache.db").detail(incident_id)
+    assert detail is not None
+    numbers = [a["seq"] for a in detail.attachments]
+    assert len(numbers) == 2
+
+    capsys.readouterr()
+    assert main(["delete-attachment", incident_id, "photo.txt", "--yes"]) == 1
+    out, err = capsys.readouterr()
+    first, second = numbers
+    assert (out, err) == (
+        "",
+        f"incident-tui: {incident_id} has 2 attachments named 'photo.txt' (#{first} "
+        f"text/plain 6 bytes, #{second} text/plain 16 bytes); give the number of the one to "
+        "delete "
+        f"(incident-tui delete-attachment {incident_id} {first})\n",
+    )
+    assert outbox(capsys) == []
+    # The number the refusal names is taken: that one goes, the other stays.
+    said = run(capsys, "delete-attachment", incident_id, str(second), "--yes")
+    assert said.startswith(f"queued: delete attachment photo.txt of {incident_id}"), said
+    assert "school: ok" in run(capsys, "sync", "--once")
+    remote = emulator.incident(incident_id.split(":", 1)[1])["attachments"]
+    assert [a["name"] for a in remote] == ["photo.txt"]
+    assert [emulator.blobs[a["object_id"]][1] for a in remote] == [b"before"]
 
 
 def test_a_file_whose_name_is_not_utf8_is_uploaded_under_a_readable_name(

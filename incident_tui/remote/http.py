@@ -317,7 +317,7 @@ class Http:
         await self._send(method, path, None, (), False, kwargs, sink)
 
     async def until_parsed(
-        self, send: Callable[[], Awaitable[httpx.Response]]
+        self, send: Callable[[], Awaitable[httpx.Response]], *, garbled: str | None = None
     ) -> tuple[httpx.Response, Any]:
         """``send()`` and parse the answer's JSON body (as :func:`parse_json`), sending again
         while the body comes back garbled, up to ``attempts`` sends with the usual backoff.
@@ -325,6 +325,8 @@ class Http:
         For requests sent around :meth:`json`'s own retries (a sign-in wrapped around each
         send, or a caller that needs the response besides its body); only for requests that
         are safe to repeat, since a garbled body is usually a flaky link, not a refusal.
+        ``garbled``: the reason given for a garbled body, retried or final, instead of one
+        quoting it (a token endpoint's garbled answer may hold the token).
         """
         attempt = 0
         while True:
@@ -333,8 +335,10 @@ class Http:
             try:
                 return response, parse_json(response)
             except BadResponse as error:
+                if garbled is not None:
+                    error = BadResponse(garbled, status=error.status)
                 if attempt >= self.attempts:
-                    raise
+                    raise error from None
                 delay = self.backoff(attempt, None)
                 self._retrying(error, delay)
                 await self._sleep(delay)

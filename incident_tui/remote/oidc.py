@@ -13,6 +13,7 @@ endpoint's refusals become :class:`AuthFailed` carrying Keycloak's ``error_descr
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from incident_tui.clock import system_clock
 from incident_tui.config_remotes import OidcRemote
 from incident_tui.domain import jsontext
 from incident_tui.remote.errors import AuthFailed, BadResponse, RemoteError
-from incident_tui.remote.http import WRITES_SENT, Http, parse_json
+from incident_tui.remote.http import WRITES_SENT, Http
 
 T = TypeVar("T")
 
@@ -166,16 +167,15 @@ class OidcSession:
         # A sign-in changes nothing a queued change could have done on the remote.
         untracked = WRITES_SENT.set(None)
         try:
-            response = await self.http.request(
-                "POST", self.token_url, data=form, idempotent=True
+            # Sent again while garbled, as any other answer: the request wrapped around
+            # this sign-in retries only what its own send returns. The reason never quotes
+            # the body, which may hold the token.
+            _, body = await self.http.until_parsed(
+                lambda: self.http.request("POST", self.token_url, data=form, idempotent=True),
+                garbled=f"{self.system} token endpoint answered with garbage",
             )
         finally:
             WRITES_SENT.reset(untracked)
-        try:
-            body = parse_json(response)
-        except BadResponse:
-            # parse_json quotes the body, and a garbled token answer may hold the token.
-            raise BadResponse(f"{self.system} token endpoint answered with garbage") from None
         access = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(access, str) or not access:
             raise BadResponse(f"{self.system} token endpoint answered without an access_token")
@@ -186,17 +186,39 @@ class OidcSession:
 
 
 def _token_from(body: dict[str, Any], access: str, now: datetime) -> Token:
-    """The held token for a token endpoint answer received at ``now``."""
-    lifetime = float(body.get("expires_in") or DEFAULT_LIFETIME)
+    """The held token for a token endpoint answer received at ``now``. A lifetime that is
+    no number of seconds ("3600s") counts as one not given: the token is good all the same,
+    and a 401 renews it should it end sooner."""
+    lifetime = _seconds(body.get("expires_in")) or DEFAULT_LIFETIME
     # Renew a little early so a request never leaves with a token about to expire.
     margin = min(MAX_MARGIN, lifetime / 5)
-    refresh_life = body.get("refresh_expires_in")
+    # None (also Keycloak's 0 for a refresh token without expiry): tried until refused.
+    refresh_life = _seconds(body.get("refresh_expires_in"))
     refresh = body.get("refresh_token")
     return Token(
         access=access,
         expires_at=now + timedelta(seconds=lifetime - margin),
         refresh=refresh if isinstance(refresh, str) and refresh else None,
         refresh_expires_at=(
-            now + timedelta(seconds=float(refresh_life) - margin) if refresh_life else None
+            now + timedelta(seconds=refresh_life - margin) if refresh_life else None
         ),
     )
+
+
+MAX_LIFETIME = 366 * 86400.0
+"""Longest lifetime taken from an answer: renewed after a year at the latest, and no
+datetime overflows however large a number the endpoint sends."""
+
+
+def _seconds(value: object) -> float | None:
+    """A lifetime in seconds as the token endpoint gives it (a number, or a string of one);
+    ``None`` when it gives none, or none that reads as a positive number of seconds."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        seconds = float(value)
+    except (ValueError, OverflowError):  # overflow: an integer past any float
+        return None
+    if not math.isfinite(seconds) or seconds <= 0:
+        return None
+    return min(seconds, MAX_LIFETIME)

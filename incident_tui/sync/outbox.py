@@ -46,6 +46,13 @@ EXISTING = "existing"
 just before (:func:`mark_sending`)."""
 
 
+ANSWERED = "answered"
+"""Payload key of a change being sent: the start (cache form) of its attempt that the remote
+answered, with an error (:func:`note_attempt`). The server is done with that attempt, so
+the next one, in whatever process, need not wait for it to finish there before looking
+whether it arrived."""
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """A queued change as the engine pushes it."""
@@ -204,6 +211,7 @@ def note_attempt(
     unsent: datetime | None = None,
     not_before: datetime | None = None,
     counted: bool = False,
+    answered: datetime | None = None,
 ) -> None:
     """A push failed for a passing reason; it stays queued with the reason visible, and
     ``not_before``: the time the remote asked it not to be sent again before (else none).
@@ -213,7 +221,11 @@ def note_attempt(
     it sent can have reached the remote, every connection having failed to open. The
     change is then back to ``queued``, as if never tried: there is nothing on the remote to
     look for before the next attempt, which would otherwise wait for this one to settle
-    there. Not when another attempt began since."""
+    there. Not when another attempt began since.
+
+    ``answered``: the start of the attempt when the remote answered it (with ``error``),
+    kept as :data:`ANSWERED` while the change stays ``sending``: the next attempt looks on
+    the remote at once. Not when another attempt began since."""
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, seq)
         if row is not None:
@@ -225,6 +237,10 @@ def note_attempt(
             ):
                 row.state = "queued"
                 row.started_at = None
+            elif answered is not None and row.state == "sending" and (
+                row.started_at == to_db(answered)
+            ):
+                row.payload = json.dumps({**json.loads(row.payload), ANSWERED: row.started_at})
 
 
 SHOWN_IN_ROW = frozenset({*STATUS_CHANGES, ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE})

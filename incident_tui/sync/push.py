@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from incident_tui.clock import Clock, time_of_day
+from incident_tui.clock import Clock, from_db, time_of_day
 from incident_tui.domain.capabilities import Capability, can
 from incident_tui.domain.model import (
     STATUS_CHANGES,
@@ -76,6 +76,13 @@ REREAD_AFTER = frozenset({*STATUS_CHANGES, ChangeKind.EDIT, ChangeKind.SET_ATTRI
 SETTLE_MARGIN = 5.0
 """Seconds added to a remote's timeout before an attempt a dead process began is taken as
 over on the server (the request may have left a little after the attempt was recorded)."""
+
+CUT_OFF_SENDS: dict[ChangeKind, str] = {
+    ChangeKind.CREATE: "new incident",
+    ChangeKind.COMMENT: "comment on",
+    ChangeKind.ATTACH: "file for",
+}
+"""What a send that is waited out before it goes again makes, for the progress line."""
 
 PUSH_WAIT = 5.0
 """Longest ``Retry-After`` of a server error a change's requests wait out within a pass. A
@@ -254,11 +261,14 @@ class Pusher:
                     await self._confirm_answering(connector)
                 if error.retryable:
                     not_before = self._asked_wait(error)
+                    marked = self._marked.get(change.seq)
                     await asyncio.to_thread(
                         outbox.note_attempt, self.engine, change.seq, str(error),
-                        unsent=None if writes else self._marked.get(change.seq),
+                        unsent=None if writes else marked,
                         not_before=not_before,
                         counted=change.seq in self._marked,
+                        # Kept with the change: the next attempt may be another process's.
+                        answered=marked if error.status is not None else None,
                     )
                     touched = [change.incident_id]
                     if not_before is not None:
@@ -471,10 +481,15 @@ class Pusher:
         from the attempt's start plus that (and :data:`SETTLE_MARGIN`) on, what the remote
         shows is final. Only the lock holder gets here, so nobody else sends meanwhile; and
         waiting, rather than leaving the change to a later pass, lets a ``sync --once``
-        run right after a crash still send it. Not for an attempt this pusher saw answered.
+        run right after a crash still send it. Not for an attempt the remote answered (seen
+        by this pusher, or recorded with the change as :data:`~.outbox.ANSWERED`). The wait
+        is told as a retry's is, so that the progress line says why nothing moves.
         """
         started = change.started_at
         if change.state != "sending" or started is None or change.seq in self._answered:
+            return
+        answered = change.payload.get(outbox.ANSWERED)
+        if isinstance(answered, str) and from_db(answered) == started:
             return
         limit = connector.config.timeout + SETTLE_MARGIN
         # Capped: a clock that went back must not make it wait longer than the rule says.
@@ -484,6 +499,13 @@ class Pusher:
         log.info("%s: an interrupted attempt at %s began %.1fs ago; waiting %.1fs for the "
                  "remote to finish it before looking", connector.name, change.incident_id,
                  limit - left, left)
+        what = CUT_OFF_SENDS.get(change.op, "change to")
+        self.listener.remote_retrying(
+            connector.name,
+            f"an earlier attempt to send the {what} {change.incident_id} was cut off and may "
+            "still be under way on the remote",
+            left,
+        )
         await self._sleep(left)
 
     @staticmethod

@@ -5,7 +5,9 @@ hook stands in for the crash), even when something read the incident again befor
 ours in the cache; and when the remote never got it, it is still sent, even if a teammate
 wrote the same words meanwhile. A create whose connection never opened (sign-in aside) is
 known not to have reached the remote: it is queued again, not left in doubt, and the next
-pass sends it at once instead of waiting for the attempt to settle there."""
+pass sends it at once instead of waiting for the attempt to settle there. So does the next
+pass, of another engine (process), after a comment the remote answered with an error; the
+wait after a send cut off before its answer is said, with its length, as a retry is."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from incident_tui.store.actions import Actions
 from incident_tui.store.reader import Reader
 from incident_tui.sync.cli_listener import read_fresh
 from incident_tui.sync.engine import SyncEngine
+from incident_tui.sync.events import NullListener
 from tests.conftest import dead_port
 from tests.integration.conftest import Serve
 from tests.integration.test_sync import settings_for, sync
@@ -198,3 +201,70 @@ async def test_a_sign_in_that_got_through_does_not_leave_an_unsent_create_in_dou
     assert any(entry.path.endswith("token") for entry in server.emulator.log)
     [change] = Reader.open(offline.db_path()).outbox()
     assert (change["op"], change["state"]) == ("create", "queued")
+
+
+class Retries(NullListener):
+    """A listener that keeps what the pass said it waits for: remote, reason and seconds."""
+
+    def __init__(self) -> None:
+        self.said: list[tuple[str, str, float]] = []
+
+    def remote_retrying(self, remote: str, reason: str, delay: float) -> None:
+        """Kept."""
+        self.said.append((remote, reason, delay))
+
+
+async def test_a_comment_the_remote_answered_with_an_error_goes_next_time_without_waiting(
+    serve: Serve, tmp_path: Path
+) -> None:
+    server, settings, remote_id = await synced(serve, tmp_path, "kitehouse")
+    incident_id = f"target:{remote_id}"
+    Actions.open(settings.db_path()).comment(incident_id, "checked the boiler")
+    server.emulator.faults.add("status", method="POST", path="/comments$", status=500, times=1)
+    report = await sync(settings)
+    assert not report.ok and "HTTP 500" in (report.results[0].error or "")
+    # The remote may have kept it despite the error: the next attempt looks first.
+    assert [c["state"] for c in Reader.open(settings.db_path()).outbox()] == ["sending"]
+
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    # A new engine, as the next `sync --once` is a new process: the answer is known all the
+    # same, so nothing is waited for.
+    report = await sync(settings, sleep=sleep)
+    assert report.ok, report.results[0].error
+    assert slept == []
+    bodies = [c.body for c in (await on_remote(settings, remote_id)).comments or ()]
+    assert bodies.count("checked the boiler") == 1, bodies
+    assert Reader.open(settings.db_path()).outbox() == []
+
+
+async def test_the_wait_for_a_cut_off_send_is_said_with_its_length(
+    serve: Serve, tmp_path: Path
+) -> None:
+    _, settings, remote_id = await synced(serve, tmp_path, "kitehouse")
+    incident_id = f"target:{remote_id}"
+    Actions.open(settings.db_path()).comment(incident_id, "checked the boiler")
+    await interrupted(settings, "comment")
+
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    listener = Retries()
+    report = await sync(settings, sleep=sleep, listener=listener)
+    assert report.ok, report.results[0].error
+    assert len(slept) == 1 and slept[0] > 0
+    assert listener.said == [
+        (
+            "target",
+            f"an earlier attempt to send the comment on {incident_id} was cut off and may "
+            "still be under way on the remote",
+            slept[0],
+        )
+    ]
+    bodies = [c.body for c in (await on_remote(settings, remote_id)).comments or ()]
+    assert bodies.count("checked the boiler") == 1, bodies

@@ -24,6 +24,7 @@ def test_upgrade_from_version_10_adds_the_pause_of_a_remote(tmp_path: Path) -> N
     engine.dispose()
     conn = sqlite3.connect(path)
     with conn:
+        conn.execute("ALTER TABLE incident DROP COLUMN day_only")  # version 13's
         conn.execute("ALTER TABLE remote DROP COLUMN mapping")  # version 12's
         conn.execute("ALTER TABLE remote DROP COLUMN hold_until")  # all version 11 added
         conn.execute("PRAGMA user_version = 10")
@@ -40,7 +41,7 @@ def test_upgrade_from_version_10_adds_the_pause_of_a_remote(tmp_path: Path) -> N
         engine.dispose()
 
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 12
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 13
     assert conn.execute("SELECT name, state FROM remote").fetchall() == [("oncall", "failing")]
     db.open_db(tmp_path / "new.db").close()
     fresh = sqlite3.connect(tmp_path / "new.db")
@@ -55,6 +56,7 @@ def test_upgrade_from_version_11_notes_the_mapping_without_reading_again(tmp_pat
     engine.dispose()
     conn = sqlite3.connect(path)
     with conn:
+        conn.execute("ALTER TABLE incident DROP COLUMN day_only")  # version 13's
         conn.execute("ALTER TABLE remote DROP COLUMN mapping")  # all version 12 added
         conn.execute("PRAGMA user_version = 11")
     conn.close()
@@ -75,4 +77,4 @@ def test_upgrade_from_version_11_notes_the_mapping_without_reading_again(tmp_pat
     finally:
         engine.dispose()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 12
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 13

@@ -11,6 +11,7 @@ from incident_tui.domain.query import ListQuery
 from incident_tui.emulators.aoh_ims import DEFAULT_TENANT, AohImsEmulator
 from incident_tui.emulators.server import EmulatorServer, Request, Response
 from incident_tui.store.reader import Reader
+from tests.integration.listing_shift import only_the_deleted_one_goes
 from tests.integration.test_sync import settings_for, sync
 
 
@@ -53,11 +54,4 @@ async def test_a_deletion_mid_listing_with_the_same_total_removes_that_incident_
         tenant = emulator.tenant(DEFAULT_TENANT)
         living = {f"ops:{remote_id}" for remote_id in tenant.incidents}
         assert len(living) == 250
-        [deleted] = before - living
-        # Every living incident stays; the deleted one was listed (on page 1, read before),
-        # so it goes with the next listing.
-        cached = {row.id for row in reader.all_rows(ListQuery())}
-        assert cached == living | {deleted} and report.results[0].removed == 0
-        report = await sync(settings)
-        assert report.ok and report.results[0].removed == 1
-        assert {row.id for row in reader.all_rows(ListQuery())} == living
+        await only_the_deleted_one_goes(settings, before, living, report)

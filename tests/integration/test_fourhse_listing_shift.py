@@ -12,6 +12,7 @@ from incident_tui.domain.query import ListQuery
 from incident_tui.emulators.fourhse import INCIDENT, FourhseEmulator
 from incident_tui.emulators.server import EmulatorServer, Request, Response
 from incident_tui.store.reader import Reader
+from tests.integration.listing_shift import only_the_deleted_one_goes
 from tests.integration.test_sync import settings_for, sync
 
 
@@ -51,14 +52,7 @@ async def test_a_deletion_mid_listing_without_a_total_removes_that_incident_only
         report = await sync(settings)
         assert report.ok and not emulator.armed
         living = {f"plant:{remote_id}" for remote_id in emulator.rows[INCIDENT]}
-        [deleted] = before - living
-        # Every living incident stays; the deleted one was listed (on page 1, read before),
-        # so it goes with the next listing.
-        cached = {row.id for row in reader.all_rows(ListQuery())}
-        assert cached == living | {deleted} and report.results[0].removed == 0
-        report = await sync(settings)
-        assert report.ok and report.results[0].removed == 1
-        assert {row.id for row in reader.all_rows(ListQuery())} == living
+        await only_the_deleted_one_goes(settings, before, living, report)
 
 
 async def test_a_deletion_mid_listing_with_the_same_total_removes_that_incident_only(
@@ -78,9 +72,4 @@ async def test_a_deletion_mid_listing_with_the_same_total_removes_that_incident_
         assert report.ok and not emulator.armed
         living = {f"plant:{remote_id}" for remote_id in emulator.rows[INCIDENT]}
         assert len(living) == 150
-        [deleted] = before - living
-        cached = {row.id for row in reader.all_rows(ListQuery())}
-        assert cached == living | {deleted} and report.results[0].removed == 0
-        report = await sync(settings)
-        assert report.ok and report.results[0].removed == 1
-        assert {row.id for row in reader.all_rows(ListQuery())} == living
+        await only_the_deleted_one_goes(settings, before, living, report)

@@ -11,6 +11,7 @@ from incident_tui.domain.query import ListQuery
 from incident_tui.emulators.revily import RevilyEmulator
 from incident_tui.emulators.server import EmulatorServer, Request, Response
 from incident_tui.store.reader import Reader
+from tests.integration.listing_shift import only_the_deleted_one_goes
 from tests.integration.test_sync import settings_for, sync
 
 
@@ -46,11 +47,4 @@ async def test_a_deletion_mid_listing_with_the_same_total_removes_that_incident_
         assert report.ok and not emulator.armed
         living = {f"oncall:{remote_id}" for remote_id in emulator.incidents}
         assert len(living) == 60
-        [deleted] = before - living
-        # Every living incident stays; the deleted one was listed (on page 1, read before),
-        # so it goes with the next listing.
-        cached = {row.id for row in reader.all_rows(ListQuery())}
-        assert cached == living | {deleted} and report.results[0].removed == 0
-        report = await sync(settings)
-        assert report.ok and report.results[0].removed == 1
-        assert {row.id for row in reader.all_rows(ListQuery())} == living
+        await only_the_deleted_one_goes(settings, before, living, report)

@@ -32,7 +32,7 @@ from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, SummaryGaps
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.downloads import Progress, into_file, save_download
-from incident_tui.remote.errors import BadResponse, Refused
+from incident_tui.remote.errors import BadResponse, Refused, Unavailable
 from incident_tui.remote.http import Http, Sleep, parse_json
 from incident_tui.remote.kitehouse_attachments import download_url, upload
 from incident_tui.remote.kitehouse_create import (
@@ -130,13 +130,19 @@ class KitehouseConnector(Connector):
         data = await self.http.json("GET", self._site, params=self._page_params(page, sort))
         return self._checked_rows(data)
 
-    async def _page_zero(self, page: int, sort: str | None) -> list[dict[str, Any]]:
-        """Page ``page`` (0) as :meth:`_rows` reads it, but an error answer is
-        :class:`Refused` at once, not retried: a server counting from 1 may fail on page 0
-        for good, and that only tells us where its pages start."""
-        response = await self.http.request(
-            "GET", self._site, params=self._page_params(page, sort), ok=PAGE_ZERO_REFUSALS
-        )
+    async def _page_zero(self, page: int, sort: str | None) -> list[dict[str, Any]] | None:
+        """Page ``page`` (0) as :meth:`_rows` reads it, but a refusal is :class:`Refused`
+        at once, not retried, and a server error that outlasts the retries is ``None``
+        (:func:`.kitehouse_listing.first_page`): it may be how a server counting from 1
+        answers page 0, and must not fail the pass."""
+        try:
+            response = await self.http.request(
+                "GET", self._site, params=self._page_params(page, sort), ok=PAGE_ZERO_REFUSALS
+            )
+        except Unavailable as error:
+            if error.status is None or error.status < 500:
+                raise  # no answer at all: the link, not the page
+            return None
         if response.status_code >= 400:
             raise Refused(f"{self._site}: page 0 answered HTTP {response.status_code}")
         return self._checked_rows(parse_json(response))

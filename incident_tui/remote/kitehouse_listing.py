@@ -25,24 +25,30 @@ ReadRows = Callable[[int, str | None], Awaitable[list[dict[str, Any]]]]
 """Reads one page of list rows: ``(page, sortBy)``, each row with an ``_id``."""
 
 
-PAGE_ZERO_REFUSALS = tuple(status for status in range(400, 502) if status not in (408, 429))
-"""Answers to page 0 that mean the server counts from 1: a refusal (400, 404, 422, ...) or
-an error a retry would only repeat (500, say from a negative offset). A busy server (408,
-429, 502-504) is retried and fails the pass as usual: it tells nothing about the pages."""
+PAGE_ZERO_REFUSALS = tuple(status for status in range(400, 500) if status not in (408, 429))
+"""Answers to page 0 that mean the server counts from 1: it refuses the page (400, 404,
+422, ...). A busy server (408, 429) tells nothing about its pages."""
+
+ReadFirst = Callable[[int, str | None], Awaitable[list[dict[str, Any]] | None]]
+"""Reads page 0 as :data:`ReadRows` does: :class:`Refused` when the server refuses it, ``None``
+when it answered with a server error every time (its own fault, or the page's: cannot tell)."""
 
 
-async def first_page(read_zero: ReadRows, read: ReadRows, sort: str | None) -> int | None:
+async def first_page(read_zero: ReadFirst, read: ReadRows, sort: str | None) -> int | None:
     """The number of the server's first list page: 0 when page 0 brings other rows than
     page 1 (a server counting from 0), 1 when it brings mostly the same ones (one counting
-    from 1 reads page 0 as page 1) or ``read_zero`` refuses it (:class:`Refused`: one
-    counting from 1 may answer page 0 with an error); ``None`` when it cannot tell yet (no
-    rows on page 0). Mostly: an incident created between the two requests moves a row along."""
+    from 1 reads page 0 as page 1) or ``read_zero`` refuses it; ``None`` when it cannot tell
+    yet (no rows on page 0, or only server errors: a server counting from 1 may fail on
+    page 0, say from a negative offset, but a passing fault of one counting from 0 looks
+    the same, and taking it for good would hide that one's newest page). Mostly: an
+    incident created between the two requests moves a row along."""
     try:
-        zero = [row["_id"] for row in await read_zero(0, sort)]
+        rows = await read_zero(0, sort)
     except Refused:
         return 1
-    if not zero:
+    if not rows:
         return None
+    zero = [row["_id"] for row in rows]
     one = {row["_id"] for row in await read(1, sort)}
     shared = sum(1 for row_id in zero if row_id in one)
     return 1 if shared * 2 >= len(zero) else 0

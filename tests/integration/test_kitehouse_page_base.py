@@ -54,9 +54,11 @@ async def test_a_server_counting_pages_from_0_is_listed_whole(
     assert row.title == "Fire door propped open"
 
 
-async def test_a_server_failing_on_page_0_counts_from_1(serve: Serve, tmp_path: Path) -> None:
-    # A server counting from 1 may answer page 0 with an error that a retry would only
-    # repeat: that tells where its pages start, once, and fails nothing.
+async def test_a_server_failing_on_page_0_is_listed_from_page_1(
+    serve: Serve, tmp_path: Path
+) -> None:
+    # A server counting from 1 may answer page 0 with an error however often it is asked:
+    # the pass goes on from page 1, and fails nothing.
     emulator = serve("kitehouse", sample=30, before_first=500).emulator
     assert isinstance(emulator, KitehouseEmulator)
     settings = settings_for(
@@ -67,4 +69,19 @@ async def test_a_server_failing_on_page_0_counts_from_1(serve: Serve, tmp_path: 
     reader = Reader.open(settings.db_path())
     living = {f"school:{remote_id}" for remote_id in emulator.incidents}
     assert {row.id for row in reader.all_rows(ListQuery())} == living
-    assert list_pages(emulator).count("0") == 1
+
+
+async def test_a_passing_error_on_page_0_does_not_hide_it(serve: Serve, tmp_path: Path) -> None:
+    # One 500 from a server counting from 0 is retried, as any; taken for "counts from 1",
+    # its newest page would be left out for as long as the process runs.
+    emulator = serve("kitehouse", sample=30, first_page=0).emulator
+    assert isinstance(emulator, KitehouseEmulator)
+    emulator.faults.add("status", method="GET", status=500, path=f"^/incidents/{emulator.site_id}$")
+    settings = settings_for(
+        tmp_path, {**emulator.remote_config("school"), "page_size": 10}, hydrate_limit=0
+    )
+    report = await sync(settings)
+    assert report.ok, report.results[0].error
+    reader = Reader.open(settings.db_path())
+    living = {f"school:{remote_id}" for remote_id in emulator.incidents}
+    assert {row.id for row in reader.all_rows(ListQuery())} == living

@@ -118,6 +118,18 @@ class Connector(ABC):
         Raises :class:`NotFound` when it is gone.
         """
 
+    async def still_listed(self, remote_id: str) -> Incident | None:
+        """The incident as a full listing would now bring it, or ``None`` when the listing
+        would leave it out (gone, or outside what the remote is configured to list). The
+        engine asks for each cached incident a complete listing missed, where the listing
+        may skip one (:attr:`listing_may_skip`). The answer may be a summary, as the
+        listing's rows are (``comments`` None). By default the full record (:meth:`get`):
+        right for a kind whose listing covers every incident ``get`` answers for."""
+        try:
+            return await self.get(remote_id)
+        except NotFound:
+            return None
+
     # Writing: ``current`` is the incident as just re-read from the remote ----------------
 
     @abstractmethod

@@ -168,6 +168,28 @@ class FourhseConnector(Connector):
             self.listing_may_skip = read > 1
             yield Page(incidents, cursor=None, complete=last and not shifted, partial=True)
 
+    async def still_listed(self, remote_id: str) -> Incident | None:
+        """The incident as the listing's row, asked for by its id among the same filters
+        as :meth:`pull` (project/office, not historicized): ``view`` answers for any
+        incident of the account, in another office or historicized too, which the listing
+        leaves out on purpose. One request, without the child listings ``get`` makes."""
+        flt = {**self._scope(), "office_incident_id": remote_id}
+        _, rows = await self._post_index("incident", {"filter": flt, "per-page": 1, "page": 1})
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise BadResponse("4HSE incident/index: expected a JSON array of objects")
+        if not rows:
+            return None
+        answered = str(rows[0].get("office_incident_id"))
+        if answered != remote_id:
+            # A server ignoring the filter: taking that for "not listed" would remove a
+            # living incident.
+            raise BadResponse(
+                f"4HSE incident/index for {remote_id}: the answer is incident {answered!r:.80}"
+            )
+        incident = self._map(rows[0])
+        incident.comments = incident.attachments = None
+        return incident
+
     async def _view(self, remote_id: str) -> dict[str, Any]:
         payload = await self._json("GET", f"/v2/incident/view/{quote(remote_id, safe='')}")
         if not isinstance(payload, dict) or not payload.get("office_incident_id"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -173,15 +174,16 @@ class Puller:
         )
         if not unlisted:
             return []
-        found = await _full_records(connector, [remote_id for _, remote_id in unlisted])
+        found = await _each(connector.still_listed, [remote_id for _, remote_id in unlisted])
         living = [incident for incident in found if incident is not None]
         if not living:
             return []
         log.info("%s: %d incidents the listing skipped are still there",
                  connector.name, len(living))
+        # Summaries among them (as the listing's rows) keep what only full records carry.
         stored = await asyncio.to_thread(
             pull_store.store_page, self.engine, connector.name, listing.kind, living, None,
-            listing.now,
+            listing.now, connector.summary_gaps,
         )
         listing.seen += [incident.id for incident in living]
         listing.result.pulled += len(stored.changed)
@@ -248,13 +250,25 @@ class Puller:
 async def _full_records(connector: Connector, remote_ids: list[str]) -> list[Incident | None]:
     """The full records of ``remote_ids``, in their order (``None`` for one the remote does
     not have), :data:`HYDRATE_CONCURRENCY` at a time."""
-    gate = asyncio.Semaphore(HYDRATE_CONCURRENCY)
 
     async def fetch(remote_id: str) -> Incident | None:
-        async with gate:
-            try:
-                return await connector.get(remote_id)
-            except NotFound:
-                return None
+        try:
+            return await connector.get(remote_id)
+        except NotFound:
+            return None
 
-    return list(await asyncio.gather(*(fetch(r) for r in remote_ids)))
+    return await _each(fetch, remote_ids)
+
+
+async def _each(
+    read: Callable[[str], Awaitable[Incident | None]], remote_ids: list[str]
+) -> list[Incident | None]:
+    """``read`` of each of ``remote_ids``, in their order, :data:`HYDRATE_CONCURRENCY` at a
+    time."""
+    gate = asyncio.Semaphore(HYDRATE_CONCURRENCY)
+
+    async def one(remote_id: str) -> Incident | None:
+        async with gate:
+            return await read(remote_id)
+
+    return list(await asyncio.gather(*(one(r) for r in remote_ids)))

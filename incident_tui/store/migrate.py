@@ -147,10 +147,27 @@ STEPS: dict[int, tuple[str, ...]] = {
     # 12 -> 13: which stored times stand for a day alone. An older cache cannot tell a 4HSE
     # resolve from here from a closing date: every 4HSE resolution time counts as a day's,
     # so none passes for exact in the dashboard's hours and means.
+    # AOH IMS rows were read with the older mapping (the "(no description)" placeholder as
+    # text, a resolved_date kept on an open incident). A pull rewrites a row only when its
+    # token moves, so the tokens go (as for a changed status_map) and the next listing
+    # writes every row again; the PUT's occ_lock comes from the payload, not the token. A
+    # row with queued changes keeps its local view until they are sent, then is written
+    # again; their conflict bases lose the placeholder as the new mapping reads it, or an
+    # edit of the description would find the remote "changed" it.
     12: (
         "ALTER TABLE incident ADD COLUMN day_only VARCHAR",
         "UPDATE incident SET day_only = json_object('resolved_at', resolved_at) "
         "WHERE kind = 'fourhse' AND resolved_at > ''",
+        "UPDATE incident SET version = NULL WHERE kind = 'aoh_ims'",
+        "UPDATE incident SET base = json_set(base, '$.description', NULL) WHERE kind = "
+        "'aoh_ims' AND trim(json_extract(base, '$.description')) = '(no description)'",
+        # A queued edit's values as read, and a refused change's kept base.
+        *(
+            f"UPDATE outbox SET payload = json_set(payload, '$.{key}.description', NULL) "
+            "WHERE incident_id IN (SELECT id FROM incident WHERE kind = 'aoh_ims') "
+            f"AND trim(json_extract(payload, '$.{key}.description')) = '(no description)'"
+            for key in ("read", "base")
+        ),
     ),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""

@@ -191,7 +191,7 @@ def _detail(
 
 def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
     """Queue deleting an attachment, named or numbered as 'show' lists it."""
-    detail = _detail(settings, args.id, Capability.ATTACHMENTS)
+    detail = _detail(settings, args.id, Capability.DELETE_ATTACHMENT)
     found = [a for a in detail.attachments if names_attachment(args.which, a)]
     if not found:
         names = ", ".join(f"#{a['seq']} {clean(a['name'], single_line=True)}"

@@ -23,7 +23,10 @@ class Capability(StrEnum):
     """An incident's severity can be set to none (Kitehouse and OneUptime always keep one)."""
     DELETE = "delete"
     ATTACHMENTS = "attachments"
-    """Files can be attached to incidents and deleted from them."""
+    """Files can be attached to incidents."""
+    DELETE_ATTACHMENT = "delete_attachment"
+    """Attached files can be deleted (OneUptime lists its postmortem files but has no way to
+    delete them)."""
     DOWNLOAD = "download"
     """The files attached to an incident can be downloaded."""
     ATTRIBUTES = "attributes"
@@ -58,6 +61,7 @@ KIND_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "kitehouse": _WORKFLOW
     | {
         Capability.ATTACHMENTS,
+        Capability.DELETE_ATTACHMENT,
         Capability.DOWNLOAD,
         Capability.INCREMENTAL,
         Capability.PDF_REPORT,
@@ -114,7 +118,9 @@ LACKING: dict[Capability, str] = {
     Capability.EDIT: "{title} incidents cannot be edited from here.",
     Capability.CLEAR_SEVERITY: "{title} incidents always have a severity; it cannot be cleared.",
     Capability.DOWNLOAD: "{title} incidents have no files to download.",
-    Capability.ATTACHMENTS: "{title} incidents take no attachments.",
+    # Not "take no attachments": OneUptime incidents have files, only none added from here.
+    Capability.ATTACHMENTS: "{title} does not let files be attached.",
+    Capability.DELETE_ATTACHMENT: "{title} does not let attachments be deleted.",
     Capability.PDF_REPORT: "{title} has no PDF report of an incident.",
     Capability.ATTRIBUTES: "{title} incidents have no custom attributes.",
 }

@@ -65,7 +65,7 @@ CAPABILITY_OF: dict[ChangeKind, Capability] = {
     ChangeKind.EDIT: Capability.EDIT,
     ChangeKind.DELETE: Capability.DELETE,
     ChangeKind.ATTACH: Capability.ATTACHMENTS,
-    ChangeKind.DELETE_ATTACHMENT: Capability.ATTACHMENTS,
+    ChangeKind.DELETE_ATTACHMENT: Capability.DELETE_ATTACHMENT,
     ChangeKind.SET_ATTRIBUTE: Capability.ATTRIBUTES,
 }
 

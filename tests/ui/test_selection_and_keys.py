@@ -332,11 +332,41 @@ async def test_kind_specific_keys_say_why_on_4hse(make_app: Any) -> None:
         await open_detail(pilot, "safety:r006")
         for key, reason in (
             ("D", "4HSE incidents have no files to download."),
-            ("u", "4HSE incidents take no attachments."),
+            ("u", "4HSE does not let files be attached."),
             ("p", "4HSE has no PDF report of an incident."),
-            ("X", "4HSE incidents take no attachments."),
+            ("X", "4HSE does not let attachments be deleted."),
             ("t", "4HSE incidents have no custom attributes."),
             ("C", "4HSE does not let comments be deleted."),
+        ):
+            await press_apart(pilot, key)
+            await settle(pilot)
+            assert isinstance(app.screen, DetailScreen), key
+            assert notifications(app)[-1] == reason, key
+
+
+async def test_attachment_keys_on_oneuptime_say_what_it_does_not_let_be_done(
+    make_app: Any, db_path: Path
+) -> None:
+    # A postmortem file is listed: "take no attachments" would contradict the screen.
+    from incident_tui.domain.model import Attachment
+    from incident_tui.store.engine import make_engine, session
+    from incident_tui.store.upsert import upsert_incidents
+    from tests.ui.conftest import sample_incidents
+
+    incident = next(i for i in sample_incidents() if i.id == "status:r008")
+    incident.attachments = [Attachment("f1", "INC-8-postmortem.md", "text/markdown")]
+    engine = make_engine(db_path)
+    with session(engine) as s, s.begin():
+        upsert_incidents(s, [incident], NOW, reread=True)  # files move no version
+    engine.dispose()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, "status:r008")
+        assert isinstance(app.screen, DetailScreen) and app.screen.detail is not None
+        assert [a["name"] for a in app.screen.detail.attachments] == ["INC-8-postmortem.md"]
+        for key, reason in (
+            ("X", "OneUptime does not let attachments be deleted."),
+            ("u", "OneUptime does not let files be attached."),
         ):
             await press_apart(pilot, key)
             await settle(pilot)

@@ -7,7 +7,8 @@
 - text that is not UTF-8 is one line naming where it came from, nothing queued;
 - ``handover --hours`` has an upper bound;
 - ``create --severity`` on a kind without severity is refused;
-- what a kind cannot do (4HSE comments, files) is refused naming the kind as the TUI does;
+- what a kind cannot do (4HSE comments, files; deleting OneUptime's files) is refused naming
+  the kind as the TUI does;
 - ``attach`` of a folder, a pipe or a device says which it is, and queues nothing;
 - the ``list`` table fits the terminal by display width (CJK, emoji);
 - each command's ``--help`` says what it does.
@@ -27,7 +28,7 @@ import pytest
 from incident_tui import output
 from incident_tui.cli import build_parser, main
 from incident_tui.clock import fixed_clock
-from incident_tui.domain.model import Incident, Status
+from incident_tui.domain.model import Attachment, Incident, Status
 from incident_tui.domain.query import ListQuery
 from incident_tui.emulators import EmulatorServer, make_emulator
 from incident_tui.store.actions import Actions
@@ -330,8 +331,32 @@ def test_what_a_kind_cannot_do_is_refused_in_the_tui_s_words(
         (["comment", "plant:r5", "-m", "on it"], "4HSE incidents take no comments."),
         # Not "has no comment #1": no number would do.
         (["delete-comment", "plant:r5", "1", "--yes"], "4HSE does not let comments be deleted."),
-        (["attach", "plant:r5", str(evidence)], "4HSE incidents take no attachments."),
-        (["delete-attachment", "plant:r5", "x", "--yes"], "4HSE incidents take no attachments."),
+        (["attach", "plant:r5", str(evidence)], "4HSE does not let files be attached."),
+        (
+            ["delete-attachment", "plant:r5", "x", "--yes"],
+            "4HSE does not let attachments be deleted.",
+        ),
+    ]:
+        assert main(["--db", str(db), *argv]) == 1
+        assert capsys.readouterr() == ("", f"incident-tui: {reason}\n")
+    assert outbox(db) == []
+
+
+def test_oneuptime_files_are_listed_but_neither_added_nor_deleted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # OneUptime incidents do have files (postmortems): the refusal must not deny they exist.
+    incident = make_incident(7, remote="status", kind="oneuptime")
+    incident.attachments = [Attachment("f1", "INC-7-postmortem.md", "text/markdown")]
+    db = build(tmp_path / "c.db", [incident])
+    assert main(["--db", str(db), "show", "status:r7"]) == 0
+    assert "INC-7-postmortem.md" in capsys.readouterr().out
+    evidence = tmp_path / "notes.txt"
+    evidence.write_text("seen", encoding="utf-8")
+    for argv, reason in [
+        (["delete-attachment", "status:r7", "1", "--yes"],
+         "OneUptime does not let attachments be deleted."),
+        (["attach", "status:r7", str(evidence)], "OneUptime does not let files be attached."),
     ]:
         assert main(["--db", str(db), *argv]) == 1
         assert capsys.readouterr() == ("", f"incident-tui: {reason}\n")

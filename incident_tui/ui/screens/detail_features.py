@@ -42,7 +42,7 @@ else:
 FEATURES: dict[str, Capability] = {
     "download_attachment": Capability.DOWNLOAD,
     "upload_attachment": Capability.ATTACHMENTS,
-    "delete_attachment": Capability.ATTACHMENTS,
+    "delete_attachment": Capability.DELETE_ATTACHMENT,
     "delete_comment": Capability.DELETE_COMMENT,
     "set_attribute": Capability.ATTRIBUTES,
     "export_pdf": Capability.PDF_REPORT,

@@ -50,20 +50,26 @@ if TYPE_CHECKING:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
-    args = parse_command_line(parser, argv)
-    command = args.command or "tui"
-    bad = not_utf8(parser, args)
-    if bad is not None:
-        # Text that is not UTF-8 (bytes in a Latin-1 terminal, say) reaches Python as lone
-        # surrogates, which SQLite and every remote refuse with a traceback.
-        print(
-            f"incident-tui: argument {bad} is not valid UTF-8 text; check the terminal's "
-            "or the script's encoding",
-            file=sys.stderr,
-        )
-        return 2
     stdout = GuardedStdout(None)
     try:
+        # --help and --version print while parsing and end there: their output may fail as
+        # any command's. The guard is gone again before the TUI finds stdout.
+        with guarded_stdout() as stdout:
+            try:
+                args = parse_command_line(parser, argv)
+            finally:
+                sys.stdout.flush()
+        command = args.command or "tui"
+        bad = not_utf8(parser, args)
+        if bad is not None:
+            # Text that is not UTF-8 (bytes in a Latin-1 terminal, say) reaches Python as
+            # lone surrogates, which SQLite and every remote refuse with a traceback.
+            print(
+                f"incident-tui: argument {bad} is not valid UTF-8 text; check the terminal's "
+                "or the script's encoding",
+                file=sys.stderr,
+            )
+            return 2
         if command == "tui" or (command == "demo" and not args.no_tui):
             # The TUI draws on stderr and leaves stdout to Textual as it finds it.
             return _run(command, args)

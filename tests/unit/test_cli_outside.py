@@ -1,7 +1,8 @@
 """The command line as interface.md promises it: failures give one line on stderr and status 1,
 ``--config`` / ``--db`` go before or after the command, ids are printed whole, and
 ``list --json`` reads the cache in bulk yet prints what reading each incident printed, and
-standard output that cannot take the output (a full disk, closed) is one line too.
+standard output that cannot take the output (a full disk, closed) is one line too, also for
+``--help`` and ``--version``.
 
 Everything runs in process through :func:`incident_tui.cli.main` over real SQLite files (and,
 for sync, real HTTP to the bundled emulators), but for what needs a real standard output (a
@@ -529,5 +530,22 @@ def test_closed_standard_output_is_one_line(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     build(db, [make_incident(1)])
     status, err = _run_into(db, ["list"], None)
+    assert status == 1
+    assert one_line_error(err) == "incident-tui: cannot write to standard output: it is closed"
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["handover", "--help"]])
+def test_help_and_version_into_a_full_disk_are_one_line(tmp_path: Path, args: list[str]) -> None:
+    # They print while the arguments are read, before any command runs.
+    with open("/dev/full", "wb") as full:
+        status, err = _run_into(tmp_path / "c.db", args, full.fileno())
+    assert status == 1
+    assert one_line_error(err) == (
+        "incident-tui: cannot write to standard output: No space left on device"
+    )
+
+
+def test_version_into_a_closed_standard_output_is_one_line(tmp_path: Path) -> None:
+    status, err = _run_into(tmp_path / "c.db", ["--version"], None)
     assert status == 1
     assert one_line_error(err) == "incident-tui: cannot write to standard output: it is closed"

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from incident_tui.clock import from_db, from_db_or_none
+from incident_tui.domain.capabilities import DESCRIPTION_UNREAD, description_unread
 from incident_tui.domain.durations import age
 from incident_tui.domain.mapping import format_time
 from incident_tui.domain.remote_words import remote_words
@@ -337,6 +338,9 @@ def detail_text(detail: Detail, now: datetime) -> str:
         out.append(f"REFUSED   {clean(i['failed'], single_line=True)}")
     if i["description"]:
         out += ["", clean(i["description"])]
+    elif description_unread(i):
+        # Printing nothing would say the remote has none.
+        out += ["", "Description:", "  " + DESCRIPTION_UNREAD.format(when="by show --fresh")]
     if i["custom_fields"]:
         # AOH IMS attributes, Kitehouse form fields, OneUptime custom fields.
         out += ["", "Fields:"]

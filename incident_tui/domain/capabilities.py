@@ -100,6 +100,11 @@ LISTED_WITHOUT_DESCRIPTION = frozenset({"kitehouse"})
 the full record is read, an empty one says nothing about the remote's."""
 
 
+DESCRIPTION_UNREAD = "Not loaded yet: it is read from the remote {when}."
+"""What stands for a description :func:`description_unread` says was never read, in the TUI's
+detail and in ``show`` alike; ``when`` says what reads it there."""
+
+
 def description_unread(incident: Mapping[str, Any]) -> bool:
     """Whether a cached incident (a row as the reader gives it) has no description only
     because its full record was never read: the remote may well have one."""

@@ -15,7 +15,11 @@ from typing import Any
 
 from textual.content import Content
 
-from incident_tui.domain.capabilities import OCCURRED_AS_DAY, description_unread
+from incident_tui.domain.capabilities import (
+    DESCRIPTION_UNREAD,
+    OCCURRED_AS_DAY,
+    description_unread,
+)
 from incident_tui.domain.remote_words import remote_words
 from incident_tui.domain.sizes import size_text
 from incident_tui.domain.text import clean, counted
@@ -141,17 +145,14 @@ def join_values(values: Any) -> str:
     return value_text(values)
 
 
-DESCRIPTION_UNREAD = "Not loaded yet: it is read from the remote while this incident is open."
-"""In place of a description the remote's listing did not carry and nothing read since."""
-
-
 def description(incident: Mapping[str, Any]) -> Content:
     """The description, or a dim note when there is none, or none read yet."""
     text = body_text(incident.get("description"))
     if text.strip():
         return Content(text)
     if description_unread(incident):
-        return Content.styled(DESCRIPTION_UNREAD, "$foreground-muted")
+        unread = DESCRIPTION_UNREAD.format(when="while this incident is open")
+        return Content.styled(unread, "$foreground-muted")
     return Content.styled("No description.", "$foreground-muted")
 
 

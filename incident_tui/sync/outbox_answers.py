@@ -356,9 +356,17 @@ def keep_mine(engine: Engine, incident_id: str) -> None:
     """Resolve a conflict for our side: the remote's values the user saw become the base, so
     the queued change is pushed over them at the next sync. Over them only: a change someone
     makes after that is a new conflict, not overwritten unseen. Where the remote's values
-    could not be read, the change is sent over whatever the remote has."""
+    could not be read, the change is sent over whatever the remote has.
+
+    Refused (``ActionError``, the conflict left as it was) for an incident deleted on the
+    remote: there is nothing left there for the changes to go to."""
     with session(engine) as s, s.begin():
         incident = _in_conflict(s, incident_id)
+        if incident.remote_deleted:
+            raise ActionError(
+                f"{incident_id} was deleted on the remote, so your changes to it cannot be "
+                f"sent: take theirs to let it go with them, or discard them"
+            )
         info = json.loads(incident.conflict or "{}")
         seen = bool(info.get("theirs"))
         if seen:

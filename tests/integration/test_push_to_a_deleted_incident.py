@@ -113,3 +113,32 @@ def test_show_fresh_of_an_incident_deleted_on_the_remote_says_it_is_gone(
     assert out == "" and "its remote does not have school:" in err
     assert "no longer in the cache either" in err and "cached copy" not in err
     cli(capsys, "show", f"school:{gone}", status=1)
+
+
+def test_keeping_mine_of_an_incident_deleted_on_the_remote_is_refused(
+    serve: Serve, point: Point, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kitehouse = serve("kitehouse", sample=0)
+    emulator = kitehouse.emulator
+    gone = str(emulator.add("Deleted by a colleague")["_id"])
+    incident_id = f"school:{gone}"
+    point(("school", kitehouse))
+    cli(capsys, "sync", "--once")
+    cli(capsys, "ack", incident_id)
+    del emulator.incidents[gone]
+    emulator.changed()
+    cli(capsys, "sync", "--once")
+
+    # Nothing is left on the remote to send the change to: refused, saying what to do.
+    out, err = cli(capsys, "conflict", "--keep", "mine", incident_id, status=1)
+    assert out == "" and len(err.splitlines()) == 1
+    assert "deleted on the remote" in err and "take theirs" in err and "discard" in err
+    reader = Reader.open(tmp_path / "cache.db")
+    detail = reader.detail(incident_id)
+    assert detail is not None and detail.incident["remote_deleted"]
+    assert detail.incident["conflict"]["reason"] == "deleted on the remote"
+    assert [(c["op"], c["state"]) for c in detail.changes] == [("acknowledge", "failed")]
+
+    # The remote's side is still there to take: the incident goes with its change.
+    cli(capsys, "conflict", "--keep", "theirs", incident_id)
+    assert reader.detail(incident_id) is None and reader.outbox() == []

@@ -209,6 +209,47 @@ async def test_taking_theirs_asks_then_drops_the_local_change(
         assert aoh.row(remote_id)["status"] == "RESOLVED"
 
 
+async def test_keeping_mine_is_refused_where_the_remote_deleted_the_incident(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("kitehouse", sample=0)
+    kitehouse: Any = server.emulator
+    remote_id = str(kitehouse.add("Deleted by a colleague")["_id"])
+    incident_id = f"school:{remote_id}"
+    app = live_app(server, "school", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app) and detail_of(app, incident_id) is not None)
+        kitehouse.log.clear()
+        await open_detail(pilot, incident_id)
+        # Opening reads the incident again: delete it on the remote only once that was read.
+        await until(lambda: any(e.method == "GET" and remote_id in e.path for e in kitehouse.log))
+        del kitehouse.incidents[remote_id]
+        kitehouse.changed()
+        await pilot.press("a")  # pushed at once: the remote no longer has it
+        await until(
+            lambda: bool(detail_of(app, incident_id).incident["remote_deleted"])  # type: ignore[union-attr]
+        )
+        await settle(pilot)
+
+        await pilot.press("m")
+        await settle(pilot)
+        assert any(
+            "deleted on the remote" in n and "take theirs" in n for n in notifications(app)
+        )
+        assert not any(n.startswith("Kept your change") for n in notifications(app))
+        detail = detail_of(app, incident_id)
+        assert detail is not None and detail.incident["conflict"]
+        assert states(app, incident_id) == ["failed"]
+
+        await pilot.press("T")
+        await settle(pilot)
+        assert "dropped: acknowledge" in screen_text(app)  # named, though refused
+        await pilot.press("y")
+        await until(lambda: detail_of(app, incident_id) is None)
+        await settle(pilot)
+        assert not isinstance(app.screen, DetailScreen)
+
+
 async def test_the_answers_say_why_when_there_is_nothing_to_answer(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -126,12 +126,13 @@ class ChangeAnswers(FeatureActions):
         if not (detail and detail.incident.get("conflict")):
             self.notify(NOT_APPLICABLE["take_theirs"], markup=False)
             return
+        gone = bool(detail.incident.get("remote_deleted"))
+        # An incident deleted on the remote goes with all its changes, refused ones too.
         contested = [
             clean(c.get("op"), single_line=True) for c in detail.changes
-            if c.get("state") == "conflict"
+            if gone or c.get("state") == "conflict"
         ]
         dropped = ", ".join(contested) if contested else "the contested change"
-        gone = bool(detail.incident.get("remote_deleted"))
         question = Content.assemble(
             ("Take the remote's side of ", "bold"),
             (self._incident_name(), "bold $error"),

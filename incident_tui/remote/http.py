@@ -430,12 +430,17 @@ class Http:
         self, method: str, path: str, ok: tuple[int, ...], sink: Sink | None, **kwargs: Any
     ) -> httpx.Response:
         self.requests_sent += 1
+        marks: dict[str, asyncio.Event] = {}
         sent = REQUEST_SENT.get()
         if sent is not None:
-            kwargs["extensions"] = {**kwargs.get("extensions", {}), "trace": _tracer(sent)}
+            marks["receive_response_headers.started"] = sent
         writes = WRITES_SENT.get() if method not in READS else None
+        leaving = asyncio.Event()
         if writes is not None:
             writes.append(f"{method} {path}")
+            marks["send_request_headers.started"] = leaving
+        if marks:
+            kwargs["extensions"] = {**kwargs.get("extensions", {}), "trace": _tracer(marks)}
         try:
             if sink is None:
                 response = await self._read(method, path, kwargs)
@@ -445,6 +450,12 @@ class Http:
             if writes is not None:
                 writes.remove(f"{method} {path}")
             raise connect_error(exc, self._where(path)) from None
+        except asyncio.CancelledError:
+            if writes is not None and not leaving.is_set():
+                # Stopped before a byte of it went out (still connecting, as to a remote
+                # out of reach): the server cannot have seen it.
+                writes.remove(f"{method} {path}")
+            raise
         except httpx.TimeoutException:
             raise Unavailable(f"{self._where(path)} did not answer in time") from None
         except httpx.LocalProtocolError as exc:
@@ -529,12 +540,17 @@ def parse_json(response: httpx.Response) -> Any:
         ) from None
 
 
-def _tracer(sent: asyncio.Event) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
-    """An httpcore ``trace`` hook that sets ``sent`` once the request is on the wire."""
+def _tracer(
+    marks: dict[str, asyncio.Event],
+) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    """An httpcore ``trace`` hook that sets each event of ``marks`` once a step of the
+    request whose name ends with its key begins (``receive_response_headers.started``: the
+    request is on the wire; ``send_request_headers.started``: it begins to go out)."""
 
     async def trace(event: str, info: dict[str, Any]) -> None:
-        if event.endswith("receive_response_headers.started"):
-            sent.set()
+        for step, mark in marks.items():
+            if event.endswith(step):
+                mark.set()
 
     return trace
 

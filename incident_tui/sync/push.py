@@ -291,6 +291,9 @@ class Pusher:
                 else:
                     blocked.add(change.incident_id)
                     touched = await self._refuse(connector, change, error, result)
+            except asyncio.CancelledError:
+                await self._cut_off(change, writes)
+                raise
             except (StoreError, sqlite3.OperationalError, OperationalError):
                 raise  # the cache's trouble, not this change's: the pass ends with it
             except Exception as error:  # noqa: BLE001 - one change must not stall the remote
@@ -338,6 +341,28 @@ class Pusher:
                 self._marked.pop(change.seq, None)
             self.listener.incidents_changed(touched, [])
         return held_back
+
+    async def _cut_off(self, change: Change, writes: list[str]) -> None:
+        """The push was stopped (the app quit, the sync interrupted) during an attempt at
+        ``change``: when none of its writes got as far as a connection (``writes`` empty, as
+        while it waits to retry a remote out of reach), it goes back to ``queued``, as after
+        a failed connection, so the next sync sends it at once rather than first waiting
+        out an attempt the remote never saw. One whose request may have left stays
+        ``sending``, for the next sync to look for on the remote."""
+        marked = self._marked.get(change.seq)
+        if marked is None or writes:
+            return
+        try:
+            # Shielded: the app may cancel again while it shuts down, and the row must not
+            # be left half-told.
+            await asyncio.shield(asyncio.to_thread(
+                outbox.note_attempt, self.engine, change.seq,
+                "stopped before it reached the remote", unsent=marked, counted=True,
+            ))
+        except (asyncio.CancelledError, StoreError, sqlite3.OperationalError, OperationalError):
+            # Left "sending": the next sync waits out the attempt, then looks; nothing lost.
+            log.info("change %d stays marked as being sent: stopped again while recording",
+                     change.seq)
 
     async def _refuse(
         self, connector: Connector, change: Change, error: RemoteError, result: RemoteResult

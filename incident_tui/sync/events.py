@@ -23,6 +23,9 @@ class Unsent:
     reason: str
     contested: bool
     """A conflict (True) or a refusal (False)."""
+    gone: bool = False
+    """Refused because the incident itself is gone from the remote: kept in the cache as
+    deleted there, a conflict (take theirs or discard); a retry could never work."""
 
 
 @dataclass(slots=True)

@@ -370,15 +370,14 @@ class Pusher:
         """The remote refused ``change`` for good: it waits for the user (retry or discard)
         with the remote's reason; returns the incidents it touched."""
         result.failed += 1
-        result.unsent.append(
-            Unsent(change.incident_id, change.op.value, str(error), contested=False)
-        )
         await asyncio.to_thread(
             outbox.mark_failed, self.engine, change.seq, str(error),
             counted=change.seq in self._marked,
         )
-        if isinstance(error, NotFound):
-            await self._note_if_gone(connector, change)
+        gone = isinstance(error, NotFound) and await self._note_if_gone(connector, change)
+        result.unsent.append(
+            Unsent(change.incident_id, change.op.value, str(error), contested=False, gone=gone)
+        )
         return [change.incident_id]
 
     def _asked_wait(self, error: RemoteError) -> datetime | None:
@@ -395,23 +394,26 @@ class Pusher:
             await connector.probe()
             self._answering.add(connector.name)
 
-    async def _note_if_gone(self, connector: Connector, change: Change) -> None:
+    async def _note_if_gone(self, connector: Connector, change: Change) -> bool:
         """After a 404 to ``change``: when the remote says the incident itself is gone (not
         only a comment or attachment the change named), mark it deleted there, as a listing
-        that no longer finds it would. Its refused change keeps it in the cache, with the
-        conflict "deleted on the remote" for the user to settle; a retry could never work.
-        Only an incremental listing would not have told: it never lists a deletion."""
+        that no longer finds it would, and return ``True``. Its refused change keeps it in
+        the cache, with the conflict "deleted on the remote" for the user to settle; a retry
+        could never work. Only an incremental listing would not have told: it never lists a
+        deletion."""
         cached = await asyncio.to_thread(outbox.cached, self.engine, change.incident_id)
         if cached is None or cached.local_only or change.op is ChangeKind.DELETE:
-            return
+            return False
         try:
             await connector.get(cached.incident.remote_id)
         except NotFound:
             await asyncio.to_thread(
                 pull_store.store_reread, self.engine, [], [change.incident_id], self.clock()
             )
+            return True
         except RemoteError:
-            return  # it may still be there: the refusal says what the remote said
+            return False  # it may still be there: the refusal says what the remote said
+        return False
 
     async def _push_checked(self, connector: Connector, change: Change) -> list[str]:
         """:meth:`_push_one`, again after a conflict the remote answered: its version moved

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from incident_tui.domain.text import clean, counted, shorten
 from incident_tui.sync.events import Unsent
-from incident_tui.ui.widgets.rows import short_label
+from incident_tui.ui.widgets.rows import CONFLICT_MARK, FAILED_MARK, short_label, state_mark
 
 if TYPE_CHECKING:
     from incident_tui.store.reader import ListRow
@@ -54,11 +54,32 @@ def unsent_notice(
         lines += [f"{op} {what}", f"  {reason}"]
     if len(unsent) > NAMED:
         lines.append(f"and {len(unsent) - NAMED} more")
-    if refused:
-        lines.append("Open the incident (marked ✗) to retry or discard.")
-    if contested:
-        lines.append("Open the incident (marked !) to keep yours or take theirs.")
+    answers = dict.fromkeys(_answer(change, rows.get(change.incident_id)) for change in unsent)
+    lines += sorted(answers, key=ANSWERS.index)
     return "\n".join(lines)
+
+
+ANSWERS = (
+    f"Open the incident (marked {FAILED_MARK}) to retry or discard.",
+    f"Open the incident (marked {CONFLICT_MARK}) to retry or discard.",
+    f"Open the incident deleted on the remote (marked {CONFLICT_MARK}) to take theirs or discard.",
+    f"Open the incident (marked {CONFLICT_MARK}) to keep yours or take theirs.",
+)
+"""Where the user answers unsent changes, in the order the notice names them: a refusal
+(its incident marked as refused, or in conflict too, as the list shows it), a refusal of
+an incident gone from the remote, a conflict."""
+
+
+def _answer(change: Unsent, row: ListRow | None) -> str:
+    """The line of :data:`ANSWERS` that tells where and how ``change`` is answered: under
+    the mark its incident's row shows (``row``, when cached), with the answers that can work
+    there (a retry cannot on an incident the remote deleted)."""
+    if change.contested:
+        return ANSWERS[3]
+    if change.gone:
+        return ANSWERS[2]
+    conflict = row is not None and state_mark(row) == CONFLICT_MARK
+    return ANSWERS[1] if conflict else ANSWERS[0]
 
 
 def _changes(count: int) -> str:

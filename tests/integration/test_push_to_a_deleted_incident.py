@@ -39,6 +39,8 @@ async def test_a_change_to_an_incident_deleted_on_the_remote_offers_the_conflict
 
     result = report.results[0]
     assert result.pushed == 1 and result.failed == 1
+    # Told as gone from the remote: a retry of it could never work.
+    assert [(u.incident_id, u.gone) for u in result.unsent] == [(doomed_id, True)]
     reader = Reader.open(settings.db_path())
     detail = reader.detail(doomed_id)
     assert detail is not None and detail.incident["remote_deleted"]

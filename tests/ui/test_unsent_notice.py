@@ -7,6 +7,7 @@ acknowledgement read as ``1 queued`` and nothing more, unless its row was on scr
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,15 @@ from incident_tui.store.reader import ListRow
 from incident_tui.sync.events import Unsent
 from incident_tui.ui.unsent_notice import unsent_notice
 from incident_tui.ui.widgets.status_line import RemoteLine, StatusLine, status_content
-from tests.ui.helpers import cursor_to, live_app, notifications, settle, synced, until
+from tests.ui.helpers import (
+    cursor_to,
+    live_app,
+    notifications,
+    screen_text,
+    settle,
+    synced,
+    until,
+)
 
 
 def row(incident_id: str, ref: str, title: str) -> ListRow:
@@ -61,6 +70,46 @@ def test_conflicts_and_refusals_are_told_together_three_at_most() -> None:
         "Open the incident (marked ✗) to retry or discard.",
         "Open the incident (marked !) to keep yours or take theirs.",
     ]
+
+
+def test_a_refusal_names_the_mark_the_list_shows_and_answers_that_can_work() -> None:
+    gone = Unsent("school:6b05", "acknowledge", "the incident no longer exists on the remote",
+                  False, gone=True)
+    deleted = replace(row("school:6b05", "1002", "Chemical spill"), conflict=True)
+    assert unsent_notice("school", [gone], {"school:6b05": deleted}).splitlines()[-1] == (
+        "Open the incident deleted on the remote (marked !) to take theirs or discard."
+    )
+    # Refused on an incident that is in conflict too: the list marks it !, not ✗.
+    refused = Unsent("school:6b06", "comment", "HTTP 422: too long", False)
+    contested = replace(row("school:6b06", "1003", "Flooded basement"), conflict=True)
+    assert unsent_notice("school", [refused], {"school:6b06": contested}).splitlines()[-1] == (
+        "Open the incident (marked !) to retry or discard."
+    )
+
+
+async def test_the_notice_of_a_change_to_an_incident_gone_from_the_remote_names_its_mark(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("kitehouse", sample=0)
+    kitehouse: Any = server.emulator
+    remote_id = str(kitehouse.add("Chemical spill in checkout")["_id"])
+    incident_id = f"school:{remote_id}"
+    app = live_app(server, "school", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        await settle(pilot)
+        await cursor_to(pilot, incident_id)
+        del kitehouse.incidents[remote_id]  # by a colleague, unseen by the cache
+        kitehouse.changed()
+        await pilot.press("a")  # sent at once: the remote no longer has it
+        await until(lambda: any(n.startswith("school refused") for n in notifications(app)))
+        await settle(pilot)
+        [notice] = [n for n in notifications(app) if n.startswith("school refused")]
+        [line] = [line for line in screen_text(app).splitlines() if "Chemical spill" in line]
+        assert line.split()[0] == "!"
+        assert notice.splitlines()[-1] == (
+            "Open the incident deleted on the remote (marked !) to take theirs or discard."
+        )
 
 
 def test_hostile_text_in_the_notice_is_shown_clean() -> None:

@@ -16,7 +16,13 @@ from rich.style import Style
 from textual.strip import Strip
 
 from incident_tui.domain.durations import age
-from incident_tui.ui.widgets.rows import RowView
+from incident_tui.ui.widgets.rows import (
+    CONFLICT_MARK,
+    FAILED_MARK,
+    PENDING_MARK,
+    RowView,
+    state_mark,
+)
 
 SEVERITY_LABEL: dict[str | None, str] = {
     "critical": "crit",
@@ -147,14 +153,15 @@ def status_label(status: str, columns: Columns) -> str:
 
 
 def mark_of(row: RowView, styles: RowStyles) -> tuple[str, Style]:
-    """The state mark: conflict beats failed beats pending (the most urgent shows)."""
-    if row.conflict:
-        return "!", styles.conflict
-    if row.failed:
-        return "✗", styles.failed
-    if row.pending or row.local_only:
-        return "↑", styles.pending
-    return " ", Style.null()
+    """The state mark (:func:`~incident_tui.ui.widgets.rows.state_mark`) and its style."""
+    mark = state_mark(row)
+    if mark == CONFLICT_MARK:
+        return mark, styles.conflict
+    if mark == FAILED_MARK:
+        return mark, styles.failed
+    if mark == PENDING_MARK:
+        return mark, styles.pending
+    return mark, Style.null()
 
 
 def paint_row(

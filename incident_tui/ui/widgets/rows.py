@@ -24,6 +24,24 @@ SHORT_LABEL = 10
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
 
+CONFLICT_MARK = "!"
+FAILED_MARK = "✗"
+PENDING_MARK = "↑"
+"""The marks of an incident whose changes wait: in conflict, refused, queued."""
+
+
+def state_mark(row: ListRow | RowView) -> str:
+    """The mark the list shows for ``row``'s changes: conflict beats failed beats pending
+    (the most urgent shows); a space for none. Notices name it as the list shows it."""
+    if row.conflict:
+        return CONFLICT_MARK
+    if row.failed:
+        return FAILED_MARK
+    if row.pending or row.local_only:
+        return PENDING_MARK
+    return " "
+
+
 def short_label(ref: str | None, remote_id: str | None) -> str:
     """The short id people tell incidents apart by: the remote's ref when it is short, else
     the remote id when that is, else a UUID's first eight digits (as a short commit hash).

@@ -121,6 +121,7 @@ LACKING: dict[Capability, str] = {
     Capability.COMMENT: "{title} incidents take no comments.",
     Capability.DELETE_COMMENT: "{title} does not let comments be deleted.",
     Capability.EDIT: "{title} incidents cannot be edited from here.",
+    Capability.EDIT_SEVERITY: "{title} incidents have no severity to edit.",
     Capability.CLEAR_SEVERITY: "{title} incidents always have a severity; it cannot be cleared.",
     Capability.DOWNLOAD: "{title} incidents have no files to download.",
     # Not "take no attachments": OneUptime incidents have files, only none added from here.

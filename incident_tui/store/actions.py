@@ -322,11 +322,12 @@ class Actions:
             raise ActionError(f"unknown severity {changes['severity']!r}")
         with session(self.engine) as s, s.begin():
             row = self._incident(s, incident_id, ChangeKind.EDIT)
-            if "severity" in changes and not can(row.kind, Capability.EDIT_SEVERITY):
-                raise ActionError(f"{row.kind} incidents have no severity to edit")
-            if "severity" in changes and changes["severity"] is None:
+            if "severity" in changes:
                 # Refused here, not by the sync: it would refuse the whole edit with it.
-                cannot = lacking(row.kind, Capability.CLEAR_SEVERITY)
+                needs = Capability.EDIT_SEVERITY
+                if changes["severity"] is None and can(row.kind, needs):
+                    needs = Capability.CLEAR_SEVERITY
+                cannot = lacking(row.kind, needs)
                 if cannot is not None:
                     raise ActionError(cannot.rstrip("."))
             moved = {

@@ -256,3 +256,13 @@ def test_clearing_a_severity_where_one_is_needed_is_refused(
 def test_clearing_a_severity_where_it_can_be_is_queued(actions: Actions) -> None:
     assert actions.edit("ops:r1", {"severity": None}).op.value == "edit"
     assert listed(actions, "ops:r1").severity is None
+
+
+@pytest.mark.parametrize("severity", ["minor", None])
+def test_a_severity_where_there_is_none_is_refused_in_the_kind_s_name(
+    tmp_path: Path, severity: str | None
+) -> None:
+    actions = build(tmp_path / "c.db", [make_incident(1, remote="plant", kind="fourhse")])
+    with pytest.raises(ActionError, match="^4HSE incidents have no severity to edit$"):
+        actions.edit("plant:r1", {"title": "Renamed", "severity": severity})
+    assert queued_ops(actions) == []

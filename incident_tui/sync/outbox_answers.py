@@ -365,7 +365,7 @@ def keep_mine(engine: Engine, incident_id: str) -> None:
         if incident.remote_deleted:
             raise ActionError(
                 f"{incident_id} was deleted on the remote, so your changes to it cannot be "
-                f"sent: take theirs to let it go with them, or discard them"
+                "sent: take theirs to let it go with them, or discard them"
             )
         info = json.loads(incident.conflict or "{}")
         seen = bool(info.get("theirs"))

@@ -27,7 +27,8 @@ SEVERITY_OPTIONS: list[tuple[Content, str]] = [
 SET_SEVERITY_OPTIONS = SEVERITY_OPTIONS[1:]
 """The choices where a severity cannot be cleared (Kitehouse, OneUptime): "none" there would
 be refused by the sync, and the rest of the edit with it."""
-DESCRIPTION_UNREAD = "not loaded yet"
+UNREAD_LABEL = "not loaded yet"
+"""After the description field's label when the remote's description was never read."""
 UNREAD_PLACEHOLDER = (
     "The remote's description was not read yet. Text saved here is not sent over it "
     "unseen: if the remote has one, the sync asks which to keep."
@@ -134,7 +135,7 @@ class FormScreen(ModalScreen[ResultT | None]):
         """Say that the description field is empty because the remote's was never read,
         not because there is none."""
         self.query_one("#form-description-label", Label).update(
-            Content.assemble("Description", (f"  {DESCRIPTION_UNREAD}", "$warning"))
+            Content.assemble("Description", (f"  {UNREAD_LABEL}", "$warning"))
         )
         self.query_one("#form-description", TextArea).placeholder = UNREAD_PLACEHOLDER
 

@@ -130,6 +130,14 @@ class Connector(ABC):
         except NotFound:
             return None
 
+    async def belongs_in_listing(self, remote_id: str) -> bool:
+        """Whether the remote still has this incident where a full listing ought to list it,
+        asked of a few cached incidents when a complete listing listed none (an empty
+        answer by mistake would otherwise empty the cache). By default: the remote still
+        has it (:meth:`get`), right for a kind whose listing covers every incident ``get``
+        answers for."""
+        return await self.still_listed(remote_id) is not None
+
     # Writing: ``current`` is the incident as just re-read from the remote ----------------
 
     @abstractmethod

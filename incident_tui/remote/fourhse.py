@@ -190,6 +190,17 @@ class FourhseConnector(Connector):
         incident.comments = incident.attachments = None
         return incident
 
+    async def belongs_in_listing(self, remote_id: str) -> bool:
+        """Whether ``view`` still has the incident in the configured project and office.
+        Not asked of the filtered listing (:meth:`still_listed`): the listing's own answer
+        is the one in doubt. One of another office is out of the synced scope, as after a
+        narrowing of it to an office with no incidents."""
+        try:
+            payload = await self._view(remote_id)
+        except NotFound:
+            return False
+        return all(str(payload.get(key)) == value for key, value in self._scope().items())
+
     async def _view(self, remote_id: str) -> dict[str, Any]:
         payload = await self._json("GET", f"/v2/incident/view/{quote(remote_id, safe='')}")
         if not isinstance(payload, dict) or not payload.get("office_incident_id"):

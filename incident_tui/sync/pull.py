@@ -197,8 +197,9 @@ class Puller:
         connector = listing.connector
         cached = await asyncio.to_thread(pull_store.unlisted, self.engine, connector.name, [])
         sample = [remote_id for _, remote_id in cached[:EMPTY_CHECKS]]
-        for remote_id, found in zip(sample, await _full_records(connector, sample), strict=True):
-            if found is not None:
+        answers = await asyncio.gather(*map(connector.belongs_in_listing, sample))
+        for remote_id, found in zip(sample, answers, strict=True):
+            if found:
                 raise BadResponse(
                     f"{connector.name} listed no incidents, but still has {remote_id}: "
                     "the listing is taken for a wrong answer and nothing was removed"

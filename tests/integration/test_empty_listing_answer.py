@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from incident_tui.domain.query import ListQuery
+from incident_tui.emulators.fourhse_data import OFFICES
 from incident_tui.store.reader import Reader
 from tests.integration.conftest import Serve
 from tests.integration.test_sync import settings_for, sync
@@ -53,3 +54,36 @@ async def test_an_empty_listing_of_a_remote_that_has_none_left_empties_the_cache
 
     assert result.ok and result.removed == 5
     assert Reader.open(settings.db_path()).count(ListQuery()) == 0
+
+
+async def test_a_4hse_scope_narrowed_to_an_office_with_no_incidents_lets_them_go(
+    serve: Serve, tmp_path: Path
+) -> None:
+    server = serve("fourhse", sample=5, foreign=0)
+    whole = server.emulator.remote_config("plant")
+    assert (await sync(settings_for(tmp_path, whole))).ok
+    empty_office = next(o for o in OFFICES if o != whole["subtenant_id"])
+    settings = settings_for(tmp_path, {**whole, "subtenant_id": empty_office})
+
+    result = (await sync(settings)).results[0]
+
+    assert result.ok and result.removed == 5
+    assert Reader.open(settings.db_path()).count(ListQuery()) == 0
+
+
+async def test_a_4hse_empty_answer_while_its_office_has_the_incidents_removes_nothing(
+    serve: Serve, tmp_path: Path
+) -> None:
+    server = serve("fourhse", sample=5, foreign=0)
+    emulator: Any = server.emulator
+    settings = settings_for(tmp_path, emulator.remote_config("plant"))
+    assert (await sync(settings)).ok
+    emulator.faults.add(
+        "status", method="POST", path=r"/incident/index$", status=200, body=[], times=-1
+    )
+
+    result = (await sync(settings)).results[0]
+
+    assert not result.ok and "listed no incidents, but still has" in (result.error or "")
+    assert result.removed == 0
+    assert Reader.open(settings.db_path()).count(ListQuery()) == 5

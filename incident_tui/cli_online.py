@@ -9,12 +9,12 @@ import asyncio
 import json
 import mimetypes
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
-from incident_tui.domain.attachment_names import names_attachment
+from incident_tui.domain.attachment_names import names_attachment, told_apart
 from incident_tui.domain.capabilities import Capability, lacking
 from incident_tui.domain.text import clean, shorten
 from incident_tui.files import readable
@@ -202,7 +202,7 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
         # Several files of that name: deleting the first would be a guess, and --yes
         # would not even show which one went. The hint's number is bare: a shell takes
         # a word starting with # for a comment.
-        listed = ", ".join(_told_apart(a) for a in found)
+        listed = ", ".join(told_apart(a) for a in found)
         raise Failure(
             f"{shown} has {len(found)} attachments named {args.which!r} ({listed}); give the "
             f"number of the one to delete (incident-tui delete-attachment {shown} "
@@ -225,19 +225,6 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"queued: delete attachment {name} of {shown} (change {queued.seq})")
     return 0
-
-
-def _told_apart(attachment: Mapping[str, Any]) -> str:
-    """``#3 text/plain 7 bytes pending upload``: an attachment as ``show`` lists it, less the
-    name that several share."""
-    parts = [f"#{attachment['seq']}"]
-    if attachment.get("content_type"):
-        parts.append(clean(attachment["content_type"], single_line=True))
-    if attachment.get("size") is not None:
-        parts.append(f"{attachment['size']} bytes")
-    if attachment.get("pending"):
-        parts.append("pending upload")
-    return " ".join(parts)
 
 
 def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:

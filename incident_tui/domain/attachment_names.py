@@ -19,3 +19,18 @@ def names_attachment(which: str, attachment: Mapping[str, Any]) -> bool:
     remote_id = attachment.get("remote_id")
     ids = (str(remote_id),) if remote_id else ()
     return which in (name, clean(name, single_line=True), *ids, *numbers)
+
+
+def told_apart(attachment: Mapping[str, Any]) -> str:
+    """``#3 text/plain 7 bytes pending upload``: an attachment as ``show`` lists it, less the
+    name that several share (its remote id where it has no number yet)."""
+    seq = attachment.get("seq")
+    label = f"#{seq}" if seq is not None else str(attachment["remote_id"])
+    parts = [clean(label, single_line=True)]
+    if attachment.get("content_type"):
+        parts.append(clean(attachment["content_type"], single_line=True))
+    if attachment.get("size") is not None:
+        parts.append(f"{attachment['size']} bytes")
+    if attachment.get("pending"):
+        parts.append("pending upload")
+    return " ".join(parts)

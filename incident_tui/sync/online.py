@@ -16,7 +16,7 @@ import httpx
 
 from incident_tui.clock import Clock, system_clock, time_of_day
 from incident_tui.config import Settings
-from incident_tui.domain.attachment_names import names_attachment
+from incident_tui.domain.attachment_names import names_attachment, told_apart
 from incident_tui.domain.model import Incident, split_id
 from incident_tui.domain.sizes import DownloadProgress
 from incident_tui.domain.text import clean
@@ -96,23 +96,38 @@ class Online:
         if not any(names_attachment(which, a) for a in attachments):
             fresh = await self.connector(remote).get(remote_id)
             attachments = [
-                {"name": a.name, "remote_id": a.remote_id} for a in fresh.attachments or ()
+                {"name": a.name, "remote_id": a.remote_id, "content_type": a.content_type,
+                 "size": a.size}
+                for a in fresh.attachments or ()
             ]
-        for attachment in attachments:
-            if names_attachment(which, attachment) and attachment["remote_id"]:
-                target = folder or self.settings.downloads()
-                if progress is not None:
-                    progress.name = str(attachment["name"] or attachment["remote_id"])
-                path: Path = await fetch(
-                    remote_id,
-                    attachment["remote_id"],
-                    target,
-                    attachment["name"],
-                    progress.update if progress is not None else None,
+        found = [a for a in attachments if names_attachment(which, a) and a["remote_id"]]
+        if len(found) > 1:
+            # Several files of that name: saving the first would be a guess the user may
+            # never notice.
+            raise ActionError(
+                f"{incident_id} has {len(found)} attachments named {which!r} "
+                f"({', '.join(told_apart(a) for a in found)}); give the number of the one to "
+                "download"
+            )
+        if not found:
+            if any(names_attachment(which, a) for a in attachments):
+                raise ActionError(
+                    f"{incident_id}: attachment {which!r} is not uploaded yet (the next sync "
+                    "sends it)"
                 )
-                return path
-        names = ", ".join(repr(a["name"]) for a in attachments) or "none"
-        raise ActionError(f"{incident_id} has no attachment {which!r} (it has: {names})")
+            names = ", ".join(repr(a["name"]) for a in attachments) or "none"
+            raise ActionError(f"{incident_id} has no attachment {which!r} (it has: {names})")
+        attachment = found[0]
+        if progress is not None:
+            progress.name = str(attachment["name"] or attachment["remote_id"])
+        path: Path = await fetch(
+            remote_id,
+            attachment["remote_id"],
+            folder or self.settings.downloads(),
+            attachment["name"],
+            progress.update if progress is not None else None,
+        )
+        return path
 
     async def export_pdf(
         self,

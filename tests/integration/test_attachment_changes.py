@@ -3,7 +3,7 @@ Kitehouse emulator over HTTP: deleting one not uploaded yet cancels its upload (
 sent, nothing refused), discarding its queued upload removes its "pending upload" entry, and
 neither, nor deleting a never-sent incident, leaves the kept copy beside the cache; an upload
 the remote accepted leaves none either. ``delete-attachment`` takes a name as ``show`` lists it
-(one that two files share is refused, naming their numbers),
+(one that two files share is refused, naming their numbers, by ``download`` too),
 a file whose name is not UTF-8 goes up under a readable one, and a content type no HTTP header
 can carry is refused when attached, or, queued by an older version, ends as a refused change.
 An upload whose registration answer was cut off is done once, not refused."""
@@ -191,6 +191,35 @@ def test_a_name_two_files_share_is_refused_saying_how_to_pick_one(
     remote = emulator.incident(incident_id.split(":", 1)[1])["attachments"]
     assert [a["name"] for a in remote] == ["photo.txt"]
     assert [emulator.blobs[a["object_id"]][1] for a in remote] == [b"before"]
+
+
+def test_download_of_a_name_two_files_share_is_refused_and_takes_the_number(
+    school: tuple[Any, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator, incident_id = school
+    photo = tmp_path / "photo.txt"
+    for text in ("before", "after the repair"):
+        photo.write_text(text)
+        run(capsys, "attach", incident_id, str(photo))
+    capsys.readouterr()
+    assert main(["download", incident_id, "photo.txt"]) == 1
+    assert "photo.txt' is not uploaded yet (the next sync sends it)" in capsys.readouterr().err
+    assert "school: ok" in run(capsys, "sync", "--once")
+    detail = Reader.open(tmp_path / "cache.db").detail(incident_id)
+    assert detail is not None
+    first, second = (a["seq"] for a in detail.attachments)
+    downloads = tmp_path / "got"
+
+    assert main(["download", incident_id, "photo.txt", "--to", str(downloads)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == (
+        f"incident-tui: {incident_id} has 2 attachments named 'photo.txt' (#{first} "
+        f"text/plain 6 bytes, #{second} text/plain 16 bytes); give the number of the one to "
+        "download\n"
+    )
+    assert not downloads.exists() or not list(downloads.iterdir())
+    run(capsys, "download", incident_id, str(second), "--to", str(downloads))
+    assert [p.read_text() for p in downloads.iterdir()] == ["after the repair"]
 
 
 def test_a_file_whose_name_is_not_utf8_is_uploaded_under_a_readable_name(

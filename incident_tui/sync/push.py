@@ -444,6 +444,8 @@ class Pusher:
         comment: Comment | None = None
         attachment: Attachment | None = None
         op = change.op
+        if op is ChangeKind.DELETE and not change.payload.get("force"):
+            await self._check_delete(connector, change, cached)
         if op in STATUS_CHANGES or op in (ChangeKind.EDIT, ChangeKind.SET_ATTRIBUTE):
             current = await self._remote_copy(connector, current)
             done = self._check_conflict(change, cached, current)
@@ -695,6 +697,35 @@ class Pusher:
         if contested:
             raise Conflict(_contested_reason(contested, unread), fields=tuple(contested))
         return all(theirs.get(name) == value for name, value in ours.items())
+
+    @staticmethod
+    async def _check_delete(connector: Connector, change: Change, cached: outbox.Cached) -> None:
+        """Raise :class:`Conflict` when the remote changed the incident's fields since it was
+        last read here: a delete queued offline, or waiting behind a refusal, must not take
+        a colleague's later changes with it unseen. One the remote no longer has is left to
+        the delete, which takes "already gone" for done."""
+        try:
+            theirs = base_of(await connector.get(cached.incident.remote_id))
+        except NotFound:
+            return
+        # As for an edit: a refused delete's retry does not agree to what a pull stored since.
+        kept = change.payload.get(REFUSED_BASE)
+        bases = {**cached.base, **kept} if isinstance(kept, dict) else cached.base
+        changed = [
+            name
+            for name, base in bases.items()
+            if name in theirs
+            and theirs[name] != base
+            # A description never read here (a Kitehouse summary): the user deleting it
+            # saw none, so none of theirs was changed under the user.
+            and not (name == "description" and base is None and not cached.hydrated)
+        ]
+        if changed:
+            raise Conflict(
+                f"the remote changed {', '.join(changed)} since it was last read here: keep "
+                "mine to delete it anyway, or take theirs to keep it",
+                fields=tuple(changed),
+            )
 
     async def _record_conflict(self, connector: Connector, change: Change, error: Conflict) -> None:
         theirs: Incident | None = None

@@ -132,7 +132,8 @@ class KitehouseConnector(Connector):
 
     async def _page_zero(self, page: int, sort: str | None) -> list[dict[str, Any]] | None:
         """Page ``page`` (0) as :meth:`_rows` reads it, but a refusal is :class:`Refused`
-        at once, not retried, and a server error that outlasts the retries is ``None``
+        at once, not retried, and an answer that is not rows, or a server error that
+        outlasts the retries, is ``None``
         (:func:`.kitehouse_listing.first_page`): it may be how a server counting from 1
         answers page 0, and must not fail the pass."""
         try:
@@ -145,7 +146,13 @@ class KitehouseConnector(Connector):
             return None
         if response.status_code >= 400:
             raise Refused(f"{self._site}: page 0 answered HTTP {response.status_code}")
-        return self._checked_rows(parse_json(response))
+        try:
+            return self._checked_rows(parse_json(response))
+        except BadResponse:
+            # Not rows: a server counting from 1 may say so with a 200 and a message, but
+            # a garbled answer from one counting from 0 looks the same. Undecided: asked
+            # again at the next full walk, and never the whole pass's failure.
+            return None
 
     def _checked_rows(self, data: Any) -> list[dict[str, Any]]:
         # An _id must be text: the listing keys rows by it (a list there was a TypeError).

@@ -25,9 +25,13 @@ ReadRows = Callable[[int, str | None], Awaitable[list[dict[str, Any]]]]
 """Reads one page of list rows: ``(page, sortBy)``, each row with an ``_id``."""
 
 
-PAGE_ZERO_REFUSALS = tuple(status for status in range(400, 500) if status not in (408, 429))
+PAGE_ZERO_REFUSALS = tuple(
+    status for status in range(400, 500) if status not in (401, 403, 407, 408, 429)
+)
 """Answers to page 0 that mean the server counts from 1: it refuses the page (400, 404,
-422, ...). A busy server (408, 429) tells nothing about its pages."""
+422, ...). A busy server (408, 429) tells nothing about its pages, nor does one refusing
+the credentials (401, 403, 407: a token rotating, a proxy): those fail the pass as on any
+page, and page 0 is asked again at the next."""
 
 ReadFirst = Callable[[int, str | None], Awaitable[list[dict[str, Any]] | None]]
 """Reads page 0 as :data:`ReadRows` does: :class:`Refused` when the server refuses it, ``None``

@@ -85,3 +85,39 @@ async def test_a_passing_error_on_page_0_does_not_hide_it(serve: Serve, tmp_path
     reader = Reader.open(settings.db_path())
     living = {f"school:{remote_id}" for remote_id in emulator.incidents}
     assert {row.id for row in reader.all_rows(ListQuery())} == living
+
+
+async def test_a_200_that_is_not_rows_on_page_0_fails_nothing(
+    serve: Serve, tmp_path: Path
+) -> None:
+    # A server counting from 1 that answers page 0 with 200 and a message object.
+    emulator = serve("kitehouse", sample=30, before_first=200).emulator
+    assert isinstance(emulator, KitehouseEmulator)
+    settings = settings_for(
+        tmp_path, {**emulator.remote_config("school"), "page_size": 10}, hydrate_limit=0
+    )
+    emulator.log.clear()
+    report = await sync(settings)
+    assert report.ok, report.results[0].error
+    assert list_pages(emulator)[0] == "0"
+    reader = Reader.open(settings.db_path())
+    living = {f"school:{remote_id}" for remote_id in emulator.incidents}
+    assert {row.id for row in reader.all_rows(ListQuery())} == living
+
+
+async def test_a_passing_refusal_of_credentials_on_page_0_does_not_hide_it(
+    serve: Serve, tmp_path: Path
+) -> None:
+    # A 401 says nothing of how the pages count: taken for "counts from 1", the newest
+    # page of a server counting from 0 would be left out for as long as the process runs.
+    emulator = serve("kitehouse", sample=30, first_page=0).emulator
+    assert isinstance(emulator, KitehouseEmulator)
+    emulator.faults.add("status", method="GET", status=401, path=f"^/incidents/{emulator.site_id}$")
+    settings = settings_for(
+        tmp_path, {**emulator.remote_config("school"), "page_size": 10}, hydrate_limit=0
+    )
+    passes = [await sync(settings) for _ in range(2)]
+    assert passes[-1].ok, passes[-1].results[0].error
+    reader = Reader.open(settings.db_path())
+    living = {f"school:{remote_id}" for remote_id in emulator.incidents}
+    assert {row.id for row in reader.all_rows(ListQuery())} == living

@@ -114,12 +114,21 @@ class RemoteBase(BaseModel):
     def mapping(self) -> str:
         """The settings that decide how this remote's statuses and severities read into the
         common model, as one text: when it changes, the cached incidents are read again."""
-        maps = {name: getattr(self, name) for name in MAPPING_SETTINGS if hasattr(self, name)}
+        maps = {
+            name: value
+            for name in MAPPING_SETTINGS
+            # An unset state id is left out: the text stays as caches before it have it.
+            if (value := getattr(self, name, None)) is not None
+        }
         return json.dumps(maps, sort_keys=True)
 
 
-MAPPING_SETTINGS = ("status_map", "priority_map", "severity_map")
-"""The remote settings that map its words to common statuses and severities."""
+MAPPING_SETTINGS = (
+    "status_map", "priority_map", "severity_map",
+    "created_state_id", "ack_state_id", "resolved_state_id",
+)
+"""The remote settings that map its words to common statuses and severities (OneUptime's
+state ids are read as the status they are set for)."""
 
 
 class KitehouseRemote(RemoteBase):

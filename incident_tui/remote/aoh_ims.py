@@ -128,6 +128,9 @@ class AohImsConnector(Connector):
         self.mapping = ImsMapping(config, kind=self.kind)
         self._get_route_works = False
         self._get_route_missing = False
+        self._listed_id: str | None = None
+        """An incident the last listing had: asked for to tell a missing get-one route from
+        a missing incident (see :meth:`_get_row`)."""
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -191,6 +194,8 @@ class AohImsConnector(Connector):
         async for rows, complete in self._all_rows():
             answers += 1
             self.listing_may_skip = answers > 1
+            if rows and self._listed_id is None:
+                self._listed_id = str(rows[0]["id"])
             for chunk, last in in_pages(rows, last=complete):
                 incidents = [self.mapping.to_incident(r) for r in chunk]
                 yield Page(incidents, complete=last, partial=True)
@@ -202,7 +207,7 @@ class AohImsConnector(Connector):
             try:
                 row = _unwrap(await self._json("GET", self._path(remote_id)))
             except NotFound:
-                if self._get_route_works:
+                if self._get_route_works or await self._route_answers(remote_id):
                     raise
             except Refused as error:
                 if error.status != 405:
@@ -256,6 +261,25 @@ class AohImsConnector(Connector):
             return None
         rows = body if isinstance(body, list) else []
         return [to_comment(r) for r in rows if isinstance(r, dict)]
+
+    async def _route_answers(self, missing: str) -> bool:
+        """After a 404 for ``missing`` from the get-one route, not yet seen to work: whether
+        it answers for an incident the last listing had. Then that 404 means the incident
+        is gone, without walking the whole listing to look for it (once per incident the
+        engine asks for: a pass after many remote deletions walked it as many times)."""
+        known = self._listed_id
+        if known is None or known == missing:
+            return False
+        try:
+            row = _unwrap(await self._json("GET", self._path(known)))
+        except NotFound:
+            return False  # no such route, or that one went too: the listing tells
+        except Refused as error:
+            if error.status != 405:
+                raise
+            return False
+        self._get_route_works = isinstance(row, dict) and str(row.get("id")) == known
+        return self._get_route_works
 
     async def get(self, remote_id: str) -> Incident:
         """The incident with its comments."""

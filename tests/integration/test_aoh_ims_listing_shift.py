@@ -55,3 +55,30 @@ async def test_a_deletion_mid_listing_with_the_same_total_removes_that_incident_
         living = {f"ops:{remote_id}" for remote_id in tenant.incidents}
         assert len(living) == 250
         await only_the_deleted_one_goes(settings, before, living, report)
+
+
+async def test_incidents_deleted_on_a_paged_server_cost_one_read_each(tmp_path: Path) -> None:
+    # A fresh process has not seen the get-one route work yet: a 404 from it must not send
+    # it walking the whole listing again for each incident it asks for.
+    emulator = AohImsEmulator(sample=300, default_size=10)
+    with EmulatorServer(emulator):
+        settings = settings_for(tmp_path, emulator.remote_config("ops"), hydrate_limit=0)
+        assert (await sync(settings)).ok
+        tenant = emulator.tenant(DEFAULT_TENANT)
+        gone = [str(row["id"]) for row in tenant.rows()[:12]]
+        for remote_id in gone:
+            tenant.remove(remote_id)
+        emulator.log.clear()
+
+        report = await sync(settings)
+
+        assert report.ok and report.results[0].removed == len(gone)
+        listing = [e for e in emulator.log if e.path == "/v1/incident"]
+        reads = [e for e in emulator.log if e.path.startswith("/v1/incident/")]
+        # Each missing incident read once, and one listed one to see that the route answers.
+        assert len(reads) == len(gone) + 1
+        assert Reader.open(settings.db_path()).count(ListQuery()) == 300 - len(gone)
+        # One walk of the listing, as a pass with nothing deleted makes.
+        emulator.log.clear()
+        assert (await sync(settings)).ok
+        assert len(listing) == len(emulator.log) > 1

@@ -186,8 +186,8 @@ def parse_time(value: object) -> datetime | None:
         # The common case first, for every pulled timestamp: ISO 8601 that Python reads as is.
         try:
             return _utc(datetime.fromisoformat(value), value)
-        except ValueError:
-            pass
+        except (ValueError, OverflowError):
+            pass  # read again below, where an unreadable one is warned of
     text = value.strip()
     if text.isdigit():
         return _epoch(int(text), value)
@@ -203,7 +203,13 @@ def parse_time(value: object) -> datetime | None:
     except ValueError:
         warn_once(f"unreadable time {value!r}, left out")
         return None
-    return _utc(parsed)
+    try:
+        return _utc(parsed)
+    except OverflowError:
+        # A valid time whose offset takes it past year 1 or 9999 in UTC: one incident's odd
+        # value must not stop every pull of its remote.
+        warn_once(f"time {value!r} out of range, left out")
+        return None
 
 
 EPOCH_MILLISECONDS = 100_000_000_000
@@ -273,4 +279,9 @@ def format_time(value: datetime | None) -> str | None:
     """Format a datetime as ISO 8601 UTC with a ``Z`` (the JSON shape of interface.md)."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = value.astimezone(UTC)
+    # Not strftime: its %Y writes the year 1 as "1", which is not ISO 8601.
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+    )

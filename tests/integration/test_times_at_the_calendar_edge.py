@@ -1,0 +1,41 @@
+"""Valid ISO 8601 times whose offset takes them past year 1 or 9999 in UTC, from a remote:
+the time is left out with a warning (another the incident has may stand in), never the end
+of the remote's pull, and the other incidents are kept. A time early in year 1 is written
+in ``--json`` with a four-digit year, as ISO 8601 has it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from incident_tui.emulators.revily_data import DEFAULT_TOKEN
+from tests.integration.conftest import Point, Serve, cli
+
+
+def test_times_past_the_calendar_edge_are_left_out_and_the_rest_kept(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = serve("revily", sample=3)
+    emulator: Any = server.emulator
+    rows = httpx.get(
+        f"{server.url}/incidents", headers={"Authorization": f'Token token="{DEFAULT_TOKEN}"'}
+    ).json()
+    rows[0]["created_at"] = "9999-12-31T23:59:59-01:00"
+    rows[1]["created_at"] = "0001-01-01T00:00:00+01:00"
+    rows[2]["created_at"] = "0001-01-01T00:00:00-12:00"
+    emulator.faults.add("status", method="GET", path=r"/incidents$", status=200, body=rows)
+    point(("oncall", server))
+
+    out, err = cli(capsys, "sync", "--once")
+
+    assert "oncall: ok" in out
+    assert "time '9999-12-31T23:59:59-01:00' out of range, left out" in err
+    listed = json.loads(cli(capsys, "list", "--json")[0])
+    created = {row["id"]: row["created_at"] for row in listed}
+    assert len(created) == 3
+    # Left out, the creation time is another the incident has (its trigger time here).
+    assert created[f"oncall:{rows[0]['id']}"] != rows[0]["created_at"]
+    assert created[f"oncall:{rows[2]['id']}"] == "0001-01-01T12:00:00Z"

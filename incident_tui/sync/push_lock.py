@@ -63,7 +63,9 @@ class PushLock:
     """The right to push each remote's outbox of one cache, one process at a time."""
 
     def __init__(self, db_path: Path) -> None:
-        self.path = lock_path(db_path)
+        # Beside the cache file itself: one named through a symlink is the same cache, and
+        # a lock of its own would let two processes push the same changes.
+        self.path = lock_path(db_path.resolve())
         self._key: Path | None = None
         """The lock file's entry in :data:`_files` once opened (this lock counts as a user)."""
         self._failed = False

@@ -97,3 +97,19 @@ def test_a_killed_holder_frees_the_lock_at_once(tmp_path: Path, locks: list[Push
             child.wait(timeout=30)
         if child.stdout is not None:
             child.stdout.close()
+
+
+def test_a_cache_named_through_a_symlink_shares_its_lock(
+    tmp_path: Path, locks: list[PushLock]
+) -> None:
+    # A cron job's --db through a link and the TUI's own path are one cache: two locks would
+    # let both push the same queued changes, sending each twice.
+    db = tmp_path / "cache.db"
+    db.touch()
+    link = tmp_path / "link.db"
+    link.symlink_to(db)
+    held = PushLock(db)
+    locks.append(held)
+    assert held.acquire("kitehouse")
+    assert not other_process_gets(link, "kitehouse")
+    assert not (tmp_path / "link.db.lock").exists()

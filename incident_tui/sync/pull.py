@@ -12,21 +12,25 @@ from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import Engine
 
 from incident_tui.clock import Clock, from_db
 from incident_tui.config import Settings
 from incident_tui.domain.capabilities import Capability
+from incident_tui.domain.mapping import warn_once
 from incident_tui.domain.model import Incident, Severity
 from incident_tui.remote.base import Connector, Page, listing_not_found
-from incident_tui.remote.errors import BadResponse, NotFound
+from incident_tui.remote.errors import BadResponse, NotFound, Refused
 from incident_tui.store.upsert import UpsertResult
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import RemoteResult, SyncListener
 from incident_tui.sync.pages import PageWriter, prefetch
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 FULL_EVERY = timedelta(minutes=15)
 """Incremental remotes are fully re-listed this often, to notice remote deletions."""
@@ -44,6 +48,12 @@ HYDRATE_BATCH = 25
 
 URGENT = {Severity.CRITICAL.value, Severity.MAJOR.value}
 """Severities whose new, unresolved incidents are reported as urgent (never on a first sync)."""
+
+MAPPING_ERRORS: tuple[type[Exception], ...] = (LookupError, TypeError, ValueError, AttributeError)
+"""What mapping a record of an unexpected shape raises: that record's trouble alone."""
+REMOTE_REFUSALS = (407, 408)
+"""Refusals that are about the link, not the record (a proxy's credentials, a server too
+busy to wait for the request): they fail the pass as a listing refused so would."""
 
 
 @dataclass(slots=True)
@@ -217,8 +227,13 @@ class Puller:
         if not wanted:
             return
         found = await _full_records(connector, [remote_id for _, remote_id in wanted])
-        incidents = [i for i in found if i is not None]
-        gone = [incident_id for (incident_id, _), i in zip(wanted, found, strict=True) if i is None]
+        incidents = [i for i in found.values() if i is not None]
+        # One that could not be read is neither: it keeps its mark for the next sync.
+        gone = [
+            incident_id
+            for incident_id, remote_id in wanted
+            if remote_id in found and found[remote_id] is None
+        ]
         stored = await asyncio.to_thread(
             pull_store.store_reread, self.engine, incidents, gone, self.clock()
         )
@@ -238,7 +253,7 @@ class Puller:
                 break
             wanted = remote_ids[start : start + HYDRATE_BATCH]
             batch = await _full_records(connector, wanted)
-            incidents = [i for i in batch if i is not None]
+            incidents = [i for i in batch.values() if i is not None]
             if incidents:
                 await asyncio.to_thread(
                     pull_store.store_page, self.engine, connector.name, connector.kind, incidents,
@@ -248,27 +263,64 @@ class Puller:
             self.listener.remote_details(connector.name, start + len(wanted), len(remote_ids))
 
 
-async def _full_records(connector: Connector, remote_ids: list[str]) -> list[Incident | None]:
-    """The full records of ``remote_ids``, in their order (``None`` for one the remote does
-    not have), :data:`HYDRATE_CONCURRENCY` at a time."""
+async def _full_records(
+    connector: Connector, remote_ids: list[str]
+) -> dict[str, Incident | None]:
+    """The full records of ``remote_ids`` by remote id (``None`` for one the remote does not
+    have), :data:`HYDRATE_CONCURRENCY` at a time.
 
-    async def fetch(remote_id: str) -> Incident | None:
+    One whose read fails for that record alone (:func:`_record_trouble`) is left out, with a
+    warning: the cache keeps it as it is and the next sync asks again, while the others are
+    stored. A failure that is the remote's (down, refusing the credentials, asking to slow
+    down) still fails the pass."""
+
+    async def fetch(remote_id: str) -> Incident | None | _Unreadable:
         try:
             return await connector.get(remote_id)
         except NotFound:
             return None
+        except Exception as error:
+            trouble = _record_trouble(error)
+            if trouble is None:
+                raise
+            # Once per process: the same record fails the same way at every pass.
+            warn_once(
+                f"{connector.name}: incident {remote_id} is kept as last synced: its full "
+                f"record cannot be read ({trouble}); it is asked for again at the next sync"
+            )
+            return _Unreadable()
 
-    return await _each(fetch, remote_ids)
+    answers = await _each(fetch, remote_ids)
+    return {
+        remote_id: answer
+        for remote_id, answer in zip(remote_ids, answers, strict=True)
+        if not isinstance(answer, _Unreadable)
+    }
 
 
-async def _each(
-    read: Callable[[str], Awaitable[Incident | None]], remote_ids: list[str]
-) -> list[Incident | None]:
+class _Unreadable:
+    """A full record that could not be read: the cache keeps what it has of the incident."""
+
+
+def _record_trouble(error: Exception) -> str | None:
+    """What went wrong reading one full record, fit for the user, when ``error`` is about that
+    record alone: an answer that cannot be read or mapped, or a refusal of that id (AOH IMS
+    answers 400 to an id it will not take). ``None`` when it is the remote's trouble."""
+    if isinstance(error, BadResponse):
+        return str(error)
+    if isinstance(error, Refused) and error.status not in REMOTE_REFUSALS:
+        return str(error)
+    if isinstance(error, MAPPING_ERRORS):
+        return f"an answer of a shape not understood: {type(error).__name__}: {error}"
+    return None
+
+
+async def _each(read: Callable[[str], Awaitable[T]], remote_ids: list[str]) -> list[T]:
     """``read`` of each of ``remote_ids``, in their order, :data:`HYDRATE_CONCURRENCY` at a
     time."""
     gate = asyncio.Semaphore(HYDRATE_CONCURRENCY)
 
-    async def one(remote_id: str) -> Incident | None:
+    async def one(remote_id: str) -> T:
         async with gate:
             return await read(remote_id)
 

@@ -282,12 +282,12 @@ def incident_from(
                     _name(note.get("createdByUser")) or text_of(note.get("createdByUserId")),
                     visibility)
             for visibility, notes in (("internal", internal), ("public", public))
-            for note in notes or []), key=lambda c: c.created_at or _EPOCH)
+            for note in _rows(notes)), key=lambda c: c.created_at or _EPOCH)
     acked: datetime | None = None
     resolved: list[datetime | None] = []
     if timeline:
         entered = [(catalog.status(e.get("incidentState"), str(e.get("incidentStateId"))),
-                    parse_time(e.get("startsAt"))) for e in timeline]
+                    parse_time(e.get("startsAt"))) for e in _rows(timeline)]
         acked = _acknowledged(entered)
         resolved = [at for s, at in entered if s == Status.RESOLVED]
     extra = without_empty({
@@ -312,7 +312,7 @@ def incident_from(
         acknowledged_at=acked if status != Status.TRIGGERED else None,
         resolved_at=resolved[-1] if resolved and status == Status.RESOLVED else None,
         reporter=_name(row.get("createdByUser")) or text_of(row.get("createdByUserId")),
-        assignees=[_name(o.get("user")) or str(o.get("userId")) for o in owners or []],
+        assignees=[_name(o.get("user")) or str(o.get("userId")) for o in _rows(owners)],
         custom_fields=_custom_fields(row.get("customFields")),
         extra=extra,
         version=str(row.get("updatedAt") or "") or None, raw=raw, comments=comments,
@@ -321,6 +321,12 @@ def incident_from(
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _rows(items: list[Any] | None) -> list[dict[str, Any]]:
+    """The rows of a listing the full read adds (notes, owners, the timeline), skipping any
+    item that is no row: one such item must not cost the incident the rest."""
+    return [item for item in items or () if isinstance(item, dict)]
 
 
 def _acknowledged(entered: list[tuple[Status, datetime | None]]) -> datetime | None:

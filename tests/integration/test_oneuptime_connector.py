@@ -185,6 +185,32 @@ async def test_get_has_notes_owners_and_timeline(serve: Serve, opened: list[Any]
         await connector.get("not-an-id")
 
 
+async def test_items_of_a_full_read_that_are_no_rows_are_left_out(
+    serve: Serve, opened: list[Any]
+) -> None:
+    srv = serve("oneuptime")
+    connector = connect(srv, opened)
+    emulator = ou(srv)
+    acked = emulator.state_id("Acknowledged")
+    row = emulator.touch(emulator.add("Pump 3 tripped")["_id"], currentIncidentStateId=acked)
+    lists = {
+        "incident-internal-note": {"_id": MISSING, "note": "Restarted it",
+                                   "createdAt": "2026-11-22T10:00:00.000Z"},
+        "incident-owner-user": {"userId": "u1", "user": {"name": "Ann Lee"}},
+        "incident-state-timeline": {"incidentStateId": acked, "startsAt": "2026-11-22T11:00:00Z",
+                                    "incidentState": {"_id": acked, "isAcknowledgedState": True}},
+    }
+    for path, item in lists.items():
+        emulator.faults.add("status", path=f"/{path}/get-list", status=200,
+                            body={"data": ["not a row", 7, None, item], "count": 4})
+
+    full = await connector.get(row["_id"])
+
+    assert [c.body for c in full.comments or []] == ["Restarted it"]
+    assert full.assignees == ["Ann Lee"]
+    assert full.acknowledged_at == datetime(2026, 11, 22, 11, 0, tzinfo=UTC)
+
+
 async def test_transitions(serve: Serve, opened: list[Any]) -> None:
     srv = serve("oneuptime", investigating_state=True)
     emulator = ou(srv)

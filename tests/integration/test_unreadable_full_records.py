@@ -141,25 +141,3 @@ async def test_a_remote_down_while_reading_full_records_still_fails_the_pass(
     assert report.results[0].error.startswith(error)
     assert hydrated(settings)[broken] == 0
 
-
-async def test_a_full_record_the_mapping_cannot_read_skips_only_it(
-    serve: Serve, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    emulator: Any = serve("oneuptime", sample=0).emulator
-    ids = [emulator.add(f"Pump {n}")["_id"] for n in range(4)]
-    for remote_id in ids:
-        emulator.add_note(remote_id, "Restarted it")
-    settings = settings_for(tmp_path, emulator.remote_config("ou"))
-    # The owners of one of them, whichever is read first, come with an item that is no row.
-    emulator.faults.add("status", path="/incident-owner-user/get-list", status=200,
-                        body={"data": ["not a row"], "count": 1}, times=1)
-
-    with caplog.at_level(logging.WARNING):
-        report = await sync(settings)
-    assert report.ok, [r.error for r in report.results]
-    states = hydrated(settings)
-    [broken] = [remote_id for remote_id, done in states.items() if not done]
-    assert commented(settings) == set(ids) - {broken}
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1 and warnings[0].startswith(f"ou: incident {broken} ")
-    assert "AttributeError" in warnings[0]

@@ -17,11 +17,14 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from incident_tui.domain.model import STATUS_ALIASES
+from incident_tui.domain.mapping import status_by_keywords
+from incident_tui.domain.model import STATUS_ALIASES, Status
+from incident_tui.remote.aoh_ims_codes import known_status
 from incident_tui.remote.errors import AuthFailed
 
 
@@ -141,12 +144,13 @@ class KitehouseRemote(RemoteBase):
     """Exact Kitehouse status words mapped to common statuses, over the keyword defaults."""
     priority_map: dict[str, SeverityName] = Field(default_factory=dict)
     """Exact priority names mapped to common severities, over the keyword defaults."""
-    ack_status: str = "in_progress"
-    """The status word written to acknowledge."""
-    resolve_status: str = "closed"
-    """The status word written to resolve."""
-    reopen_status: str = "open"
-    """The status word written to reopen."""
+    # The write words are checked against status_map even when left at their defaults.
+    ack_status: str = Field(default="in_progress", validate_default=True)
+    """The status word written to acknowledge; it must read as acknowledged."""
+    resolve_status: str = Field(default="closed", validate_default=True)
+    """The status word written to resolve; it must read as resolved."""
+    reopen_status: str = Field(default="open", validate_default=True)
+    """The status word written to reopen; it must read as triggered."""
     auth_header: str = "Authorization"
     """Header that carries the token (the API does not document its auth)."""
     auth_scheme: str = "Bearer"
@@ -167,6 +171,15 @@ class KitehouseRemote(RemoteBase):
     """The ``sortBy`` value that lists the most recently updated incidents first, where the
     server has one (e.g. ``-updated_at``). Unset, no ``sortBy`` is sent (its values are not
     documented) and every sync lists every incident; set, a sync reads only the changes."""
+
+    @field_validator("ack_status", "resolve_status", "reopen_status")
+    @classmethod
+    def _word_reads_back(cls, word: str, info: ValidationInfo) -> str:
+        status_map = info.data.get("status_map")  # absent when it has problems of its own
+        if status_map is not None:
+            read = status_by_keywords(word, status_map)
+            _check_write_word(word, _field(info), read)
+        return word
 
     @field_validator("page_size")
     @classmethod
@@ -320,16 +333,25 @@ class AohImsRemote(OidcRemote):
     """IMS status codes mapped to common statuses, over the defaults."""
     severity_map: dict[str, SeverityName] = Field(default_factory=dict)
     """IMS severity codes mapped to common severities, over the defaults."""
-    ack_status: str = "OPEN"
-    """The status code written to acknowledge."""
-    resolve_status: str = "RESOLVED"
-    """The status code written to resolve."""
-    reopen_status: str = "NEW"
-    """The status code written to reopen."""
+    # The write codes are checked against status_map even when left at their defaults.
+    ack_status: str = Field(default="OPEN", validate_default=True)
+    """The status code written to acknowledge; it must read as acknowledged."""
+    resolve_status: str = Field(default="RESOLVED", validate_default=True)
+    """The status code written to resolve; it must read as resolved."""
+    reopen_status: str = Field(default="NEW", validate_default=True)
+    """The status code written to reopen and on new incidents; it must read as triggered."""
     default_type: str = "OTHERS"
     """The incident type used for incidents created here."""
     reported_by: str = "incident-tui"
     """The reporter written on incidents created here."""
+
+    @field_validator("ack_status", "resolve_status", "reopen_status")
+    @classmethod
+    def _code_reads_back(cls, word: str, info: ValidationInfo) -> str:
+        status_map = info.data.get("status_map")  # absent when it has problems of its own
+        if status_map is not None:
+            _check_write_word(word, _field(info), known_status(word, status_map))
+        return word
 
     @model_validator(mode="after")
     def _one_way_to_sign_in(self) -> AohImsRemote:
@@ -338,6 +360,34 @@ class AohImsRemote(OidcRemote):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+WRITE_STATUSES = {
+    "ack_status": Status.ACKNOWLEDGED,
+    "resolve_status": Status.RESOLVED,
+    "reopen_status": Status.TRIGGERED,
+}
+"""The status each write-word key must read back as."""
+
+
+def _field(info: ValidationInfo) -> str:
+    """The name of the key a field validator is checking."""
+    return info.field_name or ""
+
+
+def _check_write_word(word: str, key: str, read: Status | None) -> None:
+    """Refuse a write word the remote's own reading (``read``, ``None`` for a word it does
+    not know) takes for another status than ``key`` writes.
+
+    Written as it is, such a word is read back as that other status at the next pull: the
+    ack (or resolve) was reported as done and then silently undone in the list."""
+    meant = WRITE_STATUSES[key]
+    shown = read or Status.TRIGGERED  # as a pull shows a word it does not know
+    if shown is not meant:
+        raise ValueError(
+            f"{word!r} reads as {shown.value}; add it to status_map as {meant.value} "
+            f"or pick a word that means {meant.value}"
+        )
 
 
 def _oidc_problems(remote: OidcRemote) -> list[str]:

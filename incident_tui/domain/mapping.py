@@ -79,16 +79,24 @@ def status_from_keywords(
 ) -> Status:
     """Map a free-text status by keyword; exact ``overrides`` win. Unknown maps to triggered,
     with a warning (once) that names ``remote``."""
+    status = status_by_keywords(value, overrides)
+    if status is None:
+        _unknown_status(str(value), overrides, remote)
+        return Status.TRIGGERED
+    return status
+
+
+def status_by_keywords(
+    value: str | None, overrides: Mapping[str, str] | None = None
+) -> Status | None:
+    """What :func:`status_from_keywords` reads ``value`` as, or ``None`` where it knows no
+    such word (and would warn and show it as triggered); no warning here."""
     if not value:
         return Status.TRIGGERED
     hit = _lookup(value, overrides)
     if hit is not None:
         return Status(hit)
-    status = _status_by_words(value)
-    if status is None:
-        _unknown_status(value, overrides, remote)
-        return Status.TRIGGERED
-    return status
+    return _status_by_words(value)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -133,16 +141,25 @@ def status_from_code(
 ) -> Status:
     """Map a code-table status (AOH IMS style: case-insensitive, spaces and dashes as ``_``);
     an unknown one is warned about (once, naming ``remote``) and taken as triggered."""
+    status = status_by_code(value, table, overrides)
+    if status is None:
+        _unknown_status(str(value), overrides, remote)
+        return Status.TRIGGERED
+    return status
+
+
+def status_by_code(
+    value: str | None, table: Mapping[str, Status], overrides: Mapping[str, str] | None = None
+) -> Status | None:
+    """What :func:`status_from_code` reads ``value`` as, or ``None`` where neither
+    ``overrides`` nor ``table`` has it (it would warn and show it as triggered); no warning
+    here."""
     if not value:
         return Status.TRIGGERED
     hit = _lookup(value, overrides)
     if hit is not None:
         return Status(hit)
-    code = value.strip().upper().replace(" ", "_").replace("-", "_")
-    if code in table:
-        return table[code]
-    _unknown_status(value, overrides, remote)
-    return Status.TRIGGERED
+    return table.get(value.strip().upper().replace(" ", "_").replace("-", "_"))
 
 
 def parse_day(value: object) -> datetime | None:

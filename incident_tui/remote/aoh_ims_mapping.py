@@ -1,6 +1,7 @@
-"""AOH IMS records in the common model (contracts/aoh-ims.md): the status and severity code
-tables (the remote's ``status_map`` and ``severity_map`` first), the severity code to write
-back, and incident and comment objects mapped to :class:`Incident` and :class:`Comment`."""
+"""AOH IMS records in the common model (contracts/aoh-ims.md): status and severity codes read
+with the code tables (the remote's ``status_map`` and ``severity_map`` first), the severity
+code to write back, and incident and comment objects mapped to :class:`Incident` and
+:class:`Comment`."""
 
 from __future__ import annotations
 
@@ -12,18 +13,9 @@ from incident_tui.config_remotes import AohImsRemote
 from incident_tui.domain import jsontext
 from incident_tui.domain.mapping import format_time, parse_time, status_from_code, text_of
 from incident_tui.domain.model import Comment, Incident, Severity, Status
+from incident_tui.remote.aoh_ims_codes import SEVERITY_CODES, STATUS_CODES, by_code, normal_code
 from incident_tui.remote.errors import Refused
 
-STATUS_CODES: dict[str, Status] = {
-    "NEW": Status.TRIGGERED,
-    **dict.fromkeys(("OPEN", "IN_PROGRESS", "INVESTIGATING", "ACKNOWLEDGED"), Status.ACKNOWLEDGED),
-    **dict.fromkeys(("RESOLVED", "CLOSED"), Status.RESOLVED),
-}
-SEVERITY_CODES: dict[str, Severity] = {
-    "CRITICAL": Severity.CRITICAL,
-    **dict.fromkeys(("HIGH", "MAJOR"), Severity.MAJOR),
-    **dict.fromkeys(("MEDIUM", "MINOR", "LOW"), Severity.MINOR),
-}
 NO_DESCRIPTION = "(no description)"
 """Sent when a description is empty: the API requires a non-empty one. Read back as none,
 so it is never shown, searched or edited as text someone wrote."""
@@ -46,11 +38,6 @@ def version_of(row: dict[str, Any], attributes: Any) -> str | None:
     return f"{lock}+{hashlib.sha1(text, usedforsecurity=False).hexdigest()[:12]}"
 
 
-def _code(value: object) -> str:
-    """A code-table value normalised: upper case, spaces and dashes as underscores."""
-    return str(value or "").strip().upper().replace(" ", "_").replace("-", "_")
-
-
 class ImsMapping:
     """One AOH IMS remote's code tables and its incident objects in the common model."""
 
@@ -58,16 +45,16 @@ class ImsMapping:
         self.cfg = config
         self.name = config.name
         self.kind = kind
-        self._status_map = {_code(k): v for k, v in config.status_map.items()}
-        self._severity_map = {_code(k): v for k, v in config.severity_map.items()}
+        self._status_map = by_code(config.status_map)
+        self._severity_map = by_code(config.severity_map)
 
     def status(self, raw: object) -> Status:
         """The common status of an IMS status code (``status_map`` first)."""
-        return status_from_code(_code(raw), STATUS_CODES, self._status_map, remote=self.name)
+        return status_from_code(normal_code(raw), STATUS_CODES, self._status_map, remote=self.name)
 
     def severity(self, raw: object) -> Severity | None:
         """The common severity of an IMS severity code (``severity_map`` first)."""
-        code = _code(raw)
+        code = normal_code(raw)
         if code in self._severity_map:
             value = self._severity_map[code]
             return Severity(value) if value else None

@@ -1,4 +1,4 @@
-"""A Kitehouse ``status_map`` written with the status aliases (``"in_progress" = "new"``)
+"""A Kitehouse ``status_map`` written with the status aliases (``"in_review" = "new"``)
 maps the remote's words as their canonical statuses, through a sync over HTTP from the
 emulator, and ``list --status`` finds them by alias too."""
 
@@ -16,16 +16,16 @@ def test_a_status_map_of_aliases_maps_a_synced_incident(
     serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:
     school: Any = serve("kitehouse", sample=0)
-    started = school.emulator.add("Boiler inspection", status="in_progress")
+    started = school.emulator.add("Boiler inspection", status="in_review")
     parked = school.emulator.add("Fence repair", status="parked")
     config = school.emulator.remote_config("school")
-    point({**config, "status_map": {"in_progress": "new", "parked": "open"}})
+    point({**config, "status_map": {"in_review": "new", "parked": "open"}})
     cli(capsys, "sync", "--once")
     rows = json.loads(cli(capsys, "list", "--json")[0])
     statuses = {row["remote_id"]: (row["status"], row["status_raw"]) for row in rows}
-    # Without the map "in_progress" reads as acknowledged (it holds "progress").
+    # Without the map "in_review" reads as acknowledged (it holds "review").
     assert statuses == {
-        started["_id"]: ("triggered", "in_progress"),
+        started["_id"]: ("triggered", "in_review"),
         parked["_id"]: ("acknowledged", "parked"),
     }
     found = json.loads(cli(capsys, "list", "--json", "--status", "new")[0])

@@ -89,18 +89,18 @@ def config_file(tmp_path: Path, status_map: str) -> Path:
 
 
 def test_a_status_map_takes_the_aliases_as_their_statuses(tmp_path: Path) -> None:
-    words = '{ "in_progress" = "new", "Parked" = "open", "Done" = "closed", "X" = "resolved" }'
+    words = '{ "in_review" = "new", "Parked" = "open", "Done" = "closed", "X" = "resolved" }'
     settings = load_settings(config_file(tmp_path, words))
     school = settings.remote("school")
     ops = settings.remote("ops")
     assert isinstance(school, KitehouseRemote) and isinstance(ops, AohImsRemote)
-    canonical = {"in_progress": "triggered", "Parked": "acknowledged", "Done": "resolved",
+    canonical = {"in_review": "triggered", "Parked": "acknowledged", "Done": "resolved",
                  "X": "resolved"}  # fmt: skip
     assert school.status_map == ops.status_map == canonical
-    # What the connectors map a remote's word with: "in_progress" alone would read as
-    # acknowledged (it holds "progress").
-    assert status_from_keywords("in_progress", school.status_map) is Status.TRIGGERED
-    assert status_from_keywords("in_progress", {}) is Status.ACKNOWLEDGED
+    # What the connectors map a remote's word with: "in_review" alone would read as
+    # acknowledged (it holds "review").
+    assert status_from_keywords("in_review", school.status_map) is Status.TRIGGERED
+    assert status_from_keywords("in_review", {}) is Status.ACKNOWLEDGED
     assert status_from_code("PARKED", {}, ops.status_map) is Status.ACKNOWLEDGED
 
 

@@ -72,6 +72,13 @@ def _screens(key: Key) -> set[str]:
     return {part.strip() for part in key.where.split(",")}
 
 
+def keys_of(pressed: str) -> list[str]:
+    """The keys of a binding's comma-separated ``pressed``, each once: a key listed twice
+    (``q,q``, or ``?,question_mark`` once Textual names both) binds the command only once
+    and clashes with nothing."""
+    return list(dict.fromkeys(part.strip() for part in pressed.split(",")))
+
+
 def clashes(keymap: Mapping[str, str]) -> list[tuple[str, ...]]:
     """Commands that the user's ``keymap`` leaves on one key of one screen, by binding id
     (sorted), one group per key; groups without an overridden command are left out.
@@ -86,8 +93,8 @@ def clashes(keymap: Mapping[str, str]) -> list[tuple[str, ...]]:
         for key in KEYS:
             if screen not in _screens(key):
                 continue
-            for pressed in keymap.get(key.id, key.key).split(","):
-                holders.setdefault(pressed.strip(), []).append(key.id)
+            for pressed in keys_of(keymap.get(key.id, key.key)):
+                holders.setdefault(pressed, []).append(key.id)
         for ids in holders.values():
             if len(ids) > 1 and any(i in keymap for i in ids):
                 found[tuple(sorted(ids))] = None
@@ -127,13 +134,13 @@ def screen_clashes(
         holders: dict[str, list[tuple[str, int]]] = {}
         for binding_id, default in own:
             rank = 2 if binding_id in keymap else 1
-            for pressed in keymap.get(binding_id, default).split(","):
-                holders.setdefault(pressed.strip(), []).append((binding_id, rank))
+            for pressed in keys_of(keymap.get(binding_id, default)):
+                holders.setdefault(pressed, []).append((binding_id, rank))
         for key in app_wide:
             if key.id in own_ids:
                 continue
-            for pressed in keymap.get(key.id, key.key).split(","):
-                holders.setdefault(pressed.strip(), []).append((key.id, 0))
+            for pressed in keys_of(keymap.get(key.id, key.key)):
+                holders.setdefault(pressed, []).append((key.id, 0))
         for pressed, held in holders.items():
             ids = [binding_id for binding_id, _ in held]
             # Only App-wide commands on one key: :func:`clashes` reports those already.
@@ -195,7 +202,7 @@ def held_clashes(
             if key.id not in keymap or screen not in _screens(key):
                 continue
             node = "app" if key.id in app_bound else "screen"
-            for pressed in sorted({part.strip() for part in keymap[key.id].split(",")}):
+            for pressed in sorted(keys_of(keymap[key.id])):
                 for other in holding:
                     if other.key != pressed:
                         continue

@@ -283,6 +283,20 @@ async def test_a_key_taken_from_another_command_is_reported_at_start(make_app: A
         assert len([n for n in notifications(app) if "clash" in n]) == 1
 
 
+async def test_a_key_listed_twice_for_one_command_is_no_clash(make_app: Any) -> None:
+    """``q,q`` (or ``?,question_mark``, one key once Textual names it) binds quit once."""
+    app = make_app(keys={"quit": "q,q", "help": "?,question_mark"})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert not [n for n in notifications(app) if "clash" in n]
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", "q")
+        await until(lambda: app.return_code is not None, limit=5.0)
+        assert app.return_code == 0
+
+
 async def test_a_key_written_as_its_character_clashes_as_its_name(make_app: Any) -> None:
     """``/`` is the key Textual calls slash, search's default: help loses it on the list."""
     app = make_app(keys={"help": "/"})

@@ -5,6 +5,7 @@ bindings come from the UI; here as the (id, keys) pairs it hands over)."""
 from __future__ import annotations
 
 from incident_tui.keymap import KEYS, ScreenClash, clashes, screen_clashes
+from incident_tui.ui.screens.help import key_label
 
 DASHBOARD = [
     ("dashboard_day", "1"),
@@ -75,3 +76,13 @@ def test_every_app_wide_command_is_checked() -> None:
     for command in app_wide:
         [clash] = screen_clashes({command: "v"}, {"dashboard": DASHBOARD})
         assert clash.ids == tuple(sorted((command, "dashboard_check")))
+
+
+def test_a_key_listed_twice_for_one_command_clashes_with_nothing() -> None:
+    """``quit = "q,q"`` binds quit to q once: no clash to report, one q in the help."""
+    assert clashes({"quit": "q,q"}) == []
+    assert clashes({"help": "question_mark,f1,question_mark"}) == []
+    assert screen_clashes({"back": "escape,escape", "sync": "f5,f5"}, SCREENS) == []
+    assert key_label("q,q") == "q"
+    # Another command on the key still clashes, named once.
+    assert clashes({"quit": "q,a,q"}) == [("acknowledge", "quit")]

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from incident_tui.keymap import keys_of
 from incident_tui.ui.keys import BY_ID, HELP_TEXT, KEYS, effective_keys
 
 KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc", "enter": "enter"}
@@ -19,7 +20,7 @@ KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc", "enter": "ente
 
 def key_label(keys: str) -> str:
     """Keys as people write them (``question_mark`` is ``?``)."""
-    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+    return ", ".join(KEY_NAMES.get(k, k) for k in keys_of(keys))
 
 
 def help_content(keymap: Mapping[str, str]) -> Content:

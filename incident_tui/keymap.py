@@ -166,6 +166,9 @@ class Held(NamedTuple):
     """Where it is bound: ``widget`` (the focused one), ``screen`` or ``app``."""
     priority: bool = False
     """Asked before every other binding (Textual's quit and command palette)."""
+    only_when: str = ""
+    """When it acts, in words (``text is selected``), for a binding that otherwise lets the
+    key go on to the next one (Textual's copy text); empty when it always acts."""
 
 
 NODES = ("widget", "screen", "app")

@@ -603,6 +603,7 @@ def _held_words(clash: HeldClash) -> str:
     )
     outcome = (
         f"it does {clash.id}, no longer {held.action}" if clash.wins
+        else f"it does {held.action} when {held.only_when}, else {clash.id}" if held.only_when
         else f"it does {held.action}, not {clash.id}"
     )
     return (

@@ -41,8 +41,14 @@ def held_keys(app: App[Any]) -> dict[str, list[Held]]:
     }
 
 
+ONLY_WHEN = {"copy text": "text is selected"}
+"""Textual's held actions that act only in some case, by their words: with no text selected,
+copy text skips and the key goes on to the next binding (a command moved onto ctrl+c)."""
+
+
 def _held(binding: Binding, owner: str, node: str) -> Held:
-    return Held(binding.key, owner, action_words(binding.action), node, binding.priority)
+    words = action_words(binding.action)
+    return Held(binding.key, owner, words, node, binding.priority, ONLY_WHEN.get(words, ""))
 
 
 def action_words(action: str) -> str:

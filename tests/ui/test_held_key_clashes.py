@@ -44,6 +44,28 @@ async def test_a_screen_command_on_textuals_quit_key_never_runs(make_app: Any) -
         assert app.return_code == 0
 
 
+async def test_a_command_on_textuals_copy_key_runs_when_no_text_is_selected(
+    make_app: Any,
+) -> None:
+    """The screen's copy text is asked before the App's help, but with nothing selected it
+    lets the key go on: ctrl+c opens the help, as the notice says."""
+    from incident_tui.ui.screens.help import HelpScreen
+
+    app = make_app(keys={"help": "ctrl+c"})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert clash_notices(app) == [
+            "Key settings clash: key ctrl+c for help is Textual's copy text; it does copy "
+            "text when text is selected, else help",
+            "Key settings clash: key ctrl+c for help is Textual's help quit; it does help, no "
+            "longer help quit",
+        ]
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert len(clash_notices(app)) == 2
+
+
 async def test_a_command_on_textuals_tab_takes_it_on_the_list(make_app: Any) -> None:
     from textual.widgets import Input
 

@@ -78,7 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Output kept back in the buffer fails here, where it is reported, and not
             # unseen at the exit.
             sys.stdout.flush()
-            return status
+        if stdout.lost is not None:
+            # Lost after the work was done (stderr said what stands): the status is the
+            # command's, or a script that retries on failure would do it all again.
+            stdout.silence()
+        return status
     except OutputError as error:
         print(f"incident-tui: cannot write to standard output: {error}", file=sys.stderr)
         stdout.silence()

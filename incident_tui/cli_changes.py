@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from incident_tui import cli_online
+from incident_tui.cli_stdout import done
 from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
 from incident_tui.domain.model import Severity
 from incident_tui.domain.text import clean
@@ -41,14 +42,14 @@ def _report(queued: list[Queued], verb: str) -> int:
         # Ids come from remotes: printed as ``list`` shows them (and commands take them).
         shown = clean(item.incident_id, single_line=True)
         if item.cancelled:
-            print(f"cancelled: the unsent create of {shown} (nothing was sent)")
+            done(f"cancelled: the unsent create of {shown} (nothing was sent)")
         elif item.after_sending:
-            print(
+            done(
                 f"queued: {verb} {shown} after its create, which may have reached the "
                 f"remote, is settled (change {item.seq})"
             )
         else:
-            print(f"queued: {verb} {shown} (change {item.seq})")
+            done(f"queued: {verb} {shown} (change {item.seq})")
     return 0
 
 

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from incident_tui.cli_stdout import done
 from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
 from incident_tui.domain.attachment_names import names_attachment, told_apart
 from incident_tui.domain.capabilities import Capability, lacking
@@ -143,8 +144,8 @@ def cmd_attach(args: argparse.Namespace, settings: Settings) -> int:
     actions = open_actions(settings)
     queued = run_action(actions.attach, args.id, args.file, content_type)
     name = readable(args.file.name)
-    done = f"queued: attach {name} to {queued.incident_id} (change {queued.seq})"
-    print(clean(done, single_line=True))
+    queued_line = f"queued: attach {name} to {queued.incident_id} (change {queued.seq})"
+    done(clean(queued_line, single_line=True))
     return 0
 
 
@@ -214,16 +215,16 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
     actions = open_actions(settings)
     queued = run_action(actions.delete_attachment, args.id, attachment["seq"])
     if queued.cancelled:
-        print(
+        done(
             f"cancelled: the unsent attachment {name} on {shown} (nothing was sent)"
         )
     elif queued.after_sending:
-        print(
+        done(
             f"queued: delete attachment {name} of {shown} after its upload, which may have "
             f"reached the remote, is settled (change {queued.seq})"
         )
     else:
-        print(f"queued: delete attachment {name} of {shown} (change {queued.seq})")
+        done(f"queued: delete attachment {name} of {shown} (change {queued.seq})")
     return 0
 
 
@@ -242,16 +243,16 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
     actions = open_actions(settings)
     queued = run_action(actions.delete_comment, args.id, args.number)
     if queued.cancelled:
-        print(
+        done(
             f"cancelled: the unsent comment #{args.number} on {shown} (nothing was sent)"
         )
     elif queued.after_sending:
-        print(
+        done(
             f"queued: delete comment #{args.number} of {shown} after its post, which may "
             f"have reached the remote, is settled (change {queued.seq})"
         )
     else:
-        print(f"queued: delete comment #{args.number} of {shown} (change {queued.seq})")
+        done(f"queued: delete comment #{args.number} of {shown} (change {queued.seq})")
     return 0
 
 
@@ -269,7 +270,7 @@ def _save_with_progress(
         path = _run(settings, lambda online: save(online, progress))
     finally:
         line.close()
-    print(f"saved {path}")
+    done(f"saved {path}")
     return 0
 
 
@@ -346,8 +347,8 @@ def cmd_attribute(args: argparse.Namespace, settings: Settings) -> int:
         value = args.value
     actions = open_actions(settings)
     queued = run_action(actions.set_attribute, args.id, args.name, value)
-    print(clean(f"queued: set {args.name} on {queued.incident_id} (change {queued.seq})",
-                single_line=True))
+    done(clean(f"queued: set {args.name} on {queued.incident_id} (change {queued.seq})",
+               single_line=True))
     return 0
 
 

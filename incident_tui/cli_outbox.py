@@ -7,6 +7,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
+from incident_tui.cli_stdout import done
 from incident_tui.cli_store import open_reader, open_sync_store, run_action
 from incident_tui.domain.model import ChangeKind
 from incident_tui.domain.text import clean
@@ -59,7 +60,7 @@ def cmd_retry(args: argparse.Namespace, settings: Settings) -> int:
     from incident_tui.sync import outbox_answers
 
     run_action(outbox_answers.retry, open_sync_store(settings), args.seq)
-    print(f"change {args.seq} queued again")
+    done(f"change {args.seq} queued again")
     return 0
 
 
@@ -68,7 +69,7 @@ def cmd_discard(args: argparse.Namespace, settings: Settings) -> int:
     from incident_tui.sync import outbox_answers
 
     incident_id = run_action(outbox_answers.discard, open_sync_store(settings), args.seq)
-    print(clean(f"change {args.seq} of {incident_id} discarded", single_line=True))
+    done(clean(f"change {args.seq} of {incident_id} discarded", single_line=True))
     return 0
 
 
@@ -78,5 +79,5 @@ def cmd_conflict(args: argparse.Namespace, settings: Settings) -> int:
 
     settle = outbox_answers.keep_mine if args.keep == "mine" else outbox_answers.take_theirs
     run_action(settle, open_sync_store(settings), args.id)
-    print(clean(f"{args.id}: kept {args.keep}", single_line=True))
+    done(clean(f"{args.id}: kept {args.keep}", single_line=True))
     return 0

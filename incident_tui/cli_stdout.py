@@ -3,7 +3,12 @@ stream) becomes :class:`OutputError`, which the command line reports in one line
 an ``OSError`` or ``AttributeError`` from wherever the command happened to print.
 
 A pipe closed by its reader (``| head``) stays a :class:`BrokenPipeError`: that ends the
-command quietly, as the reader asked for no more."""
+command quietly, as the reader asked for no more.
+
+Once the work is done, output is no reason to fail: a command that queued or changed
+something says so with :func:`done`. Its output that fails after that is dropped, and stderr
+says for each thing done that it was done all the same (running the command again would do
+it twice)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ import os
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO, cast
+
+from incident_tui.domain.text import clean
 
 
 class OutputError(Exception):
@@ -24,18 +31,58 @@ class GuardedStdout:
 
     def __init__(self, stream: TextIO | None) -> None:
         self.stream = stream
+        self.lost: str | None = None
+        """Why output is dropped since a write failed after the work was done; ``None``:
+        nothing was dropped."""
+        self._done: list[str] = []
+        """The lines saying what was done that have not surely reached the stream."""
+        self._essential = True
+        """Whether a failed write fails the command (nothing done yet)."""
 
     def write(self, text: str) -> int:
-        """Write ``text`` to the stream."""
-        with _failures():
-            return self._open().write(text)
+        """Write ``text`` to the stream (dropped once output was lost after the work)."""
+        if self.lost is not None:
+            return len(text)
+        try:
+            with _failures():
+                return self._open().write(text)
+        except OutputError as error:
+            self._lose(error)
+            return len(text)
 
     def flush(self) -> None:
         """Flush the stream: text it kept back fails here, not unseen at the exit."""
-        if self.stream is None:
+        if self.stream is None or self.lost is not None:
             return
-        with _failures():
-            self.stream.flush()
+        try:
+            with _failures():
+                self.stream.flush()
+        except OutputError as error:
+            self._lose(error)
+        else:
+            self._done.clear()  # they are out: nothing to repeat on stderr
+
+    def done(self, text: str) -> None:
+        """``text`` says what the command did: from now on output that fails is dropped and
+        stderr says ``text``, as the work stands whether it was printed or not."""
+        self._essential = False
+        self._done.append(text)
+        if self.lost is not None:
+            self._say(f"done all the same: {text}")
+
+    def _lose(self, error: OutputError) -> None:
+        """Output failed: fail the command while nothing is done, else drop the output and
+        say on stderr what stands all the same."""
+        if self._essential:
+            raise error
+        self.lost = str(error)
+        for text in self._done:
+            self._say(f"done all the same: {text}")
+
+    def _say(self, what: str) -> None:
+        # One self-contained line each: a script reading stderr finds every change in it.
+        line = f"incident-tui: cannot write to standard output ({self.lost}); {what}"
+        print(clean(line, single_line=True), file=sys.stderr, flush=True)
 
     def isatty(self) -> bool:
         """Whether the stream is a terminal (a closed one is not)."""
@@ -63,6 +110,15 @@ class GuardedStdout:
             os.dup2(null, number)
         finally:
             os.close(null)
+
+
+def done(text: str) -> None:
+    """Print ``text``, a line saying what the command did (queued, changed, saved), so that
+    standard output failing after it does not fail the command: stderr says ``text`` instead
+    (see :meth:`GuardedStdout.done`)."""
+    if isinstance(sys.stdout, GuardedStdout):
+        sys.stdout.done(text)
+    print(text)
 
 
 @contextlib.contextmanager

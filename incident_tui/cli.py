@@ -33,7 +33,7 @@ from incident_tui.cli_emulate import EmulateFailure
 from incident_tui.cli_ids import whole_ids
 from incident_tui.cli_outbox import cmd_conflict, cmd_discard, cmd_outbox, cmd_retry
 from incident_tui.cli_parser import build_parser, parse_command_line
-from incident_tui.cli_stdout import GuardedStdout, OutputError, guarded_stdout
+from incident_tui.cli_stdout import GuardedStdout, OutputError, guarded_stdout, not_essential
 from incident_tui.cli_store import Failure, open_reader
 from incident_tui.cli_text import not_utf8
 from incident_tui.config_error import ConfigError
@@ -284,6 +284,9 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
                 "see 'incident-tui outbox')",
                 file=sys.stderr,
             )
+    # What it prints only tells how the passes go: losing it stops neither the pushes nor
+    # the pulls, and the exit status stays the passes' own.
+    not_essential("the sync goes on without printing its lines")
     listener = PrintListener()
     return asyncio.run(run_sync(settings, remotes or None, once=args.once, listener=listener))
 

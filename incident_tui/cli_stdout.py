@@ -6,9 +6,9 @@ A pipe closed by its reader (``| head``) stays a :class:`BrokenPipeError`: that 
 command quietly, as the reader asked for no more.
 
 Once the work is done, output is no reason to fail: a command that queued or changed
-something says so with :func:`done`. Its output that fails after that is dropped, and stderr
-says for each thing done that it was done all the same (running the command again would do
-it twice)."""
+something says so with :func:`done`, and a sync marks its lines as :func:`not_essential`.
+Their output that fails after that is dropped, and stderr says so: for each thing done, that
+it was done all the same (running the command again would do it twice); for a sync, once."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ class GuardedStdout:
         """The lines saying what was done that have not surely reached the stream."""
         self._essential = True
         """Whether a failed write fails the command (nothing done yet)."""
+        self._going_on = ""
+        """What stderr says goes on when output fails while not essential (a sync)."""
 
     def write(self, text: str) -> int:
         """Write ``text`` to the stream (dropped once output was lost after the work)."""
@@ -70,12 +72,20 @@ class GuardedStdout:
         if self.lost is not None:
             self._say(f"done all the same: {text}")
 
+    def not_essential(self, going_on: str) -> None:
+        """From now on output that fails is dropped, said once on stderr with ``going_on``
+        (what happens all the same)."""
+        self._essential = False
+        self._going_on = going_on
+
     def _lose(self, error: OutputError) -> None:
         """Output failed: fail the command while nothing is done, else drop the output and
         say on stderr what stands all the same."""
         if self._essential:
             raise error
         self.lost = str(error)
+        if self._going_on:
+            self._say(self._going_on)
         for text in self._done:
             self._say(f"done all the same: {text}")
 
@@ -119,6 +129,13 @@ def done(text: str) -> None:
     if isinstance(sys.stdout, GuardedStdout):
         sys.stdout.done(text)
     print(text)
+
+
+def not_essential(going_on: str) -> None:
+    """Have the output from now on dropped rather than fail the command when standard
+    output cannot take it, said once on stderr with ``going_on``."""
+    if isinstance(sys.stdout, GuardedStdout):
+        sys.stdout.not_essential(going_on)
 
 
 @contextlib.contextmanager

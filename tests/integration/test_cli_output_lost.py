@@ -1,8 +1,9 @@
 """Standard output that cannot take the output (``> /dev/full``, ``>&-``) once the work is
 done: a command that queued or changed something exits 0 with a line on stderr per change
-saying it was done all the same (a script retrying on failure would queue it twice). The
-program runs in a child process, as only there standard output is a real file or none at
-all; the remote is a Kitehouse emulator over HTTP."""
+saying it was done all the same (a script retrying on failure would queue it twice), and a
+sync pushes and pulls as ever, its lines dropped and said lost once. The program runs in a
+child process, as only there standard output is a real file or none at all; the remote is
+a Kitehouse emulator over HTTP."""
 
 from __future__ import annotations
 
@@ -131,3 +132,33 @@ def test_other_changes_into_a_full_disk_are_said_and_exit_0(
         f"{FULL}done all the same: {said.format(gate=gate)}"
     ), err
     assert outbox(tmp_path) != before  # done, once
+
+
+@pytest.mark.parametrize("where", ["full", "closed"])
+def test_a_sync_into_lost_output_pushes_and_pulls_all_the_same(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    where: str,
+) -> None:
+    emulator, (gate,) = kitehouse(serve, point, capsys, "Broken gate")
+    cli(capsys, "comment", gate, "--message", "On site")
+    flood = f"school:{emulator.add('Flooded hall')['_id']}"
+    status, err = run_into(where, "sync", "--once")
+    assert status == 0, err
+    assert err == [f"{lost(where)}the sync goes on without printing its lines"]
+    assert outbox(tmp_path) == []
+    number = gate.split(":", 1)[1]
+    assert [c.message for c in emulator.incidents[number].comments] == ["On site"]
+    assert Reader.open(tmp_path / "cache.db").exists(flood)
+
+
+def test_a_failed_sync_into_lost_output_keeps_its_status_and_reason(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    emulator, (gate,) = kitehouse(serve, point, capsys, "Broken gate")
+    cli(capsys, "comment", gate, "--message", "On site")
+    emulator.faults.add("status", status=401, body={"message": "bad token"}, times=-1)
+    status, err = run_into("full", "sync", "--once")
+    assert status == 1, err
+    assert err[0] == f"{FULL}the sync goes on without printing its lines"
+    assert len(err) == 2 and err[1].startswith("incident-tui: synced 0 of 1 remotes; failing: ")
+    assert outbox(tmp_path) == [("comment", gate, "queued")]

@@ -84,6 +84,7 @@ class RevilyConnector(Connector):
     ) -> AsyncGenerator[Page, None]:
         """Every incident, page by page; always a full listing (``complete`` on the last page).
 
+        A row without an id is left out with a warning.
         A listing whose ``Total`` moved while paging (an incident added or deleted between
         pages may have shifted rows past us) is not marked complete, so the engine does not
         take a row it missed for a remote deletion. One ``Total`` and as many rows do not
@@ -91,11 +92,19 @@ class RevilyConnector(Connector):
         meanwhile), so after a listing of several pages the engine asks for each cached
         incident it missed before taking it for deleted.
         """
-        read = 0
+        read, dropped = 0, False
         async for rows, last, consistent in self._listing("/incidents"):
             read += 1
-            self.listing_may_skip = read > 1
-            for chunk, ends in in_pages(rows, last=last):
+            keyed = [row for row in rows if _row_id(row) is not None]
+            if len(keyed) < len(rows):
+                # One such row used to fail the whole remote on every pass. Its incident may
+                # be a cached one (by its id last time): each cached incident the listing
+                # missed is asked for before it is taken for deleted.
+                dropped = True
+                warn_once(f"{self.name}: Revily listed an incident without an id; it is left "
+                          "out and the others are synced")
+            self.listing_may_skip = read > 1 or dropped
+            for chunk, ends in in_pages(keyed, last=last):
                 yield Page(
                     [self.to_incident(row) for row in chunk],
                     cursor=None,
@@ -200,7 +209,8 @@ class RevilyConnector(Connector):
 
     def to_incident(self, row: dict[str, Any]) -> Incident:
         """Map one incident JSON object to the common model."""
-        if not isinstance(row, dict) or not row.get("id"):
+        remote_id = _row_id(row)
+        if remote_id is None:
             raise BadResponse("incident without an id")
         state = str(row.get("state") or "")
         status = STATES.get(state)
@@ -226,7 +236,7 @@ class RevilyConnector(Connector):
         return Incident(
             remote=self.name,
             kind=self.kind,
-            remote_id=str(row["id"]),
+            remote_id=remote_id,
             title=_str(row.get("message")) or "",
             status=status,
             status_raw=state,
@@ -284,6 +294,7 @@ class RevilyConnector(Connector):
         url: str = f"{path}?page=1"
         seen_urls: set[str] = set()
         seen_ids: set[str] = set()
+        unnamed = 0  # rows without an id count in Total all the same
         totals: set[str] = set()
         for _ in range(MAX_PAGES):
             seen_urls.add(url)
@@ -291,7 +302,9 @@ class RevilyConnector(Connector):
             if not isinstance(body, list):
                 raise BadResponse(f"GET {path}: expected a JSON array")
             rows = [row for row in body if isinstance(row, dict)]
-            seen_ids.update(str(row.get("id")) for row in rows)
+            ids = [_row_id(row) for row in rows]
+            seen_ids.update(row_id for row_id in ids if row_id is not None)
+            unnamed += ids.count(None)
             if response.headers.get("Total") is not None:
                 totals.add(response.headers["Total"])
             following = response.links.get("next", {}).get("url")
@@ -301,7 +314,7 @@ class RevilyConnector(Connector):
                 # Following it would hand our token to another host.
                 raise BadResponse(f"GET {path}: next page is on another server")
             consistent = len(totals) <= 1 and (
-                not totals or str(len(seen_ids)) == next(iter(totals))
+                not totals or str(len(seen_ids) + unnamed) == next(iter(totals))
             )
             yield rows, not following, consistent
             if not following:
@@ -327,6 +340,15 @@ class RevilyConnector(Connector):
 def _segment(value: str) -> str:
     """A path segment, escaped so an odd id can never walk to another endpoint."""
     return quote(str(value), safe="")
+
+
+def _row_id(row: Any) -> str | None:
+    """An incident row's ``id`` as text (Rails sends a number, some servers a string);
+    ``None`` when it has none that could name it."""
+    value = row.get("id") if isinstance(row, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+        return None
+    return str(value)
 
 
 def _str(value: Any) -> str | None:

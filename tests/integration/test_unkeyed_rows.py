@@ -1,0 +1,77 @@
+"""Listed rows the sync cannot key (no id, an id that is not text, an unreadable change
+time): each is left out with one warning naming the remote, the other incidents are synced,
+and a cached incident the listing missed is asked for before it is taken for deleted. Through
+the sync engine and a real SQLite cache, against the emulators over HTTP, which serve such a
+row in place of their listing. One such row used to fail its remote on every pass, so a
+first sync stored nothing."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from incident_tui.domain.query import ListQuery
+from incident_tui.emulators.revily import DEFAULT_TOKEN as REVILY_TOKEN
+from incident_tui.store.reader import Reader
+from tests.integration.conftest import Serve
+from tests.integration.test_sync import settings_for, sync
+
+
+def _cached(db: Path, remote: str) -> set[str]:
+    """Remote ids of the remote's cached incidents."""
+    reader = Reader.open(db)
+    try:
+        return {row.remote_id for row in reader.all_rows(ListQuery()) if row.remote == remote}
+    finally:
+        reader.close()
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+
+# Revily ------------------------------------------------------------------------------------
+
+
+def _revily(emulator: Any, method: str, path: str) -> Any:
+    """One request to the Revily emulator as a client with its token would send it."""
+    headers = {"Authorization": f'Token token="{REVILY_TOKEN}"'}
+    response = httpx.request(method, emulator.base_url + path, headers=headers)
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
+async def test_revily_rows_without_an_id_are_left_out(
+    serve: Serve, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator: Any = serve("revily", sample=0).emulator
+    disk, pager, queue = (emulator.add(t)["id"] for t in ("Disk full", "Pager", "Queue"))
+    settings = settings_for(tmp_path, emulator.remote_config("oncall"))
+    listed = _revily(emulator, "GET", "/incidents")
+    ghost = {k: v for k, v in listed[0].items() if k != "id"} | {"message": "No id"}
+    emulator.faults.add("status", method="GET", path=r"^/incidents$", status=200,
+                        body=[*listed, ghost], times=-1)
+    with caplog.at_level(logging.WARNING):
+        first = await sync(settings)
+    assert first.ok, [r.error for r in first.results]
+    assert _cached(settings.db_path(), "oncall") == {disk, pager, queue}
+    assert _warnings(caplog) == [
+        "oncall: Revily listed an incident without an id; it is left out and the others "
+        "are synced"
+    ]
+
+    # The pager incident is deleted on the server; the disk one comes without its id now.
+    emulator.faults.clear()
+    _revily(emulator, "DELETE", f"/incidents/{pager}")
+    listed = _revily(emulator, "GET", "/incidents")
+    unkeyed = [{k: v for k, v in r.items() if k != "id" or v != disk} for r in listed]
+    emulator.faults.add("status", method="GET", path=r"^/incidents$", status=200,
+                        body=unkeyed, times=-1)
+    second = await sync(settings)
+    assert second.ok, [r.error for r in second.results]
+    assert [r.removed for r in second.results] == [1]
+    assert _cached(settings.db_path(), "oncall") == {disk, queue}

@@ -28,7 +28,7 @@ import httpx
 
 from incident_tui.config_remotes import KitehouseRemote, RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
-from incident_tui.domain.mapping import format_time, parse_time
+from incident_tui.domain.mapping import format_time, parse_time, warn_once
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, SummaryGaps
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.downloads import Progress, into_file, save_download
@@ -44,6 +44,7 @@ from incident_tui.remote.kitehouse_create import (
 from incident_tui.remote.kitehouse_handover import handover_text
 from incident_tui.remote.kitehouse_listing import (
     PAGE_ZERO_REFUSALS,
+    Listed,
     WalkEnd,
     created_candidates,
     cursor_for,
@@ -126,11 +127,11 @@ class KitehouseConnector(Connector):
             params["sortBy"] = sort
         return params
 
-    async def _rows(self, page: int, sort: str | None) -> list[dict[str, Any]]:
+    async def _rows(self, page: int, sort: str | None) -> Listed:
         data = await self.http.json("GET", self._site, params=self._page_params(page, sort))
         return self._checked_rows(data)
 
-    async def _page_zero(self, page: int, sort: str | None) -> list[dict[str, Any]] | None:
+    async def _page_zero(self, page: int, sort: str | None) -> Listed | None:
         """Page ``page`` (0) as :meth:`_rows` reads it, but a refusal is :class:`Refused`
         at once, not retried, and an answer that is not rows, or a server error that
         outlasts the retries, is ``None``
@@ -154,12 +155,22 @@ class KitehouseConnector(Connector):
             # again at the next full walk, and never the whole pass's failure.
             return None
 
-    def _checked_rows(self, data: Any) -> list[dict[str, Any]]:
-        # An _id must be text: the listing keys rows by it (a list there was a TypeError).
-        if not isinstance(data, list) or not all(isinstance(r, dict) and has_id(r)
-                                                 for r in data):
-            raise BadResponse(f"{self._site}: expected an array of incidents, each with an _id")
-        return data
+    def _checked_rows(self, data: Any) -> Listed:
+        """The rows of a list answer; one the listing cannot key is left out with a warning
+        (one such row used to fail the remote on every pass). An answer that is no array at
+        all is :class:`BadResponse`: read as an empty page it would end the listing."""
+        if not isinstance(data, list):
+            raise BadResponse(f"{self._site}: expected an array of incidents")
+        rows = []
+        for row in data:
+            # An _id must be text: the listing keys rows by it (a list there was a TypeError),
+            # and the contract's ids are ObjectId strings, which a number cannot stand for.
+            if isinstance(row, dict) and has_id(row):
+                rows.append(row)
+            else:
+                warn_once(f"{self.name}: Kitehouse listed {_unkeyed(row)}; it is left out "
+                          "and the others are synced")
+        return Listed(rows, len(data))
 
     async def _first(self) -> int:
         """The server's first page number, asked once (:func:`.kitehouse_listing.first_page`)."""
@@ -310,7 +321,7 @@ class KitehouseConnector(Connector):
         if category and source:
             return category, source
         if self._create_refs is None:
-            self._create_refs = learned_refs(await self._rows(1, None), self.name)
+            self._create_refs = learned_refs((await self._rows(1, None)).rows, self.name)
         return category or self._create_refs[0], source or self._create_refs[1]
 
     async def _finish(self, raw: dict[str, Any], draft: Draft, key: str, *, cleanup: bool) -> None:
@@ -442,3 +453,12 @@ class KitehouseConnector(Connector):
         """The AI handover e-mail as it streams (SSE), text chunk by chunk, until ``end``."""
         return handover_text(self.http.client, f"{self._site}/handover", hours,
                              most=self.http.most_held)
+
+
+def _unkeyed(row: Any) -> str:
+    """What is wrong with a list entry the listing cannot key, for a warning."""
+    if not isinstance(row, dict):
+        return f"an entry that is no incident ({type(row).__name__})"
+    if row.get("_id") in (None, ""):
+        return "an incident without an _id"
+    return f"an incident whose _id is not text ({type(row['_id']).__name__})"

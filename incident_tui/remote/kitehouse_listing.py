@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from incident_tui.config_remotes import KITEHOUSE_LIMIT_CAP
 from incident_tui.domain.mapping import parse_time
@@ -21,8 +21,19 @@ from incident_tui.remote.errors import Refused
 
 WalkEnd = Literal["end", "since", "repeat"]
 """How a walk through the site's list ended (see :func:`walk`)."""
-ReadRows = Callable[[int, str | None], Awaitable[list[dict[str, Any]]]]
-"""Reads one page of list rows: ``(page, sortBy)``, each row with an ``_id``."""
+
+
+class Listed(NamedTuple):
+    """One page of the list: the rows that can be keyed (each with an ``_id`` of text) and
+    how many entries the server sent, those left out included: only that count tells a
+    short page, the end of the list, from a full one missing a row."""
+
+    rows: list[dict[str, Any]]
+    sent: int
+
+
+ReadRows = Callable[[int, str | None], Awaitable[Listed]]
+"""Reads one page of list rows: ``(page, sortBy)``."""
 
 
 PAGE_ZERO_REFUSALS = tuple(
@@ -33,7 +44,7 @@ PAGE_ZERO_REFUSALS = tuple(
 the credentials (401, 403, 407: a token rotating, a proxy): those fail the pass as on any
 page, and page 0 is asked again at the next."""
 
-ReadFirst = Callable[[int, str | None], Awaitable[list[dict[str, Any]] | None]]
+ReadFirst = Callable[[int, str | None], Awaitable[Listed | None]]
 """Reads page 0 as :data:`ReadRows` does: :class:`Refused` when the server refuses it, ``None``
 when it answered with a server error every time (its own fault, or the page's: cannot tell)."""
 
@@ -47,13 +58,13 @@ async def first_page(read_zero: ReadFirst, read: ReadRows, sort: str | None) -> 
     the same, and taking it for good would hide that one's newest page). Mostly: an
     incident created between the two requests moves a row along."""
     try:
-        rows = await read_zero(0, sort)
+        listed = await read_zero(0, sort)
     except Refused:
         return 1
-    if not rows:
+    if listed is None or not listed.rows:
         return None
-    zero = [row["_id"] for row in rows]
-    one = {row["_id"] for row in await read(1, sort)}
+    zero = [row["_id"] for row in listed.rows]
+    one = {row["_id"] for row in (await read(1, sort)).rows}
     shared = sum(1 for row_id in zero if row_id in one)
     return 1 if shared * 2 >= len(zero) else 0
 
@@ -97,9 +108,9 @@ async def walk(read: ReadRows, page_size: int, sort: str | None, since: datetime
     # The config keeps page_size within the cap; this holds for a connector built otherwise.
     full = min(page_size, KITEHOUSE_LIMIT_CAP)
     while True:
-        rows = await read(page, sort)
+        rows, sent = await read(page, sort)
         ids = [r["_id"] for r in rows]
-        end: WalkEnd | None = "end" if len(rows) < full else None
+        end: WalkEnd | None = "end" if sent < full else None
         if ids and (ids == previous or since is None and all(i in seen for i in ids)):
             end = "repeat"
         previous = ids

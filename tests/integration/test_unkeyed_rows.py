@@ -75,3 +75,35 @@ async def test_revily_rows_without_an_id_are_left_out(
     assert second.ok, [r.error for r in second.results]
     assert [r.removed for r in second.results] == [1]
     assert _cached(settings.db_path(), "oncall") == {disk, queue}
+
+
+# Kitehouse ---------------------------------------------------------------------------------
+
+
+async def test_kitehouse_rows_whose_id_is_a_number_are_left_out(
+    serve: Serve, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator: Any = serve("kitehouse", sample=0).emulator
+    ids = [emulator.add(f"Spill {n}")["_id"] for n in range(7)]
+    # Its list rows now carry _id 42: ObjectIds are text, and no GET answers for a number.
+    emulator.touch(ids[-1], id=42)
+    # Pages of 3 in the server's own order, newest first (every sync a full listing): the
+    # first page, which lost that row, still counts as full, so the listing goes on.
+    config = emulator.remote_config("school") | {"page_size": 3, "updated_sort": None}
+    settings = settings_for(tmp_path, config)
+    with caplog.at_level(logging.WARNING):
+        first = await sync(settings)
+    assert first.ok, [r.error for r in first.results]
+    assert _cached(settings.db_path(), "school") == set(ids[:-1])
+    assert _warnings(caplog) == [
+        "school: Kitehouse listed an incident whose _id is not text (int); it is left out "
+        "and the others are synced"
+    ]
+
+    with emulator.lock:
+        del emulator.incidents[ids[0]]
+        emulator.changed()
+    second = await sync(settings)
+    assert second.ok, [r.error for r in second.results]
+    assert [r.removed for r in second.results] == [1]
+    assert _cached(settings.db_path(), "school") == set(ids[1:-1])

@@ -22,6 +22,7 @@ import httpx
 from incident_tui.clock import system_clock
 from incident_tui.config_remotes import FourhseRemote, RemoteBase
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
+from incident_tui.domain.mapping import warn_once
 from incident_tui.domain.model import Draft, Incident, SummaryGaps
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.errors import (
@@ -40,6 +41,7 @@ from incident_tui.remote.fourhse_mapping import (
     created_id,
     incident_from,
     office_refused,
+    row_id,
     update_body,
 )
 from incident_tui.remote.http import Http, Sleep
@@ -148,11 +150,19 @@ class FourhseConnector(Connector):
             self._post_index, "incident", self._scope(), "office_incident_id",
             sort="office_incident_id",
         )
-        read = 0
+        read, dropped = 0, False
         async for rows, last, shifted in read_ahead(listing):
             read += 1
             incidents = []
             for row in rows:
+                if row_id(row) is None:
+                    # One such row used to fail the whole remote on every pass. Its incident
+                    # may be a cached one: each cached incident the listing missed is asked
+                    # for before it is taken for deleted.
+                    dropped = True
+                    warn_once(f"{self.name}: 4HSE listed an incident without an "
+                              "office_incident_id; it is left out and the others are synced")
+                    continue
                 incident = self._map(row)
                 if incident.remote_id not in seen:
                     seen.add(incident.remote_id)
@@ -165,7 +175,7 @@ class FourhseConnector(Connector):
             # for deleted. One over several pages may have skipped a row even when its total
             # stayed (a deletion on a page already read and a creation meanwhile), so the
             # engine asks for each one it missed.
-            self.listing_may_skip = read > 1
+            self.listing_may_skip = read > 1 or dropped
             yield Page(incidents, cursor=None, complete=last and not shifted, partial=True)
 
     async def still_listed(self, remote_id: str) -> Incident | None:

@@ -33,6 +33,7 @@ async def pages(
     the server tells no total, so whether they moved cannot be known."""
     page, total, shifted = 1, None, False
     seen: set[str] = set()
+    unnamed = 0  # rows without a ``key``: the total counts them all the same
     while True:
         body: dict[str, Any] = {"filter": flt, "per-page": PER_PAGE, "page": page}
         if sort:
@@ -47,15 +48,16 @@ async def pages(
         if total is None:
             total = now_total
         shifted = shifted or now_total != total
-        fresh = {str(r.get(key)) for r in rows} - seen
+        fresh = {str(r[key]) for r in rows if r.get(key) not in (None, "")} - seen
         seen |= fresh
+        unnamed += sum(1 for r in rows if r.get(key) in (None, ""))
         if count is not None:
             last = page >= count
         else:
             per_page = _header_int(response, "X-Pagination-Per-Page") or PER_PAGE
             # A server that repeats its last page for pages beyond the end would loop.
             last = len(rows) < per_page or not fresh
-        if last and total is not None and len(seen) < total:
+        if last and total is not None and len(seen) + unnamed < total:
             shifted = True
         yield rows, last, None if total is None else shifted
         if last:

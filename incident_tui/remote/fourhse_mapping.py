@@ -110,11 +110,20 @@ NO_SUCH_TIMES = frozenset({"updated_at", "acknowledged_at"})
 """Times a 4HSE incident has no field for (contract §4, §7): the store keeps its own."""
 
 
+def row_id(row: dict[str, Any]) -> str | None:
+    """An incident row's ``office_incident_id`` as text (a UUID; a number is taken as its
+    digits), ``None`` when it has none that could name it."""
+    value = row.get("office_incident_id")
+    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+        return None
+    return str(value)
+
+
 def incident_from(row: dict[str, Any], *, remote: str, clock: Callable[[], datetime]) -> Incident:
     """One 4HSE incident payload in the common model; ``clock`` stands in for a missing
     ``created_at`` and ``date_incident``."""
-    remote_id = row.get("office_incident_id")
-    if not remote_id:
+    remote_id = row_id(row)
+    if remote_id is None:
         raise BadResponse("4HSE incident without office_incident_id")
     status_raw = str(row.get("status") or "new")
     status = STATUSES.get(status_raw.strip().lower()) or status_from_keywords(
@@ -132,7 +141,7 @@ def incident_from(row: dict[str, Any], *, remote: str, clock: Callable[[], datet
         elif names is None and row.get(key):
             extra[key] = row[key]
     return Incident(
-        remote=remote, kind="fourhse", remote_id=str(remote_id),
+        remote=remote, kind="fourhse", remote_id=remote_id,
         title=str(row.get("name") or row.get("code") or ""),
         status=status, status_raw=status_raw,
         created_at=parse_time(row.get("created_at")) or occurred or clock(),

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from incident_tui.domain.query import ListQuery
+from incident_tui.emulators.fourhse import INCIDENT
 from incident_tui.emulators.revily import DEFAULT_TOKEN as REVILY_TOKEN
 from incident_tui.store.reader import Reader
 from tests.integration.conftest import Serve
@@ -107,3 +108,30 @@ async def test_kitehouse_rows_whose_id_is_a_number_are_left_out(
     assert second.ok, [r.error for r in second.results]
     assert [r.removed for r in second.results] == [1]
     assert _cached(settings.db_path(), "school") == set(ids[1:-1])
+
+
+# 4HSE --------------------------------------------------------------------------------------
+
+
+async def test_fourhse_rows_without_an_office_incident_id_are_left_out(
+    serve: Serve, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator: Any = serve("fourhse", sample=0, foreign=0).emulator
+    ids = [emulator.add(name=f"Forklift {n}")["office_incident_id"] for n in range(3)]
+    emulator.add(name="No id", office_incident_id=None)
+    settings = settings_for(tmp_path, emulator.remote_config("plant"))
+    with caplog.at_level(logging.WARNING):
+        first = await sync(settings)
+    assert first.ok, [r.error for r in first.results]
+    assert _cached(settings.db_path(), "plant") == set(ids)
+    assert _warnings(caplog) == [
+        "plant: 4HSE listed an incident without an office_incident_id; it is left out and "
+        "the others are synced"
+    ]
+
+    with emulator.lock:
+        emulator._remove(INCIDENT, ids[0])
+    second = await sync(settings)
+    assert second.ok, [r.error for r in second.results]
+    assert [r.removed for r in second.results] == [1]
+    assert _cached(settings.db_path(), "plant") == set(ids[1:])

@@ -29,7 +29,7 @@ import httpx
 
 from incident_tui.config_remotes import OneuptimeRemote
 from incident_tui.domain.capabilities import KIND_CAPABILITIES
-from incident_tui.domain.mapping import parse_time
+from incident_tui.domain.mapping import parse_time, warn_once
 from incident_tui.domain.model import (
     Attachment,
     Comment,
@@ -181,7 +181,16 @@ class OneuptimeConnector(Connector):
     ) -> AsyncGenerator[Page, None]:
         """Keyset pages over ``updatedAt``; see :mod:`incident_tui.remote.oneuptime_paging`.
         The next page is requested while this one is mapped."""
-        listing = keyset_pages(self._list, INCIDENT_SELECT, self._id, cursor, full)
+        self.listing_may_skip = False
+
+        def unkeyed(what: str) -> None:
+            # Its incident may be a cached one: each cached incident a complete listing
+            # missed is then asked for before it is taken for deleted.
+            self.listing_may_skip = True
+            warn_once(f"{self.name}: OneUptime listed {what}; it is left out and the others "
+                      "are synced")
+
+        listing = keyset_pages(self._list, INCIDENT_SELECT, self._id, cursor, full, unkeyed)
         async for raws, rows, after, done in read_ahead(listing):
             yield Page(await self._map(raws, rows), cursor=after, complete=done, partial=True)
 

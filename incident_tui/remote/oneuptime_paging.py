@@ -16,7 +16,8 @@ not, rows at ``T`` moved or appeared and the offset may step over one, so they a
 from their first. The listing ends as the contract says, when ``skip + rows >= count`` (or no
 rows come back); a full listing is reported complete only then, and only if it delivered at
 least ``count`` of its first page distinct incidents (a row deleted meanwhile makes it
-incomplete too: the next full listing settles it).
+incomplete too: the next full listing settles it). A row without a readable ``_id`` or
+``updatedAt`` is left out (the caller hears of it) and counts toward ``count`` all the same.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ Fetch = Callable[[str, dict[str, Any], int], Awaitable[tuple[list[Any], list[Any
 """One list call, ``(path, body, skip)``: the rows as received and unwrapped, and ``count``."""
 Typed = Callable[[str, str], Any]
 """A value as the server wants it in a query, ``(value, type)`` (typed or plain)."""
+Unkeyed = Callable[[str], None]
+"""Told what was wrong with a listed row left out for want of its keys."""
 
 
 async def offset_pages(fetch: Fetch, path: str, body: dict[str, Any]
@@ -72,13 +75,15 @@ async def offset_pages(fetch: Fetch, path: str, body: dict[str, Any]
 
 
 async def keyset_pages(fetch: Fetch, select: dict[str, Any], typed: Typed, cursor: str | None,
-                       full: bool
+                       full: bool, unkeyed: Unkeyed
                        ) -> AsyncGenerator[tuple[list[Any], list[Any], str | None, bool], None]:
     """The incident rows not delivered yet, page by page, as received and unwrapped, with
-    the cursor after them and whether this was the last page of a complete full listing."""
+    the cursor after them and whether this was the last page of a complete full listing.
+    A row without its keys is left out and ``unkeyed`` told why."""
     edge = None if full or not cursor else decode_cursor(cursor)
     listing_all, total, retries = edge is None, None, 0
     delivered: set[str] = set()  # by a full listing, for the count guard
+    dropped = 0  # rows left out, which ``count`` counts all the same
     while True:
         body: dict[str, Any] = {"select": select, "query": {},
                                 "sort": {"updatedAt": "ASC", "_id": "ASC"}}
@@ -88,7 +93,11 @@ async def keyset_pages(fetch: Fetch, select: dict[str, Any], typed: Typed, curso
                                            "value": typed(edge.text, "DateTime")}}
             skip = max(len(edge.read) - 1, 0)
         raws, rows, count = await fetch("/incident", body, skip)
-        keyed = _keyed(raws, rows)
+        keyed = _keyed(raws, rows, unkeyed)
+        if raws and not keyed:
+            # Nothing to move the edge or the offset on by: the same page would come again.
+            raise BadResponse("the incident list sent a page of rows without _id/updatedAt")
+        dropped += len(raws) - len(keyed)
         if edge is not None and skip and not edge.resumes(keyed):
             if keyed and keyed[0].id == next(iter(edge.read)):
                 raise BadResponse("the incident list ignored skip")
@@ -123,7 +132,7 @@ async def keyset_pages(fetch: Fetch, select: dict[str, Any], typed: Typed, curso
                 raise BadResponse("the incident list ignored skip")
             end = True  # a short page with nothing new, although count says more
         complete = (listing_all and end and settled
-                    and total is not None and len(delivered) >= total)
+                    and total is not None and len(delivered) + dropped >= total)
         yield ([k.raw for k in fresh], [k.row for k in fresh],
                edge.cursor() if edge is not None else cursor, complete)
         if end:
@@ -158,15 +167,20 @@ class _Keyed(NamedTuple):
     row: Any
 
 
-def _keyed(raws: list[Any], rows: list[Any]) -> list[_Keyed]:
-    """The rows of a page with their keys; ``BadResponse`` for a row without them."""
+def _keyed(raws: list[Any], rows: list[Any], unkeyed: Unkeyed) -> list[_Keyed]:
+    """The rows of a page with their keys; one without them is left out, ``unkeyed`` told
+    what was wrong (one such row used to fail the remote on every pass)."""
     keyed = []
     for raw, row in zip(raws, rows, strict=True):
         row = row if isinstance(row, dict) else {}
+        row_id = row.get("_id")
         when = parse_time(row.get("updatedAt"))
-        if when is None or not row.get("_id"):
-            raise BadResponse(f"incident row without _id/updatedAt: {raw!r:.80}")
-        keyed.append(_Keyed(when, str(row["_id"]), str(row["updatedAt"]), raw, row))
+        if not isinstance(row_id, str) or not row_id:
+            unkeyed("an incident without an _id")
+        elif when is None:
+            unkeyed("an incident whose updatedAt is not a readable time")
+        else:
+            keyed.append(_Keyed(when, row_id, str(row["updatedAt"]), raw, row))
     return keyed
 
 

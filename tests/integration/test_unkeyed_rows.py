@@ -8,15 +8,19 @@ first sync stored nothing."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from incident_tui.clock import system_clock
 from incident_tui.domain.query import ListQuery
 from incident_tui.emulators.fourhse import INCIDENT
+from incident_tui.emulators.oneuptime_data import API_KEY as ONEUPTIME_KEY
 from incident_tui.emulators.revily import DEFAULT_TOKEN as REVILY_TOKEN
+from incident_tui.remote.oneuptime_mapping import INCIDENT_SELECT
 from incident_tui.store.reader import Reader
 from tests.integration.conftest import Serve
 from tests.integration.test_sync import settings_for, sync
@@ -135,3 +139,45 @@ async def test_fourhse_rows_without_an_office_incident_id_are_left_out(
     assert second.ok, [r.error for r in second.results]
     assert [r.removed for r in second.results] == [1]
     assert _cached(settings.db_path(), "plant") == set(ids[1:])
+
+
+# OneUptime ---------------------------------------------------------------------------------
+
+
+def _oneuptime(emulator: Any, path: str, body: dict[str, Any]) -> Any:
+    """One POST to the OneUptime emulator with its API key."""
+    response = httpx.post(f"{emulator.base_url}/api{path}", json=body,
+                          headers={"ApiKey": ONEUPTIME_KEY})
+    response.raise_for_status()
+    return response.json()
+
+
+async def test_oneuptime_rows_with_an_unreadable_update_time_are_left_out(
+    serve: Serve, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator: Any = serve("oneuptime", sample=0).emulator
+    ids = [str(emulator.add(f"Latency {n}")["_id"]) for n in range(3)]
+    settings = settings_for(tmp_path, emulator.remote_config("status"))
+    assert (await sync(settings)).ok
+    assert _cached(settings.db_path(), "status") == set(ids)
+
+    # Deleted on the server; and the first one comes with an updatedAt no one can read.
+    _oneuptime(emulator, f"/incident/{ids[2]}/delete-item", {})
+    listing = {"select": INCIDENT_SELECT, "query": {},
+               "sort": {"updatedAt": "ASC", "_id": "ASC"}}
+    answer = _oneuptime(emulator, "/incident/get-list?skip=0&limit=100", listing)
+    for row in answer["data"]:
+        if row["_id"] == ids[0]:
+            row["updatedAt"] = "last Tuesday"
+    emulator.faults.add("status", method="POST", path=r"^/api/incident/get-list$", status=200,
+                        body=answer, times=-1)
+    later = system_clock() + timedelta(hours=1)  # a full listing is due again
+    with caplog.at_level(logging.WARNING):
+        report = await sync(settings, clock=lambda: later)
+    assert report.ok, [r.error for r in report.results]
+    assert [r.removed for r in report.results] == [1]
+    assert _cached(settings.db_path(), "status") == set(ids[:2])
+    assert (
+        "status: OneUptime listed an incident whose updatedAt is not a readable time; it is "
+        "left out and the others are synced"
+    ) in _warnings(caplog)

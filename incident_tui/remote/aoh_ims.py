@@ -21,7 +21,7 @@ import asyncio
 import base64
 import binascii
 import logging
-from collections.abc import AsyncGenerator, Collection
+from collections.abc import AsyncGenerator, Callable, Collection
 from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any
@@ -177,9 +177,11 @@ class AohImsConnector(Connector):
     async def _listing(self, params: dict[str, int] | None) -> Any:
         return _unwrap(await self._json("GET", "/v1/incident", params=params))
 
-    def _all_rows(self) -> AsyncGenerator[tuple[list[dict[str, Any]], bool], None]:
+    def _all_rows(
+        self, unkeyed: Callable[[], None] = lambda: None
+    ) -> AsyncGenerator[tuple[list[dict[str, Any]], bool], None]:
         """Every row once, as ``(new rows, complete)`` batches (see :func:`all_rows`)."""
-        return all_rows(self._listing, self.name)
+        return all_rows(self._listing, self.name, unkeyed)
 
     async def pull(
         self, cursor: str | None, *, full: bool = False
@@ -189,11 +191,17 @@ class AohImsConnector(Connector):
         A listing that needed page requests after the first answer may have skipped a row
         even when it counted as many as the total (a deletion on a page already read and a
         creation meanwhile), so the engine asks for each cached incident it missed before
-        taking it for deleted."""
-        answers = 0
-        async for rows, complete in self._all_rows():
+        taking it for deleted. So it does after a listing that left out a row without an id,
+        which may be a cached incident's."""
+        answers, dropped = 0, False
+
+        def unkeyed() -> None:
+            nonlocal dropped
+            dropped = True
+
+        async for rows, complete in self._all_rows(unkeyed):
             answers += 1
-            self.listing_may_skip = answers > 1
+            self.listing_may_skip = answers > 1 or dropped
             if rows and self._listed_id is None:
                 self._listed_id = str(rows[0]["id"])
             for chunk, last in in_pages(rows, last=complete):

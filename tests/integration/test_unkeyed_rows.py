@@ -17,6 +17,7 @@ import pytest
 
 from incident_tui.clock import system_clock
 from incident_tui.domain.query import ListQuery
+from incident_tui.emulators.aoh_ims import DEFAULT_TENANT as AOH_TENANT
 from incident_tui.emulators.fourhse import INCIDENT
 from incident_tui.emulators.oneuptime_data import API_KEY as ONEUPTIME_KEY
 from incident_tui.emulators.revily import DEFAULT_TOKEN as REVILY_TOKEN
@@ -181,3 +182,33 @@ async def test_oneuptime_rows_with_an_unreadable_update_time_are_left_out(
         "status: OneUptime listed an incident whose updatedAt is not a readable time; it is "
         "left out and the others are synced"
     ) in _warnings(caplog)
+
+
+# AOH IMS -----------------------------------------------------------------------------------
+
+
+async def test_aoh_ims_rows_without_an_id_are_counted_off_the_total(
+    serve: Serve, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator: Any = serve("aoh_ims", sample=0).emulator
+    ids = [emulator.add(name=f"Gate {n}")["id"] for n in range(3)]
+    emulator.add(name="No id", id=None)  # its total still counts it
+    settings = settings_for(tmp_path, emulator.remote_config("ops"))
+    with caplog.at_level(logging.WARNING):
+        first = await sync(settings)
+    assert first.ok, [r.error for r in first.results]
+    assert _cached(settings.db_path(), "ops") == set(ids)
+    assert _warnings(caplog) == [
+        "ops: AOH IMS listed an incident without an id; it is left out and the others are "
+        "synced"
+    ]
+
+    with emulator.lock:
+        emulator.tenant(AOH_TENANT).remove(ids[0])
+    emulator.log.clear()
+    second = await sync(settings)
+    assert second.ok, [r.error for r in second.results]
+    assert [r.removed for r in second.results] == [1]
+    assert _cached(settings.db_path(), "ops") == set(ids[1:])
+    # One answer holds the whole listing: no page requests after it.
+    assert not [e.query for e in emulator.log if "page" in e.query]

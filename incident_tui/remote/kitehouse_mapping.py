@@ -6,11 +6,18 @@ create's PUT carries our idempotency key as a custom field."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from incident_tui.config_remotes import KitehouseRemote
-from incident_tui.domain.mapping import parse_time, severity_from_keywords, text_of, without_empty
+from incident_tui.domain.mapping import (
+    parse_time,
+    severity_from_keywords,
+    text_of,
+    warn_once,
+    without_empty,
+)
 from incident_tui.domain.mapping import status_from_keywords as status_of
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Severity
 from incident_tui.remote.errors import BadResponse, Refused
@@ -25,6 +32,22 @@ _COPIED_EXTRA = (*FULL_ONLY_EXTRA, "attachments_length", "user_comments_count")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 KEY_FORM, KEY_FIELD = "incident-tui", "client_key"
 """Where ``KitehouseConnector.create`` stores its idempotency key (``custom_fields``)."""
+
+
+def _as_list(value: Any) -> list[Any]:
+    """``value`` when it is a list, else empty: a field of the contract's arrays sent as
+    something else (a count, say) holds nothing that could be read as its items."""
+    return value if isinstance(value, list) else []
+
+
+def _listed(raw: dict[str, Any], key: str, remote: str) -> list[Any]:
+    """The array ``raw[key]``; one of another type is read as empty, with a warning (it
+    used to end the pass in a TypeError), and a missing, null or empty one is empty."""
+    value = raw.get(key)
+    if value and not isinstance(value, list):
+        warn_once(f"{remote}: Kitehouse sent {key} as {type(value).__name__}, not a list; "
+                  "it is read as empty")
+    return _as_list(value)
 
 
 def _name(person: Any) -> str | None:
@@ -53,7 +76,7 @@ def _ref_name(value: Any) -> str | None:
 
 
 def _person(p: dict[str, Any]) -> dict[str, Any]:
-    flags = [f.get("name") for f in p.get("flags") or [] if isinstance(f, dict)]
+    flags = [f.get("name") for f in _as_list(p.get("flags")) if isinstance(f, dict)]
     info = {"name": _name(p), "type": p.get("type"), "record_name": p.get("record_name"),
             "student_id": p.get("student_id"), "email": p.get("email"),
             "section": _ref_name(p.get("section")), "location": p.get("location"),
@@ -80,16 +103,16 @@ def incident_from(raw: Any, *, remote: str, config: KitehouseRemote, full: bool)
     assigned = raw.get("assigned_to")
     raised_by = _name(raw.get("raised_by"))
     fields = {f"{f.get('form_id') or ''}.{f['field_id']}": f.get("value")
-              for f in raw.get("custom_fields") or []
+              for f in _listed(raw, "custom_fields", remote)
               if isinstance(f, dict) and f.get("field_id")}
     urn = raw.get("urn")
     ref = str(int(urn)) if isinstance(urn, int | float) and float(urn).is_integer() else urn
     extra = {
         "urn": ref, "priority": priority, "source": _ref_name(raw.get("source")),
         "raised_by": raised_by,
-        "people_involved": [_person(p) for p in raw.get("people_involved") or []
+        "people_involved": [_person(p) for p in _listed(raw, "people_involved", remote)
                             if isinstance(p, dict)],
-        "staff": [_person(p) for p in raw.get("staff") or [] if isinstance(p, dict)],
+        "staff": [_person(p) for p in _listed(raw, "staff", remote) if isinstance(p, dict)],
         **{k: raw[k] for k in _COPIED_EXTRA if raw.get(k) is not None},
     }
     incident = Incident(
@@ -111,11 +134,12 @@ def incident_from(raw: Any, *, remote: str, config: KitehouseRemote, full: bool)
         version=str(raw.get("updated_at") or "") or None, raw=raw,
     )
     if full:
-        incident.comments = [comment_from(c) for c in raw.get("comments") or []
+        incident.comments = [comment_from(c) for c in _listed(raw, "comments", remote)
                              if isinstance(c, dict) and c.get("_id")]
         incident.attachments = [
             Attachment(str(a["object_id"]), str(a.get("name") or ""), text_of(a.get("file_type")),
-                       text_of(a.get("raw_url"))) for a in raw.get("attachments") or []
+                       text_of(a.get("raw_url")))
+            for a in _listed(raw, "attachments", remote)
             if isinstance(a, dict) and a.get("object_id")]
     return incident
 
@@ -141,16 +165,27 @@ def priority_id(severity: Any, *, remote: str, config: KitehouseRemote) -> str:
     return priority
 
 
+def _ids_or_as_sent(value: Any, id_of: Callable[[Any], str | None]) -> Any:
+    """An array field of a full-PUT body: the ids of its items; empty when missing. One the
+    server sent as something else goes back as it came: the PUT replaces the whole record,
+    and an empty array in its place could throw away what it stands for."""
+    if not value:
+        return []
+    if not isinstance(value, list):
+        return value
+    return [i for i in map(id_of, value) if i]
+
+
 def put_body(raw: dict[str, Any], changes: dict[str, Any], *, remote: str,
              config: KitehouseRemote) -> dict[str, Any]:
     """The whole §5.1 body from a read incident: references as ids, attachments as ids."""
     body: dict[str, Any] = {
-        "attachments": [i for i in (ref_id(a.get("object_id") if isinstance(a, dict) else a)
-                                    for a in raw.get("attachments") or []) if i],
+        "attachments": _ids_or_as_sent(raw.get("attachments"), lambda a: ref_id(
+            a.get("object_id") if isinstance(a, dict) else a)),
         "category": ref_id(raw.get("category")), "source": ref_id(raw.get("source")),
         "priority": ref_id(raw.get("priority")) or config.default_priority_id,
-        "people_involved": [i for i in map(ref_id, raw.get("people_involved") or []) if i],
-        "staff": [i for i in map(ref_id, raw.get("staff") or []) if i],
+        "people_involved": _ids_or_as_sent(raw.get("people_involved"), ref_id),
+        "staff": _ids_or_as_sent(raw.get("staff"), ref_id),
         "short_description": str(raw.get("short_description") or ""),
         "status": str(raw.get("status") or ""),
         "assigned_to": ref_id(raw.get("assigned_to")),
@@ -174,7 +209,7 @@ def create_changes(raw: dict[str, Any], draft: Draft, key: str, *, remote: str,
                    config: KitehouseRemote) -> dict[str, Any]:
     """The changes of a create's PUT half: title, description, priority and our key (in
     place of any key the incident already carries)."""
-    fields = [f for f in raw.get("custom_fields") or []
+    fields = [f for f in _as_list(raw.get("custom_fields"))
               if isinstance(f, dict) and f.get("field_id") != KEY_FIELD]
     changes: dict[str, Any] = {
         "short_description": draft.title, "description": draft.description,

@@ -36,10 +36,12 @@ from incident_tui.domain.text import clean, shorten
 from incident_tui.remote.base import Connector
 from incident_tui.remote.errors import (
     AuthFailed,
+    BadResponse,
     Conflict,
     Forbidden,
     Misdirected,
     NotFound,
+    Refused,
     RemoteError,
     Unavailable,
     Unsendable,
@@ -707,6 +709,13 @@ class Pusher:
         try:
             theirs = base_of(await connector.get(cached.incident.remote_id))
         except NotFound:
+            return
+        except (Refused, BadResponse) as error:
+            # A full record this one remote will not give (a 4xx for it, an answer that
+            # cannot be read) leaves nothing to compare: the delete goes as it did before
+            # this check, rather than refused for a read it never asked for.
+            log.info("%s: %s cannot be read before its delete (%s); deleting it as it is",
+                     connector.name, change.incident_id, error)
             return
         # As for an edit: a refused delete's retry does not agree to what a pull stored since.
         kept = change.payload.get(REFUSED_BASE)

@@ -84,3 +84,21 @@ async def test_a_delete_of_an_incident_nobody_changed_goes_at_once(
 
     assert result.ok and result.pushed == 1 and result.conflicts == 0
     assert remote_id not in emulator.incidents
+
+
+async def test_a_delete_whose_incident_the_remote_will_not_show_still_goes(
+    serve: Serve, tmp_path: Path
+) -> None:
+    # The check reads the incident first; a read refused for it alone leaves nothing to
+    # compare, and must not have the delete refused for a request the user never made.
+    emulator, settings, [remote_id] = await synced_kitehouse(serve, tmp_path, "Loose tile")
+    Actions.open(settings.db_path()).delete(f"school:{remote_id}")
+    emulator.faults.add(
+        "status", method="GET", status=400, body={"message": "view broken"},
+        path=f"/{remote_id}$", times=-1,
+    )
+
+    result = (await sync(settings)).results[0]
+
+    assert result.ok and result.pushed == 1, result.error
+    assert remote_id not in emulator.incidents

@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -178,7 +178,7 @@ class Reader:
         """Every row the query selects (for exports and the command line)."""
         return self.page(query, 0, -1)
 
-    def rows(self, query: ListQuery, limit: int = -1) -> Iterator[ListRow]:
+    def rows(self, query: ListQuery, limit: int = -1) -> Generator[ListRow, None, None]:
         """The query's first ``limit`` rows (-1: all) in its order, read from SQLite as they
         are taken, so the command line prints 100,000 of them in flat memory. One statement,
         so one snapshot of the cache whatever a sync writes meanwhile; the reader's lock is
@@ -189,7 +189,7 @@ class Reader:
 
     def rows_with_text(
         self, query: ListQuery, limit: int = -1
-    ) -> Iterator[tuple[ListRow, str | None, str]]:
+    ) -> Generator[tuple[ListRow, str | None, str], None, None]:
         """:meth:`rows`, each with its ``description`` and ``status_raw`` as stored, read in
         the same single query: ``list --json`` prints them for every row, and a
         :meth:`detail` per row costs ten times the whole list."""
@@ -197,7 +197,7 @@ class Reader:
         for r in self._each(sql, [*params, limit, 0]):
             yield _list_row(r), r[-2], r[-1]
 
-    def _each(self, sql: str, params: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    def _each(self, sql: str, params: Sequence[Any]) -> Generator[tuple[Any, ...], None, None]:
         with self._lock:
             cursor = self._conn.execute(sql, params)
             try:

@@ -5,15 +5,22 @@ throw away a half-written comment. A dialog puts its fields here while the user 
 (debounced) and when it is cancelled, and takes them out again when it sends; reopening the
 same dialog brings the text back. The drafts live in a small JSON file beside the cache
 (``<cache>.drafts.json``, readable by the owner only), so they also outlive the process.
+Two TUIs on one cache share that file: a save changes only its own draft in it, under a lock
+file beside it (``<cache>.drafts.json.lock``).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
+import sys
 import tempfile
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +28,10 @@ log = logging.getLogger(__name__)
 
 Fields = dict[str, Any]
 """A dialog's fields by name, as JSON values."""
+
+LOCK_WAIT = 1.0
+"""Seconds a save waits for another process's save to finish before it goes ahead anyway:
+saves run on the screen's loop, and a process stopped mid-save must not freeze typing."""
 
 
 def drafts_path(db_path: Path) -> Path:
@@ -30,24 +41,30 @@ def drafts_path(db_path: Path) -> Path:
 
 class Drafts:
     """The drafts of one cache, by key (``comment:<incident id>``, ``new``,
-    ``edit:<incident id>``)."""
+    ``edit:<incident id>``).
+
+    Several processes may keep drafts of one cache (two TUIs, one per responder or per SSH
+    link). Each save therefore changes only its own key in the file as it is now, read again
+    under a lock, rather than writing this process's copy of the whole file over drafts
+    another one kept since."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._writable = True
-        """False when the file exists but cannot be read: writing would overwrite it."""
-        self._drafts: dict[str, Fields] = self._read()
+        self._drafts: dict[str, Fields] = self._read() or {}
+        self._unsaved: set[str] = set()
+        """Keys changed here whose change is not in the file yet (a save failed)."""
 
-    def _read(self) -> dict[str, Fields]:
+    def _read(self) -> dict[str, Fields] | None:
+        """The drafts in the file (none when there is no file); ``None`` when it exists but
+        cannot be read, and then it must not be written over."""
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}
         except OSError as exc:
             log.warning("cannot read the drafts in %s (kept in memory only): %s", self.path, exc)
-            self._writable = False
-            return {}
+            return None
         try:
             data = json.loads(text)
             if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
@@ -59,7 +76,7 @@ class Drafts:
             try:
                 os.replace(self.path, aside)
             except OSError:
-                self._writable = False
+                return None
             return {}
         return data
 
@@ -78,28 +95,80 @@ class Drafts:
             if self._drafts.get(key) == fields:
                 return
             self._drafts[key] = dict(fields)
+            self._unsaved.add(key)
             self._write()
 
     def drop(self, key: str) -> None:
         """Forget the draft under ``key`` (it was sent, or emptied)."""
         with self._lock:
             if self._drafts.pop(key, None) is not None:
+                self._unsaved.add(key)
                 self._write()
 
     def _write(self) -> None:
-        # A whole new file renamed into place: a process killed mid-write leaves the old one.
-        if not self._writable:
-            return
+        """Bring the file's entries of the keys changed here up to date (under ``_lock``)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, tmp = tempfile.mkstemp(prefix=".drafts-", dir=self.path.parent)
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(self._drafts, out, ensure_ascii=False)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with _file_lock(self.path.with_name(self.path.name + ".lock")):
+                drafts = self._read()
+                if drafts is None:
+                    return
+                for key in self._unsaved:
+                    if key in self._drafts:
+                        drafts[key] = self._drafts[key]
+                    else:
+                        drafts.pop(key, None)
+                _replace(self.path, drafts)
+            self._unsaved.clear()
         except OSError as exc:
-            # The draft is still kept in memory for this session.
+            # The draft is still kept in memory for this session, and saved with the next.
             log.warning("cannot save the drafts to %s: %s", self.path, exc)
+
+
+def _replace(path: Path, drafts: dict[str, Fields]) -> None:
+    """Write ``drafts`` to ``path`` as a whole new file renamed into place: a process killed
+    mid-write leaves the old one."""
+    handle, tmp = tempfile.mkstemp(prefix=".drafts-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(drafts, out, ensure_ascii=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file at ``path`` (created if missing) against other
+    processes and other :class:`Drafts` of this one, waiting at most :data:`LOCK_WAIT`.
+    Without a lock (none on this system or file system, or still held by then) the block
+    runs all the same: a save is never refused for it.
+
+    ``flock`` rather than a POSIX record lock: it belongs to the open file, so two
+    :class:`Drafts` of one process exclude each other too, and closing some other
+    descriptor of the file does not drop it."""
+    if sys.platform == "win32":
+        yield
+        return
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    log.info("no lock on %s (%s); saving the drafts without one", path, error)
+                    break
+                if time.monotonic() >= deadline:
+                    log.warning("%s still locked; saving the drafts without the lock", path)
+                    break
+                time.sleep(0.01)
+        yield
+    finally:
+        # Closing the file releases the lock.
+        os.close(fd)

@@ -4,6 +4,9 @@ file or a folder that cannot be written."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,3 +76,50 @@ def test_a_file_that_cannot_be_read_is_never_overwritten(
     assert drafts.get("comment:ops:1") == {"body": "in memory"}
     monkeypatch.undo()
     assert path.read_text() == '{"new": {"title": "written by another session"}}'
+
+
+def test_two_instances_on_one_file_keep_each_others_drafts(tmp_path: Path) -> None:
+    path = drafts_path(tmp_path / "cache.db")
+    first, second = Drafts(path), Drafts(path)  # two TUIs, each started before any draft
+    first.put("comment:ops:1", {"body": "half-written in the first"})
+    second.put("comment:ops:2", {"body": "typed in the second"})
+    second.put("new", {"title": "Gas leak"})
+    second.drop("new")  # sent: only that one goes
+    assert json.loads(path.read_text()) == {
+        "comment:ops:1": {"body": "half-written in the first"},
+        "comment:ops:2": {"body": "typed in the second"},
+    }
+    first.drop("comment:ops:1")
+    assert Drafts(path).get("comment:ops:2") == {"body": "typed in the second"}
+    assert Drafts(path).get("comment:ops:1") is None
+
+
+SAVER = """
+import sys
+from pathlib import Path
+from incident_tui.ui.drafts import Drafts
+drafts = Drafts(Path(sys.argv[1]))
+sys.stdin.readline()  # both start saving together
+for n in range(int(sys.argv[3])):
+    drafts.put(f"comment:{sys.argv[2]}:{n}", {"body": f"draft {n}"})
+"""
+
+
+def test_two_processes_saving_at_once_lose_nothing(tmp_path: Path) -> None:
+    path = drafts_path(tmp_path / "cache.db")
+    count = 150
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    savers = [
+        subprocess.Popen(
+            [sys.executable, "-c", SAVER, str(path), name, str(count)],
+            stdin=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        for name in ("ops", "school")
+    ]
+    for saver in savers:
+        assert saver.stdin is not None
+        saver.stdin.write("go\n")
+        saver.stdin.flush()
+    assert [saver.wait(timeout=60) for saver in savers] == [0, 0]
+    # Each save read the file again under the lock: no save wrote over the other's drafts.
+    assert len(json.loads(path.read_text())) == 2 * count

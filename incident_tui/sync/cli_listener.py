@@ -214,11 +214,14 @@ def summary(report: SyncReport) -> str:
 def failure_reason(report: SyncReport) -> str:
     """Why a pass failed, on one line: the summary with each failing remote's reason."""
     good = sum(1 for r in report.results if r.ok)
-    failing = ", ".join(
-        f"{r.remote} ({'offline' if r.offline else 'failed'}: {r.error or 'no reason given'})"
-        for r in report.results
-        if not r.ok
-    )
+    # Remotes failing for one reason (a cache another process holds, a network down) are
+    # named together: five copies of a long reason hid which remotes failed otherwise.
+    reasons: dict[str, list[str]] = {}
+    for r in report.results:
+        if not r.ok:
+            reason = f"{'offline' if r.offline else 'failed'}: {r.error or 'no reason given'}"
+            reasons.setdefault(reason, []).append(r.remote)
+    failing = ", ".join(f"{', '.join(names)} ({reason})" for reason, names in reasons.items())
     return clean(
         f"synced {good} of {len(report.results)} remotes; failing: {failing}", single_line=True
     )

@@ -3,6 +3,8 @@ and :class:`Failure`, the one-line error a command raises when the cache or a re
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
@@ -70,12 +72,32 @@ def open_sync_store(settings: Settings) -> Engine:
     return make_engine(cache_path(settings))
 
 
+WAIT_NOTE_AFTER = 2.0
+"""Seconds a change to the cache may take before the command says it is waiting: one takes a
+few milliseconds, unless another incident-tui holds the cache's write lock, and then it
+waits up to the busy timeout, which looked like a hang."""
+
+
 def run_action(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """``call(*args, **kwargs)``, with an action the cache refuses turned into a
-    :class:`Failure`."""
+    :class:`Failure`; one still waiting after :data:`WAIT_NOTE_AFTER` says so on stderr."""
     from incident_tui.store.actions import ActionError
+    from incident_tui.store.db import BUSY_TIMEOUT
 
+    note = threading.Timer(
+        WAIT_NOTE_AFTER,
+        lambda: print(
+            "incident-tui: waiting for the cache (another incident-tui may be writing to "
+            f"it; up to {BUSY_TIMEOUT:g} s)…",
+            file=sys.stderr,
+            flush=True,
+        ),
+    )
+    note.daemon = True
+    note.start()
     try:
         return call(*args, **kwargs)
     except ActionError as error:
         raise Failure(str(error)) from None
+    finally:
+        note.cancel()

@@ -193,3 +193,27 @@ async def test_a_paused_remote_stays_paused_while_another_process_writes(
     finally:
         await engine.aclose()
         server.stop()
+
+
+def test_a_change_kept_waiting_for_the_cache_says_so_before_it_gives_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ten seconds of nothing looked like a hang: a note comes while it still waits.
+    from incident_tui import cli_store
+
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT", 1.5)
+    monkeypatch.setattr(cli_store, "WAIT_NOTE_AFTER", 0.3)
+    db = tmp_path / "cache.db"
+    build(db, [make_incident(1, remote="school", kind="kitehouse")]).engine.dispose()
+    with write_locked(db):
+        assert main(["--db", str(db), "comment", "school:r1", "-m", "On site"]) == 1
+    err = capsys.readouterr().err
+    first, _ = err.split("\n", 1)
+    assert first == (
+        "incident-tui: waiting for the cache (another incident-tui may be writing to it; "
+        "up to 1.5 s)…"
+    )
+    busy_line(err.split("\n", 1)[1], db)
+    # Not said when nothing holds it.
+    assert main(["--db", str(db), "comment", "school:r1", "-m", "On site"]) == 0
+    assert capsys.readouterr().err == ""

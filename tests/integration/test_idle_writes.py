@@ -131,13 +131,13 @@ async def test_the_full_listing_is_noted_when_the_rest_of_the_pass_fails(
     settings = Settings(db=tmp_path / "cache.db", remotes=[config])  # type: ignore[list-item]
     now = [FIXED_NOW]
     kitehouse.emulator.faults.add(
-        "status", method="GET", path=KITEHOUSE_RECORD, status=400, times=-1
+        "status", method="GET", path=KITEHOUSE_RECORD, status=503, times=-1
     )
     engine = SyncEngine(settings, sleep=no_sleep, clock=lambda: now[0])
     try:
-        # A first sync whose full records are refused: the listing is stored and noted, so
-        # the next pass is incremental and no first sync (that one reports no arrival as
-        # urgent).
+        # A first sync whose full records fail (the server erring on each): the listing is
+        # stored and noted, so the next pass is incremental and no first sync (that one
+        # reports no arrival as urgent).
         first = await engine.sync()
         assert not first.ok
         full, attempted, ok = remote_times(settings.db_path(), "school")

@@ -422,6 +422,71 @@ def test_comments_of_the_shift_per_incident(tmp_path: Path) -> None:
     assert "(2 earlier comments not shown)" in to_markdown(h)
 
 
+def test_comment_threads_match_a_plain_count_of_the_comments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More incidents discussed than are listed, ties in time, comments before the shift,
+    a deleted incident and a remote out of the config: the threads, the counts and the
+    comments kept are those a plain reading of every comment gives, by either plan."""
+    from incident_tui.store import handover_comments
+
+    def comments(n: int) -> list[Comment]:
+        # Incidents 3k, 3k+1 and 3k+2 share their latest time (a tie broken by the id); every
+        # third has two comments at that same time; some fall before the shift.
+        last = NOW - timedelta(minutes=20 * (n // 3))
+        found = [
+            Comment(f"c{n}-{k}", f"note {k} on {n}", created_at=last - timedelta(minutes=k * 7),
+                    author=f"P{k}")
+            for k in range(n % 6)
+        ]
+        if n % 3 == 0:
+            found.append(Comment(f"c{n}-same", f"same time on {n}", created_at=last))
+        found.append(Comment(f"c{n}-old", "before the shift", created_at=SINCE - HOUR))
+        return found
+
+    path = tmp_path / "c.db"
+    actions, reader = build(
+        path,
+        [
+            incident(n, created=NOW - 50 * HOUR, remote=("ops", "school", "gone")[n % 3],
+                     comments=comments(n))
+            for n in range(1, 25)
+        ],
+    )
+    actions.delete("ops:r6")
+    plain: dict[str, list[tuple[Any, ...]]] = {}
+    with sqlite3.connect(path) as conn:
+        live = {
+            ident: title
+            for ident, title, remote, deleted in conn.execute(
+                "SELECT id, title, remote, deleted_locally FROM incident"
+            )
+            if not deleted and remote != "gone"
+        }
+        for row in sorted(
+            conn.execute("SELECT incident_id, author, body, created_at, seq FROM comment"),
+            key=lambda r: (r[3] or "", r[4]),
+        ):
+            if row[0] in live and (row[3] or "") >= to_db(SINCE):
+                plain.setdefault(row[0], []).append(row)
+    order = sorted(sorted(plain), key=lambda ident: plain[ident][-1][3], reverse=True)
+    expected = [
+        (ident, live[ident], len(plain[ident]), [(r[1], r[2], r[3]) for r in plain[ident][-3:]])
+        for ident in order[:4]
+    ]
+    assert len(plain) > 4 and any(len(rows) > 3 for rows in plain.values())
+    for share in (1, 10**9):  # a scan of every comment, and a walk of the time index
+        monkeypatch.setattr(handover_comments, "SCAN_SHARE", share)
+        h = report(reader, remotes=["ops", "school"], limit=4, comments_per_incident=3)
+        assert h.comment_total == sum(len(rows) for rows in plain.values())
+        assert h.comment_incidents == len(plain)
+        assert [
+            (t.incident_id, t.title, t.total,
+             [(c.author, c.body, to_db(c.created_at)) for c in t.comments])
+            for t in h.comments
+        ] == expected
+
+
 def test_stale_cache_is_said_explicitly(tmp_path: Path) -> None:
     actions, reader = build(tmp_path / "c.db", [incident(1, created=NOW - HOUR, remote="school")])
     pull_store.save_remote_state(

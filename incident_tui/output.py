@@ -40,7 +40,12 @@ CSV_FIELDS = (
 
 
 def _iso(text: str | None) -> str | None:
-    return format_time(from_db(text))
+    """A cached time in the JSON form; ``None`` for a damaged one (not a time, or not text),
+    as the table shows it as unknown: one bad row must not stop the rest of the output."""
+    try:
+        return format_time(from_db(text))
+    except (ValueError, TypeError, OverflowError):
+        return None
 
 
 def row_json(row: ListRow, description: str | None = None, status_raw: str = "") -> dict[str, Any]:
@@ -325,7 +330,7 @@ def detail_text(detail: Detail, now: datetime) -> str:
         "",
         f"status    {i['status']}" + _remote_word(word, i["status"]),
         f"severity  {i['severity'] or '-'}",
-        f"created   {_iso(i['created_at'])} ({_ago(i['created_at'], now)})",
+        f"created   {_iso(i['created_at']) or '?'} ({_ago(i['created_at'], now)})",
         f"updated   {_iso(i['updated_at']) or '-'}",
     ]
     if i["reporter"]:

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -371,6 +372,37 @@ def test_json_escapes_the_controls_a_terminal_would_obey(
         parsed = json.loads(printed)
         # The same text to a script.
         assert (parsed[0] if isinstance(parsed, list) else parsed)["title"] == title
+
+
+def test_a_damaged_time_in_the_cache_is_null_and_the_rest_is_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from incident_tui.ui.screens.export import export_text
+
+    db = tmp_path / "c.db"
+    build(db, [make_incident(1, comments=[Comment("c1", "a note", created_at=NOW)]),
+               make_incident(2)])
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "UPDATE incident SET created_at = 'garbage', "
+            "updated_at = '2026-11-22T13:00:00+01:00' WHERE id = 'ops:r1'"
+        )
+        conn.execute("UPDATE comment SET created_at = 'yesterday'")
+    assert main(["--db", str(db), "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(i["id"], i["created_at"], i["updated_at"]) for i in listed] == [
+        # Newest first by the stored text, where 'garbage' sorts above every year.
+        ("ops:r1", None, "2026-11-22T12:00:00Z"),
+        ("ops:r2", "2026-11-22T11:58:00Z", "2026-11-22T11:58:00Z"),
+    ]
+    assert main(["--db", str(db), "show", "ops:r1", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["created_at"] is None and shown["comments"][0]["created_at"] is None
+    assert shown["comments"][0]["body"] == "a note"
+    assert main(["--db", str(db), "show", "ops:r1"]) == 0
+    assert "created   ? (? ago)" in capsys.readouterr().out
+    text, count = export_text(Reader.open(db), ListQuery(), "json")
+    assert count == 2 and json.loads(text) == listed
 
 
 def test_list_json_reads_in_a_few_queries_whatever_the_count(

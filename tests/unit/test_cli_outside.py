@@ -405,6 +405,58 @@ def test_a_damaged_time_in_the_cache_is_null_and_the_rest_is_printed(
     assert count == 2 and json.loads(text) == listed
 
 
+def test_list_json_in_batches_prints_every_time_as_parsing_it_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Several batches of incidents, and times in every shape a cache row can hold: the
+    canonical one (taken as it is), and others that must be parsed, or are not times."""
+    from datetime import datetime
+
+    from incident_tui.domain.mapping import format_time
+    from incident_tui.ui.screens.export import export_text
+
+    db = tmp_path / "c.db"
+    count = 2 * output.JSON_BATCH + 7
+    build(db, [make_incident(n, minutes_ago=n * 7.5) for n in range(1, count + 1)])
+    times = [
+        "2026-11-22T09:14:00.123456Z",
+        "2024-02-29T23:59:59.999999Z",  # a leap day
+        "2026-04-31T10:00:00.000000Z",  # no such day
+        "2026-11-30T10:00:00.000000Z",
+        "0999-01-02T03:04:05.000000Z",  # the JSON form has no leading zero
+        "2026-11-22T12:30:00+02:00",
+        "2026-11-22T10:00:00Z",
+        "2026-13-01T00:00:00.000000Z",
+        "",
+        "not a time",
+    ]
+    with sqlite3.connect(db) as conn:
+        for n, text in enumerate(times, start=1):
+            conn.execute("UPDATE incident SET updated_at = ? WHERE id = ?", [text, f"ops:r{n}"])
+
+    def expected(text: str | None) -> str | None:
+        try:
+            return format_time(datetime.fromisoformat(text)) if text else None
+        except ValueError:
+            return None
+
+    assert main(["--db", str(db), "list", "--json"]) == 0
+    printed = capsys.readouterr().out
+    assert printed == _per_incident_json(db, ListQuery())
+    items = json.loads(printed)
+    assert len(items) == count
+    with sqlite3.connect(db) as conn:
+        stored = dict(conn.execute("SELECT id, updated_at FROM incident"))
+    assert {i["id"]: i["updated_at"] for i in items} == {
+        ident: expected(text) for ident, text in stored.items()
+    }
+    assert [item["updated_at"] for item in items[: len(times)]] == [
+        "2026-11-22T09:14:00Z", "2024-02-29T23:59:59Z", None, "2026-11-30T10:00:00Z",
+        "999-01-02T03:04:05Z", "2026-11-22T10:30:00Z", "2026-11-22T10:00:00Z", None, None, None,
+    ]
+    assert export_text(Reader.open(db), ListQuery(), "json") == (printed, count)
+
+
 def test_list_json_reads_in_a_few_queries_whatever_the_count(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -57,12 +58,47 @@ def _quoted(text: str) -> str:
     return f"{mark}{shown}{mark}"
 
 
-def fts_query(text: str) -> str:
-    """Turn what a user typed into a safe FTS5 query: every word a quoted string, the last
-    one a prefix (search as you type). ``eu-west`` or ``o'brien`` are just words here."""
+def _fts_word(word: str, prefix: bool) -> str:
+    """One typed word as an FTS5 string (a prefix if ``prefix``)."""
+    return '"' + word.replace('"', '""') + '"' + ("*" if prefix else "")
+
+
+ID_WORD = re.compile(r"([A-Za-z0-9_.-]+):(.+)")
+"""A word that may be an incident's id as the list prints it, ``<remote>:<number>``: a remote
+name (as the config allows them, so with no colon) and a colon before the rest."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdWord:
+    """A search word of the :data:`ID_WORD` form. The full-text index holds an incident's
+    numbers (its reference and remote id) but not its remote's name, so such a word matches
+    as text (:attr:`text`) or as the number of an incident of that remote."""
+
+    text: str
+    """The FTS5 query of the whole word, as any other word."""
+    remote: str
+    """The remote's name, before the colon."""
+    number: str
+    """The FTS5 query of the part after the colon, within the index's ``ids`` column."""
+
+
+def search_words(text: str) -> tuple[str, tuple[IdWord, ...]]:
+    """What a user typed as a safe FTS5 query of its plain words (``""`` when there are none)
+    and its words that may be ids. Every word is a quoted string, the last one a prefix
+    (search as you type); ``eu-west`` or ``o'brien`` are just words here."""
     words = text.split()
-    if not words:
-        return ""
-    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
-    quoted[-1] += "*"
-    return " ".join(quoted)
+    plain: list[str] = []
+    ids: list[IdWord] = []
+    for n, word in enumerate(words, start=1):
+        last = n == len(words)
+        if found := ID_WORD.fullmatch(word):
+            ids.append(
+                IdWord(
+                    _fts_word(word, last),
+                    found.group(1),
+                    "ids : " + _fts_word(found.group(2), last),
+                )
+            )
+        else:
+            plain.append(_fts_word(word, last))
+    return " ".join(plain), tuple(ids)

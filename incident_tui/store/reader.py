@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from incident_tui.domain.query import ListQuery, Sort, fts_query
+from incident_tui.domain.query import ListQuery, Sort, search_words
 from incident_tui.domain.text import clean
 from incident_tui.store.db import open_db
 from incident_tui.store.pauses import pause_left
@@ -111,11 +111,20 @@ def where_clause(query: ListQuery) -> tuple[str, list[Any]]:
         conditions.append("(" + " OR ".join(parts) + ")")
     if query.pending_only:
         conditions.append("pending > 0")
-    match = fts_query(query.search)
+    match, ids = search_words(query.search)
     if match:
-        conditions.append("num IN (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?)")
+        conditions.append(f"num IN {_MATCHES}")
         params.append(match)
+    for word in ids:
+        # The id the list prints (``school:000186a0``), which the index holds but for the
+        # remote's name; or the word as text, as before.
+        conditions.append(f"(num IN {_MATCHES} OR (remote = ? AND num IN {_MATCHES}))")
+        params += [word.text, word.remote, word.number]
     return " AND ".join(conditions), params
+
+
+_MATCHES = "(SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?)"
+"""The incidents (their ``num``) a full-text query finds."""
 
 
 class Reader:

@@ -28,3 +28,14 @@ def test_list_search_finds_a_revily_incident_by_the_id_the_list_shows(
     for typed in (remote_id, remote_id[:5].lower()):
         out, _ = cli(capsys, "list", "--search", typed, "--json")
         assert incident_id in [row["id"] for row in json.loads(out)], typed
+    # The whole id as the list prints it (remote name, colon, number), alone or with a word
+    # of its title; or the reference after the remote's name.
+    [title] = [row["title"] for row in json.loads(cli(capsys, "list", "--json")[0])
+               if row["id"] == incident_id]
+    for typed in (incident_id, f"{incident_id} {title.split()[0]}", f"oncall:{ref}",
+                  incident_id[:-2]):
+        out, _ = cli(capsys, "list", "--search", typed, "--json")
+        assert incident_id in [row["id"] for row in json.loads(out)], typed
+    # Another remote's name before the number finds nothing of this one.
+    out, _ = cli(capsys, "list", "--search", f"school:{remote_id}", "--json")
+    assert json.loads(out) == []

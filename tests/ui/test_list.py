@@ -216,6 +216,30 @@ async def test_search_matches_comments(make_app: Any) -> None:
         assert lst.cursor_row.id == "school:r001"
 
 
+async def test_search_finds_an_incident_by_its_whole_id(make_app: Any) -> None:
+    """The id as the list shows it (remote name, colon, number) finds that incident, also
+    while it is being typed; another remote's name before the same number does not."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"school:r00")
+        await settle(pilot)
+        lst = incidents(app)
+        rows = [lst.row_at(i) for i in range(lst.total)]
+        assert rows and all(row is not None and row.id.startswith("school:r00") for row in rows)
+        await pilot.press("1")
+        await settle(pilot)
+        assert lst.total == 1 and lst.cursor_row is not None
+        assert lst.cursor_row.id == "school:r001"
+        await pilot.press(*["backspace"] * 4, *"1001")  # its reference after the name
+        await settle(pilot)
+        assert lst.list_query.search == "school:1001" and lst.total == 1
+        assert lst.cursor_row is not None and lst.cursor_row.id == "school:r001"
+        await pilot.press(*["backspace"] * 11, *"ops:1001")
+        await settle(pilot)
+        assert lst.list_query.search == "ops:1001" and lst.total == 0
+
+
 async def test_filter_by_status(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

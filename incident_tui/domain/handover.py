@@ -293,6 +293,13 @@ def positive_hours(text: str) -> float:
     return value
 
 
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far past the shift's end a time from a remote may lie and still count as in the shift.
+Remotes stamp times by their own clocks, which may run a little ahead of ours: an incident
+opened a moment ago on such a server must still be new this shift. Anything later (2030,
+9999: a wrong clock or a damaged record) did not happen in this shift."""
+
+
 SYNC_FRESH_FOR = timedelta(hours=1)
 """How long after a remote's last successful sync the summary still counts its data as
 current. The TUI syncs every ``poll_seconds`` (30 s by default), so an hour is a great many

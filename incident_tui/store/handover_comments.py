@@ -19,7 +19,7 @@ THREADS_SQL = (
     # +incident_id: grouping by the bare column makes SQLite walk the incident_id index over
     # every comment of the cache rather than find the shift's by their time.
     "SELECT incident_id, MAX(created_at) AS last, COUNT(*) AS n FROM comment "
-    "WHERE {created_at} >= :since GROUP BY +incident_id) AS g "
+    "WHERE {created_at} BETWEEN :since AND :until GROUP BY +incident_id) AS g "
     "JOIN incident i ON i.id = g.incident_id WHERE i.deleted_locally = 0 "
     "AND (:retired IS NULL OR +i.remote NOT IN (SELECT value FROM json_each(:retired))) "
     "ORDER BY g.last DESC, g.incident_id LIMIT :limit"
@@ -30,7 +30,8 @@ the ``LIMIT``). ``{created_at}`` is the column, or ``+created_at`` to scan the t
 
 LATEST_SQL = (
     "SELECT author, body, created_at, pending FROM comment "
-    "WHERE incident_id = ? AND created_at >= ? ORDER BY created_at DESC, seq DESC LIMIT ?"
+    "WHERE incident_id = ? AND created_at BETWEEN ? AND ? "
+    "ORDER BY created_at DESC, seq DESC LIMIT ?"
 )
 """The latest comments of the shift on one incident, newest first."""
 
@@ -38,13 +39,15 @@ LATEST_SQL = (
 def comment_threads(
     reader: Reader,
     since_text: str,
+    until_text: str,
     limit: int,
     per_incident: int,
     retired: Collection[str] = (),
 ) -> tuple[tuple[CommentThread, ...], int, int]:
-    """The shift's comments per incident (most recently discussed first, ties by id), with
-    the total number of comments and of incidents discussed; those on incidents of the
-    ``retired`` remotes (no longer in the config) are left out, as their incidents are.
+    """The shift's comments (written from ``since_text`` to ``until_text``) per incident
+    (most recently discussed first, ties by id), with the total number of comments and of
+    incidents discussed; those on incidents of the ``retired`` remotes (no longer in the
+    config) are left out, as their incidents are.
 
     Each thread holds the incident's latest ``per_incident`` comments of the shift, oldest
     first. SQLite counts and ranks the shift's comments without handing them over (a short
@@ -54,12 +57,15 @@ def comment_threads(
     limit = max(0, limit)
     params = {
         "since": since_text,
+        "until": until_text,
         "retired": json.dumps(sorted(retired)) if retired else None,
         # One row at least: it carries the totals when nothing is to be listed.
         "limit": max(1, limit),
     }
     # Both counts come from indexes alone (the largest seq stands in for the number of rows).
-    in_shift = reader.query("SELECT COUNT(*) FROM comment WHERE created_at >= ?", [since_text])
+    in_shift = reader.query(
+        "SELECT COUNT(*) FROM comment WHERE created_at BETWEEN ? AND ?", [since_text, until_text]
+    )
     everything = reader.query("SELECT COALESCE(MAX(seq), 0) FROM comment")
     scan = int(in_shift[0][0]) * SCAN_SHARE > int(everything[0][0])
     sql = THREADS_SQL.format(created_at="+created_at" if scan else "created_at")
@@ -74,7 +80,9 @@ def comment_threads(
             tuple(
                 ShiftComment(c[0], c[1] or "", from_db_or_none(c[2]), bool(c[3]))
                 for c in reversed(
-                    reader.query(LATEST_SQL, [incident_id, since_text, max(0, per_incident)])
+                    reader.query(
+                        LATEST_SQL, [incident_id, since_text, until_text, max(0, per_incident)]
+                    )
                 )
             ),
         )

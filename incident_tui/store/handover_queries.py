@@ -18,11 +18,12 @@ resolution time alone: one resolved at a time the cache does not know yet is not
 the section says how many of those changed this shift (see :data:`UNTIMED_IN_SHIFT`).
 
 Shift boundaries are inclusive: an incident created exactly ``hours`` before ``now`` is new
-this shift, and one whose last update is exactly ``stale_hours`` old is stale. Times in the
-cache are canonical ISO text, so comparisons are text comparisons, and every order ends with
-the id so ties cannot reorder. Plain ``sqlite3`` through :class:`Reader`; the rules that need
-judgement (what makes an incident need attention, how fresh a remote is) live in
-:mod:`incident_tui.domain.handover`.
+this shift, and one whose last update is exactly ``stale_hours`` old is stale. A time a remote
+set counts as in the shift up to ``now`` and a few minutes (:data:`CLOCK_SKEW`), no later: an
+incident dated in 2030 is not new this shift. Times in the cache are canonical ISO text, so
+comparisons are text comparisons, and every order ends with the id so ties cannot reorder.
+Plain ``sqlite3`` through :class:`Reader`; the rules that need judgement (what makes an
+incident need attention, how fresh a remote is) live in :mod:`incident_tui.domain.handover`.
 
 This module counts and lists the sections; the rows of listed incidents are read and turned
 into items by :mod:`incident_tui.store.handover_items`, the shift's comments by
@@ -40,6 +41,7 @@ from typing import Any
 
 from incident_tui.clock import to_db
 from incident_tui.domain.handover import (
+    CLOCK_SKEW,
     SECTION_ORDER,
     Handover,
     HandoverItem,
@@ -89,14 +91,14 @@ OPEN_SCAN = (
 )
 """The open test with the status index ruled out (for scans and index walks)."""
 LAST_UPDATE = "COALESCE(NULLIF(updated_at, ''), created_at, '')"
-RESOLVED_HERE_IN_SHIFT = "(status = 'resolved' AND resolved_at >= :since)"
+RESOLVED_HERE_IN_SHIFT = "(status = 'resolved' AND resolved_at BETWEEN :since AND :until)"
 """Resolved at a known time within the shift; this counts resolutions the remote has not
 accepted yet, too."""
 RESOLVED_IN_SHIFT = f"({RESOLVED_HERE_IN_SHIFT} AND NOT {UNSENT_RESOLVE})"
 """Resolved this shift, and the remote has the resolution."""
 UNTIMED_IN_SHIFT = (
     "(status = 'resolved' AND (resolved_at IS NULL OR resolved_at = '') "
-    f"AND updated_at >= :since AND NOT {UNSENT_RESOLVE})"
+    f"AND updated_at BETWEEN :since AND :until AND NOT {UNSENT_RESOLVE})"
 )
 """Resolved at a time the cache does not know yet (a remote's summary may lack it until the
 full record is read), and changed this shift, so possibly resolved in it. Its last update is
@@ -160,9 +162,12 @@ def handover_report(
         raise ValueError(f"stale_hours must be positive, not {stale_hours:g}")
     since = now - timedelta(hours=hours)
     since_text = to_db(since) or ""
+    # The shift's end for times the remotes set (see CLOCK_SKEW).
+    until_text = to_db(now + CLOCK_SKEW) or ""
     retired = retired_remotes(reader, remotes)
     times = {
         "since": since_text,
+        "until": until_text,
         "stale": to_db(now - timedelta(hours=stale_hours)) or "",
         "retired": json.dumps(retired) if retired else None,
     }
@@ -209,7 +214,7 @@ def handover_report(
     new = _named(
         reader,
         f"SELECT id, COUNT(*) OVER () FROM incident WHERE {LIVE} "
-        "AND created_at >= :since ORDER BY created_at, id LIMIT :limit",
+        "AND created_at BETWEEN :since AND :until ORDER BY created_at, id LIMIT :limit",
         params,
     )
 
@@ -258,7 +263,7 @@ def handover_report(
         for key in SECTION_ORDER
     )
     threads, comment_total, comment_incidents = comment_threads(
-        reader, since_text, limit, comments_per_incident, retired
+        reader, since_text, until_text, limit, comments_per_incident, retired
     )
     return Handover(
         generated_at=now,

@@ -96,6 +96,38 @@ def test_shift_start_is_inclusive(tmp_path: Path) -> None:
     assert h.section("new").total == 2
 
 
+def test_times_after_the_shift_end_are_not_in_the_shift(tmp_path: Path) -> None:
+    """A remote's clock a little ahead still counts; a date years ahead (a wrong clock, a
+    damaged record) is not new, resolved or commented on this shift."""
+    from incident_tui.domain.handover import CLOCK_SKEW
+
+    far = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    later = NOW + CLOCK_SKEW + timedelta(seconds=1)
+    note = Comment("f", "from the future", created_at=far, author="Al")
+    _, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=NOW + CLOCK_SKEW),  # a remote's clock a little fast
+            incident(2, created=later),
+            incident(3, created=datetime(2030, 1, 1, tzinfo=UTC), comments=[note]),
+            incident(4, created=far),
+            incident(5, created=NOW - HOUR, status=Status.RESOLVED, resolved=far),
+            incident(6, created=NOW - HOUR, status=Status.RESOLVED, resolved=NOW + CLOCK_SKEW),
+            # Resolved at a time not known, last changed years ahead: not this shift's either.
+            incident(7, created=NOW - 50 * HOUR, status=Status.RESOLVED, updated=far),
+            incident(8, created=NOW - 50 * HOUR, status=Status.RESOLVED, updated=NOW),
+        ],
+    )
+    h = report(reader)
+    assert ids(h, "new") == ["ops:r5", "ops:r6", "ops:r1"]
+    assert h.section("new").total == 3
+    assert ids(h, "resolved") == ["ops:r6"] and h.section("resolved").total == 1
+    assert h.section("resolved").untimed == 1
+    assert h.comments == () and h.comment_total == 0
+    markdown = to_markdown(h)
+    assert "ops:r2" not in markdown and "ops:r4" not in markdown and "2030" not in markdown
+
+
 def test_resolved_this_shift_and_before(tmp_path: Path) -> None:
     _, reader = build(
         tmp_path / "c.db",
@@ -425,10 +457,13 @@ def test_comments_of_the_shift_per_incident(tmp_path: Path) -> None:
 def test_comment_threads_match_a_plain_count_of_the_comments(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """More incidents discussed than are listed, ties in time, comments before the shift,
-    a deleted incident and a remote out of the config: the threads, the counts and the
+    """More incidents discussed than are listed, ties in time, comments before and after the
+    shift, a deleted incident and a remote out of the config: the threads, the counts and the
     comments kept are those a plain reading of every comment gives, by either plan."""
+    from incident_tui.domain.handover import CLOCK_SKEW
     from incident_tui.store import handover_comments
+
+    until = to_db(NOW + CLOCK_SKEW) or ""
 
     def comments(n: int) -> list[Comment]:
         # Incidents 3k, 3k+1 and 3k+2 share their latest time (a tie broken by the id); every
@@ -442,6 +477,8 @@ def test_comment_threads_match_a_plain_count_of_the_comments(
         if n % 3 == 0:
             found.append(Comment(f"c{n}-same", f"same time on {n}", created_at=last))
         found.append(Comment(f"c{n}-old", "before the shift", created_at=SINCE - HOUR))
+        if n % 4 == 0:
+            found.append(Comment(f"c{n}-far", "after it", created_at=NOW + 9 * CLOCK_SKEW))
         return found
 
     path = tmp_path / "c.db"
@@ -467,7 +504,7 @@ def test_comment_threads_match_a_plain_count_of_the_comments(
             conn.execute("SELECT incident_id, author, body, created_at, seq FROM comment"),
             key=lambda r: (r[3] or "", r[4]),
         ):
-            if row[0] in live and (row[3] or "") >= to_db(SINCE):
+            if row[0] in live and to_db(SINCE) <= (row[3] or "") <= until:
                 plain.setdefault(row[0], []).append(row)
     order = sorted(sorted(plain), key=lambda ident: plain[ident][-1][3], reverse=True)
     expected = [

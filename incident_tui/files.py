@@ -10,7 +10,6 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 
 from incident_tui.domain.text import clean
@@ -191,8 +190,16 @@ def save_chunks(folder: Path, name: str, chunks: Iterable[bytes]) -> Path:
         tmp.unlink(missing_ok=True)
 
 
-def _utf8_batches(pieces: Iterable[str], size: int = 256) -> Iterator[bytes]:
-    # One write a piece costs a call each, and a line a piece is the usual size.
-    it = iter(pieces)
-    while batch := list(islice(it, size)):
+def _utf8_batches(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[bytes]:
+    # One write a piece costs a call each when a piece is a line; by length, not by count,
+    # because a piece may as well be hundreds of incidents.
+    batch: list[str] = []
+    held = 0
+    for piece in pieces:
+        batch.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield "".join(batch).encode("utf-8")
+            batch, held = [], 0
+    if batch:
         yield "".join(batch).encode("utf-8")

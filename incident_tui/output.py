@@ -45,8 +45,8 @@ _CANONICAL = re.compile(
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z"
 )
 """A time as the cache writes it (:func:`incident_tui.clock.to_db`) that is surely valid: from
-year 1000 on (the JSON form writes earlier years without their leading zeros), on a day up
-to the 28th (later ones are parsed, to tell a 31 April of a damaged row)."""
+year 1000 on (earlier ones, year 0 among them, are parsed), on a day up to the 28th (later
+ones are parsed, to tell a 31 April of a damaged row)."""
 
 
 def _iso(text: str | None) -> str | None:
@@ -166,7 +166,7 @@ def json_array(items: Iterable[Any]) -> Iterator[str]:
     yield "[]" if first else "\n]"
 
 
-JSON_BATCH = 500
+JSON_BATCH = 100
 """Items encoded together: one call of the encoder (and of the escaping) per item took a
 third of ``list --json``."""
 

@@ -377,7 +377,7 @@ def test_json_escapes_the_controls_a_terminal_would_obey(
 def test_a_damaged_time_in_the_cache_is_null_and_the_rest_is_printed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from incident_tui.ui.screens.export import export_text
+    from incident_tui.ui.screens.export import write_export
 
     db = tmp_path / "c.db"
     build(db, [make_incident(1, comments=[Comment("c1", "a note", created_at=NOW)]),
@@ -401,8 +401,8 @@ def test_a_damaged_time_in_the_cache_is_null_and_the_rest_is_printed(
     assert shown["comments"][0]["body"] == "a note"
     assert main(["--db", str(db), "show", "ops:r1"]) == 0
     assert "created   ? (? ago)" in capsys.readouterr().out
-    text, count = export_text(Reader.open(db), ListQuery(), "json")
-    assert count == 2 and json.loads(text) == listed
+    path, count = write_export(db, ListQuery(), "json", tmp_path / "out", lambda: NOW)
+    assert count == 2 and json.loads(path.read_text(encoding="utf-8")) == listed
 
 
 def test_list_json_in_batches_prints_every_time_as_parsing_it_would(
@@ -413,7 +413,7 @@ def test_list_json_in_batches_prints_every_time_as_parsing_it_would(
     from datetime import datetime
 
     from incident_tui.domain.mapping import format_time
-    from incident_tui.ui.screens.export import export_text
+    from incident_tui.ui.screens.export import write_export
 
     db = tmp_path / "c.db"
     count = 2 * output.JSON_BATCH + 7
@@ -423,7 +423,7 @@ def test_list_json_in_batches_prints_every_time_as_parsing_it_would(
         "2024-02-29T23:59:59.999999Z",  # a leap day
         "2026-04-31T10:00:00.000000Z",  # no such day
         "2026-11-30T10:00:00.000000Z",
-        "0999-01-02T03:04:05.000000Z",  # the JSON form has no leading zero
+        "0999-01-02T03:04:05.000000Z",  # before year 1000: parsed, not cut
         "2026-11-22T12:30:00+02:00",
         "2026-11-22T10:00:00Z",
         "2026-13-01T00:00:00.000000Z",
@@ -452,9 +452,10 @@ def test_list_json_in_batches_prints_every_time_as_parsing_it_would(
     }
     assert [item["updated_at"] for item in items[: len(times)]] == [
         "2026-11-22T09:14:00Z", "2024-02-29T23:59:59Z", None, "2026-11-30T10:00:00Z",
-        "999-01-02T03:04:05Z", "2026-11-22T10:30:00Z", "2026-11-22T10:00:00Z", None, None, None,
+        "0999-01-02T03:04:05Z", "2026-11-22T10:30:00Z", "2026-11-22T10:00:00Z", None, None, None,
     ]
-    assert export_text(Reader.open(db), ListQuery(), "json") == (printed, count)
+    path, exported = write_export(db, ListQuery(), "json", tmp_path / "out", lambda: NOW)
+    assert (path.read_text(encoding="utf-8"), exported) == (printed, count)
 
 
 def test_list_json_reads_in_a_few_queries_whatever_the_count(

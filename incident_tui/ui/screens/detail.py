@@ -276,11 +276,16 @@ class DetailScreen(ChangeAnswers, Screen[None]):
 
     @work(thread=True, group="detail", exclusive=True, exit_on_error=False)
     def load(self) -> None:
-        """Read the incident (worker thread)."""
-        detail = self.ctx.services.reader.detail(self.incident_id)
-        deliver_latest(self, self._show, detail)
+        """Read the incident (worker thread), under the remote's id once a create made here
+        was accepted: the screen carries on with it."""
+        reader = self.ctx.services.reader
+        [incident_id] = reader.current_ids([self.incident_id])
+        detail = reader.detail(incident_id)
+        deliver_latest(self, self._show, detail, incident_id)
 
-    def _show(self, detail: Detail | None) -> None:
+    def _show(self, detail: Detail | None, incident_id: str | None = None) -> None:
+        if incident_id is not None and incident_id != self.incident_id:
+            self._renamed(incident_id)
         self.detail = detail
         self._gone = detail is None
         self._refresh_footer()
@@ -337,6 +342,16 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         )
         self._set("detail-extra", detail_kind.remote_fields(incident))
 
+    def _renamed(self, incident_id: str) -> None:
+        """Follow the incident on screen to ``incident_id``, the remote's id its create got:
+        actions, changes and the freshness watch go by it from now on."""
+        old, self.incident_id = self.incident_id, incident_id
+        self._draw_heading(False)
+        self._show_reread()
+        runner = getattr(self.app, "runner", None)
+        if runner is not None and runner.watched == old:
+            runner.watch(incident_id)
+
     def _alert(self, detail: Detail) -> None:
         """What waits for the user's answer (a conflict, a refused change), with its keys, on
         a line under the heading: the sections that show it are often below the fold."""
@@ -368,7 +383,10 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             detail_kind.kind_section(incident, self.detail.comments, now),
             detail_kind.kind_title(self.kind),
         )
-        heading = self._heading(detail_kind.overdue(incident, now))
+        self._draw_heading(detail_kind.overdue(incident, now))
+
+    def _draw_heading(self, overdue: bool) -> None:
+        heading = self._heading(overdue)
         if not self._unchanged("detail-heading", heading):
             # One line whatever it says: no layout pass.
             self.query_one("#detail-heading", Static).update(heading, layout=False)

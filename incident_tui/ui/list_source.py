@@ -44,6 +44,11 @@ class PageSource(Protocol):
         else ``None``; may run on the event loop."""
         ...
 
+    def selection_now(self, ids: list[str]) -> dict[str, str | None]:
+        """Each of ``ids`` (selected incidents) to the id it has now: the remote's once a
+        create made here was accepted, ``None`` once the cache no longer has it."""
+        ...
+
 
 class ListSource:
     """The Reader as a :class:`PageSource`, with the index walk for search pages.
@@ -94,6 +99,14 @@ class ListSource:
                 if is_interrupted(error):
                     return None
                 raise
+
+    def selection_now(self, ids: list[str]) -> dict[str, str | None]:
+        """Each of ``ids`` (selected incidents) to the id it has now: the remote's once a
+        create made here was accepted, ``None`` once the cache no longer has it (deleted on
+        the remote, or here). Two reads, whatever the number of ids."""
+        current = self._reader.current_ids(ids)
+        there = self._reader.among(ListQuery(), current)
+        return {old: new if new in there else None for old, new in zip(ids, current, strict=True)}
 
     def _search_page(self, query: ListQuery, offset: int, limit: int) -> list[ListRow]:
         where, params = where_clause(query)

@@ -413,6 +413,8 @@ class ListScreen(Screen[None]):
 
         A responder who narrows the list and presses a key on the row in front of them
         would otherwise change incidents they cannot see, and not the one they meant."""
+        if not targets:
+            return
         incidents = self.incidents
         if not incidents.selected_ids:
             intent(targets)

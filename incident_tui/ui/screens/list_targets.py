@@ -70,9 +70,20 @@ class Targets:
         return row.kind if row else None
 
     def all(self) -> list[str]:
-        """The selection, else the cursor's incident (none: empty)."""
+        """The selection, else the cursor's incident (none: empty). The selection as the
+        cache has it now: a sync since the last reload of the list may have renamed or
+        removed some of it, and one missing id would leave every other one undone."""
         incidents = self._incidents()
         if incidents.selected_ids:
+            incidents.renew_selection(self._services.source.selection_now(incidents.selected_ids))
+            if not incidents.selected_ids:
+                # Not the cursor's incident instead: the user meant the selected ones.
+                self._notify(
+                    "The selected incidents are no longer in the cache (deleted on their "
+                    "remote): nothing was done.",
+                    timeout=6,
+                    markup=False,
+                )
             return incidents.selected_ids
         row = incidents.cursor_row
         return [row.id] if row else []

@@ -174,6 +174,22 @@ class IncidentList(IncidentLines):
         self.post_message(self.SelectionChanged(len(self._selected)))
         return True
 
+    def renew_selection(self, now: dict[str, str | None]) -> None:
+        """Follow the selected incidents to their ids ``now`` (a create accepted takes the
+        remote's id) and unselect those no longer in the cache, so that the count shown and
+        the bulk actions take what is there; ids ``now`` does not name stay as they are
+        (selected after it was read)."""
+        renewed: dict[str, None] = {}
+        for incident_id in self._selected:
+            current = now.get(incident_id, incident_id)
+            if current is not None:
+                renewed[current] = None
+        if list(renewed) == list(self._selected):
+            return
+        self._selected = renewed
+        self.refresh()
+        self.post_message(self.SelectionChanged(len(renewed)))
+
     def clear_selection(self) -> None:
         """Unselect everything."""
         if self._selected:
@@ -279,9 +295,10 @@ class IncidentList(IncidentLines):
         epoch = self._epoch
         height = max(self._viewport_height(), 1)
         self._query = query
+        selected = list(self._selected)
 
         def work() -> None:
-            self._read_reload(epoch, query, keep, fallback, offset, height)
+            self._read_reload(epoch, query, keep, fallback, offset, height, selected)
 
         self.run_worker(work, thread=True, group="list-reload", exit_on_error=False)
 
@@ -293,8 +310,11 @@ class IncidentList(IncidentLines):
         fallback: int,
         offset: int,
         height: int,
+        selected: list[str],
     ) -> None:
-        """Worker thread: the rows around the cursor first (to paint), then the count."""
+        """Worker thread: the rows around the cursor first (to paint), then the count. The
+        ``selected`` incidents' ids now come with the rows: the data change behind a reload
+        may have renamed or removed some."""
 
         def current() -> bool:
             return epoch == self._epoch
@@ -305,7 +325,8 @@ class IncidentList(IncidentLines):
         )
         if result is None:
             return
-        self.post_message(RowsRead(epoch, query, result))
+        selection = self._source.selection_now(selected) if selected else None
+        self.post_message(RowsRead(epoch, query, result, selection))
         if not result.exact and current():
             self.post_message(Counted(epoch, self._source.count(query)))
 
@@ -385,6 +406,8 @@ class IncidentList(IncidentLines):
         # redraws everything anyway.
         self._refresh_changed(before, top=top)
         self._cursor_moved(force=True)
+        if message.selection:
+            self.renew_selection(message.selection)
         self.post_message(self.Loaded(message.query, self._total, self._exact))
         # Read ahead once these rows are painted: a reader thread now would compete with
         # the paint for the GIL.

@@ -87,11 +87,20 @@ def read_reload(
 class RowsRead(Message, bubble=False):
     """A reload's first blocks arrived."""
 
-    def __init__(self, epoch: int, query: ListQuery, result: ReloadResult) -> None:
+    def __init__(
+        self,
+        epoch: int,
+        query: ListQuery,
+        result: ReloadResult,
+        selection: dict[str, str | None] | None = None,
+    ) -> None:
         super().__init__()
         self.epoch = epoch
         self.query = query
         self.result = result
+        self.selection = selection
+        """The selected incidents' ids now, read with the rows (see
+        :meth:`PageSource.selection_now`); ``None`` when not read."""
 
 
 class Counted(Message, bubble=False):

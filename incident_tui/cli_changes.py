@@ -127,11 +127,17 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
     """Queue deleting incidents, after showing what else goes and asking; with ``--yes``
     neither (the remote is not asked: it may be offline, and nobody would read the answer)."""
+    from incident_tui.store.queued import deleted_on_remote
+
     reader = open_reader(settings)
     for incident_id in args.ids:
+        also = f"; nothing was queued for any of the {len(args.ids)} incidents given"
+        also = also if args.ids[1:] else ""
         if not reader.exists(incident_id):
-            also = f"; nothing was queued for any of the {len(args.ids)} incidents given"
-            raise Failure(f"no incident {incident_id!r} in the cache{also if args.ids[1:] else ''}")
+            raise Failure(f"no incident {incident_id!r} in the cache{also}")
+        if reader.deleted_on_remote(incident_id):
+            # Before asking: the remote has nothing left to preview or delete.
+            raise Failure(f"{deleted_on_remote(incident_id)}{also}")
     if not args.yes:
         # Refused before asking the remote: without a terminal nobody can answer.
         if not sys.stdin.isatty():

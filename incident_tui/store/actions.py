@@ -50,6 +50,7 @@ from incident_tui.store.queued import (
     Queued,
     Skipped,
     StatusQueued,
+    deleted_on_remote,
     status_skip,
     times_after,
 )
@@ -127,9 +128,10 @@ class Actions:
 
         An unknown incident fails the whole call with nothing queued: a mistyped id is
         better fixed than half done. One whose remote cannot make the change (reopening on
-        Revily) is refused and left out, as are acknowledging a resolved one and the
-        incidents already in the target status, or (reopen) not resolved
-        (:func:`status_skip`); the others are queued all the same, as the TUI does with a
+        Revily) is refused and left out, as are one a sync found deleted on its remote
+        (kept while changes of it wait), acknowledging a resolved one and the incidents
+        already in the target status, or (reopen) not resolved (:func:`status_skip`); the
+        others are queued all the same, as the TUI does with a
         selection. When none is queued and one was refused, :class:`StatusRefused`.
         The incident shows the status the remote will have (:func:`status_after`).
         """
@@ -156,6 +158,9 @@ class Actions:
                 if cannot is not None:
                     reason = f"{row.id} left out: {cannot}"
                     skipped.append(Skipped(row.id, reason, refused=True, unsupported=True))
+                    continue
+                if row.remote_deleted:
+                    skipped.append(Skipped(row.id, deleted_on_remote(row.id), refused=True))
                     continue
                 before = row.status
                 skip = status_skip(row.id, before, op, row.kind)
@@ -487,6 +492,10 @@ class Actions:
         cannot = lacking(row.kind, CAPABILITY_OF[op])
         if cannot is not None:
             raise ActionError(cannot)
+        if row.remote_deleted:
+            # Kept only for the changes that wait: a new one could never be sent, and a
+            # delete has nothing left to delete there (take theirs lets it go).
+            raise ActionError(deleted_on_remote(row.id))
         return row
 
     def _unconfigured(self, row: IncidentRow) -> str | None:

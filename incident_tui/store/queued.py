@@ -87,6 +87,15 @@ class StatusQueued(list[Queued]):
         return tuple(item for item in self.skipped if item.refused)
 
 
+def deleted_on_remote(incident_id: str) -> str:
+    """Why no new change of ``incident_id`` is queued: a sync found it deleted on its remote
+    and keeps it only while changes of it wait for the user's answer."""
+    return (
+        f"{incident_id} was deleted on the remote, so no change to it can be sent: take "
+        "theirs to let it go with the changes that wait, or discard them"
+    )
+
+
 def status_skip(incident_id: str, status: str, op: ChangeKind, kind: str) -> Skipped | None:
     """Why the status change ``op`` leaves an incident of remote ``kind`` at ``status``
     alone; ``None`` when it applies. A change to the status the incident has is no error;

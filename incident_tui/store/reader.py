@@ -266,6 +266,12 @@ class Reader:
         sql = "SELECT 1 FROM incident WHERE id = ? AND deleted_locally = 0"
         return bool(self._all(sql, [incident_id]))
 
+    def deleted_on_remote(self, incident_id: str) -> bool:
+        """Whether a sync found this incident deleted on its remote (the cache keeps it while
+        changes of it wait for the user's answer, and no new one can be sent)."""
+        sql = "SELECT 1 FROM incident WHERE id = ? AND remote_deleted = 1"
+        return bool(self._all(sql, [incident_id]))
+
     def current_ids(self, ids: Sequence[str]) -> list[str]:
         """``ids`` with the local id of each incident created here and since accepted by
         its remote replaced by the remote's id (others unchanged)."""

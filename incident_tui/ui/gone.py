@@ -2,9 +2,9 @@
 dialog says when it is not.
 
 A sync may remove the incident while a comment or an edit of it is being written (someone
-deleted it on the remote). Sending then could only fail, and closing the dialog would take
-the text out of sight with it: the dialog stays open with the text, to copy, and says why
-it cannot be sent.
+deleted it on the remote), or keep it, marked deleted there, while changes of it wait.
+Sending then could only fail, and closing the dialog would take the text out of sight with
+it: the dialog stays open with the text, to copy, and says why it cannot be sent.
 """
 
 from __future__ import annotations
@@ -25,10 +25,13 @@ def send_target(
 ) -> str | None:
     """The id to send ``what`` (``the comment``) to: ``incident_id``, or the remote's id
     once a create made here was sent. ``None`` when the cache no longer has the incident
-    (called ``name``), once ``dialog`` said why it cannot be sent. A few primary-key reads,
-    done when the user sends."""
+    (called ``name``), or has it only for the changes that wait since it was deleted on the
+    remote, once ``dialog`` said why it cannot be sent. A few primary-key reads, done when
+    the user sends."""
     [now] = services.reader.current_ids([incident_id])
-    if services.reader.exists(now):
+    reader = services.reader
+    # One a sync found deleted on the remote is kept only for the changes that wait.
+    if reader.exists(now) and not reader.deleted_on_remote(now):
         return now
     reason = cannot_send(services, now, name, what)
     dialog.notify(reason, severity="error", markup=False, timeout=GONE_TIMEOUT)
@@ -38,7 +41,9 @@ def send_target(
 def cannot_send(services: Services, incident_id: str, name: str, what: str) -> str:
     """One line: the incident ``name`` is gone, so ``what`` (``the comment``) cannot be
     sent, and the text stays in the dialog."""
-    if services.reader.list_rows([incident_id]):
+    if services.reader.deleted_on_remote(incident_id):
+        why = "was deleted on the remote"
+    elif services.reader.list_rows([incident_id]):
         why = "is being deleted"  # from another process on the cache: the row waits for it
     elif incident_id.partition(":")[2].startswith(LOCAL_ID_PREFIX):
         why = "was deleted before it reached its remote"

@@ -144,3 +144,38 @@ def test_keeping_mine_of_an_incident_deleted_on_the_remote_is_refused(
     # The remote's side is still there to take: the incident goes with its change.
     cli(capsys, "conflict", "--keep", "theirs", incident_id)
     assert reader.detail(incident_id) is None and reader.outbox() == []
+
+
+def test_new_changes_to_an_incident_deleted_on_the_remote_are_refused(
+    serve: Serve, point: Point, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kitehouse = serve("kitehouse", sample=0)
+    emulator = kitehouse.emulator
+    gone = str(emulator.add("Deleted by a colleague")["_id"])
+    other = str(emulator.add("Still there")["_id"])
+    incident_id, other_id = f"school:{gone}", f"school:{other}"
+    point(("school", kitehouse))
+    cli(capsys, "sync", "--once")
+    cli(capsys, "ack", incident_id)
+    del emulator.incidents[gone]
+    emulator.changed()
+    cli(capsys, "sync", "--once")
+    reader = Reader.open(tmp_path / "cache.db")
+    waiting = reader.outbox()
+
+    # None of them could ever be sent: each is refused saying what to do instead.
+    for argv in (
+        ("comment", incident_id, "-m", "Late words"),
+        ("resolve", incident_id),
+        ("delete", incident_id, "--yes"),
+        ("delete", other_id, incident_id, "--yes"),
+    ):
+        out, err = cli(capsys, *argv, status=1)
+        assert "deleted on the remote" in err and "take theirs" in err, argv
+        assert "discard" in err and "Traceback" not in err, argv
+    assert reader.outbox() == waiting
+    assert "nothing was queued for any of the 2 incidents given" in err
+    # Others are not held back by it (the exit status still tells of the one refused).
+    out, err = cli(capsys, "resolve", incident_id, other_id, status=1)
+    assert f"queued: resolve {other_id}" in out and "deleted on the remote" in err
+    assert [c["incident_id"] for c in reader.outbox()[len(waiting):]] == [other_id]

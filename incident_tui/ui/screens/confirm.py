@@ -194,7 +194,18 @@ def confirm_delete(
     done: Callable[[], None] | None = None,
 ) -> None:
     """Ask before deleting (with the server's preview where the kind has one); a yes queues
-    the deletion."""
+    the deletion. One a sync found deleted on its remote is not asked about: there is
+    nothing left to delete there, and the notice says how to let it go."""
+    services = ctx.services
+    if services.reader.deleted_on_remote(incident_id):
+        app.notify(
+            f"{services.name_of(incident_id)} was deleted on the remote already: take theirs "
+            "to let it go with the changes that wait, or discard them.",
+            title="Cannot delete",
+            severity="error",
+            markup=False,
+        )
+        return
     question = Content.assemble(
         ("Delete ", "bold"),
         (ctx.services.name_of(incident_id), "bold $error"),
@@ -206,7 +217,6 @@ def confirm_delete(
         if yes:
             ctx.intents.delete(incident_id, done=done)
 
-    services = ctx.services
     if services.can(services.kind_of(incident_id), Capability.DELETE_PREVIEW):
 
         async def fetch() -> Preview:

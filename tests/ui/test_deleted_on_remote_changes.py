@@ -1,0 +1,96 @@
+"""New changes to an incident a sync found deleted on its remote (over loopback HTTP to a
+Kitehouse emulator, with the App's own sync loop). The cache keeps it only while the changes
+made before wait for an answer; a new one could never be sent: a comment or an edit stays in
+its dialog with the text, a status change and a delete are refused, saying what to do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Input, TextArea
+
+# The real engine drives these tests: if it does not import, they must fail, not skip.
+import incident_tui.sync.engine  # noqa: F401
+from incident_tui.emulators import EmulatorServer
+from incident_tui.ui.screens.comment import CommentScreen
+from incident_tui.ui.screens.detail import DetailScreen
+from incident_tui.ui.screens.edit import EditScreen
+from tests.ui.helpers import (
+    cursor_to,
+    incidents,
+    live_app,
+    notifications,
+    open_detail,
+    press_apart,
+    settle,
+    synced,
+    until,
+)
+
+
+def changes(app: Any) -> list[tuple[str, str, str]]:
+    """The outbox: each change's incident, operation and state."""
+    return [(c["incident_id"], c["op"], c["state"]) for c in app.services.reader.outbox()]
+
+
+async def test_new_changes_to_an_incident_deleted_on_the_remote_are_not_queued(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("kitehouse")
+    kite: Any = server.emulator
+    gone = str(kite.add("Boiler leak")["_id"])
+    kite.add("Still there")
+    incident_id = f"school:{gone}"
+    app = live_app(server, "school", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app) and incidents(app).total == 2)
+        await settle(pilot)
+        with kite.lock:  # unseen by the cache: a Kitehouse listing never shows a deletion
+            del kite.incidents[gone]
+            kite.changed()
+        await cursor_to(pilot, incident_id)
+        await pilot.press("a")  # sent at once: the remote says it is gone
+        await until(lambda: bool(app.services.reader.deleted_on_remote(incident_id)))
+        await until(lambda: changes(app) == [(incident_id, "acknowledge", "failed")])
+        await open_detail(pilot, incident_id)
+        name = app.services.name_of(incident_id)
+
+        await pilot.press("c", *"Late words", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CommentScreen)
+        assert app.screen.query_one(TextArea).text == "Late words"
+        assert notifications(app)[-1] == (
+            f"{name} was deleted on the remote: the comment cannot be sent. "
+            "Your text stays here to copy; escape closes."
+        )
+        await press_apart(pilot, "escape")
+
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press(*", room 4", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)
+        assert app.screen.query_one("#form-title", Input).value == "Boiler leak, room 4"
+        assert notifications(app)[-1].startswith(
+            f"{name} was deleted on the remote: the edit cannot be sent."
+        )
+        await press_apart(pilot, "escape")
+        assert isinstance(app.screen, DetailScreen)
+
+        await pilot.press("r")
+        await until(lambda: "no change to it can be sent" in notifications(app)[-1])
+        assert notifications(app)[-1] == (
+            f"{name} was deleted on the remote, so no change to it can be sent: take theirs "
+            "to let it go with the changes that wait, or discard them"
+        )
+
+        await press_apart(pilot, "delete")  # nothing left there to delete: not asked
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert notifications(app)[-1] == (
+            f"{name} was deleted on the remote already: take theirs to let it go with the "
+            "changes that wait, or discard them."
+        )
+        assert changes(app) == [(incident_id, "acknowledge", "failed")]

@@ -1,7 +1,9 @@
 """New changes to an incident a sync found deleted on its remote (over loopback HTTP to a
 Kitehouse emulator, with the App's own sync loop). The cache keeps it only while the changes
 made before wait for an answer; a new one could never be sent: a comment or an edit stays in
-its dialog with the text, a status change and a delete are refused, saying what to do."""
+its dialog with the text, a status change and a delete are refused, saying what to do; the
+detail offers only the answers that can work (take theirs, discard), and discarding the last
+change lets the incident go, back to the list."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from incident_tui.emulators import EmulatorServer
 from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.detail import DetailScreen
 from incident_tui.ui.screens.edit import EditScreen
+from incident_tui.ui.screens.list_screen import ListScreen
 from tests.ui.helpers import (
     cursor_to,
     incidents,
@@ -24,6 +27,7 @@ from tests.ui.helpers import (
     notifications,
     open_detail,
     press_apart,
+    screen_text,
     settle,
     synced,
     until,
@@ -33,6 +37,11 @@ from tests.ui.helpers import (
 def changes(app: Any) -> list[tuple[str, str, str]]:
     """The outbox: each change's incident, operation and state."""
     return [(c["incident_id"], c["op"], c["state"]) for c in app.services.reader.outbox()]
+
+
+def words(app: Any) -> str:
+    """The screen's words on one line (a dialog's text wraps inside its borders)."""
+    return " ".join(screen_text(app).replace("│", " ").split())
 
 
 async def test_new_changes_to_an_incident_deleted_on_the_remote_are_not_queued(
@@ -94,3 +103,59 @@ async def test_new_changes_to_an_incident_deleted_on_the_remote_are_not_queued(
             "changes that wait, or discard them."
         )
         assert changes(app) == [(incident_id, "acknowledge", "failed")]
+
+
+async def test_the_answers_offered_on_an_incident_deleted_on_the_remote_can_work(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("kitehouse")
+    kite: Any = server.emulator
+    gone = str(kite.add("Boiler leak")["_id"])
+    kite.add("Still there")
+    incident_id = f"school:{gone}"
+    app = live_app(server, "school", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app) and incidents(app).total == 2)
+        await settle(pilot)
+        await cursor_to(pilot, incident_id)
+        kite.faults.add("drop", times=-1)  # offline: both wait to be sent
+        await pilot.press("a", "c", *"Boiler room closed", "ctrl+s")
+        await until(lambda: [c[1] for c in changes(app)] == ["acknowledge", "comment"])
+        with kite.lock:
+            del kite.incidents[gone]
+            kite.changed()
+        kite.faults.clear()
+        await pilot.press("s")
+        await until(lambda: bool(app.services.reader.deleted_on_remote(incident_id)))
+        await until(lambda: [c[2] for c in changes(app)] == ["failed", "queued"])
+        screen = await open_detail(pilot, incident_id)
+
+        # Only the answers that can work: no keep mine, no retry.
+        assert screen_text(app).splitlines()[1].strip() == (
+            "Conflict: T take theirs  ·  Change refused: x discard"
+        )
+        for key, said in (("A", "cannot be sent again"), ("m", "cannot be sent: take")):
+            await press_apart(pilot, key)
+            await settle(pilot)
+            assert app.screen is screen
+            assert said in notifications(app)[-1] and "take theirs" in notifications(app)[-1]
+        assert [c[2] for c in changes(app)] == ["failed", "queued"]
+
+        await pilot.press("x")
+        await settle(pilot)
+        assert "it stays in the cache while its other changes wait" in words(app)
+        assert "read again from the remote" not in words(app)
+        await pilot.press("y")
+        # The pass that follows sends the comment, refused in turn.
+        await until(lambda: [c[1:] for c in changes(app)] == [("comment", "failed")])
+        assert app.screen is screen and screen.detail is not None
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert "this is its last change: it goes from the cache" in words(app)
+        await pilot.press("y")
+        await until(lambda: app.services.reader.detail(incident_id) is None)
+        await settle(pilot)
+        # Back to the list, as taking theirs does, not a screen with nothing on it.
+        assert isinstance(app.screen, ListScreen)
+        assert changes(app) == []

@@ -36,9 +36,9 @@ from incident_tui.ui.screens import detail_content as render
 from incident_tui.ui.screens import detail_kind
 from incident_tui.ui.screens.detail_answers import (
     ANSWERS,
-    NOT_APPLICABLE,
     ChangeAnswers,
     answerable,
+    why_not_answer,
 )
 from incident_tui.ui.screens.detail_features import FEATURES, nothing_to, possible
 from incident_tui.ui.unavailable import action_keys, explain_key, lacking_text
@@ -356,9 +356,11 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         """What waits for the user's answer (a conflict, a refused change), with its keys, on
         a line under the heading: the sections that show it are often below the fold."""
         parts: list[Content] = []
+        # By the answer each always has: keep mine and retry are not offered for an
+        # incident deleted on the remote.
         for action, label, style, pairs in (
-            ("keep_mine", "Conflict", "$mark-conflict", ANSWER_KEYS[:2]),
-            ("retry_change", "Change refused", "$mark-failed", ANSWER_KEYS[2:]),
+            ("take_theirs", "Conflict", "$mark-conflict", ANSWER_KEYS[:2]),
+            ("discard_change", "Change refused", "$mark-failed", ANSWER_KEYS[2:]),
         ):
             if answerable(action, detail):
                 shown = self._hint(*pairs)
@@ -472,7 +474,7 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             if not self._supports(action):
                 return lacking_text(self.kind, FEATURES[action])
             return nothing_to(action, detail)
-        return NOT_APPLICABLE.get(action)
+        return why_not_answer(action, detail)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grey out what this incident's remote kind cannot do (or everything while loading);

@@ -35,6 +35,19 @@ NOT_APPLICABLE = {
 }
 """What a key of this mixin says when there is nothing for it to act on."""
 
+SENT_NOWHERE = {
+    "retry_change": (
+        "This incident was deleted on the remote, so a refused change of it cannot be sent "
+        "again: take theirs to let it go, or discard the change."
+    ),
+    "keep_mine": (
+        "This incident was deleted on the remote, so your changes to it cannot be sent: take "
+        "theirs to let it go, or discard them."
+    ),
+}
+"""What the answers that send a change again say on an incident deleted on the remote:
+nothing is left there to send it to."""
+
 
 def refused(detail: Detail) -> list[Mapping[str, Any]]:
     """The incident's changes the remote refused (they wait for retry or discard)."""
@@ -42,10 +55,21 @@ def refused(detail: Detail) -> list[Mapping[str, Any]]:
 
 
 def answerable(action: str, detail: Detail) -> bool:
-    """Whether ``action`` has something to act on: a refused change, or a conflict."""
+    """Whether ``action`` has something to act on: a refused change, or a conflict; and,
+    for those that send it again, somewhere to send it (not an incident deleted on the
+    remote)."""
+    if action in SENT_NOWHERE and detail.incident.get("remote_deleted"):
+        return False
     if action in ("retry_change", "discard_change"):
         return bool(refused(detail))
     return bool(detail.incident.get("conflict"))
+
+
+def why_not_answer(action: str, detail: Detail) -> str | None:
+    """Why the answer ``action`` does not apply to the incident of ``detail``."""
+    if action in SENT_NOWHERE and detail.incident.get("remote_deleted"):
+        return SENT_NOWHERE[action]
+    return NOT_APPLICABLE.get(action)
 
 
 def change_choice(change: Mapping[str, Any]) -> Content:
@@ -64,10 +88,12 @@ class ChangeAnswers(FeatureActions):
 
     def action_retry_change(self) -> None:
         """Send a refused change again (chosen if there are several)."""
-        items = refused(self.detail) if self.detail else []
-        if not items:
-            self.notify(NOT_APPLICABLE["retry_change"], markup=False)
+        detail = self.detail
+        if detail is None or not answerable("retry_change", detail):
+            why = why_not_answer("retry_change", detail) if detail else None
+            self.notify(why or NOT_APPLICABLE["retry_change"], markup=False)
             return
+        items = refused(detail)
 
         def retry(change: Mapping[str, Any]) -> None:
             # A retried delete hides the incident again, as deleting it here did: back to
@@ -80,19 +106,33 @@ class ChangeAnswers(FeatureActions):
 
     def action_discard_change(self) -> None:
         """Drop a refused change (chosen if there are several), after asking."""
-        items = refused(self.detail) if self.detail else []
-        if not items:
+        detail = self.detail
+        items = refused(detail) if detail else []
+        if detail is None or not items:
             self.notify(NOT_APPLICABLE["discard_change"], markup=False)
             return
+        # Kept in the cache only for its changes: without the last of them it goes, as
+        # taking theirs lets it go.
+        gone = bool(detail.incident.get("remote_deleted"))
+        last = gone and len(detail.changes) == 1
 
         def discard(change: Mapping[str, Any]) -> None:
             seq = int(change["seq"])
             created = change.get("op") == ChangeKind.CREATE.value
-            after = (
-                "The incident was never created on the remote: it goes from the cache."
-                if created
-                else "The incident is read again from the remote at the next sync."
-            )
+            if created:
+                after = "The incident was never created on the remote: it goes from the cache."
+            elif last:
+                after = (
+                    "The incident was deleted on the remote and this is its last change: "
+                    "it goes from the cache."
+                )
+            elif gone:
+                after = (
+                    "The incident was deleted on the remote: it stays in the cache while its "
+                    "other changes wait."
+                )
+            else:
+                after = "The incident is read again from the remote at the next sync."
             question = Content.assemble(
                 ("Discard ", "bold"),
                 (f"change #{seq} ({clean(change.get('op'), single_line=True)})", "bold $error"),
@@ -102,7 +142,7 @@ class ChangeAnswers(FeatureActions):
                 (value_text(change.get("last_error"), limit=200), "$mark-failed"),
                 "\n" + after,
             )
-            done = self._deleted if created else None
+            done = self._deleted if created or last else None
             self._confirm(
                 question,
                 lambda: self.ctx.intents.discard_change(self.incident_id, seq, done=done),
@@ -114,8 +154,10 @@ class ChangeAnswers(FeatureActions):
 
     def action_keep_mine(self) -> None:
         """Settle the conflict for the local side: push the change over the remote's."""
-        if not (self.detail and self.detail.incident.get("conflict")):
-            self.notify(NOT_APPLICABLE["keep_mine"], markup=False)
+        detail = self.detail
+        if detail is None or not answerable("keep_mine", detail):
+            why = why_not_answer("keep_mine", detail) if detail else None
+            self.notify(why or NOT_APPLICABLE["keep_mine"], markup=False)
             return
         self.ctx.intents.keep_mine(self.incident_id, done=self._push_soon)
 

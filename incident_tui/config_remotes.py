@@ -125,6 +125,22 @@ class RemoteBase(BaseModel):
         }
         return json.dumps(maps, sort_keys=True)
 
+    def identity(self) -> str:
+        """Which system this remote's incidents come from, as one text: its kind, its server
+        and the settings that scope what it lists (:data:`SCOPE_SETTINGS`). When it changes
+        under the same name, the cached incidents and the queued changes are another
+        system's."""
+        keys: dict[str, str] = {"kind": self.kind, "base_url": self.base_url}
+        for name in SCOPE_SETTINGS:
+            if (value := getattr(self, name, None)) is not None:
+                keys[name] = value
+        return json.dumps(keys, sort_keys=True)
+
+
+SCOPE_SETTINGS = ("site_id", "tenant_id", "subtenant_id", "project_id")
+"""The remote settings that decide which incidents it lists: Kitehouse's site, 4HSE's project
+and office, OneUptime's project (AOH IMS takes its tenant from the token, Revily lists every
+service)."""
 
 MAPPING_SETTINGS = (
     "status_map", "priority_map", "severity_map",

@@ -169,6 +169,10 @@ STEPS: dict[int, tuple[str, ...]] = {
             for key in ("read", "base")
         ),
     ),
+    # 13 -> 14: which system (kind, server, scope) a remote's cached incidents came from.
+    # Unknown for the remotes already there: noted at their next pass, which reads nothing
+    # anew for it.
+    13: ("ALTER TABLE remote ADD COLUMN identity VARCHAR",),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
 

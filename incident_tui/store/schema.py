@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -155,6 +155,10 @@ class RemoteRow(SQLModel, table=True):
     """The remote's settings that decide how its statuses and severities read (its
     ``status_map``, ``priority_map`` or ``severity_map``), as the cached incidents were read
     with: a pass that finds them changed reads every incident again."""
+    identity: str | None = None
+    """Which system the cached incidents came from (its kind, server and scope settings, see
+    :meth:`~incident_tui.config_remotes.RemoteBase.identity`): a pass that finds the remote
+    pointing at another lists it anew and holds the changes queued for the old one."""
 
 
 class OutboxRow(SQLModel, table=True):

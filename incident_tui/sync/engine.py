@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -25,6 +26,7 @@ from incident_tui.clock import Clock, system_clock, to_db
 from incident_tui.config import Settings
 from incident_tui.config_remotes import RemoteBase
 from incident_tui.domain.capabilities import Capability
+from incident_tui.domain.text import counted
 from incident_tui.remote.base import Connector, make_connector
 from incident_tui.remote.errors import Held, NotFound, RemoteError, Unavailable
 from incident_tui.remote.http import Sleep
@@ -32,12 +34,20 @@ from incident_tui.store.db import StoreError
 from incident_tui.store.engine import make_engine
 from incident_tui.store.pauses import pause_note
 from incident_tui.store.sqlite_errors import cache_errors
-from incident_tui.sync import pull_store
-from incident_tui.sync.events import NullListener, RemoteResult, SyncListener, SyncReport
+from incident_tui.sync import identity, pull_store
+from incident_tui.sync.events import (
+    NullListener,
+    RemoteResult,
+    SyncListener,
+    SyncReport,
+    Unsent,
+)
 from incident_tui.sync.garbage import fewer_collections
 from incident_tui.sync.pull import Puller
 from incident_tui.sync.push import AfterPush, Pusher, asked_until
 from incident_tui.sync.push_lock import PushLock
+
+log = logging.getLogger(__name__)
 
 
 class SyncEngine:
@@ -112,7 +122,15 @@ class SyncEngine:
             started = time.monotonic()
             result = RemoteResult(name, ok=False)
             stored = await self._stored(name)
-            paused = None if stored is None else stored.pause(self.clock())
+            system = config.identity()
+            known_identity = None if stored is None else stored.identity
+            # The system the cache came from, if the config now points at another. Unknown
+            # before (a new remote, a cache from an older version): nothing moves.
+            moved_from = None if known_identity == system else known_identity
+            # Another server: its cached incidents go (their mapping with them), and a
+            # pause the old one asked for is not the new one's.
+            elsewhere = moved_from is not None and not identity.same_server(moved_from, system)
+            paused = None if stored is None or elsewhere else stored.pause(self.clock())
             if paused is not None:
                 # Not a request until then: the remote said how long it wants, and a poll
                 # every few seconds (or a cron job's) must not keep asking.
@@ -124,12 +142,19 @@ class SyncEngine:
             attempted = to_db(self.clock())
             mapping = config.mapping()
             known_mapping = None if stored is None else stored.mapping
-            mapping_changed = known_mapping is not None and known_mapping != mapping
+            mapping_changed = (
+                known_mapping is not None and known_mapping != mapping and not elsewhere
+            )
             self.listener.remote_started(name)
             try:
                 # Every store step of the pass, those on the driver connection too (a pull's
                 # bulk writes), ends in the cache's one line when SQLite refuses the file.
                 with cache_errors(self.db_path):
+                    if moved_from is not None:
+                        # Only once the new system answers: a mistyped address, or one out
+                        # of reach, must not cost the cache and hold every change.
+                        await self.connector(name).probe()
+                        await self._switch(config, moved_from, result)
                     if mapping_changed:
                         # Every incident is read again, with the new settings.
                         await asyncio.to_thread(
@@ -174,6 +199,10 @@ class SyncEngine:
                 # Unknown before (a new remote, a cache from an older version): nothing read
                 # again, and noted with the outcome, in the pass's one write of its state.
                 state["mapping"] = mapping
+            if known_identity is None and result.ok:
+                # Only once it answered: a first pass at an address out of reach (mistyped,
+                # then fixed) must not make the right one look like another system.
+                state["identity"] = system
             if listed_in_full is not None and (
                 self.connector(name).can(Capability.INCREMENTAL)
                 or stored is None
@@ -197,6 +226,32 @@ class SyncEngine:
                 result.unrecorded = True
             self.listener.remote_finished(result)
             return result
+
+    async def _switch(self, config: RemoteBase, old: str, result: RemoteResult) -> None:
+        """Remote ``config`` points at another system than the one its cache came from
+        (``old``): hold the changes queued before, and let the old server's incidents go
+        (:func:`~incident_tui.sync.identity.switch_system`); each held change is reported
+        as refused, with why."""
+        switched = await asyncio.to_thread(
+            identity.switch_system, self.engine, config.name, config.kind, old,
+            config.identity(), config.mapping(),
+        )
+        result.removed += len(switched.removed)
+        result.failed += len(switched.held)
+        result.unsent += [
+            Unsent(incident_id, op, switched.reason, contested=False)
+            for incident_id, op in switched.held
+        ]
+        gone = counted(len(switched.removed), "cached incident")
+        held = counted(len(switched.held), "queued change")
+        log.warning(
+            "%s now points at another system (%s): it is listed in full%s%s",
+            config.name, switched.moved,
+            f"; {gone} of the one before left the cache" if switched.removed else "",
+            f"; {held} held, not sent (see incident-tui outbox)" if switched.held else "",
+        )
+        if switched.removed:
+            self.listener.incidents_changed(switched.removed, [])
 
     async def _stored(self, name: str) -> pull_store.StoredState | None:
         """Remote ``name``'s state row as this pass finds it; ``None`` also when the cache

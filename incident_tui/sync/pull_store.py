@@ -50,6 +50,7 @@ class StoredState:
     last_attempt_at: str | None
     last_full_at: str | None
     mapping: str | None = None
+    identity: str | None = None
 
     def pause(self, now: datetime) -> tuple[datetime, str] | None:
         """Until when and why the remote gets no pass now (see :func:`remote_pause`)."""
@@ -59,8 +60,8 @@ class StoredState:
         """Whether writing a finished pass's ``values`` (:func:`save_remote_state`'s) would
         only move its times on, and those it has are under :data:`STATE_FRESH_FOR` old.
         Never when the pass noted a full listing (the next pass reads that time) or the
-        remote's mapping settings."""
-        if "last_full_at" in values or "mapping" in values:
+        remote's mapping settings or identity."""
+        if "last_full_at" in values or "mapping" in values or "identity" in values:
             return False
         for key in ("state", "last_error", "hold_until"):
             if values.get(key) != getattr(self, key):
@@ -84,7 +85,7 @@ def stored_state(engine: Engine, name: str) -> StoredState | None:
             .execute(
                 text(
                     "SELECT state, last_error, hold_until, last_ok_at, last_attempt_at, "
-                    "last_full_at, mapping FROM remote WHERE name = :n"
+                    "last_full_at, mapping, identity FROM remote WHERE name = :n"
                 ),
                 {"n": name},
             )
@@ -183,11 +184,16 @@ def store_full_listing(
 
 def unlisted(engine: Engine, remote: str, listed: list[str]) -> list[tuple[str, str]]:
     """Id and remote id of the remote's cached incidents (not made here and still unsent)
-    that are not among the ``listed`` ids."""
+    that are not among the ``listed`` ids. Not those already taken for deleted there: kept
+    only for the user's changes, they may be another system's (the remote now points
+    elsewhere), whose ids the remote would refuse rather than say it lacks."""
     wanted = set(listed)
     with reading(engine) as s:
         rows = s.connection().execute(
-            text("SELECT id, remote_id FROM incident WHERE remote = :r AND local_only = 0"),
+            text(
+                "SELECT id, remote_id FROM incident WHERE remote = :r AND local_only = 0 "
+                "AND remote_deleted = 0"
+            ),
             {"r": remote},
         )
         return [(r[0], r[1]) for r in rows if r[0] not in wanted]
@@ -199,14 +205,15 @@ def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:
 
     By last change, not creation: what a summary lacks (Kitehouse's resolution time,
     OneUptime's state timeline) matters most for what changed lately, such as an old
-    incident resolved this shift, and a pass reads only ``limit`` full records."""
+    incident resolved this shift, and a pass reads only ``limit`` full records. Not one
+    taken for deleted on the remote: there is no full record to fetch."""
     if limit <= 0:
         return []
     with reading(engine) as s:
         rows = s.connection().execute(
             text(
                 "SELECT remote_id FROM incident WHERE remote = :r AND hydrated = 0 "
-                "AND local_only = 0 "
+                "AND local_only = 0 AND remote_deleted = 0 "
                 "ORDER BY COALESCE(NULLIF(updated_at, ''), created_at) DESC, id DESC LIMIT :l"
             ),
             {"r": remote, "l": limit},
@@ -231,12 +238,14 @@ def remote_key(engine: Engine, incident_id: str) -> tuple[str, str] | None:
 
 def rereads(engine: Engine, remote: str) -> list[tuple[str, str]]:
     """Id and remote id of the remote's incidents marked to be read again in full
-    (:class:`~incident_tui.store.schema.RereadRow`)."""
+    (:class:`~incident_tui.store.schema.RereadRow`); not those taken for deleted there (a
+    full listing that lists one again brings it back, and its mark is read then)."""
     with reading(engine) as s:
         rows = s.connection().execute(
             text(
                 "SELECT i.id, i.remote_id FROM reread r JOIN incident i ON i.id = r.incident_id "
-                "WHERE i.remote = :r AND i.local_only = 0 ORDER BY i.num"
+                "WHERE i.remote = :r AND i.local_only = 0 AND i.remote_deleted = 0 "
+                "ORDER BY i.num"
             ),
             {"r": remote},
         )

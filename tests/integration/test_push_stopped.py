@@ -106,6 +106,10 @@ async def test_a_create_stopped_while_its_connection_opens_is_queued_again(
 
     watcher = asyncio.ensure_future(watch())
     slow = settings_for(tmp_path, {**config, "base_url": unreachable, "timeout": 60})
+    # The same server by a route that lost its way, not another system (whose changes the
+    # pass would hold before it sends any).
+    with closing(sqlite3.connect(settings.db_path())) as conn, conn:
+        conn.execute("UPDATE remote SET identity = ?", (slow.remote("ops").identity(),))
     await stopped_while(SyncEngine(slow), marked)
     await watcher
 

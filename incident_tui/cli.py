@@ -278,7 +278,8 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     from incident_tui.sync.cli_listener import PrintListener, run_sync
 
     configured = {remote.name for remote in settings.remotes}
-    for state in open_reader(settings, new=True).remotes():
+    reader = open_reader(settings, new=True)
+    for state in reader.remotes():
         if state.queued and state.name not in configured:
             # Said each time: nothing else would ever tell that these wait for good.
             changes = "change stays" if state.queued == 1 else "changes stay"
@@ -288,6 +289,18 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
                 "see 'incident-tui outbox')",
                 file=sys.stderr,
             )
+    for remote in settings.remotes:
+        # Not synced unless named: its changes wait as long as the config says so.
+        queued = len(reader.outbox(remote.name)) if not remote.enabled else 0
+        if queued and remote.name not in remotes:
+            changes = "change stays" if queued == 1 else "changes stay"
+            print(
+                f"incident-tui: {queued} queued {changes} unsent: remote {remote.name!r} is "
+                f"disabled in the config (enabled = false; enable it, or send them with "
+                f"'incident-tui sync --once --remote {remote.name}')",
+                file=sys.stderr,
+            )
+    reader.close()
     # What it prints only tells how the passes go: losing it stops neither the pushes nor
     # the pulls, and the exit status stays the passes' own.
     not_essential("the sync goes on without printing its lines")

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from incident_tui import cli_online
 from incident_tui.cli_stdout import done
-from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
+from incident_tui.cli_store import (
+    Failure,
+    open_actions,
+    open_reader,
+    run_action,
+    say_if_disabled,
+)
 from incident_tui.domain.model import Severity
 from incident_tui.domain.text import clean
 
@@ -34,10 +40,11 @@ def _stdin_text(what: str) -> str:
     return text.removesuffix("\n")
 
 
-def _report(queued: list[Queued], verb: str) -> int:
+def _report(settings: Settings, queued: list[Queued], verb: str) -> int:
     """Print a line per change queued, or per deletion that cancelled unsent changes instead
     (nothing of those reaches the remote, so "queued" would be wrong); a deletion behind a
-    create that may have reached the remote says it waits for that."""
+    create that may have reached the remote says it waits for that; changes for a disabled
+    remote say they wait for it (:func:`say_if_disabled`)."""
     for item in queued:
         # Ids come from remotes: printed as ``list`` shows them (and commands take them).
         shown = clean(item.incident_id, single_line=True)
@@ -50,10 +57,11 @@ def _report(queued: list[Queued], verb: str) -> int:
             )
         else:
             done(f"queued: {verb} {shown} (change {item.seq})")
+    say_if_disabled(settings, [item.incident_id for item in queued if not item.cancelled])
     return 0
 
 
-def _report_status(call: Any, ids: list[str], verb: str) -> int:
+def _report_status(settings: Settings, call: Any, ids: list[str], verb: str) -> int:
     """Queue a status change: print what was queued, then a line on stderr per incident left
     alone. Status 1 when one was refused, its remote unable to make the change included (the
     others are queued all the same), else 0: an incident already where the change leads is
@@ -69,7 +77,7 @@ def _report_status(call: Any, ids: list[str], verb: str) -> int:
         raise Failure(str(error)) from None
     else:
         queued, skipped = result, result.skipped
-    _report(queued, verb)
+    _report(settings, queued, verb)
     for item in skipped:
         # The command line's way to do what the reason asks for (the TUI has a key for it).
         how = f" (incident-tui reopen {item.incident_id})" if item.reopen_first else ""
@@ -79,17 +87,17 @@ def _report_status(call: Any, ids: list[str], verb: str) -> int:
 
 def cmd_ack(args: argparse.Namespace, settings: Settings) -> int:
     """Queue acknowledging incidents."""
-    return _report_status(open_actions(settings).acknowledge, args.ids, "acknowledge")
+    return _report_status(settings, open_actions(settings).acknowledge, args.ids, "acknowledge")
 
 
 def cmd_resolve(args: argparse.Namespace, settings: Settings) -> int:
     """Queue resolving incidents."""
-    return _report_status(open_actions(settings).resolve, args.ids, "resolve")
+    return _report_status(settings, open_actions(settings).resolve, args.ids, "resolve")
 
 
 def cmd_reopen(args: argparse.Namespace, settings: Settings) -> int:
     """Queue reopening incidents."""
-    return _report_status(open_actions(settings).reopen, args.ids, "reopen")
+    return _report_status(settings, open_actions(settings).reopen, args.ids, "reopen")
 
 
 def cmd_comment(args: argparse.Namespace, settings: Settings) -> int:
@@ -97,7 +105,7 @@ def cmd_comment(args: argparse.Namespace, settings: Settings) -> int:
     body = _stdin_text("the comment") if args.message == "-" else args.message
     actions = open_actions(settings)
     queued = run_action(lambda: actions.comment(args.id, body, public=args.public))
-    return _report([queued], "comment on")
+    return _report(settings, [queued], "comment on")
 
 
 def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -121,7 +129,7 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     )
     actions = open_actions(settings)
     queued = run_action(actions.create, remote.name, remote.kind, draft)
-    return _report([queued], "create")
+    return _report(settings, [queued], "create")
 
 
 def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
@@ -153,4 +161,4 @@ def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
             print("nothing deleted")
             return 1
     actions = open_actions(settings)
-    return _report([run_action(actions.delete, i) for i in args.ids], "delete")
+    return _report(settings, [run_action(actions.delete, i) for i in args.ids], "delete")

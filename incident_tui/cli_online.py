@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from incident_tui.cli_stdout import done
-from incident_tui.cli_store import Failure, open_actions, open_reader, run_action
+from incident_tui.cli_store import (
+    Failure,
+    open_actions,
+    open_reader,
+    run_action,
+    say_if_disabled,
+)
 from incident_tui.domain.attachment_names import names_attachment, told_apart
 from incident_tui.domain.capabilities import Capability, lacking
 from incident_tui.domain.text import clean, shorten
@@ -146,6 +152,7 @@ def cmd_attach(args: argparse.Namespace, settings: Settings) -> int:
     name = readable(args.file.name)
     queued_line = f"queued: attach {name} to {queued.incident_id} (change {queued.seq})"
     done(clean(queued_line, single_line=True))
+    say_if_disabled(settings, [queued.incident_id])
     return 0
 
 
@@ -225,6 +232,8 @@ def cmd_delete_attachment(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         done(f"queued: delete attachment {name} of {shown} (change {queued.seq})")
+    if not queued.cancelled:
+        say_if_disabled(settings, [queued.incident_id])
     return 0
 
 
@@ -253,6 +262,8 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         done(f"queued: delete comment #{args.number} of {shown} (change {queued.seq})")
+    if not queued.cancelled:
+        say_if_disabled(settings, [queued.incident_id])
     return 0
 
 
@@ -349,6 +360,7 @@ def cmd_attribute(args: argparse.Namespace, settings: Settings) -> int:
     queued = run_action(actions.set_attribute, args.id, args.name, value)
     done(clean(f"queued: set {args.name} on {queued.incident_id} (change {queued.seq})",
                single_line=True))
+    say_if_disabled(settings, [queued.incident_id])
     return 0
 
 

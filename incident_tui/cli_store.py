@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
@@ -101,3 +101,24 @@ def run_action(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         raise Failure(str(error)) from None
     finally:
         note.cancel()
+
+
+def say_if_disabled(settings: Settings, incident_ids: Iterable[str]) -> None:
+    """Say on stderr, once per remote, that the changes just queued for incidents of a remote
+    the config disables (``enabled = false``) wait until it is enabled: no sync sends them
+    until then, and "queued" alone reads as if the next one would."""
+    disabled = {remote.name for remote in settings.remotes if not remote.enabled}
+    # Ids are "<remote>:<remote id>", and a remote's name has no colon.
+    counts: dict[str, int] = {}
+    for incident_id in incident_ids:
+        remote = incident_id.partition(":")[0]
+        if remote in disabled:
+            counts[remote] = counts.get(remote, 0) + 1
+    for remote, count in counts.items():
+        change = "the change waits" if count == 1 else f"the {count} changes wait"
+        print(
+            f"incident-tui: remote {remote!r} is disabled in the config (enabled = false): "
+            f"{change} until it is enabled, or until 'incident-tui sync --once --remote "
+            f"{remote}' sends {'it' if count == 1 else 'them'}",
+            file=sys.stderr,
+        )

@@ -1,6 +1,7 @@
 """A remote with ``enabled = false`` (README, "Every remote also takes"): ``sync`` leaves it
 alone (no request reaches its server) unless it is named with ``--remote``; its cached
-incidents stay and changes to them are still queued, then sent once it is named. Through
+incidents stay and changes to them are still queued, then sent once it is named. The
+commands that queue them, and each ``sync`` that leaves them, say they wait for it. Through
 the command line, against the emulators over HTTP."""
 
 from __future__ import annotations
@@ -41,15 +42,23 @@ def test_sync_leaves_a_disabled_remote_alone_and_keeps_its_incidents(
     point(("school", kite), disabled("ops", ops))
     aoh.add(name="Arrived while disabled", status="NEW")
     incident_id = f"ops:{first['id']}"
-    out, _ = cli(capsys, "ack", incident_id)  # still queued on a disabled remote
+    out, err = cli(capsys, "ack", incident_id)  # still queued on a disabled remote
     assert out.startswith(f"queued: acknowledge {incident_id}")
+    assert (
+        "remote 'ops' is disabled in the config (enabled = false): the change waits until "
+        "it is enabled, or until 'incident-tui sync --once --remote ops' sends it"
+    ) in err
     kite.emulator.log.clear()
     ops.emulator.log.clear()
 
     out, err = cli(capsys, "sync", "--once")
     assert ops.emulator.log == []  # not one request, not even a sign-in
     assert kite.emulator.log != []  # the enabled remote synced as before
-    assert "school: ok" in out and "ops" not in out + err
+    assert "school: ok" in out and "ops" not in out
+    assert (
+        "1 queued change stays unsent: remote 'ops' is disabled in the config "
+        "(enabled = false; enable it, or send them with 'incident-tui sync --once --remote ops')"
+    ) in err
     now = listed(capsys, "ops")
     assert set(now) == set(cached)  # kept, and nothing new pulled
     assert now[incident_id]["status"] == "acknowledged" and now[incident_id]["pending"] == 1
@@ -75,8 +84,8 @@ def test_naming_a_disabled_remote_syncs_it(
     cli(capsys, "ack", incident_id)
     kite.emulator.log.clear()
 
-    out, _ = cli(capsys, "sync", "--once", "--remote", "ops")
-    assert "ops: ok" in out and "pushed 1" in out
+    out, err = cli(capsys, "sync", "--once", "--remote", "ops")
+    assert "ops: ok" in out and "pushed 1" in out and "stays unsent" not in err
     assert kite.emulator.log == []  # only the named remote
     assert aoh.row(first["id"])["status"] == "OPEN"  # the queued acknowledge arrived
     titles = {row["title"] for row in listed(capsys, "ops").values()}
@@ -91,3 +100,23 @@ def test_with_every_remote_disabled_sync_once_sends_nothing(
     point(disabled("ops", ops))
     cli(capsys, "sync", "--once")  # nothing to sync is not a failure
     assert ops.emulator.log == []
+
+
+def test_changes_queued_for_a_disabled_remote_say_they_wait_for_it(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kite = serve("kitehouse", sample=3)
+    point(("school", kite))
+    cli(capsys, "sync", "--once")
+    point(disabled("school", kite))
+    kite.emulator.log.clear()
+
+    out, err = cli(capsys, "create", "--remote", "school", "--title", "Gate left open")
+    assert out.startswith("queued: create school:")
+    assert "remote 'school' is disabled in the config (enabled = false)" in err
+    made = out.split()[2]
+    _, err = cli(capsys, "comment", made, "-m", "Seen at 9")
+    assert "the change waits until it is enabled" in err
+    _, err = cli(capsys, "sync", "--once")  # nothing to sync is not a failure
+    assert "2 queued changes stay unsent: remote 'school' is disabled in the config" in err
+    assert kite.emulator.log == []

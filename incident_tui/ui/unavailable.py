@@ -68,6 +68,15 @@ def _tell_unused(app: App[Any], key: str, dropped: int) -> None:
                markup=False)
 
 
+def key_action(event: events.Key, by_key: Mapping[str, str]) -> str | None:
+    """The action of ``by_key`` that ``event`` is the key of, if any."""
+    for pressed in (event.key, *event.aliases, event.character or ""):
+        action = by_key.get(pressed)
+        if action is not None:
+            return action
+    return None
+
+
 def explain_key(
     screen: Screen[Any],
     event: events.Key,
@@ -77,19 +86,15 @@ def explain_key(
     """On ``screen``, if ``event`` is the key of an action in ``by_key`` that does not apply
     now (``screen.check_action`` is not true), say ``reason(action)``; whether a notice was
     shown. Other keys cost a dictionary lookup."""
-    for pressed in (event.key, *event.aliases, event.character or ""):
-        action = by_key.get(pressed)
-        if action is None:
-            continue
-        if screen.check_action(action, ()) is True:
-            return False
-        text = reason(action)
-        if not text:
-            return False
-        screen.notify(text, timeout=4, markup=False)
-        gate = getattr(screen.app, "key_gate", None)
-        if isinstance(gate, KeyGate):
-            key = event.character if event.is_printable and event.character else event.key
-            gate.refuse(partial(_tell_unused, screen.app, key))
-        return True
-    return False
+    action = key_action(event, by_key)
+    if action is None or screen.check_action(action, ()) is True:
+        return False
+    text = reason(action)
+    if not text:
+        return False
+    screen.notify(text, timeout=4, markup=False)
+    gate = getattr(screen.app, "key_gate", None)
+    if isinstance(gate, KeyGate):
+        key = event.character if event.is_printable and event.character else event.key
+        gate.refuse(partial(_tell_unused, screen.app, key))
+    return True

@@ -32,8 +32,14 @@ from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.messages import Changed, deliver_latest, forward_worker_failure
-from incident_tui.ui.screens.list_targets import BULK, ROW_CAPABILITY, SINGLE, Targets
-from incident_tui.ui.unavailable import action_keys, explain_key
+from incident_tui.ui.screens.list_targets import (
+    BULK,
+    ROW_CAPABILITY,
+    ROW_WAIT,
+    SINGLE,
+    Targets,
+)
+from incident_tui.ui.unavailable import action_keys, explain_key, key_action
 from incident_tui.ui.widgets.incident_lines import empty_message
 from incident_tui.ui.widgets.incident_list import IncidentList
 from incident_tui.ui.widgets.key_footer import KeyFooter
@@ -345,10 +351,17 @@ class ListScreen(Screen[None]):
 
     # Keys ---------------------------------------------------------------------------------
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         """A greyed-out key says why: the remote kind of the incident it would act on lacks
         the action, several incidents are selected for a one-incident action, or there is
-        no incident under the cursor."""
+        no incident under the cursor.
+
+        A row key on a row still being read waits for it (:data:`ROW_WAIT` at most): the key
+        goes on to its binding once the handler returns, and by then the row is there and
+        the action applies. Until then the keys after it wait their turn behind it."""
+        action = key_action(event, self._explained)
+        if action is not None and self.targets.row_loading(action):
+            await self.incidents.cursor_row_read(ROW_WAIT)
         explain_key(self, event, self._explained, self.targets.why_not)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

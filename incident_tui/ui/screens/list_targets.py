@@ -30,6 +30,12 @@ BULK = ("acknowledge", "resolve", "reopen", "delete")
 """Row actions that take every selected incident when there is a selection."""
 SINGLE = ("comment", "edit")
 """Row actions about one incident: with a selection, only a selection of one."""
+ROW_LOADING = "The incident under the cursor is still loading; press the key again in a moment."
+"""Said when a row key is pressed on a row whose block is still being read, and stays so."""
+ROW_WAIT = 2.0
+"""Longest a row key waits for the row under the cursor to be read (seconds). A block of rows
+is read in milliseconds; a read holding the list's connection (a report, a detail) can make it
+longer, and a key pressed on a row still loading is meant for the incident about to show."""
 
 
 class Targets:
@@ -54,11 +60,24 @@ class Targets:
                 f"{word} acts on one incident and {len(selected)} are selected; "
                 "escape clears the selection."
             )
+        if self.row_loading(action):
+            return ROW_LOADING
         kind = self.kind()
         if kind is None:
             return "No incident under the cursor." if self._incidents().total else None
         capability = ROW_CAPABILITY.get(action)
         return lacking_text(kind, capability) if capability is not None else None
+
+    def row_loading(self, action: str) -> bool:
+        """Whether ``action`` would take the incident under the cursor and its row is still
+        being read (the list reads its rows in blocks, as they come into view)."""
+        incidents = self._incidents()
+        if action not in ROW_CAPABILITY or incidents.cursor_row is not None:
+            return False
+        if not incidents.total:
+            return False
+        # Open and select always take the cursor's row; the others the selection if any.
+        return action in ("open", "select") or not incidents.selected_ids
 
     def kind(self) -> str | None:
         """The remote kind of the one incident a row action would take: the only selected

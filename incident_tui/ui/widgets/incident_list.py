@@ -10,6 +10,7 @@ up as messages (cursor moved, loaded, selection changed).
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from textual import events, on
@@ -100,6 +101,8 @@ class IncidentList(IncidentLines):
         """The cursor's row when the reload in flight started, if moves made while it reads
         are to be kept (see :meth:`_place_cursor`); ``None`` when the reload puts the cursor
         somewhere of its own (a new query's top, a new incident)."""
+        self._row_waiters: list[asyncio.Event] = []
+        """Set when the cursor's row may have arrived (:meth:`cursor_row_read`)."""
 
     # Public API ---------------------------------------------------------------------------
 
@@ -160,6 +163,24 @@ class IncidentList(IncidentLines):
         self._start_reload(
             self._query, keep=keep, fallback=self._cursor, offset=offset, moves_from=moves_from
         )
+
+    async def cursor_row_read(self, limit: float) -> RowView | None:
+        """The incident under the cursor once its block is read: at once if it is, else
+        after waiting up to ``limit`` seconds for it; ``None`` if it is still not there (or
+        the list is empty)."""
+        waiter: asyncio.Event | None = None
+        try:
+            async with asyncio.timeout(limit):
+                while (row := self.cursor_row) is None and self._total:
+                    waiter = asyncio.Event()
+                    self._row_waiters.append(waiter)
+                    self._request_block(self._blocks.block_of(self._cursor))
+                    await waiter.wait()
+        except TimeoutError:
+            if waiter in self._row_waiters:
+                self._row_waiters.remove(waiter)
+            return None
+        return row
 
     def toggle_selected(self) -> bool:
         """Select or unselect the cursor's incident; ``False`` if no row is under it."""
@@ -469,6 +490,9 @@ class IncidentList(IncidentLines):
 
     def _cursor_moved(self, *, force: bool = False) -> None:
         row = self.cursor_row
+        waiters, self._row_waiters = self._row_waiters, []
+        for waiter in waiters:
+            waiter.set()
         row_id = row.id if row is not None else None
         if force or row_id != self._cursor_id or row is None:
             # None while the row is being read: a reload meanwhile keeps the cursor's row

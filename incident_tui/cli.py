@@ -122,7 +122,19 @@ def _run(command: str, args: argparse.Namespace) -> int:
     # fine, is met only when a command reads it.
     with cache_errors(settings.db_path()):
         whole_ids(args, settings)
+        _configured_names(args, settings)
         return handler(args, settings)
+
+
+def _configured_names(args: argparse.Namespace, settings: Settings) -> None:
+    """The remote names of a command's arguments (``--remote``, ``stale REMOTE``...) as the
+    config spells them: typed in any case, they name the same remote, and its cached rows,
+    pauses and queued changes are kept under the configured name."""
+    given = getattr(args, "remote", None)
+    if isinstance(given, str):
+        args.remote = settings.remote_name(given)
+    elif isinstance(given, list):
+        args.remote = [settings.remote_name(name) for name in given]
 
 
 class _WarningLines(logging.Handler):
@@ -198,16 +210,17 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     statuses = {Status(word) for word in args.status}
     severities = {None if word == "none" else Severity(word) for word in args.severity}
     reader = open_reader(settings)
+    # A remote taken out of the config leaves its incidents in the cache, and they are
+    # listed: its name still picks them out, in any case as a configured one's does.
+    cached = {state.name.casefold(): state.name for state in reader.remotes()}
+    remotes = [cached.get(name.casefold(), name) for name in args.remote]
     if settings.remotes:
-        # A remote taken out of the config leaves its incidents in the cache, and they are
-        # listed: its name still picks them out.
-        cached = {state.name for state in reader.remotes()}
-        for name in args.remote:
-            if name not in cached:
+        for name in remotes:
+            if name not in cached.values():
                 settings.remote(name)  # an unknown remote is an error, not an empty list
     query = ListQuery(
         statuses=frozenset(statuses),
-        remotes=frozenset(args.remote),
+        remotes=frozenset(remotes),
         severities=frozenset(severities),
         search=args.search,
         sort=Sort(args.sort),

@@ -11,6 +11,7 @@ the remote's id once the remote took the incident.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from incident_tui.cli_store import Failure, open_reader
@@ -37,7 +38,7 @@ def whole_ids(args: argparse.Namespace, settings: Settings) -> None:
         return
     reader = open_reader(settings)
     try:
-        ids = [whole_id(reader, i) for i in reader.current_ids(given)]
+        ids = [whole_id(reader, i, settings.remote_name) for i in reader.current_ids(given)]
     finally:
         reader.close()
     if isinstance(single, str):
@@ -46,12 +47,19 @@ def whole_ids(args: argparse.Namespace, settings: Settings) -> None:
         args.ids = list(dict.fromkeys(ids))
 
 
-def whole_id(reader: Reader, given: str) -> str:
+def whole_id(
+    reader: Reader, given: str, remote_name: Callable[[str], str] = str
+) -> str:
     """The whole id ``given`` names: itself when the cache holds it, else the one incident
-    whose short id it is (``REMOTE:SHORT`` or ``SHORT``); ``Failure`` when it is several."""
+    whose short id it is (``REMOTE:SHORT`` or ``SHORT``); ``Failure`` when it is several.
+    ``remote_name`` spells a remote's name typed in any case as the config does."""
     if reader.exists(given):
         return given
     remote, colon, label = given.partition(":")
+    if colon and (named := remote_name(remote)) != remote:
+        if reader.exists(f"{named}:{label}"):
+            return f"{named}:{label}"
+        remote = named
     # ``REMOTE:SHORT`` first; else the whole text as a short id of any remote (a colon may
     # be part of a remote's own id).
     found = reader.ids_shown_as(label, remote, SHOWN_CANDIDATES + 1) if colon else []

@@ -116,11 +116,19 @@ class Settings(BaseSettings):
     @field_validator("remotes")
     @classmethod
     def _unique_names(cls, remotes: list[RemoteBase]) -> list[RemoteBase]:
-        seen: set[str] = set()
+        # Names are matched regardless of case where they are typed (a search's
+        # ``School:12``, ``--remote``): two that differ only in case could not be told apart.
+        seen: dict[str, str] = {}
         for remote in remotes:
-            if remote.name in seen:
+            other = seen.get(remote.name.casefold())
+            if other == remote.name:
                 raise ValueError(f"remote name {remote.name!r} is used twice")
-            seen.add(remote.name)
+            if other is not None:
+                raise ValueError(
+                    f"remote names {other!r} and {remote.name!r} differ only in case, and "
+                    "names are matched regardless of case: rename one"
+                )
+            seen[remote.name.casefold()] = remote.name
         return remotes
 
     @classmethod
@@ -160,14 +168,24 @@ class Settings(BaseSettings):
         )
 
     def remote(self, name: str) -> RemoteBase:
-        """The remote called ``name``; ``ConfigError`` if there is none."""
+        """The remote called ``name``, in any case (``School`` is ``school``); ``ConfigError``
+        if there is none."""
         for remote in self.remotes:
-            if remote.name == name:
+            if remote.name.casefold() == name.casefold():
                 return remote
         if not self.remotes:
             raise ConfigError(f"unknown remote {name!r}: {self.no_remotes()}")
         known = ", ".join(r.name for r in self.remotes)
         raise ConfigError(f"unknown remote {name!r} (known: {known})")
+
+
+    def remote_name(self, name: str) -> str:
+        """The configured name of the remote ``name`` is in any case; ``name`` itself when
+        no configured remote has it (a remote taken out of the config, say)."""
+        for remote in self.remotes:
+            if remote.name.casefold() == name.casefold():
+                return remote.name
+        return name
 
 
 _FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("incident_tui_file_data", default=None)

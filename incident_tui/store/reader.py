@@ -117,8 +117,11 @@ def where_clause(query: ListQuery) -> tuple[str, list[Any]]:
         params.append(match)
     for word in ids:
         # The id the list prints (``school:000186a0``), which the index holds but for the
-        # remote's name; or the word as text, as before.
-        conditions.append(f"(num IN {_MATCHES} OR (remote = ? AND num IN {_MATCHES}))")
+        # remote's name (typed in any case: names differ by more, see config); or the word
+        # as text, as before.
+        conditions.append(
+            f"(num IN {_MATCHES} OR (remote = ? COLLATE NOCASE AND num IN {_MATCHES}))"
+        )
         params += [word.text, word.remote, word.number]
     return " AND ".join(conditions), params
 

@@ -240,6 +240,19 @@ async def test_search_finds_an_incident_by_its_whole_id(make_app: Any) -> None:
         assert lst.list_query.search == "ops:1001" and lst.total == 0
 
 
+async def test_search_finds_a_whole_id_with_the_remote_name_in_another_case(
+    make_app: Any,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"School:r001")
+        await settle(pilot)
+        lst = incidents(app)
+        assert lst.total == 1 and lst.cursor_row is not None
+        assert lst.cursor_row.id == "school:r001"
+
+
 async def test_filter_by_status(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -119,6 +119,19 @@ def test_duplicate_remote_names(tmp_path: Path) -> None:
         load_settings(write(tmp_path, one + one))
 
 
+def test_remote_names_that_differ_only_in_case_are_refused(tmp_path: Path) -> None:
+    one = '[[remotes]]\nname = "school"\nkind = "revily"\nbase_url = "http://h"\n'
+    with pytest.raises(ConfigError, match="'school' and 'School' differ only in case"):
+        load_settings(write(tmp_path, one + one.replace('"school"', '"School"')))
+
+
+def test_a_remote_is_found_by_its_name_in_any_case(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GOOD))
+    assert settings.remote("SCHOOL").name == "school"
+    assert settings.remote_name("School") == "school"
+    assert settings.remote_name("gone") == "gone"
+
+
 def test_unknown_remote_lookup(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, GOOD))
     with pytest.raises(ConfigError, match="unknown remote 'nope' \\(known: school\\)"):

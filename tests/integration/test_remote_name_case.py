@@ -1,0 +1,57 @@
+"""A remote's name typed in another case than the config's names the same remote: in a
+search's ``<remote>:<number>``, in an id given to a command and in ``--remote`` and the
+commands' remote arguments. The config cannot hold two names that differ only in case."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+
+import pytest
+
+from tests.integration.conftest import Point, Serve, cli
+
+
+def test_a_remote_name_in_another_case_names_the_same_remote(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kitehouse = serve("kitehouse", sample=5)
+    revily = serve("revily", sample=5)
+    point(("school", kitehouse), ("oncall", revily))
+    cli(capsys, "sync", "--once")
+    with sqlite3.connect(os.environ["INCIDENT_TUI_DB"]) as conn:
+        incident_id, remote_id, ref = conn.execute(
+            "SELECT id, remote_id, ref FROM incident WHERE remote = 'school' ORDER BY id"
+        ).fetchone()
+        schools = conn.execute("SELECT COUNT(*) FROM incident WHERE remote = 'school'").fetchone()
+
+    def listed(*argv: str) -> list[str]:
+        return [row["id"] for row in json.loads(cli(capsys, "list", *argv, "--json")[0])]
+
+    # The id the list prints, and the reference after the name, with the name capitalised.
+    for typed in (f"School:{remote_id}", f"SCHOOL:{ref}"):
+        assert listed("--search", typed) == [incident_id], typed
+    assert listed("--search", f"Oncall:{remote_id}") == []  # another remote's name still not
+
+    found = listed("--remote", "School")
+    assert len(found) == schools[0] and all(i.startswith("school:") for i in found)
+
+    out, _ = cli(capsys, "show", f"School:{remote_id}", "--json")
+    assert json.loads(out)["id"] == incident_id
+    cli(capsys, "comment", f"SCHOOL:{remote_id}", "-m", "Looking into it")
+    out, _ = cli(capsys, "create", "--remote", "School", "--title", "Gate left open")
+    assert out.split()[2].startswith("school:")
+    out, _ = cli(capsys, "sync", "--once", "--remote", "SCHOOL")
+    assert "school" in out and "oncall" not in out
+    queued = json.loads(cli(capsys, "outbox", "--json")[0])
+    assert queued == []  # the comment and the new incident went to the remote
+
+
+def test_two_remote_names_that_differ_only_in_case_are_refused(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = serve("revily", sample=1)
+    point(("oncall", server), ("OnCall", server))
+    _, err = cli(capsys, "list", status=1)
+    assert "remote names 'oncall' and 'OnCall' differ only in case" in err

@@ -32,13 +32,20 @@ def held_keys(app: App[Any]) -> dict[str, list[Held]]:
     return {
         name: [
             # Every binding of the focused widget: the keymap moves none of them.
-            *(_held(binding, owner, "widget") for _, binding in widget._merge_bindings()),
+            *(_held(binding, owner, "widget") for _, binding in widget._merge_bindings()
+              if binding.action not in SIDEWAYS),
             *(_held(binding, "Textual's", "screen") for _, binding in screen._merge_bindings()
               if binding.id is None),
             *app_keys,
         ]
         for name, (screen, widget, owner) in screens.items()
     }
+
+
+SIDEWAYS = frozenset({"scroll_left", "scroll_right", "page_left", "page_right"})
+"""Textual's sideways scroll actions, which pass the key on to the next binding when the
+widget cannot scroll sideways: the list and the detail never do (``overflow-x: hidden``), so
+they hold nothing and a command put on their keys runs."""
 
 
 ONLY_WHEN = {"copy text": "text is selected"}

@@ -8,7 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from incident_tui.ui.screens.list_screen import ListScreen
-from tests.ui.helpers import incidents, notifications, open_detail, settle, until
+from tests.ui.helpers import (
+    cursor_to,
+    incidents,
+    notifications,
+    open_detail,
+    queued_ops,
+    settle,
+    until,
+)
 
 
 def clash_notices(app: Any) -> list[str]:
@@ -128,3 +136,43 @@ async def test_textuals_report_of_a_binding_of_its_own_names_both_sides(make_app
             "Key settings clash: key f5 for sync is Textual's focus next; it no longer does "
             "focus next"
         ]
+
+
+async def test_a_command_on_the_details_down_never_runs_on_a_short_incident(
+    make_app: Any, db_path: Any
+) -> None:
+    """An incident that fits the screen has nothing to scroll: down and end still do what
+    the notices say (scroll, so nothing here), not acknowledge or resolve, as they do on a
+    long incident."""
+    app = make_app(keys={"acknowledge": "down", "resolve": "end"})
+    async with app.run_test(size=(100, 60), notifications=True) as pilot:
+        await settle(pilot)
+        assert (
+            "Key settings clash on the detail: key down for acknowledge is the detail's "
+            "scroll down; it does scroll down, not acknowledge"
+        ) in clash_notices(app)
+        screen = await open_detail(pilot, "oncall:r012")  # triggered, and short
+        body = screen.query_one("#detail-body")
+        assert not body.allow_vertical_scroll, "the incident does not fit the screen"
+        await pilot.press("down", "end")
+        await settle(pilot)
+        assert queued_ops(db_path, "oncall:r012") == []
+
+
+async def test_a_command_on_a_sideways_scroll_key_runs_and_is_not_reported(
+    make_app: Any, db_path: Any
+) -> None:
+    """The list and the detail never scroll sideways, so Textual passes their right key on:
+    a command put on it runs there, and no clash is reported."""
+    app = make_app(keys={"acknowledge": "right"})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert clash_notices(app) == []
+        await cursor_to(pilot, "oncall:r012")
+        await pilot.press("right")
+        await settle(pilot)
+        assert queued_ops(db_path, "oncall:r012") == ["acknowledge"]
+        await open_detail(pilot, "oncall:r027")
+        await pilot.press("right")
+        await settle(pilot)
+        assert queued_ops(db_path, "oncall:r027") == ["acknowledge"]

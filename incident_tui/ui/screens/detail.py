@@ -42,6 +42,7 @@ from incident_tui.ui.screens.detail_answers import (
 )
 from incident_tui.ui.screens.detail_features import FEATURES, nothing_to, possible
 from incident_tui.ui.unavailable import action_keys, explain_key, lacking_text
+from incident_tui.ui.widgets.detail_body import DetailBody
 from incident_tui.ui.widgets.hanging_text import HangingText
 from incident_tui.ui.widgets.key_footer import KeyFooter
 
@@ -146,9 +147,9 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         # visible way back. The compact footer keeps it and ? Help / q Quit within 80 cells.
         *[replace(binding, show=True) for binding in keys.bindings("back")],
     ]
-    BODY: ClassVar[type[VerticalScroll]] = VerticalScroll
+    BODY: ClassVar[type[VerticalScroll]] = DetailBody
     """The scrolling sections, which have the focus: their own keys (down scrolls) come
-    before the screen's."""
+    before the screen's, however short the incident."""
 
     def __init__(self, ctx: UiContext, incident_id: str) -> None:
         super().__init__()

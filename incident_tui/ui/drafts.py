@@ -6,7 +6,8 @@ throw away a half-written comment. A dialog puts its fields here while the user 
 same dialog brings the text back. The drafts live in a small JSON file beside the cache
 (``<cache>.drafts.json``, readable by the owner only), so they also outlive the process.
 Two TUIs on one cache share that file: a save changes only its own draft in it, under a lock
-file beside it (``<cache>.drafts.json.lock``).
+file beside it (``<cache>.drafts.json.lock``), and each reads it again once the other changed
+it, so a comment one of them sent is not offered again by the other.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 
 Fields = dict[str, Any]
 """A dialog's fields by name, as JSON values."""
+
+Version = tuple[int, int, int]
+"""Which file the drafts were read from: its inode, modification time (ns) and size. Every
+save writes a new file renamed into place, so another process's save changes the inode."""
 
 LOCK_WAIT = 1.0
 """Seconds a save waits for another process's save to finish before it goes ahead anyway:
@@ -51,9 +56,12 @@ class Drafts:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._drafts: dict[str, Fields] = self._read() or {}
+        self._drafts: dict[str, Fields] = {}
+        self._version: Version | None = None
+        """The file the drafts in memory were read from or written to (``None``: none)."""
         self._unsaved: set[str] = set()
         """Keys changed here whose change is not in the file yet (a save failed)."""
+        self._refresh()
 
     def _read(self) -> dict[str, Fields] | None:
         """The drafts in the file (none when there is no file); ``None`` when it exists but
@@ -80,9 +88,35 @@ class Drafts:
             return {}
         return data
 
+    def _refresh(self) -> None:
+        """Read the file again if another process (or another :class:`Drafts`) changed it
+        since it was last read or written here: one ``stat`` when it did not. Changes made
+        here and not saved yet stay over what it holds (under ``_lock``)."""
+        try:
+            version: Version | None = _version(os.stat(self.path))
+        except FileNotFoundError:
+            version = None
+        except OSError:
+            return  # cannot tell: what is in memory stays
+        if version == self._version:
+            return
+        # Looked at before reading: a save landing in between is read again next time,
+        # never taken for the version already read.
+        drafts = self._read()
+        self._version = version  # unreadable: not tried again (nor warned of) until changed
+        if drafts is None:
+            return
+        for key in self._unsaved:
+            if key in self._drafts:
+                drafts[key] = self._drafts[key]
+            else:
+                drafts.pop(key, None)
+        self._drafts = drafts
+
     def get(self, key: str) -> Fields | None:
-        """The draft under ``key``, if one is kept."""
+        """The draft under ``key``, if one is kept (here or by another process since)."""
         with self._lock:
+            self._refresh()
             found = self._drafts.get(key)
             return dict(found) if found is not None else None
 
@@ -92,6 +126,7 @@ class Drafts:
             self.drop(key)
             return
         with self._lock:
+            self._refresh()
             if self._drafts.get(key) == fields:
                 return
             self._drafts[key] = dict(fields)
@@ -101,6 +136,7 @@ class Drafts:
     def drop(self, key: str) -> None:
         """Forget the draft under ``key`` (it was sent, or emptied)."""
         with self._lock:
+            self._refresh()
             if self._drafts.pop(key, None) is not None:
                 self._unsaved.add(key)
                 self._write()
@@ -118,21 +154,32 @@ class Drafts:
                         drafts[key] = self._drafts[key]
                     else:
                         drafts.pop(key, None)
-                _replace(self.path, drafts)
+                self._version = _replace(self.path, drafts)
+            # What the file holds now, other processes' drafts included.
+            self._drafts = drafts
             self._unsaved.clear()
         except OSError as exc:
             # The draft is still kept in memory for this session, and saved with the next.
             log.warning("cannot save the drafts to %s: %s", self.path, exc)
 
 
-def _replace(path: Path, drafts: dict[str, Fields]) -> None:
+def _version(stat: os.stat_result) -> Version:
+    """The :data:`Version` of the file ``stat`` describes."""
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def _replace(path: Path, drafts: dict[str, Fields]) -> Version:
     """Write ``drafts`` to ``path`` as a whole new file renamed into place: a process killed
-    mid-write leaves the old one."""
+    mid-write leaves the old one. Returns the new file's version."""
     handle, tmp = tempfile.mkstemp(prefix=".drafts-", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(drafts, out, ensure_ascii=False)
+            out.flush()
+            # Renaming keeps the inode and modification time: this is the file as placed.
+            version = _version(os.fstat(out.fileno()))
         os.replace(tmp, path)
+        return version
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

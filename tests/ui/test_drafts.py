@@ -11,7 +11,7 @@ from textual.widgets import Input, Select, TextArea
 
 from incident_tui.store.reader import Reader
 from incident_tui.ui.draft_keeper import KEPT_NOTICE
-from incident_tui.ui.drafts import drafts_path
+from incident_tui.ui.drafts import Drafts, drafts_path
 from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.detail import DetailScreen
 from incident_tui.ui.screens.edit import EditScreen
@@ -163,3 +163,32 @@ async def test_typing_not_yet_saved_is_kept_when_the_app_ends(
         app.exit()
     assert _kept(db_path)["comment:school:r005"]["body"] == "Pump restarted"
 
+
+
+async def test_a_comment_sent_from_another_tui_is_not_offered_again(
+    make_app: Any, db_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, "school:r005")
+        await pilot.press("c", *"Pump restarted")
+        await pilot.press("escape")
+        assert _kept(db_path)["comment:school:r005"]["body"] == "Pump restarted"
+        # A second TUI on the cache brings the draft back, sends it and drops it, and
+        # keeps one of its own on another incident.
+        other = Drafts(drafts_path(db_path))
+        assert other.get("comment:school:r005") == {"body": "Pump restarted", "public": False}
+        other.drop("comment:school:r005")
+        other.put("comment:school:r001", {"body": "Typed in the other TUI", "public": False})
+
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CommentScreen)
+        assert app.screen.query_one(TextArea).text == ""
+        assert "Your unsent comment is back." not in notifications(app)
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await open_detail(pilot, "school:r001")
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.screen.query_one(TextArea).text == "Typed in the other TUI"

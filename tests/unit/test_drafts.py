@@ -3,10 +3,12 @@ file or a folder that cannot be written."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -92,6 +94,55 @@ def test_two_instances_on_one_file_keep_each_others_drafts(tmp_path: Path) -> No
     first.drop("comment:ops:1")
     assert Drafts(path).get("comment:ops:2") == {"body": "typed in the second"}
     assert Drafts(path).get("comment:ops:1") is None
+
+
+
+def test_a_draft_sent_in_one_instance_is_not_offered_again_by_the_other(tmp_path: Path) -> None:
+    path = drafts_path(tmp_path / "cache.db")
+    first = Drafts(path)
+    first.put("comment:ops:1", {"body": "Pump restarted, watching it"})  # escape in the first
+    second = Drafts(path)
+    assert second.get("comment:ops:1") == {"body": "Pump restarted, watching it"}
+    second.drop("comment:ops:1")  # sent from the second
+    # Reopening the dialog in the first must not offer the sent comment a second time.
+    assert first.get("comment:ops:1") is None
+    first.put("new", {"title": "Gas leak"})
+    assert json.loads(path.read_text()) == {"new": {"title": "Gas leak"}}
+
+
+def test_a_draft_saved_by_another_instance_since_is_seen(tmp_path: Path) -> None:
+    path = drafts_path(tmp_path / "cache.db")
+    first, second = Drafts(path), Drafts(path)  # both started before any draft
+    second.put("comment:ops:1", {"body": "typed in the second"})
+    assert first.get("comment:ops:1") == {"body": "typed in the second"}
+    second.put("comment:ops:1", {"body": "typed in the second, more"})
+    assert first.get("comment:ops:1") == {"body": "typed in the second, more"}
+    # Putting back what the other holds is not taken for a change already made.
+    first.put("comment:ops:1", {"body": "typed in the second"})
+    assert Drafts(path).get("comment:ops:1") == {"body": "typed in the second"}
+
+
+def test_a_draft_not_yet_saved_stays_over_what_another_instance_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = drafts_path(tmp_path / "cache.db")
+    first, second = Drafts(path), Drafts(path)
+    second.put("comment:ops:1", {"body": "the second's"})
+
+    def full(*args: object, **kwargs: object) -> None:
+        # A full disk cannot be made for real here.
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    first.put("comment:ops:2", {"body": "the first's, unsaved"})
+    monkeypatch.undo()
+    second.put("new", {"title": "Gas leak"})
+    assert first.get("comment:ops:2") == {"body": "the first's, unsaved"}
+    assert first.get("new") == {"title": "Gas leak"}
+    first.put("comment:ops:3", {"body": "saved with it"})
+    assert set(json.loads(path.read_text())) == {
+        "comment:ops:1", "comment:ops:2", "comment:ops:3", "new",
+    }
 
 
 SAVER = """

@@ -284,6 +284,13 @@ class Reader:
         ))
         return [aliases.get(i, i) for i in ids]
 
+    def former_ids(self, incident_id: str) -> list[str]:
+        """The local ids the incident ``incident_id`` had before its create was accepted by
+        the remote (none for one not created here), oldest first. The id_alias table holds
+        one row per create made here: small, read by a scan."""
+        sql = "SELECT old_id FROM id_alias WHERE new_id = ? ORDER BY rowid"
+        return [row[0] for row in self._all(sql, [incident_id])]
+
     def ids_shown_as(self, label: str, remote: str | None = None, limit: int = 6) -> list[str]:
         """Ids of the incidents (of ``remote``, or of any) that the short id ``label`` may
         name: the remote's ref, its whole id, or the start of it (at least four characters:

@@ -3,7 +3,7 @@ typing stops and at once on cancel or send."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from textual.screen import Screen
@@ -20,7 +20,11 @@ KEPT_NOTICE = "Draft kept: it comes back when you open this again."
 class DraftKeeper:
     """Keeps what ``fields`` returns under ``key`` (``None``: the dialog has nothing to say
     yet, leave the kept draft as it is). The dialog's opener drops the draft once what was
-    sent has been queued, so a refused send keeps the text."""
+    sent has been queued, so a refused send keeps the text.
+
+    ``former`` are the keys the same draft had under the incident's earlier ids: one written
+    on an incident created here is kept under its local id, and the remote's id replaces it
+    once the create is accepted (by this process or another, even while none ran)."""
 
     def __init__(
         self,
@@ -28,19 +32,29 @@ class DraftKeeper:
         drafts: Drafts | None,
         key: str,
         fields: Callable[[], Fields | None],
+        former: Sequence[str] = (),
     ) -> None:
         self.screen = screen
         self.drafts = drafts
         self.key = key
         self.fields = fields
+        self.former = tuple(former)
         self._timer: Timer | None = None
         self._pending = False
         """Typed since the last save, which waits for a pause in the typing."""
         self._done = False
 
     def saved(self) -> Fields | None:
-        """The draft kept from an earlier visit, if any."""
-        return self.drafts.get(self.key) if self.drafts is not None else None
+        """The draft kept from an earlier visit, if any; one kept under a former key moves
+        to ``key`` (saved, dropped once sent, as any other from then on)."""
+        if self.drafts is None:
+            return None
+        found = self.drafts.get(self.key)
+        for old in self.former:
+            if found is not None:
+                break
+            found = self.drafts.move(old, self.key)
+        return found
 
     def changed(self) -> None:
         """The user typed: save once they pause."""

@@ -141,6 +141,19 @@ class Drafts:
                 self._unsaved.add(key)
                 self._write()
 
+    def move(self, old: str, new: str) -> Fields | None:
+        """Keep the draft under ``old`` under ``new`` instead, unless ``new`` has one already
+        (that one is the newer: it stays, and so does the other). The draft now under
+        ``new``, if any."""
+        with self._lock:
+            self._refresh()
+            if new not in self._drafts and old in self._drafts:
+                self._drafts[new] = self._drafts.pop(old)
+                self._unsaved.update((old, new))
+                self._write()
+            found = self._drafts.get(new)
+            return dict(found) if found is not None else None
+
     def _write(self) -> None:
         """Bring the file's entries of the keys changed here up to date (under ``_lock``)."""
         try:

@@ -74,7 +74,12 @@ class CommentScreen(ModalScreen[NewComment | None]):
         self.blink = blink
         self.public_option = public_option
         """Whether to offer the public / internal choice."""
-        self.keeper = DraftKeeper(self, drafts, comment_draft_key(incident_id), self._fields)
+        # A draft written while the incident had its local id is found under the remote's.
+        former = services.reader.former_ids(incident_id) if services is not None else []
+        self.keeper = DraftKeeper(
+            self, drafts, comment_draft_key(incident_id), self._fields,
+            former=[comment_draft_key(old) for old in former],
+        )
 
     def compose(self) -> ComposeResult:
         """Heading, text box, the public toggle where it applies, and a key hint."""

@@ -33,6 +33,10 @@ class EditScreen(FormScreen[dict[str, Any]]):
             clearable=ctx.services.can(kind, Capability.CLEAR_SEVERITY),
             drafts=ctx.services.drafts,
             draft_key=edit_draft_key(incident_id),
+            # A draft written while the incident had its local id is found under the remote's.
+            former_keys=[
+                edit_draft_key(old) for old in ctx.services.reader.former_ids(incident_id)
+            ],
         )
         self.ctx = ctx
         self.incident_id = incident_id

@@ -3,6 +3,7 @@ What was typed and not saved is kept as a draft (:mod:`incident_tui.ui.drafts`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar, TypeVar
 
 from textual import on
@@ -52,13 +53,15 @@ class FormScreen(ModalScreen[ResultT | None]):
         clearable: bool = True,
         drafts: Drafts | None = None,
         draft_key: str = "",
+        former_keys: Sequence[str] = (),
     ) -> None:
+        """``former_keys``: where the draft may still wait (see :class:`DraftKeeper`)."""
         super().__init__()
         self.blink = blink
         self.with_severity = severity
         self.clearable = clearable
         """Whether "none" is a severity to choose (else only while it is the one shown)."""
-        self.keeper = DraftKeeper(self, drafts, draft_key, self.draft_fields)
+        self.keeper = DraftKeeper(self, drafts, draft_key, self.draft_fields, former_keys)
 
     def compose(self) -> ComposeResult:
         """Heading, the extra fields of a subclass, then title, description and severity."""

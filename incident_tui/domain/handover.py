@@ -1,10 +1,11 @@
 """The shift-handover summary as plain data (its Markdown, JSON and plain-text forms are in
 :mod:`incident_tui.domain.handover_render`).
 
-A shift lead reads it top-down: what needs attention now, what is new, what got resolved,
-what is still open from before, what has gone stale, the shift's comments and how fresh each
-remote's data is. :mod:`incident_tui.store.handover_queries` fills a :class:`Handover` from
-the cache; this module decides nothing about SQL and touches neither settings nor the store.
+A shift lead reads it top-down: what needs attention now, what is new, what got resolved or
+reopened, what is still open from before, what has gone stale, the shift's comments and how
+fresh each remote's data is. :mod:`incident_tui.store.handover_queries` fills a
+:class:`Handover` from the cache; this module decides nothing about SQL and touches neither
+settings nor the store.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.stats import format_duration
 from incident_tui.domain.text import clean, shorten
 
-SECTION_ORDER: tuple[str, ...] = ("attention", "new", "resolved", "carried", "stale")
+SECTION_ORDER: tuple[str, ...] = ("attention", "new", "resolved", "reopened", "carried", "stale")
 """Section keys in reading order: the sections a handover has, in this order (the store
 builds them from this tuple)."""
 
@@ -86,6 +87,11 @@ class HandoverItem:
     reasons: tuple[Reason, ...] = ()
     unsent: Unsent | None = None
     """The status shown comes from a change made here that the remote has not accepted."""
+    reopened_at: datetime | None = None
+    """When it was last reopened, as far as the cache saw (a pull that found it open again,
+    or the remote accepting a reopen from here); ``None``: not seen reopened."""
+    reopened: bool = False
+    """Reopened during the shift (at :attr:`reopened_at`); it may be resolved again since."""
 
     @property
     def open(self) -> bool:
@@ -97,11 +103,6 @@ class HandoverItem:
         """Resolved here only: the resolution is queued, refused or in conflict, so on the
         remote the incident is still open. The handover counts it as open."""
         return resolved_here_only(self.status, self.unsent)
-
-    @property
-    def reopened(self) -> bool:
-        """Open again although it carries a resolution time: it was resolved and reopened."""
-        return self.open and self.resolved_at is not None
 
     @property
     def last_update(self) -> datetime | None:
@@ -121,8 +122,9 @@ class Section:
     """How the items are ordered, in words (shown after the title)."""
     unsent: int = 0
     """Incidents left out because the change that would put them here has not reached the
-    remote: resolutions made here that are queued, refused or in conflict. The remote still
-    has them open, so they are counted (and marked) where an open incident goes."""
+    remote: resolutions (reopenings) made here that are queued, refused or in conflict. The
+    remote still has them open (resolved), so they are counted (and marked) where such an
+    incident goes."""
     untimed: int = 0
     """Incidents left out because the cache does not know when they were resolved yet (a
     remote's summary can lack it until the full record is read) although they changed in

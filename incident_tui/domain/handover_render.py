@@ -130,10 +130,12 @@ UNSENT_WORDS = {
 comment in the same state is marked)."""
 
 
-def _status_words(item: HandoverItem) -> str:
+def _status_words(item: HandoverItem, mark_reopened: bool = True) -> str:
     """The item's status, and whether the remote has it: ``resolved here, not yet sent:
-    still open on the remote`` for a resolution the remote has not accepted."""
-    words = item.status + (" (reopened)" if item.reopened else "")
+    still open on the remote`` for a resolution the remote has not accepted. An open one
+    reopened this shift says so (``mark_reopened``: unless its section is about that)."""
+    reopened = mark_reopened and item.reopened and item.open
+    words = item.status + (" (reopened)" if reopened else "")
     if item.unsent is None:
         return words
     how = UNSENT_WORDS.get(item.unsent.state, "not yet sent")
@@ -148,7 +150,7 @@ def _item_line(item: HandoverItem, section: str, now: datetime, style: _Style) -
     if item.ref:
         ident += f" (#{style.escape(item.ref, 40)})"
     title = style.escape(item.title, TITLE_WIDTH) or "(no title)"
-    facts: list[str] = [_status_words(item)]
+    facts: list[str] = [_status_words(item, mark_reopened=section != "reopened")]
     if section == "resolved":
         if item.resolved_at is None:
             # An update time is no resolution time: the incident may have been resolved
@@ -160,6 +162,9 @@ def _item_line(item: HandoverItem, section: str, now: datetime, style: _Style) -
             facts.append(
                 f"open for {format_duration((item.resolved_at - item.created_at).total_seconds())}"
             )
+    elif section == "reopened":
+        facts.append(f"reopened {_stamp(item.reopened_at)}")
+        facts.append(f"opened {_stamp(item.created_at)} ({_ago(item.created_at, now)})")
     elif section == "stale":
         facts.append(f"last update {_stamp(item.last_update)} ({_ago(item.last_update, now)})")
     else:
@@ -235,7 +240,14 @@ def _lines(handover: Handover, style: _Style, brief: bool = False) -> list[tuple
             add("item", _item_line(item, section.key, now, style))
         if section.omitted:
             add("more", f"{style.bullet}... and {section.omitted} more")
-        if section.unsent:
+        if section.unsent and section.key == "reopened":
+            add(
+                "more",
+                f"{style.bullet}Not counted: {section.unsent} reopened here that the remote "
+                "has not accepted yet (still queued, refused or in conflict); the remote has "
+                "them resolved.",
+            )
+        elif section.unsent:
             add(
                 "more",
                 f"{style.bullet}Not counted: {section.unsent} resolved here that the remote "
@@ -319,6 +331,7 @@ def _item_json(item: HandoverItem) -> dict[str, Any]:
         "updated_at": format_time(item.updated_at),
         "acknowledged_at": format_time(item.acknowledged_at),
         "resolved_at": format_time(item.resolved_at),
+        "reopened_at": format_time(item.reopened_at),
         "next_update": format_time(item.next_update),
         "reasons": [
             {"code": r.code, "detail": clean(r.detail) if r.detail is not None else None}

@@ -18,7 +18,7 @@ from incident_tui.store.sqlite_errors import busy_error as busy_error
 from incident_tui.store.sqlite_errors import cache_error
 from incident_tui.store.sqlite_errors import is_busy as is_busy
 
-CURRENT_VERSION = 14
+CURRENT_VERSION = 15
 """Keep equal to ``schema.SCHEMA_VERSION`` (a test checks); duplicated to avoid the import."""
 
 PAGE_SIZE = 32768

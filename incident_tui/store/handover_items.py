@@ -32,7 +32,7 @@ ITEM_COLUMNS = (
     # its outcome, which the remote has not accepted. Looked up only when changes are queued.
     "CASE WHEN pending > 0 THEN (SELECT o.op || ' ' || o.state FROM outbox o "
     f"WHERE o.incident_id = incident.id AND o.op IN {STATUS_CHANGES} "
-    "ORDER BY o.seq DESC LIMIT 1) END"
+    "ORDER BY o.seq DESC LIMIT 1) END, reopened_at"
 )
 ITEM_SQL = f"SELECT {ITEM_COLUMNS} FROM incident WHERE deleted_locally = 0 AND id IN ({{marks}})"
 """Everything an item shows; ``extra`` only when it may hold a ``next_update``."""
@@ -60,8 +60,12 @@ def resolution_unsent(row: Row) -> bool:
     return resolved_here_only(row[4], unsent_of(row))
 
 
-def item_of(row: Row, reasons: tuple[Reason, ...] = ()) -> HandoverItem:
-    """An item from an ``ITEM_SQL`` row."""
+def item_of(
+    row: Row, shift: tuple[str, str], reasons: tuple[Reason, ...] = ()
+) -> HandoverItem:
+    """An item from an ``ITEM_SQL`` row; ``shift``: its start and end (cache form), to tell
+    whether it was reopened in it."""
+    reopened = row[14] or ""
     return HandoverItem(
         id=row[0],
         remote=row[1],
@@ -76,6 +80,9 @@ def item_of(row: Row, reasons: tuple[Reason, ...] = ()) -> HandoverItem:
         next_update=next_update_of(json_object(row[12])),
         reasons=reasons,
         unsent=unsent_of(row),
+        reopened_at=from_db_or_none(row[14]),
+        # Times in the cache are canonical ISO text: compared as text, as the queries do.
+        reopened=shift[0] <= reopened <= shift[1],
     )
 
 

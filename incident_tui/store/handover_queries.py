@@ -16,6 +16,9 @@ listed with the open ones (its item says the resolution has not gone), and "Reso
 shift" says only how many it leaves out for that. An incident is resolved this shift by its
 resolution time alone: one resolved at a time the cache does not know yet is not counted, and
 the section says how many of those changed this shift (see :data:`UNTIMED_IN_SHIFT`).
+Reopened this shift likewise goes by the time the cache noted the reopening at
+(:mod:`incident_tui.store.reopened`), once the remote has it: a reopening from here that has
+not reached it is counted apart.
 
 Shift boundaries are inclusive: an incident created exactly ``hours`` before ``now`` is new
 this shift, and one whose last update is exactly ``stale_hours`` old is stale. A time a remote
@@ -105,6 +108,14 @@ full record is read), and changed this shift, so possibly resolved in it. Its la
 no resolution time (an incident resolved days ago and commented on today would pass for
 resolved today), so it is not counted as resolved this shift; the section says how many it
 leaves out for that, as the dashboard leaves such incidents out of its resolutions."""
+REOPENED_IN_SHIFT = "(IFNULL(reopened_at, '') BETWEEN :since AND :until)"
+"""Reopened within the shift (the remote has it open again, or resolved once more since)."""
+UNSENT_REOPEN = (
+    "(pending > 0 AND status != 'resolved' "
+    f"AND id IN (SELECT incident_id FROM outbox WHERE op = 'reopen') AND NOT {REOPENED_IN_SHIFT})"
+)
+"""Reopened here only: a reopening is still in the outbox (queued, refused or in conflict),
+so the remote has the incident resolved; not one reopened this shift already (counted)."""
 LIVE = (
     "deleted_locally = 0 "
     "AND (:retired IS NULL OR +remote NOT IN (SELECT value FROM json_each(:retired)))"
@@ -116,7 +127,8 @@ its last sync, so they are left out, and the remotes' freshness says so."""
 NEEDS_JUDGING = "(conflict IS NOT NULL OR failed IS NOT NULL OR instr(extra, 'next_update') > 0)"
 
 PASS_SQL = (
-    f"SELECT CASE WHEN {RESOLVED_IN_SHIFT} OR {NEEDS_JUDGING} THEN id END AS k, "
+    f"SELECT CASE WHEN {RESOLVED_IN_SHIFT} OR {REOPENED_IN_SHIFT} OR {NEEDS_JUDGING} "
+    "THEN id END AS k, "
     f"COUNT(CASE WHEN {OPEN} AND created_at < :since THEN 1 END), "
     f"COUNT(CASE WHEN {OPEN} AND {LAST_UPDATE} <= :stale THEN 1 END), "
     f"COUNT(CASE WHEN {OPEN} AND severity = 'critical' THEN 1 END), "
@@ -124,9 +136,12 @@ PASS_SQL = (
     f"MAX(CASE WHEN {RESOLVED_IN_SHIFT} THEN resolved_at END), "
     f"MAX({NEEDS_JUDGING}), "
     f"COUNT(CASE WHEN {RESOLVED_HERE_IN_SHIFT} AND {UNSENT_RESOLVE} THEN 1 END), "
-    f"COUNT(CASE WHEN {UNTIMED_IN_SHIFT} THEN 1 END) "
+    f"COUNT(CASE WHEN {UNTIMED_IN_SHIFT} THEN 1 END), "
+    f"MAX(CASE WHEN {REOPENED_IN_SHIFT} THEN reopened_at END), "
+    f"COUNT(CASE WHEN {UNSENT_REOPEN} THEN 1 END) "
     f"FROM incident WHERE {LIVE} "
     f"AND ({OPEN_SCAN} OR {RESOLVED_HERE_IN_SHIFT} OR {UNTIMED_IN_SHIFT} "
+    "OR reopened_at BETWEEN :since AND :until "
     "OR conflict IS NOT NULL OR failed IS NOT NULL) GROUP BY k"
 )
 """The one pass over the table. Grouping by "the id if this incident needs a closer look,
@@ -164,6 +179,7 @@ def handover_report(
     since_text = to_db(since) or ""
     # The shift's end for times the remotes set (see CLOCK_SKEW).
     until_text = to_db(now + CLOCK_SKEW) or ""
+    shift = (since_text, until_text)
     retired = retired_remotes(reader, remotes)
     times = {
         "since": since_text,
@@ -181,23 +197,29 @@ def handover_report(
             blocked.setdefault(incident_id, []).append((state, error))
 
     carried_total = stale_total = critical_total = major_total = unsent_total = 0
-    untimed_total = 0
+    untimed_total = unsent_reopen_total = 0
     resolved: list[tuple[str, str]] = []
+    reopened: list[tuple[str, str]] = []
     to_judge = set(blocked)
-    for key, carried_n, stale_n, critical_n, major_n, resolved_at, judge, unsent_n, untimed_n in (
-        _named(reader, PASS_SQL, times)
-    ):
+    for (
+        key, carried_n, stale_n, critical_n, major_n, resolved_at, judge, unsent_n, untimed_n,
+        reopened_at, unsent_reopen_n,
+    ) in _named(reader, PASS_SQL, times):  # fmt: skip
         carried_total += carried_n
         stale_total += stale_n
         critical_total += critical_n
         major_total += major_n
         unsent_total += unsent_n
         untimed_total += untimed_n
+        unsent_reopen_total += unsent_reopen_n
         if key is not None and resolved_at is not None:
             resolved.append((resolved_at, key))
+        if key is not None and reopened_at is not None:
+            reopened.append((reopened_at, key))
         if key is not None and judge:
             to_judge.add(key)
     resolved.sort()
+    reopened.sort()
 
     limit = max(0, limit)
     # How many incidents there are, near enough (the largest rowid: no scan), to judge
@@ -219,11 +241,12 @@ def handover_report(
     )
 
     resolved_ids = [i for _, i in resolved[:limit]]
-    wanted = {*carried, *stale, *resolved_ids, *(r[0] for r in new)}
+    reopened_ids = [i for _, i in reopened[:limit]]
+    wanted = {*carried, *stale, *resolved_ids, *reopened_ids, *(r[0] for r in new)}
     details = {r[0]: r for r in fetch_ids(reader, ITEM_SQL, sorted(wanted))}
 
     def items(ids: Iterable[str]) -> tuple[HandoverItem, ...]:
-        return tuple(item_of(details[i]) for i in ids if i in details)
+        return tuple(item_of(details[i], shift) for i in ids if i in details)
 
     # Each section's title, count, items and order, by key; the domain's SECTION_ORDER says
     # which sections a handover has and in what order, so the two cannot drift apart.
@@ -246,6 +269,12 @@ def handover_report(
             items(resolved_ids),
             "in order of resolution",
         ),
+        "reopened": (
+            "Reopened this shift",
+            len(reopened),
+            items(reopened_ids),
+            "in order of reopening",
+        ),
         "carried": ("Still open from before", carried_total, items(carried), "oldest first"),
         "stale": (
             f"Stale, no update for {stale_hours:g} h",
@@ -256,7 +285,8 @@ def handover_report(
     }
     # Resolutions the remote has not accepted are counted as open, and those at a time not
     # known yet are not counted; the resolved section says how many it leaves out for each.
-    unsent = {"resolved": unsent_total}
+    # Reopenings the remote has not accepted are left out of the reopened section likewise.
+    unsent = {"resolved": unsent_total, "reopened": unsent_reopen_total}
     untimed = {"resolved": untimed_total}
     sections = tuple(
         Section(key, *contents[key], unsent=unsent.get(key, 0), untimed=untimed.get(key, 0))
@@ -407,7 +437,8 @@ def _attention(
     full.update(
         (r[0], r) for r in fetch_ids(reader, ITEM_SQL, [i for _, i, _ in first if i not in full])
     )
-    return total, tuple(item_of(full[i], reasons) for _, i, reasons in first if i in full)
+    shift = (params["since"], params["until"])
+    return total, tuple(item_of(full[i], shift, reasons) for _, i, reasons in first if i in full)
 
 
 def _rank(row: Row) -> tuple[int, str, str]:

@@ -173,6 +173,8 @@ STEPS: dict[int, tuple[str, ...]] = {
     # Unknown for the remotes already there: noted at their next pass, which reads nothing
     # anew for it.
     13: ("ALTER TABLE remote ADD COLUMN identity VARCHAR",),
+    # 14 -> 15: when an incident was last reopened. Unknown for the reopenings before.
+    14: ("ALTER TABLE incident ADD COLUMN reopened_at VARCHAR",),
 }
 """``STEPS[n]`` upgrades a schema of version ``n`` to ``n + 1``."""
 

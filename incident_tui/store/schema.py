@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 """Bumped with every schema change; :mod:`incident_tui.store.migrate` upgrades older caches."""
 
 
@@ -69,6 +69,12 @@ class IncidentRow(SQLModel, table=True):
     """The remote no longer has it but local changes were queued (kept for the user)."""
     deleted_locally: bool = False
     """The user deleted it; hidden from every listing until the remote confirms."""
+    # Last: an upgraded cache adds it at the end, and a new one must match it.
+    reopened_at: str | None = None
+    """When it was last reopened on the remote, as far as this cache saw: no remote says so,
+    and a reopened incident carries no resolution time, so it is noted when a pull finds a
+    resolved incident open again or the remote accepts a reopen from here
+    (:mod:`incident_tui.store.reopened`)."""
 
 
 class CommentRow(SQLModel, table=True):

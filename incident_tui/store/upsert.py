@@ -29,6 +29,7 @@ from incident_tui.store.days import (
     kept_times,
     settled_times,
 )
+from incident_tui.store.reopened import mark_reopened, reopenings
 from incident_tui.store.schema import IncidentRow
 
 SYNCED_COLUMNS = (
@@ -320,6 +321,8 @@ def upsert_incidents(
         )  # fmt: skip
         for incident, raw, version in writes
     ]
+    # Read before the rows are written over: whether the remote had them resolved.
+    reopened = reopenings(s, [i for i, _, _ in writes], known, synced_at)
     over_refused = [v[0] for v in values if v[0] in refused] if refused else []
     if over_refused:
         _keep_bases(s, over_refused)
@@ -332,6 +335,7 @@ def upsert_incidents(
         for start in range(0, len(values), per):
             chunk = values[start : start + per]
             driver.execute(upsert_sql(len(chunk)), [v for row in chunk for v in row])
+    mark_reopened(s, reopened)
     children_changed = replace_children(s, detailed)
     # Written rows, plus rows whose remote comments alone changed; not the others: the
     # incident on the detail screen is read again every pass, mostly to find nothing new.

@@ -36,6 +36,7 @@ from incident_tui.store.bookkeeping import (
 )
 from incident_tui.store.engine import reading, session
 from incident_tui.store.in_flight import name_waiting
+from incident_tui.store.reopened import mark_reopened
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import UpsertResult, base_of, upsert_incidents
 
@@ -420,6 +421,9 @@ def complete(
                 # with it. Only what it wrote: a field someone else changed meanwhile
                 # stays as last seen, so a later change to it is still a conflict.
                 incident.base = jsontext.dumps(_base_after(change, incident.base, fresh))
+            if change.op is ChangeKind.REOPEN:
+                # The remote has it open again from now: no remote tells when later.
+                mark_reopened(s, {incident_id: to_db(now) or ""})
         result.changed.append(incident_id)
     return result
 

@@ -35,6 +35,7 @@ def made_old(path: Path, blank: list[str], reopened: str) -> None:
             "UPDATE incident SET resolved_at = '2026-11-20T08:00:00.000000Z' WHERE id = ?",
             (reopened,),
         )
+        conn.execute("ALTER TABLE incident DROP COLUMN reopened_at")  # version 15's
         conn.execute("ALTER TABLE remote DROP COLUMN identity")  # version 14's
         conn.execute("ALTER TABLE incident DROP COLUMN day_only")  # version 13's
         conn.execute("PRAGMA user_version = 12")
@@ -80,7 +81,7 @@ async def test_an_upgraded_cache_reads_every_aoh_ims_incident_again(
     assert {key: emulator.row(key)["occ_lock"] for key in ids} == {
         **locks, edited["id"]: locks[edited["id"]] + 1
     }
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 14
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 15
     # Written again, each with the remote's token.
     assert conn.execute("SELECT count(*) FROM incident WHERE version IS NULL").fetchone() == (0,)
     conn.close()

@@ -234,6 +234,7 @@ def test_handover_defaults_to_markdown_of_the_last_12_hours(
         "- Needs attention now: 0",
         "- New this shift: 2",
         "- Resolved this shift: 1",
+        "- Reopened this shift: 0",
         "- Still open from before: 2",
         "- Stale, no update for 24 h: 1",
         "- Comments this shift: 0 on 0 incidents",

@@ -145,29 +145,53 @@ def test_resolved_this_shift_and_before(tmp_path: Path) -> None:
     assert "open for 1h 00m" in markdown
 
 
-def test_resolved_then_reopened_in_the_shift_is_open(tmp_path: Path) -> None:
-    # Remote side: resolved at 09:00 and reopened later; the remote kept its resolution time.
-    reopened = incident(
-        1,
-        created=NOW - 20 * HOUR,
-        resolved=NOW - 3 * HOUR,
-        updated=NOW - HOUR,
-        severity=Severity.CRITICAL,
+def test_reopened_in_the_shift_as_the_pulls_saw_it(tmp_path: Path) -> None:
+    # Pulled resolved, each with the remote's own status word.
+    def resolved(number: int, at: datetime) -> Incident:
+        item = incident(number, created=NOW - 20 * HOUR, status=Status.RESOLVED, resolved=at,
+                        updated=at, severity=Severity.CRITICAL)  # fmt: skip
+        return replace(item, status_raw="closed")
+
+    again, early, remapped = resolved(1, NOW - 5 * HOUR), resolved(2, NOW - 16 * HOUR), resolved(
+        3, NOW - 5 * HOUR
     )
-    local = incident(2, created=NOW - 5 * HOUR)
-    actions, reader = build(tmp_path / "c.db", [reopened, local])
-    # Local side: resolved and reopened here in the shift (the outbox holds both).
-    actions.resolve(["ops:r2"])
-    actions.reopen(["ops:r2"])
+    actions, reader = build(tmp_path / "c.db", [again, early, remapped, resolved(5, NOW - HOUR)])
+
+    def pulled(item: Incident, at: datetime, raw: str, status: Status = Status.TRIGGERED) -> None:
+        """A later pull (at ``at``) finds ``item`` in ``status`` under the word ``raw``."""
+        read = replace(item, status=status, status_raw=raw, resolved_at=None,
+                       updated_at=at - HOUR, version=f"{item.version}+{raw}")  # fmt: skip
+        with session(actions.engine) as s, s.begin():
+            upsert_incidents(s, [read], at)
+
+    pulled(again, NOW - 2 * HOUR, "open")  # reopened on the remote in the shift
+    pulled(early, NOW - 14 * HOUR, "open")  # reopened before the shift began
+    # The same word read as open (a changed status_map): no reopening.
+    pulled(remapped, NOW - 2 * HOUR, "closed")
+    # A resolution from here that the remote refused, pulled open again: no reopening.
+    local = incident(4, created=NOW - 5 * HOUR)
+    pulled(local, NOW - 4 * HOUR, "open")
+    refused = actions.resolve(["ops:r4"])[0]
+    outbox.mark_failed(actions.engine, refused.seq, "HTTP 422")
+    pulled(local, NOW - 3 * HOUR, "open again")
+
     h = report(reader)
-    assert ids(h, "resolved") == []
-    assert ids(h, "carried") == ["ops:r1"]
-    assert ids(h, "new") == ["ops:r2"]
-    assert ids(h, "attention") == ["ops:r1"]
-    item = h.section("attention").items[0]
-    assert item.reopened
-    assert "triggered (reopened)" in to_markdown(h)
-    assert to_json(h)["sections"]["attention"]["items"][0]["reopened"] is True
+    assert ids(h, "reopened") == ["ops:r1"]
+    item = h.section("reopened").items[0]
+    # When the remote last updated it (after the resolution seen here, before the pull).
+    assert item.reopened and item.reopened_at == NOW - 3 * HOUR
+    marked = {i.id: i.reopened for key in ("attention", "carried") for i in h.section(key).items}
+    assert marked == {"ops:r1": True, "ops:r2": False, "ops:r3": False, "ops:r4": False}
+    assert "triggered (reopened); opened" in to_markdown(h)
+    data = to_json(h)
+    assert data["sections"]["reopened"]["items"][0]["reopened_at"] == "2026-11-22T09:00:00Z"
+    assert data["sections"]["attention"]["items"][0]["reopened"] is True
+
+    # Reopened here: counted once the remote takes it, and said so until then.
+    actions.reopen(["ops:r5"])
+    h = report(reader)
+    assert (h.section("reopened").total, h.section("reopened").unsent) == (1, 1)
+    assert "- Reopened this shift: 1 (and 1 not yet accepted by the remote)" in to_markdown(h)
 
 
 def test_incidents_with_no_timestamps(tmp_path: Path) -> None:
@@ -640,7 +664,8 @@ def test_a_remote_taken_out_of_the_config_is_left_out_and_said_so(tmp_path: Path
         [], ["ops:r1"], [], [], []
     ]
     assert h.counts == {
-        "attention": 0, "new": 1, "resolved": 0, "carried": 0, "stale": 0, "comments": 0
+        "attention": 0, "new": 1, "resolved": 0, "reopened": 0, "carried": 0, "stale": 0,
+        "comments": 0,
     }
     assert h.comments == ()
     note = (
@@ -745,7 +770,7 @@ def test_hostile_titles_and_comments_in_the_whole_report(tmp_path: Path) -> None
         assert tag not in html
     # Every heading is ours: one title and the fixed section headings.
     assert html.count("<h1>") == 1
-    assert html.count("<h2>") == 8
+    assert html.count("<h2>") == 9
     text = to_text(report(reader))
     assert "[@click=app.quit]x[/]" in text  # the plain form keeps the text, minus controls
     assert "\x1b" not in text
@@ -803,7 +828,9 @@ def test_same_cache_and_clock_give_the_same_bytes(tmp_path: Path) -> None:
         "remotes",
     ]
     assert data["hours"] == 12 and data["since"] == "2026-11-22T00:00:00Z"
-    assert list(data["counts"]) == ["attention", "new", "resolved", "carried", "stale", "comments"]
+    assert list(data["counts"]) == [
+        "attention", "new", "resolved", "reopened", "carried", "stale", "comments"
+    ]
 
 
 def test_index_walks_and_their_fallback_agree(

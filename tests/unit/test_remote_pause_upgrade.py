@@ -24,6 +24,7 @@ def test_upgrade_from_version_10_adds_the_pause_of_a_remote(tmp_path: Path) -> N
     engine.dispose()
     conn = sqlite3.connect(path)
     with conn:
+        conn.execute("ALTER TABLE incident DROP COLUMN reopened_at")  # version 15's
         conn.execute("ALTER TABLE remote DROP COLUMN identity")  # version 14's
         conn.execute("ALTER TABLE incident DROP COLUMN day_only")  # version 13's
         conn.execute("ALTER TABLE remote DROP COLUMN mapping")  # version 12's
@@ -42,7 +43,7 @@ def test_upgrade_from_version_10_adds_the_pause_of_a_remote(tmp_path: Path) -> N
         engine.dispose()
 
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 14
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 15
     assert conn.execute("SELECT name, state FROM remote").fetchall() == [("oncall", "failing")]
     db.open_db(tmp_path / "new.db").close()
     fresh = sqlite3.connect(tmp_path / "new.db")
@@ -57,6 +58,7 @@ def test_upgrade_from_version_11_notes_the_mapping_without_reading_again(tmp_pat
     engine.dispose()
     conn = sqlite3.connect(path)
     with conn:
+        conn.execute("ALTER TABLE incident DROP COLUMN reopened_at")  # version 15's
         conn.execute("ALTER TABLE remote DROP COLUMN identity")  # version 14's
         conn.execute("ALTER TABLE incident DROP COLUMN day_only")  # version 13's
         conn.execute("ALTER TABLE remote DROP COLUMN mapping")  # all version 12 added
@@ -79,4 +81,4 @@ def test_upgrade_from_version_11_notes_the_mapping_without_reading_again(tmp_pat
     finally:
         engine.dispose()
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 14
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 15

@@ -27,6 +27,7 @@ def _version_8(path: Path) -> int:
     conn = sqlite3.connect(path)
     with conn:
         conn.execute("DROP TABLE reread")  # all version 9 added
+        conn.execute("ALTER TABLE incident DROP COLUMN reopened_at")  # version 15's
         conn.execute("ALTER TABLE remote DROP COLUMN identity")  # version 14's
         conn.execute("ALTER TABLE incident DROP COLUMN day_only")  # version 13's
         conn.execute("ALTER TABLE remote DROP COLUMN mapping")  # version 12's
@@ -43,7 +44,7 @@ def test_upgrade_from_version_8_adds_the_reread_marks(tmp_path: Path) -> None:
     actions = Actions.open(path, clock=fixed_clock(NOW))
 
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 14
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 15
     db.open_db(tmp_path / "new.db").close()
     fresh = sqlite3.connect(tmp_path / "new.db")
     columns = "PRAGMA table_info(reread)"

@@ -71,6 +71,7 @@ def test_upgrade_from_version_9_makes_the_index_again(tmp_path: Path) -> None:
             "SELECT i.num, i.title, COALESCE(i.description, ''), '', "
             f"{OLD_IDS_COLUMN} FROM incident i ORDER BY i.num"
         )
+        conn.execute("ALTER TABLE incident DROP COLUMN reopened_at")  # version 15's
         conn.execute("ALTER TABLE remote DROP COLUMN identity")  # version 14's
         conn.execute("ALTER TABLE incident DROP COLUMN day_only")  # version 13's
         conn.execute("ALTER TABLE remote DROP COLUMN mapping")  # version 12's
@@ -83,7 +84,7 @@ def test_upgrade_from_version_9_makes_the_index_again(tmp_path: Path) -> None:
     reader.close()
 
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 14
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 15
     assert _found(path, "BEDbN2AH") == ["oncall:BEDbN2AH"]
     assert _found(path, "Description of 1") == ["oncall:BEDbN2AH"]
     assert _found(path, "r2") == ["ops:r2"]

@@ -188,7 +188,7 @@ def test_upgrade_from_version_7_keeps_every_row_and_number(tmp_path: Path) -> No
     actions = Actions.open(path, clock=fixed_clock(NOW))
 
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 14
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == db.CURRENT_VERSION == 15
     assert _snapshot(conn) == before
     db.open_db(tmp_path / "new.db").close()
     fresh = sqlite3.connect(tmp_path / "new.db")

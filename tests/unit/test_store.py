@@ -535,6 +535,7 @@ def test_upgrade_marks_4hse_resolution_times_as_days(tmp_path: Path) -> None:
     day = "2026-11-02T23:59:59.999999Z"
     conn.execute(row, ("plant:1", "plant", "fourhse", "1", day))
     conn.execute(row, ("ops:1", "ops", "revily", "1", "2026-11-02T10:00:00.000000Z"))
+    conn.execute("ALTER TABLE incident DROP COLUMN reopened_at")  # version 15's
     conn.execute("ALTER TABLE remote DROP COLUMN identity")  # version 14's
     conn.execute("ALTER TABLE incident DROP COLUMN day_only")
     conn.execute("PRAGMA user_version = 12")

@@ -210,6 +210,14 @@ class Handover:
     comment_incidents: int = 0
     """Incidents with comments during the shift (``comments`` may list fewer)."""
     remotes: tuple[RemoteFreshness, ...] = ()
+    after_end: int = 0
+    """Incidents a remote dates after the shift's end (created or resolved later than
+    :attr:`until`): no section lists them by such a time, so the summary says how many."""
+
+    @property
+    def until(self) -> datetime:
+        """The last moment a time from a remote counts as in the shift (see :data:`CLOCK_SKEW`)."""
+        return self.generated_at + CLOCK_SKEW
 
     def section(self, key: str) -> Section:
         """The section called ``key`` (one of :data:`SECTION_ORDER`)."""

@@ -230,6 +230,14 @@ def _lines(handover: Handover, style: _Style, brief: bool = False) -> list[tuple
         f"{style.bullet}Comments this shift: {h.comment_total} "
         f"on {h.comment_incidents} incident{plural}",
     )
+    if h.after_end:
+        plural = "s" if h.after_end != 1 else ""
+        add(
+            "count",
+            f"{style.bullet}Left out: {h.after_end} incident{plural} dated after this shift's "
+            f"end (created or resolved after {_stamp(h.until)}; a remote's clock or record "
+            "may be wrong)",
+        )
 
     for section in h.sections:
         order = f" ({section.order})" if section.order and section.total > 1 else ""
@@ -360,6 +368,7 @@ def to_json(handover: Handover) -> dict[str, Any]:
         "stale_hours": _number(h.stale_hours),
         "warnings": h.warnings,
         "counts": h.counts,
+        "after_end": h.after_end,
         "sections": {
             s.key: {
                 "title": s.title,

@@ -116,6 +116,12 @@ UNSENT_REOPEN = (
 )
 """Reopened here only: a reopening is still in the outbox (queued, refused or in conflict),
 so the remote has the incident resolved; not one reopened this shift already (counted)."""
+RESOLVED_AFTER_END = (
+    "(status = 'resolved' AND resolved_at > :until AND created_at <= :until)"
+)
+"""Resolved at a time after the shift's end (:data:`CLOCK_SKEW` included): a remote's clock
+or record is wrong. No section takes it by that time, nor one created after the end (those
+are counted through the ``created_at`` index); the summary says how many it leaves out so."""
 LIVE = (
     "deleted_locally = 0 "
     "AND (:retired IS NULL OR +remote NOT IN (SELECT value FROM json_each(:retired)))"
@@ -138,10 +144,11 @@ PASS_SQL = (
     f"COUNT(CASE WHEN {RESOLVED_HERE_IN_SHIFT} AND {UNSENT_RESOLVE} THEN 1 END), "
     f"COUNT(CASE WHEN {UNTIMED_IN_SHIFT} THEN 1 END), "
     f"MAX(CASE WHEN {REOPENED_IN_SHIFT} THEN reopened_at END), "
-    f"COUNT(CASE WHEN {UNSENT_REOPEN} THEN 1 END) "
+    f"COUNT(CASE WHEN {UNSENT_REOPEN} THEN 1 END), "
+    f"COUNT(CASE WHEN {RESOLVED_AFTER_END} THEN 1 END) "
     f"FROM incident WHERE {LIVE} "
     f"AND ({OPEN_SCAN} OR {RESOLVED_HERE_IN_SHIFT} OR {UNTIMED_IN_SHIFT} "
-    "OR reopened_at BETWEEN :since AND :until "
+    "OR reopened_at BETWEEN :since AND :until OR resolved_at > :until "
     "OR conflict IS NOT NULL OR failed IS NOT NULL) GROUP BY k"
 )
 """The one pass over the table. Grouping by "the id if this incident needs a closer look,
@@ -197,13 +204,13 @@ def handover_report(
             blocked.setdefault(incident_id, []).append((state, error))
 
     carried_total = stale_total = critical_total = major_total = unsent_total = 0
-    untimed_total = unsent_reopen_total = 0
+    untimed_total = unsent_reopen_total = after_end = 0
     resolved: list[tuple[str, str]] = []
     reopened: list[tuple[str, str]] = []
     to_judge = set(blocked)
     for (
         key, carried_n, stale_n, critical_n, major_n, resolved_at, judge, unsent_n, untimed_n,
-        reopened_at, unsent_reopen_n,
+        reopened_at, unsent_reopen_n, after_end_n,
     ) in _named(reader, PASS_SQL, times):  # fmt: skip
         carried_total += carried_n
         stale_total += stale_n
@@ -212,6 +219,7 @@ def handover_report(
         unsent_total += unsent_n
         untimed_total += untimed_n
         unsent_reopen_total += unsent_reopen_n
+        after_end += after_end_n
         if key is not None and resolved_at is not None:
             resolved.append((resolved_at, key))
         if key is not None and reopened_at is not None:
@@ -220,6 +228,9 @@ def handover_report(
             to_judge.add(key)
     resolved.sort()
     reopened.sort()
+    after_end += _named(
+        reader, f"SELECT COUNT(*) FROM incident WHERE {LIVE} AND created_at > :until", times
+    )[0][0]
 
     limit = max(0, limit)
     # How many incidents there are, near enough (the largest rowid: no scan), to judge
@@ -305,6 +316,7 @@ def handover_report(
         comment_total=comment_total,
         comment_incidents=comment_incidents,
         remotes=remote_freshness(reader, remotes, since, now),
+        after_end=after_end,
     )
 
 

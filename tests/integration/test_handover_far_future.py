@@ -1,5 +1,6 @@
 """An incident a remote dates years ahead (a wrong clock, a damaged record) is not new this
-shift: through the command line, over the Kitehouse emulator, on the real clock."""
+shift, and the summary says how many it leaves out so: through the command line, over the
+Kitehouse emulator, on the real clock."""
 
 from __future__ import annotations
 
@@ -35,5 +36,9 @@ def test_an_incident_dated_years_ahead_is_not_new_this_shift(
     new = report["sections"]["new"]
     assert [item["id"] for item in new["items"]] == [added["Opened an hour ago"]]
     assert new["total"] == 1
+    assert report["after_end"] == 2  # left out, and counted
     markdown = cli(capsys, "handover")[0]
     assert [title for title in ahead if title in markdown] == [], markdown
+    [line] = [line for line in markdown.splitlines() if line.startswith("- Left out:")]
+    assert line.startswith("- Left out: 2 incidents dated after this shift's end (created or "
+                           "resolved after "), line  # fmt: skip

@@ -389,6 +389,30 @@ async def test_shows_every_section_and_the_stale_cache(reader: Reader) -> None:
         assert "data may be out of date" in text_of(app, "#handover-title")
 
 
+async def test_says_how_many_incidents_dated_after_the_shift_it_leaves_out(
+    reader: Reader, cache: Path
+) -> None:
+    from incident_tui.store.engine import make_engine, session
+    from incident_tui.store.upsert import upsert_incidents
+
+    engine = make_engine(cache)
+    with session(engine) as s, s.begin():
+        # A remote's clock years ahead: in no section of this shift.
+        ahead = _incident(20, "ops", "Dated ahead", datetime(2030, 1, 1, tzinfo=UTC))
+        upsert_incidents(s, [ahead], NOW)
+    engine.dispose()
+    app = hand_app(reader)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        text = text_of(app, "#handover-text")
+        glance = text[text.index("At a glance") : text.index("Needs attention now: 3 (")]
+        assert (
+            "- Left out: 1 incident dated after this shift's end (created or resolved after "
+            "2026-11-22 12:05Z; a remote's clock or record may be wrong)"
+        ) in glance
+        assert "Dated ahead" not in text
+
+
 async def test_copy_markdown_and_json(reader: Reader) -> None:
     app = hand_app(reader)
     expected = handover_report(reader, now=NOW, hours=12, stale_hours=24, remotes=REMOTES)

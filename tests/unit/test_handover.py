@@ -126,6 +126,12 @@ def test_times_after_the_shift_end_are_not_in_the_shift(tmp_path: Path) -> None:
     assert h.comments == () and h.comment_total == 0
     markdown = to_markdown(h)
     assert "ops:r2" not in markdown and "ops:r4" not in markdown and "2030" not in markdown
+    # Left out, and said so: those created or resolved later (not 1 and 6, at the very end).
+    assert h.after_end == 4 and to_json(h)["after_end"] == 4
+    assert (
+        "- Left out: 4 incidents dated after this shift's end (created or resolved after "
+        "2026-11-22 12:05Z; a remote's clock or record may be wrong)\n"
+    ) in markdown
 
 
 def test_resolved_this_shift_and_before(tmp_path: Path) -> None:
@@ -823,6 +829,7 @@ def test_same_cache_and_clock_give_the_same_bytes(tmp_path: Path) -> None:
         "stale_hours",
         "warnings",
         "counts",
+        "after_end",
         "sections",
         "comments",
         "remotes",

@@ -17,6 +17,7 @@ from incident_tui.cli_store import (
     open_reader,
     run_action,
     say_if_disabled,
+    waiting_note,
 )
 from incident_tui.domain.model import Severity
 from incident_tui.domain.text import clean
@@ -63,14 +64,15 @@ def _report(settings: Settings, queued: list[Queued], verb: str) -> int:
 
 def _report_status(settings: Settings, call: Any, ids: list[str], verb: str) -> int:
     """Queue a status change: print what was queued, then a line on stderr per incident left
-    alone. Status 1 when one was refused, its remote unable to make the change included (the
-    others are queued all the same), else 0: an incident already where the change leads is
-    no failure."""
+    alone; one kept waiting for the cache says so (:func:`waiting_note`). Status 1 when one
+    was refused, its remote unable to make the change included (the others are queued all
+    the same), else 0: an incident already where the change leads is no failure."""
     from incident_tui.store.actions import ActionError, StatusRefused
 
     skipped: tuple[Skipped, ...]
     try:
-        result = call(ids)
+        with waiting_note():
+            result = call(ids)
     except StatusRefused as error:
         queued, skipped = [], error.skipped
     except ActionError as error:

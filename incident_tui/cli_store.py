@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
@@ -78,10 +79,12 @@ few milliseconds, unless another incident-tui holds the cache's write lock, and 
 waits up to the busy timeout, which looked like a hang."""
 
 
-def run_action(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """``call(*args, **kwargs)``, with an action the cache refuses turned into a
-    :class:`Failure`; one still waiting after :data:`WAIT_NOTE_AFTER` says so on stderr."""
-    from incident_tui.store.actions import ActionError
+@contextmanager
+def waiting_note() -> Iterator[None]:
+    """Say on stderr that the command waits for the cache when the block is still running
+    after :data:`WAIT_NOTE_AFTER` (another incident-tui holding the write lock): every
+    command that writes the cache runs its change in one, so none of them waits in
+    silence."""
     from incident_tui.store.db import BUSY_TIMEOUT
 
     note = threading.Timer(
@@ -96,11 +99,22 @@ def run_action(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     note.daemon = True
     note.start()
     try:
-        return call(*args, **kwargs)
-    except ActionError as error:
-        raise Failure(str(error)) from None
+        yield
     finally:
         note.cancel()
+
+
+def run_action(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``call(*args, **kwargs)``, with an action the cache refuses turned into a
+    :class:`Failure`; one still waiting after :data:`WAIT_NOTE_AFTER` says so on stderr
+    (:func:`waiting_note`)."""
+    from incident_tui.store.actions import ActionError
+
+    try:
+        with waiting_note():
+            return call(*args, **kwargs)
+    except ActionError as error:
+        raise Failure(str(error)) from None
 
 
 def say_if_disabled(settings: Settings, incident_ids: Iterable[str]) -> None:

@@ -217,3 +217,39 @@ def test_a_change_kept_waiting_for_the_cache_says_so_before_it_gives_up(
     # Not said when nothing holds it.
     assert main(["--db", str(db), "comment", "school:r1", "-m", "On site"]) == 0
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ack", "school:r1"],
+        ["resolve", "school:r1"],
+        ["reopen", "school:r1"],
+        ["delete", "school:r1", "--yes"],
+        ["retry", "1"],
+        ["discard", "1"],
+        ["conflict", "school:r1", "--keep", "theirs"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_every_command_that_writes_says_it_waits_for_the_cache(
+    argv: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Status changes waited the whole busy timeout in silence while a comment said why.
+    from incident_tui import cli_store
+
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT", 1.0)
+    monkeypatch.setattr(cli_store, "WAIT_NOTE_AFTER", 0.2)
+    db = tmp_path / "cache.db"
+    build(db, [make_incident(1, remote="school", kind="kitehouse")]).engine.dispose()
+    with write_locked(db):
+        assert main(["--db", str(db), *argv]) == 1
+    first, rest = capsys.readouterr().err.split("\n", 1)
+    assert first == (
+        "incident-tui: waiting for the cache (another incident-tui may be writing to it; "
+        "up to 1 s)…"
+    )
+    busy_line(rest, db)

@@ -191,6 +191,7 @@ class KitehouseRemote(RemoteBase):
     @field_validator("ack_status", "resolve_status", "reopen_status")
     @classmethod
     def _word_reads_back(cls, word: str, info: ValidationInfo) -> str:
+        _not_blank(word)
         status_map = info.data.get("status_map")  # absent when it has problems of its own
         if status_map is not None:
             read = status_by_keywords(word, status_map)
@@ -364,6 +365,7 @@ class AohImsRemote(OidcRemote):
     @field_validator("ack_status", "resolve_status", "reopen_status")
     @classmethod
     def _code_reads_back(cls, word: str, info: ValidationInfo) -> str:
+        _not_blank(word)
         status_map = info.data.get("status_map")  # absent when it has problems of its own
         if status_map is not None:
             _check_write_word(word, _field(info), known_status(word, status_map))
@@ -389,6 +391,13 @@ WRITE_STATUSES = {
 def _field(info: ValidationInfo) -> str:
     """The name of the key a field validator is checking."""
     return info.field_name or ""
+
+
+def _not_blank(word: str) -> None:
+    """Refuse an empty or blank write word: the remote would be sent no status at all, and
+    a blank word reads as triggered, so a reopen would pass the check below unnoticed."""
+    if not word.strip():
+        raise ValueError("must be a status word, not empty: the change would send no status")
 
 
 def _check_write_word(word: str, key: str, read: Status | None) -> None:

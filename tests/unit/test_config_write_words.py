@@ -105,3 +105,24 @@ def test_the_defaults_and_words_the_status_map_reads_right_load(tmp_path: Path) 
     school, ops = settings.remote("school"), settings.remote("ops")
     assert isinstance(school, KitehouseRemote) and school.ack_status == "with_staff"
     assert isinstance(ops, AohImsRemote) and ops.ack_status == "WITH-STAFF"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "name"),
+    [
+        (KITEHOUSE + 'reopen_status = ""\n', "reopen_status", "school"),
+        (KITEHOUSE + 'ack_status = "  "\n', "ack_status", "school"),
+        (AOH_IMS + 'reopen_status = ""\n', "reopen_status", "ops"),
+        (AOH_IMS + 'resolve_status = " "\n', "resolve_status", "ops"),
+    ],
+    ids=["kitehouse-reopen", "kitehouse-ack", "aoh-reopen", "aoh-resolve"],
+)
+def test_an_empty_or_blank_write_word_is_refused(
+    tmp_path: Path, text: str, key: str, name: str
+) -> None:
+    # An empty word reads as triggered, so an empty reopen word passed the check above.
+    path = write(tmp_path, text)
+    assert refusal(path) == (
+        f"{path}: remotes[0] ({name}).{key}: must be a status word, not empty: the change "
+        "would send no status"
+    )

@@ -45,6 +45,7 @@ from incident_tui.store.sqlite_errors import cache_errors
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
+    from incident_tui.store.reader import Reader
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -304,21 +305,48 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
             )
     for remote in settings.remotes:
         # Not synced unless named: its changes wait as long as the config says so.
-        queued = len(reader.outbox(remote.name)) if not remote.enabled else 0
-        if queued and remote.name not in remotes:
-            changes = "change stays" if queued == 1 else "changes stay"
-            print(
-                f"incident-tui: {queued} queued {changes} unsent: remote {remote.name!r} is "
-                f"disabled in the config (enabled = false; enable it, or send them with "
-                f"'incident-tui sync --once --remote {remote.name}')",
-                file=sys.stderr,
-            )
+        if not remote.enabled and remote.name not in remotes:
+            _say_disabled_waits(reader, remote.name)
     reader.close()
     # What it prints only tells how the passes go: losing it stops neither the pushes nor
     # the pulls, and the exit status stays the passes' own.
     not_essential("the sync goes on without printing its lines")
     listener = PrintListener()
     return asyncio.run(run_sync(settings, remotes or None, once=args.once, listener=listener))
+
+
+def _say_disabled_waits(reader: Reader, name: str) -> None:
+    """Say on stderr what of the outbox waits for remote ``name``, disabled in the config and
+    not synced: the changes a sync naming it would send, and apart from them those refused
+    or in conflict (and those held behind them), which only the user's answer moves on."""
+    from incident_tui.sync.cli_listener import count_waiting
+
+    rows = [(row["incident_id"], row["state"]) for row in reader.outbox(name)]
+    refused, conflicts, held = count_waiting(rows)
+    queued = len(rows) - refused - conflicts - held
+    if queued:
+        changes = "change stays" if queued == 1 else "changes stay"
+        print(
+            f"incident-tui: {queued} queued {changes} unsent: remote {name!r} is disabled in "
+            f"the config (enabled = false; enable it, or send {'it' if queued == 1 else 'them'} "
+            f"with 'incident-tui sync --once --remote {name}')",
+            file=sys.stderr,
+        )
+    answer = refused + conflicts + held
+    if answer:
+        # No sync sends these, named or not: saying one would mislead into waiting for it.
+        parts = [f"{refused} refused"] if refused else []
+        parts += [f"{conflicts} in conflict"] if conflicts else []
+        behind = "it" if refused + conflicts == 1 else "them"
+        parts += [f"{held} held behind {behind}"] if held else []
+        changes = "change of" if answer == 1 else "changes of"
+        settle = ", or 'incident-tui conflict' for one in conflict" if conflicts else ""
+        print(
+            f"incident-tui: {answer} {changes} remote {name!r} wait{'s' if answer == 1 else ''} "
+            f"for your answer, not for a sync ({', '.join(parts)}): see 'incident-tui outbox' "
+            f"to retry or discard {'it' if answer == 1 else 'them'}{settle}",
+            file=sys.stderr,
+        )
 
 
 def cmd_handover(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,7 +15,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
@@ -175,6 +175,12 @@ def waiting_changes(engine: Engine, remote: str) -> tuple[int, int, int]:
     )
     with reading(engine) as s:
         rows = s.exec(query).all()
+    return count_waiting(rows)
+
+
+def count_waiting(rows: Iterable[tuple[str, str]]) -> tuple[int, int, int]:
+    """The refused, contested and held changes (:func:`waiting_changes`) among a remote's
+    outbox ``rows``, each its incident id and state, in push order."""
     refused = conflicts = held = 0
     blocked: set[str] = set()
     for incident_id, state in rows:

@@ -57,7 +57,7 @@ def test_sync_leaves_a_disabled_remote_alone_and_keeps_its_incidents(
     assert "school: ok" in out and "ops" not in out
     assert (
         "1 queued change stays unsent: remote 'ops' is disabled in the config "
-        "(enabled = false; enable it, or send them with 'incident-tui sync --once --remote ops')"
+        "(enabled = false; enable it, or send it with 'incident-tui sync --once --remote ops')"
     ) in err
     now = listed(capsys, "ops")
     assert set(now) == set(cached)  # kept, and nothing new pulled
@@ -120,3 +120,36 @@ def test_changes_queued_for_a_disabled_remote_say_they_wait_for_it(
     _, err = cli(capsys, "sync", "--once")  # nothing to sync is not a failure
     assert "2 queued changes stay unsent: remote 'school' is disabled in the config" in err
     assert kite.emulator.log == []
+
+
+def test_refused_changes_of_a_disabled_remote_are_not_said_to_wait_for_a_sync(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every change was counted as one a sync naming the remote would send: a refused one
+    # (and one held behind it) only moves on with the user's answer.
+    ops = serve("aoh_ims", sample=0)
+    aoh: Any = ops.emulator
+    pump = f"ops:{aoh.add(name='Pump 3 tripped', status='NEW')['id']}"
+    fan = f"ops:{aoh.add(name='Fan noise', status='NEW')['id']}"
+    point(("ops", ops))
+    cli(capsys, "sync", "--once")
+    cli(capsys, "ack", pump)
+    aoh.faults.add("status", method="PUT", status=422, times=1)
+    cli(capsys, "sync", "--once")
+    cli(capsys, "comment", pump, "-m", "Valve checked")  # held behind the refused ack
+    point(disabled("ops", ops))
+    cli(capsys, "ack", fan)
+    outbox = json.loads(cli(capsys, "outbox", "--json")[0])
+    states = [(c["incident_id"], c["state"]) for c in outbox]
+    assert states == [(pump, "failed"), (pump, "queued"), (fan, "queued")]
+
+    _, err = cli(capsys, "sync", "--once")
+    assert (
+        "1 queued change stays unsent: remote 'ops' is disabled in the config "
+        "(enabled = false; enable it, or send it with 'incident-tui sync --once --remote ops')"
+    ) in err
+    assert (
+        "2 changes of remote 'ops' wait for your answer, not for a sync (1 refused, 1 held "
+        "behind it): see 'incident-tui outbox' to retry or discard them"
+    ) in err
+    assert "3 queued" not in err

@@ -145,9 +145,10 @@ def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
         also = also if args.ids[1:] else ""
         if not reader.exists(incident_id):
             raise Failure(f"no incident {incident_id!r} in the cache{also}")
-        if reader.deleted_on_remote(incident_id):
+        why = reader.why_gone(incident_id)
+        if why is not None:
             # Before asking: the remote has nothing left to preview or delete.
-            raise Failure(f"{deleted_on_remote(incident_id)}{also}")
+            raise Failure(f"{deleted_on_remote(incident_id, why)}{also}")
     if not args.yes:
         # Refused before asking the remote: without a terminal nobody can answer.
         if not sys.stdin.isatty():

@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from incident_tui.clock import Clock, system_clock, to_db
 from incident_tui.domain.capabilities import KIND_TITLES, Capability, can, lacking
+from incident_tui.domain.gone import gone_words
 from incident_tui.domain.media_types import media_type_refusal
 from incident_tui.domain.model import (
     EDITABLE_FIELDS,
@@ -160,7 +161,8 @@ class Actions:
                     skipped.append(Skipped(row.id, reason, refused=True, unsupported=True))
                     continue
                 if row.remote_deleted:
-                    skipped.append(Skipped(row.id, deleted_on_remote(row.id), refused=True))
+                    gone = deleted_on_remote(row.id, gone_words(row.conflict))
+                    skipped.append(Skipped(row.id, gone, refused=True))
                     continue
                 before = row.status
                 skip = status_skip(row.id, before, op, row.kind)
@@ -495,7 +497,7 @@ class Actions:
         if row.remote_deleted:
             # Kept only for the changes that wait: a new one could never be sent, and a
             # delete has nothing left to delete there (take theirs lets it go).
-            raise ActionError(deleted_on_remote(row.id))
+            raise ActionError(deleted_on_remote(row.id, gone_words(row.conflict)))
         return row
 
     def _unconfigured(self, row: IncidentRow) -> str | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import event, text
 from sqlmodel import Session, col, select
 
+from incident_tui.domain.gone import GONE_REASON
 from incident_tui.domain.model import ChangeKind
 from incident_tui.paths import outbox_files_dir
 from incident_tui.store import fts
@@ -87,11 +88,6 @@ def remove_incident(s: Session, row: IncidentRow) -> None:
     if row.num is not None:
         fts.drop(s, [row.num])
     s.delete(row)
-
-
-GONE_REASON = "deleted on the remote"
-"""The reason of the conflict an incident deleted on the remote while changes of it wait
-is kept with."""
 
 
 def gone_from_remote(s: Session, row: IncidentRow) -> bool:

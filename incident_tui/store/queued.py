@@ -87,11 +87,13 @@ class StatusQueued(list[Queued]):
         return tuple(item for item in self.skipped if item.refused)
 
 
-def deleted_on_remote(incident_id: str) -> str:
+def deleted_on_remote(incident_id: str, why: str = "was deleted on the remote") -> str:
     """Why no new change of ``incident_id`` is queued: a sync found it deleted on its remote
-    and keeps it only while changes of it wait for the user's answer."""
+    (or not on the system its remote now points at: ``why``, from
+    :func:`~incident_tui.domain.gone.gone_words`) and keeps it only while changes of it wait
+    for the user's answer."""
     return (
-        f"{incident_id} was deleted on the remote, so no change to it can be sent: take "
+        f"{incident_id} {why}, so no change to it can be sent: take "
         "theirs to let it go with the changes that wait, or discard them"
     )
 

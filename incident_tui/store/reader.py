@@ -275,6 +275,16 @@ class Reader:
         sql = "SELECT 1 FROM incident WHERE id = ? AND remote_deleted = 1"
         return bool(self._all(sql, [incident_id]))
 
+    def why_gone(self, incident_id: str) -> str | None:
+        """What happened to an incident kept only for the changes that wait
+        (:func:`~incident_tui.domain.gone.gone_words`: deleted on its remote, or not on the
+        system its remote now points at); ``None`` for one still on its remote."""
+        from incident_tui.domain.gone import gone_words
+
+        sql = "SELECT conflict FROM incident WHERE id = ? AND remote_deleted = 1"
+        rows = self._all(sql, [incident_id])
+        return gone_words(rows[0][0]) if rows else None
+
     def current_ids(self, ids: Sequence[str]) -> list[str]:
         """``ids`` with the local id of each incident created here and since accepted by
         its remote replaced by the remote's id (others unchanged)."""

@@ -18,9 +18,10 @@ from sqlmodel import Session, select
 
 from incident_tui.clock import from_db, from_db_or_none, to_db
 from incident_tui.domain import jsontext
+from incident_tui.domain.gone import GONE_REASONS
 from incident_tui.domain.model import Incident, Status, SummaryGaps
 from incident_tui.store import fts
-from incident_tui.store.bookkeeping import GONE_REASON, gone_from_remote
+from incident_tui.store.bookkeeping import gone_from_remote
 from incident_tui.store.children import replace_children
 from incident_tui.store.days import (
     DAY_FIELDS,
@@ -424,10 +425,11 @@ def remove_missing(s: Session, remote: str, seen: Iterable[str]) -> UpsertResult
         conn.execute(
             text(
                 "UPDATE incident SET remote_deleted = 0, conflict = CASE "
-                "WHEN json_extract(conflict, '$.reason') = :gone THEN NULL ELSE conflict END "
+                "WHEN json_extract(conflict, '$.reason') IN (SELECT value FROM json_each(:gone)) "
+                "THEN NULL ELSE conflict END "
                 "WHERE id IN (SELECT value FROM json_each(:ids))"
             ),
-            {"gone": GONE_REASON, "ids": jsontext.dumps(back)},
+            {"gone": jsontext.dumps(GONE_REASONS), "ids": jsontext.dumps(back)},
         )
         result.changed += back
     # Only ids first: loading every row as an object would cost seconds at 50,000 incidents.

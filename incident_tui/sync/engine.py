@@ -239,8 +239,8 @@ class SyncEngine:
         result.removed += len(switched.removed)
         result.failed += len(switched.held)
         result.unsent += [
-            Unsent(incident_id, op, switched.reason, contested=False)
-            for incident_id, op in switched.held
+            Unsent(held.incident_id, held.op, held.reason, contested=False, gone=held.not_there)
+            for held in switched.held
         ]
         gone = counted(len(switched.removed), "cached incident")
         held = counted(len(switched.held), "queued change")

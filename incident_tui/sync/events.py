@@ -25,7 +25,8 @@ class Unsent:
     """A conflict (True) or a refusal (False)."""
     gone: bool = False
     """Refused because the incident itself is gone from the remote: kept in the cache as
-    deleted there, a conflict (take theirs or discard); a retry could never work."""
+    deleted there (or as one the system its remote now points at does not have), a conflict
+    (take theirs or discard); a retry could never work."""
 
 
 @dataclass(slots=True)

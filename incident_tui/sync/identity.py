@@ -3,20 +3,23 @@
 on a first sync, and the changes queued before are held, never sent to the new system, until
 the user discards or retries them. On another server the cached incidents go at once (the new
 one could only refuse their ids); within the same server's new scope, the full listing lets
-go of those it no longer covers, as it does for any. One short transaction, before the pass
-sends or reads anything.
+go of those it no longer covers, as it does for any. A held change is offered a retry only
+where one can work (an incident created here, another scope of the same server); one of
+another server's incident is kept with the conflict that the new system does not have it,
+to discard or take theirs. One short transaction, before the pass sends or reads anything.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import Engine, text
 from sqlmodel import col, select
 
+from incident_tui.domain.gone import MOVED_REASON
 from incident_tui.store.bookkeeping import (
-    GONE_REASON,
     hide_while_deleting,
     recount_pending,
     remove_incident,
@@ -25,18 +28,29 @@ from incident_tui.store.engine import session
 from incident_tui.store.schema import IncidentRow, OutboxRow
 
 
+class Held(NamedTuple):
+    """A change held, not sent, when its remote moved to another system."""
+
+    incident_id: str
+    op: str
+    """The change's kind, in the outbox's words."""
+    reason: str
+    """Why it was not sent, as the outbox shows it."""
+    not_there: bool
+    """Its incident is one the new system does not have: only discarding it, or taking
+    theirs, can answer it."""
+
+
 @dataclass(slots=True)
 class Switched:
     """What moving a remote's cache to another system did."""
 
     moved: str
     """What changed, in words (``kind revily -> aoh_ims``)."""
-    reason: str
-    """Why each held change was not sent, as the outbox shows it."""
     removed: list[str] = field(default_factory=list)
     """Cached incidents of the old system that went (no change of theirs waited)."""
-    held: list[tuple[str, str]] = field(default_factory=list)
-    """Incident id and kind of each change held, in the outbox's order."""
+    held: list[Held] = field(default_factory=list)
+    """Each change held, in the outbox's order."""
 
 
 def moved(old: str, new: str) -> str:
@@ -73,11 +87,25 @@ def _order(key: str) -> tuple[int, str]:
 
 
 def held_reason(name: str, moved: str) -> str:
-    """Why a change queued before remote ``name`` moved (``moved``) is not sent."""
+    """Why a change queued before remote ``name`` moved (``moved``) is not sent, where a
+    retry can send it to the new system: an incident created here, or one of the same
+    server under another scope."""
     return (
         f"not sent: remote {name!r} now points at another system ({moved}) and this change "
         "was queued for the one before; discard it (incident-tui outbox), or retry it to "
         "send it to the new one after all"
+    )
+
+
+def not_there_reason(name: str, moved: str, incident_id: str) -> str:
+    """Why a change of ``incident_id``, of the server remote ``name`` pointed at before
+    ``moved``, is not sent: the new system does not have the incident, so a retry could only
+    be refused; discarding, or taking theirs, lets it go."""
+    return (
+        f"not sent: remote {name!r} now points at another system ({moved}), which does not "
+        f"have this incident; discard the change (incident-tui outbox), or take theirs "
+        f"(incident-tui conflict {incident_id} --keep theirs) to let the incident go with "
+        "its changes"
     )
 
 
@@ -91,24 +119,18 @@ def switch_system(
 
     On another server (:func:`same_server`) its cached incidents go too, with their marks
     to be read again and its pause, and ``mapping`` is noted (nothing is left to read
-    again). An incident with held changes stays, marked deleted on the remote as one the
-    remote no longer has: the user's work is never thrown away, and nothing of it is read
-    from the new system (it could only answer that it has no such incident, or refuse the
-    id)."""
-    switched = Switched(moved(old, new), held_reason(name, moved(old, new)))
+    again). An incident with held changes stays, marked as one the new system does not have
+    (:data:`~incident_tui.domain.gone.MOVED_REASON`): the user's work is never thrown away,
+    and nothing of it is read from the new system (it could only answer that it has no such
+    incident, or refuse the id)."""
+    what = moved(old, new)
+    switched = Switched(what)
     elsewhere = not same_server(old, new)
     with session(engine) as s, s.begin():
         queued = s.exec(
             select(OutboxRow).where(OutboxRow.remote == name).order_by(col(OutboxRow.seq))
         ).all()
-        kept: set[str] = set()
-        for change in queued:
-            change.state = "failed"
-            change.last_error = switched.reason
-            change.next_try_at = None
-            switched.held.append((change.incident_id, change.op))
-            kept.add(change.incident_id)
-        s.flush()
+        kept = {change.incident_id for change in queued}
         # Only ids first: loading every row as an object would cost seconds at 50,000.
         cached = [
             incident_id
@@ -116,6 +138,10 @@ def switch_system(
                 text("SELECT id FROM incident WHERE remote = :r"), {"r": name}
             )
         ]
+        # The incidents the new system cannot have: a retry of their changes could only be
+        # refused, so they are offered none.
+        not_there: set[str] = set()
+        held_rows: list[IncidentRow] = []
         for incident_id in cached:
             if incident_id not in kept and not elsewhere:
                 continue
@@ -124,11 +150,29 @@ def switch_system(
                 remove_incident(s, row)
                 switched.removed.append(incident_id)
                 continue
-            row.failed = switched.reason
-            hide_while_deleting(s, row)
             if elsewhere and not row.local_only and not row.remote_deleted:
                 row.remote_deleted = True
-                row.conflict = json.dumps({"reason": GONE_REASON, "fields": [], "theirs": None})
+                row.conflict = json.dumps({"reason": MOVED_REASON, "fields": [], "theirs": None})
+            if row.remote_deleted:
+                not_there.add(incident_id)
+            held_rows.append(row)
+
+        def why(incident_id: str) -> str:
+            if incident_id in not_there:
+                return not_there_reason(name, what, incident_id)
+            return held_reason(name, what)
+
+        for change in queued:
+            reason = why(change.incident_id)
+            change.state = "failed"
+            change.last_error = reason
+            change.next_try_at = None
+            gone = change.incident_id in not_there
+            switched.held.append(Held(change.incident_id, change.op, reason, gone))
+        s.flush()
+        for row in held_rows:
+            row.failed = why(row.id)
+            hide_while_deleting(s, row)
         recount_pending(s, kept)
         conn = s.connection()
         values = {"kind": kind, "identity": new, "cursor": None, "last_full_at": None}

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from incident_tui.clock import Clock, system_clock, to_db
+from incident_tui.domain.gone import gone_words
 from incident_tui.domain.model import STATUS_CHANGES, ChangeKind, Status
 from incident_tui.store import fts
 from incident_tui.store.actions import ActionError
@@ -33,6 +34,9 @@ from incident_tui.sync.outbox import BLOCKING_STATES
 def retry(engine: Engine, seq: int, *, clock: Clock = system_clock) -> None:
     """Put a refused or contested change back in the queue as it is.
 
+    Refused (``ActionError``) for an incident gone from the remote (deleted there, or not on
+    the system its remote now points at): it could only be refused again.
+
     Where a pull stored the remote's values over the incident while the change was refused
     (see :data:`~incident_tui.store.upsert.REFUSED_BASE`), the incident shows the change's
     effect again, as when it was queued (``clock`` stamps the times that takes); a retried
@@ -47,9 +51,16 @@ def retry(engine: Engine, seq: int, *, clock: Clock = system_clock) -> None:
             raise ActionError(
                 f"change {seq} is {row.state}, not refused or contested: nothing to retry"
             )
+        incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
+        if incident is not None and incident.remote_deleted:
+            # It could only be refused again: there is nothing left there to send it to.
+            raise ActionError(
+                f"{row.incident_id} {gone_words(incident.conflict)}, so change {seq} cannot be "
+                f"sent: discard it, or take theirs (incident-tui conflict {row.incident_id} "
+                "--keep theirs) to let the incident go with its changes"
+            )
         row.state = "queued"
         row.last_error = None
-        incident = s.exec(select(IncidentRow).where(IncidentRow.id == row.incident_id)).first()
         if incident is not None:
             incident.failed = None
             hide_while_deleting(s, incident)
@@ -364,8 +375,8 @@ def keep_mine(engine: Engine, incident_id: str) -> None:
         incident = _in_conflict(s, incident_id)
         if incident.remote_deleted:
             raise ActionError(
-                f"{incident_id} was deleted on the remote, so your changes to it cannot be "
-                "sent: take theirs to let it go with them, or discard them"
+                f"{incident_id} {gone_words(incident.conflict)}, so your changes to it cannot "
+                "be sent: take theirs to let it go with them, or discard them"
             )
         info = json.loads(incident.conflict or "{}")
         seen = bool(info.get("theirs"))

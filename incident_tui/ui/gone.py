@@ -41,8 +41,9 @@ def send_target(
 def cannot_send(services: Services, incident_id: str, name: str, what: str) -> str:
     """One line: the incident ``name`` is gone, so ``what`` (``the comment``) cannot be
     sent, and the text stays in the dialog."""
-    if services.reader.deleted_on_remote(incident_id):
-        why = "was deleted on the remote"
+    gone = services.reader.why_gone(incident_id)
+    if gone is not None:
+        why = gone
     elif services.reader.list_rows([incident_id]):
         why = "is being deleted"  # from another process on the cache: the row waits for it
     elif incident_id.partition(":")[2].startswith(LOCAL_ID_PREFIX):

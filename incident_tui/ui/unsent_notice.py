@@ -62,7 +62,8 @@ def unsent_notice(
 ANSWERS = (
     f"Open the incident (marked {FAILED_MARK}) to retry or discard.",
     f"Open the incident (marked {CONFLICT_MARK}) to retry or discard.",
-    f"Open the incident deleted on the remote (marked {CONFLICT_MARK}) to take theirs or discard.",
+    f"Open the incident no longer on its remote (marked {CONFLICT_MARK}) to take theirs or "
+    "discard.",
     f"Open the incident (marked {CONFLICT_MARK}) to keep yours or take theirs.",
 )
 """Where the user answers unsent changes, in the order the notice names them: a refusal

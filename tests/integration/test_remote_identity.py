@@ -48,7 +48,7 @@ def test_a_change_queued_for_the_old_kind_is_held_not_sent_to_the_new_one(
     assert "ops now points at another system" in err
     [held] = outbox(capsys)
     assert (held["incident_id"], held["state"]) == (old_id, "failed")
-    assert "discard it" in held["last_error"]
+    assert "discard the change" in held["last_error"]
     # Kept for the user, and nothing of it is asked of the new system at later passes.
     assert set(listed(capsys)) == {old_id}
     out, err = cli(capsys, "sync", "--once")
@@ -156,3 +156,74 @@ def test_another_scope_of_the_same_server_holds_the_changes_and_keeps_its_incide
     cli(capsys, "retry", str(held["seq"]))
     out, _ = cli(capsys, "sync", "--once")
     assert "pushed 1" in out and rows[mine]["status"] == "closed"
+
+
+def test_a_change_of_another_servers_incident_is_offered_no_retry_and_says_what_happened(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every held change said to retry it, which for another server's incident could only
+    # be refused, and the incident showed as deleted on the remote, which it was not.
+    first = serve("aoh_ims", sample=0)
+    second = serve("aoh_ims", sample=0)
+    old: Any = first.emulator
+    pump = f"ops:{old.add(name='Pump 3 tripped', status='NEW')['id']}"
+    point(("ops", first))
+    cli(capsys, "sync", "--once")
+    cli(capsys, "ack", pump)
+    out, _ = cli(capsys, "create", "--remote", "ops", "--title", "Gate left open")
+    made = out.split()[2]
+
+    point(("ops", second))
+    out, _ = cli(capsys, "sync", "--once")
+    ack, create = outbox(capsys)
+    assert (ack["incident_id"], create["incident_id"]) == (pump, made)
+    assert "which does not have this incident; discard the change" in ack["last_error"]
+    assert f"(incident-tui conflict {pump} --keep theirs)" in ack["last_error"]
+    assert "retry" not in ack["last_error"]
+    assert f"refused: acknowledge {pump}: {ack['last_error']}" in out
+    # Made here, it can be created there: that one is offered the retry.
+    assert "retry it to send it to the new one after all" in create["last_error"]
+
+    shown, _ = cli(capsys, "show", pump)
+    assert "CONFLICT  its remote now points at another system, which does not have it" in shown
+    assert "deleted on the remote" not in shown
+    _, err = cli(capsys, "retry", str(ack["seq"]), status=1)
+    assert err == (
+        f"incident-tui: {pump} is not on the system its remote now points at, so change "
+        f"{ack['seq']} cannot be sent: discard it, or take theirs (incident-tui conflict "
+        f"{pump} --keep theirs) to let the incident go with its changes\n"
+    )
+    _, err = cli(capsys, "comment", pump, "-m", "Valve checked", status=1)
+    assert f"{pump} is not on the system its remote now points at, so no change" in err
+
+    cli(capsys, "retry", str(create["seq"]))
+    cli(capsys, "conflict", pump, "--keep", "theirs")
+    out, _ = cli(capsys, "sync", "--once")
+    assert "pushed 1" in out and "refused" not in out
+    new: Any = second.emulator
+    [gate] = [row for tenant in new.tenants.values() for row in tenant.rows()]
+    assert gate["name"] == "Gate left open"
+    assert set(listed(capsys)) == {f"ops:{gate['id']}"}
+    assert outbox(capsys) == []
+
+
+def test_the_same_server_by_another_address_lets_the_incidents_be_again(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Taken for another system, its incidents are listed again at once: the conflict saying
+    # the new one does not have them goes, as one saying they were deleted does.
+    kite = serve("kitehouse", sample=0)
+    some = f"school:{kite.emulator.add('Boiler leak')['_id']}"
+    config = kite.emulator.remote_config("school")
+    point(config)
+    cli(capsys, "sync", "--once")
+    cli(capsys, "ack", some)
+
+    point({**config, "base_url": config["base_url"].replace("127.0.0.1", "localhost")})
+    cli(capsys, "sync", "--once")
+    detail = json.loads(cli(capsys, "show", some, "--json")[0])
+    assert detail["conflict"] is None
+    [held] = outbox(capsys)
+    cli(capsys, "retry", str(held["seq"]))
+    out, _ = cli(capsys, "sync", "--once")
+    assert "pushed 1" in out

@@ -99,8 +99,8 @@ async def test_new_changes_to_an_incident_deleted_on_the_remote_are_not_queued(
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         assert notifications(app)[-1] == (
-            f"{name} was deleted on the remote already: take theirs to let it go with the "
-            "changes that wait, or discard them."
+            f"{name} was deleted on the remote: there is nothing to delete there; take "
+            "theirs to let it go with the changes that wait, or discard them."
         )
         assert changes(app) == [(incident_id, "acknowledge", "failed")]
 
@@ -159,3 +159,44 @@ async def test_the_answers_offered_on_an_incident_deleted_on_the_remote_can_work
         # Back to the list, as taking theirs does, not a screen with nothing on it.
         assert isinstance(app.screen, ListScreen)
         assert changes(app) == []
+
+
+async def test_an_incident_of_the_server_its_remote_pointed_at_before_says_so(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    # It read as deleted on the remote, which nobody did: the remote now points elsewhere.
+    from incident_tui.config import Settings
+    from incident_tui.store.actions import Actions
+    from incident_tui.sync.engine import SyncEngine
+
+    before = serve("kitehouse")
+    after = serve("kitehouse")
+    old: Any = before.emulator
+    incident_id = f"school:{old.add('Boiler leak')['_id']}"
+    settings = Settings(db=tmp_path / "cache.db", remotes=[old.remote_config("school")])
+    engine = SyncEngine(settings)
+    try:
+        assert (await engine.sync()).ok
+    finally:
+        await engine.aclose()
+    actions = Actions.open(tmp_path / "cache.db")
+    actions.acknowledge([incident_id])
+    actions.engine.dispose()
+
+    app = live_app(after, "school", tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        reader = app.services.reader
+        await until(lambda: synced(app) and bool(reader.deleted_on_remote(incident_id)))
+        assert changes(app) == [(incident_id, "acknowledge", "failed")]
+        await settle(pilot)
+        await open_detail(pilot, incident_id)
+        shown = words(app)
+        assert "Remote not on the system it now points at" in shown
+        assert "its remote now points at another system, which does not have it" in shown
+        assert "deleted on the remote" not in shown
+        await press_apart(pilot, "A")
+        await settle(pilot)
+        assert notifications(app)[-1] == (
+            "This incident is not on the system its remote now points at, so a refused change "
+            "of it cannot be sent again: take theirs to let it go, or discard the change."
+        )

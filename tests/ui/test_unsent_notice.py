@@ -77,7 +77,7 @@ def test_a_refusal_names_the_mark_the_list_shows_and_answers_that_can_work() -> 
                   False, gone=True)
     deleted = replace(row("school:6b05", "1002", "Chemical spill"), conflict=True)
     assert unsent_notice("school", [gone], {"school:6b05": deleted}).splitlines()[-1] == (
-        "Open the incident deleted on the remote (marked !) to take theirs or discard."
+        "Open the incident no longer on its remote (marked !) to take theirs or discard."
     )
     # Refused on an incident that is in conflict too: the list marks it !, not ✗.
     refused = Unsent("school:6b06", "comment", "HTTP 422: too long", False)
@@ -108,7 +108,7 @@ async def test_the_notice_of_a_change_to_an_incident_gone_from_the_remote_names_
         [line] = [line for line in screen_text(app).splitlines() if "Chemical spill" in line]
         assert line.split()[0] == "!"
         assert notice.splitlines()[-1] == (
-            "Open the incident deleted on the remote (marked !) to take theirs or discard."
+            "Open the incident no longer on its remote (marked !) to take theirs or discard."
         )
 
 

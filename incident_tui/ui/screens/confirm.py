@@ -197,10 +197,11 @@ def confirm_delete(
     the deletion. One a sync found deleted on its remote is not asked about: there is
     nothing left to delete there, and the notice says how to let it go."""
     services = ctx.services
-    if services.reader.deleted_on_remote(incident_id):
+    gone = services.reader.why_gone(incident_id)
+    if gone is not None:
         app.notify(
-            f"{services.name_of(incident_id)} was deleted on the remote already: take theirs "
-            "to let it go with the changes that wait, or discard them.",
+            f"{services.name_of(incident_id)} {gone}: there is nothing to delete there; take "
+            "theirs to let it go with the changes that wait, or discard them.",
             title="Cannot delete",
             severity="error",
             markup=False,

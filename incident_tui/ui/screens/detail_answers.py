@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 
+from incident_tui.domain.gone import gone_words
 from incident_tui.domain.model import ChangeKind
 from incident_tui.domain.text import clean
 from incident_tui.ui.format import value_text
@@ -37,16 +38,17 @@ NOT_APPLICABLE = {
 
 SENT_NOWHERE = {
     "retry_change": (
-        "This incident was deleted on the remote, so a refused change of it cannot be sent "
-        "again: take theirs to let it go, or discard the change."
+        "This incident {gone}, so a refused change of it cannot be sent again: take theirs "
+        "to let it go, or discard the change."
     ),
     "keep_mine": (
-        "This incident was deleted on the remote, so your changes to it cannot be sent: take "
-        "theirs to let it go, or discard them."
+        "This incident {gone}, so your changes to it cannot be sent: take theirs to let it "
+        "go, or discard them."
     ),
 }
-"""What the answers that send a change again say on an incident deleted on the remote:
-nothing is left there to send it to."""
+"""What the answers that send a change again say on an incident deleted on the remote (or
+not on the system its remote now points at: ``{gone}``): nothing is left there to send it
+to."""
 
 
 def refused(detail: Detail) -> list[Mapping[str, Any]]:
@@ -68,8 +70,13 @@ def answerable(action: str, detail: Detail) -> bool:
 def why_not_answer(action: str, detail: Detail) -> str | None:
     """Why the answer ``action`` does not apply to the incident of ``detail``."""
     if action in SENT_NOWHERE and detail.incident.get("remote_deleted"):
-        return SENT_NOWHERE[action]
+        return SENT_NOWHERE[action].format(gone=_gone(detail))
     return NOT_APPLICABLE.get(action)
+
+
+def _gone(detail: Detail) -> str:
+    """What happened to the incident of ``detail``, kept as gone from its remote."""
+    return gone_words(detail.incident.get("conflict"))
 
 
 def change_choice(change: Mapping[str, Any]) -> Content:
@@ -123,13 +130,13 @@ class ChangeAnswers(FeatureActions):
                 after = "The incident was never created on the remote: it goes from the cache."
             elif last:
                 after = (
-                    "The incident was deleted on the remote and this is its last change: "
-                    "it goes from the cache."
+                    f"The incident {_gone(detail)} and this is its last change: it goes from "
+                    "the cache."
                 )
             elif gone:
                 after = (
-                    "The incident was deleted on the remote: it stays in the cache while its "
-                    "other changes wait."
+                    f"The incident {_gone(detail)}: it stays in the cache while its other "
+                    "changes wait."
                 )
             else:
                 after = "The incident is read again from the remote at the next sync."
@@ -182,7 +189,7 @@ class ChangeAnswers(FeatureActions):
             (dropped, "bold"),
             "\n"
             + (
-                "The incident was deleted on the remote: it goes from the cache."
+                f"The incident {_gone(detail)}: it goes from the cache."
                 if gone
                 else "The incident shows the remote's values."
             ),

@@ -20,6 +20,7 @@ from incident_tui.domain.capabilities import (
     OCCURRED_AS_DAY,
     description_unread,
 )
+from incident_tui.domain.gone import moved_away
 from incident_tui.domain.remote_words import remote_words
 from incident_tui.domain.sizes import size_text
 from incident_tui.domain.text import clean, counted
@@ -119,7 +120,12 @@ def fields(incident: Mapping[str, Any]) -> Content:
     if incident.get("failed"):
         out.append(field_line("Refused", (value_text(incident.get("failed")), "$mark-failed")))
     if incident.get("remote_deleted"):
-        out.append(field_line("Remote", ("deleted on the remote", "$mark-conflict")))
+        gone = (
+            "not on the system it now points at"
+            if moved_away(incident.get("conflict"))
+            else "deleted on the remote"
+        )
+        out.append(field_line("Remote", (gone, "$mark-conflict")))
     return lines(out)
 
 

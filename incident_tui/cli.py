@@ -33,6 +33,7 @@ from incident_tui.cli_emulate import EmulateFailure
 from incident_tui.cli_ids import whole_ids
 from incident_tui.cli_outbox import cmd_conflict, cmd_discard, cmd_outbox, cmd_retry
 from incident_tui.cli_parser import build_parser, parse_command_line
+from incident_tui.cli_stderr import quiet_stderr
 from incident_tui.cli_stdout import GuardedStdout, OutputError, guarded_stdout, not_essential
 from incident_tui.cli_store import Failure, open_reader
 from incident_tui.cli_text import not_utf8
@@ -50,6 +51,12 @@ if TYPE_CHECKING:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    # Every line for stderr goes there or nowhere: closed, it sent them into stdout's data.
+    with quiet_stderr():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     stdout = GuardedStdout(None)
     try:

@@ -109,17 +109,22 @@ class GuardedStdout:
     def silence(self) -> None:
         """Send what the stream still holds to the null device: after a failed write the
         interpreter flushes it once more at the exit, and would fail again there."""
-        if self.stream is None:
-            return
-        try:
-            number = self.stream.fileno()
-        except (OSError, ValueError):
-            return  # no file behind it (a test's capture): nothing is flushed to one
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, number)
-        finally:
-            os.close(null)
+        if self.stream is not None:
+            to_null(self.stream)
+
+
+def to_null(stream: TextIO) -> None:
+    """Point the file behind ``stream`` at the null device, so that what it still holds,
+    flushed at the exit, goes nowhere rather than failing there again (exit status 120)."""
+    try:
+        number = stream.fileno()
+    except (OSError, ValueError):
+        return  # no file behind it (a test's capture): nothing is flushed to one
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, number)
+    finally:
+        os.close(null)
 
 
 def done(text: str) -> None:

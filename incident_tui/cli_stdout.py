@@ -8,7 +8,10 @@ command quietly, as the reader asked for no more.
 Once the work is done, output is no reason to fail: a command that queued or changed
 something says so with :func:`done`, and a sync marks its lines as :func:`not_essential`.
 Their output that fails after that is dropped, and stderr says so: for each thing done, that
-it was done all the same (running the command again would do it twice); for a sync, once."""
+it was done all the same (running the command again would do it twice); for a sync, once.
+A pipe its reader closed by then drops the output quietly, and the command still ends its
+work (the other ids it was given, the pass under way) and exits with its own status: the
+reader asked for no more output, not for half the work."""
 
 from __future__ import annotations
 
@@ -40,6 +43,8 @@ class GuardedStdout:
         """Whether a failed write fails the command (nothing done yet)."""
         self._going_on = ""
         """What stderr says goes on when output fails while not essential (a sync)."""
+        self.reader_gone = False
+        """Whether the reader closed the pipe after the work began (output dropped quietly)."""
 
     def write(self, text: str) -> int:
         """Write ``text`` to the stream (dropped once output was lost after the work)."""
@@ -50,7 +55,11 @@ class GuardedStdout:
                 return self._open().write(text)
         except OutputError as error:
             self._lose(error)
-            return len(text)
+        except BrokenPipeError:
+            if self._essential:
+                raise
+            self._reader_left()
+        return len(text)
 
     def flush(self) -> None:
         """Flush the stream: text it kept back fails here, not unseen at the exit."""
@@ -61,6 +70,10 @@ class GuardedStdout:
                 self.stream.flush()
         except OutputError as error:
             self._lose(error)
+        except BrokenPipeError:
+            if self._essential:
+                raise
+            self._reader_left()
         else:
             self._done.clear()  # they are out: nothing to repeat on stderr
 
@@ -69,7 +82,7 @@ class GuardedStdout:
         stderr says ``text``, as the work stands whether it was printed or not."""
         self._essential = False
         self._done.append(text)
-        if self.lost is not None:
+        if self.lost is not None and not self.reader_gone:
             self._say(f"done all the same: {text}")
 
     def not_essential(self, going_on: str) -> None:
@@ -88,6 +101,12 @@ class GuardedStdout:
             self._say(self._going_on)
         for text in self._done:
             self._say(f"done all the same: {text}")
+
+    def _reader_left(self) -> None:
+        """The reader closed the pipe once the work had begun: drop the output from now on,
+        quietly, as the reader asked for no more of it."""
+        self.lost = "the reader closed the pipe"
+        self.reader_gone = True
 
     def _say(self, what: str) -> None:
         # One self-contained line each: a script reading stderr finds every change in it.

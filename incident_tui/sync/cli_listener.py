@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from incident_tui.cli_stdout import GuardedStdout
 from incident_tui.clock import time_of_day
 from incident_tui.config import Settings
 from incident_tui.domain.text import clean, seconds
@@ -71,6 +72,11 @@ class PrintListener:
         self._whole = True
         """Whether the pass under way is printed whole (the first, or one due after an hour)."""
         self._shown_at: float | None = None
+
+    def reader_gone(self) -> bool:
+        """Whether the reader of ``stream`` closed the pipe (``sync | head``): its lines go
+        nowhere since, and a sync that runs on has no one to print for."""
+        return isinstance(self.stream, GuardedStdout) and self.stream.reader_gone
 
     def quiet(self) -> None:
         """Leave out what repeats the last pass, when the output is not a terminal (a sync
@@ -268,6 +274,10 @@ async def run_sync(
                 # Exit status 1 promises its reason on stderr (interface.md).
                 print(f"incident-tui: {failure_reason(report)}", file=listener.errors, flush=True)
                 return 1
+            if listener.reader_gone():
+                # `sync | head -n 5`: the reader took what it wanted. The pass under way was
+                # ended all the same, as breaking it off could leave a change half sent.
+                return 0
             await asyncio.sleep(settings.poll_seconds)
     except asyncio.CancelledError as stop:
         task = asyncio.current_task()

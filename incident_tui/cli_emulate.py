@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from incident_tui.cli_stdout import not_essential
+
 
 class EmulateFailure(Exception):
     """The emulator cannot start (a taken port, an unknown option); the text says why."""
@@ -26,6 +28,9 @@ def run_emulator(args: argparse.Namespace) -> int:
     except OSError as error:
         raise EmulateFailure(f"cannot listen on {args.host}:{args.port}: {error}") from None
     config = server.emulator.remote_config(args.kind)
+    # It listens already: output that fails (a full disk, stdout closed, a reader gone)
+    # only loses the lines, not the emulator someone started it for.
+    not_essential(f"the emulator serves all the same on {server.url} until Ctrl-C")
     print(f"{args.kind} emulator on {server.url} ({args.sample} sample incidents); Ctrl-C stops")
     print("config for it:")
     print("[[remotes]]")

@@ -4,6 +4,7 @@ cache, and the TUI syncing against them. Nothing outside a temporary folder is t
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
@@ -54,7 +55,13 @@ def run_demo(*, sample: int = 300, tui: bool = True) -> int:
         folder = Path(tmp)
         # A bad INCIDENT_TUI_* variable fails here, before five servers start for nothing.
         demo_settings(folder, [])
-        print(f"starting five emulators with {sample} incidents each…", flush=True)
+        # With the TUI, on the terminal it is about to draw on (stderr): stdout, whatever
+        # it is (a full disk, a closed pipe), has no part in it and could stop it here.
+        print(
+            f"starting five emulators with {sample} incidents each…",
+            file=sys.stderr if tui else sys.stdout,
+            flush=True,
+        )
         settings = demo_settings(folder, start_emulators(stack, sample))
         if not tui:
             from incident_tui.cli_stdout import not_essential

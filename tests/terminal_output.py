@@ -26,14 +26,16 @@ def read_all(leader: int) -> bytes:
 
 
 def start_on_terminal(
-    argv: Sequence[str], env: Mapping[str, str] | None = None
+    argv: Sequence[str], env: Mapping[str, str] | None = None,
+    stdout: int = subprocess.DEVNULL,
 ) -> tuple[subprocess.Popen[bytes], int]:
     """``python -m incident_tui *argv`` with a pty for its keys and its screen (stderr, where
-    Textual draws); returns the child and the pty's leader end, for the caller to close."""
+    Textual draws) and ``stdout`` (a file descriptor) for its standard output; returns the
+    child and the pty's leader end, for the caller to close."""
     leader, follower = pty.openpty()
     child = subprocess.Popen(
         [sys.executable, "-m", "incident_tui", *argv],
-        stdin=follower, stdout=subprocess.DEVNULL, stderr=follower, env=env,
+        stdin=follower, stdout=stdout, stderr=follower, env=env,
     )  # fmt: skip
     os.close(follower)
     return child, leader

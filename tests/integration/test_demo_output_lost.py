@@ -2,17 +2,22 @@
 reader that took what it wanted): the demo's sync ends as ever and the status is its own.
 Output that fails before that line fails the demo, which has started nothing yet. Standard
 output is a stream that takes a set number of lines, so that the failure comes at the same
-line each time; the five emulators run over HTTP as in any demo."""
+line each time; the five emulators run over HTTP as in any demo.
+
+The demo with its TUI has no use for standard output: full, it runs as ever (the TUI on a
+pseudo-terminal in a child process)."""
 
 from __future__ import annotations
 
 import errno
 import io
+import os
 import sys
 
 import pytest
 
 from incident_tui.cli import main
+from tests.terminal_output import exit_status, read_until, start_on_terminal, stop
 
 
 class FailingAfter(io.StringIO):
@@ -59,3 +64,17 @@ def test_a_demo_whose_output_fails_at_once_starts_nothing(
     assert capsys.readouterr().err == (
         "incident-tui: cannot write to standard output: No space left on device\n"
     )
+
+
+def test_the_demo_tui_runs_with_standard_output_full() -> None:
+    with open("/dev/full", "wb") as full:
+        child, leader = start_on_terminal(["demo", "--sample", "3"], stdout=full.fileno())
+    try:
+        # The line before the screen comes goes to the terminal, where the TUI draws.
+        seen = read_until(leader, b"Incidents")
+        assert "starting five emulators with 3 incidents each…".encode() in seen
+        assert b"Incidents" in seen
+        os.write(leader, b"q")
+        assert exit_status(child, leader) == 0
+    finally:
+        stop(child, leader)

@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from incident_tui import cli_online
+from incident_tui.cli_stdin import stdin_is_terminal
 from incident_tui.cli_stdout import done
 from incident_tui.cli_store import (
     Failure,
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 def _stdin_text(what: str) -> str:
     """Standard input as text for ``what`` (``--message -``) without the line break that ends
     it; a failure if it is not UTF-8."""
+    if sys.stdin is None:  # started with it closed (`<&-`)
+        raise Failure(f"{what} is to be read from standard input, but it is closed")
     try:
         # Strict decoding raises here; under a C locale bad bytes arrive as surrogates.
         text = sys.stdin.read()
@@ -151,7 +154,7 @@ def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
             raise Failure(f"{deleted_on_remote(incident_id, why)}{also}")
     if not args.yes:
         # Refused before asking the remote: without a terminal nobody can answer.
-        if not sys.stdin.isatty():
+        if not stdin_is_terminal():
             raise Failure("deleting needs --yes when not run interactively")
         try:
             preview = cli_online.confirm_delete(settings, args.ids)

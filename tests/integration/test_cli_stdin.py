@@ -1,7 +1,8 @@
 """Text read from standard input (``comment -m -``, ``create --description -``), against the
 Kitehouse emulator over HTTP: the line break that ``echo``, a heredoc or a file ends the text
 with is no part of it, and goes neither into the cache nor to the remote; every other
-whitespace, leading or inside, is kept."""
+whitespace, leading or inside, is kept. Standard input closed (``<&-``) is said in one line
+where it is read or asked for an answer, and nothing is queued."""
 
 from __future__ import annotations
 
@@ -50,3 +51,29 @@ def test_a_description_from_stdin_keeps_its_inner_and_leading_whitespace(
     cli(capsys, "sync", "--once")
     [made] = [r for r in emulator.incidents.values() if r.short_description == "Pallet"]
     assert made.description == "  Pallet fell at dock 3\n\n  nobody hurt  "
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["comment", "{gate}", "-m", "-"],
+         "the comment is to be read from standard input, but it is closed"),
+        (["delete", "{gate}"], "deleting needs --yes when not run interactively"),
+        (["delete-comment", "{gate}", "1"], "Not confirmed: pass --yes"),
+    ],
+)
+def test_standard_input_closed_is_said_in_one_line(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], said: str,
+) -> None:
+    kite = serve("kitehouse", sample=0)
+    emulator: Any = kite.emulator
+    gate = f"school:{emulator.add('Broken gate')['_id']}"
+    point(("school", kite))
+    cli(capsys, "sync", "--once")
+    cli(capsys, "comment", gate, "-m", "On site")
+    cli(capsys, "sync", "--once")
+    monkeypatch.setattr("sys.stdin", None)  # started with `<&-`
+    _, err = cli(capsys, *(word.format(gate=gate) for word in argv), status=1)
+    assert err.startswith("incident-tui: ") and said in err and err.count("\n") == 1, err
+    assert json.loads(cli(capsys, "outbox", "--json")[0]) == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import mimetypes
 import sys
 from collections.abc import Awaitable, Callable
@@ -23,6 +22,7 @@ from incident_tui.cli_store import (
     say_if_disabled,
 )
 from incident_tui.domain.attachment_names import names_attachment, told_apart
+from incident_tui.domain.attributes import parse_value, type_of
 from incident_tui.domain.capabilities import Capability, lacking
 from incident_tui.domain.text import clean, shorten
 from incident_tui.files import readable
@@ -95,7 +95,11 @@ def add_commands(sub: Any) -> None:
     attribute = sub.add_parser("attribute", help="queue setting a custom attribute (AOH IMS)")
     attribute.add_argument("id", help=ID_HELP)
     attribute.add_argument("name", help="the attribute's name (see 'attributes')")
-    attribute.add_argument("value", help='JSON value (true, 5, "text") or plain text')
+    attribute.add_argument(
+        "value",
+        help="the value, read by the attribute's type (true or false, 42, text); as JSON "
+        "(true, 5, \"text\") when the remote cannot say the type",
+    )
 
     attributes = sub.add_parser("attributes", help="the attributes a remote defines (AOH IMS)")
     attributes.add_argument("remote", help=REMOTE_HELP)
@@ -106,6 +110,9 @@ PREVIEW_TIMEOUT = 10.0
 question does: the connector's retries on a remote that never answers take a minute."""
 FRESH_TIMEOUT = 10.0
 """Seconds ``show --fresh`` waits for the remote before showing the cached copy."""
+ATTRIBUTE_TYPES_TIMEOUT = 10.0
+"""Seconds ``attribute`` waits for the remote's attribute definitions before it reads the
+value as offline (by the type of the current value)."""
 
 
 async def _within(limit: float | None, awaited: Awaitable[T], who: str = "the remote") -> T:
@@ -352,17 +359,65 @@ def cmd_services(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_attribute(args: argparse.Namespace, settings: Settings) -> int:
-    """Queue setting an attribute."""
-    try:
-        value = json.loads(args.value)
-    except ValueError:
-        value = args.value
+    """Queue setting an attribute, its value read by the type the remote gives it."""
+    value = typed_attribute(settings, args.id, args.name, args.value)
     actions = open_actions(settings)
     queued = run_action(actions.set_attribute, args.id, args.name, value)
     done(clean(f"queued: set {args.name} on {queued.incident_id} (change {queued.seq})",
                single_line=True))
     say_if_disabled(settings, [queued.incident_id])
     return 0
+
+
+def typed_attribute(
+    settings: Settings,
+    incident_id: str,
+    name: str,
+    text: str,
+    *,
+    timeout: float = ATTRIBUTE_TYPES_TIMEOUT,
+) -> Any:
+    """``text`` as the value of attribute ``name``, read as the TUI's dialog reads it: by the
+    type the remote defines (asked within ``timeout`` seconds), else, offline or for a remote
+    the config disables, by the type of the incident's current value, else as JSON. A
+    :class:`Failure` for a name the remote does not define or a value that does not fit."""
+    reader = open_reader(settings)
+    try:
+        detail = reader.detail(incident_id)
+    finally:
+        reader.close()
+    if detail is None or lacking(str(detail.incident.get("kind")), Capability.ATTRIBUTES):
+        return text  # nothing is queued: setting it says why
+    fields = detail.incident.get("custom_fields")
+    current = fields if isinstance(fields, dict) else {}
+    remote = incident_id.partition(":")[0]
+    defined: dict[str, str] = {}
+    if any(r.name == remote and r.enabled for r in settings.remotes):
+        try:
+            found = _run(
+                settings, lambda online: online.attribute_definitions(remote), timeout=timeout
+            )
+        except Failure as error:
+            # Offline is normal for a queued change: say so and go on as the TUI does.
+            reason = shorten(clean(str(error), single_line=True), 120)
+            print(
+                f"incident-tui: could not read the attributes {remote} defines ({reason}); "
+                "the value is read by the type of the current one, if any",
+                file=sys.stderr,
+            )
+        else:
+            defined = {str(i["name"]): str(i.get("type") or "") for i in found if i.get("name")}
+    shown = clean(name, single_line=True)
+    if defined and name not in defined:
+        raise Failure(
+            f"{shown} is not defined on {remote}: 'incident-tui attributes {remote}' lists "
+            "the attributes it has"
+        )
+    try:
+        return parse_value(text, type_of(name, defined, current))
+    except ValueError as error:
+        message = str(error)
+        raise Failure(f"{shown}: {message[:1].lower()}{message[1:]}") from None
 
 
 def cmd_attributes(args: argparse.Namespace, settings: Settings) -> int:

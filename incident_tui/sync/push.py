@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from incident_tui.clock import Clock, from_db, time_of_day
+from incident_tui.domain.attributes import same_value
 from incident_tui.domain.capabilities import Capability, can
 from incident_tui.domain.model import (
     STATUS_CHANGES,
@@ -807,14 +808,15 @@ def _check_attribute(payload: dict[str, Any], current: Incident) -> bool:
     """:meth:`Pusher._check_conflict` for a custom attribute: a conflict when the remote's
     value is neither the one it had when the change was queued (``was``) nor ours; done when
     it is ours already. Without ``was`` (the user kept their own value over a conflict, or
-    an earlier version queued it) it is sent over whatever the remote has."""
+    an earlier version queued it) it is sent over whatever the remote has. Values compare as
+    the remote stores them, by the type its own value has: a STRING keeps our 123 as "123"."""
     if "was" not in payload:
         return False
     name, ours = str(payload.get("name")), payload.get("value")
     theirs = (current.custom_fields or {}).get(name)
-    if theirs == ours:
+    if same_value(ours, theirs):
         return True
-    if theirs != payload["was"]:
+    if not same_value(payload["was"], theirs):
         shown = shorten(clean(json.dumps(theirs, default=str), single_line=True), 60)
         raise Conflict(f"the remote changed {name} since the last sync (it has {shown})",
                        fields=(name,))

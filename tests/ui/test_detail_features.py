@@ -736,7 +736,8 @@ def test_upload_path_checks(tmp_path: Path) -> None:
 
 
 def test_attribute_values_follow_their_type() -> None:
-    from incident_tui.ui.screens.attribute import parse_value, value_as_text
+    from incident_tui.domain.attributes import parse_value
+    from incident_tui.ui.screens.attribute import value_as_text
 
     assert parse_value("42", "NUMBER") == 42 and parse_value("1.5", "NUMBER") == 1.5
     assert parse_value("yes", "BOOLEAN") is True and parse_value("false", "BOOLEAN") is False

@@ -2,7 +2,8 @@
 
 The attributes a deployment defines (name and type) are read from the remote when it
 answers, to pick from; offline, any name can be typed. The value is checked against the
-type (a NUMBER must be a number, a BOOLEAN true or false) before anything is queued.
+type (a NUMBER must be a number, a BOOLEAN true or false) before anything is queued, as the
+``attribute`` command does (:mod:`incident_tui.domain.attributes`).
 """
 
 from __future__ import annotations
@@ -18,58 +19,11 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from incident_tui.domain.attributes import parse_value, type_of
 from incident_tui.domain.text import clean
 
 Definitions = Callable[[], Awaitable[list[dict[str, Any]]]]
 """Reads the remote's attribute definitions: ``[{"name", "type"}]``."""
-
-TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
-FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})
-
-
-def infer_type(value: Any) -> str | None:
-    """The attribute type a current value suggests (offline, without definitions)."""
-    if isinstance(value, bool):
-        return "BOOLEAN"
-    if isinstance(value, int | float):
-        return "NUMBER"
-    if isinstance(value, str):
-        return "STRING"
-    return None
-
-
-def parse_value(text: str, kind: str | None) -> Any:
-    """The typed value of ``text`` for an attribute of type ``kind``; ``ValueError`` with a
-    message for people when it does not fit. Unknown types read JSON (``5``, ``true``,
-    ``"text"``) and fall back to the text itself, as the ``attribute`` command does."""
-    value = text.strip()
-    if not value:
-        raise ValueError("Type a value.")
-    if kind == "STRING":
-        return text
-    if kind == "NUMBER":
-        try:
-            return int(value)
-        except ValueError:
-            pass
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError("This attribute is a NUMBER: type digits, like 42 or 1.5.") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError("This attribute is a NUMBER: type a finite number.")
-        return number
-    if kind == "BOOLEAN":
-        word = value.lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        raise ValueError("This attribute is a BOOLEAN: type true or false.")
-    try:
-        return json.loads(value)
-    except ValueError:
-        return text
 
 
 def value_as_text(value: Any) -> str:
@@ -221,7 +175,7 @@ class AttributeScreen(ModalScreen[tuple[str, Any] | None]):
             self.action_submit()
 
     def _type_of(self, name: str) -> str | None:
-        return self.types.get(name) or infer_type(self.current.get(name))
+        return type_of(name, self.types, self.current)
 
     def _prefill(self, name: str, *, only_if_empty: bool = False) -> None:
         box = self.query_one("#attr-value", Input)

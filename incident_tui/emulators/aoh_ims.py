@@ -11,7 +11,8 @@ Routes, all under ``Authorization: Bearer <token>`` and scoped to the token's te
 * ``POST|GET /v1/incident/attributes``, ``DELETE /v1/incident/attributes/{name}``: attribute
   metadata (registered first so it wins over ``/v1/incident/{id}``).
 * ``POST|PUT /v1/incident/{id}/attributes`` ``{name, value}``: attribute values, coerced to
-  the metadata type; a ``null`` value clears one. Both upsert (the docs do not say otherwise).
+  the metadata type; a ``null`` value clears one. POST initialises a value not set, PUT edits
+  one set; the other way round is 409 (``ATTRIBUTE_ALREADY_SET``, ``ATTRIBUTE_NOT_SET``).
 * ``POST|GET /v1/incident/{id}/comments``, ``DELETE /v1/incident/{id}/comments/{commentId}``
   (the id may also come as ``?id=`` or a ``{"id"}`` body on ``.../comments``).
 

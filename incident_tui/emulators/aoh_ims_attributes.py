@@ -1,13 +1,15 @@
 """The AOH IMS emulator's custom attribute routes: the metadata under
 ``/v1/incident/attributes`` (definitions, name to type) and the values under
 ``/v1/incident/{id}/attributes``, coerced to the metadata type (a ``null`` value clears one).
+POST initialises a value and PUT edits one: POST on a value already set, or PUT on one not
+set, answers 409 (``ATTRIBUTE_ALREADY_SET``, ``ATTRIBUTE_NOT_SET``).
 """
 
 from __future__ import annotations
 
 from incident_tui.emulators.aoh_ims_data import ATTRIBUTE_TYPES, coerce_attribute
 from incident_tui.emulators.aoh_ims_requests import ImsRequests
-from incident_tui.emulators.server import Request, Response
+from incident_tui.emulators.server import HttpError, Request, Response
 
 
 class AttributeRoutes(ImsRequests):
@@ -58,7 +60,8 @@ class AttributeRoutes(ImsRequests):
         return self._ok(None, "attribute deleted")
 
     def set_attribute(self, request: Request) -> Response:
-        """Initialise (POST) or edit (PUT) one attribute value ``{name, value}``."""
+        """Initialise (POST, the value not set) or edit (PUT, set) one attribute value
+        ``{name, value}``."""
         _, row, user = self._find(request)
         body = self._body(request)
         if not isinstance(body, dict) or not isinstance(body.get("name"), str):
@@ -69,6 +72,18 @@ class AttributeRoutes(ImsRequests):
         if "value" not in body:
             raise self._invalid(["value is required"])
         values = dict(row.get("attributes") or {})
+        # POST initialises and PUT edits (contract 5.6): the wrong one for the value's state
+        # is refused, as a server keeping the two apart would, so a client's choice shows.
+        if request.method == "POST" and values.get(name) is not None:
+            raise self._attribute_state(
+                "attribute already set", f"attribute {name} already has a value: edit it with PUT",
+                "ATTRIBUTE_ALREADY_SET",
+            )
+        if request.method == "PUT" and values.get(name) is None:
+            raise self._attribute_state(
+                "attribute not set", f"attribute {name} has no value: initialise it with POST",
+                "ATTRIBUTE_NOT_SET",
+            )
         if body["value"] is None:
             values.pop(name, None)
         else:
@@ -81,3 +96,7 @@ class AttributeRoutes(ImsRequests):
             row.update(occ_lock=row["occ_lock"] + 1, updated_at=self._stamp(), updated_by=user)
         status = 201 if request.method == "POST" else 200
         return self._ok(row, "attribute saved", status)
+
+    def _attribute_state(self, message: str, detail: str, code: str) -> HttpError:
+        """409 in the module's error format, with an ``errorCode`` as the lock conflict."""
+        return HttpError(409, self._error(message, [detail], errorCode=code))

@@ -442,10 +442,13 @@ class AohImsConnector(Connector):
     async def set_attribute(
         self, current: Incident, name: str, value: Any, *, create: bool
     ) -> Incident | None:
-        """Initialise (``create=True``, POST) or edit (PUT) one attribute value, sent as a
-        native JSON value; returns the incident re-read, since the lock may have moved."""
+        """Initialise (``create=True``, POST: the remote has no value) or edit (PUT: it has
+        one) one attribute value, sent as a native JSON value; returns the incident re-read,
+        since the lock may have moved. A server refusing the method that does not fit the
+        value as it is now answers 409, a :class:`Conflict`: read again and choose anew."""
         method = "POST" if create else "PUT"
-        # Setting the same value twice is harmless, so even the POST may be retried.
+        # Setting the same value twice is harmless, so even the POST may be retried: if the
+        # first landed, the retry's 409 sends the sync to read again, and it finds ours.
         await self._request(
             method,
             self._path(current.remote_id, "attributes"),

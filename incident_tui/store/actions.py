@@ -481,6 +481,8 @@ class Actions:
             was = fields.get(name)
             fields[name] = value
             row.custom_fields = json.dumps(fields)
+            # "create" only tells a discard to drop the name again: whether the remote is
+            # sent an initialising POST or an editing PUT is decided when it is sent.
             payload = {"name": name, "value": value, "create": not existed, "was": was}
             return self._enqueue(s, row, ChangeKind.SET_ATTRIBUTE, payload)
 

@@ -622,9 +622,11 @@ class Pusher:
             setter = getattr(connector, "set_attribute", None)
             if setter is None:
                 raise Unsupported(f"{connector.kind} has no attributes")
-            fresh = await setter(
-                current, payload["name"], payload["value"], create=bool(payload.get("create"))
-            )
+            # ``current`` was just read from the remote: an attribute with no value there is
+            # initialised, one with a value edited, whatever the cache knew when this was
+            # queued (someone may have set or cleared it since, or the user kept theirs).
+            unset = (current.custom_fields or {}).get(payload["name"]) is None
+            fresh = await setter(current, payload["name"], payload["value"], create=unset)
             return fresh, None, None
         raise Unsupported(f"unknown change {op}")
 

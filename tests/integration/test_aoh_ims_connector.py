@@ -468,13 +468,16 @@ async def test_attribute_definitions_and_set_attribute(serve: Serve) -> None:
     first = await conn.set_attribute(current, "workflowId", "wf-9", create=True)
     assert first is not None and first.custom_fields == {"workflowId": "wf-9"}
     assert first.comments == [] and (first.version or "").startswith("0+")
-    second = await conn.set_attribute(first, "count", 5, create=False)
-    assert second is not None and second.custom_fields == {"workflowId": "wf-9", "count": 5}
+    second = await conn.set_attribute(first, "workflowId", "wf-10", create=False)
+    assert second is not None and second.custom_fields == {"workflowId": "wf-10"}
     # The lock stays (contract 5.6), the version token moves with the values.
     assert second.raw["occ_lock"] == 0 and second.version != first.version
     methods = [r.method for r in emulator.log if r.path.endswith("/attributes")
                and r.path != "/v1/incident/attributes"]
     assert methods == ["POST", "PUT"]
+    # Initialising a value someone set meanwhile is refused as a conflict (contract 5.6).
+    with pytest.raises(Conflict):
+        await conn.set_attribute(current, "workflowId", "wf-11", create=True)
     with pytest.raises(Refused):
         await conn.set_attribute(second, "undefined", 1, create=False)
     await conn.aclose()

@@ -263,8 +263,8 @@ def test_attribute_values_are_coerced_and_leave_the_lock_alone(serve: Serve) -> 
     first = http.post(path, json={"name": "workflowId", "value": "9fdad2ec"})
     assert first.status_code == 201
     assert first.json()["data"]["attributes"] == {"workflowId": "9fdad2ec"}
-    assert http.put(path, json={"name": "count", "value": "5"}).status_code == 200
-    http.put(path, json={"name": "isPending", "value": "true"})
+    assert http.post(path, json={"name": "count", "value": "5"}).status_code == 201
+    http.post(path, json={"name": "isPending", "value": "true"})
     stored = http.get(f"/v1/incident/{created['id']}").json()["data"]
     assert stored["attributes"] == {"workflowId": "9fdad2ec", "count": 5, "isPending": True}
     assert stored["occ_lock"] == 0 and stored["updated_at"] == created["updated_at"]

@@ -352,13 +352,16 @@ class OneuptimeConnector(Connector):
         await self.http.json("DELETE", f"/incident/{_checked(current.remote_id)}")
 
     async def create(self, draft: Draft, key: str) -> Incident:
-        """Create with our key in ``customFields.incident_tui_key`` (see find_created)."""
+        """Create with our key in ``customFields.incident_tui_key`` (see find_created), declared
+        when the user made it: one made offline is sent later, and the server would say then."""
         data: dict[str, Any] = {
             "title": draft.title,
             "incidentSeverityId": self._id(await self._severity_id(draft.severity)),
             "projectId": self._id(draft.container or self.config.project_id),
             "customFields": {KEY_FIELD: key},
         }
+        if draft.made_at is not None:
+            data["declaredAt"] = self._id(js_iso(draft.made_at), "DateTime")
         if draft.description:
             data["description"] = draft.description
         payload = await self.http.json("POST", "/incident", json={"data": data})

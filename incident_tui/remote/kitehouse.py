@@ -6,8 +6,9 @@ page. ``sortBy`` is sent only where the config names the value that orders by la
 ``updated_at``); otherwise every sync lists everything, as the contract advises (§6). List
 rows are summaries, so pages are ``partial``. Writes are read-modify-write full PUTs
 (§5.1). A title cannot be given on create, so create is POST then PUT (ambiguity #7), and the
-PUT stores our idempotency key as the custom field ``incident-tui.client_key``. Attachments
-use the presigned three-step flow; the storage URL never sees our token. Records map to the
+PUT stores our idempotency key as the custom field ``incident-tui.client_key`` (kept on the
+server through every full PUT, left out of the incident's custom fields). Attachments use
+the presigned three-step flow; the storage URL never sees our token. Records map to the
 common model in :mod:`incident_tui.remote.kitehouse_mapping`; the list walk, the create's
 helpers, the attachment calls, storage transfers and the handover stream are in
 ``kitehouse_listing``, ``kitehouse_create``, ``kitehouse_attachments``, ``kitehouse_storage``

@@ -18,9 +18,8 @@ from incident_tui.domain.model import Draft, Incident
 from incident_tui.remote.errors import NotFound, Refused, RemoteError
 from incident_tui.remote.http import Http
 from incident_tui.remote.kitehouse_mapping import (
-    KEY_FIELD,
-    KEY_FORM,
     create_changes,
+    created_key,
     put_body,
     ref_id,
 )
@@ -65,7 +64,7 @@ async def ours_or_orphan(get: Callable[[str], Awaitable[Incident]], candidates: 
             incident = await get(remote_id)
         except NotFound:
             continue
-        owner = incident.custom_fields.get(f"{KEY_FORM}.{KEY_FIELD}")
+        owner = created_key(incident.raw)
         if owner == key:
             return incident, None
         if not incident.title and owner is None:

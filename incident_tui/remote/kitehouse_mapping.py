@@ -31,13 +31,27 @@ _COPIED_EXTRA = (*FULL_ONLY_EXTRA, "attachments_length", "user_comments_count")
 """Fields copied into ``extra`` as the remote has them."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 KEY_FORM, KEY_FIELD = "incident-tui", "client_key"
-"""Where ``KitehouseConnector.create`` stores its idempotency key (``custom_fields``)."""
+"""Where ``KitehouseConnector.create`` stores its idempotency key (``custom_fields``); the
+incident's custom fields leave it out, as the user never set it (:func:`created_key`)."""
 
 
 def _as_list(value: Any) -> list[Any]:
     """``value`` when it is a list, else empty: a field of the contract's arrays sent as
     something else (a count, say) holds nothing that could be read as its items."""
     return value if isinstance(value, list) else []
+
+
+def _is_key(field: dict[str, Any]) -> bool:
+    """Whether a custom field entry is the key our create stores."""
+    return field.get("form_id") == KEY_FORM and field.get("field_id") == KEY_FIELD
+
+
+def created_key(raw: dict[str, Any]) -> Any:
+    """The key our create stored on the incident ``raw`` (its full record), if any."""
+    for field in _as_list(raw.get("custom_fields")):
+        if isinstance(field, dict) and _is_key(field):
+            return field.get("value")
+    return None
 
 
 def _listed(raw: dict[str, Any], key: str, remote: str) -> list[Any]:
@@ -104,7 +118,7 @@ def incident_from(raw: Any, *, remote: str, config: KitehouseRemote, full: bool)
     raised_by = _name(raw.get("raised_by"))
     fields = {f"{f.get('form_id') or ''}.{f['field_id']}": f.get("value")
               for f in _listed(raw, "custom_fields", remote)
-              if isinstance(f, dict) and f.get("field_id")}
+              if isinstance(f, dict) and f.get("field_id") and not _is_key(f)}
     urn = raw.get("urn")
     ref = str(int(urn)) if isinstance(urn, int | float) and float(urn).is_integer() else urn
     extra = {

@@ -30,7 +30,7 @@ from incident_tui.remote.errors import (
     Unsendable,
 )
 from incident_tui.remote.kitehouse import KitehouseConnector
-from incident_tui.remote.kitehouse_mapping import incident_from
+from incident_tui.remote.kitehouse_mapping import created_key, incident_from
 from incident_tui.remote.kitehouse_storage import put_file
 from tests.integration.conftest import FIXED_NOW, Serve, no_sleep
 
@@ -524,7 +524,8 @@ async def test_create_posts_then_puts_title_and_key(conn: KitehouseConnector,
     incident = await conn.create(Draft("Gas smell in lab 2", "Evacuated", Severity.MAJOR), "k1")
     assert (incident.title, incident.description) == ("Gas smell in lab 2", "Evacuated")
     assert incident.severity == Severity.MAJOR and incident.status == Status.TRIGGERED
-    assert incident.custom_fields == {"incident-tui.client_key": "k1"}
+    # Our key is on the server, not among the user's custom fields.
+    assert incident.custom_fields == {} and created_key(incident.raw) == "k1"
     assert emu.incidents[incident.remote_id].category == category
     assert [e.method for e in emu.log if e.path == "/incidents"] == ["POST"]
 
@@ -566,7 +567,7 @@ async def test_find_created_after_a_lost_create(conn: KitehouseConnector, emu: A
     found = await conn.find_created(draft, "lost-2", since)
     assert found is not None and found.remote_id == orphan["_id"]
     assert (found.title, found.severity) == ("Broken fence", Severity.CRITICAL)
-    assert found.custom_fields["incident-tui.client_key"] == "lost-2"
+    assert created_key(found.raw) == "lost-2" and found.custom_fields == {}
     assert await conn.find_created(Draft("Never sent"), "lost-3", since) is None
 
 

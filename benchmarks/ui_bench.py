@@ -16,6 +16,10 @@ subprocesses, the same way for incident-tui and for a bare Textual app that pain
 * search: per keystroke from the key to the frame showing that query's rows, and to the
   frame with its exact count.
 * peak RSS of each process (``VmHWM``; ``ru_maxrss`` where there is no ``/proc``).
+* the detail of an incident with many comments (``--detail-only`` measures just this, over a
+  small cache of its own; ``--comments N``, default 5,000): from enter on its row to the
+  frame showing it, and each of the first presses of ``o`` (earlier comments) to the frame
+  that shows them, wall time and the main thread's CPU (the time the TUI answers no key).
 """
 
 from __future__ import annotations
@@ -206,6 +210,138 @@ def child_app(config: str, db: str, marker: str, interact: bool) -> None:
     app.run(headless=True, size=(120, 40), auto_pilot=drive)
 
 
+def child_detail(config: str, db: str, total: int) -> None:
+    """incident-tui over the comments cache: open the incident with many comments."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from incident_tui.clock import fixed_clock
+    from incident_tui.ui.app import launch_app
+    from incident_tui.ui.screens.detail import DetailScreen
+
+    app = launch_app(Path(config), {"db": Path(db)},
+                     clock=fixed_clock(datetime(2026, 11, 22, 12, tzinfo=UTC)),
+                     sync=False, cursor_blink=False)
+    waiter: dict[str, Any] = {}
+
+    def frame(text: str, stamp: float) -> None:
+        check = waiter.get("check")
+        if check is not None and check(text):
+            waiter["stamp"] = stamp
+            waiter["event"].set()
+
+    _watch_frames(app, frame)
+
+    async def drive(pilot: Any) -> None:
+        async def timed(key: str, check: Any) -> tuple[float, float]:
+            waiter["event"] = asyncio.Event()
+            waiter["check"] = check
+            begin, begin_cpu = time.perf_counter(), time.thread_time()
+            app.simulate_key(key)
+            await asyncio.wait_for(waiter["event"].wait(), 120)
+            cpu = (time.thread_time() - begin_cpu) * 1000
+            waiter["check"] = None
+            return (waiter["stamp"] - begin) * 1000, cpu
+
+        from incident_tui.ui.widgets.incident_list import IncidentList
+
+        for _ in range(3000):
+            rows = app.screen.query(IncidentList)
+            if app.services.actions_ready and rows and not rows.first().busy:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)
+        results: dict[str, Any] = {}
+        results["open"] = await timed(
+            "enter", lambda text: isinstance(app.screen, DetailScreen) and DETAIL_FIRST in text)
+        await asyncio.sleep(0.5)
+        earlier = []
+        if hasattr(DetailScreen, "action_earlier_comments"):
+            from incident_tui.ui.screens.detail_comments import COMMENT_PAGE
+
+            hidden = total - COMMENT_PAGE
+            while hidden > 0 and len(earlier) < EARLIER_PRESSES:
+                hidden = max(0, hidden - COMMENT_PAGE)
+                shown = f"{hidden:,} earlier comment" if hidden else DETAIL_FIRST
+                earlier.append(await timed(
+                    "o", lambda text, words=shown: words in text and "Comments (" in text))
+                await asyncio.sleep(0.3)
+        results["earlier"] = earlier
+        results["rss_mb"] = _rss_mb()
+        _emit(results)
+        app.exit()
+
+    app.run(headless=True, size=(120, 40), auto_pilot=drive)
+
+
+DETAIL_FIRST = "Comments incident description"
+"""Text of the many-comments incident the detail shows at its top."""
+DETAIL_NEWEST = "Newest comment, number"
+"""The start of that incident's newest comment (the last line of its detail)."""
+EARLIER_PRESSES = 10
+"""How many times the benchmark asks for earlier comments."""
+
+
+def build_detail_cache(path: Path, comments: int) -> Path:
+    """A cache of a few incidents, the newest with ``comments`` comments of one to four
+    lines, some long enough to wrap."""
+    from datetime import timedelta
+
+    from build_cache import NOW, to_incident
+
+    from incident_tui.domain.model import Comment
+    from incident_tui.emulators.sample import sample_incidents
+    from incident_tui.store.engine import make_engine, session
+    from incident_tui.store.upsert import upsert_incidents
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    incidents = [to_incident(s) for s in sample_incidents(20, now=NOW, seed=11, days=30.0)]
+    # Kitehouse: comments, and deleting them (the picker lists them all).
+    big = next(incident for incident in incidents if incident.kind == "kitehouse")
+    big.title = "Comments incident"
+    big.description = DETAIL_FIRST
+    big.created_at = big.updated_at = NOW
+    big.comments = []
+    for n in range(comments):
+        body = "\n".join(
+            f"Update {n}, line {line}: " + "checked the pool and the replicas again " * (n % 3)
+            for line in range(1 + n % 4)
+        )
+        if n == comments - 1:
+            body = f"{DETAIL_NEWEST} {n}"
+        at = NOW - timedelta(minutes=comments - n)
+        big.comments.append(Comment(f"bc{n}", body, created_at=at, author=f"Responder {n % 7}"))
+    engine = make_engine(path)
+    with session(engine) as s, s.begin():
+        upsert_incidents(s, incidents, NOW)
+    engine.dispose()
+    return path
+
+
+def detail_figures(env: dict[str, str], comments: int) -> list[str]:
+    """Open the detail of an incident with ``comments`` comments; the report's lines."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = build_detail_cache(Path(tmp) / "comments.db", comments)
+        config = _config(Path(tmp))
+        env = {**env, "XDG_CONFIG_HOME": tmp, "XDG_STATE_HOME": tmp}
+        child = ["detail", str(config), str(db), str(comments)]
+        _run_child(child, env)  # warm .pyc and file cache
+        runs = [_run_child(child, env) for _ in range(3)]
+    out = [f"detail of an incident with {comments:,} comments, 120x40, 3 runs (median):"]
+
+    def line(label: str, pairs: list[tuple[float, float]]) -> None:
+        wall = statistics.median(w for w, _ in pairs)
+        cpu = statistics.median(c for _, c in pairs)
+        out.append(f"  {label:<24}wall {wall:7.0f} ms  main-thread CPU {cpu:7.0f} ms")
+
+    line("open (enter)", [r["open"] for r in runs])
+    presses = min(len(r["earlier"]) for r in runs)
+    for index in sorted({0, presses - 1}) if presses else ():
+        line(f"o (earlier), press {index + 1}", [r["earlier"][index] for r in runs])
+    return out
+
+
 def results_word() -> str:
     """What the search benchmark types, one key at a time."""
     return "database"
@@ -258,17 +394,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--comments", type=int, default=5_000)
+    parser.add_argument("--detail-only", action="store_true")
     parser.add_argument("--child", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.child:
         mode, *rest = args.child
         if mode == "bare":
             child_bare()
+        elif mode == "detail":
+            sys.path.insert(0, str(HERE))
+            child_detail(rest[0], rest[1], int(rest[2]))
         else:
             child_app(rest[0], rest[1], rest[2], mode == "interact")
         return 0
 
     sys.path.insert(0, str(HERE))
+    # PYTHONDONTWRITEBYTECODE would make every child compile our modules from source (~50 ms),
+    # which no installed copy does: pip writes the bytecode at install time.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TEXTUAL_", "INCIDENT_TUI_"))
+           and k not in ("NO_COLOR", "PYTHONDONTWRITEBYTECODE")}
+    detail = detail_figures(env, args.comments)
+    if args.detail_only:
+        print("\n".join(detail))
+        return 0
     from build_cache import build, default_db
 
     db = build(args.db or default_db(args.count), args.count)
@@ -279,11 +429,6 @@ def main(argv: list[str] | None = None) -> int:
     reader = Reader.open(db)
     marker = cell_text(reader.page(ListQuery(), 0, 1)[0].title)
     reader.close()
-    # PYTHONDONTWRITEBYTECODE would make every child compile our modules from source (~50 ms),
-    # which no installed copy does: pip writes the bytecode at install time.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TEXTUAL_", "INCIDENT_TUI_"))
-           and k not in ("NO_COLOR", "PYTHONDONTWRITEBYTECODE")}
     with tempfile.TemporaryDirectory() as tmp:
         config = _config(Path(tmp))
         env["XDG_CONFIG_HOME"] = env["XDG_STATE_HOME"] = tmp
@@ -344,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
           f" after searching {interact['rss_mb']:.1f} MB")
     print(f"                 = bare + {interact['rss_mb'] - bare_rss:.1f} MB "
           f"(target <= +{TARGETS['rss_extra_mb']:.0f})")
+    print("\n".join(detail))
     return 0
 
 

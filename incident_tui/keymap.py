@@ -44,6 +44,7 @@ KEYS: tuple[Key, ...] = (
     Key("export_pdf", "p", "export_pdf", "PDF", "detail"),
     Key("attribute", "t", "set_attribute", "Attribute", "detail"),
     Key("delete_comment", "C", "delete_comment", "Del comment", "detail", show=False),
+    Key("earlier_comments", "o", "earlier_comments", "Earlier", "detail", show=False),
     Key("retry", "A", "retry_change", "Retry", "detail", show=False),
     Key("discard", "x", "discard_change", "Discard", "detail", show=False),
     Key("keep_mine", "m", "keep_mine", "Keep mine", "detail", show=False),
@@ -58,7 +59,8 @@ KEYS: tuple[Key, ...] = (
     Key("quit", "q", "quit", "Quit", "everywhere"),
 )
 """The defaults of interface.md plus sort / reopen / edit / delete, the answers to a refused
-or contested change (retry, discard, keep mine, take theirs) and the remotes' states."""
+or contested change (retry, discard, keep mine, take theirs), the earlier comments of a long
+thread and the remotes' states."""
 
 BY_ID: dict[str, Key] = {key.id: key for key in KEYS}
 
@@ -247,6 +249,7 @@ HELP_TEXT: dict[str, str] = {
     "export_pdf": _for_kinds("save the incident's PDF report", Capability.PDF_REPORT),
     "attribute": _for_kinds("add or change an attribute", Capability.ATTRIBUTES),
     "delete_comment": "delete a comment (asks first)",
+    "earlier_comments": "show earlier comments of a long thread",
     "retry": "send a refused change again",
     "discard": "drop a refused change (asks first)",
     "keep_mine": "conflict: keep mine, push it over theirs",

@@ -33,6 +33,7 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Export PDF", "Save the remote's PDF report of the incident", "export_pdf"),
     ("Set attribute", "Add or change a custom attribute of the incident", "set_attribute"),
     ("Delete comment", "Delete a comment of the incident (asks first)", "delete_comment"),
+    ("Earlier comments", "Show earlier comments above those shown", "earlier_comments"),
     ("Retry refused change", "Send a change the remote refused again", "retry_change"),
     ("Discard refused change", "Drop a change the remote refused (asks first)", "discard_change"),
     ("Keep mine (conflict)", "Push my change over the remote's values", "keep_mine"),

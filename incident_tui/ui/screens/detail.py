@@ -6,21 +6,23 @@ only some kinds can do: attachments (download, upload, delete) and PDF export fo
 attributes for AOH IMS, deleting comments where the remote allows it. Those come from
 ``detail_features``; the answers to a refused change (retry, discard) or a conflict (keep
 mine, take theirs) from ``detail_answers``. This module decides which of them apply
-(``check_action``) and, for a key that does not, says why (``on_key``).
+(``check_action``) and, for a key that does not, says why (``on_key``). A long thread shows
+its newest comments, and a page of earlier ones more on a key (``detail_comments``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
@@ -40,6 +42,7 @@ from incident_tui.ui.screens.detail_answers import (
     answerable,
     why_not_answer,
 )
+from incident_tui.ui.screens.detail_comments import CommentWindow, earlier_line
 from incident_tui.ui.screens.detail_features import FEATURES, nothing_to, possible
 from incident_tui.ui.unavailable import action_keys, explain_key, lacking_text
 from incident_tui.ui.widgets.detail_body import DetailBody
@@ -104,6 +107,9 @@ is the cached copy while it goes on (a remote that hangs takes a minute to fail)
 GONE = "This incident is no longer in the cache: there is nothing to act on."
 """Why no action key works once the incident on screen is gone."""
 
+ALL_SHOWN = "No earlier comments to show: every comment of this incident is shown."
+"""Why the earlier-comments key does nothing."""
+
 
 class RereadNote(Static):
     """A line under the heading when the incident could not be read again from its remote:
@@ -142,6 +148,7 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             "discard",
             "keep_mine",
             "take_theirs",
+            "earlier_comments",
         ),
         # Shown here, unlike on the list (where escape only clears): a pushed screen needs a
         # visible way back. The compact footer keeps it and ? Help / q Quit within 80 cells.
@@ -158,7 +165,9 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         self.detail: Detail | None = None
         self._gone = False
         """Read, and not in the cache (deleted, or a create discarded): not still reading."""
-        self._explained = action_keys(ctx.services.view.keys, [*CAPABILITY, *FEATURES, *ANSWERS])
+        self._explained = action_keys(
+            ctx.services.view.keys, [*CAPABILITY, *FEATURES, *ANSWERS, "earlier_comments"]
+        )
         self._drawn: dict[str, tuple[object, ...]] = {}
         """What each line and section shows now, by id: only a change is drawn again."""
         self._binding_state: tuple[bool | None, ...] | None = None
@@ -168,6 +177,15 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         self._unhold: Callable[[], None] | None = None
         """Ends the App's hold on the terminal output while there is one (see
         :meth:`on_mount`)."""
+        self._comments = CommentWindow()
+        """Which comments are laid out: the newest, and the earlier ones asked for."""
+        self._hidden_comments = 0
+        """How many earlier comments are not laid out now."""
+        self._place: float | None = None
+        """Where the body is to scroll once earlier comments shown above the reader's place
+        are laid out (:meth:`action_earlier_comments`), while that is pending."""
+        self._place_unhold: Callable[[], None] | None = None
+        """Ends the hold on the terminal output while that scroll is pending."""
 
     def compose(self) -> ComposeResult:
         """A heading, the scrolling sections and the keys."""
@@ -229,6 +247,7 @@ class DetailScreen(ChangeAnswers, Screen[None]):
     def on_unmount(self) -> None:
         """Stop keeping the incident fresh once it is off screen."""
         self._release()
+        self._release_place()  # a scroll to keep the reader's place that never came
         runner = getattr(self.app, "runner", None)
         if runner is not None and runner.watched == self.incident_id:
             runner.watch(None)
@@ -289,6 +308,8 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             self._renamed(incident_id)
         self.detail = detail
         self._gone = detail is None
+        if detail is None:
+            self._hidden_comments = 0
         self._refresh_footer()
         if self._unhold is not None:
             # Once Textual's layout passes for what this draws are done, most likely (if
@@ -314,12 +335,7 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         conflict_keys, refusal_keys = self._hint(*ANSWER_KEYS[:2]), self._hint(*ANSWER_KEYS[2:])
         self._set("detail-conflict", render.conflict(incident), hint=conflict_keys)
         self._set("detail-changes", render.changes(detail.changes), hint=refusal_keys)
-        self._set(
-            "detail-comments",
-            render.comments(detail.comments),
-            f"Comments ({len(detail.comments)})",
-            self._hint(("delete_comment", "delete")),
-        )
+        self._draw_comments(detail)
         attachments = render.attachments(detail.attachments)
         if not attachments.plain and self._supports("upload_attachment"):
             # Shown even when empty: the section's hint says how to add one.
@@ -342,6 +358,68 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             self._hint(("set_attribute", "set")),
         )
         self._set("detail-extra", detail_kind.remote_fields(incident))
+
+    def _draw_comments(self, detail: Detail) -> None:
+        """The comments section: the newest comments, under a line saying how many earlier
+        ones are not shown and which key shows them, if some are not. The heading counts
+        them all."""
+        start = self._comments.start(detail.comments)
+        self._hidden_comments = start
+        earlier = None
+        if start:
+            earlier = earlier_line(
+                start, keys.key_shown(self, "earlier_comments"), self._comments.page
+            )
+        self._set(
+            "detail-comments",
+            render.comments(detail.comments[start:], earlier),
+            f"Comments ({len(detail.comments)})",
+            self._hint(("delete_comment", "delete")),
+        )
+
+    def shown_comments(self) -> Sequence[Mapping[str, Any]]:
+        """The comments laid out: a long thread's newest and the earlier ones asked for (a
+        picker of all 5,000 took a second to open, and no one reads through it)."""
+        return self.detail.comments[self._hidden_comments :] if self.detail else []
+
+    def action_earlier_comments(self) -> None:
+        """Show a page more of the earlier comments, above those shown, without moving what
+        the reader sees: when the line above the comments is already scrolled off the top,
+        the body scrolls down by what came in (and the terminal gets only the result)."""
+        detail = self.detail
+        if detail is None or not self._hidden_comments:
+            return
+        body = self.query_one("#detail-body", VerticalScroll)
+        section = self.query_one("#detail-comments", HangingText)
+        width = section.size.width
+        before = section.get_content_height(Size(0, 0), Size(0, 0), width)
+        self._comments.show_earlier(detail.comments)
+        self._draw_comments(detail)
+        grown = section.get_content_height(Size(0, 0), Size(0, 0), width) - before
+        place = body.scroll_y if self._place is None else self._place
+        line_y = section.virtual_region.y + section.styles.gutter.top
+        if place <= line_y or not grown:
+            return  # the reader is above the comments, or sees the line: nothing moves
+        if self._place is None:
+            self.call_after_refresh(self._keep_place)
+        if self._place_unhold is None:
+            hold = getattr(self.app, "hold_output", None)
+            self._place_unhold = hold() if hold is not None else None
+        self._place = place + grown
+
+    def _keep_place(self) -> None:
+        """Scroll the body to the reader's place, now that what came in above it is laid
+        out; the terminal gets the screen once that is drawn too, in one frame."""
+        place, self._place = self._place, None
+        if place is not None:
+            body = self.query_one("#detail-body", VerticalScroll)
+            body.scroll_to(y=place, animate=False, immediate=True)
+        self.call_after_refresh(self._release_place)
+
+    def _release_place(self) -> None:
+        unhold, self._place_unhold = self._place_unhold, None
+        if unhold is not None:
+            unhold()
 
     def _renamed(self, incident_id: str) -> None:
         """Follow the incident on screen to ``incident_id``, the remote's id its create got:
@@ -475,6 +553,8 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             if not self._supports(action):
                 return lacking_text(self.kind, FEATURES[action])
             return nothing_to(action, detail)
+        if action == "earlier_comments":
+            return ALL_SHOWN
         return why_not_answer(action, detail)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -483,6 +563,8 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         it is gone; offer the answers to a refused change or a conflict only when there is
         one."""
         capability = CAPABILITY.get(action)
+        if action == "earlier_comments":
+            return True if self._hidden_comments else None
         if capability is None and action not in FEATURES and action not in ANSWERS:
             return True
         if self.detail is None:

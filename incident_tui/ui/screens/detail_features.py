@@ -212,9 +212,13 @@ class FeatureActions(ScreenBase):
 
     # Comments and attributes --------------------------------------------------------------
 
+    def shown_comments(self) -> Sequence[Mapping[str, Any]]:
+        """The comments the screen shows: those a comment is picked from."""
+        return self.detail.comments if self.detail else []
+
     def action_delete_comment(self) -> None:
-        """Delete a comment (chosen if there are several), after asking."""
-        items = list(self.detail.comments) if self.detail else []
+        """Delete a comment (chosen if there are several of those shown), after asking."""
+        items = list(self.shown_comments())
         if not items:
             self.notify("This incident has no comments.", markup=False)
             return

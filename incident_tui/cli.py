@@ -300,13 +300,15 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 
     configured = {remote.name for remote in settings.remotes}
     reader = open_reader(settings, new=True)
-    for state in reader.remotes():
-        if state.queued and state.name not in configured:
+    # Counted from the outbox itself: a remote that never synced has no state row.
+    counts = reader.queued_by_remote()
+    for name, count in sorted(counts.items()):
+        if name not in configured:
             # Said each time: nothing else would ever tell that these wait for good.
-            changes = "change stays" if state.queued == 1 else "changes stay"
+            changes = "change stays" if count == 1 else "changes stay"
             print(
-                f"incident-tui: {state.queued} queued {changes} unsent: remote "
-                f"{state.name!r} is not in the config (put it back, or discard them: "
+                f"incident-tui: {count} queued {changes} unsent: remote "
+                f"{name!r} is not in the config (put it back, or discard them: "
                 "see 'incident-tui outbox')",
                 file=sys.stderr,
             )

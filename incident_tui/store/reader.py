@@ -387,6 +387,13 @@ class Reader:
         )
         return [RemoteState(*row) for row in rows]
 
+    def queued_by_remote(self) -> dict[str, int]:
+        """How many local changes are queued for each remote that has any, by name: also a
+        remote with no state row yet (one that never synced, as a disabled one may be),
+        which :meth:`remotes` does not list."""
+        rows = self._all("SELECT remote, COUNT(*) FROM outbox GROUP BY remote")
+        return {str(name): int(count) for name, count in rows}
+
     def remote_pause(self, name: str, now: datetime) -> tuple[datetime, str] | None:
         """Until when and why remote ``name`` gets no request (it asked for a pause with a
         ``Retry-After``); ``None`` when it did not, or the pause is over at ``now``."""

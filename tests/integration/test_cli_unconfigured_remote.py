@@ -50,3 +50,18 @@ def test_changes_to_an_unconfigured_remote_are_refused_and_named(
     assert "1 queued change stays unsent: remote 'status' is not in the config" in err
     outbox = json.loads(cli(capsys, "outbox", "--json")[0])
     assert [(row["incident_id"], row["op"]) for row in outbox] == [(first, "comment")]
+
+
+def test_changes_for_a_remote_that_never_synced_are_named_once_it_leaves_the_config(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status: Any = serve("oneuptime", sample=0)
+    ops: Any = serve("aoh_ims", sample=0)
+    # Created while status was configured but before any sync: the cache has no state for
+    # that remote, only the queued create. Before, `sync` said nothing about it.
+    point(("status", status), ("ops", ops))
+    cli(capsys, "create", "--remote", "status", "--title", "Made before any sync")
+    point(("ops", ops))
+    out, err = cli(capsys, "sync", "--once")
+    assert "1 queued change stays unsent: remote 'status' is not in the config" in err
+    assert status.emulator.log == []

@@ -17,6 +17,7 @@ import incident_tui.sync.engine  # noqa: F401
 from incident_tui.cli import main
 from incident_tui.clock import fixed_clock
 from incident_tui.config import Settings
+from incident_tui.domain.model import Draft
 from incident_tui.emulators import EmulatorServer
 from incident_tui.store.actions import Actions
 from incident_tui.ui.app import make_app
@@ -148,6 +149,28 @@ async def test_a_disabled_remote_reads_disabled_with_its_waiting_changes(
         assert isinstance(app.screen, RemotesScreen)
         assert "ops (AOH IMS)  disabled" in app.screen.text, app.screen.text
         assert "1 queued" in app.screen.text and DISABLED_ADVICE in app.screen.text
+
+
+async def test_a_disabled_remote_that_never_synced_reads_its_waiting_changes(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    # Disabled from the start: the cache has no state for ops, only the queued create.
+    # Before, the line said "ops disabled" and the remotes screen no queued count.
+    school = serve("kitehouse", sample=2)
+    ops = serve("aoh_ims", sample=0)
+    Actions.open(tmp_path / "cache.db").create("ops", "aoh_ims", Draft("Made while off"))
+    remotes = Remotes(school, ops, set())
+    app = remotes.app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pass_done(app, school, 0))
+        await settle(pilot)
+        line = screen_text(app).splitlines()[-2]
+        assert "ops disabled, 1 change waits" in line, line
+        await pilot.press("S")
+        await settle(pilot)
+        assert isinstance(app.screen, RemotesScreen)
+        assert "ops (AOH IMS)  disabled · 1 queued" in app.screen.text, app.screen.text
+    assert ops.emulator.log == []
 
 
 def test_a_disabled_remote_stays_named_on_a_narrow_status_line() -> None:

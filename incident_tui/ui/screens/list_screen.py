@@ -250,7 +250,7 @@ class ListScreen(Screen[None]):
         lines = remote_lines(
             states, self.ctx.services.view.remote_names, view.syncing, view.progress,
             view.unrecorded, self.ctx.services.view.disabled,
-            now=self.ctx.services.clock(),
+            now=self.ctx.services.clock(), queued=reader.queued_by_remote(),
         )
         names = list(dict.fromkeys([*(line.name for line in lines), *seen]))
         ever_synced = any(state.last_ok_at for state in states)

@@ -174,14 +174,16 @@ class RemotesScreen(ModalScreen[None]):
     def load(self) -> None:
         """Read every remote's state (worker thread)."""
         view = self.ctx.sync
+        reader = self.ctx.services.background()
         lines = remote_lines(
-            self.ctx.services.background().remotes(),
+            reader.remotes(),
             self.ctx.services.view.remote_names,
             view.syncing,
             view.progress,
             view.unrecorded,
             self.ctx.services.view.disabled,
             now=self.ctx.services.clock(),
+            queued=reader.queued_by_remote(),
         )
         deliver_latest(self, self._show, lines)
 

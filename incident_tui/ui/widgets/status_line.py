@@ -64,6 +64,7 @@ def remote_lines(
     unrecorded: Mapping[str, tuple[str, str]] | None = None,
     disabled: Container[str] = (),
     now: datetime | None = None,
+    queued: Mapping[str, int] | None = None,
 ) -> list[RemoteLine]:
     """One line per configured remote, in config order (``never`` until its first pass), as
     the cache's remote rows and the sync loop's running passes describe them, or a failed
@@ -72,32 +73,35 @@ def remote_lines(
     A synced remote's queued changes that wait until a time it asked for say so, until
     ``now`` is past it (without ``now``, whatever the time). One of ``disabled``
     (``enabled = false``) is ``disabled``, whatever its last pass left: that state is no
-    longer being kept up to date."""
+    longer being kept up to date. ``queued``: each remote's queued changes, as the outbox
+    counts them (:meth:`~incident_tui.store.reader.Reader.queued_by_remote`); without it, the
+    states' own counts, which a remote that never synced (no state yet) does not have."""
     by_name = {state.name: state for state in states}
     unrecorded = unrecorded or {}
+    counts = queued if queued is not None else {s.name: s.queued for s in by_name.values()}
     lines: list[RemoteLine] = []
     for name in dict.fromkeys(configured):
         state = by_name.get(name)
-        kind, queued = (state.kind, state.queued) if state else ("", 0)
+        kind, count = (state.kind if state else ""), counts.get(name, 0)
         if name in disabled:
             last_ok = state.last_ok_at if state else None
-            lines.append(RemoteLine(name, "disabled", last_ok, kind=kind, queued=queued))
+            lines.append(RemoteLine(name, "disabled", last_ok, kind=kind, queued=count))
         # Membership only: the App's set of running passes may change while this reads it.
         elif name in syncing:
             words = (progress or {}).get(name, "")
-            lines.append(RemoteLine(name, "syncing", progress=words, kind=kind, queued=queued))
+            lines.append(RemoteLine(name, "syncing", progress=words, kind=kind, queued=count))
         elif name in unrecorded:
             failed, error = unrecorded[name]
             last_ok = state.last_ok_at if state else None
-            lines.append(RemoteLine(name, failed, last_ok, error, kind=kind, queued=queued))
+            lines.append(RemoteLine(name, failed, last_ok, error, kind=kind, queued=count))
         elif state is None:
-            lines.append(RemoteLine(name, "never"))
+            lines.append(RemoteLine(name, "never", queued=count))
         else:
             waits = from_db_or_none(state.waits_until) if state.state == "ok" else None
             lines.append(
                 RemoteLine(
                     name, state.state, state.last_ok_at, state.last_error, kind=kind,
-                    queued=queued, last_attempt_at=state.last_attempt_at,
+                    queued=count, last_attempt_at=state.last_attempt_at,
                     waits_until=waits if waits is None or now is None or waits > now else None,
                 )
             )

@@ -7,7 +7,8 @@ search hides), so only ``y`` says yes: enter, pressed by reflex, does not.
 Deleting a 4HSE incident is forced on the server (its involved people, resources and actions
 go too), so its confirmation first asks the server what else would be removed and shows it;
 when the server cannot tell (offline, an error), it says so and still lets the user decide.
-Deleting a selection asks once, naming how many and which.
+Deleting a selection asks once, naming how many and which; its preview says which of them
+it covers when only some have one (``the 2 4HSE incidents``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from incident_tui.domain.capabilities import Capability
+from incident_tui.domain.capabilities import KIND_TITLES, Capability
 from incident_tui.domain.text import clean, shorten
 from incident_tui.ui.context import UiContext
 
@@ -105,10 +106,13 @@ class DeletePreviewScreen(ConfirmScreen):
         fetch: Callable[[], Awaitable[Preview]],
         *,
         timeout: float = PREVIEW_TIMEOUT,
+        subject: str = "",
     ) -> None:
         super().__init__(question)
         self._fetch = fetch
         self._timeout = timeout
+        self._subject = subject
+        """The incidents the preview covers (``the 2 4HSE incidents``); empty for one."""
         self.waiting = True
         """Whether the server's preview is still awaited (``y`` is held back meanwhile)."""
         self.preview_text = "Asking the server what else deleting would remove…"
@@ -135,7 +139,11 @@ class DeletePreviewScreen(ConfirmScreen):
         from incident_tui.remote.errors import RemoteError
         from incident_tui.store.actions import ActionError
 
-        unavailable = "Deleting still removes the incident and everything attached to it."
+        unavailable = (
+            f"Deleting still removes {self._subject} with everything attached."
+            if self._subject
+            else "Deleting still removes the incident and everything attached to it."
+        )
         try:
             preview = await asyncio.wait_for(self._fetch(), self._timeout)
         except TimeoutError:
@@ -145,7 +153,7 @@ class DeletePreviewScreen(ConfirmScreen):
             # failure only means the answer below is less informed.
             reason = shorten(clean(str(error), single_line=True), 160).rstrip(". ")
         else:
-            self._show("\n".join(preview_lines(preview)))
+            self._show("\n".join(preview_lines(preview, self._subject)))
             return
         self._show(f"Preview unavailable: {reason}. {unavailable}", style="$warning")
 
@@ -164,13 +172,18 @@ class DeletePreviewScreen(ConfirmScreen):
         super().action_answer(yes)
 
 
-def preview_lines(preview: Preview) -> list[str]:
-    """The preview in words, one line per kind of related record (remote text cleaned)."""
+def preview_lines(preview: Preview, subject: str = "") -> list[str]:
+    """The preview in words, one line per kind of related record (remote text cleaned).
+    ``subject`` names the incidents it covers when there are several (``the 2 4HSE
+    incidents``, :func:`preview_subject`); empty for one incident."""
     total = int(preview.get("total") or 0)
     if not total:
+        if subject:
+            return [f"The server reports nothing else attached to {subject}."]
         return ["The server reports nothing else attached: only the incident is removed."]
     noun = "record" if total == 1 else "records"
-    lines = [f"The server would also remove {total} related {noun}:"]
+    with_them = f"With {subject}, the server" if subject else "The server"
+    lines = [f"{with_them} would also remove {total} related {noun}:"]
     names = preview.get("names") or {}
     related = preview.get("related") or {}
     for model in dict.fromkeys([*related, *names]):
@@ -256,9 +269,8 @@ def confirm_delete_many(
             ctx.intents.delete_many(ids, done=done)
 
     services = ctx.services
-    previewed = [
-        i for i in ids if services.can(services.kind_of(i), Capability.DELETE_PREVIEW)
-    ]
+    kinds = {i: services.kind_of(i) for i in ids}
+    previewed = [i for i in ids if services.can(kinds[i], Capability.DELETE_PREVIEW)]
     if not previewed:
         app.push_screen(ConfirmScreen(question), answered)
         return
@@ -268,7 +280,21 @@ def confirm_delete_many(
         answers = await asyncio.gather(*(online.delete_preview(i) for i in previewed))
         return merge_previews(answers)
 
-    app.push_screen(DeletePreviewScreen(question, fetch), answered)
+    subject = preview_subject([kinds[i] or "" for i in previewed], len(ids))
+    app.push_screen(DeletePreviewScreen(question, fetch, subject=subject), answered)
+
+
+def preview_subject(kinds: Sequence[str], selected: int) -> str:
+    """The incidents a bulk delete's preview covers, by the kinds of those it covers out of
+    ``selected`` in all: ``the 9 incidents`` when it covers every one, ``the 2 4HSE
+    incidents`` when only those have a preview; empty for one incident alone."""
+    if selected == 1:
+        return ""
+    count = len(kinds)
+    if count == selected:
+        return f"the {count} incidents"
+    titles = " and ".join(KIND_TITLES.get(kind, kind) for kind in dict.fromkeys(kinds))
+    return f"the {titles} incident" if count == 1 else f"the {count} {titles} incidents"
 
 
 def merge_previews(previews: Sequence[Mapping[str, Any]]) -> Preview:

@@ -134,6 +134,25 @@ LACKING: dict[Capability, str] = {
 command line's refusal say the same."""
 
 
+ROUTED_DOWNLOADS: dict[str, str] = {
+    "oneuptime": (
+        "OneUptime has no download route for a note's files (only postmortem files can be "
+        "saved)."
+    ),
+}
+"""Kinds that can download a file only where their mapping gave it a route (``url``), with
+why one without cannot be: OneUptime documents none for the files on a note."""
+
+
+def no_download_route(kind: str | None, attachment: Mapping[str, Any]) -> str | None:
+    """Why a file the remote has cannot be downloaded although its kind downloads files (the
+    kind needs a route, the file has none: a OneUptime note's file); ``None`` when it can.
+    ``attachment``: a cached attachment row, or one with the same ``url`` key."""
+    if attachment.get("url"):
+        return None
+    return ROUTED_DOWNLOADS.get(kind or "")
+
+
 def can(kind: str, capability: Capability) -> bool:
     """Whether remotes of ``kind`` support ``capability``."""
     return capability in KIND_CAPABILITIES.get(kind, frozenset())

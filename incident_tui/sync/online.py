@@ -17,6 +17,7 @@ import httpx
 from incident_tui.clock import Clock, system_clock, time_of_day
 from incident_tui.config import Settings
 from incident_tui.domain.attachment_names import names_attachment, told_apart
+from incident_tui.domain.capabilities import no_download_route
 from incident_tui.domain.model import Incident, split_id
 from incident_tui.domain.sizes import DownloadProgress
 from incident_tui.domain.text import clean
@@ -97,7 +98,7 @@ class Online:
             fresh = await self.connector(remote).get(remote_id)
             attachments = [
                 {"name": a.name, "remote_id": a.remote_id, "content_type": a.content_type,
-                 "size": a.size}
+                 "size": a.size, "url": a.url}
                 for a in fresh.attachments or ()
             ]
         found = [a for a in attachments if names_attachment(which, a) and a["remote_id"]]
@@ -118,6 +119,9 @@ class Online:
             names = ", ".join(repr(a["name"]) for a in attachments) or "none"
             raise ActionError(f"{incident_id} has no attachment {which!r} (it has: {names})")
         attachment = found[0]
+        if why := no_download_route(self.connector(remote).kind, attachment):
+            # Refused here: the remote would only be asked to say the same, in three requests.
+            raise ActionError(f"{incident_id}: cannot download {attachment['name']!r}: {why}")
         if progress is not None:
             progress.name = str(attachment["name"] or attachment["remote_id"])
         path: Path = await fetch(

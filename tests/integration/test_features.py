@@ -350,3 +350,29 @@ def test_create_reads_a_long_description_from_stdin(
     ]
     # The pipe's final newline is not part of the text (as with shell command substitution).
     assert len(made) == 1 and made[0]["description"] == text.removesuffix("\n")
+
+
+def test_oneuptime_note_file_download_is_refused_without_asking_the_server(
+    serve: Serve, use: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = serve("oneuptime", sample=0)
+    emulator: Any = status.emulator
+    row = emulator.add("Disk full on db-2")
+    note = emulator.add_note(row["_id"], "see the log")
+    emulator.attach_file(note["_id"], "error.log", b"boom\n", "text/plain")
+    emulator.attach_file(row["_id"], "postmortem.pdf", b"%PDF-1.4 report", "application/pdf")
+    db = use(("status", status))
+    incident_id = f"status:{row['_id']}"
+    detail = Reader.open(db).detail(incident_id)
+    assert detail is not None
+    [logged] = [a["name"] for a in detail.attachments if a["name"].startswith("error.log")]
+    capsys.readouterr()
+    emulator.log.clear()
+    # Before, three requests went out and the refusal came from the remote's answers.
+    assert main(["download", incident_id, logged, "--to", str(tmp_path / "dl")]) == 1
+    err = capsys.readouterr().err
+    assert "OneUptime has no download route for a note's files" in err, err
+    assert emulator.log == []
+    assert not (tmp_path / "dl").exists()
+    assert main(["download", incident_id, "postmortem.pdf", "--to", str(tmp_path / "dl")]) == 0
+    assert (tmp_path / "dl" / "postmortem.pdf").read_bytes() == b"%PDF-1.4 report"

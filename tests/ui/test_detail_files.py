@@ -17,7 +17,15 @@ from incident_tui.remote.kitehouse import KitehouseConnector
 from incident_tui.ui import transfers
 from incident_tui.ui.screens.confirm import ConfirmScreen
 from incident_tui.ui.screens.list_screen import ListScreen
-from tests.ui.helpers import live_app, notifications, open_detail, screen_text, synced, until
+from tests.ui.helpers import (
+    live_app,
+    notifications,
+    open_detail,
+    press_apart,
+    screen_text,
+    synced,
+    until,
+)
 
 BLOB = r"^/_blob/"
 """Where the Kitehouse emulator serves an attachment's bytes (its storage)."""
@@ -148,3 +156,42 @@ async def test_quitting_with_nothing_being_saved_asks_nothing(
         await until(lambda: synced(app))
         await pilot.press("q")
         await until(lambda: not app.is_running)
+
+
+async def test_a_oneuptime_notes_file_is_not_offered_for_download(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    server = serve("oneuptime", sample=0)
+    emulator: Any = server.emulator
+    noted = emulator.add("Disk full on db-2")
+    note = emulator.add_note(noted["_id"], "see the log")
+    emulator.attach_file(note["_id"], "error.log", b"boom\n", "text/plain")
+    both = emulator.add("Checkout errors")
+    other = emulator.add_note(both["_id"], "trace")
+    emulator.attach_file(other["_id"], "trace.txt", b"trace\n", "text/plain")
+    emulator.attach_file(both["_id"], "postmortem.pdf", b"%PDF-1.4 report", "application/pdf")
+    app = live_app(server, "status", tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await until(lambda: synced(app))
+        screen = await open_detail(pilot, f"status:{noted['_id']}")
+        [file] = screen.detail.attachments
+        assert file["name"].startswith("error.log (internal note") and file["remote_id"]
+        # Before, the section and the footer offered "D download" for the note's file.
+        assert "D download" not in screen._hint(("download_attachment", "download"))
+        emulator.log.clear()
+        await press_apart(pilot, "D")
+        # Said at once, without asking the server (three requests before).
+        assert notifications(app)[-1] == (
+            "OneUptime has no download route for a note's files (only postmortem files can "
+            "be saved)."
+        )
+        assert emulator.log == []
+        await press_apart(pilot, "escape")
+        await until(lambda: isinstance(app.screen, ListScreen))
+
+        # With a postmortem file too: that one is the only one offered, so it is saved as is.
+        await open_detail(pilot, f"status:{both['_id']}")
+        await pilot.press("D")
+        saved = tmp_path / "downloads" / "postmortem.pdf"
+        await until(lambda: str(saved) in notifications(app), limit=10)
+    assert saved.read_bytes() == b"%PDF-1.4 report"

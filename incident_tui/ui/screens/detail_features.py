@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 
-from incident_tui.domain.capabilities import Capability
+from incident_tui.domain.capabilities import Capability, no_download_route
 from incident_tui.domain.sizes import DownloadProgress
 from incident_tui.domain.text import clean
 from incident_tui.ui.screens import detail_content as render
@@ -64,7 +64,7 @@ def possible(action: str, detail: Detail) -> bool:
     """Whether there is something to act on now (a file to download, a comment...)."""
     on_remote = not detail.incident.get("local_only")
     if action == "download_attachment":
-        return on_remote and bool(downloadable(detail.attachments))
+        return on_remote and bool(downloadable(detail.attachments, detail.incident.get("kind")))
     if action == "delete_attachment":
         return bool(detail.attachments)
     if action == "delete_comment":
@@ -80,6 +80,9 @@ def nothing_to(action: str, detail: Detail) -> str | None:
     if action == "download_attachment":
         if detail.incident.get("local_only"):
             return not_sent
+        if sent := on_remote_files(detail.attachments):
+            # Each is on the remote, and none has a route to download it by.
+            return no_download_route(detail.incident.get("kind"), sent[0])
         if detail.attachments:
             return "No attachment of this incident is on the remote yet."
         return "This incident has no attachments."
@@ -92,9 +95,15 @@ def nothing_to(action: str, detail: Detail) -> str | None:
     return None
 
 
-def downloadable(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def on_remote_files(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Attachments the remote has (a queued upload has no remote id yet)."""
     return [a for a in items if a.get("remote_id") and not a.get("pending")]
+
+
+def downloadable(items: Sequence[Mapping[str, Any]], kind: str | None) -> list[Mapping[str, Any]]:
+    """Attachments of an incident of ``kind`` that can be downloaded: those the remote has,
+    but not a OneUptime note's file, which has no download route (asking would only fail)."""
+    return [a for a in on_remote_files(items) if no_download_route(kind, a) is None]
 
 
 class FeatureActions(ScreenBase):
@@ -108,9 +117,12 @@ class FeatureActions(ScreenBase):
 
     def action_download_attachment(self) -> None:
         """Save an attachment (chosen if there are several) in the download folder."""
-        items = downloadable(self.detail.attachments) if self.detail else []
+        detail = self.detail
+        items = downloadable(detail.attachments, detail.incident.get("kind")) if detail else []
         if not items:
-            self.notify("No attachment of this incident is on the remote yet.", markup=False)
+            why = nothing_to("download_attachment", detail) if detail else None
+            self.notify(why or "No attachment of this incident is on the remote yet.",
+                        markup=False)
             return
         self._pick(
             self._question("Download which attachment of "),

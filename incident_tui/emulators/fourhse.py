@@ -35,7 +35,12 @@ from incident_tui.emulators.fourhse_listing import (
     paging,
     ties_turned,
 )
-from incident_tui.emulators.fourhse_render import CreatedAtFormat, format_created, joined
+from incident_tui.emulators.fourhse_render import (
+    CreatedAtFormat,
+    format_created,
+    joined,
+    local_day,
+)
 from incident_tui.emulators.fourhse_requests import as_int, json_body, request_id, yii2_error
 from incident_tui.emulators.fourhse_resources import (
     ACTION,
@@ -160,7 +165,7 @@ class FourhseEmulator(Emulator):
             row: dict[str, Any] = {field: None for field in EDITABLE[INCIDENT]}
             row.update(
                 office_incident_id=str(uuid.uuid4()), name="Added incident",
-                date_incident=now.date().isoformat(), status="new",
+                date_incident=local_day(now), status="new",
                 tenant_id=DEFAULT_TENANT_ID, subtenant_id=DEFAULT_SUBTENANT_ID,
                 creator="emulator", created_at=format_created(now, self.created_at_format),
             )

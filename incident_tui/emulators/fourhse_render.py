@@ -1,7 +1,7 @@
-"""How the 4HSE emulator writes its rows: ``created_at`` in the configured format, and the
-read-only joined fields the API adds to every stored row it returns (project and office names,
-the person, entity or action behind a child row, its parent incident's fields, and an
-incident's involved-person totals).
+"""How the 4HSE emulator writes its rows: ``created_at`` in the configured format, calendar
+days in the local zone, and the read-only joined fields the API adds to every stored row it
+returns (project and office names, the person, entity or action behind a child row, its parent
+incident's fields, and an incident's involved-person totals).
 """
 
 from __future__ import annotations
@@ -24,6 +24,16 @@ def format_created(when: datetime, fmt: CreatedAtFormat) -> str | int:
     if fmt == "iso":
         return when.strftime("%Y-%m-%dT%H:%M:%SZ")
     return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def local_day(when: datetime) -> str:
+    """The calendar day (``YYYY-MM-DD``) of ``when`` in the local zone (``TZ``).
+
+    The contract leaves the zone of ``date_incident`` and ``date_closed`` unsaid; the server
+    is taken to write them in the zone of the office, where its users are, as the client
+    writes and reads them. Written in UTC, an incident closed in New York at 20:00 would be
+    closed "tomorrow" there."""
+    return when.astimezone().date().isoformat()
 
 
 def joined(

@@ -20,7 +20,7 @@ from incident_tui.emulators.fourhse_data import (
     OFFICES,
     PERSONS,
 )
-from incident_tui.emulators.fourhse_render import CreatedAtFormat, format_created
+from incident_tui.emulators.fourhse_render import CreatedAtFormat, format_created, local_day
 from incident_tui.emulators.sample import PEOPLE, sample_incidents
 
 _CATEGORY_FOR = {
@@ -100,7 +100,7 @@ def build_sample(
                 "office_incident_id": _uuid(rng),
                 "code": f"INC-{codes[office]:04d}",
                 "name": sample.title,
-                "date_incident": occurred.date().isoformat(),
+                "date_incident": local_day(occurred),
                 "category": category,
                 "description_event": sample.description,
                 "description_actions_involved": (
@@ -118,7 +118,7 @@ def build_sample(
                     else None
                 ),
                 "date_closed": (
-                    sample.resolved_at.date().isoformat()
+                    local_day(sample.resolved_at)
                     if status == "closed" and sample.resolved_at
                     else None
                 ),

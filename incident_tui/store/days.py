@@ -6,8 +6,10 @@ it. A day alone, read as its start, would drop from "Resolved this shift" every 
 responder closed after midnight once the next pass stored the remote's copy. So a stored time
 within the remote's day is kept (our own resolve wrote the moment); else the moment of the
 pass that first sees it, when that is on the day (closed elsewhere since midnight: the pass
-is at most one poll late); else, for a day gone by, its last moment, so that any window
-reaching into that day counts it.
+is at most one poll late) or the day is still ahead in the user's zone (the remote's office
+lies east of it: its day began before ours, and the pass is the latest it can have been);
+else, for a day gone by, its last moment, so that any window reaching into that day counts
+it.
 
 Only the moment of a resolve from here is exact; every other settled time stands for its day,
 and the cache notes it so (:func:`day_marks`): the dashboard leaves such times out of its
@@ -53,9 +55,12 @@ def settled_times(
         before = cached.get(name)
         if before is not None and _local_date(before, zone) == day:
             changes[name] = before
-        elif _local_date(now, zone) == day:
+        elif day >= _local_date(now, zone):
+            # Today, or a day still ahead here (a remote in a zone east of the user's): the
+            # pass is the latest it can have happened, and a time to come would count in no
+            # shift yet (the handover leaves a resolution dated after its end out).
             changes[name] = now
-        elif now > start:
+        else:
             changes[name] = _last_moment(day, zone)
     return changes
 

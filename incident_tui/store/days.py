@@ -18,7 +18,10 @@ hourly buckets and its mean times, which they would skew by up to a day.
 Times a remote has no field for at all (4HSE's update and acknowledgement times) are kept as
 the cache has them (:func:`kept_times`): only this cache can know them, from what the user
 did here, and a pull that wrote the remote's nothing over them would list an incident
-acknowledged this shift as silent since its creation.
+acknowledged this shift as silent since its creation. For the same reason a pull that finds
+such an incident changed by someone else times the change at its own moment
+(:func:`touched_times`), at most one poll late, as it times a reopening: its first pull
+leaves them unknown, since it says nothing of when the incident last changed.
 """
 
 from __future__ import annotations
@@ -106,6 +109,30 @@ def kept_times(incident: Incident, cached: Mapping[str, datetime | None]) -> dic
         if name == "acknowledged_at" and incident.status is Status.TRIGGERED:
             continue
         changes[name] = before
+    return changes
+
+
+def touched_times(
+    incident: Incident, cached: Mapping[str, datetime | None], cached_status: str | None,
+    now: datetime,
+) -> dict[str, datetime]:
+    """The times the store gives the ``unknown_times`` of ``incident`` when the remote
+    changed it since the cache last read it (``cached_status``: the status it had then), by
+    field name: the pass's ``now`` as its last update, and as its acknowledgement when it
+    went from its first status (triggered) to acknowledged. A later time the cache has
+    stays (a clock set back)."""
+    changes: dict[str, datetime] = {}
+    unknown = incident.unknown_times & UNKNOWN_FIELDS
+    before = cached.get("updated_at")
+    if "updated_at" in unknown and incident.updated_at is None:
+        changes["updated_at"] = before if before is not None and before > now else now
+    if (
+        "acknowledged_at" in unknown
+        and incident.acknowledged_at is None
+        and incident.status is Status.ACKNOWLEDGED
+        and cached_status == Status.TRIGGERED.value
+    ):
+        changes["acknowledged_at"] = now
     return changes
 
 

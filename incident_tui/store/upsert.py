@@ -29,6 +29,7 @@ from incident_tui.store.days import (
     day_marks,
     kept_times,
     settled_times,
+    touched_times,
 )
 from incident_tui.store.reopened import mark_reopened, reopenings
 from incident_tui.store.schema import IncidentRow
@@ -266,6 +267,9 @@ def upsert_incidents(
     refused = _refused_only(s, waiting) if waiting else set()
     writes: list[tuple[Incident, str | None, str]] = []
     detailed: list[Incident] = []
+    # Changed on the remote since last read: its token moved. Not a row whose token was
+    # forgotten to force a rewrite (after a push from here, a refusal, new mapping settings).
+    moved: set[str] = set()
     for incident in incidents:
         previous = known.get(incident.id)
         if previous is not None and previous[1] > 0 and incident.id not in refused:
@@ -281,6 +285,8 @@ def upsert_incidents(
                 detailed.append(incident)
             continue
         writes.append((incident, raw, version))
+        if previous is not None and previous[0] is not None and not unchanged:
+            moved.add(incident.id)
         # A new incident has nothing cached to merge with: only its children to add.
         if previous is not None or incident.comments or incident.attachments:
             if incident.comments is not None or incident.attachments is not None:
@@ -300,7 +306,7 @@ def upsert_incidents(
     if any(i.day_only or i.unknown_times for i, _, _ in writes):
         # One read for the page, of those already cached (a new incident has no time to
         # settle by or keep): no query per row.
-        cached_times, cached_marks = _cached_times(
+        cached_times, cached_marks, cached_status = _cached_times(
             s, [i.id for i, _, _ in writes if (i.day_only or i.unknown_times) and i.id in known]
         )
         for incident, _, _ in writes:
@@ -312,6 +318,12 @@ def upsert_incidents(
                     marks[incident.id] = jsontext.dumps(day)
             if incident.unknown_times and known_times:
                 times.update(kept_times(incident, known_times))
+                if incident.id in moved:
+                    times.update(
+                        touched_times(
+                            incident, known_times, cached_status.get(incident.id), synced_at
+                        )
+                    )
             if times:
                 settled[incident.id] = times
     synced = to_db(synced_at)
@@ -368,21 +380,27 @@ def _cached_parts(s: Session, ids: list[str], gaps: SummaryGaps) -> dict[str, di
 
 def _cached_times(
     s: Session, ids: list[str]
-) -> tuple[dict[str, dict[str, datetime | None]], dict[str, dict[str, str]]]:
+) -> tuple[dict[str, dict[str, datetime | None]], dict[str, dict[str, str]], dict[str, str]]:
     """The cached times a remote may give as a day alone or not at all, of these incidents,
-    and which of them stand for a day (their ``day_only`` marks), by incident id."""
+    which of them stand for a day (their ``day_only`` marks) and the status the remote had
+    when last read (``base``: the status column shows a change queued here), by incident
+    id."""
     times: dict[str, dict[str, datetime | None]] = {}
     marks: dict[str, dict[str, str]] = {}
+    statuses: dict[str, str] = {}
     if not ids:
-        return times, marks
+        return times, marks, statuses
     names = sorted(DAY_FIELDS | UNKNOWN_FIELDS)
-    for row in _by_id(s, ", ".join([*names, "day_only"]), ids):
+    status = "CASE WHEN json_valid(base) THEN json_extract(base, '$.status') END"
+    for row in _by_id(s, ", ".join([*names, "day_only", status]), ids):
         times[row[0]] = {
-            name: from_db_or_none(value) for name, value in zip(names, row[1:-1], strict=True)
+            name: from_db_or_none(value) for name, value in zip(names, row[1:-2], strict=True)
         }
-        if row[-1]:
-            marks[row[0]] = jsontext.loads(row[-1])
-    return times, marks
+        if row[-2]:
+            marks[row[0]] = jsontext.loads(row[-2])
+        if isinstance(row[-1], str):
+            statuses[row[0]] = row[-1]
+    return times, marks, statuses
 
 
 def fill_gaps(summary: Incident, cached: dict[str, Any], gaps: SummaryGaps) -> Incident:

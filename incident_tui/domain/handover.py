@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from incident_tui.domain.mapping import format_time, parse_time
@@ -92,6 +92,10 @@ class HandoverItem:
     or the remote accepting a reopen from here); ``None``: not seen reopened."""
     reopened: bool = False
     """Reopened during the shift (at :attr:`reopened_at`); it may be resolved again since."""
+    resolved_day: date | None = None
+    """The remote gave the day of the resolution alone (4HSE), this one in the user's zone:
+    :attr:`resolved_at` is no moment it happened at, only where the cache places it within
+    that day (the sync that saw it closed, or the day's last moment)."""
 
     @property
     def open(self) -> bool:
@@ -130,6 +134,10 @@ class Section:
     remote's summary can lack it until the full record is read) although they changed in
     the shift: their last update is no resolution time, so they are not counted as resolved
     in it."""
+    day_only: int = 0
+    """Incidents left out because the remote gives only the day they were resolved on (4HSE),
+    no sync saw them resolved on that day, and the day lies only partly in the shift: they
+    may have been resolved in the part before it as well as in it."""
 
     @property
     def omitted(self) -> int:

@@ -152,13 +152,21 @@ def _item_line(item: HandoverItem, section: str, now: datetime, style: _Style) -
     title = style.escape(item.title, TITLE_WIDTH) or "(no title)"
     facts: list[str] = [_status_words(item, mark_reopened=section != "reopened")]
     if section == "resolved":
-        if item.resolved_at is None:
+        if item.resolved_day is not None:
+            # The remote records the day alone: an hour, and a time open, would be made up.
+            facts.append(f"resolved on {item.resolved_day.isoformat()} (day only)")
+        elif item.resolved_at is None:
             # An update time is no resolution time: the incident may have been resolved
             # days before whatever changed it last.
             facts.append(f"resolution time not known yet; last update {_stamp(item.updated_at)}")
         else:
             facts.append(f"resolved {_stamp(item.resolved_at)}")
-        if item.created_at and item.resolved_at and item.resolved_at >= item.created_at:
+        if (
+            item.resolved_day is None
+            and item.created_at
+            and item.resolved_at
+            and item.resolved_at >= item.created_at
+        ):
             facts.append(
                 f"open for {format_duration((item.resolved_at - item.created_at).total_seconds())}"
             )
@@ -183,6 +191,8 @@ def _unsent_count(section: Section) -> str:
         left_out.append(f"{section.unsent} not yet accepted by the remote")
     if section.untimed:
         left_out.append(f"{section.untimed} at a time not known yet")
+    if section.day_only:
+        left_out.append(f"{section.day_only} on a day only partly in this shift")
     return f" (and {', '.join(left_out)})" if left_out else ""
 
 
@@ -269,6 +279,13 @@ def _lines(handover: Handover, style: _Style, brief: bool = False) -> list[tuple
                 "yet that changed this shift (their remote's list leaves it out until a "
                 "sync reads the full record); they may have been resolved before the shift.",
             )
+        if section.day_only:
+            add(
+                "more",
+                f"{style.bullet}Not counted: {section.day_only} resolved on a day that lies only "
+                "partly in this shift, and seen resolved only after it (their remote records "
+                "the day alone); they may have been resolved before the shift.",
+            )
 
     heading(f"Comments this shift: {h.comment_total}")
     if not h.comments:
@@ -339,6 +356,8 @@ def _item_json(item: HandoverItem) -> dict[str, Any]:
         "updated_at": format_time(item.updated_at),
         "acknowledged_at": format_time(item.acknowledged_at),
         "resolved_at": format_time(item.resolved_at),
+        # Set when resolved_at stands for this day alone (the remote records no time).
+        "resolved_day": item.resolved_day.isoformat() if item.resolved_day else None,
         "reopened_at": format_time(item.reopened_at),
         "next_update": format_time(item.next_update),
         "reasons": [
@@ -377,6 +396,7 @@ def to_json(handover: Handover) -> dict[str, Any]:
                 "omitted": s.omitted,
                 "unsent": s.unsent,
                 "untimed": s.untimed,
+                "day_only": s.day_only,
                 "items": [_item_json(i) for i in s.items],
             }
             for s in h.sections

@@ -136,6 +136,25 @@ def touched_times(
     return changes
 
 
+def local_day(moment: datetime) -> date:
+    """The calendar day of ``moment`` in the user's zone: the remote's day a settled
+    ``day_only`` time stands for (the day ahead of it for one a pass timed while that day
+    was still to come here)."""
+    return _local_date(moment, time.tzname)
+
+
+def seen_after_its_day(moment: datetime) -> bool:
+    """Whether a settled ``day_only`` time is its day's last moment: no pass saw the incident
+    so on that day, so it may have happened at any hour of it."""
+    zone = time.tzname
+    return moment == _last_moment(_local_date(moment, zone), zone)
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of ``day`` in the user's zone."""
+    return datetime.combine(day, dtime()).astimezone()
+
+
 # Cached: a first pull settles thousands of incidents closed on a few hundred days, and the
 # zone conversions were most of its cost.
 @functools.lru_cache(maxsize=4096)

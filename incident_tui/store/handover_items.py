@@ -17,6 +17,7 @@ from incident_tui.domain.handover import (
     next_update_of,
     resolved_here_only,
 )
+from incident_tui.store.days import local_day
 from incident_tui.store.reader import Reader
 
 CHUNK = 500
@@ -25,6 +26,12 @@ CHUNK = 500
 STATUS_CHANGES = "('acknowledge', 'resolve', 'reopen')"
 """Outbox operations that change an incident's status."""
 
+DAY_RESOLVED = (
+    "(day_only IS NOT NULL AND json_extract(day_only, '$.resolved_at') = resolved_at)"
+)
+"""The resolution time stands for its day alone (4HSE's closing date, timed as
+:mod:`incident_tui.store.days` says), not for a moment."""
+
 ITEM_COLUMNS = (
     "id, remote, ref, title, status, severity, created_at, updated_at, resolved_at, "
     "acknowledged_at, conflict, failed, CASE WHEN instr(extra, 'next_update') > 0 THEN extra END, "
@@ -32,7 +39,8 @@ ITEM_COLUMNS = (
     # its outcome, which the remote has not accepted. Looked up only when changes are queued.
     "CASE WHEN pending > 0 THEN (SELECT o.op || ' ' || o.state FROM outbox o "
     f"WHERE o.incident_id = incident.id AND o.op IN {STATUS_CHANGES} "
-    "ORDER BY o.seq DESC LIMIT 1) END, reopened_at"
+    "ORDER BY o.seq DESC LIMIT 1) END, reopened_at, "
+    f"CASE WHEN {DAY_RESOLVED} THEN 1 END"
 )
 ITEM_SQL = f"SELECT {ITEM_COLUMNS} FROM incident WHERE deleted_locally = 0 AND id IN ({{marks}})"
 """Everything an item shows; ``extra`` only when it may hold a ``next_update``."""
@@ -66,6 +74,7 @@ def item_of(
     """An item from an ``ITEM_SQL`` row; ``shift``: its start and end (cache form), to tell
     whether it was reopened in it."""
     reopened = row[14] or ""
+    resolved_at = from_db_or_none(row[8])
     return HandoverItem(
         id=row[0],
         remote=row[1],
@@ -75,7 +84,7 @@ def item_of(
         severity=row[5],
         created_at=from_db_or_none(row[6]),
         updated_at=from_db_or_none(row[7]),
-        resolved_at=from_db_or_none(row[8]),
+        resolved_at=resolved_at,
         acknowledged_at=from_db_or_none(row[9]),
         next_update=next_update_of(json_object(row[12])),
         reasons=reasons,
@@ -83,6 +92,7 @@ def item_of(
         reopened_at=from_db_or_none(row[14]),
         # Times in the cache are canonical ISO text: compared as text, as the queries do.
         reopened=shift[0] <= reopened <= shift[1],
+        resolved_day=local_day(resolved_at) if row[15] and resolved_at is not None else None,
     )
 
 

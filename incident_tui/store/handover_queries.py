@@ -15,7 +15,9 @@ resolution is still queued, refused or in conflict is open there, so it is count
 listed with the open ones (its item says the resolution has not gone), and "Resolved this
 shift" says only how many it leaves out for that. An incident is resolved this shift by its
 resolution time alone: one resolved at a time the cache does not know yet is not counted, and
-the section says how many of those changed this shift (see :data:`UNTIMED_IN_SHIFT`).
+the section says how many of those changed this shift (see :data:`UNTIMED_IN_SHIFT`). A
+resolution known by its day alone (4HSE) that no sync saw on that day counts only when the
+whole day lies in the shift, and the section says how many it leaves out for that too.
 Reopened this shift likewise goes by the time the cache noted the reopening at
 (:mod:`incident_tui.store.reopened`), once the remote has it: a reopening from here that has
 not reached it is counted apart.
@@ -42,7 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from incident_tui.clock import to_db
+from incident_tui.clock import from_db, to_db
 from incident_tui.domain.handover import (
     CLOCK_SKEW,
     SECTION_ORDER,
@@ -55,8 +57,10 @@ from incident_tui.domain.handover import (
     next_update_of,
 )
 from incident_tui.domain.model import SEVERITY_RANK, Severity
+from incident_tui.store.days import day_start, local_day, seen_after_its_day
 from incident_tui.store.handover_comments import comment_threads
 from incident_tui.store.handover_items import (
+    DAY_RESOLVED,
     ITEM_SQL,
     Row,
     fetch_ids,
@@ -145,7 +149,8 @@ PASS_SQL = (
     f"COUNT(CASE WHEN {UNTIMED_IN_SHIFT} THEN 1 END), "
     f"MAX(CASE WHEN {REOPENED_IN_SHIFT} THEN reopened_at END), "
     f"COUNT(CASE WHEN {UNSENT_REOPEN} THEN 1 END), "
-    f"COUNT(CASE WHEN {RESOLVED_AFTER_END} THEN 1 END) "
+    f"COUNT(CASE WHEN {RESOLVED_AFTER_END} THEN 1 END), "
+    f"MAX(CASE WHEN {RESOLVED_IN_SHIFT} AND {DAY_RESOLVED} THEN 1 END) "
     f"FROM incident WHERE {LIVE} "
     f"AND ({OPEN_SCAN} OR {RESOLVED_HERE_IN_SHIFT} OR {UNTIMED_IN_SHIFT} "
     "OR reopened_at BETWEEN :since AND :until OR resolved_at > :until "
@@ -204,13 +209,13 @@ def handover_report(
             blocked.setdefault(incident_id, []).append((state, error))
 
     carried_total = stale_total = critical_total = major_total = unsent_total = 0
-    untimed_total = unsent_reopen_total = after_end = 0
+    untimed_total = unsent_reopen_total = after_end = day_only_total = 0
     resolved: list[tuple[str, str]] = []
     reopened: list[tuple[str, str]] = []
     to_judge = set(blocked)
     for (
         key, carried_n, stale_n, critical_n, major_n, resolved_at, judge, unsent_n, untimed_n,
-        reopened_at, unsent_reopen_n, after_end_n,
+        reopened_at, unsent_reopen_n, after_end_n, day_resolved,
     ) in _named(reader, PASS_SQL, times):  # fmt: skip
         carried_total += carried_n
         stale_total += stale_n
@@ -221,7 +226,10 @@ def handover_report(
         unsent_reopen_total += unsent_reopen_n
         after_end += after_end_n
         if key is not None and resolved_at is not None:
-            resolved.append((resolved_at, key))
+            if day_resolved and not _day_in_shift(resolved_at, since):
+                day_only_total += 1
+            else:
+                resolved.append((resolved_at, key))
         if key is not None and reopened_at is not None:
             reopened.append((reopened_at, key))
         if key is not None and judge:
@@ -299,8 +307,12 @@ def handover_report(
     # Reopenings the remote has not accepted are left out of the reopened section likewise.
     unsent = {"resolved": unsent_total, "reopened": unsent_reopen_total}
     untimed = {"resolved": untimed_total}
+    day_only = {"resolved": day_only_total}
     sections = tuple(
-        Section(key, *contents[key], unsent=unsent.get(key, 0), untimed=untimed.get(key, 0))
+        Section(
+            key, *contents[key], unsent=unsent.get(key, 0), untimed=untimed.get(key, 0),
+            day_only=day_only.get(key, 0),
+        )
         for key in SECTION_ORDER
     )
     threads, comment_total, comment_incidents = comment_threads(
@@ -318,6 +330,18 @@ def handover_report(
         remotes=remote_freshness(reader, remotes, since, now),
         after_end=after_end,
     )
+
+
+def _day_in_shift(resolved_at: str, since: datetime) -> bool:
+    """Whether a day-alone resolution time in the shift starting ``since`` (cache form)
+    counts in it: timed by a sync that saw the incident resolved on its day (as close as the
+    cache can tell), or else (its day's last moment: first seen after that day) when its
+    whole day lies in the shift; otherwise it may as well have been resolved before the
+    shift began."""
+    moment = from_db(resolved_at)
+    if moment is None or not seen_after_its_day(moment):
+        return True
+    return day_start(local_day(moment)) >= since
 
 
 def _named(reader: Reader, sql: str, params: Mapping[str, Any]) -> list[Row]:

@@ -5,7 +5,7 @@ emulator writes its days in the local zone, as the client reads them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from incident_tui.clock import fixed_clock
 from incident_tui.emulators import make_emulator
@@ -49,6 +49,8 @@ async def test_a_resolution_dated_tomorrow_counts_in_this_shift(
     resolved = next(s for s in report.sections if s.key == "resolved")
     assert [i.id for i in resolved.items] == [f"plant:{row['office_incident_id']}"]
     assert report.after_end == 0
+    # Here it was the 25th still: the remote's day had begun before the pass, on the 25th.
+    assert resolved.items[0].resolved_day == date(2026, 11, 25)
 
 
 def test_the_emulator_writes_days_in_the_local_zone(new_york: None) -> None:

@@ -137,6 +137,12 @@ class OldOpen:
     created_at: datetime | None
     updated_at: datetime | None
 
+    @property
+    def resolution_unsent(self) -> bool:
+        """Resolved here only: listed among the open ones because the remote has not
+        accepted the resolution yet."""
+        return self.status == "resolved"
+
 
 @dataclass(frozen=True, slots=True)
 class DashboardData:
@@ -164,6 +170,11 @@ class DashboardData:
     day_only_resolved: int = 0
     """Resolved incidents left out of an hourly :attr:`resolved` because the remote gives the
     day alone (a daily one has them)."""
+
+    unsent_resolved: int = 0
+    """Incidents resolved here whose resolution the remote has not accepted yet (queued,
+    refused or in conflict): open there, so counted in :attr:`total_open` and the open
+    charts, and left out of :attr:`resolved` and the mean times to resolve."""
 
     @property
     def untimed_in_means(self) -> int:

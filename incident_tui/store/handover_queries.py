@@ -70,6 +70,7 @@ from incident_tui.store.handover_items import (
 )
 from incident_tui.store.handover_remotes import BLOCKED_STATES, remote_freshness, retired_remotes
 from incident_tui.store.reader import Reader
+from incident_tui.store.report_conditions import OPEN, OPEN_SCAN, UNSENT_RESOLVE
 
 LIMIT = 50
 """Most incidents listed per section (the counts stay exact); a handover is read by a person."""
@@ -81,22 +82,6 @@ WALK = 10_000
 """Most index entries a listing walks before it sorts the matches instead."""
 
 SEVERITIES = frozenset(s.value for s in Severity)
-UNSENT_RESOLVE = (
-    "(pending > 0 AND status = 'resolved' "
-    "AND id IN (SELECT incident_id FROM outbox WHERE op = 'resolve'))"
-)
-"""Resolved here only: a resolution is still in the outbox (queued, refused or in
-conflict), so the remote has the incident open. ``pending`` (its count of queued changes)
-keeps the outbox out of it for nearly every row; the subquery is evaluated once."""
-OPEN = f"(status IN ('triggered', 'acknowledged') OR {UNSENT_RESOLVE})"
-"""Open here or on the remote: an incident leaves the open sections only once its
-resolution has reached the remote. (An unsent reopening is open here, so open as well.)"""
-OPEN_SCAN = (
-    "(+status IN ('triggered', 'acknowledged') "
-    "OR (+pending > 0 AND +status = 'resolved' "
-    "AND +id IN (SELECT incident_id FROM outbox WHERE op = 'resolve')))"
-)
-"""The open test with the status index ruled out (for scans and index walks)."""
 LAST_UPDATE = "COALESCE(NULLIF(updated_at, ''), created_at, '')"
 RESOLVED_HERE_IN_SHIFT = "(status = 'resolved' AND resolved_at BETWEEN :since AND :until)"
 """Resolved at a known time within the shift; this counts resolutions the remote has not

@@ -5,6 +5,10 @@ Times in the cache are canonical ISO text (``2026-11-22T09:14:00.000000Z``, writ
 them without parsing, and range conditions on ``created_at`` walk its index. Durations use
 ``strftime('%s')`` (whole seconds as integers), which keeps the means exact and repeatable.
 Plain ``sqlite3`` through :class:`Reader`: the paint path never imports SQLModel.
+
+An incident is open, as in the handover (:mod:`incident_tui.store.report_conditions`), until
+the remote has its resolution: one resolved here whose resolution is still queued, refused or
+in conflict counts as open, and stays out of the resolutions and the mean times to resolve.
 """
 
 from __future__ import annotations
@@ -26,9 +30,13 @@ from incident_tui.domain.stats import (
     fill_series,
 )
 from incident_tui.store.reader import Reader, where_clause
-
-OPEN_SQL = "status IN ('triggered', 'acknowledged')"
-"""Open incidents; ``IN`` (not ``!=``) so SQLite can use the status index."""
+from incident_tui.store.report_conditions import (
+    OPEN,
+    OPEN_HERE,
+    OPEN_INDEXED,
+    OPEN_SCAN,
+    UNSENT_RESOLVE,
+)
 
 UNTIMED_SQL = "(status = 'resolved' AND (resolved_at IS NULL OR resolved_at = ''))"
 """Resolved at a time the cache does not know yet: left out of the resolutions per bucket
@@ -82,16 +90,19 @@ def dashboard_data(
     # A resolution at a time not known yet (a remote's summary can lack it until the full
     # record is read) cannot go in a bucket, and its last update is no stand-in; it is left
     # out, and counted when that update falls in the window (it may have been resolved in it).
-    # A day's resolution goes in a day's bucket but in no hour's.
-    untimed_resolved = day_only_resolved = 0
+    # A day's resolution goes in a day's bucket but in no hour's. One the remote has not
+    # accepted is open there: counted with the open ones (the CASE takes it before the
+    # resolutions), and apart, so the screen can say how many.
+    untimed_resolved = day_only_resolved = unsent_resolved = 0
     exact = EXACT_RESOLVED if window.hourly else "1"
     rows = reader.query(
-        f"SELECT CASE WHEN {OPEN_SQL} THEN 'open' WHEN status = 'resolved' "
-        f"AND resolved_at >= ? AND resolved_at < ? THEN CASE WHEN {exact} THEN 'resolved' "
-        f"ELSE 'day' END WHEN {UNTIMED_SQL} THEN 'untimed' END AS kind, "
-        f"CASE WHEN {OPEN_SQL} THEN severity ELSE substr(resolved_at, 1, ?) END, "
-        f"CASE WHEN {OPEN_SQL} THEN remote END, COUNT(*) "
-        f"FROM incident WHERE {scan_where} AND (+{OPEN_SQL} "
+        f"SELECT CASE WHEN {OPEN_HERE} THEN 'open' WHEN {UNSENT_RESOLVE} THEN 'unsent' "
+        "WHEN status = 'resolved' AND resolved_at >= ? AND resolved_at < ? "
+        f"THEN CASE WHEN {exact} THEN 'resolved' ELSE 'day' END "
+        f"WHEN {UNTIMED_SQL} THEN 'untimed' END AS kind, "
+        f"CASE WHEN {OPEN} THEN severity ELSE substr(resolved_at, 1, ?) END, "
+        f"CASE WHEN {OPEN} THEN remote END, COUNT(*) "
+        f"FROM incident WHERE {scan_where} AND ({OPEN_SCAN} "
         "OR (+status = 'resolved' AND resolved_at >= ? AND resolved_at < ?) "
         f"OR (+{UNTIMED_SQL} AND updated_at >= ?)) GROUP BY 1, 2, 3",
         [start_text, end_text, prefix, *params, start_text, end_text, start_text],
@@ -103,9 +114,10 @@ def dashboard_data(
             untimed_resolved += int(count)
         elif kind == "day":
             day_only_resolved += int(count)
-        elif kind == "open":
+        elif kind in ("open", "unsent"):
             by_severity[key if key in by_severity else None] += int(count)
             open_per_remote[str(remote)] = open_per_remote.get(str(remote), 0) + int(count)
+            unsent_resolved += int(count) if kind == "unsent" else 0
     total_open = sum(by_severity.values())
 
     # Means over the incidents opened in the window, so the figure follows the window keys.
@@ -114,13 +126,15 @@ def dashboard_data(
     ack = f"{_seconds('acknowledged_at')} - {_seconds('created_at')}"
     res = f"{_seconds('resolved_at')} - {_seconds('created_at')}"
     acked = "acknowledged_at >= created_at"
-    done = f"status = 'resolved' AND resolved_at >= created_at AND {EXACT_RESOLVED}"
+    # Resolved as far as the remote knows: not one whose resolution it has yet to accept.
+    settled = f"status = 'resolved' AND NOT {UNSENT_RESOLVE}"
+    done = f"{settled} AND resolved_at >= created_at AND {EXACT_RESOLVED}"
     timing_rows = reader.query(
         f"SELECT remote, AVG(CASE WHEN {acked} THEN {ack} END), "
         f"COUNT(CASE WHEN {acked} THEN 1 END), "
         f"AVG(CASE WHEN {done} THEN {res} END), COUNT(CASE WHEN {done} THEN 1 END), "
-        f"COUNT(CASE WHEN {UNTIMED_SQL} THEN 1 END), "
-        f"COUNT(CASE WHEN status = 'resolved' AND NOT {EXACT_RESOLVED} THEN 1 END) "
+        f"COUNT(CASE WHEN {UNTIMED_SQL} AND NOT {UNSENT_RESOLVE} THEN 1 END), "
+        f"COUNT(CASE WHEN {settled} AND NOT {EXACT_RESOLVED} THEN 1 END) "
         f"FROM incident WHERE {scan_where} AND created_at >= ? AND created_at < ? "
         "GROUP BY remote ORDER BY remote",
         [*params, start_text, end_text],
@@ -155,6 +169,7 @@ def dashboard_data(
         filters=query.describe(),
         untimed_resolved=untimed_resolved,
         day_only_resolved=day_only_resolved,
+        unsent_resolved=unsent_resolved,
     )
 
 
@@ -170,7 +185,8 @@ def _oldest_open(
     Usually the (created_at, id) index walked from the oldest end finds them within a few
     hundred rows. The walk stops at the index's :data:`WALK`-th entry (looked up from the
     index alone), since when open incidents are rare among the old ones it would cross the
-    table row by row; then SQLite fetches the open ones through the status index and sorts.
+    table row by row; then SQLite fetches the open ones through the status index (those
+    resolved here only by their ids) and sorts.
     """
     columns = "id, remote, ref, title, status, severity, created_at, updated_at"
     bound = reader.query(
@@ -178,14 +194,14 @@ def _oldest_open(
     )
     within = " AND created_at <= ?" if bound else ""
     found = reader.query(
-        f"SELECT {columns} FROM incident WHERE {scan_where} AND +{OPEN_SQL}{within} "
+        f"SELECT {columns} FROM incident WHERE {scan_where} AND {OPEN_SCAN}{within} "
         "ORDER BY created_at, id LIMIT ?",
         [*params, *(bound[0] if bound else ()), want],
     )
     if len(found) == want:
         return found
     return reader.query(
-        f"SELECT {columns} FROM incident WHERE {where} AND {OPEN_SQL} "
+        f"SELECT {columns} FROM incident WHERE {where} AND {OPEN_INDEXED} "
         "ORDER BY created_at, id LIMIT ?",
         [*params, want],
     )

@@ -227,12 +227,40 @@ async def test_refresh_data_picks_up_changes(reader: Reader, tmp_path: Path) -> 
                 ListQuery(statuses=frozenset({Status.TRIGGERED, Status.ACKNOWLEDGED}))
             )
         ]
-        actions.resolve(open_ids[:3])
+        for incident_id in open_ids[:3]:
+            actions.delete(incident_id)
         screen.refresh_data()
         await settled(pilot)
         assert screen.data is not None
         assert screen.data.total_open == before.total_open - 3
-        assert sum(screen.data.resolved) == sum(before.resolved) + 3  # resolved "now"
+
+
+async def test_resolutions_not_yet_sent_count_as_open(reader: Reader, tmp_path: Path) -> None:
+    """Resolved here, the incidents are open on the remote until a sync sends that: the
+    dashboard counts them open, as the handover does, and says how many it counts so."""
+    from incident_tui.store.actions import Actions
+
+    actions = Actions.open(tmp_path / "dash.db", clock=fixed_clock(NOW))
+    app = dash_app(reader)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        screen = screen_of(app)
+        before = screen.data
+        assert before is not None
+        oldest = [item.id for item in before.oldest_open[:3]]
+        actions.resolve(oldest)
+        screen.refresh_data()
+        await settled(pilot)
+        assert screen.data is not None
+        assert screen.data.total_open == before.total_open
+        assert screen.data.resolved == before.resolved  # none of them resolved "now"
+        assert screen.data.unsent_resolved == 3
+        title = str(screen.query_one("#dash-title", Static).render())
+        assert f"{before.total_open} open (3 resolves not yet sent)" in title
+        table = screen.query_one("#dash-oldest", DataTable)
+        assert [str(table.get_row_at(i)[2]) for i in range(4)] == ["res. unsent"] * 3 + [
+            before.oldest_open[3].status
+        ]
 
 
 async def test_filters_apply_and_are_shown(reader: Reader) -> None:
@@ -347,4 +375,5 @@ async def test_recomputes_when_the_app_signals_changes(reader: Reader, tmp_path:
         Actions.open(tmp_path / "dash.db", clock=fixed_clock(NOW)).resolve(["school:r120"])
         holder["signal"].publish(["school:r120"])
         await settled(pilot)
-        assert screen.data.total_open == before - 1
+        # Open on the remote until a sync sends the resolution.
+        assert screen.data.total_open == before and screen.data.unsent_resolved == 1

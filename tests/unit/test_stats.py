@@ -22,9 +22,11 @@ from incident_tui.domain.stats import (
 )
 from incident_tui.store.actions import Actions
 from incident_tui.store.engine import session
+from incident_tui.store.handover_queries import handover_report
 from incident_tui.store.reader import Reader
 from incident_tui.store.stats_queries import daily_counts, dashboard_data
 from incident_tui.store.upsert import upsert_incidents
+from incident_tui.sync import outbox
 from tests.conftest import NOW, make_incident
 
 HOUR = timedelta(hours=1)
@@ -351,7 +353,8 @@ def test_resolutions_known_to_the_day_alone_stay_out_of_hours_and_means(tmp_path
     closed = incident(1, NOW - 30 * HOUR, status=Status.RESOLVED, resolved=NOW - 20 * HOUR)
     closed.day_only = frozenset({"resolved_at"})
     actions, reader = build(tmp_path / "c.db", [closed, incident(2, NOW - 3 * HOUR)])
-    actions.resolve(["ops:r2"])
+    [resolve] = actions.resolve(["ops:r2"])
+    outbox.complete(actions.engine, resolve, None, NOW)  # the remote has it
     day = dashboard_data(reader, now=NOW, window=Window.DAY)
     assert sum(day.resolved) == 1 and day.day_only_resolved == 1  # 2 only, at NOW
     assert {t.remote: (t.resolved, t.day_only) for t in day.timings} == {"ops": (1, 0)}
@@ -360,3 +363,45 @@ def test_resolutions_known_to_the_day_alone_stay_out_of_hours_and_means(tmp_path
     [ops] = week.timings
     assert (ops.resolved, ops.mttr_seconds, ops.day_only) == (1, 3 * 3600, 1)
     assert week.untimed_in_means == 1
+
+
+def test_resolutions_the_remote_lacks_count_as_open_as_in_the_handover(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resolution queued here, refused or in conflict has not reached the remote, which
+    has the incident open: the dashboard counts it open, as the handover does, leaves it out
+    of the resolutions and the mean time to resolve, and says how many it counts so."""
+    from incident_tui.store import stats_queries
+
+    actions, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, NOW - 3 * HOUR, severity=Severity.CRITICAL),  # queued
+            incident(2, NOW - 3 * HOUR, remote="school"),  # refused
+            incident(3, NOW - 3 * HOUR),  # in conflict
+            incident(4, NOW - 3 * HOUR),  # accepted by the remote
+            incident(5, NOW - 40 * 24 * HOUR),  # open all along
+        ],
+    )
+    _, refused, contested, accepted = actions.resolve(["ops:r1", "school:r2", "ops:r3", "ops:r4"])
+    outbox.mark_failed(actions.engine, refused.seq, "HTTP 422: cannot close")
+    outbox.mark_conflict(
+        actions.engine, contested.seq, ["status"], {"status": "resolved"}, None,
+        "acknowledged on the remote",
+    )  # fmt: skip
+    outbox.complete(actions.engine, accepted, None, NOW)
+    handover = handover_report(reader, now=NOW, hours=1, stale_hours=24, remotes=["ops", "school"])
+    for walk in (stats_queries.WALK, 1):  # oldest open by an index walk, then sorted instead
+        monkeypatch.setattr(stats_queries, "WALK", walk)
+        day = dashboard_data(reader, now=NOW, window=Window.DAY)
+        assert day.total_open == handover.section("carried").total == 4
+        assert day.unsent_resolved == handover.section("resolved").unsent == 3
+        assert day.open_by_severity == (("critical", 1), ("major", 0), ("minor", 3), (None, 0))
+        assert day.open_by_remote == (("ops", 3), ("school", 1))
+        assert sum(day.resolved) == handover.section("resolved").total == 1  # 4, at NOW
+        timing = {t.remote: t for t in day.timings}
+        assert (timing["ops"].resolved, timing["ops"].mttr_seconds) == (1, 3 * 3600)
+        assert (timing["school"].resolved, timing["school"].mttr_seconds) == (0, None)
+        assert [(o.id, o.resolution_unsent) for o in day.oldest_open] == [
+            ("ops:r5", False), ("ops:r1", True), ("ops:r3", True), ("school:r2", True)
+        ]  # fmt: skip

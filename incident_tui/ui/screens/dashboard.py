@@ -282,7 +282,7 @@ class DashboardScreen(Screen[None]):
     def _title(self, data: DashboardData) -> None:
         parts: list[Content | str | tuple[str, str]] = [
             ("Dashboard", "bold"),
-            f"  {data.window.label()}  ·  {data.total_open} open",
+            f"  {data.window.label()}  ·  {data.total_open} open{_unsent(data.unsent_resolved)}",
         ]
         if data.filters:
             parts.append(("  ·  filtered: " + clean(data.filters, single_line=True), "$warning"))
@@ -303,6 +303,10 @@ class DashboardScreen(Screen[None]):
         table.add_column("Title", width=title_width)
         colours = {key: self._style(variable) for key, _, variable in SEVERITY_BARS}
         for item in data.oldest_open:
+            status = STATUS_SHORT.get(item.status, item.status) if narrow else item.status
+            if item.resolution_unsent:
+                # Open on the remote: "resolved" alone would read as closed in this table.
+                status = "unsent" if narrow else "res. unsent"
             age = (
                 format_duration((data.now - item.created_at).total_seconds())
                 if item.created_at
@@ -314,7 +318,7 @@ class DashboardScreen(Screen[None]):
             table.add_row(
                 Text(age),
                 Text(item.severity or "none", style=colours.get(item.severity, Style())),
-                Text(STATUS_SHORT.get(item.status, item.status) if narrow else item.status),
+                Text(status),
                 Text(shorten(clean(ident, single_line=True), widths[3])),
                 Text(shorten(clean(item.title, single_line=True), title_width)),
                 key=item.id,
@@ -465,6 +469,14 @@ def wrap_entries(lead: str, entries: list[str], width: int, gap: str = " · ") -
         line += piece + " "
     lines.append(line.rstrip())
     return lines
+
+
+def _unsent(count: int) -> str:
+    """What the title adds to the open count when it includes incidents resolved here whose
+    resolution the remote has not accepted yet (:attr:`DashboardData.unsent_resolved`)."""
+    if not count:
+        return ""
+    return f" ({count} resolve{'' if count == 1 else 's'} not yet sent)"
 
 
 def _left_out(untimed: int) -> str:

@@ -176,6 +176,11 @@ class DashboardData:
     refused or in conflict): open there, so counted in :attr:`total_open` and the open
     charts, and left out of :attr:`resolved` and the mean times to resolve."""
 
+    left_out: tuple[str, ...] = ()
+    """Remotes the config no longer names whose incidents the cache still holds, by name:
+    nothing syncs them, so their incidents are left out of every figure (as the handover
+    leaves them out)."""
+
     @property
     def untimed_in_means(self) -> int:
         """Resolved incidents opened in the window left out of the mean times to resolve:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 
 from incident_tui.clock import from_db_or_none
 from incident_tui.domain.handover import CommentThread, ShiftComment
 from incident_tui.store.reader import Reader
+from incident_tui.store.report_conditions import not_retired, retired_json
 
 SCAN_SHARE = 20
 """The shift's comments are read by a scan of the table once they are more than one in this
@@ -21,7 +21,7 @@ THREADS_SQL = (
     "SELECT incident_id, MAX(created_at) AS last, COUNT(*) AS n FROM comment "
     "WHERE {created_at} BETWEEN :since AND :until GROUP BY +incident_id) AS g "
     "JOIN incident i ON i.id = g.incident_id WHERE i.deleted_locally = 0 "
-    "AND (:retired IS NULL OR +i.remote NOT IN (SELECT value FROM json_each(:retired))) "
+    f"AND (:retired IS NULL OR {not_retired(':retired', 'i.remote')}) "
     "ORDER BY g.last DESC, g.incident_id LIMIT :limit"
 )
 """The incidents discussed in the shift, most recently first (ties by id), each with its
@@ -58,7 +58,7 @@ def comment_threads(
     params = {
         "since": since_text,
         "until": until_text,
-        "retired": json.dumps(sorted(retired)) if retired else None,
+        "retired": retired_json(list(retired)),
         # One row at least: it carries the totals when nothing is to be listed.
         "limit": max(1, limit),
     }

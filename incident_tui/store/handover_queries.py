@@ -39,7 +39,6 @@ into items by :mod:`incident_tui.store.handover_items`, the shift's comments by
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,7 +69,13 @@ from incident_tui.store.handover_items import (
 )
 from incident_tui.store.handover_remotes import BLOCKED_STATES, remote_freshness, retired_remotes
 from incident_tui.store.reader import Reader
-from incident_tui.store.report_conditions import OPEN, OPEN_SCAN, UNSENT_RESOLVE
+from incident_tui.store.report_conditions import (
+    LIVE,
+    OPEN,
+    OPEN_SCAN,
+    UNSENT_RESOLVE,
+    retired_json,
+)
 
 LIMIT = 50
 """Most incidents listed per section (the counts stay exact); a handover is read by a person."""
@@ -111,14 +116,6 @@ RESOLVED_AFTER_END = (
 """Resolved at a time after the shift's end (:data:`CLOCK_SKEW` included): a remote's clock
 or record is wrong. No section takes it by that time, nor one created after the end (those
 are counted through the ``created_at`` index); the summary says how many it leaves out so."""
-LIVE = (
-    "deleted_locally = 0 "
-    "AND (:retired IS NULL OR +remote NOT IN (SELECT value FROM json_each(:retired)))"
-)
-"""Shown in the summary: not deleted here, and of a remote the config still names
-(``:retired``: a JSON array of the others, NULL when there are none). Nothing syncs a
-remote taken out of the config and no change to it can be sent: its incidents are as old as
-its last sync, so they are left out, and the remotes' freshness says so."""
 NEEDS_JUDGING = "(conflict IS NOT NULL OR failed IS NOT NULL OR instr(extra, 'next_update') > 0)"
 
 PASS_SQL = (
@@ -182,7 +179,7 @@ def handover_report(
         "since": since_text,
         "until": until_text,
         "stale": to_db(now - timedelta(hours=stale_hours)) or "",
-        "retired": json.dumps(retired) if retired else None,
+        "retired": retired_json(retired),
     }
 
     blocked: dict[str, list[tuple[str, str | None]]] = {}

@@ -1,5 +1,6 @@
 """SQL conditions the dashboard and the handover share, so both count an incident alike: open
-until the remote has its resolution.
+until the remote has its resolution, and left out once the config no longer names its
+remote.
 
 Each is a fragment of a ``WHERE`` or ``CASE`` over the ``incident`` table. Those for scans
 and index walks prefix their columns with ``+``, which keeps SQLite from taking the status
@@ -8,6 +9,9 @@ by row through one).
 """
 
 from __future__ import annotations
+
+import json
+from collections.abc import Sequence
 
 UNSENT_RESOLVE = (
     "(pending > 0 AND status = 'resolved' "
@@ -39,3 +43,23 @@ OPEN_INDEXED = (
 """The open test for fetching the open incidents through indexes: those open here through
 the status index, those resolved here only by their ids from the outbox (through the status
 index they would be every resolved incident, most of the table, read to find a few)."""
+
+
+def not_retired(parameter: str, column: str = "remote") -> str:
+    """The condition that an incident's remote (``column``) is none of those in
+    ``parameter``, the SQL parameter (``?`` or ``:name``) bound to :func:`retired_json` of
+    the remotes the config no longer names. Nothing syncs such a remote and no change to it
+    can be sent: its incidents are as old as its last sync, so the reports leave them out
+    and say so."""
+    return f"+{column} NOT IN (SELECT value FROM json_each({parameter}))"
+
+
+def retired_json(retired: Sequence[str]) -> str | None:
+    """The value for :func:`not_retired`'s parameter: a JSON array of the names, ``None``
+    when there are none."""
+    return json.dumps(sorted(retired)) if retired else None
+
+
+LIVE = f"deleted_locally = 0 AND (:retired IS NULL OR {not_retired(':retired')})"
+"""Counted in the handover: not deleted here, and of a remote the config still names
+(``:retired``: :func:`retired_json` of the others, NULL when there are none)."""

@@ -9,6 +9,7 @@ Plain ``sqlite3`` through :class:`Reader`: the paint path never imports SQLModel
 An incident is open, as in the handover (:mod:`incident_tui.store.report_conditions`), until
 the remote has its resolution: one resolved here whose resolution is still queued, refused or
 in conflict counts as open, and stays out of the resolutions and the mean times to resolve.
+The incidents of a remote taken out of the config are left out, as there too.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from incident_tui.domain.stats import (
     bucket_starts,
     fill_series,
 )
+from incident_tui.store.handover_remotes import retired_remotes
 from incident_tui.store.reader import Reader, where_clause
 from incident_tui.store.report_conditions import (
     OPEN,
@@ -36,6 +38,8 @@ from incident_tui.store.report_conditions import (
     OPEN_INDEXED,
     OPEN_SCAN,
     UNSENT_RESOLVE,
+    not_retired,
+    retired_json,
 )
 
 UNTIMED_SQL = "(status = 'resolved' AND (resolved_at IS NULL OR resolved_at = ''))"
@@ -62,11 +66,20 @@ def dashboard_data(
     now: datetime,
     window: Window,
     oldest: int = OLDEST_OPEN,
+    remotes: Sequence[str] | None = None,
 ) -> DashboardData:
     """Compute every dashboard figure for the incidents ``query`` selects (the list's
-    filters; its sort order is irrelevant here) as of ``now``."""
+    filters; its sort order is irrelevant here) as of ``now``.
+
+    ``remotes`` are the configured remote names: the incidents of a remote the config no
+    longer names are left out, as the handover leaves them out, and the figures name such
+    remotes (:attr:`DashboardData.left_out`). ``None``: every remote in the cache counts."""
     query = query or ListQuery()
     where, params = where_clause(query)
+    retired = retired_remotes(reader, remotes)
+    if retired:
+        where += f" AND {not_retired('?')}"
+        params.append(retired_json(retired))
     # The list's filters must not steer SQLite's choice of index here: with no statistics it
     # takes any equality (status, remote, severity) for selective and would fetch a fifth of
     # the table row by row instead of walking the created_at range or scanning once.
@@ -170,6 +183,7 @@ def dashboard_data(
         untimed_resolved=untimed_resolved,
         day_only_resolved=day_only_resolved,
         unsent_resolved=unsent_resolved,
+        left_out=tuple(retired),
     )
 
 

@@ -89,6 +89,8 @@ class ReportViews(AppBase):
                 clock=services.clock,
                 kitehouse=fetchers,
                 changes=self.ctx.incidents_changed,
+                # As the handover: a remote taken out of the config is left out.
+                remotes=list(services.remote_kinds()),
             )
         )
 

@@ -186,6 +186,26 @@ async def test_dashboard_and_handover_take_each_others_place(make_app: Any) -> N
         assert stack() == ["ListScreen"]
 
 
+async def test_dashboard_leaves_out_a_remote_taken_out_of_the_config(make_app: Any) -> None:
+    """As the handover: the incidents of a remote the config no longer names count in no
+    figure, and the title says so."""
+    from tests.ui.conftest import REMOTES
+
+    app = make_app(remotes=[r for r in REMOTES if r["name"] != "safety"])
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await until(lambda: getattr(app.screen, "data", None) is not None)
+        data = app.screen.data
+        assert data.left_out == ("safety",)
+        assert "safety" not in dict(data.open_by_remote)
+        assert all(item.remote != "safety" for item in data.oldest_open)
+        assert "safety no longer in the config: left out" in screen_text(app)
+        await pilot.press("h")
+        await until(lambda: getattr(app.screen, "handover", None) is not None)
+        assert "safety is no longer in the config: left out" in screen_text(app)
+
+
 async def test_sync_key_when_sync_is_off(make_app: Any) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

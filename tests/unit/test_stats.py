@@ -405,3 +405,42 @@ def test_resolutions_the_remote_lacks_count_as_open_as_in_the_handover(
         assert [(o.id, o.resolution_unsent) for o in day.oldest_open] == [
             ("ops:r5", False), ("ops:r1", True), ("ops:r3", True), ("school:r2", True)
         ]  # fmt: skip
+
+
+def test_remotes_taken_out_of_the_config_are_left_out_as_in_the_handover(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing syncs a remote the config no longer names: its incidents count in no figure
+    (as the handover leaves them out), and the figures name it."""
+    from incident_tui.store import stats_queries
+
+    ours = [
+        incident(1, NOW - 3 * HOUR, severity=Severity.CRITICAL, acked=NOW - 2 * HOUR),
+        incident(2, NOW - 40 * 24 * HOUR),
+        incident(3, NOW - 5 * HOUR, status=Status.RESOLVED, resolved=NOW - HOUR),
+    ]
+    gone = [
+        incident(11, NOW - 2 * HOUR, remote="old", acked=NOW - HOUR),
+        incident(12, NOW - 50 * 24 * HOUR, remote="old", severity=Severity.MAJOR),
+        incident(13, NOW - 4 * HOUR, remote="old", status=Status.RESOLVED, resolved=NOW - HOUR),
+    ]
+    _, reader = build(tmp_path / "c.db", ours + gone)
+    handover = handover_report(reader, now=NOW, hours=24, stale_hours=24, remotes=["ops"])
+    minor = ListQuery(severities=frozenset({Severity.MINOR}))
+    for walk in (stats_queries.WALK, 1):  # oldest open by an index walk, then sorted instead
+        monkeypatch.setattr(stats_queries, "WALK", walk)
+        day = dashboard_data(reader, now=NOW, window=Window.DAY, remotes=["ops"])
+        assert day.left_out == ("old",)
+        assert day.total_open == 2 and day.open_by_remote == (("ops", 2),)
+        assert day.open_by_severity == (("critical", 1), ("major", 0), ("minor", 1), (None, 0))
+        assert sum(day.opened) == handover.section("new").total == 2  # 1 and 3
+        assert sum(day.resolved) == handover.section("resolved").total == 1  # 3
+        assert [t.remote for t in day.timings] == ["ops"]
+        assert [o.id for o in day.oldest_open] == ["ops:r2", "ops:r1"]
+        # With the list's filters too (their parameters come first).
+        filtered = dashboard_data(reader, minor, now=NOW, window=Window.DAY, remotes=["ops"])
+        assert filtered.total_open == 1 and [o.id for o in filtered.oldest_open] == ["ops:r2"]
+    # Without a config to go by, every remote in the cache counts.
+    everything = dashboard_data(reader, now=NOW, window=Window.DAY)
+    assert everything.left_out == () and everything.total_open == 4
+    assert dashboard_data(reader, now=NOW, window=Window.DAY, remotes=["ops", "old"]) == everything

@@ -10,7 +10,7 @@ server's per-day counts agree with the cache's.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -152,14 +152,18 @@ class DashboardScreen(Screen[None]):
         window: Window = Window.DAY,
         kitehouse: Mapping[str, DashboardFetch] | None = None,
         changes: Signal[Any] | None = None,
+        remotes: Sequence[str] | None = None,
     ) -> None:
         """``reader``: the cache; ``query``: the list's filters; ``kitehouse``: remote name to
         its connector's ``dashboard`` (only Kitehouse remotes have that endpoint);
         ``changes``: a signal published when cached incidents change (the App's
-        ``incidents_changed``), on which the figures are recomputed."""
+        ``incidents_changed``), on which the figures are recomputed; ``remotes``: the
+        configured remote names (incidents of others are left out, and the title says so;
+        ``None``: every remote in the cache counts)."""
         super().__init__()
         self.reader = reader
         self.query_filter = query or ListQuery()
+        self.remotes = None if remotes is None else tuple(remotes)
         self.clock = clock
         self.window = window
         self.kitehouse = dict(kitehouse or {})
@@ -222,7 +226,12 @@ class DashboardScreen(Screen[None]):
     async def _compute(self) -> None:
         now = self.clock()
         data = await asyncio.to_thread(
-            dashboard_data, self.reader, self.query_filter, now=now, window=self.window
+            dashboard_data,
+            self.reader,
+            self.query_filter,
+            now=now,
+            window=self.window,
+            remotes=self.remotes,
         )
         self.show(data)
 
@@ -286,6 +295,10 @@ class DashboardScreen(Screen[None]):
         ]
         if data.filters:
             parts.append(("  ·  filtered: " + clean(data.filters, single_line=True), "$warning"))
+        if data.left_out:
+            # As the handover warns: nothing syncs these any more, so they are not counted.
+            names = clean(", ".join(data.left_out), single_line=True)
+            parts.append((f"  ·  {names} no longer in the config: left out", "$warning"))
         parts.append(("  ·  as of " + data.now.strftime("%Y-%m-%d %H:%MZ"), "$foreground-muted"))
         self.query_one("#dash-title", Static).update(Content.assemble(*parts))
 

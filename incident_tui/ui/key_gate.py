@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,24 @@ class KeyGate:
         self._waiter: asyncio.Task[None] | None = None
         self._run: _Run | None = None
         self._run_end: asyncio.TimerHandle | None = None
+        self._holds = 0
+        self._unheld = asyncio.Event()
+        self._unheld.set()
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """While this lasts the keys behind the one being handled wait for it, past
+        ``hold_limit`` (``ready_limit`` at most): its handler waits on purpose for what the
+        key is meant for (a list row still being read). Released early, the keys typed
+        after it would reach the screen it is on, and a refusal could no longer drop them."""
+        self._holds += 1
+        self._unheld.clear()
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            if not self._holds:
+                self._unheld.set()
 
     @property
     def pending(self) -> int:
@@ -172,6 +191,13 @@ class KeyGate:
     async def _release_when_quiet(self) -> None:
         try:
             await quiet(self.app, self.hold_limit, self.ready_limit)
+            if self._holds:
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(self.ready_limit):
+                        await self._unheld.wait()
+                # What the handler did once its wait ended (a dialog opened) takes effect
+                # before the next key, as for any other key.
+                await quiet(self.app, self.hold_limit, self.ready_limit)
         except (ScreenError, NoScreen):
             # No screen any more (the app is closing): the next key goes on as it would
             # without the gate rather than being stuck.

@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
+from textual.widgets import TextArea
 
 from incident_tui.domain.model import Incident, Status
 from incident_tui.store.engine import make_engine
 from incident_tui.sync.pull_store import store_page
+from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.list_targets import ROW_LOADING
 from tests.ui.conftest import KIND, NOW
 from tests.ui.helpers import incidents, notifications, queued_ops, settle, until
@@ -29,13 +32,13 @@ EXTRA = 250
 """Old incidents added to the sample cache: the last rows are blocks away from the top."""
 
 
-def add_old_incidents(db_path: Path) -> str:
-    """Store :data:`EXTRA` triggered incidents older than the sample's, as a sync stores
-    them; the id of the oldest (the list's last row)."""
+def add_old_incidents(db_path: Path, remote: str = "oncall") -> str:
+    """Store :data:`EXTRA` triggered incidents of ``remote`` older than the sample's, as a
+    sync stores them; the id of the oldest (the list's last row)."""
     page = [
         Incident(
-            remote="oncall",
-            kind=KIND["oncall"],
+            remote=remote,
+            kind=KIND[remote],
             remote_id=f"old{n:03d}",
             ref=str(5000 + n),
             title=f"Old incident {n}",
@@ -48,10 +51,10 @@ def add_old_incidents(db_path: Path) -> str:
     ]
     engine = make_engine(db_path)
     try:
-        store_page(engine, "oncall", KIND["oncall"], page, None, NOW)
+        store_page(engine, remote, KIND[remote], page, None, NOW)
     finally:
         engine.dispose()
-    return f"oncall:old{EXTRA - 1:03d}"
+    return f"{remote}:old{EXTRA - 1:03d}"
 
 
 @contextmanager
@@ -103,3 +106,48 @@ async def test_a_row_that_stays_loading_is_said_to_be_loading(
         await settle(pilot)
         assert queued_ops(db_path, last) == []
         assert len(app.screen_stack) == 1  # no detail opened on a guess
+
+
+async def typed_at_once(app: Any, pilot: Any, keys: list[str]) -> None:
+    """Deliver ``keys`` in one burst, as a slow link hands over keys typed ahead, on a row
+    still loading; the row comes well after the gate's hold limit, once a key waits for it."""
+    lst = incidents(app)
+    # A short limit: without a hold for the row's wait, the keys behind it would go on.
+    app.key_gate.hold_limit = 0.01
+    with reads_held(app):
+        await pilot.press("end")
+        assert lst.cursor_row is None
+        for key in keys:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await until(lambda: bool(lst._row_waiters or notifications(app)), limit=10)
+        await asyncio.sleep(0.3)
+    await until(lambda: not app.key_gate.pending, limit=10)
+    await settle(pilot)
+
+
+async def test_text_typed_behind_a_row_key_waiting_for_its_row_goes_to_its_dialog(
+    make_app: Any, db_path: Path
+) -> None:
+    last = add_old_incidents(db_path, "school")
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await typed_at_once(app, pilot, ["c", *"all ok"])
+        assert isinstance(app.screen, CommentScreen)
+        assert app.screen.query_one(TextArea).text == "all ok"
+        assert queued_ops(db_path, last) == []
+
+
+async def test_keys_typed_behind_a_refused_row_key_that_waited_are_dropped(
+    make_app: Any, db_path: Path
+) -> None:
+    # Revily takes no comments: the text typed for the dialog must not run as commands
+    # (its "a" acknowledging the incident under the cursor).
+    last = add_old_incidents(db_path)
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await typed_at_once(app, pilot, ["c", *"all ok"])
+        assert queued_ops(db_path, last) == []
+        assert notifications(app)[0] == "Revily incidents take no comments."
+        assert len(app.screen_stack) == 1

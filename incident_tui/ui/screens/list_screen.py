@@ -15,6 +15,7 @@ many the list does not show.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -31,6 +32,7 @@ from textual.worker import Worker
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.ui import keys
 from incident_tui.ui.context import SyncView, UiContext
+from incident_tui.ui.key_gate import KeyGate
 from incident_tui.ui.messages import Changed, deliver_latest, forward_worker_failure
 from incident_tui.ui.screens.list_targets import (
     BULK,
@@ -361,7 +363,9 @@ class ListScreen(Screen[None]):
         the action applies. Until then the keys after it wait their turn behind it."""
         action = key_action(event, self._explained)
         if action is not None and self.targets.row_loading(action):
-            await self.incidents.cursor_row_read(ROW_WAIT)
+            gate = getattr(self.app, "key_gate", None)
+            with gate.holding() if isinstance(gate, KeyGate) else nullcontext():
+                await self.incidents.cursor_row_read(ROW_WAIT)
         explain_key(self, event, self._explained, self.targets.why_not)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

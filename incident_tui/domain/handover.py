@@ -220,7 +220,9 @@ class Handover:
     remotes: tuple[RemoteFreshness, ...] = ()
     after_end: int = 0
     """Incidents a remote dates after the shift's end (created or resolved later than
-    :attr:`until`): no section lists them by such a time, so the summary says how many."""
+    :attr:`until`) that no section counts, so the summary says how many. One a section
+    counts all the same (an open critical one needs attention whenever it is dated) is not
+    among them."""
 
     @property
     def until(self) -> datetime:

@@ -244,9 +244,9 @@ def _lines(handover: Handover, style: _Style, brief: bool = False) -> list[tuple
         plural = "s" if h.after_end != 1 else ""
         add(
             "count",
-            f"{style.bullet}Left out: {h.after_end} incident{plural} dated after this shift's "
-            f"end (created or resolved after {_stamp(h.until)}; a remote's clock or record "
-            "may be wrong)",
+            f"{style.bullet}Left out of every section: {h.after_end} incident{plural} dated "
+            f"after this shift's end (created or resolved after {_stamp(h.until)}; a remote's "
+            "clock or record may be wrong)",
         )
 
     for section in h.sections:

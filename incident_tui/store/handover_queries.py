@@ -39,6 +39,7 @@ into items by :mod:`incident_tui.store.handover_items`, the shift's comments by
 from __future__ import annotations
 
 import heapq
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -110,12 +111,23 @@ UNSENT_REOPEN = (
 )
 """Reopened here only: a reopening is still in the outbox (queued, refused or in conflict),
 so the remote has the incident resolved; not one reopened this shift already (counted)."""
-RESOLVED_AFTER_END = (
-    "(status = 'resolved' AND resolved_at > :until AND created_at <= :until)"
+DATED_AFTER_END = (
+    "(created_at > :until OR (status = 'resolved' AND resolved_at > :until))"
 )
-"""Resolved at a time after the shift's end (:data:`CLOCK_SKEW` included): a remote's clock
-or record is wrong. No section takes it by that time, nor one created after the end (those
-are counted through the ``created_at`` index); the summary says how many it leaves out so."""
+"""Created or resolved at a time after the shift's end (:data:`CLOCK_SKEW` included): a
+remote's clock or record is wrong. No section takes it by that time; the summary says how
+many such incidents no section takes at all (:data:`IN_A_SECTION`)."""
+IN_A_SECTION = (
+    f"IFNULL(({OPEN} AND (severity IN ('critical', 'major') OR created_at < :since "
+    f"OR {LAST_UPDATE} <= :stale)) "
+    f"OR created_at BETWEEN :since AND :until OR {RESOLVED_IN_SHIFT} OR {REOPENED_IN_SHIFT}, 0)"
+)
+"""Counted by a section whatever its other dates: an open critical or major one (needs
+attention, a remote's clock ahead or not), one still open from before or stale, one new,
+resolved or reopened this shift. Those needing attention for another reason (a conflict, a
+refusal, a promised update) are judged apart, see :func:`_attention`. A test on a missing
+value (no severity) is unknown in SQL, and no section takes an incident by one: ``IFNULL``
+makes it false, or ``NOT`` would leave the whole unknown and the incident uncounted."""
 NEEDS_JUDGING = "(conflict IS NOT NULL OR failed IS NOT NULL OR instr(extra, 'next_update') > 0)"
 
 PASS_SQL = (
@@ -131,11 +143,11 @@ PASS_SQL = (
     f"COUNT(CASE WHEN {UNTIMED_IN_SHIFT} THEN 1 END), "
     f"MAX(CASE WHEN {REOPENED_IN_SHIFT} THEN reopened_at END), "
     f"COUNT(CASE WHEN {UNSENT_REOPEN} THEN 1 END), "
-    f"COUNT(CASE WHEN {RESOLVED_AFTER_END} THEN 1 END), "
+    f"COUNT(CASE WHEN {DATED_AFTER_END} AND NOT {IN_A_SECTION} THEN 1 END), "
     f"MAX(CASE WHEN {RESOLVED_IN_SHIFT} AND {DAY_RESOLVED} THEN 1 END) "
     f"FROM incident WHERE {LIVE} "
     f"AND ({OPEN_SCAN} OR {RESOLVED_HERE_IN_SHIFT} OR {UNTIMED_IN_SHIFT} "
-    "OR reopened_at BETWEEN :since AND :until OR resolved_at > :until "
+    "OR reopened_at BETWEEN :since AND :until OR resolved_at > :until OR created_at > :until "
     "OR conflict IS NOT NULL OR failed IS NOT NULL) GROUP BY k"
 )
 """The one pass over the table. Grouping by "the id if this incident needs a closer look,
@@ -218,9 +230,6 @@ def handover_report(
             to_judge.add(key)
     resolved.sort()
     reopened.sort()
-    after_end += _named(
-        reader, f"SELECT COUNT(*) FROM incident WHERE {LIVE} AND created_at > :until", times
-    )[0][0]
 
     limit = max(0, limit)
     # How many incidents there are, near enough (the largest rowid: no scan), to judge
@@ -231,9 +240,17 @@ def handover_report(
         reader, params, carried_total, f"{OPEN_SCAN} AND created_at < :since", "created_at"
     )
     stale = _stale(reader, params, stale_total)
-    attention_total, attention = _attention(
+    attention_total, attention, judged = _attention(
         reader, params, (critical_total, major_total), sorted(to_judge), blocked, now
     )
+    if after_end and judged:
+        # The pass counted these as in no section; they need attention for what was judged.
+        after_end -= _named(
+            reader,
+            f"SELECT COUNT(*) FROM incident WHERE id IN (SELECT value FROM json_each(:judged)) "
+            f"AND {LIVE} AND {DATED_AFTER_END} AND NOT {IN_A_SECTION}",
+            {**params, "judged": json.dumps(sorted(judged))},
+        )[0][0]
     new = _named(
         reader,
         f"SELECT id, COUNT(*) OVER () FROM incident WHERE {LIVE} "
@@ -411,9 +428,9 @@ def _attention(
     to_judge: list[str],
     blocked: dict[str, list[tuple[str, str | None]]],
     now: datetime,
-) -> tuple[int, tuple[HandoverItem, ...]]:
-    """How many incidents need attention, and the first ``:limit`` (most severe first, then
-    oldest).
+) -> tuple[int, tuple[HandoverItem, ...], frozenset[str]]:
+    """How many incidents need attention, the first ``:limit`` (most severe first, then
+    oldest), and the ids of those judged to need it (not by their severity alone).
 
     Open critical and major ones need nothing but their severity: counted by the pass, their
     first ``limit`` listed by a walk each. The others to judge (a conflict, a refusal, a
@@ -435,6 +452,7 @@ def _attention(
         if reasons:
             total += 1
             judged.append((_rank(row), ident, reasons))
+    judged_for_reasons = list(judged)
     for rank, severity in enumerate(("critical", "major")):
         rows = _listing(
             reader,
@@ -456,7 +474,8 @@ def _attention(
         (r[0], r) for r in fetch_ids(reader, ITEM_SQL, [i for _, i, _ in first if i not in full])
     )
     shift = (params["since"], params["until"])
-    return total, tuple(item_of(full[i], shift, reasons) for _, i, reasons in first if i in full)
+    listed = tuple(item_of(full[i], shift, reasons) for _, i, reasons in first if i in full)
+    return total, listed, frozenset(ident for _, ident, _ in judged_for_reasons)
 
 
 def _rank(row: Row) -> tuple[int, str, str]:

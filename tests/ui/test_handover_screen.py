@@ -407,8 +407,8 @@ async def test_says_how_many_incidents_dated_after_the_shift_it_leaves_out(
         text = text_of(app, "#handover-text")
         glance = text[text.index("At a glance") : text.index("Needs attention now: 3 (")]
         assert (
-            "- Left out: 1 incident dated after this shift's end (created or resolved after "
-            "2026-11-22 12:05Z; a remote's clock or record may be wrong)"
+            "- Left out of every section: 1 incident dated after this shift's end (created or "
+            "resolved after 2026-11-22 12:05Z; a remote's clock or record may be wrong)"
         ) in glance
         assert "Dated ahead" not in text
 

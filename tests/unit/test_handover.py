@@ -126,12 +126,45 @@ def test_times_after_the_shift_end_are_not_in_the_shift(tmp_path: Path) -> None:
     assert h.comments == () and h.comment_total == 0
     markdown = to_markdown(h)
     assert "ops:r2" not in markdown and "ops:r4" not in markdown and "2030" not in markdown
-    # Left out, and said so: those created or resolved later (not 1 and 6, at the very end).
-    assert h.after_end == 4 and to_json(h)["after_end"] == 4
+    # Left out, and said so: those created or resolved later (not 1 and 6, at the very end),
+    # but for 5, new this shift all the same.
+    assert h.after_end == 3 and to_json(h)["after_end"] == 3
     assert (
-        "- Left out: 4 incidents dated after this shift's end (created or resolved after "
-        "2026-11-22 12:05Z; a remote's clock or record may be wrong)\n"
+        "- Left out of every section: 3 incidents dated after this shift's end (created or "
+        "resolved after 2026-11-22 12:05Z; a remote's clock or record may be wrong)\n"
     ) in markdown
+
+
+def test_an_incident_dated_ahead_that_a_section_takes_is_not_counted_as_left_out(
+    tmp_path: Path,
+) -> None:
+    """An open critical incident a remote dates two days ahead needs attention all the same:
+    it is listed there, and the line of incidents dated after the shift's end leaves it out,
+    as it does every other one some section counts."""
+    ahead = NOW + 48 * HOUR
+    due = to_db(NOW - HOUR)
+    _, reader = build(
+        tmp_path / "c.db",
+        [
+            incident(1, created=ahead, severity=Severity.CRITICAL),  # needs attention
+            incident(2, created=ahead, severity=Severity.MAJOR, updated=NOW - 30 * HOUR),
+            incident(3, created=ahead, extra={"next_update": due}),  # judged: overdue
+            incident(4, created=ahead),  # open and minor: in no section
+            incident(7, created=ahead, severity=None),  # nor with no severity
+            incident(5, created=ahead, status=Status.RESOLVED, resolved=NOW - HOUR),  # resolved
+            # Resolved ahead: not new, resolved or open, so in no section.
+            incident(6, created=NOW - 50 * HOUR, status=Status.RESOLVED, resolved=ahead),
+        ],
+    )
+    h = report(reader)
+    assert ids(h, "attention") == ["ops:r1", "ops:r2", "ops:r3"]
+    assert ids(h, "stale") == ["ops:r2"]
+    assert ids(h, "resolved") == ["ops:r5"]
+    assert ids(h, "new") == [] and ids(h, "carried") == []
+    assert h.after_end == 3 and to_json(h)["after_end"] == 3
+    assert "- Left out of every section: 3 incidents dated after this shift's end" in (
+        to_markdown(h)
+    )
 
 
 def test_resolved_this_shift_and_before(tmp_path: Path) -> None:

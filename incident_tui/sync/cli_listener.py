@@ -307,6 +307,7 @@ def _stop_on_sigterm(task: asyncio.Task[Any] | None) -> None:
 async def read_fresh(settings: Settings, incident_id: str) -> str | None:
     """Read one cached incident in full from its remote into the cache (``show --fresh``);
     ``None`` when that worked, else why the cached copy is all there is."""
+    from incident_tui.cli_store import waiting_note
     from incident_tui.domain.model import split_id
     from incident_tui.remote.errors import RemoteError
     from incident_tui.sync.engine import SyncEngine
@@ -316,7 +317,8 @@ async def read_fresh(settings: Settings, incident_id: str) -> str | None:
         return f"its remote {remote!r} is not in the config, so it cannot be read anew"
     engine = SyncEngine(settings)
     try:
-        if not await engine.refresh(incident_id):
+        # Another incident-tui writing keeps the store waiting: said as every change says it.
+        if not await engine.refresh(incident_id, writing=waiting_note):
             return f"its remote does not have {incident_id} (deleted there, or not sent yet)"
     except RemoteError as error:
         return f"cannot read {incident_id} from its remote: {clean(str(error), single_line=True)}"

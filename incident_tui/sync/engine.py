@@ -15,10 +15,11 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -48,6 +49,17 @@ from incident_tui.sync.push import AfterPush, Pusher, asked_until
 from incident_tui.sync.push_lock import PushLock
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Writing = Callable[[], AbstractContextManager[object]]
+"""What a write to the cache runs inside (the command line's note that it waits for the
+cache); nothing by default."""
+
+
+def _inside(writing: Writing, write: Callable[[], T]) -> T:
+    """``write()`` run inside ``writing()``, on the thread that writes."""
+    with writing():
+        return write()
 
 
 class SyncEngine:
@@ -279,7 +291,7 @@ class SyncEngine:
         (:attr:`~incident_tui.sync.events.RemoteResult.waits_until`), and the pull goes on."""
         return asked_until(error, self.clock())
 
-    async def refresh(self, incident_id: str) -> bool:
+    async def refresh(self, incident_id: str, *, writing: Writing = nullcontext) -> bool:
         """Fetch one incident in full now and store it; ``False`` when the remote does not
         have it (or not yet: created here and still queued). One it no longer has is gone
         from the cache, or marked deleted there while changes of it wait (see
@@ -290,11 +302,12 @@ class SyncEngine:
         no version a pull could see (AOH IMS comments, OneUptime notes), so without this
         they would only arrive with the next full record. While the remote asked for a pause
         (:meth:`_asked_pause`) nothing is sent: :class:`Held` says why. The cache refusing
-        the write is the :class:`StoreError` a pass would end with."""
+        the write is the :class:`StoreError` a pass would end with. Each write to the cache
+        runs inside ``writing()``: the command line says there when it waits for one."""
         with cache_errors(self.db_path):
-            return await self._refresh(incident_id)
+            return await self._refresh(incident_id, writing)
 
-    async def _refresh(self, incident_id: str) -> bool:
+    async def _refresh(self, incident_id: str, writing: Writing) -> bool:
         key = await asyncio.to_thread(pull_store.remote_key, self.engine, incident_id)
         if key is None:
             return False
@@ -308,15 +321,15 @@ class SyncEngine:
             # Deleted there: stored as a listing that misses it would, unless the remote
             # answers 404 to everything (a wrong address: Misdirected).
             await connector.probe()
-            await asyncio.to_thread(
+            gone = functools.partial(
                 pull_store.store_reread, self.engine, [], [incident_id], self.clock()
             )
+            await asyncio.to_thread(_inside, writing, gone)
             self.listener.incidents_changed([incident_id], [])
             return False
         # Stored as the sync stores a marked incident: a mark to read it again is done.
-        changed = await asyncio.to_thread(
-            pull_store.store_refreshed, self.engine, incident, self.clock()
-        )
+        store = functools.partial(pull_store.store_refreshed, self.engine, incident, self.clock())
+        changed = await asyncio.to_thread(_inside, writing, store)
         if changed:
             # Not otherwise: the screen showing it would read and draw it again for nothing
             # after every pass of its remote.

@@ -253,3 +253,38 @@ def test_every_command_that_writes_says_it_waits_for_the_cache(
         "up to 1 s)…"
     )
     busy_line(rest, db)
+
+
+def test_show_fresh_kept_waiting_for_the_cache_says_so_before_it_gives_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It read the incident anew and then waited the whole busy timeout in silence to store it.
+    from incident_tui import cli_store
+
+    server = EmulatorServer(make_emulator("revily", sample=2)).start()
+    try:
+        config = tmp_path / "config.toml"
+        config.write_text(revily_remote("oncall", server))
+        db = tmp_path / "cache.db"
+        common = ["--config", str(config), "--db", str(db)]
+        assert main([*common, "sync", "--once"]) == 0
+        capsys.readouterr()
+        assert main([*common, "list", "--json"]) == 0
+        first_id = json.loads(capsys.readouterr().out)[0]["id"]
+        monkeypatch.setattr(store_db, "BUSY_TIMEOUT", 1.0)
+        monkeypatch.setattr(cli_store, "WAIT_NOTE_AFTER", 0.2)
+        argv = [*common, "show", first_id, "--fresh"]
+        with write_locked(db):
+            assert main(argv) == 1
+        first, rest = capsys.readouterr().err.split("\n", 1)
+        assert first == (
+            "incident-tui: waiting for the cache (another incident-tui may be writing to it; "
+            "up to 1 s)…"
+        )
+        busy_line(rest, db)
+        # Not said when nothing holds it.
+        assert main(argv) == 0
+        out, err = capsys.readouterr()
+        assert first_id in out and err == ""
+    finally:
+        server.stop()

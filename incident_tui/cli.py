@@ -35,7 +35,7 @@ from incident_tui.cli_outbox import cmd_conflict, cmd_discard, cmd_outbox, cmd_r
 from incident_tui.cli_parser import build_parser, parse_command_line
 from incident_tui.cli_stderr import quiet_stderr
 from incident_tui.cli_stdout import GuardedStdout, OutputError, guarded_stdout, not_essential
-from incident_tui.cli_store import Failure, open_reader
+from incident_tui.cli_store import Failure, open_reader, remote_spelling
 from incident_tui.cli_text import not_utf8
 from incident_tui.config_error import ConfigError
 from incident_tui.domain.model import Severity, Status
@@ -220,11 +220,11 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     reader = open_reader(settings)
     # A remote taken out of the config leaves its incidents in the cache, and they are
     # listed: its name still picks them out, in any case as a configured one's does.
-    cached = {state.name.casefold(): state.name for state in reader.remotes()}
-    remotes = [cached.get(name.casefold(), name) for name in args.remote]
+    remotes = list(map(remote_spelling(settings, reader), args.remote))
     if settings.remotes:
+        cached = {state.name for state in reader.remotes()}
         for name in remotes:
-            if name not in cached.values():
+            if name not in cached:
                 settings.remote(name)  # an unknown remote is an error, not an empty list
     query = ListQuery(
         statuses=frozenset(statuses),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from incident_tui.cli_store import Failure, open_reader
+from incident_tui.cli_store import Failure, open_reader, remote_spelling
 from incident_tui.domain.text import clean
 
 if TYPE_CHECKING:
@@ -38,7 +38,8 @@ def whole_ids(args: argparse.Namespace, settings: Settings) -> None:
         return
     reader = open_reader(settings)
     try:
-        ids = [whole_id(reader, i, settings.remote_name) for i in reader.current_ids(given)]
+        spelled = remote_spelling(settings, reader)
+        ids = [whole_id(reader, i, spelled) for i in reader.current_ids(given)]
     finally:
         reader.close()
     if isinstance(single, str):
@@ -52,7 +53,8 @@ def whole_id(
 ) -> str:
     """The whole id ``given`` names: itself when the cache holds it, else the one incident
     whose short id it is (``REMOTE:SHORT`` or ``SHORT``); ``Failure`` when it is several.
-    ``remote_name`` spells a remote's name typed in any case as the config does."""
+    ``remote_name`` spells a remote's name typed in any case as the config or the cache does
+    (:func:`~incident_tui.cli_store.remote_spelling`)."""
     if reader.exists(given):
         return given
     remote, colon, label = given.partition(":")

@@ -56,6 +56,20 @@ def open_reader(settings: Settings, *, new: bool = False) -> Reader:
     return Reader.open(settings.db_path() if new else cache_path(settings))
 
 
+def remote_spelling(settings: Settings, reader: Reader) -> Callable[[str], str]:
+    """How a remote's name typed in any case is spelled: as the config spells it, else as the
+    cache does (a remote taken out of the config leaves its incidents there, and its name
+    still picks them out), else as typed."""
+    configured = {remote.name.casefold(): remote.name for remote in settings.remotes}
+    cached = {state.name.casefold(): state.name for state in reader.remotes()}
+
+    def spelled(name: str) -> str:
+        key = name.casefold()
+        return configured.get(key) or cached.get(key) or name
+
+    return spelled
+
+
 def open_actions(settings: Settings) -> Actions:
     """The cache's actions, for commands that queue a change. Where the config names remotes,
     only to their incidents; with none (no config file: working from the cache alone) changes

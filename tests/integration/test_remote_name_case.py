@@ -48,6 +48,30 @@ def test_a_remote_name_in_another_case_names_the_same_remote(
     assert queued == []  # the comment and the new incident went to the remote
 
 
+def test_the_name_of_a_remote_taken_out_of_the_config_names_it_in_any_case(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # list found its cached incidents by the name in capitals, but show did not.
+    kitehouse = serve("kitehouse", sample=5)
+    revily = serve("revily", sample=5)
+    point(("school", kitehouse), ("oncall", revily))
+    cli(capsys, "sync", "--once")
+    with sqlite3.connect(os.environ["INCIDENT_TUI_DB"]) as conn:
+        incident_id, remote_id = conn.execute(
+            "SELECT id, remote_id FROM incident WHERE remote = 'oncall' ORDER BY id"
+        ).fetchone()
+    point(("school", kitehouse))  # oncall taken out of the config
+
+    listed = json.loads(cli(capsys, "list", "--remote", "ONCALL", "--json")[0])
+    assert incident_id in [row["id"] for row in listed]
+    for typed in (f"ONCALL:{remote_id}", f"OnCall:{remote_id[:4]}", incident_id):
+        out, _ = cli(capsys, "show", typed, "--json")
+        assert json.loads(out)["id"] == incident_id, typed
+    # A name neither the config nor the cache knows is still no remote's.
+    _, err = cli(capsys, "show", f"plant:{remote_id}", status=1)
+    assert f"no incident 'plant:{remote_id}' in the cache" in err
+
+
 def test_two_remote_names_that_differ_only_in_case_are_refused(
     serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:

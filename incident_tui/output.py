@@ -113,6 +113,8 @@ def detail_json(detail: Detail) -> dict[str, Any]:
         "comments": [
             {
                 "id": c["remote_id"] or f"local-{c['seq']}",
+                # The number ``show`` prints and ``delete-comment`` takes.
+                "number": c["seq"],
                 "author": c["author"],
                 "body": c["body"],
                 "created_at": _iso(c["created_at"]),
@@ -123,6 +125,8 @@ def detail_json(detail: Detail) -> dict[str, Any]:
         "attachments": [
             {
                 "id": a["remote_id"],
+                # The number ``show`` prints and ``download`` / ``delete-attachment`` take.
+                "number": a["seq"],
                 "name": a["name"],
                 "content_type": a["content_type"],
                 "size": a["size"],

@@ -6,6 +6,7 @@ deletion shows what would be deleted."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Callable
@@ -178,3 +179,38 @@ def test_deleting_asks_with_the_author_and_the_first_line(
     assert main(["delete-attachment", incident_id, str(attachment["seq"])]) == 1
     asked = capsys.readouterr().err
     assert f"Delete attachment #{attachment['seq']} 'photo.jpg' of {incident_id}?" in asked
+
+
+async def test_show_json_carries_the_numbers_the_commands_take(
+    serve: Serve, use: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kite = serve("kitehouse", sample=0)
+    made = kite.emulator.add("Boiler alarm")  # type: ignore[attr-defined]
+    site = kite.emulator.site_id  # type: ignore[attr-defined]
+    for n in (1, 2):
+        await _remote(
+            kite, "POST", f"/incidents/{site}/{made['_id']}/comments",
+            json={"message": f"note {n}"},
+        )
+    db = await asyncio.to_thread(use, ("school", kite))
+    incident_id = f"school:{made['_id']}"
+    photo = db.parent / "photo.txt"
+    photo.write_text("smoke")
+    assert main(["attach", incident_id, str(photo)]) == 0
+    capsys.readouterr()
+    assert main(["show", incident_id, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    reader = Reader.open(db)
+    detail = reader.detail(incident_id)
+    reader.close()
+    assert detail is not None
+    assert [(c["id"], c["number"]) for c in shown["comments"]] == [
+        (c["remote_id"], c["seq"]) for c in detail.comments
+    ]
+    assert [(a["name"], a["number"]) for a in shown["attachments"]] == [
+        ("photo.txt", detail.attachments[0]["seq"])
+    ]
+    # A script takes the number from the JSON to the command that wants it.
+    last = shown["comments"][-1]
+    assert main(["delete-comment", incident_id, str(last["number"]), "--yes"]) == 0
+    assert f"queued: delete comment #{last['number']} " in capsys.readouterr().out

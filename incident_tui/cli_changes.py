@@ -115,12 +115,11 @@ def cmd_comment(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     """Queue a new incident."""
-    from incident_tui.config_remotes import FourhseRemote
     from incident_tui.domain.model import Draft
-    from incident_tui.remote.fourhse_mapping import office_refused
+    from incident_tui.remote.create_refusal import create_refused
 
     remote = settings.remote(args.remote)
-    if isinstance(remote, FourhseRemote) and (refused := office_refused(remote, args.container)):
+    if refused := create_refused(remote, args.container, args.severity):
         # The sync would refuse it, or create it where the pull never looks: refuse now,
         # before anything is queued.
         raise Failure(refused)

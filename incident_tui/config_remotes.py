@@ -178,7 +178,8 @@ class KitehouseRemote(RemoteBase):
     default_priority_id: str | None = None
     """Priority id sent when an incident has none (the PUT requires one)."""
     priority_ids: dict[Literal["critical", "major", "minor"], str] = Field(default_factory=dict)
-    """Priority ids to write for each common severity when the user edits severity."""
+    """Priority ids to write for each common severity, when an incident is created or edited
+    with one."""
     page_size: int = Field(default=50, ge=1)
     """Rows asked for per list request (``limit``), at most :data:`KITEHOUSE_LIMIT_CAP`: a
     listing ends at the first shorter page, so asking for more than the server sends would
@@ -187,6 +188,19 @@ class KitehouseRemote(RemoteBase):
     """The ``sortBy`` value that lists the most recently updated incidents first, where the
     server has one (e.g. ``-updated_at``). Unset, no ``sortBy`` is sent (its values are not
     documented) and every sync lists every incident; set, a sync reads only the changes."""
+
+    def priority_id(self, severity: str) -> str | None:
+        """The priority id configured for common severity ``severity``; ``None`` (or empty)
+        when there is none."""
+        return {str(level): ident for level, ident in self.priority_ids.items()}.get(severity)
+
+    def no_priority_id(self, severity: str) -> str:
+        """Why severity ``severity`` cannot be written here when :meth:`priority_id` has
+        none for it (Kitehouse takes priorities by id only), saying what to configure."""
+        return (
+            f"no Kitehouse priority id is configured for severity {severity!r}: "
+            f"set priority_ids.{severity} for remote {self.name!r}"
+        )
 
     @field_validator("ack_status", "resolve_status", "reopen_status")
     @classmethod

@@ -172,10 +172,9 @@ def priority_id(severity: Any, *, remote: str, config: KitehouseRemote) -> str:
     if not severity:
         raise Refused("Kitehouse needs a priority on every incident; it cannot be cleared")
     level = Severity(severity).value
-    priority = {str(k): v for k, v in config.priority_ids.items()}.get(level)
+    priority = config.priority_id(level)
     if not priority:
-        raise Refused(f"no Kitehouse priority id is configured for severity {level!r}: "
-                      f"set priority_ids.{level} for remote {remote!r}")
+        raise Refused(config.no_priority_id(level))
     return priority
 
 

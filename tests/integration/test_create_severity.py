@@ -98,3 +98,24 @@ def test_aoh_ims_gets_the_severity_code_of_the_severity(
     assert len(records) == 1
     assert records[0]["severity"] in AOH_CODES[severity]
     assert row["remote_id"] == records[0]["id"] and row["severity"] == severity
+
+
+def test_kitehouse_severity_without_a_priority_id_is_refused_before_queueing(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Queued, it would only be refused at the next sync and left failed in the outbox.
+    kite = serve("kitehouse", sample=0)
+    config: dict[str, Any] = kite.emulator.remote_config("school")
+    config["priority_ids"] = {"critical": config["priority_ids"]["critical"]}
+    point(config)
+    _, err = cli(capsys, "create", "--remote", "school", "--title", "Boiler leak",
+                 "--severity", "major", status=1)
+    assert err.strip() == (
+        "incident-tui: no Kitehouse priority id is configured for severity 'major': "
+        "set priority_ids.major for remote 'school'"
+    )
+    assert json.loads(cli(capsys, "outbox", "--json")[0]) == []
+    # A severity that has its id, and none at all, are queued.
+    for extra in (["--severity", "critical"], []):
+        out, _ = cli(capsys, "create", "--remote", "school", "--title", "Boiler leak", *extra)
+        assert out.startswith("queued: create school:")

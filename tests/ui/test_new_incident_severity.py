@@ -74,3 +74,36 @@ async def test_the_severity_field_follows_the_chosen_remote(
     payload = json.loads(rows[0][0])
     assert payload["title"] == "Pager storm on db-2"
     assert payload["severity"] is None
+
+
+async def test_a_kitehouse_severity_without_a_priority_id_is_refused_in_the_dialog(
+    make_app: Any, db_path: Path
+) -> None:
+    # Queued, it would only be refused at the next sync: say so while the dialog is open.
+    app = make_app()  # remote "school" (Kitehouse) has no priority_ids
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewIncidentScreen)
+        form.query_one("#form-severity", Select).value = "major"
+        form.query_one("#form-title").focus()
+        await pilot.press(*"Boiler leak", "ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # still open, to choose again
+        assert notifications(app)[-1] == (
+            "no Kitehouse priority id is configured for severity 'major': "
+            "set priority_ids.major for remote 'school'"
+        )
+        # Without a severity it is queued.
+        form.query_one("#form-severity", Select).value = "none"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form, notifications(app)
+
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute(
+            "SELECT payload FROM outbox WHERE op = 'create' AND remote = 'school'"
+        ).fetchall()
+    assert [json.loads(r[0])["severity"] for r in rows] == [None]

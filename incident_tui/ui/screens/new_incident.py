@@ -1,5 +1,6 @@
 """The new-incident dialog: remote, where on it (a Revily service, a 4HSE office), title,
-description, severity (only where the remote's kind has one: not 4HSE or Revily).
+description, severity (only where the remote's kind has one: not 4HSE or Revily; a Kitehouse one
+needs its priority id configured, else the dialog says so and stays open).
 
 Revily creates every incident in a service and 4HSE in an office. Left at "default", the
 connector decides as ``incident-tui create`` without ``--container`` does: the configured
@@ -68,9 +69,9 @@ PLACE_KINDS: dict[str, PlaceKind] = {
 
 Lookup = Callable[[str, str], Awaitable[list[Place]]]
 """(remote name, kind) to the places offered; raises when they cannot be listed."""
-Check = Callable[[str, str | None], str | None]
-"""(remote name, chosen place or ``None`` for the default) to why no incident can be created
-there; ``None`` when it can."""
+Check = Callable[[str, str | None, str | None], str | None]
+"""(remote name, chosen place or ``None`` for the default, chosen severity or ``None``) to why
+no such incident can be created there; ``None`` when it can."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,8 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         self.defaults = defaults or {}
         """Remote name to its configured place id, for the "default" label."""
         self.check = check
-        """Refuses a place the remote's sync would not see (a 4HSE office outside its scope)."""
+        """Refuses a place the remote's sync would not see (a 4HSE office outside its scope),
+        or a severity it cannot write (a Kitehouse one without a configured priority id)."""
         self._places_of: str | None = None
         """The remote whose places the widgets show (a late answer for another is dropped)."""
         self._places: list[Place] = []
@@ -337,7 +339,8 @@ class NewIncidentScreen(FormScreen[NewIncident]):
                 severity="warning", markup=False,
             )
             return
-        refused = self.check(remote, self.container()) if self.check else None
+        chosen = severity.value if severity else None
+        refused = self.check(remote, self.container(), chosen) if self.check else None
         if refused:
             self.notify(clean(refused, single_line=True), severity="warning", markup=False)
             return
@@ -417,12 +420,10 @@ def open_new_incident(app: App[Any], ctx: UiContext) -> None:
     async def lookup(remote: str, kind: str) -> list[Place]:
         return await lookup_places(ctx, remote, kind)
 
-    def check(name: str, place: str | None) -> str | None:
-        from incident_tui.config_remotes import FourhseRemote
-        from incident_tui.remote.fourhse_mapping import office_refused
+    def check(name: str, place: str | None, severity: str | None) -> str | None:
+        from incident_tui.remote.create_refusal import create_refused
 
-        remote = settings.remote(name)
-        return office_refused(remote, place) if isinstance(remote, FourhseRemote) else None
+        return create_refused(settings.remote(name), place, severity)
 
     blink = bool(getattr(app, "cursor_blink", True))
     screen = NewIncidentScreen(

@@ -1,0 +1,22 @@
+"""What the config alone tells of a new incident its remote would refuse, checked before it
+is queued: ``incident-tui create`` and the new-incident dialog both ask here, so that nothing
+is queued only to be refused at the next sync."""
+
+from __future__ import annotations
+
+from incident_tui.config_remotes import FourhseRemote, KitehouseRemote, RemoteBase
+from incident_tui.remote.fourhse_mapping import office_refused
+
+
+def create_refused(
+    config: RemoteBase, container: str | None, severity: str | None
+) -> str | None:
+    """Why a new incident placed in ``container`` (``None``: the default) with ``severity``
+    cannot be created on the remote of ``config``; ``None`` when, as far as the config tells,
+    it can."""
+    if isinstance(config, FourhseRemote):
+        return office_refused(config, container)
+    # Kitehouse writes a severity as a priority id, which only the config can give.
+    if isinstance(config, KitehouseRemote) and severity and not config.priority_id(severity):
+        return config.no_priority_id(severity)
+    return None

@@ -122,7 +122,7 @@ def _run(command: str, args: argparse.Namespace) -> int:
 
         if not args.no_tui:
             no_terminal("demo --no-tui syncs the demo once and prints what it did")
-        return run_demo(sample=args.sample, tui=not args.no_tui)
+        return run_demo(sample=args.sample, tui=not args.no_tui, theme=args.theme)
     show_warnings()
     settings = _settings(args)
     handler = COMMANDS[command]

@@ -113,6 +113,15 @@ def _locations() -> argparse.ArgumentParser:
     return parent
 
 
+def _hidden_locations() -> argparse.ArgumentParser:
+    """``--config`` and ``--db`` as :func:`_locations` has them, left out of the help."""
+    parent = argparse.ArgumentParser(add_help=False)
+    for name in ("--config", "--db"):
+        parent.add_argument(name, type=home_path, default=argparse.SUPPRESS,
+                            help=argparse.SUPPRESS)
+    return parent
+
+
 class _ConfigCommands:
     """Adds the commands that read the config: each also takes ``--config`` and ``--db``
     after its name (:func:`_locations`)."""
@@ -189,10 +198,23 @@ def parse_command_line(
     that command's usage (``incident-tui list: error: …``), not the top level's, which
     lists the commands and none of their options."""
     args, extra = parser.parse_known_args(argv)
+    command = _commands(parser).get(args.command or "")
     if extra:
-        command = _commands(parser).get(args.command or "")
         (command or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    own = OWN_LOCATIONS.get(args.command or "")
+    given = [f"--{name}" for name in ("config", "db") if getattr(args, name, None) is not None]
+    if command is not None and own is not None and given:
+        # Taken before the command, they were dropped without a word; after it, refused as
+        # unknown, which did not say why.
+        command.error(f"{' and '.join(given)} cannot be used with {args.command}: {own}")
     return args
+
+
+OWN_LOCATIONS = {
+    "demo": "the demo makes its own config and cache in a temporary folder",
+    "emulate": "an emulator reads no config and keeps its incidents in memory",
+}
+"""The commands that read neither the config file nor the cache, with why."""
 
 
 def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -219,8 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     reads_config = _ConfigCommands(sub, _locations())
 
     reads_config.add_parser("tui", help="open the TUI (the default)")
+    # --config and --db are taken after demo and emulate too, only to be refused with why
+    # (parse_command_line): listed in their help, they would read as options they take.
+    hidden = _hidden_locations()
     demo = _add_command(
-        sub, "demo", help="run the five bundled emulators with sample data and open the TUI"
+        sub, "demo", help="run the five bundled emulators with sample data and open the TUI",
+        parents=[hidden],
     )
     demo.add_argument(
         "--sample", type=_sample, default=300, help="incidents per emulator (default 300)"
@@ -380,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
         "its\naddress and a ready-to-paste [[remotes]] table for the config file.",
         epilog=EMULATE_FAULTS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[hidden],
     )
     emulate.add_argument("kind", choices=KINDS, help="which API to serve")
     emulate.add_argument("--port", type=_port, default=0, help="port (default: a free one)")

@@ -34,8 +34,11 @@ def start_emulators(stack: ExitStack, sample: int, seed: int = 7) -> list[dict[s
     return remotes
 
 
-def demo_settings(folder: Path, remotes: list[dict[str, Any]]) -> Settings:
-    """Settings for the demo: a cache inside ``folder`` and the emulators as remotes.
+def demo_settings(
+    folder: Path, remotes: list[dict[str, Any]], theme: str | None = None
+) -> Settings:
+    """Settings for the demo: a cache inside ``folder`` and the emulators as remotes, in
+    ``theme`` when one is given (``--theme``).
 
     ``INCIDENT_TUI_*`` variables still apply, so they are validated as everywhere else: a bad
     one is a :class:`~incident_tui.config_error.ConfigError` line, not a traceback.
@@ -45,16 +48,17 @@ def demo_settings(folder: Path, remotes: list[dict[str, Any]]) -> Settings:
         "download_dir": folder / "downloads",
         "poll_seconds": 15,
         "remotes": remotes,
+        "theme": theme,
     }
     return validate_settings(folder / "config.toml", {}, values)
 
 
-def run_demo(*, sample: int = 300, tui: bool = True) -> int:
-    """Run the demo; returns the exit status."""
+def run_demo(*, sample: int = 300, tui: bool = True, theme: str | None = None) -> int:
+    """Run the demo (in ``theme``, else the configured one); returns the exit status."""
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="incident-tui-demo-") as tmp:
         folder = Path(tmp)
         # A bad INCIDENT_TUI_* variable fails here, before five servers start for nothing.
-        demo_settings(folder, [])
+        demo_settings(folder, [], theme)
         # With the TUI, on the terminal it is about to draw on (stderr): stdout, whatever
         # it is (a full disk, a closed pipe), has no part in it and could stop it here.
         print(
@@ -62,7 +66,7 @@ def run_demo(*, sample: int = 300, tui: bool = True) -> int:
             file=sys.stderr if tui else sys.stdout,
             flush=True,
         )
-        settings = demo_settings(folder, start_emulators(stack, sample))
+        settings = demo_settings(folder, start_emulators(stack, sample), theme)
         if not tui:
             from incident_tui.cli_stdout import not_essential
             from incident_tui.sync.cli_listener import PrintListener, run_sync

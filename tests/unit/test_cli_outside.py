@@ -231,10 +231,48 @@ def test_every_command_that_reads_the_config_takes_config_and_db_after_it() -> N
     without = {"demo", "emulate"}  # a throw-away config / no config at all
     for name, command in commands.choices.items():
         options = {o for action in command._actions for o in action.option_strings}
+        shown = {
+            o for action in command._actions if action.help != argparse.SUPPRESS
+            for o in action.option_strings
+        }
         if name in without:
-            assert "--config" not in options, name
+            assert "--config" not in shown and "--db" not in shown, name  # refused, below
         else:
             assert {"--config", "--db"} <= options, name
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["--db", "mine.db", "demo", "--no-tui"],
+         "incident-tui demo: error: --db cannot be used with demo: the demo makes its own "
+         "config and cache in a temporary folder"),
+        (["demo", "--config", "it.toml", "--db=mine.db"],
+         "incident-tui demo: error: --config and --db cannot be used with demo: the demo "
+         "makes its own config and cache in a temporary folder"),
+        (["--config", "it.toml", "emulate", "revily"],
+         "incident-tui emulate: error: --config cannot be used with emulate: an emulator "
+         "reads no config and keeps its incidents in memory"),
+        (["emulate", "revily", "--db", "mine.db"],
+         "incident-tui emulate: error: --db cannot be used with emulate: an emulator reads "
+         "no config and keeps its incidents in memory"),
+    ],
+)
+def test_config_and_db_with_demo_or_emulate_are_wrong_usage(
+    argv: list[str], error: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Before the command they were dropped without a word (the demo ran on its own cache);
+    # after it, refused as unknown, which did not say why.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    command = "demo" if "demo" in argv else "emulate"
+    assert err.startswith(f"usage: incident-tui {command} ")
+    assert err.splitlines()[-1] == error
+    assert list(tmp_path.iterdir()) == []  # nothing started, nothing made
 
 
 @pytest.mark.parametrize(

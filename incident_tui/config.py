@@ -14,9 +14,10 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, field_validator
+from pydantic_core import InitErrorDetails
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -36,22 +37,22 @@ PATH_SETTINGS = ("db", "download_dir")
 """The settings that name a file or folder: relative in the config file, they are relative to
 the file's folder (:func:`beside_config`)."""
 
-def _key_names(pressed: str) -> str:
-    """Each of a ``[keys]`` value's comma-separated keys must be one Textual delivers: a
-    binding on any other name never fires, and the command it moved is left with no key."""
-    if not pressed.strip():
-        return pressed  # said by the table's own check: "has no key"
+def _key_names(pressed: str) -> str | None:
+    """Why a ``[keys]`` value will not do; ``None`` when it will. Each of its comma-separated
+    keys must be one Textual delivers: a binding on any other name never fires, and the
+    command it moved is left with no key."""
     from incident_tui.key_names import key_problem
 
     for key in pressed.split(","):
         problem = key_problem(key.strip())
         if problem:
-            raise ValueError(problem)
-    return pressed
+            return problem
+    return None
 
 
-KeyList = Annotated[str, AfterValidator(_key_names)]
-"""A ``[keys]`` value: keys by Textual name, comma separated."""
+def _value_error(loc: tuple[str, ...], value: Any, message: str) -> InitErrorDetails:
+    """A problem as pydantic reports one a validator raised as ``ValueError``."""
+    return {"type": "value_error", "loc": loc, "input": value, "ctx": {"error": message}}
 
 
 class Settings(BaseSettings):
@@ -75,7 +76,7 @@ class Settings(BaseSettings):
     """Background sync period in the TUI."""
     bell: bool = True
     """Ring the terminal bell and show a notice when a new critical or major incident arrives."""
-    keys: dict[str, KeyList] = Field(default_factory=dict)
+    keys: dict[str, str] = Field(default_factory=dict)
     """Key overrides: binding id to keys, e.g. ``acknowledge = "ctrl+a"``."""
     stale_hours: float = Field(default=24.0, gt=0, le=MAX_HOURS)
     """An open incident with no update for this long counts as stale in the handover (at most
@@ -99,18 +100,41 @@ class Settings(BaseSettings):
         except RuntimeError:
             raise ValueError(f"{path}: no home folder is known for {path.parts[0]}") from None
 
-    @field_validator("keys")
+    @field_validator("keys", mode="wrap")
     @classmethod
-    def _known_bindings(cls, keys: dict[str, str]) -> dict[str, str]:
-        # Textual ignores a keymap entry whose id no binding has, so a typo would silently
-        # leave the default key in force.
-        for binding, pressed in keys.items():
+    def _known_bindings(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler
+    ) -> dict[str, str]:
+        # Every problem of the table at once, in its order: checked one after another, a
+        # typo'd binding id went unnamed until its bad key names were fixed. Textual ignores
+        # a keymap entry whose id no binding has, so a typo would silently leave the default
+        # key in force.
+        try:
+            keys: dict[str, str] = handler(value)
+            typed: dict[Any, dict[str, Any]] = {}
+        except ValidationError as exc:
+            if not isinstance(value, Mapping):
+                raise
+            # A value of another type (``sync = 1``): its own error, and the rest checked.
+            typed = {e["loc"][0]: dict(e) for e in exc.errors() if e["loc"]}
+            keys = {k: v for k, v in value.items() if k not in typed}
+        problems: list[InitErrorDetails] = []
+        known = f" (want one of {', '.join(BY_ID)})"
+        for binding in value:
             if binding not in BY_ID:
-                raise ValueError(
-                    f"{binding!r} is not a binding id (want one of {', '.join(BY_ID)})"
-                )
-            if not pressed.strip():
-                raise ValueError(f"{binding!r} has no key")
+                # The ids are listed once, with the first typo: the line is long enough.
+                problems.append(_value_error((), value, f"{binding!r} is not a binding id{known}"))
+                known = ""
+            elif binding in typed:
+                error = typed[binding]
+                problems.append({"type": error["type"], "loc": error["loc"],
+                                 "input": error["input"], "ctx": error.get("ctx", {})})
+            elif not keys[binding].strip():
+                problems.append(_value_error((), value, f"{binding!r} has no key"))
+            elif problem := _key_names(keys[binding]):
+                problems.append(_value_error((binding,), keys[binding], problem))
+        if problems:
+            raise ValidationError.from_exception_data("keys", problems)
         return keys
 
     @field_validator("remotes")

@@ -145,6 +145,21 @@ def test_key_names_textual_uses_are_taken(tmp_path: Path) -> None:
     assert load_settings(write(tmp_path, "[keys]\n" + table)).keys == keys
 
 
+def test_every_problem_of_the_keys_table_is_named_at_once(tmp_path: Path) -> None:
+    # A binding id with a typo went unnamed while any value held a bad key name: it showed
+    # only once those were fixed, at the next run.
+    path = write(tmp_path, '[keys]\nacknowlege = "ctrl+a"\nresolve = "ctrl-r"\nopen = "esc"\n'
+                 'sync = 1\nsort = " "\nexprot = "x"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: keys: 'acknowlege' is not a binding id (want one of {', '.join(BY_ID)}); "
+        "keys.resolve: 'ctrl-r' is not a key name (did you mean 'ctrl+r'?); "
+        "keys.open: 'esc' is how Textual shows escape (write 'escape'); "
+        "keys.sync: Input should be a valid string; keys: 'sort' has no key (and 1 more)"
+    )
+
+
 def test_readme_lists_every_binding_id_and_no_other() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     paragraph = readme.split("Rebind any of these in `[keys]` by binding id", 1)[1]

@@ -220,12 +220,14 @@ def config_path(flag: Path | None = None) -> Path:
     return paths.config_file(flag)
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""How every SQLite database file starts: the cache, named by --config in place of --db."""
+
+
 def read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
     """Parse the TOML file; a missing file is empty unless it was asked for by name."""
     try:
-        # utf-8-sig drops the byte-order mark some Windows editors put first, which TOML
-        # itself does not allow.
-        text = path.read_text(encoding="utf-8-sig")
+        content = path.read_bytes()
     except FileNotFoundError:
         if required:
             raise ConfigError(f"{path}: no such config file") from None
@@ -234,8 +236,24 @@ def read_config_file(path: Path, *, required: bool) -> dict[str, Any]:
         raise ConfigError(f"{path}: is a folder, not a config file") from None
     except PermissionError:
         raise ConfigError(f"{path}: cannot read: permission denied") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
+    if content.startswith(SQLITE_HEADER):
+        raise ConfigError(
+            f"{path}: is an SQLite database (a cache?), not a TOML config file; "
+            "--db names the cache"
+        )
+    try:
+        # utf-8-sig drops the byte-order mark some Windows editors put first, which TOML
+        # itself does not allow.
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Counted in the file, byte-order mark included.
+        at = exc.start + len(content) - len(exc.object)
+        raise ConfigError(
+            f"{path}: not a TOML text file (byte 0x{content[at]:02x} at position {at} is not "
+            "UTF-8 text)"
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -269,18 +287,42 @@ def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
 
 
 _KIND_TAGS = {"kitehouse", "fourhse", "revily", "oneuptime", "aoh_ims"}
+_KINDS = "kitehouse, fourhse, revily, oneuptime, aoh_ims"
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def _kind_hint(tag: str) -> str:
+    """The kind an unknown ``kind`` value most likely means (the system's own name, as
+    ``4hse`` or ``AOH IMS``), else the list of kinds."""
+    from incident_tui.domain.capabilities import KIND_TITLES
+
+    def plain(text: str) -> str:
+        return "".join(c for c in text.casefold() if c.isalnum())
+
+    for kind, title in KIND_TITLES.items():
+        if plain(tag) in (plain(kind), plain(title)):
+            return f"did you mean {kind!r}?"
+    return f"want one of {_KINDS}"
+
+
+def _describe(error: Mapping[str, Any], *, in_file: bool) -> str:
+    """What is wrong, for the user; ``in_file``: the value is the config file's (a TOML
+    table), not a variable's (JSON)."""
     kind = error.get("type", "")
     if kind == "extra_forbidden":
         return "unknown key"
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":
-        return "unknown kind (want one of kitehouse, fourhse, revily, oneuptime, aoh_ims)"
+        tag = str((error.get("ctx") or {}).get("tag", ""))
+        return f"unknown kind {tag!r} ({_kind_hint(tag)})"
     if kind == "union_tag_not_found":
-        return "missing kind (want one of kitehouse, fourhse, revily, oneuptime, aoh_ims)"
+        return f"missing kind (want one of {_KINDS})"
+    if kind == "list_type" and in_file and tuple(error.get("loc", ())) == ("remotes",):
+        # pydantic's "Input should be a valid list" does not say that one bracket pair
+        # makes a single table, where each remote needs its own array entry.
+        if isinstance(error.get("input"), Mapping):
+            return "write each remote as a [[remotes]] table (two brackets), not [remotes]"
+        return "want one [[remotes]] table (two brackets) per remote"
     if kind == "string_pattern_mismatch":
         # The one pattern is a remote's name, which starts every incident id before a ':'.
         return "use letters, digits, '_', '.' and '-' only"
@@ -427,7 +469,8 @@ def _problems(
         # Remotes are labelled by name from where the value came: the variable's own list
         # may name other remotes than the file.
         given = _env_data(top, os.environ[spelled]) if spelled else data
-        by_source.setdefault(source, []).append(f"{_key_path(loc, given)}: {_describe(error)}")
+        described = _describe(error, in_file=source == str(path))
+        by_source.setdefault(source, []).append(f"{_key_path(loc, given)}: {described}")
     for name, problem in strays:
         by_source.setdefault(f"environment {name}", []).append(problem)
     groups, shown = [], 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -59,8 +60,23 @@ def test_missing_default_file_is_empty_but_named_file_must_exist(tmp_path: Path)
         ("colour = 1", "colour: unknown key"),
         (
             '[[remotes]]\nname = "x"\nkind = "jira"\nbase_url = "http://h"',
-            "remotes[0] (x): unknown kind",
+            "remotes[0] (x): unknown kind 'jira' (want one of kitehouse, fourhse, revily, "
+            "oneuptime, aoh_ims)",
         ),
+        # The name people know a system by is taken for what it is.
+        (
+            '[[remotes]]\nname = "x"\nkind = "4hse"\nbase_url = "http://h"',
+            "remotes[0] (x): unknown kind '4hse' (did you mean 'fourhse'?)",
+        ),
+        (
+            '[[remotes]]\nname = "x"\nkind = "AOH IMS"\nbase_url = "http://h"',
+            "remotes[0] (x): unknown kind 'AOH IMS' (did you mean 'aoh_ims'?)",
+        ),
+        (
+            '[remotes]\nname = "x"\nkind = "revily"\nbase_url = "http://h"',
+            "remotes: write each remote as a [[remotes]] table (two brackets), not [remotes]",
+        ),
+        ('remotes = "x"', "remotes: want one [[remotes]] table (two brackets) per remote"),
         (
             '[[remotes]]\nname = "school"\nkind = "kitehouse"\nbase_url = "http://h"',
             "remotes[0] (school).site_id: required key is missing",
@@ -111,6 +127,25 @@ def test_a_config_path_that_is_a_folder_says_so(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(tmp_path)
     assert str(caught.value) == f"{tmp_path}: is a folder, not a config file"
+
+
+def test_a_config_path_that_is_no_text_says_so(tmp_path: Path) -> None:
+    # "cannot read: 'utf-8' codec can't decode byte 0x80 …" said neither what nor why.
+    cache = tmp_path / "cache.db"
+    sqlite3.connect(cache).execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cache)
+    assert str(caught.value) == (
+        f"{cache}: is an SQLite database (a cache?), not a TOML config file; --db names the "
+        "cache"
+    )
+    binary = tmp_path / "config.toml"
+    binary.write_bytes(b"\xef\xbb\xbftheme = 1\n\x80")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(binary)
+    assert str(caught.value) == (
+        f"{binary}: not a TOML text file (byte 0x80 at position 13 is not UTF-8 text)"
+    )
 
 
 def test_duplicate_remote_names(tmp_path: Path) -> None:

@@ -218,6 +218,10 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     statuses = {Status(word) for word in args.status}
     severities = {None if word == "none" else Severity(word) for word in args.severity}
     reader = open_reader(settings)
+    if not settings.remotes and reader.count(ListQuery()) == 0:
+        # A first run with the config file elsewhere printed a bare header, and nothing said
+        # why; on stderr, so a script reading the list gets it as ever.
+        print(f"incident-tui: the cache is empty: {settings.no_remotes()}", file=sys.stderr)
     # A remote taken out of the config leaves its incidents in the cache, and they are
     # listed: its name still picks them out, in any case as a configured one's does.
     remotes = list(map(remote_spelling(settings, reader), args.remote))

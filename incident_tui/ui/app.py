@@ -395,6 +395,13 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         else:
             started, busy = self.runner.sync_now()
             disabled = self.services.view.disabled
+            settings = self.services.settings_if_valid()
+            if not (started or busy or disabled) and settings and not settings.remotes:
+                # Where the config was looked for: on a first run it is most often elsewhere.
+                words = settings.no_remotes()
+                self.notify(words[:1].upper() + words[1:] + ".", severity="warning",
+                            timeout=10, markup=False)
+                return
             # Longer when it names a disabled remote: that part is news the user acts on.
             self.notify(
                 _sync_words(started, busy, disabled), timeout=5 if disabled else 2,

@@ -1,0 +1,30 @@
+"""A first run with no config: ``s`` says where the config file was looked for, as ``sync``
+does, and the status line keeps its short word for it. ``s`` said only "No remote to sync.",
+and nothing in the TUI named the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from incident_tui.clock import fixed_clock
+from incident_tui.config import Settings
+from incident_tui.ui.app import make_app
+from tests.ui.conftest import NOW
+from tests.ui.helpers import notifications, screen_text, settle, until
+
+
+async def test_s_with_no_remotes_names_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "incident-tui" / "config.toml"
+    settings = Settings(config=config, db=tmp_path / "cache.db")
+    app = make_app(settings, clock=fixed_clock(NOW), sync=True, cursor_blink=False)
+    app.animation_level = "none"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: app.runner is not None)
+        await settle(pilot)
+        assert "no remotes configured" in screen_text(app)  # the status line, short
+        await pilot.press("s")
+        await settle(pilot)
+        assert notifications(app)[-1] == (
+            f"No remotes are configured in {config}, which does not exist (--config or "
+            "INCIDENT_TUI_CONFIG name another file)."
+        )

@@ -1,6 +1,6 @@
-"""What the config alone tells of a new incident its remote would refuse, checked before it
-is queued: ``incident-tui create`` and the new-incident dialog both ask here, so that nothing
-is queued only to be refused at the next sync."""
+"""What the config alone tells of a new incident (or a severity change) its remote would
+refuse, checked before it is queued: ``incident-tui create``, the new-incident dialog and the
+edit dialog ask here, so that nothing is queued only to be refused at the next sync."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ def create_refused(
     it can."""
     if isinstance(config, FourhseRemote):
         return office_refused(config, container)
+    return severity_refused(config, severity)
+
+
+def severity_refused(config: RemoteBase, severity: str | None) -> str | None:
+    """Why ``severity`` cannot be written to an incident of the remote of ``config``;
+    ``None`` when, as far as the config tells, it can."""
     # Kitehouse writes a severity as a priority id, which only the config can give.
     if isinstance(config, KitehouseRemote) and severity and not config.priority_id(severity):
         return config.no_priority_id(severity)

@@ -14,7 +14,7 @@ from textual.widgets import Select
 from incident_tui.store.reader import Reader
 from incident_tui.ui.drafts import Drafts, drafts_path
 from incident_tui.ui.screens.edit import EditScreen, edit_draft_key
-from tests.ui.helpers import open_detail, settle
+from tests.ui.helpers import notifications, open_detail, settle
 
 
 async def open_edit(pilot: Any, incident_id: str) -> EditScreen:
@@ -78,3 +78,37 @@ async def test_a_kept_draft_clearing_the_severity_does_not_bring_none_back(
         screen = await open_edit(pilot, "school:r005")
         assert choices(screen) == ["critical", "major", "minor"]
         assert screen.query_one("#form-severity", Select).value == "major"
+
+
+async def test_a_kitehouse_severity_without_a_priority_id_is_refused_in_the_edit_dialog(
+    make_app: Any, db_path: Path
+) -> None:
+    # Queued, the edit would only be refused at the next sync: said while the dialog is open.
+    app = make_app()  # remote "school" (Kitehouse) has no priority_ids
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_edit(pilot, "school:r005")
+        screen.query_one("#form-severity", Select).value = "critical"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen  # still open, to choose again
+        assert notifications(app)[-1] == (
+            "no Kitehouse priority id is configured for severity 'critical': "
+            "set priority_ids.critical for remote 'school'"
+        )
+        # The title alone goes.
+        screen.query_one("#form-severity", Select).value = "major"
+        screen.query_one("#form-title").value = "Renamed"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not screen
+    reader = Reader.open(db_path)
+    try:
+        edits = [
+            json.loads(c["payload"])
+            for c in reader.outbox()
+            if c["op"] == "edit" and c["incident_id"] == "school:r005"
+        ]
+    finally:
+        reader.close()
+    assert len(edits) == 1 and "Renamed" in json.dumps(edits[0])
+    assert "critical" not in json.dumps(edits[0])

@@ -142,6 +142,11 @@ class EditScreen(FormScreen[dict[str, Any]]):
         if self.with_severity:
             after["severity"] = severity.value if severity else None
         changes = {k: v for k, v in after.items() if v != self.before[k]}
+        refused = self._severity_refused(changes.get("severity"))
+        if refused:
+            # Kept open with the text: queued, the change would only be refused at the sync.
+            self.notify(refused, severity="warning", markup=False, timeout=8)
+            return
         if changes:
             services = self.ctx.services
             now = send_target(self, services, self.incident_id, self.incident_name, "the edit")
@@ -152,6 +157,20 @@ class EditScreen(FormScreen[dict[str, Any]]):
             self.incident_id = now
         self.keeper.sent()
         self.dismiss(changes)
+
+    def _severity_refused(self, severity: str | None) -> str | None:
+        """Why the remote cannot be sent ``severity`` (the new one, if it changed), as the
+        config tells (a Kitehouse severity without a configured priority id)."""
+        if severity is None:
+            return None
+        settings = self.ctx.services.settings_if_valid()
+        name = self.incident_id.partition(":")[0]
+        config = next((r for r in settings.remotes if r.name == name), None) if settings else None
+        if config is None:
+            return None
+        from incident_tui.remote.create_refusal import severity_refused
+
+        return severity_refused(config, severity)
 
     def action_cancel(self) -> None:
         """Close without saving (what was typed stays as a draft; said unless the incident

@@ -28,9 +28,11 @@ def test_without_a_terminal_it_says_so_and_starts_nothing(
     tmp_path: Path, argv: list[str], advice: str
 ) -> None:
     db = tmp_path / "cache.db"
+    # The demo makes its own cache (--db is a usage error there); the TUI is given one.
+    given = [] if argv == ["demo"] else ["--db", str(db)]
     done = subprocess.run(
-        [sys.executable, "-m", "incident_tui", "--db", str(db), *argv],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "incident_tui", *given, *argv],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stdout == ""  # the demo starts no emulator

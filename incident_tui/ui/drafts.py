@@ -106,12 +106,7 @@ class Drafts:
         self._version = version  # unreadable: not tried again (nor warned of) until changed
         if drafts is None:
             return
-        for key in self._unsaved:
-            if key in self._drafts:
-                drafts[key] = self._drafts[key]
-            else:
-                drafts.pop(key, None)
-        self._drafts = drafts
+        self._drafts = self._with_unsaved(drafts)
 
     def get(self, key: str) -> Fields | None:
         """The draft under ``key``, if one is kept (here or by another process since)."""
@@ -154,6 +149,16 @@ class Drafts:
             found = self._drafts.get(new)
             return dict(found) if found is not None else None
 
+    def _with_unsaved(self, drafts: dict[str, Fields]) -> dict[str, Fields]:
+        """``drafts`` (as read from the file) with the keys changed here and not saved yet
+        as they are here: set, or gone."""
+        for key in self._unsaved:
+            if key in self._drafts:
+                drafts[key] = self._drafts[key]
+            else:
+                drafts.pop(key, None)
+        return drafts
+
     def _write(self) -> None:
         """Bring the file's entries of the keys changed here up to date (under ``_lock``)."""
         try:
@@ -162,11 +167,7 @@ class Drafts:
                 drafts = self._read()
                 if drafts is None:
                     return
-                for key in self._unsaved:
-                    if key in self._drafts:
-                        drafts[key] = self._drafts[key]
-                    else:
-                        drafts.pop(key, None)
+                drafts = self._with_unsaved(drafts)
                 self._version = _replace(self.path, drafts)
             # What the file holds now, other processes' drafts included.
             self._drafts = drafts

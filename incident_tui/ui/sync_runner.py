@@ -119,6 +119,10 @@ REASON_LENGTH = 60
 """Characters of a remote's error shown on the detail screen's cached-copy line."""
 APP_CHECK_EVERY = 0.5
 """Seconds between two looks at whether the App still runs (see ``_end_with_app``)."""
+WIND_DOWN = 1.5
+"""Seconds the remotes' loops get, once cancelled, to end before the engine closes: enough
+for a push stopped mid-change to record that (see :func:`wind_down`), and within the 2 s
+that :meth:`SyncRunner.stop` waits, so quitting never hangs on it."""
 
 
 class SyncRunner:
@@ -241,7 +245,7 @@ class SyncRunner:
         with self._lock:
             self._stopped = True
             if self._loop is not None and self._task is not None:
-                self._loop.call_soon_threadsafe(self._task.cancel)
+                self._loop.call_soon_threadsafe(cancel_once, self._task)
         self._done.wait(wait)
 
     def _thread_main(self) -> None:
@@ -279,15 +283,20 @@ class SyncRunner:
         with self._lock:
             self._engine = engine
         watch = asyncio.create_task(self._end_with_app(asyncio.current_task()))
+        loops = [
+            asyncio.create_task(self._remote_loop(engine, name), name=f"sync {name}")
+            for name in self._remotes
+        ]
         try:
             # Cancelling this task (stop) cancels every remote's loop with it.
-            await asyncio.gather(*(self._remote_loop(engine, name) for name in self._remotes))
+            await asyncio.gather(*loops)
             if not self._remotes:
                 await asyncio.Event().wait()  # nothing to sync: idle until stopped
         except asyncio.CancelledError:
             pass
         finally:
             watch.cancel()
+            await wind_down(loops, WIND_DOWN)
             with self._lock:
                 self._engine = None
             await engine.aclose()
@@ -300,7 +309,7 @@ class SyncRunner:
         while self._app.is_running:  # noqa: ASYNC110
             await asyncio.sleep(APP_CHECK_EVERY)
         if task is not None:
-            task.cancel()
+            cancel_once(task)
 
     async def _remote_loop(self, engine: Any, name: str) -> None:
         """Pass after pass of one remote: ``poll_seconds`` after the end of the last one,
@@ -358,3 +367,27 @@ def reread_problem(remote: str, error: RemoteError) -> str:
         return f"{name} sent an answer that cannot be read ({reason})"
     # It answered, with an error: a 5xx, a refused token, a refusal.
     return f"{name} answered with an error ({reason})"
+
+
+def cancel_once(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` unless it is over or already told to stop. The App ending and
+    :meth:`SyncRunner.stop` both stop the loops, one after the other: a second cancel would
+    reach a push that is recording where it was stopped (its shielded write to the cache),
+    and cut that short, leaving a change never sent marked as being sent."""
+    if not task.done() and not task.cancelling():
+        task.cancel()
+
+
+async def wind_down(loops: list[asyncio.Task[None]], limit: float) -> None:
+    """Cancel ``loops`` and wait up to ``limit`` seconds for each to end.
+
+    ``gather`` raises as soon as one of its tasks ends cancelled, while the others may still
+    be finishing (a push writing down that its change never left); without this wait the
+    thread's ``asyncio.run`` would cancel them once more as it shuts down, cutting that write
+    short. Cancelled once only (see :func:`cancel_once`); what still runs after ``limit`` is
+    left to that shutdown, so quitting stays bounded."""
+    for task in loops:
+        cancel_once(task)
+    pending = [task for task in loops if not task.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=limit)

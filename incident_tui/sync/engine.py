@@ -47,6 +47,7 @@ from incident_tui.sync.garbage import fewer_collections
 from incident_tui.sync.pull import Puller
 from incident_tui.sync.push import AfterPush, Pusher, asked_until
 from incident_tui.sync.push_lock import PushLock
+from incident_tui.sync.stopping import wind_down
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,15 @@ class SyncEngine:
         configs: list[RemoteBase] = [r for r in self.settings.remotes if r.enabled]
         if remotes:
             configs = [self.settings.remote(name) for name in remotes]
+        passes = [asyncio.ensure_future(self._sync_remote(config)) for config in configs]
         with fewer_collections():
-            results = await asyncio.gather(*(self._sync_remote(config) for config in configs))
+            try:
+                results = await asyncio.gather(*passes)
+            except BaseException:
+                # gather ends at the first pass that stopped (a Ctrl-C): the others may still
+                # be recording where their push was stopped, which must not be cut short.
+                await wind_down(passes)
+                raise
         return SyncReport(list(results))
 
     async def _sync_remote(self, config: RemoteBase) -> RemoteResult:

@@ -32,6 +32,7 @@ from incident_tui.remote.errors import BadResponse, Held, RemoteError, Unavailab
 from incident_tui.store.db import StoreError
 from incident_tui.store.pauses import without_pause_note
 from incident_tui.sync.events import RemoteResult
+from incident_tui.sync.stopping import cancel_once, wind_down
 from incident_tui.ui.messages import (
     IncidentsChanged,
     RemoteFinished,
@@ -119,10 +120,6 @@ REASON_LENGTH = 60
 """Characters of a remote's error shown on the detail screen's cached-copy line."""
 APP_CHECK_EVERY = 0.5
 """Seconds between two looks at whether the App still runs (see ``_end_with_app``)."""
-WIND_DOWN = 1.5
-"""Seconds the remotes' loops get, once cancelled, to end before the engine closes: enough
-for a push stopped mid-change to record that (see :func:`wind_down`), and within the 2 s
-that :meth:`SyncRunner.stop` waits, so quitting never hangs on it."""
 
 
 class SyncRunner:
@@ -296,7 +293,9 @@ class SyncRunner:
             pass
         finally:
             watch.cancel()
-            await wind_down(loops, WIND_DOWN)
+            # gather ended at the first loop that stopped: the others may still be recording
+            # where their push was stopped, which the engine's closing must not cut short.
+            await wind_down(loops)
             with self._lock:
                 self._engine = None
             await engine.aclose()
@@ -367,27 +366,3 @@ def reread_problem(remote: str, error: RemoteError) -> str:
         return f"{name} sent an answer that cannot be read ({reason})"
     # It answered, with an error: a 5xx, a refused token, a refusal.
     return f"{name} answered with an error ({reason})"
-
-
-def cancel_once(task: asyncio.Task[Any]) -> None:
-    """Cancel ``task`` unless it is over or already told to stop. The App ending and
-    :meth:`SyncRunner.stop` both stop the loops, one after the other: a second cancel would
-    reach a push that is recording where it was stopped (its shielded write to the cache),
-    and cut that short, leaving a change never sent marked as being sent."""
-    if not task.done() and not task.cancelling():
-        task.cancel()
-
-
-async def wind_down(loops: list[asyncio.Task[None]], limit: float) -> None:
-    """Cancel ``loops`` and wait up to ``limit`` seconds for each to end.
-
-    ``gather`` raises as soon as one of its tasks ends cancelled, while the others may still
-    be finishing (a push writing down that its change never left); without this wait the
-    thread's ``asyncio.run`` would cancel them once more as it shuts down, cutting that write
-    short. Cancelled once only (see :func:`cancel_once`); what still runs after ``limit`` is
-    left to that shutdown, so quitting stays bounded."""
-    for task in loops:
-        cancel_once(task)
-    pending = [task for task in loops if not task.done()]
-    if pending:
-        await asyncio.wait(pending, timeout=limit)

@@ -6,6 +6,7 @@ it there first."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import sqlite3
 from collections.abc import Iterator
@@ -137,3 +138,53 @@ async def test_a_create_stopped_after_its_request_reached_the_remote_stays_sendi
 
     [(state, started)] = outbox_states(settings.db_path())
     assert state == "sending" and started is not None
+
+
+
+async def test_a_create_stopped_beside_another_remote_is_queued_again(
+    serve: Serve, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A pass over two remotes out of reach, each waiting to try again when it is stopped
+    # (Ctrl-C): the one without changes ends at once, the other must still record its change
+    # as never sent before asyncio.run, shutting down, cancels what is left.
+    revily = serve("revily", sample=0)
+    config = revily.emulator.remote_config("oncall")
+    settings = settings_for(tmp_path, config)
+    assert (await sync(settings)).ok
+    Actions.open(settings.db_path()).create("oncall", "revily", Draft(title="Made on the train"))
+    offline = settings_for(
+        tmp_path,
+        {**serve("kitehouse", sample=0).emulator.remote_config("school"),
+         "base_url": f"http://127.0.0.1:{dead_port()}"},
+        {**config, "base_url": f"http://127.0.0.1:{dead_port()}"},
+    )
+    # The same server by another route, not another system (whose changes wait).
+    with closing(sqlite3.connect(settings.db_path())) as conn, conn:
+        conn.execute("UPDATE remote SET identity = ?", (offline.remote("oncall").identity(),))
+    waiting: set[str] = set()
+
+    async def wait_to_retry(seconds: float) -> None:
+        """The wait before trying a connection again, where the stop comes."""
+        task = asyncio.current_task()
+        waiting.add(task.get_name() if task is not None else "")
+        await asyncio.Event().wait()
+
+    def both_waiting() -> bool:
+        return len(waiting) == 2 and outbox_states(settings.db_path())[0][0] == "sending"
+
+    async def interrupted() -> None:
+        """``sync --once`` stopped by Ctrl-C once both remotes wait to retry."""
+        engine = SyncEngine(offline, sleep=wait_to_retry)
+        task = asyncio.ensure_future(engine.sync())
+        try:
+            await until(both_waiting)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await engine.aclose()
+
+    caplog.set_level(logging.INFO, logger="incident_tui.sync.push")
+    await asyncio.to_thread(asyncio.run, interrupted())
+
+    assert [state for state, _ in outbox_states(settings.db_path())] == ["queued"]
+    assert "stays marked as being sent" not in caplog.text

@@ -144,9 +144,10 @@ async def test_empty_comment_refused(make_app: Any, db_path: Any) -> None:
 
 
 async def test_edit_title_and_severity(make_app: Any, db_path: Any) -> None:
+    # AOH IMS: the sample's Kitehouse remote has no priority ids, so it takes no severity.
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_detail(pilot, "school:r005")
+        await open_detail(pilot, "ops:r009")
         await pilot.press("e")
         await settle(pilot)
         assert app.screen.__class__.__name__ == "EditScreen"
@@ -155,7 +156,7 @@ async def test_edit_title_and_severity(make_app: Any, db_path: Any) -> None:
         app.screen.query_one("#form-severity").value = "critical"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        incident = _detail(db_path, "school:r005").incident
+        incident = _detail(db_path, "ops:r009").incident
         assert incident["title"] == "Renamed incident" and incident["severity"] == "critical"
         assert "Renamed incident" in screen_text(app)
 

@@ -31,6 +31,7 @@ from incident_tui.config_error import ConfigError
 from incident_tui.config_remotes import RemoteBase, RemoteConfig
 from incident_tui.config_variables import ENV_PREFIX, stray_variables
 from incident_tui.domain.handover import MAX_HOURS
+from incident_tui.domain.model import KINDS
 from incident_tui.keymap import BY_ID
 
 PATH_SETTINGS = ("db", "download_dir")
@@ -194,22 +195,24 @@ class Settings(BaseSettings):
     def remote(self, name: str) -> RemoteBase:
         """The remote called ``name``, in any case (``School`` is ``school``); ``ConfigError``
         if there is none."""
-        for remote in self.remotes:
-            if remote.name.casefold() == name.casefold():
-                return remote
+        found = self.configured(name)
+        if found is not None:
+            return found
         if not self.remotes:
             raise ConfigError(f"unknown remote {name!r}: {self.no_remotes()}")
         known = ", ".join(r.name for r in self.remotes)
         raise ConfigError(f"unknown remote {name!r} (known: {known})")
 
+    def configured(self, name: str) -> RemoteBase | None:
+        """The remote called ``name`` in any case, if the config has one."""
+        folded = name.casefold()
+        return next((r for r in self.remotes if r.name.casefold() == folded), None)
 
     def remote_name(self, name: str) -> str:
         """The configured name of the remote ``name`` is in any case; ``name`` itself when
         no configured remote has it (a remote taken out of the config, say)."""
-        for remote in self.remotes:
-            if remote.name.casefold() == name.casefold():
-                return remote.name
-        return name
+        found = self.configured(name)
+        return found.name if found is not None else name
 
 
 _FILE_DATA: ContextVar[dict[str, Any] | None] = ContextVar("incident_tui_file_data", default=None)
@@ -287,7 +290,7 @@ def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
 
 
 _KIND_TAGS = {"kitehouse", "fourhse", "revily", "oneuptime", "aoh_ims"}
-_KINDS = "kitehouse, fourhse, revily, oneuptime, aoh_ims"
+_KINDS = ", ".join(KINDS)
 
 
 def _kind_hint(tag: str) -> str:

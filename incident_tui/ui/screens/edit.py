@@ -164,8 +164,7 @@ class EditScreen(FormScreen[dict[str, Any]]):
         if severity is None:
             return None
         settings = self.ctx.services.settings_if_valid()
-        name = self.incident_id.partition(":")[0]
-        config = next((r for r in settings.remotes if r.name == name), None) if settings else None
+        config = settings.configured(self.incident_id.partition(":")[0]) if settings else None
         if config is None:
             return None
         from incident_tui.remote.create_refusal import severity_refused

@@ -10,7 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from incident_tui import cli_online
-from incident_tui.cli_stdin import stdin_is_terminal
+from incident_tui.cli_stdin import confirmed, stdin_is_terminal
 from incident_tui.cli_stdout import done
 from incident_tui.cli_store import (
     Failure,
@@ -39,6 +39,10 @@ def _stdin_text(what: str) -> str:
         text.encode("utf-8")
     except UnicodeError:
         raise Failure(f"{what} read from standard input is not valid UTF-8 text") from None
+    except OSError as error:
+        # Open but not for reading (nohup started from a terminal leaves it so), or gone.
+        reason = error.strerror or str(error)
+        raise Failure(f"{what} cannot be read from standard input ({reason})") from None
     # echo, a heredoc or a file ends the text with a line break that is no part of it (text
     # mode has already turned a Windows line end into "\n").
     return text.removesuffix("\n")
@@ -161,8 +165,7 @@ def cmd_delete(args: argparse.Namespace, settings: Settings) -> int:
             preview = f"(could not ask the remote what else would be removed: {error})"
         if preview:
             print(preview)
-        answer = input(f"Delete {len(args.ids)} incident(s) on their remotes? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
+        if not confirmed(f"Delete {len(args.ids)} incident(s) on their remotes?"):
             print("nothing deleted")
             return 1
     actions = open_actions(settings)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from incident_tui.cli_stdin import stdin_is_terminal
+from incident_tui.cli_stdin import confirmed, stdin_is_terminal
 from incident_tui.cli_stdout import done
 from incident_tui.cli_store import (
     Failure,
@@ -183,7 +183,7 @@ def _ask(question: str, yes: bool) -> None:
         return
     if not stdin_is_terminal():
         raise Failure(f"{question} Not confirmed: pass --yes to run without a terminal")
-    if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
+    if not confirmed(question):
         raise Failure("cancelled; nothing was changed")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -111,8 +112,22 @@ class RemoteBase(BaseModel):
         """The token, read from ``token_env`` at call time, else from ``token``.
 
         Raises :class:`~incident_tui.remote.errors.AuthFailed` when ``token_env`` names an
-        unset variable and there is no ``token`` to fall back on (see :func:`_env_or`)."""
-        return _env_or("token_env", self.token_env, self.token, self.name)
+        unset variable and there is no ``token`` to fall back on (see :func:`_env_or`), and
+        when the token holds what no HTTP header can carry: sent, the request would fail
+        with its value quoted, and a queued change would be refused for it."""
+        token = _env_or("token_env", self.token_env, self.token, self.name)
+        if token and not HEADER_SAFE.fullmatch(token):
+            where = (
+                f"token_env {self.token_env}"
+                if self.token_env and os.environ.get(self.token_env, "").strip()
+                else "token"
+            )
+            raise AuthFailed(
+                f"{where} of remote {self.name!r} holds a line break, a control character "
+                "or a letter outside ASCII, which no request header can carry: set it to "
+                "the token alone"
+            )
+        return token
 
     def mapping(self) -> str:
         """The settings that decide how this remote's statuses and severities read into the
@@ -251,8 +266,12 @@ class OidcRemote(RemoteBase):
     """Name of the environment variable that holds the password."""
 
     def password_value(self) -> str | None:
-        """The OAuth2 password from ``password_env`` or ``password``."""
-        return _env_or("password_env", self.password_env, self.password, self.name)
+        """The OAuth2 password from ``password_env`` or ``password``; line breaks around it
+        are not part of it (a variable read from a file keeps the file's last one), while
+        spaces may be."""
+        return _env_or(
+            "password_env", self.password_env, self.password, self.name, trim="\r\n"
+        )
 
     def client_secret_value(self) -> str | None:
         """The OAuth2 client secret from ``client_secret_env`` or ``client_secret``."""
@@ -263,20 +282,33 @@ class OidcRemote(RemoteBase):
         return "password" if self.username else "client_credentials"
 
 
-def _env_or(key: str, env: str | None, value: SecretStr | None, remote: str) -> str | None:
-    """The variable ``env`` names when it is set and not empty, else ``value``.
+HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
+"""What a token sent in a request header may hold: printable ASCII."""
 
-    A named variable that is unset, with no ``value`` to fall back on, raises
+
+def _env_or(
+    key: str, env: str | None, value: SecretStr | None, remote: str, *, trim: str | None = None
+) -> str | None:
+    """The variable ``env`` names when it is set and not blank, else ``value``, without the
+    ``trim`` characters around it (default: any white space). A secret read from a file
+    (``export TOKEN=$(cat file)`` keeps none, a container's secret file or an editor's
+    last line often does) otherwise fails its sign-in as if it were wrong, or is quoted
+    whole in the error of a request no header can carry.
+
+    A named variable that is unset (or blank), with no ``value`` to fall back on, raises
     :class:`~incident_tui.remote.errors.AuthFailed` naming it: sent without the secret, the
     request would only earn the server's 401. Checked here, when a connector asks, not when the
     config is loaded: commands that never talk to the remote (``list``) must still work, and
     raised as a remote error so that a sync fails only this remote and reports why."""
-    if env and os.environ.get(env):
-        return os.environ[env]
-    if value:
-        return value.get_secret_value()
+    given = os.environ.get(env, "").strip(trim) if env else ""
+    if given:
+        return given
+    kept = value.get_secret_value().strip(trim) if value else ""
+    if kept:
+        return kept
     if env:
-        raise AuthFailed(f"{key} {env} is not set: export it, or fix {key} of remote {remote!r}")
+        state = "is empty" if os.environ.get(env) is not None else "is not set"
+        raise AuthFailed(f"{key} {env} {state}: export it, or fix {key} of remote {remote!r}")
     return None
 
 

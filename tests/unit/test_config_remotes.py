@@ -82,6 +82,27 @@ def test_a_set_token_env_wins_and_an_unset_one_falls_back_to_token(tmp_path: Pat
     assert load_settings(write(tmp_path, KITEHOUSE)).remote("school").secret() is None
 
 
+def test_a_blank_token_env_is_called_empty_and_a_blank_token_counts_as_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SET, " \n")
+    remote = load_settings(write(tmp_path, KITEHOUSE + f'token_env = "{SET}"\n')).remote("school")
+    with pytest.raises(AuthFailed, match=f"^token_env {SET} is empty: export it, or fix "):
+        remote.secret()
+    spaced = load_settings(write(tmp_path, KITEHOUSE + 'token = "  in-file\\n"\n'))
+    assert spaced.remote("school").secret() == "in-file"
+    blank = load_settings(write(tmp_path, KITEHOUSE + 'token = "  "\n'))
+    assert blank.remote("school").secret() is None
+
+
+def test_a_password_keeps_its_spaces_but_not_the_line_break_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(SET, " two words \r\n")
+    remote = AohImsRemote.model_validate(KEYCLOAK | {"username": "ann", "password_env": SET})
+    assert remote.password_value() == " two words "
+
+
 def test_unset_password_and_client_secret_variables_are_named() -> None:
     remote = AohImsRemote.model_validate(
         KEYCLOAK | {"username": "ann", "password_env": UNSET, "client_secret_env": UNSET}

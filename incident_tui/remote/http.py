@@ -469,7 +469,12 @@ class Http:
             return response
         reason = error_text(response)
         special = self._classify(response, reason) if self._classify else None
-        raise special or classify_status(response, reason)
+        error = special or classify_status(response, reason)
+        if writes is not None and type(error) is AuthFailed:
+            # Refused for its credentials before the server did anything of it: a token
+            # that expired between a change's read and its write leaves nothing to look for.
+            writes.remove(f"{method} {path}")
+        raise error
 
     def _where(self, path: str) -> str:
         """Where a request to ``path`` goes, for its errors: the remote's base URL, or the

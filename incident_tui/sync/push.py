@@ -255,7 +255,17 @@ class Pusher:
                 await self._confirm_answering(connector)
                 blocked.add(change.incident_id)
                 touched = await self._refuse(connector, change, error, result)
-            except (AuthFailed, Misdirected):
+            except (AuthFailed, Misdirected) as error:
+                marked = self._marked.get(change.seq)
+                if marked is not None and not writes:
+                    # Refused as the remote's whole trouble before any write of it could
+                    # take effect: queued again as never sent, so the next pass sends it
+                    # without waiting for an attempt the remote never made, and a discard
+                    # may drop it.
+                    await asyncio.to_thread(
+                        outbox.note_attempt, self.engine, change.seq, str(error),
+                        unsent=marked, counted=True,
+                    )
                 raise
             except RemoteError as error:
                 if error.status is not None:

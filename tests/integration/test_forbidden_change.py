@@ -144,3 +144,34 @@ def test_the_command_line_names_the_forbidden_change_and_exits_0(
         "Only administrators may delete incidents"
     ) in out
     assert "check this remote's token" not in out + err
+
+
+async def test_a_comment_refused_for_its_token_is_queued_again_not_left_sending(
+    serve: Serve, tmp_path: Path
+) -> None:
+    # The token expired between the read that precedes a comment and the comment itself:
+    # the 401 says nothing was done, so nothing is left to look for on the remote.
+    emulator: Any = serve("kitehouse", sample=0).emulator
+    gym = str(emulator.add("Leak in the gym")["_id"])
+    settings = settings_for(tmp_path, emulator.remote_config("school"), hydrate_limit=0)
+    assert (await sync(settings, clock=at(FIXED_NOW))).ok
+    Actions.open(settings.db_path()).comment(f"school:{gym}", "Plumber called")
+    emulator.faults.add("status", status=401, method="POST", path="/comments", times=-1)
+
+    result = (await sync(settings, clock=at(LATER))).results[0]
+
+    assert not result.ok and "HTTP 401" in str(result.error)
+    [(op, state, error)] = changes(settings)
+    assert (op, state) == ("comment", "queued") and "HTTP 401" in str(error)
+
+    emulator.faults.clear()
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    result = (await sync(settings, clock=at(LATER + timedelta(seconds=2)), sleep=sleep))
+    assert result.results[0].ok and result.results[0].pushed == 1, result.results[0].error
+    # No wait for an attempt the remote refused before doing anything of it.
+    assert waits == []
+    assert [c.message for c in emulator.incidents[gym].comments] == ["Plumber called"]

@@ -118,6 +118,11 @@ class BadResponse(RemoteError):
     retryable = True
 
 
+class SignInGarbled(BadResponse):
+    """The token endpoint answered with what is no token (garbage, no ``access_token``):
+    the remote's sign-in trouble, never the record being read when a renewal came due."""
+
+
 class TooLarge(BadResponse):
     """An answer bigger than any the API sends (an endless body, a wrong address). Not
     sent again: the same answer would come back, as big."""

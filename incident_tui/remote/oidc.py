@@ -24,7 +24,7 @@ import httpx
 from incident_tui.clock import system_clock
 from incident_tui.config_remotes import OidcRemote
 from incident_tui.domain import jsontext
-from incident_tui.remote.errors import AuthFailed, BadResponse, RemoteError
+from incident_tui.remote.errors import AuthFailed, BadResponse, RemoteError, SignInGarbled
 from incident_tui.remote.http import WRITES_SENT, Http
 
 T = TypeVar("T")
@@ -174,11 +174,15 @@ class OidcSession:
                 lambda: self.http.request("POST", self.token_url, data=form, idempotent=True),
                 garbled=f"{self.system} token endpoint answered with garbage",
             )
+        except BadResponse as error:
+            raise SignInGarbled(error.message, status=error.status) from None
         finally:
             WRITES_SENT.reset(untracked)
         access = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(access, str) or not access:
-            raise BadResponse(f"{self.system} token endpoint answered without an access_token")
+            raise SignInGarbled(
+                f"{self.system} token endpoint answered without an access_token"
+            )
         self._token = _token_from(body, access, self._clock())
         if self._on_token is not None:
             self._on_token(access)

@@ -22,7 +22,7 @@ from incident_tui.domain.capabilities import Capability
 from incident_tui.domain.mapping import warn_once
 from incident_tui.domain.model import Incident, Severity
 from incident_tui.remote.base import Connector, Page, listing_not_found
-from incident_tui.remote.errors import BadResponse, NotFound, Refused
+from incident_tui.remote.errors import BadResponse, NotFound, Refused, SignInGarbled
 from incident_tui.store.upsert import UpsertResult
 from incident_tui.sync import pull_store
 from incident_tui.sync.events import RemoteResult, SyncListener
@@ -306,7 +306,7 @@ def _record_trouble(error: Exception) -> str | None:
     """What went wrong reading one full record, fit for the user, when ``error`` is about that
     record alone: an answer that cannot be read or mapped, or a refusal of that id (AOH IMS
     answers 400 to an id it will not take). ``None`` when it is the remote's trouble."""
-    if isinstance(error, BadResponse):
+    if isinstance(error, BadResponse) and not isinstance(error, SignInGarbled):
         return str(error)
     if isinstance(error, Refused) and error.status not in REMOTE_REFUSALS:
         return str(error)

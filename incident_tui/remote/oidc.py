@@ -85,6 +85,11 @@ class OidcSession:
         self._on_token = on_token
         self._token: Token | None = None
         self._lock = asyncio.Lock()
+        self._failed: RemoteError | None = None
+        """How the last renewal failed, if it did..."""
+        self._failures = 0
+        """...and how many have failed: a request that waited while one failed fails with
+        it rather than trying again (see :meth:`access_token`)."""
 
     def classify(self, response: httpx.Response, reason: str) -> RemoteError | None:
         """Any refusal by the token endpoint is AuthFailed, whatever the API itself makes of
@@ -110,20 +115,35 @@ class OidcSession:
     async def access_token(self, stale: str | None = None) -> str:
         """A usable access token; ``stale`` is one the API just refused (renew it, unless
         another request already did)."""
+        failures = self._failures
         async with self._lock:
+            if self._failures != failures and self._failed is not None:
+                # A renewal failed while this request waited for it. Reads side by side
+                # would each try again, the token endpoint hearing one renewal per read,
+                # and each try of a wrong password counts towards Keycloak's lockout.
+                raise self._failed
             held, now = self._token, self._clock()
             if held and held.access != stale and now < held.expires_at:
                 return held.access
-            if held and held.refresh and (
-                held.refresh_expires_at is None or now < held.refresh_expires_at
-            ):
-                try:
-                    return await self._request_token(
-                        {"grant_type": "refresh_token", "refresh_token": held.refresh}
-                    )
-                except AuthFailed:
-                    pass  # the session ended on the server: sign in afresh
-            return await self._sign_in()
+            try:
+                return await self._renew(held, now)
+            except RemoteError as error:
+                self._failed = error
+                self._failures += 1
+                raise
+
+    async def _renew(self, held: Token | None, now: datetime) -> str:
+        """A new access token: from the refresh token while that lives, else by signing in."""
+        if held and held.refresh and (
+            held.refresh_expires_at is None or now < held.refresh_expires_at
+        ):
+            try:
+                return await self._request_token(
+                    {"grant_type": "refresh_token", "refresh_token": held.refresh}
+                )
+            except AuthFailed:
+                pass  # the session ended on the server: sign in afresh
+        return await self._sign_in()
 
     async def header(self, stale: str | None = None) -> dict[str, str]:
         """The ``Authorization`` header for the next request (see :meth:`access_token`)."""

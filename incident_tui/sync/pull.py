@@ -324,4 +324,14 @@ async def _each(read: Callable[[str], Awaitable[T]], remote_ids: list[str]) -> l
         async with gate:
             return await read(remote_id)
 
-    return list(await asyncio.gather(*(one(r) for r in remote_ids)))
+    reads = [asyncio.ensure_future(one(r)) for r in remote_ids]
+    try:
+        return list(await asyncio.gather(*reads))
+    except BaseException:
+        # A read that failed failed the remote (a record's own trouble is answered inside
+        # ``read``): the others, left running, would each go on asking a remote that is
+        # down or refuses the sign-in, after the pass has ended.
+        for pending in reads:
+            pending.cancel()
+        await asyncio.gather(*reads, return_exceptions=True)
+        raise

@@ -3,6 +3,7 @@ get with children, every write, idempotent create, OAuth2 sign-in/refresh and ev
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from contextlib import aclosing
@@ -333,6 +334,24 @@ async def test_a_401_renews_the_token_once(serve: Serve) -> None:
         with pytest.raises(AuthFailed):
             await pull_all(connector)
     assert emu(srv).grants == ["password", "refresh_token", "refresh_token"]
+
+
+async def test_requests_waiting_on_a_failed_renewal_fail_with_it(serve: Serve) -> None:
+    # get reads the people, resources and actions side by side: each refused as with a
+    # revoked token, while the token endpoint is down. One renewal is tried, not three.
+    srv = serve("fourhse", sample=2)
+    some_id = next(iter(emu(srv).rows["incident"]))
+    async with aclosing(connect(srv)) as connector:
+        await pull_all(connector)
+        srv.emulator.faults.add("status", status=401, path="^/v2/incident-", times=-1)
+        srv.emulator.faults.add("status", status=500, path="^/token$", times=-1)
+        srv.emulator.log.clear()
+        with pytest.raises(Unavailable):
+            await connector.get(some_id)
+        left = asyncio.all_tasks() - {asyncio.current_task()}
+        if left:
+            await asyncio.wait(left, timeout=30)
+    assert sum(1 for entry in srv.emulator.log if entry.path == "/token") == 4
 
 
 TRANSIENT: list[tuple[FaultKind, dict[str, Any], type[Exception]]] = [

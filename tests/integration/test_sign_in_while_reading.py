@@ -5,6 +5,7 @@ renewal is all the token endpoint hears, not one per record."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,11 @@ async def renewal_fails_while_reading(
         )
         emulator.log.clear()
         result = (await engine.sync()).results[0]
+        # The engine lives on between passes (the TUI's does): whatever the pass left
+        # running would go on asking.
+        left = asyncio.all_tasks() - {asyncio.current_task()}
+        if left:
+            await asyncio.wait(left, timeout=30)
     finally:
         await engine.aclose()
     return result, emulator
@@ -57,3 +63,15 @@ async def test_a_garbled_token_answer_while_reading_records_fails_the_pass(
 
     assert not result.ok
     assert result.error == "AOH IMS token endpoint answered with garbage"
+
+
+async def test_a_failing_renewal_is_asked_once_for_all_the_reads_waiting_on_it(
+    serve: Serve, tmp_path: Path
+) -> None:
+    # Each of a wrong password's tries counts towards Keycloak's lockout of the account.
+    for fault in ({"kind": "status", "status": 500}, {"kind": "malformed"}):
+        result, emulator = await renewal_fails_while_reading(serve, tmp_path / fault["kind"], fault)
+
+        assert not result.ok, fault
+        # One renewal: the refresh token's attempts, each sent again as any failed request.
+        assert token_requests(emulator) == 4, fault

@@ -25,7 +25,7 @@ from incident_tui.clock import system_clock
 from incident_tui.config_remotes import OidcRemote
 from incident_tui.domain import jsontext
 from incident_tui.remote.errors import AuthFailed, BadResponse, RemoteError, SignInGarbled
-from incident_tui.remote.http import WRITES_SENT, Http
+from incident_tui.remote.http import WRITES_SENT, Http, classify_status
 
 T = TypeVar("T")
 
@@ -95,10 +95,20 @@ class OidcSession:
         """Any refusal by the token endpoint is AuthFailed, whatever the API itself makes of
         that status: Keycloak refuses bad credentials with 400/401 (``invalid_grant``,
         ``invalid_client``, ``unauthorized_client``), and a wrong realm or ``token_url``
-        answers 404, which must not read as "the incident is gone". ``None`` for any other
-        response, and for 429 and server errors (worth trying again)."""
+        answers 404, which must not read as "the incident is gone". A 429 or server error
+        stays worth trying again, its text naming the sign-in; ``None`` for any other
+        response."""
         status, url = response.status_code, response.request.url.copy_with(query=None)
-        if url != self._target or not 400 <= status < 500 or status == 429:
+        if url != self._target:
+            return None
+        if status >= 500 or status == 429:
+            # Still worth trying again, but said to be the sign-in's: the token endpoint is
+            # often another server, down while the API itself is fine.
+            error = classify_status(response, reason)
+            error.message = f"{self.system} sign-in at {url} answered {error.message}"
+            error.args = (error.message,)
+            return error
+        if not 400 <= status < 500:
             return None
         if status not in (400, 401):
             return AuthFailed(

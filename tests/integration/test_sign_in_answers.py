@@ -1,6 +1,7 @@
 """Odd answers of a token endpoint, through ``sync --once`` against the 4HSE emulator over
 HTTP: a garbled answer is asked again, as any garbled answer is, and never quoted (it may hold
-the token); a token whose lifetime is no number of seconds is used all the same."""
+the token); a token whose lifetime is no number of seconds is used all the same; a token
+endpoint that fails is named as the sign-in, not taken for the API."""
 
 from __future__ import annotations
 
@@ -83,3 +84,16 @@ def test_a_token_lifetime_that_is_no_number_of_seconds_is_used_all_the_same(
     assert "plant: ok" in out and "internal error" not in out + err, (out, err)
     assert token_requests(plant.emulator) == 2  # the test's own and one sign-in
     assert cached(tmp_path) == 5
+
+
+def test_a_token_endpoint_that_fails_is_named_as_the_sign_in(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Keycloak is often another server than the API: "HTTP 503" alone reads as 4HSE down.
+    plant: Any = serve("fourhse", sample=5)
+    plant.emulator.faults.add("status", status=503, method="POST", path="^/token$", times=-1)
+    point(("plant", plant))
+    out, err = cli(capsys, "sync", "--once", status=1)
+    said = f"plant: failed: 4HSE sign-in at {plant.url}/token answered HTTP 503: "
+    assert said in out, (out, err)
+    assert token_requests(plant.emulator) > 1  # tried again, as any server error

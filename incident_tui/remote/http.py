@@ -7,6 +7,7 @@ import asyncio
 import email.utils
 import math
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -575,11 +576,19 @@ def connect_error(exc: httpx.ConnectError, base_url: str) -> Unavailable:
     return Unavailable(f"cannot connect to {base_url}: {reason}", never_sent=True)
 
 
+HEADER_VALUE_QUOTED = re.compile(r"(Illegal header value) .*", re.S)
+"""h11's refusal of a header value, which quotes it: it may be a token."""
+
+
 def unsendable(exc: httpx.LocalProtocolError, where: str) -> Unsendable:
     """A request our side would not write as HTTP (a header value with a line break, say):
     the remote never saw it, and sending it again cannot help, so it is no sign of the
-    remote being out of reach. The change it carries is refused, with the reason."""
-    return Unsendable(f"request to {where} cannot be sent: {_reason(exc)}")
+    remote being out of reach. The change it carries is refused, with the reason, which
+    never quotes the header value: the error is shown, and kept in the cache."""
+    reason = HEADER_VALUE_QUOTED.sub(
+        r"\1 (a line break, a control character or a letter outside ASCII)", _reason(exc)
+    )
+    return Unsendable(f"request to {where} cannot be sent: {reason}")
 
 
 def _reason(exc: Exception) -> str:

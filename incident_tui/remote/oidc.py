@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import httpx
 
 from incident_tui.clock import system_clock
-from incident_tui.config_remotes import OidcRemote
+from incident_tui.config_remotes import HEADER_SAFE, OidcRemote
 from incident_tui.domain import jsontext
 from incident_tui.remote.errors import AuthFailed, BadResponse, RemoteError, SignInGarbled
 from incident_tui.remote.http import WRITES_SENT, Http, classify_status
@@ -212,6 +212,13 @@ class OidcSession:
         if not isinstance(access, str) or not access:
             raise SignInGarbled(
                 f"{self.system} token endpoint answered without an access_token"
+            )
+        if not HEADER_SAFE.fullmatch(access):
+            # Sent, every request would fail as unsendable: a queued change refused for
+            # the sign-in's fault.
+            raise SignInGarbled(
+                f"{self.system} token endpoint answered an access_token no request header "
+                "can carry (a line break, a control character or a letter outside ASCII)"
             )
         self._token = _token_from(body, access, self._clock())
         if self._on_token is not None:

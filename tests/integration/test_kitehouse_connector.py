@@ -763,6 +763,13 @@ async def test_a_request_our_side_cannot_write_is_unsendable_not_the_remote_offl
         await put_file(conn.storage, url, source, "text/plain\r\nX-Note: 1", 13)
     with pytest.raises(Unsendable, match=f"^request to {re.escape(emu.base_url)} cannot be"):
         await conn.http.request("GET", LIST_PATH, headers={"X-Note": "a\r\nb"})
+    # A header value may be a token: the error, shown and kept, never quotes it.
+    with pytest.raises(Unsendable) as caught:
+        await conn.http.request("GET", LIST_PATH, headers={"Authorization": "Bearer s3cr3t\n"})
+    assert "s3cr3t" not in str(caught.value)
+    assert str(caught.value).endswith(
+        "Illegal header value (a line break, a control character or a letter outside ASCII)"
+    )
     assert len(emu.blob_requests) == blobs_before and emu.log == []
 
 

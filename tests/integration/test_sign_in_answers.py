@@ -1,10 +1,12 @@
 """Odd answers of a token endpoint, through ``sync --once`` against the 4HSE emulator over
 HTTP: a garbled answer is asked again, as any garbled answer is, and never quoted (it may hold
 the token); a token whose lifetime is no number of seconds is used all the same; a token
-endpoint that fails is named as the sign-in, not taken for the API."""
+endpoint that fails is named as the sign-in, not taken for the API; an access token no
+header can carry fails the sign-in, never quoted, and refuses no queued change."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +99,29 @@ def test_a_token_endpoint_that_fails_is_named_as_the_sign_in(
     said = f"plant: failed: 4HSE sign-in at {plant.url}/token answered HTTP 503: "
     assert said in out, (out, err)
     assert token_requests(plant.emulator) > 1  # tried again, as any server error
+
+
+def test_an_access_token_no_header_can_carry_fails_the_sign_in_and_refuses_no_change(
+    serve: Serve, point: Point, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plant: Any = serve("fourhse", sample=5)
+    point(("plant", plant))
+    cli(capsys, "sync", "--once")
+    listed = json.loads(cli(capsys, "list", "--json")[0])
+    target = next(i["id"] for i in listed if i["status"] != "resolved")
+    cli(capsys, "ack", target)
+    broken = "eyJhbGciOiJub25lIn0.c2VjcmV0\nX-Injected: 1"
+    plant.emulator.faults.add(
+        "status", method="POST", path="^/token$", times=-1, status=200,
+        body={"access_token": broken, "token_type": "Bearer", "expires_in": 300},
+    )
+
+    out, err = cli(capsys, "sync", "--once", status=1)
+
+    assert (
+        "plant: failed: 4HSE token endpoint answered an access_token no request header can "
+        "carry (a line break, a control character or a letter outside ASCII)"
+    ) in out, (out, err)
+    assert "c2VjcmV0" not in out + err
+    assert b"c2VjcmV0" not in (tmp_path / "cache.db").read_bytes()
+    assert cli(capsys, "outbox")[0].split()[:4] == ["1", "queued", "acknowledge", target]

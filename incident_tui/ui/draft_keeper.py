@@ -46,14 +46,16 @@ class DraftKeeper:
 
     def saved(self) -> Fields | None:
         """The draft kept from an earlier visit, if any; one kept under a former key moves
-        to ``key`` (saved, dropped once sent, as any other from then on)."""
+        to ``key`` (saved, dropped once sent, as any other from then on), joined with the
+        one there if both are kept (see :func:`~incident_tui.ui.drafts.merged`)."""
         if self.drafts is None:
             return None
         found = self.drafts.get(self.key)
         for old in self.former:
-            if found is not None:
-                break
-            found = self.drafts.move(old, self.key)
+            # Every former key, even with a draft here: one left there is never reached again.
+            moved = self.drafts.move(old, self.key)
+            if moved is not None:
+                found = moved
         return found
 
     def changed(self) -> None:

@@ -137,13 +137,15 @@ class Drafts:
                 self._write()
 
     def move(self, old: str, new: str) -> Fields | None:
-        """Keep the draft under ``old`` under ``new`` instead, unless ``new`` has one already
-        (that one is the newer: it stays, and so does the other). The draft now under
-        ``new``, if any."""
+        """Keep the draft under ``old`` under ``new`` instead; where ``new`` has one already,
+        the two become one (see :func:`merged`) and ``old`` goes, as nothing opens a dialog
+        under it any more. The draft now under ``new``, if any."""
         with self._lock:
             self._refresh()
-            if new not in self._drafts and old in self._drafts:
-                self._drafts[new] = self._drafts.pop(old)
+            if old in self._drafts:
+                former = self._drafts.pop(old)
+                kept = self._drafts.get(new)
+                self._drafts[new] = merged(kept, former) if kept is not None else former
                 self._unsaved.update((old, new))
                 self._write()
             found = self._drafts.get(new)
@@ -175,6 +177,39 @@ class Drafts:
         except OSError as exc:
             # The draft is still kept in memory for this session, and saved with the next.
             log.warning("cannot save the drafts to %s: %s", self.path, exc)
+
+
+TEXT_FIELDS = frozenset({"body", "description"})
+"""The many-line fields of the dialogs: where two drafts hold different texts, both are
+kept in one."""
+
+
+def merged(kept: Fields, former: Fields) -> Fields:
+    """One draft of ``kept`` (under the incident's id now) and ``former`` (under an id it had
+    before), so that nothing typed in either is lost from sight.
+
+    Both exist when a dialog still open under the former id saved after one under the new
+    id did (in another TUI, say): either may be the newer. A field empty in one takes the
+    other's value; a text one holds whole is the longer; different texts of a many-line
+    field are both kept, ``kept``'s first; any other field keeps ``kept``'s value, as the
+    dialog under that id showed it last."""
+    result = dict(former)
+    for name, value in kept.items():
+        other = former.get(name)
+        if value in (None, "", False):
+            result.setdefault(name, value)
+        elif isinstance(value, str) and isinstance(other, str) and other and other != value:
+            if value in other:
+                result[name] = other
+            elif other in value:
+                result[name] = value
+            elif name in TEXT_FIELDS:
+                result[name] = f"{value.rstrip()}\n\n{other.lstrip()}"
+            else:
+                result[name] = value
+        else:
+            result[name] = value
+    return result
 
 
 def _version(stat: os.stat_result) -> Version:

@@ -19,7 +19,7 @@ import incident_tui.sync.engine  # noqa: F401
 from incident_tui.cli import main
 from incident_tui.emulators import EmulatorServer
 from incident_tui.store.reader import Reader
-from incident_tui.ui.drafts import drafts_path
+from incident_tui.ui.drafts import Drafts, drafts_path
 from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.edit import EditScreen
 from tests.ui.helpers import incidents, live_app, notifications, open_detail, settle, synced, until
@@ -126,3 +126,37 @@ async def test_drafts_are_found_under_the_remote_id_after_a_restart(
     async with again.run_test(size=(80, 24)) as pilot:
         await open_detail(pilot, remote_id)
         await _both_come_back(pilot, again, remote_id)
+
+
+async def test_a_draft_under_both_ids_comes_back_as_one(
+    serve: Callable[..., EmulatorServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve("kitehouse")
+    kite: Any = server.emulator
+    kite.add("Existing one")
+    app = live_app(server, "school", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        local_id = await _drafts_on_an_offline_create(pilot, app, kite)
+
+    kite.faults.clear()
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps([kite.remote_config("school")]))
+    db = tmp_path / "cache.db"
+    assert await asyncio.to_thread(main, ["--db", str(db), "sync", "--once"]) == 0
+    reader = Reader.open(db)
+    [remote_id] = reader.current_ids([local_id])
+    reader.close()
+    # Another TUI, following the incident, kept a comment under its new id meanwhile.
+    Drafts(drafts_path(db)).put(f"comment:{remote_id}", {"body": "second thought"})
+
+    again = live_app(server, "school", tmp_path, sync=False)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, remote_id)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(again.screen, CommentScreen)
+        assert again.screen.query_one(TextArea).text == f"second thought\n\n{NOTE}"
+        # The comment stays nowhere under the local id, where no dialog would find it again.
+        assert set(_kept(db)) == {f"comment:{remote_id}", f"edit:{local_id}"}
+        await pilot.press("escape")
+        await settle(pilot)
+    assert _kept(db)[f"comment:{remote_id}"]["body"] == f"second thought\n\n{NOTE}"

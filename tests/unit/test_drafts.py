@@ -146,18 +146,26 @@ def test_a_draft_not_yet_saved_stays_over_what_another_instance_wrote(
 
 
 
-def test_a_draft_moves_to_the_incidents_new_key_unless_one_is_there(tmp_path: Path) -> None:
+def test_a_draft_moves_to_the_incidents_new_key_and_joins_one_there(tmp_path: Path) -> None:
     path = drafts_path(tmp_path / "cache.db")
     drafts = Drafts(path)
     drafts.put("comment:ops:local-1", {"body": "written offline"})
     assert drafts.move("comment:ops:local-1", "comment:ops:77") == {"body": "written offline"}
     assert json.loads(path.read_text()) == {"comment:ops:77": {"body": "written offline"}}
     assert drafts.move("comment:ops:local-1", "comment:ops:77") == {"body": "written offline"}
-    # One kept under the new key already is the newer: neither is lost.
-    drafts.put("edit:ops:local-1", {"title": "older"})
-    drafts.put("edit:ops:77", {"title": "newer"})
-    assert drafts.move("edit:ops:local-1", "edit:ops:77") == {"title": "newer"}
-    assert Drafts(path).get("edit:ops:local-1") == {"title": "older"}
+    # One kept under the new key already: the two become one there, and the local key goes
+    # (no dialog opens under it again), with nothing typed in either lost.
+    drafts.put("edit:ops:local-1", {"title": "Gas", "description": "smell in 2B", "severity":
+                                    "critical"})
+    drafts.put("edit:ops:77", {"title": "Gas leak", "description": "", "severity": "major"})
+    assert drafts.move("edit:ops:local-1", "edit:ops:77") == {
+        "title": "Gas leak", "description": "smell in 2B", "severity": "major"}
+    drafts.put("comment:ops:local-1", {"body": "pump restarted", "public": True})
+    drafts.put("comment:ops:77", {"body": "valve shut", "public": False})
+    assert drafts.move("comment:ops:local-1", "comment:ops:77") == {
+        "body": "valve shut\n\npump restarted", "public": True}
+    assert set(json.loads(path.read_text())) == {"comment:ops:77", "edit:ops:77"}
+    assert Drafts(path).get("edit:ops:local-1") is None
 
 
 SAVER = """

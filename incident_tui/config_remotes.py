@@ -385,6 +385,23 @@ class OneuptimeRemote(RemoteBase):
     project (contracts/oneuptime.md §3.1), summed over its keys, so lower it when other
     clients share the project; 0 for no limit."""
 
+    @model_validator(mode="after")
+    def _one_status_per_state(self) -> OneuptimeRemote:
+        # A state read as one status only: given for two, the one read is the last key's,
+        # and the change the other key writes would read back as that status.
+        named: dict[str, str] = {}
+        for key in ("created_state_id", "ack_state_id", "resolved_state_id"):
+            state_id = getattr(self, key)
+            if state_id is None:
+                continue
+            same = named.setdefault(state_id.strip().casefold(), key)
+            if same != key:
+                raise ValueError(
+                    f"{same} and {key} name the same state {state_id!r}: each status needs "
+                    "a state of its own"
+                )
+        return self
+
 
 class AohImsRemote(OidcRemote):
     """An AGIL Ops Hub IMS deployment: a static ``token``, or Keycloak sign-in (``token_url``)

@@ -279,11 +279,12 @@ class OneuptimeConnector(Connector):
         if current.status == status:
             return current  # already there ("Investigating" counts as acknowledged)
         await self._ensure_catalog()
-        if self.catalog.target(status) is None:
+        try:
+            state_id = self.catalog.write_target(status)
+        except Refused:
+            # A state added or changed since the catalog was read may settle it.
             await self._ensure_catalog(force=True)
-        state_id = self.catalog.target(status)
-        if state_id is None:
-            raise Refused(f"the project has no incident state for {status.value}")
+            state_id = self.catalog.write_target(status)
         await self._put(current.remote_id, {"currentIncidentStateId": self._id(state_id)})
         return None
 

@@ -28,6 +28,7 @@ from incident_tui.domain.mapping import (
     without_empty,
 )
 from incident_tui.domain.model import Attachment, Comment, Incident, Severity, Status
+from incident_tui.remote.errors import Refused
 
 STATE_SELECT = {"name": True, "color": True, "order": True, "isCreatedState": True,
                 "isAcknowledgedState": True, "isResolvedState": True}
@@ -58,6 +59,9 @@ model's ``custom_fields`` leave it out."""
 
 _FLAGS = (("isResolvedState", Status.RESOLVED), ("isAcknowledgedState", Status.ACKNOWLEDGED),
           ("isCreatedState", Status.TRIGGERED))
+STATE_KEYS = {Status.TRIGGERED: "created_state_id", Status.ACKNOWLEDGED: "ack_state_id",
+              Status.RESOLVED: "resolved_state_id"}
+"""The config key naming the state written to reach each status."""
 
 
 def plain(value: Any) -> Any:
@@ -147,6 +151,40 @@ class Catalog:
         flag = next(f for f, s in _FLAGS if s == status)
         flagged = sorted((s for s in self.states.values() if s.get(flag)), key=_order)
         return chosen[0] if chosen else str(flagged[0]["_id"]) if flagged else None
+
+    def write_target(self, status: Status) -> str:
+        """The state id to write to reach ``status`` (see :meth:`target`), checked against
+        the listed states: :class:`Refused`, saying which setting to fix, when the config's
+        id is no state of the project, or when the flagged state is one the config reads
+        as another status (written, the change would read back as that one)."""
+        key = STATE_KEYS[status]
+        chosen = [i for i, s in self.overrides.items() if s == status]
+        if chosen:
+            if self.states and chosen[0] not in self.states:
+                raise Refused(
+                    f"{key} {chosen[0]!r} of remote {self.config.name!r} is no incident state "
+                    f"of its project; its states: {self._state_names()}"
+                )
+            return chosen[0]
+        flag = next(f for f, s in _FLAGS if s == status)
+        flagged = sorted((s for s in self.states.values() if s.get(flag)), key=_order)
+        for state in flagged:
+            if self.overrides.get(str(state["_id"]), status) == status:
+                return str(state["_id"])
+        if not flagged:
+            raise Refused(f"the project has no incident state for {status.value}: set {key} "
+                          f"of remote {self.config.name!r}")
+        taken = self.overrides[str(flagged[0]["_id"])]
+        raise Refused(
+            f"the state flagged {flag} ({_name(flagged[0]) or flagged[0]['_id']}) is "
+            f"{STATE_KEYS[taken]} of remote {self.config.name!r}, read as {taken.value}: "
+            f"set {key} to the state that means {status.value}"
+        )
+
+    def _state_names(self) -> str:
+        """The project's states in order, as ``Name (id)``, for a message."""
+        return ", ".join(f"{_name(s) or '?'} ({s['_id']})"
+                         for s in sorted(self.states.values(), key=_order))
 
     def configured(self, name: Any) -> str | None:
         """The config's ``severity_map`` value for a severity name (``""``: no common

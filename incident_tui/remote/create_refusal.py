@@ -4,7 +4,10 @@ edit dialog ask here, so that nothing is queued only to be refused at the next s
 
 from __future__ import annotations
 
-from incident_tui.config_remotes import FourhseRemote, KitehouseRemote, RemoteBase
+from incident_tui.config_remotes import AohImsRemote, FourhseRemote, KitehouseRemote, RemoteBase
+from incident_tui.domain.model import Severity
+from incident_tui.remote.aoh_ims_mapping import ImsMapping
+from incident_tui.remote.errors import Refused
 from incident_tui.remote.fourhse_mapping import office_refused
 
 
@@ -25,4 +28,11 @@ def severity_refused(config: RemoteBase, severity: str | None) -> str | None:
     # Kitehouse writes a severity as a priority id, which only the config can give.
     if isinstance(config, KitehouseRemote) and severity and not config.priority_id(severity):
         return config.no_priority_id(severity)
+    # AOH IMS writes a code that reads back as the severity, which its severity_map can leave
+    # none of.
+    if isinstance(config, AohImsRemote) and severity:
+        try:
+            ImsMapping(config, kind=config.kind).severity_code(Severity(severity))
+        except Refused as refused:
+            return refused.message
     return None

@@ -119,3 +119,22 @@ def test_kitehouse_severity_without_a_priority_id_is_refused_before_queueing(
     for extra in (["--severity", "critical"], []):
         out, _ = cli(capsys, "create", "--remote", "school", "--title", "Boiler leak", *extra)
         assert out.startswith("queued: create school:")
+
+
+def test_aoh_ims_severity_its_map_leaves_no_code_for_is_refused_before_queueing(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # This deployment calls its worst incidents MAJOR and its merely bad ones HIGH: no code
+    # is left that reads back as major, which the sync would only refuse later.
+    ops = serve("aoh_ims", sample=0)
+    point({**ops.emulator.remote_config("ops"),
+           "severity_map": {"MAJOR": "critical", "HIGH": "critical"}})
+    _, err = cli(capsys, "create", "--remote", "ops", "--title", "Boiler leak",
+                 "--severity", "major", status=1)
+    assert err.strip() == (
+        "incident-tui: the severity_map of ops leaves no AOH IMS code that reads back as "
+        "major: map the code to write for it to 'major' there"
+    )
+    assert json.loads(cli(capsys, "outbox", "--json")[0]) == []
+    row = create_and_sync(capsys, "ops", "Boiler leak", "critical")
+    assert row["severity"] == "critical"

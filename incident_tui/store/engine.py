@@ -14,6 +14,7 @@ from sqlalchemy import Engine, ExceptionContext, create_engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
+from incident_tui.store.cache_file import check_unmoved, identity
 from incident_tui.store.db import connect, open_db
 from incident_tui.store.sqlite_errors import cache_error
 
@@ -27,8 +28,11 @@ WRITER_CACHE_KIB = 32 * 1024
 def make_engine(path: Path) -> Engine:
     """An engine over the cache at ``path`` (created or migrated first if needed)."""
     open_db(path).close()
+    opened = identity(path)
 
     def creator() -> sqlite3.Connection:
+        # Before connecting: a connection to a path whose file is gone makes an empty cache.
+        check_unmoved(path, opened)
         conn = connect(path)
         # A pull writes pages of several b-trees at once (table, indexes, full-text index);
         # with SQLite's default 2 MB cache it reads many of them back between statements.
@@ -55,6 +59,9 @@ def make_engine(path: Path) -> Engine:
         # we start every transaction ourselves, taking the write lock at once; a reading
         # one takes none: in WAL mode it reads its snapshot while another process writes.
         read_only = conn.get_execution_options().get(READ_ONLY, False)
+        if not read_only:
+            # A write into a file no longer at the path would be lost without a word.
+            check_unmoved(path, opened)
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     @event.listens_for(engine, "handle_error")

@@ -35,8 +35,9 @@ from incident_tui.domain.model import (
     Status,
     status_after,
 )
+from incident_tui.domain.text import clean
 from incident_tui.files import readable, upload_refusal
-from incident_tui.paths import outbox_files_dir
+from incident_tui.paths import make_folder, outbox_files_dir
 from incident_tui.store import fts
 from incident_tui.store.bookkeeping import (
     drop_staged_files,
@@ -383,9 +384,17 @@ class Actions:
         # cache and the remote can hold; the bytes still come from the file under its real name.
         name = readable(path.name)
         keep = outbox_files_dir(self.db_path.resolve()) / uuid.uuid4().hex
-        keep.mkdir(parents=True, exist_ok=True)
         copy = keep / name
-        shutil.copyfile(path, copy)
+        try:
+            make_folder(keep)
+            shutil.copyfile(path, copy)
+        except OSError as error:
+            # A full disk leaves part of the copy: it would only take more of the space.
+            shutil.rmtree(keep, ignore_errors=True)
+            reason = f"{keep.parent}: {error.strerror}" if error.strerror else str(error)
+            raise ActionError(
+                clean(f"cannot keep a copy of {name} until it is sent: {reason}", single_line=True)
+            ) from None
         try:
             with session(self.engine) as s, s.begin():
                 row = self._incident(s, incident_id, ChangeKind.ATTACH)

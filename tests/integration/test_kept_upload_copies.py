@@ -5,15 +5,19 @@ emulator over HTTP:
   working folder, and its folder goes once the remote has the file;
 - a copy that is gone by the time of the sync fails that one change with a reason that says
   what to do, before the remote is asked anything about it; the pass goes on, and the
-  change can be discarded.
+  change can be discarded;
+- a copy that cannot be made (its folder in the way, the disk full) refuses the upload in
+  one line naming the folder, and leaves no part of the file behind.
 
-Both used to end the remote's every pass in "internal error: FileNotFoundError", with the
-change left ``sending`` for ever."""
+The first two used to end the remote's every pass in "internal error: FileNotFoundError",
+with the change left ``sending`` for ever; the last ended ``attach`` in a traceback."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +129,55 @@ def test_a_cache_moved_with_its_copies_still_sends_them(
     assert "pushed 1" in out, out
     assert "note.txt" in attachments(capsys, db, incident_id)
     assert list((tmp_path / "moved" / "cache.files").iterdir()) == []
+
+
+def test_a_copy_that_cannot_be_kept_is_refused_in_one_line(
+    school: tuple[EmulatorServer, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, incident_id = school
+    (tmp_path / "work" / "cache.files").write_text("not a folder")
+    note = tmp_path / "note.txt"
+    note.write_text("boiler pressure log")
+    _, err = cli(capsys, "--db", "cache.db", "attach", incident_id, str(note), status=1)
+    assert err == (
+        f"incident-tui: cannot keep a copy of note.txt until it is sent: "
+        f"{tmp_path / 'work' / 'cache.files'} is a file, not a folder\n"
+    )
+    out, _ = cli(capsys, "--db", "cache.db", "outbox")
+    assert out == "no queued changes\n"
+
+
+FILE_SIZE_LIMIT = (
+    "import os, resource, sys; limit = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)); "
+    "os.execv(sys.argv[2], sys.argv[2:])"
+)
+"""A child that lowers its file-size limit, then becomes the command given after it."""
+
+
+def test_a_copy_the_disk_cannot_take_is_refused_and_leaves_no_part_of_it(
+    school: tuple[EmulatorServer, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, incident_id = school
+    big = tmp_path / "site-photos.zip"
+    big.write_bytes(b"\x00" * 1_000_000)
+    # The kernel refuses the copy's writes past 64 KB (EFBIG), as a full disk refuses them.
+    limit = 65536
+    done = subprocess.run(
+        [sys.executable, "-c", FILE_SIZE_LIMIT, str(limit), sys.executable, "-m",
+         "incident_tui", "--db", "cache.db", "attach", incident_id, str(big)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    kept = tmp_path / "work" / "cache.files"
+    assert done.stderr == (
+        f"incident-tui: cannot keep a copy of site-photos.zip until it is sent: {kept}: "
+        "File too large\n"
+    )
+    assert list(kept.glob("*/*")) == [] and list(kept.iterdir()) == []
+    out, _ = cli(capsys, "--db", "cache.db", "outbox")
+    assert out == "no queued changes\n"

@@ -4,12 +4,14 @@ the other way: whether a local file can be queued for upload, and its name as te
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import re
 import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from incident_tui.domain.text import clean
@@ -107,6 +109,26 @@ def take_name(tmp: Path, target: Path) -> bool:
     except OSError:  # no hard links here: reserve the name instead
         os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         return False
+
+
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""What a write fails with when the disk (or the user's quota on it) has no room for it."""
+
+
+@contextmanager
+def writing_into(folder: Path) -> Iterator[None]:
+    """Within the block, a write into ``folder`` that the disk has no room for raises an
+    ``OSError`` whose text names the folder and what to do: the bare one says only
+    ``[Errno 28] No space left on device``, and not where."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in FULL:
+            raise
+        raise OSError(
+            f"cannot write into {folder}: {error.strerror}; free some space there, or save "
+            "into another folder"
+        ) from None
 
 
 def upload_refusal(path: Path) -> str | None:

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import httpx
 
-from incident_tui.files import claim_name, safe_filename, temp_in
+from incident_tui.files import claim_name, safe_filename, temp_in, writing_into
 from incident_tui.remote.errors import BadResponse, Refused
 from incident_tui.remote.http import Sink
 
@@ -27,15 +27,17 @@ async def save_download(
     in ``dest_dir``; returns where it went.
 
     The bytes go to a temporary file in ``dest_dir`` that gets its name only when complete,
-    so a failure leaves nothing behind and an existing file is never overwritten."""
+    so a failure leaves nothing behind and an existing file is never overwritten. A disk
+    with no room for them raises ``OSError`` naming the folder (:func:`writing_into`)."""
     fd, tmp = await asyncio.to_thread(temp_in, dest_dir)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            await fill(handle)
-        try:
-            return await asyncio.to_thread(claim_name, tmp, dest_dir, safe_filename(name))
-        except FileExistsError as error:
-            raise Refused(str(error)) from None
+        with writing_into(dest_dir):
+            with os.fdopen(fd, "wb") as handle:
+                await fill(handle)
+            try:
+                return await asyncio.to_thread(claim_name, tmp, dest_dir, safe_filename(name))
+            except FileExistsError as error:
+                raise Refused(str(error)) from None
     finally:
         await asyncio.to_thread(tmp.unlink, missing_ok=True)
 

@@ -33,7 +33,7 @@ from textual.widgets import Static
 from incident_tui.clock import Clock, system_clock
 from incident_tui.domain.handover import MAX_HOURS, Handover
 from incident_tui.domain.handover_render import dump_json, to_markdown
-from incident_tui.files import take_name, temp_in
+from incident_tui.files import take_name, temp_in, writing_into
 from incident_tui.store.handover_queries import handover_report
 from incident_tui.store.reader import Reader
 from incident_tui.ui.screens.handover_content import report_content, title_content
@@ -359,7 +359,7 @@ def save_handover(handover: Handover, folder: Path) -> list[Path]:
         for text in texts.values():
             fd, tmp = temp_in(folder)
             written.append(tmp)
-            with os.fdopen(fd, "wb") as handle:
+            with writing_into(folder), os.fdopen(fd, "wb") as handle:
                 handle.write(text.encode("utf-8"))
         for number in range(1, 10_000):
             base = stem if number == 1 else f"{stem}-{number}"

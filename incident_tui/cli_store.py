@@ -34,10 +34,14 @@ def cache_path(settings: Settings) -> Path:
     and an empty cache, so a mistyped path would look like a cache with no incidents, and a
     change queued into it would never be sent. ``sync`` and the TUI still create a new cache
     and its folders, as does any command for the default cache."""
+    from incident_tui.config_error import ConfigError
     from incident_tui.paths import default_db_path
 
     path = settings.db_path()
-    named = settings.db is not None and path != default_db_path()
+    try:
+        named = settings.db is not None and path != default_db_path()
+    except ConfigError:  # no home folder, so no default: this one was given by name
+        named = True
     # A file in the folder's place is left to the opening, whose error names that file.
     in_the_way = any(folder.exists() and not folder.is_dir() for folder in path.parents)
     if named and not path.parent.is_dir() and not in_the_way:

@@ -5,32 +5,56 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from incident_tui.config_error import ConfigError
+
 APP_DIR = "incident-tui"
 CONFIG_ENV = "INCIDENT_TUI_CONFIG"
 """The variable naming the config file when ``--config`` is not given."""
 
 
-def _xdg(variable: str, fallback: str) -> Path:
+def home(what: str, instead: str) -> Path:
+    """The user's home folder, in which ``what`` is by default.
+
+    :class:`ConfigError` when none can be found (HOME unset, and a user id the password file
+    does not have: a container run under another user id), saying to set HOME or to give
+    ``instead``: Python's own error is a traceback that names neither."""
+    try:
+        return Path.home()
+    except RuntimeError:
+        raise ConfigError(
+            f"cannot tell your home folder, {what} by default (HOME is not set, and your "
+            f"user id has no entry in the password file): set HOME, or give {instead}"
+        ) from None
+
+
+def _xdg(variable: str, fallback: str, what: str, instead: str) -> Path:
     value = os.environ.get(variable)
     # The XDG spec says relative values are invalid and must be ignored.
     if value and os.path.isabs(value):
         return Path(value)
-    return Path.home() / fallback
+    return home(what, f"{instead} (or {variable})" if instead else variable) / fallback
 
 
 def config_dir() -> Path:
     """``$XDG_CONFIG_HOME/incident-tui``."""
-    return _xdg("XDG_CONFIG_HOME", ".config") / APP_DIR
+    return _xdg(
+        "XDG_CONFIG_HOME", ".config", "where the config file is looked for",
+        f"--config or {CONFIG_ENV}",
+    ) / APP_DIR  # fmt: skip
 
 
 def data_dir() -> Path:
     """``$XDG_DATA_HOME/incident-tui``."""
-    return _xdg("XDG_DATA_HOME", ".local/share") / APP_DIR
+    return _xdg(
+        "XDG_DATA_HOME", ".local/share", "where the cache is kept", "--db or INCIDENT_TUI_DB"
+    ) / APP_DIR
 
 
 def state_dir() -> Path:
     """``$XDG_STATE_HOME/incident-tui``."""
-    return _xdg("XDG_STATE_HOME", ".local/state") / APP_DIR
+    return _xdg(
+        "XDG_STATE_HOME", ".local/state", "where the TUI remembers its first screen", ""
+    ) / APP_DIR
 
 
 def config_file(flag: Path | None = None) -> Path:
@@ -75,7 +99,10 @@ def default_db_path() -> Path:
 
 def default_download_dir() -> Path:
     """Where downloaded attachments and exports go unless the config says otherwise."""
-    return Path.home() / "Downloads" / APP_DIR
+    where = home(
+        "where downloads are saved", "download_dir in the config or INCIDENT_TUI_DOWNLOAD_DIR"
+    )
+    return where / "Downloads" / APP_DIR
 
 
 def outbox_files_dir(db_path: Path) -> Path:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from incident_tui import paths
+from incident_tui.config_error import ConfigError
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
@@ -104,7 +105,8 @@ class StartView:
 
 
 def snapshot_path() -> Path:
-    """Where the remembered views are kept."""
+    """Where the remembered views are kept. :class:`ConfigError` when there is no such place
+    (no home folder to keep them in): the TUI then starts without them, only more slowly."""
     return paths.state_dir() / "start-views.json"
 
 
@@ -139,7 +141,7 @@ def recall(key: str) -> StartView | None:
     """The view remembered under ``key``, if there is a sound one."""
     try:
         data = json.loads(snapshot_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, ConfigError):
         return None
     if not isinstance(data, dict) or data.get("version") != SNAPSHOT_VERSION:
         return None
@@ -150,7 +152,10 @@ def recall(key: str) -> StartView | None:
 def remember(key: str, view: StartView) -> None:
     """Keep ``view`` under ``key`` (replacing the file atomically). Failing to write only
     costs the next start its speed, so a read-only or full disk is not an error."""
-    target = snapshot_path()
+    try:
+        target = snapshot_path()
+    except ConfigError:
+        return
     views: dict[str, Any] = {}
     with contextlib.suppress(OSError, ValueError):
         data = json.loads(target.read_text(encoding="utf-8"))

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from textual.suggester import Suggester
 
 from incident_tui.domain.text import counted
+from incident_tui.paths import home_path
 
 SHOWN_MATCHES = 6
 """Names listed when several match and none can be completed further."""
@@ -40,7 +41,7 @@ def complete_path(text: str, cwd: Path | None = None) -> Completion:
         return Completion("~/", [])
     head, slash, prefix = text.rpartition("/")
     typed_folder = head + slash
-    folder = Path(typed_folder or ".").expanduser() if typed_folder != "/" else Path("/")
+    folder = home_path(typed_folder or ".") if typed_folder != "/" else Path("/")
     if not folder.is_absolute():
         folder = (cwd or Path.cwd()) / folder
     try:

@@ -3,14 +3,16 @@ name, a folder's ``/``, the names when nothing more can be added."""
 
 from __future__ import annotations
 
+import pwd
 from pathlib import Path
 
+import pytest
 from textual.app import App
 from textual.content import Content
 from textual.widgets import Input, Static
 
 from incident_tui.ui.path_completion import Completion, complete_path, matches_note
-from incident_tui.ui.screens.path_prompt import PathPromptScreen
+from incident_tui.ui.screens.path_prompt import PathPromptScreen, check_upload
 
 
 def tree(root: Path) -> Path:
@@ -45,6 +47,21 @@ def test_completion_leaves_alone_what_it_cannot_read(tmp_path: Path) -> None:
     assert complete_path("evidence/site photo.jpg/x", tmp_path).matches == []  # not a folder
     assert complete_path("'evidence/gen", tmp_path).text == "'evidence/gen"  # pasted, quoted
     assert complete_path("evidence/zz", tmp_path) == Completion("evidence/zz", [])
+
+
+def test_a_tilde_without_a_home_folder_is_a_name_like_any_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No HOME, and a user id the password file does not have (a container run so).
+    def unknown(uid: int) -> pwd.struct_passwd:
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.setattr(pwd, "getpwuid", unknown)
+    monkeypatch.delenv("HOME", raising=False)
+    assert complete_path("~/ev", tmp_path) == Completion("~/ev", [])
+    assert check_upload("~/evidence.jpg", tmp_path) == (
+        f"No such file: {tmp_path / '~' / 'evidence.jpg'}."
+    )
 
 
 def test_matches_note_names_the_first_few() -> None:

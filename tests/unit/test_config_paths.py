@@ -125,3 +125,59 @@ def test_the_start_view_remembers_the_cache_path_absolute(
     startup.remember(key, StartView.of(settings))
     view = startup.recall(key)
     assert view is not None and view.db == a / "typed.db"
+
+
+@pytest.fixture
+def homeless(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No home folder can be found, as for a container run under a user id the password
+    file does not have, with HOME unset; nor XDG folders to do without it."""
+    import pwd
+
+    def unknown(uid: int) -> pwd.struct_passwd:
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.setattr(pwd, "getpwuid", unknown)
+    for variable in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+def test_without_a_home_folder_named_files_still_work(
+    homeless: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('download_dir = "saved"\n')
+    db = tmp_path / "incidents.db"
+    build(db, [make_incident(1, title="found without a home")])
+    assert main(["--config", str(config), "--db", str(db), "list", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert [row["title"] for row in json.loads(out)] == ["found without a home"] and err == ""
+    # The TUI's remembered first screen is a speed-up only: without a place for it, none.
+    key = startup.fingerprint(config, {"db": db})
+    startup.remember(key, StartView.of(load_settings(config, {"db": db})))
+    assert startup.recall(key) is None
+
+
+def test_without_a_home_folder_a_default_path_says_what_to_give(
+    homeless: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["list"]) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert line == (
+        "incident-tui: cannot tell your home folder, where the config file is looked for by "
+        "default (HOME is not set, and your user id has no entry in the password file): set "
+        "HOME, or give --config or INCIDENT_TUI_CONFIG (or XDG_CONFIG_HOME)"
+    )
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    assert main(["--config", str(config), "list"]) == 1
+    assert one_line_error(capsys.readouterr().err).endswith(
+        "where the cache is kept by default (HOME is not set, and your user id has no entry "
+        "in the password file): set HOME, or give --db or INCIDENT_TUI_DB (or XDG_DATA_HOME)"
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config, {"db": tmp_path / "incidents.db"}).downloads()
+    assert str(refused.value).endswith(
+        "where downloads are saved by default (HOME is not set, and your user id has no entry "
+        "in the password file): set HOME, or give download_dir in the config or "
+        "INCIDENT_TUI_DOWNLOAD_DIR"
+    )

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from incident_tui.files import upload_refusal
+from incident_tui.paths import home_path
 from incident_tui.ui.path_completion import PathSuggester, complete_path, matches_note
 
 
@@ -32,7 +33,7 @@ def check_upload(text: str, cwd: Path | None = None) -> Path | str:
         raw = raw[1:-1]
     if not raw:
         return "Type the path of a file to upload."
-    path = Path(raw).expanduser()
+    path = home_path(raw)
     if not path.is_absolute():
         path = (cwd or Path.cwd()) / path
     refusal = upload_refusal(path)

@@ -39,6 +39,10 @@ StatusName = Annotated[
     Literal["triggered", "acknowledged", "resolved"], BeforeValidator(_canonical_status)
 ]
 SeverityName = Literal["critical", "major", "minor", ""]
+HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
+"""What a token sent in a request header may hold: printable ASCII."""
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+"""What a request header's name may hold: an HTTP token (RFC 9110 §5.1)."""
 KITEHOUSE_LIMIT_CAP = 100
 """Kitehouse's largest ``limit``: more is silently cut to this (contracts/kitehouse.md §6)."""
 
@@ -227,6 +231,31 @@ class KitehouseRemote(RemoteBase):
             _check_write_word(word, _field(info), read)
         return word
 
+    @field_validator("auth_header")
+    @classmethod
+    def _header_name(cls, name: str) -> str:
+        # Checked here: the HTTP client refuses such a name only when a request is built, so
+        # every sync failed with "Illegal header name" and each queued change was refused.
+        if not HEADER_NAME.fullmatch(name):
+            raise ValueError(
+                f"{name!r} is not an HTTP header name: use letters, digits and "
+                "!#$%&'*+-.^_`|~ only, no spaces or colon (e.g. \"X-Api-Key\")"
+            )
+        return name
+
+    @field_validator("auth_scheme")
+    @classmethod
+    def _header_text(cls, scheme: str) -> str:
+        # The scheme goes in the header before the token; the value itself is not quoted in
+        # the message, as a token pasted here by mistake would be shown.
+        if scheme and not HEADER_SAFE.fullmatch(scheme):
+            raise ValueError(
+                "holds a line break, a control character or a letter outside ASCII, which "
+                "no request header can carry: use the scheme alone (e.g. \"Bearer\"), or "
+                "\"\" for the bare token"
+            )
+        return scheme
+
     @field_validator("page_size")
     @classmethod
     def _within_cap(cls, value: int) -> int:
@@ -282,8 +311,6 @@ class OidcRemote(RemoteBase):
         return "password" if self.username else "client_credentials"
 
 
-HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
-"""What a token sent in a request header may hold: printable ASCII."""
 
 
 def _env_or(

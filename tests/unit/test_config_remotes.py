@@ -154,3 +154,43 @@ def test_a_fourhse_username_with_a_password_from_the_file_or_a_variable_loads(
     path = write(tmp_path, FOURHSE + 'tenant_id = "t"\nusername = "rspp"\n' + password)
     remote = load_settings(path).remote("hse")
     assert isinstance(remote, FourhseRemote) and remote.oidc_grant() == "password"
+
+
+@pytest.mark.parametrize("header", ["X Api Key", "X-Api-Key:", "", "Clé"])
+def test_a_kitehouse_auth_header_that_is_no_header_name_is_refused_when_the_config_loads(
+    tmp_path: Path, header: str
+) -> None:
+    # Loaded, every request of the remote failed at the next sync with "Illegal header name".
+    path = write(tmp_path, KITEHOUSE + f'auth_header = "{header}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: remotes[0] (school).auth_header: {header!r} is not an HTTP header name: use "
+        "letters, digits and !#$%&'*+-.^_`|~ only, no spaces or colon (e.g. \"X-Api-Key\")"
+    )
+
+
+@pytest.mark.parametrize("scheme", ["Bearer\\n", "Jeton é", "Bearer\\t"])
+def test_a_kitehouse_auth_scheme_no_header_can_carry_is_refused_unquoted(
+    tmp_path: Path, scheme: str
+) -> None:
+    path = write(tmp_path, KITEHOUSE + f'auth_scheme = "{scheme}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    line = str(caught.value)
+    assert line == (
+        f"{path}: remotes[0] (school).auth_scheme: holds a line break, a control character or "
+        "a letter outside ASCII, which no request header can carry: use the scheme alone "
+        '(e.g. "Bearer"), or "" for the bare token'
+    )
+
+
+@pytest.mark.parametrize(("header", "scheme"), [("X-Api-Key", ""), ("x_token", "Token"),
+                                                ("Authorization", "Api-Key v1")])
+def test_a_kitehouse_auth_header_and_scheme_a_header_can_carry_load(
+    tmp_path: Path, header: str, scheme: str
+) -> None:
+    path = write(tmp_path, KITEHOUSE + f'auth_header = "{header}"\nauth_scheme = "{scheme}"\n')
+    remote = load_settings(path).remote("school")
+    assert isinstance(remote, KitehouseRemote)
+    assert (remote.auth_header, remote.auth_scheme) == (header, scheme)

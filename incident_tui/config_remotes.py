@@ -68,6 +68,14 @@ def url_problem(value: str, *, root: bool = True) -> str | None:
         return f"is not a valid address ({exc}): use http(s)://host[:port][/path]"
     if not parts.hostname:
         return "has no host name: use http(s)://host[:port][/path]"
+    if "@" in parts.netloc:
+        # The HTTP client sends it as Basic sign-in in place of the token, and the address
+        # is shown in every error of the remote and kept in the cache. Not quoted here.
+        return (
+            "has a user name or password in it (user:password@host), which would be sent "
+            "in place of the token and shown in messages: leave it out and give the "
+            "credentials in their own keys"
+        )
     try:
         port = parts.port
     except ValueError:  # not a number, or beyond 65535

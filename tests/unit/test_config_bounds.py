@@ -57,6 +57,37 @@ def test_a_base_url_without_host_or_with_a_bad_port_is_a_config_error(
     assert "internal error" not in err and "cannot connect" not in err
 
 
+@pytest.mark.parametrize("url", ["http://ann:s3cr3t@127.0.0.1:9", "http://s3cr3t@127.0.0.1:9",
+                                 "https://ann:s3cr3t@[::1]:9/api"])
+def test_a_base_url_with_a_user_and_password_is_refused_without_showing_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    # Loaded, each error of the remote printed the address whole ("cannot connect to
+    # http://ann:s3cr3t@..."), and the client sent them as Basic sign-in in place of the token.
+    path = write(tmp_path, KITEHOUSE + f'base_url = "{url}"\n')
+    code, err = run(["--config", str(path), "--db", str(tmp_path / "c.db"), "sync", "--once"],
+                    capsys)
+    assert code == 1
+    assert err == (
+        f"incident-tui: {path}: remotes[0] (kh).base_url: has a user name or password in it "
+        "(user:password@host), which would be sent in place of the token and shown in "
+        "messages: leave it out and give the credentials in their own keys\n"
+    )
+    assert "s3cr3t" not in err
+
+
+def test_a_token_url_with_a_user_and_password_is_refused_too(tmp_path: Path) -> None:
+    path = write(tmp_path, (
+        '[[remotes]]\nname = "ops"\nkind = "aoh_ims"\nbase_url = "https://ims.example.test"\n'
+        'token_url = "https://svc:s3cr3t@sso.example.test/token"\nclient_id = "c"\n'
+        'client_secret = "s"\n'
+    ))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert "remotes[0] (ops): token_url has a user name or password in it" in str(caught.value)
+    assert "s3cr3t" not in str(caught.value)
+
+
 def test_a_bad_token_url_is_named_too(tmp_path: Path) -> None:
     path = write(tmp_path, (
         '[[remotes]]\nname = "ops"\nkind = "aoh_ims"\nbase_url = "https://ims.example.test"\n'

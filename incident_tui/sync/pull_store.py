@@ -33,6 +33,8 @@ def remote_state(engine: Engine, name: str) -> tuple[str | None, str | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
+SQLITE_LARGEST = 2**63 - 1
+"""The largest integer SQLite takes as a parameter: a ``hydrate_limit`` beyond it means "all"."""
 STATE_FRESH_FOR = timedelta(minutes=1)
 """How old a remote's stored outcome may be before a pass that ends the same way writes it
 again: the screens show these times to the minute, and every write puts a whole 32 KiB page
@@ -216,7 +218,8 @@ def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:
                 "AND local_only = 0 AND remote_deleted = 0 "
                 "ORDER BY COALESCE(NULLIF(updated_at, ''), created_at) DESC, id DESC LIMIT :l"
             ),
-            {"r": remote, "l": limit},
+            # A larger one cannot be bound at all, and failed every pass.
+            {"r": remote, "l": min(limit, SQLITE_LARGEST)},
         )
         return [r[0] for r in rows]
 

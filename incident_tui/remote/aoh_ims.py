@@ -108,7 +108,7 @@ class AohImsConnector(Connector):
         self.http = Http(
             config.base_url, timeout=config.timeout, verify=config.verify_tls,
             transport=transport, sleep=sleep, headers=headers, classify=self._classify,
-            max_rate=config.max_rate,
+            max_rate=config.max_rate, also_to=[config.token_url] if config.token_url else [],
         )
         self.identities = _token_identities(token)
         """Values the server may stamp as our ``created_by`` (token claims, then what it

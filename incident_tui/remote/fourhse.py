@@ -88,7 +88,7 @@ class FourhseConnector(Connector):
         self.http = Http(
             base, timeout=config.timeout, verify=config.verify_tls, transport=transport,
             sleep=sleep, headers={"Accept": "application/json"}, classify=self._classify,
-            max_rate=config.max_rate,
+            max_rate=config.max_rate, also_to=[self.token_url] if config.username else [],
         )
         # Username + password win over a static token: they can be renewed when it expires.
         self.oidc = (

@@ -10,7 +10,7 @@ import random
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC
 from typing import Any
@@ -244,10 +244,15 @@ class Http:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
         max_rate: float = 0.0,
+        also_to: Sequence[str] = (),
     ) -> None:
+        """``also_to``: the whole URLs besides ``base_url`` it is sent to (a sign-in's token
+        endpoint), each checked for its certificate as ``verify`` says."""
         self.base_url = base_url.rstrip("/")
-        if not self.base_url.startswith("https://"):
-            # Plain HTTP needs no certificate store, and building one costs ~100 ms per client.
+        if not any(url.startswith("https://") for url in (self.base_url, *also_to)):
+            # Plain HTTP needs no certificate store, and building one costs ~100 ms per
+            # client. Not when an https sign-in goes through it: its password would go to
+            # a server whose certificate nobody checked.
             verify = False
         self.client = httpx.AsyncClient(
             base_url=self.base_url,

@@ -7,7 +7,8 @@ takes"), through ``sync --once`` against the emulators over HTTP(S):
   the reason and what to do (neither a pass nor the handover stream tries it again: the
   certificate will not change in seconds), unless that remote says ``verify_tls = false``
   or ``SSL_CERT_FILE`` trusts it. The certificate is made with the ``openssl`` command
-  (the standard library cannot make one); without it those tests skip.
+  (the standard library cannot make one); without it those tests skip;
+- an ``https`` Keycloak token endpoint of a remote whose API is plain HTTP is checked the same.
 """
 
 from __future__ import annotations
@@ -233,3 +234,30 @@ def test_verify_tls_false_accepts_the_certificate(
     rows = json.loads(cli(capsys, "--config", str(config), "--db", str(db), "list",
                           "--json")[0])  # fmt: skip
     assert sorted(row["remote"] for row in rows) == sorted(KINDS * 3)
+
+
+@pytest.mark.parametrize("kind", ["fourhse", "aoh_ims"])
+def test_an_https_token_url_is_checked_when_the_api_is_plain_http(
+    https_servers: list[EmulatorServer], serve: Serve, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], kind: str,
+) -> None:
+    # The API on plain HTTP left the client without a certificate check, so the password
+    # and client secret went to a Keycloak whose certificate nobody trusted.
+    [sso] = [server for server in https_servers if server.emulator.kind == kind]
+    api = serve(kind, sample=2)
+    options = {"sign_in": "password"} if kind == "aoh_ims" else {}
+    remote = plain(api.emulator.remote_config("ops", **options))
+    assert remote["base_url"] == api.url and api.url.startswith("http://")
+    remote["token_url"] = sso.url + remote["token_url"].removeprefix(api.url)
+    config = write_config(tmp_path / "config.toml", [remote])
+    out, _ = cli(capsys, "--config", str(config), "--db", str(tmp_path / "cache.db"),
+                 "sync", "--once", status=1)  # fmt: skip
+    assert "certificate verify failed" in out
+    assert sso.emulator.log == []  # no sign-in got through
+    assert api.emulator.log == []
+    # Told to skip the check, it signs in there.
+    skipped = write_config(tmp_path / "skipped.toml", [{**remote, "verify_tls": False}])
+    cli(capsys, "--config", str(skipped), "--db", str(tmp_path / "cache.db"), "sync", "--once",
+        status=1)
+    assert [(r.method, r.path) for r in sso.emulator.log][:1] == [
+        ("POST", remote["token_url"].removeprefix(sso.url))]

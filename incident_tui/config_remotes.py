@@ -82,6 +82,16 @@ def url_problem(value: str, *, root: bool = True) -> str | None:
         port = 0
     if port == 0:
         return "has a bad port: use a number from 1 to 65535"
+    if not parts.hostname.isascii():
+        # A host name outside ASCII goes out in its IDNA form, which the HTTP client makes
+        # only when it sends the request: one it cannot make ended every sync in an internal
+        # error. Checked only here, as the client costs its import to every command.
+        import httpx
+
+        try:
+            httpx.URL(value)
+        except httpx.InvalidURL as exc:
+            return f"is not a valid address ({exc}): use http(s)://host[:port][/path]"
     return None
 
 

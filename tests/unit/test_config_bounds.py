@@ -43,6 +43,9 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
         ("http://ims.example.test\\t/api", "has a space or control character in it"),
         ("http://h/x?y=1", "has a ?query, but the paths of the API go after it"),
         ("http://h/x#top", "has a #fragment, which no server is sent"),
+        # Both ended each sync in "internal error: InvalidURL".
+        ("http://über-.example", "is not a valid address (Invalid IDNA hostname: "),
+        ("https://☃.example:8443/api", "is not a valid address (Invalid IDNA hostname: "),
     ],
 )
 def test_a_base_url_without_host_or_with_a_bad_port_is_a_config_error(
@@ -98,7 +101,8 @@ def test_a_bad_token_url_is_named_too(tmp_path: Path) -> None:
         load_settings(path)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:65535", "https://[::1]:8443/api", "http://h"])
+@pytest.mark.parametrize("url", ["http://127.0.0.1:65535", "https://[::1]:8443/api", "http://h",
+                                 "https://bücher.example:8443/api"])
 def test_good_base_urls_still_pass(tmp_path: Path, url: str) -> None:
     settings = load_settings(write(tmp_path, KITEHOUSE + f'base_url = "{url}/"\n'))
     assert settings.remote("kh").base_url == url

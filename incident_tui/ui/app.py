@@ -262,10 +262,10 @@ class IncidentApp(ReportViews, Transfers, App[None]):
 
     def _watch_cache(self) -> None:
         """Show what another process committed to the cache (see :mod:`.cache_watch`)."""
-        if self.runner is not None and self.runner.busy:
-            # Our own pass commits as it goes and says what it changed; a look now would
-            # only read everything again for nothing. Its end is the next look's start.
-            return
+        # Also while a pass of ours runs: a remote that hangs keeps it going for minutes,
+        # and what a script queued meanwhile must not wait for it. Its own commits look the
+        # same to the watch, so a look may read again what the pass already said: a list
+        # reload every two seconds at most.
         if self._cache_watch.changed():
             # Which incidents it changed is not known here: every screen reads again.
             self.ctx.incidents_changed.publish(Changed([]))
@@ -484,8 +484,9 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         result = message.result
         self.ctx.sync.syncing.discard(result.remote)
         self.ctx.sync.progress.pop(result.remote, None)
-        # The pass's commits (its state, its changes, already told) are this App's own.
-        self._cache_watch.seen()
+        # No seen() here: another process may have committed since the last look, and
+        # nothing read the cache for it (the pass's end alone reloads no rows). The next
+        # look tells.
         if result.unrecorded and not result.ok:
             state = "offline" if result.offline else "failing"
             self.ctx.sync.unrecorded[result.remote] = (state, result.error or "")
@@ -508,7 +509,9 @@ class IncidentApp(ReportViews, Transfers, App[None]):
     def on_reread_done(self, message: RereadDone) -> None:
         """Note whether the incident on screen could be read again from its remote; the
         detail screen marks a copy that could not (only a change is published)."""
-        self._cache_watch.seen()  # the read stored the incident: our own commit
+        # No seen() here: a read that found nothing new commits nothing, and one that did
+        # was told (IncidentsChanged, before this); another process's commit since the last
+        # look must not be taken for it.
         rereads = self.ctx.sync.rereads
         read = self.ctx.sync.reading.pop(message.incident_id, None) is not None
         if rereads.get(message.incident_id, "") == message.problem and not read:

@@ -16,10 +16,19 @@ from typing import Any
 
 import pytest
 
+from incident_tui.emulators import EmulatorServer
 from incident_tui.ui import app as app_module
 from incident_tui.ui.messages import Changed
 from tests.ui.conftest import KIND, REMOTES
-from tests.ui.helpers import cursor_to, incidents, open_detail, screen_text, settle, until
+from tests.ui.helpers import (
+    cursor_to,
+    incidents,
+    live_app,
+    open_detail,
+    screen_text,
+    settle,
+    until,
+)
 
 
 def other_process(db_path: Path, *args: str) -> None:
@@ -117,3 +126,48 @@ async def test_its_own_changes_are_not_read_again(
         await until(lambda: looks >= seen + 3)
         await settle(pilot)
         assert [change.ids for change in heard] == [[row.id]], heard
+
+
+async def test_a_change_made_elsewhere_shows_while_a_pass_of_this_tui_hangs(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    # A remote that answers nothing keeps its pass running for minutes; what a script queues
+    # meanwhile must still show within seconds, not after that pass (or never, when the pass
+    # then brings nothing).
+    server = serve("kitehouse", 6)
+    emulator: Any = server.emulator
+    remote = emulator.remote_config("school")
+    env = {
+        **os.environ,
+        "INCIDENT_TUI_REMOTES": json.dumps([remote]),
+        "INCIDENT_TUI_DB": str(tmp_path / "cache.db"),
+    }
+
+    def elsewhere(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "incident_tui", *args],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    await asyncio.to_thread(elsewhere, "sync", "--once")
+    listed = json.loads(await asyncio.to_thread(elsewhere, "list", "--json"))
+    target = next(i["id"] for i in listed if i["status"] == "triggered")
+    emulator.faults.add("hang", method="GET", path=r"^/incidents/[0-9a-f]{24}$", times=-1)
+    app = live_app(server, "school", tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await until(lambda: app.runner is not None and "school" in app.runner.busy)
+
+        await asyncio.to_thread(elsewhere, "ack", target)
+        await until(
+            lambda: any(
+                (row := incidents(app).row_at(i)) is not None
+                and row.id == target and row.status == "acknowledged"
+                for i in range(incidents(app).total)
+            ),
+            limit=6,
+        )
+        assert "school" in app.runner.busy  # shown while the pass still hangs
+        emulator.faults.clear()

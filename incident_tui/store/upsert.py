@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
@@ -425,12 +425,18 @@ def fill_gaps(summary: Incident, cached: dict[str, Any], gaps: SummaryGaps) -> I
     return replace(summary, **fields) if fields else summary
 
 
-def remove_missing(s: Session, remote: str, seen: Iterable[str]) -> UpsertResult:
+def remove_missing(
+    s: Session, remote: str, seen: Iterable[str], before: Container[str] | None = None
+) -> UpsertResult:
     """After a complete listing: drop cached incidents of ``remote`` the remote no longer has.
 
     One with queued changes is kept and flagged, so the user's work is never thrown away;
     one flagged so before and listed again is there after all (a listing that had missed
     it): the flag, and the conflict it raised, go.
+
+    ``before``: the incidents the cache held when the listing began. Only those can be
+    missing from it: another process on the cache may have stored one since (a create it
+    sent, a pull that found a new one), which a listing read earlier cannot show.
     """
     result = UpsertResult()
     seen_ids = set(seen)
@@ -456,7 +462,7 @@ def remove_missing(s: Session, remote: str, seen: Iterable[str]) -> UpsertResult
         for (incident_id,) in s.connection().execute(
             text("SELECT id FROM incident WHERE remote = :r AND local_only = 0"), {"r": remote}
         )
-        if incident_id not in seen_ids
+        if incident_id not in seen_ids and (before is None or incident_id in before)
     ]
     for incident_id in candidates:
         row = s.exec(select(IncidentRow).where(IncidentRow.id == incident_id)).one()

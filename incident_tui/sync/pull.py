@@ -71,6 +71,10 @@ class _Listing:
     """New urgent incidents not yet reported (never on a first sync)."""
     listed_all: bool = False
     """A full listing reached its last page."""
+    before: frozenset[str] | None = None
+    """A full listing's: the remote's incidents the cache held as it began. Only those can
+    be missing from it; one another process stored meanwhile (a create it sent, a pull
+    that found a new incident) came after the listing was read."""
 
 
 class Puller:
@@ -101,6 +105,12 @@ class Puller:
             or now - last_full_at > FULL_EVERY
         )
         listing = _Listing(connector, kind, result, now, full, first_sync=last_full_at is None)
+        if full:
+            # Before the first page is asked for (a create another process sends from now
+            # on may or may not be in the listing).
+            listing.before = await asyncio.to_thread(
+                pull_store.cached_ids, self.engine, connector.name
+            )
         pages = prefetch(connector.pull(None if full else cursor, full=full))
         writer = PageWriter()
         stores: deque[tuple[Page, asyncio.Future[UpsertResult]]] = deque()
@@ -163,6 +173,7 @@ class Puller:
                 listing.kind,
                 listing.seen,
                 listing.now if listing.first_sync else None,
+                listing.before,
             )
             # Only those that left the cache: one kept for its queued changes, or listed
             # again after all, is still there.
@@ -180,7 +191,7 @@ class Puller:
         are gone, as the listing said."""
         connector = listing.connector
         unlisted = await asyncio.to_thread(
-            pull_store.unlisted, self.engine, connector.name, listing.seen
+            pull_store.unlisted, self.engine, connector.name, listing.seen, listing.before
         )
         if not unlisted:
             return []
@@ -205,7 +216,9 @@ class Puller:
         deployment) would otherwise empty the cache. :class:`BadResponse` when one is still
         there; nothing is removed then."""
         connector = listing.connector
-        cached = await asyncio.to_thread(pull_store.unlisted, self.engine, connector.name, [])
+        cached = await asyncio.to_thread(
+            pull_store.unlisted, self.engine, connector.name, [], listing.before
+        )
         sample = [remote_id for _, remote_id in cached[:EMPTY_CHECKS]]
         answers = await asyncio.gather(*map(connector.belongs_in_listing, sample))
         for remote_id, found in zip(sample, answers, strict=True):

@@ -165,30 +165,49 @@ def store_page(
     return result
 
 
+def cached_ids(engine: Engine, remote: str) -> frozenset[str]:
+    """The ids of the remote's cached incidents it has given an id (not those created here
+    and not yet sent): read as a full listing begins, the only ones it can find missing."""
+    with reading(engine) as s:
+        rows = s.connection().execute(
+            text("SELECT id FROM incident WHERE remote = :r AND local_only = 0"), {"r": remote}
+        )
+        return frozenset(r[0] for r in rows)
+
+
 def store_full_listing(
-    engine: Engine, name: str, kind: str, seen: list[str], first: datetime | None
+    engine: Engine,
+    name: str,
+    kind: str,
+    seen: list[str],
+    first: datetime | None,
+    before: frozenset[str] | None = None,
 ) -> UpsertResult:
     """After the last page of a full listing: drop the remote's cached incidents it did not
     list (:func:`~incident_tui.store.upsert.remove_missing`); returns what it removed, and
     what it changed (kept and flagged for their queued changes, or listed again and no
-    longer flagged).
+    longer flagged). ``before``: :func:`cached_ids` as the listing began; one another
+    process stored since is left alone.
 
     ``first``: the listing's time when it is the remote's first, noted at once, so a pass
     that fails later is still no first sync (which reports no arrivals as urgent). Later
     listings are noted with the pass's outcome, in the same write: a pass with nothing new
     then writes one row, not two."""
     with session(engine) as s, s.begin():
-        result = remove_missing(s, name, seen)
+        result = remove_missing(s, name, seen, before)
         if first is not None:
             _set_state(s, name, kind, {"last_full_at": to_db(first)})
     return result
 
 
-def unlisted(engine: Engine, remote: str, listed: list[str]) -> list[tuple[str, str]]:
+def unlisted(
+    engine: Engine, remote: str, listed: list[str], before: frozenset[str] | None = None
+) -> list[tuple[str, str]]:
     """Id and remote id of the remote's cached incidents (not made here and still unsent)
     that are not among the ``listed`` ids. Not those already taken for deleted there: kept
     only for the user's changes, they may be another system's (the remote now points
-    elsewhere), whose ids the remote would refuse rather than say it lacks."""
+    elsewhere), whose ids the remote would refuse rather than say it lacks. ``before``:
+    only among these (:func:`store_full_listing`)."""
     wanted = set(listed)
     with reading(engine) as s:
         rows = s.connection().execute(
@@ -198,7 +217,11 @@ def unlisted(engine: Engine, remote: str, listed: list[str]) -> list[tuple[str, 
             ),
             {"r": remote},
         )
-        return [(r[0], r[1]) for r in rows if r[0] not in wanted]
+        return [
+            (r[0], r[1])
+            for r in rows
+            if r[0] not in wanted and (before is None or r[0] in before)
+        ]
 
 
 def unhydrated(engine: Engine, remote: str, limit: int) -> list[str]:

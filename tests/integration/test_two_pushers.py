@@ -132,3 +132,39 @@ async def test_a_pull_that_brings_an_incident_before_its_creator_records_it_keep
     assert len(emulator.incidents) == 2
     assert reader.outbox() == []
     assert [row.local_only for row in reader.all_rows(ListQuery(search="Gas leak"))] == [False]
+
+
+async def test_a_full_listing_keeps_an_incident_another_sync_created_while_it_was_read(
+    serve: Serve, tmp_path: Path, spawned: list[subprocess.Popen[str]]
+) -> None:
+    # Revily is listed in full at every pass. The second sync's listing is made before the
+    # create reaches the remote and arrives after the first sync recorded it: the incident
+    # is not among those listed, yet it was never taken for deleted on the remote.
+    server = serve("revily", sample=0)
+    emulator: Any = server.emulator
+    emulator.add("Flooded basement")
+    config = emulator.remote_config("oncall")
+    settings = settings_for(tmp_path, config)
+    assert (await sync(settings)).ok
+    fault = emulator.faults.add("slow", method="GET", path="/incidents$", delay=0.5)
+    listing = start(spawned, ["sync", "--once"], sync_env(tmp_path, settings, config))
+    await arrived(fault)
+    actions = Actions.open(settings.db_path())
+    actions.create("oncall", "revily", Draft("Gas leak", "x", None))
+    actions.create("oncall", "revily", Draft("Pump failure", "y", None))
+    assert (await sync(settings)).ok
+    reader = Reader.open(settings.db_path())
+    [leak] = reader.all_rows(ListQuery(search="Gas leak"))
+    [pump] = reader.all_rows(ListQuery(search="Pump failure"))
+    assert not leak.local_only and not pump.local_only
+    actions.acknowledge([leak.id])  # queued after its create was sent
+
+    out = finished(listing)
+    assert "removed" not in out
+    # Neither gone (the pump), nor kept only as "deleted on the remote" for its change.
+    flags = "SELECT id, remote_deleted, conflict FROM incident WHERE id IN (?, ?) ORDER BY id"
+    assert reader.query(flags, [leak.id, pump.id]) == sorted(
+        [(leak.id, 0, None), (pump.id, 0, None)]
+    )
+    [ack] = reader.outbox()
+    assert ack["state"] == "queued", ack

@@ -89,12 +89,13 @@ def into_file(
     leaves no half of the first one in the file."""
 
     async def sink(response: httpx.Response) -> None:
-        await asyncio.to_thread(_rewind, dest)
+        await asyncio.to_thread(rewind, dest)
         await write_body(response, dest, progress, starts_with=starts_with, what=what)
 
     return sink
 
 
-def _rewind(dest: BinaryIO) -> None:
+def rewind(dest: BinaryIO) -> None:
+    """Empty ``dest`` for a body sent again from its start."""
     dest.seek(0)
     dest.truncate()

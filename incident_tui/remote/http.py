@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -41,6 +41,7 @@ from incident_tui.remote.errors import (
     Untrusted,
 )
 
+T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 Classifier = Callable[[httpx.Response, str], RemoteError | None]
 Sink = Callable[[httpx.Response], Awaitable[None]]
@@ -346,6 +347,31 @@ class Http:
                 if attempt >= self.attempts:
                     raise error from None
                 delay = self.backoff(attempt, None)
+                self._retrying(error, delay)
+                await self._sleep(delay)
+
+    async def read_again(self, read: Callable[[], Awaitable[T]]) -> T:
+        """``read()``, sent again on the failures :meth:`request` sends a read again for
+        (429, 5xx, a timeout, a dropped or cut-off answer), up to ``attempts`` reads with
+        the same backoff, honouring ``Retry-After`` up to ``max_wait``.
+
+        For a read that goes around this client: a presigned storage link, which must never
+        get the API's token. ``read`` must start over on each call."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await read()
+            except RemoteError as error:
+                wait = getattr(error, "retry_after", None)
+                if (
+                    not error.retryable
+                    or isinstance(error, Untrusted)
+                    or attempt >= self.attempts
+                    or (wait is not None and wait > self._wait_limit(error))
+                ):
+                    raise
+                delay = self.backoff(attempt, wait)
                 self._retrying(error, delay)
                 await self._sleep(delay)
 

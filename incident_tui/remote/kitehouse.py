@@ -32,7 +32,7 @@ from incident_tui.domain.capabilities import KIND_CAPABILITIES, Capability
 from incident_tui.domain.mapping import format_time, parse_time, warn_once
 from incident_tui.domain.model import Attachment, Comment, Draft, Incident, SummaryGaps
 from incident_tui.remote.base import Connector, Page
-from incident_tui.remote.downloads import Progress, into_file, save_download
+from incident_tui.remote.downloads import Progress, into_file, rewind, save_download
 from incident_tui.remote.errors import BadResponse, Refused, Unavailable
 from incident_tui.remote.http import Http, Sleep, parse_json
 from incident_tui.remote.kitehouse_attachments import download_url, upload
@@ -384,9 +384,16 @@ class KitehouseConnector(Connector):
 
     async def fetch_bytes(self, url: str, dest: BinaryIO, progress: Progress | None = None) -> int:
         """Stream ``url`` (no token sent) into ``dest``, telling ``progress`` as the bytes
-        come; the number of bytes written."""
-        return await fetch_bytes(self.storage, url, dest, progress, most=self.http.most_held,
-                                 floor=self.http.speed_floor, window=self.http.speed_window)
+        come; the number of bytes written. A storage error or a cut-off answer is tried
+        again as the API's reads are, ``dest`` emptied first."""
+
+        async def fetch() -> int:
+            await asyncio.to_thread(rewind, dest)
+            return await fetch_bytes(self.storage, url, dest, progress,
+                                     most=self.http.most_held, floor=self.http.speed_floor,
+                                     window=self.http.speed_window)
+
+        return await self.http.read_again(fetch)
 
     async def download_attachment_to(self, remote_id: str, object_id: str, dest_dir: Path,
                                      name: str, progress: Progress | None = None) -> Path:

@@ -807,6 +807,30 @@ async def test_failed_download_leaves_nothing_behind(conn: KitehouseConnector, e
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "status": 503, "retry_after": "1"},
+        {"kind": "status", "status": 429},
+        {"kind": "truncated"},
+        {"kind": "drop"},
+    ],
+    ids=["503", "429", "truncated", "drop"],
+)
+async def test_a_download_the_storage_fails_once_is_fetched_again(
+    conn: KitehouseConnector, emu: Any, tmp_path: Path, fault: dict[str, Any]
+) -> None:
+    # Storage answers a busy moment with 503 (S3's SlowDown) or drops a connection now and
+    # then, as any server does; the API's own reads are tried again, and so is this one.
+    rid, item = next((r.id, r.attachments[0]) for r in emu.incidents.values() if r.attachments)
+    emu.faults.add(path="^/_blob/", **fault)
+    emu.log.clear()
+    saved = await conn.download_attachment_to(rid, item["object_id"], tmp_path, "copy")
+    assert saved.read_bytes() == emu.blobs[item["object_id"]][1]
+    assert [r.path.startswith("/_blob/") for r in emu.log].count(True) == 2
+    assert os.listdir(tmp_path) == ["copy"]
+
+
 def test_capabilities_match_the_table() -> None:
     from incident_tui.domain.capabilities import KIND_CAPABILITIES
 

@@ -391,7 +391,16 @@ class FourhseConnector(Connector):
             # Just made: no people, resources or actions yet, as get would count them.
             made.extra.update({f"{kind}_count": 0 for kind in CHILDREN})
             return made
-        return await self.get(remote_id)
+        try:
+            return await self.get(remote_id)
+        except NotFound:
+            # A 200 without the incident (a proxy's empty answer) and no incident under
+            # the id: the create never took. Sent again, not refused as "not found".
+            raise BadResponse(
+                f"4HSE answered the create without the incident, and {remote_id} is not "
+                "there: it is sent again",
+                status=200,  # answered: the next try need not wait for the server to finish
+            ) from None
 
     def _placement_refused(self, error: Refused, tenant: str, office: str) -> Refused:
         """``error`` (a 422 to a create), saying what it likely means when it is about the

@@ -257,6 +257,28 @@ async def test_create_is_idempotent_and_found_after_a_lost_answer(serve: Serve) 
         assert await connector.find_created(draft, "b" * 32, FIXED_NOW) is None
 
 
+@pytest.mark.parametrize("answer", [{}, "", []], ids=["empty-object", "empty-string", "list"])
+async def test_a_create_answered_without_the_incident_is_sent_again_not_refused(
+    serve: Serve, answer: Any
+) -> None:
+    srv = serve("fourhse", sample=3)
+    key = "6a1d3e0b9c8f4d4e8b2c3d4e5f6a7b8c"
+    draft = Draft(title="Ladder left in stairwell")
+    async with aclosing(connect(srv)) as connector:
+        # A proxy answers 200 with no incident, and the server never saw the create: taken
+        # for a 404 of the incident, the create was refused for good ("Incident not found").
+        srv.emulator.faults.add(
+            "status", status=200, body=answer, method="POST", path="/v2/incident/create"
+        )
+        with pytest.raises(BadResponse) as caught:
+            await connector.create(draft, key)
+        assert caught.value.retryable and not isinstance(caught.value, NotFound)
+        assert "answered the create without the incident" in str(caught.value)
+        made = await connector.create(draft, key)
+        assert made.remote_id == created_id(key)
+        assert sum(1 for r in emu(srv).rows["incident"].values() if r["name"] == draft.title) == 1
+
+
 async def test_create_in_another_office_takes_the_draft_container(serve: Serve) -> None:
     srv = serve("fourhse", sample=0)
     office = "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e"

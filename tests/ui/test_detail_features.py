@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from textual.content import Content
 from textual.pilot import Pilot
@@ -349,6 +350,55 @@ async def test_attribute_is_checked_queued_and_synced(
         await sync_now(
             pilot, app, lambda: remote_count() == 42 and not outbox_ops(app, incident_id)
         )
+
+
+async def test_attribute_named_with_odd_spacing_is_set_under_its_own_name(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    # The dialog shows names cleaned to one line; what it queues must still be the name the
+    # remote defined, or the remote refuses the value of an attribute it does not know.
+    name = "Shift  lead\t"
+    ops = serve("aoh_ims", sample=2)
+    app = live_app(ops, "ops", tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(lambda: synced(app))
+        incident_id = details(app)[0].incident["id"]
+        remote_id = incident_id.split(":", 1)[1]
+        headers = {"Authorization": f"Bearer {ops.emulator.remote_config('ops')['token']}"}
+        async with httpx.AsyncClient(base_url=ops.url, headers=headers) as http:
+            made = await http.post(
+                "/v1/incident/attributes", json={"name": name, "type": "STRING"}
+            )
+            assert made.status_code == 201, made.text
+            path = f"/v1/incident/{remote_id}/attributes"
+            set_now = await http.post(path, json={"name": name, "value": "Ana"})
+            assert set_now.status_code == 201, set_now.text
+        await pilot.press("s")
+        await until(lambda: detail_of(app, incident_id).incident["custom_fields"].get(name))
+        await open_detail(pilot, incident_id)
+
+        await pilot.press("t")
+        screen = app.screen
+        assert isinstance(screen, AttributeScreen)
+        select = screen.query_one("#attr-defined", Select)
+        await until(lambda: not select.disabled)
+        select.focus()
+        await pilot.press("enter", "down", "enter")  # the first defined one, as sorted
+        await pilot.pause()
+        assert screen.query_one("#attr-name", Input).value == "Shift lead"  # shown on one line
+        value = screen.query_one("#attr-value", Input)
+        assert value.value == "Ana"  # its current value, found under its own name
+        value.value = "Ben"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert detail_of(app, incident_id).incident["custom_fields"][name] == "Ben"
+
+        def remote_value() -> Any:
+            return ((ops.emulator.row(remote_id) or {}).get("attributes") or {}).get(name)  # type: ignore[attr-defined]
+
+        await sync_now(pilot, app, lambda: remote_value() == "Ben")
+        assert not outbox_ops(app, incident_id)
 
 
 async def test_attribute_offline_takes_a_free_name(

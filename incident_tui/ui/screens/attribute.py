@@ -73,7 +73,10 @@ class AttributeScreen(ModalScreen[tuple[str, Any] | None]):
         self.current = dict(current)
         self.definitions = definitions
         self.types: dict[str, str] = {}
-        """Defined attribute name to type, once read from the remote."""
+        """Defined attribute name (as the remote spells it) to type, once read from it."""
+        self.names = {clean(name, single_line=True): str(name) for name in self.current}
+        """A name of the incident's or a defined attribute as the dialog shows it (cleaned,
+        on one line) to the name as the remote spells it, the one a value is sent under."""
         self.blink = blink
 
     def compose(self) -> ComposeResult:
@@ -124,17 +127,18 @@ class AttributeScreen(ModalScreen[tuple[str, Any] | None]):
             self._offline(f"Could not read the defined attributes ({reason}): type a name.")
             return
         self.types = {
-            clean(item.get("name"), single_line=True): str(item.get("type") or "")
-            for item in found
-            if item.get("name")
+            str(item["name"]): str(item.get("type") or "") for item in found if item.get("name")
         }
+        self.names |= {clean(name, single_line=True): name for name in self.types}
         select = self.query_one("#attr-defined", Select)
         if not self.types:
             self._offline("The remote defines no attributes: type a name.")
             return
+        # Shown cleaned, each chosen by its own name: two that read alike are both listed.
         select.set_options(
-            (Content.assemble((name, "bold"), (f"  {kind}", "$foreground-muted")), name)
-            for name, kind in sorted(self.types.items())
+            (Content.assemble((shown, "bold"), (f"  {self.types[name]}", "$foreground-muted")),
+             name)
+            for shown, name in sorted((clean(name, single_line=True), name) for name in self.types)
         )
         select.prompt = "choose one, or type a name below"
         select.disabled = False
@@ -157,14 +161,14 @@ class AttributeScreen(ModalScreen[tuple[str, Any] | None]):
         if event.value is Select.NULL:
             return
         name = str(event.value)
-        self.query_one("#attr-name", Input).value = name
+        self.query_one("#attr-name", Input).value = clean(name, single_line=True)
         self._prefill(name)
         self.query_one("#attr-value", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """A typed name that has a current value fills it in; the type is shown."""
         if event.input.id == "attr-name":
-            self._prefill(event.value.strip(), only_if_empty=True)
+            self._prefill(self._defined(event.value), only_if_empty=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the name box moves to the value; in the value box it saves."""
@@ -173,6 +177,15 @@ class AttributeScreen(ModalScreen[tuple[str, Any] | None]):
             self.query_one("#attr-value", Input).focus()
         else:
             self.action_submit()
+
+    def _defined(self, typed: str) -> str:
+        """The name a typed or chosen one stands for: a defined name as the remote spells
+        it when the box holds it as shown here, else the text typed (without the spaces
+        around it)."""
+        name = typed.strip()
+        if name in self.types or name in self.current:
+            return name
+        return self.names.get(name, name)
 
     def _type_of(self, name: str) -> str | None:
         return type_of(name, self.types, self.current)
@@ -187,7 +200,7 @@ class AttributeScreen(ModalScreen[tuple[str, Any] | None]):
 
     def action_submit(self) -> None:
         """Check the name and value; close with them, or say what is wrong and stay."""
-        name = self.query_one("#attr-name", Input).value.strip()
+        name = self._defined(self.query_one("#attr-name", Input).value)
         if not name:
             self._note(Content("Type or choose an attribute name."), error=True)
             self.query_one("#attr-name", Input).focus()

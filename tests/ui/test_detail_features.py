@@ -30,6 +30,7 @@ from incident_tui.ui.screens.choose import ChooseScreen
 from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.detail import DetailScreen
 from incident_tui.ui.screens.path_prompt import PathPromptScreen
+from incident_tui.ui.widgets.comment_pages import CommentPages
 from tests.ui.conftest import NOW
 from tests.ui.helpers import (
     live_app,
@@ -277,7 +278,7 @@ async def test_public_note_reaches_oneuptime_as_public(
         await settle(pilot)
         mine = detail_of(app, incident_id).comments[-1]
         assert mine["body"] == "We are investigating." and mine["visibility"] == "public"
-        comments = section(app, "detail-comments")
+        comments = app.screen.query_one("#detail-comments", CommentPages).content
         assert "● public" in comments.plain
         assert any("$warning" in s for s in styles_of(comments, "● public"))
 

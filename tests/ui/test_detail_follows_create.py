@@ -8,12 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Static
-
 # The real engine drives these tests: if it does not import, they must fail, not skip.
 import incident_tui.sync.engine  # noqa: F401
 from incident_tui.emulators import EmulatorServer
 from incident_tui.ui.screens.detail import GONE, DetailScreen
+from incident_tui.ui.widgets.comment_pages import CommentPages
 from tests.ui.helpers import (
     incidents,
     live_app,
@@ -81,7 +80,7 @@ async def test_the_detail_follows_an_offline_create_once_it_is_sent(
         await settle(pilot)
 
         await carries_on(pilot, app, kite, screen, local_id)
-        comments = str(screen.query_one("#detail-comments", Static).render())
+        comments = screen.query_one("#detail-comments", CommentPages).content.plain
         assert "evacuated the lab" in comments
 
 

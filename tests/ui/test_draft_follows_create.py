@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, TextArea
 
 # The real engine drives these tests: if it does not import, they must fail, not skip.
 import incident_tui.sync.engine  # noqa: F401
@@ -22,6 +22,7 @@ from incident_tui.store.reader import Reader
 from incident_tui.ui.drafts import Drafts, drafts_path
 from incident_tui.ui.screens.comment import CommentScreen
 from incident_tui.ui.screens.edit import EditScreen
+from incident_tui.ui.widgets.comment_pages import CommentPages
 from tests.ui.helpers import incidents, live_app, notifications, open_detail, settle, synced, until
 
 NOTE = "half written note"
@@ -99,7 +100,7 @@ async def test_drafts_follow_the_detail_to_the_remote_id(
         await _both_come_back(pilot, app, remote_id)
         await until(lambda: not app.services.reader.outbox())  # the comment reached it
         await settle(pilot)
-        assert NOTE in str(screen.query_one("#detail-comments", Static).render())
+        assert NOTE in screen.query_one("#detail-comments", CommentPages).content.plain
 
 
 async def test_drafts_are_found_under_the_remote_id_after_a_restart(

@@ -105,7 +105,7 @@ async def test_detail_comment_wraps_inside_the_comment(make_app: Any, db_path: A
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_detail(pilot, "school:r001")
-        comments = screen.query_one("#detail-comments", HangingText)
+        comments = screen.query_one("#detail-comments CommentPage", HangingText)
         for width in (80, 50):
             await pilot.resize_terminal(width, 24)
             await pilot.pause()

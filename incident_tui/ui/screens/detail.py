@@ -22,9 +22,9 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.geometry import Size
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -45,6 +45,7 @@ from incident_tui.ui.screens.detail_answers import (
 from incident_tui.ui.screens.detail_comments import CommentWindow, earlier_line
 from incident_tui.ui.screens.detail_features import FEATURES, nothing_to, possible
 from incident_tui.ui.unavailable import action_keys, explain_key, lacking_text
+from incident_tui.ui.widgets.comment_pages import CommentPages
 from incident_tui.ui.widgets.detail_body import DetailBody
 from incident_tui.ui.widgets.hanging_text import HangingText
 from incident_tui.ui.widgets.key_footer import KeyFooter
@@ -106,6 +107,10 @@ is the cached copy while it goes on (a remote that hangs takes a minute to fail)
 
 GONE = "This incident is no longer in the cache: there is nothing to act on."
 """Why no action key works once the incident on screen is gone."""
+
+PLACE_WAIT = 20
+"""How many refreshes the reader's place waits at most for the comments that came in above
+it to be laid out."""
 
 ALL_SHOWN = "No earlier comments to show: every comment of this incident is shown."
 """Why the earlier-comments key does nothing."""
@@ -198,7 +203,9 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             for section_id, heading in SECTIONS:
                 # Comments are indented under their header, values beside their labels; a
                 # wrapped line stays so.
-                widget = Static if section_id in UNHUNG else HangingText
+                widget: type[Widget] = Static if section_id in UNHUNG else HangingText
+                if section_id == "detail-comments":
+                    widget = CommentPages  # laid out a page at a time
                 section = widget(id=section_id, classes="section")
                 if heading:
                     section.border_title = heading
@@ -321,7 +328,12 @@ class DetailScreen(ChangeAnswers, Screen[None]):
                 Content.styled("This incident is no longer in the cache.", "$warning"),
             )
             for section_id, _ in SECTIONS[1:]:
-                self._set(section_id, Content(""))
+                if section_id != "detail-comments":
+                    self._set(section_id, Content(""))
+            comments = self.query_one("#detail-comments", CommentPages)
+            comments.clear()
+            comments.display = False
+            self._drawn.pop("detail-comments", None)
             self.query_one("#detail-alert", Static).display = False
             self._drawn.pop("detail-alert", None)
             return
@@ -370,12 +382,14 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             earlier = earlier_line(
                 start, keys.key_shown(self, "earlier_comments"), self._comments.page
             )
-        self._set(
-            "detail-comments",
-            render.comments(detail.comments[start:], earlier),
-            f"Comments ({len(detail.comments)})",
-            self._hint(("delete_comment", "delete")),
-        )
+        section = self.query_one("#detail-comments", CommentPages)
+        section.show(earlier, self._comments.pages(detail.comments, start), render.comments)
+        section.display = True
+        heading = f"Comments ({len(detail.comments)})"
+        hint = self._hint(("delete_comment", "delete"))
+        # Each setting draws the section's border again.
+        if not self._unchanged("detail-comments", Content(""), heading, hint):
+            section.border_title, section.border_subtitle = heading, hint
 
     def shown_comments(self) -> Sequence[Mapping[str, Any]]:
         """The comments laid out: a long thread's newest and the earlier ones asked for (a
@@ -390,12 +404,12 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         if detail is None or not self._hidden_comments:
             return
         body = self.query_one("#detail-body", VerticalScroll)
-        section = self.query_one("#detail-comments", HangingText)
+        section = self.query_one("#detail-comments", CommentPages)
         width = section.size.width
-        before = section.get_content_height(Size(0, 0), Size(0, 0), width)
+        before = section.lines_at(width)
         self._comments.show_earlier(detail.comments)
         self._draw_comments(detail)
-        grown = section.get_content_height(Size(0, 0), Size(0, 0), width) - before
+        grown = section.lines_at(width) - before
         place = body.scroll_y if self._place is None else self._place
         line_y = section.virtual_region.y + section.styles.gutter.top
         if place <= line_y or not grown:
@@ -407,9 +421,15 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             self._place_unhold = hold() if hold is not None else None
         self._place = place + grown
 
-    def _keep_place(self) -> None:
+    def _keep_place(self, waited: int = 0) -> None:
         """Scroll the body to the reader's place, now that what came in above it is laid
         out; the terminal gets the screen once that is drawn too, in one frame."""
+        section = self.query_one("#detail-comments", CommentPages)
+        if section.size.height != section.lines_at(section.size.width) and waited < PLACE_WAIT:
+            # A page that came in mounts on its own and is laid out at a later refresh:
+            # scrolled before that, the body would stop at the end it had.
+            self.call_after_refresh(self._keep_place, waited + 1)
+            return
         place, self._place = self._place, None
         if place is not None:
             body = self.query_one("#detail-body", VerticalScroll)

@@ -4,6 +4,8 @@ earlier ones more each time the reader asks.
 Laying out every comment of a long-running incident took seconds (5,000 comments: some 6 s of
 the main thread, with no key answered meanwhile); the newest are what a responder opens it
 for. The earlier ones are a key away, named on the line that says how many are not shown.
+Each page asked for is laid out on its own (:meth:`CommentWindow.pages`), so that a press
+costs the page it adds, not every comment shown.
 """
 
 from __future__ import annotations
@@ -41,23 +43,30 @@ class CommentWindow:
         """Where the first shown comment is in the timeline (:func:`order_key`)."""
         self._start = 0
         """Its index at the last look: where it most likely still is."""
+        self._breaks: list[tuple[str, int]] = []
+        """Where each page shown begins in the timeline, oldest first: the first shown
+        comment when the window started, and the first of each page shown since."""
 
     def start(self, comments: Sequence[Mapping[str, Any]]) -> int:
         """The index of the first of ``comments`` (in timeline order) to lay out; the ones
         before it are not shown."""
         count = len(comments)
         start = self._start
+        fresh = False
         if count <= self.limit:
             start = 0
+            fresh = not self._breaks
         elif self._first is None:
-            start = count - self.limit
+            start, fresh = count - self.limit, True
         else:
             if not (start < count and order_key(comments[start]) == self._first):
                 keys = [order_key(comment) for comment in comments]
                 start = bisect_left(keys, self._first)
             if count - start > self.limit + self.page:
-                start = count - self.limit
+                start, fresh = count - self.limit, True
         self._remember(comments, start)
+        if fresh or not count:
+            self._breaks = [order_key(comments[start])] if count else []
         return start
 
     def _remember(self, comments: Sequence[Mapping[str, Any]], start: int) -> None:
@@ -66,11 +75,33 @@ class CommentWindow:
 
     def show_earlier(self, comments: Sequence[Mapping[str, Any]]) -> int:
         """Show a page more of the comments before those shown; how many now show."""
-        start = max(0, self.start(comments) - self.page)
+        shown = self.start(comments)
+        start = max(0, shown - self.page)
         self._remember(comments, start)
+        if start < shown:
+            self._breaks.insert(0, order_key(comments[start]))
         shown = len(comments) - start
         self.limit = max(self.limit, shown)
         return shown
+
+
+    def pages(
+        self, comments: Sequence[Mapping[str, Any]], start: int
+    ) -> list[tuple[tuple[str, int], Sequence[Mapping[str, Any]]]]:
+        """The comments shown from ``start`` (as :meth:`start` gave it) in pages, oldest
+        first, each under where it began: what an earlier press showed is a page of its own,
+        and comments that come in join the newest page or the page whose time they have."""
+        shown = comments[start:]
+        if not shown:
+            return []
+        breaks = self._breaks or [order_key(shown[0])]
+        # The first page takes whatever shows before the second one's beginning.
+        bounds = [0, *(bisect_left(shown, b, key=order_key) for b in breaks[1:]), len(shown)]
+        return [
+            (begin, shown[low:high])
+            for begin, low, high in zip(breaks, bounds[:-1], bounds[1:], strict=True)
+            if low < high
+        ]
 
 
 def earlier_line(hidden: int, key: str, page: int = COMMENT_PAGE) -> Content:

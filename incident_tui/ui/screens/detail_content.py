@@ -176,10 +176,9 @@ def mapping(values: Any) -> Content:
     )
 
 
-def comments(items: Sequence[Mapping[str, Any]], earlier: Content | None = None) -> Content:
-    """The comment timeline, oldest first: a dim header line then the indented body; under
-    ``earlier``, the line saying how many earlier comments are not shown, if some are not."""
-    out: list[Content] = [earlier, Content("")] if earlier is not None else []
+def comments(items: Sequence[Mapping[str, Any]]) -> Content:
+    """The comment timeline, oldest first: a dim header line then the indented body."""
+    out: list[Content] = []
     for item in items:
         head: list[Part] = [
             (local_time(item.get("created_at")), "$foreground-muted"),

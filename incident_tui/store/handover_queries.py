@@ -73,6 +73,7 @@ from incident_tui.store.reader import Reader
 from incident_tui.store.report_conditions import (
     LIVE,
     OPEN,
+    OPEN_INDEXED,
     OPEN_SCAN,
     UNSENT_RESOLVE,
     retired_json,
@@ -365,7 +366,8 @@ def _listing(
     the ``order`` index from its low end, no further than its :data:`WALK`-th entry (found
     first, from the index alone), and stops at ``:limit`` matches. Otherwise, or if that
     stretch of the index does not hold enough, SQLite fetches the matches through another
-    index (``sort_condition``, by default the status index) and sorts them.
+    index (``sort_condition``; by default those open here through the status index, those
+    resolved here only by their ids from the outbox) and sorts them.
     """
     want = min(params["limit"], total)
     if want <= 0:
@@ -389,7 +391,7 @@ def _listing(
         found = _named(
             reader,
             f"SELECT {columns} FROM incident WHERE {LIVE} "
-            f"AND {sort_condition or condition.replace(OPEN_SCAN, OPEN)} "
+            f"AND {sort_condition or condition.replace(OPEN_SCAN, OPEN_INDEXED)} "
             f"ORDER BY {order}, id LIMIT :limit",
             params,
         )

@@ -474,6 +474,52 @@ def test_unsent_resolutions_in_walked_and_sorted_listings(
     assert walked.section("resolved").unsent == len(open_ids)
 
 
+def test_sorted_listings_find_unsent_resolutions_by_their_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sorted instead of walked (few open among many), a listing fetches the incidents
+    resolved here only by their ids from the outbox: through the status index they were
+    every resolved incident of the cache, read to find the few."""
+    from incident_tui.store import handover_queries
+    from incident_tui.store.report_conditions import OPEN_SCAN
+
+    old = NOW - 50 * HOUR
+    resolved = [
+        incident(n, created=old, status=Status.RESOLVED, resolved=old + HOUR)
+        for n in range(10, 3010)
+    ]
+    actions, reader = build(
+        tmp_path / "c.db",
+        [incident(1, created=old, updated=old), incident(2, created=old, updated=old), *resolved],
+    )
+    actions.resolve(["ops:r1"])  # queued: still open on the remote
+    monkeypatch.setattr(handover_queries, "WALK", 1)  # every walk falls short: sort instead
+    sorted_listings: list[int] = []
+    real = handover_queries._named
+
+    def counted(reader: Reader, sql: str, params: Any) -> Any:
+        steps = [0]
+
+        def step() -> int:
+            steps[0] += 1
+            return 0
+
+        reader._conn.set_progress_handler(step, 1)
+        try:
+            return real(reader, sql, params)
+        finally:
+            reader._conn.set_progress_handler(None, 0)
+            if "LIMIT :limit" in sql and OPEN_SCAN not in sql and "op = 'resolve'" in sql:
+                sorted_listings.append(steps[0])
+
+    monkeypatch.setattr(handover_queries, "_named", counted)
+    h = report(reader)
+    assert ids(h, "carried") == ["ops:r1", "ops:r2"] and ids(h, "stale") == ["ops:r2"]
+    assert len(sorted_listings) == 2  # carried and stale
+    # SQLite virtual-machine steps: fewer than the resolved incidents, none of them read.
+    assert max(sorted_listings) < len(resolved), sorted_listings
+
+
 def test_deleted_incidents_are_left_out(tmp_path: Path) -> None:
     actions, reader = build(
         tmp_path / "c.db",

@@ -113,6 +113,8 @@ class ListScreen(Screen[None]):
         """Whether any remote has finished a pass (``None`` until the states are read)."""
         self._failed = False
         """Whether a remote's last pass failed (offline, or an error answer)."""
+        self._unconfigured = ""
+        """That no remote is configured and where the config file was looked for, if so."""
         self.targets = Targets(lambda: self.incidents, ctx.services, self.notify)
         """Which incidents a row action takes (the selection, else the cursor's)."""
         self._missed_changes = False
@@ -234,6 +236,7 @@ class ListScreen(Screen[None]):
             ever_synced=self._ever_synced,
             failed=self._failed,
             remotes_key=keys.key_shown(self, "remotes"),
+            unconfigured=self._unconfigured,
         )
 
     def _redraw_empty(self) -> None:
@@ -257,19 +260,25 @@ class ListScreen(Screen[None]):
         names = list(dict.fromkeys([*(line.name for line in lines), *seen]))
         ever_synced = any(state.last_ok_at for state in states)
         failed = any(state.state in ("failing", "offline") for state in states)
+        unconfigured = ""
+        if not self.ctx.services.view.remotes:
+            # Here, not on drawing: the first use of the settings may validate them.
+            settings = self.ctx.services.settings_if_valid()
+            unconfigured = settings.no_remotes() if settings and not settings.remotes else ""
         deliver_latest(
-            self, self._show_status, lines, queue, view.note, names, (ever_synced, failed)
+            self, self._show_status, lines, queue, view.note, names,
+            (ever_synced, failed, unconfigured),
         )
 
     def _show_status(
         self, lines: list[RemoteLine], queue: tuple[int, int], note: str, names: list[str],
-        synced: tuple[bool, bool],
+        synced: tuple[bool, bool, str],
     ) -> None:
         self._remote_names = names
         queued, waiting = queue
         self.query_one(StatusLine).show(lines, queued, note, waiting)
-        if synced != (self._ever_synced, self._failed):
-            self._ever_synced, self._failed = synced
+        if synced != (self._ever_synced, self._failed, self._unconfigured):
+            self._ever_synced, self._failed, self._unconfigured = synced
             self._redraw_empty()
 
     def _update_title(self) -> None:

@@ -7,6 +7,7 @@ the reading, the cursor keys and the messages on top.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import ClassVar, NamedTuple
@@ -30,21 +31,28 @@ from incident_tui.ui.widgets.row_format import (
 )
 from incident_tui.ui.widgets.rows import BLOCK_SIZE, BlockCache, RowView
 
+MESSAGE_INDENT = 3
+"""Columns before the text of the empty list's message (see ``paint_message``)."""
+
 NO_MATCH = "No incidents match."
 """What an empty list says by default: a filter or search leaves no row."""
 
 
 def empty_message(
     *, filtered: bool, syncing: bool, ever_synced: bool | None, failed: bool = False,
-    remotes_key: str = "",
+    remotes_key: str = "", unconfigured: str = "",
 ) -> str:
     """What an empty list says. A filter or search that leaves nothing is not the same as a
     cache with nothing in it yet: on a first start "No incidents match." next to "syncing…"
     read like a filter problem. ``ever_synced`` is ``None`` until the remotes' states are
     read; ``failed``: a remote's last pass failed (no network, refused credentials), and
-    ``remotes_key`` opens the screen that says why."""
+    ``remotes_key`` opens the screen that says why. ``unconfigured``: that no remote is
+    configured and where the config file was looked for (``Settings.no_remotes``), if so."""
     if filtered:
         return NO_MATCH
+    if unconfigured:
+        # Nothing will sync: "never synced" read as if a sync were to come.
+        return f"No incidents yet: {unconfigured}"
     if syncing and not ever_synced:
         return "No incidents yet: syncing…"
     if ever_synced is False and failed:
@@ -198,8 +206,9 @@ class IncidentLines(ScrollView, can_focus=True):
         columns = self._layout()
         styles = self._row_styles()
         if index >= self._total:
-            if index == 0 and self.loaded:
-                return paint_message(self.empty_text(), columns, styles)
+            message = self._message_lines(columns.width)
+            if index < len(message):
+                return paint_message(message[index], columns, styles)
             return Strip.blank(columns.width, styles.base)
         row = self._blocks.get(index)
         cursor = index == self._cursor
@@ -214,6 +223,16 @@ class IncidentLines(ScrollView, can_focus=True):
                 self._strips.clear()
             self._strips[key] = strip
         return strip
+
+    def _message_lines(self, width: int) -> list[str]:
+        """The lines of what the list says with no rows (none while it is still reading),
+        wrapped at ``width``: a config file's path does not fit on one line."""
+        if self._total or not self.loaded:
+            return []
+        text = self.empty_text()
+        return textwrap.wrap(
+            text, max(width - MESSAGE_INDENT, 20), break_on_hyphens=False
+        ) or [text]
 
     def block_missing(self, block: int) -> None:
         """A line needs a block that is not loaded; subclasses read it."""
@@ -236,7 +255,8 @@ class IncidentLines(ScrollView, can_focus=True):
     def _line_key(self, index: int) -> Hashable:
         """What line ``index`` shows, equal for two moments exactly when it reads the same."""
         if index >= self._total:
-            return self.empty_text() if index == 0 and self.loaded else None
+            message = self._message_lines(self._layout().width)
+            return message[index] if index < len(message) else None
         row = self._blocks.get(index)
         if row is None:
             # Never equal, so a line still being read is always drawn again: drawing it is

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,9 @@ from tests.ui.helpers import (
     synced,
     until,
 )
+
+GATE_WAIT = 10.0
+"""Longest a batch of full records waits for the words of the one before to be shown."""
 
 
 @pytest.fixture
@@ -51,23 +56,50 @@ async def test_a_real_pass_shows_its_progress_in_the_status_line(
     serve: Callable[..., EmulatorServer], tmp_path: Path
 ) -> None:
     server = serve("kitehouse", 60)
-    # Every full record takes a while to come, so the pass lasts long enough to be watched.
-    server.emulator.faults.add(  # type: ignore[attr-defined]
-        "delay", delay=0.1, method="GET", path=r"^/incidents/[^/]+/[0-9a-f]{24}$", times=-1
-    )
     app = live_app(server, "school", tmp_path)
     shown: list[str] = []
 
-    def watch() -> bool:
-        """Record what the status line says about the pass; whether the pass is over."""
-        text = screen_text(app)
-        for words in re.findall(r"school syncing…[^│\n]*", text):
+    def record() -> None:
+        """Note what the status line says about the pass, if it is new."""
+        for words in re.findall(r"school syncing…[^│\n]*", screen_text(app)):
             if words.strip() not in shown:
                 shown.append(words.strip())
-        return synced(app) and "syncing" not in text
+
+    # Every frame the terminal would get: looked at now and then, words shown for less than
+    # a look's interval on a busy machine went by unseen.
+    display = app._display
+
+    def displayed(screen: Any, update: Any) -> None:
+        display(screen, update)
+        if update is not None:
+            record()
+
+    app._display = displayed
+    # The first full record of each batch waits (in the emulator's thread) until the
+    # terminal has shown how far the pass came before it: a batch that came in sooner than
+    # the App drew the previous one's words replaced them unseen. Not shown within
+    # GATE_WAIT seconds, the pass goes on and the assertions below say what was shown.
+    gates = {1: "school syncing… 60 listed", 26: "school syncing… details 25/60",
+             51: "school syncing… details 50/60"}
+    records = itertools.count(1)
+    take = server.emulator.faults.take  # type: ignore[attr-defined]
+
+    def gated(method: str, path: str) -> Any:
+        if method == "GET" and re.search(r"^/incidents/[^/]+/[0-9a-f]{24}$", path):
+            words = gates.get(next(records))
+            deadline = time.monotonic() + GATE_WAIT
+            while words is not None and words not in shown and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return take(method, path)
+
+    server.emulator.faults.take = gated  # type: ignore[attr-defined]
+
+    def over() -> bool:
+        """Whether the pass is over, and its progress gone from the status line."""
+        return synced(app) and "syncing" not in screen_text(app)
 
     async with app.run_test(size=(100, 24)):
-        await until(watch)
+        await until(over, 3 * GATE_WAIT + 20)
         # The pass over, its progress is gone from the status line: the remote's state shows.
         status = next(line for line in screen_text(app).splitlines() if "queued" in line)
     # The listing (one page), then the full records in batches of 25, in that order.

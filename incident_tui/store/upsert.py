@@ -1,5 +1,6 @@
 """Writing what a pull brought: upserts of incidents with their comments and attachments,
-and the removal of incidents a full listing no longer has. Unchanged rows are not written.
+and the removal of incidents a full listing no longer has. Unchanged rows are not written,
+nor copies the remote times before the one stored (read before another process stored it).
 """
 
 from __future__ import annotations
@@ -120,6 +121,21 @@ def base_of(incident: Incident) -> dict[str, Any]:
     }
 
 
+BASE_UPDATED = "updated_at"
+"""Key of the stored ``base`` holding the remote's own last update of the copy it was read
+from (cache form), when the remote gives one: what a copy read later must not be older than
+(see :func:`_older`). No conflict check reads it: :func:`base_of` has no such field."""
+
+
+def stored_base(incident: Incident, updated: str | None) -> str:
+    """The ``base`` column of a pulled incident: :func:`base_of`, and its remote's own last
+    update ``updated`` (cache form, :data:`BASE_UPDATED`) if it has one."""
+    values = base_of(incident)
+    if updated is not None:
+        values[BASE_UPDATED] = updated
+    return jsontext.dumps(values)
+
+
 def _json(value: list[Any] | dict[str, Any]) -> str:
     # Most incidents have no assignees or custom fields: no encoder call for those.
     if not value:
@@ -145,6 +161,7 @@ def row_values(
     (:mod:`incident_tui.store.days`); ``day_only``: the JSON of which of them stand for a day
     (:func:`~incident_tui.store.days.day_marks`)."""
     # Status and Severity are StrEnums, so the members are their own text values.
+    updated = to_db(incident.updated_at)
     return (
         incident.id,
         incident.remote,
@@ -161,7 +178,7 @@ def row_values(
         incident.category,
         to_db(times.get("occurred_at", incident.occurred_at)),
         to_db(incident.created_at),
-        to_db(times.get("updated_at", incident.updated_at)),
+        updated if "updated_at" not in times else to_db(times["updated_at"]),
         to_db(times.get("acknowledged_at", incident.acknowledged_at)),
         to_db(times.get("resolved_at", incident.resolved_at)),
         incident.reporter,
@@ -170,7 +187,8 @@ def row_values(
         _json(incident.extra),
         version,
         raw,
-        jsontext.dumps(base_of(incident)),
+        # The remote's own time, never one the cache made up for a remote without it.
+        stored_base(incident, updated),
         synced_at,
         incident.comments is not None,
         day_only,
@@ -252,7 +270,9 @@ def upsert_incidents(
     """Store pulled incidents. Rows with queued local changes keep the local view (only their
     remote comments are refreshed); the engine re-reads them once their queue drains. Rows
     whose every change the remote refused are stored like any other: the refused changes
-    did not happen, and they may wait for the user for days (see :func:`_keep_bases`).
+    did not happen, and they may wait for the user for days (see :func:`_keep_bases`). A
+    copy older than the one stored, by the remote's own update times, is left out
+    (:func:`_older`).
 
     ``gaps`` names what the remote's summaries leave out: a summary over a cached incident
     keeps those parts of it (see :func:`fill_gaps`). ``reread``: full records fetched one by
@@ -292,6 +312,15 @@ def upsert_incidents(
             if incident.comments is not None or incident.attachments is not None:
                 detailed.append(incident)
         (result.changed if previous is not None else result.new).append(incident.id)
+    older = _older(s, [i for i, _, _ in writes if i.id in known])
+    if older:
+        # Read before a newer copy was stored (another process on the cache pulled or
+        # sent since): it would put the incident back as it was, and a status it had
+        # then would read as a reopening. The cache keeps the newer copy.
+        writes = [w for w in writes if w[0].id not in older]
+        detailed = [i for i in detailed if i.id not in older]
+        result.changed = [i for i in result.changed if i not in older]
+        moved.difference_update(older)
     if gaps:
         summaries = [i.id for i, _, _ in writes if i.comments is None and i.id in known]
         cached = _cached_parts(s, summaries, gaps) if summaries else {}
@@ -355,6 +384,24 @@ def upsert_incidents(
     written = [v[0] for v in values]
     fts.reindex(s, written + sorted(children_changed.difference(written)))
     return result
+
+
+def _older(s: Session, incidents: list[Incident]) -> set[str]:
+    """Those of the cached ``incidents`` about to be written over whose remote's own last
+    update is before that of the copy the cache last stored from the remote
+    (:data:`BASE_UPDATED`). Only the remote's times are compared, never one of this
+    machine's clock (a change made here times the row by it). A remote without update
+    times (4HSE), and a row stored before they were kept, have none: the copy is stored."""
+    times = {i.id: to_db(i.updated_at) for i in incidents if i.updated_at is not None}
+    if not times:
+        return set()
+    stored = f"CASE WHEN json_valid(base) THEN json_extract(base, '$.{BASE_UPDATED}') END"
+    # The cache form has a fixed width, so the texts sort as the times do.
+    return {
+        row[0]
+        for row in _by_id(s, stored, list(times))
+        if isinstance(row[1], str) and (times[row[0]] or "") < row[1]
+    }
 
 
 _TIME_FIELDS = frozenset({"occurred_at", "acknowledged_at", "resolved_at"})

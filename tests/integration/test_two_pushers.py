@@ -2,7 +2,8 @@
 one ``incident-tui sync --once`` waits for the remote to answer a comment or a create (a
 delay fault), a second one started meanwhile leaves the queued changes to it, still pulls,
 and exits 0. And when the second one's pull brings the incident the first just created,
-before the first records it, the cache still ends with one row for it."""
+before the first records it, the cache still ends with one row for it. A listing read before
+the other sync resolved an incident does not put it back open, nor reopened."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import asyncio
 import json
 import subprocess
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from incident_tui.domain.query import ListQuery
 from incident_tui.emulators.faults import Fault
 from incident_tui.store.actions import Actions
 from incident_tui.store.reader import Reader
-from tests.integration.conftest import Serve
+from tests.integration.conftest import FIXED_NOW, Serve
 from tests.integration.test_cli_commands import PROGRAM, child_env, spawned, start
 from tests.integration.test_sync import settings_for, sync
 
@@ -168,3 +170,33 @@ async def test_a_full_listing_keeps_an_incident_another_sync_created_while_it_wa
     )
     [ack] = reader.outbox()
     assert ack["state"] == "queued", ack
+
+
+async def test_a_listing_read_before_another_sync_resolved_an_incident_leaves_it_resolved(
+    serve: Serve, tmp_path: Path, spawned: list[subprocess.Popen[str]]
+) -> None:
+    # The second sync's listing is read while the incident is open and arrives after the
+    # first sync sent its resolve and stored the remote's answer: its older copy is not
+    # stored over that one, nor taken for a reopening of an incident last read resolved.
+    moment = [FIXED_NOW - timedelta(hours=2)]
+    server = serve("revily", sample=0, clock=lambda: moment[0])
+    emulator: Any = server.emulator
+    made = emulator.add("Flooded basement")
+    config = emulator.remote_config("oncall")
+    settings = settings_for(tmp_path, config)
+    assert (await sync(settings)).ok
+    fault = emulator.faults.add("slow", method="GET", path="/incidents$", delay=0.5)
+    listing = start(spawned, ["sync", "--once"], sync_env(tmp_path, settings, config))
+    await arrived(fault)
+    moment[0] = FIXED_NOW
+    incident_id = f"oncall:{made['id']}"
+    Actions.open(settings.db_path()).resolve([incident_id])
+    assert (await sync(settings)).ok
+    reader = Reader.open(settings.db_path())
+    shown = "SELECT status, reopened_at, pending FROM incident WHERE id = ?"
+    assert reader.query(shown, [incident_id]) == [("resolved", None, 0)]
+
+    finished(listing)
+    assert reader.query(shown, [incident_id]) == [("resolved", None, 0)]
+    assert (await sync(settings)).ok
+    assert reader.query(shown, [incident_id]) == [("resolved", None, 0)]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import NamedTuple
 
 from incident_tui.domain.model import Severity, Status
 from incident_tui.domain.text import clean
@@ -82,16 +84,60 @@ class IdWord:
     """The FTS5 query of the part after the colon, within the index's ``ids`` column."""
 
 
-def search_words(text: str) -> tuple[str, tuple[IdWord, ...]]:
-    """What a user typed as a safe FTS5 query of its plain words (``""`` when there are none)
-    and its words that may be ids. Every word is a quoted string, the last one a prefix
-    (search as you type); ``eu-west`` or ``o'brien`` are just words here."""
+UNSPACED = re.compile(
+    "[\u0e00-\u0fff\u1000-\u109f\u1100-\u11ff\u1780-\u19ff\u1a20-\u1aaf\u1b00-\u1b7f"
+    "\u2e80-\u2fff\u3040-\u9fff\ua000-\ua4cf\ua960-\ua97f\ua980-\uaadf\uac00-\ud7ff"
+    "\uf900-\ufaff\uff66-\uffdc\U00016fe0-\U00018aff\U0001b000-\U0001b2ff"
+    "\U00020000-\U0003ffff]"
+)
+"""Letters of scripts written without spaces between words (Thai, Lao, Tibetan, Myanmar,
+Khmer and their neighbours; Chinese, Japanese, Korean, Yi): the index's tokenizer takes a run
+of them for one word, so a word inside it is found only by its characters."""
+
+
+def _unspaced(word: str) -> bool:
+    """Whether the index cannot find ``word`` inside the text: letters of a script written
+    without spaces, or a symbol beyond ASCII (an emoji, ``°``, ``€``), which the tokenizer
+    drops as it would a space."""
+    return any(
+        UNSPACED.match(ch) or (ch > "\x7f" and unicodedata.category(ch).startswith("S"))
+        for ch in word
+    )
+
+
+def _like_pattern(word: str) -> str:
+    """A LIKE pattern (escape ``\\``) finding ``word`` anywhere, its ``%`` and ``_`` as typed."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class SearchWords(NamedTuple):
+    """What a user typed, split by how each word is looked for (see :func:`search_words`)."""
+
+    match: str
+    """A safe FTS5 query of the plain words (``""`` when there are none)."""
+    ids: tuple[IdWord, ...]
+    """The words that may be ids."""
+    inside: tuple[str, ...]
+    """LIKE patterns (escape ``\\``) of the words the index cannot find: each must occur in
+    the title, description, comments or numbers of an incident found."""
+
+
+def search_words(text: str) -> SearchWords:
+    """What a user typed as a safe FTS5 query of its plain words, its words that may be ids,
+    and its words looked for as they are anywhere in the text. Every plain word is a quoted
+    string, the last one a prefix (search as you type); ``eu-west`` or ``o'brien`` are just
+    words here. A word holding Chinese, Thai or an emoji (:func:`_unspaced`) is looked for
+    character by character, as the index holds ``wide中文🔥`` as the one word ``wide中文``."""
     words = text.split()
     plain: list[str] = []
     ids: list[IdWord] = []
+    inside: list[str] = []
     for n, word in enumerate(words, start=1):
         last = n == len(words)
-        if found := ID_WORD.fullmatch(word):
+        if _unspaced(word):
+            inside.append(_like_pattern(word))
+        elif found := ID_WORD.fullmatch(word):
             ids.append(
                 IdWord(
                     _fts_word(word, last),
@@ -101,4 +147,4 @@ def search_words(text: str) -> tuple[str, tuple[IdWord, ...]]:
             )
         else:
             plain.append(_fts_word(word, last))
-    return " ".join(plain), tuple(ids)
+    return SearchWords(" ".join(plain), tuple(ids), tuple(inside))

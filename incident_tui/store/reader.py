@@ -111,10 +111,15 @@ def where_clause(query: ListQuery) -> tuple[str, list[Any]]:
         conditions.append("(" + " OR ".join(parts) + ")")
     if query.pending_only:
         conditions.append("pending > 0")
-    match, ids = search_words(query.search)
-    if match:
-        conditions.append(f"num IN {_MATCHES}")
-        params.append(match)
+    match, ids, inside = search_words(query.search)
+    if match or inside:
+        # Words the index cannot find are looked for in what it holds, among the incidents
+        # its words found when there are some: one scan of the text, not one per word.
+        found = ["incident_fts MATCH ?"] if match else []
+        found += [_INSIDE] * len(inside)
+        conditions.append(f"num IN (SELECT rowid FROM incident_fts WHERE {' AND '.join(found)})")
+        params += [match] if match else []
+        params += [pattern for pattern in inside for _ in range(_INSIDE.count("?"))]
     for word in ids:
         # The id the list prints (``school:000186a0``), which the index holds but for the
         # remote's name (typed in any case: names differ by more, see config); or the word
@@ -128,6 +133,12 @@ def where_clause(query: ListQuery) -> tuple[str, list[Any]]:
 
 _MATCHES = "(SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?)"
 """The incidents (their ``num``) a full-text query finds."""
+
+_INSIDE = "(" + " OR ".join(
+    f"{column} LIKE ? ESCAPE '\\'" for column in ("title", "description", "comments", "ids")
+) + ")"
+"""An index entry holding a LIKE pattern in any of its columns (each its own LIKE, stopping
+at the first that holds it: measured twice as fast as one LIKE over the columns joined)."""
 
 
 class Reader:

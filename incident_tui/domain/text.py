@@ -23,13 +23,24 @@ _ESCAPE_SEQUENCE = re.compile(
     re.VERBOSE,
 )
 
-# C0 controls except tab and newline, DEL, C1 controls, and the Unicode bidi embeddings,
-# overrides and isolates (U+202A-U+202E, U+2066-U+2069) plus LRM/RLM/ALM marks.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+# C0 controls except tab and newline, DEL, C1 controls, the Unicode bidi embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069) plus LRM/RLM/ALM marks, and the
+# zero-width space, word joiner and BOM: terminals disagree on whether those take a column,
+# so the columns after them moved. ZWNJ/ZWJ (U+200C/U+200D) stay: emoji sequences and the
+# letters of some scripts are made with them.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u061c\u202a-\u202e\u2060\u2066-\u2069"
+    "\ufeff]"
+)
+
+# Unicode's line and paragraph separators: the line breaks they are (Python's splitlines
+# splits at them, so comments broke there), not characters each terminal draws its own way.
+_LINE_SEPARATOR = re.compile("[\u2028\u2029]")
 
 
 def clean(text: object, *, single_line: bool = False) -> str:
-    """Return ``text`` with escape sequences, control characters and bidi controls removed.
+    """Return ``text`` with escape sequences, control characters, bidi controls and
+    zero-width characters removed, and Unicode line separators made newlines.
 
     ``single_line`` also folds newlines and tabs into spaces (table cells, titles).
     ``None`` becomes the empty string.
@@ -39,6 +50,7 @@ def clean(text: object, *, single_line: bool = False) -> str:
     value = text if isinstance(text, str) else str(text)
     value = _ESCAPE_SEQUENCE.sub("", value)
     value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _LINE_SEPARATOR.sub("\n", value)
     value = _CONTROL.sub("", value)
     if single_line:
         value = " ".join(value.split())

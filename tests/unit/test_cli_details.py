@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from incident_tui.cli import main
-from incident_tui.domain.model import Draft, Status
+from incident_tui.domain.model import Comment, Draft, Status
 from incident_tui.emulators import EmulatorServer, make_emulator
 from incident_tui.sync import outbox
 from tests.conftest import make_incident
@@ -120,3 +120,25 @@ def test_sync_remote_takes_commas_and_syncs_each_remote_once(
         assert "synced 2 of 2 remotes" in capsys.readouterr().out
     finally:
         server.stop()
+
+
+def test_show_breaks_description_lines_as_comment_lines_and_keeps_the_stored_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "cache.db"
+    pulled = make_incident(1, remote="ops", kind="aoh_ims")
+    pulled.title = "Pump\u200b 7"
+    pulled.description = "first\u2028second\u2029\ufeffthird"
+    pulled.comments = [Comment("c1", "one\u2028two\u2060")]
+    build(db, [pulled])
+    assert main(["--db", str(db), "show", "ops:r1"]) == 0
+    out = capsys.readouterr().out
+    assert "\n\nfirst\nsecond\nthird\n" in out
+    assert "    one\n    two\n" in out and "Pump 7" in out
+    assert not {"\u2028", "\u2029", "\u200b", "\u2060", "\ufeff"} & set(out)
+    # Only what is shown: the cache, its JSON and its search keep the text as it came.
+    assert main(["--db", str(db), "show", "ops:r1", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["description"] == pulled.description and shown["title"] == "Pump\u200b 7"
+    assert main(["--db", str(db), "list", "--search", "second", "--json"]) == 0
+    assert [row["id"] for row in json.loads(capsys.readouterr().out)] == ["ops:r1"]

@@ -42,3 +42,19 @@ def test_counted_puts_the_noun_in_the_number_it_needs() -> None:
     assert counted(0, "note") == "0 notes"
     assert counted(3, "queued change") == "3 queued changes"
     assert counted(2, "entry", "entries") == "2 entries"
+
+
+def test_clean_breaks_lines_at_unicode_separators() -> None:
+    # U+2028/U+2029 reached the terminal as they were in a description, where each terminal
+    # draws them its own way, while a comment's lines were split at them.
+    assert clean("one\u2028two\u2029three") == "one\ntwo\nthree"
+    assert clean("one\u2028two\u2029three", single_line=True) == "one two three"
+
+
+def test_clean_drops_zero_width_characters_but_keeps_joiners() -> None:
+    # Zero width space, word joiner and BOM take no column here but some terminals give them
+    # one, so the columns after them moved.
+    assert clean("a\u200bb\u2060c\ufeffd", single_line=True) == "abcd"
+    assert clean("\ufeffline\u200b\nnext") == "line\nnext"
+    # ZWJ and ZWNJ make emoji sequences and the letters of some scripts.
+    assert clean("👩\u200d💻 می\u200cخواهم") == "👩\u200d💻 می\u200cخواهم"

@@ -26,9 +26,11 @@ from incident_tui.domain.attributes import parse_value, type_of
 from incident_tui.domain.capabilities import Capability, lacking
 from incident_tui.domain.text import clean, shorten
 from incident_tui.files import readable
-from incident_tui.paths import home_path
+from incident_tui.paths import path_argument
 
 T = TypeVar("T")
+_TO = path_argument("--to", "download_dir")
+"""``--to`` of the commands that save files."""
 
 if TYPE_CHECKING:
     from incident_tui.config import Settings
@@ -70,11 +72,11 @@ def add_commands(sub: Any) -> None:
     )
     download.add_argument("id", help=ID_HELP)
     download.add_argument("name", help=ATTACHMENT_HELP)
-    download.add_argument("--to", type=home_path, help="folder (default: download_dir)")
+    download.add_argument("--to", type=_TO, help="folder (default: download_dir)")
 
     pdf = sub.add_parser("export-pdf", help="save the remote's PDF report of an incident")
     pdf.add_argument("id", help=ID_HELP)
-    pdf.add_argument("--to", type=home_path, help="folder (default: download_dir)")
+    pdf.add_argument("--to", type=_TO, help="folder (default: download_dir)")
     pdf.add_argument(
         "--with-attachments", action="store_true", help="ask the remote to include them"
     )
@@ -83,7 +85,7 @@ def add_commands(sub: Any) -> None:
     csv_export.add_argument("remote", help=REMOTE_HELP)
     csv_export.add_argument("--search", help="the remote's own text filter")
     csv_export.add_argument("--status", help="the remote's own status word")
-    csv_export.add_argument("--to", type=home_path, help="folder (default: download_dir)")
+    csv_export.add_argument("--to", type=_TO, help="folder (default: download_dir)")
 
     stale = sub.add_parser("stale", help="the remote's own list of stale incidents (Kitehouse)")
     stale.add_argument("remote", help=REMOTE_HELP)

@@ -12,7 +12,7 @@ from incident_tui.cli_online import ID_HELP, REMOTE_HELP
 from incident_tui.domain.handover import positive_hours
 from incident_tui.domain.model import KINDS, STATUS_ALIASES, Severity, Status
 from incident_tui.domain.query import Sort
-from incident_tui.paths import home_path
+from incident_tui.paths import path_argument
 
 
 def _csv_words(value: str) -> list[str]:
@@ -93,13 +93,22 @@ IDS_HELP = "incident ids as 'list' shows them (REMOTE:ID), or the TUI's short id
 SEQ_HELP = "the change's number in 'outbox'"
 
 
+LOCATION_TYPES = {
+    "--config": path_argument("--config", "the default config file"),
+    "--db": path_argument("--db", "the default cache"),
+}
+"""How ``--config`` and ``--db`` are read, wherever they are taken."""
+
+
 def _add_locations(parser: argparse.ArgumentParser, default: Any) -> None:
     """``--config`` and ``--db``, taken before the command and after it."""
     parser.add_argument(
-        "--config", type=home_path, default=default, help="config file (default: XDG config)"
+        "--config", type=LOCATION_TYPES["--config"], default=default,
+        help="config file (default: XDG config)",
     )
     parser.add_argument(
-        "--db", type=home_path, default=default, help="local cache file (default: XDG data)"
+        "--db", type=LOCATION_TYPES["--db"], default=default,
+        help="local cache file (default: XDG data)",
     )
 
 
@@ -117,7 +126,7 @@ def _hidden_locations() -> argparse.ArgumentParser:
     """``--config`` and ``--db`` as :func:`_locations` has them, left out of the help."""
     parent = argparse.ArgumentParser(add_help=False)
     for name in ("--config", "--db"):
-        parent.add_argument(name, type=home_path, default=argparse.SUPPRESS,
+        parent.add_argument(name, type=LOCATION_TYPES[name], default=argparse.SUPPRESS,
                             help=argparse.SUPPRESS)
     return parent
 

@@ -16,7 +16,13 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, field_validator
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 from pydantic_core import InitErrorDetails
 from pydantic_settings import (
     BaseSettings,
@@ -37,6 +43,10 @@ from incident_tui.keymap import BY_ID
 PATH_SETTINGS = ("db", "download_dir")
 """The settings that name a file or folder: relative in the config file, they are relative to
 the file's folder (:func:`beside_config`)."""
+
+_PATH_DEFAULTS = {"db": "the default cache", "download_dir": "the default folder"}
+"""What each of :data:`PATH_SETTINGS` is when left out, for the error of an empty one."""
+
 
 def _key_names(pressed: str) -> str | None:
     """Why a ``[keys]`` value will not do; ``None`` when it will. Each of its comma-separated
@@ -88,6 +98,19 @@ class Settings(BaseSettings):
     """Most incidents whose comments and details are fetched per remote in one sync pass."""
     remotes: list[RemoteConfig] = Field(default_factory=list)
     """The incident systems to sync with."""
+
+    @field_validator(*PATH_SETTINGS, mode="before")
+    @classmethod
+    def _names_something(cls, value: Any, info: ValidationInfo) -> Any:
+        # An empty path is the working folder: ``db = ""`` was refused as "a folder, not a
+        # cache file" pointing at --db, and ``download_dir = ""`` saved into wherever a
+        # command ran.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(
+                f"is empty, which names no file or folder: leave {info.field_name} out for "
+                f"{_PATH_DEFAULTS.get(info.field_name or '', 'the default')}"
+            )
+        return value
 
     @field_validator(*PATH_SETTINGS)
     @classmethod
@@ -388,9 +411,9 @@ def beside_config(path: Path, data: Mapping[str, Any]) -> dict[str, Any]:
     placed = dict(data)
     for key in PATH_SETTINGS:
         value = placed.get(key)
-        # Anything but a non-empty string is left for validation to judge, and "~" for
+        # Anything but a non-blank string is left for validation to judge, and "~" for
         # its expansion there.
-        if isinstance(value, str) and value and not value.startswith("~"):
+        if isinstance(value, str) and value.strip() and not value.startswith("~"):
             if not Path(value).is_absolute():
                 placed[key] = str(folder / value)
     return placed

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from incident_tui.config_error import ConfigError
@@ -76,6 +78,22 @@ def home_path(text: str | Path) -> Path:
         return path.expanduser()
     except RuntimeError:
         return path
+
+
+def path_argument(flag: str, default: str) -> Callable[[str], Path]:
+    """The ``type`` of a path option ``flag``: :func:`home_path`, refusing an empty or blank
+    value as wrong usage. ``--db ""`` was the working folder, refused later as "a folder,
+    not a cache file" (or, for ``--to``, silently used): say instead to leave ``flag`` out
+    for ``default``."""
+
+    def parse(text: str) -> Path:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(
+                f"an empty path names no file or folder: leave {flag} out for {default}"
+            )
+        return home_path(text)
+
+    return parse
 
 
 def absolute(path: Path) -> Path:

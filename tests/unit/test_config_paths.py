@@ -181,3 +181,60 @@ def test_without_a_home_folder_a_default_path_says_what_to_give(
         "in the password file): set HOME, or give download_dir in the config or "
         "INCIDENT_TUI_DOWNLOAD_DIR"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "default"),
+    [('db = ""', "the default cache"), ('download_dir = " "', "the default folder")],
+)
+def test_an_empty_path_in_the_file_is_refused_saying_to_leave_the_key_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, default: str
+) -> None:
+    # db = "" was the working folder, refused as "a folder, not a cache file; give --db ...",
+    # a flag never given; download_dir = "" saved into whatever folder a command ran in.
+    config = tmp_path / "config.toml"
+    config.write_text(text + "\n")
+    key = text.split()[0]
+    assert main(["--config", str(config), "list"]) == 1
+    assert one_line_error(capsys.readouterr().err) == (
+        f"incident-tui: {config}: {key}: is empty, which names no file or folder: leave {key} "
+        f"out for {default}"
+    )
+
+
+def test_an_empty_path_in_a_variable_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An empty variable is no setting (the default cache); a blank one names no file either.
+    monkeypatch.setenv("INCIDENT_TUI_DB", " ")
+    (tmp_path / "config.toml").write_text("")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(tmp_path / "config.toml")
+    assert str(refused.value) == (
+        "environment INCIDENT_TUI_DB: db: is empty, which names no file or folder: leave db "
+        "out for the default cache"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag", "default"),
+    [
+        (["--db", "", "list"], "--db", "the default cache"),
+        (["list", "--db="], "--db", "the default cache"),
+        (["--config", " ", "sync", "--once"], "--config", "the default config file"),
+        (["download", "x:1", "a.txt", "--to", ""], "--to", "download_dir"),
+    ],
+)
+def test_an_empty_path_flag_is_wrong_usage_naming_the_flag(
+    capsys: pytest.CaptureFixture[str], argv: list[str], flag: str, default: str
+) -> None:
+    # --db "" was the working folder, refused only as "a folder, not a cache file".
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].endswith(
+        f"error: argument {flag}: an empty path names no file or folder: leave {flag} out "
+        f"for {default}"
+    )
+    assert "is a folder" not in err

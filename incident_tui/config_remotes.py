@@ -44,6 +44,10 @@ HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 """What a request header's name may hold: an HTTP token (RFC 9110 §5.1)."""
 KITEHOUSE_LIMIT_CAP = 100
+MIN_RATE = 1 / 60
+"""The slowest ``max_rate`` but 0: one request a minute, the longest a request is held for a
+server's ``Retry-After`` too. Each request waits ``1 / max_rate`` seconds after the one
+before, so ``max_rate = 1e-300`` held every pass forever after its first request."""
 """Kitehouse's largest ``limit``: more is silently cut to this (contracts/kitehouse.md §6)."""
 
 
@@ -121,6 +125,16 @@ class RemoteBase(BaseModel):
     max_rate: float = Field(default=0.0, ge=0)
     """Most requests per second sent to this remote, retries included; 0 for no limit (the
     default where the contract documents none)."""
+
+    @field_validator("max_rate")
+    @classmethod
+    def _not_too_slow(cls, rate: float) -> float:
+        if 0 < rate < MIN_RATE:
+            raise ValueError(
+                "must be 0 for no limit, or at least one request a minute (0.017): slower, "
+                "a sync pass would be held for hours"
+            )
+        return rate
 
     @field_validator("base_url")
     @classmethod

@@ -15,6 +15,7 @@ from incident_tui.config import load_settings
 from incident_tui.config_error import ConfigError
 
 KITEHOUSE = '[[remotes]]\nname = "kh"\nkind = "kitehouse"\nsite_id = "s"\ntoken = "t"\n'
+ONEUPTIME = '[[remotes]]\nname = "up"\nkind = "oneuptime"\nproject_id = "p"\ntoken = "t"\n'
 
 
 def write(tmp_path: Path, text: str, *, encoding: str = "utf-8") -> Path:
@@ -147,6 +148,33 @@ def test_an_infinite_or_nan_number_is_a_config_error(
                     capsys)
     assert code == 1
     assert err == f"incident-tui: {path}: {key}: Input should be a finite number\n"
+
+
+@pytest.mark.parametrize(
+    ("table", "rate"), [(KITEHOUSE, "1e-300"), (ONEUPTIME, "0.01"), (KITEHOUSE, "0.0166")]
+)
+def test_a_max_rate_below_one_request_a_minute_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str, rate: str
+) -> None:
+    # Each request waits 1 / max_rate seconds after the one before: max_rate = 1e-300 held
+    # sync --once after its first request for good, with only "syncing…" shown.
+    path = write(tmp_path, table + f'base_url = "http://127.0.0.1:9"\nmax_rate = {rate}\n')
+    code, err = run(["--config", str(path), "--db", str(tmp_path / "c.db"), "sync", "--once"],
+                    capsys)
+    name = "kh" if table == KITEHOUSE else "up"
+    assert code == 1
+    assert err == (
+        f"incident-tui: {path}: remotes[0] ({name}).max_rate: must be 0 for no limit, or at "
+        "least one request a minute (0.017): slower, a sync pass would be held for hours\n"
+    )
+
+
+@pytest.mark.parametrize("rate", ["0", "0.017", "0.5", "100"])
+def test_no_limit_and_a_rate_of_a_request_a_minute_or_more_load(
+    tmp_path: Path, rate: str
+) -> None:
+    path = write(tmp_path, ONEUPTIME + f'base_url = "http://h"\nmax_rate = {rate}\n')
+    assert load_settings(path).remotes[0].max_rate == float(rate)
 
 
 def test_a_year_of_stale_hours_is_fine(

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -39,6 +40,26 @@ StatusName = Annotated[
     Literal["triggered", "acknowledged", "resolved"], BeforeValidator(_canonical_status)
 ]
 SeverityName = Literal["critical", "major", "minor", ""]
+
+
+def _blank_as_empty(value: object) -> object:
+    """A blank id or name (``" "``) as the empty one it amounts to: loaded as it was, a
+    blank ``tenant_id`` or ``project_id`` scoped every request to no project, where an
+    empty one is refused (or read as unset)."""
+    return "" if isinstance(value, str) and not value.strip() else value
+
+
+def _given(value: str) -> str:
+    """Refuse an empty (or blank) required id."""
+    if not value:
+        raise ValueError("must not be empty or blank")
+    return value
+
+
+IdText = Annotated[str, BeforeValidator(_blank_as_empty)]
+"""An id or name whose blank value is read as empty (unset, where the key is optional)."""
+RequiredId = Annotated[str, BeforeValidator(_blank_as_empty), AfterValidator(_given)]
+"""An id the remote cannot do without: empty or blank, it is a config error."""
 HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
 """What a token sent in a request header may hold: printable ASCII."""
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -205,7 +226,7 @@ class KitehouseRemote(RemoteBase):
     """A Kitehouse Incident Tracker site."""
 
     kind: Literal["kitehouse"]
-    site_id: str = Field(min_length=1)
+    site_id: RequiredId
     """The site (school) whose incidents to sync; every path is scoped by it."""
     status_map: dict[str, StatusName] = Field(default_factory=dict)
     """Exact Kitehouse status words mapped to common statuses, over the keyword defaults."""
@@ -313,13 +334,13 @@ class OidcRemote(RemoteBase):
 
     token_url: str | None = None
     """OAuth2 token endpoint (Keycloak: ``.../realms/<realm>/protocol/openid-connect/token``)."""
-    client_id: str | None = None
+    client_id: IdText | None = None
     """OAuth2 client id."""
     client_secret: SecretStr | None = None
     """OAuth2 client secret, for confidential clients. Prefer ``client_secret_env``."""
     client_secret_env: str | None = None
     """Name of the environment variable that holds the client secret."""
-    username: str | None = None
+    username: IdText | None = None
     """OAuth2 password-grant user (instead of a static token)."""
     password: SecretStr | None = None
     """OAuth2 password-grant password. Prefer ``password_env``."""
@@ -377,12 +398,12 @@ class FourhseRemote(OidcRemote):
     kind: Literal["fourhse"]
     base_url: str = Field(default="https://service.4hse.com", min_length=1)
     """The 4HSE service (the hosted one unless set); a trailing ``/v2`` is allowed."""
-    tenant_id: str | None = None
+    tenant_id: IdText | None = None
     """The project (tenant) id; list and create are scoped by it."""
-    subtenant_id: str | None = None
+    subtenant_id: IdText | None = None
     """The office (subtenant) id; list and create are scoped by it. Without it a create must
     name its office (``--container``): the app never guesses where an incident belongs."""
-    client_id: str = "4hse"
+    client_id: IdText = "4hse"
     """OAuth2 client id."""
     token_url: str | None = None
     """OAuth2 token endpoint; defaults to the 4HSE Keycloak realm."""
@@ -407,6 +428,8 @@ class FourhseRemote(OidcRemote):
         # no password, every sync failed where the config could have said so.
         if self.username and not (self.password or self.password_env):
             problems.append(USERNAME_WITHOUT_PASSWORD)
+        if self.username and not self.client_id:
+            problems.append("username needs client_id (leave it out for 4hse)")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -426,7 +449,7 @@ class OneuptimeRemote(RemoteBase):
     kind: Literal["oneuptime"]
     base_url: str = Field(default="https://oneuptime.com", min_length=1)
     """The OneUptime server (the hosted one unless set); a trailing ``/api`` is allowed."""
-    project_id: str = Field(min_length=1)
+    project_id: RequiredId
     """The project whose incidents to sync."""
     created_state_id: str | None = None
     """State id written on reopen (else the state flagged isCreatedState)."""

@@ -194,3 +194,41 @@ def test_a_kitehouse_auth_header_and_scheme_a_header_can_carry_load(
     remote = load_settings(path).remote("school")
     assert isinstance(remote, KitehouseRemote)
     assert (remote.auth_header, remote.auth_scheme) == (header, scheme)
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+@pytest.mark.parametrize(
+    ("table", "key", "problem"),
+    [
+        ('[[remotes]]\nname = "school"\nkind = "kitehouse"\nbase_url = "http://h"\n',
+         "site_id", "remotes[0] (school).site_id: must not be empty or blank"),
+        ('[[remotes]]\nname = "status"\nkind = "oneuptime"\n',
+         "project_id", "remotes[0] (status).project_id: must not be empty or blank"),
+        (FOURHSE, "tenant_id",
+         "remotes[0] (hse): needs tenant_id (project) and/or subtenant_id (office)"),
+        (FOURHSE + 'tenant_id = "t"\nusername = "rspp"\npassword = "pw"\n', "client_id",
+         "remotes[0] (hse): username needs client_id (leave it out for 4hse)"),
+        ('[[remotes]]\nname = "ops"\nkind = "aoh_ims"\nbase_url = "http://h"\n'
+         'token_url = "http://sso/t"\nclient_secret = "s"\n', "client_id",
+         "remotes[0] (ops): token_url needs client_id"),
+        ('[[remotes]]\nname = "ops"\nkind = "aoh_ims"\nbase_url = "http://h"\n'
+         'token_url = "http://sso/t"\nclient_id = "c"\npassword = "pw"\n', "username",
+         "remotes[0] (ops): password needs username (password grant)"),
+    ],
+)
+def test_a_blank_id_is_refused_as_an_empty_one_is(
+    tmp_path: Path, table: str, key: str, problem: str, blank: str
+) -> None:
+    # tenant_id = " " and project_id = " " loaded, where "" was refused: every request was
+    # then scoped to a project of that name.
+    path = write(tmp_path, table + f'{key} = "{blank}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == f"{path}: {problem}"
+
+
+def test_a_blank_optional_id_is_unset_as_an_empty_one_is(tmp_path: Path) -> None:
+    path = write(tmp_path, FOURHSE + 'tenant_id = "t"\nsubtenant_id = " "\n')
+    remote = load_settings(path).remote("hse")
+    assert isinstance(remote, FourhseRemote) and remote.subtenant_id == ""
+    assert remote.office_missing(None) is not None

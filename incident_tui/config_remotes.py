@@ -147,6 +147,11 @@ class RemoteBase(BaseModel):
     """Most requests per second sent to this remote, retries included; 0 for no limit (the
     default where the contract documents none)."""
 
+    @field_validator("token_env")
+    @classmethod
+    def _names_a_variable(cls, name: str | None) -> str | None:
+        return _variable_name(name)
+
     @field_validator("max_rate")
     @classmethod
     def _not_too_slow(cls, rate: float) -> float:
@@ -347,6 +352,11 @@ class OidcRemote(RemoteBase):
     password_env: str | None = None
     """Name of the environment variable that holds the password."""
 
+    @field_validator("password_env", "client_secret_env")
+    @classmethod
+    def _names_a_variable(cls, name: str | None) -> str | None:
+        return _variable_name(name)
+
     def password_value(self) -> str | None:
         """The OAuth2 password from ``password_env`` or ``password``; line breaks around it
         are not part of it (a variable read from a file keeps the file's last one), while
@@ -364,6 +374,17 @@ class OidcRemote(RemoteBase):
         return "password" if self.username else "client_credentials"
 
 
+
+
+def _variable_name(name: str | None) -> str | None:
+    """Refuse an empty or blank ``*_env`` key: read as no variable at all, it was silently
+    passed over, and the remote signed in with whatever else was given, or with nothing."""
+    if name is not None and not name.strip():
+        raise ValueError(
+            "names no variable: give the name of the variable that holds the secret, or "
+            "leave the key out"
+        )
+    return name
 
 
 def _env_or(

@@ -232,3 +232,28 @@ def test_a_blank_optional_id_is_unset_as_an_empty_one_is(tmp_path: Path) -> None
     remote = load_settings(path).remote("hse")
     assert isinstance(remote, FourhseRemote) and remote.subtenant_id == ""
     assert remote.office_missing(None) is not None
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        (KITEHOUSE, "token_env"),
+        (FOURHSE + 'tenant_id = "t"\nusername = "rspp"\n', "password_env"),
+        ('[[remotes]]\nname = "ops"\nkind = "aoh_ims"\nbase_url = "http://h"\n'
+         'token_url = "http://sso/t"\nclient_id = "c"\n', "client_secret_env"),
+    ],
+)
+@pytest.mark.parametrize("blank", ["", " "])
+def test_an_empty_variable_name_is_refused_when_the_config_loads(
+    tmp_path: Path, table: str, key: str, blank: str
+) -> None:
+    # token_env = "" loaded and was passed over without a word: the remote sent no token
+    # and earned the server's 401 at each sync.
+    path = write(tmp_path, table + f'{key} = "{blank}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    name = table.split('name = "')[1].split('"')[0]
+    assert (
+        f"remotes[0] ({name}).{key}: names no variable: give the name of the variable that "
+        "holds the secret, or leave the key out"
+    ) in str(caught.value)

@@ -72,6 +72,13 @@ before, so ``max_rate = 1e-300`` held every pass forever after its first request
 """Kitehouse's largest ``limit``: more is silently cut to this (contracts/kitehouse.md §6)."""
 
 
+def lower_scheme(url: str) -> str:
+    """``url`` with its scheme in lower case: schemes are case-insensitive (``HTTP://host``
+    is ``http://host``), and the code after the config compares them as written."""
+    scheme, sep, rest = url.partition("://")
+    return scheme.lower() + sep + rest if sep else url
+
+
 def url_problem(value: str, *, root: bool = True) -> str | None:
     """What makes ``value`` no usable server address (said after the key's name), or ``None``.
     A ``root`` has the contract's paths appended, so it takes no query either.
@@ -79,7 +86,7 @@ def url_problem(value: str, *, root: bool = True) -> str | None:
     Checked here so a bad address is a config error naming its key, not a failure deep in
     the HTTP client at the first sync (a space in the host name looked like the network
     failing; a query ended up in the middle of each request's path)."""
-    if not value.startswith(("http://", "https://")):
+    if not value.lower().startswith(("http://", "https://")):
         return "must start with http:// or https://"
     if any(char.isspace() or not char.isprintable() for char in value):
         return "has a space or control character in it: use http(s)://host[:port][/path]"
@@ -168,7 +175,7 @@ class RemoteBase(BaseModel):
         problem = url_problem(value)
         if problem:
             raise ValueError(problem)
-        return value.rstrip("/")
+        return lower_scheme(value).rstrip("/")
 
     def secret(self) -> str | None:
         """The token, read from ``token_env`` at call time, else from ``token``.
@@ -351,6 +358,12 @@ class OidcRemote(RemoteBase):
     """OAuth2 password-grant password. Prefer ``password_env``."""
     password_env: str | None = None
     """Name of the environment variable that holds the password."""
+
+    @field_validator("token_url")
+    @classmethod
+    def _lower_scheme(cls, url: str | None) -> str | None:
+        # Its problems are named with the other sign-in keys' (_oidc_problems).
+        return lower_scheme(url) if url else url
 
     @field_validator("password_env", "client_secret_env")
     @classmethod

@@ -250,7 +250,8 @@ class Http:
         """``also_to``: the whole URLs besides ``base_url`` it is sent to (a sign-in's token
         endpoint), each checked for its certificate as ``verify`` says."""
         self.base_url = base_url.rstrip("/")
-        if not any(url.startswith("https://") for url in (self.base_url, *also_to)):
+        # Schemes are case-insensitive: an HTTPS:// sign-in is checked as well.
+        if not any(url.lower().startswith("https://") for url in (self.base_url, *also_to)):
             # Plain HTTP needs no certificate store, and building one costs ~100 ms per
             # client. Not when an https sign-in goes through it: its password would go to
             # a server whose certificate nobody checked.
@@ -512,7 +513,7 @@ class Http:
         """Where a request to ``path`` goes, for its errors: the remote's base URL, or the
         URL itself (without its query) when ``path`` is a whole one, such as a sign-in's
         token endpoint, which may be another server that is down while the remote is not."""
-        if path.startswith(("http://", "https://")):
+        if path.lower().startswith(("http://", "https://")):
             return path.partition("?")[0]
         return self.base_url
 

@@ -236,19 +236,23 @@ def test_verify_tls_false_accepts_the_certificate(
     assert sorted(row["remote"] for row in rows) == sorted(KINDS * 3)
 
 
+@pytest.mark.parametrize("scheme", ["https://", "HTTPS://"])
 @pytest.mark.parametrize("kind", ["fourhse", "aoh_ims"])
 def test_an_https_token_url_is_checked_when_the_api_is_plain_http(
     https_servers: list[EmulatorServer], serve: Serve, tmp_path: Path,
-    capsys: pytest.CaptureFixture[str], kind: str,
+    capsys: pytest.CaptureFixture[str], kind: str, scheme: str,
 ) -> None:
     # The API on plain HTTP left the client without a certificate check, so the password
-    # and client secret went to a Keycloak whose certificate nobody trusted.
+    # and client secret went to a Keycloak whose certificate nobody trusted. Schemes are
+    # case-insensitive: HTTPS:// was refused by the config, and checked as https:// now.
     [sso] = [server for server in https_servers if server.emulator.kind == kind]
     api = serve(kind, sample=2)
     options = {"sign_in": "password"} if kind == "aoh_ims" else {}
     remote = plain(api.emulator.remote_config("ops", **options))
     assert remote["base_url"] == api.url and api.url.startswith("http://")
-    remote["token_url"] = sso.url + remote["token_url"].removeprefix(api.url)
+    remote["base_url"] = api.url.replace("http://", "HTTP://") if scheme.isupper() else api.url
+    sso_url = sso.url.replace("https://", scheme)
+    remote["token_url"] = sso_url + remote["token_url"].removeprefix(api.url)
     config = write_config(tmp_path / "config.toml", [remote])
     out, _ = cli(capsys, "--config", str(config), "--db", str(tmp_path / "cache.db"),
                  "sync", "--once", status=1)  # fmt: skip
@@ -260,4 +264,4 @@ def test_an_https_token_url_is_checked_when_the_api_is_plain_http(
     cli(capsys, "--config", str(skipped), "--db", str(tmp_path / "cache.db"), "sync", "--once",
         status=1)
     assert [(r.method, r.path) for r in sso.emulator.log][:1] == [
-        ("POST", remote["token_url"].removeprefix(sso.url))]
+        ("POST", remote["token_url"].removeprefix(sso_url))]

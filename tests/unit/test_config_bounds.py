@@ -13,6 +13,7 @@ import pytest
 from incident_tui.cli import main
 from incident_tui.config import load_settings
 from incident_tui.config_error import ConfigError
+from incident_tui.config_remotes import AohImsRemote, FourhseRemote
 
 KITEHOUSE = '[[remotes]]\nname = "kh"\nkind = "kitehouse"\nsite_id = "s"\ntoken = "t"\n'
 ONEUPTIME = '[[remotes]]\nname = "up"\nkind = "oneuptime"\nproject_id = "p"\ntoken = "t"\n'
@@ -107,6 +108,28 @@ def test_a_bad_token_url_is_named_too(tmp_path: Path) -> None:
 def test_good_base_urls_still_pass(tmp_path: Path, url: str) -> None:
     settings = load_settings(write(tmp_path, KITEHOUSE + f'base_url = "{url}/"\n'))
     assert settings.remote("kh").base_url == url
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [("HTTP://127.0.0.1:9/", "http://127.0.0.1:9"), ("Https://Ims.Example.test/api",
+                                                      "https://Ims.Example.test/api")],
+)
+def test_a_scheme_in_any_case_loads_in_lower_case(tmp_path: Path, url: str, kept: str) -> None:
+    # Schemes are case-insensitive: HTTP://host was refused as not starting with http://.
+    # Kept in lower case, every check of the scheme after the config reads it right.
+    path = write(tmp_path, (
+        f'[[remotes]]\nname = "ops"\nkind = "aoh_ims"\nbase_url = "{url}"\n'
+        'token_url = "HTTPS://sso.example.test/token"\nclient_id = "c"\nclient_secret = "s"\n'
+    ))
+    remote = load_settings(path).remote("ops")
+    assert isinstance(remote, AohImsRemote)
+    assert (remote.base_url, remote.token_url) == (kept, "https://sso.example.test/token")
+    hse = load_settings(write(tmp_path, (
+        '[[remotes]]\nname = "hse"\nkind = "fourhse"\ntenant_id = "t"\nusername = "u"\n'
+        'password = "p"\ntoken_url = "hTTps://sso.example.test/t"\n'
+    ))).remote("hse")
+    assert isinstance(hse, FourhseRemote) and hse.token_url == "https://sso.example.test/t"
 
 
 @pytest.mark.parametrize("hours", ["1e8", "1e20", "inf", "nan"])

@@ -307,7 +307,10 @@ def _key_path(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
             if index < len(items) and items[index] in _KIND_TAGS:
                 index += 1
             continue
-        parts.append(str(part))
+        # pydantic marks a problem of a table's key (not its value) with a "[key]" step
+        # after the key itself, which the user never writes.
+        if part != "[key]":
+            parts.append(str(part))
         index += 1
     return ".".join(parts) or "(top level)"
 

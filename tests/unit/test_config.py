@@ -109,6 +109,13 @@ def test_missing_default_file_is_empty_but_named_file_must_exist(tmp_path: Path)
             '[[remotes]]\nname = "ops:eu"\nkind = "revily"\nbase_url = "http://h"',
             "remotes[0] (ops:eu).name: use letters, digits, '_', '.' and '-' only",
         ),
+        (
+            # pydantic's "[key]" step (the key, not its value, is wrong) is no key to write.
+            '[[remotes]]\nname = "kh"\nkind = "kitehouse"\nbase_url = "http://h"\n'
+            'site_id = "s"\n[remotes.priority_ids]\nurgent = "p1"',
+            "remotes[0] (kh).priority_ids.urgent: Input should be 'critical', 'major' or "
+            "'minor'",
+        ),
     ],
 )
 def test_bad_config_is_one_line_naming_file_and_key(

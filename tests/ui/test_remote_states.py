@@ -7,7 +7,7 @@ its state in a word or two, and ``S`` (or a click on the line) shows each one's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from incident_tui.ui.screens.list_screen import ListScreen
 from incident_tui.ui.screens.remotes import RemotesScreen, remote_heading
 from incident_tui.ui.widgets.status_line import RemoteLine, status_content
 from tests.ui.conftest import NOW
-from tests.ui.helpers import screen_text, settle, until
+from tests.ui.helpers import live_app, screen_text, settle, synced, until
 
 KINDS = {
     "school": "kitehouse",
@@ -148,3 +148,35 @@ def test_status_line_shortens_to_fit_the_width() -> None:
     assert tight.endswith("ops offline │ 2 ok")
     never = [RemoteLine("a", "ok", at), RemoteLine("b", "never"), RemoteLine("c", "never")]
     assert status_content(never, 1, width=31).plain == "1 queued │ a ok │ b, c unsynced"
+
+
+async def test_the_remotes_screen_follows_a_pass_that_waits_to_try_again(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    # On a slow link a pass can spend minutes trying again; the status line at 80 columns
+    # has room for "retrying now" at most, so S is where the reason is read, while it lasts.
+    server = serve("revily", 3)
+    emulator: Any = server.emulator
+    app = live_app(server, "oncall", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app) and not app.ctx.sync.syncing)
+        await pilot.press("S")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RemotesScreen)
+        emulator.faults.add(
+            "status", status=503, retry_after="3", path="^/incidents$", times=1,
+            body={"error": "maintenance window"},
+        )
+        await pilot.press("s")  # sync now, from the remotes screen
+        await until(lambda: app.ctx.sync.progress.get("oncall", "").startswith("retrying in"))
+        await until(lambda: "retrying in" in screen_text(app))
+        shown = screen_text(app)
+        assert "oncall (Revily)  syncing… retrying in 3.0 s: HTTP 503" in shown, shown
+        assert "maintenance window" in shown, shown
+        assert "retrying in 3.0 s: HTTP 503: maintenance window" in screen.text
+
+        # The pass ends well: the screen says so, with nothing of the retry left.
+        await until(lambda: "oncall" not in app.ctx.sync.syncing and synced(app))
+        await until(lambda: "oncall (Revily)  ok" in screen_text(app))
+        assert "retrying" not in screen_text(app)

@@ -4,7 +4,9 @@ config is not listed, though the cache still holds its last state: nothing syncs
 
 The status line has room for a word or two per remote; this is where the whole error is
 read, with a hint at what to do for the usual causes (credentials refused, remote out of
-reach). Read in a worker thread and re-read whenever a remote's pass starts or ends.
+reach). Read in a worker thread and re-read whenever a remote's pass starts or ends; a
+running pass's progress (how many listed, a request that waits to be tried again, and why)
+is followed as the status line follows it, without reading the cache again.
 """
 
 from __future__ import annotations
@@ -138,6 +140,8 @@ class RemotesScreen(ModalScreen[None]):
         self.ctx = ctx
         self.remotes: list[RemoteLine] | None = None
         """The remotes on screen (``None`` until the first read)."""
+        self._headings: dict[str, Static] = {}
+        """Each remote's heading on screen, by name: a pass's progress redraws only it."""
 
     def compose(self) -> ComposeResult:
         """Heading, the remotes (scrolling when many), the keys."""
@@ -161,10 +165,29 @@ class RemotesScreen(ModalScreen[None]):
         """Read the states; read them again when a pass starts or ends."""
         self.query_one("#remotes-body").focus()
         self.ctx.sync_changed.subscribe(self, self._sync_changed)
+        self.ctx.sync_progress.subscribe(self, self._sync_progress)
         self.load()
 
     def _sync_changed(self, view: SyncView) -> None:
         self.load()
+
+    def _sync_progress(self, view: SyncView) -> None:
+        """A syncing remote said how far it has come: at 80 columns the status line has
+        room for a word or two of it (``retrying now``), so the whole of it, the reason for
+        a retry included, is read here while the pass goes on."""
+        if self.remotes is None:
+            return
+        now = self.ctx.services.clock()
+        remotes = []
+        for remote in self.remotes:
+            words = view.progress.get(remote.name, remote.progress)
+            if remote.state == "syncing" and words != remote.progress:
+                remote = remote._replace(progress=words)
+                heading = self._headings.get(remote.name)
+                if heading is not None:
+                    heading.update(remote_heading(remote, now))
+            remotes.append(remote)
+        self.remotes = remotes
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Failures of this node's workers go to the App's one error handler."""
@@ -193,10 +216,12 @@ class RemotesScreen(ModalScreen[None]):
         remotes = [r if r.kind else r._replace(kind=kinds.get(r.name, "")) for r in remotes]
         self.remotes = remotes
         widgets: list[Static] = []
+        headings: dict[str, Static] = {}
         now = self.ctx.services.clock()
         for remote in sorted(remotes, key=lambda r: ORDER.get(r.state, len(ORDER))):
             classes = "remote-heading" + ("" if widgets else " -first")
-            widgets.append(Static(remote_heading(remote, now), classes=classes))
+            headings[remote.name] = Static(remote_heading(remote, now), classes=classes)
+            widgets.append(headings[remote.name])
             # Plain Content, never markup: the error is the remote's own text.
             if error := remote_error(remote):
                 widgets.append(Static(Content(error), classes="remote-error"))
@@ -206,6 +231,7 @@ class RemotesScreen(ModalScreen[None]):
             widgets.append(
                 Static(Content("No remotes configured."), classes="remote-heading -first")
             )
+        self._headings = headings
         self.call_later(self._replace, widgets)
 
     async def _replace(self, widgets: list[Static]) -> None:

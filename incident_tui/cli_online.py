@@ -24,7 +24,7 @@ from incident_tui.cli_store import (
 from incident_tui.domain.attachment_names import names_attachment, told_apart
 from incident_tui.domain.attributes import parse_value, type_of
 from incident_tui.domain.capabilities import Capability, lacking
-from incident_tui.domain.text import clean, shorten
+from incident_tui.domain.text import clean, seconds, shorten
 from incident_tui.files import readable
 from incident_tui.paths import path_argument
 
@@ -33,6 +33,7 @@ _TO = path_argument("--to", "download_dir")
 """``--to`` of the commands that save files."""
 
 if TYPE_CHECKING:
+    from incident_tui.cli_progress import ProgressLine
     from incident_tui.config import Settings
     from incident_tui.domain.sizes import DownloadProgress
     from incident_tui.store.reader import Detail
@@ -132,17 +133,31 @@ async def _within(limit: float | None, awaited: Awaitable[T], who: str = "the re
 
 
 def _run(
-    settings: Settings, call: Callable[[Any], Awaitable[T]], *, timeout: float | None = None
+    settings: Settings,
+    call: Callable[[Any], Awaitable[T]],
+    *,
+    timeout: float | None = None,
+    line: ProgressLine | None = None,
 ) -> T:
     """Run ``call`` with an :class:`Online` on a loop of its own; its failures as one-line
     :class:`Failure`. ``timeout``: most seconds for the whole call, retries included (the
-    connectors' own limits are per attempt)."""
+    connectors' own limits are per attempt). On a terminal, each request that failed and
+    goes again is said on stderr, as ``sync`` says it (wiping ``line``, the progress line,
+    first): a remote that does not answer takes a minute of retries to give up on."""
     from incident_tui.remote.errors import RemoteError
     from incident_tui.store.actions import ActionError
     from incident_tui.sync.online import Online
 
+    def retrying(remote: str, error: Exception, delay: float) -> None:
+        if not sys.stderr.isatty():
+            return
+        if line is not None:
+            line.close()
+        said = clean(f"{remote}: {error}; trying again in {seconds(delay)}", single_line=True)
+        print(said, file=sys.stderr, flush=True)
+
     async def go() -> T:
-        online = Online(settings)
+        online = Online(settings, on_retry=retrying)
         try:
             return await _within(timeout, call(online))
         finally:
@@ -288,7 +303,7 @@ def _save_with_progress(
     line = ProgressLine(sys.stderr)
     progress = DownloadProgress(on_update=line.draw)
     try:
-        path = _run(settings, lambda online: save(online, progress))
+        path = _run(settings, lambda online: save(online, progress), line=line)
     finally:
         line.close()
     done(f"saved {path}")

@@ -6,8 +6,9 @@ look-ups. Shared by the command line and the TUI; every failure is a ``RemoteErr
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,16 @@ from incident_tui.store.db import StoreError
 from incident_tui.store.pauses import without_pause_note
 from incident_tui.store.reader import Reader
 
+Retrying = Callable[[str, Exception, float], None]
+"""Told of a request to a remote that failed and goes again: the remote's name, why, and the
+seconds until then."""
+
 
 class Online:
-    """One connector per remote, opened on first use; call :meth:`aclose` when done."""
+    """One connector per remote, opened on first use; call :meth:`aclose` when done.
+
+    ``on_retry`` hears of each request that failed and is sent again (the command line says
+    so on a terminal: against a remote that does not answer, the retries take a minute)."""
 
     def __init__(
         self,
@@ -38,17 +46,23 @@ class Online:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = system_clock,
+        on_retry: Retrying | None = None,
     ) -> None:
         self.settings = settings
         self._transport = transport
         self._clock = clock
+        self._on_retry = on_retry
         self._connectors: dict[str, Connector] = {}
 
     def connector(self, remote: str) -> Connector:
         """The connector of ``remote`` (``ConfigError`` if unknown)."""
         if remote not in self._connectors:
             config = self.settings.remote(remote)
-            self._connectors[remote] = make_connector(config, transport=self._transport)
+            connector = make_connector(config, transport=self._transport)
+            http = getattr(connector, "http", None)
+            if http is not None and self._on_retry is not None:
+                http.on_retry = functools.partial(self._on_retry, remote)
+            self._connectors[remote] = connector
         return self._connectors[remote]
 
     async def ready(self, remote: str) -> Connector:

@@ -256,3 +256,41 @@ def test_the_progress_line_fits_the_terminal_stderr_is_on(
     assert drawn and all(cell_len(text) <= 49 for text in drawn), drawn
     assert drawn[-1].startswith("downloading 数据")
     assert drawn[-1].endswith("txt: 195.3 KB of 195.3 KB (100%)")
+
+
+def test_on_a_terminal_a_request_tried_again_is_said_rather_than_waited_out_in_silence(
+    kitehouse: tuple[EmulatorServer, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    server, incident_id = kitehouse
+    emulator: Any = server.emulator
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    # A remote that does not answer is given up on after four tries of `timeout` each, a
+    # minute: each retry is said as it comes, as `sync` says it on a terminal.
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    emulator.faults.add("drop", path=r"/stale$", times=1)
+    out, _ = cli(capsys, "stale", "school")
+    assert out.strip()  # the list came all the same
+    [said] = terminal.getvalue().splitlines()
+    assert said.startswith("school: connection to "), said
+    assert re.search(r"dropped.*; trying again in 0\.[2-5] s$", said), said
+
+    # During a download the notice wipes the progress line first, which is drawn again.
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    emulator.faults.add("drop", path=r"/attachments/download$", times=1)
+    out, _ = cli(capsys, "download", incident_id, "photo.jpg", "--to", str(tmp_path / "c"))
+    assert saved(out).read_bytes() == b"\xff\xd8 photo bytes"
+    lines = terminal.getvalue().split("\n")
+    assert re.match(r"\r?(\x1b\[K)?school: connection to .*; trying again in ", lines[0]), lines
+    assert "downloading photo.jpg: " in lines[-1]
+    assert lines[-1].endswith("\r\x1b[K")  # wiped before the result is printed

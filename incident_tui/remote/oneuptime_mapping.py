@@ -25,6 +25,7 @@ from incident_tui.domain.mapping import (
     parse_time,
     severity_from_keywords,
     text_of,
+    warn_once,
     without_empty,
 )
 from incident_tui.domain.model import Attachment, Comment, Incident, Severity, Status
@@ -62,6 +63,9 @@ _FLAGS = (("isResolvedState", Status.RESOLVED), ("isAcknowledgedState", Status.A
 STATE_KEYS = {Status.TRIGGERED: "created_state_id", Status.ACKNOWLEDGED: "ack_state_id",
               Status.RESOLVED: "resolved_state_id"}
 """The config key naming the state written to reach each status."""
+_WRITES = {Status.TRIGGERED: "a reopen", Status.ACKNOWLEDGED: "an acknowledge",
+           Status.RESOLVED: "a resolve"}
+"""The change that writes each status's state, for a message."""
 
 
 def plain(value: Any) -> Any:
@@ -114,6 +118,15 @@ class Catalog:
         self.states, self.severities = (
             {str(r["_id"]): r for r in rows if isinstance(r, dict) and r.get("_id")}
             for rows in (states, severities))
+        if not self.states:
+            return
+        for state_id, status in self.overrides.items():
+            if state_id not in self.states:
+                warn_once(
+                    f"{self.config.name}: {STATE_KEYS[status]} {state_id!r} is no incident "
+                    "state of its project: its states read as if it were not set, and "
+                    f"{_WRITES[status]} is refused until it names one of them"
+                )
 
     def knows(self, row_id: str) -> bool:
         """Whether ``row_id`` is a cached state or severity."""
@@ -140,10 +153,22 @@ class Catalog:
             if state.get(flag):
                 return flagged
         for status in (Status.RESOLVED, Status.ACKNOWLEDGED):
-            reference = self.states.get(self.target(status) or "")
+            reference = self._reference(status)
             if reference is not None and _order(state) >= _order(reference):
                 return status
         return Status.TRIGGERED
+
+    def _reference(self, status: Status) -> dict[str, Any] | None:
+        """The state whose order starts ``status``: the config's when the project has it,
+        else the flagged one. A configured id the project lacks (a typo, another project's
+        state) compared as no state at all, and every unflagged state past the flagged one
+        (Investigating) read as triggered."""
+        chosen = self.states.get(self.target(status) or "")
+        if chosen is not None:
+            return chosen
+        flag = next(f for f, s in _FLAGS if s == status)
+        flagged = sorted((s for s in self.states.values() if s.get(flag)), key=_order)
+        return flagged[0] if flagged else None
 
     def target(self, status: Status) -> str | None:
         """The state id written to reach ``status``: the config's, else the flagged state."""

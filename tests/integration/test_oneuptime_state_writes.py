@@ -6,6 +6,7 @@ fix, and nothing is written: the change stays for the user to retry once it is f
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,25 @@ def test_one_state_for_two_statuses_is_a_config_error(tmp_path: Path) -> None:
         f"{path}: remotes[0] (ou): ack_state_id and resolved_state_id name the same state "
         "'S-1': each status needs a state of its own"
     )
+
+
+def test_a_state_id_the_project_lacks_leaves_the_other_states_as_they_read(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    emulator: Any = serve("oneuptime", sample=0, investigating_state=True).emulator
+    row = emulator.add("Checkout errors")
+    emulator.touch(row["_id"], currentIncidentStateId=emulator.state_id("Investigating"))
+    missing = "00000000-0000-4000-8000-000000000000"
+    point({**emulator.remote_config("ou"), "ack_state_id": missing})
+    with caplog.at_level(logging.WARNING):
+        cli(capsys, "sync", "--once")
+        cli(capsys, "sync", "--once")
+
+    # Past the flagged Acknowledged state, as without the setting: not read as triggered.
+    out, _ = cli(capsys, "show", "--json", f"ou:{row['_id']}")
+    assert json.loads(out)["status"] == "acknowledged"
+    assert [r.getMessage() for r in caplog.records if "ack_state_id" in r.getMessage()] == [
+        f"ou: ack_state_id '{missing}' is no incident state of its project: its states read "
+        "as if it were not set, and an acknowledge is refused until it names one of them"
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -26,7 +27,7 @@ from pydantic import (
 
 from incident_tui.domain.mapping import status_by_keywords
 from incident_tui.domain.model import STATUS_ALIASES, Status
-from incident_tui.remote.aoh_ims_codes import known_status
+from incident_tui.remote.aoh_ims_codes import known_status, normal_code
 from incident_tui.remote.errors import AuthFailed
 
 
@@ -54,6 +55,27 @@ def _given(value: str) -> str:
     if not value:
         raise ValueError("must not be empty or blank")
     return value
+
+
+def _one_meaning(words: dict[str, str], normal: Callable[[str], str], how: str) -> dict[str, str]:
+    """Refuse two keys of a map that the remote's words are matched against as one
+    (``normal`` gives what is matched; ``how`` says how, for the message) when they map to
+    different values: loaded, the last one silently won."""
+    seen: dict[str, str] = {}
+    for key, value in words.items():
+        first = seen.setdefault(normal(key), key)
+        if words[first] != value:
+            raise ValueError(
+                f"{first!r} and {key!r} are one key to the remote ({how}) but map to "
+                f"{words[first]!r} and {value!r}: keep one"
+            )
+    return words
+
+
+ANY_CASE = "matched in any case"
+"""How Kitehouse's and OneUptime's map keys are matched, for a message."""
+AS_CODE = "matched in any case, spaces and dashes as underscores"
+"""How AOH IMS's map keys (codes) are matched, for a message."""
 
 
 IdText = Annotated[str, BeforeValidator(_blank_as_empty)]
@@ -286,6 +308,12 @@ class KitehouseRemote(RemoteBase):
             f"set priority_ids.{severity} for remote {self.name!r}"
         )
 
+    @field_validator("status_map", "priority_map")
+    @classmethod
+    def _words_once(cls, words: dict[str, str]) -> dict[str, str]:
+        # As status_by_keywords and severity_from_keywords look them up.
+        return _one_meaning(words, str.casefold, ANY_CASE)
+
     @field_validator("ack_status", "resolve_status", "reopen_status")
     @classmethod
     def _word_reads_back(cls, word: str, info: ValidationInfo) -> str:
@@ -501,6 +529,12 @@ class OneuptimeRemote(RemoteBase):
     project (contracts/oneuptime.md §3.1), summed over its keys, so lower it when other
     clients share the project; 0 for no limit."""
 
+    @field_validator("severity_map")
+    @classmethod
+    def _names_once(cls, names: dict[str, str]) -> dict[str, str]:
+        # As the catalog looks them up (oneuptime_mapping.Catalog.configured).
+        return _one_meaning(names, str.casefold, ANY_CASE)
+
     @model_validator(mode="after")
     def _one_status_per_state(self) -> OneuptimeRemote:
         # A state read as one status only: given for two, the one read is the last key's,
@@ -540,6 +574,12 @@ class AohImsRemote(OidcRemote):
     """The incident type used for incidents created here."""
     reported_by: str = "incident-tui"
     """The reporter written on incidents created here."""
+
+    @field_validator("status_map", "severity_map")
+    @classmethod
+    def _codes_once(cls, codes: dict[str, str]) -> dict[str, str]:
+        # As the mapping looks them up (aoh_ims_codes.by_code).
+        return _one_meaning(codes, normal_code, AS_CODE)
 
     @field_validator("ack_status", "resolve_status", "reopen_status")
     @classmethod

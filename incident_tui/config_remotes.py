@@ -82,6 +82,16 @@ IdText = Annotated[str, BeforeValidator(_blank_as_empty)]
 """An id or name whose blank value is read as empty (unset, where the key is optional)."""
 RequiredId = Annotated[str, BeforeValidator(_blank_as_empty), AfterValidator(_given)]
 """An id the remote cannot do without: empty or blank, it is a config error."""
+
+
+def _blank_as_unset(value: object) -> object:
+    """An empty or blank optional id as the unset one it amounts to: loaded as it was, a
+    blank ``service_id`` or ``default_priority_id`` was sent as the id."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+OptionalId = Annotated[str | None, BeforeValidator(_blank_as_unset)]
+"""An id a connector can do without: empty or blank, it is unset (``None``)."""
 HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
 """What a token sent in a request header may hold: printable ASCII."""
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -277,13 +287,15 @@ class KitehouseRemote(RemoteBase):
     """Header that carries the token (the API does not document its auth)."""
     auth_scheme: str = "Bearer"
     """Scheme put before the token in ``auth_header``; empty for the bare token."""
-    default_category_id: str | None = None
+    default_category_id: OptionalId = None
     """Category id for incidents created here (else the most used category in the cache)."""
-    default_source_id: str | None = None
+    default_source_id: OptionalId = None
     """Source id for incidents created here (else the most used source in the cache)."""
-    default_priority_id: str | None = None
+    default_priority_id: OptionalId = None
     """Priority id sent when an incident has none (the PUT requires one)."""
-    priority_ids: dict[Literal["critical", "major", "minor"], str] = Field(default_factory=dict)
+    priority_ids: dict[Literal["critical", "major", "minor"], RequiredId] = Field(
+        default_factory=dict
+    )
     """Priority ids to write for each common severity, when an incident is created or edited
     with one."""
     page_size: int = Field(default=50, ge=1)
@@ -501,7 +513,7 @@ class RevilyRemote(RemoteBase):
     """A Revily (Reveille) on-call server."""
 
     kind: Literal["revily"]
-    service_id: str | None = None
+    service_id: OptionalId = None
     """The service new incidents are created in (else the first service listed)."""
 
 
@@ -513,11 +525,11 @@ class OneuptimeRemote(RemoteBase):
     """The OneUptime server (the hosted one unless set); a trailing ``/api`` is allowed."""
     project_id: RequiredId
     """The project whose incidents to sync."""
-    created_state_id: str | None = None
+    created_state_id: OptionalId = None
     """State id written on reopen (else the state flagged isCreatedState)."""
-    ack_state_id: str | None = None
+    ack_state_id: OptionalId = None
     """State id written on acknowledge (else the state flagged isAcknowledgedState)."""
-    resolved_state_id: str | None = None
+    resolved_state_id: OptionalId = None
     """State id written on resolve (else the state flagged isResolvedState)."""
     severity_map: dict[str, SeverityName] = Field(default_factory=dict)
     """Exact severity names mapped to common severities, over the name-keyword and order

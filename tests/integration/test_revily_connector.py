@@ -318,6 +318,19 @@ async def test_create_falls_back_to_config_then_first_service(writable: Emulator
     assert first.description is None
 
 
+async def test_a_blank_service_id_creates_in_the_first_service(
+    writable: EmulatorServer,
+) -> None:
+    blank = make(writable, service_id=" ")
+    try:
+        made = await blank.create(Draft(title="Broken gate"), "9" * 32)
+    finally:
+        await blank.aclose()
+    # Not posted to a service named " ", which the server does not have.
+    assert made.container == DEFAULT_SERVICE_ID
+    assert requests(writable, "POST") == [f"/services/{DEFAULT_SERVICE_ID}/incidents"]
+
+
 async def test_lost_create_is_found_by_key_and_never_repeated(
     writable: EmulatorServer, on_writable: RevilyConnector
 ) -> None:

@@ -19,6 +19,7 @@ KITEHOUSE = (
     'site_id = "site-1"\n'
 )
 FOURHSE = '[[remotes]]\nname = "hse"\nkind = "fourhse"\n'
+ONEUPTIME = '[[remotes]]\nname = "status"\nkind = "oneuptime"\nproject_id = "p"\n'
 KEYCLOAK = {
     "kind": "aoh_ims", "name": "ops", "base_url": "https://ims.example.test",
     "token_url": "https://sso.example.test/realms/aoh/protocol/openid-connect/token",
@@ -232,6 +233,42 @@ def test_a_blank_optional_id_is_unset_as_an_empty_one_is(tmp_path: Path) -> None
     remote = load_settings(path).remote("hse")
     assert isinstance(remote, FourhseRemote) and remote.subtenant_id == ""
     assert remote.office_missing(None) is not None
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ('[[remotes]]\nname = "rv"\nkind = "revily"\nbase_url = "http://h"\n', "service_id"),
+        (KITEHOUSE, "default_category_id"),
+        (KITEHOUSE, "default_source_id"),
+        (KITEHOUSE, "default_priority_id"),
+        (ONEUPTIME, "created_state_id"),
+        (ONEUPTIME, "ack_state_id"),
+        (ONEUPTIME, "resolved_state_id"),
+    ],
+)
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+def test_a_blank_optional_id_of_a_connector_is_unset(
+    tmp_path: Path, table: str, key: str, blank: str
+) -> None:
+    # Loaded as it was, " " went out as the id: a Revily create was posted to /services/%20.
+    plain = load_settings(write(tmp_path, table)).remotes[0]
+    remote = load_settings(write(tmp_path, table + f'{key} = "{blank}"\n')).remotes[0]
+    assert getattr(remote, key) is None
+    assert remote.mapping() == plain.mapping()  # no reason to read the cache again
+
+
+@pytest.mark.parametrize("blank", ["", " "])
+def test_a_blank_kitehouse_priority_id_is_refused_naming_its_severity(
+    tmp_path: Path, blank: str
+) -> None:
+    line = f'priority_ids = {{ critical = "p-1", major = "{blank}" }}\n'
+    path = write(tmp_path, KITEHOUSE + line)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: remotes[0] (school).priority_ids.major: must not be empty or blank"
+    )
 
 
 @pytest.mark.parametrize(

@@ -191,6 +191,15 @@ class RemoteBase(BaseModel):
     def _names_a_variable(cls, name: str | None) -> str | None:
         return _variable_name(name)
 
+    @field_validator("token")
+    @classmethod
+    def _a_token(cls, token: SecretStr | None) -> SecretStr | None:
+        # Read as no token, it sent every request unsigned, each earning the server's 401.
+        # The value is not quoted: a token pasted with a stray character would be shown.
+        if token is not None and not token.get_secret_value().strip():
+            raise ValueError("is empty or blank: give the token, or leave the key out")
+        return token
+
     @field_validator("max_rate")
     @classmethod
     def _not_too_slow(cls, rate: float) -> float:
@@ -449,14 +458,23 @@ def _env_or(
     last line often does) otherwise fails its sign-in as if it were wrong, or is quoted
     whole in the error of a request no header can carry.
 
-    A named variable that is unset (or blank), with no ``value`` to fall back on, raises
-    :class:`~incident_tui.remote.errors.AuthFailed` naming it: sent without the secret, the
-    request would only earn the server's 401. Checked here, when a connector asks, not when the
-    config is loaded: commands that never talk to the remote (``list``) must still work, and
-    raised as a remote error so that a sync fails only this remote and reports why."""
-    given = os.environ.get(env, "").strip(trim) if env else ""
+    A named variable that is unset or empty, with no ``value`` to fall back on, or set to
+    only what is trimmed, raises :class:`~incident_tui.remote.errors.AuthFailed` naming it:
+    sent without the secret, the request would only earn the server's 401. Checked here, when
+    a connector asks, not when the config is loaded: commands that never talk to the remote
+    (``list``) must still work, and raised as a remote error so that a sync fails only this
+    remote and reports why."""
+    raw = os.environ.get(env, "") if env else ""
+    given = raw.strip(trim)
     if given:
         return given
+    if raw:
+        # Set, but only to what is trimmed (a secret file holding its last line break): the
+        # value beside it, or none, was sent in its place without a word. Not quoted.
+        raise AuthFailed(
+            f"{key} {env} holds only white space: export the secret in it, or fix {key} of "
+            f"remote {remote!r}"
+        )
     kept = value.get_secret_value().strip(trim) if value else ""
     if kept:
         return kept

@@ -83,17 +83,44 @@ def test_a_set_token_env_wins_and_an_unset_one_falls_back_to_token(tmp_path: Pat
     assert load_settings(write(tmp_path, KITEHOUSE)).remote("school").secret() is None
 
 
-def test_a_blank_token_env_is_called_empty_and_a_blank_token_counts_as_none(
+def test_an_empty_token_env_is_called_empty_and_a_spaced_token_is_trimmed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(SET, " \n")
+    monkeypatch.setenv(SET, "")
     remote = load_settings(write(tmp_path, KITEHOUSE + f'token_env = "{SET}"\n')).remote("school")
     with pytest.raises(AuthFailed, match=f"^token_env {SET} is empty: export it, or fix "):
         remote.secret()
     spaced = load_settings(write(tmp_path, KITEHOUSE + 'token = "  in-file\\n"\n'))
     assert spaced.remote("school").secret() == "in-file"
-    blank = load_settings(write(tmp_path, KITEHOUSE + 'token = "  "\n'))
-    assert blank.remote("school").secret() is None
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\\n"])
+def test_a_blank_token_is_refused_when_the_config_loads(tmp_path: Path, blank: str) -> None:
+    # Read as no token, it sent every request unsigned, to earn the server's 401.
+    path = write(tmp_path, KITEHOUSE + f'token = "{blank}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: remotes[0] (school).token: is empty or blank: give the token, or leave "
+        "the key out"
+    )
+
+
+@pytest.mark.parametrize("fallback", ["", 'token = "in-file"\n'])
+def test_a_token_variable_of_white_space_is_named_not_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fallback: str
+) -> None:
+    # A secret file holding only its last line break: the token in the file, or none, was
+    # sent in its place without a word.
+    monkeypatch.setenv(SET, " \n")
+    path = write(tmp_path, KITEHOUSE + f'token_env = "{SET}"\n' + fallback)
+    remote = load_settings(path).remote("school")
+    with pytest.raises(AuthFailed) as caught:
+        remote.secret()
+    assert str(caught.value) == (
+        f"token_env {SET} holds only white space: export the secret in it, or fix "
+        "token_env of remote 'school'"
+    )
 
 
 def test_a_password_keeps_its_spaces_but_not_the_line_break_after_it(

@@ -322,7 +322,7 @@ class OneuptimeConnector(Connector):
         await self._ensure_catalog()
         found = self.catalog.severity_for(severity)
         if found is None:
-            raise Refused(f"the project has no {severity or 'incident'} severity")
+            raise Refused(self.catalog.no_severity(severity))
         return found
 
     async def comment(self, current: Incident, body: str, *, public: bool = False) -> Comment:

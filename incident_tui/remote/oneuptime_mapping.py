@@ -248,6 +248,22 @@ class Catalog:
         return next((str(s["_id"]) for s in ranked
                      if self.severity(s, str(s["_id"])) == wanted), None)
 
+    def no_severity(self, wanted: Severity | None) -> str:
+        """Why :meth:`severity_for` found no severity to write for ``wanted``, saying what
+        to set: the project has none at all, or none reads as ``wanted`` (by the map, else
+        by name and rank), which only ``severity_map`` can change."""
+        if wanted is None or not self.severities:
+            return f"the project has no {wanted or 'incident'} severity"
+        names = ", ".join(_name(s) or str(s["_id"])
+                          for s in sorted(self.severities.values(), key=_order))
+        if self.severity_map:
+            return (f"the severity_map of {self.config.name} leaves no severity of the "
+                    f"project that reads as {wanted}: map the one to write for it to "
+                    f"{wanted.value!r} there (its severities: {names})")
+        return (f"no severity of the project reads as {wanted} by its name or rank: map the "
+                f"one to write for it to {wanted.value!r} in severity_map of remote "
+                f"{self.config.name!r} (its severities: {names})")
+
     def listing(self, rows: dict[str, dict[str, Any]], label: str) -> list[dict[str, Any]]:
         """States or severities in order, each with the common value it maps to."""
         mapped = self.status if label == "status" else self.severity

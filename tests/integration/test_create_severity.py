@@ -12,6 +12,7 @@ import pytest
 
 from incident_tui.emulators.aoh_ims import DEFAULT_TENANT
 from incident_tui.emulators.kitehouse_data import PRIORITIES
+from incident_tui.emulators.oneuptime_data import PROJECT_ID
 from tests.integration.conftest import Point, Serve, cli
 
 SEVERITIES = ("critical", "major", "minor")
@@ -138,3 +139,36 @@ def test_aoh_ims_severity_its_map_leaves_no_code_for_is_refused_before_queueing(
     assert json.loads(cli(capsys, "outbox", "--json")[0]) == []
     row = create_and_sync(capsys, "ops", "Boiler leak", "critical")
     assert row["severity"] == "critical"
+
+
+@pytest.mark.parametrize(
+    ("severity_map", "problem"),
+    [
+        # This project calls its worst incidents "Major Incident": none is left for major.
+        ({"Major Incident": "critical"},
+         "the severity_map of status leaves no severity of the project that reads as major: "
+         "map the one to write for it to 'major' there"),
+        # Without a map, a project whose one severity ranks first has none for major.
+        ({}, "no severity of the project reads as major by its name or rank: map the one "
+             "to write for it to 'major' in severity_map of remote 'status'"),
+    ],
+)
+def test_oneuptime_severity_none_reads_as_is_refused_naming_severity_map(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str],
+    severity_map: dict[str, str], problem: str,
+) -> None:
+    status = serve("oneuptime", sample=0)
+    emulator: Any = status.emulator
+    table = emulator.tables["incident-severity"].rows
+    if not severity_map:
+        for row_id in [i for i, r in table.items() if r["name"] != "Critical Incident"]:
+            del table[row_id]
+    point({**emulator.remote_config("status"), "severity_map": severity_map})
+    cli(capsys, "create", "--remote", "status", "--title", "Checkout down", "--severity",
+        "major")
+    out, _ = cli(capsys, "sync", "--once")
+    names = ", ".join(r["name"] for r in sorted(
+        (r for r in table.values() if r["projectId"] == PROJECT_ID), key=lambda r: r["order"]))
+    assert f"{problem} (its severities: {names})" in out
+    assert not [r for r in emulator.tables["incident"].rows.values()
+                if r["title"] == "Checkout down"]

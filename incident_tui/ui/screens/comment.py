@@ -24,6 +24,7 @@ from incident_tui.ui.draft_keeper import DraftKeeper
 from incident_tui.ui.drafts import Drafts, Fields
 from incident_tui.ui.gone import send_target
 from incident_tui.ui.services import Services
+from incident_tui.ui.widgets.text_box import WRAP_OFF_NOTE, TextBox
 from incident_tui.ui.widgets.ticks import TickBox
 
 
@@ -95,7 +96,7 @@ class CommentScreen(ModalScreen[NewComment | None]):
                 ),
                 classes="dialog-heading",
             )
-            area = TextArea(id="comment-body", tab_behavior="focus", soft_wrap=True)
+            area = TextBox(id="comment-body", tab_behavior="focus", soft_wrap=True)
             area.cursor_blink = self.blink
             yield area
             hint = "ctrl+s send · escape keep draft"
@@ -117,6 +118,10 @@ class CommentScreen(ModalScreen[NewComment | None]):
             if self.public_option:
                 self.query_one("#comment-public", TickBox).value = bool(saved.get("public"))
             self.notify("Your unsent comment is back.", markup=False, timeout=3)
+
+    @on(TextBox.WrapChanged)
+    def _note_wrap(self, event: TextBox.WrapChanged) -> None:
+        event.box.border_subtitle = "" if event.wrapped else WRAP_OFF_NOTE
 
     def _fields(self) -> Fields:
         return {"body": self.query_one(TextArea).text, "public": self.public}

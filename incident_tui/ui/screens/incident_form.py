@@ -17,6 +17,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from incident_tui.domain.model import Severity
 from incident_tui.ui.draft_keeper import DraftKeeper
 from incident_tui.ui.drafts import Drafts, Fields
+from incident_tui.ui.widgets.text_box import WRAP_OFF_NOTE, TextBox
 
 ResultT = TypeVar("ResultT")
 
@@ -62,6 +63,8 @@ class FormScreen(ModalScreen[ResultT | None]):
         self.clearable = clearable
         """Whether "none" is a severity to choose (else only while it is the one shown)."""
         self.keeper = DraftKeeper(self, drafts, draft_key, self.draft_fields, former_keys)
+        self.description_unread = False
+        """The description field is empty because the remote's was never read."""
 
     def compose(self) -> ComposeResult:
         """Heading, the extra fields of a subclass, then title, description and severity."""
@@ -78,7 +81,7 @@ class FormScreen(ModalScreen[ResultT | None]):
             title.cursor_blink = self.blink
             yield title
             yield Label("Description", id="form-description-label")
-            area = TextArea(id="form-description", tab_behavior="focus", compact=True)
+            area = TextBox(id="form-description", tab_behavior="focus", compact=True)
             area.cursor_blink = self.blink
             yield area
             if self.with_severity:
@@ -137,10 +140,19 @@ class FormScreen(ModalScreen[ResultT | None]):
     def note_description_unread(self) -> None:
         """Say that the description field is empty because the remote's was never read,
         not because there is none."""
-        self.query_one("#form-description-label", Label).update(
-            Content.assemble("Description", (f"  {UNREAD_LABEL}", "$warning"))
-        )
+        self.description_unread = True
+        self._label_description()
         self.query_one("#form-description", TextArea).placeholder = UNREAD_PLACEHOLDER
+
+    @on(TextBox.WrapChanged, "#form-description")
+    def _label_description(self) -> None:
+        """The description's label, with what the field holds that is out of the ordinary."""
+        notes = [UNREAD_LABEL] if self.description_unread else []
+        if self.query_one("#form-description", TextBox).long_line:
+            notes.append(WRAP_OFF_NOTE)
+        self.query_one("#form-description-label", Label).update(
+            Content.assemble("Description", *[(f"  {note}", "$warning") for note in notes])
+        )
 
     def fields(self) -> Fields:
         """The form's fields as typed (the title not stripped), for the draft."""

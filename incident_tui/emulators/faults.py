@@ -34,9 +34,11 @@ class Fault:
 
     kinds: ``status`` (answer ``status`` with ``body`` and an optional ``Retry-After``),
     ``delay`` (sleep ``delay`` seconds, then answer normally), ``slow`` (the real answer,
-    its body in :data:`SLOW_PIECES` pieces ``delay`` seconds apart: a slow link, for
-    progress that must show while a body comes), ``malformed`` (200 with a body
-    that is not JSON), ``truncated`` (the real answer cut off halfway, connection closed),
+    its body in :data:`SLOW_PIECES` pieces ``delay`` seconds apart, or a streamed one's
+    (server-sent events) own pieces ``delay`` seconds apart: a slow link, for progress that
+    must show while a body comes), ``malformed`` (200 with a body that is not JSON),
+    ``truncated`` (the real answer cut off halfway, connection closed; a stream after half
+    its pieces, in chunked framing so the client can tell it was cut),
     ``drop`` (close the connection without answering), ``hang`` (no answer until the faults
     are cleared, or ``delay`` seconds if given, then as ``drop``: a server that stopped
     answering, whatever the client's timeout and however slow the machine), ``endless``

@@ -330,6 +330,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
 
     def _send_slowly(self, response: Response, pause: float) -> None:
+        if response.stream is not None:
+            # A stream (server-sent events) has no body to cut in pieces: its own pieces
+            # come ``pause`` apart instead.
+            self._send(Response(response.status, headers=response.headers,
+                                stream=_paced(response.stream, pause)))
+            return
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -367,6 +373,9 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _send_truncated(self, response: Response) -> None:
+        if response.stream is not None:
+            self._send_truncated_stream(response, response.stream)
+            return
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -376,12 +385,40 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self._drop()
 
+    def _send_truncated_stream(self, response: Response, stream: Iterator[bytes]) -> None:
+        # A stream's end is the connection's: closed halfway without a length, it would
+        # read as complete. Chunked framing without its last, empty chunk reads as cut off.
+        pieces = list(stream)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        self.send_response(response.status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        try:
+            # An empty chunk would say the body is complete: those are left out.
+            for piece in [p for p in pieces if p][: max(1, len(pieces) // 2)]:
+                self.wfile.write(b"%x\r\n%b\r\n" % (len(piece), piece))
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self._drop()
+
     def _drop(self) -> None:
         self.close_connection = True
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _paced(stream: Iterator[bytes], pause: float) -> Iterator[bytes]:
+    """``stream``'s pieces, each after the first ``pause`` seconds after the one before."""
+    for sent, piece in enumerate(stream):
+        if sent:
+            time.sleep(pause)
+        yield piece
 
 
 def _exploding(response: Response, size: int) -> Response:

@@ -8,8 +8,10 @@ a tiny App pushes the screen, with no sync and a frozen clock.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +21,14 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from incident_tui.clock import fixed_clock
+from incident_tui.config import Settings
 from incident_tui.domain.model import Incident, Severity, Status
 from incident_tui.domain.query import ListQuery
 from incident_tui.domain.stats import Window
+from incident_tui.emulators import EmulatorServer
 from incident_tui.remote.errors import Unavailable
 from incident_tui.store.reader import Reader
+from incident_tui.sync.online import Online
 from incident_tui.ui.screens.dashboard import DashboardFetch, DashboardScreen
 from tests.ui.helpers import finish_workers
 
@@ -377,3 +382,35 @@ async def test_recomputes_when_the_app_signals_changes(reader: Reader, tmp_path:
         await settled(pilot)
         # Open on the remote until a sync sends the resolution.
         assert screen.data.total_open == before and screen.data.unsent_resolved == 1
+
+
+async def test_kitehouse_check_of_a_remote_that_does_not_answer_ends_at_its_cap(
+    reader: Reader, serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    # Left to the connection's timeout and retries, "Checking…" stayed a minute.
+    server = serve("kitehouse", sample=3)
+    emulator: Any = server.emulator
+    online = Online(
+        Settings(db=tmp_path / "cache.db", remotes=[emulator.remote_config("school")])
+    )
+    emulator.faults.add("hang", path="/dashboard$", delay=30)
+    fetchers: dict[str, DashboardFetch] = {"school": partial(online.dashboard, "school")}
+    app = dash_app(reader, kitehouse=fetchers, check_timeout=1.0)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settled(pilot)
+            started = time.monotonic()
+            await pilot.press("v")
+            screen = screen_of(app)
+            while screen.checks[:1] != ["school: check failed: no answer in 1 s; v asks again"]:
+                assert time.monotonic() - started < 8, screen.checks
+                await pilot.pause(0.1)
+            # Asked again, it answers this time.
+            await pilot.press("v")
+            while screen.checks[0].startswith("school: check failed"):
+                assert time.monotonic() - started < 15, screen.checks
+                await pilot.pause(0.1)
+            assert "Kitehouse /dashboard" in screen.checks[0], screen.checks
+    finally:
+        emulator.faults.clear()
+        await online.aclose()

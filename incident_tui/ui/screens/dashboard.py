@@ -61,6 +61,11 @@ SEVERITY_BARS: tuple[tuple[str | None, str, str], ...] = (
 """Severity, its label on the dashboard, its theme variable."""
 
 
+CHECK_TIMEOUT = 10.0
+"""Seconds the Kitehouse check waits for each remote's ``/dashboard``, as the delete preview
+and the new-incident look-ups wait for theirs."""
+
+
 class DashboardScreen(Screen[None]):
     """Opened and resolved over time, open incidents by severity and remote, mean times to
     acknowledge and resolve, and the oldest open incidents."""
@@ -153,9 +158,11 @@ class DashboardScreen(Screen[None]):
         kitehouse: Mapping[str, DashboardFetch] | None = None,
         changes: Signal[Any] | None = None,
         remotes: Sequence[str] | None = None,
+        check_timeout: float = CHECK_TIMEOUT,
     ) -> None:
         """``reader``: the cache; ``query``: the list's filters; ``kitehouse``: remote name to
-        its connector's ``dashboard`` (only Kitehouse remotes have that endpoint);
+        its connector's ``dashboard`` (only Kitehouse remotes have that endpoint), each asked
+        for at most ``check_timeout`` seconds;
         ``changes``: a signal published when cached incidents change (the App's
         ``incidents_changed``), on which the figures are recomputed; ``remotes``: the
         configured remote names (incidents of others are left out, and the title says so;
@@ -167,6 +174,7 @@ class DashboardScreen(Screen[None]):
         self.clock = clock
         self.window = window
         self.kitehouse = dict(kitehouse or {})
+        self.check_timeout = check_timeout
         self.changes = changes
         self.data: DashboardData | None = None
         """The figures on screen (``None`` until the first computation finishes)."""
@@ -395,16 +403,29 @@ class DashboardScreen(Screen[None]):
         start = datetime.fromisoformat(days[0] + "T00:00:00+00:00")
         end = datetime.fromisoformat(days[-1] + "T00:00:00+00:00") + timedelta(days=1)
         self._show_check([f"Checking {', '.join(sorted(self.kitehouse))} against Kitehouse…"])
-        lines: list[str] = []
-        for name in sorted(self.kitehouse):
-            try:
+        # All at once: each one's cap, not their sum, is the longest the check takes.
+        lines = await asyncio.gather(
+            *(self._check_one(name, days, start, end) for name in sorted(self.kitehouse))
+        )
+        self._show_check(list(lines))
+
+    async def _check_one(self, name: str, days: list[str], start: datetime, end: datetime) -> str:
+        """One remote's check line: within :attr:`check_timeout` seconds, as the other
+        look-ups the user waits on. Left to the connection's own retries, a remote that does
+        not answer kept "Checking…" on screen for a minute without a word; a check asks for
+        nothing to be changed, so ``v`` can simply ask again."""
+        cap = asyncio.timeout(self.check_timeout)
+        try:
+            async with cap:
                 payload = await self.kitehouse[name](start, end)
-            except RemoteError as error:
-                lines.append(f"{name}: check failed: {clean(error, single_line=True)}")
-                continue
-            ours = await asyncio.to_thread(daily_counts, self.reader, name, days)
-            lines.append(self.check_line(compare_dashboard(name, ours, payload, days)))
-        self._show_check(lines)
+        except TimeoutError:
+            if not cap.expired():
+                raise
+            return f"{name}: check failed: no answer in {self.check_timeout:g} s; v asks again"
+        except RemoteError as error:
+            return f"{name}: check failed: {clean(error, single_line=True)}"
+        ours = await asyncio.to_thread(daily_counts, self.reader, name, days)
+        return self.check_line(compare_dashboard(name, ours, payload, days))
 
     @staticmethod
     def check_line(check: DashboardCheck) -> str:

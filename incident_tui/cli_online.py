@@ -111,6 +111,9 @@ def add_commands(sub: Any) -> None:
 PREVIEW_TIMEOUT = 10.0
 """Seconds ``delete`` waits for a remote to say what else deleting removes, as the TUI's
 question does: the connector's retries on a remote that never answers take a minute."""
+ASKING_NOTE_AFTER = 1.0
+"""Seconds ``delete`` waits for a preview in silence before saying on a terminal that it
+asks the remote."""
 FRESH_TIMEOUT = 10.0
 """Seconds ``show --fresh`` waits for the remote before showing the cached copy."""
 ATTRIBUTE_TYPES_TIMEOUT = 10.0
@@ -450,10 +453,15 @@ def confirm_delete(settings: Settings, ids: list[str], *, timeout: float | None 
     a :class:`Failure` when they cannot, or do not answer within ``timeout`` seconds
     (:data:`PREVIEW_TIMEOUT` unless given)."""
 
+    from incident_tui.domain.model import split_id
+
+    told: set[str] = set()
+
     async def previews(online: Any) -> list[str]:
         lines = []
         for incident_id in ids:
-            preview = await online.delete_preview(incident_id)
+            remote = split_id(incident_id)[0]
+            preview = await _told_if_slow(online.delete_preview(incident_id), remote, told)
             if preview.get("total"):
                 names = preview.get("names") or preview.get("related") or {}
                 detail = "; ".join(
@@ -466,6 +474,23 @@ def confirm_delete(settings: Settings, ids: list[str], *, timeout: float | None 
 
     lines = _run(settings, previews, timeout=PREVIEW_TIMEOUT if timeout is None else timeout)
     return "\n".join(clean(line) for line in lines)
+
+
+async def _told_if_slow(awaited: Awaitable[T], remote: str, told: set[str]) -> T:
+    """``awaited``'s result; on a terminal, when it takes more than :data:`ASKING_NOTE_AFTER`
+    seconds, first a line on stderr saying that ``remote`` is being asked (once a remote,
+    kept in ``told``): the question waits for it up to :data:`PREVIEW_TIMEOUT` seconds, and
+    a slow link is otherwise that long in silence. Scripts' output stays as it was."""
+    task = asyncio.ensure_future(awaited)
+    try:
+        finished, _ = await asyncio.wait({task}, timeout=ASKING_NOTE_AFTER)
+        if not finished and remote not in told and sys.stderr.isatty():
+            told.add(remote)
+            shown = clean(remote, single_line=True)
+            print(f"asking {shown} what else would be removed…", file=sys.stderr, flush=True)
+        return await task
+    finally:
+        task.cancel()  # cut short (the cap ran out): the request goes too
 
 
 def read_fresh(

@@ -5,6 +5,7 @@ that answers still has its preview shown before the question."""
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import sqlite3
@@ -108,7 +109,8 @@ def test_interactive_delete_waits_for_the_preview_only_as_long_as_its_cap(
     incident_id = _cache_then_hang(serve, point, capsys, hanging.url)
     monkeypatch.setattr(cli_online, "PREVIEW_TIMEOUT", 1.0)
     with _typed_ahead(monkeypatch, b"y\n"):
-        out, _ = cli(capsys, "delete", incident_id)
+        out, err = cli(capsys, "delete", incident_id)
+    assert "asking" not in err  # not a terminal: scripts' output is as it was
     # The cap, not the connection's own timeouts and retries, ended the wait: it says so.
     assert (
         "(could not ask the remote what else would be removed: "
@@ -116,6 +118,31 @@ def test_interactive_delete_waits_for_the_preview_only_as_long_as_its_cap(
     ) in out
     assert f"queued: delete {incident_id} (change " in out
     assert _queued(incident_id) == [("delete", "queued")]
+
+
+class Terminal(io.StringIO):
+    """Standard error as a terminal."""
+
+    def isatty(self) -> bool:
+        """A terminal."""
+        return True
+
+
+def test_interactive_delete_on_a_terminal_says_it_asks_a_slow_remote(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str], hanging: Hanging,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Up to the cap in silence before the question came, over a slow link.
+    incident_id = _cache_then_hang(serve, point, capsys, hanging.url)
+    monkeypatch.setattr(cli_online, "PREVIEW_TIMEOUT", 1.5)
+    monkeypatch.setattr(cli_online, "ASKING_NOTE_AFTER", 0.3)
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    with _typed_ahead(monkeypatch, b"n\n"):
+        out, _ = cli(capsys, "delete", incident_id, status=1)
+    assert terminal.getvalue() == "asking fourhse what else would be removed…\n"
+    assert "the remote did not answer in 1.5 s" in out
+    assert out.endswith("nothing deleted\n")
 
 
 def test_show_fresh_of_a_hanging_remote_shows_the_cached_copy_after_its_cap(

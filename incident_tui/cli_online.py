@@ -114,6 +114,9 @@ question does: the connector's retries on a remote that never answers take a min
 ASKING_NOTE_AFTER = 1.0
 """Seconds ``delete`` waits for a preview in silence before saying on a terminal that it
 asks the remote."""
+WAITING_NOTE_AFTER = 1.0
+"""Seconds a download or export waits in silence for its first byte before it says, on a
+terminal, that it waits for the remote (and between those words once a retry wiped them)."""
 FRESH_TIMEOUT = 10.0
 """Seconds ``show --fresh`` waits for the remote before showing the cached copy."""
 ATTRIBUTE_TYPES_TIMEOUT = 10.0
@@ -296,17 +299,34 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _save_with_progress(
-    settings: Settings, save: Callable[[Online, DownloadProgress], Awaitable[Path]]
+    settings: Settings,
+    remote: str,
+    save: Callable[[Online, DownloadProgress], Awaitable[Path]],
 ) -> int:
-    """Run a download or export, showing how far it has come on a terminal, and say where
-    the file went."""
+    """Run a download or export from ``remote``, showing how far it has come on a terminal
+    (and, while none of it has come, that it waits for the remote), and say where the file
+    went."""
     from incident_tui.cli_progress import ProgressLine
     from incident_tui.domain.sizes import DownloadProgress
 
     line = ProgressLine(sys.stderr)
-    progress = DownloadProgress(on_update=line.draw)
+    progress = DownloadProgress(on_update=line.draw, remote=remote)
+
+    async def saving(online: Online) -> Path:
+        async def waiting() -> None:
+            # Again after a retry's notice wiped the line: it waits anew.
+            while True:
+                await asyncio.sleep(WAITING_NOTE_AFTER)
+                line.wait(progress)
+
+        ticker = asyncio.ensure_future(waiting())
+        try:
+            return await save(online, progress)
+        finally:
+            ticker.cancel()
+
     try:
-        path = _run(settings, lambda online: save(online, progress), line=line)
+        path = _run(settings, saving, line=line)
     finally:
         line.close()
     done(f"saved {path}")
@@ -316,7 +336,9 @@ def _save_with_progress(
 def cmd_download(args: argparse.Namespace, settings: Settings) -> int:
     """Download one attachment."""
     return _save_with_progress(
-        settings, lambda online, progress: online.download(args.id, args.name, args.to, progress)
+        settings,
+        args.id.partition(":")[0],
+        lambda online, progress: online.download(args.id, args.name, args.to, progress),
     )
 
 
@@ -324,6 +346,7 @@ def cmd_export_pdf(args: argparse.Namespace, settings: Settings) -> int:
     """Save an incident's PDF report."""
     return _save_with_progress(
         settings,
+        args.id.partition(":")[0],
         lambda online, progress: online.export_pdf(
             args.id, args.to, with_attachments=args.with_attachments, progress=progress
         ),
@@ -334,6 +357,7 @@ def cmd_export_csv(args: argparse.Namespace, settings: Settings) -> int:
     """Save the remote's own CSV export."""
     return _save_with_progress(
         settings,
+        args.remote,
         lambda online, progress: online.export_remote_csv(
             args.remote, search=args.search, status=args.status, folder=args.to,
             progress=progress,

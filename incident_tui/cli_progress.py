@@ -69,6 +69,8 @@ class ProgressLine:
         self.every = every
         self._tty = stream.isatty()
         self._drawn_at: float | None = None
+        self._waiting = False
+        """Whether the line shown says the download waits for its remote."""
 
     def draw(self, progress: DownloadProgress) -> None:
         """Show ``progress`` (the first update, then at most every :attr:`every` seconds,
@@ -80,17 +82,31 @@ class ProgressLine:
         if self._drawn_at is not None and now - self._drawn_at < self.every and not complete:
             return
         self._drawn_at = now
+        self._waiting = False
         # One column is kept free: some terminals wrap a line that fills the last one.
         width = max(1, columns(self.stream) - 1)
         self.stream.write(f"\r{progress_text(progress, width)}\x1b[K")
         self.stream.flush()
 
+    def wait(self, progress: DownloadProgress) -> None:
+        """Say that the download waits for its remote (``downloading NAME: waiting for
+        REMOTE…``), unless a line is shown: nothing of the file has come yet, and over a slow
+        link the first byte can be many seconds away."""
+        if not self._tty or self._drawn_at is not None or self._waiting:
+            return
+        self._waiting = True
+        width = max(1, columns(self.stream) - 1)
+        said = middle_cut(f"downloading {progress.waiting_text()}", width)
+        self.stream.write(f"\r{said}\x1b[K")
+        self.stream.flush()
+
     def close(self) -> None:
         """Wipe the line, if one was drawn."""
-        if self._drawn_at is not None:
+        if self._drawn_at is not None or self._waiting:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
             self._drawn_at = None
+            self._waiting = False
 
 
 def columns(stream: TextIO) -> int:

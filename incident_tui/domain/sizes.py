@@ -35,6 +35,8 @@ class DownloadProgress:
     total: int | None = None
     """The whole size, when the remote said it."""
     on_update: Callable[[DownloadProgress], None] | None = None
+    remote: str = ""
+    """The remote it comes from, named while nothing has come yet."""
 
     def update(self, done: int, total: int | None) -> None:
         """Note the bytes in so far and the whole size (``None``: not said)."""
@@ -46,6 +48,12 @@ class DownloadProgress:
         """``photo.jpg: 1.2 MB of 5.0 MB (24%)``, or ``photo.jpg: 1.2 MB`` when the size is
         unknown: :meth:`shown_name`, then :meth:`figures`."""
         return f"{self.shown_name()}: {self.figures()}"
+
+    def waiting_text(self) -> str:
+        """``photo.jpg: waiting for school…``: said while none of the file has come (a slow
+        link can take many seconds to answer before the first byte)."""
+        remote = clean(self.remote, single_line=True) or "the remote"
+        return f"{self.shown_name()}: waiting for {remote}…"
 
     def shown_name(self) -> str:
         """The file's name as shown: cleaned onto one line, as it came from the remote, and

@@ -63,9 +63,10 @@ class Transfers(AppBase):
         self.run_worker(run(), name=name, group=TRANSFERS, exit_on_error=False)
 
     def _say_progress(self, progress: DownloadProgress) -> None:
-        """A notice of how far a download has come, once its bytes flow."""
-        if progress.done:
-            self.notify(f"Downloading {progress.text()}", timeout=NOTICE_EVERY, markup=False)
+        """A notice of how far a download has come, or that it waits for the remote while
+        none of it has come (the first notice is gone long before, on a slow link)."""
+        said = progress.text() if progress.done else progress.waiting_text()
+        self.notify(f"Downloading {said}", timeout=NOTICE_EVERY, markup=False)
 
     def running_transfers(self) -> list[str]:
         """What is being saved now, in words: ``photo.jpg: 1.2 MB of 5.0 MB (24%)`` for a

@@ -294,3 +294,42 @@ def test_on_a_terminal_a_request_tried_again_is_said_rather_than_waited_out_in_s
     assert re.match(r"\r?(\x1b\[K)?school: connection to .*; trying again in ", lines[0]), lines
     assert "downloading photo.jpg: " in lines[-1]
     assert lines[-1].endswith("\r\x1b[K")  # wiped before the result is printed
+
+
+def test_on_a_terminal_a_download_says_it_waits_for_the_remote_before_its_first_byte(
+    kitehouse: tuple[EmulatorServer, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from incident_tui import cli_online
+
+    server, incident_id = kitehouse
+    emulator: Any = server.emulator
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    # The file's link is slow to come: the line began only with the file, seconds later.
+    monkeypatch.setattr(cli_online, "WAITING_NOTE_AFTER", 0.2)
+    emulator.faults.add("delay", delay=1.0, path=r"/attachments/download$")
+    captured = sys.stderr
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    out, _ = cli(capsys, "download", incident_id, "photo.jpg", "--to", str(tmp_path / "d"))
+    assert saved(out).read_bytes() == b"\xff\xd8 photo bytes"
+    drawn = terminal.getvalue().split("\r")
+    assert drawn[1] == "downloading photo.jpg: waiting for school…\x1b[K", drawn
+    assert drawn[-2].startswith("downloading photo.jpg: "), drawn
+    assert "waiting" not in drawn[-2]
+    assert drawn[-1] == "\x1b[K"  # wiped before the result is printed
+
+    # Not a terminal: nothing, as before.
+    emulator.faults.add("delay", delay=1.0, path=r"/attachments/download$")
+    monkeypatch.setattr(sys, "stderr", captured)
+    out, err = cli(capsys, "download", incident_id, "photo.jpg", "--to", str(tmp_path / "e"))
+    assert saved(out).read_bytes() == b"\xff\xd8 photo bytes"
+    assert err == ""

@@ -84,11 +84,33 @@ async def test_a_slow_download_says_how_far_it_has_come(
         said = [
             re.fullmatch(r"Downloading basement\.jpg: [0-9.]+ KB of 293\.0 KB \(([0-9]+)%\)", n)
             for n in notifications(app)
-            if n.startswith("Downloading basement.jpg: ")
+            if n.startswith("Downloading basement.jpg: ") and "waiting for" not in n
         ]
     assert said and all(said), notifications(app)
     shares = [int(match[1]) for match in said if match]
     assert 0 < shares[0] < 100 and shares == sorted(shares)
+    assert saved.read_bytes() == photo.read_bytes()
+
+
+async def test_a_download_says_it_waits_for_the_remote_before_its_first_byte(
+    serve: Callable[..., EmulatorServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve("kitehouse")
+    rid, photo = await with_photo(server, tmp_path)
+    # The file's link is slow to come: after "Downloading basement.jpg…" (2 s), nothing was
+    # said until its bytes came.
+    server.emulator.faults.add("delay", delay=1.5, method="GET", path=r"/attachments/download$")
+    monkeypatch.setattr(transfers, "NOTICE_EVERY", 0.3)
+    app = live_app(server, "school", tmp_path)
+    saved = tmp_path / "downloads" / "basement.jpg"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        await open_detail(pilot, f"school:{rid}")
+        await pilot.press("D")
+        waiting = "Downloading basement.jpg: waiting for school…"
+        await until(lambda: waiting in notifications(app), limit=10)
+        assert not saved.exists()
+        await until(lambda: str(saved) in notifications(app), limit=15)
     assert saved.read_bytes() == photo.read_bytes()
 
 
@@ -112,7 +134,7 @@ async def test_a_slow_pdf_report_says_how_far_it_has_come(
         said = [
             re.fullmatch(shape, n)
             for n in notifications(app)
-            if n.startswith("Downloading school-")
+            if n.startswith("Downloading school-") and "waiting for" not in n
         ]
     assert said and all(said), notifications(app)
     assert saved.read_bytes().startswith(b"%PDF-")

@@ -134,7 +134,7 @@ class FeatureActions(ScreenBase):
     def _download(self, item: Mapping[str, Any]) -> None:
         """Download one attachment, unless it is still downloading."""
         name = clean(item.get("name"), single_line=True)[:120]
-        progress = DownloadProgress(name=name)
+        progress = DownloadProgress(name=name, remote=self.incident_id.partition(":")[0])
         self._transfers().start_transfer(
             # Keyed by the full id: the short name of two incidents can be the same.
             f"Downloading attachment {clean(str(item['remote_id']), single_line=True)} of "
@@ -198,7 +198,7 @@ class FeatureActions(ScreenBase):
         if self.detail is not None and self.detail.incident.get("local_only"):
             self.notify("This incident is not on the remote yet.", markup=False)
             return
-        progress = DownloadProgress()
+        progress = DownloadProgress(remote=self.incident_id.partition(":")[0])
         self._transfers().start_transfer(
             f"Saving the PDF report of {clean(self.incident_id, single_line=True)}",
             "Already saving the PDF report…",

@@ -71,6 +71,8 @@ class _Listing:
     """New urgent incidents not yet reported (never on a first sync)."""
     listed_all: bool = False
     """A full listing reached its last page."""
+    reported: int = -1
+    """The count of listed incidents last reported (-1: none yet)."""
     before: frozenset[str] | None = None
     """A full listing's: the remote's incidents the cache held as it began. Only those can
     be missing from it; one another process stored meanwhile (a create it sent, a pull
@@ -159,7 +161,11 @@ class Puller:
                 and i.severity.value in URGENT
                 and i.status.value != "resolved"
             ]
-        self.listener.remote_progress(name, len(listing.seen))
+        if len(listing.seen) != listing.reported:
+            # A listing's last page can come alone and empty (Kitehouse's, on a slow link):
+            # the same count again says nothing new.
+            listing.reported = len(listing.seen)
+            self.listener.remote_progress(name, listing.reported)
         touched = stored.touched()
         if page.complete and listing.full:
             if listing.connector.listing_may_skip:

@@ -546,6 +546,34 @@ async def test_fetching_full_records_reports_progress(serve: Serve, tmp_path: Pa
     assert listener.details == []
 
 
+async def test_a_listing_s_count_is_reported_once_when_its_last_page_comes_empty(
+    serve: Serve, tmp_path: Path
+) -> None:
+    from incident_tui.sync.events import NullListener
+
+    class Recorder(NullListener):
+        def __init__(self) -> None:
+            self.listed: list[tuple[str, int]] = []
+
+        def remote_progress(self, remote: str, listed: int) -> None:
+            self.listed.append((remote, listed))
+
+    school = serve("kitehouse", sample=300)
+    # Answers slow to come, as over a slow link (else the pages are stored together):
+    # Kitehouse's last page, asked for after three full ones, comes alone and empty, and
+    # "listed 300" was said twice.
+    school.emulator.faults.add("delay", delay=0.1, method="GET", times=-1)
+    config = {**school.emulator.remote_config("school"), "page_size": 100}
+    settings = settings_for(tmp_path, config, hydrate_limit=50)
+    listener = Recorder()
+    report = await sync(settings, listener=listener)
+    assert report.ok, [r.error for r in report.results]
+    counts = [listed for _, listed in listener.listed]
+    # Pages stored together (a busy machine) are one count: each said once, the last 300.
+    assert counts[-1] == 300, counts
+    assert counts == sorted(set(counts)), counts
+
+
 async def test_headless_sync_prints_progress_on_a_terminal_only(
     serve: Serve, tmp_path: Path
 ) -> None:

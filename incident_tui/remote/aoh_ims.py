@@ -61,6 +61,26 @@ def _unwrap(body: Any) -> Any:
     return body
 
 
+def _listing_shape(body: Any) -> str | None:
+    """A :data:`~incident_tui.remote.http.Shape`: a listing answer, its incidents in a
+    list, bare or as ``{incidents, total}``, in the envelope or without."""
+    payload = _unwrap(body)
+    if isinstance(payload, list) or (
+        isinstance(payload, dict) and isinstance(payload.get("incidents"), list)
+    ):
+        return None
+    return "no incident list in the answer"
+
+
+def _an_incident(body: Any) -> str | None:
+    """A :data:`~incident_tui.remote.http.Shape`: an incident object with its ``id``, in
+    the envelope or without."""
+    payload = _unwrap(body)
+    if isinstance(payload, dict) and payload.get("id") is not None:
+        return None
+    return "no incident in the answer"
+
+
 def _token_identities(token: str | None) -> set[str]:
     """Who a JWT access token says we are (``name``, ``preferred_username``, ``sub``,
     ``email``), read without verification: only used to recognise our own incidents.
@@ -175,7 +195,8 @@ class AohImsConnector(Connector):
     # Reading -------------------------------------------------------------------------------
 
     async def _listing(self, params: dict[str, int] | None) -> Any:
-        return _unwrap(await self._json("GET", "/v1/incident", params=params))
+        raw = await self._json("GET", "/v1/incident", params=params, expect=_listing_shape)
+        return _unwrap(raw)
 
     def _all_rows(
         self, unkeyed: Callable[[], None] = lambda: None
@@ -213,7 +234,9 @@ class AohImsConnector(Connector):
         that (undocumented) route turns out not to exist."""
         if not self._get_route_missing:
             try:
-                row = _unwrap(await self._json("GET", self._path(remote_id)))
+                row = _unwrap(
+                    await self._json("GET", self._path(remote_id), expect=_an_incident)
+                )
             except NotFound:
                 if self._get_route_works or await self._route_answers(remote_id):
                     raise

@@ -44,7 +44,7 @@ from incident_tui.remote.fourhse_mapping import (
     row_id,
     update_body,
 )
-from incident_tui.remote.http import Http, Sleep
+from incident_tui.remote.http import Http, Shape, Sleep
 from incident_tui.remote.oidc import OidcSession, bearer
 from incident_tui.remote.read_ahead import read_ahead
 
@@ -121,13 +121,20 @@ class FourhseConnector(Connector):
 
         return await self.oidc.authorized(attempt)
 
-    async def _exchange(self, method: str, path: str, **kwargs: Any) -> tuple[httpx.Response, Any]:
+    async def _exchange(
+        self, method: str, path: str, *, expect: Shape | None = None, **kwargs: Any
+    ) -> tuple[httpx.Response, Any]:
         """Send and parse JSON, repeating on garbage: every call this connector makes is safe
-        to repeat (creates carry their own id), and a garbled body is usually a flaky link."""
-        return await self.http.until_parsed(lambda: self._send(method, path, **kwargs))
+        to repeat (creates carry their own id), and a garbled body is usually a flaky link.
+        So is a read's answer not of the ``expect`` shape (an empty 200 from a proxy)."""
+        return await self.http.until_parsed(
+            lambda: self._send(method, path, **kwargs), expect=expect
+        )
 
-    async def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        return (await self._exchange(method, path, **kwargs))[1]
+    async def _json(
+        self, method: str, path: str, *, expect: Shape | None = None, **kwargs: Any
+    ) -> Any:
+        return (await self._exchange(method, path, expect=expect, **kwargs))[1]
 
     # Reading -----------------------------------------------------------------------------
 
@@ -136,7 +143,9 @@ class FourhseConnector(Connector):
         return {key: value for key, value in scope.items() if value}
 
     async def _post_index(self, resource: str, body: dict[str, Any]) -> tuple[httpx.Response, Any]:
-        return await self._exchange("POST", f"/v2/{resource}/index", json=body, idempotent=True)
+        return await self._exchange(
+            "POST", f"/v2/{resource}/index", json=body, idempotent=True, expect=_rows_shape
+        )
 
     async def pull(
         self, cursor: str | None, *, full: bool = False
@@ -212,7 +221,9 @@ class FourhseConnector(Connector):
         return all(str(payload.get(key)) == value for key, value in self._scope().items())
 
     async def _view(self, remote_id: str) -> dict[str, Any]:
-        payload = await self._json("GET", f"/v2/incident/view/{quote(remote_id, safe='')}")
+        payload = await self._json(
+            "GET", f"/v2/incident/view/{quote(remote_id, safe='')}", expect=_an_incident
+        )
         if not isinstance(payload, dict) or not payload.get("office_incident_id"):
             raise BadResponse(f"4HSE incident/view {remote_id}: not an incident object")
         answered = str(payload["office_incident_id"])
@@ -428,3 +439,18 @@ class FourhseConnector(Connector):
         """Delete with ``force=true`` (children too); :class:`NotFound` when already gone."""
         path = f"/v2/incident/delete/{quote(current.remote_id, safe='')}"
         await self._send("DELETE", path, params={"force": "true"})
+
+
+def _rows_shape(body: Any) -> str | None:
+    """A :data:`~incident_tui.remote.http.Shape`: an index answer, an array of objects. An
+    empty or ``null`` one read as an empty page would end a listing there."""
+    if isinstance(body, list) and all(isinstance(row, dict) for row in body):
+        return None
+    return "expected a JSON array of objects"
+
+
+def _an_incident(body: Any) -> str | None:
+    """A :data:`~incident_tui.remote.http.Shape`: an incident object with its id."""
+    if isinstance(body, dict) and body.get("office_incident_id"):
+        return None
+    return "not an incident object"

@@ -44,6 +44,9 @@ from incident_tui.remote.errors import (
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 Classifier = Callable[[httpx.Response, str], RemoteError | None]
+Shape = Callable[[Any], str | None]
+"""What a read's parsed answer must be: says what is wrong with a body of another shape
+(``None`` for the right one). See :func:`a_list`, :func:`an_object`."""
 Sink = Callable[[httpx.Response], Awaitable[None]]
 """Reads a successful answer's body as it streams in (see :meth:`Http.streamed`); called
 again from the start on each attempt."""
@@ -307,13 +310,16 @@ class Http:
         *,
         idempotent: bool | None = None,
         ok: tuple[int, ...] = (),
+        expect: Shape | None = None,
         **kwargs: Any,
     ) -> Any:
         """Send a request and return its parsed JSON body (``None`` for an empty body).
 
-        A garbled or cut-off body counts as a failed attempt, so it is retried where safe.
+        A garbled or cut-off body counts as a failed attempt, so it is retried where safe;
+        so does one not of the ``expect`` shape (an empty 200 to a read, a proxy's ``{}``):
+        a read's answer that is not what the API sends is a flaky link or proxy too.
         """
-        _, body = await self._send(method, path, idempotent, ok, True, kwargs)
+        _, body = await self._send(method, path, idempotent, ok, expect or True, kwargs)
         return body
 
     async def streamed(self, method: str, path: str, sink: Sink, **kwargs: Any) -> None:
@@ -325,7 +331,11 @@ class Http:
         await self._send(method, path, None, (), False, kwargs, sink)
 
     async def until_parsed(
-        self, send: Callable[[], Awaitable[httpx.Response]], *, garbled: str | None = None
+        self,
+        send: Callable[[], Awaitable[httpx.Response]],
+        *,
+        garbled: str | None = None,
+        expect: Shape | None = None,
     ) -> tuple[httpx.Response, Any]:
         """``send()`` and parse the answer's JSON body (as :func:`parse_json`), sending again
         while the body comes back garbled, up to ``attempts`` sends with the usual backoff.
@@ -334,14 +344,15 @@ class Http:
         send, or a caller that needs the response besides its body); only for requests that
         are safe to repeat, since a garbled body is usually a flaky link, not a refusal.
         ``garbled``: the reason given for a garbled body, retried or final, instead of one
-        quoting it (a token endpoint's garbled answer may hold the token).
+        quoting it (a token endpoint's garbled answer may hold the token). ``expect``: the
+        shape the body must have, sent again like a garbled one when it has another.
         """
         attempt = 0
         while True:
             attempt += 1
             response = await send()
             try:
-                return response, parse_json(response)
+                return response, parse_json(response, expect)
             except BadResponse as error:
                 if garbled is not None:
                     error = BadResponse(garbled, status=error.status)
@@ -382,10 +393,12 @@ class Http:
         path: str,
         idempotent: bool | None,
         ok: tuple[int, ...],
-        parse: bool,
+        parse: bool | Shape,
         kwargs: dict[str, Any],
         sink: Sink | None = None,
     ) -> tuple[httpx.Response, Any]:
+        """One request with its retries; ``parse``: whether to parse the answer's JSON
+        body, or the shape it must have (parsed and checked within the retries)."""
         method = method.upper()
         safe = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
         attempt = 0
@@ -393,7 +406,9 @@ class Http:
             attempt += 1
             try:
                 response = await self._once(method, path, ok, sink, **kwargs)
-                return response, parse_json(response) if parse else None
+                if not parse:
+                    return response, None
+                return response, parse_json(response, None if parse is True else parse)
             except RemoteError as error:
                 wait = getattr(error, "retry_after", None)
                 retry_any = isinstance(error, RateLimited) or (
@@ -562,20 +577,51 @@ class Http:
         await self.client.aclose()
 
 
-def parse_json(response: httpx.Response) -> Any:
-    """The response's JSON, ``None`` for an empty body; :class:`BadResponse` for garbage."""
+def parse_json(response: httpx.Response, expect: Shape | None = None) -> Any:
+    """The response's JSON, ``None`` for an empty body; :class:`BadResponse` for garbage,
+    and for a body (an empty one too) that ``expect`` says is not of the shape asked for."""
+    where = f"{response.request.method} {response.request.url.path}"
     if not response.content.strip():
-        return None
-    try:
-        return jsontext.loads(response.content)
-    except ValueError as exc:
-        snippet = shorten(clean(response.text, single_line=True), 60)
-        raise BadResponse(
-            f"{response.request.method} {response.request.url.path}: not JSON "
-            f"({getattr(exc, 'msg', exc)}): "
-            f"{snippet!r}",
-            status=response.status_code,
-        ) from None
+        body = None
+    else:
+        try:
+            body = jsontext.loads(response.content)
+        except ValueError as exc:
+            snippet = shorten(clean(response.text, single_line=True), 60)
+            raise BadResponse(
+                f"{where}: not JSON ({getattr(exc, 'msg', exc)}): {snippet!r}",
+                status=response.status_code,
+            ) from None
+    wrong = expect(body) if expect is not None else None
+    if wrong is not None:
+        came = "an empty body" if body is None else _kind_of(body)
+        raise BadResponse(f"{where}: {wrong}, got {came}", status=response.status_code)
+    return body
+
+
+def a_list(body: Any) -> str | None:
+    """A :data:`Shape`: a JSON array."""
+    return None if isinstance(body, list) else "expected a JSON array"
+
+
+def an_object(body: Any) -> str | None:
+    """A :data:`Shape`: a JSON object."""
+    return None if isinstance(body, dict) else "expected a JSON object"
+
+
+def _kind_of(body: Any) -> str:
+    """What a parsed JSON body is, in a few words, never quoting it (it may be long)."""
+    if isinstance(body, dict):
+        return "an empty object" if not body else "an object"
+    if isinstance(body, list):
+        return "an array"
+    if isinstance(body, bool):
+        return "true or false"
+    if isinstance(body, (int, float)):
+        return "a number"
+    if isinstance(body, str):
+        return "a string"
+    return "null"
 
 
 def _tracer(

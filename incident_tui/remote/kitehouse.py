@@ -34,7 +34,7 @@ from incident_tui.domain.model import Attachment, Comment, Draft, Incident, Summ
 from incident_tui.remote.base import Connector, Page
 from incident_tui.remote.downloads import Progress, into_file, rewind, save_download
 from incident_tui.remote.errors import BadResponse, Refused, Unavailable
-from incident_tui.remote.http import Http, Sleep, parse_json
+from incident_tui.remote.http import Http, Sleep, a_list, parse_json
 from incident_tui.remote.kitehouse_attachments import download_url, upload
 from incident_tui.remote.kitehouse_create import (
     CREATE_SLACK,
@@ -129,7 +129,9 @@ class KitehouseConnector(Connector):
         return params
 
     async def _rows(self, page: int, sort: str | None) -> Listed:
-        data = await self.http.json("GET", self._site, params=self._page_params(page, sort))
+        data = await self.http.json(
+            "GET", self._site, params=self._page_params(page, sort), expect=a_list
+        )
         return self._checked_rows(data)
 
     async def _page_zero(self, page: int, sort: str | None) -> Listed | None:
@@ -243,7 +245,8 @@ class KitehouseConnector(Connector):
 
     async def get(self, remote_id: str) -> Incident:
         """The full incident with comments and attachments."""
-        incident = self._map(await self.http.json("GET", self._one(remote_id)), full=True)
+        raw = await self.http.json("GET", self._one(remote_id), expect=_an_incident)
+        incident = self._map(raw, full=True)
         if incident.remote_id != remote_id:
             # Taken as it is, it would be stored as a new incident under that id.
             raise BadResponse(
@@ -253,9 +256,7 @@ class KitehouseConnector(Connector):
 
     async def stale(self) -> list[Incident]:
         """Open incidents the server considers stale (summary rows)."""
-        data = await self.http.json("GET", f"{self._site}/stale")
-        if not isinstance(data, list):
-            raise BadResponse(f"{self._site}/stale: expected an array")
+        data = await self.http.json("GET", f"{self._site}/stale", expect=a_list)
         return [self._map(row, full=False) for row in data]
 
     # Writing -----------------------------------------------------------------------------
@@ -470,3 +471,10 @@ def _unkeyed(row: Any) -> str:
     if row.get("_id") in (None, ""):
         return "an incident without an _id"
     return f"an incident whose _id is not text ({type(row['_id']).__name__})"
+
+
+def _an_incident(body: Any) -> str | None:
+    """A :data:`~incident_tui.remote.http.Shape`: an incident record with its ``_id``."""
+    if isinstance(body, dict) and has_id(body):
+        return None
+    return "expected an incident with its _id"

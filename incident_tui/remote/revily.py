@@ -26,7 +26,7 @@ from incident_tui.domain.mapping import parse_time, warn_once
 from incident_tui.domain.model import Draft, Incident, Status
 from incident_tui.remote.base import Connector, Page, in_pages
 from incident_tui.remote.errors import BadResponse, NotFound, Refused, Unsupported
-from incident_tui.remote.http import Http, Sleep, parse_json
+from incident_tui.remote.http import Http, Shape, Sleep, a_list, parse_json
 
 STATES: dict[str, Status] = {
     "pending": Status.TRIGGERED,
@@ -114,9 +114,7 @@ class RevilyConnector(Connector):
 
     async def get(self, remote_id: str) -> Incident:
         """The incident; :class:`NotFound` when it is gone."""
-        body = await self._get_json(f"/incidents/{_segment(remote_id)}")
-        if not isinstance(body, dict) or not body.get("id"):
-            raise BadResponse(f"GET /incidents/{remote_id}: not an incident")
+        body = await self._get_json(f"/incidents/{_segment(remote_id)}", _an_incident)
         if str(body["id"]) != remote_id:
             # Taken as it is, it would be stored as a new incident under that id.
             raise BadResponse(
@@ -126,9 +124,7 @@ class RevilyConnector(Connector):
 
     async def services(self) -> list[dict[str, Any]]:
         """The account's services as ``{id, name, state}`` (where new incidents can go)."""
-        body = await self._get_json("/services")
-        if not isinstance(body, list):
-            raise BadResponse("GET /services: expected a JSON array")
+        body = await self._get_json("/services", a_list)
         return [
             {"id": str(s["id"]), "name": s.get("name") or str(s["id"]), "state": s.get("state")}
             for s in body
@@ -298,9 +294,9 @@ class RevilyConnector(Connector):
         totals: set[str] = set()
         for _ in range(MAX_PAGES):
             seen_urls.add(url)
-            response, body = await self._get_with_response(url)
-            if not isinstance(body, list):
-                raise BadResponse(f"GET {path}: expected a JSON array")
+            # An answer that is no array (an empty 200 from a proxy) is sent for again: read
+            # as an empty page it would end the listing.
+            response, body = await self._get_with_response(url, a_list)
             rows = [row for row in body if isinstance(row, dict)]
             ids = [_row_id(row) for row in rows]
             seen_ids.update(row_id for row_id in ids if row_id is not None)
@@ -329,12 +325,20 @@ class RevilyConnector(Connector):
         base = self.http.client.base_url
         return (target.scheme, target.host, target.port) == (base.scheme, base.host, base.port)
 
-    async def _get_json(self, path: str) -> Any:
-        return (await self._get_with_response(path))[1]
+    async def _get_json(self, path: str, expect: Shape) -> Any:
+        return (await self._get_with_response(path, expect))[1]
 
-    async def _get_with_response(self, path: str) -> tuple[httpx.Response, Any]:
-        """GET and parse; a garbled body (a flaky link) is fetched again like a 5xx would be."""
-        return await self.http.until_parsed(lambda: self.http.request("GET", path))
+    async def _get_with_response(self, path: str, expect: Shape) -> tuple[httpx.Response, Any]:
+        """GET and parse; a garbled body (a flaky link), or one not of the ``expect`` shape,
+        is fetched again like a 5xx would be."""
+        return await self.http.until_parsed(
+            lambda: self.http.request("GET", path), expect=expect
+        )
+
+
+def _an_incident(body: Any) -> str | None:
+    """A :data:`~incident_tui.remote.http.Shape`: an incident object, with its id."""
+    return None if isinstance(body, dict) and body.get("id") else "not an incident"
 
 
 def _segment(value: str) -> str:

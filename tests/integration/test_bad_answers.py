@@ -102,7 +102,7 @@ def test_fourhse_listing_with_no_array_fails_and_deletes_nothing(
     monkeypatch.setattr(hse.emulator, "handle", no_array)
     assert main(["sync", "--once", "--remote", "hse"]) == 1
     out = capsys.readouterr().out
-    assert "hse: failed: 4HSE incident/index: expected a JSON array of objects" in out
+    assert "hse: failed: POST /v2/incident/index: expected a JSON array of objects" in out
     assert _ids(db) == cached and _ids(db, deleted=True) == set()
 
 

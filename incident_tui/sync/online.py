@@ -6,9 +6,10 @@ look-ups. Shared by the command line and the TUI; every failure is a ``RemoteErr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,12 @@ from incident_tui.domain.model import Incident, split_id
 from incident_tui.domain.sizes import DownloadProgress
 from incident_tui.domain.text import clean
 from incident_tui.remote.base import Connector, make_connector
-from incident_tui.remote.errors import Held, NotFound
+from incident_tui.remote.errors import Held, NotFound, RateLimited, Unavailable
 from incident_tui.store.actions import ActionError
 from incident_tui.store.db import StoreError
 from incident_tui.store.pauses import without_pause_note
 from incident_tui.store.reader import Reader
+from incident_tui.sync.push import asked_until
 
 Retrying = Callable[[str, Exception, float], None]
 """Told of a request to a remote that failed and goes again: the remote's name, why, and the
@@ -80,6 +82,25 @@ class Online:
             )
         return connector
 
+    @contextlib.contextmanager
+    def _told_when(self, remote: str) -> Iterator[None]:
+        """Within it, a request the remote answered with a wait longer than is waited out
+        (a 429 or 503 with a far ``Retry-After``) fails as :class:`Held`: until when (at
+        most as long as the sync holds changes back) and to try again then, as a pause the
+        cache keeps does, with the remote's reason."""
+        try:
+            yield
+        except (RateLimited, Unavailable) as error:
+            until = asked_until(error, self._clock())
+            if until is None:
+                raise
+            raise Held(
+                f"{remote} asked for a pause until {time_of_day(until)}; try again then "
+                f"({clean(error.message, single_line=True)})",
+                status=error.status,
+                until=until,
+            ) from None
+
     async def _feature(self, remote: str, method: str, what: str) -> Any:
         connector = await self.ready(remote)
         feature = getattr(connector, method, None)
@@ -109,7 +130,8 @@ class Online:
         fetch = await self._feature(remote, "download_attachment_to", "attachments")
         attachments = await asyncio.to_thread(_cached_attachments, self.settings, incident_id)
         if not any(names_attachment(which, a) for a in attachments):
-            fresh = await self.connector(remote).get(remote_id)
+            with self._told_when(remote):
+                fresh = await self.connector(remote).get(remote_id)
             attachments = [
                 {"name": a.name, "remote_id": a.remote_id, "content_type": a.content_type,
                  "size": a.size, "url": a.url}
@@ -138,13 +160,14 @@ class Online:
             raise ActionError(f"{incident_id}: cannot download {attachment['name']!r}: {why}")
         if progress is not None:
             progress.name = str(attachment["name"] or attachment["remote_id"])
-        path: Path = await fetch(
-            remote_id,
-            attachment["remote_id"],
-            folder or self.settings.downloads(),
-            attachment["name"],
-            progress.update if progress is not None else None,
-        )
+        with self._told_when(remote):
+            path: Path = await fetch(
+                remote_id,
+                attachment["remote_id"],
+                folder or self.settings.downloads(),
+                attachment["name"],
+                progress.update if progress is not None else None,
+            )
         return path
 
     async def export_pdf(
@@ -162,11 +185,12 @@ class Online:
         name = f"{remote}-{remote_id}.pdf"
         if progress is not None:
             progress.name = name
-        path: Path = await export(
-            remote_id, folder or self.settings.downloads(), name,
-            with_attachments=with_attachments,
-            progress=progress.update if progress is not None else None,
-        )
+        with self._told_when(remote):
+            path: Path = await export(
+                remote_id, folder or self.settings.downloads(), name,
+                with_attachments=with_attachments,
+                progress=progress.update if progress is not None else None,
+            )
         return path
 
     async def export_remote_csv(
@@ -184,36 +208,42 @@ class Online:
         name = f"{remote}-export.csv"
         if progress is not None:
             progress.name = name
-        path: Path = await export(
-            folder or self.settings.downloads(), name, search=search or None,
-            status=status or None, progress=progress.update if progress is not None else None,
-        )
+        with self._told_when(remote):
+            path: Path = await export(
+                folder or self.settings.downloads(), name, search=search or None,
+                status=status or None,
+                progress=progress.update if progress is not None else None,
+            )
         return path
 
     async def stale(self, remote: str) -> list[Incident]:
         """The remote's own list of stale incidents (Kitehouse)."""
         stale = await self._feature(remote, "stale", "stale-incident list")
-        result: list[Incident] = await stale()
+        with self._told_when(remote):
+            result: list[Incident] = await stale()
         return result
 
     async def dashboard(self, remote: str, start: datetime, end: datetime | None) -> dict[str, Any]:
         """The remote's own dashboard figures (Kitehouse)."""
         dashboard = await self._feature(remote, "dashboard", "dashboard endpoint")
-        result: dict[str, Any] = await dashboard(start, end)
+        with self._told_when(remote):
+            result: dict[str, Any] = await dashboard(start, end)
         return result
 
     async def handover_stream(self, remote: str, hours: float) -> AsyncIterator[str]:
         """The remote's own handover e-mail as it streams in (Kitehouse SSE)."""
         stream = await self._feature(remote, "handover_stream", "handover stream")
-        async for chunk in stream(hours):
-            yield chunk
+        with self._told_when(remote):
+            async for chunk in stream(hours):
+                yield chunk
 
     # Look-ups for forms and confirmations ------------------------------------------------
 
     async def services(self, remote: str) -> list[dict[str, Any]]:
         """Where new incidents can go (Revily services)."""
         services = await self._feature(remote, "services", "services")
-        result: list[dict[str, Any]] = await services()
+        with self._told_when(remote):
+            result: list[dict[str, Any]] = await services()
         return result
 
     async def delete_preview(self, incident_id: str) -> dict[str, Any]:
@@ -224,7 +254,8 @@ class Online:
             return {"related": {}, "names": {}, "total": 0}
         await self.ready(remote)
         try:
-            result: dict[str, Any] = await preview(remote_id)
+            with self._told_when(remote):
+                result: dict[str, Any] = await preview(remote_id)
         except NotFound:
             return {"related": {}, "names": {}, "total": 0}
         return result
@@ -232,13 +263,15 @@ class Online:
     async def attribute_definitions(self, remote: str) -> list[dict[str, Any]]:
         """The attributes an AOH IMS deployment defines (name and type)."""
         definitions = await self._feature(remote, "attribute_definitions", "custom attributes")
-        result: list[dict[str, Any]] = await definitions()
+        with self._told_when(remote):
+            result: list[dict[str, Any]] = await definitions()
         return result
 
     async def states(self, remote: str) -> list[dict[str, Any]]:
         """The project's incident states (OneUptime)."""
         states = await self._feature(remote, "states", "configurable states")
-        result: list[dict[str, Any]] = await states()
+        with self._told_when(remote):
+            result: list[dict[str, Any]] = await states()
         return result
 
 

@@ -31,10 +31,14 @@ CHUNK = 256 * 1024
 """Bytes read from a file per uploaded chunk."""
 
 
-def _storage_error(response: httpx.Response) -> RemoteError:
+def _storage_error(response: httpx.Response, where: str) -> RemoteError:
+    """The storage's unsuccessful answer as the error family has it, its text naming
+    ``where`` (the storage, often another server than the API, may be down alone)."""
     error = classify_status(response, error_text(response))
     if isinstance(error, AuthFailed):  # an expired link is not a bad API token
-        return Refused(f"storage refused the request ({error.message})", status=error.status)
+        return Refused(f"{where} refused the request ({error.message})", status=error.status)
+    error.message = f"{where} answered {error.message}"
+    error.args = (error.message,)
     return error
 
 
@@ -61,13 +65,13 @@ async def put_file(storage: httpx.AsyncClient, url: httpx.URL, path: Path, conte
             limit(response, where=where, most=most, floor=floor, window=window)
             await read_whole(response, where=where, most=most)
     except httpx.TimeoutException:
-        raise Unavailable("attachment storage did not answer in time") from None
+        raise Unavailable(f"{where} did not answer in time") from None
     except httpx.LocalProtocolError as exc:
         raise unsendable(exc, where) from None
     except httpx.HTTPError as exc:
-        raise Unavailable(f"attachment storage failed: {type(exc).__name__}") from None
+        raise Unavailable(f"{where} failed: {type(exc).__name__}") from None
     if not response.is_success:
-        raise _storage_error(response)
+        raise _storage_error(response, where)
 
 
 async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
@@ -89,7 +93,7 @@ async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
                   floor=floor, window=window)
             if not response.is_success:
                 await read_whole(response, where=where, most=most)
-                raise _storage_error(response)
+                raise _storage_error(response, where)
 
             def told(done: int, whole: int | None) -> None:
                 # Kept here too: a failure says how much had come.

@@ -49,7 +49,7 @@ from incident_tui.remote.errors import (
     RemoteError,
     Unsupported,
 )
-from incident_tui.remote.http import Http, Sleep
+from incident_tui.remote.http import Http, Shape, Sleep, an_object
 from incident_tui.remote.oneuptime_mapping import (
     FULL_SELECT,
     INCIDENT_SELECT,
@@ -112,12 +112,13 @@ class OneuptimeConnector(Connector):
 
     # Requests --------------------------------------------------------------------------------
 
-    async def _read(self, path: str, body: dict[str, Any]) -> tuple[Any, Any]:
-        """A POST that only reads: safe to repeat, so retried, also on a garbled body.
-        Returns the payload as received and with typed values unwrapped (the same object
-        when the answer has none, which spares a copy per row)."""
+    async def _read(self, path: str, body: dict[str, Any], expect: Shape) -> tuple[Any, Any]:
+        """A POST that only reads: safe to repeat, so retried, also on a garbled body or
+        one not of the ``expect`` shape. Returns the payload as received and with typed
+        values unwrapped (the same object when the answer has none, which spares a copy per
+        row)."""
         response, payload = await self.http.until_parsed(
-            lambda: self.http.request("POST", path, json=body, idempotent=True)
+            lambda: self.http.request("POST", path, json=body, idempotent=True), expect=expect
         )
         return payload, plain(payload) if b'"_type"' in response.content else payload
 
@@ -125,9 +126,9 @@ class OneuptimeConnector(Connector):
                     ) -> tuple[list[Any], list[Any], int | None]:
         """One page: the rows as received and unwrapped, and ``count``, the number of rows
         matching the query (``None`` when the answer has no usable one)."""
-        payload, unwrapped = await self._read(f"{path}/get-list?skip={skip}&limit={LIMIT}", body)
-        if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
-            raise BadResponse(f"{path}/get-list: expected {{count, data}}, got {payload!r:.80}")
+        payload, unwrapped = await self._read(
+            f"{path}/get-list?skip={skip}&limit={LIMIT}", body, _a_page
+        )
         count = payload.get("count")
         count = count if isinstance(count, int) and not isinstance(count, bool) else None
         return list(payload["data"]), list(unwrapped["data"]), count
@@ -199,7 +200,9 @@ class OneuptimeConnector(Connector):
         the postmortem and of the notes), in five concurrent reads."""
         remote_id = _checked(remote_id)
         results = await asyncio.gather(
-            self._read(f"/incident/{remote_id}/get-item", {"select": FULL_SELECT}),
+            # Any object: {} is how OneUptime says it has no such incident (an empty
+            # body is no answer at all, and asked again).
+            self._read(f"/incident/{remote_id}/get-item", {"select": FULL_SELECT}, an_object),
             self._list_all("/incident-internal-note", remote_id, NOTE_SELECT),
             self._list_all("/incident-public-note", remote_id, {**NOTE_SELECT, "postedAt": True}),
             self._list_all("/incident-owner-user", remote_id,
@@ -256,7 +259,7 @@ class OneuptimeConnector(Connector):
         one of the incident's postmortem files (the route answers a bare 404 otherwise, which
         could not tell a note's file from a missing one)."""
         _, item = await self._read(f"/incident/{remote_id}/get-item", {"select": {
-            "projectId": True, "postmortemAttachments": {"_id": True}}})
+            "projectId": True, "postmortemAttachments": {"_id": True}}}, an_object)
         if not isinstance(item, dict) or not item.get("_id"):
             raise NotFound(f"incident {remote_id} not found")
         wanted = file_id.casefold()
@@ -419,3 +422,11 @@ def js_iso(value: datetime) -> str:
     """``Date.toISOString()`` form, the one the server parses and sends."""
     value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _a_page(body: Any) -> str | None:
+    """A :data:`~incident_tui.remote.http.Shape`: a get-list answer, ``{count, data}``
+    with its rows in a list."""
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        return None
+    return "expected {count, data}"

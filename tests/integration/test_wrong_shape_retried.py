@@ -1,9 +1,11 @@
 """A read answered 200 with a body of the wrong shape (an empty body, a proxy's ``{}``) is
 asked again like a garbled one, from the emulators over loopback through the real command
-line: one such answer must not fail a sync, ``show --fresh``, ``stale`` or ``services``."""
+line: one such answer must not fail a sync, ``show --fresh``, ``stale`` or ``services``, nor
+pass for an incident deleted on the remote."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -24,6 +26,7 @@ READS = [
     ("aoh_ims", ["show", "ID", "--fresh"], r"^/v1/incident/[^/]+$"),
     ("fourhse", ["sync", "--once"], r"/incident/index$"),
     ("fourhse", ["show", "ID", "--fresh"], r"/incident/view/"),
+    ("oneuptime", ["sync", "--once"], r"^/api/incident/get-list$"),
 ]
 
 
@@ -61,3 +64,23 @@ def test_a_wrong_shaped_answer_to_a_read_is_asked_again(
 
     assert len(seen) >= 2, seen
     assert "failed" not in out and "cached copy" not in err and not err.strip(), (out, err)
+
+
+def test_an_empty_answer_to_oneuptime_get_item_is_no_deletion(
+    serve: Serve, use: object, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # OneUptime answers {} for an incident it has no row for; an empty body is no answer.
+    server = serve("oneuptime", sample=0)
+    made = server.emulator.add("Disk full")
+    use(("r", server))  # type: ignore[operator]
+    incident_id = f"r:{made['_id']}"
+    cli(capsys, "ack", incident_id)
+    seen = _answer_once(monkeypatch, server, r"/get-item$", b"")
+
+    out, _ = cli(capsys, "sync", "--once")
+
+    assert len(seen) >= 2, seen
+    assert "no longer exists" not in out, out
+    out, _ = cli(capsys, "show", incident_id, "--json")
+    assert json.loads(out)["status"] == "acknowledged" and not json.loads(out)["pending"]

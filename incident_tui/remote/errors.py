@@ -118,6 +118,12 @@ class BadResponse(RemoteError):
     retryable = True
 
 
+class WrongShape(BadResponse):
+    """A read answered legal JSON (or nothing) of another shape than asked for: an empty
+    200 or a proxy's ``{}`` where a list or an incident was due. Its text never quotes the
+    body."""
+
+
 class SignInGarbled(BadResponse):
     """The token endpoint answered with what is no token (garbage, no ``access_token``):
     the remote's sign-in trouble, never the record being read when a renewal came due."""

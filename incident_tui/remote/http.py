@@ -39,6 +39,7 @@ from incident_tui.remote.errors import (
     Unavailable,
     Unsendable,
     Untrusted,
+    WrongShape,
 )
 
 T = TypeVar("T")
@@ -354,7 +355,7 @@ class Http:
             try:
                 return response, parse_json(response, expect)
             except BadResponse as error:
-                if garbled is not None:
+                if garbled is not None and not isinstance(error, WrongShape):
                     error = BadResponse(garbled, status=error.status)
                 if attempt >= self.attempts:
                     raise error from None
@@ -595,7 +596,7 @@ def parse_json(response: httpx.Response, expect: Shape | None = None) -> Any:
     wrong = expect(body) if expect is not None else None
     if wrong is not None:
         came = "an empty body" if body is None else _kind_of(body)
-        raise BadResponse(f"{where}: {wrong}, got {came}", status=response.status_code)
+        raise WrongShape(f"{where}: {wrong}, got {came}", status=response.status_code)
     return body
 
 

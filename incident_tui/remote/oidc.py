@@ -24,7 +24,13 @@ import httpx
 from incident_tui.clock import system_clock
 from incident_tui.config_remotes import HEADER_SAFE, OidcRemote
 from incident_tui.domain import jsontext
-from incident_tui.remote.errors import AuthFailed, BadResponse, RemoteError, SignInGarbled
+from incident_tui.remote.errors import (
+    AuthFailed,
+    BadResponse,
+    RemoteError,
+    SignInGarbled,
+    WrongShape,
+)
 from incident_tui.remote.http import WRITES_SENT, Http, classify_status
 
 T = TypeVar("T")
@@ -203,7 +209,14 @@ class OidcSession:
             _, body = await self.http.until_parsed(
                 lambda: self.http.request("POST", self.token_url, data=form, idempotent=True),
                 garbled=f"{self.system} token endpoint answered with garbage",
+                expect=_a_token,
             )
+        except WrongShape as error:
+            # An empty 200 from a proxy, say: asked again as garbage is, to no avail.
+            raise SignInGarbled(
+                f"{self.system} token endpoint answered without an access_token",
+                status=error.status,
+            ) from None
         except BadResponse as error:
             raise SignInGarbled(error.message, status=error.status) from None
         finally:
@@ -224,6 +237,13 @@ class OidcSession:
         if self._on_token is not None:
             self._on_token(access)
         return access
+
+
+def _a_token(body: Any) -> str | None:
+    """A :data:`~incident_tui.remote.http.Shape`: a token endpoint's answer, with its
+    ``access_token``."""
+    access = body.get("access_token") if isinstance(body, dict) else None
+    return None if isinstance(access, str) and access else "expected an access_token"
 
 
 def _token_from(body: dict[str, Any], access: str, now: datetime) -> Token:

@@ -1,8 +1,8 @@
 """Odd answers of a token endpoint, through ``sync --once`` against the 4HSE emulator over
-HTTP: a garbled answer is asked again, as any garbled answer is, and never quoted (it may hold
-the token); a token whose lifetime is no number of seconds is used all the same; a token
-endpoint that fails is named as the sign-in, not taken for the API; an access token no
-header can carry fails the sign-in, never quoted, and refuses no queued change."""
+HTTP: a garbled answer, or one without a token, is asked again, as any garbled answer is, and
+never quoted (it may hold the token); a token whose lifetime is no number of seconds is used
+all the same; a token endpoint that fails is named as the sign-in, not taken for the API; an
+access token no header can carry fails the sign-in, never quoted, and refuses no queued change."""
 
 from __future__ import annotations
 
@@ -54,6 +54,25 @@ def test_a_garbled_token_answer_every_time_fails_without_quoting_it(
     out, err = cli(capsys, "sync", "--once", status=1)
     assert "4HSE token endpoint answered with garbage" in out + err
     assert token_requests(plant.emulator) > 1
+
+
+@pytest.mark.parametrize("body", [{}, {"access_token": ""}, []], ids=["empty", "blank", "list"])
+def test_a_token_answer_without_a_token_is_asked_again(
+    serve: Serve, point: Point, tmp_path: Path, capsys: pytest.CaptureFixture[str], body: Any
+) -> None:
+    # A proxy's empty 200 reads as no token at all: a flaky answer, as garbage is.
+    plant: Any = serve("fourhse", sample=5)
+    plant.emulator.faults.add("status", status=200, body=body, method="POST", path="^/token$")
+    point(("plant", plant))
+    out, err = cli(capsys, "sync", "--once")
+    assert "plant: ok" in out, (out, err)
+    assert token_requests(plant.emulator) == 2
+    assert cached(tmp_path) == 5
+    plant.emulator.faults.add(
+        "status", status=200, body=body, method="POST", path="^/token$", times=100
+    )
+    out, err = cli(capsys, "sync", "--once", status=1)
+    assert "4HSE token endpoint answered without an access_token" in out + err, (out, err)
 
 
 @pytest.mark.parametrize(

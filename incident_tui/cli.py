@@ -30,6 +30,7 @@ from incident_tui.cli_changes import (
     cmd_resolve,
 )
 from incident_tui.cli_emulate import EmulateFailure
+from incident_tui.cli_encoding import fit_stream
 from incident_tui.cli_ids import whole_ids
 from incident_tui.cli_outbox import cmd_conflict, cmd_discard, cmd_outbox, cmd_retry
 from incident_tui.cli_parser import build_parser, parse_command_line
@@ -51,6 +52,11 @@ if TYPE_CHECKING:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    # Under a locale that is not UTF-8, a character its charset lacks (the "…" of a cut
+    # title) ended the command with a traceback; the TUI drew it as "\u2026", six columns
+    # wide, throwing the rows out of line.
+    fit_stream(sys.stderr)
+    fit_stream(sys.stdout)
     # Every line for stderr goes there or nowhere: closed, it sent them into stdout's data.
     with quiet_stderr():
         return _main(argv)
@@ -81,6 +87,8 @@ def _main(argv: Sequence[str] | None) -> int:
         if command == "tui" or (command == "demo" and not args.no_tui):
             # The TUI draws on stderr and leaves stdout to Textual as it finds it.
             return _run(command, args)
+        if getattr(args, "json", False) or getattr(args, "format", None) == "json":
+            fit_stream(sys.stdout, json_output=True)
         with guarded_stdout() as stdout:
             status = _run(command, args)
             # Output kept back in the buffer fails here, where it is reported, and not

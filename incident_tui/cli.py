@@ -183,11 +183,19 @@ def terminal_streams() -> list[str]:
 
 def no_terminal(advice: str) -> None:
     """Raise :class:`Failure` when the TUI could not run here: without a terminal it waited
-    for keys that never came and drew its screens into whatever file took them."""
+    for keys that never came and drew its screens into whatever file took them; on a dumb
+    one (``TERM=dumb``) it drew them as escape sequences the terminal printed as text."""
     missing = terminal_streams()
     if missing:
         which = f"{missing[0]} is not one" if len(missing) == 1 else "stdin and stderr are not"
         raise Failure(f"the TUI needs a terminal, but {which}; {advice}")
+    if os.environ.get("TERM", "").strip().lower() == "dumb":
+        # A dumb terminal (Emacs' M-x shell, an IDE's console) cannot place the cursor nor
+        # tell keys apart: the TUI's screens came out as a stream of escape sequences.
+        raise Failure(
+            "the TUI needs a terminal that can place the cursor, but TERM is dumb; open it in "
+            f"a terminal emulator (or set TERM to what yours is, xterm-256color say); {advice}"
+        )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:

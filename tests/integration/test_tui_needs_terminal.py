@@ -69,3 +69,25 @@ def test_on_a_terminal_the_tui_starts_and_quits(tmp_path: Path) -> None:
         assert exit_status(child, leader) == 0
     finally:
         stop(child, leader)
+
+
+@pytest.mark.parametrize(("argv", "advice"), [([], "tui"), (["demo"], "demo")])
+def test_on_a_dumb_terminal_it_says_so_and_starts_nothing(
+    tmp_path: Path, argv: list[str], advice: str
+) -> None:
+    db = tmp_path / "cache.db"
+    given = [] if argv == ["demo"] else ["--db", str(db)]
+    # A terminal, but TERM=dumb (Emacs' M-x shell): no cursor to place, so no screen to draw.
+    child, leader = start_on_terminal([*given, *argv], env={**os.environ, "TERM": "dumb"})
+    try:
+        seen = read_until(leader, b"\n", limit=30)
+        assert exit_status(child, leader) == 1
+        assert seen.decode().replace("\r\n", "\n") == (
+            "incident-tui: the TUI needs a terminal that can place the cursor, but TERM is "
+            "dumb; open it in a terminal emulator (or set TERM to what yours is, "
+            f"xterm-256color say); {ADVICE[advice]}\n"
+        )
+        assert b"\x1b[" not in seen
+        assert not db.exists()
+    finally:
+        stop(child, leader)

@@ -32,6 +32,14 @@ T = TypeVar("T")
 _TO = path_argument("--to", "download_dir")
 """``--to`` of the commands that save files."""
 
+
+def _upload(text: str) -> Path:
+    """The ``file`` of ``attach``: an empty one is wrong usage. As a path it is the working
+    folder, refused as ". is a folder", a path the user never typed."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path names no file: give the file to upload")
+    return Path(text)
+
 if TYPE_CHECKING:
     from incident_tui.cli_progress import ProgressLine
     from incident_tui.config import Settings
@@ -50,7 +58,7 @@ def add_commands(sub: Any) -> None:
     ``add_parser``; the command line passes one that adds ``--config`` and ``--db``)."""
     attach = sub.add_parser("attach", help="queue uploading a file to an incident (Kitehouse)")
     attach.add_argument("id", help=ID_HELP)
-    attach.add_argument("file", type=Path, help="the file to upload")
+    attach.add_argument("file", type=_upload, help="the file to upload")
     attach.add_argument("--content-type", help="MIME type (default: guessed from the name)")
 
     forget = sub.add_parser(

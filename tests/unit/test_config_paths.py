@@ -238,3 +238,15 @@ def test_an_empty_path_flag_is_wrong_usage_naming_the_flag(
         f"for {default}"
     )
     assert "is a folder" not in err
+
+
+def test_an_empty_file_to_attach_is_wrong_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    # Path("") is the working folder: refused as ". is a folder", a path never typed.
+    with pytest.raises(SystemExit) as stopped:
+        main(["attach", "x:1", ""])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].endswith(
+        "error: argument file: an empty path names no file: give the file to upload"
+    )
+    assert "is a folder" not in err

@@ -79,12 +79,16 @@ def _decoded(payload: str) -> dict[str, Any]:
 
 
 def _lay_over_base(
-    incident: IncidentRow, changes: Sequence[tuple[ChangeKind, dict[str, Any]]]
+    incident: IncidentRow,
+    changes: Sequence[tuple[ChangeKind, dict[str, Any]]],
+    shown: dict[str, Any] | None = None,
 ) -> tuple[str, bool]:
-    """Set ``incident``'s fields to the remote's as last pulled (its ``base``) with
-    ``changes`` laid over them; returns the status they lead to (left for the caller, who
-    sets the times with it) and whether a field moved."""
-    view = queued_view(json.loads(incident.base or "{}"), incident.kind, changes)
+    """Set ``incident``'s fields to the remote's as last pulled (its ``base``, or ``shown``
+    when the remote is known to have newer values) with ``changes`` laid over them; returns
+    the status they lead to (left for the caller, who sets the times with it) and whether a
+    field moved."""
+    values = shown if shown is not None else json.loads(incident.base or "{}")
+    view = queued_view(values, incident.kind, changes)
     status = view.pop("status", incident.status)
     moved = any(getattr(incident, name) != value for name, value in view.items())
     for name, value in view.items():
@@ -171,16 +175,19 @@ def discard(engine: Engine, seq: int) -> str:
             return incident.id
         states = {other.state for other in remaining}
         settled: dict[str, Any] = {}
+        shown: dict[str, Any] | None = None
         if "conflict" not in states and not incident.remote_deleted:
             # What the remote had when it contested a change is newer than the last pull.
             settled = json.loads(incident.conflict or "{}")
             theirs = settled.get("theirs")
             if theirs:
-                incident.base = json.dumps({**json.loads(incident.base or "{}"), **theirs})
+                shown = {**json.loads(incident.base or "{}"), **theirs}
+                held = bool(remaining)
+                incident.base = json.dumps(_seen_base(incident.base, settled, held=held))
             incident.conflict = None
         if "failed" not in states:
             incident.failed = None
-        _undo_local_view(incident, op, payload, remaining)
+        _undo_local_view(incident, op, payload, remaining, shown)
         hide_while_deleting(s, incident)
         _their_words(incident, settled)
         # Forget the version, so the re-read rewrites the row even where the remote's own
@@ -308,15 +315,20 @@ def _put_back(s: Session, incident_id: str, op: ChangeKind, payload: dict[str, A
 
 
 def _undo_local_view(
-    incident: IncidentRow, op: ChangeKind, payload: dict[str, Any], remaining: Sequence[OutboxRow]
+    incident: IncidentRow,
+    op: ChangeKind,
+    payload: dict[str, Any],
+    remaining: Sequence[OutboxRow],
+    shown: dict[str, Any] | None = None,
 ) -> None:
-    """Show the remote's view of ``incident`` as last pulled again (its ``base``), with what
-    the changes still queued show laid over it, as the discarded change ``op`` was never
-    made. The times a status change replaced come back from the copy it kept, once no
-    status change is left queued; what the cache does not keep at all (a custom attribute's
-    old value) is brought by the re-read."""
+    """Show the remote's view of ``incident`` as last pulled again (its ``base``, or
+    ``shown``: what the remote had when it contested the change), with what the changes
+    still queued show laid over it, as the discarded change ``op`` was never made. The
+    times a status change replaced come back from the copy it kept, once no status change
+    is left queued; what the cache does not keep at all (a custom attribute's old value) is
+    brought by the re-read."""
     queue = [(ChangeKind(other.op), json.loads(other.payload)) for other in remaining]
-    status, _ = _lay_over_base(incident, queue)
+    status, _ = _lay_over_base(incident, queue, shown)
     if status != incident.status:
         incident.status = status
         kept = payload.get("times")
@@ -352,6 +364,22 @@ def _undo_attribute(
     incident.custom_fields = json.dumps(fields)
 
 
+def _seen_base(base: str | None, conflict: dict[str, Any], *, held: bool) -> dict[str, Any]:
+    """The conflict base once the user answered ``conflict``. With changes ``held`` behind
+    the contested one: the remote's values of the contested fields, which the user was
+    shown and decided on, over the base as it was. Only those: a held change was made
+    against the old values, and a field someone else changed that it changes too was never
+    put to the user, so it must stay a conflict rather than be written over theirs. With
+    none held, all of the remote's values, as the incident now shows them (a conflict kept
+    without its fields, an older version's, the same)."""
+    theirs = conflict.get("theirs") or {}
+    fields = conflict.get("fields")
+    if not held or not isinstance(fields, list) or not fields:
+        fields = list(theirs)
+    kept = json.loads(base or "{}")
+    return {**kept, **{name: theirs[name] for name in fields if name in theirs}}
+
+
 def _in_conflict(s: Session, incident_id: str) -> IncidentRow:
     """The cached incident whose conflict is being settled; ``ActionError`` saying which is
     wrong when the cache has no such incident, or it has no conflict."""
@@ -364,10 +392,12 @@ def _in_conflict(s: Session, incident_id: str) -> IncidentRow:
 
 
 def keep_mine(engine: Engine, incident_id: str) -> None:
-    """Resolve a conflict for our side: the remote's values the user saw become the base, so
-    the queued change is pushed over them at the next sync. Over them only: a change someone
-    makes after that is a new conflict, not overwritten unseen. Where the remote's values
-    could not be read, the change is sent over whatever the remote has.
+    """Resolve a conflict for our side: the remote's values of the contested fields, which
+    the user saw, become the base, so the queued change is pushed over them at the next sync
+    (a change held behind it stays checked against what it was made against). Over them
+    only: a change someone makes after that is a new conflict, not overwritten unseen.
+    Where the remote's values could not be read, the change is sent over whatever the
+    remote has.
 
     Refused (``ActionError``, the conflict left as it was) for an incident deleted on the
     remote: there is nothing left there for the changes to go to."""
@@ -381,7 +411,12 @@ def keep_mine(engine: Engine, incident_id: str) -> None:
         info = json.loads(incident.conflict or "{}")
         seen = bool(info.get("theirs"))
         if seen:
-            incident.base = json.dumps(info["theirs"])
+            held = s.exec(
+                select(OutboxRow.seq).where(
+                    OutboxRow.incident_id == incident_id, OutboxRow.state != "conflict"
+                )
+            ).first()
+            incident.base = json.dumps(_seen_base(incident.base, info, held=held is not None))
         incident.conflict = None
         for row in s.exec(
             select(OutboxRow).where(
@@ -404,7 +439,8 @@ def keep_mine(engine: Engine, incident_id: str) -> None:
 
 
 def take_theirs(engine: Engine, incident_id: str) -> None:
-    """Resolve a conflict for the remote's side: drop our contested changes and show theirs."""
+    """Resolve a conflict for the remote's side: drop our contested changes and show theirs,
+    with what the changes held behind them show laid over it."""
     with session(engine) as s, s.begin():
         incident = _in_conflict(s, incident_id)
         info = json.loads(incident.conflict or "{}")
@@ -415,12 +451,20 @@ def take_theirs(engine: Engine, incident_id: str) -> None:
         ).all():
             s.delete(row)
         theirs = info.get("theirs") or {}
-        for name in ("title", "description", "severity", "status"):
-            if name in theirs:
-                setattr(incident, name, theirs[name])
-        _their_words(incident, info)
         if theirs:
-            incident.base = json.dumps(theirs)
+            s.flush()
+            # Their values, with what the changes still waiting (held behind this one) show
+            # laid over them: those are not dropped, so the incident keeps showing them.
+            remaining = s.exec(
+                select(OutboxRow)
+                .where(OutboxRow.incident_id == incident_id)
+                .order_by(col(OutboxRow.seq))
+            ).all()
+            queue = [(ChangeKind(row.op), _decoded(row.payload)) for row in remaining]
+            for name, value in queued_view(theirs, incident.kind, queue).items():
+                setattr(incident, name, value)
+            incident.base = json.dumps(_seen_base(incident.base, info, held=bool(remaining)))
+        _their_words(incident, info)
         incident.conflict = None
         incident.version = None
         if incident.remote_deleted:

@@ -222,3 +222,70 @@ async def test_a_description_never_read_goes_when_the_remote_has_none(
 
     assert result.pushed == 1 and result.conflicts == 0
     assert emulator.incident(remote_id)["description"] == "Exit 3"
+
+
+async def test_keeping_mine_of_a_status_does_not_agree_to_their_title_for_an_edit_held_behind(
+    serve: Serve, tmp_path: Path
+) -> None:
+    emulator, settings, [remote_id] = await synced_kitehouse(serve, tmp_path, "Boiler noise")
+    incident_id = f"school:{remote_id}"
+    actions = Actions.open(settings.db_path())
+    actions.acknowledge([incident_id])
+    actions.edit(incident_id, {"title": "Boiler noise, room 4"})
+    emulator.touch(remote_id, status="closed", short_description="Boiler fixed")
+    assert (await sync(settings)).results[0].conflicts == 1
+
+    # The answer is about the status alone: the edit waiting behind it was never shown
+    # their new title, so it is a conflict of its own, not written over theirs.
+    outbox_answers.keep_mine(actions.engine, incident_id)
+    result = (await sync(settings)).results[0]
+
+    assert result.pushed == 1 and result.conflicts == 1
+    assert emulator.incident(remote_id)["status"] == "in_progress"
+    assert emulator.incident(remote_id)["short_description"] == "Boiler fixed"
+    changes = [(c["op"], c["state"]) for c in Reader.open(settings.db_path()).outbox()]
+    assert changes == [("edit", "conflict")]
+
+
+async def test_taking_theirs_of_a_status_keeps_an_edit_held_behind_shown_and_contested(
+    serve: Serve, tmp_path: Path
+) -> None:
+    emulator, settings, [remote_id] = await synced_kitehouse(serve, tmp_path, "Boiler noise")
+    incident_id = f"school:{remote_id}"
+    actions = Actions.open(settings.db_path())
+    actions.acknowledge([incident_id])
+    actions.edit(incident_id, {"title": "Boiler noise, room 4"})
+    emulator.touch(remote_id, status="closed", short_description="Boiler fixed")
+    assert (await sync(settings)).results[0].conflicts == 1
+
+    outbox_answers.take_theirs(actions.engine, incident_id)
+    reader = Reader.open(settings.db_path())
+    detail = reader.detail(incident_id)
+    assert detail is not None
+    # Their status; the title is still the one the queued edit shows.
+    assert detail.incident["status"] == "resolved"
+    assert detail.incident["title"] == "Boiler noise, room 4"
+
+    result = (await sync(settings)).results[0]
+    assert result.pushed == 0 and result.conflicts == 1
+    assert emulator.incident(remote_id)["short_description"] == "Boiler fixed"
+    changes = [(c["op"], c["state"]) for c in reader.outbox()]
+    assert changes == [("edit", "conflict")]
+
+
+async def test_discarding_a_contested_status_leaves_an_edit_held_behind_contested(
+    serve: Serve, tmp_path: Path
+) -> None:
+    emulator, settings, [remote_id] = await synced_kitehouse(serve, tmp_path, "Boiler noise")
+    incident_id = f"school:{remote_id}"
+    actions = Actions.open(settings.db_path())
+    [ack] = actions.acknowledge([incident_id])
+    actions.edit(incident_id, {"title": "Boiler noise, room 4"})
+    emulator.touch(remote_id, status="closed", short_description="Boiler fixed")
+    assert (await sync(settings)).results[0].conflicts == 1
+
+    outbox_answers.discard(actions.engine, ack.seq)
+    result = (await sync(settings)).results[0]
+
+    assert result.pushed == 0 and result.conflicts == 1
+    assert emulator.incident(remote_id)["short_description"] == "Boiler fixed"

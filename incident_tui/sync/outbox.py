@@ -290,8 +290,11 @@ def mark_conflict(
     ours: dict[str, Any],
     theirs: Incident | None,
     reason: str,
+    *,
+    attributes: dict[str, Any] | None = None,
 ) -> None:
-    """The remote changed what we change: keep both sides for the user to choose."""
+    """The remote changed what we change: keep both sides for the user to choose
+    (``attributes``: the remote's values of the custom attributes in conflict)."""
     theirs_values = base_of(theirs) if theirs else None
     with session(engine) as s, s.begin():
         incident = _block(s, seq, "conflict", reason)
@@ -304,11 +307,16 @@ def mark_conflict(
                     "theirs": theirs_values,
                     "theirs_raw": their_words(theirs) if theirs else None,
                     "reason": reason,
+                    **({THEIR_ATTRIBUTES: attributes} if attributes else {}),
                 },
                 default=str,
             )
             if theirs is not None:
                 incident.raw = json.dumps(theirs.raw, default=str)
+
+
+THEIR_ATTRIBUTES = "theirs_attributes"
+"""Key of a conflict holding the remote's values of the custom attributes it is about."""
 
 
 def their_words(theirs: Incident) -> dict[str, str | None]:

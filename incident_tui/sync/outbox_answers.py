@@ -28,7 +28,7 @@ from incident_tui.store.in_flight import LOCAL_NUMBER, SENDING, waiting_removals
 from incident_tui.store.queued import READ_BASE, queued_view, times_after
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import REFUSED_BASE
-from incident_tui.sync.outbox import BLOCKING_STATES
+from incident_tui.sync.outbox import BLOCKING_STATES, THEIR_ATTRIBUTES
 
 
 def retry(engine: Engine, seq: int, *, clock: Clock = system_clock) -> None:
@@ -231,6 +231,21 @@ def _their_words(incident: IncidentRow, conflict: dict[str, Any]) -> None:
                 setattr(incident, name, words[name])
     if "severity_raw" in words and "severity" in theirs and incident.severity == theirs["severity"]:
         incident.severity_raw = words["severity_raw"]
+
+
+def _their_attributes(
+    incident: IncidentRow, conflict: dict[str, Any], queue: list[tuple[ChangeKind, Any]]
+) -> None:
+    """Show the remote's values of the custom attributes a settled ``conflict`` was about,
+    or, for one a change still queued sets, the value that change shows."""
+    attributes = conflict.get(THEIR_ATTRIBUTES)
+    if not isinstance(attributes, dict) or not attributes:
+        return
+    fields = json.loads(incident.custom_fields or "{}")
+    for name, value in attributes.items():
+        setting = [p for op, p in queue if op is ChangeKind.SET_ATTRIBUTE and p.get("name") == name]
+        fields[name] = setting[-1].get("value") if setting else value
+    incident.custom_fields = json.dumps(fields)
 
 
 def _drop_unsent(s: Session, incident_id: str, op: ChangeKind, payload: dict[str, Any]) -> None:
@@ -464,6 +479,7 @@ def take_theirs(engine: Engine, incident_id: str) -> None:
             for name, value in queued_view(theirs, incident.kind, queue).items():
                 setattr(incident, name, value)
             incident.base = json.dumps(_seen_base(incident.base, info, held=bool(remaining)))
+            _their_attributes(incident, info, queue)
         _their_words(incident, info)
         incident.conflict = None
         incident.version = None

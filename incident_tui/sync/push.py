@@ -760,9 +760,17 @@ class Pusher:
         ours: dict[str, Any] = dict(change.payload.get("changes", {}))
         if change.op in STATUS_CHANGES:
             ours = {"status": status_after(change.op, connector.kind).value}
+        attributes: dict[str, Any] | None = None
+        if change.op is ChangeKind.SET_ATTRIBUTE:
+            name = str(change.payload.get("name"))
+            ours = {name: change.payload.get("value")}
+            if theirs is not None:
+                # Kept so that taking theirs shows their value at once.
+                attributes = {name: (theirs.custom_fields or {}).get(name)}
         fields = list(error.fields) or sorted(ours)
         await asyncio.to_thread(
-            outbox.mark_conflict, self.engine, change.seq, fields, ours, theirs, str(error)
+            outbox.mark_conflict, self.engine, change.seq, fields, ours, theirs, str(error),
+            attributes=attributes,
         )
 
     async def _push_create(self, connector: Connector, change: Change) -> list[str]:

@@ -59,3 +59,16 @@ def test_status_row_without_conflict_keeps_the_stored_word() -> None:
     # A conflict from before words were kept (no theirs_raw) falls back to the stored word.
     incident["conflict"] = {"reason": "deleted", "theirs": {}}
     assert _status_line(incident) == "Status        acknowledged  (remote: triggered)"
+
+
+def test_their_value_of_a_contested_attribute_is_listed_with_their_fields() -> None:
+    # An AOH IMS attribute someone else changed: it is no field of the incident, so the
+    # conflict keeps their value apart; listed only in the reason, it was easy to miss.
+    conflict = {
+        "reason": "the remote changed count since the last pull (it has 7)",
+        "fields": ["count"],
+        "theirs": {"status": "triggered"},
+        "theirs_attributes": {"count": 7},
+    }
+    plain = detail_content.conflict({"conflict": conflict}).plain
+    assert plain.splitlines()[2:] == ["Theirs", "  status      triggered", "  count       7"]

@@ -24,6 +24,7 @@ from incident_tui.domain.gone import moved_away
 from incident_tui.domain.remote_words import remote_words
 from incident_tui.domain.sizes import size_text
 from incident_tui.domain.text import clean, counted
+from incident_tui.sync.outbox import THEIR_ATTRIBUTES
 from incident_tui.ui.format import local_time, value_text
 from incident_tui.ui.widgets.hanging_text import LABEL_STYLE
 
@@ -253,11 +254,17 @@ def conflict(incident: Mapping[str, Any]) -> Content:
     if info.get("fields"):
         out.append(field_line("Fields", join_values(info.get("fields"))))
     theirs = info.get("theirs")
-    if isinstance(theirs, Mapping) and theirs:
+    values = sorted(theirs.items(), key=lambda kv: str(kv[0])) if isinstance(
+        theirs, Mapping) else []
+    # A custom attribute in dispute is no field of the incident: its value is kept apart.
+    attributes = info.get(THEIR_ATTRIBUTES)
+    if isinstance(attributes, Mapping):
+        values += sorted(attributes.items(), key=lambda kv: str(kv[0]))
+    if values:
         # A heading, then each field indented under it: "Theirs description" was wider
         # than the label column and pushed its value out of line with the others.
         out.append(Content.styled("Theirs", "$foreground-muted"))
-        for key, value in sorted(theirs.items(), key=lambda kv: str(kv[0])):
+        for key, value in values:
             label = "  " + clean(key, single_line=True)[: LABEL_WIDTH - 3]
             out.append(field_line(label, value_text(value)))
     return lines(out)

@@ -23,6 +23,7 @@ from incident_tui.remote.answer_limits import (
     MOST_HELD,
     SPEED_FLOOR,
     SPEED_WINDOW,
+    detach_stream,
     limit,
     read_whole,
 )
@@ -558,6 +559,7 @@ class Http:
             await self._read_whole(response)
         finally:
             await response.aclose()
+            detach_stream(response)
         return response
 
     async def _read_whole(self, response: httpx.Response) -> None:

@@ -11,6 +11,8 @@ in the help.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -35,7 +37,19 @@ class KeyFooter(Footer):
         whenever the bindings change, and would otherwise flash the hints that don't fit)."""
         with self.app.batch_update():
             await super().recompose()
+            self._forget_removed()
             self._fit()
+
+    def _forget_removed(self) -> None:
+        """Drop the footer's watchers of hints a rebuild removed.
+
+        Textual's footer binds each hint it builds to its ``compact`` setting, and drops the
+        binding of a removed hint only when that setting changes, which it never does here:
+        every rebuild (each rest of the list's cursor) kept its hints in memory for good, a
+        few hundred widgets a minute of moving about the list."""
+        watchers: dict[str, list[tuple[Any, Any]]] = getattr(self, "__watchers", {})
+        for bound in watchers.values():
+            bound[:] = [(node, callback) for node, callback in bound if not node._closing]
 
     def on_resize(self) -> None:
         """Fit the hints to the new width (more may fit, or fewer)."""

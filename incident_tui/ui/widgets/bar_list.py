@@ -79,6 +79,10 @@ class BarList(Widget):
         """Repaint with the new colours when the theme changes."""
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
 
+    def on_unmount(self) -> None:
+        """Stop listening for theme changes (see :meth:`Chart.on_unmount`)."""
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def show(self, title: str, bars: Sequence[tuple[str, int, str]]) -> None:
         """New data: a title and ``(label, count, colour variable)`` per bar."""
         self._title = clean(title, single_line=True)

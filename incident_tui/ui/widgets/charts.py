@@ -139,6 +139,14 @@ class Chart(PlotextPlot):
         """
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
 
+    def on_unmount(self) -> None:
+        """Stop listening for theme changes, plotext's listener with ours.
+
+        The App's signal lets a removed widget go only when the theme changes, which it
+        seldom does: every dashboard closed kept its charts in memory for the rest of the
+        run."""
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def colour(self, variable: str) -> RGB:
         """The theme's colour for ``variable`` (an incident-tui variable such as
         ``severity-critical``, or a stock one), as plotext's RGB triple."""

@@ -338,6 +338,7 @@ class Http:
         *,
         garbled: str | None = None,
         expect: Shape | None = None,
+        unparsed: Callable[[httpx.Response], bool] | None = None,
     ) -> tuple[httpx.Response, Any]:
         """``send()`` and parse the answer's JSON body (as :func:`parse_json`), sending again
         while the body comes back garbled, up to ``attempts`` sends with the usual backoff.
@@ -348,11 +349,15 @@ class Http:
         ``garbled``: the reason given for a garbled body, retried or final, instead of one
         quoting it (a token endpoint's garbled answer may hold the token). ``expect``: the
         shape the body must have, sent again like a garbled one when it has another.
+        ``unparsed``: says which answers are taken as they are, body ``None`` (a redirect,
+        whose body is a page for browsers, not the API's JSON).
         """
         attempt = 0
         while True:
             attempt += 1
             response = await send()
+            if unparsed is not None and unparsed(response):
+                return response, None
             try:
                 return response, parse_json(response, expect)
             except BadResponse as error:

@@ -18,7 +18,7 @@ import httpx
 from incident_tui.domain.media_types import media_type_refusal
 from incident_tui.domain.model import Attachment
 from incident_tui.remote.errors import BadResponse, Refused, Unsendable
-from incident_tui.remote.http import Http, parse_json
+from incident_tui.remote.http import Http
 from incident_tui.remote.kitehouse_storage import put_file
 
 
@@ -64,14 +64,33 @@ async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
                       data.get("raw_url"), size)
 
 
+REDIRECTS = (301, 302, 303, 307, 308)
+"""The statuses a download link may come as, in the ``Location`` header."""
+
+
 async def download_url(http: Http, path: str, object_id: str) -> str:
     """The (audit-logged) download URL from ``path`` (an incident's ``/attachments/download``):
-    ``{"url"}`` JSON or a redirect's ``Location``."""
-    response = await http.request("GET", path, params={"objectId": object_id},
-                                  ok=(301, 302, 303, 307, 308))
-    if response.is_redirect and response.headers.get("Location"):
+    ``{"url"}`` JSON or a redirect's ``Location``.
+
+    A 200 without the URL (an empty body, a proxy's HTML or text page, ``{}``) is asked
+    again like a garbled read: asking for a link changes nothing but the audit log."""
+    response, data = await http.until_parsed(
+        lambda: http.request("GET", path, params={"objectId": object_id}, ok=REDIRECTS),
+        expect=_a_url,
+        unparsed=_redirected,
+    )
+    if _redirected(response):
         return str(response.url.join(response.headers["Location"]))
-    data = parse_json(response)
-    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
-        raise BadResponse("download answer without a url")
     return str(http.client.base_url.join(data["url"]))
+
+
+def _redirected(response: httpx.Response) -> bool:
+    """Whether ``response`` sends the download elsewhere (its body is not read)."""
+    return response.is_redirect and bool(response.headers.get("Location"))
+
+
+def _a_url(body: object) -> str | None:
+    """A :data:`~incident_tui.remote.http.Shape`: ``{"url": "..."}``."""
+    if isinstance(body, dict) and isinstance(body.get("url"), str) and body["url"]:
+        return None
+    return "expected {url}"

@@ -17,7 +17,7 @@ import httpx
 
 from incident_tui.domain.media_types import media_type_refusal
 from incident_tui.domain.model import Attachment
-from incident_tui.remote.errors import BadResponse, Refused, Unsendable
+from incident_tui.remote.errors import Refused, Unsendable
 from incident_tui.remote.http import Http
 from incident_tui.remote.kitehouse_storage import put_file
 
@@ -34,10 +34,10 @@ async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
     if refusal := media_type_refusal(ctype):
         raise Unsendable(f"{refusal}; discard this change and attach the file again")
     size = (await asyncio.to_thread(path.stat)).st_size
-    grant = await http.json("POST", base, idempotent=True,
+    # An answer without the grant (an empty body or a proxy's {}) is asked again, as a
+    # garbled one is: a presign only reserves an object id.
+    grant = await http.json("POST", base, idempotent=True, expect=_a_grant,
                             json={"content_type": ctype, "file_name": path.name})
-    if not isinstance(grant, dict) or not grant.get("url") or not grant.get("object_id"):
-        raise BadResponse("presign answer without url/object_id")
 
     url = http.client.base_url.join(str(grant["url"]))
     await put_file(storage, url, path, ctype, size, most=http.most_held,
@@ -47,7 +47,9 @@ async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
     if description:
         body["description"] = description
     try:
-        data = await http.json("PUT", base, json=body)
+        # Sent again on an answer without the attachment (an empty body, {}), as on a lost
+        # one: counted as done, a registration that never reached the remote loses the file.
+        data = await http.json("PUT", base, json=body, expect=_an_attachment)
     except Refused:
         # The registration is sent again when its answer is lost, and the server refuses
         # the repeat ("Attachment has not been uploaded"): the object is registered already.
@@ -57,8 +59,6 @@ async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
         if made is None:
             raise
         return replace(made, size=size)
-    if not isinstance(data, dict):
-        raise BadResponse("attachment registration answered without the attachment")
     return Attachment(str(data.get("object_id") or grant["object_id"]),
                       str(data.get("name") or path.name), data.get("file_type") or ctype,
                       data.get("raw_url"), size)
@@ -82,6 +82,19 @@ async def download_url(http: Http, path: str, object_id: str) -> str:
     if _redirected(response):
         return str(response.url.join(response.headers["Location"]))
     return str(http.client.base_url.join(data["url"]))
+
+
+def _a_grant(body: object) -> str | None:
+    """A :data:`~incident_tui.remote.http.Shape`: a presign's ``{url, object_id}``."""
+    if isinstance(body, dict) and body.get("url") and body.get("object_id"):
+        return None
+    return "expected {url, object_id}"
+
+
+def _an_attachment(body: object) -> str | None:
+    """A :data:`~incident_tui.remote.http.Shape`: a registration's answer, an object that
+    says something of the attachment."""
+    return None if isinstance(body, dict) and body else "expected the attachment"
 
 
 def _redirected(response: httpx.Response) -> bool:

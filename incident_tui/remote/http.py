@@ -375,7 +375,8 @@ class Http:
         the same backoff, honouring ``Retry-After`` up to ``max_wait``.
 
         For a read that goes around this client: a presigned storage link, which must never
-        get the API's token. ``read`` must start over on each call."""
+        get the API's token; also for an upload of a file to one, which is as safe to
+        repeat. ``read`` must start over on each call."""
         attempt = 0
         while True:
             attempt += 1

@@ -40,8 +40,10 @@ async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
                             json={"content_type": ctype, "file_name": path.name})
 
     url = http.client.base_url.join(str(grant["url"]))
-    await put_file(storage, url, path, ctype, size, most=http.most_held,
-                   floor=http.speed_floor, window=http.speed_window)
+    # A storage's busy moment (S3's 503 SlowDown, a 429) or a dropped connection is tried
+    # again as an API request is: the same presigned link takes the same bytes again.
+    await http.read_again(lambda: put_file(storage, url, path, ctype, size, most=http.most_held,
+                                           floor=http.speed_floor, window=http.speed_window))
     body = {"object_id": str(grant["object_id"]), "content_type": ctype,
             "file_name": path.name}
     if description:

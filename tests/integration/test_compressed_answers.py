@@ -84,9 +84,12 @@ async def test_the_storage_answer_to_an_upload_keeps_the_limits(
     try:
         current = await conn.get(rid)
         # A byte every 20 ms: before, the upload waited on it until the server gave up.
-        srv.emulator.faults.add("endless", method="PUT", path="^/_blob/", delay=0.02)
+        # (Every time: one such answer is tried again, as any dropped one is.)
+        srv.emulator.faults.add("endless", method="PUT", path="^/_blob/", delay=0.02,
+                                times=-1)
         with pytest.raises(Unavailable, match="attachment storage at .* too slowly"):
             await conn.upload_attachment(current, source)
+        srv.emulator.faults.clear()
         srv.emulator.faults.add("bomb", method="PUT", path="^/_blob/", size=64 * MB)
         with pytest.raises(TooLarge, match=r"more than 1\.0 MB"):
             await conn.upload_attachment(current, source)

@@ -1,12 +1,15 @@
 """A Kitehouse upload whose presign or registration is answered 200 with an empty body or
 ``{}`` (a proxy, a flaky link), through the command line against the emulator over HTTP:
 such an answer is asked again within the pass, as a garbled one is, and the file ends up on
-the incident once, never counted as sent while the remote does not have it."""
+the incident once, never counted as sent while the remote does not have it. A storage that
+fails the bytes' PUT once (a 5xx, a 429, a dropped connection, no answer in time) gets them
+again within the pass, at the same presigned link."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +87,52 @@ def test_an_upload_answered_without_its_object_is_asked_again(
     cli(capsys, "show", incident_id, "--fresh")
     shown = json.loads(cli(capsys, "show", incident_id, "--json")[0])
     assert [(a["name"], a["pending"]) for a in shown["attachments"]] == [("evidence.txt", 0)]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "status": 503, "retry_after": "1"},
+        {"kind": "status", "status": 500},
+        {"kind": "status", "status": 502, "body": "<html><h1>502 Bad Gateway</h1></html>"},
+        {"kind": "status", "status": 429, "retry_after": "1"},
+        {"kind": "drop"},
+        {"kind": "delay", "delay": 2.5},
+    ],
+    ids=["503", "500", "502-html", "429", "drop", "past-the-timeout"],
+)
+def test_an_upload_the_storage_fails_once_is_sent_again_in_the_pass(
+    serve: Serve, point: Point, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    fault: dict[str, Any],
+) -> None:
+    # Storage answers a busy moment with 503 (S3's SlowDown) or drops a connection now and
+    # then: the bytes go to the same presigned link again, as a download's are fetched again.
+    kite: Any = serve("kitehouse", sample=0)
+    emulator = kite.emulator
+    made = emulator.add("Flooded basement")
+    incident_id = f"school:{made['_id']}"
+    point(emulator.remote_config("school") | {"timeout": 1.0})
+    cli(capsys, "sync", "--once")
+    evidence = tmp_path / "evidence.txt"
+    evidence.write_text("meter reading 4711")
+    cli(capsys, "attach", incident_id, str(evidence))
+    emulator.faults.add(method="PUT", path="^/_blob/", **fault)
+
+    out, _ = cli(capsys, "sync", "--once")
+
+    assert "school: ok, pulled 0, pushed 1 (" in out, out
+    assert json.loads(cli(capsys, "outbox", "--json")[0]) == []
+    (stored,) = emulator.incident(made["_id"])["attachments"]
+    assert stored["name"] == "evidence.txt"
+    assert emulator.blobs[stored["object_id"]][1] == b"meter reading 4711"
+    # The request held past the timeout is logged once the server is done with it.
+    deadline = time.monotonic() + 5
+    while len(puts := _storage_puts(emulator)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(puts) == 2 and len(set(puts)) == 1, puts  # one presign, its link used again
+
+
+def _storage_puts(emulator: Any) -> list[str]:
+    """The paths of the PUTs the storage got (answered or not)."""
+    with emulator.lock:
+        return [r.path for r in emulator.log if r.method == "PUT" and r.path.startswith("/_blob/")]

@@ -25,6 +25,7 @@ from incident_tui.domain.sizes import DownloadProgress
 from incident_tui.domain.text import clean
 from incident_tui.remote.base import Connector, make_connector
 from incident_tui.remote.errors import Held, NotFound, RateLimited, Unavailable
+from incident_tui.remote.http import Http
 from incident_tui.store.actions import ActionError
 from incident_tui.store.db import StoreError
 from incident_tui.store.pauses import without_pause_note
@@ -91,7 +92,9 @@ class Online:
         try:
             yield
         except (RateLimited, Unavailable) as error:
-            until = asked_until(error, self._clock())
+            # A shorter wait was waited out (the handover stream waits its own), and the
+            # request gave up for its tries: a pause a second long is no news to tell.
+            until = asked_until(error, self._clock(), longer_than=Http.max_wait)
             if until is None:
                 raise
             raise Held(

@@ -86,3 +86,15 @@ def test_services_says_until_when(
     server.emulator.faults.add("status", status=503, retry_after=when, method="GET", times=-1)
     _, err = cli(capsys, "services", "oncall", status=1)
     assert said_until(err, "oncall", 503), err
+
+
+def test_a_short_wait_that_outlasts_the_tries_is_no_pause(
+    kitehouse: tuple[EmulatorServer, str], capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A short wait is waited out before each try; once the tries are spent, a pause
+    # "until" a moment from now would tell nothing: the remote's answer is said as it is.
+    server, incident_id = kitehouse
+    server.emulator.faults.add("status", status=503, retry_after="0.2", method="GET",
+                               path="/attachments/download$", times=-1)
+    _, err = cli(capsys, "download", incident_id, "photo.jpg", status=1)
+    assert "pause" not in err and err.strip().endswith("HTTP 503: injected fault"), err

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -640,6 +641,28 @@ async def test_stream_honours_retry_after_and_cleans_text(
         assert "- #1003 [Medium] [@click=app.quit]ok[/] end (unassigned)\n" in text
         assert not any(ch in text for ch in ("\x1b", "\x07", "\u202e"))
         assert text_of(app, "#handover-server-status") == "Handover from school complete."
+
+
+async def test_stream_asked_for_a_long_pause_says_until_when_and_waits(
+    reader: Reader, tmp_path: Path, kitehouse: EmulatorServer
+) -> None:
+    # An hour asked for: reconnecting in a second would go against it, and waiting an
+    # hour with the screen open helps nobody; k asks again once the time has come.
+    kite(kitehouse).faults.add("status", status=429, retry_after="3600", path="/handover$",
+                               times=-1)
+    app = hand_app(reader, online=online_for(tmp_path, school=kitehouse))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settled(pilot)
+        await pilot.press("k")
+        await settled(pilot)
+        assert len(asked_hours(kitehouse)) == 1 and app.slept == []
+        status = app.screen.query_one("#handover-server-status", Static)
+        shown = str(status.render())
+        assert re.fullmatch(
+            r"school asked for a pause until \d\d:\d\d:\d\d; try again then "
+            r"\(HTTP 429: injected fault\)", shown
+        ), shown
+        assert status.has_class("-failed")
 
 
 async def test_the_server_email_follows_the_hours(

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from incident_tui.domain.text import clean, shorten
-from incident_tui.remote.errors import RemoteError, Untrusted
+from incident_tui.remote.errors import Held, RemoteError, Untrusted
 
 StreamFactory = Callable[[float], AsyncIterator[str]]
 """A Kitehouse connector's ``handover_stream(hours)``: the e-mail's text, chunk by chunk."""
@@ -69,6 +69,10 @@ def _final_status(
 ) -> str | None:
     """What the pane says when ``error``, met on connection ``attempt`` of ``attempts``, ends
     the stream (``reason``: its short form); ``None`` when another attempt is worth making."""
+    if isinstance(error, Held):
+        # The remote asked for longer than is worth waiting with the screen open (over a
+        # minute): reconnecting sooner would go against it. The reason says until when.
+        return reason
     if isinstance(error, Untrusted):
         # Our refusal, not the server's, and another attempt would meet the same
         # certificate; the reason ends with how to trust it, so it is kept whole.
@@ -98,7 +102,8 @@ async def follow_stream(
     Each connection streams the whole e-mail anew, so after a drop the partial text stays on
     screen until the new attempt's first chunk replaces it. A refusal (authentication,
     unknown site, any non-retryable error) ends at once with the server's reason, and so
-    does a certificate we refuse, with ours; passing failures (dropped or timed-out stream,
+    do a certificate we refuse, with ours, and a pause of over a minute the server asks
+    for (``Retry-After``), saying until when; passing failures (dropped or timed-out stream,
     5xx, 429, garbled events) are retried with backoff up to ``policy.attempts``
     connections. Chunks are sanitised before display, and an incident's line stays one line
     (:func:`event_text`).

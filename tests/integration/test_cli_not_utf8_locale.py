@@ -26,7 +26,9 @@ def run_in_c_locale(*argv: str) -> tuple[int, str, str]:
         k: v for k, v in os.environ.items()
         if k not in ("LANG", "LANGUAGE", "PYTHONIOENCODING") and not k.startswith("LC_")
     }
-    env.update(PYTHONPATH=str(REPO), LC_ALL="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
+    # Wide enough for the whole title in a list row, whatever width the runner has.
+    env.update(PYTHONPATH=str(REPO), LC_ALL="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0",
+               COLUMNS="200")
     child = subprocess.run(
         [sys.executable, "-m", "incident_tui", *argv],
         capture_output=True, env=env, timeout=120, check=False,

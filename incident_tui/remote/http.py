@@ -383,15 +383,9 @@ class Http:
             try:
                 return await read()
             except RemoteError as error:
-                wait = getattr(error, "retry_after", None)
-                if (
-                    not error.retryable
-                    or isinstance(error, Untrusted)
-                    or attempt >= self.attempts
-                    or (wait is not None and wait > self._wait_limit(error))
-                ):
+                if self._gives_up(error, attempt):
                     raise
-                delay = self.backoff(attempt, wait)
+                delay = self.backoff(attempt, getattr(error, "retry_after", None))
                 self._retrying(error, delay)
                 await self._sleep(delay)
 
@@ -418,25 +412,29 @@ class Http:
                     return response, None
                 return response, parse_json(response, None if parse is True else parse)
             except RemoteError as error:
-                wait = getattr(error, "retry_after", None)
                 retry_any = isinstance(error, RateLimited) or (
                     isinstance(error, Unavailable) and error.never_sent
                 )
-                if (
-                    not error.retryable
-                    or isinstance(error, Untrusted)
-                    or not (safe or retry_any)
-                    or attempt >= self.attempts
-                ):
+                if not (safe or retry_any) or self._gives_up(error, attempt):
                     raise
-                if wait is not None and wait > self._wait_limit(error):
-                    raise
-                delay = self.backoff(attempt, wait)
+                delay = self.backoff(attempt, getattr(error, "retry_after", None))
                 self._retrying(error, delay)
                 if isinstance(error, RateLimited):
                     await self._hold(delay)
                 else:
                     await self._sleep(delay)
+
+    def _gives_up(self, error: RemoteError, attempt: int) -> bool:
+        """Whether ``error`` on try ``attempt`` ends a request that could be sent again: it
+        is not worth another try, its certificate was refused, the tries are spent, or the
+        remote asked for a longer wait than is waited out."""
+        wait = getattr(error, "retry_after", None)
+        return (
+            not error.retryable
+            or isinstance(error, Untrusted)
+            or attempt >= self.attempts
+            or (wait is not None and wait > self._wait_limit(error))
+        )
 
     def _wait_limit(self, error: RemoteError) -> float:
         """The longest ``Retry-After`` waited out for ``error`` (see :data:`WAIT_LIMIT`)."""

@@ -419,6 +419,17 @@ class OidcRemote(RemoteBase):
     def _names_a_variable(cls, name: str | None) -> str | None:
         return _variable_name(name)
 
+    @field_validator("client_secret", "password")
+    @classmethod
+    def _a_secret(cls, secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # Read as none, a blank client secret signed in as a public client and a blank
+        # password failed every sync. A public client is said by leaving the key out
+        # (contracts: the secret is sent only for a confidential client). Not quoted.
+        if secret is not None and not secret.get_secret_value().strip():
+            what = "client secret" if info.field_name == "client_secret" else "password"
+            raise ValueError(f"is empty or blank: give the {what}, or leave the key out")
+        return secret
+
     def password_value(self) -> str | None:
         """The OAuth2 password from ``password_env`` or ``password``; line breaks around it
         are not part of it (a variable read from a file keeps the file's last one), while

@@ -106,6 +106,31 @@ def test_a_blank_token_is_refused_when_the_config_loads(tmp_path: Path, blank: s
     )
 
 
+@pytest.mark.parametrize("blank", ["", "  ", "\\n"])
+@pytest.mark.parametrize(
+    ("table", "key", "what"),
+    [
+        (FOURHSE + 'tenant_id = "t"\nusername = "rspp"\npassword = "pw"\n', "client_secret",
+         "client secret"),
+        (FOURHSE + 'tenant_id = "t"\nusername = "rspp"\n', "password", "password"),
+        ('[[remotes]]\nname = "hse"\nkind = "aoh_ims"\nbase_url = "https://ims.test"\n'
+         'token_url = "http://sso/t"\nclient_id = "c"\n', "client_secret", "client secret"),
+    ],
+)
+def test_a_blank_client_secret_or_password_is_refused_when_the_config_loads(
+    tmp_path: Path, blank: str, table: str, key: str, what: str
+) -> None:
+    # Read as none, a blank secret signed in as a public client (or not at all) and a blank
+    # password failed every sync; a public client is said by leaving the key out.
+    path = write(tmp_path, table + f'{key} = "{blank}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: remotes[0] (hse).{key}: is empty or blank: give the {what}, or leave the "
+        "key out"
+    )
+
+
 @pytest.mark.parametrize("fallback", ["", 'token = "in-file"\n'])
 def test_a_token_variable_of_white_space_is_named_not_passed_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fallback: str

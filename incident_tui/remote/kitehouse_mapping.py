@@ -135,7 +135,7 @@ def incident_from(raw: Any, *, remote: str, config: KitehouseRemote, full: bool)
         title=str(raw.get("short_description") or ""),
         description=raw["description"] if isinstance(raw.get("description"), str) else None,
         status=status_of(status_raw, config.status_map, remote=remote), status_raw=status_raw,
-        severity=severity_from_keywords(priority, config.priority_map),
+        severity=_severity(raw.get("priority"), priority, config, remote),
         severity_raw=priority, category=_ref_name(raw.get("category")),
         occurred_at=occurred, created_at=created, updated_at=updated,
         acknowledged_at=parse_time(raw.get("sla_first_response_at")),
@@ -156,6 +156,28 @@ def incident_from(raw: Any, *, remote: str, config: KitehouseRemote, full: bool)
             for a in _listed(raw, "attachments", remote)
             if isinstance(a, dict) and a.get("object_id")]
     return incident
+
+
+def _severity(
+    ref: Any, name: str | None, config: KitehouseRemote, remote: str
+) -> Severity | None:
+    """The severity priority ``name`` reads as (``priority_map``, else the keywords), with a
+    warning when ``ref`` is the priority ``priority_ids`` writes for another severity.
+
+    The two keys cannot be checked against each other when the config loads (one holds
+    names, the other ids, and Kitehouse lists no priorities): unchecked, a severity set here
+    was written and then shown, at the next pull, as the one its priority's name reads as."""
+    severity = severity_from_keywords(name, config.priority_map)
+    written = ref_id(ref)
+    for level, ident in config.priority_ids.items():
+        if written == ident and severity != level and name:
+            shown = severity.value if severity else "no severity"
+            warn_once(
+                f"{remote}: priority {name!r} is the one priority_ids.{level} writes, but it "
+                f"reads as {shown}, so an incident set to {level} shows {shown}: map "
+                f"{name!r} to {level!r} in priority_map, or fix priority_ids.{level}"
+            )
+    return severity
 
 
 def comment_from(data: Any) -> Comment:

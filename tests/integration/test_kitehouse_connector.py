@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections import Counter
@@ -16,6 +17,7 @@ import pytest
 
 from incident_tui.config_remotes import KitehouseRemote
 from incident_tui.domain.capabilities import Capability
+from incident_tui.domain.mapping import warn_once
 from incident_tui.domain.model import Draft, Severity, Status
 from incident_tui.emulators import EmulatorServer, make_emulator
 from incident_tui.emulators.kitehouse import DEFAULT_SITE_ID, DEFAULT_TOKEN
@@ -339,6 +341,28 @@ async def test_status_and_priority_maps_and_assignee_shapes(shared: EmulatorServ
         await connector.aclose()
     default = await make(shared).get(rid)
     assert default.status == Status.TRIGGERED and default.severity == Severity.MAJOR
+
+
+async def test_a_priority_written_for_one_severity_but_read_as_another_is_warned_about(
+    shared: EmulatorServer, emu: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # priority_ids holds ids and priority_map names, so the config cannot compare them: the
+    # severity set here was written, then shown as another one without a word.
+    warn_once.cache_clear()
+    connector = make(shared, priority_map={"Critical": "major"})
+    try:
+        rid = fresh(emu, priority="Low")
+        with caplog.at_level(logging.WARNING):
+            await connector.edit(await connector.get(rid), {"severity": "critical"})
+            incident = await connector.get(rid)
+    finally:
+        await connector.aclose()
+    assert incident.severity == Severity.MAJOR
+    assert [r.getMessage() for r in caplog.records] == [
+        "kh: priority 'Critical' is the one priority_ids.critical writes, but it reads as "
+        "major, so an incident set to critical shows major: map 'Critical' to 'critical' in "
+        "priority_map, or fix priority_ids.critical"
+    ]
 
 
 async def test_stale_dashboard_and_exports(

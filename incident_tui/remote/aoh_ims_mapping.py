@@ -38,6 +38,18 @@ def version_of(row: dict[str, Any], attributes: Any) -> str | None:
     return f"{lock}+{hashlib.sha1(text, usedforsecurity=False).hexdigest()[:12]}"
 
 
+def written_code(key: str) -> str:
+    """The code to write for ``severity_map`` key ``key``: one of the contract's codes in
+    its spelling (``major`` as MAJOR), another code as the key has it.
+
+    A key matches the remote's codes in any case (:func:`by_code`), so ``major`` was a
+    valid key but, sent as typed, refused by a server whose code table holds MAJOR. The
+    contract's codes are written in its spelling anyway (:data:`SEVERITY_WRITE`); a
+    deployment's own code (``SEV-1``) is known only as the user wrote it."""
+    code = normal_code(key)
+    return code if code in SEVERITY_CODES else key
+
+
 class ImsMapping:
     """One AOH IMS remote's code tables and its incident objects in the common model."""
 
@@ -71,7 +83,7 @@ class ImsMapping:
             return str(current)
         for code, value in self.cfg.severity_map.items():
             if value == severity.value:
-                return code
+                return written_code(code)
         # A default code ``severity_map`` gives another meaning would be read back as that.
         defaults = [SEVERITY_WRITE[severity], *SEVERITY_CODES]
         for code in defaults:

@@ -233,6 +233,21 @@ async def test_a_severity_is_written_as_a_code_that_reads_back_as_it(serve: Serv
     await strict.aclose()
 
 
+async def test_a_severity_map_key_in_another_case_is_written_as_the_code(serve: Serve) -> None:
+    # The keys match in any case, but "major" sent as typed was refused by the code table.
+    srv = serve("aoh_ims", severities=["", "MAJOR", "MINOR", "SEV-1"])
+    conn = connect(srv, severity_map={"major": "critical", "sev-1": "major", "Minor": "minor"})
+    try:
+        made = await conn.create(Draft(title="Flooded plant room", severity=Severity.CRITICAL),
+                                 "k1")
+        assert stored(srv, made.remote_id)["severity"] == "MAJOR"
+        assert made.severity is Severity.CRITICAL
+        edited = await conn.edit(made, {"severity": "minor"})
+        assert edited is not None and stored(srv, made.remote_id)["severity"] == "MINOR"
+    finally:
+        await conn.aclose()
+
+
 async def test_a_resolved_date_left_on_an_open_incident_is_no_resolution_time(
     serve: Serve,
 ) -> None:

@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "off"})
+# ASCII digits only: int() and float() also take 1_000 and Arabic-Indic or full-width
+# digits, which were queued as a number the user never saw written that way.
+NUMBER = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+"""A number as a person types it: a sign, digits with a decimal point, an exponent."""
+INTEGER = re.compile(r"[-+]?[0-9]+")
+"""A whole number, kept whole (``int``) rather than made a float."""
 
 
 def infer_type(value: Any) -> str | None:
@@ -45,14 +52,13 @@ def parse_value(text: str, kind: str | None) -> Any:
     if kind == "STRING":
         return text
     if kind == "NUMBER":
-        try:
+        if not NUMBER.fullmatch(value):
+            raise ValueError(
+                "This attribute is a NUMBER: type digits 0-9, like 42, -7, 1.5 or 2e3."
+            )
+        if INTEGER.fullmatch(value):
             return int(value)
-        except ValueError:
-            pass
-        try:
-            number = float(value)
-        except ValueError:
-            raise ValueError("This attribute is a NUMBER: type digits, like 42 or 1.5.") from None
+        number = float(value)
         if not math.isfinite(number):
             raise ValueError("This attribute is a NUMBER: type a finite number.")
         return number

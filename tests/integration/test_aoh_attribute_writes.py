@@ -66,6 +66,29 @@ def test_the_attribute_command_reads_the_value_by_the_declared_type(
     }
 
 
+def test_a_number_attribute_takes_only_ascii_digits(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Python reads 1_000 and Arabic-Indic or full-width digits as numbers: they were queued
+    # and written as 1000 and 123, a value the user never typed in that form.
+    ops = serve("aoh_ims", sample=0)
+    emulator: Any = ops.emulator
+    row = emulator.add(name="Pump 3 tripped")
+    incident_id = f"ops:{row['id']}"
+    point(("ops", ops))
+    cli(capsys, "sync", "--once")
+    for typed in ("1_000", "\u0661\u0662\u0663", "\uff17", "1.5_0", "inf", "nan", "0x1f"):
+        _, err = cli(capsys, "attribute", incident_id, "count", typed, status=1)
+        assert err == (
+            "incident-tui: count: this attribute is a NUMBER: type digits 0-9, like 42, -7, "
+            "1.5 or 2e3.\n"
+        )
+    assert json.loads(cli(capsys, "outbox", "--json")[0]) == []
+    for typed, number in (("-7", -7), (" +2.5 ", 2.5), ("2e3", 2000), (".5", 0.5)):
+        cli(capsys, "attribute", incident_id, "count", typed)
+        assert shown_fields(capsys, incident_id)["count"] == number
+
+
 def test_offline_the_attribute_command_types_by_the_current_value(
     serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
 ) -> None:

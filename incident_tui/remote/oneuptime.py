@@ -371,6 +371,9 @@ class OneuptimeConnector(Connector):
         payload = await self.http.json("POST", "/incident", json={"data": data})
         if not isinstance(payload, dict) or not payload.get("_id"):
             raise BadResponse("/incident: created incident without _id")
+        # The API reference's own example answers with the ids and a slug only: the fields
+        # it leaves out are as we sent them (the title shown empty until the next pull).
+        payload = {**data, **payload}
         return (await self._map([payload], [plain(payload)], internal=[], public=[]))[0]
 
     async def find_created(

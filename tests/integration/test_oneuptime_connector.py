@@ -315,6 +315,39 @@ async def test_create_and_find_created_after_lost_answer(serve: Serve, opened: l
     assert await connector.find_created(Draft("x"), "never-sent", FIXED_NOW) is None
 
 
+class SeedCreateAnswer(httpx.AsyncBaseTransport):
+    """Answers a create as the API reference's example does: the row the server made, but
+    only the ids, declaredAt and slug of it (no title, no description)."""
+
+    KEPT = ("_id", "currentIncidentStateId", "declaredAt", "incidentSeverityId", "projectId",
+            "slug")
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method != "POST" or request.url.path != "/api/incident":
+            return response
+        made = json.loads(await response.aread())
+        return httpx.Response(200, json={k: v for k, v in made.items() if k in self.KEPT})
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_create_answer_without_the_title_keeps_the_one_sent(serve: Serve) -> None:
+    # Mapped as it came, the new incident showed an empty title until the next pull.
+    srv = serve("oneuptime", sample=0)
+    config = OneuptimeRemote(**ou(srv).remote_config("ou"))
+    connector = OneuptimeConnector(config, transport=SeedCreateAnswer(), sleep=no_sleep)
+    try:
+        made = await connector.create(Draft("Made here", "Body", Severity.MAJOR), "key-1")
+    finally:
+        await connector.aclose()
+    assert (made.title, made.description, made.severity) == ("Made here", "Body", Severity.MAJOR)
+
+
 async def test_auth_and_permission_failures(serve: Serve, opened: list[Any]) -> None:
     srv = serve("oneuptime", sample=3)
     with pytest.raises(AuthFailed):

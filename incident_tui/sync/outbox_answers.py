@@ -190,6 +190,9 @@ def discard(engine: Engine, seq: int) -> str:
         _undo_local_view(incident, op, payload, remaining, shown)
         hide_while_deleting(s, incident)
         _their_words(incident, settled)
+        # Dropping the contested value is taking theirs for it: shown at once, as there.
+        queue = [(ChangeKind(other.op), _decoded(other.payload)) for other in remaining]
+        _their_attributes(incident, settled, queue)
         # Forget the version, so the re-read rewrites the row even where the remote's own
         # token did not move; a row created here has nothing to read yet.
         incident.version = None

@@ -425,13 +425,29 @@ class IncidentApp(ReportViews, Transfers, App[None]):
 
     def on_incidents_changed(self, message: IncidentsChanged) -> None:
         """Tell the screens; ring for new urgent incidents."""
-        # The screens read the cache after this: what it holds now will be shown.
-        self._cache_watch.seen()
+        if self._reads_all(message.ids):
+            # The screens read the cache after this: what it holds now will be shown.
+            self._cache_watch.seen()
         self.ctx.incidents_changed.publish(Changed(message.ids, message.focus))
         if message.urgent and self.services.settings.bell:
             self.bell()
             self.notify(self._urgent_text(message.urgent), title="Incoming",
                         severity="warning", timeout=10, markup=False)
+
+    def _reads_all(self, ids: list[str]) -> bool:
+        """Whether the screens read all that another process may have committed too when
+        told that ``ids`` changed. An open incident other than those is not read again:
+        another process's change to it, committed since the last look at the cache, must
+        still count as unseen, or it would show only after its next change."""
+        if not ids:
+            return True
+        from incident_tui.ui.screens.detail import DetailScreen
+
+        told = set(ids)
+        return not any(
+            isinstance(screen, DetailScreen) and screen.incident_id not in told
+            for screen in self.screen_stack
+        )
 
     def _urgent_text(self, urgent: list[str]) -> str:
         """The notice for new urgent incidents: what each is (severity and title, which the

@@ -18,7 +18,7 @@ import pytest
 
 from incident_tui.emulators import EmulatorServer
 from incident_tui.ui import app as app_module
-from incident_tui.ui.messages import Changed
+from incident_tui.ui.messages import Changed, IncidentsChanged
 from tests.ui.conftest import KIND, REMOTES
 from tests.ui.helpers import (
     cursor_to,
@@ -94,6 +94,33 @@ async def test_the_open_detail_shows_a_comment_added_elsewhere(
         await asyncio.to_thread(
             other_process, db_path, "comment", row.id, "-m", "Left by the night shift"
         )
+        await until(lambda: "Left by the night shift" in screen_text(app))
+
+
+async def test_the_open_detail_shows_a_change_made_elsewhere_before_its_own_sync_said_more(
+    make_app: Callable[..., Any], db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No look at the cache on its own: the test takes each one itself.
+    monkeypatch.setattr(app_module, "WATCH_EVERY", 3600)
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        row = first_open(app, {"kitehouse", "revily", "oneuptime", "aoh_ims"})  # comments
+        other = next(
+            found.id
+            for index in range(incidents(app).total)
+            if (found := incidents(app).row_at(index)) is not None and found.id != row.id
+        )
+        await open_detail(pilot, row.id)
+        await settle(pilot)
+
+        await asyncio.to_thread(
+            other_process, db_path, "comment", row.id, "-m", "Left by the night shift"
+        )
+        # Before the next look, a pass of this TUI stores another incident and says so.
+        app.post_message(IncidentsChanged([other]))
+        await settle(pilot)
+        app._watch_cache()
         await until(lambda: "Left by the night shift" in screen_text(app))
 
 

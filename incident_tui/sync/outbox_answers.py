@@ -193,6 +193,7 @@ def discard(engine: Engine, seq: int) -> str:
         # Dropping the contested value is taking theirs for it: shown at once, as there.
         queue = [(ChangeKind(other.op), _decoded(other.payload)) for other in remaining]
         _their_attributes(incident, settled, queue)
+        _held_over_theirs(remaining, settled)
         # Forget the version, so the re-read rewrites the row even where the remote's own
         # token did not move; a row created here has nothing to read yet.
         incident.version = None
@@ -249,6 +250,27 @@ def _their_attributes(
         setting = [p for op, p in queue if op is ChangeKind.SET_ATTRIBUTE and p.get("name") == name]
         fields[name] = setting[-1].get("value") if setting else value
     incident.custom_fields = json.dumps(fields)
+
+
+def _held_over_theirs(remaining: Sequence[OutboxRow], conflict: dict[str, Any]) -> None:
+    """After the contested value of a custom attribute was dropped (theirs taken, or ours
+    discarded): the first change still queued for that attribute goes over the remote's
+    value the user was shown in ``conflict``, as a held edit of a contested field goes over
+    the value seen (:func:`_seen_base`). It was queued over the dropped value, which the
+    remote never had: checked against that, it was the same conflict put again."""
+    attributes = conflict.get(THEIR_ATTRIBUTES)
+    if not isinstance(attributes, dict):
+        return
+    seen = dict(attributes)
+    for row in remaining:
+        if row.op != ChangeKind.SET_ATTRIBUTE.value:
+            continue
+        payload = _decoded(row.payload)
+        name = payload.get("name")
+        if name in seen:
+            their = seen.pop(name)
+            if "was" in payload:
+                row.payload = json.dumps({**payload, "was": their})
 
 
 def _drop_unsent(s: Session, incident_id: str, op: ChangeKind, payload: dict[str, Any]) -> None:
@@ -483,6 +505,7 @@ def take_theirs(engine: Engine, incident_id: str) -> None:
                 setattr(incident, name, value)
             incident.base = json.dumps(_seen_base(incident.base, info, held=bool(remaining)))
             _their_attributes(incident, info, queue)
+            _held_over_theirs(remaining, info)
         _their_words(incident, info)
         incident.conflict = None
         incident.version = None

@@ -347,3 +347,35 @@ async def test_discarding_a_contested_attribute_shows_their_value_at_once(
     detail = Reader.open(settings.db_path()).detail(incident_id)
     assert detail is not None and detail.incident["custom_fields"]["count"] == 99
     assert detail.incident["pending"] == 0
+
+
+async def test_taking_theirs_of_an_attribute_sends_a_value_held_behind_over_theirs(
+    serve: Serve, tmp_path: Path
+) -> None:
+    aoh = serve("aoh_ims", sample=6)
+    emulator: Any = aoh.emulator
+    config = emulator.remote_config("ops")
+    settings = settings_for(tmp_path, config)
+    assert (await sync(settings)).ok
+    row = next(r for tenant in emulator.tenants.values() for r in tenant.incidents.values()
+               if "count" in (r.get("attributes") or {}))
+    incident_id = f"ops:{row['id']}"
+    actions = Actions.open(settings.db_path())
+    actions.set_attribute(incident_id, "count", 5)
+    actions.set_attribute(incident_id, "count", 6)
+    async with httpx.AsyncClient(base_url=aoh.url) as client:
+        response = await client.put(
+            f"/v1/incident/{row['id']}/attributes", json={"name": "count", "value": 99},
+            headers={"Authorization": f"Bearer {config['token']}"},
+        )
+        assert response.status_code == 200
+    assert (await sync(settings)).results[0].conflicts == 1
+
+    # Their 99 was shown and taken: the 6 queued after the dropped 5 goes over it, as a
+    # held edit of a contested title goes over the title seen, not asked about again.
+    outbox_answers.take_theirs(actions.engine, incident_id)
+    result = (await sync(settings)).results[0]
+
+    assert result.pushed == 1 and result.conflicts == 0
+    assert emulator.row(row["id"])["attributes"]["count"] == 6
+    assert Reader.open(settings.db_path()).outbox() == []

@@ -9,6 +9,10 @@ class RemoteError(Exception):
     """Something went wrong talking to a remote. ``str()`` is a message fit for the user."""
 
     retryable: bool = False
+    storage: bool = False
+    """The remote's attachment storage answered, not its API (Kitehouse's presigned links,
+    often another server): a wait it asks for (``Retry-After``) is for the transfers of
+    files alone, and holds nothing else of the remote."""
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)

@@ -36,9 +36,12 @@ def _storage_error(response: httpx.Response, where: str) -> RemoteError:
     ``where`` (the storage, often another server than the API, may be down alone)."""
     error = classify_status(response, error_text(response))
     if isinstance(error, AuthFailed):  # an expired link is not a bad API token
-        return Refused(f"{where} refused the request ({error.message})", status=error.status)
-    error.message = f"{where} answered {error.message}"
-    error.args = (error.message,)
+        error = Refused(f"{where} refused the request ({error.message})", status=error.status)
+    else:
+        error.message = f"{where} answered {error.message}"
+        error.args = (error.message,)
+    # A pause it asks for is the storage's own: the remote's API may go on answering.
+    error.storage = True
     return error
 
 
@@ -58,7 +61,7 @@ async def put_file(storage: httpx.AsyncClient, url: httpx.URL, path: Path, conte
         finally:
             handle.close()
 
-    where = f"attachment storage at {_origin(str(url))}"
+    where = storage_at(str(url))
     headers = {"Content-Type": content_type, "Content-Length": str(size)}
     try:
         async with storage.stream("PUT", url, content=chunks(), headers=headers) as response:
@@ -119,6 +122,12 @@ async def fetch_bytes(storage: httpx.AsyncClient, url: str, dest: BinaryIO,
             f"{clean(str(exc), single_line=True) or type(exc).__name__}"
         ) from None
     return total
+
+
+def storage_at(url: str) -> str:
+    """``attachment storage at https://host:port``: the storage a presigned ``url`` goes to,
+    as errors name it (never the link itself, which carries its signature)."""
+    return f"attachment storage at {_origin(url)}"
 
 
 def _origin(url: str) -> str:

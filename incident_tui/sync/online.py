@@ -88,7 +88,8 @@ class Online:
         """Within it, a request the remote answered with a wait longer than is waited out
         (a 429 or 503 with a far ``Retry-After``) fails as :class:`Held`: until when (at
         most as long as the sync holds changes back) and to try again then, as a pause the
-        cache keeps does, with the remote's reason."""
+        cache keeps does, with the remote's reason; a wait the attachment storage asked for
+        is said to be its own."""
         try:
             yield
         except (RateLimited, Unavailable) as error:
@@ -97,8 +98,10 @@ class Online:
             until = asked_until(error, self._clock(), longer_than=Http.max_wait)
             if until is None:
                 raise
+            # The storage asked, not the API: it is another server, and nothing else waits.
+            who = f"{remote}'s attachment storage" if error.storage else remote
             raise Held(
-                f"{remote} asked for a pause until {time_of_day(until)}; try again then "
+                f"{who} asked for a pause until {time_of_day(until)}; try again then "
                 f"({clean(error.message, single_line=True)})",
                 status=error.status,
                 until=until,

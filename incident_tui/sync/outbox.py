@@ -53,6 +53,10 @@ answered, with an error (:func:`note_attempt`). The server is done with that att
 the next one, in whatever process, need not wait for it to finish there before looking
 whether it arrived."""
 
+STORAGE_WAIT = "storage_wait"
+"""Payload key of an upload whose wait (``next_try_at``) the remote's attachment storage asked
+for, not its API (:func:`note_attempt`): it holds the remote's uploads alone."""
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -213,6 +217,7 @@ def note_attempt(
     not_before: datetime | None = None,
     counted: bool = False,
     answered: datetime | None = None,
+    storage: bool = False,
 ) -> None:
     """A push failed for a passing reason; it stays queued with the reason visible, and
     ``not_before``: the time the remote asked it not to be sent again before (else none).
@@ -226,13 +231,21 @@ def note_attempt(
 
     ``answered``: the start of the attempt when the remote answered it (with ``error``),
     kept as :data:`ANSWERED` while the change stays ``sending``: the next attempt looks on
-    the remote at once. Not when another attempt began since."""
+    the remote at once. Not when another attempt began since.
+
+    ``storage``: ``not_before`` is the attachment storage's wait, not the API's, kept as
+    :data:`STORAGE_WAIT`: it holds the remote's uploads alone."""
     with session(engine) as s, s.begin():
         row = s.get(OutboxRow, seq)
         if row is not None:
             row.attempts += 0 if counted else 1
             row.last_error = error
             row.next_try_at = to_db(not_before)
+            payload = json.loads(row.payload)
+            if storage and not_before is not None:
+                row.payload = json.dumps({**payload, STORAGE_WAIT: True})
+            elif payload.pop(STORAGE_WAIT, None) is not None:
+                row.payload = json.dumps(payload)
             if unsent is not None and row.state == "sending" and (
                 row.started_at == to_db(unsent)
             ):

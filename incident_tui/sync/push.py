@@ -166,7 +166,8 @@ class Pusher:
         later ones (the time is kept in the outbox). ``result`` says until when
         (:attr:`~RemoteResult.waits_until`), and nothing is returned for it: the remote
         answered and said when to send them, so once the pull is done the pass counts
-        as synced.
+        as synced. A wait the attachment storage asked for (an upload's bytes) holds the
+        uploads alone, and the changes of their incidents queued behind them.
 
         A 401 always fails the pass: the remote refuses our credentials. A 403 to a write
         refuses that change, as a 4xx does, when the remote still answers its listing in
@@ -192,39 +193,59 @@ class Pusher:
         changes = deque(
             await asyncio.to_thread(outbox.pending_changes, self.engine, connector.name)
         )
-        if (held := self._held(changes)) is not None:
+        if (held := self._held(changes, storage=False)) is not None:
             result.waits_until, result.wait_reason = held
             return None
+        uploads = self._held(changes, storage=True)
+        if uploads is not None:
+            # Only the storage asked: the other changes go, the uploads wait.
+            result.waits_until, result.wait_reason = uploads
         limit = WAIT_LIMIT.set(PUSH_WAIT)
         try:
-            return await self._push_all(connector, result, changes)
+            return await self._push_all(connector, result, changes, uploads is not None)
         finally:
             WAIT_LIMIT.reset(limit)
 
-    def _held(self, changes: deque[Change]) -> tuple[datetime, str] | None:
-        """Until when and why nothing may be sent now: the remote asked for a wait that is
-        not over (see :data:`PUSH_WAIT`); ``None`` when it did not, or the wait is over."""
+    def _held(self, changes: deque[Change], *, storage: bool) -> tuple[datetime, str] | None:
+        """Until when and why nothing may be sent now (the remote asked for a wait that is
+        not over, see :data:`PUSH_WAIT`), or with ``storage``, no upload (the remote's
+        attachment storage asked, :data:`~.outbox.STORAGE_WAIT`); ``None`` when it did not,
+        or the wait is over."""
         now = self.clock()
-        waits = [(c.next_try_at, c.last_error) for c in changes if c.next_try_at is not None]
+        waits = [
+            (c.next_try_at, c.last_error) for c in changes
+            if c.next_try_at is not None and bool(c.payload.get(outbox.STORAGE_WAIT)) == storage
+        ]
         until, error = max(waits, key=lambda wait: wait[0], default=(now, None))
         if until <= now:
             return None
+        reason = f": {error}" if error else ""
+        if storage:
+            uploads = sum(1 for c in changes if c.op is ChangeKind.ATTACH)
+            what = "1 upload waits" if uploads == 1 else f"{uploads} uploads wait"
+            storage_of = f"{changes[0].remote}'s attachment storage"
+            return until, f"{what} until {time_of_day(until)} as {storage_of} asked{reason}"
         what = "1 queued change waits" if len(changes) == 1 else (
             f"{len(changes)} queued changes wait"
         )
-        reason = f": {error}" if error else ""
         return until, f"{what} until {time_of_day(until)} as the remote asked{reason}"
 
     async def _push_all(
-        self, connector: Connector, result: RemoteResult, changes: deque[Change]
+        self, connector: Connector, result: RemoteResult, changes: deque[Change],
+        uploads_wait: bool = False,
     ) -> RemoteError | None:
-        """Send ``changes`` (see :meth:`push`)."""
+        """Send ``changes`` (see :meth:`push`); with ``uploads_wait``, none of the uploads
+        (the attachment storage asked for a wait), nor what follows them."""
         self._answering.discard(connector.name)
         held_back: RemoteError | None = None
         blocked: set[str] = set()
         while changes:
             change = changes.popleft()
             if change.incident_id in blocked:
+                continue
+            if uploads_wait and change.op is ChangeKind.ATTACH:
+                # Its incident's later changes stay behind it: they go in order.
+                blocked.add(change.incident_id)
                 continue
             # The writes of this change that may have reached the remote (see note_attempt).
             writes: list[str] = []
@@ -282,9 +303,20 @@ class Pusher:
                         counted=change.seq in self._marked,
                         # Kept with the change: the next attempt may be another process's.
                         answered=marked if error.status is not None else None,
+                        storage=error.storage,
                     )
                     touched = [change.incident_id]
-                    if not_before is not None:
+                    if not_before is not None and error.storage:
+                        # Another server than the API asked: the uploads wait, in this pass
+                        # and in later ones, and the other changes go.
+                        uploads_wait = True
+                        blocked.add(change.incident_id)
+                        result.waits_until = not_before
+                        result.wait_reason = (
+                            f"uploads wait until {time_of_day(not_before)} as "
+                            f"{connector.name}'s attachment storage asked: {error}"
+                        )
+                    elif not_before is not None:
                         # Nothing more goes to the remote in this pass; the pull does.
                         result.waits_until = not_before
                         result.wait_reason = (

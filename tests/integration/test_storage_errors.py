@@ -58,3 +58,63 @@ def test_an_upload_the_storage_refuses_names_the_storage(
     assert re.search(
         rf"attachment storage at {re.escape(kite.url)} answered HTTP 503: injected fault", out
     ), out
+
+
+def _attach(incident_id: str, path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path.write_bytes(b"\xff\xd8 photo bytes")
+    cli(capsys, "attach", incident_id, str(path))
+
+
+def test_a_pause_the_storage_asks_of_an_upload_holds_only_the_uploads(
+    kitehouse: tuple[EmulatorServer, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kite, first = kitehouse
+    emulator: Any = kite.emulator
+    second = f"school:{emulator.add('Door jammed in hall 3')['_id']}"
+    third = f"school:{emulator.add('Leak by the gym')['_id']}"
+    cli(capsys, "sync", "--once")
+    _attach(first, tmp_path / "photo.jpg", capsys)
+    cli(capsys, "comment", first, "-m", "photo attached")  # waits behind its upload
+    cli(capsys, "comment", second, "-m", "locksmith called")
+    _attach(second, tmp_path / "door.jpg", capsys)
+    emulator.faults.add("status", status=503, method="PUT", path="^/_blob/", retry_after="3600",
+                        times=-1)
+
+    out, _ = cli(capsys, "sync", "--once")
+    until = re.search(r"uploads wait until (\d\d:\d\d:\d\d) as school's attachment storage "
+                      rf"asked: attachment storage at {re.escape(kite.url)} answered HTTP 503",
+                      out)
+    assert until, out
+    # The other incident's comment went; the second upload was not tried.
+    messages = [c["message"] for c in emulator.incident(second.split(":")[1])["comments"]]
+    assert "locksmith called" in messages
+    assert [r.method for r in emulator.log if r.path.startswith("/_blob/")] == ["PUT"]
+    waiting, _ = cli(capsys, "outbox")
+    assert [line.split()[2] for line in waiting.splitlines()] == ["attach", "comment", "attach"]
+
+    # The next pass sends what came since, not the uploads, nor what waits behind one.
+    cli(capsys, "comment", third, "-m", "bucket placed")
+    out, _ = cli(capsys, "sync", "--once")
+    assert f"2 uploads wait until {until[1]} as school's attachment storage asked" in out, out
+    messages = [c["message"] for c in emulator.incident(third.split(":")[1])["comments"]]
+    assert messages == ["bucket placed"]
+    assert [r.method for r in emulator.log if r.path.startswith("/_blob/")] == ["PUT"]
+    assert "photo attached" not in [
+        c["message"] for c in emulator.incident(first.split(":")[1])["comments"]
+    ]
+
+
+def test_a_pause_the_storage_asks_of_a_download_names_the_storage(
+    kitehouse: tuple[EmulatorServer, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kite, incident_id = kitehouse
+    _attach(incident_id, tmp_path / "photo.jpg", capsys)
+    cli(capsys, "sync", "--once")
+    kite.emulator.faults.add("status", status=429, path="^/_blob/", retry_after="3600",
+                             times=-1)
+    _, err = cli(capsys, "download", incident_id, "photo.jpg", status=1)
+    assert re.fullmatch(
+        r"incident-tui: school's attachment storage asked for a pause until \d\d:\d\d:\d\d; "
+        rf"try again then \(attachment storage at {re.escape(kite.url)} answered HTTP 429: "
+        r"injected fault\)\n", err,
+    ), err

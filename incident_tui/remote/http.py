@@ -385,9 +385,15 @@ class Http:
             except RemoteError as error:
                 if self._gives_up(error, attempt):
                     raise
-                delay = self.backoff(attempt, getattr(error, "retry_after", None))
-                self._retrying(error, delay)
-                await self._sleep(delay)
+                await self.wait_to_retry(error, attempt)
+
+    async def wait_to_retry(self, error: RemoteError, attempt: int) -> None:
+        """Wait the backoff before try ``attempt + 1`` of what failed with ``error``
+        (its ``Retry-After`` if it has one), telling :attr:`on_retry`: for a step sent
+        again around this client's own retries."""
+        delay = self.backoff(attempt, getattr(error, "retry_after", None))
+        self._retrying(error, delay)
+        await self._sleep(delay)
 
     async def _send(
         self,

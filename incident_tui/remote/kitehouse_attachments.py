@@ -17,9 +17,15 @@ import httpx
 
 from incident_tui.domain.media_types import media_type_refusal
 from incident_tui.domain.model import Attachment
+from incident_tui.domain.text import counted
 from incident_tui.remote.errors import Refused, Unsendable
 from incident_tui.remote.http import Http
-from incident_tui.remote.kitehouse_storage import put_file
+from incident_tui.remote.kitehouse_storage import put_file, storage_at
+
+STORES = 3
+"""Most times one upload sends a file's bytes to storage that the remote then refuses to
+register, not having them (a proxy in front of the storage answering 200 without storing):
+each refusal is looked up first, so the file is never registered twice."""
 
 
 async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
@@ -40,30 +46,45 @@ async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
                             json={"content_type": ctype, "file_name": path.name})
 
     url = http.client.base_url.join(str(grant["url"]))
-    # A storage's busy moment (S3's 503 SlowDown, a 429) or a dropped connection is tried
-    # again as an API request is: the same presigned link takes the same bytes again.
-    await http.read_again(lambda: put_file(storage, url, path, ctype, size, most=http.most_held,
-                                           floor=http.speed_floor, window=http.speed_window))
-    body = {"object_id": str(grant["object_id"]), "content_type": ctype,
-            "file_name": path.name}
+    object_id = str(grant["object_id"])
+    body = {"object_id": object_id, "content_type": ctype, "file_name": path.name}
     if description:
         body["description"] = description
-    try:
-        # Sent again on an answer without the attachment (an empty body, {}), as on a lost
-        # one: counted as done, a registration that never reached the remote loses the file.
-        data = await http.json("PUT", base, json=body, expect=_an_attachment)
-    except Refused:
-        # The registration is sent again when its answer is lost, and the server refuses
-        # the repeat ("Attachment has not been uploaded"): the object is registered already.
-        # Only the object id tells ours from another file of the same name.
-        object_id = str(grant["object_id"])
-        made = next((a for a in await listed() if a.remote_id == object_id), None)
-        if made is None:
-            raise
-        return replace(made, size=size)
-    return Attachment(str(data.get("object_id") or grant["object_id"]),
-                      str(data.get("name") or path.name), data.get("file_type") or ctype,
-                      data.get("raw_url"), size)
+    stored = 0
+    while True:
+        stored += 1
+        # A storage's busy moment (S3's 503 SlowDown, a 429) or a dropped connection is
+        # tried again as an API request is: the same presigned link takes the same bytes.
+        await http.read_again(lambda: put_file(storage, url, path, ctype, size,
+                                               most=http.most_held, floor=http.speed_floor,
+                                               window=http.speed_window))
+        try:
+            # Sent again on an answer without the attachment (an empty body, {}), as on a
+            # lost one: counted as done, a registration that never reached the remote
+            # loses the file.
+            data = await http.json("PUT", base, json=body, expect=_an_attachment)
+        except Refused as refused:
+            # The registration is sent again when its answer is lost, and the server
+            # refuses the repeat ("Attachment has not been uploaded"): the object is
+            # registered already. Only the object id tells ours from another file of the
+            # same name.
+            made = next((a for a in await listed() if a.remote_id == object_id), None)
+            if made is not None:
+                return replace(made, size=size)
+            # Not registered: the storage's 200 may not have stored the bytes (a proxy in
+            # front of it answering for it), so they go again before the file is refused.
+            unstored = Refused(
+                f"{refused.message}, though {storage_at(str(url))} answered the file's "
+                f"upload as stored ({counted(stored, 'time')}): it, or a proxy in front of "
+                "it, may answer without storing", status=refused.status,
+            )
+            if stored >= STORES:
+                raise unstored from None
+            await http.wait_to_retry(unstored, stored)
+            continue
+        return Attachment(str(data.get("object_id") or object_id),
+                          str(data.get("name") or path.name), data.get("file_type") or ctype,
+                          data.get("raw_url"), size)
 
 
 REDIRECTS = (301, 302, 303, 307, 308)

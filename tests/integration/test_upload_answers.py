@@ -3,7 +3,8 @@
 such an answer is asked again within the pass, as a garbled one is, and the file ends up on
 the incident once, never counted as sent while the remote does not have it. A storage that
 fails the bytes' PUT once (a 5xx, a 429, a dropped connection, no answer in time) gets them
-again within the pass, at the same presigned link."""
+again within the pass, at the same presigned link, and so does one that answers 200 without
+storing them (a proxy in front of it), which the remote's refusal to register them shows."""
 
 from __future__ import annotations
 
@@ -136,3 +137,62 @@ def _storage_puts(emulator: Any) -> list[str]:
     """The paths of the PUTs the storage got (answered or not)."""
     with emulator.lock:
         return [r.path for r in emulator.log if r.method == "PUT" and r.path.startswith("/_blob/")]
+
+
+def _registrations(emulator: Any) -> list[int]:
+    """The statuses the registrations (``PUT .../attachments``) were answered with."""
+    with emulator.lock:
+        return [r.status for r in emulator.log
+                if r.method == "PUT" and r.path.endswith("/attachments")]
+
+
+def _queued_upload(serve: Serve, point: Point, tmp_path: Path,
+                   capsys: pytest.CaptureFixture[str]) -> tuple[Any, str]:
+    """A Kitehouse emulator synced into a cache, and an upload to its one incident queued;
+    the emulator and the incident's remote id."""
+    kite: Any = serve("kitehouse", sample=0)
+    made = kite.emulator.add("Flooded basement")
+    point(("school", kite))
+    cli(capsys, "sync", "--once")
+    evidence = tmp_path / "evidence.txt"
+    evidence.write_text("meter reading 4711")
+    cli(capsys, "attach", f"school:{made['_id']}", str(evidence))
+    return kite.emulator, made["_id"]
+
+
+def test_an_upload_the_storage_answers_without_storing_is_sent_again_in_the_pass(
+    serve: Serve, point: Point, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator, remote_id = _queued_upload(serve, point, tmp_path, capsys)
+    emulator.faults.add("status", status=200, body={}, method="PUT", path="^/_blob/")
+
+    out, _ = cli(capsys, "sync", "--once")
+
+    assert "school: ok, pulled 0, pushed 1 (" in out, out
+    assert json.loads(cli(capsys, "outbox", "--json")[0]) == []
+    (stored,) = emulator.incident(remote_id)["attachments"]
+    assert emulator.blobs[stored["object_id"]][1] == b"meter reading 4711"
+    puts = _storage_puts(emulator)
+    assert len(puts) == 2 and len(set(puts)) == 1, puts  # one presign, its link used again
+    assert _registrations(emulator) == [400, 200]
+
+
+def test_an_upload_the_storage_never_stores_is_refused_naming_the_storage(
+    serve: Serve, point: Point, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator, remote_id = _queued_upload(serve, point, tmp_path, capsys)
+    emulator.faults.add("status", status=200, body={}, method="PUT", path="^/_blob/", times=-1)
+
+    out, _ = cli(capsys, "sync", "--once")
+
+    storage = re.escape(f"attachment storage at {emulator.base_url}")
+    assert re.search(
+        r"refused: attach school:\w+: HTTP 400: Attachment has not been uploaded, though "
+        rf"{storage} answered the file's upload as stored \(3 times\): it, or a proxy in front "
+        r"of it, may answer without storing", out,
+    ), out
+    (change,) = json.loads(cli(capsys, "outbox", "--json")[0])
+    assert change["state"] == "failed"
+    assert emulator.incident(remote_id)["attachments"] == []
+    assert len(_storage_puts(emulator)) == 3
+    assert _registrations(emulator) == [400, 400, 400]

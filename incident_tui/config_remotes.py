@@ -533,6 +533,10 @@ class FourhseRemote(OidcRemote):
             problems.append(USERNAME_WITHOUT_PASSWORD)
         if self.username and not self.client_id:
             problems.append("username needs client_id (leave it out for 4hse)")
+        # Checked as AOH IMS's is: unchecked, a password in it was shown in every sign-in
+        # error, and an address with no scheme was posted to the API as a path.
+        if self.token_url and (problem := url_problem(self.token_url, root=False)):
+            problems.append(f"token_url {problem}")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -93,6 +93,38 @@ def test_a_token_url_with_a_user_and_password_is_refused_too(tmp_path: Path) -> 
     assert "s3cr3t" not in str(caught.value)
 
 
+FOURHSE_SIGN_IN = (
+    '[[remotes]]\nname = "hse"\nkind = "fourhse"\ntenant_id = "t"\nusername = "u"\n'
+    'password = "p"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://svc:s3cr3t@sso.example.test/token", "has a user name or password in it"),
+        # Posted to the API's own address as a path, the sign-in failed as the API's 503.
+        ("sso.example.test/token", "must start with http:// or https://"),
+        ("ftp://sso.example.test/token", "must start with http:// or https://"),
+        # Both ended each sync in "internal error: InvalidURL".
+        ("http://[::1", "is not a valid address"),
+        ("http://über-.example/token", "is not a valid address (Invalid IDNA hostname: "),
+    ],
+)
+def test_a_bad_fourhse_token_url_is_a_config_error_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, problem: str
+) -> None:
+    # Only AOH IMS's was checked: 4HSE's loaded, and sync --once printed "4HSE sign-in at
+    # https://svc:s3cr3t@sso.example.test/token answered HTTP 503", password and all.
+    path = write(tmp_path, FOURHSE_SIGN_IN + f'token_url = "{url}"\n')
+    code, err = run(["--config", str(path), "--db", str(tmp_path / "c.db"), "sync", "--once"],
+                    capsys)
+    assert code == 1
+    assert err.count("\n") == 1
+    assert f"{path}: remotes[0] (hse): token_url {problem}" in err
+    assert "s3cr3t" not in err and "internal error" not in err
+
+
 def test_a_bad_token_url_is_named_too(tmp_path: Path) -> None:
     path = write(tmp_path, (
         '[[remotes]]\nname = "ops"\nkind = "aoh_ims"\nbase_url = "https://ims.example.test"\n'

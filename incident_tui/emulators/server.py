@@ -445,6 +445,10 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         self.emulator = emulator
+        if ":" in address[0]:
+            # An IPv6 address (``--host ::1``): the default IPv4 socket refused it as
+            # "Address family for hostname not supported".
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
 
@@ -459,7 +463,9 @@ class EmulatorServer:
         self._server = _Server((host, port), emulator)
         address = self._server.server_address
         self.host, self.port = str(address[0]), int(address[1])
-        self.url = f"http://{self.host}:{self.port}"
+        # An IPv6 address goes in brackets, else its colons read as the port's.
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        self.url = f"http://{shown}:{self.port}"
         emulator.base_url = self.url
         self._thread: threading.Thread | None = None
 

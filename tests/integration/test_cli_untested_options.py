@@ -181,6 +181,37 @@ def test_emulate_serves_on_the_given_host_and_port() -> None:
         process.wait()
 
 
+def test_emulate_serves_on_an_ipv6_address_and_prints_it_in_brackets() -> None:
+    # --host ::1 was refused ("Address family for hostname not supported"), and the address
+    # printed for the config would have been http://::1:PORT, which is no address.
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    port = dead_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "incident_tui", "emulate", "revily", "--sample", "3",
+         "--host", "::1", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        lines = ChildLines(process.stdout, "incident-tui emulate")
+        url = f"http://[::1]:{port}"
+        base = lines.wait_for(lambda line: line.startswith("base_url = "), 30, "base_url")
+        assert base.strip() == f'base_url = "{url}"'
+        token = lines.wait_for(lambda line: line.startswith("token = "), 30, "the token")
+        secret = token.strip().partition(" = ")[2].strip('"')
+        response = httpx.get(
+            f"{url}/incidents", headers={"Authorization": f'Token token="{secret}"'}
+        )
+        assert response.status_code == 200 and len(response.json()) == 3
+    finally:
+        process.kill()
+        process.wait()
+
+
 def test_download_shows_its_progress_on_a_terminal_only(
     kitehouse: tuple[EmulatorServer, str],
     tmp_path: Path,

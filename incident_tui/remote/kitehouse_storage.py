@@ -134,7 +134,9 @@ def _origin(url: str) -> str:
     """Scheme, host and port of ``url``."""
     parts = httpx.URL(url)
     port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.host}{port}"
+    # An IPv6 address in brackets, as in the link: bare, its colons read as the port's.
+    host = f"[{parts.host}]" if ":" in parts.host else parts.host
+    return f"{parts.scheme}://{host}{port}"
 
 
 def _so_far(done: int, size: int | None) -> str:

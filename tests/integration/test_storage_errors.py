@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from incident_tui.emulators import EmulatorServer
-from tests.integration.conftest import Serve, cli
+from incident_tui.emulators import EmulatorServer, make_emulator
+from tests.integration.conftest import FIXED_NOW, Serve, cli
 
 
 @pytest.fixture
@@ -117,4 +118,35 @@ def test_a_pause_the_storage_asks_of_a_download_names_the_storage(
         r"incident-tui: school's attachment storage asked for a pause until \d\d:\d\d:\d\d; "
         rf"try again then \(attachment storage at {re.escape(kite.url)} answered HTTP 429: "
         r"injected fault\)\n", err,
+    ), err
+
+
+def test_the_storage_at_an_ipv6_address_is_named_in_brackets(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Named 'attachment storage at http://::1:PORT', which is no address.
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    kite = EmulatorServer(make_emulator("kitehouse", sample=1, clock=lambda: FIXED_NOW), "::1")
+    with kite:
+        emulator: Any = kite.emulator
+        made = emulator.add("Window broken in lab 2")
+        config = emulator.remote_config("school")
+        monkeypatch.setenv("INCIDENT_TUI_REMOTES", json.dumps([config]))
+        monkeypatch.setenv("INCIDENT_TUI_DB", str(tmp_path / "cache.db"))
+        monkeypatch.setenv("INCIDENT_TUI_DOWNLOAD_DIR", str(tmp_path / "downloads"))
+        incident_id = f"school:{made['_id']}"
+        cli(capsys, "sync", "--once")
+        photo = tmp_path / "photo.jpg"
+        photo.write_bytes(b"\xff\xd8 photo bytes")
+        cli(capsys, "attach", incident_id, str(photo))
+        cli(capsys, "sync", "--once")
+        emulator.faults.add("status", status=429, path="^/_blob/", retry_after="0", times=-1)
+        _, err = cli(capsys, "download", incident_id, "photo.jpg", status=1)
+    assert err == (
+        f"incident-tui: attachment storage at http://[::1]:{kite.port} answered HTTP 429: "
+        "injected fault\n"
     ), err

@@ -367,7 +367,14 @@ def load_settings(
     Raises :class:`ConfigError` with one line naming, for each problem, the file (or the
     environment variable), the key and what is wrong.
     """
-    explicit = config is not None or bool(os.environ.get(paths.CONFIG_ENV))
+    named = os.environ.get(paths.CONFIG_ENV, "")
+    if config is None and named and not named.strip():
+        # Taken as the file's name, it was refused as "' ': no such config file".
+        raise ConfigError(
+            f"environment {paths.CONFIG_ENV}: is blank, which names no file: unset it for "
+            "the default config file"
+        )
+    explicit = config is not None or bool(named)
     path = config_path(config)
     data = read_config_file(path, required=explicit)
     return validate_settings(path, data, overrides)

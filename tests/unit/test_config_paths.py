@@ -216,6 +216,18 @@ def test_an_empty_path_in_a_variable_names_the_variable(
     )
 
 
+def test_a_blank_config_variable_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Read as the file's name: "incident-tui:  : no such config file".
+    monkeypatch.setenv("INCIDENT_TUI_CONFIG", " ")
+    assert main(["list"]) == 1
+    assert one_line_error(capsys.readouterr().err) == (
+        "incident-tui: environment INCIDENT_TUI_CONFIG: is blank, which names no file: unset "
+        "it for the default config file"
+    )
+
+
 @pytest.mark.parametrize(
     ("argv", "flag", "default"),
     [

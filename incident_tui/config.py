@@ -207,6 +207,10 @@ class Settings(BaseSettings):
         """That no remotes are configured, and where they were looked for: most often the
         config file is not where it is looked for."""
         where, missing = "the config file", ""
+        if os.environ.get(f"{ENV_PREFIX}REMOTES", "").strip():
+            # The variable replaces the file's remotes: naming the file sent users to a file
+            # that has them.
+            return f"no remotes are configured: {ENV_PREFIX}REMOTES sets none"
         if self.config is not None:
             where = str(self.config)
             missing = "" if self.config.exists() else ", which does not exist"

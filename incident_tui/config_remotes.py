@@ -97,11 +97,14 @@ HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 """What a request header's name may hold: an HTTP token (RFC 9110 §5.1)."""
 KITEHOUSE_LIMIT_CAP = 100
+"""Kitehouse's largest ``limit``: more is silently cut to this (contracts/kitehouse.md §6)."""
 MIN_RATE = 1 / 60
 """The slowest ``max_rate`` but 0: one request a minute, the longest a request is held for a
 server's ``Retry-After`` too. Each request waits ``1 / max_rate`` seconds after the one
 before, so ``max_rate = 1e-300`` held every pass forever after its first request."""
-"""Kitehouse's largest ``limit``: more is silently cut to this (contracts/kitehouse.md §6)."""
+MIN_TIMEOUT = 0.1
+"""The shortest ``timeout``: below it no request is answered in time, even on loopback
+(``timeout = 1e-300`` loaded, and every request then failed as not answered in time)."""
 
 
 def lower_scheme(url: str) -> str:
@@ -176,7 +179,7 @@ class RemoteBase(BaseModel):
     """The API token. Prefer ``token_env``: a token in the file is easy to leak."""
     token_env: str | None = None
     """Name of the environment variable that holds the token."""
-    timeout: float = Field(default=15.0, gt=0)
+    timeout: float = Field(default=15.0, ge=MIN_TIMEOUT)
     """Seconds before a request to this remote is given up (and retried later)."""
     verify_tls: bool = True
     """Check the server's TLS certificate."""
@@ -531,6 +534,9 @@ class FourhseRemote(OidcRemote):
         # no password, every sync failed where the config could have said so.
         if self.username and not (self.password or self.password_env):
             problems.append(USERNAME_WITHOUT_PASSWORD)
+        elif not self.username and (self.password or self.password_env):
+            # Loaded, it signed in with nothing and every sync said no username was set.
+            problems.append("password needs username (password grant)")
         if self.username and not self.client_id:
             problems.append("username needs client_id (leave it out for 4hse)")
         # Checked as AOH IMS's is: unchecked, a password in it was shown in every sign-in

@@ -32,6 +32,24 @@ def test_an_unknown_remote_with_no_config_file_says_where_it_looked(
     assert f"no remotes are configured in {expected}, which does not exist" in line
 
 
+def test_no_remotes_from_the_variable_names_the_variable_not_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The file has a remote; INCIDENT_TUI_REMOTES='[]' replaced it. Naming the file sent the
+    # user to look at a file that has remotes.
+    config = tmp_path / "it.toml"
+    config.write_text(
+        '[[remotes]]\nname = "school"\nkind = "kitehouse"\nbase_url = "http://h"\n'
+        'site_id = "s"\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("INCIDENT_TUI_REMOTES", "[]")
+    db = tmp_path / "cache.db"
+    assert main(["--config", str(config), "--db", str(db), "sync", "--once"]) == 1
+    line = one_line_error(capsys.readouterr().err)
+    assert "no remotes are configured: INCIDENT_TUI_REMOTES sets none" in line, line
+    assert str(config) not in line
+
+
 def test_a_public_note_only_where_the_system_has_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

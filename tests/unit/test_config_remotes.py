@@ -177,6 +177,29 @@ def test_unset_password_and_client_secret_variables_are_named() -> None:
     assert public.client_secret_value() is None
 
 
+@pytest.mark.parametrize("password", ['password = "pw"\n', 'password_env = "HSE_PW"\n'])
+def test_a_fourhse_password_without_a_username_is_refused_when_the_config_loads(
+    tmp_path: Path, password: str
+) -> None:
+    # As for AOH IMS: loaded, every sync said no username or password was configured.
+    path = write(tmp_path, FOURHSE + 'tenant_id = "t"\n' + password)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: remotes[0] (hse): password needs username (password grant)"
+    )
+
+
+@pytest.mark.parametrize("timeout", ["1e-300", "0.05", "0"])
+def test_a_timeout_no_request_could_meet_is_refused(tmp_path: Path, timeout: str) -> None:
+    # 1e-300 loaded, and every request then failed as not answered in time.
+    path = write(tmp_path, FOURHSE + f'tenant_id = "t"\ntimeout = {timeout}\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert "remotes[0] (hse).timeout" in str(caught.value)
+    assert "0.1" in str(caught.value)
+
+
 @pytest.mark.parametrize("token", ["", 'token = "static"\n'])
 def test_a_fourhse_username_without_a_password_is_refused_when_the_config_loads(
     tmp_path: Path, token: str

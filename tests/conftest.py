@@ -6,6 +6,7 @@ import os
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -77,12 +78,12 @@ def make_incident(
     )
 
 
-@pytest.fixture
-def new_york() -> Iterator[None]:
-    """The process's local zone is New York for the test (five hours west of UTC); the zone
+@contextmanager
+def local_zone(name: str) -> Iterator[None]:
+    """The process's local zone is ``name`` (``Asia/Kathmandu``) within the block; the zone
     it had comes back after it (``tzset``: setting ``TZ`` alone changes nothing in-process)."""
     before = os.environ.get("TZ")
-    os.environ["TZ"] = "America/New_York"
+    os.environ["TZ"] = name
     time.tzset()
     try:
         yield
@@ -92,6 +93,13 @@ def new_york() -> Iterator[None]:
         else:
             os.environ["TZ"] = before
         time.tzset()
+
+
+@pytest.fixture
+def new_york() -> Iterator[None]:
+    """The process's local zone is New York for the test (five hours west of UTC)."""
+    with local_zone("America/New_York"):
+        yield
 
 
 @pytest.fixture

@@ -168,9 +168,16 @@ def parse_day(value: object) -> datetime | None:
     value as :func:`parse_time`.
 
     Read as UTC midnight, a day would show as the evening before anywhere west of Greenwich.
+    A day whose start Python cannot reckon in the user's zone (0001-01-01, what some systems
+    write for no date) is left out with a warning, as a time out of range is.
     """
     if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
-        return _day_start(value, time.tzname)
+        try:
+            return _day_start(value, time.tzname)
+        except (ValueError, OverflowError):
+            # One incident's odd day must not stop every pull of its remote.
+            warn_once(f"day {value!r} out of range, left out")
+            return None
     return parse_time(value)
 
 
@@ -178,6 +185,7 @@ def parse_day(value: object) -> datetime | None:
 # for thousands of incidents.
 @functools.lru_cache(maxsize=4096)
 def _day_start(text: str, zone: tuple[str, str]) -> datetime | None:
+    """``ValueError`` or ``OverflowError`` for a day whose start is out of range."""
     try:
         day = date.fromisoformat(text)
     except ValueError:

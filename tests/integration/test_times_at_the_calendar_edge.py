@@ -1,7 +1,8 @@
 """Valid ISO 8601 times whose offset takes them past year 1 or 9999 in UTC, from a remote:
 the time is left out with a warning (another the incident has may stand in), never the end
 of the remote's pull, and the other incidents are kept. A time early in year 1 is written
-in ``--json`` with a four-digit year, as ISO 8601 has it."""
+in ``--json`` with a four-digit year, as ISO 8601 has it. So is a 4HSE day whose start in
+the user's zone is out of reach (year 1)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from incident_tui.emulators.revily_data import DEFAULT_TOKEN
+from tests.conftest import local_zone
 from tests.integration.conftest import Point, Serve, cli
 
 
@@ -39,3 +41,27 @@ def test_times_past_the_calendar_edge_are_left_out_and_the_rest_kept(
     # Left out, the creation time is another the incident has (its trigger time here).
     assert created[f"oncall:{rows[0]['id']}"] != rows[0]["created_at"]
     assert created[f"oncall:{rows[2]['id']}"] == "0001-01-01T12:00:00Z"
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kathmandu"])
+def test_a_4hse_day_of_year_one_is_left_out_and_the_rest_kept(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str], zone: str
+) -> None:
+    # 0001-01-01 is what some systems write for "no date" (.NET's DateTime.MinValue); Python
+    # reckons the start of that day in no local zone.
+    server = serve("fourhse", sample=2)
+    emulator: Any = server.emulator
+    row = emulator.add(name="No date", date_incident="0001-01-01")
+    closed = emulator.add(name="Closed, no date", status="closed",
+                          date_incident="2026-11-20", date_closed="0001-01-01")
+    point(("office", server))
+
+    with local_zone(zone):
+        out, err = cli(capsys, "sync", "--once")
+        listed = {r["id"]: r for r in json.loads(cli(capsys, "list", "--json")[0])}
+
+    assert "office: ok" in out
+    assert "day '0001-01-01' out of range, left out" in err
+    assert len(listed) == 4
+    assert listed[f"office:{row['office_incident_id']}"]["title"] == "No date"
+    assert listed[f"office:{closed['office_incident_id']}"]["status"] == "resolved"

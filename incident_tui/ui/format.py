@@ -9,7 +9,7 @@ through :func:`incident_tui.domain.text.clean` before it is returned.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from incident_tui.clock import from_db_or_none
@@ -24,10 +24,30 @@ def local_time(
     moment = from_db_or_none(text)
     if moment is None:
         return "-"
-    local = moment.astimezone()
+    return clock_text(moment, with_date=with_date, now=now)
+
+
+def clock_text(moment: datetime, *, with_date: bool = True, now: datetime | None = None) -> str:
+    """:func:`local_time` of an aware ``moment``.
+
+    A moment that is before the year 1 or after 9999 in the local zone (Go's zero time,
+    ``0001-01-01T00:00:00Z``, west of Greenwich; ``9999-12-31T23:59:59Z`` east of it) shows
+    in UTC, marked ``Z``: ``0001-01-01 00:00Z``."""
+    try:
+        local = moment.astimezone()
+    except (OverflowError, ValueError):
+        return _date_and_time(moment.astimezone(UTC)) + "Z"
     if now is not None:
         with_date = local.date() != now.astimezone().date()
-    return local.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+    return _date_and_time(local) if with_date else f"{local.hour:02d}:{local.minute:02d}"
+
+
+def _date_and_time(moment: datetime) -> str:
+    # Not strftime: its %Y writes the year 1 as "1".
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} "
+        f"{moment.hour:02d}:{moment.minute:02d}"
+    )
 
 
 def value_text(value: Any, *, limit: int = 2000) -> str:

@@ -23,7 +23,7 @@ from incident_tui.domain.capabilities import KIND_TITLES, Capability, can
 from incident_tui.domain.mapping import parse_time
 from incident_tui.domain.stats import format_duration
 from incident_tui.domain.text import clean, counted
-from incident_tui.ui.format import value_text
+from incident_tui.ui.format import clock_text, value_text
 from incident_tui.ui.screens.detail_content import (
     LABEL_WIDTH,
     Part,
@@ -219,7 +219,7 @@ def due(value: Any, now: datetime | None) -> list[Part]:
     when = parse_time(value)
     if when is None:
         return [value_text(value, limit=80)]
-    shown = when.astimezone().strftime("%Y-%m-%d %H:%M")
+    shown = clock_text(when)
     if now is None:
         return [shown]
     seconds = (when - now).total_seconds()

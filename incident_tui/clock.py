@@ -4,7 +4,8 @@ snapshots can freeze it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from datetime import time as dtime
 
 Clock = Callable[[], datetime]
 
@@ -26,6 +27,20 @@ def fixed_clock(moment: datetime) -> Clock:
 def time_of_day(moment: datetime) -> str:
     """``03:14:20``: a moment close to now, in the user's time zone, for a message."""
     return moment.astimezone().strftime("%H:%M:%S")
+
+
+def start_of_day(day: date) -> datetime:
+    """The first moment of ``day`` in the user's time zone: its midnight, or where the clocks
+    jump over midnight (summer time starting at 00:00, as in Chile, Cuba, Lebanon or Egypt)
+    the moment they jump to. ``ValueError`` or ``OverflowError`` for a day whose start Python
+    cannot reckon (in the year 1)."""
+    midnight = datetime.combine(day, dtime())
+    start = midnight.astimezone()
+    if start.date() != day:
+        # A midnight that never happened is read by its offset after the jump (23:00 the day
+        # before); by the one before it, it is the jump's own moment, the day's first.
+        start = midnight.replace(fold=1).astimezone()
+    return start
 
 
 _DB_FORMAT = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"

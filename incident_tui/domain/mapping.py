@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from incident_tui.clock import start_of_day
 from incident_tui.domain import jsontext
 from incident_tui.domain.model import Severity, Status
 
@@ -190,7 +191,7 @@ def _day_start(text: str, zone: tuple[str, str]) -> datetime | None:
         day = date.fromisoformat(text)
     except ValueError:
         return None
-    return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
+    return start_of_day(day).astimezone(UTC)
 
 
 def parse_time(value: object) -> datetime | None:

@@ -30,9 +30,8 @@ import functools
 import time
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from datetime import time as dtime
 
-from incident_tui.clock import to_db
+from incident_tui.clock import start_of_day, to_db
 from incident_tui.domain.model import Incident, Status
 
 DAY_FIELDS = frozenset({"occurred_at", "resolved_at"})
@@ -152,7 +151,7 @@ def seen_after_its_day(moment: datetime) -> bool:
 
 def day_start(day: date) -> datetime:
     """The first moment of ``day`` in the user's zone."""
-    return datetime.combine(day, dtime()).astimezone()
+    return start_of_day(day)
 
 
 # Cached: a first pull settles thousands of incidents closed on a few hundred days, and the
@@ -164,5 +163,4 @@ def _local_date(moment: datetime, zone: tuple[str, str]) -> date:
 
 @functools.lru_cache(maxsize=1024)
 def _last_moment(day: date, zone: tuple[str, str]) -> datetime:
-    following = datetime.combine(day + timedelta(days=1), dtime()).astimezone()
-    return following - timedelta(microseconds=1)
+    return start_of_day(day + timedelta(days=1)) - timedelta(microseconds=1)

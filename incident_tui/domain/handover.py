@@ -288,7 +288,12 @@ def stamp(moment: datetime | None) -> str:
     """A time as the report prints it: ``2026-11-22 09:14Z`` (UTC, to the minute)."""
     if moment is None:
         return "unknown"
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%MZ")
+    moment = moment.astimezone(UTC)
+    # Not strftime: its %Y writes the year 1 (Go's zero time, from a remote) as "1".
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} "
+        f"{moment.hour:02d}:{moment.minute:02d}Z"
+    )
 
 
 MAX_HOURS = 8784.0

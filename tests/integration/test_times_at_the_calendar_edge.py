@@ -7,6 +7,7 @@ the user's zone is out of reach (year 1)."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -65,3 +66,19 @@ def test_a_4hse_day_of_year_one_is_left_out_and_the_rest_kept(
     assert len(listed) == 4
     assert listed[f"office:{row['office_incident_id']}"]["title"] == "No date"
     assert listed[f"office:{closed['office_incident_id']}"]["status"] == "resolved"
+
+
+def test_the_handover_writes_a_time_of_year_one_with_four_digits(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = serve("revily", sample=1)
+    row = next(iter(server.emulator.incidents.values()))  # type: ignore[attr-defined]
+    row.state, row.triggered_at = "triggered", datetime(1, 1, 1, tzinfo=UTC)  # Go's zero time
+    row.acknowledged_at = row.resolved_at = None
+    point(("oncall", server))
+    cli(capsys, "sync", "--once")
+
+    out = cli(capsys, "handover")[0]
+
+    assert f"oncall:{row.id}" in out
+    assert "opened 0001-01-01 00:00Z" in out

@@ -46,9 +46,9 @@ class Window(StrEnum):
     def label(self) -> str:
         """How the window reads in a title."""
         return {
-            Window.DAY: "last 24 hours, per hour",
-            Window.WEEK: "last 7 days, per day",
-            Window.MONTH: "last 30 days, per day",
+            Window.DAY: "last 24 hours, per UTC hour",
+            Window.WEEK: "last 7 days, per UTC day",
+            Window.MONTH: "last 30 days, per UTC day",
         }[self]
 
     def next(self) -> Window:

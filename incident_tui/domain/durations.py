@@ -12,8 +12,9 @@ from datetime import datetime
 
 def age(created: datetime | None, now: datetime) -> str:
     """A compact age: ``now``, ``12m``, ``5h``, ``3d``, ``2y`` (at most 4 cells); ``?`` when
-    unknown. Hours run to 47 before days begin: "30h" says more than "1d" about a night's
-    incident. A time ahead of ``now`` (a remote's clock running fast) reads ``now``."""
+    unknown or 1,000 years or more. Hours run to 47 before days begin: "30h" says more than
+    "1d" about a night's incident. A time ahead of ``now`` (a remote's clock running fast)
+    reads ``now``."""
     if created is None:
         return "?"
     seconds = (now - created).total_seconds()
@@ -28,4 +29,7 @@ def age(created: datetime | None, now: datetime) -> str:
     days = hours // 24
     if days < 365:
         return f"{days}d"
-    return f"{days // 365}y"
+    years = days // 365
+    # A remote's placeholder for no date (0001-01-01) is 2,025 years old: five cells, and
+    # no age anyone acts on; it reads as the unknown it stands for.
+    return f"{years}y" if years < 1000 else "?"

@@ -49,6 +49,8 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
         (timedelta(hours=47), "47h"),
         (timedelta(days=3), "3d"),
         (timedelta(days=800), "2y"),
+        (timedelta(days=365 * 999), "999y"),
+        (NOW - datetime(1, 1, 1, tzinfo=UTC), "?"),
         (timedelta(minutes=-5), "now"),
     ],
 )

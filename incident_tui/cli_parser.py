@@ -16,8 +16,16 @@ from incident_tui.paths import path_argument
 
 
 def _csv_words(value: str) -> list[str]:
-    """A comma-separated option value as its words."""
-    return [part.strip() for part in value.split(",") if part.strip()]
+    """A comma-separated option value as its words. One with none (``--remote ""``, a
+    script's unset variable, or ``,``) is wrong usage: taken as no filter at all, it listed
+    or synced every remote, status and severity."""
+    words = [part.strip() for part in value.split(",") if part.strip()]
+    if not words:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} names nothing: give one or more, comma separated, or leave the "
+            "option out for all"
+        )
+    return words
 
 
 def _csv_of(allowed: list[str], aliases: Mapping[str, str] | None = None) -> Any:
@@ -293,14 +301,19 @@ def build_parser() -> argparse.ArgumentParser:
         "(comma-separated or repeated)",
     )
     lst.add_argument(
-        "--remote", type=_csv_words, action="extend", default=[], help="remote name(s)"
+        "--remote",
+        type=_csv_words,
+        action="extend",
+        default=[],
+        metavar="NAME",
+        help="only this remote (comma-separated or repeated)",
     )
     lst.add_argument(
         "--severity",
         type=_csv_of([*(s.value for s in Severity), "none"]),
         action="extend",
         default=[],
-        help="critical, major, minor, none",
+        help="critical, major, minor, none (comma-separated or repeated)",
     )
     lst.add_argument(
         "--search",

@@ -36,6 +36,12 @@ from tests.child_lines import ChildLines
             ["list", "--severity", "nope"],
             "argument --severity: unknown 'nope' (want critical, major, minor, none)",
         ),
+        # A script's unset variable: taken as no filter, it listed or synced everything.
+        (["list", "--remote", ""], "argument --remote: '' names nothing: give one or more"),
+        (["list", "--remote", "school", "--remote", " , "], "argument --remote: ' , ' names"),
+        (["list", "--status", ","], "argument --status: ',' names nothing"),
+        (["list", "--severity", ""], "argument --severity: '' names nothing"),
+        (["sync", "--once", "--remote", ""], "argument --remote: '' names nothing"),
     ],
 )
 def test_bad_numbers_and_words_are_wrong_usage(

@@ -9,10 +9,10 @@ from typing import Any
 
 from incident_tui import cli_online
 from incident_tui.cli_online import ID_HELP, REMOTE_HELP
-from incident_tui.domain.handover import positive_hours
+from incident_tui.domain.handover import MAX_HOURS, positive_hours
 from incident_tui.domain.model import KINDS, STATUS_ALIASES, Severity, Status
 from incident_tui.domain.query import Sort
-from incident_tui.paths import path_argument
+from incident_tui.paths import CONFIG_ENV, path_argument
 
 
 def _csv_words(value: str) -> list[str]:
@@ -112,11 +112,13 @@ def _add_locations(parser: argparse.ArgumentParser, default: Any) -> None:
     """``--config`` and ``--db``, taken before the command and after it."""
     parser.add_argument(
         "--config", type=LOCATION_TYPES["--config"], default=default,
-        help="config file (default: XDG config)",
+        help=f"config file (default: ${CONFIG_ENV}, else "
+        "$XDG_CONFIG_HOME/incident-tui/config.toml)",
     )
     parser.add_argument(
         "--db", type=LOCATION_TYPES["--db"], default=default,
-        help="local cache file (default: XDG data)",
+        help="local cache file (default: $INCIDENT_TUI_DB, else db in the config, else "
+        "$XDG_DATA_HOME/incident-tui/incidents.db)",
     )
 
 
@@ -342,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--fresh",
         action="store_true",
         help="read it from its remote first (comments others added since the last sync); "
-        "the cached copy, with a warning, when the remote cannot be reached",
+        "the cached copy, with a warning, when the remote cannot be reached or does not "
+        f"answer within {cli_online.FRESH_TIMEOUT:g} s",
     )
 
     status_commands = (
@@ -411,7 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
         "handover", help="shift-handover summary of the last N hours"
     )
     handover.add_argument(
-        "--hours", type=_hours, default=12.0, help="how far back, in hours (default 12)"
+        "--hours", type=_hours, default=12.0,
+        help=f"how far back, in hours (default 12, at most {MAX_HOURS:g})",
     )
     handover.add_argument(
         "--format", choices=["markdown", "json"], default="markdown", help="default markdown"

@@ -139,3 +139,34 @@ def test_an_emulator_option_switches_on_a_documented_mode() -> None:
     finally:
         process.kill()
         process.wait()
+
+
+@pytest.mark.parametrize(
+    ("argv", "wanted"),
+    [
+        (
+            ["list", "--help"],
+            [
+                "--config CONFIG config file (default: $INCIDENT_TUI_CONFIG, else "
+                "$XDG_CONFIG_HOME/incident-tui/config.toml)",
+                "--db DB local cache file (default: $INCIDENT_TUI_DB, else db in the config, "
+                "else $XDG_DATA_HOME/incident-tui/incidents.db)",
+            ],
+        ),
+        (["--help"], ["(default: $INCIDENT_TUI_CONFIG, else", "(default: $INCIDENT_TUI_DB, else"]),
+        (["handover", "--help"], ["how far back, in hours (default 12, at most 8784)"]),
+        (["show", "--help"], ["cannot be reached or does not answer within 10 s"]),
+    ],
+)
+def test_help_names_the_defaults_the_code_uses(
+    argv: list[str], wanted: list[str], capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "XDG config" named neither the variable that comes first nor the file's path.
+    monkeypatch.setenv("COLUMNS", "300")
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for words in wanted:
+        assert words in text

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual import events
+from textual.document._wrapped_document import WrappedDocument
 from textual.widgets import Label
 
 from incident_tui.emulators import EmulatorServer
@@ -105,3 +107,46 @@ async def test_the_new_incident_dialog_does_not_wrap_a_huge_description(make_app
         await pilot.pause()
         assert box.soft_wrap and box.wrapped_document.height > 1
         assert WRAP_OFF_NOTE not in label(form)
+
+
+async def test_undo_and_redo_bring_back_a_huge_line_unwrapped(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Undo of the huge line's deletion, and redo of its paste, put it back while the box
+    # wrapped: wrapping it once kept the keys waiting 2-3 s. Counted here: the longest line
+    # of the text each time the box wraps (part of) it.
+    wrapped: list[int] = []
+    real_wrap_range = WrappedDocument.wrap_range
+
+    def wrap_range(document: WrappedDocument, *args: Any, **kwargs: Any) -> None:
+        if document._width:
+            wrapped.append(max(map(len, document.document.lines)))
+        real_wrap_range(document, *args, **kwargs)
+
+    monkeypatch.setattr(WrappedDocument, "wrap_range", wrap_range)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, "school:r005")
+        await pilot.press("c")
+        await settle(pilot)
+        box = app.screen.query_one(TextBox)
+        await pilot.press(*"see:")
+        app.post_message(events.Paste(BIG))
+        await until(lambda: box.text == "see:" + BIG)
+        box.select_all()
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert box.text == "" and box.soft_wrap and not box.border_subtitle
+        await pilot.press("ctrl+z")  # the deletion undone: the line is back
+        await pilot.pause()
+        assert box.text == "see:" + BIG and not box.soft_wrap
+        assert box.border_subtitle == WRAP_OFF_NOTE
+        await pilot.press("ctrl+z")  # the paste undone
+        await pilot.pause()
+        assert box.text == "see:" and box.soft_wrap
+        await pilot.press("ctrl+y")  # and done again
+        await pilot.pause()
+        assert box.text == "see:" + BIG and not box.soft_wrap
+        assert box.border_subtitle == WRAP_OFF_NOTE
+        # What was typed was wrapped, the huge line never.
+        assert wrapped and max(wrapped) <= LONG_LINE

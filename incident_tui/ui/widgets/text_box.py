@@ -8,6 +8,7 @@ wraps again once no line is that long (the long one deleted, a paste undone).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from textual.message import Message
@@ -74,27 +75,49 @@ class TextBox(TextArea):
         self._fit_wrap(longest_line(text))
         super().load_text(text)
 
+    def _stop_wrapping_for(self, spans: Iterable[tuple[int, int, str]]) -> None:
+        """Stop wrapping before ``text`` replaces rows ``top`` to ``bottom`` (each of
+        ``spans``) when the line that makes may be too long."""
+        lines = self.document.lines
+        reach = 0
+        for top, bottom, text in spans:
+            put = longest_line(text) if len(text) > LONG_LINE else len(text)
+            if bottom < len(lines):
+                # What stays of the first and last lines edited joins the text put in.
+                put += len(lines[top]) + (len(lines[bottom]) if bottom != top else 0)
+            reach = max(reach, put)
+        if reach > LONG_LINE:
+            self._fit_wrap(reach)
+
     def edit(self, edit: Edit) -> EditResult:
         """Make the edit; wrapping is turned off before it when the line it makes may be too
         long (a paste), and on again after it when no line is."""
-        top, bottom = edit.top[0], edit.bottom[0]
-        lines = self.document.lines
-        reach = longest_line(edit.text) if len(edit.text) > LONG_LINE else len(edit.text)
-        if bottom < len(lines):
-            # What stays of the first and last lines edited joins the text put in.
-            reach += len(lines[top]) + (len(lines[bottom]) if bottom != top else 0)
-        if reach > LONG_LINE:
-            self._fit_wrap(reach)
+        self._stop_wrapping_for([(edit.top[0], edit.bottom[0], edit.text)])
         result = super().edit(edit)
         self._fit_wrap(self._longest())
         return result
 
     def undo(self) -> None:
-        """Undo, then wrap or not for the text it brought back."""
+        """Undo, then wrap or not for the text it brought back. Wrapping stops first when
+        that text makes a line too long (a huge line deleted comes back): wrapped once, it
+        kept the keys waiting 2-3 s."""
+        batches = self.history.undo_stack
+        if batches:
+            self._stop_wrapping_for(
+                (edit.top[0], edit._edit_result.end_location[0], edit._edit_result.replaced_text)
+                for edit in batches[-1]
+                if edit._edit_result is not None
+            )
         super().undo()
         self._fit_wrap(self._longest())
 
     def redo(self) -> None:
-        """Redo, then wrap or not for the text it brought back."""
+        """Redo, then wrap or not for the text it brought back, as :meth:`undo` does (a huge
+        paste undone, then redone)."""
+        batches = self.history.redo_stack
+        if batches:
+            self._stop_wrapping_for(
+                (edit.top[0], edit.bottom[0], edit.text) for edit in batches[-1]
+            )
         super().redo()
         self._fit_wrap(self._longest())

@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # title) ended the command with a traceback; the TUI drew it as "\u2026", six columns
     # wide, throwing the rows out of line.
     fit_stream(sys.stderr)
-    fit_stream(sys.stdout)
+    fit_stream(sys.stdout, keep_bytes=True)
     # Every line for stderr goes there or nowhere: closed, it sent them into stdout's data.
     with quiet_stderr():
         return _main(argv)

@@ -5,7 +5,10 @@ text) raised ``UnicodeEncodeError``, a traceback that ended ``list``, ``handover
 sync pass half way.
 
 Text for people shows such a character as ``?``; JSON keeps it whole as a ``\\uXXXX`` escape
-(a pair of them beyond the first plane), which is the same JSON, so a script loses nothing."""
+(a pair of them beyond the first plane), which is the same JSON, so a script loses nothing.
+On standard output a byte of a path that the charset could not read (``café`` given under
+``C``) is written back as it came, as Python itself does there: a path printed is the path
+given, for a script to use."""
 
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ from typing import TextIO
 
 JSON_ESCAPE = "incident-tui-json-escape"
 """The name of the error handler that writes a character as a JSON escape."""
+QUESTION_MARK = "incident-tui-question-mark"
+"""The name of the error handler that writes a character as ``?``, and a byte read from a
+path or an argument as that byte."""
 
 
 def _json_escape(error: UnicodeError) -> tuple[str, int]:
@@ -33,7 +39,21 @@ def _json_escape(error: UnicodeError) -> tuple[str, int]:
     return "".join(escaped), error.end
 
 
+def _question_mark(error: UnicodeError) -> tuple[bytes, int]:
+    """Each character the charset lacks as ``?``, but a byte it could not read (Python's
+    ``surrogateescape``: U+DC80-U+DCFF) as that byte: ``replace`` printed a folder given as
+    ``café`` as ``caf??``, a path that names nothing."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    written = bytearray()
+    for char in error.object[error.start:error.end]:
+        code = ord(char)
+        written += bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else b"?"
+    return bytes(written), error.end
+
+
 codecs.register_error(JSON_ESCAPE, _json_escape)
+codecs.register_error(QUESTION_MARK, _question_mark)
 
 
 def takes_all_text(stream: TextIO | None) -> bool:
@@ -49,10 +69,16 @@ def takes_all_text(stream: TextIO | None) -> bool:
     return name.startswith("utf")
 
 
-def fit_stream(stream: TextIO | None, *, json_output: bool = False) -> None:
+def fit_stream(
+    stream: TextIO | None, *, json_output: bool = False, keep_bytes: bool = False
+) -> None:
     """Have ``stream`` write a character its charset lacks as ``?`` (as a JSON escape with
-    ``json_output``) instead of failing; left alone when its charset holds every one."""
+    ``json_output``) instead of failing; left alone when its charset holds every one.
+    ``keep_bytes``: a byte the charset could not read is written back as it came (standard
+    output, where a script reads the paths printed; not the terminal's stderr, which only
+    ever showed such a byte escaped)."""
     if takes_all_text(stream):
         return
+    errors = JSON_ESCAPE if json_output else QUESTION_MARK if keep_bytes else "replace"
     with contextlib.suppress(AttributeError, ValueError, OSError):
-        stream.reconfigure(errors=JSON_ESCAPE if json_output else "replace")  # type: ignore[union-attr]
+        stream.reconfigure(errors=errors)  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,12 @@ TITLE = "Fire \N{FIRE} in hall B \N{EM DASH} east wing, smoke on every floor up 
 def run_in_c_locale(*argv: str) -> tuple[int, str, str]:
     """The command line in a child process whose locale is plain ASCII ``C``; its exit
     status, standard output and standard error."""
+    status, out, err = run_in_c_locale_bytes(*argv)
+    return status, out.decode("ascii"), err.decode("ascii")
+
+
+def run_in_c_locale_bytes(*argv: str) -> tuple[int, bytes, bytes]:
+    """As :func:`run_in_c_locale`, its output as the bytes written."""
     env = {
         k: v for k, v in os.environ.items()
         if k not in ("LANG", "LANGUAGE", "PYTHONIOENCODING") and not k.startswith("LC_")
@@ -33,9 +40,8 @@ def run_in_c_locale(*argv: str) -> tuple[int, str, str]:
         [sys.executable, "-m", "incident_tui", *argv],
         capture_output=True, env=env, timeout=120, check=False,
     )
-    out, err = child.stdout.decode("ascii"), child.stderr.decode("ascii")
-    assert "Traceback" not in err, err
-    return child.returncode, out, err
+    assert b"Traceback" not in child.stderr, child.stderr
+    return child.returncode, child.stdout, child.stderr
 
 
 def test_list_and_sync_show_what_ascii_lacks_as_a_question_mark(
@@ -65,3 +71,18 @@ def test_json_keeps_what_ascii_lacks_as_escapes(
     assert status == 0 and json.loads(out)["title"] == TITLE
     status, out, _err = run_in_c_locale("handover", "--format", "json")
     assert status == 0 and TITLE in json.dumps(json.loads(out), ensure_ascii=False)
+
+
+def test_a_path_in_bytes_the_charset_lacks_is_printed_as_given(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    # A file name need not be text of the locale's charset: the path given is the path
+    # printed, byte for byte, for a script to use ('saved .../caf??/...' named no folder).
+    kitehouse(serve, point, capsys, TITLE)
+    folder = tmp_path / "exports-caf\N{LATIN SMALL LETTER E WITH ACUTE}"
+    folder.mkdir()
+    status, out, err = run_in_c_locale_bytes("export-csv", "school", "--to", str(folder))
+    assert status == 0, err
+    saved = out.removeprefix(b"saved ").rstrip(b"\n")
+    assert saved == os.fsencode(folder / "school-export.csv")
+    assert Path(os.fsdecode(saved)).is_file()

@@ -22,6 +22,7 @@ from incident_tui.ui.palette import incident_commands
 from incident_tui.ui.screens.choose import ChooseScreen
 from incident_tui.ui.screens.detail import ALL_SHOWN, DetailScreen
 from incident_tui.ui.screens.detail_comments import COMMENT_PAGE, CommentWindow, earlier_line
+from incident_tui.ui.sync_runner import AppListener
 from incident_tui.ui.widgets import hanging_text
 from incident_tui.ui.widgets.comment_pages import CommentPages
 from tests.ui.conftest import NOW, _incident
@@ -43,16 +44,19 @@ def note(n: int) -> str:
     return f"Note {n:03d} " + "checked the replicas and the pool again " * (4 * (n % 3 == 0))
 
 
-def add_long_thread(db_path: Path, count: int = COUNT) -> None:
-    """The newest incident of the cache gets ``count`` comments, a minute apart."""
+def add_long_thread(
+    db_path: Path, count: int = COUNT, numbers: range | None = None, reread: bool = False
+) -> None:
+    """The newest incident of the cache gets ``count`` comments, a minute apart (only those
+    of ``numbers``, if given; ``reread``: replacing those it has, as a sync's full read)."""
     comments = [
         Comment(f"lc{n}", note(n), NOW - timedelta(minutes=count - n), f"Responder {n % 4}")
-        for n in range(count)
+        for n in (range(count) if numbers is None else numbers)
     ]
     incident = _incident(70, "school", created_at=NOW, title="Long thread", comments=comments)
     engine = make_engine(db_path)
     with session(engine) as s, s.begin():
-        upsert_incidents(s, [incident], NOW)
+        upsert_incidents(s, [incident], NOW, reread=reread)
     engine.dispose()
 
 
@@ -214,6 +218,30 @@ async def test_each_press_lays_out_only_the_comments_it_adds(
             assert laid_out and max(laid_out) <= COMMENT_PAGE, (press, laid_out)
             assert sum(laid_out) <= 3 * COMMENT_PAGE, (press, laid_out)
         assert comments_text(app).startswith("2026-11-22 00:20  Responder 0")
+
+
+async def test_the_last_page_gone_leaves_no_blank_line(make_app: Any, db_path: Path) -> None:
+    # The newest page's comments deleted on the remote: the page above it kept the blank
+    # line that had parted them, at the foot of the section, and the section's height no
+    # longer matched what it lays out (which the next o waits for to keep the place).
+    add_long_thread(db_path)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, LONG)
+        await pilot.press("o")
+        await settle(pilot)
+        add_long_thread(db_path, numbers=range(150), reread=True)
+        AppListener(app).incidents_changed([LONG], [])
+        await settle(pilot)
+        section = comments_section(app)
+        assert app.screen.query_one("#detail-comments").border_title == "Comments (150)"
+        assert comments_text(app).endswith("Note 149 ")
+        assert section.size.height == section.lines_at(section.size.width)
+        await pilot.press("end")
+        await settle(pilot)
+        rows = body_rows(app)
+        foot = max(i for i, row in enumerate(rows) if "C delete" in row)
+        assert "Note 149" in rows[foot - 1]
 
 
 async def test_delete_picker_offers_the_comments_shown(make_app: Any, db_path: Path) -> None:

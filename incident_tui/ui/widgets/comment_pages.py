@@ -44,10 +44,6 @@ class CommentPages(Vertical):
     }
     CommentPages > CommentPage {
         height: auto;
-        margin-bottom: 1;
-    }
-    CommentPages > CommentPage:last-child {
-        margin-bottom: 0;
     }
     """
 
@@ -97,6 +93,17 @@ class CommentPages(Vertical):
                     self._pages[key] = (page, list(items))
             above = page
         self._order = wanted
+        self._part_pages()
+
+    def _part_pages(self) -> None:
+        """A blank line under each page but the last. Set here, not with ``:last-child``:
+        Textual does not style a page again when the last one is removed, so the page above
+        it kept its blank line, at the foot of the section."""
+        pages = [self._pages[key][0] for key in self._order]
+        for n, page in enumerate(pages, start=1):
+            below = 0 if n == len(pages) else 1
+            if page.styles.margin.bottom != below:
+                page.styles.margin = (0, 0, below, 0)
 
     def _show_earlier(self, earlier: Content | None) -> None:
         shown = None if earlier is None else (earlier.plain, list(earlier.spans))

@@ -43,7 +43,7 @@ async def test_the_empty_list_names_the_config_file(tmp_path: Path) -> None:
         incidents = app.screen.query_one(IncidentList)
         lines = screen_text(app).splitlines()[incidents.region.y : incidents.region.bottom]
         shown = [line.strip() for line in lines if line.strip()]
-        assert shown[0].startswith("No incidents yet: no remotes are configured in ")
+        assert shown[0].startswith("No incidents yet: no remotes are configured in")
         # Wrapped under the column titles, none of it cut off (the path may be cut anywhere).
         words = (
             f"No incidents yet: no remotes are configured in {config}, which does not "
@@ -51,3 +51,23 @@ async def test_the_empty_list_names_the_config_file(tmp_path: Path) -> None:
         )
         assert "".join(shown).replace(" ", "") == words.replace(" ", "")
         assert all(len(line.rstrip()) <= incidents.region.right for line in lines)
+
+
+async def test_a_config_path_of_wide_characters_is_wrapped_whole(tmp_path: Path) -> None:
+    # Wrapped by characters, a line holding Chinese (two columns each) was wider than the
+    # list and cut with '…': part of the path was nowhere.
+    config = tmp_path / "配置文件夹" / "事故" / "config.toml"
+    settings = Settings(config=config, db=tmp_path / "cache.db")
+    app = make_app(settings, clock=fixed_clock(NOW), sync=True, cursor_blink=False)
+    app.animation_level = "none"
+    async with app.run_test(size=(60, 20)) as pilot:
+        await until(lambda: "INCIDENT_TUI_CONFIG" in screen_text(app))
+        await settle(pilot)
+        incidents = app.screen.query_one(IncidentList)
+        lines = screen_text(app).splitlines()[incidents.region.y : incidents.region.bottom]
+        shown = [line.strip() for line in lines if line.strip()]
+        words = (
+            f"No incidents yet: no remotes are configured in {config}, which does not "
+            "exist (--config or INCIDENT_TUI_CONFIG name another file)"
+        )
+        assert "".join(shown).replace(" ", "") == words.replace(" ", ""), shown

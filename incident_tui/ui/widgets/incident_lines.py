@@ -7,13 +7,13 @@ the reading, the cursor keys and the messages on top.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import ClassVar, NamedTuple
 
 from rich.style import Style
 from textual import events
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -230,9 +230,10 @@ class IncidentLines(ScrollView, can_focus=True):
         if self._total or not self.loaded:
             return []
         text = self.empty_text()
-        return textwrap.wrap(
-            text, max(width - MESSAGE_INDENT, 20), break_on_hyphens=False
-        ) or [text]
+        # By columns, not characters: Chinese in a config file's path takes two each, and
+        # a line of them wrapped by count was wider than the list, cut with part of the path.
+        lines = Content(text).wrap(max(width - MESSAGE_INDENT, 20))
+        return [line.plain.rstrip() for line in lines] or [text]
 
     def block_missing(self, block: int) -> None:
         """A line needs a block that is not loaded; subclasses read it."""

@@ -95,12 +95,19 @@ Khmer and their neighbours; Chinese, Japanese, Korean, Yi): the index's tokenize
 of them for one word, so a word inside it is found only by its characters."""
 
 
+EMOJI_MARKS = frozenset("\ufe0e\ufe0f\u20e3")
+"""The marks that make a digit or letter an emoji (text and emoji presentation, the keycap's
+enclosing square): not combining accents, which the index reads with their letter."""
+
+
 def _unspaced(word: str) -> bool:
     """Whether the index cannot find ``word`` inside the text: letters of a script written
     without spaces, or a symbol beyond ASCII (an emoji, ``°``, ``€``), which the tokenizer
-    drops as it would a space."""
+    drops as it would a space. So is an emoji made of a digit and marks (the keycap
+    ``1️⃣``): the index keeps only its digit, and ``1️⃣`` found every ``100``."""
     return any(
-        UNSPACED.match(ch) or (ch > "\x7f" and unicodedata.category(ch).startswith("S"))
+        UNSPACED.match(ch) or ch in EMOJI_MARKS
+        or (ch > "\x7f" and unicodedata.category(ch).startswith("S"))
         for ch in word
     )
 

@@ -28,6 +28,7 @@ def reader(tmp_path: Path) -> Reader:
     incidents[3].title = "한국어를 pump"
     incidents[3].status = Status.RESOLVED
     incidents[4].title = "wide中x"
+    incidents[1].title = "Floor 1️⃣ flooded"
     with session(actions.engine) as s, s.begin():
         upsert_incidents(s, incidents, NOW)
     return Reader.open(path)
@@ -49,6 +50,7 @@ def reader(tmp_path: Path) -> Reader:
         ("中_", []),  # LIKE's wildcards are only characters here
         ("中%", []),
         ("文中", []),
+        ("1️⃣", ["ops:r2"]),  # a keycap emoji: a digit and two marks, not the digit alone
     ],
 )
 def test_a_term_without_spaces_is_found_anywhere_in_the_text(

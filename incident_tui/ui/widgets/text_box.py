@@ -18,7 +18,7 @@ from textual.widgets.text_area import Edit, EditResult
 LONG_LINE = 10_000
 """Characters in one line past which the box does not wrap. Below it wrapping costs a key
 ~30 ms at most (Textual 8.2 on a slow machine); past ~30,000 the keys lag."""
-WRAP_OFF_NOTE = f"a line over {LONG_LINE:,} characters: not wrapped, scroll sideways"
+WRAP_OFF_NOTE = f"over {LONG_LINE:,} chars: not wrapped, scroll sideways"
 """What the dialogs say beside a box that stopped wrapping."""
 
 

@@ -63,6 +63,11 @@ class Unsent:
     (refused) or ``conflict`` (with what someone else changed there)."""
 
 
+UNSENT_OUTCOMES = {"acknowledge": "acknowledged", "resolve": "resolved", "reopen": "triggered"}
+"""The status each unsent status change shows (a 4HSE reopen shows ``acknowledged``: any
+status but ``resolved`` is a reopen's)."""
+
+
 def resolved_here_only(status: str, unsent: Unsent | None) -> bool:
     """Whether an incident in ``status`` whose latest unsent status change is ``unsent``
     is resolved here only: the remote has not accepted the resolution, and has it open."""
@@ -107,6 +112,17 @@ class HandoverItem:
         """Resolved here only: the resolution is queued, refused or in conflict, so on the
         remote the incident is still open. The handover counts it as open."""
         return resolved_here_only(self.status, self.unsent)
+
+    @property
+    def shows_unsent(self) -> bool:
+        """The status shown is the outcome of :attr:`unsent`, which the remote does not have
+        yet. Not once the remote refused the change and a sync read the incident again: the
+        status is then the remote's, the refused change waiting beside it."""
+        if self.unsent is None:
+            return False
+        if self.unsent.change == "reopen":
+            return self.status != "resolved"
+        return self.status == UNSENT_OUTCOMES.get(self.unsent.change, self.status)
 
     @property
     def last_update(self) -> datetime | None:

@@ -130,10 +130,16 @@ UNSENT_WORDS = {
 comment in the same state is marked)."""
 
 
+UNSENT_PAST = {"acknowledge": "acknowledged", "resolve": "resolved", "reopen": "reopened"}
+"""A status change made here, as done (``resolved here, not sent (refused)``)."""
+
+
 def _status_words(item: HandoverItem, mark_reopened: bool = True) -> str:
     """The item's status, and whether the remote has it: ``resolved here, not yet sent:
-    still open on the remote`` for a resolution the remote has not accepted. An open one
-    reopened this shift says so (``mark_reopened``: unless its section is about that)."""
+    still open on the remote`` for a resolution the remote has not accepted. A status the
+    remote has, beside a change of it refused here, names the change: ``triggered; resolved
+    here, not sent (refused)``. An open one reopened this shift says so (``mark_reopened``:
+    unless its section is about that)."""
     reopened = mark_reopened and item.reopened and item.open
     words = item.status + (" (reopened)" if reopened else "")
     if item.unsent is None:
@@ -141,6 +147,10 @@ def _status_words(item: HandoverItem, mark_reopened: bool = True) -> str:
     how = UNSENT_WORDS.get(item.unsent.state, "not yet sent")
     if item.resolution_unsent:
         return f"resolved here, {how}: still open on the remote"
+    if not item.shows_unsent:
+        # Read again from the remote after it refused the change: the status is theirs.
+        done = UNSENT_PAST.get(item.unsent.change, item.unsent.change)
+        return f"{words}; {done} here, {how}"
     return f"{words} here, {how}"
 
 

@@ -70,3 +70,32 @@ def test_unsent_resolutions_are_open_and_marked_until_the_remote_takes_them(
     assert [item["id"] for item in resolved["items"]] == [waiting_id]
     assert resolved["items"][0]["unsent"] is None and resolved["unsent"] == 1
     assert [item["id"] for item in report["sections"]["carried"]["items"]] == [contested_id]
+
+
+def test_a_refused_status_change_is_named_beside_the_status_the_remote_has(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = serve("aoh_ims", sample=0)
+    emulator: Any = server.emulator
+    refused = emulator.add(name="Boiler pressure low")["id"]
+    point(("ops", server))
+    cli(capsys, "sync", "--once")
+    incident_id = f"ops:{refused}"
+
+    # The remote refuses the resolution; the same pass reads the incident again, and the
+    # cache shows it as the remote has it (open), the refused change waiting beside it.
+    emulator.faults.add("status", method="PUT", status=422, body={"message": "cannot close"})
+    cli(capsys, "resolve", incident_id)
+    main(["sync", "--once"])
+    assert json.loads(cli(capsys, "show", incident_id, "--json")[0])["status"] == "triggered"
+
+    report = handover(capsys)
+    [item] = report["sections"]["carried"]["items"]
+    assert item["status"] == "triggered"
+    assert item["unsent"] == {"change": "resolve", "state": "failed"}
+    markdown = cli(capsys, "handover")[0]
+    # Not "triggered here": nobody triggered it here; the resolution made here was refused.
+    assert (
+        f"{refused}: Boiler pressure low (triggered; resolved here, not sent (refused); opened "
+    ) in markdown, markdown
+    assert "triggered here" not in markdown

@@ -37,7 +37,10 @@ from incident_tui.domain.text import clean, shorten
 # punctuation is a literal in CommonMark, so the text reads the same once rendered.
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&@])")
 # Syntax that only counts at the start of a line: headings, quotes, list items, rules.
-_MD_LINE_START = re.compile(r"^(#|>|\+|-|=|\d+[.)])")
+_MD_LINE_START = re.compile(r"^(#|>|\+|-|=)")
+# An ordered list item ("1." or "2)"): its punctuation is escaped, as a backslash before a
+# digit is no escape in CommonMark and would show ("\1. floor flooded").
+_MD_NUMBERED = re.compile(r"^(\d+)([.)])")
 
 
 def md_escape(text: object, width: int | None = None) -> str:
@@ -48,6 +51,7 @@ def md_escape(text: object, width: int | None = None) -> str:
     if width is not None:
         value = shorten(value, width)
     value = _MD_INLINE.sub(r"\\\1", value)
+    value = _MD_NUMBERED.sub(r"\1\\\2", value)
     return _MD_LINE_START.sub(r"\\\1", value)
 
 

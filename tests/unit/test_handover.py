@@ -832,6 +832,17 @@ def test_md_escape_reads_the_same_once_rendered() -> None:
     assert html == "<p>**bold** [x] &lt;b&gt; #1 @all</p>\n"
 
 
+@pytest.mark.parametrize("text", ["1. Floor flooded", "2) Lift stuck", "1.1.1.1 unreachable"])
+def test_md_escape_of_a_leading_number_reads_the_same_once_rendered(text: str) -> None:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    # Neither a numbered list where it starts a line, nor a stray backslash where it follows
+    # an incident's id (a backslash before a digit is no escape, and shows).
+    assert md.render(md_escape(text)) == f"<p>{text}</p>\n"
+    assert md.render(f"- ops:r1: {md_escape(text)}") == f"<ul>\n<li>ops:r1: {text}</li>\n</ul>\n"
+
+
 def test_hostile_titles_and_comments_in_the_whole_report(tmp_path: Path) -> None:
     from markdown_it import MarkdownIt
 

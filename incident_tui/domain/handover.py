@@ -101,6 +101,10 @@ class HandoverItem:
     """The remote gave the day of the resolution alone (4HSE), this one in the user's zone:
     :attr:`resolved_at` is no moment it happened at, only where the cache places it within
     that day (the sync that saw it closed, or the day's last moment)."""
+    gone: str | None = None
+    """Gone from its remote (``deleted on the remote``, or not on the system its remote now
+    points at), kept here only for the changes of it that wait: the status is the cache's,
+    and no one on the remote sees the incident any more."""
 
     @property
     def open(self) -> bool:

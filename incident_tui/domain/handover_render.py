@@ -140,12 +140,16 @@ UNSENT_PAST = {"acknowledge": "acknowledged", "resolve": "resolved", "reopen": "
 
 def _status_words(item: HandoverItem, mark_reopened: bool = True) -> str:
     """The item's status, and whether the remote has it: ``resolved here, not yet sent:
-    still open on the remote`` for a resolution the remote has not accepted. A status the
+    still open on the remote`` for a resolution the remote has not accepted; ``deleted on the
+    remote; triggered here`` for one gone from the remote (kept for its changes). A status the
     remote has, beside a change of it refused here, names the change: ``triggered; resolved
     here, not sent (refused)``. An open one reopened this shift says so (``mark_reopened``:
     unless its section is about that)."""
     reopened = mark_reopened and item.reopened and item.open
     words = item.status + (" (reopened)" if reopened else "")
+    if item.gone is not None:
+        # Nothing of it can be sent: what the cache shows is all that is left of it.
+        return f"{item.gone}; {words} here"
     if item.unsent is None:
         return words
     how = UNSENT_WORDS.get(item.unsent.state, "not yet sent")
@@ -366,6 +370,8 @@ def _item_json(item: HandoverItem) -> dict[str, Any]:
         "status": item.status,
         "severity": item.severity,
         "reopened": item.reopened,
+        # Gone from the remote, kept in the cache only for the changes of it that wait.
+        "remote_deleted": item.gone is not None,
         "created_at": format_time(item.created_at),
         "updated_at": format_time(item.updated_at),
         "acknowledged_at": format_time(item.acknowledged_at),

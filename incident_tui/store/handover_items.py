@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from incident_tui.clock import from_db_or_none
+from incident_tui.domain.gone import GONE_REASON, moved_away
 from incident_tui.domain.handover import (
     HandoverItem,
     Reason,
@@ -40,12 +41,15 @@ ITEM_COLUMNS = (
     "CASE WHEN pending > 0 THEN (SELECT o.op || ' ' || o.state FROM outbox o "
     f"WHERE o.incident_id = incident.id AND o.op IN {STATUS_CHANGES} "
     "ORDER BY o.seq DESC LIMIT 1) END, reopened_at, "
-    f"CASE WHEN {DAY_RESOLVED} THEN 1 END"
+    f"CASE WHEN {DAY_RESOLVED} THEN 1 END, remote_deleted"
 )
 ITEM_SQL = f"SELECT {ITEM_COLUMNS} FROM incident WHERE deleted_locally = 0 AND id IN ({{marks}})"
 """Everything an item shows; ``extra`` only when it may hold a ``next_update``."""
 
 Row = tuple[Any, ...]
+
+MOVED_WORDS = "not on the system its remote now points at"
+"""What an item says of an incident kept from the system its remote pointed at before."""
 
 
 def fetch_ids(reader: Reader, sql: str, ids: Sequence[str]) -> list[Row]:
@@ -93,6 +97,9 @@ def item_of(
         # Times in the cache are canonical ISO text: compared as text, as the queries do.
         reopened=shift[0] <= reopened <= shift[1],
         resolved_day=local_day(resolved_at) if row[15] and resolved_at is not None else None,
+        gone=(
+            (MOVED_WORDS if moved_away(row[10]) else GONE_REASON) if row[16] else None
+        ),
     )
 
 

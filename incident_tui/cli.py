@@ -386,6 +386,7 @@ def cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
     report = handover_report(
         open_reader(settings), now=_now(), hours=args.hours, stale_hours=settings.stale_hours,
         remotes=[remote.name for remote in settings.remotes],
+        disabled=[remote.name for remote in settings.remotes if not remote.enabled],
     )
     print(to_markdown(report) if args.format == "markdown" else dump_json(report), end="")
     return 0

@@ -213,6 +213,9 @@ class RemoteFreshness:
     configured: bool = True
     """``False``: the config no longer names it. Nothing syncs it and no change to it can
     be sent, so its incidents are left out of the summary (it is :attr:`stale`)."""
+    disabled: bool = False
+    """The config has it ``enabled = false``: nothing syncs it unless asked to by name, so
+    its data ages on purpose (the note says so)."""
 
     @property
     def warning(self) -> str:
@@ -301,6 +304,8 @@ def brief_freshness(remote: RemoteFreshness, now: datetime) -> str:
         age = format_duration((now - remote.last_ok_at).total_seconds()).split(" ")[0]
         when = f"synced {age} ago"
     failed = remote.configured and remote.state in ("failing", "offline")
+    if remote.disabled:
+        return f"disabled, {when}"
     return f"{remote.state}, {when}" if failed else when
 
 
@@ -417,12 +422,14 @@ def assess_remote(
     blocked: int,
     since: datetime,
     now: datetime,
+    disabled: bool = False,
 ) -> RemoteFreshness:
     """Judge one remote's freshness: stale when it never synced, when its last successful
     sync is older than the shift start or more than :data:`SYNC_FRESH_FOR` before ``now``
     (what changed there since is missing), or when its last attempt failed (it is failing
     or offline now, however recent its last success: the summary cannot say what it
-    missed)."""
+    missed). ``disabled``: the config has it ``enabled = false``, which the note names as
+    the reason nothing syncs it."""
     state = state or "never"
     failed = state in ("failing", "offline")
     if last_ok_at is None:
@@ -451,6 +458,8 @@ def assess_remote(
         note += f"; last attempt {state}: {reason}"
     elif failed:
         note += f"; last attempt {state}"
+    if disabled:
+        note += "; disabled in the config (enabled = false), so nothing syncs it"
     return RemoteFreshness(
         name=name,
         kind=kind,
@@ -461,4 +470,5 @@ def assess_remote(
         blocked=blocked,
         stale=stale,
         note=note,
+        disabled=disabled,
     )

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -167,6 +167,7 @@ def handover_report(
     hours: float,
     stale_hours: float,
     remotes: Sequence[str] | None = None,
+    disabled: Collection[str] = (),
     limit: int = LIMIT,
     comments_per_incident: int = COMMENTS_PER_INCIDENT,
 ) -> Handover:
@@ -175,8 +176,9 @@ def handover_report(
     ``remotes`` are the configured remote names: one that has never synced has no row in the
     cache, and the summary must still say that its data is missing; the incidents of a
     remote not among them are left out (see :data:`LIVE`). ``None``: every remote in the
-    cache counts as configured. Raises ``ValueError`` for a non-positive ``hours`` or
-    ``stale_hours``.
+    cache counts as configured. ``disabled``: those of them the config has ``enabled =
+    false``, which nothing syncs (their freshness says so). Raises ``ValueError`` for a
+    non-positive ``hours`` or ``stale_hours``.
     """
     if not hours > 0:
         raise ValueError(f"hours must be positive, not {hours:g}")
@@ -327,7 +329,7 @@ def handover_report(
         comments=threads,
         comment_total=comment_total,
         comment_incidents=comment_incidents,
-        remotes=remote_freshness(reader, remotes, since, now),
+        remotes=remote_freshness(reader, remotes, since, now, disabled),
         after_end=after_end,
     )
 

@@ -10,7 +10,7 @@ out, with the time of its last sync; once it holds none, it is not mentioned at 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from incident_tui.clock import from_db_or_none
@@ -98,11 +98,16 @@ def _retired(
 
 
 def remote_freshness(
-    reader: Reader, configured: Sequence[str] | None, since: datetime, now: datetime
+    reader: Reader,
+    configured: Sequence[str] | None,
+    since: datetime,
+    now: datetime,
+    disabled: Collection[str] = (),
 ) -> tuple[RemoteFreshness, ...]:
     """Every configured remote with its freshness, and every remote the config no longer
     names whose incidents or changes the cache still holds (see the module), by name.
-    ``configured`` ``None``: every remote the cache knows counts as configured."""
+    ``configured`` ``None``: every remote the cache knows counts as configured; ``disabled``:
+    those of them the config has ``enabled = false``."""
     rows = reader.query(
         "SELECT r.name, r.kind, r.state, r.last_ok_at, r.last_error, "
         "(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name), "
@@ -134,6 +139,7 @@ def remote_freshness(
                 blocked=int(row[6]),
                 since=since,
                 now=now,
+                disabled=name in disabled,
             )
         )
     return tuple(result)

@@ -110,6 +110,7 @@ class ReportViews(AppBase):
                 clock=services.clock,
                 stale_hours=settings.stale_hours,
                 remotes=[remote.name for remote in settings.remotes],
+                disabled=[remote.name for remote in settings.remotes if not remote.enabled],
                 save_dir=settings.downloads(),
                 streams={
                     name: partial(services.remote_handover, name)

@@ -98,3 +98,28 @@ def test_a_remote_whose_last_sync_failed_is_warned_about_at_the_top(
     assert warning.startswith("Data from oncall may be out of date: synced "), warning
     assert "; last attempt offline: cannot connect to http://127.0.0.1:" in warning
     assert "> **Warning:** Data from oncall may be out of date" in run(capsys, "handover")
+
+
+def test_a_disabled_remote_is_said_to_be_disabled_where_its_data_is_out_of_date(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    oncall = serve("revily", sample=2).emulator.remote_config("oncall")
+    status = serve("oneuptime", sample=2).emulator.remote_config("status")
+    point(oncall, status)
+    run(capsys, "sync", "--once")
+    synced = datetime.now(UTC) - timedelta(hours=5)
+    with sqlite3.connect(tmp_path / "cache.db") as conn:
+        conn.execute("UPDATE remote SET last_ok_at = ? WHERE name = 'status'", [to_db(synced)])
+    conn.close()
+
+    # Taken out of the syncs on purpose: the summary says why its data is old, where it
+    # said only that it might be out of date, as if its syncs were failing unnoticed.
+    point(oncall, {**status, "enabled": False})
+    run(capsys, "sync", "--once")
+    report = json.loads(run(capsys, "handover", "--format", "json"))
+    [warning] = report["warnings"]
+    assert warning.startswith("Data from status may be out of date: last successful sync ")
+    assert warning.endswith("; disabled in the config (enabled = false), so nothing syncs it.")
+    remotes = {r["name"]: r for r in report["remotes"]}
+    assert "disabled" not in remotes["oncall"]["note"]
+    assert "- **STALE** status (oneuptime): last successful sync " in run(capsys, "handover")

@@ -126,6 +126,7 @@ class HandoverScreen(Screen[None]):
         hours: float = 12.0,
         stale_hours: float = 24.0,
         remotes: Sequence[str] | None = None,
+        disabled: Sequence[str] = (),
         save_dir: Path | None = None,
         streams: Mapping[str, StreamFactory] | None = None,
         retry: RetryPolicy | None = None,
@@ -133,8 +134,9 @@ class HandoverScreen(Screen[None]):
     ) -> None:
         """``remotes``: the configured remote names (a never-synced one is reported, the
         incidents of others left out; ``None``: every remote in the cache counts);
-        ``save_dir``: where ``w`` writes (none: saving is off); ``streams``: Kitehouse remote
-        name to its connector's ``handover_stream``; ``changes``: a signal published when
+        ``disabled``: those of them the config has ``enabled = false``; ``save_dir``: where
+        ``w`` writes (none: saving is off); ``streams``: Kitehouse remote name to its
+        connector's ``handover_stream``; ``changes``: a signal published when
         cached incidents change (the App's ``incidents_changed``), on which the summary is
         recomputed."""
         super().__init__()
@@ -143,6 +145,7 @@ class HandoverScreen(Screen[None]):
         self.hours = hours
         self.stale_hours = stale_hours
         self.remotes = None if remotes is None else tuple(remotes)
+        self.disabled_remotes = tuple(disabled)
         self.save_dir = save_dir
         self.streams = dict(streams or {})
         self.retry = retry or RetryPolicy()
@@ -191,6 +194,7 @@ class HandoverScreen(Screen[None]):
             hours=self.hours,
             stale_hours=self.stale_hours,
             remotes=self.remotes,
+            disabled=self.disabled_remotes,
         )
         self.show(handover)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from incident_tui import cli_online
 from incident_tui.cli_online import ID_HELP, REMOTE_HELP
+from incident_tui.domain.attributes import INTEGER
 from incident_tui.domain.handover import MAX_HOURS, positive_hours
 from incident_tui.domain.model import KINDS, STATUS_ALIASES, Severity, Status
 from incident_tui.domain.query import Sort
@@ -59,14 +60,17 @@ MOST_SAMPLE = 1_000_000
 """Most sample incidents an emulator makes: more would take minutes to build, and memory."""
 
 
+def ascii_whole(text: str, otherwise: int) -> int:
+    """``text`` as a whole number written in the digits 0-9, else ``otherwise``: int() also
+    reads ``1_000`` and Arabic-Indic or full-width digits, which no one means as an option."""
+    return int(text) if INTEGER.fullmatch(text.strip()) else otherwise
+
+
 def _whole(least: int, most: int = LARGEST) -> Callable[[str], int]:
     """A whole number from ``least`` to ``most``: another is wrong usage (exit status 2)."""
 
     def whole(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = least - 1
+        value = ascii_whole(text, least - 1)
         if value > most:
             raise argparse.ArgumentTypeError(f"want a whole number of {most:,} at most, "
                                              f"not {text!r}")
@@ -88,10 +92,7 @@ _sample = _whole(0, MOST_SAMPLE)
 
 def _port(text: str) -> int:
     """A TCP port, 0 meaning any free one."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
+    value = ascii_whole(text, -1)
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"want a port from 0 to 65535, not {text!r}")
     return value

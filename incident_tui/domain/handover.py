@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from incident_tui.domain.attributes import NUMBER
 from incident_tui.domain.mapping import format_time, parse_time
 from incident_tui.domain.stats import format_duration
 from incident_tui.domain.text import clean, shorten
@@ -332,10 +333,8 @@ def positive_hours(text: str) -> float:
 
     Raises ``ValueError`` naming what was given; the command line shows it as wrong usage.
     """
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    # ASCII digits only: float() also reads 12_0 as 120 and full-width digits.
+    value = float(text) if NUMBER.fullmatch(text.strip()) else math.nan
     if not (value > 0 and math.isfinite(value)):
         raise ValueError(f"hours must be a positive number, not {text!r}")
     if value > MAX_HOURS:

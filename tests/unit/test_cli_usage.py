@@ -42,6 +42,11 @@ from tests.child_lines import ChildLines
         (["list", "--status", ","], "argument --status: ',' names nothing"),
         (["list", "--severity", ""], "argument --severity: '' names nothing"),
         (["sync", "--once", "--remote", ""], "argument --remote: '' names nothing"),
+        # Python reads these as 120, 12 and 1000; no one types them as a number here.
+        (["handover", "--hours", "12_0"], "hours must be a positive number, not '12_0'"),
+        (["handover", "--hours", "１２"], "hours must be a positive number, not '１２'"),
+        (["list", "--limit", "1_000"], "want a whole number of 0 or more, not '1_000'"),
+        (["emulate", "revily", "--port", "٨٠٨٠"], "want a port from 0 to 65535, not '٨٠٨٠'"),
     ],
 )
 def test_bad_numbers_and_words_are_wrong_usage(

@@ -73,3 +73,43 @@ async def test_a_mixed_selection_names_the_incidents_the_preview_covers(
         )
         await until(lambda: "attached to the 2 4HSE" in screen_text(app))
         await pilot.press("n")
+
+
+async def test_a_long_question_scrolls_above_its_keys_on_a_short_terminal(
+    serve: Serve, tmp_path: Path
+) -> None:
+    """Eight 4HSE incidents with people, resources and actions attached: at 60x20 the list
+    and the preview are longer than the dialog can be. The keys' line stays in view and the
+    preview can be read to its end, by keys alone, before saying yes."""
+    hse = serve("fourhse", sample=30)
+    settings = Settings(
+        db=tmp_path / "cache.db", remotes=[hse.emulator.remote_config("plant")],  # type: ignore[attr-defined]
+        poll_seconds=3600,
+    )
+    app = make_app(settings, clock=fixed_clock(NOW), sync=True, cursor_blink=False)
+    app.animation_level = "none"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        await settle(pilot)
+        await pilot.resize_terminal(60, 20)
+        ids = [row.id for row in (incidents(app).row_at(i) for i in range(8)) if row]
+        for incident_id in ids:
+            await cursor_to(pilot, incident_id)
+            await pilot.press("space")
+        await settle(pilot)
+        await pilot.press("delete")
+        dialog = app.screen
+        assert isinstance(dialog, DeletePreviewScreen)
+        await until(lambda: not dialog.waiting)
+        await settle(pilot)
+        last = dialog.preview_text.splitlines()[-1]
+        kind = last.split(":")[0].strip()  # "actions (3)": what else goes, the last kind
+        assert kind and kind not in screen_text(app)
+        assert "y yes · n no" in screen_text(app)
+
+        await pilot.press("end")
+        await settle(pilot)
+        assert kind in screen_text(app)
+        assert "y yes · n no" in screen_text(app)
+        await pilot.press("y")
+        await until(lambda: all(app.services.reader.detail(i) is None for i in ids))

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -50,7 +50,12 @@ Preview = dict[str, Any]
 
 class ConfirmScreen(ModalScreen[bool]):
     """Asks one question; only ``y`` answers yes, ``n`` or escape no. Enter answers nothing
-    (it says which key does): what is asked here cannot be undone."""
+    (it says which key does): what is asked here cannot be undone.
+
+    The question (and what a subclass adds under it) scrolls above the keys' line, which
+    stays in view: a bulk delete's list and the 4HSE preview of what else goes can be longer
+    than a short terminal, and what is about to be thrown away must be readable to the end.
+    The arrow and page keys scroll it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm_yes"),
@@ -65,9 +70,14 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         """The question and the keys."""
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(self.question, classes="dialog-heading")
-            yield from self.compose_extra()
+            with VerticalScroll(id="confirm-body"):
+                yield Static(self.question, classes="dialog-heading")
+                yield from self.compose_extra()
             yield Static(self.hint(), id="confirm-hint", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        """The arrow and page keys scroll the question (y, n and escape are the screen's)."""
+        self.query_one("#confirm-body").focus()
 
     def compose_extra(self) -> ComposeResult:
         """What a subclass shows between the question and the keys."""
@@ -91,13 +101,6 @@ class DeletePreviewScreen(ConfirmScreen):
 
     ``y`` waits for the server's answer (or for it to fail): the point of the dialog is that
     the user sees what goes before saying yes. ``n`` works at once.
-    """
-
-    DEFAULT_CSS = """
-    DeletePreviewScreen #confirm-preview {
-        height: auto;
-        max-height: 12;
-    }
     """
 
     def __init__(
@@ -130,6 +133,7 @@ class DeletePreviewScreen(ConfirmScreen):
 
     def on_mount(self) -> None:
         """Ask the server."""
+        super().on_mount()
         self.load_preview()
 
     @work(exclusive=True, group="delete-preview", exit_on_error=False)

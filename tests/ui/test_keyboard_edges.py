@@ -8,7 +8,8 @@
 - the detail's footer shows the way back;
 - a second PDF export or download of the same thing, while the first still runs, is refused
   with a word instead of saving it twice;
-- a help key moved by the settings closes the help too; a user key that takes another
+- a help key moved by the settings closes the help too, and the remotes screen takes the
+  sync and remotes keys as the settings put them; a user key that takes another
   command's key on the same screen is reported at start-up;
 - an empty cache says it has nothing yet (never synced, or syncing) rather than "No
   incidents match.", which is kept for a filter or search.
@@ -31,6 +32,7 @@ from incident_tui.ui.screens.filter import FilterScreen
 from incident_tui.ui.screens.help import HelpScreen
 from incident_tui.ui.screens.list_screen import ListScreen
 from incident_tui.ui.screens.new_incident import NewIncidentScreen
+from incident_tui.ui.screens.remotes import RemotesScreen
 from incident_tui.ui.widgets.list_header import ListHeader
 from tests.ui.helpers import (
     cursor_to,
@@ -259,6 +261,45 @@ async def test_a_rebound_help_key_closes_the_help_too(make_app: Any) -> None:
         await settle(pilot)
         assert isinstance(app.screen, ListScreen)
         assert not [n for n in notifications(app) if "clash" in n]
+
+
+async def test_the_remotes_screen_takes_the_sync_and_remotes_keys_as_rebound(
+    make_app: Any,
+) -> None:
+    """Swapped in the settings, S syncs and s shows the remotes: on the remotes screen too,
+    whose hint names the sync key in force. It ran its own s and S, whatever the settings."""
+    app = make_app(keys={"remotes": "s", "sync": "S"})
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, RemotesScreen)
+        assert "escape close · S sync now" in screen_text(app)
+        await pilot.press("S")
+        await settle(pilot)
+        assert isinstance(app.screen, RemotesScreen)  # not closed: a sync was asked for
+        assert notifications(app)[-1] == "Sync is off in this session."
+        await pilot.press("s")  # the key that opened it closes it
+        await settle(pilot)
+        assert isinstance(app.screen, ListScreen)
+        assert not [n for n in notifications(app) if "clash" in n]
+
+
+async def test_the_remotes_screen_keeps_its_default_keys(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        for close in ("S", "escape", "q"):
+            await pilot.press("S")
+            await settle(pilot)
+            assert isinstance(app.screen, RemotesScreen)
+            assert "escape close · s sync now" in screen_text(app)
+            await pilot.press("s")
+            await settle(pilot)
+            assert notifications(app)[-1] == "Sync is off in this session."
+            await pilot.press(close)
+            await settle(pilot)
+            assert isinstance(app.screen, ListScreen)
 
 
 async def test_the_default_help_key_still_opens_and_closes_it(make_app: Any) -> None:

@@ -28,6 +28,7 @@ from incident_tui.domain.text import clean
 from incident_tui.sync.advice import advice, untrusted
 from incident_tui.ui.context import SyncView, UiContext
 from incident_tui.ui.format import local_time
+from incident_tui.ui.keys import BY_ID, key_shown
 from incident_tui.ui.messages import deliver_latest, forward_worker_failure
 from incident_tui.ui.widgets.status_line import (
     STYLE,
@@ -105,7 +106,8 @@ def remotes_text(remotes: list[RemoteLine], now: datetime | None = None) -> str:
 
 
 class RemotesScreen(ModalScreen[None]):
-    """Each remote's state and full last error; escape closes, ``s`` syncs now."""
+    """Each remote's state and full last error; escape (or the key that opened it) closes,
+    the sync key (``s`` unless rebound) syncs now."""
 
     DEFAULT_CSS = """
     RemotesScreen #remotes-body {
@@ -130,9 +132,12 @@ class RemotesScreen(ModalScreen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,S,q", "close", "Close", id="remotes_close"),
-        # A modal screen keeps the App's keys out: sync is offered here again.
-        Binding("s", "app.sync", "Sync", id="remotes_sync"),
+        Binding("escape,q", "close", "Close", id="remotes_close"),
+        # A modal screen keeps the App's keys out: the key that opened the screen closes it,
+        # and sync is offered here again. Both have the App's ids, so the user's keymap moves
+        # them with the App's own (sync on S and remotes on s run those here too).
+        Binding(BY_ID["remotes"].key, "close", "Close", show=False, id="remotes"),
+        Binding(BY_ID["sync"].key, "app.sync", "Sync", id="sync"),
     ]
 
     def __init__(self, ctx: UiContext) -> None:
@@ -149,10 +154,7 @@ class RemotesScreen(ModalScreen[None]):
             yield Static(Content.styled("Remotes", "bold"), classes="dialog-heading")
             with VerticalScroll(id="remotes-body"):
                 yield Static(Content("Reading…"), classes="remote-heading -first")
-            yield Static(
-                Content.styled("escape close · s sync now", "$foreground-muted"),
-                classes="dialog-hint",
-            )
+            yield Static(id="remotes-hint", classes="dialog-hint")
 
     @property
     def text(self) -> str:
@@ -164,6 +166,11 @@ class RemotesScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         """Read the states; read them again when a pass starts or ends."""
         self.query_one("#remotes-body").focus()
+        # The sync key in force here, as the footer would show it (the user's, if moved).
+        sync = key_shown(self, "app.sync") or key_shown(self, "sync")
+        self.query_one("#remotes-hint", Static).update(
+            Content.styled(f"escape close · {sync} sync now", "$foreground-muted")
+        )
         self.ctx.sync_changed.subscribe(self, self._sync_changed)
         self.ctx.sync_progress.subscribe(self, self._sync_progress)
         self.load()

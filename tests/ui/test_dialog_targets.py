@@ -89,6 +89,84 @@ async def test_an_edit_of_an_incident_deleted_meanwhile_stays_in_its_dialog(
         assert app.services.reader.outbox() == []
 
 
+async def test_escape_from_a_comment_on_an_incident_deleted_meanwhile_says_so_first(
+    serve: Callable[..., EmulatorServer], tmp_path: Any
+) -> None:
+    """Escape used to close with "Draft kept: it comes back when you open this again", of
+    an incident no dialog can open again: the text was out of sight for good."""
+    kite = serve("kitehouse")
+    remote_id = str(kite.emulator.add("Boiler leak")["_id"])  # type: ignore[attr-defined]
+    app = live_app(kite, "school", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        await open_detail(pilot, f"school:{remote_id}")
+        await pilot.press("c", *TYPED)
+        await deleted_meanwhile(pilot, kite, remote_id)
+
+        await pilot.press("escape")
+        await settle(pilot)
+
+        assert isinstance(app.screen, CommentScreen)
+        assert app.screen.query_one(TextArea).text == TYPED
+        assert notifications(app)[-1] == (
+            "school 1001 was deleted on the remote: the comment cannot be sent. "
+            "Your text stays here to copy; escape closes."
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert KEPT_NOTICE not in notifications(app)
+
+
+async def test_escape_from_an_edit_of_an_incident_deleted_meanwhile_says_so_first(
+    serve: Callable[..., EmulatorServer], tmp_path: Any
+) -> None:
+    kite = serve("kitehouse")
+    remote_id = str(kite.emulator.add("Boiler leak")["_id"])  # type: ignore[attr-defined]
+    app = live_app(kite, "school", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        await open_detail(pilot, f"school:{remote_id}")
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press(*", room 4")
+        await deleted_meanwhile(pilot, kite, remote_id)
+
+        await pilot.press("escape")
+        await settle(pilot)
+
+        assert isinstance(app.screen, EditScreen)
+        assert app.screen.query_one("#form-title", Input).value == "Boiler leak, room 4"
+        assert notifications(app)[-1] == (
+            "school 1001 was deleted on the remote: the edit cannot be sent. "
+            "Your text stays here to copy; escape closes."
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert KEPT_NOTICE not in notifications(app)
+
+
+async def test_escape_from_an_empty_comment_on_an_incident_deleted_meanwhile_closes(
+    serve: Callable[..., EmulatorServer], tmp_path: Any
+) -> None:
+    kite = serve("kitehouse")
+    remote_id = str(kite.emulator.add("Boiler leak")["_id"])  # type: ignore[attr-defined]
+    app = live_app(kite, "school", tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: synced(app))
+        await open_detail(pilot, f"school:{remote_id}")
+        await pilot.press("c")
+        await settle(pilot)
+        await deleted_meanwhile(pilot, kite, remote_id)
+
+        await pilot.press("escape")
+        await settle(pilot)
+
+        assert isinstance(app.screen, DetailScreen)  # nothing written: nothing to lose
+        assert not [n for n in notifications(app) if "cannot be sent" in n]
+
+
 async def test_a_comment_on_an_incident_created_here_goes_to_it_once_its_remote_has_it(
     serve: Callable[..., EmulatorServer], tmp_path: Any
 ) -> None:

@@ -22,7 +22,7 @@ from incident_tui.domain.text import clean
 from incident_tui.ui.context import UiContext
 from incident_tui.ui.draft_keeper import DraftKeeper
 from incident_tui.ui.drafts import Drafts, Fields
-from incident_tui.ui.gone import send_target
+from incident_tui.ui.gone import kept_from_cancel, send_target
 from incident_tui.ui.services import Services
 from incident_tui.ui.widgets.text_box import WRAP_OFF_NOTE, TextBox
 from incident_tui.ui.widgets.ticks import TickBox
@@ -158,7 +158,18 @@ class CommentScreen(ModalScreen[NewComment | None]):
 
     def action_cancel(self) -> None:
         """Close without sending (what was typed stays as a draft; said unless the
-        incident is gone, when no dialog can bring it back)."""
+        incident is gone, when no dialog can bring it back). Text written on an incident
+        that went meanwhile keeps the dialog open once, saying so: it cannot come back."""
+        if (
+            not self.gone
+            and self.services is not None
+            and self.query_one(TextArea).text.strip()
+            and kept_from_cancel(
+                self, self.services, self.incident_id, self.incident_name, "the comment"
+            )
+        ):
+            self.gone = True
+            return
         self.keeper.cancelled(say=not self.gone)
         self.dismiss(None)
 

@@ -15,7 +15,7 @@ from incident_tui.domain.text import clean
 from incident_tui.store.reader import Detail
 from incident_tui.ui.context import UiContext
 from incident_tui.ui.drafts import Fields
-from incident_tui.ui.gone import send_target
+from incident_tui.ui.gone import kept_from_cancel, send_target
 from incident_tui.ui.messages import forward_worker_failure
 from incident_tui.ui.screens.incident_form import FormScreen
 
@@ -173,7 +173,17 @@ class EditScreen(FormScreen[dict[str, Any]]):
 
     def action_cancel(self) -> None:
         """Close without saving (what was typed stays as a draft; said unless the incident
-        is gone, when no dialog can bring it back)."""
+        is gone, when no dialog can bring it back). A change written on an incident that
+        went meanwhile keeps the dialog open once, saying so: it cannot come back."""
+        if (
+            not self.gone
+            and self.draft_fields()
+            and kept_from_cancel(
+                self, self.ctx.services, self.incident_id, self.incident_name, "the edit"
+            )
+        ):
+            self.gone = True
+            return
         self.keeper.cancelled(say=not self.gone)
         self.dismiss(None)
 

@@ -262,6 +262,31 @@ async def test_delete_picker_offers_the_comments_shown(make_app: Any, db_path: P
             await settle(pilot)
 
 
+async def test_delete_picker_keeps_its_keys_in_view_on_a_short_terminal(
+    make_app: Any, db_path: Path
+) -> None:
+    """At 60x20 the picker's 16 lines of comments ran past the dialog's edge, and its
+    line of keys was cut off; the list now gives up lines (and scrolls) instead."""
+    add_long_thread(db_path)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_detail(pilot, LONG)
+        await pilot.resize_terminal(60, 20)
+        await settle(pilot)
+        await pilot.press("C")
+        await settle(pilot)
+        assert isinstance(app.screen, ChooseScreen)
+        assert "↑ ↓ move · enter choose · escape cancel" in screen_text(app)
+        dialog = app.screen.query_one("#choose-dialog")
+        assert dialog.region.contains_region(app.screen.query_one(OptionList).region)
+        await pilot.press("end")
+        await settle(pilot)
+        assert "Note 249" in screen_text(app)  # the last line, scrolled to by keys
+        await pilot.resize_terminal(100, 40)  # taller: the list takes its 16 lines again
+        await settle(pilot)
+        assert app.screen.query_one(OptionList).region.height == 16
+
+
 async def test_short_thread_shows_every_comment_and_says_why_the_key_does_nothing(
     make_app: Any,
 ) -> None:

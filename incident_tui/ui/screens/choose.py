@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -21,11 +22,16 @@ class ChooseScreen(ModalScreen[int | None]):
     DEFAULT_CSS = """
     ChooseScreen #choose-list {
         height: auto;
-        max-height: 16;
         border: none;
         padding: 0;
     }
     """
+
+    LIST_ROWS = 16
+    """The most lines the list shows at once (it scrolls); fewer when the terminal is short."""
+    AROUND = 6
+    """Lines the dialog takes around its list: borders, the question, the keys and the gaps
+    between them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="choose_cancel"),
@@ -52,7 +58,18 @@ class ChooseScreen(ModalScreen[int | None]):
 
     def on_mount(self) -> None:
         """Arrow keys move in the list straight away."""
+        self._fit(self.app.size.height)
         self.query_one(OptionList).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A terminal made shorter (or taller) refits the list."""
+        self._fit(event.size.height)
+
+    def _fit(self, height: int) -> None:
+        # The list scrolls by itself: below LIST_ROWS + AROUND lines it gives up lines, so
+        # the question and the keys' line stay in view (cut off at 60x20 otherwise).
+        rows = max(1, min(self.LIST_ROWS, height - self.AROUND))
+        self.query_one(OptionList).styles.max_height = rows
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Enter (or a click) on a line chooses it."""

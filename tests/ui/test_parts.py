@@ -377,3 +377,10 @@ async def test_a_tick_box_is_empty_until_ticked() -> None:
         on.toggle()
         await pilot.pause()
         assert off.render().plain.startswith("▐X▌") and on.render().plain.startswith("▐ ▌")
+
+
+def test_a_place_kind_reads_with_its_article() -> None:
+    # "Type a office id above." in the 4HSE new-incident dialog.
+    from incident_tui.ui.screens.new_incident import PLACE_KINDS
+
+    assert [PLACE_KINDS[kind].one for kind in ("fourhse", "revily")] == ["an office", "a service"]

@@ -60,6 +60,12 @@ class PlaceKind(NamedTuple):
     config_key: str
     required: bool = False
 
+    @property
+    def one(self) -> str:
+        """The noun after its article: ``a service``, ``an office``."""
+        noun = self.noun.lower()
+        return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
 
 PLACE_KINDS: dict[str, PlaceKind] = {
     "revily": PlaceKind("Service", "services", "service_id"),
@@ -193,9 +199,9 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         self._set_places(self._default_label(remote, kind), [])
         self._typed(True)
         if self.lookup is None:
-            self._note(f"Type a {kind.noun.lower()} id above{self._or_default(remote, kind)}.")
+            self._note(f"Type {kind.one} id above{self._or_default(remote, kind)}.")
             return
-        self._note(f"Loading {kind.plural}… or type a {kind.noun.lower()} id above.")
+        self._note(f"Loading {kind.plural}… or type {kind.one} id above.")
         self.load_places(remote)
 
     def _default_label(self, remote: str, kind: PlaceKind, name: str | None = None) -> str:
@@ -206,7 +212,7 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         # What the connector does without a configured place (see Revily ``_service_for``
         # and 4HSE ``_placement``, which refuses).
         if kind.required:
-            return f"none configured: choose an {kind.noun.lower()}"
+            return f"none configured: choose {kind.one}"
         return f"default: the first {kind.noun.lower()}"
 
     def _or_default(self, remote: str, kind: PlaceKind) -> str:
@@ -249,7 +255,7 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         if remote == self._places_of:
             self._typed(True)
             self._note(
-                f"Could not list the {kind.plural}: {reason}. Type a {kind.noun.lower()} id "
+                f"Could not list the {kind.plural}: {reason}. Type {kind.one} id "
                 f"above{self._or_default(remote, kind)}.",
                 problem=True,
             )
@@ -258,7 +264,7 @@ class NewIncidentScreen(FormScreen[NewIncident]):
         if not places:
             self._typed(True)
             self._note(
-                f"No {kind.plural} known yet. Type a {kind.noun.lower()} id "
+                f"No {kind.plural} known yet. Type {kind.one} id "
                 f"above{self._or_default(remote, kind)}."
             )
             return

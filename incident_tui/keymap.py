@@ -255,7 +255,7 @@ HELP_TEXT: dict[str, str] = {
     "keep_mine": "conflict: keep mine, push it over theirs",
     "take_theirs": "conflict: take theirs, drop mine (asks)",
     "export": "export the filtered list as CSV or JSON",
-    "dashboard": "dashboard (1/2/3 window, v check)",
+    "dashboard": "dashboard (1/2/3 or w window, v check)",
     # +/- step through the handover screen's HOURS (handover --hours goes up to a year).
     "handover": "handover (c/j copy, w save, +/- 4 to 72 h)",
     "sync": "sync every remote now",

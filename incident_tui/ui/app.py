@@ -33,7 +33,7 @@ from incident_tui.keymap import SCREENS, HeldClash, clashes, held_clashes, scree
 from incident_tui.startup import StartView
 from incident_tui.ui import keys
 from incident_tui.ui.cache_watch import WATCH_EVERY, CacheWatch
-from incident_tui.ui.context import SyncView, UiContext
+from incident_tui.ui.context import TICK_EVERY, SyncView, UiContext
 from incident_tui.ui.intents import Intents
 from incident_tui.ui.key_gate import KeyGate
 from incident_tui.ui.messages import (
@@ -114,6 +114,7 @@ class IncidentApp(ReportViews, Transfers, App[None]):
             sync_changed=Signal(self, "sync-changed"),
             sync_progress=Signal(self, "sync-progress"),
             sync=SyncView(enabled=sync),
+            ticked=Signal(self, "ticked"),
         )
 
     def _set_theme(self, wanted: str) -> list[str]:
@@ -259,6 +260,7 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         self.set_timer(WARM_AFTER, self.ctx.intents.warm)
         self._cache_watch.seen()
         self.set_interval(WATCH_EVERY, self._watch_cache)
+        self.set_interval(TICK_EVERY, lambda: self.ctx.ticked.publish(None))
 
     def _watch_cache(self) -> None:
         """Show what another process committed to the cache (see :mod:`.cache_watch`)."""

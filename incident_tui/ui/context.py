@@ -12,6 +12,10 @@ from incident_tui.ui.intents import Intents
 from incident_tui.ui.messages import Changed
 from incident_tui.ui.services import Services
 
+TICK_EVERY = 30.0
+"""Seconds between two publications of :attr:`UiContext.ticked`: the redraws of a promised
+update's countdown on the detail screen (it turns red when late)."""
+
 
 class SyncView:
     """The sync loop as the status line shows it."""
@@ -46,6 +50,7 @@ class UiContext:
         sync_changed: Signal[SyncView],
         sync_progress: Signal[SyncView],
         sync: SyncView,
+        ticked: Signal[None],
     ) -> None:
         self.services = services
         self.intents = intents
@@ -57,3 +62,9 @@ class UiContext:
         """Published when a syncing remote reports progress: only the words change, so the
         status line redraws without reading the cache."""
         self.sync = sync
+        self.ticked = ticked
+        """Published every :data:`TICK_EVERY` seconds: screens redraw what the time alone
+        changes (a promised update turning late). A screen's own interval would keep it in
+        memory for up to one period after it closed (asyncio holds a cancelled timer, and
+        with it the screen as the timer's context, until its time comes); the App's does
+        not."""

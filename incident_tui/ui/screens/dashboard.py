@@ -223,6 +223,14 @@ class DashboardScreen(Screen[None]):
             self.changes.subscribe(self, lambda _changed: self.refresh_data())
         self.refresh_data()
 
+    def on_unmount(self) -> None:
+        """Stop listening for changes to the cache.
+
+        The signal drops a removed screen only when it is next published: until a change
+        came in, every dashboard closed stayed in memory, figures and charts with it."""
+        if self.changes is not None:
+            self.changes.unsubscribe(self)
+
     # Data ------------------------------------------------------------------------------------
 
     def refresh_data(self) -> None:

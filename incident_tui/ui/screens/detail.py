@@ -97,9 +97,6 @@ LAYOUT_SETTLE = 0.1
 """Seconds after the first read until the terminal gets the screen (Textual lays a new
 screen out in two or three passes, one every 1/60 s)."""
 
-DUE_REFRESH = 30.0
-"""Seconds between redraws of a promised update's countdown (it turns red when late)."""
-
 
 READING_NOTE_AFTER = 2.0
 """Seconds a re-read of the incident on screen may take before the screen says what shows
@@ -228,7 +225,7 @@ class DetailScreen(ChangeAnswers, Screen[None]):
         self.ctx.sync_changed.subscribe(self, lambda _: self._show_reread())
         self._show_reread()
         self.query_one("#detail-body").focus()
-        self.set_interval(DUE_REFRESH, self._redraw_due)
+        self.ctx.ticked.subscribe(self, lambda _: self._redraw_due())
         # The terminal gets this screen once it shows the incident, laid out: see
         # IncidentApp.hold_output.
         hold = getattr(self.app, "hold_output", None)
@@ -252,7 +249,11 @@ class DetailScreen(ChangeAnswers, Screen[None]):
             runner.watch(self.incident_id)
 
     def on_unmount(self) -> None:
-        """Stop keeping the incident fresh once it is off screen."""
+        """Stop keeping the incident fresh once it is off screen, and stop listening for
+        changes: the signals drop a removed screen only when they are next published."""
+        self.ctx.incidents_changed.unsubscribe(self)
+        self.ctx.sync_changed.unsubscribe(self)
+        self.ctx.ticked.unsubscribe(self)
         self._release()
         self._release_place()  # a scroll to keep the reader's place that never came
         runner = getattr(self.app, "runner", None)

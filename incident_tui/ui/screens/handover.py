@@ -178,6 +178,11 @@ class HandoverScreen(Screen[None]):
             self.changes.subscribe(self, lambda _changed: self.refresh_data())
         self.refresh_data()
 
+    def on_unmount(self) -> None:
+        """Stop listening for changes to the cache (see :meth:`DashboardScreen.on_unmount`)."""
+        if self.changes is not None:
+            self.changes.unsubscribe(self)
+
     # Data ------------------------------------------------------------------------------------
 
     def refresh_data(self) -> None:

@@ -175,6 +175,12 @@ class RemotesScreen(ModalScreen[None]):
         self.ctx.sync_progress.subscribe(self, self._sync_progress)
         self.load()
 
+    def on_unmount(self) -> None:
+        """Stop listening for sync events: the signals drop a removed screen only when they
+        are next published, which a TUI with sync off never does."""
+        self.ctx.sync_changed.unsubscribe(self)
+        self.ctx.sync_progress.unsubscribe(self)
+
     def _sync_changed(self, view: SyncView) -> None:
         self.load()
 

@@ -15,6 +15,7 @@ import functools
 import json
 import re
 import socket
+import sys
 import threading
 import time
 import zlib
@@ -450,6 +451,16 @@ class _Server(ThreadingHTTPServer):
             # "Address family for hostname not supported".
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Report a request's failure, unless the client hung up.
+
+        A client that closes a kept-alive connection with a reset (a process quitting
+        mid-sync: ``q`` in the demo) is no failure of the server's; the standard library
+        printed a traceback for each such connection onto the terminal."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class EmulatorServer:

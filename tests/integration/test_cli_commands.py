@@ -103,6 +103,25 @@ def test_demo_without_the_tui_syncs_all_five_and_leaves_nothing(
         assert list((tmp_path / name).iterdir()) == [], name
 
 
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM])
+def test_demo_without_the_tui_ended_by_a_signal_leaves_nothing(
+    tmp_path: Path, spawned: list[subprocess.Popen[str]], signum: int
+) -> None:
+    # `timeout 60 incident-tui demo --no-tui` in a script, or the terminal closed: Python's
+    # default ended it on the spot, its temporary folder with the cache left behind.
+    env = child_env(tmp_path)
+    demo = start(spawned, ["demo", "--no-tui", "--sample", "300"], env)
+    out = ChildLines(demo.stdout, "incident-tui demo")
+    err = ChildLines(demo.stderr, "incident-tui demo (stderr)")
+    out.wait_for(lambda line: line.endswith(": syncing…\n"), 60, "a remote syncing")
+    assert len(list((tmp_path / "tmpdir").iterdir())) == 1
+    demo.send_signal(signum)
+    # Its requests stop in order, not torn through with a traceback each.
+    assert (demo.wait(timeout=60), err.rest(timeout=10)) == (128 + signum, [])
+    assert gone(demo), "demo --no-tui left processes behind"
+    assert list((tmp_path / "tmpdir").iterdir()) == []
+
+
 # sync without --once --------------------------------------------------------------------------
 
 

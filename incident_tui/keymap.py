@@ -257,7 +257,7 @@ HELP_TEXT: dict[str, str] = {
     "export": "export the filtered list as CSV or JSON",
     "dashboard": "dashboard (1/2/3 or w window, v check)",
     # +/- step through the handover screen's HOURS (handover --hours goes up to a year).
-    "handover": "handover (c/j copy, w save, +/- 4 to 72 h)",
+    "handover": "handover (c/j copy, w save, +/- 4 to 72 h, k e-mail)",
     "sync": "sync every remote now",
     "remotes": "each remote's state and full last error",
     "back": "back; clear the selection or search",

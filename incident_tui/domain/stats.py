@@ -43,8 +43,12 @@ class Window(StrEnum):
         """Whole UTC days the window covers (for the per-day Kitehouse check)."""
         return {Window.DAY: 1, Window.WEEK: 7, Window.MONTH: 30}[self]
 
+    def span(self) -> str:
+        """How far back the window reaches: ``last 24 hours``."""
+        return self.label().partition(",")[0]
+
     def label(self) -> str:
-        """How the window reads in a title."""
+        """How the window reads in a chart's title."""
         return {
             Window.DAY: "last 24 hours, per UTC hour",
             Window.WEEK: "last 7 days, per UTC day",

@@ -307,7 +307,9 @@ class DashboardScreen(Screen[None]):
     def _title(self, data: DashboardData) -> None:
         parts: list[Content | str | tuple[str, str]] = [
             ("Dashboard", "bold"),
-            f"  {data.window.label()}  ·  {data.total_open} open{_unsent(data.unsent_resolved)}",
+            # The span alone: the chart's title says per what, and at 80 columns the whole
+            # label cut off the time the figures are as of.
+            f"  {data.window.span()}  ·  {data.total_open} open{_unsent(data.unsent_resolved)}",
         ]
         if data.filters:
             parts.append(("  ·  filtered: " + clean(data.filters, single_line=True), "$warning"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +27,10 @@ STORES = 3
 """Most times one upload sends a file's bytes to storage that the remote then refuses to
 register, not having them (a proxy in front of the storage answering 200 without storing):
 each refusal is looked up first, so the file is never registered twice."""
+NOT_UPLOADED = re.compile(r"\bnot\b.*\buploaded\b", re.IGNORECASE)
+"""How the remote refuses to register an object its storage does not hold ("Attachment has
+not been uploaded"): the one refusal the bytes sent again can answer. Another (its schema's
+400 for a name or a description it will not take) says nothing of the storage."""
 
 
 async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
@@ -71,6 +76,10 @@ async def upload(http: Http, storage: httpx.AsyncClient, base: str, path: Path,
             made = next((a for a in await listed() if a.remote_id == object_id), None)
             if made is not None:
                 return replace(made, size=size)
+            if not NOT_UPLOADED.search(refused.message):
+                # Sent again, the same bytes would meet the same refusal, and the storage
+                # would be blamed for what the remote said of the registration itself.
+                raise
             # Not registered: the storage's 200 may not have stored the bytes (a proxy in
             # front of it answering for it), so they go again before the file is refused.
             unstored = Refused(

@@ -4,7 +4,8 @@ such an answer is asked again within the pass, as a garbled one is, and the file
 the incident once, never counted as sent while the remote does not have it. A storage that
 fails the bytes' PUT once (a 5xx, a 429, a dropped connection, no answer in time) gets them
 again within the pass, at the same presigned link, and so does one that answers 200 without
-storing them (a proxy in front of it), which the remote's refusal to register them shows."""
+storing them (a proxy in front of it), which the remote's refusal to register them shows;
+a registration refused for another reason is not sent again."""
 
 from __future__ import annotations
 
@@ -196,3 +197,24 @@ def test_an_upload_the_storage_never_stores_is_refused_naming_the_storage(
     assert emulator.incident(remote_id)["attachments"] == []
     assert len(_storage_puts(emulator)) == 3
     assert _registrations(emulator) == [400, 400, 400]
+
+
+def test_a_registration_refused_for_another_reason_sends_the_bytes_once(
+    serve: Serve, point: Point, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Any refusal sent the bytes twice more, then blamed the storage ("though attachment
+    # storage at ... answered the file's upload as stored (3 times)") for the remote's own
+    # word on the registration: its schema's 400 says nothing of the bytes.
+    emulator, remote_id = _queued_upload(serve, point, tmp_path, capsys)
+    refusal = "body/file_name must NOT have more than 8 characters"
+    emulator.faults.add("status", status=400, method="PUT", path="/attachments$",
+                        body={"statusCode": 400, "error": "Bad Request", "message": refusal},
+                        times=-1)
+
+    out, _ = cli(capsys, "sync", "--once")
+
+    assert re.search(rf"refused: attach school:\w+: HTTP 400: {refusal}\n", out), out
+    assert "attachment storage" not in out
+    assert len(_storage_puts(emulator)) == 1
+    assert _registrations(emulator) == [400]
+    assert emulator.incident(remote_id)["attachments"] == []

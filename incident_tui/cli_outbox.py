@@ -24,6 +24,7 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     """Print the queued changes."""
     from incident_tui import output
     from incident_tui.clock import from_db_or_none, system_clock, time_of_day
+    from incident_tui.store.pauses import STORAGE_WAIT
 
     rows = open_reader(settings).outbox()
     if args.json:
@@ -36,7 +37,11 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
         why = [clean(row["last_error"], single_line=True)] if row["last_error"] else []
         not_before = from_db_or_none(row["next_try_at"])
         if not_before is not None and not_before > now:
-            why.append(f"the remote asked to wait until {time_of_day(not_before)}")
+            payload = _payload_decoded(row)["payload"]
+            # A pause the attachment storage asked for holds the uploads alone.
+            storage = isinstance(payload, dict) and payload.get(STORAGE_WAIT)
+            who = "the attachment storage" if storage else "the remote"
+            why.append(f"{who} asked to wait until {time_of_day(not_before)}")
         error = f"  ({'; '.join(why)})" if why else ""
         print(
             f"{row['seq']:>6}  {row['state']:<8}  {row['op']:<{OP_WIDTH}}  "

@@ -13,6 +13,10 @@ from incident_tui.clock import from_db_or_none, time_of_day
 
 _NOTE = re.compile(r";? ?paused until \S+ as the remote asked$")
 
+STORAGE_WAIT = "storage_wait"
+"""Payload key of an upload whose wait (``next_try_at``) the remote's attachment storage asked
+for, not its API: it holds the remote's uploads alone, and its other changes go."""
+
 
 def pause_note(until: datetime) -> str:
     """``paused until 03:14:20 as the remote asked``: what a failed pass's error ends with

@@ -21,7 +21,7 @@ from typing import Any
 from incident_tui.domain.query import ListQuery, Sort, search_words
 from incident_tui.domain.text import clean
 from incident_tui.store.db import open_db
-from incident_tui.store.pauses import pause_left
+from incident_tui.store.pauses import STORAGE_WAIT, pause_left
 
 LIST_COLUMNS = (
     "id, remote, kind, remote_id, ref, title, status, severity, created_at, updated_at, "
@@ -84,7 +84,8 @@ class RemoteState:
     """When its last pass ended, well or not: a failing remote's failure time."""
     waits_until: str | None = None
     """The latest time the remote asked (``Retry-After``) its queued changes not to be sent
-    before, as the outbox keeps it; it may be past (they go at the next pass)."""
+    before, as the outbox keeps it; it may be past (they go at the next pass). Not a wait its
+    attachment storage asked of an upload, which holds no other change."""
 
 
 JSON_COLUMNS = ("assignees", "custom_fields", "extra", "raw", "base")
@@ -393,7 +394,11 @@ class Reader:
             "SELECT r.name, r.kind, r.state, r.last_ok_at, r.last_error, "
             "(SELECT COUNT(*) FROM outbox o WHERE o.remote = r.name), r.last_attempt_at, "
             "(SELECT MAX(o.next_try_at) FROM outbox o WHERE o.remote = r.name "
-            "AND o.state IN ('queued', 'sending')) "
+            "AND o.state IN ('queued', 'sending') "
+            # Not a pause the attachment storage asked for: it holds the uploads alone,
+            # while the remote's other changes go.
+            f"AND CASE WHEN json_valid(o.payload) THEN json_extract(o.payload, "
+            f"'$.{STORAGE_WAIT}') END IS NULL) "
             "FROM remote r ORDER BY r.name"
         )
         return [RemoteState(*row) for row in rows]

@@ -210,13 +210,16 @@ def summary(report: SyncReport) -> str:
     line = f"synced {good} of {len(report.results)} remotes" + (
         "" if report.ok else f"; failing: {', '.join(r.remote for r in report.results if not r.ok)}"
     )
-    asked = [
-        f"{r.remote} until {time_of_day(r.waits_until)}"
-        for r in report.results
-        if r.ok and r.waits_until is not None
-    ]
-    if asked:
-        line += f"; queued changes wait as the remote asked: {', '.join(asked)}"
+    for storage, what in ((False, "queued changes wait as the remote asked"),
+                          (True, "uploads wait as the attachment storage asked")):
+        # Only the uploads wait for a storage's pause: the remote's other changes went.
+        asked = [
+            f"{r.remote} until {time_of_day(r.waits_until)}"
+            for r in report.results
+            if r.ok and r.waits_until is not None and r.storage_wait == storage
+        ]
+        if asked:
+            line += f"; {what}: {', '.join(asked)}"
     waiting = [f"{r.remote} {r.waiting_text()}" for r in report.results if r.waiting_text()]
     if waiting:
         line += f"; waiting for you: {'; '.join(waiting)} (see incident-tui outbox)"

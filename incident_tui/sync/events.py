@@ -64,6 +64,9 @@ class RemoteResult:
     when the rest went through (the remote answered, and said when to send them)."""
     wait_reason: str | None = None
     """That wait in words: until when, and the remote's answer that asked for it."""
+    storage_wait: bool = False
+    """The wait is the attachment storage's (Kitehouse): only the uploads wait, and what is
+    queued behind one on its incident; the other changes went."""
 
     unsent: list[Unsent] = field(default_factory=list)
     """This pass's refused and contested changes, in the order they were sent (``failed``

@@ -36,6 +36,7 @@ from incident_tui.store.bookkeeping import (
 )
 from incident_tui.store.engine import reading, session
 from incident_tui.store.in_flight import name_waiting
+from incident_tui.store.pauses import STORAGE_WAIT
 from incident_tui.store.reopened import mark_reopened
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
 from incident_tui.store.upsert import UpsertResult, base_of, upsert_incidents
@@ -52,10 +53,6 @@ ANSWERED = "answered"
 answered, with an error (:func:`note_attempt`). The server is done with that attempt, so
 the next one, in whatever process, need not wait for it to finish there before looking
 whether it arrived."""
-
-STORAGE_WAIT = "storage_wait"
-"""Payload key of an upload whose wait (``next_try_at``) the remote's attachment storage asked
-for, not its API (:func:`note_attempt`): it holds the remote's uploads alone."""
 
 
 @dataclass(frozen=True, slots=True)

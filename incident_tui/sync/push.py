@@ -200,6 +200,7 @@ class Pusher:
         if uploads is not None:
             # Only the storage asked: the other changes go, the uploads wait.
             result.waits_until, result.wait_reason = uploads
+            result.storage_wait = True
         limit = WAIT_LIMIT.set(PUSH_WAIT)
         try:
             return await self._push_all(connector, result, changes, uploads is not None)
@@ -312,6 +313,7 @@ class Pusher:
                         uploads_wait = True
                         blocked.add(change.incident_id)
                         result.waits_until = not_before
+                        result.storage_wait = True
                         result.wait_reason = (
                             f"uploads wait until {time_of_day(not_before)} as "
                             f"{connector.name}'s attachment storage asked: {error}"
@@ -319,6 +321,7 @@ class Pusher:
                     elif not_before is not None:
                         # Nothing more goes to the remote in this pass; the pull does.
                         result.waits_until = not_before
+                        result.storage_wait = False
                         result.wait_reason = (
                             f"queued changes wait until {time_of_day(not_before)} as the "
                             f"remote asked: {error}"

@@ -5,6 +5,7 @@ and cut-off transfers do (it is often another server than the API, down alone)."
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from incident_tui.emulators import EmulatorServer, make_emulator
+from incident_tui.store.reader import Reader
 from tests.integration.conftest import FIXED_NOW, Serve, cli
 
 
@@ -103,6 +105,35 @@ def test_a_pause_the_storage_asks_of_an_upload_holds_only_the_uploads(
     assert "photo attached" not in [
         c["message"] for c in emulator.incident(first.split(":")[1])["comments"]
     ]
+
+
+def test_a_pause_the_storage_asks_of_an_upload_is_told_as_the_storage_s(
+    kitehouse: tuple[EmulatorServer, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The pass's summary said 'queued changes wait as the remote asked', outbox 'the remote
+    # asked to wait', and the TUI's status line 'changes wait until ...', while the remote's
+    # other changes went and only the uploads waited.
+    kite, first = kitehouse
+    emulator: Any = kite.emulator
+    second = f"school:{emulator.add('Door jammed in hall 3')['_id']}"
+    cli(capsys, "sync", "--once")
+    _attach(first, tmp_path / "photo.jpg", capsys)
+    cli(capsys, "comment", second, "-m", "locksmith called")
+    emulator.faults.add("status", status=503, method="PUT", path="^/_blob/", retry_after="3600",
+                        times=-1)
+
+    out, _ = cli(capsys, "sync", "--once")
+
+    summary = out.splitlines()[-1]
+    assert re.fullmatch(
+        r"synced 1 of 1 remotes; uploads wait as the attachment storage asked: school until "
+        r"\d\d:\d\d:\d\d", summary,
+    ), summary
+    waiting, _ = cli(capsys, "outbox")
+    assert re.search(r"; the attachment storage asked to wait until \d\d:\d\d:\d\d\)$",
+                     waiting.strip()), waiting
+    (remote,) = Reader.open(Path(os.environ["INCIDENT_TUI_DB"])).remotes()
+    assert remote.waits_until is None  # what the TUI says "changes wait until" of
 
 
 def test_a_pause_the_storage_asks_of_a_download_names_the_storage(

@@ -9,7 +9,7 @@ from typing import Any
 
 from incident_tui import cli_online
 from incident_tui.cli_online import ID_HELP, REMOTE_HELP
-from incident_tui.domain.attributes import INTEGER
+from incident_tui.domain.attributes import INTEGER, WHOLE_DIGITS
 from incident_tui.domain.handover import MAX_HOURS, positive_hours
 from incident_tui.domain.model import KINDS, STATUS_ALIASES, Severity, Status
 from incident_tui.domain.query import Sort
@@ -63,7 +63,13 @@ MOST_SAMPLE = 1_000_000
 def ascii_whole(text: str, otherwise: int) -> int:
     """``text`` as a whole number written in the digits 0-9, else ``otherwise``: int() also
     reads ``1_000`` and Arabic-Indic or full-width digits, which no one means as an option."""
-    return int(text) if INTEGER.fullmatch(text.strip()) else otherwise
+    text = text.strip()
+    if not INTEGER.fullmatch(text):
+        return otherwise
+    if len(text) > WHOLE_DIGITS:
+        # Beyond what int() reads, and beyond any bound an option has.
+        return -LARGEST - 1 if text.startswith("-") else LARGEST + 1
+    return int(text)
 
 
 def _whole(least: int, most: int = LARGEST) -> Callable[[str], int]:

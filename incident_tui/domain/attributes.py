@@ -23,6 +23,8 @@ NUMBER = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
 """A number as a person types it: a sign, digits with a decimal point, an exponent."""
 INTEGER = re.compile(r"[-+]?[0-9]+")
 """A whole number, kept whole (``int``) rather than made a float."""
+WHOLE_DIGITS = 4000
+"""Most characters of a whole number read as one (Python reads at most 4,300 digits)."""
 
 
 def infer_type(value: Any) -> str | None:
@@ -56,7 +58,9 @@ def parse_value(text: str, kind: str | None) -> Any:
             raise ValueError(
                 "This attribute is a NUMBER: type digits 0-9, like 42, -7, 1.5 or 2e3."
             )
-        if INTEGER.fullmatch(value):
+        # Past Python's 4,300 digits int() refuses with its own words; as a float such a
+        # number is infinite, which is said below.
+        if INTEGER.fullmatch(value) and len(value) <= WHOLE_DIGITS:
             return int(value)
         number = float(value)
         if not math.isfinite(number):

@@ -797,4 +797,7 @@ def test_attribute_values_follow_their_type() -> None:
     for text, kind in (("lots", "NUMBER"), ("nan", "NUMBER"), ("maybe", "BOOLEAN"), ("", None)):
         with pytest.raises(ValueError):
             parse_value(text, kind)
+    # Past the 4,300 digits int() reads: said in our words, not Python's.
+    with pytest.raises(ValueError, match="type a finite number"):
+        parse_value("9" * 4301, "NUMBER")
     assert value_as_text(True) == "true" and value_as_text(22) == "22"

@@ -47,6 +47,9 @@ from tests.child_lines import ChildLines
         (["handover", "--hours", "１２"], "hours must be a positive number, not '１２'"),
         (["list", "--limit", "1_000"], "want a whole number of 0 or more, not '1_000'"),
         (["emulate", "revily", "--port", "٨٠٨٠"], "want a port from 0 to 65535, not '٨٠٨٠'"),
+        # Past the 4,300 digits int() reads, argparse said 'invalid whole value'.
+        (["list", "--limit", "9" * 4301], "want a whole number of 9,223,372,036,854,775,807 at"),
+        (["list", "--limit", "-" + "9" * 4301], "want a whole number of 0 or more, not '-999"),
     ],
 )
 def test_bad_numbers_and_words_are_wrong_usage(

@@ -30,6 +30,12 @@ MORNING = datetime(2026, 9, 6, 13, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def santiago() -> Iterator[None]:
     with local_zone("America/Santiago"):
+        # The machine's zone data must have that jump (a missing zone reads as UTC, and
+        # Chile has changed its rules before): otherwise there is nothing to test here.
+        before = datetime(2026, 9, 6, 3, 59, tzinfo=UTC).astimezone()
+        after = datetime(2026, 9, 6, 4, 0, tzinfo=UTC).astimezone()
+        if (before.hour, after.hour) != (23, 1):
+            pytest.skip("this machine's zone data has no jump at midnight in Santiago in 2026")
         yield
 
 

@@ -261,10 +261,11 @@ async def run_sync(
 
     engine = SyncEngine(settings, listener=listener)
     listener.cache = engine.engine
+    # A service manager stops a long-running sync with SIGTERM, and `timeout 60 incident-tui
+    # sync --once` a cron job's: end it as Ctrl-C does (the pass under way stops,
+    # connections close, one line says why) rather than die with no word.
+    _stop_on_sigterm(asyncio.current_task())
     if not once:
-        # A service manager stops a long-running sync with SIGTERM: end it as Ctrl-C does
-        # (the pass under way stops, connections close, one line says why) rather than die.
-        _stop_on_sigterm(asyncio.current_task())
         listener.quiet()
     try:
         while True:

@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -188,6 +189,30 @@ def test_sync_ends_on_sigterm_with_nothing_lost(
     titles = sorted(i["title"] for i in json.loads(capsys.readouterr().out))
     expected = sorted(oncall.emulator.incident(i)["message"] for i in oncall.emulator.incidents)
     assert titles == expected and len(titles) == 3
+
+
+def test_sync_once_ends_on_sigterm_with_one_line(
+    serve: Serve, tmp_path: Path, spawned: list[subprocess.Popen[str]]
+) -> None:
+    # `timeout 60 incident-tui sync --once` from cron: it died on the spot with no word.
+    oncall: Any = serve("revily", sample=3)
+    oncall.emulator.faults.add("hang", method="GET", path="^/incidents", times=-1)
+    env = child_env(
+        tmp_path,
+        remotes=json.dumps([oncall.emulator.remote_config("oncall")]),
+        db=str(tmp_path / "cache.db"),
+    )
+    sync = start(spawned, ["sync", "--once"], env)
+    lines = ChildLines(sync.stdout, "incident-tui sync --once")
+    lines.wait_for(lambda line: line == "oncall: syncing…\n", 30, "the pass starting")
+    for _ in range(300):  # the listing asked for: the pass is under way
+        if listings(oncall):
+            break
+        time.sleep(0.05)
+    sync.send_signal(signal.SIGTERM)
+    assert sync.wait(timeout=30) == 128 + signal.SIGTERM
+    assert gone(sync)
+    assert sync.stderr.read() == "incident-tui: terminated\n"
 
 
 # handover with its defaults -------------------------------------------------------------------

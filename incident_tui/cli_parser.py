@@ -266,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     reads_config = _ConfigCommands(sub, _locations())
 
-    reads_config.add_parser("tui", help="open the TUI (the default)")
+    tui = reads_config.add_parser("tui", help="open the TUI (the default)")
+    tui.add_argument("--theme", default=argparse.SUPPRESS, help="theme for the TUI")
     # --config and --db are taken after demo and emulate too, only to be refused with why
     # (parse_command_line): listed in their help, they would read as options they take.
     hidden = _hidden_locations()
@@ -280,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--no-tui", action="store_true", help="sync once, print a summary and stop (no TUI)"
     )
+    # After the command too (`demo --theme X` was refused as an unknown argument); not
+    # given there, the one before the command stays.
+    demo.add_argument("--theme", default=argparse.SUPPRESS, help="theme for the TUI")
 
     sync = reads_config.add_parser(
         "sync",

@@ -178,3 +178,20 @@ def test_help_names_the_defaults_the_code_uses(
     text = " ".join(capsys.readouterr().out.split())
     for words in wanted:
         assert words in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "theme"),
+    [
+        (["demo", "--theme", "incident-light"], "incident-light"),  # was an unknown argument
+        (["--theme", "incident-light", "demo"], "incident-light"),
+        (["--theme", "incident-dark", "demo", "--theme", "incident-light"], "incident-light"),
+        (["tui", "--theme", "incident-light"], "incident-light"),
+        (["--theme", "incident-light", "tui"], "incident-light"),
+        (["demo"], None),
+    ],
+)
+def test_the_theme_goes_before_or_after_the_command_that_opens_the_tui(
+    argv: list[str], theme: str | None
+) -> None:
+    assert build_parser().parse_args(argv).theme == theme

@@ -150,6 +150,28 @@ def test_status_line_shortens_to_fit_the_width() -> None:
     assert status_content(never, 1, width=31).plain == "1 queued │ a ok │ b, c unsynced"
 
 
+def test_status_line_counts_remotes_when_a_few_dozen_do_not_fit() -> None:
+    # A big deployment: named, the remotes of one state ran past 80 columns before the word
+    # saying what they are ("0 queued │ school-1, school-2, …"), which the widget cut off.
+    at = "2026-11-22T11:56:00.000000Z"
+    names = [f"school-{n}" for n in range(38)]
+    starting = [RemoteLine(name, "syncing") for name in names]
+    assert status_content(starting, 0, width=78).plain == "0 queued │ 38 syncing…"
+    problems = [
+        RemoteLine("oncall", "failing", None, "HTTP 401: token expired"),
+        RemoteLine("status", "failing", None, "HTTP 429: slow down"),
+        RemoteLine("lab", "offline", None, "[SSL: CERTIFICATE_VERIFY_FAILED] self-signed"),
+        *(RemoteLine(f"down-{n}", "offline", None, "connection refused") for n in range(3)),
+    ]
+    syncing = [*problems[:2], *starting[:30], *(RemoteLine(n, "ok", at) for n in names[30:])]
+    assert status_content(syncing, 0, width=78).plain == (
+        "0 queued │ oncall HTTP 401 │ status HTTP 429 │ 30 syncing… │ 8 ok"
+    )
+    synced = [*problems, *(RemoteLine(name, "ok", at) for name in names)]
+    assert status_content(synced, 2, width=78).plain == (
+        "2 queued │ 2 failing │ 1 cert untrusted │ 3 offline │ 38 ok"
+    )
+
 async def test_the_remotes_screen_follows_a_pass_that_waits_to_try_again(
     serve: Callable[..., EmulatorServer], tmp_path: Path
 ) -> None:

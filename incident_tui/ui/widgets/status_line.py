@@ -5,7 +5,10 @@ Every remote's state must be readable at 80 columns: when the full wording does 
 the line falls back to shorter forms (:func:`status_content`), problems first and in a word
 or two (``oncall HTTP 401``, ``ops offline``, ``lab cert untrusted``), remotes in the same
 state grouped (``school, plant offline``), until it fits; while that fits, the first
-syncing remote still says how far it has come (``school syncing… 12,000 listed``). A synced
+syncing remote still says how far it has come (``school syncing… 12,000 listed``). With
+many remotes (a few dozen) the syncing ones are then counted (``30 syncing…``), and last
+every state is (``2 failing │ 3 offline │ 33 ok``): a cut list of names would end before
+the word saying what they are. A synced
 remote that asked (``Retry-After``) for its queued changes to wait says until when in
 every form (``school ok, changes wait until 12:05:00``). The
 full last error of each remote is on the remotes screen (``S``, or a click on the line).
@@ -19,6 +22,7 @@ state would read as current, and its queued changes would seem to be on their wa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -222,7 +226,17 @@ def _grouped(remotes: Sequence[RemoteLine]) -> list[tuple[str, str]]:
 
 
 COMPACT_LEVELS = 3
-"""How many ever shorter forms the compact line has (see :func:`_compact`)."""
+"""How many ever shorter forms the compact line has that name the problem remotes (see
+:func:`_compact`)."""
+COUNTED = COMPACT_LEVELS + 1
+"""The compact form's level that counts every state instead of naming remotes."""
+
+
+def _counted_state(remote: RemoteLine) -> str:
+    """A problem remote's state in a word, as the counted form sums it (``3 offline``)."""
+    if remote.state == "offline" and untrusted(remote.last_error):
+        return "cert untrusted"
+    return "syncing…" if remote.state == "syncing" else remote.state
 
 
 def _compact(
@@ -234,20 +248,29 @@ def _compact(
 ) -> list[tuple[str, str]]:
     """The remotes in short words, problems first, each by name with a word or two for its
     state. ``level`` 1 gives the healthy ones' sync time, 2 drops it, 3 only counts the
-    healthy and the never-synced remotes; a synced remote whose queued changes wait until a
-    time it asked for is named with that time in every form. The syncing remote named
-    ``shown`` says how far it has come (``brief``: without the reason); ``count_syncing``
-    counts the other syncing remotes instead of naming them."""
+    healthy and the never-synced remotes, :data:`COUNTED` counts the problem remotes too,
+    by state; a synced remote whose queued changes wait until a time it asked for is named
+    with that time in every form. The syncing remote named ``shown`` says how far it has
+    come (``brief``: without the reason); ``count_syncing`` counts the other syncing remotes
+    instead of naming them."""
     ordered = sorted(remotes, key=_rank)
     pending = [r for r in ordered if _rank(r) < ORDER["ok"]]
     others = [r for r in pending if r.state == "syncing" and r.name != shown]
     if count_syncing:
         pending = [r for r in pending if r not in others]
-    problems = _shared(
-        pending, lambda r: (short_state(r, r.name == shown, brief), STYLE[r.state])
-    )
+    if level >= COUNTED:
+        counts: dict[tuple[str, str], int] = {}
+        for remote in pending:
+            key = (_counted_state(remote), STYLE[remote.state])
+            counts[key] = counts.get(key, 0) + 1
+        problems = [(f"{count} {word}", style) for (word, style), count in counts.items()]
+    else:
+        problems = _shared(
+            pending, lambda r: (short_state(r, r.name == shown, brief), STYLE[r.state])
+        )
     if count_syncing and others:
-        problems.append((f"{len(others)} more syncing…", STYLE["syncing"]))
+        more = "more " if shown else ""
+        problems.append((f"{len(others)} {more}syncing…", STYLE["syncing"]))
     healthy = [r for r in ordered if r.state == "ok" and r.waits_until is None]
     # Named in every form, with the time: queued changes that wait are what the user looks
     # for here, and the line has no other word for why they are not sent.
@@ -292,17 +315,49 @@ def status_content(
     changes wait for the user's answer (``waiting``: refused or contested, which no sync
     sends), then each remote, failing and offline ones before healthy ones. Within ``width``
     cells if it can be: the full wording if it fits, else the first compact form that does
-    (else the shortest, which the widget cuts with an ellipsis)."""
+    (else the shortest, which the widget cuts with an ellipsis). The forms that count the
+    syncing remotes without naming one, then every state, are used only when the problem
+    remotes named do not fit: a cut that takes only the healthy ones leaves more to read."""
     queue = (queued, waiting)
     content = _assemble(_grouped(remotes), queue, note, "  │  ", bool(remotes))
     if width is None or content.cell_length <= width:
         return content
     for shown, count_syncing, level, brief in _compact_forms(remotes):
+        counts = not shown and (count_syncing or level >= COUNTED)
+        if counts and _problems_fit(remotes, queue, note, width, level >= COUNTED):
+            break
         entries = _compact(remotes, level, shown, count_syncing, brief)
         content = _assemble(entries, queue, note, " │ ", bool(remotes))
         if content.cell_length <= width:
             break
     return content
+
+
+def _problems_fit(
+    remotes: Sequence[RemoteLine],
+    queue: tuple[int, int],
+    note: str,
+    width: int,
+    count_syncing: bool,
+) -> bool:
+    """Whether the queue and the problem remotes (and those whose changes wait), each named
+    in the shortest words, the syncing ones counted if ``count_syncing``, fit ``width``
+    cells, or miss only the words after the last name, which the widget's ellipsis takes:
+    every such remote is still named."""
+    problems = [r for r in remotes if _rank(r) < ORDER["ok"] or r.waits_until is not None]
+    entries = _compact(problems, COMPACT_LEVELS, count_syncing=count_syncing)
+    length = _assemble(entries, queue, note, " │ ", True).cell_length
+    if length <= width or not entries:
+        return length <= width
+    # Names hold no spaces (the config's rule) and are joined by ", ": the first other
+    # space of an entry ends its names; a count ("30 syncing…") must show whole.
+    last = entries[-1][0]
+    names = re.match(r"[^ ,]+(?:, [^ ,]+)*", last)
+    if names is None or (count_syncing and last.endswith("syncing…") and last[0].isdigit()):
+        return False
+    words = Content(last[names.end() :]).cell_length
+    # The ellipsis takes one cell.
+    return length - words <= width - 1
 
 
 def _compact_forms(remotes: Sequence[RemoteLine]) -> list[tuple[str, bool, int, bool]]:
@@ -311,8 +366,10 @@ def _compact_forms(remotes: Sequence[RemoteLine]) -> list[tuple[str, bool, int, 
     so; the other syncing ones named, then only counted), as the full line does, then the
     same without the reason a retry gives (a silent server's address is long, and "retrying
     in 2.0 s" alone still tells a waiting pass from a slow one); then those without
-    progress, the last of which shows (cut) when none fits."""
+    progress, then the syncing remotes counted, then every state counted, which shows (cut)
+    when none fits."""
     plain = [("", False, level, False) for level in range(1, COMPACT_LEVELS + 1)]
+    plain += [("", True, COMPACT_LEVELS, False), ("", False, COUNTED, False)]
     shown = next((r.name for r in remotes if r.state == "syncing" and r.progress), "")
     if not shown:
         return plain

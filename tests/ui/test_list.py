@@ -10,6 +10,7 @@ from incident_tui.domain.model import Status
 from incident_tui.domain.query import ListQuery, Sort
 from incident_tui.store.reader import Reader
 from incident_tui.ui.screens.list_screen import ListScreen
+from tests.ui.conftest import REMOTES
 from tests.ui.helpers import (
     cursor_to,
     incidents,
@@ -286,6 +287,23 @@ async def test_filter_by_remote_and_cancel(make_app: Any) -> None:
         await settle(pilot)
         assert lst.list_query.statuses == frozenset()
 
+
+async def test_filter_dialog_tells_apart_remotes_whose_names_start_alike(make_app: Any) -> None:
+    # A big deployment names its remotes by place: at 80 columns the remote column, a third
+    # of the dialog, showed both of these as "kitehouse-scho…".
+    alike = [
+        {"name": f"kitehouse-school-{side}", "kind": "kitehouse",
+         "base_url": "http://127.0.0.1:9", "site_id": "s1"}
+        for side in ("north", "south")
+    ]
+    app = make_app(remotes=[*REMOTES, *alike])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "kitehouse-school-north" in text and "kitehouse-school-south" in text, text
+        assert "▐ ▌ acknowledged" in text and "▐ ▌ no severity" in text, text
 
 async def test_sort_cycles(make_app: Any) -> None:
     app = make_app()

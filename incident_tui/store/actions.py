@@ -15,6 +15,7 @@ import json
 import shutil
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ from incident_tui.store.queued import (
     times_after,
 )
 from incident_tui.store.schema import AttachmentRow, CommentRow, IncidentRow, OutboxRow
+from incident_tui.store.upload_copies import held, sweep
 
 CAPABILITY_OF: dict[ChangeKind, Capability] = {
     ChangeKind.CREATE: Capability.CREATE,
@@ -383,18 +385,33 @@ class Actions:
         # One folder per queued upload keeps the file's own name for the remote, as text the
         # cache and the remote can hold; the bytes still come from the file under its real name.
         name = readable(path.name)
+        # Room first: copies a killed attach, or a killed sync, left there.
+        sweep(self.engine, self.db_path)
         keep = outbox_files_dir(self.db_path.resolve()) / uuid.uuid4().hex
         copy = keep / name
-        try:
-            make_folder(keep)
-            shutil.copyfile(path, copy)
-        except OSError as error:
-            # A full disk leaves part of the copy: it would only take more of the space.
-            shutil.rmtree(keep, ignore_errors=True)
-            reason = f"{keep.parent}: {error.strerror}" if error.strerror else str(error)
-            raise ActionError(
-                clean(f"cannot keep a copy of {name} until it is sent: {reason}", single_line=True)
-            ) from None
+        with ExitStack() as holding:
+            try:
+                make_folder(keep)
+                # Until its change is queued, nothing else names the copy: held, no sweep
+                # of another process takes it.
+                holding.enter_context(held(keep))
+                shutil.copyfile(path, copy)
+            except OSError as error:
+                # A full disk leaves part of the copy: it would only take more of the space.
+                shutil.rmtree(keep, ignore_errors=True)
+                reason = f"{keep.parent}: {error.strerror}" if error.strerror else str(error)
+                raise ActionError(
+                    clean(
+                        f"cannot keep a copy of {name} until it is sent: {reason}",
+                        single_line=True,
+                    )
+                ) from None
+            return self._queue_upload(incident_id, keep, copy, name, content_type)
+
+    def _queue_upload(
+        self, incident_id: str, keep: Path, copy: Path, name: str, content_type: str | None
+    ) -> Queued:
+        """Queue uploading the ``copy`` kept in its folder ``keep``, or remove the folder."""
         try:
             with session(self.engine) as s, s.begin():
                 row = self._incident(s, incident_id, ChangeKind.ATTACH)

@@ -35,6 +35,7 @@ from incident_tui.store.db import StoreError
 from incident_tui.store.engine import make_engine
 from incident_tui.store.pauses import pause_note
 from incident_tui.store.sqlite_errors import cache_errors
+from incident_tui.store.upload_copies import sweep
 from incident_tui.sync import identity, pull_store
 from incident_tui.sync.events import (
     NullListener,
@@ -132,6 +133,9 @@ class SyncEngine:
                 # be recording where their push was stopped, which must not be cut short.
                 await wind_down(passes)
                 raise
+        # The outbox has settled for now: the copies of uploads it no longer holds go (a
+        # process killed between settling one and removing its copy left it for good).
+        await asyncio.to_thread(sweep, self.engine, self.db_path)
         return SyncReport(list(results))
 
     async def _sync_remote(self, config: RemoteBase) -> RemoteResult:

@@ -406,6 +406,10 @@ class Actions:
                         single_line=True,
                     )
                 ) from None
+            except BaseException:
+                # Stopped part way (Ctrl-C): no change will ever name what was copied.
+                shutil.rmtree(keep, ignore_errors=True)
+                raise
             return self._queue_upload(incident_id, keep, copy, name, content_type)
 
     def _queue_upload(

@@ -12,7 +12,8 @@ emulator over HTTP:
   few minutes old, and the copies queued changes name stay; one an ``attach`` still holds
   (stopped with Ctrl-Z say, its change not queued yet) stays however old, and is sent;
 - an ``attach`` clears such leftovers too, but not while another cache keeps its copies in
-  the same folder (``cache.db`` and ``cache.sqlite``): they may be that one's.
+  the same folder (``cache.db`` and ``cache.sqlite``): they may be that one's;
+- Ctrl-C while ``attach`` copies leaves no part of the copy (it was left, until a sweep).
 
 The first two used to end the remote's every pass in "internal error: FileNotFoundError",
 with the change left ``sending`` for ever; the next ended ``attach`` in a traceback; nothing
@@ -337,3 +338,31 @@ def test_an_attach_clears_old_leftovers_unless_another_cache_shares_their_folder
     assert sorted(p.name for p in kept.glob("*/*")) == ["note.txt", "note.txt"]
     out, _ = cli(capsys, "--db", "cache.db", "outbox")
     assert out.count("attach") == 2, out
+
+
+def test_ctrl_c_while_attach_copies_leaves_no_part_of_the_copy(
+    school: tuple[EmulatorServer, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, incident_id = school
+    kept = tmp_path / "work" / "cache.files"
+    big = tmp_path / "disk-image.raw"
+    with big.open("wb") as file:
+        file.truncate(2 << 30)  # sparse: takes no room here, only in its copy
+    attach = attach_process(incident_id, big)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(kept.glob("*/disk-image.raw")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        attach.send_signal(signal.SIGSTOP)
+        [part] = kept.glob("*/disk-image.raw")
+        assert part.stat().st_size < big.stat().st_size  # stopped part way through
+        attach.send_signal(signal.SIGINT)
+    finally:
+        attach.send_signal(signal.SIGCONT)
+    out, err = attach.communicate(timeout=120)
+    assert attach.returncode == 130, (out, err)
+    assert list(kept.iterdir()) == []
+    out, _ = cli(capsys, "--db", "cache.db", "outbox")
+    assert out == "no queued changes\n"

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 OP_WIDTH = max(len(op) for op in ChangeKind)
 """The widest change name (``delete_attachment``): the ids after it stay in one column."""
+ANSWER_STATES = ("failed", "conflict")
+"""States of a change that waits for the user's answer (``sync.outbox.BLOCKING_STATES``,
+not imported: that module brings SQLModel, which this quick read does without)."""
 
 
 def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
@@ -27,8 +30,11 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
     from incident_tui.store.pauses import STORAGE_WAIT
 
     rows = open_reader(settings).outbox()
+    behind = held_behind(rows)
     if args.json:
-        print(output.dump_json([_payload_decoded(row) for row in rows]))
+        print(output.dump_json(
+            [{**_payload_decoded(row), "held_behind": behind.get(row["seq"])} for row in rows]
+        ))
         return 0
     if not rows:
         print("no queued changes")
@@ -42,12 +48,29 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
             storage = isinstance(payload, dict) and payload.get(STORAGE_WAIT)
             who = "the attachment storage" if storage else "the remote"
             why.append(f"{who} asked to wait until {time_of_day(not_before)}")
+        if (ahead := behind.get(row["seq"])) is not None:
+            why.append(f"held behind change {ahead}, which waits for your answer")
         error = f"  ({'; '.join(why)})" if why else ""
         print(
             f"{row['seq']:>6}  {row['state']:<8}  {row['op']:<{OP_WIDTH}}  "
             f"{clean(row['incident_id'], single_line=True)}{error}"
         )
     return 0
+
+
+def held_behind(rows: list[dict[str, Any]]) -> dict[int, int]:
+    """For each queued change of ``rows`` (the outbox in push order) that no sync sends until
+    an earlier change of its incident, refused or contested, is answered: that change's
+    number, by the held change's (the sync sends an incident's changes strictly in order)."""
+    first: dict[str, int] = {}
+    held: dict[int, int] = {}
+    for row in rows:
+        if row["state"] in ANSWER_STATES:
+            # One refused behind another says its own reason: it waits for its own answer.
+            first.setdefault(row["incident_id"], row["seq"])
+        elif (ahead := first.get(row["incident_id"])) is not None:
+            held[row["seq"]] = ahead
+    return held
 
 
 def _payload_decoded(row: dict[str, Any]) -> dict[str, Any]:

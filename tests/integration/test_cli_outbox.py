@@ -309,3 +309,42 @@ def test_only_a_refused_or_contested_change_can_be_retried(
     )
     [after] = outbox_json(capsys)
     assert after == row
+
+
+def test_a_change_held_behind_a_refused_one_says_so(
+    serve: Serve, point: Point, capsys: pytest.CaptureFixture[str]
+) -> None:
+    oncall: Any = serve("revily", sample=0)
+    stuck = oncall.emulator.add("Pager storm")
+    free = oncall.emulator.add("Disk full")
+    point(("oncall", oncall))
+    run(capsys, "sync", "--once")
+    stuck_id, free_id = f"oncall:{stuck['id']}", f"oncall:{free['id']}"
+    run(capsys, "ack", stuck_id)
+    run(capsys, "resolve", stuck_id)
+    oncall.emulator.faults.add(
+        "status", status=422, path=f"{stuck['id']}/acknowledge$",
+        body={"errors": {"state": ["is locked by policy"]}},
+    )
+    out = run(capsys, "sync", "--once")
+    assert "1 refused change, 1 held behind it" in out
+    run(capsys, "ack", free_id)  # queued after the refusal, of another incident
+
+    refused, held, queued = outbox_json(capsys)
+    assert (refused["op"], refused["state"]) == ("acknowledge", "failed")
+    assert (held["op"], held["state"]) == ("resolve", "queued")
+    # The sync sends none of the resolve until the acknowledgement is answered: the
+    # outbox the sync points to names the change it waits behind.
+    assert held["held_behind"] == refused["seq"]
+    assert refused["held_behind"] is None and queued["held_behind"] is None
+    text = outbox_lines(capsys)
+    assert text[held["seq"]] == [
+        "queued", "resolve", stuck_id,
+        f"(held behind change {refused['seq']}, which waits for your answer)",
+    ]
+    assert text[queued["seq"]] == ["queued", "acknowledge", free_id]
+
+    run(capsys, "discard", str(refused["seq"]))
+    [alone, _] = outbox_json(capsys)
+    assert alone["held_behind"] is None
+    assert outbox_lines(capsys)[alone["seq"]] == ["queued", "resolve", stuck_id]

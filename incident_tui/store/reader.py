@@ -416,14 +416,18 @@ class Reader:
         rows = self._all("SELECT hold_until, last_error FROM remote WHERE name = ?", [name])
         return pause_left(rows[0][0], rows[0][1], now) if rows else None
 
-    def queue_counts(self) -> tuple[int, int]:
-        """How many local changes are queued, and how many of them wait for the user's
-        answer (refused or contested) rather than for a remote."""
-        total, waiting = self._all(
-            "SELECT COUNT(*), COUNT(*) FILTER (WHERE state IN ('failed', 'conflict'))"
-            " FROM outbox"
+    def queue_counts(self) -> tuple[int, int, int]:
+        """How many local changes are queued, how many of them wait for the user's answer
+        (refused or contested) rather than for a remote, and how many are held behind those
+        (a later change of the same incident: the sync sends an incident's changes in
+        order, so no sync sends it either until the one before is answered)."""
+        total, waiting, held = self._all(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE state IN ('failed', 'conflict')),"
+            " COUNT(*) FILTER (WHERE state NOT IN ('failed', 'conflict') AND EXISTS ("
+            "SELECT 1 FROM outbox a WHERE a.incident_id = o.incident_id AND a.seq < o.seq"
+            " AND a.state IN ('failed', 'conflict'))) FROM outbox o"
         )[0]
-        return int(total), int(waiting)
+        return int(total), int(waiting), int(held)
 
     def outbox(self, remote: str | None = None) -> list[dict[str, Any]]:
         """The queued changes in push order, optionally of one remote."""

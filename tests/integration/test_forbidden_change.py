@@ -80,7 +80,7 @@ async def test_a_write_the_remote_forbids_is_refused_and_the_rest_syncs(
     [after] = reader.remotes()
     assert after.state == "ok" and after.last_error is None
     assert from_db(after.last_ok_at) == LATER
-    assert reader.queue_counts() == (1, 1)
+    assert reader.queue_counts() == (1, 1, 0)
 
     # It waits for the user: the next pass does not send it again, and still syncs.
     emulator.log.clear()
@@ -175,3 +175,25 @@ async def test_a_comment_refused_for_its_token_is_queued_again_not_left_sending(
     # No wait for an attempt the remote refused before doing anything of it.
     assert waits == []
     assert [c.message for c in emulator.incidents[gym].comments] == ["Plumber called"]
+
+
+async def test_a_change_held_behind_a_refused_one_is_counted_apart(
+    serve: Serve, tmp_path: Path
+) -> None:
+    # The status line said '3 queued, 1 needs an answer': the comment queued behind the
+    # refused acknowledgement, which no sync sends until that is answered, read as on its way.
+    from incident_tui.ui.widgets.status_line import status_content
+
+    emulator, settings, _, [gym_id, lift_id] = await forbidding_site(serve, tmp_path)
+    actions = Actions.open(settings.db_path())
+    actions.comment(lift_id, "Engineer called")
+    emulator.faults.add("status", status=403, method="PUT", times=-1, body=ADMINS_ONLY)
+    emulator.faults.add("status", status=403, method="DELETE", times=-1, body=ADMINS_ONLY)
+
+    assert (await sync(settings, clock=at(LATER))).ok
+    reader = Reader.open(settings.db_path())
+    assert [op for op, _, _ in changes(settings)] == ["delete", "acknowledge", "comment"]
+    assert reader.queue_counts() == (3, 2, 1)
+    queued, waiting, held = reader.queue_counts()
+    line = status_content([], queued, waiting=waiting, held=held).plain
+    assert line.startswith("3 queued, 2 need an answer, 1 held behind"), line

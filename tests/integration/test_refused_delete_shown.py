@@ -80,7 +80,7 @@ async def test_a_refused_delete_shows_the_incident_until_it_is_retried(
     detail = reader.detail(incident_id)
     assert detail is not None and row.failed
     assert "Incident has open actions" in str(detail.incident["failed"])
-    assert reader.queue_counts() == (1, 1)
+    assert reader.queue_counts() == (1, 1, 0)
     attention = handover_report(
         reader, now=FIXED_NOW + timedelta(hours=1), hours=12, stale_hours=24
     ).section("attention")
@@ -102,7 +102,7 @@ async def test_a_refused_delete_shows_the_incident_until_it_is_retried(
     result = (await sync(settings)).results[0]
     assert result.ok and result.pushed == 1, result.error
     assert remote_id not in emulator.incidents
-    assert reader.detail(incident_id) is None and reader.queue_counts() == (0, 0)
+    assert reader.detail(incident_id) is None and reader.queue_counts() == (0, 0, 0)
 
 
 async def test_a_discarded_refused_delete_leaves_the_incident_shown(
@@ -118,7 +118,7 @@ async def test_a_discarded_refused_delete_leaves_the_incident_shown(
     reader = Reader.open(settings.db_path())
     assert shown(reader, incident_id)
     [row] = reader.list_rows([incident_id])
-    assert not row.failed and reader.queue_counts() == (0, 0)
+    assert not row.failed and reader.queue_counts() == (0, 0, 0)
     result = (await sync(settings)).results[0]
     assert result.ok and result.pushed == 0, result.error
     assert shown(reader, incident_id) and remote_id in emulator.incidents
@@ -173,4 +173,4 @@ async def test_a_refused_delete_of_an_incident_deleted_there_since_lets_it_go(
     result = (await sync(settings)).results[0]
 
     assert result.ok and result.removed == 1, result.error
-    assert reader.detail(incident_id) is None and reader.queue_counts() == (0, 0)
+    assert reader.detail(incident_id) is None and reader.queue_counts() == (0, 0, 0)

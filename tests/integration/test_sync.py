@@ -233,7 +233,7 @@ async def test_refused_change_is_visible_and_can_be_retried_or_discarded(
     )
     assert "is locked by policy" in unsent.reason
     reader = Reader.open(settings.db_path())
-    assert reader.queue_counts() == (1, 1)
+    assert reader.queue_counts() == (1, 1, 0)
     change = reader.outbox()[0]
     assert change["state"] == "failed" and "is locked by policy" in change["last_error"]
     assert reader.page(ListQuery(), 0, 1)[0].failed

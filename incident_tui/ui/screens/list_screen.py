@@ -271,12 +271,12 @@ class ListScreen(Screen[None]):
         )
 
     def _show_status(
-        self, lines: list[RemoteLine], queue: tuple[int, int], note: str, names: list[str],
+        self, lines: list[RemoteLine], queue: tuple[int, int, int], note: str, names: list[str],
         synced: tuple[bool, bool, str],
     ) -> None:
         self._remote_names = names
-        queued, waiting = queue
-        self.query_one(StatusLine).show(lines, queued, note, waiting)
+        queued, waiting, held = queue
+        self.query_one(StatusLine).show(lines, queued, note, waiting, held)
         if synced != (self._ever_synced, self._failed, self._unconfigured):
             self._ever_synced, self._failed, self._unconfigured = synced
             self._redraw_empty()

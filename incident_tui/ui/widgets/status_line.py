@@ -310,15 +310,17 @@ def status_content(
     note: str = "",
     width: int | None = None,
     waiting: int = 0,
+    held: int = 0,
 ) -> Content:
     """The whole line: queued count first (it must never be cut off), with how many of those
     changes wait for the user's answer (``waiting``: refused or contested, which no sync
-    sends), then each remote, failing and offline ones before healthy ones. Within ``width``
-    cells if it can be: the full wording if it fits, else the first compact form that does
+    sends) and how many are held behind those (``held``: no sync sends them either), then
+    each remote, failing and offline ones before healthy ones. Within ``width`` cells if it
+    can be: the full wording if it fits, else the first compact form that does
     (else the shortest, which the widget cuts with an ellipsis). The forms that count the
     syncing remotes without naming one, then every state, are used only when the problem
     remotes named do not fit: a cut that takes only the healthy ones leaves more to read."""
-    queue = (queued, waiting)
+    queue = (queued, waiting, held)
     content = _assemble(_grouped(remotes), queue, note, "  │  ", bool(remotes))
     if width is None or content.cell_length <= width:
         return content
@@ -335,7 +337,7 @@ def status_content(
 
 def _problems_fit(
     remotes: Sequence[RemoteLine],
-    queue: tuple[int, int],
+    queue: tuple[int, int, int],
     note: str,
     width: int,
     count_syncing: bool,
@@ -386,12 +388,12 @@ def _compact_forms(remotes: Sequence[RemoteLine]) -> list[tuple[str, bool, int, 
 
 def _assemble(
     entries: Sequence[tuple[str, str]],
-    queue: tuple[int, int],
+    queue: tuple[int, int, int],
     note: str,
     gap: str,
     any_remote: bool,
 ) -> Content:
-    queued, waiting = queue
+    queued, waiting, held = queue
     parts: list[str | tuple[str, str]] = [
         (f"{queued} queued", "bold $mark-pending" if queued else "$foreground-muted"),
     ]
@@ -399,6 +401,9 @@ def _assemble(
         # Nothing the remotes do sends these: said next to the count, which is never cut.
         needs = "needs" if waiting == 1 else "need"
         parts += [", ", (f"{waiting} {needs} an answer", "bold $mark-failed")]
+    if held:
+        # Queued as the others are, but stuck as those are until they are answered.
+        parts += [", ", (f"{held} held behind", "$mark-failed")]
     if note:
         parts += ["  ", (note, "$foreground-muted")]
     for text, style in entries:
@@ -423,16 +428,21 @@ class StatusLine(Static):
     }
     """
 
-    _shown: tuple[list[RemoteLine], int, str, int] | None = None
+    _shown: tuple[list[RemoteLine], int, str, int, int] | None = None
     _drawn: tuple[str, list[Span]] | None = None
     """The text and styles on screen (``Content`` equality compares the text only)."""
 
     def show(
-        self, remotes: Iterable[RemoteLine], queued: int, note: str = "", waiting: int = 0
+        self,
+        remotes: Iterable[RemoteLine],
+        queued: int,
+        note: str = "",
+        waiting: int = 0,
+        held: int = 0,
     ) -> None:
-        """Redraw with these remote states, queue length and changes waiting for the user
-        (if the line reads differently)."""
-        self._shown = (list(remotes), queued, note, waiting)
+        """Redraw with these remote states, queue length, changes waiting for the user and
+        changes held behind those (if the line reads differently)."""
+        self._shown = (list(remotes), queued, note, waiting, held)
         self._draw()
 
     def _draw(self) -> None:
@@ -440,8 +450,10 @@ class StatusLine(Static):
             return
         # Before the first layout the width is unknown: the full line, redrawn on resize.
         width = self.content_size.width or None
-        remotes, queued, note, waiting = self._shown
-        content = status_content(remotes, queued, note, width=width, waiting=waiting)
+        remotes, queued, note, waiting, held = self._shown
+        content = status_content(
+            remotes, queued, note, width=width, waiting=waiting, held=held
+        )
         drawn = (content.plain, list(content.spans))
         if drawn != self._drawn:
             # Only a change is drawn, and without a layout pass (the line is one row high
@@ -462,7 +474,7 @@ class StatusLine(Static):
         shown (nothing is read from the cache for this: progress comes often)."""
         if self._shown is None:
             return
-        remotes, queued, note, waiting = self._shown
+        remotes, queued, note, waiting, held = self._shown
         self.show(
             [
                 r._replace(progress=progress.get(r.name, "")) if r.state == "syncing" else r
@@ -471,4 +483,5 @@ class StatusLine(Static):
             queued,
             note,
             waiting,
+            held,
         )

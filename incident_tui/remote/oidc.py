@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,11 @@ from incident_tui.remote.errors import (
 from incident_tui.remote.http import WRITES_SENT, Http, classify_status
 
 T = TypeVar("T")
+
+SHARED_FAILURE = 5.0
+"""Seconds a failed renewal still answers a request refused with the token it was to
+replace: reads sent side by side with that token, whose refusals come in after the renewal
+failed (a busy machine, a slow API), fail with it rather than each trying again."""
 
 DEFAULT_LIFETIME = 300.0
 """Seconds an access token is taken to live when the answer has no ``expires_in``
@@ -95,7 +101,9 @@ class OidcSession:
         """How the last renewal failed, if it did..."""
         self._failures = 0
         """...and how many have failed: a request that waited while one failed fails with
-        it rather than trying again (see :meth:`access_token`)."""
+        it rather than trying again (see :meth:`access_token`)..."""
+        self._failed_for: tuple[str | None, float] | None = None
+        """...and the token it was to replace, with when it failed (monotonic seconds)."""
 
     def classify(self, response: httpx.Response, reason: str) -> RemoteError | None:
         """Any refusal by the token endpoint is AuthFailed, whatever the API itself makes of
@@ -133,10 +141,13 @@ class OidcSession:
         another request already did)."""
         failures = self._failures
         async with self._lock:
-            if self._failures != failures and self._failed is not None:
-                # A renewal failed while this request waited for it. Reads side by side
-                # would each try again, the token endpoint hearing one renewal per read,
-                # and each try of a wrong password counts towards Keycloak's lockout.
+            if self._failed is not None and (
+                self._failures != failures or self._failed_just_now(stale)
+            ):
+                # A renewal failed while this request waited for it, or just after it was
+                # refused with the same token. Reads side by side would each try again, the
+                # token endpoint hearing one renewal per read, and each try of a wrong
+                # password counts towards Keycloak's lockout.
                 raise self._failed
             held, now = self._token, self._clock()
             if held and held.access != stale and now < held.expires_at:
@@ -146,7 +157,16 @@ class OidcSession:
             except RemoteError as error:
                 self._failed = error
                 self._failures += 1
+                self._failed_for = (held.access if held else None, time.monotonic())
                 raise
+
+    def _failed_just_now(self, stale: str | None) -> bool:
+        """Whether the last renewal, which failed, was to replace ``stale`` and failed less
+        than :data:`SHARED_FAILURE` seconds ago."""
+        if stale is None or self._failed_for is None:
+            return False
+        replaced, when = self._failed_for
+        return replaced == stale and time.monotonic() - when < SHARED_FAILURE
 
     async def _renew(self, held: Token | None, now: datetime) -> str:
         """A new access token: from the refresh token while that lives, else by signing in."""

@@ -312,11 +312,12 @@ async def test_delete_preview_children_and_forced_delete(serve: Serve) -> None:
 
 async def test_static_token_and_query_string_never_used(serve: Serve) -> None:
     srv = serve("fourhse", sample=5)
-    async with aclosing(connect(srv, username=None, token=DEFAULT_TOKEN)) as connector:
+    static = {"username": None, "password": None}
+    async with aclosing(connect(srv, **static, token=DEFAULT_TOKEN)) as connector:
         assert len((await pull_all(connector))[0].incidents) == 5
     assert emu(srv).grants == []
     assert all("access-token" not in entry.query for entry in srv.emulator.log)
-    async with aclosing(connect(srv, username=None, token="wrong")) as connector:
+    async with aclosing(connect(srv, **static, token="wrong")) as connector:
         with pytest.raises(AuthFailed):
             await pull_all(connector)
 
@@ -374,6 +375,27 @@ async def test_requests_waiting_on_a_failed_renewal_fail_with_it(serve: Serve) -
         if left:
             await asyncio.wait(left, timeout=30)
     assert sum(1 for entry in srv.emulator.log if entry.path == "/token") == 4
+
+
+async def test_a_refusal_that_comes_in_after_the_renewal_failed_fails_with_it(
+    serve: Serve,
+) -> None:
+    # A read sent side by side with the others, whose 401 came in only once the renewal
+    # had failed (a busy machine): it tried a renewal of its own, four more token requests.
+    srv = serve("fourhse", sample=2)
+    some_id = next(iter(emu(srv).rows["incident"]))
+    async with aclosing(connect(srv)) as connector:
+        await pull_all(connector)
+        assert connector.oidc is not None
+        refused = await connector.oidc.access_token()
+        srv.emulator.faults.add("status", status=401, path="^/v2/incident-", times=-1)
+        srv.emulator.faults.add("status", status=500, path="^/token$", times=-1)
+        with pytest.raises(Unavailable):
+            await connector.get(some_id)
+        srv.emulator.log.clear()
+        with pytest.raises(Unavailable):
+            await connector.oidc.access_token(refused)
+        assert [entry.path for entry in srv.emulator.log] == []
 
 
 TRANSIENT: list[tuple[FaultKind, dict[str, Any], type[Exception]]] = [

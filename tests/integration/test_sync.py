@@ -239,7 +239,7 @@ async def test_refused_change_is_visible_and_can_be_retried_or_discarded(
     assert reader.page(ListQuery(), 0, 1)[0].failed
     engine = SyncEngine(settings).engine
     outbox_answers.retry(engine, queued.seq)
-    assert reader.queue_counts() == (1, 0)  # queued again: no longer waits for the user
+    assert reader.queue_counts() == (1, 0, 0)  # queued again: no longer waits for the user
     assert (await sync(settings)).results[0].pushed == 1
     assert emulator.incident(incident["id"])["state"] == "acknowledged"
     queued = Actions.open(settings.db_path()).resolve([incident_id])[0]

@@ -124,6 +124,36 @@ async def test_the_open_detail_shows_a_change_made_elsewhere_before_its_own_sync
         await until(lambda: "Left by the night shift" in screen_text(app))
 
 
+async def test_a_filter_chosen_while_another_process_changed_the_cache_is_applied(
+    make_app: Callable[..., Any], db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No look at the cache on its own: the test takes each one itself.
+    monkeypatch.setattr(app_module, "WATCH_EVERY", 3600)
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        lst = incidents(app)
+        await pilot.press("f", "tab", "tab", "space", "ctrl+s")  # only oncall
+        await settle(pilot)
+        assert lst.list_query.remotes == frozenset({"oncall"})
+        lst.move_cursor(3)
+        await settle(pilot)
+        acknowledged = first_open(app).id
+
+        # With the dialog open, another terminal acknowledges an incident; the look at the
+        # cache that notices it comes before the user applies the dialog.
+        await pilot.press("f")
+        await settle(pilot)
+        await asyncio.to_thread(other_process, db_path, "ack", acknowledged)
+        app._watch_cache()
+        await pilot.press("ctrl+x", "ctrl+s")  # every remote again
+        await settle(pilot)
+        assert lst.list_query.remotes == frozenset()
+        assert "remote oncall" not in screen_text(app).splitlines()[0]
+        assert len({row.remote for row in map(lst.row_at, range(lst.total)) if row}) == 5
+        assert lst.cursor == 0
+
+
 async def test_its_own_changes_are_not_read_again(
     make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -284,7 +284,8 @@ class ListScreen(Screen[None]):
     def _update_title(self) -> None:
         incidents = self.incidents
         query = incidents.list_query
-        if incidents.exact:
+        if incidents.exact and incidents.current:
+            # Not while a new query's rows are read: the total is still the last query's.
             self._counted = (query, incidents.total)
         if incidents.exact or self._counted is None or self._counted[0] != query:
             count = f"{incidents.total:,}" + ("" if incidents.exact else "+")

@@ -88,6 +88,12 @@ class IncidentList(IncidentLines):
         super().__init__(clock, id=id)
         self._source = source
         self._query = query or ListQuery()
+        self._rows_query = self._query
+        """The query of the rows shown (``_query`` may be one still loading): blocks read
+        ahead belong to it."""
+        self._new_query = False
+        """Whether a query :meth:`set_query` was given is still loading: a reload meanwhile
+        reads it from its top, as it was asked for."""
         self._in_flight: set[int] = set()
         self._cursor_id: str | None = None
         self._follow_top: bool | None = None
@@ -126,6 +132,11 @@ class IncidentList(IncidentLines):
         beforehand (the App reads it before the event loop starts), are shown at once and
         only the count is read in a worker."""
         self._focus_due = None
+        # At once, not when its rows arrive: a reload before then (another process's change
+        # noticed while the filter dialog was open) re-read the query shown and dropped this
+        # one, the filter, sort or search chosen.
+        self._query = query
+        self._new_query = True
         if first_rows is None and self.is_mounted:
             # Most queries (a search keystroke, a filter) answer in a few milliseconds: read
             # them here so the rows land in the same frame as the key, not one frame later.
@@ -145,6 +156,9 @@ class IncidentList(IncidentLines):
     def reload(self, focus: str | None = None) -> None:
         """Re-read the current query after data changed, keeping the cursor on ``focus`` (or
         on the incident it is on) at the same place on screen."""
+        if focus is None and self._new_query:
+            self._start_reload(self._query, keep=None, fallback=0, offset=0)
+            return
         if focus is None and self._follow_top:
             self._start_reload(
                 self._query, keep=None, fallback=0, offset=0, moves_from=self._cursor
@@ -375,7 +389,7 @@ class IncidentList(IncidentLines):
         if block * BLOCK_SIZE >= self._total:
             return
         self._in_flight.add(block)
-        epoch, query = self._applied, self._query
+        epoch, query = self._applied, self._rows_query
 
         def work() -> None:
             if epoch != self._applied:
@@ -401,7 +415,10 @@ class IncidentList(IncidentLines):
         if message.epoch != self._epoch:
             return
         result = message.result
-        before = self._visible_lines() if self.loaded else None
+        # Lines of another query (a new search) compare as changed even where they read the
+        # same: what an empty list says depends on the query, and it is already the new one.
+        shown = self.loaded and message.query == self._rows_query
+        before = self._visible_lines() if shown else None
         cursor, top, total = self._place_cursor(result)
         if before is not None and int(self.scroll_y) == 0 and cursor < self._viewport_height():
             # A view at the top of the list is watching for what arrives there: keeping the
@@ -409,7 +426,8 @@ class IncidentList(IncidentLines):
             top = 0
         self._focus_due = None
         self._applied = message.epoch
-        self._query = message.query
+        self._query = self._rows_query = message.query
+        self._new_query = False
         self._blocks.clear()
         self._in_flight.clear()
         for block, rows in result.blocks.items():

@@ -270,6 +270,13 @@ class Reader:
         sql = f"SELECT COUNT(*) FROM incident WHERE {where} AND {before}"
         return int(self._all(sql, [*params, *values])[0][0])
 
+    def first_position(self, query: ListQuery, ids: Sequence[str]) -> int | None:
+        """The index of the first of ``ids`` (in their order) that the query selects, or
+        ``None`` if it selects none of them."""
+        there = self.among(query, ids) if ids else set()
+        first = next((incident_id for incident_id in ids if incident_id in there), None)
+        return None if first is None else self.position(query, first)
+
     def among(self, query: ListQuery, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` the query selects: the selected incidents the list shows now."""
         where, params = where_clause(query)

@@ -37,6 +37,11 @@ class PageSource(Protocol):
         """Where ``incident_id`` sits in the query's order, or ``None``."""
         ...
 
+    def first_position(self, query: ListQuery, ids: list[str]) -> int | None:
+        """Where the first of ``ids`` that the query selects sits in its order, or
+        ``None``."""
+        ...
+
     def page_within(
         self, query: ListQuery, offset: int, limit: int, seconds: float
     ) -> list[ListRow] | None:
@@ -71,6 +76,11 @@ class ListSource:
     def position(self, query: ListQuery, incident_id: str) -> int | None:
         """Where ``incident_id`` sits in the query's order, or ``None``."""
         return self._reader.position(query, incident_id)
+
+    def first_position(self, query: ListQuery, ids: list[str]) -> int | None:
+        """Where the first of ``ids`` that the query selects sits in its order, or
+        ``None``."""
+        return self._reader.first_position(query, ids)
 
     def page(self, query: ListQuery, offset: int, limit: int) -> list[ListRow]:
         """Rows ``offset`` to ``offset + limit`` of the query, in its order."""

@@ -154,6 +154,30 @@ async def test_a_filter_chosen_while_another_process_changed_the_cache_is_applie
         assert lst.cursor == 0
 
 
+async def test_the_cursor_goes_to_the_incident_below_when_its_own_leaves_the_list(
+    make_app: Callable[..., Any], db_path: Path
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        lst = incidents(app)
+        await pilot.press("f", "space", "ctrl+s")  # triggered only
+        await settle(pilot)
+        lst.move_cursor(5)
+        await settle(pilot)
+        shown = [row.id for row in map(lst.row_at, range(lst.total)) if row is not None]
+        assert len(shown) > 7 and lst.cursor_row is not None and lst.cursor_row.id == shown[5]
+
+        # Another terminal resolves the incident under the cursor and two above it.
+        await asyncio.to_thread(other_process, db_path, "resolve", shown[1], shown[3], shown[5])
+        await until(lambda: lst.total == len(shown) - 3)
+        await settle(pilot)
+        # On the incident that was below it, which is now row 3: not on row 5, past two
+        # incidents nobody moved over.
+        assert lst.cursor_row is not None and lst.cursor_row.id == shown[6]
+        assert lst.cursor == 3
+
+
 async def test_its_own_changes_are_not_read_again(
     make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

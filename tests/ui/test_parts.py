@@ -181,6 +181,10 @@ class RecordingSource:
         self.calls.append("position")
         return self.source.position(query, incident_id)
 
+    def first_position(self, query: ListQuery, ids: list[str]) -> int | None:
+        self.calls.append("first_position")
+        return self.source.first_position(query, ids)
+
     def page_within(
         self, query: ListQuery, offset: int, limit: int, seconds: float
     ) -> list[ListRow] | None:

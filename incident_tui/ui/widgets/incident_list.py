@@ -175,8 +175,16 @@ class IncidentList(IncidentLines):
         # the keys pressed while it reads still count (see _place_cursor).
         moves_from = self._cursor if keep == self._cursor_id else None
         self._start_reload(
-            self._query, keep=keep, fallback=self._cursor, offset=offset, moves_from=moves_from
+            self._query, keep=keep, fallback=self._cursor, offset=offset, moves_from=moves_from,
+            then=self._ids_below() if keep == self._cursor_id else None,
         )
+
+    def _ids_below(self) -> list[str]:
+        """The incidents the list shows below the cursor (those loaded, a block at most):
+        where the cursor goes should its own incident leave the list."""
+        end = min(self._cursor + 1 + BLOCK_SIZE, self._total)
+        rows = (self._blocks.get(index) for index in range(self._cursor + 1, end))
+        return [row.id for row in rows if row is not None]
 
     async def cursor_row_read(self, limit: float) -> RowView | None:
         """The incident under the cursor once its block is read: at once if it is, else
@@ -324,6 +332,7 @@ class IncidentList(IncidentLines):
         fallback: int,
         offset: int,
         moves_from: int | None = None,
+        then: list[str] | None = None,
     ) -> None:
         self._epoch += 1
         self._moves_from = moves_from
@@ -333,7 +342,7 @@ class IncidentList(IncidentLines):
         selected = list(self._selected)
 
         def work() -> None:
-            self._read_reload(epoch, query, keep, fallback, offset, height, selected)
+            self._read_reload(epoch, query, keep, fallback, offset, height, selected, then)
 
         self.run_worker(work, thread=True, group="list-reload", exit_on_error=False)
 
@@ -346,17 +355,18 @@ class IncidentList(IncidentLines):
         offset: int,
         height: int,
         selected: list[str],
+        then: list[str] | None,
     ) -> None:
         """Worker thread: the rows around the cursor first (to paint), then the count. The
         ``selected`` incidents' ids now come with the rows: the data change behind a reload
-        may have renamed or removed some."""
+        may have renamed or removed some. ``then``: see :func:`read_reload`."""
 
         def current() -> bool:
             return epoch == self._epoch
 
         result = read_reload(
             self._source, query, keep=keep, fallback=fallback, offset=offset, height=height,
-            current=current,
+            current=current, then=then,
         )
         if result is None:
             return

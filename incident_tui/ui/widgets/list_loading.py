@@ -56,14 +56,20 @@ def read_reload(
     offset: int,
     height: int,
     current: Callable[[], bool],
+    then: list[str] | None = None,
 ) -> ReloadResult | None:
     """Read what the first frame of a (re)loaded list needs.
 
-    The cursor goes to ``keep`` if the query still selects it, else to row ``fallback``
-    (clamped), and sits ``offset`` lines below the top of the view. Rows come first and the
-    count later, unless clamping needs it. ``None`` if ``current()`` says a newer reload won.
+    The cursor goes to ``keep`` if the query still selects it, else to the first of ``then``
+    (the incidents that were below it) it still selects, else to row ``fallback`` (clamped),
+    and sits ``offset`` lines below the top of the view. Rows come first and the count
+    later, unless clamping needs it. ``None`` if ``current()`` says a newer reload won.
     """
     index = source.position(query, keep) if keep is not None else None
+    if index is None and then:
+        # Not its row number: rows above it that went too (a colleague resolving several
+        # under a status filter) would put the cursor past rows nobody has looked at.
+        index = source.first_position(query, then)
     total: int | None = None
     if index is None and fallback > 0:
         total = source.count(query)

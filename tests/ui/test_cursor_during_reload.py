@@ -22,7 +22,7 @@ from incident_tui.store.engine import make_engine
 from incident_tui.sync.pull_store import store_page
 from incident_tui.ui.sync_runner import AppListener
 from tests.ui.conftest import KIND, NOW
-from tests.ui.helpers import incidents, queued_ops, settle, until
+from tests.ui.helpers import incidents, queued_ops, screen_text, settle, until
 
 
 def incident(n: int, remote: str, created_minutes_ago: float, title: str = "") -> Incident:
@@ -196,3 +196,36 @@ async def test_a_reload_to_show_an_incident_is_not_lost_to_a_later_one(
         await settle(pilot)
         row = lst.cursor_row
         assert row is not None and row.id == wanted
+
+
+@contextmanager
+def count_held(app: Any) -> Iterator[None]:
+    """Keep the connection the list counts on busy: a count waits until the block ends."""
+    with app.services.background().within(600) as free:
+        assert free, "the counting connection was busy before the test held it"
+        yield
+
+
+async def test_end_pressed_before_a_reloads_count_goes_to_the_last_row(
+    make_app: Any, db_path: Path
+) -> None:
+    # A reload reads the rows around the cursor (here rows 100-199) before the count: until
+    # the count comes, the list seems to end there, and end took the cursor to row 200.
+    add_older(db_path, 250)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lst = incidents(app)
+        for row in (95, 150):
+            lst.move_cursor(row)
+            await settle(pilot)
+        total = lst.total
+        changed = incident(30, "school", 37 * 30 + 5, title="Changed by the remote")
+        with count_held(app):
+            sync_page(app, db_path, [changed])
+            await until(lambda: lst.current and lst.total == 200, limit=5)
+            await pilot.press("end")
+        await settle(pilot)
+        assert lst.total == total == 37 + 250
+        assert lst.cursor == total - 1
+        assert f"{total:,}/{total:,}" in screen_text(app).splitlines()[0]

@@ -108,6 +108,9 @@ class IncidentList(IncidentLines):
         are to be kept (see :meth:`_place_cursor`); ``None`` when the reload puts the cursor
         somewhere of its own (a new query's top, a new incident)."""
         self._row_waiters: list[asyncio.Event] = []
+        self._to_last = False
+        """Whether ``end`` was pressed while the total was still the rows read so far (a
+        reload's, until its count): the count then takes the cursor to the last row."""
         """Set when the cursor's row may have arrived (:meth:`cursor_row_read`)."""
 
     # Public API ---------------------------------------------------------------------------
@@ -132,6 +135,7 @@ class IncidentList(IncidentLines):
         beforehand (the App reads it before the event loop starts), are shown at once and
         only the count is read in a worker."""
         self._focus_due = None
+        self._to_last = False
         # At once, not when its rows arrive: a reload before then (another process's change
         # noticed while the filter dialog was open) re-read the query shown and dropped this
         # one, the filter, sort or search chosen.
@@ -242,6 +246,7 @@ class IncidentList(IncidentLines):
 
     def move_cursor(self, index: int) -> None:
         """Put the cursor on row ``index`` (clamped) and scroll it into view."""
+        self._to_last = False
         index = max(0, min(index, self._total - 1))
         if index == self._cursor:
             return
@@ -288,8 +293,9 @@ class IncidentList(IncidentLines):
         self.move_cursor(0)
 
     def action_cursor_last(self) -> None:
-        """Go to the last row."""
+        """Go to the last row (once counted: a reload's rows are there before its count)."""
         self.move_cursor(self._total - 1)
+        self._to_last = not self._exact
 
     # Events -------------------------------------------------------------------------------
 
@@ -498,6 +504,8 @@ class IncidentList(IncidentLines):
         self._refresh_changed(before)
         if self._cursor != cursor:
             self._cursor_moved()
+        if self._to_last:
+            self.move_cursor(self._total - 1)
         self.post_message(self.Loaded(self._query, self._total, True))
         self._prefetch()
 

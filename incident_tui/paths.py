@@ -128,12 +128,26 @@ def outbox_files_dir(db_path: Path) -> Path:
     return db_path.parent / (db_path.stem + ".files")
 
 
-def make_folder(folder: Path) -> None:
-    """Create ``folder`` and its parents as needed.
+PRIVATE_FOLDER_MODE = 0o700
+"""Mode of a folder made for what only the user may read (the cache, its kept uploads),
+as the XDG base directory spec asks of the folders a program creates."""
+
+PRIVATE_FILE_MODE = 0o600
+"""Mode of a file only the user may read: the cache holds the incidents, comments and
+names of people, whatever the umask would let others read."""
+
+
+def make_folder(folder: Path, *, private: bool = False) -> None:
+    """Create ``folder`` and its parents as needed; ``private``: each folder made here is
+    the user's alone (:data:`PRIVATE_FOLDER_MODE`), one already there is left as it is.
 
     ``OSError`` naming the path in the way when ``folder`` or a parent is a file, or saying
     there is no permission: the bare errors say only "File exists" or "Not a directory"."""
     try:
+        if private:
+            # mkdir(parents=True) gives the mode to the last folder only.
+            for missing in reversed([p for p in (folder, *folder.parents) if not p.exists()]):
+                missing.mkdir(mode=PRIVATE_FOLDER_MODE, exist_ok=True)
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         in_the_way = next(

@@ -391,7 +391,7 @@ class Actions:
         copy = keep / name
         with ExitStack() as holding:
             try:
-                make_folder(keep)
+                make_folder(keep, private=True)
                 # Until its change is queued, nothing else names the copy: held, no sweep
                 # of another process takes it.
                 holding.enter_context(held(keep))

@@ -7,10 +7,11 @@ SQLModel schema is imported only when the file is new or older than this program
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
-from incident_tui.paths import make_folder
+from incident_tui.paths import PRIVATE_FILE_MODE, make_folder
 
 # Re-exported: callers have always taken the cache's error and its busy test from here.
 from incident_tui.store.sqlite_errors import StoreError as StoreError
@@ -54,7 +55,8 @@ def connect(path: Path, *, check_same_thread: bool = False) -> sqlite3.Connectio
 def _opened(path: Path, check_same_thread: bool) -> sqlite3.Connection:
     """A bare connection to ``path`` (its folders made first), nothing in the file changed."""
     try:
-        make_folder(path.parent)
+        make_folder(path.parent, private=True)
+        _create_private(path)
         conn = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=check_same_thread
         )
@@ -63,6 +65,20 @@ def _opened(path: Path, check_same_thread: bool) -> sqlite3.Connection:
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the cache folder: {exc}") from None
     return conn
+
+
+def _create_private(path: Path) -> None:
+    """Create the cache file at ``path``, empty and readable by the user alone, unless there
+    is one. SQLite would make it as the umask says (``0o644`` as a rule: every user of the
+    machine could read the incidents); its ``-wal`` and ``-shm`` files take the mode of the
+    file. A cache already there keeps the mode it has; any other failure is SQLite's to
+    tell, as it opens the file."""
+    if str(path) == ":memory:":  # SQLite's name for a database in no file
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE))
+    except OSError:
+        pass
 
 
 def _set_up(path: Path, conn: sqlite3.Connection) -> sqlite3.Connection:

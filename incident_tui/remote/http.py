@@ -42,6 +42,7 @@ from incident_tui.remote.errors import (
     Untrusted,
     WrongShape,
 )
+from incident_tui.remote.sent_secrets import hide_sent
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
@@ -125,6 +126,8 @@ def error_text(response: httpx.Response) -> str:
                 prefix = f"{item['field']}: " if item.get("field") else ""
                 parts.append(prefix + str(item["message"]))
     text = "; ".join(parts) if parts else response.text
+    # Hidden before the cut, which could leave the start of a credential.
+    text = hide_sent(text, response.request)
     return shorten(clean(text, single_line=True), 300) or response.reason_phrase
 
 
@@ -600,7 +603,8 @@ def parse_json(response: httpx.Response, expect: Shape | None = None) -> Any:
         try:
             body = jsontext.loads(response.content)
         except ValueError as exc:
-            snippet = shorten(clean(response.text, single_line=True), 60)
+            text = hide_sent(response.text, response.request)
+            snippet = shorten(clean(text, single_line=True), 60)
             raise BadResponse(
                 f"{where}: not JSON ({getattr(exc, 'msg', exc)}): {snippet!r}",
                 status=response.status_code,

@@ -33,6 +33,7 @@ from incident_tui.remote.errors import (
     WrongShape,
 )
 from incident_tui.remote.http import WRITES_SENT, Http, classify_status
+from incident_tui.remote.sent_secrets import hide_sent
 
 T = TypeVar("T")
 
@@ -131,7 +132,8 @@ class OidcSession:
                 status=status,
             )
         try:
-            reason = str(jsontext.loads(response.content).get("error_description") or reason)
+            described = jsontext.loads(response.content).get("error_description")
+            reason = hide_sent(str(described), response.request) if described else reason
         except (ValueError, AttributeError):
             pass
         return AuthFailed(f"{self.system} sign-in refused (HTTP {status}): {reason}", status=status)

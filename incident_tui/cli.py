@@ -133,6 +133,9 @@ def _run(command: str, args: argparse.Namespace) -> int:
         return run_demo(sample=args.sample, tui=not args.no_tui, theme=args.theme)
     show_warnings()
     settings = _settings(args)
+    from incident_tui.config_permissions import warn_exposed_secret
+
+    warn_exposed_secret(settings.config)
     handler = COMMANDS[command]
     # The reader runs sqlite3 itself: a damaged page deep in the cache, which opened
     # fine, is met only when a command reads it.

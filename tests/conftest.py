@@ -19,6 +19,14 @@ pytest_plugins = ["tests.failure_watchdog"]
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
+def write_private(path: Path, text: str) -> Path:
+    """Write a config file ``text`` as its owner keeps one that holds a secret, readable by
+    them alone: the commands and the TUI warn of one others can read."""
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
 def dead_port() -> int:
     """A loopback port nothing listens on: connecting is refused, as with a stopped server."""
     with socket.socket() as sock:

@@ -252,11 +252,12 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         if self._started:
             return
         self._started = True
-        if self.sync_enabled or not self.services.settings_ready:
-            self.run_worker(
-                self._resolve_settings, thread=True, group="settings", name="settings",
-                exit_on_error=False,
-            )
+        # Also with sync off and the settings already valid: it warns of a config file
+        # others can read.
+        self.run_worker(
+            self._resolve_settings, thread=True, group="settings", name="settings",
+            exit_on_error=False,
+        )
         self.set_timer(WARM_AFTER, self.ctx.intents.warm)
         self._cache_watch.seen()
         self.set_interval(WATCH_EVERY, self._watch_cache)
@@ -273,10 +274,11 @@ class IncidentApp(ReportViews, Transfers, App[None]):
             self.ctx.incidents_changed.publish(Changed([]))
 
     def _resolve_settings(self) -> None:
-        """Validate the settings if the quick start left them for now (worker thread), then
-        start syncing. Settings that no longer validate end the App with their one line;
-        settings that say another cache, theme, keys or remotes than the view it opened
-        from end it too, for a new App over them (:attr:`follow`)."""
+        """Validate the settings if the quick start left them for now (worker thread), warn
+        of a secret in a config file others can read, then start syncing. Settings that no
+        longer validate end the App with their one line; settings that say another cache,
+        theme, keys or remotes than the view it opened from end it too, for a new App over
+        them (:attr:`follow`)."""
         from incident_tui.config_error import ConfigError
 
         try:
@@ -288,6 +290,9 @@ class IncidentApp(ReportViews, Transfers, App[None]):
             message = Text(f"incident-tui: {error}")
             self.call_from_thread(self.exit, return_code=1, message=message)
             return
+        from incident_tui.config_permissions import warn_exposed_secret
+
+        warn_exposed_secret(settings.config)
         if StartView.of(settings) != self.services.view:
             # A remembered view out of step with the settings (edited by hand, say). Nothing
             # has synced or been sent yet; switching the open cache under the screens and

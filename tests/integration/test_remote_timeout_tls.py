@@ -33,6 +33,7 @@ from incident_tui.sync.online import Online
 from incident_tui.ui.screens.handover_stream import follow_stream
 from incident_tui.ui.screens.remotes import remotes_text
 from incident_tui.ui.widgets.status_line import remote_lines, status_content
+from tests.conftest import write_private
 from tests.integration.conftest import FIXED_NOW, Serve, cli
 
 
@@ -44,8 +45,7 @@ def write_config(path: Path, remotes: list[dict[str, Any]]) -> Path:
         for key, value in remote.items():
             lines.append(f"{key} = {json.dumps(value)}")  # JSON scalars are TOML scalars
         lines.append("")
-    path.write_text("\n".join(lines))
-    return path
+    return write_private(path, "\n".join(lines))
 
 
 def plain(config: dict[str, Any]) -> dict[str, Any]:

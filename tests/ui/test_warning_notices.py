@@ -70,3 +70,29 @@ async def test_an_unreadable_drafts_file_says_where_it_went(
         assert aside.read_text(encoding="utf-8") == "{not json"
         shown = [n for n in notifications(app) if n.startswith("unreadable drafts file")]
         assert len(shown) == 1 and shown[0].endswith(f"moved to {aside}")
+
+
+async def test_a_config_file_others_can_read_with_a_token_in_it_is_a_notice(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    # The first start validates the settings before the App runs; the second paints from
+    # what it remembered and validates them after: both say so once the App shows notices.
+    from incident_tui.clock import fixed_clock
+    from incident_tui.config_permissions import exposed_secret
+    from incident_tui.ui.app import launch_app
+    from tests.ui.conftest import NOW
+
+    server = serve("revily", 3)
+    remote: dict[str, Any] = server.emulator.remote_config("oncall")
+    config = tmp_path / "config.toml"
+    lines = [f'db = "{tmp_path / "cache.db"}"', "poll_seconds = 3600", "[[remotes]]"]
+    config.write_text("\n".join(lines + [f'{k} = "{v}"' for k, v in remote.items()]) + "\n")
+    config.chmod(0o644)
+    warning = exposed_secret(config)
+    assert warning is not None
+    for start in ("first", "quick"):
+        app = launch_app(config, {}, clock=fixed_clock(NOW), sync=False, cursor_blink=False)
+        assert app.services.settings_ready == (start == "first")
+        async with app.run_test(size=(100, 24)):
+            await until(lambda: warning in notifications(app))  # noqa: B023 - awaited here
+        app.services.close()

@@ -20,7 +20,7 @@ import pytest
 from incident_tui.cli import main
 from incident_tui.emulators import EmulatorServer, make_emulator
 from incident_tui.store import db as store_db
-from tests.conftest import make_incident
+from tests.conftest import make_incident, write_private
 from tests.unit.test_cli_outside import build, one_line_error, revily_remote
 
 
@@ -82,7 +82,7 @@ def test_a_sync_while_the_cache_is_locked_is_one_line_and_works_after(
     server = EmulatorServer(make_emulator("revily", sample=2)).start()
     try:
         config = tmp_path / "config.toml"
-        config.write_text(revily_remote("oncall", server))
+        write_private(config, revily_remote("oncall", server))
         db = tmp_path / "cache.db"
         argv = ["--config", str(config), "--db", str(db), "sync", "--once"]
         build(db, []).engine.dispose()
@@ -264,7 +264,7 @@ def test_show_fresh_kept_waiting_for_the_cache_says_so_before_it_gives_up(
     server = EmulatorServer(make_emulator("revily", sample=2)).start()
     try:
         config = tmp_path / "config.toml"
-        config.write_text(revily_remote("oncall", server))
+        write_private(config, revily_remote("oncall", server))
         db = tmp_path / "cache.db"
         common = ["--config", str(config), "--db", str(db)]
         assert main([*common, "sync", "--once"]) == 0

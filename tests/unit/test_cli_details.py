@@ -13,7 +13,7 @@ from incident_tui.cli import main
 from incident_tui.domain.model import Comment, Draft, Status
 from incident_tui.emulators import EmulatorServer, make_emulator
 from incident_tui.sync import outbox
-from tests.conftest import make_incident
+from tests.conftest import make_incident, write_private
 from tests.unit.test_cli_outside import build, one_line_error, revily_remote
 
 
@@ -129,7 +129,7 @@ def test_sync_remote_takes_commas_and_syncs_each_remote_once(
     server = EmulatorServer(make_emulator("revily", sample=2)).start()
     try:
         config = tmp_path / "config.toml"
-        config.write_text(revily_remote("oncall", server) + revily_remote("pager", server))
+        write_private(config, revily_remote("oncall", server) + revily_remote("pager", server))
         argv = ["--config", str(config), "--db", str(tmp_path / "cache.db"), "sync", "--once"]
         assert main([*argv, "--remote", "oncall,oncall", "--remote", "oncall"]) == 0
         out = capsys.readouterr().out

@@ -35,7 +35,7 @@ from incident_tui.store.actions import Actions
 from incident_tui.store.engine import session
 from incident_tui.store.reader import Reader
 from incident_tui.store.upsert import upsert_incidents
-from tests.conftest import NOW, make_incident
+from tests.conftest import NOW, make_incident, write_private
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,11 +69,10 @@ def outbox(db: Path) -> list[tuple[str, str]]:
 def revily_config(tmp_path: Path, server: EmulatorServer) -> list[str]:
     """``--config`` and ``--db`` for a config with one Revily remote "oncall" on ``server``."""
     token = server.emulator.remote_config("oncall")["token"]
-    config = tmp_path / "config.toml"
-    config.write_text(
+    config = write_private(
+        tmp_path / "config.toml",
         f'[[remotes]]\nname = "oncall"\nkind = "revily"\nbase_url = "{server.url}"\n'
         f'token = "{token}"\n',
-        encoding="utf-8",
     )
     return ["--config", str(config), "--db", str(tmp_path / "c.db")]
 
@@ -301,11 +300,10 @@ def test_handover_of_a_whole_year_works(db: Path, capsys: pytest.CaptureFixture[
 def test_create_with_a_severity_on_a_kind_without_one_is_refused(
     tmp_path: Path, kind: str, title: str, extra: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
+    config = write_private(
+        tmp_path / "config.toml",
         f'[[remotes]]\nname = "there"\nkind = "{kind}"\nbase_url = "http://127.0.0.1:9"\n'
         f'token = "t"\n{extra}',
-        encoding="utf-8",
     )
     where = ["--config", str(config), "--db", str(tmp_path / "c.db")]
     argv = [*where, "create", "--remote", "there", "--title", "Disk full"]

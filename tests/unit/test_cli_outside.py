@@ -30,7 +30,7 @@ from incident_tui.store.actions import Actions
 from incident_tui.store.engine import session
 from incident_tui.store.reader import Reader
 from incident_tui.store.upsert import upsert_incidents
-from tests.conftest import NOW, make_incident
+from tests.conftest import NOW, make_incident, write_private
 from tests.terminal_output import read_all
 
 INCIDENT_KEYS = [
@@ -87,9 +87,8 @@ def test_sync_once_with_a_failing_remote_says_why_on_stderr(
         EmulatorServer(make_emulator("revily", sample=3)) as bad,
     ):
         config = tmp_path / "config.toml"
-        config.write_text(
-            revily_remote("good", good) + revily_remote("bad", bad, token="not-the-token"),
-            encoding="utf-8",
+        write_private(
+            config, revily_remote("good", good) + revily_remote("bad", bad, token="not-the-token")
         )
         status = main(["--config", str(config), "--db", str(tmp_path / "c.db"), "sync", "--once"])
     out, err = capsys.readouterr()
@@ -106,7 +105,7 @@ def test_sync_once_that_succeeds_prints_nothing_on_stderr(
 ) -> None:
     with EmulatorServer(make_emulator("revily", sample=3)) as good:
         config = tmp_path / "config.toml"
-        config.write_text(revily_remote("good", good), encoding="utf-8")
+        write_private(config, revily_remote("good", good))
         argv = ["--config", str(config), "--db", str(tmp_path / "c.db"), "sync", "--once"]
         assert main(argv) == 0
     out, err = capsys.readouterr()
@@ -524,7 +523,7 @@ def test_the_id_create_printed_still_works_after_a_sync(
 ) -> None:
     with EmulatorServer(make_emulator("revily", sample=0)) as server:
         config = tmp_path / "config.toml"
-        config.write_text(revily_remote("oncall", server), encoding="utf-8")
+        write_private(config, revily_remote("oncall", server))
         where = ["--config", str(config), "--db", str(tmp_path / "c.db")]
         assert main([*where, "create", "--remote", "oncall", "--title", "Disk full"]) == 0
         printed = re.search(r"oncall:local-\w+", capsys.readouterr().out)

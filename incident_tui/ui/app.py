@@ -50,7 +50,12 @@ from incident_tui.ui.palette import incident_commands
 from incident_tui.ui.report_views import ReportViews
 from incident_tui.ui.screens.list_screen import ListScreen
 from incident_tui.ui.services import Services
-from incident_tui.ui.themes import DEFAULT_THEME, THEME_VARIABLE_DEFAULTS, load_themes
+from incident_tui.ui.themes import (
+    DEFAULT_THEME,
+    THEME_VARIABLE_DEFAULTS,
+    ShippedTheme,
+    load_themes,
+)
 from incident_tui.ui.transfers import Transfers
 from incident_tui.ui.unsent_notice import NAMED, unsent_notice
 from incident_tui.ui.warning_notices import NOTICE_SECONDS, WarningNotices
@@ -196,6 +201,20 @@ class IncidentApp(ReportViews, Transfers, App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Incident colours for themes that do not name them (Textual's own themes)."""
         return {**super().get_theme_variable_defaults(), **THEME_VARIABLE_DEFAULTS}
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, from its 16-colour look on a terminal of 16 colours."""
+        theme = self.current_theme
+        if not isinstance(theme, ShippedTheme):
+            return super().get_css_variables()
+        drawn = theme.for_colours(self.console.color_system)
+        variables = {
+            **self.get_theme_variable_defaults(),
+            **drawn.to_color_system().generate(),
+            **drawn.variables,
+        }
+        self.theme_variables = variables
+        return variables
 
     def refresh_css(self, animate: bool = True) -> None:
         """Re-style everything for a changed theme or stylesheet; before the first screen only

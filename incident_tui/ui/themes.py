@@ -8,7 +8,7 @@ to name the colours it wants to change and every widget (CSS and the list's Stri
 from __future__ import annotations
 
 import tomllib
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -40,10 +40,14 @@ THEME_VARIABLE_DEFAULTS: dict[str, str] = {
     "list-cursor-background": "#2B4A78",
     "list-cursor-text-style": "bold",
     "list-selected-background": "#3A2F55",
+    "list-selected-text-style": "none",
 }
 """Fallbacks for every incident-tui variable, so Textual's built-in themes work too."""
 
 _THEME_FIELDS = frozenset(f.name for f in fields(Theme))
+
+SIXTEEN_COLOURS = "colours-16"
+"""The table of a theme file holding what changes on a terminal of 16 colours."""
 
 _COLOUR_FIELDS = (
     "primary", "secondary", "warning", "error", "success", "accent", "foreground",
@@ -56,6 +60,24 @@ _NUMBER_FIELDS = ("luminosity_spread", "text_alpha")
 
 _COLOUR_EXAMPLE = "e.g. '#4C9AFF', 'red' or 'rgb(76, 154, 255)'"
 _STYLE_EXAMPLE = "e.g. 'bold' or 'reverse bold'"
+
+
+@dataclass
+class ShippedTheme(Theme):
+    """A theme read from a file, with its look on a terminal of 16 colours, if it has one."""
+
+    sixteen: Theme | None = None
+    """The theme with the file's ``[colours-16]`` laid over it.
+
+    Rich gives a 16-colour terminal (no ``COLORTERM``: ``TERM=xterm``, ``screen``,
+    ``linux``) the nearest of its colours: a dark grey bar and a blue cursor both become
+    the terminal's grey, on which its red and blue cannot be read."""
+
+    def for_colours(self, color_system: str | None) -> Theme:
+        """The theme to draw with on a terminal of ``color_system`` (Rich's name)."""
+        if color_system in ("standard", "windows") and self.sixteen is not None:
+            return self.sixteen
+        return self
 
 
 class ThemeFileError(Exception):
@@ -93,12 +115,14 @@ def theme_dir() -> Path:
     return package / "themes"
 
 
-def theme_from_mapping(data: dict[str, Any], *, source: str = "theme") -> Theme:
+def theme_from_mapping(data: dict[str, Any], *, source: str = "theme") -> ShippedTheme:
     """Build a ``Theme`` from parsed TOML; unknown keys and values Textual would refuse are
     an error (typos fail loudly).
 
     Checked here, not when the theme is applied: Textual parses the colours only then, and
     a bad one ended the TUI with its crash screen."""
+    data = dict(data)
+    sixteen = data.pop(SIXTEEN_COLOURS, None)
     unknown = set(data) - _THEME_FIELDS
     if unknown:
         raise ThemeFileError(f"{source}: unknown keys {', '.join(sorted(unknown))}")
@@ -108,11 +132,35 @@ def theme_from_mapping(data: dict[str, Any], *, source: str = "theme") -> Theme:
     if problem:
         raise ThemeFileError(f"{source}: {problem}")
     values = dict(data)
-    values["variables"] = {str(k): str(v) for k, v in dict(data.get("variables", {})).items()}
+    values["variables"] = _variables(data)
     try:
-        return Theme(**values)
+        theme = ShippedTheme(**values)
     except TypeError as exc:
         raise ThemeFileError(f"{source}: {exc}") from None
+    if sixteen is not None:
+        theme.sixteen = _sixteen_colours(theme, sixteen, source)
+    return theme
+
+
+def _variables(data: dict[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in dict(data.get("variables", {})).items()}
+
+
+def _sixteen_colours(theme: Theme, table: object, source: str) -> Theme:
+    """``theme`` with a file's ``[colours-16]`` (colours and ``variables``) laid over it."""
+    where = f"{source}: {SIXTEEN_COLOURS}"
+    if not isinstance(table, dict):
+        raise ThemeFileError(f"{where}: must be a table ([{SIXTEEN_COLOURS}])")
+    unknown = set(table) - {*_COLOUR_FIELDS, "variables"}
+    if unknown:
+        raise ThemeFileError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
+    problem = _value_problem({"name": theme.name, **table})
+    if problem:
+        raise ThemeFileError(f"{where}.{problem}")
+    values: dict[str, Any] = {f.name: getattr(theme, f.name) for f in fields(Theme)}
+    values.update((key, str(value)) for key, value in table.items() if key != "variables")
+    values["variables"] = {**theme.variables, **_variables(table)}
+    return Theme(**values)
 
 
 def _value_problem(data: dict[str, Any]) -> str:

@@ -152,7 +152,8 @@ def build_cache(path: Path) -> None:
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No colour or Textual overrides from the developer's shell; UTC; config dirs in tmp.
+    """No colour or Textual overrides from the developer's shell, a true-colour terminal; UTC;
+    config dirs in tmp.
 
     The snapshot plugin's own ``TEXTUAL_SNAPSHOT_TEMPDIR`` stays: its report needs it."""
     for name in list(os.environ):
@@ -160,6 +161,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
             continue
         if name == "NO_COLOR" or name.startswith(("TEXTUAL_", "INCIDENT_TUI_")):
             monkeypatch.delenv(name, raising=False)
+    # The themes draw otherwise on a terminal of 16 colours; the shell's terminal is no
+    # part of a test.
+    monkeypatch.setenv("COLORTERM", "truecolor")
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))

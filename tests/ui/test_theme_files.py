@@ -149,3 +149,19 @@ def test_what_the_stylesheet_takes_is_taken() -> None:
         },
     })
     assert theme.variables["list-selected-background"] == "#3A2F55 80%"
+
+
+def test_a_sixteen_colour_table_is_checked_as_the_theme_is() -> None:
+    base = {"name": "mine", "primary": "#336699"}
+    with pytest.raises(ThemeFileError, match="colours-16: unknown keys name"):
+        theme_from_mapping({**base, "colours-16": {"name": "other"}})
+    with pytest.raises(ThemeFileError, match=r"colours-16\.panel: 'grey-ish' is not a colour"):
+        theme_from_mapping({**base, "colours-16": {"panel": "grey-ish"}})
+    theme = theme_from_mapping(
+        {**base, "variables": {"mark-pending": "#00FFFF"},
+         "colours-16": {"panel": "#000000", "variables": {"list-cursor-text-style": "reverse"}}}
+    )
+    assert theme.for_colours("truecolor") is theme
+    sixteen = theme.for_colours("standard")
+    assert (sixteen.panel, sixteen.primary) == ("#000000", "#336699")
+    assert sixteen.variables == {"mark-pending": "#00FFFF", "list-cursor-text-style": "reverse"}

@@ -109,7 +109,10 @@ class IncidentLines(ScrollView, can_focus=True):
             background: $list-cursor-background;
             text-style: $list-cursor-text-style;
         }
-        & > .incident-list--selected { background: $list-selected-background; }
+        & > .incident-list--selected {
+            background: $list-selected-background;
+            text-style: $list-selected-text-style;
+        }
         & > .incident-list--critical { color: $severity-critical; text-style: bold; }
         & > .incident-list--major { color: $severity-major; }
         & > .incident-list--minor { color: $severity-minor; }

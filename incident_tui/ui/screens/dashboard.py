@@ -19,9 +19,9 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.signal import Signal
@@ -103,13 +103,19 @@ class DashboardScreen(Screen[None]):
     #dash-bars > #dash-timing {
         width: 2fr;
     }
-    /* As many lines as the remotes' figures take at this width: capped, the last remotes
-       were cut off at 60 columns. */
-    #dash-times {
+    /* As many lines as the remotes' figures take at this width, up to a few (cut at a
+       fixed height, the last remotes were lost at 60 columns; uncapped, a few dozen remotes
+       pushed the oldest incidents off the screen): the rest scroll, reached by tab. */
+    #dash-times-box {
         display: none;
+        height: auto;
         padding: 0 1;
+        scrollbar-size-vertical: 1;
     }
-    DashboardScreen.-narrow #dash-times {
+    #dash-times-box:focus {
+        background: $boost;
+    }
+    DashboardScreen.-narrow #dash-times-box {
         display: block;
     }
     /* On a short terminal (80x24) the opened/resolved chart keeps several rows of plot:
@@ -190,7 +196,8 @@ class DashboardScreen(Screen[None]):
             yield BarList(id="dash-severity")
             yield BarList(id="dash-remotes")
             yield TimingChart(id="dash-timing")
-        yield MeanTimes(id="dash-times")
+        with MeanTimesBox(id="dash-times-box"):
+            yield MeanTimes(id="dash-times")
         table: DataTable[Text] = DataTable(
             id="dash-oldest", cursor_type="row", zebra_stripes=False, show_cursor=True
         )
@@ -203,10 +210,17 @@ class DashboardScreen(Screen[None]):
     SHORT = 30
     """Below this many rows the bars and the oldest incidents give up rows to the
     opened/resolved chart."""
+    TIMES_LINES = 6
+    """Lines the mean times take at most before they scroll (``TIMES_LINES_SHORT`` below
+    :attr:`SHORT` rows): at 80x24 three keep the oldest incidents on screen."""
+    TIMES_LINES_SHORT = 3
 
     def _set_layout(self, width: int, height: int) -> None:
         self.set_class(width < self.NARROW, "-narrow")
         self.set_class(height < self.SHORT, "-short")
+        lines = self.TIMES_LINES_SHORT if height < self.SHORT else self.TIMES_LINES
+        self.query_one("#dash-times-box").styles.max_height = lines
+        self.query_one("#dash-times", MeanTimes).set_room(lines)
 
     def on_resize(self, event: events.Resize) -> None:
         """Switch between the wide and the narrow, the tall and the short layout; titles get
@@ -303,6 +317,14 @@ class DashboardScreen(Screen[None]):
                 for t in data.timings
             ]
         )
+        self.call_after_refresh(self._times_focus)
+
+    def _times_focus(self) -> None:
+        """Give the keyboard back to the table when the mean times it was on no longer
+        scroll (fewer remotes in another window): else the arrows would move nothing."""
+        box = self.query_one("#dash-times-box", MeanTimesBox)
+        if box.has_focus and not box.allow_focus():
+            self.query_one("#dash-oldest", DataTable).focus()
 
     def _title(self, data: DashboardData) -> None:
         parts: list[Content | str | tuple[str, str]] = [
@@ -391,6 +413,22 @@ class DashboardScreen(Screen[None]):
             lambda _action: "The check compares with a Kitehouse remote; none is configured.",
         )
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Keep the cursor's incident on screen: where the figures above take more rows than
+        the terminal has, the screen scrolls, and ``down`` moved onto incidents below its
+        edge, which ``enter`` then opened unseen."""
+        self.call_after_refresh(self._show_cursor_row)
+
+    def _show_cursor_row(self) -> None:
+        table = self.query_one("#dash-oldest", DataTable)
+        if not table.row_count or not table.size:
+            return
+        # From the table's top (its header) down to the cursor's row, as far as that fits.
+        top = table.virtual_region.y
+        row = top + table.header_height + table.cursor_row - round(table.scroll_y)
+        span = Region(table.virtual_region.x, top, table.virtual_region.width, row - top + 1)
+        self.scroll_to_region(span, spacing=table.dock_gutter, animate=False, immediate=True)
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on an incident: ask the App to open it."""
         if event.row_key.value is not None:
@@ -449,10 +487,27 @@ class DashboardScreen(Screen[None]):
         widget.set_class(bool(lines), "-shown")
 
 
+class MeanTimesBox(VerticalScroll):
+    """Holds the :class:`MeanTimes` up to a few lines; more figures scroll, and then (only
+    then) tab reaches the box, and the arrow and page keys scroll it."""
+
+    DEFAULT_CSS = """
+    MeanTimesBox {
+        height: auto;
+    }
+    """
+
+    def allow_focus(self) -> bool:
+        """Focusable only with figures out of view: else tab would rest on it for nothing."""
+        times = self.query(MeanTimes)
+        return bool(times) and times.first().overflows()
+
+
 class MeanTimes(Widget):
     """Each remote's mean times to acknowledge and resolve as text, wrapped at the widget's
     own width between remotes (never inside one remote's figures), and as tall as that
-    takes: every remote's figures stay readable however narrow the terminal."""
+    takes: every remote's figures stay readable however narrow the terminal (its
+    :class:`MeanTimesBox` scrolls those past its first few lines)."""
 
     DEFAULT_CSS = """
     MeanTimes {
@@ -465,6 +520,27 @@ class MeanTimes(Widget):
         super().__init__(id=id)
         self.figures: list[tuple[str, str, str]] = []
         """Per remote: its name, mean time to acknowledge and to resolve, as shown."""
+        self.room = 0
+        """Lines shown before the rest scroll (0: no limit)."""
+
+    def set_room(self, lines: int) -> None:
+        """Show ``lines`` lines before the rest scroll: past that the label says how to
+        reach them."""
+        if lines != self.room:
+            self.room = lines
+            self.clear_cached_dimensions()
+            self.refresh(layout=True)
+
+    def label(self, width: int) -> str:
+        """The label before the figures: it tells how to reach those that scroll."""
+        if self.room and _rows(self._lines(self.LABEL, width), width) > self.room:
+            return f"Mean ack / resolve, {len(self.figures)} remotes (tab scrolls): "
+        return self.LABEL
+
+    def overflows(self) -> bool:
+        """Whether the figures take more rows than are shown, at the width there is now."""
+        width = self.content_size.width
+        return bool(self.room and width and _rows(self.lines(width), width) > self.room)
 
     def show(self, figures: list[tuple[str, str, str]]) -> None:
         """Show these remotes' figures (none: says there are no incidents)."""
@@ -475,20 +551,26 @@ class MeanTimes(Widget):
 
     def lines(self, width: int) -> list[str]:
         """The figures in lines of at most ``width`` cells where they fit, the label first."""
+        return self._lines(self.label(width), width)
+
+    def _lines(self, label: str, width: int) -> list[str]:
         if not self.figures:
-            return wrap_entries(self.LABEL, ["no incidents"], width)
+            return wrap_entries(label, ["no incidents"], width)
         spaced = [f"{name} {ack} / {resolve}" for name, ack, resolve in self.figures]
-        lines = wrap_entries(self.LABEL, spaced, width)
+        lines = wrap_entries(label, spaced, width)
         # Without the spaces round the slash when that saves a line: at 60 columns five
         # remotes then take two lines, as at 80, rather than pushing the table down.
         tight = [f"{name} {ack}/{resolve}" for name, ack, resolve in self.figures]
-        fewer = wrap_entries(self.LABEL, tight, width)
+        fewer = wrap_entries(label, tight, width)
         return fewer if len(fewer) < len(lines) else lines
 
     def text(self, width: int) -> Content:
         """The figures laid out for ``width`` cells, the label in bold."""
-        lines = self.lines(max(1, width))
-        return Content.assemble((self.LABEL, "bold"), "\n".join(lines)[len(self.LABEL) :])
+        label = self.label(max(1, width))
+        text = "\n".join(self._lines(label, max(1, width)))
+        # A label on a line of its own ends there, without its space.
+        bold = label if text.startswith(label) else label.rstrip()
+        return Content.assemble((bold, "bold"), text[len(bold) :])
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """The rows the figures take at ``width`` (one remote's wider than a line wraps
@@ -500,14 +582,20 @@ class MeanTimes(Widget):
         return self.text(self.content_size.width)
 
 
+def _rows(lines: list[str], width: int) -> int:
+    """The rows ``lines`` take at ``width`` cells (one wider than that wraps)."""
+    return len(Content("\n".join(lines)).wrap(max(1, width)))
+
+
 def wrap_entries(lead: str, entries: list[str], width: int, gap: str = " · ") -> list[str]:
     """``lead`` then ``entries`` joined by ``gap``, in lines of at most ``width`` cells,
-    broken only between entries (an entry longer than a line has one to itself)."""
+    broken only between entries (an entry longer than a line has one to itself, and so has
+    a lead the first entry does not fit beside)."""
     lines: list[str] = []
     line = lead
     for index, entry in enumerate(entries):
         piece = entry + (gap.rstrip() if index < len(entries) - 1 else "")
-        if line.strip() and line != lead and len(line) + len(piece) > width:
+        if line.strip() and len(line) + len(piece) > width:
             lines.append(line.rstrip())
             line = ""
         line += piece + " "

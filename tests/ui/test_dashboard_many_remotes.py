@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 from incident_tui.domain.model import Incident, Severity, Status
 from incident_tui.store.reader import Reader
 from incident_tui.ui.screens.dashboard import MeanTimes
+from incident_tui.ui.widgets.charts import TimingChart
 from tests.ui.helpers import screen_text
 from tests.ui.test_dashboard_screen import NOW, dash_app, settled
 
@@ -106,7 +107,9 @@ async def test_the_incident_under_the_cursor_stays_on_screen(
             assert "Open for" in shown and "Dashboard" in shown
 
 
-@pytest.mark.parametrize("size", [(80, 24), (60, 20), (80, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize(
+    "size", [(80, 24), (60, 20), (80, 40), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
 async def test_every_remote_mean_times_are_reached_by_tab(
     many: Reader, size: tuple[int, int]
 ) -> None:
@@ -135,6 +138,8 @@ async def test_every_remote_mean_times_are_reached_by_tab(
         # Back to the table.
         await pilot.press("tab")
         assert app.focused is app.screen.query_one("#dash-oldest", DataTable)
+        # At 120 columns too: the chart named 38 remotes by a letter or two ('a a a k k').
+        assert not app.screen.query_one(TimingChart).display
 
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 20)], ids=lambda s: f"{s[0]}x{s[1]}")

@@ -115,7 +115,7 @@ class DashboardScreen(Screen[None]):
     #dash-times-box:focus {
         background: $boost;
     }
-    DashboardScreen.-narrow #dash-times-box {
+    DashboardScreen.-times-text #dash-times-box {
         display: block;
     }
     /* On a short terminal (80x24) the opened/resolved chart keeps several rows of plot:
@@ -128,7 +128,7 @@ class DashboardScreen(Screen[None]):
     DashboardScreen.-short #dash-oldest {
         max-height: 5;
     }
-    DashboardScreen.-narrow #dash-timing {
+    DashboardScreen.-times-text #dash-timing {
         display: none;
     }
     #dash-oldest {
@@ -206,7 +206,8 @@ class DashboardScreen(Screen[None]):
 
     NARROW = 100
     """Below this many columns the mean-times chart gives way to a line of text, so the two
-    count charts keep room for their labels."""
+    count charts keep room for their labels (so it does wider, when it cannot name each of
+    its remotes whole)."""
     SHORT = 30
     """Below this many rows the bars and the oldest incidents give up rows to the
     opened/resolved chart."""
@@ -217,6 +218,11 @@ class DashboardScreen(Screen[None]):
 
     def _set_layout(self, width: int, height: int) -> None:
         self.set_class(width < self.NARROW, "-narrow")
+        # The chart takes half the width (2fr beside two 1fr lists).
+        names = self.query_one("#dash-timing", TimingChart).remotes
+        self.set_class(
+            width < self.NARROW or not TimingChart.names_fit(names, width // 2), "-times-text"
+        )
         self.set_class(height < self.SHORT, "-short")
         lines = self.TIMES_LINES_SHORT if height < self.SHORT else self.TIMES_LINES
         self.query_one("#dash-times-box").styles.max_height = lines
@@ -302,11 +308,12 @@ class DashboardScreen(Screen[None]):
             [round((t.mttr_seconds or 0.0) / divisor, 1) for t in timings],
             unit,
         )
+        self._set_layout(self.app.size.width, self.app.size.height)
         self._times(data)
         self._oldest(data)
 
     def _times(self, data: DashboardData) -> None:
-        """The mean times as text: the narrow layout's stand-in for the chart."""
+        """The mean times as text: the chart's stand-in where it cannot name its remotes."""
         self.query_one("#dash-times", MeanTimes).show(
             [
                 (

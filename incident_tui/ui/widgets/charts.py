@@ -232,9 +232,27 @@ class TimingChart(Chart):
         self._mttr: list[float] = []
         self._unit = "h"
 
+    AXIS = 6
+    """Cells the y axis takes at most beside the bars (its labels, up to three digits)."""
+
     def legend(self) -> list[tuple[str, str, str]]:
         """A bar sample per series."""
         return [("█", "ack", "status-acknowledged"), ("█", "resolve", "status-resolved")]
+
+    @property
+    def remotes(self) -> list[str]:
+        """The remotes shown, as named under their bars."""
+        return list(self._remotes)
+
+    @classmethod
+    def names_fit(cls, remotes: Sequence[str], width: int) -> bool:
+        """Whether a chart ``width`` cells wide names each of ``remotes`` whole under its
+        bars (as :meth:`draw` gives each a slot); past that the names are cut to a letter
+        or two and the bars cannot be told apart."""
+        if not remotes:
+            return True
+        room = (width - cls.AXIS) // len(remotes) - 2
+        return room >= max(len(clean(r, single_line=True)) for r in remotes)
 
     def show(
         self,

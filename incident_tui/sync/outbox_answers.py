@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from incident_tui.clock import Clock, system_clock, to_db
 from incident_tui.domain.gone import gone_words
-from incident_tui.domain.model import STATUS_CHANGES, ChangeKind, Status
+from incident_tui.domain.model import EDITABLE_FIELDS, STATUS_CHANGES, ChangeKind, Status
 from incident_tui.store import fts
 from incident_tui.store.actions import ActionError
 from incident_tui.store.bookkeeping import (
@@ -32,7 +32,8 @@ from incident_tui.sync.outbox import BLOCKING_STATES, THEIR_ATTRIBUTES
 
 
 def retry(engine: Engine, seq: int, *, clock: Clock = system_clock) -> None:
-    """Put a refused or contested change back in the queue as it is.
+    """Put a refused or contested change back in the queue as it is; a refused create takes
+    with it the edits queued behind it (:func:`_edits_into_create`).
 
     Refused (``ActionError``) for an incident gone from the remote (deleted there, or not on
     the system its remote now points at): it could only be refused again.
@@ -61,12 +62,42 @@ def retry(engine: Engine, seq: int, *, clock: Clock = system_clock) -> None:
             )
         row.state = "queued"
         row.last_error = None
+        if row.op == ChangeKind.CREATE.value:
+            _edits_into_create(s, row)
         if incident is not None:
             incident.failed = None
             hide_while_deleting(s, incident)
             if REFUSED_BASE in _decoded(row.payload):
                 s.flush()
                 _show_again(s, incident, row, to_db(clock()))
+
+
+def _edits_into_create(s: Session, create: OutboxRow) -> None:
+    """Send the edits queued behind a refused ``create`` with it, in their order, rather than
+    after it: editing the new incident is how the user answers a remote that refused its
+    title or severity, and sent as first queued the create would be refused again. Nothing
+    of the incident has reached the remote, so none of them is being sent."""
+    edits = s.exec(
+        select(OutboxRow)
+        .where(
+            OutboxRow.incident_id == create.incident_id,
+            OutboxRow.op == ChangeKind.EDIT.value,
+            OutboxRow.state == "queued",
+            col(OutboxRow.seq) > create.seq,
+        )
+        .order_by(col(OutboxRow.seq))
+    ).all()
+    if not edits:
+        return
+    payload = _decoded(create.payload)
+    for edit in edits:
+        changes = _decoded(edit.payload).get("changes")
+        if isinstance(changes, dict):
+            payload.update({k: v for k, v in changes.items() if k in EDITABLE_FIELDS})
+        s.delete(edit)
+    create.payload = json.dumps(payload)
+    s.flush()
+    recount_pending(s, [create.incident_id])
 
 
 def _decoded(payload: str) -> dict[str, Any]:

@@ -352,7 +352,9 @@ class NewIncidentScreen(FormScreen[NewIncident]):
             return
         draft = Draft(
             title=title,
-            description=description.strip() or None,
+            # As typed but for the blank lines closing it: pasted output keeps the
+            # indentation of its first line.
+            description=description.rstrip() or None,
             severity=severity,
             container=self.container(),
         )

@@ -264,9 +264,17 @@ class Actions:
     # Create, edit, delete ---------------------------------------------------------------
 
     def create(self, remote: str, kind: str, draft: Draft) -> Queued:
-        """Queue a new incident on ``remote``; it shows at once with a local id."""
-        if not draft.title.strip():
+        """Queue a new incident on ``remote``; it shows at once with a local id. The title
+        goes without the spaces around it and a blank description as none, from the command
+        line as from the dialog."""
+        if not _shown(draft.title):
+            # Zero-width spaces alone passed and listed as an empty title.
             raise ActionError("a new incident needs a title")
+        draft = replace(
+            draft,
+            title=draft.title.strip(),
+            description=draft.description if _shown(draft.description or "") else None,
+        )
         if not can(kind, Capability.CREATE):
             raise ActionError(f"{kind} remotes cannot create incidents")
         # The kinds that cannot edit a severity have none at all: the sync would drop it.
@@ -326,7 +334,7 @@ class Actions:
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
             raise ActionError(f"cannot edit {', '.join(sorted(unknown))}")
-        if "title" in changes and not str(changes["title"] or "").strip():
+        if "title" in changes and not _shown(str(changes["title"] or "")):
             raise ActionError("the title cannot be empty")
         if changes.get("severity") not in (None, *[s.value for s in Severity]):
             raise ActionError(f"unknown severity {changes['severity']!r}")
@@ -584,3 +592,9 @@ class Actions:
     @staticmethod
     def _recount(s: Session, incident_id: str) -> None:
         recount_pending(s, [incident_id])
+
+
+def _shown(text: str) -> bool:
+    """Whether ``text`` shows anything once cleaned for the screen (not only spaces, nor
+    zero-width or control characters)."""
+    return bool(clean(text, single_line=True).strip())

@@ -671,3 +671,24 @@ def test_version_into_a_closed_standard_output_is_one_line(tmp_path: Path) -> No
     status, err = _run_into(tmp_path / "c.db", ["--version"], None)
     assert status == 1
     assert one_line_error(err) == "incident-tui: cannot write to standard output: it is closed"
+
+
+def test_create_takes_its_title_and_description_as_the_dialog_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A title of zero-width spaces alone was queued and listed empty; spaces around a title
+    # were sent, and an empty description was sent as "", where the dialog gives none.
+    config = tmp_path / "config.toml"
+    with EmulatorServer(make_emulator("aoh_ims", sample=0)) as server:
+        write_private(config, f'[[remotes]]\nname = "ops"\nkind = "aoh_ims"\n'
+                              f'base_url = "{server.url}"\ntoken = "t"\n')
+        where = ["--config", str(config), "--db", str(tmp_path / "c.db")]
+        assert main([*where, "create", "--remote", "ops", "--title", "\u200b \u2060"]) == 1
+        assert "a new incident needs a title" in capsys.readouterr().err
+        assert main([*where, "create", "--remote", "ops", "--title", "  Disk full  ",
+                     "--description", ""]) == 0
+        capsys.readouterr()
+        assert main([*where, "outbox", "--json"]) == 0
+        [change] = json.loads(capsys.readouterr().out)
+        assert change["payload"]["title"] == "Disk full"
+        assert change["payload"]["description"] is None

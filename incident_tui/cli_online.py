@@ -24,7 +24,7 @@ from incident_tui.cli_store import (
 from incident_tui.domain.attachment_names import names_attachment, told_apart
 from incident_tui.domain.attributes import parse_value, type_of
 from incident_tui.domain.capabilities import Capability, lacking
-from incident_tui.domain.text import clean, seconds, shorten
+from incident_tui.domain.text import author_name, clean, seconds, shorten
 from incident_tui.files import readable
 from incident_tui.paths import path_argument
 
@@ -284,7 +284,7 @@ def cmd_delete_comment(args: argparse.Namespace, settings: Settings) -> int:
         numbers = ", ".join(f"#{c['seq']}" for c in detail.comments) or "none"
         raise Failure(f"{args.id} has no comment #{args.number} (it has: {numbers})")
     # Who wrote it and how it starts: the number alone does not show which comment it is.
-    author = clean(comment["author"] or "?", single_line=True)
+    author = author_name(comment["author"])
     text = _excerpt(comment["body"])
     shown = clean(args.id, single_line=True)
     _ask(f"Delete comment #{args.number} of {shown} by {author}: {text!r}?", args.yes)

@@ -22,7 +22,7 @@ from incident_tui.domain.capabilities import DESCRIPTION_UNREAD, description_unr
 from incident_tui.domain.durations import age
 from incident_tui.domain.mapping import format_time
 from incident_tui.domain.remote_words import remote_words
-from incident_tui.domain.text import clean, counted, shorten
+from incident_tui.domain.text import author_name, clean, counted, shorten
 from incident_tui.store.reader import Detail, ListRow
 
 CSV_FIELDS = (
@@ -400,7 +400,7 @@ def detail_text(detail: Detail, now: datetime) -> str:
             mark = " (pending)" if c["pending"] else ""
             if c["visibility"] == "public":
                 mark += " (public)"
-            who = clean(c["author"] or "?", single_line=True)
+            who = author_name(c["author"])
             # The number is what delete-comment takes.
             out.append(f"  #{c['seq']}  {_iso(c['created_at']) or '?'}  {who}{mark}")
             out += ["    " + line for line in clean(c["body"]).splitlines()]

@@ -66,6 +66,18 @@ def shorten(text: str, width: int) -> str:
     return text[: width - 1] + "…"
 
 
+AUTHOR_WIDTH = 60
+"""Most characters of a comment author's name shown beside the comment, as the TUI's detail
+and the handover show it."""
+
+
+def author_name(author: object) -> str:
+    """A comment's author as the command line prints it: cleaned to one line, cut at
+    :data:`AUTHOR_WIDTH`, and ``unknown`` when the remote gives none or a blank one, as the
+    TUI and the handover say."""
+    return shorten(clean(author, single_line=True), AUTHOR_WIDTH) or "unknown"
+
+
 def seconds(value: float) -> str:
     """A wait as text: ``20 s``, and to a tenth under ten seconds (``0.4 s``)."""
     return f"{value:.0f} s" if value >= 10 else f"{value:.1f} s"

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Checkbox, Input, OptionList, Select, Static
 
 from incident_tui.domain.query import ListQuery
 from incident_tui.emulators import EmulatorServer
@@ -290,6 +290,60 @@ async def test_public_note_reaches_oneuptime_as_public(
         internal = status.emulator.tables["incident-internal-note"].rows.values()  # type: ignore[attr-defined]
         assert "We are investigating." not in [r["note"] for r in internal]
         assert not detail_of(app, incident_id).comments[-1]["pending"]
+
+
+async def test_delete_picker_tells_a_public_note_from_an_internal_one(
+    serve: Callable[..., EmulatorServer], tmp_path: Path
+) -> None:
+    """The same update written as an internal and as a public note made two lines alike in
+    the picker, so which one left the status page was a guess; the picker marks the public
+    one as the comments section does."""
+    status = serve("oneuptime", sample=1)
+    app = live_app(status, "status", tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(lambda: synced(app))
+        incident_id = details(app)[0].incident["id"]
+        await open_detail(pilot, incident_id)
+        for keys in ((), ("tab", "space")):
+            await pilot.press("c")
+            app.screen.query_one("#comment-body").insert("Fix rolling out.")  # type: ignore[attr-defined]
+            await pilot.press(*keys, "ctrl+s")
+            await settle(pilot)
+        await sync_now(pilot, app, lambda: not detail_of(app, incident_id).changes)
+
+        await pilot.press("C")
+        await settle(pilot)
+        assert isinstance(app.screen, ChooseScreen)
+        mine = [line for line in _choices(app) if "Fix rolling out." in line]
+        assert ["● public" in line for line in mine] == [False, True]
+
+
+async def test_delete_picker_tells_a_comment_not_sent_yet(make_app: Any) -> None:
+    """Deleting a comment not sent yet cancels it, one the remote has is deleted there: the
+    picker marks the first as the comments section does."""
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        incident_id = "school:r001"
+        await open_detail(pilot, incident_id)
+        await pilot.press("c")
+        app.screen.query_one("#comment-body").insert("Gate locked again.")  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert detail_of(app, incident_id).comments[-1]["pending"]
+
+        await pilot.press("C")
+        await settle(pilot)
+        assert isinstance(app.screen, ChooseScreen)
+        lines = _choices(app)
+        pending = [bool(c["pending"]) for c in detail_of(app, incident_id).comments]
+        assert False in pending and ["↑ pending" in line for line in lines] == pending
+        assert "↑ pending" in lines[-1] and "Gate locked again." in lines[-1]
+
+
+def _choices(app: Any) -> list[str]:
+    """The lines of the picker on screen."""
+    options = app.screen.query_one(OptionList)
+    return [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
 
 
 async def test_public_toggle_only_where_the_kind_has_public_notes(make_app: Any) -> None:

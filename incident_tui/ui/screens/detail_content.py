@@ -177,6 +177,23 @@ def mapping(values: Any) -> Content:
     )
 
 
+def comment_marks(item: Mapping[str, Any]) -> list[Part]:
+    """What the header of a comment says beside its author: the kind of note, where the
+    remote has kinds, and whether it is still to be sent."""
+    marks: list[Part] = []
+    visibility = clean(item.get("visibility"), single_line=True)[:20]
+    if visibility == "public":
+        # A public note is on the status page for everyone: it must stand out.
+        marks.append(("  ● public", "bold $warning"))
+    elif visibility == "internal":
+        marks.append(("  internal", "$foreground-muted"))
+    elif visibility:
+        marks.append((f"  [{visibility}]", "$accent"))
+    if item.get("pending"):
+        marks.append(("  ↑ pending", "$mark-pending"))
+    return marks
+
+
 def comments(items: Sequence[Mapping[str, Any]]) -> Content:
     """The comment timeline, oldest first: a dim header line then the indented body."""
     out: list[Content] = []
@@ -185,17 +202,8 @@ def comments(items: Sequence[Mapping[str, Any]]) -> Content:
             (local_time(item.get("created_at")), "$foreground-muted"),
             "  ",
             (clean(item.get("author"), single_line=True)[:60] or "unknown", "bold"),
+            *comment_marks(item),
         ]
-        visibility = clean(item.get("visibility"), single_line=True)[:20]
-        if visibility == "public":
-            # A public note is on the status page for everyone: it must stand out.
-            head.append(("  ● public", "bold $warning"))
-        elif visibility == "internal":
-            head.append(("  internal", "$foreground-muted"))
-        elif visibility:
-            head.append((f"  [{visibility}]", "$accent"))
-        if item.get("pending"):
-            head.append(("  ↑ pending", "$mark-pending"))
         out.append(Content.assemble(*head))
         body = body_text(item.get("body"))
         out.append(Content("\n".join("  " + line for line in body.split("\n"))))
@@ -285,12 +293,15 @@ def attachment_choice(item: Mapping[str, Any]) -> Content:
 
 
 def comment_choice(item: Mapping[str, Any]) -> Content:
-    """One comment as a line of a picker: time, author and the start of its text."""
+    """One comment as a line of a picker: time, author, the marks its header has in the
+    comments section (a public note's, an unsent one's: the same text may be both a public
+    and an internal note) and the start of its text."""
     first = clean(item.get("body"), single_line=True)
     return Content.assemble(
         (local_time(item.get("created_at")), "$foreground-muted"),
         "  ",
         (clean(item.get("author"), single_line=True)[:40] or "unknown", "bold"),
+        *comment_marks(item),
         "  ",
         first[:80] + ("…" if len(first) > 80 else ""),
     )

@@ -56,6 +56,7 @@ from incident_tui.ui.themes import (
     ShippedTheme,
     load_themes,
 )
+from incident_tui.ui.thread_context import use_copied_contexts
 from incident_tui.ui.transfers import Transfers
 from incident_tui.ui.unsent_notice import NAMED, unsent_notice
 from incident_tui.ui.warning_notices import NOTICE_SECONDS, WarningNotices
@@ -236,6 +237,8 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         self._warnings = WarningNotices(self._show_warning)
         self._warnings.install()
         self._catch_signals()
+        # Else each idle pool thread keeps the last thread worker it ran, and its screen.
+        use_copied_contexts(asyncio.get_running_loop())
         for notice in self._theme_notices:
             # A file's path and the TOML parser's words are no markup, and one line.
             self.notify(clean(notice, single_line=True), severity="warning", markup=False)

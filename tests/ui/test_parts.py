@@ -291,7 +291,8 @@ def test_shipped_themes_load_with_every_variable() -> None:
     assert not themes["incident-light"].dark
     for theme in themes.values():
         missing = set(THEME_VARIABLE_DEFAULTS) - set(theme.variables)
-        assert missing <= {"list-cursor-text-style"}, (theme.name, missing)
+        styles = {"list-cursor-text-style", "list-selected-text-style"}
+        assert missing <= styles, (theme.name, missing)
 
 
 def test_theme_file_errors_are_loud() -> None:

@@ -40,6 +40,10 @@ class Page:
     complete: bool = False
     partial: bool = False
     """True when the rows are summaries (no comments/description); the engine hydrates them."""
+    comments: dict[str, list[Comment]] | None = None
+    """Comments listed apart from their incidents (OneUptime's notes, which move no incident's
+    update time), by local incident id: added to the cached incidents, or updated there by
+    remote id; no other comment goes."""
 
 
 PAGE_ROWS = 500
@@ -107,8 +111,9 @@ class Connector(ABC):
         """Yield pages of incidents changed since ``cursor``.
 
         With ``cursor=None`` or ``full=True`` list everything, and mark the last page
-        ``complete`` so the engine can notice remote deletions. Kinds that cannot list
-        incrementally (4HSE, Revily, AOH IMS) always list everything.
+        ``complete`` so the engine can notice remote deletions. A full listing is given the
+        stored cursor too, for what else it keeps the place of (OneUptime's notes). Kinds
+        that cannot list incrementally (4HSE, Revily, AOH IMS) always list everything.
         """
 
     @abstractmethod

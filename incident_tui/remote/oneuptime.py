@@ -1,7 +1,8 @@
 """Connector for OneUptime's ``/api/incident`` resources, per contracts/oneuptime.md.
 
 Pull is keyset paging over ``updatedAt``, with a cursor that is safe after every page (see
-:mod:`incident_tui.remote.oneuptime_paging`).
+:mod:`incident_tui.remote.oneuptime_paging`), then the notes written since the last pull,
+which move no incident's ``updatedAt`` (see :mod:`incident_tui.remote.oneuptime_notes`).
 
 The rows' state/severity relations usually decide status and severity; the cached catalog of
 states and severities is read when they do not, and for writes. Pages are ``partial``: notes,
@@ -62,6 +63,7 @@ from incident_tui.remote.oneuptime_mapping import (
     plain,
     postmortem_url,
 )
+from incident_tui.remote.oneuptime_notes import NOTE_PATHS, PullCursor, notes_since
 from incident_tui.remote.oneuptime_paging import LIMIT, keyset_pages, offset_pages
 from incident_tui.remote.read_ahead import read_ahead
 
@@ -75,6 +77,8 @@ FIND_SKEW = timedelta(minutes=15)
 """How far before ``since`` find_created looks, in case the server's clock is behind ours."""
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _READS = ("/get-list", "/get-item", "/count")
+NOTES_PER_PAGE = 500
+"""Most notes a pull hands over in one page (they come a hundred a request)."""
 
 
 class OneuptimeConnector(Connector):
@@ -181,7 +185,10 @@ class OneuptimeConnector(Connector):
         self, cursor: str | None, *, full: bool = False
     ) -> AsyncGenerator[Page, None]:
         """Keyset pages over ``updatedAt``; see :mod:`incident_tui.remote.oneuptime_paging`.
-        The next page is requested while this one is mapped."""
+        The next page is requested while this one is mapped. Then, on full listings too,
+        the notes written or edited since ``cursor`` (a note moves no incident's
+        ``updatedAt``; see :mod:`incident_tui.remote.oneuptime_notes`), as the comments of
+        the last page."""
         self.listing_may_skip = False
 
         def unkeyed(what: str) -> None:
@@ -191,9 +198,36 @@ class OneuptimeConnector(Connector):
             warn_once(f"{self.name}: OneUptime listed {what}; it is left out and the others "
                       "are synced")
 
-        listing = keyset_pages(self._list, INCIDENT_SELECT, self._id, cursor, full, unkeyed)
-        async for raws, rows, after, done in read_ahead(listing):
-            yield Page(await self._map(raws, rows), cursor=after, complete=done, partial=True)
+        place = PullCursor.decode(cursor)
+        listing = keyset_pages(self._list, INCIDENT_SELECT, self._id, place.incidents, full,
+                               unkeyed)
+        last = Page([], partial=True)
+        async for raws, rows, after, done, end in read_ahead(listing):
+            place.incidents = after or place.incidents
+            page = Page(await self._map(raws, rows), cursor=place.encode(), complete=done,
+                        partial=True)
+            if end:
+                last = page
+            else:
+                yield page
+        # The notes go with the listing's last page, stored after its incidents: a note on
+        # one just listed finds it cached. Many go on in pages of their own, the last of
+        # which ends the listing.
+        last.comments = {}
+        count = 0
+        for kind in NOTE_PATHS:
+            async for notes, after in notes_since(self._list, self._id, kind,
+                                                  place.notes.get(kind), self.name):
+                place.notes[kind] = after
+                for remote_id, note in notes:
+                    last.comments.setdefault(f"{self.name}:{remote_id}", []).append(note)
+                count += len(notes)
+                if count >= NOTES_PER_PAGE:
+                    ends, last.complete, last.cursor = last.complete, False, place.encode()
+                    yield last
+                    last, count = Page([], complete=ends, partial=True, comments={}), 0
+        last.cursor = place.encode()
+        yield last
 
     async def get(self, remote_id: str) -> Incident:
         """The incident with its notes, owners, state timeline and attachments (the files of

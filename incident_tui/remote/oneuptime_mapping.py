@@ -356,10 +356,7 @@ def incident_from(
     comments: list[Comment] | None = None
     if internal is not None or public is not None:
         comments = sorted((
-            Comment(str(note.get("_id")), str(note.get("note") or ""),
-                    parse_time(note.get("postedAt") or note.get("createdAt")),
-                    _name(note.get("createdByUser")) or text_of(note.get("createdByUserId")),
-                    visibility)
+            note_comment(note, visibility)
             for visibility, notes in (("internal", internal), ("public", public))
             for note in _rows(notes)), key=lambda c: c.created_at or _EPOCH)
     acked: datetime | None = None
@@ -400,6 +397,14 @@ def incident_from(
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def note_comment(note: dict[str, Any], visibility: str) -> Comment:
+    """One unwrapped note row as the comment it is (``visibility``: internal or public)."""
+    return Comment(str(note.get("_id")), str(note.get("note") or ""),
+                   parse_time(note.get("postedAt") or note.get("createdAt")),
+                   _name(note.get("createdByUser")) or text_of(note.get("createdByUserId")),
+                   visibility)
 
 
 def _rows(items: list[Any] | None) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """How the OneUptime connector walks a ``get-list`` listing: offset pages for per-incident
-listings and searches, and keyset pages with their cursor for the incident pull.
+listings and searches, and keyset pages with their cursor for the incident pull (and for the
+notes it reads since its last pass, see :mod:`incident_tui.remote.oneuptime_notes`).
 
 Pull is keyset paging: each list call asks for ``updatedAt >= T`` sorted by ``updatedAt``,
 ``_id``, where ``T`` is the ``updatedAt`` of the last row delivered (the *edge*); rows at ``T``
@@ -31,7 +32,7 @@ from typing import Any, NamedTuple
 from incident_tui.domain.mapping import parse_time
 from incident_tui.remote.errors import BadResponse, Unavailable
 
-__all__ = ["LIMIT", "Fetch", "decode_cursor", "keyset_pages", "offset_pages"]
+__all__ = ["LIMIT", "Fetch", "Typed", "decode_cursor", "keyset_pages", "offset_pages"]
 
 LIMIT = 100
 """Rows per list call: the documented maximum."""
@@ -75,11 +76,14 @@ async def offset_pages(fetch: Fetch, path: str, body: dict[str, Any]
 
 
 async def keyset_pages(fetch: Fetch, select: dict[str, Any], typed: Typed, cursor: str | None,
-                       full: bool, unkeyed: Unkeyed
-                       ) -> AsyncGenerator[tuple[list[Any], list[Any], str | None, bool], None]:
-    """The incident rows not delivered yet, page by page, as received and unwrapped, with
-    the cursor after them and whether this was the last page of a complete full listing.
+                       full: bool, unkeyed: Unkeyed, path: str = "/incident"
+                       ) -> AsyncGenerator[tuple[list[Any], list[Any], str | None, bool, bool],
+                                           None]:
+    """The rows of ``path`` (incidents; notes, which any listing pages alike) not delivered
+    yet, page by page, as received and unwrapped, with the cursor after them, whether this
+    was the last page of a complete full listing, and whether it was the last one at all.
     A row without its keys is left out and ``unkeyed`` told why."""
+    what = path.strip("/").replace("-", " ")
     edge = None if full or not cursor else decode_cursor(cursor)
     listing_all, total, retries = edge is None, None, 0
     delivered: set[str] = set()  # by a full listing, for the count guard
@@ -92,18 +96,18 @@ async def keyset_pages(fetch: Fetch, select: dict[str, Any], typed: Typed, curso
             body["query"] = {"updatedAt": {"_type": "GreaterThanOrEqual",
                                            "value": typed(edge.text, "DateTime")}}
             skip = max(len(edge.read) - 1, 0)
-        raws, rows, count = await fetch("/incident", body, skip)
-        keyed = _keyed(raws, rows, unkeyed)
+        raws, rows, count = await fetch(path, body, skip)
+        keyed = _keyed(raws, rows, unkeyed, what)
         if raws and not keyed:
             # Nothing to move the edge or the offset on by: the same page would come again.
-            raise BadResponse("the incident list sent a page of rows without _id/updatedAt")
+            raise BadResponse(f"the {what} list sent a page of rows without _id/updatedAt")
         dropped += len(raws) - len(keyed)
         if edge is not None and skip and not edge.resumes(keyed):
             if keyed and keyed[0].id == next(iter(edge.read)):
-                raise BadResponse("the incident list ignored skip")
+                raise BadResponse(f"the {what} list ignored skip")
             retries += 1
             if retries > EDGE_RETRIES:
-                raise Unavailable("incidents sharing one updatedAt keep changing; "
+                raise Unavailable(f"{what}s sharing one updatedAt keep changing; "
                                   "the pull is left to the next sync")
             edge.read.clear()
             continue
@@ -112,7 +116,7 @@ async def keyset_pages(fetch: Fetch, select: dict[str, Any], typed: Typed, curso
             total = count  # the first page of a full listing counts every incident
         if any(b.when < a.when for a, b in pairwise(keyed)) or (
                 edge is not None and keyed and keyed[0].when < edge.when):
-            raise BadResponse("the incident list ignored the updatedAt sort")
+            raise BadResponse(f"the {what} list ignored the updatedAt sort")
         fresh = [k for k in keyed if edge is None or not edge.has(k)]
         if listing_all:
             delivered.update(k.id for k in fresh)
@@ -129,12 +133,12 @@ async def keyset_pages(fetch: Fetch, select: dict[str, Any], typed: Typed, curso
         settled, end = _settled(skip, len(raws), count), _ends(skip, len(raws), count)
         if not end and not progressed:
             if len(raws) >= LIMIT:
-                raise BadResponse("the incident list ignored skip")
+                raise BadResponse(f"the {what} list ignored skip")
             end = True  # a short page with nothing new, although count says more
         complete = (listing_all and end and settled
                     and total is not None and len(delivered) + dropped >= total)
         yield ([k.raw for k in fresh], [k.row for k in fresh],
-               edge.cursor() if edge is not None else cursor, complete)
+               edge.cursor() if edge is not None else cursor, complete, end)
         if end:
             return
 
@@ -167,7 +171,7 @@ class _Keyed(NamedTuple):
     row: Any
 
 
-def _keyed(raws: list[Any], rows: list[Any], unkeyed: Unkeyed) -> list[_Keyed]:
+def _keyed(raws: list[Any], rows: list[Any], unkeyed: Unkeyed, what: str) -> list[_Keyed]:
     """The rows of a page with their keys; one without them is left out, ``unkeyed`` told
     what was wrong (one such row used to fail the remote on every pass)."""
     keyed = []
@@ -176,9 +180,9 @@ def _keyed(raws: list[Any], rows: list[Any], unkeyed: Unkeyed) -> list[_Keyed]:
         row_id = row.get("_id")
         when = parse_time(row.get("updatedAt"))
         if not isinstance(row_id, str) or not row_id:
-            unkeyed("an incident without an _id")
+            unkeyed(f"an {what} without an _id")
         elif when is None:
-            unkeyed("an incident whose updatedAt is not a readable time")
+            unkeyed(f"an {what} whose updatedAt is not a readable time")
         else:
             keyed.append(_Keyed(when, row_id, str(row["updatedAt"]), raw, row))
     return keyed

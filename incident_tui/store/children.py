@@ -1,18 +1,18 @@
-"""The comments and attachments of pulled full records, merged into the cache by remote id,
-so each keeps the number ``show`` gives it (``delete-comment`` and ``delete-attachment``
-take that number) for as long as it exists."""
+"""The comments and attachments of pulled full records (and comments listed apart from their
+incidents), merged into the cache by remote id, so each keeps the number ``show`` gives it
+(``delete-comment`` and ``delete-attachment`` take that number) for as long as it exists."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session
 
 from incident_tui.clock import to_db
 from incident_tui.domain import jsontext
-from incident_tui.domain.model import ChangeKind, Incident
+from incident_tui.domain.model import ChangeKind, Comment, Incident
 from incident_tui.store.in_flight import REMOVED_ID
 from incident_tui.store.schema import AttachmentRow, CommentRow
 
@@ -24,10 +24,11 @@ _Pulled = dict[str, list[tuple[str, tuple[Any, ...]]]]
 
 
 def _merge_children(
-    s: Session, table: str, columns: Sequence[str], pulled: _Pulled
+    s: Session, table: str, columns: Sequence[str], pulled: _Pulled, *, every: bool = True
 ) -> set[str]:
     """Make the remote rows of ``table`` (``comment`` or ``attachment``) of the incidents in
-    ``pulled`` what the remote sent, touching only what differs.
+    ``pulled`` what the remote sent, touching only what differs; ``every=False``: ``pulled``
+    holds only some of them (listed apart from their incidents), and the others stay.
 
     A row keeps its ``seq`` as long as the remote keeps its remote id: ``show`` numbers
     comments and files by it, and ``delete-comment``/``delete-attachment`` take that number,
@@ -60,8 +61,9 @@ def _merge_children(
             else:
                 inserts.append((incident_id, remote_id, *values))
                 changed.add(incident_id)
-    gone = [seq for rows in cached.values() for seq, _ in rows]
-    changed.update(incident_id for (incident_id, _), rows in cached.items() if rows)
+    gone = [seq for rows in cached.values() for seq, _ in rows] if every else []
+    if every:
+        changed.update(incident_id for (incident_id, _), rows in cached.items() if rows)
     if gone:
         driver.execute(
             f"DELETE FROM {table} WHERE seq IN (SELECT value FROM json_each(?))",
@@ -113,6 +115,35 @@ def replace_children(s: Session, incidents: Sequence[Incident]) -> set[str]:
     if files:
         changed |= _merge_children(s, AttachmentRow.__tablename__, _FILE_COLUMNS, files)
     return changed
+
+
+def add_comments(s: Session, listed: Mapping[str, Sequence[Comment]]) -> set[str]:
+    """Bring comments listed apart from their incidents (by local incident id) into the
+    cache: one already there (by remote id, ours once its post was recorded too) is updated
+    in place, a new one added; none goes. Only on cached incidents, and not one the user's
+    queued deletion hides. Returns the incidents whose comments changed."""
+    if not listed:
+        return set()
+    driver = s.connection().connection.driver_connection
+    assert driver is not None
+    cached = [
+        row[0]
+        for row in driver.execute(
+            "SELECT id FROM incident WHERE id IN (SELECT value FROM json_each(?))",
+            (jsontext.dumps(list(listed)),),
+        )
+    ]
+    removing = _queued_removals(s, cached)
+    pulled: _Pulled = {}
+    for incident_id in cached:
+        # Listed twice (edited while the pull read on): once, as last listed.
+        latest = {c.remote_id: c for c in listed[incident_id]}
+        pulled[incident_id] = [
+            (c.remote_id, (c.author, c.body, to_db(c.created_at), c.visibility))
+            for c in latest.values()
+            if (ChangeKind.DELETE_COMMENT, incident_id, c.remote_id) not in removing
+        ]
+    return _merge_children(s, CommentRow.__tablename__, _COMMENT_COLUMNS, pulled, every=False)
 
 
 _REMOVALS = (ChangeKind.DELETE_COMMENT, ChangeKind.DELETE_ATTACHMENT)

@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from incident_tui.domain.model import Incident
+from incident_tui.domain.model import Comment, Incident
 from incident_tui.remote.base import Page
 
 T = TypeVar("T")
@@ -27,18 +27,21 @@ longer than 1,000 at a time."""
 
 def merge_pages(pages: list[Page]) -> Page:
     """Several consecutive pages as one: every incident once (the later copy wins), the last
-    cursor any of them carried, complete when the last one is."""
+    cursor any of them carried, complete when the last one is, and their comments in order."""
     if len(pages) == 1:
         return pages[0]
     incidents: dict[str, Incident] = {}
     cursor: str | None = None
+    comments: dict[str, list[Comment]] = {}
     for page in pages:
         for incident in page.incidents:
             incidents.pop(incident.id, None)
             incidents[incident.id] = incident
         cursor = page.cursor if page.cursor is not None else cursor
+        for incident_id, listed in (page.comments or {}).items():
+            comments.setdefault(incident_id, []).extend(listed)
     last = pages[-1]
-    return Page(list(incidents.values()), cursor, last.complete, last.partial)
+    return Page(list(incidents.values()), cursor, last.complete, last.partial, comments or None)
 
 
 async def prefetch(

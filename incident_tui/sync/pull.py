@@ -113,7 +113,9 @@ class Puller:
             listing.before = await asyncio.to_thread(
                 pull_store.cached_ids, self.engine, connector.name
             )
-        pages = prefetch(connector.pull(None if full else cursor, full=full))
+        # The stored cursor on a full listing too: it may keep the place of more than the
+        # listing (OneUptime's notes), which starts over all the same.
+        pages = prefetch(connector.pull(cursor, full=full))
         writer = PageWriter()
         stores: deque[tuple[Page, asyncio.Future[UpsertResult]]] = deque()
         try:
@@ -130,6 +132,7 @@ class Puller:
                         page.cursor,
                         now,
                         connector.summary_gaps if page.partial else None,
+                        page.comments,
                     )
                     stores.append((page, future))
                     if len(stores) >= STORES_AHEAD:

@@ -14,8 +14,10 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from incident_tui.clock import from_db_or_none, to_db
-from incident_tui.domain.model import Incident, SummaryGaps
+from incident_tui.domain.model import Comment, Incident, SummaryGaps
+from incident_tui.store import fts
 from incident_tui.store.bookkeeping import gone_from_remote
+from incident_tui.store.children import add_comments
 from incident_tui.store.engine import reading, session
 from incident_tui.store.pauses import pause_left
 from incident_tui.store.schema import IncidentRow
@@ -142,14 +144,22 @@ def store_page(
     cursor: str | None,
     now: datetime,
     gaps: SummaryGaps | None = None,
+    comments: dict[str, list[Comment]] | None = None,
     *,
     reread: bool = False,
 ) -> UpsertResult:
     """Upsert a pulled page and advance the cursor in the same transaction; ``gaps``: what
-    the remote's summaries leave out (kept from the cache); ``reread``: full records fetched
-    one by one (see :func:`~incident_tui.store.upsert.upsert_incidents`)."""
+    the remote's summaries leave out (kept from the cache); ``comments``: listed apart from
+    their incidents (see :attr:`~incident_tui.remote.base.Page.comments`), counted as
+    changing their incidents when new or changed; ``reread``: full records fetched one by
+    one (see :func:`~incident_tui.store.upsert.upsert_incidents`)."""
     with session(engine) as s, s.begin():
         result = upsert_incidents(s, incidents, now, gaps, reread=reread)
+        if comments:
+            commented = add_comments(s, comments)
+            fts.reindex(s, sorted(commented))
+            listed = {*result.new, *result.changed}
+            result.changed += sorted(commented - listed)
         if cursor is not None:
             conn = s.connection()
             conn.execute(

@@ -40,6 +40,8 @@ from tests.integration.conftest import FIXED_NOW, Serve, no_sleep
 from tests.integration.test_oneuptime_emulator import ou
 
 MISSING = "6b1f7a3c-0d2e-4f5a-8b9c-1d2e3f4a5b6c"
+NOTE_LISTS = ("/api/incident-internal-note/get-list", "/api/incident-public-note/get-list")
+"""What a pull lists after the incidents: the notes since its last pass."""
 
 
 @pytest.fixture
@@ -102,16 +104,19 @@ async def test_flagged_states_need_no_catalog(serve: Serve, opened: list[Any]) -
     srv = serve("oneuptime", sample=50)
     got = await pages(connect(srv, opened, base_url=srv.url))  # "/api" is added when missing
     assert len(got[0].incidents) == 50
-    assert {e.path for e in ou(srv).log} == {"/api/incident/get-list"}
+    assert {e.path for e in ou(srv).log} == {"/api/incident/get-list", *NOTE_LISTS}
 
 
-async def test_incremental_pull_costs_one_request(serve: Serve, opened: list[Any]) -> None:
+async def test_incremental_pull_costs_one_request_a_listing(serve: Serve,
+                                                             opened: list[Any]) -> None:
     srv = serve("oneuptime", sample=120)
     connector = connect(srv, opened)
     cursor = (await pages(connector))[-1].cursor
     ou(srv).log.clear()
     unchanged = await pages(connector, cursor)
-    assert len(ou(srv).log) == 1 and unchanged[0].incidents == []
+    # The incidents', then each kind of note's (a note moves no incident's updatedAt).
+    assert [e.path for e in ou(srv).log] == ["/api/incident/get-list", *NOTE_LISTS]
+    assert unchanged[0].incidents == [] and unchanged[0].comments == {}
     assert unchanged[0].cursor == cursor and not unchanged[0].complete
     some = list(ou(srv).tables["incident"].rows)[:3]
     for incident_id in some:
@@ -121,7 +126,7 @@ async def test_incremental_pull_costs_one_request(serve: Serve, opened: list[Any
     assert changed[-1].cursor != cursor
     ou(srv).log.clear()
     assert (await pages(connector, changed[-1].cursor))[0].incidents == []
-    assert len(ou(srv).log) == 1
+    assert len(ou(srv).log) == 3
     reconciled = await pages(connector, changed[-1].cursor, full=True)
     assert sum(len(p.incidents) for p in reconciled) == 120 and reconciled[-1].complete
 
@@ -414,8 +419,10 @@ async def test_emulator_rate_limit_then_recovers(serve: Serve, opened: list[Any]
 
     connector = connect(srv, opened, sleep=tick)
     await pages(connector)
-    assert len((await pages(connector))[0].incidents) == 3  # 429 once, then the next second
-    assert [e.status for e in ou(srv).log] == [200, 429, 200]
+    ou(srv).log.clear()
+    # Each listing (incidents, then each kind of note) 429 once, then the next second.
+    assert len((await pages(connector))[0].incidents) == 3
+    assert [e.status for e in ou(srv).log] == [429, 200] * 3
 
 
 async def test_delay_beyond_timeout(serve: Serve, opened: list[Any]) -> None:
@@ -932,3 +939,25 @@ def test_capabilities_offer_download_but_not_attachments() -> None:
     assert Capability.DOWNLOAD in OneuptimeConnector.capabilities
     assert not hasattr(OneuptimeConnector, "upload_attachment")
     assert not hasattr(OneuptimeConnector, "delete_attachment")
+
+
+async def test_notes_written_since_the_last_pull_come_with_its_last_page(
+    serve: Serve, opened: list[Any]
+) -> None:
+    srv = serve("oneuptime", sample=120)
+    connector = connect(srv, opened)
+    first = await pages(connector)
+    incident_id = next(iter(ou(srv).tables["incident"].rows))
+    ou(srv).add_note(incident_id, "Written before: the full record's")
+    # A cursor from before notes were read: they start at the newest, none brought.
+    older = json.loads(first[-1].cursor or "")["incidents"]
+    again = await pages(connector, older)
+    assert again[-1].comments == {} and again[-1].cursor != older
+    ou(srv).add_note(incident_id, "Paged the DBA")
+    ou(srv).add_note(incident_id, "Customers told", public=True)
+
+    got = await pages(connector, again[-1].cursor)
+
+    assert {k: [(c.body, c.visibility) for c in v] for k, v in got[-1].comments.items()} == {
+        f"ou:{incident_id}": [("Paged the DBA", "internal"), ("Customers told", "public")]}
+    assert (await pages(connector, got[-1].cursor))[-1].comments == {}

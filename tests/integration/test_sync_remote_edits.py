@@ -1,6 +1,7 @@
 """Changes someone else makes on the remote that move no version token still reach the cache:
 AOH IMS attribute values (``occ_lock`` stays, contract section 5.6) with the next pull, and
-comments or notes (their own resources) when the incident is read again in full."""
+comments or notes (their own resources) when the incident is read again in full (OneUptime's
+notes with the next pull too: see ``test_oneuptime_pulled_notes``)."""
 
 from __future__ import annotations
 

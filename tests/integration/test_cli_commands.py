@@ -207,10 +207,11 @@ def test_sync_once_ends_on_sigterm_with_one_line(
     sync = start(spawned, ["sync", "--once"], env)
     lines = ChildLines(sync.stdout, "incident-tui sync --once")
     lines.wait_for(lambda line: line == "oncall: syncing…\n", 30, "the pass starting")
-    for _ in range(300):  # the listing asked for: the pass is under way
-        if listings(oncall):
+    for _ in range(600):  # the listing asked for and held: the pass is under way
+        if oncall.emulator.faults.hung:
             break
         time.sleep(0.05)
+    assert oncall.emulator.faults.hung
     sync.send_signal(signal.SIGTERM)
     assert sync.wait(timeout=30) == 128 + signal.SIGTERM
     assert gone(sync)

@@ -108,10 +108,10 @@ class IncidentList(IncidentLines):
         are to be kept (see :meth:`_place_cursor`); ``None`` when the reload puts the cursor
         somewhere of its own (a new query's top, a new incident)."""
         self._row_waiters: list[asyncio.Event] = []
+        """Set when the cursor's row may have arrived (:meth:`cursor_row_read`)."""
         self._to_last = False
         """Whether ``end`` was pressed while the total was still the rows read so far (a
         reload's, until its count): the count then takes the cursor to the last row."""
-        """Set when the cursor's row may have arrived (:meth:`cursor_row_read`)."""
 
     # Public API ---------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
@@ -192,6 +193,20 @@ class IncidentApp(ReportViews, Transfers, App[None]):
                     self.screen.refresh()
 
         return release
+
+    def pop_screen(self) -> AwaitComplete:
+        """Leave the screen on top; the terminal gets the screen underneath once, when the
+        top one is gone and it is laid out again (Textual writes it in full on resuming and
+        again once the top one is removed: twice the bytes down a slow link)."""
+        release = self.hold_output()
+        try:
+            popped = super().pop_screen()
+        except BaseException:
+            release()
+            raise
+        # However the removal ends; and after the next refresh, so its layout is in.
+        popped._future.add_done_callback(lambda _: self.call_after_refresh(release))
+        return popped
 
     def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
         """Write an update to the terminal, unless a screen holds the output

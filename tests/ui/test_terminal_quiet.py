@@ -1,7 +1,8 @@
 """What the App writes to the terminal (users on slow SSH links): a sync pass that changes
-nothing on the screen shown writes nothing, the list hidden under another screen catches up
-once it is back, a cursor step between rows whose actions are the same leaves the footer
-alone, and opening and leaving the detail draw the screen about once each.
+nothing on the screen shown writes nothing (nor do the reports' figures read again
+unchanged), the list hidden under another screen catches up once it is back, a cursor step
+between rows whose actions are the same leaves the footer alone, and opening and leaving the
+detail draw the screen about once each.
 
 The App runs headless under Pilot, where the driver writes nothing; :class:`Terminal`
 counts what it would have written, frame by frame, from the updates Textual hands it.
@@ -21,6 +22,7 @@ from textual._compositor import ChopsUpdate
 import incident_tui.sync.engine  # noqa: F401
 from incident_tui.emulators import EmulatorServer
 from incident_tui.ui.context import SyncView
+from incident_tui.ui.messages import Changed
 from incident_tui.ui.screens.detail import DetailScreen
 from incident_tui.ui.widgets.status_line import StatusLine
 from tests.ui.helpers import (
@@ -167,6 +169,11 @@ async def test_a_pass_that_changes_nothing_writes_nothing_under_the_reports(
         assert app.runner.sync_now().started == ["oncall"]
         await until(ended)
         await drawn(pilot)
+        # The pass's own commits look like another process's to the cache watch, which then
+        # has every screen read again: at a moment the machine's load decides, so here at
+        # once. Figures read again unchanged are not drawn again either.
+        app.ctx.incidents_changed.publish(Changed([]))
+        await drawn(pilot)
         assert (terminal.frames, terminal.bytes) == (0, 0)
 
 
@@ -232,12 +239,13 @@ async def test_opening_and_leaving_the_detail_draw_the_screen_about_once(
         await drawn(pilot)
         back = terminal.bytes
         # Opening: the detail once with its content, then its footer and scroll bar;
-        # leaving: the list in full twice (Textual repaints on resume and again once the
-        # detail is removed). Before: the empty detail, then the filled one, each in full,
-        # and every full repaint the hidden list's sync events sent up.
+        # leaving: the list once. Before: the empty detail, then the filled one, each in
+        # full, and every full repaint the hidden list's sync events sent up; on leaving,
+        # the list in full twice (Textual repaints it on resume and again once the detail
+        # is removed), which a busy machine made three times.
         # The notices shown, if any, say what else was drawn meanwhile.
         assert opened < 2.5 * full, (opened, full, notifications(app))
-        assert back < 2.5 * full, (back, full, notifications(app))
+        assert back < 2 * full, (back, full, notifications(app))
 
 
 async def test_a_step_between_kinds_that_can_do_the_same_leaves_the_footer_alone(

@@ -48,6 +48,7 @@ from incident_tui.ui.widgets.charts import TimelineChart, TimingChart, theme_col
 from incident_tui.ui.widgets.key_footer import KeyFooter
 from incident_tui.ui.widgets.row_format import STATUS_SHORT
 from incident_tui.ui.widgets.rows import short_label
+from incident_tui.ui.widgets.same_content import update_changed
 
 DashboardFetch = Callable[[datetime, datetime], Awaitable[dict[str, Any]]]
 """A Kitehouse connector's ``dashboard(start, end)``: the ``{incidents, totalCount}`` answer."""
@@ -186,6 +187,8 @@ class DashboardScreen(Screen[None]):
         """The figures on screen (``None`` until the first computation finishes)."""
         self.checks: list[str] = []
         """The last Kitehouse check's lines, one per remote."""
+        self._oldest_shown: object = None
+        """What the oldest-open table was last built from (its widths and rows)."""
 
     def compose(self) -> ComposeResult:
         """Title, optional check line, the charts and the oldest open incidents."""
@@ -347,7 +350,7 @@ class DashboardScreen(Screen[None]):
             names = clean(", ".join(data.left_out), single_line=True)
             parts.append((f"  ·  {names} no longer in the config: left out", "$warning"))
         parts.append(("  ·  as of " + data.now.strftime("%Y-%m-%d %H:%MZ"), "$foreground-muted"))
-        self.query_one("#dash-title", Static).update(Content.assemble(*parts))
+        update_changed(self.query_one("#dash-title", Static), Content.assemble(*parts))
 
     def _oldest(self, data: DashboardData) -> None:
         table = self.query_one("#dash-oldest", DataTable)
@@ -356,12 +359,8 @@ class DashboardScreen(Screen[None]):
         # per column 2 cells of padding, and 2 for the scroll bar.
         widths = (8, 8, 6 if narrow else 12, 16 if narrow else 24)
         title_width = max(12, self.app.size.width - sum(widths) - 2 * (len(widths) + 1) - 2)
-        table.clear(columns=True)
-        labels = ("Open for", "Severity", "Status", "Incident")
-        for label, width in zip(labels, widths, strict=True):
-            table.add_column(label, width=width)
-        table.add_column("Title", width=title_width)
         colours = {key: self._style(variable) for key, _, variable in SEVERITY_BARS}
+        rows: list[tuple[str, tuple[str, str, str, str, str], Style]] = []
         for item in data.oldest_open:
             status = STATUS_SHORT.get(item.status, item.status) if narrow else item.status
             if item.resolution_unsent:
@@ -374,14 +373,29 @@ class DashboardScreen(Screen[None]):
             )
             # The list's short id (a long ref or a UUID would read the same once cut).
             ident = f"{item.remote} #{short_label(item.ref, item.id.partition(':')[2])}"
+            cells = (
+                age,
+                item.severity or "none",
+                status,
+                shorten(clean(ident, single_line=True), widths[3]),
+                shorten(clean(item.title, single_line=True), title_width),
+            )
+            rows.append((item.id, cells, colours.get(item.severity, Style())))
+        shown = (widths, title_width, rows)
+        if shown == self._oldest_shown:
+            # The same table (a pass that brought nothing): rebuilding it repaints it.
+            return
+        self._oldest_shown = shown
+        table.clear(columns=True)
+        labels = ("Open for", "Severity", "Status", "Incident")
+        for label, width in zip(labels, widths, strict=True):
+            table.add_column(label, width=width)
+        table.add_column("Title", width=title_width)
+        for key, (age, severity, status, ident, title), colour in rows:
             # Text objects, never markup: titles come from remote systems.
             table.add_row(
-                Text(age),
-                Text(item.severity or "none", style=colours.get(item.severity, Style())),
-                Text(status),
-                Text(shorten(clean(ident, single_line=True), widths[3])),
-                Text(shorten(clean(item.title, single_line=True), title_width)),
-                key=item.id,
+                Text(age), Text(severity, style=colour), Text(status), Text(ident), Text(title),
+                key=key,
             )
 
     def _style(self, variable: str) -> Style:
@@ -551,6 +565,8 @@ class MeanTimes(Widget):
 
     def show(self, figures: list[tuple[str, str, str]]) -> None:
         """Show these remotes' figures (none: says there are no incidents)."""
+        if list(figures) == self.figures:
+            return
         self.figures = list(figures)
         # Other figures may take another number of lines.
         self.clear_cached_dimensions()

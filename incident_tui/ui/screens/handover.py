@@ -45,6 +45,7 @@ from incident_tui.ui.screens.handover_stream import (
 )
 from incident_tui.ui.unavailable import binding_keys, explain_key
 from incident_tui.ui.widgets.key_footer import KeyFooter
+from incident_tui.ui.widgets.same_content import update_changed
 
 HOURS = (4.0, 8.0, 12.0, 24.0, 48.0, 72.0)
 """The shift lengths ``+`` and ``-`` step through (the help's "4 to 72 h" says so too)."""
@@ -206,9 +207,9 @@ class HandoverScreen(Screen[None]):
     def show(self, handover: Handover) -> None:
         """Put ``handover`` on screen."""
         self.handover = handover
-        self.query_one("#handover-title", Static).update(title_content(handover))
+        update_changed(self.query_one("#handover-title", Static), title_content(handover))
         report = report_content(handover, self.app.theme_variables)
-        self.query_one("#handover-text", Static).update(report)
+        update_changed(self.query_one("#handover-text", Static), report)
 
     # Actions ---------------------------------------------------------------------------------
 

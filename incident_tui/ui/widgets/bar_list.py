@@ -85,9 +85,14 @@ class BarList(Widget):
 
     def show(self, title: str, bars: Sequence[tuple[str, int, str]]) -> None:
         """New data: a title and ``(label, count, colour variable)`` per bar."""
-        self._title = clean(title, single_line=True)
-        self._bars = [(clean(label, single_line=True), int(n), var) for label, n, var in bars]
-        self.refresh()
+        shown = (
+            clean(title, single_line=True),
+            [(clean(label, single_line=True), int(n), var) for label, n, var in bars],
+        )
+        # Unchanged figures (a pass that brought nothing): no repaint down the link.
+        if shown != (self._title, self._bars):
+            self._title, self._bars = shown
+            self.refresh()
 
     def render(self) -> RenderResult:
         """The title, then one line per bar, fitted to the widget's size."""

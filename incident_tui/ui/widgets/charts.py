@@ -198,11 +198,16 @@ class TimelineChart(Chart):
         self, title: str, labels: Sequence[str], opened: Sequence[int], resolved: Sequence[int]
     ) -> None:
         """New data: a title, a label per bucket and the two series (same length)."""
-        self.chart_title = clean(title, single_line=True)
-        self._labels = [clean(label, single_line=True) for label in labels]
-        self._opened = list(opened)
-        self._resolved = list(resolved)
-        self.refresh()
+        shown = (
+            clean(title, single_line=True),
+            [clean(label, single_line=True) for label in labels],
+            list(opened),
+            list(resolved),
+        )
+        # Unchanged figures (a pass that brought nothing): no repaint down the link.
+        if shown != (self.chart_title, self._labels, self._opened, self._resolved):
+            self.chart_title, self._labels, self._opened, self._resolved = shown
+            self.refresh()
 
     def draw(self, width: int, height: int) -> None:
         """Two lines over the buckets, integer y ticks, thinned x labels."""
@@ -263,12 +268,16 @@ class TimingChart(Chart):
         unit: str,
     ) -> None:
         """New data: per remote the two means, already in ``unit`` (0 when unknown)."""
-        self.chart_title = clean(title, single_line=True)
-        self._remotes = [clean(r, single_line=True) for r in remotes]
-        self._mtta = list(mtta)
-        self._mttr = list(mttr)
-        self._unit = unit
-        self.refresh()
+        shown = (
+            clean(title, single_line=True),
+            [clean(r, single_line=True) for r in remotes],
+            list(mtta),
+            list(mttr),
+            unit,
+        )
+        if shown != (self.chart_title, self._remotes, self._mtta, self._mttr, self._unit):
+            self.chart_title, self._remotes, self._mtta, self._mttr, self._unit = shown
+            self.refresh()
 
     def draw(self, width: int, height: int) -> None:
         """Two bars per remote, acknowledge then resolve, side by side around its position

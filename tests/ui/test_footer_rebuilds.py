@@ -10,7 +10,7 @@ from typing import Any
 from incident_tui.ui.widgets.key_footer import KeyFooter
 from tests.ui.helpers import settle
 
-MOVES = 30
+MOVES = 6
 
 
 def footer_keys() -> int:

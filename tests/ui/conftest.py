@@ -173,6 +173,17 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
     time.tzset()
 
 
+@pytest.fixture(autouse=True)
+def lasting_notices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notices stay until the test has read them. They show for seconds of real time (the
+    App's clock is fixed, Textual's timers are not), which a machine busy enough could spend
+    between the notice and the assertion that reads it. No test waits for one to go."""
+    from textual.notifications import Notification
+
+    monkeypatch.setattr(Notification, "time_left", property(lambda _self: 3600.0))
+    monkeypatch.setattr(Notification, "has_expired", property(lambda _self: False))
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample cache, built once."""

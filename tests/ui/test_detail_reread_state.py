@@ -4,10 +4,13 @@ later re-read works."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 # The real engine drives this test: if it does not import, it must fail, not skip.
 import incident_tui.sync.engine  # noqa: F401
@@ -16,6 +19,7 @@ from incident_tui.domain.query import ListQuery
 from incident_tui.emulators import EmulatorServer
 from incident_tui.store.engine import make_engine
 from incident_tui.sync import pull_store
+from incident_tui.ui.screens.detail import READING_NOTE_AFTER, RereadNote
 from tests.ui.conftest import NOW
 from tests.ui.helpers import live_app, open_detail, screen_text, settle, synced, until
 
@@ -122,19 +126,31 @@ def test_each_kind_of_failure_has_its_words() -> None:
 
 
 async def test_detail_says_while_a_slow_re_read_goes_on(
-    serve: Callable[..., EmulatorServer], tmp_path: Path
+    serve: Callable[..., EmulatorServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = serve("kitehouse", 3)
     emulator: Any = server.emulator
     app = live_app(server, "school", tmp_path)
+    reading = "cached copy: reading it again from school…"
+    shown: list[float] = []
+    update = RereadNote.update
+
+    def noted(note: RereadNote, content: Any = "", **options: Any) -> None:
+        if reading in str(content):
+            shown.append(time.monotonic())
+        update(note, content, **options)
+
+    monkeypatch.setattr(RereadNote, "update", noted)
     async with app.run_test(size=(100, 30)) as pilot:
         incident_id = await first_synced(app, pilot)
         # Kitehouse takes requests and answers none: a read fails only when it times out.
         emulator.faults.add("hang", times=-1)
         screen = await open_detail(pilot, incident_id)
-        reading = "cached copy: reading it again from school…"
-        assert reading not in screen_text(app)  # not at once: most reads take a moment
+        since = app.ctx.sync.reading[incident_id]
         await until(lambda: reading in screen_text(app))
+        # Not at once: most reads take a moment (measured when the line is put up, not when
+        # the test looks, which a busy machine delays).
+        assert shown and shown[0] - since >= READING_NOTE_AFTER - 0.01, (shown, since)
         assert screen.detail is not None and screen.detail.incident["id"] == incident_id
         # The remote answers again: the read ends and the line goes.
         emulator.faults.clear()

@@ -43,7 +43,7 @@ CHILD = textwrap.dedent(
         async with app.run_test(size=(120, 30)) as pilot:
             await settle(pilot)
             try:
-                await until(lambda: "syncing" not in screen_text(app), limit=15)
+                await until(lambda: "syncing" not in screen_text(app), limit=60)
             except AssertionError:
                 seen["stuck"] = True
             await settle(pilot)
@@ -56,7 +56,7 @@ CHILD = textwrap.dedent(
                 await pilot.press(key)
                 await settle(pilot)
                 # The detail screen reads its incident again from the remote first.
-                await until(lambda: "reading it again" not in screen_text(app), limit=15)
+                await until(lambda: "reading it again" not in screen_text(app), limit=60)
                 await settle(pilot)
                 seen["after_key"] = [[n.title, n.message] for n in app._notifications]
                 seen["after_key_screen"] = screen_text(app)

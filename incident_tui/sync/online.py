@@ -19,7 +19,7 @@ import httpx
 from incident_tui.clock import Clock, system_clock, time_of_day
 from incident_tui.config import Settings
 from incident_tui.domain.attachment_names import names_attachment, told_apart
-from incident_tui.domain.capabilities import no_download_route
+from incident_tui.domain.capabilities import KIND_TITLES, no_download_route
 from incident_tui.domain.model import Incident, split_id
 from incident_tui.domain.sizes import DownloadProgress
 from incident_tui.domain.text import clean
@@ -111,7 +111,8 @@ class Online:
         connector = await self.ready(remote)
         feature = getattr(connector, method, None)
         if feature is None:
-            raise ActionError(f"{connector.kind} remotes have no {what}")
+            title = KIND_TITLES.get(connector.kind, connector.kind)
+            raise ActionError(f"{title} remotes have no {what}")
         return feature
 
     async def aclose(self) -> None:

@@ -236,6 +236,18 @@ def test_revily_services_and_create_in_chosen_service(
     assert len(made) == 1 and made[0]["service_id"] == chosen
 
 
+def test_a_feature_its_kind_lacks_is_refused_naming_the_kind_as_people_know_it(
+    serve: Serve, use: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ops = serve("aoh_ims", sample=2)
+    db = use(("ops", ops))
+    incident_id = first_id(db, "ops")
+    capsys.readouterr()
+    assert main(["export-pdf", incident_id]) == 1
+    # "AOH IMS", as every other refusal and the TUI name it, not the config's "aoh_ims".
+    assert "incident-tui: AOH IMS remotes have no PDF export\n" == capsys.readouterr().err
+
+
 def test_unsupported_features_fail_clearly(
     serve: Serve, use: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -244,7 +256,7 @@ def test_unsupported_features_fail_clearly(
     incident_id = first_id(db, "oncall")
     capsys.readouterr()
     assert main(["download", incident_id, "x"]) == 1
-    assert "revily remotes have no attachments" in capsys.readouterr().err
+    assert "Revily remotes have no attachments" in capsys.readouterr().err
     assert main(["reopen", incident_id]) == 1
     assert "cannot reopen" in capsys.readouterr().err
     assert main(["stale", "nope"]) == 1

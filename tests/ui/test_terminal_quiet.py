@@ -11,6 +11,7 @@ counts what it would have written, frame by frame, from the updates Textual hand
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,12 +44,13 @@ PASS_DELAY = 2.0
 
 class Terminal:
     """Counts what the App's driver would write: bytes, frames, and the screen rows they
-    redraw (every row for a full frame)."""
+    redraw (every row for a full frame); keeps the text written too."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.bytes = self.frames = 0
         self.rows: set[int] = set()
+        self.text = ""
         display = app._display
 
         def counting(screen: Any, update: Any) -> None:
@@ -56,7 +58,9 @@ class Terminal:
             # while a screen holds the output).
             if update is not None and not app._batch_count and not app._holds:
                 self.frames += 1
-                self.bytes += len(update.render_segments(app.console).encode())
+                written = update.render_segments(app.console)
+                self.bytes += len(written.encode())
+                self.text += written
                 if isinstance(update, ChopsUpdate):
                     self.rows.update(y for y, _, _ in update.spans)
                 else:
@@ -65,10 +69,16 @@ class Terminal:
 
         app._display = counting
 
+    @property
+    def plain(self) -> str:
+        """The text written, without its styles and cursor moves."""
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", self.text)
+
     def reset(self) -> None:
         """Count from zero."""
         self.bytes = self.frames = 0
         self.rows = set()
+        self.text = ""
 
 
 async def drawn(pilot: Any) -> None:

@@ -12,9 +12,12 @@ answer, so Textual leaves synchronized output off), twice:
 2. over the now warm cache with a pass every ``--poll`` seconds: the start-up again, then the
    list, detail, dashboard and handover left idle for ``--passes`` passes.
 
-Each step counts until the output has been quiet for half a second. Sync passes are read from
-the cache's ``remote`` table, not from the screen, so any version of the UI can be measured.
-Prints figures, asserts nothing.
+Each step counts until the output has been quiet for a second. Sync passes are read from
+outside the UI, so any version of it can be measured: a remote's first pass from the cache's
+``remote`` table, which it fills in; the later ones from its emulator's request log, as a run
+of requests followed by quiet of half the poll interval (a pass that changes nothing writes
+its state to the cache at most once a minute, so the table cannot count them). Prints
+figures, asserts nothing.
 """
 
 from __future__ import annotations
@@ -42,13 +45,19 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from incident_tui.demo import start_emulators  # noqa: E402
+from incident_tui.demo import DEMO_NAMES  # noqa: E402
+from incident_tui.domain.model import KINDS  # noqa: E402
+from incident_tui.emulators import Emulator, EmulatorServer, make_emulator  # noqa: E402
 
 KEYS = {"down": b"\x1b[B", "pagedown": b"\x1b[6~", "enter": b"\r", "escape": b"\x1b",
         "d": b"d", "h": b"h", "q": b"q"}
 """What an xterm sends for each key the benchmark presses."""
-QUIET = 0.5
-"""Seconds without output after which the screen counts as settled."""
+QUIET = 1.0
+"""Seconds without output after which the screen counts as settled: longer than the app
+holds its output back for (a detail's first read, a screen's removal), else what a key
+draws would be counted as the next key's."""
+FIRST_OUTPUT = 5.0
+"""Seconds a key may take to draw anything at all."""
 ANSI = re.compile(rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|.)")
 SCREENS = (("detail", "enter"), ("dashboard", "d"), ("handover", "h"))
 """The screens measured, with the key that opens each from the list."""
@@ -61,14 +70,35 @@ class BenchError(Exception):
     """A step failed; the text says which and what to check."""
 
 
+def start_emulators(stack: ExitStack, sample: int) -> dict[str, tuple[dict[str, Any], Emulator]]:
+    """The five emulators as ``incident-tui demo`` starts them (stopped when ``stack``
+    closes): by remote name, its config and the emulator, whose request log shows its passes."""
+    started = {}
+    for offset, kind in enumerate(KINDS):
+        server = EmulatorServer(make_emulator(kind, sample=sample, seed=7 + offset))
+        stack.enter_context(server)
+        name = DEMO_NAMES[kind]
+        started[name] = (server.emulator.remote_config(name), server.emulator)
+    return started
+
+
 class Session:
     """incident-tui in a pseudo-terminal: a thread drains it and counts every byte written;
-    finished sync passes are read from the cache (read-only)."""
+    finished sync passes are read from the cache (read-only) and the emulators' logs."""
 
     def __init__(
-        self, command: list[str], env: dict[str, str], db: Path, names: list[str]
+        self,
+        command: list[str],
+        env: dict[str, str],
+        db: Path,
+        emulators: dict[str, Emulator],
+        poll: float,
     ) -> None:
-        self.db, self.names = db, names
+        self.db, self.emulators = db, emulators
+        self.names = list(emulators)
+        self.gap = poll / 2
+        """Seconds of quiet at a remote's emulator that end a pass (passes are ``poll``
+        seconds apart, the requests of one much closer)."""
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         try:
@@ -120,8 +150,11 @@ class Session:
     def count(self, key: str) -> int:
         """Bytes written from pressing ``key`` (a name of :data:`KEYS`) until settled."""
         self.check_alive(f"pressing {key}")
-        before = self.total
+        before, pressed = self.total, time.monotonic()
         os.write(self.master, KEYS[key])
+        # Every key measured draws something: quiet counts from its first output.
+        while self.total == before and time.monotonic() < pressed + FIRST_OUTPUT:
+            time.sleep(0.01)
         self.settle()
         return self.total - before
 
@@ -136,28 +169,51 @@ class Session:
         self._seen = self._seen or set(self.names) <= set(found)
         return found
 
+    def _passes_logged(self, name: str, since: float) -> int:
+        """Passes of remote ``name`` its emulator has seen end since ``since`` (monotonic,
+        the clock its log keeps): runs of requests each followed by :attr:`gap` of quiet."""
+        emulator = self.emulators[name]
+        with emulator.lock:  # the log is trimmed in place as requests come in
+            times = [entry.at for entry in emulator.log if entry.at > since]
+        # Each request against the next one's time, the last against now.
+        ends = [*times[1:], time.monotonic()][: len(times)]
+        return sum(1 for at, then in zip(times, ends, strict=True) if then - at >= self.gap)
+
     def wait_passes(self, passes: int, timeout: float) -> float:
         """Until every remote has finished ``passes`` more sync passes than when called;
-        returns the passes per remote on average (each remote keeps its own schedule)."""
+        returns the passes per remote on average (each remote keeps its own schedule).
+
+        A remote that never synced writes the end of its first pass in the cache; the passes
+        after it are read from its emulator's log (see the module docstring)."""
         states = self._states()
         while self._seen and not set(self.names) <= set(states):  # a failed read, not a pass
             time.sleep(0.05)
             states = self._states()
-        last = {name: state[0] for name, state in states.items()}
-        done, deadline = dict.fromkeys(self.names, 0), time.monotonic() + timeout
-        while min(done.values()) < passes:
+        now = time.monotonic()
+        never = {name for name in self.names if states.get(name, (None, "", None))[0] is None}
+        first, since = set(never), dict.fromkeys(self.names, now)
+        deadline = now + timeout
+        while True:
             self.check_alive("waiting for a sync pass")
             for name, (ok_at, state, error) in self._states().items():
                 if state in ("failing", "offline"):
                     raise BenchError(f"remote {name} is {state}: {error}")
-                if name in done and ok_at != last.get(name):
-                    last[name], done[name] = ok_at, done[name] + 1
+                if name in first and ok_at is not None:
+                    # Its first pass is over: later ones are counted from here.
+                    first.discard(name)
+                    since[name] = time.monotonic()
+            done = {
+                name: 0 if name in first else
+                (name in never) + self._passes_logged(name, since[name])
+                for name in self.names
+            }
+            if min(done.values()) >= passes:
+                return sum(done.values()) / len(done)
             if time.monotonic() > deadline:
                 slow = ", ".join(name for name, count in done.items() if count < passes)
                 raise BenchError(f"no sync pass of {slow} within {timeout:.0f} s; "
                                  "is the machine overloaded?")
             time.sleep(0.05)
-        return sum(done.values()) / len(done)
 
     def idle(self, passes: int, poll: float) -> tuple[int, tuple[float, float]]:
         """Bytes, seconds and passes per remote from the settled end of a sync pass to the
@@ -223,7 +279,9 @@ def measure(args: argparse.Namespace) -> Rows:
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tui-bytes-")))
         print(f"starting five emulators with {args.sample} incidents each…", flush=True)
-        remotes = start_emulators(stack, args.sample)
+        started = start_emulators(stack, args.sample)
+        remotes = [config for config, _ in started.values()]
+        emulators = {name: emulator for name, (_, emulator) in started.items()}
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TEXTUAL", "INCIDENT_"))
                and k not in ("NO_COLOR", "FORCE_COLOR", "COLORTERM", "COLUMNS", "LINES")}
         env.update(TERM="xterm-256color", XDG_CONFIG_HOME=str(folder),
@@ -234,7 +292,7 @@ def measure(args: argparse.Namespace) -> Rows:
             command = [sys.executable, "-m", "incident_tui",
                        "--config", str(write_config(folder, remotes, poll)), "--db", str(db)]
             with ExitStack() as running:
-                app = Session(command, env, db, [str(remote["name"]) for remote in remotes])
+                app = Session(command, env, db, emulators, poll)
                 running.callback(app.close)
                 app.wait_passes(1, 180)
                 app.settle()

@@ -21,7 +21,14 @@ from incident_tui.domain.model import Severity, Status
 log = logging.getLogger(__name__)
 
 
-@functools.lru_cache(maxsize=256)
+WARNED_MOST = 65_536
+"""Distinct warnings :func:`warn_once` remembers (200 to 350 bytes each: 23 MB at most). Some
+are one per record (a remote whose every time is in a format not read): a warning forgotten
+is said again by the next listing that reads its record, which a ``sync`` left running does
+every 15 minutes, so the remote's whole set must fit."""
+
+
+@functools.lru_cache(maxsize=WARNED_MOST)
 def warn_once(message: str) -> None:
     """Log ``message`` as a warning the first time it comes in this process.
 

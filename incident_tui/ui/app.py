@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, SystemCommand
-from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
@@ -62,6 +61,7 @@ from incident_tui.ui.transfers import Transfers
 from incident_tui.ui.unsent_notice import NAMED, unsent_notice
 from incident_tui.ui.warning_notices import NOTICE_SECONDS, WarningNotices
 from incident_tui.ui.widgets.rows import row_view
+from incident_tui.ui.written_rows import WrittenRows
 
 WARM_AFTER = 0.5
 """Seconds after start-up to build the writer (SQLModel import) in a thread, off the paint."""
@@ -108,6 +108,8 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         self._transfers = {}
         self._holds = 0
         """How many screens hold the terminal output now (:meth:`hold_output`)."""
+        self._written = WrittenRows()
+        """What the terminal shows, as far as this App wrote it (see :meth:`_display`)."""
         self._cache_watch = CacheWatch(services.db_path)
         """Notices commits to the cache by other processes (:meth:`_watch_cache`)."""
         self._warnings: WarningNotices | None = None
@@ -194,25 +196,30 @@ class IncidentApp(ReportViews, Transfers, App[None]):
 
         return release
 
-    def pop_screen(self) -> AwaitComplete:
-        """Leave the screen on top; the terminal gets the screen underneath once, when the
-        top one is gone and it is laid out again (Textual writes it in full on resuming and
-        again once the top one is removed: twice the bytes down a slow link)."""
-        release = self.hold_output()
-        try:
-            popped = super().pop_screen()
-        except BaseException:
-            release()
-            raise
-        # However the removal ends; and after the next refresh, so its layout is in.
-        popped._future.add_done_callback(lambda _: self.call_after_refresh(release))
-        return popped
-
     def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
         """Write an update to the terminal, unless a screen holds the output
-        (:meth:`hold_output`)."""
-        if not self._holds:
-            super()._display(screen, renderable)
+        (:meth:`hold_output`); of the rest, only the rows the terminal does not show as
+        they are (:mod:`.written_rows`)."""
+        if self._holds or renderable is None or self._batch_count:
+            return
+        needed = self._written.needed(renderable, self.size.width, self.cursor_position)
+        if needed is not None:
+            self._write_update(screen, needed)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        """The terminal was resized: every row is written again, whatever it showed."""
+        self._written.forget()
+
+    def _resumed(self) -> None:
+        """Back from a suspend (SIGTSTP, then fg): the terminal may show anything, so the
+        screen is written again in full."""
+        self._written.forget()
+        if self._screen_stack:
+            self.screen.refresh()
+
+    def _write_update(self, screen: Screen[Any], renderable: RenderableType) -> None:
+        """Hand an update to Textual, which writes it to the terminal."""
+        super()._display(screen, renderable)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Incident colours for themes that do not name them (Textual's own themes)."""
@@ -252,6 +259,7 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         self._warnings = WarningNotices(self._show_warning)
         self._warnings.install()
         self._catch_signals()
+        self.app_resume_signal.subscribe(self, lambda _app: self._resumed())
         # Else each idle pool thread keeps the last thread worker it ran, and its screen.
         use_copied_contexts(asyncio.get_running_loop())
         for notice in self._theme_notices:

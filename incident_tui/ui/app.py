@@ -211,8 +211,8 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         self._written.forget()
 
     def _resumed(self) -> None:
-        """Back from a suspend (SIGTSTP, then fg): the terminal may show anything, so the
-        screen is written again in full."""
+        """Back from a suspend (SIGTSTP, then fg): the alternate screen the terminal is
+        given back is blank, so the screen is written again in full."""
         self._written.forget()
         if self._screen_stack:
             self.screen.refresh()

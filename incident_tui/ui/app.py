@@ -23,6 +23,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker
@@ -70,6 +71,10 @@ ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
 """Signals that end the App as quitting does: a dropped SSH link (the terminal hangs up) or
 a service manager. Python's default for both ends the process on the spot, with no sync
 stopped in order and, for the demo, its temporary folder of emulators' data left behind."""
+
+LINUX_DRIVER = ("textual.drivers.linux_driver", "LinuxDriver")
+"""Textual's driver for Linux and macOS terminals, which
+:class:`~incident_tui.ui.terminal_driver.TerminalDriver` replaces."""
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -154,6 +159,17 @@ class IncidentApp(ReportViews, Transfers, App[None]):
     async def on_event(self, event: events.Event) -> None:
         """Route typed keys one at a time (see :mod:`incident_tui.ui.key_gate`)."""
         await self.key_gate.handle(event, super().on_event)
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for the platform; on Linux and macOS one that takes the terminal
+        again only after a suspension (:mod:`incident_tui.ui.terminal_driver`)."""
+        driver = super().get_driver_class()
+        # By name: importing the Linux driver where there is none (Windows) would fail.
+        if (driver.__module__, driver.__qualname__) == LINUX_DRIVER:
+            from incident_tui.ui.terminal_driver import TerminalDriver
+
+            return TerminalDriver
+        return driver
 
     def get_default_screen(self) -> Screen[Any]:
         """The list is the home screen."""

@@ -1,7 +1,8 @@
 """Suspended and resumed on a terminal, as a shell's job control does it: SIGTSTP hands the
 terminal back as it was (main screen, no mouse reporting, cursor shown, echo on) and the
 process stops; SIGCONT (``fg``) takes the terminal again and draws the whole screen, not
-only what changes next.
+only what changes next. A SIGCONT that follows no suspension (``kill -STOP`` and ``kill
+-CONT``, the one the kernel adds to a hang-up's SIGHUP) leaves the TUI as it was.
 
 Each case runs the installed program on a pseudo-terminal in a child process."""
 
@@ -16,9 +17,9 @@ from pathlib import Path
 from tests.terminal_output import exit_status, read_until, start_on_terminal, stop
 from tests.ui.conftest import build_cache
 
-LEFT_SCREEN = b"\x1b[?1049l"
-"""Leaving the alternate screen: the last thing the program writes as it hands the
-terminal back."""
+HANDED_BACK = b"\x1b[?1049l\x1b[?25h"
+"""Leaving the alternate screen and showing the cursor: the last the program writes as it
+hands the terminal back."""
 
 
 def stopped(pid: int, limit: float = 60.0) -> bool:
@@ -51,11 +52,11 @@ def test_fg_after_a_suspension_draws_the_whole_screen_again(tmp_path: Path) -> N
         seen = read_until(leader, b"no remotes configured")
         assert b"Database connection pool exhausted" in seen
         child.send_signal(signal.SIGTSTP)
-        handed_back = read_until(leader, LEFT_SCREEN)
-        assert LEFT_SCREEN in handed_back
+        handed_back = read_until(leader, HANDED_BACK)
+        assert HANDED_BACK in handed_back
         assert stopped(child.pid)
         # The terminal is the shell's again while the program waits.
-        for mode in (b"\x1b[?25h", b"\x1b[?1000l", b"\x1b[?1006l", b"\x1b[?2004l"):
+        for mode in (b"\x1b[?1000l", b"\x1b[?1006l", b"\x1b[?2004l"):
             assert mode in handed_back
         local = terminal_modes(child.pid)[3]
         assert local & termios.ECHO and local & termios.ICANON
@@ -68,5 +69,44 @@ def test_fg_after_a_suspension_draws_the_whole_screen_again(tmp_path: Path) -> N
         assert not terminal_modes(child.pid)[3] & termios.ECHO
         os.write(leader, b"q")
         assert exit_status(child, leader) == 0
+    finally:
+        stop(child, leader)
+
+
+def test_a_suspended_tui_whose_link_drops_ends(tmp_path: Path) -> None:
+    # The shell of a dropped SSH link sends its stopped jobs SIGHUP, then SIGCONT so that
+    # they take it: the TUI wakes on a terminal that is gone.
+    db = tmp_path / "cache.db"
+    build_cache(db)
+    child, leader = start_on_terminal(["--db", str(db)])
+    try:
+        assert b"no remotes configured" in read_until(leader, b"no remotes configured")
+        child.send_signal(signal.SIGTSTP)
+        assert HANDED_BACK in read_until(leader, HANDED_BACK)
+        assert stopped(child.pid)
+        os.close(leader)
+        leader = os.open(os.devnull, os.O_RDONLY)  # for stop() to close
+        child.send_signal(signal.SIGHUP)
+        child.send_signal(signal.SIGCONT)
+        assert child.wait(timeout=60) == 128 + signal.SIGHUP
+    finally:
+        stop(child, leader)
+
+
+def test_a_sigcont_without_a_suspension_leaves_the_tui_as_it_was(tmp_path: Path) -> None:
+    db = tmp_path / "cache.db"
+    build_cache(db)
+    child, leader = start_on_terminal(["--db", str(db)])
+    try:
+        assert b"no remotes configured" in read_until(leader, b"no remotes configured")
+        for _ in range(3):
+            child.send_signal(signal.SIGCONT)
+        # Each used to start another reader of the keys, one of which kept the process
+        # from ending after q.
+        os.write(leader, b"q")
+        after = read_until(leader, HANDED_BACK)
+        assert exit_status(child, leader) == 0
+        # The screen was never taken again (entering it anew blanks it).
+        assert b"\x1b[?1049h" not in after
     finally:
         stop(child, leader)

@@ -115,6 +115,8 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         """How many screens hold the terminal output now (:meth:`hold_output`)."""
         self._written = WrittenRows()
         """What the terminal shows, as far as this App wrote it (see :meth:`_display`)."""
+        self._full_frame_owed = False
+        """The last hold ended: the next update is written as one full frame."""
         self._cache_watch = CacheWatch(services.db_path)
         """Notices commits to the cache by other processes (:meth:`_watch_cache`)."""
         self._warnings: WarningNotices | None = None
@@ -208,6 +210,7 @@ class IncidentApp(ReportViews, Transfers, App[None]):
                 held = False
                 self._holds -= 1
                 if not self._holds and self._screen_stack:
+                    self._full_frame_owed = True
                     self.screen.refresh()
 
         return release
@@ -218,6 +221,17 @@ class IncidentApp(ReportViews, Transfers, App[None]):
         they are (:mod:`.written_rows`)."""
         if self._holds or renderable is None or self._batch_count:
             return
+        if self._full_frame_owed and screen is self.screen:
+            # What was held goes out in one frame. The update at hand is a part of it (a
+            # layout pass still pending as the hold ended, on a busy machine), and the
+            # repaint the end of the hold asked for would write all of it again after.
+            self._full_frame_owed = False
+            screen._repaint_required = False
+            full = screen._compositor.render_update(
+                full=True, screen_stack=self._background_screens
+            )
+            if full is not None:
+                renderable = full
         needed = self._written.needed(renderable, self.size.width, self.cursor_position)
         if needed is not None:
             self._write_update(screen, needed)

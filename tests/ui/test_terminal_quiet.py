@@ -281,3 +281,24 @@ async def test_a_step_between_kinds_that_can_do_the_same_leaves_the_footer_alone
         assert lst.cursor_row is not None and lst.cursor_row.id == pairs[0][1].id
         footer = app.size.height - 1
         assert terminal.frames and footer not in terminal.rows, sorted(terminal.rows)
+
+
+async def test_a_hold_that_ends_before_a_pending_layout_pass_is_written_in_one_frame(
+    make_app: Callable[..., Any],
+) -> None:
+    # On a busy machine a hold (the detail's kept reading place) may end while the layout
+    # pass of what changed under it is still to run: that pass was written, then the full
+    # repaint the end of the hold asked for, the screen twice.
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await drawn(pilot)
+        terminal = Terminal(app)
+        release = app.hold_output()
+        status = app.screen.query_one(StatusLine)
+        status.update("changed under the hold")
+        status.refresh(layout=True)
+        release()
+        await drawn(pilot)
+        # One frame, of the rows that differ from what the terminal shows (the status line).
+        assert terminal.frames == 1 and 28 in terminal.rows, (terminal.frames, terminal.rows)
+        assert "changed under the hold" in screen_text(app)

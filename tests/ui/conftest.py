@@ -175,13 +175,10 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
 
 @pytest.fixture(autouse=True)
 def lasting_notices(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Notices stay until the test has read them. They show for seconds of real time (the
-    App's clock is fixed, Textual's timers are not), which a machine busy enough could spend
-    between the notice and the assertion that reads it. No test waits for one to go."""
-    from textual.notifications import Notification
+    """Notices stay until the test has read them (:func:`tests.ui.helpers.keep_notices`)."""
+    from tests.ui.helpers import keep_notices
 
-    monkeypatch.setattr(Notification, "time_left", property(lambda _self: 3600.0))
-    monkeypatch.setattr(Notification, "has_expired", property(lambda _self: False))
+    keep_notices(monkeypatch)
 
 
 @pytest.fixture(scope="session")

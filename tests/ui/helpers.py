@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from textual.notifications import Notification
 from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.worker import Worker
@@ -17,6 +18,9 @@ from incident_tui.emulators import EmulatorServer
 from incident_tui.store.reader import Reader
 from incident_tui.ui.widgets.incident_list import IncidentList
 from tests.ui.conftest import NOW
+
+if TYPE_CHECKING:
+    import pytest
 
 SETTLE_LIMIT = 10.0
 """Seconds the app gets to become quiet before a test fails naming what is still busy."""
@@ -97,6 +101,20 @@ def static_text(app: Any, selector: str) -> str:
 def notifications(app: Any) -> list[str]:
     """Messages of the notifications currently shown."""
     return [n.message for n in app._notifications]
+
+
+NOTICES_KEPT = 3600.0
+"""Seconds a notice stays up in the UI tests, whatever the App asked for."""
+
+
+def keep_notices(monkeypatch: pytest.MonkeyPatch | None = None) -> None:
+    """Keep every notice up for :data:`NOTICES_KEPT` seconds (undone after the test with
+    ``monkeypatch``; for good in a child process). Notices show for seconds of real time
+    (the App's clock is fixed, Textual's timers are not), which a machine busy enough could
+    spend between the notice and the assertion that reads it. No test waits for one to go."""
+    patch = monkeypatch.setattr if monkeypatch is not None else setattr
+    patch(Notification, "time_left", property(lambda _self: NOTICES_KEPT))
+    patch(Notification, "has_expired", property(lambda _self: False))
 
 
 READING_PAUSE = 0.2

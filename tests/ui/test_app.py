@@ -308,11 +308,12 @@ from incident_tui.clock import fixed_clock
 from incident_tui.config import Settings
 from incident_tui.ui.app import make_app
 from tests.ui.conftest import NOW, REMOTES
-from tests.ui.helpers import incidents, notifications, screen_text, settle, until
+from tests.ui.helpers import incidents, keep_notices, notifications, screen_text, settle, until
 
 async def main(db: Path) -> None:
     app = make_app(Settings(remotes=REMOTES, db=db), clock=fixed_clock(NOW), db_path=db,
                    sync=True, cursor_blink=False)
+    keep_notices()
     async with app.run_test(size=(160, 24)) as pilot:
         await until(lambda: bool(app.ctx.sync.note))
         await settle(pilot)

@@ -30,8 +30,10 @@ def list_requests(srv: EmulatorServer, kind: str) -> int:
         return sum(1 for entry in srv.emulator.log if entry.path.startswith(LIST_PATHS[kind]))
 
 
-def wait_for_requests(srv: EmulatorServer, kind: str, count: int, limit: float = 5.0) -> int:
-    """Block (the event loop too, as CPU work would) until ``count`` list requests arrived."""
+def wait_for_requests(srv: EmulatorServer, kind: str, count: int, limit: float = 30.0) -> int:
+    """Block (the event loop too, as CPU work would) until ``count`` list requests arrived.
+    The limit is for a request that never comes: one sent comes at once, but to an emulator
+    thread that a loaded machine may leave waiting for seconds."""
     deadline = time.monotonic() + limit
     while list_requests(srv, kind) < count and time.monotonic() < deadline:
         time.sleep(0.005)

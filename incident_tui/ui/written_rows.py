@@ -4,8 +4,8 @@ exactly as they are already shown are not sent down the link.
 Textual repaints more than changes. Leaving the detail wrote the list in full twice (once as
 the list is back on top, again once the detail is removed) with its footer three times in
 between; an idle screen's footer is written again at each rebuild of its hints. Over a slow
-SSH link each full frame of an 80x24 list is ~7 KB, and these repeats were a third of what a
-session of triage wrote.
+SSH link each full frame of an 80x24 list is ~7 KB, and these repeats were about half of what
+opening and leaving a screen wrote.
 
 Rows are compared as their segments (text and style, adjacent equal styles merged), so a row
 Textual cut into other pieces compares equal all the same. A whole-screen update is cut down
